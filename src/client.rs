@@ -1,0 +1,149 @@
+//! The seed's client API on `change`: a key-value store (`put`/`get`/`delete`), a versioned
+//! store (`read`/`write` with an expected version, `increment`) and a distributed lock with
+//! owner and TTL, each one CASPaxos round of a change function (see [`crate::ops`]).
+
+use crate::ops::{ChangeFn, Op, OpError};
+use crate::protocol::ProposerId;
+use crate::sim::Shared;
+use futures::channel::oneshot;
+use serde_json::Value as Json;
+use std::future::Future;
+use std::pin::Pin;
+use std::rc::Rc;
+use std::task::{Context, Poll};
+
+/// Lock `name` lives in the register `lock:name`.
+pub const LOCK_KEY_PREFIX: &str = "lock:";
+
+/// The result of one operation, once it ends. The operation runs whether or not this is awaited.
+pub struct OpHandle {
+    state: HandleState,
+}
+
+enum HandleState {
+    Ready(Option<Result<Json, OpError>>),
+    Waiting(oneshot::Receiver<Result<Json, OpError>>),
+}
+
+impl OpHandle {
+    pub(crate) fn new(rx: oneshot::Receiver<Result<Json, OpError>>) -> Self {
+        OpHandle { state: HandleState::Waiting(rx) }
+    }
+    pub(crate) fn ready(result: Result<Json, OpError>) -> Self {
+        OpHandle { state: HandleState::Ready(Some(result)) }
+    }
+}
+
+impl Future for OpHandle {
+    type Output = Result<Json, OpError>;
+
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        match &mut self.state {
+            HandleState::Ready(result) => Poll::Ready(result.take().expect("OpHandle polled after completion")),
+            HandleState::Waiting(rx) => Pin::new(rx).poll(cx).map(|r| {
+                r.unwrap_or_else(|_| Err(OpError::unavailable(true, "the simulation was dropped")))
+            }),
+        }
+    }
+}
+
+/// A versioned value, as `read` returns it.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Versioned {
+    /// 0 for a key never written.
+    pub version: u64,
+    pub value: Json,
+}
+
+/// Issues operations through one proposer. Cheap to clone; usable from tasks spawned in the
+/// simulation (e.g. concurrent workers).
+#[derive(Clone)]
+pub struct Client {
+    shared: Rc<Shared>,
+    proposer: ProposerId,
+}
+
+impl Client {
+    pub(crate) fn new(shared: Rc<Shared>, proposer: ProposerId) -> Self {
+        Client { shared, proposer }
+    }
+
+    /// The same client, through another proposer.
+    pub fn via(&self, proposer: ProposerId) -> Client {
+        Client { shared: self.shared.clone(), proposer }
+    }
+
+    pub fn proposer(&self) -> ProposerId {
+        self.proposer
+    }
+
+    /// Runs any operation. It starts now; the handle resolves when it ends.
+    pub fn invoke(&self, key: &str, op: Op) -> OpHandle {
+        self.shared.invoke(self.proposer, key, op)
+    }
+
+    /// `change(key, f)` (§2): `f` gets the current value (`null` when empty) and returns the new
+    /// one, which the operation resolves to. `f` may run once per attempt.
+    pub fn change(&self, key: &str, f: impl Fn(&Json) -> Result<Json, OpError> + 'static) -> OpHandle {
+        let f: ChangeFn = Rc::new(f);
+        self.invoke(key, Op::Change(f))
+    }
+
+    pub fn put(&self, key: &str, value: Json) -> OpHandle {
+        self.invoke(key, Op::Put(value))
+    }
+
+    /// A linearizable read: a full round (prepare, then an accept of the same value).
+    pub fn get(&self, key: &str) -> OpHandle {
+        self.invoke(key, Op::Get)
+    }
+
+    pub fn delete(&self, key: &str) -> impl Future<Output = Result<(), OpError>> {
+        let h = self.invoke(key, Op::Delete);
+        async move { h.await.map(|_| ()) }
+    }
+
+    /// Adds 1 (an empty key counts as 0) and resolves to the new number.
+    pub fn increment(&self, key: &str) -> impl Future<Output = Result<i64, OpError>> {
+        let h = self.invoke(key, Op::Increment);
+        async move {
+            let v = h.await?;
+            v.as_i64().ok_or_else(|| OpError::rejected(format!("increment produced {v}, not an integer")))
+        }
+    }
+
+    pub fn read(&self, key: &str) -> impl Future<Output = Result<Versioned, OpError>> {
+        let h = self.invoke(key, Op::Read);
+        async move {
+            let v = h.await?;
+            Ok(Versioned { version: v["version"].as_u64().unwrap_or(0), value: v["value"].clone() })
+        }
+    }
+
+    /// Writes `value` if the key is at `expected_version`; resolves to the new version, or fails
+    /// with `VersionConflict`.
+    pub fn write(&self, key: &str, expected_version: u64, value: Json) -> impl Future<Output = Result<u64, OpError>> {
+        let h = self.invoke(key, Op::Write { expected: expected_version, value });
+        async move { Ok(h.await?["version"].as_u64().unwrap_or(0)) }
+    }
+
+    /// Takes lock `name` for `owner` (again, if it already holds it), for `ttl_ms` of virtual time
+    /// or until released. Resolves to false when another owner holds it.
+    pub fn acquire_lock(&self, name: &str, owner: &str, ttl_ms: Option<u64>) -> impl Future<Output = Result<bool, OpError>> {
+        let h = self.lock_op(name, Op::AcquireLock { owner: owner.to_owned(), ttl_ms });
+        async move { Ok(h.await? == Json::Bool(true)) }
+    }
+
+    /// Releases lock `name`; true if `owner` held it.
+    pub fn release_lock(&self, name: &str, owner: &str) -> impl Future<Output = Result<bool, OpError>> {
+        let h = self.lock_op(name, Op::ReleaseLock { owner: owner.to_owned() });
+        async move { Ok(h.await? == Json::Bool(true)) }
+    }
+
+    fn lock_op(&self, name: &str, op: Op) -> OpHandle {
+        if let Err(e) = crate::sim::check_key(name) {
+            return OpHandle::ready(Err(OpError::invalid(e.message.replace("key", "lock name"))));
+        }
+        self.invoke(&format!("{LOCK_KEY_PREFIX}{name}"), op)
+    }
+}

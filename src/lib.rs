@@ -1,0 +1,34 @@
+//! # CASPaxos playground
+//!
+//! CASPaxos (D. Rystsov, "CASPaxos: Replicated State Machines without logs", arXiv 1802.07000):
+//! a leaderless replicated register per key, with `change(key, f)` as the single primitive, and
+//! a key-value store, versioned compare-and-set and locks built on it — running in a
+//! deterministic simulated cluster, natively and in the browser.
+//!
+//! Layers, data flowing down only:
+//! - [`protocol`]: pure CASPaxos — ballots, messages, acceptor and proposer rules. No IO, no clock,
+//!   no RNG, no async.
+//! - [`driver`]: a proposer operation as an `async fn` on `futures`, over a small [`driver::Env`].
+//! - [`sim`]: the deterministic world — virtual time, one seeded RNG, network faults, event log,
+//!   client history, safety oracles.
+//! - [`client`]: the seed's API (KV, versioned, locks) on `change`.
+//! - `wasm` (wasm32 only): the `Cluster` class for JavaScript.
+//!
+//! ```
+//! use caspaxos_playground::sim::{Sim, SimConfig};
+//! let sim = Sim::new(SimConfig { acceptors: 3, proposers: 2, seed: 42, ..SimConfig::default() }).unwrap();
+//! let p1 = sim.client(1);
+//! assert_eq!(sim.block_on(p1.increment("counter")).unwrap(), 1);
+//! let v = sim.block_on(p1.change("counter", |x| Ok((x.as_i64().unwrap_or(0) + 10).into()))).unwrap();
+//! assert_eq!(v, 11);
+//! assert!(sim.violations().is_empty());
+//! ```
+
+pub mod client;
+pub mod driver;
+pub mod ops;
+pub mod protocol;
+pub mod sim;
+
+#[cfg(target_arch = "wasm32")]
+mod wasm;

@@ -1,0 +1,317 @@
+//! What a register holds and what each client operation does to it.
+//!
+//! Every operation of the JS contract — and of the seed's `KeyValueStore`, `CASKeyValue` and
+//! `DistributedLock` — is one *change function* applied by [`crate::driver`] in a CASPaxos round
+//! (§2: "change(key, f)" is the single primitive). This module is pure: `apply` takes the current
+//! register and the virtual time and says what to write and what to answer.
+
+use crate::protocol::ProposerId;
+use serde_json::{json, Value as Json};
+use std::fmt;
+use std::rc::Rc;
+
+/// Identifies one client operation in the history; unique within a simulation.
+pub type OpId = u64;
+
+/// The replicated value of one key.
+///
+/// Invariant: `applied` has at most one entry per proposer: the last operation of that proposer
+/// that changed this register, with what it answered. A retry that finds its own operation here
+/// was already applied and returns the recorded output instead of applying it again (exactly
+/// once, even when an earlier attempt's accept reached only a minority and a later round adopted it).
+#[derive(Clone, Debug, PartialEq, Default)]
+pub struct Register {
+    /// The user's JSON value; `null` when the key is empty.
+    pub value: Json,
+    /// Number of changes applied to this key; 0 for a key never written.
+    pub version: u64,
+    /// Exactly-once markers, sorted by proposer.
+    pub applied: Vec<Applied>,
+}
+
+/// The last change a proposer applied to a register.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Applied {
+    pub proposer: ProposerId,
+    pub op: OpId,
+    pub output: Rc<Json>,
+}
+
+/// Registers are shared, not copied, between messages, acceptors and the event log.
+pub type Val = Rc<Register>;
+
+impl Register {
+    /// The output recorded for `op` of `proposer`, if this register already reflects it.
+    pub fn applied_output(&self, proposer: ProposerId, op: OpId) -> Option<Json> {
+        self.applied.iter().find(|a| a.proposer == proposer && a.op == op).map(|a| (*a.output).clone())
+    }
+
+    /// The register after `proposer`'s operation `op` wrote `value` and answered `output`.
+    pub fn changed(&self, value: Json, proposer: ProposerId, op: OpId, output: Rc<Json>) -> Register {
+        let mut applied = self.applied.clone();
+        let marker = Applied { proposer, op, output };
+        match applied.binary_search_by_key(&proposer, |a| a.proposer) {
+            Ok(i) => applied[i] = marker,
+            Err(i) => applied.insert(i, marker),
+        }
+        Register { value, version: self.version + 1, applied }
+    }
+}
+
+/// A change function supplied by the user (from Rust, or a JS function through `wasm.rs`).
+/// It may be called once per attempt; it must be deterministic to keep runs replayable.
+pub type ChangeFn = Rc<dyn Fn(&Json) -> Result<Json, OpError>>;
+
+/// A client operation.
+#[derive(Clone)]
+pub enum Op {
+    Get,
+    Put(Json),
+    Delete,
+    Increment,
+    /// Versioned read: `{ version, value }`.
+    Read,
+    /// Versioned write: succeeds only if the register is at `expected` version.
+    Write { expected: u64, value: Json },
+    AcquireLock { owner: String, ttl_ms: Option<u64> },
+    ReleaseLock { owner: String },
+    Change(ChangeFn),
+}
+
+/// What an operation does to the register it read.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Effect {
+    /// The new value, or `None` to write the current register back unchanged (a read still
+    /// completes a full round: §2.2, "a read is an identity change").
+    pub write: Option<Json>,
+    /// What the client is answered.
+    pub output: Json,
+}
+
+impl Op {
+    /// The contract's name of the operation.
+    pub fn name(&self) -> &'static str {
+        match self {
+            Op::Get => "get",
+            Op::Put(_) => "put",
+            Op::Delete => "delete",
+            Op::Increment => "increment",
+            Op::Read => "read",
+            Op::Write { .. } => "write",
+            Op::AcquireLock { .. } => "acquireLock",
+            Op::ReleaseLock { .. } => "releaseLock",
+            Op::Change(_) => "change",
+        }
+    }
+
+    /// The operation's arguments besides the key, for the history.
+    pub fn input(&self) -> Json {
+        match self {
+            Op::Put(v) => v.clone(),
+            Op::Write { expected, value } => json!({ "expectedVersion": expected, "value": value }),
+            Op::AcquireLock { owner, ttl_ms } => json!({ "owner": owner, "ttl": ttl_ms }),
+            Op::ReleaseLock { owner } => json!({ "owner": owner }),
+            _ => Json::Null,
+        }
+    }
+
+    /// True when the operation never changes the register.
+    pub fn is_read_only(&self) -> bool {
+        matches!(self, Op::Get | Op::Read)
+    }
+
+    /// Applies the operation to `current` at virtual time `now_ms`.
+    pub fn apply(&self, current: &Register, now_ms: u64) -> Result<Effect, OpError> {
+        let keep = |output| Ok(Effect { write: None, output });
+        let set = |value: Json, output| Ok(Effect { write: Some(value), output });
+        match self {
+            Op::Get => keep(current.value.clone()),
+            Op::Put(v) => set(v.clone(), v.clone()),
+            Op::Delete => set(Json::Null, Json::Null),
+            Op::Increment => {
+                let next = increment(&current.value)?;
+                set(next.clone(), next)
+            }
+            Op::Read => keep(json!({ "version": current.version, "value": current.value })),
+            Op::Write { expected, value } => {
+                if current.version != *expected {
+                    return Err(OpError::version_conflict(*expected, current.version));
+                }
+                set(value.clone(), json!({ "version": current.version + 1 }))
+            }
+            Op::AcquireLock { owner, ttl_ms } => match lock_holder(&current.value, now_ms)? {
+                Some(holder) if holder != owner => keep(Json::Bool(false)),
+                _ => {
+                    let expires_at = ttl_ms.map(|ttl| now_ms.saturating_add(ttl));
+                    set(json!({ "owner": owner, "expiresAt": expires_at }), Json::Bool(true))
+                }
+            },
+            Op::ReleaseLock { owner } => match lock_holder(&current.value, now_ms)? {
+                Some(holder) if holder == owner => set(Json::Null, Json::Bool(true)),
+                _ => keep(Json::Bool(false)),
+            },
+            Op::Change(f) => {
+                let next = f(&current.value)?;
+                set(next.clone(), next)
+            }
+        }
+    }
+}
+
+impl fmt::Debug for Op {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}({})", self.name(), self.input())
+    }
+}
+
+/// `null` counts as 0; integers stay integers; anything but a number is refused.
+fn increment(value: &Json) -> Result<Json, OpError> {
+    match value {
+        Json::Null => Ok(json!(1)),
+        Json::Number(n) => {
+            if let Some(i) = n.as_i64() {
+                if let Some(next) = i.checked_add(1) {
+                    return Ok(json!(next));
+                }
+            }
+            let next = n.as_f64().unwrap_or(f64::MAX) + 1.0;
+            serde_json::Number::from_f64(next)
+                .map(Json::Number)
+                .ok_or_else(|| OpError::rejected("increment overflowed"))
+        }
+        other => Err(OpError::rejected(format!("increment needs a number or an empty key, found {other}"))),
+    }
+}
+
+/// The owner of a live (not expired) lock held in `value`.
+fn lock_holder(value: &Json, now_ms: u64) -> Result<Option<&str>, OpError> {
+    if value.is_null() {
+        return Ok(None);
+    }
+    let owner = value.get("owner").and_then(Json::as_str);
+    let expires_at = value.get("expiresAt").map(Json::as_u64);
+    match (owner, expires_at) {
+        (Some(_), Some(Some(t))) if t <= now_ms => Ok(None),
+        (Some(owner), Some(_)) | (Some(owner), None) => Ok(Some(owner)),
+        _ => Err(OpError::rejected(format!("the lock's register holds {value}, not a lock"))),
+    }
+}
+
+/// Why an operation did not answer with a value. Names match the JS contract's `Error.name`.
+#[derive(Clone, Debug, PartialEq)]
+pub enum ErrorKind {
+    InvalidArgument,
+    /// The change function refused (threw); nothing was written.
+    UpdateRejected,
+    /// A versioned write found another version.
+    VersionConflict,
+    /// No quorum within the attempts. `indeterminate`: the change may still have been applied.
+    Unavailable { indeterminate: bool },
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct OpError {
+    pub kind: ErrorKind,
+    pub message: String,
+}
+
+impl OpError {
+    pub fn invalid(message: impl Into<String>) -> Self {
+        OpError { kind: ErrorKind::InvalidArgument, message: message.into() }
+    }
+    pub fn rejected(message: impl Into<String>) -> Self {
+        OpError { kind: ErrorKind::UpdateRejected, message: message.into() }
+    }
+    pub fn version_conflict(expected: u64, found: u64) -> Self {
+        OpError {
+            kind: ErrorKind::VersionConflict,
+            message: format!("expected version {expected}, but the key is at version {found}"),
+        }
+    }
+    pub fn unavailable(indeterminate: bool, message: impl Into<String>) -> Self {
+        OpError { kind: ErrorKind::Unavailable { indeterminate }, message: message.into() }
+    }
+    /// The contract's `Error.name`.
+    pub fn name(&self) -> &'static str {
+        match self.kind {
+            ErrorKind::InvalidArgument => "InvalidArgument",
+            ErrorKind::UpdateRejected => "UpdateRejected",
+            ErrorKind::VersionConflict => "VersionConflict",
+            ErrorKind::Unavailable { .. } => "Unavailable",
+        }
+    }
+    /// True when the operation may have been applied although it failed.
+    pub fn indeterminate(&self) -> bool {
+        matches!(self.kind, ErrorKind::Unavailable { indeterminate: true })
+    }
+}
+
+impl fmt::Display for OpError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}: {}", self.name(), self.message)
+    }
+}
+
+impl std::error::Error for OpError {}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn reg(value: Json, version: u64) -> Register {
+        Register { value, version, applied: vec![] }
+    }
+
+    #[test]
+    fn increment_counts_an_empty_key_as_zero_and_refuses_non_numbers() {
+        assert_eq!(Op::Increment.apply(&Register::default(), 0).unwrap().output, json!(1));
+        assert_eq!(Op::Increment.apply(&reg(json!(41), 3), 0).unwrap().write, Some(json!(42)));
+        assert_eq!(Op::Increment.apply(&reg(json!(1.5), 3), 0).unwrap().output, json!(2.5));
+        let e = Op::Increment.apply(&reg(json!("x"), 1), 0).unwrap_err();
+        assert_eq!(e.kind, ErrorKind::UpdateRejected);
+    }
+
+    #[test]
+    fn reads_keep_the_register() {
+        let r = reg(json!({"a": 1}), 4);
+        assert_eq!(Op::Get.apply(&r, 0).unwrap(), Effect { write: None, output: json!({"a": 1}) });
+        assert_eq!(Op::Read.apply(&r, 0).unwrap().output, json!({"version": 4, "value": {"a": 1}}));
+        assert!(Op::Get.is_read_only() && !Op::Delete.is_read_only());
+    }
+
+    #[test]
+    fn versioned_write_checks_the_version() {
+        let r = reg(json!("v1"), 1);
+        let ok = Op::Write { expected: 1, value: json!("v2") }.apply(&r, 0).unwrap();
+        assert_eq!(ok, Effect { write: Some(json!("v2")), output: json!({"version": 2}) });
+        let stale = Op::Write { expected: 0, value: json!("v2") }.apply(&r, 0).unwrap_err();
+        assert_eq!(stale.kind, ErrorKind::VersionConflict);
+    }
+
+    #[test]
+    fn locks_have_owners_and_expire_in_virtual_time() {
+        let acquire = |owner: &str, ttl| Op::AcquireLock { owner: owner.into(), ttl_ms: ttl };
+        let held = acquire("alice", Some(100)).apply(&Register::default(), 10).unwrap();
+        assert_eq!(held.output, json!(true));
+        let r = reg(held.write.unwrap(), 1);
+        assert_eq!(acquire("bob", None).apply(&r, 50).unwrap().output, json!(false));
+        assert_eq!(acquire("alice", Some(100)).apply(&r, 50).unwrap().output, json!(true), "re-entrant renew");
+        assert_eq!(acquire("bob", None).apply(&r, 110).unwrap().output, json!(true), "expired at 110");
+        let release = |owner: &str| Op::ReleaseLock { owner: owner.into() };
+        assert_eq!(release("bob").apply(&r, 50).unwrap().output, json!(false));
+        assert_eq!(release("alice").apply(&r, 50).unwrap(), Effect { write: Some(Json::Null), output: json!(true) });
+        assert_eq!(release("alice").apply(&r, 200).unwrap().output, json!(false), "an expired lock is not held");
+        assert!(acquire("x", None).apply(&reg(json!(5), 1), 0).is_err());
+    }
+
+    #[test]
+    fn markers_record_the_last_change_of_each_proposer() {
+        let r = Register::default().changed(json!(1), 2, 10, Rc::new(json!(1)));
+        let r = r.changed(json!(2), 1, 11, Rc::new(json!(2)));
+        let r = r.changed(json!(3), 2, 12, Rc::new(json!(3)));
+        assert_eq!(r.version, 3);
+        assert_eq!(r.applied.iter().map(|a| (a.proposer, a.op)).collect::<Vec<_>>(), vec![(1, 11), (2, 12)]);
+        assert_eq!(r.applied_output(2, 12), Some(json!(3)));
+        assert_eq!(r.applied_output(2, 10), None, "superseded by the proposer's next change");
+    }
+}

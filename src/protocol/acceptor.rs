@@ -1,0 +1,172 @@
+//! The acceptor (paper §2.2, "Acceptor"), one register per key.
+
+use super::ballot::Ballot;
+use super::message::{Key, Reply, Request};
+use std::collections::BTreeMap;
+
+/// An acceptor's durable state for one key.
+///
+/// Invariant: `high_water()` — the highest ballot promised or accepted — never decreases while the
+/// acceptor keeps its storage (the simulator checks it after every step; `wipe` breaks it on
+/// purpose).
+#[derive(Clone, Debug, PartialEq)]
+pub struct Slot<V> {
+    /// The ballot promised by the last successful prepare (or piggybacked on an accept, §2.2.1).
+    /// An accept erases it (§2.2: "erases the promise").
+    pub promise: Option<Ballot>,
+    /// The last accepted `(ballot, value)`.
+    pub accepted: Option<(Ballot, V)>,
+}
+
+impl<V> Default for Slot<V> {
+    fn default() -> Self {
+        Slot { promise: None, accepted: None }
+    }
+}
+
+impl<V> Slot<V> {
+    /// The highest ballot this slot has promised or accepted.
+    pub fn high_water(&self) -> Ballot {
+        let promised = self.promise.unwrap_or(Ballot::ZERO);
+        let accepted = self.accepted.as_ref().map_or(Ballot::ZERO, |(b, _)| *b);
+        promised.max(accepted)
+    }
+}
+
+/// The registers of one acceptor. Pure: requests in, replies out.
+#[derive(Clone, Debug)]
+pub struct Acceptor<V> {
+    slots: BTreeMap<Key, Slot<V>>,
+}
+
+impl<V> Default for Acceptor<V> {
+    fn default() -> Self {
+        Acceptor { slots: BTreeMap::new() }
+    }
+}
+
+impl<V: Clone> Acceptor<V> {
+    /// Handle one request and return the reply (§2.2).
+    pub fn handle(&mut self, request: Request<V>) -> Reply<V> {
+        match request {
+            Request::Prepare { key, ballot } => self.handle_prepare(key, ballot),
+            Request::Accept { key, ballot, value, next_promise } => self.handle_accept(key, ballot, value, next_promise),
+        }
+    }
+
+    /// §2.2, prepare: "returns a conflict if it already saw a greater ballot number" — a prepare is
+    /// refused when the acceptor has promised or accepted a ballot `>= ballot`. Otherwise it
+    /// persists the promise and answers with its accepted `(ballot, value)`.
+    pub fn handle_prepare(&mut self, key: Key, ballot: Ballot) -> Reply<V> {
+        let slot = self.slots.entry(key.clone()).or_default();
+        let blocking = slot.high_water();
+        if blocking >= ballot {
+            return Reply::Conflict { key, ballot, blocking };
+        }
+        slot.promise = Some(ballot);
+        Reply::Promise { key, ballot, accepted: slot.accepted.clone() }
+    }
+
+    /// §2.2, accept: "returns a conflict if it already saw a greater ballot number" — an accept is
+    /// refused when the acceptor has promised a ballot `> ballot` or accepted one `>= ballot`
+    /// (a promise of exactly `ballot` is the one this accept completes). Otherwise it erases the
+    /// promise and persists `(ballot, value)`; with §2.2.1 it then promises `next_promise`.
+    pub fn handle_accept(&mut self, key: Key, ballot: Ballot, value: V, next_promise: Option<Ballot>) -> Reply<V> {
+        let slot = self.slots.entry(key.clone()).or_default();
+        let promised = slot.promise.unwrap_or(Ballot::ZERO);
+        let accepted = slot.accepted.as_ref().map_or(Ballot::ZERO, |(b, _)| *b);
+        if promised > ballot || accepted >= ballot {
+            return Reply::Conflict { key, ballot, blocking: promised.max(accepted) };
+        }
+        slot.accepted = Some((ballot, value));
+        slot.promise = next_promise.filter(|next| *next > ballot);
+        Reply::Accepted { key, ballot }
+    }
+
+    pub fn slot(&self, key: &str) -> Option<&Slot<V>> {
+        self.slots.get(key)
+    }
+
+    /// Every register, sorted by key.
+    pub fn slots(&self) -> impl Iterator<Item = (&Key, &Slot<V>)> {
+        self.slots.iter()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn key() -> Key {
+        Key::from("k")
+    }
+    const B1: Ballot = Ballot::new(1, 1);
+    const B2: Ballot = Ballot::new(2, 1);
+    const B2P2: Ballot = Ballot::new(2, 2);
+
+    #[test]
+    fn prepare_promises_and_returns_accepted_value() {
+        let mut a = Acceptor::<i32>::default();
+        assert_eq!(a.handle_prepare(key(), B1), Reply::Promise { key: key(), ballot: B1, accepted: None });
+        assert_eq!(a.handle_accept(key(), B1, 7, None), Reply::Accepted { key: key(), ballot: B1 });
+        assert_eq!(a.handle_prepare(key(), B2), Reply::Promise { key: key(), ballot: B2, accepted: Some((B1, 7)) });
+    }
+
+    #[test]
+    fn prepare_conflicts_on_equal_or_higher_promise_or_accept() {
+        // Reference: §2.2 — a prepare with a ballot not above what the acceptor saw is a conflict.
+        let mut a = Acceptor::<i32>::default();
+        a.handle_prepare(key(), B2);
+        assert_eq!(a.handle_prepare(key(), B2), Reply::Conflict { key: key(), ballot: B2, blocking: B2 });
+        assert_eq!(a.handle_prepare(key(), B1), Reply::Conflict { key: key(), ballot: B1, blocking: B2 });
+        a.handle_accept(key(), B2, 5, None);
+        assert_eq!(a.handle_prepare(key(), B2), Reply::Conflict { key: key(), ballot: B2, blocking: B2 });
+        assert!(matches!(a.handle_prepare(key(), B2P2), Reply::Promise { .. }));
+    }
+
+    #[test]
+    fn accept_conflicts_on_higher_promise_or_equal_accept() {
+        let mut a = Acceptor::<i32>::default();
+        a.handle_prepare(key(), B2);
+        assert_eq!(a.handle_accept(key(), B1, 1, None), Reply::Conflict { key: key(), ballot: B1, blocking: B2 });
+        // An accept at exactly the promised ballot is the one the promise was for.
+        assert_eq!(a.handle_accept(key(), B2, 2, None), Reply::Accepted { key: key(), ballot: B2 });
+        // A second accept under an accepted ballot is refused: one value per ballot.
+        assert_eq!(a.handle_accept(key(), B2, 3, None), Reply::Conflict { key: key(), ballot: B2, blocking: B2 });
+        assert_eq!(a.slot("k").unwrap().accepted, Some((B2, 2)));
+    }
+
+    #[test]
+    fn accept_without_prepare_is_allowed_when_nothing_higher_was_seen() {
+        // §2.2.1: the accept of a cached round arrives without its own prepare.
+        let mut a = Acceptor::<i32>::default();
+        assert_eq!(a.handle_accept(key(), B1, 1, None), Reply::Accepted { key: key(), ballot: B1 });
+    }
+
+    #[test]
+    fn piggybacked_promise_blocks_lower_prepares() {
+        // Reference: §2.2.1 — the accept carries the next prepare.
+        let mut a = Acceptor::<i32>::default();
+        let next = Ballot::new(3, 1);
+        a.handle_accept(key(), B1, 1, Some(next));
+        assert_eq!(a.slot("k").unwrap().promise, Some(next));
+        assert_eq!(a.handle_prepare(key(), B2P2), Reply::Conflict { key: key(), ballot: B2P2, blocking: next });
+        assert_eq!(a.handle_accept(key(), next, 2, None), Reply::Accepted { key: key(), ballot: next });
+    }
+
+    #[test]
+    fn high_water_never_decreases() {
+        let mut a = Acceptor::<i32>::default();
+        let mut last = Ballot::ZERO;
+        for (i, b) in [B2, B1, B2P2, B1, Ballot::new(9, 1), B2].into_iter().enumerate() {
+            if i % 2 == 0 {
+                a.handle_prepare(key(), b);
+            } else {
+                a.handle_accept(key(), b, i as i32, Some(Ballot::new(b.counter + 1, b.proposer)));
+            }
+            let hw = a.slot("k").unwrap().high_water();
+            assert!(hw >= last);
+            last = hw;
+        }
+    }
+}

@@ -1,0 +1,181 @@
+//! A deterministic single-threaded executor: tasks are polled in the order they were woken.
+//!
+//! The simulator polls it after every event, so a future reacts to a delivered reply or a fired
+//! timer within the same `step()`. Tasks may be tagged with the proposer that runs them, so a
+//! proposer crash can drop exactly its in-flight operations.
+
+use std::cell::RefCell;
+use std::collections::VecDeque;
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
+use std::task::{Context, Wake, Waker};
+
+type BoxFuture = Pin<Box<dyn Future<Output = ()>>>;
+
+/// A slot index plus the generation of the task in it, so a stale waker never polls a newer task.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+struct TaskId {
+    index: usize,
+    generation: u64,
+}
+
+struct TaskWaker {
+    id: TaskId,
+    /// True while the task sits in the ready queue (a task is queued at most once).
+    queued: AtomicBool,
+    ready: Arc<Mutex<VecDeque<TaskId>>>,
+}
+
+impl Wake for TaskWaker {
+    fn wake(self: Arc<Self>) {
+        self.wake_by_ref();
+    }
+    fn wake_by_ref(self: &Arc<Self>) {
+        if !self.queued.swap(true, Ordering::Relaxed) {
+            self.ready.lock().unwrap_or_else(|e| e.into_inner()).push_back(self.id);
+        }
+    }
+}
+
+struct Task {
+    generation: u64,
+    /// `None` while the task is being polled.
+    future: Option<BoxFuture>,
+    owner: Option<u8>,
+    waker: Arc<TaskWaker>,
+}
+
+#[derive(Default)]
+pub struct Executor {
+    tasks: RefCell<Vec<Option<Task>>>,
+    free: RefCell<Vec<usize>>,
+    next_generation: RefCell<u64>,
+    ready: Arc<Mutex<VecDeque<TaskId>>>,
+}
+
+impl Executor {
+    /// Adds a task; it is first polled by the next [`Executor::run_until_stalled`].
+    pub fn spawn(&self, owner: Option<u8>, future: impl Future<Output = ()> + 'static) {
+        let generation = {
+            let mut g = self.next_generation.borrow_mut();
+            *g += 1;
+            *g
+        };
+        let mut tasks = self.tasks.borrow_mut();
+        let index = self.free.borrow_mut().pop().unwrap_or_else(|| {
+            tasks.push(None);
+            tasks.len() - 1
+        });
+        let id = TaskId { index, generation };
+        let waker = Arc::new(TaskWaker { id, queued: AtomicBool::new(false), ready: self.ready.clone() });
+        tasks[index] = Some(Task { generation, future: Some(Box::pin(future)), owner, waker: waker.clone() });
+        drop(tasks);
+        waker.wake_by_ref();
+    }
+
+    /// Polls woken tasks until none is ready. Returns how many polls it made.
+    pub fn run_until_stalled(&self) -> usize {
+        let mut polls = 0;
+        loop {
+            let next = self.ready.lock().unwrap_or_else(|e| e.into_inner()).pop_front();
+            let Some(id) = next else { return polls };
+            let (mut future, waker) = {
+                let mut tasks = self.tasks.borrow_mut();
+                let Some(Some(task)) = tasks.get_mut(id.index) else { continue };
+                if task.generation != id.generation {
+                    continue;
+                }
+                task.waker.queued.store(false, Ordering::Relaxed);
+                let Some(future) = task.future.take() else { continue };
+                (future, Waker::from(task.waker.clone()))
+            };
+            polls += 1;
+            let done = future.as_mut().poll(&mut Context::from_waker(&waker)).is_ready();
+            let mut tasks = self.tasks.borrow_mut();
+            let Some(slot) = tasks.get_mut(id.index) else { continue };
+            match slot {
+                Some(task) if task.generation == id.generation => {
+                    if done {
+                        *slot = None;
+                        self.free.borrow_mut().push(id.index);
+                    } else {
+                        task.future = Some(future);
+                    }
+                }
+                // Cancelled while it was being polled: drop it below, outside the borrow.
+                _ => {}
+            }
+            drop(tasks);
+        }
+    }
+
+    /// Drops every task owned by `owner` (a crashed proposer). Returns how many were dropped.
+    pub fn cancel_owned_by(&self, owner: u8) -> usize {
+        let mut dropped = Vec::new();
+        {
+            let mut tasks = self.tasks.borrow_mut();
+            let mut free = self.free.borrow_mut();
+            for (index, slot) in tasks.iter_mut().enumerate() {
+                if slot.as_ref().is_some_and(|t| t.owner == Some(owner)) {
+                    dropped.push(slot.take());
+                    free.push(index);
+                }
+            }
+        }
+        let n = dropped.len();
+        drop(dropped); // futures' destructors run here, with no borrow held
+        n
+    }
+
+    /// Drops every task (breaks reference cycles when the simulation is dropped).
+    pub fn clear(&self) {
+        let all: Vec<_> = self.tasks.borrow_mut().drain(..).collect();
+        self.free.borrow_mut().clear();
+        drop(all);
+    }
+
+    /// Number of live tasks.
+    #[cfg(test)]
+    pub fn len(&self) -> usize {
+        self.tasks.borrow().iter().filter(|t| t.is_some()).count()
+    }
+
+    #[cfg(test)]
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::cell::Cell;
+    use std::rc::Rc;
+
+    #[test]
+    fn runs_tasks_in_wake_order_and_cancels_by_owner() {
+        let ex = Executor::default();
+        let log = Rc::new(RefCell::new(Vec::new()));
+        for i in 0..3u8 {
+            let log = log.clone();
+            ex.spawn(Some(i % 2), async move { log.borrow_mut().push(i) });
+        }
+        assert_eq!(ex.run_until_stalled(), 3);
+        assert_eq!(*log.borrow(), vec![0, 1, 2]);
+        assert!(ex.is_empty());
+
+        let flag = Rc::new(Cell::new(false));
+        let f = flag.clone();
+        ex.spawn(Some(7), async move {
+            futures::future::pending::<()>().await;
+            f.set(true);
+        });
+        ex.run_until_stalled();
+        assert_eq!(ex.len(), 1);
+        assert_eq!(ex.cancel_owned_by(3), 0);
+        assert_eq!(ex.cancel_owned_by(7), 1);
+        assert!(ex.is_empty() && !flag.get());
+    }
+}

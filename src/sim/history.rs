@@ -1,0 +1,44 @@
+//! The client history: every operation with its invocation, its return and how it ended — the
+//! input of a linearizability checker.
+
+use crate::driver::Outcome;
+use crate::ops::{OpError, OpId};
+use crate::protocol::{Key, ProposerId};
+use serde_json::Value as Json;
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct OpRecord {
+    pub id: OpId,
+    pub proposer: ProposerId,
+    /// The contract's operation name (`increment`, `put`, ...).
+    pub op: &'static str,
+    pub key: Key,
+    pub input: Json,
+    pub invoke_at: u64,
+    /// `None` while in flight.
+    pub return_at: Option<u64>,
+    /// `None` while in flight.
+    pub outcome: Option<Outcome>,
+    /// The answer of an `ok` operation.
+    pub output: Option<Json>,
+    pub error: Option<OpError>,
+    /// An accept carrying this operation's change was sent: if it did not end `ok`, it may still
+    /// have been applied.
+    pub may_have_applied: bool,
+}
+
+#[derive(Clone, Debug, Default)]
+pub struct History {
+    pub ops: Vec<OpRecord>,
+}
+
+impl History {
+    /// Operations not yet ended.
+    pub fn pending(&self) -> impl Iterator<Item = &OpRecord> {
+        self.ops.iter().filter(|o| o.outcome.is_none())
+    }
+
+    pub fn count(&self, outcome: Outcome) -> usize {
+        self.ops.iter().filter(|o| o.outcome == Some(outcome)).count()
+    }
+}

@@ -1,0 +1,741 @@
+//! The deterministic world: virtual clock, one seeded RNG, a simulated network with faults, the
+//! event log and the client history.
+//!
+//! One seed plus the list of actions determines every event: the same seed and actions give the
+//! same event log, natively and in wasm. Nothing here reads a real clock or OS randomness.
+
+mod executor;
+mod history;
+mod network;
+mod oracle;
+mod rng;
+mod trace;
+
+pub use history::{History, OpRecord};
+pub use network::{NetConfig, Partitions};
+pub use oracle::Oracle;
+pub use rng::Rng;
+pub use trace::{DropReason, Event, EventKind, MessageRecord, Msg, Node, Trace};
+
+use crate::client::{Client, OpHandle};
+use crate::driver::{outcome_of, DriverConfig, Env, Note, Outcome, Proposer, Timing};
+use crate::ops::{Op, OpError, OpId, Val};
+use crate::protocol::{Acceptor, AcceptorId, Key, ProposerId, Request, Slot};
+use executor::Executor;
+use futures::channel::oneshot;
+use serde_json::Value as Json;
+use std::cell::{Ref, RefCell};
+use std::cmp::Reverse;
+use std::collections::{BinaryHeap, HashMap};
+use std::future::Future;
+use std::pin::pin;
+use std::rc::Rc;
+use std::task::{Context, Poll, Waker};
+
+/// Limits on the size of a simulated cluster (the JS contract's ranges).
+pub const MAX_ACCEPTORS: usize = 15;
+pub const MAX_PROPOSERS: usize = 9;
+/// Longest key or lock name, in characters.
+pub const MAX_KEY_CHARS: usize = 256;
+
+/// Everything that determines a run, besides the actions.
+#[derive(Clone, Debug, PartialEq)]
+pub struct SimConfig {
+    /// `1..=MAX_ACCEPTORS`.
+    pub acceptors: usize,
+    /// `1..=MAX_PROPOSERS`.
+    pub proposers: usize,
+    pub seed: u64,
+    pub net: NetConfig,
+    pub driver: DriverConfig,
+    /// Keep the event log (the benchmark measures with it on).
+    pub log_events: bool,
+    /// Run the safety oracles after every step.
+    pub check_invariants: bool,
+}
+
+impl Default for SimConfig {
+    fn default() -> Self {
+        SimConfig {
+            acceptors: 3,
+            proposers: 2,
+            seed: 1,
+            net: NetConfig::default(),
+            driver: DriverConfig::default(),
+            log_events: true,
+            check_invariants: true,
+        }
+    }
+}
+
+/// Counters over a whole run.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Stats {
+    pub operations: u64,
+    pub ok: u64,
+    pub failed: u64,
+    pub unknown: u64,
+    pub messages: u64,
+    pub delivered: u64,
+    pub dropped: u64,
+    pub duplicated: u64,
+    pub conflicts: u64,
+    pub retries: u64,
+    pub timeouts: u64,
+}
+
+impl Stats {
+    /// Messages sent per ended operation.
+    pub fn messages_per_operation(&self) -> f64 {
+        let ended = self.ok + self.failed + self.unknown;
+        if ended == 0 {
+            0.0
+        } else {
+            self.messages as f64 / ended as f64
+        }
+    }
+}
+
+struct AcceptorNode {
+    up: bool,
+    state: Acceptor<Val>,
+}
+
+/// Something scheduled at a virtual time.
+enum Due {
+    Arrive { from: Node, to: Node, msg: Msg, lost: bool, log: Option<usize> },
+    Timer(Waker),
+}
+
+/// Ordered by (time, scheduling order): events at one time happen in the order they were scheduled.
+struct Scheduled {
+    at: u64,
+    seq: u64,
+    due: Due,
+}
+
+impl PartialEq for Scheduled {
+    fn eq(&self, other: &Self) -> bool {
+        (self.at, self.seq) == (other.at, other.seq)
+    }
+}
+impl Eq for Scheduled {}
+impl PartialOrd for Scheduled {
+    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
+}
+impl Ord for Scheduled {
+    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
+        (self.at, self.seq).cmp(&(other.at, other.seq))
+    }
+}
+
+/// All mutable state of a run except the tasks.
+struct World {
+    now: u64,
+    rng: Rng,
+    queue: BinaryHeap<Reverse<Scheduled>>,
+    scheduled: u64,
+    net: NetConfig,
+    partitions: Partitions,
+    acceptors: Vec<AcceptorNode>,
+    proposer_up: Vec<bool>,
+    log_events: bool,
+    trace: Trace,
+    history: History,
+    stats: Stats,
+    oracle: Option<Oracle>,
+    /// Where to send the result of each operation in flight.
+    completions: HashMap<OpId, oneshot::Sender<Result<Json, OpError>>>,
+}
+
+impl World {
+    fn log(&mut self, kind: EventKind) {
+        if self.log_events {
+            self.trace.events.push(Event { at: self.now, kind });
+        }
+    }
+
+    fn schedule(&mut self, at: u64, due: Due) {
+        self.scheduled += 1;
+        self.queue.push(Reverse(Scheduled { at, seq: self.scheduled, due }));
+    }
+
+    /// Puts a message on the wire; the network decides its fate now.
+    fn send(&mut self, from: Node, to: Node, msg: Msg) {
+        self.stats.messages += 1;
+        let fate = self.net.fate(&mut self.rng, matches!(msg, Msg::Request(_)));
+        let log = self.log_events.then(|| {
+            self.trace.messages.push(MessageRecord { from, to, sent_at: self.now, msg: msg.clone() });
+            let id = self.trace.messages.len() - 1;
+            self.log(EventKind::Send { msg: id });
+            id
+        });
+        if let Some(latency) = fate.duplicate_latency_ms {
+            self.stats.duplicated += 1;
+            if let Some(id) = log {
+                self.log(EventKind::Duplicate { msg: id });
+            }
+            self.schedule(self.now + latency, Due::Arrive { from, to, msg: msg.clone(), lost: false, log });
+        }
+        self.schedule(self.now + fate.latency_ms, Due::Arrive { from, to, msg, lost: fate.lost, log });
+    }
+
+    fn is_up(&self, node: Node) -> bool {
+        match node {
+            Node::Acceptor(a) => self.acceptors[a as usize - 1].up,
+            Node::Proposer(p) => self.proposer_up[p as usize - 1],
+        }
+    }
+
+    /// Records how operation `id` ended and hands the result to whoever awaits it.
+    fn complete(&mut self, id: OpId, result: Result<Json, OpError>) {
+        let outcome = outcome_of(&result);
+        let now = self.now;
+        let record = &mut self.history.ops[id as usize];
+        if record.outcome.is_some() {
+            return;
+        }
+        record.return_at = Some(now);
+        record.outcome = Some(outcome);
+        match &result {
+            Ok(v) => record.output = Some(v.clone()),
+            Err(e) => record.error = Some(e.clone()),
+        }
+        let proposer = record.proposer;
+        match outcome {
+            Outcome::Ok => self.stats.ok += 1,
+            Outcome::Failed => self.stats.failed += 1,
+            Outcome::Unknown => self.stats.unknown += 1,
+        }
+        self.log(EventKind::Return { op: id, proposer, outcome });
+        if let Some(tx) = self.completions.remove(&id) {
+            let _ = tx.send(result); // nobody awaiting is fine
+        }
+    }
+
+    fn observe(&mut self, acceptor: AcceptorId, key: &Key) {
+        if let Some(oracle) = &mut self.oracle {
+            oracle.observe(self.now, acceptor, key, self.acceptors[acceptor as usize - 1].state.slot(key));
+        }
+    }
+}
+
+/// The world, the tasks and the proposers, shared with the tasks (which reach the world through
+/// [`Env`]).
+pub(crate) struct Shared {
+    world: RefCell<World>,
+    executor: Executor,
+    proposers: Vec<Rc<Proposer>>,
+    acceptor_count: usize,
+}
+
+impl Env for Shared {
+    fn now_ms(&self) -> u64 {
+        self.world.borrow().now
+    }
+    fn acceptors(&self) -> usize {
+        self.acceptor_count
+    }
+    fn send(&self, from: ProposerId, to: AcceptorId, request: Request<Val>) {
+        self.world.borrow_mut().send(Node::Proposer(from), Node::Acceptor(to), Msg::Request(request));
+    }
+    fn wake_at(&self, at_ms: u64, waker: Waker) {
+        self.world.borrow_mut().schedule(at_ms, Due::Timer(waker));
+    }
+    fn random_below(&self, bound: u64) -> u64 {
+        self.world.borrow_mut().rng.below(bound.max(1))
+    }
+    fn timing(&self) -> Timing {
+        let max = self.world.borrow().net.latency_ms_max;
+        // A phase waits one worst-case round trip plus slack; backoff grows from one latency.
+        Timing { phase_timeout_ms: 2 * max + 10, backoff_base_ms: max + 1, backoff_max_ms: 16 * (max + 1) }
+    }
+    fn note(&self, note: Note) {
+        let mut w = self.world.borrow_mut();
+        match note {
+            Note::Timeout { proposer, key, ballot, phase } => {
+                w.stats.timeouts += 1;
+                w.log(EventKind::Timeout { proposer, key, ballot, phase });
+            }
+            Note::Conflict { .. } => w.stats.conflicts += 1,
+            Note::Retry { .. } => w.stats.retries += 1,
+            Note::MayApply { op } => w.history.ops[op as usize].may_have_applied = true,
+        }
+    }
+}
+
+impl Shared {
+    /// Records and starts an operation; the caller runs the executor.
+    pub(crate) fn invoke(self: &Rc<Self>, proposer: ProposerId, key: &str, op: Op) -> OpHandle {
+        if let Err(e) = self.check_proposer(proposer).and_then(|_| check_key(key)) {
+            return OpHandle::ready(Err(e));
+        }
+        let key: Key = key.into();
+        let (tx, rx) = oneshot::channel();
+        let id = {
+            let mut w = self.world.borrow_mut();
+            let id = w.history.ops.len() as OpId;
+            let invoke_at = w.now;
+            w.history.ops.push(OpRecord {
+                id,
+                proposer,
+                op: op.name(),
+                key: key.clone(),
+                input: op.input(),
+                invoke_at,
+                return_at: None,
+                outcome: None,
+                output: None,
+                error: None,
+                may_have_applied: false,
+            });
+            w.stats.operations += 1;
+            w.log(EventKind::Invoke { op: id, proposer, name: op.name(), key: key.clone() });
+            w.completions.insert(id, tx);
+            if !w.proposer_up[proposer as usize - 1] {
+                w.complete(id, Err(OpError::unavailable(false, format!("proposer p{proposer} is down"))));
+                return OpHandle::new(rx);
+            }
+            id
+        };
+        let shared = self.clone();
+        let runner = self.proposers[proposer as usize - 1].clone();
+        self.executor.spawn(Some(proposer), async move {
+            let env: Rc<dyn Env> = shared.clone();
+            let result = runner.execute(env, id, key, op).await;
+            shared.world.borrow_mut().complete(id, result);
+        });
+        OpHandle::new(rx)
+    }
+
+    fn check_proposer(&self, proposer: ProposerId) -> Result<(), OpError> {
+        if proposer == 0 || proposer as usize > self.proposers.len() {
+            return Err(OpError::invalid(format!(
+                "unknown proposer p{proposer}: this cluster has p1..p{}",
+                self.proposers.len()
+            )));
+        }
+        Ok(())
+    }
+}
+
+/// Keys are non-empty strings of at most [`MAX_KEY_CHARS`] characters.
+pub fn check_key(key: &str) -> Result<(), OpError> {
+    if key.is_empty() {
+        return Err(OpError::invalid("key must be a non-empty string"));
+    }
+    let chars = key.chars().count();
+    if chars > MAX_KEY_CHARS {
+        return Err(OpError::invalid(format!("key must be at most {MAX_KEY_CHARS} characters, got {chars}")));
+    }
+    Ok(())
+}
+
+/// A simulated CASPaxos cluster: acceptors `a1..aN`, proposers `p1..pM`, a network, and the
+/// clients' operations, all in virtual time.
+pub struct Sim {
+    shared: Rc<Shared>,
+    config: SimConfig,
+}
+
+impl Drop for Sim {
+    fn drop(&mut self) {
+        // Tasks hold the shared state: drop them to free it.
+        self.shared.executor.clear();
+    }
+}
+
+impl Sim {
+    /// A new cluster. Fails with `InvalidArgument` on sizes or settings out of range.
+    pub fn new(config: SimConfig) -> Result<Sim, OpError> {
+        check_config(&config)?;
+        let proposers = (1..=config.proposers as ProposerId).map(|p| Proposer::new(p, config.driver.clone())).collect();
+        let world = World {
+            now: 0,
+            rng: Rng::new(config.seed),
+            queue: BinaryHeap::new(),
+            scheduled: 0,
+            net: config.net.clone(),
+            partitions: Partitions::new(config.acceptors, config.proposers),
+            acceptors: (0..config.acceptors).map(|_| AcceptorNode { up: true, state: Acceptor::default() }).collect(),
+            proposer_up: vec![true; config.proposers],
+            log_events: config.log_events,
+            trace: Trace::default(),
+            history: History::default(),
+            stats: Stats::default(),
+            oracle: config.check_invariants.then(Oracle::default),
+            completions: HashMap::new(),
+        };
+        let shared = Rc::new(Shared {
+            world: RefCell::new(world),
+            executor: Executor::default(),
+            proposers,
+            acceptor_count: config.acceptors,
+        });
+        Ok(Sim { shared, config })
+    }
+
+    pub fn config(&self) -> &SimConfig {
+        &self.config
+    }
+
+    /// A client that sends its operations through proposer `proposer` (1-based).
+    pub fn client(&self, proposer: ProposerId) -> Client {
+        Client::new(self.shared.clone(), proposer)
+    }
+
+    /// Runs `op` on `key` through `proposer`; the handle resolves when it ends.
+    pub fn invoke(&self, proposer: ProposerId, key: &str, op: Op) -> OpHandle {
+        let handle = self.shared.invoke(proposer, key, op);
+        self.settle();
+        handle
+    }
+
+    /// Runs a client task (e.g. a worker issuing operations in a loop) in the simulation.
+    pub fn spawn(&self, task: impl Future<Output = ()> + 'static) {
+        self.shared.executor.spawn(None, task);
+        self.settle();
+    }
+
+    /// Lets every woken task react, without advancing time.
+    pub fn settle(&self) {
+        self.shared.executor.run_until_stalled();
+    }
+
+    // ---- time ----
+
+    pub fn now(&self) -> u64 {
+        self.shared.world.borrow().now
+    }
+
+    /// Runs the next scheduled event. Returns false when nothing is scheduled.
+    pub fn step(&self) -> bool {
+        self.settle();
+        let next = self.shared.world.borrow_mut().queue.pop();
+        let Some(Reverse(Scheduled { at, due, .. })) = next else { return false };
+        let reply_to_proposer = {
+            let mut w = self.shared.world.borrow_mut();
+            w.now = w.now.max(at);
+            match due {
+                Due::Timer(waker) => {
+                    drop(w);
+                    waker.wake();
+                    None
+                }
+                Due::Arrive { from, to, msg, lost, log } => {
+                    let fate = if lost {
+                        Some(DropReason::Lost)
+                    } else if !w.partitions.can_talk(from, to) {
+                        Some(DropReason::Partition)
+                    } else if !w.is_up(to) {
+                        Some(DropReason::Down)
+                    } else {
+                        None
+                    };
+                    if let Some(id) = log {
+                        w.log(match fate {
+                            Some(reason) => EventKind::Drop { msg: id, reason },
+                            None => EventKind::Deliver { msg: id },
+                        });
+                    }
+                    if fate.is_some() {
+                        w.stats.dropped += 1;
+                        None
+                    } else {
+                        w.stats.delivered += 1;
+                        match (to, msg) {
+                            (Node::Acceptor(a), Msg::Request(request)) => {
+                                let key = request.key().clone();
+                                let reply = w.acceptors[a as usize - 1].state.handle(request);
+                                w.observe(a, &key);
+                                w.send(to, from, Msg::Reply(reply));
+                                None
+                            }
+                            (Node::Proposer(p), Msg::Reply(reply)) => match from {
+                                Node::Acceptor(a) => Some((p, a, reply)),
+                                Node::Proposer(_) => None,
+                            },
+                            _ => None,
+                        }
+                    }
+                }
+            }
+        };
+        if let Some((p, a, reply)) = reply_to_proposer {
+            self.shared.proposers[p as usize - 1].handle_reply(a, reply);
+        }
+        self.settle();
+        true
+    }
+
+    /// Runs every event up to `now + ms`, then sets the clock there.
+    pub fn run_for(&self, ms: u64) {
+        let until = self.now().saturating_add(ms);
+        while self.next_at().is_some_and(|at| at <= until) {
+            self.step();
+        }
+        let mut w = self.shared.world.borrow_mut();
+        w.now = w.now.max(until);
+    }
+
+    /// Runs until nothing is scheduled or `max_events` steps ran. Returns the steps run.
+    pub fn run_until_idle(&self, max_events: u64) -> u64 {
+        let mut n = 0;
+        while n < max_events && self.step() {
+            n += 1;
+        }
+        n
+    }
+
+    /// Steps until `future` (typically an [`OpHandle`]) is ready. Panics if the simulation goes
+    /// idle first — for tests and examples; the wasm facade never calls it.
+    pub fn block_on<T>(&self, future: impl Future<Output = T>) -> T {
+        let mut future = pin!(future);
+        let waker = futures::task::noop_waker();
+        let mut cx = Context::from_waker(&waker);
+        self.settle();
+        loop {
+            if let Poll::Ready(v) = future.as_mut().poll(&mut cx) {
+                return v;
+            }
+            assert!(self.step(), "the simulation went idle before the future was ready");
+        }
+    }
+
+    fn next_at(&self) -> Option<u64> {
+        self.shared.world.borrow().queue.peek().map(|Reverse(s)| s.at)
+    }
+
+    /// True when nothing is scheduled.
+    pub fn is_idle(&self) -> bool {
+        self.next_at().is_none()
+    }
+
+    /// Client operations in flight.
+    pub fn pending(&self) -> usize {
+        self.shared.world.borrow().completions.len()
+    }
+
+    // ---- faults ----
+
+    /// Checks that `node` names a node of this cluster.
+    pub fn check_node(&self, node: Node) -> Result<(), OpError> {
+        let (index, count, role) = match node {
+            Node::Acceptor(i) => (i as usize, self.config.acceptors, "a"),
+            Node::Proposer(i) => (i as usize, self.config.proposers, "p"),
+        };
+        if index == 0 || index > count {
+            return Err(OpError::invalid(format!("unknown node {node}: this cluster has {role}1..{role}{count}")));
+        }
+        Ok(())
+    }
+
+    /// Crashes a node. A crashed acceptor keeps its durable state; a crashed proposer loses its
+    /// cache and its operations in flight (they end `unknown`, or `failed` if no accept carrying
+    /// them was sent), but keeps its ballot counter.
+    pub fn crash(&self, node: Node) -> Result<(), OpError> {
+        self.check_node(node)?;
+        let mut w = self.shared.world.borrow_mut();
+        if !w.is_up(node) {
+            return Ok(());
+        }
+        w.log(EventKind::Crash { node });
+        match node {
+            Node::Acceptor(a) => w.acceptors[a as usize - 1].up = false,
+            Node::Proposer(p) => {
+                w.proposer_up[p as usize - 1] = false;
+                let lost: Vec<(OpId, bool)> =
+                    w.history.pending().filter(|o| o.proposer == p).map(|o| (o.id, o.may_have_applied)).collect();
+                for (id, may_have_applied) in lost {
+                    let what = if may_have_applied { "may have been applied" } else { "was not applied" };
+                    w.complete(id, Err(OpError::unavailable(may_have_applied, format!("proposer p{p} crashed; the change {what}"))));
+                }
+                drop(w);
+                self.shared.executor.cancel_owned_by(p);
+                self.shared.proposers[p as usize - 1].crash();
+            }
+        }
+        Ok(())
+    }
+
+    /// Restarts a crashed node (an acceptor with its durable state).
+    pub fn restart(&self, node: Node) -> Result<(), OpError> {
+        self.check_node(node)?;
+        let mut w = self.shared.world.borrow_mut();
+        if w.is_up(node) {
+            return Ok(());
+        }
+        w.log(EventKind::Restart { node });
+        match node {
+            Node::Acceptor(a) => w.acceptors[a as usize - 1].up = true,
+            Node::Proposer(p) => w.proposer_up[p as usize - 1] = true,
+        }
+        Ok(())
+    }
+
+    /// Restarts an acceptor with empty storage. Outside CASPaxos's fault model: it shows why
+    /// acceptors' state must be durable (the oracles flag it).
+    pub fn wipe(&self, acceptor: AcceptorId) -> Result<(), OpError> {
+        let node = Node::Acceptor(acceptor);
+        self.check_node(node)?;
+        let mut w = self.shared.world.borrow_mut();
+        w.log(EventKind::Wipe { node });
+        let slot = &mut w.acceptors[acceptor as usize - 1];
+        slot.up = true;
+        slot.state = Acceptor::default();
+        let keys = w.oracle.as_ref().map(|o| o.keys_of(acceptor)).unwrap_or_default();
+        for key in keys {
+            w.observe(acceptor, &key);
+        }
+        Ok(())
+    }
+
+    /// Splits the network: nodes in different groups cannot talk; unlisted nodes form one more
+    /// group. A node may appear in one group only.
+    pub fn partition(&self, groups: Vec<Vec<Node>>) -> Result<(), OpError> {
+        let mut seen = Vec::new();
+        for node in groups.iter().flatten() {
+            self.check_node(*node)?;
+            if seen.contains(node) {
+                return Err(OpError::invalid(format!("node {node} appears in more than one partition group")));
+            }
+            seen.push(*node);
+        }
+        let mut w = self.shared.world.borrow_mut();
+        w.partitions.split(&groups);
+        w.log(EventKind::Partition { groups });
+        Ok(())
+    }
+
+    /// Cuts `node` off from every other node.
+    pub fn isolate(&self, node: Node) -> Result<(), OpError> {
+        self.partition(vec![vec![node]])
+    }
+
+    /// Removes every partition.
+    pub fn heal(&self) {
+        let mut w = self.shared.world.borrow_mut();
+        w.partitions.heal();
+        w.log(EventKind::Heal);
+    }
+
+    /// Loss rate of both requests and replies.
+    pub fn set_drop_rate(&self, rate: f64) -> Result<(), OpError> {
+        self.set_drop_rates(rate, rate)
+    }
+
+    /// Independent loss rates of requests (proposer → acceptor) and replies.
+    pub fn set_drop_rates(&self, requests: f64, replies: f64) -> Result<(), OpError> {
+        check_rate("drop rate", requests)?;
+        check_rate("drop rate", replies)?;
+        let mut w = self.shared.world.borrow_mut();
+        w.net.drop_request_rate = requests;
+        w.net.drop_reply_rate = replies;
+        w.log(EventKind::Network { setting: format!("drop requests {requests} replies {replies}") });
+        Ok(())
+    }
+
+    pub fn set_duplicate_rate(&self, rate: f64) -> Result<(), OpError> {
+        check_rate("duplicateRate", rate)?;
+        let mut w = self.shared.world.borrow_mut();
+        w.net.duplicate_rate = rate;
+        w.log(EventKind::Network { setting: format!("duplicate {rate}") });
+        Ok(())
+    }
+
+    pub fn set_latency(&self, min_ms: u64, max_ms: u64) -> Result<(), OpError> {
+        check_latency(min_ms, max_ms)?;
+        let mut w = self.shared.world.borrow_mut();
+        w.net.latency_ms_min = min_ms;
+        w.net.latency_ms_max = max_ms;
+        w.log(EventKind::Network { setting: format!("latency {min_ms}..{max_ms}") });
+        Ok(())
+    }
+
+    /// Changes how proposers behave from their next operation on (e.g. a "break it" switch).
+    pub fn set_driver_config(&self, driver: DriverConfig) {
+        for p in &self.shared.proposers {
+            p.set_config(driver.clone());
+        }
+    }
+
+    // ---- observation ----
+
+    pub fn net(&self) -> NetConfig {
+        self.shared.world.borrow().net.clone()
+    }
+
+    pub fn is_up(&self, node: Node) -> bool {
+        self.check_node(node).is_ok() && self.shared.world.borrow().is_up(node)
+    }
+
+    /// Acceptor `acceptor`'s registers, sorted by key.
+    pub fn registers(&self, acceptor: AcceptorId) -> Vec<(Key, Slot<Val>)> {
+        let w = self.shared.world.borrow();
+        w.acceptors[acceptor as usize - 1].state.slots().map(|(k, s)| (k.clone(), s.clone())).collect()
+    }
+
+    pub fn proposer(&self, proposer: ProposerId) -> &Proposer {
+        &self.shared.proposers[proposer as usize - 1]
+    }
+
+    pub fn trace(&self) -> Ref<'_, Trace> {
+        Ref::map(self.shared.world.borrow(), |w| &w.trace)
+    }
+
+    pub fn history(&self) -> Ref<'_, History> {
+        Ref::map(self.shared.world.borrow(), |w| &w.history)
+    }
+
+    pub fn stats(&self) -> Stats {
+        self.shared.world.borrow().stats.clone()
+    }
+
+    /// Safety violations the oracles found so far (empty in a correct run).
+    pub fn violations(&self) -> Vec<String> {
+        self.shared.world.borrow().oracle.as_ref().map(|o| o.violations.clone()).unwrap_or_default()
+    }
+
+    pub fn partitions(&self) -> Partitions {
+        self.shared.world.borrow().partitions.clone()
+    }
+}
+
+fn check_rate(name: &str, rate: f64) -> Result<(), OpError> {
+    if !(0.0..=1.0).contains(&rate) {
+        return Err(OpError::invalid(format!("{name} must be a number in 0..=1, got {rate}")));
+    }
+    Ok(())
+}
+
+/// Largest one-way latency, in virtual ms.
+pub const MAX_LATENCY_MS: u64 = 60_000;
+
+fn check_latency(min_ms: u64, max_ms: u64) -> Result<(), OpError> {
+    if max_ms > MAX_LATENCY_MS {
+        return Err(OpError::invalid(format!("latency max must be at most {MAX_LATENCY_MS} ms, got {max_ms}")));
+    }
+    if min_ms > max_ms {
+        return Err(OpError::invalid(format!("latency min ({min_ms}) must not exceed max ({max_ms})")));
+    }
+    Ok(())
+}
+
+fn check_config(c: &SimConfig) -> Result<(), OpError> {
+    if !(1..=MAX_ACCEPTORS).contains(&c.acceptors) {
+        return Err(OpError::invalid(format!("acceptors must be an integer in 1..={MAX_ACCEPTORS}, got {}", c.acceptors)));
+    }
+    if !(1..=MAX_PROPOSERS).contains(&c.proposers) {
+        return Err(OpError::invalid(format!("proposers must be an integer in 1..={MAX_PROPOSERS}, got {}", c.proposers)));
+    }
+    check_latency(c.net.latency_ms_min, c.net.latency_ms_max)?;
+    check_rate("drop rate", c.net.drop_request_rate)?;
+    check_rate("drop rate", c.net.drop_reply_rate)?;
+    check_rate("duplicateRate", c.net.duplicate_rate)?;
+    if c.driver.max_attempts == 0 {
+        return Err(OpError::invalid("max attempts must be at least 1"));
+    }
+    Ok(())
+}
