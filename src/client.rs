@@ -40,9 +40,9 @@ impl Future for OpHandle {
     fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         match &mut self.state {
             HandleState::Ready(result) => Poll::Ready(result.take().expect("OpHandle polled after completion")),
-            HandleState::Waiting(rx) => Pin::new(rx).poll(cx).map(|r| {
-                r.unwrap_or_else(|_| Err(OpError::unavailable(true, "the simulation was dropped")))
-            }),
+            HandleState::Waiting(rx) => Pin::new(rx)
+                .poll(cx)
+                .map(|r| r.unwrap_or_else(|_| Err(OpError::unavailable(true, "the simulation was dropped")))),
         }
     }
 }
@@ -129,7 +129,12 @@ impl Client {
 
     /// Takes lock `name` for `owner` (again, if it already holds it), for `ttl_ms` of virtual time
     /// or until released. Resolves to false when another owner holds it.
-    pub fn acquire_lock(&self, name: &str, owner: &str, ttl_ms: Option<u64>) -> impl Future<Output = Result<bool, OpError>> {
+    pub fn acquire_lock(
+        &self,
+        name: &str,
+        owner: &str,
+        ttl_ms: Option<u64>,
+    ) -> impl Future<Output = Result<bool, OpError>> {
         let h = self.lock_op(name, Op::AcquireLock { owner: owner.to_owned(), ttl_ms });
         async move { Ok(h.await? == Json::Bool(true)) }
     }

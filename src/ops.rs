@@ -37,6 +37,17 @@ pub struct Applied {
     pub output: Rc<Json>,
 }
 
+impl fmt::Display for Register {
+    /// `5 (v3, p1#12 p2#9)`: the value, its version and the exactly-once markers.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{} (v{}", self.value, self.version)?;
+        for (i, a) in self.applied.iter().enumerate() {
+            write!(f, "{}p{}#{}", if i == 0 { ", " } else { " " }, a.proposer, a.op)?;
+        }
+        write!(f, ")")
+    }
+}
+
 /// Registers are shared, not copied, between messages, acceptors and the event log.
 pub type Val = Rc<Register>;
 
@@ -72,9 +83,17 @@ pub enum Op {
     /// Versioned read: `{ version, value }`.
     Read,
     /// Versioned write: succeeds only if the register is at `expected` version.
-    Write { expected: u64, value: Json },
-    AcquireLock { owner: String, ttl_ms: Option<u64> },
-    ReleaseLock { owner: String },
+    Write {
+        expected: u64,
+        value: Json,
+    },
+    AcquireLock {
+        owner: String,
+        ttl_ms: Option<u64>,
+    },
+    ReleaseLock {
+        owner: String,
+    },
     Change(ChangeFn),
 }
 
@@ -206,7 +225,9 @@ pub enum ErrorKind {
     /// A versioned write found another version.
     VersionConflict,
     /// No quorum within the attempts. `indeterminate`: the change may still have been applied.
-    Unavailable { indeterminate: bool },
+    Unavailable {
+        indeterminate: bool,
+    },
 }
 
 #[derive(Clone, Debug, PartialEq)]

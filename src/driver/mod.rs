@@ -10,7 +10,9 @@ mod keylock;
 pub use keylock::KeyLocks;
 
 use crate::ops::{ErrorKind, Op, OpError, OpId, Val};
-use crate::protocol::{majority, AcceptRound, AcceptorId, Ballot, BallotClock, Key, PrepareRound, Progress, ProposerId, Reply, Request};
+use crate::protocol::{
+    majority, AcceptRound, AcceptorId, Ballot, BallotClock, Key, PrepareRound, Progress, ProposerId, Reply, Request,
+};
 use serde_json::Value as Json;
 use std::cell::RefCell;
 use std::collections::{HashMap, VecDeque};
@@ -43,6 +45,8 @@ pub struct Timing {
     /// Backoff before attempt `k` (k >= 2) is uniform in `1..=min(base << (k-2), max)`.
     pub backoff_base_ms: u64,
     pub backoff_max_ms: u64,
+    /// The shortest possible round trip: a bound on how fast a competing proposer can issue ballots.
+    pub min_round_trip_ms: u64,
 }
 
 /// What a proposer reports to its environment.
@@ -75,8 +79,8 @@ pub struct DriverConfig {
     pub max_attempts: u32,
     /// Wrong: use this quorum instead of a majority (e.g. 1 of 3).
     pub break_quorum: Option<usize>,
-    /// Wrong (Gryadka's bug): after an accept that failed without a conflict, keep the ballot cached
-    /// and reuse it for the next value.
+    /// Wrong (Gryadka's bug): after an accept that timed out, fail the operation but keep its
+    /// ballot cached, so the next change reuses it for another value.
     pub break_reuse_ballot: bool,
     /// Wrong: take any accepted value from the promises, not the highest.
     pub break_take_any_accepted: bool,
@@ -88,7 +92,7 @@ impl Default for DriverConfig {
     fn default() -> Self {
         DriverConfig {
             one_rtt: true,
-            max_attempts: 8,
+            max_attempts: 16,
             break_quorum: None,
             break_reuse_ballot: false,
             break_take_any_accepted: false,
@@ -250,7 +254,13 @@ impl Proposer {
     }
 
     /// Phase 1 (§2.2): prepare under a fresh ballot and read the current state from a quorum.
-    async fn prepare(&self, env: &dyn Env, key: &Key, cfg: &DriverConfig, quorum: usize) -> PhaseResult<(Ballot, Option<Val>)> {
+    async fn prepare(
+        &self,
+        env: &dyn Env,
+        key: &Key,
+        cfg: &DriverConfig,
+        quorum: usize,
+    ) -> PhaseResult<(Ballot, Option<Val>)> {
         let n = env.acceptors();
         let ballot = self.next_ballot();
         let inbox = self.open_inbox(key, ballot);
@@ -268,7 +278,15 @@ impl Proposer {
 
     /// Phase 2 (§2.2): ask every acceptor to accept `value` under `ballot`; with §2.2.1 the
     /// accept also carries the prepare of `next_promise`.
-    async fn accept(&self, env: &dyn Env, key: &Key, ballot: Ballot, value: &Val, next_promise: Option<Ballot>, quorum: usize) -> PhaseResult<()> {
+    async fn accept(
+        &self,
+        env: &dyn Env,
+        key: &Key,
+        ballot: Ballot,
+        value: &Val,
+        next_promise: Option<Ballot>,
+        quorum: usize,
+    ) -> PhaseResult<()> {
         let n = env.acceptors();
         let inbox = self.open_inbox(key, ballot);
         for to in 1..=n as AcceptorId {
@@ -304,7 +322,12 @@ impl Proposer {
                 env.note(Note::Retry { proposer: self.id, op: op_id, attempt });
                 let t = env.timing();
                 let window = (t.backoff_base_ms.max(1) << (attempt - 2).min(20)).min(t.backoff_max_ms.max(1));
-                Self::sleep(env, 1 + env.random_below(window)).await;
+                let delay = 1 + env.random_below(window);
+                Self::sleep(env, delay).await;
+                // While we slept, the proposer that blocked us may have issued up to one ballot per
+                // round trip (with §2.2.1, one per operation): skip past them, or a proposer with
+                // a cached round would keep winning and starve us.
+                self.state.borrow_mut().clock.skip(delay / t.min_round_trip_ms.max(1));
             }
             // Phase 1, or the round cached by the previous operation (§2.2.1).
             let cached = if cfg.one_rtt { self.state.borrow_mut().cache.remove(key) } else { None };
@@ -367,8 +390,10 @@ impl Proposer {
                 PhaseResult::TimedOut => {
                     self.timed_out(env, key, Phase::Accept);
                     if cfg.break_reuse_ballot {
-                        // Deliberately wrong: the ballot just used stays cached for a new value.
+                        // Deliberately wrong, as Gryadka does: give up at once, keeping the ballot
+                        // just used cached, so the next change sends another value under it.
                         self.state.borrow_mut().cache.insert(key.clone(), CachedRound { ballot, value: current });
+                        return Err(OpError::unavailable(true, "the accept timed out"));
                     }
                 }
             }

@@ -50,7 +50,9 @@ impl<V: Clone> Acceptor<V> {
     pub fn handle(&mut self, request: Request<V>) -> Reply<V> {
         match request {
             Request::Prepare { key, ballot } => self.handle_prepare(key, ballot),
-            Request::Accept { key, ballot, value, next_promise } => self.handle_accept(key, ballot, value, next_promise),
+            Request::Accept { key, ballot, value, next_promise } => {
+                self.handle_accept(key, ballot, value, next_promise)
+            }
         }
     }
 

@@ -63,6 +63,11 @@ impl BallotClock {
         self.counter = self.counter.max(seen.counter.min(MAX_COUNTER - 1));
     }
 
+    /// Leaves `n` counters unused (a fresh ballot after a backoff, see the driver).
+    pub fn skip(&mut self, n: u64) {
+        self.counter = self.counter.saturating_add(n).min(MAX_COUNTER - 1);
+    }
+
     pub fn counter(&self) -> u64 {
         self.counter
     }
@@ -91,5 +96,7 @@ mod tests {
         assert!(c > Ballot::new(40, 2), "{c} must beat the blocking ballot 40.p2");
         clock.observe(Ballot::new(3, 3)); // an older ballot never moves the clock back
         assert!(clock.next(1) > c);
+        clock.skip(10);
+        assert_eq!(clock.next(1), Ballot::new(c.counter + 12, 1));
     }
 }

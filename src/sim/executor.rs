@@ -52,6 +52,9 @@ pub struct Executor {
     tasks: RefCell<Vec<Option<Task>>>,
     free: RefCell<Vec<usize>>,
     next_generation: RefCell<u64>,
+    /// True inside `run_until_stalled`: a nested call (an operation invoked from a task) returns
+    /// at once and the outer loop polls what it spawned.
+    running: std::cell::Cell<bool>,
     ready: Arc<Mutex<VecDeque<TaskId>>>,
 }
 
@@ -77,10 +80,16 @@ impl Executor {
 
     /// Polls woken tasks until none is ready. Returns how many polls it made.
     pub fn run_until_stalled(&self) -> usize {
+        if self.running.replace(true) {
+            return 0;
+        }
         let mut polls = 0;
         loop {
             let next = self.ready.lock().unwrap_or_else(|e| e.into_inner()).pop_front();
-            let Some(id) = next else { return polls };
+            let Some(id) = next else {
+                self.running.set(false);
+                return polls;
+            };
             let (mut future, waker) = {
                 let mut tasks = self.tasks.borrow_mut();
                 let Some(Some(task)) = tasks.get_mut(id.index) else { continue };

@@ -10,6 +10,7 @@ mod network;
 mod oracle;
 mod rng;
 mod trace;
+pub mod workload;
 
 pub use history::{History, OpRecord};
 pub use network::{NetConfig, Partitions};
@@ -248,9 +249,18 @@ impl Env for Shared {
         self.world.borrow_mut().rng.below(bound.max(1))
     }
     fn timing(&self) -> Timing {
-        let max = self.world.borrow().net.latency_ms_max;
-        // A phase waits one worst-case round trip plus slack; backoff grows from one latency.
-        Timing { phase_timeout_ms: 2 * max + 10, backoff_base_ms: max + 1, backoff_max_ms: 16 * (max + 1) }
+        let (min, max) = {
+            let net = &self.world.borrow().net;
+            (net.latency_ms_min, net.latency_ms_max)
+        };
+        // A phase waits one worst-case round trip plus slack. Backoff starts at about one full
+        // round (two round trips), so a competing proposer can finish before we preempt it again.
+        Timing {
+            phase_timeout_ms: 2 * max + 10,
+            backoff_base_ms: 4 * max + 1,
+            backoff_max_ms: 16 * (4 * max + 1),
+            min_round_trip_ms: 2 * min,
+        }
     }
     fn note(&self, note: Note) {
         let mut w = self.world.borrow_mut();
@@ -307,6 +317,9 @@ impl Shared {
             let result = runner.execute(env, id, key, op).await;
             shared.world.borrow_mut().complete(id, result);
         });
+        // Start it now, at the invocation's virtual time (a no-op when called from a task: the
+        // executor already running polls it next).
+        self.executor.run_until_stalled();
         OpHandle::new(rx)
     }
 
@@ -388,9 +401,7 @@ impl Sim {
 
     /// Runs `op` on `key` through `proposer`; the handle resolves when it ends.
     pub fn invoke(&self, proposer: ProposerId, key: &str, op: Op) -> OpHandle {
-        let handle = self.shared.invoke(proposer, key, op);
-        self.settle();
-        handle
+        self.shared.invoke(proposer, key, op)
     }
 
     /// Runs a client task (e.g. a worker issuing operations in a loop) in the simulation.
@@ -550,7 +561,13 @@ impl Sim {
                     w.history.pending().filter(|o| o.proposer == p).map(|o| (o.id, o.may_have_applied)).collect();
                 for (id, may_have_applied) in lost {
                     let what = if may_have_applied { "may have been applied" } else { "was not applied" };
-                    w.complete(id, Err(OpError::unavailable(may_have_applied, format!("proposer p{p} crashed; the change {what}"))));
+                    w.complete(
+                        id,
+                        Err(OpError::unavailable(
+                            may_have_applied,
+                            format!("proposer p{p} crashed; the change {what}"),
+                        )),
+                    );
                 }
                 drop(w);
                 self.shared.executor.cancel_owned_by(p);
@@ -725,10 +742,16 @@ fn check_latency(min_ms: u64, max_ms: u64) -> Result<(), OpError> {
 
 fn check_config(c: &SimConfig) -> Result<(), OpError> {
     if !(1..=MAX_ACCEPTORS).contains(&c.acceptors) {
-        return Err(OpError::invalid(format!("acceptors must be an integer in 1..={MAX_ACCEPTORS}, got {}", c.acceptors)));
+        return Err(OpError::invalid(format!(
+            "acceptors must be an integer in 1..={MAX_ACCEPTORS}, got {}",
+            c.acceptors
+        )));
     }
     if !(1..=MAX_PROPOSERS).contains(&c.proposers) {
-        return Err(OpError::invalid(format!("proposers must be an integer in 1..={MAX_PROPOSERS}, got {}", c.proposers)));
+        return Err(OpError::invalid(format!(
+            "proposers must be an integer in 1..={MAX_PROPOSERS}, got {}",
+            c.proposers
+        )));
     }
     check_latency(c.net.latency_ms_min, c.net.latency_ms_max)?;
     check_rate("drop rate", c.net.drop_request_rate)?;

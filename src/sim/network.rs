@@ -19,7 +19,13 @@ pub struct NetConfig {
 
 impl Default for NetConfig {
     fn default() -> Self {
-        NetConfig { latency_ms_min: 5, latency_ms_max: 15, drop_request_rate: 0.0, drop_reply_rate: 0.0, duplicate_rate: 0.0 }
+        NetConfig {
+            latency_ms_min: 5,
+            latency_ms_max: 15,
+            drop_request_rate: 0.0,
+            drop_reply_rate: 0.0,
+            duplicate_rate: 0.0,
+        }
     }
 }
 

@@ -35,8 +35,7 @@ impl Oracle {
         if let Some((ballot, value)) = slot.and_then(|s| s.accepted.as_ref()) {
             match self.accepted.get(&(key.clone(), *ballot)) {
                 Some(seen) if !Rc::ptr_eq(seen, value) && **seen != **value => self.violations.push(format!(
-                    "{at_ms}ms a{acceptor} key {key}: two values accepted under ballot {ballot}: {} and {}",
-                    seen.value, value.value
+                    "{at_ms}ms a{acceptor} key {key}: two values accepted under ballot {ballot}: {seen} and {value}"
                 )),
                 Some(_) => {}
                 None => {
@@ -48,7 +47,8 @@ impl Oracle {
 
     /// Keys acceptor `acceptor` was seen to hold (to re-check after a wipe).
     pub fn keys_of(&self, acceptor: AcceptorId) -> Vec<Key> {
-        let mut keys: Vec<Key> = self.high_water.keys().filter(|(a, _)| *a == acceptor).map(|(_, k)| k.clone()).collect();
+        let mut keys: Vec<Key> =
+            self.high_water.keys().filter(|(a, _)| *a == acceptor).map(|(_, k)| k.clone()).collect();
         keys.sort();
         keys
     }

@@ -125,22 +125,55 @@ impl DropReason {
 /// What happened. Message events name their message by index into [`Trace::messages`].
 #[derive(Clone, Debug, PartialEq)]
 pub enum EventKind {
-    Invoke { op: OpId, proposer: ProposerId, name: &'static str, key: Key },
-    Return { op: OpId, proposer: ProposerId, outcome: Outcome },
-    Send { msg: usize },
+    Invoke {
+        op: OpId,
+        proposer: ProposerId,
+        name: &'static str,
+        key: Key,
+    },
+    Return {
+        op: OpId,
+        proposer: ProposerId,
+        outcome: Outcome,
+    },
+    Send {
+        msg: usize,
+    },
     /// A second copy of the message was put on the wire.
-    Duplicate { msg: usize },
-    Deliver { msg: usize },
-    Drop { msg: usize, reason: DropReason },
-    Timeout { proposer: ProposerId, key: Key, ballot: Ballot, phase: Phase },
-    Crash { node: Node },
-    Restart { node: Node },
-    Wipe { node: Node },
+    Duplicate {
+        msg: usize,
+    },
+    Deliver {
+        msg: usize,
+    },
+    Drop {
+        msg: usize,
+        reason: DropReason,
+    },
+    Timeout {
+        proposer: ProposerId,
+        key: Key,
+        ballot: Ballot,
+        phase: Phase,
+    },
+    Crash {
+        node: Node,
+    },
+    Restart {
+        node: Node,
+    },
+    Wipe {
+        node: Node,
+    },
     /// The nodes' groups after the change; nodes not listed form one more group.
-    Partition { groups: Vec<Vec<Node>> },
+    Partition {
+        groups: Vec<Vec<Node>>,
+    },
     Heal,
     /// A network setting changed (`drop 0.1`, `duplicate 0`, `latency 5..15`).
-    Network { setting: String },
+    Network {
+        setting: String,
+    },
 }
 
 impl EventKind {
@@ -201,16 +234,18 @@ impl Trace {
             EventKind::Deliver { msg } => arrow(out, *msg, "deliver "),
             EventKind::Drop { msg, reason } => arrow(out, *msg, &format!("drop ({}) ", reason.as_str())),
             EventKind::Timeout { proposer, key, ballot, phase } => {
-                write!(out, "p{proposer} timeout {} {key} {ballot}", if *phase == Phase::Prepare { "prepare" } else { "accept" })
+                write!(
+                    out,
+                    "p{proposer} timeout {} {key} {ballot}",
+                    if *phase == Phase::Prepare { "prepare" } else { "accept" }
+                )
             }
             EventKind::Crash { node } => write!(out, "{node} crash"),
             EventKind::Restart { node } => write!(out, "{node} restart"),
             EventKind::Wipe { node } => write!(out, "{node} wipe"),
             EventKind::Partition { groups } => {
-                let groups: Vec<String> = groups
-                    .iter()
-                    .map(|g| g.iter().map(Node::to_string).collect::<Vec<_>>().join(","))
-                    .collect();
+                let groups: Vec<String> =
+                    groups.iter().map(|g| g.iter().map(Node::to_string).collect::<Vec<_>>().join(",")).collect();
                 write!(out, "partition [{}]", groups.join("] ["))
             }
             EventKind::Heal => write!(out, "heal"),

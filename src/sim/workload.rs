@@ -1,0 +1,97 @@
+//! The benchmark workload, shared by the native benchmark and the wasm one so both run exactly
+//! the same simulation.
+
+use super::{NetConfig, Sim, SimConfig, Stats};
+use std::cell::Cell;
+use std::rc::Rc;
+
+/// Parameters of the increment workload.
+#[derive(Clone, Debug)]
+pub struct IncrementWorkload {
+    pub seed: u64,
+    pub acceptors: usize,
+    pub proposers: usize,
+    pub keys: usize,
+    /// Concurrent clients: client `c` increments key `c % keys` through the proposer that owns
+    /// that key (`key % proposers`), so keys are not contended and the cache (§2.2.1) applies.
+    pub clients: usize,
+    /// Increments in total, split evenly over the clients.
+    pub increments: usize,
+    pub drop_rate: f64,
+    pub log_events: bool,
+    pub check_invariants: bool,
+}
+
+impl Default for IncrementWorkload {
+    /// The benchmark of record: 3 acceptors, 3 proposers, 10 keys, 30 clients, 100,000
+    /// increments, latency 1–10 ms, no loss, event log on.
+    fn default() -> Self {
+        IncrementWorkload {
+            seed: 1,
+            acceptors: 3,
+            proposers: 3,
+            keys: 10,
+            clients: 30,
+            increments: 100_000,
+            drop_rate: 0.0,
+            log_events: true,
+            check_invariants: false,
+        }
+    }
+}
+
+/// What a run produced.
+#[derive(Clone, Debug)]
+pub struct WorkloadResult {
+    pub stats: Stats,
+    pub events: usize,
+    pub virtual_ms: u64,
+    /// Increments that ended `ok` / that each client finished.
+    pub clients_finished: usize,
+}
+
+impl IncrementWorkload {
+    /// Runs it to completion.
+    pub fn run(&self) -> WorkloadResult {
+        self.run_with(|_| ())
+    }
+
+    /// Runs it to completion, then hands the simulation to `inspect` (e.g. to hash its log).
+    pub fn run_with(&self, inspect: impl FnOnce(&Sim)) -> WorkloadResult {
+        let net = NetConfig {
+            latency_ms_min: 1,
+            latency_ms_max: 10,
+            drop_request_rate: self.drop_rate,
+            drop_reply_rate: self.drop_rate,
+            duplicate_rate: 0.0,
+        };
+        let sim = Sim::new(SimConfig {
+            acceptors: self.acceptors,
+            proposers: self.proposers,
+            seed: self.seed,
+            net,
+            log_events: self.log_events,
+            check_invariants: self.check_invariants,
+            ..SimConfig::default()
+        })
+        .expect("a valid workload");
+        let finished = Rc::new(Cell::new(0));
+        let per_client = self.increments / self.clients.max(1);
+        for c in 0..self.clients {
+            let key_index = c % self.keys.max(1);
+            let client = sim.client((key_index % self.proposers) as u8 + 1);
+            let key = format!("k{key_index}");
+            let finished = finished.clone();
+            sim.spawn(async move {
+                for _ in 0..per_client {
+                    let _ = client.increment(&key).await;
+                }
+                finished.set(finished.get() + 1);
+            });
+        }
+        sim.run_until_idle(u64::MAX);
+        inspect(&sim);
+        let events = sim.trace().events.len();
+        WorkloadResult { stats: sim.stats(), events, virtual_ms: sim.now(), clients_finished: finished.get() }
+    }
+}

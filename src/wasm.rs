@@ -1,0 +1,1 @@
+//! The wasm `Cluster` facade (next commit).
