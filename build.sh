@@ -101,8 +101,18 @@ serve() {
   cd www && exec python3 -m http.server "$port" --bind 127.0.0.1
 }
 
+# Extra Chromium flags for wasm-bindgen-test-runner, which reads them from ./webdriver.json: on a
+# closed network, background services only produce refused connections.
+write_webdriver_json() {
+  cat >webdriver.json <<'JSON'
+{ "goog:chromeOptions": { "args": ["--disable-gpu", "--disable-quic", "--no-first-run",
+  "--disable-background-networking", "--disable-component-update", "--disable-sync"] } }
+JSON
+}
+
 wasm_tests() {
   mkdir -p target/tmp
+  write_webdriver_json
   log "wasm tests in headless Chromium (wasm-pack test --headless --chrome)"
   TMPDIR="$ROOT/target/tmp" wasm-pack test --headless --chrome --mode no-install
 }

@@ -13,6 +13,7 @@
 //!   client history, safety oracles.
 //! - [`client`]: the seed's API (KV, versioned, locks) on `change`.
 //! - `wasm` (wasm32 only): the `Cluster` class for JavaScript.
+//! - [`view`]: the JSON shapes `Cluster` returns (events, state, history, stats).
 //!
 //! ```
 //! use caspaxos_playground::sim::{Sim, SimConfig};
@@ -29,6 +30,7 @@ pub mod driver;
 pub mod ops;
 pub mod protocol;
 pub mod sim;
+pub mod view;
 
 #[cfg(target_arch = "wasm32")]
-mod wasm;
+pub mod wasm;

@@ -1,6 +1,8 @@
 //! The seed's API and examples through the simulated cluster, and the proposer's guarantees
 //! (exactly once, fresh ballots, 1RTT) in hand-built scenarios.
 
+#![cfg(not(target_arch = "wasm32"))]
+
 use caspaxos_playground::client::Versioned;
 use caspaxos_playground::driver::{DriverConfig, Outcome};
 use caspaxos_playground::ops::{ErrorKind, Op, OpError};

@@ -1,5 +1,7 @@
 //! Same seed and same actions, same event log — byte for byte.
 
+#![cfg(not(target_arch = "wasm32"))]
+
 mod common;
 
 use common::{run, Scenario};
@@ -43,4 +45,19 @@ fn fault_scenarios_replay_identically() {
         let (x, y) = (run(&Scenario::new(seed)), run(&Scenario::new(seed)));
         assert_eq!(format!("{x:?}"), format!("{y:?}"), "seed {seed}");
     }
+}
+
+/// The hash the wasm build must reproduce (tests/web.rs checks the same constant in Chromium).
+const REFERENCE_HASH: &str = include_str!("golden/event_log_hash.txt");
+
+#[test]
+fn the_reference_run_has_the_golden_event_log_hash() {
+    let sim = caspaxos_playground::sim::workload::determinism_reference();
+    let hash = format!("{:016x}", sim.trace().hash());
+    assert!(sim.trace().events.len() > 1000);
+    assert_eq!(
+        hash,
+        REFERENCE_HASH.trim(),
+        "if the protocol changed on purpose, update tests/golden/event_log_hash.txt"
+    );
 }

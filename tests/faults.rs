@@ -6,6 +6,8 @@
 //! Replay one seed: `CASPAXOS_SEED=17 cargo test --test faults`. More seeds:
 //! `CASPAXOS_SEEDS=5000 cargo test --release --test faults`.
 
+#![cfg(not(target_arch = "wasm32"))]
+
 mod common;
 
 use caspaxos_playground::driver::DriverConfig;

@@ -95,3 +95,24 @@ impl IncrementWorkload {
         WorkloadResult { stats: sim.stats(), events, virtual_ms: sim.now(), clients_finished: finished.get() }
     }
 }
+
+/// The action list behind the cross-target determinism check: the same calls through
+/// [`Sim`] natively and through `Cluster` in wasm must give this event log.
+pub fn determinism_reference() -> Sim {
+    let net = NetConfig { drop_request_rate: 0.1, drop_reply_rate: 0.1, duplicate_rate: 0.1, ..NetConfig::default() };
+    let sim = Sim::new(SimConfig { acceptors: 5, proposers: 3, seed: 2024, net, ..SimConfig::default() })
+        .expect("a valid configuration");
+    for i in 0..30u8 {
+        let p = i % 3 + 1;
+        drop(sim.client(p).increment(if i % 2 == 0 { "x" } else { "y" }));
+        if i == 10 {
+            sim.crash(super::Node::Acceptor(2)).expect("a2 exists");
+        }
+        if i == 20 {
+            sim.restart(super::Node::Acceptor(2)).expect("a2 exists");
+        }
+        sim.run_for(7);
+    }
+    sim.run_until_idle(1_000_000);
+    sim
+}

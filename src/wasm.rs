@@ -1,1 +1,0 @@
-//! The wasm `Cluster` facade (next commit).

@@ -1,0 +1,611 @@
+//! The `Cluster` class for JavaScript (DESIGN.md section 3): argument checking, conversion and
+//! errors only. Every operation, fault and view is implemented natively in [`crate::sim`],
+//! [`crate::client`] and [`crate::view`].
+//!
+//! No input panics: each bad argument becomes a JS `Error` named `InvalidArgument` whose message
+//! names the argument, and the cluster stays usable.
+
+mod js;
+
+use crate::ops::{ErrorKind, Op, OpError};
+use crate::protocol::ProposerId;
+use crate::sim::{NetConfig, Node, Sim, SimConfig, MAX_ACCEPTORS, MAX_LATENCY_MS, MAX_PROPOSERS};
+use crate::view;
+use js::{
+    bool_arg, describe, error, integer_arg, invalid, node_arg, options, rate_arg, string_arg, to_js, to_json, JsResult,
+};
+use js_sys::{Array, Function, Promise, Reflect};
+use serde_json::Value as Json;
+use std::cell::{Cell, RefCell};
+use std::future::Future;
+use std::pin::Pin;
+use std::rc::Rc;
+use std::task::{Context, Poll};
+use wasm_bindgen::prelude::*;
+use wasm_bindgen::JsCast;
+use wasm_bindgen_futures::future_to_promise;
+
+#[wasm_bindgen(typescript_custom_section)]
+const TS_TYPES: &'static str = include_str!("types.d.ts");
+
+/// Largest seed: an exact JS integer.
+const MAX_SEED: f64 = 9_007_199_254_740_991.0;
+/// Default and largest `maxEvents` of `runUntilIdle`.
+const DEFAULT_MAX_EVENTS: f64 = 1_000_000.0;
+/// Steps an awaited operation may run under `autoAdvance` (an operation always ends well before).
+const AUTO_ADVANCE_STEP_LIMIT: u64 = 50_000_000;
+
+struct Inner {
+    sim: Sim,
+    auto_advance: Cell<bool>,
+    /// True while the simulation runs; a change function calling back into the cluster is refused.
+    busy: Cell<bool>,
+}
+
+impl Inner {
+    fn enter<T>(&self, f: impl FnOnce(&Sim) -> JsResult<T>) -> JsResult<T> {
+        if self.busy.replace(true) {
+            return Err(invalid("the cluster cannot be called from inside a change function"));
+        }
+        let result = f(&self.sim);
+        self.busy.set(false);
+        result
+    }
+}
+
+/// A simulated CASPaxos cluster in virtual time.
+#[wasm_bindgen]
+pub struct Cluster {
+    inner: Rc<Inner>,
+}
+
+/// Resolves when an operation ends; under `autoAdvance` it runs virtual time until then.
+struct Settle {
+    inner: Rc<Inner>,
+    handle: crate::client::OpHandle,
+}
+
+impl Future for Settle {
+    type Output = Result<Json, OpError>;
+
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        let mut steps = 0u64;
+        loop {
+            if let Poll::Ready(r) = Pin::new(&mut self.handle).poll(cx) {
+                return Poll::Ready(r);
+            }
+            let inner = self.inner.clone();
+            if !inner.auto_advance.get() || steps >= AUTO_ADVANCE_STEP_LIMIT {
+                return Poll::Pending;
+            }
+            match inner.enter(|sim| Ok(sim.step())) {
+                Ok(true) => steps += 1,
+                _ => return Poll::Pending, // idle or busy: whoever moves time wakes us
+            }
+        }
+    }
+}
+
+/// What an operation's result becomes in JS.
+#[derive(Clone, Copy)]
+enum Shape {
+    Value,
+    Undefined,
+    Boolean,
+}
+
+impl Shape {
+    fn to_js(self, v: &Json) -> JsValue {
+        match self {
+            Shape::Value => to_js(v),
+            Shape::Undefined => JsValue::UNDEFINED,
+            Shape::Boolean => JsValue::from_bool(v.as_bool().unwrap_or(false)),
+        }
+    }
+}
+
+type ThrownSlot = Rc<RefCell<Option<JsValue>>>;
+
+#[wasm_bindgen]
+impl Cluster {
+    /// `new Cluster({ acceptors, proposers, seed, latency: {min, max}, dropRate, duplicateRate,
+    /// oneRtt, autoAdvance, maxAttempts })`, every field optional.
+    #[wasm_bindgen(constructor)]
+    pub fn new(
+        #[wasm_bindgen(unchecked_param_type = "ClusterOptions | undefined")] opts: JsValue,
+    ) -> JsResult<Cluster> {
+        let known = [
+            "acceptors",
+            "proposers",
+            "seed",
+            "latency",
+            "dropRate",
+            "duplicateRate",
+            "oneRtt",
+            "autoAdvance",
+            "maxAttempts",
+        ];
+        let mut config = SimConfig::default();
+        let mut auto_advance = true;
+        for (key, v) in options("options", &opts, &known)? {
+            let name = format!("options.{key}");
+            match key.as_str() {
+                "acceptors" => config.acceptors = integer_arg(&name, &v, 1.0, MAX_ACCEPTORS as f64)? as usize,
+                "proposers" => config.proposers = integer_arg(&name, &v, 1.0, MAX_PROPOSERS as f64)? as usize,
+                "seed" => config.seed = integer_arg(&name, &v, 0.0, MAX_SEED)?,
+                "latency" => {
+                    let (min, max) = latency_arg(&name, &v, &config.net)?;
+                    config.net.latency_ms_min = min;
+                    config.net.latency_ms_max = max;
+                }
+                "dropRate" => {
+                    let r = rate_arg(&name, &v)?;
+                    config.net.drop_request_rate = r;
+                    config.net.drop_reply_rate = r;
+                }
+                "duplicateRate" => config.net.duplicate_rate = rate_arg(&name, &v)?,
+                "oneRtt" => config.driver.one_rtt = bool_arg(&name, &v)?,
+                "autoAdvance" => auto_advance = bool_arg(&name, &v)?,
+                "maxAttempts" => config.driver.max_attempts = integer_arg(&name, &v, 1.0, 100.0)? as u32,
+                _ => {}
+            }
+        }
+        let sim = Sim::new(config).map_err(|e| error(&e))?;
+        Ok(Cluster { inner: Rc::new(Inner { sim, auto_advance: Cell::new(auto_advance), busy: Cell::new(false) }) })
+    }
+
+    // ---- operations ----
+
+    /// Applies `fn(current)` (current is `null` for an empty key) and resolves to the new value.
+    /// `fn` may run once per attempt; if it throws, the promise rejects with `UpdateRejected`.
+    #[wasm_bindgen(unchecked_return_type = "Promise<JsonValue>")]
+    pub fn change(
+        &self,
+        key: JsValue,
+        #[wasm_bindgen(js_name = "fn", unchecked_param_type = "(current: JsonValue) => JsonValue")] f: JsValue,
+        #[wasm_bindgen(unchecked_param_type = "OperationOptions | undefined")] opts: JsValue,
+    ) -> Promise {
+        let Some(f) = f.dyn_ref::<Function>().cloned() else {
+            return Promise::reject(&invalid(format!("fn must be a function, got {}", describe(&f))));
+        };
+        let thrown: ThrownSlot = Rc::default();
+        let slot = thrown.clone();
+        let change = move |current: &Json| match f.call1(&JsValue::UNDEFINED, &to_js(current)) {
+            Ok(next) => to_json("the change function's result", &next),
+            Err(e) => {
+                let message =
+                    e.dyn_ref::<js_sys::Error>().map(|e| String::from(e.message())).unwrap_or_else(|| describe(&e));
+                *slot.borrow_mut() = Some(e);
+                Err(OpError::rejected(format!("the change function threw: {message}")))
+            }
+        };
+        self.operation(&key, &opts, &[], Shape::Value, Some(thrown), |_, _| Ok(Op::Change(Rc::new(change))))
+    }
+
+    #[wasm_bindgen(unchecked_return_type = "Promise<JsonValue>")]
+    pub fn put(
+        &self,
+        key: JsValue,
+        #[wasm_bindgen(unchecked_param_type = "JsonValue")] value: JsValue,
+        #[wasm_bindgen(unchecked_param_type = "OperationOptions | undefined")] opts: JsValue,
+    ) -> Promise {
+        self.operation(&key, &opts, &[], Shape::Value, None, |_, _| Ok(Op::Put(json_arg("value", &value)?)))
+    }
+
+    /// A linearizable read: a full round.
+    #[wasm_bindgen(unchecked_return_type = "Promise<JsonValue>")]
+    pub fn get(
+        &self,
+        key: JsValue,
+        #[wasm_bindgen(unchecked_param_type = "OperationOptions | undefined")] opts: JsValue,
+    ) -> Promise {
+        self.operation(&key, &opts, &[], Shape::Value, None, |_, _| Ok(Op::Get))
+    }
+
+    #[wasm_bindgen(unchecked_return_type = "Promise<void>")]
+    pub fn delete(
+        &self,
+        key: JsValue,
+        #[wasm_bindgen(unchecked_param_type = "OperationOptions | undefined")] opts: JsValue,
+    ) -> Promise {
+        self.operation(&key, &opts, &[], Shape::Undefined, None, |_, _| Ok(Op::Delete))
+    }
+
+    /// Adds 1 (an empty key counts as 0); resolves to the new number.
+    #[wasm_bindgen(unchecked_return_type = "Promise<number>")]
+    pub fn increment(
+        &self,
+        key: JsValue,
+        #[wasm_bindgen(unchecked_param_type = "OperationOptions | undefined")] opts: JsValue,
+    ) -> Promise {
+        self.operation(&key, &opts, &[], Shape::Value, None, |_, _| Ok(Op::Increment))
+    }
+
+    /// `{ version, value }`; version 0 for an empty key.
+    #[wasm_bindgen(unchecked_return_type = "Promise<Versioned>")]
+    pub fn read(
+        &self,
+        key: JsValue,
+        #[wasm_bindgen(unchecked_param_type = "OperationOptions | undefined")] opts: JsValue,
+    ) -> Promise {
+        self.operation(&key, &opts, &[], Shape::Value, None, |_, _| Ok(Op::Read))
+    }
+
+    /// Writes if the key is at `expectedVersion`; resolves to `{ version }` or rejects with
+    /// `VersionConflict`.
+    #[wasm_bindgen(unchecked_return_type = "Promise<{ version: number }>")]
+    pub fn write(
+        &self,
+        key: JsValue,
+        #[wasm_bindgen(js_name = "expectedVersion")] expected_version: JsValue,
+        #[wasm_bindgen(unchecked_param_type = "JsonValue")] value: JsValue,
+        #[wasm_bindgen(unchecked_param_type = "OperationOptions | undefined")] opts: JsValue,
+    ) -> Promise {
+        self.operation(&key, &opts, &[], Shape::Value, None, |_, _| {
+            let expected = integer_arg("expectedVersion", &expected_version, 0.0, MAX_SEED)?;
+            Ok(Op::Write { expected, value: json_arg("value", &value)? })
+        })
+    }
+
+    /// Takes lock `name` for `owner` (`opts.ttl`: virtual ms until it expires). Resolves to false
+    /// when another owner holds it.
+    #[wasm_bindgen(js_name = "acquireLock", unchecked_return_type = "Promise<boolean>")]
+    pub fn acquire_lock(
+        &self,
+        name: JsValue,
+        owner: JsValue,
+        #[wasm_bindgen(unchecked_param_type = "LockOptions | undefined")] opts: JsValue,
+    ) -> Promise {
+        self.lock_operation(&name, &owner, &opts, |owner, ttl_ms| Op::AcquireLock { owner, ttl_ms })
+    }
+
+    /// Releases lock `name`; resolves to true if `owner` held it.
+    #[wasm_bindgen(js_name = "releaseLock", unchecked_return_type = "Promise<boolean>")]
+    pub fn release_lock(
+        &self,
+        name: JsValue,
+        owner: JsValue,
+        #[wasm_bindgen(unchecked_param_type = "OperationOptions | undefined")] opts: JsValue,
+    ) -> Promise {
+        self.lock_operation(&name, &owner, &opts, |owner, _| Op::ReleaseLock { owner })
+    }
+
+    // ---- faults ----
+
+    /// Crashes a node (`"a1"`, `"p2"`).
+    pub fn crash(&self, node: JsValue) -> JsResult<()> {
+        self.inner.enter(|sim| {
+            let node = existing_node(sim, "node", &node)?;
+            sim.crash(node).map_err(|e| error(&e))
+        })
+    }
+
+    /// Restarts a crashed node; an acceptor keeps its durable state.
+    pub fn restart(&self, node: JsValue) -> JsResult<()> {
+        self.inner.enter(|sim| {
+            let node = existing_node(sim, "node", &node)?;
+            sim.restart(node).map_err(|e| error(&e))
+        })
+    }
+
+    /// Restarts an acceptor with empty storage (outside CASPaxos's fault model).
+    pub fn wipe(&self, acceptor: JsValue) -> JsResult<()> {
+        self.inner.enter(|sim| match existing_node(sim, "acceptor", &acceptor)? {
+            Node::Acceptor(a) => sim.wipe(a).map_err(|e| error(&e)),
+            Node::Proposer(p) => Err(invalid(format!(
+                "wipe needs an acceptor (a1..a{}), got the proposer \"p{p}\"",
+                sim.config().acceptors
+            ))),
+        })
+    }
+
+    /// `partition([["a1", "p1"], ["a2"]])`: nodes in different groups cannot talk; unlisted nodes
+    /// form one more group.
+    pub fn partition(&self, #[wasm_bindgen(unchecked_param_type = "string[][]")] groups: JsValue) -> JsResult<()> {
+        self.inner.enter(|sim| {
+            if !Array::is_array(&groups) {
+                return Err(invalid(format!(
+                    "groups must be an array of arrays of node ids, got {}",
+                    describe(&groups)
+                )));
+            }
+            let mut parsed = Vec::new();
+            for (i, group) in Array::from(&groups).iter().enumerate() {
+                if !Array::is_array(&group) {
+                    return Err(invalid(format!("groups[{i}] must be an array of node ids, got {}", describe(&group))));
+                }
+                let mut nodes = Vec::new();
+                for (j, id) in Array::from(&group).iter().enumerate() {
+                    nodes.push(existing_node(sim, &format!("groups[{i}][{j}]"), &id)?);
+                }
+                parsed.push(nodes);
+            }
+            sim.partition(parsed).map_err(|e| error(&e))
+        })
+    }
+
+    /// Cuts one node off from all others.
+    pub fn isolate(&self, node: JsValue) -> JsResult<()> {
+        self.inner.enter(|sim| {
+            let node = existing_node(sim, "node", &node)?;
+            sim.isolate(node).map_err(|e| error(&e))
+        })
+    }
+
+    /// Removes every partition.
+    pub fn heal(&self) -> JsResult<()> {
+        self.inner.enter(|sim| {
+            sim.heal();
+            Ok(())
+        })
+    }
+
+    /// Chance each message (request or reply) is lost.
+    #[wasm_bindgen(js_name = "setDropRate")]
+    pub fn set_drop_rate(&self, rate: JsValue) -> JsResult<()> {
+        self.inner.enter(|sim| sim.set_drop_rate(rate_arg("rate", &rate)?).map_err(|e| error(&e)))
+    }
+
+    /// Chance each message is delivered twice.
+    #[wasm_bindgen(js_name = "setDuplicateRate")]
+    pub fn set_duplicate_rate(&self, rate: JsValue) -> JsResult<()> {
+        self.inner.enter(|sim| sim.set_duplicate_rate(rate_arg("rate", &rate)?).map_err(|e| error(&e)))
+    }
+
+    /// One-way delay range in virtual ms.
+    #[wasm_bindgen(js_name = "setLatency")]
+    pub fn set_latency(&self, min: JsValue, max: JsValue) -> JsResult<()> {
+        self.inner.enter(|sim| {
+            let min = integer_arg("min", &min, 0.0, MAX_LATENCY_MS as f64)?;
+            let max = integer_arg("max", &max, 0.0, MAX_LATENCY_MS as f64)?;
+            sim.set_latency(min, max).map_err(|e| error(&e))
+        })
+    }
+
+    // ---- time ----
+
+    /// Virtual time in ms.
+    #[wasm_bindgen(getter)]
+    pub fn now(&self) -> f64 {
+        self.inner.sim.now() as f64
+    }
+
+    /// Runs one event; false when nothing is scheduled.
+    pub fn step(&self) -> JsResult<bool> {
+        self.inner.enter(|sim| Ok(sim.step()))
+    }
+
+    /// Runs all events in the next `ms` virtual milliseconds.
+    #[wasm_bindgen(js_name = "runFor")]
+    pub fn run_for(&self, ms: JsValue) -> JsResult<()> {
+        self.inner.enter(|sim| {
+            sim.run_for(integer_arg("ms", &ms, 0.0, MAX_SEED)?);
+            Ok(())
+        })
+    }
+
+    /// Runs until nothing is scheduled, at most `maxEvents` (default 1,000,000) events. Returns
+    /// the number of events run.
+    #[wasm_bindgen(js_name = "runUntilIdle")]
+    pub fn run_until_idle(&self, #[wasm_bindgen(js_name = "maxEvents")] max_events: JsValue) -> JsResult<f64> {
+        self.inner.enter(|sim| {
+            let max = if max_events.is_undefined() {
+                DEFAULT_MAX_EVENTS as u64
+            } else {
+                integer_arg("maxEvents", &max_events, 0.0, MAX_SEED)?
+            };
+            Ok(sim.run_until_idle(max) as f64)
+        })
+    }
+
+    /// Client operations in flight.
+    #[wasm_bindgen(getter)]
+    pub fn pending(&self) -> f64 {
+        self.inner.sim.pending() as f64
+    }
+
+    /// Whether awaiting an operation runs virtual time by itself.
+    #[wasm_bindgen(getter, js_name = "autoAdvance")]
+    pub fn auto_advance(&self) -> bool {
+        self.inner.auto_advance.get()
+    }
+
+    #[wasm_bindgen(setter, js_name = "autoAdvance")]
+    pub fn set_auto_advance(&self, on: JsValue) -> JsResult<()> {
+        self.inner.auto_advance.set(bool_arg("autoAdvance", &on)?);
+        Ok(())
+    }
+
+    // ---- observation ----
+
+    /// Events from `since` (default 0): `[{ seq, at, kind, ... }]`.
+    #[wasm_bindgen(unchecked_return_type = "ClusterEvent[]")]
+    pub fn events(&self, since: JsValue, limit: JsValue) -> JsResult<JsValue> {
+        self.inner.enter(|sim| {
+            let since = if since.is_undefined() { 0 } else { integer_arg("since", &since, 0.0, MAX_SEED)? };
+            let limit = if limit.is_undefined() { u64::MAX } else { integer_arg("limit", &limit, 0.0, MAX_SEED)? };
+            Ok(to_js(&view::events(sim, clamp(since), clamp(limit))))
+        })
+    }
+
+    /// Number of events so far.
+    #[wasm_bindgen(getter, js_name = "eventCount")]
+    pub fn event_count(&self) -> f64 {
+        self.inner.sim.trace().events.len() as f64
+    }
+
+    /// The event log as text, one line per event (`12ms p1->a2 prepare k 3.p1`).
+    #[wasm_bindgen(js_name = "eventLog")]
+    pub fn event_log(&self) -> String {
+        self.inner.sim.trace().render()
+    }
+
+    /// FNV-1a hash of the event log, as 16 hex digits: equal runs, equal hashes, native or wasm.
+    #[wasm_bindgen(js_name = "eventLogHash")]
+    pub fn event_log_hash(&self) -> String {
+        format!("{:016x}", self.inner.sim.trace().hash())
+    }
+
+    /// Acceptors with their registers, proposers with their caches, the network.
+    #[wasm_bindgen(unchecked_return_type = "ClusterState")]
+    pub fn state(&self) -> JsResult<JsValue> {
+        self.inner.enter(|sim| Ok(to_js(&view::state(sim))))
+    }
+
+    /// Client operations: `[{ id, proposer, op, key, input, invokeAt, returnAt, outcome, output }]`.
+    #[wasm_bindgen(unchecked_return_type = "HistoryEntry[]")]
+    pub fn history(&self) -> JsResult<JsValue> {
+        self.inner.enter(|sim| Ok(to_js(&view::history(sim))))
+    }
+
+    /// Counts of operations, messages, conflicts, retries.
+    #[wasm_bindgen(unchecked_return_type = "ClusterStats")]
+    pub fn stats(&self) -> JsResult<JsValue> {
+        self.inner.enter(|sim| Ok(to_js(&view::stats(sim))))
+    }
+}
+
+impl Cluster {
+    /// Checks the key and options, starts the operation, and returns its promise. Bad input
+    /// rejects the promise with `InvalidArgument`; nothing is recorded.
+    fn operation(
+        &self,
+        key: &JsValue,
+        opts: &JsValue,
+        extra_options: &[&str],
+        shape: Shape,
+        thrown: Option<ThrownSlot>,
+        make: impl FnOnce(&Sim, &[(String, JsValue)]) -> JsResult<Op>,
+    ) -> Promise {
+        let started = self.inner.enter(|sim| {
+            let key = string_arg("key", key)?;
+            let mut known = vec!["proposer"];
+            known.extend_from_slice(extra_options);
+            let opts = options("options", opts, &known)?;
+            let mut proposer: ProposerId = 1;
+            for (k, v) in &opts {
+                if k == "proposer" {
+                    proposer = match existing_node(sim, "options.proposer", v)? {
+                        Node::Proposer(p) => p,
+                        Node::Acceptor(a) => {
+                            return Err(invalid(format!(
+                                "options.proposer must be a proposer id, got the acceptor \"a{a}\""
+                            )))
+                        }
+                    };
+                }
+            }
+            crate::sim::check_key(&key).map_err(|e| error(&e))?;
+            let op = make(sim, &opts)?;
+            Ok(sim.invoke(proposer, &key, op))
+        });
+        let handle = match started {
+            Ok(h) => h,
+            Err(e) => return Promise::reject(&e),
+        };
+        let inner = self.inner.clone();
+        future_to_promise(async move {
+            match (Settle { inner, handle }).await {
+                Ok(v) => Ok(shape.to_js(&v)),
+                Err(e) => {
+                    let err = error(&e);
+                    if e.kind == ErrorKind::UpdateRejected {
+                        if let Some(cause) = thrown.and_then(|t| t.borrow_mut().take()) {
+                            let _ = Reflect::set(&err, &"cause".into(), &cause);
+                        }
+                    }
+                    Err(err)
+                }
+            }
+        })
+    }
+
+    fn lock_operation(
+        &self,
+        name: &JsValue,
+        owner: &JsValue,
+        opts: &JsValue,
+        make: impl FnOnce(String, Option<u64>) -> Op,
+    ) -> Promise {
+        let Some(lock_name) = name.as_string() else {
+            return Promise::reject(&invalid(format!("name must be a string, got {}", describe(name))));
+        };
+        if let Err(e) = crate::sim::check_key(&lock_name) {
+            return Promise::reject(&invalid(e.message.replace("key", "lock name")));
+        }
+        let key = JsValue::from_str(&format!("{}{lock_name}", crate::client::LOCK_KEY_PREFIX));
+        self.operation(&key, opts, &["ttl"], Shape::Boolean, None, |_, opts| {
+            let owner = string_arg("owner", owner)?;
+            if owner.is_empty() {
+                return Err(invalid("owner must be a non-empty string"));
+            }
+            let mut ttl = None;
+            for (k, v) in opts {
+                if k == "ttl" {
+                    ttl = Some(integer_arg("options.ttl", v, 1.0, MAX_SEED)?);
+                }
+            }
+            Ok(make(owner, ttl))
+        })
+    }
+}
+
+fn clamp(n: u64) -> usize {
+    usize::try_from(n).unwrap_or(usize::MAX)
+}
+
+/// A JSON-compatible argument.
+fn json_arg(name: &str, v: &JsValue) -> JsResult<Json> {
+    to_json(name, v).map_err(|e| error(&e))
+}
+
+/// A node id that exists in this cluster.
+fn existing_node(sim: &Sim, name: &str, v: &JsValue) -> JsResult<Node> {
+    let node = node_arg(name, v)?;
+    sim.check_node(node).map_err(|e| invalid(format!("{name}: {}", e.message)))?;
+    Ok(node)
+}
+
+/// `{ min, max }` latency, each defaulting to the current value.
+fn latency_arg(name: &str, v: &JsValue, current: &NetConfig) -> JsResult<(u64, u64)> {
+    let fields = options(name, v, &["min", "max"])?;
+    if v.is_null() || v.is_undefined() {
+        return Err(invalid(format!("{name} must be an object {{ min, max }}, got {}", describe(v))));
+    }
+    let (mut min, mut max) = (current.latency_ms_min, current.latency_ms_max);
+    for (k, x) in fields {
+        let n = integer_arg(&format!("{name}.{k}"), &x, 0.0, MAX_LATENCY_MS as f64)?;
+        if k == "min" {
+            min = n;
+        } else {
+            max = n;
+        }
+    }
+    if min > max {
+        return Err(invalid(format!("{name}.min ({min}) must not exceed {name}.max ({max})")));
+    }
+    Ok((min, max))
+}
+
+/// Runs the benchmark workload (the native benchmark's) and returns what it measured.
+#[wasm_bindgen(
+    js_name = "benchIncrements",
+    unchecked_return_type = "{ increments: number, messages: number, events: number, messagesPerOperation: number }"
+)]
+pub fn bench_increments(increments: JsValue, drop_rate: JsValue) -> JsResult<JsValue> {
+    let mut w = crate::sim::workload::IncrementWorkload::default();
+    if !increments.is_undefined() {
+        w.increments = integer_arg("increments", &increments, 1.0, 10_000_000.0)? as usize;
+    }
+    if !drop_rate.is_undefined() {
+        w.drop_rate = rate_arg("dropRate", &drop_rate)?;
+    }
+    let r = w.run();
+    let ended = r.stats.ok + r.stats.failed + r.stats.unknown;
+    Ok(to_js(&serde_json::json!({
+        "increments": ended,
+        "messages": r.stats.messages,
+        "events": r.events,
+        "messagesPerOperation": r.stats.messages_per_operation(),
+    })))
+}

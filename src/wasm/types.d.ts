@@ -1,0 +1,166 @@
+/** A JSON-compatible value: null, boolean, finite number, string, array or plain object. */
+export type JsonValue = null | boolean | number | string | JsonValue[] | { [key: string]: JsonValue };
+
+/** Node ids: acceptors "a1".."aN", proposers "p1".."pM". */
+export type NodeId = string;
+
+export interface ClusterOptions {
+  /** Number of acceptors, integer 1..=15 (default 3). */
+  acceptors?: number;
+  /** Number of proposers, integer 1..=9 (default 2). */
+  proposers?: number;
+  /** RNG seed, integer 0..=2^53-1 (default 1). */
+  seed?: number;
+  /** One-way delay in virtual ms (default { min: 5, max: 15 }); 0 <= min <= max <= 60000. */
+  latency?: { min?: number; max?: number };
+  /** Chance a message is lost, 0..=1 (default 0). */
+  dropRate?: number;
+  /** Chance a message is delivered twice, 0..=1 (default 0). */
+  duplicateRate?: number;
+  /** Proposer cache + piggybacked prepare, paper 2.2.1 (default true). */
+  oneRtt?: boolean;
+  /** Awaiting an operation runs virtual time itself (default true). */
+  autoAdvance?: boolean;
+  /** Attempts per operation before it fails with Unavailable, integer 1..=100 (default 16). */
+  maxAttempts?: number;
+}
+
+export interface OperationOptions {
+  /** The proposer that runs the operation (default "p1"). */
+  proposer?: NodeId;
+}
+
+export interface LockOptions extends OperationOptions {
+  /** Virtual ms until the lock expires (default: held until released). */
+  ttl?: number;
+}
+
+export interface Versioned {
+  /** 0 for a key never written. */
+  version: number;
+  value: JsonValue;
+}
+
+/** A ballot (counter, proposer), ordered by counter then proposer. */
+export interface Ballot {
+  counter: number;
+  proposer: NodeId;
+}
+
+export type MessageType = "prepare" | "promise" | "accept" | "accepted" | "conflict";
+
+export interface Message {
+  type: MessageType;
+  key: string;
+  ballot: Ballot;
+  /** accept: the value and its version. */
+  value?: JsonValue;
+  version?: number;
+  /** accept: the piggybacked prepare of the next round (paper 2.2.1), or null. */
+  nextPromise?: Ballot | null;
+  /** promise: the acceptor's accepted ballot and value, or null. */
+  accepted?: { ballot: Ballot; value: JsonValue; version: number } | null;
+  /** conflict: the ballot that blocked the request. */
+  blocking?: Ballot;
+}
+
+export type EventKind =
+  | "invoke" | "return" | "send" | "deliver" | "drop" | "duplicate" | "timeout"
+  | "crash" | "restart" | "wipe" | "partition" | "heal" | "network";
+
+export interface ClusterEvent {
+  seq: number;
+  /** Virtual ms. */
+  at: number;
+  kind: EventKind;
+  /** The event as one line of the text log. */
+  text: string;
+  /** Message events: the message's id (its send event's order among messages), ends, content. */
+  msg?: number;
+  from?: NodeId;
+  to?: NodeId;
+  sentAt?: number;
+  message?: Message;
+  /** drop: "lost", "partition" or "down". */
+  reason?: "lost" | "partition" | "down";
+  /** invoke/return/timeout/crash/restart/wipe: the node. */
+  node?: NodeId;
+  /** invoke/return: the operation's id in history(). */
+  op?: number;
+  /** invoke: the operation's name; invoke/timeout: the key. */
+  name?: string;
+  key?: string;
+  /** return: how it ended. */
+  outcome?: Outcome;
+  /** timeout: the phase and ballot that timed out. */
+  phase?: "prepare" | "accept";
+  ballot?: Ballot;
+  /** partition: the groups. */
+  groups?: NodeId[][];
+  /** network: the setting that changed. */
+  setting?: string;
+}
+
+export interface RegisterState {
+  promise: Ballot | null;
+  accepted: { ballot: Ballot; value: JsonValue; version: number } | null;
+}
+
+export interface ClusterState {
+  now: number;
+  acceptors: { id: NodeId; up: boolean; registers: { [key: string]: RegisterState } }[];
+  proposers: { id: NodeId; up: boolean; ballotCounter: number; cached: { [key: string]: Ballot } }[];
+  network: {
+    latency: { min: number; max: number };
+    dropRate: number;
+    duplicateRate: number;
+    /** Groups of nodes that can talk to each other (one group when healed). */
+    groups: NodeId[][];
+  };
+}
+
+export type Outcome = "ok" | "failed" | "unknown";
+
+export interface HistoryEntry {
+  id: number;
+  proposer: NodeId;
+  op: "change" | "put" | "get" | "delete" | "increment" | "read" | "write" | "acquireLock" | "releaseLock";
+  key: string;
+  input: JsonValue;
+  invokeAt: number;
+  /** null while in flight. */
+  returnAt: number | null;
+  /** null while in flight. */
+  outcome: Outcome | null;
+  output: JsonValue | null;
+  error: { name: ClusterErrorName; message: string } | null;
+}
+
+export interface ClusterStats {
+  operations: number;
+  ok: number;
+  failed: number;
+  unknown: number;
+  pending: number;
+  messages: number;
+  delivered: number;
+  dropped: number;
+  duplicated: number;
+  messagesPerOperation: number;
+  conflicts: number;
+  retries: number;
+  timeouts: number;
+  /** Safety violations found by the built-in oracles (empty unless a fault outside the model, e.g. wipe). */
+  violations: string[];
+}
+
+export type ClusterErrorName = "InvalidArgument" | "UpdateRejected" | "VersionConflict" | "Unavailable";
+
+/** Every rejection is an Error with one of these names. */
+export interface ClusterError extends Error {
+  name: ClusterErrorName;
+  /** UpdateRejected: what the change function threw. */
+  cause?: unknown;
+  /** Unavailable: true when the change may still have been applied. */
+  indeterminate?: boolean;
+}
