@@ -171,25 +171,28 @@ fn partition_groups(sim: &Sim) -> Json {
 
 /// The client history.
 pub fn history(sim: &Sim) -> Json {
-    sim.history()
-        .ops
-        .iter()
-        .map(|o| {
-            json!({
-                "id": o.id,
-                "proposer": format!("p{}", o.proposer),
-                "op": o.op,
-                "key": o.key.to_string(),
-                "input": o.input,
-                "invokeAt": o.invoke_at,
-                "returnAt": o.return_at,
-                "outcome": o.outcome.map(|x| x.as_str()),
-                "output": o.output,
-                "error": o.error.as_ref().map(|e| json!({ "name": e.name(), "message": e.message })),
-            })
-        })
-        .collect::<Vec<_>>()
-        .into()
+    sim.history().ops.iter().map(operation).collect::<Vec<_>>().into()
+}
+
+/// One client operation, by id.
+pub fn operation_by_id(sim: &Sim, id: usize) -> Json {
+    sim.history().ops.get(id).map_or(Json::Null, operation)
+}
+
+fn operation(o: &crate::sim::OpRecord) -> Json {
+    json!({
+        "id": o.id,
+        "proposer": format!("p{}", o.proposer),
+        "op": o.op,
+        "key": o.key.to_string(),
+        "input": o.input,
+        "invokeAt": o.invoke_at,
+        "returnAt": o.return_at,
+        "outcome": o.outcome.map(|x| x.as_str()),
+        "output": o.output,
+        "error": o.error.as_ref().map(|e| json!({ "name": e.name(), "message": e.message })),
+        "attempts": o.attempts,
+    })
 }
 
 pub fn stats(sim: &Sim) -> Json {

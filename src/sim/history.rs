@@ -25,6 +25,8 @@ pub struct OpRecord {
     /// An accept carrying this operation's change was sent: if it did not end `ok`, it may still
     /// have been applied.
     pub may_have_applied: bool,
+    /// Attempts started so far (1 + retries).
+    pub attempts: u32,
 }
 
 #[derive(Clone, Debug, Default)]

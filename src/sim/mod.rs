@@ -270,7 +270,10 @@ impl Env for Shared {
                 w.log(EventKind::Timeout { proposer, key, ballot, phase });
             }
             Note::Conflict { .. } => w.stats.conflicts += 1,
-            Note::Retry { .. } => w.stats.retries += 1,
+            Note::Retry { op, attempt, .. } => {
+                w.stats.retries += 1;
+                w.history.ops[op as usize].attempts = attempt;
+            }
             Note::MayApply { op } => w.history.ops[op as usize].may_have_applied = true,
         }
     }
@@ -300,6 +303,7 @@ impl Shared {
                 output: None,
                 error: None,
                 may_have_applied: false,
+                attempts: 1,
             });
             w.stats.operations += 1;
             w.log(EventKind::Invoke { op: id, proposer, name: op.name(), key: key.clone() });

@@ -25,6 +25,64 @@ use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::future_to_promise;
 
+// Calls on a freed Cluster: wasm-bindgen's generated class would throw "null pointer passed to
+// rust". This wraps the class's methods once, at start-up, so such a call gets an
+// `InvalidArgument` Error that says what happened (a rejected promise for async methods), and a
+// second `free()` is a no-op. It relies only on the pinned wasm-bindgen's `__wbg_ptr` field, and
+// does nothing if that field is absent.
+#[wasm_bindgen(inline_js = r#"
+export function guardFreed(proto, asyncNames) {
+  const freed = () => {
+    const e = new Error("this Cluster was freed (free() was called); create a new Cluster");
+    e.name = "InvalidArgument";
+    return e;
+  };
+  const isFreed = (self) => self && self.__wbg_ptr === 0;
+  for (const name of Object.getOwnPropertyNames(proto)) {
+    if (name === "constructor") continue;
+    const d = Object.getOwnPropertyDescriptor(proto, name);
+    if (typeof d.value === "function") {
+      const f = d.value;
+      const isAsync = asyncNames.includes(name);
+      d.value = function (...args) {
+        if (isFreed(this)) {
+          if (name === "free" || name === Symbol.dispose) return undefined;
+          if (isAsync) return Promise.reject(freed());
+          throw freed();
+        }
+        return f.apply(this, args);
+      };
+    } else if (typeof d.get === "function") {
+      const g = d.get;
+      d.get = function () {
+        if (isFreed(this)) throw freed();
+        return g.call(this);
+      };
+    }
+    Object.defineProperty(proto, name, d);
+  }
+}
+"#)]
+extern "C" {
+    #[wasm_bindgen(js_name = "guardFreed")]
+    fn guard_freed(proto: &JsValue, async_names: &JsValue);
+}
+
+#[wasm_bindgen(start)]
+fn start() {
+    let Ok(probe) = Cluster::new(JsValue::UNDEFINED).map(JsValue::from) else { return };
+    let proto = js_sys::Object::get_prototype_of(&probe);
+    let async_names: Array = ASYNC_METHODS.iter().map(|n| JsValue::from_str(n)).collect();
+    guard_freed(&proto, &async_names);
+    if let Ok(free) = Reflect::get(&probe, &"free".into()).and_then(|f| f.dyn_into::<Function>().map_err(JsValue::from)) {
+        let _ = free.call0(&probe);
+    }
+}
+
+/// The methods that return promises.
+const ASYNC_METHODS: [&str; 9] =
+    ["change", "put", "get", "delete", "increment", "read", "write", "acquireLock", "releaseLock"];
+
 #[wasm_bindgen(typescript_custom_section)]
 const TS_TYPES: &'static str = include_str!("types.d.ts");
 
@@ -179,7 +237,7 @@ impl Cluster {
                 Err(OpError::rejected(format!("the change function threw: {message}")))
             }
         };
-        self.operation(&key, &opts, &[], Shape::Value, Some(thrown), |_, _| Ok(Op::Change(Rc::new(change))))
+        self.start(&key, &opts, &[], Shape::Value, Some(thrown), |_, _| Ok(Op::Change(Rc::new(change))))
     }
 
     #[wasm_bindgen(unchecked_return_type = "Promise<JsonValue>")]
@@ -189,7 +247,7 @@ impl Cluster {
         #[wasm_bindgen(unchecked_param_type = "JsonValue")] value: JsValue,
         #[wasm_bindgen(unchecked_param_type = "OperationOptions | undefined")] opts: JsValue,
     ) -> Promise {
-        self.operation(&key, &opts, &[], Shape::Value, None, |_, _| Ok(Op::Put(json_arg("value", &value)?)))
+        self.start(&key, &opts, &[], Shape::Value, None, |_, _| Ok(Op::Put(json_arg("value", &value)?)))
     }
 
     /// A linearizable read: a full round.
@@ -199,7 +257,7 @@ impl Cluster {
         key: JsValue,
         #[wasm_bindgen(unchecked_param_type = "OperationOptions | undefined")] opts: JsValue,
     ) -> Promise {
-        self.operation(&key, &opts, &[], Shape::Value, None, |_, _| Ok(Op::Get))
+        self.start(&key, &opts, &[], Shape::Value, None, |_, _| Ok(Op::Get))
     }
 
     #[wasm_bindgen(unchecked_return_type = "Promise<void>")]
@@ -208,7 +266,7 @@ impl Cluster {
         key: JsValue,
         #[wasm_bindgen(unchecked_param_type = "OperationOptions | undefined")] opts: JsValue,
     ) -> Promise {
-        self.operation(&key, &opts, &[], Shape::Undefined, None, |_, _| Ok(Op::Delete))
+        self.start(&key, &opts, &[], Shape::Undefined, None, |_, _| Ok(Op::Delete))
     }
 
     /// Adds 1 (an empty key counts as 0); resolves to the new number.
@@ -218,7 +276,7 @@ impl Cluster {
         key: JsValue,
         #[wasm_bindgen(unchecked_param_type = "OperationOptions | undefined")] opts: JsValue,
     ) -> Promise {
-        self.operation(&key, &opts, &[], Shape::Value, None, |_, _| Ok(Op::Increment))
+        self.start(&key, &opts, &[], Shape::Value, None, |_, _| Ok(Op::Increment))
     }
 
     /// `{ version, value }`; version 0 for an empty key.
@@ -228,7 +286,7 @@ impl Cluster {
         key: JsValue,
         #[wasm_bindgen(unchecked_param_type = "OperationOptions | undefined")] opts: JsValue,
     ) -> Promise {
-        self.operation(&key, &opts, &[], Shape::Value, None, |_, _| Ok(Op::Read))
+        self.start(&key, &opts, &[], Shape::Value, None, |_, _| Ok(Op::Read))
     }
 
     /// Writes if the key is at `expectedVersion`; resolves to `{ version }` or rejects with
@@ -241,7 +299,7 @@ impl Cluster {
         #[wasm_bindgen(unchecked_param_type = "JsonValue")] value: JsValue,
         #[wasm_bindgen(unchecked_param_type = "OperationOptions | undefined")] opts: JsValue,
     ) -> Promise {
-        self.operation(&key, &opts, &[], Shape::Value, None, |_, _| {
+        self.start(&key, &opts, &[], Shape::Value, None, |_, _| {
             let expected = integer_arg("expectedVersion", &expected_version, 0.0, MAX_SEED)?;
             Ok(Op::Write { expected, value: json_arg("value", &value)? })
         })
@@ -458,6 +516,21 @@ impl Cluster {
         self.inner.enter(|sim| Ok(to_js(&view::history(sim))))
     }
 
+    /// One history entry by id (`null` if there is none); cheaper than `history()` for polling.
+    #[wasm_bindgen(unchecked_return_type = "HistoryEntry | null")]
+    pub fn operation(&self, id: JsValue) -> JsResult<JsValue> {
+        self.inner.enter(|sim| {
+            let id = integer_arg("id", &id, 0.0, MAX_SEED)?;
+            Ok(to_js(&view::operation_by_id(sim, clamp(id))))
+        })
+    }
+
+    /// Id of the most recently invoked operation, or -1.
+    #[wasm_bindgen(getter, js_name = "lastOperationId")]
+    pub fn last_operation_id(&self) -> f64 {
+        self.inner.sim.history().ops.len() as f64 - 1.0
+    }
+
     /// Counts of operations, messages, conflicts, retries.
     #[wasm_bindgen(unchecked_return_type = "ClusterStats")]
     pub fn stats(&self) -> JsResult<JsValue> {
@@ -468,7 +541,7 @@ impl Cluster {
 impl Cluster {
     /// Checks the key and options, starts the operation, and returns its promise. Bad input
     /// rejects the promise with `InvalidArgument`; nothing is recorded.
-    fn operation(
+    fn start(
         &self,
         key: &JsValue,
         opts: &JsValue,
@@ -534,7 +607,7 @@ impl Cluster {
             return Promise::reject(&invalid(e.message.replace("key", "lock name")));
         }
         let key = JsValue::from_str(&format!("{}{lock_name}", crate::client::LOCK_KEY_PREFIX));
-        self.operation(&key, opts, &["ttl"], Shape::Boolean, None, |_, opts| {
+        self.start(&key, opts, &["ttl"], Shape::Boolean, None, |_, opts| {
             let owner = string_arg("owner", owner)?;
             if owner.is_empty() {
                 return Err(invalid("owner must be a non-empty string"));

@@ -134,6 +134,8 @@ export interface HistoryEntry {
   outcome: Outcome | null;
   output: JsonValue | null;
   error: { name: ClusterErrorName; message: string } | null;
+  /** Attempts started so far (1 + retries). */
+  attempts: number;
 }
 
 export interface ClusterStats {

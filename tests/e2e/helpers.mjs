@@ -1,0 +1,69 @@
+// Shared by the page tests and the wasm benchmark: a static server for www/ on 127.0.0.1 and a
+// headless Debian Chromium driven by playwright-core (never a downloaded browser).
+import { createServer } from "node:http";
+import { readFile, mkdtemp, rm } from "node:fs/promises";
+import { execSync } from "node:child_process";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import { chromium } from "playwright-core";
+
+export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
+const WWW = path.join(ROOT, "www");
+const TYPES = { ".html": "text/html; charset=utf-8", ".js": "text/javascript", ".mjs": "text/javascript", ".css": "text/css", ".wasm": "application/wasm", ".json": "application/json", ".ts": "text/plain" };
+
+/** Serves www/ (under `/sub/path/` too, to prove the page works from any sub-path). */
+export async function serve() {
+  const server = createServer(async (req, res) => {
+    try {
+      let url = decodeURIComponent(new URL(req.url, "http://x").pathname);
+      url = url.replace(/^\/sub\/path/, "");
+      if (url.endsWith("/")) url += "index.html";
+      const file = path.join(WWW, path.normalize(url));
+      if (!file.startsWith(WWW)) throw new Error("outside www");
+      const body = await readFile(file);
+      res.writeHead(200, { "content-type": TYPES[path.extname(file)] ?? "application/octet-stream" });
+      res.end(body);
+    } catch {
+      res.writeHead(404);
+      res.end("not found");
+    }
+  });
+  await new Promise((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const { port } = server.address();
+  return { url: `http://127.0.0.1:${port}/`, close: () => new Promise((r) => server.close(r)) };
+}
+
+export function chromiumPath() {
+  return process.env.CHROMIUM || execSync("command -v chromium || command -v chromium-browser", { shell: "/bin/sh" }).toString().trim();
+}
+
+/** A fresh headless browser profile; returns { context, close }. */
+export async function launch() {
+  const profile = await mkdtemp(path.join(process.env.TMPDIR || tmpdir(), "caspaxos-e2e-"));
+  const context = await chromium.launchPersistentContext(profile, {
+    executablePath: chromiumPath(),
+    headless: true,
+    viewport: { width: 1280, height: 720 },
+    args: ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--disable-dev-shm-usage"],
+  });
+  return {
+    context,
+    close: async () => {
+      await context.close();
+      await rm(profile, { recursive: true, force: true });
+    },
+  };
+}
+
+/** Opens the page and collects console errors and page errors. */
+export async function open(context, url) {
+  const page = await context.newPage();
+  const errors = [];
+  page.on("console", (m) => { if (m.type() === "error") errors.push(m.text()); });
+  page.on("pageerror", (e) => errors.push(String(e)));
+  const t0 = Date.now();
+  await page.goto(url);
+  await page.waitForSelector("html[data-ready=true]", { timeout: 15000 });
+  return { page, errors, loadMs: Date.now() - t0 };
+}

@@ -1,0 +1,502 @@
+// The playground page: a live Cluster (wasm) in manual time, animated by play/step, with
+// fault controls, a client panel, scenarios, and the ballot timeline.
+import init, { Cluster } from "./pkg/caspaxos_playground.js";
+import { Timeline, PROPOSER_COLORS } from "./timeline.js";
+import { SCENARIOS } from "./scenarios.js";
+
+const $ = (id) => document.getElementById(id);
+const DEFAULTS = { acceptors: 3, proposers: 2, seed: 1, oneRtt: true };
+const MAX_RESULTS = 200;
+
+const ui = {
+  cluster: null,
+  config: { ...DEFAULTS },
+  generation: 0, // bumps on rebuild: work of an older cluster stops
+  seen: 0, // events already given to the timeline
+  playing: false,
+  speed: 0.1, // virtual ms per real ms
+  carry: 0,
+  lastFrame: 0,
+  script: [], // scenario actions: [at, fn], sorted
+  pending: new Map(), // op id -> result row
+  lastPanels: 0,
+  timeline: null,
+};
+
+// ---- results ----
+
+function describe(v) {
+  if (v === undefined) return "undefined";
+  const s = JSON.stringify(v);
+  return s.length > 120 ? s.slice(0, 117) + "…" : s;
+}
+
+function row(text, cls) {
+  const li = document.createElement("li");
+  li.className = cls;
+  li.textContent = text;
+  const list = $("results");
+  list.prepend(li);
+  while (list.children.length > MAX_RESULTS) list.lastChild.remove();
+  return li;
+}
+
+/** Starts an operation (`start()` returns its promise) and shows it inline: pending (with its
+ * attempts), then its value or error. An operation refused before it started has no history id. */
+function run(label, start) {
+  const c = ui.cluster;
+  const before = c.lastOperationId;
+  const promise = start();
+  const id = c.lastOperationId > before ? c.lastOperationId : null;
+  const li = row(`${label} … pending`, "pending");
+  if (id !== null) {
+    li.dataset.op = id;
+    ui.pending.set(id, { li, label });
+  }
+  const gen = ui.generation;
+  return promise.then(
+    (v) => {
+      if (gen !== ui.generation) return v;
+      ui.pending.delete(id);
+      li.className = "ok";
+      li.textContent = `${label} → ${describe(v)}`;
+      return v;
+    },
+    (e) => {
+      if (gen !== ui.generation) throw e;
+      ui.pending.delete(id);
+      li.className = "bad";
+      const extra = e && e.name === "Unavailable" ? (e.indeterminate ? " (may have been applied)" : " (not applied)") : "";
+      li.textContent = `${label} ✗ ${e && e.name}: ${e && e.message}${extra}`;
+      throw e;
+    },
+  );
+}
+
+function quiet(promise) {
+  promise.catch(() => {});
+}
+
+function updatePending() {
+  for (const [id, p] of ui.pending) {
+    const op = ui.cluster.operation(id);
+    if (op && op.attempts > 1) p.li.textContent = `${p.label} … retrying (attempt ${op.attempts})`;
+  }
+}
+
+// ---- cluster lifecycle ----
+
+function nodesOf(cfg) {
+  const ps = Array.from({ length: cfg.proposers }, (_, i) => `p${i + 1}`);
+  const as = Array.from({ length: cfg.acceptors }, (_, i) => `a${i + 1}`);
+  return { ps, as };
+}
+
+function rebuild(cfg) {
+  const next = new Cluster({ ...cfg, autoAdvance: false }); // throws InvalidArgument on bad input
+  if (ui.cluster) ui.cluster.free();
+  ui.cluster = next;
+  ui.config = { ...cfg };
+  ui.generation += 1;
+  ui.seen = 0;
+  ui.script = [];
+  ui.pending.clear();
+  ui.carry = 0;
+  const { ps, as } = nodesOf(cfg);
+  ui.timeline.reset([...ps, ...as], next.state().network.latency.max);
+  ui.timeline.follow = true;
+  $("follow").checked = true;
+  $("results").textContent = "";
+  $("workers-out").textContent = "";
+  $("workers-progress").hidden = true;
+  $("drop").value = 0;
+  $("dup").value = 0;
+  const lat = next.state().network.latency;
+  $("lat-min").value = lat.min;
+  $("lat-max").value = lat.max;
+  const form = $("rebuild");
+  form.acceptors.value = cfg.acceptors;
+  form.proposers.value = cfg.proposers;
+  form.seed.value = cfg.seed ?? 1;
+  form.oneRtt.checked = cfg.oneRtt !== false;
+  renderNodes();
+  renderPartitionEditor();
+  const sel = $("proposer");
+  sel.textContent = "";
+  for (const p of ps) sel.append(new Option(p, p));
+  refresh(true);
+}
+
+// ---- time ----
+
+/** Runs `ms` of virtual time, firing scenario actions at their times. */
+function advance(ms) {
+  const c = ui.cluster;
+  const target = c.now + ms;
+  while (ui.script.length && ui.script[0][0] <= target) {
+    const [at, fn] = ui.script.shift();
+    if (at > c.now) c.runFor(at - c.now);
+    try {
+      fn(c, scenarioApi);
+    } catch (e) {
+      row(`scenario step failed: ${e.name}: ${e.message}`, "bad");
+    }
+  }
+  if (target > c.now) c.runFor(target - c.now);
+}
+
+function setPlaying(on) {
+  ui.playing = on;
+  const b = $("play");
+  b.setAttribute("aria-pressed", String(on));
+  b.textContent = on ? "❚❚ Pause" : "▶ Play";
+  ui.lastFrame = performance.now();
+}
+
+function frame(ts) {
+  if (ui.playing) {
+    const dt = Math.min(100, ts - ui.lastFrame);
+    ui.carry += dt * ui.speed;
+    const whole = Math.floor(ui.carry);
+    ui.carry -= whole;
+    if (whole > 0) advance(whole);
+    refresh(false);
+  }
+  ui.lastFrame = ts;
+  requestAnimationFrame(frame);
+}
+
+function stepOnce() {
+  if (ui.script.length && ui.script[0][0] <= ui.cluster.now) advance(0);
+  if (!ui.cluster.step() && ui.script.length) advance(ui.script[0][0] - ui.cluster.now);
+  refresh(true);
+}
+
+// ---- rendering ----
+
+function refresh(force) {
+  const c = ui.cluster;
+  const events = c.events(ui.seen);
+  ui.seen += events.length;
+  ui.timeline.ingest(events);
+  ui.timeline.render(c.now);
+  $("now").textContent = c.now;
+  const t = performance.now();
+  if (force || t - ui.lastPanels > 150) {
+    ui.lastPanels = t;
+    renderPanels();
+    updatePending();
+  }
+}
+
+function renderNodes() {
+  const { ps, as } = nodesOf(ui.config);
+  const list = $("nodes");
+  list.textContent = "";
+  for (const id of [...ps, ...as]) {
+    const li = document.createElement("li");
+    li.dataset.node = id;
+    const dot = document.createElement("span");
+    dot.className = "dot";
+    dot.style.background = id.startsWith("p") ? PROPOSER_COLORS[(Number(id.slice(1)) - 1) % PROPOSER_COLORS.length] : "#1d2430";
+    const name = document.createElement("span");
+    name.className = "id";
+    name.textContent = id;
+    const status = document.createElement("span");
+    status.className = "status up";
+    status.textContent = "up";
+    li.append(dot, name, status);
+    const button = (label, title, fn, cls = "") => {
+      const b = document.createElement("button");
+      b.type = "button";
+      b.textContent = label;
+      b.title = title;
+      b.className = cls;
+      b.dataset.action = label;
+      b.addEventListener("click", () => guard($("network-error"), () => fn(id)));
+      li.append(b);
+    };
+    button("crash", `crash ${id}`, (n) => ui.cluster.crash(n), "danger");
+    button("restart", `restart ${id}`, (n) => ui.cluster.restart(n));
+    if (id.startsWith("a")) button("wipe", `restart ${id} with empty storage (outside the fault model)`, (n) => ui.cluster.wipe(n), "danger");
+    button("isolate", `cut ${id} off from every other node`, (n) => ui.cluster.isolate(n));
+    list.append(li);
+  }
+}
+
+function renderPartitionEditor() {
+  const { ps, as } = nodesOf(ui.config);
+  const box = $("partition-editor");
+  box.textContent = "";
+  for (const id of [...ps, ...as]) {
+    const label = document.createElement("label");
+    label.textContent = id;
+    const sel = document.createElement("select");
+    sel.dataset.node = id;
+    sel.setAttribute("aria-label", `group of ${id}`);
+    for (const g of ["A", "B", "C"]) sel.append(new Option(g, g));
+    label.append(sel);
+    box.append(label);
+  }
+}
+
+function renderPanels() {
+  const c = ui.cluster;
+  const st = c.state();
+  for (const n of [...st.proposers, ...st.acceptors]) {
+    const li = document.querySelector(`#nodes li[data-node="${n.id}"] .status`);
+    if (li) {
+      li.textContent = n.up ? "up" : "down";
+      li.className = `status ${n.up ? "up" : "down"}`;
+    }
+  }
+  const box = $("acceptor-state");
+  box.textContent = "";
+  for (const a of st.acceptors) {
+    const table = document.createElement("table");
+    table.className = a.up ? "" : "down";
+    const cap = table.createCaption();
+    cap.textContent = `${a.id} ${a.up ? "" : "(down)"}`;
+    const head = table.createTHead().insertRow();
+    for (const h of ["key", "promise", "accepted", "value"]) {
+      const th = document.createElement("th");
+      th.textContent = h;
+      head.append(th);
+    }
+    const body = table.createTBody();
+    const keys = Object.keys(a.registers);
+    for (const k of keys.slice(0, 30)) {
+      const r = a.registers[k];
+      const tr = body.insertRow();
+      const b = (x) => (x ? `${x.counter}.${x.proposer}` : "–");
+      for (const text of [k, b(r.promise), r.accepted ? `${b(r.accepted.ballot)} v${r.accepted.version}` : "–", r.accepted ? describe(r.accepted.value) : "–"]) {
+        tr.insertCell().textContent = text;
+      }
+    }
+    if (!keys.length) body.insertRow().insertCell().textContent = "empty";
+    box.append(table);
+  }
+  const s = c.stats();
+  const dl = $("stats");
+  dl.textContent = "";
+  const items = [
+    ["operations", s.operations], ["ok", s.ok], ["failed", s.failed], ["unknown", s.unknown], ["pending", s.pending],
+    ["messages", s.messages], ["messages / operation", s.messagesPerOperation.toFixed(2)], ["delivered", s.delivered],
+    ["dropped", s.dropped], ["duplicated", s.duplicated], ["conflicts", s.conflicts], ["retries", s.retries], ["timeouts", s.timeouts],
+  ];
+  for (const [k, v] of items) {
+    const dt = document.createElement("dt");
+    dt.textContent = k;
+    const dd = document.createElement("dd");
+    dd.textContent = v;
+    dd.dataset.stat = k;
+    dl.append(dt, dd);
+  }
+  $("violations").textContent = s.violations.length ? `Safety violated: ${s.violations[0]}` : "";
+}
+
+/** Runs a UI action; an error shows next to it instead of escaping. */
+function guard(out, fn) {
+  try {
+    out.textContent = "";
+    fn();
+    refresh(true);
+  } catch (e) {
+    out.textContent = `${e.name}: ${e.message}`;
+  }
+}
+
+// ---- client panel ----
+
+function opts() {
+  return { proposer: $("proposer").value };
+}
+
+function parseJson(text) {
+  try {
+    return JSON.parse(text);
+  } catch (e) {
+    const err = new Error(`value is not JSON: ${e.message}`);
+    err.name = "InvalidArgument";
+    throw err;
+  }
+}
+
+function clientAction(label, make) {
+  try {
+    quiet(run(label(), make));
+    refresh(true);
+  } catch (e) {
+    row(`${label()} ✗ ${e.name}: ${e.message}`, "bad");
+  }
+}
+
+async function workers(n, m) {
+  const c = ui.cluster;
+  const gen = ui.generation;
+  const { ps } = nodesOf(ui.config);
+  const key = "workers";
+  const total = n * m;
+  let done = 0;
+  let failed = 0;
+  const progress = $("workers-progress");
+  progress.hidden = false;
+  progress.max = total;
+  progress.value = 0;
+  $("workers-out").textContent = `0 / ${total}`;
+  const start = await c.get(key).catch(() => 0);
+  if (!ui.playing) setPlaying(true);
+  const worker = async (w) => {
+    for (let i = 0; i < m && gen === ui.generation; i++) {
+      try {
+        await c.increment(key, { proposer: ps[w % ps.length] });
+      } catch {
+        failed += 1;
+      }
+      done += 1;
+      if (gen === ui.generation) {
+        progress.value = done;
+        $("workers-out").textContent = `${done} / ${total}`;
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: n }, (_, w) => worker(w)));
+  if (gen !== ui.generation) return;
+  const final = await c.get(key);
+  const ok = total - failed;
+  const expected = (start ?? 0) + ok;
+  const verdict = final >= expected && final <= expected + failed ? "✓" : "✗";
+  $("workers-out").textContent = `final count ${final}, expected ${expected}${failed ? ` (+ up to ${failed} failed/unknown)` : ""} ${verdict}`;
+  row(`${n} workers × ${m} increments → ${final} (expected ${expected}) ${verdict}`, verdict === "✓" ? "ok" : "bad");
+}
+
+const scenarioApi = { run: (label, start) => { quiet(run(label, start)); }, workers: (n, m) => quiet(workers(n, m)) };
+
+function loadScenario(id) {
+  const s = SCENARIOS.find((x) => x.id === id);
+  if (!s) return;
+  rebuild({ ...DEFAULTS, seed: ui.config.seed ?? 1, ...s.config });
+  ui.script = s.script.map(([at, fn]) => [at, fn]).sort((a, b) => a[0] - b[0]);
+  $("scenario-text").textContent = `${s.title}: ${s.text}`;
+  setSpeed(s.speed ?? 0.1);
+  setPlaying(true);
+}
+
+function setSpeed(v) {
+  ui.speed = v;
+  $("speed").value = Math.log10(v);
+  $("speed-out").textContent = `${v < 1 ? v.toPrecision(1) : Math.round(v)}×`;
+}
+
+// ---- wiring ----
+
+function wire() {
+  ui.timeline = new Timeline($("timeline"));
+  ui.timeline.onUserMove = () => {
+    $("follow").checked = ui.timeline.follow;
+    ui.timeline.render(ui.cluster.now);
+  };
+  $("rebuild").addEventListener("submit", (e) => {
+    e.preventDefault();
+    const f = e.target;
+    guard($("rebuild-error"), () => {
+      rebuild({ acceptors: Number(f.acceptors.value), proposers: Number(f.proposers.value), seed: Number(f.seed.value), oneRtt: f.oneRtt.checked });
+    });
+  });
+  $("play").addEventListener("click", () => setPlaying(!ui.playing));
+  $("step").addEventListener("click", stepOnce);
+  $("idle").addEventListener("click", () => {
+    while (ui.script.length) advance(ui.script[0][0] - ui.cluster.now);
+    ui.cluster.runUntilIdle();
+    refresh(true);
+  });
+  $("speed").addEventListener("input", (e) => setSpeed(Number((10 ** Number(e.target.value)).toPrecision(2))));
+  $("zoom-in").addEventListener("click", () => { ui.timeline.zoom(0.7); ui.timeline.render(ui.cluster.now); });
+  $("zoom-out").addEventListener("click", () => { ui.timeline.zoom(1.4); ui.timeline.render(ui.cluster.now); });
+  $("fit").addEventListener("click", () => { ui.timeline.fit(ui.cluster.now); $("follow").checked = false; ui.timeline.render(ui.cluster.now); });
+  $("follow").addEventListener("change", (e) => { ui.timeline.follow = e.target.checked; ui.timeline.render(ui.cluster.now); });
+  const netErr = $("network-error");
+  $("drop").addEventListener("input", (e) => guard(netErr, () => {
+    ui.cluster.setDropRate(Number(e.target.value) / 100);
+    $("drop-out").textContent = `${e.target.value}%`;
+  }));
+  $("dup").addEventListener("input", (e) => guard(netErr, () => {
+    ui.cluster.setDuplicateRate(Number(e.target.value) / 100);
+    $("dup-out").textContent = `${e.target.value}%`;
+  }));
+  for (const id of ["lat-min", "lat-max"]) {
+    $(id).addEventListener("change", () => guard(netErr, () => {
+      ui.cluster.setLatency(Number($("lat-min").value), Number($("lat-max").value));
+      ui.timeline.latencyMax = Number($("lat-max").value);
+    }));
+  }
+  $("partition-apply").addEventListener("click", () => guard(netErr, () => {
+    const groups = { A: [], B: [], C: [] };
+    for (const sel of document.querySelectorAll("#partition-editor select")) groups[sel.value].push(sel.dataset.node);
+    ui.cluster.partition([groups.B, groups.C].filter((g) => g.length));
+  }));
+  $("heal").addEventListener("click", () => guard(netErr, () => ui.cluster.heal()));
+
+  const key = () => $("key").value;
+  const via = () => ` via ${$("proposer").value}`;
+  $("increment").addEventListener("click", () => clientAction(() => `increment ${key()}${via()}`, () => ui.cluster.increment(key(), opts())));
+  $("get").addEventListener("click", () => clientAction(() => `get ${key()}${via()}`, () => ui.cluster.get(key(), opts())));
+  $("delete").addEventListener("click", () => clientAction(() => `delete ${key()}${via()}`, () => ui.cluster.delete(key(), opts())));
+  $("put").addEventListener("click", () => clientAction(() => `put ${key()} ${$("value").value}${via()}`, () => ui.cluster.put(key(), parseJson($("value").value), opts())));
+  $("read").addEventListener("click", () => clientAction(() => `read ${key()}${via()}`, () => ui.cluster.read(key(), opts())));
+  $("write").addEventListener("click", () => clientAction(
+    () => `write ${key()} expecting v${$("version").value}${via()}`,
+    () => ui.cluster.write(key(), Number($("version").value), parseJson($("value").value), opts()),
+  ));
+  const lockOpts = () => ($("ttl").value ? { ...opts(), ttl: Number($("ttl").value) } : opts());
+  $("acquire").addEventListener("click", () => clientAction(() => `${$("owner").value} acquires ${$("lock").value}${via()}`, () => ui.cluster.acquireLock($("lock").value, $("owner").value, lockOpts())));
+  $("release").addEventListener("click", () => clientAction(() => `${$("owner").value} releases ${$("lock").value}${via()}`, () => ui.cluster.releaseLock($("lock").value, $("owner").value, opts())));
+  $("run-workers").addEventListener("click", () => {
+    const n = Number($("workers").value);
+    const m = Number($("per-worker").value);
+    if (!(n >= 1 && n <= 100 && m >= 1 && m <= 1000 && Number.isInteger(n) && Number.isInteger(m))) {
+      $("workers-out").textContent = "InvalidArgument: workers must be 1..100 and increments 1..1000";
+      return;
+    }
+    quiet(workers(n, m));
+  });
+
+  const list = $("scenario-list");
+  for (const s of SCENARIOS) {
+    const b = document.createElement("button");
+    b.type = "button";
+    b.textContent = s.title;
+    b.dataset.scenario = s.id;
+    b.addEventListener("click", () => loadScenario(s.id));
+    list.append(b);
+  }
+
+  document.addEventListener("keydown", (e) => {
+    const t = e.target;
+    if (t instanceof HTMLInputElement || t instanceof HTMLSelectElement || t instanceof HTMLTextAreaElement) return;
+    if (e.key === " " && !(t instanceof HTMLButtonElement)) {
+      e.preventDefault();
+      setPlaying(!ui.playing);
+    } else if (e.key === "ArrowRight") {
+      e.preventDefault();
+      stepOnce();
+    }
+  });
+  window.addEventListener("resize", () => ui.timeline.render(ui.cluster.now));
+}
+
+async function main() {
+  await init();
+  wire();
+  rebuild(DEFAULTS);
+  requestAnimationFrame(frame);
+  // For tests and the console.
+  window.playground = { get cluster() { return ui.cluster; }, timeline: ui.timeline, loadScenario, refresh: () => refresh(true), setPlaying, setSpeed, advance };
+  document.documentElement.dataset.ready = "true";
+}
+
+main().catch((e) => {
+  document.body.insertAdjacentHTML("afterbegin", '<p class="error" role="alert" id="fatal"></p>');
+  document.getElementById("fatal").textContent = `The playground failed to start: ${e && e.message}`;
+  throw e;
+});
