@@ -140,13 +140,16 @@ test_all() {
 
 bench() {
   log "native benchmark"
-  cargo bench --bench throughput
-  if [ -f "$E2E/bench.mjs" ]; then
-    setup
-    build
-    log "wasm benchmark in headless Chromium"
-    (cd "$E2E" && node bench.mjs)
-  fi
+  local native
+  native=$(cargo bench --bench throughput | tee /dev/stderr)
+  setup
+  build
+  log "wasm benchmark in headless Chromium"
+  mkdir -p target/tmp
+  (cd "$E2E" &&
+    NATIVE_INCREMENTS_PER_SEC=$(echo "$native" | awk '/^native no faults  /{print $4}') \
+    NATIVE_LOSS_INCREMENTS_PER_SEC=$(echo "$native" | awk '/^native 5% loss/{print $4}') \
+    TMPDIR="$ROOT/target/tmp" node bench.mjs)
 }
 
 case "${1:-}" in

@@ -9,6 +9,7 @@ export const PROPOSER_COLORS = ["#2f6fdb", "#d2691e", "#2e9e6a", "#8e44ad", "#c0
 const TOP = 26;
 const LEFT = 44;
 const LABEL_MIN_PX = 90; // draw message labels only when an arrow spans at least this many px
+const DENSE_ARROWS = 1500; // above this many visible arrows, draw them batched
 
 const esc = (s) => String(s).replace(/[&<>"']/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" })[c]);
 const ballotText = (b) => (b ? `${b.counter}.${b.proposer}` : "–");
@@ -131,13 +132,18 @@ export class Timeline {
     return LEFT + (t - this.t0) / this.msPerPx;
   }
 
+  /** A lane's y; `layout()` computed them for the current size. */
   y(node) {
-    return TOP + 14 + (this.laneOf.get(node) ?? 0) * this.laneGap();
+    return this.laneY.get(node) ?? TOP;
   }
 
-  laneGap() {
-    const avail = this.height - TOP - 30;
-    return Math.max(22, avail / Math.max(1, this.nodes.length - 1));
+  /** Reads the container's size once per render (a DOM read forces layout: never per element). */
+  layout() {
+    this.w = this.width;
+    this.h = this.height;
+    const avail = this.h - TOP - 30;
+    this.gap = Math.max(22, avail / Math.max(1, this.nodes.length - 1));
+    this.laneY = new Map(this.nodes.map((n, i) => [n, TOP + 14 + i * this.gap]));
   }
 
   zoom(factor, anchorPx = (this.width - LEFT) / 2 + LEFT) {
@@ -156,8 +162,9 @@ export class Timeline {
 
   /** Draws the visible window. Returns the number of message arrows drawn. */
   render(now) {
-    const w = this.width;
-    const h = this.height;
+    this.layout();
+    const w = this.w;
+    const h = this.h;
     const span = (w - LEFT) * this.msPerPx;
     if (this.follow) this.t0 = Math.max(0, now - span * 0.85);
     const t0 = this.t0;
@@ -170,7 +177,7 @@ export class Timeline {
     });
     out.push("</defs>");
     this.#axis(out, t0, t1, h);
-    const laneGap = this.laneGap();
+    const laneGap = this.gap;
     // Partition and crash bands.
     for (const p of this.partitions) {
       const end = p.end ?? now;
@@ -195,6 +202,7 @@ export class Timeline {
       out.push(`<line class="lane" x1="${LEFT}" x2="${w}" y1="${y}" y2="${y}"/>`);
     }
     // Client operations on proposer lanes.
+    let opsDrawn = 0;
     for (const op of this.ops.values()) {
       const end = op.end ?? now;
       if (end < t0 || op.start > t1) continue;
@@ -202,7 +210,9 @@ export class Timeline {
       const wd = Math.max(2, (end - op.start) / this.msPerPx);
       const y = this.y(op.node) - 17;
       const cls = op.outcome ?? "pending";
-      out.push(`<rect class="op ${cls}" data-op="${op.id}" x="${x0}" y="${y}" width="${wd}" height="11" rx="3"><title>#${op.id} ${esc(op.name)} ${esc(op.key)}: ${cls}</title></rect>`);
+      opsDrawn += 1;
+      const title = opsDrawn < 500 ? `<title>#${op.id} ${esc(op.name)} ${esc(op.key)}: ${cls}</title>` : "";
+      out.push(`<rect class="op ${cls}" data-op="${op.id}" x="${x0}" y="${y}" width="${wd}" height="11" rx="3">${title}</rect>`);
       const lx = Math.max(x0, LEFT) + 3;
       if (x0 + wd - lx > 60) out.push(`<text class="op-label" x="${lx}" y="${y + 9}">${esc(op.name)} ${esc(op.key.slice(0, 24))}${op.outcome ? " · " + op.outcome : ""}</text>`);
     }
@@ -215,22 +225,25 @@ export class Timeline {
       lastTickX.set(t.node, x);
       out.push(`<text class="ballot-tick" x="${x + 2}" y="${this.y(t.node) + 12}">${esc(t.text.slice(0, 30))}</text>`);
     }
-    // Messages.
-    let drawn = 0;
+    // Messages. Past DENSE_ARROWS visible arrows, they are batched into one path per colour,
+    // without labels or tooltips, so a zoomed-out view of a long run stays fast.
+    const visible = [];
+    for (const a of this.arrivals) {
+      if (a.at >= t0 && a.sentAt <= t1 && this.laneOf.has(a.from) && this.laneOf.has(a.to)) visible.push(a);
+    }
     const labels = [];
     labels.occupied = new Set(); // 12 px grid cells taken by a label: labels never overlap
-    const labelled = this.arrivals.length < 20000;
-    for (const a of this.arrivals) {
-      if (a.at < t0 || a.sentAt > t1) continue;
-      drawn += 1;
-      this.#arrow(out, a.from, a.to, a.sentAt, a.at, a.message, a.drop, a.duplicated, a.msg, labelled ? labels : null);
+    if (visible.length > DENSE_ARROWS) {
+      this.#denseArrows(out, visible);
+    } else {
+      for (const a of visible) this.#arrow(out, a.from, a.to, a.sentAt, a.at, a.message, a.drop, a.duplicated, a.msg, labels);
     }
+    const drawn = visible.length;
     for (const [id, s] of this.sends) {
       // In flight: grow toward the receiver, assuming the worst-case latency.
       if (s.sentAt > t1) continue;
       const progress = Math.min(0.95, (now - s.sentAt) / Math.max(1, this.latencyMax));
-      const at = s.sentAt + (now - s.sentAt);
-      this.#inflight(out, s, at, progress, id);
+      this.#inflight(out, s, now, progress, id);
     }
     out.push(...labels);
     // Lane labels on top, over a white strip.
@@ -287,6 +300,28 @@ export class Timeline {
         break;
       }
     }
+  }
+
+  #denseArrows(out, visible) {
+    const paths = new Map(); // colour -> path data
+    let lost = "";
+    let crosses = "";
+    for (const a of visible) {
+      const x1 = this.x(a.sentAt).toFixed(1);
+      const y1 = this.y(a.from).toFixed(1);
+      const x2 = this.x(a.at);
+      const y2 = this.y(a.to);
+      const seg = `M${x1},${y1}L${x2.toFixed(1)},${y2.toFixed(1)}`;
+      if (a.drop) {
+        lost += seg;
+        crosses += `M${x2 - 3},${y2 - 3}l6,6m-6,0l6,-6`;
+      } else {
+        const color = colorOf(a.message.ballot.proposer);
+        paths.set(color, (paths.get(color) ?? "") + seg);
+      }
+    }
+    for (const [color, d] of paths) out.push(`<path class="msg dense delivered-batch" stroke="${color}" d="${d}"/>`);
+    if (lost) out.push(`<path class="msg drop dense" stroke="#c62f3b" d="${lost}"/><path class="cross" d="${crosses}"/>`);
   }
 
   #inflight(out, s, at, progress, id) {

@@ -1,0 +1,88 @@
+// `./build.sh bench` (browser part): the native benchmark's workload in wasm in headless
+// Chromium, page start-up, timeline redraw at 10,000+ events, and the wasm size.
+// NATIVE_INCREMENTS_PER_SEC (set by build.sh from the native run) gives the wasm/native ratio.
+import { readFile } from "node:fs/promises";
+import { gzipSync } from "node:zlib";
+import path from "node:path";
+import { serve, launch, open, ROOT } from "./helpers.mjs";
+
+const server = await serve();
+const browser = await launch();
+try {
+  const wasm = await readFile(path.join(ROOT, "www/pkg/caspaxos_playground_bg.wasm"));
+  console.log(`wasm size: ${(wasm.length / 1024).toFixed(0)} KB raw, ${(gzipSync(wasm, { level: 9 }).length / 1024).toFixed(0)} KB gzip`);
+
+  const loads = [];
+  for (let i = 0; i < 5; i++) {
+    const { page, loadMs } = await open(browser.context, server.url);
+    loads.push(loadMs);
+    await page.close();
+  }
+  loads.sort((a, b) => a - b);
+  console.log(`page interactive (navigation to ready, localhost): median ${loads[2]} ms, best ${loads[0]} ms`);
+
+  const { page } = await open(browser.context, server.url);
+  for (const [name, dropRate] of [["no faults", 0], ["5% loss", 0.05]]) {
+    const r = await page.evaluate(async (dropRate) => {
+      const { benchIncrements } = await import("./pkg/caspaxos_playground.js");
+      benchIncrements(10000, dropRate); // warm up
+      let best = Infinity;
+      let out;
+      for (let i = 0; i < 3; i++) {
+        const t = performance.now();
+        out = benchIncrements(100000, dropRate);
+        best = Math.min(best, performance.now() - t);
+      }
+      return { ...out, ms: best };
+    }, dropRate);
+    const perSec = r.increments / (r.ms / 1000);
+    const native = Number(process.env[dropRate ? "NATIVE_LOSS_INCREMENTS_PER_SEC" : "NATIVE_INCREMENTS_PER_SEC"] || 0);
+    const ratio = native ? ` — wasm/native ${(perSec / native).toFixed(2)}` : "";
+    console.log(`wasm   ${name.padEnd(10)} ${perSec.toFixed(0).padStart(9)} increments/s  ${(r.messages / (r.ms / 1000)).toFixed(0).padStart(9)} messages/s  ${r.messagesPerOperation.toFixed(2)} messages/op  ${r.events} events  ${(r.ms / 1000).toFixed(3)} s${ratio}`);
+  }
+  await page.close();
+
+  // Timeline redraw with 10,000+ events: the follow-now view and the whole run.
+  for (const perWorker of [50, 120]) {
+    const { page } = await open(browser.context, server.url);
+    const redraw = await page.evaluate(async (perWorker) => {
+    const pg = window.playground;
+    const c = pg.cluster;
+    let running = 10;
+    for (let w = 0; w < 10; w++) {
+      (async () => {
+        for (let i = 0; i < perWorker; i++) await c.increment("k", { proposer: w % 2 ? "p2" : "p1" });
+        running -= 1;
+      })();
+    }
+    while (running > 0) {
+      c.runUntilIdle();
+      await new Promise((r) => setTimeout(r, 0)); // let the workers issue their next increments
+    }
+    pg.refresh();
+    const events = c.eventCount;
+    const time = (fn) => {
+      const samples = [];
+      for (let i = 0; i < 20; i++) {
+        const t = performance.now();
+        fn();
+        samples.push(performance.now() - t);
+      }
+      samples.sort((a, b) => a - b);
+      return { median: samples[10], p95: samples[18] };
+    };
+    const tl = pg.timeline;
+    tl.follow = true;
+    const follow = time(() => tl.render(c.now));
+    tl.fit(c.now);
+    let arrows = 0;
+    const fit = time(() => { arrows = tl.render(c.now); });
+    return { events, follow, fit, arrows };
+  }, perWorker);
+  console.log(`timeline redraw at ${redraw.events} events: follow-now view median ${redraw.follow.median.toFixed(1)} ms (p95 ${redraw.follow.p95.toFixed(1)}), whole run (${redraw.arrows} arrows) median ${redraw.fit.median.toFixed(1)} ms (p95 ${redraw.fit.p95.toFixed(1)})`);
+  await page.close();
+  }
+} finally {
+  await browser.close();
+  await server.close();
+}
