@@ -27,6 +27,7 @@
 
 pub mod client;
 pub mod driver;
+mod fxhash;
 pub mod ops;
 pub mod protocol;
 pub mod sim;

@@ -1,9 +1,10 @@
 //! Per-key FIFO locks of one proposer: concurrent callers on one key queue, they do not fail
 //! (the seed's per-key lock). Single-threaded; no `Send` needed.
 
+use crate::fxhash::FxHashMap;
 use crate::protocol::Key;
 use std::cell::RefCell;
-use std::collections::{HashMap, VecDeque};
+use std::collections::VecDeque;
 use std::future::Future;
 use std::pin::Pin;
 use std::rc::Rc;
@@ -25,7 +26,7 @@ struct Waiter {
 /// The locks of one proposer, one per key.
 #[derive(Clone, Default)]
 pub struct KeyLocks {
-    queues: Rc<RefCell<HashMap<Key, Queue>>>,
+    queues: Rc<RefCell<FxHashMap<Key, Queue>>>,
 }
 
 impl KeyLocks {

@@ -9,13 +9,14 @@ mod keylock;
 
 pub use keylock::KeyLocks;
 
+use crate::fxhash::FxHashMap;
 use crate::ops::{ErrorKind, Op, OpError, OpId, Val};
 use crate::protocol::{
     majority, AcceptRound, AcceptorId, Ballot, BallotClock, Key, PrepareRound, Progress, ProposerId, Reply, Request,
 };
 use serde_json::Value as Json;
 use std::cell::RefCell;
-use std::collections::{HashMap, VecDeque};
+use std::collections::VecDeque;
 use std::future::poll_fn;
 use std::rc::Rc;
 use std::task::{Poll, Waker};
@@ -123,8 +124,8 @@ struct Inbox {
 #[derive(Default)]
 struct ProposerState {
     clock: BallotClock,
-    cache: HashMap<Key, CachedRound>,
-    inboxes: HashMap<Key, Rc<RefCell<Inbox>>>,
+    cache: FxHashMap<Key, CachedRound>,
+    inboxes: FxHashMap<Key, Rc<RefCell<Inbox>>>,
     locks: KeyLocks,
 }
 

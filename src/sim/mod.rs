@@ -27,7 +27,7 @@ use futures::channel::oneshot;
 use serde_json::Value as Json;
 use std::cell::{Ref, RefCell};
 use std::cmp::Reverse;
-use std::collections::{BinaryHeap, HashMap};
+use std::collections::BinaryHeap;
 use std::future::Future;
 use std::pin::pin;
 use std::rc::Rc;
@@ -147,8 +147,10 @@ struct World {
     history: History,
     stats: Stats,
     oracle: Option<Oracle>,
-    /// Where to send the result of each operation in flight.
-    completions: HashMap<OpId, oneshot::Sender<Result<Json, OpError>>>,
+    /// Where to send the result of each operation, by id; `None` once it ended.
+    completions: Vec<Option<oneshot::Sender<Result<Json, OpError>>>>,
+    /// Operations in flight.
+    in_flight: usize,
 }
 
 impl World {
@@ -211,7 +213,8 @@ impl World {
             Outcome::Unknown => self.stats.unknown += 1,
         }
         self.log(EventKind::Return { op: id, proposer, outcome });
-        if let Some(tx) = self.completions.remove(&id) {
+        if let Some(tx) = self.completions[id as usize].take() {
+            self.in_flight -= 1;
             let _ = tx.send(result); // nobody awaiting is fine
         }
     }
@@ -307,7 +310,8 @@ impl Shared {
             });
             w.stats.operations += 1;
             w.log(EventKind::Invoke { op: id, proposer, name: op.name(), key: key.clone() });
-            w.completions.insert(id, tx);
+            w.completions.push(Some(tx));
+            w.in_flight += 1;
             if !w.proposer_up[proposer as usize - 1] {
                 w.complete(id, Err(OpError::unavailable(false, format!("proposer p{proposer} is down"))));
                 return OpHandle::new(rx);
@@ -383,7 +387,8 @@ impl Sim {
             history: History::default(),
             stats: Stats::default(),
             oracle: config.check_invariants.then(Oracle::default),
-            completions: HashMap::new(),
+            completions: Vec::new(),
+            in_flight: 0,
         };
         let shared = Rc::new(Shared {
             world: RefCell::new(world),
@@ -530,7 +535,7 @@ impl Sim {
 
     /// Client operations in flight.
     pub fn pending(&self) -> usize {
-        self.shared.world.borrow().completions.len()
+        self.shared.world.borrow().in_flight
     }
 
     // ---- faults ----

@@ -8,9 +8,9 @@
 //! The end-of-run oracle on counters (no acknowledged increment lost) lives with the tests, which
 //! know which keys only saw increments.
 
+use crate::fxhash::FxHashMap as HashMap;
 use crate::ops::Val;
 use crate::protocol::{AcceptorId, Ballot, Key, Slot};
-use std::collections::HashMap;
 use std::rc::Rc;
 
 #[derive(Default)]
