@@ -74,8 +74,7 @@ fn start() {
     let proto = js_sys::Object::get_prototype_of(&probe);
     let async_names: Array = ASYNC_METHODS.iter().map(|n| JsValue::from_str(n)).collect();
     guard_freed(&proto, &async_names);
-    if let Ok(free) = Reflect::get(&probe, &"free".into()).and_then(|f| f.dyn_into::<Function>().map_err(JsValue::from))
-    {
+    if let Ok(free) = Reflect::get(&probe, &"free".into()).and_then(|f| f.dyn_into::<Function>()) {
         let _ = free.call0(&probe);
     }
 }
