@@ -289,3 +289,20 @@ fn event_log_reads_like_a_trace() {
     assert_eq!(kinds.iter().filter(|k| **k == "deliver").count(), 12);
     assert!(matches!(s.trace().events[0].kind, EventKind::Invoke { .. }));
 }
+
+/// The README's Rust example, kept compiling and true.
+#[test]
+fn readme_example() -> Result<(), OpError> {
+    let sim = Sim::new(SimConfig { acceptors: 3, proposers: 2, seed: 42, ..SimConfig::default() })?;
+    let (p1, p2) = (sim.client(1), sim.client(2));
+    assert_eq!(sim.block_on(p1.increment("counter"))?, 1);
+    sim.block_on(p2.put("user:1", serde_json::json!({ "name": "Ada" })))?;
+    let doc = sim.block_on(p1.read("user:1"))?;
+    assert_eq!(doc.version, 1);
+    sim.block_on(p2.write("user:1", doc.version, serde_json::json!("v2")))?;
+    assert!(sim.block_on(p1.acquire_lock("job", "alice", Some(1_000)))?);
+    sim.crash(Node::Acceptor(3))?;
+    assert_eq!(sim.block_on(p1.change("counter", |x| Ok((x.as_i64().unwrap_or(0) * 2).into())))?, json!(2));
+    assert!(sim.trace().render().starts_with("0ms p1 invoke #0 increment counter\n0ms p1->a1 prepare counter 1.p1\n"));
+    Ok(())
+}
