@@ -25,6 +25,7 @@
 //! assert!(sim.violations().is_empty());
 //! ```
 
+pub mod checker;
 pub mod client;
 pub mod driver;
 mod fxhash;

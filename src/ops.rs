@@ -134,6 +134,25 @@ impl Op {
         }
     }
 
+    /// Rebuilds a built-in operation from its history record (`name`, `input`); `None` for
+    /// `change`, whose function is not recorded.
+    pub fn from_record(name: &str, input: &Json) -> Option<Op> {
+        let owner = || input.get("owner").and_then(Json::as_str).map(str::to_owned);
+        Some(match name {
+            "get" => Op::Get,
+            "put" => Op::Put(input.clone()),
+            "delete" => Op::Delete,
+            "increment" => Op::Increment,
+            "read" => Op::Read,
+            "write" => {
+                Op::Write { expected: input.get("expectedVersion")?.as_u64()?, value: input.get("value")?.clone() }
+            }
+            "acquireLock" => Op::AcquireLock { owner: owner()?, ttl_ms: input.get("ttl").and_then(Json::as_u64) },
+            "releaseLock" => Op::ReleaseLock { owner: owner()? },
+            _ => return None,
+        })
+    }
+
     /// True when the operation never changes the register.
     pub fn is_read_only(&self) -> bool {
         matches!(self, Op::Get | Op::Read)

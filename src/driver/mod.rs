@@ -62,6 +62,10 @@ pub enum Note {
     /// An accept carrying this operation's change is about to be sent: from now on the operation
     /// may have been applied, whatever happens to this proposer.
     MayApply { op: OpId },
+    /// The operation was evaluated on the register `seen` at `at_ms`, deciding to write `wrote`
+    /// (`None`: write `seen` back, or refuse). A linearizability checker uses this for operations
+    /// whose effect it cannot recompute (an opaque change function, a lock's expiry).
+    Evaluated { op: OpId, seen: Val, at_ms: u64, wrote: Option<Val> },
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -357,9 +361,20 @@ impl Proposer {
                         Some(v) => {
                             let output = Rc::new(effect.output);
                             let next = Rc::new(current.changed(v, self.id, op_id, output.clone()));
+                            let at_ms = env.now_ms();
+                            env.note(Note::Evaluated {
+                                op: op_id,
+                                seen: current.clone(),
+                                at_ms,
+                                wrote: Some(next.clone()),
+                            });
                             (next, Ok((*output).clone()), true)
                         }
-                        None => (current.clone(), Ok(effect.output), false),
+                        None => {
+                            let at_ms = env.now_ms();
+                            env.note(Note::Evaluated { op: op_id, seen: current.clone(), at_ms, wrote: None });
+                            (current.clone(), Ok(effect.output), false)
+                        }
                     },
                     Err(e) if !may_have_applied => {
                         // Nothing of ours can be out there: refuse without writing. A quorum has

@@ -2,7 +2,7 @@
 //! input of a linearizability checker.
 
 use crate::driver::Outcome;
-use crate::ops::{OpError, OpId};
+use crate::ops::{OpError, OpId, Val};
 use crate::protocol::{Key, ProposerId};
 use serde_json::Value as Json;
 
@@ -27,6 +27,18 @@ pub struct OpRecord {
     pub may_have_applied: bool,
     /// Attempts started so far (1 + retries).
     pub attempts: u32,
+    /// For `change` and lock operations: every evaluation that decided what to write, for the
+    /// linearizability checker (other operations it recomputes from their input).
+    pub evaluations: Vec<Evaluation>,
+}
+
+/// One evaluation of an operation: on the register `seen`, at `at_ms`, it decided to write
+/// `wrote` (`None`: nothing new).
+#[derive(Clone, Debug, PartialEq)]
+pub struct Evaluation {
+    pub seen: Val,
+    pub at_ms: u64,
+    pub wrote: Option<Val>,
 }
 
 #[derive(Clone, Debug, Default)]

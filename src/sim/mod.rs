@@ -12,7 +12,7 @@ mod rng;
 mod trace;
 pub mod workload;
 
-pub use history::{History, OpRecord};
+pub use history::{Evaluation, History, OpRecord};
 pub use network::{NetConfig, Partitions};
 pub use oracle::Oracle;
 pub use rng::Rng;
@@ -278,6 +278,12 @@ impl Env for Shared {
                 w.history.ops[op as usize].attempts = attempt;
             }
             Note::MayApply { op } => w.history.ops[op as usize].may_have_applied = true,
+            Note::Evaluated { op, seen, at_ms, wrote } => {
+                let record = &mut w.history.ops[op as usize];
+                if matches!(record.op, "change" | "acquireLock" | "releaseLock") {
+                    record.evaluations.push(Evaluation { seen, at_ms, wrote });
+                }
+            }
         }
     }
 }
@@ -307,6 +313,7 @@ impl Shared {
                 error: None,
                 may_have_applied: false,
                 attempts: 1,
+                evaluations: Vec::new(),
             });
             w.stats.operations += 1;
             w.log(EventKind::Invoke { op: id, proposer, name: op.name(), key: key.clone() });

@@ -37,6 +37,13 @@ pub struct Summary {
 
 /// Runs the scenario; `Err` names the first safety or liveness violation.
 pub fn run(s: &Scenario) -> Result<Summary, String> {
+    let (sim, clients_done) = simulate(s)?;
+    verify(&sim, clients_done)
+}
+
+/// Builds the cluster, runs the workload under faults, then stops the faults and runs until idle.
+/// Returns the simulation and whether every client finished.
+pub fn simulate(s: &Scenario) -> Result<(Sim, bool), String> {
     let mut rng = Rng::new(s.seed ^ 0x5eed_5eed);
     let acceptors = [3usize, 3, 5][rng.below(3) as usize];
     let proposers = 2 + rng.below(2) as usize;
@@ -136,12 +143,13 @@ pub fn run(s: &Scenario) -> Result<Summary, String> {
         sim.restart(Node::Proposer(i)).unwrap();
     }
     sim.run_until_idle(5_000_000);
-    if sim.pending() != 0 || done.get() != clients {
-        return Err(format!(
-            "liveness: {} operations pending and {} of {clients} clients unfinished after the faults stopped",
-            sim.pending(),
-            clients - done.get()
-        ));
+    Ok((sim, done.get() == clients))
+}
+
+/// The end-of-run checks: liveness, counters, and the step oracles' findings.
+pub fn verify(sim: &Sim, clients_done: bool) -> Result<Summary, String> {
+    if sim.pending() != 0 || !clients_done {
+        return Err(format!("liveness: {} operations pending after the faults stopped", sim.pending()));
     }
 
     // No acknowledged increment lost, none applied twice.
