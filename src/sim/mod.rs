@@ -5,6 +5,7 @@
 //! same event log, natively and in wasm. Nothing here reads a real clock or OS randomness.
 
 mod executor;
+pub mod fuzz;
 mod history;
 mod network;
 mod oracle;
@@ -106,6 +107,22 @@ struct AcceptorNode {
 enum Due {
     Arrive { from: Node, to: Node, msg: Msg, lost: bool, log: Option<usize> },
     Timer(Waker),
+    Action(Action),
+}
+
+/// A fault or network change scheduled ahead of time ([`Sim::schedule`]), e.g. by a fuzz run.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Action {
+    Crash(Node),
+    Restart(Node),
+    Wipe(AcceptorId),
+    Partition(Vec<Vec<Node>>),
+    Heal,
+    /// Loss rates of requests and of replies.
+    DropRates(f64, f64),
+    DuplicateRate(f64),
+    /// The faults stop: heal, restart every node, no more loss or duplication.
+    EndFaults,
 }
 
 /// Ordered by (time, scheduling order): events at one time happen in the order they were scheduled.
@@ -446,6 +463,12 @@ impl Sim {
             let mut w = self.shared.world.borrow_mut();
             w.now = w.now.max(at);
             match due {
+                Due::Action(action) => {
+                    drop(w);
+                    // Scheduled by this crate with valid nodes and rates: errors cannot occur.
+                    let _ = self.apply(action);
+                    None
+                }
                 Due::Timer(waker) => {
                     drop(w);
                     waker.wake();
@@ -546,6 +569,41 @@ impl Sim {
     }
 
     // ---- faults ----
+
+    /// Schedules `action` at virtual time `at_ms` (now, if that is past).
+    pub fn schedule(&self, at_ms: u64, action: Action) {
+        let mut w = self.shared.world.borrow_mut();
+        let at = at_ms.max(w.now);
+        w.schedule(at, Due::Action(action));
+    }
+
+    /// Carries out an action now.
+    pub fn apply(&self, action: Action) -> Result<(), OpError> {
+        match action {
+            Action::Crash(n) => self.crash(n),
+            Action::Restart(n) => self.restart(n),
+            Action::Wipe(a) => self.wipe(a),
+            Action::Partition(groups) => self.partition(groups),
+            Action::Heal => {
+                self.heal();
+                Ok(())
+            }
+            Action::DropRates(requests, replies) => self.set_drop_rates(requests, replies),
+            Action::DuplicateRate(r) => self.set_duplicate_rate(r),
+            Action::EndFaults => {
+                self.heal();
+                self.set_drop_rate(0.0)?;
+                self.set_duplicate_rate(0.0)?;
+                for a in 1..=self.config.acceptors as AcceptorId {
+                    self.restart(Node::Acceptor(a))?;
+                }
+                for p in 1..=self.config.proposers as ProposerId {
+                    self.restart(Node::Proposer(p))?;
+                }
+                Ok(())
+            }
+        }
+    }
 
     /// Checks that `node` names a node of this cluster.
     pub fn check_node(&self, node: Node) -> Result<(), OpError> {

@@ -1,14 +1,12 @@
-//! A randomized fault scenario shared by the fault sweep and its negative controls.
+//! The randomized fault scenario shared by the fault sweep, the linearizability sweep and their
+//! negative controls: a [`FuzzRun`] run to the end, then the end-of-run checks.
 #![allow(dead_code)]
 
 use caspaxos_playground::driver::{DriverConfig, Outcome};
-use caspaxos_playground::ops::{Op, OpError};
-use caspaxos_playground::sim::{NetConfig, Node, Rng, Sim, SimConfig};
-use serde_json::json;
+use caspaxos_playground::ops::Op;
+use caspaxos_playground::sim::fuzz::{FuzzOptions, FuzzRun, COUNTER_KEYS};
+use caspaxos_playground::sim::Sim;
 use std::collections::BTreeSet;
-
-pub const COUNTER_KEYS: [&str; 2] = ["c0", "c1"];
-pub const DOC_KEYS: [&str; 2] = ["k0", "k1"];
 
 /// One randomized run: sizes, network, workload and faults all drawn from `seed`.
 #[derive(Clone, Debug)]
@@ -17,12 +15,11 @@ pub struct Scenario {
     pub driver: DriverConfig,
     /// Also wipe acceptors (outside the fault model: a negative control).
     pub wipes: bool,
-    pub ops_per_client: usize,
 }
 
 impl Scenario {
     pub fn new(seed: u64) -> Self {
-        Scenario { seed, driver: DriverConfig::default(), wipes: false, ops_per_client: 12 }
+        Scenario { seed, driver: DriverConfig::default(), wipes: false }
     }
 }
 
@@ -41,109 +38,14 @@ pub fn run(s: &Scenario) -> Result<Summary, String> {
     verify(&sim, clients_done)
 }
 
-/// Builds the cluster, runs the workload under faults, then stops the faults and runs until idle.
-/// Returns the simulation and whether every client finished.
+/// Runs the workload under faults until the faults stop and nothing is scheduled. Returns the
+/// simulation and whether every client finished.
 pub fn simulate(s: &Scenario) -> Result<(Sim, bool), String> {
-    let mut rng = Rng::new(s.seed ^ 0x5eed_5eed);
-    let acceptors = [3usize, 3, 5][rng.below(3) as usize];
-    let proposers = 2 + rng.below(2) as usize;
-    let pct = |rng: &mut Rng, max: u64| rng.below(max + 1) as f64 / 100.0;
-    let net = NetConfig {
-        latency_ms_min: 1,
-        latency_ms_max: 2 + rng.below(15),
-        drop_request_rate: pct(&mut rng, 30),
-        drop_reply_rate: pct(&mut rng, 30),
-        duplicate_rate: pct(&mut rng, 20),
-    };
-    let sim = Sim::new(SimConfig {
-        acceptors,
-        proposers,
-        seed: s.seed,
-        net,
-        driver: s.driver.clone(),
-        log_events: true,
-        check_invariants: true,
-    })
-    .map_err(|e| e.to_string())?;
-
-    // Two clients per proposer, each issuing a random sequence of operations one after another.
-    let done = std::rc::Rc::new(std::cell::Cell::new(0usize));
-    let clients = proposers * 2;
-    for c in 0..clients {
-        let client = sim.client((c % proposers) as u8 + 1);
-        let mut rng = Rng::new(s.seed.wrapping_mul(31).wrapping_add(c as u64));
-        let (n, done) = (s.ops_per_client, done.clone());
-        sim.spawn(async move {
-            for _ in 0..n {
-                let doc = DOC_KEYS[rng.below(2) as usize];
-                let _ = match rng.below(10) {
-                    0..=4 => client.increment(COUNTER_KEYS[rng.below(2) as usize]).await.map(|_| ()),
-                    5 => client.put(doc, json!(rng.below(100))).await.map(|_| ()),
-                    6 => match client.read(doc).await {
-                        Ok(v) => client.write(doc, v.version, json!({ "from": c })).await.map(|_| ()),
-                        Err(e) => Err(e),
-                    },
-                    7 => client.get(doc).await.map(|_| ()),
-                    8 => client
-                        .change(doc, |x| match x {
-                            serde_json::Value::Array(a) if a.len() > 3 => Err(OpError::rejected("full")),
-                            serde_json::Value::Array(a) => Ok(json!([a.len(), a])),
-                            _ => Ok(json!([])),
-                        })
-                        .await
-                        .map(|_| ()),
-                    _ => client.read(doc).await.map(|_| ()),
-                };
-            }
-            done.set(done.get() + 1);
-        });
-    }
-
-    // Faults: at most a minority of acceptors down at once, proposer crashes, partitions, loss.
-    let minority = (acceptors - 1) / 2;
-    for _ in 0..10 {
-        sim.run_for(5 + rng.below(60));
-        let a = 1 + rng.below(acceptors as u64) as u8;
-        let p = 1 + rng.below(proposers as u64) as u8;
-        match rng.below(if s.wipes { 9 } else { 8 }) {
-            0 | 1 => {
-                let down = (1..=acceptors as u8).filter(|&i| !sim.is_up(Node::Acceptor(i))).count();
-                if down < minority {
-                    sim.crash(Node::Acceptor(a)).unwrap();
-                }
-            }
-            2 => sim.restart(Node::Acceptor(a)).unwrap(),
-            3 => sim.crash(Node::Proposer(p)).unwrap(),
-            4 => sim.restart(Node::Proposer(p)).unwrap(),
-            5 => {
-                let side: Vec<Node> = (1..=acceptors as u8)
-                    .map(Node::Acceptor)
-                    .chain((1..=proposers as u8).map(Node::Proposer))
-                    .filter(|_| rng.below(2) == 0)
-                    .collect();
-                sim.partition(vec![side]).unwrap();
-            }
-            6 => sim.heal(),
-            7 => {
-                let r = pct(&mut rng, 30);
-                sim.set_drop_rates(r, pct(&mut rng, 30)).unwrap();
-            }
-            _ => sim.wipe(a).unwrap(),
-        }
-    }
-
-    // Faults stop: everything pending must complete.
-    sim.heal();
-    sim.set_drop_rate(0.0).unwrap();
-    sim.set_duplicate_rate(0.0).unwrap();
-    for i in 1..=acceptors as u8 {
-        sim.restart(Node::Acceptor(i)).unwrap();
-    }
-    for i in 1..=proposers as u8 {
-        sim.restart(Node::Proposer(i)).unwrap();
-    }
-    sim.run_until_idle(5_000_000);
-    Ok((sim, done.get() == clients))
+    let options = FuzzOptions { driver: s.driver.clone(), wipes: s.wipes, ..FuzzOptions::new(s.seed) };
+    let run = FuzzRun::new(&options).map_err(|e| e.to_string())?;
+    run.sim.run_until_idle(5_000_000);
+    let done = run.clients_done();
+    Ok((run.sim, done))
 }
 
 /// The end-of-run checks: liveness, counters, and the step oracles' findings.
