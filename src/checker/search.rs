@@ -170,9 +170,8 @@ fn explain(ops: &[CheckOp], longest: &[usize], state: &State) -> Violation {
         longest.len(),
     );
     if let Some(w) = writer {
-        let when = ops[w]
-            .return_at
-            .map_or("invoked at".to_owned() + &ops[w].invoke_at.to_string() + "ms", |t| format!("completed at {t}ms"));
+        let when =
+            ops[w].return_at.map_or(format!("invoked at {}ms", ops[w].invoke_at), |t| format!("completed at {t}ms"));
         explanation.push_str(&format!(", last written by {} ({when})", ops[w].describe()));
     }
     let mut involved = vec![s.id];
