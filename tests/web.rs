@@ -322,3 +322,49 @@ fn event_log_hash_matches_native() {
     c.run_until_idle(JsValue::UNDEFINED).unwrap();
     assert_eq!(c.event_log_hash(), include_str!("golden/event_log_hash.txt").trim());
 }
+
+#[wasm_bindgen_test]
+async fn check_break_it_and_fuzz() {
+    let c = cluster("{ seed: 9 }");
+    for _ in 0..3 {
+        ok(c.increment("k".into(), JsValue::UNDEFINED)).await;
+    }
+    ok(c.get("k".into(), js("{ proposer: 'p2' }"))).await;
+    let report = c.check(JsValue::UNDEFINED).unwrap();
+    assert_eq!(get(&report, "ok"), true, "{}", json(&report));
+    assert_eq!(json(&get(&report, "keys.k.order")), "[0,1,2,3]");
+    assert!(get(&report, "violation").is_undefined());
+
+    // Each toggle is checked; a broken cluster under faults is caught within a few seeds.
+    for (b, needle) in [
+        ("{ quorum: 0 }", "options.quorum must be in 1..=3"),
+        ("{ quorum: 2.5 }", "must be an integer"),
+        ("{ reuseBallot: 1 }", "options.reuseBallot must be a boolean"),
+        ("{ blindretry: true }", "unknown field"),
+        ("null", "options must be an object"),
+    ] {
+        assert_error(&c.set_break(js(b)).expect_err(b), "InvalidArgument", needle);
+    }
+    c.set_break(js("{ quorum: 1, takeAnyAccepted: true }")).unwrap();
+    c.set_break(js("{}")).unwrap();
+    still_works(&c).await;
+
+    let mut found = None;
+    for seed in 1..=50 {
+        let f = Cluster::fuzz(js(&format!("{{ seed: {seed}, break: {{ quorum: 1 }} }}"))).unwrap();
+        assert!(!f.auto_advance());
+        f.run_until_idle(JsValue::UNDEFINED).unwrap();
+        let r = f.check(JsValue::UNDEFINED).unwrap();
+        if get(&r, "ok") == false && !get(&r, "violation").is_undefined() {
+            found = Some((seed, get(&r, "violation.explanation").as_string().unwrap()));
+            break;
+        }
+    }
+    let (seed, explanation) = found.expect("a quorum of 1 is caught within 50 seeds");
+    assert!(explanation.contains("fits no linearization"), "seed {seed}: {explanation}");
+    let healthy = Cluster::fuzz(js("{ seed: 3, acceptors: 5, proposers: 3 }")).unwrap();
+    healthy.run_until_idle(JsValue::UNDEFINED).unwrap();
+    assert_eq!(get(&healthy.check(JsValue::UNDEFINED).unwrap(), "ok"), true);
+    assert_eq!(Array::from(&get(&healthy.state().unwrap(), "acceptors")).length(), 5);
+    assert_error(&Cluster::fuzz(js("{ seed: -1 }")).err().unwrap(), "InvalidArgument", "options.seed");
+}

@@ -157,6 +157,7 @@ fn real_runs_check_per_key_through_the_history() {
     assert_eq!(report.to_json()["keys"]["a"]["verdict"], "ok");
 }
 
+#[cfg(not(target_arch = "wasm32"))]
 mod brute_force {
     //! A brute-force checker on small histories: try every order consistent with real time, with
     //! every subset of the unknown operations. The search must agree with it.

@@ -7,6 +7,7 @@
 
 mod js;
 
+use crate::driver::DriverConfig;
 use crate::ops::{ErrorKind, Op, OpError};
 use crate::protocol::ProposerId;
 use crate::sim::{NetConfig, Node, Sim, SimConfig, MAX_ACCEPTORS, MAX_LATENCY_MS, MAX_PROPOSERS};
@@ -182,9 +183,11 @@ impl Cluster {
             "oneRtt",
             "autoAdvance",
             "maxAttempts",
+            "break",
         ];
         let mut config = SimConfig::default();
         let mut auto_advance = true;
+        let mut breaks = None;
         for (key, v) in options("options", &opts, &known)? {
             let name = format!("options.{key}");
             match key.as_str() {
@@ -205,8 +208,12 @@ impl Cluster {
                 "oneRtt" => config.driver.one_rtt = bool_arg(&name, &v)?,
                 "autoAdvance" => auto_advance = bool_arg(&name, &v)?,
                 "maxAttempts" => config.driver.max_attempts = integer_arg(&name, &v, 1.0, 100.0)? as u32,
+                "break" => breaks = Some(v),
                 _ => {}
             }
+        }
+        if let Some(b) = breaks {
+            config.driver = break_arg("options.break", &b, config.driver, config.acceptors)?;
         }
         let sim = Sim::new(config).map_err(|e| error(&e))?;
         Ok(Cluster { inner: Rc::new(Inner { sim, auto_advance: Cell::new(auto_advance), busy: Cell::new(false) }) })
@@ -474,6 +481,69 @@ impl Cluster {
         Ok(())
     }
 
+    // ---- "break it" and checking ----
+
+    /// Deliberately wrong variants of the protocol, each a real code path in the core:
+    /// `{ quorum: 1, reuseBallot: true, takeAnyAccepted: true, blindRetry: true }`; omitted fields
+    /// are turned off. They apply from each proposer's next operation.
+    #[wasm_bindgen(js_name = "setBreak")]
+    pub fn set_break(&self, #[wasm_bindgen(unchecked_param_type = "BreakOptions")] options: JsValue) -> JsResult<()> {
+        self.inner.enter(|sim| {
+            let clean = DriverConfig {
+                break_quorum: None,
+                break_reuse_ballot: false,
+                break_take_any_accepted: false,
+                break_blind_retry: false,
+                ..sim.proposer(1).config()
+            };
+            let driver = break_arg("options", &options, clean, sim.config().acceptors)?;
+            sim.set_driver_config(driver);
+            Ok(())
+        })
+    }
+
+    /// Checks the history so far for linearizability, key by key:
+    /// `{ ok, keys: { [key]: { verdict, order? } }, violation?, steps }`.
+    #[wasm_bindgen(unchecked_return_type = "CheckReport")]
+    pub fn check(&self, #[wasm_bindgen(js_name = "stepBudget")] step_budget: JsValue) -> JsResult<JsValue> {
+        self.inner.enter(|sim| {
+            let budget = if step_budget.is_undefined() {
+                crate::checker::DEFAULT_STEP_BUDGET
+            } else {
+                integer_arg("stepBudget", &step_budget, 1.0, MAX_SEED)?
+            };
+            Ok(to_js(&crate::checker::check(&sim.history(), budget).to_json()))
+        })
+    }
+
+    /// A randomized run with faults, ready to step (`autoAdvance` off): two clients per proposer
+    /// issuing mixed operations, and crashes, partitions and loss scheduled in virtual time.
+    /// `Cluster.fuzz({ seed, acceptors?, proposers?, oneRtt?, break?, wipes?, opsPerClient? })`.
+    #[wasm_bindgen(unchecked_return_type = "Cluster")]
+    pub fn fuzz(#[wasm_bindgen(unchecked_param_type = "FuzzOptions")] options: JsValue) -> JsResult<Cluster> {
+        let known = ["seed", "acceptors", "proposers", "oneRtt", "break", "wipes", "opsPerClient"];
+        let mut o = crate::sim::fuzz::FuzzOptions::new(1);
+        let mut breaks = None;
+        for (key, v) in js::options("options", &options, &known)? {
+            let name = format!("options.{key}");
+            match key.as_str() {
+                "seed" => o.seed = integer_arg(&name, &v, 0.0, MAX_SEED)?,
+                "acceptors" => o.acceptors = Some(integer_arg(&name, &v, 1.0, MAX_ACCEPTORS as f64)? as usize),
+                "proposers" => o.proposers = Some(integer_arg(&name, &v, 1.0, MAX_PROPOSERS as f64)? as usize),
+                "oneRtt" => o.driver.one_rtt = bool_arg(&name, &v)?,
+                "wipes" => o.wipes = bool_arg(&name, &v)?,
+                "opsPerClient" => o.ops_per_client = integer_arg(&name, &v, 1.0, 1000.0)? as usize,
+                "break" => breaks = Some(v),
+                _ => {}
+            }
+        }
+        if let Some(b) = breaks {
+            o.driver = break_arg("options.break", &b, o.driver, o.acceptors.unwrap_or(MAX_ACCEPTORS))?;
+        }
+        let run = crate::sim::fuzz::FuzzRun::new(&o).map_err(|e| error(&e))?;
+        Ok(Cluster { inner: Rc::new(Inner { sim: run.sim, auto_advance: Cell::new(false), busy: Cell::new(false) }) })
+    }
+
     // ---- observation ----
 
     /// Events from `since` (default 0): `[{ seq, at, kind, ... }]`.
@@ -621,6 +691,24 @@ impl Cluster {
             Ok(make(owner, ttl))
         })
     }
+}
+
+/// `{ quorum, reuseBallot, takeAnyAccepted, blindRetry }` onto `driver`.
+fn break_arg(name: &str, v: &JsValue, mut driver: DriverConfig, acceptors: usize) -> JsResult<DriverConfig> {
+    if v.is_null() || v.is_undefined() {
+        return Err(invalid(format!("{name} must be an object, got {}", describe(v))));
+    }
+    for (key, x) in options(name, v, &["quorum", "reuseBallot", "takeAnyAccepted", "blindRetry"])? {
+        let field = format!("{name}.{key}");
+        match key.as_str() {
+            "quorum" => driver.break_quorum = Some(integer_arg(&field, &x, 1.0, acceptors as f64)? as usize),
+            "reuseBallot" => driver.break_reuse_ballot = bool_arg(&field, &x)?,
+            "takeAnyAccepted" => driver.break_take_any_accepted = bool_arg(&field, &x)?,
+            "blindRetry" => driver.break_blind_retry = bool_arg(&field, &x)?,
+            _ => {}
+        }
+    }
+    Ok(driver)
 }
 
 fn clamp(n: u64) -> usize {

@@ -23,6 +23,50 @@ export interface ClusterOptions {
   autoAdvance?: boolean;
   /** Attempts per operation before it fails with Unavailable, integer 1..=100 (default 16). */
   maxAttempts?: number;
+  /** Deliberately wrong protocol variants (default: none). */
+  break?: BreakOptions;
+}
+
+/** "Break it": deliberately wrong variants of the protocol, each a real code path in the core. */
+export interface BreakOptions {
+  /** Use this quorum instead of a majority (e.g. 1 of 3). */
+  quorum?: number;
+  /** After an accept times out, fail but keep its ballot cached for the next value (Gryadka's bug). */
+  reuseBallot?: boolean;
+  /** Take any accepted value from the promises, not the one with the highest ballot. */
+  takeAnyAccepted?: boolean;
+  /** Reapply a change after an uncertain attempt (ignore the exactly-once markers). */
+  blindRetry?: boolean;
+}
+
+export interface FuzzOptions {
+  seed?: number;
+  /** Fixed sizes, or drawn from the seed (3 or 5 acceptors, 2 or 3 proposers). */
+  acceptors?: number;
+  proposers?: number;
+  oneRtt?: boolean;
+  break?: BreakOptions;
+  /** Also wipe acceptors (outside the fault model). */
+  wipes?: boolean;
+  /** Operations per client, integer 1..=1000 (default 12). */
+  opsPerClient?: number;
+}
+
+export interface CheckReport {
+  /** True when every key's history is linearizable (none violated, none over the step budget). */
+  ok: boolean;
+  /** Per key: "ok" with a linearization (operation ids in order), "violation", or "unknown"
+   * (the step budget ran out). */
+  keys: { [key: string]: { verdict: "ok" | "violation" | "unknown"; order?: number[] } };
+  violation?: {
+    key: string;
+    /** The operation that fits no linearization, and the last write before it. */
+    ops: number[];
+    /** The longest consistent order found (operation ids). */
+    longest: number[];
+    explanation: string;
+  };
+  steps: number;
 }
 
 export interface OperationOptions {
