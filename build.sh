@@ -77,8 +77,8 @@ build() {
   ensure_wasm_bindgen
   ensure_npm_tools
   log "building wasm"
-  cargo build --release --lib --target wasm32-unknown-unknown
-  local wasm=target/wasm32-unknown-unknown/release/caspaxos_playground.wasm
+  cargo build --profile wasm --lib --target wasm32-unknown-unknown
+  local wasm=target/wasm32-unknown-unknown/wasm/caspaxos_playground.wasm
   rm -rf www/pkg
   wasm-bindgen "$wasm" --target web --out-dir www/pkg
   local opt="$E2E/node_modules/binaryen/bin/wasm-opt"

@@ -3,6 +3,7 @@
 import init, { Cluster } from "./pkg/caspaxos_playground.js";
 import { Timeline, PROPOSER_COLORS } from "./timeline.js";
 import { SCENARIOS } from "./scenarios.js";
+import { HistoryView } from "./history.js";
 
 const $ = (id) => document.getElementById(id);
 const DEFAULTS = { acceptors: 3, proposers: 2, seed: 1, oneRtt: true };
@@ -21,6 +22,9 @@ const ui = {
   pending: new Map(), // op id -> result row
   lastPanels: 0,
   timeline: null,
+  history: null,
+  checkedReturns: -1, // completed operations at the last linearizability check
+  search: null, // the running counterexample search, if any
 };
 
 // ---- results ----
@@ -93,7 +97,11 @@ function nodesOf(cfg) {
 }
 
 function rebuild(cfg) {
-  const next = new Cluster({ ...cfg, autoAdvance: false }); // throws InvalidArgument on bad input
+  adopt(new Cluster({ ...cfg, autoAdvance: false, break: breakOptions() }), cfg); // throws InvalidArgument on bad input
+}
+
+/** Shows `next` (a Cluster in manual time) in the page, replacing the current one. */
+function adopt(next, cfg) {
   if (ui.cluster) ui.cluster.free();
   ui.cluster = next;
   ui.config = { ...cfg };
@@ -102,6 +110,10 @@ function rebuild(cfg) {
   ui.script = [];
   ui.pending.clear();
   ui.carry = 0;
+  ui.checkedReturns = -1;
+  ui.history.setReport({ keys: {} });
+  ui.history.selected = null;
+  $("violation").hidden = true;
   const { ps, as } = nodesOf(cfg);
   ui.timeline.reset([...ps, ...as], next.state().network.latency.max);
   ui.timeline.follow = true;
@@ -186,6 +198,36 @@ function refresh(force) {
     ui.lastPanels = t;
     renderPanels();
     updatePending();
+    recheck();
+  }
+  ui.history.render(c.now);
+}
+
+/** Reruns the linearizability check when operations completed since the last one. */
+function recheck() {
+  const s = ui.cluster.stats();
+  const returned = s.ok + s.failed + s.unknown;
+  if (returned === ui.checkedReturns) return;
+  ui.checkedReturns = returned;
+  const report = ui.cluster.check();
+  ui.history.setReport(report);
+  const verdict = $("check-verdict");
+  const keys = Object.keys(report.keys).length;
+  const v = report.violation;
+  ui.lastViolation = v ?? null;
+  if (v) {
+    verdict.className = "verdict bad";
+    verdict.textContent = `✗ not linearizable (key ${v.key})`;
+    $("violation").hidden = false;
+    $("violation").textContent = `${v.explanation} (click to show it)`;
+  } else if (!report.ok) {
+    verdict.className = "verdict unsure";
+    verdict.textContent = "? the search ran out of budget";
+    $("violation").hidden = true;
+  } else {
+    verdict.className = "verdict good";
+    verdict.textContent = keys ? `✓ linearizable (${keys} key${keys > 1 ? "s" : ""}, ${returned} operations)` : "";
+    $("violation").hidden = true;
   }
 }
 
@@ -370,6 +412,67 @@ async function workers(n, m) {
   row(`${n} workers × ${m} increments → ${final} (expected ${expected}) ${verdict}`, verdict === "✓" ? "ok" : "bad");
 }
 
+// ---- break it ----
+
+function breakOptions() {
+  const b = {};
+  if ($("break-quorum").checked) b.quorum = 1;
+  if ($("break-reuse").checked) b.reuseBallot = true;
+  if ($("break-any").checked) b.takeAnyAccepted = true;
+  if ($("break-blind").checked) b.blindRetry = true;
+  return b;
+}
+
+/** Sweeps seeds of randomized runs with faults, in chunks between frames, until the checker finds
+ * a violation; then loads that run to be watched. */
+function findCounterexample() {
+  if (ui.search) return;
+  const cfg = { acceptors: ui.config.acceptors, proposers: ui.config.proposers, oneRtt: ui.config.oneRtt !== false };
+  const options = (seed) => ({ ...cfg, seed, break: breakOptions(), wipes: $("break-wipe").checked });
+  const maxSeeds = 500;
+  const progress = $("find-progress");
+  const out = $("find-out");
+  progress.hidden = false;
+  progress.max = maxSeeds;
+  progress.value = 0;
+  $("find-cancel").hidden = false;
+  $("find").disabled = true;
+  const search = { cancelled: false };
+  ui.search = search;
+  const done = (text) => {
+    ui.search = null;
+    progress.hidden = true;
+    $("find-cancel").hidden = true;
+    $("find").disabled = false;
+    out.textContent = text;
+  };
+  let seed = 1;
+  const chunk = () => {
+    if (search.cancelled) return done(`cancelled after ${seed - 1} seeds`);
+    const until = performance.now() + 12; // keep frames smooth
+    while (performance.now() < until && seed <= maxSeeds) {
+      const c = Cluster.fuzz(options(seed));
+      c.runUntilIdle();
+      const report = c.check();
+      c.free();
+      if (report.violation) {
+        done(`counterexample at seed ${seed} (after ${seed} runs): watch it unfold`);
+        adopt(Cluster.fuzz(options(seed)), { ...cfg, seed });
+        $("scenario-text").textContent = `Counterexample, seed ${seed}: ${report.violation.explanation}`;
+        setSpeed(0.2);
+        setPlaying(true);
+        return;
+      }
+      seed += 1;
+    }
+    progress.value = seed - 1;
+    out.textContent = `${seed - 1} of ${maxSeeds} runs linearizable…`;
+    if (seed > maxSeeds) return done(`no counterexample in ${maxSeeds} runs${Object.keys(breakOptions()).length || $("break-wipe").checked ? "" : " (as expected: nothing is broken)"}`);
+    setTimeout(chunk, 0);
+  };
+  chunk();
+}
+
 const scenarioApi = { run: (label, start) => { quiet(run(label, start)); }, workers: (n, m) => quiet(workers(n, m)) };
 
 function loadScenario(id) {
@@ -392,9 +495,17 @@ function setSpeed(v) {
 
 function wire() {
   ui.timeline = new Timeline($("timeline"));
+  ui.history = new HistoryView($("history"), ui.timeline);
   ui.timeline.onUserMove = () => {
     $("follow").checked = ui.timeline.follow;
     ui.timeline.render(ui.cluster.now);
+    ui.history.render(ui.cluster.now);
+  };
+  ui.history.onSelect = (id) => {
+    ui.history.selected = id;
+    ui.timeline.focusOp(id);
+    $("follow").checked = false;
+    refresh(true);
   };
   $("rebuild").addEventListener("submit", (e) => {
     e.preventDefault();
@@ -411,10 +522,10 @@ function wire() {
     refresh(true);
   });
   $("speed").addEventListener("input", (e) => setSpeed(Number((10 ** Number(e.target.value)).toPrecision(2))));
-  $("zoom-in").addEventListener("click", () => { ui.timeline.zoom(0.7); ui.timeline.render(ui.cluster.now); });
-  $("zoom-out").addEventListener("click", () => { ui.timeline.zoom(1.4); ui.timeline.render(ui.cluster.now); });
-  $("fit").addEventListener("click", () => { ui.timeline.fit(ui.cluster.now); $("follow").checked = false; ui.timeline.render(ui.cluster.now); });
-  $("follow").addEventListener("change", (e) => { ui.timeline.follow = e.target.checked; ui.timeline.render(ui.cluster.now); });
+  $("zoom-in").addEventListener("click", () => { ui.timeline.zoom(0.7); ui.timeline.onUserMove(); });
+  $("zoom-out").addEventListener("click", () => { ui.timeline.zoom(1.4); ui.timeline.onUserMove(); });
+  $("fit").addEventListener("click", () => { ui.timeline.fit(ui.cluster.now); ui.timeline.onUserMove(); });
+  $("follow").addEventListener("change", (e) => { ui.timeline.follow = e.target.checked; ui.timeline.highlight = null; ui.timeline.onUserMove(); });
   const netErr = $("network-error");
   $("drop").addEventListener("input", (e) => guard(netErr, () => {
     ui.cluster.setDropRate(Number(e.target.value) / 100);
@@ -461,6 +572,16 @@ function wire() {
     quiet(workers(n, m));
   });
 
+  $("violation").addEventListener("click", () => {
+    const id = ui.lastViolation?.ops[0];
+    if (id !== undefined) ui.history.onSelect(id);
+  });
+  for (const id of ["break-quorum", "break-reuse", "break-any", "break-blind"]) {
+    $(id).addEventListener("change", () => guard($("find-out"), () => ui.cluster.setBreak(breakOptions())));
+  }
+  $("find").addEventListener("click", findCounterexample);
+  $("find-cancel").addEventListener("click", () => { if (ui.search) ui.search.cancelled = true; });
+
   const list = $("scenario-list");
   for (const s of SCENARIOS) {
     const b = document.createElement("button");
@@ -482,7 +603,7 @@ function wire() {
       stepOnce();
     }
   });
-  window.addEventListener("resize", () => ui.timeline.render(ui.cluster.now));
+  window.addEventListener("resize", () => ui.timeline.onUserMove());
 }
 
 async function main() {
@@ -491,7 +612,7 @@ async function main() {
   rebuild(DEFAULTS);
   requestAnimationFrame(frame);
   // For tests and the console.
-  window.playground = { get cluster() { return ui.cluster; }, timeline: ui.timeline, loadScenario, refresh: () => refresh(true), setPlaying, setSpeed, advance };
+  window.playground = { get cluster() { return ui.cluster; }, timeline: ui.timeline, history: ui.history, loadScenario, refresh: () => refresh(true), setPlaying, setSpeed, advance, findCounterexample };
   document.documentElement.dataset.ready = "true";
 }
 

@@ -41,6 +41,7 @@ export class Timeline {
     this.ticks = []; // { node, at, text }
     this.lastAt = 0;
     this.t0 = 0;
+    this.highlight = null;
   }
 
   /** Adds events (from `cluster.events(since)`), in order. */
@@ -150,6 +151,18 @@ export class Timeline {
     const anchorT = this.t0 + (anchorPx - LEFT) * this.msPerPx;
     this.msPerPx = Math.min(1000, Math.max(0.005, this.msPerPx * factor));
     this.t0 = anchorT - (anchorPx - LEFT) * this.msPerPx;
+  }
+
+  /** Moves the view to an operation and highlights its messages (same key, to or from its proposer). */
+  focusOp(id) {
+    const op = this.ops.get(id);
+    if (!op) return;
+    const end = op.end ?? this.lastAt;
+    const span = Math.max(20, end - op.start);
+    this.msPerPx = Math.max(0.005, (span * 1.6) / (this.width - LEFT));
+    this.t0 = Math.max(0, op.start - span * 0.3);
+    this.follow = false;
+    this.highlight = { node: op.node, key: op.key, from: op.start, to: end };
   }
 
   /** Shows the whole run. */
@@ -277,7 +290,9 @@ export class Timeline {
     const y1 = this.y(from);
     const x2 = this.x(at);
     const y2 = this.y(to);
-    const cls = drop ? "msg drop" : "msg delivered";
+    const hl = this.highlight;
+    const lit = hl && message.key === hl.key && (from === hl.node || to === hl.node) && sentAt >= hl.from && sentAt <= hl.to;
+    const cls = (drop ? "msg drop" : "msg delivered") + (lit ? " highlight" : "");
     const marker = drop ? "" : ` marker-end="url(#arr-${esc(p)})"`;
     const text = `${message.type} ${message.key} ${ballotText(message.ballot)}`;
     out.push(`<line class="${cls}" data-msg="${id}" x1="${x1}" y1="${y1}" x2="${x2}" y2="${y2}" stroke="${color}"${marker}><title>${esc(from)}→${esc(to)} ${esc(text)}${drop ? " (" + esc(drop) + ")" : ""}</title></line>`);

@@ -116,3 +116,32 @@ pub fn determinism_reference() -> Sim {
     sim.run_until_idle(1_000_000);
     sim
 }
+
+/// The checker's benchmark history: `operations` mixed operations (increments, gets, versioned
+/// reads) from 10 concurrent clients over 10 keys through 3 proposers, with 2 % loss
+/// (so some operations end `unknown`). Returns the finished simulation.
+pub fn checker_workload(operations: usize, seed: u64) -> Sim {
+    use super::Rng;
+    let net = NetConfig { drop_request_rate: 0.02, drop_reply_rate: 0.02, ..NetConfig::default() };
+    let sim =
+        Sim::new(SimConfig { acceptors: 3, proposers: 3, seed, net, check_invariants: false, ..SimConfig::default() })
+            .expect("a valid workload");
+    let clients = 10;
+    for c in 0..clients {
+        let client = sim.client((c % 3) as u8 + 1);
+        let mut rng = Rng::new(seed.wrapping_mul(7919).wrapping_add(c as u64));
+        let n = operations / clients;
+        sim.spawn(async move {
+            for _ in 0..n {
+                let key = format!("k{}", rng.below(10));
+                let _ = match rng.below(4) {
+                    0 | 1 => client.increment(&key).await.map(drop),
+                    2 => client.get(&key).await.map(drop),
+                    _ => client.read(&key).await.map(drop),
+                };
+            }
+        });
+    }
+    sim.run_until_idle(u64::MAX);
+    sim
+}

@@ -544,6 +544,15 @@ impl Cluster {
         Ok(Cluster { inner: Rc::new(Inner { sim: run.sim, auto_advance: Cell::new(false), busy: Cell::new(false) }) })
     }
 
+    /// A benchmark helper: a finished cluster whose history holds `operations` mixed operations
+    /// from 10 concurrent clients over 10 keys (the checker's benchmark workload).
+    #[wasm_bindgen(js_name = "withCheckerWorkload")]
+    pub fn with_checker_workload(operations: JsValue) -> JsResult<Cluster> {
+        let n = integer_arg("operations", &operations, 10.0, 1_000_000.0)? as usize;
+        let sim = crate::sim::workload::checker_workload(n, 1);
+        Ok(Cluster { inner: Rc::new(Inner { sim, auto_advance: Cell::new(false), busy: Cell::new(false) }) })
+    }
+
     // ---- observation ----
 
     /// Events from `since` (default 0): `[{ seq, at, kind, ... }]`.

@@ -40,6 +40,20 @@ try {
     const ratio = native ? ` — wasm/native ${(perSec / native).toFixed(2)}` : "";
     console.log(`wasm   ${name.padEnd(10)} ${perSec.toFixed(0).padStart(9)} increments/s  ${(r.messages / (r.ms / 1000)).toFixed(0).padStart(9)} messages/s  ${r.messagesPerOperation.toFixed(2)} messages/op  ${r.events} events  ${(r.ms / 1000).toFixed(3)} s${ratio}`);
   }
+  const checker = await page.evaluate(async () => {
+    const { Cluster } = await import("./pkg/caspaxos_playground.js");
+    const c = Cluster.withCheckerWorkload(10000);
+    c.check(); // warm up
+    let best = Infinity;
+    let report;
+    for (let i = 0; i < 5; i++) {
+      const t = performance.now();
+      report = c.check();
+      best = Math.min(best, performance.now() - t);
+    }
+    return { ms: best, ok: report.ok, keys: Object.keys(report.keys).length, ops: c.history().length, steps: report.steps };
+  });
+  console.log(`wasm   checker: ${checker.ops} operations over ${checker.keys} keys checked in ${checker.ms.toFixed(1)} ms (${checker.steps} search steps, ${checker.ok ? "linearizable" : "NOT linearizable"})`);
   await page.close();
 
   // Timeline redraw with 10,000+ events: the follow-now view and the whole run.

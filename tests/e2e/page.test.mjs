@@ -242,3 +242,43 @@ test("screenshots at 1280x720 and on a phone screen", async () => {
   assert.deepEqual(errors, []);
   await page.close();
 });
+
+test("break it: a toggle, a counterexample found, the violation drawn; the history view", async () => {
+  const { page, errors } = await open(browser.context, server.url);
+  // A healthy run first: the history view shows a linearizable verdict with positions.
+  await click(page, "#increment");
+  await click(page, "#increment");
+  await click(page, "#idle");
+  await page.evaluate(() => window.playground.refresh());
+  assert.match(await page.textContent("#check-verdict"), /✓ linearizable \(1 key, 2 operations\)/);
+  assert.equal(await page.locator("#history rect.hop").count(), 2);
+  // Clicking an operation moves the timeline to it and highlights its messages.
+  await page.click('#history rect.hop[data-op="1"]', { force: true });
+  assert.equal(await page.isChecked("#follow"), false);
+  assert.ok(await page.locator("#timeline line.msg.highlight").count() >= 6, "the op's messages are highlighted");
+  assert.equal(await page.locator("#history rect.hop.selected").count(), 1);
+
+  await click(page, "#break-quorum");
+  await click(page, "#find");
+  await page.waitForFunction(() => /counterexample at seed \d+/.test(document.querySelector("#find-out").textContent), null, { timeout: 60000 });
+  await page.evaluate(() => window.playground.setPlaying(false));
+  await click(page, "#idle");
+  await page.evaluate(() => window.playground.refresh());
+  assert.match(await page.textContent("#check-verdict"), /✗ not linearizable/);
+  assert.equal(await page.isVisible("#violation"), true);
+  assert.match(await page.textContent("#violation"), /fits no linearization/);
+  await click(page, "#violation"); // moves both views to the operation that fits no linearization
+  assert.ok(await page.locator("#history rect.hop.involved").count() >= 1, "the operations involved are outlined");
+  assert.equal(await page.locator("#history rect.hop.selected.involved").count(), 1);
+  await click(page, "#fit");
+  await page.screenshot({ path: path.join(SHOTS, "counterexample.png"), fullPage: true });
+
+  // Nothing broken: the search finds nothing (a few seeds, then cancel).
+  await click(page, "#break-quorum");
+  await click(page, "#find");
+  await page.waitForFunction(() => /runs linearizable/.test(document.querySelector("#find-out").textContent), null, { timeout: 30000 });
+  await click(page, "#find-cancel");
+  await page.waitForFunction(() => /cancelled after \d+ seeds/.test(document.querySelector("#find-out").textContent));
+  assert.deepEqual(errors, []);
+  await page.close();
+});
