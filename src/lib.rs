@@ -31,6 +31,7 @@ pub mod driver;
 mod fxhash;
 pub mod ops;
 pub mod protocol;
+pub mod session;
 pub mod sim;
 pub mod view;
 

@@ -16,7 +16,7 @@ pub const COUNTER_KEYS: [&str; 2] = ["c0", "c1"];
 pub const DOC_KEYS: [&str; 2] = ["k0", "k1"];
 
 /// What to randomize.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct FuzzOptions {
     pub seed: u64,
     /// Fixed sizes, or drawn from the seed (3 or 5 acceptors, 2 or 3 proposers).

@@ -152,6 +152,9 @@ impl Ord for Scheduled {
 /// All mutable state of a run except the tasks.
 struct World {
     now: u64,
+    /// Events run so far (messages, timers, scheduled actions): with `now`, the exact point of a
+    /// run at which a user acted, for replay.
+    steps: u64,
     rng: Rng,
     queue: BinaryHeap<Reverse<Scheduled>>,
     scheduled: u64,
@@ -399,6 +402,7 @@ impl Sim {
         let proposers = (1..=config.proposers as ProposerId).map(|p| Proposer::new(p, config.driver.clone())).collect();
         let world = World {
             now: 0,
+            steps: 0,
             rng: Rng::new(config.seed),
             queue: BinaryHeap::new(),
             scheduled: 0,
@@ -454,6 +458,17 @@ impl Sim {
         self.shared.world.borrow().now
     }
 
+    /// Events run so far.
+    pub fn steps(&self) -> u64 {
+        self.shared.world.borrow().steps
+    }
+
+    /// Moves the clock forward to `at_ms` without running any event (replay of a recorded point).
+    pub fn advance_clock(&self, at_ms: u64) {
+        let mut w = self.shared.world.borrow_mut();
+        w.now = w.now.max(at_ms);
+    }
+
     /// Runs the next scheduled event. Returns false when nothing is scheduled.
     pub fn step(&self) -> bool {
         self.settle();
@@ -462,6 +477,7 @@ impl Sim {
         let reply_to_proposer = {
             let mut w = self.shared.world.borrow_mut();
             w.now = w.now.max(at);
+            w.steps += 1;
             match due {
                 Due::Action(action) => {
                     drop(w);

@@ -1,0 +1,451 @@
+//! Share links: a session as a compact binary (varints, delta-coded action points, a key table)
+//! in URL-safe base64, version first. Decoding checks every byte and every bound: a malformed,
+//! truncated, oversized or future-version link is an error that says which, never a panic.
+
+use super::{Breaks, Recorded, Session, Start, UserAction, MAX_ACTIONS, SESSION_VERSION};
+use crate::driver::DriverConfig;
+use crate::sim::fuzz::FuzzOptions;
+use crate::sim::{NetConfig, Node, SimConfig, MAX_KEY_CHARS};
+use serde_json::Value as Json;
+use std::fmt;
+
+/// Longest link payload accepted, in characters.
+pub const MAX_LINK_CHARS: usize = 16 * 1024;
+
+/// Why a link cannot be read.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum LinkError {
+    Empty,
+    Oversized(usize),
+    /// Made by a newer version of the playground.
+    FutureVersion(u8),
+    Truncated,
+    Malformed(String),
+    /// The session holds a `change` function, which links never carry.
+    NotReplayable,
+}
+
+impl fmt::Display for LinkError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            LinkError::Empty => write!(f, "the link holds no session"),
+            LinkError::Oversized(n) => write!(f, "the link is too long ({n} characters; at most {MAX_LINK_CHARS})"),
+            LinkError::FutureVersion(v) => write!(
+                f,
+                "the link was made by a newer version of the playground (format {v}); this page reads format {SESSION_VERSION}"
+            ),
+            LinkError::Truncated => write!(f, "the link is truncated"),
+            LinkError::Malformed(why) => write!(f, "the link is malformed: {why}"),
+            LinkError::NotReplayable => {
+                write!(f, "this run used a change function (code), which links never carry: it cannot be shared as a link")
+            }
+        }
+    }
+}
+
+impl std::error::Error for LinkError {}
+
+// ---- writing ----
+
+struct Writer(Vec<u8>);
+
+impl Writer {
+    fn byte(&mut self, b: u8) {
+        self.0.push(b);
+    }
+    fn varint(&mut self, mut v: u64) {
+        loop {
+            let b = (v & 0x7f) as u8;
+            v >>= 7;
+            if v == 0 {
+                self.0.push(b);
+                return;
+            }
+            self.0.push(b | 0x80);
+        }
+    }
+    fn bytes(&mut self, b: &[u8]) {
+        self.varint(b.len() as u64);
+        self.0.extend_from_slice(b);
+    }
+    fn rate(&mut self, r: f64) {
+        let ppm = (r * 1e6).round();
+        if r == 0.0 {
+            self.byte(0);
+        } else if ppm / 1e6 == r {
+            self.byte(1);
+            self.varint(ppm as u64);
+        } else {
+            self.byte(2);
+            self.0.extend_from_slice(&r.to_bits().to_le_bytes());
+        }
+    }
+    fn node(&mut self, n: Node) {
+        self.byte(match n {
+            Node::Acceptor(i) => i,
+            Node::Proposer(i) => 128 + i,
+        });
+    }
+    fn breaks(&mut self, b: &Breaks) {
+        self.byte(b.reuse_ballot as u8 | (b.take_any_accepted as u8) << 1 | (b.blind_retry as u8) << 2);
+        self.varint(b.quorum.map_or(0, u64::from));
+    }
+}
+
+const OPS: [&str; 8] = ["get", "put", "delete", "increment", "read", "write", "acquireLock", "releaseLock"];
+
+/// The session as link text (URL-safe base64, no padding).
+pub fn encode_link(s: &Session) -> String {
+    let mut w = Writer(Vec::new());
+    w.byte(SESSION_VERSION);
+    match &s.start {
+        Start::Config(c) => {
+            w.byte(0);
+            w.varint(c.acceptors as u64);
+            w.varint(c.proposers as u64);
+            w.varint(c.seed);
+            w.varint(c.net.latency_ms_min);
+            w.varint(c.net.latency_ms_max);
+            w.rate(c.net.drop_request_rate);
+            w.rate(c.net.duplicate_rate);
+            w.byte(c.driver.one_rtt as u8);
+            w.varint(c.driver.max_attempts as u64);
+            w.breaks(&Breaks::of(&c.driver));
+        }
+        Start::Fuzz(o) => {
+            w.byte(1);
+            w.varint(o.seed);
+            w.varint(o.acceptors.map_or(0, |a| a as u64 + 1));
+            w.varint(o.proposers.map_or(0, |p| p as u64 + 1));
+            w.byte(o.driver.one_rtt as u8 | (o.wipes as u8) << 1);
+            w.varint(o.ops_per_client as u64);
+            w.breaks(&Breaks::of(&o.driver));
+        }
+    }
+    let mut keys: Vec<&str> = Vec::new();
+    for r in &s.actions {
+        if let UserAction::Invoke { key, .. } = &r.action {
+            if !keys.contains(&key.as_str()) {
+                keys.push(key);
+            }
+        }
+    }
+    w.varint(keys.len() as u64);
+    for k in &keys {
+        w.bytes(k.as_bytes());
+    }
+    w.varint(s.actions.len() as u64);
+    let (mut steps, mut at) = (0, 0);
+    for r in &s.actions {
+        w.varint(r.steps - steps);
+        w.varint(r.at_ms - at);
+        (steps, at) = (r.steps, r.at_ms);
+        match &r.action {
+            UserAction::Invoke { proposer, key, name, input } => {
+                w.byte(0);
+                w.byte(*proposer);
+                w.varint(keys.iter().position(|k| k == key).unwrap_or(0) as u64);
+                let op = OPS.iter().position(|o| o == name).unwrap_or(0);
+                w.byte(op as u8);
+                let s = |k: &str| input.get(k).and_then(Json::as_str).unwrap_or("").as_bytes().to_vec();
+                match name.as_str() {
+                    "put" => w.bytes(input.to_string().as_bytes()),
+                    "write" => {
+                        w.varint(input.get("expectedVersion").and_then(Json::as_u64).unwrap_or(0));
+                        w.bytes(input.get("value").unwrap_or(&Json::Null).to_string().as_bytes());
+                    }
+                    "acquireLock" => {
+                        w.bytes(&s("owner"));
+                        w.varint(input.get("ttl").and_then(Json::as_u64).map_or(0, |t| t + 1));
+                    }
+                    "releaseLock" => w.bytes(&s("owner")),
+                    _ => {}
+                }
+            }
+            UserAction::Crash(n) => {
+                w.byte(1);
+                w.node(*n);
+            }
+            UserAction::Restart(n) => {
+                w.byte(2);
+                w.node(*n);
+            }
+            UserAction::Wipe(a) => {
+                w.byte(3);
+                w.byte(*a);
+            }
+            UserAction::Partition(groups) => {
+                w.byte(4);
+                w.varint(groups.len() as u64);
+                for g in groups {
+                    w.varint(g.len() as u64);
+                    g.iter().for_each(|n| w.node(*n));
+                }
+            }
+            UserAction::Heal => w.byte(5),
+            UserAction::DropRate(r) => {
+                w.byte(6);
+                w.rate(*r);
+            }
+            UserAction::DuplicateRate(r) => {
+                w.byte(7);
+                w.rate(*r);
+            }
+            UserAction::Latency(min, max) => {
+                w.byte(8);
+                w.varint(*min);
+                w.varint(*max);
+            }
+            UserAction::Break(b) => {
+                w.byte(9);
+                w.breaks(b);
+            }
+        }
+    }
+    base64url_encode(&w.0)
+}
+
+// ---- reading ----
+
+struct Reader<'a> {
+    data: &'a [u8],
+    at: usize,
+}
+
+impl Reader<'_> {
+    fn byte(&mut self) -> Result<u8, LinkError> {
+        let b = *self.data.get(self.at).ok_or(LinkError::Truncated)?;
+        self.at += 1;
+        Ok(b)
+    }
+    fn varint(&mut self) -> Result<u64, LinkError> {
+        let mut v = 0u64;
+        for shift in (0..64).step_by(7) {
+            let b = self.byte()?;
+            v |= ((b & 0x7f) as u64) << shift;
+            if b & 0x80 == 0 {
+                return Ok(v);
+            }
+        }
+        Err(malformed("a number is too long"))
+    }
+    fn small(&mut self, what: &str, max: u64) -> Result<u64, LinkError> {
+        let v = self.varint()?;
+        if v > max {
+            return Err(malformed(&format!("{what} is {v}, above {max}")));
+        }
+        Ok(v)
+    }
+    fn bytes(&mut self, max: usize) -> Result<&[u8], LinkError> {
+        let n = self.small("a string length", max as u64)? as usize;
+        let end = self.at.checked_add(n).filter(|e| *e <= self.data.len()).ok_or(LinkError::Truncated)?;
+        let b = &self.data[self.at..end];
+        self.at = end;
+        Ok(b)
+    }
+    fn text(&mut self, max: usize) -> Result<String, LinkError> {
+        String::from_utf8(self.bytes(max)?.to_vec()).map_err(|_| malformed("a string is not UTF-8"))
+    }
+    fn json(&mut self) -> Result<Json, LinkError> {
+        let text = self.text(64 * 1024)?;
+        serde_json::from_str(&text).map_err(|_| malformed("a value is not JSON"))
+    }
+    fn rate(&mut self) -> Result<f64, LinkError> {
+        let r = match self.byte()? {
+            0 => 0.0,
+            1 => self.small("a rate", 1_000_000)? as f64 / 1e6,
+            2 => {
+                let mut b = [0u8; 8];
+                for x in &mut b {
+                    *x = self.byte()?;
+                }
+                f64::from_bits(u64::from_le_bytes(b))
+            }
+            t => return Err(malformed(&format!("unknown rate tag {t}"))),
+        };
+        if !(0.0..=1.0).contains(&r) {
+            return Err(malformed("a rate is outside 0..=1"));
+        }
+        Ok(r)
+    }
+    fn node(&mut self) -> Result<Node, LinkError> {
+        match self.byte()? {
+            i @ 1..=15 => Ok(Node::Acceptor(i)),
+            i @ 129..=137 => Ok(Node::Proposer(i - 128)),
+            b => Err(malformed(&format!("{b} is not a node"))),
+        }
+    }
+    fn breaks(&mut self) -> Result<Breaks, LinkError> {
+        let flags = self.byte()?;
+        let quorum = self.small("the broken quorum", 15)?;
+        Ok(Breaks {
+            quorum: (quorum > 0).then_some(quorum as u8),
+            reuse_ballot: flags & 1 != 0,
+            take_any_accepted: flags & 2 != 0,
+            blind_retry: flags & 4 != 0,
+        })
+    }
+}
+
+fn malformed(why: &str) -> LinkError {
+    LinkError::Malformed(why.to_owned())
+}
+
+/// Reads link text back into a session. Sizes are checked here; whether the session replays is
+/// checked by replaying it.
+pub fn decode_link(text: &str) -> Result<Session, LinkError> {
+    let text = text.trim();
+    if text.is_empty() {
+        return Err(LinkError::Empty);
+    }
+    if text.len() > MAX_LINK_CHARS {
+        return Err(LinkError::Oversized(text.len()));
+    }
+    let data = base64url_decode(text)?;
+    let mut r = Reader { data: &data, at: 0 };
+    let version = r.byte()?;
+    if version > SESSION_VERSION {
+        return Err(LinkError::FutureVersion(version));
+    }
+    if version == 0 {
+        return Err(malformed("version 0"));
+    }
+    let start = match r.byte()? {
+        0 => {
+            let acceptors = r.small("acceptors", 15)? as usize;
+            let proposers = r.small("proposers", 9)? as usize;
+            let seed = r.small("the seed", (1 << 53) - 1)?;
+            let (min, max) = (r.small("latency", 60_000)?, r.small("latency", 60_000)?);
+            let (drop, dup) = (r.rate()?, r.rate()?);
+            let one_rtt = r.byte()? & 1 != 0;
+            let max_attempts = r.small("max attempts", 100)? as u32;
+            let breaks = r.breaks()?;
+            let driver = breaks.onto(DriverConfig { one_rtt, max_attempts, ..DriverConfig::default() });
+            let net = NetConfig {
+                latency_ms_min: min,
+                latency_ms_max: max,
+                drop_request_rate: drop,
+                drop_reply_rate: drop,
+                duplicate_rate: dup,
+            };
+            Start::Config(SimConfig { acceptors, proposers, seed, net, driver, ..SimConfig::default() })
+        }
+        1 => {
+            let mut o = FuzzOptions::new(r.small("the seed", (1 << 53) - 1)?);
+            o.acceptors = match r.small("acceptors", 16)? {
+                0 => None,
+                n => Some(n as usize - 1),
+            };
+            o.proposers = match r.small("proposers", 10)? {
+                0 => None,
+                n => Some(n as usize - 1),
+            };
+            let flags = r.byte()?;
+            o.driver.one_rtt = flags & 1 != 0;
+            o.wipes = flags & 2 != 0;
+            o.ops_per_client = r.small("operations per client", 1000)? as usize;
+            o.driver = r.breaks()?.onto(o.driver);
+            Start::Fuzz(o)
+        }
+        k => return Err(malformed(&format!("unknown start kind {k}"))),
+    };
+    let n_keys = r.small("the number of keys", MAX_ACTIONS as u64)? as usize;
+    let mut keys = Vec::with_capacity(n_keys.min(1024));
+    for _ in 0..n_keys {
+        keys.push(r.text(MAX_KEY_CHARS * 4)?);
+    }
+    let n = r.small("the number of actions", MAX_ACTIONS as u64)? as usize;
+    let mut actions = Vec::with_capacity(n.min(4096));
+    let (mut steps, mut at) = (0u64, 0u64);
+    for _ in 0..n {
+        steps = steps.checked_add(r.varint()?).ok_or_else(|| malformed("step count overflows"))?;
+        at = at.checked_add(r.varint()?).ok_or_else(|| malformed("time overflows"))?;
+        let action = match r.byte()? {
+            0 => {
+                let proposer = r.byte()?;
+                let key =
+                    keys.get(r.varint()? as usize).ok_or_else(|| malformed("a key index is out of range"))?.clone();
+                let op = *OPS.get(r.byte()? as usize).ok_or_else(|| malformed("unknown operation"))?;
+                let input = match op {
+                    "put" => r.json()?,
+                    "write" => {
+                        let expected = r.varint()?;
+                        serde_json::json!({ "expectedVersion": expected, "value": r.json()? })
+                    }
+                    "acquireLock" => {
+                        let owner = r.text(MAX_KEY_CHARS * 4)?;
+                        let ttl = r.varint()?;
+                        serde_json::json!({ "owner": owner, "ttl": ttl.checked_sub(1) })
+                    }
+                    "releaseLock" => serde_json::json!({ "owner": r.text(MAX_KEY_CHARS * 4)? }),
+                    _ => Json::Null,
+                };
+                UserAction::Invoke { proposer, key, name: op.to_owned(), input }
+            }
+            1 => UserAction::Crash(r.node()?),
+            2 => UserAction::Restart(r.node()?),
+            3 => UserAction::Wipe(r.byte()?),
+            4 => {
+                let groups = r.small("partition groups", 24)?;
+                let mut out = Vec::new();
+                for _ in 0..groups {
+                    let len = r.small("a partition group", 24)?;
+                    out.push((0..len).map(|_| r.node()).collect::<Result<Vec<_>, _>>()?);
+                }
+                UserAction::Partition(out)
+            }
+            5 => UserAction::Heal,
+            6 => UserAction::DropRate(r.rate()?),
+            7 => UserAction::DuplicateRate(r.rate()?),
+            8 => UserAction::Latency(r.small("latency", 60_000)?, r.small("latency", 60_000)?),
+            9 => UserAction::Break(r.breaks()?),
+            k => return Err(malformed(&format!("unknown action {k}"))),
+        };
+        actions.push(Recorded { steps, at_ms: at, action });
+    }
+    if r.at != data.len() {
+        return Err(malformed("there is data after the last action"));
+    }
+    Ok(Session { start, actions })
+}
+
+// ---- base64url ----
+
+const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+
+fn base64url_encode(data: &[u8]) -> String {
+    let mut out = String::with_capacity(data.len().div_ceil(3) * 4);
+    for chunk in data.chunks(3) {
+        let b = [chunk[0], *chunk.get(1).unwrap_or(&0), *chunk.get(2).unwrap_or(&0)];
+        let n = (b[0] as u32) << 16 | (b[1] as u32) << 8 | b[2] as u32;
+        for i in 0..=chunk.len() {
+            out.push(ALPHABET[(n >> (18 - 6 * i) & 63) as usize] as char);
+        }
+    }
+    out
+}
+
+fn base64url_decode(text: &str) -> Result<Vec<u8>, LinkError> {
+    let mut out = Vec::with_capacity(text.len() * 3 / 4);
+    let (mut acc, mut bits) = (0u32, 0);
+    for c in text.bytes() {
+        let v = ALPHABET
+            .iter()
+            .position(|a| *a == c)
+            .ok_or_else(|| malformed(&format!("{:?} is not a link character", c as char)))?;
+        acc = acc << 6 | v as u32;
+        bits += 6;
+        if bits >= 8 {
+            bits -= 8;
+            out.push((acc >> bits) as u8);
+        }
+    }
+    if bits >= 6 {
+        return Err(LinkError::Truncated);
+    }
+    Ok(out)
+}
+
+#[cfg(test)]
+#[path = "link_tests.rs"]
+mod tests;

@@ -1,0 +1,170 @@
+//! Share links and sessions: round trips, replay, seek, and every kind of bad link.
+
+use super::*;
+use crate::session::{from_json, Recording, Session, Start, UserAction};
+use crate::sim::fuzz::FuzzOptions;
+use crate::sim::{Node, SimConfig};
+use serde_json::json;
+
+fn invoke(p: u8, key: &str, name: &str, input: Json) -> UserAction {
+    UserAction::Invoke { proposer: p, key: key.into(), name: name.into(), input }
+}
+
+/// A session using every kind of action, recorded by playing it.
+fn recorded() -> Recording {
+    let rec = Recording::new(Start::Config(SimConfig { seed: 77, proposers: 3, ..SimConfig::default() })).unwrap();
+    let script: Vec<(u64, UserAction)> = vec![
+        (0, invoke(1, "counter", "increment", Json::Null)),
+        (3, invoke(2, "doc", "put", json!({ "title": "CASPaxos", "tags": ["a", "b"] }))),
+        (10, UserAction::DropRate(0.1)),
+        (15, invoke(3, "doc", "write", json!({ "expectedVersion": 1, "value": 2.5 }))),
+        (20, UserAction::Crash(Node::Acceptor(3))),
+        (25, invoke(1, "lock:job", "acquireLock", json!({ "owner": "alice", "ttl": 300 }))),
+        (30, invoke(2, "lock:job", "releaseLock", json!({ "owner": "bob" }))),
+        (40, UserAction::Partition(vec![vec![Node::Proposer(1), Node::Acceptor(1)]])),
+        (55, invoke(1, "counter", "get", Json::Null)),
+        (60, UserAction::Heal),
+        (70, UserAction::Restart(Node::Acceptor(3))),
+        (75, UserAction::DuplicateRate(0.05)),
+        (80, UserAction::Latency(2, 9)),
+        (85, UserAction::Break(Breaks { quorum: Some(1), blind_retry: true, ..Breaks::default() })),
+        (90, UserAction::Break(Breaks::default())),
+        (95, invoke(3, "counter", "read", Json::Null)),
+        (99, invoke(2, "counter", "delete", Json::Null)),
+        (120, UserAction::Wipe(2)),
+        (130, UserAction::DropRate(1.0 / 3.0)),
+    ];
+    for (at, action) in script {
+        let now = rec.sim().now();
+        rec.sim().run_for(at - now);
+        rec.sim().step(); // act between events too, not only at run_for boundaries
+        rec.act(action).unwrap();
+    }
+    rec.sim().run_until_idle(1_000_000);
+    rec
+}
+
+#[test]
+fn links_round_trip_and_replay_event_for_event() {
+    let rec = recorded();
+    let session = rec.session();
+    let link = encode_link(&session);
+    assert_eq!(decode_link(&link).unwrap(), session);
+    let replayed = session.replay().unwrap();
+    replayed.sim().run_until_idle(1_000_000);
+    assert_eq!(replayed.sim().trace().render(), rec.sim().trace().render());
+    assert_eq!(replayed.session(), session, "replaying records the same session");
+}
+
+#[test]
+fn a_typical_session_fits_in_300_characters() {
+    let rec = Recording::new(Start::Config(SimConfig::default())).unwrap();
+    for i in 0..12u64 {
+        rec.act(invoke(1 + (i % 2) as u8, if i % 3 == 0 { "doc" } else { "counter" }, "increment", Json::Null))
+            .unwrap();
+        if i == 4 {
+            rec.act(UserAction::Crash(Node::Acceptor(2))).unwrap();
+        }
+        if i == 8 {
+            rec.act(UserAction::Restart(Node::Acceptor(2))).unwrap();
+        }
+        rec.sim().run_for(37);
+    }
+    let link = encode_link(&rec.session());
+    assert!(link.len() <= 300, "{} characters: {link}", link.len());
+    let fuzz = encode_link(&Recording::new(Start::Fuzz(FuzzOptions::new(1234))).unwrap().session());
+    assert!(fuzz.len() < 40, "{fuzz}");
+}
+
+#[test]
+fn seeking_replays_a_prefix_and_forks_from_there() {
+    let rec = recorded();
+    let session = rec.session();
+    for until in [0, 27, 64, 131] {
+        let prefix = session.replay_until(until).unwrap();
+        assert_eq!(prefix.sim().now(), until.max(prefix.sim().now()));
+        let full = rec.sim().trace();
+        let expected: Vec<String> =
+            (0..full.events.len()).filter(|i| full.events[*i].at <= until).map(|i| full.line(i)).collect();
+        let got = prefix.sim().trace();
+        let lines: Vec<String> = (0..got.events.len()).map(|i| got.line(i)).collect();
+        assert_eq!(lines, expected, "seek to {until}ms");
+        // Fork: the prefix's own session holds only the actions up to there.
+        assert!(prefix.session().actions.iter().all(|a| a.at_ms <= until));
+    }
+}
+
+#[test]
+fn json_export_round_trips() {
+    let session = recorded().session();
+    let doc = session.to_json();
+    assert_eq!(doc["format"], "caspaxos-session");
+    assert_eq!(from_json(&doc).unwrap(), session);
+    let fuzz = Session { start: Start::Fuzz(FuzzOptions { wipes: true, ..FuzzOptions::new(9) }), actions: vec![] };
+    assert_eq!(from_json(&fuzz.to_json()).unwrap(), fuzz);
+    let mut newer = doc.clone();
+    newer["version"] = json!(99);
+    assert!(from_json(&newer).unwrap_err().message.contains("newer version"));
+    assert!(from_json(&json!({ "format": "something-else" })).is_err());
+    let mut bad = doc;
+    bad["actions"][0]["do"] = json!("explode");
+    assert!(from_json(&bad).unwrap_err().message.contains("unknown action"));
+}
+
+#[test]
+fn bad_links_say_what_is_wrong() {
+    let link = encode_link(&recorded().session());
+    assert_eq!(decode_link(""), Err(LinkError::Empty));
+    assert_eq!(decode_link(&"A".repeat(MAX_LINK_CHARS + 1)), Err(LinkError::Oversized(MAX_LINK_CHARS + 1)));
+    assert!(matches!(decode_link("abc$def"), Err(LinkError::Malformed(m)) if m.contains("not a link character")));
+    // A future version.
+    let mut future = base64url_decode(&link).unwrap();
+    future[0] = 2;
+    assert_eq!(decode_link(&base64url_encode(&future)), Err(LinkError::FutureVersion(2)));
+    // Every truncation is an error, never a panic and never a different session.
+    for cut in 0..link.len() {
+        assert!(decode_link(&link[..cut]).is_err(), "cut at {cut}");
+    }
+    // Trailing data.
+    let mut longer = base64url_decode(&link).unwrap();
+    longer.push(0);
+    assert!(
+        matches!(decode_link(&base64url_encode(&longer)), Err(LinkError::Malformed(m)) if m.contains("after the last action"))
+    );
+    assert!(LinkError::FutureVersion(2).to_string().contains("newer version"));
+}
+
+#[test]
+fn every_corruption_of_a_link_is_handled() {
+    // Flip each byte of a real link to every other value: decode never panics, and whatever
+    // decodes either replays or fails with an error.
+    let bytes = base64url_decode(&encode_link(&recorded().session())).unwrap();
+    for i in 0..bytes.len() {
+        for v in [0u8, 1, 2, 0x7f, 0x80, 0xff] {
+            let mut b = bytes.clone();
+            b[i] = v;
+            if let Ok(s) = decode_link(&base64url_encode(&b)) {
+                let _ = s.replay().map(|r| r.sim().run_until_idle(100_000));
+            }
+        }
+    }
+}
+
+#[cfg(not(target_arch = "wasm32"))]
+mod properties {
+    use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 2000, ..ProptestConfig::default() })]
+        #[test]
+        fn random_text_never_panics(text in "[A-Za-z0-9_-]{0,200}") {
+            let _ = decode_link(&text);
+        }
+
+        #[test]
+        fn base64url_round_trips(data in proptest::collection::vec(any::<u8>(), 0..300)) {
+            prop_assert_eq!(base64url_decode(&base64url_encode(&data)).unwrap(), data);
+        }
+    }
+}
