@@ -368,3 +368,58 @@ async fn check_break_it_and_fuzz() {
     assert_eq!(Array::from(&get(&healthy.state().unwrap(), "acceptors")).length(), 5);
     assert_error(&Cluster::fuzz(js("{ seed: -1 }")).err().unwrap(), "InvalidArgument", "options.seed");
 }
+
+#[wasm_bindgen_test]
+async fn sessions_links_seek_and_verify() {
+    let c = cluster("{ seed: 21, proposers: 3, dropRate: 0.05, autoAdvance: false }");
+    let _ = c.increment("counter".into(), JsValue::UNDEFINED);
+    c.run_for(12.into()).unwrap();
+    c.crash("a2".into()).unwrap();
+    let _ = c.put("doc".into(), js("{ title: 'hi' }"), js("{ proposer: 'p2' }"));
+    c.step().unwrap();
+    c.partition(js("[['p3', 'a1']]")).unwrap();
+    let _ = c.acquire_lock("job".into(), "alice".into(), js("{ ttl: 50 }"));
+    c.run_for(40.into()).unwrap();
+    c.heal().unwrap();
+    c.set_break(js("{ blindRetry: true }")).unwrap();
+    let _ = c.increment("counter".into(), js("{ proposer: 'p3' }"));
+    c.run_until_idle(JsValue::UNDEFINED).unwrap();
+    assert!(c.replayable());
+    assert_eq!(get(&c.verify().unwrap(), "ok"), true);
+
+    let link = c.session_link().unwrap();
+    assert!(link.len() < 200, "{link}");
+    let copy = Cluster::from_session(JsValue::from_str(&format!("#session={link}")), JsValue::UNDEFINED).unwrap();
+    copy.run_until_idle(JsValue::UNDEFINED).unwrap();
+    assert_eq!(copy.event_log_hash(), c.event_log_hash(), "the link reproduces the run");
+    let from_doc = Cluster::from_session(c.session().unwrap(), JsValue::UNDEFINED).unwrap();
+    from_doc.run_until_idle(JsValue::UNDEFINED).unwrap();
+    assert_eq!(from_doc.event_log_hash(), c.event_log_hash(), "the document reproduces the run");
+
+    // Seek: the run up to 30 ms, with only the actions before it.
+    let early = Cluster::from_session(c.session().unwrap(), js("{ until: 30 }")).unwrap();
+    assert_eq!(early.now(), 30.0);
+    let actions = Array::from(&get(&early.session().unwrap(), "actions"));
+    assert!(actions.iter().all(|a| get(&a, "at").as_f64().unwrap() <= 30.0));
+    assert!(actions.length() >= 3 && actions.length() < 7);
+
+    for (bad, needle) in [
+        ("''", "holds no session"),
+        ("'%%%'", "not a link character"),
+        ("'AQ'", "truncated"),
+        ("'Ag'", "newer version"),
+        ("'x'.repeat(20000)", "too long"),
+        ("{ format: 'other' }", "not a CASPaxos playground session"),
+        ("42", "session"),
+    ] {
+        match Cluster::from_session(js(bad), JsValue::UNDEFINED) {
+            Ok(_) => panic!("{bad} accepted"),
+            Err(e) => assert_error(&e, "InvalidArgument", needle),
+        }
+    }
+    // A change function is code: such a run cannot become a link.
+    let d = cluster("{}");
+    ok(d.change("k".into(), js("x => 1"), JsValue::UNDEFINED)).await;
+    assert!(!d.replayable());
+    assert_error(&d.session_link().unwrap_err(), "InvalidArgument", "change function");
+}

@@ -116,6 +116,13 @@ impl Recording {
         Ok(Recording { sim, start, actions: RefCell::default(), replayable: Cell::new(true) })
     }
 
+    /// Wraps a simulation built some other way (e.g. a benchmark workload); its session cannot
+    /// reproduce it.
+    pub fn from_sim(sim: Sim) -> Recording {
+        let start = Start::Config(sim.config().clone());
+        Recording { sim, start, actions: RefCell::default(), replayable: Cell::new(false) }
+    }
+
     pub fn sim(&self) -> &Sim {
         &self.sim
     }

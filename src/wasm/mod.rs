@@ -10,8 +10,10 @@ mod js;
 use crate::driver::DriverConfig;
 use crate::ops::{ErrorKind, Op, OpError};
 use crate::protocol::ProposerId;
+use crate::session::{Breaks, Recording, Start, UserAction};
 use crate::sim::{NetConfig, Node, Sim, SimConfig, MAX_ACCEPTORS, MAX_LATENCY_MS, MAX_PROPOSERS};
 use crate::view;
+use js::options as options_of;
 use js::{
     bool_arg, describe, error, integer_arg, invalid, node_arg, options, rate_arg, string_arg, to_js, to_json, JsResult,
 };
@@ -95,20 +97,38 @@ const DEFAULT_MAX_EVENTS: f64 = 1_000_000.0;
 const AUTO_ADVANCE_STEP_LIMIT: u64 = 50_000_000;
 
 struct Inner {
-    sim: Sim,
+    /// The simulation, recording what the user does (for sessions and share links).
+    rec: Recording,
     auto_advance: Cell<bool>,
     /// True while the simulation runs; a change function calling back into the cluster is refused.
     busy: Cell<bool>,
 }
 
 impl Inner {
-    fn enter<T>(&self, f: impl FnOnce(&Sim) -> JsResult<T>) -> JsResult<T> {
+    fn new(rec: Recording, auto_advance: bool) -> Rc<Inner> {
+        Rc::new(Inner { rec, auto_advance: Cell::new(auto_advance), busy: Cell::new(false) })
+    }
+
+    /// Runs `f` unless the cluster is already running (a change function calling back into it).
+    fn enter_rec<T>(&self, f: impl FnOnce(&Recording) -> JsResult<T>) -> JsResult<T> {
         if self.busy.replace(true) {
             return Err(invalid("the cluster cannot be called from inside a change function"));
         }
-        let result = f(&self.sim);
+        let result = f(&self.rec);
         self.busy.set(false);
         result
+    }
+
+    fn enter<T>(&self, f: impl FnOnce(&Sim) -> JsResult<T>) -> JsResult<T> {
+        self.enter_rec(|rec| f(rec.sim()))
+    }
+
+    /// Checks the arguments (`parse`), then does and records the action.
+    fn act(&self, parse: impl FnOnce(&Sim) -> JsResult<UserAction>) -> JsResult<()> {
+        self.enter_rec(|rec| {
+            let action = parse(rec.sim())?;
+            rec.act(action).map(drop).map_err(|e| error(&e))
+        })
     }
 }
 
@@ -215,8 +235,8 @@ impl Cluster {
         if let Some(b) = breaks {
             config.driver = break_arg("options.break", &b, config.driver, config.acceptors)?;
         }
-        let sim = Sim::new(config).map_err(|e| error(&e))?;
-        Ok(Cluster { inner: Rc::new(Inner { sim, auto_advance: Cell::new(auto_advance), busy: Cell::new(false) }) })
+        let rec = Recording::new(Start::Config(config)).map_err(|e| error(&e))?;
+        Ok(Cluster { inner: Inner::new(rec, auto_advance) })
     }
 
     // ---- operations ----
@@ -339,24 +359,18 @@ impl Cluster {
 
     /// Crashes a node (`"a1"`, `"p2"`).
     pub fn crash(&self, node: JsValue) -> JsResult<()> {
-        self.inner.enter(|sim| {
-            let node = existing_node(sim, "node", &node)?;
-            sim.crash(node).map_err(|e| error(&e))
-        })
+        self.inner.act(|sim| Ok(UserAction::Crash(existing_node(sim, "node", &node)?)))
     }
 
     /// Restarts a crashed node; an acceptor keeps its durable state.
     pub fn restart(&self, node: JsValue) -> JsResult<()> {
-        self.inner.enter(|sim| {
-            let node = existing_node(sim, "node", &node)?;
-            sim.restart(node).map_err(|e| error(&e))
-        })
+        self.inner.act(|sim| Ok(UserAction::Restart(existing_node(sim, "node", &node)?)))
     }
 
     /// Restarts an acceptor with empty storage (outside CASPaxos's fault model).
     pub fn wipe(&self, acceptor: JsValue) -> JsResult<()> {
-        self.inner.enter(|sim| match existing_node(sim, "acceptor", &acceptor)? {
-            Node::Acceptor(a) => sim.wipe(a).map_err(|e| error(&e)),
+        self.inner.act(|sim| match existing_node(sim, "acceptor", &acceptor)? {
+            Node::Acceptor(a) => Ok(UserAction::Wipe(a)),
             Node::Proposer(p) => Err(invalid(format!(
                 "wipe needs an acceptor (a1..a{}), got the proposer \"p{p}\"",
                 sim.config().acceptors
@@ -367,7 +381,7 @@ impl Cluster {
     /// `partition([["a1", "p1"], ["a2"]])`: nodes in different groups cannot talk; unlisted nodes
     /// form one more group.
     pub fn partition(&self, #[wasm_bindgen(unchecked_param_type = "string[][]")] groups: JsValue) -> JsResult<()> {
-        self.inner.enter(|sim| {
+        self.inner.act(|sim| {
             if !Array::is_array(&groups) {
                 return Err(invalid(format!(
                     "groups must be an array of arrays of node ids, got {}",
@@ -385,45 +399,39 @@ impl Cluster {
                 }
                 parsed.push(nodes);
             }
-            sim.partition(parsed).map_err(|e| error(&e))
+            Ok(UserAction::Partition(parsed))
         })
     }
 
     /// Cuts one node off from all others.
     pub fn isolate(&self, node: JsValue) -> JsResult<()> {
-        self.inner.enter(|sim| {
-            let node = existing_node(sim, "node", &node)?;
-            sim.isolate(node).map_err(|e| error(&e))
-        })
+        self.inner.act(|sim| Ok(UserAction::Partition(vec![vec![existing_node(sim, "node", &node)?]])))
     }
 
     /// Removes every partition.
     pub fn heal(&self) -> JsResult<()> {
-        self.inner.enter(|sim| {
-            sim.heal();
-            Ok(())
-        })
+        self.inner.act(|_| Ok(UserAction::Heal))
     }
 
     /// Chance each message (request or reply) is lost.
     #[wasm_bindgen(js_name = "setDropRate")]
     pub fn set_drop_rate(&self, rate: JsValue) -> JsResult<()> {
-        self.inner.enter(|sim| sim.set_drop_rate(rate_arg("rate", &rate)?).map_err(|e| error(&e)))
+        self.inner.act(|_| Ok(UserAction::DropRate(rate_arg("rate", &rate)?)))
     }
 
     /// Chance each message is delivered twice.
     #[wasm_bindgen(js_name = "setDuplicateRate")]
     pub fn set_duplicate_rate(&self, rate: JsValue) -> JsResult<()> {
-        self.inner.enter(|sim| sim.set_duplicate_rate(rate_arg("rate", &rate)?).map_err(|e| error(&e)))
+        self.inner.act(|_| Ok(UserAction::DuplicateRate(rate_arg("rate", &rate)?)))
     }
 
     /// One-way delay range in virtual ms.
     #[wasm_bindgen(js_name = "setLatency")]
     pub fn set_latency(&self, min: JsValue, max: JsValue) -> JsResult<()> {
-        self.inner.enter(|sim| {
+        self.inner.act(|_| {
             let min = integer_arg("min", &min, 0.0, MAX_LATENCY_MS as f64)?;
             let max = integer_arg("max", &max, 0.0, MAX_LATENCY_MS as f64)?;
-            sim.set_latency(min, max).map_err(|e| error(&e))
+            Ok(UserAction::Latency(min, max))
         })
     }
 
@@ -432,7 +440,7 @@ impl Cluster {
     /// Virtual time in ms.
     #[wasm_bindgen(getter)]
     pub fn now(&self) -> f64 {
-        self.inner.sim.now() as f64
+        self.inner.rec.sim().now() as f64
     }
 
     /// Runs one event; false when nothing is scheduled.
@@ -466,7 +474,7 @@ impl Cluster {
     /// Client operations in flight.
     #[wasm_bindgen(getter)]
     pub fn pending(&self) -> f64 {
-        self.inner.sim.pending() as f64
+        self.inner.rec.sim().pending() as f64
     }
 
     /// Whether awaiting an operation runs virtual time by itself.
@@ -488,7 +496,7 @@ impl Cluster {
     /// are turned off. They apply from each proposer's next operation.
     #[wasm_bindgen(js_name = "setBreak")]
     pub fn set_break(&self, #[wasm_bindgen(unchecked_param_type = "BreakOptions")] options: JsValue) -> JsResult<()> {
-        self.inner.enter(|sim| {
+        self.inner.act(|sim| {
             let clean = DriverConfig {
                 break_quorum: None,
                 break_reuse_ballot: false,
@@ -497,8 +505,7 @@ impl Cluster {
                 ..sim.proposer(1).config()
             };
             let driver = break_arg("options", &options, clean, sim.config().acceptors)?;
-            sim.set_driver_config(driver);
-            Ok(())
+            Ok(UserAction::Break(Breaks::of(&driver)))
         })
     }
 
@@ -540,8 +547,87 @@ impl Cluster {
         if let Some(b) = breaks {
             o.driver = break_arg("options.break", &b, o.driver, o.acceptors.unwrap_or(MAX_ACCEPTORS))?;
         }
-        let run = crate::sim::fuzz::FuzzRun::new(&o).map_err(|e| error(&e))?;
-        Ok(Cluster { inner: Rc::new(Inner { sim: run.sim, auto_advance: Cell::new(false), busy: Cell::new(false) }) })
+        let rec = Recording::new(Start::Fuzz(o)).map_err(|e| error(&e))?;
+        Ok(Cluster { inner: Inner::new(rec, false) })
+    }
+
+    // ---- sessions ----
+
+    /// The run as a session document: its start and every user action at the exact point it
+    /// happened (`{ format: "caspaxos-session", version, start, actions }`, see the README).
+    #[wasm_bindgen(unchecked_return_type = "SessionDocument")]
+    pub fn session(&self) -> JsResult<JsValue> {
+        self.inner.enter_rec(|rec| Ok(to_js(&rec.session().to_json())))
+    }
+
+    /// The run as share-link text (URL-safe, versioned). Throws `InvalidArgument` if the run used
+    /// a change function: links carry data, never code.
+    #[wasm_bindgen(js_name = "sessionLink")]
+    pub fn session_link(&self) -> JsResult<String> {
+        self.inner.enter_rec(|rec| {
+            if !rec.replayable() {
+                return Err(invalid(crate::session::LinkError::NotReplayable.to_string()));
+            }
+            Ok(crate::session::encode_link(&rec.session()))
+        })
+    }
+
+    /// True while the session can reproduce the run (no change function was used).
+    #[wasm_bindgen(getter)]
+    pub fn replayable(&self) -> bool {
+        self.inner.rec.replayable()
+    }
+
+    /// Events run so far.
+    #[wasm_bindgen(getter)]
+    pub fn steps(&self) -> f64 {
+        self.inner.rec.sim().steps() as f64
+    }
+
+    /// Rebuilds a run from a session document or share-link text, replaying it (in manual time).
+    /// `options.until`: stop at that virtual time (seek), dropping later actions (fork).
+    /// A malformed, truncated, oversized or newer-version input is an `InvalidArgument` saying so.
+    #[wasm_bindgen(js_name = "fromSession")]
+    pub fn from_session(
+        #[wasm_bindgen(unchecked_param_type = "SessionDocument | string")] session: JsValue,
+        #[wasm_bindgen(unchecked_param_type = "{ until?: number } | undefined")] options: JsValue,
+    ) -> JsResult<Cluster> {
+        let session = if let Some(text) = session.as_string() {
+            let text = text.trim_start_matches('#');
+            let text = text.strip_prefix("session=").unwrap_or(text);
+            crate::session::decode_link(text).map_err(|e| invalid(e.to_string()))?
+        } else {
+            let doc = to_json("session", &session).map_err(|e| error(&e))?;
+            crate::session::from_json(&doc).map_err(|e| error(&e))?
+        };
+        let mut until = u64::MAX;
+        for (k, v) in options_of("options", &options, &["until"])? {
+            if k == "until" {
+                until = integer_arg("options.until", &v, 0.0, MAX_SEED)?;
+            }
+        }
+        let rec = session.replay_until(until).map_err(|e| error(&e))?;
+        Ok(Cluster { inner: Inner::new(rec, false) })
+    }
+
+    /// Replays this cluster's session to the same point and compares event-log hashes:
+    /// `{ ok, hash, replayHash }`.
+    #[wasm_bindgen(unchecked_return_type = "{ ok: boolean, hash: string, replayHash: string }")]
+    pub fn verify(&self) -> JsResult<JsValue> {
+        self.inner.enter_rec(|rec| {
+            if !rec.replayable() {
+                return Err(invalid(crate::session::LinkError::NotReplayable.to_string()));
+            }
+            let sim = rec.sim();
+            let replay = rec.session().replay().map_err(|e| error(&e))?;
+            let other = replay.sim();
+            while other.steps() < sim.steps() && other.step() {}
+            other.advance_clock(sim.now());
+            let (a, b) = (sim.trace().hash(), other.trace().hash());
+            Ok(to_js(
+                &serde_json::json!({ "ok": a == b, "hash": format!("{a:016x}"), "replayHash": format!("{b:016x}") }),
+            ))
+        })
     }
 
     /// A benchmark helper: a finished cluster whose history holds `operations` mixed operations
@@ -549,8 +635,8 @@ impl Cluster {
     #[wasm_bindgen(js_name = "withCheckerWorkload")]
     pub fn with_checker_workload(operations: JsValue) -> JsResult<Cluster> {
         let n = integer_arg("operations", &operations, 10.0, 1_000_000.0)? as usize;
-        let sim = crate::sim::workload::checker_workload(n, 1);
-        Ok(Cluster { inner: Rc::new(Inner { sim, auto_advance: Cell::new(false), busy: Cell::new(false) }) })
+        let rec = Recording::from_sim(crate::sim::workload::checker_workload(n, 1));
+        Ok(Cluster { inner: Inner::new(rec, false) })
     }
 
     // ---- observation ----
@@ -568,19 +654,19 @@ impl Cluster {
     /// Number of events so far.
     #[wasm_bindgen(getter, js_name = "eventCount")]
     pub fn event_count(&self) -> f64 {
-        self.inner.sim.trace().events.len() as f64
+        self.inner.rec.sim().trace().events.len() as f64
     }
 
     /// The event log as text, one line per event (`12ms p1->a2 prepare k 3.p1`).
     #[wasm_bindgen(js_name = "eventLog")]
     pub fn event_log(&self) -> String {
-        self.inner.sim.trace().render()
+        self.inner.rec.sim().trace().render()
     }
 
     /// FNV-1a hash of the event log, as 16 hex digits: equal runs, equal hashes, native or wasm.
     #[wasm_bindgen(js_name = "eventLogHash")]
     pub fn event_log_hash(&self) -> String {
-        format!("{:016x}", self.inner.sim.trace().hash())
+        format!("{:016x}", self.inner.rec.sim().trace().hash())
     }
 
     /// Acceptors with their registers, proposers with their caches, the network.
@@ -607,7 +693,7 @@ impl Cluster {
     /// Id of the most recently invoked operation, or -1.
     #[wasm_bindgen(getter, js_name = "lastOperationId")]
     pub fn last_operation_id(&self) -> f64 {
-        self.inner.sim.history().ops.len() as f64 - 1.0
+        self.inner.rec.sim().history().ops.len() as f64 - 1.0
     }
 
     /// Counts of operations, messages, conflicts, retries.
@@ -629,7 +715,8 @@ impl Cluster {
         thrown: Option<ThrownSlot>,
         make: impl FnOnce(&Sim, &[(String, JsValue)]) -> JsResult<Op>,
     ) -> Promise {
-        let started = self.inner.enter(|sim| {
+        let started = self.inner.enter_rec(|rec| {
+            let sim = rec.sim();
             let key = string_arg("key", key)?;
             let mut known = vec!["proposer"];
             known.extend_from_slice(extra_options);
@@ -649,7 +736,11 @@ impl Cluster {
             }
             crate::sim::check_key(&key).map_err(|e| error(&e))?;
             let op = make(sim, &opts)?;
-            Ok(sim.invoke(proposer, &key, op))
+            if let Op::Change(_) = op {
+                return Ok(rec.invoke_unrecorded(proposer, &key, op));
+            }
+            let action = UserAction::Invoke { proposer, key, name: op.name().to_owned(), input: op.input() };
+            rec.act(action).map_err(|e| error(&e))?.ok_or_else(|| invalid("not an operation"))
         });
         let handle = match started {
             Ok(h) => h,

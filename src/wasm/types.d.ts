@@ -210,3 +210,25 @@ export interface ClusterError extends Error {
   /** Unavailable: true when the change may still have been applied. */
   indeterminate?: boolean;
 }
+
+/** A run as data: its start and every user action at the exact point it happened. */
+export interface SessionDocument {
+  format: "caspaxos-session";
+  version: number;
+  start:
+    | {
+        acceptors: number; proposers: number; seed: number; latency: { min: number; max: number };
+        dropRate: number; duplicateRate: number; oneRtt: boolean; maxAttempts: number; break: BreakOptions;
+      }
+    | { fuzz: { seed: number; acceptors: number | null; proposers: number | null; oneRtt: boolean; break: BreakOptions; wipes: boolean; opsPerClient: number } };
+  /** `steps`: events run before the action; `at`: virtual ms. */
+  actions: ({ steps: number; at: number } & (
+    | { do: "invoke"; proposer: NodeId; key: string; op: string; input: JsonValue }
+    | { do: "crash" | "restart" | "wipe"; node: NodeId }
+    | { do: "partition"; groups: NodeId[][] }
+    | { do: "heal" }
+    | { do: "dropRate" | "duplicateRate"; rate: number }
+    | { do: "latency"; min: number; max: number }
+    | { do: "break"; break: BreakOptions }
+  ))[];
+}
