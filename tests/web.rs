@@ -402,6 +402,14 @@ async fn sessions_links_seek_and_verify() {
     let actions = Array::from(&get(&early.session().unwrap(), "actions"));
     assert!(actions.iter().all(|a| get(&a, "at").as_f64().unwrap() <= 30.0));
     assert!(actions.length() >= 3 && actions.length() < 7);
+    assert!(get(&early.tape(), "actions").as_f64().unwrap() >= 1.0, "the later actions wait on the tape");
+    early.run_until_idle(JsValue::UNDEFINED).unwrap();
+    assert_eq!(early.event_log_hash(), c.event_log_hash(), "playing on after a seek reproduces the run");
+    let forked = Cluster::from_session(c.session().unwrap(), js("{ until: 30 }")).unwrap();
+    forked.fork().unwrap();
+    assert_eq!(get(&forked.tape(), "actions"), 0);
+    forked.run_until_idle(JsValue::UNDEFINED).unwrap();
+    assert_ne!(forked.event_log_hash(), c.event_log_hash(), "a fork drops the future actions");
 
     for (bad, needle) in [
         ("''", "holds no session"),

@@ -83,15 +83,29 @@ fn seeking_replays_a_prefix_and_forks_from_there() {
     for until in [0, 27, 64, 131] {
         let prefix = session.replay_until(until).unwrap();
         assert_eq!(prefix.sim().now(), until.max(prefix.sim().now()));
-        let full = rec.sim().trace();
-        let expected: Vec<String> =
-            (0..full.events.len()).filter(|i| full.events[*i].at <= until).map(|i| full.line(i)).collect();
-        let got = prefix.sim().trace();
-        let lines: Vec<String> = (0..got.events.len()).map(|i| got.line(i)).collect();
-        assert_eq!(lines, expected, "seek to {until}ms");
-        // Fork: the prefix's own session holds only the actions up to there.
+        {
+            let full = rec.sim().trace();
+            let expected: Vec<String> =
+                (0..full.events.len()).filter(|i| full.events[*i].at <= until).map(|i| full.line(i)).collect();
+            let got = prefix.sim().trace();
+            let lines: Vec<String> = (0..got.events.len()).map(|i| got.line(i)).collect();
+            assert_eq!(lines, expected, "seek to {until}ms");
+        }
+        // The prefix's own session holds only the actions up to there; the rest is on its tape,
+        // and playing on reproduces the whole run.
         assert!(prefix.session().actions.iter().all(|a| a.at_ms <= until));
+        prefix.run_until_idle(10_000_000).unwrap();
+        assert_eq!(prefix.sim().trace().render(), rec.sim().trace().render(), "play on after seeking to {until}ms");
+        assert_eq!(prefix.session(), session);
     }
+    // Fork: a new action after seeking drops the rest of the tape.
+    let forked = session.replay_until(64).unwrap();
+    let kept = forked.session().actions.len();
+    forked.act(UserAction::Heal).unwrap();
+    assert_eq!(forked.tape(), (0, None));
+    forked.run_until_idle(10_000_000).unwrap();
+    assert_eq!(forked.session().actions.len(), kept + 1);
+    {}
 }
 
 #[test]

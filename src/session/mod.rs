@@ -15,6 +15,7 @@ use crate::sim::fuzz::{FuzzOptions, FuzzRun};
 use crate::sim::{NetConfig, Node, Sim, SimConfig};
 use serde_json::{json, Value as Json};
 use std::cell::{Cell, RefCell};
+use std::collections::VecDeque;
 
 /// The format's version; links and files of a newer version are refused with a clear message.
 pub const SESSION_VERSION: u8 = 1;
@@ -97,13 +98,27 @@ pub struct Session {
     pub actions: Vec<Recorded>,
 }
 
-/// A simulation that records what its user does.
+/// A simulation that records what its user does, and may play recorded actions back.
+///
+/// The *tape* holds actions still to come when a session is replayed: time moved through
+/// [`Recording::step`], [`Recording::run_for`] or [`Recording::run_until_idle`] applies each at its
+/// exact point. Seeking back and playing forward therefore reproduces the run; any new user
+/// action drops the rest of the tape ("fork from here").
 pub struct Recording {
     sim: Sim,
     start: Start,
     actions: RefCell<Vec<Recorded>>,
     /// False once an operation that cannot be recorded (a `change` with a function) ran.
     replayable: Cell<bool>,
+    /// Recorded actions still to play, in order.
+    tape: RefCell<VecDeque<Recorded>>,
+}
+
+fn does_not_replay(r: &Recorded, steps: u64) -> OpError {
+    OpError::invalid(format!(
+        "the session does not replay: an action at {}ms expects {} events before it, the run has {steps}",
+        r.at_ms, r.steps
+    ))
 }
 
 impl Recording {
@@ -113,14 +128,14 @@ impl Recording {
             Start::Config(c) => Sim::new(c.clone())?,
             Start::Fuzz(o) => FuzzRun::new(o)?.sim,
         };
-        Ok(Recording { sim, start, actions: RefCell::default(), replayable: Cell::new(true) })
+        Ok(Recording { sim, start, actions: RefCell::default(), replayable: Cell::new(true), tape: RefCell::default() })
     }
 
     /// Wraps a simulation built some other way (e.g. a benchmark workload); its session cannot
     /// reproduce it.
     pub fn from_sim(sim: Sim) -> Recording {
         let start = Start::Config(sim.config().clone());
-        Recording { sim, start, actions: RefCell::default(), replayable: Cell::new(false) }
+        Recording { sim, start, actions: RefCell::default(), replayable: Cell::new(false), tape: RefCell::default() }
     }
 
     pub fn sim(&self) -> &Sim {
@@ -132,8 +147,14 @@ impl Recording {
         self.replayable.get()
     }
 
-    /// Does `action` now, and records it. An invocation returns its handle.
+    /// Does `action` now, and records it; the rest of the tape, if any, is dropped (a new action
+    /// forks the run). An invocation returns its handle.
     pub fn act(&self, action: UserAction) -> Result<Option<OpHandle>, OpError> {
+        self.fork();
+        self.record(action)
+    }
+
+    fn record(&self, action: UserAction) -> Result<Option<OpHandle>, OpError> {
         let (steps, at_ms) = (self.sim.steps(), self.sim.now());
         let handle = apply(&self.sim, &action)?;
         let mut actions = self.actions.borrow_mut();
@@ -147,8 +168,74 @@ impl Recording {
 
     /// Runs an operation that cannot be recorded (a `change` with a function).
     pub fn invoke_unrecorded(&self, proposer: ProposerId, key: &str, op: Op) -> OpHandle {
+        self.fork();
         self.replayable.set(false);
         self.sim.invoke(proposer, key, op)
+    }
+
+    /// Drops the actions still on the tape: from here the run goes its own way.
+    pub fn fork(&self) {
+        self.tape.borrow_mut().clear();
+    }
+
+    /// Actions still on the tape, and the time of the last one.
+    pub fn tape(&self) -> (usize, Option<u64>) {
+        let tape = self.tape.borrow();
+        (tape.len(), tape.back().map(|r| r.at_ms))
+    }
+
+    /// Plays the tape's next action if the run is at its point.
+    fn play_due(&self, until_ms: u64) -> Result<bool, OpError> {
+        let next = match self.tape.borrow().front() {
+            Some(r) if r.steps < self.sim.steps() => return Err(does_not_replay(r, self.sim.steps())),
+            Some(r) if r.steps == self.sim.steps() && r.at_ms <= until_ms => r.clone(),
+            _ => return Ok(false),
+        };
+        if next.at_ms < self.sim.now() {
+            return Err(OpError::invalid("the session does not replay: its actions are out of order"));
+        }
+        self.tape.borrow_mut().pop_front();
+        self.sim.advance_clock(next.at_ms);
+        self.record(next.action)?;
+        Ok(true)
+    }
+
+    /// One event, or the tape's next action if it is due. False when nothing is left to do.
+    pub fn step(&self) -> Result<bool, OpError> {
+        if self.play_due(u64::MAX)? || self.sim.step() {
+            return Ok(true);
+        }
+        match self.tape.borrow().front() {
+            Some(r) => Err(does_not_replay(r, self.sim.steps())),
+            None => Ok(false),
+        }
+    }
+
+    /// Runs events and tape actions up to `now + ms`, then sets the clock there.
+    pub fn run_for(&self, ms: u64) -> Result<(), OpError> {
+        let until = self.sim.now().saturating_add(ms);
+        loop {
+            if self.play_due(until)? {
+                continue;
+            }
+            match self.sim.next_event_at() {
+                Some(t) if t <= until => {
+                    self.sim.step();
+                }
+                _ => break,
+            }
+        }
+        self.sim.advance_clock(until);
+        Ok(())
+    }
+
+    /// Runs until nothing is scheduled and the tape is played, at most `max_events` steps.
+    pub fn run_until_idle(&self, max_events: u64) -> Result<u64, OpError> {
+        let mut n = 0;
+        while n < max_events && self.step()? {
+            n += 1;
+        }
+        Ok(n)
     }
 
     /// The session so far.
@@ -184,35 +271,20 @@ impl Session {
         self.replay_until(u64::MAX)
     }
 
-    /// Replays the actions recorded at or before `until_ms`, then runs to `until_ms` (or, with
-    /// `u64::MAX`, to the point of the last action). The result records the replayed actions, so
-    /// its session is this one cut at `until_ms`: "fork from here".
+    /// Replays the session up to `until_ms` (or, with `u64::MAX`, to the point of its last
+    /// action). Later actions stay on the result's tape: playing on reproduces the rest of the
+    /// run; a new action forks it. Its own session holds the actions replayed so far.
     pub fn replay_until(&self, until_ms: u64) -> Result<Recording, OpError> {
         let rec = Recording::new(self.start.clone())?;
-        for r in &self.actions {
-            if r.at_ms > until_ms {
-                break;
-            }
-            let sim = rec.sim();
-            while sim.steps() < r.steps {
-                if !sim.step() {
-                    return Err(OpError::invalid(format!(
-                        "the session does not replay: it expects {} events before an action at {}ms, the run has {}",
-                        r.steps,
-                        r.at_ms,
-                        sim.steps()
-                    )));
+        rec.tape.borrow_mut().extend(self.actions.iter().cloned());
+        if until_ms == u64::MAX {
+            while rec.tape().0 > 0 {
+                if !rec.step()? {
+                    break;
                 }
             }
-            if sim.steps() > r.steps || sim.now() > r.at_ms {
-                return Err(OpError::invalid("the session does not replay: its actions are out of order"));
-            }
-            sim.advance_clock(r.at_ms);
-            rec.act(r.action.clone())?;
-        }
-        if until_ms != u64::MAX {
-            let now = rec.sim().now();
-            rec.sim().run_for(until_ms.saturating_sub(now));
+        } else {
+            rec.run_for(until_ms)?;
         }
         Ok(rec)
     }

@@ -570,6 +570,11 @@ impl Sim {
         }
     }
 
+    /// When the next scheduled event happens, if any.
+    pub fn next_event_at(&self) -> Option<u64> {
+        self.next_at()
+    }
+
     fn next_at(&self) -> Option<u64> {
         self.shared.world.borrow().queue.peek().map(|Reverse(s)| s.at)
     }

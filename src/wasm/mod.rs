@@ -157,7 +157,7 @@ impl Future for Settle {
             if !inner.auto_advance.get() || steps >= AUTO_ADVANCE_STEP_LIMIT {
                 return Poll::Pending;
             }
-            match inner.enter(|sim| Ok(sim.step())) {
+            match inner.enter_rec(|rec| rec.step().map_err(|e| error(&e))) {
                 Ok(true) => steps += 1,
                 _ => return Poll::Pending, // idle or busy: whoever moves time wakes us
             }
@@ -445,29 +445,26 @@ impl Cluster {
 
     /// Runs one event; false when nothing is scheduled.
     pub fn step(&self) -> JsResult<bool> {
-        self.inner.enter(|sim| Ok(sim.step()))
+        self.inner.enter_rec(|rec| rec.step().map_err(|e| error(&e)))
     }
 
     /// Runs all events in the next `ms` virtual milliseconds.
     #[wasm_bindgen(js_name = "runFor")]
     pub fn run_for(&self, ms: JsValue) -> JsResult<()> {
-        self.inner.enter(|sim| {
-            sim.run_for(integer_arg("ms", &ms, 0.0, MAX_SEED)?);
-            Ok(())
-        })
+        self.inner.enter_rec(|rec| rec.run_for(integer_arg("ms", &ms, 0.0, MAX_SEED)?).map_err(|e| error(&e)))
     }
 
     /// Runs until nothing is scheduled, at most `maxEvents` (default 1,000,000) events. Returns
     /// the number of events run.
     #[wasm_bindgen(js_name = "runUntilIdle")]
     pub fn run_until_idle(&self, #[wasm_bindgen(js_name = "maxEvents")] max_events: JsValue) -> JsResult<f64> {
-        self.inner.enter(|sim| {
+        self.inner.enter_rec(|rec| {
             let max = if max_events.is_undefined() {
                 DEFAULT_MAX_EVENTS as u64
             } else {
                 integer_arg("maxEvents", &max_events, 0.0, MAX_SEED)?
             };
-            Ok(sim.run_until_idle(max) as f64)
+            Ok(rec.run_until_idle(max).map_err(|e| error(&e))? as f64)
         })
     }
 
@@ -572,6 +569,23 @@ impl Cluster {
         })
     }
 
+    /// Drops the recorded actions still to come after a seek: from here the run goes its own way.
+    /// (Any new action does the same.)
+    pub fn fork(&self) -> JsResult<()> {
+        self.inner.enter_rec(|rec| {
+            rec.fork();
+            Ok(())
+        })
+    }
+
+    /// Recorded actions still to come (after `fromSession` with `until`): `{ actions, end }`,
+    /// `end` the virtual time of the last one or `null`.
+    #[wasm_bindgen(getter, unchecked_return_type = "{ actions: number, end: number | null }")]
+    pub fn tape(&self) -> JsValue {
+        let (n, end) = self.inner.rec.tape();
+        to_js(&serde_json::json!({ "actions": n, "end": end }))
+    }
+
     /// True while the session can reproduce the run (no change function was used).
     #[wasm_bindgen(getter)]
     pub fn replayable(&self) -> bool {
@@ -585,7 +599,8 @@ impl Cluster {
     }
 
     /// Rebuilds a run from a session document or share-link text, replaying it (in manual time).
-    /// `options.until`: stop at that virtual time (seek), dropping later actions (fork).
+    /// `options.until`: stop at that virtual time (seek); later actions stay on the `tape` and
+    /// play as time moves on, until a new action forks the run.
     /// A malformed, truncated, oversized or newer-version input is an `InvalidArgument` saying so.
     #[wasm_bindgen(js_name = "fromSession")]
     pub fn from_session(
