@@ -25,7 +25,12 @@ const ui = {
   history: null,
   checkedReturns: -1, // completed operations at the last linearizability check
   search: null, // the running counterexample search, if any
+  master: null, // the session a seek replays (the furthest run so far), and its end time
+  masterEnd: 0,
+  narrated: 0, // events already narrated
 };
+const embedded = window.parent !== window;
+const reducedMotion = window.matchMedia?.("(prefers-reduced-motion: reduce)").matches ?? false;
 
 // ---- results ----
 
@@ -111,6 +116,8 @@ function adopt(next, cfg) {
   ui.pending.clear();
   ui.carry = 0;
   ui.checkedReturns = -1;
+  ui.master = null;
+  ui.masterEnd = 0;
   ui.history.setReport({ keys: {} });
   ui.history.selected = null;
   $("violation").hidden = true;
@@ -191,6 +198,10 @@ function refresh(force) {
   const events = c.events(ui.seen);
   ui.seen += events.length;
   ui.timeline.ingest(events);
+  if (events.length) {
+    announce(events);
+    if (embedded) for (const e of events) if (e.kind === "return") post({ type: "operation", op: e.op, node: e.node, outcome: e.outcome, at: e.at });
+  }
   ui.timeline.render(c.now);
   $("now").textContent = c.now;
   const t = performance.now();
@@ -199,6 +210,7 @@ function refresh(force) {
     renderPanels();
     updatePending();
     recheck();
+    updateSeek();
   }
   ui.history.render(c.now);
 }
@@ -216,6 +228,7 @@ function recheck() {
   const v = report.violation;
   ui.lastViolation = v ?? null;
   if (v) {
+    post({ type: "violation", violation: v });
     verdict.className = "verdict bad";
     verdict.textContent = `✗ not linearizable (key ${v.key})`;
     $("violation").hidden = false;
@@ -335,6 +348,107 @@ function renderPanels() {
     dl.append(dt, dd);
   }
   $("violations").textContent = s.violations.length ? `Safety violated: ${s.violations[0]}` : "";
+}
+
+// ---- sessions: seek, fork, verify, share, export/import ----
+
+function sessionOut(text, bad = false) {
+  const out = $("session-out");
+  out.textContent = text;
+  out.className = bad ? "session-out bad" : "session-out";
+}
+
+function updateSeek() {
+  const c = ui.cluster;
+  const seek = $("seek");
+  seek.max = Math.max(c.now, c.tape.end ?? 0, ui.master ? ui.masterEnd : 0);
+  if (document.activeElement !== seek) seek.value = c.now;
+}
+
+/** Replays the session to virtual time `t` (seeking back or forward); later actions stay queued. */
+function seekTo(t) {
+  const c = ui.cluster;
+  if (!c.replayable) return sessionOut("This run used a change function (code), so it cannot be replayed: no seeking.", true);
+  if (c.tape.actions === 0 && c.now >= ui.masterEnd) {
+    ui.master = c.session();
+    ui.masterEnd = c.now;
+  }
+  const t0 = performance.now();
+  const next = Cluster.fromSession(ui.master, { until: Math.max(0, Math.round(t)) });
+  const master = ui.master;
+  const end = ui.masterEnd;
+  adopt(next, ui.config);
+  ui.master = master;
+  ui.masterEnd = end;
+  sessionOut(`at ${next.now} ms — replayed ${next.steps} events in ${(performance.now() - t0).toFixed(1)} ms${next.tape.actions ? `; ${next.tape.actions} recorded actions ahead (play to see them, or act to fork)` : ""}`);
+  refresh(true);
+}
+
+function download(name, value) {
+  const a = document.createElement("a");
+  a.href = URL.createObjectURL(new Blob([JSON.stringify(value, null, 2)], { type: "application/json" }));
+  a.download = name;
+  a.click();
+  setTimeout(() => URL.revokeObjectURL(a.href), 1000);
+}
+
+/** Opens a session (document or link text) from its start: press play to watch it. */
+function openSession(session, what) {
+  const c = Cluster.fromSession(session, { until: 0 });
+  const st = c.state();
+  adopt(c, { ...ui.config, acceptors: st.acceptors.length, proposers: st.proposers.length });
+  ui.master = null;
+  ui.masterEnd = 0;
+  const tape = c.tape;
+  sessionOut(`${what}: ${tape.actions} recorded actions until ${tape.end ?? 0} ms. Press play to watch it; nothing in it runs as code.`);
+}
+
+/** A share link in the page's URL opens that run; a bad one says why and leaves a default cluster. */
+function openFromHash() {
+  const h = location.hash;
+  if (!h.startsWith("#session=")) return;
+  try {
+    openSession(h.slice(1), "Opened a shared run");
+  } catch (e) {
+    rebuild(DEFAULTS);
+    sessionOut(`The link could not be opened (${e.message}). Showing a default cluster instead.`, true);
+  }
+}
+
+/** Screen-reader narration of the main events, when switched on. */
+function announce(events) {
+  if (!$("narrate").checked) return;
+  const words = [];
+  for (const e of events) {
+    if (e.kind === "return") words.push(`operation ${e.op} on ${e.node}: ${e.outcome}`);
+    else if (["crash", "restart", "wipe"].includes(e.kind)) words.push(`${e.node} ${e.kind}ed`.replace("wipeed", "wiped"));
+    else if (e.kind === "partition") words.push("network partitioned");
+    else if (e.kind === "heal") words.push("network healed");
+    else if (e.kind === "timeout") words.push(`${e.node} timed out on ${e.key}`);
+  }
+  if (words.length) $("narration").textContent = words.slice(-4).join(". ");
+}
+
+/** Messages to the embedding page, when in an iframe. */
+function post(msg) {
+  if (embedded) window.parent.postMessage({ source: "caspaxos-playground", ...msg }, "*");
+}
+
+/** The iframe API: `{ type: "play" | "pause" | "step" | "seek", ms } | { type: "scenario", id }`. */
+function onMessage(e) {
+  const m = e.data;
+  if (!m || typeof m !== "object" || typeof m.type !== "string") return;
+  try {
+    if (m.type === "play") setPlaying(true);
+    else if (m.type === "pause") setPlaying(false);
+    else if (m.type === "step") stepOnce();
+    else if (m.type === "seek" && Number.isFinite(m.ms)) seekTo(m.ms);
+    else if (m.type === "scenario" && typeof m.id === "string") loadScenario(m.id);
+    else return post({ type: "error", message: `unknown message ${JSON.stringify(m.type)}` });
+    post({ type: "state", now: ui.cluster.now, playing: ui.playing });
+  } catch (err) {
+    post({ type: "error", message: `${err.name}: ${err.message}` });
+  }
 }
 
 /** Runs a UI action; an error shows next to it instead of escaping. */
@@ -482,7 +596,7 @@ function loadScenario(id) {
   ui.script = s.script.map(([at, fn]) => [at, fn]).sort((a, b) => a[0] - b[0]);
   $("scenario-text").textContent = `${s.title}: ${s.text}`;
   setSpeed(s.speed ?? 0.1);
-  setPlaying(true);
+  setPlaying(!reducedMotion);
 }
 
 function setSpeed(v) {
@@ -580,6 +694,57 @@ function wire() {
     $(id).addEventListener("change", () => guard($("find-out"), () => ui.cluster.setBreak(breakOptions())));
   }
   $("find").addEventListener("click", findCounterexample);
+  const sOut = (fn) => () => {
+    try {
+      fn();
+    } catch (e) {
+      sessionOut(`${e.name}: ${e.message}`, true);
+    }
+  };
+  $("seek").addEventListener("change", sOut(() => seekTo(Number($("seek").value))));
+  $("fork").addEventListener("click", sOut(() => {
+    ui.cluster.fork();
+    ui.master = null;
+    ui.masterEnd = 0;
+    sessionOut(`forked at ${ui.cluster.now} ms: the recorded future is dropped`);
+    refresh(true);
+  }));
+  $("verify").addEventListener("click", sOut(() => {
+    const t0 = performance.now();
+    const r = ui.cluster.verify();
+    sessionOut(r.ok ? `✓ deterministic: the replay gives the same event log (hash ${r.hash}, ${(performance.now() - t0).toFixed(0)} ms)` : `✗ the replay differs: ${r.hash} vs ${r.replayHash}`, !r.ok);
+  }));
+  $("share").addEventListener("click", sOut(() => {
+    const link = ui.cluster.sessionLink();
+    history.replaceState(null, "", `#session=${link}`);
+    const url = $("share-url");
+    url.value = location.href;
+    url.hidden = false;
+    url.select();
+    navigator.clipboard?.writeText(location.href).catch(() => {});
+    sessionOut(`link ready (${link.length} characters${navigator.clipboard ? ", copied" : ""})`);
+  }));
+  $("export-session").addEventListener("click", sOut(() => download(`caspaxos-session-${ui.cluster.now}ms.json`, ui.cluster.session())));
+  $("export-history").addEventListener("click", sOut(() => download(`caspaxos-history-${ui.cluster.now}ms.json`, ui.cluster.history())));
+  $("import-session").addEventListener("change", async (e) => {
+    const file = e.target.files?.[0];
+    e.target.value = "";
+    if (!file) return;
+    try {
+      if (file.size > 32 * 1024 * 1024) throw new Error("the file is larger than 32 MB");
+      let doc;
+      try {
+        doc = JSON.parse(await file.text());
+      } catch {
+        throw Object.assign(new Error("the file is not JSON"), { name: "InvalidArgument" });
+      }
+      openSession(doc, `Imported ${file.name}`);
+    } catch (err) {
+      sessionOut(`Could not import: ${err.message}`, true);
+    }
+  });
+  window.addEventListener("hashchange", openFromHash);
+  if (embedded) window.addEventListener("message", onMessage);
   $("find-cancel").addEventListener("click", () => { if (ui.search) ui.search.cancelled = true; });
 
   const list = $("scenario-list");
@@ -610,10 +775,12 @@ async function main() {
   await init();
   wire();
   rebuild(DEFAULTS);
+  openFromHash();
   requestAnimationFrame(frame);
   // For tests and the console.
-  window.playground = { get cluster() { return ui.cluster; }, timeline: ui.timeline, history: ui.history, loadScenario, refresh: () => refresh(true), setPlaying, setSpeed, advance, findCounterexample };
+  window.playground = { get cluster() { return ui.cluster; }, timeline: ui.timeline, history: ui.history, loadScenario, refresh: () => refresh(true), setPlaying, setSpeed, advance, findCounterexample, seekTo };
   document.documentElement.dataset.ready = "true";
+  post({ type: "ready", now: ui.cluster.now });
 }
 
 main().catch((e) => {

@@ -114,6 +114,19 @@ export const SCENARIOS = [
     ],
   },
   {
+    id: "durability",
+    title: "Why acceptors must be durable (wipe)",
+    text: "Two increments; a3 misses the second. Then a1 loses its storage (a wipe: outside the fault model) while a2 is down, and a read through p2 gets a quorum of a1 and a3 that never saw the last write: a stale read the checker flags.",
+    config: { acceptors: 3, proposers: 2 },
+    script: [
+      [0, (c, ui) => ui.run("increment via p1", () => c.increment("counter"))],
+      [60, (c) => c.crash("a3")],
+      [80, (c, ui) => ui.run("increment via p1 (a3 down)", () => c.increment("counter"))],
+      [160, (c) => { c.crash("a2"); c.wipe("a1"); c.restart("a3"); }],
+      [180, (c, ui) => ui.run("get via p2", () => c.get("counter", P("p2")))],
+    ],
+  },
+  {
     id: "no-cache",
     title: "The cache off (2 round trips)",
     text: "With oneRtt off every change runs prepare and accept: 12 messages per operation instead of 6. Compare with the Counter scenario.",

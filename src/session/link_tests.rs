@@ -98,6 +98,24 @@ fn seeking_replays_a_prefix_and_forks_from_there() {
         assert_eq!(prefix.sim().trace().render(), rec.sim().trace().render(), "play on after seeking to {until}ms");
         assert_eq!(prefix.session(), session);
     }
+    // An exact point: the same events, even mid-instant.
+    for cut in [1u64, 17, 60] {
+        let steps_then = cut;
+        let probe = session.replay_to_point(steps_then, 0).unwrap();
+        let now = probe.sim().now();
+        let at_point = session.replay_to_point(steps_then, now).unwrap();
+        assert_eq!(at_point.sim().steps(), steps_then);
+        let full = rec.sim().trace();
+        let got = at_point.sim().trace();
+        assert_eq!(got.render(), {
+            let mut t = String::new();
+            for i in 0..got.events.len() {
+                t.push_str(&full.line(i));
+                t.push('\n');
+            }
+            t
+        });
+    }
     // Fork: a new action after seeking drops the rest of the tape.
     let forked = session.replay_until(64).unwrap();
     let kept = forked.session().actions.len();

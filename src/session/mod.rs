@@ -289,6 +289,22 @@ impl Session {
         Ok(rec)
     }
 
+    /// Replays the session to an exact point of its run: `steps` events run and the clock at
+    /// `at_ms` (what [`Sim::steps`] and [`Sim::now`] said there), with the actions recorded up to
+    /// that point applied. Later actions stay on the tape.
+    pub fn replay_to_point(&self, steps: u64, at_ms: u64) -> Result<Recording, OpError> {
+        let rec = Recording::new(self.start.clone())?;
+        rec.tape.borrow_mut().extend(self.actions.iter().cloned());
+        while rec.sim().steps() < steps {
+            if !rec.step()? {
+                break;
+            }
+        }
+        while rec.play_due(at_ms)? {}
+        rec.sim().advance_clock(at_ms);
+        Ok(rec)
+    }
+
     /// The session as a JSON document (export/import; see the README for the format).
     pub fn to_json(&self) -> Json {
         let start = match &self.start {

@@ -599,13 +599,15 @@ impl Cluster {
     }
 
     /// Rebuilds a run from a session document or share-link text, replaying it (in manual time).
-    /// `options.until`: stop at that virtual time (seek); later actions stay on the `tape` and
-    /// play as time moves on, until a new action forks the run.
+    /// `options.until`: stop at that virtual time (seek); or `options.steps` and `options.at`:
+    /// stop at that exact point of the run (`steps` and `now` read there). Later actions stay on
+    /// the `tape` and play as time moves on, until a new action forks the run.
     /// A malformed, truncated, oversized or newer-version input is an `InvalidArgument` saying so.
     #[wasm_bindgen(js_name = "fromSession")]
     pub fn from_session(
         #[wasm_bindgen(unchecked_param_type = "SessionDocument | string")] session: JsValue,
-        #[wasm_bindgen(unchecked_param_type = "{ until?: number } | undefined")] options: JsValue,
+        #[wasm_bindgen(unchecked_param_type = "{ until?: number; steps?: number; at?: number } | undefined")]
+        options: JsValue,
     ) -> JsResult<Cluster> {
         let session = if let Some(text) = session.as_string() {
             let text = text.trim_start_matches('#');
@@ -615,13 +617,21 @@ impl Cluster {
             let doc = to_json("session", &session).map_err(|e| error(&e))?;
             crate::session::from_json(&doc).map_err(|e| error(&e))?
         };
-        let mut until = u64::MAX;
-        for (k, v) in options_of("options", &options, &["until"])? {
-            if k == "until" {
-                until = integer_arg("options.until", &v, 0.0, MAX_SEED)?;
+        let (mut until, mut steps, mut at) = (None, None, None);
+        for (k, v) in options_of("options", &options, &["until", "steps", "at"])? {
+            let n = Some(integer_arg(&format!("options.{k}"), &v, 0.0, MAX_SEED)?);
+            match k.as_str() {
+                "until" => until = n,
+                "steps" => steps = n,
+                _ => at = n,
             }
         }
-        let rec = session.replay_until(until).map_err(|e| error(&e))?;
+        let rec = match (until, steps, at) {
+            (None, Some(steps), Some(at)) => session.replay_to_point(steps, at),
+            (until, None, None) => session.replay_until(until.unwrap_or(u64::MAX)),
+            _ => return Err(invalid("options: give either until, or steps and at")),
+        }
+        .map_err(|e| error(&e))?;
         Ok(Cluster { inner: Inner::new(rec, false) })
     }
 

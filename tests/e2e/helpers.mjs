@@ -10,6 +10,7 @@ import { chromium } from "playwright-core";
 
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
 const WWW = path.join(ROOT, "www");
+const PAGES = path.join(ROOT, "tests/e2e/pages"); // test fixtures, served under /test-pages/
 const TYPES = { ".html": "text/html; charset=utf-8", ".js": "text/javascript", ".mjs": "text/javascript", ".css": "text/css", ".wasm": "application/wasm", ".json": "application/json", ".ts": "text/plain" };
 
 /** Serves www/ (under `/sub/path/` too, to prove the page works from any sub-path). */
@@ -19,8 +20,9 @@ export async function serve() {
       let url = decodeURIComponent(new URL(req.url, "http://x").pathname);
       url = url.replace(/^\/sub\/path/, "");
       if (url.endsWith("/")) url += "index.html";
-      const file = path.join(WWW, path.normalize(url));
-      if (!file.startsWith(WWW)) throw new Error("outside www");
+      const [base, rel] = url.startsWith("/test-pages/") ? [PAGES, url.slice("/test-pages".length)] : [WWW, url];
+      const file = path.join(base, path.normalize(rel));
+      if (!file.startsWith(base)) throw new Error("outside the served folders");
       const body = await readFile(file);
       res.writeHead(200, { "content-type": TYPES[path.extname(file)] ?? "application/octet-stream" });
       res.end(body);

@@ -1,0 +1,168 @@
+// Page tests for sessions, share links, seeking, the custom element, the tutorial and the
+// iframe postMessage API.
+import { test, before, after } from "node:test";
+import assert from "node:assert/strict";
+import { serve, launch, open } from "./helpers.mjs";
+
+let server;
+let browser;
+
+before(async () => {
+  server = await serve();
+  browser = await launch();
+});
+
+after(async () => {
+  await browser?.close();
+  await server?.close();
+});
+
+const hash = (page) => page.evaluate(() => window.playground.cluster.eventLogHash());
+
+test("a share link reproduces the run: same event-log hash", async () => {
+  const { page, errors } = await open(browser.context, server.url);
+  await page.click("#increment");
+  await page.evaluate(() => window.playground.advance(13));
+  await page.click('#nodes li[data-node="a3"] button[data-action="crash"]');
+  await page.fill("#drop", "20");
+  await page.dispatchEvent("#drop", "input");
+  await page.click("#increment");
+  await page.click("#idle");
+  await page.click("#share");
+  const url = await page.inputValue("#share-url");
+  assert.match(url, /#session=[A-Za-z0-9_-]+$/);
+  assert.ok(url.split("#session=")[1].length <= 300, "a typical session fits in 300 characters");
+  const original = await hash(page);
+  await page.click("#verify");
+  assert.match(await page.textContent("#session-out"), /✓ deterministic/);
+
+  const copy = await open(browser.context, url);
+  assert.match(await copy.page.textContent("#session-out"), /Opened a shared run: \d+ recorded actions/);
+  await copy.page.click("#idle");
+  assert.equal(await hash(copy.page), original);
+  assert.deepEqual([...errors, ...copy.errors], []);
+  await page.close();
+  await copy.page.close();
+});
+
+test("malformed, truncated, oversized and future links: a clear message and a default cluster", async () => {
+  const cases = [
+    ["%25%25%25", /not a link character/],
+    ["AQ", /truncated/],
+    ["Ag", /newer version/],
+    ["A".repeat(17000), /too long/],
+    ["<img src=x onerror=alert(1)>", /could not be opened/],
+  ];
+  for (const [payload, message] of cases) {
+    const { page, errors } = await open(browser.context, `${server.url}#session=${payload}`);
+    const text = await page.textContent("#session-out");
+    assert.match(text, /The link could not be opened/, payload.slice(0, 20));
+    assert.match(text, message);
+    assert.equal(await page.locator("#nodes li").count(), 5, "a default cluster");
+    assert.equal(await page.locator("img").count(), 0, "nothing from the link becomes HTML");
+    assert.deepEqual(errors, []);
+    await page.close();
+  }
+});
+
+test("seek back, play on, fork", async () => {
+  const { page, errors } = await open(browser.context, server.url);
+  for (let i = 0; i < 3; i++) {
+    await page.click("#increment");
+    await page.evaluate(() => window.playground.advance(40));
+  }
+  await page.click("#idle");
+  const end = await hash(page);
+  const t = await page.evaluate(() => window.playground.cluster.now);
+  await page.evaluate(() => window.playground.seekTo(45));
+  assert.equal(await page.textContent("#now"), "45");
+  assert.match(await page.textContent("#session-out"), /at 45 ms — replayed \d+ events in [\d.]+ ms; \d+ recorded actions ahead/);
+  await page.click("#idle");
+  assert.equal(await hash(page), end, "playing on after a seek gives the same run");
+  assert.equal(await page.evaluate(() => window.playground.cluster.now), t);
+  await page.evaluate(() => window.playground.seekTo(45));
+  await page.click("#fork");
+  await page.click("#idle");
+  assert.notEqual(await hash(page), end, "a fork drops the recorded future");
+  assert.deepEqual(errors, []);
+  await page.close();
+});
+
+test("two <caspaxos-playground> elements on one page, isolated", async () => {
+  const page = await browser.context.newPage();
+  const errors = [];
+  page.on("pageerror", (e) => errors.push(String(e)));
+  page.on("console", (m) => { if (m.type() === "error") errors.push(m.text()); });
+  await page.goto(`${server.url}test-pages/two-widgets.html`);
+  await page.waitForFunction(() => window.events.filter((e) => e.endsWith(":ready")).length === 2);
+  const r = await page.evaluate(() => {
+    const [one, two] = ["one", "two"].map((id) => document.getElementById(id));
+    one.step();
+    for (let i = 0; i < 200; i++) two.step();
+    return {
+      nowOne: one.cluster.now,
+      nowTwo: two.cluster.now,
+      acceptorsTwo: two.cluster.state().acceptors.length,
+      svgs: [one, two].map((e) => e.shadowRoot.querySelectorAll(".timeline svg").length),
+      buttonColor: getComputedStyle(two.shadowRoot.querySelector("button")).backgroundColor,
+      crashButtons: two.shadowRoot.querySelectorAll("button[data-node]").length,
+    };
+  });
+  assert.deepEqual(r.svgs, [1, 1]);
+  assert.ok(r.nowTwo > r.nowOne, JSON.stringify(r));
+  assert.equal(r.acceptorsTwo, 5);
+  assert.notEqual(r.buttonColor, "rgb(255, 0, 0)", "the page's styles do not leak in");
+  assert.equal(r.crashButtons, 5, "controls=full adds node buttons");
+  assert.ok(await page.evaluate(() => window.events.includes("two:operation")));
+  assert.deepEqual(errors, []);
+  await page.close();
+});
+
+test("the tutorial: Next and Back (Back replays the run left behind)", async () => {
+  const page = await browser.context.newPage();
+  const errors = [];
+  page.on("pageerror", (e) => errors.push(String(e)));
+  await page.goto(`${server.url}tutorial.html`);
+  await page.waitForFunction(() => document.getElementById("step-title").textContent.startsWith("1."));
+  const widget = () => document.getElementById("widget");
+  await page.evaluate((w) => { const el = eval(w)(); el.pause(); for (let i = 0; i < 40; i++) el.step(); }, widget.toString());
+  const left = await page.evaluate((w) => eval(w)().cluster.eventLogHash(), widget.toString());
+  await page.click("#next");
+  assert.match(await page.textContent("#step-title"), /^2\. A read is a full round/);
+  await page.click("#next");
+  assert.match(await page.textContent("#progress"), /step 3 of 7/);
+  await page.click("#back");
+  await page.click("#back");
+  assert.match(await page.textContent("#step-title"), /^1\. A first write/);
+  assert.equal(await page.isDisabled("#back"), true);
+  assert.equal(await page.evaluate((w) => eval(w)().cluster.eventLogHash(), widget.toString()), left, "Back is a seek to the run left behind");
+  for (let i = 0; i < 6; i++) await page.click("#next");
+  assert.match(await page.textContent("#step-title"), /^7\. Why acceptors must be durable/);
+  const violation = await page.evaluate((w) => new Promise((resolve) => {
+    const el = eval(w)();
+    el.addEventListener("violation", (e) => resolve(e.detail.explanation), { once: true });
+    el.pause();
+    for (let i = 0; i < 400; i++) el.step();
+  }), widget.toString());
+  assert.match(violation, /fits no linearization/);
+  assert.deepEqual(errors, []);
+  await page.close();
+});
+
+test("the iframe postMessage API: commands in, events out", async () => {
+  const page = await browser.context.newPage();
+  await page.goto(`${server.url}pkg/caspaxos_playground.d.ts`);
+  await page.setContent(`<iframe id="f" src="${server.url}" width="1200" height="800"></iframe>
+    <script>window.got = []; addEventListener("message", (e) => { if (e.data && e.data.source === "caspaxos-playground") got.push(e.data); });</script>`);
+  await page.waitForFunction(() => window.got.some((m) => m.type === "ready"));
+  const send = (msg) => page.evaluate((m) => document.getElementById("f").contentWindow.postMessage(m, "*"), msg);
+  await send({ type: "scenario", id: "minority" });
+  await send({ type: "pause" });
+  for (let i = 0; i < 60; i++) await send({ type: "step" });
+  await page.waitForFunction(() => window.got.some((m) => m.type === "operation" && m.outcome === "ok"));
+  await send({ type: "seek", ms: 10 });
+  await page.waitForFunction(() => window.got.some((m) => m.type === "state" && m.now === 10));
+  await send({ type: "explode" });
+  await page.waitForFunction(() => window.got.some((m) => m.type === "error" && /unknown message/.test(m.message)));
+  await page.close();
+});
