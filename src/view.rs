@@ -3,8 +3,9 @@
 //! only converts them.
 
 use crate::driver::Phase;
-use crate::protocol::{Ballot, Reply, Request};
+use crate::protocol::{Ballot, ProposerId, Reply, Request};
 use crate::sim::{EventKind, Msg, Node, Sim, Trace};
+use serde::ser::{Serialize, SerializeMap, SerializeSeq, Serializer};
 use serde_json::{json, Map, Value as Json};
 
 /// `{ counter, proposer: "p1" }`. Counters stay below 2^53, so they are exact JS numbers.
@@ -16,95 +17,145 @@ fn opt_ballot(b: Option<Ballot>) -> Json {
     b.map_or(Json::Null, ballot)
 }
 
-/// A message: `{ type, key, ballot, ... }` with the fields of its type.
-pub fn message(msg: &Msg) -> Json {
-    let mut m = Map::new();
-    m.insert("type".into(), msg.kind().into());
-    m.insert("key".into(), msg.key().to_string().into());
-    m.insert("ballot".into(), ballot(msg.ballot()));
-    match msg {
-        Msg::Request(Request::Accept { value, next_promise, .. }) => {
-            m.insert("value".into(), value.value.clone());
-            m.insert("version".into(), value.version.into());
-            m.insert("nextPromise".into(), opt_ballot(*next_promise));
-        }
-        Msg::Reply(Reply::Promise { accepted, .. }) => {
-            let acc = accepted
-                .as_ref()
-                .map_or(Json::Null, |(b, v)| json!({ "ballot": ballot(*b), "value": v.value, "version": v.version }));
-            m.insert("accepted".into(), acc);
-        }
-        Msg::Reply(Reply::Conflict { blocking, .. }) => {
-            m.insert("blocking".into(), ballot(*blocking));
-        }
-        _ => {}
+/// Serializes a ballot without building a `Json` first.
+struct BallotView(Ballot);
+
+impl Serialize for BallotView {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut m = s.serialize_map(Some(2))?;
+        m.serialize_entry("counter", &self.0.counter)?;
+        m.serialize_entry("proposer", &format_args!("p{}", self.0.proposer))?;
+        m.end()
     }
-    Json::Object(m)
 }
 
-/// Event `seq` as `{ seq, at, kind, ... }`.
-pub fn event(trace: &Trace, seq: usize) -> Json {
-    let e = &trace.events[seq];
-    let mut m = Map::new();
-    m.insert("seq".into(), seq.into());
-    m.insert("at".into(), e.at.into());
-    m.insert("kind".into(), e.kind.name().into());
-    let mut put = |k: &str, v: Json| {
-        m.insert(k.into(), v);
-    };
-    let message_fields = |put: &mut dyn FnMut(&str, Json), id: usize| {
-        let r = &trace.messages[id];
-        put("msg", id.into());
-        put("from", r.from.to_string().into());
-        put("to", r.to.to_string().into());
-        put("sentAt", r.sent_at.into());
-        put("message", message(&r.msg));
-    };
-    match &e.kind {
-        EventKind::Invoke { op, proposer, name, key } => {
-            put("op", (*op).into());
-            put("node", format!("p{proposer}").into());
-            put("name", (*name).into());
-            put("key", key.to_string().into());
+/// A message: `{ type, key, ballot, ... }` with the fields of its type.
+struct MessageView<'a>(&'a Msg);
+
+impl Serialize for MessageView<'_> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let msg = self.0;
+        let mut m = s.serialize_map(None)?;
+        m.serialize_entry("type", msg.kind())?;
+        m.serialize_entry("key", &**msg.key())?;
+        m.serialize_entry("ballot", &BallotView(msg.ballot()))?;
+        match msg {
+            Msg::Request(Request::Accept { value, next_promise, .. }) => {
+                m.serialize_entry("value", &value.value)?;
+                m.serialize_entry("version", &value.version)?;
+                m.serialize_entry("nextPromise", &next_promise.map(BallotView))?;
+            }
+            Msg::Reply(Reply::Promise { accepted, .. }) => {
+                let acc = accepted.as_ref().map(|(b, v)| AcceptedView(*b, &v.value, v.version));
+                m.serialize_entry("accepted", &acc)?;
+            }
+            Msg::Reply(Reply::Conflict { blocking, .. }) => m.serialize_entry("blocking", &BallotView(*blocking))?,
+            _ => {}
         }
-        EventKind::Return { op, proposer, outcome } => {
-            put("op", (*op).into());
-            put("node", format!("p{proposer}").into());
-            put("outcome", outcome.as_str().into());
-        }
-        EventKind::Send { msg } | EventKind::Duplicate { msg } | EventKind::Deliver { msg } => {
-            message_fields(&mut put, *msg)
-        }
-        EventKind::Drop { msg, reason } => {
-            message_fields(&mut put, *msg);
-            put("reason", reason.as_str().into());
-        }
-        EventKind::Timeout { proposer, key, ballot: b, phase } => {
-            put("node", format!("p{proposer}").into());
-            put("key", key.to_string().into());
-            put("ballot", ballot(*b));
-            put("phase", if *phase == Phase::Prepare { "prepare" } else { "accept" }.into());
-        }
-        EventKind::Crash { node } | EventKind::Restart { node } | EventKind::Wipe { node } => {
-            put("node", node.to_string().into())
-        }
-        EventKind::Partition { groups } => put("groups", groups_json(groups)),
-        EventKind::Heal => {}
-        EventKind::Network { setting } => put("setting", setting.clone().into()),
+        m.end()
     }
-    put("text", trace.line(seq).into());
-    Json::Object(m)
+}
+
+struct AcceptedView<'a>(Ballot, &'a Json, u64);
+
+impl Serialize for AcceptedView<'_> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut m = s.serialize_map(Some(3))?;
+        m.serialize_entry("ballot", &BallotView(self.0))?;
+        m.serialize_entry("value", self.1)?;
+        m.serialize_entry("version", &self.2)?;
+        m.end()
+    }
+}
+
+/// Event `seq` as `{ seq, at, kind, ..., text }`.
+struct EventView<'a> {
+    trace: &'a Trace,
+    seq: usize,
+}
+
+impl Serialize for EventView<'_> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let e = &self.trace.events[self.seq];
+        let mut m = s.serialize_map(None)?;
+        m.serialize_entry("seq", &self.seq)?;
+        m.serialize_entry("at", &e.at)?;
+        m.serialize_entry("kind", e.kind.name())?;
+        let node = |p: &ProposerId| format!("p{p}");
+        match &e.kind {
+            EventKind::Invoke { op, proposer, name, key } => {
+                m.serialize_entry("op", op)?;
+                m.serialize_entry("node", &node(proposer))?;
+                m.serialize_entry("name", name)?;
+                m.serialize_entry("key", &**key)?;
+            }
+            EventKind::Return { op, proposer, outcome } => {
+                m.serialize_entry("op", op)?;
+                m.serialize_entry("node", &node(proposer))?;
+                m.serialize_entry("outcome", outcome.as_str())?;
+            }
+            EventKind::Send { msg }
+            | EventKind::Duplicate { msg }
+            | EventKind::Deliver { msg }
+            | EventKind::Drop { msg, .. } => {
+                let r = &self.trace.messages[*msg];
+                m.serialize_entry("msg", msg)?;
+                m.serialize_entry("from", &r.from.to_string())?;
+                m.serialize_entry("to", &r.to.to_string())?;
+                m.serialize_entry("sentAt", &r.sent_at)?;
+                m.serialize_entry("message", &MessageView(&r.msg))?;
+                if let EventKind::Drop { reason, .. } = &e.kind {
+                    m.serialize_entry("reason", reason.as_str())?;
+                }
+            }
+            EventKind::Timeout { proposer, key, ballot: b, phase } => {
+                m.serialize_entry("node", &node(proposer))?;
+                m.serialize_entry("key", &**key)?;
+                m.serialize_entry("ballot", &BallotView(*b))?;
+                m.serialize_entry("phase", if *phase == Phase::Prepare { "prepare" } else { "accept" })?;
+            }
+            EventKind::Crash { node } | EventKind::Restart { node } | EventKind::Wipe { node } => {
+                m.serialize_entry("node", &node.to_string())?;
+            }
+            EventKind::Partition { groups } => m.serialize_entry("groups", &groups_json(groups))?,
+            EventKind::Heal => {}
+            EventKind::Network { setting } => m.serialize_entry("setting", setting)?,
+        }
+        m.serialize_entry("text", &self.trace.line(self.seq))?;
+        m.end()
+    }
+}
+
+/// Events `since..since+limit` of a trace, serialized straight to JSON text or JS.
+pub struct EventsView<'a> {
+    trace: &'a Trace,
+    range: std::ops::Range<usize>,
+}
+
+impl<'a> EventsView<'a> {
+    pub fn new(trace: &'a Trace, since: usize, limit: usize) -> Self {
+        let end = trace.events.len().min(since.saturating_add(limit));
+        EventsView { trace, range: since.min(end)..end }
+    }
+}
+
+impl Serialize for EventsView<'_> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut seq = s.serialize_seq(Some(self.range.len()))?;
+        for i in self.range.clone() {
+            seq.serialize_element(&EventView { trace: self.trace, seq: i })?;
+        }
+        seq.end()
+    }
 }
 
 fn groups_json(groups: &[Vec<Node>]) -> Json {
     groups.iter().map(|g| g.iter().map(|n| Json::from(n.to_string())).collect::<Vec<_>>()).collect::<Vec<_>>().into()
 }
 
-/// Events from `since` on (at most `limit`).
+/// Events from `since` on (at most `limit`), as JSON.
 pub fn events(sim: &Sim, since: usize, limit: usize) -> Json {
-    let trace = sim.trace();
-    let end = trace.events.len().min(since.saturating_add(limit));
-    (since.min(end)..end).map(|seq| event(&trace, seq)).collect::<Vec<_>>().into()
+    serde_json::to_value(EventsView::new(&sim.trace(), since, limit)).unwrap_or(Json::Null)
 }
 
 /// Acceptors with their registers, proposers with their caches, and the network.

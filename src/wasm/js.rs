@@ -50,9 +50,14 @@ pub fn describe(v: &JsValue) -> String {
     format!("a {}", v.js_typeof().as_string().unwrap_or_default())
 }
 
-/// JSON → JS (objects as plain objects, never `Map`s).
+/// JSON → JS: plain objects, arrays and numbers. Serialized to text and parsed by the engine's
+/// `JSON.parse`, which for large results (10,000 events) is an order of magnitude faster than
+/// building the objects one call at a time across the boundary.
 pub fn to_js(v: &impl Serialize) -> JsValue {
-    v.serialize(&serde_wasm_bindgen::Serializer::json_compatible()).unwrap_or(JsValue::NULL)
+    match serde_json::to_string(v) {
+        Ok(text) => js_sys::JSON::parse(&text).unwrap_or(JsValue::NULL),
+        Err(_) => JsValue::NULL,
+    }
 }
 
 /// JS → JSON, refusing anything that is not JSON: `undefined`, functions, symbols, BigInt,

@@ -672,7 +672,7 @@ impl Cluster {
         self.inner.enter(|sim| {
             let since = if since.is_undefined() { 0 } else { integer_arg("since", &since, 0.0, MAX_SEED)? };
             let limit = if limit.is_undefined() { u64::MAX } else { integer_arg("limit", &limit, 0.0, MAX_SEED)? };
-            Ok(to_js(&view::events(sim, clamp(since), clamp(limit))))
+            Ok(to_js(&view::EventsView::new(&sim.trace(), clamp(since), clamp(limit))))
         })
     }
 

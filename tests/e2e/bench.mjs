@@ -56,6 +56,48 @@ try {
   console.log(`wasm   checker: ${checker.ops} operations over ${checker.keys} keys checked in ${checker.ms.toFixed(1)} ms (${checker.steps} search steps, ${checker.ok ? "linearizable" : "NOT linearizable"})`);
   await page.close();
 
+  // Seeking in a session of 10,000+ events: the replay alone, and the page's whole seek
+  // (replay, timeline, panels).
+  {
+    const { page } = await open(browser.context, server.url);
+    const seek = await page.evaluate(async () => {
+      const pg = window.playground;
+      const c = pg.cluster;
+      let running = 10;
+      for (let w = 0; w < 10; w++) {
+        (async () => {
+          for (let i = 0; i < 50; i++) await c.increment(`k${w % 3}`, { proposer: w % 2 ? "p2" : "p1" });
+          running -= 1;
+        })();
+      }
+      while (running > 0) {
+        c.runFor(5);
+        await new Promise((r) => setTimeout(r, 0));
+      }
+      c.runUntilIdle();
+      pg.refresh();
+      const { Cluster } = await import("./pkg/caspaxos_playground.js");
+      const session = c.session();
+      const end = c.now;
+      const events = c.eventCount;
+      const replay = [];
+      const whole = [];
+      for (const f of [0.1, 0.25, 0.5, 0.75, 1]) {
+        let t = performance.now();
+        Cluster.fromSession(session, { until: Math.round(end * f) }).free();
+        replay.push(performance.now() - t);
+      }
+      for (const f of [0.1, 0.5, 1, 0.25, 0.9]) {
+        const t = performance.now();
+        pg.seekTo(Math.round(end * f));
+        whole.push(performance.now() - t);
+      }
+      return { events, actions: session.actions.length, replayMax: Math.max(...replay), wholeMax: Math.max(...whole), wholeMedian: whole.sort((a, b) => a - b)[2] };
+    });
+    console.log(`seek in a ${seek.events}-event session (${seek.actions} recorded actions): replay at most ${seek.replayMax.toFixed(1)} ms; the page's whole seek (replay + timeline + panels) median ${seek.wholeMedian.toFixed(1)} ms, at most ${seek.wholeMax.toFixed(1)} ms`);
+    await page.close();
+  }
+
   // Timeline redraw with 10,000+ events: the follow-now view and the whole run.
   for (const perWorker of [50, 120]) {
     const { page } = await open(browser.context, server.url);
