@@ -54,12 +54,16 @@ impl Tally {
         assert!(acceptors <= 32 && quorum >= 1 && quorum <= acceptors.max(1));
         Tally { acceptors, quorum, yes: Voters::default(), no: Voters::default(), blocking: Ballot::ZERO }
     }
-    /// True when a refusal makes the quorum unreachable.
-    fn refuse(&mut self, acceptor: AcceptorId, blocking: Ballot) -> bool {
+    /// Counts a refusal: `Blocked` once so many refused that a quorum is unreachable.
+    fn refuse<T>(&mut self, acceptor: AcceptorId, blocking: Ballot) -> Progress<T> {
         if self.no.insert(acceptor) {
             self.blocking = self.blocking.max(blocking);
         }
-        self.acceptors - self.no.count() < self.quorum
+        if self.acceptors - self.no.count() < self.quorum {
+            Progress::Blocked { blocking: self.blocking }
+        } else {
+            Progress::Waiting
+        }
     }
 }
 
@@ -114,13 +118,7 @@ impl<V: Clone> PrepareRound<V> {
                 }
                 Progress::Waiting
             }
-            Reply::Conflict { blocking, .. } => {
-                if self.tally.refuse(from, *blocking) {
-                    Progress::Blocked { blocking: self.tally.blocking }
-                } else {
-                    Progress::Waiting
-                }
-            }
+            Reply::Conflict { blocking, .. } => self.tally.refuse(from, *blocking),
             Reply::Accepted { .. } => Progress::Waiting,
         }
     }
@@ -147,18 +145,11 @@ impl AcceptRound {
             Reply::Accepted { .. } => {
                 self.tally.yes.insert(from);
                 if self.tally.yes.count() >= self.tally.quorum {
-                    Progress::Decided(())
-                } else {
-                    Progress::Waiting
+                    return Progress::Decided(());
                 }
+                Progress::Waiting
             }
-            Reply::Conflict { blocking, .. } => {
-                if self.tally.refuse(from, *blocking) {
-                    Progress::Blocked { blocking: self.tally.blocking }
-                } else {
-                    Progress::Waiting
-                }
-            }
+            Reply::Conflict { blocking, .. } => self.tally.refuse(from, *blocking),
             Reply::Promise { .. } => Progress::Waiting,
         }
     }
