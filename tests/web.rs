@@ -156,6 +156,7 @@ async fn bad_arguments_are_invalid_argument_errors_and_the_cluster_stays_usable(
         ("{ duplicateRate: NaN }", "options.duplicateRate"),
         ("{ oneRtt: 'yes' }", "options.oneRtt must be a boolean"),
         ("{ acceptor: 3 }", "unknown field \"acceptor\""),
+        ("{ get seed() { throw new Error('no') } }", "options could not be read"),
     ] {
         match Cluster::new(js(opts)) {
             Ok(_) => panic!("{opts} should be refused"),
@@ -185,6 +186,15 @@ async fn bad_arguments_are_invalid_argument_errors_and_the_cluster_stays_usable(
         (c.acquire_lock("L".into(), "o".into(), js("{ ttl: -5 }")), "options.ttl"),
         (c.acquire_lock("".into(), "o".into(), u()), "lock name"),
         (c.release_lock(js("null"), "o".into(), u()), "name must be a string"),
+        // Hostile values: a throwing getter, a revoked Proxy, a Proxy whose trap throws.
+        (c.put("k".into(), js("{ get x() { throw new Error('boom') } }"), u()), "could not be read"),
+        (
+            c.put("k".into(), js("(() => { const p = Proxy.revocable({}, {}); p.revoke(); return p.proxy; })()"), u()),
+            "could not be read",
+        ),
+        (c.put("k".into(), js("new Proxy({}, { ownKeys() { throw new Error('trap') } })"), u()), "could not be read"),
+        (c.increment("k".into(), js("{ get proposer() { throw 1 } }")), "could not be read"),
+        (c.change("k".into(), js("x => ({ get y() { throw new Error('late') } })"), u()), "could not be read"),
     ];
     for (p, needle) in rejected {
         assert_error(&err(p).await, "InvalidArgument", needle);

@@ -29,6 +29,25 @@ pub fn invalid(message: impl Into<String>) -> JsValue {
     error(&OpError::invalid(message))
 }
 
+/// The own enumerable string-keyed properties of an object, read through `Reflect` so that a
+/// throwing getter or Proxy trap becomes an error here instead of an exception unwinding through
+/// the wasm frames (which would leave the cluster marked busy).
+fn entries(what: &str, v: &JsValue) -> Result<Vec<(String, JsValue)>, OpError> {
+    let unreadable = |_| OpError::invalid(format!("{what} could not be read (a getter or Proxy threw)"));
+    let keys = Reflect::own_keys(v).map_err(unreadable)?;
+    let mut out = Vec::with_capacity(keys.length() as usize);
+    for key in keys.iter() {
+        let Some(name) = key.as_string() else { continue }; // symbol keys are not JSON
+        let descriptor = Reflect::get_own_property_descriptor(v.unchecked_ref::<Object>(), &key).map_err(unreadable)?;
+        let enumerable = Reflect::get(&descriptor, &"enumerable".into()).map_err(unreadable)?;
+        if enumerable.as_bool() != Some(true) {
+            continue;
+        }
+        out.push((name, Reflect::get(v, &key).map_err(unreadable)?));
+    }
+    Ok(out)
+}
+
 /// A short description of a JS value for error messages.
 pub fn describe(v: &JsValue) -> String {
     if v.is_undefined() {
@@ -97,29 +116,31 @@ fn convert(what: &str, v: &JsValue, depth: usize, budget: &mut usize) -> Result<
         charge(what, budget, s.len() + 2)?;
         return Ok(Json::String(s));
     }
-    if Array::is_array(v) {
-        let arr: &Array = v.unchecked_ref();
-        let mut out = Vec::with_capacity(arr.length() as usize);
-        for item in arr.iter() {
-            charge(what, budget, 1)?;
-            out.push(convert(what, &item, depth + 1, budget)?);
-        }
-        return Ok(Json::Array(out));
-    }
     if v.is_object() && !v.is_function() {
-        let proto = Object::get_prototype_of(v);
-        let plain = proto.is_null() || proto == Object::get_prototype_of(&Object::new());
+        let unreadable = |_| OpError::invalid(format!("{what} could not be read (a getter or Proxy threw)"));
+        // Reading the keys first refuses a revoked Proxy, on which `Array.isArray` would throw.
+        Reflect::own_keys(v).map_err(unreadable)?;
+        if Array::is_array(v) {
+            let len = Reflect::get(v, &"length".into()).map_err(unreadable)?.as_f64().unwrap_or(0.0) as u32;
+            let mut out = Vec::with_capacity(len.min(1 << 16) as usize);
+            for i in 0..len {
+                charge(what, budget, 1)?;
+                let item = Reflect::get_u32(v, i).map_err(unreadable)?;
+                out.push(convert(what, &item, depth + 1, budget)?);
+            }
+            return Ok(Json::Array(out));
+        }
+        let proto = Reflect::get_prototype_of(v).map_err(unreadable)?;
+        let plain = proto.is_null() || JsValue::from(proto) == JsValue::from(Object::get_prototype_of(&Object::new()));
         if !plain {
             return Err(OpError::invalid(format!(
                 "{what} contains a non-plain object (a Map, Date, class instance...): only null, booleans, finite numbers, strings, arrays and plain objects are JSON"
             )));
         }
         let mut out = Map::new();
-        for entry in Object::entries(v.unchecked_ref()).iter() {
-            let pair: &Array = entry.unchecked_ref();
-            let key = pair.get(0).as_string().unwrap_or_default();
+        for (key, value) in entries(what, v)? {
             charge(what, budget, key.len() + 4)?;
-            let value = convert(what, &pair.get(1), depth + 1, budget)?;
+            let value = convert(what, &value, depth + 1, budget)?;
             out.insert(key, value);
         }
         return Ok(Json::Object(out));
@@ -198,17 +219,18 @@ pub fn options(name: &str, v: &JsValue, known: &[&str]) -> JsResult<Vec<(String,
     if v.is_undefined() || v.is_null() {
         return Ok(Vec::new());
     }
-    if !v.is_object() || Array::is_array(v) || v.is_function() {
+    if !v.is_object() || v.is_function() {
         return Err(invalid(format!("{name} must be an object, got {}", describe(v))));
     }
+    let fields = entries(name, v).map_err(|e| error(&e))?;
+    if Array::is_array(v) {
+        return Err(invalid(format!("{name} must be an object, got an array")));
+    }
     let mut out = Vec::new();
-    for entry in Object::entries(v.unchecked_ref()).iter() {
-        let pair: &Array = entry.unchecked_ref();
-        let key = pair.get(0).as_string().unwrap_or_default();
+    for (key, value) in fields {
         if !known.contains(&key.as_str()) {
             return Err(invalid(format!("{name} has an unknown field {key:?}; known fields: {}", known.join(", "))));
         }
-        let value = pair.get(1);
         if !value.is_undefined() {
             out.push((key, value));
         }
