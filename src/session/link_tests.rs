@@ -71,6 +71,7 @@ fn a_typical_session_fits_in_300_characters() {
         rec.sim().run_for(37);
     }
     let link = encode_link(&rec.session());
+    println!("typical link: {} characters", link.len());
     assert!(link.len() <= 300, "{} characters: {link}", link.len());
     let fuzz = encode_link(&Recording::new(Start::Fuzz(FuzzOptions::new(1234))).unwrap().session());
     assert!(fuzz.len() < 40, "{fuzz}");
