@@ -380,8 +380,8 @@ function seekTo(t) {
   adopt(next, ui.config);
   ui.master = master;
   ui.masterEnd = end;
+  updateSeek(); // adopt() drew everything but the slider, which still pointed at the old master
   sessionOut(`at ${next.now} ms — replayed ${next.steps} events in ${(performance.now() - t0).toFixed(1)} ms${next.tape.actions ? `; ${next.tape.actions} recorded actions ahead (play to see them, or act to fork)` : ""}`);
-  refresh(true);
 }
 
 function download(name, value) {
