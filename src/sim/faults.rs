@@ -1,0 +1,190 @@
+//! Faults and network settings: what a user (or a scheduled [`Action`]) does to the world.
+
+use super::{check_latency, check_rate, Action, Due, EventKind, Node, Sim};
+use crate::driver::DriverConfig;
+use crate::ops::{OpError, OpId};
+use crate::protocol::{Acceptor, AcceptorId, ProposerId};
+
+impl Sim {
+    /// Schedules `action` at virtual time `at_ms` (now, if that is past).
+    pub fn schedule(&self, at_ms: u64, action: Action) {
+        let mut w = self.shared.world.borrow_mut();
+        let at = at_ms.max(w.now);
+        w.schedule(at, Due::Action(action));
+    }
+
+    /// Carries out an action now.
+    pub fn apply(&self, action: Action) -> Result<(), OpError> {
+        match action {
+            Action::Crash(n) => self.crash(n),
+            Action::Restart(n) => self.restart(n),
+            Action::Wipe(a) => self.wipe(a),
+            Action::Partition(groups) => self.partition(groups),
+            Action::Heal => {
+                self.heal();
+                Ok(())
+            }
+            Action::DropRates(requests, replies) => self.set_drop_rates(requests, replies),
+            Action::DuplicateRate(r) => self.set_duplicate_rate(r),
+            Action::EndFaults => {
+                self.heal();
+                self.set_drop_rate(0.0)?;
+                self.set_duplicate_rate(0.0)?;
+                for a in 1..=self.config.acceptors as AcceptorId {
+                    self.restart(Node::Acceptor(a))?;
+                }
+                for p in 1..=self.config.proposers as ProposerId {
+                    self.restart(Node::Proposer(p))?;
+                }
+                Ok(())
+            }
+        }
+    }
+
+    /// Checks that `node` names a node of this cluster.
+    pub fn check_node(&self, node: Node) -> Result<(), OpError> {
+        let (index, count, role) = match node {
+            Node::Acceptor(i) => (i as usize, self.config.acceptors, "a"),
+            Node::Proposer(i) => (i as usize, self.config.proposers, "p"),
+        };
+        if index == 0 || index > count {
+            return Err(OpError::invalid(format!("unknown node {node}: this cluster has {role}1..{role}{count}")));
+        }
+        Ok(())
+    }
+
+    /// Crashes a node. A crashed acceptor keeps its durable state; a crashed proposer loses its
+    /// cache and its operations in flight (they end `unknown`, or `failed` if no accept carrying
+    /// them was sent), but keeps its ballot counter.
+    pub fn crash(&self, node: Node) -> Result<(), OpError> {
+        self.check_node(node)?;
+        let mut w = self.shared.world.borrow_mut();
+        if !w.is_up(node) {
+            return Ok(());
+        }
+        w.log(EventKind::Crash { node });
+        match node {
+            Node::Acceptor(a) => w.acceptors[a as usize - 1].up = false,
+            Node::Proposer(p) => {
+                w.proposer_up[p as usize - 1] = false;
+                let lost: Vec<(OpId, bool)> =
+                    w.history.pending().filter(|o| o.proposer == p).map(|o| (o.id, o.may_have_applied)).collect();
+                for (id, may_have_applied) in lost {
+                    let what = if may_have_applied { "may have been applied" } else { "was not applied" };
+                    w.complete(
+                        id,
+                        Err(OpError::unavailable(
+                            may_have_applied,
+                            format!("proposer p{p} crashed; the change {what}"),
+                        )),
+                    );
+                }
+                drop(w);
+                self.shared.executor.cancel_owned_by(p);
+                self.shared.proposers[p as usize - 1].crash();
+            }
+        }
+        Ok(())
+    }
+
+    /// Restarts a crashed node (an acceptor with its durable state).
+    pub fn restart(&self, node: Node) -> Result<(), OpError> {
+        self.check_node(node)?;
+        let mut w = self.shared.world.borrow_mut();
+        if w.is_up(node) {
+            return Ok(());
+        }
+        w.log(EventKind::Restart { node });
+        match node {
+            Node::Acceptor(a) => w.acceptors[a as usize - 1].up = true,
+            Node::Proposer(p) => w.proposer_up[p as usize - 1] = true,
+        }
+        Ok(())
+    }
+
+    /// Restarts an acceptor with empty storage. Outside CASPaxos's fault model: it shows why
+    /// acceptors' state must be durable (the oracles flag it).
+    pub fn wipe(&self, acceptor: AcceptorId) -> Result<(), OpError> {
+        let node = Node::Acceptor(acceptor);
+        self.check_node(node)?;
+        let mut w = self.shared.world.borrow_mut();
+        w.log(EventKind::Wipe { node });
+        let slot = &mut w.acceptors[acceptor as usize - 1];
+        slot.up = true;
+        slot.state = Acceptor::default();
+        let keys = w.oracle.as_ref().map(|o| o.keys_of(acceptor)).unwrap_or_default();
+        for key in keys {
+            w.observe(acceptor, &key);
+        }
+        Ok(())
+    }
+
+    /// Splits the network: nodes in different groups cannot talk; unlisted nodes form one more
+    /// group. A node may appear in one group only.
+    pub fn partition(&self, groups: Vec<Vec<Node>>) -> Result<(), OpError> {
+        let mut seen = Vec::new();
+        for node in groups.iter().flatten() {
+            self.check_node(*node)?;
+            if seen.contains(node) {
+                return Err(OpError::invalid(format!("node {node} appears in more than one partition group")));
+            }
+            seen.push(*node);
+        }
+        let mut w = self.shared.world.borrow_mut();
+        w.partitions.split(&groups);
+        w.log(EventKind::Partition { groups });
+        Ok(())
+    }
+
+    /// Cuts `node` off from every other node.
+    pub fn isolate(&self, node: Node) -> Result<(), OpError> {
+        self.partition(vec![vec![node]])
+    }
+
+    /// Removes every partition.
+    pub fn heal(&self) {
+        let mut w = self.shared.world.borrow_mut();
+        w.partitions.heal();
+        w.log(EventKind::Heal);
+    }
+
+    /// Loss rate of both requests and replies.
+    pub fn set_drop_rate(&self, rate: f64) -> Result<(), OpError> {
+        self.set_drop_rates(rate, rate)
+    }
+
+    /// Independent loss rates of requests (proposer → acceptor) and replies.
+    pub fn set_drop_rates(&self, requests: f64, replies: f64) -> Result<(), OpError> {
+        check_rate("drop rate", requests)?;
+        check_rate("drop rate", replies)?;
+        let mut w = self.shared.world.borrow_mut();
+        w.net.drop_request_rate = requests;
+        w.net.drop_reply_rate = replies;
+        w.log(EventKind::Network { setting: format!("drop requests {requests} replies {replies}") });
+        Ok(())
+    }
+
+    pub fn set_duplicate_rate(&self, rate: f64) -> Result<(), OpError> {
+        check_rate("duplicateRate", rate)?;
+        let mut w = self.shared.world.borrow_mut();
+        w.net.duplicate_rate = rate;
+        w.log(EventKind::Network { setting: format!("duplicate {rate}") });
+        Ok(())
+    }
+
+    pub fn set_latency(&self, min_ms: u64, max_ms: u64) -> Result<(), OpError> {
+        check_latency(min_ms, max_ms)?;
+        let mut w = self.shared.world.borrow_mut();
+        w.net.latency_ms_min = min_ms;
+        w.net.latency_ms_max = max_ms;
+        w.log(EventKind::Network { setting: format!("latency {min_ms}..{max_ms}") });
+        Ok(())
+    }
+
+    /// Changes how proposers behave from their next operation on (e.g. a "break it" switch).
+    pub fn set_driver_config(&self, driver: DriverConfig) {
+        for p in &self.shared.proposers {
+            p.set_config(driver.clone());
+        }
+    }
+}
