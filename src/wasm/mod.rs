@@ -5,15 +5,15 @@
 //! No input panics: each bad argument becomes a JS `Error` named `InvalidArgument` whose message
 //! names the argument, and the cluster stays usable.
 
+mod extras;
+use extras::break_arg;
 mod js;
 
-use crate::driver::DriverConfig;
 use crate::ops::{ErrorKind, Op, OpError};
 use crate::protocol::ProposerId;
-use crate::session::{Breaks, Recording, Start, UserAction};
+use crate::session::{Recording, Start, UserAction};
 use crate::sim::{NetConfig, Node, Sim, SimConfig, MAX_ACCEPTORS, MAX_LATENCY_MS, MAX_PROPOSERS};
 use crate::view;
-use js::options as options_of;
 use js::{
     bool_arg, describe, error, integer_arg, invalid, node_arg, options, rate_arg, string_arg, to_js, to_json, JsResult,
 };
@@ -486,184 +486,6 @@ impl Cluster {
         Ok(())
     }
 
-    // ---- "break it" and checking ----
-
-    /// Deliberately wrong variants of the protocol, each a real code path in the core:
-    /// `{ quorum: 1, reuseBallot: true, takeAnyAccepted: true, blindRetry: true }`; omitted fields
-    /// are turned off. They apply from each proposer's next operation.
-    #[wasm_bindgen(js_name = "setBreak")]
-    pub fn set_break(&self, #[wasm_bindgen(unchecked_param_type = "BreakOptions")] options: JsValue) -> JsResult<()> {
-        self.inner.act(|sim| {
-            let clean = DriverConfig {
-                break_quorum: None,
-                break_reuse_ballot: false,
-                break_take_any_accepted: false,
-                break_blind_retry: false,
-                ..sim.proposer(1).config()
-            };
-            let driver = break_arg("options", &options, clean, sim.config().acceptors)?;
-            Ok(UserAction::Break(Breaks::of(&driver)))
-        })
-    }
-
-    /// Checks the history so far for linearizability, key by key:
-    /// `{ ok, keys: { [key]: { verdict, order? } }, violation?, steps }`.
-    #[wasm_bindgen(unchecked_return_type = "CheckReport")]
-    pub fn check(&self, #[wasm_bindgen(js_name = "stepBudget")] step_budget: JsValue) -> JsResult<JsValue> {
-        self.inner.enter(|sim| {
-            let budget = if step_budget.is_undefined() {
-                crate::checker::DEFAULT_STEP_BUDGET
-            } else {
-                integer_arg("stepBudget", &step_budget, 1.0, MAX_SEED)?
-            };
-            Ok(to_js(&crate::checker::check(&sim.history(), budget).to_json()))
-        })
-    }
-
-    /// A randomized run with faults, ready to step (`autoAdvance` off): two clients per proposer
-    /// issuing mixed operations, and crashes, partitions and loss scheduled in virtual time.
-    /// `Cluster.fuzz({ seed, acceptors?, proposers?, oneRtt?, break?, wipes?, opsPerClient? })`.
-    #[wasm_bindgen(unchecked_return_type = "Cluster")]
-    pub fn fuzz(#[wasm_bindgen(unchecked_param_type = "FuzzOptions")] options: JsValue) -> JsResult<Cluster> {
-        let known = ["seed", "acceptors", "proposers", "oneRtt", "break", "wipes", "opsPerClient"];
-        let mut o = crate::sim::fuzz::FuzzOptions::new(1);
-        let mut breaks = None;
-        for (key, v) in js::options("options", &options, &known)? {
-            let name = format!("options.{key}");
-            match key.as_str() {
-                "seed" => o.seed = integer_arg(&name, &v, 0.0, MAX_SEED)?,
-                "acceptors" => o.acceptors = Some(integer_arg(&name, &v, 1.0, MAX_ACCEPTORS as f64)? as usize),
-                "proposers" => o.proposers = Some(integer_arg(&name, &v, 1.0, MAX_PROPOSERS as f64)? as usize),
-                "oneRtt" => o.driver.one_rtt = bool_arg(&name, &v)?,
-                "wipes" => o.wipes = bool_arg(&name, &v)?,
-                "opsPerClient" => o.ops_per_client = integer_arg(&name, &v, 1.0, 1000.0)? as usize,
-                "break" => breaks = Some(v),
-                _ => {}
-            }
-        }
-        if let Some(b) = breaks {
-            o.driver = break_arg("options.break", &b, o.driver, o.acceptors.unwrap_or(MAX_ACCEPTORS))?;
-        }
-        let rec = Recording::new(Start::Fuzz(o)).map_err(|e| error(&e))?;
-        Ok(Cluster { inner: Inner::new(rec, false) })
-    }
-
-    // ---- sessions ----
-
-    /// The run as a session document: its start and every user action at the exact point it
-    /// happened (`{ format: "caspaxos-session", version, start, actions }`, see the README).
-    #[wasm_bindgen(unchecked_return_type = "SessionDocument")]
-    pub fn session(&self) -> JsResult<JsValue> {
-        self.inner.enter_rec(|rec| Ok(to_js(&rec.session().to_json())))
-    }
-
-    /// The run as share-link text (URL-safe, versioned). Throws `InvalidArgument` if the run used
-    /// a change function: links carry data, never code.
-    #[wasm_bindgen(js_name = "sessionLink")]
-    pub fn session_link(&self) -> JsResult<String> {
-        self.inner.enter_rec(|rec| {
-            if !rec.replayable() {
-                return Err(invalid(crate::session::LinkError::NotReplayable.to_string()));
-            }
-            Ok(crate::session::encode_link(&rec.session()))
-        })
-    }
-
-    /// Drops the recorded actions still to come after a seek: from here the run goes its own way.
-    /// (Any new action does the same.)
-    pub fn fork(&self) -> JsResult<()> {
-        self.inner.enter_rec(|rec| {
-            rec.fork();
-            Ok(())
-        })
-    }
-
-    /// Recorded actions still to come (after `fromSession` with `until`): `{ actions, end }`,
-    /// `end` the virtual time of the last one or `null`.
-    #[wasm_bindgen(getter, unchecked_return_type = "{ actions: number, end: number | null }")]
-    pub fn tape(&self) -> JsValue {
-        let (n, end) = self.inner.rec.tape();
-        to_js(&serde_json::json!({ "actions": n, "end": end }))
-    }
-
-    /// True while the session can reproduce the run (no change function was used).
-    #[wasm_bindgen(getter)]
-    pub fn replayable(&self) -> bool {
-        self.inner.rec.replayable()
-    }
-
-    /// Events run so far.
-    #[wasm_bindgen(getter)]
-    pub fn steps(&self) -> f64 {
-        self.inner.rec.sim().steps() as f64
-    }
-
-    /// Rebuilds a run from a session document or share-link text, replaying it (in manual time).
-    /// `options.until`: stop at that virtual time (seek); or `options.steps` and `options.at`:
-    /// stop at that exact point of the run (`steps` and `now` read there). Later actions stay on
-    /// the `tape` and play as time moves on, until a new action forks the run.
-    /// A malformed, truncated, oversized or newer-version input is an `InvalidArgument` saying so.
-    #[wasm_bindgen(js_name = "fromSession")]
-    pub fn from_session(
-        #[wasm_bindgen(unchecked_param_type = "SessionDocument | string")] session: JsValue,
-        #[wasm_bindgen(unchecked_param_type = "{ until?: number; steps?: number; at?: number } | undefined")]
-        options: JsValue,
-    ) -> JsResult<Cluster> {
-        let session = if let Some(text) = session.as_string() {
-            let text = text.trim_start_matches('#');
-            let text = text.strip_prefix("session=").unwrap_or(text);
-            crate::session::decode_link(text).map_err(|e| invalid(e.to_string()))?
-        } else {
-            let doc = to_json("session", &session).map_err(|e| error(&e))?;
-            crate::session::from_json(&doc).map_err(|e| error(&e))?
-        };
-        let (mut until, mut steps, mut at) = (None, None, None);
-        for (k, v) in options_of("options", &options, &["until", "steps", "at"])? {
-            let n = Some(integer_arg(&format!("options.{k}"), &v, 0.0, MAX_SEED)?);
-            match k.as_str() {
-                "until" => until = n,
-                "steps" => steps = n,
-                _ => at = n,
-            }
-        }
-        let rec = match (until, steps, at) {
-            (None, Some(steps), Some(at)) => session.replay_to_point(steps, at),
-            (until, None, None) => session.replay_until(until.unwrap_or(u64::MAX)),
-            _ => return Err(invalid("options: give either until, or steps and at")),
-        }
-        .map_err(|e| error(&e))?;
-        Ok(Cluster { inner: Inner::new(rec, false) })
-    }
-
-    /// Replays this cluster's session to the same point and compares event-log hashes:
-    /// `{ ok, hash, replayHash }`.
-    #[wasm_bindgen(unchecked_return_type = "{ ok: boolean, hash: string, replayHash: string }")]
-    pub fn verify(&self) -> JsResult<JsValue> {
-        self.inner.enter_rec(|rec| {
-            if !rec.replayable() {
-                return Err(invalid(crate::session::LinkError::NotReplayable.to_string()));
-            }
-            let sim = rec.sim();
-            let replay = rec.session().replay().map_err(|e| error(&e))?;
-            let other = replay.sim();
-            while other.steps() < sim.steps() && other.step() {}
-            other.advance_clock(sim.now());
-            let (a, b) = (sim.trace().hash(), other.trace().hash());
-            Ok(to_js(
-                &serde_json::json!({ "ok": a == b, "hash": format!("{a:016x}"), "replayHash": format!("{b:016x}") }),
-            ))
-        })
-    }
-
-    /// A benchmark helper: a finished cluster whose history holds `operations` mixed operations
-    /// from 10 concurrent clients over 10 keys (the checker's benchmark workload).
-    #[wasm_bindgen(js_name = "withCheckerWorkload")]
-    pub fn with_checker_workload(operations: JsValue) -> JsResult<Cluster> {
-        let n = integer_arg("operations", &operations, 10.0, 1_000_000.0)? as usize;
-        let rec = Recording::from_sim(crate::sim::workload::checker_workload(n, 1));
-        Ok(Cluster { inner: Inner::new(rec, false) })
-    }
-
     // ---- observation ----
 
     /// Events from `since` (default 0): `[{ seq, at, kind, ... }]`.
@@ -816,24 +638,6 @@ impl Cluster {
             Ok(make(owner, ttl))
         })
     }
-}
-
-/// `{ quorum, reuseBallot, takeAnyAccepted, blindRetry }` onto `driver`.
-fn break_arg(name: &str, v: &JsValue, mut driver: DriverConfig, acceptors: usize) -> JsResult<DriverConfig> {
-    if v.is_null() || v.is_undefined() {
-        return Err(invalid(format!("{name} must be an object, got {}", describe(v))));
-    }
-    for (key, x) in options(name, v, &["quorum", "reuseBallot", "takeAnyAccepted", "blindRetry"])? {
-        let field = format!("{name}.{key}");
-        match key.as_str() {
-            "quorum" => driver.break_quorum = Some(integer_arg(&field, &x, 1.0, acceptors as f64)? as usize),
-            "reuseBallot" => driver.break_reuse_ballot = bool_arg(&field, &x)?,
-            "takeAnyAccepted" => driver.break_take_any_accepted = bool_arg(&field, &x)?,
-            "blindRetry" => driver.break_blind_retry = bool_arg(&field, &x)?,
-            _ => {}
-        }
-    }
-    Ok(driver)
 }
 
 fn clamp(n: u64) -> usize {
