@@ -540,7 +540,7 @@ impl Sim {
     /// Runs every event up to `now + ms`, then sets the clock there.
     pub fn run_for(&self, ms: u64) {
         let until = self.now().saturating_add(ms);
-        while self.next_at().is_some_and(|at| at <= until) {
+        while self.next_event_at().is_some_and(|at| at <= until) {
             self.step();
         }
         let mut w = self.shared.world.borrow_mut();
@@ -573,16 +573,12 @@ impl Sim {
 
     /// When the next scheduled event happens, if any.
     pub fn next_event_at(&self) -> Option<u64> {
-        self.next_at()
-    }
-
-    fn next_at(&self) -> Option<u64> {
         self.shared.world.borrow().queue.peek().map(|Reverse(s)| s.at)
     }
 
     /// True when nothing is scheduled.
     pub fn is_idle(&self) -> bool {
-        self.next_at().is_none()
+        self.next_event_at().is_none()
     }
 
     /// Client operations in flight.
