@@ -136,6 +136,10 @@ impl AcceptRound {
         AcceptRound { ballot, tally: Tally::new(acceptors, quorum) }
     }
 
+    pub fn ballot(&self) -> Ballot {
+        self.ballot
+    }
+
     /// §2.2: the change is applied once a quorum has accepted it.
     pub fn handle_reply<V>(&mut self, from: AcceptorId, reply: &Reply<V>) -> Progress<()> {
         if reply.ballot() != self.ballot {
