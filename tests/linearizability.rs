@@ -12,27 +12,47 @@ mod common;
 use caspaxos_playground::checker::{check, KeyResult, DEFAULT_STEP_BUDGET};
 use caspaxos_playground::driver::DriverConfig;
 use common::{seeds, simulate, Scenario};
+use std::collections::BTreeMap;
 
 #[test]
 fn fault_seeds_through_the_real_cluster_are_linearizable() {
-    let seeds = seeds(1000);
+    // With the 1RTT cache on (the default), mixed faults, counters, documents (versioned writes,
+    // some stale; deletes; a change function that refuses), and a lock with TTLs.
+    let seeds = seeds(2000);
     let (mut keys, mut unknown, mut ops) = (0, 0, 0);
+    let mut refusals: BTreeMap<&'static str, usize> = BTreeMap::new();
     for &seed in &seeds {
         let (sim, _) = simulate(&Scenario::new(seed)).unwrap_or_else(|e| panic!("seed {seed}: {e}"));
         let report = check(&sim.history(), DEFAULT_STEP_BUDGET);
-        let history_len = sim.history().ops.len();
         if let Some(v) = &report.violation {
             panic!(
                 "seed {seed}: not linearizable: {}\nreplay: CASPAXOS_SEED={seed} cargo test --release --test linearizability",
                 v.explanation
             );
         }
+        let history = sim.history();
+        for o in &history.ops {
+            if let Some(e) = o.error.as_ref().filter(|e| !e.indeterminate()) {
+                *refusals.entry(e.name()).or_default() += 1;
+            }
+            if o.op == "acquireLock" && o.output == Some(serde_json::Value::Bool(false)) {
+                *refusals.entry("lock held").or_default() += 1;
+            }
+        }
         keys += report.keys.len();
         unknown += report.keys.values().filter(|r| **r == KeyResult::Unknown).count();
-        ops += history_len;
+        ops += history.ops.len();
     }
-    println!("{} seeds, {ops} operations, {keys} key histories checked, {unknown} over the step budget", seeds.len());
+    println!(
+        "{} seeds, {ops} operations, {keys} key histories checked, {unknown} over the step budget; refusals: {refusals:?}",
+        seeds.len()
+    );
     assert!(unknown * 100 <= keys, "the search should rarely run out of budget: {unknown} of {keys}");
+    if seeds.len() >= 100 {
+        for kind in ["VersionConflict", "UpdateRejected", "lock held"] {
+            assert!(refusals.get(kind).copied().unwrap_or(0) > 0, "the workload never produced a {kind} refusal");
+        }
+    }
 }
 
 /// Sweeps seeds of a broken variant until the checker finds a violation.
@@ -60,7 +80,7 @@ fn break_it_quorum_too_small() {
 #[test]
 fn break_it_reuse_a_ballot_after_a_failed_accept() {
     let d = DriverConfig { break_reuse_ballot: true, ..DriverConfig::default() };
-    caught_by_the_checker("reuse ballot", broken(d), 300);
+    caught_by_the_checker("reuse ballot", broken(d), 600);
 }
 
 #[test]

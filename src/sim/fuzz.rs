@@ -4,6 +4,7 @@
 //! broke, step by step.
 
 use super::{Action, NetConfig, Node, Rng, Sim, SimConfig};
+use crate::client::Client;
 use crate::driver::DriverConfig;
 use crate::ops::OpError;
 use serde_json::{json, Value as Json};
@@ -12,8 +13,10 @@ use std::rc::Rc;
 
 /// Keys that only ever see increments (their final value bounds the acknowledged increments).
 pub const COUNTER_KEYS: [&str; 2] = ["c0", "c1"];
-/// Keys that see puts, versioned writes, reads and change functions.
+/// Keys that see puts, versioned writes (some stale), reads, deletes and change functions.
 pub const DOC_KEYS: [&str; 2] = ["k0", "k1"];
+/// The lock the workers take and release, with TTLs.
+pub const LOCK_NAME: &str = "l0";
 
 /// What to randomize.
 #[derive(Clone, Debug, PartialEq)]
@@ -83,22 +86,12 @@ impl FuzzRun {
         let clients = proposers * 2;
         for c in 0..clients {
             let client = sim.client((c % proposers) as u8 + 1);
-            let mut rng = Rng::new(o.seed.wrapping_mul(31).wrapping_add(c as u64));
+            let rng = Rng::new(o.seed.wrapping_mul(31).wrapping_add(c as u64));
             let (n, done) = (o.ops_per_client, done.clone());
             sim.spawn(async move {
+                let mut worker = Worker { client, rng, owner: format!("w{c}"), seen_version: 0 };
                 for _ in 0..n {
-                    let doc = DOC_KEYS[rng.below(2) as usize];
-                    let _ = match rng.below(10) {
-                        0..=4 => client.increment(COUNTER_KEYS[rng.below(2) as usize]).await.map(drop),
-                        5 => client.put(doc, json!(rng.below(100))).await.map(drop),
-                        6 => match client.read(doc).await {
-                            Ok(v) => client.write(doc, v.version, json!({ "from": c })).await.map(drop),
-                            Err(e) => Err(e),
-                        },
-                        7 => client.get(doc).await.map(drop),
-                        8 => client.change(doc, append_up_to_four).await.map(drop),
-                        _ => client.read(doc).await.map(drop),
-                    };
+                    worker.one_operation().await;
                 }
                 done.set(done.get() + 1);
             });
@@ -154,11 +147,56 @@ impl FuzzRun {
     }
 }
 
-/// The fuzz workload's change function: append the length, refusing past four entries.
+/// One client of the fuzz workload: counters, documents (puts, versioned writes — some with a
+/// stale version, so they are refused —, reads, deletes, a change function that refuses when the
+/// document is full) and a lock with a TTL.
+struct Worker {
+    client: Client,
+    rng: Rng,
+    owner: String,
+    /// A version this worker read some time ago: writing at it is often stale.
+    seen_version: u64,
+}
+
+impl Worker {
+    /// Issues one random operation and waits for it; failures are part of the workload.
+    async fn one_operation(&mut self) {
+        let doc = DOC_KEYS[self.rng.below(DOC_KEYS.len() as u64) as usize];
+        let c = &self.client;
+        let _ = match self.rng.below(14) {
+            0..=4 => c.increment(COUNTER_KEYS[self.rng.below(2) as usize]).await.map(drop),
+            5 => c.put(doc, json!(self.rng.below(100))).await.map(drop),
+            6 => match c.read(doc).await {
+                Ok(v) => {
+                    self.seen_version = v.version;
+                    c.write(doc, v.version, json!({ "by": self.owner })).await.map(drop)
+                }
+                Err(e) => Err(e),
+            },
+            7 => c.write(doc, self.seen_version, json!({ "stale": self.owner })).await.map(drop),
+            8 => c.get(doc).await.map(drop),
+            9 => c.change(doc, append_up_to_four).await.map(drop),
+            10 => c.delete(doc).await,
+            11 => {
+                let ttl = 20 + self.rng.below(200);
+                c.acquire_lock(LOCK_NAME, &self.owner, Some(ttl)).await.map(drop)
+            }
+            12 => c.release_lock(LOCK_NAME, &self.owner).await.map(drop),
+            _ => c.read(doc).await.map(drop),
+        };
+    }
+}
+
+/// The fuzz workload's change function: append to a list (an empty key starts one), refusing
+/// when the document is not a list (a put or a write replaced it) or already holds four entries.
 fn append_up_to_four(x: &Json) -> Result<Json, OpError> {
     match x {
-        Json::Array(a) if a.len() > 3 => Err(OpError::rejected("full")),
-        Json::Array(a) => Ok(json!([a.len(), a])),
-        _ => Ok(json!([])),
+        Json::Null => Ok(json!([0])),
+        Json::Array(a) if a.len() < 4 => {
+            let mut a = a.clone();
+            a.push(json!(a.len()));
+            Ok(Json::Array(a))
+        }
+        other => Err(OpError::rejected(format!("not a list with room: {other}"))),
     }
 }
