@@ -55,6 +55,18 @@ pub struct Versioned {
     pub value: Json,
 }
 
+/// A lease on a lock, as `acquireLease` answers it.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Lease {
+    pub acquired: bool,
+    /// Who holds the lock now (`owner` when acquired); `None` when nobody does.
+    pub holder: Option<String>,
+    /// When the holder's grant lapses, in virtual ms; `None`: until released.
+    pub expires_at_ms: Option<u64>,
+    /// The holder's fencing token (the lock's latest grant when nobody holds it).
+    pub token: u64,
+}
+
 /// Issues operations through one proposer. Cheap to clone; usable from tasks spawned in the
 /// simulation (e.g. concurrent workers).
 #[derive(Clone)]
@@ -137,6 +149,28 @@ impl Client {
     ) -> impl Future<Output = Result<bool, OpError>> {
         let h = self.lock_op(name, Op::AcquireLock { owner: owner.to_owned(), ttl_ms });
         async move { Ok(h.await? == Json::Bool(true)) }
+    }
+
+    /// Takes lock `name` for `owner` like [`Client::acquire_lock`], answered as a lease:
+    /// `{ acquired, holder, expiresAt, token }`, where `token` grows with every grant (a fencing
+    /// token: pass it to whatever the lock protects, which refuses tokens older than the newest
+    /// it has seen).
+    pub fn acquire_lease(
+        &self,
+        name: &str,
+        owner: &str,
+        ttl_ms: Option<u64>,
+    ) -> impl Future<Output = Result<Lease, OpError>> {
+        let h = self.lock_op(name, Op::AcquireLease { owner: owner.to_owned(), ttl_ms });
+        async move {
+            let v = h.await?;
+            Ok(Lease {
+                acquired: v["acquired"].as_bool().unwrap_or(false),
+                holder: v["holder"].as_str().map(str::to_owned),
+                expires_at_ms: v["expiresAt"].as_u64(),
+                token: v["token"].as_u64().unwrap_or(0),
+            })
+        }
     }
 
     /// Releases lock `name`; true if `owner` held it.

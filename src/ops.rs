@@ -87,7 +87,15 @@ pub enum Op {
         expected: u64,
         value: Json,
     },
+    /// Takes the lock for `owner` (again, if it holds it) until `ttl_ms` from now or a release;
+    /// answers whether it is held at resolution (see [`Op::settle`]).
     AcquireLock {
+        owner: String,
+        ttl_ms: Option<u64>,
+    },
+    /// The same grant as [`Op::AcquireLock`], answered as a lease with a fencing token:
+    /// `{ acquired, holder, expiresAt, token }`.
+    AcquireLease {
         owner: String,
         ttl_ms: Option<u64>,
     },
@@ -118,6 +126,7 @@ impl Op {
             Op::Read => "read",
             Op::Write { .. } => "write",
             Op::AcquireLock { .. } => "acquireLock",
+            Op::AcquireLease { .. } => "acquireLease",
             Op::ReleaseLock { .. } => "releaseLock",
             Op::Change(_) => "change",
         }
@@ -128,7 +137,9 @@ impl Op {
         match self {
             Op::Put(v) => v.clone(),
             Op::Write { expected, value } => json!({ "expectedVersion": expected, "value": value }),
-            Op::AcquireLock { owner, ttl_ms } => json!({ "owner": owner, "ttl": ttl_ms }),
+            Op::AcquireLock { owner, ttl_ms } | Op::AcquireLease { owner, ttl_ms } => {
+                json!({ "owner": owner, "ttl": ttl_ms })
+            }
             Op::ReleaseLock { owner } => json!({ "owner": owner }),
             _ => Json::Null,
         }
@@ -148,6 +159,7 @@ impl Op {
                 Op::Write { expected: input.get("expectedVersion")?.as_u64()?, value: input.get("value")?.clone() }
             }
             "acquireLock" => Op::AcquireLock { owner: owner()?, ttl_ms: input.get("ttl").and_then(Json::as_u64) },
+            "acquireLease" => Op::AcquireLease { owner: owner()?, ttl_ms: input.get("ttl").and_then(Json::as_u64) },
             "releaseLock" => Op::ReleaseLock { owner: owner()? },
             _ => return None,
         })
@@ -177,21 +189,46 @@ impl Op {
                 }
                 set(value.clone(), json!({ "version": current.version + 1 }))
             }
-            Op::AcquireLock { owner, ttl_ms } => match lock_holder(&current.value, now_ms)? {
-                Some(holder) if holder != owner => keep(Json::Bool(false)),
-                _ => {
-                    let expires_at = ttl_ms.map(|ttl| now_ms.saturating_add(ttl));
-                    set(json!({ "owner": owner, "expiresAt": expires_at }), Json::Bool(true))
+            Op::AcquireLock { owner, ttl_ms } | Op::AcquireLease { owner, ttl_ms } => {
+                let lock = Lock::read(&current.value)?;
+                match lock.holder(now_ms) {
+                    Some(holder) if holder != owner => keep(lock.lease(false, now_ms)),
+                    _ => {
+                        let granted = lock.grant(owner, ttl_ms.map(|ttl| now_ms.saturating_add(ttl)));
+                        set(granted.to_json(), granted.lease(true, now_ms))
+                    }
                 }
-            },
-            Op::ReleaseLock { owner } => match lock_holder(&current.value, now_ms)? {
-                Some(holder) if holder == owner => set(Json::Null, Json::Bool(true)),
-                _ => keep(Json::Bool(false)),
-            },
+            }
+            Op::ReleaseLock { owner } => {
+                let lock = Lock::read(&current.value)?;
+                match lock.holder(now_ms) {
+                    Some(holder) if holder == owner => set(lock.released().to_json(), Json::Bool(true)),
+                    _ => keep(Json::Bool(false)),
+                }
+            }
             Op::Change(f) => {
                 let next = f(&current.value)?;
                 set(next.clone(), next)
             }
+        }
+    }
+}
+
+impl Op {
+    /// What the client is answered at `now_ms`, when the operation resolves, given what it answered
+    /// when it was applied (`output`). Only `acquireLock` differs: a grant that has already
+    /// expired by the time the client hears of it (a retry found an earlier grant, or the round
+    /// took longer than the TTL) is no grant — the lock is answered `false`, never `true` for a
+    /// lock another owner may hold by now. `acquireLease` answers the lease, whose `expiresAt`
+    /// and fencing `token` let the caller judge for itself.
+    pub fn settle(&self, output: Json, now_ms: u64) -> Json {
+        match self {
+            Op::AcquireLock { .. } => {
+                let acquired = output.get("acquired").and_then(Json::as_bool).unwrap_or(false);
+                let expires_at = output.get("expiresAt").and_then(Json::as_u64);
+                Json::Bool(acquired && expires_at.is_none_or(|t| now_ms < t))
+            }
+            _ => output,
         }
     }
 }
@@ -221,17 +258,70 @@ fn increment(value: &Json) -> Result<Json, OpError> {
     }
 }
 
-/// The owner of a live (not expired) lock held in `value`.
-fn lock_holder(value: &Json, now_ms: u64) -> Result<Option<&str>, OpError> {
-    if value.is_null() {
-        return Ok(None);
+/// A lock's register: `{ owner, expiresAt, token }`, or `null` for a lock never taken.
+///
+/// Invariant: `token` grows by one with every grant and never decreases — a release keeps it —
+/// so a token is a fencing token (Chubby's sequencer): a holder's token is greater than every
+/// earlier holder's.
+#[derive(Clone, Debug, PartialEq, Default)]
+struct Lock {
+    owner: Option<String>,
+    /// Virtual ms at which the grant lapses; `None`: held until released.
+    expires_at: Option<u64>,
+    token: u64,
+}
+
+impl Lock {
+    fn read(value: &Json) -> Result<Lock, OpError> {
+        if value.is_null() {
+            return Ok(Lock::default());
+        }
+        let not_a_lock = || OpError::rejected(format!("the lock's register holds {value}, not a lock"));
+        let owner = match value.get("owner").ok_or_else(not_a_lock)? {
+            Json::Null => None,
+            Json::String(s) => Some(s.clone()),
+            _ => return Err(not_a_lock()),
+        };
+        let expires_at = match value.get("expiresAt") {
+            None | Some(Json::Null) => None,
+            Some(t) => Some(t.as_u64().ok_or_else(not_a_lock)?),
+        };
+        let token = match value.get("token") {
+            None => 0,
+            Some(t) => t.as_u64().ok_or_else(not_a_lock)?,
+        };
+        Ok(Lock { owner, expires_at, token })
     }
-    let owner = value.get("owner").and_then(Json::as_str);
-    let expires_at = value.get("expiresAt").map(Json::as_u64);
-    match (owner, expires_at) {
-        (Some(_), Some(Some(t))) if t <= now_ms => Ok(None),
-        (Some(owner), Some(_)) | (Some(owner), None) => Ok(Some(owner)),
-        _ => Err(OpError::rejected(format!("the lock's register holds {value}, not a lock"))),
+
+    fn to_json(&self) -> Json {
+        json!({ "owner": self.owner, "expiresAt": self.expires_at, "token": self.token })
+    }
+
+    /// The owner of the lock at `now_ms`, if it is held and has not expired.
+    fn holder(&self, now_ms: u64) -> Option<&str> {
+        match self.expires_at {
+            Some(t) if t <= now_ms => None,
+            _ => self.owner.as_deref(),
+        }
+    }
+
+    fn grant(&self, owner: &str, expires_at: Option<u64>) -> Lock {
+        Lock { owner: Some(owner.to_owned()), expires_at, token: self.token + 1 }
+    }
+
+    fn released(&self) -> Lock {
+        Lock { owner: None, expires_at: None, token: self.token }
+    }
+
+    /// The lease as `acquireLease` answers it: who holds the lock at `now_ms` and its token.
+    fn lease(&self, acquired: bool, now_ms: u64) -> Json {
+        let holder = self.holder(now_ms);
+        json!({
+            "acquired": acquired,
+            "holder": holder,
+            "expiresAt": holder.and(self.expires_at),
+            "token": self.token,
+        })
     }
 }
 
@@ -329,19 +419,45 @@ mod tests {
     }
 
     #[test]
-    fn locks_have_owners_and_expire_in_virtual_time() {
+    fn locks_have_owners_expire_in_virtual_time_and_count_grants() {
         let acquire = |owner: &str, ttl| Op::AcquireLock { owner: owner.into(), ttl_ms: ttl };
-        let held = acquire("alice", Some(100)).apply(&Register::default(), 10).unwrap();
-        assert_eq!(held.output, json!(true));
+        let lease = |owner: &str, ttl| Op::AcquireLease { owner: owner.into(), ttl_ms: ttl };
+        let held = lease("alice", Some(100)).apply(&Register::default(), 10).unwrap();
+        assert_eq!(held.output, json!({"acquired": true, "holder": "alice", "expiresAt": 110, "token": 1}));
         let r = reg(held.write.unwrap(), 1);
-        assert_eq!(acquire("bob", None).apply(&r, 50).unwrap().output, json!(false));
-        assert_eq!(acquire("alice", Some(100)).apply(&r, 50).unwrap().output, json!(true), "re-entrant renew");
-        assert_eq!(acquire("bob", None).apply(&r, 110).unwrap().output, json!(true), "expired at 110");
+        let refused = lease("bob", None).apply(&r, 50).unwrap();
+        assert_eq!(
+            refused,
+            Effect { write: None, output: json!({"acquired": false, "holder": "alice", "expiresAt": 110, "token": 1}) }
+        );
+        let renewed = acquire("alice", Some(100)).apply(&r, 50).unwrap();
+        assert_eq!(renewed.output["token"], json!(2), "re-entrant renew is a new grant");
+        let bob = lease("bob", None).apply(&r, 110).unwrap();
+        assert_eq!(bob.output, json!({"acquired": true, "holder": "bob", "expiresAt": null, "token": 2}), "expired");
         let release = |owner: &str| Op::ReleaseLock { owner: owner.into() };
         assert_eq!(release("bob").apply(&r, 50).unwrap().output, json!(false));
-        assert_eq!(release("alice").apply(&r, 50).unwrap(), Effect { write: Some(Json::Null), output: json!(true) });
+        let released = release("alice").apply(&r, 50).unwrap();
+        assert_eq!(released.output, json!(true));
+        let free = reg(released.write.unwrap(), 2);
+        assert_eq!(free.value, json!({"owner": null, "expiresAt": null, "token": 1}), "a release keeps the token");
+        assert_eq!(lease("carol", None).apply(&free, 60).unwrap().output["token"], json!(2));
         assert_eq!(release("alice").apply(&r, 200).unwrap().output, json!(false), "an expired lock is not held");
         assert!(acquire("x", None).apply(&reg(json!(5), 1), 0).is_err());
+        assert!(acquire("x", None).apply(&reg(json!({"owner": 1}), 1), 0).is_err());
+    }
+
+    #[test]
+    fn a_lock_grant_void_at_resolution_is_answered_false() {
+        let op = Op::AcquireLock { owner: "alice".into(), ttl_ms: Some(100) };
+        let granted = op.apply(&Register::default(), 10).unwrap().output;
+        assert_eq!(op.settle(granted.clone(), 109), json!(true));
+        assert_eq!(op.settle(granted.clone(), 110), json!(false), "expired when the client hears of it");
+        let refused = op.apply(&reg(json!({"owner": "bob", "expiresAt": null}), 1), 10).unwrap().output;
+        assert_eq!(op.settle(refused, 10), json!(false));
+        let forever = Op::AcquireLock { owner: "alice".into(), ttl_ms: None };
+        assert_eq!(forever.settle(forever.apply(&Register::default(), 0).unwrap().output, u64::MAX), json!(true));
+        let lease = Op::AcquireLease { owner: "alice".into(), ttl_ms: Some(100) };
+        assert_eq!(lease.settle(granted.clone(), 500), granted, "a lease is answered as it is");
     }
 
     #[test]

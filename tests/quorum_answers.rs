@@ -101,3 +101,35 @@ fn a_refusal_writes_back_the_minority_state_it_saw() {
     drop(h);
     assert_linearizable(&s);
 }
+
+#[test]
+fn a_lock_grant_that_expired_before_the_answer_is_no_grant() {
+    // Issue 8 §4: the grant is evaluated when the proposer has the state (after the prepare), but
+    // answered a round trip later: with a 5 ms TTL and 10 ms one-way latency it has lapsed by then.
+    let s = cluster(2, false);
+    let p1 = s.client(1);
+    assert!(!s.block_on(p1.acquire_lock("job", "alice", Some(5))).unwrap(), "void at resolution");
+    let lease = s.block_on(s.client(2).acquire_lease("job", "bob", Some(1_000))).unwrap();
+    assert!(lease.acquired && lease.holder.as_deref() == Some("bob"), "{lease:?}");
+    assert_eq!(lease.token, 2, "alice's void grant still counted");
+    assert!(!s.block_on(p1.acquire_lock("job", "alice", Some(1_000))).unwrap(), "bob holds it");
+    assert_linearizable(&s);
+}
+
+#[test]
+fn fencing_tokens_grow_with_every_grant_and_survive_release() {
+    let s = cluster(2, true);
+    let (p1, p2) = (s.client(1), s.client(2));
+    let alice = s.block_on(p1.acquire_lease("job", "alice", Some(1_000))).unwrap();
+    assert_eq!((alice.acquired, alice.token), (true, 1));
+    let bob = s.block_on(p2.acquire_lease("job", "bob", None)).unwrap();
+    assert_eq!((bob.acquired, bob.holder.as_deref(), bob.token), (false, Some("alice"), 1), "alice holds it");
+    assert_eq!(bob.expires_at_ms, alice.expires_at_ms);
+    s.run_for(1_000);
+    let bob = s.block_on(p2.acquire_lease("job", "bob", None)).unwrap();
+    assert_eq!((bob.acquired, bob.expires_at_ms, bob.token), (true, None, 2), "alice's lease lapsed");
+    assert!(s.block_on(p2.release_lock("job", "bob")).unwrap());
+    let carol = s.block_on(p1.acquire_lease("job", "carol", Some(50))).unwrap();
+    assert_eq!((carol.acquired, carol.token), (true, 3), "a release keeps the counter");
+    assert_linearizable(&s);
+}

@@ -124,7 +124,13 @@ impl CheckOp {
             Step::Builtin { op, times } => {
                 for &t in times {
                     let next = match (op.apply(&s.register(), t), &self.expect) {
-                        (Ok(effect), Expect::Output(o)) if effect.output == *o => Some(next_state(s, effect.write)),
+                        // What the client heard is the output settled at its return (a lock
+                        // grant expired by then is answered `false`).
+                        (Ok(effect), Expect::Output(o))
+                            if op.settle(effect.output.clone(), self.return_at.unwrap_or(t)) == *o =>
+                        {
+                            Some(next_state(s, effect.write))
+                        }
                         (Ok(effect), Expect::Maybe) if effect.write.is_some() => Some(next_state(s, effect.write)),
                         (Err(e), Expect::Refusal(name)) if e.name() == *name => Some(s.clone()),
                         _ => None,

@@ -242,7 +242,7 @@ impl Operation {
             },
             Stage::Accepting { round, .. } => match round.handle_reply(from, reply) {
                 Progress::Waiting => {}
-                Progress::Decided(()) => self.accepted(),
+                Progress::Decided(()) => self.accepted(now.ms),
                 Progress::Blocked { blocking } => {
                     let ballot = round.ballot();
                     self.blocked(now, ballot, blocking);
@@ -403,13 +403,15 @@ impl Operation {
         Plan { value: wrote.unwrap_or_else(|| current.clone()), seen: current, answer }
     }
 
-    /// A quorum accepted: answer, and keep the piggybacked promise as the next round (§2.2.1).
-    fn accepted(&mut self) {
+    /// A quorum accepted: answer (as the operation settles at `now_ms`), and keep the
+    /// piggybacked promise as the next round (§2.2.1).
+    fn accepted(&mut self, now_ms: u64) {
         let Stage::Accepting { plan, next_promise, .. } = std::mem::replace(&mut self.stage, Stage::Done) else {
             unreachable!("accepted outside the accept phase")
         };
         let cache = next_promise.map(|ballot| CachedRound { ballot, value: plan.value });
-        self.finish(plan.answer, cache);
+        let answer = plan.answer.map(|output| self.op.settle(output, now_ms));
+        self.finish(answer, cache);
     }
 
     /// So many acceptors refused that no quorum is possible: fast-forward past the blocking

@@ -92,7 +92,9 @@ impl Writer {
     }
 }
 
-const OPS: [&str; 8] = ["get", "put", "delete", "increment", "read", "write", "acquireLock", "releaseLock"];
+/// Operation codes of a link: append only (a code, once given, keeps its meaning).
+const OPS: [&str; 9] =
+    ["get", "put", "delete", "increment", "read", "write", "acquireLock", "releaseLock", "acquireLease"];
 
 /// The session as link text (URL-safe base64, no padding).
 pub fn encode_link(s: &Session) -> String {
@@ -154,7 +156,7 @@ pub fn encode_link(s: &Session) -> String {
                         w.varint(input.get("expectedVersion").and_then(Json::as_u64).unwrap_or(0));
                         w.bytes(input.get("value").unwrap_or(&Json::Null).to_string().as_bytes());
                     }
-                    "acquireLock" => {
+                    "acquireLock" | "acquireLease" => {
                         w.bytes(&s("owner"));
                         w.varint(input.get("ttl").and_then(Json::as_u64).map_or(0, |t| t + 1));
                     }
@@ -372,7 +374,7 @@ pub fn decode_link(text: &str) -> Result<Session, LinkError> {
                         let expected = r.varint()?;
                         serde_json::json!({ "expectedVersion": expected, "value": r.json()? })
                     }
-                    "acquireLock" => {
+                    "acquireLock" | "acquireLease" => {
                         let owner = r.text(MAX_KEY_CHARS * 4)?;
                         let ttl = r.varint()?;
                         serde_json::json!({ "owner": owner, "ttl": ttl.checked_sub(1) })

@@ -20,6 +20,7 @@ fn recorded() -> Recording {
         (15, invoke(3, "doc", "write", json!({ "expectedVersion": 1, "value": 2.5 }))),
         (20, UserAction::Crash(Node::Acceptor(3))),
         (25, invoke(1, "lock:job", "acquireLock", json!({ "owner": "alice", "ttl": 300 }))),
+        (26, invoke(2, "lock:job", "acquireLease", json!({ "owner": "bob", "ttl": null }))),
         (30, invoke(2, "lock:job", "releaseLock", json!({ "owner": "bob" }))),
         (40, UserAction::Partition(vec![vec![Node::Proposer(1), Node::Acceptor(1)]])),
         (55, invoke(1, "counter", "get", Json::Null)),

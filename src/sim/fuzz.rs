@@ -149,7 +149,7 @@ impl FuzzRun {
 
 /// One client of the fuzz workload: counters, documents (puts, versioned writes — some with a
 /// stale version, so they are refused —, reads, deletes, a change function that refuses when the
-/// document is full) and a lock with a TTL.
+/// document is full) and a lock with a TTL, taken as a lock or as a lease.
 struct Worker {
     client: Client,
     rng: Rng,
@@ -179,7 +179,11 @@ impl Worker {
             10 => c.delete(doc).await,
             11 => {
                 let ttl = 20 + self.rng.below(200);
-                c.acquire_lock(LOCK_NAME, &self.owner, Some(ttl)).await.map(drop)
+                if self.rng.below(2) == 0 {
+                    c.acquire_lock(LOCK_NAME, &self.owner, Some(ttl)).await.map(drop)
+                } else {
+                    c.acquire_lease(LOCK_NAME, &self.owner, Some(ttl)).await.map(drop)
+                }
             }
             12 => c.release_lock(LOCK_NAME, &self.owner).await.map(drop),
             _ => c.read(doc).await.map(drop),

@@ -27,8 +27,10 @@ pub struct OpRecord {
     pub may_have_applied: bool,
     /// Attempts started so far (1 + retries).
     pub attempts: u32,
-    /// For `change` and lock operations: every evaluation that decided what to write, for the
-    /// linearizability checker (other operations it recomputes from their input).
+    /// Every evaluation that decided what to write (or, with `wrote: None`, to write back before
+    /// answering a read or a refusal), in order; the last one is the one the answer came from.
+    /// The checker needs them for `change` (an opaque function) and locks (virtual time); other
+    /// operations it recomputes from their input.
     pub evaluations: Vec<Evaluation>,
 }
 

@@ -300,10 +300,7 @@ impl Env for Shared {
             }
             Note::MayApply { op } => w.history.ops[op as usize].may_have_applied = true,
             Note::Evaluated { op, seen, at_ms, wrote } => {
-                let record = &mut w.history.ops[op as usize];
-                if matches!(record.op, "change" | "acquireLock" | "releaseLock") {
-                    record.evaluations.push(Evaluation { seen, at_ms, wrote });
-                }
+                w.history.ops[op as usize].evaluations.push(Evaluation { seen, at_ms, wrote });
             }
         }
     }

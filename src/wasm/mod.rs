@@ -83,8 +83,8 @@ fn start() {
 }
 
 /// The methods that return promises.
-const ASYNC_METHODS: [&str; 9] =
-    ["change", "put", "get", "delete", "increment", "read", "write", "acquireLock", "releaseLock"];
+const ASYNC_METHODS: [&str; 10] =
+    ["change", "put", "get", "delete", "increment", "read", "write", "acquireLock", "releaseLock", "acquireLease"];
 
 #[wasm_bindgen(typescript_custom_section)]
 const TS_TYPES: &'static str = include_str!("types.d.ts");
@@ -341,7 +341,20 @@ impl Cluster {
         owner: JsValue,
         #[wasm_bindgen(unchecked_param_type = "LockOptions | undefined")] opts: JsValue,
     ) -> Promise {
-        self.lock_operation(&name, &owner, &opts, |owner, ttl_ms| Op::AcquireLock { owner, ttl_ms })
+        self.lock_operation(&name, &owner, &opts, Shape::Boolean, |owner, ttl_ms| Op::AcquireLock { owner, ttl_ms })
+    }
+
+    /// Takes lock `name` for `owner` like `acquireLock`, and resolves to the lease:
+    /// `{ acquired, holder, expiresAt, token }`. `token` grows with every grant of this lock (a
+    /// fencing token): hand it to whatever the lock protects, which refuses older tokens.
+    #[wasm_bindgen(js_name = "acquireLease", unchecked_return_type = "Promise<Lease>")]
+    pub fn acquire_lease(
+        &self,
+        name: JsValue,
+        owner: JsValue,
+        #[wasm_bindgen(unchecked_param_type = "LockOptions | undefined")] opts: JsValue,
+    ) -> Promise {
+        self.lock_operation(&name, &owner, &opts, Shape::Value, |owner, ttl_ms| Op::AcquireLease { owner, ttl_ms })
     }
 
     /// Releases lock `name`; resolves to true if `owner` held it.
@@ -352,7 +365,7 @@ impl Cluster {
         owner: JsValue,
         #[wasm_bindgen(unchecked_param_type = "OperationOptions | undefined")] opts: JsValue,
     ) -> Promise {
-        self.lock_operation(&name, &owner, &opts, |owner, _| Op::ReleaseLock { owner })
+        self.lock_operation(&name, &owner, &opts, Shape::Boolean, |owner, _| Op::ReleaseLock { owner })
     }
 
     // ---- faults ----
@@ -615,6 +628,7 @@ impl Cluster {
         name: &JsValue,
         owner: &JsValue,
         opts: &JsValue,
+        shape: Shape,
         make: impl FnOnce(String, Option<u64>) -> Op,
     ) -> Promise {
         let Some(lock_name) = name.as_string() else {
@@ -624,7 +638,7 @@ impl Cluster {
             return Promise::reject(&invalid(e.message.replace("key", "lock name")));
         }
         let key = JsValue::from_str(&format!("{}{lock_name}", crate::client::LOCK_KEY_PREFIX));
-        self.start(&key, opts, &["ttl"], Shape::Boolean, None, |_, opts| {
+        self.start(&key, opts, &["ttl"], shape, None, |_, opts| {
             let owner = string_arg("owner", owner)?;
             if owner.is_empty() {
                 return Err(invalid("owner must be a non-empty string"));

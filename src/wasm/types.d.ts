@@ -79,6 +79,21 @@ export interface LockOptions extends OperationOptions {
   ttl?: number;
 }
 
+/** What `acquireLease` resolves to. */
+export interface Lease {
+  /** True when `owner` holds the lock now. */
+  acquired: boolean;
+  /** Who holds the lock (`owner` when acquired); `null` when nobody does. */
+  holder: string | null;
+  /** Virtual ms at which the holder's grant lapses; `null`: until released (or nobody holds it). */
+  expiresAt: number | null;
+  /**
+   * Fencing token: grows by one with every grant of this lock. The holder's token is greater
+   * than every earlier holder's, so a resource guarded by the lock refuses older tokens.
+   */
+  token: number;
+}
+
 export interface Versioned {
   /** 0 for a key never written. */
   version: number;
@@ -168,7 +183,17 @@ export type Outcome = "ok" | "failed" | "unknown";
 export interface HistoryEntry {
   id: number;
   proposer: NodeId;
-  op: "change" | "put" | "get" | "delete" | "increment" | "read" | "write" | "acquireLock" | "releaseLock";
+  op:
+    | "change"
+    | "put"
+    | "get"
+    | "delete"
+    | "increment"
+    | "read"
+    | "write"
+    | "acquireLock"
+    | "acquireLease"
+    | "releaseLock";
   key: string;
   input: JsonValue;
   invokeAt: number;
