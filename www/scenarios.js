@@ -4,6 +4,13 @@
 
 const P = (p) => ({ proposer: p });
 
+/** A resource guarded by a lock (the report): it refuses a write whose fencing token is older than
+ * the newest it has seen, so a holder whose lease lapsed cannot overwrite its successor. */
+const fencedWrite = (token, text) => (report) => {
+  if (report && report.token > token) throw new Error(`token ${token} is stale: the report was written with token ${report.token}`);
+  return { token, text };
+};
+
 export const SCENARIOS = [
   {
     id: "counter",
@@ -43,14 +50,16 @@ export const SCENARIOS = [
   },
   {
     id: "lock",
-    title: "Distributed lock",
-    text: "alice takes the lock with a 300 ms lease; bob is refused; after the lease expires (virtual time) bob gets it and releases it.",
+    title: "Distributed lock with fencing tokens",
+    text: "alice takes a 150 ms lease on job (fencing token 1) and writes the report with it. Then she stalls: her lease lapses, bob gets the lock with token 2 and writes. When alice wakes up and writes with token 1, the report refuses it (UpdateRejected): a stale holder is stopped by its token, not trusted for what it believes (Chubby's sequencers).",
     config: { acceptors: 3, proposers: 2 },
     script: [
-      [0, (c, ui) => ui.run("alice acquires job (ttl 300)", () => c.acquireLock("job", "alice", { ttl: 300 }))],
-      [80, (c, ui) => ui.run("bob acquires job via p2", () => c.acquireLock("job", "bob", P("p2")))],
-      [420, (c, ui) => ui.run("bob acquires job via p2", () => c.acquireLock("job", "bob", P("p2")))],
-      [520, (c, ui) => ui.run("bob releases job via p2", () => c.releaseLock("job", "bob", P("p2")))],
+      [0, (c, ui) => ui.run("alice: acquireLease job (ttl 150)", () => c.acquireLease("job", "alice", { ttl: 150 }))],
+      [80, (c, ui) => ui.run("alice writes the report with token 1", () => c.change("report", fencedWrite(1, "alice's draft")))],
+      [240, (c, ui) => ui.run("bob: acquireLease job via p2", () => c.acquireLease("job", "bob", { ttl: 1000, proposer: "p2" }))],
+      [480, (c, ui) => ui.run("bob writes the report with token 2 via p2", () => c.change("report", fencedWrite(2, "bob's report"), P("p2")))],
+      [640, (c, ui) => ui.run("alice wakes up, writes with token 1", () => c.change("report", fencedWrite(1, "alice's stale draft")))],
+      [760, (c, ui) => ui.run("get report", () => c.get("report"))],
     ],
   },
   {

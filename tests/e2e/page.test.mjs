@@ -282,3 +282,35 @@ test("break it: a toggle, a counterexample found, the violation drawn; the histo
   assert.deepEqual(errors, []);
   await page.close();
 });
+
+test("the lock scenario: a holder whose lease lapsed is refused by its fencing token", async () => {
+  const { page, errors } = await open(browser.context, server.url);
+  await click(page, '[data-scenario="lock"]');
+  await page.evaluate(() => window.playground.setSpeed(100));
+  await page.waitForFunction(() => document.querySelector("#results li")?.textContent.startsWith("get report →"), null, { timeout: 30000 });
+  const rows = (await results(page)).reverse(); // oldest first
+  const find = (prefix) => {
+    const r = rows.find((t) => t.startsWith(prefix));
+    assert.ok(r, `a row starting "${prefix}" in ${JSON.stringify(rows)}`);
+    return r;
+  };
+  const lease = (prefix) => JSON.parse(find(prefix).split(" → ")[1]);
+  // Every claim of the scenario's text, on the run it drew.
+  assert.match(await page.textContent("#scenario-text"), /fencing token 1.*token 2.*token 1/);
+  assert.deepEqual(lease("alice: acquireLease job"), { acquired: true, holder: "alice", expiresAt: lease("alice: acquireLease job").expiresAt, token: 1 });
+  assert.match(find("alice writes the report with token 1"), / → \{"token":1,"text":"alice's draft"\}$/);
+  const bob = lease("bob: acquireLease job via p2");
+  assert.equal(bob.acquired, true, "alice's 150 ms lease lapsed");
+  assert.equal(bob.token, 2);
+  assert.match(find("bob writes the report with token 2"), /"bob's report"/);
+  assert.match(find("alice wakes up, writes with token 1"), /✗ UpdateRejected: .*token 1 is stale: the report was written with token 2/);
+  assert.match(find("get report"), /→ \{"token":2,"text":"bob's report"\}$/);
+  // The story's order holds in the run: each step ended before the next began.
+  const h = await page.evaluate(() => window.playground.cluster.history());
+  for (let i = 1; i < h.length; i++) assert.ok(h[i - 1].returnAt < h[i].invokeAt, `#${i - 1} ended before #${i} began: ${JSON.stringify(h)}`);
+  const verdict = await page.evaluate(() => window.playground.cluster.check().ok);
+  assert.equal(verdict, true, "the run is linearizable");
+  await page.screenshot({ path: path.join(SHOTS, "scenario-lock.png") });
+  assert.deepEqual(errors, []);
+  await page.close();
+});
