@@ -47,13 +47,20 @@ impl<V> Default for Acceptor<V> {
 
 impl<V: Clone> Acceptor<V> {
     /// Handle one request and return the reply (§2.2).
+    ///
+    /// Asserts the slot's invariant: its highest promised or accepted ballot never goes back.
     pub fn handle(&mut self, request: Request<V>) -> Reply<V> {
-        match request {
+        let key = request.key().clone();
+        let before = self.slot(&key).map_or(Ballot::ZERO, Slot::high_water);
+        let reply = match request {
             Request::Prepare { key, ballot } => self.handle_prepare(key, ballot),
             Request::Accept { key, ballot, value, next_promise } => {
                 self.handle_accept(key, ballot, value, next_promise)
             }
-        }
+        };
+        let after = self.slot(&key).map_or(Ballot::ZERO, Slot::high_water);
+        assert!(after >= before, "acceptor slot {key}: high water went back from {before} to {after}");
+        reply
     }
 
     /// §2.2, prepare: "returns a conflict if it already saw a greater ballot number" — a prepare is
