@@ -52,6 +52,13 @@ impl Harness {
     fn notes(&mut self) -> Vec<Note> {
         std::iter::from_fn(|| self.op.poll_note()).collect()
     }
+    /// Takes the prepare sent to all acceptors and has a1 and a2 promise it, with nothing accepted.
+    fn promised_empty(&mut self) -> Ballot {
+        let b = prepare_ballot(&self.broadcast());
+        self.reply(1, promise(b, None));
+        self.reply(2, promise(b, None));
+        b
+    }
     /// The single request kind and ballot sent to all three acceptors.
     fn broadcast(&mut self) -> Request<Val> {
         let sent = self.sent();
@@ -188,9 +195,7 @@ fn a_refusal_is_answered_only_after_a_quorum_accepted_the_state_it_saw() {
 fn a_refusal_whose_write_back_fails_is_retried_not_answered() {
     let mut h = Harness::default_config(Op::Change(Rc::new(|_| Err(OpError::rejected("no")))));
     h.start(None);
-    let b = prepare_ballot(&h.broadcast());
-    h.reply(1, promise(b, None));
-    h.reply(2, promise(b, None));
+    let b = h.promised_empty();
     let _ = h.broadcast();
     h.fire_timer(); // the write-back accept times out
     assert!(h.op.poll_outcome().is_none());
@@ -223,9 +228,7 @@ fn an_uncertain_attempt_is_sealed_before_refusing() {
     };
     let mut h = Harness::default_config(Op::Change(Rc::new(f)));
     h.start(None);
-    let b1 = prepare_ballot(&h.broadcast());
-    h.reply(1, promise(b1, None));
-    h.reply(2, promise(b1, None));
+    let b1 = h.promised_empty();
     let (_, v1) = accept_of(&h.broadcast());
     assert_eq!(v1.value, json!(1));
     assert!(h.notes().contains(&Note::MayApply { op: OP }));
@@ -247,9 +250,7 @@ fn a_found_marker_returns_the_recorded_answer() {
     // Exactly once: attempt 1 applied the increment on a minority, attempt 2's prepare adopts it.
     let mut h = Harness::default_config(Op::Increment);
     h.start(None);
-    let b1 = prepare_ballot(&h.broadcast());
-    h.reply(1, promise(b1, None));
-    h.reply(2, promise(b1, None));
+    let b1 = h.promised_empty();
     let (_, applied) = accept_of(&h.broadcast());
     h.fire_timer();
     h.back_off();
@@ -272,9 +273,7 @@ fn blind_retry_switch_reapplies() {
     let config = ProposerConfig { break_blind_retry: true, ..ProposerConfig::default() };
     let mut h = Harness::new(Op::Increment, config);
     h.start(None);
-    let b1 = prepare_ballot(&h.broadcast());
-    h.reply(1, promise(b1, None));
-    h.reply(2, promise(b1, None));
+    let b1 = h.promised_empty();
     let (_, applied) = accept_of(&h.broadcast());
     h.fire_timer();
     h.back_off();
@@ -299,9 +298,7 @@ fn giving_up_says_whether_the_change_may_have_been_applied() {
 
     let mut h = Harness::new(Op::Increment, config);
     h.start(None);
-    let b = prepare_ballot(&h.broadcast());
-    h.reply(1, promise(b, None));
-    h.reply(2, promise(b, None));
+    let b = h.promised_empty();
     h.fire_timer(); // the accept times out
     h.back_off();
     h.fire_timer();
@@ -315,9 +312,7 @@ fn reuse_ballot_switch_keeps_the_used_ballot_cached() {
     let config = ProposerConfig { break_reuse_ballot: true, ..ProposerConfig::default() };
     let mut h = Harness::new(Op::Increment, config);
     h.start(None);
-    let b = prepare_ballot(&h.broadcast());
-    h.reply(1, promise(b, None));
-    h.reply(2, promise(b, None));
+    let b = h.promised_empty();
     h.fire_timer();
     let done = h.op.poll_outcome().unwrap();
     assert_eq!(done.cache.map(|c| c.ballot), Some(b));
