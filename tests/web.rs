@@ -441,3 +441,78 @@ async fn sessions_links_seek_and_verify() {
     assert!(!d.replayable());
     assert_error(&d.session_link().unwrap_err(), "InvalidArgument", "change function");
 }
+
+// ---- no answer without a quorum (issues 8 §1, 15), leases (issue 8 §4), through the JS API ----
+
+#[wasm_bindgen_test]
+async fn no_refusal_from_a_stale_cache_through_the_js_api() {
+    // Issue 8 §1, verbatim: default options, no faults, sequential.
+    let c = cluster("{}");
+    let p2 = js("{ proposer: 'p2' }");
+    ok(c.put("k".into(), "a".into(), JsValue::UNDEFINED)).await;
+    assert_eq!(get(&ok(c.write("k".into(), 1.into(), "b".into(), p2)).await, "version"), 2);
+    let v = ok(c.write("k".into(), 2.into(), "c".into(), JsValue::UNDEFINED)).await;
+    assert_eq!(get(&v, "version"), 3, "p1 must not refuse from its cache");
+    let thrower = js("x => { if (typeof x !== 'number') throw new Error('not a number'); return x + 1; }");
+    ok(c.put("n".into(), "text".into(), JsValue::UNDEFINED)).await;
+    ok(c.put("n".into(), 5.into(), js("{ proposer: 'p2' }"))).await;
+    assert_eq!(ok(c.change("n".into(), thrower, JsValue::UNDEFINED)).await, 6, "p1's cache says 'text'");
+    assert_eq!(get(&c.check(JsValue::UNDEFINED).unwrap(), "ok"), true);
+}
+
+#[wasm_bindgen_test]
+async fn a_refusal_writes_back_the_minority_state_through_the_js_api() {
+    // Issue 15, verbatim: oneRtt off, manual time, latency 10–10, 3 acceptors, 3 proposers.
+    let c = cluster("{ oneRtt: false, autoAdvance: false, latency: { min: 10, max: 10 }, acceptors: 3, proposers: 3 }");
+    let via = |p: &str| js(&format!("{{ proposer: '{p}' }}"));
+    let first = c.write("k".into(), 0.into(), "v1".into(), via("p1"));
+    c.run_for(100.into()).unwrap();
+    assert_eq!(get(&ok(first).await, "version"), 1);
+    let second = c.write("k".into(), 1.into(), "v2".into(), via("p1"));
+    c.run_for(25.into()).unwrap(); // the accept is on the wire
+    c.partition(js("[['p1', 'a1']]")).unwrap();
+    c.run_for(10.into()).unwrap(); // it lands on a1 only
+    c.crash("p1".into()).unwrap();
+    c.heal().unwrap();
+    assert_eq!(get(&err(second).await, "indeterminate"), true);
+    c.partition(js("[['p2', 'a1', 'a2']]")).unwrap();
+    let p2 = c.write("k".into(), 1.into(), "p2".into(), via("p2"));
+    c.run_for(500.into()).unwrap();
+    assert_error(&err(p2).await, "VersionConflict", "version 2");
+    c.heal().unwrap();
+    c.isolate("a1".into()).unwrap();
+    let p3 = c.write("k".into(), 1.into(), "p3".into(), via("p3"));
+    c.run_for(500.into()).unwrap();
+    assert_error(&err(p3).await, "VersionConflict", "version 2");
+    let report = c.check(JsValue::UNDEFINED).unwrap();
+    assert_eq!(get(&report, "ok"), true, "{}", json(&report));
+}
+
+#[wasm_bindgen_test]
+async fn leases_carry_fencing_tokens_and_a_void_lock_grant_is_false() {
+    let c = cluster("{ latency: { min: 10, max: 10 } }");
+    let lease = ok(c.acquire_lease("job".into(), "alice".into(), js("{ ttl: 1000 }"))).await;
+    assert_eq!(
+        json(&lease),
+        format!(
+            r#"{{"acquired":true,"holder":"alice","expiresAt":{},"token":1}}"#,
+            get(&lease, "expiresAt").as_f64().unwrap()
+        )
+    );
+    let bob = ok(c.acquire_lease("job".into(), "bob".into(), js("{ proposer: 'p2' }"))).await;
+    assert_eq!(
+        (get(&bob, "acquired"), get(&bob, "holder"), get(&bob, "token")),
+        (false.into(), "alice".into(), 1.into())
+    );
+    assert_eq!(ok(c.release_lock("job".into(), "alice".into(), JsValue::UNDEFINED)).await, true);
+    // A 5 ms TTL lapses before the round that grants it answers (10 ms each way).
+    assert_eq!(ok(c.acquire_lock("job".into(), "carol".into(), js("{ ttl: 5 }"))).await, false);
+    let dave = ok(c.acquire_lease("job".into(), "dave".into(), JsValue::UNDEFINED)).await;
+    assert_eq!(
+        (get(&dave, "acquired"), get(&dave, "token")),
+        (true.into(), 3.into()),
+        "carol's void grant still counted"
+    );
+    assert_error(&err(c.acquire_lease("job".into(), "".into(), JsValue::UNDEFINED)).await, "InvalidArgument", "owner");
+    assert_eq!(get(&c.check(JsValue::UNDEFINED).unwrap(), "ok"), true);
+}
