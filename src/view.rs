@@ -292,6 +292,7 @@ mod tests {
         let h = history(&sim);
         assert_eq!(h[0]["outcome"], "ok");
         assert_eq!(h[0]["output"], 1);
+        assert_eq!((&h[0]["invokeSeq"], &h[0]["returnSeq"]), (&json!(1), &json!(2)));
         assert_eq!(stats(&sim)["ok"], 1);
     }
 }

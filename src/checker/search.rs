@@ -8,7 +8,7 @@
 //! and the stack hold numbers and a read or refusal reuses its state's number; and the longest
 //! partial linearization is snapshotted lazily and incrementally (see [`Longest`]). So the step
 //! budget bounds the search's wall time: time ∝ steps. Before the search, sorting the history's
-//! entries costs O(n log n) once. A sequential history of n operations takes about n steps.
+//! entries costs O(n log n) once. A sequential history of n operations takes n + 1 steps.
 
 use super::model::{CheckOp, Next, State};
 use super::{Violation, ViolationKind};
@@ -37,7 +37,7 @@ pub fn check_key(ops: &[CheckOp], step_budget: u64) -> (KeyResult, u64) {
     let mut linearized: u128 = 0; // Zobrist hash of the linearized operations
     let mut explored: HashSet<(u128, usize), BuildHasherDefault<FxHasher>> = HashSet::default();
     let mut stack: Vec<Frame> = Vec::new();
-    let mut longest = Longest::default();
+    let mut longest = Longest { state, ..Longest::default() };
     let mut nexts: Vec<Next> = Vec::new();
     let mut steps = 0u64;
     let mut entry = entries.first();
