@@ -58,7 +58,7 @@ try {
       c.free();
       return { min: samples[0], median: samples[3], max: samples[6], ok: report.ok, keys: Object.keys(report.keys).length, ops, steps: report.steps };
     }, { operations, shape });
-    console.log(`wasm   checker ${name.padEnd(20)} ${String(checker.ops).padStart(7)} operations over ${checker.keys} keys checked in min ${checker.min.toFixed(1)} / median ${checker.median.toFixed(1)} / max ${checker.max.toFixed(1)} ms (${checker.steps} search steps, ${(checker.median * 1e6 / checker.steps).toFixed(0)} ns/step, ${checker.ok ? "linearizable" : "NOT linearizable"})`);
+    console.log(`wasm   checker ${name.padEnd(20)} ${String(checker.ops).padStart(7)} operations over ${checker.keys} keys checked in min ${checker.min.toFixed(1)} / median ${checker.median.toFixed(1)} / max ${checker.max.toFixed(1)} ms (${checker.steps} search steps, ${checker.ok ? "linearizable" : "NOT linearizable"})`);
   }
   await page.close();
 
