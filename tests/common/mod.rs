@@ -12,6 +12,8 @@ use std::fmt;
 /// Which end-of-run check failed.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Caught {
+    /// The scenario could not be built.
+    Setup,
     Liveness,
     /// A counter lost an acknowledged increment, or applied one twice.
     Counter,
@@ -54,7 +56,7 @@ pub struct Summary {
 
 /// Runs the scenario; `Err` names the first safety or liveness violation.
 pub fn run(s: &Scenario) -> Result<Summary, Failure> {
-    let (sim, clients_done) = simulate(s).map_err(|e| Failure(Caught::Liveness, e))?;
+    let (sim, clients_done) = simulate(s).map_err(|e| Failure(Caught::Setup, e))?;
     verify(&sim, clients_done)
 }
 
