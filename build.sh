@@ -142,6 +142,7 @@ bench() {
   log "native benchmark"
   local native
   native=$(cargo bench --bench throughput | tee /dev/stderr)
+  cargo bench --bench checker
   setup
   build
   log "wasm benchmark in headless Chromium"

@@ -239,6 +239,8 @@ fn operation(o: &crate::sim::OpRecord) -> Json {
         "input": o.input,
         "invokeAt": o.invoke_at,
         "returnAt": o.return_at,
+        "invokeSeq": o.invoke_seq,
+        "returnSeq": o.return_seq,
         "outcome": o.outcome.map(|x| x.as_str()),
         "output": o.output,
         "error": o.error.as_ref().map(|e| json!({ "name": e.name(), "message": e.message })),
@@ -290,6 +292,7 @@ mod tests {
         let h = history(&sim);
         assert_eq!(h[0]["outcome"], "ok");
         assert_eq!(h[0]["output"], 1);
+        assert_eq!((&h[0]["invokeSeq"], &h[0]["returnSeq"]), (&json!(1), &json!(2)));
         assert_eq!(stats(&sim)["ok"], 1);
     }
 }

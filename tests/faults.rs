@@ -11,7 +11,8 @@
 mod common;
 
 use caspaxos_playground::driver::DriverConfig;
-use common::{run, seeds, Scenario};
+use caspaxos_playground::sim::OracleKind;
+use common::{run, seeds, Caught, Failure, Scenario};
 
 #[test]
 fn fault_sweep_keeps_every_safety_property() {
@@ -34,7 +35,7 @@ fn fault_sweep_keeps_every_safety_property() {
 }
 
 /// Sweeps seeds of a broken variant until an oracle objects; returns the seed and the finding.
-fn first_caught(scenario: impl Fn(u64) -> Scenario, max_seeds: u64) -> Option<(u64, String)> {
+fn first_caught(scenario: impl Fn(u64) -> Scenario, max_seeds: u64) -> Option<(u64, Failure)> {
     (1..=max_seeds).find_map(|seed| run(&scenario(seed)).err().map(|e| (seed, e)))
 }
 
@@ -43,6 +44,7 @@ fn negative_control_quorum_of_one_is_caught() {
     let broken = DriverConfig { break_quorum: Some(1), ..DriverConfig::default() };
     let found = first_caught(|seed| Scenario { driver: broken.clone(), ..Scenario::new(seed) }, 200);
     let (seed, finding) = found.expect("a quorum of 1 must lose an acknowledged write within 200 seeds");
+    assert_eq!(finding.0, Caught::Counter, "seed {seed}: {finding}");
     println!("quorum 1: caught at seed {seed}: {finding}");
 }
 
@@ -50,6 +52,7 @@ fn negative_control_quorum_of_one_is_caught() {
 fn negative_control_wiping_an_acceptor_is_caught() {
     let found = first_caught(|seed| Scenario { wipes: true, ..Scenario::new(seed) }, 200);
     let (seed, finding) = found.expect("wiping acceptors must be caught within 200 seeds");
+    assert_eq!(finding.0, Caught::Oracle(OracleKind::PromiseRegressed), "seed {seed}: {finding}");
     println!("wipe: caught at seed {seed}: {finding}");
 }
 
@@ -58,6 +61,7 @@ fn negative_control_reusing_a_ballot_after_a_failed_accept_is_caught() {
     let broken = DriverConfig { break_reuse_ballot: true, ..DriverConfig::default() };
     let found = first_caught(|seed| Scenario { driver: broken.clone(), ..Scenario::new(seed) }, 300);
     let (seed, finding) = found.expect("reusing a ballot must put two values under one ballot within 300 seeds");
-    assert!(finding.contains("two values accepted under ballot"), "seed {seed}: {finding}");
+    assert_eq!(finding.0, Caught::Oracle(OracleKind::OneValuePerBallot), "seed {seed}: {finding}");
+    assert!(finding.1.contains("two values accepted under ballot"), "seed {seed}: {finding}");
     println!("reuse ballot: caught at seed {seed}: {finding}");
 }

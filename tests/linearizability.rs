@@ -9,9 +9,12 @@
 
 mod common;
 
-use caspaxos_playground::checker::{check, KeyResult, DEFAULT_STEP_BUDGET};
+use caspaxos_playground::checker::{check, check_run, KeyResult, ViolationKind, DEFAULT_STEP_BUDGET};
 use caspaxos_playground::driver::DriverConfig;
+use caspaxos_playground::sim::fuzz::{FuzzOptions, FuzzRun};
+use caspaxos_playground::sim::{Node, OracleKind, Sim, SimConfig};
 use common::{seeds, simulate, Scenario};
+use serde_json::{json, Value as Json};
 use std::collections::BTreeMap;
 
 #[test]
@@ -23,10 +26,12 @@ fn fault_seeds_through_the_real_cluster_are_linearizable() {
     let mut refusals: BTreeMap<&'static str, usize> = BTreeMap::new();
     for &seed in &seeds {
         let (sim, _) = simulate(&Scenario::new(seed)).unwrap_or_else(|e| panic!("seed {seed}: {e}"));
-        let report = check(&sim.history(), DEFAULT_STEP_BUDGET);
+        // One verdict: the checker on the event order, and the step oracles.
+        let report = check_run(&sim, DEFAULT_STEP_BUDGET);
         if let Some(v) = &report.violation {
             panic!(
-                "seed {seed}: not linearizable: {}\nreplay: CASPAXOS_SEED={seed} cargo test --release --test linearizability",
+                "seed {seed}: {}: {}\nreplay: CASPAXOS_SEED={seed} cargo test --release --test linearizability",
+                v.kind.as_str(),
                 v.explanation
             );
         }
@@ -35,7 +40,7 @@ fn fault_seeds_through_the_real_cluster_are_linearizable() {
             if let Some(e) = o.error.as_ref().filter(|e| !e.indeterminate()) {
                 *refusals.entry(e.name()).or_default() += 1;
             }
-            if o.op == "acquireLock" && o.output == Some(serde_json::Value::Bool(false)) {
+            if o.op == "acquireLock" && o.output == Some(Json::Bool(false)) {
                 *refusals.entry("lock held").or_default() += 1;
             }
         }
@@ -55,12 +60,15 @@ fn fault_seeds_through_the_real_cluster_are_linearizable() {
     }
 }
 
-/// Sweeps seeds of a broken variant until the checker finds a violation.
+/// Sweeps seeds of a broken variant until the checker finds a violation, which must be a
+/// linearizability violation (not only "something failed").
 fn caught_by_the_checker(name: &str, scenario: impl Fn(u64) -> Scenario, max_seeds: u64) {
     for seed in 1..=max_seeds {
         let Ok((sim, _)) = simulate(&scenario(seed)) else { continue };
         let violation = check(&sim.history(), DEFAULT_STEP_BUDGET).violation;
         if let Some(v) = violation {
+            assert_eq!(v.kind, ViolationKind::Linearizability, "{name}, seed {seed}: {v:?}");
+            assert!(v.explanation.contains("fits no linearization"), "{name}, seed {seed}: {}", v.explanation);
             println!("{name}: caught at seed {seed}: {}", v.explanation);
             return;
         }
@@ -101,4 +109,80 @@ fn break_it_blind_retry() {
 #[test]
 fn break_it_wipe() {
     caught_by_the_checker("wipe", |seed| Scenario { wipes: true, ..Scenario::new(seed) }, 300);
+}
+
+/// Issue 8: `put k 1` returns; then, in the same virtual millisecond, a3 crashes, a1 and a2 are
+/// wiped and `get k` through p2 answers `null`. Real-time order comes from the event sequence,
+/// so the get follows the put and the stale read is caught.
+#[test]
+fn a_stale_read_invoked_in_the_millisecond_the_write_returned_is_caught() {
+    let sim = Sim::new(SimConfig::default()).unwrap();
+    sim.block_on(sim.client(1).put("k", json!(1))).unwrap();
+    let put_returned_at = sim.now();
+    sim.crash(Node::Acceptor(3)).unwrap();
+    sim.wipe(1).unwrap();
+    sim.wipe(2).unwrap();
+    assert_eq!(sim.block_on(sim.client(2).get("k")).unwrap(), Json::Null);
+    {
+        let h = sim.history();
+        assert_eq!(h.ops[1].invoke_at, put_returned_at, "invoked in the millisecond the put returned");
+        assert!(h.ops[0].precedes(&h.ops[1]) && !h.ops[1].precedes(&h.ops[0]));
+    }
+    let v = check(&sim.history(), DEFAULT_STEP_BUDGET).violation.expect("the stale read is caught");
+    assert_eq!((v.kind, v.ops[0]), (ViolationKind::Linearizability, 1), "{v:?}");
+    assert!(v.explanation.starts_with("get k → null (#1)"), "{}", v.explanation);
+    // One verdict for the run: the wipes also sent the acceptors' promises back.
+    let report = check_run(&sim, DEFAULT_STEP_BUDGET);
+    assert!(!report.ok);
+    assert_eq!(report.violation.map(|v| v.kind), Some(ViolationKind::Linearizability));
+    assert!(report.oracles.iter().any(|f| f.kind == OracleKind::PromiseRegressed), "{:?}", report.oracles);
+}
+
+/// What the page's "Find a counterexample" does for one switch: fuzz runs in the page's
+/// configuration (3 acceptors, 2 proposers, 1RTT on), each checked by [`check_run`] (the checker
+/// and the step oracles), until one is not ok. Returns the seed and what caught it.
+fn page_search(driver: DriverConfig, wipes: bool) -> Option<(u64, ViolationKind, String)> {
+    const PAGE_MAX_RUNS: u64 = 500;
+    (1..=PAGE_MAX_RUNS).find_map(|seed| {
+        let options = FuzzOptions {
+            acceptors: Some(3),
+            proposers: Some(2),
+            driver: driver.clone(),
+            wipes,
+            ..FuzzOptions::new(seed)
+        };
+        let run = FuzzRun::new(&options).expect("a valid configuration");
+        run.sim.run_until_idle(1_000_000);
+        let report = check_run(&run.sim, DEFAULT_STEP_BUDGET);
+        report.violation.map(|v| (seed, v.kind, v.explanation))
+    })
+}
+
+#[test]
+fn every_break_it_switch_is_found_by_the_page_search_with_what_caught_it() {
+    let d = DriverConfig::default();
+    let switches = [
+        ("quorum 1", DriverConfig { break_quorum: Some(1), ..d.clone() }, false, ViolationKind::Linearizability),
+        (
+            "reuse ballot",
+            DriverConfig { break_reuse_ballot: true, ..d.clone() },
+            false,
+            ViolationKind::Oracle(OracleKind::OneValuePerBallot),
+        ),
+        (
+            "take any accepted",
+            DriverConfig { break_take_any_accepted: true, ..d.clone() },
+            false,
+            ViolationKind::Linearizability,
+        ),
+        ("blind retry", DriverConfig { break_blind_retry: true, ..d.clone() }, false, ViolationKind::Linearizability),
+        ("wipe", d.clone(), true, ViolationKind::Oracle(OracleKind::PromiseRegressed)),
+    ];
+    for (name, driver, wipes, kind) in switches {
+        let (seed, caught, explanation) =
+            page_search(driver, wipes).unwrap_or_else(|| panic!("{name}: not found in 500 runs"));
+        println!("{name}: seed {seed}, {}: {explanation}", caught.as_str());
+        assert_eq!(caught, kind, "{name} at seed {seed}: {explanation}");
+    }
+    assert_eq!(page_search(d, false), None, "nothing broken: nothing found");
 }

@@ -516,3 +516,81 @@ async fn leases_carry_fencing_tokens_and_a_void_lock_grant_is_false() {
     assert_error(&err(c.acquire_lease("job".into(), "".into(), JsValue::UNDEFINED)).await, "InvalidArgument", "owner");
     assert_eq!(get(&c.check(JsValue::UNDEFINED).unwrap(), "ok"), true);
 }
+
+// ---- the checker sees what the simulator saw (issue 8 §2) ----
+
+/// `put k 1` returns; in the same virtual millisecond a3 crashes, a1 and a2 are wiped and `get k`
+/// through p2 answers null. The history's event sequence orders the get after the put, so
+/// `check()` names the stale get; the oracles' findings come with it.
+#[wasm_bindgen_test]
+async fn check_orders_by_the_event_sequence_not_by_milliseconds() {
+    let c = cluster("{}");
+    ok(c.put("k".into(), 1.into(), JsValue::UNDEFINED)).await;
+    let returned_at = c.now();
+    c.crash("a3".into()).unwrap();
+    c.wipe("a1".into()).unwrap();
+    c.wipe("a2".into()).unwrap();
+    assert!(ok(c.get("k".into(), js("{ proposer: 'p2' }"))).await.is_null());
+    let h = Array::from(&c.history().unwrap());
+    let (put, get_op) = (h.get(0), h.get(1));
+    assert_eq!(get(&get_op, "invokeAt").as_f64(), Some(returned_at), "same millisecond");
+    let seq = |o: &JsValue, f: &str| get(o, f).as_f64().unwrap();
+    assert!(seq(&put, "invokeSeq") < seq(&put, "returnSeq") && seq(&put, "returnSeq") < seq(&get_op, "invokeSeq"));
+    let report = c.check(JsValue::UNDEFINED).unwrap();
+    assert_eq!(get(&report, "ok"), false);
+    assert_eq!(get(&report, "violation.kind"), "linearizability", "{}", json(&report));
+    assert_eq!(get(&report, "violation.ops.0"), 1);
+    let explanation = get(&report, "violation.explanation").as_string().unwrap();
+    assert!(explanation.starts_with("get k → null (#1)"), "{explanation}");
+    let oracles = Array::from(&get(&report, "oracles"));
+    assert!(oracles.iter().any(|o| get(&o, "kind") == "promise-regressed"), "{}", json(&report));
+}
+
+/// "Find a counterexample" in the page's configuration, through `Cluster.fuzz` and `check()`:
+/// every break-it switch is found within 500 runs, and the report says what caught it.
+#[wasm_bindgen_test]
+fn every_break_it_switch_is_found_by_fuzz_and_check_with_its_kind() {
+    let search = |options: &str| {
+        (1..=500).find_map(|seed| {
+            let f =
+                Cluster::fuzz(js(&format!("{{ seed: {seed}, acceptors: 3, proposers: 2, oneRtt: true, {options} }}")))
+                    .unwrap();
+            f.run_until_idle(JsValue::UNDEFINED).unwrap();
+            let r = f.check(JsValue::UNDEFINED).unwrap();
+            let v = get(&r, "violation");
+            (!v.is_undefined()).then(|| {
+                assert_eq!(get(&r, "ok"), false);
+                (seed, get(&v, "kind").as_string().unwrap(), json(&r))
+            })
+        })
+    };
+    for (options, kind) in [
+        ("break: { quorum: 1 }", "linearizability"),
+        ("break: { reuseBallot: true }", "one-value-per-ballot"),
+        ("break: { takeAnyAccepted: true }", "linearizability"),
+        ("break: { blindRetry: true }", "linearizability"),
+        ("wipes: true", "promise-regressed"),
+    ] {
+        let (seed, caught, report) = search(options).unwrap_or_else(|| panic!("{options}: nothing in 500 runs"));
+        assert_eq!(caught, kind, "{options}, seed {seed}: {report}");
+    }
+}
+
+#[wasm_bindgen_test]
+fn check_reports_oracles_and_the_checker_workload_takes_a_shape() {
+    let c = Cluster::with_checker_workload(100.into(), js("{ clients: 1, keys: 1 }")).unwrap();
+    let report = c.check(JsValue::UNDEFINED).unwrap();
+    assert_eq!(get(&report, "ok"), true, "{}", json(&report));
+    assert_eq!(Array::from(&get(&report, "oracles")).length(), 0);
+    assert_eq!(get(&report, "keys.k0.verdict"), "ok", "one key, k0");
+    assert!(get(&report, "keys.k1").is_undefined());
+    assert_eq!(c.last_operation_id(), 99.0);
+    for (bad, needle) in [
+        ("{ clients: 0 }", "options.clients"),
+        ("{ keys: 101 }", "options.keys"),
+        ("{ shape: 1 }", "unknown field"),
+        ("[]", "options must be an object"),
+    ] {
+        assert_error(&Cluster::with_checker_workload(100.into(), js(bad)).err().expect(bad), "InvalidArgument", needle);
+    }
+}

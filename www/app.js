@@ -215,7 +215,15 @@ function refresh(force) {
   ui.history.render(c.now);
 }
 
-/** Reruns the linearizability check when operations completed since the last one. */
+/** The kind of violation the linearizability checker reports; the others name a step oracle. */
+const LINEARIZABILITY = "linearizability";
+
+/** What caught a violation, as a person reads it. */
+function caughtBy(kind) {
+  return kind === LINEARIZABILITY ? "the linearizability checker" : `the ${kind} oracle`;
+}
+
+/** Reruns the check (linearizability and the step oracles) when operations completed since the last one. */
 function recheck() {
   const s = ui.cluster.stats();
   const returned = s.ok + s.failed + s.unknown;
@@ -230,7 +238,7 @@ function recheck() {
   if (v) {
     post({ type: "violation", violation: v });
     verdict.className = "verdict bad";
-    verdict.textContent = `✗ not linearizable (key ${v.key})`;
+    verdict.textContent = v.kind === LINEARIZABILITY ? `✗ not linearizable (key ${v.key})` : `✗ safety violated: ${v.kind} (key ${v.key})`;
     $("violation").hidden = false;
     $("violation").textContent = `${v.explanation} (click to show it)`;
   } else if (!report.ok) {
@@ -537,8 +545,9 @@ function breakOptions() {
   return b;
 }
 
-/** Sweeps seeds of randomized runs with faults, in chunks between frames, until the checker finds
- * a violation; then loads that run to be watched. */
+/** Sweeps seeds of randomized runs with faults, in chunks between frames, until one verdict —
+ * the linearizability checker and the step oracles together — finds a violation; then loads that
+ * run to be watched and says what caught it. */
 function findCounterexample() {
   if (ui.search) return;
   const cfg = { acceptors: ui.config.acceptors, proposers: ui.config.proposers, oneRtt: ui.config.oneRtt !== false };
@@ -551,6 +560,7 @@ function findCounterexample() {
   progress.value = 0;
   $("find-cancel").hidden = false;
   $("find").disabled = true;
+  delete out.dataset.kind;
   const search = { cancelled: false };
   ui.search = search;
   const done = (text) => {
@@ -569,10 +579,14 @@ function findCounterexample() {
       c.runUntilIdle();
       const report = c.check();
       c.free();
-      if (report.violation) {
-        done(`counterexample at seed ${seed} (after ${seed} runs): watch it unfold`);
+      const v = report.violation;
+      if (v) {
+        const also = [...new Set(report.oracles.map((o) => o.kind).filter((k) => k !== v.kind))];
+        const more = also.length ? ` (also ${also.map(caughtBy).join(", ")})` : "";
+        done(`counterexample at seed ${seed} (after ${seed} runs), caught by ${caughtBy(v.kind)}${more}: watch it unfold`);
+        out.dataset.kind = v.kind;
         adopt(Cluster.fuzz(options(seed)), { ...cfg, seed });
-        $("scenario-text").textContent = `Counterexample, seed ${seed}: ${report.violation.explanation}`;
+        $("scenario-text").textContent = `Counterexample, seed ${seed} (${v.kind}): ${v.explanation}`;
         setSpeed(0.2);
         setPlaying(true);
         return;
@@ -580,7 +594,7 @@ function findCounterexample() {
       seed += 1;
     }
     progress.value = seed - 1;
-    out.textContent = `${seed - 1} of ${maxSeeds} runs linearizable…`;
+    out.textContent = `${seed - 1} of ${maxSeeds} runs linearizable, no oracle fired…`;
     if (seed > maxSeeds) return done(`no counterexample in ${maxSeeds} runs${Object.keys(breakOptions()).length || $("break-wipe").checked ? "" : " (as expected: nothing is broken)"}`);
     setTimeout(chunk, 0);
   };

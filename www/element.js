@@ -2,8 +2,8 @@
 //   <script type="module" src="https://host/caspaxos/element.js"></script>
 //   <caspaxos-playground scenario="minority" controls="minimal" autoplay></caspaxos-playground>
 // Attributes: seed, acceptors, proposers, scenario, controls="minimal|full", autoplay.
-// Events: "ready", "operation" (detail: { op, node, outcome, at }), "violation" (detail: the
-// checker's violation). Methods: play(), pause(), step(), seek(ms), load(scenarioId),
+// Events: "ready", "operation" (detail: { op, node, outcome, at }), "violation" (detail:
+// check()'s violation, with its kind). Methods: play(), pause(), step(), seek(ms), load(scenarioId),
 // restore(session, point?); property `cluster`.
 // Styles live in a shadow root; several widgets share one wasm module; a widget pauses while the
 // tab is hidden or it is scrolled off-screen.
@@ -291,7 +291,8 @@ class CaspaxosPlayground extends HTMLElement {
       const report = c.check();
       if (report.violation) {
         this.#violated = true;
-        this.#status(`Not linearizable: ${report.violation.explanation}`, true);
+        const v = report.violation;
+        this.#status(`${v.kind === "linearizability" ? "Not linearizable" : `Safety violated (${v.kind})`}: ${v.explanation}`, true);
         this.dispatchEvent(new CustomEvent("violation", { detail: report.violation }));
       }
     }

@@ -5,21 +5,13 @@ use crate::ops::{ErrorKind, Op, Register};
 use crate::sim::OpRecord;
 use serde_json::Value as Json;
 
-/// The model's state of one key.
-#[derive(Clone, Debug, PartialEq, Default)]
-pub struct State {
-    pub value: Json,
-    pub version: u64,
-}
+/// The model's state of one key: a register's value and version. Invariant: `applied` is empty
+/// (exactly-once markers are the protocol's business, not the specification's).
+pub type State = Register;
 
-impl State {
-    fn register(&self) -> Register {
-        Register { value: self.value.clone(), version: self.version, applied: Vec::new() }
-    }
-    /// A compact, exact key for memoization.
-    pub fn key(&self) -> (u64, String) {
-        (self.version, self.value.to_string())
-    }
+/// The model's state of a register the cluster held.
+fn state_of(r: &Register) -> State {
+    Register { value: r.value.clone(), version: r.version, applied: Vec::new() }
 }
 
 /// What a completed operation must have observed.
@@ -27,7 +19,8 @@ impl State {
 pub enum Expect {
     /// It answered this (outcome `ok`).
     Output(Json),
-    /// It was refused with this error (`VersionConflict`, or `UpdateRejected` of a built-in).
+    /// It was refused with this error (`VersionConflict` or `UpdateRejected`): it saw a state
+    /// that justifies the refusal, and changed nothing.
     Refusal(&'static str),
     /// It may have taken effect once, or never (outcome `unknown`, or still in flight).
     Maybe,
@@ -41,6 +34,17 @@ pub enum Step {
     Builtin { op: Op, times: Vec<u64> },
     /// An opaque change function, known by the transitions it was seen to make.
     Transitions(Vec<(State, State)>),
+    /// An opaque change function that refused (threw) on this state: it takes effect where the
+    /// register equals it, and leaves the register unchanged.
+    RefusedOn(State),
+}
+
+/// One state an operation can lead to.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Next {
+    /// The register is unchanged (a read, a refusal, a lock already held).
+    Same,
+    New(State),
 }
 
 /// One operation of the history, as the checker sees it.
@@ -49,9 +53,14 @@ pub struct CheckOp {
     pub id: u64,
     pub name: &'static str,
     pub key: String,
+    /// Virtual times, for explanations and for what a lock answered at its return only.
     pub invoke_at: u64,
-    /// `None`: may take effect at any time after its invocation (unknown outcome).
     pub return_at: Option<u64>,
+    /// Real-time order: positions of the invocation and the return in the history's one event
+    /// sequence ([`OpRecord::invoke_seq`]); A precedes B iff `A.return_seq < B.invoke_seq`.
+    pub invoke_seq: u64,
+    /// `None`: may take effect at any time after its invocation (unknown outcome).
+    pub return_seq: Option<u64>,
     pub step: Step,
     pub expect: Expect,
 }
@@ -59,31 +68,22 @@ pub struct CheckOp {
 impl CheckOp {
     /// The operations of the history the checker must consider; `None` for operations that
     /// cannot have changed anything nor observed anything (a refused invalid call, an `Unavailable`
-    /// that certainly did not apply, an unknown read, a change function that threw).
+    /// that certainly did not apply, an unknown read, a change function with no recorded
+    /// evaluation to place it by).
     pub fn from_record(o: &OpRecord) -> Option<CheckOp> {
         use crate::driver::Outcome;
         let read_only = matches!(o.op, "get" | "read");
         let expect = match (o.outcome, &o.output, &o.error) {
             (Some(Outcome::Ok), Some(out), _) => Expect::Output(out.clone()),
             (Some(Outcome::Failed), _, Some(e)) => match e.kind {
-                ErrorKind::VersionConflict => Expect::Refusal("VersionConflict"),
-                ErrorKind::UpdateRejected if o.op == "increment" => Expect::Refusal("UpdateRejected"),
+                ErrorKind::VersionConflict | ErrorKind::UpdateRejected => Expect::Refusal(e.name()),
                 _ => return None,
             },
             (Some(Outcome::Unknown), _, _) | (None, _, _) if !read_only => Expect::Maybe,
             _ => return None,
         };
-        let state = |r: &Register| State { value: r.value.clone(), version: r.version };
         let step = if o.op == "change" {
-            let transitions = o
-                .evaluations
-                .iter()
-                .filter_map(|e| e.wrote.as_ref().map(|w| (state(&e.seen), state(w))))
-                .collect::<Vec<_>>();
-            if transitions.is_empty() {
-                return None; // it never wrote anything (e.g. it threw)
-            }
-            Step::Transitions(transitions)
+            change_step(o, &expect)?
         } else {
             let op = Op::from_record(o.op, &o.input)?;
             let mut times: Vec<u64> = o.evaluations.iter().map(|e| e.at_ms).collect();
@@ -94,20 +94,33 @@ impl CheckOp {
             }
             Step::Builtin { op, times }
         };
+        let completed = matches!(o.outcome, Some(Outcome::Ok | Outcome::Failed));
         Some(CheckOp {
             id: o.id,
             name: o.op,
             key: o.key.to_string(),
             invoke_at: o.invoke_at,
-            return_at: if matches!(o.outcome, Some(Outcome::Ok | Outcome::Failed)) { o.return_at } else { None },
+            return_at: if completed { o.return_at } else { None },
+            invoke_seq: o.invoke_seq,
+            return_seq: if completed { o.return_seq } else { None },
             step,
             expect,
         })
     }
 
-    /// The states this operation can lead to from `s`, consistent with what it answered.
-    pub fn apply(&self, s: &State) -> Vec<State> {
-        let mut out = Vec::new();
+    /// True when the operation certainly ended (it must be placed in every linearization).
+    pub fn completed(&self) -> bool {
+        self.return_seq.is_some()
+    }
+
+    /// Appends to `out` the states this operation can lead to from `s`, consistent with what it
+    /// answered (each at most once).
+    pub fn successors(&self, s: &State, out: &mut Vec<Next>) {
+        let mut add = |n: Next| {
+            if !out.contains(&n) {
+                out.push(n);
+            }
+        };
         match &self.step {
             Step::Transitions(ts) => {
                 for (seen, wrote) in ts {
@@ -116,37 +129,36 @@ impl CheckOp {
                         Expect::Maybe => true,
                         Expect::Refusal(_) => false,
                     };
-                    if seen == s && answer_ok && !out.contains(wrote) {
-                        out.push(wrote.clone());
+                    if answer_ok && seen == s {
+                        add(Next::New(wrote.clone()));
                     }
+                }
+            }
+            Step::RefusedOn(seen) => {
+                if matches!(self.expect, Expect::Refusal(_)) && seen == s {
+                    add(Next::Same);
                 }
             }
             Step::Builtin { op, times } => {
                 for &t in times {
-                    let next = match (op.apply(&s.register(), t), &self.expect) {
-                        // What the client heard is the output settled at its return (a lock
-                        // grant expired by then is answered `false`).
+                    match (op.apply(s, t), &self.expect) {
+                        // What the client heard is the output settled at its return (a lock grant
+                        // expired by then is answered `false`).
                         (Ok(effect), Expect::Output(o))
                             if op.settle(effect.output.clone(), self.return_at.unwrap_or(t)) == *o =>
                         {
-                            Some(next_state(s, effect.write))
+                            add(next_state(s, effect.write))
                         }
-                        (Ok(effect), Expect::Maybe) if effect.write.is_some() => Some(next_state(s, effect.write)),
-                        (Err(e), Expect::Refusal(name)) if e.name() == *name => Some(s.clone()),
-                        _ => None,
-                    };
-                    if let Some(n) = next {
-                        if !out.contains(&n) {
-                            out.push(n);
-                        }
+                        (Ok(effect), Expect::Maybe) if effect.write.is_some() => add(next_state(s, effect.write)),
+                        (Err(e), Expect::Refusal(name)) if e.name() == *name => add(Next::Same),
+                        _ => {}
                     }
                 }
             }
         }
-        out
     }
 
-    /// `increment counter` as a user reads it.
+    /// `increment counter → 3 (#12)` as a user reads it.
     pub fn describe(&self) -> String {
         let answer = match &self.expect {
             Expect::Output(o) => format!(" → {o}"),
@@ -161,14 +173,29 @@ impl CheckOp {
                 _ => String::new(),
             },
             Step::Transitions(_) => String::new(),
+            Step::RefusedOn(seen) => format!(" on {} (version {})", seen.value, seen.version),
         };
         format!("{} {}{input}{answer} (#{})", self.name, self.key, self.id)
     }
 }
 
-fn next_state(s: &State, write: Option<Json>) -> State {
+/// A change function's step from its evaluations. One that wrote is known by its transitions.
+/// One that refused is placed by its last evaluation, which is the state it refused on (the
+/// proposer records it; a refusal is justified by a state a quorum accepted in that operation).
+fn change_step(o: &OpRecord, expect: &Expect) -> Option<Step> {
+    if let Expect::Refusal(_) = expect {
+        let last = o.evaluations.last()?;
+        return last.wrote.is_none().then(|| Step::RefusedOn(state_of(&last.seen)));
+    }
+    let transitions: Vec<(State, State)> =
+        o.evaluations.iter().filter_map(|e| e.wrote.as_ref().map(|w| (state_of(&e.seen), state_of(w)))).collect();
+    // None: it never wrote anything (e.g. it threw and nothing recorded where).
+    (!transitions.is_empty()).then_some(Step::Transitions(transitions))
+}
+
+fn next_state(s: &State, write: Option<Json>) -> Next {
     match write {
-        Some(value) => State { value, version: s.version + 1 },
-        None => s.clone(),
+        Some(value) => Next::New(Register { value, version: s.version + 1, applied: Vec::new() }),
+        None => Next::Same,
     }
 }

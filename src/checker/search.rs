@@ -1,10 +1,21 @@
 //! The search for one key: Wing & Gong's algorithm over a linked list of call/return entries,
 //! with Lowe's cache of (linearized set, state) configurations already explored.
+//!
+//! **Cost.** Each search step does O(1) work (amortized) on top of applying one operation to
+//! the model, which touches only that operation's own values (bounded by the contract's value
+//! size): the linearized set is a 128-bit Zobrist hash updated by one XOR per lift or backtrack,
+//! never a copied bit set; states are numbered once when an operation creates them, so the memo
+//! and the stack hold numbers and a read or refusal reuses its state's number; and the longest
+//! partial linearization is snapshotted lazily and incrementally (see [`Longest`]). So the step
+//! budget bounds the search's wall time: time ∝ steps. Before the search, sorting the history's
+//! entries costs O(n log n) once. A sequential history of n operations takes n + 1 steps.
 
-use super::model::{CheckOp, State};
-use super::Violation;
+use super::model::{CheckOp, Next, State};
+use super::{Violation, ViolationKind};
+use crate::fxhash::{FxHashMap, FxHasher};
+use serde_json::Value as Json;
 use std::collections::HashSet;
-use std::hash::BuildHasherDefault;
+use std::hash::{BuildHasherDefault, Hash, Hasher};
 
 /// The verdict on one key.
 #[derive(Clone, Debug, PartialEq)]
@@ -15,6 +26,84 @@ pub enum KeyResult {
     Violation(Violation),
     /// The step budget ran out first.
     Unknown,
+}
+
+/// Checks one key's operations; returns the verdict and the search steps used.
+pub fn check_key(ops: &[CheckOp], step_budget: u64) -> (KeyResult, u64) {
+    let mut entries = Entries::new(ops);
+    let zobrist: Vec<u128> = (0..ops.len()).map(zobrist_key).collect();
+    let mut states = States::default();
+    let mut state = states.id(State::default());
+    let mut linearized: u128 = 0; // Zobrist hash of the linearized operations
+    let mut explored: HashSet<(u128, usize), BuildHasherDefault<FxHasher>> = HashSet::default();
+    let mut stack: Vec<Frame> = Vec::new();
+    let mut longest = Longest { state, ..Longest::default() };
+    let mut nexts: Vec<Next> = Vec::new();
+    let mut steps = 0u64;
+    let mut entry = entries.first();
+    let mut resume_from = 0usize; // the successor index to try next at `entry`
+    let order = |stack: &[Frame], entries: &Entries| stack.iter().map(|f| ops[entries.op(f.call)].id).collect();
+
+    loop {
+        steps += 1;
+        if steps > step_budget {
+            return (KeyResult::Unknown, steps);
+        }
+        if entry == NIL {
+            return (KeyResult::Linearizable(order(&stack, &entries)), steps);
+        }
+        let e = entries.list[entry];
+        if e.is_call {
+            nexts.clear();
+            ops[e.op].successors(states.get(state), &mut nexts);
+            let with_op = linearized ^ zobrist[e.op];
+            let mut lifted = false;
+            for (t, next) in nexts.drain(..).enumerate().skip(resume_from) {
+                let next = match next {
+                    Next::Same => state,
+                    Next::New(s) => states.id(s),
+                };
+                if explored.insert((with_op, next)) {
+                    stack.push(Frame { call: entry, before: state, taken: t });
+                    state = next;
+                    linearized = with_op;
+                    entries.lift(entry);
+                    entry = entries.first();
+                    lifted = true;
+                    break;
+                }
+            }
+            resume_from = 0;
+            if !lifted {
+                entry = e.next;
+            }
+        } else {
+            if !ops[e.op].completed() {
+                // Every completed operation is placed; the unknown ones left may never have happened.
+                return (KeyResult::Linearizable(order(&stack, &entries)), steps);
+            }
+            longest.backtracking_from(&stack, state, &entries);
+            let Some(frame) = stack.pop() else {
+                return (KeyResult::Violation(explain(ops, &longest, states.get(longest.state))), steps);
+            };
+            longest.popped_to(stack.len());
+            linearized ^= zobrist[entries.op(frame.call)];
+            state = frame.before;
+            entries.unlift(frame.call);
+            entry = frame.call;
+            resume_from = frame.taken + 1;
+        }
+    }
+}
+
+/// One linearized operation on the search stack.
+struct Frame {
+    /// Its call entry.
+    call: usize,
+    /// The state before it.
+    before: usize,
+    /// Which of its successors was taken.
+    taken: usize,
 }
 
 #[derive(Clone, Copy)]
@@ -29,134 +118,223 @@ struct Entry {
 
 const NIL: usize = usize::MAX;
 
-/// Configurations already explored: (linearized operations as a bit set, state key).
-type Explored = HashSet<(Vec<u64>, (u64, String)), BuildHasherDefault<crate::fxhash::FxHasher>>;
+/// The call and return entries of one key's operations in real-time order, as a doubly linked
+/// list from which a linearized operation's two entries are lifted (and put back when the search
+/// backtracks).
+struct Entries {
+    list: Vec<Entry>,
+    /// A sentinel before the first entry.
+    head: usize,
+}
 
-/// Checks one key's operations; returns the verdict and the search steps used.
-pub fn check_key(ops: &[CheckOp], step_budget: u64) -> (KeyResult, u64) {
-    // Entries sorted by time; at equal times calls come first, so operations that touch at an
-    // instant count as concurrent. Unknown operations return "at infinity".
-    let mut events: Vec<(u64, u8, usize, bool)> = Vec::with_capacity(ops.len() * 2);
-    for (i, op) in ops.iter().enumerate() {
-        events.push((op.invoke_at, 0, i, true));
-        events.push((op.return_at.unwrap_or(u64::MAX), 1, i, false));
-    }
-    events.sort_unstable();
-    let head = events.len(); // a sentinel before the first entry
-    let mut entries: Vec<Entry> = Vec::with_capacity(events.len() + 1);
-    let mut call_of = vec![NIL; ops.len()];
-    for (i, &(_, _, op, is_call)) in events.iter().enumerate() {
-        entries.push(Entry { op, is_call, partner: NIL, prev: if i == 0 { head } else { i - 1 }, next: i + 1 });
-        if is_call {
-            call_of[op] = i;
-        } else {
-            entries[call_of[op]].partner = i;
+impl Entries {
+    fn new(ops: &[CheckOp]) -> Entries {
+        // Ordered by position in the event sequence. Real histories never tie; hand-written ones
+        // may, and then calls come first, so operations that touch count as concurrent. Unknown
+        // operations return "at infinity".
+        let mut events: Vec<(u64, bool, usize)> = Vec::with_capacity(ops.len() * 2);
+        for (i, op) in ops.iter().enumerate() {
+            events.push((op.invoke_seq, false, i));
+            events.push((op.return_seq.unwrap_or(u64::MAX), true, i));
         }
-    }
-    if let Some(last) = entries.last_mut() {
-        last.next = NIL;
-    }
-    entries.push(Entry {
-        op: NIL,
-        is_call: false,
-        partner: NIL,
-        prev: NIL,
-        next: if events.is_empty() { NIL } else { 0 },
-    });
-
-    let words = ops.len().div_ceil(64);
-    let mut linearized = vec![0u64; words];
-    let mut state = State::default();
-    // (call entry, state before it, index of the transition taken)
-    let mut stack: Vec<(usize, State, usize)> = Vec::new();
-    let mut seen: Explored = HashSet::default();
-    let mut longest: (Vec<usize>, State) = (Vec::new(), State::default());
-    let mut steps = 0u64;
-    let mut entry = entries[head].next;
-    let mut resume_from = 0usize; // the transition index to try next at `entry`
-
-    let lift = |entries: &mut Vec<Entry>, call: usize| {
-        for e in [call, entries[call].partner] {
-            let (p, n) = (entries[e].prev, entries[e].next);
-            entries[p].next = n;
-            if n != NIL {
-                entries[n].prev = p;
+        events.sort_unstable();
+        let head = events.len();
+        let mut list: Vec<Entry> = Vec::with_capacity(events.len() + 1);
+        let mut call_of = vec![NIL; ops.len()];
+        for (i, &(_, is_return, op)) in events.iter().enumerate() {
+            let prev = if i == 0 { head } else { i - 1 };
+            list.push(Entry { op, is_call: !is_return, partner: NIL, prev, next: i + 1 });
+            if is_return {
+                list[call_of[op]].partner = i;
+            } else {
+                call_of[op] = i;
             }
         }
+        if let Some(last) = list.last_mut() {
+            last.next = NIL;
+        }
+        let first = if events.is_empty() { NIL } else { 0 };
+        list.push(Entry { op: NIL, is_call: false, partner: NIL, prev: NIL, next: first });
+        Entries { list, head }
+    }
+
+    fn first(&self) -> usize {
+        self.list[self.head].next
+    }
+
+    fn op(&self, entry: usize) -> usize {
+        self.list[entry].op
+    }
+
+    fn lift(&mut self, call: usize) {
+        for e in [call, self.list[call].partner] {
+            let Entry { prev, next, .. } = self.list[e];
+            self.list[prev].next = next;
+            if next != NIL {
+                self.list[next].prev = prev;
+            }
+        }
+    }
+
+    fn unlift(&mut self, call: usize) {
+        for e in [self.list[call].partner, call] {
+            let Entry { prev, next, .. } = self.list[e];
+            self.list[prev].next = e;
+            if next != NIL {
+                self.list[next].prev = e;
+            }
+        }
+    }
+}
+
+/// Operation `i`'s random 128-bit key: the hash of a set of operations is the XOR of its
+/// members' keys (Zobrist hashing), updated in O(1) as the search lifts and backtracks.
+///
+/// Collisions. For two different sets, the XOR of their hashes is the XOR of the keys of a
+/// non-empty set of operations; with independent uniform keys it is uniform over 2^128 values,
+/// so any one pair collides with probability 2^-128. The memo holds at most one configuration
+/// per search step; even 2^32 of them (far more memory than a browser gives) make fewer than
+/// 2^63 pairs, so the chance of any collision is below 2^-65. A collision can only prune an
+/// unexplored branch, i.e. at worst report a violation that is not one — never the reverse: a
+/// "linearizable" verdict always comes with the order it found, which is checked step by step.
+/// Keys come from SplitMix64 with a fixed seed, so verdicts are deterministic.
+fn zobrist_key(i: usize) -> u128 {
+    let word = |n: u64| {
+        let mut z = n.wrapping_mul(0x9e37_79b9_7f4a_7c15).wrapping_add(0x632b_e59b_d9b4_e019);
+        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+        z ^ (z >> 31)
     };
-    let unlift = |entries: &mut Vec<Entry>, call: usize| {
-        for e in [entries[call].partner, call] {
-            let (p, n) = (entries[e].prev, entries[e].next);
-            entries[p].next = e;
-            if n != NIL {
-                entries[n].prev = e;
-            }
-        }
-    };
+    let i = i as u64;
+    (u128::from(word(2 * i)) << 64) | u128::from(word(2 * i + 1))
+}
 
-    loop {
-        steps += 1;
-        if steps > step_budget {
-            return (KeyResult::Unknown, steps);
-        }
-        if entry == NIL {
-            return (KeyResult::Linearizable(stack.iter().map(|(e, _, _)| ops[entries[*e].op].id).collect()), steps);
-        }
-        let e = entries[entry];
-        if e.is_call {
-            let op = &ops[e.op];
-            let nexts = op.apply(&state);
-            let mut lifted = false;
-            for (t, next) in nexts.into_iter().enumerate().skip(resume_from) {
-                let mut set = linearized.clone();
-                set[e.op / 64] |= 1 << (e.op % 64);
-                if seen.insert((set.clone(), next.key())) {
-                    stack.push((entry, std::mem::replace(&mut state, next), t));
-                    linearized = set;
-                    lift(&mut entries, entry);
-                    if stack.len() > longest.0.len() {
-                        longest = (stack.iter().map(|(c, _, _)| entries[*c].op).collect(), state.clone());
-                    }
-                    entry = entries[head].next;
-                    lifted = true;
-                    break;
-                }
+const NONE: usize = usize::MAX;
+
+/// Every distinct state the search met, numbered. A state is fingerprinted and compared only
+/// when an operation creates it; the memo and the stack hold its number.
+#[derive(Default)]
+struct States {
+    all: Vec<State>,
+    /// Fingerprint → the newest state with it; older ones are chained through `same_print`.
+    by_print: FxHashMap<u64, usize>,
+    same_print: Vec<usize>,
+}
+
+impl States {
+    fn id(&mut self, s: State) -> usize {
+        let print = fingerprint(&s);
+        let newest = self.by_print.get(&print).copied().unwrap_or(NONE);
+        let mut candidate = newest;
+        while candidate != NONE {
+            if self.all[candidate] == s {
+                return candidate;
             }
-            resume_from = 0;
-            if !lifted {
-                entry = e.next;
-            }
-        } else {
-            if ops[e.op].return_at.is_none() {
-                // Every completed operation is placed; the unknown ones left may never have happened.
-                return (
-                    KeyResult::Linearizable(stack.iter().map(|(c, _, _)| ops[entries[*c].op].id).collect()),
-                    steps,
-                );
-            }
-            let Some((call, before, taken)) = stack.pop() else {
-                return (KeyResult::Violation(explain(ops, &longest.0, &longest.1)), steps);
-            };
-            let op = entries[call].op;
-            linearized[op / 64] &= !(1 << (op % 64));
-            state = before;
-            unlift(&mut entries, call);
-            entry = call;
-            resume_from = taken + 1;
+            candidate = self.same_print[candidate];
         }
+        let id = self.all.len();
+        self.all.push(s);
+        self.same_print.push(newest);
+        self.by_print.insert(print, id);
+        id
+    }
+
+    fn get(&self, id: usize) -> &State {
+        &self.all[id]
+    }
+}
+
+/// A hash of a state consistent with its equality (object keys in any order, -0 and 0 alike);
+/// states with one fingerprint are then compared in full, so collisions cost time, not answers.
+fn fingerprint(s: &State) -> u64 {
+    let mut h = FxHasher::default();
+    s.version.hash(&mut h);
+    hash_json(&s.value, &mut h);
+    h.finish()
+}
+
+fn hash_json(v: &Json, h: &mut FxHasher) {
+    match v {
+        Json::Null => 0u8.hash(h),
+        Json::Bool(b) => (1u8, *b).hash(h),
+        Json::Number(n) => match (n.as_u64(), n.as_i64()) {
+            (Some(u), _) => (2u8, u).hash(h),
+            (None, Some(i)) => (3u8, i).hash(h),
+            // serde_json compares floats by value: 0.0 == -0.0.
+            _ => (4u8, (n.as_f64().unwrap_or(0.0) + 0.0).to_bits()).hash(h),
+        },
+        Json::String(s) => (5u8, s).hash(h),
+        Json::Array(a) => {
+            (6u8, a.len()).hash(h);
+            for x in a {
+                hash_json(x, h);
+            }
+        }
+        Json::Object(m) => {
+            // Maps are equal whatever their order: combine the entries' hashes commutatively.
+            let entries = m.iter().fold(0u64, |sum, (k, x)| {
+                let mut e = FxHasher::default();
+                k.hash(&mut e);
+                hash_json(x, &mut e);
+                sum.wrapping_add(e.finish())
+            });
+            (7u8, m.len(), entries).hash(h);
+        }
+    }
+}
+
+/// The longest partial linearization found, for the explanation of a violation.
+///
+/// Snapshotted lazily: only when the search backtracks from a stack longer than any before (the
+/// stack then is the first one that reached that length, as if recorded when it grew). And
+/// incrementally: `ops[..common]` always equals the stack's bottom, so a snapshot copies only
+/// the frames pushed since the stack last shrank below them — each push is copied at most once,
+/// O(1) amortized per step.
+#[derive(Default)]
+struct Longest {
+    /// Operations (indices into the key's operations), in order.
+    ops: Vec<usize>,
+    /// Whether each changed the register.
+    wrote: Vec<bool>,
+    /// The state after them.
+    state: usize,
+    common: usize,
+}
+
+impl Longest {
+    fn backtracking_from(&mut self, stack: &[Frame], state: usize, entries: &Entries) {
+        if stack.len() <= self.ops.len() {
+            return;
+        }
+        self.ops.truncate(self.common);
+        self.wrote.truncate(self.common);
+        for (i, frame) in stack.iter().enumerate().skip(self.common) {
+            let after = stack.get(i + 1).map_or(state, |f| f.before);
+            self.ops.push(entries.op(frame.call));
+            self.wrote.push(after != frame.before);
+        }
+        self.common = stack.len();
+        self.state = state;
+    }
+
+    fn popped_to(&mut self, len: usize) {
+        self.common = self.common.min(len);
     }
 }
 
 /// The violation, told from the longest partial linearization: the earliest-returning completed
 /// operation not in it could not be placed after it.
-fn explain(ops: &[CheckOp], longest: &[usize], state: &State) -> Violation {
-    let placed: std::collections::HashSet<usize> = longest.iter().copied().collect();
+fn explain(ops: &[CheckOp], longest: &Longest, state: &State) -> Violation {
+    let mut placed = vec![false; ops.len()];
+    for &i in &longest.ops {
+        placed[i] = true;
+    }
     let stuck = (0..ops.len())
-        .filter(|i| !placed.contains(i) && ops[*i].return_at.is_some())
-        .min_by_key(|i| (ops[*i].return_at, ops[*i].invoke_at))
+        .filter(|&i| !placed[i] && ops[i].completed())
+        .min_by_key(|&i| (ops[i].return_seq, ops[i].invoke_seq))
         .unwrap_or(0);
     let s = &ops[stuck];
-    let writer = longest.iter().rev().find(|i| !matches!(ops[**i].name, "get" | "read")).copied();
+    let writer = longest.ops.iter().zip(&longest.wrote).rev().find(|(_, wrote)| **wrote).map(|(i, _)| *i);
     let held = if state.version == 0 {
         "its initial empty state".to_owned()
     } else {
@@ -167,7 +345,7 @@ fn explain(ops: &[CheckOp], longest: &[usize], state: &State) -> Violation {
         s.describe(),
         s.invoke_at,
         s.return_at.unwrap_or(u64::MAX),
-        longest.len(),
+        longest.ops.len(),
     );
     if let Some(w) = writer {
         let when =
@@ -176,5 +354,11 @@ fn explain(ops: &[CheckOp], longest: &[usize], state: &State) -> Violation {
     }
     let mut involved = vec![s.id];
     involved.extend(writer.map(|w| ops[w].id));
-    Violation { key: s.key.clone(), ops: involved, longest: longest.iter().map(|i| ops[*i].id).collect(), explanation }
+    Violation {
+        kind: ViolationKind::Linearizability,
+        key: s.key.clone(),
+        ops: involved,
+        longest: longest.ops.iter().map(|i| ops[*i].id).collect(),
+        explanation,
+    }
 }

@@ -5,6 +5,8 @@ use super::*;
 use crate::ops::Op;
 use serde_json::json;
 
+/// An operation of key `k`; in these hand-written histories the virtual times double as the
+/// positions in the event sequence (equal positions count as concurrent).
 fn op(id: u64, op: Op, invoke_at: u64, return_at: Option<u64>, expect: Expect) -> CheckOp {
     CheckOp {
         id,
@@ -12,8 +14,35 @@ fn op(id: u64, op: Op, invoke_at: u64, return_at: Option<u64>, expect: Expect) -
         key: "k".into(),
         invoke_at,
         return_at,
+        invoke_seq: invoke_at,
+        return_seq: return_at,
         step: Step::Builtin { op, times: vec![invoke_at] },
         expect,
+    }
+}
+fn st(value: serde_json::Value, version: u64) -> State {
+    State { value, version, applied: vec![] }
+}
+/// A change function that wrote `wrote` on `seen` and answered it.
+fn change(id: u64, at: u64, seen: State, wrote: State) -> CheckOp {
+    CheckOp {
+        id,
+        name: "change",
+        key: "k".into(),
+        invoke_at: at,
+        return_at: Some(at + 10),
+        invoke_seq: at,
+        return_seq: Some(at + 10),
+        expect: Expect::Output(wrote.value.clone()),
+        step: Step::Transitions(vec![(seen, wrote)]),
+    }
+}
+/// A change function that threw on `seen`.
+fn refused_change(id: u64, at: u64, seen: State) -> CheckOp {
+    CheckOp {
+        expect: Expect::Refusal("UpdateRejected"),
+        step: Step::RefusedOn(seen),
+        ..change(id, at, st(json!(null), 0), st(json!(null), 0))
     }
 }
 fn ok(v: serde_json::Value) -> Expect {
@@ -86,21 +115,113 @@ fn refusals_are_observations() {
     let h = [write(0, 0, 0, ok(json!({"version": 1}))), write(1, 0, 20, Expect::Refusal("VersionConflict"))];
     assert!(matches!(verdict(&h), KeyResult::Linearizable(_)));
     let h = [write(0, 0, 0, Expect::Refusal("VersionConflict"))];
-    assert!(matches!(verdict(&h), KeyResult::Violation(_)), "version 0 matched: no conflict possible");
+    assert_violation(&h, 0, "write k \"x\" expecting v0 → VersionConflict (#0) at 0–10ms fits no linearization");
+
+    // An increment refused: only on a register that holds something other than a number.
+    let put = |v: serde_json::Value| op(0, Op::Put(v.clone()), 0, Some(10), ok(v));
+    let refused_increment = op(1, Op::Increment, 20, Some(30), Expect::Refusal("UpdateRejected"));
+    assert!(matches!(verdict(&[put(json!("s")), refused_increment.clone()]), KeyResult::Linearizable(_)));
+    assert_violation(&[put(json!(1)), refused_increment], 1, "increment k → UpdateRejected (#1)");
+
+    // A lock operation refused: only on a register that does not hold a lock.
+    let acquire =
+        op(1, Op::AcquireLock { owner: "bob".into(), ttl_ms: None }, 20, Some(30), Expect::Refusal("UpdateRejected"));
+    assert!(matches!(verdict(&[put(json!("s")), acquire.clone()]), KeyResult::Linearizable(_)));
+    assert_violation(&[put(json!(null)), acquire], 1, "acquireLock k for bob → UpdateRejected (#1)");
+}
+
+/// Asserts a linearizability violation whose explanation names operation `stuck` first.
+fn assert_violation(h: &[CheckOp], stuck: u64, explanation_starts: &str) -> Violation {
+    let KeyResult::Violation(v) = verdict(h) else { panic!("accepted: {h:#?}") };
+    assert_eq!(v.kind, ViolationKind::Linearizability);
+    assert_eq!(v.ops[0], stuck, "{v:?}");
+    assert!(v.explanation.starts_with(explanation_starts), "{}", v.explanation);
+    v
+}
+
+#[test]
+fn a_change_that_threw_on_a_value_no_linearization_allows_is_a_violation_naming_it() {
+    let first = || change(0, 0, st(json!(null), 0), st(json!([1]), 1));
+    // It threw on the empty register, after a change had filled it.
+    let v = assert_violation(
+        &[first(), refused_change(1, 20, st(json!(null), 0))],
+        1,
+        "change k on null (version 0) → UpdateRejected (#1) at 20–30ms fits no linearization",
+    );
+    assert!(v.explanation.ends_with("last written by change k → [1] (#0) (completed at 10ms)"), "{}", v.explanation);
+    // On what the register held then: fine. Overlapping the change: it may come first.
+    assert!(matches!(verdict(&[first(), refused_change(1, 20, st(json!([1]), 1))]), KeyResult::Linearizable(_)));
+    assert!(matches!(verdict(&[first(), refused_change(1, 5, st(json!(null), 0))]), KeyResult::Linearizable(_)));
+    // The value matters, and so does the version.
+    assert_violation(&[first(), refused_change(1, 20, st(json!([2]), 1))], 1, "change k on [2] (version 1)");
+    assert_violation(&[first(), refused_change(1, 20, st(json!([1]), 2))], 1, "change k on [1] (version 2)");
+}
+
+#[test]
+fn a_refused_change_is_placed_by_its_last_evaluation() {
+    use crate::driver::Outcome;
+    use crate::ops::{OpError, Register};
+    use crate::sim::{Evaluation, OpRecord};
+    use std::rc::Rc;
+    let reg = |v: serde_json::Value, version| Rc::new(Register { value: v, version, applied: vec![] });
+    let eval = |seen, wrote| Evaluation { seen, at_ms: 3, wrote };
+    let mut record = OpRecord {
+        id: 7,
+        proposer: 1,
+        op: "change",
+        key: "k".into(),
+        input: json!(null),
+        invoke_at: 1,
+        return_at: Some(9),
+        invoke_seq: 4,
+        return_seq: Some(8),
+        outcome: Some(Outcome::Failed),
+        output: None,
+        error: Some(OpError::rejected("full")),
+        may_have_applied: true,
+        attempts: 2,
+        // An uncertain first attempt wrote; the refusal came on the state a quorum confirmed.
+        evaluations: vec![eval(reg(json!(null), 0), Some(reg(json!([1]), 1))), eval(reg(json!([5]), 3), None)],
+    };
+    let o = CheckOp::from_record(&record).expect("a refusal is an observation");
+    assert!(matches!(&o.step, Step::RefusedOn(s) if *s == st(json!([5]), 3)), "{o:?}");
+    assert_eq!((o.expect, o.invoke_seq, o.return_seq), (Expect::Refusal("UpdateRejected"), 4, Some(8)));
+    // Without an evaluation of the refusal there is nothing to place it by.
+    record.evaluations.pop();
+    assert!(CheckOp::from_record(&record).is_none());
+}
+
+#[test]
+fn real_time_order_is_the_event_order_not_milliseconds() {
+    // put returns at 43 ms; get is invoked at 43 ms too, but after the return in the event order.
+    let mut put = op(0, Op::Put(json!(1)), 30, Some(43), ok(json!(1)));
+    let mut get = op(1, Op::Get, 43, Some(60), ok(json!(null)));
+    (put.invoke_seq, put.return_seq, get.invoke_seq, get.return_seq) = (1, Some(2), 3, Some(4));
+    assert_violation(&[put.clone(), get.clone()], 1, "get k → null (#1) at 43–60ms fits no linearization");
+    // Invoked before the put returned (same millisecond, earlier in the event order): concurrent.
+    (get.invoke_seq, put.return_seq) = (2, Some(3));
+    assert!(matches!(verdict(&[put, get]), KeyResult::Linearizable(_)));
+}
+
+#[test]
+fn a_sequential_history_costs_about_one_search_step_per_operation() {
+    let n = 40_000u64;
+    let incs = |n| (0..n).map(|i| op(i, Op::Increment, 2 * i, Some(2 * i + 1), ok(json!(i + 1)))).collect::<Vec<_>>();
+    let (r, steps) = check_key(&incs(n), DEFAULT_STEP_BUDGET);
+    let KeyResult::Linearizable(order) = r else { panic!("{r:?}") };
+    assert_eq!(order.len() as u64, n);
+    assert_eq!(steps, n + 1, "one lift per operation, then done");
+    // A stale read at the end: the search backtracks through every operation once.
+    let mut h = incs(n);
+    h.push(op(n, Op::Get, 2 * n, Some(2 * n + 1), ok(json!(0))));
+    let (r, steps) = check_key(&h, DEFAULT_STEP_BUDGET);
+    let KeyResult::Violation(v) = r else { panic!("{r:?}") };
+    assert_eq!((v.ops[0], v.longest.len() as u64), (n, n));
+    assert!(steps <= 4 * n, "{steps} steps");
 }
 
 #[test]
 fn change_functions_are_checked_through_what_they_saw_and_wrote() {
-    let st = |v: serde_json::Value, version| State { value: v, version };
-    let change = |id, at, seen: State, wrote: State| CheckOp {
-        id,
-        name: "change",
-        key: "k".into(),
-        invoke_at: at,
-        return_at: Some(at + 10),
-        expect: Expect::Output(wrote.value.clone()),
-        step: Step::Transitions(vec![(seen, wrote)]),
-    };
     let h =
         [change(0, 0, st(json!(null), 0), st(json!([1]), 1)), change(1, 20, st(json!([1]), 1), st(json!([1, 2]), 2))];
     assert!(matches!(verdict(&h), KeyResult::Linearizable(_)));
@@ -164,28 +285,36 @@ mod brute_force {
     use super::*;
     use proptest::prelude::*;
 
+    /// May `i` go next, with `used` placed already? Only if no unplaced completed operation
+    /// returned before `i` was invoked.
+    fn may_go_next(ops: &[CheckOp], used: &[bool], i: usize) -> bool {
+        !ops.iter().enumerate().any(|(j, o)| !used[j] && j != i && o.return_seq.is_some_and(|r| r < ops[i].invoke_seq))
+    }
+
+    fn successors(op: &CheckOp, s: &State) -> Vec<State> {
+        let mut out = Vec::new();
+        op.successors(s, &mut out);
+        out.into_iter()
+            .map(|n| match n {
+                Next::Same => s.clone(),
+                Next::New(n) => n,
+            })
+            .collect()
+    }
+
     fn brute(ops: &[CheckOp]) -> bool {
-        fn go(ops: &[CheckOp], used: &mut Vec<bool>, state: &State, placed_max_invoke: u64) -> bool {
-            let _ = placed_max_invoke;
+        fn go(ops: &[CheckOp], used: &mut Vec<bool>, state: &State) -> bool {
             // Done when every completed operation is placed.
-            if ops.iter().zip(used.iter()).all(|(o, u)| *u || o.return_at.is_none()) {
+            if ops.iter().zip(used.iter()).all(|(o, u)| *u || !o.completed()) {
                 return true;
             }
             for i in 0..ops.len() {
-                if used[i] {
+                if used[i] || !may_go_next(ops, used, i) {
                     continue;
                 }
-                // Real time: i may go next only if no unplaced completed op returned before i was invoked.
-                let blocked = ops
-                    .iter()
-                    .enumerate()
-                    .any(|(j, o)| !used[j] && j != i && o.return_at.is_some_and(|r| r < ops[i].invoke_at));
-                if blocked {
-                    continue;
-                }
-                for next in ops[i].apply(state) {
+                for next in successors(&ops[i], state) {
                     used[i] = true;
-                    if go(ops, used, &next, 0) {
+                    if go(ops, used, &next) {
                         used[i] = false;
                         return true;
                     }
@@ -194,26 +323,76 @@ mod brute_force {
             }
             false
         }
-        go(ops, &mut vec![false; ops.len()], &State::default(), 0)
+        go(ops, &mut vec![false; ops.len()], &State::default())
     }
 
-    fn arb_history() -> impl Strategy<Value = Vec<CheckOp>> {
-        let one = (0u8..3, 0u64..40, 1u64..30, 0i64..4, 0u8..6).prop_map(|(kind, at, len, value, fate)| {
-            let (o, out) = match kind {
-                0 => (Op::Increment, json!(value)),
-                1 => (Op::Get, if value == 0 { json!(null) } else { json!(value) }),
-                _ => (Op::Put(json!(value)), json!(value)),
+    /// True when `order` (operation ids) is a valid start of a linearization; a whole one if
+    /// `whole` (every completed operation placed).
+    fn valid_order(ops: &[CheckOp], order: &[u64], whole: bool) -> bool {
+        fn go(ops: &[CheckOp], order: &[usize], used: &mut Vec<bool>, state: &State, whole: bool) -> bool {
+            let Some((&i, rest)) = order.split_first() else {
+                return !whole || ops.iter().zip(used.iter()).all(|(o, u)| *u || !o.completed());
             };
-            let unknown = fate == 0 && kind != 1;
-            (o, at, len, out, unknown)
-        });
+            if used[i] || !may_go_next(ops, used, i) {
+                return false;
+            }
+            used[i] = true;
+            let ok = successors(&ops[i], state).iter().any(|next| go(ops, rest, used, next, whole));
+            used[i] = false;
+            ok
+        }
+        let order: Vec<usize> = order.iter().map(|id| ops.iter().position(|o| o.id == *id).expect("an id")).collect();
+        go(ops, &order, &mut vec![false; ops.len()], &State::default(), whole)
+    }
+
+    /// Small histories of one key over a few values (`"s"` is not a number: increments refuse
+    /// it) and versions, with unknown operations and refusals of every kind.
+    fn arb_history() -> impl Strategy<Value = Vec<CheckOp>> {
+        let val = |v: i64| if v == 3 { json!("s") } else { json!(v) };
+        let one =
+            (0u8..6, 0u64..40, 1u64..30, 0i64..4, 0u64..3, 0u8..6).prop_map(move |(kind, at, len, v, ver, fate)| {
+                let unknown = fate == 0 && kind != 1;
+                let refused = fate == 1;
+                let builtin = |op| Step::Builtin { op, times: vec![at] };
+                let seen = if ver == 0 { st(json!(null), 0) } else { st(val(v), ver) };
+                let (name, step, answer) = match kind {
+                    0 if refused => ("increment", builtin(Op::Increment), Expect::Refusal("UpdateRejected")),
+                    0 => ("increment", builtin(Op::Increment), ok(json!(v))),
+                    1 => ("get", builtin(Op::Get), ok(if v == 0 { json!(null) } else { val(v) })),
+                    2 => ("put", builtin(Op::Put(val(v))), ok(val(v))),
+                    3 if refused => (
+                        "write",
+                        builtin(Op::Write { expected: ver, value: val(v) }),
+                        Expect::Refusal("VersionConflict"),
+                    ),
+                    3 => (
+                        "write",
+                        builtin(Op::Write { expected: ver, value: val(v) }),
+                        ok(json!({ "version": ver + 1 })),
+                    ),
+                    4 if refused => ("change", Step::RefusedOn(seen), Expect::Refusal("UpdateRejected")),
+                    _ => {
+                        let wrote = st(val((v + 1) % 4), ver + 1);
+                        let answer = ok(wrote.value.clone());
+                        ("change", Step::Transitions(vec![(seen, wrote)]), answer)
+                    }
+                };
+                let (return_at, expect) = if unknown { (None, Expect::Maybe) } else { (Some(at + len), answer) };
+                (name, step, at, return_at, expect)
+            });
         proptest::collection::vec(one, 1..7).prop_map(|v| {
             v.into_iter()
                 .enumerate()
-                .map(|(i, (o, at, len, out, unknown))| {
-                    let (ret, expect) =
-                        if unknown { (None, Expect::Maybe) } else { (Some(at + len), Expect::Output(out)) };
-                    op(i as u64, o, at, ret, expect)
+                .map(|(i, (name, step, at, return_at, expect))| CheckOp {
+                    id: i as u64,
+                    name,
+                    key: "k".into(),
+                    invoke_at: at,
+                    return_at,
+                    invoke_seq: at,
+                    return_seq: return_at,
+                    step,
+                    expect,
                 })
                 .collect()
         })
@@ -223,8 +402,15 @@ mod brute_force {
         #![proptest_config(ProptestConfig { cases: 3000, ..ProptestConfig::default() })]
         #[test]
         fn the_search_agrees_with_brute_force(h in arb_history()) {
-            let fast = matches!(verdict(&h), KeyResult::Linearizable(_));
+            let result = verdict(&h);
+            let fast = matches!(result, KeyResult::Linearizable(_));
             prop_assert_eq!(fast, brute(&h), "{:#?}", h);
+            // The witnesses hold: the order found, or the longest partial one.
+            match &result {
+                KeyResult::Linearizable(order) => prop_assert!(valid_order(&h, order, true), "{:?}", order),
+                KeyResult::Violation(v) => prop_assert!(valid_order(&h, &v.longest, false), "{:?}", v),
+                KeyResult::Unknown => prop_assert!(false, "budget"),
+            }
         }
     }
 
@@ -233,15 +419,20 @@ mod brute_force {
         use proptest::strategy::ValueTree;
         use proptest::test_runner::TestRunner;
         let mut runner = TestRunner::deterministic();
-        let (mut yes, mut no) = (0, 0);
+        let (mut yes, mut no, mut refusals) = (0, 0, [0usize; 2]);
         for _ in 0..500 {
             let h = arb_history().new_tree(&mut runner).unwrap().current();
-            if brute(&h) {
-                yes += 1
-            } else {
-                no += 1
+            let refusal = h.iter().any(|o| matches!(o.expect, Expect::Refusal(_)));
+            match brute(&h) {
+                true => yes += 1,
+                false => no += 1,
             }
+            refusals[usize::from(brute(&h))] += usize::from(refusal);
         }
         assert!(yes > 50 && no > 50, "{yes} linearizable, {no} not");
+        assert!(
+            refusals[0] > 30 && refusals[1] > 10,
+            "histories with refusals (not, yes): {refusals:?}; all: {yes} yes, {no} not"
+        );
     }
 }

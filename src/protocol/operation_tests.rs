@@ -195,7 +195,7 @@ fn a_refusal_is_answered_only_after_a_quorum_accepted_the_state_it_saw() {
 fn a_refusal_whose_write_back_fails_is_retried_not_answered() {
     let mut h = Harness::default_config(Op::Change(Rc::new(|_| Err(OpError::rejected("no")))));
     h.start(None);
-    let b = h.promised_empty();
+    h.promised_empty();
     let _ = h.broadcast();
     h.fire_timer(); // the write-back accept times out
     assert!(h.op.poll_outcome().is_none());
@@ -228,7 +228,7 @@ fn an_uncertain_attempt_is_sealed_before_refusing() {
     };
     let mut h = Harness::default_config(Op::Change(Rc::new(f)));
     h.start(None);
-    let b1 = h.promised_empty();
+    h.promised_empty();
     let (_, v1) = accept_of(&h.broadcast());
     assert_eq!(v1.value, json!(1));
     assert!(h.notes().contains(&Note::MayApply { op: OP }));
@@ -298,7 +298,7 @@ fn giving_up_says_whether_the_change_may_have_been_applied() {
 
     let mut h = Harness::new(Op::Increment, config);
     h.start(None);
-    let b = h.promised_empty();
+    h.promised_empty();
     h.fire_timer(); // the accept times out
     h.back_off();
     h.fire_timer();

@@ -14,9 +14,17 @@ pub struct OpRecord {
     pub op: &'static str,
     pub key: Key,
     pub input: Json,
+    /// Virtual time of the invocation (for display and lock expiry; not for ordering).
     pub invoke_at: u64,
     /// `None` while in flight.
     pub return_at: Option<u64>,
+    /// The invocation's position in the simulation's one sequence of invocations and returns
+    /// ([`History::next_seq`]). Real-time order comes from these positions, not from
+    /// milliseconds: operation A precedes B iff `A.return_seq < B.invoke_seq`, even when both
+    /// happen in the same virtual millisecond.
+    pub invoke_seq: u64,
+    /// The return's position in that sequence; `None` while in flight.
+    pub return_seq: Option<u64>,
     /// `None` while in flight.
     pub outcome: Option<Outcome>,
     /// The answer of an `ok` operation.
@@ -34,8 +42,16 @@ pub struct OpRecord {
     pub evaluations: Vec<Evaluation>,
 }
 
+impl OpRecord {
+    /// Real-time order: this operation returned before `later` was invoked.
+    pub fn precedes(&self, later: &OpRecord) -> bool {
+        self.return_seq.is_some_and(|r| r < later.invoke_seq)
+    }
+}
+
 /// One evaluation of an operation: on the register `seen`, at `at_ms`, it decided to write
-/// `wrote` (`None`: nothing new).
+/// `wrote` (`None`: nothing new, or it refused on `seen`). The last evaluation of a refused
+/// operation is the state it refused on.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Evaluation {
     pub seen: Val,
@@ -46,9 +62,18 @@ pub struct Evaluation {
 #[derive(Clone, Debug, Default)]
 pub struct History {
     pub ops: Vec<OpRecord>,
+    /// Invocations and returns recorded so far: the next position in their one sequence.
+    seq: u64,
 }
 
 impl History {
+    /// The position of the next invocation or return, in the one sequence shared by every
+    /// operation of the simulation (strictly increasing).
+    pub(crate) fn next_seq(&mut self) -> u64 {
+        self.seq += 1;
+        self.seq
+    }
+
     /// Operations not yet ended.
     pub fn pending(&self) -> impl Iterator<Item = &OpRecord> {
         self.ops.iter().filter(|o| o.outcome.is_none())

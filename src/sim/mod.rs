@@ -16,7 +16,7 @@ pub mod workload;
 
 pub use history::{Evaluation, History, OpRecord};
 pub use network::{NetConfig, Partitions};
-pub use oracle::Oracle;
+pub use oracle::{Finding, Oracle, OracleKind};
 pub use rng::Rng;
 pub use trace::{DropReason, Event, EventKind, MessageRecord, Msg, Node, Trace};
 
@@ -217,11 +217,13 @@ impl World {
     fn complete(&mut self, id: OpId, result: Result<Json, OpError>) {
         let outcome = outcome_of(&result);
         let now = self.now;
-        let record = &mut self.history.ops[id as usize];
-        if record.outcome.is_some() {
+        if self.history.ops[id as usize].outcome.is_some() {
             return;
         }
+        let return_seq = self.history.next_seq();
+        let record = &mut self.history.ops[id as usize];
         record.return_at = Some(now);
+        record.return_seq = Some(return_seq);
         record.outcome = Some(outcome);
         match &result {
             Ok(v) => record.output = Some(v.clone()),
@@ -318,6 +320,7 @@ impl Shared {
             let mut w = self.world.borrow_mut();
             let id = w.history.ops.len() as OpId;
             let invoke_at = w.now;
+            let invoke_seq = w.history.next_seq();
             w.history.ops.push(OpRecord {
                 id,
                 proposer,
@@ -326,6 +329,8 @@ impl Shared {
                 input: op.input(),
                 invoke_at,
                 return_at: None,
+                invoke_seq,
+                return_seq: None,
                 outcome: None,
                 output: None,
                 error: None,
@@ -615,9 +620,14 @@ impl Sim {
         self.shared.world.borrow().stats.clone()
     }
 
-    /// Safety violations the oracles found so far (empty in a correct run).
+    /// Safety violations the oracles found so far, as text (empty in a correct run).
     pub fn violations(&self) -> Vec<String> {
-        self.shared.world.borrow().oracle.as_ref().map(|o| o.violations.clone()).unwrap_or_default()
+        self.oracle_findings().iter().map(|f| f.text.clone()).collect()
+    }
+
+    /// Safety violations the oracles found so far, with the oracle that fired.
+    pub fn oracle_findings(&self) -> Vec<Finding> {
+        self.shared.world.borrow().oracle.as_ref().map(|o| o.findings.clone()).unwrap_or_default()
     }
 
     pub fn partitions(&self) -> Partitions {

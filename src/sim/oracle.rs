@@ -11,14 +11,50 @@
 use crate::fxhash::FxHashMap as HashMap;
 use crate::ops::Val;
 use crate::protocol::{AcceptorId, Ballot, Key, Slot};
+use std::fmt;
 use std::rc::Rc;
+
+/// Which oracle fired.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum OracleKind {
+    /// Two different values accepted under one (key, ballot).
+    OneValuePerBallot,
+    /// An acceptor's highest promised/accepted ballot for a key went back.
+    PromiseRegressed,
+}
+
+impl OracleKind {
+    /// The name reports use (`one-value-per-ballot`, `promise-regressed`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            OracleKind::OneValuePerBallot => "one-value-per-ballot",
+            OracleKind::PromiseRegressed => "promise-regressed",
+        }
+    }
+}
+
+/// One violation an oracle saw.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Finding {
+    pub kind: OracleKind,
+    pub key: Key,
+    pub at_ms: u64,
+    /// One sentence a person can read, starting with the time.
+    pub text: String,
+}
+
+impl fmt::Display for Finding {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.text)
+    }
+}
 
 #[derive(Default)]
 pub struct Oracle {
     accepted: HashMap<(Key, Ballot), Val>,
     high_water: HashMap<(AcceptorId, Key), Ballot>,
     /// Every violation seen, in order.
-    pub violations: Vec<String>,
+    pub findings: Vec<Finding>,
 }
 
 impl Oracle {
@@ -27,16 +63,19 @@ impl Oracle {
         let high = slot.map_or(Ballot::ZERO, Slot::high_water);
         let last = self.high_water.entry((acceptor, key.clone())).or_insert(Ballot::ZERO);
         if high < *last {
-            self.violations.push(format!(
+            let text = format!(
                 "{at_ms}ms a{acceptor} key {key}: highest promised/accepted ballot went back from {last} to {high}"
-            ));
+            );
+            self.findings.push(Finding { kind: OracleKind::PromiseRegressed, key: key.clone(), at_ms, text });
         }
         *last = high;
         if let Some((ballot, value)) = slot.and_then(|s| s.accepted.as_ref()) {
             match self.accepted.get(&(key.clone(), *ballot)) {
-                Some(seen) if !Rc::ptr_eq(seen, value) && **seen != **value => self.violations.push(format!(
-                    "{at_ms}ms a{acceptor} key {key}: two values accepted under ballot {ballot}: {seen} and {value}"
-                )),
+                Some(seen) if !Rc::ptr_eq(seen, value) && **seen != **value => {
+                    let text =
+                        format!("{at_ms}ms a{acceptor} key {key}: two values accepted under ballot {ballot}: {seen} and {value}");
+                    self.findings.push(Finding { kind: OracleKind::OneValuePerBallot, key: key.clone(), at_ms, text });
+                }
                 Some(_) => {}
                 None => {
                     self.accepted.insert((key.clone(), *ballot), value.clone());
@@ -71,9 +110,10 @@ mod tests {
         let b = Ballot::new(1, 1);
         o.observe(1, 1, &k, Some(&Slot { promise: None, accepted: Some((b, val(1))) }));
         o.observe(2, 2, &k, Some(&Slot { promise: None, accepted: Some((b, val(1))) }));
-        assert!(o.violations.is_empty(), "equal values are fine");
+        assert!(o.findings.is_empty(), "equal values are fine");
         o.observe(3, 3, &k, Some(&Slot { promise: None, accepted: Some((b, val(2))) }));
-        assert_eq!(o.violations.len(), 1, "{:?}", o.violations);
+        assert_eq!(o.findings.len(), 1, "{:?}", o.findings);
+        assert_eq!(o.findings[0].kind, OracleKind::OneValuePerBallot);
     }
 
     #[test]
@@ -82,9 +122,10 @@ mod tests {
         let k: Key = "k".into();
         o.observe(1, 1, &k, Some(&Slot { promise: Some(Ballot::new(5, 1)), accepted: None }));
         o.observe(2, 1, &k, Some(&Slot { promise: Some(Ballot::new(6, 1)), accepted: None }));
-        assert!(o.violations.is_empty());
+        assert!(o.findings.is_empty());
         o.observe(3, 1, &k, None);
-        assert!(o.violations[0].contains("went back from 6.p1 to 0.p0"), "{:?}", o.violations);
+        assert_eq!(o.findings[0].kind, OracleKind::PromiseRegressed);
+        assert!(o.findings[0].text.contains("went back from 6.p1 to 0.p0"), "{:?}", o.findings);
         assert_eq!(o.keys_of(1), vec![k]);
     }
 }

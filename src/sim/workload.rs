@@ -117,31 +117,61 @@ pub fn determinism_reference() -> Sim {
     sim
 }
 
-/// The checker's benchmark history: `operations` mixed operations (increments, gets, versioned
-/// reads) from 10 concurrent clients over 10 keys through 3 proposers, with 2 % loss
-/// (so some operations end `unknown`). Returns the finished simulation.
-pub fn checker_workload(operations: usize, seed: u64) -> Sim {
-    use super::Rng;
-    let net = NetConfig { drop_request_rate: 0.02, drop_reply_rate: 0.02, ..NetConfig::default() };
-    let sim =
-        Sim::new(SimConfig { acceptors: 3, proposers: 3, seed, net, check_invariants: false, ..SimConfig::default() })
-            .expect("a valid workload");
-    let clients = 10;
-    for c in 0..clients {
-        let client = sim.client((c % 3) as u8 + 1);
-        let mut rng = Rng::new(seed.wrapping_mul(7919).wrapping_add(c as u64));
-        let n = operations / clients;
-        sim.spawn(async move {
-            for _ in 0..n {
-                let key = format!("k{}", rng.below(10));
-                let _ = match rng.below(4) {
-                    0 | 1 => client.increment(&key).await.map(drop),
-                    2 => client.get(&key).await.map(drop),
-                    _ => client.read(&key).await.map(drop),
-                };
-            }
-        });
+/// The shape of a checker benchmark history.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct CheckerWorkload {
+    /// Operations in total, split evenly over the clients.
+    pub operations: usize,
+    /// Concurrent clients (1: a sequential history).
+    pub clients: usize,
+    pub keys: usize,
+    pub seed: u64,
+}
+
+impl CheckerWorkload {
+    /// The concurrent benchmark: 10 clients over 10 keys.
+    pub fn concurrent(operations: usize) -> Self {
+        CheckerWorkload { operations, clients: 10, keys: 10, seed: 1 }
     }
-    sim.run_until_idle(u64::MAX);
-    sim
+
+    /// The sequential benchmark: one client, one key.
+    pub fn sequential(operations: usize) -> Self {
+        CheckerWorkload { operations, clients: 1, keys: 1, seed: 1 }
+    }
+
+    /// Runs it: mixed operations (increments, gets, versioned reads) from the clients through 3
+    /// proposers and 3 acceptors, with 2 % loss (so some operations retry or end `unknown`),
+    /// the event log off (only the history matters). Returns the finished simulation.
+    pub fn run(&self) -> Sim {
+        use super::Rng;
+        let net = NetConfig { drop_request_rate: 0.02, drop_reply_rate: 0.02, ..NetConfig::default() };
+        let config = SimConfig {
+            acceptors: 3,
+            proposers: 3,
+            seed: self.seed,
+            net,
+            log_events: false,
+            check_invariants: false,
+            ..SimConfig::default()
+        };
+        let sim = Sim::new(config).expect("a valid workload");
+        let (clients, keys) = (self.clients.max(1), self.keys.max(1) as u64);
+        for c in 0..clients {
+            let client = sim.client((c % 3) as u8 + 1);
+            let mut rng = Rng::new(self.seed.wrapping_mul(7919).wrapping_add(c as u64));
+            let n = self.operations / clients;
+            sim.spawn(async move {
+                for _ in 0..n {
+                    let key = format!("k{}", rng.below(keys));
+                    let _ = match rng.below(4) {
+                        0 | 1 => client.increment(&key).await.map(drop),
+                        2 => client.get(&key).await.map(drop),
+                        _ => client.read(&key).await.map(drop),
+                    };
+                }
+            });
+        }
+        sim.run_until_idle(u64::MAX);
+        sim
+    }
 }

@@ -31,8 +31,9 @@ impl Cluster {
         })
     }
 
-    /// Checks the history so far for linearizability, key by key:
-    /// `{ ok, keys: { [key]: { verdict, order? } }, violation?, steps }`.
+    /// One verdict for the run so far: the history checked for linearizability, key by key, and
+    /// the simulator's step oracles (one value per ballot, monotonic promises):
+    /// `{ ok, keys: { [key]: { verdict, order? } }, violation?: { kind, ... }, oracles, steps }`.
     #[wasm_bindgen(unchecked_return_type = "CheckReport")]
     pub fn check(&self, #[wasm_bindgen(js_name = "stepBudget")] step_budget: JsValue) -> JsResult<JsValue> {
         self.inner.enter(|sim| {
@@ -41,7 +42,7 @@ impl Cluster {
             } else {
                 integer_arg("stepBudget", &step_budget, 1.0, MAX_SEED)?
             };
-            Ok(to_js(&crate::checker::check(&sim.history(), budget).to_json()))
+            Ok(to_js(&crate::checker::check_run(sim, budget).to_json()))
         })
     }
 
@@ -181,11 +182,23 @@ impl Cluster {
     }
 
     /// A benchmark helper: a finished cluster whose history holds `operations` mixed operations
-    /// from 10 concurrent clients over 10 keys (the checker's benchmark workload).
+    /// (the checker's benchmark workload), from `options.clients` concurrent clients over
+    /// `options.keys` keys (each default 10; `{ clients: 1, keys: 1 }` is a sequential history).
     #[wasm_bindgen(js_name = "withCheckerWorkload")]
-    pub fn with_checker_workload(operations: JsValue) -> JsResult<Cluster> {
+    pub fn with_checker_workload(
+        operations: JsValue,
+        #[wasm_bindgen(unchecked_param_type = "{ clients?: number; keys?: number } | undefined")] options: JsValue,
+    ) -> JsResult<Cluster> {
         let n = integer_arg("operations", &operations, 10.0, 1_000_000.0)? as usize;
-        let rec = Recording::from_sim(crate::sim::workload::checker_workload(n, 1));
+        let mut workload = crate::sim::workload::CheckerWorkload::concurrent(n);
+        for (key, v) in options_of("options", &options, &["clients", "keys"])? {
+            let count = integer_arg(&format!("options.{key}"), &v, 1.0, 100.0)? as usize;
+            match key.as_str() {
+                "clients" => workload.clients = count,
+                _ => workload.keys = count,
+            }
+        }
+        let rec = Recording::from_sim(workload.run());
         Ok(Cluster { inner: Inner::new(rec, false) })
     }
 }

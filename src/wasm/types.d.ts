@@ -52,20 +52,29 @@ export interface FuzzOptions {
   opsPerClient?: number;
 }
 
+/** What caught a violation: the linearizability checker, or one of the simulator's step oracles. */
+export type ViolationKind = "linearizability" | "one-value-per-ballot" | "promise-regressed";
+
+/** One verdict for the run: the history's linearizability and the step oracles together. */
 export interface CheckReport {
-  /** True when every key's history is linearizable (none violated, none over the step budget). */
+  /** True when every key's history is linearizable (none violated, none over the step budget)
+   * and no step oracle fired. */
   ok: boolean;
   /** Per key: "ok" with a linearization (operation ids in order), "violation", or "unknown"
    * (the step budget ran out). */
   keys: { [key: string]: { verdict: "ok" | "violation" | "unknown"; order?: number[] } };
+  /** The first linearizability violation (by key); else the first oracle finding. */
   violation?: {
+    kind: ViolationKind;
     key: string;
-    /** The operation that fits no linearization, and the last write before it. */
+    /** The operation that fits no linearization, and the last write before it (empty for an oracle). */
     ops: number[];
-    /** The longest consistent order found (operation ids). */
+    /** The longest consistent order found (operation ids; empty for an oracle). */
     longest: number[];
     explanation: string;
   };
+  /** Every step-oracle finding of the run, in order (`stats().violations` holds their texts). */
+  oracles: { kind: Exclude<ViolationKind, "linearizability">; key: string; at: number; text: string }[];
   steps: number;
 }
 
@@ -196,9 +205,15 @@ export interface HistoryEntry {
     | "releaseLock";
   key: string;
   input: JsonValue;
+  /** Virtual ms (for display; several events can share one millisecond). */
   invokeAt: number;
   /** null while in flight. */
   returnAt: number | null;
+  /** Position of the invocation in the run's one sequence of invocations and returns: real-time
+   * order is A.returnSeq < B.invokeSeq, even within one virtual millisecond. */
+  invokeSeq: number;
+  /** Position of the return in that sequence; null while in flight. */
+  returnSeq: number | null;
   /** null while in flight. */
   outcome: Outcome | null;
   output: JsonValue | null;

@@ -1,30 +1,11 @@
 //! `./build.sh bench` (native part): the increment workload of record, wall-clock timed.
 //! Run: `cargo bench --bench throughput`.
 
-use caspaxos_playground::checker::{check, DEFAULT_STEP_BUDGET};
-use caspaxos_playground::sim::workload::{checker_workload, IncrementWorkload};
+use caspaxos_playground::sim::workload::IncrementWorkload;
 use std::time::Instant;
 
 fn main() {
     increments();
-    let sim = checker_workload(10_000, 1);
-    let history = sim.history();
-    let mut best = f64::MAX;
-    let mut report = None;
-    for _ in 0..5 {
-        let t = Instant::now();
-        report = Some(check(&history, DEFAULT_STEP_BUDGET));
-        best = best.min(t.elapsed().as_secs_f64());
-    }
-    let r = report.expect("ran");
-    assert!(r.ok, "the benchmark history is linearizable");
-    println!(
-        "native checker: {} operations over {} keys checked in {:.1} ms ({} search steps)",
-        history.ops.len(),
-        r.keys.len(),
-        best * 1000.0,
-        r.steps
-    );
 }
 
 fn increments() {

@@ -5,8 +5,30 @@
 use caspaxos_playground::driver::{DriverConfig, Outcome};
 use caspaxos_playground::ops::Op;
 use caspaxos_playground::sim::fuzz::{FuzzOptions, FuzzRun, COUNTER_KEYS};
-use caspaxos_playground::sim::Sim;
+use caspaxos_playground::sim::{OracleKind, Sim};
 use std::collections::BTreeSet;
+use std::fmt;
+
+/// Which end-of-run check failed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Caught {
+    /// The scenario could not be built.
+    Setup,
+    Liveness,
+    /// A counter lost an acknowledged increment, or applied one twice.
+    Counter,
+    Oracle(OracleKind),
+}
+
+/// A failed check: what caught it, and what it saw.
+#[derive(Debug)]
+pub struct Failure(pub Caught, pub String);
+
+impl fmt::Display for Failure {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.1)
+    }
+}
 
 /// One randomized run: sizes, network, workload and faults all drawn from `seed`.
 #[derive(Clone, Debug)]
@@ -33,8 +55,8 @@ pub struct Summary {
 }
 
 /// Runs the scenario; `Err` names the first safety or liveness violation.
-pub fn run(s: &Scenario) -> Result<Summary, String> {
-    let (sim, clients_done) = simulate(s)?;
+pub fn run(s: &Scenario) -> Result<Summary, Failure> {
+    let (sim, clients_done) = simulate(s).map_err(|e| Failure(Caught::Setup, e))?;
     verify(&sim, clients_done)
 }
 
@@ -49,16 +71,18 @@ pub fn simulate(s: &Scenario) -> Result<(Sim, bool), String> {
 }
 
 /// The end-of-run checks: liveness, counters, and the step oracles' findings.
-pub fn verify(sim: &Sim, clients_done: bool) -> Result<Summary, String> {
+pub fn verify(sim: &Sim, clients_done: bool) -> Result<Summary, Failure> {
+    let liveness = |text| Failure(Caught::Liveness, text);
+    let counter = |text| Failure(Caught::Counter, text);
     if sim.pending() != 0 || !clients_done {
-        return Err(format!("liveness: {} operations pending after the faults stopped", sim.pending()));
+        return Err(liveness(format!("liveness: {} operations pending after the faults stopped", sim.pending())));
     }
 
     // No acknowledged increment lost, none applied twice.
     for key in COUNTER_KEYS {
         let value = match sim.block_on(sim.invoke(1, key, Op::Get)) {
             Ok(v) => v.as_i64().unwrap_or(0),
-            Err(e) => return Err(format!("liveness: final get of {key} failed: {e}")),
+            Err(e) => return Err(liveness(format!("liveness: final get of {key} failed: {e}"))),
         };
         let h = sim.history();
         let incs = h.ops.iter().filter(|o| o.key.as_ref() == key && o.op == "increment");
@@ -69,10 +93,10 @@ pub fn verify(sim: &Sim, clients_done: bool) -> Result<Summary, String> {
                     ok += 1;
                     let out = o.output.as_ref().and_then(|v| v.as_i64()).unwrap_or(-1);
                     if !outputs.insert(out) || out > value {
-                        return Err(format!(
+                        return Err(counter(format!(
                             "{key}: increment #{} answered {out}: duplicate or above the final {value}",
                             o.id
-                        ));
+                        )));
                     }
                 }
                 Some(Outcome::Unknown) => unknown += 1,
@@ -80,11 +104,11 @@ pub fn verify(sim: &Sim, clients_done: bool) -> Result<Summary, String> {
             }
         }
         if value < ok || value > ok + unknown {
-            return Err(format!("{key}: final value {value} outside [ok={ok}, ok+unknown={}]", ok + unknown));
+            return Err(counter(format!("{key}: final value {value} outside [ok={ok}, ok+unknown={}]", ok + unknown)));
         }
     }
-    if let Some(v) = sim.violations().first() {
-        return Err(format!("oracle: {v}"));
+    if let Some(f) = sim.oracle_findings().first() {
+        return Err(Failure(Caught::Oracle(f.kind), format!("oracle: {f}")));
     }
     let events = sim.trace().events.len();
     let h = sim.history();
