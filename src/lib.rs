@@ -6,9 +6,12 @@
 //! deterministic simulated cluster, natively and in the browser.
 //!
 //! Layers, data flowing down only:
-//! - [`protocol`]: pure CASPaxos — ballots, messages, acceptor and proposer rules. No IO, no clock,
-//!   no RNG, no async.
-//! - [`driver`]: a proposer operation as an `async fn` on `futures`, over a small [`driver::Env`].
+//! - [`protocol`]: pure CASPaxos — ballots, messages, acceptor, and a client operation from start
+//!   to answer as a sans-IO state machine ([`protocol::Operation`]: retries, the §2.2.1 cache,
+//!   exactly-once markers; every answer only after a quorum accepted what it was computed on). No
+//!   IO, no clock, no RNG, no async.
+//! - [`driver`]: a thin `async` loop feeding that state machine, on `futures`, over a small
+//!   [`driver::Env`].
 //! - [`sim`]: the deterministic world — virtual time, one seeded RNG, network faults, event log,
 //!   client history, safety oracles.
 //! - [`client`]: the seed's API (KV, versioned, locks) on `change`.
