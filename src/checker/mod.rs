@@ -12,7 +12,7 @@
 //! by [`crate::ops::Op::apply`]; a `change` with an arbitrary function is checked through the
 //! state it saw and the value it wrote (or the state it refused on: its last evaluation).
 //! The search is bounded by a step budget and answers "unknown" rather than running away; each
-//! step costs O(1) amortized, so the budget bounds wall time (see [`search`]).
+//! step costs O(1) amortized, so the budget bounds wall time (see `search.rs`).
 //!
 //! [`check_run`] gives one verdict for a whole simulation: this checker and the simulator's step
 //! oracles ([`crate::sim::Oracle`]) together.

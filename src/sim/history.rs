@@ -19,7 +19,7 @@ pub struct OpRecord {
     /// `None` while in flight.
     pub return_at: Option<u64>,
     /// The invocation's position in the simulation's one sequence of invocations and returns
-    /// ([`History::next_seq`]). Real-time order comes from these positions, not from
+    /// (`History::next_seq`). Real-time order comes from these positions, not from
     /// milliseconds: operation A precedes B iff `A.return_seq < B.invoke_seq`, even when both
     /// happen in the same virtual millisecond.
     pub invoke_seq: u64,

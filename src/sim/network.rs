@@ -54,7 +54,7 @@ impl NetConfig {
     }
 }
 
-/// Which nodes can talk. Invariant: `group[i]` is the group of node `i` in [`Partitions::slot`]
+/// Which nodes can talk. Invariant: `group[i]` is the group of node `i` in `Partitions::slot`
 /// order; nodes in different groups cannot talk; all zero means healed.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Partitions {
