@@ -682,6 +682,7 @@ async fn change_functions_that_exhaust_the_stack_are_rejected_and_the_cluster_co
                 js_still_works(&c).await;
             }
         }
+        let mut kinds = std::collections::BTreeSet::new();
         for o in outcomes.iter() {
             let value = get(&o, "value");
             let result = if get(&o, "threw") == true {
@@ -698,9 +699,12 @@ async fn change_functions_that_exhaust_the_stack_are_rejected_and_the_cluster_co
                 Err(e) => {
                     assert_eq!(get(&e, "name"), "InvalidArgument", "{}", describe_error(&e));
                     assert!(get(&e, "cause").is_undefined(), "an exception escaped: {}", describe_error(&e));
+                    let message = get(&e, "message").as_string().unwrap();
+                    kinds.insert(if message.contains("JavaScript stack") { "no stack" } else { "busy" });
                 }
             }
         }
+        assert_eq!(kinds.len(), 2, "refused both for want of stack and because the cluster is busy: {kinds:?}");
         free_and_check_released(&c);
     }
 }
