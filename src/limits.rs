@@ -21,7 +21,7 @@ pub const MAX_ATTEMPTS: u32 = 100;
 pub const MAX_OPS_PER_CLIENT: usize = 1000;
 /// Deepest nesting of a value.
 pub const MAX_DEPTH: usize = 64;
-/// Largest value, JSON-encoded (compact, as `JSON.stringify` writes it).
+/// Largest value, JSON-encoded (compact, as a share link carries it).
 pub const MAX_VALUE_BYTES: usize = 64 * 1024;
 /// Most actions a session may hold.
 pub const MAX_ACTIONS: usize = 100_000;

@@ -511,7 +511,7 @@ async fn hostile_arguments_never_wedge_the_cluster() {
         ("c.partition(h.revokedProxy())", "groups could not be read"),
         ("c.partition([h.revokedProxy()])", "groups[0] could not be read"),
         ("c.partition(new Proxy([], { get() { throw new Error('trap') } }))", "groups could not be read"),
-        ("c.partition({ length: 1, 0: ['a1'] })", "groups must be an array of arrays of node ids, got a object"),
+        ("c.partition({ length: 1, 0: ['a1'] })", "groups must be an array of arrays of node ids, got an object"),
         ("c.partition(Object.assign(new Array(2 ** 31), { 0: ['a1'] }))", "groups has 2147483648 items, more than 5"),
         ("c.events(h.revokedProxy())", "since must be an integer, got an unreadable object"),
         ("c.runFor(h.revokedProxy())", "ms must be an integer"),
@@ -545,7 +545,7 @@ async fn hostile_arguments_never_wedge_the_cluster() {
     // What a change function throws is reported even when reading it throws.
     for (expr, needle) in [
         ("c.change('k', x => { throw h.revokedProxy() })", "the change function threw: an unreadable object"),
-        ("c.change('k', x => { throw h.errorWithThrowingMessage() })", "the change function threw: a object"),
+        ("c.change('k', x => { throw h.errorWithThrowingMessage() })", "the change function threw: an object"),
     ] {
         let e = outcome(call(&c, expr)).await.expect_err(expr);
         assert_error(&e, "UpdateRejected", needle);

@@ -126,9 +126,16 @@ pub fn describe(v: &JsValue) -> String {
     }
     match array_is_array(v) {
         Ok(true) => "an array".into(),
-        Ok(false) => format!("a {}", v.js_typeof().as_string().unwrap_or_default()),
+        Ok(false) => type_name(v),
         Err(_) => "an unreadable object (a revoked Proxy?)".into(),
     }
+}
+
+/// "an object", "a function", "a symbol"... from `typeof`.
+fn type_name(v: &JsValue) -> String {
+    let t = v.js_typeof().as_string().unwrap_or_default();
+    let article = if t.starts_with(['a', 'e', 'i', 'o', 'u']) { "an" } else { "a" };
+    format!("{article} {t}")
 }
 
 /// What a JS function threw, for a message: an `Error`'s message (read through `Reflect`: its
@@ -241,7 +248,7 @@ fn convert(b: &mut Budget, v: &JsValue, depth: usize) -> Result<Json, OpError> {
     } else if v.is_bigint() {
         "a BigInt".to_owned()
     } else {
-        format!("a {}", v.js_typeof().as_string().unwrap_or_default())
+        type_name(v)
     };
     Err(OpError::invalid(format!("{what} contains {kind}, which is not a JSON value")))
 }

@@ -332,8 +332,9 @@ impl Future for Settle {
         let mut steps = 0u64;
         loop {
             if let Poll::Ready(r) = Pin::new(&mut self.handle).poll(cx) {
-                let freed = self.inner.rec.borrow().is_none();
-                return Poll::Ready(if freed && r.is_err() { Err(freed_before_the_end()) } else { r });
+                // An operation cut off by free() ends as "may have been applied": say why.
+                let cut_off = matches!(&r, Err(e) if e.indeterminate()) && self.inner.rec.borrow().is_none();
+                return Poll::Ready(if cut_off { Err(freed_before_the_end()) } else { r });
             }
             let inner = self.inner.clone();
             if !inner.auto_advance.get() || steps >= AUTO_ADVANCE_STEP_LIMIT {
