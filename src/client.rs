@@ -15,6 +15,28 @@ use std::task::{Context, Poll};
 /// Lock `name` lives in the register `lock:name`.
 pub const LOCK_KEY_PREFIX: &str = "lock:";
 
+/// The register key of lock `name`. The key limit applies to the name the user gave; the prefix
+/// is added after the check.
+pub fn lock_key(name: &str) -> Result<String, OpError> {
+    crate::limits::check_name("lock name", name)?;
+    Ok(format!("{LOCK_KEY_PREFIX}{name}"))
+}
+
+/// Checks the register key an operation addresses: a key for most operations, `lock:` + a lock
+/// name for the lock operations.
+pub fn check_register_key(key: &str, op: &Op) -> Result<(), OpError> {
+    if !op.is_lock() {
+        return crate::sim::check_key(key);
+    }
+    match key.strip_prefix(LOCK_KEY_PREFIX) {
+        Some(name) => crate::limits::check_name("lock name", name),
+        None => Err(OpError::invalid(format!(
+            "{} needs a lock's register key ({LOCK_KEY_PREFIX}name), got {key:?}",
+            op.name()
+        ))),
+    }
+}
+
 /// The result of one operation, once it ends. The operation runs whether or not this is awaited.
 pub struct OpHandle {
     state: HandleState,
@@ -180,9 +202,9 @@ impl Client {
     }
 
     fn lock_op(&self, name: &str, op: Op) -> OpHandle {
-        if let Err(e) = crate::sim::check_key(name) {
-            return OpHandle::ready(Err(OpError::invalid(e.message.replace("key", "lock name"))));
+        match lock_key(name) {
+            Ok(key) => self.invoke(&key, op),
+            Err(e) => OpHandle::ready(Err(e)),
         }
-        self.invoke(&format!("{LOCK_KEY_PREFIX}{name}"), op)
     }
 }

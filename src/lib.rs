@@ -17,6 +17,7 @@
 //! - [`client`]: the seed's API (KV, versioned, locks) on `change`.
 //! - `wasm` (wasm32 only): the `Cluster` class for JavaScript.
 //! - [`view`]: the JSON shapes `Cluster` returns (events, state, history, stats).
+//! - [`limits`]: every limit of the JS contract, in one place.
 //!
 //! ```
 //! use caspaxos_playground::sim::{Sim, SimConfig};
@@ -32,6 +33,7 @@ pub mod checker;
 pub mod client;
 pub mod driver;
 mod fxhash;
+pub mod limits;
 pub mod ops;
 pub mod protocol;
 pub mod session;

@@ -165,6 +165,11 @@ impl Op {
         })
     }
 
+    /// True for the lock operations, whose register key is `lock:` + the lock name.
+    pub fn is_lock(&self) -> bool {
+        matches!(self, Op::AcquireLock { .. } | Op::AcquireLease { .. } | Op::ReleaseLock { .. })
+    }
+
     /// True when the operation never changes the register.
     pub fn is_read_only(&self) -> bool {
         matches!(self, Op::Get | Op::Read)

@@ -576,6 +576,273 @@ fn every_break_it_switch_is_found_by_fuzz_and_check_with_its_kind() {
     }
 }
 
+// ---- the boundary: hostile values, the stack limit, free(), strings, limits, floats ----
+//
+// These call the cluster the way a page does, through the JS class (and so through the guard
+// `start()` installs), from test expressions with the cluster as `c` and the helpers of
+// tests/boundary.js as `h`.
+
+#[wasm_bindgen::prelude::wasm_bindgen(module = "/tests/boundary.js")]
+extern "C" {
+    #[wasm_bindgen(js_name = getHelpers)]
+    fn helpers() -> JsValue;
+    #[wasm_bindgen(js_name = withStackLeft)]
+    fn with_stack_left(bytes: f64, f: &JsValue, arg: &JsValue) -> JsValue;
+    #[wasm_bindgen(js_name = callsWhileUnwinding)]
+    fn calls_while_unwinding(f: &JsValue, arg: &JsValue, every: u32, count: u32) -> Array;
+    #[wasm_bindgen(js_name = changeCallingNearTheLimit)]
+    fn near_the_limit(cluster: &JsValue, call: &JsValue, bytes: f64, outcomes: &Array) -> JsValue;
+}
+
+/// A JS function `c => expr`, with the helpers as `h`.
+fn function(expr: &str) -> js_sys::Function {
+    let make: js_sys::Function = js(&format!("h => c => ({expr})")).unchecked_into();
+    make.call1(&JsValue::NULL, &helpers()).expect("a function").unchecked_into()
+}
+
+/// Runs `expr` (JS, with the cluster as `c` and the helpers as `h`).
+fn call(c: &JsValue, expr: &str) -> Result<JsValue, JsValue> {
+    function(expr).call1(&JsValue::NULL, c)
+}
+
+/// A cluster as JS holds it (its methods go through the guard).
+fn js_cluster(opts: &str) -> JsValue {
+    cluster(opts).into()
+}
+
+/// What a call did: its value (a promise awaited), or its error.
+async fn outcome(r: Result<JsValue, JsValue>) -> Result<JsValue, JsValue> {
+    match r {
+        Ok(v) if v.is_instance_of::<Promise>() => JsFuture::from(Promise::from(v)).await,
+        other => other,
+    }
+}
+
+/// The cluster (through JS) still answers, is not left busy, and is not leaking simulations.
+async fn js_still_works(c: &JsValue) {
+    assert_eq!(call(c, "c.__entered()").unwrap(), 0, "the cluster was left busy");
+    let before = outcome(call(c, "c.get('sanity')")).await.unwrap().as_f64().unwrap_or(0.0);
+    let after = outcome(call(c, "c.increment('sanity')")).await.unwrap_or_else(|e| panic!("{}", describe_error(&e)));
+    assert_eq!(after.as_f64().unwrap(), before + 1.0);
+    assert!(call(c, "c.now").unwrap().as_f64().unwrap() > 0.0);
+}
+
+/// Frees the cluster and checks its simulation left memory.
+fn free_and_check_released(c: &JsValue) {
+    let before = caspaxos_playground::sim::live_simulations();
+    call(c, "c.free()").unwrap();
+    assert_eq!(caspaxos_playground::sim::live_simulations(), before - 1, "free() released the simulation");
+}
+
+#[wasm_bindgen_test]
+async fn hostile_arguments_never_wedge_the_cluster() {
+    let c = js_cluster("{ seed: 6 }");
+    let thrown = [
+        ("c.crash(h.revokedProxy())", "node must be a string, got an unreadable object (a revoked Proxy?)"),
+        ("c.restart(h.revokedProxy())", "node must be a string, got an unreadable object"),
+        ("c.isolate(h.revokedProxy())", "node must be a string"),
+        ("c.setDropRate(h.revokedProxy())", "rate must be a number in 0..=1, got an unreadable object"),
+        ("c.partition(h.revokedProxy())", "groups could not be read"),
+        ("c.partition([h.revokedProxy()])", "groups[0] could not be read"),
+        ("c.partition(new Proxy([], { get() { throw new Error('trap') } }))", "groups could not be read"),
+        ("c.partition({ length: 1, 0: ['a1'] })", "groups must be an array of arrays of node ids, got an object"),
+        ("c.partition(Object.assign(new Array(2 ** 31), { 0: ['a1'] }))", "groups has 2147483648 items, more than 5"),
+        ("c.events(h.revokedProxy())", "since must be an integer, got an unreadable object"),
+        ("c.runFor(h.revokedProxy())", "ms must be an integer"),
+        ("c.setBreak(h.revokedProxy())", "options could not be read"),
+        ("c.autoAdvance = h.revokedProxy()", "autoAdvance must be a boolean, got an unreadable object"),
+        ("new c.constructor(h.revokedProxy())", "options could not be read"),
+        ("c.constructor.fromSession(h.revokedProxy())", "session could not be read"),
+        ("c.constructor.fuzz(h.selfRevokingProxy())", "options could not be read"),
+    ];
+    for (expr, needle) in thrown {
+        let e = call(&c, expr).expect_err(expr);
+        assert_error(&e, "InvalidArgument", needle);
+        js_still_works(&c).await;
+    }
+    let rejected = [
+        ("c.get(h.revokedProxy())", "key must be a string, got an unreadable object (a revoked Proxy?)"),
+        ("c.increment('k', { proposer: h.revokedProxy() })", "options.proposer must be a string"),
+        ("c.increment('k', h.revokedProxy())", "options could not be read"),
+        ("c.put('k', h.selfRevokingProxy())", "value could not be read"),
+        ("c.put('k', [1, h.revokedProxy()])", "value could not be read"),
+        ("c.change('k', h.revokedProxy())", "fn must be a function, got an unreadable object"),
+        ("c.acquireLock(h.revokedProxy(), 'o')", "name must be a string"),
+        ("c.acquireLock('L', 'o', { ttl: h.revokedProxy() })", "options.ttl must be an integer"),
+        ("c.change('k', x => h.revokedProxy())", "the change function's result could not be read"),
+    ];
+    for (expr, needle) in rejected {
+        let e = outcome(call(&c, expr)).await.expect_err(expr);
+        assert_error(&e, "InvalidArgument", needle);
+        js_still_works(&c).await;
+    }
+    // What a change function throws is reported even when reading it throws.
+    for (expr, needle) in [
+        ("c.change('k', x => { throw h.revokedProxy() })", "the change function threw: an unreadable object"),
+        ("c.change('k', x => { throw h.errorWithThrowingMessage() })", "the change function threw: an object"),
+    ] {
+        let e = outcome(call(&c, expr)).await.expect_err(expr);
+        assert_error(&e, "UpdateRejected", needle);
+        js_still_works(&c).await;
+    }
+    // An array whose iterator throws is still an array: it is read by index, and works.
+    call(&c, "c.partition(h.arrayWithThrowingIterator([['a1', 'p1'], ['a2']]))").unwrap();
+    assert_eq!(json(&get(&call(&c, "c.state()").unwrap(), "network.groups")), r#"[["a1","p1"],["a2"],["a3","p2"]]"#);
+    call(&c, "c.heal()").unwrap();
+    js_still_works(&c).await;
+    free_and_check_released(&c);
+}
+
+/// Every kind of call, and what it needs to be warmed up with first.
+const CALLS: [&str; 16] = [
+    "c.increment('k')",
+    "c.put('deep', h.deep)",
+    "c.change('deep', x => x)",
+    "c.get('deep')",
+    "c.crash('a3')",
+    "c.restart('a3')",
+    "c.runFor(5)",
+    "c.step()",
+    "c.events(0)",
+    "c.state()",
+    "c.history()",
+    "c.check()",
+    "c.session()",
+    "c.now",
+    "c.eventLogHash()",
+    "c.constructor.fromSession(c.session(), { until: 10 }).free()",
+];
+
+/// Sorts what a call near the stack limit did. Allowed: it worked; it was refused with an
+/// `InvalidArgument` by the guard (no `cause`: nothing escaped); or the engine could not even
+/// start the test's own call (a RangeError, with almost no stack left).
+async fn classify(bytes: f64, expr: &str, r: &JsValue) -> &'static str {
+    let result = if get(r, "threw") == true { Err(get(r, "error")) } else { outcome(Ok(get(r, "value"))).await };
+    match result {
+        Ok(_) => "ok",
+        Err(e) if get(&e, "name") == "RangeError" => {
+            assert!(bytes < 16_384.0, "{expr} with {bytes} bytes left: a RangeError came through");
+            "no stack to start"
+        }
+        Err(e) => {
+            assert_error(&e, "InvalidArgument", "of JavaScript stack and was called with less");
+            assert!(get(&e, "cause").is_undefined(), "{expr} with {bytes} bytes left: an exception escaped wasm");
+            "refused"
+        }
+    }
+}
+
+/// Stack left for the calls of the sweep: finely near nothing and around the guard's threshold
+/// (256 KB in the unoptimized test build), coarsely elsewhere, past the threshold.
+fn headrooms() -> impl Iterator<Item = f64> {
+    let near_nothing = (0..8).map(|i| i as f64 * 512.0);
+    let coarse = (1..8).map(|i| i as f64 * 32_768.0);
+    let threshold = (0..32).map(|i| 240_000.0 + i as f64 * 1024.0);
+    let past = (0..4).map(|i| 280_000.0 + i as f64 * 16_384.0);
+    near_nothing.chain(coarse).chain(threshold).chain(past)
+}
+
+/// Lets the browser run other tasks (a long chain of resolved promises never does).
+async fn next_task() {
+    let p = Promise::new(&mut |resolve, _| {
+        let set_timeout: js_sys::Function =
+            Reflect::get(&js_sys::global(), &"setTimeout".into()).unwrap().unchecked_into();
+        set_timeout.call2(&JsValue::NULL, &resolve, &0.into()).unwrap();
+    });
+    JsFuture::from(p).await.unwrap();
+}
+
+#[wasm_bindgen_test]
+async fn calls_near_the_stack_limit_are_refused_or_work_and_never_wedge_the_cluster() {
+    let c = js_cluster("{ seed: 4 }");
+    Reflect::set(
+        &helpers(),
+        &"deep".into(),
+        &js("(() => { let v = 1.5; for (let i = 0; i < 64; i++) v = { v }; return v; })()"),
+    )
+    .unwrap();
+    let mut seen = std::collections::BTreeMap::<(&str, &str), usize>::new();
+    for expr in CALLS {
+        let f = function(expr);
+        outcome(f.call1(&JsValue::NULL, &c)).await.unwrap_or_else(|e| panic!("{expr}: {}", describe_error(&e)));
+        for bytes in headrooms() {
+            let r = with_stack_left(bytes, &f, &c);
+            *seen.entry((expr, classify(bytes, expr, &r).await)).or_default() += 1;
+            js_still_works(&c).await;
+        }
+        next_task().await;
+        assert!(seen.contains_key(&(expr, "refused")), "{expr} was never refused near the limit: {seen:?}");
+        assert!(seen.contains_key(&(expr, "ok")), "{expr} never worked: {seen:?}");
+    }
+    wasm_bindgen_test::console_log!("near the stack limit: {seen:?}");
+    // Ordinary recursion until the engine throws a RangeError, then calls as it unwinds.
+    for expr in ["c.increment('r')", "c.crash('a2')", "c.restart('a2')", "c.state()"] {
+        let mut seen = Vec::new();
+        for r in calls_while_unwinding(&function(expr), &c, 16, 400).iter() {
+            seen.push(classify(0.0, expr, &r).await);
+        }
+        // From the deepest frame up: too deep to start, then refused, then working; never back.
+        let rank = |o: &&str| ["no stack to start", "refused", "ok"].iter().position(|x| x == o);
+        assert!(seen.windows(2).all(|w| rank(&w[0]) <= rank(&w[1])), "{expr} while unwinding: {seen:?}");
+        assert!(seen.contains(&"refused") && seen.contains(&"ok"), "{expr} while unwinding: {seen:?}");
+        js_still_works(&c).await;
+    }
+    js_still_works(&c).await;
+    free_and_check_released(&c);
+}
+
+#[wasm_bindgen_test]
+async fn change_functions_that_exhaust_the_stack_are_rejected_and_the_cluster_continues() {
+    for opts in ["{}", "{ autoAdvance: false }"] {
+        let c = js_cluster(opts);
+        let p = call(&c, "c.change('k', h.recursingChange())").unwrap();
+        if opts.contains("false") {
+            call(&c, "c.runUntilIdle()").unwrap(); // the change function runs inside this call
+        }
+        let e = outcome(Ok(p)).await.unwrap_err();
+        assert_error(&e, "UpdateRejected", "the change function threw: Maximum call stack size exceeded");
+        assert_eq!(get(&get(&e, "cause"), "name"), "RangeError");
+        call(&c, "c.autoAdvance = true").unwrap();
+        js_still_works(&c).await;
+        // From inside a change function, near the limit: every call is refused, never wedges.
+        let outcomes = Array::new();
+        for bytes in [0.0, 512.0, 2048.0, 16_384.0, 65_536.0, 300_000.0] {
+            for inner in ["c => c.crash('a1')", "c => c.increment('x')", "c => c.now", "c => c.free()", "c => c.step()"]
+            {
+                let change = near_the_limit(&c, &js(inner), bytes, &outcomes);
+                Reflect::set(&helpers(), &"change".into(), &change).unwrap();
+                let p = call(&c, "c.change('n', h.change)").unwrap();
+                outcome(Ok(p)).await.unwrap_or_else(|e| panic!("{inner} at {bytes}: {}", describe_error(&e)));
+                js_still_works(&c).await;
+            }
+        }
+        let mut kinds = std::collections::BTreeSet::new();
+        for o in outcomes.iter() {
+            let value = get(&o, "value");
+            let result = if get(&o, "threw") == true {
+                Err(get(&o, "error"))
+            } else if value.is_instance_of::<Promise>() {
+                JsFuture::from(Promise::from(value)).await
+            } else {
+                Ok(value)
+            };
+            match result {
+                // Only reading `now` may work from inside a change function.
+                Ok(v) => assert!(v.as_f64().is_some(), "{}", json(&o)),
+                Err(e) if get(&e, "name") == "RangeError" => {} // the test's own frames did not fit
+                Err(e) => {
+                    assert_eq!(get(&e, "name"), "InvalidArgument", "{}", describe_error(&e));
+                    assert!(get(&e, "cause").is_undefined(), "an exception escaped: {}", describe_error(&e));
+                    let message = get(&e, "message").as_string().unwrap();
+                    kinds.insert(if message.contains("JavaScript stack") { "no stack" } else { "busy" });
+                }
+            }
+        }
+        assert_eq!(kinds.len(), 2, "refused both for want of stack and because the cluster is busy: {kinds:?}");
+        free_and_check_released(&c);
+    }
+}
+
 #[wasm_bindgen_test]
 fn check_reports_oracles_and_the_checker_workload_takes_a_shape() {
     let c = Cluster::with_checker_workload(100.into(), js("{ clients: 1, keys: 1 }")).unwrap();
@@ -592,5 +859,170 @@ fn check_reports_oracles_and_the_checker_workload_takes_a_shape() {
         ("[]", "options must be an object"),
     ] {
         assert_error(&Cluster::with_checker_workload(100.into(), js(bad)).err().expect(bad), "InvalidArgument", needle);
+    }
+}
+
+#[wasm_bindgen_test]
+async fn free_with_operations_pending_rejects_them_and_releases_the_simulation() {
+    let before = caspaxos_playground::sim::live_simulations();
+    let c = js_cluster("{ autoAdvance: false }");
+    assert_eq!(caspaxos_playground::sim::live_simulations(), before + 1);
+    let pending: Vec<JsValue> = ["c.increment('a')", "c.change('b', x => 1)", "c.get('a')", "c.acquireLock('L', 'o')"]
+        .iter()
+        .map(|e| call(&c, e).unwrap())
+        .collect();
+    call(&c, "c.step()").unwrap();
+    assert_eq!(call(&c, "c.pending").unwrap(), 4);
+    assert!(call(&c, "c.free()").unwrap().is_undefined());
+    assert_eq!(caspaxos_playground::sim::live_simulations(), before, "the simulation was released");
+    for p in pending {
+        let e = outcome(Ok(p)).await.unwrap_err();
+        assert_error(&e, "Unavailable", "the cluster was freed (free() was called) before this operation ended");
+        assert_eq!(get(&e, "indeterminate"), true);
+    }
+    // Afterwards: named errors, and a second free() is a no-op.
+    assert_error(&outcome(call(&c, "c.increment('a')")).await.unwrap_err(), "InvalidArgument", "was freed");
+    assert_error(&call(&c, "c.crash('a1')").unwrap_err(), "InvalidArgument", "was freed");
+    assert_error(&call(&c, "c.now").unwrap_err(), "InvalidArgument", "was freed");
+    assert!(call(&c, "c.free()").unwrap().is_undefined());
+    assert!(call(&c, "c[Symbol.dispose]?.()").unwrap().is_undefined());
+
+    // Dropping the Rust value (what garbage collection does) releases it too.
+    let r = cluster("{ autoAdvance: false }");
+    let p = r.increment("a".into(), JsValue::UNDEFINED);
+    drop(r);
+    assert_eq!(caspaxos_playground::sim::live_simulations(), before);
+    assert_error(&err(p).await, "Unavailable", "freed");
+}
+
+#[wasm_bindgen_test]
+async fn free_inside_a_change_function_is_invalid_argument_and_the_cluster_continues() {
+    let tries = "x => { try { c.free(); } catch (e) { return e.name + ': ' + e.message; } return 'not refused'; }";
+    for opts in ["{}", "{ autoAdvance: false }"] {
+        let c = js_cluster(opts);
+        let p = call(&c, &format!("c.change('k', {tries})")).unwrap();
+        if opts.contains("false") {
+            call(&c, "c.runUntilIdle()").unwrap();
+        }
+        let said = outcome(Ok(p)).await.unwrap().as_string().unwrap();
+        assert!(said.starts_with("InvalidArgument: free() cannot be called from inside a change function"), "{said}");
+        // From an argument's getter too (the cluster is reading its arguments).
+        let e = outcome(call(&c, "c.increment('k', { get proposer() { c.free(); return 'p1'; } })")).await.unwrap_err();
+        assert_error(&e, "InvalidArgument", "options could not be read");
+        call(&c, "c.autoAdvance = true").unwrap();
+        js_still_works(&c).await;
+        free_and_check_released(&c);
+    }
+}
+
+#[wasm_bindgen_test]
+async fn strings_with_lone_surrogates_are_refused_naming_the_argument() {
+    let c = js_cluster("{}");
+    let rejected = [
+        ("c.put('\\uD800', 1)", "key contains a lone surrogate (\\uD800 at index 0)"),
+        ("c.put('\\uDC00', 1)", "key contains a lone surrogate (\\uDC00 at index 0)"),
+        ("c.get('ab\\uDC00')", "key contains a lone surrogate (\\uDC00 at index 2)"),
+        ("c.put('k', '\\uD800')", "value (a string in it) contains a lone surrogate (\\uD800 at index 0)"),
+        (
+            "c.put('k', { a: ['ok', 'x\\uDBFF'] })",
+            "value (a string in it) contains a lone surrogate (\\uDBFF at index 1)",
+        ),
+        ("c.put('k', { '\\uD800': 1 })", "a field name of value contains a lone surrogate"),
+        ("c.write('k', 0, ['\\uDC00'])", "value (a string in it) contains a lone surrogate"),
+        ("c.acquireLock('\\uD800', 'o')", "name contains a lone surrogate"),
+        ("c.acquireLock('L', 'o\\uDC00')", "owner contains a lone surrogate (\\uDC00 at index 1)"),
+        ("c.releaseLock('L', '\\uD800')", "owner contains a lone surrogate"),
+        ("c.increment('k', { proposer: 'p1\\uD800' })", "options.proposer contains a lone surrogate"),
+        ("c.increment('k', { '\\uD800': 1 })", "a field name of options contains a lone surrogate"),
+        ("c.change('k', x => '\\uD800')", "the change function's result (a string in it) contains a lone surrogate"),
+    ];
+    for (expr, needle) in rejected {
+        let e = outcome(call(&c, expr)).await.expect_err(expr);
+        assert_error(&e, "InvalidArgument", needle);
+    }
+    for (expr, needle) in [
+        ("c.crash('a1\\uD800')", "node contains a lone surrogate"),
+        ("c.partition([['a1', '\\uDC00']])", "groups[0][1] contains a lone surrogate"),
+        ("c.constructor.fromSession('\\uD800')", "session contains a lone surrogate"),
+        (
+            "c.constructor.fromSession({ ...c.session(), actions: [{ do: 'invoke', proposer: 'p1', key: '\\uD800', op: 'get', input: null, steps: 0, at: 0 }] })",
+            "session (a string in it) contains a lone surrogate",
+        ),
+    ] {
+        let e = call(&c, expr).expect_err(expr);
+        assert_error(&e, "InvalidArgument", needle);
+    }
+    // Nothing was written, and real text (U+FFFD itself, a surrogate pair) stays distinct.
+    assert!(outcome(call(&c, "c.get('\\uFFFD')")).await.unwrap().is_null());
+    outcome(call(&c, "c.put('\\uFFFD', 'replacement')")).await.unwrap();
+    outcome(call(&c, "c.put('\\uD83D\\uDE00', '\\uD83D\\uDE00')")).await.unwrap();
+    assert_eq!(outcome(call(&c, "c.get('\\uFFFD')")).await.unwrap(), "replacement");
+    assert_eq!(outcome(call(&c, "c.get('😀')")).await.unwrap(), "😀");
+    js_still_works(&c).await;
+}
+
+#[wasm_bindgen_test]
+async fn lock_names_of_256_characters_work_and_longer_ones_are_refused() {
+    let c = js_cluster("{}");
+    assert_eq!(outcome(call(&c, "c.acquireLock('n'.repeat(256), 'o')")).await.unwrap(), true);
+    assert_eq!(outcome(call(&c, "c.releaseLock('n'.repeat(256), 'o')")).await.unwrap(), true);
+    assert_eq!(outcome(call(&c, "c.acquireLock('🔒'.repeat(256), 'o'.repeat(256))")).await.unwrap(), true);
+    for (expr, needle) in [
+        ("c.acquireLock('n'.repeat(257), 'o')", "lock name must be at most 256 characters, got 257"),
+        ("c.releaseLock('n'.repeat(257), 'o')", "lock name must be at most 256 characters, got 257"),
+        ("c.acquireLock('L', 'o'.repeat(257))", "owner must be at most 256 characters, got 257"),
+        ("c.acquireLock('L', '')", "owner must be a non-empty string"),
+    ] {
+        assert_error(&outcome(call(&c, expr)).await.unwrap_err(), "InvalidArgument", needle);
+    }
+    // The run with a 256-character lock name still makes a link that replays.
+    call(&c, "c.runUntilIdle()").unwrap();
+    let link = call(&c, "c.sessionLink()").unwrap();
+    let copy = call(&c, &format!("c.constructor.fromSession({})", json(&link))).unwrap();
+    call(&copy, "c.runUntilIdle()").unwrap();
+    assert_eq!(call(&copy, "c.eventLogHash()").unwrap(), call(&c, "c.eventLogHash()").unwrap());
+    assert_eq!(get(&call(&c, "c.constructor.limits").unwrap(), "keyChars"), 256);
+}
+
+#[wasm_bindgen_test]
+fn session_documents_refuse_integers_beyond_their_limits() {
+    let c = js_cluster("{ autoAdvance: false }");
+    let _ = call(&c, "c.write('k', 0, 1)").unwrap();
+    call(&c, "c.runFor(10)").unwrap();
+    for (edit, needle) in [
+        // Read as 3 on wasm32 before.
+        ("d.start.acceptors = 2 ** 32 + 3", "start.acceptors must be an integer in 1..=15, got 4294967299"),
+        ("d.start.maxAttempts = 1000", "start.maxAttempts must be an integer in 1..=100, got 1000"),
+        ("d.start.latency.min = -1", "start.latency.min must be an integer in 0..=60000, got -1"),
+        ("d.actions[0].steps = 2 ** 53", "actions[0].steps must be an integer in 0..=9007199254740991"),
+        ("d.actions[0].input.expectedVersion = 2 ** 53", "write's expectedVersion must be an integer"),
+    ] {
+        let expr = format!("(() => {{ const d = c.session(); {edit}; return c.constructor.fromSession(d); }})()");
+        assert_error(&call(&c, &expr).unwrap_err(), "InvalidArgument", needle);
+    }
+    assert_error(
+        &call(&c, "c.constructor.fromSession(c.session(), { until: 2 ** 53 })").unwrap_err(),
+        "InvalidArgument",
+        "options.until must be in 0..=9007199254740991",
+    );
+}
+
+#[wasm_bindgen_test]
+async fn share_links_reproduce_runs_with_any_float() {
+    // Math.random() * 1000: about 1 in 10 such values replayed an ulp off before.
+    for run in 0..40 {
+        let c = js_cluster(&format!("{{ seed: {run}, autoAdvance: false }}"));
+        let x = call(&c, "(c.x = Math.random() * 1000)").unwrap();
+        call(&c, "c.put('f', c.x), c.runFor(4), c.write('g', 0, [c.x, { y: -c.x / 3 }]), c.setDropRate(Math.random() / 5), c.runUntilIdle()").unwrap();
+        let original = call(&c, "c.eventLogHash()").unwrap();
+        for source in ["c.sessionLink()", "JSON.parse(JSON.stringify(c.session()))"] {
+            let copy = call(&c, &format!("c.constructor.fromSession({source})")).unwrap();
+            call(&copy, "c.runUntilIdle(), c.autoAdvance = true").unwrap();
+            assert_eq!(call(&copy, "c.eventLogHash()").unwrap(), original, "{source} with {x:?}");
+            let back = outcome(call(&copy, "c.get('f')")).await.unwrap();
+            assert!(js_sys::Object::is(&back, &x), "{source}: {back:?} is not {x:?}");
+            call(&copy, "c.free()").unwrap();
+        }
+        call(&c, "c.free()").unwrap();
     }
 }

@@ -2,15 +2,23 @@
 //! in URL-safe base64, version first. Decoding checks every byte and every bound: a malformed,
 //! truncated, oversized or future-version link is an error that says which, never a panic.
 
-use super::{Breaks, Recorded, Session, Start, UserAction, MAX_ACTIONS, SESSION_VERSION};
+use super::{Breaks, Recorded, Session, Start, UserAction, SESSION_VERSION};
+use crate::client::LOCK_KEY_PREFIX;
 use crate::driver::DriverConfig;
+use crate::limits::{
+    MAX_ACCEPTORS, MAX_ACTIONS, MAX_ATTEMPTS, MAX_KEY_CHARS, MAX_LATENCY_MS, MAX_LINK_CHARS, MAX_OPS_PER_CLIENT,
+    MAX_PROPOSERS, MAX_SAFE_INTEGER, MAX_VALUE_BYTES,
+};
 use crate::sim::fuzz::FuzzOptions;
-use crate::sim::{NetConfig, Node, SimConfig, MAX_KEY_CHARS};
+use crate::sim::{NetConfig, Node, SimConfig};
 use serde_json::Value as Json;
 use std::fmt;
 
-/// Longest link payload accepted, in characters.
-pub const MAX_LINK_CHARS: usize = 16 * 1024;
+/// Longest register key in UTF-8 bytes: a lock's `lock:` prefix, then a name of at most
+/// [`MAX_KEY_CHARS`] characters of up to 4 bytes each.
+const MAX_KEY_BYTES: usize = LOCK_KEY_PREFIX.len() + MAX_KEY_CHARS * 4;
+/// Longest lock owner in UTF-8 bytes.
+const MAX_OWNER_BYTES: usize = MAX_KEY_CHARS * 4;
 
 /// Why a link cannot be read.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -249,7 +257,7 @@ impl Reader<'_> {
         String::from_utf8(self.bytes(max)?.to_vec()).map_err(|_| malformed("a string is not UTF-8"))
     }
     fn json(&mut self) -> Result<Json, LinkError> {
-        let text = self.text(64 * 1024)?;
+        let text = self.text(MAX_VALUE_BYTES)?;
         serde_json::from_str(&text).map_err(|_| malformed("a value is not JSON"))
     }
     fn rate(&mut self) -> Result<f64, LinkError> {
@@ -314,13 +322,13 @@ pub fn decode_link(text: &str) -> Result<Session, LinkError> {
     }
     let start = match r.byte()? {
         0 => {
-            let acceptors = r.small("acceptors", 15)? as usize;
-            let proposers = r.small("proposers", 9)? as usize;
-            let seed = r.small("the seed", (1 << 53) - 1)?;
-            let (min, max) = (r.small("latency", 60_000)?, r.small("latency", 60_000)?);
+            let acceptors = r.small("acceptors", MAX_ACCEPTORS as u64)? as usize;
+            let proposers = r.small("proposers", MAX_PROPOSERS as u64)? as usize;
+            let seed = r.small("the seed", MAX_SAFE_INTEGER)?;
+            let (min, max) = (r.small("latency", MAX_LATENCY_MS)?, r.small("latency", MAX_LATENCY_MS)?);
             let (drop, dup) = (r.rate()?, r.rate()?);
             let one_rtt = r.byte()? & 1 != 0;
-            let max_attempts = r.small("max attempts", 100)? as u32;
+            let max_attempts = r.small("max attempts", MAX_ATTEMPTS as u64)? as u32;
             let breaks = r.breaks()?;
             let driver = breaks.onto(DriverConfig { one_rtt, max_attempts, ..DriverConfig::default() });
             let net = NetConfig {
@@ -333,19 +341,19 @@ pub fn decode_link(text: &str) -> Result<Session, LinkError> {
             Start::Config(SimConfig { acceptors, proposers, seed, net, driver, ..SimConfig::default() })
         }
         1 => {
-            let mut o = FuzzOptions::new(r.small("the seed", (1 << 53) - 1)?);
-            o.acceptors = match r.small("acceptors", 16)? {
+            let mut o = FuzzOptions::new(r.small("the seed", MAX_SAFE_INTEGER)?);
+            o.acceptors = match r.small("acceptors", MAX_ACCEPTORS as u64 + 1)? {
                 0 => None,
                 n => Some(n as usize - 1),
             };
-            o.proposers = match r.small("proposers", 10)? {
+            o.proposers = match r.small("proposers", MAX_PROPOSERS as u64 + 1)? {
                 0 => None,
                 n => Some(n as usize - 1),
             };
             let flags = r.byte()?;
             o.driver.one_rtt = flags & 1 != 0;
             o.wipes = flags & 2 != 0;
-            o.ops_per_client = r.small("operations per client", 1000)? as usize;
+            o.ops_per_client = r.small("operations per client", MAX_OPS_PER_CLIENT as u64)? as usize;
             o.driver = r.breaks()?.onto(o.driver);
             Start::Fuzz(o)
         }
@@ -354,14 +362,20 @@ pub fn decode_link(text: &str) -> Result<Session, LinkError> {
     let n_keys = r.small("the number of keys", MAX_ACTIONS as u64)? as usize;
     let mut keys = Vec::with_capacity(n_keys.min(1024));
     for _ in 0..n_keys {
-        keys.push(r.text(MAX_KEY_CHARS * 4)?);
+        keys.push(r.text(MAX_KEY_BYTES)?);
     }
     let n = r.small("the number of actions", MAX_ACTIONS as u64)? as usize;
     let mut actions = Vec::with_capacity(n.min(4096));
     let (mut steps, mut at) = (0u64, 0u64);
     for _ in 0..n {
-        steps = steps.checked_add(r.varint()?).ok_or_else(|| malformed("step count overflows"))?;
-        at = at.checked_add(r.varint()?).ok_or_else(|| malformed("time overflows"))?;
+        steps = steps
+            .checked_add(r.varint()?)
+            .filter(|s| *s <= MAX_SAFE_INTEGER)
+            .ok_or_else(|| malformed("an event count is too large"))?;
+        at = at
+            .checked_add(r.varint()?)
+            .filter(|t| *t <= MAX_SAFE_INTEGER)
+            .ok_or_else(|| malformed("a time is too large"))?;
         let action = match r.byte()? {
             0 => {
                 let proposer = r.byte()?;
@@ -375,11 +389,11 @@ pub fn decode_link(text: &str) -> Result<Session, LinkError> {
                         serde_json::json!({ "expectedVersion": expected, "value": r.json()? })
                     }
                     "acquireLock" | "acquireLease" => {
-                        let owner = r.text(MAX_KEY_CHARS * 4)?;
+                        let owner = r.text(MAX_OWNER_BYTES)?;
                         let ttl = r.varint()?;
                         serde_json::json!({ "owner": owner, "ttl": ttl.checked_sub(1) })
                     }
-                    "releaseLock" => serde_json::json!({ "owner": r.text(MAX_KEY_CHARS * 4)? }),
+                    "releaseLock" => serde_json::json!({ "owner": r.text(MAX_OWNER_BYTES)? }),
                     _ => Json::Null,
                 };
                 UserAction::Invoke { proposer, key, name: op.to_owned(), input }
@@ -399,7 +413,7 @@ pub fn decode_link(text: &str) -> Result<Session, LinkError> {
             5 => UserAction::Heal,
             6 => UserAction::DropRate(r.rate()?),
             7 => UserAction::DuplicateRate(r.rate()?),
-            8 => UserAction::Latency(r.small("latency", 60_000)?, r.small("latency", 60_000)?),
+            8 => UserAction::Latency(r.small("latency", MAX_LATENCY_MS)?, r.small("latency", MAX_LATENCY_MS)?),
             9 => UserAction::Break(r.breaks()?),
             k => return Err(malformed(&format!("unknown action {k}"))),
         };
@@ -408,7 +422,9 @@ pub fn decode_link(text: &str) -> Result<Session, LinkError> {
     if r.at != data.len() {
         return Err(malformed("there is data after the last action"));
     }
-    Ok(Session { start, actions })
+    let session = Session { start, actions };
+    session.check().map_err(|e| LinkError::Malformed(e.message))?;
+    Ok(session)
 }
 
 // ---- base64url ----

@@ -3,24 +3,26 @@
 //! Replaying a session reproduces the run event for event; it is what share links carry,
 //! what "seek" and "fork from here" replay, and what export/import saves.
 
+mod check;
+mod document;
 mod link;
 
-pub use link::{decode_link, encode_link, LinkError, MAX_LINK_CHARS};
+pub use crate::limits::{MAX_ACTIONS, MAX_LINK_CHARS};
+pub use document::from_json;
+pub use link::{decode_link, encode_link, LinkError};
 
 use crate::client::OpHandle;
 use crate::driver::DriverConfig;
 use crate::ops::{Op, OpError};
 use crate::protocol::ProposerId;
 use crate::sim::fuzz::{FuzzOptions, FuzzRun};
-use crate::sim::{NetConfig, Node, Sim, SimConfig};
-use serde_json::{json, Value as Json};
+use crate::sim::{Node, Sim, SimConfig};
+use serde_json::Value as Json;
 use std::cell::{Cell, RefCell};
 use std::collections::VecDeque;
 
 /// The format's version; links and files of a newer version are refused with a clear message.
 pub const SESSION_VERSION: u8 = 1;
-/// Most actions a session may hold.
-pub const MAX_ACTIONS: usize = 100_000;
 
 /// The deliberately wrong proposer variants ("break it").
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -196,7 +198,14 @@ impl Recording {
         }
         self.tape.borrow_mut().pop_front();
         self.sim.advance_clock(next.at_ms);
-        self.record(next.action)?;
+        let at = (next.at_ms, next.steps);
+        self.record(next.action).map_err(|e| OpError {
+            message: format!(
+                "the session does not replay: its action at {}ms (after {} events): {}",
+                at.0, at.1, e.message
+            ),
+            ..e
+        })?;
         Ok(true)
     }
 
@@ -248,8 +257,8 @@ impl Recording {
 fn apply(sim: &Sim, action: &UserAction) -> Result<Option<OpHandle>, OpError> {
     match action {
         UserAction::Invoke { proposer, key, name, input } => {
-            let op = Op::from_record(name, input)
-                .ok_or_else(|| OpError::invalid(format!("{name} with {input} is not a recordable operation")))?;
+            sim.check_node(Node::Proposer(*proposer))?;
+            let op = check::recorded_op(name, key, input)?;
             return Ok(Some(sim.invoke(*proposer, key, op)));
         }
         UserAction::Crash(n) => sim.crash(*n)?,
@@ -304,178 +313,8 @@ impl Session {
         rec.sim().advance_clock(at_ms);
         Ok(rec)
     }
-
-    /// The session as a JSON document (export/import; see the README for the format).
-    pub fn to_json(&self) -> Json {
-        let start = match &self.start {
-            Start::Config(c) => json!({
-                "acceptors": c.acceptors,
-                "proposers": c.proposers,
-                "seed": c.seed,
-                "latency": { "min": c.net.latency_ms_min, "max": c.net.latency_ms_max },
-                "dropRate": c.net.drop_request_rate,
-                "duplicateRate": c.net.duplicate_rate,
-                "oneRtt": c.driver.one_rtt,
-                "maxAttempts": c.driver.max_attempts,
-                "break": breaks_json(&Breaks::of(&c.driver)),
-            }),
-            Start::Fuzz(o) => json!({
-                "fuzz": {
-                    "seed": o.seed,
-                    "acceptors": o.acceptors,
-                    "proposers": o.proposers,
-                    "oneRtt": o.driver.one_rtt,
-                    "break": breaks_json(&Breaks::of(&o.driver)),
-                    "wipes": o.wipes,
-                    "opsPerClient": o.ops_per_client,
-                }
-            }),
-        };
-        let actions: Vec<Json> = self
-            .actions
-            .iter()
-            .map(|r| {
-                let mut a = action_json(&r.action);
-                a["steps"] = r.steps.into();
-                a["at"] = r.at_ms.into();
-                a
-            })
-            .collect();
-        json!({ "format": "caspaxos-session", "version": SESSION_VERSION, "start": start, "actions": actions })
-    }
 }
 
-fn breaks_json(b: &Breaks) -> Json {
-    json!({ "quorum": b.quorum, "reuseBallot": b.reuse_ballot, "takeAnyAccepted": b.take_any_accepted, "blindRetry": b.blind_retry })
-}
-
-fn action_json(a: &UserAction) -> Json {
-    let node = |n: &Node| Json::from(n.to_string());
-    match a {
-        UserAction::Invoke { proposer, key, name, input } => {
-            json!({ "do": "invoke", "proposer": format!("p{proposer}"), "key": key, "op": name, "input": input })
-        }
-        UserAction::Crash(n) => json!({ "do": "crash", "node": node(n) }),
-        UserAction::Restart(n) => json!({ "do": "restart", "node": node(n) }),
-        UserAction::Wipe(a) => json!({ "do": "wipe", "node": format!("a{a}") }),
-        UserAction::Partition(g) => {
-            let groups: Vec<Vec<Json>> = g.iter().map(|x| x.iter().map(node).collect()).collect();
-            json!({ "do": "partition", "groups": groups })
-        }
-        UserAction::Heal => json!({ "do": "heal" }),
-        UserAction::DropRate(r) => json!({ "do": "dropRate", "rate": r }),
-        UserAction::DuplicateRate(r) => json!({ "do": "duplicateRate", "rate": r }),
-        UserAction::Latency(min, max) => json!({ "do": "latency", "min": min, "max": max }),
-        UserAction::Break(b) => json!({ "do": "break", "break": breaks_json(b) }),
-    }
-}
-
-/// Parses a session document made by [`Session::to_json`]. Every field is checked; a document
-/// of another format or a newer version is refused with a message saying so.
-pub fn from_json(doc: &Json) -> Result<Session, OpError> {
-    let bad = |what: &str| OpError::invalid(format!("the session file is malformed: {what}"));
-    if doc.get("format").and_then(Json::as_str) != Some("caspaxos-session") {
-        return Err(bad("it is not a CASPaxos playground session (no \"format\": \"caspaxos-session\")"));
-    }
-    let version = doc.get("version").and_then(Json::as_u64).ok_or_else(|| bad("no version"))?;
-    if version > SESSION_VERSION as u64 {
-        return Err(OpError::invalid(format!(
-            "the session was made by a newer version of the playground (format {version}); this page reads format {SESSION_VERSION}"
-        )));
-    }
-    let start = doc.get("start").ok_or_else(|| bad("no start"))?;
-    let u = |v: &Json, k: &str| {
-        v.get(k).and_then(Json::as_u64).ok_or_else(|| bad(&format!("{k} must be a non-negative integer")))
-    };
-    let f = |v: &Json, k: &str| v.get(k).and_then(Json::as_f64).ok_or_else(|| bad(&format!("{k} must be a number")));
-    let b = |v: &Json, k: &str| v.get(k).and_then(Json::as_bool).ok_or_else(|| bad(&format!("{k} must be a boolean")));
-    let breaks = |v: Option<&Json>| -> Result<Breaks, OpError> {
-        let Some(v) = v else { return Ok(Breaks::default()) };
-        Ok(Breaks {
-            quorum: match v.get("quorum") {
-                None | Some(Json::Null) => None,
-                Some(q) => Some(q.as_u64().filter(|q| (1..=15).contains(q)).ok_or_else(|| bad("break.quorum"))? as u8),
-            },
-            reuse_ballot: v.get("reuseBallot").and_then(Json::as_bool).unwrap_or(false),
-            take_any_accepted: v.get("takeAnyAccepted").and_then(Json::as_bool).unwrap_or(false),
-            blind_retry: v.get("blindRetry").and_then(Json::as_bool).unwrap_or(false),
-        })
-    };
-    let start = if let Some(fz) = start.get("fuzz") {
-        let mut o = FuzzOptions::new(u(fz, "seed")?);
-        o.acceptors = fz.get("acceptors").and_then(Json::as_u64).map(|x| x as usize);
-        o.proposers = fz.get("proposers").and_then(Json::as_u64).map(|x| x as usize);
-        o.driver.one_rtt = b(fz, "oneRtt")?;
-        o.driver = breaks(fz.get("break"))?.onto(o.driver);
-        o.wipes = b(fz, "wipes")?;
-        o.ops_per_client = u(fz, "opsPerClient")?.min(1000) as usize;
-        Start::Fuzz(o)
-    } else {
-        let lat = start.get("latency").ok_or_else(|| bad("no latency"))?;
-        let driver = DriverConfig {
-            one_rtt: b(start, "oneRtt")?,
-            max_attempts: u(start, "maxAttempts")?.clamp(1, 100) as u32,
-            ..DriverConfig::default()
-        };
-        let rate = f(start, "dropRate")?;
-        Start::Config(SimConfig {
-            acceptors: u(start, "acceptors")? as usize,
-            proposers: u(start, "proposers")? as usize,
-            seed: u(start, "seed")?,
-            net: NetConfig {
-                latency_ms_min: u(lat, "min")?,
-                latency_ms_max: u(lat, "max")?,
-                drop_request_rate: rate,
-                drop_reply_rate: rate,
-                duplicate_rate: f(start, "duplicateRate")?,
-            },
-            driver: breaks(start.get("break"))?.onto(driver),
-            ..SimConfig::default()
-        })
-    };
-    let list = doc.get("actions").and_then(Json::as_array).ok_or_else(|| bad("actions must be an array"))?;
-    if list.len() > MAX_ACTIONS {
-        return Err(bad(&format!("more than {MAX_ACTIONS} actions")));
-    }
-    let node = |v: &Json| -> Result<Node, OpError> {
-        v.as_str().and_then(Node::parse).ok_or_else(|| bad(&format!("{v} is not a node id")))
-    };
-    let mut actions = Vec::with_capacity(list.len());
-    for a in list {
-        let kind = a.get("do").and_then(Json::as_str).ok_or_else(|| bad("an action has no \"do\""))?;
-        let action = match kind {
-            "invoke" => UserAction::Invoke {
-                proposer: match node(a.get("proposer").unwrap_or(&Json::Null))? {
-                    Node::Proposer(p) => p,
-                    Node::Acceptor(_) => return Err(bad("an invoke names an acceptor as its proposer")),
-                },
-                key: a.get("key").and_then(Json::as_str).ok_or_else(|| bad("an invoke has no key"))?.to_owned(),
-                name: a.get("op").and_then(Json::as_str).ok_or_else(|| bad("an invoke has no op"))?.to_owned(),
-                input: a.get("input").cloned().unwrap_or(Json::Null),
-            },
-            "crash" => UserAction::Crash(node(a.get("node").unwrap_or(&Json::Null))?),
-            "restart" => UserAction::Restart(node(a.get("node").unwrap_or(&Json::Null))?),
-            "wipe" => match node(a.get("node").unwrap_or(&Json::Null))? {
-                Node::Acceptor(x) => UserAction::Wipe(x),
-                Node::Proposer(_) => return Err(bad("wipe names a proposer")),
-            },
-            "partition" => {
-                let groups = a.get("groups").and_then(Json::as_array).ok_or_else(|| bad("partition has no groups"))?;
-                let mut out = Vec::new();
-                for g in groups {
-                    let g = g.as_array().ok_or_else(|| bad("a partition group is not an array"))?;
-                    out.push(g.iter().map(node).collect::<Result<Vec<_>, _>>()?);
-                }
-                UserAction::Partition(out)
-            }
-            "heal" => UserAction::Heal,
-            "dropRate" => UserAction::DropRate(f(a, "rate")?),
-            "duplicateRate" => UserAction::DuplicateRate(f(a, "rate")?),
-            "latency" => UserAction::Latency(u(a, "min")?, u(a, "max")?),
-            "break" => UserAction::Break(breaks(a.get("break"))?),
-            other => return Err(bad(&format!("unknown action {other:?}"))),
-        };
-        actions.push(Recorded { steps: u(a, "steps")?, at_ms: u(a, "at")?, action });
-    }
-    Ok(Session { start, actions })
-}
+#[cfg(test)]
+#[path = "session_tests.rs"]
+mod tests;

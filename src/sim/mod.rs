@@ -35,11 +35,7 @@ use std::pin::pin;
 use std::rc::Rc;
 use std::task::{Context, Poll, Waker};
 
-/// Limits on the size of a simulated cluster (the JS contract's ranges).
-pub const MAX_ACCEPTORS: usize = 15;
-pub const MAX_PROPOSERS: usize = 9;
-/// Longest key or lock name, in characters.
-pub const MAX_KEY_CHARS: usize = 256;
+pub use crate::limits::{MAX_ACCEPTORS, MAX_KEY_CHARS, MAX_LATENCY_MS, MAX_PROPOSERS};
 
 /// Everything that determines a run, besides the actions.
 #[derive(Clone, Debug, PartialEq)]
@@ -258,6 +254,12 @@ pub(crate) struct Shared {
     acceptor_count: usize,
 }
 
+impl Drop for Shared {
+    fn drop(&mut self) {
+        LIVE_SIMULATIONS.with(|n| n.set(n.get() - 1));
+    }
+}
+
 impl Env for Shared {
     fn now_ms(&self) -> u64 {
         self.world.borrow().now
@@ -311,7 +313,7 @@ impl Env for Shared {
 impl Shared {
     /// Records and starts an operation; the caller runs the executor.
     pub(crate) fn invoke(self: &Rc<Self>, proposer: ProposerId, key: &str, op: Op) -> OpHandle {
-        if let Err(e) = self.check_proposer(proposer).and_then(|_| check_key(key)) {
+        if let Err(e) = self.check_proposer(proposer).and_then(|_| crate::client::check_register_key(key, &op)) {
             return OpHandle::ready(Err(e));
         }
         let key: Key = key.into();
@@ -374,14 +376,17 @@ impl Shared {
 
 /// Keys are non-empty strings of at most [`MAX_KEY_CHARS`] characters.
 pub fn check_key(key: &str) -> Result<(), OpError> {
-    if key.is_empty() {
-        return Err(OpError::invalid("key must be a non-empty string"));
-    }
-    let chars = key.chars().count();
-    if chars > MAX_KEY_CHARS {
-        return Err(OpError::invalid(format!("key must be at most {MAX_KEY_CHARS} characters, got {chars}")));
-    }
-    Ok(())
+    crate::limits::check_name("key", key)
+}
+
+thread_local! {
+    static LIVE_SIMULATIONS: std::cell::Cell<usize> = const { std::cell::Cell::new(0) };
+}
+
+/// Simulations whose state is still in memory on this thread (a leak check for tests: a dropped
+/// or freed cluster must bring it back down).
+pub fn live_simulations() -> usize {
+    LIVE_SIMULATIONS.with(|n| n.get())
 }
 
 /// A simulated CASPaxos cluster: acceptors `a1..aN`, proposers `p1..pM`, a network, and the
@@ -427,6 +432,7 @@ impl Sim {
             proposers,
             acceptor_count: config.acceptors,
         });
+        LIVE_SIMULATIONS.with(|n| n.set(n.get() + 1));
         Ok(Sim { shared, config })
     }
 
@@ -641,9 +647,6 @@ fn check_rate(name: &str, rate: f64) -> Result<(), OpError> {
     }
     Ok(())
 }
-
-/// Largest one-way latency, in virtual ms.
-pub const MAX_LATENCY_MS: u64 = 60_000;
 
 fn check_latency(min_ms: u64, max_ms: u64) -> Result<(), OpError> {
     if max_ms > MAX_LATENCY_MS {

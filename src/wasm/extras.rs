@@ -2,11 +2,11 @@
 //! check, fuzz runs, and sessions (record, replay, seek, share links, verify).
 
 use super::js::options as options_of;
-use super::js::{bool_arg, describe, error, integer_arg, invalid, options, to_js, to_json, JsResult};
-use super::{Cluster, Inner, MAX_SEED};
+use super::js::{bool_arg, describe, error, integer_arg, invalid, options, text, to_js, to_json_within, JsResult};
+use super::{Cluster, MAX_SEED};
 use crate::driver::DriverConfig;
+use crate::limits::{MAX_ACCEPTORS, MAX_DEPTH, MAX_OPS_PER_CLIENT, MAX_PROPOSERS, MAX_SESSION_BYTES};
 use crate::session::{Breaks, Recording, Start, UserAction};
-use crate::sim::{MAX_ACCEPTORS, MAX_PROPOSERS};
 use wasm_bindgen::prelude::*;
 
 #[wasm_bindgen]
@@ -62,7 +62,7 @@ impl Cluster {
                 "proposers" => o.proposers = Some(integer_arg(&name, &v, 1.0, MAX_PROPOSERS as f64)? as usize),
                 "oneRtt" => o.driver.one_rtt = bool_arg(&name, &v)?,
                 "wipes" => o.wipes = bool_arg(&name, &v)?,
-                "opsPerClient" => o.ops_per_client = integer_arg(&name, &v, 1.0, 1000.0)? as usize,
+                "opsPerClient" => o.ops_per_client = integer_arg(&name, &v, 1.0, MAX_OPS_PER_CLIENT as f64)? as usize,
                 "break" => breaks = Some(v),
                 _ => {}
             }
@@ -71,7 +71,7 @@ impl Cluster {
             o.driver = break_arg("options.break", &b, o.driver, o.acceptors.unwrap_or(MAX_ACCEPTORS))?;
         }
         let rec = Recording::new(Start::Fuzz(o)).map_err(|e| error(&e))?;
-        Ok(Cluster { inner: Inner::new(rec, false) })
+        Ok(Cluster::of(rec, false))
     }
 
     // ---- sessions ----
@@ -108,20 +108,20 @@ impl Cluster {
     /// `end` the virtual time of the last one or `null`.
     #[wasm_bindgen(getter, unchecked_return_type = "{ actions: number, end: number | null }")]
     pub fn tape(&self) -> JsValue {
-        let (n, end) = self.inner.rec.tape();
+        let (n, end) = self.inner.peek(|rec| rec.tape());
         to_js(&serde_json::json!({ "actions": n, "end": end }))
     }
 
     /// True while the session can reproduce the run (no change function was used).
     #[wasm_bindgen(getter)]
     pub fn replayable(&self) -> bool {
-        self.inner.rec.replayable()
+        self.inner.peek(|rec| rec.replayable())
     }
 
     /// Events run so far.
     #[wasm_bindgen(getter)]
     pub fn steps(&self) -> f64 {
-        self.inner.rec.sim().steps() as f64
+        self.inner.peek(|rec| rec.sim().steps() as f64)
     }
 
     /// Rebuilds a run from a session document or share-link text, replaying it (in manual time).
@@ -135,12 +135,14 @@ impl Cluster {
         #[wasm_bindgen(unchecked_param_type = "{ until?: number; steps?: number; at?: number } | undefined")]
         options: JsValue,
     ) -> JsResult<Cluster> {
-        let session = if let Some(text) = session.as_string() {
-            let text = text.trim_start_matches('#');
-            let text = text.strip_prefix("session=").unwrap_or(text);
-            crate::session::decode_link(text).map_err(|e| invalid(e.to_string()))?
+        let session = if let Some(link) = text("session", &session).map_err(|e| error(&e))? {
+            let link = link.trim_start_matches('#');
+            let link = link.strip_prefix("session=").unwrap_or(link);
+            crate::session::decode_link(link).map_err(|e| invalid(e.to_string()))?
         } else {
-            let doc = to_json("session", &session).map_err(|e| error(&e))?;
+            // The document holds each value a level or two down (actions[i].input.value), and
+            // many of them; `from_json` checks each against the value limits.
+            let doc = to_json_within("session", &session, MAX_DEPTH + 4, MAX_SESSION_BYTES).map_err(|e| error(&e))?;
             crate::session::from_json(&doc).map_err(|e| error(&e))?
         };
         let (mut until, mut steps, mut at) = (None, None, None);
@@ -158,7 +160,7 @@ impl Cluster {
             _ => return Err(invalid("options: give either until, or steps and at")),
         }
         .map_err(|e| error(&e))?;
-        Ok(Cluster { inner: Inner::new(rec, false) })
+        Ok(Cluster::of(rec, false))
     }
 
     /// Replays this cluster's session to the same point and compares event-log hashes:
@@ -198,8 +200,7 @@ impl Cluster {
                 _ => workload.keys = count,
             }
         }
-        let rec = Recording::from_sim(workload.run());
-        Ok(Cluster { inner: Inner::new(rec, false) })
+        Ok(Cluster::of(Recording::from_sim(workload.run()), false))
     }
 }
 

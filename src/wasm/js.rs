@@ -1,17 +1,30 @@
 //! Reading JavaScript arguments and building JavaScript values and errors. Every check names the
 //! argument and what was expected; nothing here panics.
+//!
+//! **Nothing here lets a JS exception unwind through the wasm frames.** On wasm32 such an
+//! exception runs no destructors: a `RefCell` borrow, a busy flag or wasm-bindgen's own borrow of
+//! the object would stay set, and the cluster would be wedged. So every call into JS that can throw
+//! is a `catch` import (`Reflect.*`, `Array.isArray` below, `Function.prototype.call`,
+//! `JSON.parse`), whose exception becomes an `Err` here; the rest are engine intrinsics that cannot
+//! throw (`typeof` checks, `===`, reading a primitive string or number, `instanceof`, which the
+//! generated glue wraps in `try`). The other way an exception appears inside wasm, the stack
+//! running out, is kept out by the guard installed in `start()` (see `mod.rs`).
 
+use crate::limits::{check_value_size, MAX_DEPTH, MAX_VALUE_BYTES};
 use crate::ops::{ErrorKind, OpError};
 use crate::sim::Node;
-use js_sys::{Array, Object, Reflect};
+use js_sys::{JsString, Object, Reflect};
 use serde::Serialize;
 use serde_json::{Map, Value as Json};
+use wasm_bindgen::prelude::*;
 use wasm_bindgen::{JsCast, JsValue};
 
-/// Deepest nesting of a value.
-pub const MAX_DEPTH: usize = 64;
-/// Largest value, JSON-encoded.
-pub const MAX_VALUE_BYTES: usize = 64 * 1024;
+#[wasm_bindgen]
+extern "C" {
+    /// `Array.isArray`, which throws for a revoked Proxy.
+    #[wasm_bindgen(catch, js_namespace = Array, js_name = isArray)]
+    fn array_is_array(v: &JsValue) -> Result<bool, JsValue>;
+}
 
 pub type JsResult<T> = Result<T, JsValue>;
 
@@ -29,26 +42,74 @@ pub fn invalid(message: impl Into<String>) -> JsValue {
     error(&OpError::invalid(message))
 }
 
+fn unreadable(what: &str) -> impl Fn(JsValue) -> OpError + '_ {
+    move |_| OpError::invalid(format!("{what} could not be read (a getter or Proxy threw)"))
+}
+
+/// `Array.isArray`, with a revoked Proxy (on which it throws) reported as unreadable.
+pub fn is_array(what: &str, v: &JsValue) -> Result<bool, OpError> {
+    array_is_array(v).map_err(unreadable(what))
+}
+
+/// The items of an array, at most `max`, read by index through `Reflect` (never through its
+/// iterator, which user code may replace with one that throws).
+pub fn array_items(what: &str, v: &JsValue, max: usize) -> Result<Vec<JsValue>, OpError> {
+    let length = Reflect::get(v, &"length".into()).map_err(unreadable(what))?.as_f64().unwrap_or(0.0);
+    if length > max as f64 {
+        return Err(OpError::invalid(format!("{what} has {length} items, more than {max}")));
+    }
+    (0..length as u32).map(|i| Reflect::get_u32(v, i).map_err(unreadable(what))).collect()
+}
+
 /// The own enumerable string-keyed properties of an object, read through `Reflect` so that a
 /// throwing getter or Proxy trap becomes an error here instead of an exception unwinding through
 /// the wasm frames (which would leave the cluster marked busy).
 fn entries(what: &str, v: &JsValue) -> Result<Vec<(String, JsValue)>, OpError> {
-    let unreadable = |_| OpError::invalid(format!("{what} could not be read (a getter or Proxy threw)"));
-    let keys = Reflect::own_keys(v).map_err(unreadable)?;
+    let keys = Reflect::own_keys(v).map_err(unreadable(what))?;
     let mut out = Vec::with_capacity(keys.length() as usize);
     for key in keys.iter() {
-        let Some(name) = key.as_string() else { continue }; // symbol keys are not JSON
-        let descriptor = Reflect::get_own_property_descriptor(v.unchecked_ref::<Object>(), &key).map_err(unreadable)?;
-        let enumerable = Reflect::get(&descriptor, &"enumerable".into()).map_err(unreadable)?;
+        let Some(name) = text(&format!("a field name of {what}"), &key)? else { continue }; // symbols are not JSON
+        let descriptor =
+            Reflect::get_own_property_descriptor(v.unchecked_ref::<Object>(), &key).map_err(unreadable(what))?;
+        let enumerable = Reflect::get(&descriptor, &"enumerable".into()).map_err(unreadable(what))?;
         if enumerable.as_bool() != Some(true) {
             continue;
         }
-        out.push((name, Reflect::get(v, &key).map_err(unreadable)?));
+        out.push((name, Reflect::get(v, &key).map_err(unreadable(what))?));
     }
     Ok(out)
 }
 
-/// A short description of a JS value for error messages.
+/// A JS string as Rust text; `None` if `v` is not a string. A string holding a lone surrogate (a
+/// UTF-16 half that is not part of a pair, such as `"\uD800"`) is refused: Rust text cannot hold
+/// it, and the lossy conversion would turn `"\uD800"` and `"\uDC00"` into the same U+FFFD.
+pub fn text(what: &str, v: &JsValue) -> Result<Option<String>, OpError> {
+    let Some(s) = v.as_string() else { return Ok(None) };
+    // The conversion writes U+FFFD for a lone surrogate: only then is the original worth a look.
+    if s.contains('\u{FFFD}') {
+        if let Some(at) = lone_surrogate(v.unchecked_ref::<JsString>()) {
+            return Err(OpError::invalid(format!(
+                "{what} contains a lone surrogate (\\u{:04X} at index {at}), which is not Unicode text",
+                v.unchecked_ref::<JsString>().char_code_at(at as u32) as u32
+            )));
+        }
+    }
+    Ok(Some(s))
+}
+
+/// The UTF-16 index of the first lone surrogate in `s`, if any.
+fn lone_surrogate(s: &JsString) -> Option<usize> {
+    let mut index = 0;
+    for unit in char::decode_utf16(s.iter()) {
+        match unit {
+            Ok(c) => index += c.len_utf16(),
+            Err(_) => return Some(index),
+        }
+    }
+    None
+}
+
+/// A short description of a JS value for error messages. Never throws.
 pub fn describe(v: &JsValue) -> String {
     if v.is_undefined() {
         return "undefined".into();
@@ -63,10 +124,29 @@ pub fn describe(v: &JsValue) -> String {
     if let Some(n) = v.as_f64() {
         return format!("the number {}", number_text(n));
     }
-    if Array::is_array(v) {
-        return "an array".into();
+    match array_is_array(v) {
+        Ok(true) => "an array".into(),
+        Ok(false) => type_name(v),
+        Err(_) => "an unreadable object (a revoked Proxy?)".into(),
     }
-    format!("a {}", v.js_typeof().as_string().unwrap_or_default())
+}
+
+/// "an object", "a function", "a symbol"... from `typeof`.
+fn type_name(v: &JsValue) -> String {
+    let t = v.js_typeof().as_string().unwrap_or_default();
+    let article = if t.starts_with(['a', 'e', 'i', 'o', 'u']) { "an" } else { "a" };
+    format!("{article} {t}")
+}
+
+/// What a JS function threw, for a message: an `Error`'s message (read through `Reflect`: its
+/// getter may throw too), or a description of anything else.
+pub fn thrown_message(e: &JsValue) -> String {
+    if e.is_instance_of::<js_sys::Error>() {
+        if let Ok(Some(message)) = Reflect::get(e, &"message".into()).map(|m| m.as_string()) {
+            return message;
+        }
+    }
+    describe(e)
 }
 
 /// JSON → JS: plain objects, arrays and numbers. Serialized to text and parsed by the engine's
@@ -80,67 +160,85 @@ pub fn to_js(v: &impl Serialize) -> JsValue {
 }
 
 /// JS → JSON, refusing anything that is not JSON: `undefined`, functions, symbols, BigInt,
-/// non-finite numbers, non-plain objects (Map, Date, class instances), cycles (as too deep),
-/// more than [`MAX_DEPTH`] levels or [`MAX_VALUE_BYTES`] encoded.
+/// non-finite numbers, non-plain objects (Map, Date, class instances), strings with lone
+/// surrogates, cycles (as too deep), more than [`MAX_DEPTH`] levels or [`MAX_VALUE_BYTES`] encoded.
 pub fn to_json(what: &str, v: &JsValue) -> Result<Json, OpError> {
-    let mut budget = MAX_VALUE_BYTES;
-    let json = convert(what, v, 0, &mut budget)?;
+    let json = to_json_within(what, v, MAX_DEPTH, MAX_VALUE_BYTES)?;
+    check_value_size(what, &json)?;
     Ok(json)
 }
 
-fn charge(what: &str, budget: &mut usize, bytes: usize) -> Result<(), OpError> {
-    *budget = budget.checked_sub(bytes).ok_or_else(|| {
-        OpError::invalid(format!("{what} is larger than {} KB encoded as JSON", MAX_VALUE_BYTES / 1024))
-    })?;
-    Ok(())
+/// JS → JSON within other bounds (a session document holds many values, each checked later).
+pub fn to_json_within(what: &str, v: &JsValue, max_depth: usize, max_bytes: usize) -> Result<Json, OpError> {
+    convert(&mut Budget { what, max_depth, max_bytes, left: max_bytes }, v, 0)
 }
 
-fn convert(what: &str, v: &JsValue, depth: usize, budget: &mut usize) -> Result<Json, OpError> {
-    if depth > MAX_DEPTH {
-        return Err(OpError::invalid(format!("{what} is nested deeper than {MAX_DEPTH} levels (or is cyclic)")));
+/// Bounds on one conversion. The byte count is a lower bound of the encoded size, so it stops a
+/// huge input early without refusing any value the exact check after it would accept.
+struct Budget<'a> {
+    what: &'a str,
+    max_depth: usize,
+    max_bytes: usize,
+    left: usize,
+}
+
+impl Budget<'_> {
+    fn charge(&mut self, bytes: usize) -> Result<(), OpError> {
+        self.left = self.left.checked_sub(bytes).ok_or_else(|| {
+            OpError::invalid(format!("{} is larger than {} KB encoded as JSON", self.what, self.max_bytes / 1024))
+        })?;
+        Ok(())
+    }
+}
+
+fn convert(b: &mut Budget, v: &JsValue, depth: usize) -> Result<Json, OpError> {
+    let what = b.what;
+    if depth > b.max_depth {
+        return Err(OpError::invalid(format!("{what} is nested deeper than {} levels (or is cyclic)", b.max_depth)));
     }
     if v.is_null() {
-        charge(what, budget, 4)?;
+        b.charge(4)?;
         return Ok(Json::Null);
     }
-    if let Some(b) = v.as_bool() {
-        charge(what, budget, 5)?;
-        return Ok(Json::Bool(b));
+    if let Some(x) = v.as_bool() {
+        b.charge(4)?;
+        return Ok(Json::Bool(x));
     }
     if let Some(n) = v.as_f64() {
-        charge(what, budget, 8)?;
+        b.charge(1)?;
         return json_number(n)
             .ok_or_else(|| OpError::invalid(format!("{what} contains {}, which JSON cannot hold", number_text(n))));
     }
-    if let Some(s) = v.as_string() {
-        charge(what, budget, s.len() + 2)?;
+    if let Some(s) = text(&format!("{what} (a string in it)"), v)? {
+        b.charge(s.len() + 2)?;
         return Ok(Json::String(s));
     }
     if v.is_object() && !v.is_function() {
-        let unreadable = |_| OpError::invalid(format!("{what} could not be read (a getter or Proxy threw)"));
-        // Reading the keys first refuses a revoked Proxy, on which `Array.isArray` would throw.
-        Reflect::own_keys(v).map_err(unreadable)?;
-        if Array::is_array(v) {
-            let len = Reflect::get(v, &"length".into()).map_err(unreadable)?.as_f64().unwrap_or(0.0) as u32;
-            let mut out = Vec::with_capacity(len.min(1 << 16) as usize);
-            for i in 0..len {
-                charge(what, budget, 1)?;
-                let item = Reflect::get_u32(v, i).map_err(unreadable)?;
-                out.push(convert(what, &item, depth + 1, budget)?);
+        // Reading the keys first refuses a revoked Proxy.
+        Reflect::own_keys(v).map_err(unreadable(what))?;
+        if is_array(what, v)? {
+            b.charge(2)?;
+            let length = Reflect::get(v, &"length".into()).map_err(unreadable(what))?.as_f64().unwrap_or(0.0);
+            let mut out = Vec::new();
+            for i in 0..length as u32 {
+                b.charge(1)?; // before reading: a length of 2^32 - 1 stops at the budget
+                let item = Reflect::get_u32(v, i).map_err(unreadable(what))?;
+                out.push(convert(b, &item, depth + 1)?);
             }
             return Ok(Json::Array(out));
         }
-        let proto = Reflect::get_prototype_of(v).map_err(unreadable)?;
+        let proto = Reflect::get_prototype_of(v).map_err(unreadable(what))?;
         let plain = proto.is_null() || JsValue::from(proto) == JsValue::from(Object::get_prototype_of(&Object::new()));
         if !plain {
             return Err(OpError::invalid(format!(
                 "{what} contains a non-plain object (a Map, Date, class instance...): only null, booleans, finite numbers, strings, arrays and plain objects are JSON"
             )));
         }
+        b.charge(2)?;
         let mut out = Map::new();
         for (key, value) in entries(what, v)? {
-            charge(what, budget, key.len() + 4)?;
-            let value = convert(what, &value, depth + 1, budget)?;
+            b.charge(key.len() + 4)?;
+            let value = convert(b, &value, depth + 1)?;
             out.insert(key, value);
         }
         return Ok(Json::Object(out));
@@ -150,7 +248,7 @@ fn convert(what: &str, v: &JsValue, depth: usize, budget: &mut usize) -> Result<
     } else if v.is_bigint() {
         "a BigInt".to_owned()
     } else {
-        format!("a {}", v.js_typeof().as_string().unwrap_or_default())
+        type_name(v)
     };
     Err(OpError::invalid(format!("{what} contains {kind}, which is not a JSON value")))
 }
@@ -177,9 +275,11 @@ fn json_number(n: f64) -> Option<Json> {
     serde_json::Number::from_f64(n).map(Json::Number)
 }
 
-/// A non-empty string argument.
+/// A string argument (Unicode text: no lone surrogates).
 pub fn string_arg(name: &str, v: &JsValue) -> JsResult<String> {
-    v.as_string().ok_or_else(|| invalid(format!("{name} must be a string, got {}", describe(v))))
+    text(name, v)
+        .map_err(|e| error(&e))?
+        .ok_or_else(|| invalid(format!("{name} must be a string, got {}", describe(v))))
 }
 
 /// An integer in `min..=max`.
@@ -223,7 +323,7 @@ pub fn options(name: &str, v: &JsValue, known: &[&str]) -> JsResult<Vec<(String,
         return Err(invalid(format!("{name} must be an object, got {}", describe(v))));
     }
     let fields = entries(name, v).map_err(|e| error(&e))?;
-    if Array::is_array(v) {
+    if is_array(name, v).map_err(|e| error(&e))? {
         return Err(invalid(format!("{name} must be an object, got an array")));
     }
     let mut out = Vec::new();

@@ -9,13 +9,15 @@ mod extras;
 use extras::break_arg;
 mod js;
 
+use crate::limits::{check_name, MAX_ATTEMPTS, MAX_SAFE_INTEGER};
 use crate::ops::{ErrorKind, Op, OpError};
 use crate::protocol::ProposerId;
 use crate::session::{Recording, Start, UserAction};
 use crate::sim::{NetConfig, Node, Sim, SimConfig, MAX_ACCEPTORS, MAX_LATENCY_MS, MAX_PROPOSERS};
 use crate::view;
 use js::{
-    bool_arg, describe, error, integer_arg, invalid, node_arg, options, rate_arg, string_arg, to_js, to_json, JsResult,
+    array_items, bool_arg, describe, error, integer_arg, invalid, is_array, node_arg, options, rate_arg, string_arg,
+    thrown_message, to_js, to_json, JsResult,
 };
 use js_sys::{Array, Function, Promise, Reflect};
 use serde_json::Value as Json;
@@ -28,55 +30,188 @@ use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::future_to_promise;
 
-// Calls on a freed Cluster: wasm-bindgen's generated class would throw "null pointer passed to
-// rust". This wraps the class's methods once, at start-up, so such a call gets an
-// `InvalidArgument` Error that says what happened (a rejected promise for async methods), and a
-// second `free()` is a no-op. It relies only on the pinned wasm-bindgen's `__wbg_ptr` field, and
-// does nothing if that field is absent.
+// The guard around every call from JavaScript into the simulation.
+//
+// A JS exception that unwinds through wasm frames runs no Rust destructors: a busy flag, a
+// `RefCell` borrow, wasm-bindgen's borrow of the object or its table of JS values, even the
+// allocator's state, stays as the exception found it, and the shadow stack pointer is not
+// restored. Nothing can repair that afterwards, so the design keeps exceptions out:
+//
+// 1. Rust never calls into JS in a way that can throw (see `js.rs`): a getter, a Proxy trap, an
+//    iterator or a change function that throws becomes an `Err` at the call site.
+// 2. The one exception left is the stack running out, which can happen at any wasm function
+//    entry, including inside wasm-bindgen's argument handling before our code runs. So before
+//    JavaScript enters wasm, this wrapper checks that `headroomBytes` of stack are left (more
+//    than any call into the simulation uses, measured by the tests in `tests/web.rs` near the
+//    limit), and otherwise refuses with an `InvalidArgument` (a rejected promise for the
+//    operations). The check is `countArgs.apply(null, slots)`: `apply` pushes one 8-byte slot per
+//    argument and throws a RangeError before pushing anything if they do not fit.
+// 3. Last line: if an exception still comes out of a call (a function's lazy compilation in the
+//    glue needing stack, or a bug), the wrapper puts the cluster's entry depth back to what it
+//    was before the call, so the cluster is never left "busy", and reports a RangeError as the
+//    same `InvalidArgument` (its `cause` the original).
+//
+// It wraps every method, getter and setter of the prototype and every static method, once, at
+// start-up, so a method added later is guarded too. The class constructor cannot be wrapped
+// from here (the module's binding is fixed): `new Cluster()` and the free functions probe the
+// stack as the first thing their Rust code does (`stack_guard`), which leaves only
+// wasm-bindgen's argument handling before it unguarded. The wrapper also turns calls on a freed
+// Cluster into `InvalidArgument` (wasm-bindgen would throw "null pointer passed to rust"), makes
+// a second `free()` a no-op, and makes `free()` release the simulation first, refusing while
+// the cluster is running (from inside a change function). It relies only on the pinned
+// wasm-bindgen's `__wbg_ptr` field and on the `__entered`/`__leave`/`__release` methods below.
 #[wasm_bindgen(inline_js = r#"
-export function guardFreed(proto, asyncNames) {
-  const freed = () => {
-    const e = new Error("this Cluster was freed (free() was called); create a new Cluster");
+let headroomSlots = null;
+
+function countArgs() {
+  return arguments.length;
+}
+
+export function hasStackHeadroom() {
+  if (headroomSlots === null) return true;
+  try {
+    return countArgs.apply(null, headroomSlots) === headroomSlots.length;
+  } catch (e) {
+    return false;
+  }
+}
+
+export function installGuard(cls, asyncNames, headroomBytes) {
+  headroomSlots = new Array(Math.ceil(headroomBytes / 8)).fill(0);
+  const proto = cls.prototype;
+  const original = (name) => Object.getOwnPropertyDescriptor(proto, name).value;
+  const [entered, leave, release, free] = ["__entered", "__leave", "__release", "free"].map(original);
+  const invalid = (message, cause) => {
+    const e = new Error(message, cause === undefined ? undefined : { cause });
     e.name = "InvalidArgument";
     return e;
   };
-  const isFreed = (self) => self && self.__wbg_ptr === 0;
-  for (const name of Object.getOwnPropertyNames(proto)) {
-    if (name === "constructor") continue;
-    const d = Object.getOwnPropertyDescriptor(proto, name);
-    if (typeof d.value === "function") {
-      const f = d.value;
-      const isAsync = asyncNames.includes(name);
-      d.value = function (...args) {
-        if (isFreed(this)) {
-          if (name === "free" || name === Symbol.dispose) return undefined;
-          if (isAsync) return Promise.reject(freed());
-          throw freed();
-        }
+  const freed = () => invalid("this Cluster was freed (free() was called); create a new Cluster");
+  const noStack = (what, cause) =>
+    invalid(
+      `${what} needs about ${headroomBytes / 1024} KB of JavaScript stack and was called with less ` +
+        "(from deep recursion?); call it from a shallower stack",
+      cause,
+    );
+  const fail = (isAsync, e) => {
+    if (isAsync) return Promise.reject(e);
+    throw e;
+  };
+  const isCluster = (self) => self instanceof cls && typeof self.__wbg_ptr === "number";
+
+  const guarded = (what, f, isAsync) =>
+    function (...args) {
+      if (!isCluster(this)) return fail(isAsync, invalid(`${what} must be called on a Cluster`));
+      if (this.__wbg_ptr === 0) return fail(isAsync, freed());
+      if (!hasStackHeadroom()) return fail(isAsync, noStack(what));
+      const depth = entered.call(this);
+      try {
         return f.apply(this, args);
-      };
-    } else if (typeof d.get === "function") {
-      const g = d.get;
-      d.get = function () {
-        if (isFreed(this)) throw freed();
-        return g.call(this);
-      };
-    }
+      } catch (e) {
+        // A contract error comes back from Rust with the depth restored: putting it back is then
+        // a no-op.
+        try {
+          if (this.__wbg_ptr !== 0) leave.call(this, depth);
+        } catch (_) {}
+        return fail(isAsync, e instanceof RangeError ? noStack(what, e) : e);
+      }
+    };
+
+  for (const name of Object.getOwnPropertyNames(proto)) {
+    if (name === "constructor" || name.startsWith("__")) continue;
+    const d = Object.getOwnPropertyDescriptor(proto, name);
+    if (typeof d.value === "function") d.value = guarded(`${name}()`, d.value, asyncNames.includes(name));
+    if (typeof d.get === "function") d.get = guarded(name, d.get, false);
+    if (typeof d.set === "function") d.set = guarded(name, d.set, false);
     Object.defineProperty(proto, name, d);
   }
+  proto.free = function () {
+    if (!isCluster(this)) throw invalid("free() must be called on a Cluster");
+    if (this.__wbg_ptr === 0) return;
+    if (!hasStackHeadroom()) throw noStack("free()");
+    release.call(this);
+    try {
+      free.call(this);
+    } catch (_) {
+      // wasm-bindgen refuses while something still borrows the object; the handle is detached
+      // and the simulation already released.
+    }
+  };
+  if (typeof Symbol.dispose === "symbol") proto[Symbol.dispose] = proto.free;
+
+  for (const name of Object.getOwnPropertyNames(cls)) {
+    const d = Object.getOwnPropertyDescriptor(cls, name);
+    if (["length", "name", "prototype"].includes(name) || name.startsWith("__") || !d.configurable) continue;
+    const wrap = (f) =>
+      function (...args) {
+        if (!hasStackHeadroom()) throw noStack(`Cluster.${name}`);
+        try {
+          return f.apply(this, args);
+        } catch (e) {
+          throw e instanceof RangeError ? noStack(`Cluster.${name}`, e) : e;
+        }
+      };
+    if (typeof d.value === "function") d.value = wrap(d.value);
+    if (typeof d.get === "function") d.get = wrap(d.get);
+    Object.defineProperty(cls, name, d);
+  }
+
+  // Compile the refusal paths now, at a shallow stack: compiling a function lazily needs about
+  // 40 KB of stack, which is what a refused call does not have.
+  freed();
+  noStack("warm-up", null);
+  fail(true, invalid("warm-up")).catch(() => {});
+  try {
+    fail(false, invalid("warm-up"));
+  } catch (_) {}
 }
 "#)]
 extern "C" {
-    #[wasm_bindgen(js_name = "guardFreed")]
-    fn guard_freed(proto: &JsValue, async_names: &JsValue);
+    #[wasm_bindgen(js_name = "installGuard")]
+    fn install_guard(class: &JsValue, async_names: &JsValue, headroom_bytes: u32);
+    #[wasm_bindgen(catch, js_name = "hasStackHeadroom")]
+    fn has_stack_headroom() -> Result<bool, JsValue>;
+}
+
+/// Stack that must be left for a call into the simulation (see the guard above). Unoptimized
+/// builds (the wasm tests) use larger frames.
+const STACK_HEADROOM_BYTES: u32 = if cfg!(debug_assertions) { 256 * 1024 } else { 128 * 1024 };
+
+/// The guard's check, for the entry points it cannot wrap (the constructor, free functions).
+fn stack_guard(what: &str) -> JsResult<()> {
+    match has_stack_headroom() {
+        Ok(true) => Ok(()),
+        _ => Err(invalid(format!(
+            "{what} needs about {} KB of JavaScript stack and was called with less (from deep recursion?); call it from a shallower stack",
+            STACK_HEADROOM_BYTES / 1024
+        ))),
+    }
 }
 
 #[wasm_bindgen(start)]
 fn start() {
-    let Ok(probe) = Cluster::new(JsValue::UNDEFINED).map(JsValue::from) else { return };
+    ensure_guard();
+}
+
+thread_local! {
+    static GUARD_INSTALLED: Cell<bool> = const { Cell::new(false) };
+}
+
+/// Installs the guard once, on the class of a throwaway Cluster: at start-up, or with the first
+/// Cluster when the host does not run the start function (the wasm test runner does not).
+fn ensure_guard() {
+    if GUARD_INSTALLED.with(|g| g.replace(true)) {
+        return;
+    }
+    let Ok(rec) = Recording::new(Start::Config(SimConfig::default())) else { return };
+    let probe = JsValue::from(Cluster { inner: Inner::new(rec, true) });
     let proto = js_sys::Object::get_prototype_of(&probe);
+    let Ok(class) = Reflect::get(&proto, &"constructor".into()) else { return };
     let async_names: Array = ASYNC_METHODS.iter().map(|n| JsValue::from_str(n)).collect();
-    guard_freed(&proto, &async_names);
+    install_guard(&class, &async_names, STACK_HEADROOM_BYTES);
+    // Through the guard (a getter, a static, free()): compiles its wrappers now, at a shallow stack.
+    let _ = Reflect::get(&probe, &"now".into());
+    let _ = Reflect::get(&class, &"limits".into());
     if let Ok(free) = Reflect::get(&probe, &"free".into()).and_then(|f| f.dyn_into::<Function>()) {
         let _ = free.call0(&probe);
     }
@@ -89,38 +224,69 @@ const ASYNC_METHODS: [&str; 10] =
 #[wasm_bindgen(typescript_custom_section)]
 const TS_TYPES: &'static str = include_str!("types.d.ts");
 
-/// Largest seed: an exact JS integer.
-const MAX_SEED: f64 = 9_007_199_254_740_991.0;
+/// Largest seed, version, ttl or time: an exact JS integer.
+const MAX_SEED: f64 = MAX_SAFE_INTEGER as f64;
 /// Default and largest `maxEvents` of `runUntilIdle`.
 const DEFAULT_MAX_EVENTS: f64 = 1_000_000.0;
 /// Steps an awaited operation may run under `autoAdvance` (an operation always ends well before).
 const AUTO_ADVANCE_STEP_LIMIT: u64 = 50_000_000;
 
 struct Inner {
-    /// The simulation, recording what the user does (for sessions and share links).
-    rec: Recording,
+    /// The simulation, recording what the user does (for sessions and share links); `None` once
+    /// the cluster is freed. Each call takes its own `Rc` and holds no borrow of this cell while
+    /// it runs (it may call into JS, and JS may call back).
+    rec: RefCell<Option<Rc<Recording>>>,
     auto_advance: Cell<bool>,
-    /// True while the simulation runs; a change function calling back into the cluster is refused.
-    busy: Cell<bool>,
+    /// Calls into the simulation in progress: 0 or 1 (a change function calling back into the
+    /// cluster is refused). The guard restores it if an exception ever escapes a call.
+    depth: Cell<u32>,
+}
+
+/// Why an operation still pending when its cluster was freed did not finish.
+fn freed_before_the_end() -> OpError {
+    OpError::unavailable(
+        true,
+        "the cluster was freed (free() was called) before this operation ended: it may or may not have been applied",
+    )
 }
 
 impl Inner {
     fn new(rec: Recording, auto_advance: bool) -> Rc<Inner> {
-        Rc::new(Inner { rec, auto_advance: Cell::new(auto_advance), busy: Cell::new(false) })
+        Rc::new(Inner {
+            rec: RefCell::new(Some(Rc::new(rec))),
+            auto_advance: Cell::new(auto_advance),
+            depth: Cell::new(0),
+        })
     }
 
-    /// Runs `f` unless the cluster is already running (a change function calling back into it).
+    fn recording(&self) -> Option<Rc<Recording>> {
+        self.rec.borrow().clone()
+    }
+
+    /// Runs `f` unless the cluster is already running (a change function calling back into it)
+    /// or was freed.
     fn enter_rec<T>(&self, f: impl FnOnce(&Recording) -> JsResult<T>) -> JsResult<T> {
-        if self.busy.replace(true) {
+        let Some(rec) = self.recording() else {
+            return Err(invalid("this Cluster was freed (free() was called); create a new Cluster"));
+        };
+        let depth = self.depth.get();
+        if depth > 0 {
             return Err(invalid("the cluster cannot be called from inside a change function"));
         }
-        let result = f(&self.rec);
-        self.busy.set(false);
+        self.depth.set(depth + 1);
+        let result = f(&rec);
+        self.depth.set(depth);
         result
     }
 
     fn enter<T>(&self, f: impl FnOnce(&Sim) -> JsResult<T>) -> JsResult<T> {
         self.enter_rec(|rec| f(rec.sim()))
+    }
+
+    /// Reads something that cannot call into JS (allowed from inside a change function);
+    /// `T::default()` once freed.
+    fn peek<T: Default>(&self, f: impl FnOnce(&Recording) -> T) -> T {
+        self.recording().map(|rec| f(&rec)).unwrap_or_default()
     }
 
     /// Checks the arguments (`parse`), then does and records the action.
@@ -130,12 +296,27 @@ impl Inner {
             rec.act(action).map(drop).map_err(|e| error(&e))
         })
     }
+
+    /// Drops the simulation (unless a call still runs in it: then when that call ends). Its
+    /// pending operations end with it, which wakes their promises to reject.
+    fn release(&self) {
+        let rec = self.rec.borrow_mut().take();
+        drop(rec);
+    }
 }
 
 /// A simulated CASPaxos cluster in virtual time.
 #[wasm_bindgen]
 pub struct Cluster {
     inner: Rc<Inner>,
+}
+
+/// Dropped by `free()` or when JS garbage-collects the object: the simulation goes with it, even
+/// while operations' promises still hold the rest.
+impl Drop for Cluster {
+    fn drop(&mut self) {
+        self.inner.release();
+    }
 }
 
 /// Resolves when an operation ends; under `autoAdvance` it runs virtual time until then.
@@ -151,7 +332,9 @@ impl Future for Settle {
         let mut steps = 0u64;
         loop {
             if let Poll::Ready(r) = Pin::new(&mut self.handle).poll(cx) {
-                return Poll::Ready(r);
+                // An operation cut off by free() ends as "may have been applied": say why.
+                let cut_off = matches!(&r, Err(e) if e.indeterminate()) && self.inner.rec.borrow().is_none();
+                return Poll::Ready(if cut_off { Err(freed_before_the_end()) } else { r });
             }
             let inner = self.inner.clone();
             if !inner.auto_advance.get() || steps >= AUTO_ADVANCE_STEP_LIMIT {
@@ -159,7 +342,7 @@ impl Future for Settle {
             }
             match inner.enter_rec(|rec| rec.step().map_err(|e| error(&e))) {
                 Ok(true) => steps += 1,
-                _ => return Poll::Pending, // idle or busy: whoever moves time wakes us
+                _ => return Poll::Pending, // idle, busy or freed: whoever moves time (or frees) wakes us
             }
         }
     }
@@ -193,6 +376,7 @@ impl Cluster {
     pub fn new(
         #[wasm_bindgen(unchecked_param_type = "ClusterOptions | undefined")] opts: JsValue,
     ) -> JsResult<Cluster> {
+        stack_guard("new Cluster()")?;
         let known = [
             "acceptors",
             "proposers",
@@ -227,7 +411,7 @@ impl Cluster {
                 "duplicateRate" => config.net.duplicate_rate = rate_arg(&name, &v)?,
                 "oneRtt" => config.driver.one_rtt = bool_arg(&name, &v)?,
                 "autoAdvance" => auto_advance = bool_arg(&name, &v)?,
-                "maxAttempts" => config.driver.max_attempts = integer_arg(&name, &v, 1.0, 100.0)? as u32,
+                "maxAttempts" => config.driver.max_attempts = integer_arg(&name, &v, 1.0, MAX_ATTEMPTS as f64)? as u32,
                 "break" => breaks = Some(v),
                 _ => {}
             }
@@ -236,7 +420,7 @@ impl Cluster {
             config.driver = break_arg("options.break", &b, config.driver, config.acceptors)?;
         }
         let rec = Recording::new(Start::Config(config)).map_err(|e| error(&e))?;
-        Ok(Cluster { inner: Inner::new(rec, auto_advance) })
+        Ok(Cluster::of(rec, auto_advance))
     }
 
     // ---- operations ----
@@ -258,13 +442,12 @@ impl Cluster {
         let change = move |current: &Json| match f.call1(&JsValue::UNDEFINED, &to_js(current)) {
             Ok(next) => to_json("the change function's result", &next),
             Err(e) => {
-                let message =
-                    e.dyn_ref::<js_sys::Error>().map(|e| String::from(e.message())).unwrap_or_else(|| describe(&e));
+                let message = thrown_message(&e);
                 *slot.borrow_mut() = Some(e);
                 Err(OpError::rejected(format!("the change function threw: {message}")))
             }
         };
-        self.start(&key, &opts, &[], Shape::Value, Some(thrown), |_, _| Ok(Op::Change(Rc::new(change))))
+        self.start(Target::Key(&key), &opts, &[], Shape::Value, Some(thrown), |_, _| Ok(Op::Change(Rc::new(change))))
     }
 
     #[wasm_bindgen(unchecked_return_type = "Promise<JsonValue>")]
@@ -274,7 +457,7 @@ impl Cluster {
         #[wasm_bindgen(unchecked_param_type = "JsonValue")] value: JsValue,
         #[wasm_bindgen(unchecked_param_type = "OperationOptions | undefined")] opts: JsValue,
     ) -> Promise {
-        self.start(&key, &opts, &[], Shape::Value, None, |_, _| Ok(Op::Put(json_arg("value", &value)?)))
+        self.start(Target::Key(&key), &opts, &[], Shape::Value, None, |_, _| Ok(Op::Put(json_arg("value", &value)?)))
     }
 
     /// A linearizable read: a full round.
@@ -284,7 +467,7 @@ impl Cluster {
         key: JsValue,
         #[wasm_bindgen(unchecked_param_type = "OperationOptions | undefined")] opts: JsValue,
     ) -> Promise {
-        self.start(&key, &opts, &[], Shape::Value, None, |_, _| Ok(Op::Get))
+        self.start(Target::Key(&key), &opts, &[], Shape::Value, None, |_, _| Ok(Op::Get))
     }
 
     #[wasm_bindgen(unchecked_return_type = "Promise<void>")]
@@ -293,7 +476,7 @@ impl Cluster {
         key: JsValue,
         #[wasm_bindgen(unchecked_param_type = "OperationOptions | undefined")] opts: JsValue,
     ) -> Promise {
-        self.start(&key, &opts, &[], Shape::Undefined, None, |_, _| Ok(Op::Delete))
+        self.start(Target::Key(&key), &opts, &[], Shape::Undefined, None, |_, _| Ok(Op::Delete))
     }
 
     /// Adds 1 (an empty key counts as 0); resolves to the new number.
@@ -303,7 +486,7 @@ impl Cluster {
         key: JsValue,
         #[wasm_bindgen(unchecked_param_type = "OperationOptions | undefined")] opts: JsValue,
     ) -> Promise {
-        self.start(&key, &opts, &[], Shape::Value, None, |_, _| Ok(Op::Increment))
+        self.start(Target::Key(&key), &opts, &[], Shape::Value, None, |_, _| Ok(Op::Increment))
     }
 
     /// `{ version, value }`; version 0 for an empty key.
@@ -313,7 +496,7 @@ impl Cluster {
         key: JsValue,
         #[wasm_bindgen(unchecked_param_type = "OperationOptions | undefined")] opts: JsValue,
     ) -> Promise {
-        self.start(&key, &opts, &[], Shape::Value, None, |_, _| Ok(Op::Read))
+        self.start(Target::Key(&key), &opts, &[], Shape::Value, None, |_, _| Ok(Op::Read))
     }
 
     /// Writes if the key is at `expectedVersion`; resolves to `{ version }` or rejects with
@@ -326,7 +509,7 @@ impl Cluster {
         #[wasm_bindgen(unchecked_param_type = "JsonValue")] value: JsValue,
         #[wasm_bindgen(unchecked_param_type = "OperationOptions | undefined")] opts: JsValue,
     ) -> Promise {
-        self.start(&key, &opts, &[], Shape::Value, None, |_, _| {
+        self.start(Target::Key(&key), &opts, &[], Shape::Value, None, |_, _| {
             let expected = integer_arg("expectedVersion", &expected_version, 0.0, MAX_SEED)?;
             Ok(Op::Write { expected, value: json_arg("value", &value)? })
         })
@@ -395,22 +578,16 @@ impl Cluster {
     /// form one more group.
     pub fn partition(&self, #[wasm_bindgen(unchecked_param_type = "string[][]")] groups: JsValue) -> JsResult<()> {
         self.inner.act(|sim| {
-            if !Array::is_array(&groups) {
-                return Err(invalid(format!(
-                    "groups must be an array of arrays of node ids, got {}",
-                    describe(&groups)
-                )));
-            }
+            let nodes = sim.config().acceptors + sim.config().proposers;
+            let groups = node_array("groups", &groups, nodes, "an array of arrays of node ids")?;
             let mut parsed = Vec::new();
-            for (i, group) in Array::from(&groups).iter().enumerate() {
-                if !Array::is_array(&group) {
-                    return Err(invalid(format!("groups[{i}] must be an array of node ids, got {}", describe(&group))));
+            for (i, group) in groups.iter().enumerate() {
+                let name = format!("groups[{i}]");
+                let mut members = Vec::new();
+                for (j, id) in node_array(&name, group, nodes, "an array of node ids")?.iter().enumerate() {
+                    members.push(existing_node(sim, &format!("{name}[{j}]"), id)?);
                 }
-                let mut nodes = Vec::new();
-                for (j, id) in Array::from(&group).iter().enumerate() {
-                    nodes.push(existing_node(sim, &format!("groups[{i}][{j}]"), &id)?);
-                }
-                parsed.push(nodes);
+                parsed.push(members);
             }
             Ok(UserAction::Partition(parsed))
         })
@@ -453,7 +630,7 @@ impl Cluster {
     /// Virtual time in ms.
     #[wasm_bindgen(getter)]
     pub fn now(&self) -> f64 {
-        self.inner.rec.sim().now() as f64
+        self.inner.peek(|rec| rec.sim().now() as f64)
     }
 
     /// Runs one event; false when nothing is scheduled.
@@ -484,7 +661,7 @@ impl Cluster {
     /// Client operations in flight.
     #[wasm_bindgen(getter)]
     pub fn pending(&self) -> f64 {
-        self.inner.rec.sim().pending() as f64
+        self.inner.peek(|rec| rec.sim().pending() as f64)
     }
 
     /// Whether awaiting an operation runs virtual time by itself.
@@ -514,19 +691,19 @@ impl Cluster {
     /// Number of events so far.
     #[wasm_bindgen(getter, js_name = "eventCount")]
     pub fn event_count(&self) -> f64 {
-        self.inner.rec.sim().trace().events.len() as f64
+        self.inner.peek(|rec| rec.sim().trace().events.len() as f64)
     }
 
     /// The event log as text, one line per event (`12ms p1->a2 prepare k 3.p1`).
     #[wasm_bindgen(js_name = "eventLog")]
     pub fn event_log(&self) -> String {
-        self.inner.rec.sim().trace().render()
+        self.inner.peek(|rec| rec.sim().trace().render())
     }
 
     /// FNV-1a hash of the event log, as 16 hex digits: equal runs, equal hashes, native or wasm.
     #[wasm_bindgen(js_name = "eventLogHash")]
     pub fn event_log_hash(&self) -> String {
-        format!("{:016x}", self.inner.rec.sim().trace().hash())
+        self.inner.peek(|rec| format!("{:016x}", rec.sim().trace().hash()))
     }
 
     /// Acceptors with their registers, proposers with their caches, the network.
@@ -553,7 +730,7 @@ impl Cluster {
     /// Id of the most recently invoked operation, or -1.
     #[wasm_bindgen(getter, js_name = "lastOperationId")]
     pub fn last_operation_id(&self) -> f64 {
-        self.inner.rec.sim().history().ops.len() as f64 - 1.0
+        self.inner.peek(|rec| rec.sim().history().ops.len() as f64) - 1.0
     }
 
     /// Counts of operations, messages, conflicts, retries.
@@ -561,14 +738,57 @@ impl Cluster {
     pub fn stats(&self) -> JsResult<JsValue> {
         self.inner.enter(|sim| Ok(to_js(&view::stats(sim))))
     }
+
+    /// Every limit of the contract, as numbers (`Cluster.limits.keyChars` is 256).
+    #[wasm_bindgen(getter, unchecked_return_type = "ClusterLimits")]
+    pub fn limits() -> JsValue {
+        to_js(&crate::limits::to_json())
+    }
+
+    // ---- for the guard installed by `start()`; not part of the contract ----
+
+    /// Calls into the simulation in progress (0 or 1).
+    #[wasm_bindgen(js_name = "__entered", skip_typescript)]
+    pub fn entered(&self) -> u32 {
+        self.inner.depth.get()
+    }
+
+    /// Puts the entry depth back to `depth` (never raises it) after an exception came out of a
+    /// call: a call that had not finished would otherwise leave the cluster busy for good.
+    #[wasm_bindgen(js_name = "__leave", skip_typescript)]
+    pub fn leave(&self, depth: u32) {
+        if depth < self.inner.depth.get() {
+            self.inner.depth.set(depth);
+        }
+    }
+
+    /// The first half of `free()`: drops the simulation, so pending operations reject and the
+    /// memory is released even while their promises are held. Refused while the cluster runs a
+    /// change function (which may be the caller).
+    #[wasm_bindgen(js_name = "__release", skip_typescript)]
+    pub fn release(&self) -> JsResult<()> {
+        if self.inner.depth.get() > 0 {
+            return Err(invalid(
+                "free() cannot be called from inside a change function (the cluster is running it); call it once the operation has ended",
+            ));
+        }
+        self.inner.release();
+        Ok(())
+    }
 }
 
 impl Cluster {
+    /// A cluster running `rec` (every constructor comes here).
+    fn of(rec: Recording, auto_advance: bool) -> Cluster {
+        ensure_guard();
+        Cluster { inner: Inner::new(rec, auto_advance) }
+    }
+
     /// Checks the key and options, starts the operation, and returns its promise. Bad input
     /// rejects the promise with `InvalidArgument`; nothing is recorded.
     fn start(
         &self,
-        key: &JsValue,
+        target: Target,
         opts: &JsValue,
         extra_options: &[&str],
         shape: Shape,
@@ -577,7 +797,7 @@ impl Cluster {
     ) -> Promise {
         let started = self.inner.enter_rec(|rec| {
             let sim = rec.sim();
-            let key = string_arg("key", key)?;
+            let key = target.register_key()?;
             let mut known = vec!["proposer"];
             known.extend_from_slice(extra_options);
             let opts = options("options", opts, &known)?;
@@ -594,7 +814,6 @@ impl Cluster {
                     };
                 }
             }
-            crate::sim::check_key(&key).map_err(|e| error(&e))?;
             let op = make(sim, &opts)?;
             if let Op::Change(_) = op {
                 return Ok(rec.invoke_unrecorded(proposer, &key, op));
@@ -631,18 +850,9 @@ impl Cluster {
         shape: Shape,
         make: impl FnOnce(String, Option<u64>) -> Op,
     ) -> Promise {
-        let Some(lock_name) = name.as_string() else {
-            return Promise::reject(&invalid(format!("name must be a string, got {}", describe(name))));
-        };
-        if let Err(e) = crate::sim::check_key(&lock_name) {
-            return Promise::reject(&invalid(e.message.replace("key", "lock name")));
-        }
-        let key = JsValue::from_str(&format!("{}{lock_name}", crate::client::LOCK_KEY_PREFIX));
-        self.start(&key, opts, &["ttl"], shape, None, |_, opts| {
+        self.start(Target::Lock(name), opts, &["ttl"], shape, None, |_, opts| {
             let owner = string_arg("owner", owner)?;
-            if owner.is_empty() {
-                return Err(invalid("owner must be a non-empty string"));
-            }
+            check_name("owner", &owner).map_err(|e| error(&e))?;
             let mut ttl = None;
             for (k, v) in opts {
                 if k == "ttl" {
@@ -652,6 +862,34 @@ impl Cluster {
             Ok(make(owner, ttl))
         })
     }
+}
+
+/// What an operation addresses, as JS gave it.
+enum Target<'a> {
+    Key(&'a JsValue),
+    /// A lock name: its register key is `lock:` + the name, and the key limit applies to the name.
+    Lock(&'a JsValue),
+}
+
+impl Target<'_> {
+    fn register_key(&self) -> JsResult<String> {
+        match self {
+            Target::Key(key) => {
+                let key = string_arg("key", key)?;
+                crate::sim::check_key(&key).map_err(|e| error(&e))?;
+                Ok(key)
+            }
+            Target::Lock(name) => crate::client::lock_key(&string_arg("name", name)?).map_err(|e| error(&e)),
+        }
+    }
+}
+
+/// An array of at most `max` items (`expected` says what it should hold), read by index.
+fn node_array(name: &str, v: &JsValue, max: usize, expected: &str) -> JsResult<Vec<JsValue>> {
+    if !is_array(name, v).map_err(|e| error(&e))? {
+        return Err(invalid(format!("{name} must be {expected}, got {}", describe(v))));
+    }
+    array_items(name, v, max).map_err(|e| error(&e))
 }
 
 fn clamp(n: u64) -> usize {
@@ -697,6 +935,7 @@ fn latency_arg(name: &str, v: &JsValue, current: &NetConfig) -> JsResult<(u64, u
     unchecked_return_type = "{ increments: number, messages: number, events: number, messagesPerOperation: number }"
 )]
 pub fn bench_increments(increments: JsValue, drop_rate: JsValue) -> JsResult<JsValue> {
+    stack_guard("benchIncrements()")?;
     let mut w = crate::sim::workload::IncrementWorkload::default();
     if !increments.is_undefined() {
         w.increments = integer_arg("increments", &increments, 1.0, 10_000_000.0)? as usize;

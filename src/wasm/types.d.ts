@@ -272,3 +272,29 @@ export interface SessionDocument {
     | { do: "break"; break: BreakOptions }
   ))[];
 }
+
+/** Every limit of the contract (`Cluster.limits`), as numbers. */
+export interface ClusterLimits {
+  /** Most acceptors (15) and proposers (9). */
+  acceptors: number;
+  proposers: number;
+  /** Longest key, lock name (without the `lock:` prefix of its register) or lock owner, in
+   * characters (256). */
+  keyChars: number;
+  /** Largest one-way latency, virtual ms (60000). */
+  latencyMs: number;
+  /** Largest seed, version, ttl, time or event count: 2^53 - 1. */
+  safeInteger: number;
+  /** Most attempts per operation (100). */
+  attempts: number;
+  /** Most operations per client of a fuzz run (1000). */
+  opsPerClient: number;
+  /** Deepest nesting of a value (64) and largest value, JSON-encoded (65536 bytes). */
+  valueDepth: number;
+  valueBytes: number;
+  /** Most actions a session holds (100000), longest share link (16384 characters), largest
+   * session document, JSON-encoded (32 MB). */
+  sessionActions: number;
+  linkChars: number;
+  sessionBytes: number;
+}

@@ -1,0 +1,164 @@
+//! Every limit of the JS contract, in one place. The simulator, sessions, share links and the
+//! wasm facade all check against these; JavaScript reads them as `Cluster.limits`.
+
+use crate::ops::OpError;
+use serde_json::{json, Value as Json};
+
+/// Acceptors in a cluster: `1..=MAX_ACCEPTORS`.
+pub const MAX_ACCEPTORS: usize = 15;
+/// Proposers in a cluster: `1..=MAX_PROPOSERS`.
+pub const MAX_PROPOSERS: usize = 9;
+/// Longest key, lock name or lock owner, in characters (for a lock, the name without the `lock:`
+/// prefix the register key gets inside).
+pub const MAX_KEY_CHARS: usize = 256;
+/// Largest one-way latency, in virtual ms.
+pub const MAX_LATENCY_MS: u64 = 60_000;
+/// Largest integer JavaScript holds exactly (2^53 - 1): seeds, versions, ttls, times, steps.
+pub const MAX_SAFE_INTEGER: u64 = (1 << 53) - 1;
+/// Most attempts one operation makes.
+pub const MAX_ATTEMPTS: u32 = 100;
+/// Most operations each client of a fuzz run issues.
+pub const MAX_OPS_PER_CLIENT: usize = 1000;
+/// Deepest nesting of a value.
+pub const MAX_DEPTH: usize = 64;
+/// Largest value, JSON-encoded (compact, as a share link carries it).
+pub const MAX_VALUE_BYTES: usize = 64 * 1024;
+/// Most actions a session may hold.
+pub const MAX_ACTIONS: usize = 100_000;
+/// Longest share link payload, in characters.
+pub const MAX_LINK_CHARS: usize = 16 * 1024;
+/// Largest session document, JSON-encoded.
+pub const MAX_SESSION_BYTES: usize = 32 * 1024 * 1024;
+
+/// The limits as `Cluster.limits` shows them.
+pub fn to_json() -> Json {
+    json!({
+        "acceptors": MAX_ACCEPTORS,
+        "proposers": MAX_PROPOSERS,
+        "keyChars": MAX_KEY_CHARS,
+        "latencyMs": MAX_LATENCY_MS,
+        "safeInteger": MAX_SAFE_INTEGER,
+        "attempts": MAX_ATTEMPTS,
+        "opsPerClient": MAX_OPS_PER_CLIENT,
+        "valueDepth": MAX_DEPTH,
+        "valueBytes": MAX_VALUE_BYTES,
+        "sessionActions": MAX_ACTIONS,
+        "linkChars": MAX_LINK_CHARS,
+        "sessionBytes": MAX_SESSION_BYTES,
+    })
+}
+
+/// A key, lock name or lock owner: non-empty, at most [`MAX_KEY_CHARS`] characters. `what` names
+/// the argument in the message.
+pub fn check_name(what: &str, name: &str) -> Result<(), OpError> {
+    if name.is_empty() {
+        return Err(OpError::invalid(format!("{what} must be a non-empty string")));
+    }
+    let chars = name.chars().count();
+    if chars > MAX_KEY_CHARS {
+        return Err(OpError::invalid(format!("{what} must be at most {MAX_KEY_CHARS} characters, got {chars}")));
+    }
+    Ok(())
+}
+
+/// An integer in `min..=max`, or an error naming `what`.
+pub fn check_integer(what: &str, value: u64, min: u64, max: u64) -> Result<u64, OpError> {
+    if !(min..=max).contains(&value) {
+        return Err(OpError::invalid(format!("{what} must be an integer in {min}..={max}, got {value}")));
+    }
+    Ok(value)
+}
+
+/// A JSON number as an integer in `min..=max`: fractions, negatives and numbers beyond the range
+/// (`2**32 + 3` too, which a 32-bit cast would read as 3) are refused with a message naming `what`.
+pub fn integer_in(what: &str, value: &Json, min: u64, max: u64) -> Result<u64, OpError> {
+    match value.as_u64() {
+        Some(n) => check_integer(what, n, min, max),
+        None => Err(OpError::invalid(format!("{what} must be an integer in {min}..={max}, got {value}"))),
+    }
+}
+
+/// A value within [`MAX_DEPTH`] levels and [`MAX_VALUE_BYTES`] encoded. `what` names it.
+pub fn check_value(what: &str, value: &Json) -> Result<(), OpError> {
+    if depth(value) > MAX_DEPTH {
+        return Err(OpError::invalid(format!("{what} is nested deeper than {MAX_DEPTH} levels (or is cyclic)")));
+    }
+    check_value_size(what, value)
+}
+
+/// A value within [`MAX_VALUE_BYTES`], measured exactly as the compact JSON text links carry.
+pub fn check_value_size(what: &str, value: &Json) -> Result<(), OpError> {
+    let bytes = serde_json::to_string(value).map_or(usize::MAX, |t| t.len());
+    if bytes > MAX_VALUE_BYTES {
+        return Err(OpError::invalid(format!(
+            "{what} is larger than {} KB encoded as JSON ({bytes} bytes)",
+            MAX_VALUE_BYTES / 1024
+        )));
+    }
+    Ok(())
+}
+
+/// Levels below the top: a scalar is 0, `[1]` is 1.
+fn depth(value: &Json) -> usize {
+    let mut deepest = 0;
+    let mut stack = vec![(value, 0usize)];
+    while let Some((v, d)) = stack.pop() {
+        deepest = deepest.max(d);
+        match v {
+            Json::Array(items) => stack.extend(items.iter().map(|x| (x, d + 1))),
+            Json::Object(fields) => stack.extend(fields.values().map(|x| (x, d + 1))),
+            _ => {}
+        }
+    }
+    deepest
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn nested(levels: usize) -> Json {
+        (0..levels).fold(json!(1), |v, _| json!([v]))
+    }
+
+    #[test]
+    fn names_are_limited_in_characters_not_bytes() {
+        assert!(check_name("key", &"é".repeat(MAX_KEY_CHARS)).is_ok());
+        let e = check_name("lock name", &"x".repeat(MAX_KEY_CHARS + 1)).unwrap_err();
+        assert_eq!(e.message, "lock name must be at most 256 characters, got 257");
+        assert_eq!(check_name("owner", "").unwrap_err().message, "owner must be a non-empty string");
+    }
+
+    #[test]
+    fn integers_beyond_the_range_are_refused_not_truncated() {
+        assert_eq!(integer_in("acceptors", &json!(3), 1, 15), Ok(3));
+        for bad in [json!((1u64 << 32) + 3), json!(0), json!(-1), json!(2.5), json!(1e300), json!("3"), Json::Null] {
+            let e = integer_in("start.acceptors", &bad, 1, 15).unwrap_err();
+            assert!(e.message.starts_with("start.acceptors must be an integer in 1..=15, got "), "{}", e.message);
+            assert!(e.message.ends_with(&bad.to_string()), "{}", e.message);
+        }
+    }
+
+    #[test]
+    fn values_are_measured_exactly() {
+        assert!(check_value("value", &nested(MAX_DEPTH)).is_ok());
+        let e = check_value("value", &nested(MAX_DEPTH + 1)).unwrap_err();
+        assert!(e.message.contains("deeper than 64"), "{}", e.message);
+        // A string that encodes to exactly the limit passes; one byte more does not.
+        let fits = Json::String("x".repeat(MAX_VALUE_BYTES - 2));
+        assert!(check_value("value", &fits).is_ok());
+        let over = Json::String("x".repeat(MAX_VALUE_BYTES - 1));
+        let e = check_value("value", &over).unwrap_err();
+        assert_eq!(e.message, "value is larger than 64 KB encoded as JSON (65537 bytes)");
+        // Escapes count: 40,000 quotes are 40,002 bytes of text but encode to 80,002.
+        assert!(check_value("value", &Json::String("\"".repeat(40_000))).is_err());
+    }
+
+    #[test]
+    fn limits_are_exported_once() {
+        let l = to_json();
+        assert_eq!(l["keyChars"], 256);
+        assert_eq!(l["safeInteger"], 9_007_199_254_740_991u64);
+        assert_eq!(l.as_object().unwrap().len(), 12);
+    }
+}

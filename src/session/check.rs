@@ -1,0 +1,120 @@
+//! What a session may hold, checked before it is replayed (documents and links alike): every
+//! action against the limits of the JS API and the cluster it starts, so a bad session is refused
+//! at once with a message naming the action, not part-way through a replay.
+
+use super::{Recorded, Session, Start, UserAction};
+use crate::client::check_register_key;
+use crate::limits::{
+    check_integer, check_name, check_value, integer_in, MAX_ACCEPTORS, MAX_LATENCY_MS, MAX_PROPOSERS, MAX_SAFE_INTEGER,
+};
+use crate::ops::{Op, OpError};
+use crate::sim::Node;
+use serde_json::Value as Json;
+
+impl Session {
+    /// Checks every action: points in order and within range, operations the API could have made,
+    /// nodes the cluster has.
+    pub fn check(&self) -> Result<(), OpError> {
+        let sizes = Sizes::of(&self.start);
+        let mut previous = (0, 0);
+        for (i, r) in self.actions.iter().enumerate() {
+            check_action(r, previous, &sizes)
+                .map_err(|e| OpError::invalid(format!("{}: {}", describe(i, r), e.message)))?;
+            previous = (r.steps, r.at_ms);
+        }
+        Ok(())
+    }
+}
+
+fn describe(i: usize, r: &Recorded) -> String {
+    format!("the session's action {i} (at {}ms, after {} events)", r.at_ms, r.steps)
+}
+
+/// The cluster's size, as far as the start tells it (a fuzz run may draw it from its seed).
+struct Sizes {
+    acceptors: usize,
+    proposers: usize,
+}
+
+impl Sizes {
+    fn of(start: &Start) -> Sizes {
+        match start {
+            Start::Config(c) => Sizes { acceptors: c.acceptors, proposers: c.proposers },
+            Start::Fuzz(o) => Sizes {
+                acceptors: o.acceptors.unwrap_or(MAX_ACCEPTORS),
+                proposers: o.proposers.unwrap_or(MAX_PROPOSERS),
+            },
+        }
+    }
+
+    fn check(&self, node: Node) -> Result<(), OpError> {
+        let (index, count, role) = match node {
+            Node::Acceptor(i) => (i as usize, self.acceptors, "a"),
+            Node::Proposer(i) => (i as usize, self.proposers, "p"),
+        };
+        if index == 0 || index > count {
+            return Err(OpError::invalid(format!("unknown node {node}: the cluster has {role}1..{role}{count}")));
+        }
+        Ok(())
+    }
+}
+
+fn check_action(r: &Recorded, (steps, at_ms): (u64, u64), sizes: &Sizes) -> Result<(), OpError> {
+    for (what, v) in [("its event count", r.steps), ("its time", r.at_ms)] {
+        if v > MAX_SAFE_INTEGER {
+            return Err(OpError::invalid(format!("{what} {v} is above {MAX_SAFE_INTEGER}")));
+        }
+    }
+    if r.steps < steps || r.at_ms < at_ms {
+        return Err(OpError::invalid("it comes before the action recorded ahead of it"));
+    }
+    match &r.action {
+        UserAction::Invoke { proposer, key, name, input } => {
+            sizes.check(Node::Proposer(*proposer))?;
+            recorded_op(name, key, input).map(drop)
+        }
+        UserAction::Crash(n) | UserAction::Restart(n) => sizes.check(*n),
+        UserAction::Wipe(a) => sizes.check(Node::Acceptor(*a)),
+        UserAction::Partition(groups) => groups.iter().flatten().try_for_each(|n| sizes.check(*n)),
+        UserAction::Heal | UserAction::DropRate(_) | UserAction::DuplicateRate(_) => Ok(()),
+        UserAction::Latency(min, max) if *max > MAX_LATENCY_MS || min > max => {
+            Err(OpError::invalid(format!("latency {min}..{max} is not within 0..={MAX_LATENCY_MS} with min <= max")))
+        }
+        UserAction::Latency(..) => Ok(()),
+        UserAction::Break(b) => match b.quorum {
+            Some(q) if q == 0 || q as usize > sizes.acceptors => {
+                Err(OpError::invalid(format!("break.quorum must be in 1..={}, got {q}", sizes.acceptors)))
+            }
+            _ => Ok(()),
+        },
+    }
+}
+
+/// The operation a recorded invocation stands for, checked as the JS API checks its arguments.
+pub(crate) fn recorded_op(name: &str, key: &str, input: &Json) -> Result<Op, OpError> {
+    let Some(op) = Op::from_record(name, input) else {
+        // Say which field is wrong, if one is (`2**53` is not a u64 here, `-1` neither).
+        if let Some(version) = input.get("expectedVersion") {
+            integer_in(&format!("{name}'s expectedVersion"), version, 0, MAX_SAFE_INTEGER)?;
+        }
+        return Err(OpError::invalid(format!("{name} with input {input} is not an operation a session can hold")));
+    };
+    check_register_key(key, &op)?;
+    match &op {
+        Op::Put(value) => check_value(&format!("{name}'s value"), value)?,
+        Op::Write { expected, value } => {
+            check_integer(&format!("{name}'s expectedVersion"), *expected, 0, MAX_SAFE_INTEGER)?;
+            check_value(&format!("{name}'s value"), value)?;
+        }
+        Op::AcquireLock { owner, .. } | Op::AcquireLease { owner, .. } => {
+            check_name("owner", owner)?;
+            if let Some(ttl) = input.get("ttl").filter(|t| !t.is_null()) {
+                integer_in(&format!("{name}'s ttl"), ttl, 1, MAX_SAFE_INTEGER)?;
+            }
+        }
+        Op::ReleaseLock { owner } => check_name("owner", owner)?,
+        _ if !input.is_null() => return Err(OpError::invalid(format!("{name} takes no input, got {input}"))),
+        _ => {}
+    }
+    Ok(op)
+}

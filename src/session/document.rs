@@ -1,0 +1,304 @@
+//! The session as a JSON document (export/import; the format is in the README). Reading checks
+//! every field, by its path, against the same limits as the JS API: a value out of range is an
+//! `InvalidArgument` that names it, never truncated, clamped or defaulted.
+
+use super::{Breaks, Recorded, Session, Start, UserAction, SESSION_VERSION};
+use crate::driver::DriverConfig;
+use crate::limits::{
+    integer_in, MAX_ACCEPTORS, MAX_ACTIONS, MAX_ATTEMPTS, MAX_LATENCY_MS, MAX_OPS_PER_CLIENT, MAX_PROPOSERS,
+    MAX_SAFE_INTEGER,
+};
+use crate::ops::OpError;
+use crate::sim::fuzz::FuzzOptions;
+use crate::sim::{NetConfig, Node, SimConfig};
+use serde_json::{json, Value as Json};
+
+impl Session {
+    /// The session as a JSON document (export/import; see the README for the format).
+    pub fn to_json(&self) -> Json {
+        let start = match &self.start {
+            Start::Config(c) => json!({
+                "acceptors": c.acceptors,
+                "proposers": c.proposers,
+                "seed": c.seed,
+                "latency": { "min": c.net.latency_ms_min, "max": c.net.latency_ms_max },
+                "dropRate": c.net.drop_request_rate,
+                "duplicateRate": c.net.duplicate_rate,
+                "oneRtt": c.driver.one_rtt,
+                "maxAttempts": c.driver.max_attempts,
+                "break": breaks_json(&Breaks::of(&c.driver)),
+            }),
+            Start::Fuzz(o) => json!({
+                "fuzz": {
+                    "seed": o.seed,
+                    "acceptors": o.acceptors,
+                    "proposers": o.proposers,
+                    "oneRtt": o.driver.one_rtt,
+                    "break": breaks_json(&Breaks::of(&o.driver)),
+                    "wipes": o.wipes,
+                    "opsPerClient": o.ops_per_client,
+                }
+            }),
+        };
+        let actions: Vec<Json> = self
+            .actions
+            .iter()
+            .map(|r| {
+                let mut a = action_json(&r.action);
+                a["steps"] = r.steps.into();
+                a["at"] = r.at_ms.into();
+                a
+            })
+            .collect();
+        json!({ "format": "caspaxos-session", "version": SESSION_VERSION, "start": start, "actions": actions })
+    }
+}
+
+fn breaks_json(b: &Breaks) -> Json {
+    json!({ "quorum": b.quorum, "reuseBallot": b.reuse_ballot, "takeAnyAccepted": b.take_any_accepted, "blindRetry": b.blind_retry })
+}
+
+fn action_json(a: &UserAction) -> Json {
+    let node = |n: &Node| Json::from(n.to_string());
+    match a {
+        UserAction::Invoke { proposer, key, name, input } => {
+            json!({ "do": "invoke", "proposer": format!("p{proposer}"), "key": key, "op": name, "input": input })
+        }
+        UserAction::Crash(n) => json!({ "do": "crash", "node": node(n) }),
+        UserAction::Restart(n) => json!({ "do": "restart", "node": node(n) }),
+        UserAction::Wipe(a) => json!({ "do": "wipe", "node": format!("a{a}") }),
+        UserAction::Partition(g) => {
+            let groups: Vec<Vec<Json>> = g.iter().map(|x| x.iter().map(node).collect()).collect();
+            json!({ "do": "partition", "groups": groups })
+        }
+        UserAction::Heal => json!({ "do": "heal" }),
+        UserAction::DropRate(r) => json!({ "do": "dropRate", "rate": r }),
+        UserAction::DuplicateRate(r) => json!({ "do": "duplicateRate", "rate": r }),
+        UserAction::Latency(min, max) => json!({ "do": "latency", "min": min, "max": max }),
+        UserAction::Break(b) => json!({ "do": "break", "break": breaks_json(b) }),
+    }
+}
+
+/// Parses a session document made by [`Session::to_json`]. Every field is checked; a document
+/// of another format or a newer version is refused with a message saying so.
+pub fn from_json(doc: &Json) -> Result<Session, OpError> {
+    if doc.get("format").and_then(Json::as_str) != Some("caspaxos-session") {
+        return Err(malformed("it is not a CASPaxos playground session (no \"format\": \"caspaxos-session\")"));
+    }
+    let doc = Fields::new("", doc)?;
+    let version =
+        doc.get("version").and_then(Json::as_u64).ok_or_else(|| malformed("version must be a positive integer"))?;
+    if version > SESSION_VERSION as u64 {
+        return Err(OpError::invalid(format!(
+            "the session was made by a newer version of the playground (format {version}); this page reads format {SESSION_VERSION}"
+        )));
+    }
+    let start = doc.object("start")?;
+    let start = match start.optional("fuzz") {
+        Some(_) => fuzz_start(&start.object("fuzz")?)?,
+        None => config_start(&start)?,
+    };
+    let list = doc.get("actions").and_then(Json::as_array).ok_or_else(|| malformed("actions must be an array"))?;
+    if list.len() > MAX_ACTIONS {
+        return Err(malformed(&format!("more than {MAX_ACTIONS} actions")));
+    }
+    let mut actions = Vec::with_capacity(list.len());
+    for (i, a) in list.iter().enumerate() {
+        let a = Fields::new(&format!("actions[{i}]"), a)?;
+        let steps = a.integer("steps", 0, MAX_SAFE_INTEGER)?;
+        let at_ms = a.integer("at", 0, MAX_SAFE_INTEGER)?;
+        actions.push(Recorded { steps, at_ms, action: action(&a)? });
+    }
+    let session = Session { start, actions };
+    session.check()?;
+    Ok(session)
+}
+
+fn malformed(what: &str) -> OpError {
+    OpError::invalid(format!("the session file is malformed: {what}"))
+}
+
+/// One JSON object of the document, its fields named by their path in errors (`start.latency.min`).
+struct Fields<'a> {
+    path: String,
+    object: &'a serde_json::Map<String, Json>,
+}
+
+impl<'a> Fields<'a> {
+    fn new(path: &str, v: &'a Json) -> Result<Fields<'a>, OpError> {
+        let object = v.as_object().ok_or_else(|| malformed(&format!("{} must be an object, got {v}", name(path))))?;
+        Ok(Fields { path: path.to_owned(), object })
+    }
+
+    fn path(&self, key: &str) -> String {
+        if self.path.is_empty() {
+            key.to_owned()
+        } else {
+            format!("{}.{key}", self.path)
+        }
+    }
+
+    fn get(&self, key: &str) -> Option<&'a Json> {
+        self.object.get(key)
+    }
+
+    /// The field, unless it is absent or null.
+    fn optional(&self, key: &str) -> Option<&'a Json> {
+        self.get(key).filter(|v| !v.is_null())
+    }
+
+    fn required(&self, key: &str) -> Result<&'a Json, OpError> {
+        self.get(key).ok_or_else(|| malformed(&format!("{} is missing", self.path(key))))
+    }
+
+    fn object(&self, key: &str) -> Result<Fields<'a>, OpError> {
+        Fields::new(&self.path(key), self.required(key)?)
+    }
+
+    fn integer(&self, key: &str, min: u64, max: u64) -> Result<u64, OpError> {
+        integer_in(&self.path(key), self.required(key)?, min, max).map_err(|e| malformed(&e.message))
+    }
+
+    fn optional_integer(&self, key: &str, min: u64, max: u64) -> Result<Option<u64>, OpError> {
+        match self.optional(key) {
+            None => Ok(None),
+            Some(v) => integer_in(&self.path(key), v, min, max).map(Some).map_err(|e| malformed(&e.message)),
+        }
+    }
+
+    fn rate(&self, key: &str) -> Result<f64, OpError> {
+        let v = self.required(key)?;
+        v.as_f64()
+            .filter(|r| (0.0..=1.0).contains(r))
+            .ok_or_else(|| malformed(&format!("{} must be a number in 0..=1, got {v}", self.path(key))))
+    }
+
+    fn boolean(&self, key: &str) -> Result<bool, OpError> {
+        let v = self.required(key)?;
+        v.as_bool().ok_or_else(|| malformed(&format!("{} must be a boolean, got {v}", self.path(key))))
+    }
+
+    /// A boolean that may be absent (false).
+    fn flag(&self, key: &str) -> Result<bool, OpError> {
+        match self.get(key) {
+            None => Ok(false),
+            Some(_) => self.boolean(key),
+        }
+    }
+
+    fn string(&self, key: &str) -> Result<&'a str, OpError> {
+        let v = self.required(key)?;
+        v.as_str().ok_or_else(|| malformed(&format!("{} must be a string, got {v}", self.path(key))))
+    }
+
+    fn node(&self, key: &str) -> Result<Node, OpError> {
+        node_at(&self.path(key), self.required(key)?)
+    }
+}
+
+fn name(path: &str) -> &str {
+    if path.is_empty() {
+        "the document"
+    } else {
+        path
+    }
+}
+
+fn node_at(path: &str, v: &Json) -> Result<Node, OpError> {
+    v.as_str()
+        .and_then(Node::parse)
+        .ok_or_else(|| malformed(&format!("{path} must be a node id like \"a1\" or \"p1\", got {v}")))
+}
+
+fn config_start(s: &Fields) -> Result<Start, OpError> {
+    let acceptors = s.integer("acceptors", 1, MAX_ACCEPTORS as u64)? as usize;
+    let latency = s.object("latency")?;
+    let (min, max) = (latency.integer("min", 0, MAX_LATENCY_MS)?, latency.integer("max", 0, MAX_LATENCY_MS)?);
+    if min > max {
+        return Err(malformed(&format!("start.latency.min ({min}) must not exceed start.latency.max ({max})")));
+    }
+    let drop_rate = s.rate("dropRate")?;
+    let driver = DriverConfig {
+        one_rtt: s.boolean("oneRtt")?,
+        max_attempts: s.integer("maxAttempts", 1, MAX_ATTEMPTS as u64)? as u32,
+        ..DriverConfig::default()
+    };
+    Ok(Start::Config(SimConfig {
+        acceptors,
+        proposers: s.integer("proposers", 1, MAX_PROPOSERS as u64)? as usize,
+        seed: s.integer("seed", 0, MAX_SAFE_INTEGER)?,
+        net: NetConfig {
+            latency_ms_min: min,
+            latency_ms_max: max,
+            drop_request_rate: drop_rate,
+            drop_reply_rate: drop_rate,
+            duplicate_rate: s.rate("duplicateRate")?,
+        },
+        driver: breaks(s, acceptors)?.onto(driver),
+        ..SimConfig::default()
+    }))
+}
+
+fn fuzz_start(f: &Fields) -> Result<Start, OpError> {
+    let mut o = FuzzOptions::new(f.integer("seed", 0, MAX_SAFE_INTEGER)?);
+    o.acceptors = f.optional_integer("acceptors", 1, MAX_ACCEPTORS as u64)?.map(|a| a as usize);
+    o.proposers = f.optional_integer("proposers", 1, MAX_PROPOSERS as u64)?.map(|p| p as usize);
+    o.driver.one_rtt = f.boolean("oneRtt")?;
+    o.driver = breaks(f, o.acceptors.unwrap_or(MAX_ACCEPTORS))?.onto(o.driver);
+    o.wipes = f.boolean("wipes")?;
+    o.ops_per_client = f.integer("opsPerClient", 1, MAX_OPS_PER_CLIENT as u64)? as usize;
+    Ok(Start::Fuzz(o))
+}
+
+/// The `break` field of `parent`, if any.
+fn breaks(parent: &Fields, acceptors: usize) -> Result<Breaks, OpError> {
+    if parent.optional("break").is_none() {
+        return Ok(Breaks::default());
+    }
+    let b = parent.object("break")?;
+    Ok(Breaks {
+        quorum: b.optional_integer("quorum", 1, acceptors as u64)?.map(|q| q as u8),
+        reuse_ballot: b.flag("reuseBallot")?,
+        take_any_accepted: b.flag("takeAnyAccepted")?,
+        blind_retry: b.flag("blindRetry")?,
+    })
+}
+
+fn action(a: &Fields) -> Result<UserAction, OpError> {
+    Ok(match a.string("do")? {
+        "invoke" => UserAction::Invoke {
+            proposer: match a.node("proposer")? {
+                Node::Proposer(p) => p,
+                Node::Acceptor(_) => return Err(malformed(&format!("{} names an acceptor", a.path("proposer")))),
+            },
+            key: a.string("key")?.to_owned(),
+            name: a.string("op")?.to_owned(),
+            input: a.get("input").cloned().unwrap_or(Json::Null),
+        },
+        "crash" => UserAction::Crash(a.node("node")?),
+        "restart" => UserAction::Restart(a.node("node")?),
+        "wipe" => match a.node("node")? {
+            Node::Acceptor(x) => UserAction::Wipe(x),
+            Node::Proposer(_) => return Err(malformed(&format!("{} must be an acceptor", a.path("node")))),
+        },
+        "partition" => {
+            let groups = a.required("groups")?;
+            let groups =
+                groups.as_array().ok_or_else(|| malformed(&format!("{} must be an array", a.path("groups"))))?;
+            let mut out = Vec::with_capacity(groups.len());
+            for (i, g) in groups.iter().enumerate() {
+                let path = format!("{}[{i}]", a.path("groups"));
+                let g = g.as_array().ok_or_else(|| malformed(&format!("{path} must be an array of node ids")))?;
+                let nodes = g.iter().enumerate().map(|(j, n)| node_at(&format!("{path}[{j}]"), n));
+                out.push(nodes.collect::<Result<Vec<_>, _>>()?);
+            }
+            UserAction::Partition(out)
+        }
+        "heal" => UserAction::Heal,
+        "dropRate" => UserAction::DropRate(a.rate("rate")?),
+        "duplicateRate" => UserAction::DuplicateRate(a.rate("rate")?),
+        "latency" => UserAction::Latency(a.integer("min", 0, MAX_LATENCY_MS)?, a.integer("max", 0, MAX_LATENCY_MS)?),
+        "break" => UserAction::Break(breaks(a, MAX_ACCEPTORS)?),
+        other => return Err(malformed(&format!("{} is an unknown action {other:?}", a.path("do")))),
+    })
+}
