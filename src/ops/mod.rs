@@ -5,7 +5,10 @@
 //! (§2: "change(key, f)" is the single primitive). This module is pure: `apply` takes the current
 //! register and the virtual time and says what to write and what to answer.
 
+mod lock;
+
 use crate::protocol::ProposerId;
+use lock::Lock;
 use serde_json::{json, Value as Json};
 use std::fmt;
 use std::rc::Rc;
@@ -260,73 +263,6 @@ fn increment(value: &Json) -> Result<Json, OpError> {
                 .ok_or_else(|| OpError::rejected("increment overflowed"))
         }
         other => Err(OpError::rejected(format!("increment needs a number or an empty key, found {other}"))),
-    }
-}
-
-/// A lock's register: `{ owner, expiresAt, token }`, or `null` for a lock never taken.
-///
-/// Invariant: `token` grows by one with every grant and never decreases — a release keeps it —
-/// so a token is a fencing token (Chubby's sequencer): a holder's token is greater than every
-/// earlier holder's.
-#[derive(Clone, Debug, PartialEq, Default)]
-struct Lock {
-    owner: Option<String>,
-    /// Virtual ms at which the grant lapses; `None`: held until released.
-    expires_at: Option<u64>,
-    token: u64,
-}
-
-impl Lock {
-    fn read(value: &Json) -> Result<Lock, OpError> {
-        if value.is_null() {
-            return Ok(Lock::default());
-        }
-        let not_a_lock = || OpError::rejected(format!("the lock's register holds {value}, not a lock"));
-        let owner = match value.get("owner").ok_or_else(not_a_lock)? {
-            Json::Null => None,
-            Json::String(s) => Some(s.clone()),
-            _ => return Err(not_a_lock()),
-        };
-        let expires_at = match value.get("expiresAt") {
-            None | Some(Json::Null) => None,
-            Some(t) => Some(t.as_u64().ok_or_else(not_a_lock)?),
-        };
-        let token = match value.get("token") {
-            None => 0,
-            Some(t) => t.as_u64().ok_or_else(not_a_lock)?,
-        };
-        Ok(Lock { owner, expires_at, token })
-    }
-
-    fn to_json(&self) -> Json {
-        json!({ "owner": self.owner, "expiresAt": self.expires_at, "token": self.token })
-    }
-
-    /// The owner of the lock at `now_ms`, if it is held and has not expired.
-    fn holder(&self, now_ms: u64) -> Option<&str> {
-        match self.expires_at {
-            Some(t) if t <= now_ms => None,
-            _ => self.owner.as_deref(),
-        }
-    }
-
-    fn grant(&self, owner: &str, expires_at: Option<u64>) -> Lock {
-        Lock { owner: Some(owner.to_owned()), expires_at, token: self.token + 1 }
-    }
-
-    fn released(&self) -> Lock {
-        Lock { owner: None, expires_at: None, token: self.token }
-    }
-
-    /// The lease as `acquireLease` answers it: who holds the lock at `now_ms` and its token.
-    fn lease(&self, acquired: bool, now_ms: u64) -> Json {
-        let holder = self.holder(now_ms);
-        json!({
-            "acquired": acquired,
-            "holder": holder,
-            "expiresAt": holder.and(self.expires_at),
-            "token": self.token,
-        })
     }
 }
 

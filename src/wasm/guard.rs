@@ -1,0 +1,199 @@
+//! The guard around every call from JavaScript into the simulation: nothing may throw through
+//! the wasm frames (see below), so every call is checked for stack headroom first, and any
+//! exception that still escapes leaves the cluster usable.
+
+use super::js::{invalid, JsResult};
+use super::{Cluster, Inner, ASYNC_METHODS};
+use crate::session::{Recording, Start};
+use crate::sim::SimConfig;
+use js_sys::{Array, Function, Reflect};
+use std::cell::Cell;
+use wasm_bindgen::prelude::*;
+use wasm_bindgen::JsCast;
+
+// The guard around every call from JavaScript into the simulation.
+//
+// A JS exception that unwinds through wasm frames runs no Rust destructors: a busy flag, a
+// `RefCell` borrow, wasm-bindgen's borrow of the object or its table of JS values, even the
+// allocator's state, stays as the exception found it, and the shadow stack pointer is not
+// restored. Nothing can repair that afterwards, so the design keeps exceptions out:
+//
+// 1. Rust never calls into JS in a way that can throw (see `js.rs`): a getter, a Proxy trap, an
+//    iterator or a change function that throws becomes an `Err` at the call site.
+// 2. The one exception left is the stack running out, which can happen at any wasm function
+//    entry, including inside wasm-bindgen's argument handling before our code runs. So before
+//    JavaScript enters wasm, this wrapper checks that `headroomBytes` of stack are left (more
+//    than any call into the simulation uses, measured by the tests in `tests/web.rs` near the
+//    limit), and otherwise refuses with an `InvalidArgument` (a rejected promise for the
+//    operations). The check is `countArgs.apply(null, slots)`: `apply` pushes one 8-byte slot per
+//    argument and throws a RangeError before pushing anything if they do not fit.
+// 3. Last line: if an exception still comes out of a call (a function's lazy compilation in the
+//    glue needing stack, or a bug), the wrapper puts the cluster's entry depth back to what it
+//    was before the call, so the cluster is never left "busy", and reports a RangeError as the
+//    same `InvalidArgument` (its `cause` the original).
+//
+// It wraps every method, getter and setter of the prototype and every static method, once, at
+// start-up, so a method added later is guarded too. The class constructor cannot be wrapped
+// from here (the module's binding is fixed): `new Cluster()` and the free functions probe the
+// stack as the first thing their Rust code does (`stack_guard`), which leaves only
+// wasm-bindgen's argument handling before it unguarded. The wrapper also turns calls on a freed
+// Cluster into `InvalidArgument` (wasm-bindgen would throw "null pointer passed to rust"), makes
+// a second `free()` a no-op, and makes `free()` release the simulation first, refusing while
+// the cluster is running (from inside a change function). It relies only on the pinned
+// wasm-bindgen's `__wbg_ptr` field and on the `__entered`/`__leave`/`__release` methods below.
+#[wasm_bindgen(inline_js = r#"
+let headroomSlots = null;
+
+function countArgs() {
+  return arguments.length;
+}
+
+export function hasStackHeadroom() {
+  if (headroomSlots === null) return true;
+  try {
+    return countArgs.apply(null, headroomSlots) === headroomSlots.length;
+  } catch (e) {
+    return false;
+  }
+}
+
+export function installGuard(cls, asyncNames, headroomBytes) {
+  headroomSlots = new Array(Math.ceil(headroomBytes / 8)).fill(0);
+  const proto = cls.prototype;
+  const original = (name) => Object.getOwnPropertyDescriptor(proto, name).value;
+  const [entered, leave, release, free] = ["__entered", "__leave", "__release", "free"].map(original);
+  const invalid = (message, cause) => {
+    const e = new Error(message, cause === undefined ? undefined : { cause });
+    e.name = "InvalidArgument";
+    return e;
+  };
+  const freed = () => invalid("this Cluster was freed (free() was called); create a new Cluster");
+  const noStack = (what, cause) =>
+    invalid(
+      `${what} needs about ${headroomBytes / 1024} KB of JavaScript stack and was called with less ` +
+        "(from deep recursion?); call it from a shallower stack",
+      cause,
+    );
+  const fail = (isAsync, e) => {
+    if (isAsync) return Promise.reject(e);
+    throw e;
+  };
+  const isCluster = (self) => self instanceof cls && typeof self.__wbg_ptr === "number";
+
+  const guarded = (what, f, isAsync) =>
+    function (...args) {
+      if (!isCluster(this)) return fail(isAsync, invalid(`${what} must be called on a Cluster`));
+      if (this.__wbg_ptr === 0) return fail(isAsync, freed());
+      if (!hasStackHeadroom()) return fail(isAsync, noStack(what));
+      const depth = entered.call(this);
+      try {
+        return f.apply(this, args);
+      } catch (e) {
+        // A contract error comes back from Rust with the depth restored: putting it back is then
+        // a no-op.
+        try {
+          if (this.__wbg_ptr !== 0) leave.call(this, depth);
+        } catch (_) {}
+        return fail(isAsync, e instanceof RangeError ? noStack(what, e) : e);
+      }
+    };
+
+  for (const name of Object.getOwnPropertyNames(proto)) {
+    if (name === "constructor" || name.startsWith("__")) continue;
+    const d = Object.getOwnPropertyDescriptor(proto, name);
+    if (typeof d.value === "function") d.value = guarded(`${name}()`, d.value, asyncNames.includes(name));
+    if (typeof d.get === "function") d.get = guarded(name, d.get, false);
+    if (typeof d.set === "function") d.set = guarded(name, d.set, false);
+    Object.defineProperty(proto, name, d);
+  }
+  proto.free = function () {
+    if (!isCluster(this)) throw invalid("free() must be called on a Cluster");
+    if (this.__wbg_ptr === 0) return;
+    if (!hasStackHeadroom()) throw noStack("free()");
+    release.call(this);
+    try {
+      free.call(this);
+    } catch (_) {
+      // wasm-bindgen refuses while something still borrows the object; the handle is detached
+      // and the simulation already released.
+    }
+  };
+  if (typeof Symbol.dispose === "symbol") proto[Symbol.dispose] = proto.free;
+
+  for (const name of Object.getOwnPropertyNames(cls)) {
+    const d = Object.getOwnPropertyDescriptor(cls, name);
+    if (["length", "name", "prototype"].includes(name) || name.startsWith("__") || !d.configurable) continue;
+    const wrap = (f) =>
+      function (...args) {
+        if (!hasStackHeadroom()) throw noStack(`Cluster.${name}`);
+        try {
+          return f.apply(this, args);
+        } catch (e) {
+          throw e instanceof RangeError ? noStack(`Cluster.${name}`, e) : e;
+        }
+      };
+    if (typeof d.value === "function") d.value = wrap(d.value);
+    if (typeof d.get === "function") d.get = wrap(d.get);
+    Object.defineProperty(cls, name, d);
+  }
+
+  // Compile the refusal paths now, at a shallow stack: compiling a function lazily needs about
+  // 40 KB of stack, which is what a refused call does not have.
+  freed();
+  noStack("warm-up", null);
+  fail(true, invalid("warm-up")).catch(() => {});
+  try {
+    fail(false, invalid("warm-up"));
+  } catch (_) {}
+}
+"#)]
+extern "C" {
+    #[wasm_bindgen(js_name = "installGuard")]
+    fn install_guard(class: &JsValue, async_names: &JsValue, headroom_bytes: u32);
+    #[wasm_bindgen(catch, js_name = "hasStackHeadroom")]
+    fn has_stack_headroom() -> Result<bool, JsValue>;
+}
+
+/// Stack that must be left for a call into the simulation (see the guard above). Unoptimized
+/// builds (the wasm tests) use larger frames.
+const STACK_HEADROOM_BYTES: u32 = if cfg!(debug_assertions) { 256 * 1024 } else { 128 * 1024 };
+
+/// The guard's check, for the entry points it cannot wrap (the constructor, free functions).
+pub(super) fn stack_guard(what: &str) -> JsResult<()> {
+    match has_stack_headroom() {
+        Ok(true) => Ok(()),
+        _ => Err(invalid(format!(
+            "{what} needs about {} KB of JavaScript stack and was called with less (from deep recursion?); call it from a shallower stack",
+            STACK_HEADROOM_BYTES / 1024
+        ))),
+    }
+}
+
+#[wasm_bindgen(start)]
+fn start() {
+    ensure_guard();
+}
+
+thread_local! {
+    static GUARD_INSTALLED: Cell<bool> = const { Cell::new(false) };
+}
+
+/// Installs the guard once, on the class of a throwaway Cluster: at start-up, or with the first
+/// Cluster when the host does not run the start function (the wasm test runner does not).
+pub(super) fn ensure_guard() {
+    if GUARD_INSTALLED.with(|g| g.replace(true)) {
+        return;
+    }
+    let Ok(rec) = Recording::new(Start::Config(SimConfig::default())) else { return };
+    let probe = JsValue::from(Cluster { inner: Inner::new(rec, true) });
+    let proto = js_sys::Object::get_prototype_of(&probe);
+    let Ok(class) = Reflect::get(&proto, &"constructor".into()) else { return };
+    let async_names: Array = ASYNC_METHODS.iter().map(|n| JsValue::from_str(n)).collect();
+    install_guard(&class, &async_names, STACK_HEADROOM_BYTES);
+    // Through the guard (a getter, a static, free()): compiles its wrappers now, at a shallow stack.
+    let _ = Reflect::get(&probe, &"now".into());
+    let _ = Reflect::get(&class, &"limits".into());
+    if let Ok(free) = Reflect::get(&probe, &"free".into()).and_then(|f| f.dyn_into::<Function>()) {
+        let _ = free.call0(&probe);
+    }
+}
