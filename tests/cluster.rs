@@ -315,3 +315,22 @@ fn readme_example() -> Result<(), OpError> {
     assert!(sim.trace().render().starts_with("0ms p1 invoke #0 increment counter\n0ms p1->a1 prepare counter 1.p1\n"));
     Ok(())
 }
+
+#[test]
+fn duplicated_messages_never_stop_progress() {
+    // Found by an outside tester: with every message duplicated, the second copy of a prepare or
+    // accept drew a conflict against the proposer's own ballot and the operation gave up. An equal
+    // ballot is the same round (§2.1, §2.2: a conflict only for a greater ballot).
+    for duplicate_rate in [0.5, 0.9, 1.0] {
+        for seed in 1..=20 {
+            let net = NetConfig { duplicate_rate, ..NetConfig::default() };
+            let s = Sim::new(SimConfig { seed, net, ..SimConfig::default() }).unwrap();
+            for i in 1..=5 {
+                let got = s.block_on(s.client(1 + (i % 2) as u8).increment("k"));
+                assert_eq!(got, Ok(i), "duplicate rate {duplicate_rate}, seed {seed}, increment {i}");
+            }
+            assert!(s.stats().duplicated > 0);
+            assert!(s.violations().is_empty(), "{:?}", s.violations());
+        }
+    }
+}

@@ -64,27 +64,36 @@ impl<V: Clone> Acceptor<V> {
     }
 
     /// §2.2, prepare: "returns a conflict if it already saw a greater ballot number" — a prepare is
-    /// refused when the acceptor has promised or accepted a ballot `>= ballot`. Otherwise it
-    /// persists the promise and answers with its accepted `(ballot, value)`.
+    /// refused when the acceptor has promised or accepted a ballot `> ballot`. Otherwise it
+    /// persists the promise and answers with its accepted `(ballot, value)`. An equal ballot is the
+    /// same proposer's same round (ballots are unique per proposer, §2.1): a duplicated prepare
+    /// gets the same answer again, it is not refused.
     pub fn handle_prepare(&mut self, key: Key, ballot: Ballot) -> Reply<V> {
         let slot = self.slots.entry(key.clone()).or_default();
         let blocking = slot.high_water();
-        if blocking >= ballot {
+        if blocking > ballot {
             return Reply::Conflict { key, ballot, blocking };
         }
-        slot.promise = Some(ballot);
+        if slot.promise.is_none_or(|p| p < ballot) {
+            slot.promise = Some(ballot);
+        }
         Reply::Promise { key, ballot, accepted: slot.accepted.clone() }
     }
 
     /// §2.2, accept: "returns a conflict if it already saw a greater ballot number" — an accept is
-    /// refused when the acceptor has promised a ballot `> ballot` or accepted one `>= ballot`
-    /// (a promise of exactly `ballot` is the one this accept completes). Otherwise it erases the
-    /// promise and persists `(ballot, value)`; with §2.2.1 it then promises `next_promise`.
+    /// refused when the acceptor has promised or accepted a ballot `> ballot` (a promise of exactly
+    /// `ballot` is the one this accept completes). Otherwise it erases the promise and persists
+    /// `(ballot, value)`; with §2.2.1 it then promises `next_promise`. An accept under the ballot
+    /// already accepted is a duplicate of it: acknowledged again, and the value accepted first is
+    /// kept (one value per ballot: a proposer sends one accept per ballot).
     pub fn handle_accept(&mut self, key: Key, ballot: Ballot, value: V, next_promise: Option<Ballot>) -> Reply<V> {
         let slot = self.slots.entry(key.clone()).or_default();
         let promised = slot.promise.unwrap_or(Ballot::ZERO);
         let accepted = slot.accepted.as_ref().map_or(Ballot::ZERO, |(b, _)| *b);
-        if promised > ballot || accepted >= ballot {
+        if accepted == ballot {
+            return Reply::Accepted { key, ballot };
+        }
+        if promised > ballot || accepted > ballot {
             return Reply::Conflict { key, ballot, blocking: promised.max(accepted) };
         }
         slot.accepted = Some((ballot, value));
@@ -122,27 +131,48 @@ mod tests {
     }
 
     #[test]
-    fn prepare_conflicts_on_equal_or_higher_promise_or_accept() {
-        // Reference: §2.2 — a prepare with a ballot not above what the acceptor saw is a conflict.
+    fn prepare_conflicts_on_a_higher_promise_or_accept() {
+        // Reference: §2.2 — "returns a conflict if it already saw a greater ballot number".
         let mut a = Acceptor::<i32>::default();
         a.handle_prepare(key(), B2);
-        assert_eq!(a.handle_prepare(key(), B2), Reply::Conflict { key: key(), ballot: B2, blocking: B2 });
         assert_eq!(a.handle_prepare(key(), B1), Reply::Conflict { key: key(), ballot: B1, blocking: B2 });
         a.handle_accept(key(), B2, 5, None);
-        assert_eq!(a.handle_prepare(key(), B2), Reply::Conflict { key: key(), ballot: B2, blocking: B2 });
+        assert_eq!(a.handle_prepare(key(), B1), Reply::Conflict { key: key(), ballot: B1, blocking: B2 });
+        let again = a.handle_prepare(key(), B2);
+        assert_eq!(again, Reply::Promise { key: key(), ballot: B2, accepted: Some((B2, 5)) }, "the same round again");
         assert!(matches!(a.handle_prepare(key(), B2P2), Reply::Promise { .. }));
     }
 
     #[test]
-    fn accept_conflicts_on_higher_promise_or_equal_accept() {
+    fn accept_conflicts_on_higher_promise_and_keeps_one_value_per_ballot() {
         let mut a = Acceptor::<i32>::default();
         a.handle_prepare(key(), B2);
         assert_eq!(a.handle_accept(key(), B1, 1, None), Reply::Conflict { key: key(), ballot: B1, blocking: B2 });
         // An accept at exactly the promised ballot is the one the promise was for.
         assert_eq!(a.handle_accept(key(), B2, 2, None), Reply::Accepted { key: key(), ballot: B2 });
-        // A second accept under an accepted ballot is refused: one value per ballot.
-        assert_eq!(a.handle_accept(key(), B2, 3, None), Reply::Conflict { key: key(), ballot: B2, blocking: B2 });
+        // A second accept under the accepted ballot is a duplicate: acknowledged, the first value kept.
+        assert_eq!(a.handle_accept(key(), B2, 3, None), Reply::Accepted { key: key(), ballot: B2 });
         assert_eq!(a.slot("k").unwrap().accepted, Some((B2, 2)));
+        assert_eq!(a.handle_accept(key(), B1, 1, None), Reply::Conflict { key: key(), ballot: B1, blocking: B2 });
+    }
+
+    #[test]
+    fn duplicated_requests_get_the_same_answer_again() {
+        // Reference: §2.2 — a conflict only for a *greater* ballot. A network that duplicates a
+        // message must not turn a proposer's own round against it.
+        let mut a = Acceptor::<i32>::default();
+        let promise = Reply::Promise { key: key(), ballot: B2, accepted: None };
+        assert_eq!(a.handle_prepare(key(), B2), promise);
+        assert_eq!(a.handle_prepare(key(), B2), promise, "a duplicated prepare");
+        let next = Ballot::new(3, 1);
+        assert_eq!(a.handle_accept(key(), B2, 5, Some(next)), Reply::Accepted { key: key(), ballot: B2 });
+        assert_eq!(a.handle_accept(key(), B2, 5, Some(next)), Reply::Accepted { key: key(), ballot: B2 }, "duplicate");
+        assert_eq!(a.slot("k").unwrap().promise, Some(next), "the piggybacked promise stays");
+        assert_eq!(
+            a.handle_prepare(key(), B2),
+            Reply::Conflict { key: key(), ballot: B2, blocking: next },
+            "a late duplicate of the prepare, after the next round's promise"
+        );
     }
 
     #[test]

@@ -34,6 +34,9 @@ impl Voters {
         self.0 |= bit;
         fresh
     }
+    fn contains(self, acceptor: AcceptorId) -> bool {
+        self.0 & (1u32 << (acceptor as u32 % 32)) != 0
+    }
     fn count(self) -> usize {
         self.0.count_ones() as usize
     }
@@ -54,9 +57,15 @@ impl Tally {
         assert!(acceptors <= 32 && quorum >= 1 && quorum <= acceptors.max(1));
         Tally { acceptors, quorum, yes: Voters::default(), no: Voters::default(), blocking: Ballot::ZERO }
     }
+    /// Counts a yes from `acceptor`; false if it had already voted. An acceptor's first answer
+    /// to a round is its vote: a duplicated request's later answer never changes it.
+    fn accept(&mut self, acceptor: AcceptorId) -> bool {
+        !self.no.contains(acceptor) && self.yes.insert(acceptor)
+    }
+
     /// Counts a refusal: `Blocked` once so many refused that a quorum is unreachable.
     fn refuse<T>(&mut self, acceptor: AcceptorId, blocking: Ballot) -> Progress<T> {
-        if self.no.insert(acceptor) {
+        if !self.yes.contains(acceptor) && self.no.insert(acceptor) {
             self.blocking = self.blocking.max(blocking);
         }
         if self.acceptors - self.no.count() < self.quorum {
@@ -101,7 +110,7 @@ impl<V: Clone> PrepareRound<V> {
         }
         match reply {
             Reply::Promise { accepted, .. } => {
-                if !self.tally.yes.insert(from) {
+                if !self.tally.accept(from) {
                     return Progress::Waiting;
                 }
                 if let Some((b, v)) = accepted {
@@ -147,7 +156,7 @@ impl AcceptRound {
         }
         match reply {
             Reply::Accepted { .. } => {
-                self.tally.yes.insert(from);
+                self.tally.accept(from);
                 if self.tally.yes.count() >= self.tally.quorum {
                     return Progress::Decided(());
                 }
@@ -222,6 +231,25 @@ mod tests {
         a.handle_reply(1, &conflict(Ballot::new(8, 2)));
         a.handle_reply(2, &conflict(Ballot::new(6, 2)));
         assert_eq!(a.handle_reply(3, &conflict(Ballot::new(6, 3))), Progress::Blocked { blocking: Ballot::new(8, 2) });
+    }
+
+    #[test]
+    fn an_acceptors_first_answer_is_its_vote() {
+        // A duplicated request can draw a second, different answer from the same acceptor (a
+        // conflict after its promise, once the next round's promise is piggybacked): it never
+        // turns a yes into a no, nor a no into a yes.
+        let conflict = |b| Reply::<i32>::Conflict { key: k(), ballot: B, blocking: b };
+        let mut r = PrepareRound::<i32>::new(B, 3, 2);
+        assert_eq!(r.handle_reply(1, &promise(None)), Progress::Waiting);
+        assert_eq!(r.handle_reply(1, &conflict(Ballot::new(9, 1))), Progress::Waiting);
+        assert_eq!(r.handle_reply(2, &conflict(Ballot::new(9, 1))), Progress::Waiting, "a1's yes still stands");
+        assert_eq!(r.handle_reply(2, &promise(None)), Progress::Waiting, "a2 already said no");
+        assert_eq!(r.handle_reply(3, &promise(None)), Progress::Decided(None));
+        let mut a = AcceptRound::new(B, 3, 2);
+        let ok = Reply::<i32>::Accepted { key: k(), ballot: B };
+        a.handle_reply(1, &ok);
+        assert_eq!(a.handle_reply(1, &conflict(Ballot::new(9, 1))), Progress::Waiting);
+        assert_eq!(a.handle_reply(2, &ok), Progress::Decided(()));
     }
 
     #[test]
