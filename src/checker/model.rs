@@ -20,8 +20,12 @@ pub enum Expect {
     /// It answered this (outcome `ok`).
     Output(Json),
     /// It was refused with this error (`VersionConflict` or `UpdateRejected`): it saw a state
-    /// that justifies the refusal, and changed nothing.
+    /// that justifies the refusal, and changed nothing. (A change function's refusal: its message
+    /// is the user's and cannot be recomputed.)
     Refusal(&'static str),
+    /// A built-in operation's refusal, with the message it gave: the state it saw must produce
+    /// exactly this error ("the key is at version 1" is checked, not only "VersionConflict").
+    RefusalSaying(&'static str, String),
     /// It may have taken effect once, or never (outcome `unknown`, or still in flight).
     Maybe,
 }
@@ -76,7 +80,10 @@ impl CheckOp {
         let expect = match (o.outcome, &o.output, &o.error) {
             (Some(Outcome::Ok), Some(out), _) => Expect::Output(out.clone()),
             (Some(Outcome::Failed), _, Some(e)) => match e.kind {
-                ErrorKind::VersionConflict | ErrorKind::UpdateRejected => Expect::Refusal(e.name()),
+                ErrorKind::VersionConflict | ErrorKind::UpdateRejected if o.op == "change" => Expect::Refusal(e.name()),
+                ErrorKind::VersionConflict | ErrorKind::UpdateRejected => {
+                    Expect::RefusalSaying(e.name(), e.message.clone())
+                }
                 _ => return None,
             },
             (Some(Outcome::Unknown), _, _) | (None, _, _) if !read_only => Expect::Maybe,
@@ -127,7 +134,7 @@ impl CheckOp {
                     let answer_ok = match &self.expect {
                         Expect::Output(o) => *o == wrote.value,
                         Expect::Maybe => true,
-                        Expect::Refusal(_) => false,
+                        Expect::Refusal(_) | Expect::RefusalSaying(..) => false,
                     };
                     if answer_ok && seen == s {
                         add(Next::New(wrote.clone()));
@@ -151,6 +158,11 @@ impl CheckOp {
                         }
                         (Ok(effect), Expect::Maybe) if effect.write.is_some() => add(next_state(s, effect.write)),
                         (Err(e), Expect::Refusal(name)) if e.name() == *name => add(Next::Same),
+                        (Err(e), Expect::RefusalSaying(name, message))
+                            if e.name() == *name && e.message == *message =>
+                        {
+                            add(Next::Same)
+                        }
                         _ => {}
                     }
                 }
@@ -163,6 +175,7 @@ impl CheckOp {
         let answer = match &self.expect {
             Expect::Output(o) => format!(" → {o}"),
             Expect::Refusal(name) => format!(" → {name}"),
+            Expect::RefusalSaying(name, message) => format!(" → {name} \"{message}\""),
             Expect::Maybe => " (outcome unknown)".to_owned(),
         };
         let input = match &self.step {

@@ -2,7 +2,7 @@
 //! property test against brute-force enumeration.
 
 use super::*;
-use crate::ops::Op;
+use crate::ops::{Op, OpError};
 use serde_json::json;
 
 /// An operation of key `k`; in these hand-written histories the virtual times double as the
@@ -116,6 +116,22 @@ fn refusals_are_observations() {
     assert!(matches!(verdict(&h), KeyResult::Linearizable(_)));
     let h = [write(0, 0, 0, Expect::Refusal("VersionConflict"))];
     assert_violation(&h, 0, "write k \"x\" expecting v0 → VersionConflict (#0) at 0–10ms fits no linearization");
+
+    // A refusal recorded with its message must have seen a state that gives exactly that message
+    // (found by an outside tester with a too-small quorum: "at version 1" after a put made it 2).
+    let saying = |found: u64| {
+        let e = OpError::version_conflict(0, found);
+        Expect::RefusalSaying(e.name(), e.message)
+    };
+    let put_second = op(1, Op::Put(json!(7)), 20, Some(30), ok(json!(7)));
+    let h = [write(0, 0, 0, ok(json!({"version": 1}))), put_second.clone(), write(2, 0, 40, saying(2))];
+    assert!(matches!(verdict(&h), KeyResult::Linearizable(_)));
+    let h = [write(0, 0, 0, ok(json!({"version": 1}))), put_second, write(2, 0, 40, saying(1))];
+    assert_violation(
+        &h,
+        2,
+        "write k \"x\" expecting v0 → VersionConflict \"expected version 0, but the key is at version 1\" (#2)",
+    );
 
     // An increment refused: only on a register that holds something other than a number.
     let put = |v: serde_json::Value| op(0, Op::Put(v.clone()), 0, Some(10), ok(v));
