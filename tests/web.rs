@@ -1026,3 +1026,38 @@ async fn share_links_reproduce_runs_with_any_float() {
         call(&c, "c.free()").unwrap();
     }
 }
+
+// ---- what an outside tester found (issues 8, 15), each through the JS API ----
+
+#[wasm_bindgen_test]
+async fn outside_tester_findings_stay_fixed() {
+    // Every message duplicated: the second copy of a prepare or accept no longer turns the
+    // proposer's own round against it.
+    let c = cluster("{ seed: 3, duplicateRate: 1 }");
+    for i in 1..=3 {
+        assert_eq!(ok(c.increment("k".into(), JsValue::UNDEFINED)).await, i);
+    }
+    // -0 round-trips; an increment JavaScript could not tell from its value is refused.
+    let c = cluster("{}");
+    let zero = ok(c.put("z".into(), js("-0"), JsValue::UNDEFINED)).await;
+    assert!(js_sys::Object::is(&zero, &js("-0")), "put answered {zero:?}");
+    assert!(js_sys::Object::is(&ok(c.get("z".into(), JsValue::UNDEFINED)).await, &js("-0")));
+    ok(c.put("n".into(), js("2 ** 53 - 2"), JsValue::UNDEFINED)).await;
+    assert_eq!(ok(c.increment("n".into(), JsValue::UNDEFINED)).await, js("2 ** 53 - 1"));
+    assert_error(&err(c.increment("n".into(), JsValue::UNDEFINED)).await, "UpdateRejected", "would not be exact");
+    // A lease that lapsed before it resolved is not held.
+    let lease = ok(c.acquire_lease("job".into(), "alice".into(), js("{ ttl: 1 }"))).await;
+    assert_eq!(
+        (get(&lease, "acquired"), get(&lease, "holder"), get(&lease, "token")),
+        (false.into(), JsValue::NULL, 1.into())
+    );
+    // Virtual time stays an exact JS number.
+    assert_error(&c.run_for(js("2 ** 53")).unwrap_err(), "InvalidArgument", "ms must be");
+    assert_eq!(get(&c.check(JsValue::UNDEFINED).unwrap(), "ok"), true);
+    // A session too long for a link says so, instead of making a link nothing opens.
+    let c = cluster("{ latency: { min: 0, max: 1 } }");
+    for _ in 0..2_200 {
+        ok(c.put("k".into(), js("'x'"), JsValue::UNDEFINED)).await;
+    }
+    assert_error(&c.session_link().unwrap_err(), "InvalidArgument", "too long for a link");
+}

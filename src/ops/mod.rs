@@ -7,6 +7,7 @@
 
 mod lock;
 
+use crate::limits::MAX_SAFE_INTEGER;
 use crate::protocol::ProposerId;
 use lock::Lock;
 use serde_json::{json, Value as Json};
@@ -202,7 +203,8 @@ impl Op {
                 match lock.holder(now_ms) {
                     Some(holder) if holder != owner => keep(lock.lease(false, now_ms)),
                     _ => {
-                        let granted = lock.grant(owner, ttl_ms.map(|ttl| now_ms.saturating_add(ttl)));
+                        let expires_at = ttl_ms.map(|ttl| now_ms.saturating_add(ttl).min(MAX_SAFE_INTEGER));
+                        let granted = lock.grant(owner, expires_at);
                         set(granted.to_json(), granted.lease(true, now_ms))
                     }
                 }
@@ -227,14 +229,21 @@ impl Op {
     /// when it was applied (`output`). Only `acquireLock` differs: a grant that has already
     /// expired by the time the client hears of it (a retry found an earlier grant, or the round
     /// took longer than the TTL) is no grant — the lock is answered `false`, never `true` for a
-    /// lock another owner may hold by now. `acquireLease` answers the lease, whose `expiresAt`
-    /// and fencing `token` let the caller judge for itself.
+    /// lock another owner may hold by now. `acquireLease` answers the lease as it stands at
+    /// resolution: a grant (or a holder's) that has lapsed by then is `acquired: false` and
+    /// `holder: null`, keeping its `expiresAt` (when it lapsed) and its fencing `token`.
     pub fn settle(&self, output: Json, now_ms: u64) -> Json {
+        let lapsed = |lease: &Json| lease.get("expiresAt").and_then(Json::as_u64).is_some_and(|t| t <= now_ms);
         match self {
             Op::AcquireLock { .. } => {
                 let acquired = output.get("acquired").and_then(Json::as_bool).unwrap_or(false);
-                let expires_at = output.get("expiresAt").and_then(Json::as_u64);
-                Json::Bool(acquired && expires_at.is_none_or(|t| now_ms < t))
+                Json::Bool(acquired && !lapsed(&output))
+            }
+            Op::AcquireLease { .. } if lapsed(&output) => {
+                let mut lease = output;
+                lease["acquired"] = Json::Bool(false);
+                lease["holder"] = Json::Null;
+                lease
             }
             _ => output,
         }
@@ -247,20 +256,30 @@ impl fmt::Debug for Op {
     }
 }
 
-/// `null` counts as 0; integers stay integers; anything but a number is refused.
+/// `null` counts as 0; integers stay integers; anything but a number is refused, and so is a
+/// number whose increment JavaScript cannot tell from it: past 2^53 - 1 integers are no longer
+/// exact (two increments would answer the same number).
 fn increment(value: &Json) -> Result<Json, OpError> {
     match value {
         Json::Null => Ok(json!(1)),
         Json::Number(n) => {
+            let inexact = || {
+                OpError::rejected(format!(
+                    "increment of {n} would not be exact: JavaScript numbers count exactly up to {MAX_SAFE_INTEGER}"
+                ))
+            };
             if let Some(i) = n.as_i64() {
-                if let Some(next) = i.checked_add(1) {
-                    return Ok(json!(next));
-                }
+                return match i.checked_add(1) {
+                    Some(next) if next.unsigned_abs() <= MAX_SAFE_INTEGER => Ok(json!(next)),
+                    _ => Err(inexact()),
+                };
             }
-            let next = n.as_f64().unwrap_or(f64::MAX) + 1.0;
-            serde_json::Number::from_f64(next)
-                .map(Json::Number)
-                .ok_or_else(|| OpError::rejected("increment overflowed"))
+            let x = n.as_f64().unwrap_or(f64::MAX);
+            let next = x + 1.0;
+            if next.abs() > MAX_SAFE_INTEGER as f64 || next == x {
+                return Err(inexact());
+            }
+            serde_json::Number::from_f64(next).map(Json::Number).ok_or_else(inexact)
         }
         other => Err(OpError::rejected(format!("increment needs a number or an empty key, found {other}"))),
     }
@@ -340,6 +359,15 @@ mod tests {
         assert_eq!(Op::Increment.apply(&reg(json!(1.5), 3), 0).unwrap().output, json!(2.5));
         let e = Op::Increment.apply(&reg(json!("x"), 1), 0).unwrap_err();
         assert_eq!(e.kind, ErrorKind::UpdateRejected);
+        // Only while JavaScript can tell the answer from the value (found by an outside tester:
+        // past 2^53 two increments answered the same number).
+        let max = MAX_SAFE_INTEGER as i64;
+        assert_eq!(Op::Increment.apply(&reg(json!(max - 1), 3), 0).unwrap().output, json!(max));
+        for v in [json!(max), json!(-max - 2), json!(1e308), json!(2f64.powi(64)), json!(u64::MAX)] {
+            let e = Op::Increment.apply(&reg(v.clone(), 3), 0).unwrap_err();
+            assert!(e.message.contains("would not be exact"), "{v}: {e}");
+        }
+        assert_eq!(Op::Increment.apply(&reg(json!(0.1), 3), 0).unwrap().output, json!(1.1));
     }
 
     #[test]
@@ -398,7 +426,12 @@ mod tests {
         let forever = Op::AcquireLock { owner: "alice".into(), ttl_ms: None };
         assert_eq!(forever.settle(forever.apply(&Register::default(), 0).unwrap().output, u64::MAX), json!(true));
         let lease = Op::AcquireLease { owner: "alice".into(), ttl_ms: Some(100) };
-        assert_eq!(lease.settle(granted.clone(), 500), granted, "a lease is answered as it is");
+        assert_eq!(lease.settle(granted.clone(), 109), granted, "a live lease is answered as it is");
+        assert_eq!(
+            lease.settle(granted, 110),
+            json!({"acquired": false, "holder": null, "expiresAt": 110, "token": 1}),
+            "a lease lapsed by resolution is not held (found by an outside tester)"
+        );
     }
 
     #[test]

@@ -29,8 +29,8 @@ pub enum LinkError {
     FutureVersion(u8),
     Truncated,
     Malformed(String),
-    /// The session holds a `change` function, which links never carry.
-    NotReplayable,
+    /// The session cannot reproduce its run, and says why.
+    NotReplayable(Unreplayable),
 }
 
 impl fmt::Display for LinkError {
@@ -44,14 +44,39 @@ impl fmt::Display for LinkError {
             ),
             LinkError::Truncated => write!(f, "the link is truncated"),
             LinkError::Malformed(why) => write!(f, "the link is malformed: {why}"),
-            LinkError::NotReplayable => {
-                write!(f, "this run used a change function (code), which links never carry: it cannot be shared as a link")
-            }
+            LinkError::NotReplayable(why) => write!(f, "{why}"),
         }
     }
 }
 
 impl std::error::Error for LinkError {}
+
+/// Why a session cannot reproduce its run (so has no link and does not verify).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Unreplayable {
+    /// A `change` ran a function (code), which sessions never carry.
+    ChangeFunction,
+    /// More actions than a session holds ([`MAX_ACTIONS`]).
+    TooManyActions,
+    /// The run was built by other means (a benchmark workload).
+    NotRecorded,
+}
+
+impl fmt::Display for Unreplayable {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Unreplayable::ChangeFunction => write!(
+                f,
+                "this run used a change function (code), which links never carry: it cannot be shared as a link"
+            ),
+            Unreplayable::TooManyActions => write!(
+                f,
+                "this run has more than {MAX_ACTIONS} actions, more than a session holds: it cannot be shared or replayed"
+            ),
+            Unreplayable::NotRecorded => write!(f, "this run was not recorded action by action: it cannot be replayed"),
+        }
+    }
+}
 
 // ---- writing ----
 

@@ -9,7 +9,7 @@ mod link;
 
 pub use crate::limits::{MAX_ACTIONS, MAX_LINK_CHARS};
 pub use document::from_json;
-pub use link::{decode_link, encode_link, LinkError};
+pub use link::{decode_link, encode_link, LinkError, Unreplayable};
 
 use crate::client::OpHandle;
 use crate::driver::DriverConfig;
@@ -110,8 +110,8 @@ pub struct Recording {
     sim: Sim,
     start: Start,
     actions: RefCell<Vec<Recorded>>,
-    /// False once an operation that cannot be recorded (a `change` with a function) ran.
-    replayable: Cell<bool>,
+    /// Why the session cannot reproduce the run, if it cannot (the first reason).
+    unreplayable: Cell<Option<Unreplayable>>,
     /// Recorded actions still to play, in order.
     tape: RefCell<VecDeque<Recorded>>,
 }
@@ -130,23 +130,42 @@ impl Recording {
             Start::Config(c) => Sim::new(c.clone())?,
             Start::Fuzz(o) => FuzzRun::new(o)?.sim,
         };
-        Ok(Recording { sim, start, actions: RefCell::default(), replayable: Cell::new(true), tape: RefCell::default() })
+        Ok(Recording {
+            sim,
+            start,
+            actions: RefCell::default(),
+            unreplayable: Cell::new(None),
+            tape: RefCell::default(),
+        })
     }
 
     /// Wraps a simulation built some other way (e.g. a benchmark workload); its session cannot
     /// reproduce it.
     pub fn from_sim(sim: Sim) -> Recording {
         let start = Start::Config(sim.config().clone());
-        Recording { sim, start, actions: RefCell::default(), replayable: Cell::new(false), tape: RefCell::default() }
+        let unreplayable = Cell::new(Some(Unreplayable::NotRecorded));
+        Recording { sim, start, actions: RefCell::default(), unreplayable, tape: RefCell::default() }
     }
 
     pub fn sim(&self) -> &Sim {
         &self.sim
     }
 
-    /// False once a `change` with a function ran: the session cannot reproduce it.
+    /// False once the session cannot reproduce the run (a `change` with a function ran, or too
+    /// many actions); [`Recording::unreplayable`] says why.
     pub fn replayable(&self) -> bool {
-        self.replayable.get()
+        self.unreplayable.get().is_none()
+    }
+
+    /// Why the session cannot reproduce the run, if it cannot.
+    pub fn unreplayable(&self) -> Option<Unreplayable> {
+        self.unreplayable.get()
+    }
+
+    fn mark_unreplayable(&self, why: Unreplayable) {
+        if self.unreplayable.get().is_none() {
+            self.unreplayable.set(Some(why));
+        }
     }
 
     /// Does `action` now, and records it; the rest of the tape, if any, is dropped (a new action
@@ -161,7 +180,7 @@ impl Recording {
         let handle = apply(&self.sim, &action)?;
         let mut actions = self.actions.borrow_mut();
         if actions.len() >= MAX_ACTIONS {
-            self.replayable.set(false);
+            self.mark_unreplayable(Unreplayable::TooManyActions);
         } else {
             actions.push(Recorded { steps, at_ms, action });
         }
@@ -171,7 +190,7 @@ impl Recording {
     /// Runs an operation that cannot be recorded (a `change` with a function).
     pub fn invoke_unrecorded(&self, proposer: ProposerId, key: &str, op: Op) -> OpHandle {
         self.fork();
-        self.replayable.set(false);
+        self.mark_unreplayable(Unreplayable::ChangeFunction);
         self.sim.invoke(proposer, key, op)
     }
 

@@ -76,8 +76,10 @@ impl IncrementWorkload {
         })
         .expect("a valid workload");
         let finished = Rc::new(Cell::new(0));
-        let per_client = self.increments / self.clients.max(1);
+        // Every increment asked for is issued: the first `increments % clients` clients do one more.
+        let clients = self.clients.max(1);
         for c in 0..self.clients {
+            let per_client = self.increments / clients + usize::from(c < self.increments % clients);
             let key_index = c % self.keys.max(1);
             let client = sim.client((key_index % self.proposers) as u8 + 1);
             let key = format!("k{key_index}");

@@ -79,8 +79,13 @@ impl Cluster {
     /// The run as a session document: its start and every user action at the exact point it
     /// happened (`{ format: "caspaxos-session", version, start, actions }`, see the README).
     #[wasm_bindgen(unchecked_return_type = "SessionDocument")]
+    /// Throws `InvalidArgument` when the run has more actions than a session holds: a document
+    /// cut short would replay to another run.
     pub fn session(&self) -> JsResult<JsValue> {
-        self.inner.enter_rec(|rec| Ok(to_js(&rec.session().to_json())))
+        self.inner.enter_rec(|rec| match rec.unreplayable() {
+            Some(why @ crate::session::Unreplayable::TooManyActions) => Err(invalid(why.to_string())),
+            _ => Ok(to_js(&rec.session().to_json())),
+        })
     }
 
     /// The run as share-link text (URL-safe, versioned). Throws `InvalidArgument` if the run used
@@ -88,10 +93,18 @@ impl Cluster {
     #[wasm_bindgen(js_name = "sessionLink")]
     pub fn session_link(&self) -> JsResult<String> {
         self.inner.enter_rec(|rec| {
-            if !rec.replayable() {
-                return Err(invalid(crate::session::LinkError::NotReplayable.to_string()));
+            if let Some(why) = rec.unreplayable() {
+                return Err(invalid(why.to_string()));
             }
-            Ok(crate::session::encode_link(&rec.session()))
+            let link = crate::session::encode_link(&rec.session());
+            let chars = link.chars().count();
+            if chars > crate::session::MAX_LINK_CHARS {
+                return Err(invalid(format!(
+                    "this session is too long for a link ({chars} characters; links hold at most {}): export it as a session document (session()) instead",
+                    crate::session::MAX_LINK_CHARS
+                )));
+            }
+            Ok(link)
         })
     }
 
@@ -168,8 +181,8 @@ impl Cluster {
     #[wasm_bindgen(unchecked_return_type = "{ ok: boolean, hash: string, replayHash: string }")]
     pub fn verify(&self) -> JsResult<JsValue> {
         self.inner.enter_rec(|rec| {
-            if !rec.replayable() {
-                return Err(invalid(crate::session::LinkError::NotReplayable.to_string()));
+            if let Some(why) = rec.unreplayable() {
+                return Err(invalid(why.to_string()));
             }
             let sim = rec.sim();
             let replay = rec.session().replay().map_err(|e| error(&e))?;

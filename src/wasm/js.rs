@@ -10,7 +10,7 @@
 //! generated glue wraps in `try`). The other way an exception appears inside wasm, the stack
 //! running out, is kept out by the guard installed in `start()` (see `mod.rs`).
 
-use crate::limits::{check_value_size, MAX_DEPTH, MAX_VALUE_BYTES};
+use crate::limits::{check_value_size, MAX_DEPTH, MAX_SAFE_INTEGER, MAX_VALUE_BYTES};
 use crate::ops::{ErrorKind, OpError};
 use crate::sim::Node;
 use js_sys::{JsString, Object, Reflect};
@@ -269,7 +269,8 @@ fn json_number(n: f64) -> Option<Json> {
     if !n.is_finite() {
         return None;
     }
-    if n.fract() == 0.0 && n.abs() <= 9_007_199_254_740_991.0 {
+    // -0 stays a float: as an integer it would come back as +0.
+    if n.fract() == 0.0 && n.abs() <= MAX_SAFE_INTEGER as f64 && !(n == 0.0 && n.is_sign_negative()) {
         return Some(Json::from(n as i64));
     }
     serde_json::Number::from_f64(n).map(Json::Number)

@@ -456,7 +456,11 @@ impl Cluster {
     /// Runs all events in the next `ms` virtual milliseconds.
     #[wasm_bindgen(js_name = "runFor")]
     pub fn run_for(&self, ms: JsValue) -> JsResult<()> {
-        self.inner.enter_rec(|rec| rec.run_for(integer_arg("ms", &ms, 0.0, MAX_SEED)?).map_err(|e| error(&e)))
+        self.inner.enter_rec(|rec| {
+            // Virtual time stays an exact JS number.
+            let room = MAX_SAFE_INTEGER - rec.sim().now().min(MAX_SAFE_INTEGER);
+            rec.run_for(integer_arg("ms", &ms, 0.0, room as f64)?).map_err(|e| error(&e))
+        })
     }
 
     /// Runs until nothing is scheduled, at most `maxEvents` (default 1,000,000) events. Returns
