@@ -88,11 +88,11 @@ function needTime() {
   setPlaying(true);
 }
 
-/** Why an operation in flight does not move, or "" when time will move. */
-function waitingNote() {
+/** Why operation `id`, in flight, does not move; "" when time will move for it. */
+function waitingNote(id) {
   if (ui.playing) return "";
   if (ui.stepping) return " — paused: Step (→) runs one event, ▶ Play runs on";
-  return reducedMotion ? "" : " — paused: ▶ Play runs it";
+  return reducedMotion && ui.awaited.has(id) ? "" : " — paused: ▶ Play runs it";
 }
 
 /** With reduced motion, time jumps (no animation) while an operation the reader started is in
@@ -271,7 +271,7 @@ function refresh(force) {
   }
   ui.timeline.render(c.now);
   $("now").textContent = c.now;
-  ui.results.render(c, waitingNote());
+  ui.results.render(c, waitingNote);
   const t = performance.now();
   if (force || t - ui.lastPanels > 150) {
     ui.lastPanels = t;
@@ -297,6 +297,8 @@ function showScenario(s, text = s ? `${s.title}: ${s.text}` : "") {
   for (const b of document.querySelectorAll("#scenario-list button")) b.setAttribute("aria-current", String(b.dataset.scenario === s?.id));
   const list = $("claims");
   list.textContent = "";
+  delete list.dataset.checked;
+  $("claims-box").querySelector(".claims-note")?.remove();
   $("claims-box").hidden = !s?.claims?.length;
   for (const claim of s?.claims ?? []) {
     const li = document.createElement("li");
@@ -587,7 +589,9 @@ function onMessage(e) {
     else if (m.type === "pause") setPlaying(false);
     else if (m.type === "step") stepOnce();
     else if (m.type === "seek" && Number.isFinite(m.ms)) seekTo(m.ms);
-    else if (m.type === "scenario" && typeof m.id === "string") loadScenario(m.id);
+    else if (m.type === "scenario" && typeof m.id === "string") {
+      if (!loadScenario(m.id)) return post({ type: "error", message: `unknown scenario ${JSON.stringify(m.id)}` });
+    }
     else return post({ type: "error", message: `unknown message ${JSON.stringify(m.type)}` });
     post({ type: "state", now: ui.cluster.now, playing: ui.playing });
   } catch (err) {

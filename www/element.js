@@ -3,9 +3,10 @@
 //   <caspaxos-playground scenario="minority" controls="minimal" autoplay></caspaxos-playground>
 // Attributes: seed, acceptors, proposers, scenario, controls="minimal|full", autoplay.
 // Events: "ready", "operation" (detail: { op, node, outcome, at }), "violation" (detail:
-// check()'s violation, with its kind), "moment" (detail: { index, say, event }: the run reached a
-// moment armed with pauseAt() and paused there), "end" (the scenario's run is over: nothing to
-// come, nothing in flight), "state" (detail: { playing }).
+// check()'s violation, with its kind; again whenever the violation it reports changes), "moment"
+// (detail: { index, say, event }: the run reached a moment armed with pauseAt() and paused there),
+// "end" (the scenario's run is over: nothing to come, nothing in flight), "state" (detail:
+// { playing }).
 // Methods: play(), pause(), step(), seek(ms), load(scenarioId), restore(session, point?),
 // pauseAt(moments), continue(), saveState(), restoreState(state); properties `cluster`, `speed`.
 // Styles live in a shadow root; several widgets share one wasm module; a widget pauses while the
@@ -55,7 +56,6 @@ class CaspaxosPlayground extends HTMLElement {
   #raf = 0;
   #observer = null;
   #built = false;
-  #violated = false;
   #scenario = null;
   #moments = new Moments();
   #momentSeq = 0; // the first event not yet looked at for a moment
@@ -216,7 +216,6 @@ class CaspaxosPlayground extends HTMLElement {
     this.#momentSeq = next.eventCount;
     this.#status(state.status.text, state.status.bad);
     this.#out("verdict").textContent = state.verdict;
-    this.#violated = !!state.verdict;
     this.#ended = state.ended;
     this.speed = state.speed;
     Object.assign(this.#timeline, state.view);
@@ -323,7 +322,6 @@ class CaspaxosPlayground extends HTMLElement {
     this.#cluster = cluster;
     this.#seen = 0;
     this.#momentSeq = 0;
-    this.#violated = false;
     this.#ended = false;
     this.#stepping = false;
     this.#awaited.clear();
@@ -444,6 +442,21 @@ class CaspaxosPlayground extends HTMLElement {
     s.className = bad ? "status bad" : "status";
   }
 
+  /** Checks the run when operations returned: the verdict line shows check()'s violation — the
+   * first linearizability violation, else the first step-oracle finding — and follows it when it
+   * changes (an oracle can fire before the operation that breaks linearizability returns). */
+  #recheck() {
+    const report = this.#cluster.check();
+    const v = report.violation;
+    if (!v) return;
+    const oracles = [...new Set(report.oracles.map((o) => o.kind).filter((k) => k !== v.kind))];
+    const also = oracles.length ? ` (the ${oracles.join(", ")} oracle fired too)` : "";
+    const text = `${v.kind === "linearizability" ? "Not linearizable" : `Safety violated (${v.kind})`}: ${v.explanation}${also}`;
+    if (text === this.#out("verdict").textContent) return;
+    this.#out("verdict").textContent = text;
+    this.dispatchEvent(new CustomEvent("violation", { detail: v }));
+  }
+
   /** The run is over: no scenario action to come, no operation in flight. */
   #over() {
     return this.#script.length === 0 && this.#cluster.pending === 0;
@@ -464,15 +477,7 @@ class CaspaxosPlayground extends HTMLElement {
       this.dispatchEvent(new CustomEvent("operation", { detail: { op: e.op, node: e.node, outcome: e.outcome, at: e.at } }));
       this.#root.querySelector(".live").textContent = `operation ${e.op} on ${e.node}: ${e.outcome}`;
     }
-    if (returned && !this.#violated) {
-      const report = c.check();
-      if (report.violation) {
-        this.#violated = true;
-        const v = report.violation;
-        this.#out("verdict").textContent = `${v.kind === "linearizability" ? "Not linearizable" : `Safety violated (${v.kind})`}: ${v.explanation}`;
-        this.dispatchEvent(new CustomEvent("violation", { detail: report.violation }));
-      }
-    }
+    if (returned) this.#recheck();
     if (this.#scenario && !this.#ended && this.#over()) {
       this.#ended = true;
       this.#setPlaying(false);

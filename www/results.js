@@ -54,9 +54,9 @@ export class ResultsView {
     this.#prepend(text, cls);
   }
 
-  /** Adds rows for new operations and updates the ones in flight. `waiting` says why an operation
-   * in flight is not moving (time is paused), or is empty. */
-  render(cluster, waiting = "") {
+  /** Adds rows for new operations and updates the ones in flight. `waiting(id)` says why an
+   * operation in flight is not moving (time is paused), or is empty. */
+  render(cluster, waiting = () => "") {
     const last = cluster.lastOperationId;
     for (let id = Math.max(this.next, last - SHOWN + 1); id <= last; id++) {
       const li = this.#prepend("", "pending");
@@ -67,7 +67,7 @@ export class ResultsView {
     for (const [id, li] of this.open) {
       const op = cluster.operation(id);
       if (!op) continue;
-      this.#paint(li, op, waiting);
+      this.#paint(li, op, waiting(id));
       if (op.outcome) this.open.delete(id);
     }
   }

@@ -5,7 +5,7 @@
 //
 // Each action gets `c` (the Cluster) and `ui`: `ui.run(label, () => c.op(...))` starts an operation
 // and shows its result; `ui.workers(n, m)` runs concurrent workers. Operations are numbered in the
-// order they begin (#0, #1, ...: their history ids); claims and moments name them so. Every scenario
+// order they begin (0, 1, ...: their history ids); claims and moments name them so. Every scenario
 // fixes its seed: the claims are about that run.
 
 const P = (p) => ({ proposer: p });
@@ -35,22 +35,22 @@ export const SCENARIOS = [
       [220, (c, ui) => ui.run("increment counter via p2", () => c.increment("counter", P("p2")))],
     ],
     claims: [
-      { op: 0, output: 1, says: "#0 answers 1" },
-      { op: 0, roundTrips: 2, says: "#0 takes two round trips (prepare, accept)" },
-      { op: 0, messages: 12, says: "#0 costs 12 messages" },
-      { op: 1, output: 2, says: "#1 answers 2" },
-      { op: 1, roundTrips: 1, says: "#1 takes one round trip (accept only)" },
-      { op: 1, messages: 6, says: "#1 costs 6 messages" },
-      { op: 2, output: 3, says: "#2 answers 3" },
-      { op: 2, roundTrips: 1, says: "#2 takes one round trip" },
+      { op: 0, output: 1, says: "p1's first increment answers 1" },
+      { op: 0, roundTrips: 2, says: "it takes two round trips (prepare, accept)" },
+      { op: 0, messages: 12, says: "and 12 messages" },
+      { op: 1, output: 2, says: "p1's second increment answers 2" },
+      { op: 1, roundTrips: 1, says: "in one round trip (accept only)" },
+      { op: 1, messages: 6, says: "and 6 messages" },
+      { op: 2, output: 3, says: "the third answers 3" },
+      { op: 2, roundTrips: 1, says: "in one round trip too" },
       { op: 3, refusedBy: "4.p1", says: "p2's first prepare is refused by p1's promised ballot 4.p1" },
       { op: 3, roundTrips: 3, says: "p2's increment takes three round trips" },
       { op: 3, output: 4, says: "p2's increment answers 4" },
       { violation: null },
     ],
     moments: [
-      { on: returns(0), say: "#0 done in two round trips: prepare/promise, then accept/accepted by a majority. The accept carried “next 2.p1”: a promise for p1's next ballot." },
-      { on: returns(1), say: "#1 done in one round trip: p1 skipped the prepare, its ballot 2.p1 was already promised (§2.2.1)." },
+      { on: returns(0), say: "p1's first increment is done in two round trips: prepare/promise, then accept/accepted by a majority. The accept carried “next 2.p1”: a promise for p1's next ballot." },
+      { on: returns(1), say: "p1's second increment is done in one round trip: p1 skipped the prepare, its ballot 2.p1 was already promised (§2.2.1)." },
       { on: conflictTo("p2"), say: "Conflict: p2's prepare 1.p2 is refused — the acceptors promised p1's ballot 4.p1 on its last accept. p2 moves its ballots past 4 and backs off for a random time." },
       { on: returns(3), say: "p2's increment answers 4 after three round trips: the refused prepare, a prepare with a higher ballot, the accept." },
     ],
@@ -136,7 +136,7 @@ export const SCENARIOS = [
       { op: 2, refusedBy: "2.p1", says: "bob's first prepare is refused by p1's promised ballot 2.p1" },
       { op: 2, roundTrips: 3, says: "bob's acquire takes three round trips" },
       { op: 3, output: { token: 2, text: "bob's report" }, says: "bob writes the report with token 2" },
-      { op: 4, error: "UpdateRejected", says: "alice's write with token 1 is refused: UpdateRejected" },
+      { op: 4, error: "UpdateRejected", message: "token 1 is stale: the report was written with token 2", says: "alice's write with token 1 is refused: UpdateRejected, token 1 is stale" },
       { op: 5, output: { token: 2, text: "bob's report" }, says: "the report keeps bob's text" },
       { order: [0, 1, 2, 3, 4, 5], says: "each step ends before the next begins" },
       { violation: null },

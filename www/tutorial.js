@@ -21,7 +21,9 @@ function renderPace() {
   $("moment").textContent = pace.ended ? "end of this step" : pace.moment >= 0 ? `moment ${pace.moment + 1} of ${moments.length}` : "";
   const cont = $("continue");
   cont.disabled = pace.ended || widget.playing;
-  cont.textContent = pace.moment + 1 < moments.length ? (pace.moment < 0 && !widget.playing ? "Start ▶" : "Continue ▶") : "Play to the end ▶";
+  if (pace.ended) cont.textContent = "Done ✓";
+  else if (pace.moment + 1 < moments.length) cont.textContent = pace.moment < 0 && !widget.playing ? "Start ▶" : "Continue ▶";
+  else cont.textContent = "Play to the end ▶";
   $("next").classList.toggle("ready", pace.ended && step < LESSONS.length - 1);
 }
 
