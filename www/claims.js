@@ -7,6 +7,8 @@
 //   { op: 3, roundTrips: 3 }             #3 sent 3 rounds of requests (prepare or accept, one ballot each)
 //   { op: 1, messages: 6 }               #3's requests and the acceptors' replies to them
 //   { op: 3, refusedBy: "4.p1" }         an acceptor refused #3 (a conflict) because it held ballot 4.p1
+//   { op: 1, accepts: { name: "Ada" } }  #1's last accept round carried that value (what it wrote;
+//                                        for a read or a refusal, the state it saw, written back)
 //   { op: 1, attempts: 7 }               #1 started 7 attempts (1 + retries)
 //   { op: 1, endsAfter: { kind: "restart", node: "a2" } }   #1 returned after that event
 //   { order: [0, 1, 2] }                 each of these operations ended before the next one began
@@ -84,6 +86,11 @@ function judge(claim, run) {
     if ("roundTrips" in claim) return { ok: wire.rounds.length === claim.roundTrips, actual: `${wire.rounds.length} (${wire.rounds.join(", ")})` };
     if ("messages" in claim) return { ok: wire.requests.length + wire.replies.length === claim.messages, actual: `${wire.requests.length} requests + ${wire.replies.length} replies` };
     if ("refusedBy" in claim) return { ok: wire.blocking.includes(claim.refusedBy), actual: wire.blocking.length ? `refused by ${wire.blocking.join(", ")}` : "never refused" };
+    if ("accepts" in claim) {
+      const accepts = wire.requests.filter((e) => e.message.type === "accept");
+      const last = accepts.filter((e) => ballotText(e.message.ballot) === ballotText(accepts.at(-1)?.message.ballot));
+      return { ok: last.length > 0 && last.every((e) => same(e.message.value, claim.accepts)), actual: last.length ? `accept ${ballotText(last[0].message.ballot)} = ${json(last[0].message.value)}` : "no accept" };
+    }
     if ("endsAfter" in claim) {
       const e = events.find((x) => matches(x, claim.endsAfter));
       return { ok: !!(e && wire.ret && wire.ret.seq > e.seq), actual: !e ? "no such event" : wire.ret ? `returned at ${wire.ret.at} ms, the event at ${e.at} ms` : "still in flight" };
@@ -145,6 +152,7 @@ export function describeClaim(c) {
   if ("roundTrips" in c) return `operation ${c.op} takes ${c.roundTrips} round trip${c.roundTrips > 1 ? "s" : ""}`;
   if ("messages" in c) return `operation ${c.op} costs ${c.messages} messages`;
   if ("refusedBy" in c) return `operation ${c.op} is refused once by ballot ${c.refusedBy}`;
+  if ("accepts" in c) return `operation ${c.op} accepts ${json(c.accepts)}`;
   if ("attempts" in c) return `operation ${c.op} takes ${c.attempts} attempts`;
   if ("endsAfter" in c) return `operation ${c.op} ends after ${Object.values(c.endsAfter).join(" ")}`;
   if ("order" in c) return `operations ${c.order.join(", ")} run one after another`;

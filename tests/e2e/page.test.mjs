@@ -416,6 +416,7 @@ function falsified(claim) {
   else if ("roundTrips" in c) c.roundTrips += 1;
   else if ("messages" in c) c.messages += 1;
   else if ("refusedBy" in c) c.refusedBy = "999.p9";
+  else if ("accepts" in c) c.accepts = { not: claim.accepts };
   else if ("attempts" in c) c.attempts += 1;
   else if ("endsAfter" in c) c.endsAfter = { kind: "return", op: claim.op }; // after its own return
   else if ("order" in c) c.order = [...claim.order].reverse();
@@ -502,6 +503,37 @@ test("every scenario and every tutorial step: each claim holds on the run the pa
     if (i < LESSONS.length - 1) await page.click("#next");
   }
   console.log(`${claims} claims asserted over ${SCENARIOS.length} scenarios and ${LESSONS.length} tutorial steps`);
+  assert.deepEqual(errors, []);
+  await page.close();
+});
+
+test("negative control on a real run: the old Key-value script (delete at 160 ms via p1) breaks exactly the claims about the get", async () => {
+  // The text used to say the get after the put returns the put's value; in this script's run it
+  // returns null (p2's first prepare is refused, it backs off, and the delete lands first).
+  const { page, errors } = await open(browser.context, empty(server.url));
+  const run = await page.evaluate(async () => {
+    const { Cluster } = await import("./pkg/caspaxos_playground.js");
+    const c = new Cluster({ seed: 1, autoAdvance: false });
+    const at = (t) => c.runFor(t - c.now);
+    const quiet = (p) => p.catch(() => {});
+    quiet(c.put("user:1", { name: "Ada", langs: ["en"] }));
+    at(80);
+    quiet(c.get("user:1", { proposer: "p2" }));
+    at(160);
+    quiet(c.delete("user:1"));
+    at(240);
+    quiet(c.get("user:1", { proposer: "p2" }));
+    c.runUntilIdle();
+    const out = { history: c.history(), events: c.events(), check: c.check(), stats: c.stats() };
+    c.free();
+    return out;
+  });
+  const kv = SCENARIOS.find((s) => s.id === "kv");
+  const broken = evaluate(kv.claims, run).filter((v) => !v.ok).map((v) => [v.claim.says, v.actual]);
+  assert.deepEqual(broken, [
+    ["its accept writes the put's value back", "accept 8.p2 = null"],
+    ["the get answers the put's value", "null"],
+  ]);
   assert.deepEqual(errors, []);
   await page.close();
 });
