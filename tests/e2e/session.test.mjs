@@ -165,6 +165,16 @@ test("two <caspaxos-playground> elements on one page, isolated", async () => {
   assert.notEqual(r.buttonColor, "rgb(255, 0, 0)", "the page's styles do not leak in");
   assert.equal(r.crashButtons, 5, "controls=full adds node buttons");
   assert.ok(await page.evaluate(() => window.events.includes("two:operation")));
+  // The widget's Increment: after stepping, it waits and says why; on a fresh run, paused, time
+  // starts and the increment finishes by itself.
+  const press = (what) => page.evaluate((w) => document.getElementById("two").shadowRoot.querySelector(`[data-do="${w}"]`).click(), what);
+  await press("increment");
+  assert.equal(await page.evaluate(() => document.getElementById("two").playing), false);
+  assert.equal(await page.evaluate(() => document.getElementById("two").shadowRoot.querySelector('[data-out="status"]').textContent), "increment counter … paused: Step runs one event, ▶ Play runs on");
+  await press("restart");
+  await press("increment");
+  assert.equal(await page.evaluate(() => document.getElementById("two").playing), true);
+  await page.waitForFunction(() => document.getElementById("two").cluster.history().some((h) => h.key === "counter" && h.outcome === "ok" && h.output === 1), null, { timeout: 15000 });
   assert.deepEqual(errors, []);
   await page.close();
 });
