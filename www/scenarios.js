@@ -121,7 +121,7 @@ export const SCENARIOS = [
     id: "lock",
     summary: "a lock holder stalls past its lease; a fencing token stops her.",
     title: "Distributed lock with fencing tokens",
-    text: "alice takes a 150 ms lease on job (fencing token 1) and writes the report with it. Then she stalls: her lease lapses, and bob, through p2, gets the lock with token 2 (his first prepare is refused by p1's promised ballot, so it takes three round trips) and writes the report. When alice wakes up and writes with token 1, the report refuses it (UpdateRejected): a stale holder is stopped by its token, not trusted for what it believes (Chubby's sequencers). The report keeps bob's text.",
+    text: "alice takes a 150 ms lease on job (fencing token 1) and writes the report with it. Then she stalls: her lease lapses, and bob, through p2, gets the lock with token 2 (his first prepare is refused by p1's promised ballot, so it takes three round trips) and writes the report. When alice wakes up and writes with token 1 (her cached ballot is refused first: bob wrote the report since), the report refuses it (UpdateRejected): a stale holder is stopped by its token, not trusted for what it believes (Chubby's sequencers). The report keeps bob's text.",
     config: { acceptors: 3, proposers: 2, seed: 1 },
     script: [
       [0, (c, ui) => ui.run("alice: acquireLease job (ttl 150)", () => c.acquireLease("job", "alice", { ttl: 150 }))],
@@ -138,6 +138,7 @@ export const SCENARIOS = [
       { op: 2, refusedBy: "2.p1", says: "bob's first prepare is refused by p1's promised ballot 2.p1" },
       { op: 2, roundTrips: 3, says: "bob's acquire takes three round trips" },
       { op: 3, output: { token: 2, text: "bob's report" }, says: "bob writes the report with token 2" },
+      { op: 4, refusedBy: "9.p2", says: "alice's cached ballot is refused first: p2 promised 9.p2 when bob wrote" },
       { op: 4, error: "UpdateRejected", message: "token 1 is stale: the report was written with token 2", says: "alice's write with token 1 is refused: UpdateRejected, token 1 is stale" },
       { op: 5, output: { token: 2, text: "bob's report" }, says: "the report keeps bob's text" },
       { order: [0, 1, 2, 3, 4, 5], says: "each step ends before the next begins" },
@@ -146,14 +147,14 @@ export const SCENARIOS = [
     moments: [
       { on: returns(1), say: "alice holds token 1 and wrote the report with it. Her lease ends at 170 ms." },
       { on: returns(2), say: "alice's lease lapsed: bob got the lock with token 2 (after a refused prepare: p1's promise on lock:job)." },
-      { on: returns(4), say: "alice, awake and still believing she holds the lock, writes with token 1: the report has seen token 2 and refuses it (UpdateRejected)." },
+      { on: returns(4), say: "alice, awake and still believing she holds the lock, writes with token 1. Her cached ballot is refused first (bob wrote the report since); she prepares again, reads token 2, and the report refuses her write (UpdateRejected)." },
     ],
   },
   {
     id: "workers",
     summary: "10 workers increment one counter 100 times each.",
     title: "10 × 100 concurrent increments",
-    text: "The seed's example: 10 workers each increment one counter 100 times, spread over the proposers. The count is exactly 1000: no increment lost, none applied twice.",
+    text: "The seed's example: 10 workers each increment one counter 100 times, spread over the two proposers. Their rounds collide all the time (conflicts, backoffs and retries: see Stats), yet the count is exactly 1000: no increment lost, none applied twice.",
     config: { acceptors: 3, proposers: 2, seed: 1 },
     speed: 1,
     script: [[0, (c, ui) => ui.workers(10, 100)]],
