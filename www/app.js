@@ -2,12 +2,14 @@
 // fault controls, a client panel, scenarios, and the ballot timeline.
 import init, { Cluster } from "./pkg/caspaxos_playground.js";
 import { Timeline, PROPOSER_COLORS } from "./timeline.js";
-import { SCENARIOS } from "./scenarios.js";
+import { SCENARIOS, INTRO_SCENARIO } from "./scenarios.js";
 import { HistoryView } from "./history.js";
+import { ResultsView, describe } from "./results.js";
+import { Moments } from "./narration.js";
+import { evaluate, runOf, describeClaim } from "./claims.js";
 
 const $ = (id) => document.getElementById(id);
 const DEFAULTS = { acceptors: 3, proposers: 2, seed: 1, oneRtt: true };
-const MAX_RESULTS = 200;
 
 const ui = {
   cluster: null,
@@ -18,79 +20,86 @@ const ui = {
   speed: 0.1, // virtual ms per real ms
   carry: 0,
   lastFrame: 0,
-  script: [], // scenario actions: [at, fn], sorted
-  pending: new Map(), // op id -> result row
+  script: [], // scenario actions still to come: [at, fn], sorted
+  stepping: false, // the reader steps event by event: an action does not start play
+  awaited: new Set(), // operations the reader started and waits for
+  results: null,
+  scenario: null, // the scenario this run plays (text, claims, moments), or null
+  moments: new Moments(),
+  handled: false, // the reader changed the scenario's run: its claims describe another run
   lastPanels: 0,
   timeline: null,
   history: null,
   checkedReturns: -1, // completed operations at the last linearizability check
   search: null, // the running counterexample search, if any
-  master: null, // the session a seek replays (the furthest run so far), and its end time
-  masterEnd: 0,
-  narrated: 0, // events already narrated
+  master: null, // the session a seek replays (the furthest run so far), its end time, and the
+  masterEnd: 0, // scenario actions still to come after that end
+  masterScript: [],
+  busy: 0, // workers runs in progress
+  fuzzing: false, // the run is a fuzz run (a counterexample): it schedules its own work
 };
 const embedded = window.parent !== window;
 const reducedMotion = window.matchMedia?.("(prefers-reduced-motion: reduce)").matches ?? false;
 
-// ---- results ----
+// ---- operations and the clock ----
 
-function describe(v) {
-  if (v === undefined) return "undefined";
-  const s = JSON.stringify(v);
-  return s.length > 120 ? s.slice(0, 117) + "…" : s;
-}
-
-function row(text, cls) {
-  const li = document.createElement("li");
-  li.className = cls;
-  li.textContent = text;
-  const list = $("results");
-  list.prepend(li);
-  while (list.children.length > MAX_RESULTS) list.lastChild.remove();
-  return li;
-}
-
-/** Starts an operation (`start()` returns its promise) and shows it inline: pending (with its
- * attempts), then its value or error. An operation refused before it started has no history id. */
-function run(label, start) {
+/** Starts an operation (`start()` returns its promise) under `label`; its row in the results list
+ * follows its history entry. An operation the reader started needs virtual time: see `needTime`.
+ * One refused before it began (bad input) has no history entry: its error is a note. */
+function run(label, start, { byReader = false, wake = byReader } = {}) {
   const c = ui.cluster;
   const before = c.lastOperationId;
   const promise = start();
   const id = c.lastOperationId > before ? c.lastOperationId : null;
-  const li = row(`${label} … pending`, "pending");
-  if (id !== null) {
-    li.dataset.op = id;
-    ui.pending.set(id, { li, label });
-  }
   const gen = ui.generation;
-  return promise.then(
-    (v) => {
-      if (gen !== ui.generation) return v;
-      ui.pending.delete(id);
-      li.className = "ok";
-      li.textContent = `${label} → ${describe(v)}`;
-      return v;
-    },
-    (e) => {
-      if (gen !== ui.generation) throw e;
-      ui.pending.delete(id);
-      li.className = "bad";
-      const extra = e && e.name === "Unavailable" ? (e.indeterminate ? " (may have been applied)" : " (not applied)") : "";
-      li.textContent = `${label} ✗ ${e && e.name}: ${e && e.message}${extra}`;
-      throw e;
-    },
-  );
+  if (id !== null) {
+    ui.results.labels.set(id, label);
+    if (byReader) awaitOp(id);
+  } else {
+    promise.catch((e) => { if (gen === ui.generation) ui.results.note(`${label} ✗ ${e && e.name}: ${e && e.message}`, "bad"); });
+  }
+  if (wake) needTime();
+  return promise;
 }
 
 function quiet(promise) {
   promise.catch(() => {});
 }
 
-function updatePending() {
-  for (const [id, p] of ui.pending) {
-    const op = ui.cluster.operation(id);
-    if (op && op.attempts > 1) p.li.textContent = `${p.label} … retrying (attempt ${op.attempts})`;
+/** An operation the reader is waiting for: with reduced motion, time jumps until it ends. */
+function awaitOp(id) {
+  ui.awaited.add(id);
+}
+
+/** Whether an operation the reader waits for is still in flight (forgets the finished ones). */
+function awaitedInFlight() {
+  for (const id of ui.awaited) {
+    if (ui.cluster.operation(id)?.outcome !== null) ui.awaited.delete(id);
   }
+  return ui.awaited.size > 0;
+}
+
+/** The reader acted: an operation needs virtual time to finish, so time must move. Playing, it
+ * does; paused, play starts — except while the reader steps (Step or →), when the results say
+ * why the operation waits, and with reduced motion, when `frame()` jumps time to its end instead
+ * of animating it. */
+function needTime() {
+  if (ui.playing || ui.stepping || reducedMotion) return;
+  setPlaying(true);
+}
+
+/** Why operation `id`, in flight, does not move; "" when time will move for it. */
+function waitingNote(id) {
+  if (ui.playing) return "";
+  if (ui.stepping) return " — paused: Step (→) runs one event, ▶ Play runs on";
+  return reducedMotion && ui.awaited.has(id) ? "" : " — paused: ▶ Play runs it";
+}
+
+/** With reduced motion, time jumps (no animation) while an operation the reader started is in
+ * flight: at most ~8 ms of work per frame, so the page stays responsive. */
+function jumpTime() {
+  const until = performance.now() + 8;
+  while (awaitedInFlight() && performance.now() < until) advance(10);
 }
 
 // ---- cluster lifecycle ----
@@ -105,27 +114,37 @@ function rebuild(cfg) {
   adopt(new Cluster({ ...cfg, autoAdvance: false, break: breakOptions() }), cfg); // throws InvalidArgument on bad input
 }
 
-/** Shows `next` (a Cluster in manual time) in the page, replacing the current one. */
-function adopt(next, cfg) {
+/** Shows `next` (a Cluster in manual time) in the page, replacing the current one. A new run
+ * forgets the scenario; `sameRun` (a seek) keeps it, with its labels and its script to come. */
+function adopt(next, cfg, { sameRun = false } = {}) {
   if (ui.cluster) ui.cluster.free();
   ui.cluster = next;
   ui.config = { ...cfg };
   ui.generation += 1;
   ui.seen = 0;
   ui.script = [];
-  ui.pending.clear();
+  ui.awaited.clear();
+  ui.busy = 0;
+  ui.fuzzing = false;
   ui.carry = 0;
   ui.checkedReturns = -1;
   ui.master = null;
   ui.masterEnd = 0;
+  ui.masterScript = [];
   ui.history.setReport({ keys: {} });
   ui.history.selected = null;
+  if (sameRun) ui.results.reset();
+  else {
+    ui.results.clear();
+    showScenario(null);
+  }
+  ui.moments = new Moments(ui.scenario?.moments ?? []);
+  $("caption").textContent = "";
   $("violation").hidden = true;
   const { ps, as } = nodesOf(cfg);
   ui.timeline.reset([...ps, ...as], next.state().network.latency.max);
   ui.timeline.follow = true;
   $("follow").checked = true;
-  $("results").textContent = "";
   $("workers-out").textContent = "";
   $("workers-progress").hidden = true;
   $("drop").value = 0;
@@ -143,7 +162,25 @@ function adopt(next, cfg) {
   const sel = $("proposer");
   sel.textContent = "";
   for (const p of ps) sel.append(new Option(p, p));
+  renderIntro();
   refresh(true);
+}
+
+/** The one sentence that says what the reader is looking at. */
+function renderIntro() {
+  const { acceptors, proposers } = ui.config;
+  const range = (x, n) => (n === 1 ? `${x}1` : `${x}1–${x}${n}`);
+  const s = ui.scenario;
+  const intro = $("intro");
+  intro.textContent = "";
+  const b = (text) => Object.assign(document.createElement("b"), { textContent: text });
+  intro.append(
+    "A live, simulated CASPaxos cluster: acceptors ", b(range("a", acceptors)), " store one register per key, proposers ",
+    b(range("p", proposers)), " change it, and every arrow is one message (time runs left to right). ",
+  );
+  if (s) intro.append("Now playing: ", b(s.title), ` — ${s.summary} `);
+  else intro.append("Start an operation in the Client panel, or pick a scenario. ");
+  if (reducedMotion) intro.append("(Reduced motion: the page does not play by itself; an operation you start runs to its end at once.)");
 }
 
 // ---- time ----
@@ -158,7 +195,7 @@ function advance(ms) {
     try {
       fn(c, scenarioApi);
     } catch (e) {
-      row(`scenario step failed: ${e.name}: ${e.message}`, "bad");
+      ui.results.note(`scenario step failed: ${e.name}: ${e.message}`, "bad");
     }
   }
   if (target > c.now) c.runFor(target - c.now);
@@ -166,10 +203,20 @@ function advance(ms) {
 
 function setPlaying(on) {
   ui.playing = on;
+  if (on) ui.stepping = false;
   const b = $("play");
   b.setAttribute("aria-pressed", String(on));
   b.textContent = on ? "❚❚ Pause" : "▶ Play";
   ui.lastFrame = performance.now();
+  renderTimeNote();
+}
+
+/** Says, under the time controls, when time does not move by itself. */
+function renderTimeNote() {
+  let text = "";
+  if (reducedMotion && !ui.playing) text = "Reduced motion: paused. An operation you start runs to its end at once; ▶ Play animates.";
+  else if (ui.stepping) text = "Stepping: each Step (→) runs one event. ▶ Play runs on.";
+  $("time-note").textContent = text;
 }
 
 function frame(ts) {
@@ -180,12 +227,31 @@ function frame(ts) {
     ui.carry -= whole;
     if (whole > 0) advance(whole);
     refresh(false);
+    if (runIsOver()) {
+      setPlaying(false);
+      refresh(true);
+      $("time-note").textContent = "Paused: the run is over (nothing in flight, nothing to come). An operation starts time again.";
+    }
+  } else if (reducedMotion && !ui.stepping && ui.awaited.size) {
+    jumpTime();
+    refresh(false);
   }
   ui.lastFrame = ts;
   requestAnimationFrame(frame);
 }
 
+/** Nothing in flight and nothing to come: no operation, no message, no scenario action, no
+ * recorded action, no workers. (A fuzz run schedules its own faults and operations: never over.) */
+function runIsOver() {
+  const c = ui.cluster;
+  return !ui.fuzzing && c.pending === 0 && ui.script.length === 0 && ui.timeline.sends.size === 0 && c.tape.actions === 0 && ui.busy === 0;
+}
+
+/** One event (or, when nothing is scheduled, the scenario's next action); pauses play. */
 function stepOnce() {
+  if (ui.playing) setPlaying(false);
+  ui.stepping = true;
+  renderTimeNote();
   if (ui.script.length && ui.script[0][0] <= ui.cluster.now) advance(0);
   if (!ui.cluster.step() && ui.script.length) advance(ui.script[0][0] - ui.cluster.now);
   refresh(true);
@@ -200,19 +266,77 @@ function refresh(force) {
   ui.timeline.ingest(events);
   if (events.length) {
     announce(events);
+    narrate(events);
     if (embedded) for (const e of events) if (e.kind === "return") post({ type: "operation", op: e.op, node: e.node, outcome: e.outcome, at: e.at });
   }
   ui.timeline.render(c.now);
   $("now").textContent = c.now;
+  ui.results.render(c, waitingNote);
   const t = performance.now();
   if (force || t - ui.lastPanels > 150) {
     ui.lastPanels = t;
     renderPanels();
-    updatePending();
     recheck();
+    renderClaims();
     updateSeek();
   }
   ui.history.render(c.now);
+}
+
+/** Shows the scenario's moments as captions when their events happen. */
+function narrate(events) {
+  const hits = ui.moments.feed(events);
+  if (hits.length) $("caption").textContent = hits.at(-1).moment.say;
+}
+
+/** Shows (or, with null, hides) a scenario's title, text and claims. */
+function showScenario(s, text = s ? `${s.title}: ${s.text}` : "") {
+  ui.scenario = s;
+  ui.handled = false;
+  $("scenario-text").textContent = text;
+  for (const b of document.querySelectorAll("#scenario-list button")) b.setAttribute("aria-current", String(b.dataset.scenario === s?.id));
+  const list = $("claims");
+  list.textContent = "";
+  delete list.dataset.checked;
+  $("claims-box").querySelector(".claims-note")?.remove();
+  $("claims-box").hidden = !s?.claims?.length;
+  for (const claim of s?.claims ?? []) {
+    const li = document.createElement("li");
+    li.textContent = describeClaim(claim);
+    li.dataset.ok = "pending";
+    list.append(li);
+  }
+  renderIntro();
+}
+
+/** The reader acted on a scenario's run: from here it is another run than the one its claims
+ * describe. */
+function handled() {
+  if (!ui.scenario || ui.handled) return;
+  ui.handled = true;
+  const note = document.createElement("p");
+  note.className = "claims-note";
+  note.textContent = "You changed this run, so these claims (about the scenario's own run) are no longer checked.";
+  $("claims-box").prepend(note);
+}
+
+/** Once the scenario's run is over (nothing to come, nothing in flight), ticks its claims: each
+ * ✓ when the run shows it, ✗ with what it shows instead. */
+function renderClaims() {
+  const s = ui.scenario;
+  const c = ui.cluster;
+  if (!s?.claims?.length || ui.handled) return;
+  const list = $("claims");
+  const over = ui.script.length === 0 && c.pending === 0 && c.tape.actions === 0 && ui.busy === 0;
+  if (!over || list.dataset.checked === String(ui.generation)) return;
+  list.dataset.checked = String(ui.generation);
+  const verdicts = evaluate(s.claims, runOf(c));
+  verdicts.forEach((v, i) => {
+    const li = list.children[i];
+    li.dataset.ok = String(v.ok);
+    li.title = v.ok ? "" : `the run shows: ${v.actual}`;
+    li.textContent = describeClaim(v.claim) + (v.ok ? "" : ` — the run shows ${v.actual}`);
+  });
 }
 
 /** The kind of violation the linearizability checker reports; the others name a step oracle. */
@@ -373,22 +497,24 @@ function updateSeek() {
   if (document.activeElement !== seek) seek.value = c.now;
 }
 
-/** Replays the session to virtual time `t` (seeking back or forward); later actions stay queued. */
+/** Replays the session to virtual time `t` (seeking back or forward), paused there. The recorded
+ * actions after `t` stay on the tape, and a scenario's actions still to come stay in its script:
+ * play on and the run is the same. */
 function seekTo(t) {
   const c = ui.cluster;
   if (!c.replayable) return sessionOut("This run used a change function (code), so it cannot be replayed: no seeking.", true);
   if (c.tape.actions === 0 && c.now >= ui.masterEnd) {
     ui.master = c.session();
     ui.masterEnd = c.now;
+    ui.masterScript = ui.script.slice();
   }
   const t0 = performance.now();
   const next = Cluster.fromSession(ui.master, { until: Math.max(0, Math.round(t)) });
-  const master = ui.master;
-  const end = ui.masterEnd;
-  adopt(next, ui.config);
-  ui.master = master;
-  ui.masterEnd = end;
-  updateSeek(); // adopt() drew everything but the slider, which still pointed at the old master
+  const { master, masterEnd, masterScript } = ui;
+  adopt(next, ui.config, { sameRun: true });
+  Object.assign(ui, { master, masterEnd, masterScript, script: masterScript.slice() });
+  setPlaying(false); // the reader looks at the point they chose; play goes on from there
+  refresh(true); // adopt() drew the slider before the master was back
   sessionOut(`at ${next.now} ms — replayed ${next.steps} events in ${(performance.now() - t0).toFixed(1)} ms${next.tape.actions ? `; ${next.tape.actions} recorded actions ahead (play to see them, or act to fork)` : ""}`);
 }
 
@@ -400,27 +526,39 @@ function download(name, value) {
   setTimeout(() => URL.revokeObjectURL(a.href), 1000);
 }
 
-/** Opens a session (document or link text) from its start: press play to watch it. */
-function openSession(session, what) {
+/** Opens a session (document or link text) from its start: press play to watch it. A run shared
+ * from a scenario (`scenario`: its id) shows the scenario's text, and the scenario's actions that
+ * had not happened when it was shared are its script again. */
+function openSession(session, what, scenario = null) {
   const c = Cluster.fromSession(session, { until: 0 });
   const st = c.state();
   adopt(c, { ...ui.config, acceptors: st.acceptors.length, proposers: st.proposers.length });
-  ui.master = null;
-  ui.masterEnd = 0;
   const tape = c.tape;
+  const s = SCENARIOS.find((x) => x.id === scenario);
+  if (s) {
+    showScenario(s);
+    ui.moments = new Moments(s.moments);
+    const recorded = tape.end ?? -1; // every action up to the moment of sharing is on the tape
+    ui.script = s.script.filter(([at]) => at > recorded).sort((a, b) => a[0] - b[0]);
+  }
+  setPlaying(false);
   sessionOut(`${what}: ${tape.actions} recorded actions until ${tape.end ?? 0} ms. Press play to watch it; nothing in it runs as code.`);
 }
 
-/** A share link in the page's URL opens that run; a bad one says why and leaves a default cluster. */
+/** A share link in the page's URL (`#session=<link>`, maybe `&scenario=<id>`) opens that run; a
+ * bad one says why and leaves a default cluster. Returns whether the URL held a link. */
 function openFromHash() {
   const h = location.hash;
-  if (!h.startsWith("#session=")) return;
+  if (!h.startsWith("#session=")) return false;
+  const [link, ...rest] = h.slice(1).split("&");
+  const scenario = new URLSearchParams(rest.join("&")).get("scenario");
   try {
-    openSession(h.slice(1), "Opened a shared run");
+    openSession(link, "Opened a shared run", scenario);
   } catch (e) {
     rebuild(DEFAULTS);
     sessionOut(`The link could not be opened (${e.message}). Showing a default cluster instead.`, true);
   }
+  return true;
 }
 
 /** Screen-reader narration of the main events, when switched on. */
@@ -451,7 +589,9 @@ function onMessage(e) {
     else if (m.type === "pause") setPlaying(false);
     else if (m.type === "step") stepOnce();
     else if (m.type === "seek" && Number.isFinite(m.ms)) seekTo(m.ms);
-    else if (m.type === "scenario" && typeof m.id === "string") loadScenario(m.id);
+    else if (m.type === "scenario" && typeof m.id === "string") {
+      if (!loadScenario(m.id)) return post({ type: "error", message: `unknown scenario ${JSON.stringify(m.id)}` });
+    }
     else return post({ type: "error", message: `unknown message ${JSON.stringify(m.type)}` });
     post({ type: "state", now: ui.cluster.now, playing: ui.playing });
   } catch (err) {
@@ -459,8 +599,9 @@ function onMessage(e) {
   }
 }
 
-/** Runs a UI action; an error shows next to it instead of escaping. */
+/** Runs a UI action of the reader's; an error shows next to it instead of escaping. */
 function guard(out, fn) {
+  handled();
   try {
     out.textContent = "";
     fn();
@@ -486,16 +627,21 @@ function parseJson(text) {
   }
 }
 
+/** An operation from the client panel: its row, time to run it, and no more scenario claims. */
 function clientAction(label, make) {
+  handled();
   try {
-    quiet(run(label(), make));
+    quiet(run(label(), make, { byReader: true }));
     refresh(true);
   } catch (e) {
-    row(`${label()} ✗ ${e.name}: ${e.message}`, "bad");
+    ui.results.note(`${label()} ✗ ${e.name}: ${e.message}`, "bad");
   }
 }
 
-async function workers(n, m) {
+/** `n` workers each increment the key "workers" `m` times, spread over the proposers; then the
+ * count is compared with what the increments answered. `byReader`: started from the client
+ * panel (time must move; see `needTime`), not by a scenario's script. */
+async function workers(n, m, { byReader = false } = {}) {
   const c = ui.cluster;
   const gen = ui.generation;
   const { ps } = nodesOf(ui.config);
@@ -508,30 +654,37 @@ async function workers(n, m) {
   progress.max = total;
   progress.value = 0;
   $("workers-out").textContent = `0 / ${total}`;
-  const start = await c.get(key).catch(() => 0);
-  if (!ui.playing) setPlaying(true);
-  const worker = async (w) => {
-    for (let i = 0; i < m && gen === ui.generation; i++) {
-      try {
-        await c.increment(key, { proposer: ps[w % ps.length] });
-      } catch {
-        failed += 1;
+  ui.busy += 1;
+  // The reader's click starts time once; if they pause later, the workers wait for them.
+  const start = (label, op, wake = false) => run(label, op, { byReader, wake: byReader && wake });
+  try {
+    const before = await start("workers: get workers (the count before)", () => c.get(key), true).catch(() => 0);
+    const worker = async (w) => {
+      for (let i = 0; i < m && gen === ui.generation; i++) {
+        const proposer = ps[w % ps.length];
+        try {
+          await start(`worker ${w + 1}: increment workers via ${proposer}`, () => c.increment(key, { proposer }));
+        } catch {
+          failed += 1;
+        }
+        done += 1;
+        if (gen === ui.generation) {
+          progress.value = done;
+          $("workers-out").textContent = `${done} / ${total}`;
+        }
       }
-      done += 1;
-      if (gen === ui.generation) {
-        progress.value = done;
-        $("workers-out").textContent = `${done} / ${total}`;
-      }
-    }
-  };
-  await Promise.all(Array.from({ length: n }, (_, w) => worker(w)));
-  if (gen !== ui.generation) return;
-  const final = await c.get(key);
-  const ok = total - failed;
-  const expected = (start ?? 0) + ok;
-  const verdict = final >= expected && final <= expected + failed ? "✓" : "✗";
-  $("workers-out").textContent = `final count ${final}, expected ${expected}${failed ? ` (+ up to ${failed} failed/unknown)` : ""} ${verdict}`;
-  row(`${n} workers × ${m} increments → ${final} (expected ${expected}) ${verdict}`, verdict === "✓" ? "ok" : "bad");
+    };
+    await Promise.all(Array.from({ length: n }, (_, w) => worker(w)));
+    if (gen !== ui.generation) return;
+    const final = await start("workers: get workers (the count after)", () => c.get(key));
+    const ok = total - failed;
+    const expected = (before ?? 0) + ok;
+    const verdict = final >= expected && final <= expected + failed ? "✓" : "✗";
+    $("workers-out").textContent = `final count ${final}, expected ${expected}${failed ? ` (+ up to ${failed} failed/unknown)` : ""} ${verdict}`;
+    ui.results.note(`${n} workers × ${m} increments → ${final} (expected ${expected}) ${verdict}`, verdict === "✓" ? "ok" : "bad");
+  } finally {
+    if (gen === ui.generation) ui.busy -= 1;
+  }
 }
 
 // ---- break it ----
@@ -586,7 +739,8 @@ function findCounterexample() {
         done(`counterexample at seed ${seed} (after ${seed} runs), caught by ${caughtBy(v.kind)}${more}: watch it unfold`);
         out.dataset.kind = v.kind;
         adopt(Cluster.fuzz(options(seed)), { ...cfg, seed });
-        $("scenario-text").textContent = `Counterexample, seed ${seed} (${v.kind}): ${v.explanation}`;
+        ui.fuzzing = true;
+        showScenario(null, `Counterexample, seed ${seed} (${v.kind}): ${v.explanation}`);
         setSpeed(0.2);
         setPlaying(true);
         return;
@@ -603,14 +757,18 @@ function findCounterexample() {
 
 const scenarioApi = { run: (label, start) => { quiet(run(label, start)); }, workers: (n, m) => quiet(workers(n, m)) };
 
+/** Plays scenario `id` from its start (paused with reduced motion: the reader starts it). */
 function loadScenario(id) {
   const s = SCENARIOS.find((x) => x.id === id);
-  if (!s) return;
-  rebuild({ ...DEFAULTS, seed: ui.config.seed ?? 1, ...s.config });
+  if (!s) return false;
+  rebuild({ ...DEFAULTS, ...s.config });
+  showScenario(s);
+  ui.moments = new Moments(s.moments);
   ui.script = s.script.map(([at, fn]) => [at, fn]).sort((a, b) => a[0] - b[0]);
-  $("scenario-text").textContent = `${s.title}: ${s.text}`;
+  ui.stepping = false;
   setSpeed(s.speed ?? 0.1);
   setPlaying(!reducedMotion);
+  return true;
 }
 
 function setSpeed(v) {
@@ -622,6 +780,7 @@ function setSpeed(v) {
 // ---- wiring ----
 
 function wire() {
+  ui.results = new ResultsView($("results"));
   ui.timeline = new Timeline($("timeline"));
   ui.history = new HistoryView($("history"), ui.timeline);
   ui.timeline.onUserMove = () => {
@@ -697,7 +856,8 @@ function wire() {
       $("workers-out").textContent = "InvalidArgument: workers must be 1..100 and increments 1..1000";
       return;
     }
-    quiet(workers(n, m));
+    handled();
+    quiet(workers(n, m, { byReader: true }));
   });
 
   $("violation").addEventListener("click", () => {
@@ -717,6 +877,7 @@ function wire() {
   };
   $("seek").addEventListener("change", sOut(() => seekTo(Number($("seek").value))));
   $("fork").addEventListener("click", sOut(() => {
+    if (ui.cluster.tape.actions) handled();
     ui.cluster.fork();
     ui.master = null;
     ui.masterEnd = 0;
@@ -730,7 +891,8 @@ function wire() {
   }));
   $("share").addEventListener("click", sOut(() => {
     const link = ui.cluster.sessionLink();
-    history.replaceState(null, "", `#session=${link}`);
+    const scenario = ui.scenario && !ui.handled ? `&scenario=${ui.scenario.id}` : "";
+    history.replaceState(null, "", `#session=${link}${scenario}`);
     const url = $("share-url");
     url.value = location.href;
     url.hidden = false;
@@ -785,14 +947,29 @@ function wire() {
   window.addEventListener("resize", () => ui.timeline.onUserMove());
 }
 
+/** The first view: a share link's run, or the scenario named by `?scenario=` (`none`: an empty
+ * cluster), or the introductory scenario, playing. */
+function openFirst() {
+  if (openFromHash()) return;
+  const wanted = new URLSearchParams(location.search).get("scenario") ?? INTRO_SCENARIO;
+  if (wanted !== "none" && loadScenario(wanted)) return;
+  rebuild(DEFAULTS);
+  if (wanted !== "none") sessionOut(`There is no scenario named ${JSON.stringify(wanted)}: showing an empty cluster.`, true);
+}
+
 async function main() {
   await init();
   wire();
-  rebuild(DEFAULTS);
-  openFromHash();
+  openFirst();
+  renderTimeNote();
   requestAnimationFrame(frame);
   // For tests and the console.
-  window.playground = { get cluster() { return ui.cluster; }, timeline: ui.timeline, history: ui.history, loadScenario, refresh: () => refresh(true), setPlaying, setSpeed, advance, findCounterexample, seekTo };
+  window.playground = {
+    get cluster() { return ui.cluster; },
+    get scenario() { return ui.scenario; },
+    get playing() { return ui.playing; },
+    timeline: ui.timeline, history: ui.history, loadScenario, refresh: () => refresh(true), setPlaying, setSpeed, advance, stepOnce, findCounterexample, seekTo,
+  };
   document.documentElement.dataset.ready = "true";
   post({ type: "ready", now: ui.cluster.now });
 }

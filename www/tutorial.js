@@ -1,76 +1,75 @@
-// The narrated walkthrough: each step loads a scenario into the widget; Back replays the run the
-// reader left at that step (a seek), Next moves on.
-const STEPS = [
-  {
-    title: "1. A first write",
-    scenario: "counter",
-    text: "A proposer changes a register in two phases. <b>Prepare</b> with a fresh ballot (counter.proposer): a majority promises to ignore lower ballots and reports what it accepted. <b>Accept</b> the new value under that ballot: once a majority accepts, the change happened (§2.2). Watch the first increment: prepare and promise arrows, then accept and accepted.",
-  },
-  {
-    title: "2. A read is a full round",
-    scenario: "kv",
-    text: "A linearizable read cannot just ask one acceptor: it runs the same two phases with the identity function, writing the value it read back, so no later reader can see an older value. The get after the put is a full round too.",
-  },
-  {
-    title: "3. One round trip with the cache",
-    scenario: "counter",
-    text: "After a successful round the proposer caches the value and piggybacks the prepare of its next ballot on the accept (§2.2.1). Its next change skips the prepare phase: one round trip instead of two. A proposer without the cache (p2 here) pays two.",
-  },
-  {
-    title: "4. A crashed minority",
-    scenario: "minority",
-    text: "With 3 acceptors, 2 are a majority: when a3 crashes (the red band), every change still reaches a quorum. CASPaxos needs no leader election and no failover: nothing even notices beyond the lost replies.",
-  },
-  {
-    title: "5. A partition",
-    scenario: "partition",
-    text: "p1 and a1 are cut off. p2 still reaches a majority and succeeds; p1's increment times out, backs off and retries until the partition heals. Both sides never disagree: only one side can have a quorum.",
-  },
-  {
-    title: "6. Dueling proposers and backoff",
-    scenario: "dueling",
-    text: "Three proposers change one key at once. Ballots conflict: an acceptor that promised a higher ballot refuses a lower one and says which ballot blocked it, the proposer fast-forwards past it (§2.1) and backs off at random. Each increment gets through exactly once.",
-  },
-  {
-    title: "7. Why acceptors must be durable",
-    scenario: "durability",
-    text: "CASPaxos assumes acceptors keep their promises and accepted values across crashes. Here a1 is wiped (restarted with empty storage): a read then meets a quorum that never saw the last write and returns a stale value. The widget's checker reports the violation.",
-  },
-];
+// The narrated walkthrough, paced like The Secret Lives of Data: each step plays a scenario in the
+// widget and pauses at its key moments (events of the run, not timers) with a sentence and a
+// Continue. Back returns to the exact view and words the reader left on that step.
+import { LESSONS } from "./lessons.js";
+import { SCENARIOS } from "./scenarios.js";
 
-const widget = document.getElementById("widget");
-const saved = []; // per step: the session the reader left, to come back to
+const $ = (id) => document.getElementById(id);
+const widget = $("widget");
+const reducedMotion = globalThis.matchMedia?.("(prefers-reduced-motion: reduce)").matches ?? false;
+const saved = []; // per step: where the reader left it
 let step = 0;
+
+const momentsOf = (lesson) => lesson.moments ?? SCENARIOS.find((s) => s.id === lesson.scenario).moments;
+
+/** The words under the step's text and what Continue does now. */
+const pace = { caption: "", moment: -1, ended: false };
+
+function renderPace() {
+  const moments = momentsOf(LESSONS[step]);
+  $("caption").textContent = pace.caption;
+  $("moment").textContent = pace.ended ? "end of this step" : pace.moment >= 0 ? `moment ${pace.moment + 1} of ${moments.length}` : "";
+  const cont = $("continue");
+  cont.disabled = pace.ended || widget.playing;
+  if (pace.ended) cont.textContent = "Done ✓";
+  else if (pace.moment + 1 < moments.length) cont.textContent = pace.moment < 0 && !widget.playing ? "Start ▶" : "Continue ▶";
+  else cont.textContent = "Play to the end ▶";
+  $("next").classList.toggle("ready", pace.ended && step < LESSONS.length - 1);
+}
 
 function show(i, restore) {
   step = i;
-  const s = STEPS[i];
-  document.getElementById("step-title").textContent = s.title;
-  document.getElementById("step-text").innerHTML = `<p>${s.text}</p>`; // static, trusted text
-  document.getElementById("progress").textContent = `step ${i + 1} of ${STEPS.length}`;
-  document.getElementById("back").disabled = i === 0;
-  document.getElementById("next").disabled = i === STEPS.length - 1;
-  if (restore) {
-    widget.pause(); // back exactly where the reader left this step
-    widget.restore(restore.session, restore.point);
-  }
-  else {
+  const s = LESSONS[i];
+  $("step-title").textContent = s.title;
+  $("step-text").innerHTML = `<p>${s.text}</p>`; // static, trusted text
+  $("progress").textContent = `step ${i + 1} of ${LESSONS.length}`;
+  $("back").disabled = i === 0;
+  $("next").disabled = i === LESSONS.length - 1;
+  if (restore?.widget) {
+    widget.restoreState(restore.widget); // exactly where the reader left this step
+    Object.assign(pace, restore.pace);
+  } else {
+    widget.pause();
     widget.load(s.scenario);
-    widget.play();
+    widget.pauseAt(momentsOf(s));
+    Object.assign(pace, { caption: reducedMotion ? "Reduced motion: nothing plays by itself. Start jumps to the first key moment." : "", moment: -1, ended: false });
+    if (!reducedMotion) widget.play();
   }
+  renderPace();
 }
 
 function leave() {
-  const c = widget.cluster;
-  if (c?.replayable) saved[step] = { session: c.session(), point: { steps: c.steps, at: c.now } };
+  saved[step] = { widget: widget.saveState(), pace: { ...pace } };
 }
 
-document.getElementById("next").addEventListener("click", () => {
+$("next").addEventListener("click", () => {
   leave();
-  show(step + 1);
+  show(step + 1, saved[step + 1]);
 });
-document.getElementById("back").addEventListener("click", () => {
+$("back").addEventListener("click", () => {
   leave();
   show(step - 1, saved[step - 1]);
 });
+$("continue").addEventListener("click", () => widget.continue());
+widget.addEventListener("moment", (e) => {
+  pace.moment = e.detail.index;
+  pace.caption = e.detail.say;
+  renderPace();
+});
+widget.addEventListener("end", () => {
+  pace.ended = true;
+  renderPace();
+});
+widget.addEventListener("state", renderPace);
 widget.addEventListener("ready", () => show(0), { once: true });
+window.tutorial = { get step() { return step; }, pace, lessons: LESSONS };

@@ -58,9 +58,12 @@ export async function launch() {
   };
 }
 
-/** Opens the page and collects console errors and page errors. */
-export async function open(context, url) {
+/** Opens the page and collects console errors and page errors. `reducedMotion`: as a reader who
+ * asked for reduced motion (prefers-reduced-motion: reduce). `viewport`: its size. */
+export async function open(context, url, { reducedMotion = false, viewport = null } = {}) {
   const page = await context.newPage();
+  if (reducedMotion) await page.emulateMedia({ reducedMotion: "reduce" });
+  if (viewport) await page.setViewportSize(viewport);
   const errors = [];
   page.on("console", (m) => { if (m.type() === "error") errors.push(m.text()); });
   page.on("pageerror", (e) => errors.push(String(e)));

@@ -17,10 +17,13 @@ after(async () => {
   await server?.close();
 });
 
+/** The page with an empty cluster (no scenario playing). */
+const empty = (url) => `${url}?scenario=none`;
+
 const hash = (page) => page.evaluate(() => window.playground.cluster.eventLogHash());
 
 test("a share link reproduces the run: same event-log hash", async () => {
-  const { page, errors } = await open(browser.context, server.url);
+  const { page, errors } = await open(browser.context, empty(server.url));
   await page.click("#increment");
   await page.evaluate(() => window.playground.advance(13));
   await page.click('#nodes li[data-node="a3"] button[data-action="crash"]');
@@ -66,7 +69,8 @@ test("malformed, truncated, oversized and future links: a clear message and a de
 });
 
 test("seek back, play on, fork", async () => {
-  const { page, errors } = await open(browser.context, server.url);
+  const { page, errors } = await open(browser.context, empty(server.url));
+  await page.click("#step"); // a reader who steps: a click does not start play, this test moves time
   for (let i = 0; i < 3; i++) {
     await page.click("#increment");
     await page.evaluate(() => window.playground.advance(40));
@@ -86,6 +90,53 @@ test("seek back, play on, fork", async () => {
   assert.notEqual(await hash(page), end, "a fork drops the recorded future");
   assert.deepEqual(errors, []);
   await page.close();
+});
+
+test("a scenario's future survives a seek and a share link; the results list is rebuilt from history", async () => {
+  // The whole partition scenario, straight: its hash, and the heal at 700 ms.
+  const straight = await open(browser.context, `${server.url}?scenario=partition`);
+  await straight.page.evaluate(() => window.playground.setPlaying(false));
+  await straight.page.click("#idle");
+  const whole = await hash(straight.page);
+  await straight.page.close();
+
+  const { page, errors } = await open(browser.context, `${server.url}?scenario=partition`);
+  await page.evaluate(() => { window.playground.setPlaying(false); window.playground.advance(400 - window.playground.cluster.now); window.playground.refresh(); });
+  // Shared at 400 ms, before the heal: the link names the scenario.
+  await page.click("#share");
+  const url = await page.inputValue("#share-url");
+  assert.match(url, /#session=[A-Za-z0-9_-]+&scenario=partition$/);
+  // Seek back to 100 ms: the rows are the history's at 100 ms, with the scenario's labels.
+  await page.evaluate(() => window.playground.seekTo(100));
+  assert.deepEqual(await page.$$eval("#results li", (lis) => lis.map((li) => li.textContent)), [
+    "increment via p2 (majority side) … pending — paused: ▶ Play runs it",
+    "increment via p1 (minority side) … pending — paused: ▶ Play runs it",
+    "increment via p1 → 1",
+  ]);
+  await page.click("#idle");
+  assert.equal(await hash(page), whole, "seek + play gives the scenario's whole run, heal included");
+  assert.ok(await page.evaluate(() => window.playground.cluster.events().some((e) => e.kind === "heal" && e.at === 700)), "the heal at 700 ms");
+  assert.deepEqual((await page.$$eval("#results li", (lis) => lis.map((li) => li.textContent))).reverse(), [
+    "increment via p1 → 1",
+    "increment via p1 (minority side) → 3",
+    "increment via p2 (majority side) → 2",
+  ]);
+  await page.waitForFunction(() => document.querySelectorAll('#claims li[data-ok="true"]').length === document.querySelectorAll("#claims li").length);
+
+  // The shared link: the scenario's text, its heal still to come, rows from history.
+  const copy = await open(browser.context, url);
+  assert.match(await copy.page.textContent("#scenario-text"), /^A partition: p1 and a1 are cut off/);
+  assert.match(await copy.page.textContent("#intro"), /Now playing: A partition/);
+  await copy.page.click("#idle");
+  assert.equal(await hash(copy.page), whole, "the shared run plays on to the scenario's end");
+  assert.deepEqual((await copy.page.$$eval("#results li", (lis) => lis.map((li) => li.textContent))).reverse(), [
+    "increment counter via p1 → 1",
+    "increment counter via p1 → 3",
+    "increment counter via p2 → 2",
+  ]);
+  assert.deepEqual([...errors, ...copy.errors], []);
+  await page.close();
+  await copy.page.close();
 });
 
 test("two <caspaxos-playground> elements on one page, isolated", async () => {
@@ -114,6 +165,16 @@ test("two <caspaxos-playground> elements on one page, isolated", async () => {
   assert.notEqual(r.buttonColor, "rgb(255, 0, 0)", "the page's styles do not leak in");
   assert.equal(r.crashButtons, 5, "controls=full adds node buttons");
   assert.ok(await page.evaluate(() => window.events.includes("two:operation")));
+  // The widget's Increment: after stepping, it waits and says why; on a fresh run, paused, time
+  // starts and the increment finishes by itself.
+  const press = (what) => page.evaluate((w) => document.getElementById("two").shadowRoot.querySelector(`[data-do="${w}"]`).click(), what);
+  await press("increment");
+  assert.equal(await page.evaluate(() => document.getElementById("two").playing), false);
+  assert.equal(await page.evaluate(() => document.getElementById("two").shadowRoot.querySelector('[data-out="status"]').textContent), "increment counter … paused: Step runs one event, ▶ Play runs on");
+  await press("restart");
+  await press("increment");
+  assert.equal(await page.evaluate(() => document.getElementById("two").playing), true);
+  await page.waitForFunction(() => document.getElementById("two").cluster.history().some((h) => h.key === "counter" && h.outcome === "ok" && h.output === 1), null, { timeout: 15000 });
   assert.deepEqual(errors, []);
   await page.close();
 });
@@ -145,6 +206,46 @@ test("the tutorial: Next and Back (Back replays the run left behind)", async () 
     for (let i = 0; i < 400; i++) el.step();
   }), widget.toString());
   assert.match(violation, /fits no linearization/);
+  assert.deepEqual(errors, []);
+  await page.close();
+});
+
+test("the tutorial pauses at a moment; Back restores that exact view, words and status", async () => {
+  const page = await browser.context.newPage();
+  const errors = [];
+  page.on("pageerror", (e) => errors.push(String(e)));
+  await page.goto(`${server.url}tutorial.html`);
+  await page.waitForFunction(() => document.getElementById("step-title").textContent.startsWith("1."));
+  await page.evaluate(() => { document.getElementById("widget").speed = 5; });
+  await page.click("#next");
+  await page.waitForFunction(() => window.tutorial.pace.moment === 0, null, { timeout: 30000 });
+  await page.click("#continue");
+  await page.waitForFunction(() => window.tutorial.pace.moment === 1, null, { timeout: 30000 }); // p2's conflict
+  await page.click('#widget >> css=[data-do="zoom-in"]'); // the reader's own view
+  const view = () => page.evaluate(() => {
+    const w = document.getElementById("widget");
+    const $ = (sel) => w.shadowRoot.querySelector(sel);
+    return {
+      svg: $(".timeline").innerHTML, status: $('[data-out="status"]').textContent, verdict: $('[data-out="verdict"]').textContent,
+      now: w.cluster.now, hash: w.cluster.eventLogHash(), playing: w.playing,
+      caption: document.getElementById("caption").textContent, moment: document.getElementById("moment").textContent,
+      cont: [document.getElementById("continue").textContent, document.getElementById("continue").disabled],
+      title: document.getElementById("step-title").textContent,
+    };
+  });
+  const left = await view();
+  assert.equal(left.playing, false);
+  assert.match(left.caption, /^Conflict: p2's get starts with prepare 1\.p2, refused/);
+  assert.equal(left.moment, "moment 2 of 5");
+  assert.deepEqual(left.cont, ["Continue ▶", false]);
+  await page.click("#next");
+  await page.waitForFunction(() => window.tutorial.pace.moment === 0, null, { timeout: 30000 });
+  await page.click("#back");
+  assert.deepEqual(await view(), left, "Back shows exactly what the reader left");
+  // And Continue goes on from there, to the next moment of that run.
+  await page.click("#continue");
+  await page.waitForFunction(() => window.tutorial.pace.moment === 2, null, { timeout: 30000 });
+  assert.match(await page.textContent("#caption"), /^p2's promises reported the put's value/);
   assert.deepEqual(errors, []);
   await page.close();
 });

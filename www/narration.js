@@ -1,0 +1,49 @@
+// Moments: the events of a run worth a sentence (a scenario's `moments`, a tutorial step's). The
+// page shows each as a caption when its event happens; the tutorial pauses on it. A moment waits
+// on a simulation event (a pattern, see claims.js `matches`), never on a timer.
+import { matches } from "./claims.js";
+
+export class Moments {
+  /** @param {{ on: object, say: string }[]} moments @param {{ inOrder?: boolean }} options —
+   * in order: moment i+1 is only looked for after moment i happened (the tutorial's pacing). */
+  constructor(moments = [], { inOrder = false } = {}) {
+    this.moments = moments;
+    this.inOrder = inOrder;
+    this.seen = new Set(); // indexes of the moments that happened
+  }
+
+  /** The index of the next moment still to happen, in order (or `moments.length`). */
+  get next() {
+    let i = 0;
+    while (this.seen.has(i)) i++;
+    return i;
+  }
+
+  get done() {
+    return this.seen.size === this.moments.length;
+  }
+
+  /** Marks the first `n` moments as passed (restoring a place in a run). */
+  skip(n) {
+    for (let i = 0; i < n; i++) this.seen.add(i);
+  }
+
+  /** Looks through new events; returns the moments that happened, in order, with their event.
+   * `first`: stop at the first one (the caller feeds the events after it again later). */
+  feed(events, { first = false } = {}) {
+    const hit = [];
+    for (const e of events) {
+      for (let i = 0; i < this.moments.length; i++) {
+        if (this.seen.has(i)) continue;
+        if (this.inOrder && i !== this.next) break;
+        if (matches(e, this.moments[i].on)) {
+          this.seen.add(i);
+          hit.push({ index: i, moment: this.moments[i], event: e });
+          if (first) return hit;
+          if (this.inOrder) break;
+        }
+      }
+    }
+    return hit;
+  }
+}

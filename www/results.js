@@ -1,0 +1,103 @@
+// The results list: the newest operations of the cluster's history, newest first, each with its
+// label, its state (pending, retrying, the answer or the error) — rebuilt from history, so a seek,
+// a share link or a replayed action shows the same list as the live run did. Notes (an operation
+// refused before it began, a workers summary) are rows of their own.
+
+const SHOWN = 200;
+
+export function describe(v) {
+  if (v === undefined) return "undefined";
+  const s = JSON.stringify(v);
+  return s.length > 120 ? s.slice(0, 117) + "…" : s;
+}
+
+/** A label for an operation nobody named (a replayed or shared one), from its history entry. */
+export function labelOf(op) {
+  const via = ` via ${op.proposer}`;
+  const input = op.input;
+  switch (op.op) {
+    case "put":
+      return `put ${op.key} ${describe(input)}${via}`;
+    case "write":
+      return `write ${op.key} expecting v${input?.expectedVersion} ${describe(input?.value)}${via}`;
+    case "acquireLock":
+    case "acquireLease":
+    case "releaseLock":
+      return `${input?.owner}: ${op.op} ${op.key.replace(/^lock:/, "")}${input?.ttl ? ` (ttl ${input.ttl})` : ""}${via}`;
+    default:
+      return `${op.op} ${op.key}${via}`;
+  }
+}
+
+export class ResultsView {
+  /** @param {HTMLOListElement} list */
+  constructor(list) {
+    this.list = list;
+    this.labels = new Map(); // op id -> the label it was started with
+    this.reset();
+  }
+
+  /** Forgets the rows (not the labels: a seek keeps the ids, so it keeps their names). */
+  reset() {
+    this.list.textContent = "";
+    this.next = 0; // the first history id without a row
+    this.open = new Map(); // op id -> row, while the operation is in flight
+  }
+
+  /** Forgets the labels too (a new run). */
+  clear() {
+    this.labels.clear();
+    this.reset();
+  }
+
+  note(text, cls) {
+    this.#prepend(text, cls);
+  }
+
+  /** Adds rows for new operations and updates the ones in flight. `waiting(id)` says why an
+   * operation in flight is not moving (time is paused), or is empty. */
+  render(cluster, waiting = () => "") {
+    const last = cluster.lastOperationId;
+    for (let id = Math.max(this.next, last - SHOWN + 1); id <= last; id++) {
+      const li = this.#prepend("", "pending");
+      li.dataset.op = id;
+      this.open.set(id, li);
+    }
+    this.next = Math.max(this.next, last + 1);
+    for (const [id, li] of this.open) {
+      const op = cluster.operation(id);
+      if (!op) continue;
+      this.#paint(li, op, waiting(id));
+      if (op.outcome) this.open.delete(id);
+    }
+  }
+
+  #paint(li, op, waiting) {
+    const label = this.labels.get(op.id) ?? labelOf(op);
+    if (!op.outcome) {
+      li.className = "pending";
+      li.textContent = `${label} … ${op.attempts > 1 ? `retrying (attempt ${op.attempts})` : "pending"}${waiting}`;
+    } else if (op.outcome === "ok") {
+      li.className = "ok";
+      li.textContent = `${label} → ${op.op === "delete" ? "done" : describe(op.output)}`;
+    } else {
+      li.className = "bad";
+      const e = op.error ?? { name: "Unavailable", message: "no answer" };
+      const extra = e.name === "Unavailable" ? (op.outcome === "unknown" ? " (may have been applied)" : " (not applied)") : "";
+      li.textContent = `${label} ✗ ${e.name}: ${e.message}${extra}`;
+    }
+  }
+
+  #prepend(text, cls) {
+    const li = document.createElement("li");
+    li.className = cls;
+    li.textContent = text;
+    this.list.prepend(li);
+    while (this.list.children.length > SHOWN) {
+      const gone = this.list.lastChild;
+      if (gone.dataset.op !== undefined) this.open.delete(Number(gone.dataset.op));
+      gone.remove();
+    }
+    return li;
+  }
+}
