@@ -588,7 +588,12 @@ function onMessage(e) {
     if (m.type === "play") setPlaying(true);
     else if (m.type === "pause") setPlaying(false);
     else if (m.type === "step") stepOnce();
-    else if (m.type === "seek" && Number.isFinite(m.ms)) seekTo(m.ms);
+    else if (m.type === "seek") {
+      if (typeof m.ms !== "number" || !Number.isFinite(m.ms) || m.ms < 0) {
+        return post({ type: "error", message: `seek needs ms, a finite number >= 0 of virtual ms; got ${JSON.stringify(m.ms) ?? String(m.ms)}` });
+      }
+      seekTo(m.ms);
+    }
     else if (m.type === "scenario" && typeof m.id === "string") {
       if (!loadScenario(m.id)) return post({ type: "error", message: `unknown scenario ${JSON.stringify(m.id)}` });
     }
@@ -749,7 +754,12 @@ function findCounterexample() {
     }
     progress.value = seed - 1;
     out.textContent = `${seed - 1} of ${maxSeeds} runs linearizable, no oracle fired…`;
-    if (seed > maxSeeds) return done(`no counterexample in ${maxSeeds} runs${Object.keys(breakOptions()).length || $("break-wipe").checked ? "" : " (as expected: nothing is broken)"}`);
+    if (seed > maxSeeds) {
+      const expected = Object.keys(breakOptions()).length || $("break-wipe").checked ? "" : " (as expected: nothing is broken)";
+      // The panels keep showing the run on screen; say so when it is an earlier counterexample.
+      const shown = ui.fuzzing ? "; the run shown is still the earlier counterexample" : "";
+      return done(`no counterexample in ${maxSeeds} runs${expected}${shown}`);
+    }
     setTimeout(chunk, 0);
   };
   chunk();

@@ -265,5 +265,14 @@ test("the iframe postMessage API: commands in, events out", async () => {
   await page.waitForFunction(() => window.got.some((m) => m.type === "state" && m.now === 10));
   await send({ type: "explode" });
   await page.waitForFunction(() => window.got.some((m) => m.type === "error" && /unknown message/.test(m.message)));
+  // Bad arguments to known messages say what was wrong (found by an outside tester).
+  const bad = [NaN, "100", -5];
+  for (const [i, ms] of bad.entries()) {
+    await send({ type: "seek", ms });
+    const seekErrors = (n) => window.got.filter((m) => m.type === "error" && /^seek needs ms/.test(m.message)).length === n;
+    await page.waitForFunction(seekErrors, i + 1);
+  }
+  await send({ type: "scenario", id: "__proto__" });
+  await page.waitForFunction(() => window.got.some((m) => m.type === "error" && /unknown scenario "__proto__"/.test(m.message)));
   await page.close();
 });
