@@ -322,10 +322,6 @@ impl Operation {
         self.outcome.take()
     }
 
-    pub fn is_done(&self) -> bool {
-        matches!(self.stage, Stage::Done)
-    }
-
     /// Attempts started so far.
     pub fn attempt(&self) -> u32 {
         self.attempt

@@ -72,3 +72,14 @@ export async function open(context, url, { reducedMotion = false, viewport = nul
   await page.waitForSelector("html[data-ready=true]", { timeout: 15000 });
   return { page, errors, loadMs: Date.now() - t0 };
 }
+
+/** Opens the tutorial at step 1 with its widget at speed 5; page errors are collected. */
+export async function openTutorial(context, url) {
+  const page = await context.newPage();
+  const errors = [];
+  page.on("pageerror", (e) => errors.push(String(e)));
+  await page.goto(`${url}tutorial.html`);
+  await page.waitForFunction(() => document.getElementById("step-title").textContent.startsWith("1."));
+  await page.evaluate(() => { document.getElementById("widget").speed = 5; });
+  return { page, errors };
+}

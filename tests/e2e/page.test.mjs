@@ -4,7 +4,7 @@ import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { mkdir } from "node:fs/promises";
 import path from "node:path";
-import { serve, launch, open, ROOT } from "./helpers.mjs";
+import { serve, launch, open, ROOT, openTutorial } from "./helpers.mjs";
 import { SCENARIOS } from "../../www/scenarios.js";
 import { LESSONS } from "../../www/lessons.js";
 import { evaluate, describeClaim, matches } from "../../www/claims.js";
@@ -468,12 +468,7 @@ test("every scenario and every tutorial step: each claim holds on the run the pa
 
   // The tutorial: each step pauses at each of its moments, at the event's time, then its run
   // shows every claim of its scenario and of its own.
-  const page = await browser.context.newPage();
-  const errors = [];
-  page.on("pageerror", (e) => errors.push(String(e)));
-  await page.goto(`${server.url}tutorial.html`);
-  await page.waitForFunction(() => document.getElementById("step-title").textContent.startsWith("1."));
-  await page.evaluate(() => { document.getElementById("widget").speed = 5; });
+  const { page, errors } = await openTutorial(browser.context, server.url);
   for (const [i, lesson] of LESSONS.entries()) {
     const where = `tutorial step ${i + 1}`;
     assert.equal(await page.textContent("#step-title"), lesson.title);

@@ -2,7 +2,7 @@
 // iframe postMessage API.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { serve, launch, open } from "./helpers.mjs";
+import { serve, launch, open, openTutorial } from "./helpers.mjs";
 
 let server;
 let browser;
@@ -180,11 +180,7 @@ test("two <caspaxos-playground> elements on one page, isolated", async () => {
 });
 
 test("the tutorial: Next and Back (Back replays the run left behind)", async () => {
-  const page = await browser.context.newPage();
-  const errors = [];
-  page.on("pageerror", (e) => errors.push(String(e)));
-  await page.goto(`${server.url}tutorial.html`);
-  await page.waitForFunction(() => document.getElementById("step-title").textContent.startsWith("1."));
+  const { page, errors } = await openTutorial(browser.context, server.url);
   const widget = () => document.getElementById("widget");
   await page.evaluate((w) => { const el = eval(w)(); el.pause(); for (let i = 0; i < 40; i++) el.step(); }, widget.toString());
   const left = await page.evaluate((w) => eval(w)().cluster.eventLogHash(), widget.toString());
@@ -211,12 +207,7 @@ test("the tutorial: Next and Back (Back replays the run left behind)", async () 
 });
 
 test("the tutorial pauses at a moment; Back restores that exact view, words and status", async () => {
-  const page = await browser.context.newPage();
-  const errors = [];
-  page.on("pageerror", (e) => errors.push(String(e)));
-  await page.goto(`${server.url}tutorial.html`);
-  await page.waitForFunction(() => document.getElementById("step-title").textContent.startsWith("1."));
-  await page.evaluate(() => { document.getElementById("widget").speed = 5; });
+  const { page, errors } = await openTutorial(browser.context, server.url);
   await page.click("#next");
   await page.waitForFunction(() => window.tutorial.pace.moment === 0, null, { timeout: 30000 });
   await page.click("#continue");
