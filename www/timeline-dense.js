@@ -22,7 +22,7 @@ export function drawDense(f, canvas) {
   ctx.clearRect(0, 0, f.w, f.h);
   const columns = Math.max(1, Math.floor(f.w - f.left));
   const d = f.store.density(f.t0, f.msPerPx, columns);
-  const strip = Math.max(2, Math.min(16, f.slot * 0.45));
+  const strip = stripHeight(f);
   const scale = Math.log1p(Math.max(1, d.max));
   f.store.nodes.forEach((node, lane) => {
     const y = f.y(node) - strip / 2;
@@ -41,7 +41,11 @@ export function drawDense(f, canvas) {
   return f.store.arrivalsBetween(f.t0, f.t1);
 }
 
-/** Operations per proposer lane: each column coloured by the worst outcome that started in it. */
+/** The heat strip's height: up to 16 px, less when lanes are close. */
+const stripHeight = (f) => Math.max(2, Math.min(16, f.slot * 0.4));
+
+/** Operations per proposer lane: each column coloured by the worst outcome that started in it
+ * (a bar just above the lane's heat strip). */
 function drawOpDensity(f, ctx, columns) {
   const s = f.store;
   const lanes = s.nodes.length;
@@ -56,13 +60,13 @@ function drawOpDensity(f, ctx, columns) {
   });
   s.nodes.forEach((node, lane) => {
     if (!node.startsWith("p")) return;
-    const { y, h } = f.opRow(node, 0, 1);
-    const bar = Math.max(2, Math.min(6, h / 2));
+    const bar = Math.max(2, Math.min(5, f.slot * 0.12));
+    const y = f.y(node) - stripHeight(f) / 2 - 1 - bar;
     for (let c = 0; c < columns; c++) {
       const o = worst[lane * columns + c];
       if (o < 0) continue;
       ctx.fillStyle = OUTCOME_COLORS[o];
-      ctx.fillRect(f.left + c, y + h - bar, 1, bar);
+      ctx.fillRect(f.left + c, y, 1, bar);
     }
   });
 }
@@ -75,8 +79,8 @@ export function drawDenseLabels(f, out, represented) {
     const text = `${totals[lane].toLocaleString("en-US")} msgs`;
     const w = f.meters.tick.width(text);
     const x = f.w - w - 4;
-    const y = f.y(node) + Math.min(11, f.slot * 0.5);
-    if (f.slot >= 14 && f.placer.take(textBox(x, y, w, 9))) out.push(`<text class="lane-count" x="${x}" y="${y}">${text}</text>`);
+    const y = f.y(node) + stripHeight(f) / 2 + 9; // under the lane's strip
+    if (f.slot >= 26 && f.placer.take(textBox(x, y, w, 9))) out.push(`<text class="lane-count" x="${x}" y="${y}">${text}</text>`);
   });
   const note = `${represented.toLocaleString("en-US")} messages in view: density per lane (zoom in for each message)`;
   const w = f.meters.tick.width(note);

@@ -20,6 +20,7 @@ export { PROPOSER_COLORS };
 const AXIS_PX = 22; // the time axis strip on top
 const LEFT = 44; // the lane-label gutter
 const SPARSE_MAX_ARROWS = 700; // more messages in view than this: the dense view
+const PULL_CHUNK = 20000; // events fetched per call by pull()
 const DEFAULT_ROUND_TRIPS = 4; // the default window holds this many worst-case round trips
 const FONTS = {
   msg: "10px ui-monospace, SFMono-Regular, Menlo, monospace",
@@ -43,6 +44,12 @@ export class Timeline {
     this.onUserMove = () => {};
     this.mode = "sparse"; // or "dense": what the last render drew
     this.hits = [];
+    this.version = 0; // bumps when something drawn changes that the view's position does not show
+    this.size = null;
+    new ResizeObserver(() => {
+      this.size = null;
+      this.#redraw();
+    }).observe(container);
     this.meters = Object.fromEntries(Object.entries(FONTS).map(([k, f]) => [k, new TextMeter(f)]));
     container.textContent = "";
     this.canvas = document.createElement("canvas");
@@ -68,6 +75,7 @@ export class Timeline {
    * lets the timeline fetch older windows (`events(since, limit)`) instead of keeping them. */
   reset(nodes, latencyMax, source = null) {
     this.store = new TimelineStore(nodes, source);
+    this.drawn = null;
     this.latencyMax = latencyMax;
     this.t0 = 0;
     this.follow = true;
@@ -108,17 +116,45 @@ export class Timeline {
     }
   }
 
+  /** Fetches and ingests the events `source` (a Cluster) has that the timeline has not seen, a
+   * bounded chunk at a time (a million events never exist as objects at once). Returns how many. */
+  pull(source) {
+    let n = 0;
+    for (;;) {
+      const events = source.events(this.store.events, PULL_CHUNK);
+      if (!events.length) return n;
+      this.ingest(events);
+      n += events.length;
+    }
+  }
+
   /** Operations by id, e.g. to attach results to the pending list. */
   op(id) {
     return this.store.op(id);
   }
 
   get width() {
-    return Math.max(200, this.container.clientWidth);
+    return Math.max(200, this.#size().w);
   }
 
   get height() {
-    return Math.max(120, this.container.clientHeight);
+    return Math.max(120, this.#size().h);
+  }
+
+  /** The container's size, read once per resize (a read after a redraw forces a layout). */
+  #size() {
+    this.size ??= { w: this.container.clientWidth, h: this.container.clientHeight };
+    return this.size;
+  }
+
+  /** The selection or the highlight changed: the next render draws even if the view did not move. */
+  get highlight() {
+    return this._highlight;
+  }
+
+  set highlight(h) {
+    this._highlight = h;
+    this.version += 1;
   }
 
   x(t) {
@@ -191,6 +227,9 @@ export class Timeline {
     this.layout();
     const span = (this.w - LEFT) * this.msPerPx;
     if (this.follow) this.t0 = Math.max(0, now - span * 0.85);
+    const key = [this.t0, this.msPerPx, now, this.store.events, this.w, this.h, this.version, this.latencyMax].join();
+    if (key === this.drawn) return this.shown;
+    this.drawn = key;
     const f = this.#frame(now, span);
     const out = [];
     drawAxis(f, out);
@@ -224,6 +263,7 @@ export class Timeline {
     this.content.innerHTML = out.join("");
     this.hits = f.hits;
     this.lastNow = now;
+    this.shown = shown;
     return shown;
   }
 
@@ -287,6 +327,7 @@ export class Timeline {
 
   #select(sel, focus) {
     this.selected = sel;
+    this.version += 1;
     if (sel.kind === "msg") this.details.message(sel.a, { focus });
     else if (sel.kind === "op") this.details.op(this.op(sel.id), { focus });
     else this.details.node(sel.node, this.#nodeInfo(sel.node), { focus });
@@ -308,6 +349,7 @@ export class Timeline {
     const had = this.details.open;
     this.details.hide();
     this.selected = null;
+    this.version += 1;
     if (had && this.container.contains(document.activeElement)) this.container.focus();
     this.#redraw();
   }

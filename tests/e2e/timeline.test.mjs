@@ -330,3 +330,59 @@ test("phone: a vertical swipe over the timeline scrolls the page, a horizontal o
   assert.deepEqual(errors, []);
   await page.close();
 });
+
+test("a long run (100,000+ events): Fit draws density per lane with true counts, the DOM stays small, memory stays bounded; zoomed in, each message again", async () => {
+  const { page, errors } = await open(browser.context, `${server.url}test-pages/timeline-bench.html`);
+  const r = await page.evaluate(async () => {
+    const { cluster: c } = await window.bench.workload(100000);
+    const { timeline: tl, history } = window.bench.panels(c);
+    tl.pull(c);
+    const stats = c.stats();
+    tl.fit(c.now);
+    tl.render(c.now);
+    history.render(c.now);
+    const counts = [...document.querySelectorAll("#timeline text.lane-count")].map((t) => Number(t.textContent.replace(/\D/g, "")));
+    const ctx = tl.canvas.getContext("2d");
+    const dpr = window.devicePixelRatio || 1;
+    const inked = tl.nodes.map((n) => {
+      const row = ctx.getImageData(0, Math.round(tl.y(n) * dpr), tl.canvas.width, 1).data;
+      let px = 0;
+      for (let i = 3; i < row.length; i += 4) if (row[i] > 0) px += 1;
+      return px;
+    });
+    const fit = { mode: tl.mode, dom: document.querySelectorAll("#timeline *, #history *").length, counts, inked, canvasShown: !tl.canvas.hidden };
+    // Zoom into the middle at the default zoom: the messages there, one line each (fetched as a window).
+    tl.follow = false;
+    tl.resetZoom();
+    tl.t0 = c.now / 2;
+    tl.render(c.now);
+    const t1 = tl.timeAt(tl.width);
+    const expected = c.events(tl.store.seqRange(tl.t0 - 100, t1 + 100)[0], 20000).filter((e) => (e.kind === "deliver" || e.kind === "drop") && e.at >= tl.t0 && e.sentAt <= t1).length;
+    const zoomed = { mode: tl.mode, lines: document.querySelectorAll("#timeline line.msg.delivered, #timeline line.msg.drop").length, expected, canvasShown: !tl.canvas.hidden };
+    const s = tl.store;
+    const memory = { events: s.events, tail: s.tail.length, window: s.window.events.length };
+    const events = c.eventCount;
+    const end = c.now;
+    c.free();
+    window.showFit = () => { tl.fit(end); tl.render(end); history.render(end); };
+    return { stats, fit, zoomed, memory, events };
+  });
+  assert.ok(r.events >= 100000);
+  assert.equal(r.fit.mode, "dense");
+  assert.equal(r.fit.canvasShown, true);
+  assert.ok(r.fit.dom < 400, `DOM nodes in the Fit view: ${r.fit.dom}`);
+  // Each message counts once where it was sent and once where it arrived (or was lost).
+  assert.equal(r.fit.counts.length, 6);
+  assert.equal(r.fit.counts.reduce((a, b) => a + b, 0), r.stats.messages + r.stats.delivered + r.stats.dropped, JSON.stringify({ counts: r.fit.counts, stats: r.stats }));
+  assert.ok(r.fit.inked.every((px) => px > 100), `every lane is inked: ${r.fit.inked}`);
+  assert.equal(r.zoomed.mode, "sparse");
+  assert.equal(r.zoomed.canvasShown, false);
+  assert.ok(r.zoomed.expected > 20);
+  assert.equal(r.zoomed.lines, r.zoomed.expected, "one line per message in the window");
+  assert.equal(r.memory.events, r.events, "the timeline saw every event");
+  assert.ok(r.memory.tail <= 25000 && r.memory.window <= 60000, `bounded: ${JSON.stringify(r.memory)}`);
+  await page.evaluate(() => new Promise((done) => { window.showFit(); requestAnimationFrame(done); }));
+  await page.screenshot({ path: path.join(SHOTS, "timeline-dense-fit.png"), clip: { x: 0, y: 0, width: 640, height: 480 } });
+  assert.deepEqual(errors, []);
+  await page.close();
+});
