@@ -142,7 +142,7 @@ function adopt(next, cfg, { sameRun = false } = {}) {
   $("caption").textContent = "";
   $("violation").hidden = true;
   const { ps, as } = nodesOf(cfg);
-  ui.timeline.reset([...ps, ...as], next.state().network.latency.max);
+  ui.timeline.reset([...ps, ...as], next.state().network.latency.max, next);
   ui.timeline.follow = true;
   $("follow").checked = true;
   $("workers-out").textContent = "";

@@ -111,7 +111,8 @@ export class Timeline {
     this.store.ingest(events);
     for (const e of events) {
       if (e.kind !== "network") continue;
-      const m = /^latency (\d+)\.\.(\d+)$/.exec(e.setting);
+      // Structured when the event carries it; else the text form "latency 5..15".
+      const m = e.latency ? [null, e.latency.min, e.latency.max] : /^latency (\d+)\.\.(\d+)$/.exec(e.setting);
       if (m) this.latencyMax = Number(m[2]);
     }
   }
@@ -350,7 +351,7 @@ export class Timeline {
     this.details.hide();
     this.selected = null;
     this.version += 1;
-    if (had && this.container.contains(document.activeElement)) this.container.focus();
+    if (had && this.container.contains(this.container.getRootNode().activeElement)) this.container.focus(); // (in a shadow root too)
     this.#redraw();
   }
 
