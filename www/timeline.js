@@ -19,7 +19,7 @@ export { PROPOSER_COLORS };
 
 const AXIS_PX = 22; // the time axis strip on top
 const LEFT = 44; // the lane-label gutter
-const SPARSE_MAX_ARROWS = 400; // more messages in view than this: the dense view (a frame of 400 arrows ≈ 10 ms)
+const SPARSE_MAX_ARROWS = 400; // more messages in view than this: the dense view (~480 arrows measured 13–17 ms median per frame on the loaded 2-core machine)
 const PULL_CHUNK = 20000; // events fetched per call by pull()
 const DEFAULT_ROUND_TRIPS = 4; // the default window holds this many worst-case round trips
 const FONTS = {
