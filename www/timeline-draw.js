@@ -126,7 +126,7 @@ export function drawMessages(f, out, arrivals, labelsOut) {
     const y2 = f.y(a.to);
     const m = a.message;
     const lit = hl && m.key === hl.key && (a.from === hl.node || a.to === hl.node) && a.sentAt >= hl.from && a.sentAt <= hl.to;
-    const sel = f.selected?.kind === "msg" && f.selected.msg === a.msg && f.selected.at === a.at;
+    const sel = f.selected?.kind === "msg" && f.selected.msg === a.msg;
     const cls = (a.drop ? "msg drop" : "msg delivered") + (lit ? " highlight" : "") + (sel ? " selected" : "");
     const marker = a.drop ? "" : ` marker-end="url(#arr-${esc(p)})"`;
     out.push(`<line class="${cls}" data-msg="${a.msg}" x1="${x1}" y1="${y1}" x2="${x2}" y2="${y2}" stroke="${color}"${marker}/>`);

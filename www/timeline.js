@@ -328,11 +328,20 @@ export class Timeline {
 
   #select(sel, focus) {
     this.selected = sel;
-    this.version += 1;
     if (sel.kind === "msg") this.details.message(sel.a, { focus });
     else if (sel.kind === "op") this.details.op(this.op(sel.id), { focus });
     else this.details.node(sel.node, this.#nodeInfo(sel.node), { focus });
-    this.#redraw();
+    this.#markSelected();
+  }
+
+  /** Marks the selection in the drawing as it is (a click paints at once, without a redraw);
+   * the next render draws it the same way. */
+  #markSelected() {
+    for (const el of this.content.querySelectorAll(".selected")) el.classList.remove("selected");
+    const sel = this.selected;
+    if (!sel) return;
+    const query = sel.kind === "msg" ? `line.msg[data-msg="${sel.msg}"]` : sel.kind === "op" ? `rect.op[data-op="${sel.id}"]` : `text.lane-label[data-node="${CSS.escape(sel.node)}"]`;
+    for (const el of this.content.querySelectorAll(query)) el.classList.add("selected");
   }
 
   /** Previous (-1) or next (+1) message in view, by send time. */
@@ -350,9 +359,8 @@ export class Timeline {
     const had = this.details.open;
     this.details.hide();
     this.selected = null;
-    this.version += 1;
     if (had && this.container.contains(this.container.getRootNode().activeElement)) this.container.focus(); // (in a shadow root too)
-    this.#redraw();
+    this.#markSelected();
   }
 
   #redraw() {
