@@ -45,17 +45,20 @@ export class HistoryView {
     const t0 = tl.t0;
     const t1 = t0 + (w - LEFT) * tl.msPerPx;
     const x = (t) => LEFT + (t - t0) / tl.msPerPx;
-    const visible = [];
-    const rows = new Map(); // row -> stack rows its visible operations need
-    store.forOpsBetween(t0, t1, now, (id) => {
-      const row = rowOf.get(store.opLane.data[id]);
-      if (row === undefined) return;
-      visible.push(id);
-      rows.set(row, Math.max(rows.get(row) ?? 1, store.opSlot.data[id] + 1));
-    });
     const out = [`<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 ${w} ${h}" role="img" aria-label="history">`];
-    if (visible.length > DENSE_OPS) this.#dense(out, visible, { x, rowH, rowOf, w });
-    else this.#bars(out, visible.reverse(), { x, rowH, rowOf, rows });
+    const inView = store.opsBetween(t0, t1);
+    if (inView > DENSE_OPS) this.#dense(out, inView, { rowH, rowOf, w });
+    else {
+      const visible = [];
+      const rows = new Map(); // row -> stack rows its visible operations need
+      store.forOpsBetween(t0, t1, now, (id) => {
+        const row = rowOf.get(store.opLane.data[id]);
+        if (row === undefined) return;
+        visible.push(id);
+        rows.set(row, Math.max(rows.get(row) ?? 1, store.opSlot.data[id] + 1));
+      });
+      this.#bars(out, visible.reverse(), { x, rowH, rowOf, rows });
+    }
     out.push(`<rect x="0" y="0" width="${LEFT - 4}" height="${h}" fill="#fbfcfd"/>`);
     proposers.forEach((p, i) => out.push(`<text class="row-label" x="6" y="${ROW_TOP + i * rowH + 10}">${esc(p)}</text>`));
     out.push("</svg>");
@@ -83,18 +86,12 @@ export class HistoryView {
   }
 
   /** Too many operations to draw one by one: per row and pixel column, the worst outcome. */
-  #dense(out, ids, { x, rowH, rowOf, w }) {
-    const store = this.timeline.store;
+  #dense(out, count, { rowH, rowOf, w }) {
+    const tl = this.timeline;
     const columns = Math.max(1, Math.floor(w - LEFT));
-    const worst = new Int8Array(rowOf.size * columns).fill(-1);
-    const rank = [1, 0, 3, 2]; // pending < ok < unknown < failed (OUTCOMES order: pending, ok, failed, unknown)
-    for (const id of ids) {
-      const row = rowOf.get(store.opLane.data[id]);
-      const c = Math.max(0, Math.min(columns - 1, Math.floor(x(store.opStart.data[id]) - LEFT)));
-      const o = store.opOutcome.data[id];
-      const i = row * columns + c;
-      if (worst[i] < 0 || rank[o] > rank[worst[i]]) worst[i] = o;
-    }
+    const byLane = tl.store.opOutcomes(tl.t0, tl.msPerPx, columns);
+    const worst = new Int8Array(rowOf.size * columns);
+    for (const [lane, row] of rowOf) worst.set(byLane.subarray(lane * columns, (lane + 1) * columns), row * columns);
     const paths = OUTCOMES.map(() => []);
     for (let row = 0; row < rowOf.size; row++) {
       for (let c = 0; c < columns; c++) {
@@ -103,6 +100,6 @@ export class HistoryView {
       }
     }
     paths.forEach((d, o) => { if (d.length) out.push(`<path class="hop-dense ${OUTCOMES[o]}" d="${d.join("")}"/>`); });
-    out.push(`<text x="${LEFT + 4}" y="${ROW_TOP - 3}">${ids.length.toLocaleString("en-US")} operations in view: the worst outcome per pixel (zoom in for each one)</text>`);
+    out.push(`<text x="${LEFT + 4}" y="${ROW_TOP - 3}">${count.toLocaleString("en-US")} operations in view: the worst outcome per pixel (zoom in for each one)</text>`);
   }
 }

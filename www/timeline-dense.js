@@ -48,16 +48,7 @@ const stripHeight = (f) => Math.max(2, Math.min(16, f.slot * 0.4));
  * (a bar just above the lane's heat strip). */
 function drawOpDensity(f, ctx, columns) {
   const s = f.store;
-  const lanes = s.nodes.length;
-  const worst = new Int8Array(lanes * columns).fill(-1);
-  const rank = [1, 0, 3, 2]; // pending < ok < unknown < failed
-  s.forOpsBetween(f.t0, f.t1, f.now, (id) => {
-    const lane = s.opLane.data[id];
-    const c = Math.max(0, Math.min(columns - 1, Math.floor((s.opStart.data[id] - f.t0) / f.msPerPx)));
-    const o = s.opOutcome.data[id];
-    const i = lane * columns + c;
-    if (worst[i] < 0 || rank[o] > rank[worst[i]]) worst[i] = o;
-  });
+  const worst = s.opOutcomes(f.t0, f.msPerPx, columns);
   s.nodes.forEach((node, lane) => {
     if (!node.startsWith("p")) return;
     const bar = Math.max(2, Math.min(5, f.slot * 0.12));

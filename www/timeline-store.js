@@ -1,7 +1,8 @@
 // What the timeline knows about a run, in memory that does not grow with the number of messages:
 // - a density histogram: per lane and time bucket, how many messages it sent, received and lost
 //   (a fixed number of buckets; when the run outgrows them, neighbours merge and buckets widen);
-//   per bucket also the seq of its first event, so a time window maps to a seq range;
+//   and how many operations started in it, by outcome; per bucket also the seq of its first
+//   event, so a time window maps to a seq range;
 // - the newest events as objects (a bounded tail), and one fetched window of older ones when a
 //   source (a Cluster: `events(since, limit)`) is attached;
 // - client operations in typed columns (start, end, lane, stack slot, outcome), names and keys
@@ -11,11 +12,14 @@ export const BUCKETS = 8192; // histogram buckets per lane
 export const TAIL_EVENTS = 20000; // newest events kept as objects
 export const WINDOW_EVENTS = 60000; // most events fetched for one older window
 const KEYS_PER_ACCEPTOR = 12;
+export const OUTCOMES = ["pending", "ok", "failed", "unknown"];
 const SENT = 0;
 const RECEIVED = 1;
 const LOST = 2;
-const CHANNELS = 3;
-export const OUTCOMES = ["pending", "ok", "failed", "unknown"];
+const MESSAGE_CHANNELS = [SENT, RECEIVED, LOST];
+const OP_CHANNEL = 3; // + OUTCOMES index - 1: finished operations by outcome, at their start
+const CHANNELS = OP_CHANNEL + OUTCOMES.length - 1;
+const WORST_FIRST = [2, 3, 1]; // OUTCOMES indexes: failed, unknown, ok
 
 /** Growable typed column. */
 class Column {
@@ -203,6 +207,8 @@ export class TimelineStore {
     this.opOutcome.set(id, Math.max(0, OUTCOMES.indexOf(e.outcome)));
     this.maxOpMs = Math.max(this.maxOpMs, e.at - this.opStart.data[id]);
     this.open.delete(id);
+    const outcome = this.opOutcome.data[id];
+    if (outcome > 0) this.#countLane(this.opLane.data[id], OP_CHANNEL + outcome - 1, this.opStart.data[id]);
     const held = this.slots.get(this.opLane.data[id]);
     if (held) held[this.opSlot.data[id]] = false;
   }
@@ -245,7 +251,10 @@ export class TimelineStore {
 
   #count(node, channel, at) {
     const lane = this.laneOf.get(node);
-    if (lane === undefined) return;
+    if (lane !== undefined) this.#countLane(lane, channel, at);
+  }
+
+  #countLane(lane, channel, at) {
     const b = Math.min(BUCKETS - 1, Math.floor(at / this.bucketMs));
     this.counts[(lane * CHANNELS + channel) * BUCKETS + b] += 1;
   }
@@ -275,7 +284,7 @@ export class TimelineStore {
     const [b0, b1] = this.bucketRange(t0, t1);
     return this.nodes.map((_, lane) => {
       let n = 0;
-      for (let ch = 0; ch < CHANNELS; ch++) {
+      for (const ch of MESSAGE_CHANNELS) {
         const base = (lane * CHANNELS + ch) * BUCKETS;
         for (let b = b0; b <= b1; b++) n += this.counts[base + b];
       }
@@ -314,6 +323,43 @@ export class TimelineStore {
       }
     }
     return { traffic, lost, max };
+  }
+
+  /** Finished operations that started in [t0, t1] (bucket resolution) and the pending ones. */
+  opsBetween(t0, t1) {
+    const [b0, b1] = this.bucketRange(t0, t1);
+    let n = this.open.size;
+    for (let lane = 0; lane < this.nodes.length; lane++) {
+      for (let o = 1; o < OUTCOMES.length; o++) {
+        const base = (lane * CHANNELS + OP_CHANNEL + o - 1) * BUCKETS;
+        for (let b = b0; b <= b1; b++) n += this.counts[base + b];
+      }
+    }
+    return n;
+  }
+
+  /**
+   * Per lane and pixel column from t0: the worst outcome (an OUTCOMES index: failed, then
+   * unknown, ok, pending) of the operations that started there; -1 where none did.
+   */
+  opOutcomes(t0, msPerPx, columns) {
+    const lanes = this.nodes.length;
+    const worst = new Int8Array(lanes * columns).fill(-1);
+    const column = (t) => Math.floor((t - t0) / msPerPx);
+    const mark = (lane, c, o) => {
+      if (c < 0 || c >= columns) return;
+      const i = lane * columns + c;
+      if (worst[i] < 0 || (o !== 0 && (worst[i] === 0 || WORST_FIRST.indexOf(o) < WORST_FIRST.indexOf(worst[i])))) worst[i] = o;
+    };
+    const [b0, b1] = this.bucketRange(t0, t0 + columns * msPerPx);
+    for (let lane = 0; lane < lanes; lane++) {
+      for (const o of WORST_FIRST) {
+        const base = (lane * CHANNELS + OP_CHANNEL + o - 1) * BUCKETS;
+        for (let b = b0; b <= b1; b++) if (this.counts[base + b] > 0) mark(lane, Math.max(0, column(b * this.bucketMs)), o);
+      }
+    }
+    for (const id of this.open) mark(this.opLane.data[id], column(this.opStart.data[id]), 0);
+    return worst;
   }
 
   /** Per lane: messages sent, received, lost over the whole run. */

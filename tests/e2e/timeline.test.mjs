@@ -354,7 +354,10 @@ test("a long run (100,000+ events): Fit draws density per lane with true counts,
       for (let i = 3; i < row.length; i += 4) if (row[i] > 0) px += 1;
       return px;
     });
-    const fit = { mode: tl.mode, dom: document.querySelectorAll("#timeline *, #history *").length, counts, inked, canvasShown: !tl.canvas.hidden };
+    const opsCounted = tl.store.opsBetween(0, c.now);
+    const opsInHistory = c.history().length;
+    const historyDense = document.querySelectorAll("#history path.hop-dense").length;
+    const fit = { opsCounted, opsInHistory, historyDense, mode: tl.mode, dom: document.querySelectorAll("#timeline *, #history *").length, counts, inked, canvasShown: !tl.canvas.hidden };
     // Zoom into the middle at the default zoom: the messages there, one line each (fetched as a window).
     tl.follow = false;
     tl.resetZoom();
@@ -379,6 +382,8 @@ test("a long run (100,000+ events): Fit draws density per lane with true counts,
   assert.equal(r.fit.counts.length, 6);
   assert.equal(r.fit.counts.reduce((a, b) => a + b, 0), r.stats.messages + r.stats.delivered + r.stats.dropped, JSON.stringify({ counts: r.fit.counts, stats: r.stats }));
   assert.ok(r.fit.inked.every((px) => px > 100), `every lane is inked: ${r.fit.inked}`);
+  assert.equal(r.fit.opsCounted, r.fit.opsInHistory, "the operation histogram counts every operation once");
+  assert.ok(r.fit.historyDense >= 1, "the history view draws its operations as density");
   assert.equal(r.zoomed.mode, "sparse");
   assert.equal(r.zoomed.canvasShown, false);
   assert.ok(r.zoomed.expected > 20);
