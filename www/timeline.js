@@ -317,10 +317,14 @@ export class Timeline {
     this.#select(hit.kind === "msg" ? { kind: "msg", msg: hit.a.msg, at: hit.a.at, a: hit.a } : hit, false);
   }
 
-  /** Opens the message nearest the middle of the view (keyboard: Enter). */
+  /** Opens the message nearest the middle of the view, or with none drawn (the dense view) the
+   * first node (keyboard: Enter). */
   openNearest() {
     const msgs = this.hits.filter((h) => h.kind === "msg");
-    if (!msgs.length) return;
+    if (!msgs.length) {
+      if (this.nodes.length) this.#select({ kind: "node", node: this.nodes[0] }, true);
+      return;
+    }
     const mid = (LEFT + this.w) / 2;
     const best = msgs.reduce((p, q) => (Math.abs((q.x1 + q.x2) / 2 - mid) < Math.abs((p.x1 + p.x2) / 2 - mid) ? q : p));
     this.#select({ kind: "msg", msg: best.a.msg, at: best.a.at, a: best.a }, true);
