@@ -35,18 +35,19 @@ export class DetailsBox {
     this.el.hidden = true;
   }
 
-  /** Shows `title` and rows [term, text]; `nodes`: buttons to open them; `walk`: Previous/Next. */
+  /** Shows `title` and rows [term, text]; `nodes`: buttons to open them; `walk`: what Previous and
+   * Next step through ("message", "node"), if anything. */
   show(title, rows, { nodes = [], walk = false, focus = false } = {}) {
     const dl = rows.map(([k, v]) => `<dt>${esc(k)}</dt><dd>${esc(v)}</dd>`).join("");
     const nodeButtons = nodes.map((n) => `<button type="button" data-node="${esc(n)}">${esc(n)}</button>`).join("");
-    const steps = walk ? '<button type="button" data-step="-1" aria-label="Previous message">◀</button><button type="button" data-step="1" aria-label="Next message">▶</button>' : "";
+    const steps = walk ? `<button type="button" data-step="-1" aria-label="Previous ${walk}">◀</button><button type="button" data-step="1" aria-label="Next ${walk}">▶</button>` : "";
     this.el.innerHTML = `<div class="tl-details-head"><strong>${esc(title)}</strong><span>${steps}${nodeButtons}<button type="button" data-close aria-label="Close details">✕</button></span></div><dl>${dl}</dl><p class="tl-details-note">${NO_BALLOT} = ${NO_BALLOT_MEANING}</p>`;
     this.el.hidden = false;
     if (focus) this.el.querySelector("button")?.focus();
   }
 
   message(a, opts) {
-    this.show(`${a.message.type} ${ballotText(a.message.ballot)}`, messageDetails(a), { nodes: [a.from, a.to], walk: true, ...opts });
+    this.show(`${a.message.type} ${ballotText(a.message.ballot)}`, messageDetails(a), { nodes: [a.from, a.to], walk: "message", ...opts });
   }
 
   op(op, opts) {
@@ -72,6 +73,6 @@ export class DetailsBox {
       for (const [key, r] of info.registers) rows.push([`key ${key}`, `promised ${ballotText(r.promise)}, accepted ${ballotText(r.accepted)} (its last answer)`]);
     }
     if (info.ops) rows.push(["operations", `${info.ops.done} done, ${info.ops.pending} in flight`]);
-    this.show(id, rows, opts);
+    this.show(id, rows, { walk: "node", ...opts });
   }
 }

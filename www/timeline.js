@@ -348,11 +348,17 @@ export class Timeline {
     for (const el of this.content.querySelectorAll(query)) el.classList.add("selected");
   }
 
-  /** Previous (-1) or next (+1) message in view, by send time. */
+  /** Previous (-1) or next (+1) message in view, by send time (or node, when a node is open). */
   #walk(d, focus) {
+    const sel = this.selected;
+    if (sel?.kind === "node") {
+      const i = this.nodes.indexOf(sel.node);
+      this.#select({ kind: "node", node: this.nodes[(i + d + this.nodes.length) % this.nodes.length] }, focus);
+      if (focus) this.details.el.querySelector(`[data-step="${d}"]`)?.focus();
+      return;
+    }
     const msgs = this.hits.filter((h) => h.kind === "msg").sort((p, q) => p.a.sentAt - q.a.sentAt || p.a.msg - q.a.msg);
     if (!msgs.length) return;
-    const sel = this.selected;
     const i = sel?.kind === "msg" ? msgs.findIndex((h) => h.a.msg === sel.msg && h.a.at === sel.at) : -1;
     const next = msgs[i < 0 ? 0 : (i + d + msgs.length) % msgs.length];
     this.#select({ kind: "msg", msg: next.a.msg, at: next.a.at, a: next.a }, focus);

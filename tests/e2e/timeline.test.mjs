@@ -175,6 +175,8 @@ test("details: a click on a message or a node explains it; the keyboard opens, w
   const lane = await page.$eval('#timeline text.lane-label[data-node="a1"]', (t) => { const r = t.getBoundingClientRect(); return { x: r.left + r.width / 2, y: r.top + r.height / 2 }; });
   await page.mouse.click(lane.x, lane.y);
   assert.match(await box.textContent(), /^a1.*acceptor: stores one register per key.*key hotpromised \d+\.p\d, accepted \d+\.p\d/);
+  await page.click('#timeline .tl-details [data-step="1"]');
+  assert.match(await box.textContent(), /^a2.*acceptor/, "▶ steps to the next node");
   // Keyboard: Enter opens the message nearest the middle, focus moves into the box; ▶ walks; Escape closes.
   await page.keyboard.press("Escape");
   assert.equal(await box.isVisible(), false);
