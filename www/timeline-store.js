@@ -1,25 +1,19 @@
 // What the timeline knows about a run, in memory that does not grow with the number of messages:
-// - a density histogram: per lane and time bucket, how many messages it sent, received and lost
-//   (a fixed number of buckets; when the run outgrows them, neighbours merge and buckets widen);
-//   and how many operations started in it, by outcome; per bucket also the seq of its first
-//   event, so a time window maps to a seq range;
+// - a density histogram (timeline-histogram.js): per lane and time bucket, how many messages it
+//   sent, received and lost and how many operations started there, by outcome; per bucket the
+//   seq of its first event, so a time window maps to a seq range;
 // - the newest events as objects (a bounded tail), and one fetched window of older ones when a
 //   source (a Cluster: `events(since, limit)`) is attached;
 // - client operations in typed columns (start, end, lane, stack slot, outcome), names and keys
 //   interned; messages in flight; crash, wipe and partition intervals (few).
 
-export const BUCKETS = 8192; // histogram buckets per lane
+import { DensityHistogram, OUTCOMES, SENT, RECEIVED, LOST, outcomeChannel } from "./timeline-histogram.js";
+
+export { OUTCOMES };
 export const TAIL_EVENTS = 20000; // newest events kept as objects
 export const WINDOW_EVENTS = 60000; // most events fetched for one older window
 const KEYS_PER_ACCEPTOR = 12;
-export const OUTCOMES = ["pending", "ok", "failed", "unknown"];
-const SENT = 0;
-const RECEIVED = 1;
-const LOST = 2;
-const MESSAGE_CHANNELS = [SENT, RECEIVED, LOST];
-const OP_CHANNEL = 3; // + OUTCOMES index - 1: finished operations by outcome, at their start
-const CHANNELS = OP_CHANNEL + OUTCOMES.length - 1;
-const WORST_FIRST = [2, 3, 1]; // OUTCOMES indexes: failed, unknown, ok
+const OP_CHANNELS = OUTCOMES.slice(1).map((_, i) => outcomeChannel(i + 1));
 
 /** Growable typed column. */
 class Column {
@@ -62,9 +56,7 @@ export class TimelineStore {
     this.nodes = nodes;
     this.laneOf = new Map(nodes.map((n, i) => [n, i]));
     this.source = source;
-    this.bucketMs = 1;
-    this.counts = new Uint32Array(nodes.length * CHANNELS * BUCKETS);
-    this.firstSeq = new Float64Array(BUCKETS).fill(-1);
+    this.hist = new DensityHistogram(nodes.length);
     this.events = 0; // events ingested (the next seq)
     this.lastAt = 0;
     this.maxFlight = 0; // the longest a message took to arrive (ms)
@@ -102,7 +94,7 @@ export class TimelineStore {
     if (e.seq !== undefined && e.seq !== this.events) this.#gap(e.seq);
     this.events += 1;
     this.lastAt = e.at;
-    this.#bucketFor(e.at, this.events - 1);
+    this.hist.seen(e.at, this.events - 1);
     this.tail.push(e);
     if (this.tail.length > TAIL_EVENTS * 1.25) {
       const cut = this.tail.length - TAIL_EVENTS;
@@ -208,7 +200,7 @@ export class TimelineStore {
     this.maxOpMs = Math.max(this.maxOpMs, e.at - this.opStart.data[id]);
     this.open.delete(id);
     const outcome = this.opOutcome.data[id];
-    if (outcome > 0) this.#countLane(this.opLane.data[id], OP_CHANNEL + outcome - 1, this.opStart.data[id]);
+    if (outcome > 0) this.hist.add(this.opLane.data[id], outcomeChannel(outcome), this.opStart.data[id]);
     const held = this.slots.get(this.opLane.data[id]);
     if (held) held[this.opSlot.data[id]] = false;
   }
@@ -221,121 +213,31 @@ export class TimelineStore {
     for (const p of this.partitions) if (p.end === null) p.end = at;
   }
 
-  // ---- the histogram ----
-
-  #bucketFor(at, seq) {
-    let b = Math.floor(at / this.bucketMs);
-    while (b >= BUCKETS) {
-      this.#widen();
-      b = Math.floor(at / this.bucketMs);
-    }
-    if (this.firstSeq[b] < 0) this.firstSeq[b] = seq;
-    return b;
-  }
-
-  /** Halves the resolution: bucket i takes buckets 2i and 2i+1. */
-  #widen() {
-    const lanes = this.nodes.length * CHANNELS;
-    for (let l = 0; l < lanes; l++) {
-      const base = l * BUCKETS;
-      for (let i = 0; i < BUCKETS / 2; i++) this.counts[base + i] = this.counts[base + 2 * i] + this.counts[base + 2 * i + 1];
-      this.counts.fill(0, base + BUCKETS / 2, base + BUCKETS);
-    }
-    for (let i = 0; i < BUCKETS / 2; i++) {
-      const a = this.firstSeq[2 * i];
-      this.firstSeq[i] = a >= 0 ? a : this.firstSeq[2 * i + 1];
-    }
-    this.firstSeq.fill(-1, BUCKETS / 2);
-    this.bucketMs *= 2;
-  }
+  // ---- counts (the histogram) ----
 
   #count(node, channel, at) {
     const lane = this.laneOf.get(node);
-    if (lane !== undefined) this.#countLane(lane, channel, at);
-  }
-
-  #countLane(lane, channel, at) {
-    const b = Math.min(BUCKETS - 1, Math.floor(at / this.bucketMs));
-    this.counts[(lane * CHANNELS + channel) * BUCKETS + b] += 1;
-  }
-
-  /** Buckets overlapping [t0, t1]. */
-  bucketRange(t0, t1) {
-    const b0 = Math.max(0, Math.floor(t0 / this.bucketMs));
-    const b1 = Math.min(BUCKETS - 1, Math.floor(t1 / this.bucketMs));
-    return [b0, b1];
+    if (lane !== undefined) this.hist.add(lane, channel, at);
   }
 
   /** Messages that arrived (or were lost) in [t0, t1], counted at bucket resolution. */
   arrivalsBetween(t0, t1) {
-    const [b0, b1] = this.bucketRange(t0, t1);
-    let n = 0;
-    for (let lane = 0; lane < this.nodes.length; lane++) {
-      for (const ch of [RECEIVED, LOST]) {
-        const base = (lane * CHANNELS + ch) * BUCKETS;
-        for (let b = b0; b <= b1; b++) n += this.counts[base + b];
-      }
-    }
-    return n;
+    return this.hist.sum([RECEIVED, LOST], t0, t1).reduce((a, b) => a + b, 0);
   }
 
   /** Per lane: messages sent, received and lost in [t0, t1] (bucket resolution). */
   trafficBetween(t0, t1) {
-    const [b0, b1] = this.bucketRange(t0, t1);
-    return this.nodes.map((_, lane) => {
-      let n = 0;
-      for (const ch of MESSAGE_CHANNELS) {
-        const base = (lane * CHANNELS + ch) * BUCKETS;
-        for (let b = b0; b <= b1; b++) n += this.counts[base + b];
-      }
-      return n;
-    });
+    return this.hist.sum([SENT, RECEIVED, LOST], t0, t1);
   }
 
-  /**
-   * Per lane, per pixel column: messages sent + received, and lost, between t0 and t0 + columns
-   * × msPerPx. Returns { traffic: Float32Array(lanes × columns), lost, max }.
-   */
+  /** See DensityHistogram.density. */
   density(t0, msPerPx, columns) {
-    const lanes = this.nodes.length;
-    const traffic = new Float32Array(lanes * columns);
-    const lost = new Float32Array(lanes * columns);
-    const [b0, b1] = this.bucketRange(t0, t0 + columns * msPerPx);
-    let max = 0;
-    for (let lane = 0; lane < lanes; lane++) {
-      const sent = (lane * CHANNELS + SENT) * BUCKETS;
-      const got = (lane * CHANNELS + RECEIVED) * BUCKETS;
-      const gone = (lane * CHANNELS + LOST) * BUCKETS;
-      for (let b = b0; b <= b1; b++) {
-        const n = this.counts[sent + b] + this.counts[got + b];
-        const l = this.counts[gone + b];
-        if (n === 0 && l === 0) continue;
-        // A bucket wider than a column spreads over the columns it covers.
-        const c0 = Math.max(0, Math.floor((b * this.bucketMs - t0) / msPerPx));
-        const c1 = Math.min(columns - 1, Math.max(c0, Math.ceil(((b + 1) * this.bucketMs - t0) / msPerPx) - 1));
-        const share = 1 / (c1 - c0 + 1);
-        for (let c = c0; c <= c1; c++) {
-          const i = lane * columns + c;
-          traffic[i] += (n + l) * share;
-          lost[i] += l * share;
-          if (traffic[i] > max) max = traffic[i];
-        }
-      }
-    }
-    return { traffic, lost, max };
+    return this.hist.density(t0, msPerPx, columns);
   }
 
   /** Finished operations that started in [t0, t1] (bucket resolution) and the pending ones. */
   opsBetween(t0, t1) {
-    const [b0, b1] = this.bucketRange(t0, t1);
-    let n = this.open.size;
-    for (let lane = 0; lane < this.nodes.length; lane++) {
-      for (let o = 1; o < OUTCOMES.length; o++) {
-        const base = (lane * CHANNELS + OP_CHANNEL + o - 1) * BUCKETS;
-        for (let b = b0; b <= b1; b++) n += this.counts[base + b];
-      }
-    }
-    return n;
+    return this.open.size + this.hist.sum(OP_CHANNELS, t0, t1).reduce((a, b) => a + b, 0);
   }
 
   /**
@@ -343,53 +245,22 @@ export class TimelineStore {
    * unknown, ok, pending) of the operations that started there; -1 where none did.
    */
   opOutcomes(t0, msPerPx, columns) {
-    const lanes = this.nodes.length;
-    const worst = new Int8Array(lanes * columns).fill(-1);
-    const column = (t) => Math.floor((t - t0) / msPerPx);
-    const mark = (lane, c, o) => {
-      if (c < 0 || c >= columns) return;
-      const i = lane * columns + c;
-      if (worst[i] < 0 || (o !== 0 && (worst[i] === 0 || WORST_FIRST.indexOf(o) < WORST_FIRST.indexOf(worst[i])))) worst[i] = o;
-    };
-    const [b0, b1] = this.bucketRange(t0, t0 + columns * msPerPx);
-    for (let lane = 0; lane < lanes; lane++) {
-      for (const o of WORST_FIRST) {
-        const base = (lane * CHANNELS + OP_CHANNEL + o - 1) * BUCKETS;
-        for (let b = b0; b <= b1; b++) if (this.counts[base + b] > 0) mark(lane, Math.max(0, column(b * this.bucketMs)), o);
-      }
-    }
-    for (const id of this.open) mark(this.opLane.data[id], column(this.opStart.data[id]), 0);
-    return worst;
+    const pending = [...this.open].map((id) => [this.opLane.data[id], this.opStart.data[id]]);
+    return this.hist.worstOutcomes(t0, msPerPx, columns, pending);
   }
 
   /** Per lane: messages sent, received, lost over the whole run. */
   totals() {
-    return this.nodes.map((_, lane) => {
-      const sum = (ch) => {
-        let n = 0;
-        const base = (lane * CHANNELS + ch) * BUCKETS;
-        for (let b = 0; b < BUCKETS; b++) n += this.counts[base + b];
-        return n;
-      };
-      return { sent: sum(SENT), received: sum(RECEIVED), lost: sum(LOST) };
-    });
+    const [sent, received, lost] = [SENT, RECEIVED, LOST].map((ch) => this.hist.sum([ch], 0, Infinity));
+    return this.nodes.map((_, lane) => ({ sent: sent[lane], received: received[lane], lost: lost[lane] }));
   }
-
-  // ---- windows of events ----
 
   /** The seq range whose events fall in [t0, t1] (bucket resolution: it may hold a little more). */
   seqRange(t0, t1) {
-    const [b0, b1] = this.bucketRange(t0, t1);
-    let from = this.events;
-    for (let b = b0; b < BUCKETS; b++) {
-      if (this.firstSeq[b] >= 0) { from = this.firstSeq[b]; break; }
-    }
-    let to = this.events;
-    for (let b = b1 + 1; b < BUCKETS; b++) {
-      if (this.firstSeq[b] >= 0) { to = this.firstSeq[b]; break; }
-    }
-    return [Math.min(from, to), to];
+    return this.hist.seqRange(t0, t1, this.events);
   }
+
+  // ---- windows of events ----
 
   /**
    * Events (objects) with `at` in [t0, t1], or null when they are neither in the tail nor
