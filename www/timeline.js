@@ -237,34 +237,43 @@ export class Timeline {
     drawFaults(f, out);
     drawLanes(f, out);
     drawLaneLabels(f, out);
-    const store = this.store;
-    const reach = Math.max(store.maxFlight, this.latencyMax);
-    const estimate = store.arrivalsBetween(f.t0, f.t1 + reach);
-    const events = estimate > SPARSE_MAX_ARROWS * 4 ? null : store.eventsBetween(f.t0, f.t1 + reach);
-    const arrivals = events && this.#arrivals(events, f);
-    let shown;
-    if (arrivals && arrivals.length <= SPARSE_MAX_ARROWS) {
-      this.mode = "sparse";
-      this.canvas.hidden = true;
-      drawOps(f, out);
-      drawBallotTicks(f, out, events);
-      const labels = [];
-      drawMessages(f, out, arrivals, labels);
-      drawInFlight(f, out);
-      out.push(...labels);
-      shown = arrivals.length;
-    } else {
-      this.mode = "dense";
-      this.canvas.hidden = false;
-      shown = drawDense(f, this.canvas);
-      drawDenseLabels(f, out, shown);
-    }
+    const shown = this.#drawDetailed(f, out) ?? this.#drawDense(f, out);
     if (now >= f.t0 && now <= f.t1) out.push(`<line class="now-line" x1="${f.x(now)}" x2="${f.x(now)}" y1="${AXIS_PX - 6}" y2="${f.h}"/>`);
     this.svg.setAttribute("viewBox", `0 0 ${f.w} ${f.h}`);
     this.content.innerHTML = out.join("");
     this.hits = f.hits;
     this.lastNow = now;
     this.shown = shown;
+    return shown;
+  }
+
+  /** Each message in view as an arrow, if there are at most SPARSE_MAX_ARROWS and their events
+   * are at hand (the tail, or a window fetched from the source); returns how many, or null. */
+  #drawDetailed(f, out) {
+    const store = this.store;
+    const reach = Math.max(store.maxFlight, this.latencyMax); // arrows that end in view start earlier
+    // The histogram's estimate spares fetching a window that would be drawn dense anyway.
+    if (store.arrivalsBetween(f.t0, f.t1 + reach) > SPARSE_MAX_ARROWS * 4) return null;
+    const events = store.eventsBetween(f.t0, f.t1 + reach);
+    const arrivals = events && this.#arrivals(events, f);
+    if (!arrivals || arrivals.length > SPARSE_MAX_ARROWS) return null;
+    this.mode = "sparse";
+    this.canvas.hidden = true;
+    drawOps(f, out);
+    drawBallotTicks(f, out, events);
+    const labels = [];
+    drawMessages(f, out, arrivals, labels);
+    drawInFlight(f, out);
+    out.push(...labels);
+    return arrivals.length;
+  }
+
+  /** The window as density (the canvas) with counts; returns the messages it represents. */
+  #drawDense(f, out) {
+    this.mode = "dense";
+    this.canvas.hidden = false;
+    const shown = drawDense(f, this.canvas);
+    drawDenseLabels(f, out, shown);
     return shown;
   }
 
