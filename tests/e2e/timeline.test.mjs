@@ -327,17 +327,18 @@ test("phone: a vertical swipe over the timeline scrolls the page, a horizontal o
   assert.deepEqual(small, [], "buttons under 24 × 24 px");
   const lanes = await page.evaluate(() => window.playground.timeline.hits.filter((h) => h.kind === "node").map((h) => ({ node: h.node, w: h.x1 - h.x0, h: h.y1 - h.y0 })));
   assert.ok(lanes.length >= 5 && lanes.every((l) => l.w >= 24 && l.h >= 24), JSON.stringify(lanes));
-  // A tap on a node's name opens its details.
-  const a2 = await page.$eval('#timeline text.lane-label[data-node="a2"]', (t) => { const b = t.getBoundingClientRect(); return { x: b.left + b.width / 2, y: b.top + b.height / 2 }; });
-  await touch("touchStart", [[a2.x, a2.y, 1]]);
-  await touch("touchEnd", []);
-  await page.waitForFunction(() => /^a2/.test(document.querySelector("#timeline .tl-details")?.textContent ?? ""));
   // Labels, axis labels included, stay apart on the narrow screen too.
   const m = await sweepAtDefaultZoom(page);
   assert.ok(m.labels.length > 0);
   assert.deepEqual([m.overlaps, m.offArrow, m.outside], [[], [], []], "phone: overlapping, off-arrow or outside labels");
   await page.evaluate(() => { const tl = window.playground.timeline; tl.resetZoom(); tl.t0 = 0; window.playground.refresh(); });
   await page.screenshot({ path: path.join(SHOTS, "timeline-phone.png") });
+  // A tap on a node's name opens its details.
+  const a2 = await page.$eval('#timeline text.lane-label[data-node="a2"]', (t) => { const b = t.getBoundingClientRect(); return { x: b.left + b.width / 2, y: b.top + b.height / 2 }; });
+  await touch("touchStart", [[a2.x, a2.y, 1]]);
+  await touch("touchEnd", []);
+  await page.waitForFunction(() => /^a2/.test(document.querySelector("#timeline .tl-details")?.textContent ?? ""));
+  await page.screenshot({ path: path.join(SHOTS, "timeline-phone-details.png") });
   assert.deepEqual(errors, []);
   await page.close();
 });
