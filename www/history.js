@@ -18,6 +18,8 @@ export class HistoryView {
     this.involved = new Set();
     this.selected = null;
     this.onSelect = () => {};
+    this.size = null;
+    new ResizeObserver(() => (this.size = null)).observe(container);
     container.addEventListener("click", (e) => {
       const id = e.target?.dataset?.op;
       if (id !== undefined) this.onSelect(Number(id));
@@ -37,8 +39,9 @@ export class HistoryView {
     const tl = this.timeline;
     const store = tl.store;
     this.now = now;
-    const w = Math.max(200, this.container.clientWidth);
-    const h = Math.max(60, this.container.clientHeight);
+    // The size is read once per resize: a read after a redraw would force a layout every frame.
+    this.size ??= { w: Math.max(200, this.container.clientWidth), h: Math.max(60, this.container.clientHeight) };
+    const { w, h } = this.size;
     const proposers = tl.nodes.filter((n) => n.startsWith("p"));
     const rowOf = new Map(proposers.map((p, i) => [store.laneOf.get(p), i]));
     const rowH = (h - ROW_TOP - 4) / Math.max(1, proposers.length);
