@@ -49,7 +49,7 @@ impl fmt::Display for Finding {
     }
 }
 
-#[derive(Default)]
+#[derive(Clone, Default)]
 pub struct Oracle {
     accepted: HashMap<(Key, Ballot), Val>,
     high_water: HashMap<(AcceptorId, Key), Ballot>,
