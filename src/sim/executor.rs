@@ -130,7 +130,7 @@ impl Executor {
 
     /// Number of live tasks.
     pub fn len(&self) -> usize {
-        self.tasks.borrow().iter().filter(|t| t.is_some()).count()
+        self.tasks.borrow().len() - self.free.borrow().len()
     }
 
     pub fn is_empty(&self) -> bool {

@@ -182,7 +182,8 @@ impl Shared {
         }
         loop {
             self.core.borrow_mut().run_ready();
-            if self.executor.run_until_stalled() == 0 && self.core.borrow().world.ready.is_empty() {
+            let polls = if self.executor.is_empty() { 0 } else { self.executor.run_until_stalled() };
+            if polls == 0 && self.core.borrow().world.ready.is_empty() {
                 break;
             }
         }

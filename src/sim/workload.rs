@@ -13,6 +13,9 @@ pub struct IncrementWorkload {
     /// Concurrent clients: client `c` increments key `c % keys` through the proposer that owns
     /// that key (`key % proposers`), so keys are not contended and the cache (§2.2.1) applies.
     pub clients: usize,
+    /// Contention instead: client `c` goes through proposer `c % proposers`, so every key is
+    /// changed by several proposers, whose ballots collide.
+    pub shared_keys: bool,
     /// Increments in total, split evenly over the clients.
     pub increments: usize,
     pub drop_rate: f64,
@@ -30,6 +33,7 @@ impl Default for IncrementWorkload {
             proposers: 3,
             keys: 10,
             clients: 30,
+            shared_keys: false,
             increments: 100_000,
             drop_rate: 0.0,
             log_events: true,
@@ -56,6 +60,14 @@ impl IncrementWorkload {
 
     /// Runs it to completion, then hands the simulation to `inspect` (e.g. to hash its log).
     pub fn run_with(&self, inspect: impl FnOnce(&Sim)) -> WorkloadResult {
+        let sim = self.start();
+        let result = Self::finish(&sim);
+        inspect(&sim);
+        result
+    }
+
+    /// The cluster with every client started (the first operations in flight).
+    pub fn start(&self) -> Sim {
         let net = NetConfig {
             latency_ms_min: 1,
             latency_ms_max: 10,
@@ -78,11 +90,16 @@ impl IncrementWorkload {
         for c in 0..self.clients {
             let left = self.increments / clients + usize::from(c < self.increments % clients);
             let key_index = c % self.keys.max(1);
-            let proposer = (key_index % self.proposers) as u8 + 1;
+            let via = if self.shared_keys { c } else { key_index };
+            let proposer = (via % self.proposers) as u8 + 1;
             sim.start_loop(ClientLoop::Increments { proposer, key: format!("k{key_index}"), left });
         }
+        sim
+    }
+
+    /// Runs a started workload to its end.
+    pub fn finish(sim: &Sim) -> WorkloadResult {
         sim.run_until_idle(u64::MAX);
-        inspect(&sim);
         let events = sim.trace().events.len();
         WorkloadResult { stats: sim.stats(), events, virtual_ms: sim.now(), clients_finished: sim.loops_done() }
     }
