@@ -4,6 +4,7 @@
 //! One seed plus the list of actions determines every event: the same seed and actions give the
 //! same event log, natively and in wasm. Nothing here reads a real clock or OS randomness.
 
+mod chunked;
 mod engine;
 mod executor;
 mod faults;
@@ -18,6 +19,7 @@ mod trace;
 pub mod workload;
 mod world;
 
+pub use chunked::Chunked;
 pub use history::{Evaluation, History, OpRecord};
 pub use loops::ClientLoop;
 pub use network::{NetConfig, Partitions};

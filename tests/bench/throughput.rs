@@ -42,7 +42,7 @@ fn main() {
 
 /// Increments per second of `runs` timed runs, sorted, and the last run's result.
 fn measure(w: &IncrementWorkload, runs: usize) -> (Vec<f64>, WorkloadResult) {
-    drop(IncrementWorkload::finish(&w.start())); // warm up the allocator and caches
+    let _ = IncrementWorkload::finish(&w.start()); // warm up the allocator and caches
     let mut rates = Vec::new();
     let mut last = None;
     for _ in 0..runs {
