@@ -2,6 +2,11 @@
 //! with the number of actions recorded before it. At most [`MAX_CHECKPOINTS`] are kept: when
 //! full, every other one goes and the spacing doubles, so a seek replays at most about
 //! `2 × events / MAX_CHECKPOINTS` events, whatever the length of the run.
+//!
+//! A copy shares the event log (by chunks) but not the history or the oracles' records, which
+//! still grow with the run: the copies together may hold at most [`WEIGHT_BUDGET`] such records,
+//! or twice what the live run holds, whichever is more (thinned by halves past that). Memory then
+//! stays within three times the run's own; a long run keeps fewer, sparser checkpoints.
 
 use crate::sim::{Checkpoint, Sim};
 use std::rc::Rc;
@@ -10,6 +15,8 @@ use std::rc::Rc;
 pub const MAX_CHECKPOINTS: usize = 32;
 /// Events between checkpoints at the start of a run (the spacing doubles as the run grows).
 const FIRST_SPACING: u64 = 4096;
+/// Records ([`Checkpoint::weight`]) all checkpoints may hold together, at least.
+pub const WEIGHT_BUDGET: usize = 100_000;
 
 /// A checkpoint, and how many of the run's actions were recorded before it.
 #[derive(Clone)]
@@ -41,15 +48,26 @@ impl Checkpoints {
             return;
         }
         let Some(checkpoint) = sim.checkpoint() else { return };
+        let budget = WEIGHT_BUDGET.max(2 * checkpoint.weight());
         self.kept.push(Saved { checkpoint: Rc::new(checkpoint), actions });
-        if self.kept.len() > MAX_CHECKPOINTS {
-            self.every *= 2;
-            let mut i = 0;
-            self.kept.retain(|_| {
-                i += 1;
-                i % 2 == 0
-            });
+        while self.kept.len() > MAX_CHECKPOINTS || (self.kept.len() > 1 && self.weight() > budget) {
+            self.thin_out();
         }
+    }
+
+    fn weight(&self) -> usize {
+        self.kept.iter().map(|s| s.checkpoint.weight()).sum()
+    }
+
+    /// Every other checkpoint goes (the latest stays), and the spacing doubles.
+    fn thin_out(&mut self) {
+        self.every *= 2;
+        let keep_even = self.kept.len() % 2 == 0;
+        let mut i = 0;
+        self.kept.retain(|_| {
+            i += 1;
+            (i % 2 == 0) == keep_even
+        });
     }
 
     /// The latest checkpoint at or before the point (`steps` events run, the clock at `at_ms`).
@@ -61,6 +79,11 @@ impl Checkpoints {
     pub fn up_to(&self, steps: u64) -> Checkpoints {
         let kept = self.kept.iter().filter(|s| s.checkpoint.steps() <= steps).cloned().collect();
         Checkpoints { every: self.every, kept }
+    }
+
+    /// Records the checkpoints hold together ([`Checkpoint::weight`]).
+    pub fn total_weight(&self) -> usize {
+        self.weight()
     }
 
     /// Where each checkpoint kept was taken: (steps, time).

@@ -10,7 +10,7 @@ mod link;
 
 pub use crate::limits::{MAX_ACTIONS, MAX_LINK_CHARS};
 use checkpoints::Checkpoints;
-pub use checkpoints::MAX_CHECKPOINTS;
+pub use checkpoints::{MAX_CHECKPOINTS, WEIGHT_BUDGET};
 pub use document::from_json;
 pub use link::{decode_link, encode_link, LinkError, Unreplayable};
 
@@ -291,6 +291,12 @@ impl Recording {
     /// Where the checkpoints held were taken: (steps, time), in order.
     pub fn checkpoint_points(&self) -> Vec<(u64, u64)> {
         self.checkpoints.borrow().points()
+    }
+
+    /// Records the checkpoints hold together, beyond what they share with the run (see
+    /// [`Checkpoint::weight`](crate::sim::Checkpoint::weight)).
+    pub fn checkpoint_weight(&self) -> usize {
+        self.checkpoints.borrow().total_weight()
     }
 
     /// Takes checkpoints every `events` events from now on (the spacing still doubles as they

@@ -89,3 +89,19 @@ fn a_seek_starts_from_the_checkpoint_before_it_and_says_so_when_it_cannot() {
     let e = rec.seek_until(10).err().expect("refused");
     assert!(e.message.contains("cannot seek"), "{}", e.message);
 }
+
+#[test]
+fn checkpoints_of_a_long_run_hold_at_most_twice_its_history_and_the_latest_stays() {
+    let workload =
+        crate::sim::workload::IncrementWorkload { increments: 80_000, log_events: false, ..Default::default() };
+    let rec = Recording::from_sim(workload.start());
+    rec.set_checkpoint_spacing(2_000);
+    rec.run_until_idle(u64::MAX).unwrap();
+    let live = rec.sim().history().ops.len();
+    let (points, weight) = (rec.checkpoint_points(), rec.checkpoint_weight());
+    assert!(!points.is_empty() && points.len() <= MAX_CHECKPOINTS);
+    assert!(weight <= WEIGHT_BUDGET.max(2 * live), "{weight} records in {} checkpoints, {live} live", points.len());
+    assert!(weight > WEIGHT_BUDGET / 2, "the budget is used, not wasted: {weight}");
+    let last = points.last().unwrap().0;
+    assert!(rec.sim().steps() - last <= 2 * 2_000 * 64, "a recent checkpoint stays");
+}

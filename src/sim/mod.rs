@@ -230,6 +230,13 @@ pub struct Checkpoint {
 }
 
 impl Checkpoint {
+    /// What this copy holds that no other copy shares, in records (history entries, oracle
+    /// entries, operations in flight; the event log is shared by chunks).
+    pub fn weight(&self) -> usize {
+        let w = &self.core.world;
+        1 + w.history.ops.len() + w.oracle.as_ref().map_or(0, Oracle::entries) + self.core.runtime.in_flight()
+    }
+
     /// Events run up to this point.
     pub fn steps(&self) -> u64 {
         self.core.world.steps
