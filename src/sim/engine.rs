@@ -48,6 +48,7 @@ impl Core {
             self.world.record_end(id, &result);
             return Invoked::Ended(result);
         }
+        self.world.count_in_flight(1);
         self.runtime.invoke(&mut self.world, id, proposer, &key, op, client);
         Invoked::Running(id)
     }
@@ -93,14 +94,13 @@ impl Core {
     /// Runs the next scheduled event, but an action (the caller applies it).
     pub fn step(&mut self) -> Stepped {
         let Some((at, due)) = self.world.queue.pop() else { return Stepped::Idle };
-        let w = &mut self.world;
-        w.now = w.now.max(at);
-        w.steps += 1;
+        self.world.advance(at, true);
         match due {
             Due::Action(action) => return Stepped::Action(action),
             Due::Timer(slot) => self.runtime.handle_timer(&mut self.world, slot),
             Due::Arrive { from, to, msg, lost, log } => self.arrive(from, to, msg, lost, log),
         }
+        debug_assert_eq!(self.world.in_flight, self.runtime.in_flight(), "the world counts what the runtime runs");
         Stepped::Ran
     }
 

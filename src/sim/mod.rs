@@ -39,7 +39,7 @@ use std::future::Future;
 use std::pin::pin;
 use std::rc::Rc;
 use std::task::{Context, Poll};
-use world::{AcceptorNode, Awaited, World};
+use world::{AcceptorNode, Awaited, Probe, World};
 
 pub use crate::limits::{MAX_ACCEPTORS, MAX_KEY_CHARS, MAX_LATENCY_MS, MAX_PROPOSERS};
 
@@ -120,6 +120,8 @@ pub enum Action {
 /// `OpHandle`s, which reach it through [`Shared::invoke`].
 pub(crate) struct Shared {
     core: RefCell<Core>,
+    /// The core's counters, readable while it is borrowed.
+    probe: Rc<Probe>,
     /// Async client tasks ([`Sim::spawn`]); client loops ([`Sim::start_loop`]) are data instead.
     executor: Executor,
     /// True while [`Sim::settle`] runs (an operation invoked from a task waits for the loop).
@@ -268,14 +270,21 @@ impl Sim {
             stats: Stats::default(),
             oracle: config.check_invariants.then(Oracle::default),
             awaited: Default::default(),
+            in_flight: 0,
+            probe: Default::default(),
         };
         let runtime = Runtime::new(config.acceptors, config.proposers, config.driver.clone());
         Ok(Sim::of(Core { world, runtime, loops: Vec::new() }, config))
     }
 
     fn of(core: Core, config: SimConfig) -> Sim {
-        let shared =
-            Rc::new(Shared { core: RefCell::new(core), executor: Executor::default(), settling: Cell::new(false) });
+        let probe = core.world.probe.0.clone();
+        let shared = Rc::new(Shared {
+            core: RefCell::new(core),
+            probe,
+            executor: Executor::default(),
+            settling: Cell::new(false),
+        });
         LIVE_SIMULATIONS.with(|n| n.set(n.get() + 1));
         Sim { shared, config }
     }
@@ -344,19 +353,37 @@ impl Sim {
 
     // ---- time ----
 
+    /// Virtual time. (Like [`Sim::steps`], [`Sim::pending`], [`Sim::event_count`] and
+    /// [`Sim::operation_count`], readable from inside a change function.)
     pub fn now(&self) -> u64 {
-        self.world().now
+        self.shared.probe.now.get()
     }
 
     /// Events run so far.
     pub fn steps(&self) -> u64 {
-        self.world().steps
+        self.shared.probe.steps.get()
+    }
+
+    /// Events in the log.
+    pub fn event_count(&self) -> usize {
+        self.shared.probe.events.get()
+    }
+
+    /// Operations invoked so far.
+    pub fn operation_count(&self) -> usize {
+        self.shared.probe.operations.get()
+    }
+
+    /// The event log, unless the simulation is busy (a change function reading it from inside a
+    /// step).
+    pub fn try_trace(&self) -> Option<Ref<'_, Trace>> {
+        let core = self.shared.core.try_borrow().ok()?;
+        Some(Ref::map(core, |c| &c.world.trace))
     }
 
     /// Moves the clock forward to `at_ms` without running any event (replay of a recorded point).
     pub fn advance_clock(&self, at_ms: u64) {
-        let w = &mut self.shared.core.borrow_mut().world;
-        w.now = w.now.max(at_ms);
+        self.shared.core.borrow_mut().world.advance(at_ms, false);
     }
 
     /// Runs the next scheduled event. Returns false when nothing is scheduled.
@@ -418,7 +445,7 @@ impl Sim {
 
     /// Client operations in flight.
     pub fn pending(&self) -> usize {
-        self.core().runtime.in_flight()
+        self.shared.probe.pending.get()
     }
 
     // ---- observation ----

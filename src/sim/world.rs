@@ -13,7 +13,9 @@ use crate::fxhash::FxHashMap;
 use crate::ops::{OpError, OpId, Val};
 use crate::protocol::{Acceptor, AcceptorId, Key, ProposerId, Request};
 use serde_json::Value as Json;
+use std::cell::Cell;
 use std::collections::VecDeque;
+use std::rc::Rc;
 use std::task::Waker;
 
 #[derive(Clone, Debug)]
@@ -57,6 +59,36 @@ impl Clone for AwaitedOps {
     }
 }
 
+/// A few counters of the world, readable while the world itself is borrowed (a change function,
+/// run from inside a step, may read `now` or `pending`). Kept equal to the world's own by the
+/// world; a copy of the world gets its own.
+#[derive(Debug, Default)]
+pub(crate) struct Probe {
+    pub now: Cell<u64>,
+    pub steps: Cell<u64>,
+    /// Operations in flight.
+    pub pending: Cell<usize>,
+    pub events: Cell<usize>,
+    pub operations: Cell<usize>,
+}
+
+/// The world's [`Probe`], shared with whoever reads it from outside.
+#[derive(Default)]
+pub(crate) struct ProbeHandle(pub Rc<Probe>);
+
+impl Clone for ProbeHandle {
+    fn clone(&self) -> Self {
+        let p = &self.0;
+        ProbeHandle(Rc::new(Probe {
+            now: p.now.clone(),
+            steps: p.steps.clone(),
+            pending: p.pending.clone(),
+            events: p.events.clone(),
+            operations: p.operations.clone(),
+        }))
+    }
+}
+
 /// All mutable state of a run but the proposers' runtime and the client loops.
 #[derive(Clone)]
 pub(super) struct World {
@@ -77,13 +109,31 @@ pub(super) struct World {
     pub stats: Stats,
     pub oracle: Option<Oracle>,
     pub awaited: AwaitedOps,
+    /// Operations in flight (invoked, not ended).
+    pub in_flight: usize,
+    pub probe: ProbeHandle,
 }
 
 impl World {
     pub fn log(&mut self, kind: EventKind) {
         if self.log_events {
             self.trace.events.push(super::Event { at: self.now, kind });
+            self.probe.0.events.set(self.trace.events.len());
         }
+    }
+
+    /// Moves the clock to `at_ms` if that is later, and counts an event run when `step`.
+    pub fn advance(&mut self, at_ms: u64, step: bool) {
+        self.now = self.now.max(at_ms);
+        self.steps += u64::from(step);
+        self.probe.0.now.set(self.now);
+        self.probe.0.steps.set(self.steps);
+    }
+
+    /// An operation was handed to the runtime (`+1`) or ended (`-1`).
+    pub fn count_in_flight(&mut self, delta: isize) {
+        self.in_flight = self.in_flight.checked_add_signed(delta).expect("operations in flight never go below 0");
+        self.probe.0.pending.set(self.in_flight);
     }
 
     pub fn schedule(&mut self, at: u64, due: Due) {
@@ -139,6 +189,7 @@ impl World {
             evaluations: Vec::new(),
         });
         self.stats.operations += 1;
+        self.probe.0.operations.set(self.history.ops.len());
         self.log(EventKind::Invoke { op: id, proposer, name, key: key.clone() });
         id
     }
@@ -171,6 +222,7 @@ impl World {
     /// `client`, or an `OpHandle`.
     pub fn complete(&mut self, id: OpId, client: Option<u32>, result: Result<Json, OpError>) {
         self.record_end(id, &result);
+        self.count_in_flight(-1);
         if let Some(c) = client {
             self.ready.push_back(Ready::Loop(c, Some(result)));
         } else if let Some(awaited) = self.awaited.0.get_mut(&id) {
