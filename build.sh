@@ -138,18 +138,22 @@ test_all() {
   page_tests
 }
 
+# The median increments/s of the throughput line matching $1.
+median_of() { awk -v re="$1" '$0 ~ re { for (i = 1; i < NF; i++) if ($i == "median") print $(i + 1) }'; }
+
 bench() {
   log "native benchmark"
   local native
   native=$(cargo bench --bench throughput | tee /dev/stderr)
+  cargo bench --bench memory
   cargo bench --bench checker
   setup
   build
   log "wasm benchmark in headless Chromium"
   mkdir -p target/tmp
   (cd "$E2E" &&
-    NATIVE_INCREMENTS_PER_SEC=$(echo "$native" | awk '/^native no faults  /{print $4}') \
-    NATIVE_LOSS_INCREMENTS_PER_SEC=$(echo "$native" | awk '/^native 5% loss/{print $4}') \
+    NATIVE_INCREMENTS_PER_SEC=$(echo "$native" | median_of '^native no faults \(of record\)') \
+    NATIVE_LOSS_INCREMENTS_PER_SEC=$(echo "$native" | median_of '^native 5% loss') \
     TMPDIR="$ROOT/target/tmp" node bench.mjs)
 }
 

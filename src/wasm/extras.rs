@@ -158,21 +158,32 @@ impl Cluster {
             let doc = to_json_within("session", &session, MAX_DEPTH + 4, MAX_SESSION_BYTES).map_err(|e| error(&e))?;
             crate::session::from_json(&doc).map_err(|e| error(&e))?
         };
-        let (mut until, mut steps, mut at) = (None, None, None);
-        for (k, v) in options_of("options", &options, &["until", "steps", "at"])? {
-            let n = Some(integer_arg(&format!("options.{k}"), &v, 0.0, MAX_SEED)?);
-            match k.as_str() {
-                "until" => until = n,
-                "steps" => steps = n,
-                _ => at = n,
-            }
-        }
-        let rec = match (until, steps, at) {
-            (None, Some(steps), Some(at)) => session.replay_to_point(steps, at),
-            (until, None, None) => session.replay_until(until.unwrap_or(u64::MAX)),
-            _ => return Err(invalid("options: give either until, or steps and at")),
+        let rec = match seek_target(&options)? {
+            SeekTarget::Point(steps, at) => session.replay_to_point(steps, at),
+            SeekTarget::Until(until) => session.replay_until(until),
         }
         .map_err(|e| error(&e))?;
+        Ok(Cluster::of(rec, false))
+    }
+
+    /// *(addition)* `fromSession(this.session(), options)` without replaying from the start: a
+    /// new cluster (in manual time) at `options.until` ms, or at the exact point `options.steps`
+    /// and `options.at`, restored from the nearest checkpoint this run kept and replayed from
+    /// there. Later actions stay on its `tape`. This cluster is unchanged.
+    #[wasm_bindgen(js_name = "seek")]
+    pub fn seek(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "{ until?: number; steps?: number; at?: number } | undefined")]
+        options: JsValue,
+    ) -> JsResult<Cluster> {
+        let target = seek_target(&options)?;
+        let rec = self.inner.enter_rec(|rec| {
+            match target {
+                SeekTarget::Point(steps, at) => rec.seek_to_point(steps, at),
+                SeekTarget::Until(until) => rec.seek_until(until),
+            }
+            .map_err(|e| error(&e))
+        })?;
         Ok(Cluster::of(rec, false))
     }
 
@@ -233,4 +244,30 @@ pub(super) fn break_arg(name: &str, v: &JsValue, mut driver: DriverConfig, accep
         }
     }
     Ok(driver)
+}
+
+/// Where a seek goes.
+enum SeekTarget {
+    /// Up to this virtual time (`u64::MAX`: to the last recorded action).
+    Until(u64),
+    /// To this exact point: events run, virtual time.
+    Point(u64, u64),
+}
+
+/// `{ until }` or `{ steps, at }`.
+fn seek_target(options: &JsValue) -> JsResult<SeekTarget> {
+    let (mut until, mut steps, mut at) = (None, None, None);
+    for (k, v) in options_of("options", options, &["until", "steps", "at"])? {
+        let n = Some(integer_arg(&format!("options.{k}"), &v, 0.0, MAX_SEED)?);
+        match k.as_str() {
+            "until" => until = n,
+            "steps" => steps = n,
+            _ => at = n,
+        }
+    }
+    match (until, steps, at) {
+        (None, Some(steps), Some(at)) => Ok(SeekTarget::Point(steps, at)),
+        (until, None, None) => Ok(SeekTarget::Until(until.unwrap_or(u64::MAX))),
+        _ => Err(invalid("options: give either until, or steps and at")),
+    }
 }

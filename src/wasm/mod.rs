@@ -510,19 +510,19 @@ impl Cluster {
     /// Number of events so far.
     #[wasm_bindgen(getter, js_name = "eventCount")]
     pub fn event_count(&self) -> f64 {
-        self.inner.peek(|rec| rec.sim().trace().events.len() as f64)
+        self.inner.peek(|rec| rec.sim().event_count() as f64)
     }
 
     /// The event log as text, one line per event (`12ms p1->a2 prepare k 3.p1`).
     #[wasm_bindgen(js_name = "eventLog")]
     pub fn event_log(&self) -> String {
-        self.inner.peek(|rec| rec.sim().trace().render())
+        self.inner.peek(|rec| rec.sim().try_trace().map(|t| t.render()).unwrap_or_default())
     }
 
     /// FNV-1a hash of the event log, as 16 hex digits: equal runs, equal hashes, native or wasm.
     #[wasm_bindgen(js_name = "eventLogHash")]
     pub fn event_log_hash(&self) -> String {
-        self.inner.peek(|rec| format!("{:016x}", rec.sim().trace().hash()))
+        self.inner.peek(|rec| rec.sim().try_trace().map(|t| format!("{:016x}", t.hash())).unwrap_or_default())
     }
 
     /// Acceptors with their registers, proposers with their caches, the network.
@@ -549,7 +549,7 @@ impl Cluster {
     /// Id of the most recently invoked operation, or -1.
     #[wasm_bindgen(getter, js_name = "lastOperationId")]
     pub fn last_operation_id(&self) -> f64 {
-        self.inner.peek(|rec| rec.sim().history().ops.len() as f64) - 1.0
+        self.inner.peek(|rec| rec.sim().operation_count() as f64) - 1.0
     }
 
     /// Counts of operations, messages, conflicts, retries.
