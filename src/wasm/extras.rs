@@ -195,26 +195,6 @@ impl Cluster {
             ))
         })
     }
-
-    /// A benchmark helper: a finished cluster whose history holds `operations` mixed operations
-    /// (the checker's benchmark workload), from `options.clients` concurrent clients over
-    /// `options.keys` keys (each default 10; `{ clients: 1, keys: 1 }` is a sequential history).
-    #[wasm_bindgen(js_name = "withCheckerWorkload")]
-    pub fn with_checker_workload(
-        operations: JsValue,
-        #[wasm_bindgen(unchecked_param_type = "{ clients?: number; keys?: number } | undefined")] options: JsValue,
-    ) -> JsResult<Cluster> {
-        let n = integer_arg("operations", &operations, 10.0, 1_000_000.0)? as usize;
-        let mut workload = crate::sim::workload::CheckerWorkload::concurrent(n);
-        for (key, v) in options_of("options", &options, &["clients", "keys"])? {
-            let count = integer_arg(&format!("options.{key}"), &v, 1.0, 100.0)? as usize;
-            match key.as_str() {
-                "clients" => workload.clients = count,
-                _ => workload.keys = count,
-            }
-        }
-        Ok(Cluster::of(Recording::from_sim(workload.run()), false))
-    }
 }
 
 /// `{ quorum, reuseBallot, takeAnyAccepted, blindRetry }` onto `driver`.

@@ -4,8 +4,6 @@
 
 use super::js::{invalid, JsResult};
 use super::{Cluster, Inner, ASYNC_METHODS};
-use crate::session::{Recording, Start};
-use crate::sim::SimConfig;
 use js_sys::{Array, Function, Reflect};
 use std::cell::Cell;
 use wasm_bindgen::prelude::*;
@@ -184,8 +182,8 @@ pub(super) fn ensure_guard() {
     if GUARD_INSTALLED.with(|g| g.replace(true)) {
         return;
     }
-    let Ok(rec) = Recording::new(Start::Config(SimConfig::default())) else { return };
-    let probe = JsValue::from(Cluster { inner: Inner::new(rec, true) });
+    // A Cluster without a simulation (as if freed): enough to reach the class.
+    let probe = JsValue::from(Cluster { inner: Inner::released() });
     let proto = js_sys::Object::get_prototype_of(&probe);
     let Ok(class) = Reflect::get(&proto, &"constructor".into()) else { return };
     let async_names: Array = ASYNC_METHODS.iter().map(|n| JsValue::from_str(n)).collect();

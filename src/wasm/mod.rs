@@ -9,6 +9,8 @@ mod extras;
 use extras::break_arg;
 mod guard;
 mod js;
+#[cfg(feature = "workloads")]
+mod workloads;
 use guard::{ensure_guard, stack_guard};
 
 use crate::limits::{check_name, MAX_ATTEMPTS, MAX_SAFE_INTEGER};
@@ -72,6 +74,11 @@ impl Inner {
             auto_advance: Cell::new(auto_advance),
             depth: Cell::new(0),
         })
+    }
+
+    /// An `Inner` whose simulation is already gone (for the guard's probe).
+    fn released() -> Rc<Inner> {
+        Rc::new(Inner { rec: RefCell::new(None), auto_advance: Cell::new(false), depth: Cell::new(0) })
     }
 
     fn recording(&self) -> Option<Rc<Recording>> {
@@ -183,6 +190,9 @@ impl Shape {
 
 type ThrownSlot = Rc<RefCell<Option<JsValue>>>;
 
+/// Builds an operation from the simulation and the operation's options (after `proposer`).
+type MakeOp<'a> = dyn Fn(&Sim, &[(String, JsValue)]) -> JsResult<Op> + 'a;
+
 #[wasm_bindgen]
 impl Cluster {
     /// `new Cluster({ acceptors, proposers, seed, latency: {min, max}, dropRate, duplicateRate,
@@ -262,7 +272,8 @@ impl Cluster {
                 Err(OpError::rejected(format!("the change function threw: {message}")))
             }
         };
-        self.start(Target::Key(&key), &opts, &[], Shape::Value, Some(thrown), |_, _| Ok(Op::Change(Rc::new(change))))
+        let change = Rc::new(change);
+        self.start(Target::Key(&key), &opts, &[], Shape::Value, Some(thrown), &|_, _| Ok(Op::Change(change.clone())))
     }
 
     #[wasm_bindgen(unchecked_return_type = "Promise<JsonValue>")]
@@ -272,7 +283,7 @@ impl Cluster {
         #[wasm_bindgen(unchecked_param_type = "JsonValue")] value: JsValue,
         #[wasm_bindgen(unchecked_param_type = "OperationOptions | undefined")] opts: JsValue,
     ) -> Promise {
-        self.start(Target::Key(&key), &opts, &[], Shape::Value, None, |_, _| Ok(Op::Put(json_arg("value", &value)?)))
+        self.start(Target::Key(&key), &opts, &[], Shape::Value, None, &|_, _| Ok(Op::Put(json_arg("value", &value)?)))
     }
 
     /// A linearizable read: a full round.
@@ -282,7 +293,7 @@ impl Cluster {
         key: JsValue,
         #[wasm_bindgen(unchecked_param_type = "OperationOptions | undefined")] opts: JsValue,
     ) -> Promise {
-        self.start(Target::Key(&key), &opts, &[], Shape::Value, None, |_, _| Ok(Op::Get))
+        self.start(Target::Key(&key), &opts, &[], Shape::Value, None, &|_, _| Ok(Op::Get))
     }
 
     #[wasm_bindgen(unchecked_return_type = "Promise<void>")]
@@ -291,7 +302,7 @@ impl Cluster {
         key: JsValue,
         #[wasm_bindgen(unchecked_param_type = "OperationOptions | undefined")] opts: JsValue,
     ) -> Promise {
-        self.start(Target::Key(&key), &opts, &[], Shape::Undefined, None, |_, _| Ok(Op::Delete))
+        self.start(Target::Key(&key), &opts, &[], Shape::Undefined, None, &|_, _| Ok(Op::Delete))
     }
 
     /// Adds 1 (an empty key counts as 0); resolves to the new number.
@@ -301,7 +312,7 @@ impl Cluster {
         key: JsValue,
         #[wasm_bindgen(unchecked_param_type = "OperationOptions | undefined")] opts: JsValue,
     ) -> Promise {
-        self.start(Target::Key(&key), &opts, &[], Shape::Value, None, |_, _| Ok(Op::Increment))
+        self.start(Target::Key(&key), &opts, &[], Shape::Value, None, &|_, _| Ok(Op::Increment))
     }
 
     /// `{ version, value }`; version 0 for an empty key.
@@ -311,7 +322,7 @@ impl Cluster {
         key: JsValue,
         #[wasm_bindgen(unchecked_param_type = "OperationOptions | undefined")] opts: JsValue,
     ) -> Promise {
-        self.start(Target::Key(&key), &opts, &[], Shape::Value, None, |_, _| Ok(Op::Read))
+        self.start(Target::Key(&key), &opts, &[], Shape::Value, None, &|_, _| Ok(Op::Read))
     }
 
     /// Writes if the key is at `expectedVersion`; resolves to `{ version }` or rejects with
@@ -324,7 +335,7 @@ impl Cluster {
         #[wasm_bindgen(unchecked_param_type = "JsonValue")] value: JsValue,
         #[wasm_bindgen(unchecked_param_type = "OperationOptions | undefined")] opts: JsValue,
     ) -> Promise {
-        self.start(Target::Key(&key), &opts, &[], Shape::Value, None, |_, _| {
+        self.start(Target::Key(&key), &opts, &[], Shape::Value, None, &|_, _| {
             let expected = integer_arg("expectedVersion", &expected_version, 0.0, MAX_SEED)?;
             Ok(Op::Write { expected, value: json_arg("value", &value)? })
         })
@@ -612,8 +623,10 @@ impl Cluster {
         extra_options: &[&str],
         shape: Shape,
         thrown: Option<ThrownSlot>,
-        make: impl FnOnce(&Sim, &[(String, JsValue)]) -> JsResult<Op>,
+        make: &MakeOp<'_>,
     ) -> Promise {
+        // One body for every operation (`make` is a trait object, not a generic): ten copies of
+        // it and of its future would be about 4 KB of the gzipped wasm.
         let started = self.inner.enter_rec(|rec| {
             let sim = rec.sim();
             let key = target.register_key()?;
@@ -667,9 +680,9 @@ impl Cluster {
         owner: &JsValue,
         opts: &JsValue,
         shape: Shape,
-        make: impl FnOnce(String, Option<u64>) -> Op,
+        make: fn(String, Option<u64>) -> Op,
     ) -> Promise {
-        self.start(Target::Lock(name), opts, &["ttl"], shape, None, |_, opts| {
+        self.start(Target::Lock(name), opts, &["ttl"], shape, None, &|_, opts| {
             let owner = string_arg("owner", owner)?;
             check_name("owner", &owner).map_err(|e| error(&e))?;
             let mut ttl = None;
@@ -715,6 +728,12 @@ fn clamp(n: u64) -> usize {
     usize::try_from(n).unwrap_or(usize::MAX)
 }
 
+/// A JS value parsed from JSON text as JSON, within `max_depth` levels (for [`crate::json_text`]:
+/// the text's length already bounds its size).
+pub(crate) fn json_of_parsed(v: &JsValue, max_depth: usize) -> Result<Json, OpError> {
+    js::to_json_within("a value", v, max_depth, usize::MAX)
+}
+
 /// A JSON-compatible argument.
 fn json_arg(name: &str, v: &JsValue) -> JsResult<Json> {
     to_json(name, v).map_err(|e| error(&e))
@@ -746,28 +765,4 @@ fn latency_arg(name: &str, v: &JsValue, current: &NetConfig) -> JsResult<(u64, u
         return Err(invalid(format!("{name}.min ({min}) must not exceed {name}.max ({max})")));
     }
     Ok((min, max))
-}
-
-/// Runs the benchmark workload (the native benchmark's) and returns what it measured.
-#[wasm_bindgen(
-    js_name = "benchIncrements",
-    unchecked_return_type = "{ increments: number, messages: number, events: number, messagesPerOperation: number }"
-)]
-pub fn bench_increments(increments: JsValue, drop_rate: JsValue) -> JsResult<JsValue> {
-    stack_guard("benchIncrements()")?;
-    let mut w = crate::sim::workload::IncrementWorkload::default();
-    if !increments.is_undefined() {
-        w.increments = integer_arg("increments", &increments, 1.0, 10_000_000.0)? as usize;
-    }
-    if !drop_rate.is_undefined() {
-        w.drop_rate = rate_arg("dropRate", &drop_rate)?;
-    }
-    let r = w.run();
-    let ended = r.stats.ok + r.stats.failed + r.stats.unknown;
-    Ok(to_js(&serde_json::json!({
-        "increments": ended,
-        "messages": r.stats.messages,
-        "events": r.events,
-        "messagesPerOperation": r.stats.messages_per_operation(),
-    })))
 }
