@@ -97,6 +97,7 @@ build() {
   fi
   rm -rf www/pkg
   wasm-bindgen "$wasm" --target web --out-dir www/pkg
+  node www/npm/optional-params.mjs www/pkg/caspaxos_playground.d.ts
   local opt="$E2E/node_modules/binaryen/bin/wasm-opt"
   if [ -x "$opt" ]; then
     # --converge: -Oz until nothing changes (0.7 KB gzipped). The producers and target-features

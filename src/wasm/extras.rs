@@ -35,7 +35,10 @@ impl Cluster {
     /// the simulator's step oracles (one value per ballot, monotonic promises):
     /// `{ ok, keys: { [key]: { verdict, order? } }, violation?: { kind, ... }, oracles, steps }`.
     #[wasm_bindgen(unchecked_return_type = "CheckReport")]
-    pub fn check(&self, #[wasm_bindgen(js_name = "stepBudget")] step_budget: JsValue) -> JsResult<JsValue> {
+    pub fn check(
+        &self,
+        #[wasm_bindgen(js_name = "stepBudget", unchecked_param_type = "number | undefined")] step_budget: JsValue,
+    ) -> JsResult<JsValue> {
         self.inner.enter(|sim| {
             let budget = if step_budget.is_undefined() {
                 crate::checker::DEFAULT_STEP_BUDGET

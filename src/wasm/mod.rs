@@ -255,7 +255,7 @@ impl Cluster {
     #[wasm_bindgen(unchecked_return_type = "Promise<JsonValue>")]
     pub fn change(
         &self,
-        key: JsValue,
+        #[wasm_bindgen(unchecked_param_type = "string")] key: JsValue,
         #[wasm_bindgen(js_name = "fn", unchecked_param_type = "(current: JsonValue) => JsonValue")] f: JsValue,
         #[wasm_bindgen(unchecked_param_type = "OperationOptions | undefined")] opts: JsValue,
     ) -> Promise {
@@ -279,7 +279,7 @@ impl Cluster {
     #[wasm_bindgen(unchecked_return_type = "Promise<JsonValue>")]
     pub fn put(
         &self,
-        key: JsValue,
+        #[wasm_bindgen(unchecked_param_type = "string")] key: JsValue,
         #[wasm_bindgen(unchecked_param_type = "JsonValue")] value: JsValue,
         #[wasm_bindgen(unchecked_param_type = "OperationOptions | undefined")] opts: JsValue,
     ) -> Promise {
@@ -290,7 +290,7 @@ impl Cluster {
     #[wasm_bindgen(unchecked_return_type = "Promise<JsonValue>")]
     pub fn get(
         &self,
-        key: JsValue,
+        #[wasm_bindgen(unchecked_param_type = "string")] key: JsValue,
         #[wasm_bindgen(unchecked_param_type = "OperationOptions | undefined")] opts: JsValue,
     ) -> Promise {
         self.start(Target::Key(&key), &opts, &[], Shape::Value, None, &|_, _| Ok(Op::Get))
@@ -299,7 +299,7 @@ impl Cluster {
     #[wasm_bindgen(unchecked_return_type = "Promise<void>")]
     pub fn delete(
         &self,
-        key: JsValue,
+        #[wasm_bindgen(unchecked_param_type = "string")] key: JsValue,
         #[wasm_bindgen(unchecked_param_type = "OperationOptions | undefined")] opts: JsValue,
     ) -> Promise {
         self.start(Target::Key(&key), &opts, &[], Shape::Undefined, None, &|_, _| Ok(Op::Delete))
@@ -309,7 +309,7 @@ impl Cluster {
     #[wasm_bindgen(unchecked_return_type = "Promise<number>")]
     pub fn increment(
         &self,
-        key: JsValue,
+        #[wasm_bindgen(unchecked_param_type = "string")] key: JsValue,
         #[wasm_bindgen(unchecked_param_type = "OperationOptions | undefined")] opts: JsValue,
     ) -> Promise {
         self.start(Target::Key(&key), &opts, &[], Shape::Value, None, &|_, _| Ok(Op::Increment))
@@ -319,7 +319,7 @@ impl Cluster {
     #[wasm_bindgen(unchecked_return_type = "Promise<Versioned>")]
     pub fn read(
         &self,
-        key: JsValue,
+        #[wasm_bindgen(unchecked_param_type = "string")] key: JsValue,
         #[wasm_bindgen(unchecked_param_type = "OperationOptions | undefined")] opts: JsValue,
     ) -> Promise {
         self.start(Target::Key(&key), &opts, &[], Shape::Value, None, &|_, _| Ok(Op::Read))
@@ -330,8 +330,8 @@ impl Cluster {
     #[wasm_bindgen(unchecked_return_type = "Promise<{ version: number }>")]
     pub fn write(
         &self,
-        key: JsValue,
-        #[wasm_bindgen(js_name = "expectedVersion")] expected_version: JsValue,
+        #[wasm_bindgen(unchecked_param_type = "string")] key: JsValue,
+        #[wasm_bindgen(js_name = "expectedVersion", unchecked_param_type = "number")] expected_version: JsValue,
         #[wasm_bindgen(unchecked_param_type = "JsonValue")] value: JsValue,
         #[wasm_bindgen(unchecked_param_type = "OperationOptions | undefined")] opts: JsValue,
     ) -> Promise {
@@ -346,8 +346,8 @@ impl Cluster {
     #[wasm_bindgen(js_name = "acquireLock", unchecked_return_type = "Promise<boolean>")]
     pub fn acquire_lock(
         &self,
-        name: JsValue,
-        owner: JsValue,
+        #[wasm_bindgen(unchecked_param_type = "string")] name: JsValue,
+        #[wasm_bindgen(unchecked_param_type = "string")] owner: JsValue,
         #[wasm_bindgen(unchecked_param_type = "LockOptions | undefined")] opts: JsValue,
     ) -> Promise {
         self.lock_operation(&name, &owner, &opts, Shape::Boolean, |owner, ttl_ms| Op::AcquireLock { owner, ttl_ms })
@@ -359,8 +359,8 @@ impl Cluster {
     #[wasm_bindgen(js_name = "acquireLease", unchecked_return_type = "Promise<Lease>")]
     pub fn acquire_lease(
         &self,
-        name: JsValue,
-        owner: JsValue,
+        #[wasm_bindgen(unchecked_param_type = "string")] name: JsValue,
+        #[wasm_bindgen(unchecked_param_type = "string")] owner: JsValue,
         #[wasm_bindgen(unchecked_param_type = "LockOptions | undefined")] opts: JsValue,
     ) -> Promise {
         self.lock_operation(&name, &owner, &opts, Shape::Value, |owner, ttl_ms| Op::AcquireLease { owner, ttl_ms })
@@ -370,8 +370,8 @@ impl Cluster {
     #[wasm_bindgen(js_name = "releaseLock", unchecked_return_type = "Promise<boolean>")]
     pub fn release_lock(
         &self,
-        name: JsValue,
-        owner: JsValue,
+        #[wasm_bindgen(unchecked_param_type = "string")] name: JsValue,
+        #[wasm_bindgen(unchecked_param_type = "string")] owner: JsValue,
         #[wasm_bindgen(unchecked_param_type = "OperationOptions | undefined")] opts: JsValue,
     ) -> Promise {
         self.lock_operation(&name, &owner, &opts, Shape::Boolean, |owner, _| Op::ReleaseLock { owner })
@@ -380,17 +380,17 @@ impl Cluster {
     // ---- faults ----
 
     /// Crashes a node (`"a1"`, `"p2"`).
-    pub fn crash(&self, node: JsValue) -> JsResult<()> {
+    pub fn crash(&self, #[wasm_bindgen(unchecked_param_type = "NodeId")] node: JsValue) -> JsResult<()> {
         self.inner.act(|sim| Ok(UserAction::Crash(existing_node(sim, "node", &node)?)))
     }
 
     /// Restarts a crashed node; an acceptor keeps its durable state.
-    pub fn restart(&self, node: JsValue) -> JsResult<()> {
+    pub fn restart(&self, #[wasm_bindgen(unchecked_param_type = "NodeId")] node: JsValue) -> JsResult<()> {
         self.inner.act(|sim| Ok(UserAction::Restart(existing_node(sim, "node", &node)?)))
     }
 
     /// Restarts an acceptor with empty storage (outside CASPaxos's fault model).
-    pub fn wipe(&self, acceptor: JsValue) -> JsResult<()> {
+    pub fn wipe(&self, #[wasm_bindgen(unchecked_param_type = "NodeId")] acceptor: JsValue) -> JsResult<()> {
         self.inner.act(|sim| match existing_node(sim, "acceptor", &acceptor)? {
             Node::Acceptor(a) => Ok(UserAction::Wipe(a)),
             Node::Proposer(p) => Err(invalid(format!(
@@ -420,7 +420,7 @@ impl Cluster {
     }
 
     /// Cuts one node off from all others.
-    pub fn isolate(&self, node: JsValue) -> JsResult<()> {
+    pub fn isolate(&self, #[wasm_bindgen(unchecked_param_type = "NodeId")] node: JsValue) -> JsResult<()> {
         self.inner.act(|sim| Ok(UserAction::Partition(vec![vec![existing_node(sim, "node", &node)?]])))
     }
 
@@ -431,19 +431,23 @@ impl Cluster {
 
     /// Chance each message (request or reply) is lost.
     #[wasm_bindgen(js_name = "setDropRate")]
-    pub fn set_drop_rate(&self, rate: JsValue) -> JsResult<()> {
+    pub fn set_drop_rate(&self, #[wasm_bindgen(unchecked_param_type = "number")] rate: JsValue) -> JsResult<()> {
         self.inner.act(|_| Ok(UserAction::DropRate(rate_arg("rate", &rate)?)))
     }
 
     /// Chance each message is delivered twice.
     #[wasm_bindgen(js_name = "setDuplicateRate")]
-    pub fn set_duplicate_rate(&self, rate: JsValue) -> JsResult<()> {
+    pub fn set_duplicate_rate(&self, #[wasm_bindgen(unchecked_param_type = "number")] rate: JsValue) -> JsResult<()> {
         self.inner.act(|_| Ok(UserAction::DuplicateRate(rate_arg("rate", &rate)?)))
     }
 
     /// One-way delay range in virtual ms.
     #[wasm_bindgen(js_name = "setLatency")]
-    pub fn set_latency(&self, min: JsValue, max: JsValue) -> JsResult<()> {
+    pub fn set_latency(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "number")] min: JsValue,
+        #[wasm_bindgen(unchecked_param_type = "number")] max: JsValue,
+    ) -> JsResult<()> {
         self.inner.act(|_| {
             let min = integer_arg("min", &min, 0.0, MAX_LATENCY_MS as f64)?;
             let max = integer_arg("max", &max, 0.0, MAX_LATENCY_MS as f64)?;
@@ -466,7 +470,7 @@ impl Cluster {
 
     /// Runs all events in the next `ms` virtual milliseconds.
     #[wasm_bindgen(js_name = "runFor")]
-    pub fn run_for(&self, ms: JsValue) -> JsResult<()> {
+    pub fn run_for(&self, #[wasm_bindgen(unchecked_param_type = "number")] ms: JsValue) -> JsResult<()> {
         self.inner.enter_rec(|rec| {
             // Virtual time stays an exact JS number.
             let room = MAX_SAFE_INTEGER - rec.sim().now().min(MAX_SAFE_INTEGER);
@@ -477,7 +481,10 @@ impl Cluster {
     /// Runs until nothing is scheduled, at most `maxEvents` (default 1,000,000) events. Returns
     /// the number of events run.
     #[wasm_bindgen(js_name = "runUntilIdle")]
-    pub fn run_until_idle(&self, #[wasm_bindgen(js_name = "maxEvents")] max_events: JsValue) -> JsResult<f64> {
+    pub fn run_until_idle(
+        &self,
+        #[wasm_bindgen(js_name = "maxEvents", unchecked_param_type = "number | undefined")] max_events: JsValue,
+    ) -> JsResult<f64> {
         self.inner.enter_rec(|rec| {
             let max = if max_events.is_undefined() {
                 DEFAULT_MAX_EVENTS as u64
@@ -510,7 +517,11 @@ impl Cluster {
 
     /// Events from `since` (default 0): `[{ seq, at, kind, ... }]`.
     #[wasm_bindgen(unchecked_return_type = "ClusterEvent[]")]
-    pub fn events(&self, since: JsValue, limit: JsValue) -> JsResult<JsValue> {
+    pub fn events(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "number | undefined")] since: JsValue,
+        #[wasm_bindgen(unchecked_param_type = "number | undefined")] limit: JsValue,
+    ) -> JsResult<JsValue> {
         self.inner.enter(|sim| {
             let since = if since.is_undefined() { 0 } else { integer_arg("since", &since, 0.0, MAX_SEED)? };
             let limit = if limit.is_undefined() { u64::MAX } else { integer_arg("limit", &limit, 0.0, MAX_SEED)? };
@@ -550,7 +561,7 @@ impl Cluster {
 
     /// One history entry by id (`null` if there is none); cheaper than `history()` for polling.
     #[wasm_bindgen(unchecked_return_type = "HistoryEntry | null")]
-    pub fn operation(&self, id: JsValue) -> JsResult<JsValue> {
+    pub fn operation(&self, #[wasm_bindgen(unchecked_param_type = "number")] id: JsValue) -> JsResult<JsValue> {
         self.inner.enter(|sim| {
             let id = integer_arg("id", &id, 0.0, MAX_SEED)?;
             Ok(to_js(&view::operation_by_id(sim, clamp(id))))
