@@ -40,6 +40,41 @@ try {
     const ratio = native ? ` — wasm/native ${(perSec / native).toFixed(2)}` : "";
     console.log(`wasm   ${name.padEnd(10)} ${perSec.toFixed(0).padStart(9)} increments/s  ${(r.messages / (r.ms / 1000)).toFixed(0).padStart(9)} messages/s  ${r.messagesPerOperation.toFixed(2)} messages/op  ${r.events} events  ${(r.ms / 1000).toFixed(3)} s${ratio}`);
   }
+  // Through the JS API: 30 async clients awaiting `increment` (autoAdvance runs virtual time
+  // while they wait), and what one call across the boundary costs (a getter; an operation's
+  // promise). Min / median / max of 5 runs each.
+  const api = await page.evaluate(async () => {
+    const { Cluster } = await import("./pkg/caspaxos_playground.js");
+    const stats = (xs) => { const s = [...xs].sort((a, b) => a - b); return { min: s[0], median: s[s.length >> 1], max: s[s.length - 1] }; };
+    const clientsRun = async (perClient) => {
+      const c = new Cluster({ acceptors: 3, proposers: 3, seed: 1, latency: { min: 1, max: 10 } });
+      const t = performance.now();
+      await Promise.all(Array.from({ length: 30 }, async (_, i) => {
+        const opts = { proposer: `p${(i % 3) + 1}` };
+        for (let k = 0; k < perClient; k++) await c.increment(`k${i % 10}`, opts);
+      }));
+      const ms = performance.now() - t;
+      c.free();
+      return (30 * perClient) / (ms / 1000);
+    };
+    await clientsRun(20);
+    const throughput = [];
+    for (let r = 0; r < 5; r++) throughput.push(await clientsRun(200));
+    const c = new Cluster({ autoAdvance: false });
+    const perCall = (n, f) => { const t = performance.now(); for (let i = 0; i < n; i++) f(); return ((performance.now() - t) * 1000) / n; };
+    const getter = [], op = [];
+    for (let r = 0; r < 5; r++) {
+      getter.push(perCall(20000, () => c.now));
+      op.push(perCall(5000, () => c.increment("k")));
+      c.runUntilIdle();
+    }
+    c.free();
+    return { throughput: stats(throughput), getter: stats(getter), op: stats(op) };
+  });
+  const f = (s, d = 0) => `min ${s.min.toFixed(d)} / median ${s.median.toFixed(d)} / max ${s.max.toFixed(d)}`;
+  console.log(`JS API: 30 async clients awaiting increment: ${f(api.throughput)} increments/s`);
+  console.log(`JS API: one getter (c.now) ${f(api.getter, 2)} µs; starting an increment (its promise, no time run) ${f(api.op, 2)} µs`);
+
   // The checker: min / median / max over several checks of one finished history each.
   for (const [name, operations, shape] of [["sequential, 1 key", 100000, { clients: 1, keys: 1 }], ["10 clients, 10 keys", 10000, { clients: 10, keys: 10 }]]) {
     const checker = await page.evaluate(async ({ operations, shape }) => {

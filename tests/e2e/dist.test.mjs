@@ -98,6 +98,17 @@ test("served from /caspaxos/, the page runs and every request stays under the su
   await page.waitForFunction(() => window.playground.cluster.now > 30);
   const result = await page.evaluate(async () => await window.playground.cluster.increment("dist-check"));
   assert.equal(result, 1);
+  // The forms' bounds come from Cluster.limits (index.html writes none of them).
+  const bounds = await page.evaluate(() => {
+    const l = window.playground.cluster.constructor.limits;
+    const attr = (sel, a) => Number(document.querySelector(sel).getAttribute(a));
+    return {
+      got: [attr("input[name=acceptors]", "max"), attr("input[name=proposers]", "max"), attr("#lat-max", "max"), attr("#key", "maxlength"), attr("#owner", "maxlength")],
+      want: [l.acceptors, l.proposers, l.latencyMs, l.keyChars, l.keyChars],
+    };
+  });
+  assert.deepEqual(bounds.got, bounds.want);
+  assert.deepEqual(bounds.want, [15, 9, 60000, 256, 256]);
   assert.deepEqual(errors, []);
   const wasm = server.requests.filter((r) => r.path.endsWith(".wasm"));
   assert.equal(wasm.length, 1);
