@@ -3,7 +3,8 @@
 #
 #   ./build.sh setup   install what is missing (idempotent): wasm target, wasm-bindgen CLI,
 #                      wasm-pack, Debian chromium + chromedriver, npm dev tools
-#   ./build.sh build   wasm release build into www/pkg (cargo -> wasm-bindgen -> wasm-opt)
+#   ./build.sh build   wasm release build into www/pkg (cargo -> wasm-bindgen -> wasm-opt);
+#                      `build workloads` with the benchmark workloads (never shipped)
 #   ./build.sh dist    the hosted site in dist/: page, tutorial, element, wasm (content-hashed
 #                      name) and its JS, a 404.html; relative URLs only (GitHub Pages serves it
 #                      from /<repo>/)
@@ -254,14 +255,14 @@ bench() {
 
 case "${1:-}" in
   setup) setup ;;
-  build) build ;;
+  build) build "${2:-}" ;;
   dist) dist ;;
   pack) pack ;;
   serve) serve ;;
   test) test_all ;;
   bench) bench ;;
   *)
-    sed -n '2,17p' "$0" | sed 's/^# \{0,1\}//'
+    sed -n '2,18p' "$0" | sed 's/^# \{0,1\}//'
     exit 2
     ;;
 esac

@@ -159,6 +159,20 @@ pub fn to_js(v: &impl Serialize) -> JsValue {
     }
 }
 
+/// A JSON value (an operation's result, the value a change function gets) → JS: a scalar
+/// directly (an increment's number in 0.1 µs instead of 0.8 µs through text), anything else
+/// through [`to_js`]'s JSON text, which beats building it object by object from about three
+/// fields up (see the README, "How values cross").
+pub fn value_to_js(v: &Json) -> JsValue {
+    match v {
+        Json::Null => JsValue::NULL,
+        Json::Bool(b) => JsValue::from_bool(*b),
+        Json::Number(n) => n.as_f64().map_or(JsValue::NULL, JsValue::from_f64),
+        Json::String(s) => JsValue::from_str(s),
+        _ => to_js(v),
+    }
+}
+
 /// JS → JSON, refusing anything that is not JSON: `undefined`, functions, symbols, BigInt,
 /// non-finite numbers, non-plain objects (Map, Date, class instances), strings with lone
 /// surrogates, cycles (as too deep), more than [`MAX_DEPTH`] levels or [`MAX_VALUE_BYTES`] encoded.

@@ -21,7 +21,7 @@ use crate::sim::{NetConfig, Node, Sim, SimConfig, MAX_ACCEPTORS, MAX_LATENCY_MS,
 use crate::view;
 use js::{
     array_items, bool_arg, describe, error, integer_arg, invalid, is_array, node_arg, options, rate_arg, string_arg,
-    thrown_message, to_js, to_json, JsResult,
+    thrown_message, to_js, to_json, value_to_js, JsResult,
 };
 use js_sys::{Function, Promise, Reflect};
 use serde_json::Value as Json;
@@ -181,7 +181,7 @@ enum Shape {
 impl Shape {
     fn to_js(self, v: &Json) -> JsValue {
         match self {
-            Shape::Value => to_js(v),
+            Shape::Value => value_to_js(v),
             Shape::Undefined => JsValue::UNDEFINED,
             Shape::Boolean => JsValue::from_bool(v.as_bool().unwrap_or(false)),
         }
@@ -264,7 +264,7 @@ impl Cluster {
         };
         let thrown: ThrownSlot = Rc::default();
         let slot = thrown.clone();
-        let change = move |current: &Json| match f.call1(&JsValue::UNDEFINED, &to_js(current)) {
+        let change = move |current: &Json| match f.call1(&JsValue::UNDEFINED, &value_to_js(current)) {
             Ok(next) => to_json("the change function's result", &next),
             Err(e) => {
                 let message = thrown_message(&e);

@@ -2,10 +2,11 @@
 //! wasm. Only the `workloads` cargo feature compiles them (`./build.sh bench` and the wasm tests
 //! turn it on; `./build.sh build`, `dist` and `pack` do not).
 
-use super::js::{integer_arg, options, rate_arg, to_js, JsResult};
+use super::js::{integer_arg, options, rate_arg, to_js, value_to_js, JsResult};
 use super::{guard::stack_guard, Cluster};
 use crate::session::Recording;
 use crate::sim::workload::{CheckerWorkload, IncrementWorkload};
+use serde::Serialize;
 use wasm_bindgen::prelude::*;
 
 /// Most increments one `benchIncrements` call runs.
@@ -60,4 +61,34 @@ impl Cluster {
         }
         Ok(Cluster::of(Recording::from_sim(workload.run()), false))
     }
+}
+
+/// JSON → JS built object by object with serde-wasm-bindgen's JSON-compatible serializer (maps
+/// as plain objects, integers as numbers): the alternative `benchConversion` measures.
+fn to_js_objects(v: &impl Serialize) -> JsValue {
+    v.serialize(&serde_wasm_bindgen::Serializer::json_compatible()).unwrap_or(JsValue::NULL)
+}
+
+/// Converts the value in `json` (JSON text) to JS `n` times by each path — JSON text parsed by
+/// `JSON.parse` (`to_js`), serde-wasm-bindgen's serializer, and what the shipped wasm does for
+/// operation values (`value_to_js`) — and returns the milliseconds each took.
+#[wasm_bindgen(
+    js_name = "benchConversion",
+    unchecked_return_type = "{ jsonText: number, objects: number, shipped: number }"
+)]
+pub fn bench_conversion(json: &str, n: u32) -> JsResult<JsValue> {
+    stack_guard("benchConversion()")?;
+    let value: serde_json::Value = crate::json_text::parse(json).unwrap_or_default();
+    let now = || js_sys::Date::now();
+    let time = |convert: &dyn Fn(&serde_json::Value) -> JsValue| {
+        let start = now();
+        for _ in 0..n {
+            convert(&value);
+        }
+        now() - start
+    };
+    let json_text = time(&|v| to_js(v));
+    let objects = time(&|v| to_js_objects(v));
+    let shipped = time(&|v| value_to_js(v));
+    Ok(to_js(&serde_json::json!({ "jsonText": json_text, "objects": objects, "shipped": shipped })))
 }

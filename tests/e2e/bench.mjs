@@ -75,6 +75,32 @@ try {
   console.log(`JS API: 30 async clients awaiting increment: ${f(api.throughput)} increments/s`);
   console.log(`JS API: one getter (c.now) ${f(api.getter, 2)} µs; starting an increment (its promise, no time run) ${f(api.op, 2)} µs`);
 
+  // How values cross: JSON text + JSON.parse vs serde-wasm-bindgen, per value shape (µs per
+  // value); "shipped" is what the wasm does for operation values (scalars direct, else text).
+  const conversions = await page.evaluate(async () => {
+    const { benchConversion } = await import("./pkg/caspaxos_playground.js");
+    const values = {
+      "a number (increment)": "42",
+      "{ version, value }": '{"version":3,"value":"v2"}',
+      "a lease": '{"acquired":true,"holder":"alice","expiresAt":1200,"token":7}',
+      "a 1 KB object": JSON.stringify(Object.fromEntries(Array.from({ length: 40 }, (_, i) => [`field${i}`, { n: i, s: "x".repeat(8) }]))),
+      "100 events-like objects": JSON.stringify(Array.from({ length: 100 }, (_, i) => ({ seq: i, at: i * 3, kind: "deliver", from: "p1", to: "a2", message: { type: "accept", key: "k", ballot: { counter: i, proposer: "p1" } } }))),
+    };
+    const out = {};
+    for (const [name, json] of Object.entries(values)) {
+      const n = json.length > 1000 ? 2000 : 50000;
+      benchConversion(json, 1000);
+      const runs = [];
+      for (let i = 0; i < 5; i++) runs.push(benchConversion(json, n));
+      const us = (k) => runs.map((x) => (x[k] * 1000) / n).sort((a, b) => a - b);
+      out[name] = { jsonText: us("jsonText"), objects: us("objects"), shipped: us("shipped") };
+    }
+    return out;
+  });
+  for (const [name, { jsonText, objects, shipped }] of Object.entries(conversions)) {
+    const f = (xs) => `${xs[0].toFixed(2)} / ${xs[2].toFixed(2)} / ${xs[4].toFixed(2)}`;
+    console.log(`${name.padEnd(26)} JSON text ${f(jsonText)} µs   serde-wasm-bindgen ${f(objects)} µs   shipped ${f(shipped)} µs`);
+  }
   // The checker: min / median / max over several checks of one finished history each.
   for (const [name, operations, shape] of [["sequential, 1 key", 100000, { clients: 1, keys: 1 }], ["10 clients, 10 keys", 10000, { clients: 10, keys: 10 }]]) {
     const checker = await page.evaluate(async ({ operations, shape }) => {
