@@ -967,8 +967,20 @@ function openFirst() {
   if (wanted !== "none") sessionOut(`There is no scenario named ${JSON.stringify(wanted)}: showing an empty cluster.`, true);
 }
 
+/** The forms' bounds, from the one place the code keeps every limit (`Cluster.limits`). */
+function applyLimits() {
+  const l = Cluster.limits;
+  const set = (sel, attr, v) => document.querySelectorAll(sel).forEach((el) => el.setAttribute(attr, String(v)));
+  set("input[name=acceptors]", "max", l.acceptors);
+  set("input[name=proposers]", "max", l.proposers);
+  set("input[name=seed], #version, #ttl", "max", l.safeInteger);
+  set("#lat-min, #lat-max", "max", l.latencyMs);
+  set("#key, #lock, #owner", "maxlength", l.keyChars);
+}
+
 async function main() {
   await init();
+  applyLimits();
   wire();
   openFirst();
   renderTimeNote();

@@ -3,6 +3,7 @@
 use super::world::{Due, World};
 use super::{check_latency, check_rate, Action, EventKind, Node, Sim};
 use crate::driver::DriverConfig;
+use crate::limits::number_text;
 use crate::ops::OpError;
 use crate::protocol::{Acceptor, AcceptorId, ProposerId};
 use std::cell::RefMut;
@@ -153,6 +154,7 @@ impl Sim {
         let mut w = self.world_mut();
         w.net.drop_request_rate = requests;
         w.net.drop_reply_rate = replies;
+        let (requests, replies) = (number_text(requests), number_text(replies));
         w.log(EventKind::Network { setting: format!("drop requests {requests} replies {replies}") });
         Ok(())
     }
@@ -161,7 +163,7 @@ impl Sim {
         check_rate("duplicateRate", rate)?;
         let mut w = self.world_mut();
         w.net.duplicate_rate = rate;
-        w.log(EventKind::Network { setting: format!("duplicate {rate}") });
+        w.log(EventKind::Network { setting: format!("duplicate {}", number_text(rate)) });
         Ok(())
     }
 

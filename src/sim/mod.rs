@@ -527,6 +527,7 @@ impl ProposerView {
 
 fn check_rate(name: &str, rate: f64) -> Result<(), OpError> {
     if !(0.0..=1.0).contains(&rate) {
+        let rate = crate::limits::number_text(rate);
         return Err(OpError::invalid(format!("{name} must be a number in 0..=1, got {rate}")));
     }
     Ok(())

@@ -35,7 +35,10 @@ impl Cluster {
     /// the simulator's step oracles (one value per ballot, monotonic promises):
     /// `{ ok, keys: { [key]: { verdict, order? } }, violation?: { kind, ... }, oracles, steps }`.
     #[wasm_bindgen(unchecked_return_type = "CheckReport")]
-    pub fn check(&self, #[wasm_bindgen(js_name = "stepBudget")] step_budget: JsValue) -> JsResult<JsValue> {
+    pub fn check(
+        &self,
+        #[wasm_bindgen(js_name = "stepBudget", unchecked_param_type = "number | undefined")] step_budget: JsValue,
+    ) -> JsResult<JsValue> {
         self.inner.enter(|sim| {
             let budget = if step_budget.is_undefined() {
                 crate::checker::DEFAULT_STEP_BUDGET
@@ -205,26 +208,6 @@ impl Cluster {
                 &serde_json::json!({ "ok": a == b, "hash": format!("{a:016x}"), "replayHash": format!("{b:016x}") }),
             ))
         })
-    }
-
-    /// A benchmark helper: a finished cluster whose history holds `operations` mixed operations
-    /// (the checker's benchmark workload), from `options.clients` concurrent clients over
-    /// `options.keys` keys (each default 10; `{ clients: 1, keys: 1 }` is a sequential history).
-    #[wasm_bindgen(js_name = "withCheckerWorkload")]
-    pub fn with_checker_workload(
-        operations: JsValue,
-        #[wasm_bindgen(unchecked_param_type = "{ clients?: number; keys?: number } | undefined")] options: JsValue,
-    ) -> JsResult<Cluster> {
-        let n = integer_arg("operations", &operations, 10.0, 1_000_000.0)? as usize;
-        let mut workload = crate::sim::workload::CheckerWorkload::concurrent(n);
-        for (key, v) in options_of("options", &options, &["clients", "keys"])? {
-            let count = integer_arg(&format!("options.{key}"), &v, 1.0, 100.0)? as usize;
-            match key.as_str() {
-                "clients" => workload.clients = count,
-                _ => workload.keys = count,
-            }
-        }
-        Ok(Cluster::of(Recording::from_sim(workload.run()), false))
     }
 }
 

@@ -40,6 +40,67 @@ try {
     const ratio = native ? ` — wasm/native ${(perSec / native).toFixed(2)}` : "";
     console.log(`wasm   ${name.padEnd(10)} ${perSec.toFixed(0).padStart(9)} increments/s  ${(r.messages / (r.ms / 1000)).toFixed(0).padStart(9)} messages/s  ${r.messagesPerOperation.toFixed(2)} messages/op  ${r.events} events  ${(r.ms / 1000).toFixed(3)} s${ratio}`);
   }
+  // Through the JS API: 30 async clients awaiting `increment` (autoAdvance runs virtual time
+  // while they wait), and what one call across the boundary costs (a getter; an operation's
+  // promise). Min / median / max of 5 runs each.
+  const api = await page.evaluate(async () => {
+    const { Cluster } = await import("./pkg/caspaxos_playground.js");
+    const stats = (xs) => { const s = [...xs].sort((a, b) => a - b); return { min: s[0], median: s[s.length >> 1], max: s[s.length - 1] }; };
+    const clientsRun = async (perClient) => {
+      const c = new Cluster({ acceptors: 3, proposers: 3, seed: 1, latency: { min: 1, max: 10 } });
+      const t = performance.now();
+      await Promise.all(Array.from({ length: 30 }, async (_, i) => {
+        const opts = { proposer: `p${(i % 3) + 1}` };
+        for (let k = 0; k < perClient; k++) await c.increment(`k${i % 10}`, opts);
+      }));
+      const ms = performance.now() - t;
+      c.free();
+      return (30 * perClient) / (ms / 1000);
+    };
+    await clientsRun(20);
+    const throughput = [];
+    for (let r = 0; r < 5; r++) throughput.push(await clientsRun(200));
+    const c = new Cluster({ autoAdvance: false });
+    const perCall = (n, f) => { const t = performance.now(); for (let i = 0; i < n; i++) f(); return ((performance.now() - t) * 1000) / n; };
+    const getter = [], op = [];
+    for (let r = 0; r < 5; r++) {
+      getter.push(perCall(20000, () => c.now));
+      op.push(perCall(5000, () => c.increment("k")));
+      c.runUntilIdle();
+    }
+    c.free();
+    return { throughput: stats(throughput), getter: stats(getter), op: stats(op) };
+  });
+  const f = (s, d = 0) => `min ${s.min.toFixed(d)} / median ${s.median.toFixed(d)} / max ${s.max.toFixed(d)}`;
+  console.log(`JS API: 30 async clients awaiting increment: ${f(api.throughput)} increments/s`);
+  console.log(`JS API: one getter (c.now) ${f(api.getter, 2)} µs; starting an increment (its promise, no time run) ${f(api.op, 2)} µs`);
+
+  // How values cross: JSON text + JSON.parse vs serde-wasm-bindgen, per value shape (µs per
+  // value); "shipped" is what the wasm does for operation values (scalars direct, else text).
+  const conversions = await page.evaluate(async () => {
+    const { benchConversion } = await import("./pkg/caspaxos_playground.js");
+    const values = {
+      "a number (increment)": "42",
+      "{ version, value }": '{"version":3,"value":"v2"}',
+      "a lease": '{"acquired":true,"holder":"alice","expiresAt":1200,"token":7}',
+      "a 1 KB object": JSON.stringify(Object.fromEntries(Array.from({ length: 40 }, (_, i) => [`field${i}`, { n: i, s: "x".repeat(8) }]))),
+      "100 events-like objects": JSON.stringify(Array.from({ length: 100 }, (_, i) => ({ seq: i, at: i * 3, kind: "deliver", from: "p1", to: "a2", message: { type: "accept", key: "k", ballot: { counter: i, proposer: "p1" } } }))),
+    };
+    const out = {};
+    for (const [name, json] of Object.entries(values)) {
+      const n = json.length > 1000 ? 2000 : 50000;
+      benchConversion(json, 1000);
+      const runs = [];
+      for (let i = 0; i < 5; i++) runs.push(benchConversion(json, n));
+      const us = (k) => runs.map((x) => (x[k] * 1000) / n).sort((a, b) => a - b);
+      out[name] = { jsonText: us("jsonText"), objects: us("objects"), shipped: us("shipped") };
+    }
+    return out;
+  });
+  for (const [name, { jsonText, objects, shipped }] of Object.entries(conversions)) {
+    const f = (xs) => `${xs[0].toFixed(2)} / ${xs[2].toFixed(2)} / ${xs[4].toFixed(2)}`;
+    console.log(`${name.padEnd(26)} JSON text ${f(jsonText)} µs   serde-wasm-bindgen ${f(objects)} µs   shipped ${f(shipped)} µs`);
+  }
   // The checker: min / median / max over several checks of one finished history each.
   for (const [name, operations, shape] of [["sequential, 1 key", 100000, { clients: 1, keys: 1 }], ["10 clients, 10 keys", 10000, { clients: 10, keys: 10 }]]) {
     const checker = await page.evaluate(async ({ operations, shape }) => {
