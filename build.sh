@@ -212,7 +212,10 @@ wasm_tests() {
   mkdir -p target/tmp
   write_webdriver_json
   log "wasm tests in headless Chromium (wasm-pack test --headless --chrome)"
-  TMPDIR="$ROOT/target/tmp" wasm-pack test --headless --chrome --mode no-install -- --features workloads
+  # wasm-bindgen-test-runner gives the whole suite WASM_BINDGEN_TEST_TIMEOUT seconds (20 by
+  # default, which a loaded 2-core machine exceeds) and then kills the browser mid-run.
+  WASM_BINDGEN_TEST_TIMEOUT="${WASM_BINDGEN_TEST_TIMEOUT:-300}" TMPDIR="$ROOT/target/tmp" \
+    wasm-pack test --headless --chrome --mode no-install -- --features workloads
 }
 
 page_tests() {
