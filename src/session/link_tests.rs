@@ -59,18 +59,7 @@ fn links_round_trip_and_replay_event_for_event() {
 
 #[test]
 fn a_typical_session_fits_in_300_characters() {
-    let rec = Recording::new(Start::Config(SimConfig::default())).unwrap();
-    for i in 0..12u64 {
-        rec.act(invoke(1 + (i % 2) as u8, if i % 3 == 0 { "doc" } else { "counter" }, "increment", Json::Null))
-            .unwrap();
-        if i == 4 {
-            rec.act(UserAction::Crash(Node::Acceptor(2))).unwrap();
-        }
-        if i == 8 {
-            rec.act(UserAction::Restart(Node::Acceptor(2))).unwrap();
-        }
-        rec.sim().run_for(37);
-    }
+    let rec = typical();
     let link = encode_link(&rec.session());
     println!("typical link: {} characters", link.len());
     assert!(link.len() <= 300, "{} characters: {link}", link.len());
@@ -201,4 +190,42 @@ mod properties {
             prop_assert_eq!(base64url_decode(&base64url_encode(&data)).unwrap(), data);
         }
     }
+}
+
+/// The typical page session: 12 increments over two keys and two proposers, a crash and a restart.
+fn typical() -> Recording {
+    let rec = Recording::new(Start::Config(SimConfig::default())).unwrap();
+    for i in 0..12u64 {
+        rec.act(invoke(1 + (i % 2) as u8, if i % 3 == 0 { "doc" } else { "counter" }, "increment", Json::Null))
+            .unwrap();
+        if i == 4 {
+            rec.act(UserAction::Crash(Node::Acceptor(2))).unwrap();
+        }
+        if i == 8 {
+            rec.act(UserAction::Restart(Node::Acceptor(2))).unwrap();
+        }
+        rec.sim().run_for(37);
+    }
+    rec
+}
+
+/// Links made by format 1 (before compression and the tape format) keep opening as the sessions
+/// they were made from: `tests/golden/links_v1.txt` holds them, written by that code.
+#[test]
+fn format_1_links_still_open() {
+    let fixtures = include_str!("../../tests/golden/links_v1.txt");
+    let link = |name: &str| {
+        let line = fixtures.lines().find(|l| l.starts_with(&format!("{name} "))).unwrap();
+        line.split_once(' ').unwrap().1.to_owned()
+    };
+    assert_eq!(decode_link(&link("typical")).unwrap(), typical().session());
+    assert_eq!(decode_link(&link("every_action")).unwrap(), recorded().session());
+    let fuzz = Recording::new(Start::Fuzz(FuzzOptions::new(1234))).unwrap().session();
+    assert_eq!(decode_link(&link("fuzz")).unwrap(), fuzz);
+    // A negative control: a fixture with one action changed opens as a different session.
+    let typical_link = link("typical");
+    let mut bytes = base64url_decode(&typical_link).unwrap();
+    let last = bytes.len() - 1;
+    bytes[last] ^= 1;
+    assert_ne!(decode_link(&base64url_encode(&bytes)).ok(), Some(typical().session()));
 }
