@@ -28,64 +28,123 @@ pub enum KeyResult {
     Unknown,
 }
 
-/// Checks one key's operations; returns the verdict and the search steps used.
+/// Checks one key's operations from the empty register; returns the verdict and the search
+/// steps used.
 pub fn check_key(ops: &[CheckOp], step_budget: u64) -> (KeyResult, u64) {
+    check_key_from(ops, &[State::default()], step_budget)
+}
+
+/// Checks one key's operations from any of `initial` (the states a folded prefix allows; not
+/// empty): linearizable if some linearization starts from one of them.
+pub fn check_key_from(ops: &[CheckOp], initial: &[State], step_budget: u64) -> (KeyResult, u64) {
+    let (found, steps) = search(ops, initial, Goal::OneLinearization, step_budget);
+    let result = match found {
+        Found::Order(order) => KeyResult::Linearizable(order),
+        Found::Ends(_) => unreachable!("one linearization was asked for"),
+        Found::Violation(v) => KeyResult::Violation(v),
+        Found::OutOfBudget => KeyResult::Unknown,
+    };
+    (result, steps)
+}
+
+/// Every state the register can be left in by a linearization of `ops` (every completed
+/// operation placed) from any of `initial`, each once; or why there is none. Explores every
+/// configuration (linearized set, state) once.
+pub fn end_states(ops: &[CheckOp], initial: &[State], step_budget: u64) -> (Result<Vec<State>, KeyResult>, u64) {
+    let (found, steps) = search(ops, initial, Goal::EveryEndState, step_budget);
+    let result = match found {
+        Found::Ends(ends) => Ok(ends),
+        Found::Order(_) => unreachable!("every end state was asked for"),
+        Found::Violation(v) => Err(KeyResult::Violation(v)),
+        Found::OutOfBudget => Err(KeyResult::Unknown),
+    };
+    (result, steps)
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Goal {
+    /// Stop at the first linearization.
+    OneLinearization,
+    /// Explore them all, collecting the states they end in.
+    EveryEndState,
+}
+
+enum Found {
+    Order(Vec<u64>),
+    Ends(Vec<State>),
+    Violation(Violation),
+    OutOfBudget,
+}
+
+/// Wing & Gong's search from each initial state in turn, sharing Lowe's memo (a configuration
+/// determines its future, whichever initial state it came from).
+fn search(ops: &[CheckOp], initial: &[State], goal: Goal, step_budget: u64) -> (Found, u64) {
+    assert!(!initial.is_empty(), "a search starts from at least one state");
     let mut entries = Entries::new(ops);
     let zobrist: Vec<u128> = (0..ops.len()).map(zobrist_key).collect();
     let mut states = States::default();
-    let mut state = states.id(State::default());
-    let mut linearized: u128 = 0; // Zobrist hash of the linearized operations
+    let starts: Vec<usize> = initial.iter().map(|s| states.id(s.clone())).collect();
     let mut explored: HashSet<(u128, usize), BuildHasherDefault<FxHasher>> = HashSet::default();
     let mut stack: Vec<Frame> = Vec::new();
-    let mut longest = Longest { state, ..Longest::default() };
+    let mut longest = Longest { state: starts[0], ..Longest::default() };
+    let mut ends: Vec<usize> = Vec::new();
     let mut nexts: Vec<Next> = Vec::new();
     let mut steps = 0u64;
-    let mut entry = entries.first();
-    let mut resume_from = 0usize; // the successor index to try next at `entry`
     let order = |stack: &[Frame], entries: &Entries| stack.iter().map(|f| ops[entries.op(f.call)].id).collect();
 
-    loop {
-        steps += 1;
-        if steps > step_budget {
-            return (KeyResult::Unknown, steps);
+    for &start in &starts {
+        if !explored.insert((0, start)) {
+            continue; // an initial state met before, as a configuration with nothing linearized
         }
-        if entry == NIL {
-            return (KeyResult::Linearizable(order(&stack, &entries)), steps);
-        }
-        let e = entries.list[entry];
-        if e.is_call {
-            nexts.clear();
-            ops[e.op].successors(states.get(state), &mut nexts);
-            let with_op = linearized ^ zobrist[e.op];
-            let mut lifted = false;
-            for (t, next) in nexts.drain(..).enumerate().skip(resume_from) {
-                let next = match next {
-                    Next::Same => state,
-                    Next::New(s) => states.id(s),
-                };
-                if explored.insert((with_op, next)) {
-                    stack.push(Frame { call: entry, before: state, taken: t });
-                    state = next;
-                    linearized = with_op;
-                    entries.lift(entry);
-                    entry = entries.first();
-                    lifted = true;
-                    break;
+        let mut state = start;
+        let mut linearized: u128 = 0; // Zobrist hash of the linearized operations
+        let mut entry = entries.first();
+        let mut resume_from = 0usize; // the successor index to try next at `entry`
+        loop {
+            steps += 1;
+            if steps > step_budget {
+                return (Found::OutOfBudget, steps);
+            }
+            // Every completed operation is placed at the end of the list, or when only unknown
+            // operations are left (they may never have happened).
+            let at_end = entry == NIL || (!entries.list[entry].is_call && !ops[entries.op(entry)].completed());
+            if at_end && goal == Goal::OneLinearization {
+                return (Found::Order(order(&stack, &entries)), steps);
+            }
+            if at_end && !ends.contains(&state) {
+                ends.push(state);
+            }
+            if !at_end && entries.list[entry].is_call {
+                let e = entries.list[entry];
+                nexts.clear();
+                ops[e.op].successors(states.get(state), &mut nexts);
+                let with_op = linearized ^ zobrist[e.op];
+                let mut lifted = false;
+                for (t, next) in nexts.drain(..).enumerate().skip(resume_from) {
+                    let next = match next {
+                        Next::Same => state,
+                        Next::New(s) => states.id(s),
+                    };
+                    if explored.insert((with_op, next)) {
+                        stack.push(Frame { call: entry, before: state, taken: t });
+                        state = next;
+                        linearized = with_op;
+                        entries.lift(entry);
+                        entry = entries.first();
+                        lifted = true;
+                        break;
+                    }
                 }
+                resume_from = 0;
+                if !lifted {
+                    entry = e.next;
+                }
+                continue;
             }
-            resume_from = 0;
-            if !lifted {
-                entry = e.next;
-            }
-        } else {
-            if !ops[e.op].completed() {
-                // Every completed operation is placed; the unknown ones left may never have happened.
-                return (KeyResult::Linearizable(order(&stack, &entries)), steps);
-            }
+            // A completed operation's return with the operation not placed, or the end of the
+            // list while collecting end states: backtrack.
             longest.backtracking_from(&stack, state, &entries);
-            let Some(frame) = stack.pop() else {
-                return (KeyResult::Violation(explain(ops, &longest, states.get(longest.state))), steps);
-            };
+            let Some(frame) = stack.pop() else { break };
             longest.popped_to(stack.len());
             linearized ^= zobrist[entries.op(frame.call)];
             state = frame.before;
@@ -94,6 +153,10 @@ pub fn check_key(ops: &[CheckOp], step_budget: u64) -> (KeyResult, u64) {
             resume_from = frame.taken + 1;
         }
     }
+    if ends.is_empty() {
+        return (Found::Violation(explain(ops, &longest, states.get(longest.state))), steps);
+    }
+    (Found::Ends(ends.iter().map(|&s| states.get(s).clone()).collect()), steps)
 }
 
 /// One linearized operation on the search stack.

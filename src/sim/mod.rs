@@ -14,7 +14,7 @@ mod rng;
 mod trace;
 pub mod workload;
 
-pub use history::{Evaluation, History, OpRecord};
+pub use history::{Evaluation, History, OpRecord, HISTORY_WINDOW};
 pub use network::{NetConfig, Partitions};
 pub use oracle::{Finding, Oracle, OracleKind};
 pub use rng::Rng;
@@ -212,20 +212,9 @@ impl World {
     /// Records how operation `id` ended and hands the result to whoever awaits it.
     fn complete(&mut self, id: OpId, result: Result<Json, OpError>) {
         let outcome = outcome_of(&result);
-        let now = self.now;
-        if self.history.ops[id as usize].outcome.is_some() {
-            return;
-        }
-        let return_seq = self.history.next_seq();
-        let record = &mut self.history.ops[id as usize];
-        record.return_at = Some(now);
-        record.return_seq = Some(return_seq);
-        record.outcome = Some(outcome);
-        match &result {
-            Ok(v) => record.output = Some(v.clone()),
-            Err(e) => record.error = Some(e.clone()),
-        }
-        let proposer = record.proposer;
+        let Some(proposer) = self.history.finish(id, self.now, &result) else {
+            return; // already ended
+        };
         match outcome {
             Outcome::Ok => self.stats.ok += 1,
             Outcome::Failed => self.stats.failed += 1,
@@ -300,11 +289,19 @@ impl Env for Shared {
             Note::Conflict { .. } => w.stats.conflicts += 1,
             Note::Retry { op, attempt, .. } => {
                 w.stats.retries += 1;
-                w.history.ops[op as usize].attempts = attempt;
+                if let Some(record) = w.history.in_flight_mut(op) {
+                    record.attempts = attempt;
+                }
             }
-            Note::MayApply { op } => w.history.ops[op as usize].may_have_applied = true,
+            Note::MayApply { op } => {
+                if let Some(record) = w.history.in_flight_mut(op) {
+                    record.may_have_applied = true;
+                }
+            }
             Note::Evaluated { op, seen, at_ms, wrote } => {
-                w.history.ops[op as usize].evaluations.push(Evaluation { seen, at_ms, wrote });
+                if let Some(record) = w.history.in_flight_mut(op) {
+                    record.evaluations.push(Evaluation { seen, at_ms, wrote });
+                }
             }
         }
     }
@@ -320,10 +317,10 @@ impl Shared {
         let (tx, rx) = oneshot::channel();
         let id = {
             let mut w = self.world.borrow_mut();
-            let id = w.history.ops.len() as OpId;
+            let id = w.history.len();
             let invoke_at = w.now;
             let invoke_seq = w.history.next_seq();
-            w.history.ops.push(OpRecord {
+            w.history.invoked(OpRecord {
                 id,
                 proposer,
                 op: op.name(),

@@ -549,7 +549,7 @@ impl Cluster {
     /// Id of the most recently invoked operation, or -1.
     #[wasm_bindgen(getter, js_name = "lastOperationId")]
     pub fn last_operation_id(&self) -> f64 {
-        self.inner.peek(|rec| rec.sim().history().ops.len() as f64) - 1.0
+        self.inner.peek(|rec| rec.sim().history().len() as f64) - 1.0
     }
 
     /// Counts of operations, messages, conflicts, retries.

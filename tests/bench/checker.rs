@@ -45,7 +45,7 @@ fn histories() {
         let (min, median, max) = spread(times_ms);
         println!(
             "native checker {name:<20} {:>7} operations checked in min {min:.1} / median {median:.1} / max {max:.1} ms  ({} search steps)",
-            history.ops.len(),
+            history.len(),
             r.steps,
         );
     }
