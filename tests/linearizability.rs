@@ -11,11 +11,11 @@ mod common;
 
 use caspaxos_playground::checker::{
     check, check_incrementally, check_records, check_run, KeyResult, Ledger, Report, ViolationKind,
-    DEFAULT_STEP_BUDGET, UNKNOWN_HORIZON,
+    DEFAULT_STEP_BUDGET, FOLD_EVERY, UNKNOWN_HORIZON,
 };
 use caspaxos_playground::driver::DriverConfig;
 use caspaxos_playground::sim::fuzz::{FuzzOptions, FuzzRun};
-use caspaxos_playground::sim::{Node, OpRecord, OracleKind, Sim, SimConfig};
+use caspaxos_playground::sim::{History, Node, OpRecord, OracleKind, Sim, SimConfig, HISTORY_WINDOW};
 use common::{seeds, simulate, Scenario};
 use serde_json::{json, Value as Json};
 use std::collections::BTreeMap;
@@ -260,4 +260,46 @@ fn the_incremental_checker_agrees_with_the_full_search() {
             assert!(horizon > 1 || unknowns >= 100, "unknown operations must be folded: {unknowns}");
         }
     }
+}
+
+/// The most operations and configurations the checker and the history window hold at any time
+/// of a steady workload (30 clients incrementing 10 keys, `increments` in all), sampled every
+/// 100 virtual ms; and the run's verdict.
+fn retained_by_a_steady_workload(increments: usize, history: History) -> (usize, usize, usize, Report) {
+    let sim = Sim::new(SimConfig { seed: 9, log_events: false, ..SimConfig::default() }).unwrap();
+    sim.set_history(history);
+    let clients = 30;
+    for c in 0..clients {
+        let client = sim.client((c % 2) as u8 + 1);
+        let key = format!("k{}", c % 10);
+        sim.spawn(async move {
+            for _ in 0..increments / clients {
+                client.increment(&key).await.expect("no faults");
+            }
+        });
+    }
+    let (mut ops, mut configs, mut records) = (0, 0, 0);
+    while sim.pending() > 0 || sim.now() == 0 {
+        sim.run_for(100);
+        let h = sim.history();
+        let (o, c) = h.ledger().retained();
+        (ops, configs, records) = (ops.max(o), configs.max(c), records.max(h.records().len()));
+    }
+    let report = check(&sim.history(), DEFAULT_STEP_BUDGET);
+    (ops, configs, records, report)
+}
+
+#[test]
+fn a_steady_workload_keeps_the_checker_and_the_history_bounded() {
+    let increments = 120_000; // 4,000 per client
+    let (ops, configs, records, report) = retained_by_a_steady_workload(increments, History::default());
+    println!("{increments} increments: at most {ops} operations and {configs} configurations held by the checker, {records} records");
+    assert!(report.ok, "{:?}", report.violation);
+    assert!(ops <= 20 * FOLD_EVERY && configs <= 100, "the checker holds {ops} operations, {configs} configurations");
+    assert_eq!(records, HISTORY_WINDOW);
+    assert!(report.folded as usize >= increments - ops, "{} folded", report.folded);
+    // The negative control: never folding, the checker holds every operation (and agrees).
+    let never = History::new(HISTORY_WINDOW, Ledger::new(usize::MAX, UNKNOWN_HORIZON));
+    let (ops, _, _, report) = retained_by_a_steady_workload(increments, never);
+    assert_eq!((ops, report.folded, report.ok), (increments, 0, true));
 }

@@ -2,13 +2,19 @@
 //! prefix of a key's history is folded into the set of states it allows, so memory follows the
 //! operations in flight, not the length of the run.
 //!
-//! **Folding.** A *cut* of a key's history is a point in the event sequence that no operation of
-//! the key spans: every operation invoked before it returned before it. Every operation before a
-//! cut then precedes every operation after it, so the history is linearizable iff the suffix
-//! linearizes from one of the states the prefix's linearizations end in (P-compositionality in
-//! time). [`super::search::end_states`] computes that set exactly; the prefix's records are
-//! dropped. A violation (or an exhausted budget) found in a fold is the key's verdict for good,
-//! with its explanation; the key's later operations are only counted.
+//! **Folding.** A key's *cut* is the invocation of its oldest operation in flight (or the end of
+//! its history when none is). Every operation that returned before the cut precedes every
+//! operation invoked after it, so any linearization of the whole history begins with those
+//! operations, interleaved with some of the operations *spanning* the cut (invoked before it,
+//! returned after it): a linearization of the key is a linearization of that prefix, ending in
+//! a *configuration* (the register's state, and which spanning operations it already placed),
+//! followed by a linearization of the rest from that configuration (Just-in-time
+//! linearization; P-compositionality in time). A fold computes every configuration the prefix
+//! can end in — exactly, with [`super::search::end_states`] from the configurations of the
+//! previous fold — and drops the operations that returned before the cut; the spanning ones
+//! stay until a later cut passes them. A violation (or an exhausted budget) found in a fold is
+//! the key's verdict for good, with its explanation; the key's later operations are only
+//! counted.
 //!
 //! **Unknown operations** (outcome `unknown`) may take effect at any later time, so strictly
 //! they span every later cut. Here one is given a *deadline*: the invocation of the
@@ -21,13 +27,15 @@
 //! completed operations. A broken protocol could apply one later; the fold would then report a
 //! violation the full checker would not.
 //!
-//! **Bounds.** A key keeps the operations after its last cut plus the states the fold allows
-//! (at most [`MAX_FRONTIER_STATES`]: past that the key's verdict is `unknown`). A key whose
-//! operations always overlap (never a cut) keeps them all: the bound is the workload's
-//! concurrency, not the run's length.
+//! **Bounds.** A key keeps the operations that ended after its cut (they span it or were
+//! invoked after it) and the configurations the fold allows: at most [`MAX_FRONTIER_STATES`]
+//! (past that the key's verdict is `unknown`). Both follow the operations in flight and the
+//! unknown ones within their horizon, not the length of the run. A fold is tried once a key
+//! holds `fold_every` settled operations, and again each time as many more have settled, so
+//! its cost is amortized over the operations it folds.
 
-use super::model::{CheckOp, Expect, State};
-use super::search::{check_key_from, end_states, KeyResult};
+use super::model::{CheckOp, Expect};
+use super::search::{check_key_from, end_states, Config, KeyResult};
 use super::DEFAULT_STEP_BUDGET;
 use crate::driver::Outcome;
 use crate::fxhash::FxHashMap;
@@ -137,7 +145,7 @@ impl Ledger {
         out
     }
 
-    /// Operations and states held, in all: what the ledger's memory follows.
+    /// Operations and configurations held, in all: what the ledger's memory follows.
     pub fn retained(&self) -> (usize, usize) {
         self.keys.values().fold((0, 0), |(ops, states), k| (ops + k.segment.len(), states + k.frontier.len()))
     }
@@ -146,8 +154,9 @@ impl Ledger {
 /// One key's incremental check.
 #[derive(Clone, Debug)]
 struct KeyLedger {
-    /// The states the folded prefix allows (the empty register before any fold).
-    frontier: Vec<State>,
+    /// The configurations the folded prefix allows (the empty register before any fold): a
+    /// state, and which of the operations spanning the cut it already placed.
+    frontier: Vec<Config>,
     /// Operations folded away (or counted after the verdict was settled).
     folded: u64,
     /// Unknown operations folded with a deadline.
@@ -183,7 +192,8 @@ struct UnknownEnd {
 }
 
 impl Settled {
-    /// Where it ends for the purpose of a cut (`u64::MAX`: not yet foldable).
+    /// Where it ends for the purpose of a cut (`u64::MAX`: an unknown operation without a
+    /// deadline yet, which spans every cut).
     fn end(&self) -> u64 {
         match self.unknown {
             Some(u) => u.deadline.unwrap_or(u64::MAX),
@@ -203,7 +213,7 @@ impl Settled {
 impl KeyLedger {
     fn new(fold_every: usize) -> KeyLedger {
         KeyLedger {
-            frontier: vec![State::default()],
+            frontier: vec![Config::default()],
             folded: 0,
             folded_unknowns: 0,
             segment: Vec::new(),
@@ -244,21 +254,27 @@ impl KeyLedger {
         }
     }
 
-    /// Folds the segment's longest prefix that ends at a cut; returns the search steps spent.
+    /// Folds every operation that ended before the key's oldest operation in flight was invoked
+    /// (the cut); returns the search steps spent.
     fn try_fold(&mut self, fold_every: usize) -> u64 {
-        self.segment.sort_by_key(|s| (s.op.invoke_seq, s.op.id));
-        let cut = last_cut(&self.segment, self.in_flight.first().copied().unwrap_or(u64::MAX));
-        self.next_fold_at = self.segment.len() - cut + fold_every;
-        if cut == 0 {
+        let cut = self.in_flight.first().copied().unwrap_or(u64::MAX);
+        let (ended, kept): (Vec<Settled>, Vec<Settled>) =
+            std::mem::take(&mut self.segment).into_iter().partition(|s| s.end() < cut);
+        self.segment = kept;
+        self.next_fold_at = self.segment.len() + fold_every;
+        if ended.is_empty() {
             return 0;
         }
-        let prefix: Vec<CheckOp> = self.segment.drain(..cut).map(Settled::into_folded).collect();
-        self.folded += cut as u64;
+        // The operations spanning the cut: placed before it or not, as the search finds.
+        let spanning =
+            self.segment.iter().filter(|s| s.op.invoke_seq < cut).map(|s| CheckOp { return_seq: None, ..s.op.clone() });
+        let prefix: Vec<CheckOp> = ended.into_iter().map(Settled::into_folded).chain(spanning).collect();
+        let folded = prefix.iter().filter(|op| op.completed()).count();
+        self.folded += folded as u64;
         self.folded_unknowns += prefix.iter().filter(|op| op.expect == Expect::AppliedOrNot).count() as u64;
-        let (result, steps) = end_states(&prefix, &self.frontier, DEFAULT_STEP_BUDGET);
+        let (result, steps) = end_states(&prefix, &self.frontier, MAX_FRONTIER_STATES, DEFAULT_STEP_BUDGET);
         match result {
-            Ok(ends) if ends.len() <= MAX_FRONTIER_STATES => self.frontier = ends,
-            Ok(_) => self.settle_verdict(KeyResult::Unknown),
+            Ok(ends) => self.frontier = ends,
             Err(verdict) => self.settle_verdict(verdict),
         }
         steps
@@ -274,21 +290,6 @@ impl KeyLedger {
     }
 }
 
-/// The length of the longest prefix of `segment` (sorted by invocation) that ends at a cut: every
-/// operation in it ends before the next one's invocation and before `in_flight_from`, the
-/// invocation of the key's oldest operation in flight.
-fn last_cut(segment: &[Settled], in_flight_from: u64) -> usize {
-    let mut latest_end = 0;
-    let mut cut = 0;
-    for (i, s) in segment.iter().enumerate() {
-        latest_end = latest_end.max(s.end());
-        let next_invoke = segment.get(i + 1).map_or(u64::MAX, |n| n.op.invoke_seq).min(in_flight_from);
-        if latest_end >= in_flight_from {
-            break;
-        }
-        if latest_end < next_invoke {
-            cut = i + 1;
-        }
-    }
-    cut
-}
+#[cfg(test)]
+#[path = "ledger_tests.rs"]
+mod tests;

@@ -23,7 +23,7 @@ mod search;
 
 pub use ledger::{Ledger, Verdicts, FOLD_EVERY, MAX_FRONTIER_STATES, UNKNOWN_HORIZON};
 pub use model::{CheckOp, Expect, Next, State, Step};
-pub use search::{check_key, check_key_from, end_states, KeyResult};
+pub use search::{check_key, check_key_from, end_states, Config, KeyResult};
 
 use crate::sim::{Finding, History, OpRecord, OracleKind, Sim};
 use serde_json::{json, Value as Json};

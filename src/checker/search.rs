@@ -31,12 +31,20 @@ pub enum KeyResult {
 /// Checks one key's operations from the empty register; returns the verdict and the search
 /// steps used.
 pub fn check_key(ops: &[CheckOp], step_budget: u64) -> (KeyResult, u64) {
-    check_key_from(ops, &[State::default()], step_budget)
+    check_key_from(ops, &[Config::default()], step_budget)
 }
 
-/// Checks one key's operations from any of `initial` (the states a folded prefix allows; not
-/// empty): linearizable if some linearization starts from one of them.
-pub fn check_key_from(ops: &[CheckOp], initial: &[State], step_budget: u64) -> (KeyResult, u64) {
+/// A configuration a search starts from or ends in: the register's state, and the operations of
+/// the search placed before it that had not returned at its point (ids, ascending).
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Config {
+    pub state: State,
+    pub placed: Vec<u64>,
+}
+
+/// Checks one key's operations from any of `initial` (what a folded prefix allows; not empty):
+/// linearizable if some linearization starts from one of them.
+pub fn check_key_from(ops: &[CheckOp], initial: &[Config], step_budget: u64) -> (KeyResult, u64) {
     let (found, steps) = search(ops, initial, Goal::OneLinearization, step_budget);
     let result = match found {
         Found::Order(order) => KeyResult::Linearizable(order),
@@ -47,11 +55,17 @@ pub fn check_key_from(ops: &[CheckOp], initial: &[State], step_budget: u64) -> (
     (result, steps)
 }
 
-/// Every state the register can be left in by a linearization of `ops` (every completed
-/// operation placed) from any of `initial`, each once; or why there is none. Explores every
-/// configuration (linearized set, state) once.
-pub fn end_states(ops: &[CheckOp], initial: &[State], step_budget: u64) -> (Result<Vec<State>, KeyResult>, u64) {
-    let (found, steps) = search(ops, initial, Goal::EveryEndState, step_budget);
+/// Every configuration a linearization of `ops` from one of `initial` can end in, once every
+/// completed operation is placed (operations that have not returned: placed or not), each once;
+/// or why there is none (`Unknown`: the budget ran out, or there are more than `max_ends`).
+/// Explores every configuration (linearized set, state) once.
+pub fn end_states(
+    ops: &[CheckOp],
+    initial: &[Config],
+    max_ends: usize,
+    step_budget: u64,
+) -> (Result<Vec<Config>, KeyResult>, u64) {
+    let (found, steps) = search(ops, initial, Goal::EveryEndState { max_ends }, step_budget);
     let result = match found {
         Found::Ends(ends) => Ok(ends),
         Found::Order(_) => unreachable!("every end state was asked for"),
@@ -65,39 +79,50 @@ pub fn end_states(ops: &[CheckOp], initial: &[State], step_budget: u64) -> (Resu
 enum Goal {
     /// Stop at the first linearization.
     OneLinearization,
-    /// Explore them all, collecting the states they end in.
-    EveryEndState,
+    /// Explore them all, collecting the configurations they end in (giving up past `max_ends`).
+    EveryEndState { max_ends: usize },
 }
 
 enum Found {
     Order(Vec<u64>),
-    Ends(Vec<State>),
+    Ends(Vec<Config>),
     Violation(Violation),
     OutOfBudget,
 }
 
-/// Wing & Gong's search from each initial state in turn, sharing Lowe's memo (a configuration
-/// determines its future, whichever initial state it came from).
-fn search(ops: &[CheckOp], initial: &[State], goal: Goal, step_budget: u64) -> (Found, u64) {
-    assert!(!initial.is_empty(), "a search starts from at least one state");
+/// Wing & Gong's search from each initial configuration in turn, sharing Lowe's memo (a
+/// configuration determines its future, whichever initial one it came from).
+fn search(ops: &[CheckOp], initial: &[Config], goal: Goal, step_budget: u64) -> (Found, u64) {
+    assert!(!initial.is_empty(), "a search starts from at least one configuration");
     let mut entries = Entries::new(ops);
+    let index_of: FxHashMap<u64, usize> = ops.iter().enumerate().map(|(i, op)| (op.id, i)).collect();
     let zobrist: Vec<u128> = (0..ops.len()).map(zobrist_key).collect();
     let mut states = States::default();
-    let starts: Vec<usize> = initial.iter().map(|s| states.id(s.clone())).collect();
     let mut explored: HashSet<(u128, usize), BuildHasherDefault<FxHasher>> = HashSet::default();
     let mut stack: Vec<Frame> = Vec::new();
-    let mut longest = Longest { state: starts[0], ..Longest::default() };
-    let mut ends: Vec<usize> = Vec::new();
+    let mut longest = Longest::default();
+    let mut ends: Vec<(usize, Vec<u64>)> = Vec::new();
+    let mut ended: HashSet<(usize, Vec<u64>), BuildHasherDefault<FxHasher>> = HashSet::default();
     let mut nexts: Vec<Next> = Vec::new();
     let mut steps = 0u64;
     let order = |stack: &[Frame], entries: &Entries| stack.iter().map(|f| ops[entries.op(f.call)].id).collect();
 
-    for &start in &starts {
-        if !explored.insert((0, start)) {
-            continue; // an initial state met before, as a configuration with nothing linearized
+    for (n, config) in initial.iter().enumerate() {
+        let start = states.id(config.state.clone());
+        if n == 0 {
+            longest.state = start;
         }
+        let placed = config.placed.iter().map(|id| *index_of.get(id).expect("a placed operation is searched"));
+        let mut linearized: u128 = placed.clone().fold(0, |h, i| h ^ zobrist[i]); // Zobrist hash
+        if !explored.insert((linearized, start)) {
+            continue; // met before
+        }
+        for i in placed {
+            stack.push(Frame { call: entries.call_of[i], before: start, taken: usize::MAX });
+            entries.lift(entries.call_of[i]);
+        }
+        let base = stack.len();
         let mut state = start;
-        let mut linearized: u128 = 0; // Zobrist hash of the linearized operations
         let mut entry = entries.first();
         let mut resume_from = 0usize; // the successor index to try next at `entry`
         loop {
@@ -105,14 +130,28 @@ fn search(ops: &[CheckOp], initial: &[State], goal: Goal, step_budget: u64) -> (
             if steps > step_budget {
                 return (Found::OutOfBudget, steps);
             }
-            // Every completed operation is placed at the end of the list, or when only unknown
-            // operations are left (they may never have happened).
+            // Every completed operation is placed at the end of the list, or when only operations
+            // that have not returned are left (they may take effect later, or never).
             let at_end = entry == NIL || (!entries.list[entry].is_call && !ops[entries.op(entry)].completed());
             if at_end && goal == Goal::OneLinearization {
                 return (Found::Order(order(&stack, &entries)), steps);
             }
-            if at_end && !ends.contains(&state) {
-                ends.push(state);
+            if at_end {
+                let mut open: Vec<u64> = stack
+                    .iter()
+                    .map(|f| &ops[entries.op(f.call)])
+                    .filter(|op| !op.completed())
+                    .map(|op| op.id)
+                    .collect();
+                open.sort_unstable();
+                if ended.insert((state, open.clone())) {
+                    ends.push((state, open));
+                }
+                if let Goal::EveryEndState { max_ends } = goal {
+                    if ends.len() > max_ends {
+                        return (Found::OutOfBudget, steps);
+                    }
+                }
             }
             if !at_end && entries.list[entry].is_call {
                 let e = entries.list[entry];
@@ -144,7 +183,10 @@ fn search(ops: &[CheckOp], initial: &[State], goal: Goal, step_budget: u64) -> (
             // A completed operation's return with the operation not placed, or the end of the
             // list while collecting end states: backtrack.
             longest.backtracking_from(&stack, state, &entries);
-            let Some(frame) = stack.pop() else { break };
+            if stack.len() == base {
+                break;
+            }
+            let frame = stack.pop().expect("above the configuration's placed operations");
             longest.popped_to(stack.len());
             linearized ^= zobrist[entries.op(frame.call)];
             state = frame.before;
@@ -152,11 +194,16 @@ fn search(ops: &[CheckOp], initial: &[State], goal: Goal, step_budget: u64) -> (
             entry = frame.call;
             resume_from = frame.taken + 1;
         }
+        while let Some(frame) = stack.pop() {
+            entries.unlift(frame.call); // the configuration's placed operations, last first
+        }
+        longest.popped_to(0);
     }
     if ends.is_empty() {
         return (Found::Violation(explain(ops, &longest, states.get(longest.state))), steps);
     }
-    (Found::Ends(ends.iter().map(|&s| states.get(s).clone()).collect()), steps)
+    let ends = ends.into_iter().map(|(s, placed)| Config { state: states.get(s).clone(), placed }).collect();
+    (Found::Ends(ends), steps)
 }
 
 /// One linearized operation on the search stack.
@@ -186,6 +233,8 @@ const NIL: usize = usize::MAX;
 /// backtracks).
 struct Entries {
     list: Vec<Entry>,
+    /// Each operation's call entry.
+    call_of: Vec<usize>,
     /// A sentinel before the first entry.
     head: usize,
 }
@@ -218,7 +267,7 @@ impl Entries {
         }
         let first = if events.is_empty() { NIL } else { 0 };
         list.push(Entry { op: NIL, is_call: false, partner: NIL, prev: NIL, next: first });
-        Entries { list, head }
+        Entries { list, call_of, head }
     }
 
     fn first(&self) -> usize {

@@ -619,6 +619,14 @@ impl Sim {
         Ref::map(self.shared.world.borrow(), |w| &w.history)
     }
 
+    /// Records operations into `history` (another window or folding pace) from now on; only
+    /// before the first operation.
+    pub fn set_history(&self, history: History) {
+        let mut w = self.shared.world.borrow_mut();
+        assert!(w.history.is_empty() && history.is_empty(), "the history is set before any operation");
+        w.history = history;
+    }
+
     pub fn stats(&self) -> Stats {
         self.shared.world.borrow().stats.clone()
     }
