@@ -265,6 +265,7 @@ pub fn stats(sim: &Sim) -> Json {
         "retries": s.retries,
         "timeouts": s.timeouts,
         "violations": sim.violations(),
+        "historyFolded": sim.history().folded(),
     })
 }
 
