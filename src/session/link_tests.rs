@@ -229,3 +229,52 @@ fn format_1_links_still_open() {
     bytes[last] ^= 1;
     assert_ne!(decode_link(&base64url_encode(&bytes)).ok(), Some(typical().session()));
 }
+
+/// Sessions of any size the page makes: 100,000 actions export as a document and as a link,
+/// come back as the same session, and replay to the same run at any point.
+#[test]
+fn a_session_of_100000_actions_exports_imports_links_and_seeks() {
+    let rec = Recording::new(Start::Config(SimConfig { proposers: 3, ..SimConfig::default() })).unwrap();
+    for i in 0..100_000u64 {
+        rec.act(invoke(1 + (i % 3) as u8, &format!("k{}", i % 10), "increment", Json::Null)).unwrap();
+        if i % 10 == 9 {
+            rec.sim().run_for(3);
+        }
+    }
+    rec.sim().run_until_idle(u64::MAX);
+    let session = rec.session();
+    assert_eq!(session.actions.len(), 100_000);
+    let link = encode_link(&session);
+    println!("100000 actions: link {} characters, document {} bytes", link.len(), session.to_json().to_string().len());
+    assert_eq!(decode_link(&link).unwrap(), session);
+    assert_eq!(from_json(&session.to_json()).unwrap(), session);
+    // Seek to the middle (the rest stays on the tape), then play to the end: the same run.
+    let end = session.actions.last().unwrap().at_ms;
+    let mid = session.replay_until(end / 2).unwrap();
+    assert!(mid.tape().0 > 0 && mid.tape().0 < 100_000, "{:?} {end} {}", mid.tape(), rec.sim().now());
+    mid.run_until_idle(u64::MAX).unwrap();
+    assert_eq!(mid.sim().trace().hash(), rec.sim().trace().hash());
+}
+
+/// Link sizes: at most 8 characters per increment (delta-coded points, interned keys), before
+/// the page compresses them. `CASPAXOS_WRITE_LINKS=1` writes them to `target/link-*.txt` (the
+/// page's compression is measured on those).
+#[test]
+fn links_take_at_most_8_characters_per_increment() {
+    let sized = |n: u64| {
+        let rec = Recording::new(Start::Config(SimConfig::default())).unwrap();
+        for i in 0..n {
+            rec.act(invoke(1 + (i % 2) as u8, &format!("k{}", i % 10), "increment", Json::Null)).unwrap();
+            rec.sim().run_for(1 + i % 7);
+        }
+        encode_link(&rec.session())
+    };
+    for n in [1_000, 100_000] {
+        let link = sized(n);
+        println!("{n} increments: {} characters", link.len());
+        assert!(link.len() as u64 <= 8 * n + 100, "{n} increments: {} characters", link.len());
+        if std::env::var_os("CASPAXOS_WRITE_LINKS").is_some() {
+            std::fs::write(format!("target/link-{n}.txt"), &link).unwrap();
+        }
+    }
+}
