@@ -190,6 +190,63 @@ mod properties {
             prop_assert_eq!(base64url_decode(&base64url_encode(&data)).unwrap(), data);
         }
     }
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 64, ..ProptestConfig::default() })]
+        /// Random sessions (every kind of action, at random points) come back from a link and
+        /// from a document as the same session.
+        #[test]
+        fn random_sessions_round_trip(seed in 0..=crate::limits::MAX_SAFE_INTEGER, actions in 0usize..300) {
+            let session = random_session(seed, actions).session();
+            prop_assert!(session.actions.len() * 10 >= actions * 9, "{} of {} actions recorded", session.actions.len(), actions);
+            prop_assert_eq!(&decode_link(&encode_link(&session)).unwrap(), &session, "seed {}", seed);
+            prop_assert_eq!(&from_json(&session.to_json()).unwrap(), &session, "seed {}", seed);
+        }
+    }
+
+    /// A session of `n` random actions the API accepts, recorded by playing them.
+    fn random_session(seed: u64, n: usize) -> Recording {
+        use crate::sim::Rng;
+        let mut rng = Rng::new(seed);
+        let config = SimConfig {
+            seed,
+            acceptors: 1 + rng.below(5) as usize,
+            proposers: 1 + rng.below(3) as usize,
+            ..SimConfig::default()
+        };
+        let (acceptors, proposers) = (config.acceptors as u64, config.proposers as u64);
+        let rec = Recording::new(Start::Config(config)).unwrap();
+        let keys = ["counter", "doc", "lock:job", "κλειδί", "k/0"];
+        for _ in 0..n {
+            let node = |rng: &mut Rng| match rng.below(2) {
+                0 => Node::Acceptor(1 + rng.below(acceptors) as u8),
+                _ => Node::Proposer(1 + rng.below(proposers) as u8),
+            };
+            let key = keys[rng.below(keys.len() as u64) as usize];
+            let p = 1 + rng.below(proposers) as u8;
+            let action = match rng.below(14) {
+                0 => invoke(p, key, "increment", Json::Null),
+                1 => invoke(p, key, "get", Json::Null),
+                2 => {
+                    invoke(p, key, "put", json!({ "n": rng.below(1000), "f": rng.below(1000) as f64 / 7.0, "s": "ü" }))
+                }
+                3 => invoke(p, key, "write", json!({ "expectedVersion": rng.below(4), "value": [rng.below(9)] })),
+                4 => invoke(p, "lock:job", "acquireLock", json!({ "owner": "alice", "ttl": rng.below(500) })),
+                5 => invoke(p, "lock:job", "releaseLock", json!({ "owner": "alice" })),
+                6 => UserAction::Crash(node(&mut rng)),
+                7 => UserAction::Restart(node(&mut rng)),
+                8 => UserAction::Wipe(1 + rng.below(acceptors) as u8),
+                9 => UserAction::Partition(vec![vec![node(&mut rng), node(&mut rng)]]),
+                10 => UserAction::Heal,
+                11 => UserAction::DropRate(rng.below(1000) as f64 / 999.0),
+                12 => UserAction::Latency(rng.below(5), 5 + rng.below(20)),
+                _ => UserAction::Break(Breaks { blind_retry: rng.below(2) == 0, ..Breaks::default() }),
+            };
+            let _ = rec.act(action); // an action the API refuses is not recorded
+            rec.sim().run_for(rng.below(20));
+        }
+        rec
+    }
 }
 
 /// The typical page session: 12 increments over two keys and two proposers, a crash and a restart.
