@@ -296,8 +296,8 @@ export interface ClusterLimits {
   /** Deepest nesting of a value (64) and largest value, JSON-encoded (65536 bytes). */
   valueDepth: number;
   valueBytes: number;
-  /** Most actions a session holds (100000), longest share link (16384 characters), largest
-   * session document, JSON-encoded (32 MB). */
+  /** Most actions a session holds (1000000), longest share link (16777216 characters), largest
+   * session document, JSON-encoded (128 MB). */
   sessionActions: number;
   linkChars: number;
   sessionBytes: number;
