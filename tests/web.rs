@@ -426,7 +426,7 @@ async fn sessions_links_seek_and_verify() {
         ("'%%%'", "not a link character"),
         ("'AQ'", "truncated"),
         ("'Ag'", "newer version"),
-        ("'x'.repeat(20000)", "too long"),
+        ("'A'.repeat(2 ** 24 + 1)", "too long"),
         ("{ format: 'other' }", "not a CASPaxos playground session"),
         ("42", "session"),
     ] {

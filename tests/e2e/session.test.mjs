@@ -24,6 +24,13 @@ const empty = (url) => `${url}?scenario=none`;
 
 const hash = (page) => page.evaluate(() => window.playground.cluster.eventLogHash());
 
+/** Clicks Share and waits for the link (compressing it is asynchronous); returns the page's URL. */
+async function share(page) {
+  await page.click("#share");
+  await page.waitForFunction(() => /link ready/.test(document.getElementById("session-out").textContent));
+  return page.inputValue("#share-url");
+}
+
 test("a share link reproduces the run: same event-log hash", async () => {
   const { page, errors } = await open(browser.context, empty(server.url));
   await page.click("#increment");
@@ -33,8 +40,7 @@ test("a share link reproduces the run: same event-log hash", async () => {
   await page.dispatchEvent("#drop", "input");
   await page.click("#increment");
   await page.click("#idle");
-  await page.click("#share");
-  const url = await page.inputValue("#share-url");
+  const url = await share(page);
   assert.match(url, /#session=[A-Za-z0-9_-]+$/);
   assert.ok(url.split("#session=")[1].length <= 300, "a typical session fits in 300 characters");
   const original = await hash(page);
@@ -90,8 +96,7 @@ test("links made before compression still open; the page's links are compressed 
   const { page, errors } = await open(browser.context, `${server.url}#session=${FORMAT_1_LINKS.typical}`);
   await page.click("#idle");
   const original = await hash(page);
-  await page.click("#share");
-  const compressed = (await page.inputValue("#share-url")).split("#session=")[1];
+  const compressed = (await share(page)).split("#session=")[1];
   assert.match(compressed, /^z[A-Za-z0-9_-]+$/);
   assert.ok(compressed.length < FORMAT_1_LINKS.typical.length, `${compressed.length} characters`);
   const copy = await open(browser.context, `${server.url}#session=${compressed}`);
@@ -173,8 +178,7 @@ test("a scenario's future survives a seek and a share link; the results list is 
   const { page, errors } = await open(browser.context, `${server.url}?scenario=partition`);
   await page.evaluate(() => { window.playground.setPlaying(false); window.playground.advance(400 - window.playground.cluster.now); window.playground.refresh(); });
   // Shared at 400 ms, before the heal: the link names the scenario.
-  await page.click("#share");
-  const url = await page.inputValue("#share-url");
+  const url = await share(page);
   assert.match(url, /#session=[A-Za-z0-9_-]+&scenario=partition$/);
   // Seek back to 100 ms: the rows are the history's at 100 ms, with the scenario's labels.
   await page.evaluate(() => window.playground.seekTo(100));
