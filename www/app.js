@@ -143,7 +143,7 @@ function adopt(next, cfg, { sameRun = false } = {}) {
   $("caption").textContent = "";
   $("violation").hidden = true;
   const { ps, as } = nodesOf(cfg);
-  ui.timeline.reset([...ps, ...as], next.state().network.latency.max);
+  ui.timeline.reset([...ps, ...as], next.state().network.latency.max, next);
   ui.timeline.follow = true;
   $("follow").checked = true;
   $("workers-out").textContent = "";
@@ -970,8 +970,20 @@ async function openFirst() {
   if (wanted !== "none") sessionOut(`There is no scenario named ${JSON.stringify(wanted)}: showing an empty cluster.`, true);
 }
 
+/** The forms' bounds, from the one place the code keeps every limit (`Cluster.limits`). */
+function applyLimits() {
+  const l = Cluster.limits;
+  const set = (sel, attr, v) => document.querySelectorAll(sel).forEach((el) => el.setAttribute(attr, String(v)));
+  set("input[name=acceptors]", "max", l.acceptors);
+  set("input[name=proposers]", "max", l.proposers);
+  set("input[name=seed], #version, #ttl", "max", l.safeInteger);
+  set("#lat-min, #lat-max", "max", l.latencyMs);
+  set("#key, #lock, #owner", "maxlength", l.keyChars);
+}
+
 async function main() {
   await init();
+  applyLimits();
   wire();
   await openFirst();
   renderTimeNote();

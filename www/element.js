@@ -297,9 +297,10 @@ class CaspaxosPlayground extends HTMLElement {
     const scenario = SCENARIOS.find((s) => s.id === this.getAttribute("scenario"));
     // The scenario's set-up, then what the attributes say explicitly.
     const config = { acceptors: 3, proposers: 2, seed: 1, ...(scenario?.config ?? {}) };
-    config.acceptors = this.#int("acceptors", config.acceptors, 1, 15);
-    config.proposers = this.#int("proposers", config.proposers, 1, 9);
-    config.seed = this.#int("seed", config.seed, 0, 2 ** 53 - 1);
+    const limits = Cluster.limits;
+    config.acceptors = this.#int("acceptors", config.acceptors, 1, limits.acceptors);
+    config.proposers = this.#int("proposers", config.proposers, 1, limits.proposers);
+    config.seed = this.#int("seed", config.seed, 0, limits.safeInteger);
     let next;
     try {
       next = new Cluster({ ...config, autoAdvance: false });
@@ -328,7 +329,7 @@ class CaspaxosPlayground extends HTMLElement {
     this.#out("verdict").textContent = "";
     const st = cluster.state();
     const nodes = [...st.proposers.map((p) => p.id), ...st.acceptors.map((a) => a.id)];
-    this.#timeline.reset(nodes, st.network.latency.max);
+    this.#timeline.reset(nodes, st.network.latency.max, cluster);
     this.#timeline.follow = true;
     const box = this.#root.querySelector(".nodes");
     if (box) {

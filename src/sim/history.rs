@@ -183,6 +183,14 @@ impl History {
         self.records().filter(|o| o.outcome == Some(outcome)).count()
     }
 
+    /// Records held, in all: the records kept and what the ledger retains (operations and
+    /// configurations). Bounded by the window, the operations in flight and the ledger's unfolded
+    /// segments, not by the length of the run; what a copy of this history costs.
+    pub fn retained(&self) -> usize {
+        let (ops, states) = self.ledger.retained();
+        self.window.len() + ops + states
+    }
+
     /// The incremental checker's state.
     pub fn ledger(&self) -> &Ledger {
         &self.ledger

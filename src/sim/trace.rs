@@ -3,6 +3,7 @@
 //! Messages are stored once, in `messages`; the events of a message (send, duplicate, deliver,
 //! drop) refer to it by index, which keeps an event small and ties an arrow's two ends together.
 
+use super::chunked::Chunked;
 use crate::driver::{Outcome, Phase};
 use crate::ops::{OpId, Val};
 use crate::protocol::{AcceptorId, Ballot, Key, ProposerId, Reply, Request};
@@ -204,11 +205,11 @@ pub struct Event {
     pub kind: EventKind,
 }
 
-/// The event log and the messages it refers to.
+/// The event log and the messages it refers to, in chunks a copy shares.
 #[derive(Clone, Debug, Default)]
 pub struct Trace {
-    pub events: Vec<Event>,
-    pub messages: Vec<MessageRecord>,
+    pub events: Chunked<Event>,
+    pub messages: Chunked<MessageRecord>,
 }
 
 impl Trace {
