@@ -23,12 +23,13 @@ pub const MAX_OPS_PER_CLIENT: usize = 1000;
 pub const MAX_DEPTH: usize = 64;
 /// Largest value, JSON-encoded (compact, as a share link carries it).
 pub const MAX_VALUE_BYTES: usize = 64 * 1024;
-/// Most actions a session may hold.
-pub const MAX_ACTIONS: usize = 100_000;
-/// Longest share link payload, in characters.
-pub const MAX_LINK_CHARS: usize = 16 * 1024;
-/// Largest session document, JSON-encoded.
-pub const MAX_SESSION_BYTES: usize = 32 * 1024 * 1024;
+/// Most actions a session may hold: ten times what the page's longest scenarios record.
+pub const MAX_ACTIONS: usize = 1_000_000;
+/// Longest share link, in characters: the crate's link text for [`MAX_ACTIONS`] actions (about
+/// 8 bytes each, in base64) fits, and so does the page's compressed form of it.
+pub const MAX_LINK_CHARS: usize = 16 * 1024 * 1024;
+/// Largest session document, JSON-encoded: [`MAX_ACTIONS`] actions of about 100 bytes each.
+pub const MAX_SESSION_BYTES: usize = 128 * 1024 * 1024;
 
 /// The limits as `Cluster.limits` shows them.
 pub fn to_json() -> Json {

@@ -222,12 +222,12 @@ fn partition_groups(sim: &Sim) -> Json {
 
 /// The client history.
 pub fn history(sim: &Sim) -> Json {
-    sim.history().ops.iter().map(operation).collect::<Vec<_>>().into()
+    sim.history().records().map(operation).collect::<Vec<_>>().into()
 }
 
 /// One client operation, by id.
 pub fn operation_by_id(sim: &Sim, id: usize) -> Json {
-    sim.history().ops.get(id).map_or(Json::Null, operation)
+    sim.history().get(id as u64).map_or(Json::Null, operation)
 }
 
 fn operation(o: &crate::sim::OpRecord) -> Json {
@@ -265,6 +265,7 @@ pub fn stats(sim: &Sim) -> Json {
         "retries": s.retries,
         "timeouts": s.timeouts,
         "violations": sim.violations(),
+        "historyFolded": sim.history().folded(),
     })
 }
 

@@ -48,7 +48,7 @@ fn versioned_reads_and_writes() {
     assert_eq!(s.block_on(p1.read("n")).unwrap(), Versioned { version: 2, value: json!(2) });
     let h = s.history();
     let conflict =
-        h.ops.iter().find(|o| o.error.as_ref().is_some_and(|e| e.kind == ErrorKind::VersionConflict)).unwrap();
+        h.records().find(|o| o.error.as_ref().is_some_and(|e| e.kind == ErrorKind::VersionConflict)).unwrap();
     assert_eq!(conflict.outcome, Some(Outcome::Failed));
 }
 
@@ -88,7 +88,7 @@ fn a_change_function_that_refuses_writes_the_state_back_unchanged() {
     assert!(accepted.iter().all(|v| v.value == json!(5) && v.version == 1), "nothing new was written: {accepted:?}");
     drop(trace);
     assert_eq!(s.block_on(p1.read("k")).unwrap(), Versioned { version: 1, value: json!(5) });
-    assert_eq!(s.history().ops[1].outcome, Some(Outcome::Failed));
+    assert_eq!(s.history().get(1).unwrap().outcome, Some(Outcome::Failed));
 }
 
 #[test]
@@ -98,7 +98,7 @@ fn invalid_arguments_are_refused_before_anything_runs() {
         let err = s.block_on(s.invoke(proposer, key, Op::Get)).unwrap_err();
         assert_eq!(err.kind, ErrorKind::InvalidArgument, "p{proposer} {key:?}: {err}");
     }
-    assert!(s.history().ops.is_empty());
+    assert!(s.history().is_empty());
     assert!(s.crash(Node::Acceptor(4)).unwrap_err().message.contains("a1..a3"));
     assert!(s.partition(vec![vec![Node::Acceptor(1)], vec![Node::Acceptor(1)]]).is_err());
     assert!(s.set_latency(10, 5).is_err() && s.set_drop_rate(1.5).is_err());
@@ -148,7 +148,7 @@ fn three_contending_proposers_lose_no_increment_and_apply_none_twice() {
         s.run_until_idle(u64::MAX);
         let h = s.history();
         assert_eq!(h.count(Outcome::Ok), 180, "seed {seed}");
-        let mut outputs: Vec<i64> = h.ops.iter().map(|o| o.output.as_ref().unwrap().as_i64().unwrap()).collect();
+        let mut outputs: Vec<i64> = h.records().map(|o| o.output.as_ref().unwrap().as_i64().unwrap()).collect();
         drop(h);
         outputs.sort();
         assert_eq!(outputs, (1..=180).collect::<Vec<_>>(), "seed {seed}: each increment saw a distinct value");
@@ -242,7 +242,7 @@ fn a_crashed_majority_blocks_until_restart_and_then_fails_cleanly() {
     s.set_driver_config(DriverConfig { one_rtt: false, ..DriverConfig::default() });
     let err = s.block_on(s.client(1).increment("k")).unwrap_err();
     assert_eq!(err.kind, ErrorKind::Unavailable { indeterminate: false }, "{err}");
-    assert_eq!(s.history().ops.last().unwrap().outcome, Some(Outcome::Failed));
+    assert_eq!(s.history().records().last().unwrap().outcome, Some(Outcome::Failed));
 }
 
 #[test]
@@ -256,7 +256,7 @@ fn a_crashed_proposer_loses_its_operations_but_never_reuses_a_ballot() {
     s.crash(Node::Proposer(1)).unwrap();
     let (a, b) = (s.block_on(in_flight).unwrap_err(), s.block_on(queued).unwrap_err());
     assert!(a.indeterminate() && !b.indeterminate(), "{a} / {b}");
-    let outcomes: Vec<_> = s.history().ops.iter().map(|o| o.outcome).collect();
+    let outcomes: Vec<_> = s.history().records().map(|o| o.outcome).collect();
     assert_eq!(outcomes[1..], [Some(Outcome::Unknown), Some(Outcome::Failed)]);
     assert_eq!(s.block_on(s.client(1).get("k")).unwrap_err().kind, ErrorKind::Unavailable { indeterminate: false });
     s.restart(Node::Proposer(1)).unwrap();

@@ -9,10 +9,13 @@
 
 mod common;
 
-use caspaxos_playground::checker::{check, check_run, KeyResult, ViolationKind, DEFAULT_STEP_BUDGET};
+use caspaxos_playground::checker::{
+    check, check_incrementally, check_records, check_run, KeyResult, Ledger, Report, ViolationKind,
+    DEFAULT_STEP_BUDGET, FOLD_EVERY, UNKNOWN_HORIZON,
+};
 use caspaxos_playground::driver::DriverConfig;
 use caspaxos_playground::sim::fuzz::{FuzzOptions, FuzzRun};
-use caspaxos_playground::sim::{Node, OracleKind, Sim, SimConfig};
+use caspaxos_playground::sim::{History, Node, OpRecord, OracleKind, Sim, SimConfig, HISTORY_WINDOW};
 use common::{seeds, simulate, Scenario};
 use serde_json::{json, Value as Json};
 use std::collections::BTreeMap;
@@ -36,7 +39,7 @@ fn fault_seeds_through_the_real_cluster_are_linearizable() {
             );
         }
         let history = sim.history();
-        for o in &history.ops {
+        for o in history.records() {
             if let Some(e) = o.error.as_ref().filter(|e| !e.indeterminate()) {
                 *refusals.entry(e.name()).or_default() += 1;
             }
@@ -46,7 +49,7 @@ fn fault_seeds_through_the_real_cluster_are_linearizable() {
         }
         keys += report.keys.len();
         unknown += report.keys.values().filter(|r| **r == KeyResult::Unknown).count();
-        ops += history.ops.len();
+        ops += history.len();
     }
     println!(
         "{} seeds, {ops} operations, {keys} key histories checked, {unknown} over the step budget; refusals: {refusals:?}",
@@ -125,8 +128,8 @@ fn a_stale_read_invoked_in_the_millisecond_the_write_returned_is_caught() {
     assert_eq!(sim.block_on(sim.client(2).get("k")).unwrap(), Json::Null);
     {
         let h = sim.history();
-        assert_eq!(h.ops[1].invoke_at, put_returned_at, "invoked in the millisecond the put returned");
-        assert!(h.ops[0].precedes(&h.ops[1]) && !h.ops[1].precedes(&h.ops[0]));
+        assert_eq!(h.get(1).unwrap().invoke_at, put_returned_at, "invoked in the millisecond the put returned");
+        assert!(h.get(0).unwrap().precedes(h.get(1).unwrap()) && !h.get(1).unwrap().precedes(h.get(0).unwrap()));
     }
     let v = check(&sim.history(), DEFAULT_STEP_BUDGET).violation.expect("the stale read is caught");
     assert_eq!((v.kind, v.ops[0]), (ViolationKind::Linearizability, 1), "{v:?}");
@@ -185,4 +188,118 @@ fn every_break_it_switch_is_found_by_the_page_search_with_what_caught_it() {
         assert_eq!(caught, kind, "{name} at seed {seed}: {explanation}");
     }
     assert_eq!(page_search(d, false), None, "nothing broken: nothing found");
+}
+
+/// The incremental checker folding at every cut (and unknown operations after `horizon`
+/// completed operations of their key) against the full search, on fault runs and on every
+/// break-it variant: the same verdict, key by key, and the same violating key.
+fn incremental_agrees_with_full(horizon: u32) -> (usize, usize, u64, u64) {
+    let variants: [(&str, DriverConfig, bool); 6] = [
+        ("healthy", DriverConfig::default(), false),
+        ("quorum 1", DriverConfig { break_quorum: Some(1), ..DriverConfig::default() }, false),
+        ("reuse ballot", DriverConfig { break_reuse_ballot: true, ..DriverConfig::default() }, false),
+        ("take any accepted", DriverConfig { break_take_any_accepted: true, ..DriverConfig::default() }, false),
+        ("blind retry", DriverConfig { break_blind_retry: true, ..DriverConfig::default() }, false),
+        ("wipe", DriverConfig::default(), true),
+    ];
+    let (mut runs, mut violations, mut folded, mut unknowns) = (0, 0, 0, 0);
+    for seed in seeds(1000) {
+        for (name, driver, wipes) in [&variants[0], &variants[1 + (seed % 5) as usize]] {
+            let scenario = Scenario { driver: driver.clone(), wipes: *wipes, ..Scenario::new(seed) };
+            let Ok((sim, _)) = simulate(&scenario) else { continue };
+            let replay =
+                format!("{name}, seed {seed}: CASPAXOS_SEED={seed} cargo test --release --test linearizability");
+            let history = sim.history();
+            assert_eq!(history.folded(), 0, "{replay}: a fuzz run fits the history window");
+            let records: Vec<OpRecord> = history.records().cloned().collect();
+            let full = check_records(&records, DEFAULT_STEP_BUDGET);
+            let incremental = check_incrementally(&records, Ledger::new(1, horizon), DEFAULT_STEP_BUDGET);
+            let verdicts = |r: &Report| -> Vec<(String, &'static str)> {
+                r.keys.iter().map(|(k, v)| (k.clone(), verdict_name(v))).collect()
+            };
+            assert_eq!(verdicts(&incremental), verdicts(&full), "{replay}");
+            assert_eq!(
+                incremental.violation.as_ref().map(|v| &v.key),
+                full.violation.as_ref().map(|v| &v.key),
+                "{replay}"
+            );
+            if let Some(v) = &incremental.violation {
+                assert_eq!(v.kind, ViolationKind::Linearizability, "{replay}");
+                assert!(v.explanation.contains("fits no linearization"), "{replay}: {}", v.explanation);
+                violations += 1;
+            }
+            // The live history (folding at its default pace) says what the full search says.
+            assert_eq!(verdicts(&check(&history, DEFAULT_STEP_BUDGET)), verdicts(&full), "{replay}");
+            runs += 1;
+            folded += incremental.folded;
+            unknowns += incremental.folded_unknowns;
+        }
+    }
+    (runs, violations, folded, unknowns)
+}
+
+fn verdict_name(r: &KeyResult) -> &'static str {
+    match r {
+        KeyResult::Linearizable(_) => "ok",
+        KeyResult::Violation(_) => "violation",
+        KeyResult::Unknown => "unknown",
+    }
+}
+
+#[test]
+fn the_incremental_checker_agrees_with_the_full_search() {
+    for horizon in [UNKNOWN_HORIZON, 1] {
+        let (runs, violations, folded, unknowns) = incremental_agrees_with_full(horizon);
+        println!(
+            "unknown horizon {horizon}: {runs} runs, {violations} violations, {folded} operations folded \
+             ({unknowns} of unknown outcome), every verdict as the full search says"
+        );
+        if runs >= 1000 {
+            assert!(violations >= 50, "the break-it runs must produce violations to agree on: {violations}");
+            assert!(folded as usize >= runs * 20, "folding must happen: {folded} operations in {runs} runs");
+            assert!(horizon > 1 || unknowns >= 100, "unknown operations must be folded: {unknowns}");
+        }
+    }
+}
+
+/// The most operations and configurations the checker and the history window hold at any time
+/// of a steady workload (30 clients incrementing 10 keys, `increments` in all), sampled every
+/// 100 virtual ms; and the run's verdict.
+fn retained_by_a_steady_workload(increments: usize, history: History) -> (usize, usize, usize, Report) {
+    let sim = Sim::new(SimConfig { seed: 9, log_events: false, ..SimConfig::default() }).unwrap();
+    sim.set_history(history);
+    let clients = 30;
+    for c in 0..clients {
+        let client = sim.client((c % 2) as u8 + 1);
+        let key = format!("k{}", c % 10);
+        sim.spawn(async move {
+            for _ in 0..increments / clients {
+                client.increment(&key).await.expect("no faults");
+            }
+        });
+    }
+    let (mut ops, mut configs, mut records) = (0, 0, 0);
+    while sim.pending() > 0 || sim.now() == 0 {
+        sim.run_for(100);
+        let h = sim.history();
+        let (o, c) = h.ledger().retained();
+        (ops, configs, records) = (ops.max(o), configs.max(c), records.max(h.records().len()));
+    }
+    let report = check(&sim.history(), DEFAULT_STEP_BUDGET);
+    (ops, configs, records, report)
+}
+
+#[test]
+fn a_steady_workload_keeps_the_checker_and_the_history_bounded() {
+    let increments = 120_000; // 4,000 per client
+    let (ops, configs, records, report) = retained_by_a_steady_workload(increments, History::default());
+    println!("{increments} increments: at most {ops} operations and {configs} configurations held by the checker, {records} records");
+    assert!(report.ok, "{:?}", report.violation);
+    assert!(ops <= 20 * FOLD_EVERY && configs <= 100, "the checker holds {ops} operations, {configs} configurations");
+    assert_eq!(records, HISTORY_WINDOW);
+    assert!(report.folded as usize >= increments - ops, "{} folded", report.folded);
+    // The negative control: never folding, the checker holds every operation (and agrees).
+    let never = History::new(HISTORY_WINDOW, Ledger::new(usize::MAX, UNKNOWN_HORIZON));
+    let (ops, _, _, report) = retained_by_a_steady_workload(increments, never);
+    assert_eq!((ops, report.folded, report.ok), (increments, 0, true));
 }

@@ -95,7 +95,7 @@ fn a_refusal_writes_back_the_minority_state_it_saw() {
     assert_eq!(e.kind, ErrorKind::VersionConflict, "{e}");
     let h = s.history();
     assert_eq!(
-        h.ops.iter().map(|o| o.outcome.unwrap()).collect::<Vec<_>>(),
+        h.records().map(|o| o.outcome.unwrap()).collect::<Vec<_>>(),
         [Outcome::Ok, Outcome::Unknown, Outcome::Failed, Outcome::Failed]
     );
     drop(h);

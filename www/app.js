@@ -7,6 +7,7 @@ import { HistoryView } from "./history.js";
 import { ResultsView, describe } from "./results.js";
 import { Moments } from "./narration.js";
 import { evaluate, runOf, describeClaim } from "./claims.js";
+import { packLink, unpackLink } from "./link.js";
 
 const $ = (id) => document.getElementById(id);
 const DEFAULTS = { acceptors: 3, proposers: 2, seed: 1, oneRtt: true };
@@ -504,7 +505,7 @@ function seekTo(t) {
   const c = ui.cluster;
   if (!c.replayable) return sessionOut("This run used a change function (code), so it cannot be replayed: no seeking.", true);
   if (c.tape.actions === 0 && c.now >= ui.masterEnd) {
-    ui.master = c.session();
+    ui.master = c.sessionLink(); // the tape: one string across the boundary, any length
     ui.masterEnd = c.now;
     ui.masterScript = ui.script.slice();
   }
@@ -546,14 +547,15 @@ function openSession(session, what, scenario = null) {
 }
 
 /** A share link in the page's URL (`#session=<link>`, maybe `&scenario=<id>`) opens that run; a
- * bad one says why and leaves a default cluster. Returns whether the URL held a link. */
-function openFromHash() {
+ * bad one says why and leaves a default cluster. Resolves to whether the URL held a link. */
+async function openFromHash() {
   const h = location.hash;
   if (!h.startsWith("#session=")) return false;
   const [link, ...rest] = h.slice(1).split("&");
   const scenario = new URLSearchParams(rest.join("&")).get("scenario");
   try {
-    openSession(link, "Opened a shared run", scenario);
+    const tape = await unpackLink(link.slice("session=".length), Cluster.limits.linkChars);
+    openSession(tape, "Opened a shared run", scenario);
   } catch (e) {
     rebuild(DEFAULTS);
     sessionOut(`The link could not be opened (${e.message}). Showing a default cluster instead.`, true);
@@ -878,9 +880,9 @@ function wire() {
     $(id).addEventListener("change", () => guard($("find-out"), () => ui.cluster.setBreak(breakOptions())));
   }
   $("find").addEventListener("click", findCounterexample);
-  const sOut = (fn) => () => {
+  const sOut = (fn) => async () => {
     try {
-      fn();
+      await fn();
     } catch (e) {
       sessionOut(`${e.name}: ${e.message}`, true);
     }
@@ -899,8 +901,8 @@ function wire() {
     const r = ui.cluster.verify();
     sessionOut(r.ok ? `✓ deterministic: the replay gives the same event log (hash ${r.hash}, ${(performance.now() - t0).toFixed(0)} ms)` : `✗ the replay differs: ${r.hash} vs ${r.replayHash}`, !r.ok);
   }));
-  $("share").addEventListener("click", sOut(() => {
-    const link = ui.cluster.sessionLink();
+  $("share").addEventListener("click", sOut(async () => {
+    const link = await packLink(ui.cluster.sessionLink());
     const scenario = ui.scenario && !ui.handled ? `&scenario=${ui.scenario.id}` : "";
     history.replaceState(null, "", `#session=${link}${scenario}`);
     const url = $("share-url");
@@ -917,7 +919,8 @@ function wire() {
     e.target.value = "";
     if (!file) return;
     try {
-      if (file.size > 32 * 1024 * 1024) throw new Error("the file is larger than 32 MB");
+      const max = Cluster.limits.sessionBytes;
+      if (file.size > max) throw new Error(`the file is larger than ${max / 1024 / 1024} MB`);
       let doc;
       try {
         doc = JSON.parse(await file.text());
@@ -959,8 +962,8 @@ function wire() {
 
 /** The first view: a share link's run, or the scenario named by `?scenario=` (`none`: an empty
  * cluster), or the introductory scenario, playing. */
-function openFirst() {
-  if (openFromHash()) return;
+async function openFirst() {
+  if (await openFromHash()) return;
   const wanted = new URLSearchParams(location.search).get("scenario") ?? INTRO_SCENARIO;
   if (wanted !== "none" && loadScenario(wanted)) return;
   rebuild(DEFAULTS);
@@ -982,7 +985,7 @@ async function main() {
   await init();
   applyLimits();
   wire();
-  openFirst();
+  await openFirst();
   renderTimeNote();
   requestAnimationFrame(frame);
   // For tests and the console.

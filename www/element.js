@@ -137,7 +137,7 @@ class CaspaxosPlayground extends HTMLElement {
 
   /** Replays this widget's run to virtual time `ms`; the scenario's actions to come stay. */
   seek(ms) {
-    const session = this.#cluster.session();
+    const session = this.#cluster.sessionLink(); // the tape: one string across the boundary
     const script = this.#script.slice();
     const next = Cluster.fromSession(session, { until: Math.max(0, Math.round(ms)) });
     this.#cluster.free();

@@ -17,13 +17,15 @@
 //! [`check_run`] gives one verdict for a whole simulation: this checker and the simulator's step
 //! oracles ([`crate::sim::Oracle`]) together.
 
+mod ledger;
 mod model;
 mod search;
 
+pub use ledger::{Ledger, Verdicts, FOLD_EVERY, MAX_FRONTIER_STATES, UNKNOWN_HORIZON};
 pub use model::{CheckOp, Expect, Next, State, Step};
-pub use search::{check_key, KeyResult};
+pub use search::{check_key, check_key_from, end_states, Config, KeyResult};
 
-use crate::sim::{Finding, History, OracleKind, Sim};
+use crate::sim::{Finding, History, OpRecord, OracleKind, Sim};
 use serde_json::{json, Value as Json};
 use std::collections::BTreeMap;
 
@@ -89,6 +91,10 @@ pub struct Report {
     pub oracles: Vec<Finding>,
     /// Search steps used in all.
     pub steps: u64,
+    /// Operations folded away by the incremental checker (their keys' verdicts include them).
+    pub folded: u64,
+    /// Of those, operations of unknown outcome, folded as "applied before a deadline, or never".
+    pub folded_unknowns: u64,
 }
 
 /// One verdict for a simulation: its history checked for linearizability, and its step
@@ -97,32 +103,68 @@ pub fn check_run(sim: &Sim, step_budget: u64) -> Report {
     check(&sim.history(), step_budget).with_oracles(sim.oracle_findings())
 }
 
-/// Checks a history, key by key.
+/// Checks a history, key by key, incrementally: the prefixes the history folded away as they
+/// settled (see [`Ledger`]), then the operations after them.
 pub fn check(history: &History, step_budget: u64) -> Report {
+    Report::of(history.ledger().verdicts(history.pending(), step_budget))
+}
+
+/// Checks every operation of `records` at once, key by key, from the empty register: the full
+/// search, no folding (the reference the incremental checker is tested against).
+pub fn check_records<'a>(records: impl IntoIterator<Item = &'a OpRecord>, step_budget: u64) -> Report {
     let mut by_key: BTreeMap<String, Vec<CheckOp>> = BTreeMap::new();
-    for record in &history.ops {
+    for record in records {
         if let Some(op) = CheckOp::from_record(record) {
             by_key.entry(op.key.clone()).or_default().push(op);
         }
     }
-    let mut keys = BTreeMap::new();
-    let mut violation = None;
-    let mut steps = 0;
+    let mut verdicts = Verdicts { keys: BTreeMap::new(), steps: 0, folded: 0, folded_unknowns: 0 };
     for (key, ops) in by_key {
         let (result, used) = check_key(&ops, step_budget);
-        steps += used;
-        if let KeyResult::Violation(v) = &result {
-            if violation.is_none() {
-                violation = Some(v.clone());
-            }
-        }
-        keys.insert(key, result);
+        verdicts.steps += used;
+        verdicts.keys.insert(key, result);
     }
-    let ok = keys.values().all(|r| matches!(r, KeyResult::Linearizable(_)));
-    Report { ok, keys, violation, oracles: Vec::new(), steps }
+    Report::of(verdicts)
+}
+
+/// Checks `records` (a whole run's, in any order) as the incremental checker sees them live:
+/// their invocations and returns are replayed in sequence order into `ledger` (fresh).
+pub fn check_incrementally(records: &[OpRecord], mut ledger: Ledger, step_budget: u64) -> Report {
+    let mut events: Vec<(u64, usize)> = Vec::with_capacity(records.len() * 2);
+    for (i, r) in records.iter().enumerate() {
+        events.push((r.invoke_seq, i));
+        events.extend(r.return_seq.map(|s| (s, i)));
+    }
+    events.sort_unstable();
+    for (seq, i) in events {
+        let r = &records[i];
+        if seq == r.invoke_seq {
+            ledger.invoked(&r.key, seq);
+        } else {
+            ledger.finished(r);
+        }
+    }
+    Report::of(ledger.verdicts(records.iter().filter(|r| r.return_seq.is_none()), step_budget))
 }
 
 impl Report {
+    fn of(v: Verdicts) -> Report {
+        let violation = v.keys.values().find_map(|r| match r {
+            KeyResult::Violation(v) => Some(v.clone()),
+            _ => None,
+        });
+        let ok = v.keys.values().all(|r| matches!(r, KeyResult::Linearizable(_)));
+        Report {
+            ok,
+            keys: v.keys,
+            violation,
+            oracles: Vec::new(),
+            steps: v.steps,
+            folded: v.folded,
+            folded_unknowns: v.folded_unknowns,
+        }
+    }
+
     /// Adds the step oracles' findings: any finding makes the verdict not ok, and is the
     /// violation when the histories are linearizable.
     pub fn with_oracles(mut self, findings: Vec<Finding>) -> Report {
@@ -153,7 +195,8 @@ impl Report {
             .iter()
             .map(|f| json!({ "kind": f.kind.as_str(), "key": f.key.to_string(), "at": f.at_ms, "text": f.text }))
             .collect();
-        let mut out = json!({ "ok": self.ok, "keys": keys, "oracles": oracles, "steps": self.steps });
+        let mut out =
+            json!({ "ok": self.ok, "keys": keys, "oracles": oracles, "steps": self.steps, "folded": self.folded });
         if let Some(v) = &self.violation {
             out["violation"] = json!({
                 "kind": v.kind.as_str(),

@@ -28,6 +28,10 @@ pub enum Expect {
     RefusalSaying(&'static str, String),
     /// It may have taken effect once, or never (outcome `unknown`, or still in flight).
     Maybe,
+    /// An unknown operation folded away with a deadline (its `return_seq`): it took effect once
+    /// before it, or never — placed by the search either way (never: as a step that changes
+    /// nothing). See [`super::ledger`].
+    AppliedOrNot,
 }
 
 /// How to apply an operation to the model.
@@ -133,7 +137,7 @@ impl CheckOp {
                 for (seen, wrote) in ts {
                     let answer_ok = match &self.expect {
                         Expect::Output(o) => *o == wrote.value,
-                        Expect::Maybe => true,
+                        Expect::Maybe | Expect::AppliedOrNot => true,
                         Expect::Refusal(_) | Expect::RefusalSaying(..) => false,
                     };
                     if answer_ok && seen == s {
@@ -156,7 +160,9 @@ impl CheckOp {
                         {
                             add(next_state(s, effect.write))
                         }
-                        (Ok(effect), Expect::Maybe) if effect.write.is_some() => add(next_state(s, effect.write)),
+                        (Ok(effect), Expect::Maybe | Expect::AppliedOrNot) if effect.write.is_some() => {
+                            add(next_state(s, effect.write))
+                        }
                         (Err(e), Expect::Refusal(name)) if e.name() == *name => add(Next::Same),
                         (Err(e), Expect::RefusalSaying(name, message))
                             if e.name() == *name && e.message == *message =>
@@ -168,6 +174,9 @@ impl CheckOp {
                 }
             }
         }
+        if self.expect == Expect::AppliedOrNot {
+            add(Next::Same); // never applied
+        }
     }
 
     /// `increment counter → 3 (#12)` as a user reads it.
@@ -176,7 +185,7 @@ impl CheckOp {
             Expect::Output(o) => format!(" → {o}"),
             Expect::Refusal(name) => format!(" → {name}"),
             Expect::RefusalSaying(name, message) => format!(" → {name} \"{message}\""),
-            Expect::Maybe => " (outcome unknown)".to_owned(),
+            Expect::Maybe | Expect::AppliedOrNot => " (outcome unknown)".to_owned(),
         };
         let input = match &self.step {
             Step::Builtin { op, .. } => match op {

@@ -28,64 +28,165 @@ pub enum KeyResult {
     Unknown,
 }
 
-/// Checks one key's operations; returns the verdict and the search steps used.
+/// Checks one key's operations from the empty register; returns the verdict and the search
+/// steps used.
 pub fn check_key(ops: &[CheckOp], step_budget: u64) -> (KeyResult, u64) {
+    check_key_from(ops, &[Config::default()], step_budget)
+}
+
+/// A configuration a search starts from or ends in: the register's state, and the operations of
+/// the search placed before it that had not returned at its point (ids, ascending).
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Config {
+    pub state: State,
+    pub placed: Vec<u64>,
+}
+
+/// Checks one key's operations from any of `initial` (what a folded prefix allows; not empty):
+/// linearizable if some linearization starts from one of them.
+pub fn check_key_from(ops: &[CheckOp], initial: &[Config], step_budget: u64) -> (KeyResult, u64) {
+    let (found, steps) = search(ops, initial, Goal::OneLinearization, step_budget);
+    let result = match found {
+        Found::Order(order) => KeyResult::Linearizable(order),
+        Found::Ends(_) => unreachable!("one linearization was asked for"),
+        Found::Violation(v) => KeyResult::Violation(v),
+        Found::OutOfBudget => KeyResult::Unknown,
+    };
+    (result, steps)
+}
+
+/// Every configuration a linearization of `ops` from one of `initial` can end in, once every
+/// completed operation is placed (operations that have not returned: placed or not), each once;
+/// or why there is none (`Unknown`: the budget ran out, or there are more than `max_ends`).
+/// Explores every configuration (linearized set, state) once.
+pub fn end_states(
+    ops: &[CheckOp],
+    initial: &[Config],
+    max_ends: usize,
+    step_budget: u64,
+) -> (Result<Vec<Config>, KeyResult>, u64) {
+    let (found, steps) = search(ops, initial, Goal::EveryEndState { max_ends }, step_budget);
+    let result = match found {
+        Found::Ends(ends) => Ok(ends),
+        Found::Order(_) => unreachable!("every end state was asked for"),
+        Found::Violation(v) => Err(KeyResult::Violation(v)),
+        Found::OutOfBudget => Err(KeyResult::Unknown),
+    };
+    (result, steps)
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Goal {
+    /// Stop at the first linearization.
+    OneLinearization,
+    /// Explore them all, collecting the configurations they end in (giving up past `max_ends`).
+    EveryEndState { max_ends: usize },
+}
+
+enum Found {
+    Order(Vec<u64>),
+    Ends(Vec<Config>),
+    Violation(Violation),
+    OutOfBudget,
+}
+
+/// Wing & Gong's search from each initial configuration in turn, sharing Lowe's memo (a
+/// configuration determines its future, whichever initial one it came from).
+fn search(ops: &[CheckOp], initial: &[Config], goal: Goal, step_budget: u64) -> (Found, u64) {
+    assert!(!initial.is_empty(), "a search starts from at least one configuration");
     let mut entries = Entries::new(ops);
+    let index_of: FxHashMap<u64, usize> = ops.iter().enumerate().map(|(i, op)| (op.id, i)).collect();
     let zobrist: Vec<u128> = (0..ops.len()).map(zobrist_key).collect();
     let mut states = States::default();
-    let mut state = states.id(State::default());
-    let mut linearized: u128 = 0; // Zobrist hash of the linearized operations
     let mut explored: HashSet<(u128, usize), BuildHasherDefault<FxHasher>> = HashSet::default();
     let mut stack: Vec<Frame> = Vec::new();
-    let mut longest = Longest { state, ..Longest::default() };
+    let mut longest = Longest::default();
+    let mut ends: Vec<(usize, Vec<u64>)> = Vec::new();
+    let mut ended: HashSet<(usize, Vec<u64>), BuildHasherDefault<FxHasher>> = HashSet::default();
     let mut nexts: Vec<Next> = Vec::new();
     let mut steps = 0u64;
-    let mut entry = entries.first();
-    let mut resume_from = 0usize; // the successor index to try next at `entry`
     let order = |stack: &[Frame], entries: &Entries| stack.iter().map(|f| ops[entries.op(f.call)].id).collect();
 
-    loop {
-        steps += 1;
-        if steps > step_budget {
-            return (KeyResult::Unknown, steps);
+    for (n, config) in initial.iter().enumerate() {
+        let start = states.id(config.state.clone());
+        if n == 0 {
+            longest.state = start;
         }
-        if entry == NIL {
-            return (KeyResult::Linearizable(order(&stack, &entries)), steps);
+        let placed = config.placed.iter().map(|id| *index_of.get(id).expect("a placed operation is searched"));
+        let mut linearized: u128 = placed.clone().fold(0, |h, i| h ^ zobrist[i]); // Zobrist hash
+        if !explored.insert((linearized, start)) {
+            continue; // met before
         }
-        let e = entries.list[entry];
-        if e.is_call {
-            nexts.clear();
-            ops[e.op].successors(states.get(state), &mut nexts);
-            let with_op = linearized ^ zobrist[e.op];
-            let mut lifted = false;
-            for (t, next) in nexts.drain(..).enumerate().skip(resume_from) {
-                let next = match next {
-                    Next::Same => state,
-                    Next::New(s) => states.id(s),
-                };
-                if explored.insert((with_op, next)) {
-                    stack.push(Frame { call: entry, before: state, taken: t });
-                    state = next;
-                    linearized = with_op;
-                    entries.lift(entry);
-                    entry = entries.first();
-                    lifted = true;
-                    break;
+        for i in placed {
+            stack.push(Frame { call: entries.call_of[i], before: start, taken: usize::MAX });
+            entries.lift(entries.call_of[i]);
+        }
+        let base = stack.len();
+        let mut state = start;
+        let mut entry = entries.first();
+        let mut resume_from = 0usize; // the successor index to try next at `entry`
+        loop {
+            steps += 1;
+            if steps > step_budget {
+                return (Found::OutOfBudget, steps);
+            }
+            // Every completed operation is placed at the end of the list, or when only operations
+            // that have not returned are left (they may take effect later, or never).
+            let at_end = entry == NIL || (!entries.list[entry].is_call && !ops[entries.op(entry)].completed());
+            if at_end && goal == Goal::OneLinearization {
+                return (Found::Order(order(&stack, &entries)), steps);
+            }
+            if at_end {
+                let mut open: Vec<u64> = stack
+                    .iter()
+                    .map(|f| &ops[entries.op(f.call)])
+                    .filter(|op| !op.completed())
+                    .map(|op| op.id)
+                    .collect();
+                open.sort_unstable();
+                if ended.insert((state, open.clone())) {
+                    ends.push((state, open));
+                }
+                if let Goal::EveryEndState { max_ends } = goal {
+                    if ends.len() > max_ends {
+                        return (Found::OutOfBudget, steps);
+                    }
                 }
             }
-            resume_from = 0;
-            if !lifted {
-                entry = e.next;
+            if !at_end && entries.list[entry].is_call {
+                let e = entries.list[entry];
+                nexts.clear();
+                ops[e.op].successors(states.get(state), &mut nexts);
+                let with_op = linearized ^ zobrist[e.op];
+                let mut lifted = false;
+                for (t, next) in nexts.drain(..).enumerate().skip(resume_from) {
+                    let next = match next {
+                        Next::Same => state,
+                        Next::New(s) => states.id(s),
+                    };
+                    if explored.insert((with_op, next)) {
+                        stack.push(Frame { call: entry, before: state, taken: t });
+                        state = next;
+                        linearized = with_op;
+                        entries.lift(entry);
+                        entry = entries.first();
+                        lifted = true;
+                        break;
+                    }
+                }
+                resume_from = 0;
+                if !lifted {
+                    entry = e.next;
+                }
+                continue;
             }
-        } else {
-            if !ops[e.op].completed() {
-                // Every completed operation is placed; the unknown ones left may never have happened.
-                return (KeyResult::Linearizable(order(&stack, &entries)), steps);
-            }
+            // A completed operation's return with the operation not placed, or the end of the
+            // list while collecting end states: backtrack.
             longest.backtracking_from(&stack, state, &entries);
-            let Some(frame) = stack.pop() else {
-                return (KeyResult::Violation(explain(ops, &longest, states.get(longest.state))), steps);
-            };
+            if stack.len() == base {
+                break;
+            }
+            let frame = stack.pop().expect("above the configuration's placed operations");
             longest.popped_to(stack.len());
             linearized ^= zobrist[entries.op(frame.call)];
             state = frame.before;
@@ -93,7 +194,16 @@ pub fn check_key(ops: &[CheckOp], step_budget: u64) -> (KeyResult, u64) {
             entry = frame.call;
             resume_from = frame.taken + 1;
         }
+        while let Some(frame) = stack.pop() {
+            entries.unlift(frame.call); // the configuration's placed operations, last first
+        }
+        longest.popped_to(0);
     }
+    if ends.is_empty() {
+        return (Found::Violation(explain(ops, &longest, states.get(longest.state))), steps);
+    }
+    let ends = ends.into_iter().map(|(s, placed)| Config { state: states.get(s).clone(), placed }).collect();
+    (Found::Ends(ends), steps)
 }
 
 /// One linearized operation on the search stack.
@@ -123,6 +233,8 @@ const NIL: usize = usize::MAX;
 /// backtracks).
 struct Entries {
     list: Vec<Entry>,
+    /// Each operation's call entry.
+    call_of: Vec<usize>,
     /// A sentinel before the first entry.
     head: usize,
 }
@@ -155,7 +267,7 @@ impl Entries {
         }
         let first = if events.is_empty() { NIL } else { 0 };
         list.push(Entry { op: NIL, is_call: false, partner: NIL, prev: NIL, next: first });
-        Entries { list, head }
+        Entries { list, call_of, head }
     }
 
     fn first(&self) -> usize {

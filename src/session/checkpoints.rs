@@ -3,10 +3,12 @@
 //! full, every other one goes and the spacing doubles, so a seek replays at most about
 //! `2 × events / MAX_CHECKPOINTS` events, whatever the length of the run.
 //!
-//! A copy shares the event log (by chunks) but not the history or the oracles' records, which
-//! still grow with the run: the copies together may hold at most [`WEIGHT_BUDGET`] such records,
-//! or twice what the live run holds, whichever is more (thinned by halves past that). Memory then
-//! stays within three times the run's own; a long run keeps fewer, sparser checkpoints.
+//! A copy shares the event log (by chunks) but not the history or the oracles' records. The
+//! history is bounded (its window of records, the operations in flight and the checker's
+//! unfolded segments: [`crate::sim::History::retained`]); the oracles' records still grow with
+//! the run. The copies together may hold at most [`WEIGHT_BUDGET`] such records, or twice what
+//! the live run holds, whichever is more (thinned by halves past that). Memory then stays within
+//! three times the run's own; a long run keeps fewer, sparser checkpoints.
 
 use crate::sim::{Checkpoint, Sim};
 use std::rc::Rc;

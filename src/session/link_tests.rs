@@ -59,18 +59,7 @@ fn links_round_trip_and_replay_event_for_event() {
 
 #[test]
 fn a_typical_session_fits_in_300_characters() {
-    let rec = Recording::new(Start::Config(SimConfig::default())).unwrap();
-    for i in 0..12u64 {
-        rec.act(invoke(1 + (i % 2) as u8, if i % 3 == 0 { "doc" } else { "counter" }, "increment", Json::Null))
-            .unwrap();
-        if i == 4 {
-            rec.act(UserAction::Crash(Node::Acceptor(2))).unwrap();
-        }
-        if i == 8 {
-            rec.act(UserAction::Restart(Node::Acceptor(2))).unwrap();
-        }
-        rec.sim().run_for(37);
-    }
+    let rec = typical();
     let link = encode_link(&rec.session());
     println!("typical link: {} characters", link.len());
     assert!(link.len() <= 300, "{} characters: {link}", link.len());
@@ -199,6 +188,150 @@ mod properties {
         #[test]
         fn base64url_round_trips(data in proptest::collection::vec(any::<u8>(), 0..300)) {
             prop_assert_eq!(base64url_decode(&base64url_encode(&data)).unwrap(), data);
+        }
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 64, ..ProptestConfig::default() })]
+        /// Random sessions (every kind of action, at random points) come back from a link and
+        /// from a document as the same session.
+        #[test]
+        fn random_sessions_round_trip(seed in 0..=crate::limits::MAX_SAFE_INTEGER, actions in 0usize..300) {
+            let session = random_session(seed, actions).session();
+            prop_assert!(session.actions.len() * 10 >= actions * 9, "{} of {} actions recorded", session.actions.len(), actions);
+            prop_assert_eq!(&decode_link(&encode_link(&session)).unwrap(), &session, "seed {}", seed);
+            prop_assert_eq!(&from_json(&session.to_json()).unwrap(), &session, "seed {}", seed);
+        }
+    }
+
+    /// A session of `n` random actions the API accepts, recorded by playing them.
+    fn random_session(seed: u64, n: usize) -> Recording {
+        use crate::sim::Rng;
+        let mut rng = Rng::new(seed);
+        let config = SimConfig {
+            seed,
+            acceptors: 1 + rng.below(5) as usize,
+            proposers: 1 + rng.below(3) as usize,
+            ..SimConfig::default()
+        };
+        let (acceptors, proposers) = (config.acceptors as u64, config.proposers as u64);
+        let rec = Recording::new(Start::Config(config)).unwrap();
+        let keys = ["counter", "doc", "lock:job", "κλειδί", "k/0"];
+        for _ in 0..n {
+            let node = |rng: &mut Rng| match rng.below(2) {
+                0 => Node::Acceptor(1 + rng.below(acceptors) as u8),
+                _ => Node::Proposer(1 + rng.below(proposers) as u8),
+            };
+            let key = keys[rng.below(keys.len() as u64) as usize];
+            let p = 1 + rng.below(proposers) as u8;
+            let action = match rng.below(14) {
+                0 => invoke(p, key, "increment", Json::Null),
+                1 => invoke(p, key, "get", Json::Null),
+                2 => {
+                    invoke(p, key, "put", json!({ "n": rng.below(1000), "f": rng.below(1000) as f64 / 7.0, "s": "ü" }))
+                }
+                3 => invoke(p, key, "write", json!({ "expectedVersion": rng.below(4), "value": [rng.below(9)] })),
+                4 => invoke(p, "lock:job", "acquireLock", json!({ "owner": "alice", "ttl": rng.below(500) })),
+                5 => invoke(p, "lock:job", "releaseLock", json!({ "owner": "alice" })),
+                6 => UserAction::Crash(node(&mut rng)),
+                7 => UserAction::Restart(node(&mut rng)),
+                8 => UserAction::Wipe(1 + rng.below(acceptors) as u8),
+                9 => UserAction::Partition(vec![vec![node(&mut rng), node(&mut rng)]]),
+                10 => UserAction::Heal,
+                11 => UserAction::DropRate(rng.below(1000) as f64 / 999.0),
+                12 => UserAction::Latency(rng.below(5), 5 + rng.below(20)),
+                _ => UserAction::Break(Breaks { blind_retry: rng.below(2) == 0, ..Breaks::default() }),
+            };
+            let _ = rec.act(action); // an action the API refuses is not recorded
+            rec.sim().run_for(rng.below(20));
+        }
+        rec
+    }
+}
+
+/// The typical page session: 12 increments over two keys and two proposers, a crash and a restart.
+fn typical() -> Recording {
+    let rec = Recording::new(Start::Config(SimConfig::default())).unwrap();
+    for i in 0..12u64 {
+        rec.act(invoke(1 + (i % 2) as u8, if i % 3 == 0 { "doc" } else { "counter" }, "increment", Json::Null))
+            .unwrap();
+        if i == 4 {
+            rec.act(UserAction::Crash(Node::Acceptor(2))).unwrap();
+        }
+        if i == 8 {
+            rec.act(UserAction::Restart(Node::Acceptor(2))).unwrap();
+        }
+        rec.sim().run_for(37);
+    }
+    rec
+}
+
+/// Links made by format 1 (before compression and the tape format) keep opening as the sessions
+/// they were made from: `tests/golden/links_v1.txt` holds them, written by that code.
+#[test]
+fn format_1_links_still_open() {
+    let fixtures = include_str!("../../tests/golden/links_v1.txt");
+    let link = |name: &str| {
+        let line = fixtures.lines().find(|l| l.starts_with(&format!("{name} "))).unwrap();
+        line.split_once(' ').unwrap().1.to_owned()
+    };
+    assert_eq!(decode_link(&link("typical")).unwrap(), typical().session());
+    assert_eq!(decode_link(&link("every_action")).unwrap(), recorded().session());
+    let fuzz = Recording::new(Start::Fuzz(FuzzOptions::new(1234))).unwrap().session();
+    assert_eq!(decode_link(&link("fuzz")).unwrap(), fuzz);
+    // A negative control: a fixture with one action changed opens as a different session.
+    let typical_link = link("typical");
+    let mut bytes = base64url_decode(&typical_link).unwrap();
+    let last = bytes.len() - 1;
+    bytes[last] ^= 1;
+    assert_ne!(decode_link(&base64url_encode(&bytes)).ok(), Some(typical().session()));
+}
+
+/// Sessions of any size the page makes: 100,000 actions export as a document and as a link,
+/// come back as the same session, and replay to the same run at any point.
+#[test]
+fn a_session_of_100000_actions_exports_imports_links_and_seeks() {
+    let rec = Recording::new(Start::Config(SimConfig { proposers: 3, ..SimConfig::default() })).unwrap();
+    for i in 0..100_000u64 {
+        rec.act(invoke(1 + (i % 3) as u8, &format!("k{}", i % 10), "increment", Json::Null)).unwrap();
+        if i % 10 == 9 {
+            rec.sim().run_for(3);
+        }
+    }
+    rec.sim().run_until_idle(u64::MAX);
+    let session = rec.session();
+    assert_eq!(session.actions.len(), 100_000);
+    let link = encode_link(&session);
+    println!("100000 actions: link {} characters, document {} bytes", link.len(), session.to_json().to_string().len());
+    assert_eq!(decode_link(&link).unwrap(), session);
+    assert_eq!(from_json(&session.to_json()).unwrap(), session);
+    // Seek to the middle (the rest stays on the tape), then play to the end: the same run.
+    let end = session.actions.last().unwrap().at_ms;
+    let mid = session.replay_until(end / 2).unwrap();
+    assert!(mid.tape().0 > 0 && mid.tape().0 < 100_000, "{:?} {end} {}", mid.tape(), rec.sim().now());
+    mid.run_until_idle(u64::MAX).unwrap();
+    assert_eq!(mid.sim().trace().hash(), rec.sim().trace().hash());
+}
+
+/// Link sizes: at most 8 characters per increment (delta-coded points, interned keys), before
+/// the page compresses them. `CASPAXOS_WRITE_LINKS=1` writes them to `target/link-*.txt` (the
+/// page's compression is measured on those).
+#[test]
+fn links_take_at_most_8_characters_per_increment() {
+    let sized = |n: u64| {
+        let rec = Recording::new(Start::Config(SimConfig::default())).unwrap();
+        for i in 0..n {
+            rec.act(invoke(1 + (i % 2) as u8, &format!("k{}", i % 10), "increment", Json::Null)).unwrap();
+            rec.sim().run_for(1 + i % 7);
+        }
+        encode_link(&rec.session())
+    };
+    for n in [1_000, 100_000] {
+        let link = sized(n);
+        println!("{n} increments: {} characters", link.len());
+        assert!(link.len() as u64 <= 8 * n + 100, "{n} increments: {} characters", link.len());
+        if std::env::var_os("CASPAXOS_WRITE_LINKS").is_some() {
+            std::fs::write(format!("target/link-{n}.txt"), &link).unwrap();
         }
     }
 }

@@ -37,9 +37,9 @@ fn recorded_run(seed: u64) -> (Recording, Vec<(u64, u64)>) {
 }
 
 /// What must be equal between a seek and a replay.
-fn fingerprint(rec: &Recording) -> (u64, u64, u64, usize, usize, (usize, Option<u64>)) {
+fn fingerprint(rec: &Recording) -> (u64, u64, u64, u64, usize, (usize, Option<u64>)) {
     let sim = rec.sim();
-    (sim.trace().hash(), sim.steps(), sim.now(), sim.history().ops.len(), rec.session().actions.len(), rec.tape())
+    (sim.trace().hash(), sim.steps(), sim.now(), sim.history().len(), rec.session().actions.len(), rec.tape())
 }
 
 #[test]
@@ -97,7 +97,7 @@ fn checkpoints_of_a_long_run_hold_at_most_twice_its_history_and_the_latest_stays
     let rec = Recording::from_sim(workload.start());
     rec.set_checkpoint_spacing(2_000);
     rec.run_until_idle(u64::MAX).unwrap();
-    let live = rec.sim().history().ops.len();
+    let live = rec.sim().history().retained();
     let (points, weight) = (rec.checkpoint_points(), rec.checkpoint_weight());
     assert!(!points.is_empty() && points.len() <= MAX_CHECKPOINTS);
     assert!(weight <= WEIGHT_BUDGET.max(2 * live), "{weight} records in {} checkpoints, {live} live", points.len());

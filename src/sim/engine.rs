@@ -144,7 +144,7 @@ impl Core {
     /// `unknown` (an accept carrying them was sent) or `failed`, in the order they were invoked.
     pub fn crash_proposer(&mut self, p: ProposerId) {
         for (id, client) in self.runtime.crash(p) {
-            let may_have_applied = self.world.history.ops[id as usize].may_have_applied;
+            let may_have_applied = self.world.history.get(id).is_some_and(|r| r.may_have_applied);
             let what = if may_have_applied { "may have been applied" } else { "was not applied" };
             let message = format!("proposer p{p} crashed; the change {what}");
             self.world.complete(id, client, Err(OpError::unavailable(may_have_applied, message)));

@@ -1,10 +1,13 @@
 //! The client history: every operation with its invocation, its return and how it ended — the
-//! input of a linearizability checker.
+//! input of the linearizability checker, which folds settled operations away as they come
+//! ([`crate::checker::Ledger`]); the most recent operations stay as records for the history view.
 
-use crate::driver::Outcome;
+use crate::checker::Ledger;
+use crate::driver::{outcome_of, Outcome};
 use crate::ops::{OpError, OpId, Val};
 use crate::protocol::{Key, ProposerId};
 use serde_json::Value as Json;
+use std::collections::VecDeque;
 
 #[derive(Clone, Debug, PartialEq)]
 pub struct OpRecord {
@@ -59,14 +62,39 @@ pub struct Evaluation {
     pub wrote: Option<Val>,
 }
 
-#[derive(Clone, Debug, Default)]
+/// Operations [`History::records`] keeps at least: the most recent ones (older ones are
+/// folded away, except any still in flight).
+pub const HISTORY_WINDOW: usize = 10_000;
+
+/// The client history: the most recent operations as records, and every operation's settled
+/// part folded into the incremental checker's [`Ledger`]. Memory follows the window and the
+/// operations in flight, not the length of the run.
+#[derive(Clone, Debug)]
 pub struct History {
-    pub ops: Vec<OpRecord>,
+    /// Operations `first_id..`, in id order: the window, extended back to the oldest operation
+    /// still in flight.
+    window: VecDeque<OpRecord>,
+    first_id: OpId,
+    window_len: usize,
+    /// Ids of the operations in flight, ascending.
+    in_flight: Vec<OpId>,
+    ledger: Ledger,
     /// Invocations and returns recorded so far: the next position in their one sequence.
     seq: u64,
 }
 
+impl Default for History {
+    fn default() -> Self {
+        History::new(HISTORY_WINDOW, Ledger::default())
+    }
+}
+
 impl History {
+    /// A history keeping the `window_len` most recent records, checking with `ledger`.
+    pub fn new(window_len: usize, ledger: Ledger) -> History {
+        History { window: VecDeque::new(), first_id: 0, window_len, in_flight: Vec::new(), ledger, seq: 0 }
+    }
+
     /// The position of the next invocation or return, in the one sequence shared by every
     /// operation of the simulation (strictly increasing).
     pub(crate) fn next_seq(&mut self) -> u64 {
@@ -74,12 +102,97 @@ impl History {
         self.seq
     }
 
-    /// Operations not yet ended.
-    pub fn pending(&self) -> impl Iterator<Item = &OpRecord> {
-        self.ops.iter().filter(|o| o.outcome.is_none())
+    /// Operations recorded so far (ids `0..len`).
+    pub fn len(&self) -> u64 {
+        self.first_id + self.window.len() as u64
     }
 
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// Operations no longer kept as records (ids `0..folded`).
+    pub fn folded(&self) -> u64 {
+        self.first_id
+    }
+
+    /// The records kept, oldest first: at least the [`HISTORY_WINDOW`] most recent.
+    pub fn records(&self) -> impl DoubleEndedIterator<Item = &OpRecord> + ExactSizeIterator {
+        self.window.iter()
+    }
+
+    /// Operation `id`'s record, if still kept.
+    pub fn get(&self, id: OpId) -> Option<&OpRecord> {
+        self.window.get(usize::try_from(id.checked_sub(self.first_id)?).ok()?)
+    }
+
+    /// Operation `id`'s record while it is in flight (`None` once it has ended: its record is
+    /// final, the checker has it).
+    pub(crate) fn in_flight_mut(&mut self, id: OpId) -> Option<&mut OpRecord> {
+        let index = usize::try_from(id.checked_sub(self.first_id)?).ok()?;
+        self.window.get_mut(index).filter(|r| r.outcome.is_none())
+    }
+
+    /// Records an invocation; `record.id` must be [`History::len`], its position from
+    /// [`History::next_seq`].
+    pub(crate) fn invoked(&mut self, record: OpRecord) {
+        assert_eq!(record.id, self.len(), "operation ids are consecutive");
+        assert!(record.outcome.is_none(), "an invocation has not ended");
+        self.ledger.invoked(&record.key, record.invoke_seq);
+        self.in_flight.push(record.id);
+        self.window.push_back(record);
+        self.trim();
+    }
+
+    /// Records how operation `id` ended: the record becomes final and goes to the checker.
+    /// Returns the operation's proposer, or `None` if it had already ended.
+    pub(crate) fn finish(&mut self, id: OpId, at: u64, result: &Result<Json, OpError>) -> Option<ProposerId> {
+        let position = self.in_flight.binary_search(&id).ok()?;
+        self.in_flight.remove(position);
+        let return_seq = self.next_seq();
+        let index = (id - self.first_id) as usize;
+        let record = &mut self.window[index];
+        record.return_at = Some(at);
+        record.return_seq = Some(return_seq);
+        record.outcome = Some(outcome_of(result));
+        match result {
+            Ok(v) => record.output = Some(v.clone()),
+            Err(e) => record.error = Some(e.clone()),
+        }
+        let proposer = record.proposer;
+        self.ledger.finished(&self.window[index]);
+        self.trim();
+        Some(proposer)
+    }
+
+    /// Drops the oldest records past the window, up to the oldest operation in flight.
+    fn trim(&mut self) {
+        while self.window.len() > self.window_len && self.window.front().is_some_and(|r| r.outcome.is_some()) {
+            self.window.pop_front();
+            self.first_id += 1;
+        }
+    }
+
+    /// Operations not yet ended.
+    pub fn pending(&self) -> impl Iterator<Item = &OpRecord> {
+        self.in_flight.iter().map(|&id| self.get(id).expect("operations in flight are kept"))
+    }
+
+    /// Operations kept as records that ended with `outcome`.
     pub fn count(&self, outcome: Outcome) -> usize {
-        self.ops.iter().filter(|o| o.outcome == Some(outcome)).count()
+        self.records().filter(|o| o.outcome == Some(outcome)).count()
+    }
+
+    /// Records held, in all: the records kept and what the ledger retains (operations and
+    /// configurations). Bounded by the window, the operations in flight and the ledger's unfolded
+    /// segments, not by the length of the run; what a copy of this history costs.
+    pub fn retained(&self) -> usize {
+        let (ops, states) = self.ledger.retained();
+        self.window.len() + ops + states
+    }
+
+    /// The incremental checker's state.
+    pub fn ledger(&self) -> &Ledger {
+        &self.ledger
     }
 }

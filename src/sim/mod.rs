@@ -20,7 +20,7 @@ pub mod workload;
 mod world;
 
 pub use chunked::Chunked;
-pub use history::{Evaluation, History, OpRecord};
+pub use history::{Evaluation, History, OpRecord, HISTORY_WINDOW};
 pub use loops::ClientLoop;
 pub use network::{NetConfig, Partitions};
 pub use oracle::{Finding, Oracle, OracleKind};
@@ -232,11 +232,11 @@ pub struct Checkpoint {
 }
 
 impl Checkpoint {
-    /// What this copy holds that no other copy shares, in records (history entries, oracle
-    /// entries, operations in flight; the event log is shared by chunks).
+    /// What this copy holds that no other copy shares, in records (the bounded history's records
+    /// and ledger, oracle entries, operations in flight; the event log is shared by chunks).
     pub fn weight(&self) -> usize {
         let w = &self.core.world;
-        1 + w.history.ops.len() + w.oracle.as_ref().map_or(0, Oracle::entries) + self.core.runtime.in_flight()
+        1 + w.history.retained() + w.oracle.as_ref().map_or(0, Oracle::entries) + self.core.runtime.in_flight()
     }
 
     /// Events run up to this point.
@@ -480,6 +480,14 @@ impl Sim {
 
     pub fn history(&self) -> Ref<'_, History> {
         Ref::map(self.world(), |w| &w.history)
+    }
+
+    /// Records operations into `history` (another window or folding pace) from now on; only
+    /// before the first operation.
+    pub fn set_history(&self, history: History) {
+        let w = &mut self.shared.core.borrow_mut().world;
+        assert!(w.history.is_empty() && history.is_empty(), "the history is set before any operation");
+        w.history = history;
     }
 
     pub fn stats(&self) -> Stats {

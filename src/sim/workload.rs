@@ -152,6 +152,11 @@ impl CheckerWorkload {
     /// proposers and 3 acceptors, with 2 % loss (so some operations retry or end `unknown`),
     /// the event log off (only the history matters). Returns the finished simulation.
     pub fn run(&self) -> Sim {
+        self.run_recording(super::History::default())
+    }
+
+    /// [`CheckerWorkload::run`], recording into `history` (e.g. one that keeps every record).
+    pub fn run_recording(&self, history: super::History) -> Sim {
         let net = NetConfig { drop_request_rate: 0.02, drop_reply_rate: 0.02, ..NetConfig::default() };
         let config = SimConfig {
             acceptors: 3,
@@ -163,6 +168,7 @@ impl CheckerWorkload {
             ..SimConfig::default()
         };
         let sim = Sim::new(config).expect("a valid workload");
+        sim.set_history(history);
         let (clients, keys) = (self.clients.max(1), self.keys.max(1) as u64);
         for c in 0..clients {
             let rng = Rng::new(self.seed.wrapping_mul(7919).wrapping_add(c as u64));

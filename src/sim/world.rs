@@ -169,9 +169,9 @@ impl World {
 
     /// Records a new operation and logs its invocation.
     pub fn record_invoke(&mut self, proposer: ProposerId, key: &Key, name: &'static str, input: Json) -> OpId {
-        let id = self.history.ops.len() as OpId;
+        let id = self.history.len();
         let (invoke_at, invoke_seq) = (self.now, self.history.next_seq());
-        self.history.ops.push(OpRecord {
+        self.history.invoked(OpRecord {
             id,
             proposer,
             op: name,
@@ -189,27 +189,17 @@ impl World {
             evaluations: Vec::new(),
         });
         self.stats.operations += 1;
-        self.probe.0.operations.set(self.history.ops.len());
+        self.probe.0.operations.set(self.history.len() as usize);
         self.log(EventKind::Invoke { op: id, proposer, name, key: key.clone() });
         id
     }
 
     /// Records how operation `id` ended (once) and logs its return.
     pub fn record_end(&mut self, id: OpId, result: &Result<Json, OpError>) {
-        if self.history.ops[id as usize].outcome.is_some() {
-            return;
-        }
         let outcome = outcome_of(result);
-        let (now, return_seq) = (self.now, self.history.next_seq());
-        let record = &mut self.history.ops[id as usize];
-        record.return_at = Some(now);
-        record.return_seq = Some(return_seq);
-        record.outcome = Some(outcome);
-        match result {
-            Ok(v) => record.output = Some(v.clone()),
-            Err(e) => record.error = Some(e.clone()),
-        }
-        let proposer = record.proposer;
+        let Some(proposer) = self.history.finish(id, self.now, result) else {
+            return; // already ended
+        };
         match outcome {
             Outcome::Ok => self.stats.ok += 1,
             Outcome::Failed => self.stats.failed += 1,
@@ -273,11 +263,19 @@ impl Io for World {
             Note::Conflict { .. } => self.stats.conflicts += 1,
             Note::Retry { op, attempt, .. } => {
                 self.stats.retries += 1;
-                self.history.ops[op as usize].attempts = attempt;
+                if let Some(record) = self.history.in_flight_mut(op) {
+                    record.attempts = attempt;
+                }
             }
-            Note::MayApply { op } => self.history.ops[op as usize].may_have_applied = true,
+            Note::MayApply { op } => {
+                if let Some(record) = self.history.in_flight_mut(op) {
+                    record.may_have_applied = true;
+                }
+            }
             Note::Evaluated { op, seen, at_ms, wrote } => {
-                self.history.ops[op as usize].evaluations.push(Evaluation { seen, at_ms, wrote });
+                if let Some(record) = self.history.in_flight_mut(op) {
+                    record.evaluations.push(Evaluation { seen, at_ms, wrote });
+                }
             }
         }
     }

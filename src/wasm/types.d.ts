@@ -60,8 +60,8 @@ export interface CheckReport {
   /** True when every key's history is linearizable (none violated, none over the step budget)
    * and no step oracle fired. */
   ok: boolean;
-  /** Per key: "ok" with a linearization (operation ids in order), "violation", or "unknown"
-   * (the step budget ran out). */
+  /** Per key: "ok" with a linearization (operation ids in order; on a long run, of the key's
+   * operations after its last fold), "violation", or "unknown" (the step budget ran out). */
   keys: { [key: string]: { verdict: "ok" | "violation" | "unknown"; order?: number[] } };
   /** The first linearizability violation (by key); else the first oracle finding. */
   violation?: {
@@ -76,6 +76,8 @@ export interface CheckReport {
   /** Every step-oracle finding of the run, in order (`stats().violations` holds their texts). */
   oracles: { kind: Exclude<ViolationKind, "linearizability">; key: string; at: number; text: string }[];
   steps: number;
+  /** Operations the incremental checker folded away as they settled (their keys' verdicts cover them). */
+  folded: number;
 }
 
 export interface OperationOptions {
@@ -238,6 +240,8 @@ export interface ClusterStats {
   timeouts: number;
   /** Safety violations found by the built-in oracles (empty unless a fault outside the model, e.g. wipe). */
   violations: string[];
+  /** Operations older than the ones `history()` lists (ids `0..historyFolded`). */
+  historyFolded: number;
 }
 
 export type ClusterErrorName = "InvalidArgument" | "UpdateRejected" | "VersionConflict" | "Unavailable";
@@ -292,8 +296,8 @@ export interface ClusterLimits {
   /** Deepest nesting of a value (64) and largest value, JSON-encoded (65536 bytes). */
   valueDepth: number;
   valueBytes: number;
-  /** Most actions a session holds (100000), longest share link (16384 characters), largest
-   * session document, JSON-encoded (32 MB). */
+  /** Most actions a session holds (1000000), longest share link (16777216 characters), largest
+   * session document, JSON-encoded (128 MB). */
   sessionActions: number;
   linkChars: number;
   sessionBytes: number;

@@ -5,9 +5,13 @@
 //! steps. The last case spends the whole default step budget and reports the time per step:
 //! every step costs O(1) amortized, so the budget bounds wall time.
 
-use caspaxos_playground::checker::{check, check_key, CheckOp, Expect, KeyResult, Report, Step, DEFAULT_STEP_BUDGET};
+use caspaxos_playground::checker::{
+    check, check_incrementally, check_key, check_records, CheckOp, Expect, KeyResult, Ledger, Report, Step,
+    DEFAULT_STEP_BUDGET,
+};
 use caspaxos_playground::ops::Op;
 use caspaxos_playground::sim::workload::CheckerWorkload;
+use caspaxos_playground::sim::{History, OpRecord, Sim, SimConfig};
 use serde_json::json;
 use std::time::Instant;
 
@@ -15,6 +19,7 @@ const RUNS: usize = 7;
 
 fn main() {
     histories();
+    steady_memory();
     budget();
 }
 
@@ -24,31 +29,88 @@ fn spread(mut times_ms: Vec<f64>) -> (f64, f64, f64) {
     (times_ms[0], times_ms[times_ms.len() / 2], times_ms[times_ms.len() - 1])
 }
 
+/// The full search and the incremental checker on the same finished histories, side by side:
+/// `full` checks every record at once; `incremental` replays the run's invocations and returns
+/// into a fresh ledger (the folds the live history spreads over the run, then `check()`);
+/// `check() at the end` is what the live history's `check()` costs once the run is over.
 fn histories() {
     let workloads = [
         ("sequential, 1 key", CheckerWorkload::sequential(100_000)),
         ("sequential, 1 key", CheckerWorkload::sequential(40_000)),
         ("10 clients, 10 keys", CheckerWorkload::concurrent(10_000)),
+        ("10 clients, 10 keys", CheckerWorkload::concurrent(100_000)),
     ];
     for (name, w) in workloads {
-        let sim = w.run();
+        let sim = w.run_recording(History::new(usize::MAX, Ledger::default()));
         let history = sim.history();
-        let mut times_ms = Vec::with_capacity(RUNS);
-        let mut report: Option<Report> = None;
-        for _ in 0..RUNS {
-            let t = Instant::now();
-            report = Some(check(&history, DEFAULT_STEP_BUDGET));
-            times_ms.push(t.elapsed().as_secs_f64() * 1000.0);
+        let records: Vec<OpRecord> = history.records().cloned().collect();
+        let full = timed(|| check_records(&records, DEFAULT_STEP_BUDGET));
+        let incremental = timed(|| check_incrementally(&records, Ledger::default(), DEFAULT_STEP_BUDGET));
+        let at_end = timed(|| check(&history, DEFAULT_STEP_BUDGET));
+        for (how, (report, (min, median, max))) in
+            [("full", full), ("incremental", incremental), ("check() at the end", at_end)]
+        {
+            assert!(report.ok, "the benchmark history is linearizable");
+            println!(
+                "native checker {name:<20} {:>7} operations, {how:<18} min {min:.1} / median {median:.1} / max {max:.1} ms  ({} search steps, {} folded)",
+                records.len(),
+                report.steps,
+                report.folded,
+            );
         }
-        let r = report.expect("ran");
-        assert!(r.ok, "the benchmark history is linearizable");
-        let (min, median, max) = spread(times_ms);
-        println!(
-            "native checker {name:<20} {:>7} operations checked in min {min:.1} / median {median:.1} / max {max:.1} ms  ({} search steps)",
-            history.ops.len(),
-            r.steps,
-        );
     }
+}
+
+/// `f` run `RUNS` times: its last result, and min / median / max wall time in ms.
+fn timed(f: impl Fn() -> Report) -> (Report, (f64, f64, f64)) {
+    let mut times_ms = Vec::with_capacity(RUNS);
+    let mut report = None;
+    for _ in 0..RUNS {
+        let t = Instant::now();
+        report = Some(f());
+        times_ms.push(t.elapsed().as_secs_f64() * 1000.0);
+    }
+    (report.expect("ran"), spread(times_ms))
+}
+
+/// Memory on a steady workload: 30 clients incrementing 10 keys, 2,000,000 increments, the
+/// event log off. The most operations and configurations the checker holds and records the
+/// history keeps, sampled every 100 virtual ms, and the bytes they take at most (the
+/// operations' and configurations' own sizes, without the heap their values use).
+fn steady_memory() {
+    let increments = 2_000_000;
+    let clients = 30;
+    let sim = Sim::new(SimConfig { seed: 9, log_events: false, ..SimConfig::default() }).expect("valid");
+    for c in 0..clients {
+        let client = sim.client((c % 2) as u8 + 1);
+        let key = format!("k{}", c % 10);
+        sim.spawn(async move {
+            for _ in 0..increments / clients {
+                client.increment(&key).await.expect("no faults");
+            }
+        });
+    }
+    let t = Instant::now();
+    let (mut ops, mut configs, mut records) = (0, 0, 0);
+    let mut samples = 0;
+    while sim.pending() > 0 || sim.now() == 0 {
+        sim.run_for(100);
+        let h = sim.history();
+        let (o, c) = h.ledger().retained();
+        (ops, configs, records) = (ops.max(o), configs.max(c), records.max(h.records().len()));
+        samples += 1;
+    }
+    let run_s = t.elapsed().as_secs_f64();
+    let (report, (min, median, max)) = timed(|| check(&sim.history(), DEFAULT_STEP_BUDGET));
+    assert!(report.ok && report.folded as usize + ops >= increments);
+    println!(
+        "native checker steady {increments} increments (30 clients, 10 keys) in {run_s:.1} s: at most {ops} operations \
+         ({} KB) and {configs} configurations held by the checker over {samples} samples, {records} records kept ({} KB); \
+         check() at the end min {min:.2} / median {median:.2} / max {max:.2} ms, {} folded",
+        ops * std::mem::size_of::<CheckOp>() / 1024,
+        records * std::mem::size_of::<OpRecord>() / 1024,
+        report.folded,
+    );
 }
 
 /// A search that cannot finish: 40 overlapping increments of unknown outcome, then a read no

@@ -2,6 +2,8 @@
 // iframe postMessage API.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
+import { readFileSync } from "node:fs";
+import { deflateRawSync } from "node:zlib";
 import { serve, launch, open, openTutorial } from "./helpers.mjs";
 
 let server;
@@ -22,6 +24,13 @@ const empty = (url) => `${url}?scenario=none`;
 
 const hash = (page) => page.evaluate(() => window.playground.cluster.eventLogHash());
 
+/** Clicks Share and waits for the link (compressing it is asynchronous); returns the page's URL. */
+async function share(page) {
+  await page.click("#share");
+  await page.waitForFunction(() => /link ready/.test(document.getElementById("session-out").textContent));
+  return page.inputValue("#share-url");
+}
+
 test("a share link reproduces the run: same event-log hash", async () => {
   const { page, errors } = await open(browser.context, empty(server.url));
   await page.click("#increment");
@@ -31,8 +40,7 @@ test("a share link reproduces the run: same event-log hash", async () => {
   await page.dispatchEvent("#drop", "input");
   await page.click("#increment");
   await page.click("#idle");
-  await page.click("#share");
-  const url = await page.inputValue("#share-url");
+  const url = await share(page);
   assert.match(url, /#session=[A-Za-z0-9_-]+$/);
   assert.ok(url.split("#session=")[1].length <= 300, "a typical session fits in 300 characters");
   const original = await hash(page);
@@ -53,7 +61,10 @@ test("malformed, truncated, oversized and future links: a clear message and a de
     ["%25%25%25", /not a link character/],
     ["AQ", /truncated/],
     ["Ag", /newer version/],
-    ["A".repeat(17000), /too long/],
+    ["A".repeat(17000), /malformed|truncated/],
+    // A compressed link that opens to 13 MB (more than a link holds): refused while it inflates.
+    [`z${deflateRawSync(Buffer.alloc(13_000_000)).toString("base64url")}`, /too long/],
+    ["z" + "AAAA".repeat(10), /compressed data is damaged/],
     ["<img src=x onerror=alert(1)>", /could not be opened/],
   ];
   for (const [payload, message] of cases) {
@@ -66,6 +77,70 @@ test("malformed, truncated, oversized and future links: a clear message and a de
     assert.deepEqual(errors, []);
     await page.close();
   }
+});
+
+/** Links made before compression, by the crate's format 1 (tests/golden/links_v1.txt). */
+const FORMAT_1_LINKS = Object.fromEntries(
+  readFileSync(new URL("../golden/links_v1.txt", import.meta.url), "utf8").trim().split("\n").map((line) => line.split(" ")),
+);
+
+test("links made before compression still open; the page's links are compressed and open to the same run", async () => {
+  // Recorded actions still to come once the link is open (those at 0 ms have happened).
+  const actions = { typical: 13, every_action: 19, fuzz: 0 };
+  for (const [name, link] of Object.entries(FORMAT_1_LINKS)) {
+    const { page, errors } = await open(browser.context, `${server.url}#session=${link}`);
+    assert.match(await page.textContent("#session-out"), new RegExp(`Opened a shared run: ${actions[name]} recorded actions`), name);
+    assert.deepEqual(errors, [], name);
+    await page.close();
+  }
+  const { page, errors } = await open(browser.context, `${server.url}#session=${FORMAT_1_LINKS.typical}`);
+  await page.click("#idle");
+  const original = await hash(page);
+  const compressed = (await share(page)).split("#session=")[1];
+  assert.match(compressed, /^z[A-Za-z0-9_-]+$/);
+  assert.ok(compressed.length < FORMAT_1_LINKS.typical.length, `${compressed.length} characters`);
+  const copy = await open(browser.context, `${server.url}#session=${compressed}`);
+  assert.match(await copy.page.textContent("#session-out"), /Opened a shared run: 13 recorded actions/);
+  await copy.page.click("#idle");
+  assert.equal(await hash(copy.page), original);
+  assert.deepEqual([...errors, ...copy.errors], []);
+  await page.close();
+  await copy.page.close();
+});
+
+test("a session of 100,000 actions: its link and its document open, and it seeks", async () => {
+  const { page, errors } = await open(browser.context, empty(server.url));
+  const r = await page.evaluate(async () => {
+    const { Cluster } = await import("./pkg/caspaxos_playground.js");
+    const { packLink, unpackLink } = await import("./link.js");
+    const c = new Cluster({ proposers: 3, autoAdvance: false, latency: { min: 1, max: 5 } });
+    for (let i = 0; i < 100_000; i++) {
+      c.increment(`k${i % 10}`, { proposer: `p${1 + ((i % 10) % 3)}` }); // each key through one proposer
+      if (i % 10 === 9) c.runFor(10);
+    }
+    while (c.pending > 0) c.runUntilIdle();
+    const tape = c.sessionLink();
+    const link = await packLink(tape);
+    const opened = await unpackLink(link, Cluster.limits.linkChars);
+    const doc = JSON.stringify(c.session());
+    const middle = JSON.parse(doc).actions[50_000].at;
+    const t0 = performance.now();
+    const mid = Cluster.fromSession(opened, { until: middle });
+    const seekMs = performance.now() - t0;
+    const ahead = mid.tape.actions;
+    while (mid.tape.actions > 0 || mid.pending > 0) mid.runUntilIdle();
+    const imported = Cluster.fromSession(JSON.parse(doc), { until: 0 });
+    return { tape: tape.length, link: link.length, doc: doc.length, same: opened === tape, ahead, seekMs,
+      replayed: mid.eventLogHash() === c.eventLogHash(), imported: imported.tape.actions };
+  });
+  console.log(`100,000 actions: tape ${r.tape} characters, compressed link ${r.link}, document ${r.doc} bytes; seek to the middle ${r.seekMs.toFixed(0)} ms`);
+  assert.equal(r.same, true, "the compressed link opens to the tape");
+  assert.ok(r.link < r.tape / 4, `compressed ${r.link} of ${r.tape}`);
+  assert.ok(r.ahead >= 49_990 && r.ahead <= 50_000, `${r.ahead} actions ahead of the middle`);
+  assert.equal(r.replayed, true, "seeking to the middle and playing on gives the same run");
+  assert.equal(r.imported, 99_990, "the exported document imports (the 10 actions at 0 ms have happened)");
+  assert.deepEqual(errors, []);
+  await page.close();
 });
 
 test("seek back, play on, fork", async () => {
@@ -103,8 +178,7 @@ test("a scenario's future survives a seek and a share link; the results list is 
   const { page, errors } = await open(browser.context, `${server.url}?scenario=partition`);
   await page.evaluate(() => { window.playground.setPlaying(false); window.playground.advance(400 - window.playground.cluster.now); window.playground.refresh(); });
   // Shared at 400 ms, before the heal: the link names the scenario.
-  await page.click("#share");
-  const url = await page.inputValue("#share-url");
+  const url = await share(page);
   assert.match(url, /#session=[A-Za-z0-9_-]+&scenario=partition$/);
   // Seek back to 100 ms: the rows are the history's at 100 ms, with the scenario's labels.
   await page.evaluate(() => window.playground.seekTo(100));

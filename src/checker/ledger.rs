@@ -1,0 +1,295 @@
+//! The incremental checker: each key's operations are checked as they settle, and a settled
+//! prefix of a key's history is folded into the set of states it allows, so memory follows the
+//! operations in flight, not the length of the run.
+//!
+//! **Folding.** A key's *cut* is the invocation of its oldest operation in flight (or the end of
+//! its history when none is). Every operation that returned before the cut precedes every
+//! operation invoked after it, so any linearization of the whole history begins with those
+//! operations, interleaved with some of the operations *spanning* the cut (invoked before it,
+//! returned after it): a linearization of the key is a linearization of that prefix, ending in
+//! a *configuration* (the register's state, and which spanning operations it already placed),
+//! followed by a linearization of the rest from that configuration (Just-in-time
+//! linearization; P-compositionality in time). A fold computes every configuration the prefix
+//! can end in — exactly, with [`super::search::end_states`] from the configurations of the
+//! previous fold — and drops the operations that returned before the cut; the spanning ones
+//! stay until a later cut passes them. A violation (or an exhausted budget) found in a fold is
+//! the key's verdict for good, with its explanation; the key's later operations are only
+//! counted.
+//!
+//! **Unknown operations** (outcome `unknown`) may take effect at any later time, so strictly
+//! they span every later cut. Here one is given a *deadline*: the invocation of the
+//! [`UNKNOWN_HORIZON`]-th completed operation of its key invoked after it ended. Until then it
+//! floats exactly as in the full checker; from then on it may be folded as "took effect once
+//! before its deadline, or never" ([`Expect::AppliedOrNot`]). In the CASPaxos this simulates, an
+//! unknown change is decided by the first completed round on its key after its last message
+//! lands (a later quorum either adopts its value or overwrites it under a higher ballot), so
+//! the horizon only narrows what a correct cluster can do when its messages outlive that many
+//! completed operations. A broken protocol could apply one later; the fold would then report a
+//! violation the full checker would not.
+//!
+//! **Bounds.** A key keeps the operations that ended after its cut (they span it or were
+//! invoked after it) and the configurations the fold allows: at most [`MAX_FRONTIER_STATES`]
+//! (past that the key's verdict is `unknown`). Both follow the operations in flight and the
+//! unknown ones within their horizon, not the length of the run. A fold is tried once a key
+//! holds `fold_every` settled operations, and again each time as many more have settled, so
+//! its cost is amortized over the operations it folds.
+
+use super::model::{CheckOp, Expect};
+use super::search::{check_key_from, end_states, Config, KeyResult};
+use super::DEFAULT_STEP_BUDGET;
+use crate::driver::Outcome;
+use crate::fxhash::FxHashMap;
+use crate::protocol::Key;
+use crate::sim::OpRecord;
+use std::collections::BTreeMap;
+
+/// Default: completed operations of a key, invoked after an unknown operation ended, before
+/// that unknown operation may be folded as "applied before then, or never".
+pub const UNKNOWN_HORIZON: u32 = 32;
+/// Default: a fold is tried once a key holds this many settled operations, and again each time
+/// it has grown by as many since.
+pub const FOLD_EVERY: usize = 256;
+/// Most states a folded prefix may allow; past that the key's verdict is `unknown`.
+pub const MAX_FRONTIER_STATES: usize = 1024;
+
+/// Every key's incremental check.
+#[derive(Clone, Debug)]
+pub struct Ledger {
+    keys: FxHashMap<Key, KeyLedger>,
+    fold_every: usize,
+    unknown_horizon: u32,
+    /// Search steps spent folding.
+    steps: u64,
+}
+
+impl Default for Ledger {
+    fn default() -> Self {
+        Ledger::new(FOLD_EVERY, UNKNOWN_HORIZON)
+    }
+}
+
+/// The verdicts of every key with at least one operation the checker considers.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Verdicts {
+    pub keys: BTreeMap<String, KeyResult>,
+    /// Search steps, folds included.
+    pub steps: u64,
+    /// Operations folded away, in all.
+    pub folded: u64,
+    /// Of those, unknown operations folded as "applied before their deadline, or never".
+    pub folded_unknowns: u64,
+}
+
+impl Ledger {
+    /// A ledger that tries to fold a key once it holds `fold_every` settled operations (1: at
+    /// every cut), and folds an unknown operation after `unknown_horizon` completed operations
+    /// of its key were invoked after it ended.
+    pub fn new(fold_every: usize, unknown_horizon: u32) -> Ledger {
+        assert!(fold_every >= 1 && unknown_horizon >= 1, "a fold needs at least one operation");
+        Ledger { keys: FxHashMap::default(), fold_every, unknown_horizon, steps: 0 }
+    }
+
+    /// An operation of `key` was invoked at `invoke_seq` (positions only grow).
+    pub fn invoked(&mut self, key: &Key, invoke_seq: u64) {
+        let fold_every = self.fold_every;
+        let k = self.keys.entry(key.clone()).or_insert_with(|| KeyLedger::new(fold_every));
+        debug_assert!(k.in_flight.last().is_none_or(|&last| last < invoke_seq), "invocations in sequence order");
+        k.in_flight.push(invoke_seq);
+    }
+
+    /// An operation invoked through [`Ledger::invoked`] ended; `record` is final.
+    pub fn finished(&mut self, record: &OpRecord) {
+        let Some(k) = self.keys.get_mut(&record.key) else {
+            panic!("operation #{} finished without being invoked", record.id);
+        };
+        let Some(i) = k.in_flight.iter().position(|&s| s == record.invoke_seq) else {
+            panic!("operation #{} finished twice", record.id);
+        };
+        k.in_flight.remove(i);
+        if let Some(op) = CheckOp::from_record(record) {
+            k.settle(op, record, self.unknown_horizon);
+        }
+        if k.segment.len() >= k.next_fold_at {
+            self.steps += k.try_fold(self.fold_every);
+        }
+    }
+
+    /// Every key's verdict: the folded prefixes' verdicts, and the operations after them (with
+    /// `in_flight`, the operations still running, as unknowns) checked from the states those
+    /// prefixes allow, each with `step_budget`.
+    pub fn verdicts<'a>(&self, in_flight: impl Iterator<Item = &'a OpRecord>, step_budget: u64) -> Verdicts {
+        let mut running: FxHashMap<&str, Vec<CheckOp>> = FxHashMap::default();
+        for op in in_flight.filter_map(CheckOp::from_record) {
+            let key = self.keys.get_key_value(op.key.as_str()).map(|(k, _)| &**k).expect("invoked");
+            running.entry(key).or_default().push(op);
+        }
+        let mut out = Verdicts { keys: BTreeMap::new(), steps: self.steps, folded: 0, folded_unknowns: 0 };
+        for (key, k) in &self.keys {
+            let mut tail: Vec<CheckOp> = k.segment.iter().map(|s| s.op.clone()).collect();
+            tail.extend(running.remove(&**key).unwrap_or_default());
+            out.folded += k.folded;
+            out.folded_unknowns += k.folded_unknowns;
+            if tail.is_empty() && k.folded == 0 {
+                continue; // nothing the checker considers
+            }
+            let result = match &k.verdict {
+                Some(settled) => settled.clone(),
+                None => {
+                    let (result, steps) = check_key_from(&tail, &k.frontier, step_budget);
+                    out.steps += steps;
+                    result
+                }
+            };
+            out.keys.insert(key.to_string(), result);
+        }
+        out
+    }
+
+    /// Operations and configurations held, in all: what the ledger's memory follows.
+    pub fn retained(&self) -> (usize, usize) {
+        self.keys.values().fold((0, 0), |(ops, states), k| (ops + k.segment.len(), states + k.frontier.len()))
+    }
+}
+
+/// One key's incremental check.
+#[derive(Clone, Debug)]
+struct KeyLedger {
+    /// The configurations the folded prefix allows (the empty register before any fold): a
+    /// state, and which of the operations spanning the cut it already placed.
+    frontier: Vec<Config>,
+    /// Operations folded away (or counted after the verdict was settled).
+    folded: u64,
+    /// Unknown operations folded with a deadline.
+    folded_unknowns: u64,
+    /// Settled operations after the last cut.
+    segment: Vec<Settled>,
+    /// Unknown operations in `segment` without a deadline yet.
+    open_unknowns: usize,
+    /// Invocation positions of the key's operations in flight, ascending.
+    in_flight: Vec<u64>,
+    /// A verdict a fold reached that no later operation can change (a violation, or out of
+    /// budget).
+    verdict: Option<KeyResult>,
+    /// The segment length at which the next fold is tried.
+    next_fold_at: usize,
+}
+
+/// A settled operation of a key.
+#[derive(Clone, Debug)]
+struct Settled {
+    op: CheckOp,
+    /// For an unknown operation: where it ended.
+    unknown: Option<UnknownEnd>,
+}
+
+#[derive(Clone, Copy, Debug)]
+struct UnknownEnd {
+    ended_seq: u64,
+    /// Completed operations of the key invoked after `ended_seq`, up to the horizon.
+    later: u32,
+    /// Where it is folded as "applied before, or never", once `later` reached the horizon.
+    deadline: Option<u64>,
+}
+
+impl Settled {
+    /// Where it ends for the purpose of a cut (`u64::MAX`: an unknown operation without a
+    /// deadline yet, which spans every cut).
+    fn end(&self) -> u64 {
+        match self.unknown {
+            Some(u) => u.deadline.unwrap_or(u64::MAX),
+            None => self.op.return_seq.expect("a settled operation that is not unknown has returned"),
+        }
+    }
+
+    /// The operation as a fold places it.
+    fn into_folded(self) -> CheckOp {
+        match self.unknown {
+            Some(u) => CheckOp { expect: Expect::AppliedOrNot, return_seq: u.deadline, ..self.op },
+            None => self.op,
+        }
+    }
+}
+
+impl KeyLedger {
+    fn new(fold_every: usize) -> KeyLedger {
+        KeyLedger {
+            frontier: vec![Config::default()],
+            folded: 0,
+            folded_unknowns: 0,
+            segment: Vec::new(),
+            open_unknowns: 0,
+            in_flight: Vec::new(),
+            verdict: None,
+            next_fold_at: fold_every,
+        }
+    }
+
+    fn settle(&mut self, op: CheckOp, record: &OpRecord, unknown_horizon: u32) {
+        if self.verdict.is_some() {
+            self.folded += 1;
+            return;
+        }
+        if op.completed() && self.open_unknowns > 0 {
+            self.count_towards_deadlines(op.invoke_seq, unknown_horizon);
+        }
+        let unknown = (record.outcome == Some(Outcome::Unknown)).then(|| {
+            self.open_unknowns += 1;
+            let ended_seq = record.return_seq.expect("an ended operation has a return position");
+            UnknownEnd { ended_seq, later: 0, deadline: None }
+        });
+        self.segment.push(Settled { op, unknown });
+    }
+
+    /// A completed operation invoked at `invoke_seq` counts towards the deadline of every
+    /// unknown operation that ended before it.
+    fn count_towards_deadlines(&mut self, invoke_seq: u64, unknown_horizon: u32) {
+        for u in self.segment.iter_mut().filter_map(|s| s.unknown.as_mut()) {
+            if u.deadline.is_none() && u.ended_seq < invoke_seq {
+                u.later += 1;
+                if u.later == unknown_horizon {
+                    u.deadline = Some(invoke_seq);
+                    self.open_unknowns -= 1;
+                }
+            }
+        }
+    }
+
+    /// Folds every operation that ended before the key's oldest operation in flight was invoked
+    /// (the cut); returns the search steps spent.
+    fn try_fold(&mut self, fold_every: usize) -> u64 {
+        let cut = self.in_flight.first().copied().unwrap_or(u64::MAX);
+        let (ended, kept): (Vec<Settled>, Vec<Settled>) =
+            std::mem::take(&mut self.segment).into_iter().partition(|s| s.end() < cut);
+        self.segment = kept;
+        self.next_fold_at = self.segment.len() + fold_every;
+        if ended.is_empty() {
+            return 0;
+        }
+        // The operations spanning the cut: placed before it or not, as the search finds.
+        let spanning =
+            self.segment.iter().filter(|s| s.op.invoke_seq < cut).map(|s| CheckOp { return_seq: None, ..s.op.clone() });
+        let prefix: Vec<CheckOp> = ended.into_iter().map(Settled::into_folded).chain(spanning).collect();
+        let folded = prefix.iter().filter(|op| op.completed()).count();
+        self.folded += folded as u64;
+        self.folded_unknowns += prefix.iter().filter(|op| op.expect == Expect::AppliedOrNot).count() as u64;
+        let (result, steps) = end_states(&prefix, &self.frontier, MAX_FRONTIER_STATES, DEFAULT_STEP_BUDGET);
+        match result {
+            Ok(ends) => self.frontier = ends,
+            Err(verdict) => self.settle_verdict(verdict),
+        }
+        steps
+    }
+
+    /// The key's verdict is `verdict` whatever comes next: its retained operations go.
+    fn settle_verdict(&mut self, verdict: KeyResult) {
+        self.folded += self.segment.len() as u64;
+        self.segment = Vec::new();
+        self.frontier = Vec::new();
+        self.open_unknowns = 0;
+        self.verdict = Some(verdict);
+    }
+}
+
+#[cfg(test)]
+#[path = "ledger_tests.rs"]
+mod tests;

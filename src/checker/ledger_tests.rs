@@ -1,0 +1,180 @@
+//! The incremental checker on hand-written histories of one key: what a fold remembers, what it
+//! drops, and what the unknown horizon gives up (against the full search).
+
+use super::*;
+use crate::checker::{check_incrementally, check_records, Report, ViolationKind, DEFAULT_STEP_BUDGET};
+use crate::ops::OpError;
+use serde_json::{json, Value as Json};
+
+/// Builds one key's history: operations invoked and returned at consecutive positions.
+#[derive(Default)]
+struct Script {
+    records: Vec<OpRecord>,
+    seq: u64,
+}
+
+impl Script {
+    /// Invokes `name` (ending later with [`Script::end`]); returns its id.
+    fn invoke(&mut self, name: &'static str, input: Json) -> u64 {
+        self.seq += 1;
+        let id = self.records.len() as u64;
+        self.records.push(OpRecord {
+            id,
+            proposer: 1,
+            op: name,
+            key: "k".into(),
+            input,
+            invoke_at: self.seq,
+            return_at: None,
+            invoke_seq: self.seq,
+            return_seq: None,
+            outcome: None,
+            output: None,
+            error: None,
+            may_have_applied: true,
+            attempts: 1,
+            evaluations: Vec::new(),
+        });
+        id
+    }
+
+    fn end(&mut self, id: u64, result: Result<Json, OpError>) {
+        self.seq += 1;
+        let r = &mut self.records[id as usize];
+        (r.return_at, r.return_seq, r.outcome) =
+            (Some(self.seq), Some(self.seq), Some(crate::driver::outcome_of(&result)));
+        match result {
+            Ok(v) => r.output = Some(v),
+            Err(e) => r.error = Some(e),
+        }
+    }
+
+    /// An operation invoked and answered `output` before the next one is invoked.
+    fn done(&mut self, name: &'static str, output: Json) -> u64 {
+        let id = self.invoke(name, Json::Null);
+        self.end(id, Ok(output));
+        id
+    }
+
+    /// Both checkers: folding at every cut with `horizon`, and the full search.
+    fn verdicts(&self, horizon: u32) -> (Report, Report) {
+        let incremental = check_incrementally(&self.records, Ledger::new(1, horizon), DEFAULT_STEP_BUDGET);
+        (incremental, check_records(&self.records, DEFAULT_STEP_BUDGET))
+    }
+}
+
+#[test]
+fn a_violation_in_a_folded_prefix_is_remembered_with_its_explanation() {
+    let mut h = Script::default();
+    h.done("increment", json!(1));
+    let stale = h.done("get", json!(0));
+    for i in 2..200 {
+        h.done("increment", json!(i));
+    }
+    let ledger = {
+        let mut ledger = Ledger::new(1, UNKNOWN_HORIZON);
+        for r in &h.records {
+            ledger.invoked(&r.key, r.invoke_seq);
+            ledger.finished(r);
+        }
+        ledger
+    };
+    assert_eq!(ledger.retained(), (0, 0), "a settled verdict keeps nothing");
+    let v = ledger.verdicts(std::iter::empty(), DEFAULT_STEP_BUDGET);
+    assert_eq!(v.folded, 200);
+    let Some(KeyResult::Violation(violation)) = v.keys.get("k") else { panic!("{v:?}") };
+    assert_eq!((violation.kind, violation.ops[0]), (ViolationKind::Linearizability, stale));
+    assert!(
+        violation.explanation.starts_with("get k → 0 (#1) at 3–4ms fits no linearization"),
+        "{}",
+        violation.explanation
+    );
+    // The full search also names the last write before it; the fold no longer holds it.
+    let (incremental, full) = h.verdicts(UNKNOWN_HORIZON);
+    assert_eq!(incremental.violation.map(|v| v.ops), Some(vec![stale]));
+    assert_eq!(full.violation.map(|v| v.ops), Some(vec![stale, 0]));
+}
+
+#[test]
+fn a_linearizable_history_folds_to_its_last_state_and_keeps_checking() {
+    let mut h = Script::default();
+    for i in 1..=100 {
+        h.done("increment", json!(i));
+    }
+    // Two overlapping increments across the next cut: either order is fine.
+    let a = h.invoke("increment", Json::Null);
+    let b = h.invoke("increment", Json::Null);
+    h.end(a, Ok(json!(102)));
+    h.end(b, Ok(json!(101)));
+    let get = h.done("get", json!(102));
+    let (incremental, full) = h.verdicts(UNKNOWN_HORIZON);
+    assert!(incremental.ok && full.ok);
+    assert_eq!(incremental.folded, 103);
+    // The negative control: the same history with a lost increment is caught by both.
+    h.records[get as usize].output = Some(json!(101));
+    let (incremental, full) = h.verdicts(UNKNOWN_HORIZON);
+    assert_eq!(incremental.violation.map(|v| v.ops[0]), Some(get));
+    assert_eq!(full.violation.map(|v| v.ops[0]), Some(get));
+}
+
+/// An unknown increment, then completed gets. With horizon 2 it is folded as "applied before
+/// the second get returned, or never".
+fn unknown_then_gets(gets: &[i64]) -> Script {
+    let mut h = Script::default();
+    h.done("increment", json!(1));
+    let unknown = h.invoke("increment", Json::Null);
+    h.end(unknown, Err(OpError::unavailable(true, "proposer p1 crashed; the change may have been applied")));
+    for &g in gets {
+        h.done("get", json!(g));
+    }
+    h
+}
+
+#[test]
+fn an_unknown_operation_folds_as_applied_or_not() {
+    for gets in [&[1, 1, 1, 1][..], &[2, 2, 2, 2], &[1, 2, 2, 2]] {
+        let (incremental, full) = unknown_then_gets(gets).verdicts(2);
+        assert!(incremental.ok && full.ok, "{gets:?}");
+        assert_eq!((incremental.folded, incremental.folded_unknowns), (6, 1), "{gets:?}");
+    }
+    // Applied, then not: no linearization, with the horizon or without.
+    let (incremental, full) = unknown_then_gets(&[2, 1]).verdicts(2);
+    assert_eq!(incremental.violation.map(|v| v.ops[0]), Some(3));
+    assert_eq!(full.violation.map(|v| v.ops[0]), Some(3));
+}
+
+/// What the horizon gives up: an unknown operation that takes effect only after its key's
+/// horizon of completed operations is reported, where the full search (which lets it float
+/// forever) accepts it. In the cluster simulated, a later completed round decides it first.
+#[test]
+fn an_unknown_operation_applied_past_its_horizon_is_reported() {
+    let h = unknown_then_gets(&[1, 1, 1, 2]);
+    let (incremental, full) = h.verdicts(2);
+    assert!(full.ok, "the full search lets it apply at any time");
+    let v = incremental.violation.expect("past the horizon");
+    assert_eq!(v.ops[0], 5, "{}", v.explanation);
+    assert!(v.explanation.starts_with("get k → 2 (#5)"), "{}", v.explanation);
+    // With the default horizon, it is still floating.
+    assert!(h.verdicts(UNKNOWN_HORIZON).0.ok);
+}
+
+/// Past [`MAX_FRONTIER_STATES`] configurations the key's verdict is unknown: never a
+/// violation that is not one.
+#[test]
+fn too_many_configurations_make_the_verdict_unknown_not_wrong() {
+    // 12 unknown puts within their horizon span every cut: each subset of them placed or not
+    // is a configuration (4,096 of them).
+    let mut h = Script::default();
+    for i in 0..12 {
+        let id = h.invoke("put", json!(i));
+        h.end(id, Err(OpError::unavailable(true, "lost")));
+    }
+    h.done("put", Json::Null);
+    let (incremental, full) = h.verdicts(UNKNOWN_HORIZON);
+    assert_eq!(incremental.keys.get("k"), Some(&KeyResult::Unknown));
+    assert!(!incremental.ok && incremental.violation.is_none());
+    assert!(full.ok);
+    // With 4 the fold keeps them all and agrees.
+    h.records.drain(4..12);
+    assert!(h.verdicts(UNKNOWN_HORIZON).0.ok);
+}
