@@ -4,7 +4,7 @@
 
 use crate::driver::Phase;
 use crate::protocol::{Ballot, ProposerId, Reply, Request};
-use crate::sim::{EventKind, Msg, Node, Sim, Trace};
+use crate::sim::{EventKind, Msg, NetSetting, Node, Sim, Trace};
 use serde::ser::{Serialize, SerializeMap, SerializeSeq, Serializer};
 use serde_json::{json, Map, Value as Json};
 
@@ -119,7 +119,18 @@ impl Serialize for EventView<'_> {
             }
             EventKind::Partition { groups } => m.serialize_entry("groups", &groups_json(groups))?,
             EventKind::Heal => {}
-            EventKind::Network { setting } => m.serialize_entry("setting", setting)?,
+            EventKind::Network { setting } => {
+                m.serialize_entry("setting", &setting.to_string())?;
+                match *setting {
+                    NetSetting::DropRates { requests, replies } => {
+                        m.serialize_entry("dropRate", &json!({ "requests": requests, "replies": replies }))?
+                    }
+                    NetSetting::DuplicateRate(rate) => m.serialize_entry("duplicateRate", &rate)?,
+                    NetSetting::Latency { min_ms, max_ms } => {
+                        m.serialize_entry("latency", &json!({ "min": min_ms, "max": max_ms }))?
+                    }
+                }
+            }
         }
         m.serialize_entry("text", &self.trace.line(self.seq))?;
         m.end()
@@ -294,5 +305,22 @@ mod tests {
         assert_eq!(h[0]["output"], 1);
         assert_eq!((&h[0]["invokeSeq"], &h[0]["returnSeq"]), (&json!(1), &json!(2)));
         assert_eq!(stats(&sim)["ok"], 1);
+    }
+
+    #[test]
+    fn network_events_carry_their_setting_as_data() {
+        let sim = Sim::new(SimConfig::default()).unwrap();
+        sim.set_latency(7, 40).unwrap();
+        sim.set_drop_rates(0.25, 0.5).unwrap();
+        sim.set_duplicate_rate(0.125).unwrap();
+        let evs = events(&sim, 0, usize::MAX);
+        let net: Vec<&Json> = evs.as_array().unwrap().iter().filter(|e| e["kind"] == "network").collect();
+        assert_eq!(net.len(), 3);
+        assert_eq!(net[0]["latency"], json!({ "min": 7, "max": 40 }));
+        assert_eq!(net[0]["setting"], "latency 7..40");
+        assert_eq!(net[1]["dropRate"], json!({ "requests": 0.25, "replies": 0.5 }));
+        assert_eq!(net[1]["setting"], "drop requests 0.25 replies 0.5");
+        assert_eq!(net[2]["duplicateRate"], 0.125);
+        assert!(net[2].get("latency").is_none(), "only the setting that changed");
     }
 }

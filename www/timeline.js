@@ -99,11 +99,9 @@ export class Timeline {
         case "heal":
           this.#closePartition(e.at);
           break;
-        case "network": {
-          const m = /^latency (\d+)\.\.(\d+)$/.exec(e.setting);
-          if (m) this.latencyMax = Number(m[2]);
+        case "network":
+          if (e.latency) this.latencyMax = e.latency.max;
           break;
-        }
       }
     }
   }

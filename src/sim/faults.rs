@@ -1,6 +1,6 @@
 //! Faults and network settings: what a user (or a scheduled [`Action`]) does to the world.
 
-use super::{check_latency, check_rate, Action, Due, EventKind, Node, Sim};
+use super::{check_latency, check_rate, Action, Due, EventKind, NetSetting, Node, Sim};
 use crate::driver::DriverConfig;
 use crate::ops::{OpError, OpId};
 use crate::protocol::{Acceptor, AcceptorId, ProposerId};
@@ -160,7 +160,7 @@ impl Sim {
         let mut w = self.shared.world.borrow_mut();
         w.net.drop_request_rate = requests;
         w.net.drop_reply_rate = replies;
-        w.log(EventKind::Network { setting: format!("drop requests {requests} replies {replies}") });
+        w.log(EventKind::Network { setting: NetSetting::DropRates { requests, replies } });
         Ok(())
     }
 
@@ -168,7 +168,7 @@ impl Sim {
         check_rate("duplicateRate", rate)?;
         let mut w = self.shared.world.borrow_mut();
         w.net.duplicate_rate = rate;
-        w.log(EventKind::Network { setting: format!("duplicate {rate}") });
+        w.log(EventKind::Network { setting: NetSetting::DuplicateRate(rate) });
         Ok(())
     }
 
@@ -177,7 +177,7 @@ impl Sim {
         let mut w = self.shared.world.borrow_mut();
         w.net.latency_ms_min = min_ms;
         w.net.latency_ms_max = max_ms;
-        w.log(EventKind::Network { setting: format!("latency {min_ms}..{max_ms}") });
+        w.log(EventKind::Network { setting: NetSetting::Latency { min_ms, max_ms } });
         Ok(())
     }
 

@@ -18,7 +18,7 @@ pub use history::{Evaluation, History, OpRecord};
 pub use network::{NetConfig, Partitions};
 pub use oracle::{Finding, Oracle, OracleKind};
 pub use rng::Rng;
-pub use trace::{DropReason, Event, EventKind, MessageRecord, Msg, Node, Trace};
+pub use trace::{DropReason, Event, EventKind, MessageRecord, Msg, NetSetting, Node, Trace};
 
 use crate::client::{Client, OpHandle};
 use crate::driver::{outcome_of, DriverConfig, Env, Note, Outcome, Proposer, Timing};
