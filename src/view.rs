@@ -231,6 +231,28 @@ fn partition_groups(sim: &Sim) -> Json {
     groups_json(&groups)
 }
 
+/// The messages waiting for the user (manual delivery): `[{ id, msg, from, to, sentAt, type, key,
+/// ballot, message }]`; `msg` is the message's id in the event log (`null` without a log).
+pub fn held(sim: &Sim) -> Json {
+    sim.held()
+        .iter()
+        .map(|h| {
+            json!({
+                "id": h.id,
+                "msg": h.log,
+                "from": h.from.to_string(),
+                "to": h.to.to_string(),
+                "sentAt": h.sent_at,
+                "type": h.msg.kind(),
+                "key": h.msg.key().to_string(),
+                "ballot": ballot(h.msg.ballot()),
+                "message": serde_json::to_value(MessageView(&h.msg)).unwrap_or(Json::Null),
+            })
+        })
+        .collect::<Vec<_>>()
+        .into()
+}
+
 /// The client history.
 pub fn history(sim: &Sim) -> Json {
     sim.history().ops.iter().map(operation).collect::<Vec<_>>().into()

@@ -16,7 +16,7 @@ use crate::driver::DriverConfig;
 use crate::ops::{Op, OpError};
 use crate::protocol::ProposerId;
 use crate::sim::fuzz::{FuzzOptions, FuzzRun};
-use crate::sim::{Node, Sim, SimConfig};
+use crate::sim::{Delivery, Node, Sim, SimConfig};
 use serde_json::Value as Json;
 use std::cell::{Cell, RefCell};
 use std::collections::VecDeque;
@@ -81,6 +81,12 @@ pub enum UserAction {
     DuplicateRate(f64),
     Latency(u64, u64),
     Break(Breaks),
+    /// Manual or automatic delivery of messages.
+    Delivery(Delivery),
+    /// Delivers a held message (manual delivery), by its number.
+    Deliver(u64),
+    /// Drops a held message (manual delivery), by its number.
+    DropMessage(u64),
 }
 
 /// An action at the point of the run it happened.
@@ -289,6 +295,9 @@ fn apply(sim: &Sim, action: &UserAction) -> Result<Option<OpHandle>, OpError> {
         UserAction::DuplicateRate(r) => sim.set_duplicate_rate(*r)?,
         UserAction::Latency(min, max) => sim.set_latency(*min, *max)?,
         UserAction::Break(b) => sim.set_driver_config(b.onto(sim.proposer(1).config())),
+        UserAction::Delivery(mode) => sim.set_delivery(*mode),
+        UserAction::Deliver(id) => sim.deliver(*id)?,
+        UserAction::DropMessage(id) => sim.drop_message(*id)?,
     }
     Ok(None)
 }
@@ -337,3 +346,7 @@ impl Session {
 #[cfg(test)]
 #[path = "session_tests.rs"]
 mod tests;
+
+#[cfg(test)]
+#[path = "delivery_tests.rs"]
+mod delivery_tests;

@@ -8,6 +8,7 @@ mod executor;
 mod faults;
 pub mod fuzz;
 mod history;
+mod manual;
 mod network;
 mod oracle;
 mod rng;
@@ -15,6 +16,7 @@ mod trace;
 pub mod workload;
 
 pub use history::{Evaluation, History, OpRecord};
+pub use manual::{Delivery, HeldMessage};
 pub use network::{NetConfig, Partitions};
 pub use oracle::{Finding, Oracle, OracleKind};
 pub use rng::Rng;
@@ -168,6 +170,8 @@ struct World {
     completions: Vec<Option<oneshot::Sender<Result<Json, OpError>>>>,
     /// Operations in flight.
     in_flight: usize,
+    /// Messages waiting for the user, in manual delivery.
+    held: manual::Held,
 }
 
 impl World {
@@ -185,13 +189,12 @@ impl World {
     /// Puts a message on the wire; the network decides its fate now.
     fn send(&mut self, from: Node, to: Node, msg: Msg) {
         self.stats.messages += 1;
+        if self.held.mode == Delivery::Manual {
+            let log = self.log_send(from, to, &msg);
+            return self.held.hold(from, to, msg, self.now, log);
+        }
         let fate = self.net.fate(&mut self.rng, matches!(msg, Msg::Request(_)));
-        let log = self.log_events.then(|| {
-            self.trace.messages.push(MessageRecord { from, to, sent_at: self.now, msg: msg.clone() });
-            let id = self.trace.messages.len() - 1;
-            self.log(EventKind::Send { msg: id });
-            id
-        });
+        let log = self.log_send(from, to, &msg);
         if let Some(latency) = fate.duplicate_latency_ms {
             self.stats.duplicated += 1;
             if let Some(id) = log {
@@ -200,6 +203,16 @@ impl World {
             self.schedule(self.now + latency, Due::Arrive { from, to, msg: msg.clone(), lost: false, log });
         }
         self.schedule(self.now + fate.latency_ms, Due::Arrive { from, to, msg, lost: fate.lost, log });
+    }
+
+    /// Logs a message's send; its index in the log's messages, when the log is kept.
+    fn log_send(&mut self, from: Node, to: Node, msg: &Msg) -> Option<usize> {
+        self.log_events.then(|| {
+            self.trace.messages.push(MessageRecord { from, to, sent_at: self.now, msg: msg.clone() });
+            let id = self.trace.messages.len() - 1;
+            self.log(EventKind::Send { msg: id });
+            id
+        })
     }
 
     fn is_up(&self, node: Node) -> bool {
@@ -425,6 +438,7 @@ impl Sim {
             oracle: config.check_invariants.then(Oracle::default),
             completions: Vec::new(),
             in_flight: 0,
+            held: manual::Held::default(),
         };
         let shared = Rc::new(Shared {
             world: RefCell::new(world),

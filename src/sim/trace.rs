@@ -110,6 +110,8 @@ pub enum DropReason {
     Partition,
     /// The receiver was down when it arrived.
     Down,
+    /// Dropped by the user (manual delivery).
+    Manual,
 }
 
 impl DropReason {
@@ -118,6 +120,7 @@ impl DropReason {
             DropReason::Lost => "lost",
             DropReason::Partition => "partition",
             DropReason::Down => "down",
+            DropReason::Manual => "manual",
         }
     }
 }

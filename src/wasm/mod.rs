@@ -5,6 +5,7 @@
 //! No input panics: each bad argument becomes a JS `Error` named `InvalidArgument` whose message
 //! names the argument, and the cluster stays usable.
 
+mod delivery;
 mod extras;
 use extras::break_arg;
 mod guard;
