@@ -14,6 +14,7 @@ import { wireFaults } from "./panels/faults.js";
 import { wireBreakIt, findCounterexample } from "./panels/breakit.js";
 import { wireSessions, seekTo, sessionOut, openFromHash } from "./panels/sessions.js";
 import { wireState } from "./panels/state.js";
+import { wireDelivery, manual } from "./panels/delivery.js";
 
 /** Real ms between redraws of the slower panels while playing. */
 const PANELS_EVERY_MS = 150;
@@ -46,6 +47,7 @@ function render(force) {
 /** Why operation `id`, in flight, does not move; "" when time will move for it. */
 function waitingNote(id) {
   const p = page.player;
+  if (manual()) return " — manual delivery: its messages wait for you";
   if (p.playing) return "";
   if (p.stepping) return " — paused: Step (→) runs one event, ▶ Play runs on";
   return reducedMotion && p.awaited.has(id) ? "" : " — paused: ▶ Play runs it";
@@ -177,6 +179,7 @@ async function main() {
   wireBreakIt();
   wireSessions();
   wireState();
+  wireDelivery();
   wireTime();
   if (embedded) window.addEventListener("message", onMessage);
   openFirst();

@@ -87,7 +87,8 @@ export function setSpeed(v) {
 /** Says, under the time controls, when time does not move by itself. */
 export function renderTimeNote(text = "") {
   const p = page.player;
-  if (!text && reducedMotion && !p.playing) text = "Reduced motion: paused. An operation you start runs to its end at once; ▶ Play animates.";
+  if (!text && p.cluster?.delivery === "manual" && !p.playing) text = "Manual delivery: messages wait for you — click one below to deliver it next. ▶ Play lets time (and timeouts) run.";
+  else if (!text && reducedMotion && !p.playing) text = "Reduced motion: paused. An operation you start runs to its end at once; ▶ Play animates.";
   else if (!text && p.stepping) text = "Stepping: each Step (→) runs one event. ▶ Play runs on.";
   $("time-note").textContent = text;
 }
@@ -107,7 +108,8 @@ export function run(label, start, { byReader = false, wake = byReader } = {}) {
   } else {
     promise.catch((e) => { if (gen === page.generation) page.results.note(`${label} ✗ ${e && e.name}: ${e && e.message}`, "bad"); });
   }
-  if (wake) page.player.needTime();
+  // Under manual delivery the reader moves the run by delivering messages: time waits.
+  if (wake && c.delivery !== "manual") page.player.needTime();
   return promise;
 }
 

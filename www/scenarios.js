@@ -17,6 +17,15 @@ const fencedWrite = (token, text) => (report) => {
   return { token, text };
 };
 
+/** Manual delivery: delivers (or drops) the waiting message `from` → `to` of that type. */
+const waiting = (c, from, to, type) => {
+  const m = c.inFlight().find((x) => x.from === from && x.to === to && x.type === type);
+  if (!m) throw new Error(`no ${type} ${from}→${to} is waiting`);
+  return m.id;
+};
+const deliver = (from, to, type) => (c) => c.deliver(waiting(c, from, to, type));
+const dropHeld = (from, to, type) => (c) => c.dropMessage(waiting(c, from, to, type));
+
 /** Event patterns the moments wait on (see claims.js `matches`). */
 const returns = (op) => ({ kind: "return", op });
 const conflictTo = (proposer) => ({ kind: "deliver", to: proposer, message: { type: "conflict" } });
@@ -280,6 +289,43 @@ export const SCENARIOS = [
       { on: returns(1), say: "p1 answered 2, p2 now 3: every increment applied once." },
       { on: returns(4), say: "Second wave: p2 holds the newest promise (8.p2): one round trip, answer 4." },
       { on: returns(3), say: "p3 and p1 were refused by p2's ballot and retried: 5 and 6." },
+    ],
+  },
+  {
+    id: "by-hand",
+    summary: "two proposers duel, and the order of deliveries — yours to choose — decides who is refused.",
+    title: "Dueling proposers, by hand",
+    text: "Manual delivery: every message waits until someone delivers it. p1 and p2 both increment with ballots 1.p1 and 1.p2 (1.p2 is higher). Here the script delivers p2's prepare to a1 first, then p1's: a1 already promised 1.p2, so it refuses 1.p1 — a conflict naming 1.p2. The same happens at a2. a1 and a2 promise p2: a majority, so p2 accepts 1 while its prepare to a3 is dropped by hand. Then delivery turns automatic: p1 hears the conflicts, fast-forwards past 1.p2, backs off and retries: 2. Turn on manual delivery yourself and deliver p1's prepares first: nobody is refused.",
+    config: { acceptors: 3, proposers: 2, seed: 1 },
+    speed: 0.02,
+    script: [
+      [0, (c, ui) => {
+        c.setDelivery("manual");
+        ui.run("increment duel via p1", () => c.increment("duel"));
+        ui.run("increment duel via p2", () => c.increment("duel", P("p2")));
+      }],
+      [3, deliver("p2", "a1", "prepare")],
+      [6, deliver("p1", "a1", "prepare")],
+      [9, deliver("p2", "a2", "prepare")],
+      [12, deliver("p1", "a2", "prepare")],
+      [15, deliver("a1", "p2", "promise")],
+      [18, deliver("a2", "p2", "promise")],
+      [21, dropHeld("p2", "a3", "prepare")],
+      [24, (c) => c.setDelivery("auto")],
+    ],
+    claims: [
+      { op: 0, refusedBy: "1.p2", says: "p1's prepare 1.p1 is refused by 1.p2, promised first" },
+      { op: 1, output: 1, says: "p2, whose prepares were delivered first, answers 1" },
+      { op: 0, output: 2, says: "p1 retries with a higher ballot and answers 2" },
+      { count: { kind: "drop", reason: "manual" }, equals: 1, says: "one message dropped by hand" },
+      { count: { kind: "deliver", to: "p1", message: { type: "conflict" } }, equals: 2, says: "two conflicts reach p1 (from a1 and a2)" },
+      { violation: null },
+    ],
+    moments: [
+      { on: { kind: "deliver", from: "p1", to: "a1", message: { type: "prepare" } }, say: "p1's prepare 1.p1 reaches a1 after p2's 1.p2: a1 promised the higher ballot, so it answers with a conflict." },
+      { on: { kind: "drop", reason: "manual" }, say: "p2's prepare to a3 is dropped by hand: a1 and a2 are a majority already." },
+      { on: conflictTo("p1"), say: "Delivery is automatic again: p1 hears the conflict, moves its ballots past 1.p2 and backs off." },
+      { on: returns(0), say: "p1's retry answers 2: each increment applied once, whichever order the messages took." },
     ],
   },
   {
