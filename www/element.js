@@ -1,7 +1,9 @@
 // <caspaxos-playground>: a self-contained playground widget for tutorials. One script tag:
 //   <script type="module" src="https://host/caspaxos/element.js"></script>
 //   <caspaxos-playground scenario="minority" controls="minimal" autoplay></caspaxos-playground>
-// Attributes: seed, acceptors, proposers, scenario, controls="minimal|full", autoplay.
+// Attributes: seed, acceptors, proposers, scenario, controls="minimal|full", autoplay. A bad one
+// (scenario="nope", acceptors="99", seed="many") shows an InvalidArgument in the status line and
+// in `data-error`, and builds no cluster until it is fixed.
 // Events: "ready", "operation" (detail: { op, node, outcome, at }), "violation" (detail:
 // check()'s violation, with its kind; again whenever the violation it reports changes), "moment"
 // (detail: { index, say, event }: the run reached a moment armed with pauseAt() and paused there),
@@ -48,6 +50,7 @@ class CaspaxosPlayground extends HTMLElement {
   #built = false;
   #scenario = null;
   #ended = false;
+  #connected = false; // wasm is ready and the element is in the page: attributes take effect
   #player = new Player({
     render: () => this.#render(),
     api: {
@@ -91,6 +94,7 @@ class CaspaxosPlayground extends HTMLElement {
     if (!this.#built) this.#build();
     await wasmReady;
     if (!this.isConnected) return;
+    this.#connected = true;
     this.#reset();
     this.#observer = new IntersectionObserver((entries) => {
       this.#visible = entries.some((e) => e.isIntersecting);
@@ -103,6 +107,7 @@ class CaspaxosPlayground extends HTMLElement {
   }
 
   disconnectedCallback() {
+    this.#connected = false;
     this.#player.stop();
     this.#observer?.disconnect();
     document.removeEventListener("visibilitychange", this.#onVisibility);
@@ -111,7 +116,7 @@ class CaspaxosPlayground extends HTMLElement {
   }
 
   attributeChangedCallback() {
-    if (this.cluster) this.#reset();
+    if (this.#connected) this.#reset();
   }
 
   play() {
