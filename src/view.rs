@@ -253,6 +253,12 @@ pub fn held(sim: &Sim) -> Json {
         .into()
 }
 
+/// Every workers run: `[{ total, done, failed, before, after, finished }]`.
+pub fn workers_runs(sim: &Sim) -> Json {
+    let run = |p: crate::sim::WorkersProgress| json!({ "total": p.total, "done": p.done, "failed": p.failed, "before": p.before, "after": p.after, "finished": p.finished });
+    sim.workers_runs().into_iter().map(run).collect::<Vec<_>>().into()
+}
+
 /// The client history.
 pub fn history(sim: &Sim) -> Json {
     sim.history().ops.iter().map(operation).collect::<Vec<_>>().into()
@@ -327,6 +333,21 @@ mod tests {
         assert_eq!(h[0]["output"], 1);
         assert_eq!((&h[0]["invokeSeq"], &h[0]["returnSeq"]), (&json!(1), &json!(2)));
         assert_eq!(stats(&sim)["ok"], 1);
+    }
+
+    #[test]
+    fn workers_runs_have_the_documented_shape() {
+        let sim = Sim::new(SimConfig::default()).unwrap();
+        sim.run_workers(&crate::sim::WorkersPlan { workers: 2, increments: 3, key: "w".into() }).unwrap();
+        assert_eq!(
+            workers_runs(&sim),
+            json!([{ "total": 6, "done": 0, "failed": 0, "before": null, "after": null, "finished": false }])
+        );
+        sim.run_until_idle(u64::MAX);
+        assert_eq!(
+            workers_runs(&sim),
+            json!([{ "total": 6, "done": 6, "failed": 0, "before": null, "after": 6, "finished": true }])
+        );
     }
 
     #[test]

@@ -1112,3 +1112,32 @@ async fn manual_delivery_steers_messages_and_replays() {
     c.set_auto_advance(true.into()).unwrap();
     still_works(&c).await;
 }
+
+/// Workers in virtual time from JS: one recorded action, run to idle finishes all of it, bad
+/// options are `InvalidArgument`s, and a link replays the whole run.
+#[wasm_bindgen_test]
+async fn workers_run_in_virtual_time_and_replay() {
+    let c = cluster("{ seed: 6, autoAdvance: false }");
+    for (bad, needle) in [
+        ("{ workers: 0 }", "options.workers must be in 1..=100, got 0"),
+        ("{ increments: 1001 }", "options.increments must be in 1..=1000, got 1001"),
+        ("{ key: '' }", "key"),
+        ("{ workers: 2, speed: 3 }", "speed"),
+        ("'ten'", "options must be an object"),
+    ] {
+        assert_error(&c.run_workers(js(bad)).unwrap_err(), "InvalidArgument", needle);
+    }
+    assert_eq!(c.run_workers(js("{ workers: 4, increments: 25, key: 'w' }")).unwrap(), 0);
+    c.run_until_idle(JsValue::UNDEFINED).unwrap();
+    let runs = c.workers_runs().unwrap();
+    assert_eq!(
+        json(&runs),
+        json(&js("[{ total: 100, done: 100, failed: 0, before: null, after: 100, finished: true }]"))
+    );
+    assert_eq!(Array::from(&get(&c.session().unwrap(), "actions")).length(), 1, "one action on the tape");
+    let copy = Cluster::from_session(JsValue::from_str(&c.session_link().unwrap()), JsValue::UNDEFINED).unwrap();
+    copy.run_until_idle(JsValue::UNDEFINED).unwrap();
+    assert_eq!(copy.event_log_hash(), c.event_log_hash(), "the link replays the workers run");
+    c.set_auto_advance(true.into()).unwrap();
+    still_works(&c).await;
+}

@@ -21,9 +21,9 @@ const PANELS_EVERY_MS = 150;
 let seen = 0; // events already given to the timeline
 let lastPanels = 0;
 
-/** Nothing in flight and nothing to come besides the player's script: no message, no recorded
- * action, no workers. (A fuzz run schedules its own faults and operations: never over.) */
-const busy = () => page.fuzzing || page.timeline.sends.size > 0 || page.cluster.tape.actions > 0 || page.busy > 0;
+/** Something in flight or to come besides the player's script: a message, a recorded action, a
+ * workers run. (A fuzz run schedules its own faults and operations: never over.) */
+const busy = () => page.fuzzing || page.timeline.sends.size > 0 || page.cluster.tape.actions > 0 || page.workersBusy();
 
 function render(force) {
   const c = page.cluster;
@@ -165,7 +165,7 @@ async function main() {
   await init();
   const player = makePlayer({
     render: () => refresh(false),
-    api: { run: (label, start) => { quiet(run(label, start)); }, workers: (n, m) => quiet(workers(n, m)) },
+    api: { run: (label, start) => { quiet(run(label, start)); }, workers: (n, m) => workers(n, m) },
     busy,
     onOver: () => {
       refresh(true);

@@ -342,14 +342,9 @@ class CaspaxosPlayground extends HTMLElement {
     this.dispatchEvent(new CustomEvent("state", { detail: { playing: on } }));
   }
 
-  /** `n` workers × `m` increments of "workers", each worker's next increment when its last ends. */
+  /** `n` workers × `m` increments of "workers", driven by the simulation (in virtual time). */
   #workers(n, m) {
-    const c = this.cluster;
-    for (let w = 0; w < n; w++) {
-      (async () => {
-        for (let i = 0; i < m && c === this.cluster; i++) await c.increment("workers", { proposer: `p${(w % 2) + 1}` }).catch(() => {});
-      })();
-    }
+    this.cluster.runWorkers({ workers: n, increments: m });
   }
 
   #run(label, start) {

@@ -21,7 +21,8 @@ export const page = {
   player: null,
   config: { ...DEFAULTS },
   generation: 0, // bumps on adopt: work of an older cluster stops
-  busy: 0, // workers runs in progress
+  /** Whether a workers run is still going (set by the client panel). */
+  workersBusy: () => false,
   fuzzing: false, // the run is a fuzz run (a counterexample): it schedules its own work
   results: null,
   timeline: null,
@@ -55,7 +56,6 @@ export function adopt(next, cfg, { sameRun = false, script = [] } = {}) {
   page.player.load(next, script);
   page.config = { ...cfg };
   page.generation += 1;
-  page.busy = 0;
   page.fuzzing = false;
   for (const f of page.onAdopt) f({ sameRun });
   refresh(true);

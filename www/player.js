@@ -49,6 +49,7 @@ export class Player {
     this.carry = 0;
     this.last = 0;
     this.awaited = new Set(); // operations the reader started and waits for
+    this.work = new Set(); // other work the reader waits for: functions, true while it runs
     this.moments = new Moments(); // armed with pauseAt(): the run pauses at each
     this.momentSeq = 0; // the first event not yet looked at for a moment
     this.raf = 0;
@@ -59,6 +60,7 @@ export class Player {
     this.cluster = cluster;
     this.script = script.map(([at, fn]) => [at, fn]).sort((a, b) => a[0] - b[0]);
     this.awaited.clear();
+    this.work.clear();
     this.carry = 0;
     this.stepping = false;
     this.momentSeq = cluster.eventCount;
@@ -91,10 +93,16 @@ export class Player {
     this.awaited.add(id);
   }
 
-  /** Whether an operation the reader waits for is still in flight (forgets the finished ones). */
+  /** Other work the reader waits for (e.g. a workers run): `running()` is true until it ends. */
+  awaitWork(running) {
+    this.work.add(running);
+  }
+
+  /** Whether an operation or work the reader waits for is still running (forgets the ended). */
   awaitedInFlight() {
     for (const id of this.awaited) if (this.cluster.operation(id)?.outcome !== null) this.awaited.delete(id);
-    return this.awaited.size > 0;
+    for (const running of this.work) if (!running()) this.work.delete(running);
+    return this.awaited.size + this.work.size > 0;
   }
 
   /** The reader acted: an operation needs virtual time, so time moves. Playing, it does; paused,
@@ -200,7 +208,7 @@ export class Player {
         this.setPlaying(false);
         this.host.onOver?.();
       }
-    } else if (reducedMotion && !this.stepping && this.cluster && this.awaited.size) {
+    } else if (reducedMotion && !this.stepping && this.cluster && this.awaited.size + this.work.size) {
       this.#jump();
       this.host.render(this);
     }

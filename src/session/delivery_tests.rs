@@ -81,7 +81,7 @@ fn links_refuse_an_unknown_action_tag_and_an_unknown_delivery_mode() {
     let bytes = super::link::tests_support::decode_bytes(&link);
     let (tag_at, mode_at) = (bytes.len() - 2, bytes.len() - 1);
     assert_eq!((bytes[tag_at], bytes[mode_at]), (10, 1), "the delivery tag and the manual mode end the link");
-    for (at, byte, says) in [(tag_at, 13, "unknown action 13"), (mode_at, 2, "unknown delivery mode 2")] {
+    for (at, byte, says) in [(tag_at, 120, "unknown action 120"), (mode_at, 2, "unknown delivery mode 2")] {
         let mut bad = bytes.clone();
         bad[at] = byte;
         let e = decode_link(&super::link::tests_support::encode_bytes(&bad)).unwrap_err();

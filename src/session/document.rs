@@ -8,9 +8,10 @@ use crate::limits::{
     integer_in, MAX_ACCEPTORS, MAX_ACTIONS, MAX_ATTEMPTS, MAX_LATENCY_MS, MAX_OPS_PER_CLIENT, MAX_PROPOSERS,
     MAX_SAFE_INTEGER,
 };
+use crate::limits::{MAX_INCREMENTS_PER_WORKER, MAX_WORKERS};
 use crate::ops::OpError;
 use crate::sim::fuzz::FuzzOptions;
-use crate::sim::{Delivery, NetConfig, Node, SimConfig};
+use crate::sim::{Delivery, NetConfig, Node, SimConfig, WorkersPlan};
 use serde_json::{json, Value as Json};
 
 impl Session {
@@ -79,6 +80,9 @@ fn action_json(a: &UserAction) -> Json {
         UserAction::Delivery(mode) => json!({ "do": "delivery", "mode": mode.as_str() }),
         UserAction::Deliver(id) => json!({ "do": "deliver", "message": id }),
         UserAction::DropMessage(id) => json!({ "do": "dropMessage", "message": id }),
+        UserAction::Workers(p) => {
+            json!({ "do": "workers", "workers": p.workers, "increments": p.increments, "key": p.key })
+        }
     }
 }
 
@@ -308,6 +312,11 @@ fn action(a: &Fields) -> Result<UserAction, OpError> {
         ),
         "deliver" => UserAction::Deliver(a.integer("message", 0, MAX_SAFE_INTEGER)?),
         "dropMessage" => UserAction::DropMessage(a.integer("message", 0, MAX_SAFE_INTEGER)?),
+        "workers" => UserAction::Workers(WorkersPlan {
+            workers: a.integer("workers", 1, MAX_WORKERS as u64)? as usize,
+            increments: a.integer("increments", 1, MAX_INCREMENTS_PER_WORKER as u64)? as usize,
+            key: a.string("key")?.to_owned(),
+        }),
         other => return Err(malformed(&format!("{} is an unknown action {other:?}", a.path("do")))),
     })
 }

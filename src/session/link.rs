@@ -9,8 +9,9 @@ use crate::limits::{
     MAX_ACCEPTORS, MAX_ACTIONS, MAX_ATTEMPTS, MAX_KEY_CHARS, MAX_LATENCY_MS, MAX_LINK_CHARS, MAX_OPS_PER_CLIENT,
     MAX_PROPOSERS, MAX_SAFE_INTEGER, MAX_VALUE_BYTES,
 };
+use crate::limits::{MAX_INCREMENTS_PER_WORKER, MAX_WORKERS};
 use crate::sim::fuzz::FuzzOptions;
-use crate::sim::{Delivery, NetConfig, Node, SimConfig};
+use crate::sim::{Delivery, NetConfig, Node, SimConfig, WorkersPlan};
 use serde_json::Value as Json;
 use std::fmt;
 
@@ -38,10 +39,11 @@ enum Tag {
     Delivery = 10,
     Deliver = 11,
     DropMessage = 12,
+    Workers = 13,
 }
 
 impl Tag {
-    const ALL: [Tag; 13] = [
+    const ALL: [Tag; 14] = [
         Tag::Invoke,
         Tag::Crash,
         Tag::Restart,
@@ -55,6 +57,7 @@ impl Tag {
         Tag::Delivery,
         Tag::Deliver,
         Tag::DropMessage,
+        Tag::Workers,
     ];
 
     fn of(byte: u8) -> Option<Tag> {
@@ -292,6 +295,12 @@ pub fn encode_link(s: &Session) -> String {
                 w.tag(Tag::DropMessage);
                 w.varint(*id);
             }
+            UserAction::Workers(p) => {
+                w.tag(Tag::Workers);
+                w.varint(p.workers as u64);
+                w.varint(p.increments as u64);
+                w.bytes(p.key.as_bytes());
+            }
         }
     }
     base64url_encode(&w.0)
@@ -511,6 +520,11 @@ pub fn decode_link(text: &str) -> Result<Session, LinkError> {
             },
             Tag::Deliver => UserAction::Deliver(r.message_id()?),
             Tag::DropMessage => UserAction::DropMessage(r.message_id()?),
+            Tag::Workers => UserAction::Workers(WorkersPlan {
+                workers: r.small("workers", MAX_WORKERS as u64)? as usize,
+                increments: r.small("increments", MAX_INCREMENTS_PER_WORKER as u64)? as usize,
+                key: r.text(MAX_KEY_BYTES)?,
+            }),
         };
         actions.push(Recorded { steps, at_ms: at, action });
     }

@@ -16,7 +16,7 @@ use crate::driver::DriverConfig;
 use crate::ops::{Op, OpError};
 use crate::protocol::ProposerId;
 use crate::sim::fuzz::{FuzzOptions, FuzzRun};
-use crate::sim::{Delivery, Node, Sim, SimConfig};
+use crate::sim::{Delivery, Node, Sim, SimConfig, WorkersPlan};
 use serde_json::Value as Json;
 use std::cell::{Cell, RefCell};
 use std::collections::VecDeque;
@@ -87,6 +87,8 @@ pub enum UserAction {
     Deliver(u64),
     /// Drops a held message (manual delivery), by its number.
     DropMessage(u64),
+    /// Starts concurrent workers driven by the simulation.
+    Workers(WorkersPlan),
 }
 
 /// An action at the point of the run it happened.
@@ -298,6 +300,7 @@ fn apply(sim: &Sim, action: &UserAction) -> Result<Option<OpHandle>, OpError> {
         UserAction::Delivery(mode) => sim.set_delivery(*mode),
         UserAction::Deliver(id) => sim.deliver(*id)?,
         UserAction::DropMessage(id) => sim.drop_message(*id)?,
+        UserAction::Workers(plan) => drop(sim.run_workers(plan)?),
     }
     Ok(None)
 }
@@ -350,3 +353,7 @@ mod tests;
 #[cfg(test)]
 #[path = "delivery_tests.rs"]
 mod delivery_tests;
+
+#[cfg(test)]
+#[path = "workers_tests.rs"]
+mod workers_tests;

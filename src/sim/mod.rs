@@ -13,6 +13,7 @@ mod network;
 mod oracle;
 mod rng;
 mod trace;
+mod workers;
 pub mod workload;
 
 pub use history::{Evaluation, History, OpRecord};
@@ -21,6 +22,7 @@ pub use network::{NetConfig, Partitions};
 pub use oracle::{Finding, Oracle, OracleKind};
 pub use rng::Rng;
 pub use trace::{DropReason, Event, EventKind, MessageRecord, Msg, NetSetting, Node, Trace};
+pub use workers::{WorkersPlan, WorkersProgress};
 
 use crate::client::{Client, OpHandle};
 use crate::driver::{outcome_of, DriverConfig, Env, Note, Outcome, Proposer, Timing};
@@ -172,6 +174,8 @@ struct World {
     in_flight: usize,
     /// Messages waiting for the user, in manual delivery.
     held: manual::Held,
+    /// Workers runs, in the order started.
+    workers: Vec<WorkersProgress>,
 }
 
 impl World {
@@ -439,6 +443,7 @@ impl Sim {
             completions: Vec::new(),
             in_flight: 0,
             held: manual::Held::default(),
+            workers: Vec::new(),
         };
         let shared = Rc::new(Shared {
             world: RefCell::new(world),

@@ -7,6 +7,7 @@
 
 mod delivery;
 mod extras;
+mod workers;
 use extras::break_arg;
 mod guard;
 mod js;

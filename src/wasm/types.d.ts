@@ -149,8 +149,8 @@ export interface ClusterEvent {
   to?: NodeId;
   sentAt?: number;
   message?: Message;
-  /** drop: "lost", "partition" or "down". */
-  reason?: "lost" | "partition" | "down";
+  /** drop: "lost", "partition", "down", or "manual" (dropped by hand: manual delivery). */
+  reason?: "lost" | "partition" | "down" | "manual";
   /** invoke/return/timeout/crash/restart/wipe: the node. */
   node?: NodeId;
   /** invoke/return: the operation's id in history(). */
@@ -165,8 +165,48 @@ export interface ClusterEvent {
   ballot?: Ballot;
   /** partition: the groups. */
   groups?: NodeId[][];
-  /** network: the setting that changed. */
+  /** network: the setting that changed, as text, and as data (only the one that changed). */
   setting?: string;
+  latency?: { min: number; max: number };
+  dropRate?: { requests: number; replies: number };
+  duplicateRate?: number;
+}
+
+/** A message waiting for the user (manual delivery): `inFlight()`. */
+export interface HeldMessage {
+  /** Its number among the held messages of the run (deliver(id), dropMessage(id)). */
+  id: number;
+  /** Its id in events() (null without an event log). */
+  msg: number | null;
+  from: NodeId;
+  to: NodeId;
+  sentAt: number;
+  type: MessageType;
+  key: string;
+  ballot: Ballot;
+  message: Message;
+}
+
+/** `runWorkers(options)`; every field optional. */
+export interface WorkersOptions {
+  /** 1..=100, default 10. */
+  workers?: number;
+  /** Increments per worker, 1..=1000, default 100. */
+  increments?: number;
+  /** The key incremented, default "workers". */
+  key?: string;
+}
+
+/** `workersRuns()`: how each workers run is going. */
+export interface WorkersProgress {
+  total: number;
+  done: number;
+  /** Increments that ended without ok. */
+  failed: number;
+  /** The key read before and after (null until read, or when the read failed). */
+  before: JsonValue | null;
+  after: JsonValue | null;
+  finished: boolean;
 }
 
 export interface RegisterState {

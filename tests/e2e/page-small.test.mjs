@@ -1,7 +1,7 @@
 // The small things users hit (issue 10 §5), each a page test: the partition editor follows the
 // actual partition; crash on a down node / restart on an up node says so; an empty expected
 // version is refused, not read as 0; bad widget attributes show an error; "act to fork" goes
-// once the reader acts.
+// once the reader acts; workers run in virtual time (issue 10 §4).
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { serve, launch, open } from "./helpers.mjs";
@@ -131,4 +131,32 @@ test("'act to fork' disappears once the reader acts", async () => {
   assert.match(out, /^at 0 ms — replayed/, "the rest of the note stays");
   assert.deepEqual(errors, []);
   await page.close();
+});
+
+test("workers run in virtual time: Run to idle finishes all of it, and the run does not depend on playback speed", async () => {
+  const start = async () => {
+    const opened = await open(browser.context, empty(server.url));
+    await opened.page.fill("#workers", "3");
+    await opened.page.fill("#per-worker", "5");
+    await opened.page.click("#run-workers");
+    return opened;
+  };
+  const fast = await start();
+  await fast.page.click("#idle");
+  assert.equal(await fast.page.textContent("#workers-out"), "final count 15, expected 15 ✓", "Run to idle finished the run");
+  const slow = await start();
+  await slow.page.evaluate(() => window.playground.setSpeed(0.05));
+  await slow.page.waitForFunction(() => window.playground.cluster.now > 20);
+  await slow.page.evaluate(() => window.playground.setSpeed(100));
+  await slow.page.waitForFunction(() => document.getElementById("workers-out").textContent.startsWith("final count"), null, { timeout: 20000 });
+  await slow.page.click("#idle"); // the late replies and timers, as in the fast run
+  const hash = (p) => p.evaluate(() => window.playground.cluster.eventLogHash);
+  assert.equal(await hash(slow.page), await hash(fast.page), "the same run, played slowly or not at all");
+  assert.equal(await slow.page.evaluate(() => window.playground.cluster.session().actions.length), 1, "one recorded action");
+  await fast.page.fill("#workers", "0");
+  await fast.page.click("#run-workers");
+  assert.match(await fast.page.textContent("#workers-out"), /^InvalidArgument: options.workers must be in 1..=100, got 0/);
+  assert.deepEqual([...fast.errors, ...slow.errors], []);
+  await fast.page.close();
+  await slow.page.close();
 });

@@ -1,10 +1,7 @@
 // The client panel: operations through a chosen proposer (increment, get, delete, put, versioned
 // read/write, locks) and concurrent workers; each operation's row follows its history entry.
-import { $, page, nodesOf, run, quiet, refresh, invalid } from "../page.js";
+import { $, page, nodesOf, run, quiet, refresh, invalid, guard } from "../page.js";
 
-/** Bounds of the workers form. */
-const MAX_WORKERS = 100;
-const MAX_PER_WORKER = 1000;
 /** The key the workers increment. */
 const WORKERS_KEY = "workers";
 
@@ -54,16 +51,15 @@ export function wireClient() {
   on("acquire", lockLabel("acquires"), () => c().acquireLock($("lock").value, $("owner").value, lockOpts()));
   on("release", lockLabel("releases"), () => c().releaseLock($("lock").value, $("owner").value, opts()));
   $("run-workers").addEventListener("click", () => {
+    // The cluster checks the numbers (Cluster.limits): a bad one shows its InvalidArgument.
     const n = Number($("workers").value);
     const m = Number($("per-worker").value);
-    if (!(Number.isInteger(n) && Number.isInteger(m) && n >= 1 && n <= MAX_WORKERS && m >= 1 && m <= MAX_PER_WORKER)) {
-      $("workers-out").textContent = `InvalidArgument: workers must be 1..${MAX_WORKERS} and increments 1..${MAX_PER_WORKER}`;
-      return;
-    }
-    page.handled();
-    quiet(workers(n, m, { byReader: true }));
+    guard($("workers-out"), () => workers(n, m, { byReader: true }));
   });
+  page.workersBusy = workersBusy;
+  page.onRefresh.push(renderWorkers);
   page.onAdopt.push(() => {
+    watched = null;
     $("workers-out").textContent = "";
     $("workers-progress").hidden = true;
     const sel = $("proposer");
@@ -72,50 +68,44 @@ export function wireClient() {
   });
 }
 
-/** `n` workers each increment the key "workers" `m` times, spread over the proposers; then the
- * count is compared with what the increments answered. `byReader`: started from the client
+/** `n` workers each increment the key "workers" `m` times, spread over the proposers, driven by
+ * the simulation (a worker's next increment starts when its last one ends, in virtual time); then
+ * the count is compared with what the increments answered. `byReader`: started from the client
  * panel (time must move), not by a scenario's script. */
-export async function workers(n, m, { byReader = false } = {}) {
+export function workers(n, m, { byReader = false } = {}) {
   const c = page.cluster;
-  const gen = page.generation;
-  const { ps } = nodesOf(page.config);
-  const total = n * m;
-  let done = 0;
-  let failed = 0;
+  const index = c.runWorkers({ workers: n, increments: m, key: WORKERS_KEY });
+  watched = { index, n, m, gen: page.generation, noted: false };
   const progress = $("workers-progress");
   progress.hidden = false;
-  progress.max = total;
+  progress.max = n * m;
   progress.value = 0;
-  $("workers-out").textContent = `0 / ${total}`;
-  page.busy += 1;
-  // The reader's click starts time once; if they pause later, the workers wait for them.
-  const start = (label, op, wake = false) => run(label, op, { byReader, wake: byReader && wake });
-  try {
-    const before = await start(`workers: get ${WORKERS_KEY} (the count before)`, () => c.get(WORKERS_KEY), true).catch(() => 0);
-    const worker = async (w) => {
-      for (let i = 0; i < m && gen === page.generation; i++) {
-        const proposer = ps[w % ps.length];
-        try {
-          await start(`worker ${w + 1}: increment ${WORKERS_KEY} via ${proposer}`, () => c.increment(WORKERS_KEY, { proposer }));
-        } catch {
-          failed += 1;
-        }
-        done += 1;
-        if (gen === page.generation) {
-          progress.value = done;
-          $("workers-out").textContent = `${done} / ${total}`;
-        }
-      }
-    };
-    await Promise.all(Array.from({ length: n }, (_, w) => worker(w)));
-    if (gen !== page.generation) return;
-    const final = await start(`workers: get ${WORKERS_KEY} (the count after)`, () => c.get(WORKERS_KEY));
-    const ok = total - failed;
-    const expected = (before ?? 0) + ok;
-    const verdict = final >= expected && final <= expected + failed ? "✓" : "✗";
-    $("workers-out").textContent = `final count ${final}, expected ${expected}${failed ? ` (+ up to ${failed} failed/unknown)` : ""} ${verdict}`;
-    page.results.note(`${n} workers × ${m} increments → ${final} (expected ${expected}) ${verdict}`, verdict === "✓" ? "ok" : "bad");
-  } finally {
-    if (gen === page.generation) page.busy -= 1;
+  $("workers-out").textContent = `0 / ${n * m}`;
+  if (byReader) {
+    page.player.awaitWork(() => !c.workersRuns()[index]?.finished);
+    if (c.delivery !== "manual") page.player.needTime();
   }
+}
+
+let watched = null; // the workers run the panel shows: { index, n, m, gen, noted }
+
+/** Whether a workers run of the cluster shown is still going. */
+export const workersBusy = () => page.cluster.workersRuns().some((r) => !r.finished);
+
+/** The shown workers run's progress, and once it is over its verdict. */
+function renderWorkers() {
+  if (!watched || watched.gen !== page.generation || watched.noted) return;
+  const r = page.cluster.workersRuns()[watched.index];
+  if (!r) return;
+  $("workers-progress").value = r.done;
+  if (!r.finished) {
+    $("workers-out").textContent = `${r.done} / ${r.total}`;
+    return;
+  }
+  watched.noted = true;
+  const ok = r.total - r.failed;
+  const expected = (r.before ?? 0) + ok;
+  const verdict = r.after >= expected && r.after <= expected + r.failed ? "✓" : "✗";
+  $("workers-out").textContent = `final count ${r.after}, expected ${expected}${r.failed ? ` (+ up to ${r.failed} failed/unknown)` : ""} ${verdict}`;
+  page.results.note(`${watched.n} workers × ${watched.m} increments → ${r.after} (expected ${expected}) ${verdict}`, verdict === "✓" ? "ok" : "bad");
 }
