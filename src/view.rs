@@ -284,6 +284,10 @@ fn operation(o: &crate::sim::OpRecord) -> Json {
         "output": o.output,
         "error": o.error.as_ref().map(|e| json!({ "name": e.name(), "message": e.message })),
         "attempts": o.attempts,
+        "evaluated": o.evaluations.last().map(|e| {
+            let register = |r: &crate::ops::Register| json!({ "value": r.value, "version": r.version });
+            json!({ "at": e.at_ms, "seen": register(&e.seen), "wrote": e.wrote.as_deref().map(register) })
+        }),
     })
 }
 
@@ -332,6 +336,10 @@ mod tests {
         assert_eq!(h[0]["outcome"], "ok");
         assert_eq!(h[0]["output"], 1);
         assert_eq!((&h[0]["invokeSeq"], &h[0]["returnSeq"]), (&json!(1), &json!(2)));
+        let before_and_after =
+            json!({ "at": 10, "seen": { "value": null, "version": 0 }, "wrote": { "value": 1, "version": 1 } });
+        assert_eq!(h[0]["evaluated"]["seen"], before_and_after["seen"], "the register the increment read");
+        assert_eq!(h[0]["evaluated"]["wrote"], before_and_after["wrote"], "and the one it wrote");
         assert_eq!(stats(&sim)["ok"], 1);
     }
 

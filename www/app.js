@@ -15,6 +15,7 @@ import { wireBreakIt, findCounterexample } from "./panels/breakit.js";
 import { wireSessions, seekTo, sessionOut, openFromHash } from "./panels/sessions.js";
 import { wireState } from "./panels/state.js";
 import { wireDelivery, manual } from "./panels/delivery.js";
+import { wireLinearization } from "./panels/linearization.js";
 
 /** Real ms between redraws of the slower panels while playing. */
 const PANELS_EVERY_MS = 150;
@@ -180,6 +181,7 @@ async function main() {
   wireSessions();
   wireState();
   wireDelivery();
+  wireLinearization();
   wireTime();
   if (embedded) window.addEventListener("message", onMessage);
   openFirst();

@@ -260,6 +260,16 @@ export interface HistoryEntry {
   error: { name: ClusterErrorName; message: string } | null;
   /** Attempts started so far (1 + retries). */
   attempts: number;
+  /** Its last evaluation: the register its proposer read from a quorum (`seen`) and the one it
+   * proposed in its accept (`wrote`; null when it wrote nothing new, or refused on `seen`);
+   * null before any. For an operation that returned, the register before and after its
+   * linearization point as the protocol saw it. */
+  evaluated: { at: number; seen: RegisterValue; wrote: RegisterValue | null } | null;
+}
+
+export interface RegisterValue {
+  value: JsonValue;
+  version: number;
 }
 
 export interface ClusterStats {

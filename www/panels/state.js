@@ -3,6 +3,7 @@
 import { describe } from "../results.js";
 import { $, page, post } from "../page.js";
 import { caughtBy } from "./breakit.js";
+import { setReport } from "./linearization.js";
 
 /** Registers shown per acceptor. */
 const REGISTERS_SHOWN = 30;
@@ -86,6 +87,7 @@ function recheck() {
   checkedReturns = returned;
   const report = page.cluster.check();
   page.history.setReport(report);
+  setReport(report);
   const verdict = $("check-verdict");
   const keys = Object.keys(report.keys).length;
   const v = report.violation;
