@@ -18,12 +18,12 @@ const fencedWrite = (token, text) => (report) => {
 };
 
 /** Manual delivery: delivers (or drops) the waiting message `from` → `to` of that type. */
-const waiting = (c, from, to, type) => {
-  const m = c.inFlight().find((x) => x.from === from && x.to === to && x.type === type);
-  if (!m) throw new Error(`no ${type} ${from}→${to} is waiting`);
+const waiting = (c, from, to, type, value) => {
+  const m = c.inFlight().find((x) => x.from === from && x.to === to && x.type === type && (value === undefined || x.message.value === value));
+  if (!m) throw new Error(`no ${type} ${from}→${to}${value === undefined ? "" : ` of ${JSON.stringify(value)}`} is waiting`);
   return m.id;
 };
-const deliver = (from, to, type) => (c) => c.deliver(waiting(c, from, to, type));
+const deliver = (from, to, type, value) => (c) => c.deliver(waiting(c, from, to, type, value));
 const dropHeld = (from, to, type) => (c) => c.dropMessage(waiting(c, from, to, type));
 
 /** Event patterns the moments wait on (see claims.js `matches`). */
@@ -326,6 +326,39 @@ export const SCENARIOS = [
       { on: { kind: "drop", reason: "manual" }, say: "p2's prepare to a3 is dropped by hand: a1 and a2 are a majority already." },
       { on: conflictTo("p1"), say: "Delivery is automatic again: p1 hears the conflict, moves its ballots past 1.p2 and backs off." },
       { on: returns(0), say: "p1's retry answers 2: each increment applied once, whichever order the messages took." },
+    ],
+  },
+  {
+    id: "reuse-by-hand",
+    summary: "the ballot-reuse bug, steered by hand: two values accepted under one ballot.",
+    title: "Ballot reuse, by hand (broken)",
+    text: "A deliberately broken proposer (Break it: reuse a ballot after a failed accept) under manual delivery. p1 puts \"A\": its prepare 1.p1 gets a majority, and its accept 1.p1 = \"A\" is delivered to a1 only; the others wait. p1's accept phase times out — and instead of moving to a higher ballot, the broken proposer keeps 1.p1 for its next change. p1 puts \"B\": it sends accept 1.p1 = \"B\" at once, and a2 accepts it. Two different values under one ballot: the one-value-per-ballot oracle fires. A correct proposer never reuses a ballot (§2.2: each attempt takes a fresh, higher one).",
+    config: { acceptors: 3, proposers: 1, seed: 1, break: { reuseBallot: true } },
+    speed: 0.05,
+    script: [
+      [0, (c, ui) => {
+        c.setDelivery("manual");
+        ui.run('put reg "A" via p1', () => c.put("reg", "A"));
+      }],
+      [2, deliver("p1", "a1", "prepare")],
+      [4, deliver("p1", "a2", "prepare")],
+      [6, deliver("a1", "p1", "promise")],
+      [8, deliver("a2", "p1", "promise")],
+      [10, deliver("p1", "a1", "accept", "A")],
+      [60, (c, ui) => ui.run('put reg "B" via p1', () => c.put("reg", "B"))],
+      [62, deliver("p1", "a2", "accept", "B")],
+      [66, (c) => c.setDelivery("auto")],
+    ],
+    claims: [
+      { count: { kind: "timeout", node: "p1", phase: "accept" }, equals: 1, says: "p1's accept phase times out" },
+      { op: 1, roundTrips: 1, says: "the second put goes straight to accept, reusing the ballot" },
+      { op: 1, accepts: "B", says: "its accept carries \"B\" under 1.p1, the ballot \"A\" was accepted under" },
+      { oracle: "one-value-per-ballot", says: "the one-value-per-ballot oracle fires" },
+    ],
+    moments: [
+      { on: { kind: "deliver", from: "p1", to: "a1", message: { type: "accept" } }, say: "a1 accepts 1.p1 = \"A\"; p1's accepts to a2 and a3 wait." },
+      { on: { kind: "timeout", node: "p1", phase: "accept" }, say: "p1's accept phase times out. The broken proposer keeps ballot 1.p1 for its next change." },
+      { on: { kind: "deliver", from: "p1", to: "a2", message: { type: "accept", value: "B" } }, say: "a2 accepts 1.p1 = \"B\": two values under one ballot. The oracle fires." },
     ],
   },
   {

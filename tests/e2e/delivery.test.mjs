@@ -84,3 +84,19 @@ test("the by-hand scenario: its scripted deliveries show in the timeline and its
   assert.deepEqual(errors, []);
   await page.close();
 });
+
+test("the ballot-reuse bug by hand: the scenario's own break switch shows, the oracle fires, and the next scenario is unbroken", async () => {
+  const { page, errors } = await open(browser.context, `${server.url}?scenario=reuse-by-hand`);
+  assert.equal(await page.isChecked("#break-reuse"), true, "the switch shows what the cluster runs with");
+  await page.evaluate(() => window.playground.setSpeed(100));
+  await page.waitForFunction(() => document.getElementById("claims").dataset.checked, null, { timeout: 20000 });
+  const claims = await page.$$eval("#claims li", (lis) => lis.map((li) => `${li.dataset.ok} ${li.textContent}`));
+  for (const c of claims) assert.match(c, /^true /, c);
+  assert.match(await page.textContent("#check-verdict"), /one-value-per-ballot|not linearizable/);
+  await page.evaluate(() => { const tl = window.playground.timeline; tl.fit(tl.lastAt); window.playground.refresh(); });
+  await page.screenshot({ path: path.join(SHOTS, "scenario-reuse-by-hand.png") });
+  await page.click('[data-scenario="counter"]');
+  assert.equal(await page.isChecked("#break-reuse"), false, "a scenario runs with its own switches: none");
+  assert.deepEqual(errors, []);
+  await page.close();
+});

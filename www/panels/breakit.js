@@ -26,6 +26,12 @@ export function breakOptions() {
   return b;
 }
 
+/** Sets the switches to `b` (break options, as `breakOptions()` gives them). */
+export function showBreak(b) {
+  $(SWITCHES.quorum).checked = b.quorum !== undefined;
+  for (const key of ["reuseBallot", "takeAnyAccepted", "blindRetry"]) $(SWITCHES[key]).checked = !!b[key];
+}
+
 export function wireBreakIt() {
   for (const id of Object.values(SWITCHES)) {
     $(id).addEventListener("change", () => guard($("find-out"), () => page.cluster.setBreak(breakOptions())));

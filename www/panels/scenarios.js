@@ -5,7 +5,7 @@ import { Moments } from "../narration.js";
 import { evaluate, runOf, describeClaim } from "../claims.js";
 import { $, page, DEFAULTS, adopt, setPlaying, setSpeed, reducedMotion } from "../page.js";
 import { Cluster } from "../pkg/caspaxos_playground.js";
-import { breakOptions } from "./breakit.js";
+import { breakOptions, showBreak } from "./breakit.js";
 
 const state = {
   scenario: null, // the scenario this run plays (text, claims, moments), or null
@@ -40,16 +40,19 @@ export function wireScenarios() {
   page.onRefresh.push((force) => { if (force) renderClaims(); });
 }
 
-/** A new cluster from `cfg`, in manual time, with the page's break-it switches. */
+/** A new cluster from `cfg`, in manual time, with `cfg.break` (a scenario's own) or else the
+ * page's break-it switches; the switches show what the cluster runs with. */
 export function rebuild(cfg, script = []) {
-  adopt(new Cluster({ ...cfg, autoAdvance: false, break: breakOptions() }), cfg, { script }); // throws InvalidArgument on bad input
+  const breaks = cfg.break ?? breakOptions();
+  adopt(new Cluster({ ...cfg, autoAdvance: false, break: breaks }), cfg, { script }); // throws InvalidArgument on bad input
+  showBreak(breaks);
 }
 
 /** Plays scenario `id` from its start (paused with reduced motion: the reader starts it). */
 export function loadScenario(id) {
   const s = SCENARIOS.find((x) => x.id === id);
   if (!s) return false;
-  rebuild({ ...DEFAULTS, ...s.config }, s.script);
+  rebuild({ ...DEFAULTS, break: {}, ...s.config }, s.script); // a scenario runs with its own switches
   showScenario(s);
   page.timeline.resetZoom?.();
   setSpeed(s.speed ?? 0.1);
