@@ -112,27 +112,31 @@ export class Player {
     this.setPlaying(true);
   }
 
-  /** Runs `ms` of virtual time, firing the script's actions at their times. */
-  advance(ms) {
+  /** Runs `ms` of virtual time, firing the script's actions at their times; `events`: also the
+   * events an action scheduled at the very end (a step runs the action alone). */
+  advance(ms, { events = true } = {}) {
     const c = this.cluster;
     const target = c.now + ms;
+    let acted = false;
     while (this.script.length && this.script[0][0] <= target) {
       const [at, fn] = this.script.shift();
       if (at > c.now) c.runFor(at - c.now);
+      acted = true;
       try {
         fn(c, this.host.api);
       } catch (e) {
         this.host.onScriptError(e);
       }
     }
-    if (target > c.now) c.runFor(target - c.now);
+    // An action at `target` may schedule events at `target` itself (messages released now).
+    if (target > c.now || (acted && events)) c.runFor(target - c.now);
   }
 
   /** One event; when nothing is scheduled, time jumps to the script's next action. Pauses. */
   step() {
     this.setPlaying(false);
     this.stepping = true;
-    if (this.script.length && this.script[0][0] <= this.cluster.now) this.advance(0);
+    if (this.script.length && this.script[0][0] <= this.cluster.now) this.advance(0, { events: false });
     if (!this.cluster.step() && this.script.length) this.advance(this.script[0][0] - this.cluster.now);
     this.host.render(this);
   }
