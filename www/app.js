@@ -24,7 +24,9 @@ let lastPanels = 0;
 
 /** Something in flight or to come besides the player's script: a message, a recorded action, a
  * workers run. (A fuzz run schedules its own faults and operations: never over.) */
-const busy = () => page.fuzzing || page.timeline.sends.size > 0 || page.cluster.tape.actions > 0 || page.workersBusy();
+const busy = () => page.fuzzing || inTransit() > 0 || page.cluster.tape.actions > 0 || page.workersBusy();
+/** Messages on their way that will arrive by themselves (under manual delivery, held ones wait). */
+const inTransit = () => page.timeline.sends.size - (manual() ? page.cluster.inFlight().length : 0);
 
 function render(force) {
   const c = page.cluster;
@@ -170,7 +172,9 @@ async function main() {
     busy,
     onOver: () => {
       refresh(true);
-      renderTimeNote("Paused: the run is over (nothing in flight, nothing to come). An operation starts time again.");
+      renderTimeNote(manual()
+        ? "Paused: nothing moves by itself now — the messages below wait for you (or untick manual delivery)."
+        : "Paused: the run is over (nothing in flight, nothing to come). An operation starts time again.");
     },
   });
   wireViews();

@@ -100,3 +100,17 @@ test("the ballot-reuse bug by hand: the scenario's own break switch shows, the o
   assert.deepEqual(errors, []);
   await page.close();
 });
+
+test("under manual delivery, play stops once only the held messages are left, and says they wait", async () => {
+  const { page, errors } = await open(browser.context, `${server.url}?scenario=none`);
+  await page.check("#manual");
+  await page.click("#increment");
+  await page.evaluate(() => { window.playground.setSpeed(100); window.playground.setPlaying(true); });
+  // The prepares wait; timeouts and retries run until the operation gives up; then play stops.
+  await page.waitForFunction(() => !window.playground.playing, null, { timeout: 30000 });
+  assert.match(await page.textContent("#time-note"), /the messages below wait for you/);
+  assert.ok((await page.$$('#held button[data-do="deliver"]')).length > 0, "messages still wait");
+  assert.equal(await page.evaluate(() => window.playground.cluster.history()[0].outcome), "failed", "the increment gave up: no quorum answered");
+  assert.deepEqual(errors, []);
+  await page.close();
+});

@@ -10,13 +10,18 @@ export const MANUAL = "manual";
 /** Virtual ms the page lets pass before each delivery by hand, so its arrow has a slope on the
  * timeline (a proposer's phase timeout is 2 × max latency + 10 ms: many deliveries fit in it). */
 const HAND_STEP_MS = 2;
+/** How much closer the timeline looks when manual delivery starts. */
+const HAND_ZOOM = 0.3;
 
 export const manual = () => page.cluster?.delivery === MANUAL;
 
 export function wireDelivery() {
   $("manual").addEventListener("change", (e) => {
     guard($("delivery-error"), () => page.cluster.setDelivery(e.target.checked ? MANUAL : "auto"));
-    if (e.target.checked) page.player.setPlaying(false); // the reader moves the run now
+    if (e.target.checked) {
+      page.player.setPlaying(false); // the reader moves the run now
+      page.timeline.zoom(HAND_ZOOM); // deliveries by hand are a few ms apart: look closer
+    }
     refresh(true);
     renderTimeNote();
   });
