@@ -61,7 +61,7 @@ export class HistoryView {
       if (this.selected === op.id) classes.push("selected");
       const pos = this.positions.get(op.id);
       out.push(`<rect class="${classes.join(" ")}" data-op="${op.id}" x="${x0}" y="${y}" width="${wd}" height="${barH}" rx="2"><title>#${op.id} ${esc(op.name)} ${esc(op.key)} (${op.outcome ?? "in flight"})${pos ? `, ${pos}. in ${esc(op.key)}'s linearization` : ""}</title></rect>`);
-      if (wd > 34) out.push(`<text x="${Math.max(x0, LEFT) + 2}" y="${y + barH - 3}">${pos ? "#" + pos + " " : ""}${esc(op.name)} ${esc(op.key.slice(0, 16))}</text>`);
+      if (wd > 34) out.push(`<text x="${Math.max(x0, LEFT) + 2}" y="${y + barH - 3}">#${op.id} ${esc(op.name)} ${esc(op.key.slice(0, 16))}</text>`);
     }
     out.push(`<rect x="0" y="0" width="${LEFT - 4}" height="${h}" fill="#fbfcfd"/>`);
     proposers.forEach((p, i) => out.push(`<text class="row-label" x="6" y="${ROW_TOP + i * rowH + 10}">${esc(p)}</text>`));
