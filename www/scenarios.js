@@ -329,6 +329,29 @@ export const SCENARIOS = [
     ],
   },
   {
+    id: "your-duel",
+    summary: "two proposers duel and every message waits for you: you choose who is refused.",
+    title: "Dueling proposers: your turn",
+    steer: true, // the reader delivers the messages: that is this scenario's run, not a change to it
+    text: "Your turn: p1 and p2 both increment the key duel, and every message waits in the list under the timeline until you click it (✕ drops it). Deliver p2's prepares before p1's and the acceptors refuse 1.p1 with a conflict; deliver p1's first and both are promised in turn, and the lower ballot's accept is refused later. Whatever order you choose, the two increments answer 1 and 2, each exactly once. Untick manual delivery to let the network finish.",
+    config: { acceptors: 3, proposers: 2, seed: 1 },
+    script: [
+      [0, (c, ui) => {
+        c.setDelivery("manual");
+        ui.run("increment duel via p1", () => c.increment("duel"));
+        ui.run("increment duel via p2", () => c.increment("duel", P("p2")));
+      }],
+    ],
+    claims: [
+      { key: "duel", countsTo: 2, says: "the two increments answer 1 and 2, each once, whatever the order" },
+      { violation: null },
+    ],
+    moments: [
+      { on: { kind: "deliver", message: { type: "conflict" } }, say: "A conflict: the acceptor had promised a higher ballot than this proposer's, and names it. The proposer will move past it and back off." },
+      { on: { kind: "return" }, say: "One increment is done. Deliver the rest (or untick manual delivery) to finish the other." },
+    ],
+  },
+  {
     id: "reuse-by-hand",
     summary: "the ballot-reuse bug, steered by hand: two values accepted under one ballot.",
     title: "Ballot reuse, by hand (broken)",

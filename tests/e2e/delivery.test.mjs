@@ -114,3 +114,26 @@ test("under manual delivery, play stops once only the held messages are left, an
   assert.deepEqual(errors, []);
   await page.close();
 });
+
+test("your turn: the reader delivers every message by hand; the scenario's claims hold and stay checked", async () => {
+  const { page, errors } = await open(browser.context, `${server.url}?scenario=your-duel`);
+  assert.equal(await page.evaluate(() => window.playground.playing), false, "the reader moves this run");
+  assert.equal(await page.isChecked("#manual"), true);
+  assert.equal((await heldTexts(page)).length, 6, "both proposers' prepares wait");
+  // p1's prepares first this time; then whatever waits first, until both increments end.
+  for (const a of ["a1", "a2", "a3"]) await pick(page, `p1→${a} prepare`);
+  for (let i = 0; i < 200 && (await page.evaluate(() => window.playground.cluster.pending)) > 0; i++) {
+    if (await page.$('#held button[data-do="deliver"]')) await page.click('#held button[data-do="deliver"]');
+    else {
+      assert.match(await page.textContent("#held-note"), /a proposer waits for a timer/);
+      await page.click("#step"); // a backoff: time must pass
+    }
+  }
+  assert.equal(await page.evaluate(() => window.playground.cluster.pending), 0, "both increments ended");
+  await page.evaluate(() => window.playground.refresh());
+  const claims = await page.$$eval("#claims li", (lis) => lis.map((li) => `${li.dataset.ok} ${li.textContent}`));
+  assert.deepEqual(claims.map((c) => c.split(" ")[0]), ["true", "true"], claims.join("\n"));
+  assert.equal(await page.$(".claims-note"), null, "delivering by hand is this scenario's run, not a change to it");
+  assert.deepEqual(errors, []);
+  await page.close();
+});

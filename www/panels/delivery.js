@@ -2,6 +2,7 @@
 // click one to deliver it next, or drop it. Each choice is an action on the session's tape, so a
 // seek, a share link and Verify reproduce the run the reader steered.
 import { $, page, guard, refresh, renderTimeNote } from "../page.js";
+import { currentScenario } from "./scenarios.js";
 import { ballotText } from "../claims.js";
 
 /** Waiting messages listed at most (the rest are counted). */
@@ -14,14 +15,16 @@ const HAND_STEP_MS = 2;
 const HAND_ZOOM = 0.3;
 
 export const manual = () => page.cluster?.delivery === MANUAL;
+/** A scenario the reader steers by hand: their deliveries are its run, not a change to it. */
+const steering = () => ({ changesRun: !currentScenario()?.steer });
 
 export function wireDelivery() {
   $("manual").addEventListener("change", (e) => {
-    guard($("delivery-error"), () => page.cluster.setDelivery(e.target.checked ? MANUAL : "auto"));
+    guard($("delivery-error"), () => page.cluster.setDelivery(e.target.checked ? MANUAL : "auto"), steering());
     if (e.target.checked) {
       page.player.setPlaying(false); // the reader moves the run now
       page.timeline.zoom(HAND_ZOOM); // deliveries by hand are a few ms apart: look closer
-    }
+    } else page.player.needTime(); // the released messages arrive as time moves
     refresh(true);
     renderTimeNote();
   });
@@ -33,7 +36,7 @@ export function wireDelivery() {
       if (b.dataset.do === "drop") return page.cluster.dropMessage(id);
       page.cluster.runFor(HAND_STEP_MS);
       page.cluster.deliver(id);
-    });
+    }, steering());
   });
   page.onRefresh.push(() => renderHeld());
 }
@@ -72,5 +75,12 @@ function renderHeld() {
     list.append(li);
   }
   if (held.length > SHOWN) list.append(Object.assign(document.createElement("li"), { textContent: `… and ${held.length - SHOWN} more` }));
-  $("held-note").textContent = on ? (held.length ? `${held.length} waiting: click one to deliver it next, ✕ to drop it.` : "Nothing waiting: start an operation.") : "";
+  $("held-note").textContent = on ? heldNote(held.length) : "";
+}
+
+/** What the reader can do now under manual delivery. */
+function heldNote(waiting) {
+  if (waiting) return `${waiting} waiting: click one to deliver it next, ✕ to drop it.`;
+  if (page.cluster.pending) return "Nothing waiting: a proposer waits for a timer (a backoff or a timeout) — Step (→) or ▶ Play lets time run.";
+  return "Nothing waiting: start an operation.";
 }

@@ -3,7 +3,7 @@
 import { SCENARIOS } from "../scenarios.js";
 import { Moments } from "../narration.js";
 import { evaluate, runOf, describeClaim } from "../claims.js";
-import { $, page, DEFAULTS, adopt, setPlaying, setSpeed, reducedMotion } from "../page.js";
+import { $, page, DEFAULTS, adopt, setPlaying, setSpeed, reducedMotion, renderTimeNote, refresh } from "../page.js";
 import { Cluster } from "../pkg/caspaxos_playground.js";
 import { breakOptions, showBreak } from "./breakit.js";
 
@@ -56,7 +56,12 @@ export function loadScenario(id) {
   showScenario(s);
   page.timeline.resetZoom?.();
   setSpeed(s.speed ?? 0.1);
-  setPlaying(!reducedMotion);
+  if (s.steer) {
+    page.player.advance(0); // its set-up at 0 ms; then the reader moves the run
+    refresh(true);
+    setPlaying(false);
+    renderTimeNote();
+  } else setPlaying(!reducedMotion);
   return true;
 }
 
