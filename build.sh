@@ -3,7 +3,13 @@
 #
 #   ./build.sh setup   install what is missing (idempotent): wasm target, wasm-bindgen CLI,
 #                      wasm-pack, Debian chromium + chromedriver, npm dev tools
-#   ./build.sh build   wasm release build into www/pkg (cargo -> wasm-bindgen -> wasm-opt)
+#   ./build.sh build   wasm release build into www/pkg (cargo -> wasm-bindgen -> wasm-opt);
+#                      `build workloads` with the benchmark workloads (never shipped)
+#   ./build.sh dist    the hosted site in dist/: page, tutorial, element, wasm (content-hashed
+#                      name) and its JS, a 404.html; relative URLs only (GitHub Pages serves it
+#                      from /<repo>/)
+#   ./build.sh pack    the npm package for embedding: staged in target/npm, packed by `npm pack`
+#                      into target/caspaxos-playground-<version>.tgz
 #   ./build.sh serve   build, then serve www/ on 127.0.0.1 (PORT, default 8080)
 #   ./build.sh test    everything CI runs: fmt, clippy, native tests, wasm tests in headless
 #                      Chromium, page tests
@@ -72,26 +78,118 @@ setup() {
 
 # Release wasm into www/pkg: cargo, wasm-bindgen --target web, npm binaryen's wasm-opt (never
 # Debian's binaryen 108: its output breaks wasm-bindgen 0.2.130 tables at page load).
+# `build workloads` adds the benchmark workloads (the `workloads` feature); the shipped wasm
+# never has them.
 build() {
+  local features=${1:-}
   ensure_rust_target
   ensure_wasm_bindgen
   ensure_npm_tools
-  log "building wasm"
-  cargo build --profile wasm --lib --target wasm32-unknown-unknown
+  log "building wasm${features:+ (features: $features)}"
+  cargo build --profile wasm --lib --target wasm32-unknown-unknown ${features:+--features "$features"}
   local wasm=target/wasm32-unknown-unknown/wasm/caspaxos_playground.wasm
+  # wasm-bindgen and wasm-opt take a minute: skip them when www/pkg already comes from this
+  # cargo output, these features and this script.
+  local stamp
+  stamp="$(cat "$wasm" "$0" | sha256sum | cut -c1-32) ${features:-shipped}"
+  if [ "$(cat www/pkg/.stamp 2>/dev/null || true)" = "$stamp" ]; then
+    echo "www/pkg is up to date"
+    return
+  fi
   rm -rf www/pkg
   wasm-bindgen "$wasm" --target web --out-dir www/pkg
+  node www/npm/optional-params.mjs www/pkg/caspaxos_playground.d.ts
   local opt="$E2E/node_modules/binaryen/bin/wasm-opt"
   if [ -x "$opt" ]; then
-    "$opt" -Oz --enable-bulk-memory --enable-nontrapping-float-to-int --enable-sign-ext --enable-mutable-globals \
+    # --converge: -Oz until nothing changes (0.7 KB gzipped). The producers and target-features
+    # sections do nothing at run time.
+    "$opt" -Oz --converge --strip-producers --strip-target-features \
+      --enable-bulk-memory --enable-nontrapping-float-to-int --enable-sign-ext --enable-mutable-globals \
       www/pkg/caspaxos_playground_bg.wasm -o www/pkg/caspaxos_playground_bg.wasm
   else
     echo "note: npm binaryen not installed; www/pkg is not wasm-opt'ed" >&2
   fi
+  echo "$stamp" >www/pkg/.stamp
   local raw gz
   raw=$(stat -c %s www/pkg/caspaxos_playground_bg.wasm)
   gz=$(gzip -9 -c www/pkg/caspaxos_playground_bg.wasm | wc -c)
   echo "www/pkg/caspaxos_playground_bg.wasm: $((raw / 1024)) KB raw, $((gz / 1024)) KB gzip"
+}
+
+# The wasm-bindgen glue and the wasm; `hashed` renames the wasm after its content and points the
+# glue at the new name (long cache lifetimes, no stale module after a deploy).
+copy_pkg() {
+  local to=$1 hashed=${2:-}
+  mkdir -p "$to"
+  cp -r www/pkg/snippets www/pkg/caspaxos_playground.js "$to/"
+  local wasm=caspaxos_playground_bg.wasm
+  if [ -n "$hashed" ]; then
+    wasm="caspaxos_playground_bg.$(sha256sum www/pkg/$wasm | cut -c1-16).wasm"
+    sed -i "s/'caspaxos_playground_bg.wasm'/'$wasm'/" "$to/caspaxos_playground.js"
+    grep -q "'$wasm'" "$to/caspaxos_playground.js" || {
+      echo "dist: the glue no longer names caspaxos_playground_bg.wasm (wasm-bindgen changed?)" >&2
+      return 1
+    }
+  fi
+  cp www/pkg/caspaxos_playground_bg.wasm "$to/$wasm"
+}
+
+# The modules and styles the <caspaxos-playground> element needs: its static imports and
+# `new URL("./x", import.meta.url)` references, followed from element.js (www/pkg aside).
+element_files() {
+  node -e '
+    const fs = require("fs");
+    const seen = new Set(), todo = ["element.js"];
+    while (todo.length) {
+      const f = todo.pop();
+      if (seen.has(f)) continue;
+      seen.add(f);
+      if (!f.endsWith(".js")) continue;
+      const src = fs.readFileSync("www/" + f, "utf8");
+      for (const m of src.matchAll(/(?:from|import|new URL\()\s*\(?\s*"\.\/([^"]+)"/g)) {
+        if (!m[1].startsWith("pkg/")) todo.push(m[1]);
+      }
+    }
+    console.log([...seen].sort().join("\n"));'
+}
+
+# The hosted site: everything the page, the tutorial and the element load, nothing else.
+dist() {
+  build
+  assemble_dist
+}
+
+assemble_dist() {
+  log "assembling dist/"
+  rm -rf dist
+  mkdir -p dist
+  (cd www && cp -- *.html *.js *.css ../dist/)
+  copy_pkg dist/pkg hashed
+  cp www/npm/404.html dist/404.html
+  echo "dist/: $(find dist -type f | wc -l) files, $(du -sk dist | cut -f1) KB"
+}
+
+# The npm package: the Cluster module (wasm-bindgen's glue, types and wasm) under pkg/, the
+# element and the modules it imports, their types, package.json with the crate's version.
+pack() {
+  build
+  assemble_pack
+}
+
+assemble_pack() {
+  log "staging the npm package in target/npm"
+  local stage=target/npm version
+  version=$(sed -n 's/^version = "\(.*\)"$/\1/p' Cargo.toml | head -1)
+  rm -rf "$stage"
+  mkdir -p "$stage"
+  copy_pkg "$stage/pkg"
+  cp www/pkg/caspaxos_playground.d.ts "$stage/pkg/"
+  for f in $(element_files); do cp "www/$f" "$stage/$f"; done
+  cp www/npm/element.d.ts www/npm/README.md "$stage/"
+  sed "s/\"version\": \"0.0.0-cargo\"/\"version\": \"$version\"/" www/npm/package.json >"$stage/package.json"
+  rm -f target/caspaxos-playground-*.tgz
+  (cd "$stage" && npm pack --silent --pack-destination ..)
+  ls -l target/caspaxos-playground-*.tgz
 }
 
 serve() {
@@ -114,13 +212,15 @@ wasm_tests() {
   mkdir -p target/tmp
   write_webdriver_json
   log "wasm tests in headless Chromium (wasm-pack test --headless --chrome)"
-  TMPDIR="$ROOT/target/tmp" wasm-pack test --headless --chrome --mode no-install
+  TMPDIR="$ROOT/target/tmp" wasm-pack test --headless --chrome --mode no-install -- --features workloads
 }
 
 page_tests() {
   if [ -d "$E2E" ] && ls "$E2E"/*.test.mjs >/dev/null 2>&1; then
     build
-    log "page tests (playwright-core + Debian chromium, node --test)"
+    assemble_dist
+    assemble_pack
+    log "page tests, the dist/ site and the packed element (playwright-core + Debian chromium, node --test)"
     mkdir -p target/tmp
     (cd "$E2E" && TMPDIR="$ROOT/target/tmp" node --test --test-concurrency=1 ./*.test.mjs)
   fi
@@ -138,29 +238,35 @@ test_all() {
   page_tests
 }
 
+# The median increments/s of the throughput line matching $1.
+median_of() { awk -v re="$1" '$0 ~ re { for (i = 1; i < NF; i++) if ($i == "median") print $(i + 1) }'; }
+
 bench() {
   log "native benchmark"
   local native
   native=$(cargo bench --bench throughput | tee /dev/stderr)
+  cargo bench --bench memory
   cargo bench --bench checker
   setup
-  build
+  build workloads
   log "wasm benchmark in headless Chromium"
   mkdir -p target/tmp
   (cd "$E2E" &&
-    NATIVE_INCREMENTS_PER_SEC=$(echo "$native" | awk '/^native no faults  /{print $4}') \
-    NATIVE_LOSS_INCREMENTS_PER_SEC=$(echo "$native" | awk '/^native 5% loss/{print $4}') \
+    NATIVE_INCREMENTS_PER_SEC=$(echo "$native" | median_of '^native no faults \(of record\)') \
+    NATIVE_LOSS_INCREMENTS_PER_SEC=$(echo "$native" | median_of '^native 5% loss') \
     TMPDIR="$ROOT/target/tmp" node bench.mjs)
 }
 
 case "${1:-}" in
   setup) setup ;;
-  build) build ;;
+  build) build "${2:-}" ;;
+  dist) dist ;;
+  pack) pack ;;
   serve) serve ;;
   test) test_all ;;
   bench) bench ;;
   *)
-    sed -n '2,12p' "$0" | sed 's/^# \{0,1\}//'
+    sed -n '2,18p' "$0" | sed 's/^# \{0,1\}//'
     exit 2
     ;;
 esac

@@ -2,14 +2,14 @@
 //! store (`read`/`write` with an expected version, `increment`) and a distributed lock with
 //! owner and TTL, each one CASPaxos round of a change function (see [`crate::ops`]).
 
+use crate::ops::OpId;
 use crate::ops::{ChangeFn, Op, OpError};
 use crate::protocol::ProposerId;
 use crate::sim::Shared;
-use futures::channel::oneshot;
 use serde_json::Value as Json;
 use std::future::Future;
 use std::pin::Pin;
-use std::rc::Rc;
+use std::rc::{Rc, Weak};
 use std::task::{Context, Poll};
 
 /// Lock `name` lives in the register `lock:name`.
@@ -38,18 +38,20 @@ pub fn check_register_key(key: &str, op: &Op) -> Result<(), OpError> {
 }
 
 /// The result of one operation, once it ends. The operation runs whether or not this is awaited.
+/// It does not keep the simulation alive: once the simulation is dropped, it resolves to
+/// `Unavailable` (indeterminate).
 pub struct OpHandle {
     state: HandleState,
 }
 
 enum HandleState {
     Ready(Option<Result<Json, OpError>>),
-    Waiting(oneshot::Receiver<Result<Json, OpError>>),
+    Waiting(Weak<Shared>, OpId),
 }
 
 impl OpHandle {
-    pub(crate) fn new(rx: oneshot::Receiver<Result<Json, OpError>>) -> Self {
-        OpHandle { state: HandleState::Waiting(rx) }
+    pub(crate) fn waiting(sim: Weak<Shared>, op: OpId) -> Self {
+        OpHandle { state: HandleState::Waiting(sim, op) }
     }
     pub(crate) fn ready(result: Result<Json, OpError>) -> Self {
         OpHandle { state: HandleState::Ready(Some(result)) }
@@ -60,11 +62,24 @@ impl Future for OpHandle {
     type Output = Result<Json, OpError>;
 
     fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
-        match &mut self.state {
-            HandleState::Ready(result) => Poll::Ready(result.take().expect("OpHandle polled after completion")),
-            HandleState::Waiting(rx) => Pin::new(rx)
-                .poll(cx)
-                .map(|r| r.unwrap_or_else(|_| Err(OpError::unavailable(true, "the simulation was dropped")))),
+        let result = match &mut self.state {
+            HandleState::Ready(result) => return Poll::Ready(result.take().expect("OpHandle polled after completion")),
+            HandleState::Waiting(sim, op) => match sim.upgrade() {
+                Some(sim) => std::task::ready!(sim.poll_op(*op, cx.waker())),
+                None => Err(OpError::unavailable(true, "the simulation was dropped")),
+            },
+        };
+        self.state = HandleState::Ready(None);
+        Poll::Ready(result)
+    }
+}
+
+impl Drop for OpHandle {
+    fn drop(&mut self) {
+        if let HandleState::Waiting(sim, op) = &self.state {
+            if let Some(sim) = sim.upgrade() {
+                sim.forget_op(*op);
+            }
         }
     }
 }

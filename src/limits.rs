@@ -104,6 +104,22 @@ pub fn check_value_size(what: &str, value: &Json) -> Result<(), OpError> {
     Ok(())
 }
 
+/// A number as JavaScript prints it (`NaN`, `Infinity`, `3`, `2.5`, `1e+21`), for messages.
+/// Rust's `f64` `Display` is never used for this: its formatting code alone is 14 KB of the
+/// shipped wasm. Integers print as integers, other numbers through serde_json's shortest
+/// round-trip formatter.
+pub fn number_text(n: f64) -> String {
+    if n.is_nan() {
+        "NaN".into()
+    } else if n.is_infinite() {
+        if n > 0.0 { "Infinity" } else { "-Infinity" }.into()
+    } else if n.fract() == 0.0 && n.abs() < 1e18 {
+        (n as i64).to_string()
+    } else {
+        serde_json::Number::from_f64(n).map_or_else(String::new, |x| x.to_string())
+    }
+}
+
 /// Levels below the top: a scalar is 0, `[1]` is 1.
 fn depth(value: &Json) -> usize {
     let mut deepest = 0;
@@ -158,6 +174,17 @@ mod tests {
         assert_eq!(e.message, "value is larger than 64 KB encoded as JSON (65537 bytes)");
         // Escapes count: 40,000 quotes are 40,002 bytes of text but encode to 80,002.
         assert!(check_value("value", &Json::String("\"".repeat(40_000))).is_err());
+    }
+
+    #[test]
+    fn numbers_print_as_javascript_prints_them() {
+        let cases = [(3.0, "3"), (-0.0, "0"), (2.5, "2.5"), (0.1, "0.1"), (-1.5e-7, "-1.5e-7"), (1e21, "1e+21")];
+        for (n, text) in cases {
+            assert_eq!(number_text(n), text, "{n}");
+        }
+        assert_eq!(number_text(f64::NAN), "NaN");
+        assert_eq!(number_text(f64::NEG_INFINITY), "-Infinity");
+        assert_eq!(number_text(9_007_199_254_740_993.0), "9007199254740992");
     }
 
     #[test]

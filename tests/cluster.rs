@@ -78,8 +78,7 @@ fn a_change_function_that_refuses_writes_the_state_back_unchanged() {
     let err = s.block_on(p1.change("k", |_| Err(OpError::rejected("no thanks")))).unwrap_err();
     assert_eq!(err.kind, ErrorKind::UpdateRejected);
     let trace = s.trace();
-    let accepted: Vec<_> = trace.messages[sends_before as usize..]
-        .iter()
+    let accepted: Vec<_> = (trace.messages.iter().skip(sends_before as usize))
         .filter_map(|m| match &m.msg {
             Msg::Request(caspaxos_playground::protocol::Request::Accept { value, .. }) => Some(value.clone()),
             _ => None,

@@ -379,6 +379,38 @@ async fn check_break_it_and_fuzz() {
     assert_error(&Cluster::fuzz(js("{ seed: -1 }")).err().unwrap(), "InvalidArgument", "options.seed");
 }
 
+/// `c.seek()` restores the nearest checkpoint of the run and replays the rest: the same cluster
+/// as `fromSession(c.session(), ...)` replaying from the start, at any time or exact point.
+#[wasm_bindgen_test]
+async fn seek_from_checkpoints_equals_a_replay_from_the_start() {
+    let c = cluster("{ seed: 8, proposers: 2, latency: { min: 1, max: 10 }, autoAdvance: false }");
+    for i in 0..640 {
+        let _ = c.increment(format!("k{}", i % 4).into(), js(if i % 2 == 0 { "{ proposer: 'p1' }" } else { "{}" }));
+        if i == 300 {
+            c.crash("a3".into()).unwrap();
+        }
+        c.run_for(((i % 7) as f64).into()).unwrap();
+    }
+    c.run_until_idle(JsValue::UNDEFINED).unwrap();
+    assert!(c.event_count() > 2.0 * 4096.0, "long enough for checkpoints: {}", c.event_count());
+    let end = c.now();
+    for (i, until) in [1.0, (end / 2.0).floor(), end - 1.0, end + 5.0].into_iter().enumerate() {
+        next_task().await; // a long synchronous test would keep the test runner out
+        let options = js(&format!("({{ until: {until} }})"));
+        let (sought, replayed) =
+            (c.seek(options.clone()).unwrap(), Cluster::from_session(c.session().unwrap(), options).unwrap());
+        assert_eq!(sought.event_log_hash(), replayed.event_log_hash(), "until {until}");
+        assert_eq!((sought.now(), sought.steps()), (replayed.now(), replayed.steps()), "until {until}");
+        if i == 1 {
+            sought.run_until_idle(JsValue::UNDEFINED).unwrap();
+            assert_eq!(sought.event_log_hash(), c.event_log_hash(), "played on from {until}");
+        }
+    }
+    let point = js(&format!("({{ steps: {}, at: {} }})", c.steps() - 100.0, end - 50.0));
+    assert_eq!(c.seek(point).unwrap().steps(), c.steps() - 100.0);
+    assert_error(&c.seek(js("({ until: 1, steps: 2 })")).err().unwrap(), "InvalidArgument", "give either until");
+}
+
 #[wasm_bindgen_test]
 async fn sessions_links_seek_and_verify() {
     let c = cluster("{ seed: 21, proposers: 3, dropRate: 0.05, autoAdvance: false }");

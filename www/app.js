@@ -2,7 +2,7 @@
 // panels around it (panels/*.js): scenarios, client, cluster & faults, break it, sessions, state.
 // This file wires them together: the timeline and history views, the time controls, the
 // keyboard, the iframe API, and the first view.
-import init from "./pkg/caspaxos_playground.js";
+import init, { Cluster } from "./pkg/caspaxos_playground.js";
 import { Timeline } from "./timeline.js";
 import { INTRO_SCENARIO } from "./scenarios.js";
 import { HistoryView } from "./history.js";
@@ -91,7 +91,7 @@ function wireViews() {
     if (sameRun) page.results.reset();
     else page.results.clear();
     const st = page.cluster.state();
-    page.timeline.reset([...st.proposers.map((p) => p.id), ...st.acceptors.map((a) => a.id)], st.network.latency.max);
+    page.timeline.reset([...st.proposers.map((p) => p.id), ...st.acceptors.map((a) => a.id)], st.network.latency.max, page.cluster);
     page.timeline.follow = true;
     $("follow").checked = true;
   });
@@ -164,8 +164,22 @@ function openFirst() {
   if (wanted !== "none") sessionOut(`There is no scenario named ${JSON.stringify(wanted)}: showing an empty cluster.`, true);
 }
 
+/** The forms' bounds, from the one place the code keeps every limit (`Cluster.limits`). */
+function applyLimits() {
+  const l = Cluster.limits;
+  const set = (sel, attr, v) => document.querySelectorAll(sel).forEach((el) => el.setAttribute(attr, String(v)));
+  set("input[name=acceptors]", "max", l.acceptors);
+  set("input[name=proposers]", "max", l.proposers);
+  set("input[name=seed], #version, #ttl", "max", l.safeInteger);
+  set("#lat-min, #lat-max", "max", l.latencyMs);
+  set("#key, #lock, #owner", "maxlength", l.keyChars);
+  set("#workers", "max", l.workers);
+  set("#per-worker", "max", l.incrementsPerWorker);
+}
+
 async function main() {
   await init();
+  applyLimits();
   const player = makePlayer({
     render: () => refresh(false),
     api: { run: (label, start) => { quiet(run(label, start)); }, workers: (n, m) => workers(n, m) },

@@ -320,7 +320,7 @@ class CaspaxosPlayground extends HTMLElement {
     this.#out("verdict").textContent = "";
     const st = cluster.state();
     const nodes = [...st.proposers.map((p) => p.id), ...st.acceptors.map((a) => a.id)];
-    this.#timeline.reset(nodes, st.network.latency.max);
+    this.#timeline.reset(nodes, st.network.latency.max, cluster);
     this.#timeline.follow = true;
     const box = this.#root.querySelector(".nodes");
     if (box) {

@@ -2,9 +2,12 @@
 // invocation to its return, coloured by outcome, numbered by its position in its key's
 // linearization. It shares the timeline's viewport, so both scroll and zoom together.
 
+import { OUTCOMES } from "./timeline-store.js";
+import { esc } from "./timeline-labels.js";
+
 const ROW_TOP = 14;
+const DENSE_OPS = 600; // more operations in view than this: one mark per pixel column
 const LEFT = 44;
-const esc = (s) => String(s).replace(/[&<>"']/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" })[c]);
 
 export class HistoryView {
   /** @param {HTMLElement} container @param {import("./timeline.js").Timeline} timeline */
@@ -15,6 +18,8 @@ export class HistoryView {
     this.involved = new Set();
     this.selected = null;
     this.onSelect = () => {};
+    this.size = null;
+    new ResizeObserver(() => (this.size = null)).observe(container);
     container.addEventListener("click", (e) => {
       const id = e.target?.dataset?.op;
       if (id !== undefined) this.onSelect(Number(id));
@@ -32,40 +37,72 @@ export class HistoryView {
 
   render(now) {
     const tl = this.timeline;
-    const w = Math.max(200, this.container.clientWidth);
-    const h = Math.max(60, this.container.clientHeight);
+    const store = tl.store;
+    this.now = now;
+    // The size is read once per resize: a read after a redraw would force a layout every frame.
+    this.size ??= { w: Math.max(200, this.container.clientWidth), h: Math.max(60, this.container.clientHeight) };
+    const { w, h } = this.size;
     const proposers = tl.nodes.filter((n) => n.startsWith("p"));
+    const rowOf = new Map(proposers.map((p, i) => [store.laneOf.get(p), i]));
     const rowH = (h - ROW_TOP - 4) / Math.max(1, proposers.length);
     const t0 = tl.t0;
     const t1 = t0 + (w - LEFT) * tl.msPerPx;
     const x = (t) => LEFT + (t - t0) / tl.msPerPx;
     const out = [`<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 ${w} ${h}" role="img" aria-label="history">`];
-    // Stack concurrent operations of one proposer in up to 3 sub-rows.
-    const subEnd = new Map();
-    for (const op of tl.ops.values()) {
-      const end = op.end ?? now;
-      const row = proposers.indexOf(op.node);
-      if (row < 0) continue;
-      const ends = subEnd.get(op.node) ?? [-Infinity, -Infinity, -Infinity];
-      let sub = ends.findIndex((e) => e <= op.start);
-      if (sub < 0) sub = ends.indexOf(Math.min(...ends));
-      ends[sub] = end;
-      subEnd.set(op.node, ends);
-      if (end < t0 || op.start > t1) continue;
-      const barH = Math.min(14, rowH / 3 - 2);
-      const y = ROW_TOP + row * rowH + sub * (barH + 2);
-      const x0 = x(op.start);
-      const wd = Math.max(3, (end - op.start) / tl.msPerPx);
-      const classes = ["hop", op.outcome ?? "pending"];
-      if (this.involved.has(op.id)) classes.push("involved");
-      if (this.selected === op.id) classes.push("selected");
-      const pos = this.positions.get(op.id);
-      out.push(`<rect class="${classes.join(" ")}" data-op="${op.id}" x="${x0}" y="${y}" width="${wd}" height="${barH}" rx="2"><title>#${op.id} ${esc(op.name)} ${esc(op.key)} (${op.outcome ?? "in flight"})${pos ? `, ${pos}. in ${esc(op.key)}'s linearization` : ""}</title></rect>`);
-      if (wd > 34) out.push(`<text x="${Math.max(x0, LEFT) + 2}" y="${y + barH - 3}">#${op.id} ${esc(op.name)} ${esc(op.key.slice(0, 16))}</text>`);
+    const inView = store.opsBetween(t0, t1);
+    if (inView > DENSE_OPS) this.#dense(out, inView, { rowH, rowOf, w });
+    else {
+      const visible = [];
+      const rows = new Map(); // row -> stack rows its visible operations need
+      store.forOpsBetween(t0, t1, now, (id) => {
+        const row = rowOf.get(store.opLane.data[id]);
+        if (row === undefined) return;
+        visible.push(id);
+        rows.set(row, Math.max(rows.get(row) ?? 1, store.opSlot.data[id] + 1));
+      });
+      this.#bars(out, visible.reverse(), { x, rowH, rowOf, rows });
     }
     out.push(`<rect x="0" y="0" width="${LEFT - 4}" height="${h}" fill="#fbfcfd"/>`);
     proposers.forEach((p, i) => out.push(`<text class="row-label" x="6" y="${ROW_TOP + i * rowH + 10}">${esc(p)}</text>`));
     out.push("</svg>");
     this.container.innerHTML = out.join("");
+  }
+
+  /** One bar per operation, concurrent ones of a proposer stacked (the timeline's stack rows). */
+  #bars(out, ids, { x, rowH, rowOf, rows }) {
+    const store = this.timeline.store;
+    for (const id of ids) {
+      const op = store.op(id);
+      const row = rowOf.get(store.opLane.data[id]);
+      const fit = Math.max(1, Math.min(rows.get(row), Math.floor(rowH / 4)));
+      const barH = Math.max(2, Math.min(14, rowH / fit - 2));
+      const y = ROW_TOP + row * rowH + (op.slot % fit) * (barH + 2);
+      const x0 = x(op.start);
+      const wd = Math.max(3, ((op.end ?? this.now) - op.start) / this.timeline.msPerPx);
+      const classes = ["hop", op.outcome ?? "pending"];
+      if (this.involved.has(id)) classes.push("involved");
+      if (this.selected === id) classes.push("selected");
+      const pos = this.positions.get(id);
+      out.push(`<rect class="${classes.join(" ")}" data-op="${id}" x="${x0}" y="${y}" width="${wd}" height="${barH}" rx="2"><title>#${id} ${esc(op.name)} ${esc(op.key)} (${op.outcome ?? "in flight"})${pos ? `, ${pos}. in ${esc(op.key)}'s linearization` : ""}</title></rect>`);
+      if (wd > 34 && barH >= 9) out.push(`<text x="${Math.max(x0, LEFT) + 2}" y="${y + barH - 3}">#${id} ${esc(op.name)} ${esc(op.key.slice(0, 16))}</text>`);
+    }
+  }
+
+  /** Too many operations to draw one by one: per row and pixel column, the worst outcome. */
+  #dense(out, count, { rowH, rowOf, w }) {
+    const tl = this.timeline;
+    const columns = Math.max(1, Math.floor(w - LEFT));
+    const byLane = tl.store.opOutcomes(tl.t0, tl.msPerPx, columns);
+    const worst = new Int8Array(rowOf.size * columns);
+    for (const [lane, row] of rowOf) worst.set(byLane.subarray(lane * columns, (lane + 1) * columns), row * columns);
+    const paths = OUTCOMES.map(() => []);
+    for (let row = 0; row < rowOf.size; row++) {
+      for (let c = 0; c < columns; c++) {
+        const o = worst[row * columns + c];
+        if (o >= 0) paths[o].push(`M${LEFT + c},${(ROW_TOP + row * rowH).toFixed(1)}v${(rowH - 4).toFixed(1)}`);
+      }
+    }
+    paths.forEach((d, o) => { if (d.length) out.push(`<path class="hop-dense ${OUTCOMES[o]}" d="${d.join("")}"/>`); });
+    out.push(`<text x="${LEFT + 4}" y="${ROW_TOP - 3}">${count.toLocaleString("en-US")} operations in view: the worst outcome per pixel (zoom in for each one)</text>`);
   }
 }

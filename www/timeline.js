@@ -1,19 +1,38 @@
 // The ballot timeline: one lane per node, x = virtual time. Every message is an arrow from its
-// send to its arrival, labelled with type and ballot and coloured by the ballot's proposer; lost
-// messages end in a cross; crash intervals and partitions are bands; client operations are spans
-// on their proposer's lane; acceptor lanes show promised (P) and accepted (A) ballots as they
-// change. Only what is visible is drawn, so it stays smooth with tens of thousands of events.
+// send to its arrival, labelled with its type, ballot and what it carries, coloured by the
+// ballot's proposer; lost messages end in a cross; crash intervals and partitions are bands;
+// client operations are spans on their proposer's lane, concurrent ones stacked; acceptor lanes
+// show promised (P) and accepted (A) ballots as they change. Click (or Enter) for details.
+//
+// Only what is visible is drawn. A window with more than SPARSE_MAX_ARROWS messages is drawn as
+// density per lane and pixel column (timeline-dense.js), so a frame costs the same at a thousand
+// or a million events; memory is bounded too (timeline-store.js).
 
-export const PROPOSER_COLORS = ["#2f6fdb", "#d2691e", "#2e9e6a", "#8e44ad", "#c0392b", "#16a2b8", "#7f8c8d", "#b8860b", "#e84393"];
+import { TimelineStore } from "./timeline-store.js";
+import { TextMeter, LabelPlacer } from "./timeline-labels.js";
+import { PROPOSER_COLORS, drawAxis, drawFaults, drawLanes, drawLaneLabels, drawOps, drawMessages, drawInFlight, drawBallotTicks, hitTest } from "./timeline-draw.js";
+import { drawDense, drawDenseLabels } from "./timeline-dense.js";
+import { DetailsBox } from "./timeline-details.js";
+import { bindInput } from "./timeline-input.js";
 
-const TOP = 26;
-const LEFT = 44;
-const LABEL_MIN_PX = 90; // draw message labels only when an arrow spans at least this many px
-const DENSE_ARROWS = 1500; // above this many visible arrows, draw them batched
+export { PROPOSER_COLORS };
 
-const esc = (s) => String(s).replace(/[&<>"']/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" })[c]);
-const ballotText = (b) => (b ? `${b.counter}.${b.proposer}` : "–");
-const colorOf = (proposer) => PROPOSER_COLORS[(parseInt(String(proposer).slice(1), 10) - 1) % PROPOSER_COLORS.length] || "#555";
+const AXIS_PX = 22; // the time axis strip on top
+const LEFT = 44; // the lane-label gutter
+const SPARSE_MAX_ARROWS = 400; // more messages in view than this: the dense view (~480 arrows measured 13–17 ms median per frame on the loaded 2-core machine)
+const PULL_CHUNK = 20000; // events fetched per call by pull()
+const DEFAULT_ROUND_TRIPS = 4; // the default window holds this many worst-case round trips
+const FONTS = {
+  msg: "10px ui-monospace, SFMono-Regular, Menlo, monospace",
+  tick: "9px ui-monospace, monospace",
+  op: "10px system-ui, sans-serif",
+  axis: "10px system-ui, sans-serif",
+  lane: "600 12px system-ui, sans-serif",
+};
+const ROOMY_SLOT_PX = 30; // lanes closer than this sit evenly (no room for stacks and ticks)
+const MIN_MS_PER_PX = 0.005;
+const MAX_MS_PER_PX = 1e6;
+const SVG_NS = "http://www.w3.org/2000/svg";
 
 export class Timeline {
   /** @param {HTMLElement} container */
@@ -23,108 +42,120 @@ export class Timeline {
     this.t0 = 0;
     this.follow = true;
     this.onUserMove = () => {};
+    this.mode = "sparse"; // or "dense": what the last render drew
+    this.hits = [];
+    this.version = 0; // bumps when something drawn changes that the view's position does not show
+    this.size = null;
+    new ResizeObserver(() => {
+      this.size = null;
+      this.#redraw();
+    }).observe(container);
+    this.meters = Object.fromEntries(Object.entries(FONTS).map(([k, f]) => [k, new TextMeter(f)]));
+    container.textContent = "";
+    this.canvas = document.createElement("canvas");
+    this.canvas.className = "tl-dense";
+    this.canvas.hidden = true;
+    this.svg = document.createElementNS(SVG_NS, "svg");
+    this.svg.setAttribute("role", "img");
+    this.svg.setAttribute("aria-label", "timeline");
+    const markers = PROPOSER_COLORS.map((c, i) => `<marker id="arr-p${i + 1}" viewBox="0 0 8 8" refX="7.5" refY="4" markerWidth="7" markerHeight="7" orient="auto-start-reverse"><path d="M0,0 L8,4 L0,8 z" fill="${c}"/></marker>`);
+    this.svg.innerHTML = `<defs>${markers.join("")}</defs><g class="tl-content"></g>`;
+    this.content = this.svg.lastElementChild;
+    container.append(this.canvas, this.svg);
+    this.details = new DetailsBox(container, {
+      onStep: (d) => this.#walk(d, true),
+      onNode: (n) => this.#select({ kind: "node", node: n }, true),
+      onClose: () => this.#closeDetails(),
+    });
     this.reset([], 15);
-    this.#bindInput();
+    bindInput(this);
   }
 
-  /** Forget everything; `nodes` are the lane ids, top to bottom. */
-  reset(nodes, latencyMax) {
-    this.nodes = nodes;
-    this.laneOf = new Map(nodes.map((n, i) => [n, i]));
+  /** Forgets everything; `nodes` are the lane ids, top to bottom. `source` (optional, a Cluster)
+   * lets the timeline fetch older windows (`events(since, limit)`) instead of keeping them. */
+  reset(nodes, latencyMax, source = null) {
+    this.store = new TimelineStore(nodes, source);
+    this.drawn = null;
     this.latencyMax = latencyMax;
-    this.sends = new Map(); // msg id -> { from, to, sentAt, message, arrivals, duplicated }
-    this.arrivals = []; // { msg, from, to, sentAt, at, message, drop, duplicated }
-    this.ops = new Map(); // op id -> { node, name, key, start, end, outcome }
-    this.down = []; // { node, start, end }
-    this.wipes = []; // { node, at }
-    this.partitions = []; // { start, end, nodes: Set }
-    this.ticks = []; // { node, at, text }
-    this.lastAt = 0;
     this.t0 = 0;
+    this.follow = true;
     this.highlight = null;
+    this.selected = null;
+    this.details?.hide();
+    this.resetZoom();
+  }
+
+  /** The default zoom: a few whole worst-case round trips across the view. */
+  resetZoom() {
+    const plot = Math.max(100, this.width - LEFT);
+    this.msPerPx = Math.max(40, DEFAULT_ROUND_TRIPS * 2 * Math.max(1, this.latencyMax)) / plot;
+  }
+
+  get nodes() { return this.store.nodes; }
+  get laneOf() { return this.store.laneOf; }
+  get sends() { return this.store.sends; }
+  get lastAt() { return this.store.lastAt; }
+
+  /** Operations as a read-only map (id -> { id, node, name, key, start, end, outcome, slot }). */
+  get ops() {
+    const s = this.store;
+    return {
+      get size() { return s.opCount; },
+      get: (id) => s.op(id),
+      *values() { for (let i = 0; i < s.opCount; i++) yield s.op(i); },
+    };
   }
 
   /** Adds events (from `cluster.events(since)`), in order. */
   ingest(events) {
+    this.store.ingest(events);
     for (const e of events) {
-      this.lastAt = e.at;
-      switch (e.kind) {
-        case "send": {
-          this.sends.set(e.msg, { from: e.from, to: e.to, sentAt: e.sentAt, message: e.message, arrivals: 0, duplicated: false });
-          const m = e.message;
-          if (e.from.startsWith("a")) {
-            if (m.type === "promise") this.ticks.push({ node: e.from, at: e.at, text: `${m.key} P${ballotText(m.ballot)}` });
-            if (m.type === "accepted") this.ticks.push({ node: e.from, at: e.at, text: `${m.key} A${ballotText(m.ballot)}` });
-          }
-          break;
-        }
-        case "duplicate": {
-          const s = this.sends.get(e.msg);
-          if (s) s.duplicated = true;
-          break;
-        }
-        case "deliver":
-        case "drop": {
-          const s = this.sends.get(e.msg);
-          if (s) s.arrivals += 1;
-          this.arrivals.push({
-            msg: e.msg, from: e.from, to: e.to, sentAt: e.sentAt, at: e.at, message: e.message,
-            drop: e.kind === "drop" ? e.reason : null, duplicated: !!(s && s.duplicated),
-          });
-          if (s && s.arrivals >= (s.duplicated ? 2 : 1)) this.sends.delete(e.msg);
-          break;
-        }
-        case "invoke":
-          this.ops.set(e.op, { id: e.op, node: e.node, name: e.name, key: e.key, start: e.at, end: null, outcome: null });
-          break;
-        case "return": {
-          const op = this.ops.get(e.op);
-          if (op) { op.end = e.at; op.outcome = e.outcome; }
-          break;
-        }
-        case "crash":
-          this.down.push({ node: e.node, start: e.at, end: null });
-          break;
-        case "restart":
-          this.#closeDown(e.node, e.at);
-          break;
-        case "wipe":
-          this.#closeDown(e.node, e.at);
-          this.wipes.push({ node: e.node, at: e.at });
-          break;
-        case "partition":
-          this.#closePartition(e.at);
-          this.partitions.push({ start: e.at, end: null, nodes: new Set(e.groups.flat()) });
-          break;
-        case "heal":
-          this.#closePartition(e.at);
-          break;
-        case "network":
-          if (e.latency) this.latencyMax = e.latency.max;
-          break;
-      }
+      if (e.kind !== "network") continue;
+      // Structured when the event carries it; else the text form "latency 5..15".
+      const m = e.latency ? [null, e.latency.min, e.latency.max] : /^latency (\d+)\.\.(\d+)$/.exec(e.setting);
+      if (m) this.latencyMax = Number(m[2]);
     }
   }
 
-  #closeDown(node, at) {
-    for (const d of this.down) if (d.node === node && d.end === null) d.end = at;
-  }
-
-  #closePartition(at) {
-    for (const p of this.partitions) if (p.end === null) p.end = at;
+  /** Fetches and ingests the events `source` (a Cluster) has that the timeline has not seen, a
+   * bounded chunk at a time (a million events never exist as objects at once). Returns how many. */
+  pull(source) {
+    let n = 0;
+    for (;;) {
+      const events = source.events(this.store.events, PULL_CHUNK);
+      if (!events.length) return n;
+      this.ingest(events);
+      n += events.length;
+    }
   }
 
   /** Operations by id, e.g. to attach results to the pending list. */
   op(id) {
-    return this.ops.get(id);
+    return this.store.op(id);
   }
 
   get width() {
-    return Math.max(200, this.container.clientWidth);
+    return Math.max(200, this.#size().w);
   }
 
   get height() {
-    return Math.max(120, this.container.clientHeight);
+    return Math.max(120, this.#size().h);
+  }
+
+  /** The container's size, read once per resize (a read after a redraw forces a layout). */
+  #size() {
+    this.size ??= { w: this.container.clientWidth, h: this.container.clientHeight };
+    return this.size;
+  }
+
+  /** The selection or the highlight changed: the next render draws even if the view did not move. */
+  get highlight() {
+    return this._highlight;
+  }
+
+  set highlight(h) {
+    this._highlight = h;
+    this.version += 1;
   }
 
   x(t) {
@@ -133,31 +164,52 @@ export class Timeline {
 
   /** A lane's y; `layout()` computed them for the current size. */
   y(node) {
-    return this.laneY.get(node) ?? TOP;
+    return this.laneY.get(node) ?? AXIS_PX;
   }
 
-  /** Reads the container's size once per render (a DOM read forces layout: never per element). */
+  /** Reads the container's size once per render (a DOM read forces layout: never per element).
+   * Each lane gets an equal slot; a proposer's line sits low in it (its operations stack above),
+   * an acceptor's high (its ballot changes are written below). */
   layout() {
     this.w = this.width;
     this.h = this.height;
-    const avail = this.h - TOP - 30;
-    this.gap = Math.max(22, avail / Math.max(1, this.nodes.length - 1));
-    this.laneY = new Map(this.nodes.map((n, i) => [n, TOP + 14 + i * this.gap]));
+    const n = Math.max(1, this.nodes.length);
+    this.slot = (this.h - AXIS_PX - 4) / n;
+    const roomy = this.slot >= ROOMY_SLOT_PX;
+    this.laneY = new Map(this.nodes.map((id, i) => [id, AXIS_PX + i * this.slot + this.slot * (!roomy ? 0.5 : id.startsWith("p") ? 0.72 : 0.32)]));
+  }
+
+  /** The time at container pixel `px`. */
+  timeAt(px) {
+    return this.t0 + (px - LEFT) * this.msPerPx;
   }
 
   zoom(factor, anchorPx = (this.width - LEFT) / 2 + LEFT) {
-    const anchorT = this.t0 + (anchorPx - LEFT) * this.msPerPx;
-    this.msPerPx = Math.min(1000, Math.max(0.005, this.msPerPx * factor));
-    this.t0 = anchorT - (anchorPx - LEFT) * this.msPerPx;
+    const anchorT = this.timeAt(anchorPx);
+    this.msPerPx = Math.min(MAX_MS_PER_PX, Math.max(MIN_MS_PER_PX, this.msPerPx * factor));
+    this.t0 = Math.max(0, anchorT - (anchorPx - LEFT) * this.msPerPx);
+  }
+
+  /** Zooms to `msPerPx` keeping time `t` at pixel `px` (a pinch); stops following now. */
+  zoomTo(msPerPx, t, px) {
+    this.follow = false;
+    this.msPerPx = Math.min(MAX_MS_PER_PX, Math.max(MIN_MS_PER_PX, msPerPx));
+    this.t0 = Math.max(0, t - (px - LEFT) * this.msPerPx);
+  }
+
+  /** Moves the view by `px` pixels (positive: later); stops following now. */
+  pan(px) {
+    this.follow = false;
+    this.t0 = Math.max(0, this.t0 + px * this.msPerPx);
   }
 
   /** Moves the view to an operation and highlights its messages (same key, to or from its proposer). */
   focusOp(id) {
-    const op = this.ops.get(id);
+    const op = this.op(id);
     if (!op) return;
     const end = op.end ?? this.lastAt;
     const span = Math.max(20, end - op.start);
-    this.msPerPx = Math.max(0.005, (span * 1.6) / (this.width - LEFT));
+    this.msPerPx = Math.max(MIN_MS_PER_PX, (span * 1.6) / (this.width - LEFT));
     this.t0 = Math.max(0, op.start - span * 0.3);
     this.follow = false;
     this.highlight = { node: op.node, key: op.key, from: op.start, to: end };
@@ -166,220 +218,204 @@ export class Timeline {
   /** Shows the whole run. */
   fit(now) {
     const end = Math.max(now, this.lastAt, 1);
-    this.msPerPx = Math.max(0.005, (end * 1.02) / (this.width - LEFT - 10));
+    this.msPerPx = Math.max(MIN_MS_PER_PX, (end * 1.02) / (this.width - LEFT - 10));
     this.t0 = 0;
     this.follow = false;
   }
 
-  /** Draws the visible window. Returns the number of message arrows drawn. */
+  /** Draws the visible window. Returns the number of messages in it (drawn or aggregated). */
   render(now) {
     this.layout();
-    const w = this.w;
-    const h = this.h;
-    const span = (w - LEFT) * this.msPerPx;
+    const span = (this.w - LEFT) * this.msPerPx;
     if (this.follow) this.t0 = Math.max(0, now - span * 0.85);
-    const t0 = this.t0;
-    const t1 = t0 + span;
+    const key = [this.t0, this.msPerPx, now, this.store.events, this.w, this.h, this.version, this.latencyMax].join();
+    if (key === this.drawn) return this.shown;
+    this.drawn = key;
+    const f = this.#frame(now, span);
     const out = [];
-    out.push(`<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 ${w} ${h}" role="img" aria-label="timeline">`);
-    out.push("<defs>");
-    PROPOSER_COLORS.forEach((c, i) => {
-      out.push(`<marker id="arr-p${i + 1}" viewBox="0 0 8 8" refX="7.5" refY="4" markerWidth="7" markerHeight="7" orient="auto-start-reverse"><path d="M0,0 L8,4 L0,8 z" fill="${c}"/></marker>`);
-    });
-    out.push("</defs>");
-    this.#axis(out, t0, t1, h);
-    const laneGap = this.gap;
-    // Partition and crash bands.
-    for (const p of this.partitions) {
-      const end = p.end ?? now;
-      if (end < t0 || p.start > t1) continue;
-      for (const n of p.nodes) {
-        if (!this.laneOf.has(n)) continue;
-        out.push(`<rect class="part" x="${this.x(p.start)}" y="${this.y(n) - laneGap / 2 + 2}" width="${Math.max(1, (end - p.start) / this.msPerPx)}" height="${laneGap - 4}"/>`);
-      }
-    }
-    for (const d of this.down) {
-      const end = d.end ?? now;
-      if (end < t0 || d.start > t1 || !this.laneOf.has(d.node)) continue;
-      out.push(`<rect class="down" x="${this.x(d.start)}" y="${this.y(d.node) - laneGap / 2 + 2}" width="${Math.max(1, (end - d.start) / this.msPerPx)}" height="${laneGap - 4}"><title>${esc(d.node)} down</title></rect>`);
-    }
-    for (const wpe of this.wipes) {
-      if (wpe.at < t0 || wpe.at > t1) continue;
-      out.push(`<rect class="wipe" x="${this.x(wpe.at) - 1.5}" y="${this.y(wpe.node) - laneGap / 2 + 2}" width="3" height="${laneGap - 4}"><title>${esc(wpe.node)} wiped</title></rect>`);
-    }
-    // Lanes.
-    for (const n of this.nodes) {
-      const y = this.y(n);
-      out.push(`<line class="lane" x1="${LEFT}" x2="${w}" y1="${y}" y2="${y}"/>`);
-    }
-    // Client operations on proposer lanes.
-    let opsDrawn = 0;
-    for (const op of this.ops.values()) {
-      const end = op.end ?? now;
-      if (end < t0 || op.start > t1) continue;
-      const x0 = this.x(op.start);
-      const wd = Math.max(2, (end - op.start) / this.msPerPx);
-      const y = this.y(op.node) - 17;
-      const cls = op.outcome ?? "pending";
-      opsDrawn += 1;
-      const title = opsDrawn < 500 ? `<title>#${op.id} ${esc(op.name)} ${esc(op.key)}: ${cls}</title>` : "";
-      out.push(`<rect class="op ${cls}" data-op="${op.id}" x="${x0}" y="${y}" width="${wd}" height="11" rx="3">${title}</rect>`);
-      const lx = Math.max(x0, LEFT) + 3;
-      if (x0 + wd - lx > 60) out.push(`<text class="op-label" x="${lx}" y="${y + 9}">${esc(op.name)} ${esc(op.key.slice(0, 24))}${op.outcome ? " · " + op.outcome : ""}</text>`);
-    }
-    // Acceptor ballot changes.
-    let lastTickX = new Map();
-    for (const t of this.ticks) {
-      if (t.at < t0 || t.at > t1) continue;
-      const x = this.x(t.at);
-      if (x - (lastTickX.get(t.node) ?? -1e9) < 70) continue;
-      lastTickX.set(t.node, x);
-      out.push(`<text class="ballot-tick" x="${x + 2}" y="${this.y(t.node) + 12}">${esc(t.text.slice(0, 30))}</text>`);
-    }
-    // Messages. Past DENSE_ARROWS visible arrows, they are batched into one path per colour,
-    // without labels or tooltips, so a zoomed-out view of a long run stays fast.
-    const visible = [];
-    for (const a of this.arrivals) {
-      if (a.at >= t0 && a.sentAt <= t1 && this.laneOf.has(a.from) && this.laneOf.has(a.to)) visible.push(a);
-    }
+    drawAxis(f, out);
+    drawFaults(f, out);
+    drawLanes(f, out);
+    drawLaneLabels(f, out);
+    const shown = this.#drawDetailed(f, out) ?? this.#drawDense(f, out);
+    if (now >= f.t0 && now <= f.t1) out.push(`<line class="now-line" x1="${f.x(now)}" x2="${f.x(now)}" y1="${AXIS_PX - 6}" y2="${f.h}"/>`);
+    this.svg.setAttribute("viewBox", `0 0 ${f.w} ${f.h}`);
+    this.content.innerHTML = out.join("");
+    this.hits = f.hits;
+    this.lastNow = now;
+    this.shown = shown;
+    return shown;
+  }
+
+  /** Each message in view as an arrow, if there are at most SPARSE_MAX_ARROWS and their events
+   * are at hand (the tail, or a window fetched from the source); returns how many, or null. */
+  #drawDetailed(f, out) {
+    const store = this.store;
+    const reach = Math.max(store.maxFlight, this.latencyMax); // arrows that end in view start earlier
+    // The histogram's estimate spares fetching a window that would be drawn dense anyway.
+    if (store.arrivalsBetween(f.t0, f.t1 + reach) > SPARSE_MAX_ARROWS * 4) return null;
+    const events = store.eventsBetween(f.t0, f.t1 + reach);
+    const arrivals = events && this.#arrivals(events, f);
+    if (!arrivals || arrivals.length > SPARSE_MAX_ARROWS) return null;
+    this.mode = "sparse";
+    this.canvas.hidden = true;
+    drawOps(f, out);
+    drawBallotTicks(f, out, events);
     const labels = [];
-    labels.occupied = new Set(); // 12 px grid cells taken by a label: labels never overlap
-    if (visible.length > DENSE_ARROWS) {
-      this.#denseArrows(out, visible);
-    } else {
-      for (const a of visible) this.#arrow(out, a.from, a.to, a.sentAt, a.at, a.message, a.drop, a.duplicated, a.msg, labels);
-    }
-    const drawn = visible.length;
-    for (const [id, s] of this.sends) {
-      // In flight: grow toward the receiver, assuming the worst-case latency.
-      if (s.sentAt > t1) continue;
-      const progress = Math.min(0.95, (now - s.sentAt) / Math.max(1, this.latencyMax));
-      this.#inflight(out, s, now, progress, id);
-    }
+    drawMessages(f, out, arrivals, labels);
+    drawInFlight(f, out);
     out.push(...labels);
-    // Lane labels on top, over a white strip.
-    out.push(`<rect x="0" y="0" width="${LEFT - 4}" height="${h}" fill="#fbfcfd"/>`);
-    for (const n of this.nodes) {
-      out.push(`<text class="lane-label" x="6" y="${this.y(n) + 4}" fill="${n.startsWith("p") ? colorOf(n) : "#1d2430"}">${esc(n)}</text>`);
-    }
-    if (now >= t0 && now <= t1) out.push(`<line class="now-line" x1="${this.x(now)}" x2="${this.x(now)}" y1="${TOP - 6}" y2="${h}"/>`);
-    out.push("</svg>");
-    this.container.innerHTML = out.join("");
-    return drawn;
+    return arrivals.length;
   }
 
-  #axis(out, t0, t1, h) {
-    const span = t1 - t0;
-    const steps = [1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000, 5000, 10000, 20000, 60000, 120000, 300000, 600000];
-    const step = steps.find((s) => span / s <= 10) ?? 1000000;
-    out.push('<g class="axis">');
-    for (let t = Math.ceil(t0 / step) * step; t <= t1; t += step) {
-      const x = this.x(t);
-      out.push(`<line x1="${x}" x2="${x}" y1="${TOP - 8}" y2="${h}"/><text x="${x + 2}" y="${TOP - 12}">${t} ms</text>`);
-    }
-    out.push("</g>");
+  /** The window as density (the canvas) with counts; returns the messages it represents. */
+  #drawDense(f, out) {
+    this.mode = "dense";
+    this.canvas.hidden = false;
+    const shown = drawDense(f, this.canvas);
+    drawDenseLabels(f, out, shown);
+    return shown;
   }
 
-  #arrow(out, from, to, sentAt, at, message, drop, duplicated, id, labels) {
-    if (!this.laneOf.has(from) || !this.laneOf.has(to)) return;
-    const p = message.ballot.proposer;
-    const color = colorOf(p);
-    const x1 = this.x(sentAt);
-    const y1 = this.y(from);
-    const x2 = this.x(at);
-    const y2 = this.y(to);
-    const hl = this.highlight;
-    const lit = hl && message.key === hl.key && (from === hl.node || to === hl.node) && sentAt >= hl.from && sentAt <= hl.to;
-    const cls = (drop ? "msg drop" : "msg delivered") + (lit ? " highlight" : "");
-    const marker = drop ? "" : ` marker-end="url(#arr-${esc(p)})"`;
-    const text = `${message.type} ${message.key} ${ballotText(message.ballot)}`;
-    out.push(`<line class="${cls}" data-msg="${id}" x1="${x1}" y1="${y1}" x2="${x2}" y2="${y2}" stroke="${color}"${marker}><title>${esc(from)}→${esc(to)} ${esc(text)}${drop ? " (" + esc(drop) + ")" : ""}</title></line>`);
-    if (drop) {
-      out.push(`<path class="cross" d="M${x2 - 4},${y2 - 4} L${x2 + 4},${y2 + 4} M${x2 - 4},${y2 + 4} L${x2 + 4},${y2 - 4}"/>`);
+  /** What the drawing functions share for one render. */
+  #frame(now, span) {
+    const t0 = this.t0;
+    const slot = this.slot;
+    const laneFont = Math.max(6, Math.min(12, slot * 0.7));
+    return {
+      store: this.store, now, t0, t1: t0 + span, msPerPx: this.msPerPx, w: this.w, h: this.h, left: LEFT, top: AXIS_PX,
+      slot, laneFont, latencyMax: this.latencyMax, highlight: this.highlight, selected: this.selected,
+      meters: this.meters, placer: new LabelPlacer(), hits: [],
+      x: (t) => LEFT + (t - t0) / this.msPerPx,
+      y: (n) => this.y(n),
+      laneTop: (n) => AXIS_PX + (this.laneOf.get(n) ?? 0) * slot,
+      opRow: (node, s, rows) => this.#opRow(node, s, rows),
+    };
+  }
+
+  /** Where stack row `slot` of a proposer's operations is: { y, h, rows }. */
+  #opRow(node, slot, rows) {
+    const top = AXIS_PX + (this.laneOf.get(node) ?? 0) * this.slot + 2;
+    const bottom = this.y(node) - 3;
+    const band = Math.max(0, bottom - top);
+    const fit = Math.max(1, Math.min(rows, Math.floor(band / 4)));
+    const h = Math.max(2, Math.min(12, band / fit) - 1);
+    const r = slot % fit;
+    return { y: bottom - (r + 1) * (h + 1), h, rows: fit };
+  }
+
+  /** Arrivals (delivered or lost messages) that cross the window, with `duplicated` marked. */
+  #arrivals(events, f) {
+    const out = [];
+    const dup = new Set();
+    for (const e of events) {
+      if (e.kind === "duplicate") dup.add(e.msg);
+      if ((e.kind !== "deliver" && e.kind !== "drop") || e.at < f.t0 || e.sentAt > f.t1) continue;
+      if (!this.laneOf.has(e.from) || !this.laneOf.has(e.to)) continue;
+      out.push({ msg: e.msg, from: e.from, to: e.to, sentAt: e.sentAt, at: e.at, message: e.message, drop: e.kind === "drop" ? e.reason : null, duplicated: dup.has(e.msg) || this.sends.get(e.msg)?.duplicated === true });
     }
-    if (labels && labels.length < 400 && Math.hypot(x2 - x1, y2 - y1) > LABEL_MIN_PX) {
-      const label = `${message.type} ${ballotText(message.ballot)}${duplicated ? " ×2" : ""}`;
-      // Try a few points along the arrow; take the first whose box is free.
-      for (const f of [0.5, 0.35, 0.65, 0.2, 0.8]) {
-        const lx = x1 + (x2 - x1) * f + 3;
-        const ly = y1 + (y2 - y1) * f - 3;
-        const cells = [];
-        const cols = Math.ceil((label.length * 6) / 12);
-        const row = Math.floor(ly / 12);
-        for (let c = 0; c <= cols; c++) cells.push(`${Math.floor(lx / 12) + c},${row}`);
-        if (cells.some((k) => labels.occupied.has(k))) continue;
-        cells.forEach((k) => labels.occupied.add(k));
-        labels.push(`<text class="msg-label" x="${lx}" y="${ly}" fill="${color}">${esc(label)}</text>`);
-        break;
+    return out;
+  }
+
+  // ---- selection and details ----
+
+  /** A click (or tap) at container coordinates (x, y). */
+  clickAt(x, y) {
+    const hit = hitTest(this.hits, x, y);
+    if (!hit) return this.#closeDetails();
+    this.#select(hit.kind === "msg" ? { kind: "msg", msg: hit.a.msg, at: hit.a.at, a: hit.a } : hit, false);
+  }
+
+  /** Opens the message nearest the middle of the view, or with none drawn (the dense view) the
+   * first node (keyboard: Enter). */
+  openNearest() {
+    const msgs = this.hits.filter((h) => h.kind === "msg");
+    if (!msgs.length) {
+      if (this.nodes.length) this.#select({ kind: "node", node: this.nodes[0] }, true);
+      return;
+    }
+    const mid = (LEFT + this.w) / 2;
+    const best = msgs.reduce((p, q) => (Math.abs((q.x1 + q.x2) / 2 - mid) < Math.abs((p.x1 + p.x2) / 2 - mid) ? q : p));
+    this.#select({ kind: "msg", msg: best.a.msg, at: best.a.at, a: best.a }, true);
+  }
+
+  #select(sel, focus) {
+    this.selected = sel;
+    if (sel.kind === "msg") this.details.message(sel.a, { focus });
+    else if (sel.kind === "op") this.details.op(this.op(sel.id), { focus });
+    else this.details.node(sel.node, this.#nodeInfo(sel.node), { focus });
+    this.#markSelected();
+  }
+
+  /** Marks the selection in the drawing as it is (a click paints at once, without a redraw);
+   * the next render draws it the same way. */
+  #markSelected() {
+    for (const el of this.content.querySelectorAll(".selected")) el.classList.remove("selected");
+    const sel = this.selected;
+    if (!sel) return;
+    const query = sel.kind === "msg" ? `line.msg[data-msg="${sel.msg}"]` : sel.kind === "op" ? `rect.op[data-op="${sel.id}"]` : `text.lane-label[data-node="${CSS.escape(sel.node)}"]`;
+    for (const el of this.content.querySelectorAll(query)) el.classList.add("selected");
+  }
+
+  /** Previous (-1) or next (+1) message in view, by send time (or node, when a node is open). */
+  #walk(d, focus) {
+    const sel = this.selected;
+    if (sel?.kind === "node") {
+      const i = this.nodes.indexOf(sel.node);
+      this.#select({ kind: "node", node: this.nodes[(i + d + this.nodes.length) % this.nodes.length] }, focus);
+      if (focus) this.details.el.querySelector(`[data-step="${d}"]`)?.focus();
+      return;
+    }
+    const msgs = this.hits.filter((h) => h.kind === "msg").sort((p, q) => p.a.sentAt - q.a.sentAt || p.a.msg - q.a.msg);
+    if (!msgs.length) return;
+    const i = sel?.kind === "msg" ? msgs.findIndex((h) => h.a.msg === sel.msg && h.a.at === sel.at) : -1;
+    const next = msgs[i < 0 ? 0 : (i + d + msgs.length) % msgs.length];
+    this.#select({ kind: "msg", msg: next.a.msg, at: next.a.at, a: next.a }, focus);
+    if (focus) this.details.el.querySelector(`[data-step="${d}"]`)?.focus();
+  }
+
+  #closeDetails() {
+    const had = this.details.open;
+    this.details.hide();
+    this.selected = null;
+    if (had && this.container.contains(this.container.getRootNode().activeElement)) this.container.focus(); // (in a shadow root too)
+    this.#markSelected();
+  }
+
+  #redraw() {
+    if (this.lastNow !== undefined) this.render(this.lastNow);
+  }
+
+  #nodeInfo(node) {
+    const s = this.store;
+    const lane = s.laneOf.get(node);
+    const down = s.down.some((d) => d.node === node && d.end === null);
+    const info = { role: node.startsWith("a") ? "acceptor: stores one register per key" : "proposer: runs client operations", up: !down, totals: s.totals()[lane] };
+    if (node.startsWith("a")) info.registers = s.seenBy.get(node) ?? new Map();
+    else {
+      let done = 0;
+      let pending = 0;
+      for (let i = 0; i < s.opCount; i++) {
+        if (s.opLane.data[i] !== lane) continue;
+        if (Number.isNaN(s.opEnd.data[i])) pending += 1;
+        else done += 1;
       }
+      info.ops = { done, pending };
     }
+    return info;
   }
 
-  #denseArrows(out, visible) {
-    const paths = new Map(); // colour -> path data
-    let lost = "";
-    let crosses = "";
-    for (const a of visible) {
-      const x1 = this.x(a.sentAt).toFixed(1);
-      const y1 = this.y(a.from).toFixed(1);
-      const x2 = this.x(a.at);
-      const y2 = this.y(a.to);
-      const seg = `M${x1},${y1}L${x2.toFixed(1)},${y2.toFixed(1)}`;
-      if (a.drop) {
-        lost += seg;
-        crosses += `M${x2 - 3},${y2 - 3}l6,6m-6,0l6,-6`;
-      } else {
-        const color = colorOf(a.message.ballot.proposer);
-        paths.set(color, (paths.get(color) ?? "") + seg);
-      }
-    }
-    for (const [color, d] of paths) out.push(`<path class="msg dense delivered-batch" stroke="${color}" d="${d}"/>`);
-    if (lost) out.push(`<path class="msg drop dense" stroke="#c62f3b" d="${lost}"/><path class="cross" d="${crosses}"/>`);
-  }
-
-  #inflight(out, s, at, progress, id) {
-    if (!this.laneOf.has(s.from) || !this.laneOf.has(s.to)) return;
-    const color = colorOf(s.message.ballot.proposer);
-    const x1 = this.x(s.sentAt);
-    const y1 = this.y(s.from);
-    const x2 = this.x(at);
-    const y2 = y1 + (this.y(s.to) - y1) * progress;
-    out.push(`<line class="msg inflight" data-msg="${id}" x1="${x1}" y1="${y1}" x2="${x2}" y2="${y2}" stroke="${color}" stroke-dasharray="2 2"/>`);
-  }
-
-  #bindInput() {
-    const el = this.container;
-    let drag = null;
-    el.addEventListener("pointerdown", (e) => {
-      drag = { x: e.clientX, t0: this.t0 };
-      el.setPointerCapture(e.pointerId);
-    });
-    el.addEventListener("pointermove", (e) => {
-      if (!drag) return;
-      const dx = e.clientX - drag.x;
-      if (Math.abs(dx) < 2) return;
-      this.follow = false;
-      this.t0 = Math.max(0, drag.t0 - dx * this.msPerPx);
-      this.onUserMove();
-    });
-    el.addEventListener("pointerup", () => (drag = null));
-    el.addEventListener("wheel", (e) => {
-      if (e.ctrlKey || e.metaKey) {
-        e.preventDefault();
-        const rect = el.getBoundingClientRect();
-        this.zoom(e.deltaY > 0 ? 1.25 : 0.8, e.clientX - rect.left);
-        this.onUserMove();
-      } else if (Math.abs(e.deltaX) > Math.abs(e.deltaY) || e.shiftKey) {
-        e.preventDefault();
-        this.follow = false;
-        this.t0 = Math.max(0, this.t0 + (e.deltaX || e.deltaY) * this.msPerPx);
-        this.onUserMove();
-      }
-    }, { passive: false });
-    el.addEventListener("keydown", (e) => {
-      if (e.key === "+" || e.key === "=") { this.zoom(0.8); this.onUserMove(); }
-      if (e.key === "-") { this.zoom(1.25); this.onUserMove(); }
-      if (e.key === "ArrowLeft") { this.follow = false; this.t0 = Math.max(0, this.t0 - 60 * this.msPerPx); this.onUserMove(); }
-    });
+  /** Keys on the focused timeline: Enter details, [ ] walk messages, Escape closes, + − zoom, ← pans. */
+  key(e) {
+    const k = e.key;
+    if (k === "Enter") this.openNearest();
+    else if (k === "]" || k === "[") this.#walk(k === "]" ? 1 : -1, false);
+    else if (k === "Escape") this.#closeDetails();
+    else if (k === "+" || k === "=") this.zoom(0.8);
+    else if (k === "-") this.zoom(1.25);
+    else if (k === "ArrowLeft") this.pan(-60);
+    else return false;
+    this.onUserMove();
+    return true;
   }
 }

@@ -2,7 +2,7 @@
 
 use super::ballot::Ballot;
 use super::message::{Key, Reply, Request};
-use std::collections::BTreeMap;
+use crate::fxhash::FxHashMap;
 
 /// An acceptor's durable state for one key.
 ///
@@ -36,12 +36,13 @@ impl<V> Slot<V> {
 /// The registers of one acceptor. Pure: requests in, replies out.
 #[derive(Clone, Debug)]
 pub struct Acceptor<V> {
-    slots: BTreeMap<Key, Slot<V>>,
+    /// One lookup per request (sorted only when listed).
+    slots: FxHashMap<Key, Slot<V>>,
 }
 
 impl<V> Default for Acceptor<V> {
     fn default() -> Self {
-        Acceptor { slots: BTreeMap::new() }
+        Acceptor { slots: FxHashMap::default() }
     }
 }
 
@@ -50,16 +51,14 @@ impl<V: Clone> Acceptor<V> {
     ///
     /// Asserts the slot's invariant: its highest promised or accepted ballot never goes back.
     pub fn handle(&mut self, request: Request<V>) -> Reply<V> {
-        let key = request.key().clone();
-        let before = self.slot(&key).map_or(Ballot::ZERO, Slot::high_water);
+        let slot = self.slots.entry(request.key().clone()).or_default();
+        let before = slot.high_water();
         let reply = match request {
-            Request::Prepare { key, ballot } => self.handle_prepare(key, ballot),
-            Request::Accept { key, ballot, value, next_promise } => {
-                self.handle_accept(key, ballot, value, next_promise)
-            }
+            Request::Prepare { key, ballot } => prepare(slot, key, ballot),
+            Request::Accept { key, ballot, value, next_promise } => accept(slot, key, ballot, value, next_promise),
         };
-        let after = self.slot(&key).map_or(Ballot::ZERO, Slot::high_water);
-        assert!(after >= before, "acceptor slot {key}: high water went back from {before} to {after}");
+        let after = slot.high_water();
+        assert!(after >= before, "acceptor slot {}: high water went back from {before} to {after}", reply.key());
         reply
     }
 
@@ -69,15 +68,7 @@ impl<V: Clone> Acceptor<V> {
     /// same proposer's same round (ballots are unique per proposer, §2.1): a duplicated prepare
     /// gets the same answer again, it is not refused.
     pub fn handle_prepare(&mut self, key: Key, ballot: Ballot) -> Reply<V> {
-        let slot = self.slots.entry(key.clone()).or_default();
-        let blocking = slot.high_water();
-        if blocking > ballot {
-            return Reply::Conflict { key, ballot, blocking };
-        }
-        if slot.promise.is_none_or(|p| p < ballot) {
-            slot.promise = Some(ballot);
-        }
-        Reply::Promise { key, ballot, accepted: slot.accepted.clone() }
+        prepare(self.slots.entry(key.clone()).or_default(), key, ballot)
     }
 
     /// §2.2, accept: "returns a conflict if it already saw a greater ballot number" — an accept is
@@ -87,18 +78,7 @@ impl<V: Clone> Acceptor<V> {
     /// already accepted is a duplicate of it: acknowledged again, and the value accepted first is
     /// kept (one value per ballot: a proposer sends one accept per ballot).
     pub fn handle_accept(&mut self, key: Key, ballot: Ballot, value: V, next_promise: Option<Ballot>) -> Reply<V> {
-        let slot = self.slots.entry(key.clone()).or_default();
-        let promised = slot.promise.unwrap_or(Ballot::ZERO);
-        let accepted = slot.accepted.as_ref().map_or(Ballot::ZERO, |(b, _)| *b);
-        if accepted == ballot {
-            return Reply::Accepted { key, ballot };
-        }
-        if promised > ballot || accepted > ballot {
-            return Reply::Conflict { key, ballot, blocking: promised.max(accepted) };
-        }
-        slot.accepted = Some((ballot, value));
-        slot.promise = next_promise.filter(|next| *next > ballot);
-        Reply::Accepted { key, ballot }
+        accept(self.slots.entry(key.clone()).or_default(), key, ballot, value, next_promise)
     }
 
     pub fn slot(&self, key: &str) -> Option<&Slot<V>> {
@@ -107,8 +87,35 @@ impl<V: Clone> Acceptor<V> {
 
     /// Every register, sorted by key.
     pub fn slots(&self) -> impl Iterator<Item = (&Key, &Slot<V>)> {
-        self.slots.iter()
+        let mut slots: Vec<_> = self.slots.iter().collect();
+        slots.sort_unstable_by(|a, b| a.0.cmp(b.0));
+        slots.into_iter()
     }
+}
+
+fn prepare<V: Clone>(slot: &mut Slot<V>, key: Key, ballot: Ballot) -> Reply<V> {
+    let blocking = slot.high_water();
+    if blocking > ballot {
+        return Reply::Conflict { key, ballot, blocking };
+    }
+    if slot.promise.is_none_or(|p| p < ballot) {
+        slot.promise = Some(ballot);
+    }
+    Reply::Promise { key, ballot, accepted: slot.accepted.clone() }
+}
+
+fn accept<V>(slot: &mut Slot<V>, key: Key, ballot: Ballot, value: V, next_promise: Option<Ballot>) -> Reply<V> {
+    let promised = slot.promise.unwrap_or(Ballot::ZERO);
+    let accepted = slot.accepted.as_ref().map_or(Ballot::ZERO, |(b, _)| *b);
+    if accepted == ballot {
+        return Reply::Accepted { key, ballot };
+    }
+    if promised > ballot || accepted > ballot {
+        return Reply::Conflict { key, ballot, blocking: promised.max(accepted) };
+    }
+    slot.accepted = Some((ballot, value));
+    slot.promise = next_promise.filter(|next| *next > ballot);
+    Reply::Accepted { key, ballot }
 }
 
 #[cfg(test)]

@@ -124,7 +124,7 @@ pub struct CachedRound {
 }
 
 /// Where the operation is.
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 enum Stage {
     NotStarted,
     Preparing {
@@ -149,7 +149,7 @@ enum Stage {
 }
 
 /// What an attempt decided to accept, and what it will answer once a quorum accepted it.
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 struct Plan {
     /// The register the accept carries.
     value: Val,
@@ -159,7 +159,7 @@ struct Plan {
 }
 
 /// How the operation ended, and the round the next operation on the key may start with.
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 pub struct Finished {
     pub result: Result<Json, OpError>,
     pub cache: Option<CachedRound>,
@@ -184,7 +184,7 @@ pub struct Now<'a> {
 }
 
 /// One client operation of one proposer on one key.
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 pub struct Operation {
     ctx: OperationContext,
     op: Op,

@@ -7,7 +7,15 @@ use crate::sim::SimConfig;
 
 /// Dueling proposers steered by hand: p2's prepares first, p1's refused, one dropped, then auto.
 fn steered() -> Recording {
+    steered_with_checkpoints_every(None)
+}
+
+/// [`steered`], taking checkpoints every `spacing` events when given.
+fn steered_with_checkpoints_every(spacing: Option<u64>) -> Recording {
     let rec = Recording::new(Start::Config(SimConfig { seed: 3, ..SimConfig::default() })).unwrap();
+    if let Some(events) = spacing {
+        rec.set_checkpoint_spacing(events);
+    }
     rec.act(UserAction::Delivery(Delivery::Manual)).unwrap();
     for p in [1, 2] {
         let input = Op::Increment.input();
@@ -59,6 +67,32 @@ fn seeking_back_and_playing_on_reproduces_the_deliveries() {
     assert_eq!(back.tape().0, 6, "the four deliveries, the drop and the switch back are still ahead");
     back.run_until_idle(100_000).unwrap();
     assert_eq!(hash(&back), hash(&rec));
+}
+
+#[test]
+fn seeking_across_a_manual_deliver_from_checkpoints_equals_replaying_and_plays_on_the_same() {
+    let rec = steered_with_checkpoints_every(Some(1));
+    let whole = rec.session();
+    let delivers: Vec<(u64, u64)> = whole
+        .actions
+        .iter()
+        .filter(|r| matches!(r.action, UserAction::Deliver(_)))
+        .map(|r| (r.steps, r.at_ms))
+        .collect();
+    let checkpoints = rec.checkpoint_points();
+    let (first, last) = (delivers[0], delivers[delivers.len() - 1]);
+    assert!(
+        checkpoints.iter().any(|&point| point > first && point < last),
+        "a checkpoint between the deliveries, so a seek restores one mid-way: {checkpoints:?}, {delivers:?}"
+    );
+    let targets = checkpoints.iter().chain(&delivers).flat_map(|&(steps, at)| [(steps, at), (steps + 1, at)]);
+    for (steps, at) in targets {
+        let (sought, replayed) = (rec.seek_to_point(steps, at).unwrap(), whole.replay_to_point(steps, at).unwrap());
+        let seen = |r: &Recording| (hash(r), r.sim().steps(), r.sim().now(), r.sim().held(), r.tape());
+        assert_eq!(seen(&sought), seen(&replayed), "seek to ({steps}, {at} ms)");
+        sought.run_until_idle(100_000).unwrap();
+        assert_eq!(hash(&sought), hash(&rec), "played on from ({steps}, {at} ms): the same choices, the same run");
+    }
 }
 
 #[test]

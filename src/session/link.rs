@@ -353,7 +353,7 @@ impl Reader<'_> {
     }
     fn json(&mut self) -> Result<Json, LinkError> {
         let text = self.text(MAX_VALUE_BYTES)?;
-        serde_json::from_str(&text).map_err(|_| malformed("a value is not JSON"))
+        crate::json_text::parse(&text).ok_or_else(|| malformed("a value is not JSON"))
     }
     fn rate(&mut self) -> Result<f64, LinkError> {
         let r = match self.byte()? {

@@ -4,10 +4,13 @@
 //! what "seek" and "fork from here" replay, and what export/import saves.
 
 mod check;
+mod checkpoints;
 mod document;
 mod link;
 
 pub use crate::limits::{MAX_ACTIONS, MAX_LINK_CHARS};
+use checkpoints::Checkpoints;
+pub use checkpoints::{MAX_CHECKPOINTS, WEIGHT_BUDGET};
 pub use document::from_json;
 pub use link::{decode_link, encode_link, LinkError, Unreplayable};
 
@@ -122,6 +125,8 @@ pub struct Recording {
     unreplayable: Cell<Option<Unreplayable>>,
     /// Recorded actions still to play, in order.
     tape: RefCell<VecDeque<Recorded>>,
+    /// Copies of the run at points passed so far, for [`Recording::seek_until`].
+    checkpoints: RefCell<Checkpoints>,
 }
 
 fn does_not_replay(r: &Recorded, steps: u64) -> OpError {
@@ -144,6 +149,7 @@ impl Recording {
             actions: RefCell::default(),
             unreplayable: Cell::new(None),
             tape: RefCell::default(),
+            checkpoints: RefCell::default(),
         })
     }
 
@@ -152,7 +158,14 @@ impl Recording {
     pub fn from_sim(sim: Sim) -> Recording {
         let start = Start::Config(sim.config().clone());
         let unreplayable = Cell::new(Some(Unreplayable::NotRecorded));
-        Recording { sim, start, actions: RefCell::default(), unreplayable, tape: RefCell::default() }
+        Recording {
+            sim,
+            start,
+            actions: RefCell::default(),
+            unreplayable,
+            tape: RefCell::default(),
+            checkpoints: RefCell::default(),
+        }
     }
 
     pub fn sim(&self) -> &Sim {
@@ -191,6 +204,12 @@ impl Recording {
             self.mark_unreplayable(Unreplayable::TooManyActions);
         } else {
             actions.push(Recorded { steps, at_ms, action });
+        }
+        drop(actions);
+        // An action may run events itself (delivering a held message runs its arrival): a
+        // checkpoint may be due after it, or a run steered only by hand would never take one.
+        if self.sim.steps() > steps {
+            self.checkpoints.borrow_mut().maybe_take(&self.sim, self.actions.borrow().len());
         }
         Ok(handle)
     }
@@ -238,7 +257,7 @@ impl Recording {
 
     /// One event, or the tape's next action if it is due. False when nothing is left to do.
     pub fn step(&self) -> Result<bool, OpError> {
-        if self.play_due(u64::MAX)? || self.sim.step() {
+        if self.play_due(u64::MAX)? || self.sim_step() {
             return Ok(true);
         }
         match self.tape.borrow().front() {
@@ -256,7 +275,7 @@ impl Recording {
             }
             match self.sim.next_event_at() {
                 Some(t) if t <= until => {
-                    self.sim.step();
+                    self.sim_step();
                 }
                 _ => break,
             }
@@ -272,6 +291,107 @@ impl Recording {
             n += 1;
         }
         Ok(n)
+    }
+
+    /// One event of the simulation, and a checkpoint if one is due.
+    fn sim_step(&self) -> bool {
+        let stepped = self.sim.step();
+        if stepped {
+            self.checkpoints.borrow_mut().maybe_take(&self.sim, self.actions.borrow().len());
+        }
+        stepped
+    }
+
+    /// Where the checkpoints held were taken: (steps, time), in order.
+    pub fn checkpoint_points(&self) -> Vec<(u64, u64)> {
+        self.checkpoints.borrow().points()
+    }
+
+    /// Records the checkpoints hold together, beyond what they share with the run (see
+    /// [`Checkpoint::weight`](crate::sim::Checkpoint::weight)).
+    pub fn checkpoint_weight(&self) -> usize {
+        self.checkpoints.borrow().total_weight()
+    }
+
+    /// Takes checkpoints every `events` events from now on (the spacing still doubles as they
+    /// are thinned out); for tests, which want many in a short run.
+    pub fn set_checkpoint_spacing(&self, events: u64) {
+        self.checkpoints.borrow_mut().set_spacing(events);
+    }
+
+    /// The whole run this recording knows, played and still on the tape.
+    fn whole_session(&self) -> Session {
+        let actions = self.actions.borrow().iter().chain(self.tape.borrow().iter()).cloned().collect();
+        Session { start: self.start.clone(), actions }
+    }
+
+    /// The same as `whole_session().replay_until(until_ms)`, from the nearest checkpoint at or
+    /// before that time instead of from the start.
+    pub fn seek_until(&self, until_ms: u64) -> Result<Recording, OpError> {
+        let target = if until_ms == u64::MAX { None } else { Some((u64::MAX, until_ms)) };
+        match self.restore_before(target)? {
+            Some(rec) => rec.play_until(until_ms).map(|()| rec),
+            None => self.whole_session().replay_until(until_ms),
+        }
+    }
+
+    /// The same as `whole_session().replay_to_point(steps, at_ms)`, from the nearest checkpoint
+    /// at or before that point instead of from the start.
+    pub fn seek_to_point(&self, steps: u64, at_ms: u64) -> Result<Recording, OpError> {
+        match self.restore_before(Some((steps, at_ms)))? {
+            Some(rec) => rec.play_to_point(steps, at_ms).map(|()| rec),
+            None => self.whole_session().replay_to_point(steps, at_ms),
+        }
+    }
+
+    /// A recording restored from the latest checkpoint at or before `target` (steps, time; `None`:
+    /// the end of the tape), with the later actions on its tape; `None` if there is none.
+    fn restore_before(&self, target: Option<(u64, u64)>) -> Result<Option<Recording>, OpError> {
+        if let Some(why) = self.unreplayable() {
+            return Err(OpError::invalid(format!("cannot seek: {why}")));
+        }
+        let session = self.whole_session();
+        let (steps, at_ms) = target.unwrap_or_else(|| match session.actions.last() {
+            Some(last) => (last.steps, last.at_ms),
+            None => (0, 0),
+        });
+        let checkpoints = self.checkpoints.borrow();
+        let Some(saved) = checkpoints.latest_before(steps, at_ms) else { return Ok(None) };
+        let mut actions = session.actions;
+        let tape: VecDeque<Recorded> = actions.drain(saved.actions..).collect();
+        Ok(Some(Recording {
+            sim: Sim::restore(&saved.checkpoint),
+            start: session.start,
+            actions: RefCell::new(actions),
+            unreplayable: Cell::new(None),
+            tape: RefCell::new(tape),
+            checkpoints: RefCell::new(checkpoints.up_to(saved.checkpoint.steps())),
+        }))
+    }
+
+    /// Plays the tape up to `until_ms` (`u64::MAX`: until the tape is played).
+    fn play_until(&self, until_ms: u64) -> Result<(), OpError> {
+        if until_ms == u64::MAX {
+            while self.tape().0 > 0 {
+                if !self.step()? {
+                    break;
+                }
+            }
+            return Ok(());
+        }
+        self.run_for(until_ms.saturating_sub(self.sim.now()))
+    }
+
+    /// Plays the tape to an exact point of the run (see [`Session::replay_to_point`]).
+    fn play_to_point(&self, steps: u64, at_ms: u64) -> Result<(), OpError> {
+        while self.sim.steps() < steps {
+            if !self.step()? {
+                break;
+            }
+        }
+        while self.play_due(at_ms)? {}
+        self.sim.advance_clock(at_ms);
+        Ok(())
     }
 
     /// The session so far.
@@ -317,15 +437,7 @@ impl Session {
     pub fn replay_until(&self, until_ms: u64) -> Result<Recording, OpError> {
         let rec = Recording::new(self.start.clone())?;
         rec.tape.borrow_mut().extend(self.actions.iter().cloned());
-        if until_ms == u64::MAX {
-            while rec.tape().0 > 0 {
-                if !rec.step()? {
-                    break;
-                }
-            }
-        } else {
-            rec.run_for(until_ms)?;
-        }
+        rec.play_until(until_ms)?;
         Ok(rec)
     }
 
@@ -335,13 +447,7 @@ impl Session {
     pub fn replay_to_point(&self, steps: u64, at_ms: u64) -> Result<Recording, OpError> {
         let rec = Recording::new(self.start.clone())?;
         rec.tape.borrow_mut().extend(self.actions.iter().cloned());
-        while rec.sim().steps() < steps {
-            if !rec.step()? {
-                break;
-            }
-        }
-        while rec.play_due(at_ms)? {}
-        rec.sim().advance_clock(at_ms);
+        rec.play_to_point(steps, at_ms)?;
         Ok(rec)
     }
 }
@@ -357,3 +463,7 @@ mod delivery_tests;
 #[cfg(test)]
 #[path = "workers_tests.rs"]
 mod workers_tests;
+
+#[cfg(all(test, not(target_arch = "wasm32")))]
+#[path = "seek_tests.rs"]
+mod seek_tests;

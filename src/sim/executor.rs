@@ -1,4 +1,6 @@
-//! A deterministic single-threaded executor: tasks are polled in the order they were woken.
+//! A deterministic single-threaded executor for async client tasks ([`super::Sim::spawn`]): tasks
+//! are polled in the order they were woken. Operations themselves never run here: the proposers'
+//! runtime is a state machine the simulator drives directly.
 //!
 //! The simulator polls it after every event, so a future reacts to a delivered reply or a fired
 //! timer within the same `step()`. Tasks may be tagged with the proposer that runs them, so a
@@ -43,7 +45,6 @@ struct Task {
     generation: u64,
     /// `None` while the task is being polled.
     future: Option<BoxFuture>,
-    owner: Option<u8>,
     waker: Arc<TaskWaker>,
 }
 
@@ -60,7 +61,7 @@ pub struct Executor {
 
 impl Executor {
     /// Adds a task; it is first polled by the next [`Executor::run_until_stalled`].
-    pub fn spawn(&self, owner: Option<u8>, future: impl Future<Output = ()> + 'static) {
+    pub fn spawn(&self, future: impl Future<Output = ()> + 'static) {
         let generation = {
             let mut g = self.next_generation.borrow_mut();
             *g += 1;
@@ -73,7 +74,7 @@ impl Executor {
         });
         let id = TaskId { index, generation };
         let waker = Arc::new(TaskWaker { id, queued: AtomicBool::new(false), ready: self.ready.clone() });
-        tasks[index] = Some(Task { generation, future: Some(Box::pin(future)), owner, waker: waker.clone() });
+        tasks[index] = Some(Task { generation, future: Some(Box::pin(future)), waker: waker.clone() });
         drop(tasks);
         waker.wake_by_ref();
     }
@@ -120,24 +121,6 @@ impl Executor {
         }
     }
 
-    /// Drops every task owned by `owner` (a crashed proposer). Returns how many were dropped.
-    pub fn cancel_owned_by(&self, owner: u8) -> usize {
-        let mut dropped = Vec::new();
-        {
-            let mut tasks = self.tasks.borrow_mut();
-            let mut free = self.free.borrow_mut();
-            for (index, slot) in tasks.iter_mut().enumerate() {
-                if slot.as_ref().is_some_and(|t| t.owner == Some(owner)) {
-                    dropped.push(slot.take());
-                    free.push(index);
-                }
-            }
-        }
-        let n = dropped.len();
-        drop(dropped); // futures' destructors run here, with no borrow held
-        n
-    }
-
     /// Drops every task (breaks reference cycles when the simulation is dropped).
     pub fn clear(&self) {
         let all: Vec<_> = self.tasks.borrow_mut().drain(..).collect();
@@ -146,12 +129,10 @@ impl Executor {
     }
 
     /// Number of live tasks.
-    #[cfg(test)]
     pub fn len(&self) -> usize {
-        self.tasks.borrow().iter().filter(|t| t.is_some()).count()
+        self.tasks.borrow().len() - self.free.borrow().len()
     }
 
-    #[cfg(test)]
     pub fn is_empty(&self) -> bool {
         self.len() == 0
     }
@@ -164,12 +145,12 @@ mod tests {
     use std::rc::Rc;
 
     #[test]
-    fn runs_tasks_in_wake_order_and_cancels_by_owner() {
+    fn runs_tasks_in_wake_order_and_clears() {
         let ex = Executor::default();
         let log = Rc::new(RefCell::new(Vec::new()));
         for i in 0..3u8 {
             let log = log.clone();
-            ex.spawn(Some(i % 2), async move { log.borrow_mut().push(i) });
+            ex.spawn(async move { log.borrow_mut().push(i) });
         }
         assert_eq!(ex.run_until_stalled(), 3);
         assert_eq!(*log.borrow(), vec![0, 1, 2]);
@@ -177,14 +158,13 @@ mod tests {
 
         let flag = Rc::new(Cell::new(false));
         let f = flag.clone();
-        ex.spawn(Some(7), async move {
+        ex.spawn(async move {
             futures::future::pending::<()>().await;
             f.set(true);
         });
         ex.run_until_stalled();
         assert_eq!(ex.len(), 1);
-        assert_eq!(ex.cancel_owned_by(3), 0);
-        assert_eq!(ex.cancel_owned_by(7), 1);
+        ex.clear();
         assert!(ex.is_empty() && !flag.get());
     }
 }

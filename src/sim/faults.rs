@@ -1,14 +1,20 @@
 //! Faults and network settings: what a user (or a scheduled [`Action`]) does to the world.
 
-use super::{check_latency, check_rate, Action, Due, EventKind, NetSetting, Node, Sim};
+use super::world::{Due, World};
+use super::{check_latency, check_rate, Action, EventKind, NetSetting, Node, Sim};
 use crate::driver::DriverConfig;
-use crate::ops::{OpError, OpId};
+use crate::ops::OpError;
 use crate::protocol::{Acceptor, AcceptorId, ProposerId};
+use std::cell::RefMut;
 
 impl Sim {
+    fn world_mut(&self) -> RefMut<'_, World> {
+        RefMut::map(self.shared.core.borrow_mut(), |c| &mut c.world)
+    }
+
     /// Schedules `action` at virtual time `at_ms` (now, if that is past).
     pub fn schedule(&self, at_ms: u64, action: Action) {
-        let mut w = self.shared.world.borrow_mut();
+        let mut w = self.world_mut();
         let at = at_ms.max(w.now);
         w.schedule(at, Due::Action(action));
     }
@@ -58,7 +64,7 @@ impl Sim {
     /// them was sent), but keeps its ballot counter.
     pub fn crash(&self, node: Node) -> Result<(), OpError> {
         self.check_node(node)?;
-        let mut w = self.shared.world.borrow_mut();
+        let mut w = self.world_mut();
         if !w.is_up(node) {
             return Ok(());
         }
@@ -67,21 +73,8 @@ impl Sim {
             Node::Acceptor(a) => w.acceptors[a as usize - 1].up = false,
             Node::Proposer(p) => {
                 w.proposer_up[p as usize - 1] = false;
-                let lost: Vec<(OpId, bool)> =
-                    w.history.pending().filter(|o| o.proposer == p).map(|o| (o.id, o.may_have_applied)).collect();
-                for (id, may_have_applied) in lost {
-                    let what = if may_have_applied { "may have been applied" } else { "was not applied" };
-                    w.complete(
-                        id,
-                        Err(OpError::unavailable(
-                            may_have_applied,
-                            format!("proposer p{p} crashed; the change {what}"),
-                        )),
-                    );
-                }
                 drop(w);
-                self.shared.executor.cancel_owned_by(p);
-                self.shared.proposers[p as usize - 1].crash();
+                self.shared.core.borrow_mut().crash_proposer(p);
             }
         }
         Ok(())
@@ -90,7 +83,7 @@ impl Sim {
     /// Restarts a crashed node (an acceptor with its durable state).
     pub fn restart(&self, node: Node) -> Result<(), OpError> {
         self.check_node(node)?;
-        let mut w = self.shared.world.borrow_mut();
+        let mut w = self.world_mut();
         if w.is_up(node) {
             return Ok(());
         }
@@ -107,7 +100,7 @@ impl Sim {
     pub fn wipe(&self, acceptor: AcceptorId) -> Result<(), OpError> {
         let node = Node::Acceptor(acceptor);
         self.check_node(node)?;
-        let mut w = self.shared.world.borrow_mut();
+        let mut w = self.world_mut();
         w.log(EventKind::Wipe { node });
         let slot = &mut w.acceptors[acceptor as usize - 1];
         slot.up = true;
@@ -130,7 +123,7 @@ impl Sim {
             }
             seen.push(*node);
         }
-        let mut w = self.shared.world.borrow_mut();
+        let mut w = self.world_mut();
         w.partitions.split(&groups);
         w.log(EventKind::Partition { groups });
         Ok(())
@@ -143,7 +136,7 @@ impl Sim {
 
     /// Removes every partition.
     pub fn heal(&self) {
-        let mut w = self.shared.world.borrow_mut();
+        let mut w = self.world_mut();
         w.partitions.heal();
         w.log(EventKind::Heal);
     }
@@ -157,7 +150,7 @@ impl Sim {
     pub fn set_drop_rates(&self, requests: f64, replies: f64) -> Result<(), OpError> {
         check_rate("drop rate", requests)?;
         check_rate("drop rate", replies)?;
-        let mut w = self.shared.world.borrow_mut();
+        let mut w = self.world_mut();
         w.net.drop_request_rate = requests;
         w.net.drop_reply_rate = replies;
         w.log(EventKind::Network { setting: NetSetting::DropRates { requests, replies } });
@@ -166,7 +159,7 @@ impl Sim {
 
     pub fn set_duplicate_rate(&self, rate: f64) -> Result<(), OpError> {
         check_rate("duplicateRate", rate)?;
-        let mut w = self.shared.world.borrow_mut();
+        let mut w = self.world_mut();
         w.net.duplicate_rate = rate;
         w.log(EventKind::Network { setting: NetSetting::DuplicateRate(rate) });
         Ok(())
@@ -174,7 +167,7 @@ impl Sim {
 
     pub fn set_latency(&self, min_ms: u64, max_ms: u64) -> Result<(), OpError> {
         check_latency(min_ms, max_ms)?;
-        let mut w = self.shared.world.borrow_mut();
+        let mut w = self.world_mut();
         w.net.latency_ms_min = min_ms;
         w.net.latency_ms_max = max_ms;
         w.log(EventKind::Network { setting: NetSetting::Latency { min_ms, max_ms } });
@@ -183,8 +176,9 @@ impl Sim {
 
     /// Changes how proposers behave from their next operation on (e.g. a "break it" switch).
     pub fn set_driver_config(&self, driver: DriverConfig) {
-        for p in &self.shared.proposers {
-            p.set_config(driver.clone());
+        let runtime = &mut self.shared.core.borrow_mut().runtime;
+        for p in 1..=self.config.proposers as ProposerId {
+            runtime.set_config(p, driver.clone());
         }
     }
 }

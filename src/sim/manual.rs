@@ -7,7 +7,8 @@
 //! Held messages are numbered in the order they were sent, from 0, for the whole run; with the
 //! same seed and actions the numbers are the same, so a session can record "deliver 3".
 
-use super::{Due, EventKind, Msg, Node, Sim, World};
+use super::world::{Due, World};
+use super::{EventKind, Msg, Node, Sim};
 use crate::ops::OpError;
 use crate::sim::trace::DropReason;
 
@@ -47,8 +48,8 @@ pub struct HeldMessage {
     pub log: Option<usize>,
 }
 
-/// The held messages, in the order they were sent.
-#[derive(Default)]
+/// The held messages, in the order they were sent. Part of the world: a checkpoint copies them.
+#[derive(Clone, Debug, Default)]
 pub(super) struct Held {
     pub(super) mode: Delivery,
     waiting: Vec<HeldMessage>,
@@ -80,22 +81,21 @@ fn unknown(id: u64, waiting: &[HeldMessage]) -> OpError {
 impl World {
     /// Puts a held message on the queue to arrive now, ahead of everything else due now.
     fn release_now(&mut self, m: HeldMessage) {
-        // Sequence 0 sorts before every scheduled event (their sequences start at 1); nothing is
-        // ever scheduled before `now`, so this is the next event.
         let due = Due::Arrive { from: m.from, to: m.to, msg: m.msg, lost: false, log: m.log };
-        self.queue.push(std::cmp::Reverse(super::Scheduled { at: self.now, seq: 0, due }));
+        self.queue.push_next(self.now, due);
     }
 }
 
 impl Sim {
     pub fn delivery(&self) -> Delivery {
-        self.shared.world.borrow().held.mode
+        self.world().held.mode
     }
 
     /// Switches how messages travel. Back to automatic, the held messages arrive now, in the
     /// order they were sent (scheduled like any message sent now, with no latency).
     pub fn set_delivery(&self, mode: Delivery) {
-        let mut w = self.shared.world.borrow_mut();
+        let mut core = self.shared.core.borrow_mut();
+        let w = &mut core.world;
         w.held.mode = mode;
         if mode == Delivery::Auto {
             let now = w.now;
@@ -107,12 +107,12 @@ impl Sim {
 
     /// The messages waiting for the user, in the order they were sent.
     pub fn held(&self) -> Vec<HeldMessage> {
-        self.shared.world.borrow().held.waiting.clone()
+        self.world().held.waiting.clone()
     }
 
     /// Whether message `id` is waiting; if not, an `InvalidArgument` naming the waiting ones.
     pub fn check_held(&self, id: u64) -> Result<(), OpError> {
-        let w = self.shared.world.borrow();
+        let w = self.world();
         match w.held.waiting.iter().any(|m| m.id == id) {
             true => Ok(()),
             false => Err(unknown(id, &w.held.waiting)),
@@ -123,7 +123,8 @@ impl Sim {
     /// causes (a reply, a proposer's next step) happens as on any arrival.
     pub fn deliver(&self, id: u64) -> Result<(), OpError> {
         {
-            let mut w = self.shared.world.borrow_mut();
+            let mut core = self.shared.core.borrow_mut();
+            let w = &mut core.world;
             let m = w.held.take(id)?;
             w.release_now(m);
         }
@@ -134,7 +135,8 @@ impl Sim {
 
     /// Drops held message `id`: it never arrives (a drop event with reason `manual`).
     pub fn drop_message(&self, id: u64) -> Result<(), OpError> {
-        let mut w = self.shared.world.borrow_mut();
+        let mut core = self.shared.core.borrow_mut();
+        let w = &mut core.world;
         let m = w.held.take(id)?;
         w.stats.dropped += 1;
         if let Some(msg) = m.log {

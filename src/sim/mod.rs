@@ -4,19 +4,26 @@
 //! One seed plus the list of actions determines every event: the same seed and actions give the
 //! same event log, natively and in wasm. Nothing here reads a real clock or OS randomness.
 
+mod chunked;
+mod engine;
 mod executor;
 mod faults;
 pub mod fuzz;
 mod history;
+pub mod loops;
 mod manual;
 mod network;
 mod oracle;
+mod queue;
 mod rng;
 mod trace;
 mod workers;
 pub mod workload;
+mod world;
 
+pub use chunked::Chunked;
 pub use history::{Evaluation, History, OpRecord};
+pub use loops::ClientLoop;
 pub use manual::{Delivery, HeldMessage};
 pub use network::{NetConfig, Partitions};
 pub use oracle::{Finding, Oracle, OracleKind};
@@ -25,19 +32,18 @@ pub use trace::{DropReason, Event, EventKind, MessageRecord, Msg, NetSetting, No
 pub use workers::{WorkersPlan, WorkersProgress};
 
 use crate::client::{Client, OpHandle};
-use crate::driver::{outcome_of, DriverConfig, Env, Note, Outcome, Proposer, Timing};
+use crate::driver::{DriverConfig, Runtime};
 use crate::ops::{Op, OpError, OpId, Val};
-use crate::protocol::{Acceptor, AcceptorId, Key, ProposerId, Request, Slot};
+use crate::protocol::{Acceptor, AcceptorId, Ballot, Key, ProposerId, Slot};
+use engine::{Core, Invoked, Stepped};
 use executor::Executor;
-use futures::channel::oneshot;
 use serde_json::Value as Json;
-use std::cell::{Ref, RefCell};
-use std::cmp::Reverse;
-use std::collections::BinaryHeap;
+use std::cell::{Cell, Ref, RefCell};
 use std::future::Future;
 use std::pin::pin;
 use std::rc::Rc;
-use std::task::{Context, Poll, Waker};
+use std::task::{Context, Poll};
+use world::{AcceptorNode, Awaited, Probe, World};
 
 pub use crate::limits::{MAX_ACCEPTORS, MAX_KEY_CHARS, MAX_LATENCY_MS, MAX_PROPOSERS};
 
@@ -99,18 +105,6 @@ impl Stats {
     }
 }
 
-struct AcceptorNode {
-    up: bool,
-    state: Acceptor<Val>,
-}
-
-/// Something scheduled at a virtual time.
-enum Due {
-    Arrive { from: Node, to: Node, msg: Msg, lost: bool, log: Option<usize> },
-    Timer(Waker),
-    Action(Action),
-}
-
 /// A fault or network change scheduled ahead of time ([`Sim::schedule`]), e.g. by a fuzz run.
 #[derive(Clone, Debug, PartialEq)]
 pub enum Action {
@@ -126,271 +120,84 @@ pub enum Action {
     EndFaults,
 }
 
-/// Ordered by (time, scheduling order): events at one time happen in the order they were scheduled.
-struct Scheduled {
-    at: u64,
-    seq: u64,
-    due: Due,
-}
-
-impl PartialEq for Scheduled {
-    fn eq(&self, other: &Self) -> bool {
-        (self.at, self.seq) == (other.at, other.seq)
-    }
-}
-impl Eq for Scheduled {}
-impl PartialOrd for Scheduled {
-    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
-        Some(self.cmp(other))
-    }
-}
-impl Ord for Scheduled {
-    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
-        (self.at, self.seq).cmp(&(other.at, other.seq))
-    }
-}
-
-/// All mutable state of a run except the tasks.
-struct World {
-    now: u64,
-    /// Events run so far (messages, timers, scheduled actions): with `now`, the exact point of a
-    /// run at which a user acted, for replay.
-    steps: u64,
-    rng: Rng,
-    queue: BinaryHeap<Reverse<Scheduled>>,
-    scheduled: u64,
-    net: NetConfig,
-    partitions: Partitions,
-    acceptors: Vec<AcceptorNode>,
-    proposer_up: Vec<bool>,
-    log_events: bool,
-    trace: Trace,
-    history: History,
-    stats: Stats,
-    oracle: Option<Oracle>,
-    /// Where to send the result of each operation, by id; `None` once it ended.
-    completions: Vec<Option<oneshot::Sender<Result<Json, OpError>>>>,
-    /// Operations in flight.
-    in_flight: usize,
-    /// Messages waiting for the user, in manual delivery.
-    held: manual::Held,
-    /// Workers runs, in the order started.
-    workers: Vec<WorkersProgress>,
-}
-
-impl World {
-    fn log(&mut self, kind: EventKind) {
-        if self.log_events {
-            self.trace.events.push(Event { at: self.now, kind });
-        }
-    }
-
-    fn schedule(&mut self, at: u64, due: Due) {
-        self.scheduled += 1;
-        self.queue.push(Reverse(Scheduled { at, seq: self.scheduled, due }));
-    }
-
-    /// Puts a message on the wire; the network decides its fate now.
-    fn send(&mut self, from: Node, to: Node, msg: Msg) {
-        self.stats.messages += 1;
-        if self.held.mode == Delivery::Manual {
-            let log = self.log_send(from, to, &msg);
-            return self.held.hold(from, to, msg, self.now, log);
-        }
-        let fate = self.net.fate(&mut self.rng, matches!(msg, Msg::Request(_)));
-        let log = self.log_send(from, to, &msg);
-        if let Some(latency) = fate.duplicate_latency_ms {
-            self.stats.duplicated += 1;
-            if let Some(id) = log {
-                self.log(EventKind::Duplicate { msg: id });
-            }
-            self.schedule(self.now + latency, Due::Arrive { from, to, msg: msg.clone(), lost: false, log });
-        }
-        self.schedule(self.now + fate.latency_ms, Due::Arrive { from, to, msg, lost: fate.lost, log });
-    }
-
-    /// Logs a message's send; its index in the log's messages, when the log is kept.
-    fn log_send(&mut self, from: Node, to: Node, msg: &Msg) -> Option<usize> {
-        self.log_events.then(|| {
-            self.trace.messages.push(MessageRecord { from, to, sent_at: self.now, msg: msg.clone() });
-            let id = self.trace.messages.len() - 1;
-            self.log(EventKind::Send { msg: id });
-            id
-        })
-    }
-
-    fn is_up(&self, node: Node) -> bool {
-        match node {
-            Node::Acceptor(a) => self.acceptors[a as usize - 1].up,
-            Node::Proposer(p) => self.proposer_up[p as usize - 1],
-        }
-    }
-
-    /// Records how operation `id` ended and hands the result to whoever awaits it.
-    fn complete(&mut self, id: OpId, result: Result<Json, OpError>) {
-        let outcome = outcome_of(&result);
-        let now = self.now;
-        if self.history.ops[id as usize].outcome.is_some() {
-            return;
-        }
-        let return_seq = self.history.next_seq();
-        let record = &mut self.history.ops[id as usize];
-        record.return_at = Some(now);
-        record.return_seq = Some(return_seq);
-        record.outcome = Some(outcome);
-        match &result {
-            Ok(v) => record.output = Some(v.clone()),
-            Err(e) => record.error = Some(e.clone()),
-        }
-        let proposer = record.proposer;
-        match outcome {
-            Outcome::Ok => self.stats.ok += 1,
-            Outcome::Failed => self.stats.failed += 1,
-            Outcome::Unknown => self.stats.unknown += 1,
-        }
-        self.log(EventKind::Return { op: id, proposer, outcome });
-        if let Some(tx) = self.completions[id as usize].take() {
-            self.in_flight -= 1;
-            let _ = tx.send(result); // nobody awaiting is fine
-        }
-    }
-
-    fn observe(&mut self, acceptor: AcceptorId, key: &Key) {
-        if let Some(oracle) = &mut self.oracle {
-            oracle.observe(self.now, acceptor, key, self.acceptors[acceptor as usize - 1].state.slot(key));
-        }
-    }
-}
-
-/// The world, the tasks and the proposers, shared with the tasks (which reach the world through
-/// [`Env`]).
+/// The simulation and what awaits it from outside: tasks spawned into it (tests, examples) and
+/// `OpHandle`s, which reach it through [`Shared::invoke`].
 pub(crate) struct Shared {
-    world: RefCell<World>,
+    core: RefCell<Core>,
+    /// The core's counters, readable while it is borrowed.
+    probe: Rc<Probe>,
+    /// Async client tasks ([`Sim::spawn`]); client loops ([`Sim::start_loop`]) are data instead.
     executor: Executor,
-    proposers: Vec<Rc<Proposer>>,
-    acceptor_count: usize,
+    /// True while [`Sim::settle`] runs (an operation invoked from a task waits for the loop).
+    settling: Cell<bool>,
 }
 
 impl Drop for Shared {
     fn drop(&mut self) {
+        // Whoever still awaits an operation learns that it will not end here.
+        let awaited = std::mem::take(&mut self.core.get_mut().world.awaited.0);
+        for (_, a) in awaited {
+            if let Some(w) = a.waker {
+                w.wake();
+            }
+        }
         LIVE_SIMULATIONS.with(|n| n.set(n.get() - 1));
     }
 }
 
-impl Env for Shared {
-    fn now_ms(&self) -> u64 {
-        self.world.borrow().now
-    }
-    fn acceptors(&self) -> usize {
-        self.acceptor_count
-    }
-    fn send(&self, from: ProposerId, to: AcceptorId, request: Request<Val>) {
-        self.world.borrow_mut().send(Node::Proposer(from), Node::Acceptor(to), Msg::Request(request));
-    }
-    fn wake_at(&self, at_ms: u64, waker: Waker) {
-        self.world.borrow_mut().schedule(at_ms, Due::Timer(waker));
-    }
-    fn random_below(&self, bound: u64) -> u64 {
-        self.world.borrow_mut().rng.below(bound.max(1))
-    }
-    fn timing(&self) -> Timing {
-        let (min, max) = {
-            let net = &self.world.borrow().net;
-            (net.latency_ms_min, net.latency_ms_max)
-        };
-        // A phase waits one worst-case round trip plus slack. Backoff starts at about one full
-        // round (two round trips), so a competing proposer can finish before we preempt it again.
-        Timing {
-            phase_timeout_ms: 2 * max + 10,
-            backoff_base_ms: 4 * max + 1,
-            backoff_max_ms: 16 * (4 * max + 1),
-            min_round_trip_ms: 2 * min,
-        }
-    }
-    fn note(&self, note: Note) {
-        let mut w = self.world.borrow_mut();
-        match note {
-            Note::Timeout { proposer, key, ballot, phase } => {
-                w.stats.timeouts += 1;
-                w.log(EventKind::Timeout { proposer, key, ballot, phase });
-            }
-            Note::Conflict { .. } => w.stats.conflicts += 1,
-            Note::Retry { op, attempt, .. } => {
-                w.stats.retries += 1;
-                w.history.ops[op as usize].attempts = attempt;
-            }
-            Note::MayApply { op } => w.history.ops[op as usize].may_have_applied = true,
-            Note::Evaluated { op, seen, at_ms, wrote } => {
-                w.history.ops[op as usize].evaluations.push(Evaluation { seen, at_ms, wrote });
-            }
-        }
-    }
-}
-
 impl Shared {
-    /// Records and starts an operation; the caller runs the executor.
+    /// Records and starts an operation, and runs what is ready (unless a task invoked it: then
+    /// the loop already running does).
     pub(crate) fn invoke(self: &Rc<Self>, proposer: ProposerId, key: &str, op: Op) -> OpHandle {
-        if let Err(e) = self.check_proposer(proposer).and_then(|_| crate::client::check_register_key(key, &op)) {
-            return OpHandle::ready(Err(e));
-        }
-        let key: Key = key.into();
-        let (tx, rx) = oneshot::channel();
-        let id = {
-            let mut w = self.world.borrow_mut();
-            let id = w.history.ops.len() as OpId;
-            let invoke_at = w.now;
-            let invoke_seq = w.history.next_seq();
-            w.history.ops.push(OpRecord {
-                id,
-                proposer,
-                op: op.name(),
-                key: key.clone(),
-                input: op.input(),
-                invoke_at,
-                return_at: None,
-                invoke_seq,
-                return_seq: None,
-                outcome: None,
-                output: None,
-                error: None,
-                may_have_applied: false,
-                attempts: 1,
-                evaluations: Vec::new(),
-            });
-            w.stats.operations += 1;
-            w.log(EventKind::Invoke { op: id, proposer, name: op.name(), key: key.clone() });
-            w.completions.push(Some(tx));
-            w.in_flight += 1;
-            if !w.proposer_up[proposer as usize - 1] {
-                w.complete(id, Err(OpError::unavailable(false, format!("proposer p{proposer} is down"))));
-                return OpHandle::new(rx);
-            }
-            id
+        let invoked = self.core.borrow_mut().invoke(proposer, key, op, None);
+        let id = match invoked {
+            Invoked::Ended(result) => return OpHandle::ready(result),
+            Invoked::Running(id) => id,
         };
-        let shared = self.clone();
-        let runner = self.proposers[proposer as usize - 1].clone();
-        self.executor.spawn(Some(proposer), async move {
-            let env: Rc<dyn Env> = shared.clone();
-            let result = runner.execute(env, id, key, op).await;
-            shared.world.borrow_mut().complete(id, result);
-        });
-        // Start it now, at the invocation's virtual time (a no-op when called from a task: the
-        // executor already running polls it next).
-        self.executor.run_until_stalled();
-        OpHandle::new(rx)
+        self.core.borrow_mut().world.awaited.0.insert(id, Awaited::default());
+        self.settle();
+        OpHandle::waiting(Rc::downgrade(self), id)
     }
 
-    fn check_proposer(&self, proposer: ProposerId) -> Result<(), OpError> {
-        if proposer == 0 || proposer as usize > self.proposers.len() {
-            return Err(OpError::invalid(format!(
-                "unknown proposer p{proposer}: this cluster has p1..p{}",
-                self.proposers.len()
-            )));
+    /// The result of operation `id` if it ended; else `waker` is woken when it does.
+    pub(crate) fn poll_op(&self, id: OpId, waker: &std::task::Waker) -> Poll<Result<Json, OpError>> {
+        let mut core = self.core.borrow_mut();
+        let Some(a) = core.world.awaited.0.get_mut(&id) else {
+            return Poll::Ready(Err(OpError::unavailable(true, "the simulation was dropped")));
+        };
+        match a.result.take() {
+            Some(result) => {
+                core.world.awaited.0.remove(&id);
+                Poll::Ready(result)
+            }
+            None => {
+                a.waker = Some(waker.clone());
+                Poll::Pending
+            }
         }
-        Ok(())
+    }
+
+    /// Nobody awaits operation `id` any more (its handle was dropped).
+    pub(crate) fn forget_op(&self, id: OpId) {
+        if let Ok(mut core) = self.core.try_borrow_mut() {
+            core.world.awaited.0.remove(&id);
+        }
+    }
+
+    fn settle(&self) {
+        if self.settling.replace(true) {
+            return;
+        }
+        loop {
+            self.core.borrow_mut().run_ready();
+            let polls = if self.executor.is_empty() { 0 } else { self.executor.run_until_stalled() };
+            if polls == 0 && self.core.borrow().world.ready.is_empty() {
+                break;
+            }
+        }
+        self.settling.set(false);
     }
 }
-
 /// Keys are non-empty strings of at most [`MAX_KEY_CHARS`] characters.
 pub fn check_key(key: &str) -> Result<(), OpError> {
     crate::limits::check_name("key", key)
@@ -420,17 +227,43 @@ impl Drop for Sim {
     }
 }
 
+/// A copy of a simulation at one point ([`Sim::checkpoint`]): plain data, restorable any number
+/// of times ([`Sim::restore`]).
+#[derive(Clone)]
+pub struct Checkpoint {
+    core: Core,
+    config: SimConfig,
+}
+
+impl Checkpoint {
+    /// What this copy holds that no other copy shares, in records (history entries, oracle
+    /// entries, operations in flight; the event log is shared by chunks).
+    pub fn weight(&self) -> usize {
+        let w = &self.core.world;
+        1 + w.history.ops.len() + w.oracle.as_ref().map_or(0, Oracle::entries) + self.core.runtime.in_flight()
+    }
+
+    /// Events run up to this point.
+    pub fn steps(&self) -> u64 {
+        self.core.world.steps
+    }
+
+    /// Virtual time at this point.
+    pub fn now(&self) -> u64 {
+        self.core.world.now
+    }
+}
+
 impl Sim {
     /// A new cluster. Fails with `InvalidArgument` on sizes or settings out of range.
     pub fn new(config: SimConfig) -> Result<Sim, OpError> {
         check_config(&config)?;
-        let proposers = (1..=config.proposers as ProposerId).map(|p| Proposer::new(p, config.driver.clone())).collect();
         let world = World {
             now: 0,
             steps: 0,
             rng: Rng::new(config.seed),
-            queue: BinaryHeap::new(),
-            scheduled: 0,
+            queue: Default::default(),
+            ready: Default::default(),
             net: config.net.clone(),
             partitions: Partitions::new(config.acceptors, config.proposers),
             acceptors: (0..config.acceptors).map(|_| AcceptorNode { up: true, state: Acceptor::default() }).collect(),
@@ -440,23 +273,54 @@ impl Sim {
             history: History::default(),
             stats: Stats::default(),
             oracle: config.check_invariants.then(Oracle::default),
-            completions: Vec::new(),
+            awaited: Default::default(),
             in_flight: 0,
+            probe: Default::default(),
             held: manual::Held::default(),
             workers: Vec::new(),
         };
+        let runtime = Runtime::new(config.acceptors, config.proposers, config.driver.clone());
+        Ok(Sim::of(Core { world, runtime, loops: Vec::new() }, config))
+    }
+
+    fn of(core: Core, config: SimConfig) -> Sim {
+        let probe = core.world.probe.0.clone();
         let shared = Rc::new(Shared {
-            world: RefCell::new(world),
+            core: RefCell::new(core),
+            probe,
             executor: Executor::default(),
-            proposers,
-            acceptor_count: config.acceptors,
+            settling: Cell::new(false),
         });
         LIVE_SIMULATIONS.with(|n| n.set(n.get() + 1));
-        Ok(Sim { shared, config })
+        Sim { shared, config }
+    }
+
+    /// A copy of the simulation as it is now. `None` while an async task ([`Sim::spawn`]) lives
+    /// in it: a task is code, not data. (Client loops are data and are copied.)
+    pub fn checkpoint(&self) -> Option<Checkpoint> {
+        if !self.shared.executor.is_empty() {
+            return None;
+        }
+        self.settle();
+        Some(Checkpoint { core: self.shared.core.borrow().clone(), config: self.config.clone() })
+    }
+
+    /// A simulation that continues from `checkpoint` exactly as the one it was taken from did.
+    /// Nobody awaits its operations in flight: they run and end in its history and log only.
+    pub fn restore(checkpoint: &Checkpoint) -> Sim {
+        Sim::of(checkpoint.core.clone(), checkpoint.config.clone())
     }
 
     pub fn config(&self) -> &SimConfig {
         &self.config
+    }
+
+    fn core(&self) -> Ref<'_, Core> {
+        self.shared.core.borrow()
+    }
+
+    fn world(&self) -> Ref<'_, World> {
+        Ref::map(self.shared.core.borrow(), |c| &c.world)
     }
 
     /// A client that sends its operations through proposer `proposer` (1-based).
@@ -469,96 +333,74 @@ impl Sim {
         self.shared.invoke(proposer, key, op)
     }
 
-    /// Runs a client task (e.g. a worker issuing operations in a loop) in the simulation.
+    /// Runs a client task (e.g. a worker issuing operations in a loop) in the simulation. A
+    /// simulation with a live task cannot be checkpointed: prefer [`Sim::start_loop`].
     pub fn spawn(&self, task: impl Future<Output = ()> + 'static) {
-        self.shared.executor.spawn(None, task);
+        self.shared.executor.spawn(task);
         self.settle();
     }
 
-    /// Lets every woken task react, without advancing time.
+    /// Starts a client inside the simulation: it issues its first operation now and each next one
+    /// when the previous ends.
+    pub fn start_loop(&self, client: ClientLoop) {
+        self.shared.core.borrow_mut().start_loop(client);
+        self.settle();
+    }
+
+    /// Client loops that are done.
+    pub fn loops_done(&self) -> usize {
+        self.core().loops.iter().filter(|l| l.is_done()).count()
+    }
+
+    /// Lets everything woken react, without advancing time.
     pub fn settle(&self) {
-        self.shared.executor.run_until_stalled();
+        self.shared.settle();
     }
 
     // ---- time ----
 
+    /// Virtual time. (Like [`Sim::steps`], [`Sim::pending`], [`Sim::event_count`] and
+    /// [`Sim::operation_count`], readable from inside a change function.)
     pub fn now(&self) -> u64 {
-        self.shared.world.borrow().now
+        self.shared.probe.now.get()
     }
 
     /// Events run so far.
     pub fn steps(&self) -> u64 {
-        self.shared.world.borrow().steps
+        self.shared.probe.steps.get()
+    }
+
+    /// Events in the log.
+    pub fn event_count(&self) -> usize {
+        self.shared.probe.events.get()
+    }
+
+    /// Operations invoked so far.
+    pub fn operation_count(&self) -> usize {
+        self.shared.probe.operations.get()
+    }
+
+    /// The event log, unless the simulation is busy (a change function reading it from inside a
+    /// step).
+    pub fn try_trace(&self) -> Option<Ref<'_, Trace>> {
+        let core = self.shared.core.try_borrow().ok()?;
+        Some(Ref::map(core, |c| &c.world.trace))
     }
 
     /// Moves the clock forward to `at_ms` without running any event (replay of a recorded point).
     pub fn advance_clock(&self, at_ms: u64) {
-        let mut w = self.shared.world.borrow_mut();
-        w.now = w.now.max(at_ms);
+        self.shared.core.borrow_mut().world.advance(at_ms, false);
     }
 
     /// Runs the next scheduled event. Returns false when nothing is scheduled.
     pub fn step(&self) -> bool {
         self.settle();
-        let next = self.shared.world.borrow_mut().queue.pop();
-        let Some(Reverse(Scheduled { at, due, .. })) = next else { return false };
-        let reply_to_proposer = {
-            let mut w = self.shared.world.borrow_mut();
-            w.now = w.now.max(at);
-            w.steps += 1;
-            match due {
-                Due::Action(action) => {
-                    drop(w);
-                    // Scheduled by this crate with valid nodes and rates: errors cannot occur.
-                    let _ = self.apply(action);
-                    None
-                }
-                Due::Timer(waker) => {
-                    drop(w);
-                    waker.wake();
-                    None
-                }
-                Due::Arrive { from, to, msg, lost, log } => {
-                    let fate = if lost {
-                        Some(DropReason::Lost)
-                    } else if !w.partitions.can_talk(from, to) {
-                        Some(DropReason::Partition)
-                    } else if !w.is_up(to) {
-                        Some(DropReason::Down)
-                    } else {
-                        None
-                    };
-                    if let Some(id) = log {
-                        w.log(match fate {
-                            Some(reason) => EventKind::Drop { msg: id, reason },
-                            None => EventKind::Deliver { msg: id },
-                        });
-                    }
-                    if fate.is_some() {
-                        w.stats.dropped += 1;
-                        None
-                    } else {
-                        w.stats.delivered += 1;
-                        match (to, msg) {
-                            (Node::Acceptor(a), Msg::Request(request)) => {
-                                let key = request.key().clone();
-                                let reply = w.acceptors[a as usize - 1].state.handle(request);
-                                w.observe(a, &key);
-                                w.send(to, from, Msg::Reply(reply));
-                                None
-                            }
-                            (Node::Proposer(p), Msg::Reply(reply)) => match from {
-                                Node::Acceptor(a) => Some((p, a, reply)),
-                                Node::Proposer(_) => None,
-                            },
-                            _ => None,
-                        }
-                    }
-                }
-            }
-        };
-        if let Some((p, a, reply)) = reply_to_proposer {
-            self.shared.proposers[p as usize - 1].handle_reply(a, reply);
+        let stepped = self.shared.core.borrow_mut().step();
+        match stepped {
+            Stepped::Idle => return false,
+            Stepped::Ran => {}
+            // Scheduled by this crate with valid nodes and rates: errors cannot occur.
+            Stepped::Action(action) => drop(self.apply(action)),
         }
         self.settle();
         true
@@ -570,8 +412,7 @@ impl Sim {
         while self.next_event_at().is_some_and(|at| at <= until) {
             self.step();
         }
-        let mut w = self.shared.world.borrow_mut();
-        w.now = w.now.max(until);
+        self.advance_clock(until);
     }
 
     /// Runs until nothing is scheduled or `max_events` steps ran. Returns the steps run.
@@ -600,7 +441,7 @@ impl Sim {
 
     /// When the next scheduled event happens, if any.
     pub fn next_event_at(&self) -> Option<u64> {
-        self.shared.world.borrow().queue.peek().map(|Reverse(s)| s.at)
+        self.world().queue.next_at()
     }
 
     /// True when nothing is scheduled.
@@ -610,39 +451,45 @@ impl Sim {
 
     /// Client operations in flight.
     pub fn pending(&self) -> usize {
-        self.shared.world.borrow().in_flight
+        self.shared.probe.pending.get()
     }
 
     // ---- observation ----
 
     pub fn net(&self) -> NetConfig {
-        self.shared.world.borrow().net.clone()
+        self.world().net.clone()
     }
 
     pub fn is_up(&self, node: Node) -> bool {
-        self.check_node(node).is_ok() && self.shared.world.borrow().is_up(node)
+        self.check_node(node).is_ok() && self.world().is_up(node)
     }
 
     /// Acceptor `acceptor`'s registers, sorted by key.
     pub fn registers(&self, acceptor: AcceptorId) -> Vec<(Key, Slot<Val>)> {
-        let w = self.shared.world.borrow();
+        let w = self.world();
         w.acceptors[acceptor as usize - 1].state.slots().map(|(k, s)| (k.clone(), s.clone())).collect()
     }
 
-    pub fn proposer(&self, proposer: ProposerId) -> &Proposer {
-        &self.shared.proposers[proposer as usize - 1]
+    /// What proposer `proposer` (1-based) holds now.
+    pub fn proposer(&self, proposer: ProposerId) -> ProposerView {
+        let core = self.core();
+        ProposerView {
+            config: core.runtime.config(proposer).clone(),
+            ballot_counter: core.runtime.ballot_counter(proposer),
+            cached: core.runtime.cached(proposer),
+        }
     }
 
     pub fn trace(&self) -> Ref<'_, Trace> {
-        Ref::map(self.shared.world.borrow(), |w| &w.trace)
+        Ref::map(self.world(), |w| &w.trace)
     }
 
     pub fn history(&self) -> Ref<'_, History> {
-        Ref::map(self.shared.world.borrow(), |w| &w.history)
+        Ref::map(self.world(), |w| &w.history)
     }
 
     pub fn stats(&self) -> Stats {
-        self.shared.world.borrow().stats.clone()
+        self.world().stats.clone()
     }
 
     /// Safety violations the oracles found so far, as text (empty in a correct run).
@@ -652,16 +499,41 @@ impl Sim {
 
     /// Safety violations the oracles found so far, with the oracle that fired.
     pub fn oracle_findings(&self) -> Vec<Finding> {
-        self.shared.world.borrow().oracle.as_ref().map(|o| o.findings.clone()).unwrap_or_default()
+        self.world().oracle.as_ref().map(|o| o.findings.clone()).unwrap_or_default()
     }
 
     pub fn partitions(&self) -> Partitions {
-        self.shared.world.borrow().partitions.clone()
+        self.world().partitions.clone()
+    }
+}
+
+/// A proposer's state, as [`Sim::proposer`] reads it.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ProposerView {
+    config: DriverConfig,
+    ballot_counter: u64,
+    cached: Vec<(Key, Ballot)>,
+}
+
+impl ProposerView {
+    pub fn config(&self) -> DriverConfig {
+        self.config.clone()
+    }
+
+    /// The highest ballot counter issued or observed (durable).
+    pub fn ballot_counter(&self) -> u64 {
+        self.ballot_counter
+    }
+
+    /// Keys with a cached round (§2.2.1), with its ballot, sorted by key.
+    pub fn cached(&self) -> Vec<(Key, Ballot)> {
+        self.cached.clone()
     }
 }
 
 fn check_rate(name: &str, rate: f64) -> Result<(), OpError> {
     if !(0.0..=1.0).contains(&rate) {
+        let rate = crate::limits::number_text(rate);
         return Err(OpError::invalid(format!("{name} must be a number in 0..=1, got {rate}")));
     }
     Ok(())

@@ -49,7 +49,7 @@ impl fmt::Display for Finding {
     }
 }
 
-#[derive(Default)]
+#[derive(Clone, Default)]
 pub struct Oracle {
     accepted: HashMap<(Key, Ballot), Val>,
     high_water: HashMap<(AcceptorId, Key), Ballot>,
@@ -58,6 +58,11 @@ pub struct Oracle {
 }
 
 impl Oracle {
+    /// Entries held (what a copy of it costs).
+    pub fn entries(&self) -> usize {
+        self.accepted.len() + self.high_water.len() + self.findings.len()
+    }
+
     /// Checks acceptor `acceptor`'s slot for `key` (`None` when it holds nothing, e.g. wiped).
     pub fn observe(&mut self, at_ms: u64, acceptor: AcceptorId, key: &Key, slot: Option<&Slot<Val>>) {
         let high = slot.map_or(Ballot::ZERO, Slot::high_water);

@@ -3,6 +3,7 @@
 //! Messages are stored once, in `messages`; the events of a message (send, duplicate, deliver,
 //! drop) refer to it by index, which keeps an event small and ties an arrow's two ends together.
 
+use super::chunked::Chunked;
 use crate::driver::{Outcome, Phase};
 use crate::ops::{OpId, Val};
 use crate::protocol::{AcceptorId, Ballot, Key, ProposerId, Reply, Request};
@@ -195,11 +196,15 @@ pub enum NetSetting {
     },
 }
 
+use crate::limits::number_text;
+
 impl fmt::Display for NetSetting {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            NetSetting::DropRates { requests, replies } => write!(f, "drop requests {requests} replies {replies}"),
-            NetSetting::DuplicateRate(rate) => write!(f, "duplicate {rate}"),
+            NetSetting::DropRates { requests, replies } => {
+                write!(f, "drop requests {} replies {}", number_text(*requests), number_text(*replies))
+            }
+            NetSetting::DuplicateRate(rate) => write!(f, "duplicate {}", number_text(*rate)),
             NetSetting::Latency { min_ms, max_ms } => write!(f, "latency {min_ms}..{max_ms}"),
         }
     }
@@ -233,11 +238,11 @@ pub struct Event {
     pub kind: EventKind,
 }
 
-/// The event log and the messages it refers to.
+/// The event log and the messages it refers to, in chunks a copy shares.
 #[derive(Clone, Debug, Default)]
 pub struct Trace {
-    pub events: Vec<Event>,
-    pub messages: Vec<MessageRecord>,
+    pub events: Chunked<Event>,
+    pub messages: Chunked<MessageRecord>,
 }
 
 impl Trace {

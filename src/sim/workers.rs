@@ -1,17 +1,17 @@
 //! Concurrent workers driven by the simulation: a workers run reads the key, starts `workers`
-//! tasks that each issue `increments` increments one after another (a worker's next increment
-//! starts when its previous one ends), and reads the key again when all are done. It runs in
-//! virtual time like everything else, so its timeline does not depend on how fast anyone watches,
-//! and running until idle finishes all of it.
+//! client loops that each issue `increments` increments one after another (a worker's next
+//! increment starts when its previous one ends), and the last worker to finish reads the key
+//! again. It runs in virtual time like everything else, so its timeline does not depend on how
+//! fast anyone watches, and running until idle finishes all of it. The workers are client loops
+//! ([`ClientLoop::Worker`]): plain data, so a checkpoint copies a run in the middle.
 
-use super::{Shared, Sim};
-use crate::client::Client;
+use super::engine::{Core, Invoked};
+use super::loops::ClientLoop;
+use super::Sim;
 use crate::limits::{check_integer, MAX_INCREMENTS_PER_WORKER, MAX_WORKERS};
-use crate::ops::OpError;
+use crate::ops::{Op, OpError};
 use crate::protocol::ProposerId;
-use futures::future::join_all;
 use serde_json::Value as Json;
-use std::rc::Rc;
 
 /// What a workers run does.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -47,51 +47,121 @@ pub struct WorkersProgress {
     pub finished: bool,
 }
 
+/// One client of a workers run.
+#[derive(Clone, Debug)]
+pub struct WorkerClient {
+    /// The run's index in [`Sim::workers_runs`].
+    run: usize,
+    key: String,
+    proposer: ProposerId,
+    stage: WorkerStage,
+}
+
+#[derive(Clone, Debug)]
+enum WorkerStage {
+    /// The run's reader: reads the key, then starts the workers.
+    ReadBefore { workers: usize, increments: usize },
+    /// A worker with `left` increments still to issue.
+    Increments { left: usize },
+    /// The last worker to finish reads the key again.
+    ReadAfter,
+}
+
+/// What a worker does next.
+enum WorkerNext {
+    Issue(Op),
+    StartWorkers { workers: usize, increments: usize },
+    Done,
+}
+
+impl WorkerClient {
+    /// The next step, given how the last operation ended (`None` before the first); counts it
+    /// in `progress`.
+    fn next(&mut self, last: Option<Result<Json, OpError>>, progress: &mut WorkersProgress) -> WorkerNext {
+        match (&mut self.stage, last) {
+            (WorkerStage::ReadBefore { .. }, None) => WorkerNext::Issue(Op::Get),
+            (&mut WorkerStage::ReadBefore { workers, increments }, Some(read)) => {
+                progress.before = read.ok();
+                WorkerNext::StartWorkers { workers, increments }
+            }
+            (WorkerStage::Increments { left }, last) => {
+                if let Some(result) = last {
+                    progress.done += 1;
+                    progress.failed += usize::from(result.is_err());
+                }
+                if *left > 0 {
+                    *left -= 1;
+                    WorkerNext::Issue(Op::Increment)
+                } else if progress.done == progress.total {
+                    (self.stage, self.proposer) = (WorkerStage::ReadAfter, 1);
+                    WorkerNext::Issue(Op::Get)
+                } else {
+                    WorkerNext::Done
+                }
+            }
+            (WorkerStage::ReadAfter, Some(read)) => {
+                progress.after = read.ok();
+                progress.finished = true;
+                WorkerNext::Done
+            }
+            (WorkerStage::ReadAfter, None) => unreachable!("the after-read starts from a worker's last result"),
+        }
+    }
+}
+
+impl Core {
+    /// Worker loop `index` goes on until an operation of its runs (or it is done).
+    pub(super) fn resume_worker(&mut self, index: u32, mut last: Option<Result<Json, OpError>>) {
+        loop {
+            let ClientLoop::Worker(w) = &mut self.loops[index as usize] else {
+                unreachable!("loop {index} is a worker")
+            };
+            let run = w.run;
+            let next = w.next(last.take(), &mut self.world.workers[run]);
+            let (proposer, key) = (w.proposer, w.key.clone());
+            match next {
+                WorkerNext::Issue(op) => match self.invoke(proposer, &key, op, Some(index)) {
+                    Invoked::Running(_) => return,
+                    Invoked::Ended(result) => last = Some(result),
+                },
+                WorkerNext::StartWorkers { workers, increments } => {
+                    let proposers = self.world.proposer_up.len();
+                    for n in 0..workers {
+                        let proposer = (n % proposers) as ProposerId + 1;
+                        let stage = WorkerStage::Increments { left: increments };
+                        let key = key.clone();
+                        self.start_loop(ClientLoop::Worker(WorkerClient { run, key, proposer, stage }));
+                    }
+                    self.loops[index as usize] = ClientLoop::Done;
+                    return;
+                }
+                WorkerNext::Done => {
+                    self.loops[index as usize] = ClientLoop::Done;
+                    return;
+                }
+            }
+        }
+    }
+}
+
 impl Sim {
     /// Starts a workers run now; returns its index in [`Sim::workers_runs`].
     pub fn run_workers(&self, plan: &WorkersPlan) -> Result<usize, OpError> {
         plan.check()?;
-        let index = {
-            let mut w = self.shared.world.borrow_mut();
-            let total = plan.workers * plan.increments;
-            w.workers.push(WorkersProgress { total, ..WorkersProgress::default() });
-            w.workers.len() - 1
+        let run = {
+            let workers = &mut self.shared.core.borrow_mut().world.workers;
+            workers.push(WorkersProgress { total: plan.workers * plan.increments, ..WorkersProgress::default() });
+            workers.len() - 1
         };
-        let proposers = self.config.proposers as ProposerId;
-        self.spawn(workers_task(self.shared.clone(), plan.clone(), proposers, index));
-        Ok(index)
+        let stage = WorkerStage::ReadBefore { workers: plan.workers, increments: plan.increments };
+        self.start_loop(ClientLoop::Worker(WorkerClient { run, key: plan.key.clone(), proposer: 1, stage }));
+        Ok(run)
     }
 
     /// Every workers run of this simulation, in the order started.
     pub fn workers_runs(&self) -> Vec<WorkersProgress> {
-        self.shared.world.borrow().workers.clone()
+        self.world().workers.clone()
     }
-}
-
-async fn workers_task(shared: Rc<Shared>, plan: WorkersPlan, proposers: ProposerId, index: usize) {
-    let update = |f: &dyn Fn(&mut WorkersProgress)| f(&mut shared.world.borrow_mut().workers[index]);
-    let reader = Client::new(shared.clone(), 1);
-    let before = reader.get(&plan.key).await.ok();
-    update(&|p| p.before = before.clone());
-    let workers = (0..plan.workers).map(|w| {
-        let client = Client::new(shared.clone(), (w as ProposerId % proposers) + 1);
-        let (key, update) = (&plan.key, &update);
-        async move {
-            for _ in 0..plan.increments {
-                let ok = client.increment(key).await.is_ok();
-                update(&|p| {
-                    p.done += 1;
-                    p.failed += usize::from(!ok);
-                });
-            }
-        }
-    });
-    join_all(workers).await;
-    let after = reader.get(&plan.key).await.ok();
-    update(&|p| {
-        p.after = after.clone();
-        p.finished = true;
-    });
 }
 
 #[cfg(test)]

@@ -1,9 +1,7 @@
 //! The benchmark workload, shared by the native benchmark and the wasm one so both run exactly
 //! the same simulation.
 
-use super::{NetConfig, Sim, SimConfig, Stats};
-use std::cell::Cell;
-use std::rc::Rc;
+use super::{ClientLoop, NetConfig, Rng, Sim, SimConfig, Stats};
 
 /// Parameters of the increment workload.
 #[derive(Clone, Debug)]
@@ -15,6 +13,9 @@ pub struct IncrementWorkload {
     /// Concurrent clients: client `c` increments key `c % keys` through the proposer that owns
     /// that key (`key % proposers`), so keys are not contended and the cache (§2.2.1) applies.
     pub clients: usize,
+    /// Contention instead: client `c` goes through proposer `c % proposers`, so every key is
+    /// changed by several proposers, whose ballots collide.
+    pub shared_keys: bool,
     /// Increments in total, split evenly over the clients.
     pub increments: usize,
     pub drop_rate: f64,
@@ -32,6 +33,7 @@ impl Default for IncrementWorkload {
             proposers: 3,
             keys: 10,
             clients: 30,
+            shared_keys: false,
             increments: 100_000,
             drop_rate: 0.0,
             log_events: true,
@@ -58,6 +60,14 @@ impl IncrementWorkload {
 
     /// Runs it to completion, then hands the simulation to `inspect` (e.g. to hash its log).
     pub fn run_with(&self, inspect: impl FnOnce(&Sim)) -> WorkloadResult {
+        let sim = self.start();
+        let result = Self::finish(&sim);
+        inspect(&sim);
+        result
+    }
+
+    /// The cluster with every client started (the first operations in flight).
+    pub fn start(&self) -> Sim {
         let net = NetConfig {
             latency_ms_min: 1,
             latency_ms_max: 10,
@@ -75,26 +85,23 @@ impl IncrementWorkload {
             ..SimConfig::default()
         })
         .expect("a valid workload");
-        let finished = Rc::new(Cell::new(0));
         // Every increment asked for is issued: the first `increments % clients` clients do one more.
         let clients = self.clients.max(1);
         for c in 0..self.clients {
-            let per_client = self.increments / clients + usize::from(c < self.increments % clients);
+            let left = self.increments / clients + usize::from(c < self.increments % clients);
             let key_index = c % self.keys.max(1);
-            let client = sim.client((key_index % self.proposers) as u8 + 1);
-            let key = format!("k{key_index}");
-            let finished = finished.clone();
-            sim.spawn(async move {
-                for _ in 0..per_client {
-                    let _ = client.increment(&key).await;
-                }
-                finished.set(finished.get() + 1);
-            });
+            let via = if self.shared_keys { c } else { key_index };
+            let proposer = (via % self.proposers) as u8 + 1;
+            sim.start_loop(ClientLoop::Increments { proposer, key: format!("k{key_index}"), left });
         }
+        sim
+    }
+
+    /// Runs a started workload to its end.
+    pub fn finish(sim: &Sim) -> WorkloadResult {
         sim.run_until_idle(u64::MAX);
-        inspect(&sim);
         let events = sim.trace().events.len();
-        WorkloadResult { stats: sim.stats(), events, virtual_ms: sim.now(), clients_finished: finished.get() }
+        WorkloadResult { stats: sim.stats(), events, virtual_ms: sim.now(), clients_finished: sim.loops_done() }
     }
 }
 
@@ -145,7 +152,6 @@ impl CheckerWorkload {
     /// proposers and 3 acceptors, with 2 % loss (so some operations retry or end `unknown`),
     /// the event log off (only the history matters). Returns the finished simulation.
     pub fn run(&self) -> Sim {
-        use super::Rng;
         let net = NetConfig { drop_request_rate: 0.02, drop_reply_rate: 0.02, ..NetConfig::default() };
         let config = SimConfig {
             acceptors: 3,
@@ -159,19 +165,9 @@ impl CheckerWorkload {
         let sim = Sim::new(config).expect("a valid workload");
         let (clients, keys) = (self.clients.max(1), self.keys.max(1) as u64);
         for c in 0..clients {
-            let client = sim.client((c % 3) as u8 + 1);
-            let mut rng = Rng::new(self.seed.wrapping_mul(7919).wrapping_add(c as u64));
-            let n = self.operations / clients;
-            sim.spawn(async move {
-                for _ in 0..n {
-                    let key = format!("k{}", rng.below(keys));
-                    let _ = match rng.below(4) {
-                        0 | 1 => client.increment(&key).await.map(drop),
-                        2 => client.get(&key).await.map(drop),
-                        _ => client.read(&key).await.map(drop),
-                    };
-                }
-            });
+            let rng = Rng::new(self.seed.wrapping_mul(7919).wrapping_add(c as u64));
+            let (proposer, left) = ((c % 3) as u8 + 1, self.operations / clients);
+            sim.start_loop(ClientLoop::Mixed { proposer, keys, rng, left });
         }
         sim.run_until_idle(u64::MAX);
         sim

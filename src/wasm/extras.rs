@@ -35,7 +35,10 @@ impl Cluster {
     /// the simulator's step oracles (one value per ballot, monotonic promises):
     /// `{ ok, keys: { [key]: { verdict, order? } }, violation?: { kind, ... }, oracles, steps }`.
     #[wasm_bindgen(unchecked_return_type = "CheckReport")]
-    pub fn check(&self, #[wasm_bindgen(js_name = "stepBudget")] step_budget: JsValue) -> JsResult<JsValue> {
+    pub fn check(
+        &self,
+        #[wasm_bindgen(js_name = "stepBudget", unchecked_param_type = "number | undefined")] step_budget: JsValue,
+    ) -> JsResult<JsValue> {
         self.inner.enter(|sim| {
             let budget = if step_budget.is_undefined() {
                 crate::checker::DEFAULT_STEP_BUDGET
@@ -158,21 +161,32 @@ impl Cluster {
             let doc = to_json_within("session", &session, MAX_DEPTH + 4, MAX_SESSION_BYTES).map_err(|e| error(&e))?;
             crate::session::from_json(&doc).map_err(|e| error(&e))?
         };
-        let (mut until, mut steps, mut at) = (None, None, None);
-        for (k, v) in options_of("options", &options, &["until", "steps", "at"])? {
-            let n = Some(integer_arg(&format!("options.{k}"), &v, 0.0, MAX_SEED)?);
-            match k.as_str() {
-                "until" => until = n,
-                "steps" => steps = n,
-                _ => at = n,
-            }
-        }
-        let rec = match (until, steps, at) {
-            (None, Some(steps), Some(at)) => session.replay_to_point(steps, at),
-            (until, None, None) => session.replay_until(until.unwrap_or(u64::MAX)),
-            _ => return Err(invalid("options: give either until, or steps and at")),
+        let rec = match seek_target(&options)? {
+            SeekTarget::Point(steps, at) => session.replay_to_point(steps, at),
+            SeekTarget::Until(until) => session.replay_until(until),
         }
         .map_err(|e| error(&e))?;
+        Ok(Cluster::of(rec, false))
+    }
+
+    /// *(addition)* `fromSession(this.session(), options)` without replaying from the start: a
+    /// new cluster (in manual time) at `options.until` ms, or at the exact point `options.steps`
+    /// and `options.at`, restored from the nearest checkpoint this run kept and replayed from
+    /// there. Later actions stay on its `tape`. This cluster is unchanged.
+    #[wasm_bindgen(js_name = "seek")]
+    pub fn seek(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "{ until?: number; steps?: number; at?: number } | undefined")]
+        options: JsValue,
+    ) -> JsResult<Cluster> {
+        let target = seek_target(&options)?;
+        let rec = self.inner.enter_rec(|rec| {
+            match target {
+                SeekTarget::Point(steps, at) => rec.seek_to_point(steps, at),
+                SeekTarget::Until(until) => rec.seek_until(until),
+            }
+            .map_err(|e| error(&e))
+        })?;
         Ok(Cluster::of(rec, false))
     }
 
@@ -195,26 +209,6 @@ impl Cluster {
             ))
         })
     }
-
-    /// A benchmark helper: a finished cluster whose history holds `operations` mixed operations
-    /// (the checker's benchmark workload), from `options.clients` concurrent clients over
-    /// `options.keys` keys (each default 10; `{ clients: 1, keys: 1 }` is a sequential history).
-    #[wasm_bindgen(js_name = "withCheckerWorkload")]
-    pub fn with_checker_workload(
-        operations: JsValue,
-        #[wasm_bindgen(unchecked_param_type = "{ clients?: number; keys?: number } | undefined")] options: JsValue,
-    ) -> JsResult<Cluster> {
-        let n = integer_arg("operations", &operations, 10.0, 1_000_000.0)? as usize;
-        let mut workload = crate::sim::workload::CheckerWorkload::concurrent(n);
-        for (key, v) in options_of("options", &options, &["clients", "keys"])? {
-            let count = integer_arg(&format!("options.{key}"), &v, 1.0, 100.0)? as usize;
-            match key.as_str() {
-                "clients" => workload.clients = count,
-                _ => workload.keys = count,
-            }
-        }
-        Ok(Cluster::of(Recording::from_sim(workload.run()), false))
-    }
 }
 
 /// `{ quorum, reuseBallot, takeAnyAccepted, blindRetry }` onto `driver`.
@@ -233,4 +227,30 @@ pub(super) fn break_arg(name: &str, v: &JsValue, mut driver: DriverConfig, accep
         }
     }
     Ok(driver)
+}
+
+/// Where a seek goes.
+enum SeekTarget {
+    /// Up to this virtual time (`u64::MAX`: to the last recorded action).
+    Until(u64),
+    /// To this exact point: events run, virtual time.
+    Point(u64, u64),
+}
+
+/// `{ until }` or `{ steps, at }`.
+fn seek_target(options: &JsValue) -> JsResult<SeekTarget> {
+    let (mut until, mut steps, mut at) = (None, None, None);
+    for (k, v) in options_of("options", options, &["until", "steps", "at"])? {
+        let n = Some(integer_arg(&format!("options.{k}"), &v, 0.0, MAX_SEED)?);
+        match k.as_str() {
+            "until" => until = n,
+            "steps" => steps = n,
+            _ => at = n,
+        }
+    }
+    match (until, steps, at) {
+        (None, Some(steps), Some(at)) => Ok(SeekTarget::Point(steps, at)),
+        (until, None, None) => Ok(SeekTarget::Until(until.unwrap_or(u64::MAX))),
+        _ => Err(invalid("options: give either until, or steps and at")),
+    }
 }

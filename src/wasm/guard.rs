@@ -4,8 +4,6 @@
 
 use super::js::{invalid, JsResult};
 use super::{Cluster, Inner, ASYNC_METHODS};
-use crate::session::{Recording, Start};
-use crate::sim::SimConfig;
 use js_sys::{Array, Function, Reflect};
 use std::cell::Cell;
 use wasm_bindgen::prelude::*;
@@ -36,11 +34,18 @@ use wasm_bindgen::JsCast;
 // start-up, so a method added later is guarded too. The class constructor cannot be wrapped
 // from here (the module's binding is fixed): `new Cluster()` and the free functions probe the
 // stack as the first thing their Rust code does (`stack_guard`), which leaves only
-// wasm-bindgen's argument handling before it unguarded. The wrapper also turns calls on a freed
-// Cluster into `InvalidArgument` (wasm-bindgen would throw "null pointer passed to rust"), makes
-// a second `free()` a no-op, and makes `free()` release the simulation first, refusing while
-// the cluster is running (from inside a change function). It relies only on the pinned
-// wasm-bindgen's `__wbg_ptr` field and on the `__entered`/`__leave`/`__release` methods below.
+// wasm-bindgen's argument handling before it unguarded.
+//
+// `free()` releases the simulation (`__release`: its memory goes at once, pending operations
+// reject), refusing while the cluster is running (from inside a change function); it never calls
+// wasm-bindgen's own `free()`, so the small handle stays valid until the garbage collector takes
+// it (wasm-bindgen's FinalizationRegistry frees it then). A freed Cluster is remembered here, so
+// calls on it are an `InvalidArgument` and a second `free()` a no-op; Rust refuses them too
+// (its simulation is gone). The guard uses only wasm-bindgen's public surface: no private field,
+// so the exact version pin is there for the CLI match alone. A `this` that is not a Cluster
+// (`Cluster.prototype.step.call({})`) is refused here; an object made by
+// `Object.create(Cluster.prototype)` passes `instanceof` and meets wasm-bindgen's own check
+// ("null pointer passed to rust").
 #[wasm_bindgen(inline_js = r#"
 let headroomSlots = null;
 
@@ -61,12 +66,13 @@ export function installGuard(cls, asyncNames, headroomBytes) {
   headroomSlots = new Array(Math.ceil(headroomBytes / 8)).fill(0);
   const proto = cls.prototype;
   const original = (name) => Object.getOwnPropertyDescriptor(proto, name).value;
-  const [entered, leave, release, free] = ["__entered", "__leave", "__release", "free"].map(original);
+  const [entered, leave, release] = ["__entered", "__leave", "__release"].map(original);
   const invalid = (message, cause) => {
     const e = new Error(message, cause === undefined ? undefined : { cause });
     e.name = "InvalidArgument";
     return e;
   };
+  const released = new WeakSet();
   const freed = () => invalid("this Cluster was freed (free() was called); create a new Cluster");
   const noStack = (what, cause) =>
     invalid(
@@ -78,12 +84,12 @@ export function installGuard(cls, asyncNames, headroomBytes) {
     if (isAsync) return Promise.reject(e);
     throw e;
   };
-  const isCluster = (self) => self instanceof cls && typeof self.__wbg_ptr === "number";
+  const isCluster = (self) => self instanceof cls;
 
   const guarded = (what, f, isAsync) =>
     function (...args) {
       if (!isCluster(this)) return fail(isAsync, invalid(`${what} must be called on a Cluster`));
-      if (this.__wbg_ptr === 0) return fail(isAsync, freed());
+      if (released.has(this)) return fail(isAsync, freed());
       if (!hasStackHeadroom()) return fail(isAsync, noStack(what));
       const depth = entered.call(this);
       try {
@@ -92,7 +98,7 @@ export function installGuard(cls, asyncNames, headroomBytes) {
         // A contract error comes back from Rust with the depth restored: putting it back is then
         // a no-op.
         try {
-          if (this.__wbg_ptr !== 0) leave.call(this, depth);
+          leave.call(this, depth);
         } catch (_) {}
         return fail(isAsync, e instanceof RangeError ? noStack(what, e) : e);
       }
@@ -108,15 +114,10 @@ export function installGuard(cls, asyncNames, headroomBytes) {
   }
   proto.free = function () {
     if (!isCluster(this)) throw invalid("free() must be called on a Cluster");
-    if (this.__wbg_ptr === 0) return;
+    if (released.has(this)) return;
     if (!hasStackHeadroom()) throw noStack("free()");
     release.call(this);
-    try {
-      free.call(this);
-    } catch (_) {
-      // wasm-bindgen refuses while something still borrows the object; the handle is detached
-      // and the simulation already released.
-    }
+    released.add(this);
   };
   if (typeof Symbol.dispose === "symbol") proto[Symbol.dispose] = proto.free;
 
@@ -184,8 +185,8 @@ pub(super) fn ensure_guard() {
     if GUARD_INSTALLED.with(|g| g.replace(true)) {
         return;
     }
-    let Ok(rec) = Recording::new(Start::Config(SimConfig::default())) else { return };
-    let probe = JsValue::from(Cluster { inner: Inner::new(rec, true) });
+    // A Cluster without a simulation (as if freed): enough to reach the class.
+    let probe = JsValue::from(Cluster { inner: Inner::released() });
     let proto = js_sys::Object::get_prototype_of(&probe);
     let Ok(class) = Reflect::get(&proto, &"constructor".into()) else { return };
     let async_names: Array = ASYNC_METHODS.iter().map(|n| JsValue::from_str(n)).collect();

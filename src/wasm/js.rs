@@ -10,7 +10,7 @@
 //! generated glue wraps in `try`). The other way an exception appears inside wasm, the stack
 //! running out, is kept out by the guard installed in `start()` (see `mod.rs`).
 
-use crate::limits::{check_value_size, MAX_DEPTH, MAX_SAFE_INTEGER, MAX_VALUE_BYTES};
+use crate::limits::{check_value_size, number_text, MAX_DEPTH, MAX_SAFE_INTEGER, MAX_VALUE_BYTES};
 use crate::ops::{ErrorKind, OpError};
 use crate::sim::Node;
 use js_sys::{JsString, Object, Reflect};
@@ -56,7 +56,7 @@ pub fn is_array(what: &str, v: &JsValue) -> Result<bool, OpError> {
 pub fn array_items(what: &str, v: &JsValue, max: usize) -> Result<Vec<JsValue>, OpError> {
     let length = Reflect::get(v, &"length".into()).map_err(unreadable(what))?.as_f64().unwrap_or(0.0);
     if length > max as f64 {
-        return Err(OpError::invalid(format!("{what} has {length} items, more than {max}")));
+        return Err(OpError::invalid(format!("{what} has {} items, more than {max}", number_text(length))));
     }
     (0..length as u32).map(|i| Reflect::get_u32(v, i).map_err(unreadable(what))).collect()
 }
@@ -159,6 +159,20 @@ pub fn to_js(v: &impl Serialize) -> JsValue {
     }
 }
 
+/// A JSON value (an operation's result, the value a change function gets) → JS: a scalar
+/// directly (an increment's number in 0.1 µs instead of 0.8 µs through text), anything else
+/// through [`to_js`]'s JSON text, which beats building it object by object from about three
+/// fields up (see the README, "How values cross").
+pub fn value_to_js(v: &Json) -> JsValue {
+    match v {
+        Json::Null => JsValue::NULL,
+        Json::Bool(b) => JsValue::from_bool(*b),
+        Json::Number(n) => n.as_f64().map_or(JsValue::NULL, JsValue::from_f64),
+        Json::String(s) => JsValue::from_str(s),
+        _ => to_js(v),
+    }
+}
+
 /// JS → JSON, refusing anything that is not JSON: `undefined`, functions, symbols, BigInt,
 /// non-finite numbers, non-plain objects (Map, Date, class instances), strings with lone
 /// surrogates, cycles (as too deep), more than [`MAX_DEPTH`] levels or [`MAX_VALUE_BYTES`] encoded.
@@ -253,17 +267,6 @@ fn convert(b: &mut Budget, v: &JsValue, depth: usize) -> Result<Json, OpError> {
     Err(OpError::invalid(format!("{what} contains {kind}, which is not a JSON value")))
 }
 
-/// A number as JavaScript prints it (`NaN`, `Infinity`).
-fn number_text(n: f64) -> String {
-    if n.is_nan() {
-        "NaN".into()
-    } else if n.is_infinite() {
-        if n > 0.0 { "Infinity" } else { "-Infinity" }.into()
-    } else {
-        n.to_string()
-    }
-}
-
 /// Integers stay integers; other finite numbers are floats; NaN and ±Infinity are refused.
 fn json_number(n: f64) -> Option<Json> {
     if !n.is_finite() {
@@ -290,7 +293,12 @@ pub fn integer_arg(name: &str, v: &JsValue, min: f64, max: f64) -> JsResult<u64>
         return Err(invalid(format!("{name} must be an integer, got {}", number_text(n))));
     }
     if n < min || n > max {
-        return Err(invalid(format!("{name} must be in {min}..={max}, got {n}")));
+        return Err(invalid(format!(
+            "{name} must be in {}..={}, got {}",
+            number_text(min),
+            number_text(max),
+            number_text(n)
+        )));
     }
     Ok(n as u64)
 }

@@ -11,6 +11,8 @@ mod workers;
 use extras::break_arg;
 mod guard;
 mod js;
+#[cfg(feature = "workloads")]
+mod workloads;
 use guard::{ensure_guard, stack_guard};
 
 use crate::limits::{check_name, MAX_ATTEMPTS, MAX_SAFE_INTEGER};
@@ -21,7 +23,7 @@ use crate::sim::{NetConfig, Node, Sim, SimConfig, MAX_ACCEPTORS, MAX_LATENCY_MS,
 use crate::view;
 use js::{
     array_items, bool_arg, describe, error, integer_arg, invalid, is_array, node_arg, options, rate_arg, string_arg,
-    thrown_message, to_js, to_json, JsResult,
+    thrown_message, to_js, to_json, value_to_js, JsResult,
 };
 use js_sys::{Function, Promise, Reflect};
 use serde_json::Value as Json;
@@ -74,6 +76,11 @@ impl Inner {
             auto_advance: Cell::new(auto_advance),
             depth: Cell::new(0),
         })
+    }
+
+    /// An `Inner` whose simulation is already gone (for the guard's probe).
+    fn released() -> Rc<Inner> {
+        Rc::new(Inner { rec: RefCell::new(None), auto_advance: Cell::new(false), depth: Cell::new(0) })
     }
 
     fn recording(&self) -> Option<Rc<Recording>> {
@@ -176,7 +183,7 @@ enum Shape {
 impl Shape {
     fn to_js(self, v: &Json) -> JsValue {
         match self {
-            Shape::Value => to_js(v),
+            Shape::Value => value_to_js(v),
             Shape::Undefined => JsValue::UNDEFINED,
             Shape::Boolean => JsValue::from_bool(v.as_bool().unwrap_or(false)),
         }
@@ -184,6 +191,9 @@ impl Shape {
 }
 
 type ThrownSlot = Rc<RefCell<Option<JsValue>>>;
+
+/// Builds an operation from the simulation and the operation's options (after `proposer`).
+type MakeOp<'a> = dyn Fn(&Sim, &[(String, JsValue)]) -> JsResult<Op> + 'a;
 
 #[wasm_bindgen]
 impl Cluster {
@@ -247,7 +257,7 @@ impl Cluster {
     #[wasm_bindgen(unchecked_return_type = "Promise<JsonValue>")]
     pub fn change(
         &self,
-        key: JsValue,
+        #[wasm_bindgen(unchecked_param_type = "string")] key: JsValue,
         #[wasm_bindgen(js_name = "fn", unchecked_param_type = "(current: JsonValue) => JsonValue")] f: JsValue,
         #[wasm_bindgen(unchecked_param_type = "OperationOptions | undefined")] opts: JsValue,
     ) -> Promise {
@@ -256,7 +266,7 @@ impl Cluster {
         };
         let thrown: ThrownSlot = Rc::default();
         let slot = thrown.clone();
-        let change = move |current: &Json| match f.call1(&JsValue::UNDEFINED, &to_js(current)) {
+        let change = move |current: &Json| match f.call1(&JsValue::UNDEFINED, &value_to_js(current)) {
             Ok(next) => to_json("the change function's result", &next),
             Err(e) => {
                 let message = thrown_message(&e);
@@ -264,56 +274,57 @@ impl Cluster {
                 Err(OpError::rejected(format!("the change function threw: {message}")))
             }
         };
-        self.start(Target::Key(&key), &opts, &[], Shape::Value, Some(thrown), |_, _| Ok(Op::Change(Rc::new(change))))
+        let change = Rc::new(change);
+        self.start(Target::Key(&key), &opts, &[], Shape::Value, Some(thrown), &|_, _| Ok(Op::Change(change.clone())))
     }
 
     #[wasm_bindgen(unchecked_return_type = "Promise<JsonValue>")]
     pub fn put(
         &self,
-        key: JsValue,
+        #[wasm_bindgen(unchecked_param_type = "string")] key: JsValue,
         #[wasm_bindgen(unchecked_param_type = "JsonValue")] value: JsValue,
         #[wasm_bindgen(unchecked_param_type = "OperationOptions | undefined")] opts: JsValue,
     ) -> Promise {
-        self.start(Target::Key(&key), &opts, &[], Shape::Value, None, |_, _| Ok(Op::Put(json_arg("value", &value)?)))
+        self.start(Target::Key(&key), &opts, &[], Shape::Value, None, &|_, _| Ok(Op::Put(json_arg("value", &value)?)))
     }
 
     /// A linearizable read: a full round.
     #[wasm_bindgen(unchecked_return_type = "Promise<JsonValue>")]
     pub fn get(
         &self,
-        key: JsValue,
+        #[wasm_bindgen(unchecked_param_type = "string")] key: JsValue,
         #[wasm_bindgen(unchecked_param_type = "OperationOptions | undefined")] opts: JsValue,
     ) -> Promise {
-        self.start(Target::Key(&key), &opts, &[], Shape::Value, None, |_, _| Ok(Op::Get))
+        self.start(Target::Key(&key), &opts, &[], Shape::Value, None, &|_, _| Ok(Op::Get))
     }
 
     #[wasm_bindgen(unchecked_return_type = "Promise<void>")]
     pub fn delete(
         &self,
-        key: JsValue,
+        #[wasm_bindgen(unchecked_param_type = "string")] key: JsValue,
         #[wasm_bindgen(unchecked_param_type = "OperationOptions | undefined")] opts: JsValue,
     ) -> Promise {
-        self.start(Target::Key(&key), &opts, &[], Shape::Undefined, None, |_, _| Ok(Op::Delete))
+        self.start(Target::Key(&key), &opts, &[], Shape::Undefined, None, &|_, _| Ok(Op::Delete))
     }
 
     /// Adds 1 (an empty key counts as 0); resolves to the new number.
     #[wasm_bindgen(unchecked_return_type = "Promise<number>")]
     pub fn increment(
         &self,
-        key: JsValue,
+        #[wasm_bindgen(unchecked_param_type = "string")] key: JsValue,
         #[wasm_bindgen(unchecked_param_type = "OperationOptions | undefined")] opts: JsValue,
     ) -> Promise {
-        self.start(Target::Key(&key), &opts, &[], Shape::Value, None, |_, _| Ok(Op::Increment))
+        self.start(Target::Key(&key), &opts, &[], Shape::Value, None, &|_, _| Ok(Op::Increment))
     }
 
     /// `{ version, value }`; version 0 for an empty key.
     #[wasm_bindgen(unchecked_return_type = "Promise<Versioned>")]
     pub fn read(
         &self,
-        key: JsValue,
+        #[wasm_bindgen(unchecked_param_type = "string")] key: JsValue,
         #[wasm_bindgen(unchecked_param_type = "OperationOptions | undefined")] opts: JsValue,
     ) -> Promise {
-        self.start(Target::Key(&key), &opts, &[], Shape::Value, None, |_, _| Ok(Op::Read))
+        self.start(Target::Key(&key), &opts, &[], Shape::Value, None, &|_, _| Ok(Op::Read))
     }
 
     /// Writes if the key is at `expectedVersion`; resolves to `{ version }` or rejects with
@@ -321,12 +332,12 @@ impl Cluster {
     #[wasm_bindgen(unchecked_return_type = "Promise<{ version: number }>")]
     pub fn write(
         &self,
-        key: JsValue,
-        #[wasm_bindgen(js_name = "expectedVersion")] expected_version: JsValue,
+        #[wasm_bindgen(unchecked_param_type = "string")] key: JsValue,
+        #[wasm_bindgen(js_name = "expectedVersion", unchecked_param_type = "number")] expected_version: JsValue,
         #[wasm_bindgen(unchecked_param_type = "JsonValue")] value: JsValue,
         #[wasm_bindgen(unchecked_param_type = "OperationOptions | undefined")] opts: JsValue,
     ) -> Promise {
-        self.start(Target::Key(&key), &opts, &[], Shape::Value, None, |_, _| {
+        self.start(Target::Key(&key), &opts, &[], Shape::Value, None, &|_, _| {
             let expected = integer_arg("expectedVersion", &expected_version, 0.0, MAX_SEED)?;
             Ok(Op::Write { expected, value: json_arg("value", &value)? })
         })
@@ -337,8 +348,8 @@ impl Cluster {
     #[wasm_bindgen(js_name = "acquireLock", unchecked_return_type = "Promise<boolean>")]
     pub fn acquire_lock(
         &self,
-        name: JsValue,
-        owner: JsValue,
+        #[wasm_bindgen(unchecked_param_type = "string")] name: JsValue,
+        #[wasm_bindgen(unchecked_param_type = "string")] owner: JsValue,
         #[wasm_bindgen(unchecked_param_type = "LockOptions | undefined")] opts: JsValue,
     ) -> Promise {
         self.lock_operation(&name, &owner, &opts, Shape::Boolean, |owner, ttl_ms| Op::AcquireLock { owner, ttl_ms })
@@ -350,8 +361,8 @@ impl Cluster {
     #[wasm_bindgen(js_name = "acquireLease", unchecked_return_type = "Promise<Lease>")]
     pub fn acquire_lease(
         &self,
-        name: JsValue,
-        owner: JsValue,
+        #[wasm_bindgen(unchecked_param_type = "string")] name: JsValue,
+        #[wasm_bindgen(unchecked_param_type = "string")] owner: JsValue,
         #[wasm_bindgen(unchecked_param_type = "LockOptions | undefined")] opts: JsValue,
     ) -> Promise {
         self.lock_operation(&name, &owner, &opts, Shape::Value, |owner, ttl_ms| Op::AcquireLease { owner, ttl_ms })
@@ -361,8 +372,8 @@ impl Cluster {
     #[wasm_bindgen(js_name = "releaseLock", unchecked_return_type = "Promise<boolean>")]
     pub fn release_lock(
         &self,
-        name: JsValue,
-        owner: JsValue,
+        #[wasm_bindgen(unchecked_param_type = "string")] name: JsValue,
+        #[wasm_bindgen(unchecked_param_type = "string")] owner: JsValue,
         #[wasm_bindgen(unchecked_param_type = "OperationOptions | undefined")] opts: JsValue,
     ) -> Promise {
         self.lock_operation(&name, &owner, &opts, Shape::Boolean, |owner, _| Op::ReleaseLock { owner })
@@ -371,17 +382,17 @@ impl Cluster {
     // ---- faults ----
 
     /// Crashes a node (`"a1"`, `"p2"`).
-    pub fn crash(&self, node: JsValue) -> JsResult<()> {
+    pub fn crash(&self, #[wasm_bindgen(unchecked_param_type = "NodeId")] node: JsValue) -> JsResult<()> {
         self.inner.act(|sim| Ok(UserAction::Crash(existing_node(sim, "node", &node)?)))
     }
 
     /// Restarts a crashed node; an acceptor keeps its durable state.
-    pub fn restart(&self, node: JsValue) -> JsResult<()> {
+    pub fn restart(&self, #[wasm_bindgen(unchecked_param_type = "NodeId")] node: JsValue) -> JsResult<()> {
         self.inner.act(|sim| Ok(UserAction::Restart(existing_node(sim, "node", &node)?)))
     }
 
     /// Restarts an acceptor with empty storage (outside CASPaxos's fault model).
-    pub fn wipe(&self, acceptor: JsValue) -> JsResult<()> {
+    pub fn wipe(&self, #[wasm_bindgen(unchecked_param_type = "NodeId")] acceptor: JsValue) -> JsResult<()> {
         self.inner.act(|sim| match existing_node(sim, "acceptor", &acceptor)? {
             Node::Acceptor(a) => Ok(UserAction::Wipe(a)),
             Node::Proposer(p) => Err(invalid(format!(
@@ -411,7 +422,7 @@ impl Cluster {
     }
 
     /// Cuts one node off from all others.
-    pub fn isolate(&self, node: JsValue) -> JsResult<()> {
+    pub fn isolate(&self, #[wasm_bindgen(unchecked_param_type = "NodeId")] node: JsValue) -> JsResult<()> {
         self.inner.act(|sim| Ok(UserAction::Partition(vec![vec![existing_node(sim, "node", &node)?]])))
     }
 
@@ -422,19 +433,23 @@ impl Cluster {
 
     /// Chance each message (request or reply) is lost.
     #[wasm_bindgen(js_name = "setDropRate")]
-    pub fn set_drop_rate(&self, rate: JsValue) -> JsResult<()> {
+    pub fn set_drop_rate(&self, #[wasm_bindgen(unchecked_param_type = "number")] rate: JsValue) -> JsResult<()> {
         self.inner.act(|_| Ok(UserAction::DropRate(rate_arg("rate", &rate)?)))
     }
 
     /// Chance each message is delivered twice.
     #[wasm_bindgen(js_name = "setDuplicateRate")]
-    pub fn set_duplicate_rate(&self, rate: JsValue) -> JsResult<()> {
+    pub fn set_duplicate_rate(&self, #[wasm_bindgen(unchecked_param_type = "number")] rate: JsValue) -> JsResult<()> {
         self.inner.act(|_| Ok(UserAction::DuplicateRate(rate_arg("rate", &rate)?)))
     }
 
     /// One-way delay range in virtual ms.
     #[wasm_bindgen(js_name = "setLatency")]
-    pub fn set_latency(&self, min: JsValue, max: JsValue) -> JsResult<()> {
+    pub fn set_latency(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "number")] min: JsValue,
+        #[wasm_bindgen(unchecked_param_type = "number")] max: JsValue,
+    ) -> JsResult<()> {
         self.inner.act(|_| {
             let min = integer_arg("min", &min, 0.0, MAX_LATENCY_MS as f64)?;
             let max = integer_arg("max", &max, 0.0, MAX_LATENCY_MS as f64)?;
@@ -457,7 +472,7 @@ impl Cluster {
 
     /// Runs all events in the next `ms` virtual milliseconds.
     #[wasm_bindgen(js_name = "runFor")]
-    pub fn run_for(&self, ms: JsValue) -> JsResult<()> {
+    pub fn run_for(&self, #[wasm_bindgen(unchecked_param_type = "number")] ms: JsValue) -> JsResult<()> {
         self.inner.enter_rec(|rec| {
             // Virtual time stays an exact JS number.
             let room = MAX_SAFE_INTEGER - rec.sim().now().min(MAX_SAFE_INTEGER);
@@ -468,7 +483,10 @@ impl Cluster {
     /// Runs until nothing is scheduled, at most `maxEvents` (default 1,000,000) events. Returns
     /// the number of events run.
     #[wasm_bindgen(js_name = "runUntilIdle")]
-    pub fn run_until_idle(&self, #[wasm_bindgen(js_name = "maxEvents")] max_events: JsValue) -> JsResult<f64> {
+    pub fn run_until_idle(
+        &self,
+        #[wasm_bindgen(js_name = "maxEvents", unchecked_param_type = "number | undefined")] max_events: JsValue,
+    ) -> JsResult<f64> {
         self.inner.enter_rec(|rec| {
             let max = if max_events.is_undefined() {
                 DEFAULT_MAX_EVENTS as u64
@@ -501,7 +519,11 @@ impl Cluster {
 
     /// Events from `since` (default 0): `[{ seq, at, kind, ... }]`.
     #[wasm_bindgen(unchecked_return_type = "ClusterEvent[]")]
-    pub fn events(&self, since: JsValue, limit: JsValue) -> JsResult<JsValue> {
+    pub fn events(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "number | undefined")] since: JsValue,
+        #[wasm_bindgen(unchecked_param_type = "number | undefined")] limit: JsValue,
+    ) -> JsResult<JsValue> {
         self.inner.enter(|sim| {
             let since = if since.is_undefined() { 0 } else { integer_arg("since", &since, 0.0, MAX_SEED)? };
             let limit = if limit.is_undefined() { u64::MAX } else { integer_arg("limit", &limit, 0.0, MAX_SEED)? };
@@ -512,19 +534,19 @@ impl Cluster {
     /// Number of events so far.
     #[wasm_bindgen(getter, js_name = "eventCount")]
     pub fn event_count(&self) -> f64 {
-        self.inner.peek(|rec| rec.sim().trace().events.len() as f64)
+        self.inner.peek(|rec| rec.sim().event_count() as f64)
     }
 
     /// The event log as text, one line per event (`12ms p1->a2 prepare k 3.p1`).
     #[wasm_bindgen(js_name = "eventLog")]
     pub fn event_log(&self) -> String {
-        self.inner.peek(|rec| rec.sim().trace().render())
+        self.inner.peek(|rec| rec.sim().try_trace().map(|t| t.render()).unwrap_or_default())
     }
 
     /// FNV-1a hash of the event log, as 16 hex digits: equal runs, equal hashes, native or wasm.
     #[wasm_bindgen(js_name = "eventLogHash")]
     pub fn event_log_hash(&self) -> String {
-        self.inner.peek(|rec| format!("{:016x}", rec.sim().trace().hash()))
+        self.inner.peek(|rec| rec.sim().try_trace().map(|t| format!("{:016x}", t.hash())).unwrap_or_default())
     }
 
     /// Acceptors with their registers, proposers with their caches, the network.
@@ -541,7 +563,7 @@ impl Cluster {
 
     /// One history entry by id (`null` if there is none); cheaper than `history()` for polling.
     #[wasm_bindgen(unchecked_return_type = "HistoryEntry | null")]
-    pub fn operation(&self, id: JsValue) -> JsResult<JsValue> {
+    pub fn operation(&self, #[wasm_bindgen(unchecked_param_type = "number")] id: JsValue) -> JsResult<JsValue> {
         self.inner.enter(|sim| {
             let id = integer_arg("id", &id, 0.0, MAX_SEED)?;
             Ok(to_js(&view::operation_by_id(sim, clamp(id))))
@@ -551,7 +573,7 @@ impl Cluster {
     /// Id of the most recently invoked operation, or -1.
     #[wasm_bindgen(getter, js_name = "lastOperationId")]
     pub fn last_operation_id(&self) -> f64 {
-        self.inner.peek(|rec| rec.sim().history().ops.len() as f64) - 1.0
+        self.inner.peek(|rec| rec.sim().operation_count() as f64) - 1.0
     }
 
     /// Counts of operations, messages, conflicts, retries.
@@ -614,8 +636,10 @@ impl Cluster {
         extra_options: &[&str],
         shape: Shape,
         thrown: Option<ThrownSlot>,
-        make: impl FnOnce(&Sim, &[(String, JsValue)]) -> JsResult<Op>,
+        make: &MakeOp<'_>,
     ) -> Promise {
+        // One body for every operation (`make` is a trait object, not a generic): ten copies of
+        // it and of its future would be about 4 KB of the gzipped wasm.
         let started = self.inner.enter_rec(|rec| {
             let sim = rec.sim();
             let key = target.register_key()?;
@@ -669,9 +693,9 @@ impl Cluster {
         owner: &JsValue,
         opts: &JsValue,
         shape: Shape,
-        make: impl FnOnce(String, Option<u64>) -> Op,
+        make: fn(String, Option<u64>) -> Op,
     ) -> Promise {
-        self.start(Target::Lock(name), opts, &["ttl"], shape, None, |_, opts| {
+        self.start(Target::Lock(name), opts, &["ttl"], shape, None, &|_, opts| {
             let owner = string_arg("owner", owner)?;
             check_name("owner", &owner).map_err(|e| error(&e))?;
             let mut ttl = None;
@@ -717,6 +741,12 @@ fn clamp(n: u64) -> usize {
     usize::try_from(n).unwrap_or(usize::MAX)
 }
 
+/// A JS value parsed from JSON text as JSON, within `max_depth` levels (for [`crate::json_text`]:
+/// the text's length already bounds its size).
+pub(crate) fn json_of_parsed(v: &JsValue, max_depth: usize) -> Result<Json, OpError> {
+    js::to_json_within("a value", v, max_depth, usize::MAX)
+}
+
 /// A JSON-compatible argument.
 fn json_arg(name: &str, v: &JsValue) -> JsResult<Json> {
     to_json(name, v).map_err(|e| error(&e))
@@ -748,28 +778,4 @@ fn latency_arg(name: &str, v: &JsValue, current: &NetConfig) -> JsResult<(u64, u
         return Err(invalid(format!("{name}.min ({min}) must not exceed {name}.max ({max})")));
     }
     Ok((min, max))
-}
-
-/// Runs the benchmark workload (the native benchmark's) and returns what it measured.
-#[wasm_bindgen(
-    js_name = "benchIncrements",
-    unchecked_return_type = "{ increments: number, messages: number, events: number, messagesPerOperation: number }"
-)]
-pub fn bench_increments(increments: JsValue, drop_rate: JsValue) -> JsResult<JsValue> {
-    stack_guard("benchIncrements()")?;
-    let mut w = crate::sim::workload::IncrementWorkload::default();
-    if !increments.is_undefined() {
-        w.increments = integer_arg("increments", &increments, 1.0, 10_000_000.0)? as usize;
-    }
-    if !drop_rate.is_undefined() {
-        w.drop_rate = rate_arg("dropRate", &drop_rate)?;
-    }
-    let r = w.run();
-    let ended = r.stats.ok + r.stats.failed + r.stats.unknown;
-    Ok(to_js(&serde_json::json!({
-        "increments": ended,
-        "messages": r.stats.messages,
-        "events": r.events,
-        "messagesPerOperation": r.stats.messages_per_operation(),
-    })))
 }

@@ -1,0 +1,344 @@
+//! Every proposer's client operations as one sans-IO state machine: per-key FIFO queues (the
+//! seed's per-key lock), a slab of operation slots, the §2.2.1 cache, timers and backoff draws.
+//!
+//! No async, no boxes, no channels, no wakers: whoever drives it (the simulator directly, or the
+//! `async` adapter in [`super::adapter`]) hands in invocations, replies and fired timers, and the
+//! runtime answers through [`Io`]: messages to send, timers to arm, random draws, notes, slots
+//! ready to run, and completions as `(op id, result)`. It is plain data, so it can be cloned (a
+//! simulation checkpoint).
+//!
+//! The order of everything it does is exactly that of one task per operation on a FIFO executor
+//! (the previous runtime), so event logs did not change: an operation that ends releases its key
+//! to the next queued operation (which runs as soon as the driver pops [`Ready`]) and then
+//! reports its completion.
+
+use super::keys::{KeyId, KeyTable};
+use crate::ops::{Op, OpError, OpId, Val};
+use crate::protocol::{
+    AcceptorId, Ballot, BallotClock, CachedRound, Finished, Key, Now, Operation, OperationContext, ProposerId, Reply,
+    Request,
+};
+use crate::protocol::{Note, ProposerConfig, Timing};
+use serde_json::Value as Json;
+use std::collections::VecDeque;
+
+/// An operation slot, with the id of the operation in it (a stale reference names another id).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct SlotRef {
+    pub index: u32,
+    pub op: OpId,
+}
+
+/// What the runtime needs from its world. Calls happen in the order the effects happen.
+pub trait Io {
+    fn now_ms(&self) -> u64;
+    fn timing(&self) -> Timing;
+    fn send(&mut self, from: ProposerId, to: AcceptorId, request: Request<Val>);
+    /// Call [`Runtime::handle_timer`] with `slot` once the time is `at_ms` or later.
+    fn set_timer(&mut self, at_ms: u64, slot: SlotRef);
+    /// Uniform in `0..bound` (`bound > 0`).
+    fn random_below(&mut self, bound: u64) -> u64;
+    fn note(&mut self, note: Note);
+    /// Call [`Runtime::run`] with `slot`, after whatever is already waiting to run.
+    fn ready(&mut self, slot: SlotRef);
+    /// Operation `op` ended. `client` is who issued it ([`Runtime::invoke`]).
+    fn complete(&mut self, op: OpId, client: Option<u32>, result: Result<Json, OpError>);
+}
+
+/// One proposer's memory. `clock` is durable (a restarted proposer never reuses a ballot); the
+/// rest is lost on a crash.
+#[derive(Clone, Debug)]
+struct ProposerState {
+    config: ProposerConfig,
+    clock: BallotClock,
+    /// Indexed by [`KeyId`]; grown on first use.
+    keys: Vec<KeyState>,
+}
+
+/// One key of one proposer: its cached round, the operation that holds it, and those queued.
+#[derive(Clone, Debug, Default)]
+struct KeyState {
+    cache: Option<CachedRound>,
+    /// The operation holding the key (it may not have started yet: granted, waiting to run).
+    holder: Option<u32>,
+    /// Operations that found the key held, in arrival order.
+    waiting: VecDeque<u32>,
+}
+
+#[derive(Clone, Debug)]
+enum Stage {
+    /// Invoked; runs when popped from the ready list (it takes the key, or queues for it).
+    New(Op),
+    /// Queued behind the key's holder.
+    Queued(Op),
+    /// Holds the key; runs when popped from the ready list.
+    Granted(Op),
+    Running {
+        operation: Box<Operation>,
+        armed_at: Option<u64>,
+    },
+}
+
+#[derive(Clone, Debug)]
+struct Slot {
+    op: OpId,
+    proposer: ProposerId,
+    key: KeyId,
+    /// Who issued it, handed back with its completion.
+    client: Option<u32>,
+    stage: Stage,
+}
+
+/// The proposers' operations in flight.
+#[derive(Clone, Debug)]
+pub struct Runtime {
+    acceptors: usize,
+    proposers: Vec<ProposerState>,
+    keys: KeyTable,
+    slots: Vec<Option<Slot>>,
+    free: Vec<u32>,
+    in_flight: usize,
+}
+
+impl Runtime {
+    pub fn new(acceptors: usize, proposers: usize, config: ProposerConfig) -> Runtime {
+        assert!(acceptors >= 1 && proposers >= 1, "a cluster needs acceptors and proposers");
+        let proposers = (0..proposers)
+            .map(|_| ProposerState { config: config.clone(), clock: BallotClock::default(), keys: Vec::new() })
+            .collect();
+        Runtime { acceptors, proposers, keys: KeyTable::default(), slots: Vec::new(), free: Vec::new(), in_flight: 0 }
+    }
+
+    /// Operations in flight (queued or running).
+    pub fn in_flight(&self) -> usize {
+        self.in_flight
+    }
+
+    pub fn config(&self, proposer: ProposerId) -> &ProposerConfig {
+        &self.proposer(proposer).config
+    }
+
+    /// Changes how `proposer` behaves from its next operation on. Without §2.2.1 the cache goes.
+    pub fn set_config(&mut self, proposer: ProposerId, config: ProposerConfig) {
+        let p = self.proposer_mut(proposer);
+        if !config.one_rtt {
+            p.keys.iter_mut().for_each(|k| k.cache = None);
+        }
+        p.config = config;
+    }
+
+    /// The highest ballot counter `proposer` issued or observed (durable).
+    pub fn ballot_counter(&self, proposer: ProposerId) -> u64 {
+        self.proposer(proposer).clock.counter()
+    }
+
+    /// Keys with a cached round, with its ballot, sorted by key.
+    pub fn cached(&self, proposer: ProposerId) -> Vec<(Key, Ballot)> {
+        let p = self.proposer(proposer);
+        let mut v: Vec<_> = (p.keys.iter().enumerate())
+            .filter_map(|(id, k)| k.cache.as_ref().map(|c| (self.keys.key(id as KeyId).clone(), c.ballot)))
+            .collect();
+        v.sort();
+        v
+    }
+
+    /// Starts operation `op` (id `id`) on `key` through `proposer`: it runs when `io` pops the
+    /// slot it readies. `client` is handed back with the completion.
+    pub fn invoke(&mut self, io: &mut impl Io, id: OpId, proposer: ProposerId, key: &Key, op: Op, client: Option<u32>) {
+        let key = self.keys.intern(key);
+        let slot = Slot { op: id, proposer, key, client, stage: Stage::New(op) };
+        let index = match self.free.pop() {
+            Some(i) => {
+                self.slots[i as usize] = Some(slot);
+                i
+            }
+            None => {
+                self.slots.push(Some(slot));
+                self.slots.len() as u32 - 1
+            }
+        };
+        self.in_flight += 1;
+        io.ready(SlotRef { index, op: id });
+    }
+
+    /// Runs a readied slot: a new operation takes its key or queues for it; a granted one starts.
+    pub fn run(&mut self, io: &mut impl Io, slot: SlotRef) {
+        let Some(s) = self.slot_mut(slot) else { return };
+        let (proposer, key) = (s.proposer, s.key);
+        let op = match std::mem::replace(&mut s.stage, Stage::New(Op::Get)) {
+            Stage::New(op) => {
+                let state = self.key_state(proposer, key);
+                if state.holder.is_some() {
+                    state.waiting.push_back(slot.index);
+                    self.slot_mut(slot).expect("just seen").stage = Stage::Queued(op);
+                    return;
+                }
+                state.holder = Some(slot.index);
+                op
+            }
+            Stage::Granted(op) => op,
+            other => {
+                self.slot_mut(slot).expect("just seen").stage = other;
+                return;
+            }
+        };
+        self.start(io, slot, op);
+    }
+
+    /// A reply from acceptor `from` to `proposer`: it goes to the operation running on its key.
+    pub fn handle_reply(&mut self, io: &mut impl Io, proposer: ProposerId, from: AcceptorId, reply: &Reply<Val>) {
+        let Some(key) = self.keys.get(reply.key()) else { return };
+        let Some(index) = self.proposer(proposer).keys.get(key as usize).and_then(|k| k.holder) else { return };
+        let op = self.slots[index as usize].as_ref().expect("a holder is a live slot").op;
+        let slot = SlotRef { index, op };
+        self.with_operation(io, slot, |operation, now| operation.handle_reply(now, from, reply));
+    }
+
+    /// A timer set through [`Io::set_timer`] fired (it may be stale: then nothing happens).
+    pub fn handle_timer(&mut self, io: &mut impl Io, slot: SlotRef) {
+        self.with_operation(io, slot, |_, _| {});
+    }
+
+    /// `proposer` crashed: it forgets all but its ballot clock, and its operations (queued or
+    /// running) are dropped without running again. Returns them, in the order they were invoked,
+    /// with who issued each: the caller ends them.
+    pub fn crash(&mut self, proposer: ProposerId) -> Vec<(OpId, Option<u32>)> {
+        let mut lost: Vec<(OpId, u32)> = (self.slots.iter().enumerate())
+            .filter_map(|(i, s)| s.as_ref().filter(|s| s.proposer == proposer).map(|s| (s.op, i as u32)))
+            .collect();
+        lost.sort_unstable();
+        let clients = lost.iter().map(|&(op, i)| (op, self.slots[i as usize].as_ref().expect("listed").client));
+        let ended = clients.collect();
+        for (_, index) in lost {
+            self.free_slot(index);
+        }
+        self.proposer_mut(proposer).keys.clear();
+        ended
+    }
+
+    // ---- the operation's life ----
+
+    fn start(&mut self, io: &mut impl Io, slot: SlotRef, op: Op) {
+        let s = self.slots[slot.index as usize].as_ref().expect("a live slot");
+        let (proposer, key_id) = (s.proposer, s.key);
+        let p = &mut self.proposers[proposer as usize - 1];
+        let ctx = OperationContext {
+            proposer,
+            op_id: slot.op,
+            key: self.keys.key(key_id).clone(),
+            acceptors: self.acceptors,
+            config: p.config.clone(),
+        };
+        let cached = p.keys[key_id as usize].cache.take();
+        let mut operation = Box::new(Operation::new(ctx, op));
+        operation.start(Now { ms: io.now_ms(), timing: io.timing(), clock: &mut p.clock }, cached);
+        self.slot_mut(slot).expect("a live slot").stage = Stage::Running { operation, armed_at: None };
+        self.with_operation(io, slot, |_, _| {});
+    }
+
+    /// Hands `input` to the running operation in `slot`, then carries out what it asks until it
+    /// ends or waits.
+    fn with_operation(&mut self, io: &mut impl Io, slot: SlotRef, input: impl FnOnce(&mut Operation, Now<'_>)) {
+        let Some(s) = self.slots.get_mut(slot.index as usize).and_then(Option::as_mut).filter(|s| s.op == slot.op)
+        else {
+            return;
+        };
+        let Stage::Running { operation, armed_at } = &mut s.stage else { return };
+        let clock = &mut self.proposers[s.proposer as usize - 1].clock;
+        input(operation, Now { ms: io.now_ms(), timing: io.timing(), clock });
+        if let Some(finished) = drive(io, s.proposer, operation, armed_at, slot, clock) {
+            self.finish(io, slot, finished);
+        }
+    }
+
+    /// The operation in `slot` ended: its key goes to the next queued operation, the cache keeps
+    /// the round it left, and then its completion is reported.
+    fn finish(&mut self, io: &mut impl Io, slot: SlotRef, finished: Finished) {
+        let s = self.slots[slot.index as usize].as_ref().expect("a live slot");
+        let (proposer, key, client) = (s.proposer, s.key, s.client);
+        let state = self.key_state(proposer, key);
+        if let Some(next) = finished.cache {
+            state.cache = Some(next);
+        }
+        debug_assert_eq!(state.holder, Some(slot.index), "only the holder runs");
+        state.holder = state.waiting.pop_front();
+        if let Some(next) = state.holder {
+            let s = self.slots[next as usize].as_mut().expect("a waiting slot is live");
+            let Stage::Queued(op) = std::mem::replace(&mut s.stage, Stage::New(Op::Get)) else {
+                unreachable!("a waiting slot is queued")
+            };
+            s.stage = Stage::Granted(op);
+            io.ready(SlotRef { index: next, op: s.op });
+        }
+        self.free_slot(slot.index);
+        io.complete(slot.op, client, finished.result);
+    }
+
+    fn free_slot(&mut self, index: u32) {
+        if self.slots[index as usize].take().is_some() {
+            self.free.push(index);
+            self.in_flight -= 1;
+        }
+    }
+
+    // ---- lookups ----
+
+    fn proposer(&self, proposer: ProposerId) -> &ProposerState {
+        &self.proposers[proposer as usize - 1]
+    }
+
+    fn proposer_mut(&mut self, proposer: ProposerId) -> &mut ProposerState {
+        &mut self.proposers[proposer as usize - 1]
+    }
+
+    fn key_state(&mut self, proposer: ProposerId, key: KeyId) -> &mut KeyState {
+        let keys = &mut self.proposers[proposer as usize - 1].keys;
+        if keys.len() <= key as usize {
+            keys.resize_with(key as usize + 1, KeyState::default);
+        }
+        &mut keys[key as usize]
+    }
+
+    fn slot_mut(&mut self, slot: SlotRef) -> Option<&mut Slot> {
+        self.slots.get_mut(slot.index as usize)?.as_mut().filter(|s| s.op == slot.op)
+    }
+}
+
+/// Carries out the operation's outputs, draws its backoffs and fires its past-due timer, until it
+/// ends (`Some`) or waits on a reply or a timer (armed through `io` when its deadline moved).
+fn drive(
+    io: &mut impl Io,
+    proposer: ProposerId,
+    operation: &mut Operation,
+    armed_at: &mut Option<u64>,
+    slot: SlotRef,
+    clock: &mut BallotClock,
+) -> Option<Finished> {
+    loop {
+        // Notes first (they tell why), then messages.
+        while let Some(note) = operation.poll_note() {
+            io.note(note);
+        }
+        while let Some((to, request)) = operation.poll_transmit() {
+            io.send(proposer, to, request);
+        }
+        if let Some(finished) = operation.poll_outcome() {
+            return Some(finished);
+        }
+        if let Some(window) = operation.poll_backoff() {
+            let delay = 1 + io.random_below(window);
+            operation.handle_backoff(Now { ms: io.now_ms(), timing: io.timing(), clock }, delay);
+            continue;
+        }
+        let deadline = operation.poll_timeout().expect("a waiting operation has a timer");
+        if io.now_ms() >= deadline {
+            operation.handle_timeout(Now { ms: io.now_ms(), timing: io.timing(), clock });
+            continue;
+        }
+        if *armed_at != Some(deadline) {
+            *armed_at = Some(deadline);
+            io.set_timer(deadline, slot);
+        }
+        return None;
+    }
+}

@@ -1,0 +1,98 @@
+//! Checkpoints of a recorded run, for seeking: a copy of the simulation every `every` events,
+//! with the number of actions recorded before it. At most [`MAX_CHECKPOINTS`] are kept: when
+//! full, every other one goes and the spacing doubles, so a seek replays at most about
+//! `2 × events / MAX_CHECKPOINTS` events, whatever the length of the run.
+//!
+//! A copy shares the event log (by chunks) but not the history or the oracles' records, which
+//! still grow with the run: the copies together may hold at most [`WEIGHT_BUDGET`] such records,
+//! or twice what the live run holds, whichever is more (thinned by halves past that). Memory then
+//! stays within three times the run's own; a long run keeps fewer, sparser checkpoints.
+
+use crate::sim::{Checkpoint, Sim};
+use std::rc::Rc;
+
+/// Checkpoints kept at most.
+pub const MAX_CHECKPOINTS: usize = 32;
+/// Events between checkpoints at the start of a run (the spacing doubles as the run grows).
+const FIRST_SPACING: u64 = 4096;
+/// Records ([`Checkpoint::weight`]) all checkpoints may hold together, at least.
+pub const WEIGHT_BUDGET: usize = 100_000;
+
+/// A checkpoint, and how many of the run's actions were recorded before it.
+#[derive(Clone)]
+pub struct Saved {
+    pub checkpoint: Rc<Checkpoint>,
+    pub actions: usize,
+}
+
+#[derive(Clone)]
+pub struct Checkpoints {
+    /// Events between checkpoints.
+    every: u64,
+    /// Sorted by point in the run (steps, then time).
+    kept: Vec<Saved>,
+}
+
+impl Default for Checkpoints {
+    fn default() -> Self {
+        Checkpoints { every: FIRST_SPACING, kept: Vec::new() }
+    }
+}
+
+impl Checkpoints {
+    /// Takes a checkpoint of `sim` if one is due (`actions`: recorded so far).
+    pub fn maybe_take(&mut self, sim: &Sim, actions: usize) {
+        let steps = sim.steps();
+        let last = self.kept.last().map_or(0, |s| s.checkpoint.steps());
+        if steps < last + self.every {
+            return;
+        }
+        let Some(checkpoint) = sim.checkpoint() else { return };
+        let budget = WEIGHT_BUDGET.max(2 * checkpoint.weight());
+        self.kept.push(Saved { checkpoint: Rc::new(checkpoint), actions });
+        while self.kept.len() > MAX_CHECKPOINTS || (self.kept.len() > 1 && self.weight() > budget) {
+            self.thin_out();
+        }
+    }
+
+    fn weight(&self) -> usize {
+        self.kept.iter().map(|s| s.checkpoint.weight()).sum()
+    }
+
+    /// Every other checkpoint goes (the latest stays), and the spacing doubles.
+    fn thin_out(&mut self) {
+        self.every *= 2;
+        let keep_even = self.kept.len() % 2 == 0;
+        let mut i = 0;
+        self.kept.retain(|_| {
+            i += 1;
+            (i % 2 == 0) == keep_even
+        });
+    }
+
+    /// The latest checkpoint at or before the point (`steps` events run, the clock at `at_ms`).
+    pub fn latest_before(&self, steps: u64, at_ms: u64) -> Option<&Saved> {
+        self.kept.iter().rev().find(|s| s.checkpoint.steps() <= steps && s.checkpoint.now() <= at_ms)
+    }
+
+    /// The checkpoints up to `steps` events (a run forked or sought there keeps these).
+    pub fn up_to(&self, steps: u64) -> Checkpoints {
+        let kept = self.kept.iter().filter(|s| s.checkpoint.steps() <= steps).cloned().collect();
+        Checkpoints { every: self.every, kept }
+    }
+
+    /// Records the checkpoints hold together ([`Checkpoint::weight`]).
+    pub fn total_weight(&self) -> usize {
+        self.weight()
+    }
+
+    /// Where each checkpoint kept was taken: (steps, time).
+    pub fn points(&self) -> Vec<(u64, u64)> {
+        self.kept.iter().map(|s| (s.checkpoint.steps(), s.checkpoint.now())).collect()
+    }
+
+    /// Takes them every `events` events from now on (the first spacing; it still doubles).
+    pub fn set_spacing(&mut self, events: u64) {
+        self.every = events.max(1);
+    }
+}

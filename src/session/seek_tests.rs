@@ -1,0 +1,107 @@
+//! Seeking from checkpoints is replaying from the start, only faster: the same run at every
+//! point — random times, random recorded points, each checkpoint's own point and the
+//! milliseconds around it — and the same run when played on from there.
+
+use super::*;
+use crate::sim::{NetConfig, Rng, SimConfig};
+use serde_json::json;
+
+/// A run with faults and operations as a user makes them, checkpointed every 64 events (so the
+/// store fills and is thinned out), and the points (steps, time) it passed through.
+fn recorded_run(seed: u64) -> (Recording, Vec<(u64, u64)>) {
+    let net = NetConfig { latency_ms_min: 1, latency_ms_max: 10, drop_request_rate: 0.05, ..NetConfig::default() };
+    let config = SimConfig { seed, net, proposers: 2, ..SimConfig::default() };
+    let rec = Recording::new(Start::Config(config)).expect("a valid configuration");
+    rec.set_checkpoint_spacing(64);
+    let mut rng = Rng::new(seed);
+    let mut points = Vec::new();
+    for i in 0..240u64 {
+        let action = match i % 40 {
+            7 => UserAction::Crash(Node::Acceptor(2)),
+            19 => UserAction::Restart(Node::Acceptor(2)),
+            23 => UserAction::Partition(vec![vec![Node::Proposer(2), Node::Acceptor(3)]]),
+            31 => UserAction::Heal,
+            _ => UserAction::Invoke {
+                proposer: 1 + (i % 2) as u8,
+                key: format!("k{}", i % 3),
+                name: "increment".into(),
+                input: json!(null),
+            },
+        };
+        rec.act(action).expect("a valid action");
+        rec.run_for(rng.below(25)).expect("a recorded run plays");
+        points.push((rec.sim().steps(), rec.sim().now()));
+    }
+    rec.run_until_idle(1_000_000).expect("a recorded run plays");
+    (rec, points)
+}
+
+/// What must be equal between a seek and a replay.
+fn fingerprint(rec: &Recording) -> (u64, u64, u64, usize, usize, (usize, Option<u64>)) {
+    let sim = rec.sim();
+    (sim.trace().hash(), sim.steps(), sim.now(), sim.history().ops.len(), rec.session().actions.len(), rec.tape())
+}
+
+#[test]
+fn a_thousand_seeks_from_checkpoints_equal_replays_from_the_start() {
+    let (rec, points) = recorded_run(7);
+    let checkpoints = rec.checkpoint_points();
+    assert!(
+        (MAX_CHECKPOINTS / 2..=MAX_CHECKPOINTS).contains(&checkpoints.len()),
+        "thinned, not emptied: {checkpoints:?}"
+    );
+    let whole = rec.whole_session();
+    let end_ms = rec.sim().now();
+    let mut rng = Rng::new(99);
+    let mut until_targets: Vec<u64> = checkpoints.iter().flat_map(|&(_, t)| [t.saturating_sub(1), t, t + 1]).collect();
+    until_targets.extend([0, end_ms, end_ms + 10, u64::MAX]);
+    while until_targets.len() < 700 {
+        until_targets.push(rng.below(end_ms + 20));
+    }
+    for (i, &until) in until_targets.iter().enumerate() {
+        let (sought, replayed) = (rec.seek_until(until).unwrap(), whole.replay_until(until).unwrap());
+        assert_eq!(fingerprint(&sought), fingerprint(&replayed), "seek to {until} ms");
+        if i % 50 == 0 {
+            // Playing on from the seek reproduces the rest of the run.
+            sought.run_until_idle(1_000_000).unwrap();
+            assert_eq!(fingerprint(&sought), fingerprint(&rec), "played on from {until} ms");
+        }
+    }
+    let mut point_targets: Vec<(u64, u64)> = checkpoints.clone();
+    while point_targets.len() < 300 {
+        point_targets.push(points[rng.below(points.len() as u64) as usize]);
+    }
+    for (steps, at) in point_targets {
+        let (sought, replayed) = (rec.seek_to_point(steps, at).unwrap(), whole.replay_to_point(steps, at).unwrap());
+        assert_eq!(fingerprint(&sought), fingerprint(&replayed), "seek to point ({steps}, {at} ms)");
+    }
+}
+
+#[test]
+fn a_seek_starts_from_the_checkpoint_before_it_and_says_so_when_it_cannot() {
+    let (rec, _) = recorded_run(3);
+    let &(steps, at) = rec.checkpoint_points().last().expect("checkpoints were taken");
+    let restored = rec.restore_before(Some((steps, at))).unwrap().expect("a checkpoint at that point");
+    assert_eq!((restored.sim().steps(), restored.sim().now()), (steps, at), "restored at the checkpoint itself");
+    assert!(rec.restore_before(Some((0, 0))).unwrap().is_none(), "no checkpoint before the first event");
+    // A run that cannot be replayed cannot be sought either, and says why.
+    rec.invoke_unrecorded(1, "k0", crate::ops::Op::Get);
+    let e = rec.seek_until(10).err().expect("refused");
+    assert!(e.message.contains("cannot seek"), "{}", e.message);
+}
+
+#[test]
+fn checkpoints_of_a_long_run_hold_at_most_twice_its_history_and_the_latest_stays() {
+    let workload =
+        crate::sim::workload::IncrementWorkload { increments: 80_000, log_events: false, ..Default::default() };
+    let rec = Recording::from_sim(workload.start());
+    rec.set_checkpoint_spacing(2_000);
+    rec.run_until_idle(u64::MAX).unwrap();
+    let live = rec.sim().history().ops.len();
+    let (points, weight) = (rec.checkpoint_points(), rec.checkpoint_weight());
+    assert!(!points.is_empty() && points.len() <= MAX_CHECKPOINTS);
+    assert!(weight <= WEIGHT_BUDGET.max(2 * live), "{weight} records in {} checkpoints, {live} live", points.len());
+    assert!(weight > WEIGHT_BUDGET / 2, "the budget is used, not wasted: {weight}");
+    let last = points.last().unwrap().0;
+    assert!(rec.sim().steps() - last <= 2 * 2_000 * 64, "a recent checkpoint stays");
+}

@@ -1,0 +1,156 @@
+//! A whole simulation as plain data: the world, the proposers' runtime and the client loops.
+//! Cloning it is a checkpoint.
+
+use super::loops::ClientLoop;
+use super::trace::{DropReason, EventKind, Msg, Node};
+use super::world::{Due, Ready, World};
+use super::Action;
+use crate::driver::Runtime;
+use crate::ops::{Op, OpError, OpId};
+use crate::protocol::{Key, ProposerId};
+use serde_json::Value as Json;
+
+#[derive(Clone)]
+pub(super) struct Core {
+    pub world: World,
+    pub runtime: Runtime,
+    pub loops: Vec<ClientLoop>,
+}
+
+/// How an invocation went.
+pub(super) enum Invoked {
+    /// It runs (or waits for its key); its result goes where `client` said.
+    Running(OpId),
+    /// It ended at once (its proposer is down, or it was refused before it started).
+    Ended(Result<Json, OpError>),
+}
+
+/// What [`Core::step`] did.
+pub(super) enum Stepped {
+    Idle,
+    Ran,
+    /// A scheduled action is due: the caller applies it.
+    Action(Action),
+}
+
+impl Core {
+    /// Records and starts an operation; it runs when the ready list is run. Its result goes to
+    /// client loop `client`, or to whoever awaits its id.
+    pub fn invoke(&mut self, proposer: ProposerId, key: &str, op: Op, client: Option<u32>) -> Invoked {
+        let checked = self.check_proposer(proposer).and_then(|_| crate::client::check_register_key(key, &op));
+        if let Err(e) = checked {
+            return Invoked::Ended(Err(e));
+        }
+        let key: Key = key.into();
+        let id = self.world.record_invoke(proposer, &key, op.name(), op.input());
+        if !self.world.proposer_up[proposer as usize - 1] {
+            let result = Err(OpError::unavailable(false, format!("proposer p{proposer} is down")));
+            self.world.record_end(id, &result);
+            return Invoked::Ended(result);
+        }
+        self.world.count_in_flight(1);
+        self.runtime.invoke(&mut self.world, id, proposer, &key, op, client);
+        Invoked::Running(id)
+    }
+
+    fn check_proposer(&self, proposer: ProposerId) -> Result<(), OpError> {
+        let count = self.world.proposer_up.len();
+        if proposer == 0 || proposer as usize > count {
+            return Err(OpError::invalid(format!("unknown proposer p{proposer}: this cluster has p1..p{count}")));
+        }
+        Ok(())
+    }
+
+    /// Starts client loop `l` (at the end of the ready list).
+    pub fn start_loop(&mut self, l: ClientLoop) {
+        let index = u32::try_from(self.loops.len()).expect("fewer than 2^32 client loops");
+        self.loops.push(l);
+        self.world.ready.push_back(Ready::Loop(index, None));
+    }
+
+    /// Runs everything ready at this instant, in order. Returns how many entries ran.
+    pub fn run_ready(&mut self) -> usize {
+        let mut n = 0;
+        while let Some(next) = self.world.ready.pop_front() {
+            n += 1;
+            match next {
+                Ready::Op(slot) => self.runtime.run(&mut self.world, slot),
+                Ready::Loop(index, last) => self.resume_loop(index, last),
+            }
+        }
+        n
+    }
+
+    /// Client loop `index` issues operations until one is running (or it is done).
+    fn resume_loop(&mut self, index: u32, mut last: Option<Result<Json, OpError>>) {
+        if matches!(self.loops[index as usize], ClientLoop::Worker(_)) {
+            return self.resume_worker(index, last);
+        }
+        while let Some(issue) = self.loops[index as usize].next(last.take()) {
+            match self.invoke(issue.proposer, &issue.key, issue.op, Some(index)) {
+                Invoked::Running(_) => return,
+                Invoked::Ended(result) => last = Some(result),
+            }
+        }
+    }
+
+    /// Runs the next scheduled event, but an action (the caller applies it).
+    pub fn step(&mut self) -> Stepped {
+        let Some((at, due)) = self.world.queue.pop() else { return Stepped::Idle };
+        self.world.advance(at, true);
+        match due {
+            Due::Action(action) => return Stepped::Action(action),
+            Due::Timer(slot) => self.runtime.handle_timer(&mut self.world, slot),
+            Due::Arrive { from, to, msg, lost, log } => self.arrive(from, to, msg, lost, log),
+        }
+        debug_assert_eq!(self.world.in_flight, self.runtime.in_flight(), "the world counts what the runtime runs");
+        Stepped::Ran
+    }
+
+    fn arrive(&mut self, from: Node, to: Node, msg: Msg, lost: bool, log: Option<usize>) {
+        let w = &mut self.world;
+        let fate = if lost {
+            Some(DropReason::Lost)
+        } else if !w.partitions.can_talk(from, to) {
+            Some(DropReason::Partition)
+        } else if !w.is_up(to) {
+            Some(DropReason::Down)
+        } else {
+            None
+        };
+        if let Some(id) = log {
+            w.log(match fate {
+                Some(reason) => EventKind::Drop { msg: id, reason },
+                None => EventKind::Deliver { msg: id },
+            });
+        }
+        if fate.is_some() {
+            w.stats.dropped += 1;
+            return;
+        }
+        w.stats.delivered += 1;
+        match (to, msg, from) {
+            (Node::Acceptor(a), Msg::Request(request), _) => {
+                let key = request.key().clone();
+                let reply = w.acceptors[a as usize - 1].state.handle(request);
+                w.observe(a, &key);
+                w.send(to, from, Msg::Reply(reply));
+            }
+            (Node::Proposer(p), Msg::Reply(reply), Node::Acceptor(a)) => {
+                self.runtime.handle_reply(&mut self.world, p, a, &reply);
+            }
+            _ => {}
+        }
+    }
+
+    /// Proposer `p` crashed: it loses its cache and its operations in flight, which end
+    /// `unknown` (an accept carrying them was sent) or `failed`, in the order they were invoked.
+    pub fn crash_proposer(&mut self, p: ProposerId) {
+        for (id, client) in self.runtime.crash(p) {
+            let may_have_applied = self.world.history.ops[id as usize].may_have_applied;
+            let what = if may_have_applied { "may have been applied" } else { "was not applied" };
+            let message = format!("proposer p{p} crashed; the change {what}");
+            self.world.complete(id, client, Err(OpError::unavailable(may_have_applied, message)));
+        }
+    }
+}

@@ -1,0 +1,304 @@
+//! The simulation's mutable state (clock, RNG, network, acceptors, log, history, stats) and how
+//! the proposers' runtime acts on it ([`Io`]).
+
+use super::history::{Evaluation, History, OpRecord};
+use super::network::{NetConfig, Partitions};
+use super::oracle::Oracle;
+use super::queue::EventQueue;
+use super::rng::Rng;
+use super::trace::{EventKind, MessageRecord, Msg, Node, Trace};
+use super::{Action, Stats};
+use crate::driver::{outcome_of, Io, Note, Outcome, SlotRef, Timing};
+use crate::fxhash::FxHashMap;
+use crate::ops::{OpError, OpId, Val};
+use crate::protocol::{Acceptor, AcceptorId, Key, ProposerId, Request};
+use serde_json::Value as Json;
+use std::cell::Cell;
+use std::collections::VecDeque;
+use std::rc::Rc;
+use std::task::Waker;
+
+#[derive(Clone, Debug)]
+pub(super) struct AcceptorNode {
+    pub up: bool,
+    pub state: Acceptor<Val>,
+}
+
+/// Something scheduled at a virtual time.
+#[derive(Clone, Debug)]
+pub(super) enum Due {
+    Arrive { from: Node, to: Node, msg: Msg, lost: bool, log: Option<usize> },
+    Timer(SlotRef),
+    Action(Action),
+}
+
+/// Work to do at the current instant, in order (what a FIFO executor's ready queue held).
+#[derive(Clone, Debug)]
+pub(super) enum Ready {
+    /// An operation slot of the runtime.
+    Op(SlotRef),
+    /// Client loop `index`, with the result of the operation it issued last (`None`: start it).
+    Loop(u32, Option<Result<Json, OpError>>),
+}
+
+/// An operation someone outside the simulation awaits (an `OpHandle`).
+#[derive(Default)]
+pub(super) struct Awaited {
+    pub result: Option<Result<Json, OpError>>,
+    pub waker: Option<Waker>,
+}
+
+/// Operations awaited from outside. Not part of a checkpoint: a copy of the simulation has
+/// nobody awaiting its operations.
+#[derive(Default)]
+pub(super) struct AwaitedOps(pub FxHashMap<OpId, Awaited>);
+
+impl Clone for AwaitedOps {
+    fn clone(&self) -> Self {
+        AwaitedOps::default()
+    }
+}
+
+/// A few counters of the world, readable while the world itself is borrowed (a change function,
+/// run from inside a step, may read `now` or `pending`). Kept equal to the world's own by the
+/// world; a copy of the world gets its own.
+#[derive(Debug, Default)]
+pub(crate) struct Probe {
+    pub now: Cell<u64>,
+    pub steps: Cell<u64>,
+    /// Operations in flight.
+    pub pending: Cell<usize>,
+    pub events: Cell<usize>,
+    pub operations: Cell<usize>,
+}
+
+/// The world's [`Probe`], shared with whoever reads it from outside.
+#[derive(Default)]
+pub(crate) struct ProbeHandle(pub Rc<Probe>);
+
+impl Clone for ProbeHandle {
+    fn clone(&self) -> Self {
+        let p = &self.0;
+        ProbeHandle(Rc::new(Probe {
+            now: p.now.clone(),
+            steps: p.steps.clone(),
+            pending: p.pending.clone(),
+            events: p.events.clone(),
+            operations: p.operations.clone(),
+        }))
+    }
+}
+
+/// All mutable state of a run but the proposers' runtime and the client loops.
+#[derive(Clone)]
+pub(super) struct World {
+    pub now: u64,
+    /// Events run so far (messages, timers, scheduled actions): with `now`, the exact point of a
+    /// run at which a user acted, for replay.
+    pub steps: u64,
+    pub rng: Rng,
+    pub queue: EventQueue<Due>,
+    pub ready: VecDeque<Ready>,
+    pub net: NetConfig,
+    pub partitions: Partitions,
+    pub acceptors: Vec<AcceptorNode>,
+    pub proposer_up: Vec<bool>,
+    pub log_events: bool,
+    pub trace: Trace,
+    pub history: History,
+    pub stats: Stats,
+    pub oracle: Option<Oracle>,
+    pub awaited: AwaitedOps,
+    /// Operations in flight (invoked, not ended).
+    pub in_flight: usize,
+    pub probe: ProbeHandle,
+    /// Messages waiting for the user, in manual delivery.
+    pub held: super::manual::Held,
+    /// Workers runs, in the order started.
+    pub workers: Vec<super::WorkersProgress>,
+}
+
+impl World {
+    pub fn log(&mut self, kind: EventKind) {
+        if self.log_events {
+            self.trace.events.push(super::Event { at: self.now, kind });
+            self.probe.0.events.set(self.trace.events.len());
+        }
+    }
+
+    /// Moves the clock to `at_ms` if that is later, and counts an event run when `step`.
+    pub fn advance(&mut self, at_ms: u64, step: bool) {
+        self.now = self.now.max(at_ms);
+        self.steps += u64::from(step);
+        self.probe.0.now.set(self.now);
+        self.probe.0.steps.set(self.steps);
+    }
+
+    /// An operation was handed to the runtime (`+1`) or ended (`-1`).
+    pub fn count_in_flight(&mut self, delta: isize) {
+        self.in_flight = self.in_flight.checked_add_signed(delta).expect("operations in flight never go below 0");
+        self.probe.0.pending.set(self.in_flight);
+    }
+
+    pub fn schedule(&mut self, at: u64, due: Due) {
+        self.queue.push(at, due);
+    }
+
+    /// Puts a message on the wire; the network decides its fate now (in manual delivery, the
+    /// user does, later: the message is held, not queued).
+    pub fn send(&mut self, from: Node, to: Node, msg: Msg) {
+        self.stats.messages += 1;
+        if self.held.mode == super::Delivery::Manual {
+            let log = self.log_send(from, to, &msg);
+            return self.held.hold(from, to, msg, self.now, log);
+        }
+        let fate = self.net.fate(&mut self.rng, matches!(msg, Msg::Request(_)));
+        let log = self.log_send(from, to, &msg);
+        if let Some(latency) = fate.duplicate_latency_ms {
+            self.stats.duplicated += 1;
+            if let Some(id) = log {
+                self.log(EventKind::Duplicate { msg: id });
+            }
+            self.schedule(self.now + latency, Due::Arrive { from, to, msg: msg.clone(), lost: false, log });
+        }
+        self.schedule(self.now + fate.latency_ms, Due::Arrive { from, to, msg, lost: fate.lost, log });
+    }
+
+    /// Logs a message's send; its index in the log's messages, when the log is kept.
+    fn log_send(&mut self, from: Node, to: Node, msg: &Msg) -> Option<usize> {
+        self.log_events.then(|| {
+            self.trace.messages.push(MessageRecord { from, to, sent_at: self.now, msg: msg.clone() });
+            let id = self.trace.messages.len() - 1;
+            self.log(EventKind::Send { msg: id });
+            id
+        })
+    }
+
+    pub fn is_up(&self, node: Node) -> bool {
+        match node {
+            Node::Acceptor(a) => self.acceptors[a as usize - 1].up,
+            Node::Proposer(p) => self.proposer_up[p as usize - 1],
+        }
+    }
+
+    /// Records a new operation and logs its invocation.
+    pub fn record_invoke(&mut self, proposer: ProposerId, key: &Key, name: &'static str, input: Json) -> OpId {
+        let id = self.history.ops.len() as OpId;
+        let (invoke_at, invoke_seq) = (self.now, self.history.next_seq());
+        self.history.ops.push(OpRecord {
+            id,
+            proposer,
+            op: name,
+            key: key.clone(),
+            input,
+            invoke_at,
+            return_at: None,
+            invoke_seq,
+            return_seq: None,
+            outcome: None,
+            output: None,
+            error: None,
+            may_have_applied: false,
+            attempts: 1,
+            evaluations: Vec::new(),
+        });
+        self.stats.operations += 1;
+        self.probe.0.operations.set(self.history.ops.len());
+        self.log(EventKind::Invoke { op: id, proposer, name, key: key.clone() });
+        id
+    }
+
+    /// Records how operation `id` ended (once) and logs its return.
+    pub fn record_end(&mut self, id: OpId, result: &Result<Json, OpError>) {
+        if self.history.ops[id as usize].outcome.is_some() {
+            return;
+        }
+        let outcome = outcome_of(result);
+        let (now, return_seq) = (self.now, self.history.next_seq());
+        let record = &mut self.history.ops[id as usize];
+        record.return_at = Some(now);
+        record.return_seq = Some(return_seq);
+        record.outcome = Some(outcome);
+        match result {
+            Ok(v) => record.output = Some(v.clone()),
+            Err(e) => record.error = Some(e.clone()),
+        }
+        let proposer = record.proposer;
+        match outcome {
+            Outcome::Ok => self.stats.ok += 1,
+            Outcome::Failed => self.stats.failed += 1,
+            Outcome::Unknown => self.stats.unknown += 1,
+        }
+        self.log(EventKind::Return { op: id, proposer, outcome });
+    }
+
+    /// Records how operation `id` ended and hands the result to whoever awaits it: client loop
+    /// `client`, or an `OpHandle`.
+    pub fn complete(&mut self, id: OpId, client: Option<u32>, result: Result<Json, OpError>) {
+        self.record_end(id, &result);
+        self.count_in_flight(-1);
+        if let Some(c) = client {
+            self.ready.push_back(Ready::Loop(c, Some(result)));
+        } else if let Some(awaited) = self.awaited.0.get_mut(&id) {
+            awaited.result = Some(result);
+            if let Some(w) = awaited.waker.take() {
+                w.wake();
+            }
+        }
+    }
+
+    pub fn observe(&mut self, acceptor: AcceptorId, key: &Key) {
+        if let Some(oracle) = &mut self.oracle {
+            oracle.observe(self.now, acceptor, key, self.acceptors[acceptor as usize - 1].state.slot(key));
+        }
+    }
+}
+
+impl Io for World {
+    fn now_ms(&self) -> u64 {
+        self.now
+    }
+    fn timing(&self) -> Timing {
+        let (min, max) = (self.net.latency_ms_min, self.net.latency_ms_max);
+        // A phase waits one worst-case round trip plus slack. Backoff starts at about one full
+        // round (two round trips), so a competing proposer can finish before we preempt it again.
+        Timing {
+            phase_timeout_ms: 2 * max + 10,
+            backoff_base_ms: 4 * max + 1,
+            backoff_max_ms: 16 * (4 * max + 1),
+            min_round_trip_ms: 2 * min,
+        }
+    }
+    fn send(&mut self, from: ProposerId, to: AcceptorId, request: Request<Val>) {
+        World::send(self, Node::Proposer(from), Node::Acceptor(to), Msg::Request(request));
+    }
+    fn set_timer(&mut self, at_ms: u64, slot: SlotRef) {
+        self.schedule(at_ms, Due::Timer(slot));
+    }
+    fn random_below(&mut self, bound: u64) -> u64 {
+        self.rng.below(bound.max(1))
+    }
+    fn note(&mut self, note: Note) {
+        match note {
+            Note::Timeout { proposer, key, ballot, phase } => {
+                self.stats.timeouts += 1;
+                self.log(EventKind::Timeout { proposer, key, ballot, phase });
+            }
+            Note::Conflict { .. } => self.stats.conflicts += 1,
+            Note::Retry { op, attempt, .. } => {
+                self.stats.retries += 1;
+                self.history.ops[op as usize].attempts = attempt;
+            }
+            Note::MayApply { op } => self.history.ops[op as usize].may_have_applied = true,
+            Note::Evaluated { op, seen, at_ms, wrote } => {
+                self.history.ops[op as usize].evaluations.push(Evaluation { seen, at_ms, wrote });
+            }
+        }
+    }
+    fn ready(&mut self, slot: SlotRef) {
+        self.ready.push_back(Ready::Op(slot));
+    }
+    fn complete(&mut self, op: OpId, client: Option<u32>, result: Result<Json, OpError>) {
+        World::complete(self, op, client, result);
+    }
+}

@@ -1,0 +1,141 @@
+// The npm package (`./build.sh pack`, built by `./build.sh test` before this runs): the tarball
+// installed into a temporary folder as a tutorial author would install it; its package.json;
+// its exports resolved by Node; Cluster used from it in Node; the element and Cluster embedded
+// from it in a page in Chromium; and its .d.ts files checked with tsc --strict against a usage
+// file that touches every member the runtime has.
+import { test, before, after } from "node:test";
+import assert from "node:assert/strict";
+import { execFileSync, spawnSync } from "node:child_process";
+import { copyFile, mkdtemp, readFile, readdir, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { launch, ROOT } from "./helpers.mjs";
+import { serveFolder } from "./static.mjs";
+
+const E2E = path.join(ROOT, "tests/e2e");
+const TSC = path.join(E2E, "node_modules/.bin/tsc");
+const PKG = "caspaxos-playground";
+let dir; // the temporary install folder
+let installed; // dir/node_modules/caspaxos-playground
+let browser;
+let server;
+
+before(async () => {
+  const tarballs = (await readdir(path.join(ROOT, "target"))).filter((f) => /^caspaxos-playground-.*\.tgz$/.test(f));
+  assert.equal(tarballs.length, 1, `one tarball in target/: ${tarballs}`);
+  dir = await mkdtemp(path.join(process.env.TMPDIR || tmpdir(), "caspaxos-pack-"));
+  await writeFile(path.join(dir, "package.json"), JSON.stringify({ name: "tutorial", private: true, type: "module" }));
+  execFileSync("npm", ["install", "--no-audit", "--no-fund", "--offline", path.join(ROOT, "target", tarballs[0])], { cwd: dir, stdio: "pipe" });
+  installed = path.join(dir, "node_modules", PKG);
+  await copyFile(path.join(E2E, "pages/packed.html"), path.join(dir, "index.html"));
+  server = await serveFolder(dir, "/tutorial/");
+  browser = await launch();
+});
+
+after(async () => {
+  await browser?.close();
+  await server?.close();
+  if (dir) await rm(dir, { recursive: true, force: true });
+});
+
+test("package.json: name, the crate's version, ES module, exports with types, files, sideEffects, license", async () => {
+  const pkg = JSON.parse(await readFile(path.join(installed, "package.json"), "utf8"));
+  const cargo = await readFile(path.join(ROOT, "Cargo.toml"), "utf8");
+  assert.equal(pkg.name, PKG);
+  assert.equal(pkg.version, cargo.match(/^version = "(.*)"$/m)[1]);
+  assert.equal(pkg.type, "module");
+  assert.equal(pkg.license, "MIT");
+  assert.equal(pkg.types, "./pkg/caspaxos_playground.d.ts");
+  assert.deepEqual(pkg.exports["."], { types: "./pkg/caspaxos_playground.d.ts", default: "./pkg/caspaxos_playground.js" });
+  assert.deepEqual(pkg.exports["./element"], { types: "./element.d.ts", default: "./element.js" });
+  assert.ok(Array.isArray(pkg.files) && Array.isArray(pkg.sideEffects) && pkg.sideEffects.includes("./element.js"));
+  // Every file the exports name is in the package.
+  for (const target of Object.values(pkg.exports).flatMap((e) => (typeof e === "string" ? [e] : Object.values(e)))) {
+    await readFile(path.join(installed, target));
+  }
+});
+
+test("Node resolves the exports, and Cluster works from the package", () => {
+  const script = `
+    import { readFile } from "node:fs/promises";
+    import { fileURLToPath } from "node:url";
+    const main = import.meta.resolve("${PKG}");
+    const element = import.meta.resolve("${PKG}/element");
+    const { default: init, Cluster } = await import("${PKG}");
+    const wasm = new URL("caspaxos_playground_bg.wasm", main);
+    await init({ module_or_path: await readFile(fileURLToPath(wasm)) });
+    const c = new Cluster({ seed: 1 });
+    console.log(JSON.stringify({ main, element, n: await c.increment("k"), keyChars: Cluster.limits.keyChars }));`;
+  const out = JSON.parse(execFileSync("node", ["--input-type=module", "-e", script], { cwd: dir }).toString());
+  assert.ok(out.main.endsWith(`/node_modules/${PKG}/pkg/caspaxos_playground.js`), out.main);
+  assert.ok(out.element.endsWith(`/node_modules/${PKG}/element.js`), out.element);
+  assert.equal(out.n, 1);
+  assert.equal(out.keyChars, 256);
+});
+
+test("a page embeds the packed element and Cluster with one module script each", async () => {
+  const page = await browser.context.newPage();
+  const errors = [];
+  page.on("pageerror", (e) => errors.push(String(e)));
+  page.on("console", (m) => { if (m.type() === "error") errors.push(m.text()); });
+  await page.goto(server.url);
+  await page.waitForFunction(() => window.embedded !== undefined, null, { timeout: 15000 });
+  assert.equal(await page.evaluate(() => window.embedded.counter), 11);
+  await page.waitForFunction(() => document.getElementById("widget").cluster?.now > 20, null, { timeout: 15000 });
+  assert.deepEqual(errors, []);
+  assert.deepEqual(server.requests.filter((r) => r.status !== 200), [], "every file the element loads is in the package");
+  await page.close();
+});
+
+/** `name(`, `name:` or `get/set name` members of `interface CaspaxosPlayground` in element.d.ts. */
+function declaredMembers(dts, iface) {
+  const body = dts.slice(dts.indexOf(`export interface ${iface} `)).split("\n}")[0];
+  return [...body.matchAll(/^ {2}(?:readonly )?([A-Za-z]\w*)[(?:<]/gm)].map((m) => m[1]);
+}
+
+test("element.d.ts declares exactly the element's methods, properties, attributes and events", async () => {
+  const dts = await readFile(path.join(installed, "element.d.ts"), "utf8");
+  const source = await readFile(path.join(installed, "element.js"), "utf8");
+  const page = await browser.context.newPage();
+  await page.goto(server.url);
+  await page.waitForFunction(() => customElements.get("caspaxos-playground") !== undefined);
+  const runtime = await page.evaluate(() => {
+    const cls = customElements.get("caspaxos-playground");
+    return { members: Object.getOwnPropertyNames(cls.prototype).filter((n) => n !== "constructor"), observed: cls.observedAttributes };
+  });
+  await page.close();
+  const declared = declaredMembers(dts, "CaspaxosPlayground").filter((n) => n !== "addEventListener");
+  assert.deepEqual([...new Set(declared)].sort(), [...runtime.members].sort());
+  const attributes = declaredMembers(dts, "CaspaxosPlaygroundAttributes");
+  const read = [...source.matchAll(/(?:get|has)Attribute\("([a-z-]+)"\)/g)].map((m) => m[1]);
+  assert.deepEqual(attributes.sort(), [...new Set([...runtime.observed, ...read])].sort());
+  const events = declaredMembers(dts, "CaspaxosPlaygroundEventMap");
+  const dispatched = [...source.matchAll(/new CustomEvent\("([a-z]+)"/g)].map((m) => m[1]);
+  assert.deepEqual(events.sort(), [...new Set(dispatched)].sort());
+  // Negative control: the comparison sees a member the runtime lacks.
+  assert.notDeepEqual([...declared, "rewind"].sort(), [...runtime.members].sort());
+});
+
+test("the shipped .d.ts files pass tsc --strict on a usage file that touches every member; a wrong use fails", async () => {
+  for (const f of ["usage.ts", "bad.ts"]) await copyFile(path.join(E2E, "types", f), path.join(dir, f));
+  const check = async (file) => {
+    const config = JSON.parse(await readFile(path.join(E2E, "types/tsconfig.json"), "utf8"));
+    config.files = [file];
+    await writeFile(path.join(dir, "tsconfig.check.json"), JSON.stringify(config));
+    return spawnSync(TSC, ["-p", "tsconfig.check.json"], { cwd: dir, encoding: "utf8", timeout: 180000 });
+  };
+  const good = await check("usage.ts");
+  assert.equal(good.status, 0, `tsc on usage.ts:\n${good.stdout}${good.stderr}`);
+  const bad = await check("bad.ts");
+  assert.notEqual(bad.status, 0, "tsc accepts bad.ts");
+  assert.match(bad.stdout, /bad\.ts\(5,9\): error TS2322/, bad.stdout);
+  assert.match(bad.stdout, /bad\.ts\(6,11\): error TS2345/, bad.stdout);
+  // Every member the runtime Cluster has (but the glue's internals) is used in usage.ts.
+  const usage = await readFile(path.join(E2E, "types/usage.ts"), "utf8");
+  const members = JSON.parse(execFileSync("node", ["--input-type=module", "-e", `
+    const { Cluster } = await import("${PKG}");
+    const own = (o) => Object.getOwnPropertyNames(o).filter((n) => !["constructor", "length", "name", "prototype"].includes(n) && !n.startsWith("__"));
+    console.log(JSON.stringify([...own(Cluster.prototype), ...own(Cluster)]));`], { cwd: dir }).toString());
+  const unused = members.filter((m) => !new RegExp(`\\.${m}\\b`).test(usage));
+  assert.deepEqual(unused, [], "members usage.ts never touches");
+});

@@ -1,0 +1,405 @@
+// Page tests of the ballot timeline: labels that never overlap and sit on their arrows, the data
+// they carry, details on click and by keyboard, stacked operations, many lanes, the default zoom,
+// the phone (vertical scrolling passes through, horizontal swipe pans, pinch zooms, 24 px
+// targets), and the dense view of a long run (bounded DOM).
+import { test, before, after } from "node:test";
+import assert from "node:assert/strict";
+import { mkdir } from "node:fs/promises";
+import path from "node:path";
+import { serve, launch, open, ROOT } from "./helpers.mjs";
+import { SCENARIOS } from "../../www/scenarios.js";
+
+const SHOTS = path.join(ROOT, "target", "screenshots");
+const PHONE = { width: 390, height: 844 };
+let server;
+let browser;
+
+before(async () => {
+  await mkdir(SHOTS, { recursive: true });
+  server = await serve();
+  browser = await launch();
+});
+
+after(async () => {
+  await browser?.close();
+  await server?.close();
+});
+
+/** Opens a scenario and plays it to its end at 100×. */
+async function playScenario(id, viewport) {
+  const { page, errors } = await open(browser.context, `${server.url}?scenario=${id}`, { viewport });
+  await page.evaluate(() => window.playground.setSpeed(100));
+  await page.waitForFunction(() => document.getElementById("claims").dataset.checked !== undefined, null, { timeout: 60000 });
+  return { page, errors };
+}
+
+/**
+ * In the page: every text box drawn in the timeline, the pairs that overlap, and the message
+ * labels that do not touch their arrow. Boxes are the browser's own (getBoundingClientRect).
+ */
+function measureLabels() {
+  const svg = document.querySelector("#timeline svg");
+  const frame = svg.getBoundingClientRect();
+  const texts = [...svg.querySelectorAll("text")].map((t) => ({ el: t, r: t.getBoundingClientRect(), text: t.textContent }));
+  const overlaps = [];
+  for (let i = 0; i < texts.length; i++) {
+    for (let j = i + 1; j < texts.length; j++) {
+      const a = texts[i].r;
+      const b = texts[j].r;
+      const w = Math.min(a.right, b.right) - Math.max(a.left, b.left);
+      const h = Math.min(a.bottom, b.bottom) - Math.max(a.top, b.top);
+      if (w > 0.5 && h > 0.5) overlaps.push([texts[i].text, texts[j].text]);
+    }
+  }
+  // A segment touches a box if it crosses it: sample it finely (arrows are short).
+  const touches = (line, r) => {
+    const [x1, y1, x2, y2] = ["x1", "y1", "x2", "y2"].map((k) => Number(line.getAttribute(k)));
+    for (let s = 0; s <= 200; s++) {
+      const x = frame.left + x1 + ((x2 - x1) * s) / 200;
+      const y = frame.top + y1 + ((y2 - y1) * s) / 200;
+      if (x >= r.left && x <= r.right && y >= r.top && y <= r.bottom) return true;
+    }
+    return false;
+  };
+  const offArrow = [];
+  const outside = [];
+  for (const t of texts) {
+    const r = t.r;
+    if (r.left < frame.left - 0.5 || r.right > frame.right + 0.5 || r.top < frame.top - 0.5 || r.bottom > frame.bottom + 0.5) outside.push(t.text);
+    if (!t.el.classList.contains("msg-label")) continue;
+    const lines = [...svg.querySelectorAll(`line.msg[data-msg="${t.el.dataset.msg}"]`)];
+    if (!lines.some((l) => touches(l, r))) offArrow.push(t.text);
+  }
+  const labels = texts.filter((t) => t.el.classList.contains("msg-label")).map((t) => t.text);
+  return { texts: texts.length, labels, overlaps, offArrow, outside };
+}
+
+/** Sweeps the run at the default zoom, half a window at a time, measuring each view. */
+async function sweepAtDefaultZoom(page) {
+  return page.evaluate((measureSrc) => {
+    const measure = new Function(`return (${measureSrc})()`);
+    const pg = window.playground;
+    const tl = pg.timeline;
+    tl.follow = false;
+    tl.resetZoom();
+    const span = (tl.width - 44) * tl.msPerPx;
+    const all = { views: 0, texts: 0, labels: [], overlaps: [], offArrow: [], outside: [] };
+    for (let t0 = 0; t0 <= tl.lastAt; t0 += span / 2) {
+      tl.t0 = t0;
+      tl.render(pg.cluster.now);
+      const m = measure();
+      all.views += 1;
+      all.texts += m.texts;
+      all.labels.push(...m.labels);
+      all.overlaps.push(...m.overlaps.map((p) => [t0, ...p]));
+      all.offArrow.push(...m.offArrow.map((x) => [t0, x]));
+      all.outside.push(...m.outside.map((x) => [t0, x]));
+    }
+    return all;
+  }, measureLabels.toString());
+}
+
+test("every scenario at default zoom: no two labels overlap, each message label sits on its arrow, inside the box", async () => {
+  const seen = [];
+  for (const s of SCENARIOS) {
+    const { page, errors } = await playScenario(s.id);
+    const m = await sweepAtDefaultZoom(page);
+    assert.ok(m.labels.length > 0, `${s.id}: labels are drawn (${m.views} views)`);
+    assert.deepEqual(m.overlaps, [], `${s.id}: overlapping labels`);
+    assert.deepEqual(m.offArrow, [], `${s.id}: labels off their arrows`);
+    assert.deepEqual(m.outside, [], `${s.id}: labels outside the box`);
+    seen.push(...m.labels);
+    if (s.id === "dueling") {
+      await page.evaluate(() => { const tl = window.playground.timeline; tl.resetZoom(); tl.t0 = 0; tl.render(window.playground.cluster.now); });
+      await page.screenshot({ path: path.join(SHOTS, "timeline-dueling-default-zoom.png") });
+    }
+    assert.deepEqual(errors, []);
+    await page.close();
+  }
+  // The labels carry the data: a promise's accepted ballot and value (or ∅), an accept's value
+  // and piggybacked next promise, a conflict's blocking ballot; no "0.p0" for a missing ballot.
+  assert.ok(seen.some((l) => /^promise \d+\.p\d \(\d+\.p\d=.+\)$/.test(l)), "a promise label with its accepted value");
+  assert.ok(seen.some((l) => /^promise \d+\.p\d \(∅\)$/.test(l)), "a promise label with nothing accepted");
+  assert.ok(seen.some((l) => /^accept \d+\.p\d =\S+ next \d+\.p\d$/.test(l)), "an accept label with value and next promise");
+  assert.ok(seen.some((l) => /^conflict \d+\.p\d by \d+\.p\d$/.test(l)), "a conflict label with its blocking ballot");
+  assert.ok(!seen.some((l) => /\b0\.p0\b/.test(l)), "no 0.p0");
+});
+
+test("negative control: the label measure catches an overlap and a label moved off its arrow", async () => {
+  const { page } = await playScenario("counter");
+  const m = await page.evaluate((measureSrc) => {
+    const measure = new Function(`return (${measureSrc})()`);
+    const tl = window.playground.timeline;
+    tl.follow = false;
+    tl.resetZoom();
+    tl.t0 = 0;
+    tl.render(window.playground.cluster.now);
+    const [a, b] = document.querySelectorAll("#timeline text.msg-label");
+    const twin = b.cloneNode(true);
+    twin.textContent = "twin";
+    twin.setAttribute("class", "op-label");
+    twin.setAttribute("x", Number(b.getAttribute("x")) + 3);
+    b.after(twin);
+    a.setAttribute("y", Number(a.getAttribute("y")) + 500);
+    return { moved: a.textContent, twinOf: b.textContent, ...measure() };
+  }, measureLabels.toString());
+  assert.deepEqual(m.offArrow, [m.moved], "the moved label is off its arrow");
+  assert.deepEqual(m.outside, [m.moved], "and outside the box");
+  assert.deepEqual(m.overlaps, [[m.twinOf, "twin"]], "exactly the twin overlaps its original");
+  await page.close();
+});
+
+test("details: a click on a message or a node explains it; the keyboard opens, walks and closes them", async () => {
+  const { page, errors } = await playScenario("dueling");
+  await page.evaluate(() => { const tl = window.playground.timeline; tl.follow = false; tl.resetZoom(); tl.t0 = 0; window.playground.refresh(); });
+  // Click the middle of a conflict's arrow.
+  const target = await page.evaluate(() => {
+    const line = [...document.querySelectorAll("#timeline line.msg.delivered")].find((l) => {
+      const m = window.playground.timeline.hits.find((h) => h.kind === "msg" && String(h.a.msg) === l.dataset.msg);
+      return m && m.a.message.type === "conflict";
+    });
+    const r = document.querySelector("#timeline").getBoundingClientRect();
+    const at = (k) => Number(line.getAttribute(k));
+    return { x: r.left + (at("x1") + at("x2")) / 2, y: r.top + (at("y1") + at("y2")) / 2 };
+  });
+  await page.mouse.click(target.x, target.y);
+  const box = page.locator("#timeline .tl-details");
+  assert.equal(await box.isVisible(), true);
+  const text = await box.textContent();
+  assert.match(text, /^conflict \d+\.p\d/);
+  assert.match(text, /blocked by\d+\.p\d: the acceptor has seen this greater ballot/);
+  assert.match(text, /route[ap]\d → [ap]\d/);
+  assert.match(text, /∅ = no ballot yet/, "the legend for no ballot");
+  await page.screenshot({ path: path.join(SHOTS, "timeline-details.png") });
+  // A node: its lane label.
+  const lane = await page.$eval('#timeline text.lane-label[data-node="a1"]', (t) => { const r = t.getBoundingClientRect(); return { x: r.left + r.width / 2, y: r.top + r.height / 2 }; });
+  await page.mouse.click(lane.x, lane.y);
+  assert.match(await box.textContent(), /^a1.*acceptor: stores one register per key.*key hotpromised \d+\.p\d, accepted \d+\.p\d/);
+  await page.click('#timeline .tl-details [data-step="1"]');
+  assert.match(await box.textContent(), /^a2.*acceptor/, "▶ steps to the next node");
+  // Keyboard: Enter opens the message nearest the middle, focus moves into the box; ▶ walks; Escape closes.
+  await page.keyboard.press("Escape");
+  assert.equal(await box.isVisible(), false);
+  await page.focus("#timeline");
+  await page.keyboard.press("Enter");
+  assert.equal(await box.isVisible(), true);
+  const first = await box.textContent();
+  assert.equal(await page.evaluate(() => document.activeElement.closest(".tl-details") !== null), true, "focus is in the details box");
+  await page.focus('#timeline .tl-details [data-step="1"]');
+  await page.keyboard.press("Enter");
+  const second = await box.textContent();
+  assert.notEqual(second, first, "Next shows another message");
+  assert.equal(await page.evaluate(() => document.querySelectorAll("#timeline line.msg.selected").length), 1, "the selected message is drawn bold");
+  await page.keyboard.press("Escape");
+  assert.equal(await box.isVisible(), false);
+  assert.equal(await page.evaluate(() => document.activeElement.id), "timeline", "focus returns to the timeline");
+  assert.deepEqual(errors, []);
+  await page.close();
+});
+
+test("concurrent operations on one lane stack; zoom resets when a scenario loads; the default window holds whole round trips", async () => {
+  const { page, errors } = await open(browser.context, `${server.url}?scenario=workers`);
+  await page.waitForFunction(() => window.playground.cluster.pending >= 10);
+  await page.evaluate(() => window.playground.refresh());
+  const rects = await page.$$eval("#timeline rect.op", (rs) => rs.map((r) => ({ y: r.getBBox().y, x: r.getBBox().x, w: r.getBBox().width, h: r.getBBox().height, lane: r.getBBox().y < 0 })));
+  assert.ok(rects.length >= 10, `ten operations drawn (${rects.length})`);
+  const overlapping = rects.filter((a, i) => rects.some((b, j) => j > i && a.x < b.x + b.w && b.x < a.x + a.w && a.y < b.y + b.h && b.y < a.y + a.h));
+  assert.deepEqual(overlapping, [], "no two operation bars overprint");
+  // Zoom in, then load a scenario: the zoom is the default again.
+  const zoom = await page.evaluate(async () => {
+    const tl = window.playground.timeline;
+    const initial = tl.msPerPx;
+    tl.zoom(0.2);
+    const zoomed = tl.msPerPx;
+    document.querySelector('#scenario-list button[data-scenario="dueling"]').click();
+    await new Promise((r) => setTimeout(r, 50));
+    const latency = window.playground.cluster.state().network.latency.max;
+    return { initial, zoomed, after: tl.msPerPx, span: (tl.width - 44) * tl.msPerPx, latency };
+  });
+  assert.ok(zoom.zoomed < zoom.initial);
+  assert.equal(zoom.after, zoom.initial);
+  assert.ok(zoom.span >= 2 * 2 * zoom.latency, `the default window (${zoom.span} ms) holds at least two worst-case round trips (${2 * zoom.latency} ms each)`);
+  assert.deepEqual(errors, []);
+  await page.close();
+});
+
+test("15 acceptors × 9 proposers fit the box, labels apart (1280×800 and phone)", async () => {
+  for (const viewport of [{ width: 1280, height: 800 }, PHONE]) {
+    const { page, errors } = await open(browser.context, `${server.url}?scenario=none`, { viewport });
+    await page.evaluate(async () => {
+      const f = document.getElementById("rebuild");
+      f.acceptors.value = 15;
+      f.proposers.value = 9;
+      f.requestSubmit();
+      const c = window.playground.cluster;
+      for (let i = 1; i <= 9; i++) c.increment("k", { proposer: `p${i}` });
+      c.runFor(40);
+      window.playground.refresh();
+    });
+    const m = await page.evaluate((src) => new Function(`return (${src})()`)(), measureLabels.toString());
+    const lanes = await page.$$eval("#timeline text.lane-label", (ts) => ts.map((t) => t.textContent));
+    assert.equal(lanes.length, 24);
+    assert.deepEqual(m.outside, [], `${viewport.width}: nothing outside the box`);
+    assert.deepEqual(m.overlaps, [], `${viewport.width}: overlapping labels`);
+    if (viewport === PHONE) await page.locator("#timeline").screenshot({ path: path.join(SHOTS, "timeline-24-lanes-phone.png") });
+    assert.deepEqual(errors, []);
+    await page.close();
+  }
+});
+
+test("acceptor-state tables never wrap inside a token", async () => {
+  for (const viewport of [{ width: 1280, height: 800 }, PHONE]) {
+    const { page, errors } = await playScenario("lock", viewport);
+    const broken = await page.evaluate(() => {
+      const out = [];
+      for (const td of document.querySelectorAll("#acceptor-state td")) {
+        const text = td.firstChild;
+        if (!text || text.nodeType !== Node.TEXT_NODE) continue;
+        let at = 0;
+        for (const token of text.data.split(" ")) {
+          const range = document.createRange();
+          range.setStart(text, at);
+          range.setEnd(text, at + token.length);
+          const lines = new Set([...range.getClientRects()].map((r) => Math.round(r.top)));
+          if (lines.size > 1) out.push(token);
+          at += token.length + 1;
+        }
+      }
+      return out;
+    });
+    assert.deepEqual(broken, [], `${viewport.width}: tokens broken across lines`);
+    assert.deepEqual(errors, []);
+    await page.close();
+  }
+});
+
+test("phone: a vertical swipe over the timeline scrolls the page, a horizontal one pans the timeline, a pinch zooms; targets ≥ 24 × 24 px", async () => {
+  const { page, errors } = await playScenario("counter", PHONE);
+  const cdp = await page.context().newCDPSession(page);
+  await cdp.send("Emulation.setTouchEmulationEnabled", { enabled: true, maxTouchPoints: 5 });
+  await page.evaluate(() => { window.scrollTo(0, 0); const tl = window.playground.timeline; tl.follow = false; tl.resetZoom(); tl.t0 = 100; window.playground.refresh(); });
+  const r = await page.$eval("#timeline", (el) => { const b = el.getBoundingClientRect(); return { x: b.left + b.width / 2, y: b.top + b.height / 2, top: b.top, bottom: b.bottom }; });
+  assert.ok(r.bottom < PHONE.height, "the timeline is in view on arrival");
+  const view = () => page.evaluate(() => ({ scrollY: window.scrollY, scrollX: window.scrollX, t0: window.playground.timeline.t0, msPerPx: window.playground.timeline.msPerPx }));
+  const touch = (type, points) => cdp.send("Input.dispatchTouchEvent", { type, touchPoints: points.map(([x, y, id]) => ({ x, y, id })) });
+  const swipe = async (dx, dy) => {
+    await touch("touchStart", [[r.x, r.y, 1]]);
+    for (let i = 1; i <= 10; i++) await touch("touchMove", [[r.x + (dx * i) / 10, r.y + (dy * i) / 10, 1]]);
+    await touch("touchEnd", []);
+    // Let a fling settle: the page is still when the next gesture starts.
+    await page.evaluate(async () => {
+      for (let y = -1; y !== window.scrollY; ) {
+        y = window.scrollY;
+        await new Promise((done) => setTimeout(done, 200));
+      }
+    });
+  };
+  const start = await view();
+  // Swipe up over the timeline: the page scrolls, the timeline stays.
+  await swipe(0, -250);
+  const scrolled = await view();
+  assert.ok(scrolled.scrollY > start.scrollY + 100, `the page scrolled over the timeline (${start.scrollY} → ${scrolled.scrollY})`);
+  assert.equal(scrolled.t0, start.t0, "the timeline did not pan");
+  // Negative control: a timeline that traps touch (touch-action: none, as before) keeps the page still.
+  const trap = await page.addStyleTag({ content: "#timeline, #timeline * { touch-action: none !important }" });
+  await page.evaluate(() => new Promise((done) => { window.scrollTo(0, 0); requestAnimationFrame(() => requestAnimationFrame(done)); }));
+  await swipe(0, -250);
+  assert.equal((await view()).scrollY, 0, "the control: a trapping timeline does not scroll the page");
+  await trap.evaluate((el) => el.remove());
+  await page.evaluate(() => window.scrollTo(0, 0));
+  // Swipe right: earlier times come into view; the page does not scroll sideways.
+  await swipe(160, 0);
+  const panned = await view();
+  assert.ok(panned.t0 < start.t0 - 10, `the timeline panned (${start.t0} → ${panned.t0})`);
+  assert.equal(panned.scrollX, 0);
+  assert.equal(panned.scrollY, 0);
+  // Pinch out: two fingers apart, the timeline zooms in.
+  await touch("touchStart", [[r.x - 30, r.y, 1], [r.x + 30, r.y, 2]]);
+  for (let d = 40; d <= 100; d += 10) await touch("touchMove", [[r.x - d, r.y, 1], [r.x + d, r.y, 2]]);
+  await touch("touchEnd", []);
+  const pinched = await view();
+  assert.ok(pinched.msPerPx < panned.msPerPx * 0.5, `pinch zoomed in (${panned.msPerPx} → ${pinched.msPerPx} ms/px)`);
+  // Targets: the timeline's buttons, and the lanes' hit areas (a tap on a lane label opens its node).
+  const small = await page.$$eval("#zoom-in, #zoom-out, #fit, #follow, #play, #step, #idle", (els) => els.map((el) => {
+    const b = (el.closest("label") ?? el).getBoundingClientRect();
+    return { id: el.id, w: b.width, h: b.height };
+  }).filter((b) => b.w < 24 || b.h < 24));
+  assert.deepEqual(small, [], "buttons under 24 × 24 px");
+  const lanes = await page.evaluate(() => window.playground.timeline.hits.filter((h) => h.kind === "node").map((h) => ({ node: h.node, w: h.x1 - h.x0, h: h.y1 - h.y0 })));
+  assert.ok(lanes.length >= 5 && lanes.every((l) => l.w >= 24 && l.h >= 24), JSON.stringify(lanes));
+  // Labels, axis labels included, stay apart on the narrow screen too.
+  const m = await sweepAtDefaultZoom(page);
+  assert.ok(m.labels.length > 0);
+  assert.deepEqual([m.overlaps, m.offArrow, m.outside], [[], [], []], "phone: overlapping, off-arrow or outside labels");
+  await page.evaluate(() => { const tl = window.playground.timeline; tl.resetZoom(); tl.t0 = 0; window.playground.refresh(); });
+  await page.screenshot({ path: path.join(SHOTS, "timeline-phone.png") });
+  // A tap on a node's name opens its details.
+  const a2 = await page.$eval('#timeline text.lane-label[data-node="a2"]', (t) => { const b = t.getBoundingClientRect(); return { x: b.left + b.width / 2, y: b.top + b.height / 2 }; });
+  await touch("touchStart", [[a2.x, a2.y, 1]]);
+  await touch("touchEnd", []);
+  await page.waitForFunction(() => /^a2/.test(document.querySelector("#timeline .tl-details")?.textContent ?? ""));
+  await page.screenshot({ path: path.join(SHOTS, "timeline-phone-details.png") });
+  assert.deepEqual(errors, []);
+  await page.close();
+});
+
+test("a long run (100,000+ events): Fit draws density per lane with true counts, the DOM stays small, memory stays bounded; zoomed in, each message again", async () => {
+  const { page, errors } = await open(browser.context, `${server.url}test-pages/timeline-bench.html`);
+  const r = await page.evaluate(async () => {
+    const { cluster: c } = await window.bench.workload(100000);
+    const { timeline: tl, history } = window.bench.panels(c);
+    tl.pull(c);
+    const stats = c.stats();
+    tl.fit(c.now);
+    tl.render(c.now);
+    history.render(c.now);
+    const counts = [...document.querySelectorAll("#timeline text.lane-count")].map((t) => Number(t.textContent.replace(/\D/g, "")));
+    const ctx = tl.canvas.getContext("2d");
+    const dpr = window.devicePixelRatio || 1;
+    const inked = tl.nodes.map((n) => {
+      const row = ctx.getImageData(0, Math.round(tl.y(n) * dpr), tl.canvas.width, 1).data;
+      let px = 0;
+      for (let i = 3; i < row.length; i += 4) if (row[i] > 0) px += 1;
+      return px;
+    });
+    const opsCounted = tl.store.opsBetween(0, c.now);
+    const opsInHistory = c.history().length;
+    const historyDense = document.querySelectorAll("#history path.hop-dense").length;
+    const fit = { opsCounted, opsInHistory, historyDense, mode: tl.mode, dom: document.querySelectorAll("#timeline *, #history *").length, counts, inked, canvasShown: !tl.canvas.hidden };
+    // Zoom into the middle at the default zoom: the messages there, one line each (fetched as a window).
+    tl.follow = false;
+    tl.resetZoom();
+    tl.t0 = c.now / 2;
+    tl.render(c.now);
+    const t1 = tl.timeAt(tl.width);
+    const expected = c.events(tl.store.seqRange(tl.t0 - 100, t1 + 100)[0], 20000).filter((e) => (e.kind === "deliver" || e.kind === "drop") && e.at >= tl.t0 && e.sentAt <= t1).length;
+    const zoomed = { mode: tl.mode, lines: document.querySelectorAll("#timeline line.msg.delivered, #timeline line.msg.drop").length, expected, canvasShown: !tl.canvas.hidden };
+    const s = tl.store;
+    const memory = { events: s.events, tail: s.tail.length, window: s.window.events.length };
+    const events = c.eventCount;
+    const end = c.now;
+    c.free();
+    window.showFit = () => { tl.fit(end); tl.render(end); history.render(end); };
+    return { stats, fit, zoomed, memory, events };
+  });
+  assert.ok(r.events >= 100000);
+  assert.equal(r.fit.mode, "dense");
+  assert.equal(r.fit.canvasShown, true);
+  assert.ok(r.fit.dom < 400, `DOM nodes in the Fit view: ${r.fit.dom}`);
+  // Each message counts once where it was sent and once where it arrived (or was lost).
+  assert.equal(r.fit.counts.length, 6);
+  assert.equal(r.fit.counts.reduce((a, b) => a + b, 0), r.stats.messages + r.stats.delivered + r.stats.dropped, JSON.stringify({ counts: r.fit.counts, stats: r.stats }));
+  assert.ok(r.fit.inked.every((px) => px > 100), `every lane is inked: ${r.fit.inked}`);
+  assert.equal(r.fit.opsCounted, r.fit.opsInHistory, "the operation histogram counts every operation once");
+  assert.ok(r.fit.historyDense >= 1, "the history view draws its operations as density");
+  assert.equal(r.zoomed.mode, "sparse");
+  assert.equal(r.zoomed.canvasShown, false);
+  assert.ok(r.zoomed.expected > 20);
+  assert.equal(r.zoomed.lines, r.zoomed.expected, "one line per message in the window");
+  assert.equal(r.memory.events, r.events, "the timeline saw every event");
+  assert.ok(r.memory.tail <= 25000 && r.memory.window <= 60000, `bounded: ${JSON.stringify(r.memory)}`);
+  await page.evaluate(() => new Promise((done) => { window.showFit(); requestAnimationFrame(done); }));
+  await page.screenshot({ path: path.join(SHOTS, "timeline-dense-fit.png"), clip: { x: 0, y: 0, width: 640, height: 480 } });
+  assert.deepEqual(errors, []);
+  await page.close();
+});

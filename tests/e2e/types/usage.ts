@@ -1,0 +1,104 @@
+// Every method and property of the shipped types, used as a tutorial author would: checked by
+// `tsc --noEmit --strict` against the installed package (tests/e2e/pack.test.mjs), so the .d.ts
+// files cannot drift from the code without this failing. pack.test.mjs also checks that every
+// member the runtime has is used here.
+import init, { Cluster } from "caspaxos-playground";
+import type { ClusterEvent, HeldMessage, HistoryEntry, JsonValue, Lease, SessionDocument, WorkersProgress } from "caspaxos-playground";
+import "caspaxos-playground/element";
+import type { CaspaxosPlayground, WidgetState } from "caspaxos-playground/element";
+
+export async function cluster(): Promise<void> {
+  await init();
+  const limits = Cluster.limits;
+  const c = new Cluster({ acceptors: 3, proposers: 2, seed: 42, latency: { min: 5, max: 15 }, dropRate: 0, duplicateRate: 0, oneRtt: true, autoAdvance: true, maxAttempts: limits.attempts });
+  const plain = new Cluster();
+  plain.free();
+
+  const n: number = await c.increment("counter");
+  const changed: JsonValue = await c.change("counter", (x) => (typeof x === "number" ? x : 0) + 10, { proposer: "p2" });
+  const put: JsonValue = await c.put("k", { a: [1, "two", null, true] });
+  const got: JsonValue = await c.get("k");
+  await c.delete("k");
+  const versioned = await c.read("k");
+  const written: { version: number } = await c.write("k", versioned.version, "v");
+  const locked: boolean = await c.acquireLock("lock", "alice", { ttl: 100 });
+  const lease: Lease = await c.acquireLease("lease", "bob", { ttl: 100, proposer: "p1" });
+  const released: boolean = await c.releaseLock("lock", "alice");
+
+  c.crash("a1");
+  c.restart("a1");
+  c.wipe("a2");
+  c.partition([["a1", "p1"], ["a2"]]);
+  c.isolate("a3");
+  c.heal();
+  c.setDropRate(0.1);
+  c.setDuplicateRate(0);
+  c.setLatency(1, 10);
+
+  c.setDelivery("manual");
+  const mode: string = c.delivery;
+  const held: HeldMessage[] = c.inFlight();
+  if (held.length > 1) {
+    c.deliver(held[0].id);
+    c.dropMessage(held[1].id);
+  }
+  c.setDelivery("auto");
+  const run: number = c.runWorkers() + c.runWorkers({ workers: 2, increments: 3, key: "w" });
+  const runs: WorkersProgress[] = c.workersRuns();
+
+  const stepped: boolean = c.step();
+  c.runFor(100);
+  const ran: number = c.runUntilIdle() + c.runUntilIdle(1000);
+  c.autoAdvance = false;
+  const time: number = c.now + c.pending + c.eventCount + c.lastOperationId + c.steps;
+  const auto: boolean = c.autoAdvance;
+
+  const events: ClusterEvent[] = c.events().concat(c.events(0), c.events(0, 10));
+  const log: string = c.eventLog() + c.eventLogHash();
+  const state = c.state();
+  const history: HistoryEntry[] = c.history();
+  const op: HistoryEntry | null = c.operation(0);
+  const stats = c.stats();
+  const report = c.check();
+  const verdict: boolean = c.check(1000).ok;
+
+  c.setBreak({ quorum: 1 });
+  const fuzz = Cluster.fuzz({ seed: 7, acceptors: 3, proposers: 2, oneRtt: true, break: { blindRetry: true }, wipes: false, opsPerClient: 10 });
+  const doc: SessionDocument = fuzz.session();
+  const link: string = c.sessionLink();
+  const replay = Cluster.fromSession(doc, { until: 10 });
+  const exact = Cluster.fromSession(link, { steps: 3, at: 10 });
+  Cluster.fromSession(link).fork();
+  const tape: { actions: number; end: number | null } = exact.tape;
+  const same: boolean = replay.verify().ok && replay.replayable;
+  {
+    using disposed = new Cluster();
+    disposed.step();
+  }
+  console.log(mode, run, runs[0].done, n, changed, put, got, written, locked, lease.token, released, stepped, ran, time, auto, events, log, state.acceptors, op, stats, report.keys, verdict, tape, same);
+}
+
+export function element(): void {
+  const w: CaspaxosPlayground = document.createElement("caspaxos-playground");
+  w.setAttribute("scenario", "minority");
+  w.addEventListener("ready", (e) => console.log(e.detail.now));
+  w.addEventListener("operation", (e) => console.log(e.detail.op, e.detail.outcome));
+  w.addEventListener("violation", (e) => console.log(e.detail.kind));
+  w.addEventListener("moment", (e) => console.log(e.detail.say));
+  w.addEventListener("end", (e) => console.log(e.detail.now));
+  w.addEventListener("state", (e) => console.log(e.detail.playing));
+  w.play();
+  w.pause();
+  w.step();
+  w.seek(100);
+  w.load("counter");
+  w.pauseAt([{ on: { kind: "deliver" }, say: "a message arrives" }]);
+  w.continue();
+  w.speed = w.speed * 2;
+  const playing: boolean = w.playing;
+  const saved: WidgetState | null = w.saveState();
+  if (saved) w.restoreState(saved);
+  const c: Cluster | null = w.cluster;
+  if (c) w.restore(c.session(), { until: 10 });
+  console.log(playing);
+}

@@ -1,0 +1,118 @@
+// What the timeline writes: ballots, message labels with the data the events carry, and a placer
+// that puts each label where no other label is (or nowhere), measured with the font it is drawn in.
+
+export const NO_BALLOT = "∅";
+export const NO_BALLOT_MEANING = "no ballot yet";
+
+export const esc = (s) => String(s).replace(/[&<>"']/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" })[c]);
+
+/** `3.p1`; a missing (or zero) ballot is ∅. */
+export const ballotText = (b) => (b && b.counter > 0 ? `${b.counter}.${b.proposer}` : NO_BALLOT);
+
+/** A value, short: JSON, cut at `max` characters. */
+export function valueText(v, max = 12) {
+  const s = v === undefined ? "undefined" : JSON.stringify(v);
+  return s.length > max ? `${s.slice(0, max - 1)}…` : s;
+}
+
+/** The label drawn on a message's arrow: its type, ballot and what it carries. */
+export function messageLabel(m, duplicated = false) {
+  const b = ballotText(m.ballot);
+  let text;
+  switch (m.type) {
+    case "promise":
+      text = `promise ${b} (${m.accepted ? `${ballotText(m.accepted.ballot)}=${valueText(m.accepted.value)}` : NO_BALLOT})`;
+      break;
+    case "accept":
+      text = `accept ${b} =${valueText(m.value)}${m.nextPromise ? ` next ${ballotText(m.nextPromise)}` : ""}`;
+      break;
+    case "conflict":
+      text = `conflict ${b} by ${ballotText(m.blocking)}`;
+      break;
+    default:
+      text = `${m.type} ${b}`;
+  }
+  return duplicated ? `${text} ×2` : text;
+}
+
+/** Lines of a message's details: [term, description]. */
+export function messageDetails(a) {
+  const m = a.message;
+  const rows = [
+    ["message", `${m.type} for key ${JSON.stringify(m.key)}`],
+    ["ballot", `${ballotText(m.ballot)}${m.ballot?.counter > 0 ? ` (counter ${m.ballot.counter} of proposer ${m.ballot.proposer})` : ` (${NO_BALLOT_MEANING})`}`],
+    ["route", `${a.from} → ${a.to}`],
+    ["sent", `${a.sentAt} ms`],
+  ];
+  if (a.at === undefined) rows.push(["arrives", "in flight"]);
+  else if (a.drop) rows.push(["lost", `at ${a.at} ms (${a.drop})`]);
+  else rows.push(["delivered", `${a.at} ms (after ${a.at - a.sentAt} ms)`]);
+  if (a.duplicated) rows.push(["duplicated", "the network delivers it twice"]);
+  if (m.type === "promise") {
+    rows.push(["accepted", m.accepted ? `${ballotText(m.accepted.ballot)}: ${valueText(m.accepted.value, 60)} (version ${m.accepted.version})` : `${NO_BALLOT} nothing accepted yet`]);
+  }
+  if (m.type === "accept") {
+    rows.push(["value", `${valueText(m.value, 60)} (version ${m.version})`]);
+    rows.push(["next promise", m.nextPromise ? `${ballotText(m.nextPromise)} (piggybacked prepare for the next change)` : "none"]);
+  }
+  if (m.type === "conflict") rows.push(["blocked by", `${ballotText(m.blocking)}: the acceptor has seen this greater ballot`]);
+  return rows;
+}
+
+/** Text widths of one font, measured once per string (bounded memo). */
+export class TextMeter {
+  constructor(font) {
+    this.font = font;
+    this.memo = new Map();
+    this.ctx = document.createElement("canvas").getContext("2d");
+  }
+
+  width(text) {
+    let w = this.memo.get(text);
+    if (w === undefined) {
+      if (this.memo.size > 4000) this.memo.clear();
+      this.ctx.font = this.font;
+      w = this.ctx.measureText(text).width;
+      this.memo.set(text, w);
+    }
+    return w;
+  }
+}
+
+/**
+ * Places label boxes so that none overlaps another: a box is taken only if it is free. Boxes are
+ * indexed in a coarse grid, so each test looks at a few neighbours.
+ */
+export class LabelPlacer {
+  constructor(cell = 32) {
+    this.cell = cell;
+    this.grid = new Map();
+    this.boxes = [];
+  }
+
+  #cells(b, fn) {
+    const c = this.cell;
+    for (let gx = Math.floor(b.x0 / c); gx <= Math.floor(b.x1 / c); gx++) {
+      for (let gy = Math.floor(b.y0 / c); gy <= Math.floor(b.y1 / c); gy++) {
+        if (fn(`${gx},${gy}`) === false) return false;
+      }
+    }
+    return true;
+  }
+
+  free(b) {
+    return this.#cells(b, (k) => !(this.grid.get(k) ?? []).some((o) => o.x0 < b.x1 && b.x0 < o.x1 && o.y0 < b.y1 && b.y0 < o.y1));
+  }
+
+  /** Takes `b` ({ x0, y0, x1, y1 }) if it is free; returns whether it did. */
+  take(b) {
+    if (!this.free(b)) return false;
+    this.#cells(b, (k) => {
+      const list = this.grid.get(k);
+      if (list) list.push(b);
+      else this.grid.set(k, [b]);
+    });
+    this.boxes.push(b);
+    return true;
+  }
+}

@@ -1,0 +1,322 @@
+// What the timeline knows about a run, in memory that does not grow with the number of messages:
+// - a density histogram (timeline-histogram.js): per lane and time bucket, how many messages it
+//   sent, received and lost and how many operations started there, by outcome; per bucket the
+//   seq of its first event, so a time window maps to a seq range;
+// - the newest events as objects (a bounded tail), and one fetched window of older ones when a
+//   source (a Cluster: `events(since, limit)`) is attached;
+// - client operations in typed columns (start, end, lane, stack slot, outcome), names and keys
+//   interned; messages in flight; crash, wipe and partition intervals (few).
+
+import { DensityHistogram, OUTCOMES, SENT, RECEIVED, LOST, outcomeChannel } from "./timeline-histogram.js";
+
+export { OUTCOMES };
+export const TAIL_EVENTS = 20000; // newest events kept as objects
+export const WINDOW_EVENTS = 60000; // most events fetched for one older window
+const KEYS_PER_ACCEPTOR = 12;
+const OP_CHANNELS = OUTCOMES.slice(1).map((_, i) => outcomeChannel(i + 1));
+
+/** Growable typed column. */
+class Column {
+  constructor(Type) {
+    this.Type = Type;
+    this.data = new Type(1024);
+  }
+
+  set(i, v) {
+    if (i >= this.data.length) {
+      const grown = new this.Type(Math.max(i + 1, this.data.length * 2));
+      grown.set(this.data);
+      this.data = grown;
+    }
+    this.data[i] = v;
+  }
+}
+
+/** Strings seen often (operation names and keys) stored once, referred to by index. */
+class Interner {
+  constructor() {
+    this.ids = new Map();
+    this.strings = [];
+  }
+
+  id(s) {
+    let i = this.ids.get(s);
+    if (i === undefined) {
+      i = this.strings.length;
+      this.ids.set(s, i);
+      this.strings.push(s);
+    }
+    return i;
+  }
+}
+
+export class TimelineStore {
+  /** @param {string[]} nodes lane ids, top to bottom */
+  constructor(nodes, source = null) {
+    this.nodes = nodes;
+    this.laneOf = new Map(nodes.map((n, i) => [n, i]));
+    this.source = source;
+    this.hist = new DensityHistogram(nodes.length);
+    this.events = 0; // events ingested (the next seq)
+    this.lastAt = 0;
+    this.maxFlight = 0; // the longest a message took to arrive (ms)
+    this.tail = []; // the newest events, seqs tailFrom..events-1
+    this.tailFrom = 0;
+    this.window = { from: 0, to: 0, events: [] }; // one fetched range of older events
+    this.sends = new Map(); // in flight: msg id -> { from, to, sentAt, message, arrivals, duplicated }
+    this.down = []; // { node, start, end }
+    this.wipes = []; // { node, at }
+    this.partitions = []; // { start, end, nodes: Set }
+    this.names = new Interner();
+    this.keys = new Interner();
+    this.opCount = 0;
+    this.opStart = new Column(Float64Array);
+    this.opEnd = new Column(Float64Array); // NaN while pending
+    this.opLane = new Column(Uint8Array);
+    this.opSlot = new Column(Uint16Array);
+    this.opOutcome = new Column(Uint8Array);
+    this.opName = new Column(Uint32Array);
+    this.opKey = new Column(Uint32Array);
+    this.maxOpMs = 0; // the longest finished operation (ms)
+    this.open = new Set(); // pending operations
+    this.slots = new Map(); // lane -> per stack slot, whether an operation holds it
+    this.seenBy = new Map(); // acceptor -> key -> { promise, accepted }: its last answers (few keys)
+  }
+
+  // ---- ingest ----
+
+  /** Adds events (in order, contiguous seqs). */
+  ingest(events) {
+    for (const e of events) this.#one(e);
+  }
+
+  #one(e) {
+    if (e.seq !== undefined && e.seq !== this.events) this.#gap(e.seq);
+    this.events += 1;
+    this.lastAt = e.at;
+    this.hist.seen(e.at, this.events - 1);
+    this.tail.push(e);
+    if (this.tail.length > TAIL_EVENTS * 1.25) {
+      const cut = this.tail.length - TAIL_EVENTS;
+      this.tail = this.tail.slice(cut);
+      this.tailFrom += cut;
+    }
+    switch (e.kind) {
+      case "send":
+        this.sends.set(e.msg, { from: e.from, to: e.to, sentAt: e.sentAt, message: e.message, arrivals: 0, duplicated: false });
+        this.#count(e.from, SENT, e.at);
+        if (e.from.startsWith("a")) this.#answered(e.from, e.message);
+        break;
+      case "duplicate": {
+        const s = this.sends.get(e.msg);
+        if (s) s.duplicated = true;
+        break;
+      }
+      case "deliver":
+      case "drop":
+        this.#arrive(e);
+        break;
+      case "invoke":
+        this.#invoke(e);
+        break;
+      case "return":
+        this.#return(e);
+        break;
+      case "crash":
+        this.down.push({ node: e.node, start: e.at, end: null });
+        break;
+      case "restart":
+        this.#closeDown(e.node, e.at);
+        break;
+      case "wipe":
+        this.#closeDown(e.node, e.at);
+        this.wipes.push({ node: e.node, at: e.at });
+        break;
+      case "partition":
+        this.#closePartition(e.at);
+        this.partitions.push({ start: e.at, end: null, nodes: new Set(e.groups.flat()) });
+        break;
+      case "heal":
+        this.#closePartition(e.at);
+        break;
+    }
+  }
+
+  /** Events were skipped (a caller fetched from further on): the cached tail is no longer contiguous. */
+  #gap(seq) {
+    this.tail = [];
+    this.tailFrom = seq;
+    this.events = seq;
+  }
+
+  /** What an acceptor's answer says about its register (kept for its newest KEYS_PER_ACCEPTOR keys). */
+  #answered(node, m) {
+    let keys = this.seenBy.get(node);
+    if (!keys) this.seenBy.set(node, (keys = new Map()));
+    const was = keys.get(m.key) ?? { promise: null, accepted: null };
+    keys.delete(m.key);
+    if (m.type === "promise") keys.set(m.key, { promise: m.ballot, accepted: m.accepted?.ballot ?? null });
+    else if (m.type === "accepted") keys.set(m.key, { promise: was.promise, accepted: m.ballot });
+    else if (m.type === "conflict") keys.set(m.key, { promise: m.blocking, accepted: was.accepted });
+    else keys.set(m.key, was);
+    if (keys.size > KEYS_PER_ACCEPTOR) keys.delete(keys.keys().next().value);
+  }
+
+  #arrive(e) {
+    const s = this.sends.get(e.msg);
+    if (s) {
+      s.arrivals += 1;
+      if (s.arrivals >= (s.duplicated ? 2 : 1)) this.sends.delete(e.msg);
+    }
+    this.maxFlight = Math.max(this.maxFlight, e.at - e.sentAt);
+    this.#count(e.to, e.kind === "drop" ? LOST : RECEIVED, e.at);
+  }
+
+  #invoke(e) {
+    const id = e.op;
+    const lane = this.laneOf.get(e.node) ?? 0;
+    this.opCount = Math.max(this.opCount, id + 1);
+    this.opStart.set(id, e.at);
+    this.opEnd.set(id, NaN);
+    this.opLane.set(id, lane);
+    this.opOutcome.set(id, 0);
+    this.opName.set(id, this.names.id(e.name));
+    this.opKey.set(id, this.keys.id(e.key));
+    this.open.add(id);
+    // Concurrent operations of one proposer stack: the first free slot.
+    const held = this.slots.get(lane) ?? [];
+    let slot = held.indexOf(false);
+    if (slot < 0) slot = held.push(false) - 1;
+    held[slot] = true;
+    this.slots.set(lane, held);
+    this.opSlot.set(id, slot);
+  }
+
+  #return(e) {
+    const id = e.op;
+    if (id >= this.opCount) return;
+    this.opEnd.set(id, e.at);
+    this.opOutcome.set(id, Math.max(0, OUTCOMES.indexOf(e.outcome)));
+    this.maxOpMs = Math.max(this.maxOpMs, e.at - this.opStart.data[id]);
+    this.open.delete(id);
+    const outcome = this.opOutcome.data[id];
+    if (outcome > 0) this.hist.add(this.opLane.data[id], outcomeChannel(outcome), this.opStart.data[id]);
+    const held = this.slots.get(this.opLane.data[id]);
+    if (held) held[this.opSlot.data[id]] = false;
+  }
+
+  #closeDown(node, at) {
+    for (const d of this.down) if (d.node === node && d.end === null) d.end = at;
+  }
+
+  #closePartition(at) {
+    for (const p of this.partitions) if (p.end === null) p.end = at;
+  }
+
+  // ---- counts (the histogram) ----
+
+  #count(node, channel, at) {
+    const lane = this.laneOf.get(node);
+    if (lane !== undefined) this.hist.add(lane, channel, at);
+  }
+
+  /** Messages that arrived (or were lost) in [t0, t1], counted at bucket resolution. */
+  arrivalsBetween(t0, t1) {
+    return this.hist.sum([RECEIVED, LOST], t0, t1).reduce((a, b) => a + b, 0);
+  }
+
+  /** Per lane: messages sent, received and lost in [t0, t1] (bucket resolution). */
+  trafficBetween(t0, t1) {
+    return this.hist.sum([SENT, RECEIVED, LOST], t0, t1);
+  }
+
+  /** See DensityHistogram.density. */
+  density(t0, msPerPx, columns) {
+    return this.hist.density(t0, msPerPx, columns);
+  }
+
+  /** Finished operations that started in [t0, t1] (bucket resolution) and the pending ones. */
+  opsBetween(t0, t1) {
+    return this.open.size + this.hist.sum(OP_CHANNELS, t0, t1).reduce((a, b) => a + b, 0);
+  }
+
+  /**
+   * Per lane and pixel column from t0: the worst outcome (an OUTCOMES index: failed, then
+   * unknown, ok, pending) of the operations that started there; -1 where none did.
+   */
+  opOutcomes(t0, msPerPx, columns) {
+    const pending = [...this.open].map((id) => [this.opLane.data[id], this.opStart.data[id]]);
+    return this.hist.worstOutcomes(t0, msPerPx, columns, pending);
+  }
+
+  /** Per lane: messages sent, received, lost over the whole run. */
+  totals() {
+    const [sent, received, lost] = [SENT, RECEIVED, LOST].map((ch) => this.hist.sum([ch], 0, Infinity));
+    return this.nodes.map((_, lane) => ({ sent: sent[lane], received: received[lane], lost: lost[lane] }));
+  }
+
+  /** The seq range whose events fall in [t0, t1] (bucket resolution: it may hold a little more). */
+  seqRange(t0, t1) {
+    return this.hist.seqRange(t0, t1, this.events);
+  }
+
+  // ---- windows of events ----
+
+  /**
+   * Events (objects) with `at` in [t0, t1], or null when they are neither in the tail nor
+   * fetchable (no source, or more than WINDOW_EVENTS of them).
+   */
+  eventsBetween(t0, t1) {
+    const [from, to] = this.seqRange(t0, t1);
+    if (from >= this.tailFrom) return this.tail.slice(from - this.tailFrom, to - this.tailFrom);
+    const w = this.window;
+    if (from >= w.from && to <= w.to) return w.events.slice(from - w.from, to - w.from);
+    if (!this.source || to - from > WINDOW_EVENTS) return null;
+    // Fetch a little more than asked, so small pans reuse it.
+    const pad = Math.min(WINDOW_EVENTS - (to - from), to - from);
+    const start = Math.max(0, from - pad / 2) | 0;
+    const end = Math.min(this.events, to + pad / 2) | 0;
+    this.window = { from: start, to: end, events: this.source.events(start, end - start) };
+    return this.window.events.slice(from - start, to - start);
+  }
+
+  // ---- operations ----
+
+  /** An operation as an object: { id, node, name, key, start, end, outcome, slot }. */
+  op(id) {
+    if (!(id >= 0 && id < this.opCount)) return undefined;
+    const end = this.opEnd.data[id];
+    const outcome = OUTCOMES[this.opOutcome.data[id]];
+    return {
+      id,
+      node: this.nodes[this.opLane.data[id]],
+      name: this.names.strings[this.opName.data[id]],
+      key: this.keys.strings[this.opKey.data[id]],
+      start: this.opStart.data[id],
+      end: Number.isNaN(end) ? null : end,
+      outcome: outcome === "pending" ? null : outcome,
+      slot: this.opSlot.data[id],
+    };
+  }
+
+  /** Calls `fn(id)` for each operation overlapping [t0, t1] (ids ascend with start time). */
+  forOpsBetween(t0, t1, now, fn) {
+    const start = this.opStart.data;
+    const end = this.opEnd.data;
+    // The last operation that started by t1 (binary search), then back while one could still
+    // reach t0; pending operations older than that are in `open`.
+    let lo = 0;
+    let hi = this.opCount;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (start[mid] <= t1) lo = mid + 1;
+      else hi = mid;
+    }
+    let id = lo - 1;
+    for (; id >= 0 && start[id] >= t0 - this.maxOpMs; id--) {
+      const e = end[id];
+      if ((Number.isNaN(e) ? now : e) >= t0) fn(id);
+    }
+    if (now >= t0) for (const o of this.open) if (o <= id) fn(o);
+  }
+}
