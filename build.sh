@@ -163,7 +163,7 @@ assemble_dist() {
   log "assembling dist/"
   rm -rf dist
   mkdir -p dist
-  (cd www && cp -- *.html *.js *.css ../dist/)
+  (cd www && cp -- *.html *.js *.css ../dist/ && cp -r -- panels ../dist/)
   copy_pkg dist/pkg hashed
   cp www/npm/404.html dist/404.html
   echo "dist/: $(find dist -type f | wc -l) files, $(du -sk dist | cut -f1) KB"

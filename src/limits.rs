@@ -19,6 +19,10 @@ pub const MAX_SAFE_INTEGER: u64 = (1 << 53) - 1;
 pub const MAX_ATTEMPTS: u32 = 100;
 /// Most operations each client of a fuzz run issues.
 pub const MAX_OPS_PER_CLIENT: usize = 1000;
+/// Most workers one workers run starts ([`crate::sim::WorkersPlan`]).
+pub const MAX_WORKERS: usize = 100;
+/// Most increments each worker of a workers run issues.
+pub const MAX_INCREMENTS_PER_WORKER: usize = 1000;
 /// Deepest nesting of a value.
 pub const MAX_DEPTH: usize = 64;
 /// Largest value, JSON-encoded (compact, as a share link carries it).
@@ -41,6 +45,8 @@ pub fn to_json() -> Json {
         "safeInteger": MAX_SAFE_INTEGER,
         "attempts": MAX_ATTEMPTS,
         "opsPerClient": MAX_OPS_PER_CLIENT,
+        "workers": MAX_WORKERS,
+        "incrementsPerWorker": MAX_INCREMENTS_PER_WORKER,
         "valueDepth": MAX_DEPTH,
         "valueBytes": MAX_VALUE_BYTES,
         "sessionActions": MAX_ACTIONS,
@@ -187,6 +193,6 @@ mod tests {
         let l = to_json();
         assert_eq!(l["keyChars"], 256);
         assert_eq!(l["safeInteger"], 9_007_199_254_740_991u64);
-        assert_eq!(l.as_object().unwrap().len(), 12);
+        assert_eq!(l.as_object().unwrap().len(), 14);
     }
 }

@@ -4,7 +4,7 @@
 
 use crate::driver::Phase;
 use crate::protocol::{Ballot, ProposerId, Reply, Request};
-use crate::sim::{EventKind, Msg, Node, Sim, Trace};
+use crate::sim::{EventKind, Msg, NetSetting, Node, Sim, Trace};
 use serde::ser::{Serialize, SerializeMap, SerializeSeq, Serializer};
 use serde_json::{json, Map, Value as Json};
 
@@ -119,7 +119,18 @@ impl Serialize for EventView<'_> {
             }
             EventKind::Partition { groups } => m.serialize_entry("groups", &groups_json(groups))?,
             EventKind::Heal => {}
-            EventKind::Network { setting } => m.serialize_entry("setting", setting)?,
+            EventKind::Network { setting } => {
+                m.serialize_entry("setting", &setting.to_string())?;
+                match *setting {
+                    NetSetting::DropRates { requests, replies } => {
+                        m.serialize_entry("dropRate", &json!({ "requests": requests, "replies": replies }))?
+                    }
+                    NetSetting::DuplicateRate(rate) => m.serialize_entry("duplicateRate", &rate)?,
+                    NetSetting::Latency { min_ms, max_ms } => {
+                        m.serialize_entry("latency", &json!({ "min": min_ms, "max": max_ms }))?
+                    }
+                }
+            }
         }
         m.serialize_entry("text", &self.trace.line(self.seq))?;
         m.end()
@@ -220,6 +231,34 @@ fn partition_groups(sim: &Sim) -> Json {
     groups_json(&groups)
 }
 
+/// The messages waiting for the user (manual delivery): `[{ id, msg, from, to, sentAt, type, key,
+/// ballot, message }]`; `msg` is the message's id in the event log (`null` without a log).
+pub fn held(sim: &Sim) -> Json {
+    sim.held()
+        .iter()
+        .map(|h| {
+            json!({
+                "id": h.id,
+                "msg": h.log,
+                "from": h.from.to_string(),
+                "to": h.to.to_string(),
+                "sentAt": h.sent_at,
+                "type": h.msg.kind(),
+                "key": h.msg.key().to_string(),
+                "ballot": ballot(h.msg.ballot()),
+                "message": serde_json::to_value(MessageView(&h.msg)).unwrap_or(Json::Null),
+            })
+        })
+        .collect::<Vec<_>>()
+        .into()
+}
+
+/// Every workers run: `[{ total, done, failed, before, after, finished }]`.
+pub fn workers_runs(sim: &Sim) -> Json {
+    let run = |p: crate::sim::WorkersProgress| json!({ "total": p.total, "done": p.done, "failed": p.failed, "before": p.before, "after": p.after, "finished": p.finished });
+    sim.workers_runs().into_iter().map(run).collect::<Vec<_>>().into()
+}
+
 /// The client history.
 pub fn history(sim: &Sim) -> Json {
     sim.history().records().map(operation).collect::<Vec<_>>().into()
@@ -245,6 +284,10 @@ fn operation(o: &crate::sim::OpRecord) -> Json {
         "output": o.output,
         "error": o.error.as_ref().map(|e| json!({ "name": e.name(), "message": e.message })),
         "attempts": o.attempts,
+        "evaluated": o.evaluations.last().map(|e| {
+            let register = |r: &crate::ops::Register| json!({ "value": r.value, "version": r.version });
+            json!({ "at": e.at_ms, "seen": register(&e.seen), "wrote": e.wrote.as_deref().map(register) })
+        }),
     })
 }
 
@@ -294,6 +337,42 @@ mod tests {
         assert_eq!(h[0]["outcome"], "ok");
         assert_eq!(h[0]["output"], 1);
         assert_eq!((&h[0]["invokeSeq"], &h[0]["returnSeq"]), (&json!(1), &json!(2)));
+        let before_and_after =
+            json!({ "at": 10, "seen": { "value": null, "version": 0 }, "wrote": { "value": 1, "version": 1 } });
+        assert_eq!(h[0]["evaluated"]["seen"], before_and_after["seen"], "the register the increment read");
+        assert_eq!(h[0]["evaluated"]["wrote"], before_and_after["wrote"], "and the one it wrote");
         assert_eq!(stats(&sim)["ok"], 1);
+    }
+
+    #[test]
+    fn workers_runs_have_the_documented_shape() {
+        let sim = Sim::new(SimConfig::default()).unwrap();
+        sim.run_workers(&crate::sim::WorkersPlan { workers: 2, increments: 3, key: "w".into() }).unwrap();
+        assert_eq!(
+            workers_runs(&sim),
+            json!([{ "total": 6, "done": 0, "failed": 0, "before": null, "after": null, "finished": false }])
+        );
+        sim.run_until_idle(u64::MAX);
+        assert_eq!(
+            workers_runs(&sim),
+            json!([{ "total": 6, "done": 6, "failed": 0, "before": null, "after": 6, "finished": true }])
+        );
+    }
+
+    #[test]
+    fn network_events_carry_their_setting_as_data() {
+        let sim = Sim::new(SimConfig::default()).unwrap();
+        sim.set_latency(7, 40).unwrap();
+        sim.set_drop_rates(0.25, 0.5).unwrap();
+        sim.set_duplicate_rate(0.125).unwrap();
+        let evs = events(&sim, 0, usize::MAX);
+        let net: Vec<&Json> = evs.as_array().unwrap().iter().filter(|e| e["kind"] == "network").collect();
+        assert_eq!(net.len(), 3);
+        assert_eq!(net[0]["latency"], json!({ "min": 7, "max": 40 }));
+        assert_eq!(net[0]["setting"], "latency 7..40");
+        assert_eq!(net[1]["dropRate"], json!({ "requests": 0.25, "replies": 0.5 }));
+        assert_eq!(net[1]["setting"], "drop requests 0.25 replies 0.5");
+        assert_eq!(net[2]["duplicateRate"], 0.125);
+        assert!(net[2].get("latency").is_none(), "only the setting that changed");
     }
 }

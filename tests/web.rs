@@ -1095,3 +1095,83 @@ async fn outside_tester_findings_stay_fixed() {
     }
     assert_error(&c.session_link().unwrap_err(), "InvalidArgument", "too long for a link");
 }
+
+/// Manual delivery from JS: messages wait in `inFlight()`, `deliver(id)` / `dropMessage(id)`
+/// steer them, bad ids and modes are `InvalidArgument`s, and the choices replay from a link.
+#[wasm_bindgen_test]
+async fn manual_delivery_steers_messages_and_replays() {
+    let c = cluster("{ seed: 4, autoAdvance: false }");
+    assert_eq!(c.delivery(), "auto");
+    c.set_delivery("manual".into()).unwrap();
+    assert_eq!(c.delivery(), "manual");
+    let op = c.increment("k".into(), JsValue::UNDEFINED);
+    let held = Array::from(&c.in_flight().unwrap());
+    assert_eq!(held.length(), 3, "{}", json(&held));
+    let first = held.get(0);
+    assert_eq!(json(&first), json(&js("{ id: 0, msg: 0, from: 'p1', to: 'a1', sentAt: 0, type: 'prepare', key: 'k', ballot: { counter: 1, proposer: 'p1' }, message: { type: 'prepare', key: 'k', ballot: { counter: 1, proposer: 'p1' } } }")));
+    for (bad, needle) in [
+        ("7", "no message 7 is waiting to be delivered (waiting: 0, 1, 2)"),
+        ("-1", "id must be in 0..="),
+        ("1.5", "id must be an integer"),
+        ("'0'", "id must be an integer"),
+        ("undefined", "id must be an integer"),
+    ] {
+        assert_error(&c.deliver(js(bad)).unwrap_err(), "InvalidArgument", needle);
+        assert_error(&c.drop_message(js(bad)).unwrap_err(), "InvalidArgument", needle);
+    }
+    assert_error(
+        &c.set_delivery(js("'slow'")).unwrap_err(),
+        "InvalidArgument",
+        "mode must be \"manual\" or \"auto\", got \"slow\"",
+    );
+    assert_error(&c.set_delivery(js("1")).unwrap_err(), "InvalidArgument", "mode");
+    assert_eq!(Array::from(&c.in_flight().unwrap()).length(), 3, "a refused call changes nothing");
+    c.drop_message(js("2")).unwrap();
+    // Deliver whatever waits first until nothing does: the increment ends without a3.
+    while let Some(next) = Array::from(&c.in_flight().unwrap()).iter().next() {
+        c.deliver(get(&next, "id")).unwrap();
+    }
+    assert_eq!(ok(op).await, 1);
+    let events = Array::from(&c.events(JsValue::UNDEFINED, JsValue::UNDEFINED).unwrap());
+    let dropped: Vec<JsValue> = events.iter().filter(|e| get(e, "kind") == "drop").collect();
+    assert_eq!(dropped.len(), 1);
+    assert_eq!(get(&dropped[0], "reason"), "manual");
+    assert_eq!(get(&dropped[0], "to"), "a3");
+    assert_eq!(get(&c.verify().unwrap(), "ok"), true, "the deliveries replay");
+    let link = c.session_link().unwrap();
+    let copy = Cluster::from_session(JsValue::from_str(&link), JsValue::UNDEFINED).unwrap();
+    copy.run_until_idle(JsValue::UNDEFINED).unwrap();
+    assert_eq!(copy.event_log_hash(), c.event_log_hash(), "the link reproduces the steered run");
+    c.set_delivery("auto".into()).unwrap();
+    c.set_auto_advance(true.into()).unwrap();
+    still_works(&c).await;
+}
+
+/// Workers in virtual time from JS: one recorded action, run to idle finishes all of it, bad
+/// options are `InvalidArgument`s, and a link replays the whole run.
+#[wasm_bindgen_test]
+async fn workers_run_in_virtual_time_and_replay() {
+    let c = cluster("{ seed: 6, autoAdvance: false }");
+    for (bad, needle) in [
+        ("{ workers: 0 }", "options.workers must be in 1..=100, got 0"),
+        ("{ increments: 1001 }", "options.increments must be in 1..=1000, got 1001"),
+        ("{ key: '' }", "key"),
+        ("{ workers: 2, speed: 3 }", "speed"),
+        ("'ten'", "options must be an object"),
+    ] {
+        assert_error(&c.run_workers(js(bad)).unwrap_err(), "InvalidArgument", needle);
+    }
+    assert_eq!(c.run_workers(js("{ workers: 4, increments: 25, key: 'w' }")).unwrap(), 0);
+    c.run_until_idle(JsValue::UNDEFINED).unwrap();
+    let runs = c.workers_runs().unwrap();
+    assert_eq!(
+        json(&runs),
+        json(&js("[{ total: 100, done: 100, failed: 0, before: null, after: 100, finished: true }]"))
+    );
+    assert_eq!(Array::from(&get(&c.session().unwrap(), "actions")).length(), 1, "one action on the tape");
+    let copy = Cluster::from_session(JsValue::from_str(&c.session_link().unwrap()), JsValue::UNDEFINED).unwrap();
+    copy.run_until_idle(JsValue::UNDEFINED).unwrap();
+    assert_eq!(copy.event_log_hash(), c.event_log_hash(), "the link replays the workers run");
+    c.set_auto_advance(true.into()).unwrap();
+    still_works(&c).await;
+}

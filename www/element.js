@@ -1,7 +1,9 @@
 // <caspaxos-playground>: a self-contained playground widget for tutorials. One script tag:
 //   <script type="module" src="https://host/caspaxos/element.js"></script>
 //   <caspaxos-playground scenario="minority" controls="minimal" autoplay></caspaxos-playground>
-// Attributes: seed, acceptors, proposers, scenario, controls="minimal|full", autoplay.
+// Attributes: seed, acceptors, proposers, scenario, controls="minimal|full", autoplay. A bad one
+// (scenario="nope", acceptors="99", seed="many") shows an InvalidArgument in the status line and
+// in `data-error`, and builds no cluster until it is fixed.
 // Events: "ready", "operation" (detail: { op, node, outcome, at }), "violation" (detail:
 // check()'s violation, with its kind; again whenever the violation it reports changes), "moment"
 // (detail: { index, say, event }: the run reached a moment armed with pauseAt() and paused there),
@@ -15,11 +17,9 @@ import init, { Cluster } from "./pkg/caspaxos_playground.js";
 import { Timeline } from "./timeline.js";
 import { SCENARIOS } from "./scenarios.js";
 import { Moments } from "./narration.js";
+import { Player, reducedMotion, speedText } from "./player.js";
 
 const wasmReady = init();
-const reducedMotion = globalThis.matchMedia?.("(prefers-reduced-motion: reduce)").matches ?? false;
-/** The longest a jump (reduced motion, or continue() without animation) runs, in virtual ms. */
-const JUMP_LIMIT_MS = 120000;
 
 const STYLE = `
 :host { display: block; font: 13px system-ui, sans-serif; color: #1d2430; border: 1px solid #d9dee6; border-radius: 8px; background: #fff; padding: 8px; contain: content; }
@@ -43,24 +43,26 @@ button[aria-pressed="true"] { background: #2f6fdb; color: #fff; }
 class CaspaxosPlayground extends HTMLElement {
   static observedAttributes = ["seed", "acceptors", "proposers", "scenario", "controls"];
   #root;
-  #cluster = null;
   #timeline = null;
   #seen = 0;
-  #script = [];
-  #playing = false;
-  #stepping = false;
-  #speed = 0.1; // virtual ms per real ms
   #visible = true;
-  #carry = 0;
-  #last = 0;
-  #raf = 0;
   #observer = null;
   #built = false;
   #scenario = null;
-  #moments = new Moments();
-  #momentSeq = 0; // the first event not yet looked at for a moment
-  #awaited = new Set(); // operations started from the widget's own button
   #ended = false;
+  #connected = false; // wasm is ready and the element is in the page: attributes take effect
+  #player = new Player({
+    render: () => this.#render(),
+    api: {
+      run: (label, start) => this.#run(label, start),
+      workers: (n, m) => this.#workers(n, m),
+    },
+    onScriptError: (e) => this.#status(`${e.name}: ${e.message}`, true),
+    pauseWhenOver: () => false, // #render ends a scenario's run; a bare cluster waits for the reader
+    onPlaying: (on) => this.#showPlaying(on),
+    onMoment: (hit) => this.dispatchEvent(new CustomEvent("moment", { detail: { index: hit.index, say: hit.moment.say, event: hit.event } })),
+    visible: () => this.#visible && !document.hidden,
+  });
 
   constructor() {
     super();
@@ -68,91 +70,83 @@ class CaspaxosPlayground extends HTMLElement {
   }
 
   get cluster() {
-    return this.#cluster;
+    return this.#player.cluster;
   }
 
   get playing() {
-    return this.#playing;
+    return this.#player.playing;
   }
 
   /** Virtual ms per real ms while playing (0.001..100). */
   get speed() {
-    return this.#speed;
+    return this.#player.speed;
   }
 
   set speed(v) {
-    const n = Number(v);
-    if (!(n >= 0.001 && n <= 100)) throw Object.assign(new Error(`speed must be in 0.001..100, got ${v}`), { name: "InvalidArgument" });
-    this.#speed = n;
+    this.#player.setSpeed(Number(v));
     const input = this.#root.querySelector('[data-in="speed"]');
-    if (input) input.value = String(Math.log10(n));
+    if (input) input.value = String(Math.log10(this.#player.speed));
     const out = this.#root.querySelector('[data-out="speed"]');
-    if (out) out.textContent = `${n < 1 ? n.toPrecision(1) : Math.round(n)}×`;
+    if (out) out.textContent = speedText(this.#player.speed);
   }
 
   async connectedCallback() {
     if (!this.#built) this.#build();
     await wasmReady;
     if (!this.isConnected) return;
+    this.#connected = true;
     this.#reset();
     this.#observer = new IntersectionObserver((entries) => {
       this.#visible = entries.some((e) => e.isIntersecting);
     });
     this.#observer.observe(this);
     document.addEventListener("visibilitychange", this.#onVisibility);
-    this.#last = performance.now();
-    this.#raf = requestAnimationFrame(this.#frame);
+    this.#player.start();
     if (this.hasAttribute("autoplay") && !reducedMotion) this.play();
-    this.dispatchEvent(new CustomEvent("ready", { detail: { now: this.#cluster.now } }));
+    this.dispatchEvent(new CustomEvent("ready", { detail: { now: this.cluster?.now ?? 0 } }));
   }
 
   disconnectedCallback() {
-    cancelAnimationFrame(this.#raf);
+    this.#connected = false;
+    this.#player.stop();
     this.#observer?.disconnect();
     document.removeEventListener("visibilitychange", this.#onVisibility);
-    this.#cluster?.free();
-    this.#cluster = null;
+    this.cluster?.free();
+    this.#player.cluster = null;
   }
 
   attributeChangedCallback() {
-    if (this.#cluster) this.#reset();
+    if (this.#connected) this.#reset();
   }
 
   play() {
-    this.#setPlaying(true);
+    this.#player.setPlaying(true);
   }
 
   pause() {
-    this.#setPlaying(false);
+    this.#player.setPlaying(false);
   }
 
   /** One event; when nothing is scheduled, time jumps to the scenario's next action. Pauses. */
   step() {
-    this.#setPlaying(false);
-    this.#stepping = true;
-    this.#advanceScript(0);
-    if (!this.#cluster.step() && this.#script.length) this.#advanceScript(this.#script[0][0] - this.#cluster.now);
-    this.#render();
+    this.#player.step();
   }
 
   /** Replays this widget's run to virtual time `ms`; the scenario's actions to come stay. */
   seek(ms) {
-    const session = this.#cluster.sessionLink(); // the tape: one string across the boundary
-    const script = this.#script.slice();
+    const session = this.cluster.sessionLink(); // the tape: one string across the boundary
+    const script = this.#player.script.slice();
     const next = Cluster.fromSession(session, { until: Math.max(0, Math.round(ms)) });
-    this.#cluster.free();
-    this.#adopt(next);
-    this.#script = script;
-    this.#render();
+    this.cluster.free();
+    this.#adopt(next, script);
   }
 
   /** Replays a saved session (from `cluster.session()`) to `point` (`{ until }`, or the exact
    * `{ steps, at }` read from `cluster.steps` and `cluster.now`), or to its last action. */
   restore(session, point) {
     const next = Cluster.fromSession(session, point);
-    this.#script = [];
     this.#scenario = null;
-    this.#cluster?.free();
+    this.cluster?.free();
     this.#adopt(next);
   }
 
@@ -165,55 +159,47 @@ class CaspaxosPlayground extends HTMLElement {
   /** Arms moments (`[{ on: eventPattern, say }]`, see claims.js): the run pauses at each one's
    * event, in order, and dispatches "moment". */
   pauseAt(moments) {
-    this.#moments = new Moments(moments, { inOrder: true });
-    this.#momentSeq = this.#cluster ? this.#cluster.eventCount : 0;
+    this.#player.pauseAt(moments);
   }
 
   /** Runs on to the next armed moment (or to the end): plays it, or with reduced motion jumps
    * there at once. */
   continue() {
-    this.#stepping = false;
-    if (!reducedMotion) return this.play();
-    this.#setPlaying(false);
-    const c = this.#cluster;
-    const limit = c.now + JUMP_LIMIT_MS;
-    while (!this.#over() && c.now < limit && !this.#tick(1)) { /* jump */ }
-    this.#render();
+    this.#player.continue();
   }
 
   /** Everything needed to come back to this exact point: the run, the scenario's actions to come,
    * the moments passed, the status lines and the timeline's view. Null if the run used code. */
   saveState() {
-    const c = this.#cluster;
+    const c = this.cluster;
     if (!c?.replayable) return null;
     const tl = this.#timeline;
+    const { moments } = this.#player;
     return {
       session: c.session(),
       point: { steps: c.steps, at: c.now },
       scenario: this.#scenario,
-      script: this.#script.slice(),
-      moments: { list: this.#moments.moments, inOrder: this.#moments.inOrder, passed: this.#moments.next },
+      script: this.#player.script.slice(),
+      moments: { list: moments.moments, inOrder: moments.inOrder, passed: moments.next },
       status: { text: this.#out("status").textContent, bad: this.#out("status").classList.contains("bad") },
       verdict: this.#out("verdict").textContent,
       view: { t0: tl.t0, msPerPx: tl.msPerPx, follow: tl.follow },
       ended: this.#ended,
-      speed: this.#speed,
+      speed: this.speed,
     };
   }
 
   /** Comes back to a point taken with saveState(), paused. */
   restoreState(state) {
-    this.#setPlaying(false);
+    this.pause();
     const next = Cluster.fromSession(state.session, state.point);
-    this.#cluster?.free();
+    this.cluster?.free();
     this.#scenario = null;
-    this.#script = [];
-    this.#adopt(next);
+    this.#adopt(next, state.script);
     this.#scenario = state.scenario;
-    this.#script = state.script.slice();
-    this.#moments = new Moments(state.moments.list, { inOrder: state.moments.inOrder });
-    this.#moments.skip(state.moments.passed);
-    this.#momentSeq = next.eventCount;
+    const moments = new Moments(state.moments.list, { inOrder: state.moments.inOrder });
+    moments.skip(state.moments.passed);
+    this.#player.moments = moments;
     this.#status(state.status.text, state.status.bad);
     this.#out("verdict").textContent = state.verdict;
     this.#ended = state.ended;
@@ -223,7 +209,7 @@ class CaspaxosPlayground extends HTMLElement {
   }
 
   #onVisibility = () => {
-    if (document.hidden) this.#last = performance.now();
+    if (document.hidden) this.#player.last = performance.now();
   };
 
   #out(name) {
@@ -250,15 +236,15 @@ class CaspaxosPlayground extends HTMLElement {
       <div class="live" aria-live="polite"></div>`;
     this.#root.addEventListener("click", (e) => {
       const b = e.target.closest("button");
-      if (!b || !this.#cluster) return;
+      if (!b || !this.cluster) return;
       const what = b.dataset.do;
       const tl = this.#timeline;
-      if (what === "play") this.#setPlaying(!this.#playing);
+      if (what === "play") this.#player.setPlaying(!this.playing);
       else if (what === "step") this.step();
       else if (what === "restart") this.#reset();
       else if (what === "zoom-in") { tl.zoom(0.7); tl.follow = false; this.#render(); }
       else if (what === "zoom-out") { tl.zoom(1.4); tl.follow = false; this.#render(); }
-      else if (what === "fit") { tl.fit(this.#cluster.now); this.#render(); }
+      else if (what === "fit") { tl.fit(this.cluster.now); this.#render(); }
       else if (what === "increment") this.#increment();
       else if (b.dataset.node) this.#toggleNode(b.dataset.node);
     });
@@ -269,63 +255,68 @@ class CaspaxosPlayground extends HTMLElement {
     this.#timeline.onUserMove = () => this.#render();
   }
 
-  /** The Increment button: an operation needs virtual time, so time moves (see the page's
-   * `needTime`): play starts, or with reduced motion the frame loop jumps to its end; while the
-   * reader steps, the status says why it waits. */
+  /** The Increment button: an operation needs virtual time, so time moves (the player's
+   * `needTime`); while the reader steps, the status says why it waits. */
   #increment() {
-    const c = this.#cluster;
+    const c = this.cluster;
     const before = c.lastOperationId;
     this.#run("increment counter", () => c.increment("counter"));
-    if (c.lastOperationId > before) this.#awaited.add(c.lastOperationId);
-    if (this.#stepping) this.#status("increment counter … paused: Step runs one event, ▶ Play runs on");
-    else if (!this.#playing && !reducedMotion) this.play();
+    if (c.lastOperationId > before) this.#player.await(c.lastOperationId);
+    if (this.#player.stepping) this.#status("increment counter … paused: Step runs one event, ▶ Play runs on");
+    this.#player.needTime();
   }
 
   #toggleNode(id) {
-    const up = this.#cluster.state().acceptors.find((a) => a.id === id)?.up;
-    if (up) this.#cluster.crash(id);
-    else this.#cluster.restart(id);
+    const up = this.cluster.state().acceptors.find((a) => a.id === id)?.up;
+    if (up) this.cluster.crash(id);
+    else this.cluster.restart(id);
     this.#render();
   }
 
-  #int(name, fallback, min, max) {
-    const v = Number(this.getAttribute(name));
-    return this.hasAttribute(name) && Number.isInteger(v) && v >= min && v <= max ? v : fallback;
+  /** The cluster the attributes ask for; a bad attribute is an error, never a silent default. */
+  #config(scenario) {
+    const name = this.getAttribute("scenario");
+    if (name !== null && !scenario) {
+      throw Object.assign(new Error(`scenario="${name}" is not a scenario; known: ${SCENARIOS.map((s) => s.id).join(", ")}`), { name: "InvalidArgument" });
+    }
+    // The scenario's set-up, then what the attributes say explicitly (the Cluster checks ranges).
+    const config = { acceptors: 3, proposers: 2, seed: 1, ...(scenario?.config ?? {}) };
+    for (const key of ["acceptors", "proposers", "seed"]) {
+      if (!this.hasAttribute(key)) continue;
+      const text = this.getAttribute(key);
+      const v = Number(text);
+      if (text.trim() === "" || !Number.isInteger(v)) {
+        throw Object.assign(new Error(`${key}="${text}" is not an integer`), { name: "InvalidArgument" });
+      }
+      config[key] = v;
+    }
+    return config;
   }
 
   #reset() {
     const scenario = SCENARIOS.find((s) => s.id === this.getAttribute("scenario"));
-    // The scenario's set-up, then what the attributes say explicitly.
-    const config = { acceptors: 3, proposers: 2, seed: 1, ...(scenario?.config ?? {}) };
-    const limits = Cluster.limits;
-    config.acceptors = this.#int("acceptors", config.acceptors, 1, limits.acceptors);
-    config.proposers = this.#int("proposers", config.proposers, 1, limits.proposers);
-    config.seed = this.#int("seed", config.seed, 0, limits.safeInteger);
     let next;
     try {
-      next = new Cluster({ ...config, autoAdvance: false });
+      next = new Cluster({ ...this.#config(scenario), autoAdvance: false });
     } catch (e) {
       this.#status(`${e.name}: ${e.message}`, true);
+      this.dataset.error = e.message;
       return;
     }
-    this.#cluster?.free();
+    delete this.dataset.error;
+    this.cluster?.free();
     this.#scenario = null; // no "end" for the run being replaced
-    this.#script = [];
-    this.#adopt(next);
+    this.#adopt(next, scenario?.script ?? []);
     this.#scenario = scenario?.id ?? null;
-    this.#script = scenario ? scenario.script.map(([at, fn]) => [at, fn]).sort((a, b) => a[0] - b[0]) : [];
-    this.#moments = new Moments();
+    this.#player.moments = new Moments();
     this.#status(scenario ? scenario.text : "");
     this.#out("verdict").textContent = "";
   }
 
-  #adopt(cluster) {
-    this.#cluster = cluster;
+  #adopt(cluster, script = []) {
+    this.#player.load(cluster, script);
     this.#seen = 0;
-    this.#momentSeq = 0;
     this.#ended = false;
-    this.#stepping = false;
-    this.#awaited.clear();
     this.#out("verdict").textContent = "";
     const st = cluster.state();
     const nodes = [...st.proposers.map((p) => p.id), ...st.acceptors.map((a) => a.id)];
@@ -344,95 +335,23 @@ class CaspaxosPlayground extends HTMLElement {
     this.#render();
   }
 
-  #setPlaying(on) {
-    if (on) this.#stepping = false;
-    const changed = on !== this.#playing;
-    this.#playing = on;
+  #showPlaying(on) {
     const b = this.#root.querySelector('[data-do="play"]');
     b.setAttribute("aria-pressed", String(on));
     b.textContent = on ? "❚❚ Pause" : "▶ Play";
-    this.#last = performance.now();
-    if (changed) this.dispatchEvent(new CustomEvent("state", { detail: { playing: on } }));
+    this.dispatchEvent(new CustomEvent("state", { detail: { playing: on } }));
   }
 
-  #frame = (ts) => {
-    const dt = Math.min(100, ts - this.#last);
-    this.#last = ts;
-    if (this.#playing && this.#visible && !document.hidden && this.#cluster) {
-      this.#carry += dt * this.#speed;
-      const whole = Math.floor(this.#carry);
-      this.#carry -= whole;
-      if (whole > 0) {
-        this.#tick(whole);
-        this.#render();
-      }
-    } else if (reducedMotion && !this.#stepping && this.#cluster && this.#awaitedInFlight()) {
-      const limit = this.#cluster.now + JUMP_LIMIT_MS;
-      while (this.#awaitedInFlight() && this.#cluster.now < limit) this.#advanceScript(10);
-      this.#render();
-    }
-    this.#raf = requestAnimationFrame(this.#frame);
-  };
-
-  #awaitedInFlight() {
-    for (const id of this.#awaited) if (this.#cluster.operation(id)?.outcome !== null) this.#awaited.delete(id);
-    return this.#awaited.size > 0;
+  /** `n` workers × `m` increments of "workers", driven by the simulation (in virtual time). */
+  #workers(n, m) {
+    this.cluster.runWorkers({ workers: n, increments: m });
   }
-
-  /** Runs `ms` of virtual time; with a moment armed, one millisecond at a time, stopping (paused)
-   * right after the millisecond its event happened in. Returns whether a moment was reached. */
-  #tick(ms) {
-    if (this.#moments.done) {
-      this.#advanceScript(ms);
-      return false;
-    }
-    for (let i = 0; i < ms; i++) {
-      this.#advanceScript(1);
-      const events = this.#cluster.events(this.#momentSeq);
-      const [hit] = this.#moments.feed(events, { first: true });
-      this.#momentSeq = hit ? hit.event.seq + 1 : this.#momentSeq + events.length;
-      if (hit) {
-        this.#setPlaying(false);
-        this.#render();
-        this.dispatchEvent(new CustomEvent("moment", { detail: { index: hit.index, say: hit.moment.say, event: hit.event } }));
-        return true;
-      }
-    }
-    return false;
-  }
-
-  #advanceScript(ms) {
-    const c = this.#cluster;
-    const target = c.now + ms;
-    while (this.#script.length && this.#script[0][0] <= target) {
-      const [at, fn] = this.#script.shift();
-      if (at > c.now) c.runFor(at - c.now);
-      try {
-        fn(c, this.#api);
-      } catch (e) {
-        this.#status(`${e.name}: ${e.message}`, true);
-      }
-    }
-    if (target > c.now) c.runFor(target - c.now);
-  }
-
-  #api = {
-    run: (label, start) => this.#run(label, start),
-    workers: (n, m) => {
-      const c = this.#cluster;
-      for (let w = 0; w < n; w++) {
-        (async () => {
-          for (let i = 0; i < m && c === this.#cluster; i++) await c.increment("workers", { proposer: `p${(w % 2) + 1}` }).catch(() => {});
-        })();
-      }
-    },
-  };
 
   #run(label, start) {
-    const c = this.#cluster;
+    const c = this.cluster;
     start().then(
-      (v) => c === this.#cluster && this.#status(`${label} → ${JSON.stringify(v) ?? "undefined"}`),
-      (e) => c === this.#cluster && this.#status(`${label} ✗ ${e.name}: ${e.message}`, true),
+      (v) => c === this.cluster && this.#status(`${label} → ${JSON.stringify(v) ?? "undefined"}`),
+      (e) => c === this.cluster && this.#status(`${label} ✗ ${e.name}: ${e.message}`, true),
     );
   }
 
@@ -447,7 +366,7 @@ class CaspaxosPlayground extends HTMLElement {
    * first linearizability violation, else the first step-oracle finding — and follows it when it
    * changes (an oracle can fire before the operation that breaks linearizability returns). */
   #recheck() {
-    const report = this.#cluster.check();
+    const report = this.cluster.check();
     const v = report.violation;
     if (!v) return;
     const oracles = [...new Set(report.oracles.map((o) => o.kind).filter((k) => k !== v.kind))];
@@ -458,13 +377,8 @@ class CaspaxosPlayground extends HTMLElement {
     this.dispatchEvent(new CustomEvent("violation", { detail: v }));
   }
 
-  /** The run is over: no scenario action to come, no operation in flight. */
-  #over() {
-    return this.#script.length === 0 && this.#cluster.pending === 0;
-  }
-
   #render() {
-    const c = this.#cluster;
+    const c = this.cluster;
     if (!c) return;
     const events = c.events(this.#seen);
     this.#seen += events.length;
@@ -479,9 +393,9 @@ class CaspaxosPlayground extends HTMLElement {
       this.#root.querySelector(".live").textContent = `operation ${e.op} on ${e.node}: ${e.outcome}`;
     }
     if (returned) this.#recheck();
-    if (this.#scenario && !this.#ended && this.#over()) {
+    if (this.#scenario && !this.#ended && this.#player.isOver()) {
       this.#ended = true;
-      this.#setPlaying(false);
+      this.pause();
       this.dispatchEvent(new CustomEvent("end", { detail: { now: c.now } }));
     }
   }

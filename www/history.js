@@ -84,7 +84,7 @@ export class HistoryView {
       if (this.selected === id) classes.push("selected");
       const pos = this.positions.get(id);
       out.push(`<rect class="${classes.join(" ")}" data-op="${id}" x="${x0}" y="${y}" width="${wd}" height="${barH}" rx="2"><title>#${id} ${esc(op.name)} ${esc(op.key)} (${op.outcome ?? "in flight"})${pos ? `, ${pos}. in ${esc(op.key)}'s linearization` : ""}</title></rect>`);
-      if (wd > 34 && barH >= 9) out.push(`<text x="${Math.max(x0, LEFT) + 2}" y="${y + barH - 3}">${pos ? "#" + pos + " " : ""}${esc(op.name)} ${esc(op.key.slice(0, 16))}</text>`);
+      if (wd > 34 && barH >= 9) out.push(`<text x="${Math.max(x0, LEFT) + 2}" y="${y + barH - 3}">#${id} ${esc(op.name)} ${esc(op.key.slice(0, 16))}</text>`);
     }
   }
 

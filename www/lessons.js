@@ -48,7 +48,12 @@ export const LESSONS = [
     text: "Three proposers change one key at once. Ballots conflict: an acceptor that promised a higher ballot refuses a lower one and says which ballot blocked it, the proposer fast-forwards past it (§2.1) and backs off at random. Each increment gets through exactly once.",
   },
   {
-    title: "7. Why acceptors must be durable",
+    title: "7. The order of messages decides",
+    scenario: "by-hand",
+    text: "Which proposer is refused is decided by nothing but the order in which messages arrive. Here every message waits until it is delivered by hand (manual delivery), and the script delivers p2's prepare to each acceptor before p1's. Each acceptor promises the first ballot it sees that is higher than its promise, and refuses the lower ones. <a href=\"./?scenario=by-hand\">In the playground</a> you can tick <i>manual delivery</i> and choose the order yourself.",
+  },
+  {
+    title: "8. Why acceptors must be durable",
     scenario: "durability",
     text: "CASPaxos assumes acceptors keep their promises and accepted values across crashes. Here a1 is wiped (restarted with empty storage): a read then meets a quorum that never saw the last write and returns a stale value. The widget's checker reports the violation in the red line under the timeline, and it stays there.",
     claims: [{ violation: "linearizability", op: 2, says: "the widget reports: not linearizable" }],

@@ -17,6 +17,15 @@ const fencedWrite = (token, text) => (report) => {
   return { token, text };
 };
 
+/** Manual delivery: delivers (or drops) the waiting message `from` → `to` of that type. */
+const waiting = (c, from, to, type, value) => {
+  const m = c.inFlight().find((x) => x.from === from && x.to === to && x.type === type && (value === undefined || x.message.value === value));
+  if (!m) throw new Error(`no ${type} ${from}→${to}${value === undefined ? "" : ` of ${JSON.stringify(value)}`} is waiting`);
+  return m.id;
+};
+const deliver = (from, to, type, value) => (c) => c.deliver(waiting(c, from, to, type, value));
+const dropHeld = (from, to, type) => (c) => c.dropMessage(waiting(c, from, to, type));
+
 /** Event patterns the moments wait on (see claims.js `matches`). */
 const returns = (op) => ({ kind: "return", op });
 const conflictTo = (proposer) => ({ kind: "deliver", to: proposer, message: { type: "conflict" } });
@@ -280,6 +289,99 @@ export const SCENARIOS = [
       { on: returns(1), say: "p1 answered 2, p2 now 3: every increment applied once." },
       { on: returns(4), say: "Second wave: p2 holds the newest promise (8.p2): one round trip, answer 4." },
       { on: returns(3), say: "p3 and p1 were refused by p2's ballot and retried: 5 and 6." },
+    ],
+  },
+  {
+    id: "by-hand",
+    summary: "two proposers duel, and the order of deliveries — yours to choose — decides who is refused.",
+    title: "Dueling proposers, by hand",
+    text: "Manual delivery: every message waits until someone delivers it. p1 and p2 both increment with ballots 1.p1 and 1.p2 (1.p2 is higher). Here the script delivers p2's prepare to a1 first, then p1's: a1 already promised 1.p2, so it refuses 1.p1 — a conflict naming 1.p2. The same happens at a2. a1 and a2 promise p2: a majority, so p2 accepts 1 while its prepare to a3 is dropped by hand. Then delivery turns automatic: p1 hears the conflicts, fast-forwards past 1.p2, backs off and retries: 2. Turn on manual delivery yourself and deliver p1's prepares first: nobody is refused.",
+    config: { acceptors: 3, proposers: 2, seed: 1 },
+    speed: 0.02,
+    script: [
+      [0, (c, ui) => {
+        c.setDelivery("manual");
+        ui.run("increment duel via p1", () => c.increment("duel"));
+        ui.run("increment duel via p2", () => c.increment("duel", P("p2")));
+      }],
+      [3, deliver("p2", "a1", "prepare")],
+      [6, deliver("p1", "a1", "prepare")],
+      [9, deliver("p2", "a2", "prepare")],
+      [12, deliver("p1", "a2", "prepare")],
+      [15, deliver("a1", "p2", "promise")],
+      [18, deliver("a2", "p2", "promise")],
+      [21, dropHeld("p2", "a3", "prepare")],
+      [24, (c) => c.setDelivery("auto")],
+    ],
+    claims: [
+      { op: 0, refusedBy: "1.p2", says: "p1's prepare 1.p1 is refused by 1.p2, promised first" },
+      { op: 1, output: 1, says: "p2, whose prepares were delivered first, answers 1" },
+      { op: 0, output: 2, says: "p1 retries with a higher ballot and answers 2" },
+      { count: { kind: "drop", reason: "manual" }, equals: 1, says: "one message dropped by hand" },
+      { count: { kind: "deliver", to: "p1", message: { type: "conflict" } }, equals: 2, says: "two conflicts reach p1 (from a1 and a2)" },
+      { violation: null },
+    ],
+    moments: [
+      { on: { kind: "deliver", from: "p1", to: "a1", message: { type: "prepare" } }, say: "p1's prepare 1.p1 reaches a1 after p2's 1.p2: a1 promised the higher ballot, so it answers with a conflict." },
+      { on: { kind: "drop", reason: "manual" }, say: "p2's prepare to a3 is dropped by hand: a1 and a2 are a majority already." },
+      { on: conflictTo("p1"), say: "Delivery is automatic again: p1 hears the conflict, moves its ballots past 1.p2 and backs off." },
+      { on: returns(0), say: "p1's retry answers 2: each increment applied once, whichever order the messages took." },
+    ],
+  },
+  {
+    id: "your-duel",
+    summary: "two proposers duel and every message waits for you: you choose who is refused.",
+    title: "Dueling proposers: your turn",
+    steer: true, // the reader delivers the messages: that is this scenario's run, not a change to it
+    text: "Your turn: p1 and p2 both increment the key duel, and every message waits in the list under the timeline until you click it (✕ drops it). Deliver p2's prepares before p1's and the acceptors refuse 1.p1 with a conflict; deliver p1's first and both are promised in turn, and the lower ballot's accept is refused later. Whatever order you choose, the two increments answer 1 and 2, each exactly once. Untick manual delivery to let the network finish.",
+    config: { acceptors: 3, proposers: 2, seed: 1 },
+    script: [
+      [0, (c, ui) => {
+        c.setDelivery("manual");
+        ui.run("increment duel via p1", () => c.increment("duel"));
+        ui.run("increment duel via p2", () => c.increment("duel", P("p2")));
+      }],
+    ],
+    claims: [
+      { key: "duel", countsTo: 2, says: "the two increments answer 1 and 2, each once, whatever the order" },
+      { violation: null },
+    ],
+    moments: [
+      { on: { kind: "deliver", message: { type: "conflict" } }, say: "A conflict: the acceptor had promised a higher ballot than this proposer's, and names it. The proposer will move past it and back off." },
+      { on: { kind: "return" }, say: "One increment is done. Deliver the rest (or untick manual delivery) to finish the other." },
+    ],
+  },
+  {
+    id: "reuse-by-hand",
+    summary: "the ballot-reuse bug, steered by hand: two values accepted under one ballot.",
+    title: "Ballot reuse, by hand (broken)",
+    text: "A deliberately broken proposer (Break it: reuse a ballot after a failed accept) under manual delivery. p1 puts \"A\": its prepare 1.p1 gets a majority, and its accept 1.p1 = \"A\" is delivered to a1 only; the others wait. p1's accept phase times out — and instead of moving to a higher ballot, the broken proposer keeps 1.p1 for its next change. p1 puts \"B\": it sends accept 1.p1 = \"B\" at once, and a2 accepts it. Two different values under one ballot: the one-value-per-ballot oracle fires. A correct proposer never reuses a ballot (§2.2: each attempt takes a fresh, higher one).",
+    config: { acceptors: 3, proposers: 1, seed: 1, break: { reuseBallot: true } },
+    speed: 0.05,
+    script: [
+      [0, (c, ui) => {
+        c.setDelivery("manual");
+        ui.run('put reg "A" via p1', () => c.put("reg", "A"));
+      }],
+      [2, deliver("p1", "a1", "prepare")],
+      [4, deliver("p1", "a2", "prepare")],
+      [6, deliver("a1", "p1", "promise")],
+      [8, deliver("a2", "p1", "promise")],
+      [10, deliver("p1", "a1", "accept", "A")],
+      [60, (c, ui) => ui.run('put reg "B" via p1', () => c.put("reg", "B"))],
+      [62, deliver("p1", "a2", "accept", "B")],
+      [66, (c) => c.setDelivery("auto")],
+    ],
+    claims: [
+      { count: { kind: "timeout", node: "p1", phase: "accept" }, equals: 1, says: "p1's accept phase times out" },
+      { op: 1, roundTrips: 1, says: "the second put goes straight to accept, reusing the ballot" },
+      { op: 1, accepts: "B", says: "its accept carries \"B\" under 1.p1, the ballot \"A\" was accepted under" },
+      { oracle: "one-value-per-ballot", says: "the one-value-per-ballot oracle fires" },
+    ],
+    moments: [
+      { on: { kind: "deliver", from: "p1", to: "a1", message: { type: "accept" } }, say: "a1 accepts 1.p1 = \"A\"; p1's accepts to a2 and a3 wait." },
+      { on: { kind: "timeout", node: "p1", phase: "accept" }, say: "p1's accept phase times out. The broken proposer keeps ballot 1.p1 for its next change." },
+      { on: { kind: "deliver", from: "p1", to: "a2", message: { type: "accept", value: "B" } }, say: "a2 accepts 1.p1 = \"B\": two values under one ballot. The oracle fires." },
     ],
   },
   {

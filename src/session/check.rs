@@ -76,7 +76,11 @@ fn check_action(r: &Recorded, (steps, at_ms): (u64, u64), sizes: &Sizes) -> Resu
         UserAction::Crash(n) | UserAction::Restart(n) => sizes.check(*n),
         UserAction::Wipe(a) => sizes.check(Node::Acceptor(*a)),
         UserAction::Partition(groups) => groups.iter().flatten().try_for_each(|n| sizes.check(*n)),
-        UserAction::Heal | UserAction::DropRate(_) | UserAction::DuplicateRate(_) => Ok(()),
+        UserAction::Heal | UserAction::DropRate(_) | UserAction::DuplicateRate(_) | UserAction::Delivery(_) => Ok(()),
+        UserAction::Deliver(id) | UserAction::DropMessage(id) => {
+            check_integer("message", *id, 0, MAX_SAFE_INTEGER).map(drop)
+        }
+        UserAction::Workers(plan) => plan.check(),
         UserAction::Latency(min, max) if *max > MAX_LATENCY_MS || min > max => {
             Err(OpError::invalid(format!("latency {min}..{max} is not within 0..={MAX_LATENCY_MS} with min <= max")))
         }

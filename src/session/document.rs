@@ -8,9 +8,10 @@ use crate::limits::{
     integer_in, MAX_ACCEPTORS, MAX_ACTIONS, MAX_ATTEMPTS, MAX_LATENCY_MS, MAX_OPS_PER_CLIENT, MAX_PROPOSERS,
     MAX_SAFE_INTEGER,
 };
+use crate::limits::{MAX_INCREMENTS_PER_WORKER, MAX_WORKERS};
 use crate::ops::OpError;
 use crate::sim::fuzz::FuzzOptions;
-use crate::sim::{NetConfig, Node, SimConfig};
+use crate::sim::{Delivery, NetConfig, Node, SimConfig, WorkersPlan};
 use serde_json::{json, Value as Json};
 
 impl Session {
@@ -76,6 +77,12 @@ fn action_json(a: &UserAction) -> Json {
         UserAction::DuplicateRate(r) => json!({ "do": "duplicateRate", "rate": r }),
         UserAction::Latency(min, max) => json!({ "do": "latency", "min": min, "max": max }),
         UserAction::Break(b) => json!({ "do": "break", "break": breaks_json(b) }),
+        UserAction::Delivery(mode) => json!({ "do": "delivery", "mode": mode.as_str() }),
+        UserAction::Deliver(id) => json!({ "do": "deliver", "message": id }),
+        UserAction::DropMessage(id) => json!({ "do": "dropMessage", "message": id }),
+        UserAction::Workers(p) => {
+            json!({ "do": "workers", "workers": p.workers, "increments": p.increments, "key": p.key })
+        }
     }
 }
 
@@ -299,6 +306,17 @@ fn action(a: &Fields) -> Result<UserAction, OpError> {
         "duplicateRate" => UserAction::DuplicateRate(a.rate("rate")?),
         "latency" => UserAction::Latency(a.integer("min", 0, MAX_LATENCY_MS)?, a.integer("max", 0, MAX_LATENCY_MS)?),
         "break" => UserAction::Break(breaks(a, MAX_ACCEPTORS)?),
+        "delivery" => UserAction::Delivery(
+            Delivery::parse(a.string("mode")?)
+                .ok_or_else(|| malformed(&format!("{} must be \"auto\" or \"manual\"", a.path("mode"))))?,
+        ),
+        "deliver" => UserAction::Deliver(a.integer("message", 0, MAX_SAFE_INTEGER)?),
+        "dropMessage" => UserAction::DropMessage(a.integer("message", 0, MAX_SAFE_INTEGER)?),
+        "workers" => UserAction::Workers(WorkersPlan {
+            workers: a.integer("workers", 1, MAX_WORKERS as u64)? as usize,
+            increments: a.integer("increments", 1, MAX_INCREMENTS_PER_WORKER as u64)? as usize,
+            key: a.string("key")?.to_owned(),
+        }),
         other => return Err(malformed(&format!("{} is an unknown action {other:?}", a.path("do")))),
     })
 }

@@ -9,8 +9,9 @@ use crate::limits::{
     MAX_ACCEPTORS, MAX_ACTIONS, MAX_ATTEMPTS, MAX_KEY_CHARS, MAX_LATENCY_MS, MAX_LINK_CHARS, MAX_OPS_PER_CLIENT,
     MAX_PROPOSERS, MAX_SAFE_INTEGER, MAX_VALUE_BYTES,
 };
+use crate::limits::{MAX_INCREMENTS_PER_WORKER, MAX_WORKERS};
 use crate::sim::fuzz::FuzzOptions;
-use crate::sim::{NetConfig, Node, SimConfig};
+use crate::sim::{Delivery, NetConfig, Node, SimConfig, WorkersPlan};
 use serde_json::Value as Json;
 use std::fmt;
 
@@ -19,6 +20,50 @@ use std::fmt;
 const MAX_KEY_BYTES: usize = LOCK_KEY_PREFIX.len() + MAX_KEY_CHARS * 4;
 /// Longest lock owner in UTF-8 bytes.
 const MAX_OWNER_BYTES: usize = MAX_KEY_CHARS * 4;
+
+/// Each action's tag byte in a link, all in one list: a new kind of action takes the next number,
+/// and the old numbers keep their meaning so old links still open.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[repr(u8)]
+enum Tag {
+    Invoke = 0,
+    Crash = 1,
+    Restart = 2,
+    Wipe = 3,
+    Partition = 4,
+    Heal = 5,
+    DropRate = 6,
+    DuplicateRate = 7,
+    Latency = 8,
+    Break = 9,
+    Delivery = 10,
+    Deliver = 11,
+    DropMessage = 12,
+    Workers = 13,
+}
+
+impl Tag {
+    const ALL: [Tag; 14] = [
+        Tag::Invoke,
+        Tag::Crash,
+        Tag::Restart,
+        Tag::Wipe,
+        Tag::Partition,
+        Tag::Heal,
+        Tag::DropRate,
+        Tag::DuplicateRate,
+        Tag::Latency,
+        Tag::Break,
+        Tag::Delivery,
+        Tag::Deliver,
+        Tag::DropMessage,
+        Tag::Workers,
+    ];
+
+    fn of(byte: u8) -> Option<Tag> {
+        Tag::ALL.get(byte as usize).copied().filter(|t| *t as u8 == byte)
+    }
+}
 
 /// Why a link cannot be read.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -85,6 +130,9 @@ struct Writer(Vec<u8>);
 impl Writer {
     fn byte(&mut self, b: u8) {
         self.0.push(b);
+    }
+    fn tag(&mut self, t: Tag) {
+        self.byte(t as u8);
     }
     fn varint(&mut self, mut v: u64) {
         loop {
@@ -177,7 +225,7 @@ pub fn encode_link(s: &Session) -> String {
         (steps, at) = (r.steps, r.at_ms);
         match &r.action {
             UserAction::Invoke { proposer, key, name, input } => {
-                w.byte(0);
+                w.tag(Tag::Invoke);
                 w.byte(*proposer);
                 w.varint(keys.iter().position(|k| k == key).unwrap_or(0) as u64);
                 let op = OPS.iter().position(|o| o == name).unwrap_or(0);
@@ -198,42 +246,60 @@ pub fn encode_link(s: &Session) -> String {
                 }
             }
             UserAction::Crash(n) => {
-                w.byte(1);
+                w.tag(Tag::Crash);
                 w.node(*n);
             }
             UserAction::Restart(n) => {
-                w.byte(2);
+                w.tag(Tag::Restart);
                 w.node(*n);
             }
             UserAction::Wipe(a) => {
-                w.byte(3);
+                w.tag(Tag::Wipe);
                 w.byte(*a);
             }
             UserAction::Partition(groups) => {
-                w.byte(4);
+                w.tag(Tag::Partition);
                 w.varint(groups.len() as u64);
                 for g in groups {
                     w.varint(g.len() as u64);
                     g.iter().for_each(|n| w.node(*n));
                 }
             }
-            UserAction::Heal => w.byte(5),
+            UserAction::Heal => w.tag(Tag::Heal),
             UserAction::DropRate(r) => {
-                w.byte(6);
+                w.tag(Tag::DropRate);
                 w.rate(*r);
             }
             UserAction::DuplicateRate(r) => {
-                w.byte(7);
+                w.tag(Tag::DuplicateRate);
                 w.rate(*r);
             }
             UserAction::Latency(min, max) => {
-                w.byte(8);
+                w.tag(Tag::Latency);
                 w.varint(*min);
                 w.varint(*max);
             }
             UserAction::Break(b) => {
-                w.byte(9);
+                w.tag(Tag::Break);
                 w.breaks(b);
+            }
+            UserAction::Delivery(mode) => {
+                w.tag(Tag::Delivery);
+                w.byte((*mode == Delivery::Manual) as u8);
+            }
+            UserAction::Deliver(id) => {
+                w.tag(Tag::Deliver);
+                w.varint(*id);
+            }
+            UserAction::DropMessage(id) => {
+                w.tag(Tag::DropMessage);
+                w.varint(*id);
+            }
+            UserAction::Workers(p) => {
+                w.tag(Tag::Workers);
+                w.varint(p.workers as u64);
+                w.varint(p.increments as u64);
+                w.bytes(p.key.as_bytes());
             }
         }
     }
@@ -263,6 +329,10 @@ impl Reader<'_> {
             }
         }
         Err(malformed("a number is too long"))
+    }
+    /// A held message's number (manual delivery): an exact JS number.
+    fn message_id(&mut self) -> Result<u64, LinkError> {
+        self.small("a message number", MAX_SAFE_INTEGER)
     }
     fn small(&mut self, what: &str, max: u64) -> Result<u64, LinkError> {
         let v = self.varint()?;
@@ -401,8 +471,9 @@ pub fn decode_link(text: &str) -> Result<Session, LinkError> {
             .checked_add(r.varint()?)
             .filter(|t| *t <= MAX_SAFE_INTEGER)
             .ok_or_else(|| malformed("a time is too large"))?;
-        let action = match r.byte()? {
-            0 => {
+        let tag = r.byte()?;
+        let action = match Tag::of(tag).ok_or_else(|| malformed(&format!("unknown action {tag}")))? {
+            Tag::Invoke => {
                 let proposer = r.byte()?;
                 let key =
                     keys.get(r.varint()? as usize).ok_or_else(|| malformed("a key index is out of range"))?.clone();
@@ -423,10 +494,10 @@ pub fn decode_link(text: &str) -> Result<Session, LinkError> {
                 };
                 UserAction::Invoke { proposer, key, name: op.to_owned(), input }
             }
-            1 => UserAction::Crash(r.node()?),
-            2 => UserAction::Restart(r.node()?),
-            3 => UserAction::Wipe(r.byte()?),
-            4 => {
+            Tag::Crash => UserAction::Crash(r.node()?),
+            Tag::Restart => UserAction::Restart(r.node()?),
+            Tag::Wipe => UserAction::Wipe(r.byte()?),
+            Tag::Partition => {
                 let groups = r.small("partition groups", 24)?;
                 let mut out = Vec::new();
                 for _ in 0..groups {
@@ -435,12 +506,25 @@ pub fn decode_link(text: &str) -> Result<Session, LinkError> {
                 }
                 UserAction::Partition(out)
             }
-            5 => UserAction::Heal,
-            6 => UserAction::DropRate(r.rate()?),
-            7 => UserAction::DuplicateRate(r.rate()?),
-            8 => UserAction::Latency(r.small("latency", MAX_LATENCY_MS)?, r.small("latency", MAX_LATENCY_MS)?),
-            9 => UserAction::Break(r.breaks()?),
-            k => return Err(malformed(&format!("unknown action {k}"))),
+            Tag::Heal => UserAction::Heal,
+            Tag::DropRate => UserAction::DropRate(r.rate()?),
+            Tag::DuplicateRate => UserAction::DuplicateRate(r.rate()?),
+            Tag::Latency => {
+                UserAction::Latency(r.small("latency", MAX_LATENCY_MS)?, r.small("latency", MAX_LATENCY_MS)?)
+            }
+            Tag::Break => UserAction::Break(r.breaks()?),
+            Tag::Delivery => match r.byte()? {
+                0 => UserAction::Delivery(Delivery::Auto),
+                1 => UserAction::Delivery(Delivery::Manual),
+                m => return Err(malformed(&format!("unknown delivery mode {m}"))),
+            },
+            Tag::Deliver => UserAction::Deliver(r.message_id()?),
+            Tag::DropMessage => UserAction::DropMessage(r.message_id()?),
+            Tag::Workers => UserAction::Workers(WorkersPlan {
+                workers: r.small("workers", MAX_WORKERS as u64)? as usize,
+                increments: r.small("increments", MAX_INCREMENTS_PER_WORKER as u64)? as usize,
+                key: r.text(MAX_KEY_BYTES)?,
+            }),
         };
         actions.push(Recorded { steps, at_ms: at, action });
     }
@@ -492,3 +576,14 @@ fn base64url_decode(text: &str) -> Result<Vec<u8>, LinkError> {
 #[cfg(test)]
 #[path = "link_tests.rs"]
 mod tests;
+
+/// The link's bytes, for tests that corrupt one.
+#[cfg(test)]
+pub(super) mod tests_support {
+    pub fn decode_bytes(link: &str) -> Vec<u8> {
+        super::base64url_decode(link).expect("a link made by encode_link")
+    }
+    pub fn encode_bytes(bytes: &[u8]) -> String {
+        super::base64url_encode(bytes)
+    }
+}

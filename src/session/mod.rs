@@ -19,7 +19,7 @@ use crate::driver::DriverConfig;
 use crate::ops::{Op, OpError};
 use crate::protocol::ProposerId;
 use crate::sim::fuzz::{FuzzOptions, FuzzRun};
-use crate::sim::{Node, Sim, SimConfig};
+use crate::sim::{Delivery, Node, Sim, SimConfig, WorkersPlan};
 use serde_json::Value as Json;
 use std::cell::{Cell, RefCell};
 use std::collections::VecDeque;
@@ -84,6 +84,14 @@ pub enum UserAction {
     DuplicateRate(f64),
     Latency(u64, u64),
     Break(Breaks),
+    /// Manual or automatic delivery of messages.
+    Delivery(Delivery),
+    /// Delivers a held message (manual delivery), by its number.
+    Deliver(u64),
+    /// Drops a held message (manual delivery), by its number.
+    DropMessage(u64),
+    /// Starts concurrent workers driven by the simulation.
+    Workers(WorkersPlan),
 }
 
 /// An action at the point of the run it happened.
@@ -196,6 +204,12 @@ impl Recording {
             self.mark_unreplayable(Unreplayable::TooManyActions);
         } else {
             actions.push(Recorded { steps, at_ms, action });
+        }
+        drop(actions);
+        // An action may run events itself (delivering a held message runs its arrival): a
+        // checkpoint may be due after it, or a run steered only by hand would never take one.
+        if self.sim.steps() > steps {
+            self.checkpoints.borrow_mut().maybe_take(&self.sim, self.actions.borrow().len());
         }
         Ok(handle)
     }
@@ -403,6 +417,10 @@ fn apply(sim: &Sim, action: &UserAction) -> Result<Option<OpHandle>, OpError> {
         UserAction::DuplicateRate(r) => sim.set_duplicate_rate(*r)?,
         UserAction::Latency(min, max) => sim.set_latency(*min, *max)?,
         UserAction::Break(b) => sim.set_driver_config(b.onto(sim.proposer(1).config())),
+        UserAction::Delivery(mode) => sim.set_delivery(*mode),
+        UserAction::Deliver(id) => sim.deliver(*id)?,
+        UserAction::DropMessage(id) => sim.drop_message(*id)?,
+        UserAction::Workers(plan) => drop(sim.run_workers(plan)?),
     }
     Ok(None)
 }
@@ -437,6 +455,14 @@ impl Session {
 #[cfg(test)]
 #[path = "session_tests.rs"]
 mod tests;
+
+#[cfg(test)]
+#[path = "delivery_tests.rs"]
+mod delivery_tests;
+
+#[cfg(test)]
+#[path = "workers_tests.rs"]
+mod workers_tests;
 
 #[cfg(all(test, not(target_arch = "wasm32")))]
 #[path = "seek_tests.rs"]

@@ -83,6 +83,9 @@ impl Core {
 
     /// Client loop `index` issues operations until one is running (or it is done).
     fn resume_loop(&mut self, index: u32, mut last: Option<Result<Json, OpError>>) {
+        if matches!(self.loops[index as usize], ClientLoop::Worker(_)) {
+            return self.resume_worker(index, last);
+        }
         while let Some(issue) = self.loops[index as usize].next(last.take()) {
             match self.invoke(issue.proposer, &issue.key, issue.op, Some(index)) {
                 Invoked::Running(_) => return,

@@ -1,9 +1,8 @@
 //! Faults and network settings: what a user (or a scheduled [`Action`]) does to the world.
 
 use super::world::{Due, World};
-use super::{check_latency, check_rate, Action, EventKind, Node, Sim};
+use super::{check_latency, check_rate, Action, EventKind, NetSetting, Node, Sim};
 use crate::driver::DriverConfig;
-use crate::limits::number_text;
 use crate::ops::OpError;
 use crate::protocol::{Acceptor, AcceptorId, ProposerId};
 use std::cell::RefMut;
@@ -154,8 +153,7 @@ impl Sim {
         let mut w = self.world_mut();
         w.net.drop_request_rate = requests;
         w.net.drop_reply_rate = replies;
-        let (requests, replies) = (number_text(requests), number_text(replies));
-        w.log(EventKind::Network { setting: format!("drop requests {requests} replies {replies}") });
+        w.log(EventKind::Network { setting: NetSetting::DropRates { requests, replies } });
         Ok(())
     }
 
@@ -163,7 +161,7 @@ impl Sim {
         check_rate("duplicateRate", rate)?;
         let mut w = self.world_mut();
         w.net.duplicate_rate = rate;
-        w.log(EventKind::Network { setting: format!("duplicate {}", number_text(rate)) });
+        w.log(EventKind::Network { setting: NetSetting::DuplicateRate(rate) });
         Ok(())
     }
 
@@ -172,7 +170,7 @@ impl Sim {
         let mut w = self.world_mut();
         w.net.latency_ms_min = min_ms;
         w.net.latency_ms_max = max_ms;
-        w.log(EventKind::Network { setting: format!("latency {min_ms}..{max_ms}") });
+        w.log(EventKind::Network { setting: NetSetting::Latency { min_ms, max_ms } });
         Ok(())
     }
 

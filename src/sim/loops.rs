@@ -35,6 +35,9 @@ pub enum ClientLoop {
     },
     /// The fuzz workload's client (see [`super::fuzz`]).
     Fuzz(FuzzClient),
+    /// A client of a workers run (see [`super::workers`]); the core runs it, with the run's
+    /// progress, instead of [`ClientLoop::next`].
+    Worker(super::workers::WorkerClient),
     Done,
 }
 
@@ -57,6 +60,7 @@ impl ClientLoop {
                 Issue { proposer: *proposer, key, op }
             }),
             ClientLoop::Fuzz(c) => c.next(last),
+            ClientLoop::Worker(_) => unreachable!("the core runs a worker (Core::resume_worker)"),
             ClientLoop::Done => None,
         };
         if issue.is_none() {

@@ -11,21 +11,25 @@ mod faults;
 pub mod fuzz;
 mod history;
 pub mod loops;
+mod manual;
 mod network;
 mod oracle;
 mod queue;
 mod rng;
 mod trace;
+mod workers;
 pub mod workload;
 mod world;
 
 pub use chunked::Chunked;
 pub use history::{Evaluation, History, OpRecord, HISTORY_WINDOW};
 pub use loops::ClientLoop;
+pub use manual::{Delivery, HeldMessage};
 pub use network::{NetConfig, Partitions};
 pub use oracle::{Finding, Oracle, OracleKind};
 pub use rng::Rng;
-pub use trace::{DropReason, Event, EventKind, MessageRecord, Msg, Node, Trace};
+pub use trace::{DropReason, Event, EventKind, MessageRecord, Msg, NetSetting, Node, Trace};
+pub use workers::{WorkersPlan, WorkersProgress};
 
 use crate::client::{Client, OpHandle};
 use crate::driver::{DriverConfig, Runtime};
@@ -272,6 +276,8 @@ impl Sim {
             awaited: Default::default(),
             in_flight: 0,
             probe: Default::default(),
+            held: manual::Held::default(),
+            workers: Vec::new(),
         };
         let runtime = Runtime::new(config.acceptors, config.proposers, config.driver.clone());
         Ok(Sim::of(Core { world, runtime, loops: Vec::new() }, config))

@@ -67,6 +67,19 @@ impl<T> EventQueue<T> {
         }
     }
 
+    /// Schedules `item` at `at` ahead of everything else: it is the next item popped. Nothing
+    /// may be due before `at` (a user's choice at the present, such as delivering a held message
+    /// next).
+    pub fn push_next(&mut self, at: u64, item: T) {
+        let earliest = self.next_at().unwrap_or(u64::MAX);
+        assert!(at >= self.cursor && at <= earliest, "pushed next at {at}, after an item due at {earliest}");
+        self.advance_to(at);
+        self.push(at, item);
+        let bucket = &mut self.buckets[(at % WHEEL_MS) as usize];
+        let index = bucket.pop_back().expect("push put it in the window's first bucket");
+        bucket.push_front(index);
+    }
+
     /// The earliest item (the first scheduled among equals), with its time.
     pub fn pop(&mut self) -> Option<(u64, T)> {
         let at = self.next_at()?;
@@ -117,6 +130,31 @@ mod tests {
         let order: Vec<_> = std::iter::from_fn(|| q.pop()).collect();
         assert_eq!(order, [(1, 'b'), (1, 'd'), (3, 'e'), (5, 'a'), (5, 'c')]);
         assert!(q.pop().is_none() && q.next_at().is_none());
+    }
+
+    #[test]
+    fn pushed_next_comes_before_everything_due_at_its_time() {
+        let mut q = EventQueue::default();
+        q.push(7, 'a');
+        q.push(7, 'b');
+        q.push(3 * WHEEL_MS, 'c');
+        q.push_next(7, 'n');
+        assert_eq!(q.pop(), Some((7, 'n')));
+        assert_eq!(q.pop(), Some((7, 'a')));
+        q.pop();
+        // Far past the window: the window moves to it first.
+        q.push_next(2 * WHEEL_MS, 'f');
+        q.push(2 * WHEEL_MS, 'g');
+        let order: Vec<_> = std::iter::from_fn(|| q.pop()).collect();
+        assert_eq!(order, [(2 * WHEEL_MS, 'f'), (2 * WHEEL_MS, 'g'), (3 * WHEEL_MS, 'c')]);
+    }
+
+    #[test]
+    #[should_panic(expected = "after an item due at 5")]
+    fn pushing_next_behind_an_earlier_item_is_a_bug() {
+        let mut q = EventQueue::default();
+        q.push(5, 'a');
+        q.push_next(6, 'b');
     }
 
     /// Against a plain sorted list, with times near and far (past the window) and pushes between

@@ -111,6 +111,8 @@ pub enum DropReason {
     Partition,
     /// The receiver was down when it arrived.
     Down,
+    /// Dropped by the user (manual delivery).
+    Manual,
 }
 
 impl DropReason {
@@ -119,6 +121,7 @@ impl DropReason {
             DropReason::Lost => "lost",
             DropReason::Partition => "partition",
             DropReason::Down => "down",
+            DropReason::Manual => "manual",
         }
     }
 }
@@ -171,10 +174,40 @@ pub enum EventKind {
         groups: Vec<Vec<Node>>,
     },
     Heal,
-    /// A network setting changed (`drop 0.1`, `duplicate 0`, `latency 5..15`).
+    /// A network setting changed.
     Network {
-        setting: String,
+        setting: NetSetting,
     },
+}
+
+/// A network setting, as a network event carries it (its text is the one the log shows:
+/// `drop requests 0.1 replies 0.1`, `duplicate 0`, `latency 5..15`).
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum NetSetting {
+    /// Loss rates of requests and of replies.
+    DropRates {
+        requests: f64,
+        replies: f64,
+    },
+    DuplicateRate(f64),
+    Latency {
+        min_ms: u64,
+        max_ms: u64,
+    },
+}
+
+use crate::limits::number_text;
+
+impl fmt::Display for NetSetting {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            NetSetting::DropRates { requests, replies } => {
+                write!(f, "drop requests {} replies {}", number_text(*requests), number_text(*replies))
+            }
+            NetSetting::DuplicateRate(rate) => write!(f, "duplicate {}", number_text(*rate)),
+            NetSetting::Latency { min_ms, max_ms } => write!(f, "latency {min_ms}..{max_ms}"),
+        }
+    }
 }
 
 impl EventKind {

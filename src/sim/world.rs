@@ -112,6 +112,10 @@ pub(super) struct World {
     /// Operations in flight (invoked, not ended).
     pub in_flight: usize,
     pub probe: ProbeHandle,
+    /// Messages waiting for the user, in manual delivery.
+    pub held: super::manual::Held,
+    /// Workers runs, in the order started.
+    pub workers: Vec<super::WorkersProgress>,
 }
 
 impl World {
@@ -140,16 +144,16 @@ impl World {
         self.queue.push(at, due);
     }
 
-    /// Puts a message on the wire; the network decides its fate now.
+    /// Puts a message on the wire; the network decides its fate now (in manual delivery, the
+    /// user does, later: the message is held, not queued).
     pub fn send(&mut self, from: Node, to: Node, msg: Msg) {
         self.stats.messages += 1;
+        if self.held.mode == super::Delivery::Manual {
+            let log = self.log_send(from, to, &msg);
+            return self.held.hold(from, to, msg, self.now, log);
+        }
         let fate = self.net.fate(&mut self.rng, matches!(msg, Msg::Request(_)));
-        let log = self.log_events.then(|| {
-            self.trace.messages.push(MessageRecord { from, to, sent_at: self.now, msg: msg.clone() });
-            let id = self.trace.messages.len() - 1;
-            self.log(EventKind::Send { msg: id });
-            id
-        });
+        let log = self.log_send(from, to, &msg);
         if let Some(latency) = fate.duplicate_latency_ms {
             self.stats.duplicated += 1;
             if let Some(id) = log {
@@ -158,6 +162,16 @@ impl World {
             self.schedule(self.now + latency, Due::Arrive { from, to, msg: msg.clone(), lost: false, log });
         }
         self.schedule(self.now + fate.latency_ms, Due::Arrive { from, to, msg, lost: fate.lost, log });
+    }
+
+    /// Logs a message's send; its index in the log's messages, when the log is kept.
+    fn log_send(&mut self, from: Node, to: Node, msg: &Msg) -> Option<usize> {
+        self.log_events.then(|| {
+            self.trace.messages.push(MessageRecord { from, to, sent_at: self.now, msg: msg.clone() });
+            let id = self.trace.messages.len() - 1;
+            self.log(EventKind::Send { msg: id });
+            id
+        })
     }
 
     pub fn is_up(&self, node: Node) -> bool {

@@ -5,7 +5,9 @@
 //! No input panics: each bad argument becomes a JS `Error` named `InvalidArgument` whose message
 //! names the argument, and the cluster stays usable.
 
+mod delivery;
 mod extras;
+mod workers;
 use extras::break_arg;
 mod guard;
 mod js;

@@ -151,8 +151,8 @@ export interface ClusterEvent {
   to?: NodeId;
   sentAt?: number;
   message?: Message;
-  /** drop: "lost", "partition" or "down". */
-  reason?: "lost" | "partition" | "down";
+  /** drop: "lost", "partition", "down", or "manual" (dropped by hand: manual delivery). */
+  reason?: "lost" | "partition" | "down" | "manual";
   /** invoke/return/timeout/crash/restart/wipe: the node. */
   node?: NodeId;
   /** invoke/return: the operation's id in history(). */
@@ -167,8 +167,48 @@ export interface ClusterEvent {
   ballot?: Ballot;
   /** partition: the groups. */
   groups?: NodeId[][];
-  /** network: the setting that changed. */
+  /** network: the setting that changed, as text, and as data (only the one that changed). */
   setting?: string;
+  latency?: { min: number; max: number };
+  dropRate?: { requests: number; replies: number };
+  duplicateRate?: number;
+}
+
+/** A message waiting for the user (manual delivery): `inFlight()`. */
+export interface HeldMessage {
+  /** Its number among the held messages of the run (deliver(id), dropMessage(id)). */
+  id: number;
+  /** Its id in events() (null without an event log). */
+  msg: number | null;
+  from: NodeId;
+  to: NodeId;
+  sentAt: number;
+  type: MessageType;
+  key: string;
+  ballot: Ballot;
+  message: Message;
+}
+
+/** `runWorkers(options)`; every field optional. */
+export interface WorkersOptions {
+  /** 1..=100, default 10. */
+  workers?: number;
+  /** Increments per worker, 1..=1000, default 100. */
+  increments?: number;
+  /** The key incremented, default "workers". */
+  key?: string;
+}
+
+/** `workersRuns()`: how each workers run is going. */
+export interface WorkersProgress {
+  total: number;
+  done: number;
+  /** Increments that ended without ok. */
+  failed: number;
+  /** The key read before and after (null until read, or when the read failed). */
+  before: JsonValue | null;
+  after: JsonValue | null;
+  finished: boolean;
 }
 
 export interface RegisterState {
@@ -222,6 +262,16 @@ export interface HistoryEntry {
   error: { name: ClusterErrorName; message: string } | null;
   /** Attempts started so far (1 + retries). */
   attempts: number;
+  /** Its last evaluation: the register its proposer read from a quorum (`seen`) and the one it
+   * proposed in its accept (`wrote`; null when it wrote nothing new, or refused on `seen`);
+   * null before any. For an operation that returned, the register before and after its
+   * linearization point as the protocol saw it. */
+  evaluated: { at: number; seen: RegisterValue; wrote: RegisterValue | null } | null;
+}
+
+export interface RegisterValue {
+  value: JsonValue;
+  version: number;
 }
 
 export interface ClusterStats {

@@ -62,12 +62,13 @@ test("dist/ holds the page, the tutorial, the element and their modules, the was
   const glue = await readFile(path.join(DIST, "pkg/caspaxos_playground.js"), "utf8");
   assert.ok(glue.includes(`'caspaxos_playground_bg.${hash}.wasm'`), "the glue loads the hashed name");
   assert.ok(!glue.includes("'caspaxos_playground_bg.wasm'"), "and no longer the plain one");
-  for (const f of ["index.html", "tutorial.html", "404.html", "element.js", "app.js", "style.css", "pkg/caspaxos_playground.js"]) {
+  for (const f of ["index.html", "tutorial.html", "404.html", "element.js", "app.js", "page.js", "player.js", "panels/delivery.js", "style.css", "pkg/caspaxos_playground.js"]) {
     assert.ok(list.includes(f), `${f} ships`);
   }
   const www = await readdir(path.join(ROOT, "www"));
+  const panels = await readdir(path.join(ROOT, "www/panels"));
   for (const f of list) {
-    const known = f.startsWith("pkg/") || f === "404.html" || www.includes(f);
+    const known = f.startsWith("pkg/") || f === "404.html" || www.includes(f) || (f.startsWith("panels/") && panels.includes(f.slice("panels/".length)));
     assert.ok(known, `${f} is one of the page's files`);
     assert.ok(!/\.(d\.ts|ts|map|json|md)$/.test(f) && !f.includes("test"), `${f}: no types, maps, manifests or tests`);
   }

@@ -261,14 +261,14 @@ test("the tutorial: Next and Back (Back replays the run left behind)", async () 
   await page.click("#next");
   assert.match(await page.textContent("#step-title"), /^2\. A read is a full round/);
   await page.click("#next");
-  assert.match(await page.textContent("#progress"), /step 3 of 7/);
+  assert.match(await page.textContent("#progress"), /step 3 of 8/);
   await page.click("#back");
   await page.click("#back");
   assert.match(await page.textContent("#step-title"), /^1\. A first write/);
   assert.equal(await page.isDisabled("#back"), true);
   assert.equal(await page.evaluate((w) => eval(w)().cluster.eventLogHash(), widget.toString()), left, "Back is a seek to the run left behind");
-  for (let i = 0; i < 6; i++) await page.click("#next");
-  assert.match(await page.textContent("#step-title"), /^7\. Why acceptors must be durable/);
+  for (let i = 0; i < 7; i++) await page.click("#next");
+  assert.match(await page.textContent("#step-title"), /^8\. Why acceptors must be durable/);
   const violation = await page.evaluate((w) => new Promise((resolve) => {
     const el = eval(w)();
     el.addEventListener("violation", (e) => resolve(e.detail.explanation), { once: true });

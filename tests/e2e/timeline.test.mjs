@@ -29,8 +29,19 @@ after(async () => {
 async function playScenario(id, viewport) {
   const { page, errors } = await open(browser.context, `${server.url}?scenario=${id}`, { viewport });
   await page.evaluate(() => window.playground.setSpeed(100));
+  if (SCENARIOS.find((s) => s.id === id)?.steer) await deliverByHand(page);
   await page.waitForFunction(() => document.getElementById("claims").dataset.checked !== undefined, null, { timeout: 60000 });
   return { page, errors };
+}
+
+/** A scenario the reader steers (manual delivery) ends only by hand: deliver whatever waits
+ * first, or step through a backoff, until no operation is in flight. */
+async function deliverByHand(page) {
+  for (let i = 0; i < 200 && (await page.evaluate(() => window.playground.cluster.pending)) > 0; i++) {
+    if (await page.$('#held button[data-do="deliver"]')) await page.click('#held button[data-do="deliver"]');
+    else await page.click("#step");
+  }
+  await page.evaluate(() => window.playground.refresh());
 }
 
 /**

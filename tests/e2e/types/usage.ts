@@ -3,7 +3,7 @@
 // files cannot drift from the code without this failing. pack.test.mjs also checks that every
 // member the runtime has is used here.
 import init, { Cluster } from "caspaxos-playground";
-import type { ClusterEvent, HistoryEntry, JsonValue, Lease, SessionDocument } from "caspaxos-playground";
+import type { ClusterEvent, HeldMessage, HistoryEntry, JsonValue, Lease, SessionDocument, WorkersProgress } from "caspaxos-playground";
 import "caspaxos-playground/element";
 import type { CaspaxosPlayground, WidgetState } from "caspaxos-playground/element";
 
@@ -35,6 +35,17 @@ export async function cluster(): Promise<void> {
   c.setDuplicateRate(0);
   c.setLatency(1, 10);
 
+  c.setDelivery("manual");
+  const mode: string = c.delivery;
+  const held: HeldMessage[] = c.inFlight();
+  if (held.length > 1) {
+    c.deliver(held[0].id);
+    c.dropMessage(held[1].id);
+  }
+  c.setDelivery("auto");
+  const run: number = c.runWorkers() + c.runWorkers({ workers: 2, increments: 3, key: "w" });
+  const runs: WorkersProgress[] = c.workersRuns();
+
   const stepped: boolean = c.step();
   c.runFor(100);
   const ran: number = c.runUntilIdle() + c.runUntilIdle(1000);
@@ -64,7 +75,7 @@ export async function cluster(): Promise<void> {
     using disposed = new Cluster();
     disposed.step();
   }
-  console.log(n, changed, put, got, written, locked, lease.token, released, stepped, ran, time, auto, events, log, state.acceptors, op, stats, report.keys, verdict, tape, same);
+  console.log(mode, run, runs[0].done, n, changed, put, got, written, locked, lease.token, released, stepped, ran, time, auto, events, log, state.acceptors, op, stats, report.keys, verdict, tape, same);
 }
 
 export function element(): void {

@@ -1,0 +1,139 @@
+// Manual delivery in the page: messages wait in a list; the reader delivers one next or drops
+// it; the order decides who is refused; the choices replay from a seek, a share link and Verify.
+import { test, before, after } from "node:test";
+import assert from "node:assert/strict";
+import { mkdir } from "node:fs/promises";
+import path from "node:path";
+import { serve, launch, open, ROOT } from "./helpers.mjs";
+
+const SHOTS = path.join(ROOT, "target", "screenshots");
+let server;
+let browser;
+
+before(async () => {
+  await mkdir(SHOTS, { recursive: true });
+  server = await serve();
+  browser = await launch();
+});
+
+after(async () => {
+  await browser?.close();
+  await server?.close();
+});
+
+/** The waiting messages' texts, as the list shows them. */
+const heldTexts = (page) => page.$$eval('#held button[data-do="deliver"]', (bs) => bs.map((b) => b.textContent));
+/** Clicks the waiting message whose text starts with `text` (deliver, or ✕ to drop). */
+async function pick(page, text, what = "deliver") {
+  const id = await page.$$eval('#held button[data-do="deliver"]', (bs, t) => bs.find((b) => b.textContent.startsWith(t))?.dataset.id, text);
+  assert.ok(id !== undefined, `a waiting "${text}" in ${JSON.stringify(await heldTexts(page))}`);
+  await page.click(`#held button[data-do="${what}"][data-id="${id}"]`);
+}
+
+test("manual delivery: messages wait, the reader's order decides who is refused, and the run replays", async () => {
+  const { page, errors } = await open(browser.context, `${server.url}?scenario=none`);
+  await page.check("#manual");
+  assert.match(await page.textContent("#time-note"), /Manual delivery: messages wait for you/);
+  await page.fill("#key", "duel");
+  await page.click("#increment");
+  await page.selectOption("#proposer", "p2");
+  await page.click("#increment");
+  assert.equal(await page.evaluate(() => window.playground.playing), false, "time waits for the reader");
+  assert.deepEqual(await heldTexts(page), ["p1→a1 prepare duel 1.p1", "p1→a2 prepare duel 1.p1", "p1→a3 prepare duel 1.p1", "p2→a1 prepare duel 1.p2", "p2→a2 prepare duel 1.p2", "p2→a3 prepare duel 1.p2"]);
+  assert.match(await page.textContent("#held-note"), /6 waiting/);
+  assert.match((await page.$$eval("#results li", (lis) => lis.map((li) => li.textContent)))[0], /manual delivery: its messages wait for you/);
+  // p2's prepare reaches a1 first: p1's is refused, naming 1.p2.
+  await pick(page, "p2→a1 prepare");
+  await pick(page, "p1→a1 prepare");
+  assert.ok((await heldTexts(page)).includes("a1→p1 conflict duel 1.p1 (blocked by 1.p2)"), JSON.stringify(await heldTexts(page)));
+  await pick(page, "p1→a3 prepare", "drop");
+  const drops = await page.evaluate(() => window.playground.cluster.events().filter((e) => e.kind === "drop").map((e) => `${e.from}->${e.to} ${e.reason}`));
+  assert.deepEqual(drops, ["p1->a3 manual"]);
+  await page.screenshot({ path: path.join(SHOTS, "manual-delivery.png") });
+  // Back to automatic: everything waiting arrives and both increments end, each applied once.
+  await page.uncheck("#manual");
+  await page.click("#idle");
+  const outputs = await page.evaluate(() => window.playground.cluster.history().map((h) => `${h.proposer} ${h.outcome} ${h.output}`));
+  assert.deepEqual(outputs.sort(), ["p1 ok 2", "p2 ok 1"]);
+  const hash = await page.evaluate(() => window.playground.cluster.eventLogHash);
+  await page.click("#verify");
+  assert.match(await page.textContent("#session-out"), /✓ deterministic/);
+  // A seek to the start and Run to idle replays the reader's choices.
+  await page.evaluate(() => window.playground.seekTo(0));
+  await page.click("#idle");
+  assert.equal(await page.evaluate(() => window.playground.cluster.eventLogHash), hash, "the seek replays the deliveries");
+  // So does a share link, opened in a fresh page.
+  await page.click("#share");
+  const link = await page.inputValue("#share-url");
+  const shared = await open(browser.context, link);
+  await shared.page.click("#idle");
+  assert.equal(await shared.page.evaluate(() => window.playground.cluster.eventLogHash), hash, "the link replays the deliveries");
+  assert.deepEqual([...errors, ...shared.errors], []);
+  await shared.page.close();
+  await page.close();
+});
+
+test("the by-hand scenario: its scripted deliveries show in the timeline and its claims hold", async () => {
+  const { page, errors } = await open(browser.context, `${server.url}?scenario=by-hand`);
+  await page.evaluate(() => window.playground.setSpeed(100));
+  await page.waitForFunction(() => document.getElementById("claims").dataset.checked, null, { timeout: 20000 });
+  const claims = await page.$$eval("#claims li", (lis) => lis.map((li) => `${li.dataset.ok} ${li.textContent}`));
+  assert.equal(claims.length, 6);
+  for (const c of claims) assert.match(c, /^true /, c);
+  assert.equal(await page.evaluate(() => window.playground.cluster.delivery), "auto", "the script hands delivery back");
+  assert.deepEqual(errors, []);
+  await page.close();
+});
+
+test("the ballot-reuse bug by hand: the scenario's own break switch shows, the oracle fires, and the next scenario is unbroken", async () => {
+  const { page, errors } = await open(browser.context, `${server.url}?scenario=reuse-by-hand`);
+  assert.equal(await page.isChecked("#break-reuse"), true, "the switch shows what the cluster runs with");
+  await page.evaluate(() => window.playground.setSpeed(100));
+  await page.waitForFunction(() => document.getElementById("claims").dataset.checked, null, { timeout: 20000 });
+  const claims = await page.$$eval("#claims li", (lis) => lis.map((li) => `${li.dataset.ok} ${li.textContent}`));
+  for (const c of claims) assert.match(c, /^true /, c);
+  assert.match(await page.textContent("#check-verdict"), /one-value-per-ballot|not linearizable/);
+  await page.evaluate(() => { const tl = window.playground.timeline; tl.fit(tl.lastAt); window.playground.refresh(); });
+  await page.screenshot({ path: path.join(SHOTS, "scenario-reuse-by-hand.png") });
+  await page.click('[data-scenario="counter"]');
+  assert.equal(await page.isChecked("#break-reuse"), false, "a scenario runs with its own switches: none");
+  assert.deepEqual(errors, []);
+  await page.close();
+});
+
+test("under manual delivery, play stops once only the held messages are left, and says they wait", async () => {
+  const { page, errors } = await open(browser.context, `${server.url}?scenario=none`);
+  await page.check("#manual");
+  await page.click("#increment");
+  await page.evaluate(() => { window.playground.setSpeed(100); window.playground.setPlaying(true); });
+  // The prepares wait; timeouts and retries run until the operation gives up; then play stops.
+  await page.waitForFunction(() => !window.playground.playing, null, { timeout: 30000 });
+  assert.match(await page.textContent("#time-note"), /the messages below wait for you/);
+  assert.ok((await page.$$('#held button[data-do="deliver"]')).length > 0, "messages still wait");
+  assert.equal(await page.evaluate(() => window.playground.cluster.history()[0].outcome), "failed", "the increment gave up: no quorum answered");
+  assert.deepEqual(errors, []);
+  await page.close();
+});
+
+test("your turn: the reader delivers every message by hand; the scenario's claims hold and stay checked", async () => {
+  const { page, errors } = await open(browser.context, `${server.url}?scenario=your-duel`);
+  assert.equal(await page.evaluate(() => window.playground.playing), false, "the reader moves this run");
+  assert.equal(await page.isChecked("#manual"), true);
+  assert.equal((await heldTexts(page)).length, 6, "both proposers' prepares wait");
+  // p1's prepares first this time; then whatever waits first, until both increments end.
+  for (const a of ["a1", "a2", "a3"]) await pick(page, `p1→${a} prepare`);
+  for (let i = 0; i < 200 && (await page.evaluate(() => window.playground.cluster.pending)) > 0; i++) {
+    if (await page.$('#held button[data-do="deliver"]')) await page.click('#held button[data-do="deliver"]');
+    else {
+      assert.match(await page.textContent("#held-note"), /a proposer waits for a timer/);
+      await page.click("#step"); // a backoff: time must pass
+    }
+  }
+  assert.equal(await page.evaluate(() => window.playground.cluster.pending), 0, "both increments ended");
+  await page.evaluate(() => window.playground.refresh());
+  const claims = await page.$$eval("#claims li", (lis) => lis.map((li) => `${li.dataset.ok} ${li.textContent}`));
+  assert.deepEqual(claims.map((c) => c.split(" ")[0]), ["true", "true"], claims.join("\n"));
+  assert.equal(await page.$(".claims-note"), null, "delivering by hand is this scenario's run, not a change to it");
+  assert.deepEqual(errors, []);
+  await page.close();
+});

@@ -1,0 +1,140 @@
+// The page's shared state around the one player: the cluster shown, its configuration, the views
+// (timeline, history, results) and what every panel needs — start an operation, note that the
+// reader changed a scenario's run, show an error next to a control, redraw. Panels (panels/*.js)
+// register what to do when a new cluster is adopted and what to draw on a refresh.
+import { Player, reducedMotion, speedText } from "./player.js";
+
+export const $ = (id) => document.getElementById(id);
+export const DEFAULTS = { acceptors: 3, proposers: 2, seed: 1, oneRtt: true };
+export const embedded = window.parent !== window;
+export { reducedMotion };
+
+/** Node ids of a configuration: proposers `p1..pM`, acceptors `a1..aN`. */
+export function nodesOf(cfg) {
+  const ps = Array.from({ length: cfg.proposers }, (_, i) => `p${i + 1}`);
+  const as = Array.from({ length: cfg.acceptors }, (_, i) => `a${i + 1}`);
+  return { ps, as };
+}
+
+export const page = {
+  /** @type {Player} */
+  player: null,
+  config: { ...DEFAULTS },
+  generation: 0, // bumps on adopt: work of an older cluster stops
+  /** Whether a workers run is still going (set by the client panel). */
+  workersBusy: () => false,
+  fuzzing: false, // the run is a fuzz run (a counterexample): it schedules its own work
+  results: null,
+  timeline: null,
+  history: null,
+  /** Called with `{ sameRun }` when a cluster is adopted (after the state above is reset). */
+  onAdopt: [],
+  /** Draws the new events (set by app.js); returns whether the slower panels redraw now. */
+  draw: (force) => force,
+  /** Called on each refresh after `draw`, with whether a slow panel may redraw now. */
+  onRefresh: [],
+  /** The reader changed the run (set by the scenarios panel: claims no longer apply). */
+  handled: () => {},
+  get cluster() {
+    return this.player.cluster;
+  },
+};
+
+/** Makes the page's player; `host` adds to the player's hooks (render, api, ...). */
+export function makePlayer(host) {
+  page.player = new Player({
+    onPlaying: showPlaying,
+    onScriptError: (e) => page.results.note(`scenario step failed: ${e.name}: ${e.message}`, "bad"),
+    ...host,
+  });
+  return page.player;
+}
+
+/** Shows `next` (a Cluster in manual time), replacing the current one, with `script` to come. */
+export function adopt(next, cfg, { sameRun = false, script = [] } = {}) {
+  page.cluster?.free();
+  page.player.load(next, script);
+  page.config = { ...cfg };
+  page.generation += 1;
+  page.fuzzing = false;
+  for (const f of page.onAdopt) f({ sameRun });
+  refresh(true);
+}
+
+/** Redraws from the cluster's new events; `force`: the slower panels too. */
+export function refresh(force) {
+  const slow = page.draw(force);
+  for (const f of page.onRefresh) f(slow);
+}
+
+export function setPlaying(on) {
+  page.player.setPlaying(on);
+}
+
+function showPlaying(on) {
+  const b = $("play");
+  b.setAttribute("aria-pressed", String(on));
+  b.textContent = on ? "❚❚ Pause" : "▶ Play";
+  renderTimeNote();
+}
+
+export function setSpeed(v) {
+  page.player.setSpeed(v);
+  $("speed").value = Math.log10(v);
+  $("speed-out").textContent = speedText(v);
+}
+
+/** Says, under the time controls, when time does not move by itself. */
+export function renderTimeNote(text = "") {
+  const p = page.player;
+  if (!text && p.cluster?.delivery === "manual" && !p.playing) text = "Manual delivery: messages wait for you — click one below to deliver it next. ▶ Play lets time (and timeouts) run.";
+  else if (!text && reducedMotion && !p.playing) text = "Reduced motion: paused. An operation you start runs to its end at once; ▶ Play animates.";
+  else if (!text && p.stepping) text = "Stepping: each Step (→) runs one event. ▶ Play runs on.";
+  $("time-note").textContent = text;
+}
+
+/** Starts an operation (`start()` returns its promise) under `label`; its row in the results list
+ * follows its history entry. One the reader started needs virtual time (see Player.needTime).
+ * One refused before it began (bad input) has no history entry: its error is a note. */
+export function run(label, start, { byReader = false, wake = byReader } = {}) {
+  const c = page.cluster;
+  const before = c.lastOperationId;
+  const promise = start();
+  const id = c.lastOperationId > before ? c.lastOperationId : null;
+  const gen = page.generation;
+  if (id !== null) {
+    page.results.labels.set(id, label);
+    if (byReader) page.player.await(id);
+  } else {
+    promise.catch((e) => { if (gen === page.generation) page.results.note(`${label} ✗ ${e && e.name}: ${e && e.message}`, "bad"); });
+  }
+  // Under manual delivery the reader moves the run by delivering messages: time waits.
+  if (wake && c.delivery !== "manual") page.player.needTime();
+  return promise;
+}
+
+export function quiet(promise) {
+  promise.catch(() => {});
+}
+
+/** Runs a UI action of the reader's; an error shows in `out` instead of escaping. `changesRun`:
+ * the action makes the run another one than a scenario's claims describe. */
+export function guard(out, fn, { changesRun = true } = {}) {
+  if (changesRun) page.handled();
+  try {
+    out.textContent = "";
+    fn();
+    refresh(true);
+  } catch (e) {
+    out.textContent = `${e.name}: ${e.message}`;
+  }
+}
+
+/** Messages to the embedding page, when in an iframe. */
+export function post(msg) {
+  if (embedded) window.parent.postMessage({ source: "caspaxos-playground", ...msg }, "*");
+}
+
+export function invalid(message) {
+  return Object.assign(new Error(message), { name: "InvalidArgument" });
+}

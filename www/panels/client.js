@@ -1,0 +1,111 @@
+// The client panel: operations through a chosen proposer (increment, get, delete, put, versioned
+// read/write, locks) and concurrent workers; each operation's row follows its history entry.
+import { $, page, nodesOf, run, quiet, refresh, invalid, guard } from "../page.js";
+
+/** The key the workers increment. */
+const WORKERS_KEY = "workers";
+
+const key = () => $("key").value;
+const via = () => ` via ${$("proposer").value}`;
+const opts = () => ({ proposer: $("proposer").value });
+
+function parseJson(text) {
+  try {
+    return JSON.parse(text);
+  } catch (e) {
+    throw invalid(`value is not JSON: ${e.message}`);
+  }
+}
+
+/** The expected version: an integer >= 0, typed in (an empty field is not version 0). */
+function expectedVersion() {
+  const text = $("version").value.trim();
+  if (text === "") throw invalid("expected version is empty: type the version you read (0 for an empty key)");
+  const v = Number(text);
+  if (!Number.isInteger(v) || v < 0) throw invalid(`expected version must be an integer >= 0, got ${text}`);
+  return v;
+}
+
+/** An operation from the client panel: its row, time to run it, and no more scenario claims. */
+function clientAction(label, make) {
+  page.handled();
+  try {
+    quiet(run(label(), make, { byReader: true }));
+    refresh(true);
+  } catch (e) {
+    page.results.note(`${label()} ✗ ${e.name}: ${e.message}`, "bad");
+  }
+}
+
+export function wireClient() {
+  const c = () => page.cluster;
+  const on = (id, label, make) => $(id).addEventListener("click", () => clientAction(label, make));
+  on("increment", () => `increment ${key()}${via()}`, () => c().increment(key(), opts()));
+  on("get", () => `get ${key()}${via()}`, () => c().get(key(), opts()));
+  on("delete", () => `delete ${key()}${via()}`, () => c().delete(key(), opts()));
+  on("put", () => `put ${key()} ${$("value").value}${via()}`, () => c().put(key(), parseJson($("value").value), opts()));
+  on("read", () => `read ${key()}${via()}`, () => c().read(key(), opts()));
+  on("write", () => `write ${key()} expecting v${$("version").value}${via()}`, () => c().write(key(), expectedVersion(), parseJson($("value").value), opts()));
+  const lockOpts = () => ($("ttl").value ? { ...opts(), ttl: Number($("ttl").value) } : opts());
+  const lockLabel = (what) => () => `${$("owner").value} ${what} ${$("lock").value}${via()}`;
+  on("acquire", lockLabel("acquires"), () => c().acquireLock($("lock").value, $("owner").value, lockOpts()));
+  on("release", lockLabel("releases"), () => c().releaseLock($("lock").value, $("owner").value, opts()));
+  $("run-workers").addEventListener("click", () => {
+    // The cluster checks the numbers (Cluster.limits): a bad one shows its InvalidArgument.
+    const n = Number($("workers").value);
+    const m = Number($("per-worker").value);
+    guard($("workers-out"), () => workers(n, m, { byReader: true }));
+  });
+  page.workersBusy = workersBusy;
+  page.onRefresh.push(renderWorkers);
+  page.onAdopt.push(() => {
+    watched = null;
+    $("workers-out").textContent = "";
+    $("workers-progress").hidden = true;
+    const sel = $("proposer");
+    sel.textContent = "";
+    for (const p of nodesOf(page.config).ps) sel.append(new Option(p, p));
+  });
+}
+
+/** `n` workers each increment the key "workers" `m` times, spread over the proposers, driven by
+ * the simulation (a worker's next increment starts when its last one ends, in virtual time); then
+ * the count is compared with what the increments answered. `byReader`: started from the client
+ * panel (time must move), not by a scenario's script. */
+export function workers(n, m, { byReader = false } = {}) {
+  const c = page.cluster;
+  const index = c.runWorkers({ workers: n, increments: m, key: WORKERS_KEY });
+  watched = { index, n, m, gen: page.generation, noted: false };
+  const progress = $("workers-progress");
+  progress.hidden = false;
+  progress.max = n * m;
+  progress.value = 0;
+  $("workers-out").textContent = `0 / ${n * m}`;
+  if (byReader) {
+    page.player.awaitWork(() => !c.workersRuns()[index]?.finished);
+    if (c.delivery !== "manual") page.player.needTime();
+  }
+}
+
+let watched = null; // the workers run the panel shows: { index, n, m, gen, noted }
+
+/** Whether a workers run of the cluster shown is still going. */
+export const workersBusy = () => page.cluster.workersRuns().some((r) => !r.finished);
+
+/** The shown workers run's progress, and once it is over its verdict. */
+function renderWorkers() {
+  if (!watched || watched.gen !== page.generation || watched.noted) return;
+  const r = page.cluster.workersRuns()[watched.index];
+  if (!r) return;
+  $("workers-progress").value = r.done;
+  if (!r.finished) {
+    $("workers-out").textContent = `${r.done} / ${r.total}`;
+    return;
+  }
+  watched.noted = true;
+  const ok = r.total - r.failed;
+  const expected = (r.before ?? 0) + ok;
+  const verdict = r.after >= expected && r.after <= expected + r.failed ? "✓" : "✗";
+  $("workers-out").textContent = `final count ${r.after}, expected ${expected}${r.failed ? ` (+ up to ${r.failed} failed/unknown)` : ""} ${verdict}`;
+  page.results.note(`${watched.n} workers × ${watched.m} increments → ${r.after} (expected ${expected}) ${verdict}`, verdict === "✓" ? "ok" : "bad");
+}

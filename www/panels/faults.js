@@ -1,0 +1,155 @@
+// The cluster panel: rebuild with a configuration, each node's status with crash / restart / wipe
+// / isolate, the network's loss, duplication and latency, and a partition editor that follows the
+// cluster's actual partition (after Isolate, Heal, a scenario, a seek).
+import { PROPOSER_COLORS } from "../timeline.js";
+import { $, page, nodesOf, guard } from "../page.js";
+import { rebuild } from "./scenarios.js";
+
+/** Group names the partition editor offers (more appear when the cluster has more groups). */
+const GROUP_NAMES = "ABCDEFGHIJKLMNOPQRSTUVWX";
+const MIN_GROUPS = 3;
+let shownGroups = ""; // the partition the editor last showed, as JSON
+
+export function wireFaults() {
+  $("rebuild").addEventListener("submit", (e) => {
+    e.preventDefault();
+    const f = e.target;
+    guard($("rebuild-error"), () => {
+      rebuild({ acceptors: Number(f.acceptors.value), proposers: Number(f.proposers.value), seed: Number(f.seed.value), oneRtt: f.oneRtt.checked });
+    });
+  });
+  const netErr = $("network-error");
+  $("drop").addEventListener("input", (e) => guard(netErr, () => {
+    page.cluster.setDropRate(Number(e.target.value) / 100);
+    $("drop-out").textContent = `${e.target.value}%`;
+  }));
+  $("dup").addEventListener("input", (e) => guard(netErr, () => {
+    page.cluster.setDuplicateRate(Number(e.target.value) / 100);
+    $("dup-out").textContent = `${e.target.value}%`;
+  }));
+  for (const id of ["lat-min", "lat-max"]) {
+    $(id).addEventListener("change", () => guard(netErr, () => {
+      page.cluster.setLatency(Number($("lat-min").value), Number($("lat-max").value));
+      page.timeline.latencyMax = Number($("lat-max").value);
+    }));
+  }
+  $("partition-apply").addEventListener("click", () => guard(netErr, () => {
+    const groups = new Map();
+    for (const sel of document.querySelectorAll("#partition-editor select")) {
+      if (!groups.has(sel.value)) groups.set(sel.value, []);
+      groups.get(sel.value).push(sel.dataset.node);
+    }
+    page.cluster.partition([...groups.values()]);
+  }));
+  $("heal").addEventListener("click", () => guard(netErr, () => page.cluster.heal()));
+  page.onAdopt.push(onAdopt);
+  page.onRefresh.push((force) => {
+    if (force) renderStatus();
+  });
+}
+
+function onAdopt() {
+  const cfg = page.config;
+  const c = page.cluster;
+  $("drop").value = 0;
+  $("dup").value = 0;
+  const lat = c.state().network.latency;
+  $("lat-min").value = lat.min;
+  $("lat-max").value = lat.max;
+  const form = $("rebuild");
+  form.acceptors.value = cfg.acceptors;
+  form.proposers.value = cfg.proposers;
+  form.seed.value = cfg.seed ?? 1;
+  form.oneRtt.checked = cfg.oneRtt !== false;
+  renderNodes();
+  shownGroups = "";
+  renderPartitionEditor();
+}
+
+/** A fault the reader asked for; one that would change nothing says so instead. */
+function fault(action, id) {
+  const st = page.cluster.state();
+  const node = [...st.proposers, ...st.acceptors].find((n) => n.id === id);
+  if (action === "crash" && !node.up) return `${id} is already down: nothing to crash (restart it first)`;
+  if (action === "restart" && node.up) return `${id} is already up: nothing to restart (crash it first)`;
+  page.cluster[action](id);
+  return "";
+}
+
+function renderNodes() {
+  const { ps, as } = nodesOf(page.config);
+  const list = $("nodes");
+  list.textContent = "";
+  for (const id of [...ps, ...as]) {
+    const li = document.createElement("li");
+    li.dataset.node = id;
+    const dot = document.createElement("span");
+    dot.className = "dot";
+    dot.style.background = id.startsWith("p") ? PROPOSER_COLORS[(Number(id.slice(1)) - 1) % PROPOSER_COLORS.length] : "#1d2430";
+    const name = document.createElement("span");
+    name.className = "id";
+    name.textContent = id;
+    const status = document.createElement("span");
+    status.className = "status up";
+    status.textContent = "up";
+    li.append(dot, name, status);
+    const button = (action, title, cls = "") => {
+      const b = document.createElement("button");
+      b.type = "button";
+      b.textContent = action;
+      b.title = title;
+      b.setAttribute("aria-label", `${action} ${id}`);
+      b.className = cls;
+      b.dataset.action = action;
+      b.addEventListener("click", () => {
+        const out = $("network-error");
+        let note = "";
+        guard(out, () => { note = fault(action, id); });
+        if (note) out.textContent = note;
+      });
+      li.append(b);
+    };
+    button("crash", `crash ${id}`, "danger");
+    button("restart", `restart ${id}`);
+    if (id.startsWith("a")) button("wipe", `restart ${id} with empty storage (outside the fault model)`, "danger");
+    button("isolate", `cut ${id} off from every other node`);
+    list.append(li);
+  }
+}
+
+/** One select per node; each shows the node's group in the cluster's actual partition. */
+function renderPartitionEditor() {
+  const groups = page.cluster.state().network.groups;
+  const json = JSON.stringify(groups);
+  if (json === shownGroups) return;
+  shownGroups = json;
+  const groupOf = new Map(groups.flatMap((g, i) => g.map((n) => [n, GROUP_NAMES[i]])));
+  const names = GROUP_NAMES.slice(0, Math.max(MIN_GROUPS, groups.length));
+  const { ps, as } = nodesOf(page.config);
+  const box = $("partition-editor");
+  box.textContent = "";
+  for (const id of [...ps, ...as]) {
+    const label = document.createElement("label");
+    label.textContent = id;
+    const sel = document.createElement("select");
+    sel.dataset.node = id;
+    sel.setAttribute("aria-label", `group of ${id}`);
+    for (const g of names) sel.append(new Option(g, g));
+    sel.value = groupOf.get(id) ?? "A";
+    label.append(sel);
+    box.append(label);
+  }
+}
+
+/** Each node's up/down status, and the partition editor when the partition changed. */
+function renderStatus() {
+  const st = page.cluster.state();
+  for (const n of [...st.proposers, ...st.acceptors]) {
+    const el = document.querySelector(`#nodes li[data-node="${n.id}"] .status`);
+    if (el) {
+      el.textContent = n.up ? "up" : "down";
+      el.className = `status ${n.up ? "up" : "down"}`;
+    }
+  }
+  renderPartitionEditor();
+}

@@ -1,0 +1,147 @@
+// The scenarios panel: the list, the playing scenario's text, its claims (ticked once its run is
+// over) and its moments as captions; the one sentence that says what the reader is looking at.
+import { SCENARIOS } from "../scenarios.js";
+import { Moments } from "../narration.js";
+import { evaluate, runOf, describeClaim } from "../claims.js";
+import { $, page, DEFAULTS, adopt, setPlaying, setSpeed, reducedMotion, renderTimeNote, refresh } from "../page.js";
+import { Cluster } from "../pkg/caspaxos_playground.js";
+import { breakOptions, showBreak } from "./breakit.js";
+
+const state = {
+  scenario: null, // the scenario this run plays (text, claims, moments), or null
+  moments: new Moments(),
+  handled: false, // the reader changed the scenario's run: its claims describe another run
+};
+
+export const currentScenario = () => state.scenario;
+/** The scenario whose run is on screen, unchanged by the reader (a share link names it). */
+export const unchangedScenario = () => (state.handled ? null : state.scenario);
+
+export function wireScenarios() {
+  const list = $("scenario-list");
+  for (const s of SCENARIOS) {
+    const b = document.createElement("button");
+    b.type = "button";
+    b.textContent = s.title;
+    b.dataset.scenario = s.id;
+    b.addEventListener("click", () => {
+      loadScenario(s.id);
+      $("timeline").scrollIntoView({ block: "nearest", behavior: reducedMotion ? "auto" : "smooth" });
+    });
+    list.append(b);
+  }
+  page.handled = handled;
+  page.onAdopt.push(({ sameRun }) => {
+    if (!sameRun) showScenario(null);
+    state.moments = new Moments(state.scenario?.moments ?? []);
+    $("caption").textContent = "";
+    renderIntro();
+  });
+  page.onRefresh.push((force) => { if (force) renderClaims(); });
+}
+
+/** A new cluster from `cfg`, in manual time, with `cfg.break` (a scenario's own) or else the
+ * page's break-it switches; the switches show what the cluster runs with. */
+export function rebuild(cfg, script = []) {
+  const breaks = cfg.break ?? breakOptions();
+  adopt(new Cluster({ ...cfg, autoAdvance: false, break: breaks }), cfg, { script }); // throws InvalidArgument on bad input
+  showBreak(breaks);
+}
+
+/** Plays scenario `id` from its start (paused with reduced motion: the reader starts it). */
+export function loadScenario(id) {
+  const s = SCENARIOS.find((x) => x.id === id);
+  if (!s) return false;
+  rebuild({ ...DEFAULTS, break: {}, ...s.config }, s.script); // a scenario runs with its own switches
+  showScenario(s);
+  page.timeline.resetZoom?.();
+  setSpeed(s.speed ?? 0.1);
+  if (s.steer) {
+    page.player.advance(0); // its set-up at 0 ms; then the reader moves the run
+    refresh(true);
+    setPlaying(false);
+    renderTimeNote();
+  } else setPlaying(!reducedMotion);
+  return true;
+}
+
+/** A shared run from scenario `id`: its text, and its actions after `recorded` (ms) to come. */
+export function resumeScenario(id, recorded) {
+  const s = SCENARIOS.find((x) => x.id === id);
+  if (!s) return;
+  showScenario(s);
+  page.player.script = s.script.filter(([at]) => at > recorded).sort((a, b) => a[0] - b[0]);
+}
+
+/** Shows the scenario's moments as captions when their events happen. */
+export function narrate(events) {
+  const hits = state.moments.feed(events);
+  if (hits.length) $("caption").textContent = hits.at(-1).moment.say;
+}
+
+/** The one sentence that says what the reader is looking at. */
+export function renderIntro() {
+  const { acceptors, proposers } = page.config;
+  const range = (x, n) => (n === 1 ? `${x}1` : `${x}1–${x}${n}`);
+  const s = state.scenario;
+  const intro = $("intro");
+  intro.textContent = "";
+  const b = (text) => Object.assign(document.createElement("b"), { textContent: text });
+  intro.append(
+    "A live, simulated CASPaxos cluster: acceptors ", b(range("a", acceptors)), " store one register per key, proposers ",
+    b(range("p", proposers)), " change it, and every arrow is one message (time runs left to right). ",
+  );
+  if (s) intro.append("Now playing: ", b(s.title), ` — ${s.summary} `);
+  else intro.append("Start an operation in the Client panel, or pick a scenario. ");
+  if (reducedMotion) intro.append("(Reduced motion: the page does not play by itself; an operation you start runs to its end at once.)");
+}
+
+/** Shows (or, with null, hides) a scenario's title, text and claims. */
+export function showScenario(s, text = s ? `${s.title}: ${s.text}` : "") {
+  state.scenario = s;
+  state.handled = false;
+  state.moments = new Moments(s?.moments ?? []);
+  $("scenario-text").textContent = text;
+  for (const b of document.querySelectorAll("#scenario-list button")) b.setAttribute("aria-current", String(b.dataset.scenario === s?.id));
+  const list = $("claims");
+  list.textContent = "";
+  delete list.dataset.checked;
+  $("claims-box").querySelector(".claims-note")?.remove();
+  $("claims-box").hidden = !s?.claims?.length;
+  for (const claim of s?.claims ?? []) {
+    const li = document.createElement("li");
+    li.textContent = describeClaim(claim);
+    li.dataset.ok = "pending";
+    list.append(li);
+  }
+  renderIntro();
+}
+
+/** The reader acted on a scenario's run: from here it is another run than its claims describe. */
+function handled() {
+  if (!state.scenario || state.handled) return;
+  state.handled = true;
+  const note = document.createElement("p");
+  note.className = "claims-note";
+  note.textContent = "You changed this run, so these claims (about the scenario's own run) are no longer checked.";
+  $("claims-box").prepend(note);
+}
+
+/** Once the scenario's run is over (nothing to come, nothing in flight), ticks its claims: each
+ * ✓ when the run shows it, ✗ with what it shows instead. */
+function renderClaims() {
+  const s = state.scenario;
+  const c = page.cluster;
+  if (!s?.claims?.length || state.handled) return;
+  const list = $("claims");
+  const over = page.player.script.length === 0 && c.pending === 0 && c.tape.actions === 0 && !page.workersBusy();
+  if (!over || list.dataset.checked === String(page.generation)) return;
+  list.dataset.checked = String(page.generation);
+  const verdicts = evaluate(s.claims, runOf(c));
+  verdicts.forEach((v, i) => {
+    const li = list.children[i];
+    li.dataset.ok = String(v.ok);
+    li.title = v.ok ? "" : `the run shows: ${v.actual}`;
+    li.textContent = describeClaim(v.claim) + (v.ok ? "" : ` — the run shows ${v.actual}`);
+  });
+}

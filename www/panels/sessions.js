@@ -1,0 +1,148 @@
+// Sessions: seek back and forth through the run, fork, verify the replay, share a link, export
+// and import. A seek replays the furthest run so far (the master) to the chosen time; the
+// scenario's actions to come stay in the script, so play on and the run is the same.
+import { Cluster } from "../pkg/caspaxos_playground.js";
+import { $, page, DEFAULTS, adopt, refresh, setPlaying, invalid } from "../page.js";
+import { rebuild, resumeScenario, unchangedScenario } from "./scenarios.js";
+import { packLink, unpackLink } from "../link.js";
+
+const master = { session: null, end: 0, script: [] }; // what a seek replays
+
+export function sessionOut(text, bad = false) {
+  const out = $("session-out");
+  delete out.dataset.tape;
+  out.textContent = text;
+  out.className = bad ? "session-out bad" : "session-out";
+}
+
+/** The share link's part of the URL, and back: `#session=<link>[&scenario=<id>]`. */
+export const shareHash = (link, scenario) => `#session=${link}${scenario ? `&scenario=${scenario}` : ""}`;
+function parseShareHash(hash) {
+  if (!hash.startsWith("#session=")) return null;
+  const [link, ...rest] = hash.slice(1).split("&");
+  return { link, scenario: new URLSearchParams(rest.join("&")).get("scenario") };
+}
+
+export function wireSessions() {
+  const sOut = (fn) => async () => {
+    try {
+      await fn();
+    } catch (e) {
+      sessionOut(`${e.name}: ${e.message}`, true);
+    }
+  };
+  $("seek").addEventListener("change", sOut(() => seekTo(Number($("seek").value))));
+  $("fork").addEventListener("click", sOut(() => {
+    if (page.cluster.tape.actions) page.handled();
+    page.cluster.fork();
+    Object.assign(master, { session: null, end: 0 });
+    sessionOut(`forked at ${page.cluster.now} ms: the recorded future is dropped`);
+    refresh(true);
+  }));
+  $("verify").addEventListener("click", sOut(() => {
+    const t0 = performance.now();
+    const r = page.cluster.verify();
+    sessionOut(r.ok ? `✓ deterministic: the replay gives the same event log (hash ${r.hash}, ${(performance.now() - t0).toFixed(0)} ms)` : `✗ the replay differs: ${r.hash} vs ${r.replayHash}`, !r.ok);
+  }));
+  $("share").addEventListener("click", sOut(async () => {
+    const link = await packLink(page.cluster.sessionLink());
+    history.replaceState(null, "", shareHash(link, unchangedScenario()?.id));
+    const url = $("share-url");
+    url.value = location.href;
+    url.hidden = false;
+    url.select();
+    navigator.clipboard?.writeText(location.href).catch(() => {});
+    sessionOut(`link ready (${link.length} characters${navigator.clipboard ? ", copied" : ""})`);
+  }));
+  const download = (name, value) => {
+    const a = document.createElement("a");
+    a.href = URL.createObjectURL(new Blob([JSON.stringify(value, null, 2)], { type: "application/json" }));
+    a.download = name;
+    a.click();
+    setTimeout(() => URL.revokeObjectURL(a.href), 1000);
+  };
+  $("export-session").addEventListener("click", sOut(() => download(`caspaxos-session-${page.cluster.now}ms.json`, page.cluster.session())));
+  $("export-history").addEventListener("click", sOut(() => download(`caspaxos-history-${page.cluster.now}ms.json`, page.cluster.history())));
+  $("import-session").addEventListener("change", async (e) => {
+    const file = e.target.files?.[0];
+    e.target.value = "";
+    if (!file) return;
+    try {
+      const max = Cluster.limits.sessionBytes;
+      if (file.size > max) throw new Error(`the file is larger than ${max / 1024 / 1024} MB`);
+      let doc;
+      try {
+        doc = JSON.parse(await file.text());
+      } catch {
+        throw invalid("the file is not JSON");
+      }
+      openSession(doc, `Imported ${file.name}`);
+    } catch (err) {
+      sessionOut(`Could not import: ${err.message}`, true);
+    }
+  });
+  window.addEventListener("hashchange", openFromHash);
+  page.onAdopt.push(({ sameRun }) => {
+    if (!sameRun) Object.assign(master, { session: null, end: 0, script: [] });
+  });
+  page.onRefresh.push((force) => {
+    if (force) renderSeek();
+  });
+}
+
+/** The seek slider spans the furthest run so far; "act to fork" goes once the tape is gone. */
+function renderSeek() {
+  const c = page.cluster;
+  const seek = $("seek");
+  seek.max = Math.max(c.now, c.tape.end ?? 0, master.session ? master.end : 0);
+  if (document.activeElement !== seek) seek.value = c.now;
+  const out = $("session-out");
+  if (out.dataset.tape && c.tape.actions === 0) {
+    delete out.dataset.tape;
+    out.textContent = out.textContent.replace(/; \d+ recorded actions ahead.*$/, "");
+  }
+}
+
+/** Replays the session to virtual time `t` (seeking back or forward), paused there. */
+export function seekTo(t) {
+  const c = page.cluster;
+  if (!c.replayable) return sessionOut("This run used a change function (code), so it cannot be replayed: no seeking.", true);
+  if (c.tape.actions === 0 && c.now >= master.end) {
+    Object.assign(master, { session: c.sessionLink(), end: c.now, script: page.player.script.slice() });
+  }
+  const t0 = performance.now();
+  const next = Cluster.fromSession(master.session, { until: Math.max(0, Math.round(t)) });
+  adopt(next, page.config, { sameRun: true, script: master.script });
+  setPlaying(false); // the reader looks at the point they chose; play goes on from there
+  const ahead = next.tape.actions ? `; ${next.tape.actions} recorded actions ahead (play to see them, or act to fork)` : "";
+  sessionOut(`at ${next.now} ms — replayed ${next.steps} events in ${(performance.now() - t0).toFixed(1)} ms${ahead}`);
+  if (ahead) $("session-out").dataset.tape = "ahead";
+}
+
+/** Opens a session (document or link text) from its start: press play to watch it. A run shared
+ * from a scenario (`scenario`: its id) shows the scenario's text, and the scenario's actions that
+ * had not happened when it was shared are its script again. */
+export function openSession(session, what, scenario = null) {
+  const c = Cluster.fromSession(session, { until: 0 });
+  const st = c.state();
+  adopt(c, { ...page.config, acceptors: st.acceptors.length, proposers: st.proposers.length });
+  const tape = c.tape;
+  if (scenario) resumeScenario(scenario, tape.end ?? -1); // every action up to the sharing is on the tape
+  setPlaying(false);
+  sessionOut(`${what}: ${tape.actions} recorded actions until ${tape.end ?? 0} ms. Press play to watch it; nothing in it runs as code.`);
+}
+
+/** A share link in the page's URL opens that run; a bad one says why and leaves a default
+ * cluster. Resolves to whether the URL held a link. */
+export async function openFromHash() {
+  const shared = parseShareHash(location.hash);
+  if (!shared) return false;
+  try {
+    const tape = await unpackLink(shared.link.slice("session=".length), Cluster.limits.linkChars);
+    openSession(tape, "Opened a shared run", shared.scenario);
+  } catch (e) {
+    rebuild(DEFAULTS);
+    sessionOut(`The link could not be opened (${e.message}). Showing a default cluster instead.`, true);
+  }
+  return true;
+}

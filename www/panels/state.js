@@ -1,0 +1,110 @@
+// What the cluster holds and how the run is doing: each acceptor's registers, the stats, and the
+// verdict of the linearizability checker and the step oracles (rechecked as operations return).
+import { describe } from "../results.js";
+import { $, page, post } from "../page.js";
+import { caughtBy } from "./breakit.js";
+import { setReport } from "./linearization.js";
+
+/** Registers shown per acceptor. */
+const REGISTERS_SHOWN = 30;
+const LINEARIZABILITY = "linearizability";
+let checkedReturns = -1; // completed operations at the last check
+let lastViolation = null;
+
+export function wireState() {
+  page.onAdopt.push(() => {
+    checkedReturns = -1;
+    lastViolation = null;
+    page.history.setReport({ keys: {} });
+    page.history.selected = null;
+    $("violation").hidden = true;
+  });
+  page.onRefresh.push((force) => {
+    if (!force) return;
+    renderAcceptors();
+    renderStats();
+    recheck();
+  });
+  $("violation").addEventListener("click", () => {
+    const id = lastViolation?.ops[0];
+    if (id !== undefined) page.history.onSelect(id);
+  });
+}
+
+const ballotText = (x) => (x ? `${x.counter}.${x.proposer}` : "–");
+
+function renderAcceptors() {
+  const box = $("acceptor-state");
+  box.textContent = "";
+  for (const a of page.cluster.state().acceptors) {
+    const table = document.createElement("table");
+    table.className = a.up ? "" : "down";
+    table.createCaption().textContent = `${a.id} ${a.up ? "" : "(down)"}`;
+    const head = table.createTHead().insertRow();
+    for (const h of ["key", "promise", "accepted", "value"]) {
+      const th = document.createElement("th");
+      th.textContent = h;
+      head.append(th);
+    }
+    const body = table.createTBody();
+    const keys = Object.keys(a.registers);
+    for (const k of keys.slice(0, REGISTERS_SHOWN)) {
+      const r = a.registers[k];
+      const tr = body.insertRow();
+      const accepted = r.accepted ? `${ballotText(r.accepted.ballot)} v${r.accepted.version}` : "–";
+      for (const text of [k, ballotText(r.promise), accepted, r.accepted ? describe(r.accepted.value) : "–"]) tr.insertCell().textContent = text;
+    }
+    if (!keys.length) body.insertRow().insertCell().textContent = "empty";
+    box.append(table);
+  }
+}
+
+function renderStats() {
+  const s = page.cluster.stats();
+  const dl = $("stats");
+  dl.textContent = "";
+  const items = [
+    ["operations", s.operations], ["ok", s.ok], ["failed", s.failed], ["unknown", s.unknown], ["pending", s.pending],
+    ["messages", s.messages], ["messages / operation", s.messagesPerOperation.toFixed(2)], ["delivered", s.delivered],
+    ["dropped", s.dropped], ["duplicated", s.duplicated], ["conflicts", s.conflicts], ["retries", s.retries], ["timeouts", s.timeouts],
+  ];
+  for (const [k, v] of items) {
+    const dt = document.createElement("dt");
+    dt.textContent = k;
+    const dd = document.createElement("dd");
+    dd.textContent = v;
+    dd.dataset.stat = k;
+    dl.append(dt, dd);
+  }
+  $("violations").textContent = s.violations.length ? `Safety violated: ${s.violations[0]}` : "";
+}
+
+/** Reruns the check (linearizability and the step oracles) when operations completed since the last one. */
+function recheck() {
+  const s = page.cluster.stats();
+  const returned = s.ok + s.failed + s.unknown;
+  if (returned === checkedReturns) return;
+  checkedReturns = returned;
+  const report = page.cluster.check();
+  page.history.setReport(report);
+  setReport(report);
+  const verdict = $("check-verdict");
+  const keys = Object.keys(report.keys).length;
+  const v = report.violation;
+  lastViolation = v ?? null;
+  if (v) {
+    post({ type: "violation", violation: v });
+    verdict.className = "verdict bad";
+    verdict.textContent = v.kind === LINEARIZABILITY ? `✗ not linearizable (key ${v.key})` : `✗ safety violated: ${v.kind} (key ${v.key})`;
+    $("violation").hidden = false;
+    $("violation").textContent = `${v.explanation} (caught by ${caughtBy(v.kind)}; click to show it)`;
+  } else if (!report.ok) {
+    verdict.className = "verdict unsure";
+    verdict.textContent = "? the search ran out of budget";
+    $("violation").hidden = true;
+  } else {
+    verdict.className = "verdict good";
+    verdict.textContent = keys ? `✓ linearizable (${keys} key${keys > 1 ? "s" : ""}, ${returned} operations)` : "";
+    $("violation").hidden = true;
+  }
+}
