@@ -54,8 +54,14 @@ function fits(slots) {
   }
 }
 
-/// About how many bytes of stack are left where this is called (binary search on `fits`).
+/// The last answer of `stackBytesLeft`, in slots: calls from the same depth check it in two
+/// probes instead of a full search.
+let lastSlotsLeft = -1;
+
+/// About how many bytes of stack are left where this is called (binary search on `fits`, which
+/// is monotonic: the exact same answer as the search when the last one still holds).
 export function stackBytesLeft() {
+  if (lastSlotsLeft >= 0 && fits(lastSlotsLeft) && !fits(lastSlotsLeft + 1)) return lastSlotsLeft * 8;
   let lo = 0;
   let hi = 1 << 18; // 2 MB of slots: more than V8's stack
   while (lo < hi) {
@@ -63,6 +69,7 @@ export function stackBytesLeft() {
     if (fits(mid)) lo = mid;
     else hi = mid - 1;
   }
+  lastSlotsLeft = lo;
   return lo * 8;
 }
 

@@ -769,7 +769,8 @@ async fn classify(bytes: f64, expr: &str, r: &JsValue) -> &'static str {
 fn headrooms() -> impl Iterator<Item = f64> {
     let near_nothing = (0..8).map(|i| i as f64 * 512.0);
     let coarse = (1..8).map(|i| i as f64 * 32_768.0);
-    let threshold = (0..32).map(|i| 240_000.0 + i as f64 * 1024.0);
+    // Straddles the debug build's 256 KB headroom (plus the wrapper's frames) in 2 KB steps.
+    let threshold = (0..16).map(|i| 240_000.0 + i as f64 * 2048.0);
     let past = (0..4).map(|i| 280_000.0 + i as f64 * 16_384.0);
     near_nothing.chain(coarse).chain(threshold).chain(past)
 }
@@ -782,6 +783,50 @@ async fn next_task() {
         set_timeout.call2(&JsValue::NULL, &resolve, &0.into()).unwrap();
     });
     JsFuture::from(p).await.unwrap();
+}
+
+/// An async worker awaiting operations under `autoAdvance` (each await steps the simulation from
+/// a microtask) while the page drives it with `runUntilIdle()` between macrotasks, and a
+/// `free()` while the worker's operation is still pending: nothing panics, the operations end,
+/// the cluster is never left busy. An operation that waited while `autoAdvance` was off resumes
+/// when it is switched back on (before the fix it waited forever: the final `await worker`).
+#[wasm_bindgen_test]
+async fn an_awaiting_worker_and_run_until_idle_interleave_without_reentering_the_simulation() {
+    let c = js_cluster("{ seed: 12 }");
+    let drive: js_sys::Function = js(r#"async (c) => {
+        const out = [];
+        const tick = () => new Promise((r) => setTimeout(r, 0));
+        let stop = false, done = 0;
+        const worker = (async () => {
+          while (!stop) {
+            await c.increment("k");
+            if (++done % 20 === 0) await tick();
+          }
+        })().then(() => "worker ok", (e) => `worker: ${e.name}: ${e.message}`);
+        for (let i = 0; i < 10; i++) {
+          out.push(typeof c.runUntilIdle());
+          c.autoAdvance = i % 2 === 0;
+          await tick();
+        }
+        c.autoAdvance = true;
+        stop = true;
+        out.push(await worker, c.__entered(), (await c.get("k")) === done);
+        return out;
+      }"#)
+    .unchecked_into();
+    let out = outcome(drive.call1(&JsValue::NULL, &c)).await.unwrap_or_else(|e| panic!("{}", describe_error(&e)));
+    let ran = r#""number","number","number","number","number","number","number","number","number","number""#;
+    let expected = format!(r#"[{ran},"worker ok",0,true]"#);
+    assert_eq!(json(&out), expected);
+    js_still_works(&c).await;
+    // free() while an operation waits for virtual time: it rejects as "maybe applied", no panic.
+    call(&c, "c.autoAdvance = false").unwrap();
+    let pending = call(&c, "c.increment('k')").unwrap();
+    free_and_check_released(&c);
+    let e = outcome(Ok(pending)).await.unwrap_err();
+    assert_error(&e, "Unavailable", "the cluster was freed");
+    let after = outcome(call(&c, "c.increment('k')")).await.unwrap_err();
+    assert_error(&after, "InvalidArgument", "this Cluster was freed");
 }
 
 #[wasm_bindgen_test]
@@ -797,10 +842,14 @@ async fn calls_near_the_stack_limit_are_refused_or_work_and_never_wedge_the_clus
     for expr in CALLS {
         let f = function(expr);
         outcome(f.call1(&JsValue::NULL, &c)).await.unwrap_or_else(|e| panic!("{expr}: {}", describe_error(&e)));
-        for bytes in headrooms() {
+        for (i, bytes) in headrooms().enumerate() {
             let r = with_stack_left(bytes, &f, &c);
             *seen.entry((expr, classify(bytes, expr, &r).await)).or_default() += 1;
             js_still_works(&c).await;
+            // Hands the event loop back every few calls (the webdriver must get its turn).
+            if i % 8 == 7 {
+                next_task().await;
+            }
         }
         next_task().await;
         assert!(seen.contains_key(&(expr, "refused")), "{expr} was never refused near the limit: {seen:?}");

@@ -31,7 +31,7 @@ use std::cell::{Cell, RefCell};
 use std::future::Future;
 use std::pin::Pin;
 use std::rc::Rc;
-use std::task::{Context, Poll};
+use std::task::{Context, Poll, Waker};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::future_to_promise;
@@ -56,6 +56,9 @@ struct Inner {
     /// it runs (it may call into JS, and JS may call back).
     rec: RefCell<Option<Rc<Recording>>>,
     auto_advance: Cell<bool>,
+    /// Operations that stopped stepping because `autoAdvance` was off: switching it on wakes
+    /// them (nothing else would until someone moves time).
+    parked: RefCell<Vec<Waker>>,
     /// Calls into the simulation in progress: 0 or 1 (a change function calling back into the
     /// cluster is refused). The guard restores it if an exception ever escapes a call.
     depth: Cell<u32>,
@@ -74,13 +77,19 @@ impl Inner {
         Rc::new(Inner {
             rec: RefCell::new(Some(Rc::new(rec))),
             auto_advance: Cell::new(auto_advance),
+            parked: RefCell::default(),
             depth: Cell::new(0),
         })
     }
 
     /// An `Inner` whose simulation is already gone (for the guard's probe).
     fn released() -> Rc<Inner> {
-        Rc::new(Inner { rec: RefCell::new(None), auto_advance: Cell::new(false), depth: Cell::new(0) })
+        Rc::new(Inner {
+            rec: RefCell::new(None),
+            auto_advance: Cell::new(false),
+            parked: RefCell::default(),
+            depth: Cell::new(0),
+        })
     }
 
     fn recording(&self) -> Option<Rc<Recording>> {
@@ -161,7 +170,14 @@ impl Future for Settle {
                 return Poll::Ready(if cut_off { Err(freed_before_the_end()) } else { r });
             }
             let inner = self.inner.clone();
-            if !inner.auto_advance.get() || steps >= AUTO_ADVANCE_STEP_LIMIT {
+            if !inner.auto_advance.get() {
+                let mut parked = inner.parked.borrow_mut();
+                if !parked.iter().any(|w| w.will_wake(cx.waker())) {
+                    parked.push(cx.waker().clone());
+                }
+                return Poll::Pending;
+            }
+            if steps >= AUTO_ADVANCE_STEP_LIMIT {
                 return Poll::Pending;
             }
             match inner.enter_rec(|rec| rec.step().map_err(|e| error(&e))) {
@@ -511,7 +527,13 @@ impl Cluster {
 
     #[wasm_bindgen(setter, js_name = "autoAdvance")]
     pub fn set_auto_advance(&self, on: JsValue) -> JsResult<()> {
-        self.inner.auto_advance.set(bool_arg("autoAdvance", &on)?);
+        let on = bool_arg("autoAdvance", &on)?;
+        self.inner.auto_advance.set(on);
+        if on {
+            // Wakes are deferred to a microtask: nothing runs inside this call.
+            let parked = std::mem::take(&mut *self.inner.parked.borrow_mut());
+            parked.into_iter().for_each(Waker::wake);
+        }
         Ok(())
     }
 
