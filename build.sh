@@ -187,9 +187,33 @@ assemble_pack() {
   for f in $(element_files); do cp "www/$f" "$stage/$f"; done
   cp www/npm/element.d.ts www/npm/README.md "$stage/"
   sed "s/\"version\": \"0.0.0-cargo\"/\"version\": \"$version\"/" www/npm/package.json >"$stage/package.json"
+  add_repository "$stage/package.json"
   rm -f target/caspaxos-playground-*.tgz
   (cd "$stage" && npm pack --silent --pack-destination ..)
   ls -l target/caspaxos-playground-*.tgz
+}
+
+# package.json's `repository` and `homepage` (the GitHub Pages site), from the GitHub repository
+# this is built from: $GITHUB_REPOSITORY (set in Actions), else the `origin` remote's
+# github.com/<owner>/<repo>. Unknown (a clone without a GitHub remote): left out, and said so.
+add_repository() {
+  local repo=${GITHUB_REPOSITORY:-}
+  if [ -z "$repo" ]; then
+    repo=$(git remote get-url origin 2>/dev/null || true)
+    repo=$(printf '%s' "$repo" | sed -n 's#^.*github\.com[:/]\([^/]*/[^/]*\)$#\1#p' | sed 's/\.git$//')
+  fi
+  if [ -z "$repo" ]; then
+    log "no GitHub repository known (GITHUB_REPOSITORY or an origin on github.com): package.json has no repository/homepage"
+    return
+  fi
+  REPO="$repo" node -e '
+    const fs = require("fs");
+    const [file] = process.argv.slice(1);
+    const pkg = JSON.parse(fs.readFileSync(file, "utf8"));
+    const [owner, name] = process.env.REPO.split("/");
+    pkg.repository = { type: "git", url: `git+https://github.com/${owner}/${name}.git` };
+    pkg.homepage = `https://${owner.toLowerCase()}.github.io/${name}/`;
+    fs.writeFileSync(file, JSON.stringify(pkg, null, 2) + "\n");' "$1"
 }
 
 serve() {

@@ -1,9 +1,12 @@
 // <caspaxos-playground>: a self-contained playground widget for tutorials. One script tag:
 //   <script type="module" src="https://host/caspaxos/element.js"></script>
 //   <caspaxos-playground scenario="minority" controls="minimal" autoplay></caspaxos-playground>
-// Attributes: seed, acceptors, proposers, scenario, controls="minimal|full", autoplay. A bad one
-// (scenario="nope", acceptors="99", seed="many") shows an InvalidArgument in the status line and
-// in `data-error`, and builds no cluster until it is fixed.
+// Attributes: seed, acceptors, proposers, scenario, controls="minimal|full", autoplay. With a
+// scenario, its own settings hold (its text describes them): seed/acceptors/proposers that differ
+// from them are an error naming them. A bad attribute (scenario="nope", acceptors="99",
+// seed="many", controls="FULL") shows an InvalidArgument in the status line, in `data-error`, on
+// the console and as an "error" event (detail: the Error), and builds no cluster until it is fixed.
+// Methods called before "ready" (or with no cluster) throw an InvalidArgument.
 // Events: "ready", "operation" (detail: { op, node, outcome, at }), "violation" (detail:
 // check()'s violation, with its kind; again whenever the violation it reports changes), "moment"
 // (detail: { index, say, event }: the run reached a moment armed with pauseAt() and paused there),
@@ -20,6 +23,37 @@ import { Moments } from "./narration.js";
 import { Player, reducedMotion, speedText } from "./player.js";
 
 const wasmReady = init();
+
+/** A JS Error named InvalidArgument, as the Cluster's own. */
+function invalid(message) {
+  return Object.assign(new Error(message), { name: "InvalidArgument" });
+}
+
+/** The numeric attributes: what each must be, from `Cluster.limits` (read once wasm is ready). */
+const NUMERIC = [
+  ["acceptors", 1, () => Cluster.limits.acceptors],
+  ["proposers", 1, () => Cluster.limits.proposers],
+  ["seed", 0, () => Cluster.limits.safeInteger],
+];
+const CONTROLS = ["minimal", "full"];
+const DECIMAL = /^(0|[1-9][0-9]*)$/; // no sign, spaces, exponent, hex or fraction
+
+/** A numeric attribute's value: a plain decimal integer in `min..=max`, else an InvalidArgument. */
+function parseAttribute(key, text, min, max) {
+  const v = DECIMAL.test(text) ? Number(text) : NaN;
+  if (!(v >= min && v <= max)) throw invalid(`${key}="${text}" must be a whole number in ${min}..=${max}`);
+  return v;
+}
+
+/** Checks pauseAt()'s moments: an array of `{ on: object, say: string }`. */
+function checkMoments(moments) {
+  if (!Array.isArray(moments)) throw invalid(`pauseAt(moments): moments must be an array of { on, say }, got ${typeof moments}`);
+  moments.forEach((m, i) => {
+    if (typeof m !== "object" || m === null || typeof m.on !== "object" || m.on === null || Array.isArray(m.on) || typeof m.say !== "string") {
+      throw invalid(`pauseAt(moments): moments[${i}] must be { on: eventPattern (an object), say: string }`);
+    }
+  });
+}
 
 const STYLE = `
 :host { display: block; font: 13px system-ui, sans-serif; color: #1d2430; border: 1px solid #d9dee6; border-radius: 8px; background: #fff; padding: 8px; contain: content; }
@@ -51,6 +85,7 @@ class CaspaxosPlayground extends HTMLElement {
   #scenario = null;
   #ended = false;
   #connected = false; // wasm is ready and the element is in the page: attributes take effect
+  #connection = 0; // bumped by every connect and disconnect: a stale connect (await) gives up
   #player = new Player({
     render: () => this.#render(),
     api: {
@@ -92,8 +127,10 @@ class CaspaxosPlayground extends HTMLElement {
 
   async connectedCallback() {
     if (!this.#built) this.#build();
+    const connection = ++this.#connection;
     await wasmReady;
-    if (!this.isConnected) return;
+    // Removed (or removed and connected again) while wasm loaded: only the latest connect starts.
+    if (!this.isConnected || connection !== this.#connection || this.#connected) return;
     this.#connected = true;
     this.#reset();
     this.#observer = new IntersectionObserver((entries) => {
@@ -107,6 +144,8 @@ class CaspaxosPlayground extends HTMLElement {
   }
 
   disconnectedCallback() {
+    this.#connection += 1;
+    if (!this.#connected) return; // connected while wasm loaded: nothing started yet
     this.#connected = false;
     this.#player.stop();
     this.#observer?.disconnect();
@@ -115,25 +154,32 @@ class CaspaxosPlayground extends HTMLElement {
     this.#player.cluster = null;
   }
 
-  attributeChangedCallback() {
-    if (this.#connected) this.#reset();
+  attributeChangedCallback(name, before, after) {
+    if (!this.#connected || before === after) return;
+    if (name === "controls" && this.cluster) this.#rebuildBar();
+    else this.#reset();
   }
 
   play() {
+    this.#ready("play");
     this.#player.setPlaying(true);
   }
 
   pause() {
+    this.#ready("pause");
     this.#player.setPlaying(false);
   }
 
   /** One event; when nothing is scheduled, time jumps to the scenario's next action. Pauses. */
   step() {
+    this.#ready("step");
     this.#player.step();
   }
 
   /** Replays this widget's run to virtual time `ms`; the scenario's actions to come stay. */
   seek(ms) {
+    this.#ready("seek");
+    if (typeof ms !== "number" || !Number.isFinite(ms)) throw invalid(`seek(ms): ms must be a finite number, got ${String(ms)}`);
     const session = this.cluster.sessionLink(); // the tape: one string across the boundary
     const script = this.#player.script.slice();
     const next = Cluster.fromSession(session, { until: Math.max(0, Math.round(ms)) });
@@ -144,6 +190,7 @@ class CaspaxosPlayground extends HTMLElement {
   /** Replays a saved session (from `cluster.session()`) to `point` (`{ until }`, or the exact
    * `{ steps, at }` read from `cluster.steps` and `cluster.now`), or to its last action. */
   restore(session, point) {
+    this.#ready("restore");
     const next = Cluster.fromSession(session, point);
     this.#scenario = null;
     this.cluster?.free();
@@ -152,6 +199,7 @@ class CaspaxosPlayground extends HTMLElement {
 
   /** Loads a scenario by id (the page's scenarios). */
   load(id) {
+    if (!SCENARIOS.some((s) => s.id === id)) throw invalid(`load(id): "${String(id)}" is not a scenario; known: ${SCENARIOS.map((s) => s.id).join(", ")}`);
     if (this.getAttribute("scenario") === id) this.#reset();
     else this.setAttribute("scenario", id);
   }
@@ -159,12 +207,14 @@ class CaspaxosPlayground extends HTMLElement {
   /** Arms moments (`[{ on: eventPattern, say }]`, see claims.js): the run pauses at each one's
    * event, in order, and dispatches "moment". */
   pauseAt(moments) {
+    checkMoments(moments);
     this.#player.pauseAt(moments);
   }
 
   /** Runs on to the next armed moment (or to the end): plays it, or with reduced motion jumps
    * there at once. */
   continue() {
+    this.#ready("continue");
     this.#player.continue();
   }
 
@@ -191,6 +241,10 @@ class CaspaxosPlayground extends HTMLElement {
 
   /** Comes back to a point taken with saveState(), paused. */
   restoreState(state) {
+    this.#ready("restoreState");
+    if (typeof state !== "object" || state === null || !state.session || !state.point || !state.moments || !state.status || !state.view) {
+      throw invalid("restoreState(state): state must be what saveState() returned");
+    }
     this.pause();
     const next = Cluster.fromSession(state.session, state.point);
     this.cluster?.free();
@@ -208,6 +262,13 @@ class CaspaxosPlayground extends HTMLElement {
     this.#render();
   }
 
+  /** Methods need the cluster: before "ready", after removal or with a bad attribute, a clear error. */
+  #ready(method) {
+    if (this.cluster) return;
+    const why = this.dataset.error ? `its attributes are bad (${this.dataset.error})` : "it is not ready: wait for its \"ready\" event (it must be in the document)";
+    throw invalid(`<caspaxos-playground>.${method}(): ${why}`);
+  }
+
   #onVisibility = () => {
     if (document.hidden) this.#player.last = performance.now();
   };
@@ -219,21 +280,48 @@ class CaspaxosPlayground extends HTMLElement {
   #build() {
     this.#built = true;
     const css = new URL("./timeline.css", import.meta.url).href;
-    const full = this.getAttribute("controls") === "full";
     this.#root.innerHTML = `<link rel="stylesheet" href="${css}"><style>${STYLE}</style>
-      <div class="bar" role="toolbar" aria-label="Playground controls">
-        <button part="button" data-do="play" aria-pressed="false">▶ Play</button>
+      <div class="bar" role="toolbar" aria-label="Playground controls"></div>
+      <div class="timeline" tabindex="0" aria-label="Ballot timeline"></div>
+      <div class="status" data-out="status" role="status"></div>
+      <div class="verdict" data-out="verdict" role="alert"></div>
+      <div class="live" aria-live="polite"></div>`;
+    this.#fillBar();
+    this.#listen();
+  }
+
+  /** The toolbar `controls` asks for (anything but "full" is minimal; #config reports a bad one). */
+  #fillBar() {
+    const full = this.getAttribute("controls") === "full";
+    this.#root.querySelector(".bar").innerHTML = `<button part="button" data-do="play" aria-pressed="false">▶ Play</button>
+
         <button part="button" data-do="step">Step</button>
         <button part="button" data-do="restart">Restart</button>
         ${full ? `<label class="speed">speed <input data-in="speed" type="range" min="-3" max="2" step="0.1" value="-1" aria-label="speed"> <output data-out="speed">0.1×</output></label>
         <button part="button" data-do="zoom-in" title="Zoom in" aria-label="Zoom in">+</button><button part="button" data-do="zoom-out" title="Zoom out" aria-label="Zoom out">−</button><button part="button" data-do="fit" title="Show the whole run">Fit</button>
         <button part="button" data-do="increment">Increment</button><span class="nodes"></span>` : ""}
-        <span class="clock">t = <output data-out="now">0</output> ms</span>
-      </div>
-      <div class="timeline" tabindex="0" aria-label="Ballot timeline"></div>
-      <div class="status" data-out="status" role="status"></div>
-      <div class="verdict" data-out="verdict" role="alert"></div>
-      <div class="live" aria-live="polite"></div>`;
+        <span class="clock">t = <output data-out="now">0</output> ms</span>`;
+  }
+
+  /** `controls` changed on a live widget: a new toolbar, the same run. */
+  #rebuildBar() {
+    try {
+      this.#config(SCENARIOS.find((s) => s.id === this.getAttribute("scenario")));
+    } catch (e) {
+      return this.#fail(e);
+    }
+    if (this.dataset.error) {
+      this.#clearError();
+      this.#status(SCENARIOS.find((s) => s.id === this.#scenario)?.text ?? "");
+    }
+    this.#fillBar();
+    this.#showNodes(this.cluster.state());
+    this.#showPlaying(this.playing, { quiet: true });
+    this.speed = this.speed;
+    this.#render();
+  }
+
+  #listen() {
     this.#root.addEventListener("click", (e) => {
       const b = e.target.closest("button");
       if (!b || !this.cluster) return;
@@ -273,22 +361,29 @@ class CaspaxosPlayground extends HTMLElement {
     this.#render();
   }
 
-  /** The cluster the attributes ask for; a bad attribute is an error, never a silent default. */
+  /** The cluster the attributes ask for; a bad attribute is an error, never a silent default.
+   * With a scenario, its settings hold: its text and claims describe them. */
   #config(scenario) {
     const name = this.getAttribute("scenario");
     if (name !== null && !scenario) {
-      throw Object.assign(new Error(`scenario="${name}" is not a scenario; known: ${SCENARIOS.map((s) => s.id).join(", ")}`), { name: "InvalidArgument" });
+      throw invalid(`scenario="${name}" is not a scenario; known: ${SCENARIOS.map((s) => s.id).join(", ")}`);
     }
-    // The scenario's set-up, then what the attributes say explicitly (the Cluster checks ranges).
+    const controls = this.getAttribute("controls");
+    if (controls !== null && !CONTROLS.includes(controls)) {
+      throw invalid(`controls="${controls}" must be one of ${CONTROLS.map((c) => `"${c}"`).join(", ")}`);
+    }
     const config = { acceptors: 3, proposers: 2, seed: 1, ...(scenario?.config ?? {}) };
-    for (const key of ["acceptors", "proposers", "seed"]) {
+    const conflicts = [];
+    for (const [key, min, max] of NUMERIC) {
       if (!this.hasAttribute(key)) continue;
       const text = this.getAttribute(key);
-      const v = Number(text);
-      if (text.trim() === "" || !Number.isInteger(v)) {
-        throw Object.assign(new Error(`${key}="${text}" is not an integer`), { name: "InvalidArgument" });
-      }
-      config[key] = v;
+      const v = parseAttribute(key, text, min, max());
+      if (scenario && v !== config[key]) conflicts.push(`${key}="${text}"`);
+      else config[key] = v;
+    }
+    if (conflicts.length) {
+      const own = NUMERIC.map(([key]) => `${key}=${config[key]}`).join(", ");
+      throw invalid(`${conflicts.join(", ")} conflict with scenario="${name}", whose text describes its own settings (${own}): remove them, or drop scenario for a cluster of your own`);
     }
     return config;
   }
@@ -299,11 +394,9 @@ class CaspaxosPlayground extends HTMLElement {
     try {
       next = new Cluster({ ...this.#config(scenario), autoAdvance: false });
     } catch (e) {
-      this.#status(`${e.name}: ${e.message}`, true);
-      this.dataset.error = e.message;
-      return;
+      return this.#fail(e);
     }
-    delete this.dataset.error;
+    this.#clearError();
     this.cluster?.free();
     this.#scenario = null; // no "end" for the run being replaced
     this.#adopt(next, scenario?.script ?? []);
@@ -311,6 +404,18 @@ class CaspaxosPlayground extends HTMLElement {
     this.#player.moments = new Moments();
     this.#status(scenario ? scenario.text : "");
     this.#out("verdict").textContent = "";
+  }
+
+  /** A bad attribute: the status line, `data-error`, the console and an "error" event say so. */
+  #fail(e) {
+    this.#status(`${e.name}: ${e.message}`, true);
+    this.dataset.error = e.message;
+    console.error(`<caspaxos-playground> ${e.name}: ${e.message}`);
+    this.dispatchEvent(new CustomEvent("error", { detail: e }));
+  }
+
+  #clearError() {
+    delete this.dataset.error;
   }
 
   #adopt(cluster, script = []) {
@@ -322,24 +427,28 @@ class CaspaxosPlayground extends HTMLElement {
     const nodes = [...st.proposers.map((p) => p.id), ...st.acceptors.map((a) => a.id)];
     this.#timeline.reset(nodes, st.network.latency.max, cluster);
     this.#timeline.follow = true;
-    const box = this.#root.querySelector(".nodes");
-    if (box) {
-      box.textContent = "";
-      for (const a of st.acceptors) {
-        const b = document.createElement("button");
-        b.dataset.node = a.id;
-        b.textContent = `crash/restart ${a.id}`;
-        box.append(b);
-      }
-    }
+    this.#showNodes(st);
     this.#render();
   }
 
-  #showPlaying(on) {
+  /** With controls="full", a crash/restart button per acceptor. */
+  #showNodes(st) {
+    const box = this.#root.querySelector(".nodes");
+    if (!box) return;
+    box.textContent = "";
+    for (const a of st.acceptors) {
+      const b = document.createElement("button");
+      b.dataset.node = a.id;
+      b.textContent = `crash/restart ${a.id}`;
+      box.append(b);
+    }
+  }
+
+  #showPlaying(on, { quiet = false } = {}) {
     const b = this.#root.querySelector('[data-do="play"]');
     b.setAttribute("aria-pressed", String(on));
     b.textContent = on ? "❚❚ Pause" : "▶ Play";
-    this.dispatchEvent(new CustomEvent("state", { detail: { playing: on } }));
+    if (!quiet) this.dispatchEvent(new CustomEvent("state", { detail: { playing: on } }));
   }
 
   /** `n` workers × `m` increments of "workers", driven by the simulation (in virtual time). */

@@ -66,7 +66,9 @@ export class Player {
     this.momentSeq = cluster.eventCount;
   }
 
+  /** Starts the frame loop; again, it restarts it (one loop, never two). */
   start() {
+    cancelAnimationFrame(this.raf);
     this.last = performance.now();
     this.raf = requestAnimationFrame(this.#frame);
   }

@@ -327,28 +327,40 @@ export interface SessionDocument {
   ))[];
 }
 
-/** Every limit of the contract (`Cluster.limits`), as numbers. */
+/** Every limit of the contract (`Cluster.limits`), as numbers (read-only). */
 export interface ClusterLimits {
   /** Most acceptors (15) and proposers (9). */
-  acceptors: number;
-  proposers: number;
+  readonly acceptors: number;
+  readonly proposers: number;
   /** Longest key, lock name (without the `lock:` prefix of its register) or lock owner, in
    * characters (256). */
-  keyChars: number;
+  readonly keyChars: number;
   /** Largest one-way latency, virtual ms (60000). */
-  latencyMs: number;
+  readonly latencyMs: number;
   /** Largest seed, version, ttl, time or event count: 2^53 - 1. */
-  safeInteger: number;
+  readonly safeInteger: number;
   /** Most attempts per operation (100). */
-  attempts: number;
+  readonly attempts: number;
   /** Most operations per client of a fuzz run (1000). */
-  opsPerClient: number;
+  readonly opsPerClient: number;
+  /** Most workers of one `runWorkers` run, and increments per worker. */
+  readonly workers: number;
+  readonly incrementsPerWorker: number;
   /** Deepest nesting of a value (64) and largest value, JSON-encoded (65536 bytes). */
-  valueDepth: number;
-  valueBytes: number;
+  readonly valueDepth: number;
+  readonly valueBytes: number;
   /** Most actions a session holds (1000000), longest share link (16777216 characters), largest
    * session document, JSON-encoded (128 MB). */
-  sessionActions: number;
-  linkChars: number;
-  sessionBytes: number;
+  readonly sessionActions: number;
+  readonly linkChars: number;
+  readonly sessionBytes: number;
+}
+
+// `Cluster` declares `[Symbol.dispose]()` (for `using`); `Symbol.dispose` itself is in TypeScript's
+// lib only from `esnext.disposable`. Declared here too (the same way @types/node does), the types
+// check with a plain `lib: ["es2022", "dom"]` and with `esnext.disposable` alike.
+declare global {
+  interface SymbolConstructor {
+    readonly dispose: unique symbol;
+  }
 }

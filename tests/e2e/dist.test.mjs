@@ -132,8 +132,26 @@ test("a missing path under the site gets the 404 page, which links back to the p
   const response = await page.goto(`${server.url}no/such/page`);
   assert.equal(response.status(), 404);
   assert.equal(await page.textContent("h1"), "Nothing here");
+  await page.waitForSelector("#home[data-checked=true]");
   await page.click("#home");
   await page.waitForSelector("html[data-ready=true]", { timeout: 15000 });
   assert.equal(new URL(page.url()).pathname, PREFIX);
   await page.close();
+});
+
+test("a site served at / (a user site or a custom domain): the 404 page links to /, not to the missing path's first segment", async () => {
+  const root = await serveFolder(DIST, "/");
+  const page = await browser.context.newPage();
+  try {
+    const response = await page.goto(`${root.url}no/such/page`);
+    assert.equal(response.status(), 404);
+    await page.waitForSelector("#home[data-checked=true]");
+    assert.equal(await page.getAttribute("#home", "href"), "/");
+    await page.click("#home");
+    await page.waitForSelector("html[data-ready=true]", { timeout: 15000 });
+    assert.equal(new URL(page.url()).pathname, "/");
+  } finally {
+    await page.close();
+    await root.close();
+  }
 });

@@ -117,10 +117,11 @@ test("element.d.ts declares exactly the element's methods, properties, attribute
 });
 
 test("the shipped .d.ts files pass tsc --strict on a usage file that touches every member; a wrong use fails", async () => {
-  for (const f of ["usage.ts", "bad.ts"]) await copyFile(path.join(E2E, "types", f), path.join(dir, f));
-  const check = async (file) => {
+  for (const f of ["usage.ts", "bad.ts", "plain.ts"]) await copyFile(path.join(E2E, "types", f), path.join(dir, f));
+  const check = async (file, lib) => {
     const config = JSON.parse(await readFile(path.join(E2E, "types/tsconfig.json"), "utf8"));
     config.files = [file];
+    if (lib) config.compilerOptions.lib = lib;
     await writeFile(path.join(dir, "tsconfig.check.json"), JSON.stringify(config));
     return spawnSync(TSC, ["-p", "tsconfig.check.json"], { cwd: dir, encoding: "utf8", timeout: 180000 });
   };
@@ -130,6 +131,10 @@ test("the shipped .d.ts files pass tsc --strict on a usage file that touches eve
   assert.notEqual(bad.status, 0, "tsc accepts bad.ts");
   assert.match(bad.stdout, /bad\.ts\(5,9\): error TS2322/, bad.stdout);
   assert.match(bad.stdout, /bad\.ts\(6,11\): error TS2345/, bad.stdout);
+  assert.match(bad.stdout, /bad\.ts\(8,18\): error TS2540/, bad.stdout);
+  // A plain lib (no esnext.disposable) with skipLibCheck false: the shipped .d.ts still check.
+  const plain = await check("plain.ts", ["es2022", "dom"]);
+  assert.equal(plain.status, 0, `tsc on plain.ts with lib es2022 + dom:\n${plain.stdout}${plain.stderr}`);
   // Every member the runtime Cluster has (but the glue's internals) is used in usage.ts.
   const usage = await readFile(path.join(E2E, "types/usage.ts"), "utf8");
   const members = JSON.parse(execFileSync("node", ["--input-type=module", "-e", `

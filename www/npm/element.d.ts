@@ -27,7 +27,9 @@ export interface WidgetState {
   speed: number;
 }
 
-/** The element's attributes (all strings in HTML). */
+/** The element's attributes (all strings in HTML). `seed`, `acceptors` and `proposers` are plain
+ * decimal integers within `Cluster.limits` (seed 0..safeInteger). With a `scenario`, its own
+ * settings hold: one of these that differs from them is an error naming it. */
 export interface CaspaxosPlaygroundAttributes {
   seed?: string;
   acceptors?: string;
@@ -45,9 +47,14 @@ export interface CaspaxosPlaygroundEventMap {
   moment: CustomEvent<{ index: number; say: string; event: unknown }>;
   end: CustomEvent<{ now: number }>;
   state: CustomEvent<{ playing: boolean }>;
+  /** A bad attribute (also in the status line, `data-error` and on the console). */
+  error: CustomEvent<Error>;
 }
 
-/** The element (element.js defines it and exports nothing: import it for its side effect). */
+/** The element (element.js defines it and exports nothing: import it for its side effect).
+ * play, pause, step, seek, restore, continue and restoreState need its cluster: before "ready"
+ * (or after removal, or with a bad attribute) they throw an Error named "InvalidArgument"; so do
+ * load() with an unknown id, pauseAt() with anything but `Moment[]` and seek() with a non-number. */
 export interface CaspaxosPlayground extends HTMLElement {
   /** The widget's cluster (null before it is connected). */
   readonly cluster: Cluster | null;
@@ -66,7 +73,7 @@ export interface CaspaxosPlayground extends HTMLElement {
   restoreState(state: WidgetState): void;
   connectedCallback(): Promise<void>;
   disconnectedCallback(): void;
-  attributeChangedCallback(): void;
+  attributeChangedCallback(name: string, before: string | null, after: string | null): void;
   addEventListener<K extends keyof CaspaxosPlaygroundEventMap>(
     type: K,
     listener: (this: CaspaxosPlayground, ev: CaspaxosPlaygroundEventMap[K]) => unknown,

@@ -5,4 +5,5 @@ export async function wrong(c: Cluster): Promise<void> {
   const text: string = await c.increment("counter"); // a number, not a string
   c.crash(1); // a node id is a string
   console.log(text);
+  Cluster.limits.acceptors = 99; // the limits are read-only
 }
