@@ -183,8 +183,7 @@ mod tests {
         assert_eq!((p.before.clone(), p.after.clone()), (Some(Json::Null), Some(Json::from(1000))));
         let mut answers: Vec<i64> = sim
             .history()
-            .ops
-            .iter()
+            .records()
             .filter(|o| o.op == "increment")
             .map(|o| o.output.as_ref().unwrap().as_i64().unwrap())
             .collect();
@@ -199,7 +198,7 @@ mod tests {
         sim.run_workers(&plan(1, 3)).unwrap();
         sim.run_until_idle(u64::MAX);
         let h = sim.history();
-        let incs: Vec<_> = h.ops.iter().filter(|o| o.op == "increment").collect();
+        let incs: Vec<_> = h.records().filter(|o| o.op == "increment").collect();
         assert_eq!(incs.len(), 3);
         for pair in incs.windows(2) {
             assert_eq!(pair[1].invoke_seq, pair[0].return_seq.unwrap() + 1, "the next starts as the last ends");
