@@ -233,24 +233,38 @@ fn partition_groups(sim: &Sim) -> Json {
 
 /// The messages waiting for the user (manual delivery): `[{ id, msg, from, to, sentAt, type, key,
 /// ballot, message }]`; `msg` is the message's id in the event log (`null` without a log).
-pub fn held(sim: &Sim) -> Json {
-    sim.held()
-        .iter()
-        .map(|h| {
-            json!({
-                "id": h.id,
-                "msg": h.log,
-                "from": h.from.to_string(),
-                "to": h.to.to_string(),
-                "sentAt": h.sent_at,
-                "type": h.msg.kind(),
-                "key": h.msg.key().to_string(),
-                "ballot": ballot(h.msg.ballot()),
-                "message": serde_json::to_value(MessageView(&h.msg)).unwrap_or(Json::Null),
-            })
-        })
-        .collect::<Vec<_>>()
-        .into()
+/// Serialized like the event log (not built as a `Json`), so the wasm keeps one copy of the
+/// message views' code.
+pub struct HeldView<'a>(pub &'a Sim);
+
+impl Serialize for HeldView<'_> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let held = self.0.held();
+        let mut seq = s.serialize_seq(Some(held.len()))?;
+        for h in &held {
+            seq.serialize_element(&HeldMessageView(h))?;
+        }
+        seq.end()
+    }
+}
+
+struct HeldMessageView<'a>(&'a crate::sim::HeldMessage);
+
+impl Serialize for HeldMessageView<'_> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let h = self.0;
+        let mut m = s.serialize_map(Some(9))?;
+        m.serialize_entry("id", &h.id)?;
+        m.serialize_entry("msg", &h.log)?;
+        m.serialize_entry("from", &h.from.to_string())?;
+        m.serialize_entry("to", &h.to.to_string())?;
+        m.serialize_entry("sentAt", &h.sent_at)?;
+        m.serialize_entry("type", h.msg.kind())?;
+        m.serialize_entry("key", &**h.msg.key())?;
+        m.serialize_entry("ballot", &BallotView(h.msg.ballot()))?;
+        m.serialize_entry("message", &MessageView(&h.msg))?;
+        m.end()
+    }
 }
 
 /// Every workers run: `[{ total, done, failed, before, after, finished }]`.

@@ -265,10 +265,15 @@ impl KeyLedger {
         if ended.is_empty() {
             return 0;
         }
-        // The operations spanning the cut: placed before it or not, as the search finds.
-        let spanning =
-            self.segment.iter().filter(|s| s.op.invoke_seq < cut).map(|s| CheckOp { return_seq: None, ..s.op.clone() });
-        let prefix: Vec<CheckOp> = ended.into_iter().map(Settled::into_folded).chain(spanning).collect();
+        // The ended operations, then those spanning the cut (placed before it or not, as the search
+        // finds). Plain loops, not an iterator chain: 0.5 KB less gzipped wasm.
+        let mut prefix: Vec<CheckOp> = Vec::with_capacity(ended.len());
+        for s in ended {
+            prefix.push(s.into_folded());
+        }
+        for s in self.segment.iter().filter(|s| s.op.invoke_seq < cut) {
+            prefix.push(CheckOp { return_seq: None, ..s.op.clone() });
+        }
         let folded = prefix.iter().filter(|op| op.completed()).count();
         self.folded += folded as u64;
         self.folded_unknowns += prefix.iter().filter(|op| op.expect == Expect::AppliedOrNot).count() as u64;

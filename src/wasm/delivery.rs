@@ -41,7 +41,7 @@ impl Cluster {
     /// `[{ id, msg, from, to, sentAt, type, key, ballot, message }]`.
     #[wasm_bindgen(js_name = "inFlight", unchecked_return_type = "HeldMessage[]")]
     pub fn in_flight(&self) -> JsResult<JsValue> {
-        self.inner.enter(|sim| Ok(to_js(&view::held(sim))))
+        self.inner.enter(|sim| Ok(to_js(&view::HeldView(sim))))
     }
 
     /// Delivers waiting message `id` now, before anything else; what it causes follows.
