@@ -2,15 +2,15 @@
 //! store (`read`/`write` with an expected version, `increment`) and a distributed lock with
 //! owner and TTL, each one CASPaxos round of a change function (see [`crate::ops`]).
 
-use crate::ops::OpId;
 use crate::ops::{ChangeFn, Op, OpError};
 use crate::protocol::ProposerId;
 use crate::sim::Shared;
 use serde_json::Value as Json;
+use std::cell::RefCell;
 use std::future::Future;
 use std::pin::Pin;
-use std::rc::{Rc, Weak};
-use std::task::{Context, Poll};
+use std::rc::Rc;
+use std::task::{Context, Poll, Waker};
 
 /// Lock `name` lives in the register `lock:name`.
 pub const LOCK_KEY_PREFIX: &str = "lock:";
@@ -37,21 +37,59 @@ pub fn check_register_key(key: &str, op: &Op) -> Result<(), OpError> {
     }
 }
 
+/// What an operation that was dropped with its simulation answers.
+pub const DROPPED_WITH_THE_SIMULATION: &str = "the simulation was dropped before this operation ended";
+
+/// Where an operation's answer waits for its [`OpHandle`]. The simulation writes it when the
+/// operation ends; the handle owns it too, so an answer given before the simulation is dropped is
+/// still collected afterwards.
+#[derive(Default)]
+pub(crate) struct AnswerSlot {
+    result: Option<Result<Json, OpError>>,
+    waker: Option<Waker>,
+    /// The answer was taken: nothing more is written.
+    taken: bool,
+}
+
+pub(crate) type Answer = Rc<RefCell<AnswerSlot>>;
+
+impl AnswerSlot {
+    /// The operation ended with `result` (the first answer wins).
+    pub(crate) fn answer(slot: &Answer, result: Result<Json, OpError>) {
+        let waker = {
+            let mut s = slot.borrow_mut();
+            if s.taken || s.result.is_some() {
+                return;
+            }
+            s.result = Some(result);
+            s.waker.take()
+        };
+        if let Some(w) = waker {
+            w.wake();
+        }
+    }
+
+    /// The simulation is gone without an answer: the operation may or may not have been applied.
+    pub(crate) fn abandon(slot: &Answer) {
+        Self::answer(slot, Err(OpError::unavailable(true, DROPPED_WITH_THE_SIMULATION)));
+    }
+}
+
 /// The result of one operation, once it ends. The operation runs whether or not this is awaited.
-/// It does not keep the simulation alive: once the simulation is dropped, it resolves to
-/// `Unavailable` (indeterminate).
+/// It does not keep the simulation alive: once the simulation is dropped, an answer it already
+/// gave is still delivered, and otherwise it resolves to `Unavailable` (indeterminate).
 pub struct OpHandle {
     state: HandleState,
 }
 
 enum HandleState {
     Ready(Option<Result<Json, OpError>>),
-    Waiting(Weak<Shared>, OpId),
+    Waiting(Answer),
 }
 
 impl OpHandle {
-    pub(crate) fn waiting(sim: Weak<Shared>, op: OpId) -> Self {
-        OpHandle { state: HandleState::Waiting(sim, op) }
+    pub(crate) fn waiting(answer: Answer) -> Self {
+        OpHandle { state: HandleState::Waiting(answer) }
     }
     pub(crate) fn ready(result: Result<Json, OpError>) -> Self {
         OpHandle { state: HandleState::Ready(Some(result)) }
@@ -64,10 +102,19 @@ impl Future for OpHandle {
     fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         let result = match &mut self.state {
             HandleState::Ready(result) => return Poll::Ready(result.take().expect("OpHandle polled after completion")),
-            HandleState::Waiting(sim, op) => match sim.upgrade() {
-                Some(sim) => std::task::ready!(sim.poll_op(*op, cx.waker())),
-                None => Err(OpError::unavailable(true, "the simulation was dropped")),
-            },
+            HandleState::Waiting(answer) => {
+                let mut slot = answer.borrow_mut();
+                match slot.result.take() {
+                    Some(result) => {
+                        slot.taken = true;
+                        result
+                    }
+                    None => {
+                        slot.waker = Some(cx.waker().clone());
+                        return Poll::Pending;
+                    }
+                }
+            }
         };
         self.state = HandleState::Ready(None);
         Poll::Ready(result)
@@ -76,10 +123,8 @@ impl Future for OpHandle {
 
 impl Drop for OpHandle {
     fn drop(&mut self) {
-        if let HandleState::Waiting(sim, op) = &self.state {
-            if let Some(sim) = sim.upgrade() {
-                sim.forget_op(*op);
-            }
+        if let HandleState::Waiting(answer) = &self.state {
+            answer.borrow_mut().taken = true; // nobody collects it: the simulation may forget it
         }
     }
 }

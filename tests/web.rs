@@ -961,6 +961,15 @@ async fn free_with_operations_pending_rejects_them_and_releases_the_simulation()
         assert_error(&e, "Unavailable", "the cluster was freed (free() was called) before this operation ended");
         assert_eq!(get(&e, "indeterminate"), true);
     }
+    // An operation that ended before free() gives its answer, even if JS had not collected it
+    // yet (outside tester: it was rejected as "may or may not have been applied").
+    let done = js_cluster("{ autoAdvance: false }");
+    let answered = call(&done, "c.increment('k')").unwrap();
+    call(&done, "c.runUntilIdle()").unwrap();
+    assert_eq!(call(&done, "c.pending").unwrap(), 0);
+    call(&done, "c.free()").unwrap();
+    assert_eq!(outcome(Ok(answered)).await.unwrap(), 1, "the answer given before free() is delivered");
+
     // Afterwards: named errors, and a second free() is a no-op.
     assert_error(&outcome(call(&c, "c.increment('a')")).await.unwrap_err(), "InvalidArgument", "was freed");
     assert_error(&call(&c, "c.crash('a1')").unwrap_err(), "InvalidArgument", "was freed");

@@ -31,19 +31,18 @@ pub use rng::Rng;
 pub use trace::{DropReason, Event, EventKind, MessageRecord, Msg, NetSetting, Node, Trace};
 pub use workers::{WorkersPlan, WorkersProgress};
 
-use crate::client::{Client, OpHandle};
+use crate::client::{Answer, AnswerSlot, Client, OpHandle};
 use crate::driver::{DriverConfig, Runtime};
-use crate::ops::{Op, OpError, OpId, Val};
+use crate::ops::{Op, OpError, Val};
 use crate::protocol::{Acceptor, AcceptorId, Ballot, Key, ProposerId, Slot};
 use engine::{Core, Invoked, Stepped};
 use executor::Executor;
-use serde_json::Value as Json;
 use std::cell::{Cell, Ref, RefCell};
 use std::future::Future;
 use std::pin::pin;
 use std::rc::Rc;
 use std::task::{Context, Poll};
-use world::{AcceptorNode, Awaited, Probe, World};
+use world::{AcceptorNode, Probe, World};
 
 pub use crate::limits::{MAX_ACCEPTORS, MAX_KEY_CHARS, MAX_LATENCY_MS, MAX_PROPOSERS};
 
@@ -136,10 +135,8 @@ impl Drop for Shared {
     fn drop(&mut self) {
         // Whoever still awaits an operation learns that it will not end here.
         let awaited = std::mem::take(&mut self.core.get_mut().world.awaited.0);
-        for (_, a) in awaited {
-            if let Some(w) = a.waker {
-                w.wake();
-            }
+        for (_, answer) in awaited {
+            AnswerSlot::abandon(&answer);
         }
         LIVE_SIMULATIONS.with(|n| n.set(n.get() - 1));
     }
@@ -154,36 +151,13 @@ impl Shared {
             Invoked::Ended(result) => return OpHandle::ready(result),
             Invoked::Running(id) => id,
         };
-        self.core.borrow_mut().world.awaited.0.insert(id, Awaited::default());
+        let answer = Answer::default();
+        self.core.borrow_mut().world.awaited.0.insert(id, answer.clone());
         self.settle();
-        OpHandle::waiting(Rc::downgrade(self), id)
+        OpHandle::waiting(answer)
     }
 
     /// The result of operation `id` if it ended; else `waker` is woken when it does.
-    pub(crate) fn poll_op(&self, id: OpId, waker: &std::task::Waker) -> Poll<Result<Json, OpError>> {
-        let mut core = self.core.borrow_mut();
-        let Some(a) = core.world.awaited.0.get_mut(&id) else {
-            return Poll::Ready(Err(OpError::unavailable(true, "the simulation was dropped")));
-        };
-        match a.result.take() {
-            Some(result) => {
-                core.world.awaited.0.remove(&id);
-                Poll::Ready(result)
-            }
-            None => {
-                a.waker = Some(waker.clone());
-                Poll::Pending
-            }
-        }
-    }
-
-    /// Nobody awaits operation `id` any more (its handle was dropped).
-    pub(crate) fn forget_op(&self, id: OpId) {
-        if let Ok(mut core) = self.core.try_borrow_mut() {
-            core.world.awaited.0.remove(&id);
-        }
-    }
-
     fn settle(&self) {
         if self.settling.replace(true) {
             return;

@@ -8,6 +8,7 @@ use super::queue::EventQueue;
 use super::rng::Rng;
 use super::trace::{EventKind, MessageRecord, Msg, Node, Trace};
 use super::{Action, Stats};
+use crate::client::{Answer, AnswerSlot};
 use crate::driver::{outcome_of, Io, Note, Outcome, SlotRef, Timing};
 use crate::fxhash::FxHashMap;
 use crate::ops::{OpError, OpId, Val};
@@ -16,7 +17,6 @@ use serde_json::Value as Json;
 use std::cell::Cell;
 use std::collections::VecDeque;
 use std::rc::Rc;
-use std::task::Waker;
 
 #[derive(Clone, Debug)]
 pub(super) struct AcceptorNode {
@@ -41,17 +41,10 @@ pub(super) enum Ready {
     Loop(u32, Option<Result<Json, OpError>>),
 }
 
-/// An operation someone outside the simulation awaits (an `OpHandle`).
+/// Operations awaited from outside (by an `OpHandle`), with the slot each one's answer goes to.
+/// Not part of a checkpoint: a copy of the simulation has nobody awaiting its operations.
 #[derive(Default)]
-pub(super) struct Awaited {
-    pub result: Option<Result<Json, OpError>>,
-    pub waker: Option<Waker>,
-}
-
-/// Operations awaited from outside. Not part of a checkpoint: a copy of the simulation has
-/// nobody awaiting its operations.
-#[derive(Default)]
-pub(super) struct AwaitedOps(pub FxHashMap<OpId, Awaited>);
+pub(super) struct AwaitedOps(pub FxHashMap<OpId, Answer>);
 
 impl Clone for AwaitedOps {
     fn clone(&self) -> Self {
@@ -229,11 +222,8 @@ impl World {
         self.count_in_flight(-1);
         if let Some(c) = client {
             self.ready.push_back(Ready::Loop(c, Some(result)));
-        } else if let Some(awaited) = self.awaited.0.get_mut(&id) {
-            awaited.result = Some(result);
-            if let Some(w) = awaited.waker.take() {
-                w.wake();
-            }
+        } else if let Some(answer) = self.awaited.0.remove(&id) {
+            AnswerSlot::answer(&answer, result);
         }
     }
 

@@ -165,8 +165,9 @@ impl Future for Settle {
         let mut steps = 0u64;
         loop {
             if let Poll::Ready(r) = Pin::new(&mut self.handle).poll(cx) {
-                // An operation cut off by free() ends as "may have been applied": say why.
-                let cut_off = matches!(&r, Err(e) if e.indeterminate()) && self.inner.rec.borrow().is_none();
+                // An operation cut off by free() before it ended may have been applied: say why. One
+                // that had ended gives its answer, even when free() came before it was collected.
+                let cut_off = matches!(&r, Err(e) if e.message == crate::client::DROPPED_WITH_THE_SIMULATION);
                 return Poll::Ready(if cut_off { Err(freed_before_the_end()) } else { r });
             }
             let inner = self.inner.clone();
