@@ -164,7 +164,9 @@ async function openFirst() {
   if (wanted !== "none") sessionOut(`There is no scenario named ${JSON.stringify(wanted)}: showing an empty cluster.`, true);
 }
 
-/** The forms' bounds, from the one place the code keeps every limit (`Cluster.limits`). */
+/** The forms' bounds, from the one place the code keeps every limit (`Cluster.limits`). Text
+ * fields (key, lock, owner) get no maxlength: it would cut a pasted text silently, while the
+ * cluster refuses a too-long one with a message that says so. */
 function applyLimits() {
   const l = Cluster.limits;
   const set = (sel, attr, v) => document.querySelectorAll(sel).forEach((el) => el.setAttribute(attr, String(v)));
@@ -172,7 +174,6 @@ function applyLimits() {
   set("input[name=proposers]", "max", l.proposers);
   set("input[name=seed], #version, #ttl", "max", l.safeInteger);
   set("#lat-min, #lat-max", "max", l.latencyMs);
-  set("#key, #lock, #owner", "maxlength", l.keyChars);
   set("#workers", "max", l.workers);
   set("#per-worker", "max", l.incrementsPerWorker);
 }

@@ -4,12 +4,13 @@
 import { matches } from "./claims.js";
 
 export class Moments {
-  /** @param {{ on: object, say: string }[]} moments @param {{ inOrder?: boolean }} options —
+  /** @param {{ on: object, say: string, after?: number }[]} moments @param {{ inOrder?: boolean }} options —
    * in order: moment i+1 is only looked for after moment i happened (the tutorial's pacing). */
   constructor(moments = [], { inOrder = false } = {}) {
     this.moments = moments;
     this.inOrder = inOrder;
     this.seen = new Set(); // indexes of the moments that happened
+    this.seenOn = new Map(); // index → the event it happened on
   }
 
   /** The index of the next moment still to happen, in order (or `moments.length`). */
@@ -28,6 +29,12 @@ export class Moments {
     for (let i = 0; i < n; i++) this.seen.add(i);
   }
 
+  /** A moment with `after: i` is only looked for once moment i happened, on a later event. */
+  #ready(moment, event) {
+    if (moment.after === undefined) return true;
+    return this.seen.has(moment.after) && this.seenOn.get(moment.after) !== event;
+  }
+
   /** Looks through new events; returns the moments that happened, in order, with their event.
    * `first`: stop at the first one (the caller feeds the events after it again later). */
   feed(events, { first = false } = {}) {
@@ -36,8 +43,10 @@ export class Moments {
       for (let i = 0; i < this.moments.length; i++) {
         if (this.seen.has(i)) continue;
         if (this.inOrder && i !== this.next) break;
+        if (!this.#ready(this.moments[i], e)) continue;
         if (matches(e, this.moments[i].on)) {
           this.seen.add(i);
+          this.seenOn.set(i, e);
           hit.push({ index: i, moment: this.moments[i], event: e });
           if (first) return hit;
           if (this.inOrder) break;

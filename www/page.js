@@ -138,3 +138,11 @@ export function post(msg) {
 export function invalid(message) {
   return Object.assign(new Error(message), { name: "InvalidArgument" });
 }
+
+/** The number typed in a form field named `name`: an empty field is refused, not read as 0 (a
+ * number input also reads "" when what is typed is not a number). */
+export function numberIn(input, name) {
+  const text = input.value.trim();
+  if (text === "") throw invalid(`${name} is empty: type a number`);
+  return Number(text);
+}

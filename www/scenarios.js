@@ -295,7 +295,7 @@ export const SCENARIOS = [
     id: "by-hand",
     summary: "two proposers duel, and the order of deliveries — yours to choose — decides who is refused.",
     title: "Dueling proposers, by hand",
-    text: "Manual delivery: every message waits until someone delivers it. p1 and p2 both increment with ballots 1.p1 and 1.p2 (1.p2 is higher). Here the script delivers p2's prepare to a1 first, then p1's: a1 already promised 1.p2, so it refuses 1.p1 — a conflict naming 1.p2. The same happens at a2. a1 and a2 promise p2: a majority, so p2 accepts 1 while its prepare to a3 is dropped by hand. Then delivery turns automatic: p1 hears the conflicts, fast-forwards past 1.p2, backs off and retries: 2. Turn on manual delivery yourself and deliver p1's prepares first: nobody is refused.",
+    text: "Manual delivery: every message waits until someone delivers it. p1 and p2 both increment with ballots 1.p1 and 1.p2 (1.p2 is higher). Here the script delivers p2's prepare to a1 first, then p1's: a1 already promised 1.p2, so it refuses 1.p1 — a conflict naming 1.p2. The same happens at a2. a1 and a2 promise p2: a majority, so p2 accepts 1 while its prepare to a3 is dropped by hand. Then delivery turns automatic: p1 hears the conflicts, fast-forwards past 1.p2, backs off and retries: 2. Try another order yourself (manual delivery): someone is still refused. Deliver p1's prepares first and p1's accept is refused by 1.p2 (p2's prepares arrive later but carry the higher ballot); deliver everything to and from p1 first and p2 is refused by 2.p1 instead.",
     config: { acceptors: 3, proposers: 2, seed: 1 },
     speed: 0.02,
     script: [
@@ -349,6 +349,7 @@ export const SCENARIOS = [
     moments: [
       { on: { kind: "deliver", message: { type: "conflict" } }, say: "A conflict: the acceptor had promised a higher ballot than this proposer's, and names it. The proposer will move past it and back off." },
       { on: { kind: "return" }, say: "One increment is done. Deliver the rest (or untick manual delivery) to finish the other." },
+      { on: { kind: "return" }, after: 1, say: "Both increments are done: they answered 1 and 2, each applied exactly once." },
     ],
   },
   {

@@ -201,9 +201,11 @@ export interface WorkersOptions {
 
 /** `workersRuns()`: how each workers run is going. */
 export interface WorkersProgress {
+  /** Increments in all. */
   total: number;
+  /** Increments that ended, either way (ok or not): the run's progress. */
   done: number;
-  /** Increments that ended without ok. */
+  /** Of `done`, the increments that ended without ok (failed or unknown): a subset, not more. */
   failed: number;
   /** The key read before and after (null until read, or when the read failed). */
   before: JsonValue | null;

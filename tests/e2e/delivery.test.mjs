@@ -121,11 +121,13 @@ test("your turn: the reader delivers every message by hand; the scenario's claim
   assert.equal(await page.isChecked("#manual"), true);
   assert.equal((await heldTexts(page)).length, 6, "both proposers' prepares wait");
   // p1's prepares first this time; then whatever waits first, until both increments end.
+  let waitsForTimer; // a time when nothing waited but a proposer did (a backoff)
   for (const a of ["a1", "a2", "a3"]) await pick(page, `p1→${a} prepare`);
   for (let i = 0; i < 200 && (await page.evaluate(() => window.playground.cluster.pending)) > 0; i++) {
     if (await page.$('#held button[data-do="deliver"]')) await page.click('#held button[data-do="deliver"]');
     else {
       assert.match(await page.textContent("#held-note"), /a proposer waits for a timer/);
+      waitsForTimer ??= await page.evaluate(() => window.playground.cluster.now);
       await page.click("#step"); // a backoff: time must pass
     }
   }
@@ -134,6 +136,51 @@ test("your turn: the reader delivers every message by hand; the scenario's claim
   const claims = await page.$$eval("#claims li", (lis) => lis.map((li) => `${li.dataset.ok} ${li.textContent}`));
   assert.deepEqual(claims.map((c) => c.split(" ")[0]), ["true", "true"], claims.join("\n"));
   assert.equal(await page.$(".claims-note"), null, "delivering by hand is this scenario's run, not a change to it");
+  assert.match(await page.textContent("#caption"), /^Both increments are done/, "the caption follows the second return");
+  // Deliver the leftovers (late replies): nothing waits ("start an operation"). A seek back to the
+  // backoff, where nothing waits either, must still redraw the note: a proposer waits for a timer.
+  while (await page.$('#held button[data-do="deliver"]')) await page.click('#held button[data-do="deliver"]');
+  assert.match(await page.textContent("#held-note"), /start an operation/);
+  assert.ok(waitsForTimer !== undefined, "the run had a backoff with nothing waiting");
+  // 1 ms on: the delivery by hand that emptied the list happened at that very ms.
+  await page.evaluate((ms) => window.playground.seekTo(ms), waitsForTimer + 1);
+  assert.equal(await page.$$eval('#held button[data-do="deliver"]', (bs) => bs.length), 0, "nothing waits at the backoff");
+  assert.match(await page.textContent("#held-note"), /a proposer waits for a timer/, "the note follows the seek");
   assert.deepEqual(errors, []);
   await page.close();
 });
+
+/** Delivers by hand until nothing is pending: the first waiting message `prefer` accepts, else the
+ * first waiting one, else a Step (a backoff). Returns every waiting message's text seen on the way. */
+async function deliverAll(page, prefer) {
+  const seen = new Set();
+  for (let i = 0; i < 200 && (await page.evaluate(() => window.playground.cluster.pending)) > 0; i++) {
+    const texts = await heldTexts(page);
+    texts.forEach((t) => seen.add(t));
+    const next = texts.find(prefer) ?? texts[0];
+    if (next !== undefined) await pick(page, next);
+    else await page.click("#step");
+  }
+  assert.equal(await page.evaluate(() => window.playground.cluster.pending), 0, "both increments ended");
+  return [...seen];
+}
+
+for (const [order, prefer, refused] of [
+  ["p1's prepares first", (t) => /^p1→a\d prepare/.test(t), /^a\d→p1 conflict duel 1\.p1 \(blocked by 1\.p2\)$/],
+  ["everything to and from p1 first", (t) => /^(p1→|a\d→p1 )/.test(t), /^a\d→p2 conflict duel 1\.p2 \(blocked by 2\.p1\)$/],
+]) {
+  test(`the by-hand text's other order holds: ${order}, and someone is still refused`, async () => {
+    const { page, errors } = await open(browser.context, `${server.url}?scenario=none`);
+    const text = await page.evaluate(async () => (await import("./scenarios.js")).SCENARIOS.find((s) => s.id === "by-hand").text);
+    assert.match(text, order === "p1's prepares first" ? /deliver p1's prepares first and p1's accept is refused by 1\.p2/i : /deliver everything to and from p1 first and p2 is refused by 2\.p1/);
+    await page.check("#manual");
+    await page.fill("#key", "duel");
+    await page.click("#increment");
+    await page.selectOption("#proposer", "p2");
+    await page.click("#increment");
+    const seen = await deliverAll(page, prefer);
+    assert.ok(seen.some((t) => refused.test(t)), `${refused} in ${JSON.stringify(seen)}`);
+    assert.deepEqual(errors, []);
+    await page.close();
+  });
+}

@@ -73,3 +73,35 @@ test("tutorial.html has no serious or critical axe violations (at a moment, and 
   assert.deepEqual(errors, []);
   await page.close();
 });
+
+/** Every visible button (and button-like label) smaller than 24 × 24 px (WCAG 2.5.8), as
+ * "selector-ish w×h" lines; inside shadow roots too. */
+const smallTargets = (page) => page.evaluate(() => {
+  const all = [];
+  const walk = (root) => root.querySelectorAll("*").forEach((el) => {
+    if (el.matches("button, .file-button, [role=button]")) all.push(el);
+    if (el.shadowRoot) walk(el.shadowRoot);
+  });
+  walk(document);
+  return all.map((el) => ({ el, r: el.getBoundingClientRect() }))
+    .filter(({ r }) => r.width > 0 && r.height > 0 && (r.width < 24 || r.height < 24))
+    .map(({ el, r }) => `${el.id ? `#${el.id}` : el.className || el.tagName} "${el.textContent.trim().slice(0, 20)}" ${r.width.toFixed(1)}×${r.height.toFixed(1)}`);
+});
+
+test("every button is at least 24 × 24 px (WCAG 2.5.8): the page at desktop and phone sizes, the tutorial", async () => {
+  const { page, errors } = await open(browser.context, `${server.url}?scenario=by-hand`);
+  const buttons = await page.evaluate(() => document.querySelectorAll("button").length);
+  assert.ok(buttons > 30, `the page has its buttons (${buttons})`);
+  await page.check("#manual"); // the waiting messages' buttons show too
+  assert.deepEqual(await smallTargets(page), [], "desktop");
+  await page.setViewportSize(PHONE);
+  assert.deepEqual(await smallTargets(page), [], "phone");
+  // Negative control: a 20 px button is caught.
+  await page.evaluate(() => document.body.append(Object.assign(document.createElement("button"), { id: "tiny", textContent: "x", style: "min-height:0;min-width:0;height:20px;width:20px;padding:0" })));
+  assert.deepEqual(await smallTargets(page), ['#tiny "x" 20.0×20.0']);
+  const tutorial = await openTutorial(browser.context, server.url);
+  assert.deepEqual(await smallTargets(tutorial.page), [], "tutorial");
+  assert.deepEqual([...errors, ...tutorial.errors], []);
+  await tutorial.page.close();
+  await page.close();
+});

@@ -65,6 +65,49 @@ test("crash on a down node and restart on an up node say so, and change nothing"
   await page.close();
 });
 
+test("empty number fields are refused by name, not read as 0: workers, acceptors, latency", async () => {
+  const { page, errors } = await open(browser.context, empty(server.url));
+  const cases = [
+    ["#workers", "#run-workers", "#workers-out", "workers"],
+    ["#per-worker", "#run-workers", "#workers-out", "increments per worker"],
+    ["#rebuild [name=acceptors]", null, "#rebuild-error", "acceptors"],
+    ["#rebuild [name=proposers]", null, "#rebuild-error", "proposers"],
+    ["#rebuild [name=seed]", null, "#rebuild-error", "seed"],
+    ["#lat-max", "change", "#network-error", "latency max"],
+  ];
+  for (const [field, action, out, name] of cases) {
+    const before = await page.inputValue(field);
+    await page.fill(field, "");
+    if (action === "change") await page.dispatchEvent(field, "change");
+    else if (action) await page.click(action);
+    else await page.$eval("#rebuild", (f) => f.dispatchEvent(new Event("submit", { cancelable: true })));
+    assert.equal(await page.textContent(out), `InvalidArgument: ${name} is empty: type a number`, field);
+    await page.fill(field, before);
+  }
+  assert.equal(await page.evaluate(() => window.playground.cluster.history().length), 0, "no worker ran");
+  assert.deepEqual(errors, []);
+  await page.close();
+});
+
+test("a too-long key, lock or owner is not cut silently: the cluster's refusal shows", async () => {
+  const { page, errors } = await open(browser.context, empty(server.url));
+  const long = "k".repeat(300);
+  const limit = await page.evaluate(() => window.playground.cluster.constructor.limits.keyChars);
+  for (const [field, button] of [["#key", "#increment"], ["#lock", "#acquire"], ["#owner", "#acquire"]]) {
+    const before = await page.inputValue(field);
+    await page.fill(field, long);
+    assert.equal((await page.inputValue(field)).length, 300, `${field} keeps all 300 characters`);
+    await page.click(button);
+    const first = await page.textContent("#results li");
+    assert.match(first, /✗ InvalidArgument: /, `${field}: ${first}`);
+    assert.ok(first.includes(String(limit)), `${field}: the message names the limit ${limit}: ${first}`);
+    await page.fill(field, before);
+  }
+  assert.equal(await page.evaluate(() => window.playground.cluster.history().length), 0, "nothing ran");
+  assert.deepEqual(errors, []);
+  await page.close();
+});
+
 test("an empty expected version is refused, not read as 0", async () => {
   const { page, errors } = await open(browser.context, empty(server.url));
   await page.fill("#key", "doc");

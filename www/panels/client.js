@@ -1,6 +1,6 @@
 // The client panel: operations through a chosen proposer (increment, get, delete, put, versioned
 // read/write, locks) and concurrent workers; each operation's row follows its history entry.
-import { $, page, nodesOf, run, quiet, refresh, invalid, guard } from "../page.js";
+import { $, page, nodesOf, run, quiet, refresh, invalid, guard, numberIn } from "../page.js";
 
 /** The key the workers increment. */
 const WORKERS_KEY = "workers";
@@ -52,9 +52,7 @@ export function wireClient() {
   on("release", lockLabel("releases"), () => c().releaseLock($("lock").value, $("owner").value, opts()));
   $("run-workers").addEventListener("click", () => {
     // The cluster checks the numbers (Cluster.limits): a bad one shows its InvalidArgument.
-    const n = Number($("workers").value);
-    const m = Number($("per-worker").value);
-    guard($("workers-out"), () => workers(n, m, { byReader: true }));
+    guard($("workers-out"), () => workers(numberIn($("workers"), "workers"), numberIn($("per-worker"), "increments per worker"), { byReader: true }));
   });
   page.workersBusy = workersBusy;
   page.onRefresh.push(renderWorkers);

@@ -54,6 +54,8 @@ function renderHeld() {
   $("manual").checked = on;
   $("delivery-box").dataset.mode = on ? MANUAL : "auto";
   const held = on ? page.cluster.inFlight() : [];
+  // The note depends on more than the list (a proposer may wait for a timer): always redrawn.
+  $("held-note").textContent = on ? heldNote(held.length) : "";
   const key = JSON.stringify(held.map((m) => m.id));
   if (key === shown) return;
   shown = key;
@@ -75,7 +77,6 @@ function renderHeld() {
     list.append(li);
   }
   if (held.length > SHOWN) list.append(Object.assign(document.createElement("li"), { textContent: `… and ${held.length - SHOWN} more` }));
-  $("held-note").textContent = on ? heldNote(held.length) : "";
 }
 
 /** What the reader can do now under manual delivery. */

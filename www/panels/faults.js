@@ -2,7 +2,7 @@
 // / isolate, the network's loss, duplication and latency, and a partition editor that follows the
 // cluster's actual partition (after Isolate, Heal, a scenario, a seek).
 import { PROPOSER_COLORS } from "../timeline.js";
-import { $, page, nodesOf, guard } from "../page.js";
+import { $, page, nodesOf, guard, numberIn } from "../page.js";
 import { rebuild } from "./scenarios.js";
 
 /** Group names the partition editor offers (more appear when the cluster has more groups). */
@@ -15,7 +15,7 @@ export function wireFaults() {
     e.preventDefault();
     const f = e.target;
     guard($("rebuild-error"), () => {
-      rebuild({ acceptors: Number(f.acceptors.value), proposers: Number(f.proposers.value), seed: Number(f.seed.value), oneRtt: f.oneRtt.checked });
+      rebuild({ acceptors: numberIn(f.acceptors, "acceptors"), proposers: numberIn(f.proposers, "proposers"), seed: numberIn(f.seed, "seed"), oneRtt: f.oneRtt.checked });
     });
   });
   const netErr = $("network-error");
@@ -29,8 +29,9 @@ export function wireFaults() {
   }));
   for (const id of ["lat-min", "lat-max"]) {
     $(id).addEventListener("change", () => guard(netErr, () => {
-      page.cluster.setLatency(Number($("lat-min").value), Number($("lat-max").value));
-      page.timeline.latencyMax = Number($("lat-max").value);
+      const max = numberIn($("lat-max"), "latency max");
+      page.cluster.setLatency(numberIn($("lat-min"), "latency min"), max);
+      page.timeline.latencyMax = max;
     }));
   }
   $("partition-apply").addEventListener("click", () => guard(netErr, () => {
