@@ -93,9 +93,14 @@ export function drawOps(f, out) {
     rowsOf.set(lane, Math.max(rowsOf.get(lane) ?? 1, s.opSlot.data[id] + 1));
   });
   visible.reverse();
+  const hidden = new Map(); // node -> operations whose stack row the lane cannot hold
   for (const id of visible) {
     const op = s.op(id);
     const { y, h, rows } = f.opRow(op.node, op.slot, rowsOf.get(s.opLane.data[id]));
+    if (y === null) {
+      hidden.set(op.node, (hidden.get(op.node) ?? 0) + 1);
+      continue;
+    }
     const end = op.end ?? f.now;
     const x0 = f.x(op.start);
     const wd = Math.max(2, (end - op.start) / f.msPerPx);
@@ -109,6 +114,12 @@ export function drawOps(f, out) {
     const lw = f.meters.op.width(label);
     const ly = y + h - 2;
     if (lx + lw <= Math.min(x0 + wd, f.w) - 2 && f.placer.take(textBox(lx, ly, lw, 10))) out.push(`<text class="op-label" x="${lx}" y="${ly}">${esc(label)}</text>`);
+  }
+  for (const [node, n] of hidden) {
+    const label = `+${n} more`;
+    const lx = f.w - f.meters.op.width(label) - 4;
+    const ly = f.laneTop(node) + 11;
+    if (f.placer.take(textBox(lx, ly, f.meters.op.width(label), 10))) out.push(`<text class="op-label op-more" x="${lx}" y="${ly}">${label}</text>`);
   }
   return visible.length;
 }

@@ -293,15 +293,19 @@ export class Timeline {
     };
   }
 
-  /** Where stack row `slot` of a proposer's operations is: { y, h, rows }. */
+  /**
+   * Where stack row `slot` of a proposer's operations is: { y, h, rows }. Rows share the lane's band
+   * and never overprint: each gets at least 1 px; `y` is null for a row beyond what the band holds.
+   */
   #opRow(node, slot, rows) {
     const top = AXIS_PX + (this.laneOf.get(node) ?? 0) * this.slot + 2;
-    const bottom = this.y(node) - 3;
+    const bottom = Math.floor(this.y(node) - 3); // whole pixels: thin rows touch, never overlap
     const band = Math.max(0, bottom - top);
-    const fit = Math.max(1, Math.min(rows, Math.floor(band / 4)));
-    const h = Math.max(2, Math.min(12, band / fit) - 1);
-    const r = slot % fit;
-    return { y: bottom - (r + 1) * (h + 1), h, rows: fit };
+    const fit = Math.max(1, Math.min(rows, Math.floor(band)));
+    const pitch = Math.max(1, Math.min(13, Math.floor(band / fit)));
+    const h = pitch >= 3 ? pitch - 1 : pitch;
+    if (slot >= fit) return { y: null, h, rows: fit };
+    return { y: bottom - (slot + 1) * pitch, h, rows: fit };
   }
 
   /** Arrivals (delivered or lost messages) that cross the window, with `duplicated` marked. */

@@ -234,6 +234,28 @@ test("concurrent operations on one lane stack; zoom resets when a scenario loads
   await page.close();
 });
 
+test("a crowded lane: 60 concurrent operations on one proposer never overprint; those the lane cannot hold are counted as \"+N more\"", async () => {
+  const { page, errors } = await open(browser.context, `${server.url}?scenario=none`);
+  const drawn = await page.evaluate(() => {
+    const c = window.playground.cluster;
+    for (let i = 0; i < 60; i++) c.increment(`k${i}`, { proposer: "p1" });
+    c.runFor(1);
+    window.playground.refresh();
+    const rects = [...document.querySelectorAll("#timeline rect.op")].map((r) => r.getBBox());
+    const more = document.querySelector("#timeline text.op-more")?.textContent ?? "";
+    return { rects: rects.map((b) => ({ x: b.x, y: b.y, w: b.width, h: b.height })), more, pending: c.pending };
+  });
+  assert.equal(drawn.pending, 60);
+  const r = drawn.rects;
+  const overlapping = r.filter((a, i) => r.some((b, j) => j > i && a.x < b.x + b.w && b.x < a.x + a.w && a.y < b.y + b.h && b.y < a.y + a.h));
+  assert.deepEqual(overlapping, [], "no two operation bars overprint");
+  const hidden = Number(/^\+(\d+) more$/.exec(drawn.more)?.[1] ?? 0);
+  assert.ok(r.length >= 10, `most operations are drawn (${r.length})`);
+  assert.equal(r.length + hidden, 60, `every operation is drawn or counted (${r.length} drawn, "${drawn.more}")`);
+  assert.deepEqual(errors, []);
+  await page.close();
+});
+
 test("15 acceptors × 9 proposers fit the box, labels apart (1280×800 and phone)", async () => {
   for (const viewport of [{ width: 1280, height: 800 }, PHONE]) {
     const { page, errors } = await open(browser.context, `${server.url}?scenario=none`, { viewport });
