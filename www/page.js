@@ -27,6 +27,8 @@ export const page = {
   results: null,
   timeline: null,
   history: null,
+  /** Whether a cluster the page stops showing stays alive (the sessions panel's master run). */
+  keepAlive: () => false,
   /** Called with `{ sameRun }` when a cluster is adopted (after the state above is reset). */
   onAdopt: [],
   /** Draws the new events (set by app.js); returns whether the slower panels redraw now. */
@@ -52,7 +54,7 @@ export function makePlayer(host) {
 
 /** Shows `next` (a Cluster in manual time), replacing the current one, with `script` to come. */
 export function adopt(next, cfg, { sameRun = false, script = [] } = {}) {
-  page.cluster?.free();
+  if (!page.keepAlive(page.cluster)) page.cluster?.free();
   page.player.load(next, script);
   page.config = { ...cfg };
   page.generation += 1;

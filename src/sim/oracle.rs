@@ -11,6 +11,7 @@
 use crate::fxhash::FxHashMap as HashMap;
 use crate::ops::Val;
 use crate::protocol::{AcceptorId, Ballot, Key, Slot};
+use std::collections::BTreeMap;
 use std::fmt;
 use std::rc::Rc;
 
@@ -49,10 +50,42 @@ impl fmt::Display for Finding {
     }
 }
 
+/// What the oracles remember of one key.
+#[derive(Clone, Default)]
+struct KeyWatch {
+    /// The highest ballot each acceptor promised or accepted (index: acceptor id − 1; `None`:
+    /// never seen to hold the key).
+    high_water: Vec<Option<Ballot>>,
+    /// The value accepted under each ballot that some acceptor may still accept under: ballots
+    /// below every acceptor's high water are dropped, since no acceptor accepts under them again
+    /// (unless its promise regresses, which oracle 2 reports). This keeps the oracle's memory
+    /// bounded by the ballots in play, not by the length of the run.
+    accepted: BTreeMap<Ballot, Val>,
+}
+
+impl KeyWatch {
+    /// The lowest high water across `acceptors` acceptors (`ZERO` while one has not held the key).
+    fn floor(&self, acceptors: usize) -> Ballot {
+        if self.high_water.len() < acceptors {
+            return Ballot::ZERO;
+        }
+        self.high_water.iter().map(|h| h.unwrap_or(Ballot::ZERO)).min().unwrap_or(Ballot::ZERO)
+    }
+
+    /// Forgets the values of ballots below `floor`.
+    fn drop_below(&mut self, floor: Ballot) {
+        while let Some(entry) = self.accepted.first_entry() {
+            if *entry.key() >= floor {
+                break;
+            }
+            entry.remove();
+        }
+    }
+}
+
 #[derive(Clone, Default)]
 pub struct Oracle {
-    accepted: HashMap<(Key, Ballot), Val>,
-    high_water: HashMap<(AcceptorId, Key), Ballot>,
+    keys: HashMap<Key, KeyWatch>,
     /// Every violation seen, in order.
     pub findings: Vec<Finding>,
 }
@@ -60,22 +93,31 @@ pub struct Oracle {
 impl Oracle {
     /// Entries held (what a copy of it costs).
     pub fn entries(&self) -> usize {
-        self.accepted.len() + self.high_water.len() + self.findings.len()
+        self.keys.values().map(|w| 1 + w.accepted.len()).sum::<usize>() + self.findings.len()
     }
 
-    /// Checks acceptor `acceptor`'s slot for `key` (`None` when it holds nothing, e.g. wiped).
-    pub fn observe(&mut self, at_ms: u64, acceptor: AcceptorId, key: &Key, slot: Option<&Slot<Val>>) {
+    /// Checks acceptor `acceptor`'s slot for `key` (`None` when it holds nothing, e.g. wiped), in
+    /// a cluster of `acceptors` acceptors.
+    pub fn observe(&mut self, at_ms: u64, acceptor: AcceptorId, key: &Key, slot: Option<&Slot<Val>>, acceptors: usize) {
+        let watch = match self.keys.get_mut(key) {
+            Some(w) => w,
+            None => self.keys.entry(key.clone()).or_default(),
+        };
+        let index = acceptor as usize - 1;
+        if watch.high_water.len() <= index {
+            watch.high_water.resize(index + 1, None);
+        }
         let high = slot.map_or(Ballot::ZERO, Slot::high_water);
-        let last = self.high_water.entry((acceptor, key.clone())).or_insert(Ballot::ZERO);
-        if high < *last {
+        let last = watch.high_water[index].unwrap_or(Ballot::ZERO);
+        if high < last {
             let text = format!(
                 "{at_ms}ms a{acceptor} key {key}: highest promised/accepted ballot went back from {last} to {high}"
             );
             self.findings.push(Finding { kind: OracleKind::PromiseRegressed, key: key.clone(), at_ms, text });
         }
-        *last = high;
+        watch.high_water[index] = Some(high);
         if let Some((ballot, value)) = slot.and_then(|s| s.accepted.as_ref()) {
-            match self.accepted.get(&(key.clone(), *ballot)) {
+            match watch.accepted.get(ballot) {
                 Some(seen) if !Rc::ptr_eq(seen, value) && **seen != **value => {
                     let text =
                         format!("{at_ms}ms a{acceptor} key {key}: two values accepted under ballot {ballot}: {seen} and {value}");
@@ -83,16 +125,23 @@ impl Oracle {
                 }
                 Some(_) => {}
                 None => {
-                    self.accepted.insert((key.clone(), *ballot), value.clone());
+                    watch.accepted.insert(*ballot, value.clone());
                 }
             }
         }
+        let floor = watch.floor(acceptors);
+        watch.drop_below(floor);
     }
 
     /// Keys acceptor `acceptor` was seen to hold (to re-check after a wipe).
     pub fn keys_of(&self, acceptor: AcceptorId) -> Vec<Key> {
-        let mut keys: Vec<Key> =
-            self.high_water.keys().filter(|(a, _)| *a == acceptor).map(|(_, k)| k.clone()).collect();
+        let index = acceptor as usize - 1;
+        let mut keys: Vec<Key> = self
+            .keys
+            .iter()
+            .filter(|(_, w)| w.high_water.get(index).is_some_and(Option::is_some))
+            .map(|(k, _)| k.clone())
+            .collect();
         keys.sort();
         keys
     }
@@ -113,10 +162,10 @@ mod tests {
         let mut o = Oracle::default();
         let k: Key = "k".into();
         let b = Ballot::new(1, 1);
-        o.observe(1, 1, &k, Some(&Slot { promise: None, accepted: Some((b, val(1))) }));
-        o.observe(2, 2, &k, Some(&Slot { promise: None, accepted: Some((b, val(1))) }));
+        o.observe(1, 1, &k, Some(&Slot { promise: None, accepted: Some((b, val(1))) }), 3);
+        o.observe(2, 2, &k, Some(&Slot { promise: None, accepted: Some((b, val(1))) }), 3);
         assert!(o.findings.is_empty(), "equal values are fine");
-        o.observe(3, 3, &k, Some(&Slot { promise: None, accepted: Some((b, val(2))) }));
+        o.observe(3, 3, &k, Some(&Slot { promise: None, accepted: Some((b, val(2))) }), 3);
         assert_eq!(o.findings.len(), 1, "{:?}", o.findings);
         assert_eq!(o.findings[0].kind, OracleKind::OneValuePerBallot);
     }
@@ -125,12 +174,53 @@ mod tests {
     fn catches_a_promise_going_back() {
         let mut o = Oracle::default();
         let k: Key = "k".into();
-        o.observe(1, 1, &k, Some(&Slot { promise: Some(Ballot::new(5, 1)), accepted: None }));
-        o.observe(2, 1, &k, Some(&Slot { promise: Some(Ballot::new(6, 1)), accepted: None }));
+        o.observe(1, 1, &k, Some(&Slot { promise: Some(Ballot::new(5, 1)), accepted: None }), 3);
+        o.observe(2, 1, &k, Some(&Slot { promise: Some(Ballot::new(6, 1)), accepted: None }), 3);
         assert!(o.findings.is_empty());
-        o.observe(3, 1, &k, None);
+        o.observe(3, 1, &k, None, 3);
         assert_eq!(o.findings[0].kind, OracleKind::PromiseRegressed);
         assert!(o.findings[0].text.contains("went back from 6.p1 to 0.p0"), "{:?}", o.findings);
         assert_eq!(o.keys_of(1), vec![k]);
+    }
+
+    #[test]
+    fn forgets_ballots_no_acceptor_can_accept_under_and_still_catches_a_second_value() {
+        let mut o = Oracle::default();
+        let k: Key = "k".into();
+        let accept = |b: Ballot, v: i64| Slot { promise: None, accepted: Some((b, val(v))) };
+        for round in 1..=1000u64 {
+            for a in 1..=3 {
+                o.observe(round, a, &k, Some(&accept(Ballot::new(round, 1), round as i64)), 3);
+            }
+        }
+        assert!(o.findings.is_empty());
+        assert_eq!(o.entries(), 2, "one key and the latest ballot's value, not 1,000 values");
+        // Two acceptors move on; the third still holds ballot 1000 and may accept under it: a
+        // different value under 1000 is still caught.
+        for a in 1..=2 {
+            o.observe(1001, a, &k, Some(&Slot { promise: Some(Ballot::new(1001, 2)), accepted: None }), 3);
+        }
+        o.observe(1002, 3, &k, Some(&accept(Ballot::new(1000, 1), -1)), 3);
+        assert_eq!(o.findings.len(), 1, "{:?}", o.findings);
+        assert_eq!(o.findings[0].kind, OracleKind::OneValuePerBallot);
+        assert!(o.findings[0].text.contains("two values accepted under ballot 1000.p1"), "{:?}", o.findings);
+    }
+
+    #[test]
+    fn keeps_every_value_while_an_acceptor_has_not_held_the_key() {
+        let mut o = Oracle::default();
+        let k: Key = "k".into();
+        for round in 1..=10u64 {
+            for a in 1..=2 {
+                o.observe(
+                    round,
+                    a,
+                    &k,
+                    Some(&Slot { promise: None, accepted: Some((Ballot::new(round, 1), val(1))) }),
+                    3,
+                );
+            }
+        }
+        assert_eq!(o.entries(), 11, "a3 may still accept under any of them");
     }
 }

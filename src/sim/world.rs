@@ -229,7 +229,13 @@ impl World {
 
     pub fn observe(&mut self, acceptor: AcceptorId, key: &Key) {
         if let Some(oracle) = &mut self.oracle {
-            oracle.observe(self.now, acceptor, key, self.acceptors[acceptor as usize - 1].state.slot(key));
+            oracle.observe(
+                self.now,
+                acceptor,
+                key,
+                self.acceptors[acceptor as usize - 1].state.slot(key),
+                self.acceptors.len(),
+            );
         }
     }
 }

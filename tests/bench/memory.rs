@@ -38,10 +38,12 @@ fn main() {
     }
     println!("memory per increment, workload of record (3 acceptors, 3 proposers, 10 keys, 30 clients)");
     for increments in sizes {
-        for log_events in [true, false] {
+        // The page's clusters run the safety oracles (`checkInvariants` defaults to on): the last
+        // variant shows what they hold.
+        for (log_events, check_invariants) in [(true, false), (false, false), (false, true)] {
             let before = LIVE.load(Ordering::Relaxed);
             PEAK.store(before, Ordering::Relaxed);
-            let w = IncrementWorkload { increments, log_events, ..IncrementWorkload::default() };
+            let w = IncrementWorkload { increments, log_events, check_invariants, ..IncrementWorkload::default() };
             let sim = w.start();
             let r = IncrementWorkload::finish(&sim);
             let held = LIVE.load(Ordering::Relaxed) - before;
@@ -49,8 +51,9 @@ fn main() {
             drop(sim);
             assert_eq!(r.stats.ok as usize, increments, "every increment ended ok");
             println!(
-                "native {increments:>9} increments, event log {:<3}  held {:>7.0} B/increment  peak {:>7.0} B/increment  ({} events)",
+                "native {increments:>9} increments, event log {:<3}, oracles {:<3}  held {:>7.0} B/increment  peak {:>7.0} B/increment  ({} events)",
                 if log_events { "on" } else { "off" },
+                if check_invariants { "on" } else { "off" },
                 held as f64 / increments as f64,
                 peak as f64 / increments as f64,
                 r.events,

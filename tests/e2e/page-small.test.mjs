@@ -171,7 +171,7 @@ test("'act to fork' disappears once the reader acts", async () => {
   assert.equal(await page.evaluate(() => window.playground.cluster.tape.actions), 0);
   const out = await page.textContent("#session-out");
   assert.doesNotMatch(out, /act to fork|recorded actions ahead/);
-  assert.match(out, /^at 0 ms — replayed/, "the rest of the note stays");
+  assert.match(out, /^at 0 ms — event \d+, restored from the nearest checkpoint/, "the rest of the note stays");
   assert.deepEqual(errors, []);
   await page.close();
 });

@@ -1,12 +1,22 @@
 // Sessions: seek back and forth through the run, fork, verify the replay, share a link, export
-// and import. A seek replays the furthest run so far (the master) to the chosen time; the
-// scenario's actions to come stay in the script, so play on and the run is the same.
+// and import. A seek restores the furthest run so far (the master, kept alive for it) from its
+// nearest checkpoint and replays to the chosen time; the scenario's actions to come stay in the
+// script, so play on and the run is the same.
 import { Cluster } from "../pkg/caspaxos_playground.js";
 import { $, page, DEFAULTS, adopt, refresh, setPlaying, invalid } from "../page.js";
 import { rebuild, resumeScenario, unchangedScenario } from "./scenarios.js";
 import { packLink, unpackLink } from "../link.js";
 
-const master = { session: null, end: 0, script: [] }; // what a seek replays
+const master = { cluster: null, end: 0, script: [] }; // what a seek restores: the furthest run
+
+/** Drops the master run (freed unless the page still shows it). */
+function dropMaster() {
+  if (master.cluster && master.cluster !== page.cluster) master.cluster.free();
+  Object.assign(master, { cluster: null, end: 0, script: [] });
+}
+
+/** Whether `c` is the master run, which the page keeps alive for seeking (not freed on adopt). */
+export const isMaster = (c) => c !== null && c === master.cluster;
 
 export function sessionOut(text, bad = false) {
   const out = $("session-out");
@@ -35,7 +45,7 @@ export function wireSessions() {
   $("fork").addEventListener("click", sOut(() => {
     if (page.cluster.tape.actions) page.handled();
     page.cluster.fork();
-    Object.assign(master, { session: null, end: 0 });
+    dropMaster();
     sessionOut(`forked at ${page.cluster.now} ms: the recorded future is dropped`);
     refresh(true);
   }));
@@ -82,8 +92,9 @@ export function wireSessions() {
     }
   });
   window.addEventListener("hashchange", openFromHash);
+  page.keepAlive = isMaster;
   page.onAdopt.push(({ sameRun }) => {
-    if (!sameRun) Object.assign(master, { session: null, end: 0, script: [] });
+    if (!sameRun) dropMaster();
   });
   page.onRefresh.push((force) => {
     if (force) renderSeek();
@@ -94,7 +105,7 @@ export function wireSessions() {
 function renderSeek() {
   const c = page.cluster;
   const seek = $("seek");
-  seek.max = Math.max(c.now, c.tape.end ?? 0, master.session ? master.end : 0);
+  seek.max = Math.max(c.now, c.tape.end ?? 0, master.cluster ? master.end : 0);
   if (document.activeElement !== seek) seek.value = c.now;
   const out = $("session-out");
   if (out.dataset.tape && c.tape.actions === 0) {
@@ -108,14 +119,15 @@ export function seekTo(t) {
   const c = page.cluster;
   if (!c.replayable) return sessionOut("This run used a change function (code), so it cannot be replayed: no seeking.", true);
   if (c.tape.actions === 0 && c.now >= master.end) {
-    Object.assign(master, { session: c.sessionLink(), end: c.now, script: page.player.script.slice() });
+    if (c !== master.cluster) dropMaster();
+    Object.assign(master, { cluster: c, end: c.now, script: page.player.script.slice() });
   }
   const t0 = performance.now();
-  const next = Cluster.fromSession(master.session, { until: Math.max(0, Math.round(t)) });
+  const next = master.cluster.seek({ until: Math.max(0, Math.round(t)) });
   adopt(next, page.config, { sameRun: true, script: master.script });
   setPlaying(false); // the reader looks at the point they chose; play goes on from there
   const ahead = next.tape.actions ? `; ${next.tape.actions} recorded actions ahead (play to see them, or act to fork)` : "";
-  sessionOut(`at ${next.now} ms — replayed ${next.steps} events in ${(performance.now() - t0).toFixed(1)} ms${ahead}`);
+  sessionOut(`at ${next.now} ms — event ${next.steps}, restored from the nearest checkpoint in ${(performance.now() - t0).toFixed(1)} ms${ahead}`);
   if (ahead) $("session-out").dataset.tape = "ahead";
 }
 
