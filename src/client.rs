@@ -49,6 +49,8 @@ pub(crate) struct AnswerSlot {
     waker: Option<Waker>,
     /// The answer was taken: nothing more is written.
     taken: bool,
+    /// The answer is [`AnswerSlot::abandon`]'s: the simulation went before the operation ended.
+    abandoned: bool,
 }
 
 pub(crate) type Answer = Rc<RefCell<AnswerSlot>>;
@@ -56,22 +58,27 @@ pub(crate) type Answer = Rc<RefCell<AnswerSlot>>;
 impl AnswerSlot {
     /// The operation ended with `result` (the first answer wins).
     pub(crate) fn answer(slot: &Answer, result: Result<Json, OpError>) {
+        Self::write(slot, result, false);
+    }
+
+    /// The simulation is gone without an answer: the operation may or may not have been applied.
+    pub(crate) fn abandon(slot: &Answer) {
+        Self::write(slot, Err(OpError::unavailable(true, DROPPED_WITH_THE_SIMULATION)), true);
+    }
+
+    fn write(slot: &Answer, result: Result<Json, OpError>, abandoned: bool) {
         let waker = {
             let mut s = slot.borrow_mut();
             if s.taken || s.result.is_some() {
                 return;
             }
             s.result = Some(result);
+            s.abandoned = abandoned;
             s.waker.take()
         };
         if let Some(w) = waker {
             w.wake();
         }
-    }
-
-    /// The simulation is gone without an answer: the operation may or may not have been applied.
-    pub(crate) fn abandon(slot: &Answer) {
-        Self::answer(slot, Err(OpError::unavailable(true, DROPPED_WITH_THE_SIMULATION)));
     }
 }
 
@@ -80,6 +87,8 @@ impl AnswerSlot {
 /// gave is still delivered, and otherwise it resolves to `Unavailable` (indeterminate).
 pub struct OpHandle {
     state: HandleState,
+    /// The answer came from [`AnswerSlot::abandon`], not from the operation.
+    abandoned: bool,
 }
 
 enum HandleState {
@@ -89,10 +98,16 @@ enum HandleState {
 
 impl OpHandle {
     pub(crate) fn waiting(answer: Answer) -> Self {
-        OpHandle { state: HandleState::Waiting(answer) }
+        OpHandle { state: HandleState::Waiting(answer), abandoned: false }
     }
     pub(crate) fn ready(result: Result<Json, OpError>) -> Self {
-        OpHandle { state: HandleState::Ready(Some(result)) }
+        OpHandle { state: HandleState::Ready(Some(result)), abandoned: false }
+    }
+
+    /// Whether the operation was cut off: the simulation was dropped before it ended (so it may
+    /// or may not have been applied). Meaningful once the handle is ready.
+    pub fn abandoned(&self) -> bool {
+        self.abandoned
     }
 }
 
@@ -100,14 +115,14 @@ impl Future for OpHandle {
     type Output = Result<Json, OpError>;
 
     fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
-        let result = match &mut self.state {
+        let (result, abandoned) = match &mut self.state {
             HandleState::Ready(result) => return Poll::Ready(result.take().expect("OpHandle polled after completion")),
             HandleState::Waiting(answer) => {
                 let mut slot = answer.borrow_mut();
                 match slot.result.take() {
                     Some(result) => {
                         slot.taken = true;
-                        result
+                        (result, slot.abandoned)
                     }
                     None => {
                         slot.waker = Some(cx.waker().clone());
@@ -117,6 +132,7 @@ impl Future for OpHandle {
             }
         };
         self.state = HandleState::Ready(None);
+        self.abandoned = abandoned;
         Poll::Ready(result)
     }
 }

@@ -161,3 +161,19 @@ impl Sim {
         self.partition(vec![vec![node]]).unwrap();
     }
 }
+
+/// An operation cut off by dropping its simulation is marked abandoned (not told apart by its
+/// message); one that ended before the drop keeps its own answer, unmarked.
+#[test]
+fn dropping_the_simulation_abandons_only_the_operations_that_had_not_ended() {
+    let sim = Sim::new(SimConfig::default()).unwrap();
+    let mut ended = sim.invoke(1, "a", Op::Get);
+    sim.run_until_idle(10_000);
+    let mut cut_off = sim.invoke(1, "b", Op::Increment);
+    drop(sim);
+    assert_eq!((&mut ended).now_or_never().map(|r| r.is_ok()), Some(true), "the answer given before the drop");
+    assert!(!ended.abandoned());
+    let r = (&mut cut_off).now_or_never().expect("answered by the drop");
+    assert!(r.is_err_and(|e| e.message == crate::client::DROPPED_WITH_THE_SIMULATION));
+    assert!(cut_off.abandoned());
+}

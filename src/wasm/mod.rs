@@ -167,8 +167,7 @@ impl Future for Settle {
             if let Poll::Ready(r) = Pin::new(&mut self.handle).poll(cx) {
                 // An operation cut off by free() before it ended may have been applied: say why. One
                 // that had ended gives its answer, even when free() came before it was collected.
-                let cut_off = matches!(&r, Err(e) if e.message == crate::client::DROPPED_WITH_THE_SIMULATION);
-                return Poll::Ready(if cut_off { Err(freed_before_the_end()) } else { r });
+                return Poll::Ready(if self.handle.abandoned() { Err(freed_before_the_end()) } else { r });
             }
             let inner = self.inner.clone();
             if !inner.auto_advance.get() {
