@@ -103,7 +103,8 @@ export function drawOps(f, out) {
     }
     const end = op.end ?? f.now;
     const x0 = f.x(op.start);
-    const wd = Math.max(2, (end - op.start) / f.msPerPx);
+    // An ended operation stops 1 px short of its end: the next one in its row may start there.
+    const wd = Math.max(2, (end - op.start) / f.msPerPx - (op.end != null ? 1 : 0));
     const cls = op.outcome ?? "pending";
     const sel = f.selected?.kind === "op" && f.selected.id === id ? " selected" : "";
     out.push(`<rect class="op ${cls}${sel}" data-op="${id}" x="${x0}" y="${y}" width="${wd}" height="${h}" rx="${Math.min(3, h / 3)}"/>`);
