@@ -137,3 +137,31 @@ fn each_phase_waits_for_its_own_quorum() {
     assert!(e.name() == "Unavailable" && !e.indeterminate(), "no accept was sent: {e}");
     assert_eq!(put_with_a3_down(2, 2).unwrap(), serde_json::json!(1));
 }
+
+/// `determinism_reference`'s actions on a cluster with flexible quorums (prepare 2, accept 4 of 5):
+/// the hash tests/web.rs must reproduce in Chromium (tests/golden/quorums_hash.txt).
+#[test]
+fn flexible_quorums_have_the_golden_event_log_hash() {
+    use caspaxos_playground::sim::{NetConfig, Node};
+    let net = NetConfig { drop_request_rate: 0.1, drop_reply_rate: 0.1, duplicate_rate: 0.1, ..NetConfig::default() };
+    let driver = DriverConfig { quorums: Some(Quorums { prepare: 2, accept: 4 }), ..DriverConfig::default() };
+    let sim =
+        Sim::new(SimConfig { acceptors: 5, proposers: 3, seed: 2024, net, driver, ..SimConfig::default() }).unwrap();
+    for i in 0..30u8 {
+        drop(sim.client(i % 3 + 1).increment(if i % 2 == 0 { "x" } else { "y" }));
+        if i == 10 {
+            sim.crash(Node::Acceptor(2)).unwrap();
+        }
+        if i == 20 {
+            sim.restart(Node::Acceptor(2)).unwrap();
+        }
+        sim.run_for(7);
+    }
+    sim.run_until_idle(1_000_000);
+    let hash = format!("{:016x}", sim.trace().hash());
+    println!("flexible quorums hash: {hash}");
+    assert!(sim.trace().events.len() > 1000);
+    assert_eq!(hash, include_str!("golden/quorums_hash.txt").trim(), "regenerate only for an intended change");
+    let majority = caspaxos_playground::sim::workload::determinism_reference();
+    assert_ne!(sim.trace().hash(), majority.trace().hash(), "the quorums changed the run");
+}
