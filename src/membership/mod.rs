@@ -1,7 +1,11 @@
 //! Cluster membership (paper §2.3) as JavaScript sees it: which acceptors each phase asks, and
 //! how many of them make a quorum. Today the acceptors are fixed at construction and both phases
 //! ask all of them; the quorum sizes are a majority or the configured flexible quorums
-//! ([`crate::protocol::Quorums`]), or deliberately broken ones ("break it").
+//! ([`crate::protocol::Quorums`]), or deliberately broken ones ("break it"). [`plan`] holds the
+//! steps of a membership change (§2.3.1–§2.3.3) and the check that proves each one safe; the
+//! simulator does not run them yet.
+
+pub mod plan;
 
 use crate::sim::{Node, Sim};
 use serde_json::{json, Value as Json};
