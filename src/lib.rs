@@ -18,6 +18,7 @@
 //! - `wasm` (wasm32 only): the `Cluster` class for JavaScript.
 //! - [`view`]: the JSON shapes `Cluster` returns (events, state, history, stats).
 //! - [`limits`]: every limit of the JS contract, in one place.
+//! - [`membership`]: which acceptors each phase asks and its quorum (§2.3).
 //!
 //! ```
 //! use caspaxos_playground::sim::{Sim, SimConfig};
@@ -35,6 +36,7 @@ pub mod driver;
 mod fxhash;
 mod json_text;
 pub mod limits;
+pub mod membership;
 pub mod ops;
 pub mod protocol;
 pub mod session;

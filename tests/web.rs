@@ -333,6 +333,30 @@ fn event_log_hash_matches_native() {
     assert_eq!(c.event_log_hash(), include_str!("golden/event_log_hash.txt").trim());
 }
 
+/// The same actions with flexible quorums (prepare 2, accept 4 of 5): the hash
+/// `tests/quorums.rs` computes natively (tests/golden/quorums_hash.txt).
+#[wasm_bindgen_test]
+fn flexible_quorums_event_log_hash_matches_native() {
+    let c = cluster(
+        "{ acceptors: 5, proposers: 3, seed: 2024, dropRate: 0.1, duplicateRate: 0.1, autoAdvance: false, \
+         quorums: { prepare: 2, accept: 4 } }",
+    );
+    for i in 0..30 {
+        let opts = js(&format!("{{ proposer: 'p{}' }}", i % 3 + 1));
+        let _ = c.increment(if i % 2 == 0 { "x" } else { "y" }.into(), opts);
+        if i == 10 {
+            c.crash("a2".into()).unwrap();
+        }
+        if i == 20 {
+            c.restart("a2".into()).unwrap();
+        }
+        c.run_for(7.into()).unwrap();
+    }
+    c.run_until_idle(JsValue::UNDEFINED).unwrap();
+    assert!(c.membership().is_ok());
+    assert_eq!(c.event_log_hash(), include_str!("golden/quorums_hash.txt").trim());
+}
+
 #[wasm_bindgen_test]
 async fn check_break_it_and_fuzz() {
     let c = cluster("{ seed: 9 }");

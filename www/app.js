@@ -12,6 +12,7 @@ import { wireScenarios, loadScenario, narrate, rebuild, currentScenario } from "
 import { wireClient, workers } from "./panels/client.js";
 import { wireFaults } from "./panels/faults.js";
 import { wireBreakIt, findCounterexample } from "./panels/breakit.js";
+import { wireMembership } from "./panels/membership.js";
 import { wireSessions, seekTo, sessionOut, openFromHash } from "./panels/sessions.js";
 import { wireState } from "./panels/state.js";
 import { wireDelivery, manual } from "./panels/delivery.js";
@@ -172,6 +173,7 @@ function applyLimits() {
   const set = (sel, attr, v) => document.querySelectorAll(sel).forEach((el) => el.setAttribute(attr, String(v)));
   set("input[name=acceptors]", "max", l.acceptors);
   set("input[name=proposers]", "max", l.proposers);
+  set("input[name=prepareQuorum], input[name=acceptQuorum]", "max", l.acceptors);
   set("input[name=seed], #version, #ttl", "max", l.safeInteger);
   set("#lat-min, #lat-max", "max", l.latencyMs);
   set("#workers", "max", l.workers);
@@ -195,6 +197,7 @@ async function main() {
   wireViews();
   wireScenarios();
   wireFaults();
+  wireMembership();
   wireClient();
   wireBreakIt();
   wireSessions();

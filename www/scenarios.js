@@ -8,6 +8,8 @@
 // order they begin (0, 1, ...: their history ids); claims and moments name them so. Every scenario
 // fixes its seed: the claims are about that run.
 
+import { MEMBERSHIP_SCENARIOS } from "./scenarios-membership.js";
+
 const P = (p) => ({ proposer: p });
 
 /** A resource guarded by a lock (the report): it refuses a write whose fencing token is older than
@@ -431,6 +433,7 @@ export const SCENARIOS = [
       { on: returns(1), say: "No cache: the second increment prepares again — two round trips, 12 messages." },
     ],
   },
+  ...MEMBERSHIP_SCENARIOS,
 ];
 
 /** The scenario a page opens on: short, and it shows a prepare, the cache and a conflict. */

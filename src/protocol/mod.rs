@@ -13,9 +13,11 @@ pub mod ballot;
 pub mod message;
 pub mod operation;
 pub mod proposer;
+pub mod quorums;
 
 pub use acceptor::{Acceptor, Slot};
 pub use ballot::{AcceptorId, Ballot, BallotClock, ProposerId};
 pub use message::{Key, Reply, Request};
 pub use operation::{CachedRound, Finished, Note, Now, Operation, OperationContext, Phase, ProposerConfig, Timing};
 pub use proposer::{majority, AcceptRound, PrepareRound, Progress};
+pub use quorums::Quorums;

@@ -23,7 +23,8 @@
 
 use super::ballot::{AcceptorId, Ballot, BallotClock, ProposerId};
 use super::message::{Key, Reply, Request};
-use super::proposer::{majority, AcceptRound, PrepareRound, Progress};
+use super::proposer::{AcceptRound, PrepareRound, Progress};
+use super::quorums::Quorums;
 use crate::ops::{Op, OpError, OpId, Val};
 use serde_json::Value as Json;
 use std::collections::VecDeque;
@@ -37,6 +38,9 @@ pub struct ProposerConfig {
     pub one_rtt: bool,
     /// Attempts per operation before it fails with `Unavailable`.
     pub max_attempts: u32,
+    /// Flexible quorums (§2.3): the size of each phase's quorum; `None` is a majority for both.
+    /// Checked by [`Quorums::check`] where a cluster is built.
+    pub quorums: Option<Quorums>,
     /// Wrong: use this quorum instead of a majority (e.g. 1 of 3).
     pub break_quorum: Option<usize>,
     /// Wrong (Gryadka's bug): after an accept that timed out, fail the operation but keep its
@@ -46,6 +50,8 @@ pub struct ProposerConfig {
     pub break_take_any_accepted: bool,
     /// Wrong: ignore the exactly-once markers and reapply a change after an uncertain attempt.
     pub break_blind_retry: bool,
+    /// Wrong: quorums that do not intersect ([`Quorums::disjoint`]: prepare + accept = N).
+    pub break_disjoint_quorums: bool,
 }
 
 impl Default for ProposerConfig {
@@ -53,18 +59,29 @@ impl Default for ProposerConfig {
         ProposerConfig {
             one_rtt: true,
             max_attempts: 16,
+            quorums: None,
             break_quorum: None,
             break_reuse_ballot: false,
             break_take_any_accepted: false,
             break_blind_retry: false,
+            break_disjoint_quorums: false,
         }
     }
 }
 
 impl ProposerConfig {
-    /// The quorum of each phase among `acceptors`: a majority (§2.2), unless broken on purpose.
-    pub fn quorum(&self, acceptors: usize) -> usize {
-        self.break_quorum.unwrap_or_else(|| majority(acceptors)).clamp(1, acceptors.max(1))
+    /// The quorum of each phase among `acceptors`: a majority (§2.2) or the configured flexible
+    /// quorums (§2.3), unless broken on purpose.
+    pub fn quorums(&self, acceptors: usize) -> Quorums {
+        if let Some(q) = self.break_quorum {
+            let q = q.clamp(1, acceptors.max(1));
+            return Quorums { prepare: q, accept: q };
+        }
+        let chosen = self.quorums.unwrap_or_else(|| Quorums::majority(acceptors));
+        if self.break_disjoint_quorums {
+            return chosen.disjoint(acceptors);
+        }
+        chosen
     }
 }
 
@@ -329,8 +346,8 @@ impl Operation {
 
     // ---- the rules ----
 
-    fn quorum(&self) -> usize {
-        self.ctx.config.quorum(self.ctx.acceptors)
+    fn quorums(&self) -> Quorums {
+        self.ctx.config.quorums(self.ctx.acceptors)
     }
 
     fn note(&mut self, note: Note) {
@@ -348,7 +365,7 @@ impl Operation {
         let ballot = now.clock.next(self.ctx.proposer);
         let key = self.ctx.key.clone();
         self.broadcast(|| Request::Prepare { key: key.clone(), ballot });
-        let round = PrepareRound::new(ballot, self.ctx.acceptors, self.quorum())
+        let round = PrepareRound::new(ballot, self.ctx.acceptors, self.quorums().prepare)
             .taking_any_accepted(self.ctx.config.break_take_any_accepted);
         self.stage = Stage::Preparing { round, deadline_ms: now.ms + now.timing.phase_timeout_ms };
     }
@@ -371,7 +388,7 @@ impl Operation {
         let next_promise = self.ctx.config.one_rtt.then(|| now.clock.next(self.ctx.proposer));
         let (key, value) = (self.ctx.key.clone(), plan.value.clone());
         self.broadcast(|| Request::Accept { key: key.clone(), ballot, value: value.clone(), next_promise });
-        let round = AcceptRound::new(ballot, self.ctx.acceptors, self.quorum());
+        let round = AcceptRound::new(ballot, self.ctx.acceptors, self.quorums().accept);
         self.stage = Stage::Accepting { round, deadline_ms: now.ms + now.timing.phase_timeout_ms, plan, next_promise };
     }
 

@@ -10,6 +10,7 @@ use crate::limits::{
 };
 use crate::limits::{MAX_INCREMENTS_PER_WORKER, MAX_WORKERS};
 use crate::ops::OpError;
+use crate::protocol::Quorums;
 use crate::sim::fuzz::FuzzOptions;
 use crate::sim::{Delivery, NetConfig, Node, SimConfig, WorkersPlan};
 use serde_json::{json, Value as Json};
@@ -18,17 +19,20 @@ impl Session {
     /// The session as a JSON document (export/import; see the README for the format).
     pub fn to_json(&self) -> Json {
         let start = match &self.start {
-            Start::Config(c) => json!({
-                "acceptors": c.acceptors,
-                "proposers": c.proposers,
-                "seed": c.seed,
-                "latency": { "min": c.net.latency_ms_min, "max": c.net.latency_ms_max },
-                "dropRate": c.net.drop_request_rate,
-                "duplicateRate": c.net.duplicate_rate,
-                "oneRtt": c.driver.one_rtt,
-                "maxAttempts": c.driver.max_attempts,
-                "break": breaks_json(&Breaks::of(&c.driver)),
-            }),
+            Start::Config(c) => with_quorums(
+                c,
+                json!({
+                    "acceptors": c.acceptors,
+                    "proposers": c.proposers,
+                    "seed": c.seed,
+                    "latency": { "min": c.net.latency_ms_min, "max": c.net.latency_ms_max },
+                    "dropRate": c.net.drop_request_rate,
+                    "duplicateRate": c.net.duplicate_rate,
+                    "oneRtt": c.driver.one_rtt,
+                    "maxAttempts": c.driver.max_attempts,
+                    "break": breaks_json(&Breaks::of(&c.driver)),
+                }),
+            ),
             Start::Fuzz(o) => json!({
                 "fuzz": {
                     "seed": o.seed,
@@ -55,8 +59,16 @@ impl Session {
     }
 }
 
+/// Adds `quorums` to a config start when they are set (documents without it stay as they were).
+fn with_quorums(c: &SimConfig, mut start: Json) -> Json {
+    if let Some(q) = c.driver.quorums {
+        start["quorums"] = json!({ "prepare": q.prepare, "accept": q.accept });
+    }
+    start
+}
+
 fn breaks_json(b: &Breaks) -> Json {
-    json!({ "quorum": b.quorum, "reuseBallot": b.reuse_ballot, "takeAnyAccepted": b.take_any_accepted, "blindRetry": b.blind_retry })
+    json!({ "quorum": b.quorum, "reuseBallot": b.reuse_ballot, "takeAnyAccepted": b.take_any_accepted, "blindRetry": b.blind_retry, "disjointQuorums": b.disjoint_quorums })
 }
 
 fn action_json(a: &UserAction) -> Json {
@@ -228,6 +240,7 @@ fn config_start(s: &Fields) -> Result<Start, OpError> {
     let driver = DriverConfig {
         one_rtt: s.boolean("oneRtt")?,
         max_attempts: s.integer("maxAttempts", 1, MAX_ATTEMPTS as u64)? as u32,
+        quorums: quorums(s, acceptors)?,
         ..DriverConfig::default()
     };
     Ok(Start::Config(SimConfig {
@@ -257,6 +270,17 @@ fn fuzz_start(f: &Fields) -> Result<Start, OpError> {
     Ok(Start::Fuzz(o))
 }
 
+/// The `quorums` field of a config start, if any; the rule that they intersect is checked when
+/// the cluster is built, like the JS constructor's.
+fn quorums(parent: &Fields, acceptors: usize) -> Result<Option<Quorums>, OpError> {
+    if parent.optional("quorums").is_none() {
+        return Ok(None);
+    }
+    let q = parent.object("quorums")?;
+    let prepare = q.integer("prepare", 1, acceptors as u64)? as usize;
+    Ok(Some(Quorums { prepare, accept: q.integer("accept", 1, acceptors as u64)? as usize }))
+}
+
 /// The `break` field of `parent`, if any.
 fn breaks(parent: &Fields, acceptors: usize) -> Result<Breaks, OpError> {
     if parent.optional("break").is_none() {
@@ -268,6 +292,7 @@ fn breaks(parent: &Fields, acceptors: usize) -> Result<Breaks, OpError> {
         reuse_ballot: b.flag("reuseBallot")?,
         take_any_accepted: b.flag("takeAnyAccepted")?,
         blind_retry: b.flag("blindRetry")?,
+        disjoint_quorums: b.flag("disjointQuorums")?,
     })
 }
 

@@ -10,6 +10,7 @@ use crate::limits::{
     MAX_PROPOSERS, MAX_SAFE_INTEGER, MAX_VALUE_BYTES,
 };
 use crate::limits::{MAX_INCREMENTS_PER_WORKER, MAX_WORKERS};
+use crate::protocol::Quorums;
 use crate::sim::fuzz::FuzzOptions;
 use crate::sim::{Delivery, NetConfig, Node, SimConfig, WorkersPlan};
 use serde_json::Value as Json;
@@ -168,7 +169,8 @@ impl Writer {
         });
     }
     fn breaks(&mut self, b: &Breaks) {
-        self.byte(b.reuse_ballot as u8 | (b.take_any_accepted as u8) << 1 | (b.blind_retry as u8) << 2);
+        let flags = b.reuse_ballot as u8 | (b.take_any_accepted as u8) << 1 | (b.blind_retry as u8) << 2;
+        self.byte(flags | (b.disjoint_quorums as u8) << 3);
         self.varint(b.quorum.map_or(0, u64::from));
     }
 }
@@ -191,7 +193,12 @@ pub fn encode_link(s: &Session) -> String {
             w.varint(c.net.latency_ms_max);
             w.rate(c.net.drop_request_rate);
             w.rate(c.net.duplicate_rate);
-            w.byte(c.driver.one_rtt as u8);
+            // Bit 1: flexible quorums follow (older links never set it).
+            w.byte(c.driver.one_rtt as u8 | (c.driver.quorums.is_some() as u8) << 1);
+            if let Some(q) = c.driver.quorums {
+                w.varint(q.prepare as u64);
+                w.varint(q.accept as u64);
+            }
             w.varint(c.driver.max_attempts as u64);
             w.breaks(&Breaks::of(&c.driver));
         }
@@ -380,6 +387,10 @@ impl Reader<'_> {
             b => Err(malformed(&format!("{b} is not a node"))),
         }
     }
+    fn quorums(&mut self) -> Result<Quorums, LinkError> {
+        let prepare = self.small("the prepare quorum", MAX_ACCEPTORS as u64)? as usize;
+        Ok(Quorums { prepare, accept: self.small("the accept quorum", MAX_ACCEPTORS as u64)? as usize })
+    }
     fn breaks(&mut self) -> Result<Breaks, LinkError> {
         let flags = self.byte()?;
         let quorum = self.small("the broken quorum", 15)?;
@@ -388,6 +399,7 @@ impl Reader<'_> {
             reuse_ballot: flags & 1 != 0,
             take_any_accepted: flags & 2 != 0,
             blind_retry: flags & 4 != 0,
+            disjoint_quorums: flags & 8 != 0,
         })
     }
 }
@@ -422,10 +434,12 @@ pub fn decode_link(text: &str) -> Result<Session, LinkError> {
             let seed = r.small("the seed", MAX_SAFE_INTEGER)?;
             let (min, max) = (r.small("latency", MAX_LATENCY_MS)?, r.small("latency", MAX_LATENCY_MS)?);
             let (drop, dup) = (r.rate()?, r.rate()?);
-            let one_rtt = r.byte()? & 1 != 0;
+            let flags = r.byte()?;
+            let one_rtt = flags & 1 != 0;
+            let quorums = if flags & 2 != 0 { Some(r.quorums()?) } else { None };
             let max_attempts = r.small("max attempts", MAX_ATTEMPTS as u64)? as u32;
             let breaks = r.breaks()?;
-            let driver = breaks.onto(DriverConfig { one_rtt, max_attempts, ..DriverConfig::default() });
+            let driver = breaks.onto(DriverConfig { one_rtt, max_attempts, quorums, ..DriverConfig::default() });
             let net = NetConfig {
                 latency_ms_min: min,
                 latency_ms_max: max,

@@ -34,6 +34,7 @@ pub struct Breaks {
     pub reuse_ballot: bool,
     pub take_any_accepted: bool,
     pub blind_retry: bool,
+    pub disjoint_quorums: bool,
 }
 
 impl Breaks {
@@ -43,6 +44,7 @@ impl Breaks {
             reuse_ballot: d.break_reuse_ballot,
             take_any_accepted: d.break_take_any_accepted,
             blind_retry: d.break_blind_retry,
+            disjoint_quorums: d.break_disjoint_quorums,
         }
     }
     pub fn onto(&self, d: DriverConfig) -> DriverConfig {
@@ -51,6 +53,7 @@ impl Breaks {
             break_reuse_ballot: self.reuse_ballot,
             break_take_any_accepted: self.take_any_accepted,
             break_blind_retry: self.blind_retry,
+            break_disjoint_quorums: self.disjoint_quorums,
             ..d
         }
     }

@@ -551,5 +551,8 @@ fn check_config(c: &SimConfig) -> Result<(), OpError> {
     if c.driver.max_attempts == 0 {
         return Err(OpError::invalid("max attempts must be at least 1"));
     }
+    if let Some(q) = c.driver.quorums {
+        q.check(c.acceptors)?;
+    }
     Ok(())
 }

@@ -14,7 +14,8 @@ impl Cluster {
     // ---- "break it" and checking ----
 
     /// Deliberately wrong variants of the protocol, each a real code path in the core:
-    /// `{ quorum: 1, reuseBallot: true, takeAnyAccepted: true, blindRetry: true }`; omitted fields
+    /// `{ quorum: 1, reuseBallot: true, takeAnyAccepted: true, blindRetry: true,
+    /// disjointQuorums: true }`; omitted fields
     /// are turned off. They apply from each proposer's next operation.
     #[wasm_bindgen(js_name = "setBreak")]
     pub fn set_break(&self, #[wasm_bindgen(unchecked_param_type = "BreakOptions")] options: JsValue) -> JsResult<()> {
@@ -24,6 +25,7 @@ impl Cluster {
                 break_reuse_ballot: false,
                 break_take_any_accepted: false,
                 break_blind_retry: false,
+                break_disjoint_quorums: false,
                 ..sim.proposer(1).config()
             };
             let driver = break_arg("options", &options, clean, sim.config().acceptors)?;
@@ -211,18 +213,20 @@ impl Cluster {
     }
 }
 
-/// `{ quorum, reuseBallot, takeAnyAccepted, blindRetry }` onto `driver`.
+/// `{ quorum, reuseBallot, takeAnyAccepted, blindRetry, disjointQuorums }` onto `driver`.
 pub(super) fn break_arg(name: &str, v: &JsValue, mut driver: DriverConfig, acceptors: usize) -> JsResult<DriverConfig> {
     if v.is_null() || v.is_undefined() {
         return Err(invalid(format!("{name} must be an object, got {}", describe(v))));
     }
-    for (key, x) in options(name, v, &["quorum", "reuseBallot", "takeAnyAccepted", "blindRetry"])? {
+    let known = ["quorum", "reuseBallot", "takeAnyAccepted", "blindRetry", "disjointQuorums"];
+    for (key, x) in options(name, v, &known)? {
         let field = format!("{name}.{key}");
         match key.as_str() {
             "quorum" => driver.break_quorum = Some(integer_arg(&field, &x, 1.0, acceptors as f64)? as usize),
             "reuseBallot" => driver.break_reuse_ballot = bool_arg(&field, &x)?,
             "takeAnyAccepted" => driver.break_take_any_accepted = bool_arg(&field, &x)?,
             "blindRetry" => driver.break_blind_retry = bool_arg(&field, &x)?,
+            "disjointQuorums" => driver.break_disjoint_quorums = bool_arg(&field, &x)?,
             _ => {}
         }
     }

@@ -7,6 +7,7 @@
 
 mod delivery;
 mod extras;
+mod membership;
 mod workers;
 use extras::break_arg;
 mod guard;
@@ -214,7 +215,7 @@ type MakeOp<'a> = dyn Fn(&Sim, &[(String, JsValue)]) -> JsResult<Op> + 'a;
 #[wasm_bindgen]
 impl Cluster {
     /// `new Cluster({ acceptors, proposers, seed, latency: {min, max}, dropRate, duplicateRate,
-    /// oneRtt, autoAdvance, maxAttempts })`, every field optional.
+    /// oneRtt, autoAdvance, maxAttempts, quorums, break })`, every field optional.
     #[wasm_bindgen(constructor)]
     pub fn new(
         #[wasm_bindgen(unchecked_param_type = "ClusterOptions | undefined")] opts: JsValue,
@@ -230,11 +231,12 @@ impl Cluster {
             "oneRtt",
             "autoAdvance",
             "maxAttempts",
+            "quorums",
             "break",
         ];
         let mut config = SimConfig::default();
         let mut auto_advance = true;
-        let mut breaks = None;
+        let (mut breaks, mut quorums) = (None, None);
         for (key, v) in options("options", &opts, &known)? {
             let name = format!("options.{key}");
             match key.as_str() {
@@ -255,9 +257,13 @@ impl Cluster {
                 "oneRtt" => config.driver.one_rtt = bool_arg(&name, &v)?,
                 "autoAdvance" => auto_advance = bool_arg(&name, &v)?,
                 "maxAttempts" => config.driver.max_attempts = integer_arg(&name, &v, 1.0, MAX_ATTEMPTS as f64)? as u32,
+                "quorums" => quorums = Some(v),
                 "break" => breaks = Some(v),
                 _ => {}
             }
+        }
+        if let Some(q) = quorums {
+            config.driver.quorums = Some(membership::quorums_arg("options.quorums", &q, config.acceptors)?);
         }
         if let Some(b) = breaks {
             config.driver = break_arg("options.break", &b, config.driver, config.acceptors)?;

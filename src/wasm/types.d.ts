@@ -23,6 +23,9 @@ export interface ClusterOptions {
   autoAdvance?: boolean;
   /** Attempts per operation before it fails with Unavailable, integer 1..=100 (default 16). */
   maxAttempts?: number;
+  /** Flexible quorums (paper 2.3): each an integer 1..=acceptors (default: a majority), and
+   * prepare + accept > acceptors, else InvalidArgument. */
+  quorums?: { prepare?: number; accept?: number };
   /** Deliberately wrong protocol variants (default: none). */
   break?: BreakOptions;
 }
@@ -37,6 +40,17 @@ export interface BreakOptions {
   takeAnyAccepted?: boolean;
   /** Reapply a change after an uncertain attempt (ignore the exactly-once markers). */
   blindRetry?: boolean;
+  /** Quorums that do not intersect: the prepare quorum shrinks to acceptors - accept. */
+  disjointQuorums?: boolean;
+}
+
+/** Which acceptors each phase asks and how many of them make a quorum (paper 2.3). */
+export interface Membership {
+  acceptors: NodeId[];
+  prepare: { nodes: NodeId[]; quorum: number };
+  accept: { nodes: NodeId[]; quorum: number };
+  /** The membership change step running, null when none is. */
+  step: string | null;
 }
 
 export interface FuzzOptions {
@@ -315,6 +329,7 @@ export interface SessionDocument {
     | {
         acceptors: number; proposers: number; seed: number; latency: { min: number; max: number };
         dropRate: number; duplicateRate: number; oneRtt: boolean; maxAttempts: number; break: BreakOptions;
+        quorums?: { prepare: number; accept: number };
       }
     | { fuzz: { seed: number; acceptors: number | null; proposers: number | null; oneRtt: boolean; break: BreakOptions; wipes: boolean; opsPerClient: number } };
   /** `steps`: events run before the action; `at`: virtual ms. */

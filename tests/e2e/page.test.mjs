@@ -390,6 +390,7 @@ test("every break-it switch is found by the search within 500 runs, saying what 
     ["#break-reuse", "one-value-per-ballot"],
     ["#break-any", "linearizability"],
     ["#break-blind", "linearizability"],
+    ["#break-disjoint", "linearizability"],
     ["#break-wipe", "promise-regressed"],
   ];
   for (const [toggle, kind] of switches) {

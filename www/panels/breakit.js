@@ -5,7 +5,9 @@ import { $, page, adopt, guard, setPlaying, setSpeed } from "../page.js";
 import { showScenario } from "./scenarios.js";
 
 /** The switch of each break option, by its `break` field. */
-const SWITCHES = { quorum: "break-quorum", reuseBallot: "break-reuse", takeAnyAccepted: "break-any", blindRetry: "break-blind" };
+const SWITCHES = { quorum: "break-quorum", reuseBallot: "break-reuse", takeAnyAccepted: "break-any", blindRetry: "break-blind", disjointQuorums: "break-disjoint" };
+/** The switches that are plain booleans. */
+const FLAGS = ["reuseBallot", "takeAnyAccepted", "blindRetry", "disjointQuorums"];
 /** Seeds one search tries. */
 const MAX_SEEDS = 500;
 /** Real ms of searching per chunk, between frames. */
@@ -22,14 +24,14 @@ export function caughtBy(kind) {
 export function breakOptions() {
   const b = {};
   if ($(SWITCHES.quorum).checked) b.quorum = 1;
-  for (const key of ["reuseBallot", "takeAnyAccepted", "blindRetry"]) if ($(SWITCHES[key]).checked) b[key] = true;
+  for (const key of FLAGS) if ($(SWITCHES[key]).checked) b[key] = true;
   return b;
 }
 
 /** Sets the switches to `b` (break options, as `breakOptions()` gives them). */
 export function showBreak(b) {
   $(SWITCHES.quorum).checked = b.quorum !== undefined;
-  for (const key of ["reuseBallot", "takeAnyAccepted", "blindRetry"]) $(SWITCHES[key]).checked = !!b[key];
+  for (const key of FLAGS) $(SWITCHES[key]).checked = !!b[key];
 }
 
 export function wireBreakIt() {

@@ -3,7 +3,7 @@
 // files cannot drift from the code without this failing. pack.test.mjs also checks that every
 // member the runtime has is used here.
 import init, { Cluster } from "caspaxos-playground";
-import type { ClusterEvent, HeldMessage, HistoryEntry, JsonValue, Lease, SessionDocument, WorkersProgress } from "caspaxos-playground";
+import type { ClusterEvent, HeldMessage, HistoryEntry, JsonValue, Lease, Membership, SessionDocument, WorkersProgress } from "caspaxos-playground";
 import "caspaxos-playground/element";
 import type { CaspaxosPlayground, WidgetState } from "caspaxos-playground/element";
 
@@ -63,6 +63,10 @@ export async function cluster(): Promise<void> {
   const verdict: boolean = c.check(1000).ok;
 
   c.setBreak({ quorum: 1 });
+  c.setBreak({ disjointQuorums: true });
+  const flexible = new Cluster({ acceptors: 4, quorums: { prepare: 2, accept: 3 } });
+  const m: Membership = flexible.membership();
+  const sizes: [number, number, string | null, string[]] = [m.prepare.quorum, m.accept.quorum, m.step, m.accept.nodes];
   const fuzz = Cluster.fuzz({ seed: 7, acceptors: 3, proposers: 2, oneRtt: true, break: { blindRetry: true }, wipes: false, opsPerClient: 10 });
   const doc: SessionDocument = fuzz.session();
   const link: string = c.sessionLink();

@@ -1,0 +1,155 @@
+// Membership (paper §2.3), issue 11 §1: flexible quorums through the JS API (loaded in Node: every
+// bad input is an InvalidArgument naming the rule, and the cluster stays usable), `membership()`,
+// the page's cluster form and quorum line, the break-it switch found by the search, and the
+// "Flexible quorums" scenario's claims on the run the page draws.
+import { test, before, after } from "node:test";
+import assert from "node:assert/strict";
+import { readFile } from "node:fs/promises";
+import path from "node:path";
+import { ROOT, serve, launch, open } from "./helpers.mjs";
+import init, { Cluster } from "../../www/pkg/caspaxos_playground.js";
+import { MEMBERSHIP_SCENARIOS } from "../../www/scenarios-membership.js";
+import { evaluate, describeClaim } from "../../www/claims.js";
+
+await init({ module_or_path: await readFile(path.join(ROOT, "www/pkg/caspaxos_playground_bg.wasm")) });
+
+let server;
+let browser;
+
+before(async () => {
+  server = await serve();
+  browser = await launch();
+});
+
+after(async () => {
+  await browser?.close();
+  await server?.close();
+});
+
+/** The error `f` throws: its name and message. */
+function thrown(f) {
+  try {
+    f();
+  } catch (e) {
+    assert.ok(e instanceof Error, `an Error, got ${e}`);
+    return { name: e.name, message: e.message };
+  }
+  assert.fail("nothing was thrown");
+}
+
+test("quorums: each bad value is an InvalidArgument naming the rule; good ones are used", async () => {
+  const bad = [
+    [{ acceptors: 3, quorums: { prepare: 1, accept: 2 } }, "quorums must intersect: prepare + accept must exceed the number of acceptors, got 1 + 2 <= 3"],
+    [{ acceptors: 5, quorums: { prepare: 2 } }, "got 2 + 3 <= 5"],
+    [{ acceptors: 3, quorums: { prepare: 0, accept: 3 } }, "options.quorums.prepare must be in 1..=3, got 0"],
+    [{ acceptors: 3, quorums: { accept: 4 } }, "options.quorums.accept must be in 1..=3, got 4"],
+    [{ quorums: { prepare: 1.5 } }, "options.quorums.prepare must be an integer"],
+    [{ quorums: { prepare: "2" } }, "options.quorums.prepare must be an integer"],
+    [{ quorums: { read: 2 } }, 'options.quorums has an unknown field "read"; known fields: prepare, accept'],
+    [{ quorums: 2 }, "options.quorums must be an object"],
+    [{ quorums: [2, 2] }, "options.quorums must be an object, got an array"],
+    [{ break: { disjointQuorums: "yes" } }, "options.break.disjointQuorums must be a boolean"],
+  ];
+  for (const [options, message] of bad) {
+    const e = thrown(() => new Cluster(options));
+    assert.equal(e.name, "InvalidArgument", JSON.stringify(options));
+    assert.ok(e.message.includes(message), `${JSON.stringify(options)}: ${e.message}`);
+  }
+  // A good shape, used by the proposer: read one, write all — with a3 down no accept can finish.
+  const c = new Cluster({ acceptors: 3, quorums: { prepare: 1, accept: 3 }, maxAttempts: 2 });
+  const m = c.membership();
+  assert.deepEqual(m, { acceptors: ["a1", "a2", "a3"], prepare: { nodes: ["a1", "a2", "a3"], quorum: 1 }, accept: { nodes: ["a1", "a2", "a3"], quorum: 3 }, step: null });
+  assert.equal(await c.increment("k"), 1);
+  c.crash("a3");
+  await assert.rejects(c.increment("k"), (e) => e.name === "Unavailable" && e.indeterminate === true);
+  c.restart("a3");
+  // The uncertain increment reached a1 and a2 only: not an accept quorum, so not chosen; a read
+  // may answer either value, and the history stays linearizable either way.
+  assert.ok([1, 2].includes(await c.get("k")));
+  assert.equal(c.check().ok, true);
+  c.free();
+});
+
+test("membership(): majority by default; the break switch turns the prepare quorum into N - accept", () => {
+  const c = new Cluster({ acceptors: 5 });
+  const sizes = () => [c.membership().prepare.quorum, c.membership().accept.quorum];
+  assert.deepEqual(sizes(), [3, 3]);
+  c.setBreak({ disjointQuorums: true });
+  assert.deepEqual(sizes(), [2, 3], "2 + 3 = 5: they can miss each other");
+  c.setBreak({});
+  assert.deepEqual(sizes(), [3, 3], "switched off");
+  assert.equal(thrown(() => c.setBreak({ disjointQuorums: 1 })).name, "InvalidArgument");
+  assert.deepEqual(sizes(), [3, 3], "a refused switch changes nothing");
+  // A session keeps the quorums: its link replays them.
+  const f = new Cluster({ acceptors: 4, quorums: { prepare: 2, accept: 3 } });
+  f.setBreak({ disjointQuorums: true });
+  const back = Cluster.fromSession(f.sessionLink());
+  back.runUntilIdle();
+  assert.deepEqual([back.membership().prepare.quorum, back.membership().accept.quorum], [1, 3], "the switch on top of 2/3 of 4");
+  back.setBreak({});
+  assert.deepEqual([back.membership().prepare.quorum, back.membership().accept.quorum], [2, 3], "the configured quorums came back through the link");
+  for (const x of [c, f, back]) x.free();
+});
+
+test("the page: the cluster form sets the quorums, a bad pair is refused naming the rule, the line shows them", async () => {
+  const { page, errors } = await open(browser.context, `${server.url}?scenario=none`);
+  assert.equal(await page.textContent("#quorums-out"), "quorums: prepare 2 of 3 · accept 2 of 3 (majority)");
+  await page.fill("input[name=acceptors]", "5");
+  await page.fill("input[name=prepareQuorum]", "2");
+  await page.fill("input[name=acceptQuorum]", "4");
+  await page.click("#rebuild button[type=submit]");
+  assert.equal(await page.textContent("#rebuild-error"), "");
+  assert.equal(await page.textContent("#quorums-out"), "quorums: prepare 2 of 5 · accept 4 of 5");
+  assert.deepEqual(await page.evaluate(() => window.playground.cluster.membership().accept.quorum), 4);
+  await page.fill("input[name=acceptQuorum]", "3");
+  await page.click("#rebuild button[type=submit]");
+  assert.match(await page.textContent("#rebuild-error"), /InvalidArgument: quorums must intersect: prepare \+ accept must exceed the number of acceptors, got 2 \+ 3 <= 5/);
+  assert.equal(await page.textContent("#quorums-out"), "quorums: prepare 2 of 5 · accept 4 of 5", "the cluster shown is unchanged");
+  // The break-it switch shows in the line, as it is.
+  await page.click("#break-disjoint");
+  await page.evaluate(() => window.playground.refresh());
+  assert.match(await page.textContent("#quorums-out"), /prepare 1 of 5 · accept 4 of 5 — they do not intersect \(1 \+ 4 ≤ 5\)/);
+  assert.equal(await page.getAttribute("#quorums-out", "data-intersect"), "false");
+  await page.click("#break-disjoint");
+  // Empty fields: a majority again.
+  await page.fill("input[name=prepareQuorum]", "");
+  await page.fill("input[name=acceptQuorum]", "");
+  await page.click("#rebuild button[type=submit]");
+  assert.equal(await page.textContent("#quorums-out"), "quorums: prepare 3 of 5 · accept 3 of 5 (majority)");
+  assert.deepEqual(errors, []);
+  await page.close();
+});
+
+test("break it: quorums that do not intersect are found by the search, as a lost write", async () => {
+  const { page, errors } = await open(browser.context, `${server.url}?scenario=none`);
+  await page.click("#break-disjoint");
+  await page.click("#find");
+  await page.waitForFunction(() => /counterexample at seed \d+|no counterexample/.test(document.querySelector("#find-out").textContent), null, { timeout: 120000 });
+  await page.evaluate(() => window.playground.setPlaying(false));
+  const out = await page.textContent("#find-out");
+  assert.match(out, /counterexample at seed \d+ \(after \d+ runs\), caught by the linearizability checker/);
+  assert.equal(await page.getAttribute("#find-out", "data-kind"), "linearizability");
+  assert.match(await page.textContent("#scenario-text"), /^Counterexample, seed \d+ \(linearizability\): .* fits no linearization/);
+  assert.deepEqual(errors, []);
+  await page.close();
+});
+
+test("the Flexible quorums scenario: every claim holds on the run the page drew (and each, made false, fails)", async () => {
+  for (const s of MEMBERSHIP_SCENARIOS) {
+    const { page, errors } = await open(browser.context, `${server.url}?scenario=${s.id}`);
+    await page.evaluate(() => window.playground.setSpeed(100));
+    await page.waitForFunction(() => document.getElementById("claims").dataset.checked !== undefined, null, { timeout: 60000 });
+    const run = await page.evaluate(() => {
+      const c = window.playground.cluster;
+      return { history: c.history(), events: c.events(), check: c.check(), stats: c.stats() };
+    });
+    for (const v of evaluate(s.claims, run)) assert.ok(v.ok, `${s.id}: "${describeClaim(v.claim)}" — the run shows ${v.actual}`);
+    const wrong = s.claims.filter((c) => "output" in c).map((c) => ({ ...c, output: { not: c.output } }));
+    for (const v of evaluate(wrong, run)) assert.equal(v.ok, false, `${s.id}: the falsified ${JSON.stringify(v.claim)} fails`);
+    const shown = await page.$$eval("#claims li", (lis) => lis.map((li) => li.dataset.ok));
+    assert.deepEqual(shown, s.claims.map(() => "true"), `${s.id}: the page ticks every claim`);
+    assert.equal(await page.textContent("#quorums-out"), "quorums: prepare 2 of 4 · accept 3 of 4");
+    assert.deepEqual(errors, []);
+    await page.close();
+  }
+});

@@ -1,0 +1,41 @@
+// The cluster's membership (paper §2.3): the quorum of each phase, in the cluster form (empty: a
+// majority) and as the running cluster uses it (`membership()`: broken quorums included).
+import { $, page, numberIn } from "../page.js";
+
+/** The form's quorum fields: `{ prepare?, accept? }`, or undefined when both are empty. */
+export function quorumsOf(form) {
+  const q = {};
+  for (const phase of ["prepare", "accept"]) {
+    const input = form[`${phase}Quorum`];
+    if (input.value.trim() !== "") q[phase] = numberIn(input, `${phase} quorum`);
+  }
+  return Object.keys(q).length ? q : undefined;
+}
+
+export function wireMembership() {
+  page.onAdopt.push(() => {
+    const form = $("rebuild");
+    const q = page.config.quorums ?? {};
+    form.prepareQuorum.value = q.prepare ?? "";
+    form.acceptQuorum.value = q.accept ?? "";
+    renderQuorums();
+  });
+  page.onRefresh.push(renderQuorums); // a break-it switch changes them in the running cluster
+}
+
+/** "prepare 2 of 3 · accept 2 of 3 (majority)", and whether they intersect. */
+function renderQuorums() {
+  const m = page.cluster.membership();
+  const n = m.acceptors.length;
+  const { quorum: prepare } = m.prepare;
+  const { quorum: accept } = m.accept;
+  const majority = Math.floor(n / 2) + 1;
+  const shape = prepare === majority && accept === majority ? " (majority)" : "";
+  const out = $("quorums-out");
+  const intersect = prepare + accept > n;
+  const text = `quorums: prepare ${prepare} of ${n} · accept ${accept} of ${n}${shape}` +
+    (intersect ? "" : ` — they do not intersect (${prepare} + ${accept} ≤ ${n}): a write can be lost`);
+  if (out.textContent === text) return;
+  out.textContent = text;
+  out.dataset.intersect = String(intersect);
+}
