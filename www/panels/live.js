@@ -66,6 +66,7 @@ function enterLive() {
   document.body.dataset.world = "live";
   page.shownNow = () => live.now;
   $("world-note").textContent = WHY.live;
+  $("world-why").open = true;
   renderNodes();
   renderOut();
   raf = requestAnimationFrame(frame);
@@ -79,6 +80,7 @@ function leaveLive() {
   document.body.dataset.world = "sim";
   page.shownNow = simulatedNow; // the simulation's time again
   $("world-note").textContent = WHY.sim;
+  $("world-why").open = false;
   $("live-error").textContent = "";
   // Back to the simulated run as it was: the views start over from its events.
   for (const f of page.onAdopt) f({ sameRun: true });
