@@ -291,10 +291,11 @@ impl LiveCluster {
         self.core.now() as f64
     }
 
-    /// Client operations in flight.
+    /// Client operations in flight. (This and the other counters may be read from inside a
+    /// change function: they read only the record of the run.)
     #[wasm_bindgen(getter)]
     pub fn pending(&self) -> f64 {
-        self.act(|core| Ok(core.pending() as f64)).unwrap_or(0.0)
+        self.core.pending() as f64
     }
 
     #[wasm_bindgen(unchecked_return_type = "ClusterEvent[]")]
@@ -312,7 +313,7 @@ impl LiveCluster {
 
     #[wasm_bindgen(getter, js_name = "eventCount")]
     pub fn event_count(&self) -> f64 {
-        self.act(|core| Ok(core.trace().events.len() as f64)).unwrap_or(0.0)
+        self.core.trace().events.len() as f64
     }
 
     /// The event log as text, one line per event (times in wall-clock ms).
@@ -342,7 +343,7 @@ impl LiveCluster {
     /// Id of the most recently invoked operation, or -1.
     #[wasm_bindgen(getter, js_name = "lastOperationId")]
     pub fn last_operation_id(&self) -> f64 {
-        self.act(|core| Ok(core.history().len() as f64)).unwrap_or(0.0) - 1.0
+        self.core.history().len() as f64 - 1.0
     }
 
     #[wasm_bindgen(unchecked_return_type = "ClusterStats")]
