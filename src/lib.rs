@@ -36,6 +36,7 @@ pub mod driver;
 mod fxhash;
 mod json_text;
 pub mod limits;
+pub mod live;
 pub mod membership;
 pub mod ops;
 pub mod protocol;

@@ -3,8 +3,9 @@
 //! only converts them.
 
 use crate::driver::Phase;
-use crate::protocol::{Ballot, ProposerId, Reply, Request};
-use crate::sim::{EventKind, Msg, NetSetting, Node, Sim, Trace};
+use crate::ops::Val;
+use crate::protocol::{AcceptorId, Ballot, Key, ProposerId, Reply, Request, Slot};
+use crate::sim::{EventKind, History, Msg, NetConfig, NetSetting, Node, Partitions, Sim, Stats, Trace};
 use serde::ser::{Serialize, SerializeMap, SerializeSeq, Serializer};
 use serde_json::{json, Map, Value as Json};
 
@@ -174,53 +175,59 @@ pub fn state(sim: &Sim) -> Json {
     let c = sim.config();
     let acceptors: Vec<Json> = (1..=c.acceptors as u8)
         .map(|a| {
-            let registers: Map<String, Json> = sim
-                .registers(a)
-                .into_iter()
-                .map(|(key, slot)| {
-                    let accepted = slot.accepted.as_ref().map_or(
-                        Json::Null,
-                        |(b, v)| json!({ "ballot": ballot(*b), "value": v.value, "version": v.version }),
-                    );
-                    (key.to_string(), json!({ "promise": opt_ballot(slot.promise), "accepted": accepted }))
-                })
-                .collect();
-            json!({ "id": format!("a{a}"), "up": sim.is_up(Node::Acceptor(a)), "registers": registers })
+            let registers = sim.registers(a);
+            acceptor(a, sim.is_up(Node::Acceptor(a)), registers.iter().map(|(k, s)| (k, s)))
         })
         .collect();
     let proposers: Vec<Json> = (1..=c.proposers as u8)
         .map(|p| {
-            let proposer = sim.proposer(p);
-            let cached: Map<String, Json> =
-                proposer.cached().into_iter().map(|(k, b)| (k.to_string(), ballot(b))).collect();
-            json!({
-                "id": format!("p{p}"),
-                "up": sim.is_up(Node::Proposer(p)),
-                "ballotCounter": proposer.ballot_counter(),
-                "cached": cached,
-            })
+            let view = sim.proposer(p);
+            proposer(p, sim.is_up(Node::Proposer(p)), view.ballot_counter(), view.cached())
         })
         .collect();
-    let net = sim.net();
+    let groups = partition_groups(&sim.partitions(), c.acceptors, c.proposers);
+    cluster_state(sim.now(), acceptors, proposers, &sim.net(), groups)
+}
+
+/// `state()`'s whole shape, from its parts.
+pub fn cluster_state(now: u64, acceptors: Vec<Json>, proposers: Vec<Json>, net: &NetConfig, groups: Json) -> Json {
     json!({
-        "now": sim.now(),
+        "now": now,
         "acceptors": acceptors,
         "proposers": proposers,
         "network": {
             "latency": { "min": net.latency_ms_min, "max": net.latency_ms_max },
             "dropRate": net.drop_request_rate.max(net.drop_reply_rate),
             "duplicateRate": net.duplicate_rate,
-            "groups": partition_groups(sim),
+            "groups": groups,
         },
     })
 }
 
+/// One acceptor of `state()`: `{ id, up, registers: { [key]: { promise, accepted } } }`.
+pub fn acceptor<'a>(a: AcceptorId, up: bool, slots: impl Iterator<Item = (&'a Key, &'a Slot<Val>)>) -> Json {
+    let registers: Map<String, Json> = slots
+        .map(|(key, slot)| {
+            let accepted = slot
+                .accepted
+                .as_ref()
+                .map_or(Json::Null, |(b, v)| json!({ "ballot": ballot(*b), "value": v.value, "version": v.version }));
+            (key.to_string(), json!({ "promise": opt_ballot(slot.promise), "accepted": accepted }))
+        })
+        .collect();
+    json!({ "id": format!("a{a}"), "up": up, "registers": registers })
+}
+
+/// One proposer of `state()`: `{ id, up, ballotCounter, cached: { [key]: ballot } }`.
+pub fn proposer(p: ProposerId, up: bool, ballot_counter: u64, cached: Vec<(Key, Ballot)>) -> Json {
+    let cached: Map<String, Json> = cached.into_iter().map(|(k, b)| (k.to_string(), ballot(b))).collect();
+    json!({ "id": format!("p{p}"), "up": up, "ballotCounter": ballot_counter, "cached": cached })
+}
+
 /// The current partition as groups of node ids (one group when healed).
-fn partition_groups(sim: &Sim) -> Json {
-    let c = sim.config();
-    let parts = sim.partitions();
+pub fn partition_groups(parts: &Partitions, acceptors: usize, proposers: usize) -> Json {
     let nodes: Vec<Node> =
-        (1..=c.acceptors as u8).map(Node::Acceptor).chain((1..=c.proposers as u8).map(Node::Proposer)).collect();
+        (1..=acceptors as u8).map(Node::Acceptor).chain((1..=proposers as u8).map(Node::Proposer)).collect();
     let mut groups: Vec<Vec<Node>> = Vec::new();
     for n in nodes {
         match groups.iter_mut().find(|g| parts.can_talk(g[0], n)) {
@@ -275,12 +282,22 @@ pub fn workers_runs(sim: &Sim) -> Json {
 
 /// The client history.
 pub fn history(sim: &Sim) -> Json {
-    sim.history().records().map(operation).collect::<Vec<_>>().into()
+    records(&sim.history())
+}
+
+/// The records a history keeps, in `history()`'s shape.
+pub fn records(history: &History) -> Json {
+    history.records().map(operation).collect::<Vec<_>>().into()
 }
 
 /// One client operation, by id.
 pub fn operation_by_id(sim: &Sim, id: usize) -> Json {
-    sim.history().get(id as u64).map_or(Json::Null, operation)
+    record_by_id(&sim.history(), id)
+}
+
+/// One record of a history, by id (`null` if it is not kept).
+pub fn record_by_id(history: &History, id: usize) -> Json {
+    history.get(id as u64).map_or(Json::Null, operation)
 }
 
 fn operation(o: &crate::sim::OpRecord) -> Json {
@@ -306,13 +323,17 @@ fn operation(o: &crate::sim::OpRecord) -> Json {
 }
 
 pub fn stats(sim: &Sim) -> Json {
-    let s = sim.stats();
+    stats_of(&sim.stats(), sim.pending(), sim.violations(), sim.history().folded())
+}
+
+/// `stats()`'s shape, from a run's counters.
+pub fn stats_of(s: &Stats, pending: usize, violations: Vec<String>, folded: u64) -> Json {
     json!({
         "operations": s.operations,
         "ok": s.ok,
         "failed": s.failed,
         "unknown": s.unknown,
-        "pending": sim.pending(),
+        "pending": pending,
         "messages": s.messages,
         "delivered": s.delivered,
         "dropped": s.dropped,
@@ -321,8 +342,8 @@ pub fn stats(sim: &Sim) -> Json {
         "conflicts": s.conflicts,
         "retries": s.retries,
         "timeouts": s.timeouts,
-        "violations": sim.violations(),
-        "historyFolded": sim.history().folded(),
+        "violations": violations,
+        "historyFolded": folded,
     })
 }
 

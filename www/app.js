@@ -17,6 +17,7 @@ import { wireSessions, seekTo, sessionOut, openFromHash } from "./panels/session
 import { wireState } from "./panels/state.js";
 import { wireDelivery, manual } from "./panels/delivery.js";
 import { wireLinearization } from "./panels/linearization.js";
+import { wireLive, liveCluster } from "./panels/live.js";
 
 /** Real ms between redraws of the slower panels while playing. */
 const PANELS_EVERY_MS = 150;
@@ -78,8 +79,8 @@ function wireViews() {
   page.history = new HistoryView($("history"), page.timeline);
   page.timeline.onUserMove = () => {
     $("follow").checked = page.timeline.follow;
-    page.timeline.render(page.cluster.now);
-    page.history.render(page.cluster.now);
+    page.timeline.render(page.shownNow());
+    page.history.render(page.shownNow());
   };
   page.history.onSelect = (id) => {
     page.history.selected = id;
@@ -111,11 +112,12 @@ function wireTime() {
   const move = (fn) => () => { fn(page.timeline); page.timeline.onUserMove(); };
   $("zoom-in").addEventListener("click", move((tl) => tl.zoom(0.7)));
   $("zoom-out").addEventListener("click", move((tl) => tl.zoom(1.4)));
-  $("fit").addEventListener("click", move((tl) => tl.fit(page.cluster.now)));
+  $("fit").addEventListener("click", move((tl) => tl.fit(page.shownNow())));
   $("follow").addEventListener("change", (e) => { page.timeline.follow = e.target.checked; page.timeline.highlight = null; page.timeline.onUserMove(); });
   document.addEventListener("keydown", (e) => {
     const t = e.target;
     if (t instanceof HTMLInputElement || t instanceof HTMLSelectElement || t instanceof HTMLTextAreaElement) return;
+    if (document.body.dataset.world === "live") return; // a live run has no play or step
     if (e.key === " " && !(t instanceof HTMLButtonElement)) {
       e.preventDefault();
       setPlaying(!page.player.playing);
@@ -204,6 +206,7 @@ async function main() {
   wireState();
   wireDelivery();
   wireLinearization();
+  wireLive();
   wireTime();
   if (embedded) window.addEventListener("message", onMessage);
   await openFirst();
@@ -214,6 +217,7 @@ async function main() {
     get cluster() { return page.cluster; },
     get scenario() { return currentScenario(); },
     get playing() { return page.player.playing; },
+    get live() { return liveCluster(); },
     timeline: page.timeline, history: page.history, player, loadScenario, refresh: () => refresh(true), setPlaying, setSpeed,
     advance: (ms) => player.advance(ms), stepOnce, findCounterexample, seekTo,
   };

@@ -40,6 +40,10 @@ export const page = {
   get cluster() {
     return this.player.cluster;
   },
+  /** The time the timeline and history show: the simulation's (a live run replaces it). */
+  shownNow() {
+    return this.cluster.now;
+  },
 };
 
 /** Makes the page's player; `host` adds to the player's hooks (render, api, ...). */

@@ -90,12 +90,20 @@ impl Proposers {
     pub async fn execute(self: Rc<Self>, proposer: ProposerId, key: Key, op: Op) -> Result<Json, OpError> {
         let id = {
             let mut s = self.state.borrow_mut();
-            let id = s.next_op;
             s.next_op += 1;
+            s.next_op - 1
+        };
+        self.execute_as(id, proposer, key, op).await
+    }
+
+    /// [`Proposers::execute`] under the caller's operation id `id` (its history's id, which the
+    /// notes name), unique among the operations of these proposers. Use one or the other.
+    pub async fn execute_as(self: Rc<Self>, id: OpId, proposer: ProposerId, key: Key, op: Op) -> Result<Json, OpError> {
+        {
+            let mut s = self.state.borrow_mut();
             let State { runtime, queues, .. } = &mut *s;
             runtime.invoke(&mut AdapterIo { env: &*self.env, queues }, id, proposer, &key, op, None);
-            id
-        };
+        }
         poll_fn(|cx| {
             self.pump();
             let mut s = self.state.borrow_mut();
@@ -117,6 +125,25 @@ impl Proposers {
             runtime.handle_reply(&mut AdapterIo { env: &*self.env, queues }, proposer, from, reply);
         }
         self.pump();
+    }
+
+    /// `proposer` crashed: its operations in flight end now, each with the error `end` gives it.
+    pub fn crash(&self, proposer: ProposerId, end: impl Fn(OpId) -> OpError) {
+        let mut s = self.state.borrow_mut();
+        let lost = s.runtime.crash(proposer);
+        for (op, _) in lost {
+            s.queues.results.insert(op, Err(end(op)));
+            if let Some(w) = s.queues.wakers.remove(&op) {
+                w.wake();
+            }
+        }
+    }
+
+    /// `proposer`'s durable ballot counter and its cached rounds ([`Runtime::ballot_counter`],
+    /// [`Runtime::cached`]).
+    pub fn proposer_memory(&self, proposer: ProposerId) -> (u64, Vec<(Key, crate::protocol::Ballot)>) {
+        let s = self.state.borrow();
+        (s.runtime.ballot_counter(proposer), s.runtime.cached(proposer))
     }
 
     /// Operations in flight.

@@ -15,6 +15,7 @@ mod manual;
 mod network;
 mod oracle;
 mod queue;
+pub(crate) mod records;
 mod rng;
 mod trace;
 mod workers;
@@ -513,7 +514,7 @@ impl ProposerView {
     }
 }
 
-fn check_rate(name: &str, rate: f64) -> Result<(), OpError> {
+pub(crate) fn check_rate(name: &str, rate: f64) -> Result<(), OpError> {
     if !(0.0..=1.0).contains(&rate) {
         let rate = crate::limits::number_text(rate);
         return Err(OpError::invalid(format!("{name} must be a number in 0..=1, got {rate}")));
@@ -521,7 +522,7 @@ fn check_rate(name: &str, rate: f64) -> Result<(), OpError> {
     Ok(())
 }
 
-fn check_latency(min_ms: u64, max_ms: u64) -> Result<(), OpError> {
+pub(crate) fn check_latency(min_ms: u64, max_ms: u64) -> Result<(), OpError> {
     if max_ms > MAX_LATENCY_MS {
         return Err(OpError::invalid(format!("latency max must be at most {MAX_LATENCY_MS} ms, got {max_ms}")));
     }

@@ -3,6 +3,7 @@
 
 use super::rng::Rng;
 use super::trace::Node;
+use crate::driver::Timing;
 
 /// Network settings. Rates are probabilities in `0..=1`.
 #[derive(Clone, Debug, PartialEq)]
@@ -47,6 +48,19 @@ impl NetConfig {
         let lost = rng.chance(drop_rate);
         let duplicate_latency_ms = (!lost && rng.chance(self.duplicate_rate)).then(|| self.latency(rng));
         Fate { latency_ms, lost, duplicate_latency_ms }
+    }
+
+    /// The proposers' timeouts and backoff on this network. A phase waits one worst-case round
+    /// trip plus slack. Backoff starts at about one full round (two round trips), so a competing
+    /// proposer can finish before we preempt it again.
+    pub fn timing(&self) -> Timing {
+        let (min, max) = (self.latency_ms_min, self.latency_ms_max);
+        Timing {
+            phase_timeout_ms: 2 * max + 10,
+            backoff_base_ms: 4 * max + 1,
+            backoff_max_ms: 16 * (4 * max + 1),
+            min_round_trip_ms: 2 * min,
+        }
     }
 
     fn latency(&self, rng: &mut Rng) -> u64 {

@@ -1,15 +1,16 @@
 //! The simulation's mutable state (clock, RNG, network, acceptors, log, history, stats) and how
 //! the proposers' runtime acts on it ([`Io`]).
 
-use super::history::{Evaluation, History, OpRecord};
+use super::history::History;
 use super::network::{NetConfig, Partitions};
 use super::oracle::Oracle;
 use super::queue::EventQueue;
+use super::records;
 use super::rng::Rng;
 use super::trace::{EventKind, MessageRecord, Msg, Node, Trace};
 use super::{Action, Stats};
 use crate::client::{Answer, AnswerSlot};
-use crate::driver::{outcome_of, Io, Note, Outcome, SlotRef, Timing};
+use crate::driver::{Io, Note, SlotRef, Timing};
 use crate::fxhash::FxHashMap;
 use crate::ops::{OpError, OpId, Val};
 use crate::protocol::{Acceptor, AcceptorId, Key, ProposerId, Request};
@@ -176,43 +177,17 @@ impl World {
 
     /// Records a new operation and logs its invocation.
     pub fn record_invoke(&mut self, proposer: ProposerId, key: &Key, name: &'static str, input: Json) -> OpId {
-        let id = self.history.len();
-        let (invoke_at, invoke_seq) = (self.now, self.history.next_seq());
-        self.history.invoked(OpRecord {
-            id,
-            proposer,
-            op: name,
-            key: key.clone(),
-            input,
-            invoke_at,
-            return_at: None,
-            invoke_seq,
-            return_seq: None,
-            outcome: None,
-            output: None,
-            error: None,
-            may_have_applied: false,
-            attempts: 1,
-            evaluations: Vec::new(),
-        });
-        self.stats.operations += 1;
+        let (id, event) = records::invoke(&mut self.history, &mut self.stats, self.now, (proposer, key), name, input);
         self.probe.0.operations.set(self.history.len() as usize);
-        self.log(EventKind::Invoke { op: id, proposer, name, key: key.clone() });
+        self.log(event);
         id
     }
 
     /// Records how operation `id` ended (once) and logs its return.
     pub fn record_end(&mut self, id: OpId, result: &Result<Json, OpError>) {
-        let outcome = outcome_of(result);
-        let Some(proposer) = self.history.finish(id, self.now, result) else {
-            return; // already ended
-        };
-        match outcome {
-            Outcome::Ok => self.stats.ok += 1,
-            Outcome::Failed => self.stats.failed += 1,
-            Outcome::Unknown => self.stats.unknown += 1,
+        if let Some(event) = records::end(&mut self.history, &mut self.stats, self.now, id, result) {
+            self.log(event);
         }
-        self.log(EventKind::Return { op: id, proposer, outcome });
     }
 
     /// Records how operation `id` ended and hands the result to whoever awaits it: client loop
@@ -245,15 +220,7 @@ impl Io for World {
         self.now
     }
     fn timing(&self) -> Timing {
-        let (min, max) = (self.net.latency_ms_min, self.net.latency_ms_max);
-        // A phase waits one worst-case round trip plus slack. Backoff starts at about one full
-        // round (two round trips), so a competing proposer can finish before we preempt it again.
-        Timing {
-            phase_timeout_ms: 2 * max + 10,
-            backoff_base_ms: 4 * max + 1,
-            backoff_max_ms: 16 * (4 * max + 1),
-            min_round_trip_ms: 2 * min,
-        }
+        self.net.timing()
     }
     fn send(&mut self, from: ProposerId, to: AcceptorId, request: Request<Val>) {
         World::send(self, Node::Proposer(from), Node::Acceptor(to), Msg::Request(request));
@@ -265,28 +232,8 @@ impl Io for World {
         self.rng.below(bound.max(1))
     }
     fn note(&mut self, note: Note) {
-        match note {
-            Note::Timeout { proposer, key, ballot, phase } => {
-                self.stats.timeouts += 1;
-                self.log(EventKind::Timeout { proposer, key, ballot, phase });
-            }
-            Note::Conflict { .. } => self.stats.conflicts += 1,
-            Note::Retry { op, attempt, .. } => {
-                self.stats.retries += 1;
-                if let Some(record) = self.history.in_flight_mut(op) {
-                    record.attempts = attempt;
-                }
-            }
-            Note::MayApply { op } => {
-                if let Some(record) = self.history.in_flight_mut(op) {
-                    record.may_have_applied = true;
-                }
-            }
-            Note::Evaluated { op, seen, at_ms, wrote } => {
-                if let Some(record) = self.history.in_flight_mut(op) {
-                    record.evaluations.push(Evaluation { seen, at_ms, wrote });
-                }
-            }
+        if let Some(event) = records::note(&mut self.history, &mut self.stats, note) {
+            self.log(event);
         }
     }
     fn ready(&mut self, slot: SlotRef) {

@@ -7,7 +7,9 @@
 
 mod delivery;
 mod extras;
+mod live;
 mod membership;
+pub use live::LiveCluster;
 mod workers;
 use extras::break_arg;
 mod guard;
@@ -287,16 +289,7 @@ impl Cluster {
             return Promise::reject(&invalid(format!("fn must be a function, got {}", describe(&f))));
         };
         let thrown: ThrownSlot = Rc::default();
-        let slot = thrown.clone();
-        let change = move |current: &Json| match f.call1(&JsValue::UNDEFINED, &value_to_js(current)) {
-            Ok(next) => to_json("the change function's result", &next),
-            Err(e) => {
-                let message = thrown_message(&e);
-                *slot.borrow_mut() = Some(e);
-                Err(OpError::rejected(format!("the change function threw: {message}")))
-            }
-        };
-        let change = Rc::new(change);
+        let change = js_change(f, thrown.clone(), Rc::default());
         self.start(Target::Key(&key), &opts, &[], Shape::Value, Some(thrown), &|_, _| Ok(Op::Change(change.clone())))
     }
 
@@ -699,20 +692,7 @@ impl Cluster {
             Err(e) => return Promise::reject(&e),
         };
         let inner = self.inner.clone();
-        future_to_promise(async move {
-            match (Settle { inner, handle }).await {
-                Ok(v) => Ok(shape.to_js(&v)),
-                Err(e) => {
-                    let err = error(&e);
-                    if e.kind == ErrorKind::UpdateRejected {
-                        if let Some(cause) = thrown.and_then(|t| t.borrow_mut().take()) {
-                            let _ = Reflect::set(&err, &"cause".into(), &cause);
-                        }
-                    }
-                    Err(err)
-                }
-            }
-        })
+        future_to_promise(async move { settled((Settle { inner, handle }).await, shape, thrown) })
     }
 
     fn lock_operation(
@@ -723,17 +703,55 @@ impl Cluster {
         shape: Shape,
         make: fn(String, Option<u64>) -> Op,
     ) -> Promise {
-        self.start(Target::Lock(name), opts, &["ttl"], shape, None, &|_, opts| {
-            let owner = string_arg("owner", owner)?;
-            check_name("owner", &owner).map_err(|e| error(&e))?;
-            let mut ttl = None;
-            for (k, v) in opts {
-                if k == "ttl" {
-                    ttl = Some(integer_arg("options.ttl", v, 1.0, MAX_SEED)?);
+        self.start(Target::Lock(name), opts, &["ttl"], shape, None, &|_, opts| lock_op(owner, opts, make))
+    }
+}
+
+/// A lock operation from its `owner` and options (`ttl`).
+fn lock_op(owner: &JsValue, opts: &[(String, JsValue)], make: fn(String, Option<u64>) -> Op) -> JsResult<Op> {
+    let owner = string_arg("owner", owner)?;
+    check_name("owner", &owner).map_err(|e| error(&e))?;
+    let mut ttl = None;
+    for (k, v) in opts {
+        if k == "ttl" {
+            ttl = Some(integer_arg("options.ttl", v, 1.0, MAX_SEED)?);
+        }
+    }
+    Ok(make(owner, ttl))
+}
+
+/// A JS change function as the core's change: `busy` is set while it runs; what it throws is
+/// kept in `thrown` (the rejection's `cause`).
+fn js_change(f: Function, thrown: ThrownSlot, busy: Rc<Cell<bool>>) -> crate::ops::ChangeFn {
+    Rc::new(move |current: &Json| {
+        busy.set(true);
+        let called = f.call1(&JsValue::UNDEFINED, &value_to_js(current));
+        busy.set(false);
+        match called {
+            Ok(next) => to_json("the change function's result", &next),
+            Err(e) => {
+                let message = thrown_message(&e);
+                *thrown.borrow_mut() = Some(e);
+                Err(OpError::rejected(format!("the change function threw: {message}")))
+            }
+        }
+    })
+}
+
+/// An operation's result as its promise settles: the value in `shape`, or the error (with what
+/// the change function threw as its `cause`).
+fn settled(result: Result<Json, OpError>, shape: Shape, thrown: Option<ThrownSlot>) -> Result<JsValue, JsValue> {
+    match result {
+        Ok(v) => Ok(shape.to_js(&v)),
+        Err(e) => {
+            let err = error(&e);
+            if e.kind == ErrorKind::UpdateRejected {
+                if let Some(cause) = thrown.and_then(|t| t.borrow_mut().take()) {
+                    let _ = Reflect::set(&err, &"cause".into(), &cause);
                 }
             }
-            Ok(make(owner, ttl))
-        })
+            Err(err)
+        }
     }
 }
 

@@ -1,0 +1,91 @@
+// The page's Simulated / Live switch (issue 13): Live runs a LiveCluster in real time; its
+// workers finish through an acceptor crash, the timeline and history draw its events, the checker
+// judges its history; the page says why a live run cannot be replayed; Simulated comes back as it
+// was.
+import { test, before, after } from "node:test";
+import assert from "node:assert/strict";
+import { serve, launch, open } from "./helpers.mjs";
+
+let server;
+let browser;
+
+before(async () => {
+  server = await serve();
+  browser = await launch();
+});
+
+after(async () => {
+  await browser?.close();
+  await server?.close();
+});
+
+const visible = (page, sel) => page.isVisible(sel);
+
+test("Live runs workers on real timers through a crash, draws and checks them; Simulated comes back", async () => {
+  const { page, errors } = await open(browser.context, `${server.url}?scenario=none`);
+  assert.match(await page.textContent("#world-note"), /same seed and the same actions give the same run/);
+  assert.equal(await visible(page, "#live-panel"), false, "the live controls are hidden while simulated");
+  const simNow = await page.evaluate(() => window.playground.cluster.now);
+
+  await page.check("input[name=world][value=live]");
+  assert.match(await page.textContent("#world-note"), /cannot be replayed or seeked/);
+  for (const sel of ["#play", "#step", ".sessionbar", "#scen-h", "#client-h"]) {
+    assert.equal(await visible(page, sel), false, `${sel} is a simulation's only: hidden while live`);
+  }
+  assert.equal(await visible(page, "#timeline"), true);
+  assert.equal(await visible(page, "#history"), true);
+
+  await page.fill("#live-workers", "4");
+  await page.fill("#live-per-worker", "25");
+  await page.click("#live-run");
+  await page.waitForFunction(() => window.playground.live.stats().ok >= 30, null, { timeout: 30000 });
+  await page.click('#live-nodes button[data-node="a2"]');
+  assert.equal(await page.textContent('#live-nodes button[data-node="a2"]'), "restart a2", "a2 is down now");
+  await page.waitForFunction(() => /workers 100\/100/.test(document.getElementById("live-out").textContent), null, { timeout: 60000 });
+  await page.waitForFunction(() => document.getElementById("live-out").dataset.verdict !== "" && window.playground.live.stats().pending === 0, null, { timeout: 5000 });
+  // The verdict shown is the one for the whole run (rechecked after the last operation).
+  await page.waitForFunction(() => /100 ok/.test(document.getElementById("live-out").textContent), null, { timeout: 5000 });
+  const out = await page.textContent("#live-out");
+  assert.match(out, /100 ok, 0 failed, 0 in flight/);
+  assert.match(out, /linearizable ✓/);
+  const run = await page.evaluate(() => {
+    const c = window.playground.live;
+    const values = c.history().map((o) => o.output).sort((a, b) => a - b);
+    return { values, crash: c.events().filter((e) => e.kind === "crash").map((e) => e.node), ok: c.check().ok };
+  });
+  assert.deepEqual(run.values, Array.from({ length: 100 }, (_, i) => i + 1), "each increment applied exactly once");
+  assert.deepEqual(run.crash, ["a2"]);
+  assert.equal(run.ok, true);
+  await page.click("#fit"); // the whole live run in view (fitted to the live clock)
+  await page.evaluate(() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r))));
+  const drawn = await page.evaluate(() => ({ svg: document.querySelectorAll("#timeline svg *").length, bars: document.querySelectorAll("#history [data-op]").length }));
+  assert.ok(drawn.svg > 10, `the timeline draws the live run: ${JSON.stringify(drawn)}`);
+  assert.ok(drawn.bars > 0, `the history draws its operations: ${JSON.stringify(drawn)}`);
+
+  await page.check("input[name=world][value=sim]");
+  assert.equal(await page.evaluate(() => window.playground.live), null, "the live cluster is freed");
+  assert.equal(await visible(page, "#play"), true);
+  assert.equal(await visible(page, "#live-panel"), false);
+  assert.equal(await page.evaluate(() => window.playground.cluster.now), simNow, "the simulated run is as it was");
+  await page.click("#increment");
+  await page.waitForFunction(() => window.playground.cluster.history().some((o) => o.outcome === "ok"), null, { timeout: 10000 });
+  assert.deepEqual(errors, []);
+  await page.close();
+});
+
+test("bad input in the live panel shows a named error and changes nothing", async () => {
+  const { page, errors } = await open(browser.context, `${server.url}?scenario=none`);
+  await page.check("input[name=world][value=live]");
+  await page.fill("#live-workers", "");
+  await page.click("#live-run");
+  assert.equal(await page.textContent("#live-error"), "InvalidArgument: workers is empty: type a number");
+  await page.fill("#live-workers", "1.5");
+  await page.click("#live-run");
+  assert.equal(await page.textContent("#live-error"), "InvalidArgument: workers and increments must be whole numbers >= 1");
+  assert.equal(await page.evaluate(() => window.playground.live.history().length), 0);
+  await page.click("#live-increment");
+  assert.equal(await page.textContent("#live-error"), "", "a good action clears the error");
+  await page.waitForFunction(() => window.playground.live.stats().ok === 1, null, { timeout: 10000 });
+  assert.deepEqual(errors, []);
+  await page.close();
+});

@@ -1,0 +1,158 @@
+//! `LiveCluster` (issue 13) in real wasm in headless Chromium, on the browser's own executor and
+//! real `setTimeout` timers: the 10 x 100 increments with an acceptor crash mid-run, the checker
+//! on the live history, lost quorums, and bad input with `Cluster`'s named errors.
+
+#![cfg(target_arch = "wasm32")]
+
+use caspaxos_playground::wasm::LiveCluster;
+use js_sys::{eval, Array, Function, Promise, Reflect};
+use wasm_bindgen::{JsCast, JsValue};
+use wasm_bindgen_futures::JsFuture;
+use wasm_bindgen_test::*;
+
+wasm_bindgen_test_configure!(run_in_browser);
+
+fn js(expr: &str) -> JsValue {
+    eval(&format!("({expr})")).unwrap_or_else(|e| panic!("bad test expression {expr}: {e:?}"))
+}
+
+fn get(v: &JsValue, path: &str) -> JsValue {
+    path.split('.').fold(v.clone(), |o, k| Reflect::get(&o, &k.into()).unwrap_or(JsValue::UNDEFINED))
+}
+
+/// A live cluster as JS holds it.
+fn live(opts: &str) -> JsValue {
+    LiveCluster::new(js(opts)).expect("valid options").into()
+}
+
+/// Runs `expr` with the cluster as `c`.
+fn call(c: &JsValue, expr: &str) -> Result<JsValue, JsValue> {
+    let f: Function = js(&format!("c => ({expr})")).unchecked_into();
+    f.call1(&JsValue::NULL, c)
+}
+
+async fn settle(r: Result<JsValue, JsValue>) -> Result<JsValue, JsValue> {
+    match r {
+        Ok(v) if v.is_instance_of::<Promise>() => JsFuture::from(Promise::from(v)).await,
+        other => other,
+    }
+}
+
+fn describe(e: &JsValue) -> String {
+    format!("{}: {}", get(e, "name").as_string().unwrap_or_default(), get(e, "message").as_string().unwrap_or_default())
+}
+
+fn assert_error(e: &JsValue, name: &str, needle: &str) {
+    assert!(e.is_instance_of::<js_sys::Error>(), "not an Error: {e:?}");
+    let text = describe(e);
+    assert!(text.starts_with(&format!("{name}:")), "expected {name}, got {text}");
+    assert!(text.contains(needle), "{text:?} should mention {needle:?}");
+}
+
+fn json(v: &JsValue) -> String {
+    js_sys::JSON::stringify(v).map(String::from).unwrap_or_default()
+}
+
+#[wasm_bindgen_test]
+async fn ten_workers_times_a_hundred_increments_on_real_timers_survive_a_crash_and_check() {
+    let c = live("{ acceptors: 3, proposers: 2, latency: { min: 1, max: 3 }, maxAttempts: 100 }");
+    // Ten workers, each awaiting its increments one after another; a2 crashes after 300.
+    let run = call(
+        &c,
+        "(async () => {
+            const values = [];
+            let crashedAt = null;
+            const worker = async (w) => {
+                for (let i = 0; i < 100; i++) {
+                    values.push(await c.increment('counter', { proposer: 'p' + (w % 2 + 1) }));
+                    if (values.length === 300 && crashedAt === null) { crashedAt = c.now; c.crash('a2'); }
+                }
+            };
+            const started = c.now;
+            await Promise.all([...Array(10).keys()].map(worker));
+            return { values, crashedAt, started, ended: c.now };
+        })()",
+    );
+    let result = settle(run).await.unwrap_or_else(|e| panic!("{}", describe(&e)));
+    let mut values: Vec<i64> =
+        Array::from(&get(&result, "values")).iter().map(|v| v.as_f64().expect("a number") as i64).collect();
+    values.sort_unstable();
+    assert_eq!(values, (1..=1_000).collect::<Vec<_>>(), "each increment applied exactly once");
+    let crashed_at = get(&result, "crashedAt").as_f64().expect("a2 crashed mid-run");
+    assert!(get(&result, "ended").as_f64().unwrap() > crashed_at, "operations went on after the crash");
+    let report = call(&c, "c.check()").unwrap();
+    assert_eq!(get(&report, "ok"), true, "{}", json(&report));
+    assert_eq!(get(&report, "keys.counter.verdict").as_string().as_deref(), Some("ok"));
+    let stats = call(&c, "c.stats()").unwrap();
+    assert_eq!((get(&stats, "ok").as_f64(), get(&stats, "pending").as_f64()), (Some(1_000.0), Some(0.0)));
+    assert!(get(&stats, "conflicts").as_f64().unwrap() > 0.0, "two proposers on one key collide");
+    assert_eq!(call(&c, "c.history().length").unwrap(), 1_000);
+    let kinds = call(&c, "c.events().map(e => e.kind).filter(k => k === 'crash' || k === 'return')").unwrap();
+    assert_eq!(Array::from(&kinds).iter().filter(|k| k == "crash").count(), 1);
+    let drops = call(&c, "c.events().filter(e => e.kind === 'drop' && e.reason === 'down' && e.to === 'a2').length");
+    assert!(drops.unwrap().as_f64().unwrap() > 0.0, "requests to the crashed acceptor are dropped, and logged");
+    assert_eq!(call(&c, "c.state().acceptors[1].up").unwrap(), false);
+    assert_eq!(call(&c, "c.state().acceptors[0].registers.counter.accepted.value").unwrap(), 1_000);
+}
+
+#[wasm_bindgen_test]
+async fn without_a_quorum_operations_report_unavailable_and_the_cluster_recovers() {
+    let c = live("{ latency: { min: 0, max: 2 }, maxAttempts: 2 }");
+    call(&c, "(c.crash('a1'), c.crash('a3'))").unwrap();
+    let e = settle(call(&c, "c.increment('k')")).await.unwrap_err();
+    assert_error(&e, "Unavailable", "");
+    call(&c, "c.restart('a1')").unwrap();
+    assert_eq!(settle(call(&c, "c.increment('k')")).await.unwrap_or_else(|e| panic!("{}", describe(&e))), 1);
+    assert_eq!(get(&call(&c, "c.check()").unwrap(), "ok"), true);
+}
+
+#[wasm_bindgen_test]
+async fn a_broken_quorum_is_caught_by_the_checker_on_a_live_history() {
+    let c = live("{ latency: { min: 0, max: 2 }, break: { quorum: 1 } }");
+    call(&c, "c.partition([['a1', 'p1'], ['a2', 'a3', 'p2']])").unwrap();
+    let run = "Promise.all([1, 2].map(p => (async () => {
+        for (let i = 0; i < 3; i++) await c.increment('k', { proposer: 'p' + p });
+    })()))";
+    settle(call(&c, run)).await.unwrap_or_else(|e| panic!("{}", describe(&e)));
+    let report = call(&c, "c.check()").unwrap();
+    assert_eq!(get(&report, "ok"), false, "both sides count from 0: {}", json(&report));
+    assert_eq!(get(&report, "violation.kind").as_string().as_deref(), Some("linearizability"));
+}
+
+#[wasm_bindgen_test]
+async fn bad_input_gets_the_named_errors_of_cluster_and_the_cluster_stays_usable() {
+    let e = LiveCluster::new(js("{ seed: 3 }")).err().expect("a live run has no seed");
+    assert_error(&e, "InvalidArgument", "unknown field \"seed\"");
+    assert_error(&LiveCluster::new(js("{ acceptors: 0 }")).err().unwrap(), "InvalidArgument", "options.acceptors");
+    let c = live("{ latency: { min: 0, max: 2 } }");
+    for (expr, needle) in [
+        ("c.crash('a9')", "node: unknown node a9"),
+        ("c.wipe('p1')", "wipe needs an acceptor"),
+        ("c.setDropRate(2)", "rate"),
+        ("c.setLatency(5, 1)", "must not exceed"),
+        ("c.partition('a1')", "groups must be an array"),
+        ("c.events(-1)", "since"),
+        ("c.check(0)", "stepBudget"),
+    ] {
+        assert_error(&call(&c, expr).unwrap_err(), "InvalidArgument", needle);
+    }
+    for (expr, needle) in [
+        ("c.increment('')", "key"),
+        ("c.increment('k', { proposer: 'a1' })", "got the acceptor"),
+        ("c.put('k', () => 1)", "value"),
+        ("c.change('k', 5)", "fn must be a function"),
+        ("c.acquireLock('l', 'o', { ttl: 0 })", "options.ttl"),
+    ] {
+        assert_error(&settle(call(&c, expr)).await.unwrap_err(), "InvalidArgument", needle);
+    }
+    assert_eq!(call(&c, "c.history().length").unwrap(), 0, "refused operations are not recorded");
+    // From inside a change function every call is refused but the counters, and nothing wedges.
+    let inner = "c.change('k', x => { let refused = []; for (const f of [() => c.state(), () => c.crash('a1'), () => c.history()]) { try { f() } catch (e) { refused.push(e.name) } } return { refused, counters: c.now >= 0 && c.pending === 1 && c.eventCount > 0 && c.lastOperationId === 0 } })";
+    let v = settle(call(&c, inner)).await.unwrap_or_else(|e| panic!("{}", describe(&e)));
+    assert_eq!(json(&v), r#"{"refused":["InvalidArgument","InvalidArgument","InvalidArgument"],"counters":true}"#);
+    let thrown = settle(call(&c, "c.change('k', () => { throw new TypeError('no') })")).await.unwrap_err();
+    assert_error(&thrown, "UpdateRejected", "the change function threw");
+    assert_eq!(get(&thrown, "cause.name").as_string().as_deref(), Some("TypeError"));
+    assert_eq!(settle(call(&c, "c.increment('n')")).await.unwrap(), 1, "still usable");
+    assert_eq!(get(&call(&c, "c.check()").unwrap(), "ok"), true);
+}
