@@ -35,6 +35,7 @@ pub mod driver;
 mod fxhash;
 mod json_text;
 pub mod limits;
+pub mod metrics;
 pub mod ops;
 pub mod protocol;
 pub mod session;

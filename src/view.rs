@@ -326,6 +326,11 @@ pub fn stats(sim: &Sim) -> Json {
     })
 }
 
+/// `Cluster.metrics()`: see [`crate::metrics::Metrics::to_json`].
+pub fn metrics(sim: &Sim) -> Json {
+    sim.metrics().to_json(sim.now())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

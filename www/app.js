@@ -16,6 +16,7 @@ import { wireSessions, seekTo, sessionOut, openFromHash } from "./panels/session
 import { wireState } from "./panels/state.js";
 import { wireDelivery, manual } from "./panels/delivery.js";
 import { wireLinearization } from "./panels/linearization.js";
+import { wireMetrics } from "./panels/metrics.js";
 
 /** Real ms between redraws of the slower panels while playing. */
 const PANELS_EVERY_MS = 150;
@@ -201,6 +202,7 @@ async function main() {
   wireState();
   wireDelivery();
   wireLinearization();
+  wireMetrics();
   wireTime();
   if (embedded) window.addEventListener("message", onMessage);
   await openFirst();

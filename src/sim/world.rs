@@ -100,6 +100,8 @@ pub(super) struct World {
     pub trace: Trace,
     pub history: History,
     pub stats: Stats,
+    /// Latencies and rates over virtual time, in bounded memory.
+    pub metrics: crate::metrics::Metrics,
     pub oracle: Option<Oracle>,
     pub awaited: AwaitedOps,
     /// Operations in flight (invoked, not ended).
@@ -141,6 +143,7 @@ impl World {
     /// user does, later: the message is held, not queued).
     pub fn send(&mut self, from: Node, to: Node, msg: Msg) {
         self.stats.messages += 1;
+        self.metrics.message(self.now);
         if self.held.mode == super::Delivery::Manual {
             let log = self.log_send(from, to, &msg);
             return self.held.hold(from, to, msg, self.now, log);
@@ -204,6 +207,7 @@ impl World {
     /// Records how operation `id` ended (once) and logs its return.
     pub fn record_end(&mut self, id: OpId, result: &Result<Json, OpError>) {
         let outcome = outcome_of(result);
+        let started = self.history.get(id).map(|r| (r.op, r.invoke_at));
         let Some(proposer) = self.history.finish(id, self.now, result) else {
             return; // already ended
         };
@@ -212,6 +216,8 @@ impl World {
             Outcome::Failed => self.stats.failed += 1,
             Outcome::Unknown => self.stats.unknown += 1,
         }
+        let (op, invoke_at) = started.expect("an operation in flight is in the history's window");
+        self.metrics.ended(op, invoke_at, self.now, outcome == Outcome::Ok);
         self.log(EventKind::Return { op: id, proposer, outcome });
     }
 
@@ -264,9 +270,13 @@ impl Io for World {
                 self.stats.timeouts += 1;
                 self.log(EventKind::Timeout { proposer, key, ballot, phase });
             }
-            Note::Conflict { .. } => self.stats.conflicts += 1,
+            Note::Conflict { .. } => {
+                self.stats.conflicts += 1;
+                self.metrics.conflict(self.now);
+            }
             Note::Retry { op, attempt, .. } => {
                 self.stats.retries += 1;
+                self.metrics.retry(self.now);
                 if let Some(record) = self.history.in_flight_mut(op) {
                     record.attempts = attempt;
                 }

@@ -605,6 +605,12 @@ impl Cluster {
         self.inner.enter(|sim| Ok(to_js(&view::stats(sim))))
     }
 
+    /// Latency percentiles per operation kind and rates over virtual time, in bounded buckets.
+    #[wasm_bindgen(unchecked_return_type = "ClusterMetrics")]
+    pub fn metrics(&self) -> JsResult<JsValue> {
+        self.inner.enter(|sim| Ok(to_js(&view::metrics(sim))))
+    }
+
     /// Every limit of the contract, as numbers (`Cluster.limits.keyChars` is 256).
     #[wasm_bindgen(getter, unchecked_return_type = "ClusterLimits")]
     pub fn limits() -> JsValue {

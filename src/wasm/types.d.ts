@@ -296,6 +296,45 @@ export interface ClusterStats {
   historyFolded: number;
 }
 
+/** Latency percentiles of ended operations, virtual ms (bucket upper bounds, at most 25% above
+ * the exact value, never above `max`); `null` when none ended. */
+export interface LatencySummary {
+  count: number;
+  p50: number | null;
+  p90: number | null;
+  p99: number | null;
+  max: number | null;
+}
+
+/** One bucket of virtual time `[at, at + bucketMs)`. */
+export interface MetricsBucket {
+  at: number;
+  /** Operations that ended in the bucket (any outcome), and those that ended ok. */
+  ended: number;
+  ok: number;
+  /** Ended operations per virtual second. */
+  throughput: number;
+  conflicts: number;
+  retries: number;
+  messages: number;
+  /** Messages sent in the bucket per operation ended in it; `null` when none ended. */
+  messagesPerOperation: number | null;
+  p50: number | null;
+  p90: number | null;
+  p99: number | null;
+}
+
+/** `Cluster.metrics()`: bounded aggregates, at most 60 buckets whatever the run's length (the
+ * bucket width doubles as the run grows). */
+export interface ClusterMetrics {
+  now: number;
+  bucketMs: number;
+  /** Per operation kind (`increment`, `get`, ...), over the whole run. */
+  kinds: { [kind: string]: LatencySummary };
+  /** From virtual time 0 to `now`, one entry per bucket. */
+  series: MetricsBucket[];
+}
+
 export type ClusterErrorName = "InvalidArgument" | "UpdateRejected" | "VersionConflict" | "Unavailable";
 
 /** Every rejection is an Error with one of these names. */
