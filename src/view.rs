@@ -321,6 +321,7 @@ pub fn stats(sim: &Sim) -> Json {
         "conflicts": s.conflicts,
         "retries": s.retries,
         "timeouts": s.timeouts,
+        "batched": sim.batched(),
         "violations": sim.violations(),
         "historyFolded": sim.history().folded(),
     })

@@ -191,8 +191,12 @@ pub fn encode_link(s: &Session) -> String {
             w.varint(c.net.latency_ms_max);
             w.rate(c.net.drop_request_rate);
             w.rate(c.net.duplicate_rate);
-            w.byte(c.driver.one_rtt as u8);
+            let batched = c.driver.batch_max > 1;
+            w.byte(c.driver.one_rtt as u8 | (batched as u8) << 1);
             w.varint(c.driver.max_attempts as u64);
+            if batched {
+                w.varint(c.driver.batch_max as u64);
+            }
             w.breaks(&Breaks::of(&c.driver));
         }
         Start::Fuzz(o) => {
@@ -422,10 +426,18 @@ pub fn decode_link(text: &str) -> Result<Session, LinkError> {
             let seed = r.small("the seed", MAX_SAFE_INTEGER)?;
             let (min, max) = (r.small("latency", MAX_LATENCY_MS)?, r.small("latency", MAX_LATENCY_MS)?);
             let (drop, dup) = (r.rate()?, r.rate()?);
-            let one_rtt = r.byte()? & 1 != 0;
+            let flags = r.byte()?;
+            let one_rtt = flags & 1 != 0;
             let max_attempts = r.small("max attempts", MAX_ATTEMPTS as u64)? as u32;
+            let batch_max = match flags & 2 {
+                0 => 1,
+                _ => match r.small("the batch size", crate::limits::MAX_BATCH as u64)? {
+                    0 | 1 => return Err(malformed("a batch flag with a batch size below 2")),
+                    n => n as usize,
+                },
+            };
             let breaks = r.breaks()?;
-            let driver = breaks.onto(DriverConfig { one_rtt, max_attempts, ..DriverConfig::default() });
+            let driver = breaks.onto(DriverConfig { one_rtt, max_attempts, batch_max, ..DriverConfig::default() });
             let net = NetConfig {
                 latency_ms_min: min,
                 latency_ms_max: max,

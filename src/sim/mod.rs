@@ -475,6 +475,11 @@ impl Sim {
         self.world().stats.clone()
     }
 
+    /// Operations that rode along in another operation's batch so far.
+    pub fn batched(&self) -> u64 {
+        self.core().runtime.batched()
+    }
+
     /// Latencies per operation kind and rates over virtual time ([`crate::metrics`]).
     pub fn metrics(&self) -> Ref<'_, crate::metrics::Metrics> {
         Ref::map(self.world(), |w| &w.metrics)

@@ -232,6 +232,7 @@ impl Cluster {
             "autoAdvance",
             "maxAttempts",
             "break",
+            "batch",
         ];
         let mut config = SimConfig::default();
         let mut auto_advance = true;
@@ -257,6 +258,7 @@ impl Cluster {
                 "autoAdvance" => auto_advance = bool_arg(&name, &v)?,
                 "maxAttempts" => config.driver.max_attempts = integer_arg(&name, &v, 1.0, MAX_ATTEMPTS as f64)? as u32,
                 "break" => breaks = Some(v),
+                "batch" => config.driver.batch_max = batch_arg(&name, &v)?,
                 _ => {}
             }
         }
@@ -789,6 +791,16 @@ fn existing_node(sim: &Sim, name: &str, v: &JsValue) -> JsResult<Node> {
 }
 
 /// `{ min, max }` latency, each defaulting to the current value.
+/// `batch: { max }`: operations per batch, `1..=MAX_BATCH` (1: off).
+fn batch_arg(name: &str, v: &JsValue) -> JsResult<usize> {
+    let fields = options(name, v, &["max"])?;
+    let max = fields.into_iter().find(|(k, _)| k == "max").map(|(_, x)| x);
+    match max {
+        Some(x) => Ok(integer_arg(&format!("{name}.max"), &x, 1.0, crate::limits::MAX_BATCH as f64)? as usize),
+        None => Err(invalid(format!("{name} must be an object {{ max }}, got {}", describe(v)))),
+    }
+}
+
 fn latency_arg(name: &str, v: &JsValue, current: &NetConfig) -> JsResult<(u64, u64)> {
     let fields = options(name, v, &["min", "max"])?;
     if v.is_null() || v.is_undefined() {

@@ -25,6 +25,9 @@ export interface ClusterOptions {
   maxAttempts?: number;
   /** Deliberately wrong protocol variants (default: none). */
   break?: BreakOptions;
+  /** Batching: up to `max` operations queued on one key of one proposer go out as one round,
+   * integer 1..=64 (default 1: off). */
+  batch?: { max: number };
 }
 
 /** "Break it": deliberately wrong variants of the protocol, each a real code path in the core. */
@@ -290,6 +293,8 @@ export interface ClusterStats {
   conflicts: number;
   retries: number;
   timeouts: number;
+  /** Operations that rode along in another operation's batch (`batch: { max }`). */
+  batched: number;
   /** Safety violations found by the built-in oracles (empty unless a fault outside the model, e.g. wipe). */
   violations: string[];
   /** Operations older than the ones `history()` lists (ids `0..historyFolded`). */
@@ -382,6 +387,8 @@ export interface ClusterLimits {
   readonly safeInteger: number;
   /** Most attempts per operation (100). */
   readonly attempts: number;
+  /** Most operations per batch (64). */
+  readonly batch: number;
   /** Most operations per client of a fuzz run (1000). */
   readonly opsPerClient: number;
   /** Most workers of one `runWorkers` run, and increments per worker. */
