@@ -25,6 +25,31 @@ pub struct BatchPlan {
     pub notes: Vec<Note>,
 }
 
+/// Operation `op_id` of `proposer` on `current` at `now_ms`: the register it writes (`None`:
+/// nothing new) and its answer. One function for single operations and batches, so the wasm
+/// carries one copy of every operation's code.
+#[inline(never)]
+pub fn evaluate(
+    proposer: ProposerId,
+    op_id: OpId,
+    op: &Op,
+    current: &Val,
+    now_ms: u64,
+) -> (Option<Val>, Result<Json, OpError>) {
+    match op.apply(current, now_ms) {
+        Ok(effect) => match effect.write {
+            Some(v) => {
+                let output = Rc::new(effect.output);
+                let next = Rc::new(current.changed(v, proposer, op_id, output.clone()));
+                (Some(next), Ok((*output).clone()))
+            }
+            None => (None, Ok(effect.output)),
+        },
+        // Rule 3: a refusal observed `current`; it is answered only once a quorum accepted it.
+        Err(e) => (None, Err(e)),
+    }
+}
+
 /// Plans the batch `ops` (id, operation; in queue order) of `proposer` on `current` at `now_ms`.
 /// `blind`: the "blind retry" break — ignore the marker of an earlier attempt.
 pub fn plan(proposer: ProposerId, ops: &[(OpId, &Op)], current: &Val, now_ms: u64, blind: bool) -> BatchPlan {
@@ -39,17 +64,7 @@ pub fn plan(proposer: ProposerId, ops: &[(OpId, &Op)], current: &Val, now_ms: u6
     let mut state = current.clone();
     let (mut writes, mut answers, mut notes) = (0, Vec::with_capacity(ops.len()), Vec::new());
     for &(op_id, op) in ops {
-        let (wrote, answer) = match op.apply(&state, now_ms) {
-            Ok(effect) => match effect.write {
-                Some(v) => {
-                    let output = Rc::new(effect.output);
-                    let next = Rc::new(state.changed(v, proposer, op_id, output.clone()));
-                    (Some(next), Ok((*output).clone()))
-                }
-                None => (None, Ok(effect.output)),
-            },
-            Err(e) => (None, Err(e)),
-        };
+        let (wrote, answer) = evaluate(proposer, op_id, op, &state, now_ms);
         notes.push(Note::Evaluated { op: op_id, seen: state.clone(), at_ms: now_ms, wrote: wrote.clone() });
         if let Some(next) = wrote {
             notes.push(Note::MayApply { op: op_id });

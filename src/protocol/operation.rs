@@ -408,18 +408,7 @@ impl Operation {
             // Rule 4: an earlier attempt was applied (it may sit on a minority): write it back.
             return Plan { value: current.clone(), seen: current, answer: Ok(output), writes: 0, riders: Vec::new() };
         }
-        let (wrote, answer) = match self.op.apply(&current, now_ms) {
-            Ok(effect) => match effect.write {
-                Some(v) => {
-                    let output = Rc::new(effect.output);
-                    let next = Rc::new(current.changed(v, proposer, op_id, output.clone()));
-                    (Some(next), Ok((*output).clone()))
-                }
-                None => (None, Ok(effect.output)),
-            },
-            // Rule 3: a refusal observed `current`; it is answered only once a quorum accepted it.
-            Err(e) => (None, Err(e)),
-        };
+        let (wrote, answer) = super::batch::evaluate(proposer, op_id, &self.op, &current, now_ms);
         self.note(Note::Evaluated { op: op_id, seen: current.clone(), at_ms: now_ms, wrote: wrote.clone() });
         let writes = u64::from(wrote.is_some());
         Plan { value: wrote.unwrap_or_else(|| current.clone()), seen: current, answer, writes, riders: Vec::new() }
