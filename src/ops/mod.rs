@@ -34,7 +34,7 @@ pub struct Register {
 }
 
 /// Every operation of a batch with its answer, in order ([`Applied::batch`]).
-pub type BatchAnswers = Rc<[(OpId, Result<Json, OpError>)]>;
+pub type BatchAnswers = Rc<Vec<(OpId, Result<Json, OpError>)>>;
 
 /// The last change a proposer applied to a register.
 #[derive(Clone, Debug, PartialEq)]

@@ -74,7 +74,7 @@ pub fn plan(proposer: ProposerId, ops: &[(OpId, &Op)], current: &Val, now_ms: u6
         answers.push(answer);
     }
     if writes > 0 {
-        let marked: BatchAnswers = ops.iter().map(|(id, _)| *id).zip(answers.iter().cloned()).collect();
+        let marked: BatchAnswers = Rc::new(ops.iter().map(|(id, _)| *id).zip(answers.iter().cloned()).collect());
         state = Rc::new((*state).clone().marked_batch(proposer, marked));
     }
     assert_eq!(state.version, current.version + writes, "one version per change");
