@@ -274,6 +274,7 @@ bench() {
   native=$(cargo bench --bench throughput | tee /dev/stderr)
   cargo bench --bench memory
   cargo bench --bench checker
+  cargo bench --bench optim
   setup
   build workloads
   log "wasm benchmark in headless Chromium"

@@ -38,6 +38,7 @@ mod json_text;
 pub mod limits;
 pub mod live;
 pub mod membership;
+pub mod metrics;
 pub mod ops;
 pub mod protocol;
 pub mod session;

@@ -17,6 +17,8 @@ pub const MAX_LATENCY_MS: u64 = 60_000;
 pub const MAX_SAFE_INTEGER: u64 = (1 << 53) - 1;
 /// Most attempts one operation makes.
 pub const MAX_ATTEMPTS: u32 = 100;
+/// Most operations one batch carries (`batch: { max }`).
+pub const MAX_BATCH: usize = 64;
 /// Most operations each client of a fuzz run issues.
 pub const MAX_OPS_PER_CLIENT: usize = 1000;
 /// Most workers one workers run starts ([`crate::sim::WorkersPlan`]).
@@ -44,6 +46,7 @@ pub fn to_json() -> Json {
         "latencyMs": MAX_LATENCY_MS,
         "safeInteger": MAX_SAFE_INTEGER,
         "attempts": MAX_ATTEMPTS,
+        "batch": MAX_BATCH,
         "opsPerClient": MAX_OPS_PER_CLIENT,
         "workers": MAX_WORKERS,
         "incrementsPerWorker": MAX_INCREMENTS_PER_WORKER,
@@ -193,6 +196,7 @@ mod tests {
         let l = to_json();
         assert_eq!(l["keyChars"], 256);
         assert_eq!(l["safeInteger"], 9_007_199_254_740_991u64);
-        assert_eq!(l.as_object().unwrap().len(), 14);
+        assert_eq!(l.as_object().unwrap().len(), 15);
+        assert_eq!(l["batch"], 64);
     }
 }

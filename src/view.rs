@@ -323,11 +323,11 @@ fn operation(o: &crate::sim::OpRecord) -> Json {
 }
 
 pub fn stats(sim: &Sim) -> Json {
-    stats_of(&sim.stats(), sim.pending(), sim.violations(), sim.history().folded())
+    stats_of(&sim.stats(), sim.pending(), sim.violations(), sim.history().folded(), sim.batched())
 }
 
 /// `stats()`'s shape, from a run's counters.
-pub fn stats_of(s: &Stats, pending: usize, violations: Vec<String>, folded: u64) -> Json {
+pub fn stats_of(s: &Stats, pending: usize, violations: Vec<String>, folded: u64, batched: u64) -> Json {
     json!({
         "operations": s.operations,
         "ok": s.ok,
@@ -342,9 +342,15 @@ pub fn stats_of(s: &Stats, pending: usize, violations: Vec<String>, folded: u64)
         "conflicts": s.conflicts,
         "retries": s.retries,
         "timeouts": s.timeouts,
+        "batched": batched,
         "violations": violations,
         "historyFolded": folded,
     })
+}
+
+/// `Cluster.metrics()`: see [`crate::metrics::Metrics::to_json`].
+pub fn metrics(sim: &Sim) -> Json {
+    sim.metrics().to_json(sim.now())
 }
 
 #[cfg(test)]

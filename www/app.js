@@ -18,6 +18,7 @@ import { wireState } from "./panels/state.js";
 import { wireDelivery, manual } from "./panels/delivery.js";
 import { wireLinearization } from "./panels/linearization.js";
 import { wireLive, liveCluster } from "./panels/live.js";
+import { wireMetrics } from "./panels/metrics.js";
 
 /** Real ms between redraws of the slower panels while playing. */
 const PANELS_EVERY_MS = 150;
@@ -207,6 +208,7 @@ async function main() {
   wireDelivery();
   wireLinearization();
   wireLive();
+  wireMetrics();
   wireTime();
   if (embedded) window.addEventListener("message", onMessage);
   await openFirst();

@@ -147,6 +147,11 @@ impl Proposers {
     }
 
     /// Operations in flight.
+    /// Operations that rode along in another's round (batching).
+    pub fn batched(&self) -> u64 {
+        self.state.borrow().runtime.batched()
+    }
+
     pub fn in_flight(&self) -> usize {
         self.state.borrow().runtime.in_flight()
     }

@@ -77,6 +77,10 @@ enum Stage {
         operation: Box<Operation>,
         armed_at: Option<u64>,
     },
+    /// Rides along in the batch of the operation running in slot `leader` (its op is there).
+    Riding {
+        leader: u32,
+    },
 }
 
 #[derive(Clone, Debug)]
@@ -87,6 +91,8 @@ struct Slot {
     /// Who issued it, handed back with its completion.
     client: Option<u32>,
     stage: Stage,
+    /// The slots riding along in this operation's batch, in order.
+    riders: Vec<u32>,
 }
 
 /// The proposers' operations in flight.
@@ -98,6 +104,8 @@ pub struct Runtime {
     slots: Vec<Option<Slot>>,
     free: Vec<u32>,
     in_flight: usize,
+    /// Operations that rode along in another's batch so far.
+    batched: u64,
 }
 
 impl Runtime {
@@ -106,7 +114,20 @@ impl Runtime {
         let proposers = (0..proposers)
             .map(|_| ProposerState { config: config.clone(), clock: BallotClock::default(), keys: Vec::new() })
             .collect();
-        Runtime { acceptors, proposers, keys: KeyTable::default(), slots: Vec::new(), free: Vec::new(), in_flight: 0 }
+        Runtime {
+            acceptors,
+            proposers,
+            keys: KeyTable::default(),
+            slots: Vec::new(),
+            free: Vec::new(),
+            in_flight: 0,
+            batched: 0,
+        }
+    }
+
+    /// Operations that rode along in another operation's batch so far.
+    pub fn batched(&self) -> u64 {
+        self.batched
     }
 
     /// Operations in flight (queued or running).
@@ -146,7 +167,7 @@ impl Runtime {
     /// slot it readies. `client` is handed back with the completion.
     pub fn invoke(&mut self, io: &mut impl Io, id: OpId, proposer: ProposerId, key: &Key, op: Op, client: Option<u32>) {
         let key = self.keys.intern(key);
-        let slot = Slot { op: id, proposer, key, client, stage: Stage::New(op) };
+        let slot = Slot { op: id, proposer, key, client, stage: Stage::New(op), riders: Vec::new() };
         let index = match self.free.pop() {
             Some(i) => {
                 self.slots[i as usize] = Some(slot);
@@ -229,11 +250,34 @@ impl Runtime {
             acceptors: self.acceptors,
             config: p.config.clone(),
         };
+        let batch_max = p.config.batch_max;
         let cached = p.keys[key_id as usize].cache.take();
-        let mut operation = Box::new(Operation::new(ctx, op));
+        let riders = self.take_riders(slot, batch_max);
+        let p = &mut self.proposers[proposer as usize - 1];
+        let mut operation = Box::new(Operation::new(ctx, op).with_riders(riders));
         operation.start(Now { ms: io.now_ms(), timing: io.timing(), clock: &mut p.clock }, cached);
         self.slot_mut(slot).expect("a live slot").stage = Stage::Running { operation, armed_at: None };
         self.with_operation(io, slot, |_, _| {});
+    }
+
+    /// Takes up to `batch_max - 1` operations queued behind `slot` on its key into its batch.
+    fn take_riders(&mut self, slot: SlotRef, batch_max: usize) -> Vec<(OpId, Op)> {
+        let s = self.slots[slot.index as usize].as_ref().expect("a live slot");
+        let (proposer, key) = (s.proposer, s.key);
+        let state = self.key_state(proposer, key);
+        let n = state.waiting.len().min(batch_max.saturating_sub(1));
+        let indices: Vec<u32> = state.waiting.drain(..n).collect();
+        let mut riders = Vec::with_capacity(n);
+        for &index in &indices {
+            let rider = self.slots[index as usize].as_mut().expect("a waiting slot is live");
+            let Stage::Queued(op) = std::mem::replace(&mut rider.stage, Stage::Riding { leader: slot.index }) else {
+                unreachable!("a waiting slot is queued")
+            };
+            riders.push((rider.op, op));
+        }
+        self.batched += n as u64;
+        self.slots[slot.index as usize].as_mut().expect("a live slot").riders = indices;
+        riders
     }
 
     /// Hands `input` to the running operation in `slot`, then carries out what it asks until it
@@ -254,8 +298,9 @@ impl Runtime {
     /// The operation in `slot` ended: its key goes to the next queued operation, the cache keeps
     /// the round it left, and then its completion is reported.
     fn finish(&mut self, io: &mut impl Io, slot: SlotRef, finished: Finished) {
-        let s = self.slots[slot.index as usize].as_ref().expect("a live slot");
+        let s = self.slots[slot.index as usize].as_mut().expect("a live slot");
         let (proposer, key, client) = (s.proposer, s.key, s.client);
+        let riders = std::mem::take(&mut s.riders);
         let state = self.key_state(proposer, key);
         if let Some(next) = finished.cache {
             state.cache = Some(next);
@@ -272,6 +317,14 @@ impl Runtime {
         }
         self.free_slot(slot.index);
         io.complete(slot.op, client, finished.result);
+        assert_eq!(riders.len(), finished.riders.len(), "every rider has an answer");
+        for (index, result) in riders.into_iter().zip(finished.riders) {
+            let rider = self.slots[index as usize].as_ref().expect("a rider is live until its batch ends");
+            debug_assert!(matches!(rider.stage, Stage::Riding { leader } if leader == slot.index));
+            let (op, client) = (rider.op, rider.client);
+            self.free_slot(index);
+            io.complete(op, client, result);
+        }
     }
 
     fn free_slot(&mut self, index: u32) {

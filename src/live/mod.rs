@@ -309,7 +309,8 @@ impl LiveCluster {
     pub fn stats_json(&self) -> Json {
         let w = self.shared.world.borrow();
         let violations: Vec<String> = w.oracle.findings.iter().map(|f| f.text.clone()).collect();
-        crate::view::stats_of(&w.stats, w.history.pending().count(), violations, w.history.folded())
+        let batched = self.proposers.batched();
+        crate::view::stats_of(&w.stats, w.history.pending().count(), violations, w.history.folded(), batched)
     }
 }
 

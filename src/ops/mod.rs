@@ -33,12 +33,19 @@ pub struct Register {
     pub applied: Vec<Applied>,
 }
 
+/// Every operation of a batch with its answer, in order ([`Applied::batch`]).
+pub type BatchAnswers = Rc<Vec<(OpId, Result<Json, OpError>)>>;
+
 /// The last change a proposer applied to a register.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Applied {
     pub proposer: ProposerId,
     pub op: OpId,
     pub output: Rc<Json>,
+    /// When the change was a batch (`ProposerConfig::batch_max`): every operation of the batch
+    /// with its answer, in order (`op` is the last that wrote). A register that carries it
+    /// reflects the whole batch.
+    pub batch: Option<BatchAnswers>,
 }
 
 impl fmt::Display for Register {
@@ -61,10 +68,24 @@ impl Register {
         self.applied.iter().find(|a| a.proposer == proposer && a.op == op).map(|a| (*a.output).clone())
     }
 
+    /// The answers of `proposer`'s batch that held `op`, if this register already reflects it.
+    pub fn applied_batch(&self, proposer: ProposerId, op: OpId) -> Option<BatchAnswers> {
+        let marker = self.applied.iter().find(|a| a.proposer == proposer)?;
+        marker.batch.clone().filter(|b| b.iter().any(|(id, _)| *id == op))
+    }
+
+    /// This register with `proposer`'s marker standing for the whole batch `answers`.
+    pub fn marked_batch(mut self, proposer: ProposerId, answers: BatchAnswers) -> Register {
+        let marker =
+            self.applied.iter_mut().find(|a| a.proposer == proposer).expect("a batch that wrote left a marker");
+        marker.batch = Some(answers);
+        self
+    }
+
     /// The register after `proposer`'s operation `op` wrote `value` and answered `output`.
     pub fn changed(&self, value: Json, proposer: ProposerId, op: OpId, output: Rc<Json>) -> Register {
         let mut applied = self.applied.clone();
-        let marker = Applied { proposer, op, output };
+        let marker = Applied { proposer, op, output, batch: None };
         match applied.binary_search_by_key(&proposer, |a| a.proposer) {
             Ok(i) => applied[i] = marker,
             Err(i) => applied.insert(i, marker),

@@ -10,6 +10,7 @@
 
 pub mod acceptor;
 pub mod ballot;
+pub mod batch;
 pub mod message;
 pub mod operation;
 pub mod proposer;

@@ -52,6 +52,9 @@ pub struct ProposerConfig {
     pub break_blind_retry: bool,
     /// Wrong: quorums that do not intersect ([`Quorums::disjoint`]: prepare + accept = N).
     pub break_disjoint_quorums: bool,
+    /// Operations on one key of this proposer that go out as one round: the first one queued
+    /// takes up to `batch_max - 1` of those queued behind it along ([`super::batch`]). 1: off.
+    pub batch_max: usize,
 }
 
 impl Default for ProposerConfig {
@@ -65,6 +68,7 @@ impl Default for ProposerConfig {
             break_take_any_accepted: false,
             break_blind_retry: false,
             break_disjoint_quorums: false,
+            batch_max: 1,
         }
     }
 }
@@ -173,6 +177,10 @@ struct Plan {
     /// The register the decision was computed on.
     seen: Val,
     answer: Result<Json, OpError>,
+    /// Changes `value` makes on top of `seen` (one per operation that writes).
+    writes: u64,
+    /// The answers of the operations riding along in a batch, in order.
+    riders: Vec<Result<Json, OpError>>,
 }
 
 /// How the operation ended, and the round the next operation on the key may start with.
@@ -180,6 +188,8 @@ struct Plan {
 pub struct Finished {
     pub result: Result<Json, OpError>,
     pub cache: Option<CachedRound>,
+    /// How each operation riding along in the batch ended, in order.
+    pub riders: Vec<Result<Json, OpError>>,
 }
 
 /// The identity of an operation and the cluster it runs against.
@@ -205,6 +215,8 @@ pub struct Now<'a> {
 pub struct Operation {
     ctx: OperationContext,
     op: Op,
+    /// Operations of the same proposer and key that go out in this operation's rounds (a batch).
+    riders: Vec<(OpId, Op)>,
     attempt: u32,
     /// Set once an accept carrying this operation's change was sent.
     may_have_applied: bool,
@@ -220,6 +232,7 @@ impl Operation {
         Operation {
             ctx,
             op,
+            riders: Vec::new(),
             attempt: 0,
             may_have_applied: false,
             stage: Stage::NotStarted,
@@ -227,6 +240,12 @@ impl Operation {
             transmits: VecDeque::new(),
             outcome: None,
         }
+    }
+
+    /// Takes `riders` (operations queued behind this one on its key) into its rounds as a batch.
+    pub fn with_riders(mut self, riders: Vec<(OpId, Op)>) -> Self {
+        self.riders = riders;
+        self
     }
 
     /// Starts attempt 1: from `cached` if given (§2.2.1; ignored without `one_rtt`), else with a
@@ -376,10 +395,13 @@ impl Operation {
         assert_eq!(ballot.proposer, self.ctx.proposer, "a proposer accepts under its own ballots only");
         let plan = self.plan(now.ms, current);
         assert!(
-            plan.value.version == plan.seen.version + u64::from(!Rc::ptr_eq(&plan.value, &plan.seen)),
-            "an accept writes the state it saw back, or one change on top of it"
+            plan.value.version == plan.seen.version + plan.writes,
+            "an accept writes the state it saw back, or one change per operation on top of it"
         );
-        assert!(plan.answer.is_ok() || Rc::ptr_eq(&plan.value, &plan.seen), "a refusal writes nothing new");
+        assert!(
+            plan.answer.is_ok() || Rc::ptr_eq(&plan.value, &plan.seen) || !self.riders.is_empty(),
+            "a refusal writes nothing new"
+        );
         if !Rc::ptr_eq(&plan.value, &plan.seen) {
             self.may_have_applied = true;
             self.note(Note::MayApply { op: self.ctx.op_id });
@@ -395,25 +417,29 @@ impl Operation {
     /// What to accept on `current` and what to answer once it is accepted (rules 3 and 4).
     fn plan(&mut self, now_ms: u64, current: Val) -> Plan {
         let (proposer, op_id) = (self.ctx.proposer, self.ctx.op_id);
+        if !self.riders.is_empty() {
+            return self.plan_batch(now_ms, current);
+        }
         let marker = if self.ctx.config.break_blind_retry { None } else { current.applied_output(proposer, op_id) };
         if let Some(output) = marker {
             // Rule 4: an earlier attempt was applied (it may sit on a minority): write it back.
-            return Plan { value: current.clone(), seen: current, answer: Ok(output) };
+            return Plan { value: current.clone(), seen: current, answer: Ok(output), writes: 0, riders: Vec::new() };
         }
-        let (wrote, answer) = match self.op.apply(&current, now_ms) {
-            Ok(effect) => match effect.write {
-                Some(v) => {
-                    let output = Rc::new(effect.output);
-                    let next = Rc::new(current.changed(v, proposer, op_id, output.clone()));
-                    (Some(next), Ok((*output).clone()))
-                }
-                None => (None, Ok(effect.output)),
-            },
-            // Rule 3: a refusal observed `current`; it is answered only once a quorum accepted it.
-            Err(e) => (None, Err(e)),
-        };
+        let (wrote, answer) = super::batch::evaluate(proposer, op_id, &self.op, &current, now_ms);
         self.note(Note::Evaluated { op: op_id, seen: current.clone(), at_ms: now_ms, wrote: wrote.clone() });
-        Plan { value: wrote.unwrap_or_else(|| current.clone()), seen: current, answer }
+        let writes = u64::from(wrote.is_some());
+        Plan { value: wrote.unwrap_or_else(|| current.clone()), seen: current, answer, writes, riders: Vec::new() }
+    }
+
+    /// [`Operation::plan`] for a batch: every operation in order on the state the one before left.
+    fn plan_batch(&mut self, now_ms: u64, current: Val) -> Plan {
+        let ops: Vec<(OpId, &Op)> =
+            std::iter::once((self.ctx.op_id, &self.op)).chain(self.riders.iter().map(|(id, op)| (*id, op))).collect();
+        let blind = self.ctx.config.break_blind_retry;
+        let mut batch = super::batch::plan(self.ctx.proposer, &ops, &current, now_ms, blind);
+        self.notes.extend(batch.notes);
+        let answer = batch.answers.remove(0);
+        Plan { value: batch.value, seen: current, answer, writes: batch.writes, riders: batch.answers }
     }
 
     /// A quorum accepted: answer (as the operation settles at `now_ms`), and keep the
@@ -424,7 +450,9 @@ impl Operation {
         };
         let cache = next_promise.map(|ballot| CachedRound { ballot, value: plan.value });
         let answer = plan.answer.map(|output| self.op.settle(output, now_ms));
-        self.finish(answer, cache);
+        let settled = plan.riders.into_iter().zip(&self.riders);
+        let riders = settled.map(|(answer, (_, op))| answer.map(|output| op.settle(output, now_ms))).collect();
+        self.finish_batch(answer, cache, riders);
     }
 
     /// So many acceptors refused that no quorum is possible: fast-forward past the blocking
@@ -464,10 +492,22 @@ impl Operation {
 
     /// Ends the operation. Only [`Operation::accepted`] answers ok or refuses (rule 3): the other
     /// endings are `Unavailable`.
+    /// The riders of a batch end as the operation does.
     fn finish(&mut self, result: Result<Json, OpError>, cache: Option<CachedRound>) {
+        let riders = self.riders.iter().map(|_| result.clone()).collect();
+        self.finish_batch(result, cache, riders);
+    }
+
+    fn finish_batch(
+        &mut self,
+        result: Result<Json, OpError>,
+        cache: Option<CachedRound>,
+        riders: Vec<Result<Json, OpError>>,
+    ) {
         assert!(self.outcome.is_none(), "an operation ends once");
+        assert_eq!(riders.len(), self.riders.len(), "every rider of a batch gets an answer");
         self.stage = Stage::Done;
-        self.outcome = Some(Finished { result, cache });
+        self.outcome = Some(Finished { result, cache, riders });
     }
 }
 

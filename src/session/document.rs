@@ -55,6 +55,12 @@ impl Session {
                 a
             })
             .collect();
+        let mut start = start;
+        if let Start::Config(c) = &self.start {
+            if c.driver.batch_max > 1 {
+                start["batch"] = json!({ "max": c.driver.batch_max });
+            }
+        }
         json!({ "format": "caspaxos-session", "version": SESSION_VERSION, "start": start, "actions": actions })
     }
 }
@@ -241,6 +247,10 @@ fn config_start(s: &Fields) -> Result<Start, OpError> {
         one_rtt: s.boolean("oneRtt")?,
         max_attempts: s.integer("maxAttempts", 1, MAX_ATTEMPTS as u64)? as u32,
         quorums: quorums(s, acceptors)?,
+        batch_max: match s.optional("batch") {
+            Some(_) => s.object("batch")?.integer("max", 1, crate::limits::MAX_BATCH as u64)? as usize,
+            None => 1,
+        },
         ..DriverConfig::default()
     };
     Ok(Start::Config(SimConfig {

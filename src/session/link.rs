@@ -193,13 +193,17 @@ pub fn encode_link(s: &Session) -> String {
             w.varint(c.net.latency_ms_max);
             w.rate(c.net.drop_request_rate);
             w.rate(c.net.duplicate_rate);
-            // Bit 1: flexible quorums follow (older links never set it).
-            w.byte(c.driver.one_rtt as u8 | (c.driver.quorums.is_some() as u8) << 1);
+            // Bit 1: flexible quorums follow (older links never set it); bit 2: a batch size.
+            let batched = c.driver.batch_max > 1;
+            w.byte(c.driver.one_rtt as u8 | (c.driver.quorums.is_some() as u8) << 1 | (batched as u8) << 2);
             if let Some(q) = c.driver.quorums {
                 w.varint(q.prepare as u64);
                 w.varint(q.accept as u64);
             }
             w.varint(c.driver.max_attempts as u64);
+            if batched {
+                w.varint(c.driver.batch_max as u64);
+            }
             w.breaks(&Breaks::of(&c.driver));
         }
         Start::Fuzz(o) => {
@@ -438,8 +442,16 @@ pub fn decode_link(text: &str) -> Result<Session, LinkError> {
             let one_rtt = flags & 1 != 0;
             let quorums = if flags & 2 != 0 { Some(r.quorums()?) } else { None };
             let max_attempts = r.small("max attempts", MAX_ATTEMPTS as u64)? as u32;
+            let batch_max = match flags & 4 {
+                0 => 1,
+                _ => match r.small("the batch size", crate::limits::MAX_BATCH as u64)? {
+                    0 | 1 => return Err(malformed("a batch flag with a batch size below 2")),
+                    n => n as usize,
+                },
+            };
             let breaks = r.breaks()?;
-            let driver = breaks.onto(DriverConfig { one_rtt, max_attempts, quorums, ..DriverConfig::default() });
+            let driver =
+                breaks.onto(DriverConfig { one_rtt, max_attempts, quorums, batch_max, ..DriverConfig::default() });
             let net = NetConfig {
                 latency_ms_min: min,
                 latency_ms_max: max,

@@ -247,6 +247,7 @@ impl Sim {
             trace: Trace::default(),
             history: History::default(),
             stats: Stats::default(),
+            metrics: Default::default(),
             oracle: config.check_invariants.then(Oracle::default),
             awaited: Default::default(),
             in_flight: 0,
@@ -473,6 +474,16 @@ impl Sim {
 
     pub fn stats(&self) -> Stats {
         self.world().stats.clone()
+    }
+
+    /// Operations that rode along in another operation's batch so far.
+    pub fn batched(&self) -> u64 {
+        self.core().runtime.batched()
+    }
+
+    /// Latencies per operation kind and rates over virtual time ([`crate::metrics`]).
+    pub fn metrics(&self) -> Ref<'_, crate::metrics::Metrics> {
+        Ref::map(self.world(), |w| &w.metrics)
     }
 
     /// Safety violations the oracles found so far, as text (empty in a correct run).

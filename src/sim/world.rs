@@ -101,6 +101,8 @@ pub(super) struct World {
     pub trace: Trace,
     pub history: History,
     pub stats: Stats,
+    /// Latencies and rates over virtual time, in bounded memory.
+    pub metrics: crate::metrics::Metrics,
     pub oracle: Option<Oracle>,
     pub awaited: AwaitedOps,
     /// Operations in flight (invoked, not ended).
@@ -142,6 +144,7 @@ impl World {
     /// user does, later: the message is held, not queued).
     pub fn send(&mut self, from: Node, to: Node, msg: Msg) {
         self.stats.messages += 1;
+        self.metrics.message(self.now);
         if self.held.mode == super::Delivery::Manual {
             let log = self.log_send(from, to, &msg);
             return self.held.hold(from, to, msg, self.now, log);
@@ -185,7 +188,10 @@ impl World {
 
     /// Records how operation `id` ended (once) and logs its return.
     pub fn record_end(&mut self, id: OpId, result: &Result<Json, OpError>) {
+        let started = self.history.get(id).map(|r| (r.op, r.invoke_at));
         if let Some(event) = records::end(&mut self.history, &mut self.stats, self.now, id, result) {
+            let (op, invoke_at) = started.expect("an operation in flight is in the history's window");
+            self.metrics.ended(op, invoke_at, self.now, result.is_ok());
             self.log(event);
         }
     }
@@ -232,6 +238,11 @@ impl Io for World {
         self.rng.below(bound.max(1))
     }
     fn note(&mut self, note: Note) {
+        match note {
+            Note::Conflict { .. } => self.metrics.conflict(self.now),
+            Note::Retry { .. } => self.metrics.retry(self.now),
+            _ => {}
+        }
         if let Some(event) = records::note(&mut self.history, &mut self.stats, note) {
             self.log(event);
         }

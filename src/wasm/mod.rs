@@ -235,6 +235,7 @@ impl Cluster {
             "maxAttempts",
             "quorums",
             "break",
+            "batch",
         ];
         let mut config = SimConfig::default();
         let mut auto_advance = true;
@@ -261,6 +262,7 @@ impl Cluster {
                 "maxAttempts" => config.driver.max_attempts = integer_arg(&name, &v, 1.0, MAX_ATTEMPTS as f64)? as u32,
                 "quorums" => quorums = Some(v),
                 "break" => breaks = Some(v),
+                "batch" => config.driver.batch_max = batch_arg(&name, &v)?,
                 _ => {}
             }
         }
@@ -603,6 +605,12 @@ impl Cluster {
         self.inner.enter(|sim| Ok(to_js(&view::stats(sim))))
     }
 
+    /// Latency percentiles per operation kind and rates over virtual time, in bounded buckets.
+    #[wasm_bindgen(unchecked_return_type = "ClusterMetrics")]
+    pub fn metrics(&self) -> JsResult<JsValue> {
+        self.inner.enter(|sim| Ok(to_js(&view::metrics(sim))))
+    }
+
     /// Every limit of the contract, as numbers (`Cluster.limits.keyChars` is 256).
     #[wasm_bindgen(getter, unchecked_return_type = "ClusterLimits")]
     pub fn limits() -> JsValue {
@@ -806,6 +814,16 @@ fn existing_node(sim: &Sim, name: &str, v: &JsValue) -> JsResult<Node> {
 }
 
 /// `{ min, max }` latency, each defaulting to the current value.
+/// `batch: { max }`: operations per batch, `1..=MAX_BATCH` (1: off).
+fn batch_arg(name: &str, v: &JsValue) -> JsResult<usize> {
+    let fields = options(name, v, &["max"])?;
+    let max = fields.into_iter().find(|(k, _)| k == "max").map(|(_, x)| x);
+    match max {
+        Some(x) => Ok(integer_arg(&format!("{name}.max"), &x, 1.0, crate::limits::MAX_BATCH as f64)? as usize),
+        None => Err(invalid(format!("{name} must be an object {{ max }}, got {}", describe(v)))),
+    }
+}
+
 fn latency_arg(name: &str, v: &JsValue, current: &NetConfig) -> JsResult<(u64, u64)> {
     let fields = options(name, v, &["min", "max"])?;
     if v.is_null() || v.is_undefined() {

@@ -28,6 +28,9 @@ export interface ClusterOptions {
   quorums?: { prepare?: number; accept?: number };
   /** Deliberately wrong protocol variants (default: none). */
   break?: BreakOptions;
+  /** Batching: up to `max` operations queued on one key of one proposer go out as one round,
+   * integer 1..=64 (default 1: off). */
+  batch?: { max: number };
 }
 
 /** "Break it": deliberately wrong variants of the protocol, each a real code path in the core. */
@@ -304,10 +307,51 @@ export interface ClusterStats {
   conflicts: number;
   retries: number;
   timeouts: number;
+  /** Operations that rode along in another operation's batch (`batch: { max }`). */
+  batched: number;
   /** Safety violations found by the built-in oracles (empty unless a fault outside the model, e.g. wipe). */
   violations: string[];
   /** Operations older than the ones `history()` lists (ids `0..historyFolded`). */
   historyFolded: number;
+}
+
+/** Latency percentiles of ended operations, virtual ms (bucket upper bounds, at most 25% above
+ * the exact value, never above `max`); `null` when none ended. */
+export interface LatencySummary {
+  count: number;
+  p50: number | null;
+  p90: number | null;
+  p99: number | null;
+  max: number | null;
+}
+
+/** One bucket of virtual time `[at, at + bucketMs)`. */
+export interface MetricsBucket {
+  at: number;
+  /** Operations that ended in the bucket (any outcome), and those that ended ok. */
+  ended: number;
+  ok: number;
+  /** Ended operations per virtual second. */
+  throughput: number;
+  conflicts: number;
+  retries: number;
+  messages: number;
+  /** Messages sent in the bucket per operation ended in it; `null` when none ended. */
+  messagesPerOperation: number | null;
+  p50: number | null;
+  p90: number | null;
+  p99: number | null;
+}
+
+/** `Cluster.metrics()`: bounded aggregates, at most 60 buckets whatever the run's length (the
+ * bucket width doubles as the run grows). */
+export interface ClusterMetrics {
+  now: number;
+  bucketMs: number;
+  /** Per operation kind (`increment`, `get`, ...), over the whole run. */
+  kinds: { [kind: string]: LatencySummary };
+  /** From virtual time 0 to `now`, one entry per bucket. */
+  series: MetricsBucket[];
 }
 
 export type ClusterErrorName = "InvalidArgument" | "UpdateRejected" | "VersionConflict" | "Unavailable";
@@ -358,6 +402,8 @@ export interface ClusterLimits {
   readonly safeInteger: number;
   /** Most attempts per operation (100). */
   readonly attempts: number;
+  /** Most operations per batch (64). */
+  readonly batch: number;
   /** Most operations per client of a fuzz run (1000). */
   readonly opsPerClient: number;
   /** Most workers of one `runWorkers` run, and increments per worker. */

@@ -71,7 +71,7 @@ export function wireSessions() {
     a.click();
     setTimeout(() => URL.revokeObjectURL(a.href), 1000);
   };
-  $("export-session").addEventListener("click", sOut(() => download(`caspaxos-session-${page.cluster.now}ms.json`, page.cluster.session())));
+  $("export-session").addEventListener("click", sOut(() => download(`caspaxos-session-${page.cluster.now}ms.json`, { ...page.cluster.session(), metrics: page.cluster.metrics() })));
   $("export-history").addEventListener("click", sOut(() => download(`caspaxos-history-${page.cluster.now}ms.json`, page.cluster.history())));
   $("import-session").addEventListener("change", async (e) => {
     const file = e.target.files?.[0];
