@@ -39,6 +39,7 @@ pub mod ops;
 pub mod protocol;
 pub mod session;
 pub mod sim;
+mod sorting;
 pub mod view;
 
 #[cfg(target_arch = "wasm32")]

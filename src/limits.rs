@@ -121,6 +121,13 @@ pub fn number_text(n: f64) -> String {
     }
 }
 
+/// `s` in double quotes, escaped as JSON escapes it: how messages quote a string they show.
+/// Rust's `{:?}` is not used for this: its escaping code and Unicode tables are about 1 KB of the
+/// shipped wasm, and serde_json's escaper is there anyway.
+pub fn quoted(s: &str) -> String {
+    serde_json::Value::from(s).to_string()
+}
+
 /// Levels below the top: a scalar is 0, `[1]` is 1.
 fn depth(value: &Json) -> usize {
     let mut deepest = 0;

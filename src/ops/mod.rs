@@ -299,7 +299,9 @@ pub enum ErrorKind {
     },
 }
 
-#[derive(Clone, Debug, PartialEq)]
+/// `Debug` prints what `Display` does (`UpdateRejected: ...`): a derived one would bring Rust's
+/// string escaper into the shipped wasm for the panics that print an `OpError`.
+#[derive(Clone, PartialEq)]
 pub struct OpError {
     pub kind: ErrorKind,
     pub message: String,
@@ -339,6 +341,12 @@ impl OpError {
 impl fmt::Display for OpError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "{}: {}", self.name(), self.message)
+    }
+}
+
+impl fmt::Debug for OpError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Display::fmt(self, f)
     }
 }
 

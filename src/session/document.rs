@@ -317,6 +317,8 @@ fn action(a: &Fields) -> Result<UserAction, OpError> {
             increments: a.integer("increments", 1, MAX_INCREMENTS_PER_WORKER as u64)? as usize,
             key: a.string("key")?.to_owned(),
         }),
-        other => return Err(malformed(&format!("{} is an unknown action {other:?}", a.path("do")))),
+        other => {
+            return Err(malformed(&format!("{} is an unknown action {}", a.path("do"), crate::limits::quoted(other))))
+        }
     })
 }

@@ -556,10 +556,9 @@ fn base64url_decode(text: &str) -> Result<Vec<u8>, LinkError> {
     let mut out = Vec::with_capacity(text.len() * 3 / 4);
     let (mut acc, mut bits) = (0u32, 0);
     for c in text.bytes() {
-        let v = ALPHABET
-            .iter()
-            .position(|a| *a == c)
-            .ok_or_else(|| malformed(&format!("{:?} is not a link character", c as char)))?;
+        let v = ALPHABET.iter().position(|a| *a == c).ok_or_else(|| {
+            malformed(&format!("{} is not a link character", crate::limits::quoted(&(c as char).to_string())))
+        })?;
         acc = acc << 6 | v as u32;
         bits += 6;
         if bits >= 8 {

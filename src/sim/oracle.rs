@@ -91,10 +91,8 @@ impl Oracle {
 
     /// Keys acceptor `acceptor` was seen to hold (to re-check after a wipe).
     pub fn keys_of(&self, acceptor: AcceptorId) -> Vec<Key> {
-        let mut keys: Vec<Key> =
-            self.high_water.keys().filter(|(a, _)| *a == acceptor).map(|(_, k)| k.clone()).collect();
-        keys.sort();
-        keys
+        let keys: Vec<Key> = self.high_water.keys().filter(|(a, _)| *a == acceptor).map(|(_, k)| k.clone()).collect();
+        crate::sorting::sorted_by_unique_key(keys, |k| k)
     }
 }
 
