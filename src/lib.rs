@@ -33,6 +33,7 @@ pub mod checker;
 pub mod client;
 pub mod driver;
 mod fxhash;
+mod json_object;
 mod json_text;
 pub mod limits;
 pub mod ops;

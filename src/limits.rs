@@ -1,8 +1,9 @@
 //! Every limit of the JS contract, in one place. The simulator, sessions, share links and the
 //! wasm facade all check against these; JavaScript reads them as `Cluster.limits`.
 
+use crate::json_object::object;
 use crate::ops::OpError;
-use serde_json::{json, Value as Json};
+use serde_json::Value as Json;
 
 /// Acceptors in a cluster: `1..=MAX_ACCEPTORS`.
 pub const MAX_ACCEPTORS: usize = 15;
@@ -37,7 +38,7 @@ pub const MAX_SESSION_BYTES: usize = 128 * 1024 * 1024;
 
 /// The limits as `Cluster.limits` shows them.
 pub fn to_json() -> Json {
-    json!({
+    object! {
         "acceptors": MAX_ACCEPTORS,
         "proposers": MAX_PROPOSERS,
         "keyChars": MAX_KEY_CHARS,
@@ -52,7 +53,7 @@ pub fn to_json() -> Json {
         "sessionActions": MAX_ACTIONS,
         "linkChars": MAX_LINK_CHARS,
         "sessionBytes": MAX_SESSION_BYTES,
-    })
+    }
 }
 
 /// A key, lock name or lock owner: non-empty, at most [`MAX_KEY_CHARS`] characters. `what` names
@@ -146,6 +147,7 @@ fn depth(value: &Json) -> usize {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use serde_json::json;
 
     fn nested(levels: usize) -> Json {
         (0..levels).fold(json!(1), |v, _| json!([v]))

@@ -3,14 +3,15 @@
 //! only converts them.
 
 use crate::driver::Phase;
+use crate::json_object::object;
 use crate::protocol::{Ballot, ProposerId, Reply, Request};
 use crate::sim::{EventKind, Msg, NetSetting, Node, Sim, Trace};
 use serde::ser::{Serialize, SerializeMap, SerializeSeq, Serializer};
-use serde_json::{json, Map, Value as Json};
+use serde_json::{Map, Value as Json};
 
 /// `{ counter, proposer: "p1" }`. Counters stay below 2^53, so they are exact JS numbers.
 pub fn ballot(b: Ballot) -> Json {
-    json!({ "counter": b.counter, "proposer": format!("p{}", b.proposer) })
+    object! { "counter": b.counter, "proposer": format!("p{}", b.proposer) }
 }
 
 fn opt_ballot(b: Option<Ballot>) -> Json {
@@ -123,11 +124,11 @@ impl Serialize for EventView<'_> {
                 m.serialize_entry("setting", &setting.to_string())?;
                 match *setting {
                     NetSetting::DropRates { requests, replies } => {
-                        m.serialize_entry("dropRate", &json!({ "requests": requests, "replies": replies }))?
+                        m.serialize_entry("dropRate", &object! { "requests": requests, "replies": replies })?
                     }
                     NetSetting::DuplicateRate(rate) => m.serialize_entry("duplicateRate", &rate)?,
                     NetSetting::Latency { min_ms, max_ms } => {
-                        m.serialize_entry("latency", &json!({ "min": min_ms, "max": max_ms }))?
+                        m.serialize_entry("latency", &object! { "min": min_ms, "max": max_ms })?
                     }
                 }
             }
@@ -180,12 +181,12 @@ pub fn state(sim: &Sim) -> Json {
                 .map(|(key, slot)| {
                     let accepted = slot.accepted.as_ref().map_or(
                         Json::Null,
-                        |(b, v)| json!({ "ballot": ballot(*b), "value": v.value, "version": v.version }),
+                        |(b, v)| object! { "ballot": ballot(*b), "value": v.value.clone(), "version": v.version },
                     );
-                    (key.to_string(), json!({ "promise": opt_ballot(slot.promise), "accepted": accepted }))
+                    (key.to_string(), object! { "promise": opt_ballot(slot.promise), "accepted": accepted })
                 })
                 .collect();
-            json!({ "id": format!("a{a}"), "up": sim.is_up(Node::Acceptor(a)), "registers": registers })
+            object! { "id": format!("a{a}"), "up": sim.is_up(Node::Acceptor(a)), "registers": registers }
         })
         .collect();
     let proposers: Vec<Json> = (1..=c.proposers as u8)
@@ -193,26 +194,26 @@ pub fn state(sim: &Sim) -> Json {
             let proposer = sim.proposer(p);
             let cached: Map<String, Json> =
                 proposer.cached().into_iter().map(|(k, b)| (k.to_string(), ballot(b))).collect();
-            json!({
+            object! {
                 "id": format!("p{p}"),
                 "up": sim.is_up(Node::Proposer(p)),
                 "ballotCounter": proposer.ballot_counter(),
                 "cached": cached,
-            })
+            }
         })
         .collect();
     let net = sim.net();
-    json!({
+    object! {
         "now": sim.now(),
         "acceptors": acceptors,
         "proposers": proposers,
-        "network": {
-            "latency": { "min": net.latency_ms_min, "max": net.latency_ms_max },
+        "network": object! {
+            "latency": object! { "min": net.latency_ms_min, "max": net.latency_ms_max },
             "dropRate": net.drop_request_rate.max(net.drop_reply_rate),
             "duplicateRate": net.duplicate_rate,
             "groups": partition_groups(sim),
         },
-    })
+    }
 }
 
 /// The current partition as groups of node ids (one group when healed).
@@ -269,7 +270,7 @@ impl Serialize for HeldMessageView<'_> {
 
 /// Every workers run: `[{ total, done, failed, before, after, finished }]`.
 pub fn workers_runs(sim: &Sim) -> Json {
-    let run = |p: crate::sim::WorkersProgress| json!({ "total": p.total, "done": p.done, "failed": p.failed, "before": p.before, "after": p.after, "finished": p.finished });
+    let run = |p: crate::sim::WorkersProgress| object! { "total": p.total, "done": p.done, "failed": p.failed, "before": p.before, "after": p.after, "finished": p.finished };
     sim.workers_runs().into_iter().map(run).collect::<Vec<_>>().into()
 }
 
@@ -284,30 +285,30 @@ pub fn operation_by_id(sim: &Sim, id: usize) -> Json {
 }
 
 fn operation(o: &crate::sim::OpRecord) -> Json {
-    json!({
+    object! {
         "id": o.id,
         "proposer": format!("p{}", o.proposer),
         "op": o.op,
         "key": o.key.to_string(),
-        "input": o.input,
+        "input": o.input.clone(),
         "invokeAt": o.invoke_at,
         "returnAt": o.return_at,
         "invokeSeq": o.invoke_seq,
         "returnSeq": o.return_seq,
         "outcome": o.outcome.map(|x| x.as_str()),
-        "output": o.output,
-        "error": o.error.as_ref().map(|e| json!({ "name": e.name(), "message": e.message })),
+        "output": o.output.clone(),
+        "error": o.error.as_ref().map(|e| object! { "name": e.name(), "message": e.message.as_str() }),
         "attempts": o.attempts,
         "evaluated": o.evaluations.last().map(|e| {
-            let register = |r: &crate::ops::Register| json!({ "value": r.value, "version": r.version });
-            json!({ "at": e.at_ms, "seen": register(&e.seen), "wrote": e.wrote.as_deref().map(register) })
+            let register = |r: &crate::ops::Register| object! { "value": r.value.clone(), "version": r.version };
+            object! { "at": e.at_ms, "seen": register(&e.seen), "wrote": e.wrote.as_deref().map(register) }
         }),
-    })
+    }
 }
 
 pub fn stats(sim: &Sim) -> Json {
     let s = sim.stats();
-    json!({
+    object! {
         "operations": s.operations,
         "ok": s.ok,
         "failed": s.failed,
@@ -323,13 +324,14 @@ pub fn stats(sim: &Sim) -> Json {
         "timeouts": s.timeouts,
         "violations": sim.violations(),
         "historyFolded": sim.history().folded(),
-    })
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::sim::SimConfig;
+    use serde_json::json;
 
     #[test]
     fn views_have_the_contract_shapes() {
