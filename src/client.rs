@@ -31,8 +31,9 @@ pub fn check_register_key(key: &str, op: &Op) -> Result<(), OpError> {
     match key.strip_prefix(LOCK_KEY_PREFIX) {
         Some(name) => crate::limits::check_name("lock name", name),
         None => Err(OpError::invalid(format!(
-            "{} needs a lock's register key ({LOCK_KEY_PREFIX}name), got {key:?}",
-            op.name()
+            "{} needs a lock's register key ({LOCK_KEY_PREFIX}name), got {}",
+            op.name(),
+            crate::limits::quoted(key)
         ))),
     }
 }

@@ -34,6 +34,7 @@ pub mod checker;
 pub mod client;
 pub mod driver;
 mod fxhash;
+mod json_object;
 mod json_text;
 pub mod limits;
 pub mod live;
@@ -43,6 +44,7 @@ pub mod ops;
 pub mod protocol;
 pub mod session;
 pub mod sim;
+mod sorting;
 pub mod view;
 
 #[cfg(target_arch = "wasm32")]

@@ -1,8 +1,9 @@
 //! Every limit of the JS contract, in one place. The simulator, sessions, share links and the
 //! wasm facade all check against these; JavaScript reads them as `Cluster.limits`.
 
+use crate::json_object::object;
 use crate::ops::OpError;
-use serde_json::{json, Value as Json};
+use serde_json::Value as Json;
 
 /// Acceptors in a cluster: `1..=MAX_ACCEPTORS`.
 pub const MAX_ACCEPTORS: usize = 15;
@@ -39,7 +40,7 @@ pub const MAX_SESSION_BYTES: usize = 128 * 1024 * 1024;
 
 /// The limits as `Cluster.limits` shows them.
 pub fn to_json() -> Json {
-    json!({
+    object! {
         "acceptors": MAX_ACCEPTORS,
         "proposers": MAX_PROPOSERS,
         "keyChars": MAX_KEY_CHARS,
@@ -55,7 +56,7 @@ pub fn to_json() -> Json {
         "sessionActions": MAX_ACTIONS,
         "linkChars": MAX_LINK_CHARS,
         "sessionBytes": MAX_SESSION_BYTES,
-    })
+    }
 }
 
 /// A key, lock name or lock owner: non-empty, at most [`MAX_KEY_CHARS`] characters. `what` names
@@ -124,6 +125,13 @@ pub fn number_text(n: f64) -> String {
     }
 }
 
+/// `s` in double quotes, escaped as JSON escapes it: how messages quote a string they show.
+/// Rust's `{:?}` is not used for this: its escaping code and Unicode tables are about 1 KB of the
+/// shipped wasm, and serde_json's escaper is there anyway.
+pub fn quoted(s: &str) -> String {
+    serde_json::Value::from(s).to_string()
+}
+
 /// Levels below the top: a scalar is 0, `[1]` is 1.
 fn depth(value: &Json) -> usize {
     let mut deepest = 0;
@@ -142,6 +150,7 @@ fn depth(value: &Json) -> usize {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use serde_json::json;
 
     fn nested(levels: usize) -> Json {
         (0..levels).fold(json!(1), |v, _| json!([v]))

@@ -4,7 +4,8 @@
 //! neighbouring buckets merge and the bucket width doubles, so memory and the cost of reading
 //! the metrics stay constant and recording stays O(1) amortized.
 
-use serde_json::{json, Value as Json};
+use crate::json_object::object;
+use serde_json::Value as Json;
 
 /// Buckets of the time series; the width starts at [`FIRST_BUCKET_MS`] and doubles as needed.
 pub const SERIES_BUCKETS: usize = 60;
@@ -104,13 +105,13 @@ impl Latencies {
     }
 
     fn to_json(&self) -> Json {
-        json!({
+        object! {
             "count": self.total,
             "p50": self.quantile(0.5),
             "p90": self.quantile(0.9),
             "p99": self.quantile(0.99),
             "max": (self.total > 0).then_some(self.max),
-        })
+        }
     }
 }
 
@@ -230,7 +231,7 @@ impl Metrics {
             .map(|i| {
                 let b = self.series.get(i).unwrap_or(&empty);
                 let per_op = if b.ended == 0 { None } else { Some(b.messages as f64 / b.ended as f64) };
-                json!({
+                object! {
                     "at": i as u64 * self.bucket_ms,
                     "ended": b.ended,
                     "ok": b.ok,
@@ -242,10 +243,10 @@ impl Metrics {
                     "p50": b.latency.quantile(0.5),
                     "p90": b.latency.quantile(0.9),
                     "p99": b.latency.quantile(0.99),
-                })
+                }
             })
             .collect();
-        json!({ "now": now, "bucketMs": self.bucket_ms, "kinds": kinds, "series": series })
+        object! { "now": now, "bucketMs": self.bucket_ms, "kinds": kinds, "series": series }
     }
 }
 

@@ -3,15 +3,16 @@
 //! only converts them.
 
 use crate::driver::Phase;
+use crate::json_object::object;
 use crate::ops::Val;
 use crate::protocol::{AcceptorId, Ballot, Key, ProposerId, Reply, Request, Slot};
 use crate::sim::{EventKind, History, Msg, NetConfig, NetSetting, Node, Partitions, Sim, Stats, Trace};
 use serde::ser::{Serialize, SerializeMap, SerializeSeq, Serializer};
-use serde_json::{json, Map, Value as Json};
+use serde_json::{Map, Value as Json};
 
 /// `{ counter, proposer: "p1" }`. Counters stay below 2^53, so they are exact JS numbers.
 pub fn ballot(b: Ballot) -> Json {
-    json!({ "counter": b.counter, "proposer": format!("p{}", b.proposer) })
+    object! { "counter": b.counter, "proposer": format!("p{}", b.proposer) }
 }
 
 fn opt_ballot(b: Option<Ballot>) -> Json {
@@ -124,11 +125,11 @@ impl Serialize for EventView<'_> {
                 m.serialize_entry("setting", &setting.to_string())?;
                 match *setting {
                     NetSetting::DropRates { requests, replies } => {
-                        m.serialize_entry("dropRate", &json!({ "requests": requests, "replies": replies }))?
+                        m.serialize_entry("dropRate", &object! { "requests": requests, "replies": replies })?
                     }
                     NetSetting::DuplicateRate(rate) => m.serialize_entry("duplicateRate", &rate)?,
                     NetSetting::Latency { min_ms, max_ms } => {
-                        m.serialize_entry("latency", &json!({ "min": min_ms, "max": max_ms }))?
+                        m.serialize_entry("latency", &object! { "min": min_ms, "max": max_ms })?
                     }
                 }
             }
@@ -191,37 +192,37 @@ pub fn state(sim: &Sim) -> Json {
 
 /// `state()`'s whole shape, from its parts.
 pub fn cluster_state(now: u64, acceptors: Vec<Json>, proposers: Vec<Json>, net: &NetConfig, groups: Json) -> Json {
-    json!({
+    object! {
         "now": now,
         "acceptors": acceptors,
         "proposers": proposers,
-        "network": {
-            "latency": { "min": net.latency_ms_min, "max": net.latency_ms_max },
+        "network": object! {
+            "latency": object! { "min": net.latency_ms_min, "max": net.latency_ms_max },
             "dropRate": net.drop_request_rate.max(net.drop_reply_rate),
             "duplicateRate": net.duplicate_rate,
             "groups": groups,
         },
-    })
+    }
 }
 
 /// One acceptor of `state()`: `{ id, up, registers: { [key]: { promise, accepted } } }`.
 pub fn acceptor<'a>(a: AcceptorId, up: bool, slots: impl Iterator<Item = (&'a Key, &'a Slot<Val>)>) -> Json {
     let registers: Map<String, Json> = slots
         .map(|(key, slot)| {
-            let accepted = slot
-                .accepted
-                .as_ref()
-                .map_or(Json::Null, |(b, v)| json!({ "ballot": ballot(*b), "value": v.value, "version": v.version }));
-            (key.to_string(), json!({ "promise": opt_ballot(slot.promise), "accepted": accepted }))
+            let accepted = slot.accepted.as_ref().map_or(
+                Json::Null,
+                |(b, v)| object! { "ballot": ballot(*b), "value": v.value.clone(), "version": v.version },
+            );
+            (key.to_string(), object! { "promise": opt_ballot(slot.promise), "accepted": accepted })
         })
         .collect();
-    json!({ "id": format!("a{a}"), "up": up, "registers": registers })
+    object! { "id": format!("a{a}"), "up": up, "registers": registers }
 }
 
 /// One proposer of `state()`: `{ id, up, ballotCounter, cached: { [key]: ballot } }`.
 pub fn proposer(p: ProposerId, up: bool, ballot_counter: u64, cached: Vec<(Key, Ballot)>) -> Json {
     let cached: Map<String, Json> = cached.into_iter().map(|(k, b)| (k.to_string(), ballot(b))).collect();
-    json!({ "id": format!("p{p}"), "up": up, "ballotCounter": ballot_counter, "cached": cached })
+    object! { "id": format!("p{p}"), "up": up, "ballotCounter": ballot_counter, "cached": cached }
 }
 
 /// The current partition as groups of node ids (one group when healed).
@@ -276,7 +277,7 @@ impl Serialize for HeldMessageView<'_> {
 
 /// Every workers run: `[{ total, done, failed, before, after, finished }]`.
 pub fn workers_runs(sim: &Sim) -> Json {
-    let run = |p: crate::sim::WorkersProgress| json!({ "total": p.total, "done": p.done, "failed": p.failed, "before": p.before, "after": p.after, "finished": p.finished });
+    let run = |p: crate::sim::WorkersProgress| object! { "total": p.total, "done": p.done, "failed": p.failed, "before": p.before, "after": p.after, "finished": p.finished };
     sim.workers_runs().into_iter().map(run).collect::<Vec<_>>().into()
 }
 
@@ -301,25 +302,25 @@ pub fn record_by_id(history: &History, id: usize) -> Json {
 }
 
 fn operation(o: &crate::sim::OpRecord) -> Json {
-    json!({
+    object! {
         "id": o.id,
         "proposer": format!("p{}", o.proposer),
         "op": o.op,
         "key": o.key.to_string(),
-        "input": o.input,
+        "input": o.input.clone(),
         "invokeAt": o.invoke_at,
         "returnAt": o.return_at,
         "invokeSeq": o.invoke_seq,
         "returnSeq": o.return_seq,
         "outcome": o.outcome.map(|x| x.as_str()),
-        "output": o.output,
-        "error": o.error.as_ref().map(|e| json!({ "name": e.name(), "message": e.message })),
+        "output": o.output.clone(),
+        "error": o.error.as_ref().map(|e| object! { "name": e.name(), "message": e.message.as_str() }),
         "attempts": o.attempts,
         "evaluated": o.evaluations.last().map(|e| {
-            let register = |r: &crate::ops::Register| json!({ "value": r.value, "version": r.version });
-            json!({ "at": e.at_ms, "seen": register(&e.seen), "wrote": e.wrote.as_deref().map(register) })
+            let register = |r: &crate::ops::Register| object! { "value": r.value.clone(), "version": r.version };
+            object! { "at": e.at_ms, "seen": register(&e.seen), "wrote": e.wrote.as_deref().map(register) }
         }),
-    })
+    }
 }
 
 pub fn stats(sim: &Sim) -> Json {
@@ -328,7 +329,7 @@ pub fn stats(sim: &Sim) -> Json {
 
 /// `stats()`'s shape, from a run's counters.
 pub fn stats_of(s: &Stats, pending: usize, violations: Vec<String>, folded: u64, batched: u64) -> Json {
-    json!({
+    object! {
         "operations": s.operations,
         "ok": s.ok,
         "failed": s.failed,
@@ -345,7 +346,7 @@ pub fn stats_of(s: &Stats, pending: usize, violations: Vec<String>, folded: u64,
         "batched": batched,
         "violations": violations,
         "historyFolded": folded,
-    })
+    }
 }
 
 /// `Cluster.metrics()`: see [`crate::metrics::Metrics::to_json`].
@@ -357,6 +358,7 @@ pub fn metrics(sim: &Sim) -> Json {
 mod tests {
     use super::*;
     use crate::sim::SimConfig;
+    use serde_json::json;
 
     #[test]
     fn views_have_the_contract_shapes() {

@@ -25,8 +25,9 @@ pub use ledger::{Ledger, Verdicts, FOLD_EVERY, MAX_FRONTIER_STATES, UNKNOWN_HORI
 pub use model::{CheckOp, Expect, Next, State, Step};
 pub use search::{check_key, check_key_from, end_states, Config, KeyResult};
 
+use crate::json_object::object;
 use crate::sim::{Finding, History, OpRecord, OracleKind, Sim};
-use serde_json::{json, Value as Json};
+use serde_json::Value as Json;
 use std::collections::BTreeMap;
 
 /// Default search budget per key, in search steps.
@@ -183,9 +184,9 @@ impl Report {
             .iter()
             .map(|(k, r)| {
                 let v = match r {
-                    KeyResult::Linearizable(order) => json!({ "verdict": "ok", "order": order }),
-                    KeyResult::Violation(_) => json!({ "verdict": "violation" }),
-                    KeyResult::Unknown => json!({ "verdict": "unknown" }),
+                    KeyResult::Linearizable(order) => object! { "verdict": "ok", "order": order.clone() },
+                    KeyResult::Violation(_) => object! { "verdict": "violation" },
+                    KeyResult::Unknown => object! { "verdict": "unknown" },
                 };
                 (k.clone(), v)
             })
@@ -193,18 +194,18 @@ impl Report {
         let oracles: Vec<Json> = self
             .oracles
             .iter()
-            .map(|f| json!({ "kind": f.kind.as_str(), "key": f.key.to_string(), "at": f.at_ms, "text": f.text }))
+            .map(|f| object! { "kind": f.kind.as_str(), "key": f.key.to_string(), "at": f.at_ms, "text": f.text.clone() })
             .collect();
         let mut out =
-            json!({ "ok": self.ok, "keys": keys, "oracles": oracles, "steps": self.steps, "folded": self.folded });
+            object! { "ok": self.ok, "keys": keys, "oracles": oracles, "steps": self.steps, "folded": self.folded };
         if let Some(v) = &self.violation {
-            out["violation"] = json!({
+            out["violation"] = object! {
                 "kind": v.kind.as_str(),
-                "key": v.key,
-                "ops": v.ops,
-                "longest": v.longest,
-                "explanation": v.explanation,
-            });
+                "key": v.key.clone(),
+                "ops": v.ops.clone(),
+                "longest": v.longest.clone(),
+                "explanation": v.explanation.clone(),
+            };
         }
         out
     }

@@ -243,17 +243,21 @@ impl Entries {
     fn new(ops: &[CheckOp]) -> Entries {
         // Ordered by position in the event sequence. Real histories never tie; hand-written ones
         // may, and then calls come first, so operations that touch count as concurrent. Unknown
-        // operations return "at infinity".
-        let mut events: Vec<(u64, bool, usize)> = Vec::with_capacity(ops.len() * 2);
+        // operations return "at infinity". Each event is (position, tiebreak): a call's tiebreak is
+        // its operation's index, a return's is offset by `ops.len()` so that it sorts after every
+        // call at the same position (plain pairs: the sort `crate::sorting` keeps few copies of).
+        let returns = ops.len();
+        let mut events: Vec<(u64, usize)> = Vec::with_capacity(ops.len() * 2);
         for (i, op) in ops.iter().enumerate() {
-            events.push((op.invoke_seq, false, i));
-            events.push((op.return_seq.unwrap_or(u64::MAX), true, i));
+            events.push((op.invoke_seq, i));
+            events.push((op.return_seq.unwrap_or(u64::MAX), returns + i));
         }
         events.sort_unstable();
         let head = events.len();
         let mut list: Vec<Entry> = Vec::with_capacity(events.len() + 1);
         let mut call_of = vec![NIL; ops.len()];
-        for (i, &(_, is_return, op)) in events.iter().enumerate() {
+        for (i, &(_, tiebreak)) in events.iter().enumerate() {
+            let (is_return, op) = if tiebreak >= returns { (true, tiebreak - returns) } else { (false, tiebreak) };
             let prev = if i == 0 { head } else { i - 1 };
             list.push(Entry { op, is_call: !is_return, partner: NIL, prev, next: i + 1 });
             if is_return {

@@ -156,11 +156,10 @@ impl Runtime {
     /// Keys with a cached round, with its ballot, sorted by key.
     pub fn cached(&self, proposer: ProposerId) -> Vec<(Key, Ballot)> {
         let p = self.proposer(proposer);
-        let mut v: Vec<_> = (p.keys.iter().enumerate())
+        let v: Vec<_> = (p.keys.iter().enumerate())
             .filter_map(|(id, k)| k.cache.as_ref().map(|c| (self.keys.key(id as KeyId).clone(), c.ballot)))
             .collect();
-        v.sort();
-        v
+        crate::sorting::sorted_by_unique_key(v, |(k, _)| k)
     }
 
     /// Starts operation `op` (id `id`) on `key` through `proposer`: it runs when `io` pops the
@@ -224,14 +223,15 @@ impl Runtime {
     /// running) are dropped without running again. Returns them, in the order they were invoked,
     /// with who issued each: the caller ends them.
     pub fn crash(&mut self, proposer: ProposerId) -> Vec<(OpId, Option<u32>)> {
-        let mut lost: Vec<(OpId, u32)> = (self.slots.iter().enumerate())
-            .filter_map(|(i, s)| s.as_ref().filter(|s| s.proposer == proposer).map(|s| (s.op, i as u32)))
+        // (OpId, usize): the sort the checker already has (see `crate::sorting`).
+        let mut lost: Vec<(OpId, usize)> = (self.slots.iter().enumerate())
+            .filter_map(|(i, s)| s.as_ref().filter(|s| s.proposer == proposer).map(|s| (s.op, i)))
             .collect();
         lost.sort_unstable();
-        let clients = lost.iter().map(|&(op, i)| (op, self.slots[i as usize].as_ref().expect("listed").client));
+        let clients = lost.iter().map(|&(op, i)| (op, self.slots[i].as_ref().expect("listed").client));
         let ended = clients.collect();
         for (_, index) in lost {
-            self.free_slot(index);
+            self.free_slot(index as u32);
         }
         self.proposer_mut(proposer).keys.clear();
         ended

@@ -7,8 +7,9 @@
 
 pub mod plan;
 
+use crate::json_object::object;
 use crate::sim::{Node, Sim};
-use serde_json::{json, Value as Json};
+use serde_json::Value as Json;
 
 /// `{ acceptors, prepare: { nodes, quorum }, accept: { nodes, quorum }, step }`: the quorums in
 /// effect for proposer p1's next operation (every proposer shares one configuration); `step` is
@@ -17,12 +18,12 @@ pub fn view(sim: &Sim) -> Json {
     let acceptors = sim.config().acceptors;
     let quorums = sim.proposer(1).config().quorums(acceptors);
     let nodes: Vec<String> = (1..=acceptors as u8).map(|a| Node::Acceptor(a).to_string()).collect();
-    json!({
-        "acceptors": nodes,
-        "prepare": { "nodes": nodes, "quorum": quorums.prepare },
-        "accept": { "nodes": nodes, "quorum": quorums.accept },
+    object! {
+        "acceptors": nodes.clone(),
+        "prepare": object! { "nodes": nodes.clone(), "quorum": quorums.prepare },
+        "accept": object! { "nodes": nodes, "quorum": quorums.accept },
         "step": Json::Null,
-    })
+    }
 }
 
 #[cfg(test)]
@@ -31,6 +32,7 @@ mod tests {
     use crate::driver::DriverConfig;
     use crate::protocol::Quorums;
     use crate::sim::SimConfig;
+    use serde_json::json;
 
     fn sim(acceptors: usize, driver: DriverConfig) -> Sim {
         Sim::new(SimConfig { acceptors, driver, ..SimConfig::default() }).unwrap()

@@ -1,7 +1,8 @@
 //! A lock's register, shared by `acquireLock`, `acquireLease` and `releaseLock`.
 
 use super::OpError;
-use serde_json::{json, Value as Json};
+use crate::json_object::object;
+use serde_json::Value as Json;
 
 /// A lock's register: `{ owner, expiresAt, token }`, or `null` for a lock never taken.
 ///
@@ -39,7 +40,7 @@ impl Lock {
     }
 
     pub(super) fn to_json(&self) -> Json {
-        json!({ "owner": self.owner, "expiresAt": self.expires_at, "token": self.token })
+        object! { "owner": self.owner.clone(), "expiresAt": self.expires_at, "token": self.token }
     }
 
     /// The owner of the lock at `now_ms`, if it is held and has not expired.
@@ -61,11 +62,11 @@ impl Lock {
     /// The lease as `acquireLease` answers it: who holds the lock at `now_ms` and its token.
     pub(super) fn lease(&self, acquired: bool, now_ms: u64) -> Json {
         let holder = self.holder(now_ms);
-        json!({
+        object! {
             "acquired": acquired,
             "holder": holder,
             "expiresAt": holder.and(self.expires_at),
             "token": self.token,
-        })
+        }
     }
 }

@@ -7,10 +7,11 @@
 
 mod lock;
 
+use crate::json_object::object;
 use crate::limits::MAX_SAFE_INTEGER;
 use crate::protocol::ProposerId;
 use lock::Lock;
-use serde_json::{json, Value as Json};
+use serde_json::Value as Json;
 use std::fmt;
 use std::rc::Rc;
 
@@ -161,11 +162,11 @@ impl Op {
     pub fn input(&self) -> Json {
         match self {
             Op::Put(v) => v.clone(),
-            Op::Write { expected, value } => json!({ "expectedVersion": expected, "value": value }),
+            Op::Write { expected, value } => object! { "expectedVersion": *expected, "value": value.clone() },
             Op::AcquireLock { owner, ttl_ms } | Op::AcquireLease { owner, ttl_ms } => {
-                json!({ "owner": owner, "ttl": ttl_ms })
+                object! { "owner": owner.as_str(), "ttl": *ttl_ms }
             }
-            Op::ReleaseLock { owner } => json!({ "owner": owner }),
+            Op::ReleaseLock { owner } => object! { "owner": owner.as_str() },
             _ => Json::Null,
         }
     }
@@ -212,12 +213,12 @@ impl Op {
                 let next = increment(&current.value)?;
                 set(next.clone(), next)
             }
-            Op::Read => keep(json!({ "version": current.version, "value": current.value })),
+            Op::Read => keep(object! { "version": current.version, "value": current.value.clone() }),
             Op::Write { expected, value } => {
                 if current.version != *expected {
                     return Err(OpError::version_conflict(*expected, current.version));
                 }
-                set(value.clone(), json!({ "version": current.version + 1 }))
+                set(value.clone(), object! { "version": current.version + 1 })
             }
             Op::AcquireLock { owner, ttl_ms } | Op::AcquireLease { owner, ttl_ms } => {
                 let lock = Lock::read(&current.value)?;
@@ -282,7 +283,7 @@ impl fmt::Debug for Op {
 /// exact (two increments would answer the same number).
 fn increment(value: &Json) -> Result<Json, OpError> {
     match value {
-        Json::Null => Ok(json!(1)),
+        Json::Null => Ok(Json::from(1)),
         Json::Number(n) => {
             let inexact = || {
                 OpError::rejected(format!(
@@ -291,7 +292,7 @@ fn increment(value: &Json) -> Result<Json, OpError> {
             };
             if let Some(i) = n.as_i64() {
                 return match i.checked_add(1) {
-                    Some(next) if next.unsigned_abs() <= MAX_SAFE_INTEGER => Ok(json!(next)),
+                    Some(next) if next.unsigned_abs() <= MAX_SAFE_INTEGER => Ok(Json::from(next)),
                     _ => Err(inexact()),
                 };
             }
@@ -320,7 +321,9 @@ pub enum ErrorKind {
     },
 }
 
-#[derive(Clone, Debug, PartialEq)]
+/// `Debug` prints what `Display` does (`UpdateRejected: ...`): a derived one would bring Rust's
+/// string escaper into the shipped wasm for the panics that print an `OpError`.
+#[derive(Clone, PartialEq)]
 pub struct OpError {
     pub kind: ErrorKind,
     pub message: String,
@@ -363,11 +366,18 @@ impl fmt::Display for OpError {
     }
 }
 
+impl fmt::Debug for OpError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Display::fmt(self, f)
+    }
+}
+
 impl std::error::Error for OpError {}
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use serde_json::json;
 
     fn reg(value: Json, version: u64) -> Register {
         Register { value, version, applied: vec![] }

@@ -87,9 +87,7 @@ impl<V: Clone> Acceptor<V> {
 
     /// Every register, sorted by key.
     pub fn slots(&self) -> impl Iterator<Item = (&Key, &Slot<V>)> {
-        let mut slots: Vec<_> = self.slots.iter().collect();
-        slots.sort_unstable_by(|a, b| a.0.cmp(b.0));
-        slots.into_iter()
+        crate::sorting::sorted_by_unique_key(self.slots.iter().collect(), |(k, _)| k).into_iter()
     }
 }
 

@@ -4,6 +4,7 @@
 
 use super::{Breaks, Recorded, Session, Start, UserAction, SESSION_VERSION};
 use crate::driver::DriverConfig;
+use crate::json_object::object;
 use crate::limits::{
     integer_in, MAX_ACCEPTORS, MAX_ACTIONS, MAX_ATTEMPTS, MAX_LATENCY_MS, MAX_OPS_PER_CLIENT, MAX_PROPOSERS,
     MAX_SAFE_INTEGER,
@@ -13,7 +14,7 @@ use crate::ops::OpError;
 use crate::protocol::Quorums;
 use crate::sim::fuzz::FuzzOptions;
 use crate::sim::{Delivery, NetConfig, Node, SimConfig, WorkersPlan};
-use serde_json::{json, Value as Json};
+use serde_json::Value as Json;
 
 impl Session {
     /// The session as a JSON document (export/import; see the README for the format).
@@ -21,20 +22,20 @@ impl Session {
         let start = match &self.start {
             Start::Config(c) => with_quorums(
                 c,
-                json!({
+                object! {
                     "acceptors": c.acceptors,
                     "proposers": c.proposers,
                     "seed": c.seed,
-                    "latency": { "min": c.net.latency_ms_min, "max": c.net.latency_ms_max },
+                    "latency": object! { "min": c.net.latency_ms_min, "max": c.net.latency_ms_max },
                     "dropRate": c.net.drop_request_rate,
                     "duplicateRate": c.net.duplicate_rate,
                     "oneRtt": c.driver.one_rtt,
                     "maxAttempts": c.driver.max_attempts,
                     "break": breaks_json(&Breaks::of(&c.driver)),
-                }),
+                },
             ),
-            Start::Fuzz(o) => json!({
-                "fuzz": {
+            Start::Fuzz(o) => object! {
+                "fuzz": object! {
                     "seed": o.seed,
                     "acceptors": o.acceptors,
                     "proposers": o.proposers,
@@ -43,7 +44,7 @@ impl Session {
                     "wipes": o.wipes,
                     "opsPerClient": o.ops_per_client,
                 }
-            }),
+            },
         };
         let actions: Vec<Json> = self
             .actions
@@ -58,48 +59,48 @@ impl Session {
         let mut start = start;
         if let Start::Config(c) = &self.start {
             if c.driver.batch_max > 1 {
-                start["batch"] = json!({ "max": c.driver.batch_max });
+                start["batch"] = object! { "max": c.driver.batch_max };
             }
         }
-        json!({ "format": "caspaxos-session", "version": SESSION_VERSION, "start": start, "actions": actions })
+        object! { "format": "caspaxos-session", "version": SESSION_VERSION, "start": start, "actions": actions }
     }
 }
 
 /// Adds `quorums` to a config start when they are set (documents without it stay as they were).
 fn with_quorums(c: &SimConfig, mut start: Json) -> Json {
     if let Some(q) = c.driver.quorums {
-        start["quorums"] = json!({ "prepare": q.prepare, "accept": q.accept });
+        start["quorums"] = object! { "prepare": q.prepare, "accept": q.accept };
     }
     start
 }
 
 fn breaks_json(b: &Breaks) -> Json {
-    json!({ "quorum": b.quorum, "reuseBallot": b.reuse_ballot, "takeAnyAccepted": b.take_any_accepted, "blindRetry": b.blind_retry, "disjointQuorums": b.disjoint_quorums })
+    object! { "quorum": b.quorum, "reuseBallot": b.reuse_ballot, "takeAnyAccepted": b.take_any_accepted, "blindRetry": b.blind_retry, "disjointQuorums": b.disjoint_quorums }
 }
 
 fn action_json(a: &UserAction) -> Json {
     let node = |n: &Node| Json::from(n.to_string());
     match a {
         UserAction::Invoke { proposer, key, name, input } => {
-            json!({ "do": "invoke", "proposer": format!("p{proposer}"), "key": key, "op": name, "input": input })
+            object! { "do": "invoke", "proposer": format!("p{proposer}"), "key": key.as_str(), "op": name.as_str(), "input": input.clone() }
         }
-        UserAction::Crash(n) => json!({ "do": "crash", "node": node(n) }),
-        UserAction::Restart(n) => json!({ "do": "restart", "node": node(n) }),
-        UserAction::Wipe(a) => json!({ "do": "wipe", "node": format!("a{a}") }),
+        UserAction::Crash(n) => object! { "do": "crash", "node": node(n) },
+        UserAction::Restart(n) => object! { "do": "restart", "node": node(n) },
+        UserAction::Wipe(a) => object! { "do": "wipe", "node": format!("a{a}") },
         UserAction::Partition(g) => {
             let groups: Vec<Vec<Json>> = g.iter().map(|x| x.iter().map(node).collect()).collect();
-            json!({ "do": "partition", "groups": groups })
+            object! { "do": "partition", "groups": groups }
         }
-        UserAction::Heal => json!({ "do": "heal" }),
-        UserAction::DropRate(r) => json!({ "do": "dropRate", "rate": r }),
-        UserAction::DuplicateRate(r) => json!({ "do": "duplicateRate", "rate": r }),
-        UserAction::Latency(min, max) => json!({ "do": "latency", "min": min, "max": max }),
-        UserAction::Break(b) => json!({ "do": "break", "break": breaks_json(b) }),
-        UserAction::Delivery(mode) => json!({ "do": "delivery", "mode": mode.as_str() }),
-        UserAction::Deliver(id) => json!({ "do": "deliver", "message": id }),
-        UserAction::DropMessage(id) => json!({ "do": "dropMessage", "message": id }),
+        UserAction::Heal => object! { "do": "heal" },
+        UserAction::DropRate(r) => object! { "do": "dropRate", "rate": *r },
+        UserAction::DuplicateRate(r) => object! { "do": "duplicateRate", "rate": *r },
+        UserAction::Latency(min, max) => object! { "do": "latency", "min": *min, "max": *max },
+        UserAction::Break(b) => object! { "do": "break", "break": breaks_json(b) },
+        UserAction::Delivery(mode) => object! { "do": "delivery", "mode": mode.as_str() },
+        UserAction::Deliver(id) => object! { "do": "deliver", "message": *id },
+        UserAction::DropMessage(id) => object! { "do": "dropMessage", "message": *id },
         UserAction::Workers(p) => {
-            json!({ "do": "workers", "workers": p.workers, "increments": p.increments, "key": p.key })
+            object! { "do": "workers", "workers": p.workers, "increments": p.increments, "key": p.key.as_str() }
         }
     }
 }

@@ -5,6 +5,7 @@
 use super::{Breaks, Recorded, Session, Start, UserAction, SESSION_VERSION};
 use crate::client::LOCK_KEY_PREFIX;
 use crate::driver::DriverConfig;
+use crate::json_object::object;
 use crate::limits::{
     MAX_ACCEPTORS, MAX_ACTIONS, MAX_ATTEMPTS, MAX_KEY_CHARS, MAX_LATENCY_MS, MAX_LINK_CHARS, MAX_OPS_PER_CLIENT,
     MAX_PROPOSERS, MAX_SAFE_INTEGER, MAX_VALUE_BYTES,
@@ -508,14 +509,14 @@ pub fn decode_link(text: &str) -> Result<Session, LinkError> {
                     "put" => r.json()?,
                     "write" => {
                         let expected = r.varint()?;
-                        serde_json::json!({ "expectedVersion": expected, "value": r.json()? })
+                        object! { "expectedVersion": expected, "value": r.json()? }
                     }
                     "acquireLock" | "acquireLease" => {
                         let owner = r.text(MAX_OWNER_BYTES)?;
                         let ttl = r.varint()?;
-                        serde_json::json!({ "owner": owner, "ttl": ttl.checked_sub(1) })
+                        object! { "owner": owner, "ttl": ttl.checked_sub(1) }
                     }
-                    "releaseLock" => serde_json::json!({ "owner": r.text(MAX_OWNER_BYTES)? }),
+                    "releaseLock" => object! { "owner": r.text(MAX_OWNER_BYTES)? },
                     _ => Json::Null,
                 };
                 UserAction::Invoke { proposer, key, name: op.to_owned(), input }
@@ -582,10 +583,9 @@ fn base64url_decode(text: &str) -> Result<Vec<u8>, LinkError> {
     let mut out = Vec::with_capacity(text.len() * 3 / 4);
     let (mut acc, mut bits) = (0u32, 0);
     for c in text.bytes() {
-        let v = ALPHABET
-            .iter()
-            .position(|a| *a == c)
-            .ok_or_else(|| malformed(&format!("{:?} is not a link character", c as char)))?;
+        let v = ALPHABET.iter().position(|a| *a == c).ok_or_else(|| {
+            malformed(&format!("{} is not a link character", crate::limits::quoted(&(c as char).to_string())))
+        })?;
         acc = acc << 6 | v as u32;
         bits += 6;
         if bits >= 8 {

@@ -6,9 +6,10 @@
 
 use super::Rng;
 use crate::client::lock_key;
+use crate::json_object::object;
 use crate::ops::{Op, OpError};
 use crate::protocol::ProposerId;
-use serde_json::{json, Value as Json};
+use serde_json::Value as Json;
 
 /// An operation a client loop issues.
 pub struct Issue {
@@ -102,7 +103,7 @@ impl FuzzClient {
         if let (Some(doc), Some(Ok(v))) = (self.reading.take(), &last) {
             let version = v["version"].as_u64().unwrap_or(0);
             self.seen_version = version;
-            let op = Op::Write { expected: version, value: json!({ "by": self.owner }) };
+            let op = Op::Write { expected: version, value: object! { "by": self.owner.as_str() } };
             return Some(self.issue(doc, op));
         }
         if self.left == 0 {
@@ -112,12 +113,12 @@ impl FuzzClient {
         let doc = DOC_KEYS[self.rng.below(DOC_KEYS.len() as u64) as usize];
         let (key, op): (&str, Op) = match self.rng.below(14) {
             0..=4 => (COUNTER_KEYS[self.rng.below(2) as usize], Op::Increment),
-            5 => (doc, Op::Put(json!(self.rng.below(100)))),
+            5 => (doc, Op::Put(Json::from(self.rng.below(100)))),
             6 => {
                 self.reading = Some(doc);
                 (doc, Op::Read)
             }
-            7 => (doc, Op::Write { expected: self.seen_version, value: json!({ "stale": self.owner }) }),
+            7 => (doc, Op::Write { expected: self.seen_version, value: object! { "stale": self.owner.as_str() } }),
             8 => (doc, Op::Get),
             9 => (doc, Op::Change(std::rc::Rc::new(append_up_to_four))),
             10 => (doc, Op::Delete),
@@ -151,10 +152,10 @@ impl FuzzClient {
 /// when the document is not a list (a put or a write replaced it) or already holds four entries.
 pub fn append_up_to_four(x: &Json) -> Result<Json, OpError> {
     match x {
-        Json::Null => Ok(json!([0])),
+        Json::Null => Ok(Json::from(vec![0])),
         Json::Array(a) if a.len() < 4 => {
             let mut a = a.clone();
-            a.push(json!(a.len()));
+            a.push(Json::from(a.len()));
             Ok(Json::Array(a))
         }
         other => Err(OpError::rejected(format!("not a list with room: {other}"))),

@@ -136,14 +136,13 @@ impl Oracle {
     /// Keys acceptor `acceptor` was seen to hold (to re-check after a wipe).
     pub fn keys_of(&self, acceptor: AcceptorId) -> Vec<Key> {
         let index = acceptor as usize - 1;
-        let mut keys: Vec<Key> = self
+        let keys: Vec<Key> = self
             .keys
             .iter()
             .filter(|(_, w)| w.high_water.get(index).is_some_and(Option::is_some))
             .map(|(k, _)| k.clone())
             .collect();
-        keys.sort();
-        keys
+        crate::sorting::sorted_by_unique_key(keys, |k| k)
     }
 }
 

@@ -4,7 +4,7 @@
 
 use super::js::{error, integer_arg, invalid, string_arg, to_js, JsResult};
 use super::Cluster;
-use crate::limits::MAX_SAFE_INTEGER;
+use crate::limits::{quoted, MAX_SAFE_INTEGER};
 use crate::session::UserAction;
 use crate::sim::{Delivery, Sim};
 use crate::view;
@@ -26,7 +26,7 @@ impl Cluster {
         self.inner.act(|_| {
             let text = string_arg("mode", &mode)?;
             let mode = Delivery::parse(&text)
-                .ok_or_else(|| invalid(format!("mode must be \"manual\" or \"auto\", got {text:?}")))?;
+                .ok_or_else(|| invalid(format!("mode must be \"manual\" or \"auto\", got {}", quoted(&text))))?;
             Ok(UserAction::Delivery(mode))
         })
     }

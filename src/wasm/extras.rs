@@ -5,6 +5,7 @@ use super::js::options as options_of;
 use super::js::{bool_arg, describe, error, integer_arg, invalid, options, text, to_js, to_json_within, JsResult};
 use super::{Cluster, MAX_SEED};
 use crate::driver::DriverConfig;
+use crate::json_object::object;
 use crate::limits::{MAX_ACCEPTORS, MAX_DEPTH, MAX_OPS_PER_CLIENT, MAX_PROPOSERS, MAX_SESSION_BYTES};
 use crate::session::{Breaks, Recording, Start, UserAction};
 use wasm_bindgen::prelude::*;
@@ -127,7 +128,7 @@ impl Cluster {
     #[wasm_bindgen(getter, unchecked_return_type = "{ actions: number, end: number | null }")]
     pub fn tape(&self) -> JsValue {
         let (n, end) = self.inner.peek(|rec| rec.tape());
-        to_js(&serde_json::json!({ "actions": n, "end": end }))
+        to_js(&object! { "actions": n, "end": end })
     }
 
     /// True while the session can reproduce the run (no change function was used).
@@ -206,9 +207,7 @@ impl Cluster {
             while other.steps() < sim.steps() && other.step() {}
             other.advance_clock(sim.now());
             let (a, b) = (sim.trace().hash(), other.trace().hash());
-            Ok(to_js(
-                &serde_json::json!({ "ok": a == b, "hash": format!("{a:016x}"), "replayHash": format!("{b:016x}") }),
-            ))
+            Ok(to_js(&object! { "ok": a == b, "hash": format!("{a:016x}"), "replayHash": format!("{b:016x}") }))
         })
     }
 }

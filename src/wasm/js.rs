@@ -10,7 +10,7 @@
 //! generated glue wraps in `try`). The other way an exception appears inside wasm, the stack
 //! running out, is kept out by the guard installed in `start()` (see `mod.rs`).
 
-use crate::limits::{check_value_size, number_text, MAX_DEPTH, MAX_SAFE_INTEGER, MAX_VALUE_BYTES};
+use crate::limits::{check_value_size, number_text, quoted, MAX_DEPTH, MAX_SAFE_INTEGER, MAX_VALUE_BYTES};
 use crate::ops::{ErrorKind, OpError};
 use crate::sim::Node;
 use js_sys::{JsString, Object, Reflect};
@@ -119,7 +119,7 @@ pub fn describe(v: &JsValue) -> String {
     }
     if let Some(s) = v.as_string() {
         let short: String = s.chars().take(40).collect();
-        return format!("the string {short:?}");
+        return format!("the string {}", quoted(&short));
     }
     if let Some(n) = v.as_f64() {
         return format!("the number {}", number_text(n));
@@ -319,7 +319,8 @@ pub fn bool_arg(name: &str, v: &JsValue) -> JsResult<bool> {
 /// A node id (`"a1"`, `"p2"`); the caller checks it exists.
 pub fn node_arg(name: &str, v: &JsValue) -> JsResult<Node> {
     let s = string_arg(name, v)?;
-    Node::parse(&s).ok_or_else(|| invalid(format!("{name} must be a node id like \"a1\" or \"p1\", got {s:?}")))
+    Node::parse(&s)
+        .ok_or_else(|| invalid(format!("{name} must be a node id like \"a1\" or \"p1\", got {}", quoted(&s))))
 }
 
 /// An options object: `undefined`/`null` for none, otherwise a plain object whose keys are all in
@@ -338,7 +339,11 @@ pub fn options(name: &str, v: &JsValue, known: &[&str]) -> JsResult<Vec<(String,
     let mut out = Vec::new();
     for (key, value) in fields {
         if !known.contains(&key.as_str()) {
-            return Err(invalid(format!("{name} has an unknown field {key:?}; known fields: {}", known.join(", "))));
+            return Err(invalid(format!(
+                "{name} has an unknown field {}; known fields: {}",
+                quoted(&key),
+                known.join(", ")
+            )));
         }
         if !value.is_undefined() {
             out.push((key, value));

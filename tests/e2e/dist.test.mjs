@@ -14,10 +14,10 @@ import { serveFolder } from "./static.mjs";
 
 const DIST = path.join(ROOT, "dist");
 const PREFIX = "/caspaxos/";
-/** The shipped wasm's budget, gzipped. Issue 12's goal is 150 KB; the incremental checker, manual
- * delivery and virtual-time workers took the wasm from 144 KB to 157 KB, and bringing it back needs
- * restructuring (see the README, Measured). Until then this gate stops further growth. */
-const WASM_GZIP_BUDGET_BYTES = 160 * 1024;
+/** The shipped wasm's budget, gzipped: issue 12's 150 KB (KiB, as everywhere here). It was 151,527
+ * bytes when this budget was set (README, "wasm size"), leaving 2 KB for what lands next;
+ * a change that needs more pays for it first. */
+const WASM_GZIP_BUDGET_BYTES = 150 * 1024;
 /** Exports only the `workloads` feature compiles in (benchmarks and tests, never shipped). */
 const WORKLOAD_EXPORTS = ["benchIncrements", "cluster_withCheckerWorkload"];
 

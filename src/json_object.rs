@@ -1,0 +1,18 @@
+//! JSON objects built field by field, without serde's generic serializer.
+//!
+//! `serde_json::json!` turns every field into `to_value(&field).unwrap()`; that `unwrap` keeps
+//! serde_json's error `Debug` (and with it Rust's string escaper, Unicode tables and the I/O
+//! error texts) in the shipped wasm. [`object!`] converts each field with `Value::from`, which
+//! cannot fail. Fields keep the order written (serde_json's `preserve_order`), so every JSON
+//! text, golden hash and link is what `json!` made.
+
+/// `object! { "name": value, ... }`: a JSON object of `Value::from(value)` fields, in order. A
+/// nested object is another `object!`; a `Value` held by reference is passed as `.clone()`.
+macro_rules! object {
+    ($($name:literal: $value:expr),* $(,)?) => {{
+        let mut map = ::serde_json::Map::new();
+        $(map.insert(::std::string::String::from($name), ::serde_json::Value::from($value));)*
+        ::serde_json::Value::Object(map)
+    }};
+}
+pub(crate) use object;
