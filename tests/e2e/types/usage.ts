@@ -59,6 +59,9 @@ export async function cluster(): Promise<void> {
   const history: HistoryEntry[] = c.history();
   const op: HistoryEntry | null = c.operation(0);
   const stats = c.stats();
+  const metrics = c.metrics();
+  const latency: [number, number | null] = [metrics.bucketMs, metrics.kinds["increment"]?.p99 ?? null];
+  const series: [number, number | null][] = metrics.series.map((b) => [b.throughput, b.messagesPerOperation]);
   const report = c.check();
   const verdict: boolean = c.check(1000).ok;
 
@@ -79,7 +82,7 @@ export async function cluster(): Promise<void> {
     using disposed = new Cluster();
     disposed.step();
   }
-  console.log(mode, run, runs[0].done, n, changed, put, got, written, locked, lease.token, released, stepped, ran, time, auto, events, log, state.acceptors, op, stats, report.keys, verdict, tape, same);
+  console.log(mode, run, runs[0].done, n, changed, put, got, written, locked, lease.token, released, stepped, ran, time, auto, events, log, state.acceptors, op, stats, metrics.now, latency, series, report.keys, verdict, tape, same);
 }
 
 export function element(): void {
