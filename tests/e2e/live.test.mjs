@@ -48,6 +48,8 @@ test("Live runs workers on real timers through a crash, draws and checks them; S
   const out = await page.textContent("#live-out");
   assert.match(out, /100 ok, 0 failed, 0 in flight/);
   assert.match(out, /linearizable ✓/);
+  await page.waitForFunction(() => /live run: linearizable/.test(document.getElementById("check-verdict").textContent), null, { timeout: 5000 });
+  assert.match(await page.textContent("#check-verdict"), /^✓ live run: linearizable ✓ \(100 operations\)$/, "the History header shows the live run's verdict");
   const run = await page.evaluate(() => {
     const c = window.playground.live;
     const values = c.history().map((o) => o.output).sort((a, b) => a - b);
@@ -81,7 +83,10 @@ test("bad input in the live panel shows a named error and changes nothing", asyn
   assert.equal(await page.textContent("#live-error"), "InvalidArgument: workers is empty: type a number");
   await page.fill("#live-workers", "1.5");
   await page.click("#live-run");
-  assert.equal(await page.textContent("#live-error"), "InvalidArgument: workers and increments must be whole numbers >= 1");
+  assert.equal(await page.textContent("#live-error"), "InvalidArgument: workers must be a whole number in 1..=100 and increments in 1..=1000");
+  await page.fill("#live-workers", "1000000"); // the simulated run's bound, not a frozen tab
+  await page.click("#live-run");
+  assert.equal(await page.textContent("#live-error"), "InvalidArgument: workers must be a whole number in 1..=100 and increments in 1..=1000");
   assert.equal(await page.evaluate(() => window.playground.live.history().length), 0);
   await page.click("#live-increment");
   assert.equal(await page.textContent("#live-error"), "", "a good action clears the error");

@@ -91,6 +91,24 @@ test("membership(): majority by default; the break switch turns the prepare quor
   for (const x of [c, f, back]) x.free();
 });
 
+test("1280 × 800: every field and button of the cluster form can be reached by a click (nothing lies over it)", async () => {
+  const { page, errors } = await open(browser.context, `${server.url}?scenario=none`, { viewport: { width: 1280, height: 800 } });
+  const covered = await page.evaluate(() => {
+    const out = [];
+    for (const el of document.querySelectorAll("#rebuild :is(input, button, select)")) {
+      el.scrollIntoView({ block: "center" });
+      const r = el.getBoundingClientRect();
+      const top = document.elementFromPoint(r.left + r.width / 2, r.top + r.height / 2);
+      if (!el.contains(top) && !top?.closest("label")?.contains(el)) out.push(`${el.id || el.name || el.textContent}: under ${top?.closest("[id]")?.id ?? top?.tagName}`);
+    }
+    return out;
+  });
+  assert.deepEqual(covered, []);
+  await page.click("#rebuild button[type=submit]");
+  assert.deepEqual(errors, []);
+  await page.close();
+});
+
 test("the page: the cluster form sets the quorums, a bad pair is refused naming the rule, the line shows them", async () => {
   const { page, errors } = await open(browser.context, `${server.url}?scenario=none`);
   assert.equal(await page.textContent("#quorums-out"), "quorums: prepare 2 of 3 · accept 2 of 3 (majority)");

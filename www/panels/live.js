@@ -3,7 +3,7 @@
 // timeline, the history and the checker read its events and history as they read a simulated
 // run's. What only a simulation has (play, step, seek, sessions, links, manual delivery,
 // scenarios, the counterexample search) is hidden while live.
-import { LiveCluster } from "../pkg/caspaxos_playground.js";
+import { Cluster, LiveCluster } from "../pkg/caspaxos_playground.js";
 import { $, page, setPlaying, refresh, numberIn } from "../page.js";
 
 /** Real ms between checks of the live history (the checker is incremental, but not free). */
@@ -101,6 +101,7 @@ function frame(t) {
     report = live.check();
     page.history.setReport(report);
     renderOut();
+    showVerdict();
   }
   raf = requestAnimationFrame(frame);
 }
@@ -108,8 +109,9 @@ function frame(t) {
 /** `workers` concurrent clients, each awaiting `per` increments of "counter" in turn, through
  * the proposers in rotation. Stops when the live cluster is left. */
 function runWorkers(workers, per) {
-  if (!(Number.isInteger(workers) && workers >= 1 && Number.isInteger(per) && per >= 1)) {
-    throw Object.assign(new Error("workers and increments must be whole numbers >= 1"), { name: "InvalidArgument" });
+  const { workers: maxWorkers, incrementsPerWorker: maxPer } = Cluster.limits; // the simulated run's bounds
+  if (!(Number.isInteger(workers) && workers >= 1 && workers <= maxWorkers && Number.isInteger(per) && per >= 1 && per <= maxPer)) {
+    throw Object.assign(new Error(`workers must be a whole number in 1..=${maxWorkers} and increments in 1..=${maxPer}`), { name: "InvalidArgument" });
   }
   const c = live;
   const proposers = c.state().proposers.length;
@@ -132,9 +134,25 @@ function settleInto(promise) {
   );
 }
 
+/** What the checker said: a violation, linearizable, or undecided (the search ran out of budget:
+ * not a violation). */
+function verdictText() {
+  if (!report) return "";
+  if (report.violation) return `violation ✗ (${report.violation.kind}, key ${report.violation.key})`;
+  return report.ok ? "linearizable ✓" : "undecided: the search ran out of budget";
+}
+
+/** The History header's verdict, for the live run (the simulated one writes its own). */
+function showVerdict() {
+  const el = $("check-verdict");
+  const ops = live.stats();
+  el.className = report.violation ? "verdict bad" : report.ok ? "verdict good" : "verdict unsure";
+  el.textContent = `${report.violation ? "✗" : report.ok ? "✓" : "?"} live run: ${verdictText()} (${ops.ok + ops.failed + ops.unknown} operations)`;
+}
+
 function renderOut() {
   const s = live.stats();
-  const verdict = !report ? "" : report.ok ? "linearizable ✓" : `violation ✗ (${report.violation?.kind})`;
+  const verdict = verdictText();
   $("live-out").textContent = `${s.ok} ok, ${s.failed + s.unknown} failed, ${s.pending} in flight; ${s.messages} messages, ${s.conflicts} conflicts, ${s.timeouts} timeouts` +
     (progress.total ? `; workers ${progress.done + progress.failed}/${progress.total}` : "") + (verdict ? ` — ${verdict}` : "");
   $("live-out").dataset.verdict = report ? String(report.ok) : "";
