@@ -81,3 +81,31 @@ test("a bad batch option is an InvalidArgument that says what was expected", asy
   assert.deepEqual(errors, []);
   await page.close();
 });
+
+test("the page: the cluster form's batch field turns batching on (empty: off); a bad size is refused naming the field", async () => {
+  const { page, errors } = await open(browser.context, `${server.url}?scenario=none`);
+  const hotRun = () => page.evaluate(() => {
+    const c = window.playground.cluster;
+    for (let i = 0; i < 12; i++) c.increment("hot", { proposer: "p1" });
+    c.runUntilIdle();
+    return { batched: c.stats().batched, ok: c.stats().ok, start: c.session().start };
+  });
+  await page.fill("input[name=batch]", "8");
+  await page.click("#rebuild button[type=submit]");
+  assert.equal(await page.textContent("#rebuild-error"), "");
+  const on = await hotRun();
+  assert.ok(on.batched > 0, `operations rode along in a batch: ${JSON.stringify(on)}`);
+  assert.equal(on.ok, 12);
+  assert.deepEqual(on.start.batch, { max: 8 });
+  assert.equal(await page.inputValue("input[name=batch]"), "8", "the form shows the running cluster's batch size");
+  await page.fill("input[name=batch]", "0");
+  await page.click("#rebuild button[type=submit]");
+  assert.match(await page.textContent("#rebuild-error"), /^InvalidArgument: .*batch/);
+  await page.fill("input[name=batch]", "");
+  await page.click("#rebuild button[type=submit]");
+  const off = await hotRun();
+  assert.equal(off.batched, 0, "empty: off");
+  assert.equal(off.start.batch, undefined);
+  assert.deepEqual(errors, []);
+  await page.close();
+});

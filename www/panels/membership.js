@@ -12,12 +12,18 @@ export function quorumsOf(form) {
   return Object.keys(q).length ? q : undefined;
 }
 
+/** The form's batch field: `{ max }` (batching, issue 14), or undefined when empty (off). */
+export function batchOf(form) {
+  return form.batch.value.trim() === "" ? undefined : { max: numberIn(form.batch, "batch") };
+}
+
 export function wireMembership() {
   page.onAdopt.push(() => {
     const form = $("rebuild");
     const q = page.config.quorums ?? {};
     form.prepareQuorum.value = q.prepare ?? "";
     form.acceptQuorum.value = q.accept ?? "";
+    form.batch.value = page.config.batch?.max ?? "";
     renderQuorums();
   });
   page.onRefresh.push(renderQuorums); // a break-it switch changes them in the running cluster
