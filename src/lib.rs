@@ -30,6 +30,11 @@
 //! assert!(sim.violations().is_empty());
 //! ```
 
+/// The one seed of every property test: a run is the same run each time, and a failure replays
+/// by running the test again (proptest's default draws a new seed per run).
+#[cfg(test)]
+pub(crate) const PROPTEST_SEED: u64 = 0x5eed_cafe;
+
 pub mod checker;
 pub mod client;
 pub mod driver;

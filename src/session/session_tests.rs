@@ -204,7 +204,7 @@ mod floats {
     }
 
     proptest! {
-        #![proptest_config(ProptestConfig { cases: 3000, failure_persistence: None, ..ProptestConfig::default() })]
+        #![proptest_config(ProptestConfig { cases: 3000, failure_persistence: None, rng_seed: proptest::test_runner::RngSeed::Fixed(crate::PROPTEST_SEED), ..ProptestConfig::default() })]
 
         /// Without serde_json's `float_roundtrip`, about 1 in 10 of these came back an ulp off
         /// (985.6906946328695 read as 985.6906946328696).
@@ -228,7 +228,7 @@ mod floats {
     }
 
     proptest! {
-        #![proptest_config(ProptestConfig { cases: 64, failure_persistence: None, ..ProptestConfig::default() })]
+        #![proptest_config(ProptestConfig { cases: 64, failure_persistence: None, rng_seed: proptest::test_runner::RngSeed::Fixed(crate::PROPTEST_SEED), ..ProptestConfig::default() })]
 
         #[test]
         fn a_replayed_link_reproduces_the_run_with_any_float(x in 0.0f64..1000.0, rate in 0.0f64..0.3) {

@@ -174,6 +174,7 @@ pub(super) fn stack_guard(what: &str) -> JsResult<()> {
 #[wasm_bindgen(start)]
 fn start() {
     ensure_guard();
+    super::live_guard::ensure_live_guard();
 }
 
 thread_local! {

@@ -57,12 +57,22 @@ impl Host for Browser {
 /// Builds an operation from its options (after `proposer`).
 type MakeOp<'a> = dyn Fn(&[(String, JsValue)]) -> JsResult<Op> + 'a;
 
+/// The methods that return a Promise (a freed cluster rejects them rather than throwing).
+pub(super) const ASYNC_METHODS: [&str; 10] =
+    ["change", "put", "get", "delete", "increment", "read", "write", "acquireLock", "acquireLease", "releaseLock"];
+
 /// A CASPaxos cluster running in real time in this page.
 #[wasm_bindgen]
 pub struct LiveCluster {
     core: Rc<Core>,
     /// A change function is running (inside the cluster): calls into the cluster are refused.
     busy: Rc<Cell<bool>>,
+}
+
+impl LiveCluster {
+    pub(super) fn of(core: Core) -> LiveCluster {
+        LiveCluster { core: Rc::new(core), busy: Rc::default() }
+    }
 }
 
 #[wasm_bindgen]
@@ -99,8 +109,15 @@ impl LiveCluster {
         if let Some(b) = breaks {
             config.driver = break_arg("options.break", &b, config.driver, config.acceptors)?;
         }
+        super::live_guard::ensure_live_guard();
         let core = Core::new(Rc::new(Browser::new()?), config).map_err(|e| error(&e))?;
-        Ok(LiveCluster { core: Rc::new(core), busy: Rc::default() })
+        Ok(LiveCluster::of(core))
+    }
+
+    /// Whether a change function is running (the guard refuses `free()` then).
+    #[wasm_bindgen(skip_typescript, js_name = "__busy")]
+    pub fn busy_now(&self) -> bool {
+        self.busy.get()
     }
 
     // ---- operations (as `Cluster`'s) ----

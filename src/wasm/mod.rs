@@ -8,6 +8,7 @@
 mod delivery;
 mod extras;
 mod live;
+mod live_guard;
 mod membership;
 pub use live::LiveCluster;
 mod workers;

@@ -94,3 +94,46 @@ test("bad input in the live panel shows a named error and changes nothing", asyn
   assert.deepEqual(errors, []);
   await page.close();
 });
+
+test("a freed LiveCluster refuses every call with InvalidArgument (operations reject); a second free() does nothing; free() inside a change function is refused and the cluster stays usable", async () => {
+  const { page, errors } = await open(browser.context, `${server.url}?scenario=none`);
+  const r = await page.evaluate(async () => {
+    const { LiveCluster } = await import("./pkg/caspaxos_playground.js");
+    const named = (f) => {
+      try {
+        f();
+        return "no error";
+      } catch (e) {
+        return `${e.name}: ${e.message}`;
+      }
+    };
+    const c = new LiveCluster({ latency: { min: 0, max: 1 } });
+    let inside = null;
+    const changed = await c.change("k", (x) => {
+      inside = named(() => c.free());
+      return (x ?? 0) + 1;
+    });
+    const after = await c.increment("k"); // still usable
+    c.free();
+    const stats = named(() => c.stats());
+    const now = named(() => c.now);
+    const crash = named(() => c.crash("a1"));
+    let op;
+    try {
+      const p = c.increment("k");
+      op = p instanceof Promise ? await p.then(() => "resolved", (e) => `rejected ${e.name}: ${e.message}`) : "not a promise";
+    } catch (e) {
+      op = `threw ${e.name}`;
+    }
+    const again = named(() => c.free());
+    return { changed, after, inside, stats, now, crash, op, again };
+  });
+  const freed = "InvalidArgument: this LiveCluster was freed (free() was called); create a new LiveCluster";
+  assert.equal(r.inside, "InvalidArgument: free() cannot be called from inside a change function (the cluster is running it); call it once the operation has ended");
+  assert.deepEqual([r.changed, r.after], [1, 2], "the cluster stays usable after the refused free()");
+  assert.deepEqual([r.stats, r.now, r.crash], [freed, freed, freed]);
+  assert.equal(r.op, `rejected ${freed}`, "an operation on a freed cluster rejects (it does not throw)");
+  assert.equal(r.again, "no error", "a second free() does nothing");
+  assert.deepEqual(errors, []);
+  await page.close();
+});
