@@ -49,14 +49,7 @@ impl Sim {
 
     /// Checks that `node` names a node of this cluster.
     pub fn check_node(&self, node: Node) -> Result<(), OpError> {
-        let (index, count, role) = match node {
-            Node::Acceptor(i) => (i as usize, self.config.acceptors, "a"),
-            Node::Proposer(i) => (i as usize, self.config.proposers, "p"),
-        };
-        if index == 0 || index > count {
-            return Err(OpError::invalid(format!("unknown node {node}: this cluster has {role}1..{role}{count}")));
-        }
-        Ok(())
+        node.check_in(self.config.acceptors, self.config.proposers)
     }
 
     /// Crashes a node. A crashed acceptor keeps its durable state; a crashed proposer loses its

@@ -26,6 +26,21 @@ impl fmt::Display for Node {
 }
 
 impl Node {
+    /// Checks that this node is one of a cluster of `acceptors` acceptors and `proposers`
+    /// proposers (the simulator's and the live world's one check).
+    pub fn check_in(self, acceptors: usize, proposers: usize) -> Result<(), crate::ops::OpError> {
+        let (index, count, role) = match self {
+            Node::Acceptor(i) => (i as usize, acceptors, "a"),
+            Node::Proposer(i) => (i as usize, proposers, "p"),
+        };
+        if index == 0 || index > count {
+            return Err(crate::ops::OpError::invalid(format!(
+                "unknown node {self}: this cluster has {role}1..{role}{count}"
+            )));
+        }
+        Ok(())
+    }
+
     /// Parses `"a3"` / `"p1"`; the caller checks the index is in range.
     pub fn parse(name: &str) -> Option<Node> {
         let (role, index) = name.split_at_checked(1)?;
