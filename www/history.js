@@ -63,6 +63,10 @@ export class HistoryView {
       this.#bars(out, visible.reverse(), { x, rowH, rowOf, rows });
     }
     out.push(`<rect x="0" y="0" width="${LEFT - 4}" height="${h}" fill="#fbfcfd"/>`);
+    if (inView < store.opCount) {
+      // The panel follows the timeline's window: say so, and how to see every operation.
+      out.push(`<text class="window-note" x="${w - 4}" y="10" text-anchor="end">${Math.min(inView, store.opCount)} of ${store.opCount} operations started in the timeline's window · Fit shows them all</text>`);
+    }
     proposers.forEach((p, i) => out.push(`<text class="row-label" x="6" y="${ROW_TOP + i * rowH + 10}">${esc(p)}</text>`));
     out.push("</svg>");
     this.container.innerHTML = out.join("");
