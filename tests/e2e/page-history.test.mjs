@@ -71,9 +71,10 @@ test("the History panel follows the timeline's window and says how many operatio
   await page.click("#zoom-in");
   await page.click("#zoom-in");
   const note = await page.textContent("#history text.window-note");
-  const [, shown, of] = note.match(/^(\d+) of (\d+) operations started in the timeline's window · Fit shows them all$/) ?? [];
+  const [, shown, of] = note.match(/^(\d+) of (\d+) operations in the timeline's window · Fit shows them all$/) ?? [];
   assert.equal(Number(of), total, note);
   assert.ok(Number(shown) < total, note);
+  assert.equal(await page.$$eval("#history rect.hop", (rs) => rs.length), Number(shown), "the note counts the bars drawn");
   await page.click("#fit");
   await page.waitForFunction(() => !document.querySelector("#history text.window-note"), null, { timeout: 5000 });
   assert.deepEqual(errors, []);
