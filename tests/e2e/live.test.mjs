@@ -21,13 +21,19 @@ after(async () => {
 
 const visible = (page, sel) => page.isVisible(sel);
 
+/** Flips the switch to Live and waits for the live module (fetched on first use) to take over. */
+async function switchToLive(page) {
+  await page.check("input[name=world][value=live]");
+  await page.waitForFunction(() => document.body.dataset.world === "live");
+}
+
 test("Live runs workers on real timers through a crash, draws and checks them; Simulated comes back", async () => {
   const { page, errors } = await open(browser.context, `${server.url}?scenario=none`);
   assert.match(await page.textContent("#world-note"), /same seed and the same actions give the same run/);
   assert.equal(await visible(page, "#live-panel"), false, "the live controls are hidden while simulated");
   const simNow = await page.evaluate(() => window.playground.cluster.now);
 
-  await page.check("input[name=world][value=live]");
+  await switchToLive(page);
   assert.match(await page.textContent("#world-note"), /cannot be replayed or seeked/);
   for (const sel of ["#play", "#step", ".sessionbar", "#scen-h", "#client-h"]) {
     assert.equal(await visible(page, sel), false, `${sel} is a simulation's only: hidden while live`);
@@ -77,7 +83,7 @@ test("Live runs workers on real timers through a crash, draws and checks them; S
 
 test("bad input in the live panel shows a named error and changes nothing", async () => {
   const { page, errors } = await open(browser.context, `${server.url}?scenario=none`);
-  await page.check("input[name=world][value=live]");
+  await switchToLive(page);
   await page.fill("#live-workers", "");
   await page.click("#live-run");
   assert.equal(await page.textContent("#live-error"), "InvalidArgument: workers is empty: type a number");
@@ -98,7 +104,9 @@ test("bad input in the live panel shows a named error and changes nothing", asyn
 test("a freed LiveCluster refuses every call with InvalidArgument (operations reject); a second free() does nothing; free() inside a change function is refused and the cluster stays usable", async () => {
   const { page, errors } = await open(browser.context, `${server.url}?scenario=none`);
   const r = await page.evaluate(async () => {
-    const { LiveCluster } = await import("./pkg/caspaxos_playground.js");
+    const live = await import("./pkg/live/caspaxos_live.js");
+    await live.default();
+    const { LiveCluster } = live;
     const named = (f) => {
       try {
         f();

@@ -2,8 +2,8 @@
 //! the wasm frames (see below), so every call is checked for stack headroom first, and any
 //! exception that still escapes leaves the cluster usable.
 
-use super::js::{invalid, JsResult};
 use super::{Cluster, Inner, ASYNC_METHODS};
+use crate::wasm::js::{invalid, JsResult};
 use js_sys::{Array, Function, Reflect};
 use std::cell::Cell;
 use wasm_bindgen::prelude::*;
@@ -171,19 +171,13 @@ pub(super) fn stack_guard(what: &str) -> JsResult<()> {
     }
 }
 
-#[wasm_bindgen(start)]
-fn start() {
-    ensure_guard();
-    super::live_guard::ensure_live_guard();
-}
-
 thread_local! {
     static GUARD_INSTALLED: Cell<bool> = const { Cell::new(false) };
 }
 
 /// Installs the guard once, on the class of a throwaway Cluster: at start-up, or with the first
 /// Cluster when the host does not run the start function (the wasm test runner does not).
-pub(super) fn ensure_guard() {
+pub(in crate::wasm) fn ensure_guard() {
     if GUARD_INSTALLED.with(|g| g.replace(true)) {
         return;
     }
