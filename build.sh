@@ -128,8 +128,10 @@ build_module() {
     # offsets into loads and stores (1.5 KB gzipped); it assumes no access below address 1024 is
     # reached by wrapping around 2^32, which holds for rustc's layout (the stack grows down from
     # 1 MiB to 0, data above it). The producers and target-features sections do nothing at run
-    # time. The README's "wasm size" table has each step's numbers.
-    "$opt" -Os --converge --low-memory-unused --strip-producers --strip-target-features \
+    # time. --reorder-functions-by-name (last, on wasm-bindgen's name section, which the output
+    # then drops): a module's functions side by side compress better (1.9 KB gzipped). The
+    # README's "wasm size" table has each step's numbers.
+    "$opt" -Os --converge --reorder-functions-by-name --low-memory-unused --strip-producers --strip-target-features \
       --enable-bulk-memory --enable-nontrapping-float-to-int --enable-sign-ext --enable-mutable-globals \
       "$out/${name}_bg.wasm" -o "$out/${name}_bg.wasm"
   else
