@@ -57,10 +57,6 @@ impl Host for Browser {
 /// Builds an operation from its options (after `proposer`).
 type MakeOp<'a> = dyn Fn(&[(String, JsValue)]) -> JsResult<Op> + 'a;
 
-/// The methods that return a Promise (a freed cluster rejects them rather than throwing).
-pub(super) const ASYNC_METHODS: [&str; 10] =
-    ["change", "put", "get", "delete", "increment", "read", "write", "acquireLock", "acquireLease", "releaseLock"];
-
 /// A CASPaxos cluster running in real time in this page.
 #[wasm_bindgen]
 pub struct LiveCluster {

@@ -18,6 +18,12 @@ use wasm_bindgen::prelude::*;
 #[wasm_bindgen(typescript_custom_section)]
 const TS_TYPES: &'static str = include_str!("types.d.ts");
 
+/// The methods that return a promise (a freed cluster rejects them rather than throwing): one
+/// per operation kind, named as the operation.
+pub(super) fn async_method_names() -> js_sys::Array {
+    crate::ops::OpKind::ALL.iter().map(|k| JsValue::from_str(k.name())).collect()
+}
+
 /// Largest seed, version, ttl or time: an exact JS integer.
 pub(super) const MAX_SEED: f64 = MAX_SAFE_INTEGER as f64;
 

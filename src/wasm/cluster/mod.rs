@@ -37,10 +37,6 @@ use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::future_to_promise;
 
-/// The methods that return promises.
-const ASYNC_METHODS: [&str; 10] =
-    ["change", "put", "get", "delete", "increment", "read", "write", "acquireLock", "releaseLock", "acquireLease"];
-
 /// Default and largest `maxEvents` of `runUntilIdle`.
 const DEFAULT_MAX_EVENTS: f64 = 1_000_000.0;
 /// Steps an awaited operation may run under `autoAdvance` (an operation always ends well before).
