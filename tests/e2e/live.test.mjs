@@ -145,3 +145,33 @@ test("a freed LiveCluster refuses every call with InvalidArgument (operations re
   assert.deepEqual(errors, []);
   await page.close();
 });
+
+test("the live module is fetched on the first switch to Live only; if it cannot load, the page stays simulated, says why, and the next switch tries again", async () => {
+  const { page, errors } = await open(browser.context, `${server.url}?scenario=none`);
+  const fetched = [];
+  page.on("request", (r) => { if (r.url().includes("/pkg/live/")) fetched.push(new URL(r.url()).pathname); });
+  const simNow = await page.evaluate(() => window.playground.cluster.now);
+  assert.deepEqual(fetched, [], "the simulated page does not fetch the live module");
+  // The network refuses the live module: the switch falls back to Simulated and says so.
+  await page.route("**/pkg/live/**", (route) => route.abort());
+  await page.check("input[name=world][value=live]");
+  await page.waitForFunction(() => /did not load/.test(document.getElementById("world-note").textContent));
+  assert.match(await page.textContent("#world-note"), /^The live module did not load \(.+\); still simulated\. Switch to Live to try again\.$/);
+  assert.equal(await page.evaluate(() => document.body.dataset.world), "sim");
+  assert.equal(await page.isChecked("input[name=world][value=sim]"), true, "the switch shows Simulated again");
+  assert.equal(await page.evaluate(() => window.playground.live), null);
+  assert.ok((await page.evaluate(() => window.playground.cluster.now)) >= simNow, "the simulated cluster is still there");
+  // The network is back: the next switch loads it and runs live.
+  await page.unroute("**/pkg/live/**");
+  await switchToLive(page);
+  assert.equal(await page.evaluate(async () => await window.playground.live.increment("k")), 1);
+  assert.ok(fetched.some((p) => p.endsWith("/pkg/live/caspaxos_live_bg.wasm")), `the live wasm was fetched: ${fetched}`);
+  // Leaving and coming back reuses the module: nothing is fetched again.
+  const count = fetched.length;
+  await page.check("input[name=world][value=sim]");
+  await switchToLive(page);
+  assert.equal(fetched.length, count, "the second switch fetches nothing");
+  // The failed fetch logged its console error; nothing else went wrong.
+  assert.deepEqual(errors.filter((e) => !/ERR_FAILED|Failed to fetch|net::/.test(e)), []);
+  await page.close();
+});
