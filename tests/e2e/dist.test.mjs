@@ -4,13 +4,13 @@
 // content-hashed name, nothing else ships, a missing path gets the 404 page; each module is within
 // its size budget without the benchmark workloads; and the live module loads only when the page
 // switches to Live.
-import { test, before, after } from "node:test";
+import { test } from "node:test";
 import assert from "node:assert/strict";
 import { readdir, readFile } from "node:fs/promises";
 import { createHash } from "node:crypto";
 import { gzipSync } from "node:zlib";
 import path from "node:path";
-import { launch, open, openTutorial, ROOT } from "./helpers.mjs";
+import { open, openTutorial, ROOT, pageFixture } from "./helpers.mjs";
 import { serveFolder } from "./static.mjs";
 
 const DIST = path.join(ROOT, "dist");
@@ -26,18 +26,7 @@ const MODULES = [
 /** Exports only the `workloads` feature compiles in (benchmarks and tests, never shipped). */
 const WORKLOAD_EXPORTS = ["benchIncrements", "cluster_withCheckerWorkload"];
 
-let server;
-let browser;
-
-before(async () => {
-  server = await serveFolder(DIST, PREFIX);
-  browser = await launch();
-});
-
-after(async () => {
-  await browser?.close();
-  await server?.close();
-});
+const { server, browser } = pageFixture({ start: () => serveFolder(DIST, PREFIX) });
 
 async function files(dir, base = dir) {
   const out = [];

@@ -2,22 +2,11 @@
 // workers finish through an acceptor crash, the timeline and history draw its events, the checker
 // judges its history; the page says why a live run cannot be replayed; Simulated comes back as it
 // was.
-import { test, before, after } from "node:test";
+import { test } from "node:test";
 import assert from "node:assert/strict";
-import { serve, launch, open } from "./helpers.mjs";
+import { open, pageFixture } from "./helpers.mjs";
 
-let server;
-let browser;
-
-before(async () => {
-  server = await serve();
-  browser = await launch();
-});
-
-after(async () => {
-  await browser?.close();
-  await server?.close();
-});
+const { server, browser } = pageFixture();
 
 const visible = (page, sel) => page.isVisible(sel);
 
