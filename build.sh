@@ -3,11 +3,12 @@
 #
 #   ./build.sh setup   install what is missing (idempotent): wasm target, wasm-bindgen CLI,
 #                      wasm-pack, Debian chromium + chromedriver, npm dev tools
-#   ./build.sh build   wasm release build into www/pkg (cargo -> wasm-bindgen -> wasm-opt);
+#   ./build.sh build   the two wasm modules into www/pkg (Cluster) and www/pkg/live
+#                      (LiveCluster, loaded on demand), each cargo -> wasm-bindgen -> wasm-opt;
 #                      `build workloads` with the benchmark workloads (never shipped)
-#   ./build.sh dist    the hosted site in dist/: page, tutorial, element, wasm (content-hashed
-#                      name) and its JS, a 404.html; relative URLs only (GitHub Pages serves it
-#                      from /<repo>/)
+#   ./build.sh dist    the hosted site in dist/: page, tutorial, element, both wasm modules
+#                      (content-hashed names) and their JS, a 404.html; relative URLs only
+#                      (GitHub Pages serves it from /<repo>/)
 #   ./build.sh pack    the npm package for embedding: staged in target/npm, packed by `npm pack`
 #                      into target/caspaxos-playground-<version>.tgz
 #   ./build.sh serve   build, then serve www/ on 127.0.0.1 (PORT, default 8080)
@@ -76,29 +77,50 @@ setup() {
   ensure_npm_tools
 }
 
-# Release wasm into www/pkg: cargo, wasm-bindgen --target web, npm binaryen's wasm-opt (never
-# Debian's binaryen 108: its output breaks wasm-bindgen 0.2.130 tables at page load).
-# `build workloads` adds the benchmark workloads (the `workloads` feature); the shipped wasm
-# never has them.
+# The two wasm modules (README, "Two modules"): the core `Cluster` (the default `cluster`
+# feature) in www/pkg, and `LiveCluster` alone (the `live` feature), which the page imports only
+# when a reader switches to Live, in www/pkg/live. Each has its own folder because wasm-bindgen
+# names both crates' JS snippets alike (snippets/caspaxos-playground-<hash>/inline0.js).
+CORE_MODULE=caspaxos_playground
+LIVE_MODULE=caspaxos_live
+module_dir() { if [ "$1" = "$LIVE_MODULE" ]; then echo www/pkg/live; else echo www/pkg; fi; }
+
+# Release wasm into www/pkg: both modules, each cargo -> wasm-bindgen -> wasm-opt (npm
+# binaryen's, never Debian's binaryen 108: its output breaks wasm-bindgen 0.2.130 tables at page
+# load). `build workloads` adds the benchmark workloads (the `workloads` feature) to the core;
+# the shipped wasm never has them.
 build() {
   local features=${1:-}
   ensure_rust_target
   ensure_wasm_bindgen
   ensure_npm_tools
-  log "building wasm${features:+ (features: $features)}"
-  cargo build --profile wasm --lib --target wasm32-unknown-unknown ${features:+--features "$features"}
+  build_module "$CORE_MODULE" ${features:+--features "$features"}
+  build_module "$LIVE_MODULE" --no-default-features --features live
+}
+
+# build_module NAME CARGO_ARGS...: one module into its folder (see module_dir). Both cargo builds
+# share the target folder and every dependency; each writes the same
+# caspaxos_playground.wasm, so wasm-bindgen reads it before the next build.
+build_module() {
+  local name=$1 out
+  shift
+  out=$(module_dir "$name")
+  log "building wasm module $name (cargo $*)"
+  cargo build --profile wasm --lib --target wasm32-unknown-unknown "$@"
   local wasm=target/wasm32-unknown-unknown/wasm/caspaxos_playground.wasm
-  # wasm-bindgen and wasm-opt take a minute: skip them when www/pkg already comes from this
+  # wasm-bindgen and wasm-opt take a minute: skip them when the folder already comes from this
   # cargo output, these features and this script.
   local stamp
-  stamp="$(cat "$wasm" "$0" | sha256sum | cut -c1-32) ${features:-shipped}"
-  if [ "$(cat www/pkg/.stamp 2>/dev/null || true)" = "$stamp" ]; then
-    echo "www/pkg is up to date"
+  stamp="$(cat "$wasm" "$0" | sha256sum | cut -c1-32) $name $*"
+  if [ "$(cat "$out/.stamp" 2>/dev/null || true)" = "$stamp" ]; then
+    echo "$out is up to date"
     return
   fi
-  rm -rf www/pkg
-  wasm-bindgen "$wasm" --target web --out-dir www/pkg
-  node www/npm/optional-params.mjs www/pkg/caspaxos_playground.d.ts
+  mkdir -p "$out"
+  # The core's folder holds the live module's: keep it.
+  find "$out" -mindepth 1 -maxdepth 1 ! -name live -exec rm -rf {} +
+  wasm-bindgen "$wasm" --target web --out-dir "$out" --out-name "$name"
+  node www/npm/optional-params.mjs "$out/$name.d.ts"
   local opt="$E2E/node_modules/binaryen/bin/wasm-opt"
   if [ -x "$opt" ]; then
     # -Os, not -Oz: a little more raw code that compresses better (0.5 KB gzipped smaller).
@@ -106,36 +128,47 @@ build() {
     # offsets into loads and stores (1.5 KB gzipped); it assumes no access below address 1024 is
     # reached by wrapping around 2^32, which holds for rustc's layout (the stack grows down from
     # 1 MiB to 0, data above it). The producers and target-features sections do nothing at run
-    # time. The README's "wasm size" table has each step's numbers.
-    "$opt" -Os --converge --low-memory-unused --strip-producers --strip-target-features \
+    # time. --reorder-functions-by-name (last, on wasm-bindgen's name section, which the output
+    # then drops): a module's functions side by side compress better (1.9 KB gzipped). The
+    # README's "wasm size" table has each step's numbers.
+    "$opt" -Os --converge --reorder-functions-by-name --low-memory-unused --strip-producers --strip-target-features \
       --enable-bulk-memory --enable-nontrapping-float-to-int --enable-sign-ext --enable-mutable-globals \
-      www/pkg/caspaxos_playground_bg.wasm -o www/pkg/caspaxos_playground_bg.wasm
+      "$out/${name}_bg.wasm" -o "$out/${name}_bg.wasm"
   else
-    echo "note: npm binaryen not installed; www/pkg is not wasm-opt'ed" >&2
+    echo "note: npm binaryen not installed; $out is not wasm-opt'ed" >&2
   fi
-  echo "$stamp" >www/pkg/.stamp
+  echo "$stamp" >"$out/.stamp"
   local raw gz
-  raw=$(stat -c %s www/pkg/caspaxos_playground_bg.wasm)
-  gz=$(gzip -9 -c www/pkg/caspaxos_playground_bg.wasm | wc -c)
-  echo "www/pkg/caspaxos_playground_bg.wasm: $((raw / 1024)) KB raw, $((gz / 1024)) KB gzip"
+  raw=$(stat -c %s "$out/${name}_bg.wasm")
+  gz=$(gzip -9 -c "$out/${name}_bg.wasm" | wc -c)
+  echo "$out/${name}_bg.wasm: $((raw / 1024)) KB raw, $((gz / 1024)) KB gzip"
 }
 
-# The wasm-bindgen glue and the wasm; `hashed` renames the wasm after its content and points the
-# glue at the new name (long cache lifetimes, no stale module after a deploy).
+# The wasm-bindgen glue and the wasm of both modules; `hashed` renames each wasm after its
+# content and points its glue at the new name (long cache lifetimes, no stale module after a
+# deploy). `types` adds the TypeScript declarations.
 copy_pkg() {
-  local to=$1 hashed=${2:-}
+  local to=$1 hashed=${2:-} types=${3:-}
+  copy_module "$CORE_MODULE" "$to" "$hashed" "$types"
+  copy_module "$LIVE_MODULE" "$to/live" "$hashed" "$types"
+}
+
+copy_module() {
+  local name=$1 to=$2 hashed=$3 types=$4 from
+  from=$(module_dir "$name")
   mkdir -p "$to"
-  cp -r www/pkg/snippets www/pkg/caspaxos_playground.js "$to/"
-  local wasm=caspaxos_playground_bg.wasm
+  cp -r "$from/snippets" "$from/$name.js" "$to/"
+  [ -z "$types" ] || cp "$from/$name.d.ts" "$to/"
+  local wasm=${name}_bg.wasm
   if [ -n "$hashed" ]; then
-    wasm="caspaxos_playground_bg.$(sha256sum www/pkg/$wasm | cut -c1-16).wasm"
-    sed -i "s/'caspaxos_playground_bg.wasm'/'$wasm'/" "$to/caspaxos_playground.js"
-    grep -q "'$wasm'" "$to/caspaxos_playground.js" || {
-      echo "dist: the glue no longer names caspaxos_playground_bg.wasm (wasm-bindgen changed?)" >&2
+    wasm="${name}_bg.$(sha256sum "$from/$wasm" | cut -c1-16).wasm"
+    sed -i "s/'${name}_bg.wasm'/'$wasm'/" "$to/$name.js"
+    grep -q "'$wasm'" "$to/$name.js" || {
+      echo "dist: the glue no longer names ${name}_bg.wasm (wasm-bindgen changed?)" >&2
       return 1
     }
   fi
-  cp www/pkg/caspaxos_playground_bg.wasm "$to/$wasm"
+  cp "$from/${name}_bg.wasm" "$to/$wasm"
 }
 
 # The modules and styles the <caspaxos-playground> element needs: its static imports and
@@ -186,8 +219,7 @@ assemble_pack() {
   version=$(sed -n 's/^version = "\(.*\)"$/\1/p' Cargo.toml | head -1)
   rm -rf "$stage"
   mkdir -p "$stage"
-  copy_pkg "$stage/pkg"
-  cp www/pkg/caspaxos_playground.d.ts "$stage/pkg/"
+  copy_pkg "$stage/pkg" "" types
   for f in $(element_files); do cp "www/$f" "$stage/$f"; done
   cp www/npm/element.d.ts www/npm/README.md "$stage/"
   sed "s/\"version\": \"0.0.0-cargo\"/\"version\": \"$version\"/" www/npm/package.json >"$stage/package.json"
@@ -239,11 +271,11 @@ JSON
 wasm_tests() {
   mkdir -p target/tmp
   write_webdriver_json
-  log "wasm tests in headless Chromium (wasm-pack test --headless --chrome)"
+  log "wasm tests in headless Chromium (wasm-pack test --headless --chrome), both classes in one build"
   # wasm-bindgen-test-runner gives the whole suite WASM_BINDGEN_TEST_TIMEOUT seconds (20 by
   # default, which a loaded 2-core machine exceeds) and then kills the browser mid-run.
   WASM_BINDGEN_TEST_TIMEOUT="${WASM_BINDGEN_TEST_TIMEOUT:-300}" TMPDIR="$ROOT/target/tmp" \
-    wasm-pack test --headless --chrome --mode no-install -- --features workloads
+    wasm-pack test --headless --chrome --mode no-install -- --features workloads,live
 }
 
 page_tests() {
@@ -263,6 +295,7 @@ test_all() {
   cargo fmt --check
   cargo clippy --all-targets -- -D warnings
   cargo clippy --lib --target wasm32-unknown-unknown -- -D warnings
+  cargo clippy --lib --target wasm32-unknown-unknown --no-default-features --features live -- -D warnings
   log "native tests (fault sweep: ${CASPAXOS_SEEDS:-500} seeds)"
   cargo test --release
   wasm_tests
@@ -298,7 +331,7 @@ case "${1:-}" in
   test) test_all ;;
   bench) bench ;;
   *)
-    sed -n '2,18p' "$0" | sed 's/^# \{0,1\}//'
+    sed -n '2,19p' "$0" | sed 's/^# \{0,1\}//'
     exit 2
     ;;
 esac

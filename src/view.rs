@@ -309,7 +309,7 @@ fn operation(o: &crate::sim::OpRecord) -> Json {
     object! {
         "id": o.id,
         "proposer": format!("p{}", o.proposer),
-        "op": o.op,
+        "op": o.op.name(),
         "key": o.key.to_string(),
         "input": o.input.clone(),
         "invokeAt": o.invoke_at,

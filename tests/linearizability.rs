@@ -14,6 +14,7 @@ use caspaxos_playground::checker::{
     DEFAULT_STEP_BUDGET, FOLD_EVERY, UNKNOWN_HORIZON,
 };
 use caspaxos_playground::driver::DriverConfig;
+use caspaxos_playground::ops::OpKind;
 use caspaxos_playground::sim::fuzz::{FuzzOptions, FuzzRun};
 use caspaxos_playground::sim::{History, Node, OpRecord, OracleKind, Sim, SimConfig, HISTORY_WINDOW};
 use common::{seeds, simulate, Scenario};
@@ -43,7 +44,7 @@ fn fault_seeds_through_the_real_cluster_are_linearizable() {
             if let Some(e) = o.error.as_ref().filter(|e| !e.indeterminate()) {
                 *refusals.entry(e.name()).or_default() += 1;
             }
-            if o.op == "acquireLock" && o.output == Some(Json::Bool(false)) {
+            if o.op == OpKind::AcquireLock && o.output == Some(Json::Bool(false)) {
                 *refusals.entry("lock held").or_default() += 1;
             }
         }

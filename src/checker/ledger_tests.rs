@@ -3,7 +3,7 @@
 
 use super::*;
 use crate::checker::{check_incrementally, check_records, Report, ViolationKind, DEFAULT_STEP_BUDGET};
-use crate::ops::OpError;
+use crate::ops::{OpError, OpKind};
 use serde_json::{json, Value as Json};
 
 /// Builds one key's history: operations invoked and returned at consecutive positions.
@@ -21,7 +21,7 @@ impl Script {
         self.records.push(OpRecord {
             id,
             proposer: 1,
-            op: name,
+            op: OpKind::parse(name).expect("a test names a known operation"),
             key: "k".into(),
             input,
             invoke_at: self.seq,

@@ -1,7 +1,7 @@
 //! The sequential specification the checker linearizes against: one register per key holding a
 //! JSON value and a version, changed by the operations of [`crate::ops`].
 
-use crate::ops::{ErrorKind, Op, Register};
+use crate::ops::{ErrorKind, Op, OpKind, Register};
 use crate::sim::OpRecord;
 use serde_json::Value as Json;
 
@@ -80,11 +80,13 @@ impl CheckOp {
     /// evaluation to place it by).
     pub fn from_record(o: &OpRecord) -> Option<CheckOp> {
         use crate::driver::Outcome;
-        let read_only = matches!(o.op, "get" | "read");
+        let read_only = o.op.is_read_only();
         let expect = match (o.outcome, &o.output, &o.error) {
             (Some(Outcome::Ok), Some(out), _) => Expect::Output(out.clone()),
             (Some(Outcome::Failed), _, Some(e)) => match e.kind {
-                ErrorKind::VersionConflict | ErrorKind::UpdateRejected if o.op == "change" => Expect::Refusal(e.name()),
+                ErrorKind::VersionConflict | ErrorKind::UpdateRejected if o.op == OpKind::Change => {
+                    Expect::Refusal(e.name())
+                }
                 ErrorKind::VersionConflict | ErrorKind::UpdateRejected => {
                     Expect::RefusalSaying(e.name(), e.message.clone())
                 }
@@ -93,10 +95,10 @@ impl CheckOp {
             (Some(Outcome::Unknown), _, _) | (None, _, _) if !read_only => Expect::Maybe,
             _ => return None,
         };
-        let step = if o.op == "change" {
+        let step = if o.op == OpKind::Change {
             change_step(o, &expect)?
         } else {
-            let op = Op::from_record(o.op, &o.input)?;
+            let op = Op::of_kind(o.op, &o.input)?;
             let mut times: Vec<u64> = o.evaluations.iter().map(|e| e.at_ms).collect();
             times.sort_unstable();
             times.dedup();
@@ -108,7 +110,7 @@ impl CheckOp {
         let completed = matches!(o.outcome, Some(Outcome::Ok | Outcome::Failed));
         Some(CheckOp {
             id: o.id,
-            name: o.op,
+            name: o.op.name(),
             key: o.key.to_string(),
             invoke_at: o.invoke_at,
             return_at: if completed { o.return_at } else { None },

@@ -2,7 +2,7 @@
 //! property test against brute-force enumeration.
 
 use super::*;
-use crate::ops::{Op, OpError};
+use crate::ops::{Op, OpError, OpKind};
 use serde_json::json;
 
 /// An operation of key `k`; in these hand-written histories the virtual times double as the
@@ -184,7 +184,7 @@ fn a_refused_change_is_placed_by_its_last_evaluation() {
     let mut record = OpRecord {
         id: 7,
         proposer: 1,
-        op: "change",
+        op: OpKind::Change,
         key: "k".into(),
         input: json!(null),
         invoke_at: 1,

@@ -125,7 +125,7 @@ impl LiveCluster {
         let now = self.now();
         let mut w = self.shared.world.borrow_mut();
         let World { history, stats, .. } = &mut *w;
-        let (id, event) = records::invoke(history, stats, now, (proposer, &key), op.name(), op.input());
+        let (id, event) = records::invoke(history, stats, now, (proposer, &key), op.kind(), op.input());
         w.log(now, event);
         let up = w.proposer_up[proposer as usize - 1];
         drop(w);

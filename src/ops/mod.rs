@@ -5,7 +5,10 @@
 //! (§2: "change(key, f)" is the single primitive). This module is pure: `apply` takes the current
 //! register and the virtual time and says what to write and what to answer.
 
+mod kind;
 mod lock;
+
+pub use kind::OpKind;
 
 use crate::json_object::object;
 use crate::limits::MAX_SAFE_INTEGER;
@@ -142,20 +145,25 @@ pub struct Effect {
 }
 
 impl Op {
+    /// What the operation does, without its arguments.
+    pub fn kind(&self) -> OpKind {
+        match self {
+            Op::Get => OpKind::Get,
+            Op::Put(_) => OpKind::Put,
+            Op::Delete => OpKind::Delete,
+            Op::Increment => OpKind::Increment,
+            Op::Read => OpKind::Read,
+            Op::Write { .. } => OpKind::Write,
+            Op::AcquireLock { .. } => OpKind::AcquireLock,
+            Op::AcquireLease { .. } => OpKind::AcquireLease,
+            Op::ReleaseLock { .. } => OpKind::ReleaseLock,
+            Op::Change(_) => OpKind::Change,
+        }
+    }
+
     /// The contract's name of the operation.
     pub fn name(&self) -> &'static str {
-        match self {
-            Op::Get => "get",
-            Op::Put(_) => "put",
-            Op::Delete => "delete",
-            Op::Increment => "increment",
-            Op::Read => "read",
-            Op::Write { .. } => "write",
-            Op::AcquireLock { .. } => "acquireLock",
-            Op::AcquireLease { .. } => "acquireLease",
-            Op::ReleaseLock { .. } => "releaseLock",
-            Op::Change(_) => "change",
-        }
+        self.kind().name()
     }
 
     /// The operation's arguments besides the key, for the history.
@@ -174,31 +182,38 @@ impl Op {
     /// Rebuilds a built-in operation from its history record (`name`, `input`); `None` for
     /// `change`, whose function is not recorded.
     pub fn from_record(name: &str, input: &Json) -> Option<Op> {
+        Op::of_kind(OpKind::parse(name)?, input)
+    }
+
+    /// Rebuilds a built-in operation of `kind` from its recorded `input`; `None` for `change`.
+    pub fn of_kind(kind: OpKind, input: &Json) -> Option<Op> {
         let owner = || input.get("owner").and_then(Json::as_str).map(str::to_owned);
-        Some(match name {
-            "get" => Op::Get,
-            "put" => Op::Put(input.clone()),
-            "delete" => Op::Delete,
-            "increment" => Op::Increment,
-            "read" => Op::Read,
-            "write" => {
+        Some(match kind {
+            OpKind::Get => Op::Get,
+            OpKind::Put => Op::Put(input.clone()),
+            OpKind::Delete => Op::Delete,
+            OpKind::Increment => Op::Increment,
+            OpKind::Read => Op::Read,
+            OpKind::Write => {
                 Op::Write { expected: input.get("expectedVersion")?.as_u64()?, value: input.get("value")?.clone() }
             }
-            "acquireLock" => Op::AcquireLock { owner: owner()?, ttl_ms: input.get("ttl").and_then(Json::as_u64) },
-            "acquireLease" => Op::AcquireLease { owner: owner()?, ttl_ms: input.get("ttl").and_then(Json::as_u64) },
-            "releaseLock" => Op::ReleaseLock { owner: owner()? },
-            _ => return None,
+            OpKind::AcquireLock => Op::AcquireLock { owner: owner()?, ttl_ms: input.get("ttl").and_then(Json::as_u64) },
+            OpKind::AcquireLease => {
+                Op::AcquireLease { owner: owner()?, ttl_ms: input.get("ttl").and_then(Json::as_u64) }
+            }
+            OpKind::ReleaseLock => Op::ReleaseLock { owner: owner()? },
+            OpKind::Change => return None,
         })
     }
 
     /// True for the lock operations, whose register key is `lock:` + the lock name.
     pub fn is_lock(&self) -> bool {
-        matches!(self, Op::AcquireLock { .. } | Op::AcquireLease { .. } | Op::ReleaseLock { .. })
+        self.kind().is_lock()
     }
 
     /// True when the operation never changes the register.
     pub fn is_read_only(&self) -> bool {
-        matches!(self, Op::Get | Op::Read)
+        self.kind().is_read_only()
     }
 
     /// Applies the operation to `current` at virtual time `now_ms`.

@@ -11,6 +11,7 @@ use crate::limits::{
     MAX_PROPOSERS, MAX_SAFE_INTEGER, MAX_VALUE_BYTES,
 };
 use crate::limits::{MAX_INCREMENTS_PER_WORKER, MAX_WORKERS};
+use crate::ops::OpKind;
 use crate::protocol::Quorums;
 use crate::sim::fuzz::FuzzOptions;
 use crate::sim::{Delivery, NetConfig, Node, SimConfig, WorkersPlan};
@@ -176,10 +177,6 @@ impl Writer {
     }
 }
 
-/// Operation codes of a link: append only (a code, once given, keeps its meaning).
-const OPS: [&str; 9] =
-    ["get", "put", "delete", "increment", "read", "write", "acquireLock", "releaseLock", "acquireLease"];
-
 /// The session as link text (URL-safe base64, no padding).
 pub fn encode_link(s: &Session) -> String {
     let mut w = Writer(Vec::new());
@@ -240,20 +237,21 @@ pub fn encode_link(s: &Session) -> String {
                 w.tag(Tag::Invoke);
                 w.byte(*proposer);
                 w.varint(keys.iter().position(|k| k == key).unwrap_or(0) as u64);
-                let op = OPS.iter().position(|o| o == name).unwrap_or(0);
-                w.byte(op as u8);
+                // A recorded operation is a built-in one (`check` refuses others): it has a code.
+                let kind = OpKind::parse(name).filter(|k| k.link_code().is_some()).unwrap_or(OpKind::Get);
+                w.byte(kind.link_code().unwrap_or(0));
                 let s = |k: &str| input.get(k).and_then(Json::as_str).unwrap_or("").as_bytes().to_vec();
-                match name.as_str() {
-                    "put" => w.bytes(input.to_string().as_bytes()),
-                    "write" => {
+                match kind {
+                    OpKind::Put => w.bytes(input.to_string().as_bytes()),
+                    OpKind::Write => {
                         w.varint(input.get("expectedVersion").and_then(Json::as_u64).unwrap_or(0));
                         w.bytes(input.get("value").unwrap_or(&Json::Null).to_string().as_bytes());
                     }
-                    "acquireLock" | "acquireLease" => {
+                    OpKind::AcquireLock | OpKind::AcquireLease => {
                         w.bytes(&s("owner"));
                         w.varint(input.get("ttl").and_then(Json::as_u64).map_or(0, |t| t + 1));
                     }
-                    "releaseLock" => w.bytes(&s("owner")),
+                    OpKind::ReleaseLock => w.bytes(&s("owner")),
                     _ => {}
                 }
             }
@@ -504,22 +502,22 @@ pub fn decode_link(text: &str) -> Result<Session, LinkError> {
                 let proposer = r.byte()?;
                 let key =
                     keys.get(r.varint()? as usize).ok_or_else(|| malformed("a key index is out of range"))?.clone();
-                let op = *OPS.get(r.byte()? as usize).ok_or_else(|| malformed("unknown operation"))?;
+                let op = OpKind::of_link_code(r.byte()?).ok_or_else(|| malformed("unknown operation"))?;
                 let input = match op {
-                    "put" => r.json()?,
-                    "write" => {
+                    OpKind::Put => r.json()?,
+                    OpKind::Write => {
                         let expected = r.varint()?;
                         object! { "expectedVersion": expected, "value": r.json()? }
                     }
-                    "acquireLock" | "acquireLease" => {
+                    OpKind::AcquireLock | OpKind::AcquireLease => {
                         let owner = r.text(MAX_OWNER_BYTES)?;
                         let ttl = r.varint()?;
                         object! { "owner": owner, "ttl": ttl.checked_sub(1) }
                     }
-                    "releaseLock" => object! { "owner": r.text(MAX_OWNER_BYTES)? },
+                    OpKind::ReleaseLock => object! { "owner": r.text(MAX_OWNER_BYTES)? },
                     _ => Json::Null,
                 };
-                UserAction::Invoke { proposer, key, name: op.to_owned(), input }
+                UserAction::Invoke { proposer, key, name: op.name().to_owned(), input }
             }
             Tag::Crash => UserAction::Crash(r.node()?),
             Tag::Restart => UserAction::Restart(r.node()?),

@@ -42,7 +42,7 @@ impl Core {
             return Invoked::Ended(Err(e));
         }
         let key: Key = key.into();
-        let id = self.world.record_invoke(proposer, &key, op.name(), op.input());
+        let id = self.world.record_invoke(proposer, &key, op.kind(), op.input());
         if !self.world.proposer_up[proposer as usize - 1] {
             let result = Err(OpError::unavailable(false, format!("proposer p{proposer} is down")));
             self.world.record_end(id, &result);

@@ -4,7 +4,7 @@
 
 use crate::checker::Ledger;
 use crate::driver::{outcome_of, Outcome};
-use crate::ops::{OpError, OpId, Val};
+use crate::ops::{OpError, OpId, OpKind, Val};
 use crate::protocol::{Key, ProposerId};
 use serde_json::Value as Json;
 use std::collections::VecDeque;
@@ -14,8 +14,8 @@ use std::rc::Rc;
 pub struct OpRecord {
     pub id: OpId,
     pub proposer: ProposerId,
-    /// The contract's operation name (`increment`, `put`, ...).
-    pub op: &'static str,
+    /// The operation's kind (its contract name: `increment`, `put`, ...).
+    pub op: OpKind,
     pub key: Key,
     pub input: Json,
     /// Virtual time of the invocation (for display and lock expiry; not for ordering).

@@ -6,7 +6,7 @@ use super::history::{Evaluation, History, OpRecord};
 use super::trace::EventKind;
 use super::Stats;
 use crate::driver::{outcome_of, Note, Outcome};
-use crate::ops::{OpError, OpId};
+use crate::ops::{OpError, OpId, OpKind};
 use crate::protocol::{Key, ProposerId};
 use serde_json::Value as Json;
 
@@ -16,7 +16,7 @@ pub(crate) fn invoke(
     stats: &mut Stats,
     now: u64,
     (proposer, key): (ProposerId, &Key),
-    name: &'static str,
+    op: OpKind,
     input: Json,
 ) -> (OpId, EventKind) {
     let id = history.len();
@@ -24,7 +24,7 @@ pub(crate) fn invoke(
     history.invoked(OpRecord {
         id,
         proposer,
-        op: name,
+        op,
         key: key.clone(),
         input,
         invoke_at: now,
@@ -39,7 +39,7 @@ pub(crate) fn invoke(
         evaluations: Vec::new(),
     });
     stats.operations += 1;
-    (id, EventKind::Invoke { op: id, proposer, name, key: key.clone() })
+    (id, EventKind::Invoke { op: id, proposer, name: op.name(), key: key.clone() })
 }
 
 /// Records how operation `id` ended, at `now`; its return event (`None` if it had already ended).

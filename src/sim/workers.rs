@@ -167,6 +167,7 @@ impl Sim {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::ops::OpKind;
     use crate::sim::SimConfig;
 
     fn plan(workers: usize, increments: usize) -> WorkersPlan {
@@ -184,7 +185,7 @@ mod tests {
         let mut answers: Vec<i64> = sim
             .history()
             .records()
-            .filter(|o| o.op == "increment")
+            .filter(|o| o.op == OpKind::Increment)
             .map(|o| o.output.as_ref().unwrap().as_i64().unwrap())
             .collect();
         answers.sort();
@@ -198,7 +199,7 @@ mod tests {
         sim.run_workers(&plan(1, 3)).unwrap();
         sim.run_until_idle(u64::MAX);
         let h = sim.history();
-        let incs: Vec<_> = h.records().filter(|o| o.op == "increment").collect();
+        let incs: Vec<_> = h.records().filter(|o| o.op == OpKind::Increment).collect();
         assert_eq!(incs.len(), 3);
         for pair in incs.windows(2) {
             assert_eq!(pair[1].invoke_seq, pair[0].return_seq.unwrap() + 1, "the next starts as the last ends");

@@ -12,7 +12,7 @@ use super::{Action, Stats};
 use crate::client::{Answer, AnswerSlot};
 use crate::driver::{Io, Note, SlotRef, Timing};
 use crate::fxhash::FxHashMap;
-use crate::ops::{OpError, OpId, Val};
+use crate::ops::{OpError, OpId, OpKind, Val};
 use crate::protocol::{Acceptor, AcceptorId, Key, ProposerId, Request};
 use serde_json::Value as Json;
 use std::cell::Cell;
@@ -179,8 +179,8 @@ impl World {
     }
 
     /// Records a new operation and logs its invocation.
-    pub fn record_invoke(&mut self, proposer: ProposerId, key: &Key, name: &'static str, input: Json) -> OpId {
-        let (id, event) = records::invoke(&mut self.history, &mut self.stats, self.now, (proposer, key), name, input);
+    pub fn record_invoke(&mut self, proposer: ProposerId, key: &Key, op: OpKind, input: Json) -> OpId {
+        let (id, event) = records::invoke(&mut self.history, &mut self.stats, self.now, (proposer, key), op, input);
         self.probe.0.operations.set(self.history.len() as usize);
         self.log(event);
         id
@@ -191,7 +191,7 @@ impl World {
         let started = self.history.get(id).map(|r| (r.op, r.invoke_at));
         if let Some(event) = records::end(&mut self.history, &mut self.stats, self.now, id, result) {
             let (op, invoke_at) = started.expect("an operation in flight is in the history's window");
-            self.metrics.ended(op, invoke_at, self.now, result.is_ok());
+            self.metrics.ended(op.name(), invoke_at, self.now, result.is_ok());
             self.log(event);
         }
     }

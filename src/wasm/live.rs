@@ -4,10 +4,10 @@
 //! and errors only, with the same names and messages as `Cluster`'s; what cannot apply to a
 //! run in real time (seek, sessions, links, stepping, `autoAdvance`) is absent.
 
-use super::extras::break_arg;
 use super::js::{bool_arg, describe, error, integer_arg, invalid, node_arg, options, rate_arg, to_js, JsResult};
-use super::{
-    clamp, js_change, json_arg, latency_arg, lock_op, node_array, settled, Shape, Target, ThrownSlot, MAX_SEED,
+use super::shared::{
+    break_arg, clamp, js_change, json_arg, latency_arg, lock_op, node_array, settled, Shape, Target, ThrownSlot,
+    MAX_SEED,
 };
 use crate::limits::MAX_ATTEMPTS;
 use crate::live::{Host, LiveCluster as Core, LiveConfig, Task};
@@ -56,10 +56,6 @@ impl Host for Browser {
 
 /// Builds an operation from its options (after `proposer`).
 type MakeOp<'a> = dyn Fn(&[(String, JsValue)]) -> JsResult<Op> + 'a;
-
-/// The methods that return a Promise (a freed cluster rejects them rather than throwing).
-pub(super) const ASYNC_METHODS: [&str; 10] =
-    ["change", "put", "get", "delete", "increment", "read", "write", "acquireLock", "acquireLease", "releaseLock"];
 
 /// A CASPaxos cluster running in real time in this page.
 #[wasm_bindgen]

@@ -5,9 +5,10 @@
 //! class is reached through a probe instance built on an inert host (no task, no timer), which is
 //! freed at once.
 
-use super::live::{LiveCluster, ASYNC_METHODS};
+use super::live::LiveCluster;
+use super::shared::async_method_names;
 use crate::live::{Host, LiveCluster as Core, LiveConfig, Task};
-use js_sys::{Array, Function, Reflect};
+use js_sys::{Function, Reflect};
 use std::cell::Cell;
 use std::rc::Rc;
 use wasm_bindgen::prelude::*;
@@ -82,8 +83,7 @@ pub(super) fn ensure_live_guard() {
     let probe = JsValue::from(LiveCluster::of(core));
     let proto = js_sys::Object::get_prototype_of(&probe);
     let Ok(class) = Reflect::get(&proto, &"constructor".into()) else { return };
-    let async_names: Array = ASYNC_METHODS.iter().map(|n| JsValue::from_str(n)).collect();
-    install_live_guard(&class, &async_names);
+    install_live_guard(&class, &async_method_names());
     if let Ok(free) = Reflect::get(&probe, &"free".into()).and_then(|f| f.dyn_into::<Function>()) {
         let _ = free.call0(&probe);
     }

@@ -3,7 +3,7 @@
 #![allow(dead_code)]
 
 use caspaxos_playground::driver::{DriverConfig, Outcome};
-use caspaxos_playground::ops::Op;
+use caspaxos_playground::ops::{Op, OpKind};
 use caspaxos_playground::sim::fuzz::{FuzzOptions, FuzzRun, COUNTER_KEYS};
 use caspaxos_playground::sim::{OracleKind, Sim};
 use std::collections::BTreeSet;
@@ -85,7 +85,7 @@ pub fn verify(sim: &Sim, clients_done: bool) -> Result<Summary, Failure> {
             Err(e) => return Err(liveness(format!("liveness: final get of {key} failed: {e}"))),
         };
         let h = sim.history();
-        let incs = h.records().filter(|o| o.key.as_ref() == key && o.op == "increment");
+        let incs = h.records().filter(|o| o.key.as_ref() == key && o.op == OpKind::Increment);
         let (mut ok, mut unknown, mut outputs) = (0i64, 0i64, BTreeSet::new());
         for o in incs {
             match o.outcome {

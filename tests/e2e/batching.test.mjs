@@ -1,21 +1,10 @@
 // Batching from JavaScript (issue 14 §1): the `batch: { max }` option, its argument checks, and
 // that batched operations each get their own answer and the run stays linearizable.
-import { test, before, after } from "node:test";
+import { test } from "node:test";
 import assert from "node:assert/strict";
-import { serve, launch, open } from "./helpers.mjs";
+import { open, pageFixture } from "./helpers.mjs";
 
-let server;
-let browser;
-
-before(async () => {
-  server = await serve();
-  browser = await launch();
-});
-
-after(async () => {
-  await browser?.close();
-  await server?.close();
-});
+const { server, browser } = pageFixture();
 
 test("batch: { max } batches queued operations; each caller gets its own answer", async () => {
   const { page, errors } = await open(browser.context, `${server.url}?scenario=none`);

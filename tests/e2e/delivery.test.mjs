@@ -1,25 +1,11 @@
 // Manual delivery in the page: messages wait in a list; the reader delivers one next or drops
 // it; the order decides who is refused; the choices replay from a seek, a share link and Verify.
-import { test, before, after } from "node:test";
+import { test } from "node:test";
 import assert from "node:assert/strict";
-import { mkdir } from "node:fs/promises";
 import path from "node:path";
-import { serve, launch, open, ROOT } from "./helpers.mjs";
+import { open, pageFixture, SHOTS } from "./helpers.mjs";
 
-const SHOTS = path.join(ROOT, "target", "screenshots");
-let server;
-let browser;
-
-before(async () => {
-  await mkdir(SHOTS, { recursive: true });
-  server = await serve();
-  browser = await launch();
-});
-
-after(async () => {
-  await browser?.close();
-  await server?.close();
-});
+const { server, browser } = pageFixture();
 
 /** The waiting messages' texts, as the list shows them. */
 const heldTexts = (page) => page.$$eval('#held button[data-do="deliver"]', (bs) => bs.map((b) => b.textContent));

@@ -3,22 +3,11 @@
 // line, `data-error`, the console and an "error" event; `controls` changes rebuild the toolbar and
 // keep the run; methods before "ready" and bad pauseAt() moments are clear errors; connect and
 // disconnect are idempotent while wasm loads (one "ready", no frame loop left after remove()).
-import { test, before, after } from "node:test";
+import { test } from "node:test";
 import assert from "node:assert/strict";
-import { serve, launch } from "./helpers.mjs";
+import { pageFixture } from "./helpers.mjs";
 
-let server;
-let browser;
-
-before(async () => {
-  server = await serve();
-  browser = await launch();
-});
-
-after(async () => {
-  await browser?.close();
-  await server?.close();
-});
+const { server, browser } = pageFixture();
 
 /** A blank page that has imported element.js (and so started loading wasm); console errors and
  * page errors are collected. `countFrames`: requestAnimationFrame calls are counted in `window.rafs`. */

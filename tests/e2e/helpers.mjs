@@ -1,16 +1,19 @@
 // Shared by the page tests and the wasm benchmark: a static server for www/ on 127.0.0.1 and a
 // headless Debian Chromium driven by playwright-core (never a downloaded browser).
 import { createServer } from "node:http";
-import { readFile, mkdtemp, rm } from "node:fs/promises";
+import { readFile, mkdir, mkdtemp, rm } from "node:fs/promises";
 import { execSync } from "node:child_process";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
+import { before, after } from "node:test";
 import { chromium } from "playwright-core";
 
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
 const WWW = path.join(ROOT, "www");
 const PAGES = path.join(ROOT, "tests/e2e/pages"); // test fixtures, served under /test-pages/
+/** Where page tests put their screenshots (kept after the run, for a human to look at). */
+export const SHOTS = path.join(ROOT, "target", "screenshots");
 const TYPES = { ".html": "text/html; charset=utf-8", ".js": "text/javascript", ".mjs": "text/javascript", ".css": "text/css", ".wasm": "application/wasm", ".json": "application/json", ".ts": "text/plain" };
 
 /** Serves www/ (under `/sub/path/` too, to prove the page works from any sub-path). */
@@ -34,6 +37,31 @@ export async function serve() {
   await new Promise((resolve) => server.listen(0, "127.0.0.1", resolve));
   const { port } = server.address();
   return { url: `http://127.0.0.1:${port}/`, close: () => new Promise((r) => server.close(r)) };
+}
+
+/** One test file's server and browser: `start()` (default: {@link serve}, www/) and a fresh
+ * headless Chromium, started before the file's tests and closed after them (node:test hooks),
+ * with the screenshot folder made. Call it once at the top of a test file. The `server` and
+ * `browser` it returns read through to the ones started, so tests write `server.url`,
+ * `server.requests` and `browser.context`; reading them before the tests start throws. */
+export function pageFixture({ start = serve } = {}) {
+  let started = null;
+  before(async () => {
+    await mkdir(SHOTS, { recursive: true });
+    started = { server: await start(), browser: await launch() };
+  });
+  after(async () => {
+    await started?.browser.close();
+    await started?.server.close();
+  });
+  const get = (what) => {
+    if (!started) throw new Error(`pageFixture: the ${what} is read before the tests started`);
+    return started[what];
+  };
+  return {
+    server: { get url() { return get("server").url; }, get requests() { return get("server").requests; } },
+    browser: { get context() { return get("browser").context; } },
+  };
 }
 
 export function chromiumPath() {

@@ -2,24 +2,19 @@
 // workers finish through an acceptor crash, the timeline and history draw its events, the checker
 // judges its history; the page says why a live run cannot be replayed; Simulated comes back as it
 // was.
-import { test, before, after } from "node:test";
+import { test } from "node:test";
 import assert from "node:assert/strict";
-import { serve, launch, open } from "./helpers.mjs";
+import { open, pageFixture } from "./helpers.mjs";
 
-let server;
-let browser;
-
-before(async () => {
-  server = await serve();
-  browser = await launch();
-});
-
-after(async () => {
-  await browser?.close();
-  await server?.close();
-});
+const { server, browser } = pageFixture();
 
 const visible = (page, sel) => page.isVisible(sel);
+
+/** Flips the switch to Live and waits for the live module (fetched on first use) to take over. */
+async function switchToLive(page) {
+  await page.check("input[name=world][value=live]");
+  await page.waitForFunction(() => document.body.dataset.world === "live");
+}
 
 test("Live runs workers on real timers through a crash, draws and checks them; Simulated comes back", async () => {
   const { page, errors } = await open(browser.context, `${server.url}?scenario=none`);
@@ -27,7 +22,7 @@ test("Live runs workers on real timers through a crash, draws and checks them; S
   assert.equal(await visible(page, "#live-panel"), false, "the live controls are hidden while simulated");
   const simNow = await page.evaluate(() => window.playground.cluster.now);
 
-  await page.check("input[name=world][value=live]");
+  await switchToLive(page);
   assert.match(await page.textContent("#world-note"), /cannot be replayed or seeked/);
   for (const sel of ["#play", "#step", ".sessionbar", "#scen-h", "#client-h"]) {
     assert.equal(await visible(page, sel), false, `${sel} is a simulation's only: hidden while live`);
@@ -77,7 +72,7 @@ test("Live runs workers on real timers through a crash, draws and checks them; S
 
 test("bad input in the live panel shows a named error and changes nothing", async () => {
   const { page, errors } = await open(browser.context, `${server.url}?scenario=none`);
-  await page.check("input[name=world][value=live]");
+  await switchToLive(page);
   await page.fill("#live-workers", "");
   await page.click("#live-run");
   assert.equal(await page.textContent("#live-error"), "InvalidArgument: workers is empty: type a number");
@@ -98,7 +93,9 @@ test("bad input in the live panel shows a named error and changes nothing", asyn
 test("a freed LiveCluster refuses every call with InvalidArgument (operations reject); a second free() does nothing; free() inside a change function is refused and the cluster stays usable", async () => {
   const { page, errors } = await open(browser.context, `${server.url}?scenario=none`);
   const r = await page.evaluate(async () => {
-    const { LiveCluster } = await import("./pkg/caspaxos_playground.js");
+    const live = await import("./pkg/live/caspaxos_live.js");
+    await live.default();
+    const { LiveCluster } = live;
     const named = (f) => {
       try {
         f();
@@ -135,5 +132,35 @@ test("a freed LiveCluster refuses every call with InvalidArgument (operations re
   assert.equal(r.op, `rejected ${freed}`, "an operation on a freed cluster rejects (it does not throw)");
   assert.equal(r.again, "no error", "a second free() does nothing");
   assert.deepEqual(errors, []);
+  await page.close();
+});
+
+test("the live module is fetched on the first switch to Live only; if it cannot load, the page stays simulated, says why, and the next switch tries again", async () => {
+  const { page, errors } = await open(browser.context, `${server.url}?scenario=none`);
+  const fetched = [];
+  page.on("request", (r) => { if (r.url().includes("/pkg/live/")) fetched.push(new URL(r.url()).pathname); });
+  const simNow = await page.evaluate(() => window.playground.cluster.now);
+  assert.deepEqual(fetched, [], "the simulated page does not fetch the live module");
+  // The network refuses the live module: the switch falls back to Simulated and says so.
+  await page.route("**/pkg/live/**", (route) => route.abort());
+  await page.check("input[name=world][value=live]");
+  await page.waitForFunction(() => /did not load/.test(document.getElementById("world-note").textContent));
+  assert.match(await page.textContent("#world-note"), /^The live module did not load \(.+\); still simulated\. Switch to Live to try again\.$/);
+  assert.equal(await page.evaluate(() => document.body.dataset.world), "sim");
+  assert.equal(await page.isChecked("input[name=world][value=sim]"), true, "the switch shows Simulated again");
+  assert.equal(await page.evaluate(() => window.playground.live), null);
+  assert.ok((await page.evaluate(() => window.playground.cluster.now)) >= simNow, "the simulated cluster is still there");
+  // The network is back: the next switch loads it and runs live.
+  await page.unroute("**/pkg/live/**");
+  await switchToLive(page);
+  assert.equal(await page.evaluate(async () => await window.playground.live.increment("k")), 1);
+  assert.ok(fetched.some((p) => p.endsWith("/pkg/live/caspaxos_live_bg.wasm")), `the live wasm was fetched: ${fetched}`);
+  // Leaving and coming back reuses the module: nothing is fetched again.
+  const count = fetched.length;
+  await page.check("input[name=world][value=sim]");
+  await switchToLive(page);
+  assert.equal(fetched.length, count, "the second switch fetches nothing");
+  // The failed fetch logged its console error; nothing else went wrong.
+  assert.deepEqual(errors.filter((e) => !/ERR_FAILED|Failed to fetch|net::/.test(e)), []);
   await page.close();
 });

@@ -2,29 +2,18 @@
 // bad input is an InvalidArgument naming the rule, and the cluster stays usable), `membership()`,
 // the page's cluster form and quorum line, the break-it switch found by the search, and the
 // "Flexible quorums" scenario's claims on the run the page draws.
-import { test, before, after } from "node:test";
+import { test } from "node:test";
 import assert from "node:assert/strict";
 import { readFile } from "node:fs/promises";
 import path from "node:path";
-import { ROOT, serve, launch, open } from "./helpers.mjs";
+import { ROOT, open, pageFixture } from "./helpers.mjs";
 import init, { Cluster } from "../../www/pkg/caspaxos_playground.js";
 import { MEMBERSHIP_SCENARIOS } from "../../www/scenarios-membership.js";
 import { evaluate, describeClaim } from "../../www/claims.js";
 
 await init({ module_or_path: await readFile(path.join(ROOT, "www/pkg/caspaxos_playground_bg.wasm")) });
 
-let server;
-let browser;
-
-before(async () => {
-  server = await serve();
-  browser = await launch();
-});
-
-after(async () => {
-  await browser?.close();
-  await server?.close();
-});
+const { server, browser } = pageFixture();
 
 /** The error `f` throws: its name and message. */
 function thrown(f) {

@@ -1,22 +1,11 @@
 // The metrics panel (issue 14 §4): its plots and table show exactly what `cluster.metrics()`
 // returns, the DOM stays the same size on a long run, and an exported session carries the plots'
 // data.
-import { test, before, after } from "node:test";
+import { test } from "node:test";
 import assert from "node:assert/strict";
-import { serve, launch, open } from "./helpers.mjs";
+import { open, pageFixture } from "./helpers.mjs";
 
-let server;
-let browser;
-
-before(async () => {
-  server = await serve();
-  browser = await launch();
-});
-
-after(async () => {
-  await browser?.close();
-  await server?.close();
-});
+const { server, browser } = pageFixture();
 
 const empty = (url) => `${url}?scenario=none`;
 const HEIGHT = 70;

@@ -48,6 +48,8 @@ test("package.json: name, the crate's version, ES module, exports with types, fi
   assert.equal(pkg.types, "./pkg/caspaxos_playground.d.ts");
   assert.deepEqual(pkg.exports["."], { types: "./pkg/caspaxos_playground.d.ts", default: "./pkg/caspaxos_playground.js" });
   assert.deepEqual(pkg.exports["./element"], { types: "./element.d.ts", default: "./element.js" });
+  assert.deepEqual(pkg.exports["./live"], { types: "./pkg/live/caspaxos_live.d.ts", default: "./pkg/live/caspaxos_live.js" });
+  assert.ok(pkg.sideEffects.includes("./pkg/live/snippets/**"), "the live module's guard snippet has side effects too");
   assert.ok(Array.isArray(pkg.files) && Array.isArray(pkg.sideEffects) && pkg.sideEffects.includes("./element.js"));
   // Every file the exports name is in the package.
   for (const target of Object.values(pkg.exports).flatMap((e) => (typeof e === "string" ? [e] : Object.values(e)))) {
@@ -55,7 +57,7 @@ test("package.json: name, the crate's version, ES module, exports with types, fi
   }
 });
 
-test("Node resolves the exports, and Cluster works from the package", () => {
+test("Node resolves the exports, and Cluster and LiveCluster work from the package", () => {
   const script = `
     import { readFile } from "node:fs/promises";
     import { fileURLToPath } from "node:url";
@@ -65,15 +67,24 @@ test("Node resolves the exports, and Cluster works from the package", () => {
     const wasm = new URL("caspaxos_playground_bg.wasm", main);
     await init({ module_or_path: await readFile(fileURLToPath(wasm)) });
     const c = new Cluster({ seed: 1 });
-    console.log(JSON.stringify({ main, element, n: await c.increment("k"), keyChars: Cluster.limits.keyChars }));`;
+    const liveUrl = import.meta.resolve("${PKG}/live");
+    const live = await import("${PKG}/live");
+    await live.default({ module_or_path: await readFile(fileURLToPath(new URL("caspaxos_live_bg.wasm", liveUrl))) });
+    const l = new live.LiveCluster({ latency: { min: 0, max: 1 } });
+    const liveN = await l.increment("k");
+    l.free();
+    console.log(JSON.stringify({ main, element, liveUrl, n: await c.increment("k"), liveN, keyChars: Cluster.limits.keyChars, liveHasCluster: "Cluster" in live }));`;
   const out = JSON.parse(execFileSync("node", ["--input-type=module", "-e", script], { cwd: dir }).toString());
   assert.ok(out.main.endsWith(`/node_modules/${PKG}/pkg/caspaxos_playground.js`), out.main);
   assert.ok(out.element.endsWith(`/node_modules/${PKG}/element.js`), out.element);
+  assert.ok(out.liveUrl.endsWith(`/node_modules/${PKG}/pkg/live/caspaxos_live.js`), out.liveUrl);
   assert.equal(out.n, 1);
+  assert.equal(out.liveN, 1, "a LiveCluster from the package increments");
+  assert.equal(out.liveHasCluster, false, "the live module holds LiveCluster only");
   assert.equal(out.keyChars, 256);
 });
 
-test("a page embeds the packed element and Cluster with one module script each", async () => {
+test("a page embeds the packed element and Cluster with one module script each; the live module loads only when imported", async () => {
   const page = await browser.context.newPage();
   const errors = [];
   page.on("pageerror", (e) => errors.push(String(e)));
@@ -84,6 +95,20 @@ test("a page embeds the packed element and Cluster with one module script each",
   await page.waitForFunction(() => document.getElementById("widget").cluster?.now > 20, null, { timeout: 15000 });
   assert.deepEqual(errors, []);
   assert.deepEqual(server.requests.filter((r) => r.status !== 200), [], "every file the element loads is in the package");
+  const liveRequests = () => server.requests.filter((r) => r.path.includes("/pkg/live/"));
+  assert.deepEqual(liveRequests(), [], "the element and Cluster never load the live module");
+  // The live module, imported from the package in the page: its own wasm, and it works.
+  const liveN = await page.evaluate(async () => {
+    const live = await import("./node_modules/caspaxos-playground/pkg/live/caspaxos_live.js");
+    await live.default();
+    const l = new live.LiveCluster({ latency: { min: 0, max: 1 } });
+    const n = await l.increment("k");
+    l.free();
+    return n;
+  });
+  assert.equal(liveN, 1);
+  assert.ok(liveRequests().some((r) => r.path.endsWith("/pkg/live/caspaxos_live_bg.wasm")), "the live wasm came when imported");
+  assert.deepEqual(errors, []);
   await page.close();
 });
 
@@ -135,12 +160,18 @@ test("the shipped .d.ts files pass tsc --strict on a usage file that touches eve
   // A plain lib (no esnext.disposable) with skipLibCheck false: the shipped .d.ts still check.
   const plain = await check("plain.ts", ["es2022", "dom"]);
   assert.equal(plain.status, 0, `tsc on plain.ts with lib es2022 + dom:\n${plain.stdout}${plain.stderr}`);
-  // Every member the runtime Cluster has (but the glue's internals) is used in usage.ts.
+  // Every member the runtime Cluster and LiveCluster have (but the glue's internals) is used in
+  // usage.ts (LiveCluster's on `l.`, inside its own function).
   const usage = await readFile(path.join(E2E, "types/usage.ts"), "utf8");
+  const liveUsage = usage.slice(usage.indexOf("export async function live("), usage.indexOf("export function element("));
   const members = JSON.parse(execFileSync("node", ["--input-type=module", "-e", `
     const { Cluster } = await import("${PKG}");
+    const { LiveCluster } = await import("${PKG}/live");
     const own = (o) => Object.getOwnPropertyNames(o).filter((n) => !["constructor", "length", "name", "prototype"].includes(n) && !n.startsWith("__"));
-    console.log(JSON.stringify([...own(Cluster.prototype), ...own(Cluster)]));`], { cwd: dir }).toString());
-  const unused = members.filter((m) => !new RegExp(`\\.${m}\\b`).test(usage));
-  assert.deepEqual(unused, [], "members usage.ts never touches");
+    console.log(JSON.stringify({ cluster: [...own(Cluster.prototype), ...own(Cluster)], live: [...own(LiveCluster.prototype), ...own(LiveCluster)] }));`], { cwd: dir }).toString());
+  const unused = (names, text, on) => names.filter((m) => !new RegExp(`${on}\\.${m}\\b`).test(text));
+  assert.deepEqual(unused(members.cluster, usage, ""), [], "Cluster members usage.ts never touches");
+  assert.deepEqual(unused(members.live, liveUsage, "\\bl"), [], "LiveCluster members usage.ts never touches");
+  // Negative control: a member the usage never touches is caught.
+  assert.deepEqual(unused([...members.live, "rewind"], liveUsage, "\\bl"), ["rewind"]);
 });

@@ -1,28 +1,17 @@
 // Accessibility: axe-core scans the page and the tutorial as a reader finds them (a scenario
 // playing, manual delivery's list open, the tutorial at a paused moment) at desktop and phone
 // sizes: no serious or critical violations. A negative control proves the scan can fail.
-import { test, before, after } from "node:test";
+import { test } from "node:test";
 import assert from "node:assert/strict";
 import { readFile } from "node:fs/promises";
 import { createRequire } from "node:module";
-import { serve, launch, open, openTutorial } from "./helpers.mjs";
+import { open, openTutorial, pageFixture } from "./helpers.mjs";
 
 const AXE = await readFile(createRequire(import.meta.url).resolve("axe-core/axe.min.js"), "utf8");
 /** The impacts this scan refuses. */
 const REFUSED = ["serious", "critical"];
 const PHONE = { width: 390, height: 844 };
-let server;
-let browser;
-
-before(async () => {
-  server = await serve();
-  browser = await launch();
-});
-
-after(async () => {
-  await browser?.close();
-  await server?.close();
-});
+const { server, browser } = pageFixture();
 
 /** Runs axe-core in `page`; the serious and critical violations, one line each with where. */
 async function scan(page) {

@@ -1,22 +1,11 @@
 // History like Porcupine: hovering an operation shows the register before and after its
 // linearization point and its place in the key's order; a violation draws the longest consistent
 // order and the operation that fits nowhere; results name operations by the same #id.
-import { test, before, after } from "node:test";
+import { test } from "node:test";
 import assert from "node:assert/strict";
-import { serve, launch, open } from "./helpers.mjs";
+import { open, pageFixture } from "./helpers.mjs";
 
-let server;
-let browser;
-
-before(async () => {
-  server = await serve();
-  browser = await launch();
-});
-
-after(async () => {
-  await browser?.close();
-  await server?.close();
-});
+const { server, browser } = pageFixture();
 
 /** Plays scenario `id` to its end and fits the views to the whole run. */
 async function playToEnd(page, id) {

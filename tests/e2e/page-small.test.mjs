@@ -2,22 +2,11 @@
 // actual partition; crash on a down node / restart on an up node says so; an empty expected
 // version is refused, not read as 0; bad widget attributes show an error; "act to fork" goes
 // once the reader acts; workers run in virtual time (issue 10 §4).
-import { test, before, after } from "node:test";
+import { test } from "node:test";
 import assert from "node:assert/strict";
-import { serve, launch, open } from "./helpers.mjs";
+import { open, pageFixture } from "./helpers.mjs";
 
-let server;
-let browser;
-
-before(async () => {
-  server = await serve();
-  browser = await launch();
-});
-
-after(async () => {
-  await browser?.close();
-  await server?.close();
-});
+const { server, browser } = pageFixture();
 
 const empty = (url) => `${url}?scenario=none`;
 /** Each node's group in the partition editor: { a1: "A", ... }. */

@@ -1,29 +1,15 @@
 // Page tests: the real page (www/, built wasm) in Debian's headless Chromium, driven like a user.
 // Run by `./build.sh test` (which builds www/pkg first): `node --test` in this folder.
-import { test, before, after } from "node:test";
+import { test } from "node:test";
 import assert from "node:assert/strict";
-import { mkdir } from "node:fs/promises";
 import path from "node:path";
-import { serve, launch, open, ROOT, openTutorial } from "./helpers.mjs";
+import { open, openTutorial, pageFixture, SHOTS } from "./helpers.mjs";
 import { SCENARIOS } from "../../www/scenarios.js";
 import { LESSONS } from "../../www/lessons.js";
 import { evaluate, describeClaim, matches } from "../../www/claims.js";
 import { Moments } from "../../www/narration.js";
 
-const SHOTS = path.join(ROOT, "target", "screenshots");
-let server;
-let browser;
-
-before(async () => {
-  await mkdir(SHOTS, { recursive: true });
-  server = await serve();
-  browser = await launch();
-});
-
-after(async () => {
-  await browser?.close();
-  await server?.close();
-});
+const { server, browser } = pageFixture();
 
 /** The page with an empty cluster (no scenario playing), for tests of one feature. */
 const empty = (url) => `${url}?scenario=none`;

@@ -1,23 +1,12 @@
 // Page tests for sessions, share links, seeking, the custom element, the tutorial and the
 // iframe postMessage API.
-import { test, before, after } from "node:test";
+import { test } from "node:test";
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { deflateRawSync } from "node:zlib";
-import { serve, launch, open, openTutorial } from "./helpers.mjs";
+import { open, openTutorial, pageFixture } from "./helpers.mjs";
 
-let server;
-let browser;
-
-before(async () => {
-  server = await serve();
-  browser = await launch();
-});
-
-after(async () => {
-  await browser?.close();
-  await server?.close();
-});
+const { server, browser } = pageFixture();
 
 /** The page with an empty cluster (no scenario playing). */
 const empty = (url) => `${url}?scenario=none`;

@@ -2,28 +2,14 @@
 // they carry, details on click and by keyboard, stacked operations, many lanes, the default zoom,
 // the phone (vertical scrolling passes through, horizontal swipe pans, pinch zooms, 24 px
 // targets), and the dense view of a long run (bounded DOM).
-import { test, before, after } from "node:test";
+import { test, after } from "node:test";
 import assert from "node:assert/strict";
-import { mkdir } from "node:fs/promises";
 import path from "node:path";
-import { serve, launch, open, ROOT } from "./helpers.mjs";
+import { open, pageFixture, SHOTS } from "./helpers.mjs";
 import { SCENARIOS } from "../../www/scenarios.js";
 
-const SHOTS = path.join(ROOT, "target", "screenshots");
 const PHONE = { width: 390, height: 844 };
-let server;
-let browser;
-
-before(async () => {
-  await mkdir(SHOTS, { recursive: true });
-  server = await serve();
-  browser = await launch();
-});
-
-after(async () => {
-  await browser?.close();
-  await server?.close();
-});
+const { server, browser } = pageFixture();
 
 /** Opens a scenario and plays it to its end at 100×. */
 async function playScenario(id, viewport) {

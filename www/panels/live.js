@@ -3,7 +3,10 @@
 // timeline, the history and the checker read its events and history as they read a simulated
 // run's. What only a simulation has (play, step, seek, sessions, links, manual delivery,
 // scenarios, the counterexample search) is hidden while live.
-import { Cluster, LiveCluster } from "../pkg/caspaxos_playground.js";
+//
+// LiveCluster is its own wasm module (pkg/live, README "Two modules"): it is fetched the first
+// time a reader switches to Live, never by the simulated page or the element.
+import { Cluster } from "../pkg/caspaxos_playground.js";
 import { $, page, setPlaying, refresh, numberIn } from "../page.js";
 
 /** Real ms between checks of the live history (the checker is incremental, but not free). */
@@ -23,6 +26,19 @@ let lastCheck = 0;
 let report = null;
 const progress = { total: 0, done: 0, failed: 0 };
 let simulatedNow = null; // page.shownNow as the simulation sets it
+let liveModule = null; // the live module's promise, once asked for
+let switches = 0; // world switches so far: a Live switch whose module arrives late checks it is still wanted
+
+/** The live module, initialised: fetched on the first call, shared after (a failed fetch is
+ * tried again next time). */
+function loadLiveModule() {
+  liveModule ??= import("../pkg/live/caspaxos_live.js").then(async (m) => {
+    await m.default();
+    return m;
+  });
+  liveModule.catch(() => (liveModule = null));
+  return liveModule;
+}
 
 /** The live cluster shown (null when simulated): for tests and the console. */
 export const liveCluster = () => live;
@@ -52,8 +68,21 @@ function act(fn) {
   }
 }
 
-function enterLive() {
+async function enterLive() {
   setPlaying(false);
+  const wanted = ++switches;
+  $("world-note").textContent = "Loading the live module…";
+  let LiveCluster;
+  try {
+    ({ LiveCluster } = await loadLiveModule());
+  } catch (e) {
+    if (wanted !== switches) return;
+    document.querySelector("input[name=world][value=sim]").checked = true;
+    $("world-note").textContent = `The live module did not load (${e.message}); still simulated. Switch to Live to try again.`;
+    $("world-why").open = true;
+    return;
+  }
+  if (wanted !== switches) return; // the reader switched back while it loaded
   const cfg = page.config;
   live = new LiveCluster({ acceptors: cfg.acceptors, proposers: cfg.proposers, oneRtt: cfg.oneRtt, latency: LIVE_LATENCY });
   seen = 0;
@@ -73,7 +102,11 @@ function enterLive() {
 }
 
 function leaveLive() {
-  if (!live) return;
+  switches += 1;
+  if (!live) {
+    $("world-note").textContent = WHY.sim;
+    return;
+  }
   cancelAnimationFrame(raf);
   live.free(); // its operations still in flight end Unavailable; the workers below stop
   live = null;

@@ -4,6 +4,8 @@
 // member the runtime has is used here.
 import init, { Cluster } from "caspaxos-playground";
 import type { ClusterEvent, HeldMessage, HistoryEntry, JsonValue, Lease, Membership, SessionDocument, WorkersProgress } from "caspaxos-playground";
+import initLive, { LiveCluster } from "caspaxos-playground/live";
+import type { LiveClusterOptions } from "caspaxos-playground/live";
 import "caspaxos-playground/element";
 import type { CaspaxosPlayground, WidgetState } from "caspaxos-playground/element";
 
@@ -83,6 +85,40 @@ export async function cluster(): Promise<void> {
     disposed.step();
   }
   console.log(mode, run, runs[0].done, n, changed, put, got, written, locked, lease.token, released, stepped, ran, time, auto, events, log, state.acceptors, op, stats, metrics.now, latency, series, report.keys, verdict, tape, same);
+}
+
+// The live module (its own wasm): every LiveCluster member.
+export async function live(): Promise<void> {
+  await initLive();
+  const options: LiveClusterOptions = { acceptors: 3, proposers: 2, latency: { min: 1, max: 5 }, dropRate: 0, duplicateRate: 0, oneRtt: false, maxAttempts: 10, break: { blindRetry: false } };
+  const l = new LiveCluster(options);
+  const n: number = await l.increment("counter", { proposer: "p2" });
+  const changed: JsonValue = await l.change("counter", (x) => (typeof x === "number" ? x : 0) + 1);
+  const put: JsonValue = await l.put("k", [1, "two"]);
+  const got: JsonValue = await l.get("k");
+  await l.delete("k");
+  const versioned = await l.read("k");
+  const written: { version: number } = await l.write("k", versioned.version, "v");
+  const locked: boolean = await l.acquireLock("lock", "alice", { ttl: 100 });
+  const lease: Lease = await l.acquireLease("lease", "bob", { ttl: 100 });
+  const released: boolean = await l.releaseLock("lock", "alice");
+  l.crash("a1");
+  l.restart("a1");
+  l.wipe("a2");
+  l.partition([["a1", "p1"], ["a2"]]);
+  l.isolate("a3");
+  l.heal();
+  l.setDropRate(0.1);
+  l.setDuplicateRate(0);
+  l.setLatency(1, 10);
+  const time: number = l.now + l.pending + l.eventCount + l.lastOperationId;
+  const events: ClusterEvent[] = l.events().concat(l.events(0, 10));
+  const log: string = l.eventLog();
+  const op: HistoryEntry | null = l.operation(0);
+  const history: HistoryEntry[] = l.history();
+  const verdict: boolean = l.check().ok && l.check(1000).ok;
+  console.log(n, changed, put, got, written, locked, lease.token, released, time, events, log, op, history, l.state().acceptors, l.stats().ok, verdict);
+  l.free();
 }
 
 export function element(): void {

@@ -2,9 +2,10 @@
 //! the wasm frames (see below), so every call is checked for stack headroom first, and any
 //! exception that still escapes leaves the cluster usable.
 
-use super::js::{invalid, JsResult};
-use super::{Cluster, Inner, ASYNC_METHODS};
-use js_sys::{Array, Function, Reflect};
+use super::{Cluster, Inner};
+use crate::wasm::js::{invalid, JsResult};
+use crate::wasm::shared::async_method_names;
+use js_sys::{Function, Reflect};
 use std::cell::Cell;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
@@ -171,19 +172,13 @@ pub(super) fn stack_guard(what: &str) -> JsResult<()> {
     }
 }
 
-#[wasm_bindgen(start)]
-fn start() {
-    ensure_guard();
-    super::live_guard::ensure_live_guard();
-}
-
 thread_local! {
     static GUARD_INSTALLED: Cell<bool> = const { Cell::new(false) };
 }
 
 /// Installs the guard once, on the class of a throwaway Cluster: at start-up, or with the first
 /// Cluster when the host does not run the start function (the wasm test runner does not).
-pub(super) fn ensure_guard() {
+pub(in crate::wasm) fn ensure_guard() {
     if GUARD_INSTALLED.with(|g| g.replace(true)) {
         return;
     }
@@ -191,8 +186,7 @@ pub(super) fn ensure_guard() {
     let probe = JsValue::from(Cluster { inner: Inner::released() });
     let proto = js_sys::Object::get_prototype_of(&probe);
     let Ok(class) = Reflect::get(&proto, &"constructor".into()) else { return };
-    let async_names: Array = ASYNC_METHODS.iter().map(|n| JsValue::from_str(n)).collect();
-    install_guard(&class, &async_names, STACK_HEADROOM_BYTES);
+    install_guard(&class, &async_method_names(), STACK_HEADROOM_BYTES);
     // Through the guard (a getter, a static, free()): compiles its wrappers now, at a shallow stack.
     let _ = Reflect::get(&probe, &"now".into());
     let _ = Reflect::get(&class, &"limits".into());

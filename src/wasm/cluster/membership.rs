@@ -1,9 +1,9 @@
 //! Cluster membership for JavaScript (paper §2.3): the `quorums` option (flexible quorums) and
 //! `membership()`.
 
-use super::js::{integer_arg, options, to_js, JsResult};
 use super::Cluster;
 use crate::protocol::Quorums;
+use crate::wasm::js::{integer_arg, options, to_js, JsResult};
 use wasm_bindgen::prelude::*;
 
 /// `{ prepare?, accept? }` among `acceptors`: each an integer in `1..=acceptors`, a majority when

@@ -1,12 +1,12 @@
 //! Concurrent workers for JavaScript: `runWorkers({ workers, increments, key? })` starts a workers
 //! run driven by the simulation (a recorded action); `workersRuns()` says how each is going.
 
-use super::js::{error, integer_arg, options, string_arg, to_js, JsResult};
 use super::Cluster;
 use crate::limits::{MAX_INCREMENTS_PER_WORKER, MAX_WORKERS};
 use crate::session::UserAction;
 use crate::sim::WorkersPlan;
 use crate::view;
+use crate::wasm::js::{error, integer_arg, options, string_arg, to_js, JsResult};
 use wasm_bindgen::prelude::*;
 
 /// The key a workers run increments when none is given.

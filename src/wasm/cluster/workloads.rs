@@ -2,10 +2,10 @@
 //! wasm. Only the `workloads` cargo feature compiles them (`./build.sh bench` and the wasm tests
 //! turn it on; `./build.sh build`, `dist` and `pack` do not).
 
-use super::js::{integer_arg, options, rate_arg, to_js, value_to_js, JsResult};
 use super::{guard::stack_guard, Cluster};
 use crate::session::Recording;
 use crate::sim::workload::{CheckerWorkload, IncrementWorkload};
+use crate::wasm::js::{integer_arg, options, rate_arg, to_js, value_to_js, JsResult};
 use serde::Serialize;
 use wasm_bindgen::prelude::*;
 

@@ -1,13 +1,14 @@
 //! The `Cluster` methods beyond the core contract: "break it" switches, the linearizability
 //! check, fuzz runs, and sessions (record, replay, seek, share links, verify).
 
-use super::js::options as options_of;
-use super::js::{bool_arg, describe, error, integer_arg, invalid, options, text, to_js, to_json_within, JsResult};
-use super::{Cluster, MAX_SEED};
+use super::Cluster;
 use crate::driver::DriverConfig;
 use crate::json_object::object;
 use crate::limits::{MAX_ACCEPTORS, MAX_DEPTH, MAX_OPS_PER_CLIENT, MAX_PROPOSERS, MAX_SESSION_BYTES};
 use crate::session::{Breaks, Recording, Start, UserAction};
+use crate::wasm::js::options as options_of;
+use crate::wasm::js::{bool_arg, error, integer_arg, invalid, text, to_js, to_json_within, JsResult};
+use crate::wasm::shared::{break_arg, MAX_SEED};
 use wasm_bindgen::prelude::*;
 
 #[wasm_bindgen]
@@ -210,26 +211,6 @@ impl Cluster {
             Ok(to_js(&object! { "ok": a == b, "hash": format!("{a:016x}"), "replayHash": format!("{b:016x}") }))
         })
     }
-}
-
-/// `{ quorum, reuseBallot, takeAnyAccepted, blindRetry, disjointQuorums }` onto `driver`.
-pub(super) fn break_arg(name: &str, v: &JsValue, mut driver: DriverConfig, acceptors: usize) -> JsResult<DriverConfig> {
-    if v.is_null() || v.is_undefined() {
-        return Err(invalid(format!("{name} must be an object, got {}", describe(v))));
-    }
-    let known = ["quorum", "reuseBallot", "takeAnyAccepted", "blindRetry", "disjointQuorums"];
-    for (key, x) in options(name, v, &known)? {
-        let field = format!("{name}.{key}");
-        match key.as_str() {
-            "quorum" => driver.break_quorum = Some(integer_arg(&field, &x, 1.0, acceptors as f64)? as usize),
-            "reuseBallot" => driver.break_reuse_ballot = bool_arg(&field, &x)?,
-            "takeAnyAccepted" => driver.break_take_any_accepted = bool_arg(&field, &x)?,
-            "blindRetry" => driver.break_blind_retry = bool_arg(&field, &x)?,
-            "disjointQuorums" => driver.break_disjoint_quorums = bool_arg(&field, &x)?,
-            _ => {}
-        }
-    }
-    Ok(driver)
 }
 
 /// Where a seek goes.

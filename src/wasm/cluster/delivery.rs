@@ -2,12 +2,12 @@
 //! `deliver(id)`, `dropMessage(id)`. Each choice is a recorded action, so seeking, share links and
 //! `verify()` reproduce it.
 
-use super::js::{error, integer_arg, invalid, string_arg, to_js, JsResult};
 use super::Cluster;
 use crate::limits::{quoted, MAX_SAFE_INTEGER};
 use crate::session::UserAction;
 use crate::sim::{Delivery, Sim};
 use crate::view;
+use crate::wasm::js::{error, integer_arg, invalid, string_arg, to_js, JsResult};
 use wasm_bindgen::prelude::*;
 
 /// A held message's id from JS: an integer naming a message that is waiting.

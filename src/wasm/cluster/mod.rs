@@ -1,0 +1,702 @@
+//! The `Cluster` class for JavaScript (DESIGN.md section 3): argument checking, conversion and
+//! errors only. Every operation, fault and view is implemented natively in [`crate::sim`],
+//! [`crate::client`] and [`crate::view`]. Built with the `cluster` feature (the default).
+//!
+//! No input panics: each bad argument becomes a JS `Error` named `InvalidArgument` whose message
+//! names the argument, and the cluster stays usable.
+
+mod delivery;
+mod extras;
+mod guard;
+mod membership;
+mod workers;
+#[cfg(feature = "workloads")]
+mod workloads;
+pub(in crate::wasm) use guard::ensure_guard;
+use guard::stack_guard;
+
+use super::js::{bool_arg, describe, error, integer_arg, invalid, node_arg, options, rate_arg, to_js, JsResult};
+use super::shared::{
+    break_arg, clamp, js_change, json_arg, latency_arg, lock_op, node_array, settled, Shape, Target, ThrownSlot,
+    MAX_SEED,
+};
+use crate::limits::{MAX_ATTEMPTS, MAX_SAFE_INTEGER};
+use crate::ops::{Op, OpError};
+use crate::protocol::ProposerId;
+use crate::session::{Recording, Start, UserAction};
+use crate::sim::{Node, Sim, SimConfig, MAX_ACCEPTORS, MAX_LATENCY_MS, MAX_PROPOSERS};
+use crate::view;
+use js_sys::{Function, Promise};
+use serde_json::Value as Json;
+use std::cell::{Cell, RefCell};
+use std::future::Future;
+use std::pin::Pin;
+use std::rc::Rc;
+use std::task::{Context, Poll, Waker};
+use wasm_bindgen::prelude::*;
+use wasm_bindgen::JsCast;
+use wasm_bindgen_futures::future_to_promise;
+
+/// Default and largest `maxEvents` of `runUntilIdle`.
+const DEFAULT_MAX_EVENTS: f64 = 1_000_000.0;
+/// Steps an awaited operation may run under `autoAdvance` (an operation always ends well before).
+const AUTO_ADVANCE_STEP_LIMIT: u64 = 50_000_000;
+
+struct Inner {
+    /// The simulation, recording what the user does (for sessions and share links); `None` once
+    /// the cluster is freed. Each call takes its own `Rc` and holds no borrow of this cell while
+    /// it runs (it may call into JS, and JS may call back).
+    rec: RefCell<Option<Rc<Recording>>>,
+    auto_advance: Cell<bool>,
+    /// Operations that stopped stepping because `autoAdvance` was off: switching it on wakes
+    /// them (nothing else would until someone moves time).
+    parked: RefCell<Vec<Waker>>,
+    /// Calls into the simulation in progress: 0 or 1 (a change function calling back into the
+    /// cluster is refused). The guard restores it if an exception ever escapes a call.
+    depth: Cell<u32>,
+}
+
+/// Why an operation still pending when its cluster was freed did not finish.
+fn freed_before_the_end() -> OpError {
+    OpError::unavailable(
+        true,
+        "the cluster was freed (free() was called) before this operation ended: it may or may not have been applied",
+    )
+}
+
+impl Inner {
+    fn new(rec: Recording, auto_advance: bool) -> Rc<Inner> {
+        Rc::new(Inner {
+            rec: RefCell::new(Some(Rc::new(rec))),
+            auto_advance: Cell::new(auto_advance),
+            parked: RefCell::default(),
+            depth: Cell::new(0),
+        })
+    }
+
+    /// An `Inner` whose simulation is already gone (for the guard's probe).
+    fn released() -> Rc<Inner> {
+        Rc::new(Inner {
+            rec: RefCell::new(None),
+            auto_advance: Cell::new(false),
+            parked: RefCell::default(),
+            depth: Cell::new(0),
+        })
+    }
+
+    fn recording(&self) -> Option<Rc<Recording>> {
+        self.rec.borrow().clone()
+    }
+
+    /// Runs `f` unless the cluster is already running (a change function calling back into it)
+    /// or was freed.
+    fn enter_rec<T>(&self, f: impl FnOnce(&Recording) -> JsResult<T>) -> JsResult<T> {
+        let Some(rec) = self.recording() else {
+            return Err(invalid("this Cluster was freed (free() was called); create a new Cluster"));
+        };
+        let depth = self.depth.get();
+        if depth > 0 {
+            return Err(invalid("the cluster cannot be called from inside a change function"));
+        }
+        self.depth.set(depth + 1);
+        let result = f(&rec);
+        self.depth.set(depth);
+        result
+    }
+
+    fn enter<T>(&self, f: impl FnOnce(&Sim) -> JsResult<T>) -> JsResult<T> {
+        self.enter_rec(|rec| f(rec.sim()))
+    }
+
+    /// Reads something that cannot call into JS (allowed from inside a change function);
+    /// `T::default()` once freed.
+    fn peek<T: Default>(&self, f: impl FnOnce(&Recording) -> T) -> T {
+        self.recording().map(|rec| f(&rec)).unwrap_or_default()
+    }
+
+    /// Checks the arguments (`parse`), then does and records the action.
+    fn act(&self, parse: impl FnOnce(&Sim) -> JsResult<UserAction>) -> JsResult<()> {
+        self.enter_rec(|rec| {
+            let action = parse(rec.sim())?;
+            rec.act(action).map(drop).map_err(|e| error(&e))
+        })
+    }
+
+    /// Drops the simulation (unless a call still runs in it: then when that call ends). Its
+    /// pending operations end with it, which wakes their promises to reject.
+    fn release(&self) {
+        let rec = self.rec.borrow_mut().take();
+        drop(rec);
+    }
+}
+
+/// A simulated CASPaxos cluster in virtual time.
+#[wasm_bindgen]
+pub struct Cluster {
+    inner: Rc<Inner>,
+}
+
+/// Dropped by `free()` or when JS garbage-collects the object: the simulation goes with it, even
+/// while operations' promises still hold the rest.
+impl Drop for Cluster {
+    fn drop(&mut self) {
+        self.inner.release();
+    }
+}
+
+/// Resolves when an operation ends; under `autoAdvance` it runs virtual time until then.
+struct Settle {
+    inner: Rc<Inner>,
+    handle: crate::client::OpHandle,
+}
+
+impl Future for Settle {
+    type Output = Result<Json, OpError>;
+
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        let mut steps = 0u64;
+        loop {
+            if let Poll::Ready(r) = Pin::new(&mut self.handle).poll(cx) {
+                // An operation cut off by free() before it ended may have been applied: say why. One
+                // that had ended gives its answer, even when free() came before it was collected.
+                return Poll::Ready(if self.handle.abandoned() { Err(freed_before_the_end()) } else { r });
+            }
+            let inner = self.inner.clone();
+            if !inner.auto_advance.get() {
+                let mut parked = inner.parked.borrow_mut();
+                if !parked.iter().any(|w| w.will_wake(cx.waker())) {
+                    parked.push(cx.waker().clone());
+                }
+                return Poll::Pending;
+            }
+            if steps >= AUTO_ADVANCE_STEP_LIMIT {
+                return Poll::Pending;
+            }
+            match inner.enter_rec(|rec| rec.step().map_err(|e| error(&e))) {
+                Ok(true) => steps += 1,
+                _ => return Poll::Pending, // idle, busy or freed: whoever moves time (or frees) wakes us
+            }
+        }
+    }
+}
+
+/// Builds an operation from the simulation and the operation's options (after `proposer`).
+type MakeOp<'a> = dyn Fn(&Sim, &[(String, JsValue)]) -> JsResult<Op> + 'a;
+
+#[wasm_bindgen]
+impl Cluster {
+    /// `new Cluster({ acceptors, proposers, seed, latency: {min, max}, dropRate, duplicateRate,
+    /// oneRtt, autoAdvance, maxAttempts, quorums, break })`, every field optional.
+    #[wasm_bindgen(constructor)]
+    pub fn new(
+        #[wasm_bindgen(unchecked_param_type = "ClusterOptions | undefined")] opts: JsValue,
+    ) -> JsResult<Cluster> {
+        stack_guard("new Cluster()")?;
+        let known = [
+            "acceptors",
+            "proposers",
+            "seed",
+            "latency",
+            "dropRate",
+            "duplicateRate",
+            "oneRtt",
+            "autoAdvance",
+            "maxAttempts",
+            "quorums",
+            "break",
+            "batch",
+        ];
+        let mut config = SimConfig::default();
+        let mut auto_advance = true;
+        let (mut breaks, mut quorums) = (None, None);
+        for (key, v) in options("options", &opts, &known)? {
+            let name = format!("options.{key}");
+            match key.as_str() {
+                "acceptors" => config.acceptors = integer_arg(&name, &v, 1.0, MAX_ACCEPTORS as f64)? as usize,
+                "proposers" => config.proposers = integer_arg(&name, &v, 1.0, MAX_PROPOSERS as f64)? as usize,
+                "seed" => config.seed = integer_arg(&name, &v, 0.0, MAX_SEED)?,
+                "latency" => {
+                    let (min, max) = latency_arg(&name, &v, &config.net)?;
+                    config.net.latency_ms_min = min;
+                    config.net.latency_ms_max = max;
+                }
+                "dropRate" => {
+                    let r = rate_arg(&name, &v)?;
+                    config.net.drop_request_rate = r;
+                    config.net.drop_reply_rate = r;
+                }
+                "duplicateRate" => config.net.duplicate_rate = rate_arg(&name, &v)?,
+                "oneRtt" => config.driver.one_rtt = bool_arg(&name, &v)?,
+                "autoAdvance" => auto_advance = bool_arg(&name, &v)?,
+                "maxAttempts" => config.driver.max_attempts = integer_arg(&name, &v, 1.0, MAX_ATTEMPTS as f64)? as u32,
+                "quorums" => quorums = Some(v),
+                "break" => breaks = Some(v),
+                "batch" => config.driver.batch_max = batch_arg(&name, &v)?,
+                _ => {}
+            }
+        }
+        if let Some(q) = quorums {
+            config.driver.quorums = Some(membership::quorums_arg("options.quorums", &q, config.acceptors)?);
+        }
+        if let Some(b) = breaks {
+            config.driver = break_arg("options.break", &b, config.driver, config.acceptors)?;
+        }
+        let rec = Recording::new(Start::Config(config)).map_err(|e| error(&e))?;
+        Ok(Cluster::of(rec, auto_advance))
+    }
+
+    // ---- operations ----
+
+    /// Applies `fn(current)` (current is `null` for an empty key) and resolves to the new value.
+    /// `fn` may run once per attempt; if it throws, the promise rejects with `UpdateRejected`.
+    #[wasm_bindgen(unchecked_return_type = "Promise<JsonValue>")]
+    pub fn change(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "string")] key: JsValue,
+        #[wasm_bindgen(js_name = "fn", unchecked_param_type = "(current: JsonValue) => JsonValue")] f: JsValue,
+        #[wasm_bindgen(unchecked_param_type = "OperationOptions | undefined")] opts: JsValue,
+    ) -> Promise {
+        let Some(f) = f.dyn_ref::<Function>().cloned() else {
+            return Promise::reject(&invalid(format!("fn must be a function, got {}", describe(&f))));
+        };
+        let thrown: ThrownSlot = Rc::default();
+        let change = js_change(f, thrown.clone(), Rc::default());
+        self.start(Target::Key(&key), &opts, &[], Shape::Value, Some(thrown), &|_, _| Ok(Op::Change(change.clone())))
+    }
+
+    #[wasm_bindgen(unchecked_return_type = "Promise<JsonValue>")]
+    pub fn put(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "string")] key: JsValue,
+        #[wasm_bindgen(unchecked_param_type = "JsonValue")] value: JsValue,
+        #[wasm_bindgen(unchecked_param_type = "OperationOptions | undefined")] opts: JsValue,
+    ) -> Promise {
+        self.start(Target::Key(&key), &opts, &[], Shape::Value, None, &|_, _| Ok(Op::Put(json_arg("value", &value)?)))
+    }
+
+    /// A linearizable read: a full round.
+    #[wasm_bindgen(unchecked_return_type = "Promise<JsonValue>")]
+    pub fn get(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "string")] key: JsValue,
+        #[wasm_bindgen(unchecked_param_type = "OperationOptions | undefined")] opts: JsValue,
+    ) -> Promise {
+        self.start(Target::Key(&key), &opts, &[], Shape::Value, None, &|_, _| Ok(Op::Get))
+    }
+
+    #[wasm_bindgen(unchecked_return_type = "Promise<void>")]
+    pub fn delete(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "string")] key: JsValue,
+        #[wasm_bindgen(unchecked_param_type = "OperationOptions | undefined")] opts: JsValue,
+    ) -> Promise {
+        self.start(Target::Key(&key), &opts, &[], Shape::Undefined, None, &|_, _| Ok(Op::Delete))
+    }
+
+    /// Adds 1 (an empty key counts as 0); resolves to the new number.
+    #[wasm_bindgen(unchecked_return_type = "Promise<number>")]
+    pub fn increment(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "string")] key: JsValue,
+        #[wasm_bindgen(unchecked_param_type = "OperationOptions | undefined")] opts: JsValue,
+    ) -> Promise {
+        self.start(Target::Key(&key), &opts, &[], Shape::Value, None, &|_, _| Ok(Op::Increment))
+    }
+
+    /// `{ version, value }`; version 0 for an empty key.
+    #[wasm_bindgen(unchecked_return_type = "Promise<Versioned>")]
+    pub fn read(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "string")] key: JsValue,
+        #[wasm_bindgen(unchecked_param_type = "OperationOptions | undefined")] opts: JsValue,
+    ) -> Promise {
+        self.start(Target::Key(&key), &opts, &[], Shape::Value, None, &|_, _| Ok(Op::Read))
+    }
+
+    /// Writes if the key is at `expectedVersion`; resolves to `{ version }` or rejects with
+    /// `VersionConflict`.
+    #[wasm_bindgen(unchecked_return_type = "Promise<{ version: number }>")]
+    pub fn write(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "string")] key: JsValue,
+        #[wasm_bindgen(js_name = "expectedVersion", unchecked_param_type = "number")] expected_version: JsValue,
+        #[wasm_bindgen(unchecked_param_type = "JsonValue")] value: JsValue,
+        #[wasm_bindgen(unchecked_param_type = "OperationOptions | undefined")] opts: JsValue,
+    ) -> Promise {
+        self.start(Target::Key(&key), &opts, &[], Shape::Value, None, &|_, _| {
+            let expected = integer_arg("expectedVersion", &expected_version, 0.0, MAX_SEED)?;
+            Ok(Op::Write { expected, value: json_arg("value", &value)? })
+        })
+    }
+
+    /// Takes lock `name` for `owner` (`opts.ttl`: virtual ms until it expires). Resolves to false
+    /// when another owner holds it.
+    #[wasm_bindgen(js_name = "acquireLock", unchecked_return_type = "Promise<boolean>")]
+    pub fn acquire_lock(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "string")] name: JsValue,
+        #[wasm_bindgen(unchecked_param_type = "string")] owner: JsValue,
+        #[wasm_bindgen(unchecked_param_type = "LockOptions | undefined")] opts: JsValue,
+    ) -> Promise {
+        self.lock_operation(&name, &owner, &opts, Shape::Boolean, |owner, ttl_ms| Op::AcquireLock { owner, ttl_ms })
+    }
+
+    /// Takes lock `name` for `owner` like `acquireLock`, and resolves to the lease:
+    /// `{ acquired, holder, expiresAt, token }`. `token` grows with every grant of this lock (a
+    /// fencing token): hand it to whatever the lock protects, which refuses older tokens.
+    #[wasm_bindgen(js_name = "acquireLease", unchecked_return_type = "Promise<Lease>")]
+    pub fn acquire_lease(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "string")] name: JsValue,
+        #[wasm_bindgen(unchecked_param_type = "string")] owner: JsValue,
+        #[wasm_bindgen(unchecked_param_type = "LockOptions | undefined")] opts: JsValue,
+    ) -> Promise {
+        self.lock_operation(&name, &owner, &opts, Shape::Value, |owner, ttl_ms| Op::AcquireLease { owner, ttl_ms })
+    }
+
+    /// Releases lock `name`; resolves to true if `owner` held it.
+    #[wasm_bindgen(js_name = "releaseLock", unchecked_return_type = "Promise<boolean>")]
+    pub fn release_lock(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "string")] name: JsValue,
+        #[wasm_bindgen(unchecked_param_type = "string")] owner: JsValue,
+        #[wasm_bindgen(unchecked_param_type = "OperationOptions | undefined")] opts: JsValue,
+    ) -> Promise {
+        self.lock_operation(&name, &owner, &opts, Shape::Boolean, |owner, _| Op::ReleaseLock { owner })
+    }
+
+    // ---- faults ----
+
+    /// Crashes a node (`"a1"`, `"p2"`).
+    pub fn crash(&self, #[wasm_bindgen(unchecked_param_type = "NodeId")] node: JsValue) -> JsResult<()> {
+        self.inner.act(|sim| Ok(UserAction::Crash(existing_node(sim, "node", &node)?)))
+    }
+
+    /// Restarts a crashed node; an acceptor keeps its durable state.
+    pub fn restart(&self, #[wasm_bindgen(unchecked_param_type = "NodeId")] node: JsValue) -> JsResult<()> {
+        self.inner.act(|sim| Ok(UserAction::Restart(existing_node(sim, "node", &node)?)))
+    }
+
+    /// Restarts an acceptor with empty storage (outside CASPaxos's fault model).
+    pub fn wipe(&self, #[wasm_bindgen(unchecked_param_type = "NodeId")] acceptor: JsValue) -> JsResult<()> {
+        self.inner.act(|sim| match existing_node(sim, "acceptor", &acceptor)? {
+            Node::Acceptor(a) => Ok(UserAction::Wipe(a)),
+            Node::Proposer(p) => Err(invalid(format!(
+                "wipe needs an acceptor (a1..a{}), got the proposer \"p{p}\"",
+                sim.config().acceptors
+            ))),
+        })
+    }
+
+    /// `partition([["a1", "p1"], ["a2"]])`: nodes in different groups cannot talk; unlisted nodes
+    /// form one more group.
+    pub fn partition(&self, #[wasm_bindgen(unchecked_param_type = "string[][]")] groups: JsValue) -> JsResult<()> {
+        self.inner.act(|sim| {
+            let nodes = sim.config().acceptors + sim.config().proposers;
+            let groups = node_array("groups", &groups, nodes, "an array of arrays of node ids")?;
+            let mut parsed = Vec::new();
+            for (i, group) in groups.iter().enumerate() {
+                let name = format!("groups[{i}]");
+                let mut members = Vec::new();
+                for (j, id) in node_array(&name, group, nodes, "an array of node ids")?.iter().enumerate() {
+                    members.push(existing_node(sim, &format!("{name}[{j}]"), id)?);
+                }
+                parsed.push(members);
+            }
+            Ok(UserAction::Partition(parsed))
+        })
+    }
+
+    /// Cuts one node off from all others.
+    pub fn isolate(&self, #[wasm_bindgen(unchecked_param_type = "NodeId")] node: JsValue) -> JsResult<()> {
+        self.inner.act(|sim| Ok(UserAction::Partition(vec![vec![existing_node(sim, "node", &node)?]])))
+    }
+
+    /// Removes every partition.
+    pub fn heal(&self) -> JsResult<()> {
+        self.inner.act(|_| Ok(UserAction::Heal))
+    }
+
+    /// Chance each message (request or reply) is lost.
+    #[wasm_bindgen(js_name = "setDropRate")]
+    pub fn set_drop_rate(&self, #[wasm_bindgen(unchecked_param_type = "number")] rate: JsValue) -> JsResult<()> {
+        self.inner.act(|_| Ok(UserAction::DropRate(rate_arg("rate", &rate)?)))
+    }
+
+    /// Chance each message is delivered twice.
+    #[wasm_bindgen(js_name = "setDuplicateRate")]
+    pub fn set_duplicate_rate(&self, #[wasm_bindgen(unchecked_param_type = "number")] rate: JsValue) -> JsResult<()> {
+        self.inner.act(|_| Ok(UserAction::DuplicateRate(rate_arg("rate", &rate)?)))
+    }
+
+    /// One-way delay range in virtual ms.
+    #[wasm_bindgen(js_name = "setLatency")]
+    pub fn set_latency(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "number")] min: JsValue,
+        #[wasm_bindgen(unchecked_param_type = "number")] max: JsValue,
+    ) -> JsResult<()> {
+        self.inner.act(|_| {
+            let min = integer_arg("min", &min, 0.0, MAX_LATENCY_MS as f64)?;
+            let max = integer_arg("max", &max, 0.0, MAX_LATENCY_MS as f64)?;
+            Ok(UserAction::Latency(min, max))
+        })
+    }
+
+    // ---- time ----
+
+    /// Virtual time in ms.
+    #[wasm_bindgen(getter)]
+    pub fn now(&self) -> f64 {
+        self.inner.peek(|rec| rec.sim().now() as f64)
+    }
+
+    /// Runs one event; false when nothing is scheduled.
+    pub fn step(&self) -> JsResult<bool> {
+        self.inner.enter_rec(|rec| rec.step().map_err(|e| error(&e)))
+    }
+
+    /// Runs all events in the next `ms` virtual milliseconds.
+    #[wasm_bindgen(js_name = "runFor")]
+    pub fn run_for(&self, #[wasm_bindgen(unchecked_param_type = "number")] ms: JsValue) -> JsResult<()> {
+        self.inner.enter_rec(|rec| {
+            // Virtual time stays an exact JS number.
+            let room = MAX_SAFE_INTEGER - rec.sim().now().min(MAX_SAFE_INTEGER);
+            rec.run_for(integer_arg("ms", &ms, 0.0, room as f64)?).map_err(|e| error(&e))
+        })
+    }
+
+    /// Runs until nothing is scheduled, at most `maxEvents` (default 1,000,000) events. Returns
+    /// the number of events run.
+    #[wasm_bindgen(js_name = "runUntilIdle")]
+    pub fn run_until_idle(
+        &self,
+        #[wasm_bindgen(js_name = "maxEvents", unchecked_param_type = "number | undefined")] max_events: JsValue,
+    ) -> JsResult<f64> {
+        self.inner.enter_rec(|rec| {
+            let max = if max_events.is_undefined() {
+                DEFAULT_MAX_EVENTS as u64
+            } else {
+                integer_arg("maxEvents", &max_events, 0.0, MAX_SEED)?
+            };
+            Ok(rec.run_until_idle(max).map_err(|e| error(&e))? as f64)
+        })
+    }
+
+    /// Client operations in flight.
+    #[wasm_bindgen(getter)]
+    pub fn pending(&self) -> f64 {
+        self.inner.peek(|rec| rec.sim().pending() as f64)
+    }
+
+    /// Whether awaiting an operation runs virtual time by itself.
+    #[wasm_bindgen(getter, js_name = "autoAdvance")]
+    pub fn auto_advance(&self) -> bool {
+        self.inner.auto_advance.get()
+    }
+
+    #[wasm_bindgen(setter, js_name = "autoAdvance")]
+    pub fn set_auto_advance(&self, on: JsValue) -> JsResult<()> {
+        let on = bool_arg("autoAdvance", &on)?;
+        self.inner.auto_advance.set(on);
+        if on {
+            // Wakes are deferred to a microtask: nothing runs inside this call.
+            let parked = std::mem::take(&mut *self.inner.parked.borrow_mut());
+            parked.into_iter().for_each(Waker::wake);
+        }
+        Ok(())
+    }
+
+    // ---- observation ----
+
+    /// Events from `since` (default 0): `[{ seq, at, kind, ... }]`.
+    #[wasm_bindgen(unchecked_return_type = "ClusterEvent[]")]
+    pub fn events(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "number | undefined")] since: JsValue,
+        #[wasm_bindgen(unchecked_param_type = "number | undefined")] limit: JsValue,
+    ) -> JsResult<JsValue> {
+        self.inner.enter(|sim| {
+            let since = if since.is_undefined() { 0 } else { integer_arg("since", &since, 0.0, MAX_SEED)? };
+            let limit = if limit.is_undefined() { u64::MAX } else { integer_arg("limit", &limit, 0.0, MAX_SEED)? };
+            Ok(to_js(&view::EventsView::new(&sim.trace(), clamp(since), clamp(limit))))
+        })
+    }
+
+    /// Number of events so far.
+    #[wasm_bindgen(getter, js_name = "eventCount")]
+    pub fn event_count(&self) -> f64 {
+        self.inner.peek(|rec| rec.sim().event_count() as f64)
+    }
+
+    /// The event log as text, one line per event (`12ms p1->a2 prepare k 3.p1`).
+    #[wasm_bindgen(js_name = "eventLog")]
+    pub fn event_log(&self) -> String {
+        self.inner.peek(|rec| rec.sim().try_trace().map(|t| t.render()).unwrap_or_default())
+    }
+
+    /// FNV-1a hash of the event log, as 16 hex digits: equal runs, equal hashes, native or wasm.
+    #[wasm_bindgen(js_name = "eventLogHash")]
+    pub fn event_log_hash(&self) -> String {
+        self.inner.peek(|rec| rec.sim().try_trace().map(|t| format!("{:016x}", t.hash())).unwrap_or_default())
+    }
+
+    /// Acceptors with their registers, proposers with their caches, the network.
+    #[wasm_bindgen(unchecked_return_type = "ClusterState")]
+    pub fn state(&self) -> JsResult<JsValue> {
+        self.inner.enter(|sim| Ok(to_js(&view::state(sim))))
+    }
+
+    /// Client operations: `[{ id, proposer, op, key, input, invokeAt, returnAt, outcome, output }]`.
+    #[wasm_bindgen(unchecked_return_type = "HistoryEntry[]")]
+    pub fn history(&self) -> JsResult<JsValue> {
+        self.inner.enter(|sim| Ok(to_js(&view::history(sim))))
+    }
+
+    /// One history entry by id (`null` if there is none); cheaper than `history()` for polling.
+    #[wasm_bindgen(unchecked_return_type = "HistoryEntry | null")]
+    pub fn operation(&self, #[wasm_bindgen(unchecked_param_type = "number")] id: JsValue) -> JsResult<JsValue> {
+        self.inner.enter(|sim| {
+            let id = integer_arg("id", &id, 0.0, MAX_SEED)?;
+            Ok(to_js(&view::operation_by_id(sim, clamp(id))))
+        })
+    }
+
+    /// Id of the most recently invoked operation, or -1.
+    #[wasm_bindgen(getter, js_name = "lastOperationId")]
+    pub fn last_operation_id(&self) -> f64 {
+        self.inner.peek(|rec| rec.sim().operation_count() as f64) - 1.0
+    }
+
+    /// Counts of operations, messages, conflicts, retries.
+    #[wasm_bindgen(unchecked_return_type = "ClusterStats")]
+    pub fn stats(&self) -> JsResult<JsValue> {
+        self.inner.enter(|sim| Ok(to_js(&view::stats(sim))))
+    }
+
+    /// Latency percentiles per operation kind and rates over virtual time, in bounded buckets.
+    #[wasm_bindgen(unchecked_return_type = "ClusterMetrics")]
+    pub fn metrics(&self) -> JsResult<JsValue> {
+        self.inner.enter(|sim| Ok(to_js(&view::metrics(sim))))
+    }
+
+    /// Every limit of the contract, as numbers (`Cluster.limits.keyChars` is 256).
+    #[wasm_bindgen(getter, unchecked_return_type = "ClusterLimits")]
+    pub fn limits() -> JsValue {
+        to_js(&crate::limits::to_json())
+    }
+
+    // ---- for the guard installed by `start()`; not part of the contract ----
+
+    /// Calls into the simulation in progress (0 or 1).
+    #[wasm_bindgen(js_name = "__entered", skip_typescript)]
+    pub fn entered(&self) -> u32 {
+        self.inner.depth.get()
+    }
+
+    /// Puts the entry depth back to `depth` (never raises it) after an exception came out of a
+    /// call: a call that had not finished would otherwise leave the cluster busy for good.
+    #[wasm_bindgen(js_name = "__leave", skip_typescript)]
+    pub fn leave(&self, depth: u32) {
+        if depth < self.inner.depth.get() {
+            self.inner.depth.set(depth);
+        }
+    }
+
+    /// The first half of `free()`: drops the simulation, so pending operations reject and the
+    /// memory is released even while their promises are held. Refused while the cluster runs a
+    /// change function (which may be the caller).
+    #[wasm_bindgen(js_name = "__release", skip_typescript)]
+    pub fn release(&self) -> JsResult<()> {
+        if self.inner.depth.get() > 0 {
+            return Err(invalid(
+                "free() cannot be called from inside a change function (the cluster is running it); call it once the operation has ended",
+            ));
+        }
+        self.inner.release();
+        Ok(())
+    }
+}
+
+impl Cluster {
+    /// A cluster running `rec` (every constructor comes here).
+    fn of(rec: Recording, auto_advance: bool) -> Cluster {
+        ensure_guard();
+        Cluster { inner: Inner::new(rec, auto_advance) }
+    }
+
+    /// Checks the key and options, starts the operation, and returns its promise. Bad input
+    /// rejects the promise with `InvalidArgument`; nothing is recorded.
+    fn start(
+        &self,
+        target: Target,
+        opts: &JsValue,
+        extra_options: &[&str],
+        shape: Shape,
+        thrown: Option<ThrownSlot>,
+        make: &MakeOp<'_>,
+    ) -> Promise {
+        // One body for every operation (`make` is a trait object, not a generic): ten copies of
+        // it and of its future would be about 4 KB of the gzipped wasm.
+        let started = self.inner.enter_rec(|rec| {
+            let sim = rec.sim();
+            let key = target.register_key()?;
+            let mut known = vec!["proposer"];
+            known.extend_from_slice(extra_options);
+            let opts = options("options", opts, &known)?;
+            let mut proposer: ProposerId = 1;
+            for (k, v) in &opts {
+                if k == "proposer" {
+                    proposer = match existing_node(sim, "options.proposer", v)? {
+                        Node::Proposer(p) => p,
+                        Node::Acceptor(a) => {
+                            return Err(invalid(format!(
+                                "options.proposer must be a proposer id, got the acceptor \"a{a}\""
+                            )))
+                        }
+                    };
+                }
+            }
+            let op = make(sim, &opts)?;
+            if let Op::Change(_) = op {
+                return Ok(rec.invoke_unrecorded(proposer, &key, op));
+            }
+            let action = UserAction::Invoke { proposer, key, name: op.name().to_owned(), input: op.input() };
+            rec.act(action).map_err(|e| error(&e))?.ok_or_else(|| invalid("not an operation"))
+        });
+        let handle = match started {
+            Ok(h) => h,
+            Err(e) => return Promise::reject(&e),
+        };
+        let inner = self.inner.clone();
+        future_to_promise(async move { settled((Settle { inner, handle }).await, shape, thrown) })
+    }
+
+    fn lock_operation(
+        &self,
+        name: &JsValue,
+        owner: &JsValue,
+        opts: &JsValue,
+        shape: Shape,
+        make: fn(String, Option<u64>) -> Op,
+    ) -> Promise {
+        self.start(Target::Lock(name), opts, &["ttl"], shape, None, &|_, opts| lock_op(owner, opts, make))
+    }
+}
+
+/// A node id that exists in this cluster.
+fn existing_node(sim: &Sim, name: &str, v: &JsValue) -> JsResult<Node> {
+    let node = node_arg(name, v)?;
+    sim.check_node(node).map_err(|e| invalid(format!("{name}: {}", e.message)))?;
+    Ok(node)
+}
+
+/// `batch: { max }`: operations per batch, `1..=MAX_BATCH` (1: off).
+fn batch_arg(name: &str, v: &JsValue) -> JsResult<usize> {
+    let fields = options(name, v, &["max"])?;
+    let max = fields.into_iter().find(|(k, _)| k == "max").map(|(_, x)| x);
+    match max {
+        Some(x) => Ok(integer_arg(&format!("{name}.max"), &x, 1.0, crate::limits::MAX_BATCH as f64)? as usize),
+        None => Err(invalid(format!("{name} must be an object {{ max }}, got {}", describe(v)))),
+    }
+}
