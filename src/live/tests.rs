@@ -15,8 +15,8 @@ use std::rc::Rc;
 
 type Timer = (u64, u64, Box<dyn FnOnce()>);
 
-struct TestHost {
-    now: Cell<u64>,
+pub(super) struct TestHost {
+    pub(super) now: Cell<u64>,
     seq: Cell<u64>,
     jitter: RefCell<Rng>,
     timers: RefCell<Vec<Timer>>,
@@ -38,13 +38,13 @@ impl Host for TestHost {
     }
 }
 
-struct Rig {
-    pool: LocalPool,
-    host: Rc<TestHost>,
+pub(super) struct Rig {
+    pub(super) pool: LocalPool,
+    pub(super) host: Rc<TestHost>,
 }
 
 impl Rig {
-    fn new(seed: u64) -> Rig {
+    pub(super) fn new(seed: u64) -> Rig {
         let pool = LocalPool::new();
         let host = Rc::new(TestHost {
             now: Cell::new(1_000),
@@ -61,7 +61,7 @@ impl Rig {
     }
 
     /// Runs tasks and fires timers in time order until `done`, at most `max_ms` of test time.
-    fn run_until(&mut self, max_ms: u64, mut done: impl FnMut() -> bool) {
+    pub(super) fn run_until(&mut self, max_ms: u64, mut done: impl FnMut() -> bool) {
         let deadline = self.host.now.get() + max_ms;
         loop {
             self.pool.run_until_stalled();
@@ -80,7 +80,7 @@ impl Rig {
     }
 }
 
-type Results = Rc<RefCell<Vec<Result<Json, OpError>>>>;
+pub(super) type Results = Rc<RefCell<Vec<Result<Json, OpError>>>>;
 
 /// `workers` clients, each issuing `increments` increments of `key` one after another through
 /// proposer `worker % proposers + 1`; every result lands in the returned list.
