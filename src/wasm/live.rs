@@ -22,14 +22,14 @@ use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::future_to_promise;
 
 /// The browser as a [`Host`].
-struct Browser {
+pub(super) struct Browser {
     set_timeout: Function,
     /// The clock never goes back, even if the system clock does.
     last_ms: Cell<u64>,
 }
 
 impl Browser {
-    fn new() -> JsResult<Browser> {
+    pub(super) fn new() -> JsResult<Browser> {
         let set_timeout = Reflect::get(&js_sys::global(), &"setTimeout".into())
             .ok()
             .and_then(|f| f.dyn_into::<Function>().ok())
@@ -57,6 +57,37 @@ impl Host for Browser {
 /// Builds an operation from its options (after `proposer`).
 type MakeOp<'a> = dyn Fn(&[(String, JsValue)]) -> JsResult<Op> + 'a;
 
+/// A `LiveCluster`'s configuration from `new LiveCluster(options)`'s (or `LiveCluster.join`'s)
+/// options.
+pub(super) fn live_config(opts: &JsValue) -> JsResult<LiveConfig> {
+    let known = ["acceptors", "proposers", "latency", "dropRate", "duplicateRate", "oneRtt", "maxAttempts", "break"];
+    let mut config = LiveConfig { seed: (js_sys::Math::random() * MAX_SEED) as u64, ..LiveConfig::default() };
+    let mut breaks = None;
+    for (key, v) in options("options", opts, &known)? {
+        let name = format!("options.{key}");
+        match key.as_str() {
+            "acceptors" => config.acceptors = integer_arg(&name, &v, 1.0, MAX_ACCEPTORS as f64)? as usize,
+            "proposers" => config.proposers = integer_arg(&name, &v, 1.0, MAX_PROPOSERS as f64)? as usize,
+            "latency" => {
+                let (min, max) = latency_arg(&name, &v, &config.net)?;
+                (config.net.latency_ms_min, config.net.latency_ms_max) = (min, max);
+            }
+            "dropRate" => {
+                let r = rate_arg(&name, &v)?;
+                (config.net.drop_request_rate, config.net.drop_reply_rate) = (r, r);
+            }
+            "duplicateRate" => config.net.duplicate_rate = rate_arg(&name, &v)?,
+            "oneRtt" => config.driver.one_rtt = bool_arg(&name, &v)?,
+            "maxAttempts" => config.driver.max_attempts = integer_arg(&name, &v, 1.0, MAX_ATTEMPTS as f64)? as u32,
+            _ => breaks = Some(v),
+        }
+    }
+    if let Some(b) = breaks {
+        config.driver = break_arg("options.break", &b, config.driver, config.acceptors)?;
+    }
+    Ok(config)
+}
+
 /// The methods that return a Promise (a freed cluster rejects them rather than throwing).
 pub(super) const ASYNC_METHODS: [&str; 10] =
     ["change", "put", "get", "delete", "increment", "read", "write", "acquireLock", "acquireLease", "releaseLock"];
@@ -73,6 +104,10 @@ impl LiveCluster {
     pub(super) fn of(core: Core) -> LiveCluster {
         LiveCluster { core: Rc::new(core), busy: Rc::default() }
     }
+
+    pub(super) fn core(&self) -> &Core {
+        &self.core
+    }
 }
 
 #[wasm_bindgen]
@@ -83,32 +118,7 @@ impl LiveCluster {
     pub fn new(
         #[wasm_bindgen(unchecked_param_type = "LiveClusterOptions | undefined")] opts: JsValue,
     ) -> JsResult<LiveCluster> {
-        let known =
-            ["acceptors", "proposers", "latency", "dropRate", "duplicateRate", "oneRtt", "maxAttempts", "break"];
-        let mut config = LiveConfig { seed: (js_sys::Math::random() * MAX_SEED) as u64, ..LiveConfig::default() };
-        let mut breaks = None;
-        for (key, v) in options("options", &opts, &known)? {
-            let name = format!("options.{key}");
-            match key.as_str() {
-                "acceptors" => config.acceptors = integer_arg(&name, &v, 1.0, MAX_ACCEPTORS as f64)? as usize,
-                "proposers" => config.proposers = integer_arg(&name, &v, 1.0, MAX_PROPOSERS as f64)? as usize,
-                "latency" => {
-                    let (min, max) = latency_arg(&name, &v, &config.net)?;
-                    (config.net.latency_ms_min, config.net.latency_ms_max) = (min, max);
-                }
-                "dropRate" => {
-                    let r = rate_arg(&name, &v)?;
-                    (config.net.drop_request_rate, config.net.drop_reply_rate) = (r, r);
-                }
-                "duplicateRate" => config.net.duplicate_rate = rate_arg(&name, &v)?,
-                "oneRtt" => config.driver.one_rtt = bool_arg(&name, &v)?,
-                "maxAttempts" => config.driver.max_attempts = integer_arg(&name, &v, 1.0, MAX_ATTEMPTS as f64)? as u32,
-                _ => breaks = Some(v),
-            }
-        }
-        if let Some(b) = breaks {
-            config.driver = break_arg("options.break", &b, config.driver, config.acceptors)?;
-        }
+        let config = live_config(&opts)?;
         super::live_guard::ensure_live_guard();
         let core = Core::new(Rc::new(Browser::new()?), config).map_err(|e| error(&e))?;
         Ok(LiveCluster::of(core))

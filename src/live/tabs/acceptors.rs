@@ -22,10 +22,10 @@ use std::task::{Poll, Waker};
 pub struct NoStore;
 
 impl Store for NoStore {
-    fn load(&self) -> Stored<Vec<(String, String)>> {
+    fn load(&self) -> Stored<Vec<(String, Json)>> {
         Box::pin(std::future::ready(Ok(Vec::new())))
     }
-    fn save(&self, _key: &str, _record: String) -> Stored<()> {
+    fn save(&self, _key: &str, _record: Json) -> Stored<()> {
         Box::pin(std::future::ready(Ok(())))
     }
     fn clear(&self) -> Stored<()> {
@@ -180,8 +180,8 @@ async fn restore(id: AcceptorId, store: &dyn Store) -> Result<Acceptor<Val>, OpE
     let failed = |what: String| OpError::unavailable(false, format!("acceptor a{id} cannot start: {what}"));
     let records = store.load().await.map_err(|e| failed(format!("its store: {e}")))?;
     let mut acceptor = Acceptor::default();
-    for (key, text) in records {
-        let slot = codec::decode_slot(&text).map_err(|e| failed(format!("the record of key {key}: {e}")))?;
+    for (key, record) in records {
+        let slot = codec::decode_slot(&record).map_err(|e| failed(format!("the record of key {key}: {e}")))?;
         crate::sim::check_key(&key).map_err(|e| failed(e.message))?;
         let k: crate::protocol::Key = key.as_str().into();
         if let Some((ballot, value)) = &slot.accepted {

@@ -1,9 +1,13 @@
-//! The wire between tabs (version [`WIRE_VERSION`]) and the acceptor's stored record: JSON text,
-//! built field by field and read back field by field. Everything read is validated (kinds, node
-//! ids in range, ballots, keys, integers JavaScript holds exactly, text length): a message another
-//! tab sends is untrusted, and a malformed one is an `Err` naming what is wrong, never a panic.
+//! The wire between tabs (version [`WIRE_VERSION`]) and the acceptor's stored record: plain JSON
+//! objects (they cross a `BroadcastChannel` and go into IndexedDB by structured clone, and come
+//! back through the boundary's JS-to-JSON conversion, bounded by [`MAX_WIRE_DEPTH`] and
+//! [`MAX_WIRE_BYTES`]), built field by field and read back field by field. Everything read is
+//! validated (kinds, node ids in range, ballots, keys, integers JavaScript holds exactly): a
+//! message another tab sends is untrusted, and a malformed one is an `Err` naming what is wrong,
+//! never a panic.
 //!
 //! ```text
+//! (shown as JSON text)
 //! {"v":1,"kind":"hello","tab":7,"nodes":["a2"]}                      a tab claims node ids
 //! {"v":1,"kind":"taken","tab":9,"to":7,"nodes":["a2"]}               tab 9 holds a2 already
 //! {"v":1,"kind":"prepare","tab":7,"from":"p1","to":"a2","key":"k","ballot":[3,1]}
@@ -25,9 +29,11 @@ use std::rc::Rc;
 
 /// The version every message carries; a message of another version is dropped as malformed.
 pub const WIRE_VERSION: u64 = 1;
-/// Longest message or stored record read, in characters (a register holds a value of at most
-/// `limits::MAX_VALUE_BYTES` and one marker per proposer).
-pub const MAX_WIRE_CHARS: usize = 1 << 20;
+/// Largest message or stored record read, JSON-encoded (a register holds a value of at most
+/// `limits::MAX_VALUE_BYTES` and one marker, with its output, per proposer).
+pub const MAX_WIRE_BYTES: usize = 1 << 20;
+/// Deepest nesting read: a value's `limits::MAX_DEPTH` inside the message's own levels.
+pub const MAX_WIRE_DEPTH: usize = crate::limits::MAX_DEPTH + 8;
 
 /// One message between tabs.
 #[derive(Clone, Debug, PartialEq)]
@@ -47,9 +53,9 @@ pub type WireError = String;
 
 // ---- writing ----
 
-/// The message as JSON text. Fails only for a register that carries a batch's answers (live
+/// The message as a JSON object. Fails only for a register that carries a batch's answers (live
 /// clusters do not batch, so none is ever sent; it is refused rather than sent incomplete).
-pub fn encode(wire: &Wire) -> Result<String, WireError> {
+pub fn encode(wire: &Wire) -> Result<Json, WireError> {
     let mut m = Map::new();
     m.insert("v".into(), WIRE_VERSION.into());
     match wire {
@@ -91,17 +97,16 @@ pub fn encode(wire: &Wire) -> Result<String, WireError> {
             }
         }
     }
-    Ok(Json::Object(m).to_string())
+    Ok(Json::Object(m))
 }
 
-/// An acceptor's durable record of one key, as JSON text.
-pub fn encode_slot(slot: &Slot<Val>) -> Result<String, WireError> {
-    let record = object! {
+/// An acceptor's durable record of one key.
+pub fn encode_slot(slot: &Slot<Val>) -> Result<Json, WireError> {
+    Ok(object! {
         "v": WIRE_VERSION,
         "promise": slot.promise.map_or(Json::Null, ballot),
         "accepted": accepted_pair(slot.accepted.as_ref())?,
-    };
-    Ok(record.to_string())
+    })
 }
 
 fn head(m: &mut Map<String, Json>, kind: &str, tab: u64) {
@@ -146,38 +151,38 @@ fn register(r: &Register) -> Result<Json, WireError> {
 // ---- reading ----
 
 /// Reads one message; `Err` says what is wrong with it.
-pub fn decode(text: &str) -> Result<Wire, WireError> {
-    let m = parse_versioned(text)?;
-    let kind = string(get(&m, "kind")?, "kind")?;
-    let tab = integer(get(&m, "tab")?, "tab", MAX_SAFE_INTEGER)?;
+pub fn decode(message: &Json) -> Result<Wire, WireError> {
+    let m = versioned(message)?;
+    let kind = string(get(m, "kind")?, "kind")?;
+    let tab = integer(get(m, "tab")?, "tab", MAX_SAFE_INTEGER)?;
     match kind {
-        "hello" => Ok(Wire::Hello { tab, nodes: nodes(get(&m, "nodes")?)? }),
+        "hello" => Ok(Wire::Hello { tab, nodes: nodes(get(m, "nodes")?)? }),
         "taken" => {
-            let to = integer(get(&m, "to")?, "to", MAX_SAFE_INTEGER)?;
-            Ok(Wire::Taken { tab, to, nodes: nodes(get(&m, "nodes")?)? })
+            let to = integer(get(m, "to")?, "to", MAX_SAFE_INTEGER)?;
+            Ok(Wire::Taken { tab, to, nodes: nodes(get(m, "nodes")?)? })
         }
         "prepare" | "accept" => {
-            let (from, to, key, b) = routed(&m)?;
+            let (from, to, key, b) = routed(m)?;
             let (Node::Proposer(from), Node::Acceptor(to)) = (from, to) else {
                 return Err(format!("a {kind} goes from a proposer to an acceptor"));
             };
             let request = if kind == "prepare" {
                 Request::Prepare { key, ballot: b }
             } else {
-                let value = Rc::new(read_register(get(&m, "value")?)?);
-                Request::Accept { key, ballot: b, value, next_promise: optional_ballot(get(&m, "next")?, "next")? }
+                let value = Rc::new(read_register(get(m, "value")?)?);
+                Request::Accept { key, ballot: b, value, next_promise: optional_ballot(get(m, "next")?, "next")? }
             };
             Ok(Wire::Request { tab, from, to, request })
         }
         "promise" | "accepted" | "conflict" => {
-            let (from, to, key, b) = routed(&m)?;
+            let (from, to, key, b) = routed(m)?;
             let (Node::Acceptor(from), Node::Proposer(to)) = (from, to) else {
                 return Err(format!("a {kind} goes from an acceptor to a proposer"));
             };
             let reply = match kind {
-                "promise" => Reply::Promise { key, ballot: b, accepted: read_accepted(get(&m, "accepted")?)? },
+                "promise" => Reply::Promise { key, ballot: b, accepted: read_accepted(get(m, "accepted")?)? },
                 "accepted" => Reply::Accepted { key, ballot: b },
-                _ => Reply::Conflict { key, ballot: b, blocking: read_ballot(get(&m, "blocking")?, "blocking")? },
+                _ => Reply::Conflict { key, ballot: b, blocking: read_ballot(get(m, "blocking")?, "blocking")? },
             };
             Ok(Wire::Reply { tab, from, to, reply })
         }
@@ -186,21 +191,13 @@ pub fn decode(text: &str) -> Result<Wire, WireError> {
 }
 
 /// Reads an acceptor's stored record of one key.
-pub fn decode_slot(text: &str) -> Result<Slot<Val>, WireError> {
-    let m = parse_versioned(text)?;
-    Ok(Slot {
-        promise: optional_ballot(get(&m, "promise")?, "promise")?,
-        accepted: read_accepted(get(&m, "accepted")?)?,
-    })
+pub fn decode_slot(record: &Json) -> Result<Slot<Val>, WireError> {
+    let m = versioned(record)?;
+    Ok(Slot { promise: optional_ballot(get(m, "promise")?, "promise")?, accepted: read_accepted(get(m, "accepted")?)? })
 }
 
-fn parse_versioned(text: &str) -> Result<Map<String, Json>, WireError> {
-    if text.len() > MAX_WIRE_CHARS {
-        return Err(format!("longer than {MAX_WIRE_CHARS} characters"));
-    }
-    let Ok(Json::Object(m)) = serde_json::from_str::<Json>(text) else {
-        return Err("not a JSON object".into());
-    };
+fn versioned(v: &Json) -> Result<&Map<String, Json>, WireError> {
+    let m = v.as_object().ok_or("not an object")?;
     match m.get("v").and_then(Json::as_u64) {
         Some(WIRE_VERSION) => Ok(m),
         _ => Err(format!("not wire version {WIRE_VERSION}")),

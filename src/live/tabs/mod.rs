@@ -21,6 +21,7 @@ use crate::ops::OpError;
 use crate::sim::Node;
 pub use acceptors::{AcceptorTab, NoStore};
 use codec::{Wire, WireError};
+use serde_json::Value as Json;
 use std::cell::{Cell, RefCell};
 use std::future::{poll_fn, Future};
 use std::pin::Pin;
@@ -33,21 +34,21 @@ pub const CLAIM_WAIT_MS: u64 = 250;
 /// store's commit (a durable IndexedDB write takes a few ms to tens of ms).
 pub const TAB_ROUND_TRIP_ALLOWANCE_MS: u64 = 200;
 
-/// Posts text to every other tab on the channel (a `BroadcastChannel`: never to itself).
+/// Posts a message to every other tab on the channel (a `BroadcastChannel`: never to itself).
 pub trait Channel {
-    fn post(&self, text: &str);
+    fn post(&self, message: &Json);
     fn close(&self);
 }
 
 /// The result of a store operation: `Err` says what failed.
 pub type Stored<T> = Pin<Box<dyn Future<Output = Result<T, String>>>>;
 
-/// An acceptor's durable storage: one record (text) per key.
+/// An acceptor's durable storage: one record per key.
 pub trait Store {
     /// Every record, as last committed.
-    fn load(&self) -> Stored<Vec<(String, String)>>;
+    fn load(&self) -> Stored<Vec<(String, Json)>>;
     /// Resolves once `record` is committed as `key`'s.
-    fn save(&self, key: &str, record: String) -> Stored<()>;
+    fn save(&self, key: &str, record: Json) -> Stored<()>;
     /// Resolves once every record is gone.
     fn clear(&self) -> Stored<()>;
 }
@@ -143,8 +144,8 @@ impl TabLink {
 
     /// A message from another tab: claims are answered here, the rest goes to the role; one that
     /// does not read is counted and dropped.
-    pub fn receive(&self, text: &str) {
-        let wire = match codec::decode(text) {
+    pub fn receive(&self, message: &Json) {
+        let wire = match codec::decode(message) {
             Ok(wire) => wire,
             Err(reason) => return self.count_malformed(reason),
         };

@@ -28,7 +28,7 @@ struct Bus {
 }
 
 /// Sees every message a tab posts.
-type Spy = Rc<dyn Fn(&str)>;
+type Spy = Rc<dyn Fn(&Json)>;
 
 struct End {
     bus: Rc<Bus>,
@@ -38,16 +38,16 @@ struct End {
 }
 
 impl Channel for End {
-    fn post(&self, text: &str) {
+    fn post(&self, message: &Json) {
         if self.closed.get() {
             return;
         }
         if let Some(spy) = &self.spy {
-            spy(text);
+            spy(message);
         }
-        for (id, link) in self.bus.ends.borrow().iter().filter(|(id, _)| *id != self.id) {
-            let (link, text, _) = (link.clone(), text.to_string(), id);
-            self.bus.host.after(1, Box::new(move || link.upgrade().into_iter().for_each(|l| l.receive(&text))));
+        for (_, link) in self.bus.ends.borrow().iter().filter(|(id, _)| *id != self.id) {
+            let (link, message) = (link.clone(), message.clone());
+            self.bus.host.after(1, Box::new(move || link.upgrade().into_iter().for_each(|l| l.receive(&message))));
         }
     }
     fn close(&self) {
@@ -70,10 +70,10 @@ impl Bus {
         Ok(link)
     }
 
-    /// Posts raw text to every tab, as something else on the channel would.
-    fn inject(&self, text: &str) {
+    /// Posts a message to every tab, as something else on the channel would.
+    fn inject(&self, message: &Json) {
         for (_, link) in self.ends.borrow().iter() {
-            link.upgrade().expect("attached").receive(text);
+            link.upgrade().expect("attached").receive(message);
         }
     }
 }
@@ -82,18 +82,18 @@ impl Bus {
 /// write commits `commit_ms` after it starts unless the tab was closed by then.
 #[derive(Clone)]
 struct MemStore {
-    records: Rc<RefCell<BTreeMap<String, String>>>,
+    records: Rc<RefCell<BTreeMap<String, Json>>>,
     host: Rc<TestHost>,
     commit_ms: u64,
     tab_open: Rc<Cell<bool>>,
 }
 
 impl Store for MemStore {
-    fn load(&self) -> Stored<Vec<(String, String)>> {
+    fn load(&self) -> Stored<Vec<(String, Json)>> {
         let all = self.records.borrow().iter().map(|(k, v)| (k.clone(), v.clone())).collect();
         Box::pin(std::future::ready(Ok(all)))
     }
-    fn save(&self, key: &str, record: String) -> Stored<()> {
+    fn save(&self, key: &str, record: Json) -> Stored<()> {
         let (records, open, key) = (self.records.clone(), self.tab_open.clone(), key.to_string());
         let host: Rc<dyn Host> = self.host.clone();
         let wait = super::sleep(&host, self.commit_ms);
@@ -128,19 +128,15 @@ type Findings = Rc<RefCell<Vec<String>>>;
 /// One acceptor tab: its durable records outlive it (a reload gets the same map).
 struct AcceptorTabRig {
     id: AcceptorId,
-    records: Rc<RefCell<BTreeMap<String, String>>>,
+    records: Rc<RefCell<BTreeMap<String, Json>>>,
     tab_open: Rc<Cell<bool>>,
     tab: Option<AcceptorTab>,
 }
 
 /// The oracle: every promise or accept that acceptor `id` acknowledges is already in `records`.
-fn durability_spy(
-    id: AcceptorId,
-    records: Rc<RefCell<BTreeMap<String, String>>>,
-    findings: Findings,
-) -> Rc<dyn Fn(&str)> {
-    Rc::new(move |text: &str| {
-        let Ok(Wire::Reply { reply, .. }) = codec::decode(text) else { return };
+fn durability_spy(id: AcceptorId, records: Rc<RefCell<BTreeMap<String, Json>>>, findings: Findings) -> Spy {
+    Rc::new(move |message: &Json| {
+        let Ok(Wire::Reply { reply, .. }) = codec::decode(message) else { return };
         let (kind, key, ballot) = match &reply {
             Reply::Promise { key, ballot, .. } => ("promise", key, *ballot),
             Reply::Accepted { key, ballot } => ("accepted", key, *ballot),
@@ -379,7 +375,7 @@ fn other_tab<T>(make: impl FnOnce() -> T) -> T {
 
 struct Nowhere;
 impl Channel for Nowhere {
-    fn post(&self, _text: &str) {}
+    fn post(&self, _message: &Json) {}
     fn close(&self) {}
 }
 
@@ -388,7 +384,7 @@ fn malformed_messages_are_dropped_and_counted_and_the_cluster_keeps_working() {
     let mut c = TabCluster::new(4, 3, 1, false);
     let cluster = c.client(3, 8);
     let bad = [
-        ("not json", "not a JSON object"),
+        ("\"not an object\"", "not an object"),
         (r#"{"v":2,"kind":"hello","tab":1,"nodes":[]}"#, "not wire version 1"),
         (r#"{"v":1,"kind":"prepare","tab":1,"from":"p1","to":"a99","key":"k","ballot":[1,1]}"#, "unknown node a99"),
         (
@@ -408,8 +404,9 @@ fn malformed_messages_are_dropped_and_counted_and_the_cluster_keeps_working() {
         (r#"{"v":1,"kind":"gossip","tab":1}"#, "unknown kind \"gossip\""),
     ];
     for (text, why) in bad {
-        assert!(codec::decode(text).expect_err(text).contains(why), "{text}: {:?}", codec::decode(text));
-        c.bus.inject(text);
+        let message: Json = serde_json::from_str(text).unwrap();
+        assert!(codec::decode(&message).expect_err(text).contains(why), "{text}: {:?}", codec::decode(&message));
+        c.bus.inject(&message);
     }
     let (count, last) = cluster.link().unwrap().malformed();
     assert_eq!((count, last.as_deref()), (bad.len() as u64, Some("unknown kind \"gossip\"")));
@@ -459,7 +456,9 @@ fn every_message_kind_and_a_stored_record_read_back_as_written() {
         },
     ];
     for m in messages {
-        assert_eq!(codec::decode(&codec::encode(&m).unwrap()).unwrap(), m);
+        // Through text too: what a structured clone keeps, JSON text keeps.
+        let text = codec::encode(&m).unwrap().to_string();
+        assert_eq!(codec::decode(&serde_json::from_str(&text).unwrap()).unwrap(), m);
     }
     let slot = Slot { promise: Some(Ballot::new(6, 2)), accepted: Some((b, reg.clone())) };
     assert_eq!(codec::decode_slot(&codec::encode_slot(&slot).unwrap()).unwrap(), slot);
@@ -476,14 +475,14 @@ fn an_acceptor_whose_store_holds_an_unreadable_or_impossible_record_refuses_to_s
     let mut c = TabCluster::new(5, 1, 1, false);
     c.close_acceptor(0);
     let records = c.acceptors[0].records.clone();
-    records.borrow_mut().insert("k".into(), "not json".into());
+    records.borrow_mut().insert("k".into(), Json::from("not a record"));
     let e = c.open_acceptor(0, false).expect_err("unreadable");
     assert!(matches!(e.kind, ErrorKind::Unavailable { .. }));
-    assert_eq!(e.message, "acceptor a1 cannot start: the record of key k: not a JSON object");
+    assert_eq!(e.message, "acceptor a1 cannot start: the record of key k: not an object");
     // A promise below the accepted ballot: no acceptor gets there (an accept erases the promise).
     let impossible =
         r#"{"v":1,"promise":[1,1],"accepted":{"ballot":[2,1],"value":{"value":1,"version":1,"applied":[]}}}"#;
-    records.borrow_mut().insert("k".into(), impossible.into());
+    records.borrow_mut().insert("k".into(), serde_json::from_str(impossible).unwrap());
     let e = c.open_acceptor(0, false).expect_err("impossible");
     assert_eq!(e.message, "acceptor a1 cannot start: the record of key k is not a state an acceptor can be in");
 }
