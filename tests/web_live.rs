@@ -4,7 +4,7 @@
 
 #![cfg(target_arch = "wasm32")]
 
-use caspaxos_playground::wasm::LiveCluster;
+use caspaxos_playground::wasm::{AcceptorTab, LiveCluster};
 use js_sys::{eval, Array, Function, Promise, Reflect};
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
@@ -155,4 +155,51 @@ async fn bad_input_gets_the_named_errors_of_cluster_and_the_cluster_stays_usable
     assert_eq!(get(&thrown, "cause.name").as_string().as_deref(), Some("TypeError"));
     assert_eq!(settle(call(&c, "c.increment('n')")).await.unwrap(), 1, "still usable");
     assert_eq!(get(&call(&c, "c.check()").unwrap(), "ok"), true);
+}
+
+/// What a tab cluster's `join` resolved to.
+async fn joined(p: Promise) -> JsValue {
+    JsFuture::from(p).await.unwrap_or_else(|e| panic!("{}", describe(&e)))
+}
+
+#[wasm_bindgen_test]
+async fn a_tab_cluster_in_one_page_keeps_an_acceptors_state_in_indexeddb_across_a_restart() {
+    // One page holds the client and the three acceptors (different node ids on one channel: their
+    // BroadcastChannel objects talk to each other as separate tabs' would).
+    let channel = format!("web-live-{}", js_sys::Math::random());
+    let tab = |id: &str, extra: &str| {
+        AcceptorTab::join(channel.as_str().into(), js(&format!("{{ acceptors: ['{id}']{extra} }}")))
+    };
+    let mut acceptors = Vec::new();
+    for id in ["a1", "a2", "a3"] {
+        acceptors.push(joined(tab(id, "")).await);
+    }
+    let c = joined(LiveCluster::join(channel.as_str().into(), js("{ acceptors: 3, proposers: 2 }"))).await;
+    assert_eq!(call(&c, "c.channel").unwrap().as_string(), Some(channel.clone()));
+    let ten =
+        "(async () => { const v = []; for (let i = 0; i < 10; i++) v.push(await c.increment('counter')); return v })()";
+    let values = settle(call(&c, ten)).await.unwrap_or_else(|e| panic!("{}", describe(&e)));
+    assert_eq!(json(&values), "[1,2,3,4,5,6,7,8,9,10]");
+
+    // Restart a2: free it and join again; it reads its registers back from IndexedDB.
+    let before = json(&call(&acceptors[1], "c.state()").unwrap());
+    assert!(before.contains(r#""value":10"#), "{before}");
+    call(&acceptors[1], "c.free()").unwrap();
+    let a2 = joined(tab("a2", "")).await;
+    assert_eq!(json(&call(&a2, "c.state()").unwrap()), before, "a2's promise and accepted value came back");
+    assert_eq!(settle(call(&c, "c.increment('counter')")).await.unwrap(), 11);
+    let writes = call(&acceptors[0], "c.stats().writes").unwrap().as_f64().unwrap();
+    assert!(writes >= 11.0, "a1 committed each change before answering: {writes}");
+
+    // Negative control: without storage the restart forgets, and the comparison sees it.
+    call(&a2, "c.free()").unwrap();
+    let forgetful = joined(tab("a2", ", storage: 'none'")).await;
+    assert_eq!(
+        json(&call(&forgetful, "c.state()").unwrap()),
+        r#"{"acceptors":[{"id":"a2","up":true,"registers":{}}]}"#
+    );
+    assert_eq!(get(&call(&c, "c.check()").unwrap(), "ok"), true);
+    for node in [&c, &forgetful, &acceptors[0], &acceptors[2]] {
+        call(node, "c.free()").unwrap();
+    }
 }

@@ -93,6 +93,15 @@ struct IndexedDb {
     db: JsValue,
 }
 
+impl Drop for IndexedDb {
+    /// Closes the connection (a later join of the same acceptor in this page opens its own).
+    fn drop(&mut self) {
+        if let Some(close) = method(&self.db, "close") {
+            let _ = close.call0(&self.db);
+        }
+    }
+}
+
 impl Store for IndexedDb {
     fn load(&self) -> Stored<Vec<(String, Json)>> {
         let made = idb_load(&self.db, OBJECT_STORE);
