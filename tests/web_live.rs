@@ -203,3 +203,48 @@ async fn a_tab_cluster_in_one_page_keeps_an_acceptors_state_in_indexeddb_across_
         call(node, "c.free()").unwrap();
     }
 }
+
+#[wasm_bindgen::prelude::wasm_bindgen(module = "/tests/boundary.js")]
+extern "C" {
+    #[wasm_bindgen(js_name = withStackLeft)]
+    fn with_stack_left(bytes: f64, f: &JsValue, arg: &JsValue) -> JsValue;
+}
+
+/// What a call with little stack left did: "ok", "refused" by the stack probe (an
+/// `InvalidArgument`), or "no stack to start" (the engine could not begin the test's own call).
+async fn near_the_limit(c: &JsValue, expr: &str, bytes: f64) -> &'static str {
+    let f = js(&format!("c => ({expr})"));
+    let r = with_stack_left(bytes, &f, c);
+    let result = if get(&r, "threw") == true { Err(get(&r, "error")) } else { settle(Ok(get(&r, "value"))).await };
+    match result {
+        Ok(_) => "ok",
+        Err(e) if get(&e, "name") == "RangeError" => {
+            assert!(bytes < 16_384.0, "{expr} with {bytes} bytes left: a RangeError came through");
+            "no stack to start"
+        }
+        Err(e) => {
+            assert_error(&e, "InvalidArgument", "of JavaScript stack and was called with less");
+            "refused"
+        }
+    }
+}
+
+#[wasm_bindgen_test]
+async fn live_calls_near_the_stack_limit_are_refused_or_work_and_the_cluster_stays_usable() {
+    let c = live("{ latency: { min: 0, max: 2 } }");
+    // Finely near nothing, then across the unoptimized build's 256 KB headroom, then past it.
+    let near_nothing = (0..4).map(|i| i as f64 * 1024.0);
+    let across = (0..12).map(|i| 236_000.0 + i as f64 * 4096.0);
+    let past = (0..3).map(|i| 300_000.0 + i as f64 * 32_768.0);
+    let bytes: Vec<f64> = near_nothing.chain(across).chain(past).collect();
+    for expr in ["c.increment('k')", "c.state()", "c.crash('a2')", "c.restart('a2')", "c.check()"] {
+        let mut seen = Vec::new();
+        for b in &bytes {
+            seen.push(near_the_limit(&c, expr, *b).await);
+        }
+        assert!(seen.contains(&"refused") && seen.contains(&"ok"), "{expr}: {seen:?}");
+        let worked = settle(call(&c, "c.increment('sanity')")).await;
+        assert!(worked.is_ok(), "{expr}: the cluster still answers: {}", describe(&worked.unwrap_err()));
+    }
+    assert_eq!(get(&call(&c, "c.check()").unwrap(), "ok"), true);
+}

@@ -120,6 +120,7 @@ impl LiveCluster {
             history: History::default(),
             stats: Stats::default(),
             oracle: Oracle::default(),
+            metrics: Default::default(),
         };
         let local = remote.is_none();
         let shared = Shared::new(host, world, remote);
@@ -328,6 +329,12 @@ impl LiveCluster {
         view::state(self)
     }
 
+    /// Latency percentiles per operation kind and rates over wall-clock ms, in `Cluster.metrics()`'s
+    /// shape.
+    pub fn metrics_json(&self) -> Json {
+        self.shared.world.borrow().metrics.to_json(self.now())
+    }
+
     /// Counters, in `Cluster.stats()`'s shape.
     pub fn stats_json(&self) -> Json {
         let w = self.shared.world.borrow();
@@ -347,8 +354,11 @@ impl Shared {
     fn ended(&self, id: OpId, result: &Result<Json, OpError>) {
         let now = self.now();
         let mut w = self.world.borrow_mut();
+        let started = w.history.get(id).map(|r| (r.op, r.invoke_at));
         let World { history, stats, .. } = &mut *w;
         if let Some(event) = records::end(history, stats, now, id, result) {
+            let (op, invoke_at) = started.expect("an operation in flight is in the history's window");
+            w.metrics.ended(op, invoke_at, now, result.is_ok());
             w.log(now, event);
         }
     }

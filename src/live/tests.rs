@@ -128,6 +128,14 @@ fn ten_workers_times_a_hundred_increments_survive_an_acceptor_crash_and_check() 
         let stats = cluster.stats();
         assert_eq!((stats.operations, stats.ok, cluster.pending()), (1_000, 1_000, 0));
         assert!(stats.conflicts > 0, "seed {seed}: two proposers on one key collide");
+        // metrics(): the same counts as stats(), per kind and over wall-clock buckets.
+        let metrics = cluster.metrics_json();
+        assert_eq!(metrics["kinds"]["increment"]["count"], 1_000, "seed {seed}");
+        let series = metrics["series"].as_array().unwrap();
+        let total = |field: &str| series.iter().map(|b| b[field].as_u64().unwrap()).sum::<u64>();
+        assert_eq!((total("ended"), total("messages")), (1_000, stats.messages), "seed {seed}");
+        assert_eq!(total("conflicts"), stats.conflicts, "seed {seed}");
+        assert!(metrics["kinds"]["increment"]["p99"].as_u64().unwrap() > 0, "seed {seed}: {metrics}");
         let down = event_count(&cluster, |k| matches!(k, EventKind::Drop { reason: crate::sim::DropReason::Down, .. }));
         assert!(down > 0, "seed {seed}: requests to the crashed acceptor are dropped, and logged");
         assert_eq!(event_count(&cluster, |k| matches!(k, EventKind::Return { .. })), 1_000);

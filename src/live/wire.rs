@@ -35,6 +35,8 @@ pub(super) struct World {
     pub history: History,
     pub stats: Stats,
     pub oracle: Oracle,
+    /// Latencies and rates over wall-clock time, as the simulator keeps them over virtual time.
+    pub metrics: crate::metrics::Metrics,
 }
 
 impl World {
@@ -151,6 +153,7 @@ impl Shared {
         let now = self.now();
         let mut w = self.world.borrow_mut();
         w.stats.messages += 1;
+        w.metrics.message(now);
         let World { net, rng, .. } = &mut *w;
         let fate = net.fate(rng, matches!(msg, Msg::Request(_)));
         w.trace.messages.push(MessageRecord { from, to, sent_at: now, msg: msg.clone() });
@@ -309,6 +312,11 @@ impl Env for Shared {
     fn note(&self, note: Note) {
         let now = self.now();
         let mut w = self.world.borrow_mut();
+        match note {
+            Note::Conflict { .. } => w.metrics.conflict(now),
+            Note::Retry { .. } => w.metrics.retry(now),
+            _ => {}
+        }
         let World { history, stats, .. } = &mut *w;
         if let Some(event) = records::note(history, stats, note) {
             w.log(now, event);

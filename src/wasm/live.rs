@@ -5,6 +5,7 @@
 //! run in real time (seek, sessions, links, stepping, `autoAdvance`) is absent.
 
 use super::extras::break_arg;
+use super::guard::{ensure_guard, stack_guard};
 use super::js::{bool_arg, describe, error, integer_arg, invalid, node_arg, options, rate_arg, to_js, JsResult};
 use super::{
     clamp, js_change, json_arg, latency_arg, lock_op, node_array, settled, Shape, Target, ThrownSlot, MAX_SEED,
@@ -118,6 +119,8 @@ impl LiveCluster {
     pub fn new(
         #[wasm_bindgen(unchecked_param_type = "LiveClusterOptions | undefined")] opts: JsValue,
     ) -> JsResult<LiveCluster> {
+        ensure_guard();
+        stack_guard("new LiveCluster()")?;
         let config = live_config(&opts)?;
         super::live_guard::ensure_live_guard();
         let core = Core::new(Rc::new(Browser::new()?), config).map_err(|e| error(&e))?;
@@ -378,6 +381,13 @@ impl LiveCluster {
         self.act(|core| Ok(to_js(&core.stats_json())))
     }
 
+    /// Latency percentiles per operation kind, throughput, conflicts and retries over wall-clock
+    /// ms, as `Cluster.metrics()` over virtual ms.
+    #[wasm_bindgen(unchecked_return_type = "ClusterMetrics")]
+    pub fn metrics(&self) -> JsResult<JsValue> {
+        self.act(|core| Ok(to_js(&core.metrics_json())))
+    }
+
     /// The checker and the oracles on the run so far, as `Cluster.check()`.
     #[wasm_bindgen(unchecked_return_type = "CheckReport")]
     pub fn check(
@@ -396,8 +406,10 @@ impl LiveCluster {
 }
 
 impl LiveCluster {
-    /// Runs `f` unless a change function is running inside the cluster.
+    /// Runs `f` unless a change function is running inside the cluster, or the JavaScript stack
+    /// left is less than `Cluster`'s calls need (the same probe).
     fn act<T>(&self, f: impl FnOnce(&Core) -> JsResult<T>) -> JsResult<T> {
+        stack_guard("a LiveCluster call")?;
         if self.busy.get() {
             return Err(invalid("the cluster cannot be called from inside a change function"));
         }

@@ -204,6 +204,7 @@ impl LiveCluster {
             Err(e) => return Promise::reject(&e),
         };
         ensure_live_guard();
+        super::guard::ensure_guard();
         promise(async move {
             link.claim(&host).await.map_err(|e| error(&e))?;
             let core = ClusterCore::joined(host, config, link).map_err(|e| error(&e))?;
