@@ -85,7 +85,11 @@ impl LiveCluster {
     /// A client tab's cluster: its proposers here, acceptors `a1..aN` (`config.acceptors`) in
     /// other tabs on `link`, which has claimed this tab's proposer ids already.
     pub fn joined(host: Rc<dyn Host>, config: LiveConfig, link: Rc<TabLink>) -> Result<LiveCluster, OpError> {
+        let resume_at = host.now_ms().saturating_mul(tabs::BALLOTS_PER_MS);
         let cluster = Self::build(host, config, Some(link.clone()))?;
+        for p in 1..=cluster.config.proposers as ProposerId {
+            cluster.proposers.resume_ballots_above(p, resume_at);
+        }
         let weak = Rc::downgrade(&cluster.shared);
         link.serve(Rc::new(move |wire| {
             if let Some(shared) = weak.upgrade() {

@@ -34,6 +34,13 @@ pub const CLAIM_WAIT_MS: u64 = 250;
 /// store's commit (a durable IndexedDB write takes a few ms to tens of ms).
 pub const TAB_ROUND_TRIP_ALLOWANCE_MS: u64 = 200;
 
+/// A client tab's proposers start their ballot counters at the wall clock in ms times this: a
+/// reloaded client tab (or a later one with the same proposer ids) has no memory of the ballots
+/// issued before, and must never issue one again (two values under one ballot break safety). It
+/// holds while the clock does not go back and no proposer issues this many ballots per ms (each
+/// ballot is a round trip through another tab).
+pub const BALLOTS_PER_MS: u64 = 1000;
+
 /// Posts a message to every other tab on the channel (a `BroadcastChannel`: never to itself).
 pub trait Channel {
     fn post(&self, message: &Json);

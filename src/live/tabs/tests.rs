@@ -299,11 +299,12 @@ fn acknowledging_before_the_commit_is_caught_and_a_reload_then_loses_an_acknowle
     c.rig.run_until(60_000, || results.borrow().len() == 1);
     let findings = c.findings.borrow().clone();
     assert!(!findings.is_empty(), "the oracle must catch the early acknowledgements");
-    assert!(
-        findings[0].starts_with("a")
-            && findings[0].contains("sent promise 1.p1 on counter before its store held it (stored: 0.p0)"),
-        "{findings:?}"
-    );
+    let first = match &cluster.trace().messages[0].msg {
+        crate::sim::Msg::Request(r) => r.ballot(),
+        other => panic!("{other:?}"),
+    };
+    let caught = format!(" sent promise {first} on counter before its store held it (stored: 0.p0)");
+    assert!(findings[0].starts_with('a') && findings[0].ends_with(&caught), "{findings:?}");
 
     // The second increment's accept is acknowledged at once; a2 closes before the commit.
     let before_count = c.findings.borrow().len();
@@ -485,4 +486,36 @@ fn an_acceptor_whose_store_holds_an_unreadable_or_impossible_record_refuses_to_s
     records.borrow_mut().insert("k".into(), serde_json::from_str(impossible).unwrap());
     let e = c.open_acceptor(0, false).expect_err("impossible");
     assert_eq!(e.message, "acceptor a1 cannot start: the record of key k is not a state an acceptor can be in");
+}
+
+#[test]
+fn a_later_client_tab_with_the_same_proposer_ids_never_reuses_a_ballot() {
+    let mut c = TabCluster::new(6, 3, 1, false);
+    let first = c.client(3, 8);
+    let results = c.increments(&first, 2, 5);
+    c.rig.run_until(60_000, || results.borrow().len() == 10);
+    drop(first); // the client tab closes (or reloads): its ballot clocks are gone
+    let high_water = |c: &TabCluster| {
+        (0..3)
+            .map(|i| {
+                let r = &c.state_of(i)["registers"]["counter"];
+                let counter = |b: &Json| b["counter"].as_u64().unwrap_or(0);
+                counter(&r["promise"]).max(counter(&r["accepted"]["ballot"]))
+            })
+            .max()
+            .unwrap()
+    };
+    let before = high_water(&c);
+    let second = c.client(3, 8);
+    let more = c.increments(&second, 1, 1);
+    c.rig.run_until(60_000, || more.borrow().len() == 1);
+    assert_eq!(values(&more), vec![11]);
+    let first_ballot = match &second.trace().messages[0].msg {
+        crate::sim::Msg::Request(r) => r.ballot(),
+        other => panic!("{other:?}"),
+    };
+    assert!(
+        first_ballot.counter > before,
+        "the new p1 starts above every ballot the old one used: {first_ballot} vs {before}"
+    );
 }
