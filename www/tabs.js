@@ -40,7 +40,7 @@ async function join() {
       throw Object.assign(new Error(`role must be "client" or "acceptor", got ${JSON.stringify(role)}`), { name: "InvalidArgument" });
     }
     Object.assign(tabs, { role, channel });
-    $("join-form").hidden = true;
+    $("join-panel").hidden = true;
     document.documentElement.dataset.ready = "true";
   } catch (e) {
     $("error").textContent = `${e.name}: ${e.message}`;

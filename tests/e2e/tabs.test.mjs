@@ -6,7 +6,11 @@
 // commit, the reload comparison catches the lost state and names it.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
+import { readFile } from "node:fs/promises";
+import { createRequire } from "node:module";
 import { serve, launch } from "./helpers.mjs";
+
+const AXE = await readFile(createRequire(import.meta.url).resolve("axe-core/axe.min.js"), "utf8");
 
 let server;
 let browser;
@@ -214,4 +218,28 @@ test("negative control: acknowledging before the commit is counted, and the tab 
   assert.ok(early.earlyAcks > 0 && early.earlyAcks === early.writes, `a1 answered every change before its commit: ${JSON.stringify(early)}`);
   assert.equal(safe.earlyAcks, 0);
   for (const p of [a1, a2, a3, client]) await p.close();
+});
+
+/** axe-core's serious and critical violations in `page` (page-a11y.test.mjs has the scan's negative control). */
+async function scan(page) {
+  await page.addScriptTag({ content: AXE });
+  const result = await page.evaluate(async () => window.axe.run(document, { resultTypes: ["violations"] }));
+  return result.violations.filter((v) => ["serious", "critical"].includes(v.impact)).map((v) => `${v.impact} ${v.id}: ${v.nodes.map((n) => n.target.join(" ")).join(" | ")}`);
+}
+
+test("the tab page (join form, client tab, acceptor tab) has no serious or critical axe violations, at desktop and phone sizes", async () => {
+  const channel = `a11y-${Date.now()}`;
+  const acceptors = [];
+  for (const id of ["a1", "a2", "a3"]) acceptors.push((await acceptorTab(channel, id)).page);
+  const { page: client } = await clientTab(channel);
+  await run(client, 1, 3);
+  const { page: form } = await openTab({});
+  await acceptors[0].waitForFunction(() => document.querySelectorAll("#registers tr").length === 1);
+  for (const viewport of [{ width: 1280, height: 800 }, { width: 390, height: 844 }]) {
+    for (const [name, page] of [["join form", form], ["client tab", client], ["acceptor tab", acceptors[0]]]) {
+      await page.setViewportSize(viewport);
+      assert.deepEqual(await scan(page), [], `${name} at ${viewport.width}x${viewport.height}`);
+    }
+  }
+  for (const p of [...acceptors, client, form]) await p.close();
 });
