@@ -191,13 +191,31 @@ async fn a_tab_cluster_in_one_page_keeps_an_acceptors_state_in_indexeddb_across_
     let writes = call(&acceptors[0], "c.stats().writes").unwrap().as_f64().unwrap();
     assert!(writes >= 11.0, "a1 committed each change before answering: {writes}");
 
+    // wipe() empties a2 and its store: a restart after it finds nothing.
+    settle(call(&a2, "c.wipe('a2')")).await.unwrap_or_else(|e| panic!("{}", describe(&e)));
+    let empty = r#"{"acceptors":[{"id":"a2","up":true,"registers":{}}]}"#;
+    assert_eq!(json(&call(&a2, "c.state()").unwrap()), empty);
+    call(&a2, "c.free()").unwrap();
+    let a2 = joined(tab("a2", "")).await;
+    assert_eq!(json(&call(&a2, "c.state()").unwrap()), empty, "the store was cleared too");
+
     // Negative control: without storage the restart forgets, and the comparison sees it.
     call(&a2, "c.free()").unwrap();
     let forgetful = joined(tab("a2", ", storage: 'none'")).await;
-    assert_eq!(
-        json(&call(&forgetful, "c.state()").unwrap()),
-        r#"{"acceptors":[{"id":"a2","up":true,"registers":{}}]}"#
-    );
+    settle(call(&c, "c.increment('other')")).await.unwrap_or_else(|e| panic!("{}", describe(&e)));
+    // a2 may answer after the majority did: wait (at most 2 s) until it holds the key.
+    let mut held = String::new();
+    for _ in 0..200 {
+        held = json(&call(&forgetful, "c.state()").unwrap());
+        if held.contains(r#""other":{"promise""#) {
+            break;
+        }
+        settle(Ok(js("new Promise(r => setTimeout(r, 10))"))).await.unwrap();
+    }
+    assert!(held.contains(r#""other":{"promise""#), "a2 answered: {held}");
+    call(&forgetful, "c.free()").unwrap();
+    let forgetful = joined(tab("a2", ", storage: 'none'")).await;
+    assert_eq!(json(&call(&forgetful, "c.state()").unwrap()), empty, "a restart without storage forgot {held}");
     assert_eq!(get(&call(&c, "c.check()").unwrap(), "ok"), true);
     for node in [&c, &forgetful, &acceptors[0], &acceptors[2]] {
         call(node, "c.free()").unwrap();
