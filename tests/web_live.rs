@@ -266,3 +266,25 @@ async fn live_calls_near_the_stack_limit_are_refused_or_work_and_the_cluster_sta
     }
     assert_eq!(get(&call(&c, "c.check()").unwrap(), "ok"), true);
 }
+
+#[wasm_bindgen_test]
+async fn an_acceptor_tab_that_acknowledges_before_the_commit_says_so_and_a_safe_one_never_does() {
+    // Negative control of the durability rule (a test build's switch, absent from the shipped wasm).
+    let channel = format!("web-early-{}", js_sys::Math::random());
+    let tab = |id: &str, extra: &str| {
+        AcceptorTab::join(channel.as_str().into(), js(&format!("{{ acceptors: ['{id}']{extra} }}")))
+    };
+    let early = joined(tab("a1", ", ackBeforeCommit: true")).await;
+    let (a2, a3) = (joined(tab("a2", "")).await, joined(tab("a3", "")).await);
+    let c = joined(LiveCluster::join(channel.as_str().into(), js("{ acceptors: 3, proposers: 1 }"))).await;
+    for _ in 0..3 {
+        settle(call(&c, "c.increment('k')")).await.unwrap_or_else(|e| panic!("{}", describe(&e)));
+    }
+    let early_stats = json(&call(&early, "c.stats()").unwrap());
+    let all_early = call(&early, "c.stats().earlyAcks > 0 && c.stats().earlyAcks === c.stats().writes").unwrap();
+    assert_eq!(all_early, true, "a1 answered every change before its commit: {early_stats}");
+    assert_eq!(call(&a2, "c.stats().earlyAcks").unwrap(), 0, "a2 never did");
+    for node in [&c, &early, &a2, &a3] {
+        call(node, "c.free()").unwrap();
+    }
+}

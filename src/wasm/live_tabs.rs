@@ -230,8 +230,8 @@ impl AcceptorTab {
     /// Runs `options.acceptors` (ids like `"a2"`) in this tab on `channel`: claims them (no other
     /// tab may hold one), restores each from its IndexedDB database, then answers requests, each
     /// only once its change is committed. `options.storage`: `"indexedDB"` (default) or `"none"`
-    /// (nothing survives a reload). `options.ackBeforeCommit`: test-only and unsafe, answers
-    /// before the write commits.
+    /// (nothing survives a reload). `options.ackBeforeCommit` (only with the `workloads` feature,
+    /// never shipped: a test's negative control, unsafe): answers before the write commits.
     #[wasm_bindgen(unchecked_return_type = "Promise<AcceptorTab>")]
     pub fn join(
         #[wasm_bindgen(unchecked_param_type = "string")] channel: JsValue,
@@ -312,11 +312,17 @@ impl AcceptorTab {
     }
 }
 
+/// The options `AcceptorTab.join` knows: `ackBeforeCommit` only in test builds.
+#[cfg(feature = "workloads")]
+const TAB_OPTIONS: &[&str] = &["acceptors", "storage", "ackBeforeCommit"];
+#[cfg(not(feature = "workloads"))]
+const TAB_OPTIONS: &[&str] = &["acceptors", "storage"];
+
 /// `{ acceptors, storage, ackBeforeCommit }`: the acceptor ids (distinct, in range), whether they
 /// are durable, whether they answer before the commit.
 fn tab_options(opts: &JsValue) -> JsResult<(Vec<AcceptorId>, bool, bool)> {
     let (mut ids, mut durable, mut ack_first) = (None, true, false);
-    for (key, v) in options("options", opts, &["acceptors", "storage", "ackBeforeCommit"])? {
+    for (key, v) in options("options", opts, TAB_OPTIONS)? {
         let name = format!("options.{key}");
         match key.as_str() {
             "acceptors" => ids = Some(acceptor_ids(&name, &v)?),
@@ -384,8 +390,6 @@ export interface AcceptorTabOptions {
   acceptors: NodeId[];
   /** "indexedDB" (default): durable; "none": nothing survives a reload. */
   storage?: "indexedDB" | "none";
-  /** Test-only, unsafe: answer before the write commits. */
-  ackBeforeCommit?: boolean;
 }
 /** `AcceptorTab.stats()`. */
 export interface AcceptorTabStats {
