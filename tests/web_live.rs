@@ -4,7 +4,7 @@
 
 #![cfg(target_arch = "wasm32")]
 
-use caspaxos_playground::wasm::LiveCluster;
+use caspaxos_playground::wasm::{AcceptorTab, LiveCluster};
 use js_sys::{eval, Array, Function, Promise, Reflect};
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
@@ -155,4 +155,136 @@ async fn bad_input_gets_the_named_errors_of_cluster_and_the_cluster_stays_usable
     assert_eq!(get(&thrown, "cause.name").as_string().as_deref(), Some("TypeError"));
     assert_eq!(settle(call(&c, "c.increment('n')")).await.unwrap(), 1, "still usable");
     assert_eq!(get(&call(&c, "c.check()").unwrap(), "ok"), true);
+}
+
+/// What a tab cluster's `join` resolved to.
+async fn joined(p: Promise) -> JsValue {
+    JsFuture::from(p).await.unwrap_or_else(|e| panic!("{}", describe(&e)))
+}
+
+#[wasm_bindgen_test]
+async fn a_tab_cluster_in_one_page_keeps_an_acceptors_state_in_indexeddb_across_a_restart() {
+    // One page holds the client and the three acceptors (different node ids on one channel: their
+    // BroadcastChannel objects talk to each other as separate tabs' would).
+    let channel = format!("web-live-{}", js_sys::Math::random());
+    let tab = |id: &str, extra: &str| {
+        AcceptorTab::join(channel.as_str().into(), js(&format!("{{ acceptors: ['{id}']{extra} }}")))
+    };
+    let mut acceptors = Vec::new();
+    for id in ["a1", "a2", "a3"] {
+        acceptors.push(joined(tab(id, "")).await);
+    }
+    let c = joined(LiveCluster::join(channel.as_str().into(), js("{ acceptors: 3, proposers: 2 }"))).await;
+    assert_eq!(call(&c, "c.channel").unwrap().as_string(), Some(channel.clone()));
+    let ten =
+        "(async () => { const v = []; for (let i = 0; i < 10; i++) v.push(await c.increment('counter')); return v })()";
+    let values = settle(call(&c, ten)).await.unwrap_or_else(|e| panic!("{}", describe(&e)));
+    assert_eq!(json(&values), "[1,2,3,4,5,6,7,8,9,10]");
+
+    // Restart a2: free it and join again; it reads its registers back from IndexedDB.
+    let before = json(&call(&acceptors[1], "c.state()").unwrap());
+    assert!(before.contains(r#""value":10"#), "{before}");
+    call(&acceptors[1], "c.free()").unwrap();
+    let a2 = joined(tab("a2", "")).await;
+    assert_eq!(json(&call(&a2, "c.state()").unwrap()), before, "a2's promise and accepted value came back");
+    assert_eq!(settle(call(&c, "c.increment('counter')")).await.unwrap(), 11);
+    let writes = call(&acceptors[0], "c.stats().writes").unwrap().as_f64().unwrap();
+    assert!(writes >= 11.0, "a1 committed each change before answering: {writes}");
+
+    // wipe() empties a2 and its store: a restart after it finds nothing.
+    settle(call(&a2, "c.wipe('a2')")).await.unwrap_or_else(|e| panic!("{}", describe(&e)));
+    let empty = r#"{"acceptors":[{"id":"a2","up":true,"registers":{}}]}"#;
+    assert_eq!(json(&call(&a2, "c.state()").unwrap()), empty);
+    call(&a2, "c.free()").unwrap();
+    let a2 = joined(tab("a2", "")).await;
+    assert_eq!(json(&call(&a2, "c.state()").unwrap()), empty, "the store was cleared too");
+
+    // Negative control: without storage the restart forgets, and the comparison sees it.
+    call(&a2, "c.free()").unwrap();
+    let forgetful = joined(tab("a2", ", storage: 'none'")).await;
+    settle(call(&c, "c.increment('other')")).await.unwrap_or_else(|e| panic!("{}", describe(&e)));
+    // a2 may answer after the majority did: wait (at most 2 s) until it holds the key.
+    let mut held = String::new();
+    for _ in 0..200 {
+        held = json(&call(&forgetful, "c.state()").unwrap());
+        if held.contains(r#""other":{"promise""#) {
+            break;
+        }
+        settle(Ok(js("new Promise(r => setTimeout(r, 10))"))).await.unwrap();
+    }
+    assert!(held.contains(r#""other":{"promise""#), "a2 answered: {held}");
+    call(&forgetful, "c.free()").unwrap();
+    let forgetful = joined(tab("a2", ", storage: 'none'")).await;
+    assert_eq!(json(&call(&forgetful, "c.state()").unwrap()), empty, "a restart without storage forgot {held}");
+    assert_eq!(get(&call(&c, "c.check()").unwrap(), "ok"), true);
+    for node in [&c, &forgetful, &acceptors[0], &acceptors[2]] {
+        call(node, "c.free()").unwrap();
+    }
+}
+
+#[wasm_bindgen::prelude::wasm_bindgen(module = "/tests/boundary.js")]
+extern "C" {
+    #[wasm_bindgen(js_name = withStackLeft)]
+    fn with_stack_left(bytes: f64, f: &JsValue, arg: &JsValue) -> JsValue;
+}
+
+/// What a call with little stack left did: "ok", "refused" by the stack probe (an
+/// `InvalidArgument`), or "no stack to start" (the engine could not begin the test's own call).
+async fn near_the_limit(c: &JsValue, expr: &str, bytes: f64) -> &'static str {
+    let f = js(&format!("c => ({expr})"));
+    let r = with_stack_left(bytes, &f, c);
+    let result = if get(&r, "threw") == true { Err(get(&r, "error")) } else { settle(Ok(get(&r, "value"))).await };
+    match result {
+        Ok(_) => "ok",
+        Err(e) if get(&e, "name") == "RangeError" => {
+            assert!(bytes < 16_384.0, "{expr} with {bytes} bytes left: a RangeError came through");
+            "no stack to start"
+        }
+        Err(e) => {
+            assert_error(&e, "InvalidArgument", "of JavaScript stack and was called with less");
+            "refused"
+        }
+    }
+}
+
+#[wasm_bindgen_test]
+async fn live_calls_near_the_stack_limit_are_refused_or_work_and_the_cluster_stays_usable() {
+    let c = live("{ latency: { min: 0, max: 2 } }");
+    // Finely near nothing, then across the unoptimized build's 256 KB headroom, then past it.
+    let near_nothing = (0..4).map(|i| i as f64 * 1024.0);
+    let across = (0..12).map(|i| 236_000.0 + i as f64 * 4096.0);
+    let past = (0..3).map(|i| 300_000.0 + i as f64 * 32_768.0);
+    let bytes: Vec<f64> = near_nothing.chain(across).chain(past).collect();
+    for expr in ["c.increment('k')", "c.state()", "c.crash('a2')", "c.restart('a2')", "c.check()"] {
+        let mut seen = Vec::new();
+        for b in &bytes {
+            seen.push(near_the_limit(&c, expr, *b).await);
+        }
+        assert!(seen.contains(&"refused") && seen.contains(&"ok"), "{expr}: {seen:?}");
+        let worked = settle(call(&c, "c.increment('sanity')")).await;
+        assert!(worked.is_ok(), "{expr}: the cluster still answers: {}", describe(&worked.unwrap_err()));
+    }
+    assert_eq!(get(&call(&c, "c.check()").unwrap(), "ok"), true);
+}
+
+#[wasm_bindgen_test]
+async fn an_acceptor_tab_that_acknowledges_before_the_commit_says_so_and_a_safe_one_never_does() {
+    // Negative control of the durability rule (a test build's switch, absent from the shipped wasm).
+    let channel = format!("web-early-{}", js_sys::Math::random());
+    let tab = |id: &str, extra: &str| {
+        AcceptorTab::join(channel.as_str().into(), js(&format!("{{ acceptors: ['{id}']{extra} }}")))
+    };
+    let early = joined(tab("a1", ", ackBeforeCommit: true")).await;
+    let (a2, a3) = (joined(tab("a2", "")).await, joined(tab("a3", "")).await);
+    let c = joined(LiveCluster::join(channel.as_str().into(), js("{ acceptors: 3, proposers: 1 }"))).await;
+    for _ in 0..3 {
+        settle(call(&c, "c.increment('k')")).await.unwrap_or_else(|e| panic!("{}", describe(&e)));
+    }
+    let early_stats = json(&call(&early, "c.stats()").unwrap());
+    let all_early = call(&early, "c.stats().earlyAcks > 0 && c.stats().earlyAcks === c.stats().writes").unwrap();
+    assert_eq!(all_early, true, "a1 answered every change before its commit: {early_stats}");
+    assert_eq!(call(&a2, "c.stats().earlyAcks").unwrap(), 0, "a2 never did");
+    for node in [&c, &early, &a2, &a3] {
+        call(node, "c.free()").unwrap();
+    }
 }

@@ -148,6 +148,11 @@ impl Proposers {
 
     /// Operations in flight.
     /// Operations that rode along in another's round (batching).
+    /// See [`Runtime::resume_ballots_above`].
+    pub fn resume_ballots_above(&self, proposer: ProposerId, counter: u64) {
+        self.state.borrow_mut().runtime.resume_ballots_above(proposer, counter);
+    }
+
     pub fn batched(&self) -> u64 {
         self.state.borrow().runtime.batched()
     }

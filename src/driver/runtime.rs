@@ -153,6 +153,12 @@ impl Runtime {
         self.proposer(proposer).clock.counter()
     }
 
+    /// Puts `proposer`'s durable ballot clock above `counter`: for a proposer whose clock did not
+    /// survive (a reloaded client tab), which resumes from a bound no earlier ballot reached.
+    pub fn resume_ballots_above(&mut self, proposer: ProposerId, counter: u64) {
+        self.proposer_mut(proposer).clock.observe(Ballot::new(counter, proposer));
+    }
+
     /// Keys with a cached round, with its ballot, sorted by key.
     pub fn cached(&self, proposer: ProposerId) -> Vec<(Key, Ballot)> {
         let p = self.proposer(proposer);

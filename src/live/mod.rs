@@ -9,6 +9,7 @@
 //! order of events is whatever the host's timers and executor produce, so a run cannot be
 //! replayed (the random draws are seeded, the timing is not).
 
+pub mod tabs;
 #[cfg(all(test, not(target_arch = "wasm32")))]
 mod tests;
 mod view;
@@ -25,6 +26,7 @@ use std::cell::Ref;
 use std::future::Future;
 use std::pin::Pin;
 use std::rc::Rc;
+use tabs::TabLink;
 use wire::{AcceptorNode, Shared, World};
 
 /// A task for the host's executor.
@@ -77,6 +79,32 @@ impl Drop for LiveCluster {
 
 impl LiveCluster {
     pub fn new(host: Rc<dyn Host>, config: LiveConfig) -> Result<LiveCluster, OpError> {
+        Self::build(host, config, None)
+    }
+
+    /// A client tab's cluster: its proposers here, acceptors `a1..aN` (`config.acceptors`) in
+    /// other tabs on `link`, which has claimed this tab's proposer ids already.
+    pub fn joined(host: Rc<dyn Host>, config: LiveConfig, link: Rc<TabLink>) -> Result<LiveCluster, OpError> {
+        let resume_at = host.now_ms().saturating_mul(tabs::BALLOTS_PER_MS);
+        let cluster = Self::build(host, config, Some(link.clone()))?;
+        for p in 1..=cluster.config.proposers as ProposerId {
+            cluster.proposers.resume_ballots_above(p, resume_at);
+        }
+        let weak = Rc::downgrade(&cluster.shared);
+        link.serve(Rc::new(move |wire| {
+            if let Some(shared) = weak.upgrade() {
+                shared.receive(wire);
+            }
+        }));
+        Ok(cluster)
+    }
+
+    /// The channel to the acceptor tabs, for a client tab.
+    pub fn link(&self) -> Option<&TabLink> {
+        self.shared.remote.as_deref()
+    }
+
+    fn build(host: Rc<dyn Host>, config: LiveConfig, remote: Option<Rc<TabLink>>) -> Result<LiveCluster, OpError> {
         if !(1..=MAX_ACCEPTORS).contains(&config.acceptors) || !(1..=MAX_PROPOSERS).contains(&config.proposers) {
             return Err(OpError::invalid(format!(
                 "a live cluster has 1..={MAX_ACCEPTORS} acceptors and 1..={MAX_PROPOSERS} proposers, got {} and {}",
@@ -96,11 +124,13 @@ impl LiveCluster {
             history: History::default(),
             stats: Stats::default(),
             oracle: Oracle::default(),
+            metrics: Default::default(),
         };
-        let shared = Shared::new(host, world);
+        let local = remote.is_none();
+        let shared = Shared::new(host, world, remote);
         let proposers = Proposers::new(shared.clone(), config.proposers, config.driver.clone());
         *shared.proposers.borrow_mut() = Rc::downgrade(&proposers);
-        for a in 1..=config.acceptors as AcceptorId {
+        for a in (1..=config.acceptors as AcceptorId).filter(|_| local) {
             shared.spawn_acceptor(a);
         }
         Ok(LiveCluster { shared, proposers, config })
@@ -199,6 +229,11 @@ impl LiveCluster {
     pub fn wipe(&self, acceptor: AcceptorId) -> Result<(), OpError> {
         let node = Node::Acceptor(acceptor);
         self.check_node(node)?;
+        if self.shared.remote.is_some() {
+            return Err(OpError::invalid(format!(
+                "acceptor a{acceptor} runs in another tab: wipe it there (AcceptorTab.wipe)"
+            )));
+        }
         let now = self.now();
         let mut w = self.shared.world.borrow_mut();
         w.log(now, EventKind::Wipe { node });
@@ -298,12 +333,23 @@ impl LiveCluster {
         view::state(self)
     }
 
+    /// Latency percentiles per operation kind and rates over wall-clock ms, in `Cluster.metrics()`'s
+    /// shape.
+    pub fn metrics_json(&self) -> Json {
+        self.shared.world.borrow().metrics.to_json(self.now())
+    }
+
     /// Counters, in `Cluster.stats()`'s shape.
     pub fn stats_json(&self) -> Json {
         let w = self.shared.world.borrow();
         let violations: Vec<String> = w.oracle.findings.iter().map(|f| f.text.clone()).collect();
         let batched = self.proposers.batched();
-        crate::view::stats_of(&w.stats, w.history.pending().count(), violations, w.history.folded(), batched)
+        let mut stats =
+            crate::view::stats_of(&w.stats, w.history.pending().count(), violations, w.history.folded(), batched);
+        if let (Some(link), Json::Object(fields)) = (self.link(), &mut stats) {
+            fields.insert("malformed".into(), link.malformed().0.into());
+        }
+        stats
     }
 }
 
@@ -312,8 +358,11 @@ impl Shared {
     fn ended(&self, id: OpId, result: &Result<Json, OpError>) {
         let now = self.now();
         let mut w = self.world.borrow_mut();
+        let started = w.history.get(id).map(|r| (r.op, r.invoke_at));
         let World { history, stats, .. } = &mut *w;
         if let Some(event) = records::end(history, stats, now, id, result) {
+            let (op, invoke_at) = started.expect("an operation in flight is in the history's window");
+            w.metrics.ended(op.name(), invoke_at, now, result.is_ok());
             w.log(now, event);
         }
     }

@@ -15,8 +15,8 @@ use std::rc::Rc;
 
 type Timer = (u64, u64, Box<dyn FnOnce()>);
 
-struct TestHost {
-    now: Cell<u64>,
+pub(super) struct TestHost {
+    pub(super) now: Cell<u64>,
     seq: Cell<u64>,
     jitter: RefCell<Rng>,
     timers: RefCell<Vec<Timer>>,
@@ -38,13 +38,13 @@ impl Host for TestHost {
     }
 }
 
-struct Rig {
-    pool: LocalPool,
-    host: Rc<TestHost>,
+pub(super) struct Rig {
+    pub(super) pool: LocalPool,
+    pub(super) host: Rc<TestHost>,
 }
 
 impl Rig {
-    fn new(seed: u64) -> Rig {
+    pub(super) fn new(seed: u64) -> Rig {
         let pool = LocalPool::new();
         let host = Rc::new(TestHost {
             now: Cell::new(1_000),
@@ -61,7 +61,7 @@ impl Rig {
     }
 
     /// Runs tasks and fires timers in time order until `done`, at most `max_ms` of test time.
-    fn run_until(&mut self, max_ms: u64, mut done: impl FnMut() -> bool) {
+    pub(super) fn run_until(&mut self, max_ms: u64, mut done: impl FnMut() -> bool) {
         let deadline = self.host.now.get() + max_ms;
         loop {
             self.pool.run_until_stalled();
@@ -80,7 +80,7 @@ impl Rig {
     }
 }
 
-type Results = Rc<RefCell<Vec<Result<Json, OpError>>>>;
+pub(super) type Results = Rc<RefCell<Vec<Result<Json, OpError>>>>;
 
 /// `workers` clients, each issuing `increments` increments of `key` one after another through
 /// proposer `worker % proposers + 1`; every result lands in the returned list.
@@ -128,6 +128,14 @@ fn ten_workers_times_a_hundred_increments_survive_an_acceptor_crash_and_check() 
         let stats = cluster.stats();
         assert_eq!((stats.operations, stats.ok, cluster.pending()), (1_000, 1_000, 0));
         assert!(stats.conflicts > 0, "seed {seed}: two proposers on one key collide");
+        // metrics(): the same counts as stats(), per kind and over wall-clock buckets.
+        let metrics = cluster.metrics_json();
+        assert_eq!(metrics["kinds"]["increment"]["count"], 1_000, "seed {seed}");
+        let series = metrics["series"].as_array().unwrap();
+        let total = |field: &str| series.iter().map(|b| b[field].as_u64().unwrap()).sum::<u64>();
+        assert_eq!((total("ended"), total("messages")), (1_000, stats.messages), "seed {seed}");
+        assert_eq!(total("conflicts"), stats.conflicts, "seed {seed}");
+        assert!(metrics["kinds"]["increment"]["p99"].as_u64().unwrap() > 0, "seed {seed}: {metrics}");
         let down = event_count(&cluster, |k| matches!(k, EventKind::Drop { reason: crate::sim::DropReason::Down, .. }));
         assert!(down > 0, "seed {seed}: requests to the crashed acceptor are dropped, and logged");
         assert_eq!(event_count(&cluster, |k| matches!(k, EventKind::Return { .. })), 1_000);

@@ -2,6 +2,8 @@
 //! (host) timers for message delays and timeouts, and one task per acceptor that takes its
 //! messages from a mailbox as they arrive.
 
+use super::tabs::codec::Wire;
+use super::tabs::{TabLink, TAB_ROUND_TRIP_ALLOWANCE_MS};
 use super::Host;
 use crate::driver::{Env, Note, Proposers, Timing};
 use crate::ops::Val;
@@ -33,6 +35,8 @@ pub(super) struct World {
     pub history: History,
     pub stats: Stats,
     pub oracle: Oracle,
+    /// Latencies and rates over wall-clock time, as the simulator keeps them over virtual time.
+    pub metrics: crate::metrics::Metrics,
 }
 
 impl World {
@@ -92,10 +96,13 @@ pub(super) struct Shared {
     pub proposers: RefCell<Weak<Proposers>>,
     /// Set when the cluster is freed: nothing more is sent, delivered or run.
     pub closed: Cell<bool>,
+    /// A client tab's channel to acceptors in other tabs (`LiveCluster::join`); `None`: the
+    /// acceptors run here.
+    pub remote: Option<Rc<TabLink>>,
 }
 
 impl Shared {
-    pub fn new(host: Rc<dyn Host>, world: World) -> Rc<Shared> {
+    pub fn new(host: Rc<dyn Host>, world: World, remote: Option<Rc<TabLink>>) -> Rc<Shared> {
         let start_ms = host.now_ms();
         let mailboxes = world.acceptors.iter().map(|_| Mailbox::default()).collect();
         Rc::new_cyclic(|me| Shared {
@@ -106,6 +113,7 @@ impl Shared {
             mailboxes,
             proposers: RefCell::new(Weak::new()),
             closed: Cell::new(false),
+            remote,
         })
     }
 
@@ -145,6 +153,7 @@ impl Shared {
         let now = self.now();
         let mut w = self.world.borrow_mut();
         w.stats.messages += 1;
+        w.metrics.message(now);
         let World { net, rng, .. } = &mut *w;
         let fate = net.fate(rng, matches!(msg, Msg::Request(_)));
         w.trace.messages.push(MessageRecord { from, to, sent_at: now, msg: msg.clone() });
@@ -193,6 +202,13 @@ impl Shared {
         }
         match (a.from, a.to, a.msg) {
             (Node::Proposer(from), Node::Acceptor(to), Msg::Request(request)) => {
+                if let Some(link) = &self.remote {
+                    // Delivered to the channel: the acceptor's tab answers (or it is gone).
+                    w.deliver(now, a.log);
+                    drop(w);
+                    let wire = Wire::Request { tab: link.tab(), from, to, request };
+                    return link.post(&wire).unwrap_or_else(|e| link.count_malformed(e));
+                }
                 drop(w);
                 let mailbox = &self.mailboxes[to as usize - 1];
                 mailbox.letters.borrow_mut().push_back(Letter { from, request, log: a.log });
@@ -243,6 +259,22 @@ impl Shared {
     }
 }
 
+impl Shared {
+    /// A message from another tab (a client tab's): a reply to one of this tab's proposers comes
+    /// in over the wire (this tab's network settings apply to it, as to every reply).
+    pub fn receive(&self, wire: Wire) {
+        let Some(link) = &self.remote else { return };
+        let Wire::Reply { tab, from, to, reply } = wire else { return };
+        let (acceptors, proposers) = (self.mailboxes.len(), self.world.borrow().proposer_up.len());
+        if tab != link.tab() || Node::Acceptor(from).check_in(acceptors, proposers).is_err() {
+            return;
+        }
+        if Node::Proposer(to).check_in(acceptors, proposers).is_ok() {
+            self.transmit(Node::Acceptor(from), Node::Proposer(to), Msg::Reply(reply));
+        }
+    }
+}
+
 /// The next letter in acceptor `a`'s mailbox; `None` once the cluster is freed.
 fn next_letter(me: &Weak<Shared>, a: AcceptorId, waker: &Waker) -> Poll<Option<Letter>> {
     let Some(shared) = me.upgrade().filter(|s| !s.closed.get()) else { return Poll::Ready(None) };
@@ -271,11 +303,20 @@ impl Env for Shared {
         self.world.borrow_mut().rng.below(bound)
     }
     fn timing(&self) -> Timing {
-        self.world.borrow().net.timing()
+        let mut timing = self.world.borrow().net.timing();
+        if self.remote.is_some() {
+            timing.phase_timeout_ms += TAB_ROUND_TRIP_ALLOWANCE_MS;
+        }
+        timing
     }
     fn note(&self, note: Note) {
         let now = self.now();
         let mut w = self.world.borrow_mut();
+        match note {
+            Note::Conflict { .. } => w.metrics.conflict(now),
+            Note::Retry { .. } => w.metrics.retry(now),
+            _ => {}
+        }
         let World { history, stats, .. } = &mut *w;
         if let Some(event) = records::note(history, stats, note) {
             w.log(now, event);

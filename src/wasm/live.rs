@@ -4,6 +4,7 @@
 //! and errors only, with the same names and messages as `Cluster`'s; what cannot apply to a
 //! run in real time (seek, sessions, links, stepping, `autoAdvance`) is absent.
 
+use super::stack::stack_guard;
 use super::js::{bool_arg, describe, error, integer_arg, invalid, node_arg, options, rate_arg, to_js, JsResult};
 use super::shared::{
     break_arg, clamp, js_change, json_arg, latency_arg, lock_op, node_array, settled, Shape, Target, ThrownSlot,
@@ -22,14 +23,14 @@ use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::future_to_promise;
 
 /// The browser as a [`Host`].
-struct Browser {
+pub(super) struct Browser {
     set_timeout: Function,
     /// The clock never goes back, even if the system clock does.
     last_ms: Cell<u64>,
 }
 
 impl Browser {
-    fn new() -> JsResult<Browser> {
+    pub(super) fn new() -> JsResult<Browser> {
         let set_timeout = Reflect::get(&js_sys::global(), &"setTimeout".into())
             .ok()
             .and_then(|f| f.dyn_into::<Function>().ok())
@@ -57,6 +58,38 @@ impl Host for Browser {
 /// Builds an operation from its options (after `proposer`).
 type MakeOp<'a> = dyn Fn(&[(String, JsValue)]) -> JsResult<Op> + 'a;
 
+/// A `LiveCluster`'s configuration from `new LiveCluster(options)`'s (or `LiveCluster.join`'s)
+/// options.
+pub(super) fn live_config(opts: &JsValue) -> JsResult<LiveConfig> {
+    let known = ["acceptors", "proposers", "latency", "dropRate", "duplicateRate", "oneRtt", "maxAttempts", "break"];
+    let mut config = LiveConfig { seed: (js_sys::Math::random() * MAX_SEED) as u64, ..LiveConfig::default() };
+    let mut breaks = None;
+    for (key, v) in options("options", opts, &known)? {
+        let name = format!("options.{key}");
+        match key.as_str() {
+            "acceptors" => config.acceptors = integer_arg(&name, &v, 1.0, MAX_ACCEPTORS as f64)? as usize,
+            "proposers" => config.proposers = integer_arg(&name, &v, 1.0, MAX_PROPOSERS as f64)? as usize,
+            "latency" => {
+                let (min, max) = latency_arg(&name, &v, &config.net)?;
+                (config.net.latency_ms_min, config.net.latency_ms_max) = (min, max);
+            }
+            "dropRate" => {
+                let r = rate_arg(&name, &v)?;
+                (config.net.drop_request_rate, config.net.drop_reply_rate) = (r, r);
+            }
+            "duplicateRate" => config.net.duplicate_rate = rate_arg(&name, &v)?,
+            "oneRtt" => config.driver.one_rtt = bool_arg(&name, &v)?,
+            "maxAttempts" => config.driver.max_attempts = integer_arg(&name, &v, 1.0, MAX_ATTEMPTS as f64)? as u32,
+            _ => breaks = Some(v),
+        }
+    }
+    if let Some(b) = breaks {
+        config.driver = break_arg("options.break", &b, config.driver, config.acceptors)?;
+    }
+    Ok(config)
+}
+
+
 /// A CASPaxos cluster running in real time in this page.
 #[wasm_bindgen]
 pub struct LiveCluster {
@@ -69,6 +102,10 @@ impl LiveCluster {
     pub(super) fn of(core: Core) -> LiveCluster {
         LiveCluster { core: Rc::new(core), busy: Rc::default() }
     }
+
+    pub(super) fn core(&self) -> &Core {
+        &self.core
+    }
 }
 
 #[wasm_bindgen]
@@ -79,32 +116,8 @@ impl LiveCluster {
     pub fn new(
         #[wasm_bindgen(unchecked_param_type = "LiveClusterOptions | undefined")] opts: JsValue,
     ) -> JsResult<LiveCluster> {
-        let known =
-            ["acceptors", "proposers", "latency", "dropRate", "duplicateRate", "oneRtt", "maxAttempts", "break"];
-        let mut config = LiveConfig { seed: (js_sys::Math::random() * MAX_SEED) as u64, ..LiveConfig::default() };
-        let mut breaks = None;
-        for (key, v) in options("options", &opts, &known)? {
-            let name = format!("options.{key}");
-            match key.as_str() {
-                "acceptors" => config.acceptors = integer_arg(&name, &v, 1.0, MAX_ACCEPTORS as f64)? as usize,
-                "proposers" => config.proposers = integer_arg(&name, &v, 1.0, MAX_PROPOSERS as f64)? as usize,
-                "latency" => {
-                    let (min, max) = latency_arg(&name, &v, &config.net)?;
-                    (config.net.latency_ms_min, config.net.latency_ms_max) = (min, max);
-                }
-                "dropRate" => {
-                    let r = rate_arg(&name, &v)?;
-                    (config.net.drop_request_rate, config.net.drop_reply_rate) = (r, r);
-                }
-                "duplicateRate" => config.net.duplicate_rate = rate_arg(&name, &v)?,
-                "oneRtt" => config.driver.one_rtt = bool_arg(&name, &v)?,
-                "maxAttempts" => config.driver.max_attempts = integer_arg(&name, &v, 1.0, MAX_ATTEMPTS as f64)? as u32,
-                _ => breaks = Some(v),
-            }
-        }
-        if let Some(b) = breaks {
-            config.driver = break_arg("options.break", &b, config.driver, config.acceptors)?;
-        }
+        stack_guard("new LiveCluster()")?;
+        let config = live_config(&opts)?;
         super::live_guard::ensure_live_guard();
         let core = Core::new(Rc::new(Browser::new()?), config).map_err(|e| error(&e))?;
         Ok(LiveCluster::of(core))
@@ -364,6 +377,13 @@ impl LiveCluster {
         self.act(|core| Ok(to_js(&core.stats_json())))
     }
 
+    /// Latency percentiles per operation kind, throughput, conflicts and retries over wall-clock
+    /// ms, as `Cluster.metrics()` over virtual ms.
+    #[wasm_bindgen(unchecked_return_type = "ClusterMetrics")]
+    pub fn metrics(&self) -> JsResult<JsValue> {
+        self.act(|core| Ok(to_js(&core.metrics_json())))
+    }
+
     /// The checker and the oracles on the run so far, as `Cluster.check()`.
     #[wasm_bindgen(unchecked_return_type = "CheckReport")]
     pub fn check(
@@ -382,8 +402,10 @@ impl LiveCluster {
 }
 
 impl LiveCluster {
-    /// Runs `f` unless a change function is running inside the cluster.
+    /// Runs `f` unless a change function is running inside the cluster, or the JavaScript stack
+    /// left is less than `Cluster`'s calls need (the same probe).
     fn act<T>(&self, f: impl FnOnce(&Core) -> JsResult<T>) -> JsResult<T> {
+        stack_guard("a LiveCluster call")?;
         if self.busy.get() {
             return Err(invalid("the cluster cannot be called from inside a change function"));
         }

@@ -23,7 +23,7 @@ export function installLiveGuard(cls, asyncNames) {
     return e;
   };
   const released = new WeakSet();
-  const freed = () => invalid("this LiveCluster was freed (free() was called); create a new LiveCluster");
+  const freed = () => invalid(`this ${cls.name} was freed (free() was called); create a new ${cls.name}`);
   const original = (name) => Object.getOwnPropertyDescriptor(proto, name).value;
   const [busy, free] = [original("__busy"), original("free")];
   for (const name of Object.getOwnPropertyNames(proto)) {
@@ -53,8 +53,9 @@ export function installLiveGuard(cls, asyncNames) {
 }
 "#)]
 extern "C" {
+    /// Wraps the methods of `class` (a class with `__busy` and `free`); `async_names` reject.
     #[wasm_bindgen(js_name = "installLiveGuard")]
-    fn install_live_guard(class: &JsValue, async_names: &JsValue);
+    pub(super) fn install_live_guard(class: &JsValue, async_names: &JsValue);
 }
 
 /// A host on which nothing runs: the probe's acceptor tasks are dropped unstarted.

@@ -13,12 +13,17 @@ mod js;
 mod live;
 #[cfg(feature = "live")]
 mod live_guard;
+#[cfg(feature = "live")]
+mod live_tabs;
 mod shared;
+mod stack;
 
 #[cfg(feature = "cluster")]
 pub use cluster::Cluster;
 #[cfg(feature = "live")]
 pub use live::LiveCluster;
+#[cfg(feature = "live")]
+pub use live_tabs::AcceptorTab;
 pub(crate) use shared::json_of_parsed;
 
 /// Installs each class's boundary guard when the module starts.

@@ -3,7 +3,7 @@
 //! exception that still escapes leaves the cluster usable.
 
 use super::{Cluster, Inner};
-use crate::wasm::js::{invalid, JsResult};
+use crate::wasm::stack::{ensure_headroom, stack_probe, STACK_HEADROOM_BYTES};
 use crate::wasm::shared::async_method_names;
 use js_sys::{Function, Reflect};
 use std::cell::Cell;
@@ -21,11 +21,9 @@ use wasm_bindgen::JsCast;
 //    iterator or a change function that throws becomes an `Err` at the call site.
 // 2. The one exception left is the stack running out, which can happen at any wasm function
 //    entry, including inside wasm-bindgen's argument handling before our code runs. So before
-//    JavaScript enters wasm, this wrapper checks that `headroomBytes` of stack are left (more
-//    than any call into the simulation uses, measured by the tests in `tests/web.rs` near the
-//    limit), and otherwise refuses with an `InvalidArgument` (a rejected promise for the
-//    operations). The check is `countArgs.apply(null, slots)`: `apply` pushes one 8-byte slot per
-//    argument and throws a RangeError before pushing anything if they do not fit.
+//    JavaScript enters wasm, this wrapper asks the stack probe (`crate::wasm::stack`, shared with
+//    `LiveCluster`) whether `headroomBytes` of stack are left, and otherwise refuses with an
+//    `InvalidArgument` (a rejected promise for the operations).
 // 3. Last line: if an exception still comes out of a call (a function's lazy compilation in the
 //    glue needing stack, or a bug), the wrapper puts the cluster's entry depth back to what it
 //    was before the call, so the cluster is never left "busy", and reports a RangeError as the
@@ -48,23 +46,7 @@ use wasm_bindgen::JsCast;
 // `Object.create(Cluster.prototype)` passes `instanceof` and meets wasm-bindgen's own check
 // ("null pointer passed to rust").
 #[wasm_bindgen(inline_js = r#"
-let headroomSlots = null;
-
-function countArgs() {
-  return arguments.length;
-}
-
-export function hasStackHeadroom() {
-  if (headroomSlots === null) return true;
-  try {
-    return countArgs.apply(null, headroomSlots) === headroomSlots.length;
-  } catch (e) {
-    return false;
-  }
-}
-
-export function installGuard(cls, asyncNames, headroomBytes) {
-  headroomSlots = new Array(Math.ceil(headroomBytes / 8)).fill(0);
+export function installGuard(cls, asyncNames, headroomBytes, hasStackHeadroom) {
   const proto = cls.prototype;
   const original = (name) => Object.getOwnPropertyDescriptor(proto, name).value;
   const [entered, leave, release] = ["__entered", "__leave", "__release"].map(original);
@@ -151,25 +133,7 @@ export function installGuard(cls, asyncNames, headroomBytes) {
 "#)]
 extern "C" {
     #[wasm_bindgen(js_name = "installGuard")]
-    fn install_guard(class: &JsValue, async_names: &JsValue, headroom_bytes: u32);
-    #[wasm_bindgen(catch, js_name = "hasStackHeadroom")]
-    fn has_stack_headroom() -> Result<bool, JsValue>;
-}
-
-/// Stack that must be left for a call into the simulation (see the guard above): at least three times the
-/// deepest call measured (about 21 KB optimized, 45 KB unoptimized: the wasm tests' builds use
-/// larger frames). The probe's cost grows with it (README, Measured).
-const STACK_HEADROOM_BYTES: u32 = if cfg!(debug_assertions) { 256 * 1024 } else { 64 * 1024 };
-
-/// The guard's check, for the entry points it cannot wrap (the constructor, free functions).
-pub(super) fn stack_guard(what: &str) -> JsResult<()> {
-    match has_stack_headroom() {
-        Ok(true) => Ok(()),
-        _ => Err(invalid(format!(
-            "{what} needs about {} KB of JavaScript stack and was called with less (from deep recursion?); call it from a shallower stack",
-            STACK_HEADROOM_BYTES / 1024
-        ))),
-    }
+    fn install_guard(class: &JsValue, async_names: &JsValue, headroom_bytes: u32, has_stack_headroom: &Function);
 }
 
 thread_local! {
@@ -186,7 +150,8 @@ pub(in crate::wasm) fn ensure_guard() {
     let probe = JsValue::from(Cluster { inner: Inner::released() });
     let proto = js_sys::Object::get_prototype_of(&probe);
     let Ok(class) = Reflect::get(&proto, &"constructor".into()) else { return };
-    install_guard(&class, &async_method_names(), STACK_HEADROOM_BYTES);
+    ensure_headroom();
+    install_guard(&class, &async_method_names(), STACK_HEADROOM_BYTES, &stack_probe());
     // Through the guard (a getter, a static, free()): compiles its wrappers now, at a shallow stack.
     let _ = Reflect::get(&probe, &"now".into());
     let _ = Reflect::get(&class, &"limits".into());

@@ -13,7 +13,7 @@ mod workers;
 #[cfg(feature = "workloads")]
 mod workloads;
 pub(in crate::wasm) use guard::ensure_guard;
-use guard::stack_guard;
+use super::stack::stack_guard;
 
 use super::js::{bool_arg, describe, error, integer_arg, invalid, node_arg, options, rate_arg, to_js, JsResult};
 use super::shared::{

@@ -2,7 +2,8 @@
 //! wasm. Only the `workloads` cargo feature compiles them (`./build.sh bench` and the wasm tests
 //! turn it on; `./build.sh build`, `dist` and `pack` do not).
 
-use super::{guard::stack_guard, Cluster};
+use super::Cluster;
+use crate::wasm::stack::stack_guard;
 use crate::session::Recording;
 use crate::sim::workload::{CheckerWorkload, IncrementWorkload};
 use crate::wasm::js::{integer_arg, options, rate_arg, to_js, value_to_js, JsResult};
