@@ -1,6 +1,7 @@
 //! The acceptor (paper §2.2, "Acceptor"), one register per key.
 
 use super::ballot::Ballot;
+use super::lease::{self, Grant};
 use super::message::{Key, Reply, Request};
 use crate::fxhash::FxHashMap;
 
@@ -38,11 +39,13 @@ impl<V> Slot<V> {
 pub struct Acceptor<V> {
     /// One lookup per request (sorted only when listed).
     slots: FxHashMap<Key, Slot<V>>,
+    /// Read leases granted, by key ([`lease`]), on this acceptor's clock. Durable like the slots.
+    leases: FxHashMap<Key, Grant>,
 }
 
 impl<V> Default for Acceptor<V> {
     fn default() -> Self {
-        Acceptor { slots: FxHashMap::default() }
+        Acceptor { slots: FxHashMap::default(), leases: FxHashMap::default() }
     }
 }
 
@@ -55,7 +58,7 @@ impl<V: Clone> Acceptor<V> {
         let before = slot.high_water();
         let reply = match request {
             Request::Prepare { key, ballot } => prepare(slot, key, ballot),
-            Request::Accept { key, ballot, value, next_promise } => accept(slot, key, ballot, value, next_promise),
+            Request::Accept { key, ballot, value, next_promise, .. } => accept(slot, key, ballot, value, next_promise),
         };
         let after = slot.high_water();
         assert!(after >= before, "acceptor slot {}: high water went back from {before} to {after}", reply.key());
@@ -79,6 +82,38 @@ impl<V: Clone> Acceptor<V> {
     /// kept (one value per ballot: a proposer sends one accept per ballot).
     pub fn handle_accept(&mut self, key: Key, ballot: Ballot, value: V, next_promise: Option<Ballot>) -> Reply<V> {
         accept(self.slots.entry(key.clone()).or_default(), key, ballot, value, next_promise)
+    }
+
+    /// [`Acceptor::handle`] with read leases ([`lease`]), at `local_ms` on this acceptor's clock:
+    /// a request of another proposer than a running lease's holder is refused (a conflict
+    /// naming this slot's highest ballot); an accepted accept that asks for a lease may get one
+    /// (then the reply is `Leased`). Without leases asked for, exactly [`Acceptor::handle`].
+    pub fn handle_at(&mut self, request: Request<V>, local_ms: u64) -> Reply<V> {
+        let (key, ballot) = (request.key().clone(), request.ballot());
+        if let Some(g) = self.leases.get_mut(&key) {
+            if !g.admits(ballot.proposer, local_ms) {
+                let blocking = self.slots.get(&key).map_or(Ballot::ZERO, Slot::high_water);
+                return Reply::Conflict { key, ballot, blocking };
+            }
+        }
+        let asked = match &request {
+            Request::Accept { lease_ms, .. } => *lease_ms,
+            Request::Prepare { .. } => None,
+        };
+        let reply = self.handle(request);
+        let (Reply::Accepted { .. }, Some(duration)) = (&reply, asked) else { return reply };
+        match lease::grant(self.leases.get(&key), ballot.proposer, local_ms, duration) {
+            Some(g) => {
+                self.leases.insert(key.clone(), g);
+                Reply::Leased { key, ballot }
+            }
+            None => reply,
+        }
+    }
+
+    /// The read lease on `key`, if one was ever granted (it may have ended).
+    pub fn lease(&self, key: &str) -> Option<&Grant> {
+        self.leases.get(key)
     }
 
     pub fn slot(&self, key: &str) -> Option<&Slot<V>> {
