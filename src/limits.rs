@@ -81,14 +81,15 @@ pub fn check_leases(lease_ms: Option<u64>, drift_ppm: u32) -> Result<(), OpError
     Ok(())
 }
 
-/// `clockDrift` from JavaScript: a rate error in `0..=0.1` with at most six decimals (it is kept
-/// in whole parts per million, so a session replays it exactly); the ppm.
-pub fn clock_drift_ppm(drift: f64) -> Result<u32, OpError> {
+/// `clockDrift` from JavaScript or a session document (`what` names it): a rate error in
+/// `0..=0.1` with at most six decimals (it is kept in whole parts per million, so a session
+/// replays it exactly); the ppm.
+pub fn clock_drift_ppm(what: &str, drift: f64) -> Result<u32, OpError> {
     let bound = f64::from(MAX_CLOCK_DRIFT_PPM) / 1e6;
     let ppm = (drift * 1e6).round();
     if !(0.0..=bound).contains(&drift) || ppm / 1e6 != drift {
         return Err(OpError::invalid(format!(
-            "clockDrift must be a number in 0..={} with at most 6 decimals (a rate error in parts per million), got {}",
+            "{what} must be a number in 0..={} with at most 6 decimals (a rate error in parts per million), got {}",
             number_text(bound),
             number_text(drift)
         )));
@@ -239,12 +240,12 @@ mod tests {
 
     #[test]
     fn clock_drift_is_whole_parts_per_million_within_the_bound() {
-        assert_eq!(clock_drift_ppm(0.0), Ok(0));
-        assert_eq!(clock_drift_ppm(0.05), Ok(50_000));
-        assert_eq!(clock_drift_ppm(0.1), Ok(100_000));
-        assert_eq!(clock_drift_ppm(0.000001), Ok(1));
+        assert_eq!(clock_drift_ppm("clockDrift", 0.0), Ok(0));
+        assert_eq!(clock_drift_ppm("clockDrift", 0.05), Ok(50_000));
+        assert_eq!(clock_drift_ppm("clockDrift", 0.1), Ok(100_000));
+        assert_eq!(clock_drift_ppm("clockDrift", 0.000001), Ok(1));
         for bad in [-0.01, 0.11, 0.0000001, f64::NAN, f64::INFINITY] {
-            let e = clock_drift_ppm(bad).unwrap_err();
+            let e = clock_drift_ppm("clockDrift", bad).unwrap_err();
             assert!(
                 e.message.starts_with("clockDrift must be a number in 0..=0.1 with at most 6 decimals"),
                 "{bad}: {e}"

@@ -333,7 +333,9 @@ fn operation(o: &crate::sim::OpRecord) -> Json {
 }
 
 pub fn stats(sim: &Sim) -> Json {
-    stats_of(&sim.stats(), sim.pending(), sim.violations(), sim.history().folded(), sim.batched())
+    let mut stats = stats_of(&sim.stats(), sim.pending(), sim.violations(), sim.history().folded(), sim.batched());
+    stats["leaseReads"] = sim.lease_reads().into();
+    stats
 }
 
 /// `stats()`'s shape, from a run's counters.

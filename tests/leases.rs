@@ -228,3 +228,47 @@ fn bad_lease_and_drift_settings_are_refused_with_the_rule() {
         "clockDrift must be a number in 0..=0.1, got 0.100001"
     );
 }
+
+#[test]
+fn a_leased_session_round_trips_through_its_document_and_its_link_and_replays_the_same() {
+    use caspaxos_playground::session::{decode_link, encode_link, from_json, Breaks, Recording, Start, UserAction};
+    let config = SimConfig { seed: 12, driver: leases(300, 20_000), ..SimConfig::default() };
+    let rec = Recording::new(Start::Config(config)).unwrap();
+    let invoke = |proposer: u8, name: &str| UserAction::Invoke {
+        proposer,
+        key: "k".into(),
+        name: name.into(),
+        input: serde_json::Value::Null,
+    };
+    rec.act(invoke(1, "increment")).unwrap();
+    rec.run_until_idle(100_000).unwrap();
+    for _ in 0..3 {
+        rec.act(invoke(1, "get")).unwrap();
+        rec.run_for(40).unwrap();
+    }
+    rec.act(UserAction::Break(Breaks { trust_leases: true, ..Breaks::default() })).unwrap();
+    rec.act(invoke(2, "increment")).unwrap();
+    rec.act(invoke(1, "get")).unwrap();
+    rec.run_until_idle(100_000).unwrap();
+    assert!(rec.sim().lease_reads() >= 2, "reads were answered from the lease");
+    let session = rec.session();
+    let doc = session.to_json();
+    assert_eq!(doc["start"]["leases"]["duration"], 300);
+    assert_eq!(doc["start"]["clockDrift"], 0.02);
+    assert!(doc["actions"].as_array().unwrap().iter().any(|a| a["break"]["trustLeases"] == true));
+    assert_eq!(from_json(&doc).unwrap(), session);
+    assert_eq!(decode_link(&encode_link(&session)).unwrap(), session);
+    let replay = session.replay().unwrap();
+    replay.run_until_idle(100_000).unwrap();
+    assert_eq!(replay.sim().trace().hash(), rec.sim().trace().hash());
+    assert_eq!(replay.sim().lease_reads(), rec.sim().lease_reads());
+    // Off, the document has neither field, and a break without the switch does not name it.
+    let plain = Recording::new(Start::Config(SimConfig::default())).unwrap().session().to_json();
+    assert!(plain["start"].get("leases").is_none() && plain["start"].get("clockDrift").is_none());
+    let mut bad = doc.clone();
+    bad["start"]["leases"]["duration"] = 0.into();
+    assert!(from_json(&bad).unwrap_err().message.contains("start.leases.duration"), "names the field");
+    let mut bad = doc.clone();
+    bad["start"]["clockDrift"] = 0.5.into();
+    assert!(from_json(&bad).unwrap_err().message.contains("start.clockDrift must be a number in 0..=0.1"));
+}

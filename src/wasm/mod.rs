@@ -7,6 +7,7 @@
 
 mod delivery;
 mod extras;
+mod lease;
 mod live;
 mod live_guard;
 mod membership;
@@ -237,6 +238,8 @@ impl Cluster {
             "quorums",
             "break",
             "batch",
+            "leases",
+            "clockDrift",
         ];
         let mut config = SimConfig::default();
         let mut auto_advance = true;
@@ -264,6 +267,8 @@ impl Cluster {
                 "quorums" => quorums = Some(v),
                 "break" => breaks = Some(v),
                 "batch" => config.driver.batch_max = batch_arg(&name, &v)?,
+                "leases" => config.driver.lease_ms = Some(lease::leases_arg(&name, &v)?),
+                "clockDrift" => config.driver.clock_drift_ppm = lease::clock_drift_arg(&name, &v)?,
                 _ => {}
             }
         }

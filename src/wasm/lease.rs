@@ -1,0 +1,23 @@
+//! The read-lease options of `new Cluster()`: `leases: { duration }` and `clockDrift`
+//! ([`crate::protocol::lease`], [`crate::sim::Clocks`]).
+
+use super::js::{describe, error, integer_arg, invalid, options, JsResult};
+use crate::limits::{clock_drift_ppm, MAX_LEASE_MS};
+use wasm_bindgen::JsValue;
+
+/// `{ duration }`: a read lease's length in virtual ms, `1..=MAX_LEASE_MS`.
+pub(super) fn leases_arg(name: &str, v: &JsValue) -> JsResult<u64> {
+    let fields = options(name, v, &["duration"])?;
+    match fields.into_iter().find(|(k, _)| k == "duration") {
+        Some((_, x)) => integer_arg(&format!("{name}.duration"), &x, 1.0, MAX_LEASE_MS as f64),
+        None => Err(invalid(format!("{name} must be an object {{ duration }}, got {}", describe(v)))),
+    }
+}
+
+/// A clock rate error in `0..=0.1`, in whole parts per million; the ppm.
+pub(super) fn clock_drift_arg(name: &str, v: &JsValue) -> JsResult<u32> {
+    let Some(drift) = v.as_f64() else {
+        return Err(invalid(format!("{name} must be a number, got {}", describe(v))));
+    };
+    clock_drift_ppm(name, drift).map_err(|e| error(&e))
+}
