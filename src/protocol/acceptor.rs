@@ -100,7 +100,12 @@ impl<V: Clone> Acceptor<V> {
             Request::Accept { lease_ms, .. } => *lease_ms,
             Request::Prepare { .. } => None,
         };
+        let is_accept = matches!(request, Request::Accept { .. });
         let reply = self.handle(request);
+        let written = is_accept && matches!(reply, Reply::Accepted { .. });
+        if written && self.leases.get(&key).is_some_and(|g| g.written_by(ballot.proposer)) {
+            self.leases.remove(&key);
+        }
         let (Reply::Accepted { .. }, Some(duration)) = (&reply, asked) else { return reply };
         match lease::grant(self.leases.get(&key), ballot.proposer, local_ms, duration) {
             Some(g) => {

@@ -7,8 +7,10 @@
 //! refuses every request (prepare or accept) of any other proposer on the key, with a conflict
 //! naming its highest ballot: other proposers' writes are **refused until the lease ends**, and
 //! retry with their usual backoff. A refusal marks the lease *contested*: it is not renewed, and
-//! for one more `D` after it ends the old holder gets no new lease from this acceptor (its
-//! rounds still run, without one), so a reader that keeps reading cannot starve a writer.
+//! once it ended the old holder gets no new lease from this acceptor until another proposer's
+//! accept was accepted there (or [`CONTESTED_WAIT_LEASES`] more durations passed, should the
+//! refused proposer have given up); its rounds still run, without one. So a reader that keeps
+//! reading cannot starve a writer.
 //!
 //! **The holder's side.** The lease counts only if the grants number more than `N - accept
 //! quorum` (so every other proposer's accept quorum meets a granting acceptor) by the time the
@@ -37,6 +39,9 @@ use crate::ops::Val;
 
 /// Parts per million (the unit of the drift bound).
 pub const PPM: u64 = 1_000_000;
+/// How many durations after a contested lease ended its old holder waits at most for a new one
+/// (a refused writer's backoff grows to about sixteen of its rounds).
+pub const CONTESTED_WAIT_LEASES: u64 = 16;
 
 /// One acceptor's lease on one key, on the acceptor's own clock.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -44,13 +49,24 @@ pub struct Grant {
     pub holder: ProposerId,
     /// The acceptor's local ms at which the lease ends.
     pub until_ms: u64,
-    /// The duration it was granted for: also how long a contested holder waits for a new one.
+    /// The duration it was granted for.
     pub duration_ms: u64,
     /// Another proposer was refused during this lease.
     pub contested: bool,
 }
 
 impl Grant {
+    /// When a contested lease's old holder may get a new one even if nobody else wrote.
+    fn contested_wait_end(&self) -> u64 {
+        self.until_ms.saturating_add(self.duration_ms.saturating_mul(CONTESTED_WAIT_LEASES))
+    }
+
+    /// Whether the lease record goes once an accept of `proposer` was accepted: another
+    /// proposer's write ends a contested lease's wait (it was admitted, so the lease had ended).
+    pub fn written_by(&self, proposer: ProposerId) -> bool {
+        proposer != self.holder
+    }
+
     /// Whether this acceptor may handle a request of `proposer` at its local `now_ms`: always
     /// the holder's, another's only once the lease ended. A refusal contests the lease.
     pub fn admits(&mut self, proposer: ProposerId, now_ms: u64) -> bool {
@@ -71,8 +87,8 @@ pub fn grant(existing: Option<&Grant>, proposer: ProposerId, now_ms: u64, durati
         None => Some(fresh),
         // Running: only its holder got this far (`admits`); renewed unless contested.
         Some(g) if now_ms < g.until_ms => (g.holder == proposer && !g.contested).then_some(fresh),
-        // Ended after a refusal: the old holder waits one more duration, so the refused get in.
-        Some(g) if g.contested && g.holder == proposer && now_ms < g.until_ms.saturating_add(g.duration_ms) => None,
+        // Ended after a refusal: the old holder waits, so the refused get in (`written_by`).
+        Some(g) if g.contested && g.holder == proposer && now_ms < g.contested_wait_end() => None,
         Some(_) => Some(fresh),
     }
 }
@@ -140,8 +156,10 @@ mod tests {
         assert_eq!(grant(Some(&g), 1, 40, 50).map(|g| g.until_ms), Some(90), "renewed");
         let contested = Grant { contested: true, ..g };
         assert_eq!(grant(Some(&contested), 1, 40, 50), None, "not renewed while contested");
-        assert_eq!(grant(Some(&contested), 1, 99, 50), None, "the old holder waits one more duration");
-        assert_eq!(grant(Some(&contested), 1, 100, 50).map(|g| g.until_ms), Some(150));
+        let wait_end = 50 + 50 * CONTESTED_WAIT_LEASES;
+        assert_eq!(grant(Some(&contested), 1, wait_end - 1, 50), None, "the old holder waits");
+        assert_eq!(grant(Some(&contested), 1, wait_end, 50).map(|g| g.until_ms), Some(wait_end + 50));
+        assert!(contested.written_by(2) && !contested.written_by(1), "another's write ends the wait");
         assert_eq!(grant(Some(&contested), 2, 60, 50).map(|g| g.holder), Some(2), "the refused proposer gets it");
         assert_eq!(grant(Some(&g), 2, 50, 50).map(|g| g.holder), Some(2), "an ended lease goes to anyone");
     }
