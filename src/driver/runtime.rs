@@ -294,10 +294,11 @@ impl Runtime {
         if !held.valid_at(io.clock_ms(proposer, now)) {
             return None;
         }
+        // A read's answer needs no settling (`Op::settle` changes lock answers only).
         let (wrote, answer) = crate::protocol::batch::evaluate(proposer, slot.op, op, &held.value, now);
         assert!(wrote.is_none(), "a read answered from a lease writes nothing");
         self.lease_reads += 1;
-        Some(answer.map(|output| op.settle(output, now)))
+        Some(answer)
     }
 
     /// Keeps the read lease an operation's round won, for the window its proposer trusts.

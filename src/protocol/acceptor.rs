@@ -17,11 +17,13 @@ pub struct Slot<V> {
     pub promise: Option<Ballot>,
     /// The last accepted `(ballot, value)`.
     pub accepted: Option<(Ballot, V)>,
+    /// The read lease granted on the key ([`lease`]), on this acceptor's clock (it may have ended).
+    pub lease: Option<Grant>,
 }
 
 impl<V> Default for Slot<V> {
     fn default() -> Self {
-        Slot { promise: None, accepted: None }
+        Slot { promise: None, accepted: None, lease: None }
     }
 }
 
@@ -39,13 +41,11 @@ impl<V> Slot<V> {
 pub struct Acceptor<V> {
     /// One lookup per request (sorted only when listed).
     slots: FxHashMap<Key, Slot<V>>,
-    /// Read leases granted, by key ([`lease`]), on this acceptor's clock. Durable like the slots.
-    leases: FxHashMap<Key, Grant>,
 }
 
 impl<V> Default for Acceptor<V> {
     fn default() -> Self {
-        Acceptor { slots: FxHashMap::default(), leases: FxHashMap::default() }
+        Acceptor { slots: FxHashMap::default() }
     }
 }
 
@@ -90,11 +90,9 @@ impl<V: Clone> Acceptor<V> {
     /// (then the reply is `Leased`). Without leases asked for, exactly [`Acceptor::handle`].
     pub fn handle_at(&mut self, request: Request<V>, local_ms: u64) -> Reply<V> {
         let (key, ballot) = (request.key().clone(), request.ballot());
-        if let Some(g) = self.leases.get_mut(&key) {
-            if !g.admits(ballot.proposer, local_ms) {
-                let blocking = self.slots.get(&key).map_or(Ballot::ZERO, Slot::high_water);
-                return Reply::Conflict { key, ballot, blocking };
-            }
+        let slot = self.slots.entry(key.clone()).or_default();
+        if slot.lease.as_mut().is_some_and(|g| !g.admits(ballot.proposer, local_ms)) {
+            return Reply::Conflict { key, ballot, blocking: slot.high_water() };
         }
         let asked = match &request {
             Request::Accept { lease_ms, .. } => *lease_ms,
@@ -102,23 +100,19 @@ impl<V: Clone> Acceptor<V> {
         };
         let is_accept = matches!(request, Request::Accept { .. });
         let reply = self.handle(request);
+        let Some(slot) = self.slots.get_mut(&key) else { return reply };
         let written = is_accept && matches!(reply, Reply::Accepted { .. });
-        if written && self.leases.get(&key).is_some_and(|g| g.written_by(ballot.proposer)) {
-            self.leases.remove(&key);
+        if written && slot.lease.is_some_and(|g| g.written_by(ballot.proposer)) {
+            slot.lease = None;
         }
         let (Reply::Accepted { .. }, Some(duration)) = (&reply, asked) else { return reply };
-        match lease::grant(self.leases.get(&key), ballot.proposer, local_ms, duration) {
+        match lease::grant(slot.lease.as_ref(), ballot.proposer, local_ms, duration) {
             Some(g) => {
-                self.leases.insert(key.clone(), g);
+                slot.lease = Some(g);
                 Reply::Leased { key, ballot }
             }
             None => reply,
         }
-    }
-
-    /// The read lease on `key`, if one was ever granted (it may have ended).
-    pub fn lease(&self, key: &str) -> Option<&Grant> {
-        self.leases.get(key)
     }
 
     pub fn slot(&self, key: &str) -> Option<&Slot<V>> {

@@ -102,7 +102,8 @@ pub fn holder_window_ms(duration_ms: u64, drift_ppm: u32, trust_beyond_bound: bo
         return duration_ms;
     }
     let d = duration_ms.saturating_sub(1);
-    let margin = (u128::from(d) * 2 * u128::from(drift_ppm)).div_ceil(u128::from(PPM)) as u64;
+    // d <= MAX_LEASE_MS and drift <= MAX_CLOCK_DRIFT_PPM: no overflow.
+    let margin = (d * 2 * u64::from(drift_ppm)).div_ceil(PPM);
     d.saturating_sub(margin).saturating_sub(1)
 }
 

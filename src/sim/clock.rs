@@ -62,8 +62,8 @@ impl Clocks {
     /// The earliest true time at which `node`'s clock reads `local_ms` or more.
     pub fn true_ms(&self, node: Node, local: u64) -> u64 {
         let rate = self.rate_ppm(node);
-        // local(t) >= t * (1 + r) - 1, so the answer is at most one past this estimate; step to it.
-        let mut t = (i128::from(local) * i128::from(PPM) / (i128::from(PPM) + i128::from(rate))).max(0) as u64;
+        // An estimate within a few ms (the steps below make it exact, whatever its rounding).
+        let mut t = (local as f64 / (1.0 + f64::from(rate) / PPM as f64)) as u64;
         while t > 0 && local_ms(rate, t - 1) >= local {
             t -= 1;
         }
@@ -82,8 +82,10 @@ impl Clocks {
 }
 
 fn local_ms(rate_ppm: i32, now_ms: u64) -> u64 {
-    let now = i128::from(now_ms);
-    (now + (now * i128::from(rate_ppm)).div_euclid(i128::from(PPM))) as u64
+    // floor(now * rate / PPM) without overflow: now = whole * PPM + part.
+    let (whole, part) = ((now_ms / PPM as u64) as i64, (now_ms % PPM as u64) as i64);
+    let gained = whole * i64::from(rate_ppm) + (part * i64::from(rate_ppm)).div_euclid(PPM);
+    now_ms.saturating_add_signed(gained)
 }
 
 #[cfg(test)]

@@ -496,7 +496,7 @@ impl Sim {
 
     /// The read lease acceptor `acceptor` granted on `key`, if any (it may have ended).
     pub fn acceptor_lease(&self, acceptor: AcceptorId, key: &str) -> Option<crate::protocol::lease::Grant> {
-        self.world().acceptors[acceptor as usize - 1].state.lease(key).copied()
+        self.world().acceptors[acceptor as usize - 1].state.slot(key).and_then(|s| s.lease)
     }
 
     /// Latencies per operation kind and rates over virtual time ([`crate::metrics`]).
