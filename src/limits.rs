@@ -73,11 +73,7 @@ pub fn check_leases(lease_ms: Option<u64>, drift_ppm: u32) -> Result<(), OpError
     if let Some(ms) = lease_ms {
         check_integer("leases.duration", ms, 1, MAX_LEASE_MS)?;
     }
-    if drift_ppm > MAX_CLOCK_DRIFT_PPM {
-        let bound = number_text(f64::from(MAX_CLOCK_DRIFT_PPM) / 1e6);
-        let got = number_text(f64::from(drift_ppm) / 1e6);
-        return Err(OpError::invalid(format!("clockDrift must be a number in 0..={bound}, got {got}")));
-    }
+    check_integer("clockDrift in parts per million", u64::from(drift_ppm), 0, u64::from(MAX_CLOCK_DRIFT_PPM))?;
     Ok(())
 }
 
@@ -256,7 +252,8 @@ mod tests {
             .message
             .contains("leases.duration must be an integer in 1..=10000"));
         assert!(check_leases(Some(10_001), 0).is_err());
-        assert!(check_leases(None, 100_001).unwrap_err().message.contains("clockDrift must be a number in 0..=0.1"));
+        let e = check_leases(None, 100_001).unwrap_err().message;
+        assert_eq!(e, "clockDrift in parts per million must be an integer in 0..=100000, got 100001");
         assert_eq!(check_leases(Some(10_000), 100_000), Ok(()));
     }
 

@@ -225,7 +225,7 @@ fn bad_lease_and_drift_settings_are_refused_with_the_rule() {
     assert_eq!(bad(leases(10_001, 0)), "leases.duration must be an integer in 1..=10000, got 10001");
     assert_eq!(
         bad(DriverConfig { clock_drift_ppm: 100_001, ..DriverConfig::default() }),
-        "clockDrift must be a number in 0..=0.1, got 0.100001"
+        "clockDrift in parts per million must be an integer in 0..=100000, got 100001"
     );
 }
 

@@ -54,15 +54,7 @@ impl<V: Clone> Acceptor<V> {
     ///
     /// Asserts the slot's invariant: its highest promised or accepted ballot never goes back.
     pub fn handle(&mut self, request: Request<V>) -> Reply<V> {
-        let slot = self.slots.entry(request.key().clone()).or_default();
-        let before = slot.high_water();
-        let reply = match request {
-            Request::Prepare { key, ballot } => prepare(slot, key, ballot),
-            Request::Accept { key, ballot, value, next_promise, .. } => accept(slot, key, ballot, value, next_promise),
-        };
-        let after = slot.high_water();
-        assert!(after >= before, "acceptor slot {}: high water went back from {before} to {after}", reply.key());
-        reply
+        handle_in(self.slots.entry(request.key().clone()).or_default(), request)
     }
 
     /// §2.2, prepare: "returns a conflict if it already saw a greater ballot number" — a prepare is
@@ -98,10 +90,9 @@ impl<V: Clone> Acceptor<V> {
             Request::Accept { lease_ms, .. } => *lease_ms,
             Request::Prepare { .. } => None,
         };
-        let is_accept = matches!(request, Request::Accept { .. });
-        let reply = self.handle(request);
-        let Some(slot) = self.slots.get_mut(&key) else { return reply };
-        let written = is_accept && matches!(reply, Reply::Accepted { .. });
+        let reply = handle_in(slot, request);
+        // Only an accept is answered `Accepted`.
+        let written = matches!(reply, Reply::Accepted { .. });
         if written && slot.lease.is_some_and(|g| g.written_by(ballot.proposer)) {
             slot.lease = None;
         }
@@ -123,6 +114,19 @@ impl<V: Clone> Acceptor<V> {
     pub fn slots(&self) -> impl Iterator<Item = (&Key, &Slot<V>)> {
         crate::sorting::sorted_by_unique_key(self.slots.iter().collect(), |(k, _)| k).into_iter()
     }
+}
+
+/// Handles one request on its key's slot (§2.2), asserting the slot's invariant: its highest
+/// promised or accepted ballot never goes back.
+fn handle_in<V: Clone>(slot: &mut Slot<V>, request: Request<V>) -> Reply<V> {
+    let before = slot.high_water();
+    let reply = match request {
+        Request::Prepare { key, ballot } => prepare(slot, key, ballot),
+        Request::Accept { key, ballot, value, next_promise, .. } => accept(slot, key, ballot, value, next_promise),
+    };
+    let after = slot.high_water();
+    assert!(after >= before, "acceptor slot {}: high water went back from {before} to {after}", reply.key());
+    reply
 }
 
 fn prepare<V: Clone>(slot: &mut Slot<V>, key: Key, ballot: Ballot) -> Reply<V> {

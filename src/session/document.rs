@@ -267,11 +267,8 @@ fn config_start(s: &Fields) -> Result<Start, OpError> {
             None => None,
         },
         clock_drift_ppm: match s.optional("clockDrift") {
-            Some(v) => {
-                let drift =
-                    v.as_f64().ok_or_else(|| malformed(&format!("start.clockDrift must be a number, got {v}")))?;
-                crate::limits::clock_drift_ppm("start.clockDrift", drift).map_err(|e| malformed(&e.message))?
-            }
+            Some(_) => crate::limits::clock_drift_ppm("start.clockDrift", s.rate("clockDrift")?)
+                .map_err(|e| malformed(&e.message))?,
             None => 0,
         },
         ..DriverConfig::default()

@@ -7,10 +7,15 @@ use wasm_bindgen::JsValue;
 
 /// `{ duration }`: a read lease's length in virtual ms, `1..=MAX_LEASE_MS`.
 pub(super) fn leases_arg(name: &str, v: &JsValue) -> JsResult<u64> {
-    let fields = options(name, v, &["duration"])?;
-    match fields.into_iter().find(|(k, _)| k == "duration") {
-        Some((_, x)) => integer_arg(&format!("{name}.duration"), &x, 1.0, MAX_LEASE_MS as f64),
-        None => Err(invalid(format!("{name} must be an object {{ duration }}, got {}", describe(v)))),
+    integer_field_arg(name, v, "duration", MAX_LEASE_MS)
+}
+
+/// An object with one integer field `field` in `1..=max` (`batch: { max }`, `leases: { duration }`).
+pub(super) fn integer_field_arg(name: &str, v: &JsValue, field: &str, max: u64) -> JsResult<u64> {
+    let fields = options(name, v, &[field])?;
+    match fields.into_iter().find(|(k, _)| k == field) {
+        Some((_, x)) => integer_arg(&format!("{name}.{field}"), &x, 1.0, max as f64),
+        None => Err(invalid(format!("{name} must be an object {{ {field} }}, got {}", describe(v)))),
     }
 }
 

@@ -822,12 +822,7 @@ fn existing_node(sim: &Sim, name: &str, v: &JsValue) -> JsResult<Node> {
 /// `{ min, max }` latency, each defaulting to the current value.
 /// `batch: { max }`: operations per batch, `1..=MAX_BATCH` (1: off).
 fn batch_arg(name: &str, v: &JsValue) -> JsResult<usize> {
-    let fields = options(name, v, &["max"])?;
-    let max = fields.into_iter().find(|(k, _)| k == "max").map(|(_, x)| x);
-    match max {
-        Some(x) => Ok(integer_arg(&format!("{name}.max"), &x, 1.0, crate::limits::MAX_BATCH as f64)? as usize),
-        None => Err(invalid(format!("{name} must be an object {{ max }}, got {}", describe(v)))),
-    }
+    Ok(lease::integer_field_arg(name, v, "max", crate::limits::MAX_BATCH as u64)? as usize)
 }
 
 fn latency_arg(name: &str, v: &JsValue, current: &NetConfig) -> JsResult<(u64, u64)> {
