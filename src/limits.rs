@@ -20,6 +20,12 @@ pub const MAX_SAFE_INTEGER: u64 = (1 << 53) - 1;
 pub const MAX_ATTEMPTS: u32 = 100;
 /// Most operations one batch carries (`batch: { max }`).
 pub const MAX_BATCH: usize = 64;
+/// Longest read lease (`leases: { duration }`), virtual ms. Other proposers' writes are refused
+/// while one runs and retry with backoff, so a lease much longer than their attempts' backoff
+/// would make them `Unavailable`.
+pub const MAX_LEASE_MS: u64 = 10_000;
+/// Largest clock rate error (`clockDrift`), in parts per million: 0.1, a clock 10% off.
+pub const MAX_CLOCK_DRIFT_PPM: u32 = 100_000;
 /// Most operations each client of a fuzz run issues.
 pub const MAX_OPS_PER_CLIENT: usize = 1000;
 /// Most workers one workers run starts ([`crate::sim::WorkersPlan`]).
@@ -48,6 +54,8 @@ pub fn to_json() -> Json {
         "safeInteger": MAX_SAFE_INTEGER,
         "attempts": MAX_ATTEMPTS,
         "batch": MAX_BATCH,
+        "leaseMs": MAX_LEASE_MS,
+        "clockDrift": f64::from(MAX_CLOCK_DRIFT_PPM) / 1e6,
         "opsPerClient": MAX_OPS_PER_CLIENT,
         "workers": MAX_WORKERS,
         "incrementsPerWorker": MAX_INCREMENTS_PER_WORKER,
@@ -57,6 +65,32 @@ pub fn to_json() -> Json {
         "linkChars": MAX_LINK_CHARS,
         "sessionBytes": MAX_SESSION_BYTES,
     }
+}
+
+/// A read lease's duration (`leases.duration`, `1..=MAX_LEASE_MS` ms, or off) and the clock drift
+/// bound (`clockDrift`, at most [`MAX_CLOCK_DRIFT_PPM`] ppm).
+pub fn check_leases(lease_ms: Option<u64>, drift_ppm: u32) -> Result<(), OpError> {
+    if let Some(ms) = lease_ms {
+        check_integer("leases.duration", ms, 1, MAX_LEASE_MS)?;
+    }
+    check_integer("clockDrift in parts per million", u64::from(drift_ppm), 0, u64::from(MAX_CLOCK_DRIFT_PPM))?;
+    Ok(())
+}
+
+/// `clockDrift` from JavaScript or a session document (`what` names it): a rate error in
+/// `0..=0.1` with at most six decimals (it is kept in whole parts per million, so a session
+/// replays it exactly); the ppm.
+pub fn clock_drift_ppm(what: &str, drift: f64) -> Result<u32, OpError> {
+    let bound = f64::from(MAX_CLOCK_DRIFT_PPM) / 1e6;
+    let ppm = (drift * 1e6).round();
+    if !(0.0..=bound).contains(&drift) || ppm / 1e6 != drift {
+        return Err(OpError::invalid(format!(
+            "{what} must be a number in 0..={} with at most 6 decimals (a rate error in parts per million), got {}",
+            number_text(bound),
+            number_text(drift)
+        )));
+    }
+    Ok(ppm as u32)
 }
 
 /// A key, lock name or lock owner: non-empty, at most [`MAX_KEY_CHARS`] characters. `what` names
@@ -201,11 +235,36 @@ mod tests {
     }
 
     #[test]
+    fn clock_drift_is_whole_parts_per_million_within_the_bound() {
+        assert_eq!(clock_drift_ppm("clockDrift", 0.0), Ok(0));
+        assert_eq!(clock_drift_ppm("clockDrift", 0.05), Ok(50_000));
+        assert_eq!(clock_drift_ppm("clockDrift", 0.1), Ok(100_000));
+        assert_eq!(clock_drift_ppm("clockDrift", 0.000001), Ok(1));
+        for bad in [-0.01, 0.11, 0.0000001, f64::NAN, f64::INFINITY] {
+            let e = clock_drift_ppm("clockDrift", bad).unwrap_err();
+            assert!(
+                e.message.starts_with("clockDrift must be a number in 0..=0.1 with at most 6 decimals"),
+                "{bad}: {e}"
+            );
+        }
+        assert!(check_leases(Some(0), 0)
+            .unwrap_err()
+            .message
+            .contains("leases.duration must be an integer in 1..=10000"));
+        assert!(check_leases(Some(10_001), 0).is_err());
+        let e = check_leases(None, 100_001).unwrap_err().message;
+        assert_eq!(e, "clockDrift in parts per million must be an integer in 0..=100000, got 100001");
+        assert_eq!(check_leases(Some(10_000), 100_000), Ok(()));
+    }
+
+    #[test]
     fn limits_are_exported_once() {
         let l = to_json();
         assert_eq!(l["keyChars"], 256);
         assert_eq!(l["safeInteger"], 9_007_199_254_740_991u64);
-        assert_eq!(l.as_object().unwrap().len(), 15);
+        assert_eq!(l.as_object().unwrap().len(), 17);
         assert_eq!(l["batch"], 64);
+        assert_eq!(l["leaseMs"], 10_000);
+        assert_eq!(l["clockDrift"], 0.1);
     }
 }

@@ -42,11 +42,15 @@ impl Serialize for MessageView<'_> {
         m.serialize_entry("key", &**msg.key())?;
         m.serialize_entry("ballot", &BallotView(msg.ballot()))?;
         match msg {
-            Msg::Request(Request::Accept { value, next_promise, .. }) => {
+            Msg::Request(Request::Accept { value, next_promise, lease_ms, .. }) => {
                 m.serialize_entry("value", &value.value)?;
                 m.serialize_entry("version", &value.version)?;
                 m.serialize_entry("nextPromise", &next_promise.map(BallotView))?;
+                if let Some(ms) = lease_ms {
+                    m.serialize_entry("leaseMs", ms)?;
+                }
             }
+            Msg::Reply(Reply::Leased { .. }) => m.serialize_entry("lease", &true)?,
             Msg::Reply(Reply::Promise { accepted, .. }) => {
                 let acc = accepted.as_ref().map(|(b, v)| AcceptedView(*b, &v.value, v.version));
                 m.serialize_entry("accepted", &acc)?;
@@ -121,6 +125,11 @@ impl Serialize for EventView<'_> {
             }
             EventKind::Partition { groups } => m.serialize_entry("groups", &groups_json(groups))?,
             EventKind::Heal => {}
+            EventKind::Lease { proposer, key, until } => {
+                m.serialize_entry("node", &node(proposer))?;
+                m.serialize_entry("key", &**key)?;
+                m.serialize_entry("until", until)?;
+            }
             EventKind::Network { setting } => {
                 m.serialize_entry("setting", &setting.to_string())?;
                 match *setting {
@@ -328,7 +337,9 @@ fn operation(o: &crate::sim::OpRecord) -> Json {
 }
 
 pub fn stats(sim: &Sim) -> Json {
-    stats_of(&sim.stats(), sim.pending(), sim.violations(), sim.history().folded(), sim.batched())
+    let mut stats = stats_of(&sim.stats(), sim.pending(), sim.violations(), sim.history().folded(), sim.batched());
+    stats["leaseReads"] = sim.lease_reads().into();
+    stats
 }
 
 /// `stats()`'s shape, from a run's counters.

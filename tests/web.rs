@@ -333,6 +333,50 @@ fn event_log_hash_matches_native() {
     assert_eq!(c.event_log_hash(), include_str!("golden/event_log_hash.txt").trim());
 }
 
+/// Same seed and actions as `sim::workload::leases_reference` (read leases of 150 ms, clocks up to
+/// 5% off), through the JS API: the hash `tests/leases.rs` pins natively (tests/golden/leases_hash.txt).
+#[wasm_bindgen_test]
+async fn leases_event_log_hash_matches_native() {
+    let c = cluster("{ seed: 2024, autoAdvance: false, leases: { duration: 150 }, clockDrift: 0.05 }");
+    for i in 0..40 {
+        let (key, opts) = (if i % 3 == 0 { "x" } else { "y" }, js(&format!("{{ proposer: 'p{}' }}", i % 2 + 1)));
+        let _ = if i % 4 == 0 { c.increment(key.into(), opts) } else { c.get(key.into(), opts) };
+        c.run_for(9.into()).unwrap();
+    }
+    c.run_until_idle(JsValue::UNDEFINED).unwrap();
+    assert!(get(&c.stats().unwrap(), "leaseReads").as_f64().unwrap() > 0.0);
+    assert_eq!(c.event_log_hash(), include_str!("golden/leases_hash.txt").trim());
+}
+
+/// Bad lease options are InvalidArgument naming the field and the rule; setBreak takes trustLeases.
+#[wasm_bindgen_test]
+async fn bad_lease_options_are_refused_with_the_rule() {
+    let cases = [
+        ("{ leases: { duration: 0 } }", "options.leases.duration must be in 1..=10000, got 0"),
+        ("{ leases: { duration: 1.5 } }", "options.leases.duration must be an integer, got 1.5"),
+        ("{ leases: 100 }", "options.leases must be an object"),
+        ("{ leases: {} }", "options.leases must be an object { duration }"),
+        ("{ leases: { duration: 10, ttl: 1 } }", "ttl"),
+        ("{ clockDrift: 0.2 }", "options.clockDrift must be a number in 0..=0.1 with at most 6 decimals"),
+        ("{ clockDrift: 1e-9 }", "options.clockDrift must be a number in 0..=0.1 with at most 6 decimals"),
+        ("{ clockDrift: -0.01 }", "options.clockDrift must be a number in 0..=0.1"),
+        ("{ clockDrift: '0.01' }", "options.clockDrift must be a number, got the string"),
+    ];
+    for (opts, needle) in cases {
+        let e = Cluster::new(js(opts)).err().unwrap_or_else(|| panic!("{opts} was accepted"));
+        assert_error(&e, "InvalidArgument", needle);
+    }
+    let c = cluster("{ leases: { duration: 100 }, clockDrift: 0.01 }");
+    assert_error(
+        &c.set_break(js("{ trustLeases: 1 }")).unwrap_err(),
+        "InvalidArgument",
+        "options.trustLeases must be a boolean",
+    );
+    c.set_break(js("{ trustLeases: true }")).unwrap();
+    c.set_break(js("{}")).unwrap();
+    still_works(&c).await;
+}
+
 /// The same actions with flexible quorums (prepare 2, accept 4 of 5): the hash
 /// `tests/quorums.rs` computes natively (tests/golden/quorums_hash.txt).
 #[wasm_bindgen_test]

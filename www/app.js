@@ -13,6 +13,7 @@ import { wireClient, workers } from "./panels/client.js";
 import { wireFaults } from "./panels/faults.js";
 import { wireBreakIt, findCounterexample } from "./panels/breakit.js";
 import { wireMembership } from "./panels/membership.js";
+import { wireLeases } from "./panels/leases.js";
 import { wireSessions, seekTo, sessionOut, openFromHash } from "./panels/sessions.js";
 import { wireState } from "./panels/state.js";
 import { wireDelivery, manual } from "./panels/delivery.js";
@@ -178,6 +179,8 @@ function applyLimits() {
   set("input[name=proposers]", "max", l.proposers);
   set("input[name=prepareQuorum], input[name=acceptQuorum]", "max", l.acceptors);
   set("input[name=batch]", "max", l.batch);
+  set("input[name=lease]", "max", l.leaseMs);
+  set("input[name=clockDrift]", "max", l.clockDrift);
   set("input[name=seed], #version, #ttl", "max", l.safeInteger);
   set("#lat-min, #lat-max", "max", l.latencyMs);
   set("#workers", "max", l.workers);
@@ -202,6 +205,7 @@ async function main() {
   wireScenarios();
   wireFaults();
   wireMembership();
+  wireLeases();
   wireClient();
   wireBreakIt();
   wireSessions();

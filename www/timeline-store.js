@@ -8,6 +8,7 @@
 //   interned; messages in flight; crash, wipe and partition intervals (few).
 
 import { DensityHistogram, OUTCOMES, SENT, RECEIVED, LOST, outcomeChannel } from "./timeline-histogram.js";
+import { recordLease } from "./timeline-lease.js";
 
 export { OUTCOMES };
 export const TAIL_EVENTS = 20000; // newest events kept as objects
@@ -67,6 +68,7 @@ export class TimelineStore {
     this.down = []; // { node, start, end }
     this.wipes = []; // { node, at }
     this.partitions = []; // { start, end, nodes: Set }
+    this.leases = []; // read leases: { node, key, start, end } (the newest, see timeline-lease.js)
     this.names = new Interner();
     this.keys = new Interner();
     this.opCount = 0;
@@ -138,6 +140,9 @@ export class TimelineStore {
         break;
       case "heal":
         this.#closePartition(e.at);
+        break;
+      case "lease":
+        recordLease(this.leases, e);
         break;
     }
   }

@@ -13,6 +13,7 @@ import { TextMeter, LabelPlacer } from "./timeline-labels.js";
 import { PROPOSER_COLORS, drawAxis, drawFaults, drawLanes, drawLaneLabels, drawOps, drawMessages, drawInFlight, drawBallotTicks, hitTest } from "./timeline-draw.js";
 import { drawDense, drawDenseLabels } from "./timeline-dense.js";
 import { DetailsBox } from "./timeline-details.js";
+import { drawLeases } from "./timeline-lease.js";
 import { bindInput } from "./timeline-input.js";
 
 export { PROPOSER_COLORS };
@@ -235,6 +236,7 @@ export class Timeline {
     const out = [];
     drawAxis(f, out);
     drawFaults(f, out);
+    drawLeases(f, out);
     drawLanes(f, out);
     drawLaneLabels(f, out);
     const shown = this.#drawDetailed(f, out) ?? this.#drawDense(f, out);

@@ -14,6 +14,7 @@
 
 use super::keys::{KeyId, KeyTable};
 use crate::ops::{Op, OpError, OpId, Val};
+use crate::protocol::lease::{self, Held};
 use crate::protocol::{
     AcceptorId, Ballot, BallotClock, CachedRound, Finished, Key, Now, Operation, OperationContext, ProposerId, Reply,
     Request,
@@ -43,6 +44,12 @@ pub trait Io {
     fn ready(&mut self, slot: SlotRef);
     /// Operation `op` ended. `client` is who issued it ([`Runtime::invoke`]).
     fn complete(&mut self, op: OpId, client: Option<u32>, result: Result<Json, OpError>);
+    /// What `proposer`'s own clock read at time `at_ms` (read leases measure on it). Without
+    /// clock drift, the time itself.
+    fn clock_ms(&self, proposer: ProposerId, at_ms: u64) -> u64 {
+        let _ = proposer;
+        at_ms
+    }
 }
 
 /// One proposer's memory. `clock` is durable (a restarted proposer never reuses a ballot); the
@@ -63,6 +70,8 @@ struct KeyState {
     holder: Option<u32>,
     /// Operations that found the key held, in arrival order.
     waiting: VecDeque<u32>,
+    /// The read lease held on the key ([`lease`]): reads are answered from it while it runs.
+    lease: Option<Held>,
 }
 
 #[derive(Clone, Debug)]
@@ -106,6 +115,8 @@ pub struct Runtime {
     in_flight: usize,
     /// Operations that rode along in another's batch so far.
     batched: u64,
+    /// Reads answered from a read lease so far.
+    lease_reads: u64,
 }
 
 impl Runtime {
@@ -122,12 +133,18 @@ impl Runtime {
             free: Vec::new(),
             in_flight: 0,
             batched: 0,
+            lease_reads: 0,
         }
     }
 
     /// Operations that rode along in another operation's batch so far.
     pub fn batched(&self) -> u64 {
         self.batched
+    }
+
+    /// Reads answered from a read lease (no message) so far.
+    pub fn lease_reads(&self) -> u64 {
+        self.lease_reads
     }
 
     /// Operations in flight (queued or running).
@@ -246,6 +263,9 @@ impl Runtime {
     // ---- the operation's life ----
 
     fn start(&mut self, io: &mut impl Io, slot: SlotRef, op: Op) {
+        if let Some(result) = self.lease_read(io, slot, &op) {
+            return self.finish(io, slot, Finished { result, cache: None, riders: Vec::new(), lease: None });
+        }
         let s = self.slots[slot.index as usize].as_ref().expect("a live slot");
         let (proposer, key_id) = (s.proposer, s.key);
         let p = &mut self.proposers[proposer as usize - 1];
@@ -258,12 +278,43 @@ impl Runtime {
         };
         let batch_max = p.config.batch_max;
         let cached = p.keys[key_id as usize].cache.take();
+        // A round on the key ends the lease's local reads; only a read's round takes a new one.
+        p.keys[key_id as usize].lease = None;
         let riders = self.take_riders(slot, batch_max);
         let p = &mut self.proposers[proposer as usize - 1];
         let mut operation = Box::new(Operation::new(ctx, op).with_riders(riders));
         operation.start(Now { ms: io.now_ms(), timing: io.timing(), clock: &mut p.clock }, cached);
         self.slot_mut(slot).expect("a live slot").stage = Stage::Running { operation, armed_at: None };
         self.with_operation(io, slot, |_, _| {});
+    }
+
+    /// Answers a read from the read lease its proposer holds on the key, if it still runs by the
+    /// proposer's clock ([`lease`]): no message is sent.
+    fn lease_read(&mut self, io: &mut impl Io, slot: SlotRef, op: &Op) -> Option<Result<Json, OpError>> {
+        if !op.is_read_only() {
+            return None;
+        }
+        let s = self.slots[slot.index as usize].as_ref().expect("a live slot");
+        let (proposer, key, now) = (s.proposer, s.key, io.now_ms());
+        let held = self.proposer(proposer).keys.get(key as usize)?.lease.as_ref()?;
+        if !held.valid_at(io.clock_ms(proposer, now)) {
+            return None;
+        }
+        // A read's answer needs no settling (`Op::settle` changes lock answers only).
+        let (wrote, answer) = crate::protocol::batch::evaluate(proposer, slot.op, op, &held.value, now);
+        assert!(wrote.is_none(), "a read answered from a lease writes nothing");
+        self.lease_reads += 1;
+        Some(answer)
+    }
+
+    /// Keeps the read lease an operation's round won, for the window its proposer trusts.
+    fn keep_lease(&mut self, io: &mut impl Io, proposer: ProposerId, key: KeyId, won: lease::Won) {
+        let config = &self.proposer(proposer).config;
+        let duration = config.lease_ms.expect("a lease was won only when asked for");
+        let window = lease::holder_window_ms(duration, config.clock_drift_ppm, config.break_trust_lease);
+        let until_local_ms = io.clock_ms(proposer, won.sent_ms).saturating_add(window);
+        self.key_state(proposer, key).lease = Some(Held { value: won.value, until_local_ms });
+        io.note(Note::Leased { proposer, key: self.keys.key(key).clone(), until_local_ms });
     }
 
     /// Takes up to `batch_max - 1` operations queued behind `slot` on its key into its batch.
@@ -307,6 +358,9 @@ impl Runtime {
         let s = self.slots[slot.index as usize].as_mut().expect("a live slot");
         let (proposer, key, client) = (s.proposer, s.key, s.client);
         let riders = std::mem::take(&mut s.riders);
+        if let Some(won) = finished.lease {
+            self.keep_lease(io, proposer, key, won);
+        }
         let state = self.key_state(proposer, key);
         if let Some(next) = finished.cache {
             state.cache = Some(next);

@@ -1,6 +1,7 @@
 //! The acceptor (paper §2.2, "Acceptor"), one register per key.
 
 use super::ballot::Ballot;
+use super::lease::{self, Grant};
 use super::message::{Key, Reply, Request};
 use crate::fxhash::FxHashMap;
 
@@ -16,11 +17,13 @@ pub struct Slot<V> {
     pub promise: Option<Ballot>,
     /// The last accepted `(ballot, value)`.
     pub accepted: Option<(Ballot, V)>,
+    /// The read lease granted on the key ([`lease`]), on this acceptor's clock (it may have ended).
+    pub lease: Option<Grant>,
 }
 
 impl<V> Default for Slot<V> {
     fn default() -> Self {
-        Slot { promise: None, accepted: None }
+        Slot { promise: None, accepted: None, lease: None }
     }
 }
 
@@ -51,15 +54,7 @@ impl<V: Clone> Acceptor<V> {
     ///
     /// Asserts the slot's invariant: its highest promised or accepted ballot never goes back.
     pub fn handle(&mut self, request: Request<V>) -> Reply<V> {
-        let slot = self.slots.entry(request.key().clone()).or_default();
-        let before = slot.high_water();
-        let reply = match request {
-            Request::Prepare { key, ballot } => prepare(slot, key, ballot),
-            Request::Accept { key, ballot, value, next_promise } => accept(slot, key, ballot, value, next_promise),
-        };
-        let after = slot.high_water();
-        assert!(after >= before, "acceptor slot {}: high water went back from {before} to {after}", reply.key());
-        reply
+        handle_in(self.slots.entry(request.key().clone()).or_default(), request)
     }
 
     /// §2.2, prepare: "returns a conflict if it already saw a greater ballot number" — a prepare is
@@ -81,6 +76,36 @@ impl<V: Clone> Acceptor<V> {
         accept(self.slots.entry(key.clone()).or_default(), key, ballot, value, next_promise)
     }
 
+    /// [`Acceptor::handle`] with read leases ([`lease`]), at `local_ms` on this acceptor's clock:
+    /// a request of another proposer than a running lease's holder is refused (a conflict
+    /// naming this slot's highest ballot); an accepted accept that asks for a lease may get one
+    /// (then the reply is `Leased`). Without leases asked for, exactly [`Acceptor::handle`].
+    pub fn handle_at(&mut self, request: Request<V>, local_ms: u64) -> Reply<V> {
+        let (key, ballot) = (request.key().clone(), request.ballot());
+        let slot = self.slots.entry(key.clone()).or_default();
+        if slot.lease.as_mut().is_some_and(|g| !g.admits(ballot.proposer, local_ms)) {
+            return Reply::Conflict { key, ballot, blocking: slot.high_water() };
+        }
+        let asked = match &request {
+            Request::Accept { lease_ms, .. } => *lease_ms,
+            Request::Prepare { .. } => None,
+        };
+        let reply = handle_in(slot, request);
+        // Only an accept is answered `Accepted`.
+        let written = matches!(reply, Reply::Accepted { .. });
+        if written && slot.lease.is_some_and(|g| g.written_by(ballot.proposer)) {
+            slot.lease = None;
+        }
+        let (Reply::Accepted { .. }, Some(duration)) = (&reply, asked) else { return reply };
+        match lease::grant(slot.lease.as_ref(), ballot.proposer, local_ms, duration) {
+            Some(g) => {
+                slot.lease = Some(g);
+                Reply::Leased { key, ballot }
+            }
+            None => reply,
+        }
+    }
+
     pub fn slot(&self, key: &str) -> Option<&Slot<V>> {
         self.slots.get(key)
     }
@@ -89,6 +114,19 @@ impl<V: Clone> Acceptor<V> {
     pub fn slots(&self) -> impl Iterator<Item = (&Key, &Slot<V>)> {
         crate::sorting::sorted_by_unique_key(self.slots.iter().collect(), |(k, _)| k).into_iter()
     }
+}
+
+/// Handles one request on its key's slot (§2.2), asserting the slot's invariant: its highest
+/// promised or accepted ballot never goes back.
+fn handle_in<V: Clone>(slot: &mut Slot<V>, request: Request<V>) -> Reply<V> {
+    let before = slot.high_water();
+    let reply = match request {
+        Request::Prepare { key, ballot } => prepare(slot, key, ballot),
+        Request::Accept { key, ballot, value, next_promise, .. } => accept(slot, key, ballot, value, next_promise),
+    };
+    let after = slot.high_water();
+    assert!(after >= before, "acceptor slot {}: high water went back from {before} to {after}", reply.key());
+    reply
 }
 
 fn prepare<V: Clone>(slot: &mut Slot<V>, key: Key, ballot: Ballot) -> Reply<V> {

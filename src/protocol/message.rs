@@ -13,7 +13,14 @@ pub enum Request<V> {
     Prepare { key: Key, ballot: Ballot },
     /// Phase 2a: "accept `value` under `ballot`". With the one-round-trip optimisation (§2.2.1)
     /// it also carries the prepare of the proposer's next round, `next_promise`.
-    Accept { key: Key, ballot: Ballot, value: V, next_promise: Option<Ballot> },
+    Accept {
+        key: Key,
+        ballot: Ballot,
+        value: V,
+        next_promise: Option<Ballot>,
+        /// Read leases ([`super::lease`]): also grant me the key for this many ms of your clock.
+        lease_ms: Option<u64>,
+    },
 }
 
 /// Acceptor → proposer. Every reply names the ballot of the request it answers.
@@ -26,6 +33,9 @@ pub enum Reply<V> {
     /// The request was refused because the acceptor had already seen `blocking`, a ballot at least
     /// as high; the proposer fast-forwards past it (§2.1).
     Conflict { key: Key, ballot: Ballot, blocking: Ballot },
+    /// Phase 2b with a read lease: the value was accepted and the lease the accept asked for was
+    /// granted ([`super::lease`]).
+    Leased { key: Key, ballot: Ballot },
 }
 
 impl<V> Request<V> {
@@ -44,13 +54,19 @@ impl<V> Request<V> {
 impl<V> Reply<V> {
     pub fn key(&self) -> &Key {
         match self {
-            Reply::Promise { key, .. } | Reply::Accepted { key, .. } | Reply::Conflict { key, .. } => key,
+            Reply::Promise { key, .. }
+            | Reply::Accepted { key, .. }
+            | Reply::Conflict { key, .. }
+            | Reply::Leased { key, .. } => key,
         }
     }
     /// The ballot of the request this reply answers.
     pub fn ballot(&self) -> Ballot {
         match self {
-            Reply::Promise { ballot, .. } | Reply::Accepted { ballot, .. } | Reply::Conflict { ballot, .. } => *ballot,
+            Reply::Promise { ballot, .. }
+            | Reply::Accepted { ballot, .. }
+            | Reply::Conflict { ballot, .. }
+            | Reply::Leased { ballot, .. } => *ballot,
         }
     }
 }

@@ -11,6 +11,7 @@
 pub mod acceptor;
 pub mod ballot;
 pub mod batch;
+pub mod lease;
 pub mod message;
 pub mod operation;
 pub mod proposer;

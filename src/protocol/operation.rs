@@ -55,6 +55,14 @@ pub struct ProposerConfig {
     /// Operations on one key of this proposer that go out as one round: the first one queued
     /// takes up to `batch_max - 1` of those queued behind it along ([`super::batch`]). 1: off.
     pub batch_max: usize,
+    /// Read leases ([`super::lease`]): a read's accept asks the acceptors for a lease of this
+    /// many ms (by their own clocks); `None`: off.
+    pub lease_ms: Option<u64>,
+    /// The stated bound on every node's clock rate error, in parts per million: the simulator
+    /// draws each node's clock within it, and a lease holder shortens its lease by it.
+    pub clock_drift_ppm: u32,
+    /// Wrong: a lease holder trusts its lease for the whole duration, beyond the drift bound.
+    pub break_trust_lease: bool,
 }
 
 impl Default for ProposerConfig {
@@ -69,6 +77,9 @@ impl Default for ProposerConfig {
             break_blind_retry: false,
             break_disjoint_quorums: false,
             batch_max: 1,
+            lease_ms: None,
+            clock_drift_ppm: 0,
+            break_trust_lease: false,
         }
     }
 }
@@ -126,6 +137,9 @@ pub enum Note {
     /// this for operations whose effect it cannot recompute (an opaque change function, a lock's
     /// expiry). The last evaluation of an operation is the one its answer came from.
     Evaluated { op: OpId, seen: Val, at_ms: u64, wrote: Option<Val> },
+    /// `proposer` holds a read lease on `key` ([`super::lease`]) until its own clock reads
+    /// `until_local_ms`.
+    Leased { proposer: ProposerId, key: Key, until_local_ms: u64 },
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -157,6 +171,9 @@ enum Stage {
         deadline_ms: u64,
         plan: Plan,
         next_promise: Option<Ballot>,
+        /// When the accept was sent, and whether it asked for a read lease ([`super::lease`]).
+        sent_ms: u64,
+        lease_asked: bool,
     },
     /// A phase failed: waiting for the driver to draw a backoff in `1..=window_ms`.
     MustBackOff {
@@ -190,6 +207,8 @@ pub struct Finished {
     pub cache: Option<CachedRound>,
     /// How each operation riding along in the batch ended, in order.
     pub riders: Vec<Result<Json, OpError>>,
+    /// The read lease this operation's round won ([`super::lease`]), if it asked for one.
+    pub lease: Option<super::lease::Won>,
 }
 
 /// The identity of an operation and the cluster it runs against.
@@ -409,9 +428,13 @@ impl Operation {
         // §2.2.1: the accept also carries the prepare of the next round on this key.
         let next_promise = self.ctx.config.one_rtt.then(|| now.clock.next(self.ctx.proposer));
         let (key, value) = (self.ctx.key.clone(), plan.value.clone());
-        self.broadcast(|| Request::Accept { key: key.clone(), ballot, value: value.clone(), next_promise });
+        // Read leases: only a read asks for one (a write of the holder ends its lease).
+        let lease_ms = self.ctx.config.lease_ms.filter(|_| self.op.is_read_only());
+        self.broadcast(|| Request::Accept { key: key.clone(), ballot, value: value.clone(), next_promise, lease_ms });
         let round = AcceptRound::new(ballot, self.ctx.acceptors, self.quorums().accept);
-        self.stage = Stage::Accepting { round, deadline_ms: now.ms + now.timing.phase_timeout_ms, plan, next_promise };
+        let deadline_ms = now.ms + now.timing.phase_timeout_ms;
+        let lease_asked = lease_ms.is_some();
+        self.stage = Stage::Accepting { round, deadline_ms, plan, next_promise, sent_ms: now.ms, lease_asked };
     }
 
     /// What to accept on `current` and what to answer once it is accepted (rules 3 and 4).
@@ -445,14 +468,22 @@ impl Operation {
     /// A quorum accepted: answer (as the operation settles at `now_ms`), and keep the
     /// piggybacked promise as the next round (§2.2.1).
     fn accepted(&mut self, now_ms: u64) {
-        let Stage::Accepting { plan, next_promise, .. } = std::mem::replace(&mut self.stage, Stage::Done) else {
+        let Stage::Accepting { plan, next_promise, round, sent_ms, lease_asked, .. } =
+            std::mem::replace(&mut self.stage, Stage::Done)
+        else {
             unreachable!("accepted outside the accept phase")
         };
+        let needed = super::lease::grants_needed(self.ctx.acceptors, self.quorums().accept);
+        let lease =
+            (lease_asked && round.grants() >= needed).then(|| super::lease::Won { value: plan.value.clone(), sent_ms });
         let cache = next_promise.map(|ballot| CachedRound { ballot, value: plan.value });
         let answer = plan.answer.map(|output| self.op.settle(output, now_ms));
         let settled = plan.riders.into_iter().zip(&self.riders);
         let riders = settled.map(|(answer, (_, op))| answer.map(|output| op.settle(output, now_ms))).collect();
         self.finish_batch(answer, cache, riders);
+        if let Some(outcome) = &mut self.outcome {
+            outcome.lease = lease;
+        }
     }
 
     /// So many acceptors refused that no quorum is possible: fast-forward past the blocking
@@ -507,7 +538,7 @@ impl Operation {
         assert!(self.outcome.is_none(), "an operation ends once");
         assert_eq!(riders.len(), self.riders.len(), "every rider of a batch gets an answer");
         self.stage = Stage::Done;
-        self.outcome = Some(Finished { result, cache, riders });
+        self.outcome = Some(Finished { result, cache, riders, lease: None });
     }
 }
 

@@ -128,7 +128,7 @@ impl<V: Clone> PrepareRound<V> {
                 Progress::Waiting
             }
             Reply::Conflict { blocking, .. } => self.tally.refuse(from, *blocking),
-            Reply::Accepted { .. } => Progress::Waiting,
+            Reply::Accepted { .. } | Reply::Leased { .. } => Progress::Waiting,
         }
     }
 }
@@ -138,11 +138,18 @@ impl<V: Clone> PrepareRound<V> {
 pub struct AcceptRound {
     ballot: Ballot,
     tally: Tally,
+    /// Acceptors that also granted the read lease the accept asked for ([`super::lease`]).
+    grants: Voters,
 }
 
 impl AcceptRound {
     pub fn new(ballot: Ballot, acceptors: usize, quorum: usize) -> Self {
-        AcceptRound { ballot, tally: Tally::new(acceptors, quorum) }
+        AcceptRound { ballot, tally: Tally::new(acceptors, quorum), grants: Voters::default() }
+    }
+
+    /// Acceptors whose accept also granted a read lease, so far.
+    pub fn grants(&self) -> usize {
+        self.grants.count()
     }
 
     pub fn ballot(&self) -> Ballot {
@@ -155,8 +162,10 @@ impl AcceptRound {
             return Progress::Waiting;
         }
         match reply {
-            Reply::Accepted { .. } => {
-                self.tally.accept(from);
+            Reply::Accepted { .. } | Reply::Leased { .. } => {
+                if self.tally.accept(from) && matches!(reply, Reply::Leased { .. }) {
+                    self.grants.insert(from);
+                }
                 if self.tally.yes.count() >= self.tally.quorum {
                     return Progress::Decided(());
                 }

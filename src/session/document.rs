@@ -61,6 +61,12 @@ impl Session {
             if c.driver.batch_max > 1 {
                 start["batch"] = object! { "max": c.driver.batch_max };
             }
+            if let Some(duration) = c.driver.lease_ms {
+                start["leases"] = object! { "duration": duration };
+            }
+            if c.driver.clock_drift_ppm > 0 {
+                start["clockDrift"] = (f64::from(c.driver.clock_drift_ppm) / 1e6).into();
+            }
         }
         object! { "format": "caspaxos-session", "version": SESSION_VERSION, "start": start, "actions": actions }
     }
@@ -75,7 +81,11 @@ fn with_quorums(c: &SimConfig, mut start: Json) -> Json {
 }
 
 fn breaks_json(b: &Breaks) -> Json {
-    object! { "quorum": b.quorum, "reuseBallot": b.reuse_ballot, "takeAnyAccepted": b.take_any_accepted, "blindRetry": b.blind_retry, "disjointQuorums": b.disjoint_quorums }
+    let mut j = object! { "quorum": b.quorum, "reuseBallot": b.reuse_ballot, "takeAnyAccepted": b.take_any_accepted, "blindRetry": b.blind_retry, "disjointQuorums": b.disjoint_quorums };
+    if b.trust_leases {
+        j["trustLeases"] = true.into(); // only when on: documents made before leases are unchanged
+    }
+    j
 }
 
 fn action_json(a: &UserAction) -> Json {
@@ -252,6 +262,15 @@ fn config_start(s: &Fields) -> Result<Start, OpError> {
             Some(_) => s.object("batch")?.integer("max", 1, crate::limits::MAX_BATCH as u64)? as usize,
             None => 1,
         },
+        lease_ms: match s.optional("leases") {
+            Some(_) => Some(s.object("leases")?.integer("duration", 1, crate::limits::MAX_LEASE_MS)?),
+            None => None,
+        },
+        clock_drift_ppm: match s.optional("clockDrift") {
+            Some(_) => crate::limits::clock_drift_ppm("start.clockDrift", s.rate("clockDrift")?)
+                .map_err(|e| malformed(&e.message))?,
+            None => 0,
+        },
         ..DriverConfig::default()
     };
     Ok(Start::Config(SimConfig {
@@ -304,6 +323,7 @@ fn breaks(parent: &Fields, acceptors: usize) -> Result<Breaks, OpError> {
         take_any_accepted: b.flag("takeAnyAccepted")?,
         blind_retry: b.flag("blindRetry")?,
         disjoint_quorums: b.flag("disjointQuorums")?,
+        trust_leases: b.flag("trustLeases")?,
     })
 }
 

@@ -172,7 +172,7 @@ impl Writer {
     }
     fn breaks(&mut self, b: &Breaks) {
         let flags = b.reuse_ballot as u8 | (b.take_any_accepted as u8) << 1 | (b.blind_retry as u8) << 2;
-        self.byte(flags | (b.disjoint_quorums as u8) << 3);
+        self.byte(flags | (b.disjoint_quorums as u8) << 3 | (b.trust_leases as u8) << 4);
         self.varint(b.quorum.map_or(0, u64::from));
     }
 }
@@ -191,9 +191,12 @@ pub fn encode_link(s: &Session) -> String {
             w.varint(c.net.latency_ms_max);
             w.rate(c.net.drop_request_rate);
             w.rate(c.net.duplicate_rate);
-            // Bit 1: flexible quorums follow (older links never set it); bit 2: a batch size.
+            // Bit 1: flexible quorums follow (older links never set it); bit 2: a batch size;
+            // bit 3: read leases and clock drift.
             let batched = c.driver.batch_max > 1;
-            w.byte(c.driver.one_rtt as u8 | (c.driver.quorums.is_some() as u8) << 1 | (batched as u8) << 2);
+            let leased = c.driver.lease_ms.is_some() || c.driver.clock_drift_ppm > 0;
+            let quorums = (c.driver.quorums.is_some() as u8) << 1;
+            w.byte(c.driver.one_rtt as u8 | quorums | (batched as u8) << 2 | (leased as u8) << 3);
             if let Some(q) = c.driver.quorums {
                 w.varint(q.prepare as u64);
                 w.varint(q.accept as u64);
@@ -201,6 +204,10 @@ pub fn encode_link(s: &Session) -> String {
             w.varint(c.driver.max_attempts as u64);
             if batched {
                 w.varint(c.driver.batch_max as u64);
+            }
+            if leased {
+                w.varint(c.driver.lease_ms.unwrap_or(0));
+                w.varint(u64::from(c.driver.clock_drift_ppm));
             }
             w.breaks(&Breaks::of(&c.driver));
         }
@@ -394,6 +401,12 @@ impl Reader<'_> {
         let prepare = self.small("the prepare quorum", MAX_ACCEPTORS as u64)? as usize;
         Ok(Quorums { prepare, accept: self.small("the accept quorum", MAX_ACCEPTORS as u64)? as usize })
     }
+    /// The lease duration (0: off) and the clock drift bound (ppm) of a link's config start.
+    fn leases(&mut self) -> Result<(Option<u64>, u32), LinkError> {
+        let lease_ms = self.small("the lease duration", crate::limits::MAX_LEASE_MS)?;
+        let drift = self.small("the clock drift", u64::from(crate::limits::MAX_CLOCK_DRIFT_PPM))?;
+        Ok(((lease_ms > 0).then_some(lease_ms), drift as u32))
+    }
     fn breaks(&mut self) -> Result<Breaks, LinkError> {
         let flags = self.byte()?;
         let quorum = self.small("the broken quorum", 15)?;
@@ -403,6 +416,7 @@ impl Reader<'_> {
             take_any_accepted: flags & 2 != 0,
             blind_retry: flags & 4 != 0,
             disjoint_quorums: flags & 8 != 0,
+            trust_leases: flags & 16 != 0,
         })
     }
 }
@@ -448,9 +462,20 @@ pub fn decode_link(text: &str) -> Result<Session, LinkError> {
                     n => n as usize,
                 },
             };
+            let (lease_ms, clock_drift_ppm) = match flags & 8 {
+                0 => (None, 0),
+                _ => r.leases()?,
+            };
             let breaks = r.breaks()?;
-            let driver =
-                breaks.onto(DriverConfig { one_rtt, max_attempts, quorums, batch_max, ..DriverConfig::default() });
+            let driver = breaks.onto(DriverConfig {
+                one_rtt,
+                max_attempts,
+                quorums,
+                batch_max,
+                lease_ms,
+                clock_drift_ppm,
+                ..DriverConfig::default()
+            });
             let net = NetConfig {
                 latency_ms_min: min,
                 latency_ms_max: max,

@@ -35,6 +35,8 @@ pub struct Breaks {
     pub take_any_accepted: bool,
     pub blind_retry: bool,
     pub disjoint_quorums: bool,
+    /// Read leases trusted beyond the clock drift bound.
+    pub trust_leases: bool,
 }
 
 impl Breaks {
@@ -45,6 +47,7 @@ impl Breaks {
             take_any_accepted: d.break_take_any_accepted,
             blind_retry: d.break_blind_retry,
             disjoint_quorums: d.break_disjoint_quorums,
+            trust_leases: d.break_trust_lease,
         }
     }
     pub fn onto(&self, d: DriverConfig) -> DriverConfig {
@@ -54,6 +57,7 @@ impl Breaks {
             break_take_any_accepted: self.take_any_accepted,
             break_blind_retry: self.blind_retry,
             break_disjoint_quorums: self.disjoint_quorums,
+            break_trust_lease: self.trust_leases,
             ..d
         }
     }

@@ -132,7 +132,8 @@ impl Core {
         match (to, msg, from) {
             (Node::Acceptor(a), Msg::Request(request), _) => {
                 let key = request.key().clone();
-                let reply = w.acceptors[a as usize - 1].state.handle(request);
+                let local_ms = w.clocks.local_ms(to, w.now);
+                let reply = w.acceptors[a as usize - 1].state.handle_at(request, local_ms);
                 w.observe(a, &key);
                 w.send(to, from, Msg::Reply(reply));
             }

@@ -5,6 +5,7 @@
 //! same event log, natively and in wasm. Nothing here reads a real clock or OS randomness.
 
 mod chunked;
+mod clock;
 mod engine;
 mod executor;
 mod faults;
@@ -23,6 +24,7 @@ pub mod workload;
 mod world;
 
 pub use chunked::Chunked;
+pub use clock::Clocks;
 pub use history::{Evaluation, History, OpRecord, HISTORY_WINDOW};
 pub use loops::ClientLoop;
 pub use manual::{Delivery, HeldMessage};
@@ -267,6 +269,7 @@ impl Sim {
             probe: Default::default(),
             held: manual::Held::default(),
             workers: Vec::new(),
+            clocks: Clocks::new(config.seed, config.acceptors, config.proposers, config.driver.clock_drift_ppm),
         };
         let runtime = Runtime::new(config.acceptors, config.proposers, config.driver.clone());
         Ok(Sim::of(Core { world, runtime, loops: Vec::new() }, config))
@@ -494,6 +497,21 @@ impl Sim {
         self.core().runtime.batched()
     }
 
+    /// Reads answered from a read lease (no message) so far.
+    pub fn lease_reads(&self) -> u64 {
+        self.core().runtime.lease_reads()
+    }
+
+    /// Every node's clock (`clockDrift`).
+    pub fn clocks(&self) -> Clocks {
+        self.world().clocks.clone()
+    }
+
+    /// The read lease acceptor `acceptor` granted on `key`, if any (it may have ended).
+    pub fn acceptor_lease(&self, acceptor: AcceptorId, key: &str) -> Option<crate::protocol::lease::Grant> {
+        self.world().acceptors[acceptor as usize - 1].state.slot(key).and_then(|s| s.lease)
+    }
+
     /// Latencies per operation kind and rates over virtual time ([`crate::metrics`]).
     pub fn metrics(&self) -> Ref<'_, crate::metrics::Metrics> {
         Ref::map(self.world(), |w| &w.metrics)
@@ -579,5 +597,5 @@ fn check_config(c: &SimConfig) -> Result<(), OpError> {
     if let Some(q) = c.driver.quorums {
         q.check(c.acceptors)?;
     }
-    Ok(())
+    crate::limits::check_leases(c.driver.lease_ms, c.driver.clock_drift_ppm)
 }

@@ -161,10 +161,10 @@ mod tests {
         let mut o = Oracle::default();
         let k: Key = "k".into();
         let b = Ballot::new(1, 1);
-        o.observe(1, 1, &k, Some(&Slot { promise: None, accepted: Some((b, val(1))) }), 3);
-        o.observe(2, 2, &k, Some(&Slot { promise: None, accepted: Some((b, val(1))) }), 3);
+        o.observe(1, 1, &k, Some(&Slot { promise: None, accepted: Some((b, val(1))), lease: None }), 3);
+        o.observe(2, 2, &k, Some(&Slot { promise: None, accepted: Some((b, val(1))), lease: None }), 3);
         assert!(o.findings.is_empty(), "equal values are fine");
-        o.observe(3, 3, &k, Some(&Slot { promise: None, accepted: Some((b, val(2))) }), 3);
+        o.observe(3, 3, &k, Some(&Slot { promise: None, accepted: Some((b, val(2))), lease: None }), 3);
         assert_eq!(o.findings.len(), 1, "{:?}", o.findings);
         assert_eq!(o.findings[0].kind, OracleKind::OneValuePerBallot);
     }
@@ -173,8 +173,8 @@ mod tests {
     fn catches_a_promise_going_back() {
         let mut o = Oracle::default();
         let k: Key = "k".into();
-        o.observe(1, 1, &k, Some(&Slot { promise: Some(Ballot::new(5, 1)), accepted: None }), 3);
-        o.observe(2, 1, &k, Some(&Slot { promise: Some(Ballot::new(6, 1)), accepted: None }), 3);
+        o.observe(1, 1, &k, Some(&Slot { promise: Some(Ballot::new(5, 1)), accepted: None, lease: None }), 3);
+        o.observe(2, 1, &k, Some(&Slot { promise: Some(Ballot::new(6, 1)), accepted: None, lease: None }), 3);
         assert!(o.findings.is_empty());
         o.observe(3, 1, &k, None, 3);
         assert_eq!(o.findings[0].kind, OracleKind::PromiseRegressed);
@@ -186,7 +186,7 @@ mod tests {
     fn forgets_ballots_no_acceptor_can_accept_under_and_still_catches_a_second_value() {
         let mut o = Oracle::default();
         let k: Key = "k".into();
-        let accept = |b: Ballot, v: i64| Slot { promise: None, accepted: Some((b, val(v))) };
+        let accept = |b: Ballot, v: i64| Slot { promise: None, accepted: Some((b, val(v))), lease: None };
         for round in 1..=1000u64 {
             for a in 1..=3 {
                 o.observe(round, a, &k, Some(&accept(Ballot::new(round, 1), round as i64)), 3);
@@ -197,7 +197,7 @@ mod tests {
         // Two acceptors move on; the third still holds ballot 1000 and may accept under it: a
         // different value under 1000 is still caught.
         for a in 1..=2 {
-            o.observe(1001, a, &k, Some(&Slot { promise: Some(Ballot::new(1001, 2)), accepted: None }), 3);
+            o.observe(1001, a, &k, Some(&Slot { promise: Some(Ballot::new(1001, 2)), accepted: None, lease: None }), 3);
         }
         o.observe(1002, 3, &k, Some(&accept(Ballot::new(1000, 1), -1)), 3);
         assert_eq!(o.findings.len(), 1, "{:?}", o.findings);
@@ -215,7 +215,7 @@ mod tests {
                     round,
                     a,
                     &k,
-                    Some(&Slot { promise: None, accepted: Some((Ballot::new(round, 1), val(1))) }),
+                    Some(&Slot { promise: None, accepted: Some((Ballot::new(round, 1), val(1))), lease: None }),
                     3,
                 );
             }

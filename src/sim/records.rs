@@ -79,6 +79,10 @@ pub(crate) fn note(history: &mut History, stats: &mut Stats, note: Note) -> Opti
                 record.may_have_applied = true;
             }
         }
+        Note::Leased { proposer, key, until_local_ms } => {
+            // The caller has put the window's end on the simulator's time line.
+            return Some(EventKind::Lease { proposer, key, until: until_local_ms });
+        }
         Note::Evaluated { op, seen, at_ms, wrote } => {
             if let Some(record) = history.in_flight_mut(op) {
                 record.evaluations.push(Evaluation { seen, at_ms, wrote });

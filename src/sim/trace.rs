@@ -70,7 +70,7 @@ impl Msg {
             Msg::Request(Request::Prepare { .. }) => "prepare",
             Msg::Request(Request::Accept { .. }) => "accept",
             Msg::Reply(Reply::Promise { .. }) => "promise",
-            Msg::Reply(Reply::Accepted { .. }) => "accepted",
+            Msg::Reply(Reply::Accepted { .. } | Reply::Leased { .. }) => "accepted",
             Msg::Reply(Reply::Conflict { .. }) => "conflict",
         }
     }
@@ -94,12 +94,16 @@ impl fmt::Display for Msg {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "{} {} {}", self.kind(), self.key(), self.ballot())?;
         match self {
-            Msg::Request(Request::Accept { value, next_promise, .. }) => {
+            Msg::Request(Request::Accept { value, next_promise, lease_ms, .. }) => {
                 write!(f, " ={}", value.value)?;
                 if let Some(n) = next_promise {
                     write!(f, " next {n}")?;
                 }
+                if let Some(ms) = lease_ms {
+                    write!(f, " lease {ms}ms")?;
+                }
             }
+            Msg::Reply(Reply::Leased { .. }) => write!(f, " leased")?,
             Msg::Reply(Reply::Promise { accepted: Some((b, v)), .. }) => write!(f, " accepted {b}={}", v.value)?,
             Msg::Reply(Reply::Conflict { blocking, .. }) => write!(f, " by {blocking}")?,
             _ => {}
@@ -193,6 +197,13 @@ pub enum EventKind {
     Network {
         setting: NetSetting,
     },
+    /// `proposer` won a read lease on `key`: it answers reads from it until `until` (virtual ms,
+    /// when its own clock reaches the end of the window it trusts).
+    Lease {
+        proposer: ProposerId,
+        key: Key,
+        until: u64,
+    },
 }
 
 /// A network setting, as a network event carries it (its text is the one the log shows:
@@ -242,6 +253,7 @@ impl EventKind {
             EventKind::Partition { .. } => "partition",
             EventKind::Heal => "heal",
             EventKind::Network { .. } => "network",
+            EventKind::Lease { .. } => "lease",
         }
     }
 }
@@ -299,6 +311,7 @@ impl Trace {
             }
             EventKind::Heal => write!(out, "heal"),
             EventKind::Network { setting } => write!(out, "network {setting}"),
+            EventKind::Lease { proposer, key, until } => write!(out, "p{proposer} lease {key} until {until}ms"),
         }
     }
 

@@ -2,6 +2,7 @@
 //! the same simulation.
 
 use super::{ClientLoop, NetConfig, Rng, Sim, SimConfig, Stats};
+use crate::ops::Op;
 
 /// Parameters of the increment workload.
 #[derive(Clone, Debug)]
@@ -121,6 +122,21 @@ pub fn determinism_reference() -> Sim {
             sim.restart(super::Node::Acceptor(2)).expect("a2 exists");
         }
         sim.run_for(7);
+    }
+    sim.run_until_idle(1_000_000);
+    sim
+}
+
+/// The run whose event log hash pins read leases on drifting clocks (native and wasm must agree):
+/// two proposers read and increment two keys, a lease of 150 ms, clocks up to 5% off.
+pub fn leases_reference() -> Sim {
+    let driver = crate::driver::DriverConfig { lease_ms: Some(150), clock_drift_ppm: 50_000, ..Default::default() };
+    let sim = Sim::new(SimConfig { seed: 2024, driver, ..SimConfig::default() }).expect("a valid configuration");
+    for i in 0..40u8 {
+        let key = if i % 3 == 0 { "x" } else { "y" };
+        let op = if i % 4 == 0 { Op::Increment } else { Op::Get };
+        drop(sim.invoke(i % 2 + 1, key, op));
+        sim.run_for(9);
     }
     sim.run_until_idle(1_000_000);
     sim

@@ -112,6 +112,8 @@ pub(super) struct World {
     pub held: super::manual::Held,
     /// Workers runs, in the order started.
     pub workers: Vec<super::WorkersProgress>,
+    /// Every node's own clock (`clockDrift`): read leases are measured on them.
+    pub clocks: super::Clocks,
 }
 
 impl World {
@@ -237,7 +239,13 @@ impl Io for World {
     fn random_below(&mut self, bound: u64) -> u64 {
         self.rng.below(bound.max(1))
     }
-    fn note(&mut self, note: Note) {
+    fn clock_ms(&self, proposer: ProposerId, at_ms: u64) -> u64 {
+        self.clocks.local_ms(Node::Proposer(proposer), at_ms)
+    }
+    fn note(&mut self, mut note: Note) {
+        if let Note::Leased { proposer, until_local_ms, .. } = &mut note {
+            *until_local_ms = self.clocks.true_ms(Node::Proposer(*proposer), *until_local_ms);
+        }
         match note {
             Note::Conflict { .. } => self.metrics.conflict(self.now),
             Note::Retry { .. } => self.metrics.retry(self.now),

@@ -4,12 +4,12 @@
 //! and errors only, with the same names and messages as `Cluster`'s; what cannot apply to a
 //! run in real time (seek, sessions, links, stepping, `autoAdvance`) is absent.
 
-use super::stack::stack_guard;
 use super::js::{bool_arg, describe, error, integer_arg, invalid, node_arg, options, rate_arg, to_js, JsResult};
 use super::shared::{
     break_arg, clamp, js_change, json_arg, latency_arg, lock_op, node_array, settled, Shape, Target, ThrownSlot,
     MAX_SEED,
 };
+use super::stack::stack_guard;
 use crate::limits::MAX_ATTEMPTS;
 use crate::live::{Host, LiveCluster as Core, LiveConfig, Task};
 use crate::ops::Op;
@@ -88,7 +88,6 @@ pub(super) fn live_config(opts: &JsValue) -> JsResult<LiveConfig> {
     }
     Ok(config)
 }
-
 
 /// A CASPaxos cluster running in real time in this page.
 #[wasm_bindgen]

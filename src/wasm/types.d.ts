@@ -31,6 +31,13 @@ export interface ClusterOptions {
   /** Batching: up to `max` operations queued on one key of one proposer go out as one round,
    * integer 1..=64 (default 1: off). */
   batch?: { max: number };
+  /** Read leases: a proposer's read also takes a lease of `duration` virtual ms (integer
+   * 1..=10000) from the acceptors; while it holds it, get/read on the key are answered with no
+   * message. Default: off. */
+  leases?: { duration: number };
+  /** Every node's clock runs at a rate within 1 ± clockDrift (0..=0.1, whole parts per million;
+   * default 0); lease holders shorten their leases by it. */
+  clockDrift?: number;
 }
 
 /** "Break it": deliberately wrong variants of the protocol, each a real code path in the core. */
@@ -45,6 +52,8 @@ export interface BreakOptions {
   blindRetry?: boolean;
   /** Quorums that do not intersect: the prepare quorum shrinks to acceptors - accept. */
   disjointQuorums?: boolean;
+  /** Lease holders trust their read leases for the whole duration, beyond the clock drift bound. */
+  trustLeases?: boolean;
 }
 
 /** Which acceptors each phase asks and how many of them make a quorum (paper 2.3). */
@@ -149,11 +158,15 @@ export interface Message {
   accepted?: { ballot: Ballot; value: JsonValue; version: number } | null;
   /** conflict: the ballot that blocked the request. */
   blocking?: Ballot;
+  /** accept: the read lease it asks for, virtual ms of the acceptor's clock. */
+  leaseMs?: number;
+  /** accepted: true when the acceptor also granted the read lease the accept asked for. */
+  lease?: boolean;
 }
 
 export type EventKind =
   | "invoke" | "return" | "send" | "deliver" | "drop" | "duplicate" | "timeout"
-  | "crash" | "restart" | "wipe" | "partition" | "heal" | "network";
+  | "crash" | "restart" | "wipe" | "partition" | "heal" | "network" | "lease";
 
 export interface ClusterEvent {
   seq: number;
@@ -189,6 +202,8 @@ export interface ClusterEvent {
   latency?: { min: number; max: number };
   dropRate?: { requests: number; replies: number };
   duplicateRate?: number;
+  /** lease: the proposer (node) holds a read lease on the key until this virtual ms. */
+  until?: number;
 }
 
 /** A message waiting for the user (manual delivery): `inFlight()`. */
@@ -311,6 +326,8 @@ export interface ClusterStats {
   timeouts: number;
   /** Operations that rode along in another operation's batch (`batch: { max }`). */
   batched: number;
+  /** Reads answered from a read lease, with no message (`leases`). */
+  leaseReads?: number;
   /** Safety violations found by the built-in oracles (empty unless a fault outside the model, e.g. wipe). */
   violations: string[];
   /** Operations older than the ones `history()` lists (ids `0..historyFolded`). */
@@ -376,6 +393,7 @@ export interface SessionDocument {
         acceptors: number; proposers: number; seed: number; latency: { min: number; max: number };
         dropRate: number; duplicateRate: number; oneRtt: boolean; maxAttempts: number; break: BreakOptions;
         quorums?: { prepare: number; accept: number };
+        leases?: { duration: number }; clockDrift?: number;
       }
     | { fuzz: { seed: number; acceptors: number | null; proposers: number | null; oneRtt: boolean; break: BreakOptions; wipes: boolean; opsPerClient: number } };
   /** `steps`: events run before the action; `at`: virtual ms. */
@@ -406,6 +424,9 @@ export interface ClusterLimits {
   readonly attempts: number;
   /** Most operations per batch (64). */
   readonly batch: number;
+  /** Longest read lease, virtual ms (10000), and largest clock drift (0.1). */
+  readonly leaseMs: number;
+  readonly clockDrift: number;
   /** Most operations per client of a fuzz run (1000). */
   readonly opsPerClient: number;
   /** Most workers of one `runWorkers` run, and increments per worker. */

@@ -9,6 +9,9 @@
 //! - "hot key, 1 proposer": 30 clients increment one key through one proposer, 3,000 increments
 //!   (3 acceptors, latency 1-10 ms): all queueing, no competing proposer.
 
+#[path = "optim_leases.rs"]
+mod optim_leases;
+
 use caspaxos_playground::driver::DriverConfig;
 use caspaxos_playground::sim::loops::ClientLoop;
 use caspaxos_playground::sim::WorkersPlan;
@@ -98,4 +101,5 @@ fn main() {
     println!("batching, off vs on; min / median / max over {n} seeds; latency = virtual ms per increment");
     report("10 x 100 (workers)", &seeds, ten_by_hundred);
     report("hot key, 1 proposer", &seeds, hot_key);
+    optim_leases::report(&seeds);
 }

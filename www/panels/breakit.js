@@ -2,12 +2,13 @@
 // sweeps seeds of randomized runs until the linearizability checker or a step oracle fires.
 import { Cluster } from "../pkg/caspaxos_playground.js";
 import { $, page, adopt, guard, setPlaying, setSpeed } from "../page.js";
-import { showScenario } from "./scenarios.js";
+import { showScenario, rebuild } from "./scenarios.js";
+import { STALE_READ_CONFIG, staleReadRun, staleReadScript } from "./leases.js";
 
 /** The switch of each break option, by its `break` field. */
-const SWITCHES = { quorum: "break-quorum", reuseBallot: "break-reuse", takeAnyAccepted: "break-any", blindRetry: "break-blind", disjointQuorums: "break-disjoint" };
+const SWITCHES = { quorum: "break-quorum", reuseBallot: "break-reuse", takeAnyAccepted: "break-any", blindRetry: "break-blind", disjointQuorums: "break-disjoint", trustLeases: "break-lease" };
 /** The switches that are plain booleans. */
-const FLAGS = ["reuseBallot", "takeAnyAccepted", "blindRetry", "disjointQuorums"];
+const FLAGS = ["reuseBallot", "takeAnyAccepted", "blindRetry", "disjointQuorums", "trustLeases"];
 /** Seeds one search tries. */
 const MAX_SEEDS = 500;
 /** Real ms of searching per chunk, between frames. */
@@ -49,6 +50,8 @@ export function findCounterexample() {
   if (search) return;
   const cfg = { acceptors: page.config.acceptors, proposers: page.config.proposers, oneRtt: page.config.oneRtt !== false };
   const options = (seed) => ({ ...cfg, seed, break: breakOptions(), wipes: $("break-wipe").checked });
+  // Trusting leases needs leases, drifting clocks and a reader: that search sweeps the stale-read script.
+  const leases = breakOptions().trustLeases === true;
   const progress = $("find-progress");
   const out = $("find-out");
   progress.hidden = false;
@@ -72,8 +75,12 @@ export function findCounterexample() {
     const more = also.length ? ` (also ${also.map(caughtBy).join(", ")})` : "";
     done(`counterexample at seed ${seed} (after ${seed} runs), caught by ${caughtBy(v.kind)}${more}: watch it unfold`);
     out.dataset.kind = v.kind;
-    adopt(Cluster.fuzz(options(seed)), { ...cfg, seed });
-    page.fuzzing = true;
+    if (leases) {
+      rebuild({ ...STALE_READ_CONFIG, seed }, staleReadScript());
+    } else {
+      adopt(Cluster.fuzz(options(seed)), { ...cfg, seed });
+      page.fuzzing = true;
+    }
     showScenario(null, `Counterexample, seed ${seed} (${v.kind}): ${v.explanation}`);
     setSpeed(0.2);
     setPlaying(true);
@@ -82,7 +89,7 @@ export function findCounterexample() {
     if (mine.cancelled) return done(`cancelled after ${seed - 1} seeds`);
     const until = performance.now() + CHUNK_MS;
     while (performance.now() < until && seed <= MAX_SEEDS) {
-      const c = Cluster.fuzz(options(seed));
+      const c = leases ? staleReadRun(seed, breakOptions()) : Cluster.fuzz(options(seed));
       c.runUntilIdle();
       const report = c.check();
       c.free();

@@ -190,6 +190,7 @@ async fn restore(id: AcceptorId, store: &dyn Store) -> Result<Acceptor<Val>, OpE
                 ballot: *ballot,
                 value: value.clone(),
                 next_promise: None,
+                lease_ms: None,
             });
         }
         if let Some(ballot) = slot.promise {

@@ -82,7 +82,9 @@ pub fn encode(wire: &Wire) -> Result<Json, WireError> {
         Wire::Reply { tab, from, to, reply } => {
             let kind = match reply {
                 Reply::Promise { .. } => "promise",
-                Reply::Accepted { .. } => "accepted",
+                // The live world asks for no read leases (`LiveConfig` has none), so no acceptor
+                // grants one; were one granted, it would cross as the plain accept it also is.
+                Reply::Accepted { .. } | Reply::Leased { .. } => "accepted",
                 Reply::Conflict { .. } => "conflict",
             };
             route(&mut m, kind, *tab, Node::Acceptor(*from), Node::Proposer(*to), reply.key(), reply.ballot());
@@ -93,7 +95,7 @@ pub fn encode(wire: &Wire) -> Result<Json, WireError> {
                 Reply::Conflict { blocking, .. } => {
                     m.insert("blocking".into(), ballot(*blocking));
                 }
-                Reply::Accepted { .. } => {}
+                Reply::Accepted { .. } | Reply::Leased { .. } => {}
             }
         }
     }
@@ -170,7 +172,14 @@ pub fn decode(message: &Json) -> Result<Wire, WireError> {
                 Request::Prepare { key, ballot: b }
             } else {
                 let value = Rc::new(read_register(get(m, "value")?)?);
-                Request::Accept { key, ballot: b, value, next_promise: optional_ballot(get(m, "next")?, "next")? }
+                // No read lease crosses between tabs (the live world has none).
+                Request::Accept {
+                    key,
+                    ballot: b,
+                    value,
+                    next_promise: optional_ballot(get(m, "next")?, "next")?,
+                    lease_ms: None,
+                }
             };
             Ok(Wire::Request { tab, from, to, request })
         }
@@ -193,7 +202,8 @@ pub fn decode(message: &Json) -> Result<Wire, WireError> {
 /// Reads an acceptor's stored record of one key.
 pub fn decode_slot(record: &Json) -> Result<Slot<Val>, WireError> {
     let m = versioned(record)?;
-    Ok(Slot { promise: optional_ballot(get(m, "promise")?, "promise")?, accepted: read_accepted(get(m, "accepted")?)? })
+    let (promise, accepted) = (optional_ballot(get(m, "promise")?, "promise")?, read_accepted(get(m, "accepted")?)?);
+    Ok(Slot { promise, accepted, lease: None }) // the live world grants no read leases
 }
 
 fn versioned(v: &Json) -> Result<&Map<String, Json>, WireError> {

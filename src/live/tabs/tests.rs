@@ -139,7 +139,7 @@ fn durability_spy(id: AcceptorId, records: Rc<RefCell<BTreeMap<String, Json>>>, 
         let Ok(Wire::Reply { reply, .. }) = codec::decode(message) else { return };
         let (kind, key, ballot) = match &reply {
             Reply::Promise { key, ballot, .. } => ("promise", key, *ballot),
-            Reply::Accepted { key, ballot } => ("accepted", key, *ballot),
+            Reply::Accepted { key, ballot } | Reply::Leased { key, ballot } => ("accepted", key, *ballot),
             Reply::Conflict { .. } => return,
         };
         let stored = records.borrow().get(&**key).map(|r| codec::decode_slot(r).expect("a stored record reads"));
@@ -440,6 +440,7 @@ fn every_message_kind_and_a_stored_record_read_back_as_written() {
                 ballot: b,
                 value: reg.clone(),
                 next_promise: Some(Ballot::new(6, 2)),
+                lease_ms: None,
             },
         },
         Wire::Reply {
@@ -461,13 +462,13 @@ fn every_message_kind_and_a_stored_record_read_back_as_written() {
         let text = codec::encode(&m).unwrap().to_string();
         assert_eq!(codec::decode(&serde_json::from_str(&text).unwrap()).unwrap(), m);
     }
-    let slot = Slot { promise: Some(Ballot::new(6, 2)), accepted: Some((b, reg.clone())) };
+    let slot = Slot { promise: Some(Ballot::new(6, 2)), accepted: Some((b, reg.clone())), lease: None };
     assert_eq!(codec::decode_slot(&codec::encode_slot(&slot).unwrap()).unwrap(), slot);
     let batched = Register {
         applied: vec![Applied { batch: Some(Rc::new(vec![])), ..reg.applied[0].clone() }],
         ..(*reg).clone()
     };
-    let refused = codec::encode_slot(&Slot { promise: None, accepted: Some((b, Rc::new(batched))) });
+    let refused = codec::encode_slot(&Slot { promise: None, accepted: Some((b, Rc::new(batched))), lease: None });
     assert!(refused.unwrap_err().contains("batch"));
 }
 

@@ -28,6 +28,7 @@ impl Cluster {
                 break_take_any_accepted: false,
                 break_blind_retry: false,
                 break_disjoint_quorums: false,
+                break_trust_lease: false,
                 ..sim.proposer(1).config()
             };
             let driver = break_arg("options", &options, clean, sim.config().acceptors)?;

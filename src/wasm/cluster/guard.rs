@@ -3,8 +3,8 @@
 //! exception that still escapes leaves the cluster usable.
 
 use super::{Cluster, Inner};
-use crate::wasm::stack::{ensure_headroom, stack_probe, STACK_HEADROOM_BYTES};
 use crate::wasm::shared::async_method_names;
+use crate::wasm::stack::{ensure_headroom, stack_probe, STACK_HEADROOM_BYTES};
 use js_sys::{Function, Reflect};
 use std::cell::Cell;
 use wasm_bindgen::prelude::*;

@@ -8,12 +8,13 @@
 mod delivery;
 mod extras;
 mod guard;
+mod lease;
 mod membership;
 mod workers;
 #[cfg(feature = "workloads")]
 mod workloads;
-pub(in crate::wasm) use guard::ensure_guard;
 use super::stack::stack_guard;
+pub(in crate::wasm) use guard::ensure_guard;
 
 use super::js::{bool_arg, describe, error, integer_arg, invalid, node_arg, options, rate_arg, to_js, JsResult};
 use super::shared::{
@@ -205,6 +206,8 @@ impl Cluster {
             "quorums",
             "break",
             "batch",
+            "leases",
+            "clockDrift",
         ];
         let mut config = SimConfig::default();
         let mut auto_advance = true;
@@ -232,6 +235,8 @@ impl Cluster {
                 "quorums" => quorums = Some(v),
                 "break" => breaks = Some(v),
                 "batch" => config.driver.batch_max = batch_arg(&name, &v)?,
+                "leases" => config.driver.lease_ms = Some(lease::leases_arg(&name, &v)?),
+                "clockDrift" => config.driver.clock_drift_ppm = lease::clock_drift_arg(&name, &v)?,
                 _ => {}
             }
         }
@@ -693,10 +698,5 @@ fn existing_node(sim: &Sim, name: &str, v: &JsValue) -> JsResult<Node> {
 
 /// `batch: { max }`: operations per batch, `1..=MAX_BATCH` (1: off).
 fn batch_arg(name: &str, v: &JsValue) -> JsResult<usize> {
-    let fields = options(name, v, &["max"])?;
-    let max = fields.into_iter().find(|(k, _)| k == "max").map(|(_, x)| x);
-    match max {
-        Some(x) => Ok(integer_arg(&format!("{name}.max"), &x, 1.0, crate::limits::MAX_BATCH as f64)? as usize),
-        None => Err(invalid(format!("{name} must be an object {{ max }}, got {}", describe(v)))),
-    }
+    Ok(lease::integer_field_arg(name, v, "max", crate::limits::MAX_BATCH as u64)? as usize)
 }

@@ -3,10 +3,10 @@
 //! turn it on; `./build.sh build`, `dist` and `pack` do not).
 
 use super::Cluster;
-use crate::wasm::stack::stack_guard;
 use crate::session::Recording;
 use crate::sim::workload::{CheckerWorkload, IncrementWorkload};
 use crate::wasm::js::{integer_arg, options, rate_arg, to_js, value_to_js, JsResult};
+use crate::wasm::stack::stack_guard;
 use serde::Serialize;
 use wasm_bindgen::prelude::*;
 
