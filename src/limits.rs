@@ -20,6 +20,8 @@ pub const MAX_SAFE_INTEGER: u64 = (1 << 53) - 1;
 pub const MAX_ATTEMPTS: u32 = 100;
 /// Most operations one batch carries (`batch: { max }`).
 pub const MAX_BATCH: usize = 64;
+/// Most keys one proposer keeps operations in flight on (`pipeline`).
+pub const MAX_PIPELINE: usize = 256;
 /// Most operations each client of a fuzz run issues.
 pub const MAX_OPS_PER_CLIENT: usize = 1000;
 /// Most workers one workers run starts ([`crate::sim::WorkersPlan`]).
@@ -48,6 +50,7 @@ pub fn to_json() -> Json {
         "safeInteger": MAX_SAFE_INTEGER,
         "attempts": MAX_ATTEMPTS,
         "batch": MAX_BATCH,
+        "pipeline": MAX_PIPELINE,
         "opsPerClient": MAX_OPS_PER_CLIENT,
         "workers": MAX_WORKERS,
         "incrementsPerWorker": MAX_INCREMENTS_PER_WORKER,
@@ -205,7 +208,8 @@ mod tests {
         let l = to_json();
         assert_eq!(l["keyChars"], 256);
         assert_eq!(l["safeInteger"], 9_007_199_254_740_991u64);
-        assert_eq!(l.as_object().unwrap().len(), 15);
+        assert_eq!(l.as_object().unwrap().len(), 16);
+        assert_eq!(l["pipeline"], 256);
         assert_eq!(l["batch"], 64);
     }
 }

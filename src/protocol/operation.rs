@@ -55,6 +55,9 @@ pub struct ProposerConfig {
     /// Operations on one key of this proposer that go out as one round: the first one queued
     /// takes up to `batch_max - 1` of those queued behind it along ([`super::batch`]). 1: off.
     pub batch_max: usize,
+    /// Most keys of this proposer with operations admitted at once (issue 14 §2; see
+    /// `driver::pipeline`); the rest wait in invocation order. `None`: no bound.
+    pub pipeline: Option<usize>,
 }
 
 impl Default for ProposerConfig {
@@ -69,6 +72,7 @@ impl Default for ProposerConfig {
             break_blind_retry: false,
             break_disjoint_quorums: false,
             batch_max: 1,
+            pipeline: None,
         }
     }
 }

@@ -61,6 +61,9 @@ impl Session {
             if c.driver.batch_max > 1 {
                 start["batch"] = object! { "max": c.driver.batch_max };
             }
+            if let Some(n) = c.driver.pipeline {
+                start["pipeline"] = n.into();
+            }
         }
         object! { "format": "caspaxos-session", "version": SESSION_VERSION, "start": start, "actions": actions }
     }
@@ -252,6 +255,7 @@ fn config_start(s: &Fields) -> Result<Start, OpError> {
             Some(_) => s.object("batch")?.integer("max", 1, crate::limits::MAX_BATCH as u64)? as usize,
             None => 1,
         },
+        pipeline: s.optional_integer("pipeline", 1, crate::limits::MAX_PIPELINE as u64)?.map(|n| n as usize),
         ..DriverConfig::default()
     };
     Ok(Start::Config(SimConfig {

@@ -194,9 +194,12 @@ pub fn encode_link(s: &Session) -> String {
             w.varint(c.net.latency_ms_max);
             w.rate(c.net.drop_request_rate);
             w.rate(c.net.duplicate_rate);
-            // Bit 1: flexible quorums follow (older links never set it); bit 2: a batch size.
+            // Bit 1: flexible quorums follow (older links never set it); bit 2: a batch size;
+            // bit 4: pipelining ([`Writer::pipelining`]) follows the breaks.
             let batched = c.driver.batch_max > 1;
-            w.byte(c.driver.one_rtt as u8 | (c.driver.quorums.is_some() as u8) << 1 | (batched as u8) << 2);
+            let piped = c.driver.pipeline.is_some();
+            let flags = c.driver.one_rtt as u8 | (c.driver.quorums.is_some() as u8) << 1 | (batched as u8) << 2;
+            w.byte(flags | (piped as u8) << 4);
             if let Some(q) = c.driver.quorums {
                 w.varint(q.prepare as u64);
                 w.varint(q.accept as u64);
@@ -206,6 +209,9 @@ pub fn encode_link(s: &Session) -> String {
                 w.varint(c.driver.batch_max as u64);
             }
             w.breaks(&Breaks::of(&c.driver));
+            if let Some(n) = c.driver.pipeline {
+                w.varint(n as u64);
+            }
         }
         Start::Fuzz(o) => {
             w.byte(1);
@@ -451,8 +457,21 @@ pub fn decode_link(text: &str) -> Result<Session, LinkError> {
                 },
             };
             let breaks = r.breaks()?;
-            let driver =
-                breaks.onto(DriverConfig { one_rtt, max_attempts, quorums, batch_max, ..DriverConfig::default() });
+            let pipeline = match flags & 16 {
+                0 => None,
+                _ => match r.small("the pipeline bound", crate::limits::MAX_PIPELINE as u64)? {
+                    0 => return Err(malformed("a pipeline flag with a bound of 0")),
+                    n => Some(n as usize),
+                },
+            };
+            let driver = breaks.onto(DriverConfig {
+                one_rtt,
+                max_attempts,
+                quorums,
+                batch_max,
+                pipeline,
+                ..DriverConfig::default()
+            });
             let net = NetConfig {
                 latency_ms_min: min,
                 latency_ms_max: max,

@@ -481,6 +481,11 @@ impl Sim {
         self.core().runtime.batched()
     }
 
+    /// Operations that waited for a lane of their proposer's pipeline so far (`pipeline`).
+    pub fn parked(&self) -> u64 {
+        self.core().runtime.parked()
+    }
+
     /// Latencies per operation kind and rates over virtual time ([`crate::metrics`]).
     pub fn metrics(&self) -> Ref<'_, crate::metrics::Metrics> {
         Ref::map(self.world(), |w| &w.metrics)
@@ -565,6 +570,9 @@ fn check_config(c: &SimConfig) -> Result<(), OpError> {
     }
     if let Some(q) = c.driver.quorums {
         q.check(c.acceptors)?;
+    }
+    if let Some(n) = c.driver.pipeline {
+        crate::limits::check_integer("pipeline", n as u64, 1, crate::limits::MAX_PIPELINE as u64)?;
     }
     Ok(())
 }

@@ -218,7 +218,7 @@ type MakeOp<'a> = dyn Fn(&Sim, &[(String, JsValue)]) -> JsResult<Op> + 'a;
 #[wasm_bindgen]
 impl Cluster {
     /// `new Cluster({ acceptors, proposers, seed, latency: {min, max}, dropRate, duplicateRate,
-    /// oneRtt, autoAdvance, maxAttempts, quorums, break })`, every field optional.
+    /// oneRtt, autoAdvance, maxAttempts, quorums, break, batch, pipeline })`, every field optional.
     #[wasm_bindgen(constructor)]
     pub fn new(
         #[wasm_bindgen(unchecked_param_type = "ClusterOptions | undefined")] opts: JsValue,
@@ -237,6 +237,7 @@ impl Cluster {
             "quorums",
             "break",
             "batch",
+            "pipeline",
         ];
         let mut config = SimConfig::default();
         let mut auto_advance = true;
@@ -264,6 +265,10 @@ impl Cluster {
                 "quorums" => quorums = Some(v),
                 "break" => breaks = Some(v),
                 "batch" => config.driver.batch_max = batch_arg(&name, &v)?,
+                "pipeline" => {
+                    let n = integer_arg(&name, &v, 1.0, crate::limits::MAX_PIPELINE as f64)?;
+                    config.driver.pipeline = Some(n as usize);
+                }
                 _ => {}
             }
         }

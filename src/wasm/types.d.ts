@@ -31,6 +31,9 @@ export interface ClusterOptions {
   /** Batching: up to `max` operations queued on one key of one proposer go out as one round,
    * integer 1..=64 (default 1: off). */
   batch?: { max: number };
+  /** Pipelining: at most this many keys of one proposer have operations in flight; the rest
+   * wait in invocation order, integer 1..=256 (default: no bound). */
+  pipeline?: number;
 }
 
 /** "Break it": deliberately wrong variants of the protocol, each a real code path in the core. */
@@ -404,6 +407,8 @@ export interface ClusterLimits {
   readonly attempts: number;
   /** Most operations per batch (64). */
   readonly batch: number;
+  /** Largest `pipeline` bound (256). */
+  readonly pipeline: number;
   /** Most operations per client of a fuzz run (1000). */
   readonly opsPerClient: number;
   /** Most workers of one `runWorkers` run, and increments per worker. */
