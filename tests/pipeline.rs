@@ -197,8 +197,8 @@ const SWEEP_PIPELINE: usize = 2;
 
 /// A fault run with more clients, run to the end. Returns the simulation and whether every
 /// client finished.
-fn fault_run(seed: u64, driver: DriverConfig) -> (Sim, bool) {
-    let options = FuzzOptions { driver, ..FuzzOptions::new(seed) };
+fn fault_run(seed: u64, driver: DriverConfig, envelopes: bool) -> (Sim, bool) {
+    let options = FuzzOptions { driver, envelopes, ..FuzzOptions::new(seed) };
     let mut run = FuzzRun::new(&options).expect("a valid fuzz run");
     let proposers = run.sim.config().proposers;
     for c in 0..proposers * EXTRA_CLIENTS_PER_PROPOSER {
@@ -231,21 +231,67 @@ fn check(sim: &Sim, done: bool, bound: Option<usize>) -> Result<(), Failure> {
     }
 }
 
+/// Sweeps the seeds with `pipeline` and `envelopes`; returns (operations, parked, messages,
+/// deliveries) over all runs.
+fn sweep(pipeline: Option<usize>, envelopes: bool) -> (u64, u64, u64, u64) {
+    let seeds = seeds(1000);
+    let (mut ops, mut parked, mut messages, mut deliveries) = (0, 0, 0, 0);
+    for &seed in &seeds {
+        let (sim, done) = fault_run(seed, piped(pipeline), envelopes);
+        if let Err(e) = check(&sim, done, pipeline) {
+            panic!(
+                "seed {seed} (pipeline {pipeline:?}, envelopes {envelopes}): {e}\n\
+                 replay: CASPAXOS_SEED={seed} cargo test --release --test pipeline"
+            );
+        }
+        ops += sim.history().len();
+        parked += sim.parked();
+        (messages, deliveries) = (messages + sim.stats().messages, deliveries + sim.stats().deliveries);
+    }
+    println!(
+        "{} seeds, pipeline {pipeline:?}, envelopes {envelopes}: {ops} operations ({parked} waited for a lane), \
+         {messages} messages in {deliveries} deliveries",
+        seeds.len()
+    );
+    (ops, parked, messages, deliveries)
+}
+
 #[test]
 fn fault_sweep_with_a_pipeline_bound_keeps_every_safety_property_and_linearizability() {
-    let seeds = seeds(1000);
-    let driver = piped(Some(SWEEP_PIPELINE));
-    let (mut parked, mut ops) = (0, 0);
-    for &seed in &seeds {
-        let (sim, done) = fault_run(seed, driver.clone());
-        if let Err(e) = check(&sim, done, driver.pipeline) {
-            panic!("seed {seed}: {e}\nreplay: CASPAXOS_SEED={seed} cargo test --release --test pipeline");
-        }
-        parked += sim.parked();
-        ops += sim.history().len();
-    }
-    println!("{} seeds with pipeline {SWEEP_PIPELINE}: {ops} operations, {parked} waited for a lane", seeds.len());
-    if seeds.len() >= 100 {
+    let (ops, parked, _, _) = sweep(Some(SWEEP_PIPELINE), false);
+    if ops >= 10_000 {
         assert!(parked * 10 >= ops, "the bound should bind: {parked} of {ops} operations waited");
     }
+}
+
+#[test]
+fn fault_sweep_with_envelopes_keeps_every_safety_property_and_linearizability() {
+    let (ops, _, messages, deliveries) = sweep(None, true);
+    if ops >= 10_000 {
+        assert!(deliveries * 5 < messages * 4, "envelopes should form: {messages} messages, {deliveries} deliveries");
+    }
+}
+
+#[test]
+fn fault_sweep_with_a_pipeline_bound_and_envelopes_keeps_every_safety_property_and_linearizability() {
+    let (ops, parked, messages, deliveries) = sweep(Some(SWEEP_PIPELINE), true);
+    if ops >= 10_000 {
+        assert!(parked * 10 >= ops && deliveries < messages, "both switches act");
+    }
+}
+
+#[test]
+fn negative_control_with_both_switches_on_a_broken_protocol_is_still_caught() {
+    // Blind retry: a retry after an uncertain accept applies the change again.
+    let driver = DriverConfig { break_blind_retry: true, ..piped(Some(SWEEP_PIPELINE)) };
+    let found = (1..=300).find_map(|seed| {
+        let (sim, done) = fault_run(seed, driver.clone(), true);
+        check(&sim, done, driver.pipeline).err().map(|e| (seed, e))
+    });
+    let (seed, Failure(caught, text)) = found.expect("blind retries are caught within 300 seeds");
+    println!("seed {seed}: {caught:?}: {text}");
+    assert!(
+        caught == Caught::Counter || text.starts_with("linearizability"),
+        "caught as a lost or doubled change, got {caught:?}: {text}"
+    );
 }

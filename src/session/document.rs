@@ -64,6 +64,9 @@ impl Session {
             if let Some(n) = c.driver.pipeline {
                 start["pipeline"] = n.into();
             }
+            if c.net.envelopes {
+                start["envelopes"] = true.into();
+            }
         }
         object! { "format": "caspaxos-session", "version": SESSION_VERSION, "start": start, "actions": actions }
     }
@@ -268,6 +271,7 @@ fn config_start(s: &Fields) -> Result<Start, OpError> {
             drop_request_rate: drop_rate,
             drop_reply_rate: drop_rate,
             duplicate_rate: s.rate("duplicateRate")?,
+            envelopes: s.flag("envelopes")?,
         },
         driver: breaks(s, acceptors)?.onto(driver),
         ..SimConfig::default()

@@ -195,9 +195,9 @@ pub fn encode_link(s: &Session) -> String {
             w.rate(c.net.drop_request_rate);
             w.rate(c.net.duplicate_rate);
             // Bit 1: flexible quorums follow (older links never set it); bit 2: a batch size;
-            // bit 4: pipelining ([`Writer::pipelining`]) follows the breaks.
+            // bit 4: pipelining follows the breaks (the bound, 0 for none; 1 for envelopes).
             let batched = c.driver.batch_max > 1;
-            let piped = c.driver.pipeline.is_some();
+            let piped = c.driver.pipeline.is_some() || c.net.envelopes;
             let flags = c.driver.one_rtt as u8 | (c.driver.quorums.is_some() as u8) << 1 | (batched as u8) << 2;
             w.byte(flags | (piped as u8) << 4);
             if let Some(q) = c.driver.quorums {
@@ -209,8 +209,9 @@ pub fn encode_link(s: &Session) -> String {
                 w.varint(c.driver.batch_max as u64);
             }
             w.breaks(&Breaks::of(&c.driver));
-            if let Some(n) = c.driver.pipeline {
-                w.varint(n as u64);
+            if piped {
+                w.varint(c.driver.pipeline.map_or(0, |n| n as u64));
+                w.byte(c.net.envelopes as u8);
             }
         }
         Start::Fuzz(o) => {
@@ -457,12 +458,20 @@ pub fn decode_link(text: &str) -> Result<Session, LinkError> {
                 },
             };
             let breaks = r.breaks()?;
-            let pipeline = match flags & 16 {
-                0 => None,
-                _ => match r.small("the pipeline bound", crate::limits::MAX_PIPELINE as u64)? {
-                    0 => return Err(malformed("a pipeline flag with a bound of 0")),
-                    n => Some(n as usize),
-                },
+            let (pipeline, envelopes) = match flags & 16 {
+                0 => (None, false),
+                _ => {
+                    let bound = r.small("the pipeline bound", crate::limits::MAX_PIPELINE as u64)?;
+                    let envelopes = match r.byte()? {
+                        0 => false,
+                        1 => true,
+                        _ => return Err(malformed("an envelopes byte other than 0 or 1")),
+                    };
+                    if bound == 0 && !envelopes {
+                        return Err(malformed("a pipelining flag with neither a bound nor envelopes"));
+                    }
+                    ((bound > 0).then_some(bound as usize), envelopes)
+                }
             };
             let driver = breaks.onto(DriverConfig {
                 one_rtt,
@@ -478,6 +487,7 @@ pub fn decode_link(text: &str) -> Result<Session, LinkError> {
                 drop_request_rate: drop,
                 drop_reply_rate: drop,
                 duplicate_rate: dup,
+                envelopes,
             };
             Start::Config(SimConfig { acceptors, proposers, seed, net, driver, ..SimConfig::default() })
         }

@@ -6,6 +6,7 @@
 
 mod chunked;
 mod engine;
+mod envelope;
 mod executor;
 mod faults;
 pub mod fuzz;
@@ -91,6 +92,8 @@ pub struct Stats {
     pub conflicts: u64,
     pub retries: u64,
     pub timeouts: u64,
+    /// Arrivals (delivered or dropped): one per message, or one per envelope (`envelopes`).
+    pub deliveries: u64,
 }
 
 impl Stats {
@@ -254,6 +257,7 @@ impl Sim {
             probe: Default::default(),
             held: manual::Held::default(),
             workers: Vec::new(),
+            outbox: Default::default(),
         };
         let runtime = Runtime::new(config.acceptors, config.proposers, config.driver.clone());
         Ok(Sim::of(Core { world, runtime, loops: Vec::new() }, config))
@@ -417,7 +421,10 @@ impl Sim {
 
     /// When the next scheduled event happens, if any.
     pub fn next_event_at(&self) -> Option<u64> {
-        self.world().queue.next_at()
+        let w = self.world();
+        // Open envelopes are sealed (and scheduled) by the next step, at the current instant.
+        let sealing = (!w.outbox.is_empty()).then_some(w.now);
+        w.queue.next_at().into_iter().chain(sealing).min()
     }
 
     /// True when nothing is scheduled.

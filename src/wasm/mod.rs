@@ -218,7 +218,7 @@ type MakeOp<'a> = dyn Fn(&Sim, &[(String, JsValue)]) -> JsResult<Op> + 'a;
 #[wasm_bindgen]
 impl Cluster {
     /// `new Cluster({ acceptors, proposers, seed, latency: {min, max}, dropRate, duplicateRate,
-    /// oneRtt, autoAdvance, maxAttempts, quorums, break, batch, pipeline })`, every field optional.
+    /// oneRtt, autoAdvance, maxAttempts, quorums, break, batch, pipeline, envelopes })`, every field optional.
     #[wasm_bindgen(constructor)]
     pub fn new(
         #[wasm_bindgen(unchecked_param_type = "ClusterOptions | undefined")] opts: JsValue,
@@ -238,6 +238,7 @@ impl Cluster {
             "break",
             "batch",
             "pipeline",
+            "envelopes",
         ];
         let mut config = SimConfig::default();
         let mut auto_advance = true;
@@ -269,6 +270,7 @@ impl Cluster {
                     let n = integer_arg(&name, &v, 1.0, crate::limits::MAX_PIPELINE as f64)?;
                     config.driver.pipeline = Some(n as usize);
                 }
+                "envelopes" => config.net.envelopes = bool_arg(&name, &v)?,
                 _ => {}
             }
         }
