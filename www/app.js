@@ -13,6 +13,7 @@ import { wireClient, workers } from "./panels/client.js";
 import { wireFaults } from "./panels/faults.js";
 import { wireBreakIt, findCounterexample } from "./panels/breakit.js";
 import { wireMembership } from "./panels/membership.js";
+import { wirePipelining } from "./panels/pipelining.js";
 import { wireSessions, seekTo, sessionOut, openFromHash } from "./panels/sessions.js";
 import { wireState } from "./panels/state.js";
 import { wireDelivery, manual } from "./panels/delivery.js";
@@ -178,6 +179,7 @@ function applyLimits() {
   set("input[name=proposers]", "max", l.proposers);
   set("input[name=prepareQuorum], input[name=acceptQuorum]", "max", l.acceptors);
   set("input[name=batch]", "max", l.batch);
+  set("input[name=pipeline]", "max", l.pipeline);
   set("input[name=seed], #version, #ttl", "max", l.safeInteger);
   set("#lat-min, #lat-max", "max", l.latencyMs);
   set("#workers", "max", l.workers);
@@ -202,6 +204,7 @@ async function main() {
   wireScenarios();
   wireFaults();
   wireMembership();
+  wirePipelining();
   wireClient();
   wireBreakIt();
   wireSessions();

@@ -8,6 +8,7 @@
 //   interned; messages in flight; crash, wipe and partition intervals (few).
 
 import { DensityHistogram, OUTCOMES, SENT, RECEIVED, LOST, outcomeChannel } from "./timeline-histogram.js";
+import { arrivalMessages } from "./timeline-envelope.js";
 
 export { OUTCOMES };
 export const TAIL_EVENTS = 20000; // newest events kept as objects
@@ -163,13 +164,15 @@ export class TimelineStore {
   }
 
   #arrive(e) {
-    const s = this.sends.get(e.msg);
-    if (s) {
-      s.arrivals += 1;
-      if (s.arrivals >= (s.duplicated ? 2 : 1)) this.sends.delete(e.msg);
+    for (const msg of arrivalMessages(e)) {
+      const s = this.sends.get(msg);
+      if (s) {
+        s.arrivals += 1;
+        if (s.arrivals >= (s.duplicated ? 2 : 1)) this.sends.delete(msg);
+      }
+      this.#count(e.to, e.kind === "drop" ? LOST : RECEIVED, e.at);
     }
     this.maxFlight = Math.max(this.maxFlight, e.at - e.sentAt);
-    this.#count(e.to, e.kind === "drop" ? LOST : RECEIVED, e.at);
   }
 
   #invoke(e) {

@@ -8,7 +8,7 @@
 //! duplication draw. Its parts therefore arrive together, in order, or are lost together; a
 //! partition or a crashed receiver drops them together too. Each part keeps its own `send` event
 //! (and a duplicate event each when the envelope is duplicated); the arrival is one `deliver` or
-//! `drop` event listing the parts.
+//! `drop` event listing the parts (an envelope of one message is logged as that message).
 //!
 //! Manual delivery holds each message on its own: envelopes form only when the network delivers.
 
@@ -45,6 +45,15 @@ impl Outbox {
     }
 }
 
+/// How an envelope arrives: as one message when it carries one (the log shows it as any other).
+fn arrival(mut envelope: Envelope, lost: bool, log: Option<Rc<[usize]>>) -> Due {
+    if envelope.parts.len() == 1 {
+        let (msg, log) = envelope.parts.pop().expect("one part");
+        return Due::Arrive { from: envelope.from, to: envelope.to, msg, lost, log };
+    }
+    Due::Envelope { envelope, lost, log }
+}
+
 impl World {
     /// Seals the open envelopes if the current instant is over (nothing more is due now).
     pub fn end_instant(&mut self) {
@@ -66,10 +75,9 @@ impl World {
                 for &msg in log.iter().flat_map(|parts| parts.iter()) {
                     self.log(EventKind::Duplicate { msg });
                 }
-                let copy = Due::Envelope { envelope: envelope.clone(), lost: false, log: log.clone() };
-                self.schedule(self.now + latency, copy);
+                self.schedule(self.now + latency, arrival(envelope.clone(), false, log.clone()));
             }
-            self.schedule(self.now + fate.latency_ms, Due::Envelope { envelope, lost: fate.lost, log });
+            self.schedule(self.now + fate.latency_ms, arrival(envelope, fate.lost, log));
         }
     }
 

@@ -1,5 +1,5 @@
-//! `./build.sh bench` (native part): what batching (`batch: { max }`) does, off vs on, side by
-//! side in one run. Everything is virtual, so the numbers are exact per seed; each line gives
+//! `./build.sh bench` (native part): what batching (`batch: { max }`) and pipelining
+//! (`pipeline`, `envelopes`: [`pipelining`]) do, off vs on, side by side in one run. Everything is virtual, so the numbers are exact per seed; each line gives
 //! min / median / max over the seeds.
 //! Run: `cargo bench --bench optim` (`-- --quick` for fewer seeds).
 //!
@@ -8,6 +8,8 @@
 //!   on one key, worker w through proposer w mod 2 + 1 (3 acceptors, 2 proposers, latency 5-15 ms).
 //! - "hot key, 1 proposer": 30 clients increment one key through one proposer, 3,000 increments
 //!   (3 acceptors, latency 1-10 ms): all queueing, no competing proposer.
+
+mod pipelining;
 
 use caspaxos_playground::driver::DriverConfig;
 use caspaxos_playground::sim::loops::ClientLoop;
@@ -98,4 +100,5 @@ fn main() {
     println!("batching, off vs on; min / median / max over {n} seeds; latency = virtual ms per increment");
     report("10 x 100 (workers)", &seeds, ten_by_hundred);
     report("hot key, 1 proposer", &seeds, hot_key);
+    pipelining::report(&seeds);
 }
