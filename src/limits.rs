@@ -26,6 +26,8 @@ pub const MAX_BATCH: usize = 64;
 pub const MAX_LEASE_MS: u64 = 10_000;
 /// Largest clock rate error (`clockDrift`), in parts per million: 0.1, a clock 10% off.
 pub const MAX_CLOCK_DRIFT_PPM: u32 = 100_000;
+/// Most keys one proposer keeps operations in flight on (`pipeline`).
+pub const MAX_PIPELINE: usize = 256;
 /// Most operations each client of a fuzz run issues.
 pub const MAX_OPS_PER_CLIENT: usize = 1000;
 /// Most workers one workers run starts ([`crate::sim::WorkersPlan`]).
@@ -56,6 +58,7 @@ pub fn to_json() -> Json {
         "batch": MAX_BATCH,
         "leaseMs": MAX_LEASE_MS,
         "clockDrift": f64::from(MAX_CLOCK_DRIFT_PPM) / 1e6,
+        "pipeline": MAX_PIPELINE,
         "opsPerClient": MAX_OPS_PER_CLIENT,
         "workers": MAX_WORKERS,
         "incrementsPerWorker": MAX_INCREMENTS_PER_WORKER,
@@ -262,7 +265,8 @@ mod tests {
         let l = to_json();
         assert_eq!(l["keyChars"], 256);
         assert_eq!(l["safeInteger"], 9_007_199_254_740_991u64);
-        assert_eq!(l.as_object().unwrap().len(), 17);
+        assert_eq!(l.as_object().unwrap().len(), 18);
+        assert_eq!(l["pipeline"], 256);
         assert_eq!(l["batch"], 64);
         assert_eq!(l["leaseMs"], 10_000);
         assert_eq!(l["clockDrift"], 0.1);

@@ -114,6 +114,19 @@ impl Serialize for EventView<'_> {
                     m.serialize_entry("reason", reason.as_str())?;
                 }
             }
+            // An envelope: the first part's fields (as a single message has them), and every part.
+            EventKind::DeliverEnvelope { parts } | EventKind::DropEnvelope { parts, .. } => {
+                let r = &self.trace.messages[parts[0]];
+                m.serialize_entry("msg", &parts[0])?;
+                m.serialize_entry("from", &r.from.to_string())?;
+                m.serialize_entry("to", &r.to.to_string())?;
+                m.serialize_entry("sentAt", &r.sent_at)?;
+                m.serialize_entry("message", &MessageView(&r.msg))?;
+                if let EventKind::DropEnvelope { reason, .. } = &e.kind {
+                    m.serialize_entry("reason", reason.as_str())?;
+                }
+                m.serialize_entry("parts", &EnvelopeParts { trace: self.trace, parts })?;
+            }
             EventKind::Timeout { proposer, key, ballot: b, phase } => {
                 m.serialize_entry("node", &node(proposer))?;
                 m.serialize_entry("key", &**key)?;
@@ -144,6 +157,38 @@ impl Serialize for EventView<'_> {
             }
         }
         m.serialize_entry("text", &self.trace.line(self.seq))?;
+        m.end()
+    }
+}
+
+/// An envelope's parts as `[{ msg, sentAt, message }]`, in the order sent.
+struct EnvelopeParts<'a> {
+    trace: &'a Trace,
+    parts: &'a [usize],
+}
+
+impl Serialize for EnvelopeParts<'_> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut seq = s.serialize_seq(Some(self.parts.len()))?;
+        for &msg in self.parts {
+            seq.serialize_element(&PartView { trace: self.trace, msg })?;
+        }
+        seq.end()
+    }
+}
+
+struct PartView<'a> {
+    trace: &'a Trace,
+    msg: usize,
+}
+
+impl Serialize for PartView<'_> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let r = &self.trace.messages[self.msg];
+        let mut m = s.serialize_map(Some(3))?;
+        m.serialize_entry("msg", &self.msg)?;
+        m.serialize_entry("sentAt", &r.sent_at)?;
+        m.serialize_entry("message", &MessageView(&r.msg))?;
         m.end()
     }
 }
@@ -339,6 +384,8 @@ fn operation(o: &crate::sim::OpRecord) -> Json {
 pub fn stats(sim: &Sim) -> Json {
     let mut stats = stats_of(&sim.stats(), sim.pending(), sim.violations(), sim.history().folded(), sim.batched());
     stats["leaseReads"] = sim.lease_reads().into();
+    stats["deliveries"] = sim.stats().deliveries.into();
+    stats["parked"] = sim.parked().into();
     stats
 }
 

@@ -14,6 +14,7 @@ import { wireFaults } from "./panels/faults.js";
 import { wireBreakIt, findCounterexample } from "./panels/breakit.js";
 import { wireMembership } from "./panels/membership.js";
 import { wireLeases } from "./panels/leases.js";
+import { wirePipelining } from "./panels/pipelining.js";
 import { wireSessions, seekTo, sessionOut, openFromHash } from "./panels/sessions.js";
 import { wireState } from "./panels/state.js";
 import { wireDelivery, manual } from "./panels/delivery.js";
@@ -181,6 +182,7 @@ function applyLimits() {
   set("input[name=batch]", "max", l.batch);
   set("input[name=lease]", "max", l.leaseMs);
   set("input[name=clockDrift]", "max", l.clockDrift);
+  set("input[name=pipeline]", "max", l.pipeline);
   set("input[name=seed], #version, #ttl", "max", l.safeInteger);
   set("#lat-min, #lat-max", "max", l.latencyMs);
   set("#workers", "max", l.workers);
@@ -206,6 +208,7 @@ async function main() {
   wireFaults();
   wireMembership();
   wireLeases();
+  wirePipelining();
   wireClient();
   wireBreakIt();
   wireSessions();

@@ -4,6 +4,7 @@
 // buttons open a node, Escape closes it.
 
 import { esc, ballotText, messageDetails, NO_BALLOT, NO_BALLOT_MEANING } from "./timeline-labels.js";
+import { envelopeDetails } from "./timeline-envelope.js";
 
 export class DetailsBox {
   /** @param {HTMLElement} container the timeline's container */
@@ -47,7 +48,9 @@ export class DetailsBox {
   }
 
   message(a, opts) {
-    this.show(`${a.message.type} ${ballotText(a.message.ballot)}`, messageDetails(a), { nodes: [a.from, a.to], walk: "message", ...opts });
+    const title = a.parts ? `envelope ×${a.parts.length}` : `${a.message.type} ${ballotText(a.message.ballot)}`;
+    const rows = a.parts ? envelopeDetails(a) : messageDetails(a);
+    this.show(title, rows, { nodes: [a.from, a.to], walk: "message", ...opts });
   }
 
   op(op, opts) {

@@ -3,6 +3,7 @@
 // share: the axis, lanes, fault bands and lane labels. Everything is appended to `out` (strings).
 
 import { esc, ballotText, messageLabel } from "./timeline-labels.js";
+import { envelopeLabel } from "./timeline-envelope.js";
 
 export const PROPOSER_COLORS = ["#2f6fdb", "#d2691e", "#2e9e6a", "#8e44ad", "#c0392b", "#16a2b8", "#7f8c8d", "#b8860b", "#e84393"];
 export const colorOf = (proposer) => PROPOSER_COLORS[(parseInt(String(proposer).slice(1), 10) - 1) % PROPOSER_COLORS.length] || "#555";
@@ -139,9 +140,10 @@ export function drawMessages(f, out, arrivals, labelsOut) {
     const m = a.message;
     const lit = hl && m.key === hl.key && (a.from === hl.node || a.to === hl.node) && a.sentAt >= hl.from && a.sentAt <= hl.to;
     const sel = f.selected?.kind === "msg" && f.selected.msg === a.msg;
-    const cls = (a.drop ? "msg drop" : "msg delivered") + (lit ? " highlight" : "") + (sel ? " selected" : "");
+    const cls = (a.drop ? "msg drop" : "msg delivered") + (a.parts ? " envelope" : "") + (lit ? " highlight" : "") + (sel ? " selected" : "");
     const marker = a.drop ? "" : ` marker-end="url(#arr-${esc(p)})"`;
-    out.push(`<line class="${cls}" data-msg="${a.msg}" x1="${x1}" y1="${y1}" x2="${x2}" y2="${y2}" stroke="${color}"${marker}/>`);
+    const parts = a.parts ? ` data-parts="${a.parts.length}"` : "";
+    out.push(`<line class="${cls}" data-msg="${a.msg}"${parts} x1="${x1}" y1="${y1}" x2="${x2}" y2="${y2}" stroke="${color}"${marker}/>`);
     if (a.drop) out.push(`<path class="cross" d="M${x2 - 4},${y2 - 4} L${x2 + 4},${y2 + 4} M${x2 - 4},${y2 + 4} L${x2 + 4},${y2 - 4}"/>`);
     f.hits.push({ kind: "msg", a, x1, y1, x2, y2 });
     if (Math.hypot(x2 - x1, y2 - y1) >= LABEL_MIN_ARROW_PX) candidates.push({ a, x1, y1, x2, y2, color, sel });
@@ -152,7 +154,7 @@ export function drawMessages(f, out, arrivals, labelsOut) {
 }
 
 function placeMessageLabel(f, { a, x1, y1, x2, y2, color }, out) {
-  const label = messageLabel(a.message, a.duplicated);
+  const label = a.parts ? envelopeLabel(a) : messageLabel(a.message, a.duplicated);
   const w = f.meters.msg.width(label);
   for (const frac of LABEL_FRACTIONS) {
     // The box is centred on a point of the arrow, so the label sits on it.

@@ -9,6 +9,7 @@
 
 import { DensityHistogram, OUTCOMES, SENT, RECEIVED, LOST, outcomeChannel } from "./timeline-histogram.js";
 import { recordLease } from "./timeline-lease.js";
+import { arrivalMessages } from "./timeline-envelope.js";
 
 export { OUTCOMES };
 export const TAIL_EVENTS = 20000; // newest events kept as objects
@@ -168,13 +169,15 @@ export class TimelineStore {
   }
 
   #arrive(e) {
-    const s = this.sends.get(e.msg);
-    if (s) {
-      s.arrivals += 1;
-      if (s.arrivals >= (s.duplicated ? 2 : 1)) this.sends.delete(e.msg);
+    for (const msg of arrivalMessages(e)) {
+      const s = this.sends.get(msg);
+      if (s) {
+        s.arrivals += 1;
+        if (s.arrivals >= (s.duplicated ? 2 : 1)) this.sends.delete(msg);
+      }
+      this.#count(e.to, e.kind === "drop" ? LOST : RECEIVED, e.at);
     }
     this.maxFlight = Math.max(this.maxFlight, e.at - e.sentAt);
-    this.#count(e.to, e.kind === "drop" ? LOST : RECEIVED, e.at);
   }
 
   #invoke(e) {

@@ -318,7 +318,7 @@ export class Timeline {
       if (e.kind === "duplicate") dup.add(e.msg);
       if ((e.kind !== "deliver" && e.kind !== "drop") || e.at < f.t0 || e.sentAt > f.t1) continue;
       if (!this.laneOf.has(e.from) || !this.laneOf.has(e.to)) continue;
-      out.push({ msg: e.msg, from: e.from, to: e.to, sentAt: e.sentAt, at: e.at, message: e.message, drop: e.kind === "drop" ? e.reason : null, duplicated: dup.has(e.msg) || this.sends.get(e.msg)?.duplicated === true });
+      out.push({ msg: e.msg, from: e.from, to: e.to, sentAt: e.sentAt, at: e.at, message: e.message, drop: e.kind === "drop" ? e.reason : null, duplicated: dup.has(e.msg) || this.sends.get(e.msg)?.duplicated === true, parts: e.parts ?? null });
     }
     return out;
   }

@@ -11,6 +11,7 @@ mod adapter;
 #[cfg(all(test, not(target_arch = "wasm32")))]
 mod adapter_tests;
 mod keys;
+mod pipeline;
 mod runtime;
 
 pub use adapter::Proposers;

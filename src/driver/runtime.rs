@@ -13,6 +13,7 @@
 //! reports its completion.
 
 use super::keys::{KeyId, KeyTable};
+use super::pipeline::{Admission, Pipeline};
 use crate::ops::{Op, OpError, OpId, Val};
 use crate::protocol::lease::{self, Held};
 use crate::protocol::{
@@ -60,6 +61,8 @@ struct ProposerState {
     clock: BallotClock,
     /// Indexed by [`KeyId`]; grown on first use.
     keys: Vec<KeyState>,
+    /// Lanes and parked operations under the `pipeline` bound.
+    pipeline: Pipeline,
 }
 
 /// One key of one proposer: its cached round, the operation that holds it, and those queued.
@@ -80,6 +83,8 @@ enum Stage {
     New(Op),
     /// Queued behind the key's holder.
     Queued(Op),
+    /// Waiting for a lane of its proposer's pipeline ([`super::pipeline`]).
+    Parked(Op),
     /// Holds the key; runs when popped from the ready list.
     Granted(Op),
     Running {
@@ -117,13 +122,20 @@ pub struct Runtime {
     batched: u64,
     /// Reads answered from a read lease so far.
     lease_reads: u64,
+    /// Operations that waited for a lane of their proposer's pipeline so far.
+    parked: u64,
 }
 
 impl Runtime {
     pub fn new(acceptors: usize, proposers: usize, config: ProposerConfig) -> Runtime {
         assert!(acceptors >= 1 && proposers >= 1, "a cluster needs acceptors and proposers");
         let proposers = (0..proposers)
-            .map(|_| ProposerState { config: config.clone(), clock: BallotClock::default(), keys: Vec::new() })
+            .map(|_| ProposerState {
+                config: config.clone(),
+                clock: BallotClock::default(),
+                keys: Vec::new(),
+                pipeline: Pipeline::default(),
+            })
             .collect();
         Runtime {
             acceptors,
@@ -134,6 +146,7 @@ impl Runtime {
             in_flight: 0,
             batched: 0,
             lease_reads: 0,
+            parked: 0,
         }
     }
 
@@ -145,6 +158,11 @@ impl Runtime {
     /// Reads answered from a read lease (no message) so far.
     pub fn lease_reads(&self) -> u64 {
         self.lease_reads
+    }
+
+    /// Operations that waited for a lane of their proposer's pipeline so far (`pipeline`).
+    pub fn parked(&self) -> u64 {
+        self.parked
     }
 
     /// Operations in flight (queued or running).
@@ -210,13 +228,22 @@ impl Runtime {
         let (proposer, key) = (s.proposer, s.key);
         let op = match std::mem::replace(&mut s.stage, Stage::New(Op::Get)) {
             Stage::New(op) => {
-                let state = self.key_state(proposer, key);
-                if state.holder.is_some() {
-                    state.waiting.push_back(slot.index);
-                    self.slot_mut(slot).expect("just seen").stage = Stage::Queued(op);
-                    return;
+                let held = self.key_state(proposer, key).holder.is_some();
+                let p = self.proposer_mut(proposer);
+                match p.pipeline.admission(p.config.pipeline, held) {
+                    Admission::Park => {
+                        p.pipeline.park(slot.index);
+                        self.parked += 1;
+                        self.slot_mut(slot).expect("just seen").stage = Stage::Parked(op);
+                        return;
+                    }
+                    Admission::Queue => {
+                        self.key_state(proposer, key).waiting.push_back(slot.index);
+                        self.slot_mut(slot).expect("just seen").stage = Stage::Queued(op);
+                        return;
+                    }
+                    Admission::Take => self.take_key(proposer, key, slot.index),
                 }
-                state.holder = Some(slot.index);
                 op
             }
             Stage::Granted(op) => op,
@@ -256,7 +283,9 @@ impl Runtime {
         for (_, index) in lost {
             self.free_slot(index as u32);
         }
-        self.proposer_mut(proposer).keys.clear();
+        let p = self.proposer_mut(proposer);
+        p.keys.clear();
+        p.pipeline = Pipeline::default();
         ended
     }
 
@@ -368,12 +397,10 @@ impl Runtime {
         debug_assert_eq!(state.holder, Some(slot.index), "only the holder runs");
         state.holder = state.waiting.pop_front();
         if let Some(next) = state.holder {
-            let s = self.slots[next as usize].as_mut().expect("a waiting slot is live");
-            let Stage::Queued(op) = std::mem::replace(&mut s.stage, Stage::New(Op::Get)) else {
-                unreachable!("a waiting slot is queued")
-            };
-            s.stage = Stage::Granted(op);
-            io.ready(SlotRef { index: next, op: s.op });
+            self.grant(io, next);
+        } else {
+            self.proposer_mut(proposer).pipeline.release_lane();
+            self.admit_parked(io, proposer);
         }
         self.free_slot(slot.index);
         io.complete(slot.op, client, finished.result);
@@ -385,6 +412,57 @@ impl Runtime {
             self.free_slot(index);
             io.complete(op, client, result);
         }
+    }
+
+    /// Slot `index` (queued or parked) now holds its key: it starts when `io` pops it.
+    fn grant(&mut self, io: &mut impl Io, index: u32) {
+        let s = self.slots[index as usize].as_mut().expect("a waiting slot is live");
+        let (Stage::Queued(op) | Stage::Parked(op)) = std::mem::replace(&mut s.stage, Stage::New(Op::Get)) else {
+            unreachable!("a waiting slot is queued or parked")
+        };
+        s.stage = Stage::Granted(op);
+        io.ready(SlotRef { index, op: s.op });
+    }
+
+    /// `index` becomes the holder of `key`, whose lane it takes.
+    fn take_key(&mut self, proposer: ProposerId, key: KeyId, index: u32) {
+        let p = self.proposer_mut(proposer);
+        p.pipeline.take_lane(p.config.pipeline);
+        let state = self.key_state(proposer, key);
+        debug_assert!(state.holder.is_none(), "a key has one holder");
+        state.holder = Some(index);
+    }
+
+    /// A lane of `proposer` freed: parked operations are admitted in order while they can be.
+    fn admit_parked(&mut self, io: &mut impl Io, proposer: ProposerId) {
+        loop {
+            let slots = &self.slots;
+            let key_of = |index: u32| slots[index as usize].as_ref().expect("a parked slot is live").key;
+            let p = &mut self.proposers[proposer as usize - 1];
+            let (keys, bound) = (&p.keys, p.config.pipeline);
+            let held = |index: u32| keys.get(key_of(index) as usize).is_some_and(|k| k.holder.is_some());
+            let Some((index, admission)) = p.pipeline.next_parked(bound, held) else {
+                break;
+            };
+            let key = key_of(index);
+            if admission == Admission::Take {
+                self.take_key(proposer, key, index);
+                self.grant(io, index);
+            } else {
+                self.key_state(proposer, key).waiting.push_back(index);
+                let s = self.slots[index as usize].as_mut().expect("a parked slot is live");
+                let Stage::Parked(op) = std::mem::replace(&mut s.stage, Stage::New(Op::Get)) else {
+                    unreachable!("a parked slot is parked")
+                };
+                s.stage = Stage::Queued(op);
+            }
+        }
+        debug_assert_eq!(self.proposer(proposer).pipeline.lanes(), self.held_keys(proposer), "a lane per held key");
+    }
+
+    /// Keys of `proposer` with a holder.
+    fn held_keys(&self, proposer: ProposerId) -> usize {
+        self.proposer(proposer).keys.iter().filter(|k| k.holder.is_some()).count()
     }
 
     fn free_slot(&mut self, index: u32) {

@@ -63,6 +63,9 @@ pub struct ProposerConfig {
     pub clock_drift_ppm: u32,
     /// Wrong: a lease holder trusts its lease for the whole duration, beyond the drift bound.
     pub break_trust_lease: bool,
+    /// Most keys of this proposer with operations admitted at once (issue 14 §2; see
+    /// `driver::pipeline`); the rest wait in invocation order. `None`: no bound.
+    pub pipeline: Option<usize>,
 }
 
 impl Default for ProposerConfig {
@@ -80,6 +83,7 @@ impl Default for ProposerConfig {
             lease_ms: None,
             clock_drift_ppm: 0,
             break_trust_lease: false,
+            pipeline: None,
         }
     }
 }

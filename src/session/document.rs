@@ -67,6 +67,12 @@ impl Session {
             if c.driver.clock_drift_ppm > 0 {
                 start["clockDrift"] = (f64::from(c.driver.clock_drift_ppm) / 1e6).into();
             }
+            if let Some(n) = c.driver.pipeline {
+                start["pipeline"] = n.into();
+            }
+            if c.net.envelopes {
+                start["envelopes"] = true.into();
+            }
         }
         object! { "format": "caspaxos-session", "version": SESSION_VERSION, "start": start, "actions": actions }
     }
@@ -271,6 +277,7 @@ fn config_start(s: &Fields) -> Result<Start, OpError> {
                 .map_err(|e| malformed(&e.message))?,
             None => 0,
         },
+        pipeline: s.optional_integer("pipeline", 1, crate::limits::MAX_PIPELINE as u64)?.map(|n| n as usize),
         ..DriverConfig::default()
     };
     Ok(Start::Config(SimConfig {
@@ -283,6 +290,7 @@ fn config_start(s: &Fields) -> Result<Start, OpError> {
             drop_request_rate: drop_rate,
             drop_reply_rate: drop_rate,
             duplicate_rate: s.rate("duplicateRate")?,
+            envelopes: s.flag("envelopes")?,
         },
         driver: breaks(s, acceptors)?.onto(driver),
         ..SimConfig::default()

@@ -192,11 +192,13 @@ pub fn encode_link(s: &Session) -> String {
             w.rate(c.net.drop_request_rate);
             w.rate(c.net.duplicate_rate);
             // Bit 1: flexible quorums follow (older links never set it); bit 2: a batch size;
-            // bit 3: read leases and clock drift.
+            // bit 3: read leases and clock drift; bit 4: pipelining follows the breaks (the bound, 0
+            // for none; 1 for envelopes).
             let batched = c.driver.batch_max > 1;
             let leased = c.driver.lease_ms.is_some() || c.driver.clock_drift_ppm > 0;
+            let piped = c.driver.pipeline.is_some() || c.net.envelopes;
             let quorums = (c.driver.quorums.is_some() as u8) << 1;
-            w.byte(c.driver.one_rtt as u8 | quorums | (batched as u8) << 2 | (leased as u8) << 3);
+            w.byte(c.driver.one_rtt as u8 | quorums | (batched as u8) << 2 | (leased as u8) << 3 | (piped as u8) << 4);
             if let Some(q) = c.driver.quorums {
                 w.varint(q.prepare as u64);
                 w.varint(q.accept as u64);
@@ -210,6 +212,10 @@ pub fn encode_link(s: &Session) -> String {
                 w.varint(u64::from(c.driver.clock_drift_ppm));
             }
             w.breaks(&Breaks::of(&c.driver));
+            if piped {
+                w.varint(c.driver.pipeline.map_or(0, |n| n as u64));
+                w.byte(c.net.envelopes as u8);
+            }
         }
         Start::Fuzz(o) => {
             w.byte(1);
@@ -467,6 +473,21 @@ pub fn decode_link(text: &str) -> Result<Session, LinkError> {
                 _ => r.leases()?,
             };
             let breaks = r.breaks()?;
+            let (pipeline, envelopes) = match flags & 16 {
+                0 => (None, false),
+                _ => {
+                    let bound = r.small("the pipeline bound", crate::limits::MAX_PIPELINE as u64)?;
+                    let envelopes = match r.byte()? {
+                        0 => false,
+                        1 => true,
+                        _ => return Err(malformed("an envelopes byte other than 0 or 1")),
+                    };
+                    if bound == 0 && !envelopes {
+                        return Err(malformed("a pipelining flag with neither a bound nor envelopes"));
+                    }
+                    ((bound > 0).then_some(bound as usize), envelopes)
+                }
+            };
             let driver = breaks.onto(DriverConfig {
                 one_rtt,
                 max_attempts,
@@ -474,6 +495,7 @@ pub fn decode_link(text: &str) -> Result<Session, LinkError> {
                 batch_max,
                 lease_ms,
                 clock_drift_ppm,
+                pipeline,
                 ..DriverConfig::default()
             });
             let net = NetConfig {
@@ -482,6 +504,7 @@ pub fn decode_link(text: &str) -> Result<Session, LinkError> {
                 drop_request_rate: drop,
                 drop_reply_rate: drop,
                 duplicate_rate: dup,
+                envelopes,
             };
             Start::Config(SimConfig { acceptors, proposers, seed, net, driver, ..SimConfig::default() })
         }

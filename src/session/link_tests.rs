@@ -338,3 +338,27 @@ fn links_take_at_most_8_characters_per_increment() {
         }
     }
 }
+
+#[test]
+fn pipelining_rides_on_flag_16_and_bad_bytes_say_what_is_wrong() {
+    use crate::driver::DriverConfig;
+    let mut config =
+        SimConfig { driver: DriverConfig { pipeline: Some(2), ..DriverConfig::default() }, ..SimConfig::default() };
+    config.net.envelopes = true;
+    let session = Recording::new(Start::Config(config)).unwrap().session();
+    let link = encode_link(&session);
+    assert_eq!(decode_link(&link).unwrap(), session);
+    let bytes = base64url_decode(&link).unwrap();
+    // The tail: the bound, the envelopes byte, then no keys and no actions.
+    let n = bytes.len();
+    assert_eq!(&bytes[n - 4..], &[2, 1, 0, 0]);
+    let with = |bound: u8, envelopes: u8| {
+        let mut b = bytes.clone();
+        (b[n - 4], b[n - 3]) = (bound, envelopes);
+        decode_link(&base64url_encode(&b))
+    };
+    assert!(matches!(with(2, 2), Err(LinkError::Malformed(m)) if m.contains("envelopes byte other than 0 or 1")));
+    assert!(matches!(with(0, 0), Err(LinkError::Malformed(m)) if m.contains("neither a bound nor envelopes")));
+    let Start::Config(c) = with(0, 1).unwrap().start else { panic!("a config start") };
+    assert_eq!((c.driver.pipeline, c.net.envelopes), (None, true));
+}

@@ -1,14 +1,16 @@
 //! A whole simulation as plain data: the world, the proposers' runtime and the client loops.
 //! Cloning it is a checkpoint.
 
+use super::envelope::Envelope;
 use super::loops::ClientLoop;
-use super::trace::{DropReason, EventKind, Msg, Node};
+use super::trace::{EventKind, Msg, Node};
 use super::world::{Due, Ready, World};
 use super::Action;
 use crate::driver::Runtime;
 use crate::ops::{Op, OpError, OpId};
 use crate::protocol::{Key, ProposerId};
 use serde_json::Value as Json;
+use std::rc::Rc;
 
 #[derive(Clone)]
 pub(super) struct Core {
@@ -96,12 +98,15 @@ impl Core {
 
     /// Runs the next scheduled event, but an action (the caller applies it).
     pub fn step(&mut self) -> Stepped {
+        self.world.end_instant();
         let Some((at, due)) = self.world.queue.pop() else { return Stepped::Idle };
         self.world.advance(at, true);
+        self.world.stats.deliveries += matches!(due, Due::Arrive { .. } | Due::Envelope { .. }) as u64;
         match due {
             Due::Action(action) => return Stepped::Action(action),
             Due::Timer(slot) => self.runtime.handle_timer(&mut self.world, slot),
             Due::Arrive { from, to, msg, lost, log } => self.arrive(from, to, msg, lost, log),
+            Due::Envelope { envelope, lost, log } => self.arrive_envelope(envelope, lost, log),
         }
         debug_assert_eq!(self.world.in_flight, self.runtime.in_flight(), "the world counts what the runtime runs");
         Stepped::Ran
@@ -109,15 +114,7 @@ impl Core {
 
     fn arrive(&mut self, from: Node, to: Node, msg: Msg, lost: bool, log: Option<usize>) {
         let w = &mut self.world;
-        let fate = if lost {
-            Some(DropReason::Lost)
-        } else if !w.partitions.can_talk(from, to) {
-            Some(DropReason::Partition)
-        } else if !w.is_up(to) {
-            Some(DropReason::Down)
-        } else {
-            None
-        };
+        let fate = w.drop_reason(from, to, lost);
         if let Some(id) = log {
             w.log(match fate {
                 Some(reason) => EventKind::Drop { msg: id, reason },
@@ -141,6 +138,21 @@ impl Core {
                 self.runtime.handle_reply(&mut self.world, p, a, &reply);
             }
             _ => {}
+        }
+    }
+
+    /// An envelope arrives: one event for it, then each part in order, as if it arrived alone.
+    fn arrive_envelope(&mut self, envelope: Envelope, lost: bool, log: Option<Rc<[usize]>>) {
+        let Envelope { from, to, parts } = envelope;
+        if let Some(parts) = log {
+            let w = &mut self.world;
+            w.log(match w.drop_reason(from, to, lost) {
+                Some(reason) => EventKind::DropEnvelope { parts, reason },
+                None => EventKind::DeliverEnvelope { parts },
+            });
+        }
+        for (msg, _) in parts {
+            self.arrive(from, to, msg, lost, None);
         }
     }
 

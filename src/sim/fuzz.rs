@@ -23,6 +23,8 @@ pub struct FuzzOptions {
     pub ops_per_client: usize,
     /// Fault events before the faults stop.
     pub faults: usize,
+    /// Messages travel in envelopes (`envelopes`; tests only: a fuzz session does not carry it).
+    pub envelopes: bool,
 }
 
 impl FuzzOptions {
@@ -35,6 +37,7 @@ impl FuzzOptions {
             wipes: false,
             ops_per_client: 12,
             faults: 10,
+            envelopes: false,
         }
     }
 }
@@ -61,6 +64,7 @@ impl FuzzRun {
             drop_request_rate: pct(&mut rng, 30),
             drop_reply_rate: pct(&mut rng, 30),
             duplicate_rate: pct(&mut rng, 20),
+            envelopes: o.envelopes,
         };
         let sim = Sim::new(SimConfig {
             acceptors,

@@ -7,6 +7,7 @@
 mod chunked;
 mod clock;
 mod engine;
+mod envelope;
 mod executor;
 mod faults;
 pub mod fuzz;
@@ -93,6 +94,8 @@ pub struct Stats {
     pub conflicts: u64,
     pub retries: u64,
     pub timeouts: u64,
+    /// Arrivals (delivered or dropped): one per message, or one per envelope (`envelopes`).
+    pub deliveries: u64,
 }
 
 impl Stats {
@@ -270,6 +273,7 @@ impl Sim {
             held: manual::Held::default(),
             workers: Vec::new(),
             clocks: Clocks::new(config.seed, config.acceptors, config.proposers, config.driver.clock_drift_ppm),
+            outbox: Default::default(),
         };
         let runtime = Runtime::new(config.acceptors, config.proposers, config.driver.clone());
         Ok(Sim::of(Core { world, runtime, loops: Vec::new() }, config))
@@ -433,7 +437,10 @@ impl Sim {
 
     /// When the next scheduled event happens, if any.
     pub fn next_event_at(&self) -> Option<u64> {
-        self.world().queue.next_at()
+        let w = self.world();
+        // Open envelopes are sealed (and scheduled) by the next step, at the current instant.
+        let sealing = (!w.outbox.is_empty()).then_some(w.now);
+        w.queue.next_at().into_iter().chain(sealing).min()
     }
 
     /// True when nothing is scheduled.
@@ -510,6 +517,11 @@ impl Sim {
     /// The read lease acceptor `acceptor` granted on `key`, if any (it may have ended).
     pub fn acceptor_lease(&self, acceptor: AcceptorId, key: &str) -> Option<crate::protocol::lease::Grant> {
         self.world().acceptors[acceptor as usize - 1].state.slot(key).and_then(|s| s.lease)
+    }
+
+    /// Operations that waited for a lane of their proposer's pipeline so far (`pipeline`).
+    pub fn parked(&self) -> u64 {
+        self.core().runtime.parked()
     }
 
     /// Latencies per operation kind and rates over virtual time ([`crate::metrics`]).
@@ -596,6 +608,9 @@ fn check_config(c: &SimConfig) -> Result<(), OpError> {
     }
     if let Some(q) = c.driver.quorums {
         q.check(c.acceptors)?;
+    }
+    if let Some(n) = c.driver.pipeline {
+        crate::limits::check_integer("pipeline", n as u64, 1, crate::limits::MAX_PIPELINE as u64)?;
     }
     crate::limits::check_leases(c.driver.lease_ms, c.driver.clock_drift_ppm)
 }

@@ -16,6 +16,9 @@ pub struct NetConfig {
     pub drop_reply_rate: f64,
     /// Chance a message is delivered twice.
     pub duplicate_rate: f64,
+    /// Messages from one node to one node within one instant travel as one envelope, with one
+    /// fate ([`super::envelope`]).
+    pub envelopes: bool,
 }
 
 impl Default for NetConfig {
@@ -26,6 +29,7 @@ impl Default for NetConfig {
             drop_request_rate: 0.0,
             drop_reply_rate: 0.0,
             duplicate_rate: 0.0,
+            envelopes: false,
         }
     }
 }

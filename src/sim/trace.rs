@@ -8,6 +8,7 @@ use crate::driver::{Outcome, Phase};
 use crate::ops::{OpId, Val};
 use crate::protocol::{AcceptorId, Ballot, Key, ProposerId, Reply, Request};
 use std::fmt::{self, Write as _};
+use std::rc::Rc;
 
 /// A node of the simulated cluster.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -173,6 +174,15 @@ pub enum EventKind {
         msg: usize,
         reason: DropReason,
     },
+    /// An envelope arrived ([`super::envelope`]): its parts, by message index, in order.
+    DeliverEnvelope {
+        parts: Rc<[usize]>,
+    },
+    /// An envelope was not delivered: none of its parts was.
+    DropEnvelope {
+        parts: Rc<[usize]>,
+        reason: DropReason,
+    },
     Timeout {
         proposer: ProposerId,
         key: Key,
@@ -244,8 +254,8 @@ impl EventKind {
             EventKind::Return { .. } => "return",
             EventKind::Send { .. } => "send",
             EventKind::Duplicate { .. } => "duplicate",
-            EventKind::Deliver { .. } => "deliver",
-            EventKind::Drop { .. } => "drop",
+            EventKind::Deliver { .. } | EventKind::DeliverEnvelope { .. } => "deliver",
+            EventKind::Drop { .. } | EventKind::DropEnvelope { .. } => "drop",
             EventKind::Timeout { .. } => "timeout",
             EventKind::Crash { .. } => "crash",
             EventKind::Restart { .. } => "restart",
@@ -294,6 +304,10 @@ impl Trace {
             EventKind::Duplicate { msg } => arrow(out, *msg, "duplicate "),
             EventKind::Deliver { msg } => arrow(out, *msg, "deliver "),
             EventKind::Drop { msg, reason } => arrow(out, *msg, &format!("drop ({}) ", reason.as_str())),
+            EventKind::DeliverEnvelope { parts } => self.write_envelope(out, parts, "deliver"),
+            EventKind::DropEnvelope { parts, reason } => {
+                self.write_envelope(out, parts, &format!("drop ({})", reason.as_str()))
+            }
             EventKind::Timeout { proposer, key, ballot, phase } => {
                 write!(
                     out,
@@ -313,6 +327,16 @@ impl Trace {
             EventKind::Network { setting } => write!(out, "network {setting}"),
             EventKind::Lease { proposer, key, until } => write!(out, "p{proposer} lease {key} until {until}ms"),
         }
+    }
+
+    /// `p1->a2 deliver envelope of 2: prepare k 3.p1; prepare j 3.p1`.
+    fn write_envelope(&self, out: &mut String, parts: &[usize], what: &str) -> fmt::Result {
+        let first = &self.messages[parts[0]];
+        write!(out, "{}->{} {what} envelope of {}: ", first.from, first.to, parts.len())?;
+        for (i, &msg) in parts.iter().enumerate() {
+            write!(out, "{}{}", if i == 0 { "" } else { "; " }, self.messages[msg].msg)?;
+        }
+        Ok(())
     }
 
     /// The whole log, one line per event.

@@ -75,6 +75,7 @@ impl IncrementWorkload {
             drop_request_rate: self.drop_rate,
             drop_reply_rate: self.drop_rate,
             duplicate_rate: 0.0,
+            envelopes: false,
         };
         let sim = Sim::new(SimConfig {
             acceptors: self.acceptors,

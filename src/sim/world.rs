@@ -28,7 +28,20 @@ pub(super) struct AcceptorNode {
 /// Something scheduled at a virtual time.
 #[derive(Clone, Debug)]
 pub(super) enum Due {
-    Arrive { from: Node, to: Node, msg: Msg, lost: bool, log: Option<usize> },
+    Arrive {
+        from: Node,
+        to: Node,
+        msg: Msg,
+        lost: bool,
+        log: Option<usize>,
+    },
+    /// Several messages from one node to one node, sent in one instant ([`super::envelope`]);
+    /// `log`: their indices in the log's messages, when the log is kept.
+    Envelope {
+        envelope: super::envelope::Envelope,
+        lost: bool,
+        log: Option<Rc<[usize]>>,
+    },
     Timer(SlotRef),
     Action(Action),
 }
@@ -114,6 +127,8 @@ pub(super) struct World {
     pub workers: Vec<super::WorkersProgress>,
     /// Every node's own clock (`clockDrift`): read leases are measured on them.
     pub clocks: super::Clocks,
+    /// Envelopes being filled this instant (`envelopes`).
+    pub outbox: super::envelope::Outbox,
 }
 
 impl World {
@@ -126,6 +141,9 @@ impl World {
 
     /// Moves the clock to `at_ms` if that is later, and counts an event run when `step`.
     pub fn advance(&mut self, at_ms: u64, step: bool) {
+        if at_ms > self.now && !self.outbox.is_empty() {
+            self.seal_envelopes();
+        }
         self.now = self.now.max(at_ms);
         self.steps += u64::from(step);
         self.probe.0.now.set(self.now);
@@ -150,6 +168,10 @@ impl World {
         if self.held.mode == super::Delivery::Manual {
             let log = self.log_send(from, to, &msg);
             return self.held.hold(from, to, msg, self.now, log);
+        }
+        if self.net.envelopes {
+            let log = self.log_send(from, to, &msg);
+            return self.outbox.add(from, to, msg, log);
         }
         let fate = self.net.fate(&mut self.rng, matches!(msg, Msg::Request(_)));
         let log = self.log_send(from, to, &msg);

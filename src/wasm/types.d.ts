@@ -38,6 +38,12 @@ export interface ClusterOptions {
   /** Every node's clock runs at a rate within 1 ± clockDrift (0..=0.1, whole parts per million;
    * default 0); lease holders shorten their leases by it. */
   clockDrift?: number;
+  /** Pipelining: at most this many keys of one proposer have operations in flight; the rest
+   * wait in invocation order, integer 1..=256 (default: no bound). */
+  pipeline?: number;
+  /** Envelopes: messages from one node to one node within one virtual instant travel as one
+   * delivery, with one latency and one loss draw for all (default false). */
+  envelopes?: boolean;
 }
 
 /** "Break it": deliberately wrong variants of the protocol, each a real code path in the core. */
@@ -183,6 +189,9 @@ export interface ClusterEvent {
   message?: Message;
   /** drop: "lost", "partition", "down", or "manual" (dropped by hand: manual delivery). */
   reason?: "lost" | "partition" | "down" | "manual";
+  /** deliver/drop of an envelope (option `envelopes`): every message it carried, in the order
+   * sent (the event's own msg/from/to/sentAt/message are those of the first). */
+  parts?: { msg: number; sentAt: number; message: Message }[];
   /** invoke/return/timeout/crash/restart/wipe: the node. */
   node?: NodeId;
   /** invoke/return: the operation's id in history(). */
@@ -328,6 +337,11 @@ export interface ClusterStats {
   batched: number;
   /** Reads answered from a read lease, with no message (`leases`). */
   leaseReads?: number;
+  /** Arrivals (delivered or dropped): one per message, or one per envelope (`envelopes`).
+   * Cluster only (not LiveCluster). */
+  deliveries?: number;
+  /** Operations that waited for a lane of their proposer's pipeline (`pipeline`). Cluster only. */
+  parked?: number;
   /** Safety violations found by the built-in oracles (empty unless a fault outside the model, e.g. wipe). */
   violations: string[];
   /** Operations older than the ones `history()` lists (ids `0..historyFolded`). */
@@ -427,6 +441,8 @@ export interface ClusterLimits {
   /** Longest read lease, virtual ms (10000), and largest clock drift (0.1). */
   readonly leaseMs: number;
   readonly clockDrift: number;
+  /** Largest `pipeline` bound (256). */
+  readonly pipeline: number;
   /** Most operations per client of a fuzz run (1000). */
   readonly opsPerClient: number;
   /** Most workers of one `runWorkers` run, and increments per worker. */

@@ -1,5 +1,5 @@
-//! `./build.sh bench` (native part): what batching (`batch: { max }`) does, off vs on, side by
-//! side in one run. Everything is virtual, so the numbers are exact per seed; each line gives
+//! `./build.sh bench` (native part): what batching (`batch: { max }`) and pipelining
+//! (`pipeline`, `envelopes`: [`pipelining`]) do, off vs on, side by side in one run. Everything is virtual, so the numbers are exact per seed; each line gives
 //! min / median / max over the seeds.
 //! Run: `cargo bench --bench optim` (`-- --quick` for fewer seeds).
 //!
@@ -11,6 +11,7 @@
 
 #[path = "optim_leases.rs"]
 mod optim_leases;
+mod pipelining;
 
 use caspaxos_playground::driver::DriverConfig;
 use caspaxos_playground::sim::loops::ClientLoop;
@@ -102,4 +103,5 @@ fn main() {
     report("10 x 100 (workers)", &seeds, ten_by_hundred);
     report("hot key, 1 proposer", &seeds, hot_key);
     optim_leases::report(&seeds);
+    pipelining::report(&seeds);
 }

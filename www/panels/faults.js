@@ -6,6 +6,7 @@ import { $, page, nodesOf, guard, numberIn } from "../page.js";
 import { rebuild } from "./scenarios.js";
 import { quorumsOf, batchOf } from "./membership.js";
 import { leasesOf, clockDriftOf } from "./leases.js";
+import { pipeliningOf } from "./pipelining.js";
 
 /** Group names the partition editor offers (more appear when the cluster has more groups). */
 const GROUP_NAMES = "ABCDEFGHIJKLMNOPQRSTUVWX";
@@ -17,7 +18,7 @@ export function wireFaults() {
     e.preventDefault();
     const f = e.target;
     guard($("rebuild-error"), () => {
-      rebuild({ acceptors: numberIn(f.acceptors, "acceptors"), proposers: numberIn(f.proposers, "proposers"), seed: numberIn(f.seed, "seed"), oneRtt: f.oneRtt.checked, quorums: quorumsOf(f), batch: batchOf(f), leases: leasesOf(f), clockDrift: clockDriftOf(f) });
+      rebuild({ acceptors: numberIn(f.acceptors, "acceptors"), proposers: numberIn(f.proposers, "proposers"), seed: numberIn(f.seed, "seed"), oneRtt: f.oneRtt.checked, quorums: quorumsOf(f), batch: batchOf(f), leases: leasesOf(f), clockDrift: clockDriftOf(f), ...pipeliningOf(f) });
     });
   });
   const netErr = $("network-error");

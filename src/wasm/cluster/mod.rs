@@ -187,7 +187,8 @@ type MakeOp<'a> = dyn Fn(&Sim, &[(String, JsValue)]) -> JsResult<Op> + 'a;
 #[wasm_bindgen]
 impl Cluster {
     /// `new Cluster({ acceptors, proposers, seed, latency: {min, max}, dropRate, duplicateRate,
-    /// oneRtt, autoAdvance, maxAttempts, quorums, break })`, every field optional.
+    /// oneRtt, autoAdvance, maxAttempts, quorums, break, batch, leases, clockDrift, pipeline,
+    /// envelopes })`, every field optional.
     #[wasm_bindgen(constructor)]
     pub fn new(
         #[wasm_bindgen(unchecked_param_type = "ClusterOptions | undefined")] opts: JsValue,
@@ -208,6 +209,8 @@ impl Cluster {
             "batch",
             "leases",
             "clockDrift",
+            "pipeline",
+            "envelopes",
         ];
         let mut config = SimConfig::default();
         let mut auto_advance = true;
@@ -237,6 +240,11 @@ impl Cluster {
                 "batch" => config.driver.batch_max = batch_arg(&name, &v)?,
                 "leases" => config.driver.lease_ms = Some(lease::leases_arg(&name, &v)?),
                 "clockDrift" => config.driver.clock_drift_ppm = lease::clock_drift_arg(&name, &v)?,
+                "pipeline" => {
+                    let n = integer_arg(&name, &v, 1.0, crate::limits::MAX_PIPELINE as f64)?;
+                    config.driver.pipeline = Some(n as usize);
+                }
+                "envelopes" => config.net.envelopes = bool_arg(&name, &v)?,
                 _ => {}
             }
         }

@@ -1,0 +1,97 @@
+//! Envelopes (issue 14 §2, option `envelopes`): the messages one node sends to one other node
+//! within one virtual instant travel together, as one arrival carrying them all in the order they
+//! were sent.
+//!
+//! An envelope is closed ("sealed") when its instant ends — when the next scheduled event is
+//! later than now, or the clock moves on. The network then draws **one** fate for the whole
+//! envelope: one latency, one loss draw (with the request or the reply rate, by direction), one
+//! duplication draw. Its parts therefore arrive together, in order, or are lost together; a
+//! partition or a crashed receiver drops them together too. Each part keeps its own `send` event
+//! (and a duplicate event each when the envelope is duplicated); the arrival is one `deliver` or
+//! `drop` event listing the parts (an envelope of one message is logged as that message).
+//!
+//! Manual delivery holds each message on its own: envelopes form only when the network delivers.
+
+use super::trace::{DropReason, EventKind, Msg, Node};
+use super::world::{Due, World};
+use std::rc::Rc;
+
+/// Messages sent together from one node to one node.
+#[derive(Clone, Debug)]
+pub(super) struct Envelope {
+    pub from: Node,
+    pub to: Node,
+    /// In the order sent, each with its index in the log's messages when the log is kept.
+    pub parts: Vec<(Msg, Option<usize>)>,
+}
+
+/// The envelopes being filled in the current instant, in the order their first part was sent.
+/// Part of the world: a checkpoint copies them.
+#[derive(Clone, Debug, Default)]
+pub(super) struct Outbox {
+    open: Vec<Envelope>,
+}
+
+impl Outbox {
+    pub fn add(&mut self, from: Node, to: Node, msg: Msg, log: Option<usize>) {
+        match self.open.iter_mut().find(|e| e.from == from && e.to == to) {
+            Some(e) => e.parts.push((msg, log)),
+            None => self.open.push(Envelope { from, to, parts: vec![(msg, log)] }),
+        }
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.open.is_empty()
+    }
+}
+
+/// How an envelope arrives: as one message when it carries one (the log shows it as any other).
+fn arrival(mut envelope: Envelope, lost: bool, log: Option<Rc<[usize]>>) -> Due {
+    if envelope.parts.len() == 1 {
+        let (msg, log) = envelope.parts.pop().expect("one part");
+        return Due::Arrive { from: envelope.from, to: envelope.to, msg, lost, log };
+    }
+    Due::Envelope { envelope, lost, log }
+}
+
+impl World {
+    /// Seals the open envelopes if the current instant is over (nothing more is due now).
+    pub fn end_instant(&mut self) {
+        if !self.outbox.is_empty() && self.queue.next_at().is_none_or(|at| at > self.now) {
+            self.seal_envelopes();
+        }
+    }
+
+    /// Puts each open envelope on the wire with one fate for all its parts.
+    pub fn seal_envelopes(&mut self) {
+        for envelope in std::mem::take(&mut self.outbox.open) {
+            let is_request = matches!(envelope.parts[0].0, Msg::Request(_));
+            debug_assert!(envelope.parts.iter().all(|(m, _)| matches!(m, Msg::Request(_)) == is_request), "one way");
+            let fate = self.net.fate(&mut self.rng, is_request);
+            let log: Option<Rc<[usize]>> =
+                (self.log_events).then(|| envelope.parts.iter().filter_map(|p| p.1).collect());
+            if let Some(latency) = fate.duplicate_latency_ms {
+                self.stats.duplicated += envelope.parts.len() as u64;
+                for &msg in log.iter().flat_map(|parts| parts.iter()) {
+                    self.log(EventKind::Duplicate { msg });
+                }
+                self.schedule(self.now + latency, arrival(envelope.clone(), false, log.clone()));
+            }
+            self.schedule(self.now + fate.latency_ms, arrival(envelope, fate.lost, log));
+        }
+    }
+
+    /// Why a message from `from` to `to` arriving now is not delivered, if it is not (`lost`:
+    /// the network's draw).
+    pub fn drop_reason(&self, from: Node, to: Node, lost: bool) -> Option<DropReason> {
+        if lost {
+            Some(DropReason::Lost)
+        } else if !self.partitions.can_talk(from, to) {
+            Some(DropReason::Partition)
+        } else if !self.is_up(to) {
+            Some(DropReason::Down)
+        } else {
+            None
+        }
+    }
+}
