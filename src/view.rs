@@ -121,6 +121,12 @@ impl Serialize for EventView<'_> {
             }
             EventKind::Partition { groups } => m.serialize_entry("groups", &groups_json(groups))?,
             EventKind::Heal => {}
+            EventKind::Gc { op, proposer, key, step, .. } => {
+                m.serialize_entry("op", op)?;
+                m.serialize_entry("node", &node(proposer))?;
+                m.serialize_entry("key", &**key)?;
+                m.serialize_entry("step", step.as_str())?;
+            }
             EventKind::Network { setting } => {
                 m.serialize_entry("setting", &setting.to_string())?;
                 match *setting {

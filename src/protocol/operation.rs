@@ -55,6 +55,9 @@ pub struct ProposerConfig {
     /// Operations on one key of this proposer that go out as one round: the first one queued
     /// takes up to `batch_max - 1` of those queued behind it along ([`super::batch`]). 1: off.
     pub batch_max: usize,
+    /// Wrong (§3.1's counterexample): a garbage collection run through this proposer erases the
+    /// tombstones it finds at once, without replicating them to every acceptor first.
+    pub break_erase_without_gc: bool,
 }
 
 impl Default for ProposerConfig {
@@ -69,6 +72,7 @@ impl Default for ProposerConfig {
             break_blind_retry: false,
             break_disjoint_quorums: false,
             batch_max: 1,
+            break_erase_without_gc: false,
         }
     }
 }

@@ -63,6 +63,7 @@ impl FuzzRun {
             duplicate_rate: pct(&mut rng, 20),
         };
         let sim = Sim::new(SimConfig {
+            gc_delay_ms: None,
             acceptors,
             proposers,
             seed: o.seed,

@@ -9,6 +9,7 @@ mod engine;
 mod executor;
 mod faults;
 pub mod fuzz;
+mod gc;
 mod history;
 pub mod loops;
 mod manual;
@@ -23,6 +24,7 @@ pub mod workload;
 mod world;
 
 pub use chunked::Chunked;
+pub use gc::{GcStep, GC_OP};
 pub use history::{Evaluation, History, OpRecord, HISTORY_WINDOW};
 pub use loops::ClientLoop;
 pub use manual::{Delivery, HeldMessage};
@@ -61,6 +63,9 @@ pub struct SimConfig {
     pub log_events: bool,
     /// Run the safety oracles after every step.
     pub check_invariants: bool,
+    /// Collect each deleted key this long (virtual ms) after its delete ends (§3.1); `None`
+    /// (the default): only when asked ([`Sim::gc`]).
+    pub gc_delay_ms: Option<u64>,
 }
 
 impl Default for SimConfig {
@@ -73,6 +78,7 @@ impl Default for SimConfig {
             driver: DriverConfig::default(),
             log_events: true,
             check_invariants: true,
+            gc_delay_ms: None,
         }
     }
 }
@@ -254,6 +260,7 @@ impl Sim {
             probe: Default::default(),
             held: manual::Held::default(),
             workers: Vec::new(),
+            gc: gc::Collector::new(config.gc_delay_ms),
         };
         let runtime = Runtime::new(config.acceptors, config.proposers, config.driver.clone());
         Ok(Sim::of(Core { world, runtime, loops: Vec::new() }, config))

@@ -193,6 +193,14 @@ pub enum EventKind {
     Network {
         setting: NetSetting,
     },
+    /// A step of garbage collection `op` of `key`, run on `proposer`'s node (§3.1).
+    Gc {
+        op: OpId,
+        proposer: ProposerId,
+        key: Key,
+        step: super::gc::GcStep,
+        text: String,
+    },
 }
 
 /// A network setting, as a network event carries it (its text is the one the log shows:
@@ -242,6 +250,7 @@ impl EventKind {
             EventKind::Partition { .. } => "partition",
             EventKind::Heal => "heal",
             EventKind::Network { .. } => "network",
+            EventKind::Gc { .. } => "gc",
         }
     }
 }
@@ -299,6 +308,7 @@ impl Trace {
             }
             EventKind::Heal => write!(out, "heal"),
             EventKind::Network { setting } => write!(out, "network {setting}"),
+            EventKind::Gc { op, proposer, key, step, text } => write!(out, "p{proposer} gc #{op} {key} {step}: {text}"),
         }
     }
 

@@ -28,9 +28,22 @@ pub(super) struct AcceptorNode {
 /// Something scheduled at a virtual time.
 #[derive(Clone, Debug)]
 pub(super) enum Due {
-    Arrive { from: Node, to: Node, msg: Msg, lost: bool, log: Option<usize> },
+    Arrive {
+        from: Node,
+        to: Node,
+        msg: Msg,
+        lost: bool,
+        log: Option<usize>,
+    },
     Timer(SlotRef),
     Action(Action),
+    /// The next step of garbage collection job `.0` ([`super::gc`]).
+    Gc(usize),
+    /// A collection of `key` after its delete (option `gcDelay`).
+    GcStart {
+        key: Key,
+        proposer: ProposerId,
+    },
 }
 
 /// Work to do at the current instant, in order (what a FIFO executor's ready queue held).
@@ -112,6 +125,8 @@ pub(super) struct World {
     pub held: super::manual::Held,
     /// Workers runs, in the order started.
     pub workers: Vec<super::WorkersProgress>,
+    /// Garbage collection of deleted keys (§3.1).
+    pub gc: super::gc::Collector,
 }
 
 impl World {
@@ -188,10 +203,14 @@ impl World {
 
     /// Records how operation `id` ended (once) and logs its return.
     pub fn record_end(&mut self, id: OpId, result: &Result<Json, OpError>) {
-        let started = self.history.get(id).map(|r| (r.op, r.invoke_at));
+        let started = self.history.get(id).map(|r| (r.op, r.invoke_at, r.proposer));
+        let deleted = self.history.get(id).filter(|r| r.op == "delete").map(|r| r.key.clone());
         if let Some(event) = records::end(&mut self.history, &mut self.stats, self.now, id, result) {
-            let (op, invoke_at) = started.expect("an operation in flight is in the history's window");
+            let (op, invoke_at, proposer) = started.expect("an operation in flight is in the history's window");
             self.metrics.ended(op, invoke_at, self.now, result.is_ok());
+            if let Some(key) = deleted {
+                super::gc::Collector::deleted(self, &key, proposer);
+            }
             self.log(event);
         }
     }
@@ -210,13 +229,8 @@ impl World {
 
     pub fn observe(&mut self, acceptor: AcceptorId, key: &Key) {
         if let Some(oracle) = &mut self.oracle {
-            oracle.observe(
-                self.now,
-                acceptor,
-                key,
-                self.acceptors[acceptor as usize - 1].state.slot(key),
-                self.acceptors.len(),
-            );
+            let slot = self.acceptors[acceptor as usize - 1].state.effective_slot(key);
+            oracle.observe(self.now, acceptor, key, slot.as_deref(), self.acceptors.len());
         }
     }
 }
