@@ -75,7 +75,11 @@ fn with_quorums(c: &SimConfig, mut start: Json) -> Json {
 }
 
 fn breaks_json(b: &Breaks) -> Json {
-    object! { "quorum": b.quorum, "reuseBallot": b.reuse_ballot, "takeAnyAccepted": b.take_any_accepted, "blindRetry": b.blind_retry, "disjointQuorums": b.disjoint_quorums }
+    let mut j = object! { "quorum": b.quorum, "reuseBallot": b.reuse_ballot, "takeAnyAccepted": b.take_any_accepted, "blindRetry": b.blind_retry, "disjointQuorums": b.disjoint_quorums };
+    if let (true, Some(fields)) = (b.erase_without_gc, j.as_object_mut()) {
+        fields.insert("eraseWithoutGc".into(), Json::Bool(true)); // only when on: documents without it read as before
+    }
+    j
 }
 
 fn action_json(a: &UserAction) -> Json {
@@ -102,6 +106,10 @@ fn action_json(a: &UserAction) -> Json {
         UserAction::Workers(p) => {
             object! { "do": "workers", "workers": p.workers, "increments": p.increments, "key": p.key.as_str() }
         }
+        UserAction::Gc { proposer, key } => {
+            object! { "do": "gc", "proposer": format!("p{proposer}"), "key": key.clone() }
+        }
+        UserAction::GcDelay(ms) => object! { "do": "gcDelay", "ms": *ms },
     }
 }
 
@@ -304,6 +312,7 @@ fn breaks(parent: &Fields, acceptors: usize) -> Result<Breaks, OpError> {
         take_any_accepted: b.flag("takeAnyAccepted")?,
         blind_retry: b.flag("blindRetry")?,
         disjoint_quorums: b.flag("disjointQuorums")?,
+        erase_without_gc: b.flag("eraseWithoutGc")?,
     })
 }
 
@@ -353,6 +362,17 @@ fn action(a: &Fields) -> Result<UserAction, OpError> {
             increments: a.integer("increments", 1, MAX_INCREMENTS_PER_WORKER as u64)? as usize,
             key: a.string("key")?.to_owned(),
         }),
+        "gc" => UserAction::Gc {
+            proposer: match a.node("proposer")? {
+                Node::Proposer(p) => p,
+                Node::Acceptor(_) => return Err(malformed(&format!("{} names an acceptor", a.path("proposer")))),
+            },
+            key: match a.optional("key") {
+                None => None,
+                Some(_) => Some(a.string("key")?.to_owned()),
+            },
+        },
+        "gcDelay" => UserAction::GcDelay(a.optional_integer("ms", 0, MAX_LATENCY_MS)?),
         other => return Err(malformed(&format!("{} is an unknown action {other:?}", a.path("do")))),
     })
 }

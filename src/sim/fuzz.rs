@@ -9,6 +9,10 @@ use super::{Action, NetConfig, Node, Rng, Sim, SimConfig};
 use crate::driver::DriverConfig;
 use crate::ops::OpError;
 
+/// The collection delay of a fuzz run with the "erase without the GC protocol" twin on, when the
+/// options give none (virtual ms after each delete).
+pub const BREAK_GC_DELAY_MS: u64 = 20;
+
 /// What to randomize.
 #[derive(Clone, Debug, PartialEq)]
 pub struct FuzzOptions {
@@ -23,6 +27,8 @@ pub struct FuzzOptions {
     pub ops_per_client: usize,
     /// Fault events before the faults stop.
     pub faults: usize,
+    /// Collect each deleted key this long after its delete (§3.1); `None`: no collection.
+    pub gc_delay_ms: Option<u64>,
 }
 
 impl FuzzOptions {
@@ -35,6 +41,7 @@ impl FuzzOptions {
             wipes: false,
             ops_per_client: 12,
             faults: 10,
+            gc_delay_ms: None,
         }
     }
 }
@@ -63,7 +70,8 @@ impl FuzzRun {
             duplicate_rate: pct(&mut rng, 20),
         };
         let sim = Sim::new(SimConfig {
-            gc_delay_ms: None,
+            // The twin that erases without the protocol shows nothing unless something collects.
+            gc_delay_ms: o.gc_delay_ms.or(o.driver.break_erase_without_gc.then_some(BREAK_GC_DELAY_MS)),
             acceptors,
             proposers,
             seed: o.seed,

@@ -33,9 +33,10 @@ use super::world::{Due, World};
 use super::{check_key, Sim};
 use crate::client::{Answer, AnswerSlot, OpHandle};
 use crate::driver::Runtime;
+use crate::json_object::object;
 use crate::ops::{OpError, OpId, Val};
 use crate::protocol::{AcceptorId, Ballot, Key, ProposerId, Reply, Request};
-use serde_json::{json, Value as Json};
+use serde_json::Value as Json;
 use std::collections::BTreeSet;
 use std::fmt;
 
@@ -170,6 +171,16 @@ impl Sim {
         keys.into_iter().map(|k| self.gc(&k, proposer).map(|h| (k, h))).collect()
     }
 
+    /// Collects each deleted key `ms` virtual ms after its delete ends (from the next delete on);
+    /// `None`: only when asked.
+    pub fn set_gc_delay(&self, ms: Option<u64>) {
+        self.shared.core.borrow_mut().world.gc.delay_ms = ms;
+    }
+
+    pub fn gc_delay(&self) -> Option<u64> {
+        self.shared.core.borrow().world.gc.delay_ms
+    }
+
     /// Keys deleted and not collected since, sorted.
     pub fn gc_pending(&self) -> Vec<Key> {
         self.shared.core.borrow().world.gc.pending_keys()
@@ -200,7 +211,7 @@ pub(super) fn step(w: &mut World, runtime: &mut Runtime, index: usize) {
     let Some(mut job) = w.gc.jobs.get_mut(index).and_then(Option::take) else { return };
     let (outcome, step) = match job.stage.clone() {
         Stage::Prepare => (prepare(w, runtime, &job), GcStep::Replicate),
-        Stage::Accept { ballot, tombstone } => (accept(w, runtime, &job, ballot, tombstone), GcStep::Replicate),
+        Stage::Accept { ballot, tombstone } => (accept(w, runtime, &mut job, ballot, tombstone), GcStep::Replicate),
         Stage::Invalidate { ballot } => (invalidate(w, runtime, &job, ballot), GcStep::Invalidate),
         Stage::Erase { ballot, left } => (erase(w, &mut job, ballot, left), GcStep::Erase),
         Stage::Naive => (naive(w, &job), GcStep::Erase),
@@ -306,9 +317,9 @@ fn prepare(w: &mut World, runtime: &mut Runtime, job: &Job) -> Outcome {
         }
     }
     match highest {
-        None => Outcome::Ended(Ok(json!({ "erased": 0 })), "nothing to collect: no acceptor holds the key".into()),
+        None => Outcome::Ended(Ok(object! { "erased": 0 }), "nothing to collect: no acceptor holds the key".into()),
         Some((_, value)) if !value.value.is_null() => Outcome::Ended(
-            Ok(json!({ "erased": 0 })),
+            Ok(object! { "erased": 0 }),
             format!("nothing to collect: the key holds {} (version {}), not a tombstone", value.value, value.version),
         ),
         Some((_, tombstone)) => {
@@ -319,7 +330,7 @@ fn prepare(w: &mut World, runtime: &mut Runtime, job: &Job) -> Outcome {
 }
 
 /// (a), phase 2: the full quorum accepts the tombstone under the ballot it promised.
-fn accept(w: &mut World, runtime: &mut Runtime, job: &Job, ballot: Ballot, tombstone: Val) -> Outcome {
+fn accept(w: &mut World, runtime: &mut Runtime, job: &mut Job, ballot: Ballot, tombstone: Val) -> Outcome {
     let acceptors = all_acceptors(w);
     if let Some(why) = first_unreachable(w, job.proposer, acceptors.iter().map(|&a| Node::Acceptor(a))) {
         return Outcome::Blocked(why);
@@ -329,8 +340,10 @@ fn accept(w: &mut World, runtime: &mut Runtime, job: &Job, ballot: Ballot, tombs
         let request = Request::Accept { key: job.key.clone(), ballot, value: tombstone.clone(), next_promise: None };
         if let Reply::Conflict { blocking, .. } = handle(w, a, request) {
             runtime.observe_ballot(job.proposer, blocking);
-            // The full quorum is lost for this ballot: start step (a) over under a higher one.
-            return Outcome::Next(Stage::Prepare, format!("a{a} refused accept {ballot} (it saw {blocking}): again"));
+            // The full quorum is lost for this ballot: step (a) starts over under a higher one,
+            // after a backoff that counts (two collections of one key must not duel forever).
+            job.stage = Stage::Prepare;
+            return Outcome::Blocked(format!("a{a} refused accept {ballot} (it saw {blocking})"));
         }
     }
     Outcome::Next(Stage::Invalidate { ballot }, format!("all {count} acceptors accepted the tombstone under {ballot}"))
@@ -379,7 +392,7 @@ fn erase(w: &mut World, job: &mut Job, ballot: Ballot, left: Vec<AcceptorId>) ->
     if still.is_empty() {
         let (total, count) = (job.erased, w.acceptors.len());
         return Outcome::Ended(
-            Ok(json!({ "erased": total })),
+            Ok(object! { "erased": total }),
             format!("{text}; {total} of {count} acceptors erased it"),
         );
     }
@@ -404,7 +417,7 @@ fn naive(w: &mut World, job: &Job) -> Outcome {
         }
     }
     let text = format!("BROKEN: {} forgot the tombstone without the GC protocol", names('a', &erased));
-    Outcome::Ended(Ok(json!({ "erased": erased.len() })), text)
+    Outcome::Ended(Ok(object! { "erased": erased.len() }), text)
 }
 
 fn names(role: char, ids: &[u8]) -> String {

@@ -27,6 +27,7 @@ impl Cluster {
                 break_take_any_accepted: false,
                 break_blind_retry: false,
                 break_disjoint_quorums: false,
+                break_erase_without_gc: false,
                 ..sim.proposer(1).config()
             };
             let driver = break_arg("options", &options, clean, sim.config().acceptors)?;
@@ -217,7 +218,7 @@ pub(super) fn break_arg(name: &str, v: &JsValue, mut driver: DriverConfig, accep
     if v.is_null() || v.is_undefined() {
         return Err(invalid(format!("{name} must be an object, got {}", describe(v))));
     }
-    let known = ["quorum", "reuseBallot", "takeAnyAccepted", "blindRetry", "disjointQuorums"];
+    let known = ["quorum", "reuseBallot", "takeAnyAccepted", "blindRetry", "disjointQuorums", "eraseWithoutGc"];
     for (key, x) in options(name, v, &known)? {
         let field = format!("{name}.{key}");
         match key.as_str() {
@@ -226,6 +227,7 @@ pub(super) fn break_arg(name: &str, v: &JsValue, mut driver: DriverConfig, accep
             "takeAnyAccepted" => driver.break_take_any_accepted = bool_arg(&field, &x)?,
             "blindRetry" => driver.break_blind_retry = bool_arg(&field, &x)?,
             "disjointQuorums" => driver.break_disjoint_quorums = bool_arg(&field, &x)?,
+            "eraseWithoutGc" => driver.break_erase_without_gc = bool_arg(&field, &x)?,
             _ => {}
         }
     }

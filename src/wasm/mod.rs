@@ -7,6 +7,7 @@
 
 mod delivery;
 mod extras;
+mod gc;
 mod live;
 mod live_guard;
 mod membership;
@@ -237,10 +238,12 @@ impl Cluster {
             "quorums",
             "break",
             "batch",
+            "gcDelay",
         ];
         let mut config = SimConfig::default();
         let mut auto_advance = true;
         let (mut breaks, mut quorums) = (None, None);
+        let mut gc_delay = None;
         for (key, v) in options("options", &opts, &known)? {
             let name = format!("options.{key}");
             match key.as_str() {
@@ -264,6 +267,7 @@ impl Cluster {
                 "quorums" => quorums = Some(v),
                 "break" => breaks = Some(v),
                 "batch" => config.driver.batch_max = batch_arg(&name, &v)?,
+                "gcDelay" => gc_delay = gc::gc_delay_arg(&name, &v)?,
                 _ => {}
             }
         }
@@ -274,6 +278,10 @@ impl Cluster {
             config.driver = break_arg("options.break", &b, config.driver, config.acceptors)?;
         }
         let rec = Recording::new(Start::Config(config)).map_err(|e| error(&e))?;
+        if gc_delay.is_some() {
+            // A recorded setting (not the start's): sessions and links keep their format.
+            rec.act(UserAction::GcDelay(gc_delay)).map_err(|e| error(&e))?;
+        }
         Ok(Cluster::of(rec, auto_advance))
     }
 

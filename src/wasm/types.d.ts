@@ -31,6 +31,8 @@ export interface ClusterOptions {
   /** Batching: up to `max` operations queued on one key of one proposer go out as one round,
    * integer 1..=64 (default 1: off). */
   batch?: { max: number };
+  /** Garbage-collect each deleted key this many virtual ms after its delete, 0..=60000 (default null: off). */
+  gcDelay?: number | null;
 }
 
 /** "Break it": deliberately wrong variants of the protocol, each a real code path in the core. */
@@ -54,6 +56,14 @@ export interface Membership {
   accept: { nodes: NodeId[]; quorum: number };
   /** The membership change step running, null when none is. */
   step: string | null;
+  /** Garbage collection erases tombstones where it finds them, without the paper's protocol (3.1). */
+  eraseWithoutGc?: boolean;
+}
+
+/** `gc(options)`: which key (default: every key deleted since its last collection), from which proposer's node. */
+export interface GcOptions {
+  key?: string;
+  proposer?: NodeId;
 }
 
 export interface FuzzOptions {
@@ -153,7 +163,7 @@ export interface Message {
 
 export type EventKind =
   | "invoke" | "return" | "send" | "deliver" | "drop" | "duplicate" | "timeout"
-  | "crash" | "restart" | "wipe" | "partition" | "heal" | "network";
+  | "crash" | "restart" | "wipe" | "partition" | "heal" | "network" | "gc";
 
 export interface ClusterEvent {
   seq: number;
@@ -189,6 +199,8 @@ export interface ClusterEvent {
   latency?: { min: number; max: number };
   dropRate?: { requests: number; replies: number };
   duplicateRate?: number;
+  /** gc (with node, op: the collection's id in history(), key): the step of garbage collection (paper 3.1). */
+  step?: "start" | "replicate" | "invalidate" | "erase" | "retry" | "done";
 }
 
 /** A message waiting for the user (manual delivery): `inFlight()`. */
