@@ -183,7 +183,11 @@ pub fn state(sim: &Sim) -> Json {
     let acceptors: Vec<Json> = (1..=c.acceptors as u8)
         .map(|a| {
             let registers = sim.registers(a);
-            acceptor(a, sim.is_up(Node::Acceptor(a)), registers.iter().map(|(k, s)| (k, s)))
+            let mut view = acceptor(a, sim.is_up(Node::Acceptor(a)), registers.iter().map(|(k, s)| (k, s)));
+            if let (Some(floor), Some(fields)) = (sim.erased_floor(a), view.as_object_mut()) {
+                fields.insert("erasedFloor".into(), ballot(floor)); // §3.1: only once a register was erased
+            }
+            view
         })
         .collect();
     let proposers: Vec<Json> = (1..=c.proposers as u8)

@@ -178,6 +178,7 @@ function applyLimits() {
   set("input[name=proposers]", "max", l.proposers);
   set("input[name=prepareQuorum], input[name=acceptQuorum]", "max", l.acceptors);
   set("input[name=batch]", "max", l.batch);
+  set("input[name=gcDelay]", "max", l.latencyMs);
   set("input[name=seed], #version, #ttl", "max", l.safeInteger);
   set("#lat-min, #lat-max", "max", l.latencyMs);
   set("#workers", "max", l.workers);

@@ -46,8 +46,11 @@ pub const GC_OP: &str = "gc";
 /// The collections of a run: plain data, copied with a checkpoint.
 #[derive(Clone, Debug, Default)]
 pub struct Collector {
-    /// Collections started, by job index; `None` once ended.
+    /// Collections by job index; `None` once ended (a later collection reuses the slot: no
+    /// step of an ended one is scheduled any more).
     jobs: Vec<Option<Job>>,
+    /// Collections running: the `Some`s of `jobs`.
+    running: usize,
     /// Keys a `delete` ended on that no collection started for since.
     deleted: BTreeSet<Key>,
     /// Collect each deleted key this long (virtual ms) after its delete ends; `None`: only on `gc()`.
@@ -142,7 +145,8 @@ impl Collector {
 
     /// Collections running.
     pub fn running(&self) -> usize {
-        self.jobs.iter().flatten().count()
+        debug_assert_eq!(self.running, self.jobs.iter().flatten().count());
+        self.running
     }
 }
 
@@ -198,10 +202,18 @@ pub(super) fn start(w: &mut World, runtime: &Runtime, key: &Key, proposer: Propo
     w.gc.deleted.remove(key);
     let op = w.record_invoke(proposer, key, GC_OP, Json::Null);
     let stage = if runtime.config(proposer).break_erase_without_gc { Stage::Naive } else { Stage::Prepare };
-    let index = w.gc.jobs.len();
     let job = Job { op, key: key.clone(), proposer, stage, failures: 0, erased: 0 };
     log(w, &job, GcStep::Start, format!("collect the tombstone of {key}"));
-    w.gc.jobs.push(Some(job));
+    let index = match w.gc.jobs.iter().position(Option::is_none) {
+        Some(free) => free,
+        None => {
+            w.gc.jobs.push(None);
+            w.gc.jobs.len() - 1
+        }
+    };
+    w.gc.jobs[index] = Some(job);
+    w.gc.running += 1;
+    w.count_in_flight(0);
     w.schedule(w.now, Due::Gc(index));
     op
 }
@@ -242,6 +254,8 @@ pub(super) fn step(w: &mut World, runtime: &mut Runtime, index: usize) {
 }
 
 fn end(w: &mut World, job: Job, result: Result<Json, OpError>, text: String) {
+    w.gc.running -= 1;
+    w.count_in_flight(0);
     log(w, &job, GcStep::Done, text);
     w.record_end(job.op, &result);
     if let Some(answer) = w.awaited.0.remove(&job.op) {

@@ -453,6 +453,13 @@ impl Sim {
         w.acceptors[acceptor as usize - 1].state.slots().map(|(k, s)| (k.clone(), s.clone())).collect()
     }
 
+    /// The ballot registers of `acceptor` start promised to since garbage collection erased one
+    /// (§3.1; see [`crate::protocol::Acceptor::erase`]), or `None` before any erase.
+    pub fn erased_floor(&self, acceptor: AcceptorId) -> Option<Ballot> {
+        let floor = self.world().acceptors[acceptor as usize - 1].state.erased_floor();
+        (floor > Ballot::ZERO).then_some(floor)
+    }
+
     /// What proposer `proposer` (1-based) holds now.
     pub fn proposer(&self, proposer: ProposerId) -> ProposerView {
         let core = self.core();

@@ -145,10 +145,11 @@ impl World {
         self.probe.0.steps.set(self.steps);
     }
 
-    /// An operation was handed to the runtime (`+1`) or ended (`-1`).
+    /// An operation was handed to the runtime (`+1`) or ended (`-1`); `0`: a garbage collection
+    /// started or ended. What is pending counts both: a `gc()` is a client operation too.
     pub fn count_in_flight(&mut self, delta: isize) {
         self.in_flight = self.in_flight.checked_add_signed(delta).expect("operations in flight never go below 0");
-        self.probe.0.pending.set(self.in_flight);
+        self.probe.0.pending.set(self.in_flight + self.gc.running());
     }
 
     pub fn schedule(&mut self, at: u64, due: Due) {

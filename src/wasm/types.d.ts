@@ -249,7 +249,10 @@ export interface RegisterState {
 
 export interface ClusterState {
   now: number;
-  acceptors: { id: NodeId; up: boolean; registers: { [key: string]: RegisterState } }[];
+  /** `erasedFloor` (deletion GC, paper 3.1): present once garbage collection erased a register
+   * here; a register created later starts promised to it, so no message from before the erase
+   * is accepted. An erased key is absent from `registers`. */
+  acceptors: { id: NodeId; up: boolean; registers: { [key: string]: RegisterState }; erasedFloor?: Ballot }[];
   proposers: { id: NodeId; up: boolean; ballotCounter: number; cached: { [key: string]: Ballot } }[];
   network: {
     latency: { min: number; max: number };

@@ -5,9 +5,9 @@ import { $, page, adopt, guard, setPlaying, setSpeed } from "../page.js";
 import { showScenario } from "./scenarios.js";
 
 /** The switch of each break option, by its `break` field. */
-const SWITCHES = { quorum: "break-quorum", reuseBallot: "break-reuse", takeAnyAccepted: "break-any", blindRetry: "break-blind", disjointQuorums: "break-disjoint" };
+const SWITCHES = { quorum: "break-quorum", reuseBallot: "break-reuse", takeAnyAccepted: "break-any", blindRetry: "break-blind", disjointQuorums: "break-disjoint", eraseWithoutGc: "break-erase" };
 /** The switches that are plain booleans. */
-const FLAGS = ["reuseBallot", "takeAnyAccepted", "blindRetry", "disjointQuorums"];
+const FLAGS = ["reuseBallot", "takeAnyAccepted", "blindRetry", "disjointQuorums", "eraseWithoutGc"];
 /** Seeds one search tries. */
 const MAX_SEEDS = 500;
 /** Real ms of searching per chunk, between frames. */
