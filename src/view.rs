@@ -143,6 +143,12 @@ impl Serialize for EventView<'_> {
                 m.serialize_entry("key", &**key)?;
                 m.serialize_entry("until", until)?;
             }
+            EventKind::Gc { op, proposer, key, step, .. } => {
+                m.serialize_entry("op", op)?;
+                m.serialize_entry("node", &node(proposer))?;
+                m.serialize_entry("key", &**key)?;
+                m.serialize_entry("step", step.as_str())?;
+            }
             EventKind::Network { setting } => {
                 m.serialize_entry("setting", &setting.to_string())?;
                 match *setting {
@@ -231,7 +237,11 @@ pub fn state(sim: &Sim) -> Json {
     let acceptors: Vec<Json> = (1..=c.acceptors as u8)
         .map(|a| {
             let registers = sim.registers(a);
-            acceptor(a, sim.is_up(Node::Acceptor(a)), registers.iter().map(|(k, s)| (k, s)))
+            let mut view = acceptor(a, sim.is_up(Node::Acceptor(a)), registers.iter().map(|(k, s)| (k, s)));
+            if let (Some(floor), Some(fields)) = (sim.erased_floor(a), view.as_object_mut()) {
+                fields.insert("erasedFloor".into(), ballot(floor)); // §3.1: only once a register was erased
+            }
+            view
         })
         .collect();
     let proposers: Vec<Json> = (1..=c.proposers as u8)

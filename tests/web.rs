@@ -401,6 +401,62 @@ fn flexible_quorums_event_log_hash_matches_native() {
     assert_eq!(c.event_log_hash(), include_str!("golden/quorums_hash.txt").trim());
 }
 
+/// Same seed and actions as `gc_reference_hash` in tests/gc.rs, through the JS API: deletes
+/// collected in the background (`gcDelay`) and by `gc()`; the log hash equals the native one.
+#[wasm_bindgen_test]
+fn gc_event_log_hash_matches_native() {
+    let c = cluster("{ seed: 31, gcDelay: 10, autoAdvance: false }");
+    for i in 0..12 {
+        let opts = || js(&format!("{{ proposer: 'p{}' }}", i % 2 + 1));
+        let key = format!("k{}", i % 3);
+        let _ = c.put(key.as_str().into(), JsValue::from(i), opts());
+        if i % 4 == 3 {
+            let _ = c.delete(key.as_str().into(), opts());
+        }
+        if i == 6 {
+            c.crash("a3".into()).unwrap();
+        }
+        if i == 9 {
+            c.restart("a3".into()).unwrap();
+        }
+        c.run_for(7.into()).unwrap();
+    }
+    let _ = c.gc(JsValue::UNDEFINED);
+    c.run_until_idle(JsValue::UNDEFINED).unwrap();
+    assert_eq!(c.event_log_hash(), include_str!("golden/gc_event_log_hash.txt").trim());
+}
+
+#[wasm_bindgen_test]
+async fn gc_resolves_the_erased_keys_and_refuses_bad_input() {
+    let c = cluster("{ seed: 3 }");
+    ok(c.put("doomed".into(), JsValue::from(42), JsValue::UNDEFINED)).await;
+    ok(c.delete("doomed".into(), JsValue::UNDEFINED)).await;
+    let done = ok(c.gc(JsValue::UNDEFINED)).await;
+    assert_eq!(json(&get(&done, "erased")), r#"["doomed"]"#);
+    let read = ok(c.read("doomed".into(), JsValue::UNDEFINED)).await;
+    assert_eq!(get(&read, "version"), 0, "a collected key reads as never written");
+    for (opts, says) in [
+        ("{ key: 7 }", "options.key"),
+        ("{ key: '' }", "key"),
+        ("{ proposer: 'p9' }", "options.proposer"),
+        ("{ proposer: 'a1' }", "acceptor"),
+        ("{ keys: 'x' }", "keys"),
+    ] {
+        let e = err(c.gc(js(opts))).await;
+        assert_error(&e, "InvalidArgument", says);
+    }
+    for bad in ["-1", "60001", "'soon'", "1.5"] {
+        let e = c.set_gc_delay(js(bad)).unwrap_err();
+        assert_error(&e, "InvalidArgument", "ms");
+    }
+    assert!(Cluster::new(js("{ gcDelay: -5 }")).is_err());
+    c.set_gc_delay(js("25")).unwrap();
+    assert_eq!(c.gc_delay(), 25);
+    c.set_gc_delay(JsValue::NULL).unwrap();
+    assert!(c.gc_delay().is_null());
+    ok(c.increment("still".into(), JsValue::UNDEFINED)).await; // the cluster stays usable
+}
+
 #[wasm_bindgen_test]
 async fn check_break_it_and_fuzz() {
     let c = cluster("{ seed: 9 }");

@@ -183,6 +183,7 @@ function applyLimits() {
   set("input[name=lease]", "max", l.leaseMs);
   set("input[name=clockDrift]", "max", l.clockDrift);
   set("input[name=pipeline]", "max", l.pipeline);
+  set("input[name=gcDelay]", "max", l.latencyMs);
   set("input[name=seed], #version, #ttl", "max", l.safeInteger);
   set("#lat-min, #lat-max", "max", l.latencyMs);
   set("#workers", "max", l.workers);

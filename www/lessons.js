@@ -58,4 +58,13 @@ export const LESSONS = [
     text: "CASPaxos assumes acceptors keep their promises and accepted values across crashes. Here a1 is wiped (restarted with empty storage): a read then meets a quorum that never saw the last write and returns a stale value. The widget's checker reports the violation in the red line under the timeline, and it stays there.",
     claims: [{ violation: "linearizability", op: 2, says: "the widget reports: not linearizable" }],
   },
+  {
+    title: "9. Deleting for good",
+    scenario: "delete-and-collect",
+    text: "A delete writes a <b>tombstone</b>; the register stays. Erasing it is not as simple as forgetting it: an acceptor that missed the delete still holds the old value, and a later quorum could find it again. Garbage collection (§3.1) first replicates the tombstone to <i>every</i> acceptor, then makes the proposers forget their cached rounds and move past the collector's ballot, and only then erases. Here a1 misses the delete and still holds 42. <a href=\"./?scenario=erase-without-gc\">The broken twin</a> erases without the protocol, and 42 comes back.",
+    moments: [
+      { on: { kind: "gc", step: "replicate" }, say: "(a) The collector asks every acceptor — a1 too, which still holds 42 — to promise its ballot, then to accept the tombstone. All three must answer." },
+      { on: { kind: "gc", step: "done" }, say: "(b) Proposers forgot their cached rounds of k; (c) every acceptor erased it. The read that follows finds nothing: version 0." },
+    ],
+  },
 ];

@@ -9,6 +9,7 @@
 // fixes its seed: the claims are about that run.
 
 import { MEMBERSHIP_SCENARIOS } from "./scenarios-membership.js";
+import { GC_SCENARIOS } from "./scenarios-gc.js";
 
 const P = (p) => ({ proposer: p });
 
@@ -436,6 +437,7 @@ export const SCENARIOS = [
     ],
   },
   ...MEMBERSHIP_SCENARIOS,
+  ...GC_SCENARIOS,
 ];
 
 /** The scenario a page opens on: short, and it shows a prepare, the cache and a conflict. */

@@ -40,7 +40,7 @@ export function drawAxis(f, out) {
   out.push("</g>");
 }
 
-/** Partition and crash bands, wipe marks. */
+/** Partition and crash bands, wipe marks, garbage collection steps. */
 export function drawFaults(f, out) {
   const s = f.store;
   const band = (node) => [f.laneTop(node) + 1, f.slot - 2];
@@ -63,6 +63,12 @@ export function drawFaults(f, out) {
     if (wp.at < f.t0 || wp.at > f.t1 || !s.laneOf.has(wp.node)) continue;
     const [y, h] = band(wp.node);
     out.push(`<rect class="wipe" x="${f.x(wp.at) - 1.5}" y="${y}" width="3" height="${h}"><title>${esc(wp.node)} wiped</title></rect>`);
+  }
+  for (const g of s.collections) {
+    if (g.at < f.t0 || g.at > f.t1 || !s.laneOf.has(g.node)) continue;
+    const x = f.x(g.at);
+    const y = f.y(g.node);
+    out.push(`<path class="gc" data-step="${esc(g.step)}" d="M${x} ${y - 5}l4 5-4 5-4-5z"><title>${esc(g.node)} gc ${esc(g.key)}: ${esc(g.step)}</title></path>`);
   }
 }
 

@@ -15,6 +15,7 @@ export { OUTCOMES };
 export const TAIL_EVENTS = 20000; // newest events kept as objects
 export const WINDOW_EVENTS = 60000; // most events fetched for one older window
 const KEYS_PER_ACCEPTOR = 12;
+const GC_MARKS = 2000; // garbage collection steps kept for drawing
 const OP_CHANNELS = OUTCOMES.slice(1).map((_, i) => outcomeChannel(i + 1));
 
 /** Growable typed column. */
@@ -68,6 +69,7 @@ export class TimelineStore {
     this.sends = new Map(); // in flight: msg id -> { from, to, sentAt, message, arrivals, duplicated }
     this.down = []; // { node, start, end }
     this.wipes = []; // { node, at }
+    this.collections = []; // garbage collection steps (§3.1): { node, at, step, key }, the newest GC_MARKS
     this.partitions = []; // { start, end, nodes: Set }
     this.leases = []; // read leases: { node, key, start, end } (the newest, see timeline-lease.js)
     this.names = new Interner();
@@ -144,6 +146,10 @@ export class TimelineStore {
         break;
       case "lease":
         recordLease(this.leases, e);
+        break;
+      case "gc":
+        this.collections.push({ node: e.node, at: e.at, step: e.step, key: e.key });
+        if (this.collections.length > GC_MARKS * 1.25) this.collections = this.collections.slice(-GC_MARKS);
         break;
     }
   }

@@ -232,7 +232,8 @@ impl KeyLedger {
         if op.completed() && self.open_unknowns > 0 {
             self.count_towards_deadlines(op.invoke_seq, unknown_horizon);
         }
-        let unknown = (record.outcome == Some(Outcome::Unknown)).then(|| {
+        // A collection ends before it is decided whether a reader sees its erase (see `Step::Erase`).
+        let unknown = (record.outcome == Some(Outcome::Unknown) || record.op == crate::sim::GC_OP).then(|| {
             self.open_unknowns += 1;
             let ended_seq = record.return_seq.expect("an ended operation has a return position");
             UnknownEnd { ended_seq, later: 0, deadline: None }

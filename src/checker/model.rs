@@ -45,6 +45,10 @@ pub enum Step {
     /// An opaque change function that refused (threw) on this state: it takes effect where the
     /// register equals it, and leaves the register unchanged.
     RefusedOn(State),
+    /// A garbage collection (§3.1, [`crate::sim::GC_OP`]): on a tombstone (value `null`) it may
+    /// reset the register to one never written (version 0), once, or never — which one a later
+    /// read sees is decided by the first round a quorum accepts after the acceptors erased it.
+    Erase,
 }
 
 /// One state an operation can lead to.
@@ -80,6 +84,19 @@ impl CheckOp {
     /// evaluation to place it by).
     pub fn from_record(o: &OpRecord) -> Option<CheckOp> {
         use crate::driver::Outcome;
+        if o.op == crate::sim::GC_OP {
+            return Some(CheckOp {
+                id: o.id,
+                name: o.op.name(),
+                key: o.key.to_string(),
+                invoke_at: o.invoke_at,
+                return_at: None,
+                invoke_seq: o.invoke_seq,
+                return_seq: None,
+                step: Step::Erase,
+                expect: Expect::Maybe,
+            });
+        }
         let read_only = o.op.is_read_only();
         let expect = match (o.outcome, &o.output, &o.error) {
             (Some(Outcome::Ok), Some(out), _) => Expect::Output(out.clone()),
@@ -152,6 +169,11 @@ impl CheckOp {
                     add(Next::Same);
                 }
             }
+            Step::Erase => {
+                if s.value.is_null() && s.version > 0 {
+                    add(Next::New(State::default()));
+                }
+            }
             Step::Builtin { op, times } => {
                 for &t in times {
                     match (op.apply(s, t), &self.expect) {
@@ -187,6 +209,9 @@ impl CheckOp {
             Expect::Output(o) => format!(" → {o}"),
             Expect::Refusal(name) => format!(" → {name}"),
             Expect::RefusalSaying(name, message) => format!(" → {name} \"{message}\""),
+            // A collection's answer is how many acceptors erased; what it did to the register
+            // (reset a tombstone to empty, or nothing) is placed like an unknown write.
+            _ if matches!(self.step, Step::Erase) => String::new(),
             Expect::Maybe | Expect::AppliedOrNot => " (outcome unknown)".to_owned(),
         };
         let input = match &self.step {
@@ -196,7 +221,7 @@ impl CheckOp {
                 Op::AcquireLock { owner, .. } | Op::ReleaseLock { owner } => format!(" for {owner}"),
                 _ => String::new(),
             },
-            Step::Transitions(_) => String::new(),
+            Step::Transitions(_) | Step::Erase => String::new(),
             Step::RefusedOn(seen) => format!(" on {} (version {})", seen.value, seen.version),
         };
         format!("{} {}{input}{answer} (#{})", self.name, self.key, self.id)

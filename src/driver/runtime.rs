@@ -194,6 +194,36 @@ impl Runtime {
         self.proposer_mut(proposer).clock.observe(Ballot::new(counter, proposer));
     }
 
+    /// §3.1, step (b) of garbage collection, at `proposer`: forget the cached round of `key`
+    /// (§2.2.1) and fast-forward the ballot clock past `ballot`, so its next round on the key
+    /// starts with a prepare under a ballot above the collected tombstone's. `false` (nothing
+    /// done) while an operation of `proposer` holds or waits for `key`: its retries could still
+    /// find their exactly-once markers in the tombstone, so the collector comes back later.
+    pub fn collect_key(&mut self, proposer: ProposerId, key: &Key, ballot: Ballot) -> bool {
+        let key_id = self.keys.get(key);
+        let p = self.proposer_mut(proposer);
+        if let Some(state) = key_id.and_then(|id| p.keys.get_mut(id as usize)) {
+            if state.holder.is_some() || !state.waiting.is_empty() {
+                return false;
+            }
+            state.cache = None;
+            // And its read lease: once the register is erased, reads must see version 0.
+            state.lease = None;
+        }
+        p.clock.observe(ballot);
+        true
+    }
+
+    /// A fresh ballot of `proposer` (the garbage collector's round runs under its proposer's clock).
+    pub fn next_ballot(&mut self, proposer: ProposerId) -> Ballot {
+        self.proposer_mut(proposer).clock.next(proposer)
+    }
+
+    /// `proposer` saw `ballot` refuse it: its next ballot is above it (§2.1).
+    pub fn observe_ballot(&mut self, proposer: ProposerId, ballot: Ballot) {
+        self.proposer_mut(proposer).clock.observe(ballot);
+    }
+
     /// Keys with a cached round, with its ballot, sorted by key.
     pub fn cached(&self, proposer: ProposerId) -> Vec<(Key, Ballot)> {
         let p = self.proposer(proposer);

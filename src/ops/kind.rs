@@ -15,13 +15,16 @@ pub enum OpKind {
     ReleaseLock,
     AcquireLease,
     Change,
+    /// A garbage collection (§3.1, [`crate::sim::gc`]): a history operation of `gc()`, not a
+    /// register operation of its own (no `Op`, no link code: `gc` is an action of its own).
+    Gc,
 }
 
 impl OpKind {
     /// Every kind. Its order up to `Change` is the share link's operation codes (append only: a
     /// code, once given, keeps its meaning); `change` is never recorded (its function is not
     /// data), so it has no code.
-    pub const ALL: [OpKind; 10] = [
+    pub const ALL: [OpKind; 11] = [
         OpKind::Get,
         OpKind::Put,
         OpKind::Delete,
@@ -32,6 +35,7 @@ impl OpKind {
         OpKind::ReleaseLock,
         OpKind::AcquireLease,
         OpKind::Change,
+        OpKind::Gc,
     ];
 
     /// The contract's name: the JS method and the history's `op`.
@@ -47,6 +51,7 @@ impl OpKind {
             OpKind::ReleaseLock => "releaseLock",
             OpKind::AcquireLease => "acquireLease",
             OpKind::Change => "change",
+            OpKind::Gc => "gc",
         }
     }
 
@@ -55,15 +60,20 @@ impl OpKind {
         OpKind::ALL.into_iter().find(|k| k.name() == name)
     }
 
-    /// Its share-link code; `None` for `change` (never recorded).
+    /// Its share-link code; `None` for `change` (never recorded) and `gc` (an action of its own).
     pub fn link_code(self) -> Option<u8> {
         let code = OpKind::ALL.iter().position(|&k| k == self)?;
-        (self != OpKind::Change).then_some(code as u8)
+        self.is_register_op().then_some(code as u8)
     }
 
     /// The kind of a share-link code.
     pub fn of_link_code(code: u8) -> Option<OpKind> {
-        OpKind::ALL.get(code as usize).copied().filter(|&k| k != OpKind::Change)
+        OpKind::ALL.get(code as usize).copied().filter(|k| k.is_register_op())
+    }
+
+    /// A kind a recorded `Invoke` can name: not `change` (code) and not `gc` (its own action).
+    fn is_register_op(self) -> bool {
+        !matches!(self, OpKind::Change | OpKind::Gc)
     }
 
     /// True for the kinds that never change the register.

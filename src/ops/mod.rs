@@ -202,7 +202,7 @@ impl Op {
                 Op::AcquireLease { owner: owner()?, ttl_ms: input.get("ttl").and_then(Json::as_u64) }
             }
             OpKind::ReleaseLock => Op::ReleaseLock { owner: owner()? },
-            OpKind::Change => return None,
+            OpKind::Change | OpKind::Gc => return None,
         })
     }
 

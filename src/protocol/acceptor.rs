@@ -41,11 +41,14 @@ impl<V> Slot<V> {
 pub struct Acceptor<V> {
     /// One lookup per request (sorted only when listed).
     slots: FxHashMap<Key, Slot<V>>,
+    /// The highest ballot any erased register had seen (§3.1, see [`Acceptor::erase`]); a
+    /// register created after an erase starts promised to it. `ZERO` until something is erased.
+    erased_floor: Ballot,
 }
 
 impl<V> Default for Acceptor<V> {
     fn default() -> Self {
-        Acceptor { slots: FxHashMap::default() }
+        Acceptor { slots: FxHashMap::default(), erased_floor: Ballot::ZERO }
     }
 }
 
@@ -54,7 +57,8 @@ impl<V: Clone> Acceptor<V> {
     ///
     /// Asserts the slot's invariant: its highest promised or accepted ballot never goes back.
     pub fn handle(&mut self, request: Request<V>) -> Reply<V> {
-        handle_in(self.slots.entry(request.key().clone()).or_default(), request)
+        let slot = self.slot_mut(request.key().clone());
+        handle_in(slot, request)
     }
 
     /// §2.2, prepare: "returns a conflict if it already saw a greater ballot number" — a prepare is
@@ -63,7 +67,7 @@ impl<V: Clone> Acceptor<V> {
     /// same proposer's same round (ballots are unique per proposer, §2.1): a duplicated prepare
     /// gets the same answer again, it is not refused.
     pub fn handle_prepare(&mut self, key: Key, ballot: Ballot) -> Reply<V> {
-        prepare(self.slots.entry(key.clone()).or_default(), key, ballot)
+        prepare(self.slot_mut(key.clone()), key, ballot)
     }
 
     /// §2.2, accept: "returns a conflict if it already saw a greater ballot number" — an accept is
@@ -73,7 +77,58 @@ impl<V: Clone> Acceptor<V> {
     /// already accepted is a duplicate of it: acknowledged again, and the value accepted first is
     /// kept (one value per ballot: a proposer sends one accept per ballot).
     pub fn handle_accept(&mut self, key: Key, ballot: Ballot, value: V, next_promise: Option<Ballot>) -> Reply<V> {
-        accept(self.slots.entry(key.clone()).or_default(), key, ballot, value, next_promise)
+        accept(self.slot_mut(key.clone()), key, ballot, value, next_promise)
+    }
+
+    /// The register of `key`; a new one is promised to the erased floor, so a register that was
+    /// erased refuses every ballot it had seen, as if it still held its promise.
+    fn slot_mut(&mut self, key: Key) -> &mut Slot<V> {
+        let floor = self.erased_floor;
+        self.slots.entry(key).or_insert_with(|| Slot {
+            promise: (floor > Ballot::ZERO).then_some(floor),
+            accepted: None,
+            lease: None,
+        })
+    }
+
+    /// §3.1, step (c) of garbage collection: erase the register of `key` if it still holds what
+    /// the collector replicated under `ballot` (the tombstone; a later round moved it on
+    /// otherwise, and it stays). Returns whether it was erased.
+    ///
+    /// The paper has proposers' "age" refuse messages sent before the collection; here the
+    /// acceptor keeps the erased register's highest ballot as a floor for every register it
+    /// creates later, so a late accept or prepare of a round from before the erase is refused:
+    /// the highest ballot an acceptor has seen for a key never goes back, erased or not.
+    pub fn erase(&mut self, key: &str, ballot: Ballot) -> bool {
+        let still_tombstone =
+            self.slots.get(key).is_some_and(|s| s.accepted.as_ref().is_some_and(|(b, _)| *b == ballot));
+        if still_tombstone {
+            let slot = self.slots.remove(key).expect("just seen");
+            self.erased_floor = self.erased_floor.max(slot.high_water());
+        }
+        still_tombstone
+    }
+
+    /// Deliberately wrong (the "erase without the GC protocol" break-it twin): forget the
+    /// register outright, with no floor. Returns whether there was one.
+    pub fn forget(&mut self, key: &str) -> bool {
+        self.slots.remove(key).is_some()
+    }
+
+    /// What the acceptor holds for `key`, as a register: its slot, or for a key it holds nothing
+    /// of, the floor it would start from (`None` when that is nothing either).
+    pub fn effective_slot(&self, key: &str) -> Option<std::borrow::Cow<'_, Slot<V>>> {
+        match self.slots.get(key) {
+            Some(slot) => Some(std::borrow::Cow::Borrowed(slot)),
+            None => (self.erased_floor > Ballot::ZERO).then(|| {
+                std::borrow::Cow::Owned(Slot { promise: Some(self.erased_floor), accepted: None, lease: None })
+            }),
+        }
+    }
+
+    /// The floor registers start from after an erase (`ZERO` before any).
+    pub fn erased_floor(&self) -> Ballot {
+        self.erased_floor
     }
 
     /// [`Acceptor::handle`] with read leases ([`lease`]), at `local_ms` on this acceptor's clock:
@@ -82,7 +137,7 @@ impl<V: Clone> Acceptor<V> {
     /// (then the reply is `Leased`). Without leases asked for, exactly [`Acceptor::handle`].
     pub fn handle_at(&mut self, request: Request<V>, local_ms: u64) -> Reply<V> {
         let (key, ballot) = (request.key().clone(), request.ballot());
-        let slot = self.slots.entry(key.clone()).or_default();
+        let slot = self.slot_mut(key.clone());
         if slot.lease.as_mut().is_some_and(|g| !g.admits(ballot.proposer, local_ms)) {
             return Reply::Conflict { key, ballot, blocking: slot.high_water() };
         }

@@ -66,6 +66,9 @@ pub struct ProposerConfig {
     /// Most keys of this proposer with operations admitted at once (issue 14 §2; see
     /// `driver::pipeline`); the rest wait in invocation order. `None`: no bound.
     pub pipeline: Option<usize>,
+    /// Wrong (§3.1's counterexample): a garbage collection run through this proposer erases the
+    /// tombstones it finds at once, without replicating them to every acceptor first.
+    pub break_erase_without_gc: bool,
 }
 
 impl Default for ProposerConfig {
@@ -84,6 +87,7 @@ impl Default for ProposerConfig {
             clock_drift_ppm: 0,
             break_trust_lease: false,
             pipeline: None,
+            break_erase_without_gc: false,
         }
     }
 }

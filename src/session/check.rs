@@ -81,6 +81,11 @@ fn check_action(r: &Recorded, (steps, at_ms): (u64, u64), sizes: &Sizes) -> Resu
             check_integer("message", *id, 0, MAX_SAFE_INTEGER).map(drop)
         }
         UserAction::Workers(plan) => plan.check(),
+        UserAction::Gc { proposer, key } => {
+            sizes.check(Node::Proposer(*proposer))?;
+            key.as_deref().map_or(Ok(()), crate::sim::check_key)
+        }
+        UserAction::GcDelay(ms) => ms.map_or(Ok(()), |ms| check_integer("gcDelay", ms, 0, MAX_LATENCY_MS).map(drop)),
         UserAction::Latency(min, max) if *max > MAX_LATENCY_MS || min > max => {
             Err(OpError::invalid(format!("latency {min}..{max} is not within 0..={MAX_LATENCY_MS} with min <= max")))
         }

@@ -91,6 +91,9 @@ fn breaks_json(b: &Breaks) -> Json {
     if b.trust_leases {
         j["trustLeases"] = true.into(); // only when on: documents made before leases are unchanged
     }
+    if let (true, Some(fields)) = (b.erase_without_gc, j.as_object_mut()) {
+        fields.insert("eraseWithoutGc".into(), Json::Bool(true)); // only when on: documents without it read as before
+    }
     j
 }
 
@@ -118,6 +121,10 @@ fn action_json(a: &UserAction) -> Json {
         UserAction::Workers(p) => {
             object! { "do": "workers", "workers": p.workers, "increments": p.increments, "key": p.key.as_str() }
         }
+        UserAction::Gc { proposer, key } => {
+            object! { "do": "gc", "proposer": format!("p{proposer}"), "key": key.clone() }
+        }
+        UserAction::GcDelay(ms) => object! { "do": "gcDelay", "ms": *ms },
     }
 }
 
@@ -332,6 +339,7 @@ fn breaks(parent: &Fields, acceptors: usize) -> Result<Breaks, OpError> {
         blind_retry: b.flag("blindRetry")?,
         disjoint_quorums: b.flag("disjointQuorums")?,
         trust_leases: b.flag("trustLeases")?,
+        erase_without_gc: b.flag("eraseWithoutGc")?,
     })
 }
 
@@ -381,6 +389,17 @@ fn action(a: &Fields) -> Result<UserAction, OpError> {
             increments: a.integer("increments", 1, MAX_INCREMENTS_PER_WORKER as u64)? as usize,
             key: a.string("key")?.to_owned(),
         }),
+        "gc" => UserAction::Gc {
+            proposer: match a.node("proposer")? {
+                Node::Proposer(p) => p,
+                Node::Acceptor(_) => return Err(malformed(&format!("{} names an acceptor", a.path("proposer")))),
+            },
+            key: match a.optional("key") {
+                None => None,
+                Some(_) => Some(a.string("key")?.to_owned()),
+            },
+        },
+        "gcDelay" => UserAction::GcDelay(a.optional_integer("ms", 0, MAX_LATENCY_MS)?),
         other => return Err(malformed(&format!("{} is an unknown action {other:?}", a.path("do")))),
     })
 }

@@ -43,10 +43,12 @@ enum Tag {
     Deliver = 11,
     DropMessage = 12,
     Workers = 13,
+    Gc = 14,
+    GcDelay = 15,
 }
 
 impl Tag {
-    const ALL: [Tag; 14] = [
+    const ALL: [Tag; 16] = [
         Tag::Invoke,
         Tag::Crash,
         Tag::Restart,
@@ -61,6 +63,8 @@ impl Tag {
         Tag::Deliver,
         Tag::DropMessage,
         Tag::Workers,
+        Tag::Gc,
+        Tag::GcDelay,
     ];
 
     fn of(byte: u8) -> Option<Tag> {
@@ -172,7 +176,9 @@ impl Writer {
     }
     fn breaks(&mut self, b: &Breaks) {
         let flags = b.reuse_ballot as u8 | (b.take_any_accepted as u8) << 1 | (b.blind_retry as u8) << 2;
-        self.byte(flags | (b.disjoint_quorums as u8) << 3 | (b.trust_leases as u8) << 4);
+        self.byte(
+            flags | (b.disjoint_quorums as u8) << 3 | (b.trust_leases as u8) << 4 | (b.erase_without_gc as u8) << 5,
+        );
         self.varint(b.quorum.map_or(0, u64::from));
     }
 }
@@ -229,10 +235,12 @@ pub fn encode_link(s: &Session) -> String {
     }
     let mut keys: Vec<&str> = Vec::new();
     for r in &s.actions {
-        if let UserAction::Invoke { key, .. } = &r.action {
-            if !keys.contains(&key.as_str()) {
-                keys.push(key);
-            }
+        let key = match &r.action {
+            UserAction::Invoke { key, .. } | UserAction::Gc { key: Some(key), .. } => key,
+            _ => continue,
+        };
+        if !keys.contains(&key.as_str()) {
+            keys.push(key);
         }
     }
     w.varint(keys.len() as u64);
@@ -323,6 +331,17 @@ pub fn encode_link(s: &Session) -> String {
                 w.varint(p.workers as u64);
                 w.varint(p.increments as u64);
                 w.bytes(p.key.as_bytes());
+            }
+            UserAction::Gc { proposer, key } => {
+                w.tag(Tag::Gc);
+                w.byte(*proposer);
+                // 0: every deleted key; otherwise the key's index + 1.
+                let index = key.as_ref().and_then(|key| keys.iter().position(|k| k == key));
+                w.varint(index.map_or(0, |i| i as u64 + 1));
+            }
+            UserAction::GcDelay(ms) => {
+                w.tag(Tag::GcDelay);
+                w.varint(ms.map_or(0, |ms| ms + 1));
             }
         }
     }
@@ -423,6 +442,7 @@ impl Reader<'_> {
             blind_retry: flags & 4 != 0,
             disjoint_quorums: flags & 8 != 0,
             trust_leases: flags & 16 != 0,
+            erase_without_gc: flags & 32 != 0,
         })
     }
 }
@@ -598,6 +618,17 @@ pub fn decode_link(text: &str) -> Result<Session, LinkError> {
                 increments: r.small("increments", MAX_INCREMENTS_PER_WORKER as u64)? as usize,
                 key: r.text(MAX_KEY_BYTES)?,
             }),
+            Tag::Gc => {
+                let proposer = r.byte()?;
+                let key = match r.varint()? {
+                    0 => None,
+                    i => {
+                        Some(keys.get(i as usize - 1).ok_or_else(|| malformed("a key index is out of range"))?.clone())
+                    }
+                };
+                UserAction::Gc { proposer, key }
+            }
+            Tag::GcDelay => UserAction::GcDelay(r.small("gcDelay", MAX_LATENCY_MS + 1)?.checked_sub(1)),
         };
         actions.push(Recorded { steps, at_ms: at, action });
     }

@@ -37,6 +37,7 @@ pub struct Breaks {
     pub disjoint_quorums: bool,
     /// Read leases trusted beyond the clock drift bound.
     pub trust_leases: bool,
+    pub erase_without_gc: bool,
 }
 
 impl Breaks {
@@ -48,6 +49,7 @@ impl Breaks {
             blind_retry: d.break_blind_retry,
             disjoint_quorums: d.break_disjoint_quorums,
             trust_leases: d.break_trust_lease,
+            erase_without_gc: d.break_erase_without_gc,
         }
     }
     pub fn onto(&self, d: DriverConfig) -> DriverConfig {
@@ -58,6 +60,7 @@ impl Breaks {
             break_blind_retry: self.blind_retry,
             break_disjoint_quorums: self.disjoint_quorums,
             break_trust_lease: self.trust_leases,
+            break_erase_without_gc: self.erase_without_gc,
             ..d
         }
     }
@@ -99,6 +102,14 @@ pub enum UserAction {
     DropMessage(u64),
     /// Starts concurrent workers driven by the simulation.
     Workers(WorkersPlan),
+    /// Garbage-collects `key`, or (`None`) every key deleted since its last collection, from
+    /// proposer `proposer`'s node (§3.1).
+    Gc {
+        proposer: ProposerId,
+        key: Option<String>,
+    },
+    /// Collects each deleted key this long (virtual ms) after its delete; `None`: off.
+    GcDelay(Option<u64>),
 }
 
 /// An action at the point of the run it happened.
@@ -219,6 +230,24 @@ impl Recording {
             self.checkpoints.borrow_mut().maybe_take(&self.sim, self.actions.borrow().len());
         }
         Ok(handle)
+    }
+
+    /// Does and records a [`UserAction::Gc`]: each collection started, with its handle.
+    pub fn gc(
+        &self,
+        proposer: ProposerId,
+        key: Option<String>,
+    ) -> Result<Vec<(crate::protocol::Key, OpHandle)>, OpError> {
+        self.fork();
+        let started = gc(&self.sim, proposer, key.as_deref())?;
+        let (steps, at_ms) = (self.sim.steps(), self.sim.now());
+        let mut actions = self.actions.borrow_mut();
+        if actions.len() >= MAX_ACTIONS {
+            self.mark_unreplayable(Unreplayable::TooManyActions);
+        } else {
+            actions.push(Recorded { steps, at_ms, action: UserAction::Gc { proposer, key } });
+        }
+        Ok(started)
     }
 
     /// Runs an operation that cannot be recorded (a `change` with a function).
@@ -428,8 +457,18 @@ fn apply(sim: &Sim, action: &UserAction) -> Result<Option<OpHandle>, OpError> {
         UserAction::Deliver(id) => sim.deliver(*id)?,
         UserAction::DropMessage(id) => sim.drop_message(*id)?,
         UserAction::Workers(plan) => drop(sim.run_workers(plan)?),
+        UserAction::Gc { proposer, key } => drop(gc(sim, *proposer, key.as_deref())?),
+        UserAction::GcDelay(ms) => sim.set_gc_delay(*ms),
     }
     Ok(None)
+}
+
+/// Starts the collections a [`UserAction::Gc`] asks for: each key with its handle.
+fn gc(sim: &Sim, proposer: ProposerId, key: Option<&str>) -> Result<Vec<(crate::protocol::Key, OpHandle)>, OpError> {
+    match key {
+        Some(key) => Ok(vec![(key.into(), sim.gc(key, proposer)?)]),
+        None => sim.gc_deleted(proposer),
+    }
 }
 
 impl Session {
@@ -470,6 +509,10 @@ mod delivery_tests;
 #[cfg(test)]
 #[path = "workers_tests.rs"]
 mod workers_tests;
+
+#[cfg(test)]
+#[path = "gc_session_tests.rs"]
+mod gc_session_tests;
 
 #[cfg(all(test, not(target_arch = "wasm32")))]
 #[path = "seek_tests.rs"]

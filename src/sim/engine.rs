@@ -107,6 +107,10 @@ impl Core {
             Due::Timer(slot) => self.runtime.handle_timer(&mut self.world, slot),
             Due::Arrive { from, to, msg, lost, log } => self.arrive(from, to, msg, lost, log),
             Due::Envelope { envelope, lost, log } => self.arrive_envelope(envelope, lost, log),
+            Due::Gc(job) => super::gc::step(&mut self.world, &mut self.runtime, job),
+            Due::GcStart { key, proposer } => {
+                super::gc::start(&mut self.world, &self.runtime, &key, proposer);
+            }
         }
         debug_assert_eq!(self.world.in_flight, self.runtime.in_flight(), "the world counts what the runtime runs");
         Stepped::Ran

@@ -9,6 +9,10 @@ use super::{Action, NetConfig, Node, Rng, Sim, SimConfig};
 use crate::driver::DriverConfig;
 use crate::ops::OpError;
 
+/// The collection delay of a fuzz run with the "erase without the GC protocol" twin on, when the
+/// options give none (virtual ms after each delete).
+pub const BREAK_GC_DELAY_MS: u64 = 20;
+
 /// What to randomize.
 #[derive(Clone, Debug, PartialEq)]
 pub struct FuzzOptions {
@@ -25,6 +29,8 @@ pub struct FuzzOptions {
     pub faults: usize,
     /// Messages travel in envelopes (`envelopes`; tests only: a fuzz session does not carry it).
     pub envelopes: bool,
+    /// Collect each deleted key this long after its delete (§3.1); `None`: no collection.
+    pub gc_delay_ms: Option<u64>,
 }
 
 impl FuzzOptions {
@@ -38,6 +44,7 @@ impl FuzzOptions {
             ops_per_client: 12,
             faults: 10,
             envelopes: false,
+            gc_delay_ms: None,
         }
     }
 }
@@ -67,6 +74,8 @@ impl FuzzRun {
             envelopes: o.envelopes,
         };
         let sim = Sim::new(SimConfig {
+            // The twin that erases without the protocol shows nothing unless something collects.
+            gc_delay_ms: o.gc_delay_ms.or(o.driver.break_erase_without_gc.then_some(BREAK_GC_DELAY_MS)),
             acceptors,
             proposers,
             seed: o.seed,

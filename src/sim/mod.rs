@@ -11,6 +11,7 @@ mod envelope;
 mod executor;
 mod faults;
 pub mod fuzz;
+mod gc;
 mod history;
 pub mod loops;
 mod manual;
@@ -26,6 +27,7 @@ mod world;
 
 pub use chunked::Chunked;
 pub use clock::Clocks;
+pub use gc::{GcStep, GC_OP};
 pub use history::{Evaluation, History, OpRecord, HISTORY_WINDOW};
 pub use loops::ClientLoop;
 pub use manual::{Delivery, HeldMessage};
@@ -64,6 +66,9 @@ pub struct SimConfig {
     pub log_events: bool,
     /// Run the safety oracles after every step.
     pub check_invariants: bool,
+    /// Collect each deleted key this long (virtual ms) after its delete ends (§3.1); `None`
+    /// (the default): only when asked ([`Sim::gc`]).
+    pub gc_delay_ms: Option<u64>,
 }
 
 impl Default for SimConfig {
@@ -76,6 +81,7 @@ impl Default for SimConfig {
             driver: DriverConfig::default(),
             log_events: true,
             check_invariants: true,
+            gc_delay_ms: None,
         }
     }
 }
@@ -274,6 +280,7 @@ impl Sim {
             workers: Vec::new(),
             clocks: Clocks::new(config.seed, config.acceptors, config.proposers, config.driver.clock_drift_ppm),
             outbox: Default::default(),
+            gc: gc::Collector::new(config.gc_delay_ms),
         };
         let runtime = Runtime::new(config.acceptors, config.proposers, config.driver.clone());
         Ok(Sim::of(Core { world, runtime, loops: Vec::new() }, config))
@@ -467,6 +474,13 @@ impl Sim {
     pub fn registers(&self, acceptor: AcceptorId) -> Vec<(Key, Slot<Val>)> {
         let w = self.world();
         w.acceptors[acceptor as usize - 1].state.slots().map(|(k, s)| (k.clone(), s.clone())).collect()
+    }
+
+    /// The ballot registers of `acceptor` start promised to since garbage collection erased one
+    /// (§3.1; see [`crate::protocol::Acceptor::erase`]), or `None` before any erase.
+    pub fn erased_floor(&self, acceptor: AcceptorId) -> Option<Ballot> {
+        let floor = self.world().acceptors[acceptor as usize - 1].state.erased_floor();
+        (floor > Ballot::ZERO).then_some(floor)
     }
 
     /// What proposer `proposer` (1-based) holds now.

@@ -214,6 +214,14 @@ pub enum EventKind {
         key: Key,
         until: u64,
     },
+    /// A step of garbage collection `op` of `key`, run on `proposer`'s node (§3.1).
+    Gc {
+        op: OpId,
+        proposer: ProposerId,
+        key: Key,
+        step: super::gc::GcStep,
+        text: String,
+    },
 }
 
 /// A network setting, as a network event carries it (its text is the one the log shows:
@@ -264,6 +272,7 @@ impl EventKind {
             EventKind::Heal => "heal",
             EventKind::Network { .. } => "network",
             EventKind::Lease { .. } => "lease",
+            EventKind::Gc { .. } => "gc",
         }
     }
 }
@@ -326,6 +335,7 @@ impl Trace {
             EventKind::Heal => write!(out, "heal"),
             EventKind::Network { setting } => write!(out, "network {setting}"),
             EventKind::Lease { proposer, key, until } => write!(out, "p{proposer} lease {key} until {until}ms"),
+            EventKind::Gc { op, proposer, key, step, text } => write!(out, "p{proposer} gc #{op} {key} {step}: {text}"),
         }
     }
 

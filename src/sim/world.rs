@@ -44,6 +44,13 @@ pub(super) enum Due {
     },
     Timer(SlotRef),
     Action(Action),
+    /// The next step of garbage collection job `.0` ([`super::gc`]).
+    Gc(usize),
+    /// A collection of `key` after its delete (option `gcDelay`).
+    GcStart {
+        key: Key,
+        proposer: ProposerId,
+    },
 }
 
 /// Work to do at the current instant, in order (what a FIFO executor's ready queue held).
@@ -129,6 +136,8 @@ pub(super) struct World {
     pub clocks: super::Clocks,
     /// Envelopes being filled this instant (`envelopes`).
     pub outbox: super::envelope::Outbox,
+    /// Garbage collection of deleted keys (§3.1).
+    pub gc: super::gc::Collector,
 }
 
 impl World {
@@ -150,10 +159,11 @@ impl World {
         self.probe.0.steps.set(self.steps);
     }
 
-    /// An operation was handed to the runtime (`+1`) or ended (`-1`).
+    /// An operation was handed to the runtime (`+1`) or ended (`-1`); `0`: a garbage collection
+    /// started or ended. What is pending counts both: a `gc()` is a client operation too.
     pub fn count_in_flight(&mut self, delta: isize) {
         self.in_flight = self.in_flight.checked_add_signed(delta).expect("operations in flight never go below 0");
-        self.probe.0.pending.set(self.in_flight);
+        self.probe.0.pending.set(self.in_flight + self.gc.running());
     }
 
     pub fn schedule(&mut self, at: u64, due: Due) {
@@ -212,10 +222,14 @@ impl World {
 
     /// Records how operation `id` ended (once) and logs its return.
     pub fn record_end(&mut self, id: OpId, result: &Result<Json, OpError>) {
-        let started = self.history.get(id).map(|r| (r.op, r.invoke_at));
+        let started = self.history.get(id).map(|r| (r.op, r.invoke_at, r.proposer));
+        let deleted = self.history.get(id).filter(|r| r.op == crate::ops::OpKind::Delete).map(|r| r.key.clone());
         if let Some(event) = records::end(&mut self.history, &mut self.stats, self.now, id, result) {
-            let (op, invoke_at) = started.expect("an operation in flight is in the history's window");
+            let (op, invoke_at, proposer) = started.expect("an operation in flight is in the history's window");
             self.metrics.ended(op.name(), invoke_at, self.now, result.is_ok());
+            if let Some(key) = deleted {
+                super::gc::Collector::deleted(self, &key, proposer);
+            }
             self.log(event);
         }
     }
@@ -234,13 +248,8 @@ impl World {
 
     pub fn observe(&mut self, acceptor: AcceptorId, key: &Key) {
         if let Some(oracle) = &mut self.oracle {
-            oracle.observe(
-                self.now,
-                acceptor,
-                key,
-                self.acceptors[acceptor as usize - 1].state.slot(key),
-                self.acceptors.len(),
-            );
+            let slot = self.acceptors[acceptor as usize - 1].state.effective_slot(key);
+            oracle.observe(self.now, acceptor, key, slot.as_deref(), self.acceptors.len());
         }
     }
 }

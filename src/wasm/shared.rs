@@ -172,7 +172,8 @@ pub(super) fn break_arg(name: &str, v: &JsValue, mut driver: DriverConfig, accep
     if v.is_null() || v.is_undefined() {
         return Err(invalid(format!("{name} must be an object, got {}", describe(v))));
     }
-    let known = ["quorum", "reuseBallot", "takeAnyAccepted", "blindRetry", "disjointQuorums", "trustLeases"];
+    let known =
+        ["quorum", "reuseBallot", "takeAnyAccepted", "blindRetry", "disjointQuorums", "trustLeases", "eraseWithoutGc"];
     for (key, x) in options(name, v, &known)? {
         let field = format!("{name}.{key}");
         match key.as_str() {
@@ -182,6 +183,7 @@ pub(super) fn break_arg(name: &str, v: &JsValue, mut driver: DriverConfig, accep
             "blindRetry" => driver.break_blind_retry = bool_arg(&field, &x)?,
             "disjointQuorums" => driver.break_disjoint_quorums = bool_arg(&field, &x)?,
             "trustLeases" => driver.break_trust_lease = bool_arg(&field, &x)?,
+            "eraseWithoutGc" => driver.break_erase_without_gc = bool_arg(&field, &x)?,
             _ => {}
         }
     }

@@ -44,6 +44,8 @@ export interface ClusterOptions {
   /** Envelopes: messages from one node to one node within one virtual instant travel as one
    * delivery, with one latency and one loss draw for all (default false). */
   envelopes?: boolean;
+  /** Garbage-collect each deleted key this many virtual ms after its delete, 0..=60000 (default null: off). */
+  gcDelay?: number | null;
 }
 
 /** "Break it": deliberately wrong variants of the protocol, each a real code path in the core. */
@@ -69,6 +71,14 @@ export interface Membership {
   accept: { nodes: NodeId[]; quorum: number };
   /** The membership change step running, null when none is. */
   step: string | null;
+  /** Garbage collection erases tombstones where it finds them, without the paper's protocol (3.1). */
+  eraseWithoutGc?: boolean;
+}
+
+/** `gc(options)`: which key (default: every key deleted since its last collection), from which proposer's node. */
+export interface GcOptions {
+  key?: string;
+  proposer?: NodeId;
 }
 
 export interface FuzzOptions {
@@ -172,7 +182,7 @@ export interface Message {
 
 export type EventKind =
   | "invoke" | "return" | "send" | "deliver" | "drop" | "duplicate" | "timeout"
-  | "crash" | "restart" | "wipe" | "partition" | "heal" | "network" | "lease";
+  | "crash" | "restart" | "wipe" | "partition" | "heal" | "network" | "lease" | "gc";
 
 export interface ClusterEvent {
   seq: number;
@@ -213,6 +223,8 @@ export interface ClusterEvent {
   duplicateRate?: number;
   /** lease: the proposer (node) holds a read lease on the key until this virtual ms. */
   until?: number;
+  /** gc (with node, op: the collection's id in history(), key): the step of garbage collection (paper 3.1). */
+  step?: "start" | "replicate" | "invalidate" | "erase" | "retry" | "done";
 }
 
 /** A message waiting for the user (manual delivery): `inFlight()`. */
@@ -263,7 +275,10 @@ export interface RegisterState {
 
 export interface ClusterState {
   now: number;
-  acceptors: { id: NodeId; up: boolean; registers: { [key: string]: RegisterState } }[];
+  /** `erasedFloor` (deletion GC, paper 3.1): present once garbage collection erased a register
+   * here; a register created later starts promised to it, so no message from before the erase
+   * is accepted. An erased key is absent from `registers`. */
+  acceptors: { id: NodeId; up: boolean; registers: { [key: string]: RegisterState }; erasedFloor?: Ballot }[];
   proposers: { id: NodeId; up: boolean; ballotCounter: number; cached: { [key: string]: Ballot } }[];
   network: {
     latency: { min: number; max: number };

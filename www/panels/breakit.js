@@ -6,9 +6,9 @@ import { showScenario, rebuild } from "./scenarios.js";
 import { STALE_READ_CONFIG, staleReadRun, staleReadScript } from "./leases.js";
 
 /** The switch of each break option, by its `break` field. */
-const SWITCHES = { quorum: "break-quorum", reuseBallot: "break-reuse", takeAnyAccepted: "break-any", blindRetry: "break-blind", disjointQuorums: "break-disjoint", trustLeases: "break-lease" };
+const SWITCHES = { quorum: "break-quorum", reuseBallot: "break-reuse", takeAnyAccepted: "break-any", blindRetry: "break-blind", disjointQuorums: "break-disjoint", trustLeases: "break-lease", eraseWithoutGc: "break-erase" };
 /** The switches that are plain booleans. */
-const FLAGS = ["reuseBallot", "takeAnyAccepted", "blindRetry", "disjointQuorums", "trustLeases"];
+const FLAGS = ["reuseBallot", "takeAnyAccepted", "blindRetry", "disjointQuorums", "trustLeases", "eraseWithoutGc"];
 /** Seeds one search tries. */
 const MAX_SEEDS = 500;
 /** Real ms of searching per chunk, between frames. */

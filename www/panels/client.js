@@ -43,6 +43,7 @@ export function wireClient() {
   on("increment", () => `increment ${key()}${via()}`, () => c().increment(key(), opts()));
   on("get", () => `get ${key()}${via()}`, () => c().get(key(), opts()));
   on("delete", () => `delete ${key()}${via()}`, () => c().delete(key(), opts()));
+  on("gc", () => `gc ${key()}${via()}`, () => c().gc({ key: key(), ...opts() }));
   on("put", () => `put ${key()} ${$("value").value}${via()}`, () => c().put(key(), parseJson($("value").value), opts()));
   on("read", () => `read ${key()}${via()}`, () => c().read(key(), opts()));
   on("write", () => `write ${key()} expecting v${$("version").value}${via()}`, () => c().write(key(), expectedVersion(), parseJson($("value").value), opts()));

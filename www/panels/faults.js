@@ -4,7 +4,7 @@
 import { PROPOSER_COLORS } from "../timeline.js";
 import { $, page, nodesOf, guard, numberIn } from "../page.js";
 import { rebuild } from "./scenarios.js";
-import { quorumsOf, batchOf } from "./membership.js";
+import { quorumsOf, batchOf, gcDelayOf } from "./membership.js";
 import { leasesOf, clockDriftOf } from "./leases.js";
 import { pipeliningOf } from "./pipelining.js";
 
@@ -18,7 +18,7 @@ export function wireFaults() {
     e.preventDefault();
     const f = e.target;
     guard($("rebuild-error"), () => {
-      rebuild({ acceptors: numberIn(f.acceptors, "acceptors"), proposers: numberIn(f.proposers, "proposers"), seed: numberIn(f.seed, "seed"), oneRtt: f.oneRtt.checked, quorums: quorumsOf(f), batch: batchOf(f), leases: leasesOf(f), clockDrift: clockDriftOf(f), ...pipeliningOf(f) });
+      rebuild({ acceptors: numberIn(f.acceptors, "acceptors"), proposers: numberIn(f.proposers, "proposers"), seed: numberIn(f.seed, "seed"), oneRtt: f.oneRtt.checked, quorums: quorumsOf(f), batch: batchOf(f), leases: leasesOf(f), clockDrift: clockDriftOf(f), ...pipeliningOf(f), gcDelay: gcDelayOf(f) });
     });
   });
   const netErr = $("network-error");

@@ -17,6 +17,11 @@ export function batchOf(form) {
   return form.batch.value.trim() === "" ? undefined : { max: numberIn(form.batch, "batch") };
 }
 
+/** The form's "gc after" field: virtual ms after each delete (deletion GC, issue 11), or null when empty (off). */
+export function gcDelayOf(form) {
+  return form.gcDelay.value.trim() === "" ? null : numberIn(form.gcDelay, "gc after");
+}
+
 export function wireMembership() {
   page.onAdopt.push(() => {
     const form = $("rebuild");
@@ -24,6 +29,7 @@ export function wireMembership() {
     form.prepareQuorum.value = q.prepare ?? "";
     form.acceptQuorum.value = q.accept ?? "";
     form.batch.value = page.config.batch?.max ?? "";
+    form.gcDelay.value = page.config.gcDelay ?? "";
     renderQuorums();
   });
   page.onRefresh.push(renderQuorums); // a break-it switch changes them in the running cluster

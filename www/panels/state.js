@@ -32,6 +32,8 @@ export function wireState() {
 }
 
 const ballotText = (x) => (x ? `${x.counter}.${x.proposer}` : "–");
+/** A register's value; a delete's tombstone (null) is marked as one: garbage collection erases it. */
+const valueText = (accepted) => (!accepted ? "–" : accepted.value === null ? "∅ tombstone" : describe(accepted.value));
 
 function renderAcceptors() {
   const box = $("acceptor-state");
@@ -39,7 +41,9 @@ function renderAcceptors() {
   for (const a of page.cluster.state().acceptors) {
     const table = document.createElement("table");
     table.className = a.up ? "" : "down";
-    table.createCaption().textContent = `${a.id} ${a.up ? "" : "(down)"}`;
+    // An erase floor (deletion GC, §3.1): registers created from now on start promised to it.
+    const floor = a.erasedFloor ? ` · erased below ${ballotText(a.erasedFloor)}` : "";
+    table.createCaption().textContent = `${a.id} ${a.up ? "" : "(down)"}${floor}`;
     const head = table.createTHead().insertRow();
     for (const h of ["key", "promise", "accepted", "value"]) {
       const th = document.createElement("th");
@@ -52,7 +56,7 @@ function renderAcceptors() {
       const r = a.registers[k];
       const tr = body.insertRow();
       const accepted = r.accepted ? `${ballotText(r.accepted.ballot)} v${r.accepted.version}` : "–";
-      for (const text of [k, ballotText(r.promise), accepted, r.accepted ? describe(r.accepted.value) : "–"]) tr.insertCell().textContent = text;
+      for (const text of [k, ballotText(r.promise), accepted, valueText(r.accepted)]) tr.insertCell().textContent = text;
     }
     if (!keys.length) body.insertRow().insertCell().textContent = "empty";
     box.append(table);

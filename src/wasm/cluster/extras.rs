@@ -29,6 +29,7 @@ impl Cluster {
                 break_blind_retry: false,
                 break_disjoint_quorums: false,
                 break_trust_lease: false,
+                break_erase_without_gc: false,
                 ..sim.proposer(1).config()
             };
             let driver = break_arg("options", &options, clean, sim.config().acceptors)?;

@@ -7,6 +7,7 @@
 
 mod delivery;
 mod extras;
+mod gc;
 mod guard;
 mod lease;
 mod membership;
@@ -188,7 +189,7 @@ type MakeOp<'a> = dyn Fn(&Sim, &[(String, JsValue)]) -> JsResult<Op> + 'a;
 impl Cluster {
     /// `new Cluster({ acceptors, proposers, seed, latency: {min, max}, dropRate, duplicateRate,
     /// oneRtt, autoAdvance, maxAttempts, quorums, break, batch, leases, clockDrift, pipeline,
-    /// envelopes })`, every field optional.
+    /// envelopes, gcDelay })`, every field optional.
     #[wasm_bindgen(constructor)]
     pub fn new(
         #[wasm_bindgen(unchecked_param_type = "ClusterOptions | undefined")] opts: JsValue,
@@ -211,10 +212,12 @@ impl Cluster {
             "clockDrift",
             "pipeline",
             "envelopes",
+            "gcDelay",
         ];
         let mut config = SimConfig::default();
         let mut auto_advance = true;
         let (mut breaks, mut quorums) = (None, None);
+        let mut gc_delay = None;
         for (key, v) in options("options", &opts, &known)? {
             let name = format!("options.{key}");
             match key.as_str() {
@@ -245,6 +248,7 @@ impl Cluster {
                     config.driver.pipeline = Some(n as usize);
                 }
                 "envelopes" => config.net.envelopes = bool_arg(&name, &v)?,
+                "gcDelay" => gc_delay = gc::gc_delay_arg(&name, &v)?,
                 _ => {}
             }
         }
@@ -255,6 +259,10 @@ impl Cluster {
             config.driver = break_arg("options.break", &b, config.driver, config.acceptors)?;
         }
         let rec = Recording::new(Start::Config(config)).map_err(|e| error(&e))?;
+        if gc_delay.is_some() {
+            // A recorded setting (not the start's): sessions and links keep their format.
+            rec.act(UserAction::GcDelay(gc_delay)).map_err(|e| error(&e))?;
+        }
         Ok(Cluster::of(rec, auto_advance))
     }
 
