@@ -246,6 +246,9 @@ pub(super) fn step(w: &mut World, runtime: &mut Runtime, index: usize) {
             }
             let delay = backoff_ms(w, job.failures);
             log(w, &job, GcStep::Retry, format!("{step} blocked: {why}; again in {delay} ms"));
+            if let Some(record) = w.history.in_flight_mut(job.op) {
+                record.attempts = job.failures + 1; // what the page's row shows while it waits
+            }
             w.gc.jobs[index] = Some(job);
             w.schedule(w.now + delay, Due::Gc(index));
         }
@@ -256,6 +259,10 @@ pub(super) fn step(w: &mut World, runtime: &mut Runtime, index: usize) {
 fn end(w: &mut World, job: Job, result: Result<Json, OpError>, text: String) {
     w.gc.running -= 1;
     w.count_in_flight(0);
+    if result.is_err() {
+        // Not collected: the key stays on the to-do list, so the next `gc()` tries it again.
+        w.gc.deleted.insert(job.key.clone());
+    }
     log(w, &job, GcStep::Done, text);
     w.record_end(job.op, &result);
     if let Some(answer) = w.awaited.0.remove(&job.op) {

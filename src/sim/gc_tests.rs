@@ -63,6 +63,31 @@ fn the_collector_waits_for_the_full_quorum_then_erases_everywhere() {
 }
 
 #[test]
+fn a_collection_that_gives_up_leaves_its_key_to_the_next_gc() {
+    // An outside tester's finding: a key whose collection ended `Unavailable` was dropped from the
+    // to-do list, so `gc()` with no key never tried it again and its tombstone stayed forever.
+    let sim = cluster(DriverConfig { max_attempts: 2, ..DriverConfig::default() });
+    tombstone_on_two_of_three(&sim);
+    assert_eq!(sim.gc_pending(), vec![Key::from("k")]);
+    let failed = sim.gc_deleted(1).unwrap();
+    sim.run_for(10_000);
+    let (key, handle) = failed.into_iter().next().expect("k was on the to-do list");
+    let error = sim.block_on(handle).unwrap_err();
+    assert_eq!((&*key, error.name()), ("k", "Unavailable"));
+    assert_eq!(sim.gc_pending(), vec![Key::from("k")], "still to collect");
+    let attempts = sim.history().records().find(|r| r.op == GC_OP).map(|r| r.attempts);
+    assert_eq!(attempts, Some(2), "the history counts the collection's tries");
+    sim.heal();
+    let again = sim.gc_deleted(1).unwrap();
+    assert_eq!(again.len(), 1, "gc() with no key tries k again");
+    for (_, handle) in again {
+        assert_eq!(sim.block_on(handle).unwrap(), json!({ "erased": 3 }));
+    }
+    assert!(sim.gc_pending().is_empty());
+    assert!((1..=3).all(|a| sim.registers(a).is_empty()), "every acceptor erased k");
+}
+
+#[test]
 fn erasing_without_the_protocol_resurrects_the_value_and_the_checker_says_so() {
     // The break-it twin: erase the tombstones where they are, A(42) B(∅) C(∅) → A(42) B() C().
     let broken = DriverConfig { break_erase_without_gc: true, ..DriverConfig::default() };

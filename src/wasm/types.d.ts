@@ -224,7 +224,7 @@ export interface ClusterEvent {
   /** lease: the proposer (node) holds a read lease on the key until this virtual ms. */
   until?: number;
   /** gc (with node, op: the collection's id in history(), key): the step of garbage collection (paper 3.1). */
-  step?: "start" | "replicate" | "invalidate" | "erase" | "retry" | "done";
+  step?: "start" | "replicate" | "invalidate" | "erase" | "retry" | "done"; // "erase" only when an erase must wait
 }
 
 /** A message waiting for the user (manual delivery): `inFlight()`. */

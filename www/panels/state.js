@@ -32,8 +32,13 @@ export function wireState() {
 }
 
 const ballotText = (x) => (x ? `${x.counter}.${x.proposer}` : "–");
-/** A register's value; a delete's tombstone (null) is marked as one: garbage collection erases it. */
-const valueText = (accepted) => (!accepted ? "–" : accepted.value === null ? "∅ tombstone" : describe(accepted.value));
+/** A register's value. A delete's tombstone (null at a version above 0) is marked as one: garbage
+ * collection erases it. Null at version 0 is a never-written key a read wrote back as it found it. */
+function valueText(accepted) {
+  if (!accepted) return "–";
+  if (accepted.value !== null) return describe(accepted.value);
+  return accepted.version > 0 ? "∅ tombstone" : "∅ empty";
+}
 
 function renderAcceptors() {
   const box = $("acceptor-state");
