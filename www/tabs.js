@@ -2,7 +2,8 @@
 //   tabs.html?channel=demo&role=client&acceptors=3            proposers p1..p2, acceptors a1..a3 elsewhere
 //   tabs.html?channel=demo&role=acceptor&acceptors=a2         acceptor a2, durable in IndexedDB
 // so that reloading a tab joins again as the same node (for an acceptor: a restart). Optional:
-// proposers, maxAttempts (client); storage=none, ackBeforeCommit=1 (acceptor; test-only, unsafe).
+// proposers, maxAttempts (client); storage=none, ackBeforeCommit=1 (acceptor; the second only in
+// test builds: the shipped wasm refuses it by name).
 import { loadLive } from "./live-module.js";
 
 const $ = (id) => document.getElementById(id);
