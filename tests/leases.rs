@@ -262,7 +262,14 @@ fn a_leased_session_round_trips_through_its_document_and_its_link_and_replays_th
     replay.run_until_idle(100_000).unwrap();
     assert_eq!(replay.sim().trace().hash(), rec.sim().trace().hash());
     assert_eq!(replay.sim().lease_reads(), rec.sim().lease_reads());
-    // Off, the document has neither field, and a break without the switch does not name it.
+    // Seek: replayed to the middle of the run (a lease held there), then played on, the same run.
+    let middle = rec.sim().now() / 2;
+    let sought = session.replay_until(middle).unwrap();
+    assert_eq!(sought.sim().now(), middle);
+    sought.run_until_idle(100_000).unwrap();
+    assert_eq!(sought.sim().trace().hash(), rec.sim().trace().hash(), "seek then play reproduces the run");
+    assert_eq!(sought.sim().lease_reads(), rec.sim().lease_reads());
+    // Off, the document has neither field (documents made before leases are unchanged).
     let plain = Recording::new(Start::Config(SimConfig::default())).unwrap().session().to_json();
     assert!(plain["start"].get("leases").is_none() && plain["start"].get("clockDrift").is_none());
     let mut bad = doc.clone();
