@@ -100,32 +100,26 @@ impl Serialize for EventView<'_> {
                 m.serialize_entry("node", &node(proposer))?;
                 m.serialize_entry("outcome", outcome.as_str())?;
             }
-            EventKind::Send { msg }
-            | EventKind::Duplicate { msg }
-            | EventKind::Deliver { msg }
-            | EventKind::Drop { msg, .. } => {
-                let r = &self.trace.messages[*msg];
-                m.serialize_entry("msg", msg)?;
+            EventKind::Send { .. }
+            | EventKind::Duplicate { .. }
+            | EventKind::Deliver { .. }
+            | EventKind::Drop { .. }
+            | EventKind::DeliverEnvelope { .. }
+            | EventKind::DropEnvelope { .. } => {
+                // An envelope has its first part's fields (as a single message has them) and `parts`.
+                let msgs = e.kind.messages().expect("a message event");
+                let r = &self.trace.messages[msgs[0]];
+                m.serialize_entry("msg", &msgs[0])?;
                 m.serialize_entry("from", &r.from.to_string())?;
                 m.serialize_entry("to", &r.to.to_string())?;
                 m.serialize_entry("sentAt", &r.sent_at)?;
                 m.serialize_entry("message", &MessageView(&r.msg))?;
-                if let EventKind::Drop { reason, .. } = &e.kind {
+                if let EventKind::Drop { reason, .. } | EventKind::DropEnvelope { reason, .. } = &e.kind {
                     m.serialize_entry("reason", reason.as_str())?;
                 }
-            }
-            // An envelope: the first part's fields (as a single message has them), and every part.
-            EventKind::DeliverEnvelope { parts } | EventKind::DropEnvelope { parts, .. } => {
-                let r = &self.trace.messages[parts[0]];
-                m.serialize_entry("msg", &parts[0])?;
-                m.serialize_entry("from", &r.from.to_string())?;
-                m.serialize_entry("to", &r.to.to_string())?;
-                m.serialize_entry("sentAt", &r.sent_at)?;
-                m.serialize_entry("message", &MessageView(&r.msg))?;
-                if let EventKind::DropEnvelope { reason, .. } = &e.kind {
-                    m.serialize_entry("reason", reason.as_str())?;
+                if let EventKind::DeliverEnvelope { parts } | EventKind::DropEnvelope { parts, .. } = &e.kind {
+                    m.serialize_entry("parts", &EnvelopeParts { trace: self.trace, parts })?;
                 }
-                m.serialize_entry("parts", &EnvelopeParts { trace: self.trace, parts })?;
             }
             EventKind::Timeout { proposer, key, ballot: b, phase } => {
                 m.serialize_entry("node", &node(proposer))?;

@@ -255,6 +255,18 @@ impl fmt::Display for NetSetting {
 }
 
 impl EventKind {
+    /// The messages a message event is about (by index): its one message, or an envelope's parts.
+    pub fn messages(&self) -> Option<&[usize]> {
+        match self {
+            EventKind::Send { msg }
+            | EventKind::Duplicate { msg }
+            | EventKind::Deliver { msg }
+            | EventKind::Drop { msg, .. } => Some(std::slice::from_ref(msg)),
+            EventKind::DeliverEnvelope { parts } | EventKind::DropEnvelope { parts, .. } => Some(parts),
+            _ => None,
+        }
+    }
+
     /// The contract's event `kind`.
     pub fn name(&self) -> &'static str {
         match self {
