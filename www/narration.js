@@ -4,8 +4,10 @@
 import { matches } from "./claims.js";
 
 export class Moments {
-  /** @param {{ on: object, say: string, after?: number }[]} moments @param {{ inOrder?: boolean }} options —
-   * in order: moment i+1 is only looked for after moment i happened (the tutorial's pacing). */
+  /** @param {{ on: object, say: string, after?: number, ifReader?: boolean }[]} moments
+   * @param {{ inOrder?: boolean }} options — in order: moment i+1 is only looked for after moment
+   * i happened (the tutorial's pacing). `ifReader`: a moment only a reader's own choices lead to
+   * (a scenario they steer); the scripted run need not reach it. */
   constructor(moments = [], { inOrder = false } = {}) {
     this.moments = moments;
     this.inOrder = inOrder;
@@ -20,8 +22,9 @@ export class Moments {
     return i;
   }
 
+  /** Every moment the scripted run must reach happened. */
   get done() {
-    return this.seen.size === this.moments.length;
+    return this.moments.every((m, i) => m.ifReader || this.seen.has(i));
   }
 
   /** Marks the first `n` moments as passed (restoring a place in a run). */

@@ -353,8 +353,8 @@ export const SCENARIOS = [
       { on: { kind: "deliver", message: { type: "conflict" } }, say: "A conflict: the acceptor had promised a higher ballot than this proposer's, and names it. The proposer will move past it and back off." },
       { on: { kind: "return", outcome: "ok" }, say: "One increment is done. Deliver the rest (or untick manual delivery) to finish the other." },
       { on: { kind: "return", outcome: "ok" }, after: 1, say: "Both increments are done: they answered 1 and 2, each applied exactly once." },
-      { on: { kind: "return", outcome: "failed" }, say: "An increment gave up: its messages waited until its timeouts used up every attempt (Unavailable, not applied). Nothing was delivered: under manual delivery only you move messages." },
-      { on: { kind: "return", outcome: "unknown" }, say: "An increment gave up with its outcome unknown: an accept of it may have reached an acceptor. Nothing was delivered after it: under manual delivery only you move messages." },
+      { on: { kind: "return", outcome: "failed" }, ifReader: true, say: "An increment gave up: its messages waited until its timeouts used up every attempt (Unavailable, not applied). Nothing was delivered: under manual delivery only you move messages." },
+      { on: { kind: "return", outcome: "unknown" }, ifReader: true, say: "An increment gave up with its outcome unknown: an accept of it may have reached an acceptor. Nothing was delivered after it: under manual delivery only you move messages." },
     ],
   },
   {
