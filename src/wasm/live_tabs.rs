@@ -352,7 +352,10 @@ fn acceptor_ids(name: &str, v: &JsValue) -> JsResult<Vec<AcceptorId>> {
     let mut ids = Vec::new();
     for (i, item) in items.iter().enumerate() {
         let item_name = format!("{name}[{i}]");
-        match node_arg(&item_name, item)? {
+        let node = node_arg(&item_name, item).map_err(|_| {
+            invalid(format!("{item_name} must be an acceptor id a1..a{MAX_ACCEPTORS}, got {}", describe(item)))
+        })?;
+        match node {
             Node::Acceptor(a) if (1..=MAX_ACCEPTORS as u8).contains(&a) && !ids.contains(&a) => ids.push(a),
             Node::Acceptor(a) if ids.contains(&a) => return Err(invalid(format!("{item_name}: a{a} is named twice"))),
             other => {

@@ -167,7 +167,8 @@ pub(super) fn latency_arg(name: &str, v: &JsValue, current: &NetConfig) -> JsRes
     Ok((min, max))
 }
 
-/// `{ quorum, reuseBallot, takeAnyAccepted, blindRetry, disjointQuorums }` onto `driver`.
+/// `{ quorum, reuseBallot, takeAnyAccepted, blindRetry, disjointQuorums, trustLeases,
+/// eraseWithoutGc }` onto `driver`.
 pub(super) fn break_arg(name: &str, v: &JsValue, mut driver: DriverConfig, acceptors: usize) -> JsResult<DriverConfig> {
     if v.is_null() || v.is_undefined() {
         return Err(invalid(format!("{name} must be an object, got {}", describe(v))));

@@ -131,13 +131,23 @@ export function seekTo(t) {
   if (ahead) $("session-out").dataset.tape = "ahead";
 }
 
+/** The cluster form's settings of a cluster opened from a session: its start's, not the
+ * previous cluster's (an outside tester rebuilt a different run from a stale form). */
+function configOf(c) {
+  const start = c.session().start;
+  const st = c.state();
+  const own = start.fuzz ? { seed: start.fuzz.seed, oneRtt: start.fuzz.oneRtt } : start;
+  const config = { acceptors: st.acceptors.length, proposers: st.proposers.length, seed: own.seed, oneRtt: own.oneRtt !== false, gcDelay: c.gcDelay ?? null };
+  for (const key of ["quorums", "batch", "leases", "clockDrift", "pipeline", "envelopes"]) if (own[key] !== undefined) config[key] = own[key];
+  return config;
+}
+
 /** Opens a session (document or link text) from its start: press play to watch it. A run shared
  * from a scenario (`scenario`: its id) shows the scenario's text, and the scenario's actions that
  * had not happened when it was shared are its script again. */
 export function openSession(session, what, scenario = null) {
   const c = Cluster.fromSession(session, { until: 0 });
-  const st = c.state();
-  adopt(c, { ...page.config, acceptors: st.acceptors.length, proposers: st.proposers.length });
+  adopt(c, configOf(c));
   const tape = c.tape;
   if (scenario) resumeScenario(scenario, tape.end ?? -1); // every action up to the sharing is on the tape
   setPlaying(false);

@@ -77,6 +77,14 @@ function renderStats() {
     ["messages", s.messages], ["messages / operation", s.messagesPerOperation.toFixed(2)], ["delivered", s.delivered],
     ["dropped", s.dropped], ["duplicated", s.duplicated], ["conflicts", s.conflicts], ["retries", s.retries], ["timeouts", s.timeouts],
   ];
+  // What the optimizations change (issue 14), when they are on: an arrival carries several
+  // messages with envelopes, reads skip the wire under a lease, operations ride in a batch or
+  // wait for a pipeline lane.
+  const cfg = page.config;
+  if (cfg.envelopes && s.deliveries !== undefined) items.push(["deliveries (envelopes)", s.deliveries], ["deliveries / operation", (s.deliveries / Math.max(1, s.operations)).toFixed(2)]);
+  if (cfg.leases && s.leaseReads !== undefined) items.push(["reads from a lease", s.leaseReads]);
+  if (cfg.batch && s.batched !== undefined) items.push(["batched", s.batched]);
+  if (cfg.pipeline && s.parked !== undefined) items.push(["waited for a pipeline lane", s.parked]);
   for (const [k, v] of items) {
     const dt = document.createElement("dt");
     dt.textContent = k;

@@ -17,7 +17,7 @@ impl Cluster {
 
     /// Deliberately wrong variants of the protocol, each a real code path in the core:
     /// `{ quorum: 1, reuseBallot: true, takeAnyAccepted: true, blindRetry: true,
-    /// disjointQuorums: true }`; omitted fields
+    /// disjointQuorums: true, trustLeases: true, eraseWithoutGc: true }` (`BreakOptions`); omitted fields
     /// are turned off. They apply from each proposer's next operation.
     #[wasm_bindgen(js_name = "setBreak")]
     pub fn set_break(&self, #[wasm_bindgen(unchecked_param_type = "BreakOptions")] options: JsValue) -> JsResult<()> {
