@@ -277,7 +277,11 @@ impl Serialize for HeldMessageView<'_> {
 
 /// Every workers run: `[{ total, done, failed, before, after, finished }]`.
 pub fn workers_runs(sim: &Sim) -> Json {
-    let run = |p: crate::sim::WorkersProgress| object! { "total": p.total, "done": p.done, "failed": p.failed, "before": p.before, "after": p.after, "finished": p.finished };
+    let run = |p: crate::sim::WorkersProgress| {
+        // `after` is null both for an empty key and for a closing read that failed: say which.
+        let after_failed = p.finished && p.after.is_none();
+        object! { "total": p.total, "done": p.done, "failed": p.failed, "before": p.before, "after": p.after, "finished": p.finished, "afterFailed": after_failed }
+    };
     sim.workers_runs().into_iter().map(run).collect::<Vec<_>>().into()
 }
 
@@ -393,12 +397,12 @@ mod tests {
         sim.run_workers(&crate::sim::WorkersPlan { workers: 2, increments: 3, key: "w".into() }).unwrap();
         assert_eq!(
             workers_runs(&sim),
-            json!([{ "total": 6, "done": 0, "failed": 0, "before": null, "after": null, "finished": false }])
+            json!([{ "total": 6, "done": 0, "failed": 0, "before": null, "after": null, "finished": false, "afterFailed": false }])
         );
         sim.run_until_idle(u64::MAX);
         assert_eq!(
             workers_runs(&sim),
-            json!([{ "total": 6, "done": 6, "failed": 0, "before": null, "after": 6, "finished": true }])
+            json!([{ "total": 6, "done": 6, "failed": 0, "before": null, "after": 6, "finished": true, "afterFailed": false }])
         );
     }
 

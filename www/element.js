@@ -365,22 +365,30 @@ class CaspaxosPlayground extends HTMLElement {
    * With a scenario, its settings hold: its text and claims describe them. */
   #config(scenario) {
     const name = this.getAttribute("scenario");
+    const bad = []; // every bad attribute at once, not the first one only
     if (name !== null && !scenario) {
-      throw invalid(`scenario="${name}" is not a scenario; known: ${SCENARIOS.map((s) => s.id).join(", ")}`);
+      bad.push(`scenario="${name}" is not a scenario; known: ${SCENARIOS.map((s) => s.id).join(", ")}`);
     }
     const controls = this.getAttribute("controls");
     if (controls !== null && !CONTROLS.includes(controls)) {
-      throw invalid(`controls="${controls}" must be one of ${CONTROLS.map((c) => `"${c}"`).join(", ")}`);
+      bad.push(`controls="${controls}" must be one of ${CONTROLS.map((c) => `"${c}"`).join(", ")}`);
     }
     const config = { acceptors: 3, proposers: 2, seed: 1, ...(scenario?.config ?? {}) };
     const conflicts = [];
     for (const [key, min, max] of NUMERIC) {
       if (!this.hasAttribute(key)) continue;
       const text = this.getAttribute(key);
-      const v = parseAttribute(key, text, min, max());
+      let v;
+      try {
+        v = parseAttribute(key, text, min, max());
+      } catch (e) {
+        bad.push(e.message);
+        continue;
+      }
       if (scenario && v !== config[key]) conflicts.push(`${key}="${text}"`);
       else config[key] = v;
     }
+    if (bad.length) throw invalid(bad.join("; "));
     if (conflicts.length) {
       const own = NUMERIC.map(([key]) => `${key}=${config[key]}`).join(", ");
       throw invalid(`${conflicts.join(", ")} conflict with scenario="${name}", whose text describes its own settings (${own}): remove them, or drop scenario for a cluster of your own`);
@@ -408,6 +416,7 @@ class CaspaxosPlayground extends HTMLElement {
 
   /** A bad attribute: the status line, `data-error`, the console and an "error" event say so. */
   #fail(e) {
+    this.#player.setPlaying(false); // the run on screen is not what the attributes ask for: it stops
     this.#status(`${e.name}: ${e.message}`, true);
     this.dataset.error = e.message;
     console.error(`<caspaxos-playground> ${e.name}: ${e.message}`);

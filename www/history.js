@@ -50,6 +50,7 @@ export class HistoryView {
     const x = (t) => LEFT + (t - t0) / tl.msPerPx;
     const out = [`<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 ${w} ${h}" role="img" aria-label="history">`];
     const inView = store.opsBetween(t0, t1);
+    let drawn = inView; // the operations drawn (in the dense view, counted by bucket)
     if (inView > DENSE_OPS) this.#dense(out, inView, { rowH, rowOf, w });
     else {
       const visible = [];
@@ -61,8 +62,13 @@ export class HistoryView {
         rows.set(row, Math.max(rows.get(row) ?? 1, store.opSlot.data[id] + 1));
       });
       this.#bars(out, visible.reverse(), { x, rowH, rowOf, rows });
+      drawn = visible.length;
     }
     out.push(`<rect x="0" y="0" width="${LEFT - 4}" height="${h}" fill="#fbfcfd"/>`);
+    if (drawn < store.opCount) {
+      // The panel follows the timeline's window: say so, and how to see every operation.
+      out.push(`<text class="window-note" x="${w - 4}" y="10" text-anchor="end">${Math.min(drawn, store.opCount)} of ${store.opCount} operations in the timeline's window · Fit shows them all</text>`);
+    }
     proposers.forEach((p, i) => out.push(`<text class="row-label" x="6" y="${ROW_TOP + i * rowH + 10}">${esc(p)}</text>`));
     out.push("</svg>");
     this.container.innerHTML = out.join("");

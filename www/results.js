@@ -47,7 +47,22 @@ export class ResultsView {
   /** Forgets the labels too (a new run). */
   clear() {
     this.labels.clear();
+    this.expected = [];
     this.reset();
+  }
+
+  /** Names for operations a replayed scenario will start (`[{ at, label, op, key, proposer }]`,
+   * operation i the i-th): operation i takes its name only if it is that operation, on that key
+   * through that proposer, invoked at that time — a run that went otherwise keeps the history's
+   * generic names. */
+  expectNames(named) {
+    this.expected = named;
+  }
+
+  #expectedName(op) {
+    const e = this.expected?.[op.id];
+    const same = e && e.at === op.invokeAt && e.op === op.op && e.proposer === op.proposer && (e.key === null || e.key === op.key);
+    return same ? e.label : null;
   }
 
   note(text, cls) {
@@ -73,7 +88,7 @@ export class ResultsView {
   }
 
   #paint(li, op, waiting) {
-    const label = this.labels.get(op.id) ?? labelOf(op);
+    const label = this.labels.get(op.id) ?? this.#expectedName(op) ?? labelOf(op);
     if (!op.outcome) {
       li.className = "pending";
       li.textContent = `${label} … ${op.attempts > 1 ? `retrying (attempt ${op.attempts})` : "pending"}${waiting}`;

@@ -335,7 +335,7 @@ export const SCENARIOS = [
     summary: "two proposers duel and every message waits for you: you choose who is refused.",
     title: "Dueling proposers: your turn",
     steer: true, // the reader delivers the messages: that is this scenario's run, not a change to it
-    text: "Your turn: p1 and p2 both increment the key duel, and every message waits in the list under the timeline until you click it (✕ drops it). Deliver p2's prepares before p1's and the acceptors refuse 1.p1 with a conflict; deliver p1's first and both are promised in turn, and the lower ballot's accept is refused later. Whatever order you choose, the two increments answer 1 and 2, each exactly once. Untick manual delivery to let the network finish.",
+    text: "Your turn: p1 and p2 both increment the key duel, and every message waits in the list under the timeline until you click it (✕ drops it). Deliver p2's prepares before p1's and the acceptors refuse 1.p1 with a conflict; deliver p1's first and both are promised in turn, and the lower ballot's accept is refused later. Whatever order you choose, the two increments answer 1 and 2, each exactly once — as long as messages keep arriving: Run to idle only moves time and delivers nothing, so left waiting, the proposers' timeouts fire until their attempts run out and they give up (Unavailable). Untick manual delivery to let the network finish.",
     config: { acceptors: 3, proposers: 2, seed: 1 },
     script: [
       [0, (c, ui) => {
@@ -350,8 +350,10 @@ export const SCENARIOS = [
     ],
     moments: [
       { on: { kind: "deliver", message: { type: "conflict" } }, say: "A conflict: the acceptor had promised a higher ballot than this proposer's, and names it. The proposer will move past it and back off." },
-      { on: { kind: "return" }, say: "One increment is done. Deliver the rest (or untick manual delivery) to finish the other." },
-      { on: { kind: "return" }, after: 1, say: "Both increments are done: they answered 1 and 2, each applied exactly once." },
+      { on: { kind: "return", outcome: "ok" }, say: "One increment is done. Deliver the rest (or untick manual delivery) to finish the other." },
+      { on: { kind: "return", outcome: "ok" }, after: 1, say: "Both increments are done: they answered 1 and 2, each applied exactly once." },
+      { on: { kind: "return", outcome: "failed" }, say: "An increment gave up: its messages waited until its timeouts used up every attempt (Unavailable, not applied). Nothing was delivered: under manual delivery only you move messages." },
+      { on: { kind: "return", outcome: "unknown" }, say: "An increment gave up with its outcome unknown: an accept of it may have reached an acceptor. Nothing was delivered after it: under manual delivery only you move messages." },
     ],
   },
   {

@@ -172,10 +172,14 @@ export function drawInFlight(f, out) {
   for (const [id, s] of f.store.sends) {
     if (s.sentAt > f.t1 || !f.store.laneOf.has(s.from) || !f.store.laneOf.has(s.to)) continue;
     const progress = Math.min(0.95, (f.now - s.sentAt) / Math.max(1, f.latencyMax));
-    const x1 = f.x(s.sentAt);
-    const y1 = f.y(s.from);
     const x2 = f.x(f.now);
-    const y2 = y1 + (f.y(s.to) - y1) * progress;
+    const y2 = f.y(s.from) + (f.y(s.to) - f.y(s.from)) * progress;
+    // A message held long (manual delivery) starts far left of the view: clip it to the view's
+    // edge on its own slope, or a dashed line a million pixels long stalls the renderer.
+    const sentX = f.x(s.sentAt);
+    const x1 = Math.max(sentX, f.left - 2);
+    const y1 = sentX === x1 ? f.y(s.from) : f.y(s.from) + (y2 - f.y(s.from)) * ((x1 - sentX) / Math.max(1e-9, x2 - sentX));
+    if (x2 < f.left) continue;
     out.push(`<line class="msg inflight" data-msg="${id}" x1="${x1}" y1="${y1}" x2="${x2}" y2="${y2}" stroke="${colorOf(s.message.ballot.proposer)}" stroke-dasharray="2 2"/>`);
     f.hits.push({ kind: "msg", a: { ...s, msg: id }, x1, y1, x2, y2 });
   }

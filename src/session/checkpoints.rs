@@ -3,12 +3,11 @@
 //! full, every other one goes and the spacing doubles, so a seek replays at most about
 //! `2 × events / MAX_CHECKPOINTS` events, whatever the length of the run.
 //!
-//! A copy shares the event log (by chunks) but not the history or the oracles' records. The
-//! history is bounded (its window of records, the operations in flight and the checker's
-//! unfolded segments: [`crate::sim::History::retained`]); the oracles' records still grow with
-//! the run. The copies together may hold at most [`WEIGHT_BUDGET`] such records, or twice what
-//! the live run holds, whichever is more (thinned by halves past that). Memory then stays within
-//! three times the run's own; a long run keeps fewer, sparser checkpoints.
+//! A copy shares the event log (by chunks) and the history's window of records (each record
+//! until an operation in flight changes its own), but not the checker's unfolded segments or the
+//! oracles' entries (both bounded). The copies together may hold at most [`WEIGHT_BUDGET`] such
+//! records, a shared record counted once, or twice what the live run holds, whichever is more
+//! (thinned by halves past that). Memory then stays within three times the run's own.
 
 use crate::sim::{Checkpoint, Sim};
 use std::rc::Rc;
@@ -57,8 +56,18 @@ impl Checkpoints {
         }
     }
 
+    /// Records the copies hold together: each one's own, and the history records of their windows
+    /// counted once (windows move forward with the run, so copies in a row share most of theirs).
     fn weight(&self) -> usize {
-        self.kept.iter().map(|s| s.checkpoint.weight()).sum()
+        let mut shared_until = 0;
+        let mut weight = 0;
+        for s in &self.kept {
+            let ids = s.checkpoint.history_ids();
+            weight += s.checkpoint.weight_beyond_history_window();
+            weight += (ids.end.saturating_sub(ids.start.max(shared_until))) as usize;
+            shared_until = shared_until.max(ids.end);
+        }
+        weight
     }
 
     /// Every other checkpoint goes (the latest stays), and the spacing doubles.

@@ -8,6 +8,7 @@ use crate::ops::{OpError, OpId, OpKind, Val};
 use crate::protocol::{Key, ProposerId};
 use serde_json::Value as Json;
 use std::collections::VecDeque;
+use std::rc::Rc;
 
 #[derive(Clone, Debug, PartialEq)]
 pub struct OpRecord {
@@ -72,8 +73,9 @@ pub const HISTORY_WINDOW: usize = 10_000;
 #[derive(Clone, Debug)]
 pub struct History {
     /// Operations `first_id..`, in id order: the window, extended back to the oldest operation
-    /// still in flight.
-    window: VecDeque<OpRecord>,
+    /// still in flight. Shared with copies of this history (checkpoints): a record is copied
+    /// only when one side changes it, which only an operation in flight does.
+    window: VecDeque<Rc<OpRecord>>,
     first_id: OpId,
     window_len: usize,
     /// Ids of the operations in flight, ascending.
@@ -118,19 +120,19 @@ impl History {
 
     /// The records kept, oldest first: at least the [`HISTORY_WINDOW`] most recent.
     pub fn records(&self) -> impl DoubleEndedIterator<Item = &OpRecord> + ExactSizeIterator {
-        self.window.iter()
+        self.window.iter().map(|r| &**r)
     }
 
     /// Operation `id`'s record, if still kept.
     pub fn get(&self, id: OpId) -> Option<&OpRecord> {
-        self.window.get(usize::try_from(id.checked_sub(self.first_id)?).ok()?)
+        self.window.get(usize::try_from(id.checked_sub(self.first_id)?).ok()?).map(|r| &**r)
     }
 
     /// Operation `id`'s record while it is in flight (`None` once it has ended: its record is
     /// final, the checker has it).
     pub(crate) fn in_flight_mut(&mut self, id: OpId) -> Option<&mut OpRecord> {
         let index = usize::try_from(id.checked_sub(self.first_id)?).ok()?;
-        self.window.get_mut(index).filter(|r| r.outcome.is_none())
+        self.window.get_mut(index).filter(|r| r.outcome.is_none()).map(Rc::make_mut)
     }
 
     /// Records an invocation; `record.id` must be [`History::len`], its position from
@@ -140,7 +142,7 @@ impl History {
         assert!(record.outcome.is_none(), "an invocation has not ended");
         self.ledger.invoked(&record.key, record.invoke_seq);
         self.in_flight.push(record.id);
-        self.window.push_back(record);
+        self.window.push_back(Rc::new(record));
         self.trim();
     }
 
@@ -151,7 +153,7 @@ impl History {
         self.in_flight.remove(position);
         let return_seq = self.next_seq();
         let index = (id - self.first_id) as usize;
-        let record = &mut self.window[index];
+        let record = Rc::make_mut(&mut self.window[index]);
         record.return_at = Some(at);
         record.return_seq = Some(return_seq);
         record.outcome = Some(outcome_of(result));
@@ -187,8 +189,20 @@ impl History {
     /// configurations). Bounded by the window, the operations in flight and the ledger's unfolded
     /// segments, not by the length of the run; what a copy of this history costs.
     pub fn retained(&self) -> usize {
+        self.window.len() + self.retained_beyond_window()
+    }
+
+    /// What [`History::retained`] counts besides the window's records: the ledger's operations
+    /// and configurations. (A copy of this history shares the window's records with it until
+    /// they change; only the records of operations in flight do.)
+    pub fn retained_beyond_window(&self) -> usize {
         let (ops, states) = self.ledger.retained();
-        self.window.len() + ops + states
+        ops + states
+    }
+
+    /// The ids of the records kept (the window, with the operations in flight).
+    pub fn kept_ids(&self) -> std::ops::Range<OpId> {
+        self.first_id..self.len()
     }
 
     /// The incremental checker's state.

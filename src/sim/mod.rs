@@ -34,7 +34,7 @@ pub use workers::{WorkersPlan, WorkersProgress};
 
 use crate::client::{Answer, AnswerSlot, Client, OpHandle};
 use crate::driver::{DriverConfig, Runtime};
-use crate::ops::{Op, OpError, Val};
+use crate::ops::{Op, OpError, OpId, Val};
 use crate::protocol::{Acceptor, AcceptorId, Ballot, Key, ProposerId, Slot};
 use engine::{Core, Invoked, Stepped};
 use executor::Executor;
@@ -211,11 +211,24 @@ pub struct Checkpoint {
 }
 
 impl Checkpoint {
-    /// What this copy holds that no other copy shares, in records (the bounded history's records
-    /// and ledger, oracle entries, operations in flight; the event log is shared by chunks).
+    /// What this copy holds, in records (the bounded history's records and ledger, oracle
+    /// entries, operations in flight; the event log is shared by chunks), were it alone.
     pub fn weight(&self) -> usize {
+        self.weight_beyond_history_window() + self.core.world.history.kept_ids().count()
+    }
+
+    /// [`Checkpoint::weight`] without the history window's records, which copies taken close to
+    /// each other share: [`Checkpoint::history_ids`] says which they are.
+    pub fn weight_beyond_history_window(&self) -> usize {
         let w = &self.core.world;
-        1 + w.history.retained() + w.oracle.as_ref().map_or(0, Oracle::entries) + self.core.runtime.in_flight()
+        let in_flight = self.core.runtime.in_flight(); // their records are this copy's own
+        1 + w.history.retained_beyond_window() + w.oracle.as_ref().map_or(0, Oracle::entries) + 2 * in_flight
+    }
+
+    /// The ids of the history records this copy keeps (shared with the run and with other
+    /// copies that keep them, until an operation in flight changes its own).
+    pub fn history_ids(&self) -> std::ops::Range<OpId> {
+        self.core.world.history.kept_ids()
     }
 
     /// Events run up to this point.

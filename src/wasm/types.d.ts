@@ -228,6 +228,8 @@ export interface WorkersProgress {
   before: JsonValue | null;
   after: JsonValue | null;
   finished: boolean;
+  /** The run finished but its closing read got no answer (so `after` is no count). */
+  afterFailed: boolean;
 }
 
 export interface RegisterState {

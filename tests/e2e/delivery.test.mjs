@@ -170,3 +170,49 @@ for (const [order, prefer, refused] of [
     await page.close();
   });
 }
+
+/** Frames the page draws in `ms` of real time (0 when the renderer is stalled). */
+const framesIn = (page, ms) => page.evaluate((ms) => new Promise((done) => {
+  let n = 0;
+  const end = performance.now() + ms;
+  const tick = () => { n += 1; if (performance.now() < end) requestAnimationFrame(tick); else done(n); };
+  requestAnimationFrame(tick);
+  setTimeout(() => done(n), ms + 2000); // a stalled renderer never calls back: report what came
+}), ms);
+
+test("workers under manual delivery, then Run to idle: messages held for seconds are clipped to the view, frames keep coming, and the verdict has no ✓", async () => {
+  const { page, errors } = await open(browser.context, `${server.url}?scenario=none`);
+  await page.check("#manual");
+  await page.fill("#workers", "2");
+  await page.fill("#per-worker", "3");
+  await page.click("#run-workers");
+  await page.click("#idle");
+  await page.waitForFunction(() => !window.playground.cluster.workersRuns()[0] || window.playground.cluster.workersRuns()[0].finished, null, { timeout: 30000 });
+  await page.click("#fit");
+  await page.click("#zoom-in");
+  await page.click("#zoom-in"); // a window of the last few ms: the held messages were sent long before it
+  const lines = await page.$$eval("#timeline line.inflight", (ls) => ls.map((l) => Number(l.getAttribute("x1"))));
+  assert.ok(lines.length > 0, "messages are still held");
+  const left = Math.min(...lines);
+  assert.ok(left > -10, `every held message starts at the view's edge, not ${left} px`);
+  assert.ok(await framesIn(page, 1000) >= 10, "the page keeps drawing");
+  const out = await page.textContent("#workers-out");
+  assert.doesNotMatch(out, /✓/, `no ✓ for a run whose increments all failed: ${out}`);
+  assert.match(out, /could not read the final count: the closing get failed \(6 of 6 increments failed or unknown\)|final count 0, expected 0 \(\+ up to 6 failed\/unknown\) ✗/);
+  assert.equal(await page.isHidden("#workers-progress"), true, "the progress bar goes once the run is over");
+  assert.deepEqual(errors, []);
+  await page.close();
+});
+
+test("your turn, left alone: Run to idle delivers nothing, both increments give up, and the caption says so instead of claiming success", async () => {
+  const { page, errors } = await open(browser.context, `${server.url}?scenario=your-duel`);
+  await page.click("#idle");
+  await page.waitForFunction(() => window.playground.cluster.pending === 0, null, { timeout: 30000 });
+  const outcomes = await page.evaluate(() => window.playground.cluster.history().map((h) => h.outcome));
+  assert.ok(outcomes.every((o) => o !== "ok"), `nothing was delivered, so nothing answered: ${outcomes}`);
+  const caption = await page.textContent("#caption");
+  assert.doesNotMatch(caption, /Both increments are done|One increment is done/);
+  assert.match(caption, /gave up/);
+  assert.deepEqual(errors, []);
+  await page.close();
+});

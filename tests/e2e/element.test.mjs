@@ -123,6 +123,11 @@ test("every bad attribute value is an InvalidArgument in the status line, data-e
     assert.equal(r.cluster, false, `${what}: no cluster with a default the page did not ask for`);
   }
   assert.equal(consoleErrors.length, cases.length, "one console error each");
+  // Several bad attributes: all of them named at once, not the first only (an outside tester's finding).
+  const several = await add(page, { seed: "-1", proposers: "0", controls: "FULL" });
+  assert.equal(several.kind, "error");
+  assert.equal(several.message, `controls="FULL" must be one of "minimal", "full"; proposers="0" must be a whole number in 1..=${limits.proposers}; seed="-1" must be a whole number in 0..=${limits.seed}`);
+  consoleErrors.length = 0;
   // The limits themselves are fine.
   for (const a of [{ acceptors: String(limits.acceptors) }, { proposers: String(limits.proposers) }, { seed: String(limits.seed) }, { seed: "0" }]) {
     assert.equal((await add(page, a)).kind, "ready", JSON.stringify(a));
@@ -174,8 +179,9 @@ test("changing controls on a live widget rebuilds the toolbar and keeps the run"
     const stepped = bar();
     el.setAttribute("controls", "minimal");
     const back = bar();
+    el.play?.();
     el.setAttribute("controls", "FULL");
-    const bad = { ...bar(), error: el.dataset.error };
+    const bad = { ...bar(), error: el.dataset.error, playing: el.playing };
     el.setAttribute("controls", "full");
     const fixed = { ...bar(), error: el.dataset.error ?? null };
     return { minimal, full, again, stepped, back, bad, fixed, same: el.cluster === cluster };
@@ -187,6 +193,7 @@ test("changing controls on a live widget rebuilds the toolbar and keeps the run"
   assert.equal(r.stepped.steps, r.full.steps + 1, "the new toolbar's Step button steps");
   assert.deepEqual(r.back, { ...r.stepped, speed: false, nodes: 0 });
   assert.match(r.bad.error, /^controls="FULL" must be one of/);
+  assert.equal(r.bad.playing, false, "a bad attribute stops the run on screen (it is not what the attributes ask for)");
   assert.deepEqual(r.fixed, { ...r.stepped, speed: true, nodes: 3, error: null });
   assert.ok(r.same, "the run was never reset");
   assert.equal(consoleErrors.length, 1);

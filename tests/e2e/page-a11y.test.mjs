@@ -63,21 +63,24 @@ test("tutorial.html has no serious or critical axe violations (at a moment, and 
   await page.close();
 });
 
-/** Every visible button (and button-like label) smaller than 24 × 24 px (WCAG 2.5.8), as
- * "selector-ish w×h" lines; inside shadow roots too. */
+/** Every visible button (and button-like label), text field, menu and disclosure smaller than
+ * 24 px (WCAG 2.5.8; a field only by its height, its width being the text's), and every checkbox
+ * or radio whose label (its real target) is, as "selector-ish w×h" lines; inside shadow roots too. */
 const smallTargets = (page) => page.evaluate(() => {
   const all = [];
   const walk = (root) => root.querySelectorAll("*").forEach((el) => {
-    if (el.matches("button, .file-button, [role=button]")) all.push(el);
+    if (el.matches("button, .file-button, [role=button], summary, select")) all.push(el);
+    else if (el.matches("input[type=checkbox], input[type=radio]")) all.push(el.closest("label") ?? el);
+    else if (el.matches("input:not([type=range], [type=file], [type=hidden])")) all.push(Object.assign(el, { fieldOnly: true }));
     if (el.shadowRoot) walk(el.shadowRoot);
   });
   walk(document);
   return all.map((el) => ({ el, r: el.getBoundingClientRect() }))
-    .filter(({ r }) => r.width > 0 && r.height > 0 && (r.width < 24 || r.height < 24))
+    .filter(({ el, r }) => r.width > 0 && r.height > 0 && ((!el.fieldOnly && r.width < 24) || r.height < 24))
     .map(({ el, r }) => `${el.id ? `#${el.id}` : el.className || el.tagName} "${el.textContent.trim().slice(0, 20)}" ${r.width.toFixed(1)}×${r.height.toFixed(1)}`);
 });
 
-test("every button is at least 24 × 24 px (WCAG 2.5.8): the page at desktop and phone sizes, the tutorial", async () => {
+test("every button, field and labelled checkbox is at least 24 px (WCAG 2.5.8): the page at desktop and phone sizes, the tutorial", async () => {
   const { page, errors } = await open(browser.context, `${server.url}?scenario=by-hand`);
   const buttons = await page.evaluate(() => document.querySelectorAll("button").length);
   assert.ok(buttons > 30, `the page has its buttons (${buttons})`);

@@ -48,3 +48,24 @@ test("a violation: the longest consistent order, then the operation that fits no
   assert.deepEqual(errors, []);
   await page.close();
 });
+
+test("the History panel follows the timeline's window and says how many operations it leaves out; Fit shows them all", async () => {
+  const { page, errors } = await open(browser.context, `${server.url}?scenario=none`);
+  await playToEnd(page, "counter");
+  const total = await page.evaluate(() => window.playground.cluster.history().length);
+  assert.equal(await page.$$eval("#history rect.hop", (rs) => rs.length), total, "fitted: every operation is drawn");
+  assert.equal(await page.$("#history text.window-note"), null, "and no note");
+  await page.evaluate(() => { const tl = window.playground.timeline; tl.fit(tl.lastAt); for (let i = 0; i < 6; i++) tl.zoom?.(0.5); window.playground.refresh(); });
+  await page.click("#zoom-in");
+  await page.click("#zoom-in");
+  await page.click("#zoom-in");
+  const note = await page.textContent("#history text.window-note");
+  const [, shown, of] = note.match(/^(\d+) of (\d+) operations in the timeline's window · Fit shows them all$/) ?? [];
+  assert.equal(Number(of), total, note);
+  assert.ok(Number(shown) < total, note);
+  assert.equal(await page.$$eval("#history rect.hop", (rs) => rs.length), Number(shown), "the note counts the bars drawn");
+  await page.click("#fit");
+  await page.waitForFunction(() => !document.querySelector("#history text.window-note"), null, { timeout: 5000 });
+  assert.deepEqual(errors, []);
+  await page.close();
+});

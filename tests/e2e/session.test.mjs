@@ -225,16 +225,17 @@ test("a scenario's future survives a seek and a share link; the results list is 
   ]);
   await page.waitForFunction(() => document.querySelectorAll('#claims li[data-ok="true"]').length === document.querySelectorAll("#claims li").length);
 
-  // The shared link: the scenario's text, its heal still to come, rows from history.
+  // The shared link: the scenario's text, its heal still to come, rows from history with the
+  // scenario's own names for its operations (an outside tester saw generic ones).
   const copy = await open(browser.context, url);
   assert.match(await copy.page.textContent("#scenario-text"), /^A partition: p1 and a1 are cut off/);
   assert.match(await copy.page.textContent("#intro"), /Now playing: A partition/);
   await copy.page.click("#idle");
   assert.equal(await hash(copy.page), whole, "the shared run plays on to the scenario's end");
   assert.deepEqual((await copy.page.$$eval("#results li", (lis) => lis.map((li) => li.textContent))).reverse(), [
-    "increment counter via p1 → 1",
-    "increment counter via p1 → 3",
-    "increment counter via p2 → 2",
+    "increment via p1 → 1",
+    "increment via p1 (minority side) → 3",
+    "increment via p2 (majority side) → 2",
   ]);
   assert.deepEqual([...errors, ...copy.errors], []);
   await page.close();

@@ -101,9 +101,18 @@ function renderWorkers() {
     return;
   }
   watched.noted = true;
+  $("workers-progress").hidden = true;
   const ok = r.total - r.failed;
+  const lost = r.failed ? ` (${r.failed} of ${r.total} increments failed or unknown)` : "";
+  if (r.afterFailed) {
+    // No count to compare: the closing read itself got no quorum.
+    $("workers-out").textContent = `could not read the final count: the closing get failed${lost}`;
+    page.results.note(`${watched.n} workers × ${watched.m} increments → final count unreadable${lost}`, "bad");
+    return;
+  }
+  const after = r.after ?? 0; // an empty key counts 0
   const expected = (r.before ?? 0) + ok;
-  const verdict = r.after >= expected && r.after <= expected + r.failed ? "✓" : "✗";
-  $("workers-out").textContent = `final count ${r.after}, expected ${expected}${r.failed ? ` (+ up to ${r.failed} failed/unknown)` : ""} ${verdict}`;
-  page.results.note(`${watched.n} workers × ${watched.m} increments → ${r.after} (expected ${expected}) ${verdict}`, verdict === "✓" ? "ok" : "bad");
+  const verdict = after >= expected && after <= expected + r.failed ? "✓" : "✗";
+  $("workers-out").textContent = `final count ${after}, expected ${expected}${r.failed ? ` (+ up to ${r.failed} failed/unknown)` : ""} ${verdict}`;
+  page.results.note(`${watched.n} workers × ${watched.m} increments → ${after} (expected ${expected}) ${verdict}`, verdict === "✓" ? "ok" : "bad");
 }

@@ -71,6 +71,41 @@ export function resumeScenario(id, recorded) {
   if (!s) return;
   showScenario(s);
   page.player.script = s.script.filter(([at]) => at > recorded).sort((a, b) => a[0] - b[0]);
+  page.results.expectNames(scriptLabels(s));
+}
+
+/** The scenario's own names for its operations ("increment via p2 (majority side)"), in the
+ * order its script starts them: `[{ at, label, op, key, proposer }]`, operation i being the
+ * i-th. The script's actions are called on an inert cluster that only records what `ui.run` is
+ * asked to name and which operation it starts. */
+export function scriptLabels(scenario) {
+  const named = [];
+  let call = null; // the last method called on the inert cluster: { op, key, proposer }
+  const inert = new Proxy({}, {
+    get: (_, op) => (...args) => {
+      const options = args.find((a) => a && typeof a === "object" && !Array.isArray(a)) ?? {};
+      call = { op, key: typeof args[0] === "string" ? args[0] : options.key ?? null, proposer: options.proposer ?? "p1" };
+    },
+  });
+  const ui = {
+    run: (label, make) => {
+      call = null;
+      make();
+      if (call) named.push({ at, label, ...call });
+      return Promise.resolve();
+    },
+    workers: () => {},
+  };
+  let at = 0;
+  for (const [time, action] of [...scenario.script].sort((a, b) => a[0] - b[0])) {
+    at = time;
+    try {
+      action(inert, ui);
+    } catch {
+      // an action that reads the cluster (a delivery by hand) names no operation
+    }
+  }
+  return named;
 }
 
 /** Shows the scenario's moments as captions when their events happen. */
