@@ -98,16 +98,17 @@ build() {
   build_module "$LIVE_MODULE" --no-default-features --features live
 }
 
-# build_module NAME CARGO_ARGS...: one module into its folder (see module_dir). Both cargo builds
-# share the target folder and every dependency; each writes the same
-# caspaxos_playground.wasm, so wasm-bindgen reads it before the next build.
+# build_module NAME CARGO_ARGS...: one module into its folder (see module_dir). The live module
+# builds in its own target folder: a cdylib's file name has no hash of its features, so two
+# feature sets in one folder overwrite each other's output and cargo rebuilds both every time.
 build_module() {
-  local name=$1 out
+  local name=$1 out target=target
   shift
   out=$(module_dir "$name")
+  [ "$name" = "$CORE_MODULE" ] || target=target/$name
   log "building wasm module $name (cargo $*)"
-  cargo build --profile wasm --lib --target wasm32-unknown-unknown "$@"
-  local wasm=target/wasm32-unknown-unknown/wasm/caspaxos_playground.wasm
+  cargo build --profile wasm --lib --target wasm32-unknown-unknown --target-dir "$target" "$@"
+  local wasm=$target/wasm32-unknown-unknown/wasm/caspaxos_playground.wasm
   # wasm-bindgen and wasm-opt take a minute: skip them when the folder already comes from this
   # cargo output, these features and this script.
   local stamp

@@ -1348,7 +1348,9 @@ async fn workers_run_in_virtual_time_and_replay() {
     let runs = c.workers_runs().unwrap();
     assert_eq!(
         json(&runs),
-        json(&js("[{ total: 100, done: 100, failed: 0, before: null, after: 100, finished: true }]"))
+        json(&js(
+            "[{ total: 100, done: 100, failed: 0, before: null, after: 100, finished: true, afterFailed: false }]"
+        ))
     );
     assert_eq!(Array::from(&get(&c.session().unwrap(), "actions")).length(), 1, "one action on the tape");
     let copy = Cluster::from_session(JsValue::from_str(&c.session_link().unwrap()), JsValue::UNDEFINED).unwrap();

@@ -143,7 +143,9 @@ test("the live module is fetched on the first switch to Live only; if it cannot 
   assert.deepEqual(fetched, [], "the simulated page does not fetch the live module");
   // The network refuses the live module: the switch falls back to Simulated and says so.
   await page.route("**/pkg/live/**", (route) => route.abort());
-  await page.check("input[name=world][value=live]");
+  // A click, not check(): the page puts the switch back to Simulated as soon as the fetch fails,
+  // which may be before check() looks at the radio.
+  await page.click("input[name=world][value=live]");
   await page.waitForFunction(() => /did not load/.test(document.getElementById("world-note").textContent));
   assert.match(await page.textContent("#world-note"), /^The live module did not load \(.+\); still simulated\. Switch to Live to try again\.$/);
   assert.equal(await page.evaluate(() => document.body.dataset.world), "sim");
