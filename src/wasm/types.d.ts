@@ -62,6 +62,8 @@ export interface BreakOptions {
   disjointQuorums?: boolean;
   /** Lease holders trust their read leases for the whole duration, beyond the clock drift bound. */
   trustLeases?: boolean;
+  /** Garbage collection erases tombstones where it finds them, without the paper's protocol (3.1). */
+  eraseWithoutGc?: boolean;
 }
 
 /** Which acceptors each phase asks and how many of them make a quorum (paper 2.3). */
@@ -71,8 +73,6 @@ export interface Membership {
   accept: { nodes: NodeId[]; quorum: number };
   /** The membership change step running, null when none is. */
   step: string | null;
-  /** Garbage collection erases tombstones where it finds them, without the paper's protocol (3.1). */
-  eraseWithoutGc?: boolean;
 }
 
 /** `gc(options)`: which key (default: every key deleted since its last collection), from which proposer's node. */

@@ -163,7 +163,7 @@ test("bad input and taken node ids get named errors; a malformed message is drop
   assert.match(outcomes.noAcceptors, /^InvalidArgument: options.acceptors is required/);
   assert.match(outcomes.proposerId, /^InvalidArgument: options.acceptors\[0\] must be an acceptor id a1..a15, got "p1"/);
   assert.match(outcomes.outOfRange, /^InvalidArgument: options.acceptors\[0\] must be an acceptor id a1..a15, got "a16"/);
-  assert.match(outcomes.badId, /^InvalidArgument: options.acceptors\[0\] must be a node id/);
+  assert.match(outcomes.badId, /^InvalidArgument: options.acceptors\[0\] must be an acceptor id a1\.\.a15, got the string "x"/);
   assert.match(outcomes.duplicate, /^InvalidArgument: options.acceptors\[1\]: a2 is named twice/);
   assert.match(outcomes.notArray, /^InvalidArgument: options.acceptors must be an array/);
   assert.match(outcomes.storage, /^InvalidArgument: options.storage must be "indexedDB" or "none", got "disk"/);

@@ -69,6 +69,13 @@ export async function cluster(): Promise<void> {
 
   c.setBreak({ quorum: 1 });
   c.setBreak({ disjointQuorums: true });
+  c.setBreak({ eraseWithoutGc: true, trustLeases: false });
+  // Deletion with garbage collection (issue 11 §3).
+  const erased: Promise<{ erased: string[] }> = c.gc({ key: "k", proposer: "p1" });
+  c.setGcDelay(10);
+  c.setGcDelay(null);
+  const delay: number | null = c.gcDelay;
+  const collecting = new Cluster({ gcDelay: 20 });
   const flexible = new Cluster({ acceptors: 4, quorums: { prepare: 2, accept: 3 } });
   const m: Membership = flexible.membership();
   const sizes: [number, number, string | null, string[]] = [m.prepare.quorum, m.accept.quorum, m.step, m.accept.nodes];
