@@ -168,10 +168,11 @@ test("the shipped .d.ts files pass tsc --strict on a usage file that touches eve
     const { Cluster } = await import("${PKG}");
     const { LiveCluster } = await import("${PKG}/live");
     const own = (o) => Object.getOwnPropertyNames(o).filter((n) => !["constructor", "length", "name", "prototype"].includes(n) && !n.startsWith("__"));
-    console.log(JSON.stringify({ cluster: [...own(Cluster.prototype), ...own(Cluster)], live: [...own(LiveCluster.prototype), ...own(LiveCluster)] }));`], { cwd: dir }).toString());
+    console.log(JSON.stringify({ cluster: [...own(Cluster.prototype), ...own(Cluster)], live: own(LiveCluster.prototype), liveStatic: own(LiveCluster) }));`], { cwd: dir }).toString());
   const unused = (names, text, on) => names.filter((m) => !new RegExp(`${on}\\.${m}\\b`).test(text));
   assert.deepEqual(unused(members.cluster, usage, ""), [], "Cluster members usage.ts never touches");
   assert.deepEqual(unused(members.live, liveUsage, "\\bl"), [], "LiveCluster members usage.ts never touches");
+  assert.deepEqual(unused(members.liveStatic, liveUsage, "\\bLiveCluster"), [], "LiveCluster statics usage.ts never touches");
   // Negative control: a member the usage never touches is caught.
   assert.deepEqual(unused([...members.live, "rewind"], liveUsage, "\\bl"), ["rewind"]);
 });

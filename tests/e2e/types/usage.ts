@@ -5,7 +5,7 @@
 import init, { Cluster } from "caspaxos-playground";
 import type { ClusterEvent, HeldMessage, HistoryEntry, JsonValue, Lease, Membership, SessionDocument, WorkersProgress } from "caspaxos-playground";
 import initLive, { LiveCluster } from "caspaxos-playground/live";
-import type { LiveClusterOptions } from "caspaxos-playground/live";
+import type { ClusterMetrics as LiveMetrics, LiveClusterOptions } from "caspaxos-playground/live";
 import "caspaxos-playground/element";
 import type { CaspaxosPlayground, WidgetState } from "caspaxos-playground/element";
 
@@ -125,7 +125,14 @@ export async function live(): Promise<void> {
   const history: HistoryEntry[] = l.history();
   const verdict: boolean = l.check().ok && l.check(1000).ok;
   console.log(n, changed, put, got, written, locked, lease.token, released, time, events, log, op, history, l.state().acceptors, l.stats().ok, verdict);
+  const metrics: LiveMetrics = l.metrics();
+  const own: string | null = l.channel; // null: made with new LiveCluster, not joined
   l.free();
+  // The tab cluster: a client tab joins a channel whose acceptors run in other tabs.
+  const client: LiveCluster = await LiveCluster.join("demo", { acceptors: 3 });
+  const joined: string | null = client.channel;
+  console.log(metrics.bucketMs, own, joined);
+  client.free();
 }
 
 export function element(): void {
