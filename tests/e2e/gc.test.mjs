@@ -3,22 +3,11 @@
 // gc marks, the cluster form's "gc after" field, and the break-it switch found by the search as a
 // resurrected value. The scenarios' claims are asserted with every other scenario's in
 // page.test.mjs; the JS API's bad input in tests/web.rs.
-import { test, before, after } from "node:test";
+import { test } from "node:test";
 import assert from "node:assert/strict";
-import { serve, launch, open } from "./helpers.mjs";
+import { open, pageFixture } from "./helpers.mjs";
 
-let server;
-let browser;
-
-before(async () => {
-  server = await serve();
-  browser = await launch();
-});
-
-after(async () => {
-  await browser?.close();
-  await server?.close();
-});
+const { server, browser } = pageFixture();
 
 /** Runs a client-panel button and waits until its row (the newest) has ended. */
 async function click(page, id) {

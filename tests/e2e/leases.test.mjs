@@ -2,22 +2,11 @@
 // options and their checks, reads answered with no message, the cluster form's fields, the lease
 // band on the timeline, and the "trust read leases beyond the clock drift bound" switch, whose
 // search finds a stale read the linearizability checker names.
-import { test, before, after } from "node:test";
+import { test } from "node:test";
 import assert from "node:assert/strict";
-import { serve, launch, open } from "./helpers.mjs";
+import { open, pageFixture } from "./helpers.mjs";
 
-let server;
-let browser;
-
-before(async () => {
-  server = await serve();
-  browser = await launch();
-});
-
-after(async () => {
-  await browser?.close();
-  await server?.close();
-});
+const { server, browser } = pageFixture();
 
 test("leases: reads under a lease send no message, the session records the options, the log has the lease", async () => {
   const { page, errors } = await open(browser.context, `${server.url}?scenario=none`);

@@ -1,22 +1,11 @@
 // Pipelining in the page (issue 14 §2): the cluster form's pipeline bound and envelopes switch,
 // their bad values, and an envelope on the timeline: one arrow labelled with its count, whose
 // details list its parts.
-import { test, before, after } from "node:test";
+import { test } from "node:test";
 import assert from "node:assert/strict";
-import { serve, launch, open } from "./helpers.mjs";
+import { open, pageFixture } from "./helpers.mjs";
 
-let server;
-let browser;
-
-before(async () => {
-  server = await serve();
-  browser = await launch();
-});
-
-after(async () => {
-  await browser?.close();
-  await server?.close();
-});
+const { server, browser } = pageFixture();
 
 /** Increments keys a, b, c and d at once through p1, runs to the end; what the cluster saw. */
 const fourKeys = (page) => page.evaluate(() => {
