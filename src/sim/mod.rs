@@ -13,6 +13,7 @@ mod gc;
 mod history;
 pub mod loops;
 mod manual;
+mod membership;
 mod network;
 mod oracle;
 mod queue;
@@ -28,6 +29,7 @@ pub use gc::{GcStep, GC_OP};
 pub use history::{Evaluation, History, OpRecord, HISTORY_WINDOW};
 pub use loops::ClientLoop;
 pub use manual::{Delivery, HeldMessage};
+pub use membership::{ChangeKind, StepView};
 pub use network::{NetConfig, Partitions};
 pub use oracle::{Finding, Oracle, OracleKind};
 pub use rng::Rng;
@@ -261,6 +263,7 @@ impl Sim {
             held: manual::Held::default(),
             workers: Vec::new(),
             gc: gc::Collector::new(config.gc_delay_ms),
+            membership: Default::default(),
         };
         let runtime = Runtime::new(config.acceptors, config.proposers, config.driver.clone());
         Ok(Sim::of(Core { world, runtime, loops: Vec::new() }, config))

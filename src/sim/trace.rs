@@ -201,6 +201,14 @@ pub enum EventKind {
         step: super::gc::GcStep,
         text: String,
     },
+    /// A step of the membership change adding or removing `acceptor` (§2.3.1–§2.3.3): its name
+    /// (or `done` / `stopped`), and the rescan's keys done and keys while it runs.
+    Membership {
+        acceptor: AcceptorId,
+        step: &'static str,
+        progress: Option<(usize, usize)>,
+        text: String,
+    },
 }
 
 /// A network setting, as a network event carries it (its text is the one the log shows:
@@ -251,6 +259,7 @@ impl EventKind {
             EventKind::Heal => "heal",
             EventKind::Network { .. } => "network",
             EventKind::Gc { .. } => "gc",
+            EventKind::Membership { .. } => "membership",
         }
     }
 }
@@ -309,6 +318,7 @@ impl Trace {
             EventKind::Heal => write!(out, "heal"),
             EventKind::Network { setting } => write!(out, "network {setting}"),
             EventKind::Gc { op, proposer, key, step, text } => write!(out, "p{proposer} gc #{op} {key} {step}: {text}"),
+            EventKind::Membership { acceptor, step, text, .. } => write!(out, "membership a{acceptor} {step}: {text}"),
         }
     }
 
