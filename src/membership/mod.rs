@@ -15,25 +15,22 @@ fn names(nodes: &[AcceptorId]) -> Vec<String> {
     nodes.iter().map(|&a| Node::Acceptor(a).to_string()).collect()
 }
 
-/// `{ acceptors, prepare: { nodes, quorum }, accept: { nodes, quorum }, step }`: the sets every
-/// proposer's next operation asks (they share one configuration); `acceptors` are the ones on
-/// the network (a new one is on before any phase asks it); `step` is the membership change's step
-/// running, `{ name, acceptor, progress? }` (`progress`: `{ done, keys }` of the rescan), `null`
-/// when none runs.
+/// `{ acceptors, prepare: { nodes, quorum }, accept: { nodes, quorum }, step, changing, progress }`:
+/// the sets every proposer's next operation asks (they share one configuration); `acceptors` are
+/// the ones on the network (a new one is on before any phase asks it); `step` is the name of the
+/// membership change's step running (`null` when none runs), `changing` the acceptor it adds or
+/// removes, `progress` the catch-up rescan's `{ done, keys }` while it runs (else `null`).
 pub fn view(sim: &Sim) -> Json {
     let config = sim.phase_sets();
-    let step = sim.membership_step().map_or(Json::Null, |s| {
-        let mut step = object! { "name": s.name, "acceptor": Node::Acceptor(s.acceptor).to_string() };
-        if let Some((done, keys)) = s.progress {
-            step["progress"] = object! { "done": done, "keys": keys };
-        }
-        step
-    });
+    let step = sim.membership_step();
+    let progress = step.as_ref().and_then(|s| s.progress);
     object! {
         "acceptors": names(&sim.acceptor_ids()),
         "prepare": object! { "nodes": names(&config.prepare.nodes), "quorum": config.prepare.quorum },
         "accept": object! { "nodes": names(&config.accept.nodes), "quorum": config.accept.quorum },
-        "step": step,
+        "step": step.as_ref().map(|s| s.name),
+        "changing": step.as_ref().map(|s| Node::Acceptor(s.acceptor).to_string()),
+        "progress": progress.map_or(Json::Null, |(done, keys)| object! { "done": done, "keys": keys }),
     }
 }
 
@@ -78,17 +75,20 @@ mod tests {
             sim.step();
         }
         assert_eq!(sim.block_on(added).unwrap(), json!("a4"));
-        let names: Vec<&str> = seen.iter().map(|v| v["step"]["name"].as_str().unwrap()).collect();
+        let names: Vec<&str> = seen.iter().map(|v| v["step"].as_str().unwrap()).collect();
         assert!(names.starts_with(&["turn on", "accept quorum change"]), "{names:?}");
-        let rescan = seen.iter().find(|v| !v["step"]["progress"].is_null()).expect("the rescan shows its progress");
-        assert_eq!(rescan["step"]["name"], json!("catch-up rescan"));
-        assert_eq!(rescan["step"]["progress"], json!({ "done": 0, "keys": 1 }));
-        assert_eq!(rescan["step"]["acceptor"], json!("a4"));
+        let rescan = seen.iter().find(|v| !v["progress"].is_null()).expect("the rescan shows its progress");
+        assert_eq!(rescan["step"], json!("catch-up rescan"));
+        assert_eq!(rescan["progress"], json!({ "done": 0, "keys": 1 }));
+        assert_eq!(rescan["changing"], json!("a4"));
         assert_eq!(rescan["accept"], json!({ "nodes": ["a1", "a2", "a3", "a4"], "quorum": 3 }));
         assert_eq!(rescan["prepare"], json!({ "nodes": ["a1", "a2", "a3"], "quorum": 2 }));
         let done = view(&sim);
         assert_eq!(done["acceptors"], json!(["a1", "a2", "a3", "a4"]));
         assert_eq!(done["prepare"], json!({ "nodes": ["a1", "a2", "a3", "a4"], "quorum": 3 }));
-        assert_eq!(done["step"], Json::Null);
+        assert_eq!(
+            (done["step"].clone(), done["changing"].clone(), done["progress"].clone()),
+            (Json::Null, Json::Null, Json::Null)
+        );
     }
 }

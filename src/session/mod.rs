@@ -17,7 +17,7 @@ pub use link::{decode_link, encode_link, LinkError, Unreplayable};
 use crate::client::OpHandle;
 use crate::driver::DriverConfig;
 use crate::ops::{Op, OpError};
-use crate::protocol::ProposerId;
+use crate::protocol::{AcceptorId, ProposerId};
 use crate::sim::fuzz::{FuzzOptions, FuzzRun};
 use crate::sim::{Delivery, Node, Sim, SimConfig, WorkersPlan};
 use serde_json::Value as Json;
@@ -36,6 +36,8 @@ pub struct Breaks {
     pub blind_retry: bool,
     pub disjoint_quorums: bool,
     pub erase_without_gc: bool,
+    pub skip_rescan: bool,
+    pub rescan_one_key: bool,
 }
 
 impl Breaks {
@@ -47,6 +49,8 @@ impl Breaks {
             blind_retry: d.break_blind_retry,
             disjoint_quorums: d.break_disjoint_quorums,
             erase_without_gc: d.break_erase_without_gc,
+            skip_rescan: d.break_skip_rescan,
+            rescan_one_key: d.break_rescan_one_key,
         }
     }
     pub fn onto(&self, d: DriverConfig) -> DriverConfig {
@@ -57,6 +61,8 @@ impl Breaks {
             break_blind_retry: self.blind_retry,
             break_disjoint_quorums: self.disjoint_quorums,
             break_erase_without_gc: self.erase_without_gc,
+            break_skip_rescan: self.skip_rescan,
+            break_rescan_one_key: self.rescan_one_key,
             ..d
         }
     }
@@ -106,6 +112,10 @@ pub enum UserAction {
     },
     /// Collects each deleted key this long (virtual ms) after its delete; `None`: off.
     GcDelay(Option<u64>),
+    /// Adds an acceptor (§2.3.1/§2.3.2), or resumes an addition that stopped `Unavailable`.
+    AddAcceptor,
+    /// Removes an acceptor, or resumes its removal that stopped `Unavailable`.
+    RemoveAcceptor(AcceptorId),
 }
 
 /// An action at the point of the run it happened.
@@ -455,6 +465,11 @@ fn apply(sim: &Sim, action: &UserAction) -> Result<Option<OpHandle>, OpError> {
         UserAction::Workers(plan) => drop(sim.run_workers(plan)?),
         UserAction::Gc { proposer, key } => drop(gc(sim, *proposer, key.as_deref())?),
         UserAction::GcDelay(ms) => sim.set_gc_delay(*ms),
+        UserAction::AddAcceptor => return sim.add_acceptor().map(Some),
+        UserAction::RemoveAcceptor(a) => {
+            sim.check_node(Node::Acceptor(*a))?;
+            return sim.remove_acceptor(*a).map(Some);
+        }
     }
     Ok(None)
 }
@@ -513,3 +528,7 @@ mod gc_session_tests;
 #[cfg(all(test, not(target_arch = "wasm32")))]
 #[path = "seek_tests.rs"]
 mod seek_tests;
+
+#[cfg(test)]
+#[path = "membership_session_tests.rs"]
+mod membership_session_tests;

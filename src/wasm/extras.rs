@@ -28,6 +28,8 @@ impl Cluster {
                 break_blind_retry: false,
                 break_disjoint_quorums: false,
                 break_erase_without_gc: false,
+                break_skip_rescan: false,
+                break_rescan_one_key: false,
                 ..sim.proposer(1).config()
             };
             let driver = break_arg("options", &options, clean, sim.config().acceptors)?;
@@ -218,7 +220,16 @@ pub(super) fn break_arg(name: &str, v: &JsValue, mut driver: DriverConfig, accep
     if v.is_null() || v.is_undefined() {
         return Err(invalid(format!("{name} must be an object, got {}", describe(v))));
     }
-    let known = ["quorum", "reuseBallot", "takeAnyAccepted", "blindRetry", "disjointQuorums", "eraseWithoutGc"];
+    let known = [
+        "quorum",
+        "reuseBallot",
+        "takeAnyAccepted",
+        "blindRetry",
+        "disjointQuorums",
+        "eraseWithoutGc",
+        "skipRescan",
+        "rescanOneKey",
+    ];
     for (key, x) in options(name, v, &known)? {
         let field = format!("{name}.{key}");
         match key.as_str() {
@@ -228,6 +239,8 @@ pub(super) fn break_arg(name: &str, v: &JsValue, mut driver: DriverConfig, accep
             "blindRetry" => driver.break_blind_retry = bool_arg(&field, &x)?,
             "disjointQuorums" => driver.break_disjoint_quorums = bool_arg(&field, &x)?,
             "eraseWithoutGc" => driver.break_erase_without_gc = bool_arg(&field, &x)?,
+            "skipRescan" => driver.break_skip_rescan = bool_arg(&field, &x)?,
+            "rescanOneKey" => driver.break_rescan_one_key = bool_arg(&field, &x)?,
             _ => {}
         }
     }
