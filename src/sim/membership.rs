@@ -15,7 +15,7 @@
 //! The coordinator is the lowest-numbered proposer that is up when a rescan issues its reads. The
 //! phase sets are handed to every proposer directly (they are durable configuration, like the
 //! ballot clock). A key whose rescan read failed (no quorum within its attempts) is read again
-//! after a backoff; after `maxAttempts` failed reads the change stops: its promise rejects
+//! after a backoff; after `maxAttempts` failed reads in a row (no read succeeding in between) the change stops: its promise rejects
 //! `Unavailable` and the proposers keep running with the sets of the last completed step (every
 //! such state is one the plan's check proves safe). The same call again resumes it from the step
 //! that stopped. One change at a time: a call while one runs is an `InvalidArgument`.
@@ -88,7 +88,8 @@ struct Change {
     /// The step running.
     at: usize,
     stage: Stage,
-    /// Failed attempts of the step running (rescan reads that ended without a quorum).
+    /// Failed attempts of the step running since it last made progress (rescan reads that ended
+    /// without a quorum, in a row).
     failures: u32,
 }
 
@@ -160,7 +161,11 @@ impl Membership {
         let Some(i) = r.running.iter().position(|(op, _)| *op == id) else { return };
         let (_, key) = r.running.swap_remove(i);
         match result {
-            Ok(_) => r.done += 1,
+            Ok(_) => {
+                // Progress: the step is not stuck (only reads failing in a row stop it).
+                r.done += 1;
+                c.failures = 0;
+            }
             Err(_) => {
                 r.todo.push(key);
                 c.failures += 1;
