@@ -61,8 +61,8 @@ pub struct Membership {
     change: Option<Change>,
     /// A change that stopped `Unavailable`: the same call resumes it.
     stalled: Option<Change>,
-    /// Acceptors turned off by a removal: never up again.
-    removed: BTreeSet<AcceptorId>,
+    /// Acceptors turned off by a removal (bit `a`): never up again.
+    removed: u32,
     awaited: AwaitedChange,
 }
 
@@ -130,7 +130,7 @@ impl Membership {
 
     /// Whether acceptor `a` was removed.
     pub fn is_removed(&self, a: AcceptorId) -> bool {
-        self.removed.contains(&a)
+        self.removed & (1 << a) != 0
     }
 
     fn step_view(&self) -> Option<StepView> {
@@ -332,7 +332,7 @@ fn begin(core: &mut Core, c: &mut Change, step: &Step) -> bool {
         }
         StepKind::TurnOff(a) => {
             let w = &mut core.world;
-            w.membership.removed.insert(a);
+            w.membership.removed |= 1 << a;
             w.acceptors[a as usize - 1].up = false;
             log(w, c, name, format!("a{a} leaves the network for good"));
             true
@@ -373,13 +373,16 @@ fn begin_rescan(core: &mut Core, c: &mut Change, name: &'static str) -> bool {
 
 /// Every key any acceptor on the network holds, sorted.
 fn every_key(w: &World) -> Vec<Key> {
+    // (Insert and iter, as the garbage collector's set of keys does: no new code in the wasm.)
     let mut keys = BTreeSet::new();
     for (i, node) in w.acceptors.iter().enumerate() {
         if !w.membership.is_removed(i as AcceptorId + 1) {
-            keys.extend(node.state.slots().map(|(k, _)| k.clone()));
+            for (k, _) in node.state.slots() {
+                keys.insert(k.clone());
+            }
         }
     }
-    keys.into_iter().collect()
+    keys.iter().cloned().collect()
 }
 
 /// Issues a rescan read of each of `keys` (the change is in `core`, in its rescan).
