@@ -514,7 +514,8 @@ impl Operation {
         else {
             unreachable!("accepted outside the accept phase")
         };
-        let needed = super::lease::grants_needed(self.ctx.acceptors, self.quorums().accept);
+        // Counted among the acceptors the accept went to (a membership change's sets, or all).
+        let needed = super::lease::grants_needed(self.asked(Phase::Accept).len(), self.quorums().accept);
         let lease =
             (lease_asked && round.grants() >= needed).then(|| super::lease::Won { value: plan.value.clone(), sent_ms });
         let cache = next_promise.map(|ballot| CachedRound { ballot, value: plan.value });
