@@ -143,6 +143,13 @@ impl Serialize for EventView<'_> {
                 m.serialize_entry("key", &**key)?;
                 m.serialize_entry("step", step.as_str())?;
             }
+            EventKind::Membership { acceptor, step, progress, .. } => {
+                m.serialize_entry("acceptor", &Node::Acceptor(*acceptor).to_string())?;
+                m.serialize_entry("step", step)?;
+                if let Some((done, keys)) = *progress {
+                    m.serialize_entry("progress", &object! { "done": done, "keys": keys })?;
+                }
+            }
             EventKind::Network { setting } => {
                 m.serialize_entry("setting", &setting.to_string())?;
                 match *setting {

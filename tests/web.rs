@@ -1359,3 +1359,77 @@ async fn workers_run_in_virtual_time_and_replay() {
     c.set_auto_advance(true.into()).unwrap();
     still_works(&c).await;
 }
+
+/// Same seed and actions as `membership_reference_hash` in tests/membership.rs, through the JS
+/// API: an acceptor added among puts and a crash, then one removed; the log hash equals the
+/// native one.
+#[wasm_bindgen_test]
+fn membership_event_log_hash_matches_native() {
+    let c = cluster("{ seed: 41, proposers: 2, autoAdvance: false }");
+    for i in 0..12 {
+        let opts = || js(&format!("{{ proposer: 'p{}' }}", i % 2 + 1));
+        let key = format!("k{}", i % 3);
+        let _ = c.put(key.as_str().into(), JsValue::from(i), opts());
+        if i == 2 {
+            let _ = c.add_acceptor();
+        }
+        if i == 6 {
+            c.crash("a2".into()).unwrap();
+        }
+        c.run_for(7.into()).unwrap();
+    }
+    c.run_until_idle(JsValue::UNDEFINED).unwrap();
+    c.restart("a2".into()).unwrap();
+    let _ = c.remove_acceptor("a1".into());
+    c.run_until_idle(JsValue::UNDEFINED).unwrap();
+    assert_eq!(c.event_log_hash(), include_str!("golden/membership_event_log_hash.txt").trim());
+}
+
+#[wasm_bindgen_test]
+async fn membership_changes_resolve_and_refuse_bad_input() {
+    // Without autoAdvance, so that the addition is still running when the next calls come.
+    let c = cluster("{ seed: 5, autoAdvance: false }");
+    let put = c.put("k".into(), JsValue::from(1), JsValue::UNDEFINED);
+    c.run_until_idle(JsValue::UNDEFINED).unwrap();
+    ok(put).await;
+    let adding = c.add_acceptor();
+    let again = c.add_acceptor();
+    let removing = c.remove_acceptor("a1".into());
+    assert_eq!(json(&get(&c.membership().unwrap(), "changing")), r#""a4""#);
+    c.run_until_idle(JsValue::UNDEFINED).unwrap();
+    assert_error(&err(again).await, "InvalidArgument", "one change at a time");
+    assert_error(&err(removing).await, "InvalidArgument", "adding a4");
+    assert_eq!(ok(adding).await.as_string().as_deref(), Some("a4"));
+    // The share link replays the addition.
+    let link = c.session_link().unwrap();
+    let copy = Cluster::from_session(link.into(), JsValue::UNDEFINED).expect("the link opens");
+    copy.run_until_idle(JsValue::UNDEFINED).unwrap();
+    assert_eq!(json(&get(&copy.membership().unwrap(), "acceptors")), r#"["a1","a2","a3","a4"]"#);
+    assert_eq!(copy.event_log_hash(), c.event_log_hash());
+    c.set_auto_advance(JsValue::TRUE).unwrap();
+    let m = c.membership().unwrap();
+    assert_eq!(json(&get(&m, "acceptors")), r#"["a1","a2","a3","a4"]"#);
+    assert_eq!(json(&get(&m, "prepare")), r#"{"nodes":["a1","a2","a3","a4"],"quorum":3}"#);
+    assert!(get(&m, "step").is_null() && get(&m, "progress").is_null() && get(&m, "changing").is_null());
+    for (id, says) in [
+        (JsValue::from("p1"), "must be an acceptor id"),
+        (JsValue::from("a9"), "unknown node a9"),
+        (JsValue::from(2), "id"),
+        (JsValue::UNDEFINED, "id"),
+    ] {
+        assert_error(&err(c.remove_acceptor(id)).await, "InvalidArgument", says);
+    }
+    still_works(&c).await;
+    assert!(ok(c.remove_acceptor("a2".into())).await.is_null());
+    let e = err(c.remove_acceptor("a2".into())).await;
+    assert_error(&e, "InvalidArgument", "a2 is not an acceptor");
+    let events = c.events(JsValue::UNDEFINED, JsValue::UNDEFINED).unwrap();
+    let steps: Vec<String> = Array::from(&events)
+        .iter()
+        .filter(|e| get(e, "kind").as_string().as_deref() == Some("membership"))
+        .map(|e| get(&e, "step").as_string().unwrap_or_default())
+        .collect();
+    assert!(steps.contains(&"catch-up rescan".to_owned()) && steps.contains(&"turn off".to_owned()), "{steps:?}");
+    assert_eq!(ok(c.get("k".into(), JsValue::UNDEFINED)).await, JsValue::from(1));
+    still_works(&c).await;
+}

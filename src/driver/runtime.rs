@@ -14,6 +14,7 @@
 
 use super::keys::{KeyId, KeyTable};
 use super::pipeline::{Admission, Pipeline};
+use crate::membership::plan::Config as PhaseSets;
 use crate::ops::{Op, OpError, OpId, Val};
 use crate::protocol::lease::{self, Held};
 use crate::protocol::{
@@ -23,6 +24,16 @@ use crate::protocol::{
 use crate::protocol::{Note, ProposerConfig, Timing};
 use serde_json::Value as Json;
 use std::collections::VecDeque;
+use std::rc::Rc;
+
+/// The same sets: the very same allocation (sets are shared, never edited).
+fn same_phases(a: Option<&Rc<PhaseSets>>, b: Option<&Rc<PhaseSets>>) -> bool {
+    match (a, b) {
+        (None, None) => true,
+        (Some(a), Some(b)) => Rc::ptr_eq(a, b),
+        _ => false,
+    }
+}
 
 /// An operation slot, with the id of the operation in it (a stale reference names another id).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -124,6 +135,9 @@ pub struct Runtime {
     lease_reads: u64,
     /// Operations that waited for a lane of their proposer's pipeline so far.
     parked: u64,
+    /// The acceptors each phase asks, once a membership change set them (§2.3.1). Each setting
+    /// is a new allocation, never edited: operations compare theirs by pointer.
+    phases: Option<Rc<PhaseSets>>,
 }
 
 impl Runtime {
@@ -147,7 +161,35 @@ impl Runtime {
             batched: 0,
             lease_reads: 0,
             parked: 0,
+            phases: None,
         }
+    }
+
+    /// Every proposer's operations from now on ask `phases` (a membership change's step, §2.3.1);
+    /// operations running keep the sets they started with. Cached rounds (§2.2.1) are promises of
+    /// the old sets: they go, and a round under old sets never caches.
+    pub fn set_phases(&mut self, phases: PhaseSets) {
+        self.phases = Some(Rc::new(phases));
+        for p in &mut self.proposers {
+            // Read leases too: their grants were counted against the old accept quorum.
+            p.keys.iter_mut().for_each(|k| (k.cache, k.lease) = (None, None));
+        }
+    }
+
+    /// The sets set by [`Runtime::set_phases`], if any.
+    pub fn phases(&self) -> Option<&PhaseSets> {
+        self.phases.as_deref()
+    }
+
+    /// Operations running under sets older than the current ones: a step of a membership change
+    /// is complete once there are none.
+    pub fn running_under_old_phases(&self) -> usize {
+        let current = self.phases.as_ref();
+        let old = |s: &Slot| match &s.stage {
+            Stage::Running { operation, .. } => !same_phases(operation.phases(), current),
+            _ => false,
+        };
+        self.slots.iter().flatten().filter(|s| old(s)).count()
     }
 
     /// Operations that rode along in another operation's batch so far.
@@ -334,6 +376,7 @@ impl Runtime {
             key: self.keys.key(key_id).clone(),
             acceptors: self.acceptors,
             config: p.config.clone(),
+            phases: self.phases.clone(),
         };
         let batch_max = p.config.batch_max;
         let cached = p.keys[key_id as usize].cache.take();
@@ -374,6 +417,14 @@ impl Runtime {
         let until_local_ms = io.clock_ms(proposer, won.sent_ms).saturating_add(window);
         self.key_state(proposer, key).lease = Some(Held { value: won.value, until_local_ms });
         io.note(Note::Leased { proposer, key: self.keys.key(key).clone(), until_local_ms });
+    }
+
+    /// True when the operation running in `slot` asks the current phase sets.
+    fn running_phases_are_current(&self, slot: SlotRef) -> bool {
+        match &self.slots[slot.index as usize].as_ref().expect("a live slot").stage {
+            Stage::Running { operation, .. } => same_phases(operation.phases(), self.phases.as_ref()),
+            _ => true,
+        }
     }
 
     /// Takes up to `batch_max - 1` operations queued behind `slot` on its key into its batch.
@@ -417,11 +468,14 @@ impl Runtime {
         let s = self.slots[slot.index as usize].as_mut().expect("a live slot");
         let (proposer, key, client) = (s.proposer, s.key, s.client);
         let riders = std::mem::take(&mut s.riders);
-        if let Some(won) = finished.lease {
+        let current = self.running_phases_are_current(slot);
+        // A lease won under sets a membership change has replaced is not kept: its grants were
+        // counted against the old accept quorum.
+        if let Some(won) = finished.lease.filter(|_| current) {
             self.keep_lease(io, proposer, key, won);
         }
         let state = self.key_state(proposer, key);
-        if let Some(next) = finished.cache {
+        if let Some(next) = finished.cache.filter(|_| current) {
             state.cache = Some(next);
         }
         debug_assert_eq!(state.holder, Some(slot.index), "only the holder runs");

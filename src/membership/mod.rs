@@ -1,28 +1,36 @@
 //! Cluster membership (paper §2.3) as JavaScript sees it: which acceptors each phase asks, and
-//! how many of them make a quorum. Today the acceptors are fixed at construction and both phases
-//! ask all of them; the quorum sizes are a majority or the configured flexible quorums
-//! ([`crate::protocol::Quorums`]), or deliberately broken ones ("break it"). [`plan`] holds the
-//! steps of a membership change (§2.3.1–§2.3.3) and the check that proves each one safe; the
-//! simulator does not run them yet.
+//! how many of them make a quorum. The quorum sizes start as a majority or the configured
+//! flexible quorums ([`crate::protocol::Quorums`]), or deliberately broken ones ("break it");
+//! [`plan`] holds the steps of a membership change (§2.3.1–§2.3.3) and the check that proves each
+//! one safe, and the simulator runs them (`crate::sim`'s membership module).
 
 pub mod plan;
 
 use crate::json_object::object;
+use crate::protocol::AcceptorId;
 use crate::sim::{Node, Sim};
 use serde_json::Value as Json;
 
-/// `{ acceptors, prepare: { nodes, quorum }, accept: { nodes, quorum }, step }`: the quorums in
-/// effect for proposer p1's next operation (every proposer shares one configuration); `step` is
-/// the membership change running, `null` when none is.
+fn names(nodes: &[AcceptorId]) -> Vec<String> {
+    nodes.iter().map(|&a| Node::Acceptor(a).to_string()).collect()
+}
+
+/// `{ acceptors, prepare: { nodes, quorum }, accept: { nodes, quorum }, step, changing, progress }`:
+/// the sets every proposer's next operation asks (they share one configuration); `acceptors` are
+/// the ones on the network (a new one is on before any phase asks it); `step` is the name of the
+/// membership change's step running (`null` when none runs), `changing` the acceptor it adds or
+/// removes, `progress` the catch-up rescan's `{ done, keys }` while it runs (else `null`).
 pub fn view(sim: &Sim) -> Json {
-    let acceptors = sim.config().acceptors;
-    let quorums = sim.proposer(1).config().quorums(acceptors);
-    let nodes: Vec<String> = (1..=acceptors as u8).map(|a| Node::Acceptor(a).to_string()).collect();
+    let config = sim.phase_sets();
+    let step = sim.membership_step();
+    let progress = step.as_ref().and_then(|s| s.progress);
     object! {
-        "acceptors": nodes.clone(),
-        "prepare": object! { "nodes": nodes.clone(), "quorum": quorums.prepare },
-        "accept": object! { "nodes": nodes, "quorum": quorums.accept },
-        "step": Json::Null,
+        "acceptors": names(&sim.acceptor_ids()),
+        "prepare": object! { "nodes": names(&config.prepare.nodes), "quorum": config.prepare.quorum },
+        "accept": object! { "nodes": names(&config.accept.nodes), "quorum": config.accept.quorum },
+        "step": step.as_ref().map(|s| s.name),
+        "changing": step.as_ref().map(|s| Node::Acceptor(s.acceptor).to_string()),
+        "progress": progress.map_or(Json::Null, |(done, keys)| object! { "done": done, "keys": keys }),
     }
 }
 
@@ -51,5 +59,36 @@ mod tests {
         let broken = DriverConfig { break_disjoint_quorums: true, ..DriverConfig::default() };
         let v = view(&sim(5, broken));
         assert_eq!((v["prepare"]["quorum"].clone(), v["accept"]["quorum"].clone()), (json!(2), json!(3)));
+    }
+
+    #[test]
+    fn a_change_shows_its_step_and_the_sets_it_moves_to() {
+        let sim = sim(3, DriverConfig::default());
+        sim.block_on(sim.client(1).put("k", json!(1))).unwrap();
+        let Ok(added) = sim.add_acceptor() else { panic!("the change starts") };
+        let mut seen = Vec::new();
+        while sim.membership_step().is_some() {
+            let v = view(&sim);
+            if seen.last() != Some(&v) {
+                seen.push(v);
+            }
+            sim.step();
+        }
+        assert_eq!(sim.block_on(added).unwrap(), json!("a4"));
+        let names: Vec<&str> = seen.iter().map(|v| v["step"].as_str().unwrap()).collect();
+        assert!(names.starts_with(&["turn on", "accept quorum change"]), "{names:?}");
+        let rescan = seen.iter().find(|v| !v["progress"].is_null()).expect("the rescan shows its progress");
+        assert_eq!(rescan["step"], json!("catch-up rescan"));
+        assert_eq!(rescan["progress"], json!({ "done": 0, "keys": 1 }));
+        assert_eq!(rescan["changing"], json!("a4"));
+        assert_eq!(rescan["accept"], json!({ "nodes": ["a1", "a2", "a3", "a4"], "quorum": 3 }));
+        assert_eq!(rescan["prepare"], json!({ "nodes": ["a1", "a2", "a3"], "quorum": 2 }));
+        let done = view(&sim);
+        assert_eq!(done["acceptors"], json!(["a1", "a2", "a3", "a4"]));
+        assert_eq!(done["prepare"], json!({ "nodes": ["a1", "a2", "a3", "a4"], "quorum": 3 }));
+        assert_eq!(
+            (done["step"].clone(), done["changing"].clone(), done["progress"].clone()),
+            (Json::Null, Json::Null, Json::Null)
+        );
     }
 }

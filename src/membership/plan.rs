@@ -33,10 +33,10 @@ pub struct Config {
 }
 
 impl Config {
-    /// `nodes` in both phases with a majority each: the only shape a change starts from.
-    pub fn settled(mut nodes: Vec<AcceptorId>) -> Config {
-        nodes.sort_unstable();
-        nodes.dedup();
+    /// `nodes` (sorted, distinct) in both phases with a majority each: the only shape a change
+    /// starts from.
+    pub fn settled(nodes: Vec<AcceptorId>) -> Config {
+        assert!(nodes.windows(2).all(|w| w[0] < w[1]), "a phase's acceptors are sorted and distinct");
         let quorum = majority(nodes.len());
         Config { prepare: PhaseSet { nodes: nodes.clone(), quorum }, accept: PhaseSet { nodes, quorum } }
     }
@@ -113,7 +113,8 @@ pub fn grow(current: &Config, new: AcceptorId) -> Result<Vec<Step>, PlanError> {
         return Err(PlanError::AlreadyMember(new));
     }
     let mut nodes = current.accept.nodes.clone();
-    nodes.push(new);
+    let at = nodes.partition_point(|a| *a < new);
+    nodes.insert(at, new);
     let target = Config::settled(nodes);
     let accept = Config { prepare: current.prepare.clone(), accept: target.accept.clone() };
     Ok(vec![

@@ -25,6 +25,7 @@ use super::ballot::{AcceptorId, Ballot, BallotClock, ProposerId};
 use super::message::{Key, Reply, Request};
 use super::proposer::{AcceptRound, PrepareRound, Progress};
 use super::quorums::Quorums;
+use crate::membership::plan::Config as PhaseSets;
 use crate::ops::{Op, OpError, OpId, Val};
 use serde_json::Value as Json;
 use std::collections::VecDeque;
@@ -69,6 +70,12 @@ pub struct ProposerConfig {
     /// Wrong (§3.1's counterexample): a garbage collection run through this proposer erases the
     /// tombstones it finds at once, without replicating them to every acceptor first.
     pub break_erase_without_gc: bool,
+    /// Wrong (§2.3.3 skipped): a membership change coordinated by this proposer moves the
+    /// prepare quorum without the catch-up rescan.
+    pub break_skip_rescan: bool,
+    /// Wrong (a published Go implementation's bug): the catch-up rescan of a membership change
+    /// coordinated by this proposer re-writes one key only.
+    pub break_rescan_one_key: bool,
 }
 
 impl Default for ProposerConfig {
@@ -88,6 +95,8 @@ impl Default for ProposerConfig {
             break_trust_lease: false,
             pipeline: None,
             break_erase_without_gc: false,
+            break_skip_rescan: false,
+            break_rescan_one_key: false,
         }
     }
 }
@@ -227,6 +236,9 @@ pub struct OperationContext {
     pub key: Key,
     pub acceptors: usize,
     pub config: ProposerConfig,
+    /// Which acceptors each phase asks and its quorum, during and after a membership change
+    /// (§2.3.1); `None`: all of `1..=acceptors`, with [`ProposerConfig::quorums`].
+    pub phases: Option<Rc<PhaseSets>>,
 }
 
 /// The inputs every handler needs: the time, the timers, and the proposer's ballot clock (shared by
@@ -393,25 +405,45 @@ impl Operation {
     // ---- the rules ----
 
     fn quorums(&self) -> Quorums {
-        self.ctx.config.quorums(self.ctx.acceptors)
+        match &self.ctx.phases {
+            Some(p) => Quorums { prepare: p.prepare.quorum, accept: p.accept.quorum },
+            None => self.ctx.config.quorums(self.ctx.acceptors),
+        }
+    }
+
+    /// The acceptors phase `phase` asks.
+    fn asked(&self, phase: Phase) -> Vec<AcceptorId> {
+        match (&self.ctx.phases, phase) {
+            (Some(p), Phase::Prepare) => p.prepare.nodes.clone(),
+            (Some(p), Phase::Accept) => p.accept.nodes.clone(),
+            (None, _) => (1..=self.ctx.acceptors as AcceptorId).collect(),
+        }
+    }
+
+    /// The phase sets this operation runs with (`None`: every acceptor, the configured quorums).
+    pub fn phases(&self) -> Option<&Rc<PhaseSets>> {
+        self.ctx.phases.as_ref()
     }
 
     fn note(&mut self, note: Note) {
         self.notes.push_back(note);
     }
 
-    fn broadcast(&mut self, request: impl Fn() -> Request<Val>) {
-        for to in 1..=self.ctx.acceptors as AcceptorId {
+    /// Sends `request` to every acceptor `phase` asks; how many that is.
+    fn broadcast(&mut self, phase: Phase, request: impl Fn() -> Request<Val>) -> usize {
+        let asked = self.asked(phase);
+        for &to in &asked {
             self.transmits.push_back((to, request()));
         }
+        asked.len()
     }
 
     /// Phase 1 (§2.2) under a fresh ballot (rule 1).
     fn prepare(&mut self, now: Now<'_>) {
         let ballot = now.clock.next(self.ctx.proposer);
         let key = self.ctx.key.clone();
-        self.broadcast(|| Request::Prepare { key: key.clone(), ballot });
-        let round = PrepareRound::new(ballot, self.ctx.acceptors, self.quorums().prepare)
+        let asked = self.broadcast(Phase::Prepare, || Request::Prepare { key: key.clone(), ballot });
+        let round = PrepareRound::new(ballot, asked, self.quorums().prepare)
             .taking_any_accepted(self.ctx.config.break_take_any_accepted);
         self.stage = Stage::Preparing { round, deadline_ms: now.ms + now.timing.phase_timeout_ms };
     }
@@ -438,8 +470,9 @@ impl Operation {
         let (key, value) = (self.ctx.key.clone(), plan.value.clone());
         // Read leases: only a read asks for one (a write of the holder ends its lease).
         let lease_ms = self.ctx.config.lease_ms.filter(|_| self.op.is_read_only());
-        self.broadcast(|| Request::Accept { key: key.clone(), ballot, value: value.clone(), next_promise, lease_ms });
-        let round = AcceptRound::new(ballot, self.ctx.acceptors, self.quorums().accept);
+        let request = || Request::Accept { key: key.clone(), ballot, value: value.clone(), next_promise, lease_ms };
+        let asked = self.broadcast(Phase::Accept, request);
+        let round = AcceptRound::new(ballot, asked, self.quorums().accept);
         let deadline_ms = now.ms + now.timing.phase_timeout_ms;
         let lease_asked = lease_ms.is_some();
         self.stage = Stage::Accepting { round, deadline_ms, plan, next_promise, sent_ms: now.ms, lease_asked };
@@ -481,7 +514,8 @@ impl Operation {
         else {
             unreachable!("accepted outside the accept phase")
         };
-        let needed = super::lease::grants_needed(self.ctx.acceptors, self.quorums().accept);
+        // Counted among the acceptors the accept went to (a membership change's sets, or all).
+        let needed = super::lease::grants_needed(self.asked(Phase::Accept).len(), self.quorums().accept);
         let lease =
             (lease_asked && round.grants() >= needed).then(|| super::lease::Won { value: plan.value.clone(), sent_ms });
         let cache = next_promise.map(|ballot| CachedRound { ballot, value: plan.value });

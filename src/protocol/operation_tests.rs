@@ -19,7 +19,7 @@ struct Harness {
 
 impl Harness {
     fn new(op: Op, config: ProposerConfig) -> Self {
-        let ctx = OperationContext { proposer: P1, op_id: OP, key: KEY.into(), acceptors: 3, config };
+        let ctx = OperationContext { proposer: P1, op_id: OP, key: KEY.into(), acceptors: 3, config, phases: None };
         Harness { op: Operation::new(ctx, op), clock: BallotClock::default(), now_ms: 100 }
     }
     fn default_config(op: Op) -> Self {

@@ -15,12 +15,16 @@ impl Session {
     /// Checks every action: points in order and within range, operations the API could have made,
     /// nodes the cluster has.
     pub fn check(&self) -> Result<(), OpError> {
-        let sizes = Sizes::of(&self.start);
+        let mut sizes = Sizes::of(&self.start);
         let mut previous = (0, 0);
         for (i, r) in self.actions.iter().enumerate() {
             check_action(r, previous, &sizes)
                 .map_err(|e| OpError::invalid(format!("{}: {}", describe(i, r), e.message)))?;
             previous = (r.steps, r.at_ms);
+            if r.action == UserAction::AddAcceptor {
+                // At most one more id (an addition may also resume one, or be refused on replay).
+                sizes.acceptors = (sizes.acceptors + 1).min(MAX_ACCEPTORS);
+            }
         }
         Ok(())
     }
@@ -74,7 +78,8 @@ fn check_action(r: &Recorded, (steps, at_ms): (u64, u64), sizes: &Sizes) -> Resu
             recorded_op(name, key, input).map(drop)
         }
         UserAction::Crash(n) | UserAction::Restart(n) => sizes.check(*n),
-        UserAction::Wipe(a) => sizes.check(Node::Acceptor(*a)),
+        UserAction::Wipe(a) | UserAction::RemoveAcceptor(a) => sizes.check(Node::Acceptor(*a)),
+        UserAction::AddAcceptor => Ok(()),
         UserAction::Partition(groups) => groups.iter().flatten().try_for_each(|n| sizes.check(*n)),
         UserAction::Heal | UserAction::DropRate(_) | UserAction::DuplicateRate(_) | UserAction::Delivery(_) => Ok(()),
         UserAction::Deliver(id) | UserAction::DropMessage(id) => {

@@ -94,6 +94,11 @@ fn breaks_json(b: &Breaks) -> Json {
     if let (true, Some(fields)) = (b.erase_without_gc, j.as_object_mut()) {
         fields.insert("eraseWithoutGc".into(), Json::Bool(true)); // only when on: documents without it read as before
     }
+    for (on, name) in [(b.skip_rescan, "skipRescan"), (b.rescan_one_key, "rescanOneKey")] {
+        if let (true, Some(fields)) = (on, j.as_object_mut()) {
+            fields.insert(name.into(), Json::Bool(true)); // as eraseWithoutGc: only when on
+        }
+    }
     j
 }
 
@@ -125,6 +130,8 @@ fn action_json(a: &UserAction) -> Json {
             object! { "do": "gc", "proposer": format!("p{proposer}"), "key": key.clone() }
         }
         UserAction::GcDelay(ms) => object! { "do": "gcDelay", "ms": *ms },
+        UserAction::AddAcceptor => object! { "do": "addAcceptor" },
+        UserAction::RemoveAcceptor(a) => object! { "do": "removeAcceptor", "node": format!("a{a}") },
     }
 }
 
@@ -340,6 +347,8 @@ fn breaks(parent: &Fields, acceptors: usize) -> Result<Breaks, OpError> {
         disjoint_quorums: b.flag("disjointQuorums")?,
         trust_leases: b.flag("trustLeases")?,
         erase_without_gc: b.flag("eraseWithoutGc")?,
+        skip_rescan: b.flag("skipRescan")?,
+        rescan_one_key: b.flag("rescanOneKey")?,
     })
 }
 
@@ -400,6 +409,11 @@ fn action(a: &Fields) -> Result<UserAction, OpError> {
             },
         },
         "gcDelay" => UserAction::GcDelay(a.optional_integer("ms", 0, MAX_LATENCY_MS)?),
+        "addAcceptor" => UserAction::AddAcceptor,
+        "removeAcceptor" => match a.node("node")? {
+            Node::Acceptor(x) => UserAction::RemoveAcceptor(x),
+            Node::Proposer(_) => return Err(malformed(&format!("{} must be an acceptor", a.path("node")))),
+        },
         other => return Err(malformed(&format!("{} is an unknown action {other:?}", a.path("do")))),
     })
 }

@@ -45,10 +45,12 @@ enum Tag {
     Workers = 13,
     Gc = 14,
     GcDelay = 15,
+    AddAcceptor = 16,
+    RemoveAcceptor = 17,
 }
 
 impl Tag {
-    const ALL: [Tag; 16] = [
+    const ALL: [Tag; 18] = [
         Tag::Invoke,
         Tag::Crash,
         Tag::Restart,
@@ -65,6 +67,8 @@ impl Tag {
         Tag::Workers,
         Tag::Gc,
         Tag::GcDelay,
+        Tag::AddAcceptor,
+        Tag::RemoveAcceptor,
     ];
 
     fn of(byte: u8) -> Option<Tag> {
@@ -176,9 +180,9 @@ impl Writer {
     }
     fn breaks(&mut self, b: &Breaks) {
         let flags = b.reuse_ballot as u8 | (b.take_any_accepted as u8) << 1 | (b.blind_retry as u8) << 2;
-        self.byte(
-            flags | (b.disjoint_quorums as u8) << 3 | (b.trust_leases as u8) << 4 | (b.erase_without_gc as u8) << 5,
-        );
+        let leases = (b.trust_leases as u8) << 4;
+        let membership = (b.skip_rescan as u8) << 6 | (b.rescan_one_key as u8) << 7;
+        self.byte(flags | (b.disjoint_quorums as u8) << 3 | leases | (b.erase_without_gc as u8) << 5 | membership);
         self.varint(b.quorum.map_or(0, u64::from));
     }
 }
@@ -343,6 +347,11 @@ pub fn encode_link(s: &Session) -> String {
                 w.tag(Tag::GcDelay);
                 w.varint(ms.map_or(0, |ms| ms + 1));
             }
+            UserAction::AddAcceptor => w.tag(Tag::AddAcceptor),
+            UserAction::RemoveAcceptor(a) => {
+                w.tag(Tag::RemoveAcceptor);
+                w.byte(*a);
+            }
         }
     }
     base64url_encode(&w.0)
@@ -443,6 +452,8 @@ impl Reader<'_> {
             disjoint_quorums: flags & 8 != 0,
             trust_leases: flags & 16 != 0,
             erase_without_gc: flags & 32 != 0,
+            skip_rescan: flags & 64 != 0,
+            rescan_one_key: flags & 128 != 0,
         })
     }
 }
@@ -629,6 +640,8 @@ pub fn decode_link(text: &str) -> Result<Session, LinkError> {
                 UserAction::Gc { proposer, key }
             }
             Tag::GcDelay => UserAction::GcDelay(r.small("gcDelay", MAX_LATENCY_MS + 1)?.checked_sub(1)),
+            Tag::AddAcceptor => UserAction::AddAcceptor,
+            Tag::RemoveAcceptor => UserAction::RemoveAcceptor(r.byte()?),
         };
         actions.push(Recorded { steps, at_ms: at, action });
     }

@@ -17,7 +17,7 @@ pub use link::{decode_link, encode_link, LinkError, Unreplayable};
 use crate::client::OpHandle;
 use crate::driver::DriverConfig;
 use crate::ops::{Op, OpError};
-use crate::protocol::ProposerId;
+use crate::protocol::{AcceptorId, ProposerId};
 use crate::sim::fuzz::{FuzzOptions, FuzzRun};
 use crate::sim::{Delivery, Node, Sim, SimConfig, WorkersPlan};
 use serde_json::Value as Json;
@@ -38,6 +38,8 @@ pub struct Breaks {
     /// Read leases trusted beyond the clock drift bound.
     pub trust_leases: bool,
     pub erase_without_gc: bool,
+    pub skip_rescan: bool,
+    pub rescan_one_key: bool,
 }
 
 impl Breaks {
@@ -50,6 +52,8 @@ impl Breaks {
             disjoint_quorums: d.break_disjoint_quorums,
             trust_leases: d.break_trust_lease,
             erase_without_gc: d.break_erase_without_gc,
+            skip_rescan: d.break_skip_rescan,
+            rescan_one_key: d.break_rescan_one_key,
         }
     }
     pub fn onto(&self, d: DriverConfig) -> DriverConfig {
@@ -61,6 +65,8 @@ impl Breaks {
             break_disjoint_quorums: self.disjoint_quorums,
             break_trust_lease: self.trust_leases,
             break_erase_without_gc: self.erase_without_gc,
+            break_skip_rescan: self.skip_rescan,
+            break_rescan_one_key: self.rescan_one_key,
             ..d
         }
     }
@@ -110,6 +116,10 @@ pub enum UserAction {
     },
     /// Collects each deleted key this long (virtual ms) after its delete; `None`: off.
     GcDelay(Option<u64>),
+    /// Adds an acceptor (§2.3.1/§2.3.2), or resumes an addition that stopped `Unavailable`.
+    AddAcceptor,
+    /// Removes an acceptor, or resumes its removal that stopped `Unavailable`.
+    RemoveAcceptor(AcceptorId),
 }
 
 /// An action at the point of the run it happened.
@@ -459,6 +469,11 @@ fn apply(sim: &Sim, action: &UserAction) -> Result<Option<OpHandle>, OpError> {
         UserAction::Workers(plan) => drop(sim.run_workers(plan)?),
         UserAction::Gc { proposer, key } => drop(gc(sim, *proposer, key.as_deref())?),
         UserAction::GcDelay(ms) => sim.set_gc_delay(*ms),
+        UserAction::AddAcceptor => return sim.add_acceptor().map(Some),
+        UserAction::RemoveAcceptor(a) => {
+            sim.check_node(Node::Acceptor(*a))?;
+            return sim.remove_acceptor(*a).map(Some);
+        }
     }
     Ok(None)
 }
@@ -517,3 +532,7 @@ mod gc_session_tests;
 #[cfg(all(test, not(target_arch = "wasm32")))]
 #[path = "seek_tests.rs"]
 mod seek_tests;
+
+#[cfg(test)]
+#[path = "membership_session_tests.rs"]
+mod membership_session_tests;

@@ -111,6 +111,7 @@ impl Core {
             Due::GcStart { key, proposer } => {
                 super::gc::start(&mut self.world, &self.runtime, &key, proposer);
             }
+            Due::Membership => super::membership::tick(self),
         }
         debug_assert_eq!(self.world.in_flight, self.runtime.in_flight(), "the world counts what the runtime runs");
         Stepped::Ran

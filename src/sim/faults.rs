@@ -36,7 +36,7 @@ impl Sim {
                 self.heal();
                 self.set_drop_rate(0.0)?;
                 self.set_duplicate_rate(0.0)?;
-                for a in 1..=self.config.acceptors as AcceptorId {
+                for a in self.acceptor_ids() {
                     self.restart(Node::Acceptor(a))?;
                 }
                 for p in 1..=self.config.proposers as ProposerId {
@@ -49,7 +49,7 @@ impl Sim {
 
     /// Checks that `node` names a node of this cluster.
     pub fn check_node(&self, node: Node) -> Result<(), OpError> {
-        node.check_in(self.config.acceptors, self.config.proposers)
+        node.check_in(self.world().acceptors.len(), self.config.proposers)
     }
 
     /// Crashes a node. A crashed acceptor keeps its durable state; a crashed proposer loses its
@@ -77,7 +77,7 @@ impl Sim {
     pub fn restart(&self, node: Node) -> Result<(), OpError> {
         self.check_node(node)?;
         let mut w = self.world_mut();
-        if w.is_up(node) {
+        if w.is_up(node) || matches!(node, Node::Acceptor(a) if w.membership.is_removed(a)) {
             return Ok(());
         }
         w.log(EventKind::Restart { node });
@@ -94,6 +94,9 @@ impl Sim {
         let node = Node::Acceptor(acceptor);
         self.check_node(node)?;
         let mut w = self.world_mut();
+        if w.membership.is_removed(acceptor) {
+            return Err(OpError::invalid(format!("{node} was removed from the cluster")));
+        }
         w.log(EventKind::Wipe { node });
         let slot = &mut w.acceptors[acceptor as usize - 1];
         slot.up = true;

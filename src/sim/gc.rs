@@ -299,8 +299,9 @@ fn unreachable(w: &World, proposer: ProposerId, node: Node) -> Option<String> {
     }
 }
 
+/// Every acceptor on the network (a removed one is not).
 fn all_acceptors(w: &World) -> Vec<AcceptorId> {
-    (1..=w.acceptors.len() as AcceptorId).collect()
+    (1..=w.acceptors.len() as AcceptorId).filter(|a| !w.membership.is_removed(*a)).collect()
 }
 
 fn first_unreachable(w: &World, proposer: ProposerId, nodes: impl IntoIterator<Item = Node>) -> Option<String> {

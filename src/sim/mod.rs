@@ -15,6 +15,7 @@ mod gc;
 mod history;
 pub mod loops;
 mod manual;
+mod membership;
 mod network;
 mod oracle;
 mod queue;
@@ -31,6 +32,7 @@ pub use gc::{GcStep, GC_OP};
 pub use history::{Evaluation, History, OpRecord, HISTORY_WINDOW};
 pub use loops::ClientLoop;
 pub use manual::{Delivery, HeldMessage};
+pub use membership::{ChangeKind, StepView};
 pub use network::{NetConfig, Partitions};
 pub use oracle::{Finding, Oracle, OracleKind};
 pub use rng::Rng;
@@ -281,6 +283,7 @@ impl Sim {
             clocks: Clocks::new(config.seed, config.acceptors, config.proposers, config.driver.clock_drift_ppm),
             outbox: Default::default(),
             gc: gc::Collector::new(config.gc_delay_ms),
+            membership: Default::default(),
         };
         let runtime = Runtime::new(config.acceptors, config.proposers, config.driver.clone());
         Ok(Sim::of(Core { world, runtime, loops: Vec::new() }, config))

@@ -103,6 +103,12 @@ impl Partitions {
         }
     }
 
+    /// One more acceptor, `a{N+1}`, in the group of unlisted nodes.
+    pub fn add_acceptor(&mut self) {
+        self.group.insert(self.acceptors, 0);
+        self.acceptors += 1;
+    }
+
     pub fn heal(&mut self) {
         self.group.iter_mut().for_each(|g| *g = 0);
     }

@@ -222,6 +222,14 @@ pub enum EventKind {
         step: super::gc::GcStep,
         text: String,
     },
+    /// A step of the membership change adding or removing `acceptor` (§2.3.1–§2.3.3): its name
+    /// (or `done` / `stopped`), and the rescan's keys done and keys while it runs.
+    Membership {
+        acceptor: AcceptorId,
+        step: &'static str,
+        progress: Option<(usize, usize)>,
+        text: String,
+    },
 }
 
 /// A network setting, as a network event carries it (its text is the one the log shows:
@@ -285,6 +293,7 @@ impl EventKind {
             EventKind::Network { .. } => "network",
             EventKind::Lease { .. } => "lease",
             EventKind::Gc { .. } => "gc",
+            EventKind::Membership { .. } => "membership",
         }
     }
 }
@@ -348,6 +357,7 @@ impl Trace {
             EventKind::Network { setting } => write!(out, "network {setting}"),
             EventKind::Lease { proposer, key, until } => write!(out, "p{proposer} lease {key} until {until}ms"),
             EventKind::Gc { op, proposer, key, step, text } => write!(out, "p{proposer} gc #{op} {key} {step}: {text}"),
+            EventKind::Membership { acceptor, step, text, .. } => write!(out, "membership a{acceptor} {step}: {text}"),
         }
     }
 

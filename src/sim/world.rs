@@ -51,6 +51,8 @@ pub(super) enum Due {
         key: Key,
         proposer: ProposerId,
     },
+    /// The next tick of the membership change running ([`super::membership`]).
+    Membership,
 }
 
 /// Work to do at the current instant, in order (what a FIFO executor's ready queue held).
@@ -138,6 +140,8 @@ pub(super) struct World {
     pub outbox: super::envelope::Outbox,
     /// Garbage collection of deleted keys (§3.1).
     pub gc: super::gc::Collector,
+    /// Membership change (§2.3.1–§2.3.3).
+    pub membership: super::membership::Membership,
 }
 
 impl World {
@@ -163,7 +167,8 @@ impl World {
     /// started or ended. What is pending counts both: a `gc()` is a client operation too.
     pub fn count_in_flight(&mut self, delta: isize) {
         self.in_flight = self.in_flight.checked_add_signed(delta).expect("operations in flight never go below 0");
-        self.probe.0.pending.set(self.in_flight + self.gc.running());
+        let change = usize::from(self.membership.running());
+        self.probe.0.pending.set(self.in_flight + self.gc.running() + change);
     }
 
     pub fn schedule(&mut self, at: u64, due: Due) {
@@ -238,6 +243,7 @@ impl World {
     /// `client`, or an `OpHandle`.
     pub fn complete(&mut self, id: OpId, client: Option<u32>, result: Result<Json, OpError>) {
         self.record_end(id, &result);
+        super::membership::Membership::ended(self, id, &result);
         self.count_in_flight(-1);
         if let Some(c) = client {
             self.ready.push_back(Ready::Loop(c, Some(result)));

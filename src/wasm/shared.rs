@@ -168,7 +168,7 @@ pub(super) fn latency_arg(name: &str, v: &JsValue, current: &NetConfig) -> JsRes
 }
 
 /// `{ quorum, reuseBallot, takeAnyAccepted, blindRetry, disjointQuorums, trustLeases,
-/// eraseWithoutGc }` onto `driver`.
+/// eraseWithoutGc, skipRescan, rescanOneKey }` onto `driver`.
 pub(super) fn break_arg(name: &str, v: &JsValue, mut driver: DriverConfig, acceptors: usize) -> JsResult<DriverConfig> {
     if v.is_null() || v.is_undefined() {
         return Err(invalid(format!("{name} must be an object, got {}", describe(v))));
@@ -185,6 +185,8 @@ pub(super) fn break_arg(name: &str, v: &JsValue, mut driver: DriverConfig, accep
             "disjointQuorums" => driver.break_disjoint_quorums = bool_arg(&field, &x)?,
             "trustLeases" => driver.break_trust_lease = bool_arg(&field, &x)?,
             "eraseWithoutGc" => driver.break_erase_without_gc = bool_arg(&field, &x)?,
+            "skipRescan" => driver.break_skip_rescan = bool_arg(&field, &x)?,
+            "rescanOneKey" => driver.break_rescan_one_key = bool_arg(&field, &x)?,
             _ => {}
         }
     }

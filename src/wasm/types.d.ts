@@ -64,6 +64,10 @@ export interface BreakOptions {
   trustLeases?: boolean;
   /** Garbage collection erases tombstones where it finds them, without the paper's protocol (3.1). */
   eraseWithoutGc?: boolean;
+  /** A membership change moves the prepare quorum without the catch-up rescan (2.3.3 skipped). */
+  skipRescan?: boolean;
+  /** A membership change's catch-up rescan re-writes one key only (a published Go implementation's bug). */
+  rescanOneKey?: boolean;
 }
 
 /** Which acceptors each phase asks and how many of them make a quorum (paper 2.3). */
@@ -71,8 +75,13 @@ export interface Membership {
   acceptors: NodeId[];
   prepare: { nodes: NodeId[]; quorum: number };
   accept: { nodes: NodeId[]; quorum: number };
-  /** The membership change step running, null when none is. */
+  /** The name of the membership change step running ("turn on", "accept quorum change",
+   * "catch-up rescan", "prepare quorum change", "turn off"), null when none is. */
   step: string | null;
+  /** The acceptor the running change adds or removes, null when none runs. */
+  changing: NodeId | null;
+  /** The catch-up rescan's keys done and keys while it runs, else null. */
+  progress: { done: number; keys: number } | null;
 }
 
 /** `gc(options)`: which key (default: every key deleted since its last collection), from which proposer's node. */
@@ -182,7 +191,7 @@ export interface Message {
 
 export type EventKind =
   | "invoke" | "return" | "send" | "deliver" | "drop" | "duplicate" | "timeout"
-  | "crash" | "restart" | "wipe" | "partition" | "heal" | "network" | "lease" | "gc";
+  | "crash" | "restart" | "wipe" | "partition" | "heal" | "network" | "lease" | "gc" | "membership";
 
 export interface ClusterEvent {
   seq: number;
@@ -223,8 +232,15 @@ export interface ClusterEvent {
   duplicateRate?: number;
   /** lease: the proposer (node) holds a read lease on the key until this virtual ms. */
   until?: number;
-  /** gc (with node, op: the collection's id in history(), key): the step of garbage collection (paper 3.1). */
-  step?: "start" | "replicate" | "invalidate" | "erase" | "retry" | "done"; // "erase" only when an erase must wait
+  /** gc (with node, op: the collection's id in history(), key): the step of garbage collection (paper 3.1:
+   * "start", "replicate", "invalidate", "retry", "done"; "erase" only when an erase must wait);
+   * membership: the change's step ("turn on", "accept quorum change", "catch-up rescan",
+   * "prepare quorum change", "turn off"; each logged as it starts and as it ends), then "done" or "stopped". */
+  step?: string;
+  /** membership: the acceptor added or removed. */
+  acceptor?: NodeId;
+  /** membership, during the catch-up rescan: keys done and keys. */
+  progress?: { done: number; keys: number };
 }
 
 /** A message waiting for the user (manual delivery): `inFlight()`. */

@@ -47,7 +47,7 @@ test("quorums: each bad value is an InvalidArgument naming the rule; good ones a
   // A good shape, used by the proposer: read one, write all — with a3 down no accept can finish.
   const c = new Cluster({ acceptors: 3, quorums: { prepare: 1, accept: 3 }, maxAttempts: 2 });
   const m = c.membership();
-  assert.deepEqual(m, { acceptors: ["a1", "a2", "a3"], prepare: { nodes: ["a1", "a2", "a3"], quorum: 1 }, accept: { nodes: ["a1", "a2", "a3"], quorum: 3 }, step: null });
+  assert.deepEqual(m, { acceptors: ["a1", "a2", "a3"], prepare: { nodes: ["a1", "a2", "a3"], quorum: 1 }, accept: { nodes: ["a1", "a2", "a3"], quorum: 3 }, step: null, changing: null, progress: null });
   assert.equal(await c.increment("k"), 1);
   c.crash("a3");
   await assert.rejects(c.increment("k"), (e) => e.name === "Unavailable" && e.indeterminate === true);
@@ -56,6 +56,38 @@ test("quorums: each bad value is an InvalidArgument naming the rule; good ones a
   // may answer either value, and the history stays linearizable either way.
   assert.ok([1, 2].includes(await c.get("k")));
   assert.equal(c.check().ok, true);
+  c.free();
+});
+
+test("addAcceptor / removeAcceptor from JS: the steps run with progress, a second change and bad ids are InvalidArgument", async () => {
+  const c = new Cluster({ seed: 4, autoAdvance: false });
+  const put = c.put("k", 1);
+  c.runUntilIdle();
+  await put;
+  const adding = c.addAcceptor();
+  await assert.rejects(c.addAcceptor(), (e) => e.name === "InvalidArgument" && /one change at a time/.test(e.message));
+  const seen = new Set();
+  const progress = [];
+  while (c.membership().step !== null) {
+    const m = c.membership();
+    seen.add(m.step);
+    if (m.progress && JSON.stringify(m.progress) !== JSON.stringify(progress.at(-1))) progress.push(m.progress);
+    assert.equal(m.changing, "a4");
+    c.step();
+  }
+  assert.equal(await adding, "a4");
+  assert.deepEqual([...seen], ["turn on", "accept quorum change", "catch-up rescan", "prepare quorum change"]);
+  assert.deepEqual(progress, [{ done: 0, keys: 1 }, { done: 1, keys: 1 }], "the rescan shows its keys done");
+  assert.deepEqual(c.membership().prepare, { nodes: ["a1", "a2", "a3", "a4"], quorum: 3 });
+  const kinds = c.events().filter((e) => e.kind === "membership").map((e) => e.step);
+  assert.equal(kinds.at(-1), "done");
+  for (const [id, message] of [["p1", "must be an acceptor id"], ["a9", "unknown node a9"], [3, "id"]]) {
+    await assert.rejects(c.removeAcceptor(id), (e) => e.name === "InvalidArgument" && e.message.includes(message), String(id));
+  }
+  c.autoAdvance = true;
+  assert.equal(await c.removeAcceptor("a1"), null);
+  assert.deepEqual(c.membership().acceptors, ["a2", "a3", "a4"]);
+  assert.equal(await c.get("k"), 1);
   c.free();
 });
 

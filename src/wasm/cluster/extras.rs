@@ -30,6 +30,8 @@ impl Cluster {
                 break_disjoint_quorums: false,
                 break_trust_lease: false,
                 break_erase_without_gc: false,
+                break_skip_rescan: false,
+                break_rescan_one_key: false,
                 ..sim.proposer(1).config()
             };
             let driver = break_arg("options", &options, clean, sim.config().acceptors)?;

@@ -1,10 +1,15 @@
-//! Cluster membership for JavaScript (paper §2.3): the `quorums` option (flexible quorums) and
-//! `membership()`.
+//! Cluster membership for JavaScript (paper §2.3): the `quorums` option (flexible quorums),
+//! `membership()`, and the membership change: `addAcceptor()` / `removeAcceptor(id)`, recorded
+//! actions (sessions, links, seek and verify replay them).
 
-use super::Cluster;
+use super::{existing_node, Cluster, Settle};
 use crate::protocol::Quorums;
-use crate::wasm::js::{integer_arg, options, to_js, JsResult};
+use crate::session::UserAction;
+use crate::sim::{Node, Sim};
+use crate::wasm::js::{error, integer_arg, invalid, options, to_js, JsResult};
+use js_sys::Promise;
 use wasm_bindgen::prelude::*;
+use wasm_bindgen_futures::future_to_promise;
 
 /// `{ prepare?, accept? }` among `acceptors`: each an integer in `1..=acceptors`, a majority when
 /// omitted. Whether they intersect is checked where the cluster is built ([`Quorums::check`]).
@@ -28,5 +33,46 @@ impl Cluster {
     #[wasm_bindgen(unchecked_return_type = "Membership")]
     pub fn membership(&self) -> JsResult<JsValue> {
         self.inner.enter(|sim| Ok(to_js(&crate::membership::view(sim))))
+    }
+
+    /// Adds an acceptor (§2.3.1 odd → even, §2.3.2 even → odd), running each step of the plan
+    /// (events of kind `membership`): resolves the new acceptor's id (`"a4"`; ids are never
+    /// reused, up to `a15`). Rejects `InvalidArgument` while another change runs (one at a time:
+    /// calls do not queue), when no id is left or the quorums are not majorities; `Unavailable`
+    /// when the catch-up rescan found no quorum within `maxAttempts` (the cluster keeps the sets
+    /// of the last completed step, a safe state; calling `addAcceptor()` again resumes it).
+    #[wasm_bindgen(js_name = "addAcceptor", unchecked_return_type = "Promise<string>")]
+    pub fn add_acceptor(&self) -> Promise {
+        self.change_membership(|_| Ok(UserAction::AddAcceptor))
+    }
+
+    /// Removes acceptor `id` (`"a2"`), the growth's steps backwards; resolves `null` once it is
+    /// turned off for good. Errors as [`Cluster::add_acceptor`]'s; also `InvalidArgument` for the
+    /// last acceptor or one that is not a member.
+    #[wasm_bindgen(js_name = "removeAcceptor", unchecked_return_type = "Promise<null>")]
+    pub fn remove_acceptor(&self, #[wasm_bindgen(unchecked_param_type = "string")] id: JsValue) -> Promise {
+        self.change_membership(|sim| match existing_node(sim, "id", &id)? {
+            Node::Acceptor(a) => Ok(UserAction::RemoveAcceptor(a)),
+            Node::Proposer(p) => Err(invalid(format!("id must be an acceptor id, got the proposer \"p{p}\""))),
+        })
+    }
+}
+
+impl Cluster {
+    /// Starts (and records) a membership change; its promise settles when the change ends.
+    fn change_membership(&self, parse: impl FnOnce(&Sim) -> JsResult<UserAction>) -> Promise {
+        let started = self.inner.enter_rec(|rec| {
+            let action = parse(rec.sim())?;
+            rec.act(action).map_err(|e| error(&e))?.ok_or_else(|| invalid("not a membership change"))
+        });
+        let handle = match started {
+            Ok(h) => h,
+            Err(e) => return Promise::reject(&e),
+        };
+        let inner = self.inner.clone();
+        future_to_promise(async move {
+            let result = (Settle { inner, handle }).await.map_err(|e| error(&e))?;
+            Ok(to_js(&result))
+        })
     }
 }

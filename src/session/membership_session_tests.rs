@@ -1,0 +1,96 @@
+//! Membership changes on the tape: `addAcceptor` / `removeAcceptor` are recorded actions, so a
+//! replay, a seek and play on, a link and a document reproduce the changes and what ran among
+//! them; the break switches `skipRescan` / `rescanOneKey` travel too.
+
+use super::*;
+use crate::sim::{EventKind, SimConfig};
+use serde_json::json;
+
+fn invoke(rec: &Recording, proposer: u8, key: &str, name: &str, input: Json) {
+    rec.act(UserAction::Invoke { proposer, key: key.into(), name: name.into(), input }).unwrap();
+}
+
+fn with_changes() -> Recording {
+    let rec = Recording::new(Start::Config(SimConfig { seed: 9, proposers: 2, ..SimConfig::default() })).unwrap();
+    for i in 0..4 {
+        invoke(&rec, 1 + i % 2, &format!("k{i}"), "put", json!(i));
+    }
+    rec.act(UserAction::AddAcceptor).unwrap();
+    invoke(&rec, 2, "k0", "increment", Json::Null); // among the change's steps
+    rec.sim().run_for(40);
+    invoke(&rec, 1, "k1", "delete", Json::Null);
+    rec.run_until_idle(u64::MAX).unwrap();
+    rec.act(UserAction::Crash(Node::Acceptor(4))).unwrap(); // a node that did not exist at the start
+    rec.act(UserAction::RemoveAcceptor(2)).unwrap();
+    rec.sim().run_for(30);
+    rec.act(UserAction::Restart(Node::Acceptor(4))).unwrap();
+    rec.run_until_idle(u64::MAX).unwrap();
+    rec
+}
+
+#[test]
+fn membership_changes_replay_from_their_actions() {
+    let rec = with_changes();
+    let trace = rec.sim().trace();
+    let done = (0..trace.events.len())
+        .filter(|&i| matches!(&trace.events[i].kind, EventKind::Membership { step: "done", .. }))
+        .count();
+    drop(trace);
+    assert_eq!(done, 2, "both changes finished");
+    assert_eq!(rec.sim().acceptor_ids(), vec![1, 3, 4]);
+    let session = rec.session();
+    let doc = session.to_json();
+    let actions = doc["actions"].as_array().unwrap();
+    assert!(actions.iter().any(|a| a["do"] == "removeAcceptor" && a["node"] == "a2"), "{doc}");
+    assert!(actions.iter().any(|a| a["do"] == "addAcceptor"), "{doc}");
+    let hash = rec.sim().trace().hash();
+    for copy in [decode_link(&encode_link(&session)).unwrap(), from_json(&doc).unwrap()] {
+        assert_eq!(copy, session);
+        let replayed = copy.replay().unwrap();
+        replayed.run_until_idle(u64::MAX).unwrap();
+        assert_eq!(replayed.sim().trace().hash(), hash);
+    }
+    for at in [0, 30, 200] {
+        let seeked = session.replay_until(at).unwrap();
+        seeked.run_until_idle(u64::MAX).unwrap();
+        assert_eq!(seeked.sim().trace().hash(), hash, "seek to {at} ms and play on: the same run");
+    }
+}
+
+#[test]
+fn the_membership_break_switches_travel_in_links_and_documents() {
+    let rec = Recording::new(Start::Config(SimConfig::default())).unwrap();
+    for breaks in [
+        Breaks { skip_rescan: true, ..Breaks::default() },
+        Breaks { rescan_one_key: true, erase_without_gc: true, ..Breaks::default() },
+    ] {
+        rec.act(UserAction::Break(breaks)).unwrap();
+    }
+    let session = rec.session();
+    let doc = session.to_json();
+    assert_eq!(doc["actions"][0]["break"]["skipRescan"], json!(true));
+    assert_eq!(doc["actions"][1]["break"]["rescanOneKey"], json!(true));
+    assert!(doc["actions"][0]["break"].get("rescanOneKey").is_none(), "only when on: {doc}");
+    for copy in [decode_link(&encode_link(&session)).unwrap(), from_json(&doc).unwrap()] {
+        assert_eq!(copy, session);
+    }
+}
+
+#[test]
+fn bad_membership_actions_are_refused_by_their_path() {
+    let mut doc = with_changes().session().to_json();
+    let remove = doc["actions"].as_array().unwrap().iter().position(|a| a["do"] == "removeAcceptor").unwrap();
+    doc["actions"][remove]["node"] = json!("p1");
+    let e = from_json(&doc).unwrap_err();
+    assert!(e.message.contains("must be an acceptor"), "{}", e.message);
+    doc["actions"][remove]["node"] = json!("a9");
+    let e = from_json(&doc).unwrap_err();
+    assert!(e.message.contains("unknown node a9: the cluster has a1..a4"), "{}", e.message);
+    // A node added by the session is known after its addition only.
+    let mut doc = with_changes().session().to_json();
+    let add = doc["actions"].as_array().unwrap().iter().position(|a| a["do"] == "addAcceptor").unwrap();
+    let (steps, at) = (doc["actions"][add]["steps"].clone(), doc["actions"][add]["at"].clone());
+    doc["actions"][add] = json!({ "do": "crash", "node": "a4", "steps": steps, "at": at });
+    let e = from_json(&doc).unwrap_err();
+    assert!(e.message.contains("unknown node a4: the cluster has a1..a3"), "{}", e.message);
+}

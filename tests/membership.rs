@@ -1,0 +1,200 @@
+//! Membership change (paper §2.3.1–§2.3.3) under faults: an acceptor added, one removed and one
+//! added again among the fuzz workload's client operations, with crashes, loss, duplication and
+//! partitions. Every run must stay linearizable with every oracle quiet and no acknowledged
+//! increment lost; a change that stops `Unavailable` under the faults is called again once they
+//! stop, and must then finish. Then the reference run's golden hash (shared with a wasm test).
+//!
+//! More seeds: `CASPAXOS_SEEDS=5000 cargo test --release --test membership`; one:
+//! `CASPAXOS_SEED=17 ...`.
+
+#![cfg(not(target_arch = "wasm32"))]
+
+mod common;
+
+use caspaxos_playground::checker::{check_run, DEFAULT_STEP_BUDGET};
+use caspaxos_playground::client::OpHandle;
+use caspaxos_playground::driver::DriverConfig;
+use caspaxos_playground::ops::{ErrorKind, OpError};
+use caspaxos_playground::sim::fuzz::{FuzzOptions, FuzzRun};
+use caspaxos_playground::sim::{EventKind, Sim};
+use common::{seeds, verify, Caught, Failure};
+
+#[derive(Clone, Copy, Debug)]
+enum Change {
+    Add,
+    Remove(u8),
+}
+
+fn start(sim: &Sim, change: Change) -> Result<OpHandle, OpError> {
+    match change {
+        Change::Add => sim.add_acceptor(),
+        Change::Remove(a) => sim.remove_acceptor(a),
+    }
+}
+
+/// What the changes of one run did.
+#[derive(Default)]
+struct Tally {
+    changes: usize,
+    /// Changes started while the faults still ran.
+    under_faults: usize,
+    /// Changes that stopped `Unavailable` under the faults (and finished when called again).
+    stopped: usize,
+    rescanned_keys: usize,
+}
+
+/// Runs change after change among the workload; each one that stops `Unavailable` is called
+/// again after the faults stopped, and must finish then.
+fn run_with_changes(seed: u64, driver: &DriverConfig) -> Result<(Sim, bool, Tally), String> {
+    // Every fourth seed with 3 attempts per operation: rescans then fail often enough to stop a
+    // change now and then (with 16, a minority down never stops one).
+    // Longer than the fuzz default (30 fault events, 24 operations per client), so that most
+    // changes run among faults and client operations.
+    let mut options = FuzzOptions { faults: 30, ops_per_client: 24, driver: driver.clone(), ..FuzzOptions::new(seed) };
+    if seed % 4 == 0 {
+        options.driver.max_attempts = 3;
+    }
+    let run = FuzzRun::new(&options).map_err(|e| e.to_string())?;
+    let sim = &run.sim;
+    let initial = sim.config().acceptors as u64;
+    let mut tally = Tally::default();
+    sim.run_for(seed % 40);
+    for change in [Change::Add, Change::Remove(1 + (seed / 7 % initial) as u8), Change::Add] {
+        tally.under_faults += usize::from(sim.now() < run.faults_end_ms);
+        let handle = start(sim, change).map_err(|e| format!("{change:?} refused: {e}"))?;
+        match sim.block_on(handle) {
+            Ok(_) => {}
+            Err(e) if matches!(e.kind, ErrorKind::Unavailable { .. }) => {
+                tally.stopped += 1;
+                // (Reads issued under the faults may fail just after they stop: the change may
+                // stop a little after them too.)
+                sim.run_for(run.faults_end_ms.saturating_sub(sim.now()));
+                let again = start(sim, change).map_err(|e| format!("{change:?} refused on resuming: {e}"))?;
+                sim.block_on(again).map_err(|e| format!("{change:?} did not finish after the faults: {e}"))?;
+            }
+            Err(e) => return Err(format!("{change:?}: {e}")),
+        }
+        tally.changes += 1;
+        sim.run_for(seed % 30);
+    }
+    sim.run_until_idle(5_000_000);
+    let trace = sim.trace();
+    tally.rescanned_keys = (0..trace.events.len())
+        .filter_map(|i| match &trace.events[i].kind {
+            EventKind::Membership { step: "catch-up rescan", progress: Some((_, keys)), .. } => Some(*keys),
+            _ => None,
+        })
+        .max()
+        .unwrap_or(0);
+    drop(trace);
+    let done = run.clients_done();
+    Ok((run.sim, done, tally))
+}
+
+#[test]
+fn fault_sweep_with_membership_changes() {
+    let seeds = seeds(2000);
+    let (mut changes, mut under_faults, mut stopped, mut rescanned) = (0, 0, 0, 0);
+    for &seed in &seeds {
+        let replay = format!("replay: CASPAXOS_SEED={seed} cargo test --release --test membership");
+        let (sim, done, tally) =
+            run_with_changes(seed, &DriverConfig::default()).unwrap_or_else(|e| panic!("seed {seed}: {e}\n{replay}"));
+        verify(&sim, done).unwrap_or_else(|e| panic!("seed {seed}: {e}\n{replay}"));
+        let report = check_run(&sim, DEFAULT_STEP_BUDGET);
+        if let Some(v) = &report.violation {
+            panic!("seed {seed}: {}: {}\n{replay}", v.kind.as_str(), v.explanation);
+        }
+        let members = sim.acceptor_ids().len();
+        assert_eq!(members, sim.config().acceptors + 1, "seed {seed}: +1 −1 +1\n{replay}");
+        let config = sim.phase_sets();
+        assert_eq!(config.prepare.nodes, sim.acceptor_ids(), "seed {seed}: settled on the members");
+        assert_eq!(config.accept.nodes, config.prepare.nodes, "seed {seed}");
+        assert!(sim.membership_step().is_none(), "seed {seed}");
+        changes += tally.changes;
+        under_faults += tally.under_faults;
+        stopped += tally.stopped;
+        rescanned += tally.rescanned_keys;
+    }
+    println!(
+        "{} seeds: {changes} membership changes finished ({under_faults} started under faults, {stopped} stopped Unavailable under the faults and \
+         finished when called again), {rescanned} keys rescanned at most per change, summed",
+        seeds.len()
+    );
+    if seeds.len() >= 100 {
+        assert!(stopped > 0, "the faults must stop some change (else the Unavailable path is untested here)");
+        assert!(rescanned > 0, "the rescans must find keys");
+        assert!(under_faults > seeds.len(), "every run's first change and more start among the faults: {under_faults}");
+    }
+}
+
+/// Negative control: the same sweep with a break-it twin on must lose a write the end-of-run
+/// checks or the checker catch, and say so.
+fn caught_within(driver: DriverConfig, name: &str) {
+    for seed in 1..=1000 {
+        let Ok((sim, done)) = run_with_changes(seed, &driver).map(|(sim, done, _)| (sim, done)) else { continue };
+        // A lost write shows as an acknowledged increment above the counter's final value, or as
+        // a history no linearization fits.
+        let caught = match verify(&sim, done) {
+            Err(Failure(Caught::Counter, why)) => Some(why),
+            Err(e) => panic!("seed {seed}: {name} caught by another check than a lost write: {e}"),
+            Ok(_) => check_run(&sim, DEFAULT_STEP_BUDGET).violation.map(|v| v.explanation),
+        };
+        if let Some(why) = caught {
+            assert!(why.contains("above the final") || why.contains("fits no linearization"), "seed {seed}: {why}");
+            println!("{name}: caught at seed {seed}: {why}");
+            return;
+        }
+    }
+    panic!("{name} was not caught in 1000 seeds");
+}
+
+#[test]
+fn skipping_the_rescan_is_caught_by_the_sweep() {
+    caught_within(DriverConfig { break_skip_rescan: true, ..DriverConfig::default() }, "skipRescan");
+}
+
+#[test]
+fn rescanning_one_key_is_caught_by_the_sweep() {
+    caught_within(DriverConfig { break_rescan_one_key: true, ..DriverConfig::default() }, "rescanOneKey");
+}
+
+/// The reference run of membership changes for determinism: the same seed and actions through
+/// the JS API in wasm (`tests/web.rs`, `membership_event_log_hash_matches_native`) give this hash.
+pub fn membership_reference_hash() -> String {
+    use caspaxos_playground::ops::Op;
+    use caspaxos_playground::sim::{Node, SimConfig};
+    use serde_json::json;
+    let sim = Sim::new(SimConfig { seed: 41, proposers: 2, ..SimConfig::default() }).unwrap();
+    for i in 0..12u8 {
+        let (proposer, key) = (i % 2 + 1, format!("k{}", i % 3));
+        drop(sim.invoke(proposer, &key, Op::Put(json!(i))));
+        if i == 2 {
+            drop(sim.add_acceptor().unwrap());
+        }
+        if i == 6 {
+            sim.crash(Node::Acceptor(2)).unwrap();
+        }
+        sim.run_for(7);
+    }
+    sim.run_until_idle(1_000_000);
+    sim.restart(Node::Acceptor(2)).unwrap();
+    drop(sim.remove_acceptor(1).unwrap());
+    sim.run_until_idle(1_000_000);
+    assert_eq!(sim.acceptor_ids(), vec![2, 3, 4]);
+    let trace = sim.trace();
+    let done = (0..trace.events.len())
+        .filter(|&i| matches!(trace.events[i].kind, EventKind::Membership { step: "done", .. }))
+        .count();
+    assert_eq!(done, 2, "the reference run changes the membership twice");
+    format!("{:016x}", trace.hash())
+}
+
+#[test]
+fn the_reference_run_of_membership_changes_has_the_golden_hash() {
+    let golden = include_str!("golden/membership_event_log_hash.txt").trim();
+    assert_eq!(
+        membership_reference_hash(),
+        golden,
+        "if membership change changed on purpose, update tests/golden/membership_event_log_hash.txt"
+    );
+}
