@@ -9,12 +9,10 @@
 
 mod common;
 
-use caspaxos_playground::checker::{check_run, DEFAULT_STEP_BUDGET};
 use caspaxos_playground::driver::DriverConfig;
-use caspaxos_playground::sim::fuzz::{FuzzOptions, FuzzRun};
-use caspaxos_playground::sim::loops::FuzzClient;
-use caspaxos_playground::sim::{ClientLoop, Rng, Sim};
-use common::{seeds, verify, Caught, Failure};
+use caspaxos_playground::sim::fuzz::FuzzOptions;
+use caspaxos_playground::sim::Sim;
+use common::{crowded_fault_run, linearizable, seeds, verify, Caught, Failure};
 
 /// Extra fuzz clients per proposer, on top of the run's own two.
 const EXTRA_CLIENTS_PER_PROPOSER: usize = 2;
@@ -23,32 +21,13 @@ const BATCH_MAX: usize = 4;
 /// A fault run with batching on and more clients; run to the end. Returns the simulation and
 /// whether every client finished.
 fn batched_run(seed: u64, driver: DriverConfig) -> (Sim, bool) {
-    let options = FuzzOptions { driver, ..FuzzOptions::new(seed) };
-    let mut run = FuzzRun::new(&options).expect("a valid fuzz run");
-    let proposers = run.sim.config().proposers;
-    for c in 0..proposers * EXTRA_CLIENTS_PER_PROPOSER {
-        run.sim.start_loop(ClientLoop::Fuzz(FuzzClient {
-            proposer: (c % proposers) as u8 + 1,
-            rng: Rng::new(seed.wrapping_mul(131).wrapping_add(1_000 + c as u64)),
-            owner: format!("x{c}"),
-            seen_version: 0,
-            left: options.ops_per_client,
-            reading: None,
-        }));
-    }
-    run.clients += proposers * EXTRA_CLIENTS_PER_PROPOSER;
-    run.sim.run_until_idle(5_000_000);
-    let done = run.clients_done();
-    (run.sim, done)
+    crowded_fault_run(&FuzzOptions { driver, ..FuzzOptions::new(seed) }, EXTRA_CLIENTS_PER_PROPOSER, (131, 1_000))
 }
 
 /// The end-of-run checks, then the linearizability checker.
 fn check(sim: &Sim, done: bool) -> Result<(), Failure> {
     verify(sim, done)?;
-    match check_run(sim, DEFAULT_STEP_BUDGET).violation {
-        Some(v) => Err(Failure(Caught::Setup, format!("{}: {}", v.kind.as_str(), v.explanation))),
-        None => Ok(()),
-    }
+    linearizable(sim)
 }
 
 fn batching(max: usize) -> DriverConfig {

@@ -10,14 +10,12 @@
 
 mod common;
 
-use caspaxos_playground::checker::{check_run, DEFAULT_STEP_BUDGET};
 use caspaxos_playground::driver::DriverConfig;
 use caspaxos_playground::ops::Op;
 use caspaxos_playground::protocol::ProposerId;
-use caspaxos_playground::sim::fuzz::{FuzzOptions, FuzzRun};
-use caspaxos_playground::sim::loops::FuzzClient;
-use caspaxos_playground::sim::{ClientLoop, EventKind, Node, Rng, Sim, SimConfig, Trace};
-use common::{seeds, verify, Caught, Failure};
+use caspaxos_playground::sim::fuzz::FuzzOptions;
+use caspaxos_playground::sim::{ClientLoop, EventKind, Node, Sim, SimConfig, Trace};
+use common::{crowded_fault_run, linearizable, seeds, verify, Caught, Failure};
 use std::collections::{BTreeMap, BTreeSet};
 
 /// The most keys a proposer had in flight at once, and when that was first reached.
@@ -199,22 +197,7 @@ const SWEEP_PIPELINE: usize = 2;
 /// client finished.
 fn fault_run(seed: u64, driver: DriverConfig, envelopes: bool) -> (Sim, bool) {
     let options = FuzzOptions { driver, envelopes, ..FuzzOptions::new(seed) };
-    let mut run = FuzzRun::new(&options).expect("a valid fuzz run");
-    let proposers = run.sim.config().proposers;
-    for c in 0..proposers * EXTRA_CLIENTS_PER_PROPOSER {
-        run.sim.start_loop(ClientLoop::Fuzz(FuzzClient {
-            proposer: (c % proposers) as u8 + 1,
-            rng: Rng::new(seed.wrapping_mul(137).wrapping_add(2_000 + c as u64)),
-            owner: format!("x{c}"),
-            seen_version: 0,
-            left: options.ops_per_client,
-            reading: None,
-        }));
-    }
-    run.clients += proposers * EXTRA_CLIENTS_PER_PROPOSER;
-    run.sim.run_until_idle(5_000_000);
-    let done = run.clients_done();
-    (run.sim, done)
+    crowded_fault_run(&options, EXTRA_CLIENTS_PER_PROPOSER, (137, 2_000))
 }
 
 /// The end-of-run checks (liveness, counters, oracles), the bound, then linearizability.
@@ -225,10 +208,7 @@ fn check(sim: &Sim, done: bool, bound: Option<usize>) -> Result<(), Failure> {
             return Err(Failure(Caught::Setup, format!("pipeline: {p:?} above the bound {b}")));
         }
     }
-    match check_run(sim, DEFAULT_STEP_BUDGET).violation {
-        Some(v) => Err(Failure(Caught::Setup, format!("{}: {}", v.kind.as_str(), v.explanation))),
-        None => Ok(()),
-    }
+    linearizable(sim)
 }
 
 /// Sweeps the seeds with `pipeline` and `envelopes`; returns (operations, parked, messages,

@@ -2,10 +2,12 @@
 //! negative controls: a [`FuzzRun`] run to the end, then the end-of-run checks.
 #![allow(dead_code)]
 
+use caspaxos_playground::checker::{check_run, DEFAULT_STEP_BUDGET};
 use caspaxos_playground::driver::{DriverConfig, Outcome};
 use caspaxos_playground::ops::{Op, OpKind};
 use caspaxos_playground::sim::fuzz::{FuzzOptions, FuzzRun, COUNTER_KEYS};
-use caspaxos_playground::sim::{OracleKind, Sim};
+use caspaxos_playground::sim::loops::FuzzClient;
+use caspaxos_playground::sim::{ClientLoop, OracleKind, Rng, Sim};
 use std::collections::BTreeSet;
 use std::fmt;
 
@@ -128,4 +130,35 @@ pub fn seeds(default: u64) -> Vec<u64> {
     }
     let n = std::env::var("CASPAXOS_SEEDS").ok().and_then(|v| v.parse().ok()).unwrap_or(default);
     (1..=n).collect()
+}
+
+/// A fault run with `extra_per_proposer` more fuzz clients on each proposer than the run's own
+/// two, so that operations queue on one key (batches form) and several keys of one proposer are
+/// busy at once (the pipeline bound binds); run to the end. The extra clients' random streams
+/// are `seed * salt.0 + salt.1 + c`. Returns the simulation and whether every client finished.
+pub fn crowded_fault_run(options: &FuzzOptions, extra_per_proposer: usize, salt: (u64, u64)) -> (Sim, bool) {
+    let mut run = FuzzRun::new(options).expect("a valid fuzz run");
+    let proposers = run.sim.config().proposers;
+    for c in 0..proposers * extra_per_proposer {
+        run.sim.start_loop(ClientLoop::Fuzz(FuzzClient {
+            proposer: (c % proposers) as u8 + 1,
+            rng: Rng::new(options.seed.wrapping_mul(salt.0).wrapping_add(salt.1 + c as u64)),
+            owner: format!("x{c}"),
+            seen_version: 0,
+            left: options.ops_per_client,
+            reading: None,
+        }));
+    }
+    run.clients += proposers * extra_per_proposer;
+    run.sim.run_until_idle(5_000_000);
+    let done = run.clients_done();
+    (run.sim, done)
+}
+
+/// The linearizability checker over the whole run, with its default step budget.
+pub fn linearizable(sim: &Sim) -> Result<(), Failure> {
+    match check_run(sim, DEFAULT_STEP_BUDGET).violation {
+        Some(v) => Err(Failure(Caught::Setup, format!("{}: {}", v.kind.as_str(), v.explanation))),
+        None => Ok(()),
+    }
 }
