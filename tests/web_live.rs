@@ -5,52 +5,19 @@
 #![cfg(target_arch = "wasm32")]
 
 use caspaxos_playground::wasm::{AcceptorTab, LiveCluster};
-use js_sys::{eval, Array, Function, Promise, Reflect};
-use wasm_bindgen::{JsCast, JsValue};
+use js_sys::{Array, Promise};
+use wasm_bindgen::JsValue;
 use wasm_bindgen_futures::JsFuture;
 use wasm_bindgen_test::*;
 
+mod web_common;
+use web_common::{assert_error, call, describe_error, get, js, json, outcome};
+
 wasm_bindgen_test_configure!(run_in_browser);
-
-fn js(expr: &str) -> JsValue {
-    eval(&format!("({expr})")).unwrap_or_else(|e| panic!("bad test expression {expr}: {e:?}"))
-}
-
-fn get(v: &JsValue, path: &str) -> JsValue {
-    path.split('.').fold(v.clone(), |o, k| Reflect::get(&o, &k.into()).unwrap_or(JsValue::UNDEFINED))
-}
 
 /// A live cluster as JS holds it.
 fn live(opts: &str) -> JsValue {
     LiveCluster::new(js(opts)).expect("valid options").into()
-}
-
-/// Runs `expr` with the cluster as `c`.
-fn call(c: &JsValue, expr: &str) -> Result<JsValue, JsValue> {
-    let f: Function = js(&format!("c => ({expr})")).unchecked_into();
-    f.call1(&JsValue::NULL, c)
-}
-
-async fn settle(r: Result<JsValue, JsValue>) -> Result<JsValue, JsValue> {
-    match r {
-        Ok(v) if v.is_instance_of::<Promise>() => JsFuture::from(Promise::from(v)).await,
-        other => other,
-    }
-}
-
-fn describe(e: &JsValue) -> String {
-    format!("{}: {}", get(e, "name").as_string().unwrap_or_default(), get(e, "message").as_string().unwrap_or_default())
-}
-
-fn assert_error(e: &JsValue, name: &str, needle: &str) {
-    assert!(e.is_instance_of::<js_sys::Error>(), "not an Error: {e:?}");
-    let text = describe(e);
-    assert!(text.starts_with(&format!("{name}:")), "expected {name}, got {text}");
-    assert!(text.contains(needle), "{text:?} should mention {needle:?}");
-}
-
-fn json(v: &JsValue) -> String {
-    js_sys::JSON::stringify(v).map(String::from).unwrap_or_default()
 }
 
 #[wasm_bindgen_test]
@@ -73,7 +40,7 @@ async fn ten_workers_times_a_hundred_increments_on_real_timers_survive_a_crash_a
             return { values, crashedAt, started, ended: c.now };
         })()",
     );
-    let result = settle(run).await.unwrap_or_else(|e| panic!("{}", describe(&e)));
+    let result = outcome(run).await.unwrap_or_else(|e| panic!("{}", describe_error(&e)));
     let mut values: Vec<i64> =
         Array::from(&get(&result, "values")).iter().map(|v| v.as_f64().expect("a number") as i64).collect();
     values.sort_unstable();
@@ -99,10 +66,10 @@ async fn ten_workers_times_a_hundred_increments_on_real_timers_survive_a_crash_a
 async fn without_a_quorum_operations_report_unavailable_and_the_cluster_recovers() {
     let c = live("{ latency: { min: 0, max: 2 }, maxAttempts: 2 }");
     call(&c, "(c.crash('a1'), c.crash('a3'))").unwrap();
-    let e = settle(call(&c, "c.increment('k')")).await.unwrap_err();
+    let e = outcome(call(&c, "c.increment('k')")).await.unwrap_err();
     assert_error(&e, "Unavailable", "");
     call(&c, "c.restart('a1')").unwrap();
-    assert_eq!(settle(call(&c, "c.increment('k')")).await.unwrap_or_else(|e| panic!("{}", describe(&e))), 1);
+    assert_eq!(outcome(call(&c, "c.increment('k')")).await.unwrap_or_else(|e| panic!("{}", describe_error(&e))), 1);
     assert_eq!(get(&call(&c, "c.check()").unwrap(), "ok"), true);
 }
 
@@ -113,7 +80,7 @@ async fn a_broken_quorum_is_caught_by_the_checker_on_a_live_history() {
     let run = "Promise.all([1, 2].map(p => (async () => {
         for (let i = 0; i < 3; i++) await c.increment('k', { proposer: 'p' + p });
     })()))";
-    settle(call(&c, run)).await.unwrap_or_else(|e| panic!("{}", describe(&e)));
+    outcome(call(&c, run)).await.unwrap_or_else(|e| panic!("{}", describe_error(&e)));
     let report = call(&c, "c.check()").unwrap();
     assert_eq!(get(&report, "ok"), false, "both sides count from 0: {}", json(&report));
     assert_eq!(get(&report, "violation.kind").as_string().as_deref(), Some("linearizability"));
@@ -143,23 +110,23 @@ async fn bad_input_gets_the_named_errors_of_cluster_and_the_cluster_stays_usable
         ("c.change('k', 5)", "fn must be a function"),
         ("c.acquireLock('l', 'o', { ttl: 0 })", "options.ttl"),
     ] {
-        assert_error(&settle(call(&c, expr)).await.unwrap_err(), "InvalidArgument", needle);
+        assert_error(&outcome(call(&c, expr)).await.unwrap_err(), "InvalidArgument", needle);
     }
     assert_eq!(call(&c, "c.history().length").unwrap(), 0, "refused operations are not recorded");
     // From inside a change function every call is refused but the counters, and nothing wedges.
     let inner = "c.change('k', x => { let refused = []; for (const f of [() => c.state(), () => c.crash('a1'), () => c.history()]) { try { f() } catch (e) { refused.push(e.name) } } return { refused, counters: c.now >= 0 && c.pending === 1 && c.eventCount > 0 && c.lastOperationId === 0 } })";
-    let v = settle(call(&c, inner)).await.unwrap_or_else(|e| panic!("{}", describe(&e)));
+    let v = outcome(call(&c, inner)).await.unwrap_or_else(|e| panic!("{}", describe_error(&e)));
     assert_eq!(json(&v), r#"{"refused":["InvalidArgument","InvalidArgument","InvalidArgument"],"counters":true}"#);
-    let thrown = settle(call(&c, "c.change('k', () => { throw new TypeError('no') })")).await.unwrap_err();
+    let thrown = outcome(call(&c, "c.change('k', () => { throw new TypeError('no') })")).await.unwrap_err();
     assert_error(&thrown, "UpdateRejected", "the change function threw");
     assert_eq!(get(&thrown, "cause.name").as_string().as_deref(), Some("TypeError"));
-    assert_eq!(settle(call(&c, "c.increment('n')")).await.unwrap(), 1, "still usable");
+    assert_eq!(outcome(call(&c, "c.increment('n')")).await.unwrap(), 1, "still usable");
     assert_eq!(get(&call(&c, "c.check()").unwrap(), "ok"), true);
 }
 
 /// What a tab cluster's `join` resolved to.
 async fn joined(p: Promise) -> JsValue {
-    JsFuture::from(p).await.unwrap_or_else(|e| panic!("{}", describe(&e)))
+    JsFuture::from(p).await.unwrap_or_else(|e| panic!("{}", describe_error(&e)))
 }
 
 #[wasm_bindgen_test]
@@ -178,7 +145,7 @@ async fn a_tab_cluster_in_one_page_keeps_an_acceptors_state_in_indexeddb_across_
     assert_eq!(call(&c, "c.channel").unwrap().as_string(), Some(channel.clone()));
     let ten =
         "(async () => { const v = []; for (let i = 0; i < 10; i++) v.push(await c.increment('counter')); return v })()";
-    let values = settle(call(&c, ten)).await.unwrap_or_else(|e| panic!("{}", describe(&e)));
+    let values = outcome(call(&c, ten)).await.unwrap_or_else(|e| panic!("{}", describe_error(&e)));
     assert_eq!(json(&values), "[1,2,3,4,5,6,7,8,9,10]");
 
     // Restart a2: free it and join again; it reads its registers back from IndexedDB.
@@ -187,12 +154,12 @@ async fn a_tab_cluster_in_one_page_keeps_an_acceptors_state_in_indexeddb_across_
     call(&acceptors[1], "c.free()").unwrap();
     let a2 = joined(tab("a2", "")).await;
     assert_eq!(json(&call(&a2, "c.state()").unwrap()), before, "a2's promise and accepted value came back");
-    assert_eq!(settle(call(&c, "c.increment('counter')")).await.unwrap(), 11);
+    assert_eq!(outcome(call(&c, "c.increment('counter')")).await.unwrap(), 11);
     let writes = call(&acceptors[0], "c.stats().writes").unwrap().as_f64().unwrap();
     assert!(writes >= 11.0, "a1 committed each change before answering: {writes}");
 
     // wipe() empties a2 and its store: a restart after it finds nothing.
-    settle(call(&a2, "c.wipe('a2')")).await.unwrap_or_else(|e| panic!("{}", describe(&e)));
+    outcome(call(&a2, "c.wipe('a2')")).await.unwrap_or_else(|e| panic!("{}", describe_error(&e)));
     let empty = r#"{"acceptors":[{"id":"a2","up":true,"registers":{}}]}"#;
     assert_eq!(json(&call(&a2, "c.state()").unwrap()), empty);
     call(&a2, "c.free()").unwrap();
@@ -202,7 +169,7 @@ async fn a_tab_cluster_in_one_page_keeps_an_acceptors_state_in_indexeddb_across_
     // Negative control: without storage the restart forgets, and the comparison sees it.
     call(&a2, "c.free()").unwrap();
     let forgetful = joined(tab("a2", ", storage: 'none'")).await;
-    settle(call(&c, "c.increment('other')")).await.unwrap_or_else(|e| panic!("{}", describe(&e)));
+    outcome(call(&c, "c.increment('other')")).await.unwrap_or_else(|e| panic!("{}", describe_error(&e)));
     // a2 may answer after the majority did: wait (at most 2 s) until it holds the key.
     let mut held = String::new();
     for _ in 0..200 {
@@ -210,7 +177,7 @@ async fn a_tab_cluster_in_one_page_keeps_an_acceptors_state_in_indexeddb_across_
         if held.contains(r#""other":{"promise""#) {
             break;
         }
-        settle(Ok(js("new Promise(r => setTimeout(r, 10))"))).await.unwrap();
+        outcome(Ok(js("new Promise(r => setTimeout(r, 10))"))).await.unwrap();
     }
     assert!(held.contains(r#""other":{"promise""#), "a2 answered: {held}");
     call(&forgetful, "c.free()").unwrap();
@@ -233,7 +200,7 @@ extern "C" {
 async fn near_the_limit(c: &JsValue, expr: &str, bytes: f64) -> &'static str {
     let f = js(&format!("c => ({expr})"));
     let r = with_stack_left(bytes, &f, c);
-    let result = if get(&r, "threw") == true { Err(get(&r, "error")) } else { settle(Ok(get(&r, "value"))).await };
+    let result = if get(&r, "threw") == true { Err(get(&r, "error")) } else { outcome(Ok(get(&r, "value"))).await };
     match result {
         Ok(_) => "ok",
         Err(e) if get(&e, "name") == "RangeError" => {
@@ -261,8 +228,8 @@ async fn live_calls_near_the_stack_limit_are_refused_or_work_and_the_cluster_sta
             seen.push(near_the_limit(&c, expr, *b).await);
         }
         assert!(seen.contains(&"refused") && seen.contains(&"ok"), "{expr}: {seen:?}");
-        let worked = settle(call(&c, "c.increment('sanity')")).await;
-        assert!(worked.is_ok(), "{expr}: the cluster still answers: {}", describe(&worked.unwrap_err()));
+        let worked = outcome(call(&c, "c.increment('sanity')")).await;
+        assert!(worked.is_ok(), "{expr}: the cluster still answers: {}", describe_error(&worked.unwrap_err()));
     }
     assert_eq!(get(&call(&c, "c.check()").unwrap(), "ok"), true);
 }
@@ -278,7 +245,7 @@ async fn an_acceptor_tab_that_acknowledges_before_the_commit_says_so_and_a_safe_
     let (a2, a3) = (joined(tab("a2", "")).await, joined(tab("a3", "")).await);
     let c = joined(LiveCluster::join(channel.as_str().into(), js("{ acceptors: 3, proposers: 1 }"))).await;
     for _ in 0..3 {
-        settle(call(&c, "c.increment('k')")).await.unwrap_or_else(|e| panic!("{}", describe(&e)));
+        outcome(call(&c, "c.increment('k')")).await.unwrap_or_else(|e| panic!("{}", describe_error(&e)));
     }
     let early_stats = json(&call(&early, "c.stats()").unwrap());
     let all_early = call(&early, "c.stats().earlyAcks > 0 && c.stats().earlyAcks === c.stats().writes").unwrap();

@@ -5,31 +5,15 @@
 #![cfg(target_arch = "wasm32")]
 
 use caspaxos_playground::wasm::Cluster;
-use js_sys::{eval, Array, Reflect};
+use js_sys::Array;
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
 use wasm_bindgen_test::*;
 
+mod web_common;
+use web_common::{assert_error, get, js};
+
 wasm_bindgen_test_configure!(run_in_browser);
-
-fn js(expr: &str) -> JsValue {
-    eval(&format!("({expr})")).unwrap_or_else(|e| panic!("bad test expression {expr}: {e:?}"))
-}
-
-fn get(v: &JsValue, path: &str) -> JsValue {
-    path.split('.').fold(v.clone(), |o, k| Reflect::get(&o, &k.into()).unwrap_or(JsValue::UNDEFINED))
-}
-
-fn assert_error(e: &JsValue, name: &str, needle: &str) {
-    assert!(e.is_instance_of::<js_sys::Error>(), "not an Error: {e:?}");
-    let text = format!(
-        "{}: {}",
-        get(e, "name").as_string().unwrap_or_default(),
-        get(e, "message").as_string().unwrap_or_default()
-    );
-    assert!(text.starts_with(&format!("{name}:")), "expected {name}, got {text}");
-    assert!(text.contains(needle), "{text:?} should mention {needle:?}");
-}
 
 #[wasm_bindgen_test]
 async fn bad_pipeline_options_are_refused_with_the_rule() {

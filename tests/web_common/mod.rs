@@ -1,0 +1,62 @@
+//! What the wasm test files (tests/web*.rs) share: JS values from expressions, reading paths,
+//! awaiting promises, and asserting named JS errors.
+#![allow(dead_code)]
+
+use js_sys::{eval, Function, Promise, Reflect};
+use wasm_bindgen::{JsCast, JsValue};
+use wasm_bindgen_futures::JsFuture;
+
+/// A JS value from a JS expression.
+pub fn js(expr: &str) -> JsValue {
+    eval(&format!("({expr})")).unwrap_or_else(|e| panic!("bad test expression {expr}: {e:?}"))
+}
+
+/// `v.a.b.c` for the path `"a.b.c"`; undefined where a step is missing.
+pub fn get(v: &JsValue, path: &str) -> JsValue {
+    path.split('.').fold(v.clone(), |o, k| Reflect::get(&o, &k.into()).unwrap_or(JsValue::UNDEFINED))
+}
+
+/// `JSON.stringify(v)`, or its debug form when that throws.
+pub fn json(v: &JsValue) -> String {
+    js_sys::JSON::stringify(v).map(String::from).unwrap_or_else(|_| format!("{v:?}"))
+}
+
+/// The value `p` resolves to; panics with the error when it rejects.
+pub async fn ok(p: Promise) -> JsValue {
+    JsFuture::from(p).await.unwrap_or_else(|e| panic!("rejected: {}", describe_error(&e)))
+}
+
+/// The error `p` rejects with; panics when it resolves.
+pub async fn err(p: Promise) -> JsValue {
+    match JsFuture::from(p).await {
+        Ok(v) => panic!("expected a rejection, resolved to {}", json(&v)),
+        Err(e) => e,
+    }
+}
+
+/// `"Name: message"` of a JS error.
+pub fn describe_error(e: &JsValue) -> String {
+    format!("{}: {}", get(e, "name").as_string().unwrap_or_default(), get(e, "message").as_string().unwrap_or_default())
+}
+
+/// Asserts `e` is a JS Error named `name` whose message contains `needle`.
+pub fn assert_error(e: &JsValue, name: &str, needle: &str) {
+    assert!(e.is_instance_of::<js_sys::Error>(), "not an Error: {e:?}");
+    let text = describe_error(e);
+    assert!(text.starts_with(&format!("{name}:")), "expected {name}, got {text}");
+    assert!(text.contains(needle), "{text:?} should mention {needle:?}");
+}
+
+/// Runs the expression `expr` with `c` bound to the given value (as a page would call it).
+pub fn call(c: &JsValue, expr: &str) -> Result<JsValue, JsValue> {
+    let f: Function = js(&format!("c => ({expr})")).unchecked_into();
+    f.call1(&JsValue::NULL, c)
+}
+
+/// What a call did: its value (a promise awaited), or its error.
+pub async fn outcome(r: Result<JsValue, JsValue>) -> Result<JsValue, JsValue> {
+    match r {
+        Ok(v) if v.is_instance_of::<Promise>() => JsFuture::from(Promise::from(v)).await,
+        other => other,
+    }
+}
