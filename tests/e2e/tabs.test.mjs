@@ -5,26 +5,15 @@
 // dropped and counted. Negative control: with storage disabled, the reload comparison catches the
 // lost state and names it (acknowledging before the commit is a test build's switch: the wasm and
 // native tests use it; the shipped page refuses it).
-import { test, before, after } from "node:test";
+import { test } from "node:test";
 import assert from "node:assert/strict";
 import { readFile } from "node:fs/promises";
 import { createRequire } from "node:module";
-import { serve, launch } from "./helpers.mjs";
+import { pageFixture } from "./helpers.mjs";
 
 const AXE = await readFile(createRequire(import.meta.url).resolve("axe-core/axe.min.js"), "utf8");
 
-let server;
-let browser;
-
-before(async () => {
-  server = await serve();
-  browser = await launch();
-});
-
-after(async () => {
-  await browser?.close();
-  await server?.close();
-});
+const { server, browser } = pageFixture();
 
 /** Opens tabs.html with `params`; resolves once the tab joined (or failed to). */
 async function openTab(params) {
