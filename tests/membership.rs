@@ -188,7 +188,8 @@ fn fault_sweep_with_membership_changes() {
         assert!(rescanned > 0, "the rescans must find keys");
         assert!(under_faults > seeds.len(), "every run's first change and more start among the faults: {under_faults}");
         assert!(ended_by_removal > 0, "removals must end operations in flight");
-        assert!(removed_coordinator > 0, "some removal must hit the rescan's coordinator");
+        // (Removing the rescan's coordinator is rare here — 4 in 2,000 seeds —; it is tested
+        // deterministically, with its negative control, in src/sim/proposers_tests.rs.)
     }
 }
 
