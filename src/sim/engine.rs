@@ -109,6 +109,8 @@ impl Core {
             Due::Envelope { envelope, lost, log } => self.arrive_envelope(envelope, lost, log),
             Due::Gc(job) => super::gc::step(&mut self.world, &mut self.runtime, job),
             Due::GcStart { key, proposer } => {
+                // A proposer removed since the delete: the lowest one left collects (§2.3.4).
+                let proposer = super::proposers::member_or_first(&self.world, proposer);
                 super::gc::start(&mut self.world, &self.runtime, &key, proposer);
             }
             Due::Membership => super::membership::tick(self),

@@ -123,6 +123,15 @@ fn members(w: &World) -> impl Iterator<Item = ProposerId> + '_ {
     (1..=w.proposer_up.len() as ProposerId).filter(|&p| !w.membership.is_node_removed(Node::Proposer(p)))
 }
 
+/// `p` if it is in the cluster, else the lowest-numbered proposer that is.
+pub(super) fn member_or_first(w: &World, p: ProposerId) -> ProposerId {
+    if w.membership.is_node_removed(Node::Proposer(p)) {
+        first_member(w)
+    } else {
+        p
+    }
+}
+
 /// The lowest-numbered proposer not removed (there is always one).
 pub(super) fn first_member(w: &World) -> ProposerId {
     members(w).next().expect("the last proposer is never removed")

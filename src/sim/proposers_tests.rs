@@ -153,3 +153,18 @@ fn proposers_come_and_go_while_an_acceptor_change_runs_and_clients_keep_going() 
     assert_eq!(sim.block_on(sim.client(3).get("c")).unwrap(), json!(31));
     assert_linearizable(&sim);
 }
+
+#[test]
+fn a_background_collection_of_a_removed_proposer_runs_on_the_lowest_one_left() {
+    // gcDelay schedules the collection on the deleting proposer's node; p2 is gone by then.
+    let sim = Sim::new(SimConfig { proposers: 2, gc_delay_ms: Some(20), ..SimConfig::default() }).unwrap();
+    sim.block_on(sim.client(2).put("k", json!(1))).unwrap();
+    sim.block_on(sim.client(2).delete("k")).unwrap();
+    sim.remove_proposer(2).unwrap();
+    sim.run_until_idle(100_000);
+    let h = sim.history();
+    let gc = h.records().find(|r| r.op == crate::ops::OpKind::Gc).expect("the collection ran");
+    assert_eq!((gc.proposer, gc.outcome), (1, Some(Outcome::Ok)), "{gc:?}");
+    drop(h);
+    assert!((1..=3).all(|a| sim.registers(a).is_empty()), "k was erased everywhere");
+}
