@@ -25,9 +25,11 @@ const CLOCK_SEED_SALT: u64 = 0x9e37_79b9_7f4a_7c15;
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Clocks {
     drift_ppm: u32,
-    /// Acceptors `a1..aN` first, then proposers `p1..pM`.
+    /// The nodes of the start: acceptors `a1..aN` first, then proposers `p1..pM`.
     rates_ppm: Vec<i32>,
     acceptors: usize,
+    /// Nodes a membership change adds later draw their rate from the seed and their id.
+    seed: u64,
 }
 
 impl Clocks {
@@ -41,7 +43,7 @@ impl Clocks {
             let span = 2 * u64::from(drift_ppm) + 1;
             (0..acceptors + proposers).map(|_| (rng.below(span) as i64 - i64::from(drift_ppm)) as i32).collect()
         };
-        Clocks { drift_ppm, rates_ppm, acceptors }
+        Clocks { drift_ppm, rates_ppm, acceptors, seed }
     }
 
     /// The stated bound on every clock's rate error.
@@ -51,7 +53,24 @@ impl Clocks {
 
     /// `node`'s rate error, in ppm.
     pub fn rate_ppm(&self, node: Node) -> i32 {
-        self.rates_ppm[self.index(node)]
+        match self.index(node) {
+            Some(i) => self.rates_ppm[i],
+            None => self.added_rate_ppm(node),
+        }
+    }
+
+    /// The rate of a node added after the start (a membership change): its own draw from the
+    /// seed and its id, so adding a node changes no other clock.
+    fn added_rate_ppm(&self, node: Node) -> i32 {
+        if self.drift_ppm == 0 {
+            return 0;
+        }
+        let id = match node {
+            Node::Acceptor(a) => u64::from(a),
+            Node::Proposer(p) => 0x100 | u64::from(p),
+        };
+        let mut rng = Rng::new(self.seed ^ CLOCK_SEED_SALT ^ id.wrapping_mul(0xd6e8_feb8_6659_fd93));
+        (rng.below(2 * u64::from(self.drift_ppm) + 1) as i64 - i64::from(self.drift_ppm)) as i32
     }
 
     /// What `node`'s clock reads at true time `now_ms`: `now + floor(now * rate)`.
@@ -73,10 +92,12 @@ impl Clocks {
         t
     }
 
-    fn index(&self, node: Node) -> usize {
+    /// The node's index among the nodes of the start, if it is one.
+    fn index(&self, node: Node) -> Option<usize> {
+        let proposers = self.rates_ppm.len() - self.acceptors;
         match node {
-            Node::Acceptor(a) => a as usize - 1,
-            Node::Proposer(p) => self.acceptors + p as usize - 1,
+            Node::Acceptor(a) => (a as usize <= self.acceptors).then(|| a as usize - 1),
+            Node::Proposer(p) => (p as usize <= proposers).then(|| self.acceptors + p as usize - 1),
         }
     }
 }
@@ -111,6 +132,19 @@ mod tests {
         assert!(rates.iter().any(|r| *r != rates[0]), "nodes get their own rates: {rates:?}");
         assert_eq!(Clocks::new(42, 15, 9, drift), c, "the same seed gives the same clocks");
         assert_ne!(Clocks::new(43, 15, 9, drift), c);
+    }
+
+    #[test]
+    fn nodes_added_later_get_their_own_rate_and_change_no_other() {
+        let drift = 50_000;
+        let c = Clocks::new(42, 3, 2, drift);
+        // An acceptor added later (a4..a15) does not read p1's rate, nor run off the table.
+        let added: Vec<i32> = (4..=15).map(|a| c.rate_ppm(Node::Acceptor(a))).collect();
+        assert!(added.iter().all(|r| r.unsigned_abs() <= drift), "{added:?}");
+        assert!(added.iter().any(|r| *r != added[0]), "{added:?}");
+        assert_ne!(c.rate_ppm(Node::Acceptor(4)), c.rate_ppm(Node::Proposer(4)), "an id's role counts");
+        assert_eq!(c.rate_ppm(Node::Acceptor(4)), Clocks::new(42, 3, 2, drift).rate_ppm(Node::Acceptor(4)));
+        assert_eq!(Clocks::new(42, 3, 2, 0).rate_ppm(Node::Proposer(9)), 0, "no drift: true time");
     }
 
     #[test]

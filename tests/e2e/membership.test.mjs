@@ -47,7 +47,7 @@ test("quorums: each bad value is an InvalidArgument naming the rule; good ones a
   // A good shape, used by the proposer: read one, write all — with a3 down no accept can finish.
   const c = new Cluster({ acceptors: 3, quorums: { prepare: 1, accept: 3 }, maxAttempts: 2 });
   const m = c.membership();
-  assert.deepEqual(m, { acceptors: ["a1", "a2", "a3"], prepare: { nodes: ["a1", "a2", "a3"], quorum: 1 }, accept: { nodes: ["a1", "a2", "a3"], quorum: 3 }, step: null, changing: null, progress: null });
+  assert.deepEqual(m, { acceptors: ["a1", "a2", "a3"], prepare: { nodes: ["a1", "a2", "a3"], quorum: 1 }, accept: { nodes: ["a1", "a2", "a3"], quorum: 3 }, step: null, changing: null, progress: null, proposers: ["p1", "p2"] });
   assert.equal(await c.increment("k"), 1);
   c.crash("a3");
   await assert.rejects(c.increment("k"), (e) => e.name === "Unavailable" && e.indeterminate === true);
