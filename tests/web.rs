@@ -12,20 +12,9 @@ use wasm_bindgen_futures::JsFuture;
 use wasm_bindgen_test::*;
 
 mod web_common;
-use web_common::{assert_error, describe_error, err, get, js, json, ok, outcome};
+use web_common::{assert_error, cluster, describe_error, err, get, js, json, ok, outcome, still_works};
 
 wasm_bindgen_test_configure!(run_in_browser);
-
-fn cluster(opts: &str) -> Cluster {
-    Cluster::new(js(opts)).expect("valid options")
-}
-
-/// The cluster still answers after an error.
-async fn still_works(c: &Cluster) {
-    let before = ok(c.get("sanity".into(), JsValue::UNDEFINED)).await.as_f64().unwrap_or(0.0);
-    let after = ok(c.increment("sanity".into(), JsValue::UNDEFINED)).await.as_f64().unwrap();
-    assert_eq!(after, before + 1.0);
-}
 
 #[wasm_bindgen_test]
 async fn contract_example() {

@@ -6,58 +6,14 @@
 #![cfg(target_arch = "wasm32")]
 
 use caspaxos_playground::wasm::Cluster;
-use js_sys::{eval, Array, Promise, Reflect};
-use wasm_bindgen::{JsCast, JsValue};
-use wasm_bindgen_futures::JsFuture;
+use js_sys::Array;
+use wasm_bindgen::JsValue;
 use wasm_bindgen_test::*;
 
+mod web_common;
+use web_common::{assert_error, cluster, err, get, js, json, ok, still_works};
+
 wasm_bindgen_test_configure!(run_in_browser);
-
-fn js(expr: &str) -> JsValue {
-    eval(&format!("({expr})")).unwrap_or_else(|e| panic!("bad test expression {expr}: {e:?}"))
-}
-
-fn get(v: &JsValue, path: &str) -> JsValue {
-    path.split('.').fold(v.clone(), |o, k| Reflect::get(&o, &k.into()).unwrap_or(JsValue::UNDEFINED))
-}
-
-fn json(v: &JsValue) -> String {
-    js_sys::JSON::stringify(v).map(String::from).unwrap_or_else(|_| format!("{v:?}"))
-}
-
-fn cluster(opts: &str) -> Cluster {
-    Cluster::new(js(opts)).expect("valid options")
-}
-
-async fn ok(p: Promise) -> JsValue {
-    JsFuture::from(p).await.unwrap_or_else(|e| panic!("rejected: {}", describe_error(&e)))
-}
-
-async fn err(p: Promise) -> JsValue {
-    match JsFuture::from(p).await {
-        Ok(v) => panic!("expected a rejection, resolved to {}", json(&v)),
-        Err(e) => e,
-    }
-}
-
-fn describe_error(e: &JsValue) -> String {
-    format!("{}: {}", get(e, "name").as_string().unwrap_or_default(), get(e, "message").as_string().unwrap_or_default())
-}
-
-/// Asserts `e` is a JS Error named `name` whose message contains `needle`.
-fn assert_error(e: &JsValue, name: &str, needle: &str) {
-    assert!(e.is_instance_of::<js_sys::Error>(), "not an Error: {e:?}");
-    let text = describe_error(e);
-    assert!(text.starts_with(&format!("{name}:")), "expected {name}, got {text}");
-    assert!(text.contains(needle), "{text:?} should mention {needle:?}");
-}
-
-/// The cluster still answers after an error.
-async fn still_works(c: &Cluster) {
-    let before = ok(c.get("sanity".into(), JsValue::UNDEFINED)).await.as_f64().unwrap_or(0.0);
-    let after = ok(c.increment("sanity".into(), JsValue::UNDEFINED)).await.as_f64().unwrap();
-    assert_eq!(after, before + 1.0);
-}
 
 fn via(p: &str) -> JsValue {
     js(&format!("{{ proposer: '{p}' }}"))

@@ -2,6 +2,7 @@
 //! awaiting promises, and asserting named JS errors.
 #![allow(dead_code)]
 
+use caspaxos_playground::wasm::Cluster;
 use js_sys::{eval, Function, Promise, Reflect};
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
@@ -59,4 +60,16 @@ pub async fn outcome(r: Result<JsValue, JsValue>) -> Result<JsValue, JsValue> {
         Ok(v) if v.is_instance_of::<Promise>() => JsFuture::from(Promise::from(v)).await,
         other => other,
     }
+}
+
+/// A simulated cluster from JS options (they must be valid).
+pub fn cluster(opts: &str) -> Cluster {
+    Cluster::new(js(opts)).expect("valid options")
+}
+
+/// The cluster still answers after an error: an increment after a read adds one.
+pub async fn still_works(c: &Cluster) {
+    let before = ok(c.get("sanity".into(), JsValue::UNDEFINED)).await.as_f64().unwrap_or(0.0);
+    let after = ok(c.increment("sanity".into(), JsValue::UNDEFINED)).await.as_f64().unwrap();
+    assert_eq!(after, before + 1.0);
 }
