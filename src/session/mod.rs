@@ -23,6 +23,7 @@ use crate::sim::{Delivery, Node, Sim, SimConfig, WorkersPlan};
 use serde_json::Value as Json;
 use std::cell::{Cell, RefCell};
 use std::collections::VecDeque;
+use std::rc::Rc;
 
 /// The format's version; links and files of a newer version are refused with a clear message.
 pub const SESSION_VERSION: u8 = 1;
@@ -148,11 +149,12 @@ pub struct Session {
 pub struct Recording {
     sim: Sim,
     start: Start,
-    actions: RefCell<Vec<Recorded>>,
+    /// Shared with the recordings sought from this one (a seek copies pointers, not actions).
+    actions: RefCell<Vec<Rc<Recorded>>>,
     /// Why the session cannot reproduce the run, if it cannot (the first reason).
     unreplayable: Cell<Option<Unreplayable>>,
     /// Recorded actions still to play, in order.
-    tape: RefCell<VecDeque<Recorded>>,
+    tape: RefCell<VecDeque<Rc<Recorded>>>,
     /// Copies of the run at points passed so far, for [`Recording::seek_until`].
     checkpoints: RefCell<Checkpoints>,
 }
@@ -231,7 +233,7 @@ impl Recording {
         if actions.len() >= MAX_ACTIONS {
             self.mark_unreplayable(Unreplayable::TooManyActions);
         } else {
-            actions.push(Recorded { steps, at_ms, action });
+            actions.push(Rc::new(Recorded { steps, at_ms, action }));
         }
         drop(actions);
         // An action may run events itself (delivering a held message runs its arrival): a
@@ -255,7 +257,7 @@ impl Recording {
         if actions.len() >= MAX_ACTIONS {
             self.mark_unreplayable(Unreplayable::TooManyActions);
         } else {
-            actions.push(Recorded { steps, at_ms, action: UserAction::Gc { proposer, key } });
+            actions.push(Rc::new(Recorded { steps, at_ms, action: UserAction::Gc { proposer, key } }));
         }
         Ok(started)
     }
@@ -291,7 +293,7 @@ impl Recording {
         self.tape.borrow_mut().pop_front();
         self.sim.advance_clock(next.at_ms);
         let at = (next.at_ms, next.steps);
-        self.record(next.action).map_err(|e| OpError {
+        self.record(Rc::unwrap_or_clone(next).action).map_err(|e| OpError {
             message: format!(
                 "the session does not replay: its action at {}ms (after {} events): {}",
                 at.0, at.1, e.message
@@ -366,28 +368,43 @@ impl Recording {
     }
 
     /// The whole run this recording knows, played and still on the tape.
+    #[cfg(test)]
     fn whole_session(&self) -> Session {
-        let actions = self.actions.borrow().iter().chain(self.tape.borrow().iter()).cloned().collect();
+        let actions = self.shared_actions().into_iter().map(Rc::unwrap_or_clone).collect();
         Session { start: self.start.clone(), actions }
+    }
+
+    /// The actions of the whole run this recording knows, played and still on the tape, shared.
+    fn shared_actions(&self) -> Vec<Rc<Recorded>> {
+        self.actions.borrow().iter().chain(self.tape.borrow().iter()).cloned().collect()
     }
 
     /// The same as `whole_session().replay_until(until_ms)`, from the nearest checkpoint at or
     /// before that time instead of from the start.
     pub fn seek_until(&self, until_ms: u64) -> Result<Recording, OpError> {
         let target = if until_ms == u64::MAX { None } else { Some((u64::MAX, until_ms)) };
-        match self.restore_before(target)? {
-            Some(rec) => rec.play_until(until_ms).map(|()| rec),
-            None => self.whole_session().replay_until(until_ms),
-        }
+        let rec = match self.restore_before(target)? {
+            Some(rec) => rec,
+            None => Recording::with_tape(self.start.clone(), self.shared_actions())?,
+        };
+        rec.play_until(until_ms).map(|()| rec)
     }
 
     /// The same as `whole_session().replay_to_point(steps, at_ms)`, from the nearest checkpoint
     /// at or before that point instead of from the start.
     pub fn seek_to_point(&self, steps: u64, at_ms: u64) -> Result<Recording, OpError> {
-        match self.restore_before(Some((steps, at_ms)))? {
-            Some(rec) => rec.play_to_point(steps, at_ms).map(|()| rec),
-            None => self.whole_session().replay_to_point(steps, at_ms),
-        }
+        let rec = match self.restore_before(Some((steps, at_ms)))? {
+            Some(rec) => rec,
+            None => Recording::with_tape(self.start.clone(), self.shared_actions())?,
+        };
+        rec.play_to_point(steps, at_ms).map(|()| rec)
+    }
+
+    /// A new run from `start` with `actions` on its tape.
+    fn with_tape(start: Start, actions: Vec<Rc<Recorded>>) -> Result<Recording, OpError> {
+        let rec = Recording::new(start)?;
+        rec.tape.borrow_mut().extend(actions);
+        Ok(rec)
     }
 
     /// A recording restored from the latest checkpoint at or before `target` (steps, time; `None`:
@@ -396,18 +413,17 @@ impl Recording {
         if let Some(why) = self.unreplayable() {
             return Err(OpError::invalid(format!("cannot seek: {why}")));
         }
-        let session = self.whole_session();
-        let (steps, at_ms) = target.unwrap_or_else(|| match session.actions.last() {
+        let mut actions = self.shared_actions();
+        let (steps, at_ms) = target.unwrap_or_else(|| match actions.last() {
             Some(last) => (last.steps, last.at_ms),
             None => (0, 0),
         });
         let checkpoints = self.checkpoints.borrow();
         let Some(saved) = checkpoints.latest_before(steps, at_ms) else { return Ok(None) };
-        let mut actions = session.actions;
-        let tape: VecDeque<Recorded> = actions.drain(saved.actions..).collect();
+        let tape: VecDeque<Rc<Recorded>> = actions.drain(saved.actions..).collect();
         Ok(Some(Recording {
             sim: Sim::restore(&saved.checkpoint),
-            start: session.start,
+            start: self.start.clone(),
             actions: RefCell::new(actions),
             unreplayable: Cell::new(None),
             tape: RefCell::new(tape),
@@ -442,7 +458,10 @@ impl Recording {
 
     /// The session so far.
     pub fn session(&self) -> Session {
-        Session { start: self.start.clone(), actions: self.actions.borrow().clone() }
+        Session {
+            start: self.start.clone(),
+            actions: self.actions.borrow().iter().map(|r| Recorded::clone(r)).collect(),
+        }
     }
 }
 
@@ -496,8 +515,7 @@ impl Session {
     /// action). Later actions stay on the result's tape: playing on reproduces the rest of the
     /// run; a new action forks it. Its own session holds the actions replayed so far.
     pub fn replay_until(&self, until_ms: u64) -> Result<Recording, OpError> {
-        let rec = Recording::new(self.start.clone())?;
-        rec.tape.borrow_mut().extend(self.actions.iter().cloned());
+        let rec = Recording::with_tape(self.start.clone(), self.actions.iter().cloned().map(Rc::new).collect())?;
         rec.play_until(until_ms)?;
         Ok(rec)
     }
@@ -506,8 +524,7 @@ impl Session {
     /// `at_ms` (what [`Sim::steps`] and [`Sim::now`] said there), with the actions recorded up to
     /// that point applied. Later actions stay on the tape.
     pub fn replay_to_point(&self, steps: u64, at_ms: u64) -> Result<Recording, OpError> {
-        let rec = Recording::new(self.start.clone())?;
-        rec.tape.borrow_mut().extend(self.actions.iter().cloned());
+        let rec = Recording::with_tape(self.start.clone(), self.actions.iter().cloned().map(Rc::new).collect())?;
         rec.play_to_point(steps, at_ms)?;
         Ok(rec)
     }
