@@ -9,8 +9,8 @@ mod document;
 mod link;
 
 pub use crate::limits::{MAX_ACTIONS, MAX_LINK_CHARS};
-use checkpoints::Checkpoints;
-pub use checkpoints::{MAX_CHECKPOINTS, WEIGHT_BUDGET};
+use checkpoints::{Checkpoints, Saved};
+pub use checkpoints::{LANDING_SPACING, MAX_CHECKPOINTS, MAX_LANDINGS, WEIGHT_BUDGET};
 pub use document::from_json;
 pub use link::{decode_link, encode_link, LinkError, Unreplayable};
 
@@ -387,7 +387,8 @@ impl Recording {
             Some(rec) => rec,
             None => Recording::with_tape(self.start.clone(), self.shared_actions())?,
         };
-        rec.play_until(until_ms).map(|()| rec)
+        self.landing(&rec, |rec| rec.play_until(until_ms))?;
+        Ok(rec)
     }
 
     /// The same as `whole_session().replay_to_point(steps, at_ms)`, from the nearest checkpoint
@@ -397,7 +398,26 @@ impl Recording {
             Some(rec) => rec,
             None => Recording::with_tape(self.start.clone(), self.shared_actions())?,
         };
-        rec.play_to_point(steps, at_ms).map(|()| rec)
+        self.landing(&rec, |rec| rec.play_to_point(steps, at_ms))?;
+        Ok(rec)
+    }
+
+    /// Plays `rec` (restored or replayed from this run) on with `play`, and keeps the checkpoints
+    /// it takes on its way and where it lands, for the next seek nearby (see checkpoints.rs).
+    fn landing(&self, rec: &Recording, play: impl FnOnce(&Recording) -> Result<(), OpError>) -> Result<(), OpError> {
+        let started = rec.checkpoints.borrow_mut().start_landing(rec.sim.steps());
+        let played = play(rec);
+        let here =
+            || rec.sim.checkpoint().map(|c| Saved { checkpoint: Rc::new(c), actions: rec.actions.borrow().len() });
+        let taken = rec.checkpoints.borrow_mut().end_landing(started, rec.sim.steps(), here);
+        played?;
+        self.checkpoints.borrow_mut().land(taken);
+        Ok(())
+    }
+
+    /// Where the checkpoints seeks left were taken: (steps, time), oldest first.
+    pub fn landed_points(&self) -> Vec<(u64, u64)> {
+        self.checkpoints.borrow().landed_points()
     }
 
     /// A new run from `start` with `actions` on its tape.
@@ -553,3 +573,7 @@ mod seek_tests;
 #[cfg(test)]
 #[path = "membership_session_tests.rs"]
 mod membership_session_tests;
+
+#[cfg(all(test, not(target_arch = "wasm32")))]
+#[path = "landing_tests.rs"]
+mod landing_tests;
