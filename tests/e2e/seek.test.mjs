@@ -151,3 +151,66 @@ test("the page's seek cuts its timeline back: it fetches only the last events be
   assert.deepEqual(errors, []);
   await page.close();
 });
+
+test("a session of 100,000 actions made in the page: exported, imported from the file, opened from its share link, each plays to the original's event-log hash and seeks to a replay's", async () => {
+  const original = await open(browser.context, empty(server.url));
+  const made = await original.page.evaluate(() => {
+    const pg = window.playground;
+    const c = pg.cluster;
+    for (let i = 0; i < 100_000; i++) {
+      c.increment(`k${i % 10}`, { proposer: `p${1 + (i % 2)}` });
+      if (i % 10 === 9) c.runFor(30);
+    }
+    while (c.pending > 0) c.runUntilIdle();
+    pg.refresh();
+    return { hash: c.eventLogHash(), events: c.eventCount, actions: c.session().actions.length, end: c.now };
+  });
+  assert.equal(made.actions, 100_000);
+  // The file the page offers for download: the Blob behind the link it clicks.
+  await original.page.evaluate(() => {
+    const make = URL.createObjectURL;
+    URL.createObjectURL = (blob) => { window.exported = blob; return make(blob); };
+    HTMLAnchorElement.prototype.click = () => {};
+  });
+  await original.page.click("#export-session");
+  const file = { name: "caspaxos-session.json", mimeType: "application/json", buffer: Buffer.from(await original.page.evaluate(() => window.exported.text())) };
+  await original.page.click("#share");
+  await original.page.waitForFunction(() => /link ready/.test(document.getElementById("session-out").textContent));
+  const url = await original.page.inputValue("#share-url");
+
+  /** In a page that opened the session: plays it to its end (hash), then seeks to the middle
+   * and compares with a replay of the session from the start to there. */
+  const playAndSeek = (page) => page.evaluate(async (end) => {
+    const { Cluster } = await import("./pkg/caspaxos_playground.js");
+    const pg = window.playground;
+    const c = pg.cluster;
+    while (c.tape.actions > 0 || c.pending > 0) c.runUntilIdle();
+    pg.refresh();
+    const hash = c.eventLogHash();
+    const tape = c.sessionLink();
+    const middle = Math.round(end / 2);
+    const t0 = performance.now();
+    pg.seekTo(middle);
+    const seekMs = performance.now() - t0;
+    const replay = Cluster.fromSession(tape, { until: middle });
+    const sought = { same: pg.cluster.eventLogHash() === replay.eventLogHash(), steps: pg.cluster.steps === replay.steps };
+    replay.free();
+    return { hash, sought, seekMs, note: document.getElementById("session-out").textContent };
+  }, made.end);
+
+  const imported = await open(browser.context, empty(server.url));
+  await imported.page.setInputFiles("#import-session", file);
+  await imported.page.waitForFunction(() => /^Imported/.test(document.getElementById("session-out").textContent));
+  const fromFile = await playAndSeek(imported.page);
+  const linked = await open(browser.context, url);
+  assert.match(await linked.page.textContent("#session-out"), /Opened a shared run: \d+ recorded actions/);
+  const fromLink = await playAndSeek(linked.page);
+  console.log(`100,000 actions, ${made.events} events, link ${url.split("#session=")[1].length} characters: imported file seeks to the middle in ${fromFile.seekMs.toFixed(0)} ms, the link's run in ${fromLink.seekMs.toFixed(0)} ms`);
+  for (const [name, r] of [["the imported file", fromFile], ["the share link", fromLink]]) {
+    assert.equal(r.hash, made.hash, `${name} plays to the original's event-log hash`);
+    assert.deepEqual(r.sought, { same: true, steps: true }, `${name}: the seek to the middle equals a replay (${r.note})`);
+  }
+  assert.notEqual(fromFile.hash, "0".repeat(16));
+  assert.deepEqual([...original.errors, ...imported.errors, ...linked.errors], []);
+  for (const p of [original, imported, linked]) await p.page.close();
+});
