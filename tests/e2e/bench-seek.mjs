@@ -17,8 +17,10 @@ export async function buildRun(actions) {
   return { events: c.eventCount, end: c.now };
 }
 
-/** In the page: times `seekTo` at each of `fractions` of the run's end, split into its parts. */
-export async function profileSeeks(fractions) {
+/** In the page: times `seekTo` at each of `fractions` of the run's end, split into its parts.
+ * `rewind` false: the timeline ingests the sought run's events again (the page before issue 9's
+ * rewind), for a side-by-side row. */
+export async function profileSeeks(fractions, rewind = true) {
   const { Cluster } = await import("./pkg/caspaxos_playground.js");
   const { TimelineStore } = await import("./timeline-store.js");
   const { Timeline } = await import("./timeline.js");
@@ -44,7 +46,10 @@ export async function profileSeeks(fractions) {
     };
     return () => { proto[name] = f; };
   };
+  const at = TimelineStore.prototype.at;
+  if (!rewind) TimelineStore.prototype.at = () => null;
   const unwrap = [
+    () => { TimelineStore.prototype.at = at; },
     wrap(Cluster.prototype, "seek", "rust"),
     wrap(Cluster.prototype, "events", "events"),
     wrap(TimelineStore.prototype, "ingest", "ingest"),
@@ -67,15 +72,41 @@ export async function profileSeeks(fractions) {
   return out;
 }
 
-/** Runs the profile in a fresh page of `url`: `actions` increments, then `fractions` seeks. */
-export async function pageSeekProfile(context, url, actions, fractions) {
+/** Runs the profile in a fresh page of `url`: `actions` increments, then the seeks of each of
+ * `rows` ({ name, fractions, rewind }). */
+export async function pageSeekProfile(context, url, actions, rows) {
   const { page } = await open(context, `${url}?scenario=none`);
   try {
     await page.evaluate(`window.__detail = ${!!process.env.SEEK_DETAIL}; window.__buildRun = ${buildRun.toString()}; window.__profileSeeks = ${profileSeeks.toString()};`);
     const run = await page.evaluate((n) => window.__buildRun(n), actions);
-    const seeks = await page.evaluate((fs) => window.__profileSeeks(fs), fractions);
-    return { ...run, seeks };
+    const out = [];
+    for (const row of rows) out.push({ ...row, seeks: await page.evaluate(({ fractions, rewind }) => window.__profileSeeks(fractions, rewind), row) });
+    return { ...run, rows: out };
   } finally {
     await page.close();
+  }
+}
+
+/** What `./build.sh bench` prints for the page's seek: at about 100,000 and 1,000,000 events,
+ * the rewound store (start, middle, end, ten random points) beside the page before it (the
+ * timeline ingesting the sought run's events again; the Rust seek as now). */
+export async function benchPageSeek(context, url) {
+  const stats = (xs) => { const s = [...xs].sort((a, b) => a - b); return `min ${s[0].toFixed(0)} / median ${s[s.length >> 1].toFixed(0)} / max ${s.at(-1).toFixed(0)} ms`; };
+  let seed = 7;
+  const random = () => ((seed = (seed * 16807) % 2147483647) / 2147483647);
+  for (const actions of [10_000, 100_000]) {
+    const randoms = Array.from({ length: 10 }, random);
+    const rows = [
+      { name: "rewound (now)", fractions: [0, 0.5, 1, ...randoms], rewind: true },
+      { name: "re-ingested (before)", fractions: actions > 10_000 ? [0.5, 0, 1] : [0.5, 0, 1, ...randoms.slice(0, 4)], rewind: false },
+    ];
+    const r = await pageSeekProfile(context, url, actions, rows);
+    console.log(`page seek in a ${actions}-action run of ${r.events} events (${r.end} ms):`);
+    for (const row of r.rows) {
+      const s = row.seeks;
+      const named = s.slice(0, 3).map((x) => `${x.f === 0 ? "start" : x.f === 1 ? "end" : "middle"} ${x.whole.toFixed(0)} ms`).join(", ");
+      const split = ["rust", "events", "ingest", "render", "rest"].map((k) => `${k} ${stats(s.map((x) => x[k])).replace(/ ms$/, "")}`).join("; ");
+      console.log(`  ${row.name.padEnd(21)} ${named}; all ${s.length}: ${stats(s.map((x) => x.whole))} (${split} ms)`);
+    }
   }
 }
