@@ -368,7 +368,7 @@ impl Recording {
     }
 
     /// The whole run this recording knows, played and still on the tape.
-    #[cfg(test)]
+    #[cfg(all(test, not(target_arch = "wasm32")))]
     fn whole_session(&self) -> Session {
         let actions = self.shared_actions().into_iter().map(Rc::unwrap_or_clone).collect();
         Session { start: self.start.clone(), actions }
