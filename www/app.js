@@ -91,12 +91,13 @@ function wireViews() {
     $("follow").checked = false;
     refresh(true);
   };
-  page.onAdopt.push(({ sameRun }) => {
-    seen = 0;
+  page.onAdopt.push(({ sameRun, storeFrom }) => {
     if (sameRun) page.results.reset();
     else page.results.clear();
     const st = page.cluster.state();
-    page.timeline.reset([...st.proposers.map((p) => p.id), ...st.acceptors.map((a) => a.id)], st.network.latency.max, page.cluster);
+    const lanes = [...st.proposers.map((p) => p.id), ...st.acceptors.map((a) => a.id)];
+    page.timeline.reset(lanes, st.network.latency.max, page.cluster, storeFrom?.at(page.cluster, lanes));
+    seen = page.timeline.store.events;
     page.timeline.follow = true;
     $("follow").checked = true;
   });

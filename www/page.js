@@ -29,7 +29,7 @@ export const page = {
   history: null,
   /** Whether a cluster the page stops showing stays alive (the sessions panel's master run). */
   keepAlive: () => false,
-  /** Called with `{ sameRun }` when a cluster is adopted (after the state above is reset). */
+  /** Called with `{ sameRun, storeFrom }` when a cluster is adopted (after the state above is reset). */
   onAdopt: [],
   /** Draws the new events (set by app.js); returns whether the slower panels redraw now. */
   draw: (force) => force,
@@ -56,14 +56,16 @@ export function makePlayer(host) {
   return page.player;
 }
 
-/** Shows `next` (a Cluster in manual time), replacing the current one, with `script` to come. */
-export function adopt(next, cfg, { sameRun = false, script = [] } = {}) {
+/** Shows `next` (a Cluster in manual time), replacing the current one, with `script` to come.
+ * `storeFrom`: a timeline store of the same run (its furthest point), cut back or on to `next`'s
+ * point instead of ingesting `next`'s events again. */
+export function adopt(next, cfg, { sameRun = false, script = [], storeFrom = null } = {}) {
   if (!page.keepAlive(page.cluster)) page.cluster?.free();
   page.player.load(next, script);
   page.config = { ...cfg };
   page.generation += 1;
   page.fuzzing = false;
-  for (const f of page.onAdopt) f({ sameRun });
+  for (const f of page.onAdopt) f({ sameRun, storeFrom });
   refresh(true);
 }
 

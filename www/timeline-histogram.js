@@ -33,10 +33,28 @@ export class DensityHistogram {
     if (this.firstSeq[b] < 0) this.firstSeq[b] = seq;
   }
 
-  /** Counts one on `lane`'s `channel` at time `at`. */
-  add(lane, channel, at) {
+  /** Counts `n` (default one; -1 takes one back) on `lane`'s `channel` at time `at`. */
+  add(lane, channel, at, n = 1) {
     const b = Math.min(BUCKETS - 1, Math.floor(at / this.bucketMs));
-    this.counts[this.#base(lane, channel) + b] += 1;
+    const i = this.#base(lane, channel) + b;
+    console.assert(this.counts[i] + n >= 0, "a count taken back was counted");
+    this.counts[i] += n;
+  }
+
+  /** The same counts as `other` (a histogram of as many lanes). */
+  copyFrom(other) {
+    this.bucketMs = other.bucketMs;
+    this.counts.set(other.counts);
+    this.firstSeq.set(other.firstSeq);
+  }
+
+  /** Forgets the message counts (sent, received, lost) from bucket `b` on, and the events after
+   * it: a rewind then counts bucket b's events before its point again. */
+  truncateMessages(b) {
+    for (let lane = 0; lane < this.lanes; lane++) {
+      for (const ch of [SENT, RECEIVED, LOST]) this.counts.fill(0, this.#base(lane, ch) + b, this.#base(lane, ch) + BUCKETS);
+    }
+    this.firstSeq.fill(-1, b + 1);
   }
 
   /** Halves the resolution: bucket i takes buckets 2i and 2i+1. */

@@ -10,9 +10,9 @@ import { colorOf } from "./timeline-draw.js";
 export const LEASES_KEPT = 4096;
 const BAND_PX = 4;
 
-/** Records a `lease` event in `leases` ({ node, key, start, end }). */
-export function recordLease(leases, e) {
-  leases.push({ node: e.node, key: e.key, start: e.at, end: e.until });
+/** Records a `lease` event in `leases` ({ node, key, start, end, seq }; `seq`: the event's). */
+export function recordLease(leases, e, seq) {
+  leases.push({ node: e.node, key: e.key, start: e.at, end: e.until, seq });
   if (leases.length > LEASES_KEPT * 1.25) leases.splice(0, leases.length - LEASES_KEPT);
 }
 

@@ -10,6 +10,7 @@
 import { DensityHistogram, OUTCOMES, SENT, RECEIVED, LOST, outcomeChannel } from "./timeline-histogram.js";
 import { recordLease } from "./timeline-lease.js";
 import { arrivalMessages } from "./timeline-envelope.js";
+import { copyStore, rewindStore, recordAnswer, fetchEvents, AnswerMarks } from "./timeline-rewind.js";
 
 export { OUTCOMES };
 export const TAIL_EVENTS = 20000; // newest events kept as objects
@@ -18,20 +19,31 @@ const KEYS_PER_ACCEPTOR = 12;
 const GC_MARKS = 2000; // garbage collection steps kept for drawing
 const OP_CHANNELS = OUTCOMES.slice(1).map((_, i) => outcomeChannel(i + 1));
 
-/** Growable typed column. */
+/** Growable typed column; `empty` is what a slot holds before it is set. */
 class Column {
-  constructor(Type) {
+  constructor(Type, empty = 0) {
     this.Type = Type;
-    this.data = new Type(1024);
+    this.empty = empty;
+    this.data = new Type(1024).fill(empty);
   }
 
   set(i, v) {
     if (i >= this.data.length) {
-      const grown = new this.Type(Math.max(i + 1, this.data.length * 2));
+      const grown = new this.Type(Math.max(i + 1, this.data.length * 2)).fill(this.empty);
       grown.set(this.data);
       this.data = grown;
     }
     this.data[i] = v;
+  }
+
+  clear(i) {
+    if (i < this.data.length) this.data[i] = this.empty;
+  }
+
+  copy() {
+    const c = new Column(this.Type, this.empty);
+    c.data = this.data.slice();
+    return c;
   }
 }
 
@@ -51,7 +63,27 @@ class Interner {
     }
     return i;
   }
+
+  copy() {
+    const c = new Interner();
+    c.ids = new Map(this.ids);
+    c.strings = this.strings.slice();
+    return c;
+  }
 }
+
+/** The operation columns: name -> [array type, value before set]. */
+const OP_COLUMNS = {
+  opStart: [Float64Array, 0],
+  opEnd: [Float64Array, 0], // NaN while pending
+  opLane: [Uint8Array, 0],
+  opSlot: [Uint16Array, 0],
+  opOutcome: [Uint8Array, 0],
+  opName: [Uint32Array, 0],
+  opKey: [Uint32Array, 0],
+  opInvokeSeq: [Float64Array, NaN], // the seq of its invoke event
+  opReturnSeq: [Float64Array, NaN], // the seq of its return event; NaN while pending
+};
 
 export class TimelineStore {
   /** @param {string[]} nodes lane ids, top to bottom */
@@ -66,7 +98,9 @@ export class TimelineStore {
     this.tail = []; // the newest events, seqs tailFrom..events-1
     this.tailFrom = 0;
     this.window = { from: 0, to: 0, events: [] }; // one fetched range of older events
-    this.sends = new Map(); // in flight: msg id -> { from, to, sentAt, message, arrivals, duplicated }
+    // Each entry below also has `seq`, the event that made it (and `endSeq`, the one that closed
+    // it), so the store can rewind to an earlier point (timeline-rewind.js).
+    this.sends = new Map(); // in flight: msg id -> { from, to, sentAt, message, arrivals, duplicated, seq }
     this.down = []; // { node, start, end }
     this.wipes = []; // { node, at }
     this.collections = []; // garbage collection steps (§3.1): { node, at, step, key }, the newest GC_MARKS
@@ -75,17 +109,35 @@ export class TimelineStore {
     this.names = new Interner();
     this.keys = new Interner();
     this.opCount = 0;
-    this.opStart = new Column(Float64Array);
-    this.opEnd = new Column(Float64Array); // NaN while pending
-    this.opLane = new Column(Uint8Array);
-    this.opSlot = new Column(Uint16Array);
-    this.opOutcome = new Column(Uint8Array);
-    this.opName = new Column(Uint32Array);
-    this.opKey = new Column(Uint32Array);
+    for (const [name, [Type, empty]] of Object.entries(OP_COLUMNS)) this[name] = new Column(Type, empty);
     this.maxOpMs = 0; // the longest finished operation (ms)
     this.open = new Set(); // pending operations
     this.slots = new Map(); // lane -> per stack slot, whether an operation holds it
     this.seenBy = new Map(); // acceptor -> key -> { promise, accepted }: its last answers (few keys)
+    this.answerMarks = new AnswerMarks(); // copies of seenBy, for a rewind
+  }
+
+  /** The names of the operation columns (typed, one slot per operation id). */
+  opColumns() {
+    return Object.keys(OP_COLUMNS);
+  }
+
+  /**
+   * This run's store at the point `source` (a cluster of the same run: its session replayed or
+   * sought) is at, as a new store that fetches from `source`; this one is unchanged. A point
+   * before this store's end costs a copy and a rewind (timeline-rewind.js), one after it the
+   * events in between. Null when `source` has other lanes (a membership change between).
+   */
+  at(source, lanes) {
+    if (lanes.join() !== this.nodes.join()) return null;
+    const n = source.eventCount;
+    const s = new TimelineStore(this.nodes, source);
+    if (n === 0) return s;
+    copyStore(this, s);
+    s.source = source;
+    if (n < s.events) rewindStore(s, source, n, KEYS_PER_ACCEPTOR);
+    else s.ingest(fetchEvents(source, s.events, n));
+    return s;
   }
 
   // ---- ingest ----
@@ -97,6 +149,8 @@ export class TimelineStore {
 
   #one(e) {
     if (e.seq !== undefined && e.seq !== this.events) this.#gap(e.seq);
+    const seq = this.events;
+    this.answerMarks.maybeMark(seq, this.seenBy);
     this.events += 1;
     this.lastAt = e.at;
     this.hist.seen(e.at, this.events - 1);
@@ -108,47 +162,44 @@ export class TimelineStore {
     }
     switch (e.kind) {
       case "send":
-        this.sends.set(e.msg, { from: e.from, to: e.to, sentAt: e.sentAt, message: e.message, arrivals: 0, duplicated: false });
-        this.#count(e.from, SENT, e.at);
-        if (e.from.startsWith("a")) this.#answered(e.from, e.message);
+        this.trackSend(e, seq);
+        this.countSend(e);
         break;
-      case "duplicate": {
-        const s = this.sends.get(e.msg);
-        if (s) s.duplicated = true;
+      case "duplicate":
+        this.trackSend(e, seq);
         break;
-      }
       case "deliver":
       case "drop":
         this.#arrive(e);
         break;
       case "invoke":
-        this.#invoke(e);
+        this.#invoke(e, seq);
         break;
       case "return":
-        this.#return(e);
+        this.#return(e, seq);
         break;
       case "crash":
-        this.down.push({ node: e.node, start: e.at, end: null });
+        this.down.push({ node: e.node, start: e.at, end: null, seq, endSeq: null });
         break;
       case "restart":
-        this.#closeDown(e.node, e.at);
+        this.#closeDown(e.node, e.at, seq);
         break;
       case "wipe":
-        this.#closeDown(e.node, e.at);
-        this.wipes.push({ node: e.node, at: e.at });
+        this.#closeDown(e.node, e.at, seq);
+        this.wipes.push({ node: e.node, at: e.at, seq });
         break;
       case "partition":
-        this.#closePartition(e.at);
-        this.partitions.push({ start: e.at, end: null, nodes: new Set(e.groups.flat()) });
+        this.#closePartition(e.at, seq);
+        this.partitions.push({ start: e.at, end: null, nodes: new Set(e.groups.flat()), seq, endSeq: null });
         break;
       case "heal":
-        this.#closePartition(e.at);
+        this.#closePartition(e.at, seq);
         break;
       case "lease":
-        recordLease(this.leases, e);
+        recordLease(this.leases, e, seq);
         break;
       case "gc":
-        this.collections.push({ node: e.node, at: e.at, step: e.step, key: e.key });
+        this.collections.push({ node: e.node, at: e.at, step: e.step, key: e.key, seq });
         if (this.collections.length > GC_MARKS * 1.25) this.collections = this.collections.slice(-GC_MARKS);
         break;
     }
@@ -161,32 +212,43 @@ export class TimelineStore {
     this.events = seq;
   }
 
-  /** What an acceptor's answer says about its register (kept for its newest KEYS_PER_ACCEPTOR keys). */
-  #answered(node, m) {
-    let keys = this.seenBy.get(node);
-    if (!keys) this.seenBy.set(node, (keys = new Map()));
-    const was = keys.get(m.key) ?? { promise: null, accepted: null };
-    keys.delete(m.key);
-    if (m.type === "promise") keys.set(m.key, { promise: m.ballot, accepted: m.accepted?.ballot ?? null });
-    else if (m.type === "accepted") keys.set(m.key, { promise: was.promise, accepted: m.ballot });
-    else if (m.type === "conflict") keys.set(m.key, { promise: m.blocking, accepted: was.accepted });
-    else keys.set(m.key, was);
-    if (keys.size > KEYS_PER_ACCEPTOR) keys.delete(keys.keys().next().value);
-  }
-
-  #arrive(e) {
-    for (const msg of arrivalMessages(e)) {
-      const s = this.sends.get(msg);
-      if (s) {
+  /** Messages in flight and acceptors' answers: a send, a duplicate or an arrival (`seq`: the
+   * event's). The part of ingesting that a rewind replays over its last events, which then only
+   * counts arrivals of messages sent from seq `from` on, and answers from `answersFrom` on. */
+  trackSend(e, seq, from = 0, answersFrom = 0) {
+    if (e.kind === "send") {
+      this.sends.set(e.msg, { from: e.from, to: e.to, sentAt: e.sentAt, message: e.message, arrivals: 0, duplicated: false, seq });
+      if (e.from.startsWith("a") && seq >= answersFrom) recordAnswer(this.seenBy, e.from, e.message, KEYS_PER_ACCEPTOR);
+    } else if (e.kind === "duplicate") {
+      const s = this.sends.get(e.msg);
+      if (s && s.seq >= from) s.duplicated = true;
+    } else if (e.kind === "deliver" || e.kind === "drop") {
+      for (const msg of arrivalMessages(e)) {
+        const s = this.sends.get(msg);
+        if (!s || s.seq < from) continue;
         s.arrivals += 1;
         if (s.arrivals >= (s.duplicated ? 2 : 1)) this.sends.delete(msg);
       }
-      this.#count(e.to, e.kind === "drop" ? LOST : RECEIVED, e.at);
     }
+  }
+
+  #arrive(e) {
+    this.trackSend(e);
+    this.countArrival(e);
     this.maxFlight = Math.max(this.maxFlight, e.at - e.sentAt);
   }
 
-  #invoke(e) {
+  /** Counts an arrival's messages in the histogram (received, or lost). */
+  countArrival(e) {
+    for (let i = arrivalMessages(e).length; i > 0; i--) this.#count(e.to, e.kind === "drop" ? LOST : RECEIVED, e.at);
+  }
+
+  /** Counts a send in the histogram. */
+  countSend(e) {
+    this.#count(e.from, SENT, e.at);
+  }
+
+  #invoke(e, seq) {
     const id = e.op;
     const lane = this.laneOf.get(e.node) ?? 0;
     this.opCount = Math.max(this.opCount, id + 1);
@@ -196,6 +258,8 @@ export class TimelineStore {
     this.opOutcome.set(id, 0);
     this.opName.set(id, this.names.id(e.name));
     this.opKey.set(id, this.keys.id(e.key));
+    this.opInvokeSeq.set(id, seq);
+    this.opReturnSeq.set(id, NaN);
     this.open.add(id);
     // Concurrent operations of one proposer stack: the first free slot.
     const held = this.slots.get(lane) ?? [];
@@ -206,10 +270,11 @@ export class TimelineStore {
     this.opSlot.set(id, slot);
   }
 
-  #return(e) {
+  #return(e, seq) {
     const id = e.op;
     if (id >= this.opCount) return;
     this.opEnd.set(id, e.at);
+    this.opReturnSeq.set(id, seq);
     this.opOutcome.set(id, Math.max(0, OUTCOMES.indexOf(e.outcome)));
     this.maxOpMs = Math.max(this.maxOpMs, e.at - this.opStart.data[id]);
     this.open.delete(id);
@@ -219,12 +284,12 @@ export class TimelineStore {
     if (held) held[this.opSlot.data[id]] = false;
   }
 
-  #closeDown(node, at) {
-    for (const d of this.down) if (d.node === node && d.end === null) d.end = at;
+  #closeDown(node, at, seq) {
+    for (const d of this.down) if (d.node === node && d.end === null) Object.assign(d, { end: at, endSeq: seq });
   }
 
-  #closePartition(at) {
-    for (const p of this.partitions) if (p.end === null) p.end = at;
+  #closePartition(at, seq) {
+    for (const p of this.partitions) if (p.end === null) Object.assign(p, { end: at, endSeq: seq });
   }
 
   // ---- counts (the histogram) ----

@@ -73,9 +73,10 @@ export class Timeline {
   }
 
   /** Forgets everything; `nodes` are the lane ids, top to bottom. `source` (optional, a Cluster)
-   * lets the timeline fetch older windows (`events(since, limit)`) instead of keeping them. */
-  reset(nodes, latencyMax, source = null) {
-    this.store = new TimelineStore(nodes, source);
+   * lets the timeline fetch older windows (`events(since, limit)`) instead of keeping them.
+   * `store` (optional): what the timeline knows of `source`'s run already (see TimelineStore.at). */
+  reset(nodes, latencyMax, source = null, store = null) {
+    this.store = store ?? new TimelineStore(nodes, source);
     this.drawn = null;
     this.latencyMax = latencyMax;
     this.t0 = 0;

@@ -9,8 +9,8 @@ mod document;
 mod link;
 
 pub use crate::limits::{MAX_ACTIONS, MAX_LINK_CHARS};
-use checkpoints::Checkpoints;
-pub use checkpoints::{MAX_CHECKPOINTS, WEIGHT_BUDGET};
+use checkpoints::{Checkpoints, Saved};
+pub use checkpoints::{LANDING_SPACING, MAX_CHECKPOINTS, MAX_LANDINGS, WEIGHT_BUDGET};
 pub use document::from_json;
 pub use link::{decode_link, encode_link, LinkError, Unreplayable};
 
@@ -23,6 +23,7 @@ use crate::sim::{Delivery, Node, Sim, SimConfig, WorkersPlan};
 use serde_json::Value as Json;
 use std::cell::{Cell, RefCell};
 use std::collections::VecDeque;
+use std::rc::Rc;
 
 /// The format's version; links and files of a newer version are refused with a clear message.
 pub const SESSION_VERSION: u8 = 1;
@@ -152,11 +153,12 @@ pub struct Session {
 pub struct Recording {
     sim: Sim,
     start: Start,
-    actions: RefCell<Vec<Recorded>>,
+    /// Shared with the recordings sought from this one (a seek copies pointers, not actions).
+    actions: RefCell<Vec<Rc<Recorded>>>,
     /// Why the session cannot reproduce the run, if it cannot (the first reason).
     unreplayable: Cell<Option<Unreplayable>>,
     /// Recorded actions still to play, in order.
-    tape: RefCell<VecDeque<Recorded>>,
+    tape: RefCell<VecDeque<Rc<Recorded>>>,
     /// Copies of the run at points passed so far, for [`Recording::seek_until`].
     checkpoints: RefCell<Checkpoints>,
 }
@@ -235,7 +237,7 @@ impl Recording {
         if actions.len() >= MAX_ACTIONS {
             self.mark_unreplayable(Unreplayable::TooManyActions);
         } else {
-            actions.push(Recorded { steps, at_ms, action });
+            actions.push(Rc::new(Recorded { steps, at_ms, action }));
         }
         drop(actions);
         // An action may run events itself (delivering a held message runs its arrival): a
@@ -259,7 +261,7 @@ impl Recording {
         if actions.len() >= MAX_ACTIONS {
             self.mark_unreplayable(Unreplayable::TooManyActions);
         } else {
-            actions.push(Recorded { steps, at_ms, action: UserAction::Gc { proposer, key } });
+            actions.push(Rc::new(Recorded { steps, at_ms, action: UserAction::Gc { proposer, key } }));
         }
         Ok(started)
     }
@@ -295,7 +297,7 @@ impl Recording {
         self.tape.borrow_mut().pop_front();
         self.sim.advance_clock(next.at_ms);
         let at = (next.at_ms, next.steps);
-        self.record(next.action).map_err(|e| OpError {
+        self.record(Rc::unwrap_or_clone(next).action).map_err(|e| OpError {
             message: format!(
                 "the session does not replay: its action at {}ms (after {} events): {}",
                 at.0, at.1, e.message
@@ -370,28 +372,63 @@ impl Recording {
     }
 
     /// The whole run this recording knows, played and still on the tape.
+    #[cfg(all(test, not(target_arch = "wasm32")))]
     fn whole_session(&self) -> Session {
-        let actions = self.actions.borrow().iter().chain(self.tape.borrow().iter()).cloned().collect();
+        let actions = self.shared_actions().into_iter().map(Rc::unwrap_or_clone).collect();
         Session { start: self.start.clone(), actions }
+    }
+
+    /// The actions of the whole run this recording knows, played and still on the tape, shared.
+    fn shared_actions(&self) -> Vec<Rc<Recorded>> {
+        self.actions.borrow().iter().chain(self.tape.borrow().iter()).cloned().collect()
     }
 
     /// The same as `whole_session().replay_until(until_ms)`, from the nearest checkpoint at or
     /// before that time instead of from the start.
     pub fn seek_until(&self, until_ms: u64) -> Result<Recording, OpError> {
         let target = if until_ms == u64::MAX { None } else { Some((u64::MAX, until_ms)) };
-        match self.restore_before(target)? {
-            Some(rec) => rec.play_until(until_ms).map(|()| rec),
-            None => self.whole_session().replay_until(until_ms),
-        }
+        let rec = match self.restore_before(target)? {
+            Some(rec) => rec,
+            None => Recording::with_tape(self.start.clone(), self.shared_actions())?,
+        };
+        self.landing(&rec, |rec| rec.play_until(until_ms))?;
+        Ok(rec)
     }
 
     /// The same as `whole_session().replay_to_point(steps, at_ms)`, from the nearest checkpoint
     /// at or before that point instead of from the start.
     pub fn seek_to_point(&self, steps: u64, at_ms: u64) -> Result<Recording, OpError> {
-        match self.restore_before(Some((steps, at_ms)))? {
-            Some(rec) => rec.play_to_point(steps, at_ms).map(|()| rec),
-            None => self.whole_session().replay_to_point(steps, at_ms),
-        }
+        let rec = match self.restore_before(Some((steps, at_ms)))? {
+            Some(rec) => rec,
+            None => Recording::with_tape(self.start.clone(), self.shared_actions())?,
+        };
+        self.landing(&rec, |rec| rec.play_to_point(steps, at_ms))?;
+        Ok(rec)
+    }
+
+    /// Plays `rec` (restored or replayed from this run) on with `play`, and keeps the checkpoints
+    /// it takes on its way and where it lands, for the next seek nearby (see checkpoints.rs).
+    fn landing(&self, rec: &Recording, play: impl FnOnce(&Recording) -> Result<(), OpError>) -> Result<(), OpError> {
+        let started = rec.checkpoints.borrow_mut().start_landing(rec.sim.steps());
+        let played = play(rec);
+        let here =
+            || rec.sim.checkpoint().map(|c| Saved { checkpoint: Rc::new(c), actions: rec.actions.borrow().len() });
+        let taken = rec.checkpoints.borrow_mut().end_landing(started, rec.sim.steps(), here);
+        played?;
+        self.checkpoints.borrow_mut().land(taken);
+        Ok(())
+    }
+
+    /// Where the checkpoints seeks left were taken: (steps, time), oldest first.
+    pub fn landed_points(&self) -> Vec<(u64, u64)> {
+        self.checkpoints.borrow().landed_points()
+    }
+
+    /// A new run from `start` with `actions` on its tape.
+    fn with_tape(start: Start, actions: Vec<Rc<Recorded>>) -> Result<Recording, OpError> {
+        let rec = Recording::new(start)?;
+        rec.tape.borrow_mut().extend(actions);
+        Ok(rec)
     }
 
     /// A recording restored from the latest checkpoint at or before `target` (steps, time; `None`:
@@ -400,18 +437,17 @@ impl Recording {
         if let Some(why) = self.unreplayable() {
             return Err(OpError::invalid(format!("cannot seek: {why}")));
         }
-        let session = self.whole_session();
-        let (steps, at_ms) = target.unwrap_or_else(|| match session.actions.last() {
+        let mut actions = self.shared_actions();
+        let (steps, at_ms) = target.unwrap_or_else(|| match actions.last() {
             Some(last) => (last.steps, last.at_ms),
             None => (0, 0),
         });
         let checkpoints = self.checkpoints.borrow();
         let Some(saved) = checkpoints.latest_before(steps, at_ms) else { return Ok(None) };
-        let mut actions = session.actions;
-        let tape: VecDeque<Recorded> = actions.drain(saved.actions..).collect();
+        let tape: VecDeque<Rc<Recorded>> = actions.drain(saved.actions..).collect();
         Ok(Some(Recording {
             sim: Sim::restore(&saved.checkpoint),
-            start: session.start,
+            start: self.start.clone(),
             actions: RefCell::new(actions),
             unreplayable: Cell::new(None),
             tape: RefCell::new(tape),
@@ -446,7 +482,10 @@ impl Recording {
 
     /// The session so far.
     pub fn session(&self) -> Session {
-        Session { start: self.start.clone(), actions: self.actions.borrow().clone() }
+        Session {
+            start: self.start.clone(),
+            actions: self.actions.borrow().iter().map(|r| Recorded::clone(r)).collect(),
+        }
     }
 }
 
@@ -508,8 +547,7 @@ impl Session {
     /// action). Later actions stay on the result's tape: playing on reproduces the rest of the
     /// run; a new action forks it. Its own session holds the actions replayed so far.
     pub fn replay_until(&self, until_ms: u64) -> Result<Recording, OpError> {
-        let rec = Recording::new(self.start.clone())?;
-        rec.tape.borrow_mut().extend(self.actions.iter().cloned());
+        let rec = Recording::with_tape(self.start.clone(), self.actions.iter().cloned().map(Rc::new).collect())?;
         rec.play_until(until_ms)?;
         Ok(rec)
     }
@@ -518,8 +556,7 @@ impl Session {
     /// `at_ms` (what [`Sim::steps`] and [`Sim::now`] said there), with the actions recorded up to
     /// that point applied. Later actions stay on the tape.
     pub fn replay_to_point(&self, steps: u64, at_ms: u64) -> Result<Recording, OpError> {
-        let rec = Recording::new(self.start.clone())?;
-        rec.tape.borrow_mut().extend(self.actions.iter().cloned());
+        let rec = Recording::with_tape(self.start.clone(), self.actions.iter().cloned().map(Rc::new).collect())?;
         rec.play_to_point(steps, at_ms)?;
         Ok(rec)
     }
@@ -548,3 +585,7 @@ mod seek_tests;
 #[cfg(test)]
 #[path = "membership_session_tests.rs"]
 mod membership_session_tests;
+
+#[cfg(all(test, not(target_arch = "wasm32")))]
+#[path = "landing_tests.rs"]
+mod landing_tests;

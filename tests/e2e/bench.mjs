@@ -5,6 +5,7 @@ import { readFile } from "node:fs/promises";
 import { gzipSync } from "node:zlib";
 import path from "node:path";
 import { serve, launch, open, ROOT } from "./helpers.mjs";
+import { benchPageSeek } from "./bench-seek.mjs";
 
 const server = await serve();
 const browser = await launch();
@@ -164,6 +165,9 @@ try {
     console.log(`seek in a ${seek.events}-event session (${seek.actions} recorded actions): replay at most ${seek.replayMax.toFixed(1)} ms; the page's whole seek (replay + timeline + panels) median ${seek.wholeMedian.toFixed(1)} ms, at most ${seek.wholeMax.toFixed(1)} ms`);
     await page.close();
   }
+
+  // The page's seek at 100,000 and 1,000,000 events, split into its parts (bench-seek.mjs).
+  await benchPageSeek(browser.context, server.url);
 
   // The timeline at 100,000 and 1,000,000 events: the panels at their desktop size on a page of
   // their own, fed by a cluster of 30 workers over 10 keys. The timeline sees every event once

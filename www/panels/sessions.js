@@ -7,12 +7,14 @@ import { $, page, DEFAULTS, adopt, refresh, setPlaying, invalid } from "../page.
 import { rebuild, resumeScenario, unchangedScenario } from "./scenarios.js";
 import { packLink, unpackLink } from "../link.js";
 
-const master = { cluster: null, end: 0, script: [] }; // what a seek restores: the furthest run
+// What a seek restores: the furthest run, and the timeline's store at its end (a seek cuts a copy
+// of it back to the point sought, timeline-rewind.js, instead of ingesting the events again).
+const master = { cluster: null, end: 0, script: [], store: null };
 
 /** Drops the master run (freed unless the page still shows it). */
 function dropMaster() {
   if (master.cluster && master.cluster !== page.cluster) master.cluster.free();
-  Object.assign(master, { cluster: null, end: 0, script: [] });
+  Object.assign(master, { cluster: null, end: 0, script: [], store: null });
 }
 
 /** Whether `c` is the master run, which the page keeps alive for seeking (not freed on adopt). */
@@ -120,11 +122,12 @@ export function seekTo(t) {
   if (!c.replayable) return sessionOut("This run used a change function (code), so it cannot be replayed: no seeking.", true);
   if (c.tape.actions === 0 && c.now >= master.end) {
     if (c !== master.cluster) dropMaster();
-    Object.assign(master, { cluster: c, end: c.now, script: page.player.script.slice() });
+    // The timeline's store is the run's up to here; from now on the page shows copies of it.
+    Object.assign(master, { cluster: c, end: c.now, script: page.player.script.slice(), store: page.timeline.store });
   }
   const t0 = performance.now();
   const next = master.cluster.seek({ until: Math.max(0, Math.round(t)) });
-  adopt(next, page.config, { sameRun: true, script: master.script });
+  adopt(next, page.config, { sameRun: true, script: master.script, storeFrom: master.store });
   setPlaying(false); // the reader looks at the point they chose; play goes on from there
   const ahead = next.tape.actions ? `; ${next.tape.actions} recorded actions ahead (play to see them, or act to fork)` : "";
   sessionOut(`at ${next.now} ms — event ${next.steps}, restored from the nearest checkpoint in ${(performance.now() - t0).toFixed(1)} ms${ahead}`);

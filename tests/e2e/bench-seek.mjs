@@ -1,0 +1,112 @@
+// The page's seek at scale, for `./build.sh bench`: a run of `actions` increments made through the
+// JS API, then the page's whole seek (`seekTo`) to the start, the middle, the end and random
+// points, each split into its parts: the Rust seek (`Cluster.seek`), fetching events as objects
+// (`events()`), the timeline store's ingest, the timeline's render, and the rest (panels).
+import { open } from "./helpers.mjs";
+
+/** In the page: a run of `actions` increments (10 keys, 3 proposers, each key through one). */
+export async function buildRun(actions) {
+  const pg = window.playground;
+  const c = pg.cluster;
+  for (let i = 0; i < actions; i++) {
+    c.increment(`k${i % 10}`, { proposer: `p${1 + ((i % 10) % 3)}` });
+    if (i % 10 === 9) c.runFor(10);
+  }
+  while (c.pending > 0) c.runUntilIdle();
+  pg.refresh();
+  return { events: c.eventCount, end: c.now };
+}
+
+/** In the page: times `seekTo` at each of `fractions` of the run's end, split into its parts.
+ * `rewind` false: the timeline ingests the sought run's events again (the page before issue 9's
+ * rewind), for a side-by-side row. */
+export async function profileSeeks(fractions, rewind = true) {
+  const { Cluster } = await import("./pkg/caspaxos_playground.js");
+  const { TimelineStore } = await import("./timeline-store.js");
+  const { Timeline } = await import("./timeline.js");
+  const pg = window.playground;
+  const parts = { rust: 0, events: 0, ingest: 0, render: 0 };
+  if (window.__detail) {
+    const { page } = await import("./page.js");
+    const { TimelineStore: S } = await import("./timeline-store.js");
+    const hooks = [...page.onAdopt.map((f, i) => [page.onAdopt, i, `adopt${i}`]), ...page.onRefresh.map((f, i) => [page.onRefresh, i, `refresh${i}`])];
+    for (const [arr, i, name] of hooks) { const f = arr[i]; parts[name] = 0; arr[i] = (...a) => { const t = performance.now(); try { return f(...a); } finally { parts[name] += performance.now() - t; } }; }
+    parts.storeAt = 0;
+    const at = S.prototype.at; S.prototype.at = function (...a) { const t = performance.now(); try { return at.apply(this, a); } finally { parts.storeAt += performance.now() - t; } };
+  }
+  const wrap = (proto, name, part) => {
+    const f = proto[name];
+    proto[name] = function (...args) {
+      const t = performance.now();
+      try {
+        return f.apply(this, args);
+      } finally {
+        parts[part] += performance.now() - t;
+      }
+    };
+    return () => { proto[name] = f; };
+  };
+  const at = TimelineStore.prototype.at;
+  if (!rewind) TimelineStore.prototype.at = () => null;
+  const unwrap = [
+    () => { TimelineStore.prototype.at = at; },
+    wrap(Cluster.prototype, "seek", "rust"),
+    wrap(Cluster.prototype, "events", "events"),
+    wrap(TimelineStore.prototype, "ingest", "ingest"),
+    wrap(Timeline.prototype, "render", "render"),
+  ];
+  const end = pg.cluster.now;
+  const out = [];
+  try {
+    for (const f of fractions) {
+      for (const k of Object.keys(parts)) parts[k] = 0;
+      const until = Math.round(end * f);
+      const t = performance.now();
+      pg.seekTo(until);
+      const whole = performance.now() - t;
+      out.push({ f, until, whole, ...parts, rest: whole - parts.rust - parts.events - parts.ingest - parts.render, steps: pg.cluster.steps });
+    }
+  } finally {
+    for (const u of unwrap) u();
+  }
+  return out;
+}
+
+/** Runs the profile in a fresh page of `url`: `actions` increments, then the seeks of each of
+ * `rows` ({ name, fractions, rewind }). */
+export async function pageSeekProfile(context, url, actions, rows) {
+  const { page } = await open(context, `${url}?scenario=none`);
+  try {
+    await page.evaluate(`window.__detail = ${!!process.env.SEEK_DETAIL}; window.__buildRun = ${buildRun.toString()}; window.__profileSeeks = ${profileSeeks.toString()};`);
+    const run = await page.evaluate((n) => window.__buildRun(n), actions);
+    const out = [];
+    for (const row of rows) out.push({ ...row, seeks: await page.evaluate(({ fractions, rewind }) => window.__profileSeeks(fractions, rewind), row) });
+    return { ...run, rows: out };
+  } finally {
+    await page.close();
+  }
+}
+
+/** What `./build.sh bench` prints for the page's seek: at about 100,000 and 1,000,000 events,
+ * the rewound store (start, middle, end, ten random points) beside the page before it (the
+ * timeline ingesting the sought run's events again; the Rust seek as now). */
+export async function benchPageSeek(context, url) {
+  const stats = (xs) => { const s = [...xs].sort((a, b) => a - b); return `min ${s[0].toFixed(0)} / median ${s[s.length >> 1].toFixed(0)} / max ${s.at(-1).toFixed(0)} ms`; };
+  let seed = 7;
+  const random = () => ((seed = (seed * 16807) % 2147483647) / 2147483647);
+  for (const actions of [10_000, 100_000]) {
+    const randoms = Array.from({ length: 10 }, random);
+    const rows = [
+      { name: "rewound (now)", fractions: [0, 0.5, 1, ...randoms], rewind: true },
+      { name: "re-ingested (before)", fractions: actions > 10_000 ? [0.5, 0, 1] : [0.5, 0, 1, ...randoms.slice(0, 4)], rewind: false },
+    ];
+    const r = await pageSeekProfile(context, url, actions, rows);
+    console.log(`page seek in a ${actions}-action run of ${r.events} events (${r.end} ms):`);
+    for (const row of r.rows) {
+      const s = row.seeks;
+      const named = s.slice(0, 3).map((x) => `${x.f === 0 ? "start" : x.f === 1 ? "end" : "middle"} ${x.whole.toFixed(0)} ms`).join(", ");
+      const split = ["rust", "events", "ingest", "render", "rest"].map((k) => `${k} ${stats(s.map((x) => x[k])).replace(/ ms$/, "")}`).join("; ");
+      console.log(`  ${row.name.padEnd(21)} ${named}; all ${s.length}: ${stats(s.map((x) => x.whole))} (${split} ms)`);
+    }
+  }
+}
