@@ -235,8 +235,10 @@ pub fn events(sim: &Sim, since: usize, limit: usize) -> Json {
 /// Acceptors with their registers, proposers with their caches, and the network.
 pub fn state(sim: &Sim) -> Json {
     let c = sim.config();
-    let acceptors: Vec<Json> = (1..=c.acceptors as u8)
-        .map(|a| {
+    let members = sim.acceptor_ids(); // a membership change adds and removes acceptors (§2.3)
+    let acceptors: Vec<Json> = members
+        .iter()
+        .map(|&a| {
             let registers = sim.registers(a);
             let mut view = acceptor(a, sim.is_up(Node::Acceptor(a)), registers.iter().map(|(k, s)| (k, s)));
             if let (Some(floor), Some(fields)) = (sim.erased_floor(a), view.as_object_mut()) {
@@ -251,7 +253,8 @@ pub fn state(sim: &Sim) -> Json {
             proposer(p, sim.is_up(Node::Proposer(p)), view.ballot_counter(), view.cached())
         })
         .collect();
-    let groups = partition_groups(&sim.partitions(), c.acceptors, c.proposers);
+    let nodes = members.into_iter().map(Node::Acceptor).chain((1..=c.proposers as u8).map(Node::Proposer));
+    let groups = groups_of(&sim.partitions(), nodes.collect());
     cluster_state(sim.now(), acceptors, proposers, &sim.net(), groups)
 }
 
@@ -294,6 +297,11 @@ pub fn proposer(p: ProposerId, up: bool, ballot_counter: u64, cached: Vec<(Key, 
 pub fn partition_groups(parts: &Partitions, acceptors: usize, proposers: usize) -> Json {
     let nodes: Vec<Node> =
         (1..=acceptors as u8).map(Node::Acceptor).chain((1..=proposers as u8).map(Node::Proposer)).collect();
+    groups_of(parts, nodes)
+}
+
+/// `nodes` grouped by who can talk to whom under `parts`.
+fn groups_of(parts: &Partitions, nodes: Vec<Node>) -> Json {
     let mut groups: Vec<Vec<Node>> = Vec::new();
     for n in nodes {
         match groups.iter_mut().find(|g| parts.can_talk(g[0], n)) {
@@ -432,6 +440,21 @@ mod tests {
     use super::*;
     use crate::sim::SimConfig;
     use serde_json::json;
+
+    #[test]
+    fn state_follows_the_membership() {
+        // A membership change (§2.3) adds a4 and removes a1: the acceptors, their registers and
+        // the partition's groups name the members, not the acceptors the cluster started with.
+        let sim = Sim::new(SimConfig::default()).unwrap();
+        sim.block_on(sim.client(1).put("k", json!(7))).unwrap();
+        sim.block_on(sim.add_acceptor().unwrap()).unwrap();
+        sim.block_on(sim.remove_acceptor(1).unwrap()).unwrap();
+        let st = state(&sim);
+        let ids: Vec<&Json> = st["acceptors"].as_array().unwrap().iter().map(|a| &a["id"]).collect();
+        assert_eq!(ids, [&json!("a2"), &json!("a3"), &json!("a4")]);
+        assert_eq!(st["acceptors"][2]["registers"]["k"]["accepted"]["value"], 7, "the rescan brought k to a4");
+        assert_eq!(st["network"]["groups"], json!([["a2", "a3", "a4", "p1", "p2"]]));
+    }
 
     #[test]
     fn views_have_the_contract_shapes() {

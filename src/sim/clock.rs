@@ -11,6 +11,7 @@
 
 use super::rng::Rng;
 use super::trace::Node;
+use crate::protocol::AcceptorId;
 
 /// Parts per million: a rate error of `r` ppm makes a clock gain `r` µs per ms.
 pub const PPM: i64 = 1_000_000;
@@ -28,6 +29,7 @@ pub struct Clocks {
     /// Acceptors `a1..aN` first, then proposers `p1..pM`.
     rates_ppm: Vec<i32>,
     acceptors: usize,
+    seed: u64,
 }
 
 impl Clocks {
@@ -41,7 +43,7 @@ impl Clocks {
             let span = 2 * u64::from(drift_ppm) + 1;
             (0..acceptors + proposers).map(|_| (rng.below(span) as i64 - i64::from(drift_ppm)) as i32).collect()
         };
-        Clocks { drift_ppm, rates_ppm, acceptors }
+        Clocks { drift_ppm, rates_ppm, acceptors, seed }
     }
 
     /// The stated bound on every clock's rate error.
@@ -51,7 +53,20 @@ impl Clocks {
 
     /// `node`'s rate error, in ppm.
     pub fn rate_ppm(&self, node: Node) -> i32 {
-        self.rates_ppm[self.index(node)]
+        match node {
+            Node::Acceptor(a) if usize::from(a) > self.acceptors => self.added_rate_ppm(a),
+            _ => self.rates_ppm[self.index(node)],
+        }
+    }
+
+    /// The rate of an acceptor a membership change added (§2.3; ids are never reused): drawn from
+    /// the seed and its id, so the clocks of the nodes the cluster started with stay as they were.
+    fn added_rate_ppm(&self, a: AcceptorId) -> i32 {
+        if self.drift_ppm == 0 {
+            return 0;
+        }
+        let mut rng = Rng::new(self.seed ^ CLOCK_SEED_SALT ^ (u64::from(a) << 40));
+        (rng.below(2 * u64::from(self.drift_ppm) + 1) as i64 - i64::from(self.drift_ppm)) as i32
     }
 
     /// What `node`'s clock reads at true time `now_ms`: `now + floor(now * rate)`.
@@ -111,6 +126,18 @@ mod tests {
         assert!(rates.iter().any(|r| *r != rates[0]), "nodes get their own rates: {rates:?}");
         assert_eq!(Clocks::new(42, 15, 9, drift), c, "the same seed gives the same clocks");
         assert_ne!(Clocks::new(43, 15, 9, drift), c);
+    }
+
+    #[test]
+    fn an_added_acceptor_has_its_own_clock() {
+        // A membership change adds a4.. beyond the 3 acceptors the clocks were made for: each
+        // gets a rate within the bound (before, a4 and a5 read p1's and p2's and a6 panicked).
+        let c = Clocks::new(42, 3, 2, 50_000);
+        let added: Vec<i32> = (4..=15).map(|a| c.rate_ppm(Node::Acceptor(a))).collect();
+        assert!(added.iter().all(|r| r.unsigned_abs() <= 50_000), "{added:?}");
+        assert!(added.iter().any(|r| *r != added[0]), "{added:?}");
+        assert_ne!(c.rate_ppm(Node::Acceptor(4)), c.rate_ppm(Node::Proposer(1)), "not p1's clock");
+        assert_eq!(Clocks::new(42, 3, 2, 0).rate_ppm(Node::Acceptor(15)), 0, "no drift: true time");
     }
 
     #[test]
