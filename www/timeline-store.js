@@ -10,6 +10,7 @@
 import { DensityHistogram, OUTCOMES, SENT, RECEIVED, LOST, outcomeChannel } from "./timeline-histogram.js";
 import { recordLease } from "./timeline-lease.js";
 import { arrivalMessages } from "./timeline-envelope.js";
+import { MembershipMarks } from "./timeline-membership.js";
 
 export { OUTCOMES };
 export const TAIL_EVENTS = 20000; // newest events kept as objects
@@ -56,7 +57,7 @@ class Interner {
 export class TimelineStore {
   /** @param {string[]} nodes lane ids, top to bottom */
   constructor(nodes, source = null) {
-    this.nodes = nodes;
+    this.nodes = [...nodes]; // lane ids in the order their lanes were made (an added acceptor: last)
     this.laneOf = new Map(nodes.map((n, i) => [n, i]));
     this.source = source;
     this.hist = new DensityHistogram(nodes.length);
@@ -72,6 +73,7 @@ export class TimelineStore {
     this.collections = []; // garbage collection steps (§3.1): { node, at, step, key }, the newest GC_MARKS
     this.partitions = []; // { start, end, nodes: Set }
     this.leases = []; // read leases: { node, key, start, end } (the newest, see timeline-lease.js)
+    this.marks = new MembershipMarks(); // membership change steps and acceptors' time on the network
     this.names = new Interner();
     this.keys = new Interner();
     this.opCount = 0;
@@ -108,6 +110,8 @@ export class TimelineStore {
     }
     switch (e.kind) {
       case "send":
+        this.#lane(e.from);
+        this.#lane(e.to);
         this.sends.set(e.msg, { from: e.from, to: e.to, sentAt: e.sentAt, message: e.message, arrivals: 0, duplicated: false });
         this.#count(e.from, SENT, e.at);
         if (e.from.startsWith("a")) this.#answered(e.from, e.message);
@@ -147,11 +151,23 @@ export class TimelineStore {
       case "lease":
         recordLease(this.leases, e);
         break;
+      case "membership":
+        this.#lane(e.acceptor);
+        this.marks.record(e);
+        break;
       case "gc":
         this.collections.push({ node: e.node, at: e.at, step: e.step, key: e.key });
         if (this.collections.length > GC_MARKS * 1.25) this.collections = this.collections.slice(-GC_MARKS);
         break;
     }
+  }
+
+  /** A lane for `node` if it has none: an acceptor a membership change added (§2.3). */
+  #lane(node) {
+    if (this.laneOf.has(node)) return;
+    this.laneOf.set(node, this.nodes.length);
+    this.nodes.push(node);
+    this.hist.addLane();
   }
 
   /** Events were skipped (a caller fetched from further on): the cached tail is no longer contiguous. */
