@@ -143,8 +143,9 @@ impl Serialize for EventView<'_> {
                 m.serialize_entry("key", &**key)?;
                 m.serialize_entry("step", step.as_str())?;
             }
-            EventKind::Membership { acceptor, step, progress, .. } => {
-                m.serialize_entry("acceptor", &Node::Acceptor(*acceptor).to_string())?;
+            EventKind::Membership { node, step, progress, .. } => {
+                let role = if matches!(node, Node::Acceptor(_)) { "acceptor" } else { "proposer" };
+                m.serialize_entry(role, &node.to_string())?;
                 m.serialize_entry("step", step)?;
                 if let Some((done, keys)) = *progress {
                     m.serialize_entry("progress", &object! { "done": done, "keys": keys })?;
@@ -232,13 +233,12 @@ pub fn events(sim: &Sim, since: usize, limit: usize) -> Json {
     serde_json::to_value(EventsView::new(&sim.trace(), since, limit)).unwrap_or(Json::Null)
 }
 
-/// Acceptors with their registers, proposers with their caches, and the network.
+/// Acceptors with their registers, proposers with their caches, and the network: the nodes in
+/// the cluster now (a membership change adds and removes them; removed ones are not listed).
 pub fn state(sim: &Sim) -> Json {
-    let c = sim.config();
-    let members = sim.acceptor_ids(); // a membership change adds and removes acceptors (§2.3)
-    let acceptors: Vec<Json> = members
-        .iter()
-        .map(|&a| {
+    let (acceptor_ids, proposer_ids) = (sim.acceptor_ids(), sim.proposer_ids());
+    let acceptors: Vec<Json> = (acceptor_ids.iter().copied())
+        .map(|a| {
             let registers = sim.registers(a);
             let mut view = acceptor(a, sim.is_up(Node::Acceptor(a)), registers.iter().map(|(k, s)| (k, s)));
             if let (Some(floor), Some(fields)) = (sim.erased_floor(a), view.as_object_mut()) {
@@ -247,14 +247,14 @@ pub fn state(sim: &Sim) -> Json {
             view
         })
         .collect();
-    let proposers: Vec<Json> = (1..=c.proposers as u8)
+    let proposers: Vec<Json> = (proposer_ids.iter().copied())
         .map(|p| {
             let view = sim.proposer(p);
             proposer(p, sim.is_up(Node::Proposer(p)), view.ballot_counter(), view.cached())
         })
         .collect();
-    let nodes = members.into_iter().map(Node::Acceptor).chain((1..=c.proposers as u8).map(Node::Proposer));
-    let groups = groups_of(&sim.partitions(), nodes.collect());
+    let nodes = acceptor_ids.into_iter().map(Node::Acceptor).chain(proposer_ids.into_iter().map(Node::Proposer));
+    let groups = partition_groups_of(&sim.partitions(), nodes);
     cluster_state(sim.now(), acceptors, proposers, &sim.net(), groups)
 }
 
@@ -295,13 +295,14 @@ pub fn proposer(p: ProposerId, up: bool, ballot_counter: u64, cached: Vec<(Key, 
 
 /// The current partition as groups of node ids (one group when healed).
 pub fn partition_groups(parts: &Partitions, acceptors: usize, proposers: usize) -> Json {
-    let nodes: Vec<Node> =
-        (1..=acceptors as u8).map(Node::Acceptor).chain((1..=proposers as u8).map(Node::Proposer)).collect();
-    groups_of(parts, nodes)
+    partition_groups_of(
+        parts,
+        (1..=acceptors as u8).map(Node::Acceptor).chain((1..=proposers as u8).map(Node::Proposer)),
+    )
 }
 
-/// `nodes` grouped by who can talk to whom under `parts`.
-fn groups_of(parts: &Partitions, nodes: Vec<Node>) -> Json {
+/// The current partition of `nodes` as groups of node ids (one group when healed).
+pub fn partition_groups_of(parts: &Partitions, nodes: impl Iterator<Item = Node>) -> Json {
     let mut groups: Vec<Vec<Node>> = Vec::new();
     for n in nodes {
         match groups.iter_mut().find(|g| parts.can_talk(g[0], n)) {

@@ -176,6 +176,22 @@ impl Runtime {
         }
     }
 
+    /// A new proposer (§2.3.4), with the same configuration as the others and its ballot clock
+    /// past `counter`; its id (the next one: ids are never reused).
+    pub fn add_proposer(&mut self, counter: u64) -> ProposerId {
+        let config = self.proposers[0].config.clone();
+        let clock = BallotClock::default();
+        self.proposers.push(ProposerState { config, clock, keys: Vec::new(), pipeline: Pipeline::default() });
+        let id = ProposerId::try_from(self.proposers.len()).expect("proposer ids fit in a byte");
+        self.resume_ballots_above(id, counter);
+        id
+    }
+
+    /// Proposers ever added, removed ones included: ids `1..=proposers()`.
+    pub fn proposers(&self) -> usize {
+        self.proposers.len()
+    }
+
     /// The sets set by [`Runtime::set_phases`], if any.
     pub fn phases(&self) -> Option<&PhaseSets> {
         self.phases.as_deref()

@@ -15,11 +15,12 @@ fn names(nodes: &[AcceptorId]) -> Vec<String> {
     nodes.iter().map(|&a| Node::Acceptor(a).to_string()).collect()
 }
 
-/// `{ acceptors, prepare: { nodes, quorum }, accept: { nodes, quorum }, step, changing, progress }`:
-/// the sets every proposer's next operation asks (they share one configuration); `acceptors` are
-/// the ones on the network (a new one is on before any phase asks it); `step` is the name of the
-/// membership change's step running (`null` when none runs), `changing` the acceptor it adds or
-/// removes, `progress` the catch-up rescan's `{ done, keys }` while it runs (else `null`).
+/// `{ acceptors, prepare: { nodes, quorum }, accept: { nodes, quorum }, step, changing, progress,
+/// proposers }`: the sets every proposer's next operation asks (they share one configuration);
+/// `acceptors` are the ones on the network (a new one is on before any phase asks it); `step` is
+/// the name of the membership change's step running (`null` when none runs), `changing` the
+/// acceptor it adds or removes, `progress` the catch-up rescan's `{ done, keys }` while it runs
+/// (else `null`); `proposers` the proposers in the cluster (§2.3.4; removed ones are not).
 pub fn view(sim: &Sim) -> Json {
     let config = sim.phase_sets();
     let step = sim.membership_step();
@@ -31,6 +32,7 @@ pub fn view(sim: &Sim) -> Json {
         "step": step.as_ref().map(|s| s.name),
         "changing": step.as_ref().map(|s| Node::Acceptor(s.acceptor).to_string()),
         "progress": progress.map_or(Json::Null, |(done, keys)| object! { "done": done, "keys": keys }),
+        "proposers": sim.proposer_ids().into_iter().map(|p| Node::Proposer(p).to_string()).collect::<Vec<_>>(),
     }
 }
 

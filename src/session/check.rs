@@ -21,9 +21,11 @@ impl Session {
             check_action(r, previous, &sizes)
                 .map_err(|e| OpError::invalid(format!("{}: {}", describe(i, r), e.message)))?;
             previous = (r.steps, r.at_ms);
-            if r.action == UserAction::AddAcceptor {
-                // At most one more id (an addition may also resume one, or be refused on replay).
-                sizes.acceptors = (sizes.acceptors + 1).min(MAX_ACCEPTORS);
+            // At most one more id (an addition may also resume one, or be refused on replay).
+            match r.action {
+                UserAction::AddAcceptor => sizes.acceptors = (sizes.acceptors + 1).min(MAX_ACCEPTORS),
+                UserAction::AddProposer => sizes.proposers = (sizes.proposers + 1).min(MAX_PROPOSERS),
+                _ => {}
             }
         }
         Ok(())
@@ -79,7 +81,8 @@ fn check_action(r: &Recorded, (steps, at_ms): (u64, u64), sizes: &Sizes) -> Resu
         }
         UserAction::Crash(n) | UserAction::Restart(n) => sizes.check(*n),
         UserAction::Wipe(a) | UserAction::RemoveAcceptor(a) => sizes.check(Node::Acceptor(*a)),
-        UserAction::AddAcceptor => Ok(()),
+        UserAction::RemoveProposer(p) => sizes.check(Node::Proposer(*p)),
+        UserAction::AddAcceptor | UserAction::AddProposer => Ok(()),
         UserAction::Partition(groups) => groups.iter().flatten().try_for_each(|n| sizes.check(*n)),
         UserAction::Heal | UserAction::DropRate(_) | UserAction::DuplicateRate(_) | UserAction::Delivery(_) => Ok(()),
         UserAction::Deliver(id) | UserAction::DropMessage(id) => {

@@ -132,6 +132,8 @@ fn action_json(a: &UserAction) -> Json {
         UserAction::GcDelay(ms) => object! { "do": "gcDelay", "ms": *ms },
         UserAction::AddAcceptor => object! { "do": "addAcceptor" },
         UserAction::RemoveAcceptor(a) => object! { "do": "removeAcceptor", "node": format!("a{a}") },
+        UserAction::AddProposer => object! { "do": "addProposer" },
+        UserAction::RemoveProposer(p) => object! { "do": "removeProposer", "node": format!("p{p}") },
     }
 }
 
@@ -368,6 +370,11 @@ fn action(a: &Fields) -> Result<UserAction, OpError> {
         "wipe" => match a.node("node")? {
             Node::Acceptor(x) => UserAction::Wipe(x),
             Node::Proposer(_) => return Err(malformed(&format!("{} must be an acceptor", a.path("node")))),
+        },
+        "addProposer" => UserAction::AddProposer,
+        "removeProposer" => match a.node("node")? {
+            Node::Proposer(x) => UserAction::RemoveProposer(x),
+            Node::Acceptor(_) => return Err(malformed(&format!("{} must be a proposer", a.path("node")))),
         },
         "partition" => {
             let groups = a.required("groups")?;

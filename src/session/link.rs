@@ -47,10 +47,12 @@ enum Tag {
     GcDelay = 15,
     AddAcceptor = 16,
     RemoveAcceptor = 17,
+    AddProposer = 18,
+    RemoveProposer = 19,
 }
 
 impl Tag {
-    const ALL: [Tag; 18] = [
+    const ALL: [Tag; 20] = [
         Tag::Invoke,
         Tag::Crash,
         Tag::Restart,
@@ -69,6 +71,8 @@ impl Tag {
         Tag::GcDelay,
         Tag::AddAcceptor,
         Tag::RemoveAcceptor,
+        Tag::AddProposer,
+        Tag::RemoveProposer,
     ];
 
     fn of(byte: u8) -> Option<Tag> {
@@ -351,6 +355,11 @@ pub fn encode_link(s: &Session) -> String {
             UserAction::RemoveAcceptor(a) => {
                 w.tag(Tag::RemoveAcceptor);
                 w.byte(*a);
+            }
+            UserAction::AddProposer => w.tag(Tag::AddProposer),
+            UserAction::RemoveProposer(p) => {
+                w.tag(Tag::RemoveProposer);
+                w.byte(*p);
             }
         }
     }
@@ -642,6 +651,8 @@ pub fn decode_link(text: &str) -> Result<Session, LinkError> {
             Tag::GcDelay => UserAction::GcDelay(r.small("gcDelay", MAX_LATENCY_MS + 1)?.checked_sub(1)),
             Tag::AddAcceptor => UserAction::AddAcceptor,
             Tag::RemoveAcceptor => UserAction::RemoveAcceptor(r.byte()?),
+            Tag::AddProposer => UserAction::AddProposer,
+            Tag::RemoveProposer => UserAction::RemoveProposer(r.byte()?),
         };
         actions.push(Recorded { steps, at_ms: at, action });
     }

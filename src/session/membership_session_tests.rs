@@ -94,3 +94,64 @@ fn bad_membership_actions_are_refused_by_their_path() {
     let e = from_json(&doc).unwrap_err();
     assert!(e.message.contains("unknown node a4: the cluster has a1..a3"), "{}", e.message);
 }
+
+/// Proposers added and removed (§2.3.4) among operations, one of them in flight on the removed
+/// proposer, and a crash of the added one.
+fn with_proposer_changes() -> Recording {
+    let rec = Recording::new(Start::Config(SimConfig { seed: 13, proposers: 2, ..SimConfig::default() })).unwrap();
+    invoke(&rec, 1, "k", "put", json!(1));
+    rec.act(UserAction::AddProposer).unwrap();
+    invoke(&rec, 3, "k", "increment", Json::Null);
+    invoke(&rec, 1, "j", "put", json!(2));
+    rec.act(UserAction::RemoveProposer(1)).unwrap(); // its put of j ends at once
+    rec.sim().run_for(25);
+    rec.act(UserAction::Crash(Node::Proposer(3))).unwrap();
+    invoke(&rec, 2, "k", "increment", Json::Null);
+    rec.sim().run_for(25);
+    rec.act(UserAction::Restart(Node::Proposer(3))).unwrap();
+    rec.act(UserAction::AddAcceptor).unwrap();
+    invoke(&rec, 3, "j", "get", Json::Null);
+    rec.run_until_idle(u64::MAX).unwrap();
+    rec
+}
+
+#[test]
+fn proposer_changes_replay_from_their_actions() {
+    let rec = with_proposer_changes();
+    assert_eq!(rec.sim().proposer_ids(), vec![2, 3]);
+    let session = rec.session();
+    let doc = session.to_json();
+    let actions = doc["actions"].as_array().unwrap();
+    assert!(actions.iter().any(|a| a["do"] == "addProposer"), "{doc}");
+    assert!(actions.iter().any(|a| a["do"] == "removeProposer" && a["node"] == "p1"), "{doc}");
+    let hash = rec.sim().trace().hash();
+    for copy in [decode_link(&encode_link(&session)).unwrap(), from_json(&doc).unwrap()] {
+        assert_eq!(copy, session);
+        let replayed = copy.replay().unwrap();
+        replayed.run_until_idle(u64::MAX).unwrap();
+        assert_eq!(replayed.sim().trace().hash(), hash);
+        assert_eq!(replayed.sim().proposer_ids(), vec![2, 3]);
+    }
+    for at in [0, 10, 40, 300] {
+        let seeked = session.replay_until(at).unwrap();
+        seeked.run_until_idle(u64::MAX).unwrap();
+        assert_eq!(seeked.sim().trace().hash(), hash, "seek to {at} ms and play on: the same run");
+    }
+}
+
+#[test]
+fn bad_proposer_actions_are_refused_by_their_path() {
+    let doc = with_proposer_changes().session().to_json();
+    let at = |what: &str| doc["actions"].as_array().unwrap().iter().position(|a| a["do"] == what).unwrap();
+    let mut bad = doc.clone();
+    bad["actions"][at("removeProposer")]["node"] = json!("a1");
+    let e = from_json(&bad).unwrap_err();
+    assert!(e.message.contains("must be a proposer"), "{}", e.message);
+    // p3 is known after its addition only.
+    let mut bad = doc.clone();
+    let add = at("addProposer");
+    let (steps, time) = (bad["actions"][add]["steps"].clone(), bad["actions"][add]["at"].clone());
+    bad["actions"][add] = json!({ "do": "heal", "steps": steps, "at": time });
+    let e = from_json(&bad).unwrap_err();
+    assert!(e.message.contains("unknown node p3: the cluster has p1..p2"), "{}", e.message);
+}

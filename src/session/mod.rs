@@ -120,6 +120,10 @@ pub enum UserAction {
     AddAcceptor,
     /// Removes an acceptor, or resumes its removal that stopped `Unavailable`.
     RemoveAcceptor(AcceptorId),
+    /// Adds a proposer (§2.3.4).
+    AddProposer,
+    /// Removes a proposer for good (§2.3.4).
+    RemoveProposer(ProposerId),
 }
 
 /// An action at the point of the run it happened.
@@ -473,6 +477,14 @@ fn apply(sim: &Sim, action: &UserAction) -> Result<Option<OpHandle>, OpError> {
         UserAction::RemoveAcceptor(a) => {
             sim.check_node(Node::Acceptor(*a))?;
             return sim.remove_acceptor(*a).map(Some);
+        }
+        UserAction::AddProposer => {
+            let p = sim.add_proposer()?;
+            return Ok(Some(OpHandle::ready(Ok(Node::Proposer(p).to_string().into()))));
+        }
+        UserAction::RemoveProposer(p) => {
+            sim.remove_proposer(*p)?;
+            return Ok(Some(OpHandle::ready(Ok(Json::Null))));
         }
     }
     Ok(None)

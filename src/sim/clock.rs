@@ -11,7 +11,6 @@
 
 use super::rng::Rng;
 use super::trace::Node;
-use crate::protocol::AcceptorId;
 
 /// Parts per million: a rate error of `r` ppm makes a clock gain `r` µs per ms.
 pub const PPM: i64 = 1_000_000;
@@ -26,9 +25,10 @@ const CLOCK_SEED_SALT: u64 = 0x9e37_79b9_7f4a_7c15;
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Clocks {
     drift_ppm: u32,
-    /// Acceptors `a1..aN` first, then proposers `p1..pM`.
+    /// The nodes of the start: acceptors `a1..aN` first, then proposers `p1..pM`.
     rates_ppm: Vec<i32>,
     acceptors: usize,
+    /// Nodes a membership change adds later draw their rate from the seed and their id.
     seed: u64,
 }
 
@@ -53,19 +53,23 @@ impl Clocks {
 
     /// `node`'s rate error, in ppm.
     pub fn rate_ppm(&self, node: Node) -> i32 {
-        match node {
-            Node::Acceptor(a) if usize::from(a) > self.acceptors => self.added_rate_ppm(a),
-            _ => self.rates_ppm[self.index(node)],
+        match self.index(node) {
+            Some(i) => self.rates_ppm[i],
+            None => self.added_rate_ppm(node),
         }
     }
 
-    /// The rate of an acceptor a membership change added (§2.3; ids are never reused): drawn from
-    /// the seed and its id, so the clocks of the nodes the cluster started with stay as they were.
-    fn added_rate_ppm(&self, a: AcceptorId) -> i32 {
+    /// The rate of a node added after the start (a membership change): its own draw from the
+    /// seed and its id, so adding a node changes no other clock.
+    fn added_rate_ppm(&self, node: Node) -> i32 {
         if self.drift_ppm == 0 {
             return 0;
         }
-        let mut rng = Rng::new(self.seed ^ CLOCK_SEED_SALT ^ (u64::from(a) << 40));
+        let id = match node {
+            Node::Acceptor(a) => u64::from(a),
+            Node::Proposer(p) => 0x100 | u64::from(p),
+        };
+        let mut rng = Rng::new(self.seed ^ CLOCK_SEED_SALT ^ id.wrapping_mul(0xd6e8_feb8_6659_fd93));
         (rng.below(2 * u64::from(self.drift_ppm) + 1) as i64 - i64::from(self.drift_ppm)) as i32
     }
 
@@ -88,10 +92,12 @@ impl Clocks {
         t
     }
 
-    fn index(&self, node: Node) -> usize {
+    /// The node's index among the nodes of the start, if it is one.
+    fn index(&self, node: Node) -> Option<usize> {
+        let proposers = self.rates_ppm.len() - self.acceptors;
         match node {
-            Node::Acceptor(a) => a as usize - 1,
-            Node::Proposer(p) => self.acceptors + p as usize - 1,
+            Node::Acceptor(a) => (a as usize <= self.acceptors).then(|| a as usize - 1),
+            Node::Proposer(p) => (p as usize <= proposers).then(|| self.acceptors + p as usize - 1),
         }
     }
 }
@@ -129,15 +135,16 @@ mod tests {
     }
 
     #[test]
-    fn an_added_acceptor_has_its_own_clock() {
-        // A membership change adds a4.. beyond the 3 acceptors the clocks were made for: each
-        // gets a rate within the bound (before, a4 and a5 read p1's and p2's and a6 panicked).
-        let c = Clocks::new(42, 3, 2, 50_000);
+    fn nodes_added_later_get_their_own_rate_and_change_no_other() {
+        let drift = 50_000;
+        let c = Clocks::new(42, 3, 2, drift);
+        // An acceptor added later (a4..a15) does not read p1's rate, nor run off the table.
         let added: Vec<i32> = (4..=15).map(|a| c.rate_ppm(Node::Acceptor(a))).collect();
-        assert!(added.iter().all(|r| r.unsigned_abs() <= 50_000), "{added:?}");
+        assert!(added.iter().all(|r| r.unsigned_abs() <= drift), "{added:?}");
         assert!(added.iter().any(|r| *r != added[0]), "{added:?}");
-        assert_ne!(c.rate_ppm(Node::Acceptor(4)), c.rate_ppm(Node::Proposer(1)), "not p1's clock");
-        assert_eq!(Clocks::new(42, 3, 2, 0).rate_ppm(Node::Acceptor(15)), 0, "no drift: true time");
+        assert_ne!(c.rate_ppm(Node::Acceptor(4)), c.rate_ppm(Node::Proposer(4)), "an id's role counts");
+        assert_eq!(c.rate_ppm(Node::Acceptor(4)), Clocks::new(42, 3, 2, drift).rate_ppm(Node::Acceptor(4)));
+        assert_eq!(Clocks::new(42, 3, 2, 0).rate_ppm(Node::Proposer(9)), 0, "no drift: true time");
     }
 
     #[test]

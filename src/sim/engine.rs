@@ -60,7 +60,7 @@ impl Core {
         if proposer == 0 || proposer as usize > count {
             return Err(OpError::invalid(format!("unknown proposer p{proposer}: this cluster has p1..p{count}")));
         }
-        Ok(())
+        super::proposers::removed_check(&self.world, Node::Proposer(proposer))
     }
 
     /// Starts client loop `l` (at the end of the ready list).
@@ -164,10 +164,17 @@ impl Core {
     /// Proposer `p` crashed: it loses its cache and its operations in flight, which end
     /// `unknown` (an accept carrying them was sent) or `failed`, in the order they were invoked.
     pub fn crash_proposer(&mut self, p: ProposerId) {
-        for (id, client) in self.runtime.crash(p) {
+        let lost = self.runtime.crash(p);
+        self.end_lost_operations(p, "crashed", lost);
+    }
+
+    /// Ends proposer `p`'s operations `lost` (dropped by [`Runtime::crash`]) `Unavailable`:
+    /// `proposer p1 {why}; the change may have been applied` or `was not applied`.
+    pub fn end_lost_operations(&mut self, p: ProposerId, why: &str, lost: Vec<(OpId, Option<u32>)>) {
+        for (id, client) in lost {
             let may_have_applied = self.world.history.get(id).is_some_and(|r| r.may_have_applied);
             let what = if may_have_applied { "may have been applied" } else { "was not applied" };
-            let message = format!("proposer p{p} crashed; the change {what}");
+            let message = format!("proposer p{p} {why}; the change {what}");
             self.world.complete(id, client, Err(OpError::unavailable(may_have_applied, message)));
         }
     }

@@ -39,7 +39,7 @@ impl Sim {
                 for a in self.acceptor_ids() {
                     self.restart(Node::Acceptor(a))?;
                 }
-                for p in 1..=self.config.proposers as ProposerId {
+                for p in self.proposer_ids() {
                     self.restart(Node::Proposer(p))?;
                 }
                 Ok(())
@@ -47,9 +47,11 @@ impl Sim {
         }
     }
 
-    /// Checks that `node` names a node of this cluster.
+    /// Checks that `node` names a node of this cluster (one that was removed included: see
+    /// [`Sim::check_member`]).
     pub fn check_node(&self, node: Node) -> Result<(), OpError> {
-        node.check_in(self.world().acceptors.len(), self.config.proposers)
+        let w = self.world();
+        node.check_in(w.acceptors.len(), w.proposer_up.len())
     }
 
     /// Crashes a node. A crashed acceptor keeps its durable state; a crashed proposer loses its
@@ -77,7 +79,7 @@ impl Sim {
     pub fn restart(&self, node: Node) -> Result<(), OpError> {
         self.check_node(node)?;
         let mut w = self.world_mut();
-        if w.is_up(node) || matches!(node, Node::Acceptor(a) if w.membership.is_removed(a)) {
+        if w.is_up(node) || w.membership.is_node_removed(node) {
             return Ok(());
         }
         w.log(EventKind::Restart { node });
@@ -173,7 +175,7 @@ impl Sim {
     /// Changes how proposers behave from their next operation on (e.g. a "break it" switch).
     pub fn set_driver_config(&self, driver: DriverConfig) {
         let runtime = &mut self.shared.core.borrow_mut().runtime;
-        for p in 1..=self.config.proposers as ProposerId {
+        for p in 1..=runtime.proposers() as ProposerId {
             runtime.set_config(p, driver.clone());
         }
     }

@@ -156,7 +156,7 @@ impl Sim {
     /// step could not finish within the driver's attempts (nothing resurrectable is left behind).
     pub fn gc(&self, key: &str, proposer: ProposerId) -> Result<OpHandle, OpError> {
         check_key(key)?;
-        self.check_node(Node::Proposer(proposer))?;
+        self.check_member(Node::Proposer(proposer))?;
         let id = {
             let mut core = self.shared.core.borrow_mut();
             let core = &mut *core;
@@ -170,7 +170,7 @@ impl Sim {
 
     /// Collects every key deleted since its last collection, each as [`Sim::gc`], in key order.
     pub fn gc_deleted(&self, proposer: ProposerId) -> Result<Vec<(Key, OpHandle)>, OpError> {
-        self.check_node(Node::Proposer(proposer))?;
+        self.check_member(Node::Proposer(proposer))?;
         let keys = self.shared.core.borrow().world.gc.pending_keys();
         keys.into_iter().map(|k| self.gc(&k, proposer).map(|h| (k, h))).collect()
     }

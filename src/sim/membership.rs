@@ -63,6 +63,8 @@ pub struct Membership {
     stalled: Option<Change>,
     /// Acceptors turned off by a removal (bit `a`): never up again.
     removed: u32,
+    /// Proposers turned off by a removal (bit `p`, [`super::proposers`]): never up again.
+    pub(super) removed_proposers: u32,
     awaited: AwaitedChange,
 }
 
@@ -131,6 +133,28 @@ impl Membership {
     /// Whether acceptor `a` was removed.
     pub fn is_removed(&self, a: AcceptorId) -> bool {
         self.removed & (1 << a) != 0
+    }
+
+    /// Whether `node` (an acceptor or a proposer) was removed from the cluster.
+    pub fn is_node_removed(&self, node: Node) -> bool {
+        match node {
+            Node::Acceptor(a) => self.is_removed(a),
+            Node::Proposer(p) => self.removed_proposers & (1 << p) != 0,
+        }
+    }
+
+    /// The catch-up rescan's reads in flight among `ops` go back on its to-do list, to be read
+    /// again at once (from the next coordinator) without counting as failed attempts: their
+    /// proposer was removed, which says nothing about the acceptors' quorum.
+    pub(super) fn requeue_reads(w: &mut World, ops: &[OpId]) {
+        let now = w.now;
+        let Some(Change { stage: Stage::Rescan(r), .. }) = &mut w.membership.change else { return };
+        let (moved, kept): (Vec<_>, Vec<_>) = r.running.drain(..).partition(|(op, _)| ops.contains(op));
+        r.running = kept;
+        if !moved.is_empty() {
+            r.todo.extend(moved.into_iter().map(|(_, key)| key));
+            r.retry_at = now;
+        }
     }
 
     fn step_view(&self) -> Option<StepView> {
@@ -403,9 +427,10 @@ fn rescan(core: &mut Core) -> &mut Rescan {
     }
 }
 
-/// The lowest-numbered proposer that is up (p1 when none is: its reads fail and are retried).
+/// The lowest-numbered proposer that is up (the lowest member when none is: its reads fail and
+/// are retried). A removed proposer is never up.
 fn coordinator(w: &World) -> ProposerId {
-    w.proposer_up.iter().position(|up| *up).map_or(1, |i| i as ProposerId + 1)
+    w.proposer_up.iter().position(|up| *up).map_or_else(|| super::proposers::first_member(w), |i| i as ProposerId + 1)
 }
 
 fn turn_on(w: &mut World, a: AcceptorId) {
@@ -450,7 +475,7 @@ fn log(w: &mut World, c: &Change, step: &'static str, text: String) {
         Stage::Rescan(r) => Some((r.done, r.keys)),
         _ => None,
     };
-    w.log(EventKind::Membership { acceptor: c.kind.acceptor(), step, progress, text });
+    w.log(EventKind::Membership { node: Node::Acceptor(c.kind.acceptor()), step, progress, text });
 }
 
 fn names(nodes: &[AcceptorId]) -> String {

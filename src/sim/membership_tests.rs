@@ -15,7 +15,7 @@ fn steps(sim: &Sim) -> Vec<(AcceptorId, String)> {
     let trace = sim.trace();
     (0..trace.events.len())
         .filter_map(|i| match &trace.events[i].kind {
-            EventKind::Membership { acceptor, step, .. } => Some((*acceptor, (*step).to_owned())),
+            EventKind::Membership { node: Node::Acceptor(a), step, .. } => Some((*a, (*step).to_owned())),
             _ => None,
         })
         .collect()

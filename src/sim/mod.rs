@@ -18,6 +18,7 @@ mod manual;
 mod membership;
 mod network;
 mod oracle;
+mod proposers;
 mod queue;
 pub(crate) mod records;
 mod rng;

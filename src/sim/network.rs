@@ -109,6 +109,11 @@ impl Partitions {
         self.acceptors += 1;
     }
 
+    /// One more proposer, `p{M+1}`, in the group of unlisted nodes.
+    pub fn add_proposer(&mut self) {
+        self.group.push(0);
+    }
+
     pub fn heal(&mut self) {
         self.group.iter_mut().for_each(|g| *g = 0);
     }

@@ -222,10 +222,11 @@ pub enum EventKind {
         step: super::gc::GcStep,
         text: String,
     },
-    /// A step of the membership change adding or removing `acceptor` (§2.3.1–§2.3.3): its name
-    /// (or `done` / `stopped`), and the rescan's keys done and keys while it runs.
+    /// A step of the membership change adding or removing `node` (an acceptor, §2.3.1–§2.3.3, or
+    /// a proposer, §2.3.4): its name (or `done` / `stopped`), and the rescan's keys done and keys
+    /// while it runs.
     Membership {
-        acceptor: AcceptorId,
+        node: Node,
         step: &'static str,
         progress: Option<(usize, usize)>,
         text: String,
@@ -357,7 +358,7 @@ impl Trace {
             EventKind::Network { setting } => write!(out, "network {setting}"),
             EventKind::Lease { proposer, key, until } => write!(out, "p{proposer} lease {key} until {until}ms"),
             EventKind::Gc { op, proposer, key, step, text } => write!(out, "p{proposer} gc #{op} {key} {step}: {text}"),
-            EventKind::Membership { acceptor, step, text, .. } => write!(out, "membership a{acceptor} {step}: {text}"),
+            EventKind::Membership { node, step, text, .. } => write!(out, "membership {node} {step}: {text}"),
         }
     }
 

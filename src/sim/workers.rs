@@ -16,7 +16,8 @@ use serde_json::Value as Json;
 /// What a workers run does.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct WorkersPlan {
-    /// `1..=MAX_WORKERS`; worker `w` (from 0) goes through proposer `w mod proposers + 1`.
+    /// `1..=MAX_WORKERS`; worker `w` (from 0) goes through the `w mod proposers`-th proposer in
+    /// the cluster (`p{w mod proposers + 1}` until one is removed).
     pub workers: usize,
     /// `1..=MAX_INCREMENTS_PER_WORKER` increments per worker.
     pub increments: usize,
@@ -118,6 +119,10 @@ impl Core {
             };
             let run = w.run;
             let next = w.next(last.take(), &mut self.world.workers[run]);
+            if matches!(w.stage, WorkerStage::ReadAfter) {
+                // The after-read goes through the lowest proposer still in the cluster (§2.3.4).
+                w.proposer = super::proposers::first_member(&self.world);
+            }
             let (proposer, key) = (w.proposer, w.key.clone());
             match next {
                 WorkerNext::Issue(op) => match self.invoke(proposer, &key, op, Some(index)) {
@@ -125,9 +130,10 @@ impl Core {
                     Invoked::Ended(result) => last = Some(result),
                 },
                 WorkerNext::StartWorkers { workers, increments } => {
-                    let proposers = self.world.proposer_up.len();
+                    // Round robin over the proposers in the cluster (removed ones are skipped).
+                    let proposers = super::proposers::member_ids(&self.world);
                     for n in 0..workers {
-                        let proposer = (n % proposers) as ProposerId + 1;
+                        let proposer = proposers[n % proposers.len()];
                         let stage = WorkerStage::Increments { left: increments };
                         let key = key.clone();
                         self.start_loop(ClientLoop::Worker(WorkerClient { run, key, proposer, stage }));

@@ -82,6 +82,8 @@ export interface Membership {
   changing: NodeId | null;
   /** The catch-up rescan's keys done and keys while it runs, else null. */
   progress: { done: number; keys: number } | null;
+  /** The proposers in the cluster (addProposer / removeProposer; removed ones are not listed). */
+  proposers: NodeId[];
 }
 
 /** `gc(options)`: which key (default: every key deleted since its last collection), from which proposer's node. */
@@ -239,6 +241,8 @@ export interface ClusterEvent {
   step?: string;
   /** membership: the acceptor added or removed. */
   acceptor?: NodeId;
+  /** membership: the proposer added or removed (its steps: "turn on" or "turn off", then "done"). */
+  proposer?: NodeId;
   /** membership, during the catch-up rescan: keys done and keys. */
   progress?: { done: number; keys: number };
 }

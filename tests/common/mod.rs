@@ -80,7 +80,7 @@ pub fn verify(sim: &Sim, clients_done: bool) -> Result<Summary, Failure> {
 
     // No acknowledged increment lost, none applied twice.
     for key in COUNTER_KEYS {
-        let value = match sim.block_on(sim.invoke(1, key, Op::Get)) {
+        let value = match sim.block_on(sim.invoke(sim.first_proposer(), key, Op::Get)) {
             Ok(v) => v.as_i64().unwrap_or(0),
             Err(e) => return Err(liveness(format!("liveness: final get of {key} failed: {e}"))),
         };

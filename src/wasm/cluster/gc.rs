@@ -3,11 +3,10 @@
 //! constructor's `gcDelay`) collects every deleted key that long after its delete. Both are
 //! recorded actions: sessions, links, seek and verify replay them.
 
-use super::{existing_node, Cluster, Settle};
+use super::{Cluster, Settle};
 use crate::limits::MAX_LATENCY_MS;
 use crate::protocol::ProposerId;
 use crate::session::UserAction;
-use crate::sim::Node;
 use crate::wasm::js::{describe, error, integer_arg, invalid, options, string_arg, JsResult};
 use js_sys::{Array, Object, Promise, Reflect};
 use wasm_bindgen::prelude::*;
@@ -27,27 +26,21 @@ pub(super) fn gc_delay_arg(name: &str, v: &JsValue) -> JsResult<Option<u64>> {
 #[wasm_bindgen]
 impl Cluster {
     /// Garbage-collects now (§3.1): `key`, or every key deleted since its last collection, from
-    /// `proposer`'s node (default `"p1"`). Resolves `{ erased }`: the keys the acceptors erased.
+    /// `proposer`'s node (default: the lowest-numbered proposer in the cluster, `"p1"` unless
+    /// removed). Resolves `{ erased }`: the keys the acceptors erased.
     /// Rejects with `Unavailable` when a collection could not finish (its step is retried within
     /// the attempts, and nothing resurrectable is left behind).
     #[wasm_bindgen(unchecked_return_type = "Promise<{ erased: string[] }>")]
     pub fn gc(&self, #[wasm_bindgen(unchecked_param_type = "GcOptions | undefined")] opts: JsValue) -> Promise {
         let started = self.inner.enter_rec(|rec| {
-            let (mut proposer, mut key): (ProposerId, Option<String>) = (1, None);
+            let (mut proposer, mut key): (ProposerId, Option<String>) = (rec.sim().first_proposer(), None);
             for (k, v) in options("options", &opts, &["key", "proposer"])? {
                 if k == "key" {
                     let name = string_arg("options.key", &v)?;
                     crate::sim::check_key(&name).map_err(|e| error(&e))?;
                     key = Some(name);
                 } else {
-                    proposer = match existing_node(rec.sim(), "options.proposer", &v)? {
-                        Node::Proposer(p) => p,
-                        Node::Acceptor(a) => {
-                            return Err(invalid(format!(
-                                "options.proposer must be a proposer id, got the acceptor \"a{a}\""
-                            )))
-                        }
-                    };
+                    proposer = super::proposer_option(rec.sim(), &v)?;
                 }
             }
             rec.gc(proposer, key).map_err(|e| error(&e))

@@ -1,6 +1,7 @@
 //! Cluster membership for JavaScript (paper §2.3): the `quorums` option (flexible quorums),
-//! `membership()`, and the membership change: `addAcceptor()` / `removeAcceptor(id)`, recorded
-//! actions (sessions, links, seek and verify replay them).
+//! `membership()`, and the membership change: `addAcceptor()` / `removeAcceptor(id)` and
+//! `addProposer()` / `removeProposer(id)` (§2.3.4), recorded actions (sessions, links, seek and
+//! verify replay them).
 
 use super::{existing_node, Cluster, Settle};
 use crate::protocol::Quorums;
@@ -27,9 +28,10 @@ pub(super) fn quorums_arg(name: &str, v: &JsValue, acceptors: usize) -> JsResult
 
 #[wasm_bindgen]
 impl Cluster {
-    /// `{ acceptors, prepare: { nodes, quorum }, accept: { nodes, quorum }, step }`: which
-    /// acceptors each phase asks and how many make its quorum (broken quorums included); `step`
-    /// is `null` while no membership change runs.
+    /// `{ acceptors, prepare: { nodes, quorum }, accept: { nodes, quorum }, step, changing,
+    /// progress, proposers }`: which acceptors each phase asks and how many make its quorum
+    /// (broken quorums included); `step` is `null` while no membership change runs; `proposers`
+    /// the proposers in the cluster.
     #[wasm_bindgen(unchecked_return_type = "Membership")]
     pub fn membership(&self) -> JsResult<JsValue> {
         self.inner.enter(|sim| Ok(to_js(&crate::membership::view(sim))))
@@ -54,6 +56,27 @@ impl Cluster {
         self.change_membership(|sim| match existing_node(sim, "id", &id)? {
             Node::Acceptor(a) => Ok(UserAction::RemoveAcceptor(a)),
             Node::Proposer(p) => Err(invalid(format!("id must be an acceptor id, got the proposer \"p{p}\""))),
+        })
+    }
+
+    /// Adds a proposer (§2.3.4: it keeps no state on the acceptors, so it just starts, with the
+    /// phase sets in effect and its ballot counter past every proposer's): resolves its id
+    /// (`"p3"`; ids are never reused, up to `p9`). Rejects `InvalidArgument` when no id is left.
+    /// It may run while an acceptor change runs.
+    #[wasm_bindgen(js_name = "addProposer", unchecked_return_type = "Promise<string>")]
+    pub fn add_proposer(&self) -> Promise {
+        self.change_membership(|_| Ok(UserAction::AddProposer))
+    }
+
+    /// Removes proposer `id` (`"p2"`) for good; resolves `null`. Its operations in flight fail
+    /// `Unavailable` at once (`proposer p2 was removed; the change may have been applied`), and
+    /// later operations through it are `InvalidArgument`. Rejects `InvalidArgument` for the last
+    /// proposer, one that is not a member, or an id that is no proposer id.
+    #[wasm_bindgen(js_name = "removeProposer", unchecked_return_type = "Promise<null>")]
+    pub fn remove_proposer(&self, #[wasm_bindgen(unchecked_param_type = "string")] id: JsValue) -> Promise {
+        self.change_membership(|sim| match existing_node(sim, "id", &id)? {
+            Node::Proposer(p) => Ok(UserAction::RemoveProposer(p)),
+            Node::Acceptor(a) => Err(invalid(format!("id must be a proposer id, got the acceptor \"a{a}\""))),
         })
     }
 }

@@ -413,7 +413,7 @@ impl Cluster {
     /// form one more group.
     pub fn partition(&self, #[wasm_bindgen(unchecked_param_type = "string[][]")] groups: JsValue) -> JsResult<()> {
         self.inner.act(|sim| {
-            let nodes = sim.config().acceptors + sim.config().proposers;
+            let nodes = sim.node_ids();
             let groups = node_array("groups", &groups, nodes, "an array of arrays of node ids")?;
             let mut parsed = Vec::new();
             for (i, group) in groups.iter().enumerate() {
@@ -665,17 +665,10 @@ impl Cluster {
             let mut known = vec!["proposer"];
             known.extend_from_slice(extra_options);
             let opts = options("options", opts, &known)?;
-            let mut proposer: ProposerId = 1;
+            let mut proposer = sim.first_proposer();
             for (k, v) in &opts {
                 if k == "proposer" {
-                    proposer = match existing_node(sim, "options.proposer", v)? {
-                        Node::Proposer(p) => p,
-                        Node::Acceptor(a) => {
-                            return Err(invalid(format!(
-                                "options.proposer must be a proposer id, got the acceptor \"a{a}\""
-                            )))
-                        }
-                    };
+                    proposer = proposer_option(sim, v)?;
                 }
             }
             let op = make(sim, &opts)?;
@@ -710,6 +703,18 @@ fn existing_node(sim: &Sim, name: &str, v: &JsValue) -> JsResult<Node> {
     let node = node_arg(name, v)?;
     sim.check_node(node).map_err(|e| invalid(format!("{name}: {}", e.message)))?;
     Ok(node)
+}
+
+/// `options.proposer`: a proposer of the cluster, not removed (`InvalidArgument` naming it).
+fn proposer_option(sim: &Sim, v: &JsValue) -> JsResult<ProposerId> {
+    let what = "options.proposer";
+    match existing_node(sim, what, v)? {
+        Node::Proposer(p) => {
+            sim.check_member(Node::Proposer(p)).map_err(|e| invalid(format!("{what}: {}", e.message)))?;
+            Ok(p)
+        }
+        Node::Acceptor(a) => Err(invalid(format!("{what} must be a proposer id, got the acceptor \"a{a}\""))),
+    }
 }
 
 /// `batch: { max }`: operations per batch, `1..=MAX_BATCH` (1: off).

@@ -82,6 +82,9 @@ export async function cluster(): Promise<void> {
   const added: Promise<string> = c.addAcceptor();
   const removed: Promise<null> = c.removeAcceptor("a1");
   const change: [string | null, { done: number; keys: number } | null] = [m.changing, m.progress];
+  const proposerAdded: Promise<string> = c.addProposer();
+  const proposerRemoved: Promise<null> = c.removeProposer("p2");
+  const proposers: string[] = m.proposers;
   c.setBreak({ skipRescan: true, rescanOneKey: false, eraseWithoutGc: false });
   // (gc, issue 11 §3: missing from this file on the gc branch)
   const erased: Promise<{ erased: string[] }> = c.gc({ key: "k", proposer: "p1" });
