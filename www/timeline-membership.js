@@ -22,8 +22,10 @@ export class MembershipMarks {
   }
 
   /** A `membership` event: `{ at, acceptor, step, progress? }`. A step logs an event when it starts
-   * and one when it ends; `done` (the change finished) and `stopped` (it gave up: Unavailable) end it. */
+   * and one when it ends; `done` (the change finished) and `stopped` (it gave up: Unavailable) end it.
+   * A proposer's change (`{ proposer, step }`, §2.3.4) takes no time: it only starts or ends a lane. */
   record(e) {
+    if (e.proposer) return this.#lifetime(e.proposer, e);
     const open = this.steps.findLast((s) => s.end === null && s.acceptor === e.acceptor);
     if (open && (open.step === e.step || e.step === "stopped")) {
       open.end = e.at;
@@ -38,13 +40,16 @@ export class MembershipMarks {
       if (this.steps.length > STEPS_KEPT * 1.25) this.steps.splice(0, this.steps.length - STEPS_KEPT);
     }
     if (e.step === "done") this.finished.add(e.acceptor);
-    if (e.step === "turn on" && !this.joined.has(e.acceptor)) this.joined.set(e.acceptor, e.at);
-    if (e.step === "turn off") this.left.set(e.acceptor, e.at);
+    this.#lifetime(e.acceptor, e);
   }
 
-  /** Whether `node`'s lane belongs in a view of [t0, t1]: proposers always; an acceptor while it is a member. */
+  #lifetime(node, e) {
+    if (e.step === "turn on" && !this.joined.has(node)) this.joined.set(node, e.at);
+    if (e.step === "turn off") this.left.set(node, e.at);
+  }
+
+  /** Whether `node`'s lane belongs in a view of [t0, t1]: while it is a member somewhere in it. */
   shows(node, t0, t1) {
-    if (!node.startsWith("a")) return true;
     return (this.joined.get(node) ?? 0) <= t1 && (this.left.get(node) ?? Infinity) >= t0;
   }
 

@@ -152,7 +152,7 @@ export class TimelineStore {
         recordLease(this.leases, e);
         break;
       case "membership":
-        this.#lane(e.acceptor);
+        this.#lane(e.acceptor ?? e.proposer);
         this.marks.record(e);
         break;
       case "gc":

@@ -23,7 +23,7 @@ async function settle(page) {
 
 test("Add acceptor: each step shows while it runs, the rescan's progress, the buttons wait; a4 gets a lane, a row, a table", async () => {
   const { page, errors } = await open(browser.context, `${server.url}?scenario=none`);
-  assert.equal(await page.textContent("#members-out"), "acceptors a1 a2 a3 · prepare to a1 a2 a3 (2 of 3) · accept to a1 a2 a3 (2 of 3)");
+  assert.equal(await page.textContent("#members-out"), "proposers p1 p2 · acceptors a1 a2 a3 · prepare to a1 a2 a3 (2 of 3) · accept to a1 a2 a3 (2 of 3)");
   assert.equal(await page.isDisabled("#add-acceptor"), false);
   // Keys for the rescan to walk, written while paused.
   await page.evaluate(() => { const c = window.playground.cluster; for (const k of ["k1", "k2", "k3", "k4"]) c.put(k, k).catch(() => {}); c.runUntilIdle(); });
@@ -38,7 +38,7 @@ test("Add acceptor: each step shows while it runs, the rescan's progress, the bu
       text: document.getElementById("change-out").textContent,
       disabled: document.getElementById("add-acceptor").disabled,
       why: document.getElementById("add-acceptor").title,
-      removes: [...document.querySelectorAll("#nodes button[data-action=remove]")].map((b) => b.disabled),
+      removes: [...document.querySelectorAll('#nodes li[data-node^="a"] button[data-action=remove]')].map((b) => b.disabled),
       bar: document.getElementById("change-progress").hidden ? null : document.getElementById("change-progress").value,
     }));
     if (started && !panel.step) break;
@@ -47,7 +47,7 @@ test("Add acceptor: each step shows while it runs, the rescan's progress, the bu
     if (panel.step) {
       assert.equal(panel.disabled, true, `Add acceptor waits during ${panel.step}`);
       assert.equal(panel.why, "a change (adding a4) is running: one change at a time");
-      assert.ok(panel.removes.every(Boolean), "every Remove waits too");
+      assert.ok(panel.removes.length >= 3 && panel.removes.every(Boolean), "every acceptor's remove waits too");
     }
     // A client operation keeps running during the change.
     if (panel.step === "accept quorum change" && !(await page.$('#results li[data-op="4"]'))) await page.click("#increment");
@@ -64,7 +64,7 @@ test("Add acceptor: each step shows while it runs, the rescan's progress, the bu
   await settle(page);
   assert.equal(await page.textContent("#change-out"), "");
   assert.equal(await page.isDisabled("#add-acceptor"), false, "free again");
-  assert.equal(await page.textContent("#members-out"), "acceptors a1 a2 a3 a4 · prepare to a1 a2 a3 a4 (3 of 4) · accept to a1 a2 a3 a4 (3 of 4)");
+  assert.equal(await page.textContent("#members-out"), "proposers p1 p2 · acceptors a1 a2 a3 a4 · prepare to a1 a2 a3 a4 (3 of 4) · accept to a1 a2 a3 a4 (3 of 4)");
   assert.ok((await page.$$eval("#results li", (lis) => lis.map((li) => li.textContent))).includes("add acceptor → a4"));
   assert.match(await page.textContent('#results li[data-op="4"]'), /^increment counter via p1 → 1$/, "the increment answered during the change");
   assert.deepEqual(await lanes(page), ["p1", "p2", "a1", "a2", "a3", "a4"]);
@@ -92,7 +92,7 @@ test("Remove: a1 leaves; its lane stays while its past is in view and disappears
   await page.click('#nodes button[aria-label="remove a1"]');
   await settle(page);
   assert.ok((await page.$$eval("#results li", (lis) => lis.map((li) => li.textContent))).includes("remove a1 → done"));
-  assert.equal(await page.textContent("#members-out"), "acceptors a2 a3 · prepare to a2 a3 (2 of 2) · accept to a2 a3 (2 of 2)");
+  assert.equal(await page.textContent("#members-out"), "proposers p1 p2 · acceptors a2 a3 · prepare to a2 a3 (2 of 2) · accept to a2 a3 (2 of 2)");
   assert.deepEqual(await captions(page), ["a2", "a3"]);
   assert.deepEqual(await nodeList(page), ["p1", "p2", "a2", "a3"]);
   await page.click("#fit");
@@ -108,7 +108,7 @@ test("Remove: a1 leaves; its lane stays while its past is in view and disappears
   await page.click('#nodes button[aria-label="remove a3"]');
   await page.waitForFunction(() => document.getElementById("membership-error").textContent !== "");
   assert.match(await page.textContent("#membership-error"), /^remove a3 ✗ InvalidArgument: .*last acceptor/);
-  assert.equal(await page.textContent("#members-out"), "acceptors a3 · prepare to a3 (1 of 1) · accept to a3 (1 of 1)", "the cluster is unchanged");
+  assert.equal(await page.textContent("#members-out"), "proposers p1 p2 · acceptors a3 · prepare to a3 (1 of 1) · accept to a3 (1 of 1)", "the cluster is unchanged");
   assert.equal(await page.evaluate(async () => { const c = window.playground.cluster; const p = c.get("k"); c.runUntilIdle(); return p; }), 42, "still usable, 42 kept");
   assert.deepEqual(errors, []);
   await page.close();
@@ -130,7 +130,7 @@ test("a change with no quorum stops Unavailable in a state the paper allows; Add
   await page.click("#add-acceptor");
   assert.equal(await page.textContent("#membership-error"), "", "a new attempt clears the error");
   await settle(page);
-  assert.match(await page.textContent("#members-out"), /^acceptors a1 a2 a3 a4 · prepare to a1 a2 a3 a4 \(3 of 4\)/);
+  assert.match(await page.textContent("#members-out"), /^proposers p1 p2 · acceptors a1 a2 a3 a4 · prepare to a1 a2 a3 a4 \(3 of 4\)/);
   assert.deepEqual(errors, []);
   await page.close();
 });
@@ -150,7 +150,7 @@ test("a share link reopens a run with membership changes: the same members, lane
   const { page: again, errors: errors2 } = await open(browser.context, url);
   await settle(again);
   assert.equal(await again.evaluate(() => window.playground.cluster.eventLogHash()), hash, "the same run");
-  assert.equal(await again.textContent("#members-out"), "acceptors a1 a3 a4 · prepare to a1 a3 a4 (2 of 3) · accept to a1 a3 a4 (2 of 3)");
+  assert.equal(await again.textContent("#members-out"), "proposers p1 p2 · acceptors a1 a3 a4 · prepare to a1 a3 a4 (2 of 3) · accept to a1 a3 a4 (2 of 3)");
   await again.click("#fit");
   assert.deepEqual(await lanes(again), ["p1", "p2", "a1", "a2", "a3", "a4"]);
   assert.equal(await again.locator("#timeline rect.member-step").count(), 9, "4 steps adding a4, 5 removing a2");
@@ -179,5 +179,35 @@ test("break it: skipping the rescan and rescanning one key are found by the sear
   await page.click("#find");
   await page.waitForFunction(() => /runs linearizable/.test(document.querySelector("#find-out").textContent), null, { timeout: 30000 });
   await page.click("#find-cancel");
+  await page.close();
+});
+
+test("Add proposer / remove a proposer (§2.3.4): at once, with a lane, a node row and a choice in the client panel", async () => {
+  const { page, errors } = await open(browser.context, `${server.url}?scenario=none`);
+  await page.click("#add-proposer");
+  await page.waitForFunction(() => [...document.querySelectorAll("#results li")].some((li) => li.textContent === "add proposer → p3"));
+  await settle(page);
+  assert.match(await page.textContent("#members-out"), /^proposers p1 p2 p3 · acceptors a1 a2 a3 ·/);
+  assert.deepEqual(await page.$$eval("#proposer option", (os) => os.map((o) => o.value)), ["p1", "p2", "p3"]);
+  assert.deepEqual(await nodeList(page), ["p1", "p2", "p3", "a1", "a2", "a3"]);
+  await page.selectOption("#proposer", "p3");
+  await page.click("#increment");
+  await page.waitForFunction(() => /^increment counter via p3 → 1$/.test(document.querySelector("#results li")?.textContent ?? ""), null, { timeout: 10000 });
+  await settle(page);
+  assert.deepEqual(await lanes(page), ["p1", "p2", "p3", "a1", "a2", "a3"], "p3's lane appeared");
+  await page.click('#nodes button[aria-label="remove p1"]');
+  await page.waitForFunction(() => [...document.querySelectorAll("#results li")].some((li) => li.textContent === "remove p1 → done"));
+  await settle(page);
+  assert.deepEqual(await page.$$eval("#proposer option", (os) => os.map((o) => o.value)), ["p2", "p3"]);
+  assert.equal(await page.inputValue("#proposer"), "p3", "the choice stays on a proposer still there");
+  assert.deepEqual(await nodeList(page), ["p2", "p3", "a1", "a2", "a3"]);
+  await page.click("#fit");
+  assert.deepEqual(await lanes(page), ["p1", "p2", "p3", "a1", "a2", "a3"], "p1's past stays in view");
+  await page.click('#nodes button[aria-label="remove p2"]');
+  await settle(page);
+  await page.click('#nodes button[aria-label="remove p3"]');
+  await page.waitForFunction(() => document.getElementById("membership-error").textContent !== "");
+  assert.match(await page.textContent("#membership-error"), /^remove p3 ✗ InvalidArgument: the last proposer cannot be removed/);
+  assert.deepEqual(errors, []);
   await page.close();
 });

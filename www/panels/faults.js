@@ -18,7 +18,8 @@ let shownNodes = ""; // the nodes the list last showed, as JSON
 /** The proposers and the acceptors that are members now (a membership change adds and removes them). */
 function nodeIds() {
   const { ps, as } = nodesOf(page.config);
-  return [...ps, ...(membershipOf()?.acceptors ?? as)];
+  const m = membershipOf();
+  return [...(m?.proposers ?? ps), ...(m?.acceptors ?? as)];
 }
 
 export function wireFaults() {
@@ -127,21 +128,25 @@ function renderNodes() {
     button("restart", `restart ${id}`);
     if (id.startsWith("a")) button("wipe", `restart ${id} with empty storage (outside the fault model)`, "danger");
     button("isolate", `cut ${id} off from every other node`);
-    if (id.startsWith("a")) removeButton(li, id);
+    removeButton(li, id);
     list.append(li);
   }
 }
 
-/** Remove `id` from the cluster: the membership change's steps run (§2.3.2 backwards). */
+/** Remove `id` from the cluster: an acceptor by the membership change's steps (§2.3.2 backwards),
+ * a proposer at once (§2.3.4: its operations in flight end Unavailable). */
 function removeButton(li, id) {
   const b = document.createElement("button");
   b.type = "button";
   b.textContent = "remove";
   b.dataset.action = "remove";
-  b.dataset.title = `remove ${id}: prepare quorum change, accept quorum change, catch-up rescan, prepare quorum change, turn off`;
+  const acceptor = id.startsWith("a");
+  b.dataset.title = acceptor
+    ? `remove ${id}: prepare quorum change, accept quorum change, catch-up rescan, prepare quorum change, turn off`
+    : `remove ${id}: it leaves at once; its operations in flight end Unavailable`;
   b.title = b.dataset.title;
   b.setAttribute("aria-label", `remove ${id}`);
-  b.addEventListener("click", () => startChange(`remove ${id}`, (c) => c.removeAcceptor(id)));
+  b.addEventListener("click", () => startChange(`remove ${id}`, (c) => (acceptor ? c.removeAcceptor(id) : c.removeProposer(id))));
   li.append(b);
 }
 

@@ -74,6 +74,7 @@ export function startChange(label, start) {
 
 export function wireMembershipChange() {
   $("add-acceptor").addEventListener("click", () => startChange("add acceptor", (c) => c.addAcceptor()));
+  $("add-proposer").addEventListener("click", () => startChange("add proposer", (c) => c.addProposer()));
   page.changing = changeRunning;
   page.onAdopt.push(() => {
     $("membership-error").textContent = "";
@@ -89,7 +90,8 @@ const phaseText = (p) => `${p.nodes.join(" ")} (${p.quorum} of ${p.nodes.length}
 function render() {
   const m = membershipOf();
   if (!m) return;
-  const text = `acceptors ${m.acceptors.join(" ")} · prepare to ${phaseText(m.prepare)} · accept to ${phaseText(m.accept)}`;
+  const proposers = m.proposers ? `proposers ${m.proposers.join(" ")} · ` : "";
+  const text = `${proposers}acceptors ${m.acceptors.join(" ")} · prepare to ${phaseText(m.prepare)} · accept to ${phaseText(m.accept)}`;
   setText($("members-out"), text);
   const step = $("change-out");
   const bar = $("change-progress");
@@ -107,7 +109,7 @@ function render() {
     }
   }
   const blocked = changeBlocked();
-  for (const b of document.querySelectorAll("#add-acceptor, #nodes button[data-action=remove]")) {
+  for (const b of document.querySelectorAll('#add-acceptor, #nodes li[data-node^="a"] button[data-action=remove]')) {
     b.disabled = blocked !== "";
     b.title = blocked || b.dataset.title || "";
   }
