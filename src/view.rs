@@ -443,6 +443,21 @@ mod tests {
     use serde_json::json;
 
     #[test]
+    fn state_follows_the_membership() {
+        // A membership change (§2.3) adds a4 and removes a1: the acceptors, their registers and
+        // the partition's groups name the members, not the acceptors the cluster started with.
+        let sim = Sim::new(SimConfig::default()).unwrap();
+        sim.block_on(sim.client(1).put("k", json!(7))).unwrap();
+        sim.block_on(sim.add_acceptor().unwrap()).unwrap();
+        sim.block_on(sim.remove_acceptor(1).unwrap()).unwrap();
+        let st = state(&sim);
+        let ids: Vec<&Json> = st["acceptors"].as_array().unwrap().iter().map(|a| &a["id"]).collect();
+        assert_eq!(ids, [&json!("a2"), &json!("a3"), &json!("a4")]);
+        assert_eq!(st["acceptors"][2]["registers"]["k"]["accepted"]["value"], 7, "the rescan brought k to a4");
+        assert_eq!(st["network"]["groups"], json!([["a2", "a3", "a4", "p1", "p2"]]));
+    }
+
+    #[test]
     fn views_have_the_contract_shapes() {
         let sim = Sim::new(SimConfig::default()).unwrap();
         sim.block_on(sim.client(1).increment("k")).unwrap();

@@ -13,6 +13,7 @@ import { wireClient, workers } from "./panels/client.js";
 import { wireFaults } from "./panels/faults.js";
 import { wireBreakIt, findCounterexample } from "./panels/breakit.js";
 import { wireMembership } from "./panels/membership.js";
+import { wireMembershipChange } from "./panels/membership-change.js";
 import { wireLeases } from "./panels/leases.js";
 import { wirePipelining } from "./panels/pipelining.js";
 import { wireSessions, seekTo, sessionOut, openFromHash } from "./panels/sessions.js";
@@ -29,7 +30,7 @@ let lastPanels = 0;
 
 /** Something in flight or to come besides the player's script: a message, a recorded action, a
  * workers run. (A fuzz run schedules its own faults and operations: never over.) */
-const busy = () => page.fuzzing || inTransit() > 0 || page.cluster.tape.actions > 0 || page.workersBusy();
+const busy = () => page.fuzzing || inTransit() > 0 || page.cluster.tape.actions > 0 || page.workersBusy() || page.changing();
 /** Messages on their way that will arrive by themselves (under manual delivery, held ones wait). */
 const inTransit = () => page.timeline.sends.size - (manual() ? page.cluster.inFlight().length : 0);
 
@@ -209,6 +210,7 @@ async function main() {
   wireScenarios();
   wireFaults();
   wireMembership();
+  wireMembershipChange();
   wireLeases();
   wirePipelining();
   wireClient();

@@ -14,6 +14,9 @@
 //   { order: [0, 1, 2] }                 each of these operations ended before the next one began
 //   { key: "workers", countsTo: 1000 }   the increments of that key answered exactly 1..1000, once each
 //   { count: { kind: "drop", to: "a3" }, equals: 2 }        events matching that pattern
+//   { okDuring: { kind: "membership", acceptor: "a4" }, name: "increment", equals: 9 }
+//                                        that many increments returned ok from the first to the
+//                                        last event matching the pattern (a change's steps), in ms
 //   { stat: "messagesPerOperation", equals: 12 }            a number from stats()
 //   { violation: null }                  check() found nothing: linearizable, no oracle fired
 //   { violation: "linearizability", op: 2 }   check()'s first violation is of that kind (and names #2)
@@ -107,6 +110,13 @@ function judge(claim, run) {
     const exact = outs.length === claim.countsTo && outs.every((v, i) => v === i + 1);
     return { ok: exact, actual: `${outs.length} increments answered, highest ${outs.at(-1) ?? "none"}` };
   }
+  if ("okDuring" in claim) {
+    const marks = events.filter((e) => matches(e, claim.okDuring));
+    if (!marks.length) return { ok: false, actual: "no such event" };
+    const [from, to] = [marks[0].at, marks.at(-1).at];
+    const n = history.filter((h) => h.op === claim.name && h.outcome === "ok" && h.returnAt >= from && h.returnAt <= to).length;
+    return { ok: n === claim.equals, actual: `${n} between ${marks[0].at} and ${marks.at(-1).at} ms` };
+  }
   if ("count" in claim) {
     const n = events.filter((e) => matches(e, claim.count)).length;
     return { ok: n === claim.equals, actual: String(n) };
@@ -157,6 +167,7 @@ export function describeClaim(c) {
   if ("endsAfter" in c) return `operation ${c.op} ends after ${Object.values(c.endsAfter).join(" ")}`;
   if ("order" in c) return `operations ${c.order.join(", ")} run one after another`;
   if ("countsTo" in c) return `${c.key} counts to exactly ${c.countsTo}`;
+  if ("okDuring" in c) return `${c.equals} × ${c.name} answered during ${Object.values(c.okDuring).join(" ")}`;
   if ("count" in c) return `${c.equals} × ${Object.values(c.count).map((v) => (typeof v === "object" ? json(v) : v)).join(" ")}`;
   if ("stat" in c) return `${c.stat} = ${c.equals}`;
   if ("violation" in c) return c.violation === null ? "the checker finds the run linearizable" : `the checker reports a ${c.violation} violation`;

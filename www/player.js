@@ -150,9 +150,10 @@ export class Player {
     this.host.render(this);
   }
 
-  /** Nothing to come: no script action, no operation in flight, nothing the host waits for. */
+  /** Nothing to come: no script action, no operation in flight, nothing the host waits for, no
+   * membership change running (its steps wait for virtual time between them). */
   isOver() {
-    return this.script.length === 0 && this.cluster.pending === 0 && !(this.host.busy?.() ?? false);
+    return this.script.length === 0 && this.cluster.pending === 0 && !(this.host.busy?.() ?? false) && this.cluster.membership?.().step == null;
   }
 
   /** Arms moments (`[{ on: eventPattern, say }]`): the run pauses at each one's event, in order. */

@@ -25,6 +25,7 @@ export function drawDense(f, canvas) {
   const strip = stripHeight(f);
   const scale = Math.log1p(Math.max(1, d.max));
   f.store.nodes.forEach((node, lane) => {
+    if (!f.shows(node)) return;
     const y = f.y(node) - strip / 2;
     ctx.fillStyle = laneColor(node);
     for (let c = 0; c < columns; c++) {
@@ -50,7 +51,7 @@ function drawOpDensity(f, ctx, columns) {
   const s = f.store;
   const worst = s.opOutcomes(f.t0, f.msPerPx, columns);
   s.nodes.forEach((node, lane) => {
-    if (!node.startsWith("p")) return;
+    if (!node.startsWith("p") || !f.shows(node)) return;
     const bar = Math.max(2, Math.min(5, f.slot * 0.12));
     const y = f.y(node) - stripHeight(f) / 2 - 1 - bar;
     for (let c = 0; c < columns; c++) {
@@ -67,6 +68,7 @@ export function drawDenseLabels(f, out, represented) {
   const s = f.store;
   const totals = s.trafficBetween(f.t0, f.t1);
   s.nodes.forEach((node, lane) => {
+    if (!f.shows(node)) return;
     const text = `${totals[lane].toLocaleString("en-US")} msgs`;
     const w = f.meters.tick.width(text);
     const x = f.w - w - 4;

@@ -48,24 +48,24 @@ export function drawFaults(f, out) {
     const end = p.end ?? f.now;
     if (end < f.t0 || p.start > f.t1) continue;
     for (const n of p.nodes) {
-      if (!s.laneOf.has(n)) continue;
+      if (!f.shows(n)) continue;
       const [y, h] = band(n);
       out.push(`<rect class="part" x="${f.x(p.start)}" y="${y}" width="${Math.max(1, (end - p.start) / f.msPerPx)}" height="${h}"/>`);
     }
   }
   for (const d of s.down) {
     const end = d.end ?? f.now;
-    if (end < f.t0 || d.start > f.t1 || !s.laneOf.has(d.node)) continue;
+    if (end < f.t0 || d.start > f.t1 || !f.shows(d.node)) continue;
     const [y, h] = band(d.node);
     out.push(`<rect class="down" x="${f.x(d.start)}" y="${y}" width="${Math.max(1, (end - d.start) / f.msPerPx)}" height="${h}"><title>${esc(d.node)} down</title></rect>`);
   }
   for (const wp of s.wipes) {
-    if (wp.at < f.t0 || wp.at > f.t1 || !s.laneOf.has(wp.node)) continue;
+    if (wp.at < f.t0 || wp.at > f.t1 || !f.shows(wp.node)) continue;
     const [y, h] = band(wp.node);
     out.push(`<rect class="wipe" x="${f.x(wp.at) - 1.5}" y="${y}" width="3" height="${h}"><title>${esc(wp.node)} wiped</title></rect>`);
   }
   for (const g of s.collections) {
-    if (g.at < f.t0 || g.at > f.t1 || !s.laneOf.has(g.node)) continue;
+    if (g.at < f.t0 || g.at > f.t1 || !f.shows(g.node)) continue;
     const x = f.x(g.at);
     const y = f.y(g.node);
     out.push(`<path class="gc" data-step="${esc(g.step)}" d="M${x} ${y - 5}l4 5-4 5-4-5z"><title>${esc(g.node)} gc ${esc(g.key)}: ${esc(g.step)}</title></path>`);
@@ -73,14 +73,14 @@ export function drawFaults(f, out) {
 }
 
 export function drawLanes(f, out) {
-  for (const n of f.store.nodes) out.push(`<line class="lane" x1="${f.left}" x2="${f.w}" y1="${f.y(n)}" y2="${f.y(n)}"/>`);
+  for (const n of f.rows) out.push(`<line class="lane" x1="${f.left}" x2="${f.w}" y1="${f.y(n)}" y2="${f.y(n)}"/>`);
 }
 
 /** Lane labels over a strip on the left; each is a hit target for its node's details. */
 export function drawLaneLabels(f, out) {
   out.push(`<rect x="0" y="0" width="${f.left - 4}" height="${f.h}" fill="#fbfcfd"/>`);
   const size = f.laneFont;
-  for (const n of f.store.nodes) {
+  for (const n of f.rows) {
     const y = f.y(n) + size * 0.35;
     const sel = f.selected?.kind === "node" && f.selected.node === n ? " selected" : "";
     out.push(`<text class="lane-label${sel}" data-node="${esc(n)}" x="6" y="${y}" style="font-size:${size}px" fill="${laneColor(n)}">${esc(n)}</text>`);
@@ -178,7 +178,7 @@ function placeMessageLabel(f, { a, x1, y1, x2, y2, color }, out) {
 /** Messages still in flight: growing toward the receiver, assuming the worst-case latency. */
 export function drawInFlight(f, out) {
   for (const [id, s] of f.store.sends) {
-    if (s.sentAt > f.t1 || !f.store.laneOf.has(s.from) || !f.store.laneOf.has(s.to)) continue;
+    if (s.sentAt > f.t1 || !f.shows(s.from) || !f.shows(s.to)) continue;
     const progress = Math.min(0.95, (f.now - s.sentAt) / Math.max(1, f.latencyMax));
     const x2 = f.x(f.now);
     const y2 = f.y(s.from) + (f.y(s.to) - f.y(s.from)) * progress;

@@ -26,6 +26,14 @@ export class DensityHistogram {
     return (lane * this.channels + channel) * BUCKETS;
   }
 
+  /** One more lane, counted from now on (an acceptor a membership change added). */
+  addLane() {
+    const grown = new Uint32Array((this.lanes + 1) * this.channels * BUCKETS);
+    grown.set(this.counts);
+    this.counts = grown;
+    this.lanes += 1;
+  }
+
   /** Event `seq` happened at `at`: widens the buckets until `at` fits, notes the bucket's first seq. */
   seen(at, seq) {
     while (Math.floor(at / this.bucketMs) >= BUCKETS) this.#widen();

@@ -20,7 +20,7 @@ export function recordLease(leases, e, seq) {
 export function drawLeases(f, out) {
   const s = f.store;
   for (const l of s.leases) {
-    if (l.end < f.t0 || l.start > f.t1 || !s.laneOf.has(l.node)) continue;
+    if (l.end < f.t0 || l.start > f.t1 || !f.shows(l.node)) continue;
     const y = f.laneTop(l.node) + f.slot - BAND_PX - 2;
     const x0 = Math.max(f.left, f.x(l.start));
     const width = Math.max(1, f.x(Math.min(l.end, f.t1)) - x0);

@@ -11,6 +11,7 @@ import { DensityHistogram, OUTCOMES, SENT, RECEIVED, LOST, outcomeChannel } from
 import { recordLease } from "./timeline-lease.js";
 import { arrivalMessages } from "./timeline-envelope.js";
 import { copyStore, rewindStore, recordAnswer, fetchEvents, AnswerMarks } from "./timeline-rewind.js";
+import { MembershipMarks } from "./timeline-membership.js";
 
 export { OUTCOMES };
 export const TAIL_EVENTS = 20000; // newest events kept as objects
@@ -88,7 +89,7 @@ const OP_COLUMNS = {
 export class TimelineStore {
   /** @param {string[]} nodes lane ids, top to bottom */
   constructor(nodes, source = null) {
-    this.nodes = nodes;
+    this.nodes = [...nodes]; // lane ids in the order their lanes were made (an added acceptor: last)
     this.laneOf = new Map(nodes.map((n, i) => [n, i]));
     this.source = source;
     this.hist = new DensityHistogram(nodes.length);
@@ -106,6 +107,8 @@ export class TimelineStore {
     this.collections = []; // garbage collection steps (§3.1): { node, at, step, key }, the newest GC_MARKS
     this.partitions = []; // { start, end, nodes: Set }
     this.leases = []; // read leases: { node, key, start, end } (the newest, see timeline-lease.js)
+    this.marks = new MembershipMarks(); // membership change steps and acceptors' time on the network
+    this.membershipChanged = false; // a membership event was ingested (see at())
     this.names = new Interner();
     this.keys = new Interner();
     this.opCount = 0;
@@ -126,10 +129,11 @@ export class TimelineStore {
    * This run's store at the point `source` (a cluster of the same run: its session replayed or
    * sought) is at, as a new store that fetches from `source`; this one is unchanged. A point
    * before this store's end costs a copy and a rewind (timeline-rewind.js), one after it the
-   * events in between. Null when `source` has other lanes (a membership change between).
+   * events in between. Null when the run changed its membership (lanes come and go, and the
+   * membership marks are not cut back): the caller ingests afresh then.
    */
   at(source, lanes) {
-    if (lanes.join() !== this.nodes.join()) return null;
+    if (this.membershipChanged || lanes.join() !== this.nodes.join()) return null;
     const n = source.eventCount;
     const s = new TimelineStore(this.nodes, source);
     if (n === 0) return s;
@@ -162,6 +166,8 @@ export class TimelineStore {
     }
     switch (e.kind) {
       case "send":
+        this.#lane(e.from);
+        this.#lane(e.to);
         this.trackSend(e, seq);
         this.countSend(e);
         break;
@@ -198,11 +204,24 @@ export class TimelineStore {
       case "lease":
         recordLease(this.leases, e, seq);
         break;
+      case "membership":
+        this.membershipChanged = true;
+        this.#lane(e.acceptor ?? e.proposer);
+        this.marks.record(e);
+        break;
       case "gc":
         this.collections.push({ node: e.node, at: e.at, step: e.step, key: e.key, seq });
         if (this.collections.length > GC_MARKS * 1.25) this.collections = this.collections.slice(-GC_MARKS);
         break;
     }
+  }
+
+  /** A lane for `node` if it has none: an acceptor a membership change added (§2.3). */
+  #lane(node) {
+    if (this.laneOf.has(node)) return;
+    this.laneOf.set(node, this.nodes.length);
+    this.nodes.push(node);
+    this.hist.addLane();
   }
 
   /** Events were skipped (a caller fetched from further on): the cached tail is no longer contiguous. */

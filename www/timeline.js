@@ -14,6 +14,7 @@ import { PROPOSER_COLORS, drawAxis, drawFaults, drawLanes, drawLaneLabels, drawO
 import { drawDense, drawDenseLabels } from "./timeline-dense.js";
 import { DetailsBox } from "./timeline-details.js";
 import { drawLeases } from "./timeline-lease.js";
+import { drawMembership, laneOrder } from "./timeline-membership.js";
 import { bindInput } from "./timeline-input.js";
 
 export { PROPOSER_COLORS };
@@ -170,15 +171,19 @@ export class Timeline {
   }
 
   /** Reads the container's size once per render (a DOM read forces layout: never per element).
-   * Each lane gets an equal slot; a proposer's line sits low in it (its operations stack above),
-   * an acceptor's high (its ballot changes are written below). */
-  layout() {
+   * Each lane in view gets an equal slot (an acceptor's lane is in view while it is a member in
+   * the window: see timeline-membership.js); a proposer's line sits low in it (its operations
+   * stack above), an acceptor's high (its ballot changes are written below). */
+  layout(t0 = this.t0, t1 = t0 + (this.width - LEFT) * this.msPerPx) {
     this.w = this.width;
     this.h = this.height;
-    const n = Math.max(1, this.nodes.length);
+    const marks = this.store.marks;
+    this.rows = this.nodes.filter((id) => marks.shows(id, t0, t1)).sort(laneOrder);
+    this.rowOf = new Map(this.rows.map((id, i) => [id, i]));
+    const n = Math.max(1, this.rows.length);
     this.slot = (this.h - AXIS_PX - 4) / n;
     const roomy = this.slot >= ROOMY_SLOT_PX;
-    this.laneY = new Map(this.nodes.map((id, i) => [id, AXIS_PX + i * this.slot + this.slot * (!roomy ? 0.5 : id.startsWith("p") ? 0.72 : 0.32)]));
+    this.laneY = new Map(this.rows.map((id, i) => [id, AXIS_PX + i * this.slot + this.slot * (!roomy ? 0.5 : id.startsWith("p") ? 0.72 : 0.32)]));
   }
 
   /** The time at container pixel `px`. */
@@ -227,9 +232,9 @@ export class Timeline {
 
   /** Draws the visible window. Returns the number of messages in it (drawn or aggregated). */
   render(now) {
-    this.layout();
-    const span = (this.w - LEFT) * this.msPerPx;
+    const span = (this.width - LEFT) * this.msPerPx;
     if (this.follow) this.t0 = Math.max(0, now - span * 0.85);
+    this.layout(this.t0, this.t0 + span);
     const key = [this.t0, this.msPerPx, now, this.store.events, this.w, this.h, this.version, this.latencyMax].join();
     if (key === this.drawn) return this.shown;
     this.drawn = key;
@@ -238,6 +243,7 @@ export class Timeline {
     drawAxis(f, out);
     drawFaults(f, out);
     drawLeases(f, out);
+    drawMembership(f, out, this.#liveProgress());
     drawLanes(f, out);
     drawLaneLabels(f, out);
     const shown = this.#drawDetailed(f, out) ?? this.#drawDense(f, out);
@@ -248,6 +254,16 @@ export class Timeline {
     this.lastNow = now;
     this.shown = shown;
     return shown;
+  }
+
+  /** The running catch-up rescan's `{ done, keys }`, read from the source while a step runs. */
+  #liveProgress() {
+    if (!this.store.marks.running) return null;
+    try {
+      return this.store.source?.membership?.().progress ?? null;
+    } catch {
+      return null; // a freed or live source has no membership to read
+    }
   }
 
   /** Each message in view as an arrow, if there are at most SPARSE_MAX_ARROWS and their events
@@ -288,10 +304,11 @@ export class Timeline {
     return {
       store: this.store, now, t0, t1: t0 + span, msPerPx: this.msPerPx, w: this.w, h: this.h, left: LEFT, top: AXIS_PX,
       slot, laneFont, latencyMax: this.latencyMax, highlight: this.highlight, selected: this.selected,
+      rows: this.rows, shows: (n) => this.rowOf.has(n),
       meters: this.meters, placer: new LabelPlacer(), hits: [],
       x: (t) => LEFT + (t - t0) / this.msPerPx,
       y: (n) => this.y(n),
-      laneTop: (n) => AXIS_PX + (this.laneOf.get(n) ?? 0) * slot,
+      laneTop: (n) => AXIS_PX + (this.rowOf.get(n) ?? 0) * slot,
       opRow: (node, s, rows) => this.#opRow(node, s, rows),
     };
   }
@@ -301,7 +318,7 @@ export class Timeline {
    * and never overprint: each gets at least 1 px; `y` is null for a row beyond what the band holds.
    */
   #opRow(node, slot, rows) {
-    const top = AXIS_PX + (this.laneOf.get(node) ?? 0) * this.slot + 2;
+    const top = AXIS_PX + (this.rowOf.get(node) ?? 0) * this.slot + 2;
     const bottom = Math.floor(this.y(node) - 3); // whole pixels: thin rows touch, never overlap
     const band = Math.max(0, bottom - top);
     const fit = Math.max(1, Math.min(rows, Math.floor(band)));
@@ -318,7 +335,7 @@ export class Timeline {
     for (const e of events) {
       if (e.kind === "duplicate") dup.add(e.msg);
       if ((e.kind !== "deliver" && e.kind !== "drop") || e.at < f.t0 || e.sentAt > f.t1) continue;
-      if (!this.laneOf.has(e.from) || !this.laneOf.has(e.to)) continue;
+      if (!this.rowOf.has(e.from) || !this.rowOf.has(e.to)) continue;
       out.push({ msg: e.msg, from: e.from, to: e.to, sentAt: e.sentAt, at: e.at, message: e.message, drop: e.kind === "drop" ? e.reason : null, duplicated: dup.has(e.msg) || this.sends.get(e.msg)?.duplicated === true, parts: e.parts ?? null });
     }
     return out;
@@ -338,7 +355,8 @@ export class Timeline {
   openNearest() {
     const msgs = this.hits.filter((h) => h.kind === "msg");
     if (!msgs.length) {
-      if (this.nodes.length) this.#select({ kind: "node", node: this.nodes[0] }, true);
+      const lanes = this.rows ?? this.nodes;
+      if (lanes.length) this.#select({ kind: "node", node: lanes[0] }, true);
       return;
     }
     const mid = (LEFT + this.w) / 2;
@@ -368,8 +386,9 @@ export class Timeline {
   #walk(d, focus) {
     const sel = this.selected;
     if (sel?.kind === "node") {
-      const i = this.nodes.indexOf(sel.node);
-      this.#select({ kind: "node", node: this.nodes[(i + d + this.nodes.length) % this.nodes.length] }, focus);
+      const lanes = this.rows ?? this.nodes; // the lanes in view
+      const i = lanes.indexOf(sel.node);
+      this.#select({ kind: "node", node: lanes[(i + d + lanes.length) % lanes.length] }, focus);
       if (focus) this.details.el.querySelector(`[data-step="${d}"]`)?.focus();
       return;
     }

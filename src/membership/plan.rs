@@ -139,7 +139,10 @@ pub fn shrink(current: &Config, gone: AcceptorId) -> Result<Vec<Step>, PlanError
         return Err(PlanError::LastAcceptor);
     }
     let target = Config::settled(current.accept.nodes.iter().copied().filter(|a| *a != gone).collect());
-    let prepare_first = PhaseSet { nodes: target.prepare.nodes.clone(), quorum: current.prepare.quorum };
+    // From 2 acceptors the old quorum (2) exceeds the one left: all of it is a quorum, and it is
+    // in every accept quorum of the old set.
+    let quorum = current.prepare.quorum.min(target.prepare.nodes.len());
+    let prepare_first = PhaseSet { nodes: target.prepare.nodes.clone(), quorum };
     let prepare = Config { prepare: prepare_first.clone(), accept: current.accept.clone() };
     let accept = Config { prepare: prepare_first, accept: target.accept.clone() };
     Ok(vec![

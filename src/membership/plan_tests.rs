@@ -70,17 +70,36 @@ fn growing_2f_plus_2_to_2f_plus_3_keeps_the_quorum_size() {
     assert_eq!(check(&start, &steps), Ok(()));
 }
 
+/// Every phase of every step waits for a quorum its acceptors can give: 1..=its set's size (2 → 1
+/// once asked 2 of the one acceptor left, and the proposer's tally refused it with a panic).
+fn assert_quorums_fit(steps: &[Step]) {
+    for s in steps {
+        for p in [&s.config.prepare, &s.config.accept] {
+            assert!(
+                p.quorum >= 1 && p.quorum <= p.nodes.len(),
+                "{:?}: a quorum of {} among {:?}",
+                s.kind,
+                p.quorum,
+                p.nodes
+            );
+        }
+    }
+}
+
 #[test]
 fn every_grow_and_shrink_from_1_to_15_is_safe() {
     for n in 1..=15u8 {
         let start = Config::settled(ids(n));
         if n < 15 {
-            assert_eq!(check(&start, &grow(&start, n + 1).unwrap()), Ok(()), "grow {n}");
+            let steps = grow(&start, n + 1).unwrap();
+            assert_eq!(check(&start, &steps), Ok(()), "grow {n}");
+            assert_quorums_fit(&steps);
         }
         for gone in 1..=n.min(3) {
             match shrink(&start, gone) {
                 Ok(steps) => {
                     assert_eq!(check(&start, &steps), Ok(()), "shrink {n} without a{gone}");
+                    assert_quorums_fit(&steps);
                     assert_eq!(
                         steps.last().unwrap().config,
                         Config::settled(ids(n).into_iter().filter(|a| *a != gone).collect())

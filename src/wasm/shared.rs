@@ -173,8 +173,17 @@ pub(super) fn break_arg(name: &str, v: &JsValue, mut driver: DriverConfig, accep
     if v.is_null() || v.is_undefined() {
         return Err(invalid(format!("{name} must be an object, got {}", describe(v))));
     }
-    let known =
-        ["quorum", "reuseBallot", "takeAnyAccepted", "blindRetry", "disjointQuorums", "trustLeases", "eraseWithoutGc"];
+    let known = [
+        "quorum",
+        "reuseBallot",
+        "takeAnyAccepted",
+        "blindRetry",
+        "disjointQuorums",
+        "trustLeases",
+        "eraseWithoutGc",
+        "skipRescan",
+        "rescanOneKey",
+    ];
     for (key, x) in options(name, v, &known)? {
         let field = format!("{name}.{key}");
         match key.as_str() {

@@ -174,7 +174,7 @@ test("break it: quorums that do not intersect are found by the search, as a lost
 });
 
 test("the Flexible quorums scenario: every claim holds on the run the page drew (and each, made false, fails)", async () => {
-  for (const s of MEMBERSHIP_SCENARIOS) {
+  for (const s of MEMBERSHIP_SCENARIOS.filter((x) => x.id === "flexible-quorums")) {
     const { page, errors } = await open(browser.context, `${server.url}?scenario=${s.id}`);
     await page.evaluate(() => window.playground.setSpeed(100));
     await page.waitForFunction(() => document.getElementById("claims").dataset.checked !== undefined, null, { timeout: 60000 });

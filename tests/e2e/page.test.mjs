@@ -408,7 +408,7 @@ function falsified(claim) {
   else if ("endsAfter" in c) c.endsAfter = { kind: "return", op: claim.op }; // after its own return
   else if ("order" in c) c.order = [...claim.order].reverse();
   else if ("countsTo" in c) c.countsTo += 1;
-  else if ("count" in c || "stat" in c) c.equals += 1;
+  else if ("count" in c || "stat" in c || "okDuring" in c) c.equals += 1;
   else if ("violation" in c) c.violation = claim.violation === null ? "linearizability" : null;
   else if ("oracle" in c) c.oracle = claim.oracle === "promise-regressed" ? "one-value-per-ballot" : "promise-regressed";
   else throw new Error(`no negative control for ${JSON.stringify(claim)}`);
@@ -432,7 +432,7 @@ test("every scenario and every tutorial step: each claim holds on the run the pa
   for (const s of SCENARIOS) {
     assert.ok(s.claims.length > 0, `${s.id} states its claims`);
     const { page, errors } = await open(browser.context, `${server.url}?scenario=${s.id}`);
-    assert.match(await page.textContent("#scenario-text"), new RegExp(`^${s.title.replace(/[()×]/g, ".")}: `));
+    assert.match(await page.textContent("#scenario-text"), new RegExp(`^${s.title.replace(/[()×+]/g, ".")}: `));
     await page.evaluate(() => window.playground.setSpeed(100));
     // A scenario the reader steers: this reader lets the network deliver everything.
     if (s.steer) await page.uncheck("#manual");

@@ -4,11 +4,12 @@ import { Cluster } from "../pkg/caspaxos_playground.js";
 import { $, page, adopt, guard, setPlaying, setSpeed } from "../page.js";
 import { showScenario, rebuild } from "./scenarios.js";
 import { STALE_READ_CONFIG, staleReadRun, staleReadScript } from "./leases.js";
+import { isChangeTwin, TWIN_CONFIG, twinRun, twinScript } from "./membership-change.js";
 
 /** The switch of each break option, by its `break` field. */
-const SWITCHES = { quorum: "break-quorum", reuseBallot: "break-reuse", takeAnyAccepted: "break-any", blindRetry: "break-blind", disjointQuorums: "break-disjoint", trustLeases: "break-lease", eraseWithoutGc: "break-erase" };
+const SWITCHES = { quorum: "break-quorum", reuseBallot: "break-reuse", takeAnyAccepted: "break-any", blindRetry: "break-blind", disjointQuorums: "break-disjoint", trustLeases: "break-lease", eraseWithoutGc: "break-erase", skipRescan: "break-skip-rescan", rescanOneKey: "break-rescan-one" };
 /** The switches that are plain booleans. */
-const FLAGS = ["reuseBallot", "takeAnyAccepted", "blindRetry", "disjointQuorums", "trustLeases", "eraseWithoutGc"];
+const FLAGS = ["reuseBallot", "takeAnyAccepted", "blindRetry", "disjointQuorums", "trustLeases", "eraseWithoutGc", "skipRescan", "rescanOneKey"];
 /** Seeds one search tries. */
 const MAX_SEEDS = 500;
 /** Real ms of searching per chunk, between frames. */
@@ -52,6 +53,9 @@ export function findCounterexample() {
   const options = (seed) => ({ ...cfg, seed, break: breakOptions(), wipes: $("break-wipe").checked });
   // Trusting leases needs leases, drifting clocks and a reader: that search sweeps the stale-read script.
   const leases = breakOptions().trustLeases === true;
+  // A membership change's broken rescan needs a change after a write to F+1 acceptors: that
+  // search sweeps the paper's scenario (§2.3.3).
+  const twin = !leases && isChangeTwin(breakOptions());
   const progress = $("find-progress");
   const out = $("find-out");
   progress.hidden = false;
@@ -77,6 +81,8 @@ export function findCounterexample() {
     out.dataset.kind = v.kind;
     if (leases) {
       rebuild({ ...STALE_READ_CONFIG, seed }, staleReadScript());
+    } else if (twin) {
+      rebuild({ ...TWIN_CONFIG, seed }, twinScript());
     } else {
       adopt(Cluster.fuzz(options(seed)), { ...cfg, seed });
       page.fuzzing = true;
@@ -89,7 +95,7 @@ export function findCounterexample() {
     if (mine.cancelled) return done(`cancelled after ${seed - 1} seeds`);
     const until = performance.now() + CHUNK_MS;
     while (performance.now() < until && seed <= MAX_SEEDS) {
-      const c = leases ? staleReadRun(seed, breakOptions()) : Cluster.fuzz(options(seed));
+      const c = leases ? staleReadRun(seed, breakOptions()) : twin ? twinRun(seed, breakOptions()) : Cluster.fuzz(options(seed));
       c.runUntilIdle();
       const report = c.check();
       c.free();

@@ -57,14 +57,24 @@ export function wireClient() {
   });
   page.workersBusy = workersBusy;
   page.onRefresh.push(renderWorkers);
+  page.onRefresh.push((force) => { if (force) fillProposers(); });
   page.onAdopt.push(() => {
     watched = null;
     $("workers-out").textContent = "";
     $("workers-progress").hidden = true;
-    const sel = $("proposer");
-    sel.textContent = "";
-    for (const p of nodesOf(page.config).ps) sel.append(new Option(p, p));
+    fillProposers();
   });
+}
+
+/** The proposer choices: the cluster's proposers now (addProposer / removeProposer change them). */
+function fillProposers() {
+  const sel = $("proposer");
+  const ps = (typeof page.cluster.membership === "function" && page.cluster.membership().proposers) || nodesOf(page.config).ps;
+  if ([...sel.options].map((o) => o.value).join() === ps.join()) return;
+  const chosen = sel.value;
+  sel.textContent = "";
+  for (const p of ps) sel.append(new Option(p, p));
+  if (ps.includes(chosen)) sel.value = chosen;
 }
 
 /** `n` workers each increment the key "workers" `m` times, spread over the proposers, driven by

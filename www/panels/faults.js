@@ -7,11 +7,20 @@ import { rebuild } from "./scenarios.js";
 import { quorumsOf, batchOf, gcDelayOf } from "./membership.js";
 import { leasesOf, clockDriftOf } from "./leases.js";
 import { pipeliningOf } from "./pipelining.js";
+import { membershipOf, startChange } from "./membership-change.js";
 
 /** Group names the partition editor offers (more appear when the cluster has more groups). */
 const GROUP_NAMES = "ABCDEFGHIJKLMNOPQRSTUVWX";
 const MIN_GROUPS = 3;
 let shownGroups = ""; // the partition the editor last showed, as JSON
+let shownNodes = ""; // the nodes the list last showed, as JSON
+
+/** The proposers and the acceptors that are members now (a membership change adds and removes them). */
+function nodeIds() {
+  const { ps, as } = nodesOf(page.config);
+  const m = membershipOf();
+  return [...(m?.proposers ?? ps), ...(m?.acceptors ?? as)];
+}
 
 export function wireFaults() {
   $("rebuild").addEventListener("submit", (e) => {
@@ -48,6 +57,7 @@ export function wireFaults() {
   $("heal").addEventListener("click", () => guard(netErr, () => page.cluster.heal()));
   page.onAdopt.push(onAdopt);
   page.onRefresh.push((force) => {
+    if (force && JSON.stringify(nodeIds()) !== shownNodes) renderNodes(); // a membership change
     if (force) renderStatus();
   });
 }
@@ -81,10 +91,11 @@ function fault(action, id) {
 }
 
 function renderNodes() {
-  const { ps, as } = nodesOf(page.config);
+  const ids = nodeIds();
+  shownNodes = JSON.stringify(ids);
   const list = $("nodes");
   list.textContent = "";
-  for (const id of [...ps, ...as]) {
+  for (const id of ids) {
     const li = document.createElement("li");
     li.dataset.node = id;
     const dot = document.createElement("span");
@@ -117,8 +128,26 @@ function renderNodes() {
     button("restart", `restart ${id}`);
     if (id.startsWith("a")) button("wipe", `restart ${id} with empty storage (outside the fault model)`, "danger");
     button("isolate", `cut ${id} off from every other node`);
+    removeButton(li, id);
     list.append(li);
   }
+}
+
+/** Remove `id` from the cluster: an acceptor by the membership change's steps (§2.3.2 backwards),
+ * a proposer at once (§2.3.4: its operations in flight end Unavailable). */
+function removeButton(li, id) {
+  const b = document.createElement("button");
+  b.type = "button";
+  b.textContent = "remove";
+  b.dataset.action = "remove";
+  const acceptor = id.startsWith("a");
+  b.dataset.title = acceptor
+    ? `remove ${id}: prepare quorum change, accept quorum change, catch-up rescan, prepare quorum change, turn off`
+    : `remove ${id}: it leaves at once; its operations in flight end Unavailable`;
+  b.title = b.dataset.title;
+  b.setAttribute("aria-label", `remove ${id}`);
+  b.addEventListener("click", () => startChange(`remove ${id}`, (c) => (acceptor ? c.removeAcceptor(id) : c.removeProposer(id))));
+  li.append(b);
 }
 
 /** One select per node; each shows the node's group in the cluster's actual partition. */
@@ -129,10 +158,9 @@ function renderPartitionEditor() {
   shownGroups = json;
   const groupOf = new Map(groups.flatMap((g, i) => g.map((n) => [n, GROUP_NAMES[i]])));
   const names = GROUP_NAMES.slice(0, Math.max(MIN_GROUPS, groups.length));
-  const { ps, as } = nodesOf(page.config);
   const box = $("partition-editor");
   box.textContent = "";
-  for (const id of [...ps, ...as]) {
+  for (const id of nodeIds()) {
     const label = document.createElement("label");
     label.textContent = id;
     const sel = document.createElement("select");

@@ -169,7 +169,7 @@ function renderClaims() {
   const c = page.cluster;
   if (!s?.claims?.length || state.handled) return;
   const list = $("claims");
-  const over = page.player.script.length === 0 && c.pending === 0 && c.tape.actions === 0 && !page.workersBusy();
+  const over = page.player.script.length === 0 && c.pending === 0 && c.tape.actions === 0 && !page.workersBusy() && !page.changing();
   if (!over || list.dataset.checked === String(page.generation)) return;
   list.dataset.checked = String(page.generation);
   const verdicts = evaluate(s.claims, runOf(c));
