@@ -536,3 +536,7 @@ mod seek_tests;
 #[cfg(test)]
 #[path = "membership_session_tests.rs"]
 mod membership_session_tests;
+
+#[cfg(test)]
+#[path = "document_tests.rs"]
+mod document_tests;
