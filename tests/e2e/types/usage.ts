@@ -83,10 +83,6 @@ export async function cluster(): Promise<void> {
   const removed: Promise<null> = c.removeAcceptor("a1");
   const change: [string | null, { done: number; keys: number } | null] = [m.changing, m.progress];
   c.setBreak({ skipRescan: true, rescanOneKey: false, eraseWithoutGc: false });
-  // (gc, issue 11 §3: missing from this file on the gc branch)
-  const erased: Promise<{ erased: string[] }> = c.gc({ key: "k", proposer: "p1" });
-  c.setGcDelay(10);
-  const delay: number | null = c.gcDelay;
   const fuzz = Cluster.fuzz({ seed: 7, acceptors: 3, proposers: 2, oneRtt: true, break: { blindRetry: true }, wipes: false, opsPerClient: 10 });
   const doc: SessionDocument = fuzz.session();
   const link: string = c.sessionLink();
