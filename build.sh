@@ -131,8 +131,12 @@ build_module() {
     # 1 MiB to 0, data above it). The producers and target-features sections do nothing at run
     # time. --reorder-functions-by-name (last, on wasm-bindgen's name section, which the output
     # then drops): a module's functions side by side compress better (1.9 KB gzipped). The
-    # README's "wasm size" table has each step's numbers.
-    "$opt" -Os --converge --reorder-functions-by-name --low-memory-unused --strip-producers --strip-target-features \
+    # README's "wasm size" table has each step's numbers. --one-caller-inline-max-function-size=20:
+    # a function with one caller is inlined into it only if it is small (binaryen's -Os inlines
+    # every such function, whatever its size, into the export shims): the same code as separate
+    # functions, side by side by name, compresses far better (core 192.5 -> 178.7 KB gzipped,
+    # 4.4% more raw bytes; 0 and 10..40 measured too, 20 is the smallest).
+    "$opt" -Os --converge --one-caller-inline-max-function-size=20 --reorder-functions-by-name --low-memory-unused --strip-producers --strip-target-features \
       --enable-bulk-memory --enable-nontrapping-float-to-int --enable-sign-ext --enable-mutable-globals \
       "$out/${name}_bg.wasm" -o "$out/${name}_bg.wasm"
   else

@@ -16,3 +16,14 @@ macro_rules! object {
     }};
 }
 pub(crate) use object;
+
+/// Sets the field `name` of `object` (made by [`object!`]): replaced in place if it is there,
+/// added at the end if not. Not `object[name] = value`: `Value`'s `IndexMut` panics on a
+/// non-object and brings serde_json's panic formatting into the wasm.
+pub fn set_field(object: &mut serde_json::Value, name: &str, value: serde_json::Value) {
+    let fields = object.as_object_mut();
+    debug_assert!(fields.is_some(), "set_field({name:?}) on a value that is not an object");
+    if let Some(fields) = fields {
+        fields.insert(name.into(), value);
+    }
+}

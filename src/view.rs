@@ -403,9 +403,9 @@ fn operation(o: &crate::sim::OpRecord) -> Json {
 
 pub fn stats(sim: &Sim) -> Json {
     let mut stats = stats_of(&sim.stats(), sim.pending(), sim.violations(), sim.history().folded(), sim.batched());
-    stats["leaseReads"] = sim.lease_reads().into();
-    stats["deliveries"] = sim.stats().deliveries.into();
-    stats["parked"] = sim.parked().into();
+    crate::json_object::set_field(&mut stats, "leaseReads", sim.lease_reads().into());
+    crate::json_object::set_field(&mut stats, "deliveries", sim.stats().deliveries.into());
+    crate::json_object::set_field(&mut stats, "parked", sim.parked().into());
     stats
 }
 

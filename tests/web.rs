@@ -1170,6 +1170,24 @@ fn session_documents_refuse_integers_beyond_their_limits() {
 }
 
 #[wasm_bindgen_test]
+fn session_documents_refuse_unknown_fields_like_the_constructors() {
+    let c = js_cluster("{ autoAdvance: false }");
+    let _ = call(&c, "c.write('k', 0, 1)").unwrap();
+    for (edit, needle) in [
+        ("d.start.bogus = 1", "start has an unknown field \"bogus\""),
+        ("d.start.latency.mn = 1", "start.latency has an unknown field \"mn\""),
+        ("d.actions[0].proposr = 'p1'", "actions[0] has an unknown field \"proposr\""),
+        ("d.extra = {}", "the document has an unknown field \"extra\""),
+    ] {
+        let expr = format!("(() => {{ const d = c.session(); {edit}; return c.constructor.fromSession(d); }})()");
+        assert_error(&call(&c, &expr).unwrap_err(), "InvalidArgument", needle);
+    }
+    // The control: the same document unedited, and with the page's `metrics`, opens; `c` still works.
+    call(&c, "c.constructor.fromSession({ ...c.session(), metrics: c.metrics() }).free()").unwrap();
+    assert_eq!(call(&c, "c.runFor(10), c.now").unwrap().as_f64(), Some(10.0));
+}
+
+#[wasm_bindgen_test]
 async fn share_links_reproduce_runs_with_any_float() {
     // Math.random() * 1000: about 1 in 10 such values replayed an ulp off before.
     for run in 0..40 {

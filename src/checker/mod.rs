@@ -199,13 +199,14 @@ impl Report {
         let mut out =
             object! { "ok": self.ok, "keys": keys, "oracles": oracles, "steps": self.steps, "folded": self.folded };
         if let Some(v) = &self.violation {
-            out["violation"] = object! {
+            let violation = object! {
                 "kind": v.kind.as_str(),
                 "key": v.key.clone(),
                 "ops": v.ops.clone(),
                 "longest": v.longest.clone(),
                 "explanation": v.explanation.clone(),
             };
+            crate::json_object::set_field(&mut out, "violation", violation);
         }
         out
     }

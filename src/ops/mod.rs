@@ -278,8 +278,8 @@ impl Op {
             }
             Op::AcquireLease { .. } if lapsed(&output) => {
                 let mut lease = output;
-                lease["acquired"] = Json::Bool(false);
-                lease["holder"] = Json::Null;
+                crate::json_object::set_field(&mut lease, "acquired", Json::Bool(false));
+                crate::json_object::set_field(&mut lease, "holder", Json::Null);
                 lease
             }
             _ => output,

@@ -4,17 +4,18 @@
 
 use super::{Breaks, Recorded, Session, Start, UserAction, SESSION_VERSION};
 use crate::driver::DriverConfig;
-use crate::json_object::object;
+use crate::json_object::{object, set_field};
 use crate::limits::{
     integer_in, MAX_ACCEPTORS, MAX_ACTIONS, MAX_ATTEMPTS, MAX_LATENCY_MS, MAX_OPS_PER_CLIENT, MAX_PROPOSERS,
     MAX_SAFE_INTEGER,
 };
-use crate::limits::{MAX_INCREMENTS_PER_WORKER, MAX_WORKERS};
+use crate::limits::{quoted, MAX_INCREMENTS_PER_WORKER, MAX_WORKERS};
 use crate::ops::OpError;
 use crate::protocol::Quorums;
 use crate::sim::fuzz::FuzzOptions;
 use crate::sim::{Delivery, NetConfig, Node, SimConfig, WorkersPlan};
 use serde_json::Value as Json;
+use std::cell::RefCell;
 
 impl Session {
     /// The session as a JSON document (export/import; see the README for the format).
@@ -51,27 +52,27 @@ impl Session {
             .iter()
             .map(|r| {
                 let mut a = action_json(&r.action);
-                a["steps"] = r.steps.into();
-                a["at"] = r.at_ms.into();
+                set_field(&mut a, "steps", r.steps.into());
+                set_field(&mut a, "at", r.at_ms.into());
                 a
             })
             .collect();
         let mut start = start;
         if let Start::Config(c) = &self.start {
             if c.driver.batch_max > 1 {
-                start["batch"] = object! { "max": c.driver.batch_max };
+                set_field(&mut start, "batch", object! { "max": c.driver.batch_max });
             }
             if let Some(duration) = c.driver.lease_ms {
-                start["leases"] = object! { "duration": duration };
+                set_field(&mut start, "leases", object! { "duration": duration });
             }
             if c.driver.clock_drift_ppm > 0 {
-                start["clockDrift"] = (f64::from(c.driver.clock_drift_ppm) / 1e6).into();
+                set_field(&mut start, "clockDrift", (f64::from(c.driver.clock_drift_ppm) / 1e6).into());
             }
             if let Some(n) = c.driver.pipeline {
-                start["pipeline"] = n.into();
+                set_field(&mut start, "pipeline", n.into());
             }
             if c.net.envelopes {
-                start["envelopes"] = true.into();
+                set_field(&mut start, "envelopes", true.into());
             }
         }
         object! { "format": "caspaxos-session", "version": SESSION_VERSION, "start": start, "actions": actions }
@@ -81,23 +82,22 @@ impl Session {
 /// Adds `quorums` to a config start when they are set (documents without it stay as they were).
 fn with_quorums(c: &SimConfig, mut start: Json) -> Json {
     if let Some(q) = c.driver.quorums {
-        start["quorums"] = object! { "prepare": q.prepare, "accept": q.accept };
+        set_field(&mut start, "quorums", object! { "prepare": q.prepare, "accept": q.accept });
     }
     start
 }
 
 fn breaks_json(b: &Breaks) -> Json {
     let mut j = object! { "quorum": b.quorum, "reuseBallot": b.reuse_ballot, "takeAnyAccepted": b.take_any_accepted, "blindRetry": b.blind_retry, "disjointQuorums": b.disjoint_quorums };
-    if b.trust_leases {
-        j["trustLeases"] = true.into(); // only when on: documents made before leases are unchanged
-    }
-    if let (true, Some(fields)) = (b.erase_without_gc, j.as_object_mut()) {
-        fields.insert("eraseWithoutGc".into(), Json::Bool(true)); // only when on: documents without it read as before
-    }
-    for (on, name) in [(b.skip_rescan, "skipRescan"), (b.rescan_one_key, "rescanOneKey")] {
-        if let (true, Some(fields)) = (on, j.as_object_mut()) {
-            fields.insert(name.into(), Json::Bool(true)); // as eraseWithoutGc: only when on
-        }
+    // The later switches only when on: documents made before them are unchanged.
+    let later = [
+        (b.trust_leases, "trustLeases"),
+        (b.erase_without_gc, "eraseWithoutGc"),
+        (b.skip_rescan, "skipRescan"),
+        (b.rescan_one_key, "rescanOneKey"),
+    ];
+    for (_, name) in later.into_iter().filter(|(on, _)| *on) {
+        set_field(&mut j, name, true.into());
     }
     j
 }
@@ -137,13 +137,14 @@ fn action_json(a: &UserAction) -> Json {
     }
 }
 
-/// Parses a session document made by [`Session::to_json`]. Every field is checked; a document
-/// of another format or a newer version is refused with a message saying so.
+/// Parses a session document made by [`Session::to_json`]. Every field is checked, and a field
+/// the format does not have is refused; a document of another format or a newer version is
+/// refused with a message saying so.
 pub fn from_json(doc: &Json) -> Result<Session, OpError> {
+    let doc = Fields::new("", doc)?;
     if doc.get("format").and_then(Json::as_str) != Some("caspaxos-session") {
         return Err(malformed("it is not a CASPaxos playground session (no \"format\": \"caspaxos-session\")"));
     }
-    let doc = Fields::new("", doc)?;
     let version =
         doc.get("version").and_then(Json::as_u64).ok_or_else(|| malformed("version must be a positive integer"))?;
     if version > SESSION_VERSION as u64 {
@@ -151,11 +152,12 @@ pub fn from_json(doc: &Json) -> Result<Session, OpError> {
             "the session was made by a newer version of the playground (format {version}); this page reads format {SESSION_VERSION}"
         )));
     }
-    let start = doc.object("start")?;
-    let start = match start.optional("fuzz") {
-        Some(_) => fuzz_start(&start.object("fuzz")?)?,
-        None => config_start(&start)?,
+    let fields = doc.object("start")?;
+    let start = match fields.optional("fuzz") {
+        Some(_) => fuzz_start(&fields.object("fuzz")?)?,
+        None => config_start(&fields)?,
     };
+    fields.done()?;
     let list = doc.get("actions").and_then(Json::as_array).ok_or_else(|| malformed("actions must be an array"))?;
     if list.len() > MAX_ACTIONS {
         return Err(malformed(&format!("more than {MAX_ACTIONS} actions")));
@@ -166,7 +168,10 @@ pub fn from_json(doc: &Json) -> Result<Session, OpError> {
         let steps = a.integer("steps", 0, MAX_SAFE_INTEGER)?;
         let at_ms = a.integer("at", 0, MAX_SAFE_INTEGER)?;
         actions.push(Recorded { steps, at_ms, action: action(&a)? });
+        a.done()?;
     }
+    doc.get("metrics"); // the page's export adds them for its reader; the replay recomputes them
+    doc.done()?;
     let session = Session { start, actions };
     session.check()?;
     Ok(session)
@@ -177,18 +182,30 @@ fn malformed(what: &str) -> OpError {
 }
 
 /// One JSON object of the document, its fields named by their path in errors (`start.latency.min`).
+/// It remembers which fields were looked at: [`Fields::done`] refuses any other (a misspelt or
+/// unknown field is an error, as in the JS constructors' options, never silently ignored).
 struct Fields<'a> {
     path: String,
     object: &'a serde_json::Map<String, Json>,
+    read: RefCell<Vec<&'static str>>,
 }
 
 impl<'a> Fields<'a> {
     fn new(path: &str, v: &'a Json) -> Result<Fields<'a>, OpError> {
         let object = v.as_object().ok_or_else(|| malformed(&format!("{} must be an object, got {v}", name(path))))?;
-        Ok(Fields { path: path.to_owned(), object })
+        Ok(Fields { path: path.to_owned(), object, read: RefCell::new(Vec::new()) })
     }
 
-    fn path(&self, key: &str) -> String {
+    /// Refuses a field nothing read: call it once every field the object may have was read.
+    fn done(&self) -> Result<(), OpError> {
+        let read = self.read.borrow();
+        match self.object.keys().find(|k| !read.contains(&k.as_str())) {
+            None => Ok(()),
+            Some(k) => Err(malformed(&format!("{} has an unknown field {}", name(&self.path), quoted(k)))),
+        }
+    }
+
+    fn path(&self, key: &'static str) -> String {
         if self.path.is_empty() {
             key.to_owned()
         } else {
@@ -196,60 +213,68 @@ impl<'a> Fields<'a> {
         }
     }
 
-    fn get(&self, key: &str) -> Option<&'a Json> {
+    fn get(&self, key: &'static str) -> Option<&'a Json> {
+        self.read.borrow_mut().push(key);
         self.object.get(key)
     }
 
     /// The field, unless it is absent or null.
-    fn optional(&self, key: &str) -> Option<&'a Json> {
+    fn optional(&self, key: &'static str) -> Option<&'a Json> {
         self.get(key).filter(|v| !v.is_null())
     }
 
-    fn required(&self, key: &str) -> Result<&'a Json, OpError> {
+    fn required(&self, key: &'static str) -> Result<&'a Json, OpError> {
         self.get(key).ok_or_else(|| malformed(&format!("{} is missing", self.path(key))))
     }
 
-    fn object(&self, key: &str) -> Result<Fields<'a>, OpError> {
+    fn object(&self, key: &'static str) -> Result<Fields<'a>, OpError> {
         Fields::new(&self.path(key), self.required(key)?)
     }
 
-    fn integer(&self, key: &str, min: u64, max: u64) -> Result<u64, OpError> {
+    fn integer(&self, key: &'static str, min: u64, max: u64) -> Result<u64, OpError> {
         integer_in(&self.path(key), self.required(key)?, min, max).map_err(|e| malformed(&e.message))
     }
 
-    fn optional_integer(&self, key: &str, min: u64, max: u64) -> Result<Option<u64>, OpError> {
+    /// The integer `key` of an object that has no other field.
+    fn only_integer(&self, key: &'static str, min: u64, max: u64) -> Result<u64, OpError> {
+        let n = self.integer(key, min, max)?;
+        self.done()?;
+        Ok(n)
+    }
+
+    fn optional_integer(&self, key: &'static str, min: u64, max: u64) -> Result<Option<u64>, OpError> {
         match self.optional(key) {
             None => Ok(None),
             Some(v) => integer_in(&self.path(key), v, min, max).map(Some).map_err(|e| malformed(&e.message)),
         }
     }
 
-    fn rate(&self, key: &str) -> Result<f64, OpError> {
+    fn rate(&self, key: &'static str) -> Result<f64, OpError> {
         let v = self.required(key)?;
         v.as_f64()
             .filter(|r| (0.0..=1.0).contains(r))
             .ok_or_else(|| malformed(&format!("{} must be a number in 0..=1, got {v}", self.path(key))))
     }
 
-    fn boolean(&self, key: &str) -> Result<bool, OpError> {
+    fn boolean(&self, key: &'static str) -> Result<bool, OpError> {
         let v = self.required(key)?;
         v.as_bool().ok_or_else(|| malformed(&format!("{} must be a boolean, got {v}", self.path(key))))
     }
 
     /// A boolean that may be absent (false).
-    fn flag(&self, key: &str) -> Result<bool, OpError> {
+    fn flag(&self, key: &'static str) -> Result<bool, OpError> {
         match self.get(key) {
             None => Ok(false),
             Some(_) => self.boolean(key),
         }
     }
 
-    fn string(&self, key: &str) -> Result<&'a str, OpError> {
+    fn string(&self, key: &'static str) -> Result<&'a str, OpError> {
         let v = self.required(key)?;
         v.as_str().ok_or_else(|| malformed(&format!("{} must be a string, got {v}", self.path(key))))
     }
 
-    fn node(&self, key: &str) -> Result<Node, OpError> {
+    fn node(&self, key: &'static str) -> Result<Node, OpError> {
         node_at(&self.path(key), self.required(key)?)
     }
 }
@@ -272,6 +297,7 @@ fn config_start(s: &Fields) -> Result<Start, OpError> {
     let acceptors = s.integer("acceptors", 1, MAX_ACCEPTORS as u64)? as usize;
     let latency = s.object("latency")?;
     let (min, max) = (latency.integer("min", 0, MAX_LATENCY_MS)?, latency.integer("max", 0, MAX_LATENCY_MS)?);
+    latency.done()?;
     if min > max {
         return Err(malformed(&format!("start.latency.min ({min}) must not exceed start.latency.max ({max})")));
     }
@@ -281,11 +307,11 @@ fn config_start(s: &Fields) -> Result<Start, OpError> {
         max_attempts: s.integer("maxAttempts", 1, MAX_ATTEMPTS as u64)? as u32,
         quorums: quorums(s, acceptors)?,
         batch_max: match s.optional("batch") {
-            Some(_) => s.object("batch")?.integer("max", 1, crate::limits::MAX_BATCH as u64)? as usize,
+            Some(_) => s.object("batch")?.only_integer("max", 1, crate::limits::MAX_BATCH as u64)? as usize,
             None => 1,
         },
         lease_ms: match s.optional("leases") {
-            Some(_) => Some(s.object("leases")?.integer("duration", 1, crate::limits::MAX_LEASE_MS)?),
+            Some(_) => Some(s.object("leases")?.only_integer("duration", 1, crate::limits::MAX_LEASE_MS)?),
             None => None,
         },
         clock_drift_ppm: match s.optional("clockDrift") {
@@ -296,7 +322,7 @@ fn config_start(s: &Fields) -> Result<Start, OpError> {
         pipeline: s.optional_integer("pipeline", 1, crate::limits::MAX_PIPELINE as u64)?.map(|n| n as usize),
         ..DriverConfig::default()
     };
-    Ok(Start::Config(SimConfig {
+    let config = SimConfig {
         acceptors,
         proposers: s.integer("proposers", 1, MAX_PROPOSERS as u64)? as usize,
         seed: s.integer("seed", 0, MAX_SAFE_INTEGER)?,
@@ -310,7 +336,8 @@ fn config_start(s: &Fields) -> Result<Start, OpError> {
         },
         driver: breaks(s, acceptors)?.onto(driver),
         ..SimConfig::default()
-    }))
+    };
+    Ok(Start::Config(config))
 }
 
 fn fuzz_start(f: &Fields) -> Result<Start, OpError> {
@@ -321,6 +348,7 @@ fn fuzz_start(f: &Fields) -> Result<Start, OpError> {
     o.driver = breaks(f, o.acceptors.unwrap_or(MAX_ACCEPTORS))?.onto(o.driver);
     o.wipes = f.boolean("wipes")?;
     o.ops_per_client = f.integer("opsPerClient", 1, MAX_OPS_PER_CLIENT as u64)? as usize;
+    f.done()?;
     Ok(Start::Fuzz(o))
 }
 
@@ -332,7 +360,9 @@ fn quorums(parent: &Fields, acceptors: usize) -> Result<Option<Quorums>, OpError
     }
     let q = parent.object("quorums")?;
     let prepare = q.integer("prepare", 1, acceptors as u64)? as usize;
-    Ok(Some(Quorums { prepare, accept: q.integer("accept", 1, acceptors as u64)? as usize }))
+    let accept = q.integer("accept", 1, acceptors as u64)? as usize;
+    q.done()?;
+    Ok(Some(Quorums { prepare, accept }))
 }
 
 /// The `break` field of `parent`, if any.
@@ -341,7 +371,7 @@ fn breaks(parent: &Fields, acceptors: usize) -> Result<Breaks, OpError> {
         return Ok(Breaks::default());
     }
     let b = parent.object("break")?;
-    Ok(Breaks {
+    let breaks = Breaks {
         quorum: b.optional_integer("quorum", 1, acceptors as u64)?.map(|q| q as u8),
         reuse_ballot: b.flag("reuseBallot")?,
         take_any_accepted: b.flag("takeAnyAccepted")?,
@@ -351,7 +381,9 @@ fn breaks(parent: &Fields, acceptors: usize) -> Result<Breaks, OpError> {
         erase_without_gc: b.flag("eraseWithoutGc")?,
         skip_rescan: b.flag("skipRescan")?,
         rescan_one_key: b.flag("rescanOneKey")?,
-    })
+    };
+    b.done()?;
+    Ok(breaks)
 }
 
 fn action(a: &Fields) -> Result<UserAction, OpError> {

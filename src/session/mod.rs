@@ -589,3 +589,7 @@ mod membership_session_tests;
 #[cfg(all(test, not(target_arch = "wasm32")))]
 #[path = "landing_tests.rs"]
 mod landing_tests;
+
+#[cfg(test)]
+#[path = "document_tests.rs"]
+mod document_tests;
