@@ -48,6 +48,8 @@ struct Tally {
     ended_by_removal: usize,
     /// The removed proposer coordinated the catch-up rescan running (its reads went to the next).
     removed_coordinator: usize,
+    /// Garbage collections that reached their erase step (odd seeds collect after each delete).
+    erased: usize,
 }
 
 /// Whether a run changes proposers too.
@@ -95,7 +97,11 @@ fn run_with_changes(seed: u64, driver: &DriverConfig, proposers: Proposers) -> R
     // change now and then (with 16, a minority down never stops one).
     // Longer than the fuzz default (30 fault events, 24 operations per client), so that most
     // changes run among faults and client operations.
-    let mut options = FuzzOptions { faults: 30, ops_per_client: 24, driver: driver.clone(), ..FuzzOptions::new(seed) };
+    // Every odd seed collects each deleted key 1..=40 virtual ms after its delete (§3.1), so that
+    // garbage collection runs among the changes too.
+    let gc_delay_ms = (seed % 2 == 1).then_some(1 + seed % 40);
+    let mut options =
+        FuzzOptions { faults: 30, ops_per_client: 24, driver: driver.clone(), gc_delay_ms, ..FuzzOptions::new(seed) };
     if seed % 4 == 0 {
         options.driver.max_attempts = 3;
     }
@@ -136,6 +142,9 @@ fn run_with_changes(seed: u64, driver: &DriverConfig, proposers: Proposers) -> R
         })
         .max()
         .unwrap_or(0);
+    tally.erased = (0..trace.events.len())
+        .filter(|&i| matches!(&trace.events[i].kind, EventKind::Gc { step, .. } if step.as_str() == "erase"))
+        .count();
     drop(trace);
     tally.ended_by_removal = sim
         .history()
@@ -151,7 +160,7 @@ fn run_with_changes(seed: u64, driver: &DriverConfig, proposers: Proposers) -> R
 fn fault_sweep_with_membership_changes() {
     let seeds = seeds(2000);
     let (mut changes, mut under_faults, mut stopped, mut rescanned) = (0, 0, 0, 0);
-    let (mut ended_by_removal, mut removed_coordinator) = (0, 0);
+    let (mut ended_by_removal, mut removed_coordinator, mut erased) = (0, 0, 0);
     for &seed in &seeds {
         let replay = format!("replay: CASPAXOS_SEED={seed} cargo test --release --test membership");
         let (sim, done, tally) = run_with_changes(seed, &DriverConfig::default(), Proposers::Change)
@@ -174,11 +183,13 @@ fn fault_sweep_with_membership_changes() {
         under_faults += tally.under_faults;
         stopped += tally.stopped;
         rescanned += tally.rescanned_keys;
+        erased += tally.erased;
     }
     println!(
         "{} seeds: {changes} acceptor changes finished ({under_faults} started under faults, {stopped} stopped Unavailable under the faults and \
          finished when called again), {rescanned} keys rescanned at most per change, summed; {} proposers added and {} removed, \
-         {ended_by_removal} operations in flight ended by a removal, {removed_coordinator} removals of the rescan's coordinator",
+         {ended_by_removal} operations in flight ended by a removal, {removed_coordinator} removals of the rescan's coordinator, \
+         {erased} garbage collections erased among them",
         seeds.len(),
         seeds.len(),
         seeds.len()
@@ -188,6 +199,7 @@ fn fault_sweep_with_membership_changes() {
         assert!(rescanned > 0, "the rescans must find keys");
         assert!(under_faults > seeds.len(), "every run's first change and more start among the faults: {under_faults}");
         assert!(ended_by_removal > 0, "removals must end operations in flight");
+        assert!(erased > 0, "garbage collection must erase among the changes");
         // (Removing the rescan's coordinator is rare here — 4 in 2,000 seeds —; it is tested
         // deterministically, with its negative control, in src/sim/proposers_tests.rs.)
     }
