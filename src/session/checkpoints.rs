@@ -45,7 +45,7 @@ impl Checkpoints {
     pub fn maybe_take(&mut self, sim: &Sim, actions: usize) {
         let steps = sim.steps();
         let last = self.kept.last().map_or(0, |s| s.checkpoint.steps());
-        if steps < last + self.every {
+        if steps < last.saturating_add(self.every) {
             return;
         }
         let Some(checkpoint) = sim.checkpoint() else { return };
@@ -86,6 +86,16 @@ impl Checkpoints {
         self.kept.iter().rev().find(|s| s.checkpoint.steps() <= steps && s.checkpoint.now() <= at_ms)
     }
 
+    /// The latest checkpoint whose log is at most `events` long (`None`: the start is).
+    pub fn latest_with_events_at_most(&self, events: usize) -> Option<&Saved> {
+        self.kept.iter().rev().find(|s| s.checkpoint.events() <= events)
+    }
+
+    /// None, and none taken (a replay that only regenerates events needs none).
+    pub fn never() -> Checkpoints {
+        Checkpoints { every: u64::MAX, kept: Vec::new() }
+    }
+
     /// The checkpoints up to `steps` events (a run forked or sought there keeps these).
     pub fn up_to(&self, steps: u64) -> Checkpoints {
         let kept = self.kept.iter().filter(|s| s.checkpoint.steps() <= steps).cloned().collect();
@@ -95,6 +105,13 @@ impl Checkpoints {
     /// Records the checkpoints hold together ([`Checkpoint::weight`]).
     pub fn total_weight(&self) -> usize {
         self.weight()
+    }
+
+    /// Events the checkpoints hold materialized, together (chunks shared with the run counted in
+    /// each copy: a windowed log's copies hold at most their open chunk each).
+    #[cfg(all(test, not(target_arch = "wasm32")))]
+    pub fn events_held(&self) -> usize {
+        self.kept.iter().map(|s| s.checkpoint.events_held()).sum()
     }
 
     /// Where each checkpoint kept was taken: (steps, time).
