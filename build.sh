@@ -277,6 +277,9 @@ wasm_tests() {
   # default, which a loaded 2-core machine exceeds) and then kills the browser mid-run.
   WASM_BINDGEN_TEST_TIMEOUT="${WASM_BINDGEN_TEST_TIMEOUT:-300}" TMPDIR="$ROOT/target/tmp" \
     wasm-pack test --headless --chrome --mode no-install -- --features workloads,live
+  log "the memory ceiling (tests/web_memory.rs: 2,000,000 increments under 128 MB), optimized"
+  WASM_BINDGEN_TEST_TIMEOUT="${WASM_BINDGEN_TEST_TIMEOUT:-900}" TMPDIR="$ROOT/target/tmp" \
+    wasm-pack test --release --headless --chrome --mode no-install -- --features workloads --test web_memory
 }
 
 page_tests() {

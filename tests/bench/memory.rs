@@ -10,7 +10,8 @@
 //!   at 10 M, which would need about 15 GB);
 //! - a page's cluster: a recording (checkpoints for seeking, the event log's window of
 //!   `EVENT_WINDOW` events, older ones regenerated on demand, the safety oracles on) running
-//!   30 workers on 10 keys through recorded `runWorkers` actions, 30,000 increments a round.
+//!   30 workers on 10 keys (3 per key, through different proposers: contended) through recorded
+//!   `runWorkers` actions, 30,000 increments a round; and the same keeping every event.
 
 use caspaxos_playground::session::{Recording, Start, UserAction};
 use caspaxos_playground::sim::workload::IncrementWorkload;
@@ -71,18 +72,26 @@ fn workload(increments: usize, log_events: bool, check_invariants: bool) -> Meas
     })
 }
 
-/// The page's cluster: a recording with its event window and checkpoints, workers on 10 keys.
-fn page_cluster(increments: usize) -> Measured {
+/// The page's cluster: a recording with checkpoints and its event window (`window`: false, every
+/// event kept instead), 30 workers on 10 keys, `increments` (a multiple of 30) in rounds of at
+/// most 30,000.
+fn page_cluster(increments: usize, window: bool) -> Measured {
+    let increments = increments - increments % 30;
     measure(increments, || {
         let config = SimConfig { acceptors: 3, proposers: 3, seed: 1, ..SimConfig::default() };
         let rec = Recording::new(Start::Config(config)).expect("a valid configuration");
-        let per_round = 10 * 3 * 1000;
-        for _ in 0..increments.div_ceil(per_round) {
+        if !window {
+            rec.set_event_window(None);
+        }
+        let mut left = increments;
+        while left > 0 {
+            let per_worker = (left / 30).min(1000);
             for k in 0..10 {
-                let plan = WorkersPlan { workers: 3, increments: 1000, key: format!("k{k}") };
+                let plan = WorkersPlan { workers: 3, increments: per_worker, key: format!("k{k}") };
                 rec.act(UserAction::Workers(plan)).expect("a valid plan");
             }
             rec.run_until_idle(u64::MAX).expect("a recorded run");
+            left -= 30 * per_worker;
         }
         let events = rec.sim().event_count();
         (rec, events)
@@ -96,7 +105,7 @@ fn median_row(label: &str, increments: usize, runs: &[Measured]) {
         format!("{:.0} / {:.0} / {:.0}", v[0], v[v.len() / 2], v[v.len() - 1])
     };
     println!(
-        "native {increments:>10} increments, {label:<40} held {} B/increment  peak {} B/increment  ({} events, {} increments/s)",
+        "native {increments:>10} increments, {label:<36} held {} B/increment  peak {} B/increment  ({} events, {} increments/s)",
         stat(|m| m.held),
         stat(|m| m.peak),
         runs[0].events,
@@ -114,14 +123,15 @@ fn main() {
     println!("memory per increment (min / median / max of {runs} runs)");
     for increments in sizes {
         type Row = (&'static str, fn(usize) -> Measured);
-        let rows: [Row; 4] = [
+        let rows: [Row; 5] = [
             ("bare, event log off, oracles off", |n| workload(n, false, false)),
             ("bare, event log off, oracles on", |n| workload(n, false, true)),
             ("bare, whole event log kept", |n| workload(n, true, false)),
-            ("page cluster (window, checkpoints, oracles)", page_cluster),
+            ("page cluster, whole event log kept", |n| page_cluster(n, false)),
+            ("page cluster, event log window", |n| page_cluster(n, true)),
         ];
         for (label, run) in rows {
-            if increments >= 10_000_000 && label == "bare, whole event log kept" {
+            if increments >= 10_000_000 && label.ends_with("whole event log kept") {
                 continue;
             }
             let measured: Vec<Measured> = (0..runs).map(|_| run(increments)).collect();
