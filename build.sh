@@ -319,6 +319,9 @@ wasm_tests() {
     log "wasm tests: tests/$t.rs"
     wasm_test_file "$t"
   done
+  log "the memory ceiling (tests/web_memory.rs: 2,000,000 increments under 128 MB), optimized"
+  WASM_BINDGEN_TEST_TIMEOUT="${WASM_BINDGEN_TEST_TIMEOUT_MEMORY:-900}" \
+    wasm-pack test --release --headless --chrome --mode no-install -- --features workloads --test web_memory
 }
 
 page_tests() {

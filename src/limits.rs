@@ -43,6 +43,13 @@ pub const MAX_ACTIONS: usize = 1_000_000;
 /// Longest share link, in characters: the crate's link text for [`MAX_ACTIONS`] actions (about
 /// 8 bytes each, in base64) fits, and so does the page's compressed form of it.
 pub const MAX_LINK_CHARS: usize = 16 * 1024 * 1024;
+/// Events a cluster keeps materialized (the most recent; 64 chunks of 4,096): older ones are
+/// regenerated from a checkpoint when asked for (`Recording::events`), so memory does not grow
+/// with the run (about 100 bytes an event: a window of about 25 MB natively).
+pub const EVENT_WINDOW: usize = 64 * 4096;
+/// Events the replay that regenerates older events keeps materialized (a little more than the
+/// page fetches at once), so reading back across them replays once, not per call.
+pub const REGENERATED_WINDOW: usize = 16 * 4096;
 /// Largest session document, JSON-encoded: [`MAX_ACTIONS`] actions of about 100 bytes each.
 pub const MAX_SESSION_BYTES: usize = 128 * 1024 * 1024;
 

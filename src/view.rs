@@ -6,7 +6,9 @@ use crate::driver::Phase;
 use crate::json_object::object;
 use crate::ops::Val;
 use crate::protocol::{AcceptorId, Ballot, Key, ProposerId, Reply, Request, Slot};
-use crate::sim::{EventKind, History, Msg, NetConfig, NetSetting, Node, Partitions, Sim, Stats, Trace};
+use crate::sim::{
+    Event, EventKind, History, MessageRecord, Msg, MsgRef, NetConfig, NetSetting, Node, Partitions, Sim, Stats, Trace,
+};
 use serde::ser::{Serialize, SerializeMap, SerializeSeq, Serializer};
 use serde_json::{Map, Value as Json};
 
@@ -76,13 +78,13 @@ impl Serialize for AcceptedView<'_> {
 
 /// Event `seq` as `{ seq, at, kind, ..., text }`.
 struct EventView<'a> {
-    trace: &'a Trace,
+    event: &'a Event,
     seq: usize,
 }
 
 impl Serialize for EventView<'_> {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let e = &self.trace.events[self.seq];
+        let e = self.event;
         let mut m = s.serialize_map(None)?;
         m.serialize_entry("seq", &self.seq)?;
         m.serialize_entry("at", &e.at)?;
@@ -108,8 +110,8 @@ impl Serialize for EventView<'_> {
             | EventKind::DropEnvelope { .. } => {
                 // An envelope has its first part's fields (as a single message has them) and `parts`.
                 let msgs = e.kind.messages().expect("a message event");
-                let r = &self.trace.messages[msgs[0]];
-                m.serialize_entry("msg", &msgs[0])?;
+                let r = &msgs[0];
+                m.serialize_entry("msg", &r.id)?;
                 m.serialize_entry("from", &r.from.to_string())?;
                 m.serialize_entry("to", &r.to.to_string())?;
                 m.serialize_entry("sentAt", &r.sent_at)?;
@@ -118,7 +120,7 @@ impl Serialize for EventView<'_> {
                     m.serialize_entry("reason", reason.as_str())?;
                 }
                 if let EventKind::DeliverEnvelope { parts } | EventKind::DropEnvelope { parts, .. } = &e.kind {
-                    m.serialize_entry("parts", &EnvelopeParts { trace: self.trace, parts })?;
+                    m.serialize_entry("parts", &EnvelopeParts(parts))?;
                 }
             }
             EventKind::Timeout { proposer, key, ballot: b, phase } => {
@@ -164,61 +166,63 @@ impl Serialize for EventView<'_> {
                 }
             }
         }
-        m.serialize_entry("text", &self.trace.line(self.seq))?;
+        m.serialize_entry("text", &crate::sim::line(e))?;
         m.end()
     }
 }
 
 /// An envelope's parts as `[{ msg, sentAt, message }]`, in the order sent.
-struct EnvelopeParts<'a> {
-    trace: &'a Trace,
-    parts: &'a [usize],
-}
+struct EnvelopeParts<'a>(&'a [MsgRef]);
 
 impl Serialize for EnvelopeParts<'_> {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let mut seq = s.serialize_seq(Some(self.parts.len()))?;
-        for &msg in self.parts {
-            seq.serialize_element(&PartView { trace: self.trace, msg })?;
+        let mut seq = s.serialize_seq(Some(self.0.len()))?;
+        for part in self.0 {
+            seq.serialize_element(&PartView(part))?;
         }
         seq.end()
     }
 }
 
-struct PartView<'a> {
-    trace: &'a Trace,
-    msg: usize,
-}
+struct PartView<'a>(&'a MessageRecord);
 
 impl Serialize for PartView<'_> {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let r = &self.trace.messages[self.msg];
+        let r = self.0;
         let mut m = s.serialize_map(Some(3))?;
-        m.serialize_entry("msg", &self.msg)?;
+        m.serialize_entry("msg", &r.id)?;
         m.serialize_entry("sentAt", &r.sent_at)?;
         m.serialize_entry("message", &MessageView(&r.msg))?;
         m.end()
     }
 }
 
-/// Events `since..since+limit` of a trace, serialized straight to JSON text or JS.
+/// Events `since..since+limit` of a log, serialized straight to JSON text or JS.
 pub struct EventsView<'a> {
-    trace: &'a Trace,
-    range: std::ops::Range<usize>,
+    /// The first one's `seq`.
+    first: usize,
+    events: Vec<&'a Event>,
 }
 
 impl<'a> EventsView<'a> {
+    /// Events `since..since+limit` of a trace, of those it holds (see [`Trace::set_window`]).
     pub fn new(trace: &'a Trace, since: usize, limit: usize) -> Self {
         let end = trace.events.len().min(since.saturating_add(limit));
-        EventsView { trace, range: since.min(end)..end }
+        let first = since.min(end).max(trace.first_held());
+        EventsView { first, events: trace.events.iter_from(first).take(end.saturating_sub(first)).collect() }
+    }
+
+    /// `events`, the first of which is event `first` of its log.
+    pub fn of(first: usize, events: &'a [Event]) -> Self {
+        EventsView { first, events: events.iter().collect() }
     }
 }
 
 impl Serialize for EventsView<'_> {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let mut seq = s.serialize_seq(Some(self.range.len()))?;
-        for i in self.range.clone() {
-            seq.serialize_element(&EventView { trace: self.trace, seq: i })?;
+        let mut seq = s.serialize_seq(Some(self.events.len()))?;
+        for (i, event) in self.events.iter().enumerate() {
+            seq.serialize_element(&EventView { event, seq: self.first + i })?;
         }
         seq.end()
     }
@@ -337,7 +341,7 @@ impl Serialize for HeldMessageView<'_> {
         let h = self.0;
         let mut m = s.serialize_map(Some(9))?;
         m.serialize_entry("id", &h.id)?;
-        m.serialize_entry("msg", &h.log)?;
+        m.serialize_entry("msg", &h.log.as_ref().map(|r| r.id))?;
         m.serialize_entry("from", &h.from.to_string())?;
         m.serialize_entry("to", &h.to.to_string())?;
         m.serialize_entry("sentAt", &h.sent_at)?;

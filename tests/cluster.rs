@@ -78,7 +78,7 @@ fn a_change_function_that_refuses_writes_the_state_back_unchanged() {
     let err = s.block_on(p1.change("k", |_| Err(OpError::rejected("no thanks")))).unwrap_err();
     assert_eq!(err.kind, ErrorKind::UpdateRejected);
     let trace = s.trace();
-    let accepted: Vec<_> = (trace.messages.iter().skip(sends_before as usize))
+    let accepted: Vec<_> = (trace.messages().iter().skip(sends_before as usize))
         .filter_map(|m| match &m.msg {
             Msg::Request(caspaxos_playground::protocol::Request::Accept { value, .. }) => Some(value.clone()),
             _ => None,
@@ -160,7 +160,7 @@ fn three_contending_proposers_lose_no_increment_and_apply_none_twice() {
 
 fn accepts_sent_by(s: &Sim, proposer: u8) -> Vec<String> {
     let t = s.trace();
-    t.messages
+    t.messages()
         .iter()
         .filter(|m| m.from == Node::Proposer(proposer) && matches!(m.msg, Msg::Request(_)))
         .map(|m| m.msg.to_string())

@@ -33,10 +33,10 @@ fn arrivals(trace: &Trace) -> Vec<(Vec<usize>, bool)> {
         .events
         .iter()
         .filter_map(|e| match &e.kind {
-            EventKind::Deliver { msg } => Some((vec![*msg], true)),
-            EventKind::Drop { msg, .. } => Some((vec![*msg], false)),
-            EventKind::DeliverEnvelope { parts } => Some((parts.to_vec(), true)),
-            EventKind::DropEnvelope { parts, .. } => Some((parts.to_vec(), false)),
+            EventKind::Deliver { msg } => Some((vec![msg.id], true)),
+            EventKind::Drop { msg, .. } => Some((vec![msg.id], false)),
+            EventKind::DeliverEnvelope { parts } => Some((parts.iter().map(|m| m.id).collect(), true)),
+            EventKind::DropEnvelope { parts, .. } => Some((parts.iter().map(|m| m.id).collect(), false)),
             _ => None,
         })
         .collect()
@@ -47,14 +47,15 @@ fn an_envelope_carries_what_one_node_sent_one_node_in_one_instant_in_order() {
     let sim = many_keys_at_once(config(4, true, 0.0), 4, 3);
     let t = sim.trace();
     let all = arrivals(&t);
+    let messages = t.messages();
     assert!(all.iter().all(|(parts, _)| parts.len() == 4), "four keys, so four parts in every envelope");
     for (parts, _) in &all {
-        let first = &t.messages[parts[0]];
+        let first = &messages[parts[0]];
         for pair in parts.windows(2) {
             assert!(pair[0] < pair[1], "parts in the order sent: {parts:?}");
         }
         for &p in parts {
-            let m = &t.messages[p];
+            let m = &messages[p];
             assert_eq!(
                 (m.from, m.to, m.sent_at),
                 (first.from, first.to, first.sent_at),
@@ -64,10 +65,10 @@ fn an_envelope_carries_what_one_node_sent_one_node_in_one_instant_in_order() {
     }
     // Parts are handled in order: an acceptor's replies come back in the order of the requests.
     let first_requests = &all[0].0;
-    let request_keys: Vec<_> = first_requests.iter().map(|&p| t.messages[p].msg.key().to_string()).collect();
-    let to = t.messages[first_requests[0]].to;
-    let reply = all.iter().find(|(parts, _)| t.messages[parts[0]].from == to).expect("a reply envelope");
-    let reply_keys: Vec<_> = reply.0.iter().map(|&p| t.messages[p].msg.key().to_string()).collect();
+    let request_keys: Vec<_> = first_requests.iter().map(|&p| messages[p].msg.key().to_string()).collect();
+    let to = messages[first_requests[0]].to;
+    let reply = all.iter().find(|(parts, _)| messages[parts[0]].from == to).expect("a reply envelope");
+    let reply_keys: Vec<_> = reply.0.iter().map(|&p| messages[p].msg.key().to_string()).collect();
     assert_eq!(reply_keys, request_keys);
     // The line the log shows for one.
     let line = (0..t.events.len()).map(|s| t.line(s)).find(|l| l.contains("deliver envelope")).unwrap();
@@ -91,8 +92,9 @@ fn fates_by_instant(trace: &Trace) -> BTreeMap<(u64, Node, Node), Vec<bool>> {
         }
     }
     let mut groups: BTreeMap<_, Vec<bool>> = BTreeMap::new();
+    let messages = trace.messages();
     for (p, delivered) in fate {
-        let m = &trace.messages[p];
+        let m = &messages[p];
         groups.entry((m.sent_at, m.from, m.to)).or_default().push(delivered);
     }
     groups

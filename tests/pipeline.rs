@@ -47,7 +47,7 @@ fn most_keys_in_flight(trace: &Trace) -> Vec<Peak> {
                 active.entry(*proposer).or_default().remove(&key);
             }
             EventKind::Send { msg } => {
-                let m = &trace.messages[*msg];
+                let m = msg;
                 let Node::Proposer(p) = m.from else { continue };
                 let key = m.msg.key().to_string();
                 assert!(open.get(&(p, key.clone())).is_some_and(|&n| n > 0), "p{p} sent on {key} with nothing open");

@@ -9,7 +9,7 @@ use crate::driver::{Env, Note, Proposers, Timing};
 use crate::ops::Val;
 use crate::protocol::{Acceptor, AcceptorId, ProposerId, Request};
 use crate::sim::records;
-use crate::sim::{DropReason, EventKind, History, MessageRecord, Msg, NetConfig, Node, Oracle, Partitions, Rng, Trace};
+use crate::sim::{DropReason, EventKind, History, Msg, MsgRef, NetConfig, Node, Oracle, Partitions, Rng, Trace};
 use crate::sim::{Event, Stats};
 use std::cell::{Cell, RefCell};
 use std::collections::VecDeque;
@@ -41,7 +41,7 @@ pub(super) struct World {
 
 impl World {
     pub fn log(&mut self, at: u64, kind: EventKind) {
-        self.trace.events.push(Event { at, kind });
+        self.trace.push(Event { at, kind });
     }
 
     pub fn is_up(&self, node: Node) -> bool {
@@ -51,12 +51,12 @@ impl World {
         }
     }
 
-    fn drop_message(&mut self, at: u64, msg: usize, reason: DropReason) {
+    fn drop_message(&mut self, at: u64, msg: MsgRef, reason: DropReason) {
         self.stats.dropped += 1;
         self.log(at, EventKind::Drop { msg, reason });
     }
 
-    fn deliver(&mut self, at: u64, msg: usize) {
+    fn deliver(&mut self, at: u64, msg: MsgRef) {
         self.stats.delivered += 1;
         self.log(at, EventKind::Deliver { msg });
     }
@@ -69,14 +69,14 @@ struct Arrival {
     to: Node,
     msg: Msg,
     lost: bool,
-    log: usize,
+    log: MsgRef,
 }
 
 /// A request waiting in an acceptor's mailbox.
 struct Letter {
     from: ProposerId,
     request: Request<Val>,
-    log: usize,
+    log: MsgRef,
 }
 
 #[derive(Default)]
@@ -156,13 +156,12 @@ impl Shared {
         w.metrics.message(now);
         let World { net, rng, .. } = &mut *w;
         let fate = net.fate(rng, matches!(msg, Msg::Request(_)));
-        w.trace.messages.push(MessageRecord { from, to, sent_at: now, msg: msg.clone() });
-        let log = w.trace.messages.len() - 1;
-        w.log(now, EventKind::Send { msg: log });
+        let log = w.trace.message(from, to, now, msg.clone());
+        w.log(now, EventKind::Send { msg: log.clone() });
         if let Some(latency) = fate.duplicate_latency_ms {
             w.stats.duplicated += 1;
-            w.log(now, EventKind::Duplicate { msg: log });
-            self.arrive_after(latency, Arrival { from, to, msg: msg.clone(), lost: false, log });
+            w.log(now, EventKind::Duplicate { msg: log.clone() });
+            self.arrive_after(latency, Arrival { from, to, msg: msg.clone(), lost: false, log: log.clone() });
         }
         drop(w);
         self.arrive_after(fate.latency_ms, Arrival { from, to, msg, lost: fate.lost, log });

@@ -59,7 +59,7 @@ impl Checkpoints {
     pub fn maybe_take(&mut self, sim: &Sim, actions: usize) {
         let steps = sim.steps();
         let last = self.kept.last().map_or(0, |s| s.checkpoint.steps());
-        if steps < last + self.every {
+        if steps < last.saturating_add(self.every) {
             return;
         }
         let Some(checkpoint) = sim.checkpoint() else { return };
@@ -94,6 +94,16 @@ impl Checkpoints {
         let kept = self.kept.iter().rev().find(before);
         let landed = self.landed.iter().filter(before).max_by_key(|s| (s.checkpoint.steps(), s.checkpoint.now()));
         [kept, landed].into_iter().flatten().max_by_key(|s| (s.checkpoint.steps(), s.checkpoint.now()))
+    }
+
+    /// The latest checkpoint whose log is at most `events` long (`None`: the start is).
+    pub fn latest_with_events_at_most(&self, events: usize) -> Option<&Saved> {
+        self.kept.iter().rev().find(|s| s.checkpoint.events() <= events)
+    }
+
+    /// None, and none taken (a replay that only regenerates events needs none).
+    pub fn never() -> Checkpoints {
+        Checkpoints { every: u64::MAX, kept: Vec::new(), landed: Vec::new() }
     }
 
     /// The checkpoints up to `steps` events (a run forked or sought there keeps these).
@@ -150,6 +160,13 @@ impl Checkpoints {
     /// Where each checkpoint left by a seek was taken: (steps, time), oldest first.
     pub fn landed_points(&self) -> Vec<(u64, u64)> {
         self.landed.iter().map(|s| (s.checkpoint.steps(), s.checkpoint.now())).collect()
+    }
+
+    /// Events the checkpoints hold materialized, together (chunks shared with the run counted in
+    /// each copy: a windowed log's copies hold at most their open chunk each).
+    #[cfg(all(test, not(target_arch = "wasm32")))]
+    pub fn events_held(&self) -> usize {
+        self.kept.iter().map(|s| s.checkpoint.events_held()).sum()
     }
 
     /// Where each checkpoint kept was taken: (steps, time).

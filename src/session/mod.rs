@@ -8,7 +8,7 @@ mod checkpoints;
 mod document;
 mod link;
 
-pub use crate::limits::{MAX_ACTIONS, MAX_LINK_CHARS};
+pub use crate::limits::{EVENT_WINDOW, MAX_ACTIONS, MAX_LINK_CHARS, REGENERATED_WINDOW};
 use checkpoints::{Checkpoints, Saved};
 pub use checkpoints::{LANDING_SPACING, MAX_CHECKPOINTS, MAX_LANDINGS, WEIGHT_BUDGET};
 pub use document::from_json;
@@ -161,6 +161,11 @@ pub struct Recording {
     tape: RefCell<VecDeque<Rc<Recorded>>>,
     /// Copies of the run at points passed so far, for [`Recording::seek_until`].
     checkpoints: RefCell<Checkpoints>,
+    /// The last replay that regenerated events older than the log's window ([`Recording::events`]),
+    /// kept to go on from where it stopped.
+    regenerator: RefCell<Option<Box<Recording>>>,
+    /// Scratch replays started to regenerate events so far.
+    regenerations: Cell<usize>,
 }
 
 fn does_not_replay(r: &Recorded, steps: u64) -> OpError {
@@ -177,29 +182,39 @@ impl Recording {
             Start::Config(c) => Sim::new(c.clone())?,
             Start::Fuzz(o) => FuzzRun::new(o)?.sim,
         };
-        Ok(Recording {
+        sim.set_event_window(Some(EVENT_WINDOW));
+        Ok(Recording::of(sim, start, Vec::new(), VecDeque::new(), Checkpoints::default()))
+    }
+
+    /// A replayable recording of `sim`, which reached its point by `start` and `actions`.
+    fn of(
+        sim: Sim,
+        start: Start,
+        actions: Vec<Rc<Recorded>>,
+        tape: VecDeque<Rc<Recorded>>,
+        checkpoints: Checkpoints,
+    ) -> Self {
+        Recording {
             sim,
             start,
-            actions: RefCell::default(),
+            actions: RefCell::new(actions),
             unreplayable: Cell::new(None),
-            tape: RefCell::default(),
-            checkpoints: RefCell::default(),
-        })
+            tape: RefCell::new(tape),
+            checkpoints: RefCell::new(checkpoints),
+            regenerator: RefCell::default(),
+            regenerations: Cell::new(0),
+        }
     }
 
     /// Wraps a simulation built some other way (e.g. a benchmark workload); its session cannot
     /// reproduce it.
     pub fn from_sim(sim: Sim) -> Recording {
         let start = Start::Config(sim.config().clone());
-        let unreplayable = Cell::new(Some(Unreplayable::NotRecorded));
-        Recording {
-            sim,
-            start,
-            actions: RefCell::default(),
-            unreplayable,
-            tape: RefCell::default(),
-            checkpoints: RefCell::default(),
-        }
+        // Nothing can regenerate its events: it keeps them all.
+        sim.set_event_window(None);
+        let rec = Recording::of(sim, start, Vec::new(), VecDeque::new(), Checkpoints::default());
+        rec.unreplayable.set(Some(Unreplayable::NotRecorded));
+        rec
     }
 
     pub fn sim(&self) -> &Sim {
@@ -220,6 +235,8 @@ impl Recording {
     fn mark_unreplayable(&self, why: Unreplayable) {
         if self.unreplayable.get().is_none() {
             self.unreplayable.set(Some(why));
+            // Replay reproduces the run up to here only: from now on every event is kept.
+            self.sim.set_event_window(None);
         }
     }
 
@@ -365,6 +382,15 @@ impl Recording {
         self.checkpoints.borrow().total_weight()
     }
 
+    /// Keeps about `events` of the most recent events materialized from now on instead of
+    /// [`EVENT_WINDOW`] (`None`: all; for tests, which want a small window in a short run). A
+    /// run that cannot be replayed keeps every event whatever this says.
+    pub fn set_event_window(&self, events: Option<usize>) {
+        if self.replayable() {
+            self.sim.set_event_window(events);
+        }
+    }
+
     /// Takes checkpoints every `events` events from now on (the spacing still doubles as they
     /// are thinned out); for tests, which want many in a short run.
     pub fn set_checkpoint_spacing(&self, events: u64) {
@@ -445,14 +471,9 @@ impl Recording {
         let checkpoints = self.checkpoints.borrow();
         let Some(saved) = checkpoints.latest_before(steps, at_ms) else { return Ok(None) };
         let tape: VecDeque<Rc<Recorded>> = actions.drain(saved.actions..).collect();
-        Ok(Some(Recording {
-            sim: Sim::restore(&saved.checkpoint),
-            start: self.start.clone(),
-            actions: RefCell::new(actions),
-            unreplayable: Cell::new(None),
-            tape: RefCell::new(tape),
-            checkpoints: RefCell::new(checkpoints.up_to(saved.checkpoint.steps())),
-        }))
+        let sim = Sim::restore(&saved.checkpoint);
+        sim.share_events_from(&self.sim);
+        Ok(Some(Recording::of(sim, self.start.clone(), actions, tape, checkpoints.up_to(saved.checkpoint.steps()))))
     }
 
     /// Plays the tape up to `until_ms` (`u64::MAX`: until the tape is played).
@@ -562,6 +583,8 @@ impl Session {
     }
 }
 
+mod regenerate;
+
 #[cfg(test)]
 #[path = "session_tests.rs"]
 mod tests;
@@ -581,6 +604,10 @@ mod gc_session_tests;
 #[cfg(all(test, not(target_arch = "wasm32")))]
 #[path = "seek_tests.rs"]
 mod seek_tests;
+
+#[cfg(all(test, not(target_arch = "wasm32")))]
+#[path = "window_tests.rs"]
+mod window_tests;
 
 #[cfg(test)]
 #[path = "membership_session_tests.rs"]

@@ -1,15 +1,19 @@
 //! An append-only list stored in fixed-size chunks: a full chunk is frozen behind an `Rc` and
 //! shared by every copy of the list, so copying a long list (a simulation checkpoint) costs one
 //! pointer per chunk plus the open tail, and memory is allocated and freed a chunk at a time.
+//! The oldest chunks can be let go ([`Chunked::forget_before`]): indices stay those of the whole
+//! list, and the items forgotten read as absent.
 
 use std::ops::Index;
 use std::rc::Rc;
 
 /// Items per chunk.
-const CHUNK: usize = 4096;
+pub const CHUNK: usize = 4096;
 
 #[derive(Clone, Debug)]
 pub struct Chunked<T> {
+    /// Full chunks forgotten at the front.
+    forgotten: usize,
     /// Full chunks, `CHUNK` items each, never changed again.
     full: Vec<Rc<[T]>>,
     /// The open chunk: fewer than `CHUNK` items.
@@ -18,7 +22,7 @@ pub struct Chunked<T> {
 
 impl<T> Default for Chunked<T> {
     fn default() -> Self {
-        Chunked { full: Vec::new(), tail: Vec::new() }
+        Chunked { forgotten: 0, full: Vec::new(), tail: Vec::new() }
     }
 }
 
@@ -34,8 +38,46 @@ impl<T> Chunked<T> {
         }
     }
 
+    /// Items ever pushed (forgotten ones included).
     pub fn len(&self) -> usize {
-        self.full.len() * CHUNK + self.tail.len()
+        (self.forgotten + self.full.len()) * CHUNK + self.tail.len()
+    }
+
+    /// The index of the first item still held.
+    pub fn first_held(&self) -> usize {
+        self.forgotten * CHUNK
+    }
+
+    /// Items still held.
+    pub fn held(&self) -> usize {
+        self.len() - self.first_held()
+    }
+
+    /// Lets go of the full chunks that end at or before `index` (a chunk at a time, so fewer
+    /// items may go); the items they held read as absent from then on.
+    pub fn forget_before(&mut self, index: usize) {
+        let chunks = (index / CHUNK).saturating_sub(self.forgotten).min(self.full.len());
+        self.full.drain(..chunks);
+        self.forgotten += chunks;
+    }
+
+    /// Shares `other`'s full chunks that this list has forgotten and `other` holds, as long as
+    /// they reach this list's first held item (`other`: the same list, further on).
+    pub fn share_front_from(&mut self, other: &Chunked<T>) {
+        let (first, end) = (other.forgotten, other.forgotten + other.full.len());
+        if first >= self.forgotten || end < self.forgotten {
+            return;
+        }
+        let shared = other.full[..self.forgotten - first].iter().cloned();
+        self.full.splice(0..0, shared);
+        self.forgotten = first;
+    }
+
+    /// An empty list that continues at index `len` (a list whose first `len` items are
+    /// forgotten): `len` must be a multiple of [`CHUNK`].
+    pub fn starting_at(len: usize) -> Self {
+        assert_eq!(len % CHUNK, 0, "a list starts at a chunk boundary");
+        Chunked { forgotten: len / CHUNK, ..Chunked::default() }
     }
 
     pub fn is_empty(&self) -> bool {
@@ -43,15 +85,22 @@ impl<T> Chunked<T> {
     }
 
     pub fn get(&self, index: usize) -> Option<&T> {
-        match self.full.get(index / CHUNK) {
+        let chunk = (index / CHUNK).checked_sub(self.forgotten)?;
+        match self.full.get(chunk) {
             Some(chunk) => chunk.get(index % CHUNK),
-            None if index / CHUNK == self.full.len() => self.tail.get(index % CHUNK),
+            None if chunk == self.full.len() => self.tail.get(index % CHUNK),
             None => None,
         }
     }
 
+    /// The items still held, in order (from [`Chunked::first_held`]).
     pub fn iter(&self) -> impl DoubleEndedIterator<Item = &T> + '_ {
         self.full.iter().flat_map(|c| c.iter()).chain(self.tail.iter())
+    }
+
+    /// The items held from `index` on, in order.
+    pub fn iter_from(&self, index: usize) -> impl Iterator<Item = &T> + '_ {
+        self.iter().skip(index.saturating_sub(self.first_held()))
     }
 }
 
@@ -82,5 +131,32 @@ mod tests {
         assert!(Rc::ptr_eq(&copy.full[1], &list.full[1]), "a copy shares the full chunks");
         copy.push(7);
         assert_eq!((copy.len(), list.len()), (2 * CHUNK + 6, 2 * CHUNK + 5), "and then goes its own way");
+    }
+
+    #[test]
+    fn forgetting_the_oldest_chunks_keeps_indices_and_frees_them() {
+        let mut list = Chunked::default();
+        for i in 0..3 * CHUNK + 2 {
+            list.push(i);
+        }
+        let copy = list.clone();
+        list.forget_before(2 * CHUNK - 1); // only whole chunks go: the first one
+        assert_eq!((list.len(), list.first_held(), list.held()), (3 * CHUNK + 2, CHUNK, 2 * CHUNK + 2));
+        assert_eq!((list.get(CHUNK - 1), list.get(CHUNK), list[3 * CHUNK + 1]), (None, Some(&CHUNK), 3 * CHUNK + 1));
+        assert!(list.iter_from(0).copied().eq(CHUNK..3 * CHUNK + 2));
+        assert!(list.iter_from(2 * CHUNK + 7).copied().eq(2 * CHUNK + 7..3 * CHUNK + 2));
+        assert_eq!(Rc::strong_count(&copy.full[0]), 1, "the forgotten chunk is the copy's alone now");
+        list.forget_before(usize::MAX);
+        assert_eq!((list.first_held(), list.held(), list.get(3 * CHUNK)), (3 * CHUNK, 2, Some(&(3 * CHUNK))));
+        list.push(0);
+        let mut later = Chunked::starting_at(list.first_held());
+        later.push(9);
+        assert_eq!((later.len(), later.get(3 * CHUNK), later.get(0)), (3 * CHUNK + 1, Some(&9), None));
+        later.share_front_from(&copy);
+        assert_eq!((later.first_held(), later[5], later[3 * CHUNK]), (0, 5, 9), "the copy's chunks, shared");
+        assert!(Rc::ptr_eq(&later.full[2], &copy.full[2]));
+        let mut gap = Chunked::starting_at(8 * CHUNK);
+        gap.share_front_from(&copy);
+        assert_eq!(gap.first_held(), 8 * CHUNK, "chunks that do not reach it are not taken");
     }
 }

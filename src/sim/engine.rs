@@ -3,7 +3,7 @@
 
 use super::envelope::Envelope;
 use super::loops::ClientLoop;
-use super::trace::{EventKind, Msg, Node};
+use super::trace::{EventKind, Msg, MsgRef, Node};
 use super::world::{Due, Ready, World};
 use super::Action;
 use crate::driver::Runtime;
@@ -119,7 +119,7 @@ impl Core {
         Stepped::Ran
     }
 
-    fn arrive(&mut self, from: Node, to: Node, msg: Msg, lost: bool, log: Option<usize>) {
+    fn arrive(&mut self, from: Node, to: Node, msg: Msg, lost: bool, log: Option<MsgRef>) {
         let w = &mut self.world;
         let fate = w.drop_reason(from, to, lost);
         if let Some(id) = log {
@@ -149,7 +149,7 @@ impl Core {
     }
 
     /// An envelope arrives: one event for it, then each part in order, as if it arrived alone.
-    fn arrive_envelope(&mut self, envelope: Envelope, lost: bool, log: Option<Rc<[usize]>>) {
+    fn arrive_envelope(&mut self, envelope: Envelope, lost: bool, log: Option<Rc<[MsgRef]>>) {
         let Envelope { from, to, parts } = envelope;
         if let Some(parts) = log {
             let w = &mut self.world;

@@ -12,7 +12,7 @@
 //!
 //! Manual delivery holds each message on its own: envelopes form only when the network delivers.
 
-use super::trace::{DropReason, EventKind, Msg, Node};
+use super::trace::{DropReason, EventKind, Msg, MsgRef, Node};
 use super::world::{Due, World};
 use std::rc::Rc;
 
@@ -21,8 +21,8 @@ use std::rc::Rc;
 pub(super) struct Envelope {
     pub from: Node,
     pub to: Node,
-    /// In the order sent, each with its index in the log's messages when the log is kept.
-    pub parts: Vec<(Msg, Option<usize>)>,
+    /// In the order sent, each with its record in the log when the log is kept.
+    pub parts: Vec<(Msg, Option<MsgRef>)>,
 }
 
 /// The envelopes being filled in the current instant, in the order their first part was sent.
@@ -33,7 +33,7 @@ pub(super) struct Outbox {
 }
 
 impl Outbox {
-    pub fn add(&mut self, from: Node, to: Node, msg: Msg, log: Option<usize>) {
+    pub fn add(&mut self, from: Node, to: Node, msg: Msg, log: Option<MsgRef>) {
         match self.open.iter_mut().find(|e| e.from == from && e.to == to) {
             Some(e) => e.parts.push((msg, log)),
             None => self.open.push(Envelope { from, to, parts: vec![(msg, log)] }),
@@ -46,7 +46,7 @@ impl Outbox {
 }
 
 /// How an envelope arrives: as one message when it carries one (the log shows it as any other).
-fn arrival(mut envelope: Envelope, lost: bool, log: Option<Rc<[usize]>>) -> Due {
+fn arrival(mut envelope: Envelope, lost: bool, log: Option<Rc<[MsgRef]>>) -> Due {
     if envelope.parts.len() == 1 {
         let (msg, log) = envelope.parts.pop().expect("one part");
         return Due::Arrive { from: envelope.from, to: envelope.to, msg, lost, log };
@@ -68,12 +68,12 @@ impl World {
             let is_request = matches!(envelope.parts[0].0, Msg::Request(_));
             debug_assert!(envelope.parts.iter().all(|(m, _)| matches!(m, Msg::Request(_)) == is_request), "one way");
             let fate = self.net.fate(&mut self.rng, is_request);
-            let log: Option<Rc<[usize]>> =
-                (self.log_events).then(|| envelope.parts.iter().filter_map(|p| p.1).collect());
+            let log: Option<Rc<[MsgRef]>> =
+                (self.log_events).then(|| envelope.parts.iter().filter_map(|p| p.1.clone()).collect());
             if let Some(latency) = fate.duplicate_latency_ms {
                 self.stats.duplicated += envelope.parts.len() as u64;
-                for &msg in log.iter().flat_map(|parts| parts.iter()) {
-                    self.log(EventKind::Duplicate { msg });
+                for msg in log.iter().flat_map(|parts| parts.iter()) {
+                    self.log(EventKind::Duplicate { msg: msg.clone() });
                 }
                 self.schedule(self.now + latency, arrival(envelope.clone(), false, log.clone()));
             }

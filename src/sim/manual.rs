@@ -44,8 +44,8 @@ pub struct HeldMessage {
     pub to: Node,
     pub msg: Msg,
     pub sent_at: u64,
-    /// Its index in the event log's messages, when the log is kept.
-    pub log: Option<usize>,
+    /// Its record in the event log, when the log is kept.
+    pub log: Option<crate::sim::MsgRef>,
 }
 
 /// The held messages, in the order they were sent. Part of the world: a checkpoint copies them.
@@ -58,7 +58,7 @@ pub(super) struct Held {
 
 impl Held {
     /// Holds a message (in manual mode); the caller logged its send.
-    pub(super) fn hold(&mut self, from: Node, to: Node, msg: Msg, sent_at: u64, log: Option<usize>) {
+    pub(super) fn hold(&mut self, from: Node, to: Node, msg: Msg, sent_at: u64, log: Option<crate::sim::MsgRef>) {
         debug_assert_eq!(self.mode, Delivery::Manual, "only manual delivery holds messages");
         self.waiting.push(HeldMessage { id: self.next_id, from, to, msg, sent_at, log });
         self.next_id += 1;

@@ -37,7 +37,7 @@ pub use membership::{ChangeKind, StepView};
 pub use network::{NetConfig, Partitions};
 pub use oracle::{Finding, Oracle, OracleKind};
 pub use rng::Rng;
-pub use trace::{DropReason, Event, EventKind, MessageRecord, Msg, NetSetting, Node, Trace};
+pub use trace::{line, DropReason, Event, EventKind, MessageRecord, Msg, MsgRef, NetSetting, Node, Trace};
 pub use workers::{WorkersPlan, WorkersProgress};
 
 use crate::client::{Answer, AnswerSlot, Client, OpHandle};
@@ -250,6 +250,16 @@ impl Checkpoint {
         self.core.world.steps
     }
 
+    /// Events logged up to this point.
+    pub fn events(&self) -> usize {
+        self.core.world.trace.events.len()
+    }
+
+    /// Events this copy holds materialized (see [`Sim::checkpoint`]).
+    pub fn events_held(&self) -> usize {
+        self.core.world.trace.events.held()
+    }
+
     /// Virtual time at this point.
     pub fn now(&self) -> u64 {
         self.core.world.now
@@ -309,7 +319,28 @@ impl Sim {
             return None;
         }
         self.settle();
-        Some(Checkpoint { core: self.shared.core.borrow().clone(), config: self.config.clone() })
+        let mut core = self.shared.core.borrow_mut();
+        // A windowed log's copy holds none of its events (it would pin them after the run lets
+        // them go): only its hash and counts; a whole log's copy shares its chunks.
+        let detached = core.world.trace.window().map(|_| core.world.trace.detached());
+        let live = detached.is_some().then(|| std::mem::take(&mut core.world.trace));
+        let mut copy = core.clone();
+        if let (Some(live), Some(detached)) = (live, detached) {
+            core.world.trace = live;
+            copy.world.trace = detached;
+        }
+        Some(Checkpoint { core: copy, config: self.config.clone() })
+    }
+
+    /// Keeps about the `events` most recent events materialized from now on (`None`: all); see
+    /// [`Trace::set_window`].
+    pub fn set_event_window(&self, events: Option<usize>) {
+        self.shared.core.borrow_mut().world.trace.set_window(events);
+    }
+
+    /// Shares the older events `other` (this run, further on) holds and this one does not.
+    pub fn share_events_from(&self, other: &Sim) {
+        self.shared.core.borrow_mut().world.trace.share_held_from(&other.trace());
     }
 
     /// A simulation that continues from `checkpoint` exactly as the one it was taken from did.

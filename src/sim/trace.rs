@@ -1,9 +1,15 @@
 //! The event log: everything that happened, in order, with virtual time.
 //!
-//! Messages are stored once, in `messages`; the events of a message (send, duplicate, deliver,
-//! drop) refer to it by index, which keeps an event small and ties an arrow's two ends together.
+//! A message is recorded once ([`MessageRecord`], numbered in the order sent); the events of a
+//! message (send, duplicate, deliver, drop) share that record, which keeps an event small and ties
+//! an arrow's two ends together, and frees the record with the last event that names it.
+//!
+//! The log may keep only a window of the most recent events ([`Trace::set_window`]): older ones
+//! are let go a chunk at a time, after they are folded into the log's hash, so the hash is the
+//! whole log's and indices stay those of the whole log. (A recording regenerates events outside
+//! the window by replay: `Recording::events`.)
 
-use super::chunked::Chunked;
+use super::chunked::{Chunked, CHUNK};
 use crate::driver::{Outcome, Phase};
 use crate::ops::{OpId, Val};
 use crate::protocol::{AcceptorId, Ballot, Key, ProposerId, Reply, Request};
@@ -114,8 +120,10 @@ impl fmt::Display for Msg {
 }
 
 /// One message as sent.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct MessageRecord {
+    /// Its number: messages are numbered from 0 in the order sent (the events' `msg`).
+    pub id: usize,
     pub from: Node,
     pub to: Node,
     pub sent_at: u64,
@@ -146,7 +154,10 @@ impl DropReason {
     }
 }
 
-/// What happened. Message events name their message by index into [`Trace::messages`].
+/// A logged message, shared by the events about it.
+pub type MsgRef = Rc<MessageRecord>;
+
+/// What happened. Message events share their message's record.
 #[derive(Clone, Debug, PartialEq)]
 pub enum EventKind {
     Invoke {
@@ -161,26 +172,26 @@ pub enum EventKind {
         outcome: Outcome,
     },
     Send {
-        msg: usize,
+        msg: MsgRef,
     },
     /// A second copy of the message was put on the wire.
     Duplicate {
-        msg: usize,
+        msg: MsgRef,
     },
     Deliver {
-        msg: usize,
+        msg: MsgRef,
     },
     Drop {
-        msg: usize,
+        msg: MsgRef,
         reason: DropReason,
     },
-    /// An envelope arrived ([`super::envelope`]): its parts, by message index, in order.
+    /// An envelope arrived ([`super::envelope`]): its parts, in order.
     DeliverEnvelope {
-        parts: Rc<[usize]>,
+        parts: Rc<[MsgRef]>,
     },
     /// An envelope was not delivered: none of its parts was.
     DropEnvelope {
-        parts: Rc<[usize]>,
+        parts: Rc<[MsgRef]>,
         reason: DropReason,
     },
     Timeout {
@@ -264,8 +275,8 @@ impl fmt::Display for NetSetting {
 }
 
 impl EventKind {
-    /// The messages a message event is about (by index): its one message, or an envelope's parts.
-    pub fn messages(&self) -> Option<&[usize]> {
+    /// The messages a message event is about: its one message, or an envelope's parts.
+    pub fn messages(&self) -> Option<&[MsgRef]> {
         match self {
             EventKind::Send { msg }
             | EventKind::Duplicate { msg }
@@ -306,97 +317,200 @@ pub struct Event {
     pub kind: EventKind,
 }
 
-/// The event log and the messages it refers to, in chunks a copy shares.
+/// FNV-1a (64 bit) over the log's text, a line at a time.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+struct LineHash(u64);
+
+impl Default for LineHash {
+    fn default() -> Self {
+        LineHash(0xcbf2_9ce4_8422_2325)
+    }
+}
+
+impl LineHash {
+    fn add(&mut self, line: &str) {
+        for b in line.bytes().chain([b'\n']) {
+            self.0 ^= b as u64;
+            self.0 = self.0.wrapping_mul(0x0000_0100_0000_01b3);
+        }
+    }
+}
+
+/// The event log, in chunks a copy shares; possibly only a window of its most recent events.
 #[derive(Clone, Debug, Default)]
 pub struct Trace {
     pub events: Chunked<Event>,
-    pub messages: Chunked<MessageRecord>,
+    /// Messages logged so far (the next one's number).
+    messages: usize,
+    /// Events held at most beyond the open chunk (`None`: every event is kept).
+    window: Option<usize>,
+    /// The hash of the first `.0` events (folded before they were let go).
+    folded: (usize, LineHash),
 }
 
 impl Trace {
+    /// Logs an event; lets the oldest chunk go if the window is full.
+    pub fn push(&mut self, event: Event) {
+        self.events.push(event);
+        if self.window.is_some_and(|w| self.events.held() >= w + CHUNK) {
+            self.forget_before(self.events.len() - self.window.unwrap_or(0));
+        }
+    }
+
+    /// Records a message as sent; the events about it share the record.
+    pub fn message(&mut self, from: Node, to: Node, sent_at: u64, msg: Msg) -> MsgRef {
+        self.messages += 1;
+        Rc::new(MessageRecord { id: self.messages - 1, from, to, sent_at, msg })
+    }
+
+    /// The messages whose sends are held, in the order sent (index = number, while the whole
+    /// log is held).
+    pub fn messages(&self) -> Vec<MsgRef> {
+        let sends = self.events.iter().filter_map(|e| match &e.kind {
+            EventKind::Send { msg } => Some(msg.clone()),
+            _ => None,
+        });
+        sends.collect()
+    }
+
+    /// Messages logged so far.
+    pub fn message_count(&self) -> usize {
+        self.messages
+    }
+
+    /// Keeps at most about `events` of the most recent events from now on (`None`: all).
+    pub fn set_window(&mut self, events: Option<usize>) {
+        self.window = events;
+    }
+
+    pub fn window(&self) -> Option<usize> {
+        self.window
+    }
+
+    /// The index of the oldest event held (events before it were let go).
+    pub fn first_held(&self) -> usize {
+        self.events.first_held()
+    }
+
+    /// Lets go of the events before `index` (whole chunks only), folding them into the hash.
+    pub fn forget_before(&mut self, index: usize) {
+        self.fold_until(index.min(self.events.len()) / CHUNK * CHUNK);
+        self.events.forget_before(index);
+    }
+
+    /// The same log with no event held: its hash, counts and window, and nothing else (what a
+    /// checkpoint keeps: it pins no chunk of the log).
+    pub fn detached(&mut self) -> Trace {
+        self.fold_until(self.events.len());
+        let start = self.events.len() / CHUNK * CHUNK;
+        let mut events = Chunked::starting_at(start);
+        for e in self.events.iter_from(start) {
+            events.push(e.clone());
+        }
+        Trace { events, messages: self.messages, window: self.window, folded: self.folded }
+    }
+
+    /// Shares the older events `other` (the same log, further on) holds and this one does not
+    /// (a trace restored from a checkpoint takes them from the run it was taken from).
+    pub fn share_held_from(&mut self, other: &Trace) {
+        self.events.share_front_from(&other.events);
+    }
+
+    fn fold_until(&mut self, index: usize) {
+        let (mut at, mut hash) = self.folded;
+        let mut line = String::new();
+        while at < index {
+            line.clear();
+            self.write_line(&mut line, at).expect("writing to a String");
+            hash.add(&line);
+            at += 1;
+        }
+        self.folded = (at, hash);
+    }
+
     /// Event `seq` as one readable line: `12ms p1->a2 prepare k 3.p1`.
     pub fn line(&self, seq: usize) -> String {
-        let mut s = String::new();
-        self.write_line(&mut s, seq).expect("writing to a String");
-        s
+        line(&self.events[seq])
     }
 
     fn write_line(&self, out: &mut String, seq: usize) -> fmt::Result {
-        let e = &self.events[seq];
-        write!(out, "{}ms ", e.at)?;
-        let arrow = |out: &mut String, msg: usize, what: &str| {
-            let m = &self.messages[msg];
-            write!(out, "{}->{} {what}{}", m.from, m.to, m.msg)
-        };
-        match &e.kind {
-            EventKind::Invoke { op, proposer, name, key } => write!(out, "p{proposer} invoke #{op} {name} {key}"),
-            EventKind::Return { op, proposer, outcome } => write!(out, "p{proposer} return #{op} {}", outcome.as_str()),
-            EventKind::Send { msg } => arrow(out, *msg, ""),
-            EventKind::Duplicate { msg } => arrow(out, *msg, "duplicate "),
-            EventKind::Deliver { msg } => arrow(out, *msg, "deliver "),
-            EventKind::Drop { msg, reason } => arrow(out, *msg, &format!("drop ({}) ", reason.as_str())),
-            EventKind::DeliverEnvelope { parts } => self.write_envelope(out, parts, "deliver"),
-            EventKind::DropEnvelope { parts, reason } => {
-                self.write_envelope(out, parts, &format!("drop ({})", reason.as_str()))
-            }
-            EventKind::Timeout { proposer, key, ballot, phase } => {
-                write!(
-                    out,
-                    "p{proposer} timeout {} {key} {ballot}",
-                    if *phase == Phase::Prepare { "prepare" } else { "accept" }
-                )
-            }
-            EventKind::Crash { node } => write!(out, "{node} crash"),
-            EventKind::Restart { node } => write!(out, "{node} restart"),
-            EventKind::Wipe { node } => write!(out, "{node} wipe"),
-            EventKind::Partition { groups } => {
-                let groups: Vec<String> =
-                    groups.iter().map(|g| g.iter().map(Node::to_string).collect::<Vec<_>>().join(",")).collect();
-                write!(out, "partition [{}]", groups.join("] ["))
-            }
-            EventKind::Heal => write!(out, "heal"),
-            EventKind::Network { setting } => write!(out, "network {setting}"),
-            EventKind::Lease { proposer, key, until } => write!(out, "p{proposer} lease {key} until {until}ms"),
-            EventKind::Gc { op, proposer, key, step, text } => write!(out, "p{proposer} gc #{op} {key} {step}: {text}"),
-            EventKind::Membership { node, step, text, .. } => write!(out, "membership {node} {step}: {text}"),
-        }
+        write_line(out, &self.events[seq])
     }
 
-    /// `p1->a2 deliver envelope of 2: prepare k 3.p1; prepare j 3.p1`.
-    fn write_envelope(&self, out: &mut String, parts: &[usize], what: &str) -> fmt::Result {
-        let first = &self.messages[parts[0]];
-        write!(out, "{}->{} {what} envelope of {}: ", first.from, first.to, parts.len())?;
-        for (i, &msg) in parts.iter().enumerate() {
-            write!(out, "{}{}", if i == 0 { "" } else { "; " }, self.messages[msg].msg)?;
-        }
-        Ok(())
-    }
-
-    /// The whole log, one line per event.
+    /// The log held, one line per event (all of it unless a window let the oldest go).
     pub fn render(&self) -> String {
         let mut s = String::new();
-        for seq in 0..self.events.len() {
+        for seq in self.first_held()..self.events.len() {
             self.write_line(&mut s, seq).expect("writing to a String");
             s.push('\n');
         }
         s
     }
 
-    /// FNV-1a (64 bit) of [`Trace::render`]: equal logs, equal hashes, on every target.
+    /// FNV-1a (64 bit) of the whole log's text (every event ever logged, held or not): equal
+    /// logs, equal hashes, on every target.
     pub fn hash(&self) -> u64 {
-        let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+        let (from, mut hash) = self.folded;
         let mut line = String::new();
-        for seq in 0..self.events.len() {
+        for seq in from..self.events.len() {
             line.clear();
             self.write_line(&mut line, seq).expect("writing to a String");
-            line.push('\n');
-            for b in line.bytes() {
-                h ^= b as u64;
-                h = h.wrapping_mul(0x0000_0100_0000_01b3);
-            }
+            hash.add(&line);
         }
-        h
+        hash.0
     }
+}
+
+/// An event as one readable line: `12ms p1->a2 prepare k 3.p1`.
+pub fn line(e: &Event) -> String {
+    let mut s = String::new();
+    write_line(&mut s, e).expect("writing to a String");
+    s
+}
+
+fn write_line(out: &mut String, e: &Event) -> fmt::Result {
+    write!(out, "{}ms ", e.at)?;
+    let arrow = |out: &mut String, m: &MessageRecord, what: &str| write!(out, "{}->{} {what}{}", m.from, m.to, m.msg);
+    match &e.kind {
+        EventKind::Invoke { op, proposer, name, key } => write!(out, "p{proposer} invoke #{op} {name} {key}"),
+        EventKind::Return { op, proposer, outcome } => write!(out, "p{proposer} return #{op} {}", outcome.as_str()),
+        EventKind::Send { msg } => arrow(out, msg, ""),
+        EventKind::Duplicate { msg } => arrow(out, msg, "duplicate "),
+        EventKind::Deliver { msg } => arrow(out, msg, "deliver "),
+        EventKind::Drop { msg, reason } => arrow(out, msg, &format!("drop ({}) ", reason.as_str())),
+        EventKind::DeliverEnvelope { parts } => write_envelope(out, parts, "deliver"),
+        EventKind::DropEnvelope { parts, reason } => write_envelope(out, parts, &format!("drop ({})", reason.as_str())),
+        EventKind::Timeout { proposer, key, ballot, phase } => {
+            write!(
+                out,
+                "p{proposer} timeout {} {key} {ballot}",
+                if *phase == Phase::Prepare { "prepare" } else { "accept" }
+            )
+        }
+        EventKind::Crash { node } => write!(out, "{node} crash"),
+        EventKind::Restart { node } => write!(out, "{node} restart"),
+        EventKind::Wipe { node } => write!(out, "{node} wipe"),
+        EventKind::Partition { groups } => {
+            let groups: Vec<String> =
+                groups.iter().map(|g| g.iter().map(Node::to_string).collect::<Vec<_>>().join(",")).collect();
+            write!(out, "partition [{}]", groups.join("] ["))
+        }
+        EventKind::Heal => write!(out, "heal"),
+        EventKind::Network { setting } => write!(out, "network {setting}"),
+        EventKind::Lease { proposer, key, until } => write!(out, "p{proposer} lease {key} until {until}ms"),
+        EventKind::Gc { op, proposer, key, step, text } => write!(out, "p{proposer} gc #{op} {key} {step}: {text}"),
+        EventKind::Membership { node, step, text, .. } => write!(out, "membership {node} {step}: {text}"),
+    }
+}
+
+/// `p1->a2 deliver envelope of 2: prepare k 3.p1; prepare j 3.p1`.
+fn write_envelope(out: &mut String, parts: &[MsgRef], what: &str) -> fmt::Result {
+    let first = &parts[0];
+    write!(out, "{}->{} {what} envelope of {}: ", first.from, first.to, parts.len())?;
+    for (i, m) in parts.iter().enumerate() {
+        write!(out, "{}{}", if i == 0 { "" } else { "; " }, m.msg)?;
+    }
+    Ok(())
 }
 
 #[cfg(test)]

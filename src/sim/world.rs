@@ -7,7 +7,7 @@ use super::oracle::Oracle;
 use super::queue::EventQueue;
 use super::records;
 use super::rng::Rng;
-use super::trace::{EventKind, MessageRecord, Msg, Node, Trace};
+use super::trace::{EventKind, Msg, MsgRef, Node, Trace};
 use super::{Action, Stats};
 use crate::client::{Answer, AnswerSlot};
 use crate::driver::{Io, Note, SlotRef, Timing};
@@ -33,14 +33,14 @@ pub(super) enum Due {
         to: Node,
         msg: Msg,
         lost: bool,
-        log: Option<usize>,
+        log: Option<MsgRef>,
     },
     /// Several messages from one node to one node, sent in one instant ([`super::envelope`]);
-    /// `log`: their indices in the log's messages, when the log is kept.
+    /// `log`: their records in the log, when the log is kept.
     Envelope {
         envelope: super::envelope::Envelope,
         lost: bool,
-        log: Option<Rc<[usize]>>,
+        log: Option<Rc<[MsgRef]>>,
     },
     Timer(SlotRef),
     Action(Action),
@@ -147,7 +147,7 @@ pub(super) struct World {
 impl World {
     pub fn log(&mut self, kind: EventKind) {
         if self.log_events {
-            self.trace.events.push(super::Event { at: self.now, kind });
+            self.trace.push(super::Event { at: self.now, kind });
             self.probe.0.events.set(self.trace.events.len());
         }
     }
@@ -192,21 +192,23 @@ impl World {
         let log = self.log_send(from, to, &msg);
         if let Some(latency) = fate.duplicate_latency_ms {
             self.stats.duplicated += 1;
-            if let Some(id) = log {
-                self.log(EventKind::Duplicate { msg: id });
+            if let Some(record) = &log {
+                self.log(EventKind::Duplicate { msg: record.clone() });
             }
-            self.schedule(self.now + latency, Due::Arrive { from, to, msg: msg.clone(), lost: false, log });
+            self.schedule(
+                self.now + latency,
+                Due::Arrive { from, to, msg: msg.clone(), lost: false, log: log.clone() },
+            );
         }
         self.schedule(self.now + fate.latency_ms, Due::Arrive { from, to, msg, lost: fate.lost, log });
     }
 
-    /// Logs a message's send; its index in the log's messages, when the log is kept.
-    fn log_send(&mut self, from: Node, to: Node, msg: &Msg) -> Option<usize> {
+    /// Logs a message's send; its record in the log, when the log is kept.
+    fn log_send(&mut self, from: Node, to: Node, msg: &Msg) -> Option<MsgRef> {
         self.log_events.then(|| {
-            self.trace.messages.push(MessageRecord { from, to, sent_at: self.now, msg: msg.clone() });
-            let id = self.trace.messages.len() - 1;
-            self.log(EventKind::Send { msg: id });
-            id
+            let record = self.trace.message(from, to, self.now, msg.clone());
+            self.log(EventKind::Send { msg: record.clone() });
+            record
         })
     }
 

@@ -1,15 +1,24 @@
-//! `./build.sh bench` (native part): memory of the increment workload of record per increment,
-//! at growing sizes. Run: `cargo bench --bench memory` (`-- --all` adds 10,000,000 increments,
-//! which needs about 20 GB while the history is unbounded).
+//! `./build.sh bench` (native part): memory per increment at growing sizes. Run:
+//! `cargo bench --bench memory` (`-- --all` adds 10,000,000 increments; `-- --runs N` repeats
+//! each row N times and prints min / median / max).
 //!
 //! Counts every allocation made by the run (a counting global allocator): bytes still held by
-//! the finished simulation, divided by the increments, with the event log on and off (the
-//! difference is the event log's share; the rest is the client history, the oracles and the
-//! acceptors' registers).
+//! the finished run, and the peak while it ran, divided by the increments. Rows:
+//! - the increment workload of record (3 acceptors, 3 proposers, 10 keys, 30 client loops) on a
+//!   bare simulation, event log off, with and without the safety oracles;
+//! - the same with the whole event log kept (what a cluster did before issue 9's window; skipped
+//!   at 10 M, which would need about 15 GB);
+//! - a page's cluster: a recording (checkpoints for seeking, the event log's window of
+//!   `EVENT_WINDOW` events, older ones regenerated on demand, the safety oracles on) running
+//!   30 workers on 10 keys (3 per key, through different proposers: contended) through recorded
+//!   `runWorkers` actions, 30,000 increments a round; and the same keeping every event.
 
+use caspaxos_playground::session::{Recording, Start, UserAction};
 use caspaxos_playground::sim::workload::IncrementWorkload;
+use caspaxos_playground::sim::{SimConfig, WorkersPlan};
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::Instant;
 
 struct Counting;
 
@@ -31,33 +40,102 @@ unsafe impl GlobalAlloc for Counting {
 #[global_allocator]
 static ALLOCATOR: Counting = Counting;
 
+/// What one run measured.
+struct Measured {
+    held: f64,
+    peak: f64,
+    events: usize,
+    per_sec: f64,
+}
+
+/// Runs `run` (which returns what it built, for measuring before it is dropped, and its events).
+fn measure<T>(increments: usize, run: impl FnOnce() -> (T, usize)) -> Measured {
+    let before = LIVE.load(Ordering::Relaxed);
+    PEAK.store(before, Ordering::Relaxed);
+    let started = Instant::now();
+    let (built, events) = run();
+    let secs = started.elapsed().as_secs_f64();
+    let held = LIVE.load(Ordering::Relaxed) - before;
+    let peak = PEAK.load(Ordering::Relaxed) - before;
+    drop(built);
+    let per = |b: usize| b as f64 / increments as f64;
+    Measured { held: per(held), peak: per(peak), events, per_sec: increments as f64 / secs }
+}
+
+fn workload(increments: usize, log_events: bool, check_invariants: bool) -> Measured {
+    measure(increments, || {
+        let w = IncrementWorkload { increments, log_events, check_invariants, ..IncrementWorkload::default() };
+        let sim = w.start();
+        let r = IncrementWorkload::finish(&sim);
+        assert_eq!(r.stats.ok as usize, increments, "every increment ended ok");
+        (sim, r.events)
+    })
+}
+
+/// The page's cluster: a recording with checkpoints and its event window (`window`: false, every
+/// event kept instead), 30 workers on 10 keys, `increments` (a multiple of 30) in rounds of at
+/// most 30,000.
+fn page_cluster(increments: usize, window: bool) -> Measured {
+    let increments = increments - increments % 30;
+    measure(increments, || {
+        let config = SimConfig { acceptors: 3, proposers: 3, seed: 1, ..SimConfig::default() };
+        let rec = Recording::new(Start::Config(config)).expect("a valid configuration");
+        if !window {
+            rec.set_event_window(None);
+        }
+        let mut left = increments;
+        while left > 0 {
+            let per_worker = (left / 30).min(1000);
+            for k in 0..10 {
+                let plan = WorkersPlan { workers: 3, increments: per_worker, key: format!("k{k}") };
+                rec.act(UserAction::Workers(plan)).expect("a valid plan");
+            }
+            rec.run_until_idle(u64::MAX).expect("a recorded run");
+            left -= 30 * per_worker;
+        }
+        let events = rec.sim().event_count();
+        (rec, events)
+    })
+}
+
+fn median_row(label: &str, increments: usize, runs: &[Measured]) {
+    let stat = |f: fn(&Measured) -> f64| {
+        let mut v: Vec<f64> = runs.iter().map(f).collect();
+        v.sort_by(f64::total_cmp);
+        format!("{:.0} / {:.0} / {:.0}", v[0], v[v.len() / 2], v[v.len() - 1])
+    };
+    println!(
+        "native {increments:>10} increments, {label:<36} held {} B/increment  peak {} B/increment  ({} events, {} increments/s)",
+        stat(|m| m.held),
+        stat(|m| m.peak),
+        runs[0].events,
+        stat(|m| m.per_sec),
+    );
+}
+
 fn main() {
+    let args: Vec<String> = std::env::args().collect();
     let mut sizes = vec![10_000, 100_000, 1_000_000];
-    if std::env::args().any(|a| a == "--all") {
+    if args.iter().any(|a| a == "--all") {
         sizes.push(10_000_000);
     }
-    println!("memory per increment, workload of record (3 acceptors, 3 proposers, 10 keys, 30 clients)");
+    let runs = args.iter().position(|a| a == "--runs").and_then(|i| args.get(i + 1)?.parse().ok()).unwrap_or(1);
+    println!("memory per increment (min / median / max of {runs} runs)");
     for increments in sizes {
-        // The page's clusters run the safety oracles (`checkInvariants` defaults to on): the last
-        // variant shows what they hold.
-        for (log_events, check_invariants) in [(true, false), (false, false), (false, true)] {
-            let before = LIVE.load(Ordering::Relaxed);
-            PEAK.store(before, Ordering::Relaxed);
-            let w = IncrementWorkload { increments, log_events, check_invariants, ..IncrementWorkload::default() };
-            let sim = w.start();
-            let r = IncrementWorkload::finish(&sim);
-            let held = LIVE.load(Ordering::Relaxed) - before;
-            let peak = PEAK.load(Ordering::Relaxed) - before;
-            drop(sim);
-            assert_eq!(r.stats.ok as usize, increments, "every increment ended ok");
-            println!(
-                "native {increments:>9} increments, event log {:<3}, oracles {:<3}  held {:>7.0} B/increment  peak {:>7.0} B/increment  ({} events)",
-                if log_events { "on" } else { "off" },
-                if check_invariants { "on" } else { "off" },
-                held as f64 / increments as f64,
-                peak as f64 / increments as f64,
-                r.events,
-            );
+        type Row = (&'static str, fn(usize) -> Measured);
+        let rows: [Row; 5] = [
+            ("bare, event log off, oracles off", |n| workload(n, false, false)),
+            ("bare, event log off, oracles on", |n| workload(n, false, true)),
+            ("bare, whole event log kept", |n| workload(n, true, false)),
+            ("page cluster, whole event log kept", |n| page_cluster(n, false)),
+            ("page cluster, event log window", |n| page_cluster(n, true)),
+        ];
+        for (label, run) in rows {
+            if increments >= 10_000_000 && label.ends_with("whole event log kept") {
+                continue;
+            }
+            let measured: Vec<Measured> = (0..runs).map(|_| run(increments)).collect();
+            median_row(label, increments, &measured);
         }
     }
 }

@@ -299,7 +299,7 @@ fn acknowledging_before_the_commit_is_caught_and_a_reload_then_loses_an_acknowle
     c.rig.run_until(60_000, || results.borrow().len() == 1);
     let findings = c.findings.borrow().clone();
     assert!(!findings.is_empty(), "the oracle must catch the early acknowledgements");
-    let first = match &cluster.trace().messages[0].msg {
+    let first = match &cluster.trace().messages()[0].msg {
         crate::sim::Msg::Request(r) => r.ballot(),
         other => panic!("{other:?}"),
     };
@@ -511,7 +511,7 @@ fn a_later_client_tab_with_the_same_proposer_ids_never_reuses_a_ballot() {
     let more = c.increments(&second, 1, 1);
     c.rig.run_until(60_000, || more.borrow().len() == 1);
     assert_eq!(values(&more), vec![11]);
-    let first_ballot = match &second.trace().messages[0].msg {
+    let first_ballot = match &second.trace().messages()[0].msg {
         crate::sim::Msg::Request(r) => r.ballot(),
         other => panic!("{other:?}"),
     };

@@ -1,0 +1,194 @@
+//! A recording that keeps only a window of its events reads like one that keeps them all: the
+//! events outside the window, regenerated from checkpoints, equal the whole log's; the hash is the
+//! whole log's; seeks anywhere (window edges, checkpoints, random points) equal the whole run at
+//! that point. Windows here are a few chunks, so short runs let go of most of their log.
+
+use super::*;
+use crate::sim::{line, Event, EventKind, NetConfig, Rng, SimConfig};
+use serde_json::json;
+use std::rc::Rc;
+
+/// Events a test window keeps (two chunks).
+const SMALL_WINDOW: usize = 2 * 4096;
+
+/// A run with workers, faults, manual delivery, and slow messages (sent 5 s before they arrive,
+/// many chunks of the log later), as a recording with a window of `window` events.
+fn recorded_run(seed: u64, window: Option<usize>) -> Recording {
+    let net = NetConfig {
+        latency_ms_min: 1,
+        latency_ms_max: 10,
+        drop_request_rate: 0.02,
+        duplicate_rate: 0.02,
+        ..NetConfig::default()
+    };
+    let config = SimConfig { seed, net, proposers: 3, ..SimConfig::default() };
+    let rec = Recording::new(Start::Config(config)).expect("a valid configuration");
+    rec.set_event_window(window);
+    rec.set_checkpoint_spacing(512);
+    let act = |a: UserAction| drop(rec.act(a).expect("a valid action"));
+    let workers = |key: &str| UserAction::Workers(WorkersPlan { workers: 6, increments: 40, key: key.into() });
+    act(UserAction::Delivery(Delivery::Manual));
+    act(UserAction::Invoke { proposer: 1, key: "held".into(), name: "increment".into(), input: json!(null) });
+    act(UserAction::Deliver(0));
+    act(UserAction::DropMessage(1));
+    act(UserAction::Delivery(Delivery::Auto)); // the last held prepare goes now
+    rec.run_for(50).unwrap();
+    act(UserAction::Latency(5000, 5000));
+    act(UserAction::Invoke { proposer: 2, key: "late".into(), name: "put".into(), input: json!(7) });
+    act(UserAction::Latency(1, 10));
+    for round in 0..9 {
+        act(workers(&format!("k{}", round % 3)));
+        act(workers(&format!("k{}", (round + 1) % 3)));
+        match round {
+            1 => act(UserAction::Crash(Node::Acceptor(2))),
+            2 => act(UserAction::Restart(Node::Acceptor(2))),
+            3 => act(UserAction::Partition(vec![vec![Node::Proposer(3), Node::Acceptor(1)]])),
+            4 => act(UserAction::Heal),
+            _ => {}
+        }
+        rec.run_for(400).unwrap();
+    }
+    rec.run_until_idle(10_000_000).unwrap();
+    rec
+}
+
+/// The hash of the first `n` events of `events`, for every `n` (FNV-1a over the text log, as
+/// [`crate::sim::Trace::hash`]).
+fn prefix_hashes(events: &[Event]) -> Vec<u64> {
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    let mut out = vec![h];
+    for e in events {
+        for b in line(e).bytes().chain([b'\n']) {
+            h ^= b as u64;
+            h = h.wrapping_mul(0x0000_0100_0000_01b3);
+        }
+        out.push(h);
+    }
+    out
+}
+
+fn whole_log(rec: &Recording) -> Vec<Event> {
+    assert_eq!(rec.sim().trace().first_held(), 0, "the reference keeps every event");
+    rec.sim().trace().events.iter().cloned().collect()
+}
+
+#[test]
+fn events_before_the_window_are_regenerated_equal_to_the_whole_log() {
+    let seed = 11;
+    let (rec, whole) = (recorded_run(seed, Some(SMALL_WINDOW)), recorded_run(seed, None));
+    let all = whole_log(&whole);
+    let held = rec.sim().trace().first_held();
+    assert!(all.len() > 8 * SMALL_WINDOW, "a run many windows long: {} events", all.len());
+    assert!(held > all.len() - 2 * SMALL_WINDOW, "the window let the rest go: holds from {held}");
+    assert_eq!(rec.sim().trace().hash(), whole.sim().trace().hash(), "the hash is the whole log's (seed {seed})");
+    assert_eq!(rec.sim().event_count(), all.len());
+    // The slow prepares arrive thousands of events after their sends (their records live on).
+    let slow = all.iter().filter(|e| matches!(&e.kind, EventKind::Deliver { msg } if e.at >= msg.sent_at + 5000));
+    let first_slow =
+        all.iter().position(|e| matches!(&e.kind, EventKind::Deliver { msg } if e.at >= msg.sent_at + 5000));
+    let (count, first_slow) = (slow.count(), first_slow.unwrap_or(0));
+    assert!(
+        count >= 2 && first_slow > SMALL_WINDOW + 4096,
+        "slow deliveries far into the log: {count} from {first_slow}"
+    );
+    let mut rng = Rng::new(seed);
+    for i in 0..1000 {
+        let since = rng.below(all.len() as u64 + 10) as usize;
+        let limit = if i % 10 == 0 { usize::MAX } else { 1 + rng.below(3 * 4096) as usize };
+        let got = rec.events(since, limit).unwrap();
+        let want = &all[since.min(all.len())..all.len().min(since.saturating_add(limit))];
+        assert!(got == want, "events({since}, {limit}) differ from the whole log's (seed {seed}, draw {i})");
+    }
+    assert_eq!(rec.event_log().unwrap(), whole.sim().trace().render(), "the text log, all of it");
+}
+
+#[test]
+fn reading_back_page_by_page_replays_once() {
+    let rec = recorded_run(3, Some(SMALL_WINDOW));
+    let held = rec.sim().trace().first_held();
+    let mut next = 0;
+    while next < held {
+        next += rec.events(next, 1000).unwrap().len();
+    }
+    assert_eq!(rec.regenerations(), 1, "one replay, stepped on from page to page");
+    assert!(held > REGENERATED_WINDOW + 4096, "the replay let the start go: {held} events before the window");
+    rec.events(10, 10).unwrap();
+    assert_eq!(rec.regenerations(), 2, "back to the start: a replay from there");
+    rec.events(110, 10).unwrap();
+    assert_eq!(rec.regenerations(), 2, "and on from there, the same replay");
+    rec.events(held, 10).unwrap();
+    assert_eq!(rec.regenerations(), 2, "events in the window are not replayed");
+}
+
+#[test]
+fn negative_control_a_replay_of_another_tape_regenerates_other_events_and_the_comparison_sees_it() {
+    let seed = 5;
+    let (rec, whole) = (recorded_run(seed, Some(SMALL_WINDOW)), recorded_run(seed, None));
+    let all = whole_log(&whole);
+    // The first workers run went to another key, as far as the regenerating replay knows.
+    let mut actions = rec.actions.borrow_mut();
+    let plan = actions.iter_mut().find_map(|r| match &mut Rc::make_mut(r).action {
+        UserAction::Workers(plan) => Some(plan),
+        _ => None,
+    });
+    plan.expect("a workers run").key = "elsewhere".into();
+    drop(actions);
+    let got = rec.events(0, 20_000).unwrap();
+    assert!(got[..] != all[..20_000], "a different tape, different events");
+    let first_difference = got.iter().zip(&all).position(|(a, b)| a != b).unwrap();
+    assert!(
+        matches!(&all[first_difference].kind, EventKind::Invoke { name: "get", key, .. } if &**key == "k0"),
+        "the workers' first read differs: {:?}",
+        all[first_difference]
+    );
+}
+
+#[test]
+fn a_thousand_seeks_at_window_edges_checkpoints_and_random_points_equal_the_whole_run() {
+    let seed = 23;
+    let (rec, whole) = (recorded_run(seed, Some(SMALL_WINDOW)), recorded_run(seed, None));
+    let all = whole_log(&whole);
+    let hashes = prefix_hashes(&all);
+    let end_ms = rec.sim().now();
+    let mut rng = Rng::new(seed);
+    // Times around each chunk's edge (where a window starts or ends) and each checkpoint.
+    let mut targets: Vec<u64> = (4096..all.len()).step_by(4096).map(|i| all[i].at).collect();
+    targets.extend(rec.checkpoint_points().iter().map(|&(_, t)| t));
+    targets = targets.iter().flat_map(|&t| [t.saturating_sub(1), t, t + 1]).collect();
+    targets.extend([0, end_ms]);
+    while targets.len() < 1000 {
+        targets.push(rng.below(end_ms + 1));
+    }
+    for (i, &until) in targets.iter().enumerate() {
+        let sought = rec.seek_until(until).unwrap();
+        let n = sought.sim().event_count();
+        let at = format!("seek to {until} ms (seed {seed}, seek {i})");
+        assert_eq!(sought.sim().trace().hash(), hashes[n], "{at}: the whole log's first {n} events");
+        let since = rng.below(n as u64 + 1) as usize;
+        let got = sought.events(since, 300).unwrap();
+        assert!(got[..] == all[since..n.min(since + 300)], "{at}: events({since}, 300)");
+        if i % 100 == 0 {
+            sought.run_until_idle(10_000_000).unwrap();
+            assert_eq!(sought.sim().trace().hash(), hashes[all.len()], "{at}: played on to the end");
+        }
+    }
+}
+
+#[test]
+fn the_run_holds_its_window_and_checkpoints_hold_at_most_their_open_chunk() {
+    let rec = recorded_run(2, Some(SMALL_WINDOW));
+    let held = rec.sim().trace().events.held();
+    assert!((SMALL_WINDOW..SMALL_WINDOW + 4096).contains(&held), "the run holds its window: {held} events");
+    let checkpoints = rec.checkpoints.borrow();
+    let taken = checkpoints.points().len();
+    assert!(taken > 4, "checkpoints were taken: {taken}");
+    assert!(
+        checkpoints.events_held() < taken * 4096,
+        "{} events held by {taken} checkpoints",
+        checkpoints.events_held()
+    );
+    // Negative control: a run that keeps every event shares its chunks with its checkpoints.
+    let whole = recorded_run(2, None);
+    let (shared, whole_taken) = (whole.checkpoints.borrow().events_held(), whole.checkpoint_points().len());
+    assert!(shared > 4 * whole_taken * 4096, "a whole log's {whole_taken} checkpoints share it: {shared} events");
+}

@@ -1,0 +1,125 @@
+//! Issue 9's memory ceiling, in real wasm in headless Chromium: one `Cluster` with the event log
+//! on runs 2,000,000 increments (30 clients on 10 keys, through `runWorkers`, recorded actions)
+//! and its wasm memory stays under 128 MB; then it seeks to t = 0 and back to the end, its events
+//! at the start, middle and end equal a fresh replay's, and `check()` answers linearizable.
+//! Its own test target, run optimized (`./build.sh test` runs it with `--release`; an unoptimized
+//! build skips it: it would take many minutes there). It yields to the browser between rounds so
+//! the driver's messages get through.
+
+#![cfg(target_arch = "wasm32")]
+
+use caspaxos_playground::wasm::Cluster;
+use js_sys::{eval, Promise, Reflect};
+use wasm_bindgen::JsValue;
+use wasm_bindgen_futures::JsFuture;
+use wasm_bindgen_test::*;
+
+wasm_bindgen_test_configure!(run_in_browser);
+
+/// The ceiling, bytes of wasm memory.
+const CEILING: f64 = 128.0 * 1024.0 * 1024.0;
+const INCREMENTS: u32 = 2_000_000;
+const KEYS: u32 = 10;
+/// Workers per key: 30 clients in all.
+const WORKERS_PER_KEY: u32 = 3;
+const PER_WORKER: u32 = 1000;
+
+fn js(expr: &str) -> JsValue {
+    eval(&format!("({expr})")).unwrap_or_else(|e| panic!("bad test expression {expr}: {e:?}"))
+}
+
+fn get(v: &JsValue, path: &str) -> JsValue {
+    path.split('.').fold(v.clone(), |o, k| Reflect::get(&o, &k.into()).unwrap_or(JsValue::UNDEFINED))
+}
+
+fn json(v: &JsValue) -> String {
+    js_sys::JSON::stringify(v).map(String::from).unwrap_or_else(|_| format!("{v:?}"))
+}
+
+/// The wasm instance's memory, in bytes (it only ever grows: this is its peak).
+fn wasm_memory() -> f64 {
+    get(&get(&wasm_bindgen::memory(), "buffer"), "byteLength").as_f64().expect("a byte length")
+}
+
+fn run_to_idle(c: &Cluster) {
+    while c.run_until_idle(JsValue::UNDEFINED).unwrap() > 0.0 {}
+}
+
+fn events(c: &Cluster, since: f64, limit: f64) -> String {
+    json(&c.events(since.into(), limit.into()).unwrap())
+}
+
+/// Lets the browser run its other tasks (a timer turn).
+async fn yield_to_browser() {
+    JsFuture::from(Promise::from(js("new Promise(r => setTimeout(r, 0))"))).await.unwrap();
+}
+
+#[wasm_bindgen_test]
+#[cfg_attr(debug_assertions, ignore = "run optimized: ./build.sh test runs it with --release")]
+async fn two_million_increments_stay_under_128_mb_then_seek_read_back_and_check() {
+    let c = Cluster::new(js("{ seed: 9, acceptors: 3, proposers: 3, autoAdvance: false }")).unwrap();
+    let start = js_sys::Date::now();
+    let round = KEYS * WORKERS_PER_KEY * PER_WORKER;
+    let mut curve = Vec::new();
+    for r in 0..INCREMENTS / round + u32::from(INCREMENTS % round != 0) {
+        for k in 0..KEYS {
+            let plan = format!("{{ workers: {WORKERS_PER_KEY}, increments: {PER_WORKER}, key: 'k{k}' }}");
+            c.run_workers(js(&plan)).unwrap();
+        }
+        run_to_idle(&c);
+        yield_to_browser().await;
+        if r % 6 == 0 {
+            curve.push(format!("{} increments: {:.1} MB", (r + 1) * round, wasm_memory() / 1048576.0));
+        }
+    }
+    let runs = c.workers_runs().unwrap();
+    let done: f64 = js_sys::Array::from(&runs).iter().map(|r| get(&r, "done").as_f64().unwrap()).sum();
+    assert!(done >= INCREMENTS as f64, "{done} increments");
+    let count = c.event_count();
+    let peak = wasm_memory();
+    console_log!(
+        "memory ceiling: {done} increments, {count} events, {:.1} s; wasm memory {}",
+        (js_sys::Date::now() - start) / 1000.0,
+        curve.join(", ")
+    );
+    assert!(peak < CEILING, "wasm memory {:.1} MB after {done} increments", peak / 1048576.0);
+
+    let check = c.check(JsValue::UNDEFINED).unwrap();
+    assert_eq!(get(&check, "ok").as_bool(), Some(true), "linearizable: {}", json(&get(&check, "keys")));
+
+    // Seek to t = 0 and back to the end (the last action, then played on to idle).
+    let at_zero = c.seek(js("{ until: 0 }")).unwrap();
+    let at_start = at_zero.event_count(); // the first round's reads and sends, at 0 ms
+    assert_eq!(at_zero.now(), 0.0);
+    assert!(at_start > 0.0 && at_start < 1000.0, "{at_start} events at 0 ms");
+    assert_eq!(events(&at_zero, 0.0, at_start), events(&c, 0.0, at_start), "the run at 0 ms");
+    assert!(!events(&c, at_start, 1.0).contains("\"at\":0,"), "the next event is later");
+    let at_end = c.seek(JsValue::UNDEFINED).unwrap();
+    run_to_idle(&at_end);
+    assert_eq!(at_end.event_log_hash(), c.event_log_hash(), "seek to the end and play on: the same run");
+    assert_eq!(events(&at_end, count - 100.0, 100.0), events(&c, count - 100.0, 100.0), "the end");
+    drop((at_zero, at_end));
+    yield_to_browser().await;
+
+    // A fresh replay to the middle: the start and the middle (regenerated here) equal its events.
+    let middle = (count / 2.0).floor();
+    let last_at = get(&js_sys::Array::from(&c.events((middle + 99.0).into(), 1.into()).unwrap()).get(0), "at");
+    let until = last_at.as_f64().unwrap();
+    // Replayed from the start a piece at a time (a call that ran for long would block the driver).
+    let fresh = Cluster::from_session(c.session().unwrap(), js("{ until: 0 }")).unwrap();
+    let piece = (c.now() / 400.0).ceil();
+    while fresh.now() < until {
+        fresh.run_for(piece.min(until - fresh.now()).into()).unwrap();
+        yield_to_browser().await;
+    }
+    assert!(fresh.event_count() >= middle + 100.0, "{} events at {until} ms", fresh.event_count());
+    assert_eq!(events(&fresh, middle, 100.0), events(&c, middle, 100.0), "the middle");
+    assert_eq!(events(&fresh, 0.0, 100.0), events(&c, 0.0, 100.0), "the start");
+    drop(fresh);
+    let after = wasm_memory();
+    console_log!("memory ceiling: {:.1} MB after the seeks and reads", after / 1048576.0);
+    // Two whole clusters lived at once here (this one and the fresh replay, each with its window,
+    // checkpoints and a regenerating replay), and wasm memory never shrinks: each stays under the
+    // ceiling.
+    assert!(after < 2.0 * CEILING, "wasm memory {:.1} MB after seeking", after / 1048576.0);
+}
