@@ -154,7 +154,8 @@ export function openSession(session, what, scenario = null) {
   const tape = c.tape;
   if (scenario) resumeScenario(scenario, tape.end ?? -1); // every action up to the sharing is on the tape
   setPlaying(false);
-  sessionOut(`${what}: ${tape.actions} recorded actions until ${tape.end ?? 0} ms. Press play to watch it; nothing in it runs as code.`);
+  // (Actions at 0 ms have happened already: the count is of those still to play.)
+  sessionOut(`${what}: ${tape.actions} recorded actions to play, until ${tape.end ?? 0} ms. Press play to watch it; nothing in it runs as code.`);
 }
 
 /** A share link in the page's URL opens that run; a bad one says why and leaves a default
