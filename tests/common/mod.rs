@@ -162,3 +162,18 @@ pub fn linearizable(sim: &Sim) -> Result<(), Failure> {
         None => Ok(()),
     }
 }
+
+/// What caught a broken twin's lost write in a finished run, if anything did: an acknowledged
+/// increment above the counter's final value, or a history no linearization fits. Any other
+/// failed check panics (the twin must be caught as a lost write, not as something else).
+pub fn lost_write(sim: &Sim, clients_done: bool, seed: u64, name: &str) -> Option<String> {
+    let caught = match verify(sim, clients_done) {
+        Err(Failure(Caught::Counter, why)) => Some(why),
+        Err(e) => panic!("seed {seed}: {name} caught by another check than a lost write: {e}"),
+        Ok(_) => check_run(sim, DEFAULT_STEP_BUDGET).violation.map(|v| v.explanation),
+    };
+    if let Some(why) = &caught {
+        assert!(why.contains("above the final") || why.contains("fits no linearization"), "seed {seed}: {why}");
+    }
+    caught
+}
