@@ -12,7 +12,7 @@ use wasm_bindgen_futures::JsFuture;
 use wasm_bindgen_test::*;
 
 mod web_common;
-use web_common::{assert_error, cluster, describe_error, err, get, js, json, ok, outcome, still_works};
+use web_common::{assert_error, cluster, describe_error, err, get, js, json, ok, outcome, reference_run, still_works};
 
 wasm_bindgen_test_configure!(run_in_browser);
 
@@ -274,18 +274,7 @@ async fn unavailable_when_attempts_run_out() {
 fn event_log_hash_matches_native() {
     let c =
         cluster("{ acceptors: 5, proposers: 3, seed: 2024, dropRate: 0.1, duplicateRate: 0.1, autoAdvance: false }");
-    for i in 0..30 {
-        let opts = js(&format!("{{ proposer: 'p{}' }}", i % 3 + 1));
-        let _ = c.increment(if i % 2 == 0 { "x" } else { "y" }.into(), opts);
-        if i == 10 {
-            c.crash("a2".into()).unwrap();
-        }
-        if i == 20 {
-            c.restart("a2".into()).unwrap();
-        }
-        c.run_for(7.into()).unwrap();
-    }
-    c.run_until_idle(JsValue::UNDEFINED).unwrap();
+    reference_run(&c, |i| if i % 2 == 0 { "x" } else { "y" }.to_string());
     assert_eq!(c.event_log_hash(), include_str!("golden/event_log_hash.txt").trim());
 }
 
@@ -341,18 +330,7 @@ fn flexible_quorums_event_log_hash_matches_native() {
         "{ acceptors: 5, proposers: 3, seed: 2024, dropRate: 0.1, duplicateRate: 0.1, autoAdvance: false, \
          quorums: { prepare: 2, accept: 4 } }",
     );
-    for i in 0..30 {
-        let opts = js(&format!("{{ proposer: 'p{}' }}", i % 3 + 1));
-        let _ = c.increment(if i % 2 == 0 { "x" } else { "y" }.into(), opts);
-        if i == 10 {
-            c.crash("a2".into()).unwrap();
-        }
-        if i == 20 {
-            c.restart("a2".into()).unwrap();
-        }
-        c.run_for(7.into()).unwrap();
-    }
-    c.run_until_idle(JsValue::UNDEFINED).unwrap();
+    reference_run(&c, |i| if i % 2 == 0 { "x" } else { "y" }.to_string());
     assert!(c.membership().is_ok());
     assert_eq!(c.event_log_hash(), include_str!("golden/quorums_hash.txt").trim());
 }

@@ -11,7 +11,7 @@ use wasm_bindgen_futures::JsFuture;
 use wasm_bindgen_test::*;
 
 mod web_common;
-use web_common::{assert_error, get, js};
+use web_common::{assert_error, get, js, reference_run};
 
 wasm_bindgen_test_configure!(run_in_browser);
 
@@ -70,17 +70,6 @@ fn envelopes_event_log_hash_matches_native() {
     let c = Cluster::new(js("{ acceptors: 5, proposers: 3, seed: 2024, dropRate: 0.1, duplicateRate: 0.1, \
          autoAdvance: false, pipeline: 2, envelopes: true }"))
     .expect("valid");
-    for i in 0..30 {
-        let opts = js(&format!("{{ proposer: 'p{}' }}", i % 3 + 1));
-        let _ = c.increment(format!("k{}", i % 5).into(), opts);
-        if i == 10 {
-            c.crash("a2".into()).unwrap();
-        }
-        if i == 20 {
-            c.restart("a2".into()).unwrap();
-        }
-        c.run_for(7.into()).unwrap();
-    }
-    c.run_until_idle(JsValue::UNDEFINED).unwrap();
+    reference_run(&c, |i| format!("k{}", i % 5));
     assert_eq!(c.event_log_hash(), include_str!("golden/envelopes_hash.txt").trim());
 }

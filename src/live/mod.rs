@@ -247,14 +247,7 @@ impl LiveCluster {
 
     /// Nodes in different groups cannot talk; unlisted nodes form one more group.
     pub fn partition(&self, groups: Vec<Vec<Node>>) -> Result<(), OpError> {
-        let mut seen = Vec::new();
-        for node in groups.iter().flatten() {
-            self.check_node(*node)?;
-            if seen.contains(node) {
-                return Err(OpError::invalid(format!("node {node} appears in more than one partition group")));
-            }
-            seen.push(*node);
-        }
+        Partitions::check_groups(&groups, |n| self.check_node(n))?;
         self.change_world(|w| {
             w.partitions.split(&groups);
             EventKind::Partition { groups }

@@ -1,5 +1,6 @@
 //! Faults and network settings: what a user (or a scheduled [`Action`]) does to the world.
 
+use super::network::Partitions;
 use super::world::{Due, World};
 use super::{check_latency, check_rate, Action, EventKind, NetSetting, Node, Sim};
 use crate::driver::DriverConfig;
@@ -113,14 +114,7 @@ impl Sim {
     /// Splits the network: nodes in different groups cannot talk; unlisted nodes form one more
     /// group. A node may appear in one group only.
     pub fn partition(&self, groups: Vec<Vec<Node>>) -> Result<(), OpError> {
-        let mut seen = Vec::new();
-        for node in groups.iter().flatten() {
-            self.check_node(*node)?;
-            if seen.contains(node) {
-                return Err(OpError::invalid(format!("node {node} appears in more than one partition group")));
-            }
-            seen.push(*node);
-        }
+        Partitions::check_groups(&groups, |n| self.check_node(n))?;
         let mut w = self.world_mut();
         w.partitions.split(&groups);
         w.log(EventKind::Partition { groups });

@@ -4,6 +4,7 @@
 use super::rng::Rng;
 use super::trace::Node;
 use crate::driver::Timing;
+use crate::ops::OpError;
 
 /// Network settings. Rates are probabilities in `0..=1`.
 #[derive(Clone, Debug, PartialEq)]
@@ -90,6 +91,22 @@ impl Partitions {
             Node::Acceptor(i) => i as usize - 1,
             Node::Proposer(i) => self.acceptors + i as usize - 1,
         }
+    }
+
+    /// Checks a partition's groups: every node known (`check_node`) and in one group only.
+    pub fn check_groups(
+        groups: &[Vec<Node>],
+        mut check_node: impl FnMut(Node) -> Result<(), OpError>,
+    ) -> Result<(), OpError> {
+        let mut seen = Vec::new();
+        for &node in groups.iter().flatten() {
+            check_node(node)?;
+            if seen.contains(&node) {
+                return Err(OpError::invalid(format!("node {node} appears in more than one partition group")));
+            }
+            seen.push(node);
+        }
+        Ok(())
     }
 
     /// Puts each listed group apart; unlisted nodes form one more group (group 0).

@@ -73,3 +73,21 @@ pub async fn still_works(c: &Cluster) {
     let after = ok(c.increment("sanity".into(), JsValue::UNDEFINED)).await.as_f64().unwrap();
     assert_eq!(after, before + 1.0);
 }
+
+/// The reference run of the golden hashes, through the JS API: 30 increments round-robin over
+/// p1..p3 on `key(i)`, a2 crashed at the 11th and restarted at the 21st, 7 ms after each, then
+/// run until idle (natively: `sim::workload::determinism_reference` and its variants).
+pub fn reference_run(c: &Cluster, key: impl Fn(usize) -> String) {
+    for i in 0..30 {
+        let opts = js(&format!("{{ proposer: 'p{}' }}", i % 3 + 1));
+        let _ = c.increment(key(i).into(), opts);
+        if i == 10 {
+            c.crash("a2".into()).unwrap();
+        }
+        if i == 20 {
+            c.restart("a2".into()).unwrap();
+        }
+        c.run_for(7.into()).unwrap();
+    }
+    c.run_until_idle(JsValue::UNDEFINED).unwrap();
+}
