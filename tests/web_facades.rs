@@ -76,10 +76,10 @@ async fn each_bad_argument_gets_the_same_error_from_both_classes() {
 }
 
 /// Every fault, valid, in an order where each changes something.
-const FAULTS: &str = "c.crash('a1'); c.restart('a1'); c.wipe('a2'); c.partition([['a1', 'p1'], ['a3']]); \
-    c.heal(); c.isolate('p2'); c.heal(); c.setDropRate(0.25); c.setDuplicateRate(0.5); c.setLatency(1, 4); 'done'";
+const FAULTS: &str = "c.crash('a1'), c.restart('a1'), c.wipe('a2'), c.partition([['a1', 'p1'], ['a3']]), \
+    c.heal(), c.isolate('p2'), c.heal(), c.setDropRate(0.25), c.setDuplicateRate(0.5), c.setLatency(1, 4), 'done'";
 
-/// The kinds of the events from `since` on, with the node or setting they name.
+/// Each event's kind, with the node, the groups or the network setting it names.
 fn fault_events(c: &JsValue) -> Vec<String> {
     let described = "c.events().map(e => [e.kind, e.node ?? e.setting ?? e.groups ?? ''].map(String).join(' '))";
     Array::from(&call(c, described).unwrap()).iter().map(|e| e.as_string().unwrap()).collect()
