@@ -239,8 +239,8 @@ macro_rules! operation_and_fault_methods {
                 })
             }
 
-            /// Takes lock `name` for `owner` (`opts.ttl`: ms until it expires). Resolves to false
-            /// when another owner holds it.
+            /// Takes lock `name` for `owner` (`opts.ttl`: ms until it expires, virtual in `Cluster`,
+            /// wall-clock in `LiveCluster`). Resolves to false when another owner holds it.
             #[wasm_bindgen(js_name = "acquireLock", unchecked_return_type = "Promise<boolean>")]
             pub fn acquire_lock(
                 &self,
@@ -347,7 +347,7 @@ macro_rules! operation_and_fault_methods {
                 self.fault(&|_| rate_fault(&rate, Fault::DuplicateRate))
             }
 
-            /// One-way delay range in ms.
+            /// One-way delay range in ms (virtual in `Cluster`, wall-clock in `LiveCluster`).
             #[wasm_bindgen(js_name = "setLatency")]
             pub fn set_latency(
                 &self,
