@@ -98,6 +98,16 @@ build() {
   build_module "$LIVE_MODULE" --no-default-features --features live
 }
 
+# ` --remap-path-prefix=<dir>/=` for each of cargo's registry source folders: the panic locations
+# the wasm keeps then name `serde_json-1.0.154/src/ser.rs`, not the builder's cargo home (fewer
+# bytes, and neither they nor the content-hashed file name depend on where cargo lives).
+registry_remaps() {
+  local dir
+  for dir in "${CARGO_HOME:-$HOME/.cargo}"/registry/src/*/; do
+    [ -d "$dir" ] && printf ' --remap-path-prefix=%s=' "$dir"
+  done
+}
+
 # build_module NAME CARGO_ARGS...: one module into its folder (see module_dir). The live module
 # builds in its own target folder: a cdylib's file name has no hash of its features, so two
 # feature sets in one folder overwrite each other's output and cargo rebuilds both every time.
@@ -107,7 +117,8 @@ build_module() {
   out=$(module_dir "$name")
   [ "$name" = "$CORE_MODULE" ] || target=target/$name
   log "building wasm module $name (cargo $*)"
-  cargo build --profile wasm --lib --target wasm32-unknown-unknown --target-dir "$target" "$@"
+  RUSTFLAGS="${RUSTFLAGS:-}$(registry_remaps)" \
+    cargo build --profile wasm --lib --target wasm32-unknown-unknown --target-dir "$target" "$@"
   local wasm=$target/wasm32-unknown-unknown/wasm/caspaxos_playground.wasm
   # wasm-bindgen and wasm-opt take a minute: skip them when the folder already comes from this
   # cargo output, these features and this script.

@@ -4,16 +4,14 @@
 //! and errors only, with the same names and messages as `Cluster`'s; what cannot apply to a
 //! run in real time (seek, sessions, links, stepping, `autoAdvance`) is absent.
 
-use super::js::{bool_arg, describe, error, integer_arg, invalid, node_arg, options, rate_arg, to_js, JsResult};
-use super::shared::{
-    break_arg, clamp, js_change, json_arg, latency_arg, lock_op, node_array, settled, Shape, Target, ThrownSlot,
-    MAX_SEED,
-};
+use super::facade::{existing_node, operation_and_fault_methods, Facade, Fault, MakeOp, Nodes, ReadFault};
+use super::js::{bool_arg, error, integer_arg, invalid, options, rate_arg, to_js, JsResult};
+use super::shared::{break_arg, clamp, latency_arg, settled, Shape, Target, ThrownSlot, MAX_SEED};
 use super::stack::stack_guard;
 use crate::limits::MAX_ATTEMPTS;
 use crate::live::{Host, LiveCluster as Core, LiveConfig, Task};
-use crate::ops::Op;
-use crate::sim::{Node, MAX_ACCEPTORS, MAX_LATENCY_MS, MAX_PROPOSERS};
+use crate::ops::OpError;
+use crate::sim::{Node, MAX_ACCEPTORS, MAX_PROPOSERS};
 use crate::view;
 use js_sys::{Function, Promise, Reflect};
 use std::cell::Cell;
@@ -54,9 +52,6 @@ impl Host for Browser {
         wasm_bindgen_futures::spawn_local(task);
     }
 }
-
-/// Builds an operation from its options (after `proposer`).
-type MakeOp<'a> = dyn Fn(&[(String, JsValue)]) -> JsResult<Op> + 'a;
 
 /// A `LiveCluster`'s configuration from `new LiveCluster(options)`'s (or `LiveCluster.join`'s)
 /// options.
@@ -126,186 +121,6 @@ impl LiveCluster {
     #[wasm_bindgen(skip_typescript, js_name = "__busy")]
     pub fn busy_now(&self) -> bool {
         self.busy.get()
-    }
-
-    // ---- operations (as `Cluster`'s) ----
-
-    #[wasm_bindgen(unchecked_return_type = "Promise<JsonValue>")]
-    pub fn change(
-        &self,
-        #[wasm_bindgen(unchecked_param_type = "string")] key: JsValue,
-        #[wasm_bindgen(js_name = "fn", unchecked_param_type = "(current: JsonValue) => JsonValue")] f: JsValue,
-        #[wasm_bindgen(unchecked_param_type = "OperationOptions | undefined")] opts: JsValue,
-    ) -> Promise {
-        let Some(f) = f.dyn_ref::<Function>().cloned() else {
-            return Promise::reject(&invalid(format!("fn must be a function, got {}", describe(&f))));
-        };
-        let thrown: ThrownSlot = Rc::default();
-        let change = js_change(f, thrown.clone(), self.busy.clone());
-        self.start(Target::Key(&key), &opts, &[], Shape::Value, Some(thrown), &|_| Ok(Op::Change(change.clone())))
-    }
-
-    #[wasm_bindgen(unchecked_return_type = "Promise<JsonValue>")]
-    pub fn put(
-        &self,
-        #[wasm_bindgen(unchecked_param_type = "string")] key: JsValue,
-        #[wasm_bindgen(unchecked_param_type = "JsonValue")] value: JsValue,
-        #[wasm_bindgen(unchecked_param_type = "OperationOptions | undefined")] opts: JsValue,
-    ) -> Promise {
-        self.start(Target::Key(&key), &opts, &[], Shape::Value, None, &|_| Ok(Op::Put(json_arg("value", &value)?)))
-    }
-
-    #[wasm_bindgen(unchecked_return_type = "Promise<JsonValue>")]
-    pub fn get(
-        &self,
-        #[wasm_bindgen(unchecked_param_type = "string")] key: JsValue,
-        #[wasm_bindgen(unchecked_param_type = "OperationOptions | undefined")] opts: JsValue,
-    ) -> Promise {
-        self.start(Target::Key(&key), &opts, &[], Shape::Value, None, &|_| Ok(Op::Get))
-    }
-
-    #[wasm_bindgen(unchecked_return_type = "Promise<void>")]
-    pub fn delete(
-        &self,
-        #[wasm_bindgen(unchecked_param_type = "string")] key: JsValue,
-        #[wasm_bindgen(unchecked_param_type = "OperationOptions | undefined")] opts: JsValue,
-    ) -> Promise {
-        self.start(Target::Key(&key), &opts, &[], Shape::Undefined, None, &|_| Ok(Op::Delete))
-    }
-
-    #[wasm_bindgen(unchecked_return_type = "Promise<number>")]
-    pub fn increment(
-        &self,
-        #[wasm_bindgen(unchecked_param_type = "string")] key: JsValue,
-        #[wasm_bindgen(unchecked_param_type = "OperationOptions | undefined")] opts: JsValue,
-    ) -> Promise {
-        self.start(Target::Key(&key), &opts, &[], Shape::Value, None, &|_| Ok(Op::Increment))
-    }
-
-    #[wasm_bindgen(unchecked_return_type = "Promise<Versioned>")]
-    pub fn read(
-        &self,
-        #[wasm_bindgen(unchecked_param_type = "string")] key: JsValue,
-        #[wasm_bindgen(unchecked_param_type = "OperationOptions | undefined")] opts: JsValue,
-    ) -> Promise {
-        self.start(Target::Key(&key), &opts, &[], Shape::Value, None, &|_| Ok(Op::Read))
-    }
-
-    #[wasm_bindgen(unchecked_return_type = "Promise<{ version: number }>")]
-    pub fn write(
-        &self,
-        #[wasm_bindgen(unchecked_param_type = "string")] key: JsValue,
-        #[wasm_bindgen(js_name = "expectedVersion", unchecked_param_type = "number")] expected_version: JsValue,
-        #[wasm_bindgen(unchecked_param_type = "JsonValue")] value: JsValue,
-        #[wasm_bindgen(unchecked_param_type = "OperationOptions | undefined")] opts: JsValue,
-    ) -> Promise {
-        self.start(Target::Key(&key), &opts, &[], Shape::Value, None, &|_| {
-            let expected = integer_arg("expectedVersion", &expected_version, 0.0, MAX_SEED)?;
-            Ok(Op::Write { expected, value: json_arg("value", &value)? })
-        })
-    }
-
-    /// `opts.ttl`: real ms until the lock expires.
-    #[wasm_bindgen(js_name = "acquireLock", unchecked_return_type = "Promise<boolean>")]
-    pub fn acquire_lock(
-        &self,
-        #[wasm_bindgen(unchecked_param_type = "string")] name: JsValue,
-        #[wasm_bindgen(unchecked_param_type = "string")] owner: JsValue,
-        #[wasm_bindgen(unchecked_param_type = "LockOptions | undefined")] opts: JsValue,
-    ) -> Promise {
-        self.lock_operation(&name, &owner, &opts, Shape::Boolean, |owner, ttl_ms| Op::AcquireLock { owner, ttl_ms })
-    }
-
-    #[wasm_bindgen(js_name = "acquireLease", unchecked_return_type = "Promise<Lease>")]
-    pub fn acquire_lease(
-        &self,
-        #[wasm_bindgen(unchecked_param_type = "string")] name: JsValue,
-        #[wasm_bindgen(unchecked_param_type = "string")] owner: JsValue,
-        #[wasm_bindgen(unchecked_param_type = "LockOptions | undefined")] opts: JsValue,
-    ) -> Promise {
-        self.lock_operation(&name, &owner, &opts, Shape::Value, |owner, ttl_ms| Op::AcquireLease { owner, ttl_ms })
-    }
-
-    #[wasm_bindgen(js_name = "releaseLock", unchecked_return_type = "Promise<boolean>")]
-    pub fn release_lock(
-        &self,
-        #[wasm_bindgen(unchecked_param_type = "string")] name: JsValue,
-        #[wasm_bindgen(unchecked_param_type = "string")] owner: JsValue,
-        #[wasm_bindgen(unchecked_param_type = "OperationOptions | undefined")] opts: JsValue,
-    ) -> Promise {
-        self.lock_operation(&name, &owner, &opts, Shape::Boolean, |owner, _| Op::ReleaseLock { owner })
-    }
-
-    // ---- faults ----
-
-    pub fn crash(&self, #[wasm_bindgen(unchecked_param_type = "NodeId")] node: JsValue) -> JsResult<()> {
-        self.act(|core| core.crash(self.node("node", &node)?).map_err(|e| error(&e)))
-    }
-
-    pub fn restart(&self, #[wasm_bindgen(unchecked_param_type = "NodeId")] node: JsValue) -> JsResult<()> {
-        self.act(|core| core.restart(self.node("node", &node)?).map_err(|e| error(&e)))
-    }
-
-    pub fn wipe(&self, #[wasm_bindgen(unchecked_param_type = "NodeId")] acceptor: JsValue) -> JsResult<()> {
-        self.act(|core| match self.node("acceptor", &acceptor)? {
-            Node::Acceptor(a) => core.wipe(a).map_err(|e| error(&e)),
-            Node::Proposer(p) => Err(invalid(format!(
-                "wipe needs an acceptor (a1..a{}), got the proposer \"p{p}\"",
-                core.config().acceptors
-            ))),
-        })
-    }
-
-    pub fn partition(&self, #[wasm_bindgen(unchecked_param_type = "string[][]")] groups: JsValue) -> JsResult<()> {
-        self.act(|core| {
-            let nodes = core.config().acceptors + core.config().proposers;
-            let groups = node_array("groups", &groups, nodes, "an array of arrays of node ids")?;
-            let mut parsed = Vec::new();
-            for (i, group) in groups.iter().enumerate() {
-                let name = format!("groups[{i}]");
-                let mut members = Vec::new();
-                for (j, id) in node_array(&name, group, nodes, "an array of node ids")?.iter().enumerate() {
-                    members.push(self.node(&format!("{name}[{j}]"), id)?);
-                }
-                parsed.push(members);
-            }
-            core.partition(parsed).map_err(|e| error(&e))
-        })
-    }
-
-    pub fn isolate(&self, #[wasm_bindgen(unchecked_param_type = "NodeId")] node: JsValue) -> JsResult<()> {
-        self.act(|core| core.partition(vec![vec![self.node("node", &node)?]]).map_err(|e| error(&e)))
-    }
-
-    pub fn heal(&self) -> JsResult<()> {
-        self.act(|core| {
-            core.heal();
-            Ok(())
-        })
-    }
-
-    #[wasm_bindgen(js_name = "setDropRate")]
-    pub fn set_drop_rate(&self, #[wasm_bindgen(unchecked_param_type = "number")] rate: JsValue) -> JsResult<()> {
-        self.act(|core| core.set_drop_rate(rate_arg("rate", &rate)?).map_err(|e| error(&e)))
-    }
-
-    #[wasm_bindgen(js_name = "setDuplicateRate")]
-    pub fn set_duplicate_rate(&self, #[wasm_bindgen(unchecked_param_type = "number")] rate: JsValue) -> JsResult<()> {
-        self.act(|core| core.set_duplicate_rate(rate_arg("rate", &rate)?).map_err(|e| error(&e)))
-    }
-
-    /// One-way delay range in real ms.
-    #[wasm_bindgen(js_name = "setLatency")]
-    pub fn set_latency(
-        &self,
-        #[wasm_bindgen(unchecked_param_type = "number")] min: JsValue,
-        #[wasm_bindgen(unchecked_param_type = "number")] max: JsValue,
-    ) -> JsResult<()> {
-        self.act(|core| {
-            let min = integer_arg("min", &min, 0.0, MAX_LATENCY_MS as f64)?;
-            let max = integer_arg("max", &max, 0.0, MAX_LATENCY_MS as f64)?;
-            core.set_latency(min, max).map_err(|e| error(&e))
-        })
     }
 
     // ---- observation (the shapes of `Cluster`'s) ----
@@ -410,14 +225,11 @@ impl LiveCluster {
         }
         f(&self.core)
     }
+}
 
-    /// A node id that exists in this cluster.
-    fn node(&self, name: &str, v: &JsValue) -> JsResult<Node> {
-        let node = node_arg(name, v)?;
-        self.core.check_node(node).map_err(|e| invalid(format!("{name}: {}", e.message)))?;
-        Ok(node)
-    }
+operation_and_fault_methods!(LiveCluster);
 
+impl Facade for LiveCluster {
     /// Checks the key and options, starts the operation on the browser's executor, and returns
     /// its promise. Bad input rejects it with `InvalidArgument`; nothing is recorded.
     fn start(
@@ -437,7 +249,7 @@ impl LiveCluster {
             let mut proposer = 1;
             for (k, v) in &opts {
                 if k == "proposer" {
-                    proposer = match self.node("options.proposer", v)? {
+                    proposer = match existing_node(core, "options.proposer", v)? {
                         Node::Proposer(p) => p,
                         Node::Acceptor(a) => {
                             return Err(invalid(format!(
@@ -457,15 +269,40 @@ impl LiveCluster {
         future_to_promise(async move { settled(outcome.await, shape, thrown) })
     }
 
-    fn lock_operation(
-        &self,
-        name: &JsValue,
-        owner: &JsValue,
-        opts: &JsValue,
-        shape: Shape,
-        make: fn(String, Option<u64>) -> Op,
-    ) -> Promise {
-        self.start(Target::Lock(name), opts, &["ttl"], shape, None, &|opts| lock_op(owner, opts, make))
+    /// Checks the arguments, then applies the fault to the running cluster.
+    fn fault(&self, read: &ReadFault<'_>) -> JsResult<()> {
+        self.act(|core| {
+            let applied = match read(core)? {
+                Fault::Crash(node) => core.crash(node),
+                Fault::Restart(node) => core.restart(node),
+                Fault::Wipe(a) => core.wipe(a),
+                Fault::Partition(groups) => core.partition(groups),
+                Fault::Heal => {
+                    core.heal();
+                    Ok(())
+                }
+                Fault::DropRate(rate) => core.set_drop_rate(rate),
+                Fault::DuplicateRate(rate) => core.set_duplicate_rate(rate),
+                Fault::Latency(min, max) => core.set_latency(min, max),
+            };
+            applied.map_err(|e| error(&e))
+        })
+    }
+
+    fn change_running(&self) -> Rc<Cell<bool>> {
+        self.busy.clone()
+    }
+}
+
+impl Nodes for Core {
+    fn check_node(&self, node: Node) -> Result<(), OpError> {
+        Core::check_node(self, node)
+    }
+    fn node_ids(&self) -> usize {
+        self.config().acceptors + self.config().proposers
+    }
+    fn acceptors(&self) -> usize {
+        self.config().acceptors
     }
 }
 

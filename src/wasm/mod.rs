@@ -8,6 +8,7 @@
 
 #[cfg(feature = "cluster")]
 mod cluster;
+mod facade;
 mod js;
 #[cfg(feature = "live")]
 mod live;

@@ -14,21 +14,19 @@ mod membership;
 mod workers;
 #[cfg(feature = "workloads")]
 mod workloads;
+use super::facade::{existing_node, operation_and_fault_methods, Facade, Fault, MakeOp, Nodes, ReadFault};
 use super::stack::stack_guard;
 pub(in crate::wasm) use guard::ensure_guard;
 
-use super::js::{bool_arg, describe, error, integer_arg, invalid, node_arg, options, rate_arg, to_js, JsResult};
-use super::shared::{
-    break_arg, clamp, js_change, json_arg, latency_arg, lock_op, node_array, settled, Shape, Target, ThrownSlot,
-    MAX_SEED,
-};
+use super::js::{bool_arg, error, integer_arg, invalid, options, rate_arg, to_js, JsResult};
+use super::shared::{break_arg, clamp, latency_arg, settled, Shape, Target, ThrownSlot, MAX_SEED};
 use crate::limits::{MAX_ATTEMPTS, MAX_SAFE_INTEGER};
 use crate::ops::{Op, OpError};
 use crate::protocol::ProposerId;
 use crate::session::{Recording, Start, UserAction};
-use crate::sim::{Node, Sim, SimConfig, MAX_ACCEPTORS, MAX_LATENCY_MS, MAX_PROPOSERS};
+use crate::sim::{Node, Sim, SimConfig, MAX_ACCEPTORS, MAX_PROPOSERS};
 use crate::view;
-use js_sys::{Function, Promise};
+use js_sys::Promise;
 use serde_json::Value as Json;
 use std::cell::{Cell, RefCell};
 use std::future::Future;
@@ -36,7 +34,6 @@ use std::pin::Pin;
 use std::rc::Rc;
 use std::task::{Context, Poll, Waker};
 use wasm_bindgen::prelude::*;
-use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::future_to_promise;
 
 /// Default and largest `maxEvents` of `runUntilIdle`.
@@ -182,9 +179,6 @@ impl Future for Settle {
     }
 }
 
-/// Builds an operation from the simulation and the operation's options (after `proposer`).
-type MakeOp<'a> = dyn Fn(&Sim, &[(String, JsValue)]) -> JsResult<Op> + 'a;
-
 #[wasm_bindgen]
 impl Cluster {
     /// `new Cluster({ acceptors, proposers, seed, latency: {min, max}, dropRate, duplicateRate,
@@ -264,204 +258,6 @@ impl Cluster {
             rec.act(UserAction::GcDelay(gc_delay)).map_err(|e| error(&e))?;
         }
         Ok(Cluster::of(rec, auto_advance))
-    }
-
-    // ---- operations ----
-
-    /// Applies `fn(current)` (current is `null` for an empty key) and resolves to the new value.
-    /// `fn` may run once per attempt; if it throws, the promise rejects with `UpdateRejected`.
-    #[wasm_bindgen(unchecked_return_type = "Promise<JsonValue>")]
-    pub fn change(
-        &self,
-        #[wasm_bindgen(unchecked_param_type = "string")] key: JsValue,
-        #[wasm_bindgen(js_name = "fn", unchecked_param_type = "(current: JsonValue) => JsonValue")] f: JsValue,
-        #[wasm_bindgen(unchecked_param_type = "OperationOptions | undefined")] opts: JsValue,
-    ) -> Promise {
-        let Some(f) = f.dyn_ref::<Function>().cloned() else {
-            return Promise::reject(&invalid(format!("fn must be a function, got {}", describe(&f))));
-        };
-        let thrown: ThrownSlot = Rc::default();
-        let change = js_change(f, thrown.clone(), Rc::default());
-        self.start(Target::Key(&key), &opts, &[], Shape::Value, Some(thrown), &|_, _| Ok(Op::Change(change.clone())))
-    }
-
-    #[wasm_bindgen(unchecked_return_type = "Promise<JsonValue>")]
-    pub fn put(
-        &self,
-        #[wasm_bindgen(unchecked_param_type = "string")] key: JsValue,
-        #[wasm_bindgen(unchecked_param_type = "JsonValue")] value: JsValue,
-        #[wasm_bindgen(unchecked_param_type = "OperationOptions | undefined")] opts: JsValue,
-    ) -> Promise {
-        self.start(Target::Key(&key), &opts, &[], Shape::Value, None, &|_, _| Ok(Op::Put(json_arg("value", &value)?)))
-    }
-
-    /// A linearizable read: a full round.
-    #[wasm_bindgen(unchecked_return_type = "Promise<JsonValue>")]
-    pub fn get(
-        &self,
-        #[wasm_bindgen(unchecked_param_type = "string")] key: JsValue,
-        #[wasm_bindgen(unchecked_param_type = "OperationOptions | undefined")] opts: JsValue,
-    ) -> Promise {
-        self.start(Target::Key(&key), &opts, &[], Shape::Value, None, &|_, _| Ok(Op::Get))
-    }
-
-    #[wasm_bindgen(unchecked_return_type = "Promise<void>")]
-    pub fn delete(
-        &self,
-        #[wasm_bindgen(unchecked_param_type = "string")] key: JsValue,
-        #[wasm_bindgen(unchecked_param_type = "OperationOptions | undefined")] opts: JsValue,
-    ) -> Promise {
-        self.start(Target::Key(&key), &opts, &[], Shape::Undefined, None, &|_, _| Ok(Op::Delete))
-    }
-
-    /// Adds 1 (an empty key counts as 0); resolves to the new number.
-    #[wasm_bindgen(unchecked_return_type = "Promise<number>")]
-    pub fn increment(
-        &self,
-        #[wasm_bindgen(unchecked_param_type = "string")] key: JsValue,
-        #[wasm_bindgen(unchecked_param_type = "OperationOptions | undefined")] opts: JsValue,
-    ) -> Promise {
-        self.start(Target::Key(&key), &opts, &[], Shape::Value, None, &|_, _| Ok(Op::Increment))
-    }
-
-    /// `{ version, value }`; version 0 for an empty key.
-    #[wasm_bindgen(unchecked_return_type = "Promise<Versioned>")]
-    pub fn read(
-        &self,
-        #[wasm_bindgen(unchecked_param_type = "string")] key: JsValue,
-        #[wasm_bindgen(unchecked_param_type = "OperationOptions | undefined")] opts: JsValue,
-    ) -> Promise {
-        self.start(Target::Key(&key), &opts, &[], Shape::Value, None, &|_, _| Ok(Op::Read))
-    }
-
-    /// Writes if the key is at `expectedVersion`; resolves to `{ version }` or rejects with
-    /// `VersionConflict`.
-    #[wasm_bindgen(unchecked_return_type = "Promise<{ version: number }>")]
-    pub fn write(
-        &self,
-        #[wasm_bindgen(unchecked_param_type = "string")] key: JsValue,
-        #[wasm_bindgen(js_name = "expectedVersion", unchecked_param_type = "number")] expected_version: JsValue,
-        #[wasm_bindgen(unchecked_param_type = "JsonValue")] value: JsValue,
-        #[wasm_bindgen(unchecked_param_type = "OperationOptions | undefined")] opts: JsValue,
-    ) -> Promise {
-        self.start(Target::Key(&key), &opts, &[], Shape::Value, None, &|_, _| {
-            let expected = integer_arg("expectedVersion", &expected_version, 0.0, MAX_SEED)?;
-            Ok(Op::Write { expected, value: json_arg("value", &value)? })
-        })
-    }
-
-    /// Takes lock `name` for `owner` (`opts.ttl`: virtual ms until it expires). Resolves to false
-    /// when another owner holds it.
-    #[wasm_bindgen(js_name = "acquireLock", unchecked_return_type = "Promise<boolean>")]
-    pub fn acquire_lock(
-        &self,
-        #[wasm_bindgen(unchecked_param_type = "string")] name: JsValue,
-        #[wasm_bindgen(unchecked_param_type = "string")] owner: JsValue,
-        #[wasm_bindgen(unchecked_param_type = "LockOptions | undefined")] opts: JsValue,
-    ) -> Promise {
-        self.lock_operation(&name, &owner, &opts, Shape::Boolean, |owner, ttl_ms| Op::AcquireLock { owner, ttl_ms })
-    }
-
-    /// Takes lock `name` for `owner` like `acquireLock`, and resolves to the lease:
-    /// `{ acquired, holder, expiresAt, token }`. `token` grows with every grant of this lock (a
-    /// fencing token): hand it to whatever the lock protects, which refuses older tokens.
-    #[wasm_bindgen(js_name = "acquireLease", unchecked_return_type = "Promise<Lease>")]
-    pub fn acquire_lease(
-        &self,
-        #[wasm_bindgen(unchecked_param_type = "string")] name: JsValue,
-        #[wasm_bindgen(unchecked_param_type = "string")] owner: JsValue,
-        #[wasm_bindgen(unchecked_param_type = "LockOptions | undefined")] opts: JsValue,
-    ) -> Promise {
-        self.lock_operation(&name, &owner, &opts, Shape::Value, |owner, ttl_ms| Op::AcquireLease { owner, ttl_ms })
-    }
-
-    /// Releases lock `name`; resolves to true if `owner` held it.
-    #[wasm_bindgen(js_name = "releaseLock", unchecked_return_type = "Promise<boolean>")]
-    pub fn release_lock(
-        &self,
-        #[wasm_bindgen(unchecked_param_type = "string")] name: JsValue,
-        #[wasm_bindgen(unchecked_param_type = "string")] owner: JsValue,
-        #[wasm_bindgen(unchecked_param_type = "OperationOptions | undefined")] opts: JsValue,
-    ) -> Promise {
-        self.lock_operation(&name, &owner, &opts, Shape::Boolean, |owner, _| Op::ReleaseLock { owner })
-    }
-
-    // ---- faults ----
-
-    /// Crashes a node (`"a1"`, `"p2"`).
-    pub fn crash(&self, #[wasm_bindgen(unchecked_param_type = "NodeId")] node: JsValue) -> JsResult<()> {
-        self.inner.act(|sim| Ok(UserAction::Crash(existing_node(sim, "node", &node)?)))
-    }
-
-    /// Restarts a crashed node; an acceptor keeps its durable state.
-    pub fn restart(&self, #[wasm_bindgen(unchecked_param_type = "NodeId")] node: JsValue) -> JsResult<()> {
-        self.inner.act(|sim| Ok(UserAction::Restart(existing_node(sim, "node", &node)?)))
-    }
-
-    /// Restarts an acceptor with empty storage (outside CASPaxos's fault model).
-    pub fn wipe(&self, #[wasm_bindgen(unchecked_param_type = "NodeId")] acceptor: JsValue) -> JsResult<()> {
-        self.inner.act(|sim| match existing_node(sim, "acceptor", &acceptor)? {
-            Node::Acceptor(a) => Ok(UserAction::Wipe(a)),
-            Node::Proposer(p) => Err(invalid(format!(
-                "wipe needs an acceptor (a1..a{}), got the proposer \"p{p}\"",
-                sim.config().acceptors
-            ))),
-        })
-    }
-
-    /// `partition([["a1", "p1"], ["a2"]])`: nodes in different groups cannot talk; unlisted nodes
-    /// form one more group.
-    pub fn partition(&self, #[wasm_bindgen(unchecked_param_type = "string[][]")] groups: JsValue) -> JsResult<()> {
-        self.inner.act(|sim| {
-            let nodes = sim.node_ids();
-            let groups = node_array("groups", &groups, nodes, "an array of arrays of node ids")?;
-            let mut parsed = Vec::new();
-            for (i, group) in groups.iter().enumerate() {
-                let name = format!("groups[{i}]");
-                let mut members = Vec::new();
-                for (j, id) in node_array(&name, group, nodes, "an array of node ids")?.iter().enumerate() {
-                    members.push(existing_node(sim, &format!("{name}[{j}]"), id)?);
-                }
-                parsed.push(members);
-            }
-            Ok(UserAction::Partition(parsed))
-        })
-    }
-
-    /// Cuts one node off from all others.
-    pub fn isolate(&self, #[wasm_bindgen(unchecked_param_type = "NodeId")] node: JsValue) -> JsResult<()> {
-        self.inner.act(|sim| Ok(UserAction::Partition(vec![vec![existing_node(sim, "node", &node)?]])))
-    }
-
-    /// Removes every partition.
-    pub fn heal(&self) -> JsResult<()> {
-        self.inner.act(|_| Ok(UserAction::Heal))
-    }
-
-    /// Chance each message (request or reply) is lost.
-    #[wasm_bindgen(js_name = "setDropRate")]
-    pub fn set_drop_rate(&self, #[wasm_bindgen(unchecked_param_type = "number")] rate: JsValue) -> JsResult<()> {
-        self.inner.act(|_| Ok(UserAction::DropRate(rate_arg("rate", &rate)?)))
-    }
-
-    /// Chance each message is delivered twice.
-    #[wasm_bindgen(js_name = "setDuplicateRate")]
-    pub fn set_duplicate_rate(&self, #[wasm_bindgen(unchecked_param_type = "number")] rate: JsValue) -> JsResult<()> {
-        self.inner.act(|_| Ok(UserAction::DuplicateRate(rate_arg("rate", &rate)?)))
-    }
-
-    /// One-way delay range in virtual ms.
-    #[wasm_bindgen(js_name = "setLatency")]
-    pub fn set_latency(
-        &self,
-        #[wasm_bindgen(unchecked_param_type = "number")] min: JsValue,
-        #[wasm_bindgen(unchecked_param_type = "number")] max: JsValue,
-    ) -> JsResult<()> {
-        self.inner.act(|_| {
-            let min = integer_arg("min", &min, 0.0, MAX_LATENCY_MS as f64)?;
-            let max = integer_arg("max", &max, 0.0, MAX_LATENCY_MS as f64)?;
-            Ok(UserAction::Latency(min, max))
-        })
     }
 
     // ---- time ----
@@ -654,9 +450,12 @@ impl Cluster {
         ensure_guard();
         Cluster { inner: Inner::new(rec, auto_advance) }
     }
+}
 
-    /// Checks the key and options, starts the operation, and returns its promise. Bad input
-    /// rejects the promise with `InvalidArgument`; nothing is recorded.
+operation_and_fault_methods!(Cluster);
+
+impl Facade for Cluster {
+    /// Nothing is recorded when the arguments are refused.
     fn start(
         &self,
         target: Target,
@@ -680,7 +479,7 @@ impl Cluster {
                     proposer = proposer_option(sim, v)?;
                 }
             }
-            let op = make(sim, &opts)?;
+            let op = make(&opts)?;
             if let Op::Change(_) = op {
                 return Ok(rec.invoke_unrecorded(proposer, &key, op));
             }
@@ -695,23 +494,43 @@ impl Cluster {
         future_to_promise(async move { settled((Settle { inner, handle }).await, shape, thrown) })
     }
 
-    fn lock_operation(
-        &self,
-        name: &JsValue,
-        owner: &JsValue,
-        opts: &JsValue,
-        shape: Shape,
-        make: fn(String, Option<u64>) -> Op,
-    ) -> Promise {
-        self.start(Target::Lock(name), opts, &["ttl"], shape, None, &|_, opts| lock_op(owner, opts, make))
+    /// Checks the arguments, then does and records the fault.
+    fn fault(&self, read: &ReadFault<'_>) -> JsResult<()> {
+        self.inner.act(|sim| read(sim).map(UserAction::from))
+    }
+
+    /// A change function calling back into the cluster is refused by the entry depth (`Inner`),
+    /// not by this flag, which nothing reads.
+    fn change_running(&self) -> Rc<Cell<bool>> {
+        Rc::default()
     }
 }
 
-/// A node id that exists in this cluster.
-fn existing_node(sim: &Sim, name: &str, v: &JsValue) -> JsResult<Node> {
-    let node = node_arg(name, v)?;
-    sim.check_node(node).map_err(|e| invalid(format!("{name}: {}", e.message)))?;
-    Ok(node)
+impl Nodes for Sim {
+    fn check_node(&self, node: Node) -> Result<(), OpError> {
+        Sim::check_node(self, node)
+    }
+    fn node_ids(&self) -> usize {
+        Sim::node_ids(self)
+    }
+    fn acceptors(&self) -> usize {
+        self.config().acceptors
+    }
+}
+
+impl From<Fault> for UserAction {
+    fn from(fault: Fault) -> UserAction {
+        match fault {
+            Fault::Crash(node) => UserAction::Crash(node),
+            Fault::Restart(node) => UserAction::Restart(node),
+            Fault::Wipe(a) => UserAction::Wipe(a),
+            Fault::Partition(groups) => UserAction::Partition(groups),
+            Fault::Heal => UserAction::Heal,
+            Fault::DropRate(rate) => UserAction::DropRate(rate),
+            Fault::DuplicateRate(rate) => UserAction::DuplicateRate(rate),
+            Fault::Latency(min, max) => UserAction::Latency(min, max),
+        }
+    }
 }
 
 /// `options.proposer`: a proposer of the cluster, not removed (`InvalidArgument` naming it).
