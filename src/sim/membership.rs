@@ -40,7 +40,7 @@ pub enum ChangeKind {
 }
 
 impl ChangeKind {
-    fn acceptor(self) -> AcceptorId {
+    pub fn acceptor(self) -> AcceptorId {
         match self {
             ChangeKind::Add(a) | ChangeKind::Remove(a) => a,
         }
@@ -59,8 +59,8 @@ impl ChangeKind {
 #[derive(Clone, Debug, Default)]
 pub struct Membership {
     change: Option<Change>,
-    /// A change that stopped `Unavailable`: the same call resumes it.
-    stalled: Option<Change>,
+    /// A change that stopped `Unavailable`, and why: the same call resumes it.
+    stalled: Option<(Change, String)>,
     /// Acceptors turned off by a removal (bit `a`): never up again.
     removed: u32,
     /// Proposers turned off by a removal (bit `p`, [`super::proposers`]): never up again.
@@ -116,6 +116,15 @@ struct Rescan {
     retry_at: u64,
 }
 
+/// A change that stopped, as `membership().stopped` shows it: the change, the step it stopped
+/// at (the same call resumes it there), and why.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct StoppedView {
+    pub kind: ChangeKind,
+    pub step: &'static str,
+    pub reason: String,
+}
+
 /// The step running, as `membership().step` shows it: `{ name, acceptor, progress? }`.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct StepView {
@@ -156,6 +165,11 @@ impl Membership {
             r.todo.extend(moved.into_iter().map(|(_, key)| key));
             r.retry_at = now;
         }
+    }
+
+    fn stopped_view(&self) -> Option<StoppedView> {
+        let (c, reason) = self.stalled.as_ref()?;
+        Some(StoppedView { kind: c.kind, step: c.steps[c.at].kind.name(), reason: reason.clone() })
     }
 
     fn step_view(&self) -> Option<StepView> {
@@ -205,7 +219,7 @@ impl Sim {
     /// `InvalidArgument` while another change runs, when ids ran out (they are never reused) or
     /// the quorums are not majorities; `Unavailable` when a step could not finish.
     pub fn add_acceptor(&self) -> Result<OpHandle, OpError> {
-        self.begin_change(|m, ids| match &m.stalled {
+        self.begin_change(|m, ids| match m.stalled.as_ref().map(|(c, _)| c) {
             Some(c) if matches!(c.kind, ChangeKind::Add(_)) => Ok(c.kind),
             Some(c) => Err(stalled_error(c)),
             None if ids >= MAX_ACCEPTORS => Err(OpError::invalid(format!(
@@ -217,7 +231,7 @@ impl Sim {
 
     /// Removes acceptor `a` (the growth's steps backwards): resolves `null` once it is off.
     pub fn remove_acceptor(&self, a: AcceptorId) -> Result<OpHandle, OpError> {
-        self.begin_change(|m, _| match &m.stalled {
+        self.begin_change(|m, _| match m.stalled.as_ref().map(|(c, _)| c) {
             Some(c) if c.kind == ChangeKind::Remove(a) => Ok(c.kind),
             Some(c) => Err(stalled_error(c)),
             None => Ok(ChangeKind::Remove(a)),
@@ -240,7 +254,7 @@ impl Sim {
             }
             let kind = pick(&core.world.membership, core.world.acceptors.len())?;
             let change = match core.world.membership.stalled.take() {
-                Some(c) => c,
+                Some((c, _)) => c,
                 None => plan_change(core, kind)?,
             };
             core.world.membership.change = Some(change);
@@ -268,6 +282,11 @@ impl Sim {
     /// The membership change step running, if any.
     pub fn membership_step(&self) -> Option<StepView> {
         self.world().membership.step_view()
+    }
+
+    /// The change that stopped `Unavailable` and waits to be resumed, if any.
+    pub fn membership_stopped(&self) -> Option<StoppedView> {
+        self.world().membership.stopped_view()
     }
 }
 
@@ -448,16 +467,17 @@ fn turn_on(w: &mut World, a: AcceptorId) {
 fn stall(core: &mut Core, max: u32) {
     let mut c = core.world.membership.change.take().expect("running");
     let name = c.steps[c.at].kind.name();
+    let attempts = failed_attempts(max);
+    let reason = format!("no quorum after {attempts}");
     let message = format!(
-        "the change {} stopped at its step '{name}' after {} (no quorum); proposers keep the sets \
+        "the change {} stopped at its step '{name}' after {attempts} (no quorum); proposers keep the sets \
          of the last completed step; call it again to finish it",
-        c.kind.describe(),
-        failed_attempts(max)
+        c.kind.describe()
     );
     log(&mut core.world, &c, "stopped", message.clone());
     c.stage = Stage::Begin;
     c.failures = 0;
-    core.world.membership.stalled = Some(c);
+    core.world.membership.stalled = Some((c, reason));
     answer(core, Err(OpError::unavailable(false, message)));
 }
 
