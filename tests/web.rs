@@ -1315,7 +1315,7 @@ fn membership_event_log_hash_matches_native() {
         let key = format!("k{}", i % 3);
         let _ = c.put(key.as_str().into(), JsValue::from(i), opts());
         if i == 2 {
-            let _ = c.add_acceptor();
+            let _ = c.add_acceptor(JsValue::UNDEFINED);
         }
         if i == 6 {
             c.crash("a2".into()).unwrap();
@@ -1336,8 +1336,8 @@ async fn membership_changes_resolve_and_refuse_bad_input() {
     let put = c.put("k".into(), JsValue::from(1), JsValue::UNDEFINED);
     c.run_until_idle(JsValue::UNDEFINED).unwrap();
     ok(put).await;
-    let adding = c.add_acceptor();
-    let again = c.add_acceptor();
+    let adding = c.add_acceptor(JsValue::UNDEFINED);
+    let again = c.add_acceptor(JsValue::UNDEFINED);
     let removing = c.remove_acceptor("a1".into());
     assert_eq!(json(&get(&c.membership().unwrap(), "changing")), r#""a4""#);
     c.run_until_idle(JsValue::UNDEFINED).unwrap();

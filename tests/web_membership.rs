@@ -11,7 +11,7 @@ use wasm_bindgen::JsValue;
 use wasm_bindgen_test::*;
 
 mod web_common;
-use web_common::{assert_error, cluster, err, get, js, json, ok, still_works};
+use web_common::{assert_error, call, cluster, err, get, js, json, ok, outcome, still_works};
 
 wasm_bindgen_test_configure!(run_in_browser);
 
@@ -27,8 +27,8 @@ fn proposer_changes_event_log_hash_matches_native() {
         let proposer = i % 2 + if i < 7 { 1 } else { 2 };
         let _ = c.put(format!("k{}", i % 3).into(), JsValue::from(i), via(&format!("p{proposer}")));
         match i {
-            2 => drop(c.add_proposer()),
-            4 => drop(c.add_acceptor()),
+            2 => drop(c.add_proposer(JsValue::UNDEFINED)),
+            4 => drop(c.add_acceptor(JsValue::UNDEFINED)),
             6 => drop(c.remove_proposer("p1".into())),
             8 => c.crash("p3".into()).unwrap(),
             10 => c.restart("p3".into()).unwrap(),
@@ -44,7 +44,7 @@ fn proposer_changes_event_log_hash_matches_native() {
 #[wasm_bindgen_test]
 async fn proposers_come_and_go_and_bad_input_is_refused_by_name() {
     let c = cluster("{ seed: 5, proposers: 2 }");
-    assert_eq!(ok(c.add_proposer()).await.as_string().as_deref(), Some("p3"));
+    assert_eq!(ok(c.add_proposer(JsValue::UNDEFINED)).await.as_string().as_deref(), Some("p3"));
     assert_eq!(json(&get(&c.membership().unwrap(), "proposers")), r#"["p1","p2","p3"]"#);
     let ids: Vec<String> = Array::from(&get(&c.state().unwrap(), "proposers"))
         .iter()
@@ -98,11 +98,11 @@ async fn proposers_come_and_go_and_bad_input_is_refused_by_name() {
 #[wasm_bindgen_test]
 async fn proposer_ids_run_out_at_the_limit_and_are_never_reused() {
     let c = cluster("{ proposers: 8 }");
-    assert_eq!(ok(c.add_proposer()).await.as_string().as_deref(), Some("p9"));
+    assert_eq!(ok(c.add_proposer(JsValue::UNDEFINED)).await.as_string().as_deref(), Some("p9"));
     let limit = "no proposer id left: ids p1..p9 are all taken (a removed proposer's id is never reused)";
-    assert_error(&err(c.add_proposer()).await, "InvalidArgument", limit);
+    assert_error(&err(c.add_proposer(JsValue::UNDEFINED)).await, "InvalidArgument", limit);
     assert!(ok(c.remove_proposer("p9".into())).await.is_null());
-    assert_error(&err(c.add_proposer()).await, "InvalidArgument", limit);
+    assert_error(&err(c.add_proposer(JsValue::UNDEFINED)).await, "InvalidArgument", limit);
     still_works(&c).await;
 }
 
@@ -123,10 +123,10 @@ async fn acceptor_changes_refuse_every_bad_input_by_name() {
     }
     // A second change while one runs; a proposer may come meanwhile.
     c.set_auto_advance(JsValue::FALSE).unwrap();
-    let adding = c.add_acceptor();
-    assert_error(&err(c.add_acceptor()).await, "InvalidArgument", "one change at a time");
+    let adding = c.add_acceptor(JsValue::UNDEFINED);
+    assert_error(&err(c.add_acceptor(JsValue::UNDEFINED)).await, "InvalidArgument", "one change at a time");
     assert_error(&err(c.remove_acceptor("a1".into())).await, "InvalidArgument", "(adding a4) is running");
-    assert_eq!(ok(c.add_proposer()).await.as_string().as_deref(), Some("p3"));
+    assert_eq!(ok(c.add_proposer(JsValue::UNDEFINED)).await.as_string().as_deref(), Some("p3"));
     c.set_auto_advance(JsValue::TRUE).unwrap();
     assert_eq!(ok(adding).await.as_string().as_deref(), Some("a4"));
     still_works(&c).await;
@@ -138,9 +138,59 @@ async fn acceptor_changes_refuse_every_bad_input_by_name() {
     );
     still_works(&one).await;
     let full = cluster("{ acceptors: 15 }");
-    assert_error(&err(full.add_acceptor()).await, "InvalidArgument", "no acceptor id left: ids a1..a15 are all taken");
+    assert_error(
+        &err(full.add_acceptor(JsValue::UNDEFINED)).await,
+        "InvalidArgument",
+        "no acceptor id left: ids a1..a15 are all taken",
+    );
     still_works(&full).await;
     let flexible = cluster("{ acceptors: 4, quorums: { prepare: 2, accept: 3 } }");
-    assert_error(&err(flexible.add_acceptor()).await, "InvalidArgument", "starts from majority quorums");
+    assert_error(
+        &err(flexible.add_acceptor(JsValue::UNDEFINED)).await,
+        "InvalidArgument",
+        "starts from majority quorums",
+    );
     still_works(&flexible).await;
+}
+
+#[wasm_bindgen_test]
+async fn add_acceptor_and_add_proposer_refuse_an_argument_by_name() {
+    // Through the JS glue, as a page calls them: `addAcceptor('a4')` used to ignore its argument.
+    let c: JsValue = cluster("{ seed: 8 }").into();
+    let cases = [
+        ("c.addAcceptor('a4')", "addAcceptor() takes no arguments, got the string \"a4\""),
+        ("c.addAcceptor(4)", "addAcceptor() takes no arguments, got the number 4"),
+        ("c.addAcceptor(null)", "addAcceptor() takes no arguments, got null"),
+        ("c.addProposer('p3')", "addProposer() takes no arguments, got the string \"p3\""),
+        ("c.addProposer({})", "addProposer() takes no arguments, got an object"),
+    ];
+    let members = "[c.membership().acceptors, c.membership().proposers]";
+    for (i, (expr, says)) in cases.into_iter().enumerate() {
+        let e = outcome(call(&c, expr)).await.expect_err(expr);
+        assert_error(&e, "InvalidArgument", says);
+        assert_eq!(json(&call(&c, members).unwrap()), r#"[["a1","a2","a3"],["p1","p2"]]"#, "{expr} changed nothing");
+        let count = outcome(call(&c, "c.increment('sanity')")).await.expect("the cluster still works");
+        assert_eq!(count.as_f64(), Some(i as f64 + 1.0));
+    }
+    // No argument, or an explicit undefined, is the call as documented.
+    assert_eq!(outcome(call(&c, "c.addAcceptor(undefined)")).await.unwrap().as_string().as_deref(), Some("a4"));
+    assert_eq!(outcome(call(&c, "c.addProposer()")).await.unwrap().as_string().as_deref(), Some("p3"));
+}
+
+#[wasm_bindgen_test]
+async fn a_stopped_change_shows_in_membership_until_the_same_call_resumes_it() {
+    let c = cluster("{ seed: 9, maxAttempts: 1 }");
+    assert!(get(&c.membership().unwrap(), "stopped").is_null());
+    ok(c.put("k".into(), JsValue::from(5), JsValue::UNDEFINED)).await;
+    c.crash("a1".into()).unwrap();
+    c.crash("a2".into()).unwrap();
+    assert_error(&err(c.add_acceptor(JsValue::UNDEFINED)).await, "Unavailable", "after 1 failed attempt (no quorum)");
+    let stopped = get(&c.membership().unwrap(), "stopped");
+    let fields: Vec<String> =
+        ["kind", "node", "step", "reason"].iter().map(|f| get(&stopped, f).as_string().unwrap()).collect();
+    assert_eq!(fields, ["add", "a4", "catch-up rescan", "no quorum after 1 failed attempt"]);
+    c.restart("a1".into()).unwrap();
+    c.restart("a2".into()).unwrap();
+    assert_eq!(ok(c.add_acceptor(JsValue::UNDEFINED)).await.as_string().as_deref(), Some("a4"));
+    assert!(get(&c.membership().unwrap(), "stopped").is_null());
 }

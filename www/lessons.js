@@ -72,8 +72,7 @@ export const LESSONS = [
     scenario: "write-to-f-plus-1",
     text: "Acceptors can be added and removed while the cluster runs, in small steps that keep every prepare quorum meeting every accept quorum (§2.3): <b>turn on</b> the new acceptor (empty), send <b>accepts</b> to all with the new majority, <b>rescan</b> every key, then send <b>prepares</b> to all. Removing runs the steps backwards. The rescan matters: here k = 42 sits on exactly F+1 = 2 acceptors when a4 joins and a1 leaves. The bands on the timeline are the steps. The broken twins <a href=\"./?scenario=skip-rescan\">skip the rescan</a> or <a href=\"./?scenario=rescan-one-key\">rescan one key only</a>, and 42 is lost.",
     moments: [
-      { on: { kind: "membership", acceptor: "a4", step: "turn on" }, say: "a4 joins the network, empty. No proposer asks it yet: prepares and accepts still go to a1–a3." },
-      { on: { kind: "membership", acceptor: "a4", step: "accept quorum change" }, say: "Accepts go to a1–a4 and need 3; prepares still need 2 of a1–a3. 2 + 3 > 4: any prepare quorum meets any accept quorum." },
+      { on: { kind: "membership", acceptor: "a4", step: "turn on" }, say: "a4 joins the network, empty, and in the same instant the accept quorum change begins (nothing is in flight to wait for, so turning on is a thin line): accepts go to a1–a4 and need 3; prepares still need 2 of a1–a3. 2 + 3 > 4: any prepare quorum meets any accept quorum." },
       { on: { kind: "membership", acceptor: "a4", step: "catch-up rescan" }, say: "The catch-up rescan: a read (an identity change) of every key, which writes 42 back to an accept quorum of a1–a4 — a4 included." },
       { on: { kind: "membership", acceptor: "a1", step: "turn off" }, say: "a1 has left for good (the steps ran backwards). a2, a3, a4 remain." },
       { on: { kind: "crash", node: "a2" }, say: "a2 crashes: the next prepare quorum is a3 and a4." },

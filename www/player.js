@@ -163,25 +163,32 @@ export class Player {
   }
 
   /** Runs `ms` of virtual time; with a moment armed, one ms at a time, stopping (paused) right
-   * after the ms its event happened in. Returns whether a moment was reached. */
+   * after the ms its event happened in. A moment whose event is already in the log (one instant
+   * can hold several: a membership change's steps with nothing to wait for) is reached before
+   * time moves. Returns whether a moment was reached. */
   tick(ms) {
     if (this.moments.done) {
       this.advance(ms);
       return false;
     }
+    if (this.#reachedMoment()) return true;
     for (let i = 0; i < ms; i++) {
       this.advance(1);
-      const events = this.cluster.events(this.momentSeq);
-      const [hit] = this.moments.feed(events, { first: true });
-      this.momentSeq = hit ? hit.event.seq + 1 : this.momentSeq + events.length;
-      if (hit) {
-        this.setPlaying(false);
-        this.host.render(this);
-        this.host.onMoment?.(hit);
-        return true;
-      }
+      if (this.#reachedMoment()) return true;
     }
     return false;
+  }
+
+  /** Looks for the next armed moment among the events logged since the last look; pauses there. */
+  #reachedMoment() {
+    const events = this.cluster.events(this.momentSeq);
+    const [hit] = this.moments.feed(events, { first: true });
+    this.momentSeq = hit ? hit.event.seq + 1 : this.momentSeq + events.length;
+    if (!hit) return false;
+    this.setPlaying(false);
+    this.host.render(this);
+    this.host.onMoment?.(hit);
+    return true;
   }
 
   /** Runs on to the next armed moment (or to the end): plays, or with reduced motion jumps. */

@@ -1,6 +1,10 @@
 // Membership changes on the timeline (paper §2.3): each step of a change (turn on, accept quorum
 // change, catch-up rescan, prepare quorum change, turn off) is a band across the acceptor lanes
-// from the step's start to its end, named and, for the rescan, with its progress. An acceptor's
+// from the step's start event to its done event — the virtual time proposers ran in that step —
+// named and, for the rescan, with its progress. A finished step begins the next in the same
+// instant, so bands touch. A step with nothing to wait for (turn on, turn off, a quorum change with
+// no operation in flight) is done in the instant it begins: a thin line, its tooltip says so.
+// Names sit on a white halo in rows at the top of the acceptor lanes, above the message arrows. An acceptor's
 // lane shows while it is a member somewhere in the view: a lane appears when its acceptor is
 // turned on and disappears once its turn off has scrolled out of view.
 
@@ -9,6 +13,7 @@ import { esc } from "./timeline-labels.js";
 /** Steps kept for drawing (the newest); older ones fall off, so memory stays bounded. */
 export const STEPS_KEPT = 2048;
 const LABEL_PX = 10;
+const LABEL_ROWS = 3; // steps close together (instants) stack their names in rows
 const MIN_BAND_PX = 3; // a step that starts and ends in one instant is still a visible line
 
 /** What the timeline knows of membership changes: the steps, and each acceptor's time on the network. */
@@ -66,8 +71,9 @@ export function laneOrder(a, b) {
   return role(a) - role(b) || Number(a.slice(1)) - Number(b.slice(1));
 }
 
-/** The bands of the steps in view; `live` is the running rescan's `{ done, keys }` (membership().progress). */
-export function drawMembership(f, out, live) {
+/** The bands of the steps in view into `out`, their names into `labels` (drawn last, on top of
+ * the messages); `live` is the running rescan's `{ done, keys }` (membership().progress). */
+export function drawMembership(f, out, live, labels = out) {
   const acceptors = f.rows.filter((n) => n.startsWith("a"));
   if (!acceptors.length) return;
   const top = f.laneTop(acceptors[0]) + 1;
@@ -79,14 +85,34 @@ export function drawMembership(f, out, live) {
     const width = Math.max(MIN_BAND_PX, f.x(Math.min(end, f.t1)) - x0);
     const progress = s.end === null ? live : s.progress;
     const name = `${s.step} ${s.acceptor}${progress ? ` ${progress.done}/${progress.keys} keys` : ""}`;
-    const when = s.end === null ? `since ${s.start} ms, running` : `${s.start}–${s.end} ms${s.stopped ? ", stopped (Unavailable)" : ""}`;
-    const title = `membership change of ${s.acceptor}: ${name} (${when})`;
-    const cls = `member-step${s.end === null ? " running" : ""}${s.stopped ? " stopped" : ""}`;
+    const title = `membership change of ${s.acceptor}: ${name} (${stepTime(s)})`;
+    const instant = s.end === s.start && !s.stopped;
+    const cls = `member-step${s.end === null ? " running" : ""}${s.stopped ? " stopped" : ""}${instant ? " instant" : ""}`;
     out.push(`<rect class="${cls}" role="img" aria-label="${esc(title)}" data-step="${esc(s.step)}" data-acceptor="${esc(s.acceptor)}" data-start="${s.start}" data-end="${s.end ?? ""}" x="${x0}" y="${top}" width="${width}" height="${bottom - top}"><title>${esc(title)}</title></rect>`);
-    const w = f.meters.tick.width(name);
-    const ly = top + LABEL_PX;
-    if (x0 + 2 + w <= f.w && f.placer.take({ x0: x0 + 1, y0: ly - LABEL_PX, x1: x0 + 3 + w, y1: ly + 3 })) {
-      out.push(`<text class="member-label" x="${x0 + 2}" y="${ly}">${esc(name)}</text>`);
+    placeLabel(f, labels, x0, top, name);
+  }
+}
+
+/** When a step ran, as its tooltip says. */
+function stepTime(s) {
+  if (s.end === null) return `since ${s.start} ms, running`;
+  if (s.stopped) return `${s.start}–${s.end} ms, stopped (Unavailable)`;
+  if (s.end === s.start) return `begun and done at ${s.start} ms: nothing to wait for`;
+  return `${s.start}–${s.end} ms`;
+}
+
+/** A step's name at its band's start (or ending at the right edge), in the first row free of other labels (else none: the
+ * band's tooltip still names it; a label lets the pointer through to its band's tooltip). */
+function placeLabel(f, labels, x0, top, name) {
+  const w = f.meters.op.width(name); // the labels' font: 10px system-ui
+  const lx = Math.min(x0 + 2, f.w - w - 2); // a step near the right edge: its name ends at the edge
+  if (lx < f.left) return;
+  for (let row = 0; row < LABEL_ROWS; row++) {
+    const ly = top + LABEL_PX + row * (LABEL_PX + 2);
+    if (ly + 3 > f.h) return;
+    if (f.placer.take({ x0: lx - 1, y0: ly - LABEL_PX, x1: lx + w + 1, y1: ly + 3 })) {
+      labels.push(`<text class="member-label" x="${lx}" y="${ly}">${esc(name)}</text>`);
+      return;
     }
   }
 }

@@ -243,10 +243,12 @@ export class Timeline {
     drawAxis(f, out);
     drawFaults(f, out);
     drawLeases(f, out);
-    drawMembership(f, out, this.#liveProgress());
+    const memberLabels = [];
+    drawMembership(f, out, this.#liveProgress(), memberLabels);
     drawLanes(f, out);
     drawLaneLabels(f, out);
     const shown = this.#drawDetailed(f, out) ?? this.#drawDense(f, out);
+    out.push(...memberLabels); // on top of the message arrows
     if (now >= f.t0 && now <= f.t1) out.push(`<line class="now-line" x1="${f.x(now)}" x2="${f.x(now)}" y1="${AXIS_PX - 6}" y2="${f.h}"/>`);
     this.svg.setAttribute("viewBox", `0 0 ${f.w} ${f.h}`);
     this.content.innerHTML = out.join("");

@@ -28,6 +28,7 @@
 //! or never" — which register a later read sees (the tombstone at its version, or version 0)
 //! is decided by the first round a quorum accepts.
 
+use super::membership::failed_attempts;
 use super::trace::{EventKind, Node};
 use super::world::{Due, World};
 use super::{check_key, Sim};
@@ -241,7 +242,8 @@ pub(super) fn step(w: &mut World, runtime: &mut Runtime, index: usize) {
             job.failures += 1;
             let max_attempts = runtime.config(job.proposer).max_attempts.max(1);
             if job.failures >= max_attempts {
-                let message = format!("the collection stopped at step {step}: {why} ({} attempts)", job.failures);
+                let message =
+                    format!("the collection stopped at step {step}: {why} ({})", failed_attempts(job.failures));
                 return end(w, job, Err(OpError::unavailable(false, message.clone())), message);
             }
             let delay = backoff_ms(w, job.failures);

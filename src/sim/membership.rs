@@ -40,7 +40,7 @@ pub enum ChangeKind {
 }
 
 impl ChangeKind {
-    fn acceptor(self) -> AcceptorId {
+    pub fn acceptor(self) -> AcceptorId {
         match self {
             ChangeKind::Add(a) | ChangeKind::Remove(a) => a,
         }
@@ -59,8 +59,8 @@ impl ChangeKind {
 #[derive(Clone, Debug, Default)]
 pub struct Membership {
     change: Option<Change>,
-    /// A change that stopped `Unavailable`: the same call resumes it.
-    stalled: Option<Change>,
+    /// A change that stopped `Unavailable`, and why: the same call resumes it.
+    stalled: Option<(Change, String)>,
     /// Acceptors turned off by a removal (bit `a`): never up again.
     removed: u32,
     /// Proposers turned off by a removal (bit `p`, [`super::proposers`]): never up again.
@@ -97,7 +97,8 @@ struct Change {
 
 #[derive(Clone, Debug)]
 enum Stage {
-    /// The step starts at the next tick.
+    /// The step has not begun: a change just planned or resumed (the call that starts it begins
+    /// it at once), or the moment between two steps inside one tick.
     Begin,
     /// New sets are set: waiting for the operations under the old ones to end.
     Draining,
@@ -113,6 +114,15 @@ struct Rescan {
     /// Keys to read (again) at `retry_at`.
     todo: Vec<Key>,
     retry_at: u64,
+}
+
+/// A change that stopped, as `membership().stopped` shows it: the change, the step it stopped
+/// at (the same call resumes it there), and why.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct StoppedView {
+    pub kind: ChangeKind,
+    pub step: &'static str,
+    pub reason: String,
 }
 
 /// The step running, as `membership().step` shows it: `{ name, acceptor, progress? }`.
@@ -155,6 +165,11 @@ impl Membership {
             r.todo.extend(moved.into_iter().map(|(_, key)| key));
             r.retry_at = now;
         }
+    }
+
+    fn stopped_view(&self) -> Option<StoppedView> {
+        let (c, reason) = self.stalled.as_ref()?;
+        Some(StoppedView { kind: c.kind, step: c.steps[c.at].kind.name(), reason: reason.clone() })
     }
 
     fn step_view(&self) -> Option<StepView> {
@@ -204,7 +219,7 @@ impl Sim {
     /// `InvalidArgument` while another change runs, when ids ran out (they are never reused) or
     /// the quorums are not majorities; `Unavailable` when a step could not finish.
     pub fn add_acceptor(&self) -> Result<OpHandle, OpError> {
-        self.begin_change(|m, ids| match &m.stalled {
+        self.begin_change(|m, ids| match m.stalled.as_ref().map(|(c, _)| c) {
             Some(c) if matches!(c.kind, ChangeKind::Add(_)) => Ok(c.kind),
             Some(c) => Err(stalled_error(c)),
             None if ids >= MAX_ACCEPTORS => Err(OpError::invalid(format!(
@@ -216,7 +231,7 @@ impl Sim {
 
     /// Removes acceptor `a` (the growth's steps backwards): resolves `null` once it is off.
     pub fn remove_acceptor(&self, a: AcceptorId) -> Result<OpHandle, OpError> {
-        self.begin_change(|m, _| match &m.stalled {
+        self.begin_change(|m, _| match m.stalled.as_ref().map(|(c, _)| c) {
             Some(c) if c.kind == ChangeKind::Remove(a) => Ok(c.kind),
             Some(c) => Err(stalled_error(c)),
             None => Ok(ChangeKind::Remove(a)),
@@ -239,14 +254,15 @@ impl Sim {
             }
             let kind = pick(&core.world.membership, core.world.acceptors.len())?;
             let change = match core.world.membership.stalled.take() {
-                Some(c) => c,
+                Some((c, _)) => c,
                 None => plan_change(core, kind)?,
             };
             core.world.membership.change = Some(change);
             core.world.membership.awaited.0 = Some(answer.clone());
             core.world.count_in_flight(0);
-            let now = core.world.now;
-            core.world.schedule(now, Due::Membership);
+            // The first step begins now, in the call: `membership().step` names it as soon as
+            // the call returns, and its start event is in the log by then.
+            tick(core);
         }
         self.settle();
         Ok(OpHandle::waiting(answer))
@@ -266,6 +282,11 @@ impl Sim {
     /// The membership change step running, if any.
     pub fn membership_step(&self) -> Option<StepView> {
         self.world().membership.step_view()
+    }
+
+    /// The change that stopped `Unavailable` and waits to be resumed, if any.
+    pub fn membership_stopped(&self) -> Option<StoppedView> {
+        self.world().membership.stopped_view()
     }
 }
 
@@ -305,12 +326,13 @@ fn plan_change(core: &Core, kind: ChangeKind) -> Result<Change, OpError> {
     Ok(Change { kind, steps, at: 0, stage: Stage::Begin, failures: 0 })
 }
 
-/// Runs the change one tick on (a scheduled [`Due::Membership`]).
+/// Runs the change one tick on (a scheduled [`Due::Membership`], or the call that starts or
+/// resumes it). A step that finishes begins the next one in the same instant, so the step
+/// `membership().step` names is always the one whose start event was logged last and not yet done.
 pub(super) fn tick(core: &mut Core) {
     let Some(mut c) = core.world.membership.change.take() else { return };
-    let step = c.steps[c.at].clone();
-    let finished = match &mut c.stage {
-        Stage::Begin => begin(core, &mut c, &step),
+    let mut finished = match &mut c.stage {
+        Stage::Begin => begin(core, &mut c),
         Stage::Draining => core.runtime.running_under_old_phases() == 0,
         Stage::Rescan(r) => {
             let max = core.runtime.config(1).max_attempts.max(1);
@@ -327,26 +349,29 @@ pub(super) fn tick(core: &mut Core) {
             progress_done(&c)
         }
     };
-    let at = core.world.now;
-    if finished {
-        log(&mut core.world, &c, step.kind.name(), "done".into());
+    while finished {
+        log(&mut core.world, &c, c.steps[c.at].kind.name(), "done".into());
         c.at += 1;
         c.failures = 0;
         c.stage = Stage::Begin;
         if c.at == c.steps.len() {
             return finish(core, c);
         }
+        finished = begin(core, &mut c);
     }
+    debug_assert!(!matches!(c.stage, Stage::Begin), "a step that has not begun is never left waiting");
     core.world.membership.change = Some(c);
-    core.world.schedule(at + round_trip_ms(&core.world), Due::Membership);
+    let next = core.world.now + round_trip_ms(&core.world);
+    core.world.schedule(next, Due::Membership);
 }
 
 fn progress_done(c: &Change) -> bool {
     matches!(&c.stage, Stage::Rescan(r) if r.done == r.keys && r.running.is_empty() && r.todo.is_empty())
 }
 
-/// Starts `step`; true when it is complete at once.
-fn begin(core: &mut Core, c: &mut Change, step: &Step) -> bool {
+/// Starts the change's step `c.at` (logging its start event); true when it is complete at once.
+fn begin(core: &mut Core, c: &mut Change) -> bool {
+    let step = c.steps[c.at].clone();
     let name = step.kind.name();
     match step.kind {
         StepKind::TurnOn(a) => {
@@ -442,15 +467,17 @@ fn turn_on(w: &mut World, a: AcceptorId) {
 fn stall(core: &mut Core, max: u32) {
     let mut c = core.world.membership.change.take().expect("running");
     let name = c.steps[c.at].kind.name();
+    let attempts = failed_attempts(max);
+    let reason = format!("no quorum after {attempts}");
     let message = format!(
-        "the change {} stopped at its step '{name}' after {max} failed attempts (no quorum); proposers keep the sets \
+        "the change {} stopped at its step '{name}' after {attempts} (no quorum); proposers keep the sets \
          of the last completed step; call it again to finish it",
         c.kind.describe()
     );
     log(&mut core.world, &c, "stopped", message.clone());
     c.stage = Stage::Begin;
     c.failures = 0;
-    core.world.membership.stalled = Some(c);
+    core.world.membership.stalled = Some((c, reason));
     answer(core, Err(OpError::unavailable(false, message)));
 }
 
@@ -482,6 +509,12 @@ fn names(nodes: &[AcceptorId]) -> String {
     nodes.iter().map(|a| format!("a{a}")).collect::<Vec<_>>().join(",")
 }
 
+/// "1 failed attempt", "2 failed attempts": how many tries a stopped step (a change's, or a
+/// collection's, `super::gc`) made.
+pub(super) fn failed_attempts(n: u32) -> String {
+    format!("{n} failed attempt{}", if n == 1 { "" } else { "s" })
+}
+
 /// One round trip at the network's slowest: the pause between two ticks.
 fn round_trip_ms(w: &World) -> u64 {
     (2 * w.net.latency_ms_max).max(1)
@@ -496,3 +529,7 @@ fn backoff_ms(latency_ms_max: u64, failures: u32) -> u64 {
 #[cfg(test)]
 #[path = "membership_tests.rs"]
 mod tests;
+
+#[cfg(test)]
+#[path = "membership_timing_tests.rs"]
+mod timing_tests;

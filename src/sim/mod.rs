@@ -33,7 +33,7 @@ pub use gc::{GcStep, GC_OP};
 pub use history::{Evaluation, History, OpRecord, HISTORY_WINDOW};
 pub use loops::ClientLoop;
 pub use manual::{Delivery, HeldMessage};
-pub use membership::{ChangeKind, StepView};
+pub use membership::{ChangeKind, StepView, StoppedView};
 pub use network::{NetConfig, Partitions};
 pub use oracle::{Finding, Oracle, OracleKind};
 pub use rng::Rng;

@@ -76,7 +76,8 @@ export interface Membership {
   prepare: { nodes: NodeId[]; quorum: number };
   accept: { nodes: NodeId[]; quorum: number };
   /** The name of the membership change step running ("turn on", "accept quorum change",
-   * "catch-up rescan", "prepare quorum change", "turn off"), null when none is. */
+   * "catch-up rescan", "prepare quorum change", "turn off"): the one whose start event was
+   * logged last and is not done; null when none is. */
   step: string | null;
   /** The acceptor the running change adds or removes, null when none runs. */
   changing: NodeId | null;
@@ -84,6 +85,9 @@ export interface Membership {
   progress: { done: number; keys: number } | null;
   /** The proposers in the cluster (addProposer / removeProposer; removed ones are not listed). */
   proposers: NodeId[];
+  /** A change that stopped Unavailable (no quorum) at `step`, and why; the same call
+   * (addAcceptor() / removeAcceptor(node)) resumes it there. Null otherwise. */
+  stopped: { kind: "add" | "remove"; node: NodeId; step: string; reason: string } | null;
 }
 
 /** `gc(options)`: which key (default: every key deleted since its last collection), from which proposer's node. */

@@ -21,43 +21,71 @@ async function settle(page) {
   await page.evaluate(() => { window.playground.setPlaying(false); window.playground.cluster.runUntilIdle(); window.playground.refresh(); });
 }
 
-test("Add acceptor: each step shows while it runs, the rescan's progress, the buttons wait; a4 gets a lane, a row, a table", async () => {
+test("Add acceptor: the panel names the step the log opened last at every instant, the rescan's progress, the buttons wait; a4 gets a lane, a row, a table", async () => {
   const { page, errors } = await open(browser.context, `${server.url}?scenario=none`);
   assert.equal(await page.textContent("#members-out"), "proposers p1 p2 · acceptors a1 a2 a3 · prepare to a1 a2 a3 (2 of 3) · accept to a1 a2 a3 (2 of 3)");
   assert.equal(await page.isDisabled("#add-acceptor"), false);
   // Keys for the rescan to walk, written while paused.
   await page.evaluate(() => { const c = window.playground.cluster; for (const k of ["k1", "k2", "k3", "k4"]) c.put(k, k).catch(() => {}); c.runUntilIdle(); });
   await page.evaluate(() => window.playground.setPlaying(false));
+  // An increment in flight when the change starts: the accept quorum change waits for it to end.
+  await page.click("#increment");
+  await page.evaluate(() => window.playground.setPlaying(false));
   await page.click("#add-acceptor");
   await page.evaluate(() => window.playground.setPlaying(false)); // the click started time: step it by hand
   const seen = new Map(); // step -> what the panel said
   let started = false;
   for (let i = 0; i < 400; i++) {
-    const panel = await page.evaluate(() => ({
-      step: window.playground.cluster.membership().step,
-      text: document.getElementById("change-out").textContent,
-      disabled: document.getElementById("add-acceptor").disabled,
-      why: document.getElementById("add-acceptor").title,
-      removes: [...document.querySelectorAll('#nodes li[data-node^="a"] button[data-action=remove]')].map((b) => b.disabled),
-      bar: document.getElementById("change-progress").hidden ? null : document.getElementById("change-progress").value,
-    }));
+    const panel = await page.evaluate(() => {
+      // The step the log opened last and has not ended (a step logs its name when it starts and when it is done).
+      let open = null;
+      for (const e of window.playground.cluster.events()) {
+        if (e.kind !== "membership" || !e.acceptor) continue;
+        open = e.step === "done" || e.step === "stopped" || e.step === open ? null : e.step;
+      }
+      return {
+        open,
+        step: window.playground.cluster.membership().step,
+        shown: document.getElementById("change-out").dataset.step ?? "",
+        text: document.getElementById("change-out").textContent,
+        disabled: document.getElementById("add-acceptor").disabled,
+        why: document.getElementById("add-acceptor").title,
+        removes: [...document.querySelectorAll('#nodes li[data-node^="a"] button[data-action=remove]')].map((b) => b.disabled),
+      };
+    });
+    assert.equal(panel.step, panel.open, `membership().step is the step the log opened last (at ${i * 3} ms)`);
     if (started && !panel.step) break;
     started ||= !!panel.step;
     if (panel.step && !seen.has(panel.text)) seen.set(panel.text, panel);
     if (panel.step) {
+      assert.equal(panel.shown, panel.step, "the panel shows the step running");
       assert.equal(panel.disabled, true, `Add acceptor waits during ${panel.step}`);
       assert.equal(panel.why, "a change (adding a4) is running: one change at a time");
       assert.ok(panel.removes.length >= 3 && panel.removes.every(Boolean), "every acceptor's remove waits too");
     }
-    // A client operation keeps running during the change.
-    if (panel.step === "accept quorum change" && !(await page.$('#results li[data-op="4"]'))) await page.click("#increment");
     await advance(page, 3);
   }
+  assert.ok(started, "the change ran");
   const texts = [...seen.keys()];
   console.log(texts.join("\n"));
-  // (Turning a4 on takes no time: it is a band on the timeline, never a panel's state.)
-  for (const step of ["accept quorum change", "catch-up rescan", "prepare quorum change"]) {
-    assert.ok(texts.some((t) => t.startsWith(`adding a4 — step: ${step}`)), `the panel showed ${step}: ${texts}`);
+  // Every step that took time was shown while it ran (turning a4 on takes none: it begins the
+  // accept quorum change in its instant, a thin line on the timeline, never a panel's state).
+  const took = await page.evaluate(() => {
+    const starts = new Map();
+    const spans = [];
+    for (const e of window.playground.cluster.events()) {
+      if (e.kind !== "membership" || e.acceptor !== "a4" || e.step === "done") continue;
+      if (starts.has(e.step)) spans.push([e.step, e.at - starts.get(e.step)]);
+      else starts.set(e.step, e.at);
+    }
+    return spans;
+  });
+  assert.deepEqual(took.map(([step]) => step), ["turn on", "accept quorum change", "catch-up rescan", "prepare quorum change"]);
+  assert.equal(took[0][1], 0, "turn on is done in the instant it begins");
+  assert.ok(took[1][1] > 0, "the accept quorum change waited for the increment in flight");
+  for (const [step, ms] of took) {
+    const shown = texts.some((t) => t.startsWith(`adding a4 — step: ${step}`));
+    assert.equal(shown, ms > 0, `the panel showed ${step} (${ms} ms) exactly when it took time: ${texts}`);
   }
   // The rescan reads the 5 keys at once: its progress goes 0 → 5 of 5 while the step still runs.
   for (const done of [0, 5]) assert.ok(texts.includes(`adding a4 — step: catch-up rescan: ${done} of 5 keys rescanned`), `the rescan's progress ${done}/5: ${texts}`);
@@ -66,7 +94,7 @@ test("Add acceptor: each step shows while it runs, the rescan's progress, the bu
   assert.equal(await page.isDisabled("#add-acceptor"), false, "free again");
   assert.equal(await page.textContent("#members-out"), "proposers p1 p2 · acceptors a1 a2 a3 a4 · prepare to a1 a2 a3 a4 (3 of 4) · accept to a1 a2 a3 a4 (3 of 4)");
   assert.ok((await page.$$eval("#results li", (lis) => lis.map((li) => li.textContent))).includes("add acceptor → a4"));
-  assert.match(await page.textContent('#results li[data-op="4"]'), /^increment counter via p1 → 1$/, "the increment answered during the change");
+  assert.ok((await page.$$eval("#results li", (lis) => lis.map((li) => li.textContent))).includes("increment counter via p1 → 1"), "the increment answered during the change");
   assert.deepEqual(await lanes(page), ["p1", "p2", "a1", "a2", "a3", "a4"]);
   assert.deepEqual(await captions(page), ["a1", "a2", "a3", "a4"]);
   assert.deepEqual(await nodeList(page), ["p1", "p2", "a1", "a2", "a3", "a4"]);
@@ -79,7 +107,19 @@ test("Add acceptor: each step shows while it runs, the rescan's progress, the bu
   assert.deepEqual(bands.map((b) => b[1]), ["turn on", "accept quorum change", "catch-up rescan", "prepare quorum change"]);
   assert.ok(bands.every((b) => b[0] === "a4"));
   assert.match(bands[2][2], /^membership change of a4: catch-up rescan a4 5\/5 keys \(\d+–\d+ ms\)$/);
+  assert.match(bands[0][2], /^membership change of a4: turn on a4 \(begun and done at \d+ ms: nothing to wait for\)$/, "an instant step says so");
+  assert.deepEqual(await page.$$eval("#timeline rect.member-step.instant", (rs) => rs.map((r) => r.dataset.step)), ["turn on"].concat(took[3][1] ? [] : ["prepare quorum change"]));
   assert.ok(await page.$$eval("#timeline text.member-label", (ts) => ts.some((t) => t.textContent.startsWith("catch-up rescan a4"))), "a band carries its name");
+  // Legible at 1280 px: every step's name is drawn (instants in the same place stack in rows),
+  // no two overlap, and they lie over the message arrows (drawn after them, on a halo).
+  const names = await page.$$eval("#timeline text.member-label", (ts) => ts.map((t) => { const b = t.getBBox(); return { text: t.textContent, x0: b.x, x1: b.x + b.width, y0: b.y, y1: b.y + b.height }; }));
+  assert.deepEqual(names.map((n) => n.text), ["turn on a4", "accept quorum change a4", "catch-up rescan a4 5/5 keys", "prepare quorum change a4"]);
+  for (const [i, a] of names.entries()) {
+    for (const b of names.slice(i + 1)) assert.ok(a.x1 <= b.x0 || b.x1 <= a.x0 || a.y1 <= b.y0 || b.y1 <= a.y0, `${a.text} and ${b.text} do not overlap`);
+  }
+  const order = await page.$$eval("#timeline .tl-content > *", (els) => [els.findIndex((e) => e.classList.contains("member-label")), els.findLastIndex((e) => e.classList.contains("msg"))]);
+  assert.ok(order[1] >= 0 && order[0] > order[1], `the names are drawn over the message arrows: ${order}`);
+  assert.equal(await page.$eval("#timeline text.member-label", (t) => getComputedStyle(t).paintOrder), "stroke", "on a halo");
   assert.equal(await page.textContent(".legend .lg-member"), "membership step");
   await page.screenshot({ path: path.join(SHOTS, "membership-add.png"), fullPage: true });
   assert.deepEqual(errors, []);
@@ -114,7 +154,7 @@ test("Remove: a1 leaves; its lane stays while its past is in view and disappears
   await page.close();
 });
 
-test("a change with no quorum stops Unavailable in a state the paper allows; Add acceptor resumes it", async () => {
+test("a change with no quorum stops Unavailable in a state the paper allows, the panel says so; Add acceptor resumes it", async () => {
   const { page, errors } = await open(browser.context, `${server.url}?scenario=none`);
   await page.evaluate(() => { const c = window.playground.cluster; c.put("k", 1).catch(() => {}); c.runUntilIdle(); });
   await page.click('#nodes li[data-node="a2"] button[data-action="crash"]');
@@ -123,14 +163,22 @@ test("a change with no quorum stops Unavailable in a state the paper allows; Add
   await settle(page);
   const error = await page.textContent("#membership-error");
   assert.match(error, /^add acceptor ✗ Unavailable: the change adding a4 stopped at its step '[a-z -]+' after \d+ failed attempts/);
-  assert.equal(await page.textContent("#change-out"), "", "nothing runs");
   const m = await page.evaluate(() => window.playground.cluster.membership());
+  assert.equal(m.step, null, "nothing runs");
+  assert.deepEqual(Object.keys(m.stopped), ["kind", "node", "step", "reason"]);
+  assert.equal(m.stopped.kind, "add");
+  assert.equal(m.stopped.node, "a4");
+  assert.match(m.stopped.reason, /^no quorum after \d+ failed attempts?$/);
+  assert.equal(await page.textContent("#change-out"), `adding a4 stopped at ${m.stopped.step}: ${m.stopped.reason} — Add acceptor resumes it`, "the panel says where it stopped, why, and what resumes it");
+  assert.equal(await page.getAttribute("#change-out", "data-step"), "stopped");
   assert.ok(m.prepare.quorum + m.accept.quorum > m.acceptors.length, `every prepare quorum meets every accept quorum: ${JSON.stringify(m)}`);
   await page.click('#nodes li[data-node="a2"] button[data-action="restart"]');
   await page.click("#add-acceptor");
   assert.equal(await page.textContent("#membership-error"), "", "a new attempt clears the error");
   await settle(page);
   assert.match(await page.textContent("#members-out"), /^proposers p1 p2 · acceptors a1 a2 a3 a4 · prepare to a1 a2 a3 a4 \(3 of 4\)/);
+  assert.equal(await page.textContent("#change-out"), "", "resumed and finished: no longer stopped");
+  assert.equal(await page.evaluate(() => window.playground.cluster.membership().stopped), null);
   assert.deepEqual(errors, []);
   await page.close();
 });

@@ -157,6 +157,7 @@ test("the shipped .d.ts files pass tsc --strict on a usage file that touches eve
   assert.match(bad.stdout, /bad\.ts\(5,9\): error TS2322/, bad.stdout);
   assert.match(bad.stdout, /bad\.ts\(6,11\): error TS2345/, bad.stdout);
   assert.match(bad.stdout, /bad\.ts\(8,18\): error TS2540/, bad.stdout);
+  assert.match(bad.stdout, /bad\.ts\(9,17\): error TS2345/, bad.stdout); // addAcceptor takes no argument
   // A plain lib (no esnext.disposable) with skipLibCheck false: the shipped .d.ts still check.
   const plain = await check("plain.ts", ["es2022", "dom"]);
   assert.equal(plain.status, 0, `tsc on plain.ts with lib es2022 + dom:\n${plain.stdout}${plain.stderr}`);

@@ -1,7 +1,8 @@
 // Membership change in the page (paper §2.3.1–§2.3.3, issue 11 §2): the cluster panel's
 // membership in effect (the acceptors, each phase's nodes and quorum), "Add acceptor", a Remove
 // per acceptor (in the node list, faults.js), the step running with the catch-up rescan's progress,
-// and the buttons disabled, with the reason, while a change runs (one change at a time).
+// a change that stopped Unavailable and what resumes it, and the buttons disabled, with the
+// reason, while a change runs (one change at a time).
 import { Cluster } from "../pkg/caspaxos_playground.js";
 import { $, page, refresh } from "../page.js";
 import { F_PLUS_1, writeToFPlus1 } from "../scenarios-membership.js";
@@ -96,7 +97,8 @@ function render() {
   const step = $("change-out");
   const bar = $("change-progress");
   if (m.step == null) {
-    setText(step, "");
+    setText(step, m.stopped ? stoppedText(m.stopped) : "");
+    step.dataset.step = m.stopped ? "stopped" : "";
     bar.hidden = true;
   } else {
     const progress = m.progress ? `: ${m.progress.done} of ${m.progress.keys} keys rescanned` : "";
@@ -114,6 +116,13 @@ function render() {
     b.title = blocked || b.dataset.title || "";
   }
   setText($("change-note"), blocked);
+}
+
+/** A change that stopped Unavailable (`membership().stopped`) and the button that resumes it. */
+function stoppedText(s) {
+  const verb = s.kind === "add" ? "adding" : "removing";
+  const resume = s.kind === "add" ? "Add acceptor" : `${s.node}'s remove`;
+  return `${verb} ${s.node} stopped at ${s.step}: ${s.reason} — ${resume} resumes it`;
 }
 
 function setText(el, text) {

@@ -7,7 +7,7 @@ use super::{existing_node, Cluster, Settle};
 use crate::protocol::Quorums;
 use crate::session::UserAction;
 use crate::sim::{Node, Sim};
-use crate::wasm::js::{error, integer_arg, invalid, options, to_js, JsResult};
+use crate::wasm::js::{describe, error, integer_arg, invalid, options, to_js, JsResult};
 use js_sys::Promise;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::future_to_promise;
@@ -43,9 +43,10 @@ impl Cluster {
     /// calls do not queue), when no id is left or the quorums are not majorities; `Unavailable`
     /// when the catch-up rescan found no quorum within `maxAttempts` (the cluster keeps the sets
     /// of the last completed step, a safe state; calling `addAcceptor()` again resumes it).
+    /// It takes no argument (the cluster picks the id): one is an `InvalidArgument`.
     #[wasm_bindgen(js_name = "addAcceptor", unchecked_return_type = "Promise<string>")]
-    pub fn add_acceptor(&self) -> Promise {
-        self.change_membership(|_| Ok(UserAction::AddAcceptor))
+    pub fn add_acceptor(&self, #[wasm_bindgen(unchecked_optional_param_type = "never")] none: JsValue) -> Promise {
+        self.change_membership(|_| no_argument("addAcceptor", &none).map(|()| UserAction::AddAcceptor))
     }
 
     /// Removes acceptor `id` (`"a2"`), the growth's steps backwards; resolves `null` once it is
@@ -62,10 +63,10 @@ impl Cluster {
     /// Adds a proposer (§2.3.4: it keeps no state on the acceptors, so it just starts, with the
     /// phase sets in effect and its ballot counter past every proposer's): resolves its id
     /// (`"p3"`; ids are never reused, up to `p9`). Rejects `InvalidArgument` when no id is left.
-    /// It may run while an acceptor change runs.
+    /// It may run while an acceptor change runs. It takes no argument, as `addAcceptor()`.
     #[wasm_bindgen(js_name = "addProposer", unchecked_return_type = "Promise<string>")]
-    pub fn add_proposer(&self) -> Promise {
-        self.change_membership(|_| Ok(UserAction::AddProposer))
+    pub fn add_proposer(&self, #[wasm_bindgen(unchecked_optional_param_type = "never")] none: JsValue) -> Promise {
+        self.change_membership(|_| no_argument("addProposer", &none).map(|()| UserAction::AddProposer))
     }
 
     /// Removes proposer `id` (`"p2"`) for good; resolves `null`. Its operations in flight fail
@@ -79,6 +80,18 @@ impl Cluster {
             Node::Acceptor(a) => Err(invalid(format!("id must be a proposer id, got the acceptor \"a{a}\""))),
         })
     }
+}
+
+/// `method` takes no argument: the cluster picks the new node's id (the next never used), so an
+/// argument (say `addAcceptor("a4")`) would be silently ignored; it is refused instead.
+fn no_argument(method: &str, v: &JsValue) -> JsResult<()> {
+    if v.is_undefined() {
+        return Ok(());
+    }
+    Err(invalid(format!(
+        "{method}() takes no arguments, got {}: the cluster picks the new node's id (the next one never used)",
+        describe(v)
+    )))
 }
 
 impl Cluster {

@@ -6,4 +6,5 @@ export async function wrong(c: Cluster): Promise<void> {
   c.crash(1); // a node id is a string
   console.log(text);
   Cluster.limits.acceptors = 99; // the limits are read-only
+  c.addAcceptor("a4"); // the cluster picks the id: no argument
 }

@@ -85,6 +85,7 @@ export async function cluster(): Promise<void> {
   const proposerAdded: Promise<string> = c.addProposer();
   const proposerRemoved: Promise<null> = c.removeProposer("p2");
   const proposers: string[] = m.proposers;
+  const stopped: [("add" | "remove") | undefined, string | undefined] = [m.stopped?.kind, m.stopped?.reason];
   c.setBreak({ skipRescan: true, rescanOneKey: false, eraseWithoutGc: false });
   const fuzz = Cluster.fuzz({ seed: 7, acceptors: 3, proposers: 2, oneRtt: true, break: { blindRetry: true }, wipes: false, opsPerClient: 10 });
   const doc: SessionDocument = fuzz.session();
