@@ -215,5 +215,7 @@ impl Report {
 
 #[cfg(test)]
 mod regression_tests;
+#[cfg(all(test, not(target_arch = "wasm32")))]
+mod sweep_tests;
 #[cfg(test)]
 mod tests;
