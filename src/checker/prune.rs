@@ -231,7 +231,8 @@ struct Fixers {
 
 impl Fixers {
     fn new(ops: &[CheckOp], needs: &[u32], values: &ValueTable) -> Fixers {
-        let mut fixers: Vec<(u64, u64, u32)> = Vec::new();
+        let mut found: Vec<(u64, u32)> = Vec::new(); // (return, value) by operation
+        let mut order: Vec<(u64, usize)> = Vec::new(); // (invocation, index into `found`)
         for (i, op) in ops.iter().enumerate() {
             let Some(ret) = op.return_seq else { continue };
             let value = match (&op.step, &op.expect) {
@@ -240,13 +241,14 @@ impl Fixers {
                 (Step::Builtin { op: Op::Delete, .. }, Expect::Output(_)) => values.find(&Json::Null),
                 _ => continue,
             };
-            fixers.push((op.invoke_seq, ret, value));
+            order.push((op.invoke_seq, found.len()));
+            found.push((ret, value));
         }
-        fixers.sort_unstable();
+        order.sort_unstable(); // the crate's one sort of pairs (see `crate::sorting`)
         let none = (u64::MAX, NO_VALUE);
-        let mut best = vec![[none, none]; fixers.len() + 1];
-        for i in (0..fixers.len()).rev() {
-            let (_, ret, value) = fixers[i];
+        let mut best = vec![[none, none]; order.len() + 1];
+        for i in (0..order.len()).rev() {
+            let (ret, value) = found[order[i].1];
             let [mut b1, mut b2] = best[i + 1];
             if ret < b1.0 {
                 if value != b1.1 {
@@ -258,7 +260,7 @@ impl Fixers {
             }
             best[i] = [b1, b2];
         }
-        Fixers { invokes: fixers.iter().map(|f| f.0).collect(), best }
+        Fixers { invokes: order.iter().map(|f| f.0).collect(), best }
     }
 
     /// The earliest return of an operation invoked after position `t` that left a value other
@@ -315,7 +317,9 @@ fn written_values(op: &CheckOp, values: &ValueTable) -> Writes {
 #[derive(Default)]
 struct ValueTable {
     all: Vec<Json>,
-    by_print: FxHashMap<u64, Vec<u32>>,
+    /// Fingerprint → the newest value with it; older ones are chained through `same_print`.
+    by_print: FxHashMap<u64, usize>,
+    same_print: Vec<u32>,
 }
 
 impl ValueTable {
@@ -330,8 +334,11 @@ impl ValueTable {
     }
 
     fn find(&self, v: &Json) -> u32 {
-        let same = self.by_print.get(&Self::print(v));
-        same.and_then(|ns| ns.iter().copied().find(|&n| self.all[n as usize] == *v)).unwrap_or(NO_VALUE)
+        let mut n = self.by_print.get(&Self::print(v)).map_or(NO_VALUE, |&n| n as u32);
+        while n != NO_VALUE && self.all[n as usize] != *v {
+            n = self.same_print[n as usize];
+        }
+        n
     }
 
     fn number(&mut self, v: &Json) -> u32 {
@@ -339,9 +346,10 @@ impl ValueTable {
         if found != NO_VALUE {
             return found;
         }
-        let n = self.all.len() as u32;
+        let n = self.all.len();
         self.all.push(v.clone());
-        self.by_print.entry(Self::print(v)).or_default().push(n);
-        n
+        let older = self.by_print.insert(Self::print(v), n);
+        self.same_print.push(older.map_or(NO_VALUE, |o| o as u32));
+        n as u32
     }
 }
