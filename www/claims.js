@@ -163,7 +163,7 @@ export function describeClaim(c) {
   if ("messages" in c) return `operation ${c.op} costs ${c.messages} messages`;
   if ("refusedBy" in c) return `operation ${c.op} is refused once by ballot ${c.refusedBy}`;
   if ("accepts" in c) return `operation ${c.op} accepts ${json(c.accepts)}`;
-  if ("attempts" in c) return `operation ${c.op} takes ${c.attempts} attempts`;
+  if ("attempts" in c) return `operation ${c.op} takes ${c.attempts} attempt${c.attempts === 1 ? "" : "s"}`;
   if ("endsAfter" in c) return `operation ${c.op} ends after ${Object.values(c.endsAfter).join(" ")}`;
   if ("order" in c) return `operations ${c.order.join(", ")} run one after another`;
   if ("countsTo" in c) return `${c.key} counts to exactly ${c.countsTo}`;

@@ -28,8 +28,10 @@
 //! violation the full checker would not.
 //!
 //! **Bounds.** A key keeps the operations that ended after its cut (they span it or were
-//! invoked after it) and the configurations the fold allows: at most [`MAX_FRONTIER_STATES`]
-//! (past that the key's verdict is `unknown`). Both follow the operations in flight and the
+//! invoked after it) and the configurations the fold allows: at most [`MAX_FRONTIER_STATES`].
+//! A fold that would allow more (or runs out of budget) is tried again at a later cut, where
+//! fewer operations span it; a key whose folds keep failing until it holds
+//! [`MAX_SEGMENT_OPS`] operations gets the verdict `unknown`. Both follow the operations in flight and the
 //! unknown ones within their horizon, not the length of the run. A fold is tried once a key
 //! holds `fold_every` settled operations, and again each time as many more have settled, so
 //! its cost is amortized over the operations it folds.
@@ -49,8 +51,11 @@ pub const UNKNOWN_HORIZON: u32 = 32;
 /// Default: a fold is tried once a key holds this many settled operations, and again each time
 /// it has grown by as many since.
 pub const FOLD_EVERY: usize = 256;
-/// Most states a folded prefix may allow; past that the key's verdict is `unknown`.
+/// Most states a folded prefix may allow; past that the fold is tried again at a later cut.
 pub const MAX_FRONTIER_STATES: usize = 1024;
+/// Most settled operations a key holds while its folds cannot finish; past that its verdict is
+/// `unknown`.
+pub const MAX_SEGMENT_OPS: usize = 4096;
 
 /// Every key's incremental check.
 #[derive(Clone, Debug)]
@@ -58,6 +63,9 @@ pub struct Ledger {
     keys: FxHashMap<Key, KeyLedger>,
     fold_every: usize,
     unknown_horizon: u32,
+    /// A key's verdict is `unknown` once it holds this many settled operations none of which a
+    /// fold could drop ([`MAX_SEGMENT_OPS`] unless set).
+    max_segment: usize,
     /// Search steps spent folding.
     steps: u64,
 }
@@ -86,7 +94,14 @@ impl Ledger {
     /// of its key were invoked after it ended.
     pub fn new(fold_every: usize, unknown_horizon: u32) -> Ledger {
         assert!(fold_every >= 1 && unknown_horizon >= 1, "a fold needs at least one operation");
-        Ledger { keys: FxHashMap::default(), fold_every, unknown_horizon, steps: 0 }
+        Ledger { keys: FxHashMap::default(), fold_every, unknown_horizon, max_segment: MAX_SEGMENT_OPS, steps: 0 }
+    }
+
+    /// The same ledger, giving a key the verdict `unknown` once it holds `ops` settled operations
+    /// that no fold could drop (tests reach the bound with few operations).
+    pub fn with_max_segment(mut self, ops: usize) -> Ledger {
+        self.max_segment = ops;
+        self
     }
 
     /// An operation of `key` was invoked at `invoke_seq` (positions only grow).
@@ -110,7 +125,7 @@ impl Ledger {
             k.settle(op, record, self.unknown_horizon);
         }
         if k.segment.len() >= k.next_fold_at {
-            self.steps += k.try_fold(self.fold_every);
+            self.steps += k.try_fold(self.fold_every, self.max_segment);
         }
     }
 
@@ -256,32 +271,43 @@ impl KeyLedger {
     }
 
     /// Folds every operation that ended before the key's oldest operation in flight was invoked
-    /// (the cut); returns the search steps spent.
-    fn try_fold(&mut self, fold_every: usize) -> u64 {
+    /// (the cut); returns the search steps spent. A fold that cannot finish (more than
+    /// [`MAX_FRONTIER_STATES`] configurations, or out of budget: many operations spanning this
+    /// cut) changes nothing and is tried again at a later cut, after the segment doubled; once
+    /// the segment holds `max_segment` operations, the key's verdict is `unknown`.
+    fn try_fold(&mut self, fold_every: usize, max_segment: usize) -> u64 {
         let cut = self.in_flight.first().copied().unwrap_or(u64::MAX);
-        let (ended, kept): (Vec<Settled>, Vec<Settled>) =
-            std::mem::take(&mut self.segment).into_iter().partition(|s| s.end() < cut);
-        self.segment = kept;
         self.next_fold_at = self.segment.len() + fold_every;
-        if ended.is_empty() {
-            return 0;
-        }
         // The ended operations, then those spanning the cut (placed before it or not, as the search
         // finds). Plain loops, not an iterator chain: 0.5 KB less gzipped wasm.
-        let mut prefix: Vec<CheckOp> = Vec::with_capacity(ended.len());
-        for s in ended {
-            prefix.push(s.into_folded());
+        let mut prefix: Vec<CheckOp> = Vec::new();
+        for s in self.segment.iter().filter(|s| s.end() < cut) {
+            prefix.push(s.clone().into_folded());
         }
-        for s in self.segment.iter().filter(|s| s.op.invoke_seq < cut) {
+        if prefix.is_empty() {
+            return 0;
+        }
+        let ended = prefix.len();
+        for s in self.segment.iter().filter(|s| s.end() >= cut && s.op.invoke_seq < cut) {
             prefix.push(CheckOp { return_seq: None, ..s.op.clone() });
         }
-        let folded = prefix.iter().filter(|op| op.completed()).count();
-        self.folded += folded as u64;
-        self.folded_unknowns += prefix.iter().filter(|op| op.expect == Expect::AppliedOrNot).count() as u64;
+        let unknowns = prefix.iter().filter(|op| op.expect == Expect::AppliedOrNot).count() as u64;
         let (result, steps) = end_states(&prefix, &self.frontier, MAX_FRONTIER_STATES, DEFAULT_STEP_BUDGET);
         match result {
-            Ok(ends) => self.frontier = ends,
-            Err(verdict) => self.settle_verdict(verdict),
+            Ok(ends) => {
+                self.frontier = ends;
+                self.segment.retain(|s| s.end() >= cut);
+                self.next_fold_at = self.segment.len() + fold_every;
+                self.folded += prefix[..ended].iter().filter(|op| op.completed()).count() as u64;
+                self.folded_unknowns += unknowns;
+            }
+            Err(KeyResult::Unknown) if self.segment.len() < max_segment => {
+                self.next_fold_at = self.next_fold_at.max((2 * self.segment.len()).min(max_segment));
+            }
+            Err(verdict) => {
+                self.folded_unknowns += unknowns;
+                self.settle_verdict(verdict);
+            }
         }
         steps
     }

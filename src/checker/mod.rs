@@ -19,9 +19,10 @@
 
 mod ledger;
 mod model;
+mod prune;
 mod search;
 
-pub use ledger::{Ledger, Verdicts, FOLD_EVERY, MAX_FRONTIER_STATES, UNKNOWN_HORIZON};
+pub use ledger::{Ledger, Verdicts, FOLD_EVERY, MAX_FRONTIER_STATES, MAX_SEGMENT_OPS, UNKNOWN_HORIZON};
 pub use model::{CheckOp, Expect, Next, State, Step};
 pub use search::{check_key, check_key_from, end_states, Config, KeyResult};
 
@@ -212,5 +213,9 @@ impl Report {
     }
 }
 
+#[cfg(test)]
+mod regression_tests;
+#[cfg(all(test, not(target_arch = "wasm32")))]
+mod sweep_tests;
 #[cfg(test)]
 mod tests;

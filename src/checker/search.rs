@@ -11,6 +11,7 @@
 //! entries costs O(n log n) once. A sequential history of n operations takes n + 1 steps.
 
 use super::model::{CheckOp, Next, State};
+use super::prune::Pruning;
 use super::{Violation, ViolationKind};
 use crate::fxhash::{FxHashMap, FxHasher};
 use serde_json::Value as Json;
@@ -45,7 +46,7 @@ pub struct Config {
 /// Checks one key's operations from any of `initial` (what a folded prefix allows; not empty):
 /// linearizable if some linearization starts from one of them.
 pub fn check_key_from(ops: &[CheckOp], initial: &[Config], step_budget: u64) -> (KeyResult, u64) {
-    let (found, steps) = search(ops, initial, Goal::OneLinearization, step_budget);
+    let (found, steps) = search_explained(ops, initial, Goal::OneLinearization, step_budget);
     let result = match found {
         Found::Order(order) => KeyResult::Linearizable(order),
         Found::Ends(_) => unreachable!("one linearization was asked for"),
@@ -53,6 +54,16 @@ pub fn check_key_from(ops: &[CheckOp], initial: &[Config], step_budget: u64) -> 
         Found::OutOfBudget => KeyResult::Unknown,
     };
     (result, steps)
+}
+
+/// The plain search (no reductions) from the empty register, for comparisons in tests.
+#[cfg(test)]
+pub(super) fn check_key_plain(ops: &[CheckOp], step_budget: u64) -> (KeyResult, u64) {
+    match search(ops, &[Config::default()], Goal::OneLinearization, step_budget, false) {
+        (Found::Order(order), steps) => (KeyResult::Linearizable(order), steps),
+        (Found::Violation(v), steps) => (KeyResult::Violation(v), steps),
+        (_, steps) => (KeyResult::Unknown, steps),
+    }
 }
 
 /// Every configuration a linearization of `ops` from one of `initial` can end in, once every
@@ -65,7 +76,7 @@ pub fn end_states(
     max_ends: usize,
     step_budget: u64,
 ) -> (Result<Vec<Config>, KeyResult>, u64) {
-    let (found, steps) = search(ops, initial, Goal::EveryEndState { max_ends }, step_budget);
+    let (found, steps) = search_explained(ops, initial, Goal::EveryEndState { max_ends }, step_budget);
     let result = match found {
         Found::Ends(ends) => Ok(ends),
         Found::Order(_) => unreachable!("every end state was asked for"),
@@ -90,11 +101,30 @@ enum Found {
     OutOfBudget,
 }
 
+/// Steps the plain search may take to tell a violation, beyond those the proof took.
+const EXPLANATION_STEPS: u64 = 100_000;
+
+/// The search with the reductions of [`Pruning`]; a violation it proves is then told from the
+/// plain search's longest consistent order, which the reductions cut short (a starved read
+/// ends the search where it starves, possibly before anything is placed), when the plain search
+/// finishes within the proof's steps plus [`EXPLANATION_STEPS`] (so at most doubling the cost).
+fn search_explained(ops: &[CheckOp], initial: &[Config], goal: Goal, step_budget: u64) -> (Found, u64) {
+    let (found, steps) = search(ops, initial, goal, step_budget, true);
+    let Found::Violation(proved) = found else { return (found, steps) };
+    let budget = (steps + EXPLANATION_STEPS).min(step_budget);
+    let (plain, more) = search(ops, initial, goal, budget, false);
+    debug_assert!(matches!(plain, Found::Violation(_) | Found::OutOfBudget), "the reductions are exact");
+    let told = if let Found::Violation(v) = plain { v } else { proved };
+    (Found::Violation(told), steps + more)
+}
+
 /// Wing & Gong's search from each initial configuration in turn, sharing Lowe's memo (a
-/// configuration determines its future, whichever initial one it came from).
-fn search(ops: &[CheckOp], initial: &[Config], goal: Goal, step_budget: u64) -> (Found, u64) {
+/// configuration determines its future, whichever initial one it came from), with the
+/// reductions of [`Pruning`] when `reduced`.
+fn search(ops: &[CheckOp], initial: &[Config], goal: Goal, step_budget: u64, reduced: bool) -> (Found, u64) {
     assert!(!initial.is_empty(), "a search starts from at least one configuration");
     let mut entries = Entries::new(ops);
+    let mut pruning = Pruning::new(ops, reduced);
     let index_of: FxHashMap<u64, usize> = ops.iter().enumerate().map(|(i, op)| (op.id, i)).collect();
     let zobrist: Vec<u128> = (0..ops.len()).map(zobrist_key).collect();
     let mut states = States::default();
@@ -118,21 +148,49 @@ fn search(ops: &[CheckOp], initial: &[Config], goal: Goal, step_budget: u64) -> 
             continue; // met before
         }
         for i in placed {
-            stack.push(Frame { call: entries.call_of[i], before: start, taken: usize::MAX });
+            stack.push(Frame { call: entries.call_of[i], before: start, taken: usize::MAX, forced: false });
             entries.lift(entries.call_of[i]);
+            pruning.place(i);
         }
         let base = stack.len();
         let mut state = start;
         let mut entry = entries.first();
         let mut resume_from = 0usize; // the successor index to try next at `entry`
+                                      // A configuration just reached (looked at by `settle` first), and one found to have no way on.
+        let mut arrived = true;
+        let mut dead_below = false;
         loop {
             steps += 1;
             if steps > step_budget {
                 return (Found::OutOfBudget, steps);
             }
+            let mut dead = std::mem::take(&mut dead_below);
+            let mut starved = false;
+            if arrived {
+                arrived = false;
+                match settle(ops, &mut entries, &mut pruning, &mut states, state, &mut nexts, &mut steps) {
+                    Arrival::Open => {}
+                    Arrival::Starved => (dead, starved) = (true, true),
+                    Arrival::Observer(call) => {
+                        // Placed without branching: if it leads nowhere, neither does this configuration.
+                        let with_op = linearized ^ zobrist[entries.op(call)];
+                        if explored.insert((with_op, state)) {
+                            stack.push(Frame { call, before: state, taken: 0, forced: true });
+                            linearized = with_op;
+                            entries.lift(call);
+                            pruning.place(entries.op(call));
+                            entry = entries.first();
+                            arrived = true;
+                            continue;
+                        }
+                        dead = true;
+                    }
+                }
+            }
             // Every completed operation is placed at the end of the list, or when only operations
             // that have not returned are left (they may take effect later, or never).
-            let at_end = entry == NIL || (!entries.list[entry].is_call && !ops[entries.op(entry)].completed());
+            let at_end =
+                !dead && (entry == NIL || (!entries.list[entry].is_call && !ops[entries.op(entry)].completed()));
             if at_end && goal == Goal::OneLinearization {
                 return (Found::Order(order(&stack, &entries)), steps);
             }
@@ -153,7 +211,7 @@ fn search(ops: &[CheckOp], initial: &[Config], goal: Goal, step_budget: u64) -> 
                     }
                 }
             }
-            if !at_end && entries.list[entry].is_call {
+            if !dead && !at_end && entries.list[entry].is_call {
                 let e = entries.list[entry];
                 nexts.clear();
                 ops[e.op].successors(states.get(state), &mut nexts);
@@ -165,11 +223,13 @@ fn search(ops: &[CheckOp], initial: &[Config], goal: Goal, step_budget: u64) -> 
                         Next::New(s) => states.id(s),
                     };
                     if explored.insert((with_op, next)) {
-                        stack.push(Frame { call: entry, before: state, taken: t });
+                        stack.push(Frame { call: entry, before: state, taken: t, forced: false });
                         state = next;
                         linearized = with_op;
                         entries.lift(entry);
+                        pruning.place(e.op);
                         entry = entries.first();
+                        arrived = true;
                         lifted = true;
                         break;
                     }
@@ -180,9 +240,15 @@ fn search(ops: &[CheckOp], initial: &[Config], goal: Goal, step_budget: u64) -> 
                 }
                 continue;
             }
-            // A completed operation's return with the operation not placed, or the end of the
-            // list while collecting end states: backtrack.
-            longest.backtracking_from(&stack, state, &entries);
+            // A completed operation's return with the operation not placed, the end of the list
+            // while collecting end states, or a configuration found dead: backtrack.
+            longest.backtracking_from(&stack, state, &entries, || {
+                if starved {
+                    pruning.starved_read(ops, state, states.get(state))
+                } else {
+                    None
+                }
+            });
             if stack.len() == base {
                 break;
             }
@@ -191,11 +257,15 @@ fn search(ops: &[CheckOp], initial: &[Config], goal: Goal, step_budget: u64) -> 
             linearized ^= zobrist[entries.op(frame.call)];
             state = frame.before;
             entries.unlift(frame.call);
+            pruning.unplace(entries.op(frame.call));
             entry = frame.call;
             resume_from = frame.taken + 1;
+            // A forced frame: the configuration below had one way on, and it failed.
+            dead_below = frame.forced;
         }
         while let Some(frame) = stack.pop() {
             entries.unlift(frame.call); // the configuration's placed operations, last first
+            pruning.unplace(entries.op(frame.call));
         }
         longest.popped_to(0);
     }
@@ -206,6 +276,49 @@ fn search(ops: &[CheckOp], initial: &[Config], goal: Goal, step_budget: u64) -> 
     (Found::Ends(ends), steps)
 }
 
+/// What a configuration just reached allows before branching.
+enum Arrival {
+    /// Branch over the enabled operations.
+    Open,
+    /// A completed read can no longer be placed ([`Pruning::starving`]).
+    Starved,
+    /// This enabled observer (its call entry) fits the state: place it first.
+    Observer(usize),
+}
+
+/// Looks at a configuration just reached (state number `state`): dead, or an observer to place
+/// first, or neither. Counts the entries it visits as search steps.
+fn settle(
+    ops: &[CheckOp],
+    entries: &mut Entries,
+    pruning: &mut Pruning,
+    states: &mut States,
+    state: usize,
+    nexts: &mut Vec<Next>,
+    steps: &mut u64,
+) -> Arrival {
+    if pruning.starving(state, states.get(state)) {
+        return Arrival::Starved;
+    }
+    if !pruning.observers_left() {
+        return Arrival::Open;
+    }
+    let mut entry = entries.first();
+    while entry != NIL && entries.list[entry].is_call {
+        *steps += 1;
+        let op = entries.op(entry);
+        if pruning.is_observer(op) {
+            nexts.clear();
+            ops[op].successors(states.get(state), nexts);
+            if nexts.contains(&Next::Same) {
+                return Arrival::Observer(entry);
+            }
+        }
+        entry = entries.list[entry].next;
+    }
+    Arrival::Open
+}
+
 /// One linearized operation on the search stack.
 struct Frame {
     /// Its call entry.
@@ -214,6 +327,9 @@ struct Frame {
     before: usize,
     /// Which of its successors was taken.
     taken: usize,
+    /// Placed first as an observer that fits ([`Pruning`]): the configuration below it has no
+    /// other way on.
+    forced: bool,
 }
 
 #[derive(Clone, Copy)]
@@ -369,7 +485,7 @@ fn fingerprint(s: &State) -> u64 {
     h.finish()
 }
 
-fn hash_json(v: &Json, h: &mut FxHasher) {
+pub(super) fn hash_json(v: &Json, h: &mut FxHasher) {
     match v {
         Json::Null => 0u8.hash(h),
         Json::Bool(b) => (1u8, *b).hash(h),
@@ -415,13 +531,26 @@ struct Longest {
     /// The state after them.
     state: usize,
     common: usize,
+    /// The completed read that could no longer be placed after them, when that is why the
+    /// search turned back there ([`Pruning::starved_read`]).
+    starved: Option<usize>,
+    /// Whether anything was snapshotted yet (an empty order, too, may be the longest).
+    recorded: bool,
 }
 
 impl Longest {
-    fn backtracking_from(&mut self, stack: &[Frame], state: usize, entries: &Entries) {
-        if stack.len() <= self.ops.len() {
+    fn backtracking_from(
+        &mut self,
+        stack: &[Frame],
+        state: usize,
+        entries: &Entries,
+        starved: impl FnOnce() -> Option<usize>,
+    ) {
+        if self.recorded && stack.len() <= self.ops.len() {
             return;
         }
+        self.recorded = true;
+        self.starved = starved();
         self.ops.truncate(self.common);
         self.wrote.truncate(self.common);
         for (i, frame) in stack.iter().enumerate().skip(self.common) {
@@ -445,10 +574,12 @@ fn explain(ops: &[CheckOp], longest: &Longest, state: &State) -> Violation {
     for &i in &longest.ops {
         placed[i] = true;
     }
-    let stuck = (0..ops.len())
-        .filter(|&i| !placed[i] && ops[i].completed())
-        .min_by_key(|&i| (ops[i].return_seq, ops[i].invoke_seq))
-        .unwrap_or(0);
+    let stuck = longest.starved.unwrap_or_else(|| {
+        (0..ops.len())
+            .filter(|&i| !placed[i] && ops[i].completed())
+            .min_by_key(|&i| (ops[i].return_seq, ops[i].invoke_seq))
+            .unwrap_or(0)
+    });
     let s = &ops[stuck];
     let writer = longest.ops.iter().zip(&longest.wrote).rev().find(|(_, wrote)| **wrote).map(|(i, _)| *i);
     let held = if state.version == 0 {

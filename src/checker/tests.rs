@@ -233,7 +233,9 @@ fn a_sequential_history_costs_about_one_search_step_per_operation() {
     let (r, steps) = check_key(&h, DEFAULT_STEP_BUDGET);
     let KeyResult::Violation(v) = r else { panic!("{r:?}") };
     assert_eq!((v.ops[0], v.longest.len() as u64), (n, n));
-    assert!(steps <= 4 * n, "{steps} steps");
+    // Searched twice (with the reductions, then plainly for the explanation); looking for a read to
+    // place first costs a step per configuration.
+    assert!(steps <= 8 * n, "{steps} steps");
 }
 
 #[test]

@@ -7,8 +7,10 @@
 
 mod kind;
 mod lock;
+mod wording;
 
 pub use kind::OpKind;
+pub use wording::counted;
 
 use crate::json_object::object;
 use crate::limits::MAX_SAFE_INTEGER;

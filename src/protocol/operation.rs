@@ -257,6 +257,9 @@ pub struct Operation {
     /// Operations of the same proposer and key that go out in this operation's rounds (a batch).
     riders: Vec<(OpId, Op)>,
     attempt: u32,
+    /// Attempts that ended because acceptors answered with a higher ballot (the others timed
+    /// out): the message of an operation that gives up says which.
+    rejected: u32,
     /// Set once an accept carrying this operation's change was sent.
     may_have_applied: bool,
     stage: Stage,
@@ -273,6 +276,7 @@ impl Operation {
             op,
             riders: Vec::new(),
             attempt: 0,
+            rejected: 0,
             may_have_applied: false,
             stage: Stage::NotStarted,
             notes: VecDeque::new(),
@@ -533,6 +537,7 @@ impl Operation {
     fn blocked(&mut self, now: Now<'_>, ballot: Ballot, blocking: Ballot) {
         now.clock.observe(blocking);
         self.note(Note::Conflict { proposer: self.ctx.proposer, key: self.ctx.key.clone(), ballot, blocking });
+        self.rejected += 1;
         self.failed_attempt(now.timing);
     }
 
@@ -545,8 +550,7 @@ impl Operation {
     fn failed_attempt(&mut self, timing: Timing) {
         let max_attempts = self.ctx.config.max_attempts.max(1);
         if self.attempt >= max_attempts {
-            let what = if self.may_have_applied { "may have been applied" } else { "was not applied" };
-            let message = format!("no quorum of acceptors answered within {max_attempts} attempts; the change {what}");
+            let message = gave_up(self.attempt, self.rejected, self.may_have_applied);
             self.finish(Err(OpError::unavailable(self.may_have_applied, message)), None);
             return;
         }
@@ -582,6 +586,25 @@ impl Operation {
         self.stage = Stage::Done;
         self.outcome = Some(Finished { result, cache, riders, lease: None });
     }
+}
+
+/// Why an operation gave up after `attempts` attempts, `rejected` of which acceptors refused with
+/// a higher ballot (the others found no quorum answering in time), and whether it may apply.
+fn gave_up(attempts: u32, rejected: u32, may_have_applied: bool) -> String {
+    use crate::ops::counted;
+    debug_assert!(rejected <= attempts, "a rejection ends an attempt");
+    let timed_out = attempts - rejected;
+    let why = match (rejected, timed_out) {
+        (0, _) => format!("no quorum of acceptors answered within {}", counted(attempts, "attempt")),
+        (1, 0) => "rejected by a higher ballot in its only attempt".to_owned(),
+        (r, 0) => format!("rejected by a higher ballot in all {r} attempts"),
+        (r, t) => format!(
+            "rejected by a higher ballot in {r} of {attempts} attempts; no quorum answered in time in {}",
+            if t == 1 { "the other one".to_owned() } else { format!("the other {t}") }
+        ),
+    };
+    let what = if may_have_applied { "may have been applied" } else { "was not applied" };
+    format!("{why}; the change {what}")
 }
 
 #[cfg(test)]

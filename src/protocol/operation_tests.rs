@@ -346,3 +346,25 @@ fn backoff_window_doubles_up_to_its_cap() {
     assert_eq!(h.op.poll_timeout(), Some(h.now_ms + 17));
     assert!(h.notes().contains(&Note::Retry { proposer: P1, op: OP, attempt: 2 }));
 }
+
+#[test]
+fn giving_up_says_whether_a_higher_ballot_rejected_it_or_no_quorum_answered() {
+    use super::gave_up;
+    assert_eq!(gave_up(1, 0, false), "no quorum of acceptors answered within 1 attempt; the change was not applied");
+    assert_eq!(
+        gave_up(3, 0, true),
+        "no quorum of acceptors answered within 3 attempts; the change may have been applied"
+    );
+    assert_eq!(gave_up(1, 1, false), "rejected by a higher ballot in its only attempt; the change was not applied");
+    assert_eq!(gave_up(4, 4, false), "rejected by a higher ballot in all 4 attempts; the change was not applied");
+    assert_eq!(
+        gave_up(3, 2, true),
+        "rejected by a higher ballot in 2 of 3 attempts; no quorum answered in time in the other one; the change may \
+         have been applied"
+    );
+    assert_eq!(
+        gave_up(5, 1, false),
+        "rejected by a higher ballot in 1 of 5 attempts; no quorum answered in time in the other 4; the change was not \
+         applied"
+    );
+}
