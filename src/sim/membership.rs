@@ -512,7 +512,7 @@ fn names(nodes: &[AcceptorId]) -> String {
 /// "1 failed attempt", "2 failed attempts": how many tries a stopped step (a change's, or a
 /// collection's, `super::gc`) made.
 pub(super) fn failed_attempts(n: u32) -> String {
-    format!("{n} failed attempt{}", if n == 1 { "" } else { "s" })
+    crate::ops::counted(n, "failed attempt")
 }
 
 /// One round trip at the network's slowest: the pause between two ticks.
