@@ -320,9 +320,8 @@ pub struct Trace {
 
 impl Trace {
     /// Logs an event; lets the oldest chunk go if the window is full. With a window, the event
-    /// is folded into the hash now, while it and its message are in the cache (folding a chunk
-    /// when it goes reads memory written a window ago: the page's cluster ran several times
-    /// slower at 1 M increments that way).
+    /// is folded into the hash now, while it and its message are in the cache, rather than when
+    /// its chunk goes, a window later.
     pub fn push(&mut self, event: Event) {
         self.events.push(event);
         if let Some(window) = self.window {
