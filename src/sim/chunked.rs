@@ -99,8 +99,12 @@ impl<T> Chunked<T> {
     }
 
     /// The items held from `index` on, in order.
+    /// Starts at `index`'s chunk (skipping at most a chunk's items, not the whole list's).
     pub fn iter_from(&self, index: usize) -> impl Iterator<Item = &T> + '_ {
-        self.iter().skip(index.saturating_sub(self.first_held()))
+        let start = index.max(self.first_held());
+        let full = self.full.get(start / CHUNK - self.forgotten..).unwrap_or(&[]);
+        let items = full.iter().flat_map(|c| c.iter()).chain(self.tail.iter());
+        items.skip(start % CHUNK).take(self.len().saturating_sub(start))
     }
 }
 
@@ -131,6 +135,19 @@ mod tests {
         assert!(Rc::ptr_eq(&copy.full[1], &list.full[1]), "a copy shares the full chunks");
         copy.push(7);
         assert_eq!((copy.len(), list.len()), (2 * CHUNK + 6, 2 * CHUNK + 5), "and then goes its own way");
+    }
+
+    #[test]
+    fn reading_from_any_index_reads_the_items_held_from_there() {
+        let mut list = Chunked::default();
+        for i in 0..3 * CHUNK + 5 {
+            list.push(i);
+        }
+        list.forget_before(CHUNK);
+        for from in (0..4 * CHUNK).step_by(97).chain([CHUNK - 1, CHUNK, 2 * CHUNK, 3 * CHUNK + 4, 3 * CHUNK + 5]) {
+            let want = from.max(CHUNK)..3 * CHUNK + 5;
+            assert!(list.iter_from(from).copied().eq(want), "from {from}");
+        }
     }
 
     #[test]

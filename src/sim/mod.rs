@@ -23,6 +23,7 @@ mod queue;
 pub(crate) mod records;
 mod rng;
 mod trace;
+mod trace_text;
 mod workers;
 pub mod workload;
 mod world;

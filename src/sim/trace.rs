@@ -10,10 +10,11 @@
 //! the window by replay: `Recording::events`.)
 
 use super::chunked::{Chunked, CHUNK};
+use super::trace_text::{line_text, push_msg, write_line, LineHash};
 use crate::driver::{Outcome, Phase};
 use crate::ops::{OpId, Val};
 use crate::protocol::{AcceptorId, Ballot, Key, ProposerId, Reply, Request};
-use std::fmt::{self, Write as _};
+use std::fmt;
 use std::rc::Rc;
 
 /// A node of the simulated cluster.
@@ -97,25 +98,11 @@ impl Msg {
 
 impl fmt::Display for Msg {
     /// `prepare k 3.p1`, `accept k 3.p1 =5 next 4.p1`, `promise k 3.p1 accepted 2.p2=4`,
-    /// `conflict k 3.p1 by 5.p2`.
+    /// `conflict k 3.p1 by 5.p2` (as the event log writes it).
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{} {} {}", self.kind(), self.key(), self.ballot())?;
-        match self {
-            Msg::Request(Request::Accept { value, next_promise, lease_ms, .. }) => {
-                write!(f, " ={}", value.value)?;
-                if let Some(n) = next_promise {
-                    write!(f, " next {n}")?;
-                }
-                if let Some(ms) = lease_ms {
-                    write!(f, " lease {ms}ms")?;
-                }
-            }
-            Msg::Reply(Reply::Leased { .. }) => write!(f, " leased")?,
-            Msg::Reply(Reply::Promise { accepted: Some((b, v)), .. }) => write!(f, " accepted {b}={}", v.value)?,
-            Msg::Reply(Reply::Conflict { blocking, .. }) => write!(f, " by {blocking}")?,
-            _ => {}
-        }
-        Ok(())
+        let mut text = Vec::new();
+        push_msg(&mut text, self);
+        f.write_str(&String::from_utf8_lossy(&text))
     }
 }
 
@@ -317,25 +304,6 @@ pub struct Event {
     pub kind: EventKind,
 }
 
-/// FNV-1a (64 bit) over the log's text, a line at a time.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-struct LineHash(u64);
-
-impl Default for LineHash {
-    fn default() -> Self {
-        LineHash(0xcbf2_9ce4_8422_2325)
-    }
-}
-
-impl LineHash {
-    fn add(&mut self, line: &str) {
-        for b in line.bytes().chain([b'\n']) {
-            self.0 ^= b as u64;
-            self.0 = self.0.wrapping_mul(0x0000_0100_0000_01b3);
-        }
-    }
-}
-
 /// The event log, in chunks a copy shares; possibly only a window of its most recent events.
 #[derive(Clone, Debug, Default)]
 pub struct Trace {
@@ -346,14 +314,21 @@ pub struct Trace {
     window: Option<usize>,
     /// The hash of the first `.0` events (folded before they were let go).
     folded: (usize, LineHash),
+    /// The buffer each event's line is written into to fold it (reused: no allocation an event).
+    line: Vec<u8>,
 }
 
 impl Trace {
-    /// Logs an event; lets the oldest chunk go if the window is full.
+    /// Logs an event; lets the oldest chunk go if the window is full. With a window, the event
+    /// is folded into the hash now, while it and its message are in the cache, rather than when
+    /// its chunk goes, a window later.
     pub fn push(&mut self, event: Event) {
         self.events.push(event);
-        if self.window.is_some_and(|w| self.events.held() >= w + CHUNK) {
-            self.forget_before(self.events.len() - self.window.unwrap_or(0));
+        if let Some(window) = self.window {
+            self.fold_until(self.events.len());
+            if self.events.held() >= window + CHUNK {
+                self.forget_before(self.events.len() - window);
+            }
         }
     }
 
@@ -407,7 +382,7 @@ impl Trace {
         for e in self.events.iter_from(start) {
             events.push(e.clone());
         }
-        Trace { events, messages: self.messages, window: self.window, folded: self.folded }
+        Trace { events, messages: self.messages, window: self.window, folded: self.folded, line: Vec::new() }
     }
 
     /// Shares the older events `other` (the same log, further on) holds and this one does not
@@ -417,15 +392,17 @@ impl Trace {
     }
 
     fn fold_until(&mut self, index: usize) {
-        let (mut at, mut hash) = self.folded;
-        let mut line = String::new();
-        while at < index {
-            line.clear();
-            self.write_line(&mut line, at).expect("writing to a String");
-            hash.add(&line);
-            at += 1;
+        let (from, mut hash) = self.folded;
+        if from >= index {
+            return;
         }
-        self.folded = (at, hash);
+        let mut line = std::mem::take(&mut self.line);
+        // By index: called for each event pushed, so no iterator that starts at a chunk's first.
+        for seq in from..index {
+            fold_line(&mut hash, &mut line, &self.events[seq]);
+        }
+        self.line = line;
+        self.folded = (index, hash);
     }
 
     /// Event `seq` as one readable line: `12ms p1->a2 prepare k 3.p1`.
@@ -433,84 +410,39 @@ impl Trace {
         line(&self.events[seq])
     }
 
-    fn write_line(&self, out: &mut String, seq: usize) -> fmt::Result {
-        write_line(out, &self.events[seq])
-    }
-
     /// The log held, one line per event (all of it unless a window let the oldest go).
     pub fn render(&self) -> String {
-        let mut s = String::new();
-        for seq in self.first_held()..self.events.len() {
-            self.write_line(&mut s, seq).expect("writing to a String");
-            s.push('\n');
+        let mut text = Vec::new();
+        for e in self.events.iter_from(self.first_held()) {
+            write_line(&mut text, e);
+            text.push(b'\n');
         }
-        s
+        // Lines are UTF-8 ([`line_text`]).
+        String::from_utf8_lossy(&text).into_owned()
     }
 
     /// FNV-1a (64 bit) of the whole log's text (every event ever logged, held or not): equal
     /// logs, equal hashes, on every target.
     pub fn hash(&self) -> u64 {
         let (from, mut hash) = self.folded;
-        let mut line = String::new();
-        for seq in from..self.events.len() {
-            line.clear();
-            self.write_line(&mut line, seq).expect("writing to a String");
-            hash.add(&line);
+        let mut line = Vec::new();
+        for e in self.events.iter_from(from) {
+            fold_line(&mut hash, &mut line, e);
         }
         hash.0
     }
 }
 
+/// Folds event `e`'s line into `hash`, written into `line` (a buffer reused from event to event).
+fn fold_line(hash: &mut LineHash, line: &mut Vec<u8>, e: &Event) {
+    line.clear();
+    write_line(line, e);
+    hash.add(line);
+}
+
 /// An event as one readable line: `12ms p1->a2 prepare k 3.p1`.
 pub fn line(e: &Event) -> String {
-    let mut s = String::new();
-    write_line(&mut s, e).expect("writing to a String");
-    s
-}
-
-fn write_line(out: &mut String, e: &Event) -> fmt::Result {
-    write!(out, "{}ms ", e.at)?;
-    let arrow = |out: &mut String, m: &MessageRecord, what: &str| write!(out, "{}->{} {what}{}", m.from, m.to, m.msg);
-    match &e.kind {
-        EventKind::Invoke { op, proposer, name, key } => write!(out, "p{proposer} invoke #{op} {name} {key}"),
-        EventKind::Return { op, proposer, outcome } => write!(out, "p{proposer} return #{op} {}", outcome.as_str()),
-        EventKind::Send { msg } => arrow(out, msg, ""),
-        EventKind::Duplicate { msg } => arrow(out, msg, "duplicate "),
-        EventKind::Deliver { msg } => arrow(out, msg, "deliver "),
-        EventKind::Drop { msg, reason } => arrow(out, msg, &format!("drop ({}) ", reason.as_str())),
-        EventKind::DeliverEnvelope { parts } => write_envelope(out, parts, "deliver"),
-        EventKind::DropEnvelope { parts, reason } => write_envelope(out, parts, &format!("drop ({})", reason.as_str())),
-        EventKind::Timeout { proposer, key, ballot, phase } => {
-            write!(
-                out,
-                "p{proposer} timeout {} {key} {ballot}",
-                if *phase == Phase::Prepare { "prepare" } else { "accept" }
-            )
-        }
-        EventKind::Crash { node } => write!(out, "{node} crash"),
-        EventKind::Restart { node } => write!(out, "{node} restart"),
-        EventKind::Wipe { node } => write!(out, "{node} wipe"),
-        EventKind::Partition { groups } => {
-            let groups: Vec<String> =
-                groups.iter().map(|g| g.iter().map(Node::to_string).collect::<Vec<_>>().join(",")).collect();
-            write!(out, "partition [{}]", groups.join("] ["))
-        }
-        EventKind::Heal => write!(out, "heal"),
-        EventKind::Network { setting } => write!(out, "network {setting}"),
-        EventKind::Lease { proposer, key, until } => write!(out, "p{proposer} lease {key} until {until}ms"),
-        EventKind::Gc { op, proposer, key, step, text } => write!(out, "p{proposer} gc #{op} {key} {step}: {text}"),
-        EventKind::Membership { node, step, text, .. } => write!(out, "membership {node} {step}: {text}"),
-    }
-}
-
-/// `p1->a2 deliver envelope of 2: prepare k 3.p1; prepare j 3.p1`.
-fn write_envelope(out: &mut String, parts: &[MsgRef], what: &str) -> fmt::Result {
-    let first = &parts[0];
-    write!(out, "{}->{} {what} envelope of {}: ", first.from, first.to, parts.len())?;
-    for (i, m) in parts.iter().enumerate() {
-        write!(out, "{}{}", if i == 0 { "" } else { "; " }, m.msg)?;
-    }
-    Ok(())
+    line_text(e)
 }
 
 #[cfg(test)]

@@ -1,9 +1,10 @@
 //! `./build.sh bench` (native part): memory per increment at growing sizes. Run:
 //! `cargo bench --bench memory` (`-- --all` adds 10,000,000 increments; `-- --runs N` repeats
-//! each row N times and prints min / median / max).
+//! each row N times and prints min / median / max; `-- --size N` runs N increments alone).
 //!
 //! Counts every allocation made by the run (a counting global allocator): bytes still held by
-//! the finished run, and the peak while it ran, divided by the increments. Rows:
+//! the finished run, the peak while it ran, and the allocations made (calls), divided by the
+//! increments. Rows:
 //! - the increment workload of record (3 acceptors, 3 proposers, 10 keys, 30 client loops) on a
 //!   bare simulation, event log off, with and without the safety oracles;
 //! - the same with the whole event log kept (what a cluster did before issue 9's window; skipped
@@ -13,9 +14,9 @@
 //!   30 workers on 10 keys (3 per key, through different proposers: contended) through recorded
 //!   `runWorkers` actions, 30,000 increments a round; and the same keeping every event.
 
-use caspaxos_playground::session::{Recording, Start, UserAction};
+mod page_cluster;
+
 use caspaxos_playground::sim::workload::IncrementWorkload;
-use caspaxos_playground::sim::{SimConfig, WorkersPlan};
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Instant;
@@ -24,9 +25,12 @@ struct Counting;
 
 static LIVE: AtomicUsize = AtomicUsize::new(0);
 static PEAK: AtomicUsize = AtomicUsize::new(0);
+/// Allocations made (calls to `alloc`; a `realloc` counts as one more).
+static ALLOCATIONS: AtomicUsize = AtomicUsize::new(0);
 
 unsafe impl GlobalAlloc for Counting {
     unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
+        ALLOCATIONS.fetch_add(1, Ordering::Relaxed);
         let live = LIVE.fetch_add(layout.size(), Ordering::Relaxed) + layout.size();
         PEAK.fetch_max(live, Ordering::Relaxed);
         unsafe { System.alloc(layout) }
@@ -46,20 +50,29 @@ struct Measured {
     peak: f64,
     events: usize,
     per_sec: f64,
+    allocations: f64,
 }
 
 /// Runs `run` (which returns what it built, for measuring before it is dropped, and its events).
 fn measure<T>(increments: usize, run: impl FnOnce() -> (T, usize)) -> Measured {
     let before = LIVE.load(Ordering::Relaxed);
     PEAK.store(before, Ordering::Relaxed);
+    let allocations_before = ALLOCATIONS.load(Ordering::Relaxed);
     let started = Instant::now();
     let (built, events) = run();
     let secs = started.elapsed().as_secs_f64();
     let held = LIVE.load(Ordering::Relaxed) - before;
     let peak = PEAK.load(Ordering::Relaxed) - before;
+    let allocations = ALLOCATIONS.load(Ordering::Relaxed) - allocations_before;
     drop(built);
     let per = |b: usize| b as f64 / increments as f64;
-    Measured { held: per(held), peak: per(peak), events, per_sec: increments as f64 / secs }
+    Measured {
+        held: per(held),
+        peak: per(peak),
+        events,
+        per_sec: increments as f64 / secs,
+        allocations: per(allocations),
+    }
 }
 
 fn workload(increments: usize, log_events: bool, check_invariants: bool) -> Measured {
@@ -72,30 +85,9 @@ fn workload(increments: usize, log_events: bool, check_invariants: bool) -> Meas
     })
 }
 
-/// The page's cluster: a recording with checkpoints and its event window (`window`: false, every
-/// event kept instead), 30 workers on 10 keys, `increments` (a multiple of 30) in rounds of at
-/// most 30,000.
+/// The page's cluster ([`page_cluster::run_page_cluster`]), `window`: false keeps every event.
 fn page_cluster(increments: usize, window: bool) -> Measured {
-    let increments = increments - increments % 30;
-    measure(increments, || {
-        let config = SimConfig { acceptors: 3, proposers: 3, seed: 1, ..SimConfig::default() };
-        let rec = Recording::new(Start::Config(config)).expect("a valid configuration");
-        if !window {
-            rec.set_event_window(None);
-        }
-        let mut left = increments;
-        while left > 0 {
-            let per_worker = (left / 30).min(1000);
-            for k in 0..10 {
-                let plan = WorkersPlan { workers: 3, increments: per_worker, key: format!("k{k}") };
-                rec.act(UserAction::Workers(plan)).expect("a valid plan");
-            }
-            rec.run_until_idle(u64::MAX).expect("a recorded run");
-            left -= 30 * per_worker;
-        }
-        let events = rec.sim().event_count();
-        (rec, events)
-    })
+    measure(page_cluster::page_increments(increments), || page_cluster::run_page_cluster(increments, window))
 }
 
 fn median_row(label: &str, increments: usize, runs: &[Measured]) {
@@ -105,9 +97,10 @@ fn median_row(label: &str, increments: usize, runs: &[Measured]) {
         format!("{:.0} / {:.0} / {:.0}", v[0], v[v.len() / 2], v[v.len() - 1])
     };
     println!(
-        "native {increments:>10} increments, {label:<36} held {} B/increment  peak {} B/increment  ({} events, {} increments/s)",
+        "native {increments:>10} increments, {label:<36} held {} B/increment  peak {} B/increment  {:.1} allocations/increment  ({} events, {} increments/s)",
         stat(|m| m.held),
         stat(|m| m.peak),
+        runs[0].allocations,
         runs[0].events,
         stat(|m| m.per_sec),
     );
@@ -118,6 +111,9 @@ fn main() {
     let mut sizes = vec![10_000, 100_000, 1_000_000];
     if args.iter().any(|a| a == "--all") {
         sizes.push(10_000_000);
+    }
+    if let Some(size) = args.iter().position(|a| a == "--size").and_then(|i| args.get(i + 1)?.parse().ok()) {
+        sizes = vec![size];
     }
     let runs = args.iter().position(|a| a == "--runs").and_then(|i| args.get(i + 1)?.parse().ok()).unwrap_or(1);
     println!("memory per increment (min / median / max of {runs} runs)");
