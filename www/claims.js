@@ -27,6 +27,8 @@
 // `history()`, `events()`, `check()` and `stats()` return) and answers, per claim, whether the run
 // shows it and what the run shows instead.
 
+import { counted } from "./wording.js";
+
 /** "4.p1" for a ballot; "–" for none. */
 export const ballotText = (b) => (b ? `${b.counter}.${b.proposer}` : "–");
 
@@ -159,11 +161,11 @@ export function describeClaim(c) {
   if (c.says) return c.says;
   if ("output" in c) return `operation ${c.op} answers ${json(c.output)}`;
   if ("error" in c) return `operation ${c.op} is refused: ${c.error}`;
-  if ("roundTrips" in c) return `operation ${c.op} takes ${c.roundTrips} round trip${c.roundTrips > 1 ? "s" : ""}`;
+  if ("roundTrips" in c) return `operation ${c.op} takes ${counted(c.roundTrips, "round trip")}`;
   if ("messages" in c) return `operation ${c.op} costs ${c.messages} messages`;
   if ("refusedBy" in c) return `operation ${c.op} is refused once by ballot ${c.refusedBy}`;
   if ("accepts" in c) return `operation ${c.op} accepts ${json(c.accepts)}`;
-  if ("attempts" in c) return `operation ${c.op} takes ${c.attempts} attempt${c.attempts === 1 ? "" : "s"}`;
+  if ("attempts" in c) return `operation ${c.op} takes ${counted(c.attempts, "attempt")}`;
   if ("endsAfter" in c) return `operation ${c.op} ends after ${Object.values(c.endsAfter).join(" ")}`;
   if ("order" in c) return `operations ${c.order.join(", ")} run one after another`;
   if ("countsTo" in c) return `${c.key} counts to exactly ${c.countsTo}`;

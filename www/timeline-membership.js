@@ -13,6 +13,7 @@ import { esc } from "./timeline-labels.js";
 /** Steps kept for drawing (the newest); older ones fall off, so memory stays bounded. */
 export const STEPS_KEPT = 2048;
 const LABEL_PX = 10;
+const LABEL_GAP_PX = 4; // the space kept on each side of a name, so two names in one row never touch
 const LABEL_ROWS = 3; // steps close together (instants) stack their names in rows
 const MIN_BAND_PX = 3; // a step that starts and ends in one instant is still a visible line
 
@@ -78,6 +79,7 @@ export function drawMembership(f, out, live, labels = out) {
   if (!acceptors.length) return;
   const top = f.laneTop(acceptors[0]) + 1;
   const bottom = f.laneTop(acceptors.at(-1)) + f.slot - 1;
+  const names = []; // steps that took time are named first: instants beside them yield their row
   for (const s of f.store.marks.steps) {
     const end = s.end ?? f.now;
     if (end < f.t0 || s.start > f.t1) continue;
@@ -89,8 +91,9 @@ export function drawMembership(f, out, live, labels = out) {
     const instant = s.end === s.start && !s.stopped;
     const cls = `member-step${s.end === null ? " running" : ""}${s.stopped ? " stopped" : ""}${instant ? " instant" : ""}`;
     out.push(`<rect class="${cls}" role="img" aria-label="${esc(title)}" data-step="${esc(s.step)}" data-acceptor="${esc(s.acceptor)}" data-start="${s.start}" data-end="${s.end ?? ""}" x="${x0}" y="${top}" width="${width}" height="${bottom - top}"><title>${esc(title)}</title></rect>`);
-    placeLabel(f, labels, x0, top, name);
+    names.push({ x0, name, instant });
   }
+  for (const n of [...names.filter((n) => !n.instant), ...names.filter((n) => n.instant)]) placeLabel(f, labels, n.x0, top, n.name);
 }
 
 /** When a step ran, as its tooltip says. */
@@ -110,7 +113,7 @@ function placeLabel(f, labels, x0, top, name) {
   for (let row = 0; row < LABEL_ROWS; row++) {
     const ly = top + LABEL_PX + row * (LABEL_PX + 2);
     if (ly + 3 > f.h) return;
-    if (f.placer.take({ x0: lx - 1, y0: ly - LABEL_PX, x1: lx + w + 1, y1: ly + 3 })) {
+    if (f.placer.take({ x0: lx - LABEL_GAP_PX, y0: ly - LABEL_PX, x1: lx + w + LABEL_GAP_PX, y1: ly + 3 })) {
       labels.push(`<text class="member-label" x="${lx}" y="${ly}">${esc(name)}</text>`);
       return;
     }

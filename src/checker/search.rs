@@ -588,11 +588,11 @@ fn explain(ops: &[CheckOp], longest: &Longest, state: &State) -> Violation {
         format!("{} (version {})", state.value, state.version)
     };
     let mut explanation = format!(
-        "{} at {}–{}ms fits no linearization: the longest consistent order ({} operations) leaves the register at {held}",
+        "{} at {}–{}ms fits no linearization: the longest consistent order ({}) leaves the register at {held}",
         s.describe(),
         s.invoke_at,
         s.return_at.unwrap_or(u64::MAX),
-        longest.ops.len(),
+        crate::ops::counted(longest.ops.len() as u32, "operation"),
     );
     if let Some(w) = writer {
         let when =

@@ -70,7 +70,7 @@ fn a_stale_read_is_a_violation_with_a_readable_explanation() {
     assert_eq!(v.longest, vec![0]);
     assert_eq!(
         v.explanation,
-        "get k → 0 (#1) at 310–330ms fits no linearization: the longest consistent order (1 operations) \
+        "get k → 0 (#1) at 310–330ms fits no linearization: the longest consistent order (1 operation) \
          leaves the register at 1 (version 1), last written by increment k → 1 (#0) (completed at 250ms)"
     );
 }

@@ -409,8 +409,9 @@ fn begin_rescan(core: &mut Core, c: &mut Change, name: &'static str) -> bool {
         keys.truncate(1);
     }
     let text = match (total, keys.len()) {
+        (1, 1) => "an identity change of the one key the acceptors hold".to_owned(),
         (t, k) if t == k => format!("an identity change of each of the {t} keys the acceptors hold"),
-        (t, k) => format!("BROKEN: re-writes {k} of the {t} keys the acceptors hold"),
+        (t, k) => format!("BROKEN: re-writes {k} of the {} the acceptors hold", crate::ops::counted(t as u32, "key")),
     };
     log(&mut core.world, c, name, text);
     c.stage = Stage::Rescan(Rescan { keys: keys.len(), ..Rescan::default() });

@@ -113,7 +113,7 @@ test("Add acceptor: the panel names the step the log opened last at every instan
   // Legible at 1280 px: every step's name is drawn (instants in the same place stack in rows),
   // no two overlap, and they lie over the message arrows (drawn after them, on a halo).
   const names = await page.$$eval("#timeline text.member-label", (ts) => ts.map((t) => { const b = t.getBBox(); return { text: t.textContent, x0: b.x, x1: b.x + b.width, y0: b.y, y1: b.y + b.height }; }));
-  assert.deepEqual(names.map((n) => n.text), ["turn on a4", "accept quorum change a4", "catch-up rescan a4 5/5 keys", "prepare quorum change a4"]);
+  assert.deepEqual(names.map((n) => n.text).sort(), ["accept quorum change a4", "catch-up rescan a4 5/5 keys", "prepare quorum change a4", "turn on a4"]);
   for (const [i, a] of names.entries()) {
     for (const b of names.slice(i + 1)) assert.ok(a.x1 <= b.x0 || b.x1 <= a.x0 || a.y1 <= b.y0 || b.y1 <= a.y0, `${a.text} and ${b.text} do not overlap`);
   }
@@ -122,6 +122,22 @@ test("Add acceptor: the panel names the step the log opened last at every instan
   assert.equal(await page.$eval("#timeline text.member-label", (t) => getComputedStyle(t).paintOrder), "stroke", "on a halo");
   assert.equal(await page.textContent(".legend .lg-member"), "membership step");
   await page.screenshot({ path: path.join(SHOTS, "membership-add.png"), fullPage: true });
+  assert.deepEqual(errors, []);
+  await page.close();
+});
+
+test("steps begun in one instant: every band that took time carries its name (the tutorial's rescan), instants yield their row", async () => {
+  const { page, errors } = await open(browser.context, `${server.url}?scenario=write-to-f-plus-1`);
+  await page.waitForFunction(() => document.getElementById("claims").dataset.checked !== undefined, null, { timeout: 60000 });
+  await page.click("#fit");
+  const bands = await page.$$eval("#timeline rect.member-step:not(.instant)", (rs) => rs.map((r) => `${r.dataset.step} ${r.dataset.acceptor}`));
+  assert.ok(bands.includes("catch-up rescan a4"), `the grow's rescan took time: ${bands}`);
+  const names = await page.$$eval("#timeline text.member-label", (ts) => ts.map((t) => { const b = t.getBBox(); return { text: t.textContent, x0: b.x, x1: b.x + b.width, y0: b.y, y1: b.y + b.height }; }));
+  for (const band of bands) assert.ok(names.some((n) => n.text.startsWith(band)), `the band "${band}" is named: ${names.map((n) => n.text)}`);
+  for (const [i, a] of names.entries()) {
+    for (const b of names.slice(i + 1)) assert.ok(a.x1 < b.x0 || b.x1 < a.x0 || a.y1 <= b.y0 || b.y1 <= a.y0, `${a.text} and ${b.text} do not touch`);
+  }
+  await page.screenshot({ path: path.join(SHOTS, "membership-f-plus-1.png"), fullPage: true });
   assert.deepEqual(errors, []);
   await page.close();
 });
@@ -171,6 +187,13 @@ test("a change with no quorum stops Unavailable in a state the paper allows, the
   assert.match(m.stopped.reason, /^no quorum after \d+ failed attempts?$/);
   assert.equal(await page.textContent("#change-out"), `adding a4 stopped at ${m.stopped.step}: ${m.stopped.reason} — Add acceptor resumes it`, "the panel says where it stopped, why, and what resumes it");
   assert.equal(await page.getAttribute("#change-out", "data-step"), "stopped");
+  const quorums = await page.textContent("#quorums-out");
+  assert.ok(quorums.startsWith(`quorums: prepare ${m.prepare.quorum} of ${m.prepare.nodes.length} · accept ${m.accept.quorum} of ${m.accept.nodes.length}`), `the quorum line counts each phase's own set, as the membership line does: ${quorums} / ${JSON.stringify(m)}`);
+  assert.ok(!quorums.includes("do not intersect"), quorums);
+  const remove = '#nodes li[data-node="a1"] button[data-action="remove"]';
+  assert.equal(await page.isDisabled(remove), true, "no other change while one waits to be resumed");
+  assert.match(await page.getAttribute(remove, "title"), /^adding a4 stopped: Add acceptor resumes it first/);
+  assert.equal(await page.isDisabled("#add-acceptor"), false, "the button that resumes it stays enabled");
   assert.ok(m.prepare.quorum + m.accept.quorum > m.acceptors.length, `every prepare quorum meets every accept quorum: ${JSON.stringify(m)}`);
   await page.click('#nodes li[data-node="a2"] button[data-action="restart"]');
   await page.click("#add-acceptor");

@@ -6,6 +6,7 @@
 import { Cluster } from "../pkg/caspaxos_playground.js";
 import { $, page, refresh } from "../page.js";
 import { F_PLUS_1, writeToFPlus1 } from "../scenarios-membership.js";
+import { counted } from "../wording.js";
 
 /** The break switches of a membership change: the search runs the paper's scenario for them (a
  * randomized run changes no membership). */
@@ -101,7 +102,7 @@ function render() {
     step.dataset.step = m.stopped ? "stopped" : "";
     bar.hidden = true;
   } else {
-    const progress = m.progress ? `: ${m.progress.done} of ${m.progress.keys} keys rescanned` : "";
+    const progress = m.progress ? `: ${m.progress.done} of ${counted(m.progress.keys, "key")} rescanned` : "";
     setText(step, `${verbOf(m)} ${m.changing} — step: ${m.step}${progress}`);
     step.dataset.step = m.step;
     bar.hidden = !m.progress;
@@ -112,17 +113,28 @@ function render() {
   }
   const blocked = changeBlocked();
   for (const b of document.querySelectorAll('#add-acceptor, #nodes li[data-node^="a"] button[data-action=remove]')) {
-    b.disabled = blocked !== "";
-    b.title = blocked || b.dataset.title || "";
+    const why = blocked || waitsForResume(m?.stopped, b);
+    b.disabled = why !== "";
+    b.title = why || b.dataset.title || "";
   }
   setText($("change-note"), blocked);
 }
 
+/** Why `button` cannot start a change while `stopped` waits to be resumed ("" for the button
+ * that resumes it, or when nothing is stopped): the cluster takes one change at a time. */
+function waitsForResume(stopped, button) {
+  if (!stopped) return "";
+  const resumes = stopped.kind === "add" ? button.id === "add-acceptor" : button.closest("li")?.dataset.node === stopped.node;
+  return resumes ? "" : `${stopped.kind === "add" ? "adding" : "removing"} ${stopped.node} stopped: ${resumeLabel(stopped)} resumes it first (one change at a time)`;
+}
+
+/** The button that resumes a stopped change. */
+const resumeLabel = (s) => (s.kind === "add" ? "Add acceptor" : `${s.node}'s remove`);
+
 /** A change that stopped Unavailable (`membership().stopped`) and the button that resumes it. */
 function stoppedText(s) {
   const verb = s.kind === "add" ? "adding" : "removing";
-  const resume = s.kind === "add" ? "Add acceptor" : `${s.node}'s remove`;
-  return `${verb} ${s.node} stopped at ${s.step}: ${s.reason} — ${resume} resumes it`;
+  return `${verb} ${s.node} stopped at ${s.step}: ${s.reason} — ${resumeLabel(s)} resumes it`;
 }
 
 function setText(el, text) {

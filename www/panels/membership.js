@@ -35,19 +35,30 @@ export function wireMembership() {
   page.onRefresh.push(renderQuorums); // a break-it switch changes them in the running cluster
 }
 
-/** "prepare 2 of 3 · accept 2 of 3 (majority)", and whether they intersect. */
+/** "prepare 2 of 3 · accept 2 of 3 (majority)", and whether they intersect. During a membership
+ * change the two phases ask different sets ("prepare 2 of 3 · accept 3 of 4"). */
 function renderQuorums() {
   const m = page.cluster.membership();
-  const n = m.acceptors.length;
-  const { quorum: prepare } = m.prepare;
-  const { quorum: accept } = m.accept;
+  const { quorum: prepare, nodes: prepareSet } = m.prepare;
+  const { quorum: accept, nodes: acceptSet } = m.accept;
+  const n = prepareSet.length;
+  const sameSet = n === acceptSet.length && prepareSet.every((a) => acceptSet.includes(a));
   const majority = Math.floor(n / 2) + 1;
-  const shape = prepare === majority && accept === majority ? " (majority)" : "";
+  const shape = sameSet && prepare === majority && accept === majority ? " (majority)" : "";
   const out = $("quorums-out");
-  const intersect = prepare + accept > n;
-  const text = `quorums: prepare ${prepare} of ${n} · accept ${accept} of ${n}${shape}` +
+  const intersect = quorumsIntersect(m.prepare, m.accept);
+  const text = `quorums: prepare ${prepare} of ${n} · accept ${accept} of ${acceptSet.length}${shape}` +
     (intersect ? "" : ` — they do not intersect (${prepare} + ${accept} ≤ ${n}): a write can be lost`);
   if (out.textContent === text) return;
   out.textContent = text;
   out.dataset.intersect = String(intersect);
+}
+
+/** Whether every prepare quorum meets every accept quorum: each must take at least
+ * `quorum - |its set outside the other|` nodes from the shared ones, and together more than
+ * there are. With one set this is prepare + accept > N (§2.3, App. B). */
+function quorumsIntersect(p, a) {
+  const shared = p.nodes.filter((x) => a.nodes.includes(x)).length;
+  const fromShared = (q) => Math.max(0, q.quorum - (q.nodes.length - shared));
+  return fromShared(p) + fromShared(a) > shared;
 }

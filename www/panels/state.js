@@ -4,6 +4,7 @@ import { describe } from "../results.js";
 import { $, page, post } from "../page.js";
 import { caughtBy } from "./breakit.js";
 import { setReport } from "./linearization.js";
+import { counted } from "../wording.js";
 
 /** Registers shown per acceptor. */
 const REGISTERS_SHOWN = 30;
@@ -121,7 +122,7 @@ function recheck() {
     $("violation").hidden = true;
   } else {
     verdict.className = "verdict good";
-    verdict.textContent = keys ? `✓ linearizable (${keys} key${keys > 1 ? "s" : ""}, ${returned} operations)` : "";
+    verdict.textContent = keys ? `✓ linearizable (${counted(keys, "key")}, ${counted(returned, "operation")})` : "";
     $("violation").hidden = true;
   }
 }
