@@ -287,14 +287,15 @@ JSON
 # One wasm test file (tests/$1.rs, cargo features $2, then wasm-pack flags such as --release) in
 # headless Chromium through wasm-pack. The runner's page load
 # sometimes never finishes: chromedriver logs the navigation as pending forever and no test ever
-# starts (seen in about one run in two on a 2-core machine running five builds, 2026-11-27; once in
-# CI before). Such an attempt is killed STALL_SECS after the runner started and run again, at most
-# twice more, and the log says so. A test that hangs after it started is never retried: the
-# attempt only counts as stalled while no "running N tests" line has appeared.
+# starts (seen in about one run in two on a 2-core machine running five builds, 2026-11-27, and
+# about one attempt in three on a quiet one, 2026-11-28; a page that loads shows its first test
+# within seconds). Such an attempt is killed STALL_SECS after the runner started and run again, up
+# to STALL_ATTEMPTS attempts, and the log says so. A test that hangs after it started is never
+# retried: the attempt only counts as stalled while no "running N tests" line has appeared.
 wasm_test_file() {
   local file=$1 features=$2 attempt pid started status out
   shift 2
-  for attempt in 1 2 3; do
+  for attempt in $(seq "${STALL_ATTEMPTS:-6}"); do
     out="$ROOT/target/tmp/wasm-test-$file.log"
     setsid wasm-pack test "$@" --headless --chrome --mode no-install -- --features "$features" --test "$file" >"$out" 2>&1 &
     pid=$!
@@ -302,11 +303,11 @@ wasm_test_file() {
     while kill -0 "$pid" 2>/dev/null; do
       sleep 2
       if [ -z "$started" ] && grep -q "Running tests/$file.rs" "$out"; then started=$SECONDS; fi
-      if [ -n "$started" ] && ! grep -qE "^running [0-9]+ tests?$" "$out" && ((SECONDS - started > ${STALL_SECS:-150})); then
+      if [ -n "$started" ] && ! grep -qE "^running [0-9]+ tests?$" "$out" && ((SECONDS - started > ${STALL_SECS:-120})); then
         kill -- -"$pid" 2>/dev/null || true
         pkill -f -- "--user-data-dir=$ROOT/target/tmp/" 2>/dev/null || true
         wait "$pid" 2>/dev/null || true
-        log "tests/$file.rs: the runner's page never loaded in ${STALL_SECS:-150} s (attempt $attempt); running it again"
+        log "tests/$file.rs: the runner's page never loaded in ${STALL_SECS:-120} s (attempt $attempt); running it again"
         continue 2
       fi
     done
@@ -315,7 +316,7 @@ wasm_test_file() {
     cat "$out"
     return "$status"
   done
-  echo "tests/$file.rs: the runner's page never loaded in three attempts" >&2
+  echo "tests/$file.rs: the runner's page never loaded in ${STALL_ATTEMPTS:-6} attempts" >&2
   return 1
 }
 
