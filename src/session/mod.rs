@@ -292,7 +292,12 @@ impl Recording {
 
     /// Drops the actions still on the tape: from here the run goes its own way.
     pub fn fork(&self) {
-        self.tape.borrow_mut().clear();
+        let mut tape = self.tape.borrow_mut();
+        if !tape.is_empty() {
+            // The kept regenerating replay plays the actions dropped here: it would go another way.
+            self.regenerator.borrow_mut().take();
+        }
+        tape.clear();
     }
 
     /// Actions still on the tape, and the time of the last one.

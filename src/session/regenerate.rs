@@ -55,6 +55,7 @@ impl Recording {
             self.regenerations.set(self.regenerations.get() + 1);
         }
         let replay = slot.as_ref().expect("a replay");
+        self.catch_up_tape(replay);
         let mut next = from;
         loop {
             let trace = replay.sim.trace();
@@ -71,6 +72,17 @@ impl Recording {
                 )));
             }
         }
+    }
+
+    /// Puts the actions recorded since `replay` started on its tape too. It was given the actions
+    /// known then; stepping on past a later action without it would replay another run (other
+    /// events, silently, or an end before the run's). A fork, which changes actions it knows,
+    /// drops the replay instead ([`Recording::fork`]).
+    fn catch_up_tape(&self, replay: &Recording) {
+        let known = replay.actions.borrow().len() + replay.tape.borrow().len();
+        let (actions, tape) = (self.actions.borrow(), self.tape.borrow());
+        let later = actions.iter().chain(tape.iter()).skip(known).cloned();
+        replay.tape.borrow_mut().extend(later);
     }
 
     /// Scratch replays started to regenerate events so far (each from a checkpoint or the start).

@@ -192,3 +192,88 @@ fn the_run_holds_its_window_and_checkpoints_hold_at_most_their_open_chunk() {
     let (shared, whole_taken) = (whole.checkpoints.borrow().events_held(), whole.checkpoint_points().len());
     assert!(shared > 4 * whole_taken * 4096, "a whole log's {whole_taken} checkpoints share it: {shared} events");
 }
+
+/// A recording of `seed` (3 proposers) keeping a window of `window` events.
+fn fresh(seed: u64, window: Option<usize>) -> Recording {
+    let config = SimConfig { seed, proposers: 3, ..SimConfig::default() };
+    let rec = Recording::new(Start::Config(config)).expect("a valid configuration");
+    rec.set_event_window(window);
+    rec.set_checkpoint_spacing(512);
+    rec
+}
+
+fn workers_on(key: &str) -> UserAction {
+    UserAction::Workers(WorkersPlan { workers: 10, increments: 80, key: key.into() })
+}
+
+fn put(key: &str) -> UserAction {
+    UserAction::Invoke { proposer: 2, key: key.into(), name: "put".into(), input: json!(1) }
+}
+
+/// Every event of `rec` (held or regenerated) equals the whole log of `whole`, read in pages.
+fn assert_reads_equal(rec: &Recording, whole: &Recording, at: &str) {
+    let all = whole_log(whole);
+    assert_eq!(rec.sim().event_count(), all.len(), "{at}: as many events");
+    for since in (0..all.len()).step_by(3000) {
+        let got = rec.events(since, 3000).unwrap_or_else(|e| panic!("{at}: events({since}, 3000): {}", e.message));
+        assert!(got[..] == all[since..all.len().min(since + 3000)], "{at}: events({since}, 3000) differ");
+    }
+}
+
+/// The outside tester's case (issue 9): an old read kept its replay, which knew only the actions
+/// recorded before it; reading the next run's old events then replayed another run (it threw
+/// "the replay ended at event N" in the page, and could as well have returned other events).
+#[test]
+fn a_replay_kept_by_an_old_read_plays_the_actions_recorded_after_it() {
+    let (rec, whole) = (fresh(7, Some(SMALL_WINDOW)), fresh(7, None));
+    let both = |f: &dyn Fn(&Recording)| [&rec, &whole].into_iter().for_each(f);
+    both(&|r| drop(r.act(workers_on("a")).unwrap()));
+    both(&|r| {
+        r.run_until_idle(10_000_000).expect("runs to idle");
+    });
+    let first_run = rec.sim().event_count();
+    rec.events(0, 10).unwrap(); // kept: it knows the first run's one action
+    both(&|r| drop(r.act(workers_on("b")).unwrap()));
+    both(&|r| r.run_for(300).unwrap());
+    rec.events(first_run - 10, 20).unwrap(); // kept, stepped to the second run's start
+    both(&|r| drop(r.act(put("b")).unwrap())); // recorded while that replay is mid-run
+    both(&|r| {
+        r.run_until_idle(10_000_000).expect("runs to idle");
+    });
+    assert!(
+        rec.sim().trace().first_held() > first_run + 4096,
+        "the second run's start left the window: held from {} (first run {first_run})",
+        rec.sim().trace().first_held()
+    );
+    assert_reads_equal(&rec, &whole, "two runs with old reads between");
+    assert_eq!(rec.regenerations(), 1, "one replay, kept and stepped on through both runs");
+}
+
+/// A fork (an action on a sought recording, which drops its tape) drops the kept replay, which
+/// would otherwise go on playing the dropped actions.
+#[test]
+fn a_fork_drops_the_replay_kept_by_an_old_read() {
+    let (rec, whole) = (fresh(8, Some(SMALL_WINDOW)), fresh(8, None));
+    let (mut second_run_at, mut first_run_events) = (0, 0);
+    for r in [&rec, &whole] {
+        r.act(workers_on("a")).unwrap();
+        r.run_until_idle(10_000_000).unwrap();
+        (second_run_at, first_run_events) = (r.sim().now(), r.sim().event_count());
+        r.act(workers_on("b")).unwrap();
+        r.run_until_idle(10_000_000).unwrap();
+    }
+    let just_before = second_run_at - 1;
+    let (sought, sought_whole) = (rec.seek_until(just_before).unwrap(), whole.seek_until(just_before).unwrap());
+    sought.set_event_window(Some(SMALL_WINDOW));
+    sought_whole.set_event_window(None);
+    assert_eq!(sought.tape().0, 1, "the second run's action is still on the tape");
+    sought.events(0, 10).unwrap(); // kept, with that action on its own tape
+    assert_eq!(sought.regenerations(), 1, "event 0 was replayed, not held");
+    for r in [&sought, &sought_whole] {
+        r.act(workers_on("c")).unwrap(); // a fork: the second run will not happen
+        r.run_until_idle(10_000_000).unwrap();
+    }
+    let (held, count) = (sought.sim().trace().first_held(), sought.sim().event_count());
+    assert!(held > first_run_events, "the forked run left the window too: held from {held} of {count}");
+    assert_reads_equal(&sought, &sought_whole, "forked before the second run");
+}
