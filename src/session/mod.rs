@@ -502,8 +502,28 @@ impl Recording {
             }
         }
         while self.play_due(at_ms)? {}
+        self.check_point_reached(steps, at_ms)?;
         self.sim.advance_clock(at_ms);
         Ok(())
+    }
+
+    /// After [`Recording::play_to_point`]'s steps: the run stood at (`steps`, `at_ms`) only if it
+    /// ran that many events, its clock was not past `at_ms` then, and nothing was due before it.
+    fn check_point_reached(&self, steps: u64, at_ms: u64) -> Result<(), OpError> {
+        let not_in_run = |why: String| {
+            Err(OpError::invalid(format!("the point {{ steps: {steps}, at: {at_ms} }} is not in the run: {why}")))
+        };
+        let (ran, now) = (self.sim.steps(), self.sim.now());
+        if ran < steps {
+            return not_in_run(format!("it runs {ran} events"));
+        }
+        if now > at_ms {
+            return not_in_run(format!("after {steps} events the clock is at {now} ms"));
+        }
+        match self.sim.next_event_at() {
+            Some(next) if next < at_ms => not_in_run(format!("event {} runs at {next} ms, before it", steps + 1)),
+            _ => Ok(()),
+        }
     }
 
     /// The session so far.
@@ -597,6 +617,10 @@ mod tests;
 #[cfg(test)]
 #[path = "delivery_tests.rs"]
 mod delivery_tests;
+
+#[cfg(test)]
+#[path = "point_tests.rs"]
+mod point_tests;
 
 #[cfg(test)]
 #[path = "workers_tests.rs"]
