@@ -1,7 +1,9 @@
 //! Checkpoints of a recorded run, for seeking: a copy of the simulation every `every` events,
 //! with the number of actions recorded before it. They are kept within a memory budget: at most
 //! [`MAX_CHECKPOINTS`], holding at most [`BYTE_BUDGET`] together ([`Checkpoint::bytes`], or twice
-//! the latest one's when a single copy is larger). Past either, every other one goes and the
+//! the latest one's when a single copy is larger, plus the history records the run has let go
+//! and only copies keep, each counted once: copies far behind the run hold a window of records
+//! each, and that is what bounds them in a long run). Past either, every other one goes and the
 //! spacing doubles, so they stay evenly spread over the run and a seek replays at most the
 //! spacing: `2 × events / MAX_CHECKPOINTS` when copies are small (a windowed log's copy holds no
 //! chunk of it, and shares the history's records and the checker's operations with the run), and
@@ -13,7 +15,8 @@
 //! little. At most [`MAX_LANDINGS`] of them, holding at most a quarter of [`BYTE_BUDGET`], the
 //! oldest going first.
 
-use crate::sim::{Checkpoint, Sim};
+use crate::ops::OpId;
+use crate::sim::{Checkpoint, Sim, CHECKPOINT_RECORD_BYTES};
 use std::rc::Rc;
 
 /// Checkpoints kept at most.
@@ -51,6 +54,9 @@ pub struct Checkpoints {
     every: u64,
     /// Bytes the checkpoints kept may hold together ([`BYTE_BUDGET`]; tests set less).
     budget: usize,
+    /// The oldest history record the run still keeps, when the latest checkpoint was taken: the
+    /// copies' records before it are theirs alone.
+    live_first: OpId,
     /// Sorted by point in the run (steps, then time).
     kept: Vec<Saved>,
     /// Left by seeks, oldest first.
@@ -59,7 +65,7 @@ pub struct Checkpoints {
 
 impl Default for Checkpoints {
     fn default() -> Self {
-        Checkpoints { every: FIRST_SPACING, budget: BYTE_BUDGET, kept: Vec::new(), landed: Vec::new() }
+        Checkpoints { every: FIRST_SPACING, budget: BYTE_BUDGET, live_first: 0, kept: Vec::new(), landed: Vec::new() }
     }
 }
 
@@ -74,8 +80,9 @@ impl Checkpoints {
         let Some(checkpoint) = sim.checkpoint() else { return };
         let saved = Saved::new(checkpoint, actions);
         let budget = self.budget.max(2 * saved.bytes);
+        self.live_first = sim.history().kept_ids().start;
         self.kept.push(saved);
-        while self.kept.len() > MAX_CHECKPOINTS || (self.kept.len() > 1 && bytes_of(&self.kept) > budget) {
+        while self.kept.len() > MAX_CHECKPOINTS || (self.kept.len() > 1 && self.bytes_of(&self.kept) > budget) {
             self.thin_out();
         }
     }
@@ -107,18 +114,35 @@ impl Checkpoints {
 
     /// None, and none taken (a replay that only regenerates events needs none).
     pub fn never() -> Checkpoints {
-        Checkpoints { every: u64::MAX, budget: BYTE_BUDGET, kept: Vec::new(), landed: Vec::new() }
+        Checkpoints { every: u64::MAX, budget: BYTE_BUDGET, live_first: 0, kept: Vec::new(), landed: Vec::new() }
     }
 
     /// The checkpoints up to `steps` events (a run forked or sought there keeps these).
     pub fn up_to(&self, steps: u64) -> Checkpoints {
         let until = |list: &[Saved]| list.iter().filter(|s| s.checkpoint.steps() <= steps).cloned().collect();
-        Checkpoints { every: self.every, budget: self.budget, kept: until(&self.kept), landed: until(&self.landed) }
+        Checkpoints {
+            every: self.every,
+            budget: self.budget,
+            live_first: self.live_first,
+            kept: until(&self.kept),
+            landed: until(&self.landed),
+        }
+    }
+
+    /// Bytes the copies of `list` hold together (see [`bytes_with_records`]).
+    fn bytes_of(&self, list: &[Saved]) -> usize {
+        bytes_with_records(list, self.live_first)
+    }
+
+    /// Bytes the checkpoints left by seeks hold, each one's records counted whole (an upper
+    /// bound: they are in the order they landed, and a sort would cost the wasm its code).
+    fn landed_bytes(&self) -> usize {
+        self.landed.iter().map(|s| bytes_with_records(std::slice::from_ref(s), self.live_first)).sum()
     }
 
     /// Bytes the checkpoints hold together ([`Checkpoint::bytes`]), kept and left by seeks.
     pub fn total_bytes(&self) -> usize {
-        bytes_of(&self.kept) + bytes_of(&self.landed)
+        self.bytes_of(&self.kept) + self.landed_bytes()
     }
 
     /// Before a seek replays from here: checkpoints every [`LANDING_SPACING`] events on its way.
@@ -150,7 +174,7 @@ impl Checkpoints {
     /// [`MAX_LANDINGS`] or a quarter of the byte budget.
     pub fn land(&mut self, taken: Vec<Saved>) {
         self.landed.extend(taken);
-        while self.landed.len() > MAX_LANDINGS || (self.landed.len() > 1 && bytes_of(&self.landed) > self.budget / 4) {
+        while self.landed.len() > MAX_LANDINGS || (self.landed.len() > 1 && self.landed_bytes() > self.budget / 4) {
             self.landed.remove(0);
         }
     }
@@ -196,7 +220,15 @@ impl Checkpoints {
     }
 }
 
-/// Bytes the copies of `list` hold together.
-fn bytes_of(list: &[Saved]) -> usize {
-    list.iter().map(|s| s.bytes).sum()
+/// Bytes the copies of `list` (sorted by point) hold together: each one's own, and the history
+/// records the run let go that they keep, counted once (copies in a row share most of theirs).
+fn bytes_with_records(list: &[Saved], live_first: OpId) -> usize {
+    let (mut counted_until, mut records) = (0, 0);
+    for s in list {
+        let ids = s.checkpoint.history_ids();
+        let (from, to) = (ids.start.max(counted_until), ids.end.min(live_first));
+        records += to.saturating_sub(from);
+        counted_until = counted_until.max(to);
+    }
+    list.iter().map(|s| s.bytes).sum::<usize>() + records as usize * CHECKPOINT_RECORD_BYTES
 }

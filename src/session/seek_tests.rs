@@ -100,7 +100,8 @@ fn checkpoints_of_a_long_run_stay_within_the_byte_budget_and_the_latest_stays() 
     let (points, bytes) = (rec.checkpoint_points(), rec.checkpoint_bytes());
     assert!(!points.is_empty() && points.len() <= MAX_CHECKPOINTS);
     assert!(bytes <= BYTE_BUDGET, "{bytes} bytes in {} checkpoints", points.len());
-    assert!(points.len() >= MAX_CHECKPOINTS / 2 || bytes > BYTE_BUDGET / 2, "the budget is used, not wasted: {bytes}");
+    // Thinned by halves from over the budget: more than a quarter of it stays.
+    assert!(points.len() >= MAX_CHECKPOINTS / 2 || bytes > BYTE_BUDGET / 4, "the budget is used, not wasted: {bytes}");
     let last = points.last().unwrap().0;
     assert!(rec.sim().steps() - last <= 2 * 2_000 * 128, "a recent checkpoint stays");
 }

@@ -42,7 +42,7 @@ pub use workers::{WorkersPlan, WorkersProgress};
 
 use crate::client::{Answer, AnswerSlot, Client, OpHandle};
 use crate::driver::{DriverConfig, Runtime};
-use crate::ops::{Op, OpError, Val};
+use crate::ops::{Op, OpError, OpId, Val};
 use crate::protocol::{Acceptor, AcceptorId, Ballot, Key, ProposerId, Slot};
 use engine::{Core, Invoked, Stepped};
 use executor::Executor;
@@ -222,6 +222,9 @@ const CHECKPOINT_BASE_BYTES: usize = 48 * 1024;
 /// record, its id in the history's and the checker's lists, and the slots and records the run
 /// changes after the copy (shared until then; most operations in flight wait for their key).
 const IN_FLIGHT_BYTES: usize = 48;
+/// What a history record holds (its value, its evaluations, the checker's copy of it) once only
+/// checkpoints keep it: the run let it go.
+pub const CHECKPOINT_RECORD_BYTES: usize = std::mem::size_of::<OpRecord>() + 256;
 /// What a checkpoint holds per entry of the safety oracles (a key, an accepted value).
 const ORACLE_ENTRY_BYTES: usize = 128;
 
@@ -251,6 +254,13 @@ impl Checkpoint {
             + pointers * size_of::<usize>()
             + self.core.runtime.in_flight() * IN_FLIGHT_BYTES
             + w.oracle.as_ref().map_or(0, Oracle::entries) * ORACLE_ENTRY_BYTES
+    }
+
+    /// The ids of the history records this copy keeps: shared with the run while it keeps them
+    /// too, and with other copies that keep them; once the run let them go, the copies' own
+    /// (about [`CHECKPOINT_RECORD_BYTES`] each, counted once across copies by the budget).
+    pub fn history_ids(&self) -> std::ops::Range<OpId> {
+        self.core.world.history.kept_ids()
     }
 
     /// Events run up to this point.
