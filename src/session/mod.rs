@@ -10,7 +10,7 @@ mod link;
 
 pub use crate::limits::{EVENT_WINDOW, MAX_ACTIONS, MAX_LINK_CHARS, REGENERATED_WINDOW};
 use checkpoints::{Checkpoints, Saved};
-pub use checkpoints::{LANDING_SPACING, MAX_CHECKPOINTS, MAX_LANDINGS, WEIGHT_BUDGET};
+pub use checkpoints::{BYTE_BUDGET, LANDING_SPACING, MAX_CHECKPOINTS, MAX_LANDINGS};
 pub use document::from_json;
 pub use link::{decode_link, encode_link, LinkError, Unreplayable};
 
@@ -376,10 +376,10 @@ impl Recording {
         self.checkpoints.borrow().points()
     }
 
-    /// Records the checkpoints hold together, beyond what they share with the run (see
-    /// [`Checkpoint::weight`](crate::sim::Checkpoint::weight)).
-    pub fn checkpoint_weight(&self) -> usize {
-        self.checkpoints.borrow().total_weight()
+    /// About the bytes the checkpoints hold together, beyond what they share with the run (see
+    /// [`Checkpoint::bytes`](crate::sim::Checkpoint::bytes)).
+    pub fn checkpoint_bytes(&self) -> usize {
+        self.checkpoints.borrow().total_bytes()
     }
 
     /// Keeps about `events` of the most recent events materialized from now on instead of
@@ -437,8 +437,7 @@ impl Recording {
     fn landing(&self, rec: &Recording, play: impl FnOnce(&Recording) -> Result<(), OpError>) -> Result<(), OpError> {
         let started = rec.checkpoints.borrow_mut().start_landing(rec.sim.steps());
         let played = play(rec);
-        let here =
-            || rec.sim.checkpoint().map(|c| Saved { checkpoint: Rc::new(c), actions: rec.actions.borrow().len() });
+        let here = || rec.sim.checkpoint().map(|c| Saved::new(c, rec.actions.borrow().len()));
         let taken = rec.checkpoints.borrow_mut().end_landing(started, rec.sim.steps(), here);
         played?;
         self.checkpoints.borrow_mut().land(taken);
@@ -616,6 +615,10 @@ mod membership_session_tests;
 #[cfg(all(test, not(target_arch = "wasm32")))]
 #[path = "landing_tests.rs"]
 mod landing_tests;
+
+#[cfg(all(test, not(target_arch = "wasm32")))]
+#[path = "budget_tests.rs"]
+mod budget_tests;
 
 #[cfg(test)]
 #[path = "document_tests.rs"]

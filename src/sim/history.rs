@@ -78,8 +78,9 @@ pub struct History {
     window: VecDeque<Rc<OpRecord>>,
     first_id: OpId,
     window_len: usize,
-    /// Ids of the operations in flight, ascending.
-    in_flight: Vec<OpId>,
+    /// Ids of the operations in flight, ascending (the oldest usually ends first: a deque
+    /// removes it without moving the others).
+    in_flight: VecDeque<OpId>,
     ledger: Ledger,
     /// Invocations and returns recorded so far: the next position in their one sequence.
     seq: u64,
@@ -94,7 +95,7 @@ impl Default for History {
 impl History {
     /// A history keeping the `window_len` most recent records, checking with `ledger`.
     pub fn new(window_len: usize, ledger: Ledger) -> History {
-        History { window: VecDeque::new(), first_id: 0, window_len, in_flight: Vec::new(), ledger, seq: 0 }
+        History { window: VecDeque::new(), first_id: 0, window_len, in_flight: VecDeque::new(), ledger, seq: 0 }
     }
 
     /// The position of the next invocation or return, in the one sequence shared by every
@@ -141,7 +142,7 @@ impl History {
         assert_eq!(record.id, self.len(), "operation ids are consecutive");
         assert!(record.outcome.is_none(), "an invocation has not ended");
         self.ledger.invoked(&record.key, record.invoke_seq);
-        self.in_flight.push(record.id);
+        self.in_flight.push_back(record.id);
         self.window.push_back(Rc::new(record));
         self.trim();
     }

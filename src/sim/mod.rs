@@ -217,6 +217,18 @@ impl Drop for Sim {
     }
 }
 
+/// What a checkpoint holds whatever the run's size (the event queue's wheel, nodes, counters).
+const CHECKPOINT_BASE_BYTES: usize = 48 * 1024;
+/// What a checkpoint holds per operation in flight: a pointer to its runtime slot and one to its
+/// record, its id in the history's and the checker's lists, and the slots and records the run
+/// changes after the copy (shared until then; most operations in flight wait for their key).
+const IN_FLIGHT_BYTES: usize = 48;
+/// What a history record holds (its value, its evaluations, the checker's copy of it) once only
+/// checkpoints keep it: the run let it go.
+pub const CHECKPOINT_RECORD_BYTES: usize = std::mem::size_of::<OpRecord>() + 256;
+/// What a checkpoint holds per entry of the safety oracles (a key, an accepted value).
+const ORACLE_ENTRY_BYTES: usize = 128;
+
 /// A copy of a simulation at one point ([`Sim::checkpoint`]): plain data, restorable any number
 /// of times ([`Sim::restore`]).
 #[derive(Clone)]
@@ -226,22 +238,28 @@ pub struct Checkpoint {
 }
 
 impl Checkpoint {
-    /// What this copy holds, in records (the bounded history's records and ledger, oracle
-    /// entries, operations in flight; the event log is shared by chunks), were it alone.
-    pub fn weight(&self) -> usize {
-        self.weight_beyond_history_window() + self.core.world.history.kept_ids().count()
-    }
-
-    /// [`Checkpoint::weight`] without the history window's records, which copies taken close to
-    /// each other share: [`Checkpoint::history_ids`] says which they are.
-    pub fn weight_beyond_history_window(&self) -> usize {
+    /// About the bytes this copy holds of its own (what the checkpoints' memory budget counts,
+    /// `src/session/checkpoints.rs`): its open chunk of events, a pointer per history record and
+    /// per operation the checker has not folded (the records and operations are shared with the
+    /// run until one side changes them), each operation in flight (its runtime slot, and its
+    /// record once the run changes it), the oracles' entries, and a base for the rest (the
+    /// event queue's wheel, counters, nodes). Checked against an allocator's count in
+    /// `tests/checkpoint_bytes.rs`.
+    pub fn bytes(&self) -> usize {
+        use std::mem::size_of;
         let w = &self.core.world;
-        let in_flight = self.core.runtime.in_flight(); // their records are this copy's own
-        1 + w.history.retained_beyond_window() + w.oracle.as_ref().map_or(0, Oracle::entries) + 2 * in_flight
+        let ids = w.history.kept_ids();
+        let pointers = (ids.end - ids.start) as usize + w.history.retained_beyond_window();
+        CHECKPOINT_BASE_BYTES
+            + w.trace.events.held() * size_of::<Event>()
+            + pointers * size_of::<usize>()
+            + self.core.runtime.in_flight() * IN_FLIGHT_BYTES
+            + w.oracle.as_ref().map_or(0, Oracle::entries) * ORACLE_ENTRY_BYTES
     }
 
-    /// The ids of the history records this copy keeps (shared with the run and with other
-    /// copies that keep them, until an operation in flight changes its own).
+    /// The ids of the history records this copy keeps: shared with the run while it keeps them
+    /// too, and with other copies that keep them; once the run let them go, the copies' own
+    /// (about [`CHECKPOINT_RECORD_BYTES`] each, counted once across copies by the budget).
     pub fn history_ids(&self) -> std::ops::Range<OpId> {
         self.core.world.history.kept_ids()
     }
