@@ -112,6 +112,12 @@ impl Checkpoints {
         self.kept.iter().rev().find(|s| s.checkpoint.events() <= events)
     }
 
+    /// The latest checkpoint kept that holds history record `id` or one before it (see
+    /// `history_window.rs`; `None`: the start does).
+    pub fn latest_holding_record(&self, id: u64) -> Option<&Saved> {
+        self.kept.iter().rev().find(|s| s.checkpoint.history_ids().start <= id)
+    }
+
     /// None, and none taken (a replay that only regenerates events needs none).
     pub fn never() -> Checkpoints {
         Checkpoints { every: u64::MAX, budget: BYTE_BUDGET, live_first: 0, kept: Vec::new(), landed: Vec::new() }

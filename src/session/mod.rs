@@ -6,6 +6,7 @@
 mod check;
 mod checkpoints;
 mod document;
+mod history_window;
 mod link;
 
 pub use crate::limits::{EVENT_WINDOW, MAX_ACTIONS, MAX_LINK_CHARS, REGENERATED_WINDOW};
@@ -166,6 +167,8 @@ pub struct Recording {
     regenerator: RefCell<Option<Box<Recording>>>,
     /// Scratch replays started to regenerate events so far.
     regenerations: Cell<usize>,
+    /// Replays started to put a history's records back so far (history_window.rs).
+    history_replays: Cell<usize>,
 }
 
 fn does_not_replay(r: &Recorded, steps: u64) -> OpError {
@@ -203,6 +206,7 @@ impl Recording {
             checkpoints: RefCell::new(checkpoints),
             regenerator: RefCell::default(),
             regenerations: Cell::new(0),
+            history_replays: Cell::new(0),
         }
     }
 
@@ -472,6 +476,7 @@ impl Recording {
         let tape: VecDeque<Rc<Recorded>> = actions.drain(saved.actions..).collect();
         let sim = Sim::restore(&saved.checkpoint);
         sim.share_events_from(&self.sim);
+        sim.take_history_from(&self.sim);
         Ok(Some(Recording::of(sim, self.start.clone(), actions, tape, checkpoints.up_to(saved.checkpoint.steps()))))
     }
 
@@ -619,6 +624,10 @@ mod landing_tests;
 #[cfg(all(test, not(target_arch = "wasm32")))]
 #[path = "budget_tests.rs"]
 mod budget_tests;
+
+#[cfg(all(test, not(target_arch = "wasm32")))]
+#[path = "history_window_tests.rs"]
+mod history_window_tests;
 
 #[cfg(test)]
 #[path = "document_tests.rs"]

@@ -226,6 +226,11 @@ const IN_FLIGHT_BYTES: usize = 48;
 /// What a history record holds (its value, its evaluations, the checker's copy of it) once only
 /// checkpoints keep it: the run let it go.
 pub const CHECKPOINT_RECORD_BYTES: usize = std::mem::size_of::<OpRecord>() + 256;
+/// What a checkpoint holds per operation its checker has not folded, besides the pointer: the
+/// operation is shared with the run until the run folds it (each key about every
+/// [`crate::checker::FOLD_EVERY`] operations), then the copy's alone; this is its share over a
+/// copy's life (about a tenth of the operation's own bytes: checked in `tests/checkpoint_bytes.rs`).
+const CHECKER_OP_SHARE_BYTES: usize = 24;
 /// What a checkpoint holds per entry of the safety oracles (a key, an accepted value).
 const ORACLE_ENTRY_BYTES: usize = 128;
 
@@ -249,10 +254,12 @@ impl Checkpoint {
         use std::mem::size_of;
         let w = &self.core.world;
         let ids = w.history.kept_ids();
-        let pointers = (ids.end - ids.start) as usize + w.history.retained_beyond_window();
+        let checker_ops = w.history.retained_beyond_window();
+        let pointers = (ids.end - ids.start) as usize + checker_ops;
         CHECKPOINT_BASE_BYTES
             + w.trace.events.held() * size_of::<Event>()
             + pointers * size_of::<usize>()
+            + checker_ops * CHECKER_OP_SHARE_BYTES
             + self.core.runtime.in_flight() * IN_FLIGHT_BYTES
             + w.oracle.as_ref().map_or(0, Oracle::entries) * ORACLE_ENTRY_BYTES
     }
@@ -348,6 +355,10 @@ impl Sim {
             core.world.trace = live;
             copy.world.trace = detached;
         }
+        // Nor the history records the run holds that no operation in flight needs: copies spread
+        // over a long run would otherwise keep most of its records between them (see
+        // `Recording::complete_history`, which puts them back from a replay when a view reads them).
+        copy.world.history.let_go_of_ended();
         Some(Checkpoint { core: copy, config: self.config.clone() })
     }
 
@@ -355,6 +366,20 @@ impl Sim {
     /// [`Trace::set_window`].
     pub fn set_event_window(&self, events: Option<usize>) {
         self.shared.core.borrow_mut().world.trace.set_window(events);
+    }
+
+    /// Shares the history records this copy let go (see [`Sim::checkpoint`]) from `other` (the
+    /// same run, at or after this point) if it holds them; returns whether the history is
+    /// complete now.
+    pub fn take_history_from(&self, other: &Sim) -> bool {
+        let other = other.history();
+        self.shared.core.borrow_mut().world.history.take_let_go_from(&other)
+    }
+
+    /// Negative controls: see [`History::corrupt`].
+    #[cfg(test)]
+    pub fn corrupt_history_record(&self, id: OpId) -> bool {
+        self.shared.core.borrow_mut().world.history.corrupt(id)
     }
 
     /// Shares the older events `other` (this run, further on) holds and this one does not.
