@@ -43,7 +43,8 @@ use crate::driver::Outcome;
 use crate::fxhash::FxHashMap;
 use crate::protocol::Key;
 use crate::sim::OpRecord;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, VecDeque};
+use std::rc::Rc;
 
 /// Default: completed operations of a key, invoked after an unknown operation ended, before
 /// that unknown operation may be folded as "applied before then, or never".
@@ -108,8 +109,8 @@ impl Ledger {
     pub fn invoked(&mut self, key: &Key, invoke_seq: u64) {
         let fold_every = self.fold_every;
         let k = self.keys.entry(key.clone()).or_insert_with(|| KeyLedger::new(fold_every));
-        debug_assert!(k.in_flight.last().is_none_or(|&last| last < invoke_seq), "invocations in sequence order");
-        k.in_flight.push(invoke_seq);
+        debug_assert!(k.in_flight.back().is_none_or(|&last| last < invoke_seq), "invocations in sequence order");
+        k.in_flight.push_back(invoke_seq);
     }
 
     /// An operation invoked through [`Ledger::invoked`] ended; `record` is final.
@@ -170,18 +171,21 @@ impl Ledger {
 #[derive(Clone, Debug)]
 struct KeyLedger {
     /// The configurations the folded prefix allows (the empty register before any fold): a
-    /// state, and which of the operations spanning the cut it already placed.
-    frontier: Vec<Config>,
+    /// state, and which of the operations spanning the cut it already placed. Replaced whole by
+    /// each fold, never edited: copies of this ledger (checkpoints) share it.
+    frontier: Rc<[Config]>,
     /// Operations folded away (or counted after the verdict was settled).
     folded: u64,
     /// Unknown operations folded with a deadline.
     folded_unknowns: u64,
-    /// Settled operations after the last cut.
-    segment: Vec<Settled>,
+    /// Settled operations after the last cut. Shared with copies of this ledger (checkpoints):
+    /// an operation is copied only when one side changes it (an unknown one's deadline).
+    segment: Vec<Rc<Settled>>,
     /// Unknown operations in `segment` without a deadline yet.
     open_unknowns: usize,
-    /// Invocation positions of the key's operations in flight, ascending.
-    in_flight: Vec<u64>,
+    /// Invocation positions of the key's operations in flight, ascending (the oldest usually
+    /// ends first: a deque removes it without moving the others).
+    in_flight: VecDeque<u64>,
     /// A verdict a fold reached that no later operation can change (a violation, or out of
     /// budget).
     verdict: Option<KeyResult>,
@@ -228,12 +232,12 @@ impl Settled {
 impl KeyLedger {
     fn new(fold_every: usize) -> KeyLedger {
         KeyLedger {
-            frontier: vec![Config::default()],
+            frontier: Rc::from([Config::default()]),
             folded: 0,
             folded_unknowns: 0,
             segment: Vec::new(),
             open_unknowns: 0,
-            in_flight: Vec::new(),
+            in_flight: VecDeque::new(),
             verdict: None,
             next_fold_at: fold_every,
         }
@@ -253,19 +257,19 @@ impl KeyLedger {
             let ended_seq = record.return_seq.expect("an ended operation has a return position");
             UnknownEnd { ended_seq, later: 0, deadline: None }
         });
-        self.segment.push(Settled { op, unknown });
+        self.segment.push(Rc::new(Settled { op, unknown }));
     }
 
     /// A completed operation invoked at `invoke_seq` counts towards the deadline of every
     /// unknown operation that ended before it.
     fn count_towards_deadlines(&mut self, invoke_seq: u64, unknown_horizon: u32) {
-        for u in self.segment.iter_mut().filter_map(|s| s.unknown.as_mut()) {
-            if u.deadline.is_none() && u.ended_seq < invoke_seq {
-                u.later += 1;
-                if u.later == unknown_horizon {
-                    u.deadline = Some(invoke_seq);
-                    self.open_unknowns -= 1;
-                }
+        let counts = |s: &&mut Rc<Settled>| s.unknown.is_some_and(|u| u.deadline.is_none() && u.ended_seq < invoke_seq);
+        for s in self.segment.iter_mut().filter(counts) {
+            let u = Rc::make_mut(s).unknown.as_mut().expect("only unknown operations count");
+            u.later += 1;
+            if u.later == unknown_horizon {
+                u.deadline = Some(invoke_seq);
+                self.open_unknowns -= 1;
             }
         }
     }
@@ -276,13 +280,13 @@ impl KeyLedger {
     /// cut) changes nothing and is tried again at a later cut, after the segment doubled; once
     /// the segment holds `max_segment` operations, the key's verdict is `unknown`.
     fn try_fold(&mut self, fold_every: usize, max_segment: usize) -> u64 {
-        let cut = self.in_flight.first().copied().unwrap_or(u64::MAX);
+        let cut = self.in_flight.front().copied().unwrap_or(u64::MAX);
         self.next_fold_at = self.segment.len() + fold_every;
         // The ended operations, then those spanning the cut (placed before it or not, as the search
         // finds). Plain loops, not an iterator chain: 0.5 KB less gzipped wasm.
         let mut prefix: Vec<CheckOp> = Vec::new();
         for s in self.segment.iter().filter(|s| s.end() < cut) {
-            prefix.push(s.clone().into_folded());
+            prefix.push(Settled::clone(s).into_folded());
         }
         if prefix.is_empty() {
             return 0;
@@ -295,7 +299,7 @@ impl KeyLedger {
         let (result, steps) = end_states(&prefix, &self.frontier, MAX_FRONTIER_STATES, DEFAULT_STEP_BUDGET);
         match result {
             Ok(ends) => {
-                self.frontier = ends;
+                self.frontier = ends.into();
                 self.segment.retain(|s| s.end() >= cut);
                 self.next_fold_at = self.segment.len() + fold_every;
                 self.folded += prefix[..ended].iter().filter(|op| op.completed()).count() as u64;
@@ -316,7 +320,7 @@ impl KeyLedger {
     fn settle_verdict(&mut self, verdict: KeyResult) {
         self.folded += self.segment.len() as u64;
         self.segment = Vec::new();
-        self.frontier = Vec::new();
+        self.frontier = Rc::from([]);
         self.open_unknowns = 0;
         self.verdict = Some(verdict);
     }

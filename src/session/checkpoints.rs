@@ -1,29 +1,32 @@
 //! Checkpoints of a recorded run, for seeking: a copy of the simulation every `every` events,
-//! with the number of actions recorded before it. At most [`MAX_CHECKPOINTS`] are kept: when
-//! full, every other one goes and the spacing doubles, so a seek replays at most about
-//! `2 × events / MAX_CHECKPOINTS` events, whatever the length of the run.
+//! with the number of actions recorded before it. They are kept within a memory budget: at most
+//! [`MAX_CHECKPOINTS`], holding at most [`BYTE_BUDGET`] together ([`Checkpoint::bytes`], or twice
+//! the latest one's when a single copy is larger, plus the history records the run has let go
+//! and only copies keep, each counted once: copies far behind the run hold a window of records
+//! each, and that is what bounds them in a long run). Past either, every other one goes and the
+//! spacing doubles, so they stay evenly spread over the run and a seek replays at most the
+//! spacing: `2 × events / MAX_CHECKPOINTS` when copies are small (a windowed log's copy holds no
+//! chunk of it, and shares the history's records and the checker's operations with the run), and
+//! fewer copies, further apart, when each holds much (thousands of operations in flight).
 //!
-//! A copy shares the event log (by chunks) and the history's window of records (each record
-//! until an operation in flight changes its own), but not the checker's unfolded segments or the
-//! oracles' entries (both bounded). The copies together may hold at most [`WEIGHT_BUDGET`] such
-//! records, a shared record counted once, or twice what the live run holds, whichever is more
-//! (thinned by halves past that). Memory then stays within three times the run's own.
-//!
-//! Seeks leave checkpoints where they land (issue 9: a seek replays from the nearest checkpoint,
-//! up to `2 × events / MAX_CHECKPOINTS` events): a seek that replays far keeps the copies it takes
-//! on its way, every [`LANDING_SPACING`] events, and one at its point, so the next seek nearby
-//! (a slider dragged, a step back) replays little. At most [`MAX_LANDINGS`] of them, holding at
-//! most half of [`WEIGHT_BUDGET`], the oldest going first.
+//! Seeks leave checkpoints where they land (issue 9: a seek replays from the nearest checkpoint):
+//! a seek that replays far keeps the copies it takes on its way, every [`LANDING_SPACING`]
+//! events, and one at its point, so the next seek nearby (a slider dragged, a step back) replays
+//! little. At most [`MAX_LANDINGS`] of them, holding at most a quarter of [`BYTE_BUDGET`], the
+//! oldest going first.
 
-use crate::sim::{Checkpoint, Sim};
+use crate::ops::OpId;
+use crate::sim::{Checkpoint, Sim, CHECKPOINT_RECORD_BYTES};
 use std::rc::Rc;
 
-/// Checkpoints kept at most.
-pub const MAX_CHECKPOINTS: usize = 32;
+/// Checkpoints kept at most (128 kept the memory ceiling test at 138.6 MB: `Checkpoint::bytes`
+/// undercounts long-lived copies, README "Measured").
+pub const MAX_CHECKPOINTS: usize = 64;
 /// Events between checkpoints at the start of a run (the spacing doubles as the run grows).
 const FIRST_SPACING: u64 = 4096;
-/// Records ([`Checkpoint::weight`]) all checkpoints may hold together, at least.
-pub const WEIGHT_BUDGET: usize = 100_000;
+/// Bytes ([`Checkpoint::bytes`]) the checkpoints kept may hold together (at least: twice the
+/// latest one's).
+pub const BYTE_BUDGET: usize = 32 << 20;
 /// Checkpoints left by seeks, kept at most.
 pub const MAX_LANDINGS: usize = 8;
 /// Events between the checkpoints a seek takes on its way.
@@ -36,12 +39,25 @@ const LANDING_MIN_REPLAY: u64 = FIRST_SPACING / 4;
 pub struct Saved {
     pub checkpoint: Rc<Checkpoint>,
     pub actions: usize,
+    /// Its [`Checkpoint::bytes`] (fixed once taken).
+    bytes: usize,
+}
+
+impl Saved {
+    pub fn new(checkpoint: Checkpoint, actions: usize) -> Saved {
+        Saved { bytes: checkpoint.bytes(), checkpoint: Rc::new(checkpoint), actions }
+    }
 }
 
 #[derive(Clone)]
 pub struct Checkpoints {
     /// Events between checkpoints.
     every: u64,
+    /// Bytes the checkpoints kept may hold together ([`BYTE_BUDGET`]; tests set less).
+    budget: usize,
+    /// The oldest history record the run still keeps, when the latest checkpoint was taken: the
+    /// copies' records before it are theirs alone.
+    live_first: OpId,
     /// Sorted by point in the run (steps, then time).
     kept: Vec<Saved>,
     /// Left by seeks, oldest first.
@@ -50,7 +66,7 @@ pub struct Checkpoints {
 
 impl Default for Checkpoints {
     fn default() -> Self {
-        Checkpoints { every: FIRST_SPACING, kept: Vec::new(), landed: Vec::new() }
+        Checkpoints { every: FIRST_SPACING, budget: BYTE_BUDGET, live_first: 0, kept: Vec::new(), landed: Vec::new() }
     }
 }
 
@@ -63,17 +79,13 @@ impl Checkpoints {
             return;
         }
         let Some(checkpoint) = sim.checkpoint() else { return };
-        let budget = WEIGHT_BUDGET.max(2 * checkpoint.weight());
-        self.kept.push(Saved { checkpoint: Rc::new(checkpoint), actions });
-        while self.kept.len() > MAX_CHECKPOINTS || (self.kept.len() > 1 && self.weight() > budget) {
+        let saved = Saved::new(checkpoint, actions);
+        let budget = self.budget.max(2 * saved.bytes);
+        self.live_first = sim.history().kept_ids().start;
+        self.kept.push(saved);
+        while self.kept.len() > MAX_CHECKPOINTS || (self.kept.len() > 1 && self.bytes_of(&self.kept) > budget) {
             self.thin_out();
         }
-    }
-
-    /// Records the copies hold together: each one's own, and the history records of their windows
-    /// counted once (windows move forward with the run, so copies in a row share most of theirs).
-    fn weight(&self) -> usize {
-        weight_of(&self.kept)
     }
 
     /// Every other checkpoint goes (the latest stays), and the spacing doubles.
@@ -101,26 +113,43 @@ impl Checkpoints {
         self.kept.iter().rev().find(|s| s.checkpoint.events() <= events)
     }
 
+    /// The latest checkpoint kept that holds history record `id` or one before it (see
+    /// `history_window.rs`; `None`: the start does).
+    pub fn latest_holding_record(&self, id: u64) -> Option<&Saved> {
+        self.kept.iter().rev().find(|s| s.checkpoint.history_ids().start <= id)
+    }
+
     /// None, and none taken (a replay that only regenerates events needs none).
     pub fn never() -> Checkpoints {
-        Checkpoints { every: u64::MAX, kept: Vec::new(), landed: Vec::new() }
+        Checkpoints { every: u64::MAX, budget: BYTE_BUDGET, live_first: 0, kept: Vec::new(), landed: Vec::new() }
     }
 
     /// The checkpoints up to `steps` events (a run forked or sought there keeps these).
     pub fn up_to(&self, steps: u64) -> Checkpoints {
         let until = |list: &[Saved]| list.iter().filter(|s| s.checkpoint.steps() <= steps).cloned().collect();
-        Checkpoints { every: self.every, kept: until(&self.kept), landed: until(&self.landed) }
+        Checkpoints {
+            every: self.every,
+            budget: self.budget,
+            live_first: self.live_first,
+            kept: until(&self.kept),
+            landed: until(&self.landed),
+        }
     }
 
-    /// Records the checkpoints hold together ([`Checkpoint::weight`]), kept and left by seeks.
-    pub fn total_weight(&self) -> usize {
-        self.weight() + self.landed_weight()
+    /// Bytes the copies of `list` hold together (see [`bytes_with_records`]).
+    fn bytes_of(&self, list: &[Saved]) -> usize {
+        bytes_with_records(list, self.live_first)
     }
 
-    /// Records the checkpoints left by seeks hold, each counted whole (an upper bound: no sort,
-    /// which would cost the wasm a sort's code).
-    fn landed_weight(&self) -> usize {
-        self.landed.iter().map(|s| s.checkpoint.weight()).sum()
+    /// Bytes the checkpoints left by seeks hold, each one's records counted whole (an upper
+    /// bound: they are in the order they landed, and a sort would cost the wasm its code).
+    fn landed_bytes(&self) -> usize {
+        self.landed.iter().map(|s| bytes_with_records(std::slice::from_ref(s), self.live_first)).sum()
+    }
+
+    /// Bytes the checkpoints hold together ([`Checkpoint::bytes`]), kept and left by seeks.
+    pub fn total_bytes(&self) -> usize {
+        self.bytes_of(&self.kept) + self.landed_bytes()
     }
 
     /// Before a seek replays from here: checkpoints every [`LANDING_SPACING`] events on its way.
@@ -149,10 +178,10 @@ impl Checkpoints {
     }
 
     /// Keeps checkpoints a seek took (see [`Checkpoints::end_landing`]), the oldest going past
-    /// [`MAX_LANDINGS`] or half the weight budget.
+    /// [`MAX_LANDINGS`] or a quarter of the byte budget.
     pub fn land(&mut self, taken: Vec<Saved>) {
         self.landed.extend(taken);
-        while self.landed.len() > MAX_LANDINGS || (self.landed.len() > 1 && self.landed_weight() > WEIGHT_BUDGET / 2) {
+        while self.landed.len() > MAX_LANDINGS || (self.landed.len() > 1 && self.landed_bytes() > self.budget / 4) {
             self.landed.remove(0);
         }
     }
@@ -174,22 +203,39 @@ impl Checkpoints {
         self.kept.iter().map(|s| (s.checkpoint.steps(), s.checkpoint.now())).collect()
     }
 
+    /// Keeps the checkpoints within `bytes` instead of [`BYTE_BUDGET`] (tests: a short run that
+    /// reaches its budget).
+    #[cfg(all(test, not(target_arch = "wasm32")))]
+    pub fn set_budget(&mut self, bytes: usize) {
+        self.budget = bytes;
+    }
+
+    /// Negative controls: the latest checkpoint kept with actions still to come after it (of
+    /// `recorded` in all) is taken to have one more recorded before it than it had, so a seek
+    /// from it skips one: the oracle must catch it. Returns its index and point.
+    #[cfg(all(test, not(target_arch = "wasm32")))]
+    pub fn corrupt(&mut self, recorded: usize) -> Option<(usize, (u64, u64))> {
+        let index = self.kept.iter().rposition(|s| s.actions < recorded)?;
+        let saved = &mut self.kept[index];
+        saved.actions += 1;
+        Some((index, (saved.checkpoint.steps(), saved.checkpoint.now())))
+    }
+
     /// Takes them every `events` events from now on (the first spacing; it still doubles).
     pub fn set_spacing(&mut self, events: u64) {
         self.every = events.max(1);
     }
 }
 
-/// Records the copies of `list` (sorted by point) hold together: each one's own, and the history
-/// records of their windows counted once.
-fn weight_of(list: &[Saved]) -> usize {
-    let mut shared_until = 0;
-    let mut weight = 0;
+/// Bytes the copies of `list` (sorted by point) hold together: each one's own, and the history
+/// records the run let go that they keep, counted once (copies in a row share most of theirs).
+fn bytes_with_records(list: &[Saved], live_first: OpId) -> usize {
+    let (mut counted_until, mut records) = (0, 0);
     for s in list {
         let ids = s.checkpoint.history_ids();
-        weight += s.checkpoint.weight_beyond_history_window();
-        weight += (ids.end.saturating_sub(ids.start.max(shared_until))) as usize;
-        shared_until = shared_until.max(ids.end);
+        let (from, to) = (ids.start.max(counted_until), ids.end.min(live_first));
+        records += to.saturating_sub(from);
+        counted_until = counted_until.max(to);
     }
-    weight
+    list.iter().map(|s| s.bytes).sum::<usize>() + records as usize * CHECKPOINT_RECORD_BYTES
 }

@@ -78,7 +78,7 @@ fn seeks_from_landings_equal_replays_from_the_start_and_the_landings_stay_bounde
         }
     }
     assert!(!rec.landed_points().is_empty(), "seeks left checkpoints");
-    assert!(rec.checkpoint_weight() <= 3 * WEIGHT_BUDGET / 2, "{} records", rec.checkpoint_weight());
+    assert!(rec.checkpoint_bytes() <= 5 * BYTE_BUDGET / 4, "{} bytes", rec.checkpoint_bytes());
     // Negative control: the oracle tells apart two points one millisecond apart.
     let (a, b) = (rec.seek_until(end / 3).unwrap(), whole.replay_until(end / 3 + 1).unwrap());
     let (fa, fb) = (fingerprint(&a), fingerprint(&b));

@@ -6,11 +6,12 @@
 mod check;
 mod checkpoints;
 mod document;
+mod history_window;
 mod link;
 
 pub use crate::limits::{EVENT_WINDOW, MAX_ACTIONS, MAX_LINK_CHARS, REGENERATED_WINDOW};
 use checkpoints::{Checkpoints, Saved};
-pub use checkpoints::{LANDING_SPACING, MAX_CHECKPOINTS, MAX_LANDINGS, WEIGHT_BUDGET};
+pub use checkpoints::{BYTE_BUDGET, LANDING_SPACING, MAX_CHECKPOINTS, MAX_LANDINGS};
 pub use document::from_json;
 pub use link::{decode_link, encode_link, LinkError, Unreplayable};
 
@@ -166,6 +167,8 @@ pub struct Recording {
     regenerator: RefCell<Option<Box<Recording>>>,
     /// Scratch replays started to regenerate events so far.
     regenerations: Cell<usize>,
+    /// Replays started to put a history's records back so far (history_window.rs).
+    history_replays: Cell<usize>,
 }
 
 fn does_not_replay(r: &Recorded, steps: u64) -> OpError {
@@ -203,6 +206,7 @@ impl Recording {
             checkpoints: RefCell::new(checkpoints),
             regenerator: RefCell::default(),
             regenerations: Cell::new(0),
+            history_replays: Cell::new(0),
         }
     }
 
@@ -381,10 +385,10 @@ impl Recording {
         self.checkpoints.borrow().points()
     }
 
-    /// Records the checkpoints hold together, beyond what they share with the run (see
-    /// [`Checkpoint::weight`](crate::sim::Checkpoint::weight)).
-    pub fn checkpoint_weight(&self) -> usize {
-        self.checkpoints.borrow().total_weight()
+    /// About the bytes the checkpoints hold together, beyond what they share with the run (see
+    /// [`Checkpoint::bytes`](crate::sim::Checkpoint::bytes)).
+    pub fn checkpoint_bytes(&self) -> usize {
+        self.checkpoints.borrow().total_bytes()
     }
 
     /// Keeps about `events` of the most recent events materialized from now on instead of
@@ -442,8 +446,7 @@ impl Recording {
     fn landing(&self, rec: &Recording, play: impl FnOnce(&Recording) -> Result<(), OpError>) -> Result<(), OpError> {
         let started = rec.checkpoints.borrow_mut().start_landing(rec.sim.steps());
         let played = play(rec);
-        let here =
-            || rec.sim.checkpoint().map(|c| Saved { checkpoint: Rc::new(c), actions: rec.actions.borrow().len() });
+        let here = || rec.sim.checkpoint().map(|c| Saved::new(c, rec.actions.borrow().len()));
         let taken = rec.checkpoints.borrow_mut().end_landing(started, rec.sim.steps(), here);
         played?;
         self.checkpoints.borrow_mut().land(taken);
@@ -478,6 +481,7 @@ impl Recording {
         let tape: VecDeque<Rc<Recorded>> = actions.drain(saved.actions..).collect();
         let sim = Sim::restore(&saved.checkpoint);
         sim.share_events_from(&self.sim);
+        sim.take_history_from(&self.sim);
         Ok(Some(Recording::of(sim, self.start.clone(), actions, tape, checkpoints.up_to(saved.checkpoint.steps()))))
     }
 
@@ -645,6 +649,14 @@ mod membership_session_tests;
 #[cfg(all(test, not(target_arch = "wasm32")))]
 #[path = "landing_tests.rs"]
 mod landing_tests;
+
+#[cfg(all(test, not(target_arch = "wasm32")))]
+#[path = "budget_tests.rs"]
+mod budget_tests;
+
+#[cfg(all(test, not(target_arch = "wasm32")))]
+#[path = "history_window_tests.rs"]
+mod history_window_tests;
 
 #[cfg(test)]
 #[path = "document_tests.rs"]

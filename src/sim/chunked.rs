@@ -28,8 +28,9 @@ impl<T> Default for Chunked<T> {
 
 impl<T> Chunked<T> {
     pub fn push(&mut self, item: T) {
-        if self.tail.capacity() == 0 {
-            self.tail.reserve_exact(CHUNK);
+        if self.tail.len() == self.tail.capacity() {
+            // A whole chunk at once (a copy's tail may hold only what it has: see `shrink_tail`).
+            self.tail.reserve_exact(CHUNK - self.tail.len());
         }
         self.tail.push(item);
         if self.tail.len() == CHUNK {
@@ -71,6 +72,12 @@ impl<T> Chunked<T> {
         let shared = other.full[..self.forgotten - first].iter().cloned();
         self.full.splice(0..0, shared);
         self.forgotten = first;
+    }
+
+    /// Frees the open chunk's room for items not pushed yet (a copy that is kept, not pushed to:
+    /// a checkpoint's log, which would otherwise hold a whole chunk's room).
+    pub fn shrink_tail(&mut self) {
+        self.tail.shrink_to_fit();
     }
 
     /// An empty list that continues at index `len` (a list whose first `len` items are

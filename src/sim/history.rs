@@ -77,9 +77,14 @@ pub struct History {
     /// only when one side changes it, which only an operation in flight does.
     window: VecDeque<Rc<OpRecord>>,
     first_id: OpId,
+    /// Records of the window before `first_id` that this copy let go ([`History::let_go_of_ended`]:
+    /// a checkpoint holds only what its run still needs); they all ended. The window starts at
+    /// `first_id - let_go`, as the run's does; [`History::take_let_go_from`] puts them back.
+    let_go: u64,
     window_len: usize,
-    /// Ids of the operations in flight, ascending.
-    in_flight: Vec<OpId>,
+    /// Ids of the operations in flight, ascending (the oldest usually ends first: a deque
+    /// removes it without moving the others).
+    in_flight: VecDeque<OpId>,
     ledger: Ledger,
     /// Invocations and returns recorded so far: the next position in their one sequence.
     seq: u64,
@@ -94,7 +99,15 @@ impl Default for History {
 impl History {
     /// A history keeping the `window_len` most recent records, checking with `ledger`.
     pub fn new(window_len: usize, ledger: Ledger) -> History {
-        History { window: VecDeque::new(), first_id: 0, window_len, in_flight: Vec::new(), ledger, seq: 0 }
+        History {
+            window: VecDeque::new(),
+            first_id: 0,
+            let_go: 0,
+            window_len,
+            in_flight: VecDeque::new(),
+            ledger,
+            seq: 0,
+        }
     }
 
     /// The position of the next invocation or return, in the one sequence shared by every
@@ -115,10 +128,17 @@ impl History {
 
     /// Operations no longer kept as records (ids `0..folded`).
     pub fn folded(&self) -> u64 {
-        self.first_id
+        self.first_id - self.let_go
     }
 
-    /// The records kept, oldest first: at least the [`HISTORY_WINDOW`] most recent.
+    /// The window's records are all held (none let go by a copy: see
+    /// [`History::let_go_of_ended`]); the views read only a complete history.
+    pub fn is_complete(&self) -> bool {
+        self.let_go == 0
+    }
+
+    /// The records held, oldest first: at least the [`HISTORY_WINDOW`] most recent when
+    /// [`History::is_complete`], else the window's from the oldest operation in flight on.
     pub fn records(&self) -> impl DoubleEndedIterator<Item = &OpRecord> + ExactSizeIterator {
         self.window.iter().map(|r| &**r)
     }
@@ -141,7 +161,7 @@ impl History {
         assert_eq!(record.id, self.len(), "operation ids are consecutive");
         assert!(record.outcome.is_none(), "an invocation has not ended");
         self.ledger.invoked(&record.key, record.invoke_seq);
-        self.in_flight.push(record.id);
+        self.in_flight.push_back(record.id);
         self.window.push_back(Rc::new(record));
         self.trim();
     }
@@ -167,12 +187,51 @@ impl History {
         Some(proposer)
     }
 
-    /// Drops the oldest records past the window, up to the oldest operation in flight.
+    /// Drops the oldest records past the window, up to the oldest operation in flight (those let
+    /// go first: they are the oldest, and ended).
     fn trim(&mut self) {
-        while self.window.len() > self.window_len && self.window.front().is_some_and(|r| r.outcome.is_some()) {
+        while self.window.len() as u64 + self.let_go > self.window_len as u64 {
+            if self.let_go > 0 {
+                self.let_go -= 1;
+            } else if self.window.front().is_some_and(|r| r.outcome.is_some()) {
+                self.window.pop_front();
+                self.first_id += 1;
+            } else {
+                break;
+            }
+        }
+    }
+
+    /// Lets go of the window's records up to the oldest operation in flight (all ended; the run
+    /// that made this copy holds them, a replay regenerates them): what a checkpoint does, so
+    /// that copies far apart do not each keep a window of the run's records.
+    pub(crate) fn let_go_of_ended(&mut self) {
+        while self.window.front().is_some_and(|r| r.outcome.is_some()) {
             self.window.pop_front();
             self.first_id += 1;
+            self.let_go += 1;
         }
+        // A copy's pointers to the records it let go would otherwise keep their room.
+        self.window.shrink_to_fit();
+    }
+
+    /// The records this history let go, shared from `other` (the same run, at or after this
+    /// point) if it holds them all, ended. Returns whether the history is complete now.
+    pub(crate) fn take_let_go_from(&mut self, other: &History) -> bool {
+        let wanted = self.folded()..self.first_id;
+        let held = other.kept_ids();
+        let ended = other.in_flight.front().is_none_or(|&oldest| oldest >= wanted.end);
+        if wanted.is_empty() || held.start > wanted.start || held.end < wanted.end || !ended {
+            return self.is_complete();
+        }
+        for id in wanted.rev() {
+            let record = &other.window[(id - held.start) as usize];
+            debug_assert!(record.id == id && record.outcome.is_some(), "an ended record of the same run");
+            self.window.push_front(Rc::clone(record));
+        }
+        self.first_id -= self.let_go;
+        self.let_go = 0;
+        true
     }
 
     /// Operations not yet ended.
@@ -200,9 +259,24 @@ impl History {
         ops + states
     }
 
-    /// The ids of the records kept (the window, with the operations in flight).
+    /// The ids of the records held (the window, with the operations in flight; see
+    /// [`History::is_complete`]).
     pub fn kept_ids(&self) -> std::ops::Range<OpId> {
         self.first_id..self.len()
+    }
+
+    /// Negative controls: operation `id`'s ended record answers something else (in this history
+    /// and every copy that shares it from now on). False if it is not held, or in flight.
+    #[cfg(test)]
+    pub(crate) fn corrupt(&mut self, id: OpId) -> bool {
+        let Some(index) = id.checked_sub(self.first_id).filter(|&i| i < self.window.len() as u64) else { return false };
+        let record = &mut self.window[index as usize];
+        if record.outcome.is_none() {
+            return false;
+        }
+        let corrupted = Rc::new(OpRecord { output: Some(Json::from("corrupted")), ..OpRecord::clone(record) });
+        *record = corrupted;
+        true
     }
 
     /// The incremental checker's state.

@@ -217,6 +217,23 @@ impl Drop for Sim {
     }
 }
 
+/// What a checkpoint holds whatever the run's size (the event queue's wheel, nodes, counters).
+const CHECKPOINT_BASE_BYTES: usize = 48 * 1024;
+/// What a checkpoint holds per operation in flight: a pointer to its runtime slot and one to its
+/// record, its id in the history's and the checker's lists, and the slots and records the run
+/// changes after the copy (shared until then; most operations in flight wait for their key).
+const IN_FLIGHT_BYTES: usize = 48;
+/// What a history record holds (its value, its evaluations, the checker's copy of it) once only
+/// checkpoints keep it: the run let it go.
+pub const CHECKPOINT_RECORD_BYTES: usize = std::mem::size_of::<OpRecord>() + 256;
+/// What a checkpoint holds per operation its checker has not folded, besides the pointer: the
+/// operation is shared with the run until the run folds it (each key about every
+/// [`crate::checker::FOLD_EVERY`] operations), then the copy's alone; this is its share over a
+/// copy's life (about a tenth of the operation's own bytes: checked in `tests/checkpoint_bytes.rs`).
+const CHECKER_OP_SHARE_BYTES: usize = 24;
+/// What a checkpoint holds per entry of the safety oracles (a key, an accepted value).
+const ORACLE_ENTRY_BYTES: usize = 128;
+
 /// A copy of a simulation at one point ([`Sim::checkpoint`]): plain data, restorable any number
 /// of times ([`Sim::restore`]).
 #[derive(Clone)]
@@ -226,22 +243,30 @@ pub struct Checkpoint {
 }
 
 impl Checkpoint {
-    /// What this copy holds, in records (the bounded history's records and ledger, oracle
-    /// entries, operations in flight; the event log is shared by chunks), were it alone.
-    pub fn weight(&self) -> usize {
-        self.weight_beyond_history_window() + self.core.world.history.kept_ids().count()
-    }
-
-    /// [`Checkpoint::weight`] without the history window's records, which copies taken close to
-    /// each other share: [`Checkpoint::history_ids`] says which they are.
-    pub fn weight_beyond_history_window(&self) -> usize {
+    /// About the bytes this copy holds of its own (what the checkpoints' memory budget counts,
+    /// `src/session/checkpoints.rs`): its open chunk of events, a pointer per history record and
+    /// per operation the checker has not folded (the records and operations are shared with the
+    /// run until one side changes them), each operation in flight (its runtime slot, and its
+    /// record once the run changes it), the oracles' entries, and a base for the rest (the
+    /// event queue's wheel, counters, nodes). Checked against an allocator's count in
+    /// `tests/checkpoint_bytes.rs`.
+    pub fn bytes(&self) -> usize {
+        use std::mem::size_of;
         let w = &self.core.world;
-        let in_flight = self.core.runtime.in_flight(); // their records are this copy's own
-        1 + w.history.retained_beyond_window() + w.oracle.as_ref().map_or(0, Oracle::entries) + 2 * in_flight
+        let ids = w.history.kept_ids();
+        let checker_ops = w.history.retained_beyond_window();
+        let pointers = (ids.end - ids.start) as usize + checker_ops;
+        CHECKPOINT_BASE_BYTES
+            + w.trace.events.held() * size_of::<Event>()
+            + pointers * size_of::<usize>()
+            + checker_ops * CHECKER_OP_SHARE_BYTES
+            + self.core.runtime.in_flight() * IN_FLIGHT_BYTES
+            + w.oracle.as_ref().map_or(0, Oracle::entries) * ORACLE_ENTRY_BYTES
     }
 
-    /// The ids of the history records this copy keeps (shared with the run and with other
-    /// copies that keep them, until an operation in flight changes its own).
+    /// The ids of the history records this copy keeps: shared with the run while it keeps them
+    /// too, and with other copies that keep them; once the run let them go, the copies' own
+    /// (about [`CHECKPOINT_RECORD_BYTES`] each, counted once across copies by the budget).
     pub fn history_ids(&self) -> std::ops::Range<OpId> {
         self.core.world.history.kept_ids()
     }
@@ -330,6 +355,10 @@ impl Sim {
             core.world.trace = live;
             copy.world.trace = detached;
         }
+        // Nor the history records the run holds that no operation in flight needs: copies spread
+        // over a long run would otherwise keep most of its records between them (see
+        // `Recording::complete_history`, which puts them back from a replay when a view reads them).
+        copy.world.history.let_go_of_ended();
         Some(Checkpoint { core: copy, config: self.config.clone() })
     }
 
@@ -337,6 +366,20 @@ impl Sim {
     /// [`Trace::set_window`].
     pub fn set_event_window(&self, events: Option<usize>) {
         self.shared.core.borrow_mut().world.trace.set_window(events);
+    }
+
+    /// Shares the history records this copy let go (see [`Sim::checkpoint`]) from `other` (the
+    /// same run, at or after this point) if it holds them; returns whether the history is
+    /// complete now.
+    pub fn take_history_from(&self, other: &Sim) -> bool {
+        let other = other.history();
+        self.shared.core.borrow_mut().world.history.take_let_go_from(&other)
+    }
+
+    /// Negative controls: see [`History::corrupt`].
+    #[cfg(test)]
+    pub fn corrupt_history_record(&self, id: OpId) -> bool {
+        self.shared.core.borrow_mut().world.history.corrupt(id)
     }
 
     /// Shares the older events `other` (this run, further on) holds and this one does not.

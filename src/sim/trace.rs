@@ -382,6 +382,7 @@ impl Trace {
         for e in self.events.iter_from(start) {
             events.push(e.clone());
         }
+        events.shrink_tail();
         Trace { events, messages: self.messages, window: self.window, folded: self.folded, line: Vec::new() }
     }
 

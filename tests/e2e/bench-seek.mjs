@@ -110,3 +110,30 @@ export async function benchPageSeek(context, url) {
     }
   }
 }
+
+/** `node bench-seek.mjs [actions] [points]` (after `./build.sh build`): the page's seek alone, in
+ * a run of `actions` increments (default 100,000), at the start, the middle, the end and
+ * `points` random points (default 50), each split into its parts (SEEK_DETAIL=1: the page's
+ * hooks one by one too). */
+async function main() {
+  const { serve, launch } = await import("./helpers.mjs");
+  const actions = Number(process.argv[2] ?? 100_000);
+  const points = Number(process.argv[3] ?? 50);
+  let seed = 11;
+  const random = () => ((seed = (seed * 16807) % 2147483647) / 2147483647);
+  const server = await serve();
+  const browser = await launch();
+  try {
+    const r = await pageSeekProfile(browser.context, server.url, actions, [{ name: "rewound", fractions: [0, 0.5, 1, ...Array.from({ length: points }, random)], rewind: true }]);
+    const s = r.rows[0].seeks;
+    const stats = (xs) => { const v = [...xs].sort((a, b) => a - b); return `${v[0].toFixed(1)} / ${v[v.length >> 1].toFixed(1)} / ${v.at(-1).toFixed(1)}`; };
+    console.log(`page seek in a ${actions}-action run of ${r.events} events (${r.end} ms), ${s.length} seeks (start, middle, end, ${points} random), min / median / max ms:`);
+    console.log(`  start ${s[0].whole.toFixed(1)}, middle ${s[1].whole.toFixed(1)}, end ${s[2].whole.toFixed(1)}`);
+    for (const k of Object.keys(s[0]).filter((k) => !["f", "until", "steps"].includes(k))) console.log(`  ${k.padEnd(10)} ${stats(s.map((x) => x[k]))}`);
+  } finally {
+    await browser.close();
+    await server.close();
+  }
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) await main();

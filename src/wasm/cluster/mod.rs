@@ -107,6 +107,15 @@ impl Inner {
         self.enter_rec(|rec| f(rec.sim()))
     }
 
+    /// [`Inner::enter`], with the history's window complete (a sought run's checkpoint let its
+    /// older records go: session/history_window.rs).
+    fn enter_complete<T>(&self, f: impl FnOnce(&Sim) -> JsResult<T>) -> JsResult<T> {
+        self.enter_rec(|rec| {
+            rec.complete_history().map_err(|e| error(&e))?;
+            f(rec.sim())
+        })
+    }
+
     /// Reads something that cannot call into JS (allowed from inside a change function);
     /// `T::default()` once freed.
     fn peek<T: Default>(&self, f: impl FnOnce(&Recording) -> T) -> T {
@@ -376,13 +385,13 @@ impl Cluster {
     /// Client operations: `[{ id, proposer, op, key, input, invokeAt, returnAt, outcome, output }]`.
     #[wasm_bindgen(unchecked_return_type = "HistoryEntry[]")]
     pub fn history(&self) -> JsResult<JsValue> {
-        self.inner.enter(|sim| Ok(to_js(&view::history(sim))))
+        self.inner.enter_complete(|sim| Ok(to_js(&view::history(sim))))
     }
 
     /// One history entry by id (`null` if there is none); cheaper than `history()` for polling.
     #[wasm_bindgen(unchecked_return_type = "HistoryEntry | null")]
     pub fn operation(&self, #[wasm_bindgen(unchecked_param_type = "number")] id: JsValue) -> JsResult<JsValue> {
-        self.inner.enter(|sim| {
+        self.inner.enter_complete(|sim| {
             let id = integer_arg("id", &id, 0.0, MAX_SEED)?;
             Ok(to_js(&view::operation_by_id(sim, clamp(id))))
         })

@@ -1,0 +1,50 @@
+//! The history window of a sought run, put back on demand: a checkpoint keeps only the history
+//! records its operations in flight need ([`crate::sim::Sim::checkpoint`]), so copies spread over
+//! a long run do not keep most of its records between them (issue 9: dense checkpoints within
+//! their memory budget). A run restored from one has the window's older records missing until
+//! a view reads them: [`Recording::complete_history`] shares them from the run it was sought
+//! from when that still holds them, else replays this run from the latest checkpoint that holds
+//! the window's first record (about a window's worth of operations: [`crate::sim::HISTORY_WINDOW`])
+//! and shares the replay's records. Replay reproduces the run exactly, so the records are the
+//! ones the run made (tested against a run that never let any go, `history_window_tests.rs`).
+
+use super::{Checkpoints, Recording};
+use crate::ops::OpError;
+use crate::sim::Sim;
+use std::collections::VecDeque;
+
+impl Recording {
+    /// Puts back the history records a checkpoint let go, so that the history's window is the
+    /// one a run that never sought holds (the views read only a complete history).
+    pub fn complete_history(&self) -> Result<(), OpError> {
+        if self.sim.history().is_complete() {
+            return Ok(());
+        }
+        let replay = self.replay_for_records(self.sim.history().folded())?;
+        self.history_replays.set(self.history_replays.get() + 1);
+        while !self.sim.take_history_from(&replay.sim) {
+            if !replay.step()? {
+                return Err(OpError::invalid("the history cannot be regenerated: its replay ended first"));
+            }
+        }
+        Ok(())
+    }
+
+    /// Replays started to put a history's records back so far.
+    pub fn history_replays(&self) -> usize {
+        self.history_replays.get()
+    }
+
+    /// A scratch replay of this run from the latest checkpoint holding record `id` (or from the
+    /// start), with the later actions on its tape.
+    fn replay_for_records(&self, id: u64) -> Result<Recording, OpError> {
+        let mut actions = self.shared_actions();
+        let checkpoints = self.checkpoints.borrow();
+        let (sim, played) = match checkpoints.latest_holding_record(id) {
+            Some(saved) => (Sim::restore(&saved.checkpoint), saved.actions),
+            None => (Recording::new(self.start.clone())?.sim, 0),
+        };
+        let tape: VecDeque<_> = actions.drain(played..).collect();
+        Ok(Recording::of(sim, self.start.clone(), actions, tape, Checkpoints::never()))
+    }
+}
