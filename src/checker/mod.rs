@@ -21,6 +21,7 @@ mod collections;
 mod ledger;
 mod model;
 mod prune;
+mod same_effect;
 mod search;
 mod unread;
 

@@ -126,8 +126,8 @@ fn search(ops: &[CheckOp], initial: &[Config], goal: Goal, step_budget: u64, red
     assert!(!initial.is_empty(), "a search starts from at least one configuration");
     let mut entries = Entries::new(ops);
     let one_verdict = reduced && goal == Goal::OneLinearization;
-    let mut pruning = Pruning::new(ops, reduced, one_verdict);
     let unread = UnreadValues::new(ops, one_verdict);
+    let mut pruning = Pruning::new(ops, reduced, one_verdict, &unread);
     let index_of: FxHashMap<u64, usize> = ops.iter().enumerate().map(|(i, op)| (op.id, i)).collect();
     let zobrist: Vec<u128> = (0..ops.len()).map(zobrist_key).collect();
     let mut states = States::default();
@@ -216,8 +216,8 @@ fn search(ops: &[CheckOp], initial: &[Config], goal: Goal, step_budget: u64, red
             }
             if !dead && !at_end && entries.list[entry].is_call {
                 let e = entries.list[entry];
-                if !pruning.may_place(e.op) {
-                    entry = e.next; // a collection invoked later than one still unplaced
+                if !pruning.may_place(ops, e.op, || entries.first_return_seq(ops)) {
+                    entry = e.next; // another interchangeable operation goes first
                     resume_from = 0;
                     continue;
                 }
@@ -400,6 +400,19 @@ impl Entries {
 
     fn first(&self) -> usize {
         self.list[self.head].next
+    }
+
+    /// The position of the earliest return entry left (`u64::MAX`: none, or only those of
+    /// operations that never returned).
+    fn first_return_seq(&self, ops: &[CheckOp]) -> u64 {
+        let mut entry = self.first();
+        while entry != NIL && self.list[entry].is_call {
+            entry = self.list[entry].next;
+        }
+        if entry == NIL {
+            return u64::MAX;
+        }
+        ops[self.list[entry].op].return_seq.unwrap_or(u64::MAX)
     }
 
     fn op(&self, entry: usize) -> usize {

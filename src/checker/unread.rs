@@ -76,6 +76,11 @@ impl UnreadValues {
         }
     }
 
+    /// Whether `v` is merged into the placeholder (no read answered it, and merging applies).
+    pub(super) fn merges(&self, v: &Json) -> bool {
+        self.placeholder.is_some() && !self.was_read(v)
+    }
+
     fn was_read(&self, v: &Json) -> bool {
         let p = print(v);
         let from = self.read.partition_point(|(q, _)| *q < p);
