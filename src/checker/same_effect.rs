@@ -43,8 +43,12 @@ impl SameEffect {
         let class: Vec<u8> = ops.iter().map(|op| if on { class_of(op, unread) } else { NO_CLASS }).collect();
         let mut members: [Vec<usize>; 2] = [Vec::new(), Vec::new()];
         for (c, list) in members.iter_mut().enumerate() {
-            list.extend((0..ops.len()).filter(|&i| class[i] as usize == c));
-            list.sort_unstable_by_key(|&i| (ops[i].return_seq, i));
+            let mut by_return: Vec<(u64, usize)> = (0..ops.len())
+                .filter(|&i| class[i] as usize == c)
+                .map(|i| (ops[i].return_seq.unwrap_or(u64::MAX), i))
+                .collect();
+            by_return.sort_unstable(); // the crate's one sort of pairs (see `crate::sorting`)
+            list.extend(by_return.into_iter().map(|(_, i)| i));
         }
         SameEffect { class, members, placed: vec![false; ops.len()] }
     }
@@ -63,7 +67,7 @@ impl SameEffect {
                 return false; // enabled, and returns first
             }
         }
-        unreachable!("an operation is a member of its class")
+        true // not reached: `x` is a member of its class
     }
 
     pub(super) fn place(&mut self, op: usize) {

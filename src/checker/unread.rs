@@ -37,29 +37,31 @@ const PLACEHOLDER: &str = "(a value no read returned)";
 /// The values reads answered, and the placeholder for the others; none when the reduction does
 /// not apply.
 pub(super) struct UnreadValues {
-    /// (fingerprint, value) of every value in R, by fingerprint.
-    read: Vec<(u64, Json)>,
+    /// (fingerprint, index into `values`) of every value in R, by fingerprint.
+    read: Vec<(u64, usize)>,
+    values: Vec<Json>,
     placeholder: Option<Json>,
 }
 
 impl UnreadValues {
     /// The reduction for `ops` when `on` and every operation is one it covers (module doc).
     pub(super) fn new(ops: &[CheckOp], on: bool) -> UnreadValues {
-        let none = UnreadValues { read: Vec::new(), placeholder: None };
+        let none = UnreadValues { read: Vec::new(), values: Vec::new(), placeholder: None };
         if !on || !ops.iter().all(covered) {
             return none;
         }
-        let mut read: Vec<(u64, Json)> = vec![(print(&Json::Null), Json::Null)];
+        let mut values: Vec<Json> = vec![Json::Null];
         for op in ops.iter().filter(|op| op.completed()) {
             let answered = match (&op.step, &op.expect) {
                 (Step::Builtin { op: Op::Get, .. }, Expect::Output(v)) => v,
                 (Step::Builtin { op: Op::Read, .. }, Expect::Output(v)) => v.get("value").unwrap_or(&Json::Null),
                 _ => continue,
             };
-            read.push((print(answered), answered.clone()));
+            values.push(answered.clone());
         }
-        read.sort_unstable_by_key(|(p, _)| *p);
-        let mut values = UnreadValues { read, placeholder: None };
+        let mut read: Vec<(u64, usize)> = values.iter().enumerate().map(|(i, v)| (print(v), i)).collect();
+        read.sort_unstable(); // the crate's one sort of pairs (see `crate::sorting`)
+        let mut values = UnreadValues { read, values, placeholder: None };
         let mut text = PLACEHOLDER.to_owned();
         while values.was_read(&Json::String(text.clone())) {
             text.push('\'');
@@ -84,7 +86,7 @@ impl UnreadValues {
     fn was_read(&self, v: &Json) -> bool {
         let p = print(v);
         let from = self.read.partition_point(|(q, _)| *q < p);
-        self.read[from..].iter().take_while(|(q, _)| *q == p).any(|(_, x)| x == v)
+        self.read[from..].iter().take_while(|(q, _)| *q == p).any(|&(_, i)| self.values[i] == *v)
     }
 }
 
