@@ -17,10 +17,13 @@
 //! [`check_run`] gives one verdict for a whole simulation: this checker and the simulator's step
 //! oracles ([`crate::sim::Oracle`]) together.
 
+mod collections;
 mod ledger;
 mod model;
 mod prune;
+mod same_effect;
 mod search;
+mod unread;
 
 pub use ledger::{Ledger, Verdicts, FOLD_EVERY, MAX_FRONTIER_STATES, MAX_SEGMENT_OPS, UNKNOWN_HORIZON};
 pub use model::{CheckOp, Expect, Next, State, Step};
@@ -213,9 +216,13 @@ impl Report {
     }
 }
 
+#[cfg(all(test, not(target_arch = "wasm32")))]
+mod collections_tests;
 #[cfg(test)]
 mod regression_tests;
 #[cfg(all(test, not(target_arch = "wasm32")))]
 mod sweep_tests;
+#[cfg(all(test, not(target_arch = "wasm32")))]
+mod test_support;
 #[cfg(test)]
 mod tests;

@@ -1,6 +1,6 @@
 //! Two reductions that keep the search from exploring orders that cannot succeed, both exact
 //! (they change how fast a verdict comes, never which one, nor the configurations a fold ends
-//! in):
+//! in), and the owner of a third, [`super::collections`] (collections placed earliest first):
 //!
 //! - **Observers first.** An *observer* is a completed operation that never changes the register
 //!   (a read, a refusal). When one is enabled (invoked before every unplaced operation's return)
@@ -18,8 +18,11 @@
 //! Without them a register history of 30 overlapping operations (puts, deletes, collections)
 //! took tens of millions of steps; see the checker's section of the README.
 
+use super::collections::Collections;
 use super::model::{CheckOp, Expect, State, Step};
+use super::same_effect::SameEffect;
 use super::search::hash_json;
+use super::unread::UnreadValues;
 use crate::fxhash::{FxHashMap, FxHasher};
 use crate::ops::Op;
 use serde_json::Value as Json;
@@ -65,11 +68,16 @@ pub(super) struct Pruning {
     values: ValueTable,
     /// Each search state's read value (by state number), filled as states appear.
     state_values: Vec<u32>,
+    collections: Collections,
+    same_effect: SameEffect,
 }
 
 impl Pruning {
-    /// The reductions for `ops`, or (`on` false) none: the plain search.
-    pub(super) fn new(ops: &[CheckOp], on: bool) -> Pruning {
+    /// The reductions for `ops`, or (`on` false) none: the plain search. `one_verdict`: also
+    /// place interchangeable collections earliest invoked first and same-effect operations
+    /// earliest returning first (a search for one verdict, not a fold: see
+    /// [`super::collections`] and [`super::same_effect`]; `unread`: that search's merging).
+    pub(super) fn new(ops: &[CheckOp], on: bool, one_verdict: bool, unread: &UnreadValues) -> Pruning {
         let mut values = ValueTable::default();
         let mut needs: Vec<u32> =
             ops.iter().map(|op| read_value(op).filter(|_| on).map_or(NO_VALUE, |v| values.number(v))).collect();
@@ -93,6 +101,8 @@ impl Pruning {
             sources_left,
             values,
             state_values: Vec::new(),
+            collections: Collections::new(ops, on && one_verdict),
+            same_effect: SameEffect::new(ops, unread, on && one_verdict),
         };
         for r in 0..ops.len() {
             if p.is_starved(r) {
@@ -111,8 +121,17 @@ impl Pruning {
         self.observers_left > 0
     }
 
+    /// Whether the search may place `op` now: a collection only after those invoked before it,
+    /// a same-effect operation only before the enabled ones returning after it (`first_return`:
+    /// the earliest return of an unplaced operation, computed when needed).
+    pub(super) fn may_place(&self, ops: &[CheckOp], op: usize, first_return: impl FnOnce() -> u64) -> bool {
+        self.collections.may_place(op) && self.same_effect.may_place(ops, op, first_return)
+    }
+
     pub(super) fn place(&mut self, op: usize) {
         debug_assert!(!self.placed[op], "placed once");
+        self.collections.place(op);
+        self.same_effect.place(op);
         if self.is_starved(op) {
             self.starve(op, -1);
         }
@@ -123,6 +142,8 @@ impl Pruning {
     pub(super) fn unplace(&mut self, op: usize) {
         debug_assert!(self.placed[op], "put back after being placed");
         self.placed[op] = false;
+        self.collections.unplace(op);
+        self.same_effect.unplace(op);
         self.count(op, 1);
         if self.is_starved(op) {
             self.starve(op, 1);

@@ -12,6 +12,7 @@
 
 use super::model::{CheckOp, Next, State};
 use super::prune::Pruning;
+use super::unread::UnreadValues;
 use super::{Violation, ViolationKind};
 use crate::fxhash::{FxHashMap, FxHasher};
 use serde_json::Value as Json;
@@ -124,7 +125,9 @@ fn search_explained(ops: &[CheckOp], initial: &[Config], goal: Goal, step_budget
 fn search(ops: &[CheckOp], initial: &[Config], goal: Goal, step_budget: u64, reduced: bool) -> (Found, u64) {
     assert!(!initial.is_empty(), "a search starts from at least one configuration");
     let mut entries = Entries::new(ops);
-    let mut pruning = Pruning::new(ops, reduced);
+    let one_verdict = reduced && goal == Goal::OneLinearization;
+    let unread = UnreadValues::new(ops, one_verdict);
+    let mut pruning = Pruning::new(ops, reduced, one_verdict, &unread);
     let index_of: FxHashMap<u64, usize> = ops.iter().enumerate().map(|(i, op)| (op.id, i)).collect();
     let zobrist: Vec<u128> = (0..ops.len()).map(zobrist_key).collect();
     let mut states = States::default();
@@ -138,7 +141,7 @@ fn search(ops: &[CheckOp], initial: &[Config], goal: Goal, step_budget: u64, red
     let order = |stack: &[Frame], entries: &Entries| stack.iter().map(|f| ops[entries.op(f.call)].id).collect();
 
     for (n, config) in initial.iter().enumerate() {
-        let start = states.id(config.state.clone());
+        let start = states.id(unread.merged(config.state.clone()));
         if n == 0 {
             longest.state = start;
         }
@@ -213,6 +216,11 @@ fn search(ops: &[CheckOp], initial: &[Config], goal: Goal, step_budget: u64, red
             }
             if !dead && !at_end && entries.list[entry].is_call {
                 let e = entries.list[entry];
+                if !pruning.may_place(ops, e.op, || entries.first_return_seq(ops)) {
+                    entry = e.next; // another interchangeable operation goes first
+                    resume_from = 0;
+                    continue;
+                }
                 nexts.clear();
                 ops[e.op].successors(states.get(state), &mut nexts);
                 let with_op = linearized ^ zobrist[e.op];
@@ -220,7 +228,7 @@ fn search(ops: &[CheckOp], initial: &[Config], goal: Goal, step_budget: u64, red
                 for (t, next) in nexts.drain(..).enumerate().skip(resume_from) {
                     let next = match next {
                         Next::Same => state,
-                        Next::New(s) => states.id(s),
+                        Next::New(s) => states.id(unread.merged(s)),
                     };
                     if explored.insert((with_op, next)) {
                         stack.push(Frame { call: entry, before: state, taken: t, forced: false });
@@ -392,6 +400,19 @@ impl Entries {
 
     fn first(&self) -> usize {
         self.list[self.head].next
+    }
+
+    /// The position of the earliest return entry left (`u64::MAX`: none, or only those of
+    /// operations that never returned).
+    fn first_return_seq(&self, ops: &[CheckOp]) -> u64 {
+        let mut entry = self.first();
+        while entry != NIL && self.list[entry].is_call {
+            entry = self.list[entry].next;
+        }
+        if entry == NIL {
+            return u64::MAX;
+        }
+        ops[self.list[entry].op].return_seq.unwrap_or(u64::MAX)
     }
 
     fn op(&self, entry: usize) -> usize {

@@ -301,23 +301,13 @@ mod brute_force {
     //! A brute-force checker on small histories: try every order consistent with real time, with
     //! every subset of the unknown operations. The search must agree with it.
     use super::*;
+    use crate::checker::test_support::next_states;
     use proptest::prelude::*;
 
     /// May `i` go next, with `used` placed already? Only if no unplaced completed operation
     /// returned before `i` was invoked.
     fn may_go_next(ops: &[CheckOp], used: &[bool], i: usize) -> bool {
         !ops.iter().enumerate().any(|(j, o)| !used[j] && j != i && o.return_seq.is_some_and(|r| r < ops[i].invoke_seq))
-    }
-
-    fn successors(op: &CheckOp, s: &State) -> Vec<State> {
-        let mut out = Vec::new();
-        op.successors(s, &mut out);
-        out.into_iter()
-            .map(|n| match n {
-                Next::Same => s.clone(),
-                Next::New(n) => n,
-            })
-            .collect()
     }
 
     fn brute(ops: &[CheckOp]) -> bool {
@@ -330,7 +320,7 @@ mod brute_force {
                 if used[i] || !may_go_next(ops, used, i) {
                     continue;
                 }
-                for next in successors(&ops[i], state) {
+                for next in next_states(&ops[i], state) {
                     used[i] = true;
                     if go(ops, used, &next) {
                         used[i] = false;
@@ -355,7 +345,7 @@ mod brute_force {
                 return false;
             }
             used[i] = true;
-            let ok = successors(&ops[i], state).iter().any(|next| go(ops, rest, used, next, whole));
+            let ok = next_states(&ops[i], state).iter().any(|next| go(ops, rest, used, next, whole));
             used[i] = false;
             ok
         }
