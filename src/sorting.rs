@@ -1,29 +1,83 @@
 //! Sorting with few copies of the standard library's sort code.
 //!
 //! Every element type a slice is sorted by is one more copy of the sort (2 to 3.5 KB of wasm
-//! code each, more for a stable sort). So the crate sorts only a few plain types: `u64`,
-//! `(u64, usize)` (a position and an index) and, through [`sorted_by_unique_key`], `(&str, usize)`
-//! for anything listed by key.
+//! code each, more for a stable sort). So the crate sorts long slices of only two plain types with
+//! it: `(u64, usize)` (a position and an index) and, through [`sorted_by_unique_key`],
+//! `(&str, usize)` for anything listed by key. Short slices (a quorum, an operation's evaluation
+//! times, the checker's open calls) go through [`sort_short`], a few dozen bytes per type.
 
 /// `items` ordered by `key(item)`, which is unique among them (every caller lists a map's keys).
 pub fn sorted_by_unique_key<T>(items: Vec<T>, key: impl Fn(&T) -> &str) -> Vec<T> {
+    let count = items.len();
+    let sorted = sorted_and_deduplicated_by_key(items, key);
+    debug_assert!(sorted.len() == count, "sorted_by_unique_key: a key repeats");
+    sorted
+}
+
+/// `items` ordered by `key(item)`, keeping the first item of each key.
+pub fn sorted_and_deduplicated_by_key<T>(items: Vec<T>, key: impl Fn(&T) -> &str) -> Vec<T> {
     let mut order: Vec<(&str, usize)> = items.iter().enumerate().map(|(i, item)| (key(item), i)).collect();
     order.sort_unstable();
-    debug_assert!(order.windows(2).all(|w| w[0].0 != w[1].0), "sorted_by_unique_key: a key repeats");
+    order.dedup_by_key(|(k, _)| *k);
     let positions: Vec<usize> = order.into_iter().map(|(_, i)| i).collect();
     let mut slots: Vec<Option<T>> = items.into_iter().map(Some).collect();
     positions.into_iter().map(|i| slots[i].take().expect("each position once")).collect()
 }
 
+/// Sorts a short slice (tens of items, where an insertion sort is as fast as any): the standard
+/// sort would be one more 2.5 KB copy of its code per element type (README, "wasm size").
+pub fn sort_short<T: Ord + Copy>(v: &mut [T]) {
+    for i in 1..v.len() {
+        let item = v[i];
+        let mut j = i;
+        while j > 0 && v[j - 1] > item {
+            v[j] = v[j - 1];
+            j -= 1;
+        }
+        v[j] = item;
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        #![proptest_config(ProptestConfig {
+            failure_persistence: None,
+            rng_seed: proptest::test_runner::RngSeed::Fixed(crate::PROPTEST_SEED),
+            ..ProptestConfig::default()
+        })]
+        #[test]
+        fn sort_short_agrees_with_the_standard_sort(mut v in proptest::collection::vec(0u64..20, 0..40)) {
+            let mut expected = v.clone();
+            expected.sort_unstable();
+            sort_short(&mut v);
+            prop_assert_eq!(v, expected);
+        }
+    }
+
+    #[test]
+    fn sort_short_orders_repeats_and_reversed_input() {
+        let mut v = [5u8, 3, 9, 3, 1, 0];
+        sort_short(&mut v);
+        assert_eq!(v, [0, 1, 3, 3, 5, 9]);
+        let mut empty: [u64; 0] = [];
+        sort_short(&mut empty);
+    }
 
     #[test]
     fn orders_by_key_and_keeps_every_item() {
         let items = vec![("b", 2), ("c", 3), ("a", 1)];
         assert_eq!(sorted_by_unique_key(items, |t| t.0), vec![("a", 1), ("b", 2), ("c", 3)]);
         assert_eq!(sorted_by_unique_key(Vec::<(&str, i32)>::new(), |t| t.0), vec![]);
+    }
+
+    #[test]
+    fn deduplicating_keeps_the_first_item_of_each_key() {
+        let items = vec![("b", 1), ("a", 2), ("b", 3), ("a", 4), ("c", 5)];
+        assert_eq!(sorted_and_deduplicated_by_key(items, |t| t.0), vec![("a", 2), ("b", 1), ("c", 5)]);
     }
 
     #[test]

@@ -201,7 +201,7 @@ fn search(ops: &[CheckOp], initial: &[Config], goal: Goal, step_budget: u64, red
                     .filter(|op| !op.completed())
                     .map(|op| op.id)
                     .collect();
-                open.sort_unstable();
+                crate::sorting::sort_short(&mut open);
                 if ended.insert((state, open.clone())) {
                     ends.push((state, open));
                 }
