@@ -140,7 +140,7 @@ pub fn check_incrementally(records: &[OpRecord], mut ledger: Ledger, step_budget
         events.push((r.invoke_seq, i));
         events.extend(r.return_seq.map(|s| (s, i)));
     }
-    events.sort_unstable();
+    crate::sorting::merge_sort(&mut events);
     for (seq, i) in events {
         let r = &records[i];
         if seq == r.invoke_seq {

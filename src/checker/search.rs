@@ -368,7 +368,7 @@ impl Entries {
             events.push((op.invoke_seq, i));
             events.push((op.return_seq.unwrap_or(u64::MAX), returns + i));
         }
-        events.sort_unstable();
+        crate::sorting::merge_sort(&mut events);
         let head = events.len();
         let mut list: Vec<Entry> = Vec::with_capacity(events.len() + 1);
         let mut call_of = vec![NIL; ops.len()];
