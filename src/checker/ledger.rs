@@ -38,12 +38,13 @@
 
 use super::model::{CheckOp, Expect};
 use super::search::{check_key_from, end_states, Config, KeyResult};
+use super::KeyVerdicts;
 use super::DEFAULT_STEP_BUDGET;
 use crate::driver::Outcome;
 use crate::fxhash::FxHashMap;
 use crate::protocol::Key;
 use crate::sim::OpRecord;
-use std::collections::{BTreeMap, VecDeque};
+use std::collections::VecDeque;
 use std::rc::Rc;
 
 /// Default: completed operations of a key, invoked after an unknown operation ended, before
@@ -80,7 +81,7 @@ impl Default for Ledger {
 /// The verdicts of every key with at least one operation the checker considers.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Verdicts {
-    pub keys: BTreeMap<String, KeyResult>,
+    pub keys: KeyVerdicts,
     /// Search steps, folds included.
     pub steps: u64,
     /// Operations folded away, in all.
@@ -139,7 +140,8 @@ impl Ledger {
             let key = self.keys.get_key_value(op.key.as_str()).map(|(k, _)| &**k).expect("invoked");
             running.entry(key).or_default().push(op);
         }
-        let mut out = Verdicts { keys: BTreeMap::new(), steps: self.steps, folded: 0, folded_unknowns: 0 };
+        let mut out = Verdicts { keys: KeyVerdicts::default(), steps: self.steps, folded: 0, folded_unknowns: 0 };
+        let mut keys = Vec::new();
         for (key, k) in &self.keys {
             let mut tail: Vec<CheckOp> = k.segment.iter().map(|s| s.op.clone()).collect();
             tail.extend(running.remove(&**key).unwrap_or_default());
@@ -156,8 +158,9 @@ impl Ledger {
                     result
                 }
             };
-            out.keys.insert(key.to_string(), result);
+            keys.push((key.to_string(), result));
         }
+        out.keys = KeyVerdicts::of_unsorted(keys);
         out
     }
 

@@ -18,6 +18,7 @@
 //! oracles ([`crate::sim::Oracle`]) together.
 
 mod collections;
+mod key_verdicts;
 mod ledger;
 mod model;
 mod prune;
@@ -25,6 +26,7 @@ mod same_effect;
 mod search;
 mod unread;
 
+pub use key_verdicts::KeyVerdicts;
 pub use ledger::{Ledger, Verdicts, FOLD_EVERY, MAX_FRONTIER_STATES, MAX_SEGMENT_OPS, UNKNOWN_HORIZON};
 pub use model::{CheckOp, Expect, Next, State, Step};
 pub use search::{check_key, check_key_from, end_states, Config, KeyResult};
@@ -89,7 +91,7 @@ pub struct Report {
     /// True when every key is linearizable (none violated, none ran out of budget) and no
     /// oracle fired.
     pub ok: bool,
-    pub keys: BTreeMap<String, KeyResult>,
+    pub keys: KeyVerdicts,
     /// The first linearizability violation, by key order; else the first oracle finding.
     pub violation: Option<Violation>,
     /// Every oracle finding of the run, in order.
@@ -123,13 +125,14 @@ pub fn check_records<'a>(records: impl IntoIterator<Item = &'a OpRecord>, step_b
             by_key.entry(op.key.clone()).or_default().push(op);
         }
     }
-    let mut verdicts = Verdicts { keys: BTreeMap::new(), steps: 0, folded: 0, folded_unknowns: 0 };
+    let mut steps = 0;
+    let mut keys = Vec::with_capacity(by_key.len());
     for (key, ops) in by_key {
         let (result, used) = check_key(&ops, step_budget);
-        verdicts.steps += used;
-        verdicts.keys.insert(key, result);
+        steps += used;
+        keys.push((key, result));
     }
-    Report::of(verdicts)
+    Report::of(Verdicts { keys: KeyVerdicts::of_unsorted(keys), steps, folded: 0, folded_unknowns: 0 })
 }
 
 /// Checks `records` (a whole run's, in any order) as the incremental checker sees them live:
@@ -140,7 +143,7 @@ pub fn check_incrementally(records: &[OpRecord], mut ledger: Ledger, step_budget
         events.push((r.invoke_seq, i));
         events.extend(r.return_seq.map(|s| (s, i)));
     }
-    events.sort_unstable();
+    crate::sorting::merge_sort(&mut events);
     for (seq, i) in events {
         let r = &records[i];
         if seq == r.invoke_seq {

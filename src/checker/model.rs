@@ -117,7 +117,7 @@ impl CheckOp {
         } else {
             let op = Op::of_kind(o.op, &o.input)?;
             let mut times: Vec<u64> = o.evaluations.iter().map(|e| e.at_ms).collect();
-            times.sort_unstable();
+            crate::sorting::sort_short(&mut times);
             times.dedup();
             if times.is_empty() {
                 times.push(o.invoke_at);

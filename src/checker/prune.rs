@@ -265,7 +265,7 @@ impl Fixers {
             order.push((op.invoke_seq, found.len()));
             found.push((ret, value));
         }
-        order.sort_unstable(); // the crate's one sort of pairs (see `crate::sorting`)
+        crate::sorting::merge_sort(&mut order); // the crate's one sort of pairs (see `crate::sorting`)
         let none = (u64::MAX, NO_VALUE);
         let mut best = vec![[none, none]; order.len() + 1];
         for i in (0..order.len()).rev() {

@@ -204,7 +204,7 @@ fn search(ops: &[CheckOp], initial: &[Config], goal: Goal, step_budget: u64, red
                     .filter(|op| !op.completed())
                     .map(|op| op.id)
                     .collect();
-                open.sort_unstable();
+                crate::sorting::sort_short(&mut open);
                 if ended.insert((state, open.clone())) {
                     ends.push((state, open));
                 }
@@ -376,7 +376,7 @@ impl Entries {
             events.push((op.invoke_seq, i));
             events.push((op.return_seq.unwrap_or(u64::MAX), returns + i));
         }
-        events.sort_unstable();
+        crate::sorting::merge_sort(&mut events);
         let head = events.len();
         let mut list: Vec<Entry> = Vec::with_capacity(events.len() + 1);
         let mut call_of = vec![NIL; ops.len()];

@@ -367,7 +367,7 @@ impl Runtime {
         let mut lost: Vec<(OpId, usize)> = (self.slots.iter().enumerate())
             .filter_map(|(i, s)| s.as_ref().filter(|s| s.proposer == proposer).map(|s| (s.op, i)))
             .collect();
-        lost.sort_unstable();
+        crate::sorting::merge_sort(&mut lost);
         let clients = lost.iter().map(|&(op, i)| (op, self.slots[i].as_ref().expect("listed").client));
         let ended = clients.collect();
         for (_, index) in lost {

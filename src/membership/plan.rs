@@ -190,7 +190,7 @@ pub fn disjoint_quorums(p: &PhaseSet, a: &PhaseSet) -> Option<(Vec<AcceptorId>, 
         while q.len() < size {
             q.push(*common.next()?);
         }
-        q.sort_unstable();
+        crate::sorting::sort_short(&mut q);
         Some(q)
     };
     let prepare = pick(only_p, p.quorum)?;

@@ -38,7 +38,6 @@ use crate::json_object::object;
 use crate::ops::{OpError, OpId, Val};
 use crate::protocol::{AcceptorId, Ballot, Key, ProposerId, Reply, Request};
 use serde_json::Value as Json;
-use std::collections::BTreeSet;
 use std::fmt;
 
 /// The history's name of a collection.
@@ -52,8 +51,9 @@ pub struct Collector {
     jobs: Vec<Option<Job>>,
     /// Collections running: the `Some`s of `jobs`.
     running: usize,
-    /// Keys a `delete` ended on that no collection started for since.
-    deleted: BTreeSet<Key>,
+    /// Keys a `delete` ended on that no collection started for since: sorted, each once (a
+    /// sorted `Vec`, whose code the wasm shares, not one more `BTreeSet`: README, "wasm size").
+    deleted: Vec<Key>,
     /// Collect each deleted key this long (virtual ms) after its delete ends; `None`: only on `gc()`.
     pub delay_ms: Option<u64>,
 }
@@ -133,7 +133,7 @@ impl Collector {
 
     /// A `delete` ended on `key`: remember it, and with a delay, schedule its collection.
     pub(super) fn deleted(w: &mut World, key: &Key, proposer: ProposerId) {
-        w.gc.deleted.insert(key.clone());
+        w.gc.remember(key);
         if let Some(delay) = w.gc.delay_ms {
             w.schedule(w.now.saturating_add(delay), Due::GcStart { key: key.clone(), proposer });
         }
@@ -141,7 +141,19 @@ impl Collector {
 
     /// Keys deleted and not collected since.
     pub fn pending_keys(&self) -> Vec<Key> {
-        self.deleted.iter().cloned().collect()
+        self.deleted.clone()
+    }
+
+    fn remember(&mut self, key: &Key) {
+        if let Err(at) = self.deleted.binary_search(key) {
+            self.deleted.insert(at, key.clone());
+        }
+    }
+
+    fn forget(&mut self, key: &Key) {
+        if let Ok(at) = self.deleted.binary_search(key) {
+            self.deleted.remove(at);
+        }
     }
 
     /// Collections running.
@@ -200,7 +212,7 @@ impl Sim {
 /// Starts collecting `key` on `proposer`'s node now: its history record's id. (Two collections
 /// of one key may run at once: each is the whole protocol, and the later ballot wins.)
 pub(super) fn start(w: &mut World, runtime: &Runtime, key: &Key, proposer: ProposerId) -> OpId {
-    w.gc.deleted.remove(key);
+    w.gc.forget(key);
     let op = w.record_invoke(proposer, key, GC_OP, Json::Null);
     let stage = if runtime.config(proposer).break_erase_without_gc { Stage::Naive } else { Stage::Prepare };
     let job = Job { op, key: key.clone(), proposer, stage, failures: 0, erased: 0 };
@@ -263,7 +275,7 @@ fn end(w: &mut World, job: Job, result: Result<Json, OpError>, text: String) {
     w.count_in_flight(0);
     if result.is_err() {
         // Not collected: the key stays on the to-do list, so the next `gc()` tries it again.
-        w.gc.deleted.insert(job.key.clone());
+        w.gc.remember(&job.key);
     }
     log(w, &job, GcStep::Done, text);
     w.record_end(job.op, &result);

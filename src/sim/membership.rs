@@ -30,7 +30,6 @@ use crate::membership::plan::{self, Config, Step, StepKind};
 use crate::ops::{Op, OpError, OpId};
 use crate::protocol::{Acceptor, AcceptorId, Key, ProposerId};
 use serde_json::Value as Json;
-use std::collections::BTreeSet;
 
 /// What a change does.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -423,16 +422,13 @@ fn begin_rescan(core: &mut Core, c: &mut Change, name: &'static str) -> bool {
 
 /// Every key any acceptor on the network holds, sorted.
 fn every_key(w: &World) -> Vec<Key> {
-    // (Insert and iter, as the garbage collector's set of keys does: no new code in the wasm.)
-    let mut keys = BTreeSet::new();
+    let mut keys = Vec::new();
     for (i, node) in w.acceptors.iter().enumerate() {
         if !w.membership.is_removed(i as AcceptorId + 1) {
-            for (k, _) in node.state.slots() {
-                keys.insert(k.clone());
-            }
+            keys.extend(node.state.slots().map(|(k, _)| k.clone()));
         }
     }
-    keys.iter().cloned().collect()
+    crate::sorting::sorted_and_deduplicated_by_key(keys, |k| k)
 }
 
 /// Issues a rescan read of each of `keys` (the change is in `core`, in its rescan).
