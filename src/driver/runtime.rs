@@ -140,6 +140,8 @@ pub struct Runtime {
     /// The acceptors each phase asks, once a membership change set them (§2.3.1). Each setting
     /// is a new allocation, never edited: operations compare theirs by pointer.
     phases: Option<Rc<PhaseSets>>,
+    /// The last ended operation's allocation, reused by the next one ([`Operation::renew`]).
+    spare: Option<Box<Operation>>,
 }
 
 impl Runtime {
@@ -164,6 +166,7 @@ impl Runtime {
             lease_reads: 0,
             parked: 0,
             phases: None,
+            spare: None,
         }
     }
 
@@ -402,7 +405,14 @@ impl Runtime {
         p.keys[key_id as usize].lease = None;
         let riders = self.take_riders(slot, batch_max);
         let p = &mut self.proposers[proposer as usize - 1];
-        let mut operation = Box::new(Operation::new(ctx, op).with_riders(riders));
+        let fresh = Operation::new(ctx, op).with_riders(riders);
+        let mut operation = match self.spare.take() {
+            Some(mut spare) => {
+                spare.renew(fresh);
+                spare
+            }
+            None => Box::new(fresh),
+        };
         operation.start(Now { ms: io.now_ms(), timing: io.timing(), clock: &mut p.clock }, cached);
         self.slot_mut(slot).expect("a live slot").stage = Stage::Running { operation, armed_at: None };
         self.with_operation(io, slot, |_, _| {});
@@ -573,9 +583,13 @@ impl Runtime {
     }
 
     fn free_slot(&mut self, index: u32) {
-        if self.slots[index as usize].take().is_some() {
+        if let Some(slot) = self.slots[index as usize].take() {
             self.free.push(index);
             self.in_flight -= 1;
+            // Reused only when no checkpoint shares the slot (a checkpoint's copy keeps its own).
+            if let Ok(Slot { stage: Stage::Running { operation, .. }, .. }) = Rc::try_unwrap(slot) {
+                self.spare = Some(operation);
+            }
         }
     }
 

@@ -285,6 +285,15 @@ impl Operation {
         }
     }
 
+    /// Becomes `fresh` (a new operation), keeping the memory of this one's buffers: the runtime
+    /// reuses an ended operation's allocation for the next one.
+    pub fn renew(&mut self, fresh: Operation) {
+        let (mut notes, mut transmits) = (std::mem::take(&mut self.notes), std::mem::take(&mut self.transmits));
+        notes.clear();
+        transmits.clear();
+        *self = Operation { notes, transmits, ..fresh };
+    }
+
     /// Takes `riders` (operations queued behind this one on its key) into its rounds as a batch.
     pub fn with_riders(mut self, riders: Vec<(OpId, Op)>) -> Self {
         self.riders = riders;
@@ -415,15 +424,6 @@ impl Operation {
         }
     }
 
-    /// The acceptors phase `phase` asks.
-    fn asked(&self, phase: Phase) -> Vec<AcceptorId> {
-        match (&self.ctx.phases, phase) {
-            (Some(p), Phase::Prepare) => p.prepare.nodes.clone(),
-            (Some(p), Phase::Accept) => p.accept.nodes.clone(),
-            (None, _) => (1..=self.ctx.acceptors as AcceptorId).collect(),
-        }
-    }
-
     /// The phase sets this operation runs with (`None`: every acceptor, the configured quorums).
     pub fn phases(&self) -> Option<&Rc<PhaseSets>> {
         self.ctx.phases.as_ref()
@@ -435,11 +435,11 @@ impl Operation {
 
     /// Sends `request` to every acceptor `phase` asks; how many that is.
     fn broadcast(&mut self, phase: Phase, request: impl Fn() -> Request<Val>) -> usize {
-        let asked = self.asked(phase);
-        for &to in &asked {
+        let before = self.transmits.len();
+        for to in asked(&self.ctx, phase) {
             self.transmits.push_back((to, request()));
         }
-        asked.len()
+        self.transmits.len() - before
     }
 
     /// Phase 1 (§2.2) under a fresh ballot (rule 1).
@@ -519,7 +519,7 @@ impl Operation {
             unreachable!("accepted outside the accept phase")
         };
         // Counted among the acceptors the accept went to (a membership change's sets, or all).
-        let needed = super::lease::grants_needed(self.asked(Phase::Accept).len(), self.quorums().accept);
+        let needed = super::lease::grants_needed(asked(&self.ctx, Phase::Accept).count(), self.quorums().accept);
         let lease =
             (lease_asked && round.grants() >= needed).then(|| super::lease::Won { value: plan.value.clone(), sent_ms });
         let cache = next_promise.map(|ballot| CachedRound { ballot, value: plan.value });
@@ -605,6 +605,18 @@ fn gave_up(attempts: u32, rejected: u32, may_have_applied: bool) -> String {
     };
     let what = if may_have_applied { "may have been applied" } else { "was not applied" };
     format!("{why}; the change {what}")
+}
+
+/// The acceptors phase `phase` of an operation in `ctx` asks: the membership change's set, or
+/// every acceptor (no allocation: an operation asks twice a round).
+fn asked(ctx: &OperationContext, phase: Phase) -> impl Iterator<Item = AcceptorId> + '_ {
+    let listed = match (&ctx.phases, phase) {
+        (Some(p), Phase::Prepare) => Some(&p.prepare.nodes),
+        (Some(p), Phase::Accept) => Some(&p.accept.nodes),
+        (None, _) => None,
+    };
+    let every = if listed.is_none() { ctx.acceptors } else { 0 };
+    listed.into_iter().flatten().copied().chain((1..=every).map(|id| id as AcceptorId))
 }
 
 #[cfg(test)]

@@ -368,3 +368,32 @@ fn giving_up_says_whether_a_higher_ballot_rejected_it_or_no_quorum_answered() {
          applied"
     );
 }
+
+#[test]
+fn a_renewed_operation_is_the_fresh_one_with_nothing_of_the_old_left() {
+    // The runtime reuses an ended operation's allocation (`Operation::renew`).
+    let mut h = Harness::default_config(Op::Increment);
+    h.start(None);
+    h.fire_timer(); // the prepares time out: a note, a backoff asked for, and three prepares untaken
+    assert!(h.op.poll_backoff().is_some());
+    let ctx = OperationContext {
+        proposer: P1,
+        op_id: OP + 1,
+        key: KEY.into(),
+        acceptors: 3,
+        config: ProposerConfig::default(),
+        phases: None,
+    };
+    h.op.renew(Operation::new(ctx, Op::Increment));
+    assert_eq!((h.op.attempt(), h.op.poll_backoff(), h.op.poll_timeout()), (0, None, None));
+    assert!(h.sent().is_empty() && h.notes().is_empty() && h.op.poll_outcome().is_none(), "nothing left over");
+    h.start(None);
+    let b = prepare_ballot(&h.broadcast()); // exactly one prepare to each acceptor
+    h.reply(1, promise(b, Some((Ballot::new(1, 2), reg(json!(41), 1)))));
+    h.reply(2, promise(b, None));
+    let (accept_ballot, value) = accept_of(&h.broadcast());
+    assert_eq!(value.value, json!(42), "computed on the renewed operation's own quorum");
+    h.reply(1, accepted(accept_ballot));
+    h.reply(2, accepted(accept_ballot));
+    assert_eq!(h.op.poll_outcome().expect("ended").result, Ok(json!(42)));
+}

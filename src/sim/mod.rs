@@ -16,6 +16,7 @@ mod history;
 pub mod loops;
 mod manual;
 mod membership;
+mod message_arena;
 mod network;
 mod oracle;
 mod proposers;

@@ -141,8 +141,8 @@ impl DropReason {
     }
 }
 
-/// A logged message, shared by the events about it.
-pub type MsgRef = Rc<MessageRecord>;
+use super::message_arena::MessageArena;
+pub use super::message_arena::MsgRef;
 
 /// What happened. Message events share their message's record.
 #[derive(Clone, Debug, PartialEq)]
@@ -316,6 +316,8 @@ pub struct Trace {
     folded: (usize, LineHash),
     /// The buffer each event's line is written into to fold it (reused: no allocation an event).
     line: Vec<u8>,
+    /// Where the message records are stored (a block at a time).
+    records: MessageArena,
 }
 
 impl Trace {
@@ -335,7 +337,7 @@ impl Trace {
     /// Records a message as sent; the events about it share the record.
     pub fn message(&mut self, from: Node, to: Node, sent_at: u64, msg: Msg) -> MsgRef {
         self.messages += 1;
-        Rc::new(MessageRecord { id: self.messages - 1, from, to, sent_at, msg })
+        self.records.add(MessageRecord { id: self.messages - 1, from, to, sent_at, msg })
     }
 
     /// The messages whose sends are held, in the order sent (index = number, while the whole
@@ -383,7 +385,8 @@ impl Trace {
             events.push(e.clone());
         }
         events.shrink_tail();
-        Trace { events, messages: self.messages, window: self.window, folded: self.folded, line: Vec::new() }
+        let (messages, window, folded) = (self.messages, self.window, self.folded);
+        Trace { events, messages, window, folded, line: Vec::new(), records: MessageArena::default() }
     }
 
     /// Shares the older events `other` (the same log, further on) holds and this one does not

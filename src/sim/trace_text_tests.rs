@@ -136,7 +136,7 @@ fn any_msg() -> impl Strategy<Value = Msg> {
 
 fn any_record() -> impl Strategy<Value = MsgRef> {
     (any::<usize>(), any_node(), any_node(), any::<u64>(), any_msg())
-        .prop_map(|(id, from, to, sent_at, msg)| Rc::new(MessageRecord { id, from, to, sent_at, msg }))
+        .prop_map(|(id, from, to, sent_at, msg)| MsgRef::new(MessageRecord { id, from, to, sent_at, msg }))
 }
 
 fn any_reason() -> impl Strategy<Value = DropReason> {
@@ -199,7 +199,7 @@ fn accept(value: Json) -> Event {
         lease_ms: Some(0),
     });
     let record = MessageRecord { id: 0, from: Node::Proposer(1), to: Node::Acceptor(2), sent_at: 0, msg };
-    Event { at: 12, kind: EventKind::Deliver { msg: Rc::new(record) } }
+    Event { at: 12, kind: EventKind::Deliver { msg: MsgRef::new(record) } }
 }
 
 #[test]

@@ -1,6 +1,7 @@
 //! `./build.sh bench` (native part): memory per increment at growing sizes. Run:
 //! `cargo bench --bench memory` (`-- --all` adds 10,000,000 increments; `-- --runs N` repeats
-//! each row N times and prints min / median / max; `-- --size N` runs N increments alone).
+//! each row N times and prints min / median / max; `-- --size N` runs N increments alone;
+//! `-- --only TEXT` runs the rows whose label contains TEXT, e.g. under callgrind).
 //!
 //! Counts every allocation made by the run (a counting global allocator): bytes still held by
 //! the finished run, the peak while it ran, and the allocations made (calls), divided by the
@@ -116,6 +117,7 @@ fn main() {
         sizes = vec![size];
     }
     let runs = args.iter().position(|a| a == "--runs").and_then(|i| args.get(i + 1)?.parse().ok()).unwrap_or(1);
+    let only = args.iter().position(|a| a == "--only").and_then(|i| args.get(i + 1)).cloned().unwrap_or_default();
     println!("memory per increment (min / median / max of {runs} runs)");
     for increments in sizes {
         type Row = (&'static str, fn(usize) -> Measured);
@@ -127,7 +129,7 @@ fn main() {
             ("page cluster, event log window", |n| page_cluster(n, true)),
         ];
         for (label, run) in rows {
-            if increments >= 10_000_000 && label.ends_with("whole event log kept") {
+            if !label.contains(only.as_str()) || increments >= 10_000_000 && label.ends_with("whole event log kept") {
                 continue;
             }
             let measured: Vec<Measured> = (0..runs).map(|_| run(increments)).collect();
