@@ -18,13 +18,14 @@ const PREFIX = "/caspaxos/";
 /** The shipped wasm modules (README, "Two modules"), each with its gzipped budget (KiB, as
  * everywhere here; README, "wasm size" has the numbers) and two exports it must have. The core
  * (Cluster) is what the page and the element load: issue 12's goal for it is 150 KB, not met —
- * these gates are today's sizes (core 177,935 B, live 131,063 B with Node's zlib, after the
- * size4 cuts of sorts, BTreeMaps and BTreeSets) plus about 1 KB, so that growth is caught while
- * the goal stays open. The live module (LiveCluster)
+ * these gates are today's sizes (core 185,873 B, live 138,775 B with Node's zlib: the size4
+ * cuts of sorts, BTreeMaps and BTreeSets, then the checker's collection reductions, checkpoints
+ * that rebuild their history window, and message blocks merged) plus about 0.5 KB, so that
+ * growth is caught while the goal stays open. The live module (LiveCluster)
  * loads only when a reader switches to Live or a program imports it. */
 const MODULES = [
-  { name: "caspaxos_playground", dir: "pkg", budget: 175 * 1024, exports: ["cluster_new", "cluster_check"], not: "livecluster_" },
-  { name: "caspaxos_live", dir: "pkg/live", budget: 129 * 1024, exports: ["livecluster_new", "livecluster_check"], not: "cluster_" },
+  { name: "caspaxos_playground", dir: "pkg", budget: 182 * 1024, exports: ["cluster_new", "cluster_check"], not: "livecluster_" },
+  { name: "caspaxos_live", dir: "pkg/live", budget: 136 * 1024, exports: ["livecluster_new", "livecluster_check"], not: "cluster_" },
 ];
 /** Exports only the `workloads` feature compiles in (benchmarks and tests, never shipped). */
 const WORKLOAD_EXPORTS = ["benchIncrements", "cluster_withCheckerWorkload"];
