@@ -464,8 +464,14 @@ async fn seek_from_checkpoints_equals_a_replay_from_the_start() {
             assert_eq!(sought.event_log_hash(), c.event_log_hash(), "played on from {until}");
         }
     }
-    let point = js(&format!("({{ steps: {}, at: {} }})", c.steps() - 100.0, end - 50.0));
-    assert_eq!(c.seek(point).unwrap().steps(), c.steps() - 100.0);
+    // An exact point where the run stood (a seek's landing) is reached; one it never stood at
+    // (100 events before the end, 50 ms before the end: events were due in between) is refused.
+    let middle = c.seek(js(&format!("({{ until: {} }})", (end / 2.0).floor()))).unwrap();
+    let point = js(&format!("({{ steps: {}, at: {} }})", middle.steps(), middle.now()));
+    let landed = c.seek(point).unwrap();
+    assert_eq!((landed.steps(), landed.now()), (middle.steps(), middle.now()));
+    let never = js(&format!("({{ steps: {}, at: {} }})", c.steps() - 100.0, end - 50.0));
+    assert_error(&c.seek(never).err().unwrap(), "InvalidArgument", "is not in the run: event");
     assert_error(&c.seek(js("({ until: 1, steps: 2 })")).err().unwrap(), "InvalidArgument", "give either until");
 }
 
