@@ -8,26 +8,11 @@
 
 use caspaxos_playground::session::{Recording, Start, UserAction};
 use caspaxos_playground::sim::SimConfig;
-use std::alloc::{GlobalAlloc, Layout, System};
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::Ordering;
 
-struct Counting;
-
-static LIVE: AtomicUsize = AtomicUsize::new(0);
-
-unsafe impl GlobalAlloc for Counting {
-    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
-        LIVE.fetch_add(layout.size(), Ordering::Relaxed);
-        unsafe { System.alloc(layout) }
-    }
-    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
-        LIVE.fetch_sub(layout.size(), Ordering::Relaxed);
-        unsafe { System.dealloc(ptr, layout) }
-    }
-}
-
-#[global_allocator]
-static ALLOCATOR: Counting = Counting;
+#[path = "bench/counting_alloc.rs"]
+mod counting_alloc;
+use counting_alloc::LIVE;
 
 /// The estimate is within a factor of two of what the allocator counted.
 fn close_enough(estimate: usize, counted: usize) -> Result<(), String> {
