@@ -57,8 +57,8 @@ pub fn check_key_from(ops: &[CheckOp], initial: &[Config], step_budget: u64) -> 
     (result, steps)
 }
 
-/// The plain search (no reductions) from the empty register, for comparisons in tests.
-#[cfg(test)]
+/// The plain search (no reductions) from the empty register, for the sweeps' comparisons (native only).
+#[cfg(all(test, not(target_arch = "wasm32")))]
 pub(super) fn check_key_plain(ops: &[CheckOp], step_budget: u64) -> (KeyResult, u64) {
     match search(ops, &[Config::default()], Goal::OneLinearization, step_budget, false) {
         (Found::Order(order), steps) => (KeyResult::Linearizable(order), steps),
