@@ -8,10 +8,8 @@
 //! and shares the replay's records. Replay reproduces the run exactly, so the records are the
 //! ones the run made (tested against a run that never let any go, `history_window_tests.rs`).
 
-use super::{Checkpoints, Recording};
+use super::Recording;
 use crate::ops::OpError;
-use crate::sim::Sim;
-use std::collections::VecDeque;
 
 impl Recording {
     /// Puts back the history records a checkpoint let go, so that the history's window is the
@@ -38,13 +36,6 @@ impl Recording {
     /// A scratch replay of this run from the latest checkpoint holding record `id` (or from the
     /// start), with the later actions on its tape.
     fn replay_for_records(&self, id: u64) -> Result<Recording, OpError> {
-        let mut actions = self.shared_actions();
-        let checkpoints = self.checkpoints.borrow();
-        let (sim, played) = match checkpoints.latest_holding_record(id) {
-            Some(saved) => (Sim::restore(&saved.checkpoint), saved.actions),
-            None => (Recording::new(self.start.clone())?.sim, 0),
-        };
-        let tape: VecDeque<_> = actions.drain(played..).collect();
-        Ok(Recording::of(sim, self.start.clone(), actions, tape, Checkpoints::never()))
+        self.scratch_replay(self.checkpoints.borrow().latest_holding_record(id))
     }
 }

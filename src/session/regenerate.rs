@@ -7,7 +7,7 @@
 //! on stepping it instead of replaying again. Replay reproduces the run exactly, so the events
 //! are the ones the run logged (tested against a log that keeps everything).
 
-use super::{Checkpoints, Recording, REGENERATED_WINDOW};
+use super::{Checkpoints, Recording, Saved, REGENERATED_WINDOW};
 use crate::ops::OpError;
 use crate::sim::{Event, Sim};
 use std::collections::VecDeque;
@@ -93,13 +93,19 @@ impl Recording {
     /// A scratch replay of this run from the latest checkpoint whose log ends at or before event
     /// `from` (or from the start), positioned there, with the later actions on its tape.
     fn replay_for_events(&self, from: usize) -> Result<Recording, OpError> {
+        let replay = self.scratch_replay(self.checkpoints.borrow().latest_with_events_at_most(from))?;
+        replay.sim.set_event_window(Some(REGENERATED_WINDOW));
+        Ok(replay)
+    }
+
+    /// A scratch replay of this run from `saved` (or from the start), with the later actions on
+    /// its tape and no checkpoints of its own: it leaves the live run alone.
+    pub(super) fn scratch_replay(&self, saved: Option<&Saved>) -> Result<Recording, OpError> {
         let mut actions = self.shared_actions();
-        let checkpoints = self.checkpoints.borrow();
-        let (sim, played) = match checkpoints.latest_with_events_at_most(from) {
+        let (sim, played) = match saved {
             Some(saved) => (Sim::restore(&saved.checkpoint), saved.actions),
             None => (Recording::new(self.start.clone())?.sim, 0),
         };
-        sim.set_event_window(Some(REGENERATED_WINDOW));
         let tape: VecDeque<_> = actions.drain(played..).collect();
         Ok(Recording::of(sim, self.start.clone(), actions, tape, Checkpoints::never()))
     }
