@@ -525,6 +525,11 @@ async fn sessions_links_seek_and_verify() {
         ("'A'.repeat(2 ** 24 + 1)", "too long"),
         ("{ format: 'other' }", "not a CASPaxos playground session"),
         ("42", "session"),
+        (
+            "JSON.stringify({ format: 'caspaxos-session' })",
+            "session is JSON text, not a share link: pass the document itself (JSON.parse(text))",
+        ),
+        ("({ format: 'caspaxos-session', version: 0, start: {}, actions: [] })", "version must be a positive integer"),
     ] {
         match Cluster::from_session(js(bad), JsValue::UNDEFINED) {
             Ok(_) => panic!("{bad} accepted"),

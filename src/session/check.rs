@@ -54,14 +54,7 @@ impl Sizes {
     }
 
     fn check(&self, node: Node) -> Result<(), OpError> {
-        let (index, count, role) = match node {
-            Node::Acceptor(i) => (i as usize, self.acceptors, "a"),
-            Node::Proposer(i) => (i as usize, self.proposers, "p"),
-        };
-        if index == 0 || index > count {
-            return Err(OpError::invalid(format!("unknown node {node}: the cluster has {role}1..{role}{count}")));
-        }
-        Ok(())
+        node.check_in(self.acceptors, self.proposers)
     }
 }
 

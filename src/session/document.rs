@@ -145,8 +145,11 @@ pub fn from_json(doc: &Json) -> Result<Session, OpError> {
     if doc.get("format").and_then(Json::as_str) != Some("caspaxos-session") {
         return Err(malformed("it is not a CASPaxos playground session (no \"format\": \"caspaxos-session\")"));
     }
-    let version =
-        doc.get("version").and_then(Json::as_u64).ok_or_else(|| malformed("version must be a positive integer"))?;
+    let version = doc
+        .get("version")
+        .and_then(Json::as_u64)
+        .filter(|v| *v > 0)
+        .ok_or_else(|| malformed("version must be a positive integer"))?;
     if version > SESSION_VERSION as u64 {
         return Err(OpError::invalid(format!(
             "the session was made by a newer version of the playground (format {version}); this page reads format {SESSION_VERSION}"

@@ -128,6 +128,11 @@ fn json_export_round_trips() {
     let mut newer = doc.clone();
     newer["version"] = json!(99);
     assert!(from_json(&newer).unwrap_err().message.contains("newer version"));
+    for version in [json!(0), json!(-1), json!(1.5), json!("1"), json!(null)] {
+        newer["version"] = version.clone();
+        let e = from_json(&newer).unwrap_err().message;
+        assert_eq!(e, "the session file is malformed: version must be a positive integer", "{version}");
+    }
     assert!(from_json(&json!({ "format": "something-else" })).is_err());
     let mut bad = doc;
     bad["actions"][0]["do"] = json!("explode");

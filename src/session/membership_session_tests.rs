@@ -85,14 +85,14 @@ fn bad_membership_actions_are_refused_by_their_path() {
     assert!(e.message.contains("must be an acceptor"), "{}", e.message);
     doc["actions"][remove]["node"] = json!("a9");
     let e = from_json(&doc).unwrap_err();
-    assert!(e.message.contains("unknown node a9: the cluster has a1..a4"), "{}", e.message);
+    assert!(e.message.contains("unknown node a9: this cluster has a1..a4"), "{}", e.message);
     // A node added by the session is known after its addition only.
     let mut doc = with_changes().session().to_json();
     let add = doc["actions"].as_array().unwrap().iter().position(|a| a["do"] == "addAcceptor").unwrap();
     let (steps, at) = (doc["actions"][add]["steps"].clone(), doc["actions"][add]["at"].clone());
     doc["actions"][add] = json!({ "do": "crash", "node": "a4", "steps": steps, "at": at });
     let e = from_json(&doc).unwrap_err();
-    assert!(e.message.contains("unknown node a4: the cluster has a1..a3"), "{}", e.message);
+    assert!(e.message.contains("unknown node a4: this cluster has a1..a3"), "{}", e.message);
 }
 
 /// Proposers added and removed (§2.3.4) among operations, one of them in flight on the removed
@@ -153,5 +153,5 @@ fn bad_proposer_actions_are_refused_by_their_path() {
     let (steps, time) = (bad["actions"][add]["steps"].clone(), bad["actions"][add]["at"].clone());
     bad["actions"][add] = json!({ "do": "heal", "steps": steps, "at": time });
     let e = from_json(&bad).unwrap_err();
-    assert!(e.message.contains("unknown node p3: the cluster has p1..p2"), "{}", e.message);
+    assert!(e.message.contains("unknown node p3: this cluster has p1..p2"), "{}", e.message);
 }

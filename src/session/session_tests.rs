@@ -106,7 +106,7 @@ fn integers_beyond_their_limits_are_refused_by_path_never_truncated() {
 fn actions_the_api_could_not_have_made_are_refused() {
     assert_refused(vec![
         ("/actions/4/proposer", json!("p4"), "the session's action 4 (at 28ms, after "),
-        ("/actions/4/proposer", json!("p4"), "unknown node p4: the cluster has p1..p3"),
+        ("/actions/4/proposer", json!("p4"), "unknown node p4: this cluster has p1..p3"),
         ("/actions/3/node", json!("a9"), "unknown node a9"),
         ("/actions/4/key", json!("k".repeat(257)), "key must be at most 256 characters, got 257"),
         ("/actions/4/key", json!(""), "key must be a non-empty string"),

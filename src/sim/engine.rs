@@ -56,10 +56,7 @@ impl Core {
     }
 
     fn check_proposer(&self, proposer: ProposerId) -> Result<(), OpError> {
-        let count = self.world.proposer_up.len();
-        if proposer == 0 || proposer as usize > count {
-            return Err(OpError::invalid(format!("unknown proposer p{proposer}: this cluster has p1..p{count}")));
-        }
+        super::proposers::id_check(&self.world, Node::Proposer(proposer))?;
         super::proposers::removed_check(&self.world, Node::Proposer(proposer))
     }
 

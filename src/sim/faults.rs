@@ -51,8 +51,12 @@ impl Sim {
     /// Checks that `node` names a node of this cluster (one that was removed included: see
     /// [`Sim::check_member`]).
     pub fn check_node(&self, node: Node) -> Result<(), OpError> {
-        let w = self.world();
-        node.check_in(w.acceptors.len(), w.proposer_up.len())
+        super::proposers::id_check(&self.world(), node)
+    }
+
+    /// The acceptors in the cluster now, for messages (`a1..a3`, or `a2, a4` after removals).
+    pub fn acceptor_names(&self) -> String {
+        super::proposers::member_names(&self.world(), Node::Acceptor(1))
     }
 
     /// Crashes a node. A crashed acceptor keeps its durable state; a crashed proposer loses its
@@ -97,9 +101,7 @@ impl Sim {
         let node = Node::Acceptor(acceptor);
         self.check_node(node)?;
         let mut w = self.world_mut();
-        if w.membership.is_removed(acceptor) {
-            return Err(OpError::invalid(format!("{node} was removed from the cluster")));
-        }
+        super::proposers::removed_check(&w, node)?;
         w.log(EventKind::Wipe { node });
         let slot = &mut w.acceptors[acceptor as usize - 1];
         slot.up = true;

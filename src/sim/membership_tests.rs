@@ -107,6 +107,12 @@ fn removing_an_acceptor_turns_it_off_for_good_and_ids_are_never_reused() {
     assert_eq!(sim.block_on(sim.client(2).get("k")).unwrap(), json!(1));
     let e = refused(sim.remove_acceptor(2));
     assert_eq!(e.message, "cannot change the membership: a2 is not an acceptor");
+    // Messages name the members now, not the range of ids ever given out.
+    let message = |r: Result<(), crate::ops::OpError>| r.unwrap_err().message;
+    assert_eq!(message(sim.crash(Node::Acceptor(9))), "unknown node a9: this cluster has a1, a3, a4");
+    assert_eq!(message(sim.wipe(2)), "a2 was removed from the cluster, which has a1, a3, a4");
+    assert_eq!(sim.acceptor_names(), "a1, a3, a4");
+    assert_eq!(message(sim.crash(Node::Proposer(7))), "unknown node p7: this cluster has p1..p2");
     assert_linearizable(&sim);
 }
 

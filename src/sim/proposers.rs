@@ -109,9 +109,41 @@ impl Sim {
 /// `InvalidArgument` naming `node` if it was removed.
 pub(super) fn removed_check(w: &World, node: Node) -> Result<(), OpError> {
     if w.membership.is_node_removed(node) {
-        return Err(OpError::invalid(format!("{node} was removed from the cluster")));
+        return Err(OpError::invalid(format!(
+            "{node} was removed from the cluster, which has {}",
+            member_names(w, node)
+        )));
     }
     Ok(())
+}
+
+/// `InvalidArgument` unless `node`'s id was ever given out (a removed node's included).
+pub(super) fn id_check(w: &World, node: Node) -> Result<(), OpError> {
+    if node.index() == 0 || node.index() > ids_given(w, node) {
+        return Err(OpError::invalid(format!("unknown node {node}: this cluster has {}", member_names(w, node))));
+    }
+    Ok(())
+}
+
+/// How many ids of `node`'s role were given out (ids are never reused).
+fn ids_given(w: &World, node: Node) -> usize {
+    match node {
+        Node::Acceptor(_) => w.acceptors.len(),
+        Node::Proposer(_) => w.proposer_up.len(),
+    }
+}
+
+/// The nodes of `node`'s role in the cluster now, for messages: `a1..a4` while none was
+/// removed, else each one (`a2, a3, a5`).
+pub(super) fn member_names(w: &World, node: Node) -> String {
+    let all = ids_given(w, node);
+    let members: Vec<Node> =
+        (1..=all).map(|i| node.with_index(i as u8)).filter(|n| !w.membership.is_node_removed(*n)).collect();
+    match members.as_slice() {
+        [one] => one.to_string(),
+        [first, .., last] if members.len() == all => format!("{first}..{last}"),
+        _ => members.iter().map(Node::to_string).collect::<Vec<_>>().join(", "),
+    }
 }
 
 /// The proposers in the cluster, sorted.

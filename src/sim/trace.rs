@@ -34,6 +34,21 @@ impl fmt::Display for Node {
 }
 
 impl Node {
+    /// Its number within its role (`3` for `a3`).
+    pub fn index(self) -> usize {
+        match self {
+            Node::Acceptor(i) | Node::Proposer(i) => i as usize,
+        }
+    }
+
+    /// The node of the same role numbered `index`.
+    pub fn with_index(self, index: u8) -> Node {
+        match self {
+            Node::Acceptor(_) => Node::Acceptor(index),
+            Node::Proposer(_) => Node::Proposer(index),
+        }
+    }
+
     /// Checks that this node is one of a cluster of `acceptors` acceptors and `proposers`
     /// proposers (the simulator's and the live world's one check).
     pub fn check_in(self, acceptors: usize, proposers: usize) -> Result<(), crate::ops::OpError> {

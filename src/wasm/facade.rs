@@ -35,8 +35,8 @@ pub(super) trait Nodes {
     fn check_node(&self, node: Node) -> Result<(), OpError>;
     /// Node ids ever given out: the longest partition list that can make sense.
     fn node_ids(&self) -> usize;
-    /// Acceptors, for the message naming the acceptor ids.
-    fn acceptors(&self) -> usize;
+    /// The acceptor ids, for the message naming them (`a1..a3`, `a2, a4`).
+    fn acceptor_names(&self) -> String;
 }
 
 /// Reads a fault's arguments against a cluster's nodes.
@@ -89,7 +89,7 @@ pub(super) fn wipe_fault(nodes: &dyn Nodes, v: &JsValue) -> JsResult<Fault> {
     match existing_node(nodes, "acceptor", v)? {
         Node::Acceptor(a) => Ok(Fault::Wipe(a)),
         Node::Proposer(p) => {
-            Err(invalid(format!("wipe needs an acceptor (a1..a{}), got the proposer \"p{p}\"", nodes.acceptors())))
+            Err(invalid(format!("wipe needs an acceptor ({}), got the proposer \"p{p}\"", nodes.acceptor_names())))
         }
     }
 }

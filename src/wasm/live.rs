@@ -301,8 +301,8 @@ impl Nodes for Core {
     fn node_ids(&self) -> usize {
         self.config().acceptors + self.config().proposers
     }
-    fn acceptors(&self) -> usize {
-        self.config().acceptors
+    fn acceptor_names(&self) -> String {
+        format!("a1..a{}", self.config().acceptors)
     }
 }
 

@@ -162,6 +162,11 @@ impl Cluster {
         let session = if let Some(link) = text("session", &session).map_err(|e| error(&e))? {
             let link = link.trim_start_matches('#');
             let link = link.strip_prefix("session=").unwrap_or(link);
+            if link.trim_start().starts_with('{') {
+                return Err(invalid(
+                    "session is JSON text, not a share link: pass the document itself (JSON.parse(text))",
+                ));
+            }
             crate::session::decode_link(link).map_err(|e| invalid(e.to_string()))?
         } else {
             // The document holds each value a level or two down (actions[i].input.value), and

@@ -522,8 +522,8 @@ impl Nodes for Sim {
     fn node_ids(&self) -> usize {
         Sim::node_ids(self)
     }
-    fn acceptors(&self) -> usize {
-        self.config().acceptors
+    fn acceptor_names(&self) -> String {
+        Sim::acceptor_names(self)
     }
 }
 
