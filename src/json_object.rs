@@ -11,11 +11,19 @@
 macro_rules! object {
     ($($name:literal: $value:expr),* $(,)?) => {{
         let mut map = ::serde_json::Map::new();
-        $(map.insert(::std::string::String::from($name), ::serde_json::Value::from($value));)*
+        $($crate::json_object::push_field(&mut map, $name, ::serde_json::Value::from($value));)*
         ::serde_json::Value::Object(map)
     }};
 }
 pub(crate) use object;
+
+/// Adds the field `name` to `map` (replacing one of that name): [`object!`]'s one body for every
+/// field, not inlined, so each field written is a call and not a copy of the key's allocation, the
+/// map's insert and the replaced value's drop (README, "wasm size").
+#[inline(never)]
+pub fn push_field(map: &mut serde_json::Map<String, serde_json::Value>, name: &'static str, value: serde_json::Value) {
+    map.insert(name.into(), value);
+}
 
 /// Sets the field `name` of `object` (made by [`object!`]): replaced in place if it is there,
 /// added at the end if not. Not `object[name] = value`: `Value`'s `IndexMut` panics on a
