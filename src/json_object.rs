@@ -35,3 +35,27 @@ pub fn set_field(object: &mut serde_json::Value, name: &str, value: serde_json::
         fields.insert(name.into(), value);
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::set_field;
+
+    #[test]
+    fn fields_keep_the_order_written_and_a_repeated_name_keeps_its_place() {
+        let o = object! { "b": 1u64, "a": "x", "nested": object! { "z": true, "y": serde_json::Value::Null } };
+        assert_eq!(o.to_string(), r#"{"b":1,"a":"x","nested":{"z":true,"y":null}}"#);
+        // A repeated name replaces the value where the first one stood (IndexMap's insert).
+        let repeated = object! { "a": 1u64, "b": 2u64, "a": 3u64 };
+        assert_eq!(repeated.to_string(), r#"{"a":3,"b":2}"#);
+        // Negative control: the text compared above does see the order.
+        assert_ne!(object! { "a": 1u64, "b": 2u64 }.to_string(), object! { "b": 2u64, "a": 1u64 }.to_string());
+    }
+
+    #[test]
+    fn set_field_replaces_in_place_or_appends() {
+        let mut o = object! { "a": 1u64, "b": 2u64 };
+        set_field(&mut o, "a", 9u64.into());
+        set_field(&mut o, "c", "new".into());
+        assert_eq!(o.to_string(), r#"{"a":9,"b":2,"c":"new"}"#);
+    }
+}
