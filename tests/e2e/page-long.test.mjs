@@ -11,6 +11,9 @@ const { server, browser } = pageFixture();
 const elements = (page) => page.evaluate(() => document.getElementsByTagName("*").length);
 const cluster = (page) => page.evaluate(() => { const c = window.playground.cluster; return { events: c.eventCount, steps: c.steps, now: c.now, pending: c.pending }; });
 
+/** Moves the seek slider to `ms` (as a reader lets go of it). */
+const seekWithSlider = (page, ms) => page.$eval("#seek", (el, v) => { el.value = String(v); el.dispatchEvent(new Event("change", { bubbles: true })); }, ms);
+
 /** A workers run of `n` × `m` started with the client panel and run to idle with the button. */
 async function workers(page, n, m) {
   await page.fill("#workers", String(n));
@@ -26,6 +29,11 @@ test("a long session: the DOM stays bounded as the run grows past 200,000 events
   const first = await cluster(page);
   assert.ok(first.events > 50000, `a long run: ${first.events} events`);
   const domFirst = await elements(page);
+  // A point in the middle draws more (operations pending, messages in flight): measured at the
+  // middle of this run, then again at the middle of the longer one below.
+  await seekWithSlider(page, Math.round(first.now / 2));
+  const domFirstMiddle = await elements(page);
+  await seekWithSlider(page, first.now);
   await workers(page, 100, 100);
   const second = await cluster(page);
   assert.ok(second.events > 200000, `a longer run: ${second.events} events`);
@@ -33,19 +41,23 @@ test("a long session: the DOM stays bounded as the run grows past 200,000 events
   assert.ok(domSecond <= domFirst + 100, `the DOM does not grow with the run: ${domFirst} elements at ${first.events} events, ${domSecond} at ${second.events}`);
   // Every control answers.
   await page.click("#increment");
+  assert.equal((await cluster(page)).pending, 1, "Increment started an operation");
+  assert.equal(await page.getAttribute("#play", "aria-pressed"), "true", "and time moves for it");
+  await page.click("#play");
+  assert.equal(await page.getAttribute("#play", "aria-pressed"), "false", "Pause answers");
   const started = await cluster(page);
-  assert.equal(started.pending, 1, "Increment started an operation");
   await page.click("#step");
   assert.equal((await cluster(page)).steps, started.steps + 1, "Step ran one event");
   await page.click("#fit");
   assert.equal(await page.isChecked("#follow"), false, "Fit leaves the follow view");
   const middle = Math.round(second.now / 2);
-  await page.$eval("#seek", (el, v) => { el.value = String(v); el.dispatchEvent(new Event("change", { bubbles: true })); }, middle);
+  await seekWithSlider(page, middle);
   const sought = await cluster(page);
   assert.ok(sought.now <= middle && sought.now > middle - 100, `the slider sought to ${middle} ms: now ${sought.now}`);
   await page.waitForFunction(() => !document.getElementById("check-verdict").dataset.checking, null, { timeout: 60000 });
   assert.match(await page.textContent("#check-verdict"), /linearizable|ran out of budget/, "the checker answered for the point sought");
-  assert.ok(await elements(page) <= domFirst + 100, "still bounded after the seek");
+  const domSought = await elements(page);
+  assert.ok(domSought <= domFirstMiddle + 100, `the middle of a run four times as long draws as much: ${domFirstMiddle} elements, now ${domSought}`);
   assert.deepEqual(errors, []);
   await page.close();
 });
