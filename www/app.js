@@ -117,6 +117,7 @@ function wireViews() {
   });
   page.draw = render;
   page.runningToIdle = () => idleRun?.running ?? false;
+  page.stopRunToIdle = stopIdleRun;
   page.onRefresh.push(() => page.history.render(page.cluster.now));
 }
 

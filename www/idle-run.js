@@ -1,8 +1,8 @@
 // Run to idle without freezing the page: the player's script, then the cluster's events, in
 // slices of a few ms of work per animation frame, with the page drawn between them. The cluster
-// runs exactly the steps one synchronous `player.runToIdle()` would (Cluster.runUntilIdle is a
-// loop of steps, so runUntilIdle(a) then runUntilIdle(b) is runUntilIdle(a + b) cut in two):
-// same events, same event-log hash. It stops after `maxEvents` events as runUntilIdle does, and
+// runs exactly the steps of the script's actions and then one synchronous
+// `cluster.runUntilIdle(maxEvents)` (runUntilIdle is a loop of steps, so runUntilIdle(a) then
+// runUntilIdle(b) is runUntilIdle(a + b) cut in two): same events, same event-log hash. It stops after `maxEvents` events as runUntilIdle does, and
 // says so; the reader may stop it sooner and start it again.
 
 /** Real ms of simulation one frame's slice may take (the rest of the frame draws). */
