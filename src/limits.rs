@@ -50,6 +50,9 @@ pub const EVENT_WINDOW: usize = 64 * 4096;
 /// Events the replay that regenerates older events keeps materialized (a little more than the
 /// page fetches at once), so reading back across them replays once, not per call.
 pub const REGENERATED_WINDOW: usize = 16 * 4096;
+/// Events `runUntilIdle` runs at most when not told (`maxEvents`), and the page's Run to idle
+/// runs before it stops and says so.
+pub const IDLE_EVENTS: u64 = 1_000_000;
 /// Largest session document, JSON-encoded: [`MAX_ACTIONS`] actions of about 100 bytes each.
 pub const MAX_SESSION_BYTES: usize = 128 * 1024 * 1024;
 
@@ -74,6 +77,7 @@ pub fn to_json() -> Json {
         "sessionActions": MAX_ACTIONS,
         "linkChars": MAX_LINK_CHARS,
         "sessionBytes": MAX_SESSION_BYTES,
+        "idleEvents": IDLE_EVENTS,
     }
 }
 

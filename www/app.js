@@ -22,11 +22,18 @@ import { wireDelivery, manual } from "./panels/delivery.js";
 import { wireLinearization } from "./panels/linearization.js";
 import { wireLive, liveCluster } from "./panels/live.js";
 import { wireMetrics } from "./panels/metrics.js";
+import { IdleRun } from "./idle-run.js";
+import { counted, countedGrouped } from "./wording.js";
 
 /** Real ms between redraws of the slower panels while playing. */
 const PANELS_EVERY_MS = 150;
 let seen = 0; // events already given to the timeline
 let lastPanels = 0;
+/** Real ms between two redraws and progress texts of Run to idle (the text is a live region: not
+ * every frame; the views cost more than the slice's events). */
+const IDLE_PROGRESS_EVERY_MS = 250;
+let idleRun = null; // the Run to idle going on, if any
+let idleSaid = 0; // when its progress was last said
 
 /** Something in flight or to come besides the player's script: a message, a recorded action, a
  * workers run. (A fuzz run schedules its own faults and operations: never over.) */
@@ -34,9 +41,9 @@ const busy = () => page.fuzzing || inTransit() > 0 || page.cluster.tape.actions 
 /** Messages on their way that will arrive by themselves (under manual delivery, held ones wait). */
 const inTransit = () => page.timeline.sends.size - (manual() ? page.cluster.inFlight().length : 0);
 
-function render(force) {
-  const c = page.cluster;
-  const events = c.events(seen);
+/** Gives the timeline (and narration, and an embedding page) the events logged since the last call. */
+function ingest() {
+  const events = page.cluster.events(seen);
   seen += events.length;
   page.timeline.ingest(events);
   if (events.length) {
@@ -44,22 +51,28 @@ function render(force) {
     narrate(events);
     if (embedded) for (const e of events) if (e.kind === "return") post({ type: "operation", op: e.op, node: e.node, outcome: e.outcome, at: e.at });
   }
+}
+
+function render(force) {
+  const c = page.cluster;
+  ingest();
   page.timeline.render(c.now);
   $("now").textContent = c.now;
-  page.results.render(c, waitingNote);
+  page.results.render(c, waitingNotes());
   const t = performance.now();
   const slow = force || t - lastPanels > PANELS_EVERY_MS;
   if (slow) lastPanels = t;
   return slow;
 }
 
-/** Why operation `id`, in flight, does not move; "" when time will move for it. */
-function waitingNote(id) {
+/** Says why operation `id`, in flight, does not move; "" when time will move for it. Made once
+ * per redraw: the delivery mode is read from the cluster once, not once per row. */
+function waitingNotes() {
   const p = page.player;
-  if (manual()) return " — manual delivery: its messages wait for you";
-  if (p.playing) return "";
-  if (p.stepping) return " — paused: Step (→) runs one event, ▶ Play runs on";
-  return reducedMotion && p.awaited.has(id) ? "" : " — paused: ▶ Play runs it";
+  if (manual()) return () => " — manual delivery: its messages wait for you";
+  if (page.runningToIdle() || p.playing) return () => "";
+  if (p.stepping) return () => " — paused: Step (→) runs one event, ▶ Play runs on";
+  return (id) => (reducedMotion && p.awaited.has(id) ? "" : " — paused: ▶ Play runs it");
 }
 
 /** Screen-reader narration of the main events, when switched on. */
@@ -103,16 +116,15 @@ function wireViews() {
     $("follow").checked = true;
   });
   page.draw = render;
+  page.runningToIdle = () => idleRun?.running ?? false;
+  page.stopRunToIdle = stopIdleRun;
   page.onRefresh.push(() => page.history.render(page.cluster.now));
 }
 
 function wireTime() {
-  $("play").addEventListener("click", () => setPlaying(!page.player.playing));
+  $("play").addEventListener("click", () => { stopIdleRun(); setPlaying(!page.player.playing); });
   $("step").addEventListener("click", stepOnce);
-  $("idle").addEventListener("click", () => {
-    page.player.runToIdle();
-    refresh(true);
-  });
+  $("idle").addEventListener("click", () => (idleRun?.running ? stopIdleRun() : runToIdle()));
   $("speed").addEventListener("input", (e) => setSpeed(Number((10 ** Number(e.target.value)).toPrecision(2))));
   const move = (fn) => () => { fn(page.timeline); page.timeline.onUserMove(); };
   $("zoom-in").addEventListener("click", move((tl) => tl.zoom(0.7)));
@@ -121,10 +133,12 @@ function wireTime() {
   $("follow").addEventListener("change", (e) => { page.timeline.follow = e.target.checked; page.timeline.highlight = null; page.timeline.onUserMove(); });
   document.addEventListener("keydown", (e) => {
     const t = e.target;
+    if (e.key === "Escape" && idleRun?.running) return stopIdleRun();
     if (t instanceof HTMLInputElement || t instanceof HTMLSelectElement || t instanceof HTMLTextAreaElement) return;
     if (document.body.dataset.world === "live") return; // a live run has no play or step
     if (e.key === " " && !(t instanceof HTMLButtonElement)) {
       e.preventDefault();
+      stopIdleRun();
       setPlaying(!page.player.playing);
     } else if (e.key === "ArrowRight") {
       e.preventDefault();
@@ -134,7 +148,49 @@ function wireTime() {
   window.addEventListener("resize", () => page.timeline.onUserMove());
 }
 
+/** Runs the script and every event to the end (at most `maxEvents`, the cluster's own default
+ * unless a test asks for fewer), a slice per frame, saying how far it got; the button stops it. */
+function runToIdle({ maxEvents = Cluster.limits.idleEvents } = {}) {
+  stopIdleRun();
+  const button = $("idle");
+  button.textContent = "■ Stop";
+  button.title = "Stop running to idle (Escape)";
+  button.dataset.running = "true";
+  idleSaid = performance.now();
+  idleRun = new IdleRun(page.player, { maxEvents, onSlice: idleProgress, onEnd: idleEnded }).start();
+  return idleRun;
+}
+
+function stopIdleRun() {
+  idleRun?.stop();
+}
+
+/** After each slice: the new events go to the timeline (each slice its share, so no frame takes
+ * them all); the views redraw and the progress is said every IDLE_PROGRESS_EVERY_MS. */
+function idleProgress(r) {
+  ingest();
+  const t = performance.now();
+  if (t - idleSaid < IDLE_PROGRESS_EVERY_MS) return;
+  idleSaid = t;
+  refresh(false);
+  renderTimeNote(`Running to idle: ${countedGrouped(r.events, "event")} run, ${counted(page.cluster.pending, "operation")} pending. Stop (or Escape) stops it here.`);
+}
+
+function idleEnded(r, why) {
+  const button = $("idle");
+  button.textContent = "Run to idle";
+  button.title = "Run until nothing is scheduled";
+  delete button.dataset.running;
+  if (why === "replaced") return;
+  refresh(true);
+  const pending = counted(page.cluster.pending, "operation");
+  if (why === "idle") renderTimeNote(`Ran to idle: ${countedGrouped(r.events, "event")}; nothing is scheduled.`);
+  else if (why === "cap") renderTimeNote(`Stopped after ${countedGrouped(r.events, "event")}; ${pending} still pending — Run to idle again to go on.`);
+  else renderTimeNote(`Stopped (you stopped it) after ${countedGrouped(r.events, "event")}; ${pending} still pending — Run to idle goes on from here.`);
+}
+
 function stepOnce() {
+  stopIdleRun();
   page.player.step();
   refresh(true);
   renderTimeNote();
@@ -188,8 +244,8 @@ function applyLimits() {
   set("input[name=gcDelay]", "max", l.latencyMs);
   set("input[name=seed], #version, #ttl", "max", l.safeInteger);
   set("#lat-min, #lat-max", "max", l.latencyMs);
-  set("#workers", "max", l.workers);
-  set("#per-worker", "max", l.incrementsPerWorker);
+  set("#workers, #live-workers", "max", l.workers); // the live panel checks against the same bounds
+  set("#per-worker, #live-per-worker", "max", l.incrementsPerWorker);
 }
 
 async function main() {
@@ -233,7 +289,7 @@ async function main() {
     get playing() { return page.player.playing; },
     get live() { return liveCluster(); },
     timeline: page.timeline, history: page.history, player, loadScenario, refresh: () => refresh(true), setPlaying, setSpeed,
-    advance: (ms) => player.advance(ms), stepOnce, findCounterexample, seekTo,
+    advance: (ms) => player.advance(ms), stepOnce, findCounterexample, seekTo, runToIdle,
   };
   document.documentElement.dataset.ready = "true";
   post({ type: "ready", now: page.cluster.now });

@@ -21,6 +21,7 @@ import { Timeline } from "./timeline.js";
 import { SCENARIOS } from "./scenarios.js";
 import { Moments } from "./narration.js";
 import { Player, reducedMotion, speedText } from "./player.js";
+import { agreeing } from "./wording.js";
 
 const wasmReady = init();
 
@@ -391,7 +392,7 @@ class CaspaxosPlayground extends HTMLElement {
     if (bad.length) throw invalid(bad.join("; "));
     if (conflicts.length) {
       const own = NUMERIC.map(([key]) => `${key}=${config[key]}`).join(", ");
-      throw invalid(`${conflicts.join(", ")} conflict with scenario="${name}", whose text describes its own settings (${own}): remove them, or drop scenario for a cluster of your own`);
+      throw invalid(`${conflicts.join(", ")} ${agreeing(conflicts.length, "conflict")} with scenario="${name}", whose text describes its own settings (${own}): remove them, or drop scenario for a cluster of your own`);
     }
     return config;
   }

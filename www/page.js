@@ -23,6 +23,10 @@ export const page = {
   generation: 0, // bumps on adopt: work of an older cluster stops
   /** Whether a workers run is still going (set by the client panel). */
   workersBusy: () => false,
+  /** Whether Run to idle is going on, a slice per frame (set by app.js): the checker waits for its end. */
+  runningToIdle: () => false,
+  /** Stops a Run to idle going on (set by app.js); the Live switch calls it. */
+  stopRunToIdle: () => {},
   /** Whether a membership change is running (set by panels/membership-change.js). */
   changing: () => false,
   fuzzing: false, // the run is a fuzz run (a counterexample): it schedules its own work

@@ -143,13 +143,6 @@ export class Player {
     this.host.render(this);
   }
 
-  /** Runs the script and every event to the end. */
-  runToIdle() {
-    while (this.script.length) this.advance(this.script[0][0] - this.cluster.now);
-    this.cluster.runUntilIdle();
-    this.host.render(this);
-  }
-
   /** Nothing to come: no script action, no operation in flight, nothing the host waits for, no
    * membership change running (its steps wait for virtual time between them). */
   isOver() {

@@ -495,6 +495,8 @@ export interface ClusterLimits {
   readonly sessionActions: number;
   readonly linkChars: number;
   readonly sessionBytes: number;
+  /** *(addition)* Events `runUntilIdle` runs when `maxEvents` is not given (1000000). */
+  readonly idleEvents: number;
 }
 
 // `Cluster` declares `[Symbol.dispose]()` (for `using`); `Symbol.dispose` itself is in TypeScript's

@@ -3,7 +3,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import path from "node:path";
-import { open, pageFixture, SHOTS } from "./helpers.mjs";
+import { open, pageFixture, SHOTS, runToIdle } from "./helpers.mjs";
 
 const { server, browser } = pageFixture();
 
@@ -38,7 +38,7 @@ test("manual delivery: messages wait, the reader's order decides who is refused,
   await page.screenshot({ path: path.join(SHOTS, "manual-delivery.png") });
   // Back to automatic: everything waiting arrives and both increments end, each applied once.
   await page.uncheck("#manual");
-  await page.click("#idle");
+  await runToIdle(page);
   const outputs = await page.evaluate(() => window.playground.cluster.history().map((h) => `${h.proposer} ${h.outcome} ${h.output}`));
   assert.deepEqual(outputs.sort(), ["p1 ok 2", "p2 ok 1"]);
   const hash = await page.evaluate(() => window.playground.cluster.eventLogHash);
@@ -46,13 +46,13 @@ test("manual delivery: messages wait, the reader's order decides who is refused,
   assert.match(await page.textContent("#session-out"), /✓ deterministic/);
   // A seek to the start and Run to idle replays the reader's choices.
   await page.evaluate(() => window.playground.seekTo(0));
-  await page.click("#idle");
+  await runToIdle(page);
   assert.equal(await page.evaluate(() => window.playground.cluster.eventLogHash), hash, "the seek replays the deliveries");
   // So does a share link, opened in a fresh page.
   await page.click("#share");
   const link = await page.inputValue("#share-url");
   const shared = await open(browser.context, link);
-  await shared.page.click("#idle");
+  await runToIdle(shared.page);
   assert.equal(await shared.page.evaluate(() => window.playground.cluster.eventLogHash), hash, "the link replays the deliveries");
   assert.deepEqual([...errors, ...shared.errors], []);
   await shared.page.close();
@@ -186,7 +186,7 @@ test("workers under manual delivery, then Run to idle: messages held for seconds
   await page.fill("#workers", "2");
   await page.fill("#per-worker", "3");
   await page.click("#run-workers");
-  await page.click("#idle");
+  await runToIdle(page);
   await page.waitForFunction(() => !window.playground.cluster.workersRuns()[0] || window.playground.cluster.workersRuns()[0].finished, null, { timeout: 30000 });
   await page.click("#fit");
   await page.click("#zoom-in");
@@ -206,7 +206,7 @@ test("workers under manual delivery, then Run to idle: messages held for seconds
 
 test("your turn, left alone: Run to idle delivers nothing, both increments give up, and the caption says so instead of claiming success", async () => {
   const { page, errors } = await open(browser.context, `${server.url}?scenario=your-duel`);
-  await page.click("#idle");
+  await runToIdle(page);
   await page.waitForFunction(() => window.playground.cluster.pending === 0, null, { timeout: 30000 });
   const outcomes = await page.evaluate(() => window.playground.cluster.history().map((h) => h.outcome));
   assert.ok(outcomes.every((o) => o !== "ok"), `nothing was delivered, so nothing answered: ${outcomes}`);

@@ -16,14 +16,15 @@ const PAGES = path.join(ROOT, "tests/e2e/pages"); // test fixtures, served under
 export const SHOTS = path.join(ROOT, "target", "screenshots");
 const TYPES = { ".html": "text/html; charset=utf-8", ".js": "text/javascript", ".mjs": "text/javascript", ".css": "text/css", ".wasm": "application/wasm", ".json": "application/json", ".ts": "text/plain" };
 
-/** Serves www/ (under `/sub/path/` too, to prove the page works from any sub-path). */
-export async function serve() {
+/** Serves www/ (under `/sub/path/` too, to prove the page works from any sub-path); `www`: another
+ * copy of it (a benchmark's "before"). */
+export async function serve(www = WWW) {
   const server = createServer(async (req, res) => {
     try {
       let url = decodeURIComponent(new URL(req.url, "http://x").pathname);
       url = url.replace(/^\/sub\/path/, "");
       if (url.endsWith("/")) url += "index.html";
-      const [base, rel] = url.startsWith("/test-pages/") ? [PAGES, url.slice("/test-pages".length)] : [WWW, url];
+      const [base, rel] = url.startsWith("/test-pages/") ? [PAGES, url.slice("/test-pages".length)] : [www, url];
       const file = path.join(base, path.normalize(rel));
       if (!file.startsWith(base)) throw new Error("outside the served folders");
       const body = await readFile(file);
@@ -110,4 +111,10 @@ export async function openTutorial(context, url) {
   await page.waitForFunction(() => document.getElementById("step-title").textContent.startsWith("1."));
   await page.evaluate(() => { document.getElementById("widget").speed = 5; });
   return { page, errors };
+}
+
+/** Clicks Run to idle and waits until the run (a slice per frame) has ended. */
+export async function runToIdle(page, { timeout = 60000 } = {}) {
+  await page.click("#idle");
+  await page.waitForSelector("#idle:not([data-running])", { timeout });
 }

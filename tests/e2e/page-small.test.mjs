@@ -4,7 +4,7 @@
 // once the reader acts; workers run in virtual time (issue 10 §4).
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { open, pageFixture } from "./helpers.mjs";
+import { open, pageFixture, runToIdle } from "./helpers.mjs";
 
 const { server, browser } = pageFixture();
 
@@ -107,7 +107,7 @@ test("an empty expected version is refused, not read as 0", async () => {
   assert.equal(await page.evaluate(() => window.playground.cluster.history().length), 0, "nothing was written");
   await page.fill("#version", "0");
   await page.click("#write");
-  await page.click("#idle");
+  await runToIdle(page);
   assert.deepEqual(await page.evaluate(() => window.playground.cluster.history().map((h) => [h.op, h.input.expectedVersion, h.outcome])), [["write", 0, "ok"]]);
   assert.deepEqual(errors, []);
   await page.close();
@@ -150,10 +150,10 @@ test("bad widget attributes show an error instead of silent defaults", async () 
 test("'act to fork' disappears once the reader acts", async () => {
   const { page, errors } = await open(browser.context, empty(server.url));
   await page.click("#increment");
-  await page.click("#idle");
+  await runToIdle(page);
   await page.click(nodeButton("a3", "crash"));
   await page.click("#increment");
-  await page.click("#idle");
+  await runToIdle(page);
   await page.evaluate(() => window.playground.seekTo(0));
   assert.match(await page.textContent("#session-out"), /recorded actions ahead \(play to see them, or act to fork\)/);
   await page.click(nodeButton("a2", "isolate")); // an action: the recorded future is dropped
@@ -174,14 +174,14 @@ test("workers run in virtual time: Run to idle finishes all of it, and the run d
     return opened;
   };
   const fast = await start();
-  await fast.page.click("#idle");
+  await runToIdle(fast.page);
   assert.equal(await fast.page.textContent("#workers-out"), "final count 15, expected 15 ✓", "Run to idle finished the run");
   const slow = await start();
   await slow.page.evaluate(() => window.playground.setSpeed(0.05));
   await slow.page.waitForFunction(() => window.playground.cluster.now > 20);
   await slow.page.evaluate(() => window.playground.setSpeed(100));
   await slow.page.waitForFunction(() => document.getElementById("workers-out").textContent.startsWith("final count"), null, { timeout: 20000 });
-  await slow.page.click("#idle"); // the late replies and timers, as in the fast run
+  await runToIdle(slow.page); // the late replies and timers, as in the fast run
   const hash = (p) => p.evaluate(() => window.playground.cluster.eventLogHash);
   assert.equal(await hash(slow.page), await hash(fast.page), "the same run, played slowly or not at all");
   assert.equal(await slow.page.evaluate(() => window.playground.cluster.session().actions.length), 1, "one recorded action");

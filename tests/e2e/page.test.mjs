@@ -3,7 +3,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import path from "node:path";
-import { open, openTutorial, pageFixture, SHOTS } from "./helpers.mjs";
+import { open, openTutorial, pageFixture, SHOTS, runToIdle } from "./helpers.mjs";
 import { SCENARIOS } from "../../www/scenarios.js";
 import { LESSONS } from "../../www/lessons.js";
 import { evaluate, describeClaim, matches } from "../../www/claims.js";
@@ -124,10 +124,10 @@ test("the increment button updates the shown value", async () => {
   const { page, errors } = await open(browser.context, empty(server.url));
   await click(page, "#increment");
   assert.match((await results(page))[0], /increment counter via p1 … pending/);
-  await click(page, "#idle");
+  await runToIdle(page);
   await page.waitForFunction(() => document.querySelector("#results li")?.textContent.includes("→ 1"));
   await click(page, "#increment");
-  await click(page, "#idle");
+  await runToIdle(page);
   await page.waitForFunction(() => document.querySelector("#results li")?.textContent.includes("→ 2"));
   const registers = await page.textContent("#acceptor-state");
   assert.match(registers, /counter/);
@@ -147,13 +147,13 @@ test("a crashed majority blocks an increment until restart; with no restart it e
   assert.match(pending, /retrying \(attempt \d+\)/, pending);
   assert.equal(await page.evaluate(() => window.playground.cluster.pending), 1);
   await click(page, '#nodes li[data-node="a2"] button[data-action="restart"]');
-  await click(page, "#idle");
+  await runToIdle(page);
   await page.waitForFunction(() => document.querySelector("#results li")?.textContent.includes("→ 1"));
 
   // Now crash two again and let the attempts run out.
   await click(page, '#nodes li[data-node="a2"] button[data-action="crash"]');
   await click(page, "#increment");
-  await click(page, "#idle");
+  await runToIdle(page);
   await page.waitForFunction(() => document.querySelector("#results li")?.textContent.includes("Unavailable"));
   assert.match((await results(page))[0], /✗ Unavailable: no quorum .* attempts/);
   assert.deepEqual(errors, []);
@@ -165,7 +165,7 @@ test("the timeline draws one arrow per delivered message, crosses for lost ones"
   await page.fill("#drop", "30");
   await page.dispatchEvent("#drop", "input");
   for (let i = 0; i < 4; i++) await click(page, "#increment");
-  await click(page, "#idle");
+  await runToIdle(page);
   await click(page, "#fit");
   const counts = await page.evaluate(() => {
     const events = window.playground.cluster.events();
@@ -193,7 +193,7 @@ test("failure scenarios run: a crashed majority, a partition", async () => {
   const { page, errors } = await open(browser.context, server.url);
   await click(page, '[data-scenario="majority"]');
   await click(page, "#play"); // pause; run to idle instead
-  await click(page, "#idle");
+  await runToIdle(page);
   await page.waitForFunction(() => [...document.querySelectorAll("#results li")].filter((li) => li.classList.contains("ok")).length === 2);
   assert.match(await page.textContent("#scenario-text"), /crashed majority/);
   assert.ok(await page.locator("#timeline rect.down").count() >= 1, "crash band drawn");
@@ -202,7 +202,7 @@ test("failure scenarios run: a crashed majority, a partition", async () => {
 
   await click(page, '[data-scenario="partition"]');
   await click(page, "#play");
-  await click(page, "#idle");
+  await runToIdle(page);
   await page.waitForFunction(() => document.querySelectorAll("#results li.ok").length === 3);
   await click(page, "#fit");
   assert.ok(await page.locator("#timeline rect.part").count() >= 2, "partition bands drawn");
@@ -246,7 +246,7 @@ test("bad input in the page shows inline errors, never a dialog", async () => {
   assert.match((await results(page))[0], /InvalidArgument: value is not JSON/);
   await page.fill("#key", "");
   await click(page, "#increment");
-  await click(page, "#idle");
+  await runToIdle(page);
   await page.waitForFunction(() => document.querySelector("#results li")?.classList.contains("bad"));
   assert.match((await results(page))[0], /InvalidArgument: key must be a non-empty string/);
   await page.fill("#lat-min", "50");
@@ -258,7 +258,7 @@ test("bad input in the page shows inline errors, never a dialog", async () => {
   assert.match(await page.textContent("#rebuild-error"), /InvalidArgument: options.acceptors must be in 1..=15/);
   await page.fill("#key", "counter");
   await click(page, "#increment");
-  await click(page, "#idle");
+  await runToIdle(page);
   await page.waitForFunction(() => document.querySelector("#results li")?.textContent.includes("→ 1"));
   assert.equal(dialogs, 0);
   assert.deepEqual(errors, []);
@@ -333,7 +333,7 @@ test("break it: a toggle, a counterexample found, the violation drawn; the histo
   // A healthy run first: the history view shows a linearizable verdict with positions.
   await click(page, "#increment");
   await click(page, "#increment");
-  await click(page, "#idle");
+  await runToIdle(page);
   await page.evaluate(() => window.playground.refresh());
   assert.match(await page.textContent("#check-verdict"), /✓ linearizable \(1 key, 2 operations\)/);
   assert.equal(await page.locator("#history rect.hop").count(), 2);
@@ -347,7 +347,7 @@ test("break it: a toggle, a counterexample found, the violation drawn; the histo
   await click(page, "#find");
   await page.waitForFunction(() => /counterexample at seed \d+/.test(document.querySelector("#find-out").textContent), null, { timeout: 60000 });
   await page.evaluate(() => window.playground.setPlaying(false));
-  await click(page, "#idle");
+  await runToIdle(page);
   await page.evaluate(() => window.playground.refresh());
   assert.match(await page.textContent("#check-verdict"), /✗ not linearizable/);
   assert.equal(await page.isVisible("#violation"), true);

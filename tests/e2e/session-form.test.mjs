@@ -4,7 +4,7 @@
 // lease, batched operations, operations that waited for a pipeline lane).
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { open, pageFixture } from "./helpers.mjs";
+import { open, pageFixture, runToIdle } from "./helpers.mjs";
 
 const { server, browser } = pageFixture();
 
@@ -42,7 +42,7 @@ test("a share link's run fills the cluster form with its own settings; Rebuild b
     acceptors: "5", proposers: "2", seed: "5", oneRtt: true, prepareQuorum: "4", acceptQuorum: "2", batch: "3",
     lease: "200", clockDrift: "0.05", pipeline: "4", envelopes: true, gcDelay: "20",
   });
-  await page.click("#idle");
+  await runToIdle(page);
   const before = await page.evaluate(() => window.playground.cluster.session().start);
   await page.click("#rebuild button[type=submit]");
   assert.equal(await page.textContent("#rebuild-error"), "");

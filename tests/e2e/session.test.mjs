@@ -4,7 +4,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { deflateRawSync } from "node:zlib";
-import { open, openTutorial, pageFixture } from "./helpers.mjs";
+import { open, openTutorial, pageFixture, runToIdle } from "./helpers.mjs";
 import { LESSONS } from "../../www/lessons.js";
 
 const { server, browser } = pageFixture();
@@ -29,7 +29,7 @@ test("a share link reproduces the run: same event-log hash", async () => {
   await page.fill("#drop", "20");
   await page.dispatchEvent("#drop", "input");
   await page.click("#increment");
-  await page.click("#idle");
+  await runToIdle(page);
   const url = await share(page);
   assert.match(url, /#session=[A-Za-z0-9_-]+$/);
   assert.ok(url.split("#session=")[1].length <= 300, "a typical session fits in 300 characters");
@@ -39,7 +39,7 @@ test("a share link reproduces the run: same event-log hash", async () => {
 
   const copy = await open(browser.context, url);
   assert.match(await copy.page.textContent("#session-out"), /Opened a shared run: \d+ recorded actions/);
-  await copy.page.click("#idle");
+  await runToIdle(copy.page);
   assert.equal(await hash(copy.page), original);
   assert.deepEqual([...errors, ...copy.errors], []);
   await page.close();
@@ -84,14 +84,14 @@ test("links made before compression still open; the page's links are compressed 
     await page.close();
   }
   const { page, errors } = await open(browser.context, `${server.url}#session=${FORMAT_1_LINKS.typical}`);
-  await page.click("#idle");
+  await runToIdle(page);
   const original = await hash(page);
   const compressed = (await share(page)).split("#session=")[1];
   assert.match(compressed, /^z[A-Za-z0-9_-]+$/);
   assert.ok(compressed.length < FORMAT_1_LINKS.typical.length, `${compressed.length} characters`);
   const copy = await open(browser.context, `${server.url}#session=${compressed}`);
   assert.match(await copy.page.textContent("#session-out"), /Opened a shared run: 13 recorded actions/);
-  await copy.page.click("#idle");
+  await runToIdle(copy.page);
   assert.equal(await hash(copy.page), original);
   assert.deepEqual([...errors, ...copy.errors], []);
   await page.close();
@@ -179,18 +179,18 @@ test("seek back, play on, fork", async () => {
     await page.click("#increment");
     await page.evaluate(() => window.playground.advance(40));
   }
-  await page.click("#idle");
+  await runToIdle(page);
   const end = await hash(page);
   const t = await page.evaluate(() => window.playground.cluster.now);
   await page.evaluate(() => window.playground.seekTo(45));
   assert.equal(await page.textContent("#now"), "45");
   assert.match(await page.textContent("#session-out"), /at 45 ms — event \d+, restored from the nearest checkpoint in [\d.]+ ms; \d+ recorded actions ahead/);
-  await page.click("#idle");
+  await runToIdle(page);
   assert.equal(await hash(page), end, "playing on after a seek gives the same run");
   assert.equal(await page.evaluate(() => window.playground.cluster.now), t);
   await page.evaluate(() => window.playground.seekTo(45));
   await page.click("#fork");
-  await page.click("#idle");
+  await runToIdle(page);
   assert.notEqual(await hash(page), end, "a fork drops the recorded future");
   assert.deepEqual(errors, []);
   await page.close();
@@ -200,7 +200,7 @@ test("a scenario's future survives a seek and a share link; the results list is 
   // The whole partition scenario, straight: its hash, and the heal at 700 ms.
   const straight = await open(browser.context, `${server.url}?scenario=partition`);
   await straight.page.evaluate(() => window.playground.setPlaying(false));
-  await straight.page.click("#idle");
+  await runToIdle(straight.page);
   const whole = await hash(straight.page);
   await straight.page.close();
 
@@ -216,7 +216,7 @@ test("a scenario's future survives a seek and a share link; the results list is 
     "increment via p1 (minority side) … pending — paused: ▶ Play runs it",
     "increment via p1 → 1",
   ]);
-  await page.click("#idle");
+  await runToIdle(page);
   assert.equal(await hash(page), whole, "seek + play gives the scenario's whole run, heal included");
   assert.ok(await page.evaluate(() => window.playground.cluster.events().some((e) => e.kind === "heal" && e.at === 700)), "the heal at 700 ms");
   assert.deepEqual((await page.$$eval("#results li", (lis) => lis.map((li) => li.textContent))).reverse(), [
@@ -231,7 +231,7 @@ test("a scenario's future survives a seek and a share link; the results list is 
   const copy = await open(browser.context, url);
   assert.match(await copy.page.textContent("#scenario-text"), /^A partition: p1 and a1 are cut off/);
   assert.match(await copy.page.textContent("#intro"), /Now playing: A partition/);
-  await copy.page.click("#idle");
+  await runToIdle(copy.page);
   assert.equal(await hash(copy.page), whole, "the shared run plays on to the scenario's end");
   assert.deepEqual((await copy.page.$$eval("#results li", (lis) => lis.map((li) => li.textContent))).reverse(), [
     "increment via p1 → 1",

@@ -69,6 +69,7 @@ function act(fn) {
 }
 
 async function enterLive() {
+  page.stopRunToIdle();
   setPlaying(false);
   const wanted = ++switches;
   $("world-note").textContent = "Loading the live module…";

@@ -11,6 +11,7 @@ const state = {
   scenario: null, // the scenario this run plays (text, claims, moments), or null
   moments: new Moments(),
   handled: false, // the reader changed the scenario's run: its claims describe another run
+  introMembers: "", // the members the intro names
 };
 
 export const currentScenario = () => state.scenario;
@@ -37,7 +38,12 @@ export function wireScenarios() {
     $("caption").textContent = "";
     renderIntro();
   });
-  page.onRefresh.push((force) => { if (force) renderClaims(); });
+  page.onRefresh.push((force) => {
+    if (!force) return;
+    renderClaims();
+    const { acceptors, proposers } = members();
+    if (`${acceptors} ${proposers}` !== state.introMembers) renderIntro(); // a membership change
+  });
 }
 
 /** A new cluster from `cfg`, in manual time, with `cfg.break` (a scenario's own) or else the
@@ -114,17 +120,35 @@ export function narrate(events) {
   if (hits.length) $("caption").textContent = hits.at(-1).moment.say;
 }
 
+/** Node ids as a reader says them, runs of consecutive numbers as ranges: "a1–a4", "a2, a4–a6". */
+export function memberText(ids) {
+  const runs = [];
+  for (const id of ids) {
+    const n = Number(id.slice(1));
+    const last = runs.at(-1);
+    if (last && last.prefix === id[0] && n === last.to + 1) last.to = n;
+    else runs.push({ prefix: id[0], from: n, to: n });
+  }
+  return runs.map((r) => (r.from === r.to ? `${r.prefix}${r.from}` : `${r.prefix}${r.from}–${r.prefix}${r.to}`)).join(", ");
+}
+
+/** The cluster's members now (a membership change adds and removes them). */
+function members() {
+  const m = page.cluster.membership();
+  return { acceptors: memberText(m.acceptors), proposers: memberText(m.proposers) };
+}
+
 /** The one sentence that says what the reader is looking at. */
 export function renderIntro() {
-  const { acceptors, proposers } = page.config;
-  const range = (x, n) => (n === 1 ? `${x}1` : `${x}1–${x}${n}`);
+  const { acceptors, proposers } = members();
+  state.introMembers = `${acceptors} ${proposers}`;
   const s = state.scenario;
   const intro = $("intro");
   intro.textContent = "";
   const b = (text) => Object.assign(document.createElement("b"), { textContent: text });
   intro.append(
-    "A live, simulated CASPaxos cluster: acceptors ", b(range("a", acceptors)), " store one register per key, proposers ",
-    b(range("p", proposers)), " change it, and every arrow is one message (time runs left to right). ",
+    "A live, simulated CASPaxos cluster: acceptors ", b(acceptors), " store one register per key, proposers ",
+    b(proposers), " change it, and every arrow is one message (time runs left to right). ",
   );
   if (s) intro.append("Now playing: ", b(s.title), ` — ${s.summary} `);
   else intro.append("Start an operation in the Client panel, or pick a scenario. ");

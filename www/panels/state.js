@@ -9,12 +9,32 @@ import { counted } from "../wording.js";
 /** Registers shown per acceptor. */
 const REGISTERS_SHOWN = 30;
 const LINEARIZABILITY = "linearizability";
+/** Search steps the panel's check may take: a tenth of check()'s own default. Mid-run, with many
+ * operations pending on one key (100 workers), the search runs out of any budget; at the default
+ * it took 1–1.6 s to say so after each seek (issue 9), at this one about a tenth of that. A
+ * history that needs more says "? the search ran out of budget", as one over the default does. */
+const CHECK_BUDGET = 200000;
+/** A check that took this many ms or more runs after the paint, not in the redraw. */
+const SLOW_CHECK_MS = 30;
+/** A slow check takes at most one in CHECK_SHARE of the real time. */
+const CHECK_SHARE = 4;
+/** Reports kept per point of the run (a seek back to one of them reuses it). */
+const REPORTS_KEPT = 8;
 let checkedReturns = -1; // completed operations at the last check
 let lastViolation = null;
+let lastCheckMs = 0; // how long the last check took
+let lastCheckAt = 0; // when it ended
+let sought = false; // a seek showed another point of the run: its check waits for the paint
+let checkFrame = 0; // a deferred check: the frame it waits for,
+let checkTimeout = 0; // then the task it runs in
+const reports = new Map(); // point of a run (pointOf) -> its check report, oldest first
 
 export function wireState() {
-  page.onAdopt.push(() => {
+  page.onAdopt.push(({ sameRun }) => {
     checkedReturns = -1;
+    cancelCheck();
+    if (!sameRun) lastCheckMs = 0; // another run: its first check runs in the redraw
+    sought = sameRun;
     lastViolation = null;
     page.history.setReport({ keys: {} });
     page.history.selected = null;
@@ -97,16 +117,67 @@ function renderStats() {
   $("violations").textContent = s.violations.length ? `Safety violated: ${s.violations[0]}` : "";
 }
 
-/** Reruns the check (linearizability and the step oracles) when operations completed since the last one. */
+/** Reruns the check (linearizability and the step oracles) when operations completed since the
+ * last one. Not while Run to idle goes on: its slices would each pay for a check of the whole
+ * history (seconds, for a long run); its end checks once. A point of a run checked before (a
+ * seek back to it: the same steps and event-log hash) shows its report again without a check.
+ * A check that took long is not run in the redraw: it runs after the next paint, and at most
+ * one CHECK_SHARE-th of the time (a long run playing does not stall on it); so does the check
+ * after a seek. */
 function recheck() {
+  if (page.runningToIdle()) return;
   const s = page.cluster.stats();
   const returned = s.ok + s.failed + s.unknown;
   if (returned === checkedReturns) return;
   checkedReturns = returned;
-  const report = page.cluster.check();
+  const known = reports.get(pointOf(page.cluster));
+  if (known) return showReport(known, returned);
+  if (lastCheckMs < SLOW_CHECK_MS && !sought) return runCheck();
+  if (checkFrame || checkTimeout) return;
+  const wait = Math.max(0, lastCheckAt + lastCheckMs * (CHECK_SHARE - 1) - performance.now());
+  const verdict = $("check-verdict");
+  verdict.dataset.checking = "true";
+  // After the paint (a frame, then a task), not in it.
+  checkFrame = requestAnimationFrame(() => {
+    checkFrame = 0;
+    checkTimeout = setTimeout(runCheck, wait);
+  });
+}
+
+/** A point of a run: its steps and event-log hash ("" if the run keeps no log: never reused). */
+function pointOf(c) {
+  const hash = c.eventLogHash();
+  return hash && `${c.steps}:${hash}`;
+}
+
+function cancelCheck() {
+  cancelAnimationFrame(checkFrame);
+  clearTimeout(checkTimeout);
+  checkFrame = checkTimeout = 0;
+}
+
+function runCheck() {
+  cancelCheck();
+  const c = page.cluster;
+  const t0 = performance.now();
+  const report = c.check(CHECK_BUDGET);
+  sought = false;
+  lastCheckAt = performance.now();
+  lastCheckMs = lastCheckAt - t0;
+  const point = pointOf(c);
+  if (point) {
+    reports.set(point, report);
+    if (reports.size > REPORTS_KEPT) reports.delete(reports.keys().next().value);
+  }
+  const s = c.stats();
+  showReport(report, s.ok + s.failed + s.unknown);
+}
+
+function showReport(report, returned) {
   page.history.setReport(report);
   setReport(report);
   const verdict = $("check-verdict");
+  delete verdict.dataset.checking;
   const keys = Object.keys(report.keys).length;
   const v = report.violation;
   lastViolation = v ?? null;

@@ -20,7 +20,7 @@ pub(in crate::wasm) use guard::ensure_guard;
 
 use super::js::{bool_arg, error, integer_arg, invalid, options, rate_arg, to_js, JsResult};
 use super::shared::{break_arg, clamp, latency_arg, settled, Shape, Target, ThrownSlot, MAX_SEED};
-use crate::limits::{MAX_ATTEMPTS, MAX_SAFE_INTEGER};
+use crate::limits::{IDLE_EVENTS, MAX_ATTEMPTS, MAX_SAFE_INTEGER};
 use crate::ops::{Op, OpError};
 use crate::protocol::ProposerId;
 use crate::session::{Recording, Start, UserAction};
@@ -36,8 +36,6 @@ use std::task::{Context, Poll, Waker};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::future_to_promise;
 
-/// Default and largest `maxEvents` of `runUntilIdle`.
-const DEFAULT_MAX_EVENTS: f64 = 1_000_000.0;
 /// Steps an awaited operation may run under `autoAdvance` (an operation always ends well before).
 const AUTO_ADVANCE_STEP_LIMIT: u64 = 50_000_000;
 
@@ -301,7 +299,7 @@ impl Cluster {
     ) -> JsResult<f64> {
         self.inner.enter_rec(|rec| {
             let max = if max_events.is_undefined() {
-                DEFAULT_MAX_EVENTS as u64
+                IDLE_EVENTS
             } else {
                 integer_arg("maxEvents", &max_events, 0.0, MAX_SEED)?
             };

@@ -1,0 +1,160 @@
+// The real page in a long session (issue 9), for `./build.sh bench`: the page is driven with its
+// own controls only (the client panel's workers runs, Run to idle, Play, Step, Fit, the seek
+// slider, Increment) to about 100,000 and 400,000+ events, and at each size measured:
+// - Run to idle of each workers run: wall time and the longest gap between frames while it ran
+//   (one synchronous run is one long gap);
+// - frame times while playing (a small workers run going), in the follow view and the Fit view;
+// - click-to-paint (the click's handler and the next frame) of Step, Fit, the seek slider and
+//   Increment, and of the first Step after a seek;
+// - seeks (the page's seekTo, to the next frame) at the start, the middle, the end and random points;
+// - DOM element count and JS heap (after a collection).
+// Figures are min/median/max over the repeats. No figure is asserted: this is a benchmark.
+//
+// BEFORE_WWW=/path/to/another/www also runs that copy of the page (e.g. main's) first, for a
+// before/after in one run. PAGE_BENCH_SIZES=100000,400000 sets the sizes, PAGE_BENCH_VIEWS=page,phone
+// the viewports (the desktop's 1280 × 720, a 390 × 844 phone).
+import { launch, open, serve } from "./helpers.mjs";
+
+const SIZES = (process.env.PAGE_BENCH_SIZES ?? "100000,400000").split(",").map(Number);
+const VIEWS = (process.env.PAGE_BENCH_VIEWS ?? "page,phone").split(",");
+const REPEATS = 5;
+const PHONE = { width: 390, height: 844 };
+
+const stats = (xs) => {
+  const s = [...xs].sort((a, b) => a - b);
+  const f = (x) => (x >= 100 ? x.toFixed(0) : x.toFixed(1));
+  return s.length ? `min ${f(s[0])} median ${f(s[Math.floor(s.length / 2)])} max ${f(s.at(-1))} (n ${s.length})` : "none";
+};
+
+/** In the page: clicks (or, with `value`, sets and changes) `selector` and resolves with the ms
+ * until the frame after it was painted. */
+function clickToPaint([selector, value]) {
+  const el = document.querySelector(selector);
+  const t0 = performance.now();
+  if (value === undefined) el.click();
+  else {
+    el.value = String(value);
+    el.dispatchEvent(new Event("input", { bubbles: true }));
+    el.dispatchEvent(new Event("change", { bubbles: true }));
+  }
+  return new Promise((resolve) => requestAnimationFrame(() => setTimeout(() => resolve(performance.now() - t0), 0)));
+}
+
+/** In the page: collects frame gaps (rAF to rAF) for `ms` real ms. */
+function frameGaps(ms) {
+  return new Promise((resolve) => {
+    const gaps = [];
+    let last = null;
+    const end = performance.now() + ms;
+    const tick = (t) => {
+      if (last !== null) gaps.push(t - last);
+      last = t;
+      if (t < end) requestAnimationFrame(tick);
+      else resolve(gaps);
+    };
+    requestAnimationFrame(tick);
+  });
+}
+
+/** Starts a workers run with the client panel's form and runs it to idle with the button,
+ * recording the frame gaps while it runs. */
+async function workersToIdle(page, n, m) {
+  await page.fill("#workers", String(n));
+  await page.fill("#per-worker", String(m));
+  await page.click("#run-workers");
+  await page.evaluate(() => {
+    window.__gaps = [];
+    let last = null;
+    window.__watch = true;
+    const tick = (t) => { if (last !== null) window.__gaps.push(t - last); last = t; if (window.__watch) requestAnimationFrame(tick); };
+    requestAnimationFrame(tick);
+  });
+  const t0 = Date.now();
+  await page.click("#idle");
+  await page.waitForSelector("#idle:not([data-running])", { timeout: 600000 });
+  const wall = Date.now() - t0;
+  const gaps = await page.evaluate(() => { window.__watch = false; return window.__gaps; });
+  return { wall, longestGap: Math.max(0, ...gaps) };
+}
+
+async function measure(page, cdp, label) {
+  const out = [];
+  const row = (name, xs) => out.push(`${label} ${name.padEnd(34)} ${typeof xs === "string" ? xs : stats(xs)}`);
+  const c = () => page.evaluate(() => ({ events: window.playground.cluster.eventCount, now: window.playground.cluster.now }));
+  const { events, now } = await c();
+  row("events, virtual ms", `${events}, ${now}`);
+  // Frames while playing, with a small workers run going (the follow view, then Fit).
+  await page.fill("#workers", "10");
+  await page.fill("#per-worker", "100");
+  await page.click("#run-workers");
+  await page.evaluate(() => { window.playground.setSpeed(1); window.playground.setPlaying(true); });
+  row("frame ms, playing, follow", await page.evaluate(frameGaps, 2000));
+  await page.click("#fit");
+  row("frame ms, playing, Fit view", await page.evaluate(frameGaps, 2000));
+  await page.evaluate(() => window.playground.setPlaying(false));
+  await page.check("#follow");
+  const clicks = { step: [], fit: [], increment: [], slider: [], stepAfterSeek: [] };
+  for (let i = 0; i < REPEATS; i++) {
+    clicks.step.push(await page.evaluate(clickToPaint, ["#step"]));
+    clicks.fit.push(await page.evaluate(clickToPaint, ["#fit"]));
+    clicks.increment.push(await page.evaluate(clickToPaint, ["#increment"]));
+  }
+  const end = (await c()).now;
+  const seeks = { start: [], middle: [], end: [], random: [] };
+  let seed = 12345;
+  const random = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+  for (let i = 0; i < REPEATS; i++) {
+    clicks.slider.push(await page.evaluate(clickToPaint, ["#seek", Math.round(end * random())]));
+    clicks.stepAfterSeek.push(await page.evaluate(clickToPaint, ["#step"]));
+    for (const [name, at] of [["start", 0], ["middle", end / 2], ["end", end], ["random", end * random()]]) {
+      seeks[name].push(await page.evaluate((t) => {
+        const t0 = performance.now();
+        window.playground.seekTo(t);
+        return new Promise((resolve) => requestAnimationFrame(() => setTimeout(() => resolve(performance.now() - t0), 0)));
+      }, Math.round(at)));
+    }
+  }
+  row("click-to-paint ms, Step", clicks.step);
+  row("click-to-paint ms, Fit", clicks.fit);
+  row("click-to-paint ms, Increment", clicks.increment);
+  row("click-to-paint ms, seek slider", clicks.slider);
+  row("click-to-paint ms, Step after seek", clicks.stepAfterSeek);
+  for (const [name, xs] of Object.entries(seeks)) row(`seek to paint ms, ${name}`, xs);
+  await cdp.send("HeapProfiler.collectGarbage");
+  const heap = await cdp.send("Runtime.getHeapUsage");
+  const dom = await page.evaluate(() => document.getElementsByTagName("*").length);
+  row("DOM elements, JS heap MB", `${dom}, ${(heap.usedSize / 2 ** 20).toFixed(1)}`);
+  return out;
+}
+
+async function benchPage(server, browser, label, viewport) {
+  const { page } = await open(browser.context, `${server.url}?scenario=none`, { viewport });
+  const cdp = await page.context().newCDPSession(page);
+  const lines = [];
+  for (const size of SIZES) {
+    const runs = [];
+    while ((await page.evaluate(() => window.playground.cluster.eventCount)) < size) runs.push(await workersToIdle(page, 100, 50));
+    if (runs.length) {
+      lines.push(`${label} Run to idle, wall ms (100×50 workers)   ${stats(runs.map((r) => r.wall))}`);
+      lines.push(`${label} Run to idle, longest frame gap ms     ${stats(runs.map((r) => r.longestGap))}`);
+    }
+    lines.push(...(await measure(page, cdp, `${label} ~${size / 1000}k`)));
+    // Back to the end of the run, so the next workers run goes on from there.
+    await page.evaluate(() => window.playground.seekTo(Number(document.getElementById("seek").max)));
+    console.log(lines.splice(0).join("\n"));
+  }
+  await page.close();
+}
+
+const roots = [...(process.env.BEFORE_WWW ? [["before", process.env.BEFORE_WWW]] : []), ["this", undefined]];
+for (const [name, www] of roots) {
+  const server = await serve(www);
+  const browser = await launch();
+  try {
+    if (VIEWS.includes("page")) await benchPage(server, browser, `page(${name})`, null);
+    if (VIEWS.includes("phone")) await benchPage(server, browser, `phone(${name})`, PHONE);
+  } finally {
+    await browser.close();
+    await server.close();
+  }
+}
