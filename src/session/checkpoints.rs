@@ -41,11 +41,14 @@ pub struct Saved {
     pub actions: usize,
     /// Its [`Checkpoint::bytes`] (fixed once taken).
     bytes: usize,
+    /// Its checker's frontiers ([`Checkpoint::checker_frontiers`]): counted once across copies.
+    frontiers: Vec<(usize, usize)>,
 }
 
 impl Saved {
     pub fn new(checkpoint: Checkpoint, actions: usize) -> Saved {
-        Saved { bytes: checkpoint.bytes(), checkpoint: Rc::new(checkpoint), actions }
+        let (bytes, frontiers) = (checkpoint.bytes(), checkpoint.checker_frontiers());
+        Saved { bytes, frontiers, checkpoint: Rc::new(checkpoint), actions }
     }
 }
 
@@ -228,8 +231,18 @@ impl Checkpoints {
 }
 
 /// Bytes the copies of `list` (sorted by point) hold together: each one's own, and the history
-/// records the run let go that they keep, counted once (copies in a row share most of theirs).
+/// records the run let go that they keep and the checker's frontiers, each counted once (copies
+/// in a row share most of theirs).
 fn bytes_with_records(list: &[Saved], live_first: OpId) -> usize {
+    let mut frontiers: Vec<(usize, usize)> = list.iter().flat_map(|s| s.frontiers.iter().copied()).collect();
+    frontiers.sort_unstable();
+    frontiers.dedup_by_key(|f| f.0);
+    frontiers.iter().map(|f| f.1).sum::<usize>() + own_and_records(list, live_first)
+}
+
+/// Bytes the copies of `list` hold of their own, and the history records the run let go that
+/// they keep, counted once.
+fn own_and_records(list: &[Saved], live_first: OpId) -> usize {
     let (mut counted_until, mut records) = (0, 0);
     for s in list {
         let ids = s.checkpoint.history_ids();
