@@ -2,8 +2,9 @@
 //! with the number of actions recorded before it. They are kept within a memory budget: at most
 //! [`MAX_CHECKPOINTS`], holding at most [`BYTE_BUDGET`] together ([`Checkpoint::bytes`], or twice
 //! the latest one's when a single copy is larger, plus the history records the run has let go
-//! and only copies keep, each counted once: copies far behind the run hold a window of records
-//! each, and that is what bounds them in a long run). Past either, every other one goes and the
+//! and only copies keep, and the checker's frontiers, each counted once: copies far behind the
+//! run hold a window of records each, and that is what bounds them in a long run; a frontier
+//! names the operations spanning a key's cut, MBs when thousands do). Past either, every other one goes and the
 //! spacing doubles, so they stay evenly spread over the run and a seek replays at most the
 //! spacing: `2 × events / MAX_CHECKPOINTS` when copies are small (a windowed log's copy holds no
 //! chunk of it, and shares the history's records and the checker's operations with the run), and
@@ -19,8 +20,9 @@ use crate::ops::OpId;
 use crate::sim::{Checkpoint, Sim, CHECKPOINT_RECORD_BYTES};
 use std::rc::Rc;
 
-/// Checkpoints kept at most (128 kept the memory ceiling test at 138.6 MB: `Checkpoint::bytes`
-/// undercounts long-lived copies, README "Measured").
+/// Checkpoints kept at most (128 took the memory ceiling test to 138.6 MB while
+/// `Checkpoint::bytes` undercounted old copies; not tried again since it counts them, README
+/// "Measured").
 pub const MAX_CHECKPOINTS: usize = 64;
 /// Events between checkpoints at the start of a run (the spacing doubles as the run grows).
 const FIRST_SPACING: u64 = 4096;
@@ -222,6 +224,14 @@ impl Checkpoints {
         let saved = &mut self.kept[index];
         saved.actions += 1;
         Some((index, (saved.checkpoint.steps(), saved.checkpoint.now())))
+    }
+
+    /// Negative controls: the latest checkpoint kept gets a message in flight's record corrupted
+    /// ([`Checkpoint::corrupt_message_in_flight`]). Returns the message's number.
+    #[cfg(all(test, not(target_arch = "wasm32")))]
+    pub fn corrupt_message(&mut self) -> Option<usize> {
+        let saved = self.kept.last_mut()?;
+        Rc::make_mut(&mut saved.checkpoint).corrupt_message_in_flight()
     }
 
     /// Takes them every `events` events from now on (the first spacing; it still doubles).

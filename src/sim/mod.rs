@@ -288,6 +288,24 @@ impl Checkpoint {
         self.bytes() + self.checker_frontiers().iter().map(|f| f.1).sum::<usize>()
     }
 
+    /// Negative controls: the first message in flight this copy holds a record of (its own,
+    /// [`Rehomed`]) gets that record's ends swapped, so the line a replay from here logs for it
+    /// differs from the run's (what the simulation does with the message is unchanged). Returns
+    /// its number.
+    #[cfg(all(test, not(target_arch = "wasm32")))]
+    pub fn corrupt_message_in_flight(&mut self) -> Option<usize> {
+        self.core.world.queue.items_mut().find_map(|due| match due {
+            world::Due::Arrive { log: Some(log), .. } => {
+                let mut record = (**log).clone();
+                std::mem::swap(&mut record.from, &mut record.to);
+                let id = record.id;
+                *log = MsgRef::new(record);
+                Some(id)
+            }
+            _ => None,
+        })
+    }
+
     /// The ids of the history records this copy keeps: shared with the run while it keeps them
     /// too, and with other copies that keep them; once the run let them go, the copies' own
     /// (about [`CHECKPOINT_RECORD_BYTES`] each, counted once across copies by the budget).
