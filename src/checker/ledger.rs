@@ -106,6 +106,23 @@ impl Ledger {
         self
     }
 
+    /// Drops this ledger part by part (see [`crate::sim::Checkpoint::drop_measured`]): the
+    /// keys' frontiers, their segments' operations, and the rest.
+    #[doc(hidden)]
+    pub fn drop_measured(mut self, live: &dyn Fn() -> usize) -> Vec<(&'static str, usize)> {
+        let measure = |name, f: &mut dyn FnMut()| {
+            let before = live();
+            f();
+            (name, before.saturating_sub(live()))
+        };
+        let keys = &mut self.keys;
+        vec![
+            measure("checker frontiers", &mut || keys.values_mut().for_each(|k| k.frontier = Rc::from(Vec::new()))),
+            measure("checker segments", &mut || keys.values_mut().for_each(|k| k.segment = Vec::new())),
+            measure("checker rest", &mut || drop(std::mem::take(keys))),
+        ]
+    }
+
     /// An operation of `key` was invoked at `invoke_seq` (positions only grow).
     pub fn invoked(&mut self, key: &Key, invoke_seq: u64) {
         let fold_every = self.fold_every;
@@ -167,6 +184,17 @@ impl Ledger {
     /// Operations and configurations held, in all: what the ledger's memory follows.
     pub fn retained(&self) -> (usize, usize) {
         self.keys.values().fold((0, 0), |(ops, states), k| (ops + k.segment.len(), states + k.frontier.len()))
+    }
+
+    /// Each key's frontier: its allocation's address (copies of this ledger share it until a
+    /// fold replaces it) and about the bytes it holds (each configuration, and the operations it
+    /// placed: thousands each when thousands of operations span the cut).
+    pub fn frontiers(&self) -> impl Iterator<Item = (usize, usize)> + '_ {
+        self.keys.values().map(|k| {
+            let placed: usize = k.frontier.iter().map(|c| c.placed.len()).sum();
+            let bytes = k.frontier.len() * std::mem::size_of::<Config>() + placed * std::mem::size_of::<u64>();
+            (Rc::as_ptr(&k.frontier) as *const Config as usize, bytes)
+        })
     }
 }
 

@@ -55,7 +55,7 @@ fn first_difference(a: &Fingerprint, b: &Fingerprint) -> String {
 
 #[test]
 fn a_byte_budget_thins_large_checkpoints_and_seeks_from_them_equal_replays() {
-    let budget = 3 << 20;
+    let budget = 8 << 20;
     let rec = queued_run(3_000, budget);
     let points = rec.checkpoint_points();
     let (bytes, steps) = (rec.checkpoint_bytes(), rec.sim().steps());

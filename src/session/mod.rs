@@ -653,6 +653,10 @@ mod landing_tests;
 mod budget_tests;
 
 #[cfg(all(test, not(target_arch = "wasm32")))]
+#[path = "rehome_tests.rs"]
+mod rehome_tests;
+
+#[cfg(all(test, not(target_arch = "wasm32")))]
 #[path = "history_window_tests.rs"]
 mod history_window_tests;
 

@@ -110,6 +110,15 @@ impl History {
         }
     }
 
+    /// Drops this history part by part (see [`super::Checkpoint::drop_measured`]).
+    pub(crate) fn drop_measured(self, live: &dyn Fn() -> usize) -> Vec<super::checkpoint_parts::PartBytes> {
+        use super::checkpoint_parts::freed;
+        let History { window, in_flight, ledger, .. } = self;
+        let mut out = vec![freed(live, "history records", window), freed(live, "history in flight", in_flight)];
+        out.extend(ledger.drop_measured(live));
+        out
+    }
+
     /// The position of the next invocation or return, in the one sequence shared by every
     /// operation of the simulation (strictly increasing).
     pub(crate) fn next_seq(&mut self) -> u64 {
@@ -257,6 +266,16 @@ impl History {
     pub fn retained_beyond_window(&self) -> usize {
         let (ops, states) = self.ledger.retained();
         ops + states
+    }
+
+    /// Operations the checker holds unfolded (see [`History::retained_beyond_window`]).
+    pub fn checker_ops(&self) -> usize {
+        self.ledger.retained().0
+    }
+
+    /// The checker's frontiers: (address, bytes) each (see [`Ledger::frontiers`]).
+    pub fn checker_frontiers(&self) -> impl Iterator<Item = (usize, usize)> + '_ {
+        self.ledger.frontiers()
     }
 
     /// The ids of the records held (the window, with the operations in flight; see

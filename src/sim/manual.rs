@@ -57,6 +57,15 @@ pub(super) struct Held {
 }
 
 impl Held {
+    /// Moves the held messages' records to `copies` (a checkpoint's own).
+    pub(super) fn rehome_messages(&mut self, copies: &mut super::message_arena::Rehomed) {
+        for held in &mut self.waiting {
+            if let Some(log) = &mut held.log {
+                *log = copies.record(log);
+            }
+        }
+    }
+
     /// Holds a message (in manual mode); the caller logged its send.
     pub(super) fn hold(&mut self, from: Node, to: Node, msg: Msg, sent_at: u64, log: Option<crate::sim::MsgRef>) {
         debug_assert_eq!(self.mode, Delivery::Manual, "only manual delivery holds messages");

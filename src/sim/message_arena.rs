@@ -75,6 +75,43 @@ impl Deref for MsgRef {
     }
 }
 
+/// The records a copy of a log keeps, moved out of the run's blocks (issue 9: a checkpoint's
+/// events and messages in flight would each pin a whole block of [`BLOCK`] records, which is the
+/// copy's alone once the run lets its events go: about half a MB a copy, found by an allocator).
+/// Each distinct record is copied once into a block of its own size, and every reference to it in
+/// the copy shares that one.
+#[derive(Default)]
+pub struct Rehomed {
+    copies: crate::fxhash::FxHashMap<(*const OnceCell<MessageRecord>, u32), MsgRef>,
+}
+
+impl Rehomed {
+    /// The copy's reference to `record`'s record (copied the first time it is seen).
+    pub fn record(&mut self, record: &MsgRef) -> MsgRef {
+        let at = (record.block.as_ptr(), record.slot);
+        self.copies.entry(at).or_insert_with(|| MsgRef::new((**record).clone())).clone()
+    }
+
+    /// The copy's references to an envelope's parts.
+    pub fn parts(&mut self, parts: &std::rc::Rc<[MsgRef]>) -> std::rc::Rc<[MsgRef]> {
+        parts.iter().map(|r| self.record(r)).collect()
+    }
+
+    /// Records copied so far.
+    pub fn len(&self) -> usize {
+        self.copies.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.copies.is_empty()
+    }
+}
+
+/// What a copied record holds ([`Rehomed`]): its block of one and its slot (the message's own
+/// values, shared `Rc`s, are not counted).
+pub const REHOMED_RECORD_BYTES: usize =
+    2 * std::mem::size_of::<usize>() + std::mem::size_of::<OnceCell<MessageRecord>>();
+
 impl PartialEq for MsgRef {
     fn eq(&self, other: &MsgRef) -> bool {
         **self == **other

@@ -4,6 +4,7 @@
 //! One seed plus the list of actions determines every event: the same seed and actions give the
 //! same event log, natively and in wasm. Nothing here reads a real clock or OS randomness.
 
+mod checkpoint_parts;
 mod chunked;
 mod clock;
 mod engine;
@@ -29,6 +30,7 @@ mod workers;
 pub mod workload;
 mod world;
 
+pub use checkpoint_parts::PartBytes;
 pub use chunked::Chunked;
 pub use clock::Clocks;
 pub use gc::{GcStep, GC_OP};
@@ -48,6 +50,7 @@ use crate::ops::{Op, OpError, OpId, Val};
 use crate::protocol::{Acceptor, AcceptorId, Ballot, Key, ProposerId, Slot};
 use engine::{Core, Invoked, Stepped};
 use executor::Executor;
+use message_arena::{Rehomed, REHOMED_RECORD_BYTES};
 use std::cell::{Cell, Ref, RefCell};
 use std::future::Future;
 use std::pin::pin;
@@ -228,10 +231,12 @@ const IN_FLIGHT_BYTES: usize = 48;
 /// checkpoints keep it: the run let it go.
 pub const CHECKPOINT_RECORD_BYTES: usize = std::mem::size_of::<OpRecord>() + 256;
 /// What a checkpoint holds per operation its checker has not folded, besides the pointer: the
-/// operation is shared with the run until the run folds it (each key about every
-/// [`crate::checker::FOLD_EVERY`] operations), then the copy's alone; this is its share over a
-/// copy's life (about a tenth of the operation's own bytes: checked in `tests/checkpoint_bytes.rs`).
-const CHECKER_OP_SHARE_BYTES: usize = 24;
+/// operation (its shared box, the key's text, its values) is shared with the run until the run
+/// folds its key (about every [`crate::checker::FOLD_EVERY`] operations), then it is the copy's
+/// alone, for the rest of the copy's life: about 344 bytes each by an allocator's count in an
+/// increment run (`tests/checkpoint_bytes.rs`; counting a tenth of it, as before, undercounted
+/// a long-lived copy by about 0.9 MB in the scale tests' session).
+const CHECKER_OP_BYTES: usize = 344;
 /// What a checkpoint holds per entry of the safety oracles (a key, an accepted value).
 const ORACLE_ENTRY_BYTES: usize = 128;
 
@@ -241,6 +246,8 @@ const ORACLE_ENTRY_BYTES: usize = 128;
 pub struct Checkpoint {
     core: Core,
     config: SimConfig,
+    /// Message records this copy holds of its own (see [`Sim::checkpoint`]).
+    messages: usize,
 }
 
 impl Checkpoint {
@@ -255,14 +262,48 @@ impl Checkpoint {
         use std::mem::size_of;
         let w = &self.core.world;
         let ids = w.history.kept_ids();
-        let checker_ops = w.history.retained_beyond_window();
+        let checker_ops = w.history.checker_ops();
         let pointers = (ids.end - ids.start) as usize + checker_ops;
         CHECKPOINT_BASE_BYTES
             + w.trace.events.held() * size_of::<Event>()
+            + self.messages * REHOMED_RECORD_BYTES
             + pointers * size_of::<usize>()
-            + checker_ops * CHECKER_OP_SHARE_BYTES
+            + checker_ops * CHECKER_OP_BYTES
             + self.core.runtime.in_flight() * IN_FLIGHT_BYTES
             + w.oracle.as_ref().map_or(0, Oracle::entries) * ORACLE_ENTRY_BYTES
+    }
+
+    /// The checker's frontiers this copy holds: (address, bytes) each. A frontier is shared
+    /// with the run and with the copies before and after it until the run's checker folds its
+    /// key again; then it is the copies' alone (up to MBs each when thousands of operations span
+    /// a key's cut: 17.9 MB for one copy in a queued run, by an allocator's count). Not in
+    /// [`Checkpoint::bytes`]: the budget counts each once across copies.
+    pub fn checker_frontiers(&self) -> Vec<(usize, usize)> {
+        self.core.world.history.checker_frontiers().collect()
+    }
+
+    /// [`Checkpoint::bytes`] and the checker's frontiers: what this copy holds when nothing
+    /// shares its frontiers.
+    pub fn bytes_alone(&self) -> usize {
+        self.bytes() + self.checker_frontiers().iter().map(|f| f.1).sum::<usize>()
+    }
+
+    /// Negative controls: the first message in flight this copy holds a record of (its own,
+    /// [`Rehomed`]) gets that record's ends swapped, so the line a replay from here logs for it
+    /// differs from the run's (what the simulation does with the message is unchanged). Returns
+    /// its number.
+    #[cfg(all(test, not(target_arch = "wasm32")))]
+    pub fn corrupt_message_in_flight(&mut self) -> Option<usize> {
+        self.core.world.queue.items_mut().find_map(|due| match due {
+            world::Due::Arrive { log: Some(log), .. } => {
+                let mut record = (**log).clone();
+                std::mem::swap(&mut record.from, &mut record.to);
+                let id = record.id;
+                *log = MsgRef::new(record);
+                Some(id)
+            }
+            _ => None,
+        })
     }
 
     /// The ids of the history records this copy keeps: shared with the run while it keeps them
@@ -349,18 +390,22 @@ impl Sim {
         let mut core = self.shared.core.borrow_mut();
         // A windowed log's copy holds none of its events (it would pin them after the run lets
         // them go): only its hash and counts; a whole log's copy shares its chunks.
-        let detached = core.world.trace.window().map(|_| core.world.trace.detached());
+        // Its messages' records are its own too (`Rehomed`): a record shares a block of the
+        // run's with a thousand others, and the copy would pin every block it refers to.
+        let mut copies = Rehomed::default();
+        let detached = core.world.trace.window().map(|_| core.world.trace.detached(&mut copies));
         let live = detached.is_some().then(|| std::mem::take(&mut core.world.trace));
         let mut copy = core.clone();
         if let (Some(live), Some(detached)) = (live, detached) {
             core.world.trace = live;
             copy.world.trace = detached;
+            copy.world.rehome_messages(&mut copies);
         }
         // Nor the history records the run holds that no operation in flight needs: copies spread
         // over a long run would otherwise keep most of its records between them (see
         // `Recording::complete_history`, which puts them back from a replay when a view reads them).
         copy.world.history.let_go_of_ended();
-        Some(Checkpoint { core: copy, config: self.config.clone() })
+        Some(Checkpoint { core: copy, config: self.config.clone(), messages: copies.len() })
     }
 
     /// Keeps about the `events` most recent events materialized from now on (`None`: all); see

@@ -91,6 +91,11 @@ impl<T> EventQueue<T> {
         Some((at, item))
     }
 
+    /// Every item scheduled, to change in place (their order stays).
+    pub fn items_mut(&mut self) -> impl Iterator<Item = &mut T> {
+        self.items.iter_mut().flatten()
+    }
+
     /// When the earliest item is due.
     pub fn next_at(&self) -> Option<u64> {
         if self.in_wheel > 0 {

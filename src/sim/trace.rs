@@ -158,6 +158,7 @@ impl DropReason {
 
 use super::message_arena::MessageArena;
 pub use super::message_arena::MsgRef;
+use super::message_arena::Rehomed;
 
 /// What happened. Message events share their message's record.
 #[derive(Clone, Debug, PartialEq)]
@@ -277,6 +278,21 @@ impl fmt::Display for NetSetting {
 }
 
 impl EventKind {
+    /// The same event, its messages' records moved to the copy's own ([`Rehomed`]).
+    pub(super) fn rehomed(&self, copies: &mut Rehomed) -> EventKind {
+        match self {
+            EventKind::Send { msg } => EventKind::Send { msg: copies.record(msg) },
+            EventKind::Duplicate { msg } => EventKind::Duplicate { msg: copies.record(msg) },
+            EventKind::Deliver { msg } => EventKind::Deliver { msg: copies.record(msg) },
+            EventKind::Drop { msg, reason } => EventKind::Drop { msg: copies.record(msg), reason: *reason },
+            EventKind::DeliverEnvelope { parts } => EventKind::DeliverEnvelope { parts: copies.parts(parts) },
+            EventKind::DropEnvelope { parts, reason } => {
+                EventKind::DropEnvelope { parts: copies.parts(parts), reason: *reason }
+            }
+            other => other.clone(),
+        }
+    }
+
     /// The messages a message event is about: its one message, or an envelope's parts.
     pub fn messages(&self) -> Option<&[MsgRef]> {
         match self {
@@ -391,13 +407,14 @@ impl Trace {
     }
 
     /// The same log with no event held: its hash, counts and window, and nothing else (what a
-    /// checkpoint keeps: it pins no chunk of the log).
-    pub fn detached(&mut self) -> Trace {
+    /// checkpoint keeps: it pins no chunk of the log), its open chunk's messages in `copies`
+    /// (pinning none of the run's blocks of records either).
+    pub fn detached(&mut self, copies: &mut Rehomed) -> Trace {
         self.fold_until(self.events.len());
         let start = self.events.len() / CHUNK * CHUNK;
         let mut events = Chunked::starting_at(start);
         for e in self.events.iter_from(start) {
-            events.push(e.clone());
+            events.push(Event { at: e.at, kind: e.kind.rehomed(copies) });
         }
         events.shrink_tail();
         let (messages, window, folded) = (self.messages, self.window, self.folded);

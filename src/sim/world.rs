@@ -145,6 +145,19 @@ pub(super) struct World {
 }
 
 impl World {
+    /// Moves the records of the messages in flight and held to `copies` (a checkpoint's own: see
+    /// [`super::Sim::checkpoint`]).
+    pub fn rehome_messages(&mut self, copies: &mut super::message_arena::Rehomed) {
+        for due in self.queue.items_mut() {
+            match due {
+                Due::Arrive { log: Some(log), .. } => *log = copies.record(log),
+                Due::Envelope { log: Some(log), .. } => *log = copies.parts(log),
+                _ => {}
+            }
+        }
+        self.held.rehome_messages(copies);
+    }
+
     pub fn log(&mut self, kind: EventKind) {
         if self.log_events {
             self.trace.push(super::Event { at: self.now, kind });
