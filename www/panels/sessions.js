@@ -20,6 +20,9 @@ function dropMaster() {
 /** Whether `c` is the master run, which the page keeps alive for seeking (not freed on adopt). */
 export const isMaster = (c) => c !== null && c === master.cluster;
 
+/** The master run (the run every seek restores from), or null before the first seek. */
+export const masterRun = () => master.cluster;
+
 export function sessionOut(text, bad = false) {
   const out = $("session-out");
   delete out.dataset.tape;

@@ -5,6 +5,7 @@ import { $, page, post } from "../page.js";
 import { caughtBy } from "./breakit.js";
 import { setReport } from "./linearization.js";
 import { counted } from "../wording.js";
+import { masterRun } from "./sessions.js";
 
 /** Registers shown per acceptor. */
 const REGISTERS_SHOWN = 30;
@@ -28,6 +29,7 @@ let sought = false; // a seek showed another point of the run: its check waits f
 let checkFrame = 0; // a deferred check: the frame it waits for,
 let checkTimeout = 0; // then the task it runs in
 const reports = new Map(); // point of a run (pointOf) -> its check report, oldest first
+let reportsRun = null; // the master run those points are of
 
 export function wireState() {
   page.onAdopt.push(({ sameRun }) => {
@@ -144,10 +146,18 @@ function recheck() {
   });
 }
 
-/** A point of a run: its steps and event-log hash ("" if the run keeps no log: never reused). */
+/** A point of the master run (the one seeks restore from: `c` itself, or a cluster sought from
+ * it that still has actions on its tape, so it has not forked): its steps and time. "" for any
+ * other cluster: its report is never reused. Not the event-log hash: it is computed on demand,
+ * by a replay of what the log's window let go (README, "The event log's window"). */
 function pointOf(c) {
-  const hash = c.eventLogHash();
-  return hash && `${c.steps}:${hash}`;
+  const run = masterRun();
+  if (!run || (c !== run && c.tape.actions === 0)) return "";
+  if (reportsRun !== run) {
+    reports.clear();
+    reportsRun = run;
+  }
+  return `${c.steps}:${c.now}`;
 }
 
 function cancelCheck() {
