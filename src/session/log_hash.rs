@@ -17,10 +17,7 @@ impl Recording {
     /// of a run costs about a replay of it (from the start, or from where it was last asked).
     pub fn event_log_hash(&self) -> Result<u64, OpError> {
         self.fold_let_go()?;
-        self.sim.trace().try_hash().ok_or_else(|| {
-            let folded = self.sim.trace().folded_until();
-            OpError::invalid(format!("the event log's hash is unknown after event {folded}: its events were let go"))
-        })
+        self.sim.trace().try_hash().ok_or_else(unknown)
     }
 
     /// Folds into the log's hash the events let go since it was last folded, by replay, and the
@@ -37,8 +34,12 @@ impl Recording {
             let events = self.events(from, LOG_PIECE.min(first_held - from))?;
             self.sim.fold_regenerated(from, &events);
             if self.sim.trace().folded_until() == from {
-                return Err(OpError::invalid("the event log's hash cannot be computed from inside the simulation"));
+                return Err(unknown()); // the simulation is busy (a call from inside it)
             }
         }
     }
+}
+
+fn unknown() -> OpError {
+    OpError::invalid("the event log's hash is unknown: events were let go unhashed and cannot be replayed now")
 }

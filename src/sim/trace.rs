@@ -455,7 +455,7 @@ impl Trace {
     /// [`Trace::folded_until`]), then the held events after them, so that the next
     /// [`Trace::try_hash`] starts from here.
     pub fn fold_regenerated(&mut self, from: usize, events: &[Event]) {
-        assert_eq!(from, self.folded.0, "regenerated events must start where the hash stops");
+        assert!(from == self.folded.0, "regenerated events must start where the hash stops");
         let (_, mut hash) = self.folded;
         let mut line = std::mem::take(&mut self.line);
         for e in events {
