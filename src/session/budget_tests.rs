@@ -42,7 +42,7 @@ fn fingerprint(rec: &Recording) -> Fingerprint {
     let sim = rec.sim();
     let count = sim.event_count();
     let last = rec.events(count.saturating_sub(40), 40).unwrap();
-    (sim.trace().hash(), sim.steps(), sim.now(), sim.history().len(), rec.tape(), last)
+    (rec.event_log_hash().unwrap(), sim.steps(), sim.now(), sim.history().len(), rec.tape(), last)
 }
 
 /// The first of the last events where two fingerprints differ, or the field that does.

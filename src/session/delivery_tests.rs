@@ -34,7 +34,7 @@ fn steered_with_checkpoints_every(spacing: Option<u64>) -> Recording {
 }
 
 fn hash(rec: &Recording) -> u64 {
-    rec.sim().trace().hash()
+    rec.event_log_hash().unwrap()
 }
 
 #[test]

@@ -34,7 +34,7 @@ fn run(actions: u64, spacing: u64) -> Recording {
 
 fn fingerprint(rec: &Recording) -> (u64, u64, u64, usize, (usize, Option<u64>)) {
     let sim = rec.sim();
-    (sim.trace().hash(), sim.steps(), sim.now(), rec.session().actions.len(), rec.tape())
+    (rec.event_log_hash().unwrap(), sim.steps(), sim.now(), rec.session().actions.len(), rec.tape())
 }
 
 #[test]

@@ -43,17 +43,17 @@ fn membership_changes_replay_from_their_actions() {
     let actions = doc["actions"].as_array().unwrap();
     assert!(actions.iter().any(|a| a["do"] == "removeAcceptor" && a["node"] == "a2"), "{doc}");
     assert!(actions.iter().any(|a| a["do"] == "addAcceptor"), "{doc}");
-    let hash = rec.sim().trace().hash();
+    let hash = rec.event_log_hash().unwrap();
     for copy in [decode_link(&encode_link(&session)).unwrap(), from_json(&doc).unwrap()] {
         assert_eq!(copy, session);
         let replayed = copy.replay().unwrap();
         replayed.run_until_idle(u64::MAX).unwrap();
-        assert_eq!(replayed.sim().trace().hash(), hash);
+        assert_eq!(replayed.event_log_hash().unwrap(), hash);
     }
     for at in [0, 30, 200] {
         let seeked = session.replay_until(at).unwrap();
         seeked.run_until_idle(u64::MAX).unwrap();
-        assert_eq!(seeked.sim().trace().hash(), hash, "seek to {at} ms and play on: the same run");
+        assert_eq!(seeked.event_log_hash().unwrap(), hash, "seek to {at} ms and play on: the same run");
     }
 }
 
@@ -124,18 +124,18 @@ fn proposer_changes_replay_from_their_actions() {
     let actions = doc["actions"].as_array().unwrap();
     assert!(actions.iter().any(|a| a["do"] == "addProposer"), "{doc}");
     assert!(actions.iter().any(|a| a["do"] == "removeProposer" && a["node"] == "p1"), "{doc}");
-    let hash = rec.sim().trace().hash();
+    let hash = rec.event_log_hash().unwrap();
     for copy in [decode_link(&encode_link(&session)).unwrap(), from_json(&doc).unwrap()] {
         assert_eq!(copy, session);
         let replayed = copy.replay().unwrap();
         replayed.run_until_idle(u64::MAX).unwrap();
-        assert_eq!(replayed.sim().trace().hash(), hash);
+        assert_eq!(replayed.event_log_hash().unwrap(), hash);
         assert_eq!(replayed.sim().proposer_ids(), vec![2, 3]);
     }
     for at in [0, 10, 40, 300] {
         let seeked = session.replay_until(at).unwrap();
         seeked.run_until_idle(u64::MAX).unwrap();
-        assert_eq!(seeked.sim().trace().hash(), hash, "seek to {at} ms and play on: the same run");
+        assert_eq!(seeked.event_log_hash().unwrap(), hash, "seek to {at} ms and play on: the same run");
     }
 }
 

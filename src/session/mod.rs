@@ -238,8 +238,11 @@ impl Recording {
 
     fn mark_unreplayable(&self, why: Unreplayable) {
         if self.unreplayable.get().is_none() {
+            // Replay reproduces the run up to here only: the events let go are hashed now, while
+            // they can be regenerated, and from now on every event is kept.
+            let hashed = self.fold_let_go();
+            debug_assert!(hashed.is_ok(), "a replayable run regenerates its events: {hashed:?}");
             self.unreplayable.set(Some(why));
-            // Replay reproduces the run up to here only: from now on every event is kept.
             self.sim.set_event_window(None);
         }
     }
@@ -255,12 +258,14 @@ impl Recording {
         let (steps, at_ms) = (self.sim.steps(), self.sim.now());
         let handle = apply(&self.sim, &action)?;
         let mut actions = self.actions.borrow_mut();
-        if actions.len() >= MAX_ACTIONS {
-            self.mark_unreplayable(Unreplayable::TooManyActions);
-        } else {
+        let full = actions.len() >= MAX_ACTIONS;
+        if !full {
             actions.push(Rc::new(Recorded { steps, at_ms, action }));
         }
         drop(actions);
+        if full {
+            self.mark_unreplayable(Unreplayable::TooManyActions);
+        }
         // An action may run events itself (delivering a held message runs its arrival): a
         // checkpoint may be due after it, or a run steered only by hand would never take one.
         if self.sim.steps() > steps {
@@ -279,10 +284,13 @@ impl Recording {
         let started = gc(&self.sim, proposer, key.as_deref())?;
         let (steps, at_ms) = (self.sim.steps(), self.sim.now());
         let mut actions = self.actions.borrow_mut();
-        if actions.len() >= MAX_ACTIONS {
-            self.mark_unreplayable(Unreplayable::TooManyActions);
-        } else {
+        let full = actions.len() >= MAX_ACTIONS;
+        if !full {
             actions.push(Rc::new(Recorded { steps, at_ms, action: UserAction::Gc { proposer, key } }));
+        }
+        drop(actions);
+        if full {
+            self.mark_unreplayable(Unreplayable::TooManyActions);
         }
         Ok(started)
     }
@@ -610,6 +618,7 @@ impl Session {
     }
 }
 
+mod log_hash;
 mod regenerate;
 
 #[cfg(test)]
@@ -663,3 +672,7 @@ mod history_window_tests;
 #[cfg(test)]
 #[path = "document_tests.rs"]
 mod document_tests;
+
+#[cfg(all(test, not(target_arch = "wasm32")))]
+#[path = "log_hash_tests.rs"]
+mod log_hash_tests;

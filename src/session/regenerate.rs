@@ -13,7 +13,7 @@ use crate::sim::{Event, Sim};
 use std::collections::VecDeque;
 
 /// Events a piece of the text log ([`Recording::event_log`]) takes at a time.
-const LOG_PIECE: usize = REGENERATED_WINDOW / 2;
+pub(super) const LOG_PIECE: usize = REGENERATED_WINDOW / 2;
 
 impl Recording {
     /// Events `since..since + limit` of the whole run (fewer at its end), held or regenerated.

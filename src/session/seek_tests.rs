@@ -39,7 +39,14 @@ fn recorded_run(seed: u64) -> (Recording, Vec<(u64, u64)>) {
 /// What must be equal between a seek and a replay.
 fn fingerprint(rec: &Recording) -> (u64, u64, u64, u64, usize, (usize, Option<u64>)) {
     let sim = rec.sim();
-    (sim.trace().hash(), sim.steps(), sim.now(), sim.history().len(), rec.session().actions.len(), rec.tape())
+    (
+        rec.event_log_hash().unwrap(),
+        sim.steps(),
+        sim.now(),
+        sim.history().len(),
+        rec.session().actions.len(),
+        rec.tape(),
+    )
 }
 
 #[test]

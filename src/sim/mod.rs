@@ -408,6 +408,16 @@ impl Sim {
         Some(Checkpoint { core: copy, config: self.config.clone(), messages: copies.len() })
     }
 
+    /// Folds `events`, a replay of this run's events `from..`, into its log's hash (see
+    /// [`Trace::fold_regenerated`]).
+    /// Does nothing while the simulation is busy (a call from inside it): the hash then stays
+    /// where it was, and [`Trace::try_hash`] says it is unknown.
+    pub fn fold_regenerated(&self, from: usize, events: &[Event]) {
+        if let Ok(mut core) = self.shared.core.try_borrow_mut() {
+            core.world.trace.fold_regenerated(from, events);
+        }
+    }
+
     /// Keeps about the `events` most recent events materialized from now on (`None`: all); see
     /// [`Trace::set_window`].
     pub fn set_event_window(&self, events: Option<usize>) {

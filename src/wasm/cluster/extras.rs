@@ -216,7 +216,8 @@ impl Cluster {
             let other = replay.sim();
             while other.steps() < sim.steps() && other.step() {}
             other.advance_clock(sim.now());
-            let (a, b) = (sim.trace().hash(), other.trace().hash());
+            let (a, b) = (rec.event_log_hash(), replay.event_log_hash());
+            let (a, b) = (a.map_err(|e| error(&e))?, b.map_err(|e| error(&e))?);
             Ok(to_js(&object! { "ok": a == b, "hash": format!("{a:016x}"), "replayHash": format!("{b:016x}") }))
         })
     }

@@ -371,7 +371,10 @@ impl Cluster {
     /// FNV-1a hash of the event log, as 16 hex digits: equal runs, equal hashes, native or wasm.
     #[wasm_bindgen(js_name = "eventLogHash")]
     pub fn event_log_hash(&self) -> String {
-        self.inner.peek(|rec| rec.sim().try_trace().map(|t| format!("{:016x}", t.hash())).unwrap_or_default())
+        self.inner.peek(|rec| match rec.sim().try_trace().is_some() {
+            true => rec.event_log_hash().map(|h| format!("{h:016x}")).unwrap_or_default(),
+            false => String::new(),
+        })
     }
 
     /// Acceptors with their registers, proposers with their caches, the network.

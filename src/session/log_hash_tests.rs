@@ -1,0 +1,100 @@
+//! The event log's hash on demand ([`Recording::event_log_hash`]): a windowed run folds nothing
+//! as it logs; asked, it regenerates what the window let go and equals the hash of the whole
+//! log's text (computed here independently, line by line), at any point, asked once or often.
+
+use super::*;
+use crate::sim::{line, Event};
+
+/// Events the window keeps (two chunks): short runs let most of their log go.
+const SMALL_WINDOW: usize = 2 * 4096;
+
+/// A recording with a window of `window` events (`None`: the whole log).
+fn run(window: Option<usize>) -> Recording {
+    let config = SimConfig { seed: 5, proposers: 3, ..SimConfig::default() };
+    let rec = Recording::new(Start::Config(config)).expect("a valid configuration");
+    rec.set_event_window(window);
+    rec.set_checkpoint_spacing(1024);
+    rec
+}
+
+/// Round `n`: 10 workers of 100 increments on one of 3 keys, run to idle (about 14,000 events).
+fn round(rec: &Recording, n: usize) {
+    let plan = WorkersPlan { workers: 10, increments: 100, key: format!("k{}", n % 3) };
+    rec.act(UserAction::Workers(plan)).expect("a valid plan");
+    rec.run_until_idle(u64::MAX).unwrap();
+}
+
+/// FNV-1a (64 bit) of `events`' text lines, each ended by a newline (the contract's definition).
+fn text_hash(events: &[Event]) -> u64 {
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    for b in events.iter().flat_map(|e| line(e).into_bytes().into_iter().chain([b'\n'])) {
+        h ^= b as u64;
+        h = h.wrapping_mul(0x0000_0100_0000_01b3);
+    }
+    h
+}
+
+fn whole_log(rec: &Recording) -> Vec<Event> {
+    assert_eq!(rec.sim().trace().first_held(), 0, "the reference keeps every event");
+    rec.sim().trace().events.iter().cloned().collect()
+}
+
+#[test]
+fn the_hash_asked_at_any_point_is_the_whole_logs_text_hash() {
+    let (rec, whole) = (run(Some(SMALL_WINDOW)), run(None));
+    let mut asked = 0;
+    for n in 0..12 {
+        round(&rec, n);
+        round(&whole, n);
+        if n % 4 != 3 {
+            continue; // asked now and then: what was let go in between is replayed
+        }
+        let all = whole_log(&whole);
+        let (held, folded) = (rec.sim().trace().first_held(), rec.sim().trace().folded_until());
+        assert!(held > folded, "round {n}: let go unhashed since asked (holds from {held}, hashed {folded})");
+        assert_eq!(rec.sim().trace().try_hash(), None, "the trace alone cannot tell");
+        assert_eq!(rec.event_log_hash().unwrap(), text_hash(&all), "round {n}: {} events", all.len());
+        assert_eq!(whole.event_log_hash().unwrap(), text_hash(&all), "the whole log's own hash agrees");
+        asked += 1;
+        // Cached: asking again replays nothing, and the trace alone now knows it.
+        let regenerations = rec.regenerations();
+        assert_eq!(rec.sim().trace().folded_until(), all.len());
+        assert_eq!(rec.sim().trace().try_hash(), Some(text_hash(&all)));
+        assert_eq!(rec.event_log_hash().unwrap(), text_hash(&all));
+        assert_eq!(rec.regenerations(), regenerations, "asking again at the same point replays nothing");
+    }
+    assert_eq!(asked, 3);
+    assert!(rec.sim().event_count() > 6 * SMALL_WINDOW, "a run many windows long");
+}
+
+#[test]
+fn a_wrong_replay_gives_another_hash() {
+    // The negative control: folding events other than the ones let go (here: the log shifted by
+    // one event) is not the whole log's hash, so the test above would catch a wrong replay.
+    let (rec, whole) = (run(Some(SMALL_WINDOW)), run(None));
+    for n in 0..4 {
+        round(&rec, n);
+        round(&whole, n);
+    }
+    let all = whole_log(&whole);
+    let first_held = rec.sim().trace().first_held();
+    assert!(first_held > 0, "the window let events go");
+    rec.sim().fold_regenerated(0, &all[1..=first_held]);
+    assert_ne!(rec.sim().trace().try_hash(), Some(text_hash(&all)), "shifted by one event");
+}
+
+#[test]
+fn a_run_that_stops_being_replayable_hashes_what_its_window_let_go_first() {
+    let (rec, whole) = (run(Some(SMALL_WINDOW)), run(None));
+    for n in 0..4 {
+        round(&rec, n);
+        round(&whole, n);
+    }
+    assert_eq!(rec.sim().trace().try_hash(), None, "events let go unhashed");
+    rec.mark_unreplayable(Unreplayable::ChangeFunction);
+    // From here nothing can be regenerated: the trace alone must know the hash, now and later.
+    assert_eq!(rec.sim().trace().try_hash(), Some(text_hash(&whole_log(&whole))));
+    rec.run_for(1000).unwrap();
+    whole.run_for(1000).unwrap();
+    assert_eq!(rec.sim().trace().try_hash(), Some(text_hash(&whole_log(&whole))));
+}
