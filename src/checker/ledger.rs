@@ -123,10 +123,28 @@ impl Ledger {
         ]
     }
 
-    /// An operation of `key` was invoked at `invoke_seq` (positions only grow).
-    pub fn invoked(&mut self, key: &Key, invoke_seq: u64) {
+    /// An operation was invoked (`record` as at its invocation; positions only grow).
+    ///
+    /// **A collection joins the key's segment at once** and never holds its cut back. Its
+    /// [`CheckOp`] does not depend on how, or whether, it ends ([`CheckOp::from_record`]: an
+    /// [`super::Step::Erase`] with [`Expect::Maybe`] and no return position; its answer, how many
+    /// acceptors erased, is not checked), so in flight it is already the operation the checker
+    /// will see: one spanning every cut until it has ended and got its deadline (counted from
+    /// its end, as for any operation settled unknown). The fold's argument needs only that each
+    /// operation it places as ended returned before the cut and each operation it leaves out
+    /// was invoked after it; a collection in flight is in the fold as a spanning operation, so
+    /// the cut may pass its invocation and the fold stays exact. (Before, a collection blocked
+    /// by a crashed acceptor pinned the cut at its invocation for as long as the crash lasted,
+    /// and nothing after it could fold: issue 9's outside tester, seed 5.)
+    pub fn invoked(&mut self, record: &OpRecord) {
         let fold_every = self.fold_every;
-        let k = self.keys.entry(key.clone()).or_insert_with(|| KeyLedger::new(fold_every));
+        let k = self.keys.entry(record.key.clone()).or_insert_with(|| KeyLedger::new(fold_every));
+        if record.op == crate::sim::GC_OP {
+            let op = CheckOp::from_record(record).expect("a collection is always checked");
+            k.settle(op, None, self.unknown_horizon);
+            return;
+        }
+        let invoke_seq = record.invoke_seq;
         debug_assert!(k.in_flight.back().is_none_or(|&last| last < invoke_seq), "invocations in sequence order");
         k.in_flight.push_back(invoke_seq);
     }
@@ -136,12 +154,18 @@ impl Ledger {
         let Some(k) = self.keys.get_mut(&record.key) else {
             panic!("operation #{} finished without being invoked", record.id);
         };
-        let Some(i) = k.in_flight.iter().position(|&s| s == record.invoke_seq) else {
-            panic!("operation #{} finished twice", record.id);
-        };
-        k.in_flight.remove(i);
-        if let Some(op) = CheckOp::from_record(record) {
-            k.settle(op, record, self.unknown_horizon);
+        if record.op == crate::sim::GC_OP {
+            k.collection_ended(record);
+        } else {
+            let Some(i) = k.in_flight.iter().position(|&s| s == record.invoke_seq) else {
+                panic!("operation #{} finished twice", record.id);
+            };
+            k.in_flight.remove(i);
+            if let Some(op) = CheckOp::from_record(record) {
+                let ended_seq = record.return_seq.expect("an ended operation has a return position");
+                let unknown = (record.outcome == Some(Outcome::Unknown)).then_some(ended_seq);
+                k.settle(op, unknown, self.unknown_horizon);
+            }
         }
         if k.segment.len() >= k.next_fold_at {
             self.steps += k.try_fold(self.fold_every, self.max_segment);
@@ -153,7 +177,8 @@ impl Ledger {
     /// prefixes allow, each with `step_budget`.
     pub fn verdicts<'a>(&self, in_flight: impl Iterator<Item = &'a OpRecord>, step_budget: u64) -> Verdicts {
         let mut running: FxHashMap<&str, Vec<CheckOp>> = FxHashMap::default();
-        for op in in_flight.filter_map(CheckOp::from_record) {
+        // Collections in flight are in their key's segment already (see `invoked`).
+        for op in in_flight.filter(|r| r.op != crate::sim::GC_OP).filter_map(CheckOp::from_record) {
             let key = self.keys.get_key_value(op.key.as_str()).map(|(k, _)| &**k).expect("invoked");
             running.entry(key).or_default().push(op);
         }
@@ -232,6 +257,9 @@ struct Settled {
     unknown: Option<UnknownEnd>,
 }
 
+/// The end of a collection still in flight: no completed operation counts towards its deadline.
+const NOT_ENDED: u64 = u64::MAX;
+
 #[derive(Clone, Copy, Debug)]
 struct UnknownEnd {
     ended_seq: u64,
@@ -274,7 +302,9 @@ impl KeyLedger {
         }
     }
 
-    fn settle(&mut self, op: CheckOp, record: &OpRecord, unknown_horizon: u32) {
+    /// Adds `op` to the segment; `unknown`: where an operation of unknown outcome ended
+    /// (`None` with a collection: it joins when invoked, and its end comes later).
+    fn settle(&mut self, op: CheckOp, unknown: Option<u64>, unknown_horizon: u32) {
         if self.verdict.is_some() {
             self.folded += 1;
             return;
@@ -282,13 +312,27 @@ impl KeyLedger {
         if op.completed() && self.open_unknowns > 0 {
             self.count_towards_deadlines(op.invoke_seq, unknown_horizon);
         }
-        // A collection ends before it is decided whether a reader sees its erase (see `Step::Erase`).
-        let unknown = (record.outcome == Some(Outcome::Unknown) || record.op == crate::sim::GC_OP).then(|| {
+        let collection = matches!(op.step, super::model::Step::Erase);
+        let unknown = (unknown.is_some() || collection).then(|| {
             self.open_unknowns += 1;
-            let ended_seq = record.return_seq.expect("an ended operation has a return position");
-            UnknownEnd { ended_seq, later: 0, deadline: None }
+            UnknownEnd { ended_seq: unknown.unwrap_or(NOT_ENDED), later: 0, deadline: None }
         });
         self.segment.push(Rc::new(Settled { op, unknown }));
+    }
+
+    /// A collection (in the segment since its invocation, or counted folded with the key's
+    /// verdict) ended: from now on completed operations count towards its deadline.
+    fn collection_ended(&mut self, record: &OpRecord) {
+        if self.verdict.is_some() {
+            return; // counted when it was invoked
+        }
+        let ended_seq = record.return_seq.expect("an ended operation has a return position");
+        let Some(s) = self.segment.iter_mut().find(|s| s.op.id == record.id) else {
+            panic!("collection #{} ended without being invoked", record.id);
+        };
+        let u = Rc::make_mut(s).unknown.as_mut().expect("a collection floats");
+        assert_eq!(u.ended_seq, NOT_ENDED, "collection #{} ended twice", record.id);
+        u.ended_seq = ended_seq;
     }
 
     /// A completed operation invoked at `invoke_seq` counts towards the deadline of every

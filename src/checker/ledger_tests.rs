@@ -74,7 +74,7 @@ fn a_violation_in_a_folded_prefix_is_remembered_with_its_explanation() {
     let ledger = {
         let mut ledger = Ledger::new(1, UNKNOWN_HORIZON);
         for r in &h.records {
-            ledger.invoked(&r.key, r.invoke_seq);
+            ledger.invoked(r);
             ledger.finished(r);
         }
         ledger
@@ -186,4 +186,32 @@ fn too_many_configurations_defer_the_fold_then_make_the_verdict_unknown_not_wron
     h.records.drain(4..12);
     let incremental = check_incrementally(&h.records, small, DEFAULT_STEP_BUDGET);
     assert!(incremental.ok && incremental.folded > 0, "{incremental:?}");
+}
+
+/// A collection blocked for long (a crashed acceptor) while the key goes on: increments
+/// `1..=n` in sequence around it, the `wrong`-th (if any) answering one too many.
+fn around_a_collection_in_flight(blocked: &'static str, n: u64, wrong: Option<u64>) -> Script {
+    let mut h = Script::default();
+    h.done("increment", json!(1));
+    h.invoke(blocked, Json::Null); // never ends
+    for i in 2..=n {
+        h.done("increment", json!(if Some(i) == wrong { i + 1 } else { i }));
+    }
+    h
+}
+
+#[test]
+fn a_collection_in_flight_does_not_hold_the_cut_back() {
+    let (incremental, full) = around_a_collection_in_flight("gc", 50, None).verdicts(UNKNOWN_HORIZON);
+    assert!(incremental.ok && full.ok, "{incremental:?}");
+    assert_eq!(incremental.folded, 50, "every increment folded past the collection's invocation");
+    // Control: an increment in flight there does hold it back (its answer is still to come).
+    let (held, _) = around_a_collection_in_flight("increment", 50, None).verdicts(UNKNOWN_HORIZON);
+    assert!(held.ok);
+    assert_eq!(held.folded, 1, "only what returned before the increment in flight was invoked");
+    // Negative control: the fold past the collection still catches a wrong answer after it.
+    let (incremental, full) = around_a_collection_in_flight("gc", 50, Some(30)).verdicts(UNKNOWN_HORIZON);
+    let caught = incremental.violation.expect("a violation");
+    assert_eq!(caught.ops[0], 30, "increment #30 answered 31: {}", caught.explanation);
+    assert_eq!(full.violation.map(|v| v.ops[0]), Some(30));
 }

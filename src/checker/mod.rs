@@ -147,7 +147,7 @@ pub fn check_incrementally(records: &[OpRecord], mut ledger: Ledger, step_budget
     for (seq, i) in events {
         let r = &records[i];
         if seq == r.invoke_seq {
-            ledger.invoked(&r.key, seq);
+            ledger.invoked(r);
         } else {
             ledger.finished(r);
         }
@@ -221,6 +221,8 @@ impl Report {
 
 #[cfg(all(test, not(target_arch = "wasm32")))]
 mod collections_tests;
+#[cfg(all(test, not(target_arch = "wasm32")))]
+mod gc_fold_tests;
 #[cfg(test)]
 mod regression_tests;
 #[cfg(all(test, not(target_arch = "wasm32")))]

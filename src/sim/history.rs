@@ -169,7 +169,7 @@ impl History {
     pub(crate) fn invoked(&mut self, record: OpRecord) {
         assert_eq!(record.id, self.len(), "operation ids are consecutive");
         assert!(record.outcome.is_none(), "an invocation has not ended");
-        self.ledger.invoked(&record.key, record.invoke_seq);
+        self.ledger.invoked(&record);
         self.in_flight.push_back(record.id);
         self.window.push_back(Rc::new(record));
         self.trim();
