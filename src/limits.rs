@@ -276,7 +276,7 @@ mod tests {
         let l = to_json();
         assert_eq!(l["keyChars"], 256);
         assert_eq!(l["safeInteger"], 9_007_199_254_740_991u64);
-        assert_eq!(l.as_object().unwrap().len(), 18);
+        assert_eq!(l.as_object().unwrap().len(), 19);
         assert_eq!(l["pipeline"], 256);
         assert_eq!(l["batch"], 64);
         assert_eq!(l["leaseMs"], 10_000);
