@@ -26,35 +26,45 @@ fn close_enough(estimate: usize, counted: usize) -> Result<(), String> {
     }
 }
 
+/// The run both measurements play (see [`measure`]).
+fn recording(queued: bool) -> Recording {
+    let mut config = SimConfig { proposers: if queued { 2 } else { 3 }, ..SimConfig::default() };
+    if !queued {
+        config.net.latency_ms_min = 1;
+        config.net.latency_ms_max = 5;
+    }
+    Recording::new(Start::Config(config)).unwrap()
+}
+
+/// Its action `i`: an increment of key `k{i % 10}` through proposer `1 + key % 3` (none for the
+/// keys of proposer 3 when `queued`: that cluster has two), and 10 ms after every tenth.
+fn play(rec: &Recording, i: u64, queued: bool) {
+    let key = i % 10;
+    if key % 3 != 2 || !queued {
+        let invoke = UserAction::Invoke {
+            proposer: 1 + (key % 3) as u8,
+            key: format!("k{key}"),
+            name: "increment".into(),
+            input: serde_json::Value::Null,
+        };
+        rec.act(invoke).unwrap();
+    }
+    if i % 10 == 9 {
+        rec.run_for(10).unwrap();
+    }
+}
+
 /// Increments on 10 keys, ten every 10 ms (`queued`: 7 of them, through 2 proposers with one
 /// round trip (the default), faster than they answer, so thousands wait for their key; else 3
 /// proposers and 1–5 ms messages, so few are in flight). Every 2,000 actions: a checkpoint,
 /// compared with the allocator's count once the run went 3,000 events on. Returns the
 /// (estimate, counted, in flight) of each.
 fn measure(queued: bool, actions: u64) -> Vec<(usize, usize, usize)> {
-    let mut config = SimConfig { proposers: if queued { 2 } else { 3 }, ..SimConfig::default() };
-    if !queued {
-        config.net.latency_ms_min = 1;
-        config.net.latency_ms_max = 5;
-    }
-    let rec = Recording::new(Start::Config(config)).unwrap();
+    let rec = recording(queued);
     let mut out = Vec::new();
     let mut held = None;
     for i in 0..actions {
-        let key = i % 10;
-        if key % 3 != 2 || !queued {
-            let proposer = 1 + (key % 3) as u8;
-            let invoke = UserAction::Invoke {
-                proposer,
-                key: format!("k{key}"),
-                name: "increment".into(),
-                input: serde_json::Value::Null,
-            };
-            rec.act(invoke).unwrap();
-        }
-        if i % 10 == 9 {
-            rec.run_for(10).unwrap();
-        }
+        play(&rec, i, queued);
         if i % 2_000 == 1_000 {
             let c = rec.sim().checkpoint().expect("no task runs");
             held = Some((c.bytes(), rec.sim().pending(), rec.sim().steps(), c));
@@ -103,12 +113,7 @@ fn a_young_checkpoints_estimate_is_not_under_what_it_holds() {
 /// run shares with the copy): each is taken, held while the run goes `age` actions on (past
 /// `run_until_idle` for the last), and dropped part by part. Returns (estimate, counted, parts).
 fn measure_old(queued: bool, actions: u64, age: u64) -> Vec<(usize, usize, Vec<PartBytes>)> {
-    let mut config = SimConfig { proposers: if queued { 2 } else { 3 }, ..SimConfig::default() };
-    if !queued {
-        config.net.latency_ms_min = 1;
-        config.net.latency_ms_max = 5;
-    }
-    let rec = Recording::new(Start::Config(config)).unwrap();
+    let rec = recording(queued);
     rec.set_checkpoint_spacing(u64::MAX);
     let live = || LIVE.load(Ordering::Relaxed);
     let (mut out, mut held) = (Vec::new(), None);
@@ -118,19 +123,7 @@ fn measure_old(queued: bool, actions: u64, age: u64) -> Vec<(usize, usize, Vec<P
         out.push((estimate, parts.iter().map(|p| p.1).sum(), parts));
     };
     for i in 0..actions {
-        let key = i % 10;
-        if key % 3 != 2 || !queued {
-            let invoke = UserAction::Invoke {
-                proposer: 1 + (key % 3) as u8,
-                key: format!("k{key}"),
-                name: "increment".into(),
-                input: serde_json::Value::Null,
-            };
-            rec.act(invoke).unwrap();
-        }
-        if i % 10 == 9 {
-            rec.run_for(10).unwrap();
-        }
+        play(&rec, i, queued);
         if i % age == age / 2 {
             held.take().map(&mut measure);
             held = Some(rec.sim().checkpoint().expect("no task runs"));

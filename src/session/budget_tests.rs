@@ -4,9 +4,9 @@
 //! from any of them equals a replay from the start, events and all. Negative control: a
 //! checkpoint that says one action fewer was recorded before it is caught, and named.
 
+use super::test_workload::play_increments;
 use super::*;
 use crate::sim::{Event, Rng, SimConfig};
-use serde_json::json;
 
 /// Ten increments every 10 ms on 7 keys through 2 proposers (one round trip each): faster than
 /// the cluster answers, so operations queue up behind their keys (the page's scale run, small).
@@ -18,19 +18,7 @@ fn queued_run(actions: u64, budget: usize) -> Recording {
     rec.set_event_window(Some(2 * 4096));
     rec.set_checkpoint_spacing(256);
     rec.checkpoints.borrow_mut().set_budget(budget);
-    for i in 0..actions {
-        let key = i % 10;
-        if key % 3 != 2 {
-            let proposer = 1 + (key % 3) as u8;
-            let invoke =
-                UserAction::Invoke { proposer, key: format!("k{key}"), name: "increment".into(), input: json!(null) };
-            rec.act(invoke).unwrap();
-        }
-        if i % 10 == 9 {
-            rec.run_for(10).unwrap();
-        }
-    }
-    rec.run_until_idle(u64::MAX).unwrap();
+    play_increments(&rec, actions, |_| 10);
     rec
 }
 

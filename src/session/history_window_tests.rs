@@ -4,9 +4,9 @@
 //! records let go are trimmed away as the run goes on). Negative control: a record shared with
 //! the run it was sought from, corrupted there, is caught and named.
 
+use super::test_workload::play_increments;
 use super::*;
 use crate::sim::{Rng, SimConfig, HISTORY_WINDOW};
-use serde_json::json;
 
 /// Increments on 7 keys through 2 proposers, faster than the cluster answers (operations queue
 /// up behind their keys, as in the page's scale run), checkpoints every 512 events.
@@ -14,19 +14,7 @@ fn queued_run(actions: u64) -> Recording {
     let config = SimConfig { proposers: 2, ..SimConfig::default() };
     let rec = Recording::new(Start::Config(config)).unwrap();
     rec.set_checkpoint_spacing(512);
-    for i in 0..actions {
-        let key = i % 10;
-        if key % 3 != 2 {
-            let proposer = 1 + (key % 3) as u8;
-            let invoke =
-                UserAction::Invoke { proposer, key: format!("k{key}"), name: "increment".into(), input: json!(null) };
-            rec.act(invoke).unwrap();
-        }
-        if i % 10 == 9 {
-            rec.run_for(if i % 1000 < 500 { 10 } else { 40 }).unwrap();
-        }
-    }
-    rec.run_until_idle(u64::MAX).unwrap();
+    play_increments(&rec, actions, |i| if i % 1000 < 500 { 10 } else { 40 });
     rec
 }
 

@@ -658,6 +658,9 @@ mod membership_session_tests;
 mod landing_tests;
 
 #[cfg(all(test, not(target_arch = "wasm32")))]
+mod test_workload;
+
+#[cfg(all(test, not(target_arch = "wasm32")))]
 #[path = "budget_tests.rs"]
 mod budget_tests;
 

@@ -4,9 +4,9 @@
 //! record corrupted in a checkpoint is caught by the log's hash, and the differing line names
 //! the message.
 
+use super::test_workload::play_increments;
 use super::*;
 use crate::sim::SimConfig;
-use serde_json::json;
 
 /// Increments on 10 keys through 3 proposers, ten every 10 ms: a windowed log (two chunks, so
 /// checkpoints hold an open chunk and the run lets its old blocks go), checkpoints every 2,048
@@ -15,16 +15,7 @@ fn run(actions: u64) -> Recording {
     let rec = Recording::new(Start::Config(SimConfig { proposers: 3, ..SimConfig::default() })).unwrap();
     rec.set_event_window(Some(2 * 4096));
     rec.set_checkpoint_spacing(2048);
-    for i in 0..actions {
-        let (key, proposer) = (i % 10, 1 + (i % 3) as u8);
-        let invoke =
-            UserAction::Invoke { proposer, key: format!("k{key}"), name: "increment".into(), input: json!(null) };
-        rec.act(invoke).unwrap();
-        if i % 10 == 9 {
-            rec.run_for(10).unwrap();
-        }
-    }
-    rec.run_until_idle(u64::MAX).unwrap();
+    play_increments(&rec, actions, |_| 10);
     rec
 }
 
