@@ -3,14 +3,14 @@
 //! `addProposer()` / `removeProposer(id)` (§2.3.4), recorded actions (sessions, links, seek and
 //! verify replay them).
 
-use super::{existing_node, Cluster, Settle};
+use super::{existing_node, Cluster};
 use crate::protocol::Quorums;
 use crate::session::UserAction;
 use crate::sim::{Node, Sim};
 use crate::wasm::js::{describe, error, integer_arg, invalid, options, to_js, JsResult};
+use crate::wasm::shared::Shape;
 use js_sys::Promise;
 use wasm_bindgen::prelude::*;
-use wasm_bindgen_futures::future_to_promise;
 
 /// `{ prepare?, accept? }` among `acceptors`: each an integer in `1..=acceptors`, a majority when
 /// omitted. Whether they intersect is checked where the cluster is built ([`Quorums::check`]).
@@ -46,7 +46,7 @@ impl Cluster {
     /// It takes no argument (the cluster picks the id): one is an `InvalidArgument`.
     #[wasm_bindgen(js_name = "addAcceptor", unchecked_return_type = "Promise<string>")]
     pub fn add_acceptor(&self, #[wasm_bindgen(unchecked_optional_param_type = "never")] none: JsValue) -> Promise {
-        self.change_membership(|_| no_argument("addAcceptor", &none).map(|()| UserAction::AddAcceptor))
+        self.change_membership(&|_| no_argument("addAcceptor", &none).map(|()| UserAction::AddAcceptor))
     }
 
     /// Removes acceptor `id` (`"a2"`), the growth's steps backwards; resolves `null` once it is
@@ -54,7 +54,7 @@ impl Cluster {
     /// last acceptor or one that is not a member.
     #[wasm_bindgen(js_name = "removeAcceptor", unchecked_return_type = "Promise<null>")]
     pub fn remove_acceptor(&self, #[wasm_bindgen(unchecked_param_type = "string")] id: JsValue) -> Promise {
-        self.change_membership(|sim| match existing_node(sim, "id", &id)? {
+        self.change_membership(&|sim| match existing_node(sim, "id", &id)? {
             Node::Acceptor(a) => Ok(UserAction::RemoveAcceptor(a)),
             Node::Proposer(p) => Err(invalid(format!("id must be an acceptor id, got the proposer \"p{p}\""))),
         })
@@ -66,7 +66,7 @@ impl Cluster {
     /// It may run while an acceptor change runs. It takes no argument, as `addAcceptor()`.
     #[wasm_bindgen(js_name = "addProposer", unchecked_return_type = "Promise<string>")]
     pub fn add_proposer(&self, #[wasm_bindgen(unchecked_optional_param_type = "never")] none: JsValue) -> Promise {
-        self.change_membership(|_| no_argument("addProposer", &none).map(|()| UserAction::AddProposer))
+        self.change_membership(&|_| no_argument("addProposer", &none).map(|()| UserAction::AddProposer))
     }
 
     /// Removes proposer `id` (`"p2"`) for good; resolves `null`. Its operations in flight fail
@@ -75,7 +75,7 @@ impl Cluster {
     /// proposer, one that is not a member, or an id that is no proposer id.
     #[wasm_bindgen(js_name = "removeProposer", unchecked_return_type = "Promise<null>")]
     pub fn remove_proposer(&self, #[wasm_bindgen(unchecked_param_type = "string")] id: JsValue) -> Promise {
-        self.change_membership(|sim| match existing_node(sim, "id", &id)? {
+        self.change_membership(&|sim| match existing_node(sim, "id", &id)? {
             Node::Proposer(p) => Ok(UserAction::RemoveProposer(p)),
             Node::Acceptor(a) => Err(invalid(format!("id must be a proposer id, got the acceptor \"a{a}\""))),
         })
@@ -96,7 +96,8 @@ fn no_argument(method: &str, v: &JsValue) -> JsResult<()> {
 
 impl Cluster {
     /// Starts (and records) a membership change; its promise settles when the change ends.
-    fn change_membership(&self, parse: impl FnOnce(&Sim) -> JsResult<UserAction>) -> Promise {
+    /// `parse` is a trait object, not a generic: one body for the four methods.
+    fn change_membership(&self, parse: &dyn Fn(&Sim) -> JsResult<UserAction>) -> Promise {
         let started = self.inner.enter_rec(|rec| {
             let action = parse(rec.sim())?;
             rec.act(action).map_err(|e| error(&e))?.ok_or_else(|| invalid("not a membership change"))
@@ -105,10 +106,7 @@ impl Cluster {
             Ok(h) => h,
             Err(e) => return Promise::reject(&e),
         };
-        let inner = self.inner.clone();
-        future_to_promise(async move {
-            let result = (Settle { inner, handle }).await.map_err(|e| error(&e))?;
-            Ok(to_js(&result))
-        })
+        // Resolves the new node's id or `null`, as JSON (`Shape::Value`).
+        self.promise_of(handle, Shape::Value, None)
     }
 }

@@ -460,6 +460,14 @@ impl Cluster {
         ensure_guard();
         Cluster { inner: Inner::new(rec, auto_advance) }
     }
+
+    /// The promise of a started operation or membership change: it settles when `handle` ends.
+    /// One future type for all of them (each `future_to_promise` of a distinct future is a copy
+    /// of its spawning and polling code in the wasm).
+    fn promise_of(&self, handle: crate::client::OpHandle, shape: Shape, thrown: Option<ThrownSlot>) -> Promise {
+        let inner = self.inner.clone();
+        future_to_promise(async move { settled((Settle { inner, handle }).await, shape, thrown) })
+    }
 }
 
 operation_and_fault_methods!(Cluster);
@@ -500,8 +508,7 @@ impl Facade for Cluster {
             Ok(h) => h,
             Err(e) => return Promise::reject(&e),
         };
-        let inner = self.inner.clone();
-        future_to_promise(async move { settled((Settle { inner, handle }).await, shape, thrown) })
+        self.promise_of(handle, shape, thrown)
     }
 
     /// Checks the arguments, then does and records the fault.
