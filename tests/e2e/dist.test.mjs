@@ -18,15 +18,12 @@ const PREFIX = "/caspaxos/";
 /** The shipped wasm modules (README, "Two modules"), each with its gzipped budget (KiB, as
  * everywhere here; README, "wasm size" has the numbers) and two exports it must have. The core
  * (Cluster) is what the page and the element load: issue 12's goal for it is 150 KB, not met —
- * these gates are today's sizes (core 188,191 B, live 138,120 B with Node's zlib, after this
- * session's merges: size5's one body per `object!` field took the core to 184,639, then the
- * members named in messages and the page's limits +450, checkpoints' own message records and
- * counted frontiers +2,255, the event log's hash on demand +594, the checker's collections in
- * flight +253) plus about 0.2 and 1.1 KB, so that
- * growth is caught while the goal stays open. The live module (LiveCluster)
+ * these gates are today's sizes (core 187,691 B, live 138,120 B with Node's zlib: main's
+ * 188,191 less size6's one future for operations and membership changes, -500) plus about 0.2
+ * and 1.1 KB, so that growth is caught while the goal stays open. The live module (LiveCluster)
  * loads only when a reader switches to Live or a program imports it. */
 const MODULES = [
-  { name: "caspaxos_playground", dir: "pkg", budget: 184 * 1024, exports: ["cluster_new", "cluster_check"], not: "livecluster_" },
+  { name: "caspaxos_playground", dir: "pkg", budget: 183.5 * 1024, exports: ["cluster_new", "cluster_check"], not: "livecluster_" },
   { name: "caspaxos_live", dir: "pkg/live", budget: 136 * 1024, exports: ["livecluster_new", "livecluster_check"], not: "cluster_" },
 ];
 /** Exports only the `workloads` feature compiles in (benchmarks and tests, never shipped). */
