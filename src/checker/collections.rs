@@ -51,7 +51,7 @@ impl Collections {
     pub(super) fn new(ops: &[CheckOp], on: bool) -> Collections {
         let mut chain: Vec<(u64, usize)> =
             (0..ops.len()).filter(|&i| on && is_floating(&ops[i])).map(|i| (ops[i].invoke_seq, i)).collect();
-        chain.sort_unstable(); // the search's entry order: position, then index
+        crate::sorting::merge_sort(&mut chain); // the search's entry order: position, then index
         let mut rank = vec![NOT_CHAINED; ops.len()];
         for (r, &(_, i)) in chain.iter().enumerate() {
             rank[i] = r as u32;

@@ -47,7 +47,7 @@ impl SameEffect {
                 .filter(|&i| class[i] as usize == c)
                 .map(|i| (ops[i].return_seq.unwrap_or(u64::MAX), i))
                 .collect();
-            by_return.sort_unstable(); // the crate's one sort of pairs (see `crate::sorting`)
+            crate::sorting::merge_sort(&mut by_return); // the crate's one sort of pairs (see `crate::sorting`)
             list.extend(by_return.into_iter().map(|(_, i)| i));
         }
         SameEffect { class, members, placed: vec![false; ops.len()] }

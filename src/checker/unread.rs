@@ -60,7 +60,7 @@ impl UnreadValues {
             values.push(answered.clone());
         }
         let mut read: Vec<(u64, usize)> = values.iter().enumerate().map(|(i, v)| (print(v), i)).collect();
-        read.sort_unstable(); // the crate's one sort of pairs (see `crate::sorting`)
+        crate::sorting::merge_sort(&mut read); // the crate's one sort of pairs (see `crate::sorting`)
         let mut values = UnreadValues { read, values, placeholder: None };
         let mut text = PLACEHOLDER.to_owned();
         while values.was_read(&Json::String(text.clone())) {

@@ -244,8 +244,10 @@ impl Checkpoints {
 /// records the run let go that they keep and the checker's frontiers, each counted once (copies
 /// in a row share most of theirs).
 fn bytes_with_records(list: &[Saved], live_first: OpId) -> usize {
-    let mut frontiers: Vec<(usize, usize)> = list.iter().flat_map(|s| s.frontiers.iter().copied()).collect();
-    frontiers.sort_unstable();
+    // `(u64, usize)`: the crate's one sort of pairs (see `crate::sorting`).
+    let mut frontiers: Vec<(u64, usize)> =
+        list.iter().flat_map(|s| s.frontiers.iter().map(|&(address, bytes)| (address as u64, bytes))).collect();
+    crate::sorting::merge_sort(&mut frontiers);
     frontiers.dedup_by_key(|f| f.0);
     frontiers.iter().map(|f| f.1).sum::<usize>() + own_and_records(list, live_first)
 }
