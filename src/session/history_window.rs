@@ -40,6 +40,15 @@ impl Recording {
         Ok(())
     }
 
+    /// Puts back what operation `id`'s record needs ([`Recording::complete_history_from`]); an
+    /// id folded away before the window needs nothing (no copy of the run holds it).
+    pub fn complete_record(&self, id: u64) -> Result<(), OpError> {
+        if id < self.sim.history().folded() {
+            return Ok(());
+        }
+        self.complete_history_from(id)
+    }
+
     /// Replays started to put a history's records back so far.
     pub fn history_replays(&self) -> usize {
         self.history_replays.get()

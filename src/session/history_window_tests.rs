@@ -116,7 +116,7 @@ fn the_newest_records_put_back_alone_equal_a_replays_and_one_short_is_caught() {
     let whole = rec.whole_session();
     let end = rec.sim().now();
     let mut rng = Rng::new(41);
-    let (mut partial, mut caught) = (0, 0);
+    let (mut partial, mut caught, mut folded_asked) = (0, 0, 0);
     for _ in 0..20 {
         let until = rng.below(end + 1);
         let replay = whole.replay_until(until).unwrap();
@@ -124,8 +124,16 @@ fn the_newest_records_put_back_alone_equal_a_replays_and_one_short_is_caught() {
         // The page's results list: the 200 newest operations.
         let newest = len.saturating_sub(200);
         let sought = rec.seek_until(until).unwrap();
+        let folded = sought.sim().history().folded();
+        if folded > 0 {
+            // A record folded away before the window: nothing to put back, none there or in the replay.
+            sought.complete_record(folded - 1).unwrap();
+            assert_eq!(sought.history_replays(), 0, "seek to {until} ms: a folded record replays nothing");
+            assert!(operation_view(&sought, folded - 1).is_null() && operation_view(&replay, folded - 1).is_null());
+            folded_asked += 1;
+        }
         let was_let_go = !sought.sim().history().let_go_ids(newest).is_empty();
-        sought.complete_history_from(newest).unwrap();
+        sought.complete_record(newest).unwrap();
         partial += usize::from(!sought.sim().history().is_complete());
         for id in newest..len {
             assert_eq!(operation_view(&sought, id), operation_view(&replay, id), "seek to {until} ms: operation {id}");
@@ -144,4 +152,5 @@ fn the_newest_records_put_back_alone_equal_a_replays_and_one_short_is_caught() {
     }
     assert!(partial >= 3, "the newest put back alone left older ones let go: {partial} seeks");
     assert!(caught >= 3, "seeks where the newest were let go: {caught}");
+    assert!(folded_asked >= 3, "seeks past a window, asked for a folded record: {folded_asked}");
 }

@@ -395,7 +395,7 @@ impl Cluster {
         self.inner.enter_rec(|rec| {
             let id = clamp(integer_arg("id", &id, 0.0, MAX_SEED)?);
             // Only the records from this one on (session/history_window.rs).
-            rec.complete_history_from(id as u64).map_err(|e| error(&e))?;
+            rec.complete_record(id as u64).map_err(|e| error(&e))?;
             Ok(to_js(&view::operation_by_id(rec.sim(), id)))
         })
     }
