@@ -109,16 +109,18 @@ export function drawOps(f, out) {
       continue;
     }
     const end = op.end ?? f.now;
-    const x0 = f.x(op.start);
+    // From the plot's left edge at most: one that began before the window does not cover the
+    // lane labels' gutter.
+    const x0 = Math.max(f.x(op.start), f.left);
     // An ended operation stops 1 px short of its end: the next one in its row may start there.
-    const wd = Math.max(2, (end - op.start) / f.msPerPx - (op.end != null ? 1 : 0));
+    const wd = Math.max(2, f.x(end) - x0 - (op.end != null ? 1 : 0));
     const cls = op.outcome ?? "pending";
     const sel = f.selected?.kind === "op" && f.selected.id === id ? " selected" : "";
     out.push(`<rect class="op ${cls}${sel}" data-op="${id}" x="${x0}" y="${y}" width="${wd}" height="${h}" rx="${Math.min(3, h / 3)}"/>`);
     f.hits.push({ kind: "op", id, x0, x1: x0 + wd, y0: y + h / 2 - Math.max(h, 24) / 2, y1: y + h / 2 + Math.max(h, 24) / 2 });
     if (h < 9 || rows === 0) continue;
     const label = `${op.name} ${op.key.slice(0, 24)}${op.outcome ? " · " + op.outcome : ""}`;
-    const lx = Math.max(x0, f.left) + 3;
+    const lx = x0 + 3;
     const lw = f.meters.op.width(label);
     const ly = y + h - 2;
     if (lx + lw <= Math.min(x0 + wd, f.w) - 2 && f.placer.take(textBox(lx, ly, lw, 10))) out.push(`<text class="op-label" x="${lx}" y="${ly}">${esc(label)}</text>`);

@@ -104,3 +104,53 @@ fn a_corrupted_shared_record_is_caught_by_the_history_oracle() {
     let found = first_difference(&a, &b);
     assert!(found.starts_with(&format!("record {}", sought_first + 3)), "named: {found}");
 }
+
+/// Operation `id` as `operation(id)` shows it.
+fn operation_view(rec: &Recording, id: u64) -> serde_json::Value {
+    crate::view::record_by_id(&rec.sim().history(), id as usize)
+}
+
+#[test]
+fn the_newest_records_put_back_alone_equal_a_replays_and_one_short_is_caught() {
+    let rec = queued_run(26_000);
+    let whole = rec.whole_session();
+    let end = rec.sim().now();
+    let mut rng = Rng::new(41);
+    let (mut partial, mut caught, mut folded_asked) = (0, 0, 0);
+    for _ in 0..20 {
+        let until = rng.below(end + 1);
+        let replay = whole.replay_until(until).unwrap();
+        let len = replay.sim().history().len();
+        // The page's results list: the 200 newest operations.
+        let newest = len.saturating_sub(200);
+        let sought = rec.seek_until(until).unwrap();
+        let folded = sought.sim().history().folded();
+        if folded > 0 {
+            // A record folded away before the window: nothing to put back, none there or in the replay.
+            sought.complete_record(folded - 1).unwrap();
+            assert_eq!(sought.history_replays(), 0, "seek to {until} ms: a folded record replays nothing");
+            assert!(operation_view(&sought, folded - 1).is_null() && operation_view(&replay, folded - 1).is_null());
+            folded_asked += 1;
+        }
+        let was_let_go = !sought.sim().history().let_go_ids(newest).is_empty();
+        sought.complete_record(newest).unwrap();
+        partial += usize::from(!sought.sim().history().is_complete());
+        for id in newest..len {
+            assert_eq!(operation_view(&sought, id), operation_view(&replay, id), "seek to {until} ms: operation {id}");
+        }
+        let (a, b) = (history_view(&sought), history_view(&replay));
+        assert!(a == b, "seek to {until} ms, then put back whole: {}", first_difference(&a, &b));
+        if was_let_go {
+            // Negative control: put back from one record later, operation `newest` is missing.
+            let short = rec.seek_until(until).unwrap();
+            short.complete_history_from(newest + 1).unwrap();
+            let (got, want) = (operation_view(&short, newest), operation_view(&replay, newest));
+            assert!(got != want, "one record short must be caught at operation {newest}");
+            assert!(got.is_null() && want["id"] == newest, "operation {newest}: {got} vs {want}");
+            caught += 1;
+        }
+    }
+    assert!(partial >= 3, "the newest put back alone left older ones let go: {partial} seeks");
+    assert!(caught >= 3, "seeks where the newest were let go: {caught}");
+    assert!(folded_asked >= 3, "seeks past a window, asked for a folded record: {folded_asked}");
+}

@@ -489,7 +489,7 @@ impl Recording {
         let tape: VecDeque<Rc<Recorded>> = actions.drain(saved.actions..).collect();
         let sim = Sim::restore(&saved.checkpoint);
         sim.share_events_from(&self.sim);
-        sim.take_history_from(&self.sim);
+        sim.take_history_from(&self.sim, 0);
         Ok(Some(Recording::of(sim, self.start.clone(), actions, tape, checkpoints.up_to(saved.checkpoint.steps()))))
     }
 

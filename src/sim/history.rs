@@ -224,23 +224,32 @@ impl History {
         self.window.shrink_to_fit();
     }
 
-    /// The records this history let go, shared from `other` (the same run, at or after this
-    /// point) if it holds them all, ended. Returns whether the history is complete now.
-    pub(crate) fn take_let_go_from(&mut self, other: &History) -> bool {
-        let wanted = self.folded()..self.first_id;
+    /// The records this history let go from record `from` on, shared from `other` (the same
+    /// run, at or after this point) if it holds them all, ended (`from` 0: all of them, which
+    /// makes the history complete). Returns whether every record of the window from `from` on
+    /// is held now.
+    pub(crate) fn take_let_go_from(&mut self, other: &History, from: OpId) -> bool {
+        let wanted = self.let_go_ids(from);
         let held = other.kept_ids();
         let ended = other.in_flight.front().is_none_or(|&oldest| oldest >= wanted.end);
         if wanted.is_empty() || held.start > wanted.start || held.end < wanted.end || !ended {
-            return self.is_complete();
+            return wanted.is_empty();
         }
+        let taken = wanted.end - wanted.start;
         for id in wanted.rev() {
             let record = &other.window[(id - held.start) as usize];
             debug_assert!(record.id == id && record.outcome.is_some(), "an ended record of the same run");
             self.window.push_front(Rc::clone(record));
         }
-        self.first_id -= self.let_go;
-        self.let_go = 0;
+        self.first_id -= taken;
+        self.let_go -= taken;
         true
+    }
+
+    /// The ids of the records this copy let go from record `from` on (the window's before
+    /// [`History::kept_ids`]; see [`History::let_go_of_ended`]).
+    pub fn let_go_ids(&self, from: OpId) -> std::ops::Range<OpId> {
+        from.max(self.folded()).min(self.first_id)..self.first_id
     }
 
     /// Operations not yet ended.

@@ -424,12 +424,12 @@ impl Sim {
         self.shared.core.borrow_mut().world.trace.set_window(events);
     }
 
-    /// Shares the history records this copy let go (see [`Sim::checkpoint`]) from `other` (the
-    /// same run, at or after this point) if it holds them; returns whether the history is
-    /// complete now.
-    pub fn take_history_from(&self, other: &Sim) -> bool {
+    /// Shares the history records this copy let go (see [`Sim::checkpoint`]) from record `from`
+    /// on (0: all) from `other` (the same run, at or after this point) if it holds them; returns
+    /// whether every record of the window from `from` on is held now.
+    pub fn take_history_from(&self, other: &Sim, from: OpId) -> bool {
         let other = other.history();
-        self.shared.core.borrow_mut().world.history.take_let_go_from(&other)
+        self.shared.core.borrow_mut().world.history.take_let_go_from(&other, from)
     }
 
     /// Negative controls: see [`History::corrupt`].

@@ -11,7 +11,8 @@
 // Figures are min/median/max over the repeats. No figure is asserted: this is a benchmark.
 //
 // BEFORE_WWW=/path/to/another/www also runs that copy of the page (e.g. main's) first, for a
-// before/after in one run. PAGE_BENCH_SIZES=100000,400000 sets the sizes, PAGE_BENCH_VIEWS=page,phone
+// before/after in one run; THIS_WWW=/path serves "this" copy from there (default www/; a snapshot
+// lets www/ change while the benchmark runs). PAGE_BENCH_SIZES=100000,400000 sets the sizes, PAGE_BENCH_VIEWS=page,phone
 // the viewports (the desktop's 1280 × 720, a 390 × 844 phone).
 import { launch, open, serve } from "./helpers.mjs";
 
@@ -146,7 +147,7 @@ async function benchPage(server, browser, label, viewport) {
   await page.close();
 }
 
-const roots = [...(process.env.BEFORE_WWW ? [["before", process.env.BEFORE_WWW]] : []), ["this", undefined]];
+const roots = [...(process.env.BEFORE_WWW ? [["before", process.env.BEFORE_WWW]] : []), ["this", process.env.THIS_WWW]];
 for (const [name, www] of roots) {
   const server = await serve(www);
   const browser = await launch();

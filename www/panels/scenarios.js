@@ -34,7 +34,7 @@ export function wireScenarios() {
   page.handled = handled;
   page.onAdopt.push(({ sameRun }) => {
     if (!sameRun) showScenario(null);
-    state.moments = new Moments(state.scenario?.moments ?? []);
+    state.moments = new Moments((!state.handled && state.scenario?.moments) || []);
     $("caption").textContent = "";
     renderIntro();
   });
@@ -150,7 +150,8 @@ export function renderIntro() {
     "A live, simulated CASPaxos cluster: acceptors ", b(acceptors), " store one register per key, proposers ",
     b(proposers), " change it, and every arrow is one message (time runs left to right). ",
   );
-  if (s) intro.append("Now playing: ", b(s.title), ` — ${s.summary} `);
+  if (s && state.handled) intro.append("You changed the run of ", b(s.title), ": its captions and claims no longer describe it. ");
+  else if (s) intro.append("Now playing: ", b(s.title), ` — ${s.summary} `);
   else intro.append("Start an operation in the Client panel, or pick a scenario. ");
   if (reducedMotion) intro.append("(Reduced motion: the page does not play by itself; an operation you start runs to its end at once.)");
 }
@@ -180,6 +181,10 @@ export function showScenario(s, text = s ? `${s.title}: ${s.text}` : "") {
 function handled() {
   if (!state.scenario || state.handled) return;
   state.handled = true;
+  // Its captions describe the scenario's own run too: the one shown goes, no more come.
+  state.moments = new Moments([]);
+  $("caption").textContent = "";
+  renderIntro();
   const note = document.createElement("p");
   note.className = "claims-note";
   note.textContent = "You changed this run, so these claims (about the scenario's own run) are no longer checked.";

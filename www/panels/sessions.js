@@ -10,6 +10,9 @@ import { packLink, unpackLink } from "../link.js";
 // What a seek restores: the furthest run, and the timeline's store at its end (a seek cuts a copy
 // of it back to the point sought, timeline-rewind.js, instead of ingesting the events again).
 const master = { cluster: null, end: 0, script: [], store: null };
+/** The last seek, while its note shows: `{ cluster, now, steps, ms }` (the point it restored and
+ * how long that took); the note follows the cluster when Step or Play moves it on. */
+let sought = null;
 
 /** Drops the master run (freed unless the page still shows it). */
 function dropMaster() {
@@ -25,6 +28,7 @@ export const masterRun = () => master.cluster;
 
 export function sessionOut(text, bad = false) {
   const out = $("session-out");
+  sought = null;
   delete out.dataset.tape;
   out.textContent = text;
   out.className = bad ? "session-out bad" : "session-out";
@@ -112,11 +116,20 @@ function renderSeek() {
   const seek = $("seek");
   seek.max = Math.max(c.now, c.tape.end ?? 0, master.cluster ? master.end : 0);
   if (document.activeElement !== seek) seek.value = c.now;
+  if (sought?.cluster === c) renderSeekNote();
+}
+
+/** The seek's note, for the point the cluster is at now: where it stands, the point the seek
+ * restored (once Step or Play moved on from it), and the recorded actions ahead while any are. */
+function renderSeekNote() {
+  const c = sought.cluster;
   const out = $("session-out");
-  if (out.dataset.tape && c.tape.actions === 0) {
-    delete out.dataset.tape;
-    out.textContent = out.textContent.replace(/; \d+ recorded actions ahead.*$/, "");
-  }
+  const moved = c.now !== sought.now || c.steps !== sought.steps;
+  const from = moved ? ` at ${sought.now} ms (event ${sought.steps})` : "";
+  const ahead = c.tape.actions ? `; ${c.tape.actions} recorded actions ahead (play to see them, or act to fork)` : "";
+  out.textContent = `at ${c.now} ms — event ${c.steps}, restored from the nearest checkpoint${from} in ${sought.ms.toFixed(1)} ms${moved ? " and run on to here" : ""}${ahead}`;
+  if (ahead) out.dataset.tape = "ahead";
+  else delete out.dataset.tape;
 }
 
 /** Replays the session to virtual time `t` (seeking back or forward), paused there. */
@@ -132,9 +145,9 @@ export function seekTo(t) {
   const next = master.cluster.seek({ until: Math.max(0, Math.round(t)) });
   adopt(next, page.config, { sameRun: true, script: master.script, storeFrom: master.store });
   setPlaying(false); // the reader looks at the point they chose; play goes on from there
-  const ahead = next.tape.actions ? `; ${next.tape.actions} recorded actions ahead (play to see them, or act to fork)` : "";
-  sessionOut(`at ${next.now} ms — event ${next.steps}, restored from the nearest checkpoint in ${(performance.now() - t0).toFixed(1)} ms${ahead}`);
-  if (ahead) $("session-out").dataset.tape = "ahead";
+  sessionOut("");
+  sought = { cluster: next, now: next.now, steps: next.steps, ms: performance.now() - t0 };
+  renderSeekNote();
 }
 
 /** The cluster form's settings of a cluster opened from a session: its start's, not the

@@ -392,9 +392,11 @@ impl Cluster {
     /// One history entry by id (`null` if there is none); cheaper than `history()` for polling.
     #[wasm_bindgen(unchecked_return_type = "HistoryEntry | null")]
     pub fn operation(&self, #[wasm_bindgen(unchecked_param_type = "number")] id: JsValue) -> JsResult<JsValue> {
-        self.inner.enter_complete(|sim| {
-            let id = integer_arg("id", &id, 0.0, MAX_SEED)?;
-            Ok(to_js(&view::operation_by_id(sim, clamp(id))))
+        self.inner.enter_rec(|rec| {
+            let id = clamp(integer_arg("id", &id, 0.0, MAX_SEED)?);
+            // Only the records from this one on (session/history_window.rs).
+            rec.complete_record(id as u64).map_err(|e| error(&e))?;
+            Ok(to_js(&view::operation_by_id(rec.sim(), id)))
         })
     }
 

@@ -1,0 +1,95 @@
+// A CDP CPU profile of the real page at scale (issue 9), for finding what a seek, a frame while
+// playing and a Run to idle spend their time on: drives the page with its own controls (workers
+// runs, Run to idle) to PROFILE_EVENTS events (default 400,000), then profiles each of
+// - three seeks (to the middle, a quarter, three quarters), each to the frame after it;
+// - two seconds of frames while playing a small workers run, in the follow view;
+// - a Run to idle of a 100 × 50 workers run;
+// and prints the top functions by self time (ms) with their source position. Not a test, not a
+// benchmark (no figure is asserted or reported): `node profile-page.mjs` when a view is slow.
+// WWW=/path/to/another/www profiles that copy of the page instead.
+import { launch, open, serve } from "./helpers.mjs";
+
+const EVENTS = Number(process.env.PROFILE_EVENTS ?? 400000);
+const TOP = Number(process.env.PROFILE_TOP ?? 15);
+
+/** The `TOP` functions of a CDP profile by self time. */
+function topSelf(profile) {
+  const self = new Map();
+  const dt = new Map(); // node id -> ms
+  for (let i = 0; i < profile.samples.length; i++) dt.set(profile.samples[i], (dt.get(profile.samples[i]) ?? 0) + profile.timeDeltas[i] / 1000);
+  for (const n of profile.nodes) {
+    const f = n.callFrame;
+    const name = `${f.functionName || "(anonymous)"} ${f.url.split("/").pop()}:${f.lineNumber + 1}`;
+    self.set(name, (self.get(name) ?? 0) + (dt.get(n.id) ?? 0));
+  }
+  const total = [...self.values()].reduce((a, b) => a + b, 0);
+  return [`  total ${total.toFixed(0)} ms`, ...[...self].sort((a, b) => b[1] - a[1]).slice(0, TOP).map(([n, ms]) => `  ${ms.toFixed(1).padStart(8)} ms  ${n}`)].join("\n");
+}
+
+/** The `TOP` page functions (www/*.js) by total time, what they call included (wasm has no
+ * names: the JS function that called into it is what a reader can act on). */
+function topTotal(profile) {
+  const dt = new Map();
+  for (let i = 0; i < profile.samples.length; i++) dt.set(profile.samples[i], (dt.get(profile.samples[i]) ?? 0) + profile.timeDeltas[i] / 1000);
+  const byId = new Map(profile.nodes.map((n) => [n.id, n]));
+  const subtree = (n) => (dt.get(n.id) ?? 0) + (n.children ?? []).reduce((a, c) => a + subtree(byId.get(c)), 0);
+  const total = new Map();
+  const walk = (n, seen) => {
+    const f = n.callFrame;
+    const name = `${f.functionName || "(anonymous)"} ${f.url.split("/").pop()}:${f.lineNumber + 1}`;
+    const ours = f.url.endsWith(".js") && !seen.has(name);
+    if (ours) total.set(name, (total.get(name) ?? 0) + subtree(n));
+    const next = ours ? new Set(seen).add(name) : seen;
+    for (const c of n.children ?? []) walk(byId.get(c), next);
+  };
+  walk(profile.nodes[0], new Set());
+  return [...total].sort((a, b) => b[1] - a[1]).slice(0, TOP).map(([n, ms]) => `  ${ms.toFixed(1).padStart(8)} ms  ${n}`).join("\n");
+}
+
+async function profiled(cdp, label, fn) {
+  await cdp.send("Profiler.start");
+  const t0 = Date.now();
+  await fn();
+  const { profile } = await cdp.send("Profiler.stop");
+  console.log(`${label} (${Date.now() - t0} ms wall)\n self:\n${topSelf(profile)}\n total, page functions:\n${topTotal(profile)}`);
+}
+
+async function workersToIdle(page, n, m) {
+  await page.fill("#workers", String(n));
+  await page.fill("#per-worker", String(m));
+  await page.click("#run-workers");
+  await page.click("#idle");
+  await page.waitForSelector("#idle:not([data-running])", { timeout: 600000 });
+}
+
+const server = await serve(process.env.WWW);
+const browser = await launch();
+try {
+  const { page } = await open(browser.context, `${server.url}?scenario=none`, {});
+  const cdp = await page.context().newCDPSession(page);
+  await cdp.send("Profiler.enable");
+  await cdp.send("Profiler.setSamplingInterval", { interval: 200 });
+  while ((await page.evaluate(() => window.playground.cluster.eventCount)) < EVENTS) await workersToIdle(page, 100, 50);
+  const end = await page.evaluate(() => window.playground.cluster.now);
+  console.log(`${await page.evaluate(() => window.playground.cluster.eventCount)} events, ${end} virtual ms`);
+  const seekToPaint = (t) => page.evaluate((t) => {
+    const t0 = performance.now();
+    window.playground.seekTo(t);
+    return new Promise((resolve) => requestAnimationFrame(() => setTimeout(() => resolve(performance.now() - t0), 0)));
+  }, Math.round(t));
+  const seeks = [];
+  await profiled(cdp, "three seeks", async () => { for (const f of [0.5, 0.25, 0.75]) seeks.push(await seekToPaint(end * f)); });
+  console.log(`  seek to paint ms: ${seeks.map((x) => x.toFixed(0)).join(", ")}`);
+  await page.evaluate((t) => window.playground.seekTo(t), end);
+  await page.fill("#workers", "10");
+  await page.fill("#per-worker", "100");
+  await page.click("#run-workers");
+  await page.evaluate(() => { window.playground.setSpeed(1); window.playground.setPlaying(true); });
+  await profiled(cdp, "2 s playing, follow view", () => page.waitForTimeout(2000));
+  await page.evaluate(() => window.playground.setPlaying(false));
+  await profiled(cdp, "Run to idle, 100 × 50 workers", () => workersToIdle(page, 100, 50));
+  await page.close();
+} finally {
+  await browser.close();
+  await server.close();
+}
