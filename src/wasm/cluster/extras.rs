@@ -156,8 +156,7 @@ impl Cluster {
     #[wasm_bindgen(js_name = "fromSession")]
     pub fn from_session(
         #[wasm_bindgen(unchecked_param_type = "SessionDocument | string")] session: JsValue,
-        #[wasm_bindgen(unchecked_param_type = "{ until?: number; steps?: number; at?: number } | undefined")]
-        options: JsValue,
+        #[wasm_bindgen(unchecked_param_type = "ReplayPoint | undefined")] options: JsValue,
     ) -> JsResult<Cluster> {
         let session = if let Some(link) = text("session", &session).map_err(|e| error(&e))? {
             let link = link.trim_start_matches('#');
@@ -189,8 +188,7 @@ impl Cluster {
     #[wasm_bindgen(js_name = "seek")]
     pub fn seek(
         &self,
-        #[wasm_bindgen(unchecked_param_type = "{ until?: number; steps?: number; at?: number } | undefined")]
-        options: JsValue,
+        #[wasm_bindgen(unchecked_param_type = "ReplayPoint | undefined")] options: JsValue,
     ) -> JsResult<Cluster> {
         let target = seek_target(&options)?;
         let rec = self.inner.enter_rec(|rec| {

@@ -320,7 +320,7 @@ impl Cluster {
     }
 
     #[wasm_bindgen(setter, js_name = "autoAdvance")]
-    pub fn set_auto_advance(&self, on: JsValue) -> JsResult<()> {
+    pub fn set_auto_advance(&self, #[wasm_bindgen(unchecked_param_type = "boolean")] on: JsValue) -> JsResult<()> {
         let on = bool_arg("autoAdvance", &on)?;
         self.inner.auto_advance.set(on);
         if on {
