@@ -380,6 +380,8 @@ bench() {
     NATIVE_INCREMENTS_PER_SEC=$(echo "$native" | median_of '^native no faults \(of record\)') \
     NATIVE_LOSS_INCREMENTS_PER_SEC=$(echo "$native" | median_of '^native 5% loss') \
     TMPDIR="$ROOT/target/tmp" node bench.mjs)
+  log "wasm and native side by side (alternated runs of the workload of record)"
+  (cd "$E2E" && TMPDIR="$ROOT/target/tmp" node bench-side.mjs)
   log "the real page in a long session (workers runs to 100k and 400k+ events)"
   (cd "$E2E" && TMPDIR="$ROOT/target/tmp" node bench-page.mjs)
 }

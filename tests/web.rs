@@ -1199,6 +1199,22 @@ async fn share_links_reproduce_runs_with_any_float() {
 // ---- what an outside tester found (issues 8, 15), each through the JS API ----
 
 #[wasm_bindgen_test]
+fn the_event_logs_hash_of_a_run_longer_than_its_window_is_the_replays() {
+    // Outside tester 12c: past the event log's window (417,428 events here), `eventLogHash()`
+    // was "" (its getter held a borrow of the trace across the replay that hashes what the
+    // window let go), so comparing two runs' hashes compared nothing.
+    let c = js_cluster("{ seed: 1, autoAdvance: false }");
+    call(&c, "c.runWorkers({ workers: 100, increments: 200 }), c.runUntilIdle()").unwrap();
+    let hash = call(&c, "c.eventLogHash()").unwrap().as_string().unwrap();
+    assert_eq!(hash.len(), 16, "a hash, not {hash:?}");
+    assert_eq!(call(&c, "c.verify().replayHash").unwrap().as_string().unwrap(), hash, "the replay's");
+    // The control: a different run (one more increment) has another hash.
+    call(&c, "c.increment('counter'), c.runUntilIdle()").unwrap();
+    assert_ne!(call(&c, "c.eventLogHash()").unwrap().as_string().unwrap(), hash);
+    call(&c, "c.free()").unwrap();
+}
+
+#[wasm_bindgen_test]
 async fn outside_tester_findings_stay_fixed() {
     // Every message duplicated: the second copy of a prepare or accept no longer turns the
     // proposer's own round against it.

@@ -20,63 +20,89 @@ use std::cell::RefCell;
 impl Session {
     /// The session as a JSON document (export/import; see the README for the format).
     pub fn to_json(&self) -> Json {
-        let start = match &self.start {
-            Start::Config(c) => with_quorums(
-                c,
-                object! {
-                    "acceptors": c.acceptors,
-                    "proposers": c.proposers,
-                    "seed": c.seed,
-                    "latency": object! { "min": c.net.latency_ms_min, "max": c.net.latency_ms_max },
-                    "dropRate": c.net.drop_request_rate,
-                    "duplicateRate": c.net.duplicate_rate,
-                    "oneRtt": c.driver.one_rtt,
-                    "maxAttempts": c.driver.max_attempts,
-                    "break": breaks_json(&Breaks::of(&c.driver)),
-                },
-            ),
-            Start::Fuzz(o) => object! {
-                "fuzz": object! {
-                    "seed": o.seed,
-                    "acceptors": o.acceptors,
-                    "proposers": o.proposers,
-                    "oneRtt": o.driver.one_rtt,
-                    "break": breaks_json(&Breaks::of(&o.driver)),
-                    "wipes": o.wipes,
-                    "opsPerClient": o.ops_per_client,
-                }
-            },
-        };
-        let actions: Vec<Json> = self
-            .actions
-            .iter()
-            .map(|r| {
-                let mut a = action_json(&r.action);
-                set_field(&mut a, "steps", r.steps.into());
-                set_field(&mut a, "at", r.at_ms.into());
-                a
-            })
-            .collect();
-        let mut start = start;
-        if let Start::Config(c) = &self.start {
-            if c.driver.batch_max > 1 {
-                set_field(&mut start, "batch", object! { "max": c.driver.batch_max });
-            }
-            if let Some(duration) = c.driver.lease_ms {
-                set_field(&mut start, "leases", object! { "duration": duration });
-            }
-            if c.driver.clock_drift_ppm > 0 {
-                set_field(&mut start, "clockDrift", (f64::from(c.driver.clock_drift_ppm) / 1e6).into());
-            }
-            if let Some(n) = c.driver.pipeline {
-                set_field(&mut start, "pipeline", n.into());
-            }
-            if c.net.envelopes {
-                set_field(&mut start, "envelopes", true.into());
-            }
-        }
-        object! { "format": "caspaxos-session", "version": SESSION_VERSION, "start": start, "actions": actions }
+        document(start_json(&self.start), self.actions.iter().map(recorded_json).collect())
     }
+}
+
+/// The document of `start` and `actions` as JSON text, written one action at a time: exporting
+/// a long run holds its text, not also a JSON tree of every action and a copy of the actions
+/// (100,000 actions: a 9.4 MB text, where the tree took wasm memory from 106 to 221 MB, which
+/// wasm never gives back). The same text as `Session::to_json`'s document.
+pub fn document_text<'a>(start: &Start, actions: impl Iterator<Item = &'a Recorded>) -> String {
+    let empty = document(start_json(start), Vec::new()).to_string();
+    let head = empty.strip_suffix("[]}").expect("actions is the document's last field");
+    let mut text = String::from(head);
+    text.push('[');
+    for (i, r) in actions.enumerate() {
+        if i > 0 {
+            text.push(',');
+        }
+        text.push_str(&recorded_json(r).to_string());
+    }
+    text.push_str("]}");
+    text
+}
+
+fn document(start: Json, actions: Vec<Json>) -> Json {
+    object! { "format": "caspaxos-session", "version": SESSION_VERSION, "start": start, "actions": actions }
+}
+
+/// An action as the document writes it: what was done, then its point.
+fn recorded_json(r: &Recorded) -> Json {
+    let mut a = action_json(&r.action);
+    set_field(&mut a, "steps", r.steps.into());
+    set_field(&mut a, "at", r.at_ms.into());
+    a
+}
+
+/// The document's `start`: the configuration, and the options only when they are set (documents
+/// made before an option stay as they were).
+fn start_json(start: &Start) -> Json {
+    let mut json = match start {
+        Start::Config(c) => with_quorums(
+            c,
+            object! {
+                "acceptors": c.acceptors,
+                "proposers": c.proposers,
+                "seed": c.seed,
+                "latency": object! { "min": c.net.latency_ms_min, "max": c.net.latency_ms_max },
+                "dropRate": c.net.drop_request_rate,
+                "duplicateRate": c.net.duplicate_rate,
+                "oneRtt": c.driver.one_rtt,
+                "maxAttempts": c.driver.max_attempts,
+                "break": breaks_json(&Breaks::of(&c.driver)),
+            },
+        ),
+        Start::Fuzz(o) => object! {
+            "fuzz": object! {
+                "seed": o.seed,
+                "acceptors": o.acceptors,
+                "proposers": o.proposers,
+                "oneRtt": o.driver.one_rtt,
+                "break": breaks_json(&Breaks::of(&o.driver)),
+                "wipes": o.wipes,
+                "opsPerClient": o.ops_per_client,
+            }
+        },
+    };
+    if let Start::Config(c) = start {
+        if c.driver.batch_max > 1 {
+            set_field(&mut json, "batch", object! { "max": c.driver.batch_max });
+        }
+        if let Some(duration) = c.driver.lease_ms {
+            set_field(&mut json, "leases", object! { "duration": duration });
+        }
+        if c.driver.clock_drift_ppm > 0 {
+            set_field(&mut json, "clockDrift", (f64::from(c.driver.clock_drift_ppm) / 1e6).into());
+        }
+        if let Some(n) = c.driver.pipeline {
+            set_field(&mut json, "pipeline", n.into());
+        }
+        if c.net.envelopes {
+            set_field(&mut json, "envelopes", true.into());
+        }
+    }
+    json
 }
 
 /// Adds `quorums` to a config start when they are set (documents without it stay as they were).

@@ -39,6 +39,16 @@ fn whole_log(rec: &Recording) -> Vec<Event> {
     rec.sim().trace().events.iter().cloned().collect()
 }
 
+/// A windowed run and the same run keeping its whole log, four rounds each.
+fn four_rounds() -> (Recording, Recording) {
+    let (rec, whole) = (run(Some(SMALL_WINDOW)), run(None));
+    for n in 0..4 {
+        round(&rec, n);
+        round(&whole, n);
+    }
+    (rec, whole)
+}
+
 #[test]
 fn the_hash_asked_at_any_point_is_the_whole_logs_text_hash() {
     let (rec, whole) = (run(Some(SMALL_WINDOW)), run(None));
@@ -71,11 +81,7 @@ fn the_hash_asked_at_any_point_is_the_whole_logs_text_hash() {
 fn a_wrong_replay_gives_another_hash() {
     // The negative control: folding events other than the ones let go (here: the log shifted by
     // one event) is not the whole log's hash, so the test above would catch a wrong replay.
-    let (rec, whole) = (run(Some(SMALL_WINDOW)), run(None));
-    for n in 0..4 {
-        round(&rec, n);
-        round(&whole, n);
-    }
+    let (rec, whole) = four_rounds();
     let all = whole_log(&whole);
     let first_held = rec.sim().trace().first_held();
     assert!(first_held > 0, "the window let events go");
@@ -85,11 +91,7 @@ fn a_wrong_replay_gives_another_hash() {
 
 #[test]
 fn a_run_that_stops_being_replayable_hashes_what_its_window_let_go_first() {
-    let (rec, whole) = (run(Some(SMALL_WINDOW)), run(None));
-    for n in 0..4 {
-        round(&rec, n);
-        round(&whole, n);
-    }
+    let (rec, whole) = four_rounds();
     assert_eq!(rec.sim().trace().try_hash(), None, "events let go unhashed");
     rec.mark_unreplayable(Unreplayable::ChangeFunction);
     // From here nothing can be regenerated: the trace alone must know the hash, now and later.
@@ -97,4 +99,20 @@ fn a_run_that_stops_being_replayable_hashes_what_its_window_let_go_first() {
     rec.run_for(1000).unwrap();
     whole.run_for(1000).unwrap();
     assert_eq!(rec.sim().trace().try_hash(), Some(text_hash(&whole_log(&whole))));
+}
+
+#[test]
+fn the_hash_of_a_long_run_asked_once_at_its_end() {
+    // An outside tester's run (workers 100 × 200, 417,428 events): asked once at the end, the
+    // hash must replay every piece the window let go, not give up part of the way.
+    let config = SimConfig { seed: 1, ..SimConfig::default() };
+    let (rec, whole) =
+        (Recording::new(Start::Config(config.clone())).unwrap(), Recording::new(Start::Config(config)).unwrap());
+    whole.set_event_window(None);
+    for r in [&rec, &whole] {
+        r.act(UserAction::Workers(WorkersPlan { workers: 100, increments: 200, key: "counter".into() })).unwrap();
+        r.run_until_idle(u64::MAX).unwrap();
+    }
+    assert!(rec.sim().trace().first_held() > 0, "the window let events go");
+    assert_eq!(rec.event_log_hash().unwrap(), text_hash(&whole_log(&whole)), "{} events", rec.sim().event_count());
 }

@@ -536,6 +536,12 @@ impl Recording {
         }
     }
 
+    /// The session so far as a document's JSON text ([`document::document_text`]: written
+    /// action by action, without copying the actions).
+    pub fn session_text(&self) -> String {
+        document::document_text(&self.start, self.actions.borrow().iter().map(|r| &**r))
+    }
+
     /// The session so far.
     pub fn session(&self) -> Session {
         Session {

@@ -160,9 +160,14 @@ pub fn thrown_message(e: &JsValue) -> String {
 /// building the objects one call at a time across the boundary.
 pub fn to_js(v: &impl Serialize) -> JsValue {
     match serde_json::to_string(v) {
-        Ok(text) => js_sys::JSON::parse(&text).unwrap_or(JsValue::NULL),
+        Ok(text) => text_to_js(&text),
         Err(_) => JsValue::NULL,
     }
+}
+
+/// JSON text this crate wrote → JS, by the engine's `JSON.parse`.
+pub fn text_to_js(text: &str) -> JsValue {
+    js_sys::JSON::parse(text).unwrap_or(JsValue::NULL)
 }
 
 /// A JSON value (an operation's result, the value a change function gets) → JS: a scalar

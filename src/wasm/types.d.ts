@@ -328,7 +328,8 @@ export interface HistoryEntry {
     | "write"
     | "acquireLock"
     | "acquireLease"
-    | "releaseLock";
+    | "releaseLock"
+    | "gc";
   key: string;
   input: JsonValue;
   /** Virtual ms (for display; several events can share one millisecond). */
@@ -444,11 +445,12 @@ export interface SessionDocument {
   start:
     | {
         acceptors: number; proposers: number; seed: number; latency: { min: number; max: number };
-        dropRate: number; duplicateRate: number; oneRtt: boolean; maxAttempts: number; break: BreakOptions;
+        dropRate: number; duplicateRate: number; oneRtt: boolean; maxAttempts: number; break: SessionBreak;
         quorums?: { prepare: number; accept: number };
         leases?: { duration: number }; clockDrift?: number;
+        batch?: { max: number }; pipeline?: number; envelopes?: boolean;
       }
-    | { fuzz: { seed: number; acceptors: number | null; proposers: number | null; oneRtt: boolean; break: BreakOptions; wipes: boolean; opsPerClient: number } };
+    | { fuzz: { seed: number; acceptors: number | null; proposers: number | null; oneRtt: boolean; break: SessionBreak; wipes: boolean; opsPerClient: number } };
   /** `steps`: events run before the action; `at`: virtual ms. */
   actions: ({ steps: number; at: number } & (
     | { do: "invoke"; proposer: NodeId; key: string; op: string; input: JsonValue }
@@ -457,9 +459,27 @@ export interface SessionDocument {
     | { do: "heal" }
     | { do: "dropRate" | "duplicateRate"; rate: number }
     | { do: "latency"; min: number; max: number }
-    | { do: "break"; break: BreakOptions }
+    | { do: "break"; break: SessionBreak }
+    | { do: "delivery"; mode: "auto" | "manual" }
+    | { do: "deliver" | "dropMessage"; message: number }
+    | { do: "workers"; workers: number; increments: number; key: string }
+    | { do: "gc"; proposer: NodeId; key: string | null }
+    | { do: "gcDelay"; ms: number | null }
+    | { do: "addAcceptor" | "addProposer" }
+    | { do: "removeAcceptor" | "removeProposer"; node: NodeId }
   ))[];
 }
+
+/** Where `Cluster.fromSession` and `seek` stop: at a virtual time, or at the exact point the run
+ * stood at after `steps` events at `at` ms (both as `steps` and `now` read there). */
+export type ReplayPoint = { until: number } | { steps: number; at: number };
+
+/** How messages travel: `"auto"`, the network delivers them; `"manual"`, each waits in
+ * `inFlight()` for `deliver(id)` or `dropMessage(id)`. */
+export type DeliveryMode = "auto" | "manual";
+
+/** The break switches as a session document writes them: `quorum` is null when not set. */
+export type SessionBreak = Omit<BreakOptions, "quorum"> & { quorum?: number | null };
 
 /** Every limit of the contract (`Cluster.limits`), as numbers (read-only). */
 export interface ClusterLimits {

@@ -13,7 +13,9 @@
 //! - a page's cluster: a recording (checkpoints for seeking, the event log's window of
 //!   `EVENT_WINDOW` events, older ones regenerated on demand, the safety oracles on) running
 //!   30 workers on 10 keys (3 per key, through different proposers: contended) through recorded
-//!   `runWorkers` actions, 30,000 increments a round; and the same keeping every event.
+//!   `runWorkers` actions, 30,000 increments a round; and the same keeping every event;
+//! - a page's cluster driven the other way, one recorded action per increment (a JS client's
+//!   loop of `increment` calls): its memory grows with the tape by what one action costs.
 
 mod page_cluster;
 
@@ -100,12 +102,13 @@ fn main() {
     println!("memory per increment (min / median / max of {runs} runs)");
     for increments in sizes {
         type Row = (&'static str, fn(usize) -> Measured);
-        let rows: [Row; 5] = [
+        let rows: [Row; 6] = [
             ("bare, event log off, oracles off", |n| workload(n, false, false)),
             ("bare, event log off, oracles on", |n| workload(n, false, true)),
             ("bare, whole event log kept", |n| workload(n, true, false)),
             ("page cluster, whole event log kept", |n| page_cluster(n, false)),
             ("page cluster, event log window", |n| page_cluster(n, true)),
+            ("page cluster, an action per increment", |n| measure(n, || page_cluster::run_action_per_increment(n))),
         ];
         for (label, run) in rows {
             if !label.contains(only.as_str()) || increments >= 10_000_000 && label.ends_with("whole event log kept") {

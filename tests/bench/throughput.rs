@@ -18,6 +18,13 @@ use std::time::Instant;
 fn main() {
     let runs = if std::env::args().any(|a| a == "--quick") { 3 } else { 7 };
     let record = IncrementWorkload::default();
+    // `-- --record-once`: one timed run of the workload of record, its rate alone on a line (for
+    // tests/e2e/bench-side.mjs, which alternates it with the same workload in wasm).
+    if std::env::args().any(|a| a == "--record-once") {
+        let (rates, _) = measure(&record, 1);
+        println!("{:.0}", rates[0]);
+        return;
+    }
     let variants = [
         ("no faults (of record)", record.clone()),
         ("contention: keys shared", IncrementWorkload { shared_keys: true, ..record.clone() }),

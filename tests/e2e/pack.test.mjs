@@ -177,3 +177,27 @@ test("the shipped .d.ts files pass tsc --strict on a usage file that touches eve
   // Negative control: a member the usage never touches is caught.
   assert.deepEqual(unused([...members.live, "rewind"], liveUsage, "\\bl"), ["rewind"]);
 });
+
+test("what the runtime returns from every view type-checks against the shipped types (tsc --strict, excess fields too)", async () => {
+  // types/shapes.mjs drives a cluster through every kind of recorded action and operation, then
+  // writes each view's value as an object literal typed by the .d.ts (`ReturnType<Cluster[...]>`).
+  await copyFile(path.join(E2E, "types", "shapes.mjs"), path.join(dir, "shapes.mjs"));
+  const shapes = execFileSync("node", ["shapes.mjs"], { cwd: dir, encoding: "utf8" });
+  for (const kind of ["gcDelay", "gc", "workers", "delivery", "deliver", "dropMessage", "addAcceptor", "removeAcceptor", "addProposer", "removeProposer"]) {
+    assert.ok(shapes.includes(`"do":"${kind}"`), `the session has a ${kind} action`);
+  }
+  const check = async (text) => {
+    await writeFile(path.join(dir, "shapes.ts"), text);
+    const config = JSON.parse(await readFile(path.join(E2E, "types/tsconfig.json"), "utf8"));
+    config.files = ["shapes.ts"];
+    await writeFile(path.join(dir, "tsconfig.shapes.json"), JSON.stringify(config));
+    return spawnSync(TSC, ["-p", "tsconfig.shapes.json"], { cwd: dir, encoding: "utf8", timeout: 180000 });
+  };
+  const good = await check(shapes);
+  assert.equal(good.status, 0, `tsc on the runtime's views:\n${good.stdout.slice(0, 4000)}${good.stderr}`);
+  // Negative controls: an action kind the types lack, and a field a view does not have.
+  const bogus = await check(shapes.replace(`"do":"heal"`, `"do":"bogus"`));
+  assert.match(bogus.stdout, /shapes\.ts\(\d+,\d+\): error TS2322: Type '"bogus"' is not assignable/, bogus.stdout);
+  const extra = await check(shapes.replace(`"outcome":`, `"bogusField":1,"outcome":`));
+  assert.match(extra.stdout, /error TS2353: Object literal may only specify known properties, and '"bogusField"' does not exist in type 'HistoryEntry'/, extra.stdout);
+});

@@ -22,7 +22,7 @@ impl Cluster {
     /// `"manual"`: every message waits in `inFlight()` until `deliver(id)` or `dropMessage(id)`;
     /// `"auto"` (the default): the network delivers them, and the waiting ones arrive now.
     #[wasm_bindgen(js_name = "setDelivery")]
-    pub fn set_delivery(&self, mode: JsValue) -> JsResult<()> {
+    pub fn set_delivery(&self, #[wasm_bindgen(unchecked_param_type = "DeliveryMode")] mode: JsValue) -> JsResult<()> {
         self.inner.act(|_| {
             let text = string_arg("mode", &mode)?;
             let mode = Delivery::parse(&text)
@@ -32,7 +32,7 @@ impl Cluster {
     }
 
     /// `"manual"` or `"auto"`.
-    #[wasm_bindgen(getter)]
+    #[wasm_bindgen(getter, unchecked_return_type = "DeliveryMode")]
     pub fn delivery(&self) -> String {
         self.inner.peek(|rec| rec.sim().delivery().as_str().to_owned())
     }
@@ -45,13 +45,13 @@ impl Cluster {
     }
 
     /// Delivers waiting message `id` now, before anything else; what it causes follows.
-    pub fn deliver(&self, id: JsValue) -> JsResult<()> {
+    pub fn deliver(&self, #[wasm_bindgen(unchecked_param_type = "number")] id: JsValue) -> JsResult<()> {
         self.inner.act(|sim| Ok(UserAction::Deliver(waiting_id(sim, &id)?)))
     }
 
     /// Drops waiting message `id`: it never arrives.
     #[wasm_bindgen(js_name = "dropMessage")]
-    pub fn drop_message(&self, id: JsValue) -> JsResult<()> {
+    pub fn drop_message(&self, #[wasm_bindgen(unchecked_param_type = "number")] id: JsValue) -> JsResult<()> {
         self.inner.act(|sim| Ok(UserAction::DropMessage(waiting_id(sim, &id)?)))
     }
 }

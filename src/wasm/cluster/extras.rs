@@ -7,7 +7,7 @@ use crate::json_object::object;
 use crate::limits::{MAX_ACCEPTORS, MAX_DEPTH, MAX_OPS_PER_CLIENT, MAX_PROPOSERS, MAX_SESSION_BYTES};
 use crate::session::{Breaks, Recording, Start, UserAction};
 use crate::wasm::js::options as options_of;
-use crate::wasm::js::{bool_arg, error, integer_arg, invalid, text, to_js, to_json_within, JsResult};
+use crate::wasm::js::{bool_arg, error, integer_arg, invalid, text, text_to_js, to_js, to_json_within, JsResult};
 use crate::wasm::shared::{break_arg, MAX_SEED};
 use wasm_bindgen::prelude::*;
 
@@ -95,7 +95,7 @@ impl Cluster {
     pub fn session(&self) -> JsResult<JsValue> {
         self.inner.enter_rec(|rec| match rec.unreplayable() {
             Some(why @ crate::session::Unreplayable::TooManyActions) => Err(invalid(why.to_string())),
-            _ => Ok(to_js(&rec.session().to_json())),
+            _ => Ok(text_to_js(&rec.session_text())),
         })
     }
 
@@ -156,8 +156,7 @@ impl Cluster {
     #[wasm_bindgen(js_name = "fromSession")]
     pub fn from_session(
         #[wasm_bindgen(unchecked_param_type = "SessionDocument | string")] session: JsValue,
-        #[wasm_bindgen(unchecked_param_type = "{ until?: number; steps?: number; at?: number } | undefined")]
-        options: JsValue,
+        #[wasm_bindgen(unchecked_param_type = "ReplayPoint | undefined")] options: JsValue,
     ) -> JsResult<Cluster> {
         let session = if let Some(link) = text("session", &session).map_err(|e| error(&e))? {
             let link = link.trim_start_matches('#');
@@ -189,8 +188,7 @@ impl Cluster {
     #[wasm_bindgen(js_name = "seek")]
     pub fn seek(
         &self,
-        #[wasm_bindgen(unchecked_param_type = "{ until?: number; steps?: number; at?: number } | undefined")]
-        options: JsValue,
+        #[wasm_bindgen(unchecked_param_type = "ReplayPoint | undefined")] options: JsValue,
     ) -> JsResult<Cluster> {
         let target = seek_target(&options)?;
         let rec = self.inner.enter_rec(|rec| {

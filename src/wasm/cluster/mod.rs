@@ -320,7 +320,7 @@ impl Cluster {
     }
 
     #[wasm_bindgen(setter, js_name = "autoAdvance")]
-    pub fn set_auto_advance(&self, on: JsValue) -> JsResult<()> {
+    pub fn set_auto_advance(&self, #[wasm_bindgen(unchecked_param_type = "boolean")] on: JsValue) -> JsResult<()> {
         let on = bool_arg("autoAdvance", &on)?;
         self.inner.auto_advance.set(on);
         if on {
@@ -371,9 +371,16 @@ impl Cluster {
     /// FNV-1a hash of the event log, as 16 hex digits: equal runs, equal hashes, native or wasm.
     #[wasm_bindgen(js_name = "eventLogHash")]
     pub fn event_log_hash(&self) -> String {
-        self.inner.peek(|rec| match rec.sim().try_trace().is_some() {
-            true => rec.event_log_hash().map(|h| format!("{h:016x}")).unwrap_or_default(),
-            false => String::new(),
+        self.inner.peek(|rec| {
+            // Not `match rec.sim().try_trace().is_some() { .. }`: a match keeps its scrutinee's
+            // temporaries (here a borrow of the trace) to its end, so the replay that hashes
+            // what the window let go could not fold, and every long run's hash was "".
+            let traced = rec.sim().try_trace().is_some();
+            if traced {
+                rec.event_log_hash().map(|h| format!("{h:016x}")).unwrap_or_default()
+            } else {
+                String::new()
+            }
         })
     }
 
