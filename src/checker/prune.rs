@@ -73,9 +73,11 @@ pub(super) struct Pruning {
     /// Starved reads (unplaced, no source left), in all and per value needed.
     starved: u32,
     starved_needing: Vec<u32>,
-    /// Of those, the starved reads that need a version too, per value, and per (value, version).
-    starved_versioned_needing: Vec<u32>,
-    starved_at: FxHashMap<(u32, u64), u32>,
+    /// Of those, the starved reads that need a version too, in all and per version (asked only
+    /// when every starved read needs the value held, so the version alone tells them apart; a
+    /// map the search has already: fewer wasm bytes).
+    starved_versioned: u32,
+    starved_at_version: FxHashMap<u64, usize>,
     /// Unplaced operations that may write anything.
     wild_writers: u32,
     /// Unplaced observers.
@@ -110,8 +112,8 @@ impl Pruning {
             wild_writers: writes.iter().filter(|w| **w == Writes::Any).count() as u32,
             starved: 0,
             starved_needing: vec![0; values.len()],
-            starved_versioned_needing: vec![0; values.len()],
-            starved_at: FxHashMap::default(),
+            starved_versioned: 0,
+            starved_at_version: FxHashMap::default(),
             need_version: ops.iter().map(read_version).collect(),
             needs,
             serves,
@@ -190,8 +192,8 @@ impl Pruning {
             return true;
         }
         // Every starved read needs the value held: those that need another version starve.
-        let versioned = self.starved_versioned_needing[held as usize];
-        versioned > self.starved_at.get(&(held, s.version)).copied().unwrap_or(0)
+        let at_version = self.starved_at_version.get(&s.version).copied().unwrap_or(0);
+        self.starved_versioned as usize > at_version
     }
 
     /// The starved read to blame (the first to return), when [`Pruning::starving`] holds.
@@ -214,10 +216,9 @@ impl Pruning {
         let n = &mut self.starved_needing[value as usize];
         *n = n.wrapping_add_signed(delta);
         if let Some(version) = self.need_version[r] {
-            let n = &mut self.starved_versioned_needing[value as usize];
-            *n = n.wrapping_add_signed(delta);
-            let at = self.starved_at.entry((value, version)).or_default();
-            *at = at.wrapping_add_signed(delta);
+            self.starved_versioned = self.starved_versioned.wrapping_add_signed(delta);
+            let at = self.starved_at_version.get(&version).copied().unwrap_or(0);
+            self.starved_at_version.insert(version, at.wrapping_add_signed(delta as isize));
         }
     }
 
