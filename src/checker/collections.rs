@@ -71,6 +71,16 @@ impl Collections {
         rank == NOT_CHAINED || rank as usize == self.next
     }
 
+    /// Whether `op` is a floating collection (in the chain).
+    pub(super) fn is_chained(&self, op: usize) -> bool {
+        self.rank[op] != NOT_CHAINED
+    }
+
+    /// Whether a floating collection is left to place.
+    pub(super) fn any_left(&self) -> bool {
+        self.next < self.chain.len()
+    }
+
     /// `op` was placed (by the search, or by a configuration it starts from, in any order).
     pub(super) fn place(&mut self, op: usize) {
         self.placed[op] = true;

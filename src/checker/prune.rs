@@ -14,6 +14,16 @@
 //!   in every linearization. When the register does not hold the read's value now and no
 //!   unplaced source is left, no order from here succeeds: the search backtracks at once
 //!   instead of at the read's return, after every order of the operations in between.
+//!   **And its version** (issue 9): a starved `read` (which answered a version too) needs the
+//!   register to hold its value *at its version* right now. Why: the last write placed before
+//!   the read must be one of its sources (a write of its value placed later than every fixer
+//!   that separates the others from it; a write of another value, or no write at all, leaves
+//!   the wrong value), and none is left unplaced; so no write may come between now and the
+//!   read, and the state it sees is the state now. Every operation that may change the state
+//!   writes known values (else the test is off, as above), a collection included (`null`).
+//!   Without this a source placed at the wrong version left its reads to fail at their
+//!   returns, after every order of what overlapped them (issue 9's seed 5 with a read's
+//!   version changed: `unknown`).
 //!
 //! Without them a register history of 30 overlapping operations (puts, deletes, collections)
 //! took tens of millions of steps; see the checker's section of the README.
@@ -51,6 +61,8 @@ pub(super) struct Pruning {
     observer: Vec<bool>,
     /// The value each tracked completed read needs (numbered), else `NO_VALUE`.
     needs: Vec<u32>,
+    /// The version it needs with that value (a `read`'s answer; `None` for a `get`).
+    need_version: Vec<Option<u64>>,
     /// The tracked reads each operation is a possible source of.
     serves: Vec<Vec<u32>>,
     /// Operations that may write values computed from the state (an increment, a lock).
@@ -61,6 +73,11 @@ pub(super) struct Pruning {
     /// Starved reads (unplaced, no source left), in all and per value needed.
     starved: u32,
     starved_needing: Vec<u32>,
+    /// Of those, the starved reads that need a version too, in all and per version (asked only
+    /// when every starved read needs the value held, so the version alone tells them apart; a
+    /// map the search has already: fewer wasm bytes).
+    starved_versioned: u32,
+    starved_at_version: FxHashMap<u64, usize>,
     /// Unplaced operations that may write anything.
     wild_writers: u32,
     /// Unplaced observers.
@@ -95,6 +112,9 @@ impl Pruning {
             wild_writers: writes.iter().filter(|w| **w == Writes::Any).count() as u32,
             starved: 0,
             starved_needing: vec![0; values.len()],
+            starved_versioned: 0,
+            starved_at_version: FxHashMap::default(),
+            need_version: ops.iter().map(read_version).collect(),
             needs,
             serves,
             placed: vec![false; ops.len()],
@@ -128,6 +148,16 @@ impl Pruning {
         self.collections.may_place(op) && self.same_effect.may_place(ops, op, first_return)
     }
 
+    /// Whether `op` is a floating collection the search tries last ([`super::collections`]).
+    pub(super) fn is_deferred(&self, op: usize) -> bool {
+        self.collections.is_chained(op)
+    }
+
+    /// Whether a floating collection is left to try once the other operations were tried.
+    pub(super) fn deferred_left(&self) -> bool {
+        self.collections.any_left()
+    }
+
     pub(super) fn place(&mut self, op: usize) {
         debug_assert!(!self.placed[op], "placed once");
         self.collections.place(op);
@@ -150,22 +180,29 @@ impl Pruning {
         }
     }
 
-    /// True when no order from here can place every completed read: one needs a value the
-    /// register (in state number `state`) does not hold and has no unplaced source left.
+    /// True when no order from here can place every completed read: one needs a value (or, a
+    /// `read`, a value at a version) the register (in state number `state`) does not hold and
+    /// has no unplaced source left.
     pub(super) fn starving(&mut self, state: usize, s: &State) -> bool {
         if self.starved == 0 || self.wild_writers > 0 {
             return false;
         }
         let held = self.value_of(state, s);
-        let held_starved = if held == NO_VALUE { 0 } else { self.starved_needing[held as usize] };
-        self.starved > held_starved
+        if held == NO_VALUE || self.starved > self.starved_needing[held as usize] {
+            return true;
+        }
+        // Every starved read needs the value held: those that need another version starve.
+        let at_version = self.starved_at_version.get(&s.version).copied().unwrap_or(0);
+        self.starved_versioned as usize > at_version
     }
 
     /// The starved read to blame (the first to return), when [`Pruning::starving`] holds.
     pub(super) fn starved_read(&mut self, ops: &[CheckOp], state: usize, s: &State) -> Option<usize> {
         let held = self.value_of(state, s);
         (0..ops.len())
-            .filter(|&r| self.is_starved(r) && self.needs[r] != held)
+            .filter(|&r| {
+                self.is_starved(r) && (self.needs[r] != held || self.need_version[r].is_some_and(|v| v != s.version))
+            })
             .min_by_key(|&r| (ops[r].return_seq, ops[r].invoke_seq))
     }
 
@@ -175,8 +212,14 @@ impl Pruning {
 
     fn starve(&mut self, r: usize, delta: i32) {
         self.starved = self.starved.wrapping_add_signed(delta);
-        let n = &mut self.starved_needing[self.needs[r] as usize];
+        let value = self.needs[r];
+        let n = &mut self.starved_needing[value as usize];
         *n = n.wrapping_add_signed(delta);
+        if let Some(version) = self.need_version[r] {
+            self.starved_versioned = self.starved_versioned.wrapping_add_signed(delta);
+            let at = self.starved_at_version.get(&version).copied().unwrap_or(0);
+            self.starved_at_version.insert(version, at.wrapping_add_signed(delta as isize));
+        }
     }
 
     fn value_of(&mut self, state: usize, s: &State) -> u32 {
@@ -315,6 +358,14 @@ fn read_value(op: &CheckOp) -> Option<&Json> {
     match (&op.step, &op.expect, op.completed()) {
         (Step::Builtin { op: Op::Get, .. }, Expect::Output(v), true) => Some(v),
         (Step::Builtin { op: Op::Read, .. }, Expect::Output(v), true) => v.get("value"),
+        _ => None,
+    }
+}
+
+/// The version a completed `read` answered with its value.
+fn read_version(op: &CheckOp) -> Option<u64> {
+    match (&op.step, &op.expect, op.completed()) {
+        (Step::Builtin { op: Op::Read, .. }, Expect::Output(v), true) => v.get("version")?.as_u64(),
         _ => None,
     }
 }

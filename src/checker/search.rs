@@ -151,7 +151,13 @@ fn search(ops: &[CheckOp], initial: &[Config], goal: Goal, step_budget: u64, red
             continue; // met before
         }
         for i in placed {
-            stack.push(Frame { call: entries.call_of[i], before: start, taken: usize::MAX, forced: false });
+            stack.push(Frame {
+                call: entries.call_of[i],
+                before: start,
+                taken: usize::MAX,
+                forced: false,
+                late: false,
+            });
             entries.lift(entries.call_of[i]);
             pruning.place(i);
         }
@@ -159,7 +165,8 @@ fn search(ops: &[CheckOp], initial: &[Config], goal: Goal, step_budget: u64, red
         let mut state = start;
         let mut entry = entries.first();
         let mut resume_from = 0usize; // the successor index to try next at `entry`
-                                      // A configuration just reached (looked at by `settle` first), and one found to have no way on.
+        let mut late = false; // scanning for the floating collection, the others tried (see `Frame::late`)
+                              // A configuration just reached (looked at by `settle` first), and one found to have no way on.
         let mut arrived = true;
         let mut dead_below = false;
         loop {
@@ -178,7 +185,7 @@ fn search(ops: &[CheckOp], initial: &[Config], goal: Goal, step_budget: u64, red
                         // Placed without branching: if it leads nowhere, neither does this configuration.
                         let with_op = linearized ^ zobrist[entries.op(call)];
                         if explored.insert((with_op, state)) {
-                            stack.push(Frame { call, before: state, taken: 0, forced: true });
+                            stack.push(Frame { call, before: state, taken: 0, forced: true, late: false });
                             linearized = with_op;
                             entries.lift(call);
                             pruning.place(entries.op(call));
@@ -216,7 +223,8 @@ fn search(ops: &[CheckOp], initial: &[Config], goal: Goal, step_budget: u64, red
             }
             if !dead && !at_end && entries.list[entry].is_call {
                 let e = entries.list[entry];
-                if !pruning.may_place(ops, e.op, || entries.first_return_seq(ops)) {
+                if pruning.is_deferred(e.op) != late || !pruning.may_place(ops, e.op, || entries.first_return_seq(ops))
+                {
                     entry = e.next; // another interchangeable operation goes first
                     resume_from = 0;
                     continue;
@@ -231,7 +239,8 @@ fn search(ops: &[CheckOp], initial: &[Config], goal: Goal, step_budget: u64, red
                         Next::New(s) => states.id(unread.merged(s)),
                     };
                     if explored.insert((with_op, next)) {
-                        stack.push(Frame { call: entry, before: state, taken: t, forced: false });
+                        stack.push(Frame { call: entry, before: state, taken: t, forced: false, late });
+                        late = false;
                         state = next;
                         linearized = with_op;
                         entries.lift(entry);
@@ -246,6 +255,13 @@ fn search(ops: &[CheckOp], initial: &[Config], goal: Goal, step_budget: u64, red
                 if !lifted {
                     entry = e.next;
                 }
+                continue;
+            }
+            // The other operations were tried here: now the floating collection, if one is left.
+            if !dead && !late && pruning.deferred_left() {
+                late = true;
+                entry = entries.first();
+                resume_from = 0;
                 continue;
             }
             // A completed operation's return with the operation not placed, the end of the list
@@ -268,6 +284,7 @@ fn search(ops: &[CheckOp], initial: &[Config], goal: Goal, step_budget: u64, red
             pruning.unplace(entries.op(frame.call));
             entry = frame.call;
             resume_from = frame.taken + 1;
+            late = frame.late;
             // A forced frame: the configuration below had one way on, and it failed.
             dead_below = frame.forced;
         }
@@ -338,6 +355,15 @@ struct Frame {
     /// Placed first as an observer that fits ([`Pruning`]): the configuration below it has no
     /// other way on.
     forced: bool,
+    /// Placed in the configuration's second scan: **floating collections last**. A configuration
+    /// is scanned first for every other operation, then for the floating collection the chain
+    /// allows ([`super::collections`]). Only the order in which the search tries a
+    /// configuration's successors changes, never which ones it tries, so the verdict (and a
+    /// fold's end configurations) cannot: the memoized search is exhaustive either way. It finds
+    /// a linearization sooner when resets are not needed, and a reset tried first is usually a
+    /// large dead subtree (issue 9's seed 5: a register's version is read, and a reset makes
+    /// every later version read out of reach only after many more writes).
+    late: bool,
 }
 
 #[derive(Clone, Copy)]
