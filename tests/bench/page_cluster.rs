@@ -38,27 +38,3 @@ pub fn run_page_cluster(increments: usize, window: bool) -> (Recording, usize) {
     let events = rec.sim().event_count();
     (rec, events)
 }
-
-/// The other way a page's cluster grows: one recorded action per increment, as a JS client that
-/// calls `increment` in a loop makes (10 keys in turn, through p1, 50 virtual ms run after every
-/// 10 of them: the cluster keeps up, nothing piles up); returns the recording and its event
-/// count. Its memory grows with the tape (the actions are the truth) by what one action costs.
-pub fn run_action_per_increment(increments: usize) -> (Recording, usize) {
-    let config = SimConfig { acceptors: 3, proposers: 2, seed: 1, ..SimConfig::default() };
-    let rec = Recording::new(Start::Config(config)).expect("a valid configuration");
-    for i in 1..=increments {
-        let action = UserAction::Invoke {
-            proposer: 1,
-            key: format!("k{}", i % KEYS),
-            name: "increment".into(),
-            input: serde_json::Value::Null,
-        };
-        rec.act(action).expect("a valid increment");
-        if i % 10 == 0 {
-            rec.run_for(50).expect("a recorded run");
-        }
-    }
-    rec.run_until_idle(u64::MAX).expect("a recorded run");
-    let events = rec.sim().event_count();
-    (rec, events)
-}
