@@ -237,7 +237,7 @@ assemble_pack() {
   mkdir -p "$stage"
   copy_pkg "$stage/pkg" "" types
   for f in $(element_files); do cp "www/$f" "$stage/$f"; done
-  cp www/npm/element.d.ts www/npm/README.md "$stage/"
+  cp www/npm/element.d.ts www/npm/README.md www/npm/LICENSE "$stage/"
   sed "s/\"version\": \"0.0.0-cargo\"/\"version\": \"$version\"/" www/npm/package.json >"$stage/package.json"
   add_repository "$stage/package.json"
   rm -f target/caspaxos-playground-*.tgz

@@ -145,13 +145,21 @@ pub fn check_value(what: &str, value: &Json) -> Result<(), OpError> {
     check_value_size(what, value)
 }
 
+/// A byte limit as people say it: `64 KB`, `128 MB` (binary units, as the limits are set).
+pub fn byte_size(bytes: usize) -> String {
+    match bytes {
+        b if b >= 1 << 20 && b % (1 << 20) == 0 => format!("{} MB", b >> 20),
+        b => format!("{} KB", b / 1024),
+    }
+}
+
 /// A value within [`MAX_VALUE_BYTES`], measured exactly as the compact JSON text links carry.
 pub fn check_value_size(what: &str, value: &Json) -> Result<(), OpError> {
     let bytes = serde_json::to_string(value).map_or(usize::MAX, |t| t.len());
     if bytes > MAX_VALUE_BYTES {
         return Err(OpError::invalid(format!(
-            "{what} is larger than {} KB encoded as JSON ({bytes} bytes)",
-            MAX_VALUE_BYTES / 1024
+            "{what} is larger than {} encoded as JSON ({bytes} bytes)",
+            byte_size(MAX_VALUE_BYTES)
         )));
     }
     Ok(())
@@ -233,6 +241,8 @@ mod tests {
         let over = Json::String("x".repeat(MAX_VALUE_BYTES - 1));
         let e = check_value("value", &over).unwrap_err();
         assert_eq!(e.message, "value is larger than 64 KB encoded as JSON (65537 bytes)");
+        // A session document's limit reads as people say it, not "131072 KB" (outside tester 12c).
+        assert_eq!(byte_size(MAX_SESSION_BYTES), "128 MB");
         // Escapes count: 40,000 quotes are 40,002 bytes of text but encode to 80,002.
         assert!(check_value("value", &Json::String("\"".repeat(40_000))).is_err());
     }

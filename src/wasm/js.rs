@@ -10,7 +10,7 @@
 //! generated glue wraps in `try`). The other way an exception appears inside wasm, the stack
 //! running out, is kept out by the guard installed in `start()` (see `mod.rs`).
 
-use crate::limits::{check_value_size, number_text, quoted, MAX_DEPTH, MAX_SAFE_INTEGER, MAX_VALUE_BYTES};
+use crate::limits::{byte_size, check_value_size, number_text, quoted, MAX_DEPTH, MAX_SAFE_INTEGER, MAX_VALUE_BYTES};
 use crate::ops::{ErrorKind, OpError};
 use crate::sim::Node;
 use js_sys::{JsString, Object, Reflect};
@@ -210,7 +210,7 @@ struct Budget<'a> {
 impl Budget<'_> {
     fn charge(&mut self, bytes: usize) -> Result<(), OpError> {
         self.left = self.left.checked_sub(bytes).ok_or_else(|| {
-            OpError::invalid(format!("{} is larger than {} KB encoded as JSON", self.what, self.max_bytes / 1024))
+            OpError::invalid(format!("{} is larger than {} encoded as JSON", self.what, byte_size(self.max_bytes)))
         })?;
         Ok(())
     }

@@ -45,6 +45,7 @@ test("package.json: name, the crate's version, ES module, exports with types, fi
   assert.equal(pkg.version, cargo.match(/^version = "(.*)"$/m)[1]);
   assert.equal(pkg.type, "module");
   assert.equal(pkg.license, "MIT");
+  assert.match(await readFile(path.join(installed, "LICENSE"), "utf8"), /^MIT License\n/, "the license's text ships with it");
   assert.equal(pkg.types, "./pkg/caspaxos_playground.d.ts");
   assert.deepEqual(pkg.exports["."], { types: "./pkg/caspaxos_playground.d.ts", default: "./pkg/caspaxos_playground.js" });
   assert.deepEqual(pkg.exports["./element"], { types: "./element.d.ts", default: "./element.js" });

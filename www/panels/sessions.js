@@ -3,9 +3,10 @@
 // nearest checkpoint and replays to the chosen time; the scenario's actions to come stay in the
 // script, so play on and the run is the same.
 import { Cluster } from "../pkg/caspaxos_playground.js";
-import { $, page, DEFAULTS, adopt, refresh, setPlaying, invalid } from "../page.js";
+import { $, page, DEFAULTS, adopt, refresh, setPlaying, invalid, renderTimeNote } from "../page.js";
 import { rebuild, resumeScenario, unchangedScenario } from "./scenarios.js";
 import { packLink, unpackLink } from "../link.js";
+import { counted } from "../wording.js";
 
 // What a seek restores: the furthest run, and the timeline's store at its end (a seek cuts a copy
 // of it back to the point sought, timeline-rewind.js, instead of ingesting the events again).
@@ -145,6 +146,7 @@ export function seekTo(t) {
   const next = master.cluster.seek({ until: Math.max(0, Math.round(t)) });
   adopt(next, page.config, { sameRun: true, script: master.script, storeFrom: master.store });
   setPlaying(false); // the reader looks at the point they chose; play goes on from there
+  renderTimeNote(); // what the status said of the run ("Ran to idle ...") is not true of this point
   sessionOut("");
   sought = { cluster: next, now: next.now, steps: next.steps, ms: performance.now() - t0 };
   renderSeekNote();
@@ -170,8 +172,12 @@ export function openSession(session, what, scenario = null) {
   const tape = c.tape;
   if (scenario) resumeScenario(scenario, tape.end ?? -1); // every action up to the sharing is on the tape
   setPlaying(false);
-  // (Actions at 0 ms have happened already: the count is of those still to play.)
-  sessionOut(`${what}: ${tape.actions} recorded actions to play, until ${tape.end ?? 0} ms. Press play to watch it; nothing in it runs as code.`);
+  // Actions at 0 ms have happened already: the count is of those still to play. The run goes on
+  // after the last one (a workers run started at 0 ms runs for seconds), so no end is promised.
+  const ahead = tape.actions
+    ? `${counted(tape.actions, "recorded action")} still to play, the last at ${tape.end} ms`
+    : "every recorded action happened at 0 ms; what they started runs on";
+  sessionOut(`${what}: ${ahead}. Press play to watch it; nothing in it runs as code.`);
 }
 
 /** A share link in the page's URL opens that run; a bad one says why and leaves a default
