@@ -51,6 +51,15 @@ fn session(page: bool, bytes: bool, actions: u64) -> Recording {
         }
         if bytes && i % 10_000 == 5_000 {
             let c = rec.sim().checkpoint().expect("no task");
+            let h = rec.sim().history();
+            println!(
+                "  parts: checker ops {}, frontiers {} B, history ids {:?}, own bytes {}",
+                h.checker_ops(),
+                c.checker_frontiers().iter().map(|f| f.1).sum::<usize>(),
+                h.kept_ids(),
+                c.bytes()
+            );
+            drop(h);
             held = Some((c.bytes(), rec.sim().pending(), rec.sim().event_count(), c));
         }
         if let Some((estimate, in_flight, events, c)) = held.take_if(|_| i % 10_000 == 6_000) {
