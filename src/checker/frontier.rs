@@ -24,36 +24,43 @@ const WORD_BITS: usize = u64::BITS as usize;
 #[derive(Clone, Debug, Default)]
 pub struct Frontier {
     /// Each configuration's state, in the search's order.
-    states: Box<[State]>,
+    states: Vec<State>,
     /// The operations some configuration placed: ids, ascending, each once.
-    spanning: Box<[u64]>,
+    spanning: Vec<u64>,
     /// Configuration `i`'s bitset is `placed[i * w..(i + 1) * w]` (`w`: [`Frontier::words`]):
     /// bit `j` set when it placed `spanning[j]`.
-    placed: Box<[u64]>,
+    placed: Vec<u64>,
 }
 
 impl Frontier {
     /// `configs` (each one's ids ascending, as the search gives them), compact.
+    /// Plain loops, not iterator chains: less wasm.
     pub fn new(configs: &[Config]) -> Frontier {
-        let spanning = configs.iter().fold(Vec::new(), |union, c| merged(&union, &c.placed));
+        let mut spanning = Vec::new();
+        for c in configs {
+            spanning = merged(&spanning, &c.placed);
+        }
         let words = spanning.len().div_ceil(WORD_BITS);
         let mut placed = vec![0u64; configs.len() * words];
-        for (c, bits) in configs.iter().zip(placed.chunks_mut(words.max(1))) {
-            let mut j = 0;
-            for id in &c.placed {
-                j += spanning[j..].iter().position(|s| s == id).expect("each placed id is in the union");
-                bits[j / WORD_BITS] |= 1 << (j % WORD_BITS);
+        let mut states = Vec::with_capacity(configs.len());
+        for (i, c) in configs.iter().enumerate() {
+            let mut j = 0; // ids ascending: each is found after the one before
+            for &id in &c.placed {
+                while spanning[j] != id {
+                    j += 1;
+                }
+                placed[i * words + j / WORD_BITS] |= 1 << (j % WORD_BITS);
             }
+            states.push(c.state.clone());
         }
-        let states = configs.iter().map(|c| c.state.clone()).collect();
-        let frontier = Frontier { states, spanning: spanning.into(), placed: placed.into() };
+        let frontier = Frontier { states, spanning, placed };
         debug_assert_eq!(frontier.validate(), Ok(()));
         frontier
     }
 
     /// The empty register, before any fold.
     pub fn start() -> Frontier {
-        Frontier { states: Box::new([State::default()]), ..Frontier::default() }
+        Frontier { states: vec![State::default()], ..Frontier::default() }
     }
 
     /// The configurations, as [`Frontier::new`] was given them.
@@ -61,9 +68,13 @@ impl Frontier {
         let words = self.words();
         let mut out = Vec::with_capacity(self.states.len());
         for (i, state) in self.states.iter().enumerate() {
-            let bits = &self.placed[i * words..(i + 1) * words];
-            let placed = (0..self.spanning.len()).filter(|&j| bits[j / WORD_BITS] >> (j % WORD_BITS) & 1 == 1);
-            out.push(Config { state: state.clone(), placed: placed.map(|j| self.spanning[j]).collect() });
+            let mut placed = Vec::new();
+            for (j, &id) in self.spanning.iter().enumerate() {
+                if self.placed[i * words + j / WORD_BITS] >> (j % WORD_BITS) & 1 == 1 {
+                    placed.push(id);
+                }
+            }
+            out.push(Config { state: state.clone(), placed });
         }
         out
     }
@@ -131,17 +142,14 @@ impl Frontier {
 /// The ids of two ascending lists, ascending, each once.
 fn merged(a: &[u64], b: &[u64]) -> Vec<u64> {
     let (mut out, mut i, mut j) = (Vec::with_capacity(a.len().max(b.len())), 0, 0);
-    while i < a.len() || j < b.len() {
-        let next = match (a.get(i), b.get(j)) {
-            (Some(&x), Some(&y)) => x.min(y),
-            (Some(&x), None) => x,
-            (None, Some(&y)) => y,
-            (None, None) => unreachable!("one list has more"),
-        };
-        i += usize::from(a.get(i) == Some(&next));
-        j += usize::from(b.get(j) == Some(&next));
-        out.push(next);
+    while i < a.len() && j < b.len() {
+        let (x, y) = (a[i], b[j]);
+        out.push(x.min(y));
+        i += usize::from(x <= y);
+        j += usize::from(y <= x);
     }
+    out.extend_from_slice(&a[i..]);
+    out.extend_from_slice(&b[j..]);
     out
 }
 
