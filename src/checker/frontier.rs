@@ -126,14 +126,14 @@ impl Frontier {
     }
 
     /// Negative controls: configuration `i`'s bit `j` flipped.
-    #[cfg(test)]
+    #[cfg(all(test, not(target_arch = "wasm32")))]
     pub fn corrupt_bit(&mut self, i: usize, j: usize) {
         let words = self.words();
         self.placed[i * words + j / WORD_BITS] ^= 1 << (j % WORD_BITS);
     }
 
     /// Negative controls: the spanning list's entry `j` replaced by `id`.
-    #[cfg(test)]
+    #[cfg(all(test, not(target_arch = "wasm32")))]
     pub fn corrupt_spanning(&mut self, j: usize, id: u64) {
         self.spanning[j] = id;
     }
@@ -172,6 +172,6 @@ pub fn first_difference(decoded: &[Config], original: &[Config]) -> Option<Strin
     })
 }
 
-#[cfg(test)]
+#[cfg(all(test, not(target_arch = "wasm32")))]
 #[path = "frontier_tests.rs"]
 mod tests;

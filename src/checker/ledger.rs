@@ -222,7 +222,7 @@ impl Ledger {
 
     /// Each key's frontier as this ledger holds it, and as the search gave it (tests: the
     /// compact form against the one it replaced).
-    #[cfg(test)]
+    #[cfg(all(test, not(target_arch = "wasm32")))]
     pub(crate) fn frontiers_and_folds(&self) -> impl Iterator<Item = (&Frontier, &[super::Config])> + '_ {
         self.keys.values().map(|k| (&*k.frontier, &*k.folded_to))
     }
@@ -236,7 +236,7 @@ struct KeyLedger {
     /// each fold, never edited: copies of this ledger (checkpoints) share it.
     frontier: Rc<Frontier>,
     /// Tests: the configurations the last fold's search gave, as it gave them.
-    #[cfg(test)]
+    #[cfg(all(test, not(target_arch = "wasm32")))]
     folded_to: Rc<[super::Config]>,
     /// Operations folded away (or counted after the verdict was settled).
     folded: u64,
@@ -300,7 +300,7 @@ impl KeyLedger {
     fn new(fold_every: usize) -> KeyLedger {
         KeyLedger {
             frontier: Rc::new(Frontier::start()),
-            #[cfg(test)]
+            #[cfg(all(test, not(target_arch = "wasm32")))]
             folded_to: Rc::from([super::Config::default()]),
             folded: 0,
             folded_unknowns: 0,
@@ -390,6 +390,9 @@ impl KeyLedger {
                     let decoded = self.frontier.configs();
                     let difference = super::frontier::first_difference(&decoded, &ends);
                     assert!(difference.is_none(), "the compact frontier differs: {difference:?}");
+                }
+                #[cfg(all(test, not(target_arch = "wasm32")))]
+                {
                     self.folded_to = ends.into();
                 }
                 self.segment.retain(|s| s.end() >= cut);
@@ -413,7 +416,7 @@ impl KeyLedger {
         self.folded += self.segment.len() as u64;
         self.segment = Vec::new();
         self.frontier = Rc::default();
-        #[cfg(test)]
+        #[cfg(all(test, not(target_arch = "wasm32")))]
         {
             self.folded_to = Rc::from([]);
         }
