@@ -36,8 +36,9 @@
 //! holds `fold_every` settled operations, and again each time as many more have settled, so
 //! its cost is amortized over the operations it folds.
 
+use super::frontier::Frontier;
 use super::model::{CheckOp, Expect};
-use super::search::{check_key_from, end_states, Config, KeyResult};
+use super::search::{check_key_from, end_states, KeyResult};
 use super::KeyVerdicts;
 use super::DEFAULT_STEP_BUDGET;
 use crate::driver::Outcome;
@@ -117,7 +118,7 @@ impl Ledger {
         };
         let keys = &mut self.keys;
         vec![
-            measure("checker frontiers", &mut || keys.values_mut().for_each(|k| k.frontier = Rc::from(Vec::new()))),
+            measure("checker frontiers", &mut || keys.values_mut().for_each(|k| k.frontier = Rc::default())),
             measure("checker segments", &mut || keys.values_mut().for_each(|k| k.segment = Vec::new())),
             measure("checker rest", &mut || drop(std::mem::take(keys))),
         ]
@@ -195,7 +196,7 @@ impl Ledger {
             let result = match &k.verdict {
                 Some(settled) => settled.clone(),
                 None => {
-                    let (result, steps) = check_key_from(&tail, &k.frontier, step_budget);
+                    let (result, steps) = check_key_from(&tail, &k.frontier.configs(), step_budget);
                     out.steps += steps;
                     result
                 }
@@ -212,14 +213,18 @@ impl Ledger {
     }
 
     /// Each key's frontier: its allocation's address (copies of this ledger share it until a
-    /// fold replaces it) and about the bytes it holds (each configuration, and the operations it
-    /// placed: thousands each when thousands of operations span the cut).
+    /// fold replaces it) and about the bytes it holds ([`Frontier::bytes`]: a bit per
+    /// configuration and operation spanning the cut, thousands of each when thousands of
+    /// operations queue behind the key).
     pub fn frontiers(&self) -> impl Iterator<Item = (usize, usize)> + '_ {
-        self.keys.values().map(|k| {
-            let placed: usize = k.frontier.iter().map(|c| c.placed.len()).sum();
-            let bytes = k.frontier.len() * std::mem::size_of::<Config>() + placed * std::mem::size_of::<u64>();
-            (Rc::as_ptr(&k.frontier) as *const Config as usize, bytes)
-        })
+        self.keys.values().map(|k| (Rc::as_ptr(&k.frontier) as usize, k.frontier.bytes()))
+    }
+
+    /// Each key's frontier as this ledger holds it, and as the search gave it (tests: the
+    /// compact form against the one it replaced).
+    #[cfg(all(test, not(target_arch = "wasm32")))]
+    pub(crate) fn frontiers_and_folds(&self) -> impl Iterator<Item = (&Frontier, &[super::Config])> + '_ {
+        self.keys.values().map(|k| (&*k.frontier, &*k.folded_to))
     }
 }
 
@@ -229,7 +234,10 @@ struct KeyLedger {
     /// The configurations the folded prefix allows (the empty register before any fold): a
     /// state, and which of the operations spanning the cut it already placed. Replaced whole by
     /// each fold, never edited: copies of this ledger (checkpoints) share it.
-    frontier: Rc<[Config]>,
+    frontier: Rc<Frontier>,
+    /// Tests: the configurations the last fold's search gave, as it gave them.
+    #[cfg(all(test, not(target_arch = "wasm32")))]
+    folded_to: Rc<[super::Config]>,
     /// Operations folded away (or counted after the verdict was settled).
     folded: u64,
     /// Unknown operations folded with a deadline.
@@ -291,7 +299,9 @@ impl Settled {
 impl KeyLedger {
     fn new(fold_every: usize) -> KeyLedger {
         KeyLedger {
-            frontier: Rc::from([Config::default()]),
+            frontier: Rc::new(Frontier::start()),
+            #[cfg(all(test, not(target_arch = "wasm32")))]
+            folded_to: Rc::from([super::Config::default()]),
             folded: 0,
             folded_unknowns: 0,
             segment: Vec::new(),
@@ -371,10 +381,20 @@ impl KeyLedger {
             prefix.push(CheckOp { return_seq: None, ..s.op.clone() });
         }
         let unknowns = prefix.iter().filter(|op| op.expect == Expect::AppliedOrNot).count() as u64;
-        let (result, steps) = end_states(&prefix, &self.frontier, MAX_FRONTIER_STATES, DEFAULT_STEP_BUDGET);
+        let (result, steps) = end_states(&prefix, &self.frontier.configs(), MAX_FRONTIER_STATES, DEFAULT_STEP_BUDGET);
         match result {
             Ok(ends) => {
-                self.frontier = ends.into();
+                self.frontier = Rc::new(Frontier::new(&ends));
+                #[cfg(test)]
+                {
+                    let decoded = self.frontier.configs();
+                    let difference = super::frontier::first_difference(&decoded, &ends);
+                    assert!(difference.is_none(), "the compact frontier differs: {difference:?}");
+                }
+                #[cfg(all(test, not(target_arch = "wasm32")))]
+                {
+                    self.folded_to = ends.into();
+                }
                 self.segment.retain(|s| s.end() >= cut);
                 self.next_fold_at = self.segment.len() + fold_every;
                 self.folded += prefix[..ended].iter().filter(|op| op.completed()).count() as u64;
@@ -395,7 +415,11 @@ impl KeyLedger {
     fn settle_verdict(&mut self, verdict: KeyResult) {
         self.folded += self.segment.len() as u64;
         self.segment = Vec::new();
-        self.frontier = Rc::from([]);
+        self.frontier = Rc::default();
+        #[cfg(all(test, not(target_arch = "wasm32")))]
+        {
+            self.folded_to = Rc::from([]);
+        }
         self.open_unknowns = 0;
         self.verdict = Some(verdict);
     }

@@ -18,6 +18,7 @@
 //! oracles ([`crate::sim::Oracle`]) together.
 
 mod collections;
+mod frontier;
 mod key_verdicts;
 mod ledger;
 mod model;

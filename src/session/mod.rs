@@ -664,7 +664,7 @@ mod membership_session_tests;
 mod landing_tests;
 
 #[cfg(all(test, not(target_arch = "wasm32")))]
-mod test_workload;
+pub(crate) mod test_workload;
 
 #[cfg(all(test, not(target_arch = "wasm32")))]
 #[path = "budget_tests.rs"]

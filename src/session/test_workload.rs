@@ -6,7 +6,7 @@
 use super::{Recording, UserAction};
 use serde_json::json;
 
-pub(super) fn play_increments(rec: &Recording, actions: u64, pause: impl Fn(u64) -> u64) {
+pub(crate) fn play_increments(rec: &Recording, actions: u64, pause: impl Fn(u64) -> u64) {
     let proposers = rec.sim().config().proposers;
     for i in 0..actions {
         let key = i % 10;
