@@ -18,14 +18,14 @@ const PREFIX = "/caspaxos/";
 /** The shipped wasm modules (README, "Two modules"), each with its gzipped budget (KiB, as
  * everywhere here; README, "wasm size" has the numbers) and two exports it must have. The core
  * (Cluster) is what the page and the element load: issue 12's goal for it is 150 KB, not met —
- * these gates are today's sizes (core 184,729 B, live 136,096 B with Node's zlib: main's
- * 188,191 and 138,120 less size6's one future for operations and membership changes, -500
- * (core), and the standard sort taken out again, -2,962 and -2,024) plus about 0.1 and 0.6 KB,
- * so that growth is caught while the goal stays open. The live module (LiveCluster)
+ * these gates are today's sizes (core 185,938 B, live 137,265 B with Node's zlib after this
+ * session's merges: size6 took main's 188,191 and 138,120 to 184,729 and 136,096; the other
+ * branches brought back +1,209 and +1,169, measured at each merge in the README's "wasm size")
+ * plus about 0.4 KB, so that growth is caught while the goal stays open. The live module (LiveCluster)
  * loads only when a reader switches to Live or a program imports it. */
 const MODULES = [
-  { name: "caspaxos_playground", dir: "pkg", budget: 180.5 * 1024, exports: ["cluster_new", "cluster_check"], not: "livecluster_" },
-  { name: "caspaxos_live", dir: "pkg/live", budget: 133.5 * 1024, exports: ["livecluster_new", "livecluster_check"], not: "cluster_" },
+  { name: "caspaxos_playground", dir: "pkg", budget: 182 * 1024, exports: ["cluster_new", "cluster_check"], not: "livecluster_" },
+  { name: "caspaxos_live", dir: "pkg/live", budget: 134.5 * 1024, exports: ["livecluster_new", "livecluster_check"], not: "cluster_" },
 ];
 /** Exports only the `workloads` feature compiles in (benchmarks and tests, never shipped). */
 const WORKLOAD_EXPORTS = ["benchIncrements", "cluster_withCheckerWorkload"];
