@@ -170,10 +170,11 @@ function stopIdleRun() {
 function idleProgress(r) {
   ingest();
   const t = performance.now();
-  if (t - idleSaid < IDLE_PROGRESS_EVERY_MS) return;
+  if (t - idleSaid < IDLE_PROGRESS_EVERY_MS) return false;
   idleSaid = t;
   refresh(false);
   renderTimeNote(`Running to idle: ${countedGrouped(r.events, "event")} run, ${counted(page.cluster.pending, "operation")} pending. Stop (or Escape) stops it here.`);
+  return true;
 }
 
 function idleEnded(r, why) {

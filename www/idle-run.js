@@ -5,8 +5,11 @@
 // runUntilIdle(b) is runUntilIdle(a + b) cut in two): same events, same event-log hash. It stops after `maxEvents` events as runUntilIdle does, and
 // says so; the reader may stop it sooner and start it again.
 
-/** Real ms of simulation one frame's slice may take (the rest of the frame draws). */
+/** Real ms one frame's slice may take, the simulation and what is done with its events (the
+ * rest of the frame draws). */
 export const SLICE_MS = 8;
+/** The least simulation a slice runs: one runUntilIdle call, however costly its events are. */
+const MIN_SIM_MS = 0.25;
 /** Events the first runUntilIdle call of a run asks for; later calls adapt to the time it took. */
 const FIRST_CHUNK = 256;
 /** Real ms one runUntilIdle call aims at, so a slice ends close to its budget. */
@@ -19,7 +22,8 @@ export class IdleRun {
    * @param {import("./player.js").Player} player whose script and cluster run
    * @param {object} opts
    * @param {number} opts.maxEvents events run at most (the cluster's own default: Cluster.limits.idleEvents)
-   * @param {(run: IdleRun) => void} opts.onSlice after each slice: draw, say the progress
+   * @param {(run: IdleRun) => boolean} opts.onSlice after each slice: draw, say the progress;
+   *   true when it also redrew what it redraws only now and then
    * @param {(run: IdleRun, why: string) => void} opts.onEnd once, when the run ends
    * @param {number} [opts.sliceMs]
    */
@@ -34,6 +38,7 @@ export class IdleRun {
     this.events = 0; // events run by runUntilIdle so far (the script's own steps not counted, as in runToIdle)
     this.slices = 0;
     this.chunk = FIRST_CHUNK;
+    this.simMs = sliceMs; // ms of simulation per slice, fitted so the whole slice takes sliceMs
     this.ended = null; // why it ended, once it has
     this.raf = 0;
   }
@@ -69,12 +74,14 @@ export class IdleRun {
   #slice = () => {
     if (!this.running) return;
     if (this.player.cluster !== this.cluster) return this.abandon();
-    const until = performance.now() + this.sliceMs;
+    const start = performance.now();
+    const until = start + this.simMs;
     let why = null;
     do why = this.#work(); while (!why && performance.now() < until);
     this.slices += 1;
     if (why) return this.#end(why);
-    this.onSlice(this);
+    // A slice that also redrew the panels (now and then) says nothing of its events' cost.
+    if (!this.onSlice(this)) this.#fit(performance.now() - start);
     this.raf = requestAnimationFrame(this.#slice);
   };
 
@@ -93,6 +100,15 @@ export class IdleRun {
     this.events += ran;
     if (ran < want) return "idle";
     return this.events >= this.maxEvents ? "cap" : null;
+  }
+
+  /** Sizes the next slice's simulation so that it and what `onSlice` does with its events (the
+   * timeline's fetch of them costs several times their simulation) take about `sliceMs`: by the
+   * ratio this slice missed it by, at most halved or grown by a quarter at a time, so one slow
+   * redraw does not starve the run. */
+  #fit(spent) {
+    const ratio = Math.min(1.25, Math.max(0.5, this.sliceMs / Math.max(spent, 0.01)));
+    this.simMs = Math.min(this.sliceMs, Math.max(MIN_SIM_MS, this.simMs * ratio));
   }
 
   /** Sizes the next runUntilIdle call to take about CHUNK_MS at the rate this one ran. */
