@@ -164,11 +164,13 @@ fn search(ops: &[CheckOp], initial: &[Config], goal: Goal, step_budget: u64, red
         let base = stack.len();
         let mut state = start;
         let mut entry = entries.first();
-        let mut resume_from = 0usize; // the successor index to try next at `entry`
-        let mut late = false; // scanning for the floating collection, the others tried (see `Frame::late`)
-                              // A configuration just reached (looked at by `settle` first), and one found to have no way on.
+        // The successor index to try next at `entry`.
+        let mut resume_from = 0usize;
+        // A configuration just reached (looked at by `settle` first), and one found to have no way on.
         let mut arrived = true;
         let mut dead_below = false;
+        // Scanning for the floating collection, the others tried (see `Frame::late`).
+        let mut late = false;
         loop {
             steps += 1;
             if steps > step_budget {
