@@ -104,7 +104,7 @@ test("a freed LiveCluster refuses every call with InvalidArgument (operations re
         return `${e.name}: ${e.message}`;
       }
     };
-    const c = new LiveCluster({ latency: { min: 0, max: 1 } });
+    const c = new LiveCluster({ latency: { min: 1, max: 20 }, maxAttempts: 100 }); // real timers: a timeout of 50 ms survives a loaded machine
     let inside = null;
     const changed = await c.change("k", (x) => {
       inside = named(() => c.free());
