@@ -170,8 +170,10 @@ export class Timeline {
     this.version += 1;
   }
 
+  /** Where the drawing puts time `t`: the container's x plus the moving layers' `shift` (what an
+   * element's attributes say; 0 unless following, see #panTo). */
   x(t) {
-    return LEFT + (t - this.t0) / this.msPerPx;
+    return LEFT + (t - this.t0) / this.msPerPx + this.shift;
   }
 
   /** A lane's y; `layout()` computed them for the current size. */
