@@ -2,10 +2,12 @@
 // the page stays smooth"). A render still describes each element as markup, but an element whose
 // markup is the same as in the render before is kept as it is: it is not parsed, styled, laid out
 // or painted again. Only new markup is parsed (in one batch), only elements no longer drawn are
-// removed, and kept ones move only if their order changed. Invariant: each element shows exactly
+// removed, and kept ones move only if their order changed (when most of it is new, all of it is
+// parsed at once, as before). Invariant: each element shows exactly
 // its markup — one changed in place (a click marking the selection) is `changed()` and drawn anew.
 
 const SVG_NS = "http://www.w3.org/2000/svg";
+const BULK_SHARE = 0.75; // more new elements than this share of the drawing: parse it all at once
 
 /** A group of the timeline's SVG whose children are redrawn from markup, reusing elements. */
 export class RetainedGroup {
@@ -34,27 +36,43 @@ export class RetainedGroup {
       if (el) nodes[i] = el;
       else fresh.push(i);
     }
-    for (const els of this.byMarkup.values()) for (const el of els) el.remove();
     this.dirty.clear();
+    if (fresh.length > markup.length * BULK_SHARE) return this.#replaceAll(markup);
+    for (const els of this.byMarkup.values()) for (const el of els) el.remove();
     if (fresh.length) {
       this.scratch.innerHTML = fresh.map((i) => markup[i]).join("");
       const made = [...this.scratch.children];
       if (made.length !== fresh.length) throw new Error(`timeline: ${fresh.length} drawn items made ${made.length} elements (an item must be one complete element)`);
       fresh.forEach((i, k) => { nodes[i] = made[k]; });
     }
-    const kept = new Map();
     let cursor = this.group.firstChild;
-    for (let i = 0; i < nodes.length; i++) {
-      const el = nodes[i];
+    for (const el of nodes) {
       if (el === cursor) cursor = cursor.nextSibling;
       else this.group.insertBefore(el, cursor);
+    }
+    this.#index(markup, nodes);
+    this.created += fresh.length;
+    this.reused += markup.length - fresh.length;
+  }
+
+  /** Most of the drawing is new (a zoom, a jump, the first render): one parse of it all is
+   * cheaper than inserting each element. */
+  #replaceAll(markup) {
+    this.group.innerHTML = markup.join("");
+    const nodes = [...this.group.children];
+    if (nodes.length !== markup.length) throw new Error(`timeline: ${markup.length} drawn items made ${nodes.length} elements (an item must be one complete element)`);
+    this.#index(markup, nodes);
+    this.created += markup.length;
+  }
+
+  #index(markup, nodes) {
+    const kept = new Map();
+    nodes.forEach((el, i) => {
       const same = kept.get(markup[i]);
       if (same) same.push(el);
       else kept.set(markup[i], [el]);
-    }
+    });
     this.byMarkup = kept;
-    this.created += fresh.length;
-    this.reused += markup.length - fresh.length;
   }
 
   /** A kept element showing `markup`, taken out of the pool; a changed one is dropped. */

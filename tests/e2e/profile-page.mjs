@@ -82,7 +82,12 @@ async function traced(cdp, label, fn) {
     byThread.set(thread, m);
   }
   const frames = events.filter((e) => e.name === "ProxyMain::BeginMainFrame" && e.ph === "X").length;
-  console.log(`${label}: ${frames} main frames`);
+  // The renderer's main thread per frame, in thread CPU time (`tdur`: what the load of other
+  // processes changes least) and wall time, by phase.
+  const main = events.filter((e) => e.ph === "X" && threads.get(`${e.pid}:${e.tid}`) === "CrRendererMain");
+  const cpu = (name) => main.filter((e) => e.name === name).reduce((a, e) => a + (e.tdur ?? 0) / 1000, 0);
+  const phases = ["RunTask", "FunctionCall", "ParseHTML", "UpdateLayoutTree", "Layout", "PrePaint", "Paint", "Layerize", "Commit"];
+  console.log(`${label}: ${frames} main frames; main thread CPU ms per frame: ${phases.map((n) => `${n === "RunTask" ? "all" : n} ${(cpu(n) / Math.max(1, frames)).toFixed(2)}`).join(", ")}`);
   for (const [thread, m] of byThread) {
     console.log(`  ${thread}:`);
     const top = thread === "CrRendererMain" ? TOP * 3 : TOP;
