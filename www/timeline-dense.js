@@ -8,8 +8,12 @@ import { esc } from "./timeline-labels.js";
 
 const OUTCOME_COLORS = ["#2f6fdb", "#1f8a4c", "#c62f3b", "#b7791f"]; // pending, ok, failed, unknown
 
-/** Draws the aggregate into `canvas` (sized to the container); returns messages represented. */
+/** Draws the aggregate into `canvas` (sized to the container); returns messages represented.
+ * Only the pixel columns whose counts changed since the last draw are drawn again (playing, a
+ * view that does not move changes a few columns a frame); the canvas then holds exactly what a
+ * whole redraw would (each column's pixels come from that column's draws alone). */
 export function drawDense(f, canvas) {
+  if (f.shift) throw new Error("timeline: the dense view draws in the container's coordinates (shift 0)");
   const dpr = window.devicePixelRatio || 1;
   const cw = Math.round(f.w * dpr);
   const ch = Math.round(f.h * dpr);
@@ -19,27 +23,64 @@ export function drawDense(f, canvas) {
   }
   const ctx = canvas.getContext("2d");
   ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
-  ctx.clearRect(0, 0, f.w, f.h);
   const columns = Math.max(1, Math.floor(f.w - f.left));
   const d = f.store.density(f.t0, f.msPerPx, columns);
+  const worst = f.store.opOutcomes(f.t0, f.msPerPx, columns);
+  const lanes = f.store.nodes.map((node, lane) => ({ node, lane, y: f.shows(node) ? f.y(node) : null }));
+  const key = [cw, ch, f.t0, f.msPerPx, f.slot, d.max, ...lanes.map((l) => l.y)].join();
+  const last = DRAWN.get(canvas);
+  const cols = last?.key === key ? changedColumns(last, d, worst, columns) : null;
+  DRAWN.set(canvas, { key, traffic: d.traffic, lost: d.lost, worst, redrawn: cols ? cols.length : columns, columns });
+  if (cols) for (const c of cols) ctx.clearRect(f.left + c, 0, 1, f.h);
+  else ctx.clearRect(0, 0, f.w, f.h);
+  drawColumns(f, ctx, { ...d, worst, columns, lanes }, cols);
+  return f.store.arrivalsBetween(f.t0, f.t1);
+}
+
+/** What each canvas shows (its frame's key and counts), to redraw only what changed; `redrawn`:
+ * how many of its `columns` the last draw drew. */
+const DRAWN = new WeakMap();
+
+/** The last draw into `canvas`: { redrawn, columns } (a page test reads it). */
+export const lastDenseDraw = (canvas) => DRAWN.get(canvas) ?? null;
+
+/** Makes the next draw into `canvas` a whole one. */
+export const forgetDenseDraw = (canvas) => DRAWN.delete(canvas);
+
+/** The columns whose traffic, losses or operation outcomes differ from `last`'s (same layout). */
+function changedColumns(last, d, worst, columns) {
+  const out = [];
+  for (let c = 0; c < columns; c++) {
+    for (let i = c; i < d.traffic.length; i += columns) {
+      if (d.traffic[i] !== last.traffic[i] || d.lost[i] !== last.lost[i] || worst[i] !== last.worst[i]) {
+        out.push(c);
+        break;
+      }
+    }
+  }
+  return out;
+}
+
+/** The heat strips, loss marks and operation bars of columns `cols` (null: all), lane by lane. */
+function drawColumns(f, ctx, d, cols) {
+  const each = cols ?? Array.from({ length: d.columns }, (_, c) => c);
   const strip = stripHeight(f);
   const scale = Math.log1p(Math.max(1, d.max));
-  f.store.nodes.forEach((node, lane) => {
-    if (!f.shows(node)) return;
-    const y = f.y(node) - strip / 2;
+  for (const { lane, node, y: lineY } of d.lanes) {
+    if (lineY === null) continue;
+    const y = lineY - strip / 2;
     ctx.fillStyle = laneColor(node);
-    for (let c = 0; c < columns; c++) {
-      const v = d.traffic[lane * columns + c];
+    for (const c of each) {
+      const v = d.traffic[lane * d.columns + c];
       if (v <= 0) continue;
       ctx.globalAlpha = 0.12 + 0.88 * (Math.log1p(v) / scale);
       ctx.fillRect(f.left + c, y, 1, strip);
     }
     ctx.globalAlpha = 1;
     ctx.fillStyle = "#c62f3b";
-    for (let c = 0; c < columns; c++) if (d.lost[lane * columns + c] > 0) ctx.fillRect(f.left + c, y - 3, 1, 3);
-  });
-  drawOpDensity(f, ctx, columns);
-  return f.store.arrivalsBetween(f.t0, f.t1);
+    for (const c of each) if (d.lost[lane * d.columns + c] > 0) ctx.fillRect(f.left + c, y - 3, 1, 3);
+  }
+  drawOpDensity(f, ctx, d, each);
 }
 
 /** The heat strip's height: up to 16 px, less when lanes are close. */
@@ -47,20 +88,18 @@ const stripHeight = (f) => Math.max(2, Math.min(16, f.slot * 0.4));
 
 /** Operations per proposer lane: each column coloured by the worst outcome that started in it
  * (a bar just above the lane's heat strip). */
-function drawOpDensity(f, ctx, columns) {
-  const s = f.store;
-  const worst = s.opOutcomes(f.t0, f.msPerPx, columns);
-  s.nodes.forEach((node, lane) => {
-    if (!node.startsWith("p") || !f.shows(node)) return;
+function drawOpDensity(f, ctx, d, each) {
+  for (const { lane, node, y: lineY } of d.lanes) {
+    if (!node.startsWith("p") || lineY === null) continue;
     const bar = Math.max(2, Math.min(5, f.slot * 0.12));
-    const y = f.y(node) - stripHeight(f) / 2 - 1 - bar;
-    for (let c = 0; c < columns; c++) {
-      const o = worst[lane * columns + c];
+    const y = lineY - stripHeight(f) / 2 - 1 - bar;
+    for (const c of each) {
+      const o = d.worst[lane * d.columns + c];
       if (o < 0) continue;
       ctx.fillStyle = OUTCOME_COLORS[o];
       ctx.fillRect(f.left + c, y, 1, bar);
     }
-  });
+  }
 }
 
 /** SVG over the canvas: per lane, its message counts in the window; a note on what this is. */

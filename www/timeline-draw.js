@@ -27,17 +27,15 @@ export function drawAxis(f, out) {
   const fmt = (t) => (span >= 5000 ? `${+(t / 1000).toFixed(3)} s` : `${t} ms`);
   const minGap = f.meters.axis.width(fmt(Math.round(f.t1))) + 14;
   const step = steps.find((s) => s / f.msPerPx >= minGap) ?? steps.at(-1);
-  out.push('<g class="axis">');
   for (let t = Math.ceil(f.t0 / step) * step; t <= f.t1; t += step) {
     const x = f.x(t);
     if (x < f.left) continue;
     const label = fmt(t);
     const w = f.meters.axis.width(label);
     const lx = Math.min(x + 2, f.w - w - 2);
-    out.push(`<line x1="${x}" x2="${x}" y1="${f.top - 6}" y2="${f.h}"/>`);
-    if (f.placer.take(textBox(lx, f.top - 9, w, 10))) out.push(`<text x="${lx}" y="${f.top - 9}">${label}</text>`);
+    out.push(`<line class="axis" x1="${x}" x2="${x}" y1="${f.top - 6}" y2="${f.h}"/>`);
+    if (f.placer.take(textBox(lx, f.top - 9, w, 10))) out.push(`<text class="axis" x="${lx}" y="${f.top - 9}">${label}</text>`);
   }
-  out.push("</g>");
 }
 
 /** Partition and crash bands, wipe marks, garbage collection steps. */
@@ -72,20 +70,21 @@ export function drawFaults(f, out) {
   }
 }
 
+/** The lanes, in the still layer (the container's x: the frame's less its `shift`). */
 export function drawLanes(f, out) {
-  for (const n of f.rows) out.push(`<line class="lane" x1="${f.left}" x2="${f.w}" y1="${f.y(n)}" y2="${f.y(n)}"/>`);
+  for (const n of f.rows) out.push(`<line class="lane" x1="${f.left - f.shift}" x2="${f.w - f.shift}" y1="${f.y(n)}" y2="${f.y(n)}"/>`);
 }
 
-/** Lane labels over a strip on the left; each is a hit target for its node's details. */
+/** Lane labels over a strip on the left, in the still layer; each is a hit target for its node's details. */
 export function drawLaneLabels(f, out) {
-  out.push(`<rect x="0" y="0" width="${f.left - 4}" height="${f.h}" fill="#fbfcfd"/>`);
+  out.push(`<rect x="0" y="0" width="${f.left - f.shift - 4}" height="${f.h}" fill="#fbfcfd"/>`);
   const size = f.laneFont;
   for (const n of f.rows) {
     const y = f.y(n) + size * 0.35;
     const sel = f.selected?.kind === "node" && f.selected.node === n ? " selected" : "";
     out.push(`<text class="lane-label${sel}" data-node="${esc(n)}" x="6" y="${y}" style="font-size:${size}px" fill="${laneColor(n)}">${esc(n)}</text>`);
-    f.placer.take(textBox(6, y, f.meters.lane.width(n) * (size / 12), size));
-    f.hits.push({ kind: "node", node: n, x0: 0, x1: f.left, y0: f.y(n) - Math.max(12, f.slot / 2), y1: f.y(n) + Math.max(12, f.slot / 2) });
+    f.placer.take(textBox(6 + f.shift, y, f.meters.lane.width(n) * (size / 12), size));
+    f.hits.push({ kind: "node", node: n, x0: f.shift, x1: f.left, y0: f.y(n) - Math.max(12, f.slot / 2), y1: f.y(n) + Math.max(12, f.slot / 2) });
   }
 }
 

@@ -16,6 +16,7 @@ import { DetailsBox } from "./timeline-details.js";
 import { drawLeases } from "./timeline-lease.js";
 import { drawMembership, laneOrder } from "./timeline-membership.js";
 import { bindInput } from "./timeline-input.js";
+import { RetainedGroup } from "./timeline-retain.js";
 
 export { PROPOSER_COLORS };
 
@@ -34,6 +35,7 @@ const FONTS = {
 const ROOMY_SLOT_PX = 30; // lanes closer than this sit evenly (no room for stacks and ticks)
 const MIN_MS_PER_PX = 0.005;
 const MAX_MS_PER_PX = 1e6;
+const PAN_MAX_PX = 1e5; // following, the drawing's coordinates start from the view's edge again past this shift
 const SVG_NS = "http://www.w3.org/2000/svg";
 
 export class Timeline {
@@ -61,8 +63,15 @@ export class Timeline {
     this.svg.setAttribute("role", "img");
     this.svg.setAttribute("aria-label", "timeline");
     const markers = PROPOSER_COLORS.map((c, i) => `<marker id="arr-p${i + 1}" viewBox="0 0 8 8" refX="7.5" refY="4" markerWidth="7" markerHeight="7" orient="auto-start-reverse"><path d="M0,0 L8,4 L0,8 z" fill="${c}"/></marker>`);
-    this.svg.innerHTML = `<defs>${markers.join("")}</defs><g class="tl-content"></g>`;
+    // Three layers, bottom to top: what moves with time under the lanes (axis, faults, leases,
+    // membership bands), the lanes and their labels (still), what moves over them (operations,
+    // messages, labels). Elements drawn the same are kept (timeline-retain.js).
+    this.svg.innerHTML = `<defs>${markers.join("")}</defs><g class="tl-back"></g><g class="tl-still"></g><g class="tl-content"></g>`;
+    const [back, still, front] = [...this.svg.querySelectorAll("g")].map((g) => new RetainedGroup(g));
+    this.layers = { back, still, front };
     this.content = this.svg.lastElementChild;
+    this.shift = 0; // the moving layers' shift (see #panTo)
+    this.pan = null;
     container.append(this.canvas, this.svg);
     this.details = new DetailsBox(container, {
       onStep: (d) => this.#walk(d, true),
@@ -161,8 +170,10 @@ export class Timeline {
     this.version += 1;
   }
 
+  /** Where the drawing puts time `t`: the container's x plus the moving layers' `shift` (what an
+   * element's attributes say; 0 unless following, see #panTo). */
   x(t) {
-    return LEFT + (t - this.t0) / this.msPerPx;
+    return LEFT + (t - this.t0) / this.msPerPx + this.shift;
   }
 
   /** A lane's y; `layout()` computed them for the current size. */
@@ -238,26 +249,51 @@ export class Timeline {
     const key = [this.t0, this.msPerPx, now, this.store.events, this.w, this.h, this.version, this.latencyMax].join();
     if (key === this.drawn) return this.shown;
     this.drawn = key;
-    const f = this.#frame(now, span);
-    const out = [];
-    drawAxis(f, out);
-    drawFaults(f, out);
-    drawLeases(f, out);
+    const detailed = this.#detailedWindow(this.t0, this.t0 + span);
+    const f = this.#frame(now, span, this.#panTo(detailed !== null && this.follow));
+    const [back, still, front] = [[], [], []];
+    drawAxis(f, back);
+    drawFaults(f, back);
+    drawLeases(f, back);
     const memberLabels = [];
-    drawMembership(f, out, this.#liveProgress(), memberLabels);
-    drawLanes(f, out);
-    drawLaneLabels(f, out);
-    const shown = this.#drawDetailed(f, out) ?? this.#drawDense(f, out);
-    out.push(...memberLabels); // on top of the message arrows
-    if (now >= f.t0 && now <= f.t1) out.push(`<line class="now-line" x1="${f.x(now)}" x2="${f.x(now)}" y1="${AXIS_PX - 6}" y2="${f.h}"/>`);
-    this.svg.setAttribute("viewBox", `0 0 ${f.w} ${f.h}`);
-    this.content.innerHTML = out.join("");
+    drawMembership(f, back, this.#liveProgress(), memberLabels);
+    drawLanes(f, still);
+    drawLaneLabels(f, still);
+    const shown = detailed ? this.#drawDetailed(f, front, detailed) : this.#drawDense(f, front);
+    front.push(...memberLabels); // on top of the message arrows
+    if (now >= f.t0 && now <= f.t1) front.push(`<line class="now-line" x1="${f.x(now)}" x2="${f.x(now)}" y1="${AXIS_PX - 6}" y2="${f.h}"/>`);
+    const viewBox = `0 0 ${this.w} ${f.h}`;
+    if (this.svg.getAttribute("viewBox") !== viewBox) this.svg.setAttribute("viewBox", viewBox);
+    const pan = f.shift ? `translate(${-f.shift} 0)` : null;
+    for (const [layer, markup] of [[this.layers.back, back], [this.layers.still, still], [this.layers.front, front]]) {
+      layer.update(markup);
+      if (layer !== this.layers.still && layer.group.getAttribute("transform") !== pan) {
+        if (pan) layer.group.setAttribute("transform", pan);
+        else layer.group.removeAttribute("transform");
+      }
+    }
     this.hits = f.hits;
+    this.shift = f.shift;
     this.lastNow = now;
     this.shown = shown;
     return shown;
   }
 
+  /**
+   * Following, the drawing keeps its x coordinates while the view moves: they count from a fixed
+   * origin (the plot's left edge when the pan began) and the moving layers are translated by the
+   * pixels the view moved since (`shift`), so an element that is still in view is drawn with the
+   * same markup and kept (timeline-retain.js). Anything else (a zoom, a pan by hand, the dense
+   * view, a shift grown past PAN_MAX_PX) starts from the view's edge again: shift 0, coordinates
+   * are the container's. Returns the shift in pixels.
+   */
+  #panTo(following) {
+    const p = this.pan;
+    const shift = p && (this.t0 - p.origin) / this.msPerPx;
+    if (following && p?.msPerPx === this.msPerPx && shift >= 0 && shift <= PAN_MAX_PX) return shift;
+    this.pan = following ? { origin: this.t0, msPerPx: this.msPerPx } : null;
+    return 0;
+  }
   /** The running catch-up rescan's `{ done, keys }`, read from the source while a step runs. */
   #liveProgress() {
     if (!this.store.marks.running) return null;
@@ -268,16 +304,22 @@ export class Timeline {
     }
   }
 
-  /** Each message in view as an arrow, if there are at most SPARSE_MAX_ARROWS and their events
-   * are at hand (the tail, or a window fetched from the source); returns how many, or null. */
-  #drawDetailed(f, out) {
+  /** The events and arrivals of the window [t0, t1] if each message in it is to be drawn as an
+   * arrow: at most SPARSE_MAX_ARROWS, their events at hand (the tail, or a window fetched from
+   * the source); else null (the dense view). */
+  #detailedWindow(t0, t1) {
     const store = this.store;
     const reach = Math.max(store.maxFlight, this.latencyMax); // arrows that end in view start earlier
     // The histogram's estimate spares fetching a window that would be drawn dense anyway.
-    if (store.arrivalsBetween(f.t0, f.t1 + reach) > SPARSE_MAX_ARROWS * 4) return null;
-    const events = store.eventsBetween(f.t0, f.t1 + reach);
-    const arrivals = events && this.#arrivals(events, f);
+    if (store.arrivalsBetween(t0, t1 + reach) > SPARSE_MAX_ARROWS * 4) return null;
+    const events = store.eventsBetween(t0, t1 + reach);
+    const arrivals = events && this.#arrivals(events, t0, t1);
     if (!arrivals || arrivals.length > SPARSE_MAX_ARROWS) return null;
+    return { events, arrivals };
+  }
+
+  /** Each message in view as an arrow; returns how many. */
+  #drawDetailed(f, out, { events, arrivals }) {
     this.mode = "sparse";
     this.canvas.hidden = true;
     drawOps(f, out);
@@ -298,17 +340,20 @@ export class Timeline {
     return shown;
   }
 
-  /** What the drawing functions share for one render. */
-  #frame(now, span) {
+  /** What the drawing functions share for one render. Its x coordinates (`x`, `left`, `w`, the
+   * placer's boxes, the hit targets) are the moving layers', `shift` pixels right of the
+   * container's (see #panTo); the still layer (lanes, lane labels) subtracts it. */
+  #frame(now, span, shift) {
     const t0 = this.t0;
     const slot = this.slot;
     const laneFont = Math.max(6, Math.min(12, slot * 0.7));
+    const origin = t0 - shift * this.msPerPx;
     return {
-      store: this.store, now, t0, t1: t0 + span, msPerPx: this.msPerPx, w: this.w, h: this.h, left: LEFT, top: AXIS_PX,
+      store: this.store, now, t0, t1: t0 + span, msPerPx: this.msPerPx, w: this.w + shift, h: this.h, left: LEFT + shift, top: AXIS_PX, shift,
       slot, laneFont, latencyMax: this.latencyMax, highlight: this.highlight, selected: this.selected,
       rows: this.rows, shows: (n) => this.rowOf.has(n),
       meters: this.meters, placer: new LabelPlacer(), hits: [],
-      x: (t) => LEFT + (t - t0) / this.msPerPx,
+      x: (t) => LEFT + (t - origin) / this.msPerPx,
       y: (n) => this.y(n),
       laneTop: (n) => AXIS_PX + (this.rowOf.get(n) ?? 0) * slot,
       opRow: (node, s, rows) => this.#opRow(node, s, rows),
@@ -330,13 +375,13 @@ export class Timeline {
     return { y: bottom - (slot + 1) * pitch, h, rows: fit };
   }
 
-  /** Arrivals (delivered or lost messages) that cross the window, with `duplicated` marked. */
-  #arrivals(events, f) {
+  /** Arrivals (delivered or lost messages) that cross the window [t0, t1], with `duplicated` marked. */
+  #arrivals(events, t0, t1) {
     const out = [];
     const dup = new Set();
     for (const e of events) {
       if (e.kind === "duplicate") dup.add(e.msg);
-      if ((e.kind !== "deliver" && e.kind !== "drop") || e.at < f.t0 || e.sentAt > f.t1) continue;
+      if ((e.kind !== "deliver" && e.kind !== "drop") || e.at < t0 || e.sentAt > t1) continue;
       if (!this.rowOf.has(e.from) || !this.rowOf.has(e.to)) continue;
       out.push({ msg: e.msg, from: e.from, to: e.to, sentAt: e.sentAt, at: e.at, message: e.message, drop: e.kind === "drop" ? e.reason : null, duplicated: dup.has(e.msg) || this.sends.get(e.msg)?.duplicated === true, parts: e.parts ?? null });
     }
@@ -347,7 +392,7 @@ export class Timeline {
 
   /** A click (or tap) at container coordinates (x, y). */
   clickAt(x, y) {
-    const hit = hitTest(this.hits, x, y);
+    const hit = hitTest(this.hits, x + this.shift, y); // hit targets are in the drawing's coordinates
     if (!hit) return this.#closeDetails();
     this.#select(hit.kind === "msg" ? { kind: "msg", msg: hit.a.msg, at: hit.a.at, a: hit.a } : hit, false);
   }
@@ -361,7 +406,7 @@ export class Timeline {
       if (lanes.length) this.#select({ kind: "node", node: lanes[0] }, true);
       return;
     }
-    const mid = (LEFT + this.w) / 2;
+    const mid = (LEFT + this.w) / 2 + this.shift;
     const best = msgs.reduce((p, q) => (Math.abs((q.x1 + q.x2) / 2 - mid) < Math.abs((p.x1 + p.x2) / 2 - mid) ? q : p));
     this.#select({ kind: "msg", msg: best.a.msg, at: best.a.at, a: best.a }, true);
   }
@@ -377,11 +422,15 @@ export class Timeline {
   /** Marks the selection in the drawing as it is (a click paints at once, without a redraw);
    * the next render draws it the same way. */
   #markSelected() {
-    for (const el of this.content.querySelectorAll(".selected")) el.classList.remove("selected");
+    const mark = (el, on) => {
+      el.classList.toggle("selected", on);
+      for (const layer of Object.values(this.layers)) layer.changed(el); // its markup no longer shows it: the next render draws it anew
+    };
+    for (const el of this.svg.querySelectorAll(".selected")) mark(el, false);
     const sel = this.selected;
     if (!sel) return;
     const query = sel.kind === "msg" ? `line.msg[data-msg="${sel.msg}"]` : sel.kind === "op" ? `rect.op[data-op="${sel.id}"]` : `text.lane-label[data-node="${CSS.escape(sel.node)}"]`;
-    for (const el of this.content.querySelectorAll(query)) el.classList.add("selected");
+    for (const el of this.svg.querySelectorAll(query)) mark(el, true);
   }
 
   /** Previous (-1) or next (+1) message in view, by send time (or node, when a node is open). */

@@ -10,14 +10,23 @@
 // - DOM element count and JS heap (after a collection).
 // Figures are min/median/max over the repeats. No figure is asserted: this is a benchmark.
 //
+// Then the timeline at scale while playing (PAGE_BENCH_SCALE, default 1,000,000 events; "" skips
+// it): the timeline and history panels on the benchmark page of their own
+// (tests/e2e/pages/timeline-bench.html), fed a run of that many events, then 10 workers go on
+// incrementing while each animation frame runs 16 virtual ms (speed 1), gives the timeline the new
+// events and redraws both panels, as the page's Play does: frame gaps (rAF to rAF, so style,
+// layout and paint are in them) in the follow view and in the Fit view.
+//
 // BEFORE_WWW=/path/to/another/www also runs that copy of the page (e.g. main's) first, for a
 // before/after in one run; THIS_WWW=/path serves "this" copy from there (default www/; a snapshot
 // lets www/ change while the benchmark runs). PAGE_BENCH_SIZES=100000,400000 sets the sizes, PAGE_BENCH_VIEWS=page,phone
-// the viewports (the desktop's 1280 × 720, a 390 × 844 phone).
+// the viewports (the desktop's 1280 × 720, a 390 × 844 phone; "" for neither), PAGE_BENCH_ROUNDS=3
+// runs the copies alternated three times.
 import { launch, open, serve } from "./helpers.mjs";
 
 const SIZES = (process.env.PAGE_BENCH_SIZES ?? "100000,400000").split(",").map(Number);
 const VIEWS = (process.env.PAGE_BENCH_VIEWS ?? "page,phone").split(",");
+const SCALE = (process.env.PAGE_BENCH_SCALE ?? "1000000").split(",").filter(Boolean).map(Number);
 const REPEATS = 5;
 const PHONE = { width: 390, height: 844 };
 
@@ -147,13 +156,59 @@ async function benchPage(server, browser, label, viewport) {
   await page.close();
 }
 
+/** In the benchmark page: a run of `target` events, then `ms` real ms of frames while playing in
+ * each view; returns { events, views: { name: [frame gaps] }, dom }. */
+async function playingAtScale([target, ms]) {
+  const { cluster: c } = await window.bench.workload(target);
+  const { timeline: tl, history } = window.bench.panels(c);
+  tl.pull(c);
+  let stop = false;
+  for (let w = 0; w < 10; w++) (async () => { while (!stop) await c.increment(`k${w}`, { proposer: `p${1 + (w % 3)}` }); })();
+  const views = {};
+  for (const [name, place] of [["follow", () => { tl.follow = true; }], ["Fit", () => tl.fit(c.now + ms * 1.2)]]) {
+    place();
+    views[name] = await new Promise((resolve) => {
+      const gaps = [];
+      let last = null;
+      const end = performance.now() + ms;
+      const frame = (t) => {
+        if (last !== null) gaps.push(t - last);
+        last = t;
+        c.runFor(16);
+        tl.pull(c);
+        tl.render(c.now);
+        history.render(c.now);
+        if (t < end) requestAnimationFrame(frame);
+        else resolve(gaps);
+      };
+      requestAnimationFrame(frame);
+    });
+  }
+  stop = true;
+  const events = c.eventCount;
+  const dom = document.querySelectorAll("body *").length;
+  return { events, views, dom };
+}
+
+async function benchScale(server, browser, label) {
+  for (const target of SCALE) {
+    const { page } = await open(browser.context, `${server.url}test-pages/timeline-bench.html`);
+    const r = await page.evaluate(playingAtScale, [target, 3000]);
+    for (const [name, gaps] of Object.entries(r.views)) console.log(`${label} timeline at ~${target / 1000}k, frame ms, playing, ${name.padEnd(6)} ${stats(gaps)}`);
+    console.log(`${label} timeline at ~${target / 1000}k: ${r.events} events, ${r.dom} DOM elements`);
+    await page.close();
+  }
+}
+
 const roots = [...(process.env.BEFORE_WWW ? [["before", process.env.BEFORE_WWW]] : []), ["this", process.env.THIS_WWW]];
-for (const [name, www] of roots) {
+const ROUNDS = Number(process.env.PAGE_BENCH_ROUNDS ?? 1); // before, this, before, this, ...: alternated on a noisy machine
+for (const [name, www] of Array.from({ length: ROUNDS }, () => roots).flat()) {
   const server = await serve(www);
   const browser = await launch();
   try {
     if (VIEWS.includes("page")) await benchPage(server, browser, `page(${name})`, null);
     if (VIEWS.includes("phone")) await benchPage(server, browser, `phone(${name})`, PHONE);
+    await benchScale(server, browser, `scale(${name})`);
   } finally {
     await browser.close();
     await server.close();

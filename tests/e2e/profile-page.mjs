@@ -2,15 +2,19 @@
 // playing and a Run to idle spend their time on: drives the page with its own controls (workers
 // runs, Run to idle) to PROFILE_EVENTS events (default 400,000), then profiles each of
 // - three seeks (to the middle, a quarter, three quarters), each to the frame after it;
-// - two seconds of frames while playing a small workers run, in the follow view;
+// - two seconds of frames while playing a small workers run, in the follow view, then traced
+//   (CDP Tracing: the browser's own style, layout, paint and raster per thread) in the follow
+//   view and in the Fit view;
 // - a Run to idle of a 100 × 50 workers run;
 // and prints the top functions by self time (ms) with their source position. Not a test, not a
 // benchmark (no figure is asserted or reported): `node profile-page.mjs` when a view is slow.
-// WWW=/path/to/another/www profiles that copy of the page instead.
+// WWW=/path/to/another/www profiles that copy of the page instead; PROFILE_PARTS=playing skips
+// the seeks and the Run to idle.
 import { launch, open, serve } from "./helpers.mjs";
 
 const EVENTS = Number(process.env.PROFILE_EVENTS ?? 400000);
 const TOP = Number(process.env.PROFILE_TOP ?? 15);
+const PARTS = (process.env.PROFILE_PARTS ?? "seek,playing,idle").split(","); // playing always runs
 
 /** The `TOP` functions of a CDP profile by self time. */
 function topSelf(profile) {
@@ -54,6 +58,43 @@ async function profiled(cdp, label, fn) {
   console.log(`${label} (${Date.now() - t0} ms wall)\n self:\n${topSelf(profile)}\n total, page functions:\n${topTotal(profile)}`);
 }
 
+/** A CDP trace of `fn` (the browser's own work: style, layout, paint, raster — what a CPU profile
+ * shows only as "(program)"): per thread, the top trace events by total ms (complete events
+ * only, nested ones counted inside their parents too), and the frames drawn. */
+async function traced(cdp, label, fn) {
+  const events = [];
+  const collect = (e) => events.push(...e.value);
+  cdp.on("Tracing.dataCollected", collect);
+  const done = new Promise((resolve) => cdp.once("Tracing.tracingComplete", resolve));
+  await cdp.send("Tracing.start", { categories: "devtools.timeline,disabled-by-default-devtools.timeline,blink,cc,benchmark", transferMode: "ReportEvents" });
+  await fn();
+  await cdp.send("Tracing.end");
+  await done;
+  cdp.off("Tracing.dataCollected", collect);
+  const threads = new Map(events.filter((e) => e.name === "thread_name").map((e) => [`${e.pid}:${e.tid}`, e.args.name]));
+  const byThread = new Map();
+  for (const e of events) {
+    if (e.ph !== "X" || !e.dur) continue;
+    const thread = threads.get(`${e.pid}:${e.tid}`) ?? "?";
+    if (!/CrRendererMain|Compositor|Raster|TileWorker/.test(thread)) continue;
+    const m = byThread.get(thread) ?? new Map();
+    m.set(e.name, (m.get(e.name) ?? 0) + e.dur / 1000);
+    byThread.set(thread, m);
+  }
+  const frames = events.filter((e) => e.name === "ProxyMain::BeginMainFrame" && e.ph === "X").length;
+  // The renderer's main thread per frame, in thread CPU time (`tdur`: what the load of other
+  // processes changes least) and wall time, by phase.
+  const main = events.filter((e) => e.ph === "X" && threads.get(`${e.pid}:${e.tid}`) === "CrRendererMain");
+  const cpu = (name) => main.filter((e) => e.name === name).reduce((a, e) => a + (e.tdur ?? 0) / 1000, 0);
+  const phases = ["RunTask", "FunctionCall", "ParseHTML", "UpdateLayoutTree", "Layout", "PrePaint", "Paint", "Layerize", "Commit"];
+  console.log(`${label}: ${frames} main frames; main thread CPU ms per frame: ${phases.map((n) => `${n === "RunTask" ? "all" : n} ${(cpu(n) / Math.max(1, frames)).toFixed(2)}`).join(", ")}`);
+  for (const [thread, m] of byThread) {
+    console.log(`  ${thread}:`);
+    const top = thread === "CrRendererMain" ? TOP * 3 : TOP;
+    for (const [name, ms] of [...m].sort((a, b) => b[1] - a[1]).slice(0, top)) console.log(`    ${ms.toFixed(1).padStart(8)} ms  ${name}`);
+  }
+}
+
 async function workersToIdle(page, n, m) {
   await page.fill("#workers", String(n));
   await page.fill("#per-worker", String(m));
@@ -77,17 +118,22 @@ try {
     window.playground.seekTo(t);
     return new Promise((resolve) => requestAnimationFrame(() => setTimeout(() => resolve(performance.now() - t0), 0)));
   }, Math.round(t));
-  const seeks = [];
-  await profiled(cdp, "three seeks", async () => { for (const f of [0.5, 0.25, 0.75]) seeks.push(await seekToPaint(end * f)); });
-  console.log(`  seek to paint ms: ${seeks.map((x) => x.toFixed(0)).join(", ")}`);
-  await page.evaluate((t) => window.playground.seekTo(t), end);
+  if (PARTS.includes("seek")) {
+    const seeks = [];
+    await profiled(cdp, "three seeks", async () => { for (const f of [0.5, 0.25, 0.75]) seeks.push(await seekToPaint(end * f)); });
+    console.log(`  seek to paint ms: ${seeks.map((x) => x.toFixed(0)).join(", ")}`);
+    await page.evaluate((t) => window.playground.seekTo(t), end);
+  }
   await page.fill("#workers", "10");
   await page.fill("#per-worker", "100");
   await page.click("#run-workers");
   await page.evaluate(() => { window.playground.setSpeed(1); window.playground.setPlaying(true); });
   await profiled(cdp, "2 s playing, follow view", () => page.waitForTimeout(2000));
+  await traced(cdp, "trace: 2 s playing, follow view", () => page.waitForTimeout(2000));
+  await page.click("#fit");
+  await traced(cdp, "trace: 2 s playing, Fit view", () => page.waitForTimeout(2000));
   await page.evaluate(() => window.playground.setPlaying(false));
-  await profiled(cdp, "Run to idle, 100 × 50 workers", () => workersToIdle(page, 100, 50));
+  if (PARTS.includes("idle")) await profiled(cdp, "Run to idle, 100 × 50 workers", () => workersToIdle(page, 100, 50));
   await page.close();
 } finally {
   await browser.close();

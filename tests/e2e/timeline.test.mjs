@@ -428,3 +428,152 @@ test("a long run (100,000+ events): Fit draws density per lane with true counts,
   assert.deepEqual(errors, []);
   await page.close();
 });
+
+/** In the page: draws the view again from scratch (every element parsed anew) and returns the
+ * content as it was kept and as drawn fresh, and the elements in which they differ. */
+function redrawFromScratch() {
+  const tl = window.playground.timeline;
+  const layers = Object.values(tl.layers);
+  const drawn = () => layers.flatMap((l) => [...l.group.children].map((el) => el.outerHTML));
+  const kept = drawn();
+  for (const l of layers) for (const el of l.group.children) l.changed(el);
+  tl.drawn = null;
+  tl.render(tl.lastNow);
+  const fresh = drawn();
+  const differ = kept.filter((m, i) => m !== fresh[i]);
+  return { kept: kept.length, fresh: fresh.length, differ };
+}
+
+/** In the page: `n` frames of 2 virtual ms each (as playing draws them); per frame the elements
+ * parsed and kept, and how many the timeline holds. `rebuild`: each frame marks every element
+ * changed first (what a whole rebuild, the drawing before, parsed). */
+async function playFrames([n, rebuild]) {
+  const pg = window.playground;
+  const tl = pg.timeline;
+  const layers = Object.values(tl.layers);
+  const total = (k) => layers.reduce((a, l) => a + l[k], 0);
+  const out = [];
+  for (let i = 0; i < n; i++) {
+    if (rebuild) for (const l of layers) for (const el of l.group.children) l.changed(el);
+    const [c0, r0] = [total("created"), total("reused")];
+    pg.advance(2);
+    pg.refresh();
+    out.push({ created: total("created") - c0, reused: total("reused") - r0, children: layers.reduce((a, l) => a + l.group.childElementCount, 0), mode: tl.mode, shift: Math.round(tl.shift) });
+  }
+  return out;
+}
+
+test("playing, the timeline keeps the elements it draws again (follow and Fit): it parses only what is new, what it keeps is what a fresh drawing draws, the dense canvas redraws only changed columns", async (t) => {
+  const { page, errors } = await open(browser.context, `${server.url}?scenario=none`);
+  await page.fill("#workers", "10");
+  await page.fill("#per-worker", "100");
+  await page.click("#run-workers");
+  await page.evaluate(() => window.playground.setPlaying(false));
+  const sum = (frames, k) => frames.reduce((a, f) => a + f[k], 0);
+  // The follow view: the window moves each frame; what did not move (lanes, their labels) is kept.
+  const follow = await page.evaluate(async ([play, n, scratch]) => {
+    const tl = window.playground.timeline;
+    tl.follow = true;
+    window.playground.advance(300); // the view has left t = 0: it moves with time
+    const label = () => tl.svg.querySelector('text.lane-label[data-node="a1"]');
+    const first = label();
+    const frames = await new Function(`return (${play})`)()([n, false]);
+    const sameLabel = label() === first;
+    const { differ } = new Function(`return (${scratch})()`)();
+    // A click on an arrow (where the browser shows it) opens that message; the hit targets are in
+    // the drawing's coordinates, `shift` right of the container's.
+    const line = [...tl.content.querySelectorAll("line.msg.delivered")].at(-1);
+    const [r, box] = [line.getBoundingClientRect(), tl.container.getBoundingClientRect()];
+    const at = [r.left + r.width / 2 - box.left, r.top + r.height / 2 - box.top];
+    tl.clickAt(...at);
+    const { hitTest } = await import("/timeline-draw.js");
+    const unshifted = hitTest(tl.hits, ...at);
+    return { frames, differ, sameLabel, clicked: tl.selected?.msg, line: Number(line.dataset.msg), unshifted: unshifted?.a?.msg ?? null };
+  }, [playFrames.toString(), 30, redrawFromScratch.toString()]);
+  t.diagnostic(`follow, 30 frames: kept ${sum(follow.frames, "reused")}, parsed ${sum(follow.frames, "created")} elements`);
+  assert.equal(follow.sameLabel, true, "a lane label is the same element after 30 frames");
+  assert.ok(follow.frames.every((f) => f.reused >= 6), `every frame keeps elements: ${JSON.stringify(follow.frames)}`);
+  assert.ok(follow.frames.at(-1).shift > 0, `the moving layers are shifted: ${JSON.stringify(follow.frames)}`);
+  assert.ok(sum(follow.frames, "reused") > sum(follow.frames, "created"), `following, more elements are kept than parsed: ${JSON.stringify(follow.frames)}`);
+  assert.equal(follow.clicked, follow.line, "a click opens the arrow under it");
+  assert.notEqual(follow.unshifted, follow.line, "the control: the click's point taken unshifted misses it");
+  assert.deepEqual(follow.differ, [], "follow: what is kept is what a fresh drawing draws");
+  // The Fit view: the window stands still; a frame parses a few elements, it keeps most.
+  const fit = await page.evaluate(async ([play, n]) => {
+    const tl = window.playground.timeline;
+    tl.fit(window.playground.cluster.now + 200);
+    return new Function(`return (${play})`)()([n, false]);
+  }, [playFrames.toString(), 30]);
+  const [created, reused] = [sum(fit.slice(1), "created"), sum(fit.slice(1), "reused")];
+  t.diagnostic(`Fit, 29 frames: kept ${reused}, parsed ${created} elements (${fit[0].mode})`);
+  assert.ok(reused > 4 * created, `Fit: kept ${reused}, parsed ${created} over 29 frames: ${JSON.stringify(fit)}`);
+  assert.deepEqual(await page.evaluate(redrawFromScratch).then((r) => r.differ), [], "Fit: what is kept is what a fresh drawing draws");
+  // Negative control of the reuse measure: a whole rebuild each frame (the drawing before) keeps nothing.
+  const rebuilt = await page.evaluate(([play, n]) => new Function(`return (${play})`)()([n, true]), [playFrames.toString(), 5]);
+  assert.deepEqual(rebuilt.map((f) => f.reused), [0, 0, 0, 0, 0], "the control: a rebuild keeps no element");
+  assert.ok(rebuilt.every((f) => f.created === f.children), JSON.stringify(rebuilt));
+  // Negative control of the fresh-drawing check: an element changed in place, unannounced, is caught.
+  const tampered = await page.evaluate((scratch) => {
+    const el = window.playground.timeline.svg.querySelector('text.lane-label[data-node="p1"]');
+    el.setAttribute("fill", "#ff0000");
+    window.playground.timeline.drawn = null;
+    window.playground.refresh();
+    return new Function(`return (${scratch})()`)();
+  }, redrawFromScratch.toString());
+  assert.equal(tampered.differ.length, 1, JSON.stringify(tampered.differ));
+  assert.match(tampered.differ[0], /^<text class="lane-label" data-node="p1".*fill="#ff0000"/, "the control: the tampered lane label is what differs");
+  assert.deepEqual(errors, []);
+  await page.close();
+});
+
+test("the dense view while playing: only the columns that changed are drawn again, and the canvas equals a whole redraw", async () => {
+  const { page, errors } = await open(browser.context, `${server.url}?scenario=none`);
+  for (const [n, m] of [[30, 40], [10, 100]]) {
+    await page.fill("#workers", String(n));
+    await page.fill("#per-worker", String(m));
+    await page.click("#run-workers");
+    if (n === 30) await page.click("#idle").then(() => page.waitForSelector("#idle:not([data-running])", { timeout: 120000 }));
+  }
+  const r = await page.evaluate(async (play) => {
+    const pg = window.playground;
+    const tl = pg.timeline;
+    pg.setPlaying(false);
+    const dense = await import("/timeline-dense.js");
+    tl.fit(pg.cluster.now + 100);
+    const pixels = () => tl.canvas.getContext("2d").getImageData(0, 0, tl.canvas.width, tl.canvas.height).data;
+    /** Pixels that differ between the canvas as drawn and a whole redraw of the same view. */
+    const againstWhole = () => {
+      const kept = pixels();
+      dense.forgetDenseDraw(tl.canvas);
+      tl.drawn = null;
+      tl.render(tl.lastNow);
+      const whole = pixels();
+      const differ = [];
+      for (let i = 0; i < kept.length; i += 4) if (kept[i] !== whole[i] || kept[i + 1] !== whole[i + 1] || kept[i + 2] !== whole[i + 2] || kept[i + 3] !== whole[i + 3]) differ.push([(i / 4) % tl.canvas.width, Math.floor(i / 4 / tl.canvas.width)]);
+      return differ;
+    };
+    const redrawn = [];
+    const frames = await new Function(`return (${play})`)()([20, false]);
+    for (let i = 0; i < 10; i++) {
+      pg.advance(2);
+      pg.refresh();
+      redrawn.push(dense.lastDenseDraw(tl.canvas));
+    }
+    const clean = againstWhole();
+    // Negative control: a stray mark in a column no frame redraws survives the partial redraws.
+    const ctx = tl.canvas.getContext("2d");
+    ctx.fillStyle = "#000";
+    ctx.setTransform(1, 0, 0, 1, 0, 0);
+    ctx.fillRect(tl.canvas.width - 2, 1, 1, 1);
+    pg.advance(2);
+    pg.refresh();
+    const stray = againstWhole();
+    return { modes: frames.map((f) => f.mode), redrawn: redrawn.map((d) => [d.redrawn, d.columns]), clean, stray, width: tl.canvas.width };
+  }, playFrames.toString());
+  assert.ok(r.modes.every((m) => m === "dense"), `the Fit view is dense: ${r.modes}`);
+  assert.ok(r.redrawn.every(([n, of]) => n < of / 4), `each frame redrew few columns: ${JSON.stringify(r.redrawn)}`);
+  assert.deepEqual(r.clean, [], "the canvas equals a whole redraw");
+  assert.deepEqual(r.stray, [[r.width - 2, 1]], "the control: exactly the stray pixel differs");
+  assert.deepEqual(errors, []);
+  await page.close();
+});
