@@ -4,7 +4,7 @@
 
 #![cfg(target_arch = "wasm32")]
 
-use caspaxos_playground::wasm::Cluster;
+use caspaxos_playground::wasm::{stack_headrooms, Cluster};
 use futures::future::join_all;
 use js_sys::{Array, Promise, Reflect};
 use wasm_bindgen::{JsCast, JsValue};
@@ -806,12 +806,20 @@ const CALLS: [&str; 16] = [
     "c.constructor.fromSession(c.session(), { until: 10 }).free()",
 ];
 
+/// What a call made by `with_stack_left` threw, or what it returned (a promise awaited).
+async fn result_of(r: &JsValue) -> Result<JsValue, JsValue> {
+    if get(r, "threw") == true {
+        Err(get(r, "error"))
+    } else {
+        outcome(Ok(get(r, "value"))).await
+    }
+}
+
 /// Sorts what a call near the stack limit did. Allowed: it worked; it was refused with an
 /// `InvalidArgument` by the guard (no `cause`: nothing escaped); or the engine could not even
 /// start the test's own call (a RangeError, with almost no stack left).
 async fn classify(bytes: f64, expr: &str, r: &JsValue) -> &'static str {
-    let result = if get(r, "threw") == true { Err(get(r, "error")) } else { outcome(Ok(get(r, "value"))).await };
-    match result {
+    match result_of(r).await {
         Ok(_) => "ok",
         Err(e) if get(&e, "name") == "RangeError" => {
             assert!(bytes < 16_384.0, "{expr} with {bytes} bytes left: a RangeError came through");
@@ -825,15 +833,85 @@ async fn classify(bytes: f64, expr: &str, r: &JsValue) -> &'static str {
     }
 }
 
-/// Stack left for the calls of the sweep: finely near nothing and around the guard's threshold
-/// (256 KB in the unoptimized test build), coarsely elsewhere, past the threshold.
-fn headrooms() -> impl Iterator<Item = f64> {
+/// Stack left for the calls of the sweep: finely near nothing and across the threshold of the
+/// call's class and the full one (`stack_headrooms()`, plus the wrapper's frames), coarsely
+/// elsewhere, past the full one.
+fn headrooms(expr: &str) -> impl Iterator<Item = f64> {
+    let [read, start, full] = stack_headrooms().map(f64::from);
     let near_nothing = (0..8).map(|i| i as f64 * 512.0);
     let coarse = (1..8).map(|i| i as f64 * 32_768.0);
-    // Straddles the debug build's 256 KB headroom (plus the wrapper's frames) in 2 KB steps.
-    let threshold = (0..16).map(|i| 240_000.0 + i as f64 * 2048.0);
-    let past = (0..4).map(|i| 280_000.0 + i as f64 * 16_384.0);
-    near_nothing.chain(coarse).chain(threshold).chain(past)
+    // From about 22 KB below a threshold to 8 KB above it, in 2 KB steps.
+    let across = |threshold: f64| (0..16).map(move |i| threshold - 22_144.0 + i as f64 * 2048.0).filter(|b| *b >= 0.0);
+    let light = match stack_class(expr) {
+        "read" => read,
+        "start" => start,
+        _ => full,
+    };
+    let past = (0..4).map(move |i| full + 17_856.0 + i as f64 * 16_384.0);
+    let lighter = across(light).filter(move |_| light < full);
+    near_nothing.chain(coarse).chain(lighter).chain(across(full)).chain(past)
+}
+
+/// The guard's class of a call of [`CALLS`] (src/wasm/stack.rs, `Headroom`).
+fn stack_class(expr: &str) -> &'static str {
+    if expr == "c.now" {
+        "read"
+    } else if expr.starts_with("c.increment(") || expr.starts_with("c.get(") {
+        "start"
+    } else {
+        "full"
+    }
+}
+
+/// Each call is refused below its class's headroom, naming it, and works above it: a getter and
+/// an operation's start where every other call is refused. A start that would replay first (the
+/// first action after a seek) proves the full headroom from Rust, and leaves the tape as it was.
+#[wasm_bindgen_test]
+async fn each_call_proves_its_class_of_stack_and_a_start_that_would_replay_proves_all_of_it() {
+    let [read, start, full] = stack_headrooms().map(f64::from);
+    let c = js_cluster("{ seed: 5 }");
+    outcome(call(&c, "c.increment('k')")).await.unwrap();
+    // Enough above a threshold for the wrapper's frames (and, from Rust, the start's own).
+    let above = 24_576.0;
+    for (expr, bytes) in [
+        ("c.now", read),
+        ("c.increment('k')", start),
+        ("c.get('k')", start),
+        ("c.put('k', 1)", full),
+        ("c.state()", full),
+    ] {
+        let f = function(expr);
+        outcome(f.call1(&JsValue::NULL, &c)).await.unwrap();
+        let below = with_stack_left(bytes * 0.75, &f, &c);
+        let e = result_of(&below).await.err().unwrap_or_else(|| panic!("{expr} worked below its headroom"));
+        let needle = format!("needs about {} KB of JavaScript stack", bytes / 1024.0);
+        assert_error(&e, "InvalidArgument", &needle);
+        assert_eq!(classify(bytes + above, expr, &with_stack_left(bytes + above, &f, &c)).await, "ok", "{expr}");
+        let lightest_heavy = if bytes < full { "ok" } else { "refused" };
+        let at_start = classify(start + above, expr, &with_stack_left(start + above, &f, &c)).await;
+        assert_eq!(at_start, lightest_heavy, "{expr} with a start's headroom left");
+        js_still_works(&c).await;
+    }
+    // After a seek the tape holds the rest of the run: the next action drops its replay.
+    call(&c, "c.runFor(50)").unwrap();
+    let sought = call(&c, "c.constructor.fromSession(c.session(), { until: 1 })").unwrap();
+    call(&sought, "c.autoAdvance = true").unwrap(); // a sought run is in manual time
+    let tape = || get(&call(&sought, "c.tape").unwrap(), "actions").as_f64().unwrap();
+    let on_tape = tape();
+    assert!(on_tape > 0.0, "the sought run has actions to come");
+    let f = function("c.increment('k')");
+    let e = result_of(&with_stack_left(start + above, &f, &sought)).await.unwrap_err();
+    assert_error(&e, "InvalidArgument", &format!("increment() needs about {} KB", full / 1024.0));
+    assert_eq!(tape(), on_tape, "a refused start leaves the tape");
+    let r = with_stack_left(full + 4.0 * above, &f, &sought);
+    result_of(&r).await.unwrap_or_else(|e| panic!("{}", describe_error(&e)));
+    assert_eq!(tape(), 0.0, "the start forked the run");
+    // And once forked, a start is light again.
+    let r = with_stack_left(start + above, &f, &sought);
+    result_of(&r).await.unwrap_or_else(|e| panic!("{}", describe_error(&e)));
+    js_still_works(&sought).await;
+    free_and_check_released(&sought);
+    free_and_check_released(&c);
 }
 
 /// Lets the browser run other tasks (a long chain of resolved promises never does).
@@ -903,7 +981,7 @@ async fn calls_near_the_stack_limit_are_refused_or_work_and_never_wedge_the_clus
     for expr in CALLS {
         let f = function(expr);
         outcome(f.call1(&JsValue::NULL, &c)).await.unwrap_or_else(|e| panic!("{expr}: {}", describe_error(&e)));
-        for (i, bytes) in headrooms().enumerate() {
+        for (i, bytes) in headrooms(expr).enumerate() {
             let r = with_stack_left(bytes, &f, &c);
             *seen.entry((expr, classify(bytes, expr, &r).await)).or_default() += 1;
             js_still_works(&c).await;

@@ -254,6 +254,13 @@ impl Recording {
         self.record(action)
     }
 
+    /// Whether the next action does heavy work besides itself: drops the tape's replay (the first
+    /// action after a seek), or folds the log's hash by replay (the one that fills the session).
+    /// The wasm guard proves the full stack headroom for it (src/wasm/stack.rs).
+    pub fn next_action_is_heavy(&self) -> bool {
+        !self.tape.borrow().is_empty() || (self.replayable() && self.actions.borrow().len() >= MAX_ACTIONS)
+    }
+
     fn record(&self, action: UserAction) -> Result<Option<OpHandle>, OpError> {
         let (steps, at_ms) = (self.sim.steps(), self.sim.now());
         let handle = apply(&self.sim, &action)?;

@@ -26,6 +26,7 @@ pub use live::LiveCluster;
 #[cfg(feature = "live")]
 pub use live_tabs::AcceptorTab;
 pub(crate) use shared::json_of_parsed;
+pub use stack::stack_headrooms;
 
 /// Installs each class's boundary guard when the module starts.
 #[wasm_bindgen::prelude::wasm_bindgen(start)]

@@ -1,69 +1,136 @@
 //! The stack probe every call from JavaScript into wasm goes through first, in both modules
 //! (`Cluster`'s guard in `cluster/guard.rs`, `LiveCluster`'s in `live.rs`): a JS exception must
 //! never unwind through wasm frames, and the one a program cannot rule out is the stack running
-//! out. So before entering wasm, a call checks that [`STACK_HEADROOM_BYTES`] of stack are left
-//! (more than any call uses, measured by the tests in `tests/web.rs` near the limit), and is
-//! refused with an `InvalidArgument` otherwise. The check is `countArgs.apply(null, slots)`:
-//! `apply` pushes one 8-byte slot per argument and throws a RangeError before pushing anything
-//! if they do not fit.
+//! out. So before entering wasm, a call checks that enough stack is left for it (more than it
+//! uses, measured by the tests in `tests/web.rs` near the limit), and is refused with an
+//! `InvalidArgument` otherwise. The check is `countArgs.apply(null, slots)`: `apply` pushes one
+//! 8-byte slot per argument and throws a RangeError before pushing anything if they do not fit.
+//!
+//! Its cost grows with the bytes it proves (README, Measured), so the calls are in three classes
+//! ([`Headroom`]): a getter that reads a number proves little, an operation's start a little
+//! more, every other call (and `LiveCluster`'s) [`STACK_HEADROOM_BYTES`].
 
 use super::js::{invalid, JsResult};
 use std::cell::Cell;
 use wasm_bindgen::prelude::*;
 
 #[wasm_bindgen(inline_js = r#"
-let headroomSlots = null;
+const slots = { read: null, start: null, full: null };
 
 function countArgs() {
   return arguments.length;
 }
 
-export function setStackHeadroom(bytes) {
-  headroomSlots = new Array(Math.ceil(bytes / 8)).fill(0);
-}
-
-export function hasStackHeadroom() {
-  if (headroomSlots === null) return true;
+function fits(s) {
+  if (s === null) return true;
   try {
-    return countArgs.apply(null, headroomSlots) === headroomSlots.length;
+    return countArgs.apply(null, s) === s.length;
   } catch (e) {
     return false;
   }
 }
 
-export function stackProbe() {
-  return hasStackHeadroom;
+export function setStackHeadroom(read, start, full) {
+  const of = (bytes) => new Array(Math.ceil(bytes / 8)).fill(0);
+  Object.assign(slots, { read: of(read), start: of(start), full: of(full) });
+}
+
+export function hasStackHeadroom() {
+  return fits(slots.full);
+}
+
+export function stackProbes() {
+  return { read: () => fits(slots.read), start: () => fits(slots.start), full: () => fits(slots.full) };
 }
 "#)]
 extern "C" {
     #[wasm_bindgen(js_name = "setStackHeadroom")]
-    fn set_stack_headroom(bytes: u32);
+    fn set_stack_headroom(read: u32, start: u32, full: u32);
     #[wasm_bindgen(catch, js_name = "hasStackHeadroom")]
     fn has_stack_headroom() -> Result<bool, JsValue>;
-    /// The probe itself, for a guard written in JavaScript to call.
-    #[wasm_bindgen(js_name = "stackProbe")]
-    pub(super) fn stack_probe() -> js_sys::Function;
+    /// The probes themselves, `{ read, start, full }`, for a guard written in JavaScript to call.
+    #[wasm_bindgen(js_name = "stackProbes")]
+    pub(super) fn stack_probes() -> JsValue;
 }
 
-/// Stack that must be left for a call into wasm: at least three times the deepest call measured
-/// (about 21 KB optimized, 45 KB unoptimized: the wasm tests' builds use larger frames). The
-/// probe's cost grows with it (README, Measured).
+/// What a call into wasm does, for the stack it must find left.
+#[derive(Clone, Copy)]
+pub(super) enum Headroom {
+    /// A getter that reads a number or a boolean: no call back into JavaScript, a few frames.
+    Read,
+    /// An operation's start on a key (`get`, `increment`, `read`, `delete`): its arguments read,
+    /// the action recorded, its promise made. A start that would replay (the first action after
+    /// a seek drops the tape's replay; the action that fills the session folds the log's hash by
+    /// replay) proves [`Headroom::Full`] from Rust first (`cluster/mod.rs`).
+    Start,
+    /// Everything else.
+    Full,
+}
+
+/// Stack that must be left for any call into wasm: more than twice the deepest call measured
+/// (28 KB optimized, `put` of a deep value), and room for compiling a function lazily (about
+/// 40 KB); the wasm tests' unoptimized builds use larger frames.
 pub(super) const STACK_HEADROOM_BYTES: u32 = if cfg!(debug_assertions) { 256 * 1024 } else { 64 * 1024 };
+
+impl Headroom {
+    /// The bytes this class of call proves: about three times its deepest call measured in the
+    /// optimized build (`tests/e2e/stack-need.mjs`: a getter 1.3 KB, a start 4.1 KB, the deepest
+    /// call, `put` of a value nested 64 deep, 28 KB); the unoptimized build's frames are larger.
+    /// `tests/web.rs` sweeps each threshold.
+    pub(super) const fn bytes(self) -> u32 {
+        let debug = cfg!(debug_assertions);
+        match self {
+            Headroom::Read => {
+                if debug {
+                    32 * 1024
+                } else {
+                    4 * 1024
+                }
+            }
+            Headroom::Start => {
+                if debug {
+                    128 * 1024
+                } else {
+                    12 * 1024
+                }
+            }
+            Headroom::Full => STACK_HEADROOM_BYTES,
+        }
+    }
+}
+
+/// The bytes of each class, `[read, start, full]` (for the tests near the limit).
+pub fn stack_headrooms() -> [u32; 3] {
+    [Headroom::Read.bytes(), Headroom::Start.bytes(), Headroom::Full.bytes()]
+}
 
 thread_local! {
     static HEADROOM_SET: Cell<bool> = const { Cell::new(false) };
 }
 
-/// Sets the probe's headroom (once).
+/// Sets the probes' headroom (once).
 pub(super) fn ensure_headroom() {
     if !HEADROOM_SET.with(|s| s.replace(true)) {
-        set_stack_headroom(STACK_HEADROOM_BYTES);
+        set_stack_headroom(Headroom::Read.bytes(), Headroom::Start.bytes(), Headroom::Full.bytes());
+    }
+}
+
+/// The probes' headroom set to `bytes` each, for the tests that measure how much stack each
+/// call uses (0: no probe; `undefined`: each class's own again). A call that then runs out of
+/// stack unwinds through wasm: its module is not to be used afterwards.
+#[cfg(feature = "workloads")]
+#[wasm_bindgen(js_name = "setStackHeadroomForTests")]
+pub fn set_stack_headroom_for_tests(bytes: Option<u32>) {
+    ensure_headroom();
+    match bytes {
+        Some(b) => set_stack_headroom(b, b, b),
+        None => set_stack_headroom(Headroom::Read.bytes(), Headroom::Start.bytes(), Headroom::Full.bytes()),
     }
 }
 
 /// Refuses with an `InvalidArgument` when less than [`STACK_HEADROOM_BYTES`] of stack are left;
-/// for the entry points a JavaScript guard cannot wrap (constructors, free functions) and for
-/// classes guarded in Rust.
+/// for the entry points a JavaScript guard cannot wrap (constructors, free functions), for
+/// classes guarded in Rust, and for a light call about to do heavy work.
 pub(super) fn stack_guard(what: &str) -> JsResult<()> {
     ensure_headroom();
     match has_stack_headroom() {

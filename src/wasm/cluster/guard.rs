@@ -3,12 +3,12 @@
 //! exception that still escapes leaves the cluster usable.
 
 use super::{Cluster, Inner};
+use crate::ops::OpKind;
 use crate::wasm::shared::async_method_names;
-use crate::wasm::stack::{ensure_headroom, stack_probe, STACK_HEADROOM_BYTES};
-use js_sys::{Function, Reflect};
+use crate::wasm::stack::{ensure_headroom, stack_headrooms, stack_probes};
+use js_sys::{Array, Reflect};
 use std::cell::Cell;
 use wasm_bindgen::prelude::*;
-use wasm_bindgen::JsCast;
 
 // The guard around every call from JavaScript into the simulation.
 //
@@ -22,8 +22,11 @@ use wasm_bindgen::JsCast;
 // 2. The one exception left is the stack running out, which can happen at any wasm function
 //    entry, including inside wasm-bindgen's argument handling before our code runs. So before
 //    JavaScript enters wasm, this wrapper asks the stack probe (`crate::wasm::stack`, shared with
-//    `LiveCluster`) whether `headroomBytes` of stack are left, and otherwise refuses with an
-//    `InvalidArgument` (a rejected promise for the operations).
+//    `LiveCluster`) whether the call's headroom of stack is left, and otherwise refuses with an
+//    `InvalidArgument` (a rejected promise for the operations). The headroom is the call's class
+//    (`Headroom`): the getters of `READ_GETTERS` and the operations of `START_OPERATIONS` prove
+//    less than the rest, but only once they have run once (a first call may compile glue
+//    lazily, which needs about 40 KB of stack) and after the warm-up below ran their refusals.
 // 3. Last line: if an exception still comes out of a call (a function's lazy compilation in the
 //    glue needing stack, or a bug), the wrapper puts the cluster's entry depth back to what it
 //    was before the call, so the cluster is never left "busy", and reports a RangeError as the
@@ -46,8 +49,10 @@ use wasm_bindgen::JsCast;
 // `Object.create(Cluster.prototype)` passes `instanceof` and meets wasm-bindgen's own check
 // ("null pointer passed to rust").
 #[wasm_bindgen(inline_js = r#"
-export function installGuard(cls, asyncNames, headroomBytes, hasStackHeadroom) {
+export function installGuard(cls, asyncNames, readNames, startNames, read, start, full, probes, warmUp) {
   const proto = cls.prototype;
+  const light = { read: readNames, start: startNames };
+  const headrooms = { read, start, full };
   const original = (name) => Object.getOwnPropertyDescriptor(proto, name).value;
   const [entered, leave, release] = ["__entered", "__leave", "__release"].map(original);
   const invalid = (message, cause) => {
@@ -57,9 +62,9 @@ export function installGuard(cls, asyncNames, headroomBytes, hasStackHeadroom) {
   };
   const released = new WeakSet();
   const freed = () => invalid("this Cluster was freed (free() was called); create a new Cluster");
-  const noStack = (what, cause) =>
+  const noStack = (what, bytes, cause) =>
     invalid(
-      `${what} needs about ${headroomBytes / 1024} KB of JavaScript stack and was called with less ` +
+      `${what} needs about ${bytes / 1024} KB of JavaScript stack and was called with less ` +
         "(from deep recursion?); call it from a shallower stack",
       cause,
     );
@@ -69,36 +74,46 @@ export function installGuard(cls, asyncNames, headroomBytes, hasStackHeadroom) {
   };
   const isCluster = (self) => self instanceof cls;
 
-  const guarded = (what, f, isAsync) =>
-    function (...args) {
+  // A light call proves its class's headroom once it has returned once; until then, the full one.
+  const guarded = (what, f, isAsync, headroom) => {
+    const [lightProbe, lightBytes] = [probes[headroom], headrooms[headroom]];
+    let [probe, bytes] = [probes.full, headrooms.full];
+    return function (...args) {
       if (!isCluster(this)) return fail(isAsync, invalid(`${what} must be called on a Cluster`));
       if (released.has(this)) return fail(isAsync, freed());
-      if (!hasStackHeadroom()) return fail(isAsync, noStack(what));
+      if (!probe()) return fail(isAsync, noStack(what, bytes));
       const depth = entered.call(this);
       try {
-        return f.apply(this, args);
+        const result = f.apply(this, args);
+        probe = lightProbe;
+        bytes = lightBytes;
+        return result;
       } catch (e) {
         // A contract error comes back from Rust with the depth restored: putting it back is then
         // a no-op.
         try {
           leave.call(this, depth);
         } catch (_) {}
-        return fail(isAsync, e instanceof RangeError ? noStack(what, e) : e);
+        return fail(isAsync, e instanceof RangeError ? noStack(what, bytes, e) : e);
       }
     };
+  };
 
   for (const name of Object.getOwnPropertyNames(proto)) {
     if (name === "constructor" || name.startsWith("__")) continue;
     const d = Object.getOwnPropertyDescriptor(proto, name);
-    if (typeof d.value === "function") d.value = guarded(`${name}()`, d.value, asyncNames.includes(name));
-    if (typeof d.get === "function") d.get = guarded(name, d.get, false);
-    if (typeof d.set === "function") d.set = guarded(name, d.set, false);
+    const isAsync = asyncNames.includes(name);
+    if (typeof d.value === "function") {
+      d.value = guarded(`${name}()`, d.value, isAsync, light.start.includes(name) ? "start" : "full");
+    }
+    if (typeof d.get === "function") d.get = guarded(name, d.get, false, light.read.includes(name) ? "read" : "full");
+    if (typeof d.set === "function") d.set = guarded(name, d.set, false, "full");
     Object.defineProperty(proto, name, d);
   }
   proto.free = function () {
     if (!isCluster(this)) throw invalid("free() must be called on a Cluster");
     if (released.has(this)) return;
-    if (!hasStackHeadroom()) throw noStack("free()");
+    if (!probes.full()) throw noStack("free()", headrooms.full);
     release.call(this);
     released.add(this);
   };
@@ -109,11 +124,11 @@ export function installGuard(cls, asyncNames, headroomBytes, hasStackHeadroom) {
     if (["length", "name", "prototype"].includes(name) || name.startsWith("__") || !d.configurable) continue;
     const wrap = (f) =>
       function (...args) {
-        if (!hasStackHeadroom()) throw noStack(`Cluster.${name}`);
+        if (!probes.full()) throw noStack(`Cluster.${name}`, headrooms.full);
         try {
           return f.apply(this, args);
         } catch (e) {
-          throw e instanceof RangeError ? noStack(`Cluster.${name}`, e) : e;
+          throw e instanceof RangeError ? noStack(`Cluster.${name}`, headrooms.full, e) : e;
         }
       };
     if (typeof d.value === "function") d.value = wrap(d.value);
@@ -124,21 +139,53 @@ export function installGuard(cls, asyncNames, headroomBytes, hasStackHeadroom) {
   // Compile the refusal paths now, at a shallow stack: compiling a function lazily needs about
   // 40 KB of stack, which is what a refused call does not have.
   freed();
-  noStack("warm-up", null);
+  noStack("warm-up", 0, null);
   fail(true, invalid("warm-up")).catch(() => {});
   try {
     fail(false, invalid("warm-up"));
   } catch (_) {}
+  // And the light calls' paths, on a cluster of their own: each getter, and each start with
+  // arguments it accepts and with each kind it refuses (the glue of Rust's errors); a static and
+  // free() (their wrappers). Nothing here throws; if it did, the calls would stay on the full
+  // headroom, which is safe.
+  try {
+    const c = new cls({ autoAdvance: false });
+    for (const name of light.read) void c[name];
+    const refused = [[5], ["k", 5], ["k", { unknown: 1 }], ["k", { proposer: "p9" }], ["k", { proposer: 5 }], ["x".repeat(300)]];
+    for (const name of light.start) {
+      for (const args of [["k", { proposer: "p1" }], ...refused]) c[name](...args).catch(() => {});
+    }
+    c.free();
+    void cls.limits;
+  } catch (_) {}
+  warmUp.free();
 }
 "#)]
 extern "C" {
     #[wasm_bindgen(js_name = "installGuard")]
-    fn install_guard(class: &JsValue, async_names: &JsValue, headroom_bytes: u32, has_stack_headroom: &Function);
+    fn install_guard(
+        class: &JsValue,
+        async_names: &JsValue,
+        read_names: &Array,
+        start_names: &Array,
+        read: u32,
+        start: u32,
+        full: u32,
+        probes: &JsValue,
+        warm_up: &JsValue,
+    );
 }
 
 thread_local! {
     static GUARD_INSTALLED: Cell<bool> = const { Cell::new(false) };
 }
+
+/// The getters that read a number or a boolean (`Headroom::Read`).
+const READ_GETTERS: [&str; 7] =
+    ["now", "pending", "autoAdvance", "eventCount", "lastOperationId", "replayable", "steps"];
+
+/// The operations whose start is light (`Headroom::Start`): a key and options, no value.
+const START_OPERATIONS: [OpKind; 4] = [OpKind::Get, OpKind::Delete, OpKind::Increment, OpKind::Read];
 
 /// Installs the guard once, on the class of a throwaway Cluster: at start-up, or with the first
 /// Cluster when the host does not run the start function (the wasm test runner does not).
@@ -151,11 +198,22 @@ pub(in crate::wasm) fn ensure_guard() {
     let proto = js_sys::Object::get_prototype_of(&probe);
     let Ok(class) = Reflect::get(&proto, &"constructor".into()) else { return };
     ensure_headroom();
-    install_guard(&class, &async_method_names(), STACK_HEADROOM_BYTES, &stack_probe());
-    // Through the guard (a getter, a static, free()): compiles its wrappers now, at a shallow stack.
-    let _ = Reflect::get(&probe, &"now".into());
-    let _ = Reflect::get(&class, &"limits".into());
-    if let Ok(free) = Reflect::get(&probe, &"free".into()).and_then(|f| f.dyn_into::<Function>()) {
-        let _ = free.call0(&probe);
-    }
+    let light_starts = START_OPERATIONS.map(OpKind::name);
+    let [read, start, full] = stack_headrooms();
+    install_guard(
+        &class,
+        &async_method_names(),
+        &names(&READ_GETTERS),
+        &names(&light_starts),
+        read,
+        start,
+        full,
+        &stack_probes(),
+        &probe,
+    );
+}
+
+/// `list` as a JS array of strings.
+fn names(list: &[&str]) -> Array {
+    list.iter().map(|n| JsValue::from_str(n)).collect()
 }

@@ -507,6 +507,10 @@ impl Facade for Cluster {
                 }
             }
             let op = make(&opts)?;
+            if rec.next_action_is_heavy() {
+                // The guard proved only a start's headroom (stack.rs, `Headroom::Start`).
+                stack_guard(&format!("{}()", op.name()))?;
+            }
             if let Op::Change(_) = op {
                 return Ok(rec.invoke_unrecorded(proposer, &key, op));
             }
