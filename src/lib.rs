@@ -39,6 +39,7 @@ pub(crate) const PROPTEST_SEED: u64 = 0x5eed_cafe;
 pub mod checker;
 pub mod client;
 pub mod driver;
+pub mod event_columns;
 mod fxhash;
 mod json_object;
 mod json_text;

@@ -228,6 +228,48 @@ impl Serialize for EventsView<'_> {
     }
 }
 
+/// `Cluster.eventColumns`' shape: `events` (the first being event `first` of its log) in
+/// columns, `{ since, count, stride, fields, rows, strings, rare }` (see [`crate::event_columns`]).
+pub struct ColumnsView<'a> {
+    pub first: usize,
+    pub events: &'a [Event],
+    pub columns: &'a crate::event_columns::EventColumns,
+}
+
+impl Serialize for ColumnsView<'_> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use crate::event_columns::{FIELDS, STRIDE};
+        let c = self.columns;
+        let mut m = s.serialize_map(Some(7))?;
+        m.serialize_entry("since", &self.first)?;
+        m.serialize_entry("count", &self.events.len())?;
+        m.serialize_entry("stride", &STRIDE)?;
+        m.serialize_entry("fields", &FIELDS[..])?;
+        m.serialize_entry("rows", &c.rows)?;
+        m.serialize_entry("strings", &c.strings)?;
+        m.serialize_entry("rare", &PickedEvents { first: self.first, events: self.events, picked: &c.rare })?;
+        m.end()
+    }
+}
+
+/// Some of a batch's events (`picked`: their indexes, ascending), the first of the batch being
+/// event `first` of its log: the objects the columns give whole.
+struct PickedEvents<'a> {
+    first: usize,
+    events: &'a [Event],
+    picked: &'a [usize],
+}
+
+impl Serialize for PickedEvents<'_> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut seq = s.serialize_seq(Some(self.picked.len()))?;
+        for &i in self.picked {
+            seq.serialize_element(&EventView { event: &self.events[i], seq: self.first + i })?;
+        }
+        seq.end()
+    }
+}
+
 fn groups_json(groups: &[Vec<Node>]) -> Json {
     groups.iter().map(|g| g.iter().map(|n| Json::from(n.to_string())).collect::<Vec<_>>()).collect::<Vec<_>>().into()
 }

@@ -8,7 +8,7 @@ import { INTRO_SCENARIO } from "./scenarios.js";
 import { HistoryView } from "./history.js";
 import { ResultsView } from "./results.js";
 import { $, page, DEFAULTS, embedded, reducedMotion, makePlayer, refresh, renderTimeNote, setPlaying, setSpeed, run, quiet, post } from "./page.js";
-import { wireScenarios, loadScenario, narrate, rebuild, currentScenario } from "./panels/scenarios.js";
+import { wireScenarios, loadScenario, narrate, momentsWaiting, rebuild, currentScenario } from "./panels/scenarios.js";
 import { wireClient, workers } from "./panels/client.js";
 import { wireFaults } from "./panels/faults.js";
 import { wireBreakIt, findCounterexample } from "./panels/breakit.js";
@@ -41,8 +41,14 @@ const busy = () => page.fuzzing || inTransit() > 0 || page.cluster.tape.actions 
 /** Messages on their way that will arrive by themselves (under manual delivery, held ones wait). */
 const inTransit = () => page.timeline.sends.size - (manual() ? page.cluster.inFlight().length : 0);
 
-/** Gives the timeline (and narration, and an embedding page) the events logged since the last call. */
+/** Gives the timeline (and narration, and an embedding page) the events logged since the last call.
+ * Running to idle with no one else reading them, the timeline takes them in columns (no object
+ * per event: the run's wall time was mostly building them). */
 function ingest() {
+  if (page.runningToIdle() && !eventsRead()) {
+    seen += page.timeline.pull(page.cluster);
+    return;
+  }
   const events = page.cluster.events(seen);
   seen += events.length;
   page.timeline.ingest(events);
@@ -53,16 +59,28 @@ function ingest() {
   }
 }
 
+/** Whether something besides the timeline reads the events as objects: the narration, a
+ * scenario's moments still to come, an embedding page. */
+const eventsRead = () => embedded || $("narrate").checked || momentsWaiting();
+
 function render(force) {
   const c = page.cluster;
   ingest();
   page.timeline.render(c.now);
   $("now").textContent = c.now;
-  page.results.render(c, waitingNotes());
+  page.results.render(c, waitingNotes(), stillPending());
   const t = performance.now();
   const slow = force || t - lastPanels > PANELS_EVERY_MS;
   if (slow) lastPanels = t;
   return slow;
+}
+
+/** While Run to idle goes on: whether operation `id` is in flight as the timeline saw it (its
+ * results row need not be read again until it returns); otherwise rows are read each redraw. */
+function stillPending() {
+  if (!page.runningToIdle()) return () => false;
+  const open = page.timeline.store.open;
+  return (id) => open.has(id);
 }
 
 /** Says why operation `id`, in flight, does not move; "" when time will move for it. Made once

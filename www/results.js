@@ -42,6 +42,7 @@ export class ResultsView {
     this.list.textContent = "";
     this.next = 0; // the first history id without a row
     this.open = new Map(); // op id -> row, while the operation is in flight
+    this.painted = new Set(); // ids of the rows in flight painted at least once
   }
 
   /** Forgets the labels too (a new run). */
@@ -70,8 +71,11 @@ export class ResultsView {
   }
 
   /** Adds rows for new operations and updates the ones in flight. `waiting(id)` says why an
-   * operation in flight is not moving (time is paused), or is empty. */
-  render(cluster, waiting = () => "") {
+   * operation in flight is not moving (time is paused), or is empty. `stillPending(id)`
+   * (optional): true when operation `id` is known to be still in flight — its row, painted once,
+   * is not read again (Run to idle: an `operation(id)` call per row in flight per redraw was a
+   * tenth of its time; the attempt counts catch up when it ends). */
+  render(cluster, waiting = () => "", stillPending = () => false) {
     const last = cluster.lastOperationId;
     for (let id = Math.max(this.next, last - SHOWN + 1); id <= last; id++) {
       const li = this.#prepend("", "pending");
@@ -80,11 +84,18 @@ export class ResultsView {
     }
     this.next = Math.max(this.next, last + 1);
     for (const [id, li] of this.open) {
+      if (this.painted.has(id) && stillPending(id)) continue;
       const op = cluster.operation(id);
       if (!op) continue;
       this.#paint(li, op, waiting(id));
-      if (op.outcome) this.open.delete(id);
+      this.painted.add(id);
+      if (op.outcome) this.#settled(id);
     }
+  }
+
+  #settled(id) {
+    this.open.delete(id);
+    this.painted.delete(id);
   }
 
   #paint(li, op, waiting) {
@@ -110,7 +121,7 @@ export class ResultsView {
     this.list.prepend(li);
     while (this.list.children.length > SHOWN) {
       const gone = this.list.lastChild;
-      if (gone.dataset.op !== undefined) this.open.delete(Number(gone.dataset.op));
+      if (gone.dataset.op !== undefined) this.#settled(Number(gone.dataset.op));
       gone.remove();
     }
     return li;

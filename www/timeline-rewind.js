@@ -13,6 +13,7 @@
 // which keep only what the furthest run had not dropped yet.
 
 import { outcomeChannel } from "./timeline-histogram.js";
+import { copyFlight } from "./timeline-columns.js";
 
 /** Copies of the acceptors' last answers kept at most (then every other goes, spacing doubles). */
 const ANSWER_MARKS = 1024;
@@ -86,7 +87,7 @@ export function copyStore(from, to) {
   to.tail = from.tail.slice();
   to.window = { ...from.window };
   to.hist.copyFrom(from.hist);
-  to.sends = new Map([...from.sends].map(([id, s]) => [id, { ...s }]));
+  to.sends = new Map([...from.sends].map(([id, s]) => [id, copyFlight(s, to)]));
   to.down = from.down.map((d) => ({ ...d }));
   to.partitions = from.partitions.map((p) => ({ ...p }));
   to.wipes = from.wipes.slice();

@@ -12,6 +12,7 @@ import { recordLease } from "./timeline-lease.js";
 import { arrivalMessages } from "./timeline-envelope.js";
 import { copyStore, rewindStore, recordAnswer, fetchEvents, AnswerMarks } from "./timeline-rewind.js";
 import { MembershipMarks } from "./timeline-membership.js";
+import { ColumnRow, lazyFlight } from "./timeline-columns.js";
 
 export { OUTCOMES };
 export const TAIL_EVENTS = 20000; // newest events kept as objects
@@ -151,6 +152,59 @@ export class TimelineStore {
     for (const e of events) this.#one(e);
   }
 
+  /**
+   * Adds a batch of events in columns (`Cluster.eventColumns(since, limit)`): what ingest() does
+   * with the same events, without an object per event. Its events are not kept as objects: the
+   * tail starts after them, and a drawing fetches them from the source (eventsBetween); a message
+   * in flight reads its `message` from the source when first asked (lazyFlight).
+   */
+  ingestColumns(batch) {
+    if (batch.count === 0) return;
+    if (batch.since !== this.events) this.#gap(batch.since);
+    const row = new ColumnRow(batch);
+    for (let i = 0; i < batch.count; i++) {
+      row.at(i);
+      if (row.rare >= 0) this.#one(batch.rare[row.rare]);
+      else this.#oneRow(row);
+    }
+    this.tail = [];
+    this.tailFrom = this.events;
+  }
+
+  /** #one for an event described by its row. */
+  #oneRow(r) {
+    const seq = this.events;
+    this.answerMarks.maybeMark(seq, this.seenBy);
+    const at = r.num("at");
+    this.events += 1;
+    this.lastAt = at;
+    this.hist.seen(at, seq);
+    const kind = r.text("kind");
+    if (kind === "invoke") this.#invoke({ op: r.num("id"), node: r.text("node"), at, name: r.text("what"), key: r.text("key") }, seq);
+    else if (kind === "return") this.#return({ op: r.num("id"), at, outcome: r.text("what") }, seq);
+    else if (kind !== "timeout") this.#messageRow(r, kind, seq, at);
+  }
+
+  /** A send, duplicate, deliver or drop of one message, from its row. */
+  #messageRow(r, kind, seq, at) {
+    const msg = r.num("id");
+    if (kind === "duplicate") return this.#duplicated(msg, 0);
+    const from = r.text("node");
+    const to = r.text("to");
+    const sentAt = r.num("sentAt");
+    if (kind === "send") {
+      this.#lane(from);
+      this.#lane(to);
+      this.sends.set(msg, lazyFlight(this, { from, to, sentAt, arrivals: 0, duplicated: false, seq }));
+      if (from.startsWith("a")) recordAnswer(this.seenBy, from, r.answer(), KEYS_PER_ACCEPTOR);
+      this.#count(from, SENT, at);
+      return;
+    }
+    this.#arrived(msg, 0);
+    this.#count(to, kind === "drop" ? LOST : RECEIVED, at);
+    this.maxFlight = Math.max(this.maxFlight, at - sentAt);
+  }
+
   #one(e) {
     if (e.seq !== undefined && e.seq !== this.events) this.#gap(e.seq);
     const seq = this.events;
@@ -239,16 +293,24 @@ export class TimelineStore {
       this.sends.set(e.msg, { from: e.from, to: e.to, sentAt: e.sentAt, message: e.message, arrivals: 0, duplicated: false, seq });
       if (e.from.startsWith("a") && seq >= answersFrom) recordAnswer(this.seenBy, e.from, e.message, KEYS_PER_ACCEPTOR);
     } else if (e.kind === "duplicate") {
-      const s = this.sends.get(e.msg);
-      if (s && s.seq >= from) s.duplicated = true;
+      this.#duplicated(e.msg, from);
     } else if (e.kind === "deliver" || e.kind === "drop") {
-      for (const msg of arrivalMessages(e)) {
-        const s = this.sends.get(msg);
-        if (!s || s.seq < from) continue;
-        s.arrivals += 1;
-        if (s.arrivals >= (s.duplicated ? 2 : 1)) this.sends.delete(msg);
-      }
+      for (const msg of arrivalMessages(e)) this.#arrived(msg, from);
     }
+  }
+
+  /** Message `msg` (if sent from seq `from` on) was put on the wire twice. */
+  #duplicated(msg, from) {
+    const s = this.sends.get(msg);
+    if (s && s.seq >= from) s.duplicated = true;
+  }
+
+  /** Message `msg` (if sent from seq `from` on) arrived or was lost: in flight no more once each copy has. */
+  #arrived(msg, from) {
+    const s = this.sends.get(msg);
+    if (!s || s.seq < from) return;
+    s.arrivals += 1;
+    if (s.arrivals >= (s.duplicated ? 2 : 1)) this.sends.delete(msg);
   }
 
   #arrive(e) {

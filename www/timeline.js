@@ -121,6 +121,17 @@ export class Timeline {
   /** Adds events (from `cluster.events(since)`), in order. */
   ingest(events) {
     this.store.ingest(events);
+    this.#settings(events);
+  }
+
+  /** Adds a batch in columns (from `cluster.eventColumns(since, limit)`), in order. */
+  ingestColumns(batch) {
+    this.store.ingestColumns(batch);
+    this.#settings(batch.rare);
+  }
+
+  /** The latency a network event set (the in-flight arrows' reach). */
+  #settings(events) {
     for (const e of events) {
       if (e.kind !== "network") continue;
       // Structured when the event carries it; else the text form "latency 5..15".
@@ -130,14 +141,19 @@ export class Timeline {
   }
 
   /** Fetches and ingests the events `source` (a Cluster) has that the timeline has not seen, a
-   * bounded chunk at a time (a million events never exist as objects at once). Returns how many. */
+   * bounded chunk at a time, in columns (no object per event; a million never exist as objects
+   * at once). Returns how many. */
   pull(source) {
+    // Columns leave messages in flight that read their objects from the store's source.
+    const columns = this.store.source === source && typeof source.eventColumns === "function";
     let n = 0;
     for (;;) {
-      const events = source.events(this.store.events, PULL_CHUNK);
-      if (!events.length) return n;
-      this.ingest(events);
-      n += events.length;
+      const got = columns ? source.eventColumns(this.store.events, PULL_CHUNK) : source.events(this.store.events, PULL_CHUNK);
+      const count = columns ? got.count : got.length;
+      if (!count) return n;
+      if (columns) this.ingestColumns(got);
+      else this.ingest(got);
+      n += count;
     }
   }
 

@@ -251,6 +251,25 @@ export interface ClusterEvent {
   progress?: { done: number; keys: number };
 }
 
+/** `eventColumns(since, limit)`: the events `events(since, limit)` gives, in columns (one row of
+ * `stride` numbers per event, no object per event). Row i is event `since + i`; its numbers are
+ * the `fields` in order: `at`; `kind`, `node` (a message's `from`), `to`, `what` (a message's
+ * `type`, an invoke's `name`, a return's `outcome`, a timeout's `phase`) and `key` as indexes
+ * into `strings`; `id` (`msg` or `op`); `sentAt`; `counter` and `proposer` (the ballot, the
+ * proposer's number); `otherCounter` and `otherProposer` (a promise's `accepted.ballot`, a
+ * conflict's `blocking`); `rare`: for an event the row does not describe (crash, restart, wipe,
+ * partition, heal, network, lease, gc, membership, an envelope's deliver or drop), its index in
+ * `rare`, the objects `events()` gives for them. A field an event has not is -1. */
+export interface EventColumns {
+  since: number;
+  count: number;
+  stride: number;
+  fields: string[];
+  rows: number[];
+  strings: string[];
+  rare: ClusterEvent[];
+}
+
 /** A message waiting for the user (manual delivery): `inFlight()`. */
 export interface HeldMessage {
   /** Its number among the held messages of the run (deliver(id), dropMessage(id)). */

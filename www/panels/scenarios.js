@@ -114,6 +114,9 @@ export function scriptLabels(scenario) {
   return named;
 }
 
+/** Whether a moment of the scenario has yet to happen (its events must be looked through). */
+export const momentsWaiting = () => state.moments.moments.some((_, i) => !state.moments.seen.has(i));
+
 /** Shows the scenario's moments as captions when their events happen. */
 export function narrate(events) {
   const hits = state.moments.feed(events);

@@ -56,6 +56,7 @@ const views = {
   operation: c.operation(0),
   state: c.state(),
   events: c.events(0, 40),
+  eventColumns: c.eventColumns(0, c.eventCount), // every kind of event above
   stats: c.stats(),
   check: c.check(),
   metrics: c.metrics(),

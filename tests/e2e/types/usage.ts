@@ -3,7 +3,7 @@
 // files cannot drift from the code without this failing. pack.test.mjs also checks that every
 // member the runtime has is used here.
 import init, { Cluster } from "caspaxos-playground";
-import type { ClusterEvent, HeldMessage, HistoryEntry, JsonValue, Lease, Membership, SessionDocument, WorkersProgress } from "caspaxos-playground";
+import type { ClusterEvent, EventColumns, HeldMessage, HistoryEntry, JsonValue, Lease, Membership, SessionDocument, WorkersProgress } from "caspaxos-playground";
 import initLive, { LiveCluster } from "caspaxos-playground/live";
 import type { ClusterMetrics as LiveMetrics, LiveClusterOptions } from "caspaxos-playground/live";
 import "caspaxos-playground/element";
@@ -56,6 +56,11 @@ export async function cluster(): Promise<void> {
   const auto: boolean = c.autoAdvance;
 
   const events: ClusterEvent[] = c.events().concat(c.events(0), c.events(0, 10));
+  const columns: EventColumns = c.eventColumns(0, 10);
+  const columnRows: number[] = c.eventColumns().rows;
+  const columnNumbers: number = columns.since + columns.count + columns.stride + columnRows.length;
+  const columnTexts: string[] = columns.fields.concat(columns.strings);
+  const rareEvents: ClusterEvent[] = columns.rare;
   const log: string = c.eventLog() + c.eventLogHash();
   const state = c.state();
   const history: HistoryEntry[] = c.history();
@@ -99,7 +104,7 @@ export async function cluster(): Promise<void> {
     using disposed = new Cluster();
     disposed.step();
   }
-  console.log(mode, run, runs[0].done, n, changed, put, got, written, locked, lease.token, released, stepped, ran, time, auto, events, log, state.acceptors, op, stats, metrics.now, latency, series, report.keys, verdict, tape, same);
+  console.log(mode, run, runs[0].done, n, changed, put, got, written, locked, lease.token, released, stepped, ran, time, auto, events, columnNumbers, columnTexts, rareEvents, log, state.acceptors, op, stats, metrics.now, latency, series, report.keys, verdict, tape, same);
 }
 
 // The live module (its own wasm): every LiveCluster member.
