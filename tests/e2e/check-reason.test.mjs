@@ -45,6 +45,7 @@ test("a key the checker gave up on says why in the state panel, after its backlo
   const shown = await shownVerdict(page);
   assert.equal(shown.className, "verdict unsure");
   assert.equal(shown.text, `? ${q.reason} (key q)`, "the panel shows check()'s reason, naming the key");
+  await page.locator("#check-verdict").scrollIntoViewIfNeeded();
   await page.screenshot({ path: path.join(SHOTS, "check-reason.png") });
   assert.deepEqual(errors, []);
   await page.close();
