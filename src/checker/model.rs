@@ -57,11 +57,11 @@ pub enum Step {
 
 /// The virtual times a built-in operation was evaluated at, ascending, each once: nearly always
 /// one, held inline (a checkpoint holds thousands of operations a key has not folded: a `Vec`
-/// was a heap block each).
+/// was a heap block each). `Many` is a `Vec`, not a boxed slice: 130 B less gzipped wasm.
 #[derive(Clone, Debug, PartialEq)]
 pub enum Times {
     One(u64),
-    Many(Box<[u64]>),
+    Many(Vec<u64>),
 }
 
 impl Times {
@@ -69,11 +69,10 @@ impl Times {
     pub fn of(mut times: Vec<u64>, or: u64) -> Times {
         crate::sorting::sort_short(&mut times);
         times.dedup();
-        match times[..] {
-            [] => Times::One(or),
-            [one] => Times::One(one),
-            _ => Times::Many(times.into()),
+        if times.len() > 1 {
+            return Times::Many(times);
         }
+        Times::One(times.first().copied().unwrap_or(or))
     }
 
     pub fn as_slice(&self) -> &[u64] {
