@@ -56,6 +56,14 @@ pub const IDLE_EVENTS: u64 = 1_000_000;
 /// Largest session document, JSON-encoded: [`MAX_ACTIONS`] actions of about 100 bytes each.
 pub const MAX_SESSION_BYTES: usize = 128 * 1024 * 1024;
 
+/// Most configurations a fold of the incremental checker may leave a key in (its frontier);
+/// a fold that would allow more is tried again at a later cut (`src/checker/ledger.rs`).
+pub const MAX_FRONTIER_STATES: usize = 1024;
+/// Most settled operations the incremental checker holds for one key while its folds cannot
+/// finish; past that the key's verdict is `unknown` for the rest of the run, and `check()` says
+/// why (`keys[key].reason`).
+pub const MAX_SEGMENT_OPS: usize = 4096;
+
 /// The limits as `Cluster.limits` shows them.
 pub fn to_json() -> Json {
     object! {

@@ -105,7 +105,7 @@ fn a_read_of_the_right_value_at_a_version_no_order_gives_it_is_not_ok() {
     let full = check_records(&r, DEFAULT_STEP_BUDGET);
     assert!(!full.ok, "{:?}", full.keys.get("r"));
     match full.keys.get("r") {
-        Some(KeyResult::Unknown) => println!("version-only corruption: unknown after {} steps", full.steps),
+        Some(KeyResult::Unknown(_)) => println!("version-only corruption: unknown after {} steps", full.steps),
         Some(KeyResult::Violation(v)) => assert!([LAST_READ, 558].contains(&v.ops[0]), "{}", v.explanation),
         other => panic!("{other:?}"),
     }

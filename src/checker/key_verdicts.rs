@@ -51,17 +51,18 @@ impl std::ops::Index<&str> for KeyVerdicts {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::checker::Undecided;
 
     #[test]
     fn sorted_by_key_and_found_by_key() {
         let v = KeyVerdicts::of_unsorted(vec![
-            ("b".into(), KeyResult::Unknown),
+            ("b".into(), KeyResult::Unknown(Undecided::OutOfBudget)),
             ("a".into(), KeyResult::Linearizable(vec![1])),
-            ("c".into(), KeyResult::Unknown),
+            ("c".into(), KeyResult::Unknown(Undecided::Unfoldable)),
         ]);
         assert_eq!(v.keys().collect::<Vec<_>>(), ["a", "b", "c"]);
         assert_eq!(v.get("a"), Some(&KeyResult::Linearizable(vec![1])));
-        assert_eq!(v["c"], KeyResult::Unknown);
+        assert_eq!(v["c"], KeyResult::Unknown(Undecided::Unfoldable));
         assert_eq!(v.get("d"), None, "a key with no verdict is not found");
         assert_eq!(v.get(""), None);
         assert_eq!((v.len(), KeyVerdicts::default().is_empty()), (3, true));

@@ -38,7 +38,7 @@
 
 use super::frontier::Frontier;
 use super::model::{CheckOp, Expect};
-use super::search::{check_key_from, end_states, KeyResult};
+use super::search::{check_key_from, end_states, KeyResult, Undecided};
 use super::KeyVerdicts;
 use super::DEFAULT_STEP_BUDGET;
 use crate::driver::Outcome;
@@ -54,11 +54,7 @@ pub const UNKNOWN_HORIZON: u32 = 32;
 /// Default: a fold is tried once a key holds this many settled operations, and again each time
 /// it has grown by as many since.
 pub const FOLD_EVERY: usize = 256;
-/// Most states a folded prefix may allow; past that the fold is tried again at a later cut.
-pub const MAX_FRONTIER_STATES: usize = 1024;
-/// Most settled operations a key holds while its folds cannot finish; past that its verdict is
-/// `unknown`.
-pub const MAX_SEGMENT_OPS: usize = 4096;
+pub use crate::limits::{MAX_FRONTIER_STATES, MAX_SEGMENT_OPS};
 
 /// Every key's incremental check.
 #[derive(Clone, Debug)]
@@ -180,7 +176,7 @@ impl Ledger {
         let mut running: FxHashMap<&str, Vec<CheckOp>> = FxHashMap::default();
         // Collections in flight are in their key's segment already (see `invoked`).
         for op in in_flight.filter(|r| r.op != crate::sim::GC_OP).filter_map(CheckOp::from_record) {
-            let key = self.keys.get_key_value(op.key.as_str()).map(|(k, _)| &**k).expect("invoked");
+            let key = self.keys.get_key_value(&op.key).map(|(k, _)| &**k).expect("invoked");
             running.entry(key).or_default().push(op);
         }
         let mut out = Verdicts { keys: KeyVerdicts::default(), steps: self.steps, folded: 0, folded_unknowns: 0 };
@@ -264,6 +260,11 @@ struct Settled {
     /// For an unknown operation: where it ended.
     unknown: Option<UnknownEnd>,
 }
+
+/// What one operation a key holds unfolded takes: its shared box, with nothing else on the heap
+/// for the common operations (an increment; a `put`'s value or a refusal's message add their
+/// own). A checkpoint holds it alone once the run folds its key ([`crate::sim::Checkpoint::bytes`]).
+pub const UNFOLDED_OP_BYTES: usize = std::mem::size_of::<Settled>() + 2 * std::mem::size_of::<usize>();
 
 /// The end of a collection still in flight: no completed operation counts towards its deadline.
 const NOT_ENDED: u64 = u64::MAX;
@@ -400,8 +401,12 @@ impl KeyLedger {
                 self.folded += prefix[..ended].iter().filter(|op| op.completed()).count() as u64;
                 self.folded_unknowns += unknowns;
             }
-            Err(KeyResult::Unknown) if self.segment.len() < max_segment => {
+            Err(KeyResult::Unknown(_)) if self.segment.len() < max_segment => {
                 self.next_fold_at = self.next_fold_at.max((2 * self.segment.len()).min(max_segment));
+            }
+            Err(KeyResult::Unknown(_)) => {
+                self.folded_unknowns += unknowns;
+                self.settle_verdict(KeyResult::Unknown(Undecided::Unfoldable));
             }
             Err(verdict) => {
                 self.folded_unknowns += unknowns;

@@ -180,8 +180,18 @@ fn too_many_configurations_defer_the_fold_then_make_the_verdict_unknown_not_wron
     // A ledger holding at most 24 operations gives up, without a violation.
     let small = Ledger::new(1, UNKNOWN_HORIZON).with_max_segment(24);
     let incremental = check_incrementally(&h.records, small.clone(), DEFAULT_STEP_BUDGET);
-    assert_eq!(incremental.keys.get("k"), Some(&KeyResult::Unknown));
+    assert_eq!(incremental.keys.get("k"), Some(&KeyResult::Unknown(Undecided::Unfoldable)), "at the cap, and says so");
     assert!(!incremental.ok && incremental.violation.is_none());
+    let key = &incremental.to_json()["keys"]["k"];
+    assert_eq!(key["verdict"], "unknown");
+    let reason = key["reason"].as_str().expect("a reason");
+    assert!(reason.contains(&format!("held {} settled operations", crate::limits::MAX_SEGMENT_OPS)), "{reason}");
+    // Control: the same history out of step budget is unknown for that reason, not the cap's.
+    let starved = check_incrementally(&h.records, Ledger::new(1, UNKNOWN_HORIZON), 1);
+    assert_eq!(starved.keys.get("k"), Some(&KeyResult::Unknown(Undecided::OutOfBudget)));
+    assert_eq!(starved.to_json()["keys"]["k"]["reason"], "the search ran out of budget");
+    // Control: a key with a verdict has no reason.
+    assert!(full.to_json()["keys"]["k"].get("reason").is_none(), "ok: no reason");
     // With 4 unknown puts the fold keeps them all, folds, and agrees.
     h.records.drain(4..12);
     let incremental = check_incrementally(&h.records, small, DEFAULT_STEP_BUDGET);

@@ -28,9 +28,11 @@ mod search;
 mod unread;
 
 pub use key_verdicts::KeyVerdicts;
-pub use ledger::{Ledger, Verdicts, FOLD_EVERY, MAX_FRONTIER_STATES, MAX_SEGMENT_OPS, UNKNOWN_HORIZON};
-pub use model::{CheckOp, Expect, Next, State, Step};
-pub use search::{check_key, check_key_from, end_states, Config, KeyResult};
+pub use ledger::{
+    Ledger, Verdicts, FOLD_EVERY, MAX_FRONTIER_STATES, MAX_SEGMENT_OPS, UNFOLDED_OP_BYTES, UNKNOWN_HORIZON,
+};
+pub use model::{CheckOp, Expect, Next, State, Step, Times};
+pub use search::{check_key, check_key_from, end_states, Config, KeyResult, Undecided};
 
 use crate::json_object::object;
 use crate::sim::{Finding, History, OpRecord, OracleKind, Sim};
@@ -123,7 +125,7 @@ pub fn check_records<'a>(records: impl IntoIterator<Item = &'a OpRecord>, step_b
     let mut by_key: BTreeMap<String, Vec<CheckOp>> = BTreeMap::new();
     for record in records {
         if let Some(op) = CheckOp::from_record(record) {
-            by_key.entry(op.key.clone()).or_default().push(op);
+            by_key.entry(op.key.to_string()).or_default().push(op);
         }
     }
     let mut steps = 0;
@@ -185,7 +187,7 @@ impl Report {
         self
     }
 
-    /// `{ ok, keys: { [key]: { verdict, order? } }, violation?, oracles, steps }` for JavaScript.
+    /// `{ ok, keys: { [key]: { verdict, order?, reason? } }, violation?, oracles, steps }` for JavaScript.
     pub fn to_json(&self) -> Json {
         let keys: serde_json::Map<String, Json> = self
             .keys
@@ -194,7 +196,7 @@ impl Report {
                 let v = match r {
                     KeyResult::Linearizable(order) => object! { "verdict": "ok", "order": order.clone() },
                     KeyResult::Violation(_) => object! { "verdict": "violation" },
-                    KeyResult::Unknown => object! { "verdict": "unknown" },
+                    KeyResult::Unknown(why) => object! { "verdict": "unknown", "reason": why.reason() },
                 };
                 (k.clone(), v)
             })
@@ -224,6 +226,8 @@ impl Report {
 mod collections_tests;
 #[cfg(all(test, not(target_arch = "wasm32")))]
 mod gc_fold_tests;
+#[cfg(all(test, not(target_arch = "wasm32")))]
+mod pile_up_tests;
 #[cfg(test)]
 mod regression_tests;
 #[cfg(all(test, not(target_arch = "wasm32")))]

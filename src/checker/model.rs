@@ -2,6 +2,7 @@
 //! JSON value and a version, changed by the operations of [`crate::ops`].
 
 use crate::ops::{ErrorKind, Op, OpKind, Register};
+use crate::protocol::Key;
 use crate::sim::OpRecord;
 use serde_json::Value as Json;
 
@@ -25,7 +26,9 @@ pub enum Expect {
     Refusal(&'static str),
     /// A built-in operation's refusal, with the message it gave: the state it saw must produce
     /// exactly this error ("the key is at version 1" is checked, not only "VersionConflict").
-    RefusalSaying(&'static str, String),
+    /// (`Box<str>`, not `String`: every operation a key holds unfolded pays for this variant's
+    /// size.)
+    RefusalSaying(&'static str, Box<str>),
     /// It may have taken effect once, or never (outcome `unknown`, or still in flight).
     Maybe,
     /// An unknown operation folded away with a deadline (its `return_seq`): it took effect once
@@ -39,16 +42,45 @@ pub enum Expect {
 pub enum Step {
     /// A built-in operation, recomputed by [`Op::apply`]; `times` are the virtual times it was
     /// evaluated at (they matter only for lock expiry).
-    Builtin { op: Op, times: Vec<u64> },
+    Builtin { op: Op, times: Times },
     /// An opaque change function, known by the transitions it was seen to make.
     Transitions(Vec<(State, State)>),
     /// An opaque change function that refused (threw) on this state: it takes effect where the
     /// register equals it, and leaves the register unchanged.
-    RefusedOn(State),
+    /// (Boxed: a state is as large as the rest of a [`CheckOp`], and this variant is rare.)
+    RefusedOn(Box<State>),
     /// A garbage collection (§3.1, [`crate::sim::GC_OP`]): on a tombstone (value `null`) it may
     /// reset the register to one never written (version 0), once, or never — which one a later
     /// read sees is decided by the first round a quorum accepts after the acceptors erased it.
     Erase,
+}
+
+/// The virtual times a built-in operation was evaluated at, ascending, each once: nearly always
+/// one, held inline (a checkpoint holds thousands of operations a key has not folded: a `Vec`
+/// was a heap block each). `Many` is a `Vec`, not a boxed slice: 130 B less gzipped wasm.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Times {
+    One(u64),
+    Many(Vec<u64>),
+}
+
+impl Times {
+    /// `times` sorted and deduplicated; `or` when there are none (an operation never evaluated).
+    pub fn of(mut times: Vec<u64>, or: u64) -> Times {
+        crate::sorting::sort_short(&mut times);
+        times.dedup();
+        if times.len() > 1 {
+            return Times::Many(times);
+        }
+        Times::One(times.first().copied().unwrap_or(or))
+    }
+
+    pub fn as_slice(&self) -> &[u64] {
+        match self {
+            Times::One(t) => std::slice::from_ref(t),
+            Times::Many(ts) => ts,
+        }
+    }
 }
 
 /// One state an operation can lead to.
@@ -59,12 +91,16 @@ pub enum Next {
     New(State),
 }
 
-/// One operation of the history, as the checker sees it.
+/// One operation of the history, as the checker sees it. Small, and holding nothing on the heap
+/// for the common operations (`tests::a_check_op_is_small`): a key piled up behind thousands of
+/// operations in flight holds thousands of these, and so does each checkpoint of it once the
+/// run folds them.
 #[derive(Clone, Debug)]
 pub struct CheckOp {
     pub id: u64,
-    pub name: &'static str,
-    pub key: String,
+    pub kind: OpKind,
+    /// The key, shared with the history's record.
+    pub key: Key,
     /// Virtual times, for explanations and for what a lock answered at its return only.
     pub invoke_at: u64,
     pub return_at: Option<u64>,
@@ -87,8 +123,8 @@ impl CheckOp {
         if o.op == crate::sim::GC_OP {
             return Some(CheckOp {
                 id: o.id,
-                name: o.op.name(),
-                key: o.key.to_string(),
+                kind: o.op,
+                key: o.key.clone(),
                 invoke_at: o.invoke_at,
                 return_at: None,
                 invoke_seq: o.invoke_seq,
@@ -105,7 +141,7 @@ impl CheckOp {
                     Expect::Refusal(e.name())
                 }
                 ErrorKind::VersionConflict | ErrorKind::UpdateRejected => {
-                    Expect::RefusalSaying(e.name(), e.message.clone())
+                    Expect::RefusalSaying(e.name(), e.message.as_str().into())
                 }
                 _ => return None,
             },
@@ -116,19 +152,14 @@ impl CheckOp {
             change_step(o, &expect)?
         } else {
             let op = Op::of_kind(o.op, &o.input)?;
-            let mut times: Vec<u64> = o.evaluations.iter().map(|e| e.at_ms).collect();
-            crate::sorting::sort_short(&mut times);
-            times.dedup();
-            if times.is_empty() {
-                times.push(o.invoke_at);
-            }
+            let times = Times::of(o.evaluations.iter().map(|e| e.at_ms).collect(), o.invoke_at);
             Step::Builtin { op, times }
         };
         let completed = matches!(o.outcome, Some(Outcome::Ok | Outcome::Failed));
         Some(CheckOp {
             id: o.id,
-            name: o.op.name(),
-            key: o.key.to_string(),
+            kind: o.op,
+            key: o.key.clone(),
             invoke_at: o.invoke_at,
             return_at: if completed { o.return_at } else { None },
             invoke_seq: o.invoke_seq,
@@ -165,7 +196,7 @@ impl CheckOp {
                 }
             }
             Step::RefusedOn(seen) => {
-                if matches!(self.expect, Expect::Refusal(_)) && seen == s {
+                if matches!(self.expect, Expect::Refusal(_)) && **seen == *s {
                     add(Next::Same);
                 }
             }
@@ -175,7 +206,7 @@ impl CheckOp {
                 }
             }
             Step::Builtin { op, times } => {
-                for &t in times {
+                for &t in times.as_slice() {
                     match (op.apply(s, t), &self.expect) {
                         // What the client heard is the output settled at its return (a lock grant
                         // expired by then is answered `false`).
@@ -189,7 +220,7 @@ impl CheckOp {
                         }
                         (Err(e), Expect::Refusal(name)) if e.name() == *name => add(Next::Same),
                         (Err(e), Expect::RefusalSaying(name, message))
-                            if e.name() == *name && e.message == *message =>
+                            if e.name() == *name && *e.message == **message =>
                         {
                             add(Next::Same)
                         }
@@ -224,7 +255,7 @@ impl CheckOp {
             Step::Transitions(_) | Step::Erase => String::new(),
             Step::RefusedOn(seen) => format!(" on {} (version {})", seen.value, seen.version),
         };
-        format!("{} {}{input}{answer} (#{})", self.name, self.key, self.id)
+        format!("{} {}{input}{answer} (#{})", self.kind.name(), self.key, self.id)
     }
 }
 
@@ -234,7 +265,7 @@ impl CheckOp {
 fn change_step(o: &OpRecord, expect: &Expect) -> Option<Step> {
     if let Expect::Refusal(_) = expect {
         let last = o.evaluations.last()?;
-        return last.wrote.is_none().then(|| Step::RefusedOn(state_of(&last.seen)));
+        return last.wrote.is_none().then(|| Step::RefusedOn(Box::new(state_of(&last.seen))));
     }
     let transitions: Vec<(State, State)> =
         o.evaluations.iter().filter_map(|e| e.wrote.as_ref().map(|w| (state_of(&e.seen), state_of(w)))).collect();

@@ -26,8 +26,34 @@ pub enum KeyResult {
     /// left out).
     Linearizable(Vec<u64>),
     Violation(Violation),
-    /// The step budget ran out first.
-    Unknown,
+    /// No verdict, and why.
+    Unknown(Undecided),
+}
+
+/// Why a key has no verdict (`check()`'s `keys[key].reason`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Undecided {
+    /// The search's step budget ran out first.
+    OutOfBudget,
+    /// The incremental checker held [`MAX_SEGMENT_OPS`] settled operations of the key that no
+    /// fold could drop, and stopped checking it: the verdict stays for the rest of the run (see
+    /// [`super::Ledger`]).
+    ///
+    /// [`MAX_SEGMENT_OPS`]: crate::limits::MAX_SEGMENT_OPS
+    Unfoldable,
+}
+
+impl Undecided {
+    /// One sentence a person can read.
+    pub fn reason(self) -> String {
+        match self {
+            Undecided::OutOfBudget => "the search ran out of budget".to_owned(),
+            Undecided::Unfoldable => format!(
+                "the checker gave up on this key for the rest of the run: it held {} settled operations that no fold could drop",
+                crate::limits::MAX_SEGMENT_OPS
+            ),
+        }
+    }
 }
 
 /// Checks one key's operations from the empty register; returns the verdict and the search
@@ -52,7 +78,7 @@ pub fn check_key_from(ops: &[CheckOp], initial: &[Config], step_budget: u64) -> 
         Found::Order(order) => KeyResult::Linearizable(order),
         Found::Ends(_) => unreachable!("one linearization was asked for"),
         Found::Violation(v) => KeyResult::Violation(v),
-        Found::OutOfBudget => KeyResult::Unknown,
+        Found::OutOfBudget => KeyResult::Unknown(Undecided::OutOfBudget),
     };
     (result, steps)
 }
@@ -63,7 +89,7 @@ pub(super) fn check_key_plain(ops: &[CheckOp], step_budget: u64) -> (KeyResult, 
     match search(ops, &[Config::default()], Goal::OneLinearization, step_budget, false) {
         (Found::Order(order), steps) => (KeyResult::Linearizable(order), steps),
         (Found::Violation(v), steps) => (KeyResult::Violation(v), steps),
-        (_, steps) => (KeyResult::Unknown, steps),
+        (_, steps) => (KeyResult::Unknown(Undecided::OutOfBudget), steps),
     }
 }
 
@@ -82,7 +108,7 @@ pub fn end_states(
         Found::Ends(ends) => Ok(ends),
         Found::Order(_) => unreachable!("every end state was asked for"),
         Found::Violation(v) => Err(KeyResult::Violation(v)),
-        Found::OutOfBudget => Err(KeyResult::Unknown),
+        Found::OutOfBudget => Err(KeyResult::Unknown(Undecided::OutOfBudget)),
     };
     (result, steps)
 }
@@ -652,7 +678,7 @@ fn explain(ops: &[CheckOp], longest: &Longest, state: &State) -> Violation {
     involved.extend(writer.map(|w| ops[w].id));
     Violation {
         kind: ViolationKind::Linearizability,
-        key: s.key.clone(),
+        key: s.key.to_string(),
         ops: involved,
         longest: longest.ops.iter().map(|i| ops[*i].id).collect(),
         explanation,

@@ -215,7 +215,7 @@ fn verdict_name(r: &KeyResult) -> &'static str {
     match r {
         KeyResult::Linearizable(_) => "ok",
         KeyResult::Violation(_) => "violation",
-        KeyResult::Unknown => "unknown",
+        KeyResult::Unknown(_) => "unknown",
     }
 }
 
@@ -242,7 +242,7 @@ fn sweep(max_ops: u64, seeds: std::ops::Range<u64>, mix: Mix) -> (u64, u64, u64,
             oracle(&ops, Some(&mut HashSet::new()))
         };
         match &result {
-            KeyResult::Unknown => {
+            KeyResult::Unknown(_) => {
                 // Collection-heavy histories: counted, and bounded by their test (2 of 1,000 today).
                 let excused = mix == Mix::Collections
                     || ops.len() > ALWAYS_DECIDED_OPS && !g.by_construction && expected.is_none();
@@ -316,7 +316,7 @@ fn plain_search_on_the_sweeps() {
                     .into_iter()
                     .enumerate()
             {
-                unknown[i] += u32::from(result == KeyResult::Unknown);
+                unknown[i] += u32::from(matches!(result, KeyResult::Unknown(_)));
                 [&mut plain, &mut reduced][i].push(steps);
             }
         }

@@ -231,12 +231,13 @@ const IN_FLIGHT_BYTES: usize = 48;
 /// checkpoints keep it: the run let it go.
 pub const CHECKPOINT_RECORD_BYTES: usize = std::mem::size_of::<OpRecord>() + 256;
 /// What a checkpoint holds per operation its checker has not folded, besides the pointer: the
-/// operation (its shared box, the key's text, its values) is shared with the run until the run
+/// operation (its shared box, and any value it holds) is shared with the run until the run
 /// folds its key (about every [`crate::checker::FOLD_EVERY`] operations), then it is the copy's
-/// alone, for the rest of the copy's life: about 344 bytes each by an allocator's count in an
-/// increment run (`tests/checkpoint_bytes.rs`; counting a tenth of it, as before, undercounted
-/// a long-lived copy by about 0.9 MB in the scale tests' session).
-const CHECKER_OP_BYTES: usize = 344;
+/// alone, for the rest of the copy's life: [`crate::checker::UNFOLDED_OP_BYTES`] each, 304
+/// natively (it was 344 by an allocator's count in an increment run, the key's text and the
+/// times in blocks of their own; `tests/checkpoint_bytes.rs`; counting a tenth of it, as before,
+/// undercounted a long-lived copy by about 0.9 MB in the scale tests' session).
+const CHECKER_OP_BYTES: usize = crate::checker::UNFOLDED_OP_BYTES;
 /// What a checkpoint holds per entry of the safety oracles (a key, an accepted value).
 const ORACLE_ENTRY_BYTES: usize = 128;
 

@@ -118,8 +118,10 @@ export interface CheckReport {
    * and no step oracle fired. */
   ok: boolean;
   /** Per key: "ok" with a linearization (operation ids in order; on a long run, of the key's
-   * operations after its last fold), "violation", or "unknown" (the step budget ran out). */
-  keys: { [key: string]: { verdict: "ok" | "violation" | "unknown"; order?: number[] } };
+   * operations after its last fold), "violation", or "unknown" with its `reason`: the step
+   * budget ran out, or the incremental checker gave up on the key for the rest of the run (it
+   * held its most settled operations that no fold could drop; the reason says how many). */
+  keys: { [key: string]: { verdict: "ok" | "violation" | "unknown"; order?: number[]; reason?: string } };
   /** The first linearizability violation (by key); else the first oracle finding. */
   violation?: {
     kind: ViolationKind;

@@ -6,8 +6,8 @@
 //! every step costs O(1) amortized, so the budget bounds wall time.
 
 use caspaxos_playground::checker::{
-    check, check_incrementally, check_key, check_records, CheckOp, Expect, KeyResult, Ledger, Report, Step,
-    DEFAULT_STEP_BUDGET,
+    check, check_incrementally, check_key, check_records, CheckOp, Expect, KeyResult, Ledger, Report, Step, Times,
+    Undecided, DEFAULT_STEP_BUDGET,
 };
 use caspaxos_playground::ops::Op;
 use caspaxos_playground::sim::workload::CheckerWorkload;
@@ -119,13 +119,13 @@ fn steady_memory() {
 fn budget() {
     let op = |id: u64, op: Op, at: u64, ret: Option<u64>, expect| CheckOp {
         id,
-        name: op.name(),
+        kind: op.kind(),
         key: "k".into(),
         invoke_at: at,
         return_at: ret,
         invoke_seq: at,
         return_seq: ret,
-        step: Step::Builtin { op, times: vec![at] },
+        step: Step::Builtin { op, times: Times::One(at) },
         expect,
     };
     let mut h: Vec<CheckOp> = (0..40).map(|i| op(i, Op::Increment, i, None, Expect::Maybe)).collect();
@@ -136,7 +136,7 @@ fn budget() {
         let t = Instant::now();
         let (r, used) = check_key(&h, DEFAULT_STEP_BUDGET);
         times_ms.push(t.elapsed().as_secs_f64() * 1000.0);
-        assert_eq!(r, KeyResult::Unknown);
+        assert_eq!(r, KeyResult::Unknown(Undecided::OutOfBudget));
         steps = used;
     }
     let (min, median, max) = spread(times_ms);

@@ -191,6 +191,7 @@ test("what the runtime returns from every view type-checks against the shipped t
   for (const kind of ["gcDelay", "gc", "workers", "delivery", "deliver", "dropMessage", "addAcceptor", "removeAcceptor", "addProposer", "removeProposer"]) {
     assert.ok(shapes.includes(`"do":"${kind}"`), `the session has a ${kind} action`);
   }
+  assert.match(shapes, /"verdict":"unknown","reason":"the search ran out of budget"/, "a check out of budget says why, and is type-checked");
   const check = async (text) => {
     await writeFile(path.join(dir, "shapes.ts"), text);
     const config = JSON.parse(await readFile(path.join(E2E, "types/tsconfig.json"), "utf8"));

@@ -198,8 +198,10 @@ function showReport(report, returned) {
     $("violation").hidden = false;
     $("violation").textContent = `${v.explanation} (caught by ${caughtBy(v.kind)}; click to show it)`;
   } else if (!report.ok) {
+    // The first key without a verdict, and why (the budget ran out, or the checker gave up on it).
+    const [key, undecided] = Object.entries(report.keys).find(([, r]) => r.verdict === "unknown") ?? [];
     verdict.className = "verdict unsure";
-    verdict.textContent = "? the search ran out of budget";
+    verdict.textContent = `? ${undecided?.reason ?? "the search ran out of budget"}${key === undefined ? "" : ` (key ${key})`}`;
     $("violation").hidden = true;
   } else {
     verdict.className = "verdict good";
