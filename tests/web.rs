@@ -572,7 +572,7 @@ fn sessions_end_where_they_were_taken_and_damaged_links_are_refused_up_front() {
     }
     // Negative control: the document without its end (format 1) lands at its last action.
     let without_end = c.session().unwrap();
-    assert!(Reflect::delete_property(without_end.unchecked_ref(), &"end".into()).unwrap());
+    assert!(Reflect::delete_property(without_end.unchecked_ref::<js_sys::Object>(), &"end".into()).unwrap());
     let old = Cluster::from_session(without_end, JsValue::UNDEFINED).unwrap();
     let last = get(&Array::from(&get(&doc, "actions")).pop(), "at").as_f64().unwrap();
     assert_eq!(old.now(), last);
