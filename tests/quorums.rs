@@ -104,13 +104,14 @@ fn sessions_carry_quorums_and_the_switch_through_links_and_documents() {
             at_ms: 7,
             action: UserAction::Break(Breaks { disjoint_quorums: true, ..Breaks::default() }),
         }],
+        end: None,
     };
     assert_eq!(decode_link(&encode_link(&session)).unwrap(), session, "through a link");
     let doc = session.to_json();
     assert_eq!(doc["start"]["quorums"], serde_json::json!({ "prepare": 2, "accept": 4 }));
     assert_eq!(from_json(&doc).unwrap(), session, "through a document");
     // A session without quorums has no such field (documents from before stay as they were).
-    let plain = Session { start: Start::Config(SimConfig::default()), actions: vec![] };
+    let plain = Session { start: Start::Config(SimConfig::default()), actions: vec![], end: None };
     assert!(plain.to_json()["start"].get("quorums").is_none());
     assert_eq!(decode_link(&encode_link(&plain)).unwrap(), plain);
     // A document whose quorums do not intersect is refused when it is replayed, naming the rule.

@@ -521,7 +521,7 @@ async fn sessions_links_seek_and_verify() {
         ("''", "holds no session"),
         ("'%%%'", "not a link character"),
         ("'AQ'", "truncated"),
-        ("'Ag'", "newer version"),
+        ("'Aw'", "newer version"),
         ("'A'.repeat(2 ** 24 + 1)", "too long"),
         ("{ format: 'other' }", "not a CASPaxos playground session"),
         ("42", "session"),
@@ -541,6 +541,48 @@ async fn sessions_links_seek_and_verify() {
     ok(d.change("k".into(), js("x => 1"), JsValue::UNDEFINED)).await;
     assert!(!d.replayable());
     assert_error(&d.session_link().unwrap_err(), "InvalidArgument", "change function");
+}
+
+/// F7: a session ends where it was taken (time run after its last action included): reopened
+/// from its document or its link without a point, and `seek()` without one, land there, with the
+/// same state and event log. F6: a link with a changed character is refused by its checksum,
+/// before anything replays.
+#[wasm_bindgen_test]
+fn sessions_end_where_they_were_taken_and_damaged_links_are_refused_up_front() {
+    let c = cluster("{ seed: 5, proposers: 2, autoAdvance: false }");
+    let _ = c.increment("k".into(), JsValue::UNDEFINED);
+    let _ = c.increment("k".into(), js("{ proposer: 'p2' }"));
+    c.run_until_idle(JsValue::UNDEFINED).unwrap();
+    c.run_for(400.into()).unwrap(); // idle: only the clock moves, and that is part of the run
+    let (now, steps, hash, state) = (c.now(), c.steps(), c.event_log_hash(), json(&c.state().unwrap()));
+    let doc = c.session().unwrap();
+    assert_eq!(json(&get(&doc, "end")), format!(r#"{{"steps":{steps},"at":{now}}}"#));
+    assert_eq!(json(&c.session_start()), json(&get(&doc, "start")), "sessionStart is session().start");
+    let link = c.session_link().unwrap();
+    let reopened = [
+        ("document", Cluster::from_session(doc.clone(), JsValue::UNDEFINED).unwrap()),
+        ("link", Cluster::from_session(JsValue::from_str(&link), JsValue::UNDEFINED).unwrap()),
+        ("seek", c.seek(JsValue::UNDEFINED).unwrap()),
+        ("seek from 0", c.seek(js("({ until: 0 })")).unwrap().seek(JsValue::UNDEFINED).unwrap()),
+    ];
+    for (how, back) in reopened {
+        assert_eq!((back.now(), back.steps()), (now, steps), "{how}");
+        assert_eq!(back.event_log_hash(), hash, "{how}");
+        assert_eq!(json(&back.state().unwrap()), state, "{how}");
+    }
+    // Negative control: the document without its end (format 1) lands at its last action.
+    let without_end = c.session().unwrap();
+    assert!(Reflect::delete_property(without_end.unchecked_ref::<js_sys::Object>(), &"end".into()).unwrap());
+    let old = Cluster::from_session(without_end, JsValue::UNDEFINED).unwrap();
+    let last = get(&Array::from(&get(&doc, "actions")).pop(), "at").as_f64().unwrap();
+    assert_eq!(old.now(), last);
+    assert!(last < now);
+    // F6: one changed character in the middle of the link.
+    let mut changed = link.clone().into_bytes();
+    let i = link.len() / 2;
+    changed[i] = if changed[i] == b'A' { b'B' } else { b'A' };
+    let e = Cluster::from_session(JsValue::from_str(&String::from_utf8(changed).unwrap()), JsValue::UNDEFINED);
+    assert_error(&e.err().expect("refused"), "InvalidArgument", "the link is damaged: its checksum does not match");
 }
 
 // ---- no answer without a quorum (issues 8 §1, 15), leases (issue 8 §4), through the JS API ----

@@ -189,7 +189,7 @@ class CaspaxosPlayground extends HTMLElement {
   }
 
   /** Replays a saved session (from `cluster.session()`) to `point` (`{ until }`, or the exact
-   * `{ steps, at }` read from `cluster.steps` and `cluster.now`), or to its last action. */
+   * `{ steps, at }` read from `cluster.steps` and `cluster.now`), or to where it was taken. */
   restore(session, point) {
     this.#ready("restore");
     const next = Cluster.fromSession(session, point);

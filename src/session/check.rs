@@ -28,7 +28,12 @@ impl Session {
                 _ => {}
             }
         }
-        Ok(())
+        match self.end {
+            Some(end) if end.steps < previous.0 || end.at_ms < previous.1 => {
+                Err(OpError::invalid("the session's end is before its last action"))
+            }
+            _ => Ok(()),
+        }
     }
 }
 

@@ -112,11 +112,12 @@ fn links_refuse_an_unknown_action_tag_and_an_unknown_delivery_mode() {
     let session = Session {
         start: Start::Config(SimConfig::default()),
         actions: vec![Recorded { steps: 0, at_ms: 0, action: UserAction::Delivery(Delivery::Manual) }],
+        end: None,
     };
     let link = encode_link(&session);
     let bytes = super::link::tests_support::decode_bytes(&link);
-    let (tag_at, mode_at) = (bytes.len() - 2, bytes.len() - 1);
-    assert_eq!((bytes[tag_at], bytes[mode_at]), (10, 1), "the delivery tag and the manual mode end the link");
+    let (tag_at, mode_at) = (bytes.len() - 3, bytes.len() - 2);
+    assert_eq!(bytes[tag_at..], [10, 1, 0], "the delivery tag and the manual mode, then no end, end the link");
     for (at, byte, says) in [(tag_at, 120, "unknown action 120"), (mode_at, 2, "unknown delivery mode 2")] {
         let mut bad = bytes.clone();
         bad[at] = byte;

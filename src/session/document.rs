@@ -2,7 +2,7 @@
 //! every field, by its path, against the same limits as the JS API: a value out of range is an
 //! `InvalidArgument` that names it, never truncated, clamped or defaulted.
 
-use super::{Breaks, Recorded, Session, Start, UserAction, SESSION_VERSION};
+use super::{Breaks, Point, Recorded, Session, Start, UserAction, SESSION_VERSION};
 use crate::driver::DriverConfig;
 use crate::json_object::{object, set_field};
 use crate::limits::{
@@ -20,7 +20,7 @@ use std::cell::RefCell;
 impl Session {
     /// The session as a JSON document (export/import; see the README for the format).
     pub fn to_json(&self) -> Json {
-        document(start_json(&self.start), self.actions.iter().map(recorded_json).collect())
+        document(start_json(&self.start), self.end, self.actions.iter().map(recorded_json).collect())
     }
 }
 
@@ -28,8 +28,8 @@ impl Session {
 /// a long run holds its text, not also a JSON tree of every action and a copy of the actions
 /// (100,000 actions: a 9.4 MB text, where the tree took wasm memory from 106 to 221 MB, which
 /// wasm never gives back). The same text as `Session::to_json`'s document.
-pub fn document_text<'a>(start: &Start, actions: impl Iterator<Item = &'a Recorded>) -> String {
-    let empty = document(start_json(start), Vec::new()).to_string();
+pub fn document_text<'a>(start: &Start, end: Option<Point>, actions: impl Iterator<Item = &'a Recorded>) -> String {
+    let empty = document(start_json(start), end, Vec::new()).to_string();
     let head = empty.strip_suffix("[]}").expect("actions is the document's last field");
     let mut text = String::from(head);
     text.push('[');
@@ -43,8 +43,13 @@ pub fn document_text<'a>(start: &Start, actions: impl Iterator<Item = &'a Record
     text
 }
 
-fn document(start: Json, actions: Vec<Json>) -> Json {
-    object! { "format": "caspaxos-session", "version": SESSION_VERSION, "start": start, "actions": actions }
+fn document(start: Json, end: Option<Point>, actions: Vec<Json>) -> Json {
+    let mut doc = object! { "format": "caspaxos-session", "version": SESSION_VERSION, "start": start };
+    if let Some(end) = end {
+        set_field(&mut doc, "end", object! { "steps": end.steps, "at": end.at_ms });
+    }
+    set_field(&mut doc, "actions", actions.into());
+    doc
 }
 
 /// An action as the document writes it: what was done, then its point.
@@ -57,7 +62,7 @@ fn recorded_json(r: &Recorded) -> Json {
 
 /// The document's `start`: the configuration, and the options only when they are set (documents
 /// made before an option stay as they were).
-fn start_json(start: &Start) -> Json {
+pub(super) fn start_json(start: &Start) -> Json {
     let mut json = match start {
         Start::Config(c) => with_quorums(
             c,
@@ -199,9 +204,21 @@ pub fn from_json(doc: &Json) -> Result<Session, OpError> {
         actions.push(Recorded { steps, at_ms, action: action(&a)? });
         a.done()?;
     }
+    let end = match doc.optional("end") {
+        Some(_) => {
+            let end = doc.object("end")?;
+            let point = Point {
+                steps: end.integer("steps", 0, MAX_SAFE_INTEGER)?,
+                at_ms: end.integer("at", 0, MAX_SAFE_INTEGER)?,
+            };
+            end.done()?;
+            Some(point)
+        }
+        None => None,
+    };
     doc.get("metrics"); // the page's export adds them for its reader; the replay recomputes them
     doc.done()?;
-    let session = Session { start, actions };
+    let session = Session { start, actions, end };
     session.check()?;
     Ok(session)
 }

@@ -53,9 +53,9 @@ fn a_long_replay_leaves_checkpoints_on_its_way_and_where_it_lands() {
         assert!(pair[1].0 - pair[0].0 <= LANDING_SPACING + 64, "every {LANDING_SPACING} events: {landed:?}");
     }
     // The next seek nearby starts from a landing: its restore point is at most a spacing back.
-    let restored = rec.restore_before(Some((target + 500, end))).unwrap().expect("a landing before it");
+    let restored = rec.restore_before((target + 500, end)).unwrap().expect("a landing before it");
     assert_eq!(restored.sim().steps(), target, "restored from where the last seek landed");
-    let earlier = rec.restore_before(Some((target - 1, end))).unwrap().expect("a landing on the way");
+    let earlier = rec.restore_before((target - 1, end)).unwrap().expect("a landing on the way");
     assert!(target - 1 - earlier.sim().steps() <= LANDING_SPACING, "from a copy taken on the way");
 }
 

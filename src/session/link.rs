@@ -1,8 +1,10 @@
 //! Share links: a session as a compact binary (varints, delta-coded action points, a key table)
-//! in URL-safe base64, version first. Decoding checks every byte and every bound: a malformed,
-//! truncated, oversized or future-version link is an error that says which, never a panic.
+//! in URL-safe base64, version first. Format 2 adds the run's end after the actions, then a
+//! CRC-32 of everything before it: a changed character is refused before anything replays.
+//! Decoding checks every byte and every bound: a malformed, truncated, damaged, oversized or
+//! future-version link is an error that says which, never a panic.
 
-use super::{Breaks, Recorded, Session, Start, UserAction, SESSION_VERSION};
+use super::{Breaks, Point, Recorded, Session, Start, UserAction, SESSION_VERSION};
 use crate::client::LOCK_KEY_PREFIX;
 use crate::driver::DriverConfig;
 use crate::json_object::object;
@@ -88,6 +90,8 @@ pub enum LinkError {
     /// Made by a newer version of the playground.
     FutureVersion(u8),
     Truncated,
+    /// Format 2 on: the checksum does not match the link's data.
+    Damaged,
     Malformed(String),
     /// The session cannot reproduce its run, and says why.
     NotReplayable(Unreplayable),
@@ -103,6 +107,7 @@ impl fmt::Display for LinkError {
                 "the link was made by a newer version of the playground (format {v}); this page reads format {SESSION_VERSION}"
             ),
             LinkError::Truncated => write!(f, "the link is truncated"),
+            LinkError::Damaged => write!(f, "the link is damaged: its checksum does not match its data"),
             LinkError::Malformed(why) => write!(f, "the link is malformed: {why}"),
             LinkError::NotReplayable(why) => write!(f, "{why}"),
         }
@@ -363,7 +368,43 @@ pub fn encode_link(s: &Session) -> String {
             }
         }
     }
+    // The end (format 2): 0 if unknown, else the events after the last action + 1, then the time.
+    match s.end {
+        None => w.varint(0),
+        Some(end) => {
+            w.varint(end.steps.saturating_sub(steps) + 1);
+            w.varint(end.at_ms.saturating_sub(at));
+        }
+    }
+    let checksum = crc32(&w.0);
+    w.0.extend_from_slice(&checksum.to_le_bytes());
     base64url_encode(&w.0)
+}
+
+/// The bytes a checksum takes at a link's end (format 2 on).
+const CHECKSUM_BYTES: usize = 4;
+
+/// CRC-32 (IEEE 802.3, zip's and PNG's): it catches every change confined to 32 bits in a row,
+/// so every changed link character (6 bits), and anything else but about 1 in 4 billion.
+fn crc32(data: &[u8]) -> u32 {
+    let mut crc = !0u32;
+    for &b in data {
+        crc ^= u32::from(b);
+        for _ in 0..8 {
+            crc = (crc >> 1) ^ (0xEDB8_8320 & (crc & 1).wrapping_neg());
+        }
+    }
+    !crc
+}
+
+/// The link's data without its checksum, once the checksum matches it (format 2 on).
+fn checked(data: &[u8]) -> Result<&[u8], LinkError> {
+    let split = data.len().checked_sub(CHECKSUM_BYTES).ok_or(LinkError::Truncated)?;
+    let (body, sum) = data.split_at(split);
+    if crc32(body).to_le_bytes() != sum {
+        return Err(LinkError::Damaged);
+    }
+    Ok(body)
 }
 
 // ---- reading ----
@@ -390,6 +431,15 @@ impl Reader<'_> {
         }
         Err(malformed("a number is too long"))
     }
+    /// The point `events` events after `steps`, and the ms read next after `at`: each an exact
+    /// JS number.
+    fn point_after(&mut self, steps: u64, events: u64, at: u64) -> Result<(u64, u64), LinkError> {
+        let exact = |n: Option<u64>| n.filter(|n| *n <= MAX_SAFE_INTEGER);
+        let steps = exact(steps.checked_add(events)).ok_or_else(|| malformed("an event count is too large"))?;
+        let at = exact(at.checked_add(self.varint()?)).ok_or_else(|| malformed("a time is too large"))?;
+        Ok((steps, at))
+    }
+
     /// A held message's number (manual delivery): an exact JS number.
     fn message_id(&mut self) -> Result<u64, LinkError> {
         self.small("a message number", MAX_SAFE_INTEGER)
@@ -482,14 +532,15 @@ pub fn decode_link(text: &str) -> Result<Session, LinkError> {
         return Err(LinkError::Oversized(text.len()));
     }
     let data = base64url_decode(text)?;
-    let mut r = Reader { data: &data, at: 0 };
-    let version = r.byte()?;
+    let version = *data.first().ok_or(LinkError::Truncated)?;
     if version > SESSION_VERSION {
         return Err(LinkError::FutureVersion(version));
     }
     if version == 0 {
         return Err(malformed("version 0"));
     }
+    let data = if version >= 2 { checked(&data)? } else { &data };
+    let mut r = Reader { data, at: 1 };
     let start = match r.byte()? {
         0 => {
             let acceptors = r.small("acceptors", MAX_ACCEPTORS as u64)? as usize;
@@ -576,14 +627,8 @@ pub fn decode_link(text: &str) -> Result<Session, LinkError> {
     let mut actions = Vec::with_capacity(n.min(4096));
     let (mut steps, mut at) = (0u64, 0u64);
     for _ in 0..n {
-        steps = steps
-            .checked_add(r.varint()?)
-            .filter(|s| *s <= MAX_SAFE_INTEGER)
-            .ok_or_else(|| malformed("an event count is too large"))?;
-        at = at
-            .checked_add(r.varint()?)
-            .filter(|t| *t <= MAX_SAFE_INTEGER)
-            .ok_or_else(|| malformed("a time is too large"))?;
+        let events = r.varint()?;
+        (steps, at) = r.point_after(steps, events, at)?;
         let tag = r.byte()?;
         let action = match Tag::of(tag).ok_or_else(|| malformed(&format!("unknown action {tag}")))? {
             Tag::Invoke => {
@@ -656,10 +701,21 @@ pub fn decode_link(text: &str) -> Result<Session, LinkError> {
         };
         actions.push(Recorded { steps, at_ms: at, action });
     }
+    // The end (format 2): see `encode_link`.
+    let end = match version {
+        1 => None,
+        _ => match r.varint()? {
+            0 => None,
+            after => {
+                let (steps, at_ms) = r.point_after(steps, after - 1, at)?;
+                Some(Point { steps, at_ms })
+            }
+        },
+    };
     if r.at != data.len() {
         return Err(malformed("there is data after the last action"));
     }
-    let session = Session { start, actions };
+    let session = Session { start, actions, end };
     session.check().map_err(|e| LinkError::Malformed(e.message))?;
     Ok(session)
 }
@@ -697,6 +753,11 @@ fn base64url_decode(text: &str) -> Result<Vec<u8>, LinkError> {
     if bits >= 6 {
         return Err(LinkError::Truncated);
     }
+    // The bits after the last byte are 0 in every link made: other values are a changed last
+    // character (that would still read as the same link).
+    if acc & ((1 << bits) - 1) != 0 {
+        return Err(LinkError::Damaged);
+    }
     Ok(out)
 }
 
@@ -707,10 +768,17 @@ mod tests;
 /// The link's bytes, for tests that corrupt one.
 #[cfg(test)]
 pub(super) mod tests_support {
+    /// The bytes of a link of the current format, without its checksum.
     pub fn decode_bytes(link: &str) -> Vec<u8> {
-        super::base64url_decode(link).expect("a link made by encode_link")
+        let mut bytes = super::base64url_decode(link).expect("a link made by encode_link");
+        bytes.truncate(bytes.len() - super::CHECKSUM_BYTES);
+        bytes
     }
+    /// A link of `bytes` (as [`decode_bytes`] gives them), with their checksum: what a link
+    /// changed on purpose looks like, so the checks after the checksum are reached.
     pub fn encode_bytes(bytes: &[u8]) -> String {
-        super::base64url_encode(bytes)
+        let mut sealed = bytes.to_vec();
+        sealed.extend_from_slice(&super::crc32(bytes).to_le_bytes());
+        super::base64url_encode(&sealed)
     }
 }

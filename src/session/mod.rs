@@ -27,7 +27,9 @@ use std::collections::VecDeque;
 use std::rc::Rc;
 
 /// The format's version; links and files of a newer version are refused with a clear message.
-pub const SESSION_VERSION: u8 = 1;
+/// Format 2 adds the run's end (a document's `end`; a link's end and checksum): sessions of
+/// format 1 still open, ending at their last action.
+pub const SESSION_VERSION: u8 = 2;
 
 /// The deliberately wrong proposer variants ("break it").
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -138,11 +140,23 @@ pub struct Recorded {
     pub action: UserAction,
 }
 
+/// A point of a run: events run so far and the virtual time ([`Sim::steps`] and [`Sim::now`]
+/// there). Points are ordered by events, then time. Several actions may share a point (done
+/// between the same two events at the same time): a point stands after every action at it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Point {
+    pub steps: u64,
+    pub at_ms: u64,
+}
+
 /// A run as data.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Session {
     pub start: Start,
     pub actions: Vec<Recorded>,
+    /// Where the run stood when the session was taken: time may have run on after its last
+    /// action. `None` in a session of format 1, which ends at its last action.
+    pub end: Option<Point>,
 }
 
 /// A simulation that records what its user does, and may play recorded actions back.
@@ -160,6 +174,8 @@ pub struct Recording {
     unreplayable: Cell<Option<Unreplayable>>,
     /// Recorded actions still to play, in order.
     tape: RefCell<VecDeque<Rc<Recorded>>>,
+    /// Where the replayed run ends ([`Session::end_point`]); dropped when the run forks.
+    end: Cell<Option<Point>>,
     /// Copies of the run at points passed so far, for [`Recording::seek_until`].
     checkpoints: RefCell<Checkpoints>,
     /// The last replay that regenerated events older than the log's window ([`Recording::events`]),
@@ -203,6 +219,7 @@ impl Recording {
             actions: RefCell::new(actions),
             unreplayable: Cell::new(None),
             tape: RefCell::new(tape),
+            end: Cell::new(None),
             checkpoints: RefCell::new(checkpoints),
             regenerator: RefCell::default(),
             regenerations: Cell::new(0),
@@ -311,6 +328,7 @@ impl Recording {
 
     /// Drops the actions still on the tape: from here the run goes its own way.
     pub fn fork(&self) {
+        self.end.set(None);
         let mut tape = self.tape.borrow_mut();
         if !tape.is_empty() {
             // The kept regenerating replay plays the actions dropped here: it would go another way.
@@ -425,7 +443,19 @@ impl Recording {
     #[cfg(all(test, not(target_arch = "wasm32")))]
     fn whole_session(&self) -> Session {
         let actions = self.shared_actions().into_iter().map(Rc::unwrap_or_clone).collect();
-        Session { start: self.start.clone(), actions }
+        Session { start: self.start.clone(), actions, end: Some(self.whole_end()) }
+    }
+
+    /// Where the run stands now.
+    pub fn point(&self) -> Point {
+        Point { steps: self.sim.steps(), at_ms: self.sim.now() }
+    }
+
+    /// Where the whole run this recording knows ends: the replayed session's end while the run
+    /// has not passed it, else here.
+    fn whole_end(&self) -> Point {
+        let here = self.point();
+        self.end.get().map_or(here, |end| end.max(here))
     }
 
     /// The actions of the whole run this recording knows, played and still on the tape, shared.
@@ -435,24 +465,30 @@ impl Recording {
 
     /// The same as `whole_session().replay_until(until_ms)`, from the nearest checkpoint at or
     /// before that time instead of from the start.
+    /// `u64::MAX`: to where the whole run ends ([`Recording::whole_end`]).
     pub fn seek_until(&self, until_ms: u64) -> Result<Recording, OpError> {
-        let target = if until_ms == u64::MAX { None } else { Some((u64::MAX, until_ms)) };
-        let rec = match self.restore_before(target)? {
+        if until_ms == u64::MAX {
+            let end = self.whole_end();
+            return self.seek_to_point(end.steps, end.at_ms);
+        }
+        let rec = match self.restore_before((u64::MAX, until_ms))? {
             Some(rec) => rec,
             None => Recording::with_tape(self.start.clone(), self.shared_actions())?,
         };
         self.landing(&rec, |rec| rec.play_until(until_ms))?;
+        rec.end.set(Some(self.whole_end()));
         Ok(rec)
     }
 
     /// The same as `whole_session().replay_to_point(steps, at_ms)`, from the nearest checkpoint
     /// at or before that point instead of from the start.
     pub fn seek_to_point(&self, steps: u64, at_ms: u64) -> Result<Recording, OpError> {
-        let rec = match self.restore_before(Some((steps, at_ms)))? {
+        let rec = match self.restore_before((steps, at_ms))? {
             Some(rec) => rec,
             None => Recording::with_tape(self.start.clone(), self.shared_actions())?,
         };
         self.landing(&rec, |rec| rec.play_to_point(steps, at_ms))?;
+        rec.end.set(Some(self.whole_end()));
         Ok(rec)
     }
 
@@ -480,17 +516,13 @@ impl Recording {
         Ok(rec)
     }
 
-    /// A recording restored from the latest checkpoint at or before `target` (steps, time; `None`:
-    /// the end of the tape), with the later actions on its tape; `None` if there is none.
-    fn restore_before(&self, target: Option<(u64, u64)>) -> Result<Option<Recording>, OpError> {
+    /// A recording restored from the latest checkpoint at or before (`steps`, `at_ms`), with the
+    /// later actions on its tape; `None` if there is none.
+    fn restore_before(&self, (steps, at_ms): (u64, u64)) -> Result<Option<Recording>, OpError> {
         if let Some(why) = self.unreplayable() {
             return Err(OpError::invalid(format!("cannot seek: {why}")));
         }
         let mut actions = self.shared_actions();
-        let (steps, at_ms) = target.unwrap_or_else(|| match actions.last() {
-            Some(last) => (last.steps, last.at_ms),
-            None => (0, 0),
-        });
         let checkpoints = self.checkpoints.borrow();
         let Some(saved) = checkpoints.latest_before(steps, at_ms) else { return Ok(None) };
         let tape: VecDeque<Rc<Recorded>> = actions.drain(saved.actions..).collect();
@@ -500,16 +532,8 @@ impl Recording {
         Ok(Some(Recording::of(sim, self.start.clone(), actions, tape, checkpoints.up_to(saved.checkpoint.steps()))))
     }
 
-    /// Plays the tape up to `until_ms` (`u64::MAX`: until the tape is played).
+    /// Plays the tape up to `until_ms`.
     fn play_until(&self, until_ms: u64) -> Result<(), OpError> {
-        if until_ms == u64::MAX {
-            while self.tape().0 > 0 {
-                if !self.step()? {
-                    break;
-                }
-            }
-            return Ok(());
-        }
         self.run_for(until_ms.saturating_sub(self.sim.now()))
     }
 
@@ -546,14 +570,20 @@ impl Recording {
     /// The session so far as a document's JSON text ([`document::document_text`]: written
     /// action by action, without copying the actions).
     pub fn session_text(&self) -> String {
-        document::document_text(&self.start, self.actions.borrow().iter().map(|r| &**r))
+        document::document_text(&self.start, Some(self.point()), self.actions.borrow().iter().map(|r| &**r))
     }
 
-    /// The session so far.
+    /// The session's start as its document writes it (`start`), without writing its actions.
+    pub fn start_json(&self) -> Json {
+        document::start_json(&self.start)
+    }
+
+    /// The session so far, ending here.
     pub fn session(&self) -> Session {
         Session {
             start: self.start.clone(),
             actions: self.actions.borrow().iter().map(|r| Recorded::clone(r)).collect(),
+            end: Some(self.point()),
         }
     }
 }
@@ -612,11 +642,16 @@ impl Session {
         self.replay_until(u64::MAX)
     }
 
-    /// Replays the session up to `until_ms` (or, with `u64::MAX`, to the point of its last
-    /// action). Later actions stay on the result's tape: playing on reproduces the rest of the
-    /// run; a new action forks it. Its own session holds the actions replayed so far.
+    /// Replays the session up to `until_ms` (or, with `u64::MAX`, to its end: where it was
+    /// taken, or for a session of format 1 the point of its last action). Later actions stay on
+    /// the result's tape: playing on reproduces the rest of the run; a new action forks it. Its
+    /// own session holds the actions replayed so far.
     pub fn replay_until(&self, until_ms: u64) -> Result<Recording, OpError> {
-        let rec = Recording::with_tape(self.start.clone(), self.actions.iter().cloned().map(Rc::new).collect())?;
+        if until_ms == u64::MAX {
+            let end = self.end_point();
+            return self.replay_to_point(end.steps, end.at_ms);
+        }
+        let rec = self.on_tape()?;
         rec.play_until(until_ms)?;
         Ok(rec)
     }
@@ -625,9 +660,23 @@ impl Session {
     /// `at_ms` (what [`Sim::steps`] and [`Sim::now`] said there), with the actions recorded up to
     /// that point applied. Later actions stay on the tape.
     pub fn replay_to_point(&self, steps: u64, at_ms: u64) -> Result<Recording, OpError> {
-        let rec = Recording::with_tape(self.start.clone(), self.actions.iter().cloned().map(Rc::new).collect())?;
+        let rec = self.on_tape()?;
         rec.play_to_point(steps, at_ms)?;
         Ok(rec)
+    }
+
+    /// A new run from the start, every action on its tape, knowing where the run ends.
+    fn on_tape(&self) -> Result<Recording, OpError> {
+        let rec = Recording::with_tape(self.start.clone(), self.actions.iter().cloned().map(Rc::new).collect())?;
+        rec.end.set(Some(self.end_point()));
+        Ok(rec)
+    }
+
+    /// Where the run ends: its `end`, or in a session of format 1 the point of its last action
+    /// (where playing its tape stops), or the start.
+    pub fn end_point(&self) -> Point {
+        let last = self.actions.last().map(|r| Point { steps: r.steps, at_ms: r.at_ms });
+        self.end.or(last).unwrap_or(Point { steps: 0, at_ms: 0 })
     }
 }
 
@@ -645,6 +694,10 @@ mod delivery_tests;
 #[cfg(test)]
 #[path = "point_tests.rs"]
 mod point_tests;
+
+#[cfg(test)]
+#[path = "end_tests.rs"]
+mod end_tests;
 
 #[cfg(test)]
 #[path = "workers_tests.rs"]

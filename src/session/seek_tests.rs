@@ -88,9 +88,9 @@ fn a_thousand_seeks_from_checkpoints_equal_replays_from_the_start() {
 fn a_seek_starts_from_the_checkpoint_before_it_and_says_so_when_it_cannot() {
     let (rec, _) = recorded_run(3);
     let &(steps, at) = rec.checkpoint_points().last().expect("checkpoints were taken");
-    let restored = rec.restore_before(Some((steps, at))).unwrap().expect("a checkpoint at that point");
+    let restored = rec.restore_before((steps, at)).unwrap().expect("a checkpoint at that point");
     assert_eq!((restored.sim().steps(), restored.sim().now()), (steps, at), "restored at the checkpoint itself");
-    assert!(rec.restore_before(Some((0, 0))).unwrap().is_none(), "no checkpoint before the first event");
+    assert!(rec.restore_before((0, 0)).unwrap().is_none(), "no checkpoint before the first event");
     // A run that cannot be replayed cannot be sought either, and says why.
     rec.invoke_unrecorded(1, "k0", crate::ops::Op::Get);
     let e = rec.seek_until(10).err().expect("refused");

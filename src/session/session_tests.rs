@@ -85,7 +85,8 @@ fn integers_beyond_their_limits_are_refused_by_path_never_truncated() {
         ("/actions/1/input/ttl", json!(-5), "acquireLock's ttl must be an integer"),
     ]);
     let fuzz = |field: &str, value: Json| {
-        let mut doc = Session { start: Start::Fuzz(crate::sim::fuzz::FuzzOptions::new(3)), actions: vec![] }.to_json();
+        let mut doc =
+            Session { start: Start::Fuzz(crate::sim::fuzz::FuzzOptions::new(3)), actions: vec![], end: None }.to_json();
         doc["start"]["fuzz"][field] = value;
         from_json(&doc).map(drop).map_err(|e| e.message)
     };

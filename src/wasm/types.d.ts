@@ -472,6 +472,9 @@ export interface SessionDocument {
         batch?: { max: number }; pipeline?: number; envelopes?: boolean;
       }
     | { fuzz: { seed: number; acceptors: number | null; proposers: number | null; oneRtt: boolean; break: SessionBreak; wipes: boolean; opsPerClient: number } };
+  /** Where the run stood when the session was taken (format 2): reopened without a point, it
+   * lands here. Absent in format 1 (it ends at its last action). */
+  end?: { steps: number; at: number };
   /** `steps`: events run before the action; `at`: virtual ms. */
   actions: ({ steps: number; at: number } & (
     | { do: "invoke"; proposer: NodeId; key: string; op: string; input: JsonValue }

@@ -50,7 +50,7 @@ test("malformed, truncated, oversized and future links: a clear message and a de
   const cases = [
     ["%25%25%25", /not a link character/],
     ["AQ", /truncated/],
-    ["Ag", /newer version/],
+    ["Aw", /newer version/],
     ["A".repeat(17000), /malformed|truncated/],
     // A compressed link that opens to 13 MB (more than a link holds): refused while it inflates.
     [`z${deflateRawSync(Buffer.alloc(13_000_000)).toString("base64url")}`, /too long/],
@@ -99,6 +99,26 @@ test("links made before compression still open; the page's links are compressed 
   assert.deepEqual([...errors, ...copy.errors], []);
   await page.close();
   await copy.page.close();
+});
+
+/** Links of format 2, with the run's end and a checksum (tests/golden/links_v2.txt). */
+const FORMAT_2_LINKS = Object.fromEntries(
+  readFileSync(new URL("../golden/links_v2.txt", import.meta.url), "utf8").trim().split("\n").map((line) => line.split(" ")),
+);
+
+test("a link with one changed character is refused by its checksum, before anything replays; unchanged, it opens", async () => {
+  const link = FORMAT_2_LINKS.every_action;
+  const i = link.length >> 1;
+  const changed = link.slice(0, i) + (link[i] === "A" ? "B" : "A") + link.slice(i + 1);
+  for (const [payload, says] of [
+    [changed, /^The link could not be opened \(the link is damaged: its checksum does not match its data/],
+    [link, /^Opened a shared run: 19 recorded actions still to play/], // the control
+  ]) {
+    const { page, errors } = await open(browser.context, `${server.url}#session=${payload}`);
+    assert.match(await page.textContent("#session-out"), says);
+    assert.deepEqual(errors, []);
+    await page.close();
+  }
 });
 
 test("a session of 100,000 actions: its link and its document open, and it seeks", async () => {

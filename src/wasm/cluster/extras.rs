@@ -87,8 +87,9 @@ impl Cluster {
 
     // ---- sessions ----
 
-    /// The run as a session document: its start and every user action at the exact point it
-    /// happened (`{ format: "caspaxos-session", version, start, actions }`, see the README).
+    /// The run as a session document: its start, where the run stands (`end`), and every user
+    /// action at the exact point it happened (`{ format: "caspaxos-session", version, start, end,
+    /// actions }`, see the README).
     #[wasm_bindgen(unchecked_return_type = "SessionDocument")]
     /// Throws `InvalidArgument` when the run has more actions than a session holds: a document
     /// cut short would replay to another run.
@@ -117,6 +118,13 @@ impl Cluster {
             }
             Ok(link)
         })
+    }
+
+    /// *(addition)* The session's `start` (what `session().start` is) without writing its
+    /// actions: a page opening a long session reads its settings here.
+    #[wasm_bindgen(getter, js_name = "sessionStart", unchecked_return_type = "SessionDocument[\"start\"]")]
+    pub fn session_start(&self) -> JsValue {
+        self.inner.peek(|rec| to_js(&rec.start_json()))
     }
 
     /// Drops the recorded actions still to come after a seek: from here the run goes its own way.
@@ -148,7 +156,8 @@ impl Cluster {
         self.inner.peek(|rec| rec.sim().steps() as f64)
     }
 
-    /// Rebuilds a run from a session document or share-link text, replaying it (in manual time).
+    /// Rebuilds a run from a session document or share-link text, replaying it (in manual time)
+    /// to where the session was taken (its `end`; a session of format 1 has none: its last action).
     /// `options.until`: stop at that virtual time (seek); or `options.steps` and `options.at`:
     /// stop at that exact point of the run (`steps` and `now` read there). Later actions stay on
     /// the `tape` and play as time moves on, until a new action forks the run.
@@ -183,7 +192,7 @@ impl Cluster {
 
     /// *(addition)* `fromSession(this.session(), options)` without replaying from the start: a
     /// new cluster (in manual time) at `options.until` ms, or at the exact point `options.steps`
-    /// and `options.at`, restored from the nearest checkpoint this run kept and replayed from
+    /// and `options.at` (neither: where the whole run ends), restored from the nearest checkpoint this run kept and replayed from
     /// there. Later actions stay on its `tape`. This cluster is unchanged.
     #[wasm_bindgen(js_name = "seek")]
     pub fn seek(
@@ -223,7 +232,7 @@ impl Cluster {
 
 /// Where a seek goes.
 enum SeekTarget {
-    /// Up to this virtual time (`u64::MAX`: to the last recorded action).
+    /// Up to this virtual time (`u64::MAX`: to the run's end).
     Until(u64),
     /// To this exact point: events run, virtual time.
     Point(u64, u64),

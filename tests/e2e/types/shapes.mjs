@@ -64,12 +64,13 @@ const views = {
   workersRuns: c.workersRuns(),
   inFlight: held,
   tape: c.tape,
+  sessionStart: c.sessionStart,
   verify: c.verify(),
   gc,
 };
 let ts = `import type { Cluster } from "caspaxos-playground";\n`;
 for (const [name, value] of Object.entries(views)) ts += `export const ${name}: Awaited<ReturnType<Cluster["${name}"]>> = ${JSON.stringify(value)};\n`;
-ts = ts.replace(`Awaited<ReturnType<Cluster["tape"]>>`, `Cluster["tape"]`);
+for (const getter of ["tape", "sessionStart"]) ts = ts.replace(`Awaited<ReturnType<Cluster["${getter}"]>>`, `Cluster["${getter}"]`);
 // A check out of step budget: its keys say "unknown" with a reason.
 ts += `export const checkUndecided: ReturnType<Cluster["check"]> = ${JSON.stringify(c.check(1))};\n`;
 ts += `export const limits: typeof Cluster.limits = ${JSON.stringify(Cluster.limits)};\n`;

@@ -94,6 +94,8 @@ export async function cluster(): Promise<void> {
   c.setBreak({ skipRescan: true, rescanOneKey: false, eraseWithoutGc: false });
   const fuzz = Cluster.fuzz({ seed: 7, acceptors: 3, proposers: 2, oneRtt: true, break: { blindRetry: true }, wipes: false, opsPerClient: 10 });
   const doc: SessionDocument = fuzz.session();
+  const start: SessionDocument["start"] = fuzz.sessionStart;
+  const end: number | undefined = doc.end?.at;
   const link: string = c.sessionLink();
   const replay = Cluster.fromSession(doc, { until: 10 });
   const exact = Cluster.fromSession(link, { steps: 3, at: 10 });
@@ -104,7 +106,7 @@ export async function cluster(): Promise<void> {
     using disposed = new Cluster();
     disposed.step();
   }
-  console.log(mode, run, runs[0].done, n, changed, put, got, written, locked, lease.token, released, stepped, ran, time, auto, events, columnNumbers, columnTexts, rareEvents, log, state.acceptors, op, stats, metrics.now, latency, series, report.keys, verdict, tape, same);
+  console.log(mode, run, runs[0].done, n, changed, put, got, written, locked, lease.token, released, stepped, ran, time, auto, events, columnNumbers, columnTexts, rareEvents, log, state.acceptors, op, stats, metrics.now, latency, series, report.keys, verdict, tape, same, start, end);
 }
 
 // The live module (its own wasm): every LiveCluster member.
