@@ -17,15 +17,17 @@ const DIST = path.join(ROOT, "dist");
 const PREFIX = "/caspaxos/";
 /** The shipped wasm modules (README, "Two modules"), each with its gzipped budget (KiB, as
  * everywhere here; README, "wasm size" has the numbers) and two exports it must have. The core
- * (Cluster) is what the page and the element load: issue 12's goal for it is 150 KB, not met —
- * these gates are today's sizes (core 185,938 B, live 137,265 B with Node's zlib after this
- * session's merges: size6 took main's 188,191 and 138,120 to 184,729 and 136,096; the other
- * branches brought back +1,209 and +1,169, measured at each merge in the README's "wasm size")
- * plus about 0.4 KB, so that growth is caught while the goal stays open. The live module (LiveCluster)
- * loads only when a reader switches to Live or a program imports it. */
+ * (Cluster) is what the page and the element load: issue 12's goal for it is 150 KB, not met and
+ * waiting on a product decision (README, "wasm size"). These gates are today's sizes plus a little,
+ * so that growth is caught: after this session's merges the core is about 188.6 KB and the live
+ * module 137.6 KB (Node's zlib, level 9); the core's gate went from 182 to 185 KiB for the
+ * timeline's intake in columns (+1,046 B), link format 2 with its checksum and end (+756 B), a
+ * reason for each unknown key (+341 B) and the stack guard's classes (+225 B); the live module's
+ * from 134.5 to 135 KiB (the checker's reason, +375 B, left it 83 B under). The live module
+ * (LiveCluster) loads only when a reader switches to Live or a program imports it. */
 const MODULES = [
-  { name: "caspaxos_playground", dir: "pkg", budget: 182 * 1024, exports: ["cluster_new", "cluster_check"], not: "livecluster_" },
-  { name: "caspaxos_live", dir: "pkg/live", budget: 134.5 * 1024, exports: ["livecluster_new", "livecluster_check"], not: "cluster_" },
+  { name: "caspaxos_playground", dir: "pkg", budget: 185 * 1024, exports: ["cluster_new", "cluster_check"], not: "livecluster_" },
+  { name: "caspaxos_live", dir: "pkg/live", budget: 135 * 1024, exports: ["livecluster_new", "livecluster_check"], not: "cluster_" },
 ];
 /** Exports only the `workloads` feature compiles in (benchmarks and tests, never shipped). */
 const WORKLOAD_EXPORTS = ["benchIncrements", "cluster_withCheckerWorkload"];
