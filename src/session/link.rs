@@ -745,6 +745,7 @@ fn base64url_encode(data: &[u8]) -> String {
     out
 }
 
+#[cfg(test)]
 fn base64url_decode(text: &str) -> Result<Vec<u8>, LinkError> {
     match base64url_bytes(text)? {
         (out, true) => Ok(out),
