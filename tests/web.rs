@@ -306,6 +306,7 @@ async fn bad_lease_options_are_refused_with_the_rule() {
         ("{ clockDrift: 1e-9 }", "options.clockDrift must be a number in 0..=0.1 with at most 6 decimals"),
         ("{ clockDrift: -0.01 }", "options.clockDrift must be a number in 0..=0.1"),
         ("{ clockDrift: '0.01' }", "options.clockDrift must be a number, got the string"),
+        ("null", "options must be an object, got null"), // as setBreak(null): omit them for none
     ];
     for (opts, needle) in cases {
         let e = Cluster::new(js(opts)).err().unwrap_or_else(|| panic!("{opts} was accepted"));
@@ -521,7 +522,9 @@ async fn sessions_links_seek_and_verify() {
         ("''", "holds no session"),
         ("'%%%'", "not a link character"),
         ("'AQ'", "truncated"),
-        ("'Aw'", "newer version"),
+        ("'Aze-C0s'", "newer version"), // format 3, sealed by its CRC-32: a real newer link
+        ("'Aw'", "neither a session document nor a share link"), // format 3 without its seal
+        ("'garbage'", "neither a session document nor a share link"),
         ("'A'.repeat(2 ** 24 + 1)", "too long"),
         ("{ format: 'other' }", "not a CASPaxos playground session"),
         ("42", "session"),
@@ -541,6 +544,15 @@ async fn sessions_links_seek_and_verify() {
     ok(d.change("k".into(), js("x => 1"), JsValue::UNDEFINED)).await;
     assert!(!d.replayable());
     assert_error(&d.session_link().unwrap_err(), "InvalidArgument", "change function");
+    // Nor be replayed: verify and seek say so (not "shared as a link").
+    assert_error(&d.verify().unwrap_err(), "InvalidArgument", "it cannot be shared or replayed");
+    assert_error(&d.seek(js("{ until: 0 }")).err().unwrap(), "InvalidArgument", "it cannot be shared or replayed");
+    // A change function must be synchronous: a Promise is named as such (a Map is still a Map).
+    let e = err(d.change("k".into(), js("async () => 1"), JsValue::UNDEFINED)).await;
+    assert_error(&e, "InvalidArgument", "returned a Promise: change functions must be synchronous");
+    let e = err(d.change("k".into(), js("() => new Map()"), JsValue::UNDEFINED)).await;
+    assert_error(&e, "InvalidArgument", "non-plain object (a Map");
+    assert_eq!(ok(d.get("k".into(), JsValue::UNDEFINED)).await.as_f64(), Some(1.0), "the cluster stays usable");
 }
 
 /// F7: a session ends where it was taken (time run after its last action included): reopened

@@ -13,6 +13,8 @@
 //   { op: 1, endsAfter: { kind: "restart", node: "a2" } }   #1 returned after that event
 //   { order: [0, 1, 2] }                 each of these operations ended before the next one began
 //   { key: "workers", countsTo: 1000 }   the increments of that key answered exactly 1..1000, once each
+//   { key: "duel", distinctWithin: 2 }   the increments of that key that answered (any number, even
+//                                        none) answered different values, each within 1..2
 //   { count: { kind: "drop", to: "a3" }, equals: 2 }        events matching that pattern
 //   { okDuring: { kind: "membership", acceptor: "a4" }, name: "increment", equals: 9 }
 //                                        that many increments returned ok from the first to the
@@ -112,6 +114,13 @@ function judge(claim, run) {
     const exact = outs.length === claim.countsTo && outs.every((v, i) => v === i + 1);
     return { ok: exact, actual: `${outs.length} increments answered, highest ${outs.at(-1) ?? "none"}` };
   }
+  if ("distinctWithin" in claim) {
+    const outs = history.filter((h) => h.key === claim.key && h.op === "increment" && h.outcome === "ok").map((h) => h.output).sort((a, b) => a - b);
+    const twice = outs.find((v, i) => i > 0 && v === outs[i - 1]);
+    const outside = outs.find((v) => !(Number.isInteger(v) && v >= 1 && v <= claim.distinctWithin));
+    const ok = twice === undefined && outside === undefined;
+    return { ok, actual: twice !== undefined ? `two increments answered ${twice}` : outside !== undefined ? `an increment answered ${json(outside)}` : `${counted(outs.length, "increment")} answered${outs.length ? `: ${outs.join(", ")}` : ""}` };
+  }
   if ("okDuring" in claim) {
     const marks = events.filter((e) => matches(e, claim.okDuring));
     if (!marks.length) return { ok: false, actual: "no such event" };
@@ -169,6 +178,7 @@ export function describeClaim(c) {
   if ("endsAfter" in c) return `operation ${c.op} ends after ${Object.values(c.endsAfter).join(" ")}`;
   if ("order" in c) return `operations ${c.order.join(", ")} run one after another`;
   if ("countsTo" in c) return `${c.key} counts to exactly ${c.countsTo}`;
+  if ("distinctWithin" in c) return `no two increments of ${c.key} answer the same value, each within 1..${c.distinctWithin}`;
   if ("okDuring" in c) return `${c.equals} × ${c.name} answered during ${Object.values(c.okDuring).join(" ")}`;
   if ("count" in c) return `${c.equals} × ${Object.values(c.count).map((v) => (typeof v === "object" ? json(v) : v)).join(" ")}`;
   if ("stat" in c) return `${c.stat} = ${c.equals}`;

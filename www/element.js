@@ -180,10 +180,10 @@ class CaspaxosPlayground extends HTMLElement {
   /** Replays this widget's run to virtual time `ms`; the scenario's actions to come stay. */
   seek(ms) {
     this.#ready("seek");
-    if (typeof ms !== "number" || !Number.isFinite(ms)) throw invalid(`seek(ms): ms must be a finite number, got ${String(ms)}`);
+    if (typeof ms !== "number" || !Number.isFinite(ms) || ms < 0) throw invalid(`seek(ms): ms must be a finite number ≥ 0, got ${String(ms)}`);
     const session = this.cluster.sessionLink(); // the tape: one string across the boundary
     const script = this.#player.script.slice();
-    const next = Cluster.fromSession(session, { until: Math.max(0, Math.round(ms)) });
+    const next = Cluster.fromSession(session, { until: Math.round(ms) });
     this.cluster.free();
     this.#adopt(next, script);
   }

@@ -109,7 +109,9 @@ export class ResultsView {
     } else {
       li.className = "bad";
       const e = op.error ?? { name: "Unavailable", message: "no answer" };
-      const extra = e.name === "Unavailable" ? (op.outcome === "unknown" ? " (may have been applied)" : " (not applied)") : "";
+      const fate = op.outcome === "unknown" ? "may have been applied" : "not applied";
+      // The proposer's message usually says it already ("…the change was not applied").
+      const extra = e.name === "Unavailable" && !e.message.endsWith(fate) ? ` (${fate})` : "";
       li.textContent = `${label} ✗ ${e.name}: ${e.message}${extra}`;
     }
   }

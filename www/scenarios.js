@@ -336,7 +336,7 @@ export const SCENARIOS = [
     summary: "two proposers duel and every message waits for you: you choose who is refused.",
     title: "Dueling proposers: your turn",
     steer: true, // the reader delivers the messages: that is this scenario's run, not a change to it
-    text: "Your turn: p1 and p2 both increment the key duel, and every message waits in the list under the timeline until you click it (✕ drops it). Deliver p2's prepares before p1's and the acceptors refuse 1.p1 with a conflict; deliver p1's first and both are promised in turn, and the lower ballot's accept is refused later. Whatever order you choose, the two increments answer 1 and 2, each exactly once — as long as messages keep arriving: Run to idle only moves time and delivers nothing, so left waiting, the proposers' timeouts fire until their attempts run out and they give up (Unavailable). Untick manual delivery to let the network finish.",
+    text: "Your turn: p1 and p2 both increment the key duel, and every message waits in the list under the timeline until you click it (✕ drops it). Deliver p2's prepares before p1's and the acceptors refuse 1.p1 with a conflict; deliver p1's first and both are promised in turn, and the lower ballot's accept is refused later. Whatever order you choose, no two increments answer the same value; delivered to the end, they answer 1 and 2, each exactly once. Safety never waits for you, progress does: Run to idle only moves time and delivers nothing, so left waiting, the proposers' timeouts fire until their attempts run out and they give up (Unavailable). Untick manual delivery to let the network finish.",
     config: { acceptors: 3, proposers: 2, seed: 1 },
     script: [
       [0, (c, ui) => {
@@ -346,7 +346,7 @@ export const SCENARIOS = [
       }],
     ],
     claims: [
-      { key: "duel", countsTo: 2, says: "the two increments answer 1 and 2, each once, whatever the order" },
+      { key: "duel", distinctWithin: 2, says: "whatever the order, and even if nothing is delivered, no two increments answer the same value: each answers 1 or 2, or gives up" },
       { violation: null },
     ],
     moments: [

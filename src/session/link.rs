@@ -87,8 +87,10 @@ impl Tag {
 pub enum LinkError {
     Empty,
     Oversized(usize),
-    /// Made by a newer version of the playground.
+    /// Made by a newer version of the playground: a higher version byte, sealed by its checksum.
     FutureVersion(u8),
+    /// Text that is no link: a version byte above this page's without a checksum that matches.
+    NotALink,
     Truncated,
     /// Format 2 on: the checksum does not match the link's data.
     Damaged,
@@ -106,6 +108,7 @@ impl fmt::Display for LinkError {
                 f,
                 "the link was made by a newer version of the playground (format {v}); this page reads format {SESSION_VERSION}"
             ),
+            LinkError::NotALink => write!(f, "this is neither a session document nor a share link"),
             LinkError::Truncated => write!(f, "the link is truncated"),
             LinkError::Damaged => write!(f, "the link is damaged: its checksum does not match its data"),
             LinkError::Malformed(why) => write!(f, "the link is malformed: {why}"),
@@ -132,7 +135,7 @@ impl fmt::Display for Unreplayable {
         match self {
             Unreplayable::ChangeFunction => write!(
                 f,
-                "this run used a change function (code), which links never carry: it cannot be shared as a link"
+                "this run used a change function (code), which sessions never carry: it cannot be shared or replayed"
             ),
             Unreplayable::TooManyActions => write!(
                 f,
@@ -531,10 +534,16 @@ pub fn decode_link(text: &str) -> Result<Session, LinkError> {
     if text.len() > MAX_LINK_CHARS {
         return Err(LinkError::Oversized(text.len()));
     }
-    let data = base64url_decode(text)?;
+    let (data, clean_tail) = base64url_bytes(text)?;
     let version = *data.first().ok_or(LinkError::Truncated)?;
     if version > SESSION_VERSION {
-        return Err(LinkError::FutureVersion(version));
+        // Every format from 2 on ends with the CRC-32 of what comes before it: junk text is not
+        // called newer just because its first byte is high.
+        let sealed = clean_tail && checked(&data).is_ok();
+        return Err(if sealed { LinkError::FutureVersion(version) } else { LinkError::NotALink });
+    }
+    if !clean_tail {
+        return Err(LinkError::Damaged);
     }
     if version == 0 {
         return Err(malformed("version 0"));
@@ -736,7 +745,17 @@ fn base64url_encode(data: &[u8]) -> String {
     out
 }
 
+#[cfg(test)]
 fn base64url_decode(text: &str) -> Result<Vec<u8>, LinkError> {
+    match base64url_bytes(text)? {
+        (out, true) => Ok(out),
+        (_, false) => Err(LinkError::Damaged),
+    }
+}
+
+/// The bytes of `text`, and whether the bits after the last byte are 0 (as in every link made:
+/// other values are a changed last character, that would still read as the same link).
+fn base64url_bytes(text: &str) -> Result<(Vec<u8>, bool), LinkError> {
     let mut out = Vec::with_capacity(text.len() * 3 / 4);
     let (mut acc, mut bits) = (0u32, 0);
     for c in text.bytes() {
@@ -753,12 +772,7 @@ fn base64url_decode(text: &str) -> Result<Vec<u8>, LinkError> {
     if bits >= 6 {
         return Err(LinkError::Truncated);
     }
-    // The bits after the last byte are 0 in every link made: other values are a changed last
-    // character (that would still read as the same link).
-    if acc & ((1 << bits) - 1) != 0 {
-        return Err(LinkError::Damaged);
-    }
-    Ok(out)
+    Ok((out, acc & ((1 << bits) - 1) == 0))
 }
 
 #[cfg(test)]

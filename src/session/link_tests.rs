@@ -148,9 +148,13 @@ fn bad_links_say_what_is_wrong() {
     assert_eq!(decode_link(&"A".repeat(MAX_LINK_CHARS + 1)), Err(LinkError::Oversized(MAX_LINK_CHARS + 1)));
     assert!(matches!(decode_link("abc$def"), Err(LinkError::Malformed(m)) if m.contains("not a link character")));
     // A future version.
-    let mut future = base64url_decode(&link).unwrap();
+    let mut future = decode_bytes(&link);
     future[0] = SESSION_VERSION + 1;
-    assert_eq!(decode_link(&base64url_encode(&future)), Err(LinkError::FutureVersion(SESSION_VERSION + 1)));
+    assert_eq!(decode_link(&encode_bytes(&future)), Err(LinkError::FutureVersion(SESSION_VERSION + 1)));
+    // The same bytes without the seal are not a link, nor is junk text whose first byte is high.
+    assert_eq!(decode_link(&base64url_encode(&future)), Err(LinkError::NotALink));
+    assert_eq!(decode_link("garbage"), Err(LinkError::NotALink));
+    assert_eq!(decode_link("hello-world"), Err(LinkError::NotALink));
     // Every truncation is an error, never a panic and never a different session.
     for cut in 0..link.len() {
         assert!(decode_link(&link[..cut]).is_err(), "cut at {cut}");

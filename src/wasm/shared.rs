@@ -72,6 +72,9 @@ pub(super) fn js_change(f: Function, thrown: ThrownSlot, busy: Rc<Cell<bool>>) -
         let called = f.call1(&JsValue::UNDEFINED, &value_to_js(current));
         busy.set(false);
         match called {
+            Ok(next) if next.is_instance_of::<js_sys::Promise>() => Err(OpError::invalid(
+                "the change function returned a Promise: change functions must be synchronous (no async, no await)",
+            )),
             Ok(next) => to_json("the change function's result", &next),
             Err(e) => {
                 let message = thrown_message(&e);

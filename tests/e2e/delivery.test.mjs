@@ -213,6 +213,10 @@ test("your turn, left alone: Run to idle delivers nothing, both increments give 
   const caption = await page.textContent("#caption");
   assert.doesNotMatch(caption, /Both increments are done|One increment is done/);
   assert.match(caption, /gave up/);
+  // The proposer's message says "not applied" already: the row says it once, not "(not applied)" again.
+  const rows = await page.$$eval("#results li.bad", (lis) => lis.map((li) => li.textContent));
+  assert.equal(rows.length, 2, rows.join("\n"));
+  for (const row of rows) assert.match(row, /✗ Unavailable: .*; the change was not applied$/, row);
   assert.deepEqual(errors, []);
   await page.close();
 });

@@ -6,6 +6,23 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { pageFixture } from "./helpers.mjs";
+import { readFileSync } from "node:fs";
+import { SCENARIOS } from "../../www/scenarios.js";
+
+/** The scenario ids the README's element section lists: "(the page's scenario ids: `a`, `b`)". */
+function readmeScenarioIds(readme) {
+  const list = readme.match(/the page's scenario ids: ([^)]*)\)/);
+  assert.ok(list, "the README lists the element's scenario ids");
+  return [...list[1].matchAll(/`([^`]+)`/g)].map((m) => m[1]);
+}
+
+test("the README lists every scenario id the element accepts, and no other", () => {
+  const readme = readFileSync(new URL("../../README.md", import.meta.url), "utf8");
+  assert.deepEqual(readmeScenarioIds(readme), SCENARIOS.map((s) => s.id));
+  // The negative control: a list missing an id is caught.
+  const short = readme.replace(", `erase-without-gc`", "");
+  assert.notDeepEqual(readmeScenarioIds(short), SCENARIOS.map((s) => s.id));
+});
 
 const { server, browser } = pageFixture();
 
@@ -225,6 +242,8 @@ test("methods before ready, and bad pauseAt() moments, are clear InvalidArgument
     const late = {
       restoreStateNull: call(() => el.restoreState(null)),
       seekText: call(() => el.seek("x")),
+      seekNegative: call(() => el.seek(-5)),
+      seekNaN: call(() => el.seek(NaN)),
       pauseAtNull: call(() => el.pauseAt([null])),
       pauseAtText: call(() => el.pauseAt("x")),
       pauseAtNoSay: call(() => el.pauseAt([{ on: { kind: "deliver" } }])),
@@ -242,7 +261,9 @@ test("methods before ready, and bad pauseAt() moments, are clear InvalidArgument
     assert.equal(text, `InvalidArgument: <caspaxos-playground>.${method}(): it is not ready: wait for its "ready" event (it must be in the document)`);
   }
   assert.equal(r.late.restoreStateNull, "InvalidArgument: restoreState(state): state must be what saveState() returned");
-  assert.equal(r.late.seekText, "InvalidArgument: seek(ms): ms must be a finite number, got x");
+  assert.equal(r.late.seekText, "InvalidArgument: seek(ms): ms must be a finite number ≥ 0, got x");
+  assert.equal(r.late.seekNegative, "InvalidArgument: seek(ms): ms must be a finite number ≥ 0, got -5", "a time before the start is an error, like NaN");
+  assert.equal(r.late.seekNaN, "InvalidArgument: seek(ms): ms must be a finite number ≥ 0, got NaN");
   assert.equal(r.late.pauseAtNull, "InvalidArgument: pauseAt(moments): moments[0] must be { on: eventPattern (an object), say: string }");
   assert.equal(r.late.pauseAtText, "InvalidArgument: pauseAt(moments): moments must be an array of { on, say }, got string");
   assert.equal(r.late.pauseAtNoSay, "InvalidArgument: pauseAt(moments): moments[0] must be { on: eventPattern (an object), say: string }");

@@ -50,7 +50,9 @@ test("malformed, truncated, oversized and future links: a clear message and a de
   const cases = [
     ["%25%25%25", /not a link character/],
     ["AQ", /truncated/],
-    ["Aw", /newer version/],
+    ["Aze-C0s", /newer version/], // format 3, sealed by its CRC-32
+    ["Aw", /neither a session document nor a share link/], // format 3 without the seal
+    ["garbage", /neither a session document nor a share link/],
     ["A".repeat(17000), /malformed|truncated/],
     // A compressed link that opens to 13 MB (more than a link holds): refused while it inflates.
     [`z${deflateRawSync(Buffer.alloc(13_000_000)).toString("base64url")}`, /too long/],

@@ -54,7 +54,7 @@ export interface CaspaxosPlaygroundEventMap {
 /** The element (element.js defines it and exports nothing: import it for its side effect).
  * play, pause, step, seek, restore, continue and restoreState need its cluster: before "ready"
  * (or after removal, or with a bad attribute) they throw an Error named "InvalidArgument"; so do
- * load() with an unknown id, pauseAt() with anything but `Moment[]` and seek() with a non-number. */
+ * load() with an unknown id, pauseAt() with anything but `Moment[]` and seek() with anything but a finite number ≥ 0. */
 export interface CaspaxosPlayground extends HTMLElement {
   /** The widget's cluster (null before it is connected). */
   readonly cluster: Cluster | null;
