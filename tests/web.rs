@@ -306,12 +306,14 @@ async fn bad_lease_options_are_refused_with_the_rule() {
         ("{ clockDrift: 1e-9 }", "options.clockDrift must be a number in 0..=0.1 with at most 6 decimals"),
         ("{ clockDrift: -0.01 }", "options.clockDrift must be a number in 0..=0.1"),
         ("{ clockDrift: '0.01' }", "options.clockDrift must be a number, got the string"),
-        ("null", "options must be an object, got null"), // as setBreak(null): omit them for none
     ];
     for (opts, needle) in cases {
         let e = Cluster::new(js(opts)).err().unwrap_or_else(|| panic!("{opts} was accepted"));
         assert_error(&e, "InvalidArgument", needle);
     }
+    // `null` options are none, as `undefined` (the contract has always taken both).
+    let defaults = Cluster::new(js("null")).expect("null options are the defaults");
+    assert_eq!(ok(defaults.increment("k".into(), JsValue::NULL)).await.as_f64(), Some(1.0));
     let c = cluster("{ leases: { duration: 100 }, clockDrift: 0.01 }");
     assert_error(
         &c.set_break(js("{ trustLeases: 1 }")).unwrap_err(),

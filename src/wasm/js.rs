@@ -334,10 +334,10 @@ pub fn node_arg(name: &str, v: &JsValue) -> JsResult<Node> {
         .ok_or_else(|| invalid(format!("{name} must be a node id like \"a1\" or \"p1\", got {}", quoted(&s))))
 }
 
-/// An options object: `undefined` (omitted) for none, otherwise a plain object whose keys are all
-/// in `known` (`null` is refused, as by every call that takes an object). Returns its entries.
+/// An options object: `undefined` or `null` for none (the contract has always taken both: outside
+/// code passes either), otherwise a plain object whose keys are all in `known`. Returns its entries.
 pub fn options(name: &str, v: &JsValue, known: &[&str]) -> JsResult<Vec<(String, JsValue)>> {
-    if v.is_undefined() {
+    if v.is_undefined() || v.is_null() {
         return Ok(Vec::new());
     }
     if !v.is_object() || v.is_function() {
