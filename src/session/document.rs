@@ -194,7 +194,7 @@ pub fn from_json(doc: &Json) -> Result<Session, OpError> {
     fields.done()?;
     let list = doc.get("actions").and_then(Json::as_array).ok_or_else(|| malformed("actions must be an array"))?;
     if list.len() > MAX_ACTIONS {
-        return Err(malformed(&format!("more than {MAX_ACTIONS} actions")));
+        return Err(too_many_actions());
     }
     let mut actions = Vec::with_capacity(list.len());
     for (i, a) in list.iter().enumerate() {
@@ -221,6 +221,12 @@ pub fn from_json(doc: &Json) -> Result<Session, OpError> {
     let session = Session { start, actions, end };
     session.check()?;
     Ok(session)
+}
+
+/// A document holding more actions than a session does ([`MAX_ACTIONS`]); the wasm facade
+/// refuses such a document with this before converting any action.
+pub fn too_many_actions() -> OpError {
+    malformed(&format!("more than {MAX_ACTIONS} actions"))
 }
 
 fn malformed(what: &str) -> OpError {

@@ -12,7 +12,7 @@ mod link;
 pub use crate::limits::{EVENT_WINDOW, MAX_ACTIONS, MAX_LINK_CHARS, REGENERATED_WINDOW};
 use checkpoints::{Checkpoints, Saved};
 pub use checkpoints::{BYTE_BUDGET, LANDING_SPACING, MAX_CHECKPOINTS, MAX_LANDINGS};
-pub use document::from_json;
+pub use document::{from_json, too_many_actions};
 pub use link::{decode_link, encode_link, LinkError, Unreplayable};
 
 use crate::client::OpHandle;
