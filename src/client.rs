@@ -64,7 +64,7 @@ impl AnswerSlot {
 
     /// The simulation is gone without an answer: the operation may or may not have been applied.
     pub(crate) fn abandon(slot: &Answer) {
-        Self::write(slot, Err(OpError::unavailable(true, DROPPED_WITH_THE_SIMULATION)), true);
+        Self::write(slot, Err(OpError::unanswered(true, DROPPED_WITH_THE_SIMULATION)), true);
     }
 
     fn write(slot: &Answer, result: Result<Json, OpError>, abandoned: bool) {

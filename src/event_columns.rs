@@ -10,40 +10,46 @@
 use crate::protocol::{Ballot, Reply};
 use crate::sim::{Event, EventKind, Msg, Node};
 
-/// The columns of a row, in order: `at`; `kind` (a string); `id` (the message's `msg`, an
-/// operation's `op`); `node` (a message's `from`, the node of an invoke, return or timeout; a
-/// string); `to` (a string); `sentAt`; `what` (the message's `type`, an invoke's `name`, a
-/// return's `outcome`; a string); `key` (a string); the ballot (`counter`, `proposer`: the
-/// message's); the other ballot (a promise's `accepted.ballot`, a
-/// conflict's `blocking`); `rare`. A field an event has not is -1.
-pub const FIELDS: [&str; 13] = [
-    "at",
-    "kind",
-    "id",
-    "node",
-    "to",
-    "sentAt",
-    "what",
-    "key",
-    "counter",
-    "proposer",
-    "otherCounter",
-    "otherProposer",
-    "rare",
-];
-const AT: usize = 0;
-const KIND: usize = 1;
-const ID: usize = 2;
-const NODE: usize = 3;
-const TO: usize = 4;
-const SENT_AT: usize = 5;
-const WHAT: usize = 6;
-const KEY: usize = 7;
-const COUNTER: usize = 8;
-const PROPOSER: usize = 9;
-const OTHER_COUNTER: usize = 10;
-const OTHER_PROPOSER: usize = 11;
-const RARE: usize = 12;
+/// Declares the columns once, in order: each field's position (a `const`) and its name (in
+/// [`FIELDS`], which the page reads positions from: nothing else writes the order).
+macro_rules! columns {
+    ($($(#[$doc:meta])* $position:ident = $name:literal,)*) => {
+        #[allow(non_camel_case_types, dead_code)]
+        #[repr(usize)]
+        enum Column { $($position),* }
+        $($(#[$doc])* const $position: usize = Column::$position as usize;)*
+        /// The names of a row's columns, in order (`fields` of a batch).
+        pub const FIELDS: [&str; [$($name),*].len()] = [$($name),*];
+    };
+}
+
+// A field an event has not is -1.
+columns! {
+    AT = "at",
+    /// A string.
+    KIND = "kind",
+    /// The message's `msg`, an operation's `op`.
+    ID = "id",
+    /// A message's `from`, the node of an invoke, return or timeout; a string.
+    NODE = "node",
+    /// A string.
+    TO = "to",
+    SENT_AT = "sentAt",
+    /// The message's `type`, an invoke's `name`, a return's `outcome`; a string.
+    WHAT = "what",
+    /// A string.
+    KEY = "key",
+    /// The message's ballot: its counter.
+    COUNTER = "counter",
+    /// The message's ballot: its proposer's number.
+    PROPOSER = "proposer",
+    /// The other ballot (a promise's `accepted.ballot`, a conflict's `blocking`): its counter.
+    OTHER_COUNTER = "otherCounter",
+    /// The other ballot's proposer's number.
+    OTHER_PROPOSER = "otherProposer",
+    /// An event the row does not describe: its index in the batch's `rare`.
+    RARE = "rare",
+}
 const BALLOT: (usize, usize) = (COUNTER, PROPOSER);
 const OTHER_BALLOT: (usize, usize) = (OTHER_COUNTER, OTHER_PROPOSER);
 /// Numbers per row.

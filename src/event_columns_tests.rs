@@ -39,7 +39,9 @@ fn decode(c: &EventColumns, i: usize) -> Json {
     let row = &c.rows[i * STRIDE..(i + 1) * STRIDE];
     let text = |f: usize| (row[f] >= 0).then(|| c.strings[row[f] as usize].clone());
     let num = |f: usize| (row[f] >= 0).then_some(row[f] as u64);
-    let ballot = |f: usize| num(f).map(|n| json!({ "counter": n, "proposer": format!("p{}", row[f + 1]) }));
+    let ballot = |(counter, proposer): (usize, usize)| {
+        num(counter).map(|n| json!({ "counter": n, "proposer": format!("p{}", row[proposer]) }))
+    };
     let kind = text(KIND).unwrap();
     if row[RARE] >= 0 {
         return json!({ "rare": c.rare[row[RARE] as usize] });
@@ -51,8 +53,8 @@ fn decode(c: &EventColumns, i: usize) -> Json {
         "return" => json!({ "at": num(AT), "kind": kind, "op": num(ID), "node": text(NODE), "outcome": text(WHAT) }),
         "timeout" => json!({ "at": num(AT), "kind": kind, "node": text(NODE) }),
         _ => {
-            let mut message = json!({ "type": text(WHAT), "key": text(KEY), "ballot": ballot(COUNTER) });
-            let other = ballot(OTHER_COUNTER);
+            let mut message = json!({ "type": text(WHAT), "key": text(KEY), "ballot": ballot(BALLOT) });
+            let other = ballot(OTHER_BALLOT);
             match message["type"].as_str() {
                 Some("promise") => message["accepted"] = json!(other.map(|b| json!({ "ballot": b }))),
                 Some("conflict") => message["blocking"] = json!(other),

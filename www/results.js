@@ -41,8 +41,7 @@ export class ResultsView {
   reset() {
     this.list.textContent = "";
     this.next = 0; // the first history id without a row
-    this.open = new Map(); // op id -> row, while the operation is in flight
-    this.painted = new Set(); // ids of the rows in flight painted at least once
+    this.open = new Map(); // op id -> row, while the operation is in flight (empty until painted)
   }
 
   /** Forgets the labels too (a new run). */
@@ -72,8 +71,8 @@ export class ResultsView {
 
   /** Adds rows for new operations and updates the ones in flight. `waiting(id)` says why an
    * operation in flight is not moving (time is paused), or is empty. `stillPending(id)`
-   * (optional): true when operation `id` is known to be still in flight — its row, painted once,
-   * is not read again (Run to idle: an `operation(id)` call per row in flight per redraw was a
+   * (optional): true when operation `id` is known to be still in flight — its row, once painted
+   * (it has text), is not read again (Run to idle: an `operation(id)` call per row in flight per redraw was a
    * tenth of its time; the attempt counts catch up when it ends). */
   render(cluster, waiting = () => "", stillPending = () => false) {
     const last = cluster.lastOperationId;
@@ -84,18 +83,12 @@ export class ResultsView {
     }
     this.next = Math.max(this.next, last + 1);
     for (const [id, li] of this.open) {
-      if (this.painted.has(id) && stillPending(id)) continue;
+      if (li.firstChild && stillPending(id)) continue;
       const op = cluster.operation(id);
       if (!op) continue;
       this.#paint(li, op, waiting(id));
-      this.painted.add(id);
-      if (op.outcome) this.#settled(id);
+      if (op.outcome) this.open.delete(id);
     }
-  }
-
-  #settled(id) {
-    this.open.delete(id);
-    this.painted.delete(id);
   }
 
   #paint(li, op, waiting) {
@@ -107,12 +100,9 @@ export class ResultsView {
       li.className = "ok";
       li.textContent = `${label} → ${op.op === "delete" ? "done" : describe(op.output)}`;
     } else {
+      // An Unavailable's message says the change's fate (OpError::unanswered, in Rust).
       li.className = "bad";
-      const e = op.error ?? { name: "Unavailable", message: "no answer" };
-      const fate = op.outcome === "unknown" ? "may have been applied" : "not applied";
-      // The proposer's message usually says it already ("…the change was not applied").
-      const extra = e.name === "Unavailable" && !e.message.endsWith(fate) ? ` (${fate})` : "";
-      li.textContent = `${label} ✗ ${e.name}: ${e.message}${extra}`;
+      li.textContent = `${label} ✗ ${op.error.name}: ${op.error.message}`;
     }
   }
 
@@ -123,7 +113,7 @@ export class ResultsView {
     this.list.prepend(li);
     while (this.list.children.length > SHOWN) {
       const gone = this.list.lastChild;
-      if (gone.dataset.op !== undefined) this.#settled(Number(gone.dataset.op));
+      if (gone.dataset.op !== undefined) this.open.delete(Number(gone.dataset.op));
       gone.remove();
     }
     return li;

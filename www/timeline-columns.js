@@ -28,17 +28,17 @@ export class ColumnRow {
     return this.strings[this.num(name)];
   }
 
-  /** A ballot from the counter field `counter` (the proposer's number follows it); null for none. */
-  ballot(counter) {
+  /** A ballot from its fields `counter` and `proposer` (the proposer's number); null for none. */
+  ballot(counter, proposer) {
     const n = this.num(counter);
-    return n < 0 ? null : { counter: n, proposer: `p${this.rows[this.base + this.field[counter] + 1]}` };
+    return n < 0 ? null : { counter: n, proposer: `p${this.num(proposer)}` };
   }
 
   /** What recordAnswer reads of an acceptor's answer: its type, key, ballot, and the ballot it
    * names (a promise's accepted one, a conflict's blocking one). */
   answer() {
-    const other = this.ballot("otherCounter");
-    return { type: this.text("what"), key: this.text("key"), ballot: this.ballot("counter"), accepted: other && { ballot: other }, blocking: other };
+    const other = this.ballot("otherCounter", "otherProposer");
+    return { type: this.text("what"), key: this.text("key"), ballot: this.ballot("counter", "proposer"), accepted: other && { ballot: other }, blocking: other };
   }
 }
 

@@ -161,7 +161,7 @@ impl LiveCluster {
         drop(w);
         let shared = self.shared.clone();
         if !up {
-            let result = Err(OpError::unavailable(false, format!("proposer p{proposer} is down")));
+            let result = Err(OpError::unanswered(false, &format!("proposer p{proposer} is down")));
             shared.ended(id, &result);
             return Ok((id, Box::pin(std::future::ready(result))));
         }
@@ -201,8 +201,7 @@ impl LiveCluster {
                 let shared = &self.shared;
                 self.proposers.crash(p, |op| {
                     let may = shared.world.borrow().history.get(op).is_some_and(|r| r.may_have_applied);
-                    let what = if may { "may have been applied" } else { "was not applied" };
-                    OpError::unavailable(may, format!("proposer p{p} crashed; the change {what}"))
+                    OpError::unanswered(may, &format!("proposer p{p} crashed"))
                 });
             }
         }

@@ -212,7 +212,10 @@ fn without_a_quorum_operations_end_unavailable_and_a_proposer_crash_ends_its_ope
     assert!(e.message.contains("proposer p1 crashed"), "{e:?}");
     let (_, refused) = cluster.invoke(1, "k", Op::Increment).unwrap();
     let e = futures::executor::block_on(refused).expect_err("p1 is down");
-    assert_eq!((e.kind, e.message.as_str()), (ErrorKind::Unavailable { indeterminate: false }, "proposer p1 is down"));
+    assert_eq!(
+        (e.kind, e.message.as_str()),
+        (ErrorKind::Unavailable { indeterminate: false }, "proposer p1 is down; the change was not applied")
+    );
     cluster.restart(Node::Proposer(1)).unwrap();
     let (_, fine) = cluster.invoke(1, "k", Op::Increment).unwrap();
     let results: Results = Rc::default();

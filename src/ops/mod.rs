@@ -338,6 +338,15 @@ pub enum ErrorKind {
     },
 }
 
+/// What an operation that ended without an answer says of its change.
+fn fate(may_have_applied: bool) -> &'static str {
+    if may_have_applied {
+        "the change may have been applied"
+    } else {
+        "the change was not applied"
+    }
+}
+
 /// `Debug` prints what `Display` does (`UpdateRejected: ...`): a derived one would bring Rust's
 /// string escaper into the shipped wasm for the panics that print an `OpError`.
 #[derive(Clone, PartialEq)]
@@ -361,6 +370,20 @@ impl OpError {
     }
     pub fn unavailable(indeterminate: bool, message: impl Into<String>) -> Self {
         OpError { kind: ErrorKind::Unavailable { indeterminate }, message: message.into() }
+    }
+    /// An operation that ended without an answer, `why`; its message ends with its fate (`; the
+    /// change may have been applied` or `; the change was not applied`). The one place that says
+    /// an operation's fate: the page prints the message as it is.
+    pub fn unanswered(may_have_applied: bool, why: &str) -> Self {
+        OpError::unavailable(may_have_applied, format!("{why}; {}", fate(may_have_applied)))
+    }
+    /// False for an `Unavailable` whose message does not end with its fate (one not made by
+    /// [`OpError::unanswered`]); an operation never ends with one.
+    pub fn says_its_fate(&self) -> bool {
+        match self.kind {
+            ErrorKind::Unavailable { indeterminate } => self.message.ends_with(fate(indeterminate)),
+            _ => true,
+        }
     }
     /// The contract's `Error.name`.
     pub fn name(&self) -> &'static str {
@@ -398,6 +421,21 @@ mod tests {
 
     fn reg(value: Json, version: u64) -> Register {
         Register { value, version, applied: vec![] }
+    }
+
+    #[test]
+    fn an_unanswered_operation_says_its_fate_once_and_only_an_unavailable_must() {
+        let may = OpError::unanswered(true, "proposer p1 crashed");
+        assert_eq!(may.message, "proposer p1 crashed; the change may have been applied");
+        assert!(may.indeterminate() && may.says_its_fate());
+        let not = OpError::unanswered(false, "proposer p2 is down");
+        assert_eq!(not.message, "proposer p2 is down; the change was not applied");
+        assert!(!not.indeterminate() && not.says_its_fate());
+        assert!(OpError::version_conflict(1, 2).says_its_fate(), "no fate to say: it was not applied");
+        // Controls: an Unavailable that does not say its fate, or says the other one, is caught.
+        assert!(!OpError::unavailable(true, "proposer p1 crashed").says_its_fate());
+        assert!(!OpError::unavailable(true, "x; the change was not applied").says_its_fate());
+        assert!(!OpError::unavailable(false, "x; the change may have been applied").says_its_fate());
     }
 
     #[test]

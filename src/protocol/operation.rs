@@ -550,8 +550,8 @@ impl Operation {
     fn failed_attempt(&mut self, timing: Timing) {
         let max_attempts = self.ctx.config.max_attempts.max(1);
         if self.attempt >= max_attempts {
-            let message = gave_up(self.attempt, self.rejected, self.may_have_applied);
-            self.finish(Err(OpError::unavailable(self.may_have_applied, message)), None);
+            let why = gave_up(self.attempt, self.rejected);
+            self.finish(Err(OpError::unanswered(self.may_have_applied, &why)), None);
             return;
         }
         let next = self.attempt + 1;
@@ -564,7 +564,7 @@ impl Operation {
     fn reuse_ballot(&mut self, ballot: Ballot) {
         let Stage::Accepting { plan, .. } = std::mem::replace(&mut self.stage, Stage::Done) else { return };
         let cache = Some(CachedRound { ballot, value: plan.seen });
-        self.finish(Err(OpError::unavailable(true, "the accept timed out")), cache);
+        self.finish(Err(OpError::unanswered(true, "the accept timed out")), cache);
     }
 
     /// Ends the operation. Only [`Operation::accepted`] answers ok or refuses (rule 3): the other
@@ -589,8 +589,8 @@ impl Operation {
 }
 
 /// Why an operation gave up after `attempts` attempts, `rejected` of which acceptors refused with
-/// a higher ballot (the others found no quorum answering in time), and whether it may apply.
-fn gave_up(attempts: u32, rejected: u32, may_have_applied: bool) -> String {
+/// a higher ballot (the others found no quorum answering in time).
+fn gave_up(attempts: u32, rejected: u32) -> String {
     use crate::ops::counted;
     debug_assert!(rejected <= attempts, "a rejection ends an attempt");
     let timed_out = attempts - rejected;
@@ -603,8 +603,7 @@ fn gave_up(attempts: u32, rejected: u32, may_have_applied: bool) -> String {
             if t == 1 { "the other one".to_owned() } else { format!("the other {t}") }
         ),
     };
-    let what = if may_have_applied { "may have been applied" } else { "was not applied" };
-    format!("{why}; the change {what}")
+    why
 }
 
 /// The acceptors phase `phase` of an operation in `ctx` asks: the membership change's set, or

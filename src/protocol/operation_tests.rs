@@ -349,7 +349,9 @@ fn backoff_window_doubles_up_to_its_cap() {
 
 #[test]
 fn giving_up_says_whether_a_higher_ballot_rejected_it_or_no_quorum_answered() {
-    use super::gave_up;
+    let gave_up = |attempts, rejected, may_have_applied| {
+        OpError::unanswered(may_have_applied, &super::gave_up(attempts, rejected)).message
+    };
     assert_eq!(gave_up(1, 0, false), "no quorum of acceptors answered within 1 attempt; the change was not applied");
     assert_eq!(
         gave_up(3, 0, true),

@@ -453,7 +453,7 @@ impl Recording {
 
     /// Where the whole run this recording knows ends: the replayed session's end while the run
     /// has not passed it, else here.
-    fn whole_end(&self) -> Point {
+    pub fn whole_end(&self) -> Point {
         let here = self.point();
         self.end.get().map_or(here, |end| end.max(here))
     }

@@ -46,7 +46,7 @@ impl Core {
         let key: Key = key.into();
         let id = self.world.record_invoke(proposer, &key, op.kind(), op.input());
         if !self.world.proposer_up[proposer as usize - 1] {
-            let result = Err(OpError::unavailable(false, format!("proposer p{proposer} is down")));
+            let result = Err(OpError::unanswered(false, &format!("proposer p{proposer} is down")));
             self.world.record_end(id, &result);
             return Invoked::Ended(result);
         }
@@ -172,9 +172,8 @@ impl Core {
     pub fn end_lost_operations(&mut self, p: ProposerId, why: &str, lost: Vec<(OpId, Option<u32>)>) {
         for (id, client) in lost {
             let may_have_applied = self.world.history.get(id).is_some_and(|r| r.may_have_applied);
-            let what = if may_have_applied { "may have been applied" } else { "was not applied" };
-            let message = format!("proposer p{p} {why}; the change {what}");
-            self.world.complete(id, client, Err(OpError::unavailable(may_have_applied, message)));
+            let error = OpError::unanswered(may_have_applied, &format!("proposer p{p} {why}"));
+            self.world.complete(id, client, Err(error));
         }
     }
 }

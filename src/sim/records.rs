@@ -50,6 +50,7 @@ pub(crate) fn end(
     id: OpId,
     result: &Result<Json, OpError>,
 ) -> Option<EventKind> {
+    debug_assert!(result.as_ref().err().is_none_or(OpError::says_its_fate), "{result:?}");
     let outcome = outcome_of(result);
     let proposer = history.finish(id, now, result)?;
     match outcome {

@@ -254,9 +254,10 @@ export interface ClusterEvent {
 }
 
 /** `eventColumns(since, limit)`: the events `events(since, limit)` gives, in columns (one row of
- * `stride` numbers per event, no object per event). Row i is event `since + i`; its numbers are
- * the `fields` in order: `at`; `kind`, `node` (a message's `from`), `to`, `what` (a message's
- * `type`, an invoke's `name`, a return's `outcome`, a timeout's `phase`) and `key` as indexes
+ * `stride` numbers per event, no object per event). Row i is event `since + i`; a number's
+ * position in it is its name's in `fields` (read positions there: the order is not part of the
+ * contract). The names: `at`; `kind`, `node` (a message's `from`), `to`, `what` (a message's
+ * `type`, an invoke's `name`, a return's `outcome`) and `key` as indexes
  * into `strings`; `id` (`msg` or `op`); `sentAt`; `counter` and `proposer` (the ballot, the
  * proposer's number); `otherCounter` and `otherProposer` (a promise's `accepted.ballot`, a
  * conflict's `blocking`); `rare`: for an event the row does not describe (crash, restart, wipe,

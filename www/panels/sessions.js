@@ -111,11 +111,12 @@ export function wireSessions() {
   });
 }
 
-/** The seek slider spans the furthest run so far; "act to fork" goes once the tape is gone. */
+/** The seek slider spans the whole run: the furthest run so far, an opened session to its end
+ * (`tape.runEnd`: where the session was taken, after its last action; format 1: that action). */
 function renderSeek() {
   const c = page.cluster;
   const seek = $("seek");
-  seek.max = Math.max(c.now, c.tape.end ?? 0, master.cluster ? master.end : 0);
+  seek.max = Math.max(c.tape.runEnd, master.cluster ? master.end : 0);
   if (document.activeElement !== seek) seek.value = c.now;
   if (sought?.cluster === c) renderSeekNote();
 }
@@ -133,17 +134,20 @@ function renderSeekNote() {
   else delete out.dataset.tape;
 }
 
-/** Replays the session to virtual time `t` (seeking back or forward), paused there. */
+/** Replays the session to virtual time `t` (seeking back or forward), paused there; at or past
+ * the run's end, to the end's exact point (the event it was taken at, not every event at its ms). */
 export function seekTo(t) {
   const c = page.cluster;
   if (!c.replayable) return sessionOut("This run used a change function (code), so it cannot be replayed: no seeking.", true);
-  if (c.tape.actions === 0 && c.now >= master.end) {
+  // An opened session knows its whole run (its tape) from the first seek on.
+  if (!master.cluster || (c.tape.actions === 0 && c.now >= master.end)) {
     if (c !== master.cluster) dropMaster();
     // The timeline's store is the run's up to here; from now on the page shows copies of it.
-    Object.assign(master, { cluster: c, end: c.now, script: page.player.script.slice(), store: page.timeline.store });
+    Object.assign(master, { cluster: c, end: c.tape.runEnd, script: page.player.script.slice(), store: page.timeline.store });
   }
   const t0 = performance.now();
-  const next = master.cluster.seek({ until: Math.max(0, Math.round(t)) });
+  const until = Math.max(0, Math.round(t));
+  const next = until >= master.end ? master.cluster.seek() : master.cluster.seek({ until });
   adopt(next, page.config, { sameRun: true, script: master.script, storeFrom: master.store });
   setPlaying(false); // the reader looks at the point they chose; play goes on from there
   renderTimeNote(); // what the status said of the run ("Ran to idle ...") is not true of this point

@@ -136,12 +136,14 @@ impl Cluster {
         })
     }
 
-    /// Recorded actions still to come (after `fromSession` with `until`): `{ actions, end }`,
-    /// `end` the virtual time of the last one or `null`.
-    #[wasm_bindgen(getter, unchecked_return_type = "{ actions: number, end: number | null }")]
+    /// Recorded actions still to come (after `fromSession` with `until`): `{ actions, end,
+    /// runEnd }`, `end` the virtual time of the last one or `null`; *(addition)* `runEnd` the
+    /// virtual time where the whole run ends, where `seek()` without a point lands: an opened
+    /// session's `end` (format 1: its last action) while the run has not passed it, else now.
+    #[wasm_bindgen(getter, unchecked_return_type = "{ actions: number, end: number | null, runEnd: number }")]
     pub fn tape(&self) -> JsValue {
-        let (n, end) = self.inner.peek(|rec| rec.tape());
-        to_js(&object! { "actions": n, "end": end })
+        let ((n, end), run_end) = self.inner.peek(|rec| (rec.tape(), rec.whole_end().at_ms));
+        to_js(&object! { "actions": n, "end": end, "runEnd": run_end })
     }
 
     /// True while the session can reproduce the run (no change function was used).

@@ -64,10 +64,7 @@ struct Inner {
 
 /// Why an operation still pending when its cluster was freed did not finish.
 fn freed_before_the_end() -> OpError {
-    OpError::unavailable(
-        true,
-        "the cluster was freed (free() was called) before this operation ended: it may or may not have been applied",
-    )
+    OpError::unanswered(true, "the cluster was freed (free() was called) before this operation ended")
 }
 
 impl Inner {
