@@ -14,7 +14,7 @@ use crate::sim::{Event, EventKind, Msg, Node};
 /// [`FIELDS`], which the page reads positions from: nothing else writes the order).
 macro_rules! columns {
     ($($(#[$doc:meta])* $position:ident = $name:literal,)*) => {
-        #[allow(non_camel_case_types, dead_code)]
+        #[allow(non_camel_case_types, dead_code, clippy::upper_case_acronyms)]
         #[repr(usize)]
         enum Column { $($position),* }
         $($(#[$doc])* const $position: usize = Column::$position as usize;)*

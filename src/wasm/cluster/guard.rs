@@ -187,8 +187,10 @@ const READ_GETTERS: [&str; 7] =
 /// The operations whose start is light (`Headroom::Start`): a key and options, no value.
 const START_OPERATIONS: [OpKind; 4] = [OpKind::Get, OpKind::Delete, OpKind::Increment, OpKind::Read];
 
-/// Installs the guard once, on the class of a throwaway Cluster: at start-up, or with the first
-/// Cluster when the host does not run the start function (the wasm test runner does not).
+/// Installs the guard once, on the class reached through a probe: a Cluster handle without a
+/// simulation (wasm-bindgen gives inline JS no other way to the class; the warm-up frees it). At
+/// start-up, or with the first Cluster when the host does not run the start function (the wasm
+/// test runner does not). What the install costs is its warm-up's own Cluster (bench-guard.mjs).
 pub(in crate::wasm) fn ensure_guard() {
     if GUARD_INSTALLED.with(|g| g.replace(true)) {
         return;
