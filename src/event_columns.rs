@@ -13,42 +13,25 @@ use crate::sim::{Event, EventKind, Msg, Node};
 /// Declares the columns once, in order: each field's position (a `const`) and its name (in
 /// [`FIELDS`], which the page reads positions from: nothing else writes the order).
 macro_rules! columns {
-    ($($(#[$doc:meta])* $position:ident = $name:literal,)*) => {
+    ($($position:ident = $name:literal,)*) => {
         #[allow(non_camel_case_types, dead_code, clippy::upper_case_acronyms)]
         #[repr(usize)]
         enum Column { $($position),* }
-        $($(#[$doc])* const $position: usize = Column::$position as usize;)*
+        $(const $position: usize = Column::$position as usize;)*
         /// The names of a row's columns, in order (`fields` of a batch).
         pub const FIELDS: [&str; [$($name),*].len()] = [$($name),*];
     };
 }
 
-// A field an event has not is -1.
+// `kind`, `node`, `to`, `what` and `key` are strings (numbers into `strings`). `id`: a message's
+// `msg`, an operation's `op`; `node`: a message's `from`, the node of an invoke, return or
+// timeout; `what`: a message's `type`, an invoke's `name`, a return's `outcome`; the ballot: the
+// message's; the other ballot: a promise's `accepted.ballot`, a conflict's `blocking`; `rare`: an
+// event the row does not describe, its index in the batch's `rare`. A field an event has not is -1.
 columns! {
-    AT = "at",
-    /// A string.
-    KIND = "kind",
-    /// The message's `msg`, an operation's `op`.
-    ID = "id",
-    /// A message's `from`, the node of an invoke, return or timeout; a string.
-    NODE = "node",
-    /// A string.
-    TO = "to",
-    SENT_AT = "sentAt",
-    /// The message's `type`, an invoke's `name`, a return's `outcome`; a string.
-    WHAT = "what",
-    /// A string.
-    KEY = "key",
-    /// The message's ballot: its counter.
-    COUNTER = "counter",
-    /// The message's ballot: its proposer's number.
-    PROPOSER = "proposer",
-    /// The other ballot (a promise's `accepted.ballot`, a conflict's `blocking`): its counter.
-    OTHER_COUNTER = "otherCounter",
-    /// The other ballot's proposer's number.
-    OTHER_PROPOSER = "otherProposer",
-    /// An event the row does not describe: its index in the batch's `rare`.
-    RARE = "rare",
+    AT = "at", KIND = "kind", ID = "id", NODE = "node", TO = "to", SENT_AT = "sentAt", WHAT = "what",
+    KEY = "key", COUNTER = "counter", PROPOSER = "proposer",
+    OTHER_COUNTER = "otherCounter", OTHER_PROPOSER = "otherProposer", RARE = "rare",
 }
 const BALLOT: (usize, usize) = (COUNTER, PROPOSER);
 const OTHER_BALLOT: (usize, usize) = (OTHER_COUNTER, OTHER_PROPOSER);
