@@ -22,6 +22,8 @@ struct GrowAhead;
 static ALLOCATOR: GrowAhead = GrowAhead;
 
 /// Memory grew past [`FROM_PAGES`] (it is `pages` now): take a sixteenth more, once.
+#[cold]
+#[inline(never)]
 fn grew(pages: usize) {
     if pages < FROM_PAGES {
         return;
@@ -29,11 +31,17 @@ fn grew(pages: usize) {
     let Ok(block) = Layout::from_size_align(pages / 16 * PAGE, 8) else { return };
     // SAFETY: `block` has a non-zero size; the pointer is freed at once with the same layout.
     unsafe {
-        let p = System.alloc(block);
+        let p = allocate(block);
         if !p.is_null() {
             System.dealloc(p, block);
         }
     }
+}
+
+/// `System.alloc`, in one place (inlined at each caller, the allocator's code came twice).
+#[inline(never)]
+unsafe fn allocate(layout: Layout) -> *mut u8 {
+    unsafe { System.alloc(layout) }
 }
 
 // SAFETY: every call is `System`'s, with the caller's arguments; `grew` only allocates and frees
@@ -41,7 +49,7 @@ fn grew(pages: usize) {
 unsafe impl GlobalAlloc for GrowAhead {
     unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
         let before = memory_size(0);
-        let p = unsafe { System.alloc(layout) };
+        let p = unsafe { allocate(layout) };
         if memory_size(0) != before {
             grew(memory_size(0));
         }
@@ -50,15 +58,6 @@ unsafe impl GlobalAlloc for GrowAhead {
 
     unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
         unsafe { System.dealloc(ptr, layout) }
-    }
-
-    unsafe fn alloc_zeroed(&self, layout: Layout) -> *mut u8 {
-        let before = memory_size(0);
-        let p = unsafe { System.alloc_zeroed(layout) };
-        if memory_size(0) != before {
-            grew(memory_size(0));
-        }
-        p
     }
 
     unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {

@@ -305,10 +305,12 @@ fn object_fields(
 /// read field by field and its long list item by item, each item converted, used and dropped
 /// before the next (a million actions' JSON tree at once took wasm memory to GBs, and every
 /// page of it grown one at a time made the reading quadratic: README, "Measured").
+#[cfg(feature = "cluster")]
 pub struct JsonReader<'a> {
     budget: Budget<'a>,
 }
 
+#[cfg(feature = "cluster")]
 impl<'a> JsonReader<'a> {
     pub fn new(what: &'a str, max_depth: usize, max_bytes: usize) -> Self {
         JsonReader { budget: Budget { what, max_depth, max_bytes, left: max_bytes } }
