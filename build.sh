@@ -372,6 +372,7 @@ bench() {
   cargo bench --bench memory
   cargo bench --bench checker
   cargo bench --bench optim
+  cargo bench --bench import
   setup
   build workloads
   log "wasm benchmark in headless Chromium"
@@ -382,6 +383,8 @@ bench() {
     TMPDIR="$ROOT/target/tmp" node bench.mjs)
   log "wasm and native side by side (alternated runs of the workload of record)"
   (cd "$E2E" && TMPDIR="$ROOT/target/tmp" node bench-side.mjs)
+  log "opening long session documents in Chromium (100k, 300k, 1M actions)"
+  (cd "$E2E" && TMPDIR="$ROOT/target/tmp" node bench-import.mjs)
   log "the real page in a long session (workers runs to 100k and 400k+ events)"
   (cd "$E2E" && TMPDIR="$ROOT/target/tmp" node bench-page.mjs)
 }

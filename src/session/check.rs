@@ -2,7 +2,7 @@
 //! action against the limits of the JS API and the cluster it starts, so a bad session is refused
 //! at once with a message naming the action, not part-way through a replay.
 
-use super::{Recorded, Session, Start, UserAction};
+use super::{Point, Recorded, Session, Start, UserAction};
 use crate::client::check_register_key;
 use crate::limits::{
     check_integer, check_name, check_value, integer_in, MAX_ACCEPTORS, MAX_LATENCY_MS, MAX_PROPOSERS, MAX_SAFE_INTEGER,
@@ -15,21 +15,44 @@ impl Session {
     /// Checks every action: points in order and within range, operations the API could have made,
     /// nodes the cluster has.
     pub fn check(&self) -> Result<(), OpError> {
-        let mut sizes = Sizes::of(&self.start);
-        let mut previous = (0, 0);
+        let mut running = Running::new(&self.start);
         for (i, r) in self.actions.iter().enumerate() {
-            check_action(r, previous, &sizes)
-                .map_err(|e| OpError::invalid(format!("{}: {}", describe(i, r), e.message)))?;
-            previous = (r.steps, r.at_ms);
-            // At most one more id (an addition may also resume one, or be refused on replay).
-            match r.action {
-                UserAction::AddAcceptor => sizes.acceptors = (sizes.acceptors + 1).min(MAX_ACCEPTORS),
-                UserAction::AddProposer => sizes.proposers = (sizes.proposers + 1).min(MAX_PROPOSERS),
-                _ => {}
-            }
+            running.next(i, r)?;
         }
-        match self.end {
-            Some(end) if end.steps < previous.0 || end.at_ms < previous.1 => {
+        running.end(self.end)
+    }
+}
+
+/// [`Session::check`] one action at a time, as a document is read: what the actions so far tell.
+pub struct Running {
+    sizes: Sizes,
+    /// The point of the last action checked.
+    previous: (u64, u64),
+}
+
+impl Running {
+    pub fn new(start: &Start) -> Running {
+        Running { sizes: Sizes::of(start), previous: (0, 0) }
+    }
+
+    /// Checks action `i`, the one after those checked so far.
+    pub fn next(&mut self, i: usize, r: &Recorded) -> Result<(), OpError> {
+        check_action(r, self.previous, &self.sizes)
+            .map_err(|e| OpError::invalid(format!("{}: {}", describe(i, r), e.message)))?;
+        self.previous = (r.steps, r.at_ms);
+        // At most one more id (an addition may also resume one, or be refused on replay).
+        match r.action {
+            UserAction::AddAcceptor => self.sizes.acceptors = (self.sizes.acceptors + 1).min(MAX_ACCEPTORS),
+            UserAction::AddProposer => self.sizes.proposers = (self.sizes.proposers + 1).min(MAX_PROPOSERS),
+            _ => {}
+        }
+        Ok(())
+    }
+
+    /// Checks the session's end against the last action.
+    pub fn end(&self, end: Option<Point>) -> Result<(), OpError> {
+        match end {
+            Some(end) if end.steps < self.previous.0 || end.at_ms < self.previous.1 => {
                 Err(OpError::invalid("the session's end is before its last action"))
             }
             _ => Ok(()),

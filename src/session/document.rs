@@ -172,55 +172,92 @@ fn action_json(a: &UserAction) -> Json {
 /// the format does not have is refused; a document of another format or a newer version is
 /// refused with a message saying so.
 pub fn from_json(doc: &Json) -> Result<Session, OpError> {
-    let doc = Fields::new("", doc)?;
-    if doc.get("format").and_then(Json::as_str) != Some("caspaxos-session") {
-        return Err(malformed("it is not a CASPaxos playground session (no \"format\": \"caspaxos-session\")"));
-    }
-    let version = doc
-        .get("version")
-        .and_then(Json::as_u64)
-        .filter(|v| *v > 0)
-        .ok_or_else(|| malformed("version must be a positive integer"))?;
-    if version > SESSION_VERSION as u64 {
-        return Err(OpError::invalid(format!(
-            "the session was made by a newer version of the playground (format {version}); this page reads format {SESSION_VERSION}"
-        )));
-    }
-    let fields = doc.object("start")?;
-    let start = match fields.optional("fuzz") {
-        Some(_) => fuzz_start(&fields.object("fuzz")?)?,
-        None => config_start(&fields)?,
+    let Some(list) = doc.get("actions").and_then(Json::as_array) else {
+        Reading::head(doc, 0)?;
+        return Err(malformed("actions must be an array"));
     };
-    fields.done()?;
-    let list = doc.get("actions").and_then(Json::as_array).ok_or_else(|| malformed("actions must be an array"))?;
-    if list.len() > MAX_ACTIONS {
-        return Err(too_many_actions());
+    let mut reading = Reading::head(doc, list.len())?;
+    for a in list {
+        reading.action(a)?;
     }
-    let mut actions = Vec::with_capacity(list.len());
-    for (i, a) in list.iter().enumerate() {
+    reading.finish()
+}
+
+/// A session document read one action at a time (the wasm facade reads each action from JS and
+/// drops its JSON before the next: a document's tree is many times its actions). Each action is
+/// checked as it is read ([`check::Running`]): a bad one is refused with its index before the
+/// rest is read, and long before any replay.
+pub struct Reading {
+    start: Start,
+    end: Option<Point>,
+    actions: Vec<Recorded>,
+    check: super::check::Running,
+}
+
+impl Reading {
+    /// Reads everything but the actions of `doc` (its `actions` field is left to
+    /// [`Reading::action`]), for a document of `count` actions.
+    pub fn head(doc: &Json, count: usize) -> Result<Reading, OpError> {
+        let doc = Fields::new("", doc)?;
+        if doc.get("format").and_then(Json::as_str) != Some("caspaxos-session") {
+            return Err(malformed("it is not a CASPaxos playground session (no \"format\": \"caspaxos-session\")"));
+        }
+        let version = doc
+            .get("version")
+            .and_then(Json::as_u64)
+            .filter(|v| *v > 0)
+            .ok_or_else(|| malformed("version must be a positive integer"))?;
+        if version > SESSION_VERSION as u64 {
+            return Err(OpError::invalid(format!(
+                "the session was made by a newer version of the playground (format {version}); this page reads format {SESSION_VERSION}"
+            )));
+        }
+        let fields = doc.object("start")?;
+        let start = match fields.optional("fuzz") {
+            Some(_) => fuzz_start(&fields.object("fuzz")?)?,
+            None => config_start(&fields)?,
+        };
+        fields.done()?;
+        if count > MAX_ACTIONS {
+            return Err(too_many_actions());
+        }
+        let end = match doc.optional("end") {
+            Some(_) => {
+                let end = doc.object("end")?;
+                let point = Point {
+                    steps: end.integer("steps", 0, MAX_SAFE_INTEGER)?,
+                    at_ms: end.integer("at", 0, MAX_SAFE_INTEGER)?,
+                };
+                end.done()?;
+                Some(point)
+            }
+            None => None,
+        };
+        doc.get("actions");
+        doc.get("metrics"); // the page's export adds them for its reader; the replay recomputes them
+        doc.done()?;
+        let check = super::check::Running::new(&start);
+        Ok(Reading { start, end, actions: Vec::with_capacity(count), check })
+    }
+
+    /// Reads and checks the next action.
+    pub fn action(&mut self, a: &Json) -> Result<(), OpError> {
+        let i = self.actions.len();
         let a = Fields::new(&format!("actions[{i}]"), a)?;
         let steps = a.integer("steps", 0, MAX_SAFE_INTEGER)?;
         let at_ms = a.integer("at", 0, MAX_SAFE_INTEGER)?;
-        actions.push(Recorded { steps, at_ms, action: action(&a)? });
+        let recorded = Recorded { steps, at_ms, action: action(&a)? };
         a.done()?;
+        self.check.next(i, &recorded)?;
+        self.actions.push(recorded);
+        Ok(())
     }
-    let end = match doc.optional("end") {
-        Some(_) => {
-            let end = doc.object("end")?;
-            let point = Point {
-                steps: end.integer("steps", 0, MAX_SAFE_INTEGER)?,
-                at_ms: end.integer("at", 0, MAX_SAFE_INTEGER)?,
-            };
-            end.done()?;
-            Some(point)
-        }
-        None => None,
-    };
-    doc.get("metrics"); // the page's export adds them for its reader; the replay recomputes them
-    doc.done()?;
-    let session = Session { start, actions, end };
-    session.check()?;
-    Ok(session)
+
+    /// The session read; its end is checked against its last action.
+    pub fn finish(self) -> Result<Session, OpError> {
+        self.check.end(self.end)?;
+        Ok(Session { start: self.start, actions: self.actions, end: self.end })
+    }
 }
 
 /// A document holding more actions than a session does ([`MAX_ACTIONS`]); the wasm facade

@@ -131,3 +131,19 @@ fn the_fields_a_document_may_carry_for_its_reader_or_its_values_are_not_unknown(
         "the session file is malformed: start has an unknown field \"acceptors\""
     );
 }
+
+/// Each action is checked as it is read: the first bad action is the one refused, whatever is
+/// wrong with it, before any later one is read (outside tester 13: an unknown operation at the
+/// end of a long document was refused only after every action was converted).
+#[test]
+fn the_first_bad_action_is_refused_before_a_later_one_is_read() {
+    let mut doc = config_document();
+    doc["actions"][1]["groups"] = json!([["a9"]]); // a node the cluster lacks: a check's error
+    doc["actions"][3]["bogus"] = json!(1); // a field the format lacks: a reading's error
+    let e = from_json(&doc).unwrap_err().message;
+    assert!(e.starts_with("the session's action 1 (at 3ms, after 5 events): "), "{e}");
+    // The control: without the first, the later one is read, and refused.
+    doc["actions"][1]["groups"] = json!([["a1"]]);
+    let e = from_json(&doc).unwrap_err().message;
+    assert_eq!(e, "the session file is malformed: actions[3] has an unknown field \"bogus\"");
+}

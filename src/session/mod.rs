@@ -12,7 +12,7 @@ mod link;
 pub use crate::limits::{EVENT_WINDOW, MAX_ACTIONS, MAX_LINK_CHARS, REGENERATED_WINDOW};
 use checkpoints::{Checkpoints, Saved};
 pub use checkpoints::{BYTE_BUDGET, LANDING_SPACING, MAX_CHECKPOINTS, MAX_LANDINGS};
-pub use document::{from_json, too_many_actions};
+pub use document::{from_json, too_many_actions, Reading};
 pub use link::{decode_link, encode_link, LinkError, Unreplayable};
 
 use crate::client::OpHandle;
@@ -647,11 +647,17 @@ impl Session {
     /// the result's tape: playing on reproduces the rest of the run; a new action forks it. Its
     /// own session holds the actions replayed so far.
     pub fn replay_until(&self, until_ms: u64) -> Result<Recording, OpError> {
+        self.clone().into_replay_until(until_ms)
+    }
+
+    /// [`Session::replay_until`] of a session needed for nothing else: its actions go on the
+    /// tape as they are, not copied (a document just read: a million actions are 100s of MB).
+    pub fn into_replay_until(self, until_ms: u64) -> Result<Recording, OpError> {
         if until_ms == u64::MAX {
             let end = self.end_point();
-            return self.replay_to_point(end.steps, end.at_ms);
+            return self.into_replay_to_point(end.steps, end.at_ms);
         }
-        let rec = self.on_tape()?;
+        let rec = self.into_tape()?;
         rec.play_until(until_ms)?;
         Ok(rec)
     }
@@ -660,15 +666,22 @@ impl Session {
     /// `at_ms` (what [`Sim::steps`] and [`Sim::now`] said there), with the actions recorded up to
     /// that point applied. Later actions stay on the tape.
     pub fn replay_to_point(&self, steps: u64, at_ms: u64) -> Result<Recording, OpError> {
-        let rec = self.on_tape()?;
+        self.clone().into_replay_to_point(steps, at_ms)
+    }
+
+    /// [`Session::replay_to_point`] of a session needed for nothing else (see
+    /// [`Session::into_replay_until`]).
+    pub fn into_replay_to_point(self, steps: u64, at_ms: u64) -> Result<Recording, OpError> {
+        let rec = self.into_tape()?;
         rec.play_to_point(steps, at_ms)?;
         Ok(rec)
     }
 
     /// A new run from the start, every action on its tape, knowing where the run ends.
-    fn on_tape(&self) -> Result<Recording, OpError> {
-        let rec = Recording::with_tape(self.start.clone(), self.actions.iter().cloned().map(Rc::new).collect())?;
-        rec.end.set(Some(self.end_point()));
+    fn into_tape(self) -> Result<Recording, OpError> {
+        let end = self.end_point();
+        let rec = Recording::with_tape(self.start, self.actions.into_iter().map(Rc::new).collect())?;
+        rec.end.set(Some(end));
         Ok(rec)
     }
 

@@ -68,7 +68,7 @@ fn entries(what: &str, v: &JsValue) -> Result<Vec<(String, JsValue)>, OpError> {
     let keys = Reflect::own_keys(v).map_err(unreadable(what))?;
     let mut out = Vec::with_capacity(keys.length() as usize);
     for key in keys.iter() {
-        let Some(name) = text(&format!("a field name of {what}"), &key)? else { continue }; // symbols are not JSON
+        let Some(name) = text_named(|| format!("a field name of {what}"), &key)? else { continue }; // symbols are not JSON
         let descriptor =
             Reflect::get_own_property_descriptor(v.unchecked_ref::<Object>(), &key).map_err(unreadable(what))?;
         let enumerable = Reflect::get(&descriptor, &"enumerable".into()).map_err(unreadable(what))?;
@@ -84,6 +84,12 @@ fn entries(what: &str, v: &JsValue) -> Result<Vec<(String, JsValue)>, OpError> {
 /// UTF-16 half that is not part of a pair, such as `"\uD800"`) is refused: Rust text cannot hold
 /// it, and the lossy conversion would turn `"\uD800"` and `"\uDC00"` into the same U+FFFD.
 pub fn text(what: &str, v: &JsValue) -> Result<Option<String>, OpError> {
+    text_named(|| what.to_owned(), v)
+}
+
+/// [`text`], naming what it reads only if it is refused: a document's reader reads millions of
+/// strings, and writing each one's name took a tenth of its time.
+fn text_named(what: impl FnOnce() -> String, v: &JsValue) -> Result<Option<String>, OpError> {
     let Some(s) = v.as_string() else { return Ok(None) };
     // The conversion writes U+FFFD for a lone surrogate: only then is the original worth a look.
     // Searched as bytes: `str::contains` brings the two-way string searcher and the panic
@@ -91,6 +97,7 @@ pub fn text(what: &str, v: &JsValue) -> Result<Option<String>, OpError> {
     // printable tables): 1.1 KB of the gzipped core wasm, 1.1 KB of the live one (README, "wasm size").
     if s.as_bytes().windows(REPLACEMENT_CHARACTER.len()).any(|w| w == REPLACEMENT_CHARACTER) {
         if let Some(at) = lone_surrogate(v.unchecked_ref::<JsString>()) {
+            let what = what();
             return Err(OpError::invalid(format!(
                 "{what} contains a lone surrogate (\\u{:04X} at index {at}), which is not Unicode text",
                 v.unchecked_ref::<JsString>().char_code_at(at as u32) as u32
@@ -234,7 +241,7 @@ fn convert(b: &mut Budget, v: &JsValue, depth: usize) -> Result<Json, OpError> {
         return json_number(n)
             .ok_or_else(|| OpError::invalid(format!("{what} contains {}, which JSON cannot hold", number_text(n))));
     }
-    if let Some(s) = text(&format!("{what} (a string in it)"), v)? {
+    if let Some(s) = text_named(|| format!("{what} (a string in it)"), v)? {
         b.charge(s.len() + 2)?;
         return Ok(Json::String(s));
     }
@@ -252,21 +259,7 @@ fn convert(b: &mut Budget, v: &JsValue, depth: usize) -> Result<Json, OpError> {
             }
             return Ok(Json::Array(out));
         }
-        let proto = Reflect::get_prototype_of(v).map_err(unreadable(what))?;
-        let plain = proto.is_null() || JsValue::from(proto) == JsValue::from(Object::get_prototype_of(&Object::new()));
-        if !plain {
-            return Err(OpError::invalid(format!(
-                "{what} contains a non-plain object (a Map, Date, class instance...): only null, booleans, finite numbers, strings, arrays and plain objects are JSON"
-            )));
-        }
-        b.charge(2)?;
-        let mut out = Map::new();
-        for (key, value) in entries(what, v)? {
-            b.charge(key.len() + 4)?;
-            let value = convert(b, &value, depth + 1)?;
-            out.insert(key, value);
-        }
-        return Ok(Json::Object(out));
+        return Ok(Json::Object(object_fields(b, v, depth, None)?.0));
     }
     let kind = if v.is_undefined() {
         "undefined".to_owned()
@@ -276,6 +269,79 @@ fn convert(b: &mut Budget, v: &JsValue, depth: usize) -> Result<Json, OpError> {
         type_name(v)
     };
     Err(OpError::invalid(format!("{what} contains {kind}, which is not a JSON value")))
+}
+
+/// A plain object's fields as JSON (the object `depth` levels down), except `skip`'s value, which
+/// comes back as it is, unread (`undefined` if there is none).
+fn object_fields(
+    b: &mut Budget,
+    v: &JsValue,
+    depth: usize,
+    skip: Option<&str>,
+) -> Result<(Map<String, Json>, JsValue), OpError> {
+    let what = b.what;
+    let proto = Reflect::get_prototype_of(v).map_err(unreadable(what))?;
+    let plain = proto.is_null() || JsValue::from(proto) == JsValue::from(Object::get_prototype_of(&Object::new()));
+    if !plain {
+        return Err(OpError::invalid(format!(
+            "{what} contains a non-plain object (a Map, Date, class instance...): only null, booleans, finite numbers, strings, arrays and plain objects are JSON"
+        )));
+    }
+    b.charge(2)?;
+    let (mut out, mut skipped) = (Map::new(), JsValue::UNDEFINED);
+    for (key, value) in entries(what, v)? {
+        b.charge(key.len() + 4)?;
+        if Some(key.as_str()) == skip {
+            skipped = value;
+            continue;
+        }
+        let value = convert(b, &value, depth + 1)?;
+        out.insert(key, value);
+    }
+    Ok((out, skipped))
+}
+
+/// JS → JSON in parts within one bound of depth and bytes ([`to_json_within`]'s): a document
+/// read field by field and its long list item by item, each item converted, used and dropped
+/// before the next (a million actions' JSON tree at once took wasm memory to GBs, and every
+/// page of it grown one at a time made the reading quadratic: README, "Measured").
+#[cfg(feature = "cluster")]
+pub struct JsonReader<'a> {
+    budget: Budget<'a>,
+}
+
+#[cfg(feature = "cluster")]
+impl<'a> JsonReader<'a> {
+    pub fn new(what: &'a str, max_depth: usize, max_bytes: usize) -> Self {
+        JsonReader { budget: Budget { what, max_depth, max_bytes, left: max_bytes } }
+    }
+
+    /// `v`, found `depth` levels down the whole, as JSON.
+    pub fn read(&mut self, v: &JsValue, depth: usize) -> Result<Json, OpError> {
+        convert(&mut self.budget, v, depth)
+    }
+
+    /// The plain object `v`'s fields as JSON, except `field`, whose value comes back unread.
+    pub fn object_without(&mut self, v: &JsValue, field: &str) -> Result<(Json, JsValue), OpError> {
+        let what = self.budget.what;
+        // Anything else comes back whole, for its reader to say what it is.
+        if !v.is_object() || v.is_function() {
+            return Ok((self.read(v, 0)?, JsValue::UNDEFINED));
+        }
+        Reflect::own_keys(v).map_err(unreadable(what))?; // refuses a revoked Proxy
+        if is_array(what, v)? {
+            return Ok((self.read(v, 0)?, JsValue::UNDEFINED));
+        }
+        let (fields, skipped) = object_fields(&mut self.budget, v, 0, Some(field))?;
+        Ok((Json::Object(fields), skipped))
+    }
+
+    /// Item `i` of the array `list` (found `depth` levels down the whole) as JSON.
+    pub fn item(&mut self, list: &JsValue, i: u32, depth: usize) -> Result<Json, OpError> {
+        self.budget.charge(1)?;
+        let item = Reflect::get_u32(list, i).map_err(unreadable(self.budget.what))?;
+        convert(&mut self.budget, &item, depth)
+    }
 }
 
 /// Integers stay integers; other finite numbers are floats; NaN and ±Infinity are refused.

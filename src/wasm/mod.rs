@@ -9,6 +9,7 @@
 #[cfg(feature = "cluster")]
 mod cluster;
 mod facade;
+mod grow_ahead;
 mod js;
 #[cfg(feature = "live")]
 mod live;

@@ -5,9 +5,10 @@ use super::Cluster;
 use crate::driver::DriverConfig;
 use crate::json_object::object;
 use crate::limits::{MAX_ACCEPTORS, MAX_ACTIONS, MAX_DEPTH, MAX_OPS_PER_CLIENT, MAX_PROPOSERS, MAX_SESSION_BYTES};
-use crate::session::{Breaks, Recording, Start, UserAction};
+use crate::ops::OpError;
+use crate::session::{Breaks, Reading, Recording, Session, Start, UserAction};
 use crate::wasm::js::options as options_of;
-use crate::wasm::js::{bool_arg, error, integer_arg, invalid, text, text_to_js, to_js, to_json_within, JsResult};
+use crate::wasm::js::{bool_arg, error, integer_arg, invalid, is_array, text, text_to_js, to_js, JsResult, JsonReader};
 use crate::wasm::shared::{break_arg, MAX_SEED};
 use wasm_bindgen::prelude::*;
 
@@ -179,15 +180,11 @@ impl Cluster {
             }
             crate::session::decode_link(link).map_err(|e| invalid(e.to_string()))?
         } else {
-            refuse_too_many_actions(&session)?;
-            // The document holds each value a level or two down (actions[i].input.value), and
-            // many of them; `from_json` checks each against the value limits.
-            let doc = to_json_within("session", &session, MAX_DEPTH + 4, MAX_SESSION_BYTES).map_err(|e| error(&e))?;
-            crate::session::from_json(&doc).map_err(|e| error(&e))?
+            read_document(&session).map_err(|e| error(&e))?
         };
         let rec = match seek_target(&options)? {
-            SeekTarget::Point(steps, at) => session.replay_to_point(steps, at),
-            SeekTarget::Until(until) => session.replay_until(until),
+            SeekTarget::Point(steps, at) => session.into_replay_to_point(steps, at),
+            SeekTarget::Until(until) => session.into_replay_until(until),
         }
         .map_err(|e| error(&e))?;
         Ok(Cluster::of(rec, false))
@@ -222,7 +219,7 @@ impl Cluster {
                 return Err(invalid(why.to_string()));
             }
             let sim = rec.sim();
-            let replay = rec.session().replay().map_err(|e| error(&e))?;
+            let replay = rec.session().into_replay_until(u64::MAX).map_err(|e| error(&e))?;
             let other = replay.sim();
             while other.steps() < sim.steps() && other.step() {}
             other.advance_clock(sim.now());
@@ -259,13 +256,28 @@ fn seek_target(options: &JsValue) -> JsResult<SeekTarget> {
     }
 }
 
-/// A document with more actions than a session holds is refused before any action is converted:
-/// converting a million of them took minutes before `from_json` could count them (outside
-/// tester 13). Anything else about `actions` is left to `from_json`.
-fn refuse_too_many_actions(document: &JsValue) -> JsResult<()> {
-    let actions = js_sys::Reflect::get(document, &"actions".into()).unwrap_or(JsValue::UNDEFINED);
-    if js_sys::Array::is_array(&actions) && actions.unchecked_ref::<js_sys::Array>().length() as usize > MAX_ACTIONS {
-        return Err(error(&crate::session::too_many_actions()));
+/// A session document read from JS one action at a time, each converted, checked and dropped
+/// before the next ([`Reading`]): a bad action is refused with its index as soon as it is read,
+/// before the rest is read and before any replay; and the document's JSON tree is never whole
+/// (a million actions' tree took wasm memory to GBs, grown a page at a time: quadratic).
+fn read_document(document: &JsValue) -> Result<Session, OpError> {
+    // The document holds each value a level or two down (actions[i].input.value), and many of
+    // them; `Reading` checks each against the value limits.
+    let mut reader = JsonReader::new("session", MAX_DEPTH + 4, MAX_SESSION_BYTES);
+    let (head, actions) = reader.object_without(document, "actions")?;
+    if actions.is_undefined() || !is_array("session.actions", &actions)? {
+        // No list of actions: the reader of the whole says what is wrong.
+        return crate::session::from_json(&head);
     }
-    Ok(())
+    let count = js_sys::Reflect::get(&actions, &"length".into()).ok().and_then(|n| n.as_f64()).unwrap_or(0.0);
+    if count > MAX_ACTIONS as f64 {
+        // Before the rest of the document is read (a million actions converted took minutes
+        // before they could be counted: outside tester 13).
+        return Err(crate::session::too_many_actions());
+    }
+    let mut reading = Reading::head(&head, count as usize)?;
+    for i in 0..count as u32 {
+        reading.action(&reader.item(&actions, i, 2)?)?;
+    }
+    reading.finish()
 }
