@@ -10,6 +10,9 @@
 //! budget bounds the search's wall time: time ∝ steps. Before the search, sorting the history's
 //! entries costs O(n log n) once. A sequential history of n operations takes n + 1 steps.
 
+#[path = "chain.rs"]
+mod chain;
+
 use super::model::{CheckOp, Next, State};
 use super::prune::Pruning;
 use super::unread::UnreadValues;
@@ -136,6 +139,9 @@ const EXPLANATION_STEPS: u64 = 100_000;
 /// ends the search where it starves, possibly before anything is placed), when the plain search
 /// finishes within the proof's steps plus [`EXPLANATION_STEPS`] (so at most doubling the cost).
 fn search_explained(ops: &[CheckOp], initial: &[Config], goal: Goal, step_budget: u64) -> (Found, u64) {
+    if let Some(forced) = chain::forced(ops, initial, goal, step_budget) {
+        return forced;
+    }
     let (found, steps) = search(ops, initial, goal, step_budget, true);
     let Found::Violation(proved) = found else { return (found, steps) };
     let budget = (steps + EXPLANATION_STEPS).min(step_budget);
@@ -643,7 +649,9 @@ impl Longest {
 }
 
 /// The violation, told from the longest partial linearization: the earliest-returning completed
-/// operation not in it could not be placed after it.
+/// operation not in it could not be placed after it. (Never inlined: two callers, the search
+/// and [`chain`], share its formatting code in the wasm.)
+#[inline(never)]
 fn explain(ops: &[CheckOp], longest: &Longest, state: &State) -> Violation {
     let mut placed = vec![false; ops.len()];
     for &i in &longest.ops {

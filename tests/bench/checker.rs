@@ -7,7 +7,7 @@
 
 use caspaxos_playground::checker::{
     check, check_incrementally, check_key, check_records, CheckOp, Expect, KeyResult, Ledger, Report, Step, Times,
-    Undecided, DEFAULT_STEP_BUDGET,
+    Undecided, DEFAULT_STEP_BUDGET, UNFOLDED_OP_BYTES,
 };
 use caspaxos_playground::ops::Op;
 use caspaxos_playground::sim::workload::CheckerWorkload;
@@ -17,10 +17,17 @@ use std::time::Instant;
 
 const RUNS: usize = 7;
 
+/// Every part, or only the one `CASPAXOS_CHECKER_BENCH` names (`histories`, `steady`,
+/// `batched`, `budget`).
 fn main() {
-    histories();
-    steady_memory();
-    budget();
+    let only = std::env::var("CASPAXOS_CHECKER_BENCH").ok();
+    let parts: [(&str, fn()); 4] =
+        [("histories", histories), ("steady", steady_memory), ("batched", batched), ("budget", budget)];
+    for (name, part) in parts {
+        if only.as_deref().is_none_or(|o| o == name) {
+            part();
+        }
+    }
 }
 
 /// min / median / max of `RUNS` timings, in ms.
@@ -111,6 +118,64 @@ fn steady_memory() {
         records * std::mem::size_of::<OpRecord>() / 1024,
         report.folded,
     );
+}
+
+/// The common JavaScript pattern (issue 9): every key's whole batch of increments invoked before
+/// any returns (`autoAdvance` off, then `runUntilIdle()`), round after round: 10 keys, 2,000
+/// calls a key a round, `CASPAXOS_BATCH_ROUNDS` rounds (100). The most the checker holds
+/// (operations, configurations, and their bytes: [`UNFOLDED_OP_BYTES`] an operation and each
+/// frontier's [`Ledger::frontiers`] bytes), sampled every 10 virtual ms, the most it holds once a
+/// round is over, and every key's verdict at the end.
+fn batched() {
+    let (keys, batch) = (10, 2_000);
+    let rounds: usize = std::env::var("CASPAXOS_BATCH_ROUNDS").ok().and_then(|r| r.parse().ok()).unwrap_or(100);
+    let sim = Sim::new(SimConfig { seed: 3, proposers: 2, log_events: false, ..SimConfig::default() }).expect("valid");
+    let t = Instant::now();
+    let (mut ops, mut configs, mut bytes, mut after_round) = (0, 0, 0, 0);
+    for _ in 0..rounds {
+        for k in 0..keys {
+            for i in 0..batch {
+                let client = sim.client((i % 2) as u8 + 1);
+                let key = format!("k{k}");
+                sim.spawn(async move {
+                    client.increment(&key).await.expect("no faults");
+                });
+            }
+        }
+        while sim.pending() > 0 {
+            sim.run_for(10);
+            let h = sim.history();
+            let (o, c) = h.ledger().retained();
+            let frontier_bytes: usize = h.ledger().frontiers().map(|(_, b)| b).sum();
+            (ops, configs) = (ops.max(o), configs.max(c));
+            bytes = bytes.max(o * UNFOLDED_OP_BYTES + frontier_bytes);
+        }
+        let (o, _) = sim.history().ledger().retained();
+        after_round = after_round.max(o);
+    }
+    let run_s = t.elapsed().as_secs_f64();
+    let (report, (min, median, max)) = timed(|| check(&sim.history(), DEFAULT_STEP_BUDGET));
+    let count = |name: &str| report.keys.values().filter(|r| verdict(r) == name).count();
+    println!(
+        "native checker batched {keys} keys x {batch} calls x {rounds} rounds in {run_s:.1} s: at most {ops} operations, \
+         {configs} configurations, {} KB held by the checker (sampled every 10 virtual ms), {after_round} operations \
+         after a round; verdicts {} ok / {} violation / {} unknown; \
+         check() at the end min {min:.2} / median {median:.2} / max {max:.2} ms, {} folded, {} search steps",
+        bytes / 1024,
+        count("ok"),
+        count("violation"),
+        count("unknown"),
+        report.folded,
+        report.steps,
+    );
+}
+
+fn verdict(r: &KeyResult) -> &'static str {
+    match r {
+        KeyResult::Linearizable(_) => "ok",
+        KeyResult::Violation(_) => "violation",
+        KeyResult::Unknown(_) => "unknown",
+    }
 }
 
 /// A search that cannot finish: 40 overlapping increments of unknown outcome, then a read no

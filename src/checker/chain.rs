@@ -1,0 +1,243 @@
+//! **Forced chains**: the search's fast path for a key whose operations are all increments that
+//! answered an integer (issue 9: the common JavaScript pattern invokes a whole batch of
+//! increments on a key before any returns, and the general search scans every enabled call at
+//! each of the batch's places: n²/2 steps, past the budget at about 2,000 a batch, so the
+//! incremental checker could not fold the key and gave up on it).
+//!
+//! **Why the order is forced.** An increment that answered `a` can take effect only where the
+//! register holds the number `a - 1` ([`CheckOp::successors`]: its answer must equal what it
+//! computes). Every operation here is such an increment, so each placement adds exactly 1 to
+//! an integer register (an integer answer is reached only from the integer before it): from a
+//! configuration, the only operations that can be placed next are the unplaced ones that
+//! answered the register's value plus 1, and the values a path visits never repeat. So:
+//! - one such operation: placing it (if enabled: invoked before every unplaced completed
+//!   operation's return) is the only way on; if it is not enabled, nothing else can move the
+//!   register, and the path ends there;
+//! - none: the path ends there;
+//! - two or more, two of them completed: only one of them can ever be placed (the value they
+//!   need is never held again), and every completed operation must be: no linearization goes
+//!   through this configuration;
+//! - two or more, at most one completed: a real choice (which of the operations not yet
+//!   returned took effect); the fast path does not apply and the general search runs.
+//!
+//! So from each starting configuration the search's tree is one path, and walking it gives
+//! exactly what the general search gives: every configuration on it with every completed
+//! operation placed is an end (deepest first, as the depth-first search records them), a
+//! configuration met before (Lowe's memo) ends the walk, and when no path reaches an end the
+//! violation is told from the longest path, as the general search tells it. Steps: one per
+//! configuration walked, so a batch of n costs n steps, not n²/2.
+
+use super::{explain, zobrist_key, Config, Found, Goal, Longest, States};
+use crate::checker::model::{CheckOp, Expect, Next, State, Step};
+use crate::fxhash::{FxHashMap, FxHasher};
+use crate::ops::Op;
+use std::collections::HashSet;
+use std::hash::BuildHasherDefault;
+
+/// The search's answer when every operation is an increment that answered an integer and no
+/// configuration offers a real choice; `None` otherwise (the general search decides).
+pub(super) fn forced(ops: &[CheckOp], initial: &[Config], goal: Goal, step_budget: u64) -> Option<(Found, u64)> {
+    if ops.is_empty() || !ops.iter().all(answered_integer_increment) {
+        return None;
+    }
+    let chains = Chains::new(ops);
+    let mut walk = Walk::default();
+    // Lowe's memo, as the search keeps it (the same types: no more wasm for another map).
+    let mut states = States::default();
+    let mut visited: HashSet<(u128, usize), BuildHasherDefault<FxHasher>> = HashSet::default();
+    for config in initial {
+        let placed = config.placed.iter().map(|id| *chains.index_of.get(id).expect("a placed operation is searched"));
+        let mut path: Vec<usize> = placed.collect();
+        let mut placed_flag = vec![false; ops.len()];
+        path.iter().for_each(|&i| placed_flag[i] = true);
+        let start = path.len();
+        let mut set: u128 = path.iter().fold(0, |h, &i| h ^ zobrist_key(i));
+        let mut state = config.state.clone();
+        let mut returns = chains.unplaced_returns(&placed_flag);
+        let mut found_here: Vec<(State, Vec<u64>)> = Vec::new();
+        loop {
+            walk.steps += 1;
+            if walk.steps > step_budget {
+                return Some((Found::OutOfBudget, walk.steps));
+            }
+            if !visited.insert((set, states.id(state.clone()))) {
+                break; // met before: its ends are recorded
+            }
+            if returns.left == 0 {
+                if goal == Goal::OneLinearization {
+                    return Some((Found::Order(path.iter().map(|&i| ops[i].id).collect()), walk.steps));
+                }
+                let mut open: Vec<u64> =
+                    path.iter().map(|&i| &ops[i]).filter(|op| !op.completed()).map(|op| op.id).collect();
+                crate::sorting::sort_short(&mut open);
+                found_here.push((state.clone(), open));
+            }
+            match chains.next(ops, &state, &placed_flag, &returns) {
+                Next1::Place(i, next) => {
+                    path.push(i);
+                    placed_flag[i] = true;
+                    set ^= zobrist_key(i);
+                    returns.placed(ops, i, &placed_flag, &chains);
+                    state = next;
+                }
+                Next1::End => break,
+                Next1::Choice => return None,
+            }
+        }
+        walk.record_longest(&path, start, &state);
+        walk.ends.extend(found_here.into_iter().rev());
+        if let Goal::EveryEndState { max_ends } = goal {
+            if walk.ends.len() > max_ends {
+                return Some((Found::OutOfBudget, walk.steps));
+            }
+        }
+    }
+    if walk.ends.is_empty() {
+        let steps = walk.steps;
+        return Some((walk.violation(ops), steps));
+    }
+    let ends = walk.ends.into_iter().map(|(state, placed)| Config { state, placed }).collect();
+    Some((Found::Ends(ends), walk.steps))
+}
+
+/// An increment that answered an integer (completed, or in a fold not returned by its cut).
+fn answered_integer_increment(op: &CheckOp) -> bool {
+    matches!((&op.step, &op.expect), (Step::Builtin { op: Op::Increment, .. }, Expect::Output(a)) if a.is_i64())
+}
+
+/// What the walk found over every starting configuration.
+#[derive(Default)]
+struct Walk {
+    steps: u64,
+    ends: Vec<(State, Vec<u64>)>,
+    /// The longest path (operation indices), the first to reach its length (as the general
+    /// search snapshots it); how many of it its configuration placed; the state after it.
+    longest: Option<(Vec<usize>, usize, State)>,
+}
+
+impl Walk {
+    fn record_longest(&mut self, path: &[usize], start: usize, state: &State) {
+        if self.longest.as_ref().is_none_or(|(l, _, _)| path.len() > l.len()) {
+            self.longest = Some((path.to_vec(), start, state.clone()));
+        }
+    }
+
+    /// The violation no path escapes, told from the longest path.
+    fn violation(self, ops: &[CheckOp]) -> Found {
+        let (path, start, state) = self.longest.expect("a configuration was walked");
+        // A configuration's placed operations changed nothing in this search; the rest wrote.
+        let wrote = (0..path.len()).map(|n| n >= start).collect();
+        let longest = Longest { ops: path, wrote, recorded: true, ..Longest::default() };
+        Found::Violation(explain(ops, &longest, &state))
+    }
+}
+
+/// The operations by their answer, and their positions in real time.
+struct Chains {
+    index_of: FxHashMap<u64, usize>,
+    /// (the integer answered, as [`ordered`]; operation index), ascending: plain pairs, sorted
+    /// by the sort the search uses already.
+    by_answer: Vec<(u64, usize)>,
+    /// Completed operations by return position (ties: by index), ascending.
+    by_return: Vec<(u64, usize)>,
+}
+
+/// The earliest return among the unplaced completed operations, and how many are left.
+struct Returns {
+    /// Index into [`Chains::by_return`] of the earliest unplaced one.
+    first: usize,
+    left: usize,
+}
+
+enum Next1 {
+    /// The one operation that can go next, and the state after it.
+    Place(usize, State),
+    /// No way on from here.
+    End,
+    /// More than one operation could go next: the general search decides.
+    Choice,
+}
+
+impl Chains {
+    fn new(ops: &[CheckOp]) -> Chains {
+        let (mut by_answer, mut by_return) = (Vec::new(), Vec::new());
+        for (i, op) in ops.iter().enumerate() {
+            by_answer.push((answer(op), i));
+            if let Some(r) = op.return_seq {
+                by_return.push((r, i));
+            }
+        }
+        crate::sorting::merge_sort(&mut by_answer);
+        crate::sorting::merge_sort(&mut by_return);
+        let index_of = ops.iter().enumerate().map(|(i, op)| (op.id, i)).collect();
+        Chains { index_of, by_answer, by_return }
+    }
+
+    fn unplaced_returns(&self, placed: &[bool]) -> Returns {
+        let left = self.by_return.iter().filter(|&&(_, i)| !placed[i]).count();
+        let mut returns = Returns { first: 0, left };
+        returns.skip_placed(self, placed);
+        returns
+    }
+
+    /// The way on from `state` (see the module's documentation).
+    fn next(&self, ops: &[CheckOp], state: &State, placed: &[bool], returns: &Returns) -> Next1 {
+        // The operations' own increment, not a constant one: no copy of `Op::apply` specialized
+        // for it in the wasm.
+        let Step::Builtin { op: increment, .. } = &ops[0].step else { unreachable!("only increments") };
+        let Ok(effect) = increment.apply(state, 0) else { return Next1::End };
+        let Some(a) = effect.output.as_i64().map(ordered) else { return Next1::End };
+        let from = self.by_answer.partition_point(|&(b, _)| b < a);
+        let answered_a = self.by_answer[from..].iter().take_while(|&&(b, _)| b == a);
+        let candidates: Vec<usize> = answered_a.map(|&(_, i)| i).filter(|&i| !placed[i]).collect();
+        match candidates[..] {
+            [] => Next1::End,
+            [i] => {
+                let earliest = self.by_return.get(returns.first).map_or(u64::MAX, |&(r, _)| r);
+                if ops[i].invoke_seq > earliest {
+                    return Next1::End; // not enabled, and nothing else moves the register
+                }
+                let mut nexts = Vec::new();
+                ops[i].successors(state, &mut nexts);
+                match nexts.pop() {
+                    Some(Next::New(next)) if nexts.is_empty() => Next1::Place(i, next),
+                    _ => Next1::Choice, // not the increment this module assumes: let the search decide
+                }
+            }
+            _ if candidates.iter().filter(|&&i| ops[i].completed()).count() >= 2 => Next1::End,
+            _ => Next1::Choice,
+        }
+    }
+}
+
+impl Returns {
+    /// Operation `i` was placed.
+    fn placed(&mut self, ops: &[CheckOp], i: usize, placed: &[bool], chains: &Chains) {
+        if ops[i].completed() {
+            self.left -= 1;
+            self.skip_placed(chains, placed);
+        }
+    }
+
+    fn skip_placed(&mut self, chains: &Chains, placed: &[bool]) {
+        while chains.by_return.get(self.first).is_some_and(|&(_, i)| placed[i]) {
+            self.first += 1;
+        }
+    }
+}
+
+fn answer(op: &CheckOp) -> u64 {
+    match &op.expect {
+        Expect::Output(a) => ordered(a.as_i64().expect("an integer answer")),
+        _ => unreachable!("only answered increments"),
+    }
+}
+
+/// An integer as a `u64` in the same order.
+fn ordered(a: i64) -> u64 {
+    (a as u64) ^ (1 << 63)
+}
+
+#[cfg(all(test, not(target_arch = "wasm32")))]
+#[path = "chain_tests.rs"]
+mod tests;

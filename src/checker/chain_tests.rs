@@ -1,0 +1,201 @@
+//! The forced-chain fast path against the general search (the same search without it), on
+//! random batches of increments: atomic counters with every operation's effect inside its
+//! interval, a third of them broken (an answer duplicated, two answers swapped, one answer
+//! skipped ahead), some operations of unknown outcome (the fast path steps aside), whole
+//! histories and folds at random cuts from the configurations an earlier fold left.
+
+use super::super::{search, Config, Found, Goal};
+use super::forced;
+use crate::checker::model::{CheckOp, Expect, Step, Times};
+use crate::checker::DEFAULT_STEP_BUDGET;
+use crate::ops::Op;
+use crate::sim::Rng;
+use serde_json::json;
+
+/// `n` increments of one key: invoked, taking effect and returning at random times (each
+/// effect inside its operation's interval), answering the counter at their effect; one in
+/// ten of unknown outcome (applied or not); with `broken`, one answer changed.
+fn batch(rng: &mut Rng, n: usize, broken: bool) -> Vec<CheckOp> {
+    let spread = 1 + rng.below(199);
+    let mut ops: Vec<(u64, u64, u64, bool)> = (0..n)
+        .map(|_| {
+            let invoke = rng.below(spread);
+            let effect = invoke + (1 + rng.below(39));
+            (invoke, effect, effect + (1 + rng.below(39)), rng.below(10) == 0)
+        })
+        .collect();
+    ops.sort_by_key(|o| o.1);
+    let mut counter = 0;
+    let mut out = Vec::new();
+    for (i, &(invoke, _, ret, unknown)) in ops.iter().enumerate() {
+        let applied = !unknown || rng.below(2) == 0;
+        counter += u64::from(applied);
+        // Distinct positions: calls and returns never tie, as in a real history.
+        let (invoke_seq, return_seq) = (invoke * 2 * n as u64 + i as u64, ret * 2 * n as u64 + (n + i) as u64);
+        out.push(CheckOp {
+            id: i as u64,
+            kind: crate::ops::OpKind::Increment,
+            key: "k".into(),
+            invoke_at: invoke,
+            return_at: (!unknown).then_some(ret),
+            invoke_seq,
+            return_seq: (!unknown).then_some(return_seq),
+            step: Step::Builtin { op: Op::Increment, times: Times::One(invoke) },
+            expect: if unknown { Expect::Maybe } else { Expect::Output(json!(counter)) },
+        });
+    }
+    if broken {
+        let answered: Vec<usize> = (0..n).filter(|&i| matches!(out[i].expect, Expect::Output(_))).collect();
+        if answered.len() >= 2 {
+            let (a, b) = (answered[rng.below(answered.len() as u64) as usize], answered[0]);
+            match rng.below(3) {
+                0 => out[a].expect = out[b].expect.clone(),
+                1 => (out[a].expect, out[b].expect) = (out[b].expect.clone(), out[a].expect.clone()),
+                _ => {
+                    let Expect::Output(v) = &out[a].expect else { unreachable!() };
+                    out[a].expect = Expect::Output(json!(v.as_u64().unwrap() + 1));
+                }
+            }
+        }
+    }
+    out
+}
+
+/// The operations a fold at position `cut` sees: those invoked before it, the ones returning
+/// after it (or never) as not returned.
+fn prefix(ops: &[CheckOp], cut: u64) -> Vec<CheckOp> {
+    ops.iter()
+        .filter(|op| op.invoke_seq < cut)
+        .map(|op| match op.return_seq {
+            Some(r) if r < cut => op.clone(),
+            _ => CheckOp { return_seq: None, ..op.clone() },
+        })
+        .collect()
+}
+
+/// A verdict, comparable: the order's kind (its operations are checked apart), the end
+/// configurations as a sorted set, `violation` or `unknown`.
+fn shape(found: &Found) -> String {
+    match found {
+        Found::Order(_) => "linearizable".to_owned(),
+        Found::Ends(ends) => {
+            let mut ends: Vec<String> =
+                ends.iter().map(|c| format!("{}@{} {:?}", c.state.value, c.state.version, c.placed)).collect();
+            ends.sort();
+            format!("ends {ends:?}")
+        }
+        Found::Violation(_) => "violation".to_owned(),
+        Found::OutOfBudget => "unknown".to_owned(),
+    }
+}
+
+/// Whether `order` is a linearization of `ops` from the empty register: every completed
+/// operation once, each answering what it computes, none before one that returned before it
+/// was invoked.
+fn is_linearization(ops: &[CheckOp], order: &[u64]) -> bool {
+    let mut state = crate::checker::State::default();
+    let placed: Vec<&CheckOp> =
+        order.iter().map(|id| ops.iter().find(|op| op.id == *id).expect("an id of ops")).collect();
+    let complete = ops.iter().filter(|op| op.completed()).all(|op| order.contains(&op.id));
+    let real_time = placed
+        .iter()
+        .enumerate()
+        .all(|(i, a)| placed[i + 1..].iter().all(|b| b.return_seq.is_none_or(|r| r > a.invoke_seq)));
+    let answers = placed.iter().all(|op| {
+        let mut nexts = Vec::new();
+        op.successors(&state, &mut nexts);
+        match nexts.into_iter().find_map(|n| match n {
+            crate::checker::Next::New(s) => Some(s),
+            crate::checker::Next::Same => None,
+        }) {
+            Some(next) => {
+                state = next;
+                true
+            }
+            None => false,
+        }
+    });
+    complete && real_time && answers
+}
+
+#[test]
+fn forced_chains_give_what_the_general_search_gives() {
+    let (mut applied, mut violations, mut linearizable, mut stepped_aside, mut multi) = (0, 0, 0, 0, 0);
+    for seed in 0..3_000u64 {
+        let mut rng = Rng::new(seed);
+        let n = (2 + rng.below(11)) as usize;
+        let ops = batch(&mut rng, n, seed % 3 == 0);
+        let replay = format!("seed {seed}: {ops:#?}");
+        // The whole history, one verdict.
+        let general = search(&ops, &[Config::default()], Goal::OneLinearization, DEFAULT_STEP_BUDGET, true).0;
+        match forced(&ops, &[Config::default()], Goal::OneLinearization, DEFAULT_STEP_BUDGET) {
+            None => stepped_aside += 1,
+            Some((fast, _)) => {
+                applied += 1;
+                assert_eq!(shape(&fast), shape(&general), "{replay}");
+                match fast {
+                    Found::Order(order) => {
+                        assert!(is_linearization(&ops, &order), "{replay}: {order:?} is not a linearization");
+                        linearizable += 1;
+                    }
+                    Found::Violation(v) => {
+                        assert!(v.explanation.contains("fits no linearization") && !v.ops.is_empty(), "{replay}");
+                        violations += 1;
+                    }
+                    _ => {}
+                }
+            }
+        }
+        // Two folds: the first from the empty register (general), the second from its ends.
+        let last = ops.iter().filter_map(|op| op.return_seq).max().unwrap_or(0) + 1;
+        let (cut1, cut2) = (rng.below(last), rng.below(last));
+        let (cut1, cut2) = (cut1.min(cut2), cut1.max(cut2));
+        let every = Goal::EveryEndState { max_ends: crate::limits::MAX_FRONTIER_STATES };
+        let first = prefix(&ops, cut1);
+        let Found::Ends(ends) = search(&first, &[Config::default()], every, DEFAULT_STEP_BUDGET, true).0 else {
+            continue;
+        };
+        // The ledger keeps what ended at or after the first cut (or never).
+        let kept: Vec<CheckOp> = ops.iter().filter(|op| op.return_seq.is_none_or(|r| r >= cut1)).cloned().collect();
+        let second = prefix(&kept, cut2);
+        let general = search(&second, &ends, every, DEFAULT_STEP_BUDGET, true).0;
+        if let Some((fast, _)) = forced(&second, &ends, every, DEFAULT_STEP_BUDGET) {
+            assert_eq!(shape(&fast), shape(&general), "{replay}\ncuts {cut1} {cut2}, from {ends:?}");
+            multi += usize::from(ends.len() > 1 && matches!(fast, Found::Ends(ref e) if e.len() > 1));
+        }
+    }
+    println!("{applied} forced ({linearizable} linearizable, {violations} violations), {stepped_aside} left to the search, {multi} folds from and to several configurations");
+    // The sweep reaches every case it claims to check.
+    assert!(applied >= 1_000 && linearizable >= 500 && violations >= 200, "{applied} {linearizable} {violations}");
+    assert!(stepped_aside >= 100 && multi >= 100, "{stepped_aside} {multi}");
+}
+
+/// Negative control: a batch answered out of real-time order is a violation, told from the
+/// longest order (the increment answering 2 returned before the one answering 1 was invoked).
+#[test]
+fn a_batch_answered_against_real_time_is_a_violation_naming_the_operation() {
+    let op = |id: u64, invoke: u64, ret: u64, answer: u64| CheckOp {
+        id,
+        kind: crate::ops::OpKind::Increment,
+        key: "k".into(),
+        invoke_at: invoke,
+        return_at: Some(ret),
+        invoke_seq: invoke,
+        return_seq: Some(ret),
+        step: Step::Builtin { op: Op::Increment, times: Times::One(invoke) },
+        expect: Expect::Output(json!(answer)),
+    };
+    let mut ops: Vec<CheckOp> = (0..100).map(|i| op(i, i, 1_000 + i, i + 3)).collect();
+    ops.push(op(100, 100, 101, 2)); // answers 2, returns before #101 is invoked
+    ops.push(op(101, 102, 2_000, 1));
+    let (found, steps) =
+        forced(&ops, &[Config::default()], Goal::OneLinearization, DEFAULT_STEP_BUDGET).expect("forced");
+    let Found::Violation(v) = found else { panic!("not a violation: {}", shape(&found)) };
+    assert!(steps < 10, "{steps} steps");
+    assert_eq!((v.ops[0], v.longest.len()), (100, 0), "{}", v.explanation);
+    assert!(v.explanation.starts_with("increment k → 2 (#100)"), "{}", v.explanation);
+    // Control: answered the other way round, it is linearizable.
+    (ops[100].expect, ops[101].expect) = (Expect::Output(json!(1)), Expect::Output(json!(2)));
+    let (found, _) = forced(&ops, &[Config::default()], Goal::OneLinearization, DEFAULT_STEP_BUDGET).expect("forced");
+    assert!(matches!(found, Found::Order(ref o) if is_linearization(&ops, o)), "{}", shape(&found));
+}
