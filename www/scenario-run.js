@@ -46,13 +46,14 @@ export function ownRun(s, defaults, workersKey) {
   }
 }
 
-/** Whether `session` (a whole run's document: its `start`, `actions` and `end`) is a run of
- * scenario `s` (its own run so far: `ownRun`): the same start, the script's actions in the same
- * points, each one due before the run's end among them, none but the script's (in a scenario the
- * reader steers, their deliveries after the script's). Returns the script's entries still to come
- * (`[at, fn]`), or null when it is another run. */
-export function scriptAhead(s, run, session) {
-  if (!same(session.start, run.start)) return null;
+/** Whether a run is one of scenario `s` (its own run: `ownRun`): the same `start` (a session's),
+ * and its whole run's document (`whole()`, read only when the starts are the same: it replays)
+ * holds the script's actions at the same points, each one due before the run's end among them,
+ * none but the script's (in a scenario the reader steers, their deliveries after the script's).
+ * Returns the script's entries still to come (`[at, fn]`), or null when it is another run. */
+export function scriptAhead(s, run, start, whole) {
+  if (!same(start, run.start)) return null;
+  const session = whole();
   const end = session.end?.at ?? 0;
   const actions = session.actions.map((a) => JSON.stringify(a));
   let k = 0; // the run's first actions that are the script's own

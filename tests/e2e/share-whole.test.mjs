@@ -121,6 +121,17 @@ test("Share link and Export session give the whole run after opening a link and 
   assert.equal(link2.split("#")[1], link1.split("#")[1], "the address bar keeps a link to the same whole run");
   const doc = await exported(copy.page);
   assert.deepEqual([doc.actions.length, doc.end], [4, { steps: whole.steps, at: whole.now }], "the exported document is the whole run");
+  // The opened link seeks (its cluster, the whole run on its tape, is what a seek restores from:
+  // before, the first seek threw "Cannot read properties of null"), and plays on to the same end.
+  await copy.page.evaluate(() => window.playground.seekTo(40));
+  assert.match(await copy.page.textContent("#session-out"), /^at 40 ms — event \d+, restored from the nearest checkpoint/);
+  await runToIdle(copy.page);
+  const played = await copy.page.evaluate((end) => {
+    const c = window.playground.cluster;
+    c.runFor(end - c.now);
+    return { now: c.now, steps: c.steps, hash: c.eventLogHash(), actions: c.session().actions.length };
+  }, whole.now);
+  assert.deepEqual(played, whole, "played on from the seek: the same run");
   await copy.page.close();
   const again = await open(browser.context, link2);
   assert.deepEqual(await wholeEnd(again.page), whole, "the re-shared link opens to the same end");

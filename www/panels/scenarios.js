@@ -74,11 +74,11 @@ export function loadScenario(id) {
   return true;
 }
 
-/** Scenario `id`, if `session` (a whole run's document) is its own run so far: `{ s, script }`,
- * its script's entries still to come; else null (scenario-run.js). */
-export function scenarioAhead(id, session) {
+/** Scenario `id`, if the run from `start` whose whole document `whole()` gives is its own run so
+ * far: `{ s, script }`, its script's entries still to come; else null (scenario-run.js). */
+export function scenarioAhead(id, start, whole) {
   const s = SCENARIOS.find((x) => x.id === id);
-  const script = s ? scriptAhead(s, ownRun(s, DEFAULTS, WORKERS_KEY), session) : null;
+  const script = s ? scriptAhead(s, ownRun(s, DEFAULTS, WORKERS_KEY), start, whole) : null;
   return script && { s, script };
 }
 
@@ -218,7 +218,7 @@ function clearVerdicts() {
  * `playground.cluster` in the console) make it another run. */
 function ownRunShown(s, c) {
   try {
-    return scenarioAhead(s.id, c.session())?.script.length === 0;
+    return scenarioAhead(s.id, c.sessionStart, () => c.session()) !== null;
   } catch {
     return false; // a run too long to write down is no scenario's
   }

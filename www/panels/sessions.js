@@ -111,13 +111,12 @@ export function wireSessions() {
   });
 }
 
-/** `use(run)` on the whole run the page's cluster knows, for Share and Export: where the cluster
+/** `use(run)` on the whole run cluster `c` (the page's) knows, for Share and Export: where the cluster
  * stands is not where its run ends after a seek back or on an opened link (its actions still to
  * play, and the run's end, are on its tape), and a share must not drop them. The whole run is a
  * seek to its end (`seek()`), freed after; a run forked by a new action ends where it stands. A
  * run that cannot be replayed is the cluster itself. */
-export function wholeRun(use) {
-  const c = page.cluster;
+function wholeRun(use, c = page.cluster) {
   if (!c.replayable) return use(c);
   const whole = c.seek();
   try {
@@ -153,7 +152,8 @@ function renderSeekNote() {
 export function seekTo(t) {
   const c = page.cluster;
   if (!c.replayable) return sessionOut("This run used a change function (code), so it cannot be replayed: no seeking.", true);
-  if (c.tape.actions === 0 && c.now >= master.end) {
+  // An opened link's cluster, its actions still on the tape, is the first master: it knows the run.
+  if (!master.cluster || (c.tape.actions === 0 && c.now >= master.end)) {
     if (c !== master.cluster) dropMaster();
     // The timeline's store is the run's up to here; from now on the page shows copies of it.
     Object.assign(master, { cluster: c, end: c.now, script: page.player.script.slice(), store: page.timeline.store });
@@ -209,12 +209,7 @@ export function openSession(session, what, scenario = null) {
 /** Scenario `id` and its script to come (`scenarioAhead`) if the run `c` opens to (its whole
  * run: the link's start, actions and end) is the scenario's own; null if it is another run. */
 function ownScenario(id, c) {
-  const whole = c.seek();
-  try {
-    return scenarioAhead(id, whole.session());
-  } finally {
-    whole.free();
-  }
+  return scenarioAhead(id, c.sessionStart, () => wholeRun((whole) => whole.session(), c));
 }
 
 /** A share link in the page's URL opens that run; a bad one says why and leaves a default
