@@ -3,7 +3,7 @@
 import { $, page, nodesOf, run, quiet, refresh, invalid, guard, numberIn } from "../page.js";
 
 /** The key the workers increment. */
-const WORKERS_KEY = "workers";
+export const WORKERS_KEY = "workers";
 
 const key = () => $("key").value;
 const via = () => ` via ${$("proposer").value}`;

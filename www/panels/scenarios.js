@@ -6,6 +6,8 @@ import { evaluate, runOf, describeClaim } from "../claims.js";
 import { $, page, DEFAULTS, adopt, setPlaying, setSpeed, reducedMotion, renderTimeNote, refresh } from "../page.js";
 import { Cluster } from "../pkg/caspaxos_playground.js";
 import { breakOptions, showBreak } from "./breakit.js";
+import { WORKERS_KEY } from "./client.js";
+import { ownRun, scenarioConfig, scriptAhead } from "../scenario-run.js";
 
 const state = {
   scenario: null, // the scenario this run plays (text, claims, moments), or null
@@ -34,6 +36,7 @@ export function wireScenarios() {
   page.handled = handled;
   page.onAdopt.push(({ sameRun }) => {
     if (!sameRun) showScenario(null);
+    else if (!state.handled) clearVerdicts(); // a seek: the claims are checked again at the run's end
     state.moments = new Moments((!state.handled && state.scenario?.moments) || []);
     $("caption").textContent = "";
     renderIntro();
@@ -58,7 +61,7 @@ export function rebuild(cfg, script = []) {
 export function loadScenario(id) {
   const s = SCENARIOS.find((x) => x.id === id);
   if (!s) return false;
-  rebuild({ ...DEFAULTS, break: {}, ...s.config }, s.script); // a scenario runs with its own switches
+  rebuild(scenarioConfig(s, DEFAULTS), s.script); // a scenario runs with its own switches
   showScenario(s);
   page.timeline.resetZoom?.();
   setSpeed(s.speed ?? 0.1);
@@ -71,12 +74,18 @@ export function loadScenario(id) {
   return true;
 }
 
-/** A shared run from scenario `id`: its text, and its actions after `recorded` (ms) to come. */
-export function resumeScenario(id, recorded) {
+/** Scenario `id`, if the run from `start` whose whole document `whole()` gives is its own run so
+ * far: `{ s, script }`, its script's entries still to come; else null (scenario-run.js). */
+export function scenarioAhead(id, start, whole) {
   const s = SCENARIOS.find((x) => x.id === id);
-  if (!s) return;
+  const script = s ? scriptAhead(s, ownRun(s, DEFAULTS, WORKERS_KEY), start, whole) : null;
+  return script && { s, script };
+}
+
+/** A shared run of scenario `s` (`scenarioAhead`): its text, and its `script` to come. */
+export function resumeScenario({ s, script }) {
   showScenario(s);
-  page.player.script = s.script.filter(([at]) => at > recorded).sort((a, b) => a[0] - b[0]);
+  page.player.script = script;
   page.results.expectNames(scriptLabels(s));
 }
 
@@ -194,8 +203,29 @@ function handled() {
   $("claims-box").prepend(note);
 }
 
+/** The claims back to not yet checked (a seek moved the run before the events they describe). */
+function clearVerdicts() {
+  const list = $("claims");
+  delete list.dataset.checked;
+  [...list.children].forEach((li, i) => {
+    li.dataset.ok = "pending";
+    li.title = "";
+    li.textContent = describeClaim(state.scenario.claims[i]);
+  });
+}
+
+/** Whether the run on screen is the scenario's own: actions the page did not see (through
+ * `playground.cluster` in the console) make it another run. */
+function ownRunShown(s, c) {
+  try {
+    return scenarioAhead(s.id, c.sessionStart, () => c.session()) !== null;
+  } catch {
+    return false; // a run too long to write down is no scenario's
+  }
+}
+
 /** Once the scenario's run is over (nothing to come, nothing in flight), ticks its claims: each
- * ✓ when the run shows it, ✗ with what it shows instead. */
+ * ✓ when the run shows it, ✗ with what it shows instead — on the scenario's own run only. */
 function renderClaims() {
   const s = state.scenario;
   const c = page.cluster;
@@ -203,6 +233,7 @@ function renderClaims() {
   const list = $("claims");
   const over = page.player.script.length === 0 && c.pending === 0 && c.tape.actions === 0 && !page.workersBusy() && !page.changing();
   if (!over || list.dataset.checked === String(page.generation)) return;
+  if (!ownRunShown(s, c)) return handled();
   list.dataset.checked = String(page.generation);
   const verdicts = evaluate(s.claims, runOf(c));
   verdicts.forEach((v, i) => {

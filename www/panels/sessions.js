@@ -4,7 +4,7 @@
 // script, so play on and the run is the same.
 import { Cluster } from "../pkg/caspaxos_playground.js";
 import { $, page, DEFAULTS, adopt, refresh, setPlaying, invalid, renderTimeNote } from "../page.js";
-import { rebuild, resumeScenario, unchangedScenario } from "./scenarios.js";
+import { rebuild, resumeScenario, scenarioAhead, unchangedScenario } from "./scenarios.js";
 import { packLink, unpackLink } from "../link.js";
 import { counted } from "../wording.js";
 
@@ -65,7 +65,7 @@ export function wireSessions() {
     sessionOut(r.ok ? `✓ deterministic: the replay gives the same event log (hash ${r.hash}, ${(performance.now() - t0).toFixed(0)} ms)` : `✗ the replay differs: ${r.hash} vs ${r.replayHash}`, !r.ok);
   }));
   $("share").addEventListener("click", sOut(async () => {
-    const link = await packLink(page.cluster.sessionLink());
+    const link = await packLink(wholeRun((c) => c.sessionLink()));
     history.replaceState(null, "", shareHash(link, unchangedScenario()?.id));
     const url = $("share-url");
     url.value = location.href;
@@ -81,7 +81,7 @@ export function wireSessions() {
     a.click();
     setTimeout(() => URL.revokeObjectURL(a.href), 1000);
   };
-  $("export-session").addEventListener("click", sOut(() => download(`caspaxos-session-${page.cluster.now}ms.json`, { ...page.cluster.session(), metrics: page.cluster.metrics() })));
+  $("export-session").addEventListener("click", sOut(() => wholeRun((c) => download(`caspaxos-session-${c.now}ms.json`, { ...c.session(), metrics: c.metrics() }))));
   $("export-history").addEventListener("click", sOut(() => download(`caspaxos-history-${page.cluster.now}ms.json`, page.cluster.history())));
   $("import-session").addEventListener("change", async (e) => {
     const file = e.target.files?.[0];
@@ -109,6 +109,21 @@ export function wireSessions() {
   page.onRefresh.push((force) => {
     if (force) renderSeek();
   });
+}
+
+/** Calls `use(run)` with the whole run cluster `c` (the page's) knows, for Share and Export: where it
+ * stands is not where its run ends after a seek back or on an opened link (its actions still to
+ * play, and the run's end, are on its tape), and a share must not drop them. The whole run is a
+ * seek to its end (`seek()`), freed after; a run forked by a new action ends where it stands. A
+ * run that cannot be replayed is the cluster itself. */
+function wholeRun(use, c = page.cluster) {
+  if (!c.replayable) return use(c);
+  const whole = c.seek();
+  try {
+    return use(whole);
+  } finally {
+    whole.free();
+  }
 }
 
 /** The seek slider spans the whole run: the furthest run so far, an opened session to its end
@@ -139,7 +154,7 @@ function renderSeekNote() {
 export function seekTo(t) {
   const c = page.cluster;
   if (!c.replayable) return sessionOut("This run used a change function (code), so it cannot be replayed: no seeking.", true);
-  // An opened session knows its whole run (its tape) from the first seek on.
+  // An opened link's cluster, its actions still on the tape, is the first master: it knows the run.
   if (!master.cluster || (c.tape.actions === 0 && c.now >= master.end)) {
     if (c !== master.cluster) dropMaster();
     // The timeline's store is the run's up to here; from now on the page shows copies of it.
@@ -173,16 +188,31 @@ function configOf(c) {
  * had not happened when it was shared are its script again. */
 export function openSession(session, what, scenario = null) {
   const c = Cluster.fromSession(session, { until: 0 });
+  let own = null;
+  try {
+    if (scenario !== null) own = ownScenario(scenario, c);
+  } catch (e) {
+    c.free();
+    throw e;
+  }
   adopt(c, configOf(c));
   const tape = c.tape;
-  if (scenario) resumeScenario(scenario, tape.end ?? -1); // every action up to the sharing is on the tape
+  if (own) resumeScenario(own);
   setPlaying(false);
   // Actions at 0 ms have happened already: the count is of those still to play. The run goes on
   // after the last one (a workers run started at 0 ms runs for seconds), so no end is promised.
   const ahead = tape.actions
     ? `${counted(tape.actions, "recorded action")} still to play, the last at ${tape.end} ms`
     : "every recorded action happened at 0 ms; what they started runs on";
-  sessionOut(`${what}: ${ahead}. Press play to watch it; nothing in it runs as code.`);
+  const plain = scenario !== null && !own;
+  const notice = plain ? ` This link's run is not the scenario it names (${JSON.stringify(scenario)}); opened as a plain run.` : "";
+  sessionOut(`${what}: ${ahead}. Press play to watch it; nothing in it runs as code.${notice}`, plain);
+}
+
+/** Scenario `id` and its script to come (`scenarioAhead`) if the run `c` opens to (its whole
+ * run: the link's start, actions and end) is the scenario's own; null if it is another run. */
+function ownScenario(id, c) {
+  return scenarioAhead(id, c.sessionStart, () => wholeRun((whole) => whole.session(), c));
 }
 
 /** A share link in the page's URL opens that run; a bad one says why and leaves a default
