@@ -248,7 +248,7 @@ async fn manual_time_faults_and_observation() {
     assert_eq!(get(&send, "text"), "0ms p1->a1 prepare k 1.p1");
     let later = Array::from(&c.events(10.into(), 5.into()).unwrap());
     assert_eq!((later.length(), get(&later.get(0), "seq")), (5, JsValue::from(10)));
-    assert!(c.event_log().lines().count() as f64 == c.event_count());
+    assert!(c.event_log().unwrap().lines().count() as f64 == c.event_count());
     let h = Array::from(&c.history().unwrap());
     assert_eq!(get(&h.get(1), "outcome"), "ok");
     assert_eq!(get(&h.get(1), "proposer"), "p2");

@@ -93,7 +93,7 @@ fn a_wrong_replay_gives_another_hash() {
 fn a_run_that_stops_being_replayable_hashes_what_its_window_let_go_first() {
     let (rec, whole) = four_rounds();
     assert_eq!(rec.sim().trace().try_hash(), None, "events let go unhashed");
-    rec.mark_unreplayable(Unreplayable::ChangeFunction);
+    rec.mark_unreplayable(Unreplayable::ChangeFunction, rec.sim().event_count());
     // From here nothing can be regenerated: the trace alone must know the hash, now and later.
     assert_eq!(rec.sim().trace().try_hash(), Some(text_hash(&whole_log(&whole))));
     rec.run_for(1000).unwrap();

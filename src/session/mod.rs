@@ -172,6 +172,9 @@ pub struct Recording {
     actions: RefCell<Vec<Rc<Recorded>>>,
     /// Why the session cannot reproduce the run, if it cannot (the first reason).
     unreplayable: Cell<Option<Unreplayable>>,
+    /// Events replay regenerates: all while the run is replayable (`usize::MAX`), else those
+    /// logged before it became unreplayable (regenerate.rs refuses the later ones let go).
+    regenerable: Cell<usize>,
     /// Recorded actions still to play, in order.
     tape: RefCell<VecDeque<Rc<Recorded>>>,
     /// Where the replayed run ends ([`Session::end_point`]); dropped when the run forks.
@@ -218,6 +221,7 @@ impl Recording {
             start,
             actions: RefCell::new(actions),
             unreplayable: Cell::new(None),
+            regenerable: Cell::new(usize::MAX),
             tape: RefCell::new(tape),
             end: Cell::new(None),
             checkpoints: RefCell::new(checkpoints),
@@ -231,10 +235,11 @@ impl Recording {
     /// reproduce it.
     pub fn from_sim(sim: Sim) -> Recording {
         let start = Start::Config(sim.config().clone());
-        // Nothing can regenerate its events: it keeps them all.
-        sim.set_event_window(None);
         let rec = Recording::of(sim, start, Vec::new(), VecDeque::new(), Checkpoints::default());
-        rec.unreplayable.set(Some(Unreplayable::NotRecorded));
+        // Nothing can regenerate its events: they are folded into the hash as the window lets
+        // them go (the first to go, those it ran before, all at once).
+        rec.sim.set_event_window(Some(EVENT_WINDOW));
+        rec.mark_unreplayable(Unreplayable::NotRecorded, 0);
         rec
     }
 
@@ -253,14 +258,19 @@ impl Recording {
         self.unreplayable.get()
     }
 
-    fn mark_unreplayable(&self, why: Unreplayable) {
+    /// Replay reproduces the run up to here only: the events let go are hashed now, while they
+    /// can be regenerated; from now on each event is folded into the hash as the window lets it
+    /// go (so memory stays bounded and the hash stays the whole log's), and neither actions nor
+    /// checkpoints are kept any more (nothing replays past this point).
+    /// `regenerable`: the events logged before what cannot be replayed was done.
+    fn mark_unreplayable(&self, why: Unreplayable, regenerable: usize) {
         if self.unreplayable.get().is_none() {
-            // Replay reproduces the run up to here only: the events let go are hashed now, while
-            // they can be regenerated, and from now on every event is kept.
             let hashed = self.fold_let_go();
             debug_assert!(hashed.is_ok(), "a replayable run regenerates its events: {hashed:?}");
             self.unreplayable.set(Some(why));
-            self.sim.set_event_window(None);
+            self.regenerable.set(regenerable);
+            self.sim.fold_events_as_let_go();
+            self.checkpoints.borrow_mut().set_spacing(u64::MAX);
         }
     }
 
@@ -279,16 +289,10 @@ impl Recording {
     }
 
     fn record(&self, action: UserAction) -> Result<Option<OpHandle>, OpError> {
-        let (steps, at_ms) = (self.sim.steps(), self.sim.now());
+        let (steps, at_ms, logged) = (self.sim.steps(), self.sim.now(), self.sim.event_count());
         let handle = apply(&self.sim, &action)?;
-        let mut actions = self.actions.borrow_mut();
-        let full = actions.len() >= MAX_ACTIONS;
-        if !full {
-            actions.push(Rc::new(Recorded { steps, at_ms, action }));
-        }
-        drop(actions);
-        if full {
-            self.mark_unreplayable(Unreplayable::TooManyActions);
+        if self.keeps_another_action(logged) {
+            self.actions.borrow_mut().push(Rc::new(Recorded { steps, at_ms, action }));
         }
         // An action may run events itself (delivering a held message runs its arrival): a
         // checkpoint may be due after it, or a run steered only by hand would never take one.
@@ -305,24 +309,33 @@ impl Recording {
         key: Option<String>,
     ) -> Result<Vec<(crate::protocol::Key, OpHandle)>, OpError> {
         self.fork();
+        let logged = self.sim.event_count();
         let started = gc(&self.sim, proposer, key.as_deref())?;
         let (steps, at_ms) = (self.sim.steps(), self.sim.now());
-        let mut actions = self.actions.borrow_mut();
-        let full = actions.len() >= MAX_ACTIONS;
-        if !full {
-            actions.push(Rc::new(Recorded { steps, at_ms, action: UserAction::Gc { proposer, key } }));
-        }
-        drop(actions);
-        if full {
-            self.mark_unreplayable(Unreplayable::TooManyActions);
+        if self.keeps_another_action(logged) {
+            self.actions.borrow_mut().push(Rc::new(Recorded {
+                steps,
+                at_ms,
+                action: UserAction::Gc { proposer, key },
+            }));
         }
         Ok(started)
+    }
+
+    /// Whether the action just done is recorded: not once the run cannot be replayed (nothing
+    /// replays past that point), nor beyond [`MAX_ACTIONS`] (the run becomes unreplayable: its
+    /// events from `logged`, those the action logged, on).
+    fn keeps_another_action(&self, logged: usize) -> bool {
+        if self.replayable() && self.actions.borrow().len() >= MAX_ACTIONS {
+            self.mark_unreplayable(Unreplayable::TooManyActions, logged);
+        }
+        self.replayable()
     }
 
     /// Runs an operation that cannot be recorded (a `change` with a function).
     pub fn invoke_unrecorded(&self, proposer: ProposerId, key: &str, op: Op) -> OpHandle {
         self.fork();
-        self.mark_unreplayable(Unreplayable::ChangeFunction);
+        self.mark_unreplayable(Unreplayable::ChangeFunction, self.sim.event_count());
         self.sim.invoke(proposer, key, op)
     }
 
@@ -425,12 +438,10 @@ impl Recording {
     }
 
     /// Keeps about `events` of the most recent events materialized from now on instead of
-    /// [`EVENT_WINDOW`] (`None`: all; for tests, which want a small window in a short run). A
-    /// run that cannot be replayed keeps every event whatever this says.
+    /// [`EVENT_WINDOW`] (`None`: all; for tests, which want a small window in a short run, or a
+    /// run that cannot be replayed keeping every event, as before it folded them as they went).
     pub fn set_event_window(&self, events: Option<usize>) {
-        if self.replayable() {
-            self.sim.set_event_window(events);
-        }
+        self.sim.set_event_window(events);
     }
 
     /// Takes checkpoints every `events` events from now on (the spacing still doubles as they
@@ -758,3 +769,7 @@ mod document_tests;
 #[cfg(all(test, not(target_arch = "wasm32")))]
 #[path = "log_hash_tests.rs"]
 mod log_hash_tests;
+
+#[cfg(all(test, not(target_arch = "wasm32")))]
+#[path = "unreplayable_window_tests.rs"]
+mod unreplayable_window_tests;

@@ -21,8 +21,12 @@ impl Recording {
         let trace = self.sim.trace();
         let end = trace.events.len().min(since.saturating_add(limit));
         let since = since.min(end);
-        let held = trace.first_held().clamp(since, end);
+        let first_held = trace.first_held();
+        let held = first_held.clamp(since, end);
         drop(trace);
+        if since < held && held > self.regenerable.get() {
+            return Err(self.gone(first_held));
+        }
         let mut events = Vec::with_capacity(end - since);
         if since < held {
             self.regenerate(since, held, &mut events)?;
@@ -33,7 +37,20 @@ impl Recording {
         Ok(events)
     }
 
-    /// The whole log as text, one line per event (regenerating what the window let go).
+    /// The events from where the run became unreplayable up to `first_held` were let go and
+    /// cannot be regenerated. Says why, and what can still be read.
+    fn gone(&self, first_held: usize) -> OpError {
+        let why = self.unreplayable().map(|why| why.to_string()).unwrap_or_default();
+        let from = self.regenerable.get();
+        let replayed = if from > 0 { format!("before {from} (replayed) and ") } else { String::new() };
+        OpError::invalid(format!(
+            "events {from} to {} are gone: {why}; only the latest events are kept (eventLogHash() still covers all); events {replayed}from {first_held} on can be read",
+            first_held - 1
+        ))
+    }
+
+    /// The whole log as text, one line per event (regenerating what the window let go); refused
+    /// (see [`Recording::events`]) once a run that cannot be replayed let events go.
     pub fn event_log(&self) -> Result<String, OpError> {
         let (mut text, mut next, end) = (String::new(), 0, self.sim.event_count());
         while next < end {

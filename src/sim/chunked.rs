@@ -100,6 +100,12 @@ impl<T> Chunked<T> {
         }
     }
 
+    /// The last item pushed, while its chunk is open (negative controls alter it).
+    #[cfg(test)]
+    pub fn last_open_mut(&mut self) -> Option<&mut T> {
+        self.tail.last_mut()
+    }
+
     /// The items still held, in order (from [`Chunked::first_held`]).
     pub fn iter(&self) -> impl DoubleEndedIterator<Item = &T> + '_ {
         self.full.iter().flat_map(|c| c.iter()).chain(self.tail.iter())

@@ -425,12 +425,25 @@ impl Sim {
         self.shared.core.borrow_mut().world.trace.set_window(events);
     }
 
+    /// From now on folds each event into the log's hash as the window lets it go (see
+    /// [`Trace::fold_as_let_go`]): for a run whose old events cannot be regenerated.
+    pub fn fold_events_as_let_go(&self) {
+        self.shared.core.borrow_mut().world.trace.fold_as_let_go();
+    }
+
     /// Shares the history records this copy let go (see [`Sim::checkpoint`]) from record `from`
     /// on (0: all) from `other` (the same run, at or after this point) if it holds them; returns
     /// whether every record of the window from `from` on is held now.
     pub fn take_history_from(&self, other: &Sim, from: OpId) -> bool {
         let other = other.history();
         self.shared.core.borrow_mut().world.history.take_let_go_from(&other, from)
+    }
+
+    /// Negative controls: alters the last event logged (while its chunk is open); false if none.
+    #[cfg(test)]
+    pub fn alter_last_event(&self, alter: impl FnOnce(&mut Event)) -> bool {
+        let mut core = self.shared.core.borrow_mut();
+        core.world.trace.events.last_open_mut().map(alter).is_some()
     }
 
     /// Negative controls: see [`History::corrupt`].

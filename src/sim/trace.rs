@@ -343,6 +343,9 @@ pub struct Trace {
     messages: usize,
     /// Events held at most beyond the open chunk (`None`: every event is kept).
     window: Option<usize>,
+    /// Whether events are folded into the hash as the window lets them go ([`Trace::fold_as_let_go`]):
+    /// a run that cannot regenerate them by replay.
+    folds_as_let_go: bool,
     /// The hash of the first `.0` events, folded when the hash was last asked for (a cache: the
     /// events after it may since have been let go, see [`Trace::try_hash`]).
     folded: (usize, LineHash),
@@ -360,9 +363,22 @@ impl Trace {
         self.events.push(event);
         if let Some(window) = self.window {
             if self.events.held() >= window + CHUNK {
-                self.forget_before(self.events.len() - window);
+                self.let_go_before(self.events.len() - window);
             }
         }
+    }
+
+    /// Lets go of the events before `index` (whole chunks), folding them into the hash first if
+    /// the log folds as it lets go; such a log whose hash stops before its oldest event held
+    /// (it could not be folded when asked) keeps every event instead: the hash stays knowable.
+    fn let_go_before(&mut self, index: usize) {
+        if self.folds_as_let_go {
+            if self.folded.0 < self.first_held() {
+                return;
+            }
+            self.fold_until(index);
+        }
+        self.forget_before(index);
     }
 
     /// Records a message as sent; the events about it share the record.
@@ -395,13 +411,25 @@ impl Trace {
         self.window
     }
 
+    /// From now on folds each event into the hash as the window lets it go (the events then
+    /// cannot be regenerated: a run that cannot be replayed). Only such runs pay for writing
+    /// and hashing each event's line as it goes; the hash stays the whole log's.
+    pub fn fold_as_let_go(&mut self) {
+        self.folds_as_let_go = true;
+    }
+
+    /// Whether events are folded into the hash as the window lets them go.
+    pub fn folds_as_let_go(&self) -> bool {
+        self.folds_as_let_go
+    }
+
     /// The index of the oldest event held (events before it were let go).
     pub fn first_held(&self) -> usize {
         self.events.first_held()
     }
 
     /// Lets go of the events before `index` (whole chunks only), unhashed (see [`Trace::push`]).
-    pub fn forget_before(&mut self, index: usize) {
+    fn forget_before(&mut self, index: usize) {
         self.events.forget_before(index);
     }
 
@@ -415,8 +443,10 @@ impl Trace {
             events.push(Event { at: e.at, kind: e.kind.rehomed(copies) });
         }
         events.shrink_tail();
-        let (messages, window, folded) = (self.messages, self.window, self.folded);
-        Trace { events, messages, window, folded, line: Vec::new(), records: MessageArena::default() }
+        let (messages, window, folded, folds_as_let_go) =
+            (self.messages, self.window, self.folded, self.folds_as_let_go);
+        let records = MessageArena::default();
+        Trace { events, messages, window, folds_as_let_go, folded, line: Vec::new(), records }
     }
 
     /// Shares the older events `other` (the same log, further on) holds and this one does not

@@ -104,13 +104,14 @@ fn main() {
     println!("memory per increment (min / median / max of {runs} runs)");
     for increments in sizes {
         type Row = (&'static str, fn(usize) -> Measured);
-        let rows: [Row; 6] = [
+        let rows: [Row; 7] = [
             ("bare, event log off, oracles off", |n| workload(n, false, false)),
             ("bare, event log off, oracles on", |n| workload(n, false, true)),
             ("bare, whole event log kept", |n| workload(n, true, false)),
             ("page cluster, whole event log kept", |n| page_cluster(n, false)),
             ("page cluster, event log window", |n| page_cluster(n, true)),
             ("page cluster, an action per increment", |n| measure(n, || run_action_per_increment(n))),
+            ("page cluster, change fn, then calls", |n| measure(n, || run_unreplayable_calls(n))),
         ];
         for (label, run) in rows {
             if !label.contains(only.as_str()) || increments >= 10_000_000 && label.ends_with("whole event log kept") {
@@ -129,6 +130,26 @@ fn main() {
 fn run_action_per_increment(increments: usize) -> (Recording, usize) {
     let config = SimConfig { acceptors: 3, proposers: 2, seed: 1, ..SimConfig::default() };
     let rec = Recording::new(Start::Config(config)).expect("a valid configuration");
+    calls(&rec, increments);
+    let events = rec.sim().event_count();
+    (rec, events)
+}
+
+/// The same after a `change` that cannot be recorded (a function): the run cannot be replayed,
+/// records no more actions, and folds its events into the hash as its window lets them go.
+fn run_unreplayable_calls(increments: usize) -> (Recording, usize) {
+    let config = SimConfig { acceptors: 3, proposers: 2, seed: 1, ..SimConfig::default() };
+    let rec = Recording::new(Start::Config(config)).expect("a valid configuration");
+    rec.invoke_unrecorded(1, "k0", caspaxos_playground::ops::Op::Get);
+    calls(&rec, increments);
+    assert!(!rec.replayable());
+    let events = rec.sim().event_count();
+    (rec, events)
+}
+
+/// `increments` recorded `increment` actions (10 keys in turn, through p1, 50 virtual ms run
+/// after every 10), then run to idle.
+fn calls(rec: &Recording, increments: usize) {
     for i in 1..=increments {
         let action = UserAction::Invoke {
             proposer: 1,
@@ -142,6 +163,4 @@ fn run_action_per_increment(increments: usize) -> (Recording, usize) {
         }
     }
     rec.run_until_idle(u64::MAX).expect("a recorded run");
-    let events = rec.sim().event_count();
-    (rec, events)
 }

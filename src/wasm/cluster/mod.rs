@@ -360,16 +360,16 @@ impl Cluster {
         self.inner.peek(|rec| rec.sim().event_count() as f64)
     }
 
-    /// The event log as text, one line per event (`12ms p1->a2 prepare k 3.p1`).
+    /// The event log as text, one line per event (`12ms p1->a2 prepare k 3.p1`). An
+    /// `InvalidArgument` once a run that cannot be replayed let events go (the message says which
+    /// are gone and what can still be read).
     #[wasm_bindgen(js_name = "eventLog")]
-    pub fn event_log(&self) -> String {
-        self.inner.peek(|rec| {
-            if rec.sim().try_trace().is_some() {
-                rec.event_log().unwrap_or_default()
-            } else {
-                String::new()
-            }
-        })
+    pub fn event_log(&self) -> JsResult<String> {
+        let log = self.inner.peek(|rec| {
+            let traced = rec.sim().try_trace().is_some();
+            traced.then(|| rec.event_log().map_err(|e| error(&e)))
+        });
+        log.unwrap_or_else(|| Ok(String::new()))
     }
 
     /// FNV-1a hash of the event log, as 16 hex digits: equal runs, equal hashes, native or wasm.
