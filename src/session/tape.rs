@@ -11,7 +11,7 @@
 //! a tape may start after its chunks' first entry (the actions still to play after a seek).
 
 use super::{Recorded, UserAction};
-use crate::fxhash::FxHashMap;
+use crate::driver::KeyTable;
 use crate::ops::OpKind;
 use serde_json::Value as Json;
 use std::rc::Rc;
@@ -44,9 +44,7 @@ struct Chunk {
     /// The point (steps, ms) the entries' deltas count from: its first action's.
     base: (u64, u64),
     entries: Vec<Entry>,
-    keys: Vec<Rc<str>>,
-    /// While the chunk fills: each key's index (dropped once it is full).
-    key_ids: FxHashMap<Rc<str>, u16>,
+    keys: KeyTable,
     /// Inputs and the key of the operation each came with.
     inputs: Vec<(u16, Json)>,
     rare: Vec<Recorded>,
@@ -64,18 +62,10 @@ impl Chunk {
         Chunk { entries, ..self.clone() }
     }
 
+    /// `key`'s index in the chunk (a chunk has fewer keys than entries: it fits).
     fn key_id(&mut self, key: &str) -> u16 {
-        if self.key_ids.len() != self.keys.len() {
-            self.key_ids = self.keys.iter().enumerate().map(|(i, k)| (k.clone(), i as u16)).collect();
-        }
-        if let Some(&id) = self.key_ids.get(key) {
-            return id;
-        }
-        let key: Rc<str> = key.into();
-        let id = self.keys.len() as u16;
-        self.keys.push(key.clone());
-        self.key_ids.insert(key, id);
-        id
+        let id = self.keys.get(key).unwrap_or_else(|| self.keys.intern(&key.into()));
+        id as u16
     }
 
     /// Appends `r`'s entry (there is room).
@@ -86,9 +76,6 @@ impl Chunk {
             Entry { steps: 0, at: 0, arg: (self.rare.len() - 1) as u16, proposer: 0, code: RARE }
         });
         self.entries.push(entry);
-        if self.entries.len() == CHUNK {
-            self.key_ids = FxHashMap::default();
-        }
     }
 
     /// `r`'s compact entry, if it has one: an invocation of a built-in operation whose point fits.
@@ -131,7 +118,7 @@ impl Chunk {
         let (steps, at_ms) = self.point(offset);
         let action = UserAction::Invoke {
             proposer: e.proposer,
-            key: String::from(&*self.keys[usize::from(key)]),
+            key: String::from(&**self.keys.key(u32::from(key))),
             name: kind.name().to_owned(),
             input,
         };
