@@ -95,4 +95,3 @@ fn negative_control_the_count_sees_what_the_tape_holds() {
     let per_call = bytes_per_action(recorded(10_000, |i| invoke(i, "put", value(i))));
     assert!(per_call > 100.0, "a put of 100 bytes took {per_call:.1} B a call");
 }
-
