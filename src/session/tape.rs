@@ -2,11 +2,11 @@
 //! about 135 B, so 1,000,000 calls alone went over the 128 MB ceiling).
 //!
 //! A [`Tape`] is a list of immutable chunks of [`CHUNK`] fixed-size entries (12 B): an invocation
-//! of a built-in operation is its point as deltas from its chunk's first action, its proposer,
-//! its operation's code ([`OpKind::link_code`]) and its key's id in the chunk's key table; an
-//! operation with an input (`put`, `write`, …) names its input in the chunk's input table
-//! instead (which names the key). Any other action, or one whose point does not fit the deltas,
-//! is kept whole in the chunk's table of rare actions. Copies of a tape (a seek's) share their
+//! of a built-in operation without an input (`increment`, `get`, `delete`, …) is its point as
+//! deltas from its chunk's first action, its proposer, its operation's code
+//! ([`OpKind::link_code`]) and its key's id in the chunk's key table. Any other action (an
+//! operation with an input, `put`'s value, a fault, a setting), or one whose point does not fit
+//! the deltas, is kept whole in the chunk's table of rare actions, stored once. Copies of a tape (a seek's) share their
 //! chunks; writing to a shared chunk copies it first. Entries are numbered as the run's actions:
 //! a tape may start after its chunks' first entry (the actions still to play after a seek).
 
@@ -21,32 +21,28 @@ pub(super) const CHUNK: usize = 1024;
 
 /// The code of an entry whose `arg` names a rare action.
 const RARE: u8 = 0xFF;
-/// Marks an operation's code whose `arg` names an input (else its key).
-const WITH_INPUT: u8 = 0x80;
 
 /// One recorded action: 12 bytes.
-#[derive(Clone, Copy, Debug)]
+#[derive(Clone, Copy)]
 pub(super) struct Entry {
     /// Events run before it, past its chunk's first action.
     steps: u32,
     /// Virtual time past its chunk's first action.
     at: u32,
-    /// A key's, an input's or a rare action's index in its chunk (see `code`).
+    /// A key's or a rare action's index in its chunk (see `code`).
     arg: u16,
     proposer: u8,
-    /// [`OpKind::link_code`], with [`WITH_INPUT`] when `arg` is an input; [`RARE`].
+    /// [`OpKind::link_code`], or [`RARE`].
     code: u8,
 }
 
 /// Up to [`CHUNK`] entries and the tables they refer to.
-#[derive(Clone, Debug, Default)]
+#[derive(Default)]
 struct Chunk {
     /// The point (steps, ms) the entries' deltas count from: its first action's.
     base: (u64, u64),
     entries: Vec<Entry>,
     keys: KeyTable,
-    /// Inputs and the key of the operation each came with.
-    inputs: Vec<(u16, Json)>,
     rare: Vec<Recorded>,
 }
 
@@ -59,7 +55,7 @@ impl Chunk {
     fn prefix(&self, n: usize) -> Chunk {
         let mut entries = Vec::with_capacity(CHUNK);
         entries.extend_from_slice(&self.entries[..n]);
-        Chunk { entries, ..self.clone() }
+        Chunk { base: self.base, entries, keys: self.keys.clone(), rare: self.rare.clone() }
     }
 
     /// `key`'s index in the chunk (a chunk has fewer keys than entries: it fits).
@@ -78,20 +74,14 @@ impl Chunk {
         self.entries.push(entry);
     }
 
-    /// `r`'s compact entry, if it has one: an invocation of a built-in operation whose point fits.
+    /// `r`'s compact entry, if it has one: an invocation of a built-in operation without an
+    /// input whose point fits.
     fn compact(&mut self, r: &Recorded) -> Option<Entry> {
-        let UserAction::Invoke { proposer, key, name, input } = &r.action else { return None };
+        let UserAction::Invoke { proposer, key, name, input: Json::Null } = &r.action else { return None };
         let code = OpKind::parse(name)?.link_code()?;
         let steps = u32::try_from(r.steps.checked_sub(self.base.0)?).ok()?;
         let at = u32::try_from(r.at_ms.checked_sub(self.base.1)?).ok()?;
-        let key = self.key_id(key);
-        let (arg, code) = if input.is_null() {
-            (key, code)
-        } else {
-            self.inputs.push((key, input.clone()));
-            ((self.inputs.len() - 1) as u16, code | WITH_INPUT)
-        };
-        Some(Entry { steps, at, arg, proposer: *proposer, code })
+        Some(Entry { steps, at, arg: self.key_id(key), proposer: *proposer, code })
     }
 
     fn point(&self, offset: usize) -> (u64, u64) {
@@ -110,24 +100,20 @@ impl Chunk {
         if e.code == RARE {
             return self.rare[usize::from(e.arg)].clone();
         }
-        let (key, input) = match e.code & WITH_INPUT {
-            0 => (e.arg, Json::Null),
-            _ => self.inputs[usize::from(e.arg)].clone(),
-        };
-        let kind = OpKind::of_link_code(e.code & !WITH_INPUT).expect("a recorded operation's code");
+        let kind = OpKind::of_link_code(e.code).expect("a recorded operation's code");
         let (steps, at_ms) = self.point(offset);
         let action = UserAction::Invoke {
             proposer: e.proposer,
-            key: String::from(&**self.keys.key(u32::from(key))),
+            key: String::from(&**self.keys.key(u32::from(e.arg))),
             name: kind.name().to_owned(),
-            input,
+            input: Json::Null,
         };
         Recorded { steps, at_ms, action }
     }
 }
 
 /// Recorded actions `start..end` of a run, in chunks shared with its copies.
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Default)]
 pub(super) struct Tape {
     /// Chunk `c` holds actions `c * CHUNK..`; exactly the chunks up to `end`.
     chunks: Vec<Rc<Chunk>>,
