@@ -18,7 +18,7 @@ fn invoke(i: u64, name: &str, input: serde_json::Value) -> Recorded {
 fn mixed(n: u64) -> Vec<Recorded> {
     (0..n)
         .map(|i| match i % 7 {
-            0 | 1 | 2 => invoke(i, "increment", json!(null)),
+            0..=2 => invoke(i, "increment", json!(null)),
             3 => invoke(i, "put", json!({ "v": i })),
             4 => invoke(i, "no such operation", json!(null)),
             5 if i % 2 == 0 => Recorded { steps: 14 * i, at_ms: i / 10, action: UserAction::Crash(Node::Acceptor(2)) },
