@@ -130,10 +130,12 @@ fn a_long_session_exports_replays_and_seeks_to_the_same_run() {
         assert_eq!(sought.event_log_hash().unwrap(), hash, "sought to {until} ms and played on");
         assert_eq!(sought.session(), session, "its session");
     }
-    // Negative control: one action moved to another key replays another run.
+    // Negative control: one action moved to another key is another run (whose later actions no
+    // longer replay at their points, or replay to another log).
     let mut other = session.clone();
     if let UserAction::Invoke { key, .. } = &mut other.actions[CHUNK + 5].action {
         *key = "elsewhere".into();
     }
-    assert_ne!(other.replay().unwrap().event_log_hash().unwrap(), hash);
+    let other_hash = other.replay().and_then(|r| r.event_log_hash());
+    assert!(!matches!(other_hash, Ok(h) if h == hash), "another run: {other_hash:?}");
 }
