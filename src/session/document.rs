@@ -28,7 +28,7 @@ impl Session {
 /// a long run holds its text, not also a JSON tree of every action and a copy of the actions
 /// (100,000 actions: a 9.4 MB text, where the tree took wasm memory from 106 to 221 MB, which
 /// wasm never gives back). The same text as `Session::to_json`'s document.
-pub fn document_text<'a>(start: &Start, end: Option<Point>, actions: impl Iterator<Item = &'a Recorded>) -> String {
+pub fn document_text(start: &Start, end: Option<Point>, actions: impl Iterator<Item = Recorded>) -> String {
     let empty = document(start_json(start), end, Vec::new()).to_string();
     let head = empty.strip_suffix("[]}").expect("actions is the document's last field");
     let mut text = String::from(head);
@@ -37,7 +37,7 @@ pub fn document_text<'a>(start: &Start, end: Option<Point>, actions: impl Iterat
         if i > 0 {
             text.push(',');
         }
-        text.push_str(&recorded_json(r).to_string());
+        text.push_str(&recorded_json(&r).to_string());
     }
     text.push_str("]}");
     text

@@ -8,6 +8,7 @@ mod checkpoints;
 mod document;
 mod history_window;
 mod link;
+mod tape;
 
 pub use crate::limits::{EVENT_WINDOW, MAX_ACTIONS, MAX_LINK_CHARS, REGENERATED_WINDOW};
 use checkpoints::{Checkpoints, Saved};
@@ -23,8 +24,7 @@ use crate::sim::fuzz::{FuzzOptions, FuzzRun};
 use crate::sim::{Delivery, Node, Sim, SimConfig, WorkersPlan};
 use serde_json::Value as Json;
 use std::cell::{Cell, RefCell};
-use std::collections::VecDeque;
-use std::rc::Rc;
+use tape::Tape;
 
 /// The format's version; links and files of a newer version are refused with a clear message.
 /// Format 2 adds the run's end (a document's `end`; a link's end and checksum): sessions of
@@ -168,15 +168,17 @@ pub struct Session {
 pub struct Recording {
     sim: Sim,
     start: Start,
-    /// Shared with the recordings sought from this one (a seek copies pointers, not actions).
-    actions: RefCell<Vec<Rc<Recorded>>>,
+    /// Compact, in chunks shared with the recordings sought from this one (a seek copies
+    /// pointers to chunks, not actions: tape.rs).
+    actions: RefCell<Tape>,
     /// Why the session cannot reproduce the run, if it cannot (the first reason).
     unreplayable: Cell<Option<Unreplayable>>,
     /// Events replay regenerates: all while the run is replayable (`usize::MAX`), else those
     /// logged before it became unreplayable (regenerate.rs refuses the later ones let go).
     regenerable: Cell<usize>,
-    /// Recorded actions still to play, in order.
-    tape: RefCell<VecDeque<Rc<Recorded>>>,
+    /// Recorded actions still to play, in order (numbered as the run's: its first is action
+    /// `actions.len()`).
+    tape: RefCell<Tape>,
     /// Where the replayed run ends ([`Session::end_point`]); dropped when the run forks.
     end: Cell<Option<Point>>,
     /// Copies of the run at points passed so far, for [`Recording::seek_until`].
@@ -190,10 +192,9 @@ pub struct Recording {
     history_replays: Cell<usize>,
 }
 
-fn does_not_replay(r: &Recorded, steps: u64) -> OpError {
+fn does_not_replay((r_steps, r_at_ms): (u64, u64), steps: u64) -> OpError {
     OpError::invalid(format!(
-        "the session does not replay: an action at {}ms expects {} events before it, the run has {steps}",
-        r.at_ms, r.steps
+        "the session does not replay: an action at {r_at_ms}ms expects {r_steps} events before it, the run has {steps}"
     ))
 }
 
@@ -205,17 +206,11 @@ impl Recording {
             Start::Fuzz(o) => FuzzRun::new(o)?.sim,
         };
         sim.set_event_window(Some(EVENT_WINDOW));
-        Ok(Recording::of(sim, start, Vec::new(), VecDeque::new(), Checkpoints::default()))
+        Ok(Recording::of(sim, start, Tape::default(), Tape::default(), Checkpoints::default()))
     }
 
     /// A replayable recording of `sim`, which reached its point by `start` and `actions`.
-    fn of(
-        sim: Sim,
-        start: Start,
-        actions: Vec<Rc<Recorded>>,
-        tape: VecDeque<Rc<Recorded>>,
-        checkpoints: Checkpoints,
-    ) -> Self {
+    fn of(sim: Sim, start: Start, actions: Tape, tape: Tape, checkpoints: Checkpoints) -> Self {
         Recording {
             sim,
             start,
@@ -235,7 +230,7 @@ impl Recording {
     /// reproduce it.
     pub fn from_sim(sim: Sim) -> Recording {
         let start = Start::Config(sim.config().clone());
-        let rec = Recording::of(sim, start, Vec::new(), VecDeque::new(), Checkpoints::default());
+        let rec = Recording::of(sim, start, Tape::default(), Tape::default(), Checkpoints::default());
         // Nothing can regenerate its events: they are folded into the hash as the window lets
         // them go (the first to go, those it ran before, all at once).
         rec.sim.set_event_window(Some(EVENT_WINDOW));
@@ -289,10 +284,20 @@ impl Recording {
     }
 
     fn record(&self, action: UserAction) -> Result<Option<OpHandle>, OpError> {
+        self.record_from(action, None)
+    }
+
+    /// Does `action` and records it; `played`: it is the tape's action of that number (the
+    /// actions share its entry instead of copying it).
+    fn record_from(&self, action: UserAction, played: Option<usize>) -> Result<Option<OpHandle>, OpError> {
         let (steps, at_ms, logged) = (self.sim.steps(), self.sim.now(), self.sim.event_count());
         let handle = apply(&self.sim, &action)?;
         if self.keeps_another_action(logged) {
-            self.actions.borrow_mut().push(Rc::new(Recorded { steps, at_ms, action }));
+            let mut actions = self.actions.borrow_mut();
+            match played {
+                Some(i) => actions.extend_from(&self.tape.borrow(), i, i + 1),
+                None => actions.push(&Recorded { steps, at_ms, action }),
+            }
         }
         // An action may run events itself (delivering a held message runs its arrival): a
         // checkpoint may be due after it, or a run steered only by hand would never take one.
@@ -313,11 +318,7 @@ impl Recording {
         let started = gc(&self.sim, proposer, key.as_deref())?;
         let (steps, at_ms) = (self.sim.steps(), self.sim.now());
         if self.keeps_another_action(logged) {
-            self.actions.borrow_mut().push(Rc::new(Recorded {
-                steps,
-                at_ms,
-                action: UserAction::Gc { proposer, key },
-            }));
+            self.actions.borrow_mut().push(&Recorded { steps, at_ms, action: UserAction::Gc { proposer, key } });
         }
         Ok(started)
     }
@@ -353,23 +354,24 @@ impl Recording {
     /// Actions still on the tape, and the time of the last one.
     pub fn tape(&self) -> (usize, Option<u64>) {
         let tape = self.tape.borrow();
-        (tape.len(), tape.back().map(|r| r.at_ms))
+        (tape.len(), tape.back_point().map(|(_, at_ms)| at_ms))
     }
 
     /// Plays the tape's next action if the run is at its point.
     fn play_due(&self, until_ms: u64) -> Result<bool, OpError> {
-        let next = match self.tape.borrow().front() {
-            Some(r) if r.steps < self.sim.steps() => return Err(does_not_replay(r, self.sim.steps())),
-            Some(r) if r.steps == self.sim.steps() && r.at_ms <= until_ms => r.clone(),
+        let (steps, at_ms) = match self.tape.borrow().front_point() {
+            Some(p) if p.0 < self.sim.steps() => return Err(does_not_replay(p, self.sim.steps())),
+            Some(p) if p.0 == self.sim.steps() && p.1 <= until_ms => p,
             _ => return Ok(false),
         };
-        if next.at_ms < self.sim.now() {
+        if at_ms < self.sim.now() {
             return Err(OpError::invalid("the session does not replay: its actions are out of order"));
         }
-        self.tape.borrow_mut().pop_front();
-        self.sim.advance_clock(next.at_ms);
-        let at = (next.at_ms, next.steps);
-        self.record(Rc::unwrap_or_clone(next).action).map_err(|e| OpError {
+        let i = self.tape.borrow_mut().pop_front().expect("an action due");
+        self.sim.advance_clock(at_ms);
+        let at = (at_ms, steps);
+        let next = self.tape.borrow().get(i);
+        self.record_from(next.action, Some(i)).map_err(|e| OpError {
             message: format!(
                 "the session does not replay: its action at {}ms (after {} events): {}",
                 at.0, at.1, e.message
@@ -384,8 +386,8 @@ impl Recording {
         if self.play_due(u64::MAX)? || self.sim_step() {
             return Ok(true);
         }
-        match self.tape.borrow().front() {
-            Some(r) => Err(does_not_replay(r, self.sim.steps())),
+        match self.tape.borrow().front_point() {
+            Some(p) => Err(does_not_replay(p, self.sim.steps())),
             None => Ok(false),
         }
     }
@@ -453,7 +455,7 @@ impl Recording {
     /// The whole run this recording knows, played and still on the tape.
     #[cfg(all(test, not(target_arch = "wasm32")))]
     fn whole_session(&self) -> Session {
-        let actions = self.shared_actions().into_iter().map(Rc::unwrap_or_clone).collect();
+        let actions = self.shared_actions().iter().collect();
         Session { start: self.start.clone(), actions, end: Some(self.whole_end()) }
     }
 
@@ -470,8 +472,11 @@ impl Recording {
     }
 
     /// The actions of the whole run this recording knows, played and still on the tape, shared.
-    fn shared_actions(&self) -> Vec<Rc<Recorded>> {
-        self.actions.borrow().iter().chain(self.tape.borrow().iter()).cloned().collect()
+    fn shared_actions(&self) -> Tape {
+        let mut whole = self.actions.borrow().clone();
+        let tape = self.tape.borrow();
+        whole.extend_from(&tape, tape.first(), tape.first() + tape.len());
+        whole
     }
 
     /// The same as `whole_session().replay_until(until_ms)`, from the nearest checkpoint at or
@@ -521,9 +526,9 @@ impl Recording {
     }
 
     /// A new run from `start` with `actions` on its tape.
-    fn with_tape(start: Start, actions: Vec<Rc<Recorded>>) -> Result<Recording, OpError> {
+    fn with_tape(start: Start, actions: Tape) -> Result<Recording, OpError> {
         let rec = Recording::new(start)?;
-        rec.tape.borrow_mut().extend(actions);
+        *rec.tape.borrow_mut() = actions;
         Ok(rec)
     }
 
@@ -533,10 +538,10 @@ impl Recording {
         if let Some(why) = self.unreplayable() {
             return Err(OpError::invalid(format!("cannot seek: {why}")));
         }
-        let mut actions = self.shared_actions();
+        let whole = self.shared_actions();
         let checkpoints = self.checkpoints.borrow();
         let Some(saved) = checkpoints.latest_before(steps, at_ms) else { return Ok(None) };
-        let tape: VecDeque<Rc<Recorded>> = actions.drain(saved.actions..).collect();
+        let (actions, tape) = (whole.truncated(saved.actions), whole.from(saved.actions));
         let sim = Sim::restore(&saved.checkpoint);
         sim.share_events_from(&self.sim);
         sim.take_history_from(&self.sim, 0);
@@ -581,7 +586,7 @@ impl Recording {
     /// The session so far as a document's JSON text ([`document::document_text`]: written
     /// action by action, without copying the actions).
     pub fn session_text(&self) -> String {
-        document::document_text(&self.start, Some(self.point()), self.actions.borrow().iter().map(|r| &**r))
+        document::document_text(&self.start, Some(self.point()), self.actions.borrow().iter())
     }
 
     /// The session's start as its document writes it (`start`), without writing its actions.
@@ -591,11 +596,7 @@ impl Recording {
 
     /// The session so far, ending here.
     pub fn session(&self) -> Session {
-        Session {
-            start: self.start.clone(),
-            actions: self.actions.borrow().iter().map(|r| Recorded::clone(r)).collect(),
-            end: Some(self.point()),
-        }
+        Session { start: self.start.clone(), actions: self.actions.borrow().iter().collect(), end: Some(self.point()) }
     }
 }
 
@@ -691,7 +692,9 @@ impl Session {
     /// A new run from the start, every action on its tape, knowing where the run ends.
     fn into_tape(self) -> Result<Recording, OpError> {
         let end = self.end_point();
-        let rec = Recording::with_tape(self.start, self.actions.into_iter().map(Rc::new).collect())?;
+        let mut tape = Tape::default();
+        self.actions.iter().for_each(|r| tape.push(r));
+        let rec = Recording::with_tape(self.start, tape)?;
         rec.end.set(Some(end));
         Ok(rec)
     }
@@ -761,6 +764,10 @@ mod rehome_tests;
 #[cfg(all(test, not(target_arch = "wasm32")))]
 #[path = "history_window_tests.rs"]
 mod history_window_tests;
+
+#[cfg(test)]
+#[path = "tape_tests.rs"]
+mod tape_tests;
 
 #[cfg(test)]
 #[path = "document_tests.rs"]

@@ -10,7 +10,6 @@
 use super::{Checkpoints, Recording, Saved, REGENERATED_WINDOW};
 use crate::ops::OpError;
 use crate::sim::{Event, Sim};
-use std::collections::VecDeque;
 
 /// Events a piece of the text log ([`Recording::event_log`]) takes at a time.
 pub(super) const LOG_PIECE: usize = REGENERATED_WINDOW / 2;
@@ -97,9 +96,8 @@ impl Recording {
     /// drops the replay instead ([`Recording::fork`]).
     fn catch_up_tape(&self, replay: &Recording) {
         let known = replay.actions.borrow().len() + replay.tape.borrow().len();
-        let (actions, tape) = (self.actions.borrow(), self.tape.borrow());
-        let later = actions.iter().chain(tape.iter()).skip(known).cloned();
-        replay.tape.borrow_mut().extend(later);
+        let whole = self.shared_actions();
+        replay.tape.borrow_mut().extend_from(&whole, known, whole.len());
     }
 
     /// Scratch replays started to regenerate events so far (each from a checkpoint or the start).
@@ -118,12 +116,12 @@ impl Recording {
     /// A scratch replay of this run from `saved` (or from the start), with the later actions on
     /// its tape and no checkpoints of its own: it leaves the live run alone.
     pub(super) fn scratch_replay(&self, saved: Option<&Saved>) -> Result<Recording, OpError> {
-        let mut actions = self.shared_actions();
+        let whole = self.shared_actions();
         let (sim, played) = match saved {
             Some(saved) => (Sim::restore(&saved.checkpoint), saved.actions),
             None => (Recording::new(self.start.clone())?.sim, 0),
         };
-        let tape: VecDeque<_> = actions.drain(played..).collect();
+        let (actions, tape) = (whole.truncated(played), whole.from(played));
         Ok(Recording::of(sim, self.start.clone(), actions, tape, Checkpoints::never()))
     }
 }

@@ -6,7 +6,6 @@
 use super::*;
 use crate::sim::{line, Event, EventKind, NetConfig, Rng, SimConfig};
 use serde_json::json;
-use std::rc::Rc;
 
 /// Events a test window keeps (two chunks).
 const SMALL_WINDOW: usize = 2 * 4096;
@@ -130,13 +129,18 @@ fn negative_control_a_replay_of_another_tape_regenerates_other_events_and_the_co
     let (rec, whole) = (recorded_run(seed, Some(SMALL_WINDOW)), recorded_run(seed, None));
     let all = whole_log(&whole);
     // The first workers run went to another key, as far as the regenerating replay knows.
-    let mut actions = rec.actions.borrow_mut();
-    let plan = actions.iter_mut().find_map(|r| match &mut Rc::make_mut(r).action {
-        UserAction::Workers(plan) => Some(plan),
-        _ => None,
-    });
-    plan.expect("a workers run").key = "elsewhere".into();
-    drop(actions);
+    let (mut actions, mut moved) = (super::Tape::default(), false);
+    for mut r in rec.actions.borrow().iter() {
+        if let UserAction::Workers(plan) = &mut r.action {
+            if !moved {
+                plan.key = "elsewhere".into();
+                moved = true;
+            }
+        }
+        actions.push(&r);
+    }
+    assert!(moved, "a workers run");
+    *rec.actions.borrow_mut() = actions;
     let got = rec.events(0, 20_000).unwrap();
     assert!(got[..] != all[..20_000], "a different tape, different events");
     let first_difference = got.iter().zip(&all).position(|(a, b)| a != b).unwrap();
