@@ -9,14 +9,16 @@
 
 use crate::protocol::{Ballot, Reply};
 use crate::sim::{Event, EventKind, Msg, Node};
+use crate::view::phase_name;
 
 /// The columns of a row, in order: `at`; `kind` (a string); `id` (the message's `msg`, an
 /// operation's `op`); `node` (a message's `from`, the node of an invoke, return or timeout; a
 /// string); `to` (a string); `sentAt`; `what` (the message's `type`, an invoke's `name`, a
 /// return's `outcome`; a string); `key` (a string); the ballot (`counter`, `proposer`: the
-/// message's); the other ballot (a promise's `accepted.ballot`, a
-/// conflict's `blocking`); `rare`. A field an event has not is -1.
-pub const FIELDS: [&str; 13] = [
+/// message's, a timeout's); the other ballot (a promise's `accepted.ballot`, a conflict's
+/// `blocking`); `rare`; `reason` (a drop's; a string). A timeout's `what` is its `phase`. A field
+/// an event has not is -1.
+pub const FIELDS: [&str; 14] = [
     "at",
     "kind",
     "id",
@@ -30,6 +32,7 @@ pub const FIELDS: [&str; 13] = [
     "otherCounter",
     "otherProposer",
     "rare",
+    "reason",
 ];
 const AT: usize = 0;
 const KIND: usize = 1;
@@ -44,6 +47,7 @@ const PROPOSER: usize = 9;
 const OTHER_COUNTER: usize = 10;
 const OTHER_PROPOSER: usize = 11;
 const RARE: usize = 12;
+const REASON: usize = 13;
 const BALLOT: (usize, usize) = (COUNTER, PROPOSER);
 const OTHER_BALLOT: (usize, usize) = (OTHER_COUNTER, OTHER_PROPOSER);
 /// Numbers per row.
@@ -97,8 +101,16 @@ impl EventColumns {
                 row[TO] = self.node(msg.to);
                 row[SENT_AT] = msg.sent_at as i64;
                 self.message(&mut row, &msg.msg);
+                if let EventKind::Drop { reason, .. } = &e.kind {
+                    row[REASON] = self.string(reason.as_str());
+                }
             }
-            EventKind::Timeout { proposer, .. } => row[NODE] = self.node(Node::Proposer(*proposer)),
+            EventKind::Timeout { proposer, key, ballot, phase } => {
+                row[NODE] = self.node(Node::Proposer(*proposer));
+                row[WHAT] = self.string(phase_name(*phase));
+                row[KEY] = self.string(key);
+                put_ballot(&mut row, BALLOT, *ballot);
+            }
             _ => {
                 row[RARE] = self.rare.len() as i64;
                 self.rare.push(index);
