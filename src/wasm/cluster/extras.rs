@@ -168,16 +168,14 @@ impl Cluster {
         #[wasm_bindgen(unchecked_param_type = "ReplayPoint | undefined")] options: JsValue,
     ) -> JsResult<Cluster> {
         let session = if let Some(link) = text("session", &session).map_err(|e| error(&e))? {
-            let link = link.trim_start_matches('#');
-            let link = link.strip_prefix("session=").unwrap_or(link);
             if link.trim_start().starts_with('{') {
                 return Err(invalid(
                     "session is JSON text, not a share link: pass the document itself (JSON.parse(text))",
                 ));
             }
-            crate::session::decode_link(link).map_err(|e| invalid(e.to_string()))?
+            crate::session::decode_link(link_in(&link)).map_err(|e| invalid(e.to_string()))?
         } else {
-            refuse_too_many_actions(&session)?;
+            refuse_before_converting(&session)?;
             // The document holds each value a level or two down (actions[i].input.value), and
             // many of them; `from_json` checks each against the value limits.
             let doc = to_json_within("session", &session, MAX_DEPTH + 4, MAX_SESSION_BYTES).map_err(|e| error(&e))?;
@@ -231,6 +229,18 @@ impl Cluster {
     }
 }
 
+/// The share link in `text`: the text itself, or in a fragment (`#session=<link>`) or a whole
+/// page address pasted (`https://…/#session=<link>&scenario=<id>`) what follows `session=`, up
+/// to the next `&` (a link's characters never include `=` or `&`).
+fn link_in(text: &str) -> &str {
+    const NAME: &[u8] = b"session=";
+    let link = text.trim_start_matches('#');
+    let at = link.as_bytes().windows(NAME.len()).position(|w| w == NAME);
+    let link = at.and_then(|i| link.get(i + NAME.len()..)).unwrap_or(link);
+    let end = link.bytes().position(|b| b == b'&').unwrap_or(link.len());
+    link.get(..end).unwrap_or(link)
+}
+
 /// Where a seek goes.
 enum SeekTarget {
     /// Up to this virtual time (`u64::MAX`: to the run's end).
@@ -257,10 +267,25 @@ fn seek_target(options: &JsValue) -> JsResult<SeekTarget> {
     }
 }
 
-/// A document with more actions than a session holds is refused before any action is converted:
-/// converting a million of them took minutes before `from_json` could count them (outside
-/// tester 13). Anything else about `actions` is left to `from_json`.
-fn refuse_too_many_actions(document: &JsValue) -> JsResult<()> {
+/// Refused before the document is converted: no document, a missing `start` or `actions` (said
+/// so, not "contains undefined"), or more actions than a session holds (converting a million of
+/// them took minutes before `from_json` could count them: outside tester 13). Anything else
+/// about `actions` is left to `from_json`.
+fn refuse_before_converting(document: &JsValue) -> JsResult<()> {
+    if document.is_undefined() {
+        return Err(invalid("session is missing: pass a share link or a session document"));
+    }
+    // A field set to undefined is missing (JSON.stringify leaves it out). An array is left to
+    // `from_json` ("must be an object").
+    let missing = [
+        ("start", "the session file is malformed: start is missing"),
+        ("actions", "the session file is malformed: actions is missing"),
+    ];
+    for (field, message) in missing.into_iter().filter(|_| !js_sys::Array::is_array(document)) {
+        if js_sys::Reflect::get(document, &field.into()).is_ok_and(|v| v.is_undefined()) {
+            return Err(invalid(message));
+        }
+    }
     let actions = js_sys::Reflect::get(document, &"actions".into()).unwrap_or(JsValue::UNDEFINED);
     if js_sys::Array::is_array(&actions) && actions.unchecked_ref::<js_sys::Array>().length() as usize > MAX_ACTIONS {
         return Err(error(&crate::session::too_many_actions()));
