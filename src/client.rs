@@ -33,7 +33,7 @@ pub fn check_register_key(key: &str, op: &Op) -> Result<(), OpError> {
         None => Err(OpError::invalid(format!(
             "{} needs a lock's register key ({LOCK_KEY_PREFIX}name), got {}",
             op.name(),
-            crate::limits::quoted(key)
+            crate::limits::cut(&crate::limits::quoted(key))
         ))),
     }
 }

@@ -9,6 +9,7 @@
 
 use crate::protocol::{Ballot, Reply};
 use crate::sim::{Event, EventKind, Msg, Node};
+use crate::view::phase_name;
 
 /// Declares the columns once, in order: each field's position (a `const`) and its name (in
 /// [`FIELDS`], which the page reads positions from: nothing else writes the order).
@@ -26,12 +27,13 @@ macro_rules! columns {
 // `kind`, `node`, `to`, `what` and `key` are strings (numbers into `strings`). `id`: a message's
 // `msg`, an operation's `op`; `node`: a message's `from`, the node of an invoke, return or
 // timeout; `what`: a message's `type`, an invoke's `name`, a return's `outcome`; the ballot: the
-// message's; the other ballot: a promise's `accepted.ballot`, a conflict's `blocking`; `rare`: an
-// event the row does not describe, its index in the batch's `rare`. A field an event has not is -1.
+// message's or a timeout's; the other ballot: a promise's `accepted.ballot`, a conflict's
+// `blocking`; `rare`: an event the row does not describe, its index in the batch's `rare`;
+// `reason`: a drop's (a string). A timeout's `what` is its `phase`. A field an event has not is -1.
 columns! {
     AT = "at", KIND = "kind", ID = "id", NODE = "node", TO = "to", SENT_AT = "sentAt", WHAT = "what",
     KEY = "key", COUNTER = "counter", PROPOSER = "proposer",
-    OTHER_COUNTER = "otherCounter", OTHER_PROPOSER = "otherProposer", RARE = "rare",
+    OTHER_COUNTER = "otherCounter", OTHER_PROPOSER = "otherProposer", RARE = "rare", REASON = "reason",
 }
 const BALLOT: (usize, usize) = (COUNTER, PROPOSER);
 const OTHER_BALLOT: (usize, usize) = (OTHER_COUNTER, OTHER_PROPOSER);
@@ -86,8 +88,16 @@ impl EventColumns {
                 row[TO] = self.node(msg.to);
                 row[SENT_AT] = msg.sent_at as i64;
                 self.message(&mut row, &msg.msg);
+                if let EventKind::Drop { reason, .. } = &e.kind {
+                    row[REASON] = self.string(reason.as_str());
+                }
             }
-            EventKind::Timeout { proposer, .. } => row[NODE] = self.node(Node::Proposer(*proposer)),
+            EventKind::Timeout { proposer, key, ballot, phase } => {
+                row[NODE] = self.node(Node::Proposer(*proposer));
+                row[WHAT] = self.string(phase_name(*phase));
+                row[KEY] = self.string(key);
+                put_ballot(&mut row, BALLOT, *ballot);
+            }
             _ => {
                 row[RARE] = self.rare.len() as i64;
                 self.rare.push(index);

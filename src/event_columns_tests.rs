@@ -51,7 +51,9 @@ fn decode(c: &EventColumns, i: usize) -> Json {
             json!({ "at": num(AT), "kind": kind, "op": num(ID), "node": text(NODE), "name": text(WHAT), "key": text(KEY) })
         }
         "return" => json!({ "at": num(AT), "kind": kind, "op": num(ID), "node": text(NODE), "outcome": text(WHAT) }),
-        "timeout" => json!({ "at": num(AT), "kind": kind, "node": text(NODE) }),
+        "timeout" => {
+            json!({ "at": num(AT), "kind": kind, "node": text(NODE), "phase": text(WHAT), "key": text(KEY), "ballot": ballot(BALLOT) })
+        }
         _ => {
             let mut message = json!({ "type": text(WHAT), "key": text(KEY), "ballot": ballot(BALLOT) });
             let other = ballot(OTHER_BALLOT);
@@ -60,7 +62,11 @@ fn decode(c: &EventColumns, i: usize) -> Json {
                 Some("conflict") => message["blocking"] = json!(other),
                 _ => assert!(other.is_none(), "row {i}: another ballot on a {kind}"),
             }
-            json!({ "at": num(AT), "kind": kind, "msg": num(ID), "from": text(NODE), "to": text(TO), "sentAt": num(SENT_AT), "message": message })
+            let mut out = json!({ "at": num(AT), "kind": kind, "msg": num(ID), "from": text(NODE), "to": text(TO), "sentAt": num(SENT_AT), "message": message });
+            if let Some(reason) = text(REASON) {
+                out["reason"] = json!(reason);
+            }
+            out
         }
     }
 }
@@ -71,9 +77,12 @@ fn project(e: &Json, index: usize) -> Json {
     match e["kind"].as_str().unwrap() {
         "invoke" => pick(e, &["at", "kind", "op", "node", "name", "key"]),
         "return" => pick(e, &["at", "kind", "op", "node", "outcome"]),
-        "timeout" => pick(e, &["at", "kind", "node"]),
+        "timeout" => pick(e, &["at", "kind", "node", "phase", "key", "ballot"]),
         "send" | "duplicate" | "deliver" | "drop" if e.get("parts").is_none() => {
             let mut out = pick(e, &["at", "kind", "msg", "from", "to", "sentAt"]);
+            if let Some(reason) = e.get("reason") {
+                out["reason"] = reason.clone();
+            }
             let m = &e["message"];
             let mut message = pick(m, &["type", "key", "ballot"]);
             match m["type"].as_str() {
@@ -142,4 +151,29 @@ fn a_column_shifted_by_one_row_is_caught() {
         .unwrap();
     assert!(found.starts_with(&format!("event {first}:")), "{found} (expected event {first})");
     assert_eq!(decode(&c, first)["sentAt"], objects[first + 1]["sentAt"], "the row holds the next event's sentAt");
+}
+
+/// A timeout's phase, key and ballot and a drop's reason are carried (outside tester 14: they
+/// were -1): a row without them differs from `events()`, and is named.
+#[test]
+fn timeout_and_drop_rows_carry_their_phase_key_ballot_and_reason() {
+    let rec = faulty_run();
+    let events = rec.events(0, usize::MAX).unwrap();
+    let objects = serde_json::to_value(EventsView::of(0, &events)).unwrap();
+    let objects = objects.as_array().unwrap();
+    let first =
+        |kind: &str| (0..events.len()).find(|&i| objects[i]["kind"] == kind && objects[i].get("parts").is_none());
+    for (kind, field, column) in [
+        ("timeout", "phase", WHAT),
+        ("timeout", "key", KEY),
+        ("timeout", "ballot", COUNTER),
+        ("drop", "reason", REASON),
+    ] {
+        let i = first(kind).unwrap_or_else(|| panic!("the run has a {kind}"));
+        let mut c = EventColumns::of(&events);
+        assert!(decode(&c, i).get(field).is_some_and(|v| !v.is_null()), "{kind} {i} carries its {field}");
+        c.rows[i * STRIDE + column] = NONE;
+        let found = first_difference(&c, objects).expect("a row without it differs");
+        assert!(found.starts_with(&format!("event {i}:")), "{kind} {field}: {found}");
+    }
 }

@@ -139,9 +139,10 @@ pub fn check_integer(what: &str, value: u64, min: u64, max: u64) -> Result<u64, 
 /// A JSON number as an integer in `min..=max`: fractions, negatives and numbers beyond the range
 /// (`2**32 + 3` too, which a 32-bit cast would read as 3) are refused with a message naming `what`.
 pub fn integer_in(what: &str, value: &Json, min: u64, max: u64) -> Result<u64, OpError> {
-    match value.as_u64() {
+    // JSON's -0 is 0 (JSON.stringify(-0) is "0").
+    match value.as_u64().or_else(|| (value.as_f64() == Some(0.0)).then_some(0)) {
         Some(n) => check_integer(what, n, min, max),
-        None => Err(OpError::invalid(format!("{what} must be an integer in {min}..={max}, got {value}"))),
+        None => Err(OpError::invalid(format!("{what} must be an integer in {min}..={max}, got {}", shown(value)))),
     }
 }
 
@@ -186,6 +187,29 @@ pub fn number_text(n: f64) -> String {
         (n as i64).to_string()
     } else {
         serde_json::Number::from_f64(n).map_or_else(String::new, |x| x.to_string())
+    }
+}
+
+/// Characters of an input value a message quotes: a longer value is cut there (see [`shown`]).
+pub const QUOTED_CHARS: usize = 60;
+
+/// An input value as a message quotes it: its JSON text with numbers as JavaScript prints them
+/// (`-0` is `0`, `2**53` is `9007199254740992`), at most [`QUOTED_CHARS`] characters, then "…"
+/// and the whole text's length. Every message that quotes a value it was given goes through it:
+/// a megabyte value gives a short message.
+pub fn shown(value: &Json) -> String {
+    match value {
+        Json::Number(n) => number_text(n.as_f64().unwrap_or(f64::NAN)),
+        _ => cut(&value.to_string()),
+    }
+}
+
+/// `text` cut to [`QUOTED_CHARS`] characters, then "…" and its length in characters.
+pub fn cut(text: &str) -> String {
+    match text.char_indices().nth(QUOTED_CHARS) {
+        None => text.to_owned(),
+        // `get`, not `[..end]`: a slice's panic message would bring its formatting into the wasm.
+        Some((end, _)) => format!("{}… ({} characters)", text.get(..end).unwrap_or_default(), text.chars().count()),
     }
 }
 

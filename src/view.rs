@@ -17,6 +17,14 @@ pub fn ballot(b: Ballot) -> Json {
     object! { "counter": b.counter, "proposer": format!("p{}", b.proposer) }
 }
 
+/// A timeout's `phase` as `events()` and `eventColumns()` name it.
+pub fn phase_name(phase: Phase) -> &'static str {
+    match phase {
+        Phase::Prepare => "prepare",
+        Phase::Accept => "accept",
+    }
+}
+
 fn opt_ballot(b: Option<Ballot>) -> Json {
     b.map_or(Json::Null, ballot)
 }
@@ -127,7 +135,7 @@ impl Serialize for EventView<'_> {
                 m.serialize_entry("node", &node(proposer))?;
                 m.serialize_entry("key", &**key)?;
                 m.serialize_entry("ballot", &BallotView(*b))?;
-                m.serialize_entry("phase", if *phase == Phase::Prepare { "prepare" } else { "accept" })?;
+                m.serialize_entry("phase", phase_name(*phase))?;
             }
             EventKind::Crash { node } | EventKind::Restart { node } | EventKind::Wipe { node } => {
                 m.serialize_entry("node", &node.to_string())?;

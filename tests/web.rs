@@ -1613,3 +1613,44 @@ async fn membership_changes_resolve_and_refuse_bad_input() {
     assert_eq!(ok(c.get("k".into(), JsValue::UNDEFINED)).await, JsValue::from(1));
     still_works(&c).await;
 }
+
+/// Outside tester 14: a re-sealed link that trapped the wasm (`unreachable`) is refused with the
+/// action it stops at, and the instance, and a cluster opened before that action, stay usable
+/// (finding 1); a missing session or `actions` says what is missing, and a whole page address
+/// opens like its `#session=` fragment (finding 7).
+#[wasm_bindgen_test]
+async fn hand_made_sessions_are_refused_saying_what_is_wrong_and_nothing_breaks() {
+    const RESEALED_176: &str = "AgAEAwgFDwAAHRADKJBOAAAAAQUBYQbDvPCfjokBdgZsb2NrOkwBbRsAAA8GAAAAAQADEDIBAQAAAAIBASB7IngiOlsxLCJ5IixudWxsLC0wLjAsMS41ZSszMDBdfREuAgEAAAQCAgGBAQIAAAUAAAYBoI0GAAAHAcCaDAAACAIoAAAGAAAABwAAAAABAQIRaAABAgUAAyJ3IhVpAAEDCAJtZTMTdAABAwcCbWUKIBAMoAESAAAKAQAAAAEEAwABCwEBAAwAAAAKAAAADQMEAXcAAAkAAQAAAAEAACZdCQAAzQLJCPHzRYQ";
+    let e = Cluster::from_session(RESEALED_176.into(), JsValue::UNDEFINED).err().expect("refused");
+    assert_error(&e, "InvalidArgument", "the session does not replay: action ");
+    let early = Cluster::from_session(RESEALED_176.into(), js("{ until: 400 }")).expect("opens before that action");
+    let e = early.run_until_idle(JsValue::UNDEFINED).err().expect("refused at that action");
+    assert_error(&e, "InvalidArgument", "the run never stood there");
+    // A new action forks the run there: the opened cluster plays on.
+    let answer = early.increment("after".into(), JsValue::UNDEFINED);
+    early.run_until_idle(JsValue::UNDEFINED).unwrap();
+    assert_eq!(ok(answer).await.as_f64(), Some(1.0));
+    still_works(&cluster("{}")).await;
+
+    let e = Cluster::from_session(JsValue::UNDEFINED, JsValue::UNDEFINED).err().expect("refused");
+    assert_error(&e, "InvalidArgument", "session is missing: pass a share link or a session document");
+    let c = cluster("{ seed: 3, autoAdvance: false }");
+    let _ = c.increment("k".into(), JsValue::UNDEFINED);
+    c.run_until_idle(JsValue::UNDEFINED).unwrap();
+    let doc = c.session().unwrap();
+    Reflect::set(&doc, &"actions".into(), &JsValue::UNDEFINED).unwrap();
+    let e = Cluster::from_session(doc, JsValue::UNDEFINED).err().expect("refused");
+    assert_error(&e, "InvalidArgument", "the session file is malformed: actions is missing");
+    let link = c.session_link().unwrap();
+    let address = format!("http://127.0.0.1:8080/?x=1#session={link}&scenario=counter");
+    let copy = Cluster::from_session(address.as_str().into(), JsValue::UNDEFINED).expect("a page address opens");
+    assert_eq!(copy.event_log_hash(), c.event_log_hash());
+    // Control: a changed character in the address's link is still refused by its checksum.
+    let changed = format!("{}{}{}", &link[..5], if &link[5..6] == "A" { "B" } else { "A" }, &link[6..]);
+    let changed = address.replace(&link, &changed);
+    assert_error(
+        &Cluster::from_session(changed.as_str().into(), JsValue::UNDEFINED).err().unwrap(),
+        "InvalidArgument",
+        "damaged",
+    );
+}

@@ -177,13 +177,15 @@ class CaspaxosPlayground extends HTMLElement {
     this.#player.step();
   }
 
-  /** Replays this widget's run to virtual time `ms`; the scenario's actions to come stay. */
+  /** Replays this widget's run to virtual time `ms`, rounded to the nearest whole ms (beyond
+   * `Cluster.limits.safeInteger` ms: to that time, past any run's end); the scenario's actions to
+   * come stay. */
   seek(ms) {
     this.#ready("seek");
     if (typeof ms !== "number" || !Number.isFinite(ms) || ms < 0) throw invalid(`seek(ms): ms must be a finite number ≥ 0, got ${String(ms)}`);
     const session = this.cluster.sessionLink(); // the tape: one string across the boundary
     const script = this.#player.script.slice();
-    const next = Cluster.fromSession(session, { until: Math.round(ms) });
+    const next = Cluster.fromSession(session, { until: Math.min(Math.round(ms), Cluster.limits.safeInteger) });
     this.cluster.free();
     this.#adopt(next, script);
   }

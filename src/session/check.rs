@@ -5,7 +5,8 @@
 use super::{Point, Recorded, Session, Start, UserAction};
 use crate::client::check_register_key;
 use crate::limits::{
-    check_integer, check_name, check_value, integer_in, MAX_ACCEPTORS, MAX_LATENCY_MS, MAX_PROPOSERS, MAX_SAFE_INTEGER,
+    check_integer, check_name, check_value, integer_in, shown, MAX_ACCEPTORS, MAX_LATENCY_MS, MAX_PROPOSERS,
+    MAX_SAFE_INTEGER,
 };
 use crate::ops::{Op, OpError};
 use crate::sim::Node;
@@ -135,7 +136,10 @@ pub(crate) fn recorded_op(name: &str, key: &str, input: &Json) -> Result<Op, OpE
         if let Some(version) = input.get("expectedVersion") {
             integer_in(&format!("{name}'s expectedVersion"), version, 0, MAX_SAFE_INTEGER)?;
         }
-        return Err(OpError::invalid(format!("{name} with input {input} is not an operation a session can hold")));
+        return Err(OpError::invalid(format!(
+            "{name} with input {} is not an operation a session can hold",
+            shown(input)
+        )));
     };
     check_register_key(key, &op)?;
     match &op {
@@ -151,7 +155,7 @@ pub(crate) fn recorded_op(name: &str, key: &str, input: &Json) -> Result<Op, OpE
             }
         }
         Op::ReleaseLock { owner } => check_name("owner", owner)?,
-        _ if !input.is_null() => return Err(OpError::invalid(format!("{name} takes no input, got {input}"))),
+        _ if !input.is_null() => return Err(OpError::invalid(format!("{name} takes no input, got {}", shown(input)))),
         _ => {}
     }
     Ok(op)

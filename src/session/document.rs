@@ -9,7 +9,7 @@ use crate::limits::{
     integer_in, MAX_ACCEPTORS, MAX_ACTIONS, MAX_ATTEMPTS, MAX_LATENCY_MS, MAX_OPS_PER_CLIENT, MAX_PROPOSERS,
     MAX_SAFE_INTEGER,
 };
-use crate::limits::{quoted, MAX_INCREMENTS_PER_WORKER, MAX_WORKERS};
+use crate::limits::{quoted, shown, MAX_INCREMENTS_PER_WORKER, MAX_WORKERS};
 use crate::ops::OpError;
 use crate::protocol::Quorums;
 use crate::sim::fuzz::FuzzOptions;
@@ -281,7 +281,8 @@ struct Fields<'a> {
 
 impl<'a> Fields<'a> {
     fn new(path: &str, v: &'a Json) -> Result<Fields<'a>, OpError> {
-        let object = v.as_object().ok_or_else(|| malformed(&format!("{} must be an object, got {v}", name(path))))?;
+        let object =
+            v.as_object().ok_or_else(|| malformed(&format!("{} must be an object, got {}", name(path), shown(v))))?;
         Ok(Fields { path: path.to_owned(), object, read: RefCell::new(Vec::new()) })
     }
 
@@ -342,12 +343,12 @@ impl<'a> Fields<'a> {
         let v = self.required(key)?;
         v.as_f64()
             .filter(|r| (0.0..=1.0).contains(r))
-            .ok_or_else(|| malformed(&format!("{} must be a number in 0..=1, got {v}", self.path(key))))
+            .ok_or_else(|| malformed(&format!("{} must be a number in 0..=1, got {}", self.path(key), shown(v))))
     }
 
     fn boolean(&self, key: &'static str) -> Result<bool, OpError> {
         let v = self.required(key)?;
-        v.as_bool().ok_or_else(|| malformed(&format!("{} must be a boolean, got {v}", self.path(key))))
+        v.as_bool().ok_or_else(|| malformed(&format!("{} must be a boolean, got {}", self.path(key), shown(v))))
     }
 
     /// A boolean that may be absent (false).
@@ -360,7 +361,7 @@ impl<'a> Fields<'a> {
 
     fn string(&self, key: &'static str) -> Result<&'a str, OpError> {
         let v = self.required(key)?;
-        v.as_str().ok_or_else(|| malformed(&format!("{} must be a string, got {v}", self.path(key))))
+        v.as_str().ok_or_else(|| malformed(&format!("{} must be a string, got {}", self.path(key), shown(v))))
     }
 
     fn node(&self, key: &'static str) -> Result<Node, OpError> {
@@ -379,7 +380,7 @@ fn name(path: &str) -> &str {
 fn node_at(path: &str, v: &Json) -> Result<Node, OpError> {
     v.as_str()
         .and_then(Node::parse)
-        .ok_or_else(|| malformed(&format!("{path} must be a node id like \"a1\" or \"p1\", got {v}")))
+        .ok_or_else(|| malformed(&format!("{path} must be a node id like \"a1\" or \"p1\", got {}", shown(v))))
 }
 
 fn config_start(s: &Fields) -> Result<Start, OpError> {

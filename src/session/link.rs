@@ -447,6 +447,14 @@ impl Reader<'_> {
     fn message_id(&mut self) -> Result<u64, LinkError> {
         self.small("a message number", MAX_SAFE_INTEGER)
     }
+    /// A latency's min and max, in ms: the link is malformed if min exceeds max.
+    fn latency(&mut self) -> Result<(u64, u64), LinkError> {
+        let (min, max) = (self.small("latency", MAX_LATENCY_MS)?, self.small("latency", MAX_LATENCY_MS)?);
+        if min > max {
+            return Err(malformed("latency min must not exceed max"));
+        }
+        Ok((min, max))
+    }
     fn small(&mut self, what: &str, max: u64) -> Result<u64, LinkError> {
         let v = self.varint()?;
         if v > max {
@@ -555,7 +563,7 @@ pub fn decode_link(text: &str) -> Result<Session, LinkError> {
             let acceptors = r.small("acceptors", MAX_ACCEPTORS as u64)? as usize;
             let proposers = r.small("proposers", MAX_PROPOSERS as u64)? as usize;
             let seed = r.small("the seed", MAX_SAFE_INTEGER)?;
-            let (min, max) = (r.small("latency", MAX_LATENCY_MS)?, r.small("latency", MAX_LATENCY_MS)?);
+            let (min, max) = r.latency()?;
             let (drop, dup) = (r.rate()?, r.rate()?);
             let flags = r.byte()?;
             let one_rtt = flags & 1 != 0;
@@ -677,7 +685,8 @@ pub fn decode_link(text: &str) -> Result<Session, LinkError> {
             Tag::DropRate => UserAction::DropRate(r.rate()?),
             Tag::DuplicateRate => UserAction::DuplicateRate(r.rate()?),
             Tag::Latency => {
-                UserAction::Latency(r.small("latency", MAX_LATENCY_MS)?, r.small("latency", MAX_LATENCY_MS)?)
+                let (min, max) = r.latency()?;
+                UserAction::Latency(min, max)
             }
             Tag::Break => UserAction::Break(r.breaks()?),
             Tag::Delivery => match r.byte()? {

@@ -140,6 +140,13 @@ pub struct Recorded {
     pub action: UserAction,
 }
 
+impl Recorded {
+    /// Where it was done.
+    pub fn point(&self) -> Point {
+        Point { steps: self.steps, at_ms: self.at_ms }
+    }
+}
+
 /// A point of a run: events run so far and the virtual time ([`Sim::steps`] and [`Sim::now`]
 /// there). Points are ordered by events, then time. Several actions may share a point (done
 /// between the same two events at the same time): a point stands after every action at it.
@@ -192,9 +199,12 @@ pub struct Recording {
     history_replays: Cell<usize>,
 }
 
-fn does_not_replay((r_steps, r_at_ms): (u64, u64), steps: u64) -> OpError {
+/// Why recorded action `index` (at point `r`) does not replay: "the session does not replay:
+/// action {index} (at {at}ms, after {steps} events): {why}".
+fn does_not_replay(index: usize, r: Point, why: &str) -> OpError {
     OpError::invalid(format!(
-        "the session does not replay: an action at {r_at_ms}ms expects {r_steps} events before it, the run has {steps}"
+        "the session does not replay: action {index} (at {}ms, after {} events): {why}",
+        r.at_ms, r.steps
     ))
 }
 
@@ -358,27 +368,37 @@ impl Recording {
     }
 
     /// Plays the tape's next action if the run is at its point.
+    ///
+    /// A recorded action stands at a point of the run: `steps` events run, the clock at `at_ms`,
+    /// nothing due before it. An edited tape (a hand-made link or document) may name a point the
+    /// run never stood at; acting there would act on a state the run never had (a message
+    /// delivered "now" with an earlier event still due), so it is refused.
     fn play_due(&self, until_ms: u64) -> Result<bool, OpError> {
         let (steps, at_ms) = match self.tape.borrow().front_point() {
-            Some(p) if p.0 < self.sim.steps() => return Err(does_not_replay(p, self.sim.steps())),
+            Some(p) if p.0 < self.sim.steps() => return Err(self.missed(p)),
             Some(p) if p.0 == self.sim.steps() && p.1 <= until_ms => p,
             _ => return Ok(false),
         };
+        let (index, point) = (self.actions.borrow().len(), Point { steps, at_ms });
         if at_ms < self.sim.now() {
-            return Err(OpError::invalid("the session does not replay: its actions are out of order"));
+            return Err(does_not_replay(index, point, "its actions are out of order"));
+        }
+        if let Some(due) = self.sim.next_event_at().filter(|&due| due < at_ms) {
+            let why = format!("the run never stood there (event {} runs at {due}ms, before it)", steps + 1);
+            return Err(does_not_replay(index, point, &why));
         }
         let i = self.tape.borrow_mut().pop_front().expect("an action due");
         self.sim.advance_clock(at_ms);
-        let at = (at_ms, steps);
         let next = self.tape.borrow().get(i);
-        self.record_from(next.action, Some(i)).map_err(|e| OpError {
-            message: format!(
-                "the session does not replay: its action at {}ms (after {} events): {}",
-                at.0, at.1, e.message
-            ),
-            ..e
-        })?;
+        let refused = |e: OpError| OpError { message: does_not_replay(index, point, &e.message).message, ..e };
+        self.record_from(next.action, Some(i)).map_err(refused)?;
         Ok(true)
+    }
+
+    /// The tape's next action `r` expects fewer events before it than the run has: its point passed.
+    fn missed(&self, (steps, at_ms): (u64, u64)) -> OpError {
+        let why = format!("the run has {} events", self.sim.steps());
+        does_not_replay(self.actions.borrow().len(), Point { steps, at_ms }, &why)
     }
 
     /// One event, or the tape's next action if it is due. False when nothing is left to do.
@@ -387,7 +407,7 @@ impl Recording {
             return Ok(true);
         }
         match self.tape.borrow().front_point() {
-            Some(p) => Err(does_not_replay(p, self.sim.steps())),
+            Some(p) => Err(self.missed(p)),
             None => Ok(false),
         }
     }
@@ -570,8 +590,12 @@ impl Recording {
     /// ran that many events and nothing was due before `at_ms` (a time before the clock after
     /// `steps` events is taken as that clock: where the run stood then).
     fn check_point_reached(&self, steps: u64, at_ms: u64) -> Result<(), OpError> {
+        let what = match self.end.get() == Some(Point { steps, at_ms }) {
+            true => "the session's own end",
+            false => "the point",
+        };
         let not_in_run = |why: String| {
-            Err(OpError::invalid(format!("the point {{ steps: {steps}, at: {at_ms} }} is not in the run: {why}")))
+            Err(OpError::invalid(format!("{what} {{ steps: {steps}, at: {at_ms} }} is not in the run: {why}")))
         };
         let ran = self.sim.steps();
         if ran < steps {
@@ -702,7 +726,7 @@ impl Session {
     /// Where the run ends: its `end`, or in a session of format 1 the point of its last action
     /// (where playing its tape stops), or the start.
     pub fn end_point(&self) -> Point {
-        let last = self.actions.last().map(|r| Point { steps: r.steps, at_ms: r.at_ms });
+        let last = self.actions.last().map(Recorded::point);
         self.end.or(last).unwrap_or(Point { steps: 0, at_ms: 0 })
     }
 }
@@ -780,3 +804,11 @@ mod log_hash_tests;
 #[cfg(all(test, not(target_arch = "wasm32")))]
 #[path = "unreplayable_window_tests.rs"]
 mod unreplayable_window_tests;
+
+#[cfg(all(test, not(target_arch = "wasm32")))]
+#[path = "replay_fuzz_tests.rs"]
+mod replay_fuzz_tests;
+
+#[cfg(all(test, not(target_arch = "wasm32")))]
+#[path = "messages_tests.rs"]
+mod messages_tests;

@@ -131,8 +131,7 @@ pub fn describe(v: &JsValue) -> String {
         return "null".into();
     }
     if let Some(s) = v.as_string() {
-        let short: String = s.chars().take(40).collect();
-        return format!("the string {}", quoted(&short));
+        return format!("the string {}", crate::limits::cut(&quoted(&s)));
     }
     if let Some(n) = v.as_f64() {
         return format!("the number {}", number_text(n));

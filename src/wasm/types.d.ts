@@ -262,7 +262,9 @@ export interface ClusterEvent {
  * proposer's number); `otherCounter` and `otherProposer` (a promise's `accepted.ballot`, a
  * conflict's `blocking`); `rare`: for an event the row does not describe (crash, restart, wipe,
  * partition, heal, network, lease, gc, membership, an envelope's deliver or drop), its index in
- * `rare`, the objects `events()` gives for them. A field an event has not is -1. */
+ * `rare`, the objects `events()` gives for them; `reason` (a drop's, an index into `strings`;
+ * added after `rare`: read fields by name). A timeout's row has its `phase` (in `what`), `key` and
+ * ballot. A field an event has not is -1. */
 export interface EventColumns {
   since: number;
   count: number;

@@ -247,6 +247,10 @@ test("methods before ready, and bad pauseAt() moments, are clear InvalidArgument
       pauseAtNull: call(() => el.pauseAt([null])),
       pauseAtText: call(() => el.pauseAt("x")),
       pauseAtNoSay: call(() => el.pauseAt([{ on: { kind: "deliver" } }])),
+      seekHuge: call(() => el.seek(1e300)),
+      nowAfterHuge: el.cluster.now,
+      seekFraction: call(() => el.seek(12.6)),
+      nowAfterFraction: el.cluster.now,
     };
     // Still usable: it plays on, frame after frame.
     el.speed = 10;
@@ -267,6 +271,11 @@ test("methods before ready, and bad pauseAt() moments, are clear InvalidArgument
   assert.equal(r.late.pauseAtNull, "InvalidArgument: pauseAt(moments): moments[0] must be { on: eventPattern (an object), say: string }");
   assert.equal(r.late.pauseAtText, "InvalidArgument: pauseAt(moments): moments must be an array of { on, say }, got string");
   assert.equal(r.late.pauseAtNoSay, "InvalidArgument: pauseAt(moments): moments[0] must be { on: eventPattern (an object), say: string }");
+  // Any finite ms ≥ 0 is a time (outside tester 14): beyond the safe integers it is the last
+  // one (no internal option named); a fraction is rounded to the nearest ms.
+  assert.equal(r.late.seekHuge, "no error");
+  assert.equal(r.late.nowAfterHuge, Number.MAX_SAFE_INTEGER);
+  assert.deepEqual([r.late.seekFraction, r.late.nowAfterFraction], ["no error", 13]);
   assert.ok(r.now > 0, "the frame loop survived the bad calls");
   assert.match(r.removed, /^InvalidArgument: <caspaxos-playground>\.play\(\): it is not ready/);
   assert.deepEqual([consoleErrors, pageErrors], [[], []]);

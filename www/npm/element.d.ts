@@ -64,6 +64,8 @@ export interface CaspaxosPlayground extends HTMLElement {
   play(): void;
   pause(): void;
   step(): void;
+  /** Replays to virtual time `ms` (a finite number ≥ 0, rounded to the nearest whole ms; beyond
+   * `Cluster.limits.safeInteger`, to that time). */
   seek(ms: number): void;
   restore(session: SessionDocument | string, point?: ReplayPoint): void;
   load(scenarioId: string): void;

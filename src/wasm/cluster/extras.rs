@@ -171,15 +171,14 @@ impl Cluster {
         #[wasm_bindgen(unchecked_param_type = "ReplayPoint | undefined")] options: JsValue,
     ) -> JsResult<Cluster> {
         let session = if let Some(link) = text("session", &session).map_err(|e| error(&e))? {
-            let link = link.trim_start_matches('#');
-            let link = link.strip_prefix("session=").unwrap_or(link);
             if link.trim_start().starts_with('{') {
                 return Err(invalid(
                     "session is JSON text, not a share link: pass the document itself (JSON.parse(text))",
                 ));
             }
-            crate::session::decode_link(link).map_err(|e| invalid(e.to_string()))?
+            crate::session::decode_link(link_in(&link)).map_err(|e| invalid(e.to_string()))?
         } else {
+            refuse_missing(&session)?;
             read_document(&session).map_err(|e| error(&e))?
         };
         let rec = match seek_target(&options)? {
@@ -230,6 +229,18 @@ impl Cluster {
     }
 }
 
+/// The share link in `text`: the text itself, or in a fragment (`#session=<link>`) or a whole
+/// page address pasted (`https://…/#session=<link>&scenario=<id>`) what follows `session=`, up
+/// to the next `&` (a link's characters never include `=` or `&`).
+fn link_in(text: &str) -> &str {
+    const NAME: &[u8] = b"session=";
+    let link = text.trim_start_matches('#');
+    let at = link.as_bytes().windows(NAME.len()).position(|w| w == NAME);
+    let link = at.and_then(|i| link.get(i + NAME.len()..)).unwrap_or(link);
+    let end = link.bytes().position(|b| b == b'&').unwrap_or(link.len());
+    link.get(..end).unwrap_or(link)
+}
+
 /// Where a seek goes.
 enum SeekTarget {
     /// Up to this virtual time (`u64::MAX`: to the run's end).
@@ -254,6 +265,25 @@ fn seek_target(options: &JsValue) -> JsResult<SeekTarget> {
         (until, None, None) => Ok(SeekTarget::Until(until.unwrap_or(u64::MAX))),
         _ => Err(invalid("options: give either until, or steps and at")),
     }
+}
+
+/// Refused before the document is read: no document, or a missing `start` or `actions` (said
+/// so, not "contains undefined"). An array is left to the reader ("must be an object").
+fn refuse_missing(document: &JsValue) -> JsResult<()> {
+    if document.is_undefined() {
+        return Err(invalid("session is missing: pass a share link or a session document"));
+    }
+    // A field set to undefined is missing (JSON.stringify leaves it out).
+    let missing = [
+        ("start", "the session file is malformed: start is missing"),
+        ("actions", "the session file is malformed: actions is missing"),
+    ];
+    for (field, message) in missing.into_iter().filter(|_| !js_sys::Array::is_array(document)) {
+        if js_sys::Reflect::get(document, &field.into()).is_ok_and(|v| v.is_undefined()) {
+            return Err(invalid(message));
+        }
+    }
+    Ok(())
 }
 
 /// A session document read from JS one action at a time, each converted, checked and dropped
