@@ -338,6 +338,8 @@ wasm_tests() {
   WASM_BINDGEN_TEST_TIMEOUT="${WASM_BINDGEN_TEST_TIMEOUT_MEMORY:-900}" wasm_test_file web_memory workloads --release
   log "the recorded calls' memory (tests/web_memory_tape.rs: 1,000,000 increments under 128 MB), optimized"
   WASM_BINDGEN_TEST_TIMEOUT="${WASM_BINDGEN_TEST_TIMEOUT_MEMORY:-900}" wasm_test_file web_memory_tape workloads --release
+  log "JS calls past the session's limit (tests/web_memory_calls.rs: 2,000,000 increments under 128 MB), optimized"
+  WASM_BINDGEN_TEST_TIMEOUT="${WASM_BINDGEN_TEST_TIMEOUT_MEMORY:-900}" wasm_test_file web_memory_calls workloads --release
 }
 
 page_tests() {

@@ -19,16 +19,18 @@ const PREFIX = "/caspaxos/";
  * everywhere here; README, "wasm size" has the numbers) and two exports it must have. The core
  * (Cluster) is what the page and the element load: issue 12's goal for it is 150 KB, not met and
  * waiting on a product decision (README, "wasm size"). These gates are today's sizes plus a little,
- * so that growth is caught: after this session's merges the core is 188,826 B and the live
- * module 137,757 B (Node's zlib, level 9); the core's gate went from 182 to 185 KiB for the
- * timeline's intake in columns (+1,046 B), link format 2 with its checksum and end (+756 B), a
- * reason for each unknown key (+341 B), clearer messages (+257 B) and the stack guard's classes
- * (+225 B); the live module's from 134.5 to 135 KiB (the checker's reason and the messages,
- * +487 B). The live module
+ * so that growth is caught. The core is 193,971 B and the live module 140,430 B (Node's zlib,
+ * level 9; 188,826 and 137,757 a session before). The core's gate went from 185 to 190 KiB, the
+ * live module's from 135 to 138 KiB, for: a batch of increments on one key decided by forced
+ * chains instead of ending `unknown` (core +2,742 B, live +2,534), documents read and checked
+ * action by action (+917), the replay's refusal of points the run never stood at and messages
+ * that quote at most 60 characters (+1,120), a window for runs that cannot be replayed (+582),
+ * the compact tape (+459) and an operation's fate said in one place (+103); each measured at its
+ * branch, against the same base. The live module
  * (LiveCluster) loads only when a reader switches to Live or a program imports it. */
 const MODULES = [
-  { name: "caspaxos_playground", dir: "pkg", budget: 185 * 1024, exports: ["cluster_new", "cluster_check"], not: "livecluster_" },
-  { name: "caspaxos_live", dir: "pkg/live", budget: 135 * 1024, exports: ["livecluster_new", "livecluster_check"], not: "cluster_" },
+  { name: "caspaxos_playground", dir: "pkg", budget: 190 * 1024, exports: ["cluster_new", "cluster_check"], not: "livecluster_" },
+  { name: "caspaxos_live", dir: "pkg/live", budget: 138 * 1024, exports: ["livecluster_new", "livecluster_check"], not: "cluster_" },
 ];
 /** Exports only the `workloads` feature compiles in (benchmarks and tests, never shipped). */
 const WORKLOAD_EXPORTS = ["benchIncrements", "cluster_withCheckerWorkload"];

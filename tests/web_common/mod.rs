@@ -91,3 +91,14 @@ pub fn reference_run(c: &Cluster, key: impl Fn(usize) -> String) {
     }
     c.run_until_idle(JsValue::UNDEFINED).unwrap();
 }
+
+/// The wasm instance's memory, in bytes (it only ever grows: this is its peak).
+pub fn wasm_memory() -> f64 {
+    get(&get(&wasm_bindgen::memory(), "buffer"), "byteLength").as_f64().expect("a byte length")
+}
+
+/// Lets the browser run its other tasks (a timer turn: a promise's answer is a microtask, and
+/// the test driver needs a task turn now and then).
+pub async fn yield_to_browser() {
+    JsFuture::from(Promise::from(js("new Promise(r => setTimeout(r, 0))"))).await.unwrap();
+}
