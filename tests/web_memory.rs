@@ -12,8 +12,11 @@
 
 #![cfg(target_arch = "wasm32")]
 
+mod web_common;
+use web_common::{get, js, json, wasm_memory, yield_to_browser};
+
 use caspaxos_playground::wasm::Cluster;
-use js_sys::{eval, Array, Promise, Reflect};
+use js_sys::{Array, Promise};
 use wasm_bindgen::JsValue;
 use wasm_bindgen_futures::JsFuture;
 use wasm_bindgen_test::*;
@@ -28,34 +31,12 @@ const KEYS: u32 = 10;
 const WORKERS_PER_KEY: u32 = 3;
 const PER_WORKER: u32 = 1000;
 
-fn js(expr: &str) -> JsValue {
-    eval(&format!("({expr})")).unwrap_or_else(|e| panic!("bad test expression {expr}: {e:?}"))
-}
-
-fn get(v: &JsValue, path: &str) -> JsValue {
-    path.split('.').fold(v.clone(), |o, k| Reflect::get(&o, &k.into()).unwrap_or(JsValue::UNDEFINED))
-}
-
-fn json(v: &JsValue) -> String {
-    js_sys::JSON::stringify(v).map(String::from).unwrap_or_else(|_| format!("{v:?}"))
-}
-
-/// The wasm instance's memory, in bytes (it only ever grows: this is its peak).
-fn wasm_memory() -> f64 {
-    get(&get(&wasm_bindgen::memory(), "buffer"), "byteLength").as_f64().expect("a byte length")
-}
-
 fn run_to_idle(c: &Cluster) {
     while c.run_until_idle(JsValue::UNDEFINED).unwrap() > 0.0 {}
 }
 
 fn events(c: &Cluster, since: f64, limit: f64) -> String {
     json(&c.events(since.into(), limit.into()).unwrap())
-}
-
-/// Lets the browser run its other tasks (a timer turn).
-async fn yield_to_browser() {
-    JsFuture::from(Promise::from(js("new Promise(r => setTimeout(r, 0))"))).await.unwrap();
 }
 
 #[wasm_bindgen_test]

@@ -8,8 +8,11 @@
 
 #![cfg(target_arch = "wasm32")]
 
+mod web_common;
+use web_common::{js, json, wasm_memory, yield_to_browser};
+
 use caspaxos_playground::wasm::Cluster;
-use js_sys::{eval, Promise, Reflect};
+
 use wasm_bindgen::JsValue;
 use wasm_bindgen_futures::JsFuture;
 use wasm_bindgen_test::*;
@@ -22,30 +25,8 @@ const CALLS: u32 = 1_000_000;
 const BATCH: u32 = 2_000;
 const KEYS: u32 = 10;
 
-fn js(expr: &str) -> JsValue {
-    eval(&format!("({expr})")).unwrap_or_else(|e| panic!("bad test expression {expr}: {e:?}"))
-}
-
-fn get(v: &JsValue, path: &str) -> JsValue {
-    path.split('.').fold(v.clone(), |o, k| Reflect::get(&o, &k.into()).unwrap_or(JsValue::UNDEFINED))
-}
-
-fn json(v: &JsValue) -> String {
-    js_sys::JSON::stringify(v).map(String::from).unwrap_or_else(|_| format!("{v:?}"))
-}
-
-/// The wasm instance's memory, in bytes (it only ever grows: this is its peak).
-fn wasm_memory() -> f64 {
-    get(&get(&wasm_bindgen::memory(), "buffer"), "byteLength").as_f64().expect("a byte length")
-}
-
 fn events(c: &Cluster, since: f64, limit: f64) -> String {
     json(&c.events(since.into(), limit.into()).unwrap())
-}
-
-/// Lets the browser run its other tasks (a timer turn).
-async fn yield_to_browser() {
-    JsFuture::from(Promise::from(js("new Promise(r => setTimeout(r, 0))"))).await.unwrap();
 }
 
 #[wasm_bindgen_test]

@@ -6,11 +6,16 @@ use super::*;
 use crate::sim::{line, Event};
 
 /// Events the window keeps (two chunks): short runs let most of their log go.
-const SMALL_WINDOW: usize = 2 * 4096;
+pub(super) const SMALL_WINDOW: usize = 2 * 4096;
 
 /// A recording with a window of `window` events (`None`: the whole log).
 fn run(window: Option<usize>) -> Recording {
-    let config = SimConfig { seed: 5, proposers: 3, ..SimConfig::default() };
+    run_seeded(5, window)
+}
+
+/// A recording of seed `seed` with a window of `window` events (`None`: the whole log).
+pub(super) fn run_seeded(seed: u64, window: Option<usize>) -> Recording {
+    let config = SimConfig { seed, proposers: 3, ..SimConfig::default() };
     let rec = Recording::new(Start::Config(config)).expect("a valid configuration");
     rec.set_event_window(window);
     rec.set_checkpoint_spacing(1024);
@@ -18,14 +23,14 @@ fn run(window: Option<usize>) -> Recording {
 }
 
 /// Round `n`: 10 workers of 100 increments on one of 3 keys, run to idle (about 14,000 events).
-fn round(rec: &Recording, n: usize) {
+pub(super) fn round(rec: &Recording, n: usize) {
     let plan = WorkersPlan { workers: 10, increments: 100, key: format!("k{}", n % 3) };
     rec.act(UserAction::Workers(plan)).expect("a valid plan");
     rec.run_until_idle(u64::MAX).unwrap();
 }
 
 /// FNV-1a (64 bit) of `events`' text lines, each ended by a newline (the contract's definition).
-fn text_hash(events: &[Event]) -> u64 {
+pub(super) fn text_hash(events: &[Event]) -> u64 {
     let mut h: u64 = 0xcbf2_9ce4_8422_2325;
     for b in events.iter().flat_map(|e| line(e).into_bytes().into_iter().chain([b'\n'])) {
         h ^= b as u64;
@@ -34,7 +39,7 @@ fn text_hash(events: &[Event]) -> u64 {
     h
 }
 
-fn whole_log(rec: &Recording) -> Vec<Event> {
+pub(super) fn whole_log(rec: &Recording) -> Vec<Event> {
     assert_eq!(rec.sim().trace().first_held(), 0, "the reference keeps every event");
     rec.sim().trace().events.iter().cloned().collect()
 }

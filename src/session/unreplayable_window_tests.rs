@@ -3,44 +3,15 @@
 //! whole log; events it let go after it became unreplayable are refused with a message that says
 //! why and what can still be read; it records no more actions.
 
+use super::log_hash_tests::{round, run_seeded, text_hash, whole_log, SMALL_WINDOW};
 use super::*;
-use crate::sim::{line, Event};
 
 /// Events a chunk of the log holds (`Chunked`'s).
 const CHUNK: usize = 4096;
 
-/// Events the window keeps (two chunks): short runs let most of their log go.
-const SMALL_WINDOW: usize = 2 * 4096;
-
-/// A recording with a window of `window` events (`None`: the whole log).
+/// A recording of this file's run (seed 7) with a window of `window` events (`None`: the whole log).
 fn run(window: Option<usize>) -> Recording {
-    let config = SimConfig { seed: 7, proposers: 3, ..SimConfig::default() };
-    let rec = Recording::new(Start::Config(config)).expect("a valid configuration");
-    rec.set_event_window(window);
-    rec.set_checkpoint_spacing(1024);
-    rec
-}
-
-/// Round `n`: 10 workers of 100 increments on one of 3 keys, run to idle (about 14,000 events).
-fn round(rec: &Recording, n: usize) {
-    let plan = WorkersPlan { workers: 10, increments: 100, key: format!("k{}", n % 3) };
-    rec.act(UserAction::Workers(plan)).expect("a valid plan");
-    rec.run_until_idle(u64::MAX).unwrap();
-}
-
-/// FNV-1a (64 bit) of `events`' text lines, each ended by a newline (the contract's definition).
-fn text_hash(events: &[Event]) -> u64 {
-    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
-    for b in events.iter().flat_map(|e| line(e).into_bytes().into_iter().chain([b'\n'])) {
-        h ^= b as u64;
-        h = h.wrapping_mul(0x0000_0100_0000_01b3);
-    }
-    h
-}
-
-fn whole_log(rec: &Recording) -> Vec<Event> {
-    assert_eq!(rec.sim().trace().first_held(), 0, "the reference keeps every event");
-    rec.sim().trace().events.iter().cloned().collect()
+    run_seeded(7, window)
 }
 
 /// `rounds` rounds, a change that cannot be recorded after the second, on a run with a small
