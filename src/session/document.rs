@@ -24,6 +24,9 @@ impl Session {
     }
 }
 
+/// A session document's `format`: what tells it from any other JSON.
+pub const SESSION_FORMAT: &str = "caspaxos-session";
+
 /// The document of `start` and `actions` as JSON text, written one action at a time: exporting
 /// a long run holds its text, not also a JSON tree of every action and a copy of the actions
 /// (100,000 actions: a 9.4 MB text, where the tree took wasm memory from 106 to 221 MB, which
@@ -44,7 +47,7 @@ pub fn document_text(start: &Start, end: Option<Point>, actions: impl Iterator<I
 }
 
 fn document(start: Json, end: Option<Point>, actions: Vec<Json>) -> Json {
-    let mut doc = object! { "format": "caspaxos-session", "version": SESSION_VERSION, "start": start };
+    let mut doc = object! { "format": SESSION_FORMAT, "version": SESSION_VERSION, "start": start };
     if let Some(end) = end {
         set_field(&mut doc, "end", object! { "steps": end.steps, "at": end.at_ms });
     }
@@ -199,7 +202,7 @@ impl Reading {
     /// [`Reading::action`]), for a document of `count` actions.
     pub fn head(doc: &Json, count: usize) -> Result<Reading, OpError> {
         let doc = Fields::new("", doc)?;
-        if doc.get("format").and_then(Json::as_str) != Some("caspaxos-session") {
+        if doc.get("format").and_then(Json::as_str) != Some(SESSION_FORMAT) {
             return Err(malformed("it is not a CASPaxos playground session (no \"format\": \"caspaxos-session\")"));
         }
         let version = doc

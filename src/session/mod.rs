@@ -13,7 +13,7 @@ mod tape;
 pub use crate::limits::{EVENT_WINDOW, MAX_ACTIONS, MAX_LINK_CHARS, REGENERATED_WINDOW};
 use checkpoints::{Checkpoints, Saved};
 pub use checkpoints::{BYTE_BUDGET, LANDING_SPACING, MAX_CHECKPOINTS, MAX_LANDINGS};
-pub use document::{from_json, too_many_actions, Reading};
+pub use document::{from_json, too_many_actions, Reading, SESSION_FORMAT};
 pub use link::{decode_link, encode_link, LinkError, Unreplayable};
 
 use crate::client::OpHandle;

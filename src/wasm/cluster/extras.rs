@@ -6,7 +6,7 @@ use crate::driver::DriverConfig;
 use crate::json_object::object;
 use crate::limits::{MAX_ACCEPTORS, MAX_ACTIONS, MAX_DEPTH, MAX_OPS_PER_CLIENT, MAX_PROPOSERS, MAX_SESSION_BYTES};
 use crate::ops::OpError;
-use crate::session::{Breaks, Reading, Recording, Session, Start, UserAction};
+use crate::session::{Breaks, Reading, Recording, Session, Start, UserAction, SESSION_FORMAT};
 use crate::wasm::js::options as options_of;
 use crate::wasm::js::{bool_arg, error, integer_arg, invalid, is_array, text, text_to_js, to_js, JsResult, JsonReader};
 use crate::wasm::shared::{break_arg, MAX_SEED};
@@ -267,20 +267,22 @@ fn seek_target(options: &JsValue) -> JsResult<SeekTarget> {
     }
 }
 
-/// Refused before the document is read: no document, or a missing `start` or `actions` (said
-/// so, not "contains undefined"). An array is left to the reader ("must be an object").
+/// Refused before the document is read: no document, or a session document (its `format`
+/// says so) missing its `start` or `actions` (said so, not "contains undefined"). Anything else
+/// (an array, another object) is left to the reader, which says what it is not.
 fn refuse_missing(document: &JsValue) -> JsResult<()> {
     if document.is_undefined() {
         return Err(invalid("session is missing: pass a share link or a session document"));
     }
+    let field = |name: &str| js_sys::Reflect::get(document, &name.into());
+    let says_session = field("format").is_ok_and(|f| f.as_string().as_deref() == Some(SESSION_FORMAT));
+    if is_array("session", document).map_err(|e| error(&e))? || !says_session {
+        return Ok(());
+    }
     // A field set to undefined is missing (JSON.stringify leaves it out).
-    let missing = [
-        ("start", "the session file is malformed: start is missing"),
-        ("actions", "the session file is malformed: actions is missing"),
-    ];
-    for (field, message) in missing.into_iter().filter(|_| !js_sys::Array::is_array(document)) {
-        if js_sys::Reflect::get(document, &field.into()).is_ok_and(|v| v.is_undefined()) {
-            return Err(invalid(message));
+    for name in ["start", "actions"] {
+        if field(name).is_ok_and(|v| v.is_undefined()) {
+            return Err(invalid(format!("the session file is malformed: {name} is missing")));
         }
     }
     Ok(())
