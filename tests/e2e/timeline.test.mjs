@@ -492,7 +492,11 @@ test("playing, the timeline keeps the elements it draws again (follow and Fit): 
   }, [playFrames.toString(), 30, redrawFromScratch.toString()]);
   t.diagnostic(`follow, 30 frames: kept ${sum(follow.frames, "reused")}, parsed ${sum(follow.frames, "created")} elements`);
   assert.equal(follow.sameLabel, true, "a lane label is the same element after 30 frames");
-  assert.ok(follow.frames.every((f) => f.reused >= 6), `every frame keeps elements: ${JSON.stringify(follow.frames)}`);
+  // The first frame draws the jump `advance(300)` made (a jump is parsed at once, like a zoom);
+  // from the second on the view follows: each frame keeps elements. (On CI, loaded, the first
+  // frame once kept 5 of 112, every later one 53 to 93.)
+  const following = follow.frames.slice(1);
+  assert.ok(following.every((f) => f.reused >= 6), `every frame keeps elements: ${JSON.stringify(follow.frames)}`);
   assert.ok(follow.frames.at(-1).shift > 0, `the moving layers are shifted: ${JSON.stringify(follow.frames)}`);
   assert.ok(sum(follow.frames, "reused") > sum(follow.frames, "created"), `following, more elements are kept than parsed: ${JSON.stringify(follow.frames)}`);
   assert.equal(follow.clicked, follow.line, "a click opens the arrow under it");
