@@ -360,6 +360,8 @@ test_all() {
   cargo clippy --all-targets -- -D warnings
   cargo clippy --lib --target wasm32-unknown-unknown -- -D warnings
   cargo clippy --lib --target wasm32-unknown-unknown --no-default-features --features live -- -D warnings
+  # The wasm test files (tests/web*.rs) only compile for wasm32: --all-targets above skips them.
+  cargo clippy --tests --target wasm32-unknown-unknown --features workloads,live -- -D warnings
   log "native tests (fault sweep: ${CASPAXOS_SEEDS:-500} seeds)"
   cargo test --release
   wasm_tests

@@ -1621,10 +1621,10 @@ async fn membership_changes_resolve_and_refuse_bad_input() {
 #[wasm_bindgen_test]
 async fn hand_made_sessions_are_refused_saying_what_is_wrong_and_nothing_breaks() {
     const RESEALED_176: &str = "AgAEAwgFDwAAHRADKJBOAAAAAQUBYQbDvPCfjokBdgZsb2NrOkwBbRsAAA8GAAAAAQADEDIBAQAAAAIBASB7IngiOlsxLCJ5IixudWxsLC0wLjAsMS41ZSszMDBdfREuAgEAAAQCAgGBAQIAAAUAAAYBoI0GAAAHAcCaDAAACAIoAAAGAAAABwAAAAABAQIRaAABAgUAAyJ3IhVpAAEDCAJtZTMTdAABAwcCbWUKIBAMoAESAAAKAQAAAAEEAwABCwEBAAwAAAAKAAAADQMEAXcAAAkAAQAAAAEAACZdCQAAzQLJCPHzRYQ";
-    let e = Cluster::from_session(RESEALED_176.into(), JsValue::UNDEFINED).err().expect("refused");
+    let Err(e) = Cluster::from_session(RESEALED_176.into(), JsValue::UNDEFINED) else { panic!("refused") };
     assert_error(&e, "InvalidArgument", "the session does not replay: action ");
     let early = Cluster::from_session(RESEALED_176.into(), js("{ until: 400 }")).expect("opens before that action");
-    let e = early.run_until_idle(JsValue::UNDEFINED).err().expect("refused at that action");
+    let e = early.run_until_idle(JsValue::UNDEFINED).expect_err("refused at that action");
     assert_error(&e, "InvalidArgument", "the run never stood there");
     // A new action forks the run there: the opened cluster plays on.
     let answer = early.increment("after".into(), JsValue::UNDEFINED);

@@ -13,10 +13,9 @@
 #![cfg(target_arch = "wasm32")]
 
 mod web_common;
-use web_common::{get, js, json, wasm_memory, yield_to_browser};
+use web_common::{get, increment_batch, js, json, message, run_to_idle, wasm_memory, yield_to_browser};
 
 use caspaxos_playground::wasm::Cluster;
-use js_sys::{Array, Promise};
 use wasm_bindgen::JsValue;
 use wasm_bindgen_futures::JsFuture;
 use wasm_bindgen_test::*;
@@ -30,10 +29,6 @@ const KEYS: u32 = 10;
 /// Workers per key: 30 clients in all.
 const WORKERS_PER_KEY: u32 = 3;
 const PER_WORKER: u32 = 1000;
-
-fn run_to_idle(c: &Cluster) {
-    while c.run_until_idle(JsValue::UNDEFINED).unwrap() > 0.0 {}
-}
 
 fn events(c: &Cluster, since: f64, limit: f64) -> String {
     json(&c.events(since.into(), limit.into()).unwrap())
@@ -114,28 +109,12 @@ async fn two_million_increments_stay_under_128_mb_then_seek_read_back_and_check(
 const JS_INCREMENTS: u32 = 2_000_000;
 const BATCH: u32 = 2_000;
 
-fn message(e: &JsValue) -> String {
-    get(e, "message").as_string().unwrap_or_else(|| format!("{e:?}"))
-}
-
-/// A batch of [`BATCH`] increments, the `n`th on from the first: started, run to idle, awaited.
-/// Returns how many answered.
-async fn increments(c: &Cluster, n: u32) -> u32 {
-    let batch = Array::new();
-    for i in 0..BATCH {
-        batch.push(&c.increment(format!("k{}", (n + i) % KEYS).into(), JsValue::UNDEFINED));
-    }
-    run_to_idle(c);
-    let values = JsFuture::from(Promise::all(&batch)).await.unwrap_or_else(|e| panic!("at {n}: {}", message(&e)));
-    Array::from(&values).length()
-}
-
 #[wasm_bindgen_test]
 #[cfg_attr(debug_assertions, ignore = "run optimized: ./build.sh test runs it with --release")]
 async fn a_change_function_then_two_million_js_increments_stay_under_128_mb_and_hash() {
     let at_start = wasm_memory();
     let c = Cluster::new(js("{ seed: 2, autoAdvance: false }")).unwrap();
-    let mut answered = increments(&c, 0).await; // recorded: replay regenerates their events
+    let mut answered = increment_batch(&c, 0, BATCH, KEYS).await; // recorded: replay regenerates their events
     let before = c.event_count();
     let changed = c.change("k0".into(), js("x => (x ?? 0) + 1"), JsValue::UNDEFINED);
     run_to_idle(&c);
@@ -143,7 +122,7 @@ async fn a_change_function_then_two_million_js_increments_stay_under_128_mb_and_
     assert!(!c.replayable(), "a change function makes the run unreplayable");
     let (start, mut curve, mut n) = (js_sys::Date::now(), Vec::new(), BATCH);
     while n < JS_INCREMENTS {
-        answered += increments(&c, n).await;
+        answered += increment_batch(&c, n, BATCH, KEYS).await;
         n += BATCH;
         yield_to_browser().await; // a promise's answer is a microtask: the driver needs a task turn
         if n % 200_000 == 0 {

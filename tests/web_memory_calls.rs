@@ -12,12 +12,11 @@
 #![cfg(target_arch = "wasm32")]
 
 mod web_common;
-use web_common::{get, js, json, wasm_memory, yield_to_browser};
+use web_common::{get, increment_batch, js, json, message, wasm_memory, yield_to_browser};
 
 use caspaxos_playground::wasm::Cluster;
-use js_sys::{Array, Promise};
+use js_sys::Array;
 use wasm_bindgen::JsValue;
-use wasm_bindgen_futures::JsFuture;
 use wasm_bindgen_test::*;
 
 wasm_bindgen_test_configure!(run_in_browser);
@@ -28,21 +27,6 @@ const CALLS: u32 = 2_000_000;
 const BATCH: u32 = 2_000;
 const KEYS: u32 = 10;
 
-fn message(e: &JsValue) -> String {
-    get(e, "message").as_string().unwrap_or_else(|| format!("{e:?}"))
-}
-
-/// A batch of [`BATCH`] increments from call `n` on: started, run to idle, awaited; how many answered.
-async fn batch(c: &Cluster, n: u32) -> u32 {
-    let calls = Array::new();
-    for i in 0..BATCH {
-        calls.push(&c.increment(format!("k{}", (n + i) % KEYS).into(), JsValue::UNDEFINED));
-    }
-    while c.run_until_idle(JsValue::UNDEFINED).unwrap() > 0.0 {}
-    let values = JsFuture::from(Promise::all(&calls)).await.unwrap_or_else(|e| panic!("at {n}: {}", message(&e)));
-    Array::from(&values).length()
-}
-
 #[wasm_bindgen_test]
 #[cfg_attr(debug_assertions, ignore = "run optimized: ./build.sh test runs it with --release")]
 async fn two_million_js_increments_cross_the_session_limit_and_stay_under_128_mb() {
@@ -51,7 +35,7 @@ async fn two_million_js_increments_cross_the_session_limit_and_stay_under_128_mb
     let (start, mut curve, mut answered, mut boundary) = (js_sys::Date::now(), Vec::new(), 0, None);
     for n in (0..CALLS).step_by(BATCH as usize) {
         let logged = c.event_count();
-        answered += batch(&c, n).await;
+        answered += increment_batch(&c, n, BATCH, KEYS).await;
         if boundary.is_none() && !c.replayable() {
             assert!(n + BATCH > limit && n <= limit, "the run stopped being replayable at call {n}");
             boundary = Some(logged);

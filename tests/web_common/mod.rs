@@ -102,3 +102,26 @@ pub fn wasm_memory() -> f64 {
 pub async fn yield_to_browser() {
     JsFuture::from(Promise::from(js("new Promise(r => setTimeout(r, 0))"))).await.unwrap();
 }
+
+/// Runs `c` until nothing is due (`runUntilIdle` stops at its step budget: call it again).
+pub fn run_to_idle(c: &Cluster) {
+    while c.run_until_idle(JsValue::UNDEFINED).unwrap() > 0.0 {}
+}
+
+/// A JS error's message, or the value's debug form.
+pub fn message(e: &JsValue) -> String {
+    get(e, "message").as_string().unwrap_or_else(|| format!("{e:?}"))
+}
+
+/// An outside tester's loop, one batch: `count` `increment` calls, call `first + i` on key
+/// `k{(first + i) % keys}`, all started (with `autoAdvance` off), run to idle, then awaited.
+/// Returns how many answered; panics naming the batch when one rejects.
+pub async fn increment_batch(c: &Cluster, first: u32, count: u32, keys: u32) -> u32 {
+    let calls = js_sys::Array::new();
+    for i in first..first + count {
+        calls.push(&c.increment(format!("k{}", i % keys).into(), JsValue::UNDEFINED));
+    }
+    run_to_idle(c);
+    let values = JsFuture::from(Promise::all(&calls)).await.unwrap_or_else(|e| panic!("at {first}: {}", message(&e)));
+    js_sys::Array::from(&values).length()
+}
