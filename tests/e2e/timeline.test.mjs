@@ -581,3 +581,50 @@ test("the dense view while playing: only the columns that changed are drawn agai
   assert.deepEqual(errors, []);
   await page.close();
 });
+
+test("following a run fed in columns, a frame fetches only its new events (the window is extended, and equals the source's); a jump fetches a whole window", async () => {
+  const { page, errors } = await open(browser.context, `${server.url}test-pages/timeline-bench.html`);
+  const r = await page.evaluate(async () => {
+    const { cluster: c } = await window.bench.workload(30000);
+    const { timeline: tl } = window.bench.panels(c);
+    tl.pull(c); // columns: no event kept as an object, a drawing fetches its window
+    let fetched = 0;
+    const events = c.events.bind(c);
+    // Events fetched for windows (a message in flight reads its own one alone: lazyFlight).
+    c.events = (since, limit) => { const got = events(since, limit); if (limit > 1) fetched += got.length; return got; };
+    let stop = false;
+    for (let w = 0; w < 10; w++) (async () => { while (!stop) await c.increment(`k${w}`, { proposer: `p${1 + (w % 3)}` }); })();
+    const frame = async () => { await new Promise((resolve) => setTimeout(resolve, 0)); c.runFor(16); tl.pull(c); tl.render(c.now); };
+    tl.follow = true;
+    await frame(); // the first frame fetches its window
+    const perFrame = [];
+    let added = 0;
+    for (let i = 0; i < 20; i++) {
+      const [before, eventsBefore] = [fetched, tl.store.events];
+      await frame();
+      perFrame.push(fetched - before);
+      added += tl.store.events - eventsBefore;
+    }
+    const s = tl.store;
+    const w = s.window;
+    const fresh = events(w.from, w.to - w.from);
+    const same = fresh.length === w.events.length && fresh.every((e, i) => JSON.stringify(e) === JSON.stringify(w.events[i]));
+    const mode = tl.mode;
+    // The control: a jump back to the middle of the run is not the fetched window's continuation.
+    tl.follow = false;
+    tl.t0 = c.now / 2;
+    const [jumpBefore] = [fetched];
+    tl.render(c.now);
+    const jump = fetched - jumpBefore;
+    stop = true;
+    return { perFrame, added, same, mode, window: [w.from, w.to, s.events], jump };
+  });
+  assert.equal(r.mode, "sparse", "the follow view draws each message (its window's events)");
+  assert.ok(r.added > 20 * 20, `events came in while following: ${r.added}`);
+  assert.ok(r.perFrame.reduce((a, b) => a + b, 0) <= r.added, `following fetched at most the new events: ${JSON.stringify(r)}`);
+  assert.equal(r.window[1], r.window[2], "the window reaches the newest event");
+  assert.equal(r.same, true, "the extended window holds the source's events");
+  assert.ok(r.jump > 3 * Math.max(...r.perFrame), `the control: a jump fetches a whole window (${r.jump} events; a frame following: ${r.perFrame}), as every frame did before`);
+  assert.deepEqual(errors, []);
+  await page.close();
+});
