@@ -337,7 +337,7 @@ export class Timeline {
   /** Each message in view as an arrow; returns how many. */
   #drawDetailed(f, out, { events, arrivals }) {
     this.mode = "sparse";
-    this.canvas.hidden = true;
+    if (!this.canvas.hidden) this.canvas.hidden = true; // (a write of the same value is still a mutation)
     drawOps(f, out);
     drawBallotTicks(f, out, events);
     const labels = [];
@@ -350,7 +350,7 @@ export class Timeline {
   /** The window as density (the canvas) with counts; returns the messages it represents. */
   #drawDense(f, out) {
     this.mode = "dense";
-    this.canvas.hidden = false;
+    if (this.canvas.hidden) this.canvas.hidden = false;
     const shown = drawDense(f, this.canvas);
     drawDenseLabels(f, out, shown);
     return shown;

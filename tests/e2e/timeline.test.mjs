@@ -628,3 +628,59 @@ test("following a run fed in columns, a frame fetches only its new events (the w
   assert.deepEqual(errors, []);
   await page.close();
 });
+
+/** In the page: a histogram fed random counts (late operation outcomes too) in steps; after each
+ * step its cached aggregates — density, outcomes, sums — against a fresh copy's computed whole and
+ * a plain sum. `tamper`: a count written behind add()'s back at that step (the control). */
+async function histogramAgainstFresh(tamper) {
+  const { DensityHistogram, SENT, RECEIVED, LOST, CHANNELS, BUCKETS, outcomeChannel } = await import("/timeline-histogram.js");
+  let seed = 7;
+  const random = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+  const differ = [];
+  let checks = 0;
+  for (let trial = 0; trial < 10; trial++) {
+    const h = new DensityHistogram(5);
+    let at = 0;
+    const views = [[0, 0.5 + random() * 50, 300 + Math.floor(random() * 400)], [random() * 1000, 0.2 + random() * 3, 500]];
+    for (let step = 0; step < 200; step++) {
+      for (let k = 0; k < 40; k++) {
+        at += random() * 30;
+        const lane = Math.floor(random() * 5);
+        const channel = Math.floor(random() * CHANNELS);
+        h.seen(at, step * 40 + k);
+        h.add(lane, channel, channel > LOST && random() < 0.3 ? Math.max(0, at - random() * 200) : at);
+      }
+      if (tamper === step) h.counts[(0 * CHANNELS + SENT) * BUCKETS + 3] += 5;
+      if (step % 5) continue;
+      const fresh = new DensityHistogram(5);
+      fresh.copyFrom(h);
+      for (const [t0, msPerPx, columns] of views) {
+        checks += 1;
+        const [a, b] = [h.density(t0, msPerPx, columns), fresh.density(t0, msPerPx, columns)];
+        if (a.max !== b.max || a.traffic.some((v, i) => v !== b.traffic[i]) || a.lost.some((v, i) => v !== b.lost[i])) differ.push(["density", trial, step]);
+        const pending = [[1, at - 5]];
+        const [wa, wb] = [h.worstOutcomes(t0, msPerPx, columns, pending), fresh.worstOutcomes(t0, msPerPx, columns, pending)];
+        if (wa.some((v, i) => v !== wb[i])) differ.push(["outcomes", trial, step]);
+        const [b0, b1] = h.bucketRange(t0, t0 + msPerPx * columns);
+        for (const channels of [[SENT, RECEIVED, LOST], [outcomeChannel(1), outcomeChannel(3)]]) {
+          const plain = new Array(5).fill(0);
+          for (let l = 0; l < 5; l++) for (const c of channels) for (let x = b0; x <= b1; x++) plain[l] += h.counts[(l * CHANNELS + c) * BUCKETS + x];
+          if (h.sum(channels, t0, t0 + msPerPx * columns).some((v, i) => v !== plain[i])) differ.push(["sum", trial, step]);
+        }
+      }
+    }
+  }
+  return { checks, differ };
+}
+
+test("the histogram's cached aggregates (prefix sums, density and outcome strips redrawn from the first changed column) equal a fresh whole computation", async () => {
+  const { page, errors } = await open(browser.context, `${server.url}test-pages/timeline-bench.html`);
+  const clean = await page.evaluate(histogramAgainstFresh, null);
+  assert.ok(clean.checks >= 800, `checks: ${clean.checks}`);
+  assert.deepEqual(clean.differ, [], "cached aggregates equal fresh ones");
+  // The control: a count changed behind add()'s back (no stamp, no prefix reset) is caught as a stale sum.
+  const stale = await page.evaluate(histogramAgainstFresh, 100);
+  assert.ok(stale.differ.length > 0 && stale.differ.every(([what, , step]) => what === "sum" && step >= 100), JSON.stringify(stale.differ.slice(0, 5)));
+  assert.deepEqual(errors, []);
+  await page.close();
+});
