@@ -93,17 +93,10 @@ export class ResultsView {
 
   #paint(li, op, waiting) {
     const label = this.labels.get(op.id) ?? this.#expectedName(op) ?? labelOf(op);
-    if (!op.outcome) {
-      li.className = "pending";
-      li.textContent = `${label} … ${op.attempts > 1 ? `retrying (attempt ${op.attempts})` : "pending"}${waiting}`;
-    } else if (op.outcome === "ok") {
-      li.className = "ok";
-      li.textContent = `${label} → ${op.op === "delete" ? "done" : describe(op.output)}`;
-    } else {
-      // An Unavailable's message says the change's fate (OpError::unanswered, in Rust).
-      li.className = "bad";
-      li.textContent = `${label} ✗ ${op.error.name}: ${op.error.message}`;
-    }
+    if (!op.outcome) show(li, "pending", `${label} … ${op.attempts > 1 ? `retrying (attempt ${op.attempts})` : "pending"}${waiting}`);
+    else if (op.outcome === "ok") show(li, "ok", `${label} → ${op.op === "delete" ? "done" : describe(op.output)}`);
+    // An Unavailable's message says the change's fate (OpError::unanswered, in Rust).
+    else show(li, "bad", `${label} ✗ ${op.error.name}: ${op.error.message}`);
   }
 
   #prepend(text, cls) {
@@ -118,4 +111,11 @@ export class ResultsView {
     }
     return li;
   }
+}
+
+/** Gives row `li` its class and text, writing only what changed: a row in flight is painted again
+ * every frame, and a write of the same text still costs the list a style, layout and paint. */
+function show(li, cls, text) {
+  if (li.className !== cls) li.className = cls;
+  if (li.textContent !== text) li.textContent = text;
 }

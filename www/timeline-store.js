@@ -432,12 +432,25 @@ export class TimelineStore {
     const w = this.window;
     if (from >= w.from && to <= w.to) return w.events.slice(from - w.from, to - w.from);
     if (!this.source || to - from > WINDOW_EVENTS) return null;
+    if (from >= w.from && from <= w.to) return this.#extendWindow(from, to);
     // Fetch a little more than asked, so small pans reuse it.
     const pad = Math.min(WINDOW_EVENTS - (to - from), to - from);
     const start = Math.max(0, from - pad / 2) | 0;
     const end = Math.min(this.events, to + pad / 2) | 0;
     this.window = { from: start, to: end, events: this.source.events(start, end - start) };
     return this.window.events.slice(from - start, to - start);
+  }
+
+  /** The window moved on past the fetched one's end (following a run fed in columns: each frame
+   * has a few new events): fetches only the events after it and drops the oldest beyond
+   * WINDOW_EVENTS, instead of fetching the whole window again. Makes a new array: a store's copy
+   * (timeline-rewind.js) shares the old one. */
+  #extendWindow(from, to) {
+    const w = this.window;
+    const joined = w.events.concat(this.source.events(w.to, to - w.to));
+    const cut = Math.max(0, Math.min(from - w.from, joined.length - WINDOW_EVENTS));
+    this.window = { from: w.from + cut, to, events: cut ? joined.slice(cut) : joined };
+    return this.window.events.slice(from - this.window.from);
   }
 
   // ---- operations ----

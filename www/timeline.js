@@ -186,6 +186,15 @@ export class Timeline {
     this.version += 1;
   }
 
+  /** The moving layers' `{ shift, origin }` (x = LEFT + (t - origin) / msPerPx, translated by
+   * -shift) as the last render drew them, if the view has not moved since; else shift 0 from t0.
+   * The history view draws its bars the same way, so a bar still in view keeps its markup. */
+  panAsDrawn() {
+    const p = this.panned;
+    if (p && p.t0 === this.t0 && p.msPerPx === this.msPerPx) return p;
+    return { shift: 0, origin: this.t0 };
+  }
+
   /** Where the drawing puts time `t`: the container's x plus the moving layers' `shift` (what an
    * element's attributes say; 0 unless following, see #panTo). */
   x(t) {
@@ -290,6 +299,7 @@ export class Timeline {
     }
     this.hits = f.hits;
     this.shift = f.shift;
+    this.panned = { t0: this.t0, msPerPx: this.msPerPx, shift: f.shift, origin: f.shift ? this.pan.origin : this.t0 };
     this.lastNow = now;
     this.shown = shown;
     return shown;
@@ -337,7 +347,7 @@ export class Timeline {
   /** Each message in view as an arrow; returns how many. */
   #drawDetailed(f, out, { events, arrivals }) {
     this.mode = "sparse";
-    this.canvas.hidden = true;
+    if (!this.canvas.hidden) this.canvas.hidden = true; // (a write of the same value is still a mutation)
     drawOps(f, out);
     drawBallotTicks(f, out, events);
     const labels = [];
@@ -350,7 +360,7 @@ export class Timeline {
   /** The window as density (the canvas) with counts; returns the messages it represents. */
   #drawDense(f, out) {
     this.mode = "dense";
-    this.canvas.hidden = false;
+    if (this.canvas.hidden) this.canvas.hidden = false;
     const shown = drawDense(f, this.canvas);
     drawDenseLabels(f, out, shown);
     return shown;
@@ -363,7 +373,9 @@ export class Timeline {
     const t0 = this.t0;
     const slot = this.slot;
     const laneFont = Math.max(6, Math.min(12, slot * 0.7));
-    const origin = t0 - shift * this.msPerPx;
+    // The pan's own origin (not t0 less the shift: that differs in the last digits from frame to
+    // frame, and an element drawn at another x is parsed again).
+    const origin = shift ? this.pan.origin : t0;
     return {
       store: this.store, now, t0, t1: t0 + span, msPerPx: this.msPerPx, w: this.w + shift, h: this.h, left: LEFT + shift, top: AXIS_PX, shift,
       slot, laneFont, latencyMax: this.latencyMax, highlight: this.highlight, selected: this.selected,

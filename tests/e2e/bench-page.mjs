@@ -21,13 +21,14 @@
 // before/after in one run; THIS_WWW=/path serves "this" copy from there (default www/; a snapshot
 // lets www/ change while the benchmark runs). PAGE_BENCH_SIZES=100000,400000 sets the sizes, PAGE_BENCH_VIEWS=page,phone
 // the viewports (the desktop's 1280 × 720, a 390 × 844 phone; "" for neither), PAGE_BENCH_ROUNDS=3
-// runs the copies alternated three times.
+// runs the copies alternated three times, PAGE_BENCH_SEEKS=0 skips the seeks (frames and clicks only).
 import { launch, open, serve } from "./helpers.mjs";
 
 const SIZES = (process.env.PAGE_BENCH_SIZES ?? "100000,400000").split(",").map(Number);
 const VIEWS = (process.env.PAGE_BENCH_VIEWS ?? "page,phone").split(",");
 const SCALE = (process.env.PAGE_BENCH_SCALE ?? "1000000").split(",").filter(Boolean).map(Number);
 const REPEATS = 5;
+const SEEKS = process.env.PAGE_BENCH_SEEKS !== "0";
 const PHONE = { width: 390, height: 844 };
 
 const stats = (xs) => {
@@ -113,7 +114,7 @@ async function measure(page, cdp, label) {
   const seeks = { start: [], middle: [], end: [], random: [] };
   let seed = 12345;
   const random = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
-  for (let i = 0; i < REPEATS; i++) {
+  for (let i = 0; i < (SEEKS ? REPEATS : 0); i++) {
     clicks.slider.push(await page.evaluate(clickToPaint, ["#seek", Math.round(end * random())]));
     clicks.stepAfterSeek.push(await page.evaluate(clickToPaint, ["#step"]));
     for (const [name, at] of [["start", 0], ["middle", end / 2], ["end", end], ["random", end * random()]]) {

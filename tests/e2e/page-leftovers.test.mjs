@@ -75,6 +75,21 @@ test("a scenario's caption goes once the reader changes its run, and no new one 
   await page.close();
 });
 
+test("a change made from the console during a scenario: the page says at once that the run is no longer the scenario's", async () => {
+  const { page, errors } = await open(browser.context, `${server.url}?scenario=counter`);
+  await page.evaluate(() => window.playground.setSpeed(0.1)); // the scenario is still running below
+  // Negative control: while nothing but the scenario acts, it is playing, however many refreshes.
+  await page.waitForTimeout(400);
+  assert.match(await page.textContent("#intro"), /Now playing: Counter/);
+  assert.ok(await page.evaluate(() => window.playground.cluster.pending > 0 || window.playground.player.script.length > 0), "the run is not over");
+  await page.evaluate(() => { window.playground.cluster.crash("a3"); });
+  await page.waitForFunction(() => /You changed the run of Counter/.test(document.getElementById("intro").textContent), null, { timeout: 2000 });
+  assert.doesNotMatch(await page.textContent("#intro"), /Now playing/);
+  assert.ok(await page.evaluate(() => window.playground.cluster.pending > 0 || window.playground.player.script.length > 0), "said before the run is over");
+  assert.deepEqual(errors, []);
+  await page.close();
+});
+
 for (const [name, viewport] of [["1280", null], ["phone", PHONE]]) {
   test(`operation bars begun before the window start at the plot's edge, clear of the lane labels (${name})`, async () => {
     const { page, errors } = await open(browser.context, `${server.url}?scenario=counter`, { viewport });

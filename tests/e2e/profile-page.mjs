@@ -11,52 +11,11 @@
 // WWW=/path/to/another/www profiles that copy of the page instead; PROFILE_PARTS=playing skips
 // the seeks and the Run to idle.
 import { launch, open, serve } from "./helpers.mjs";
+import { profiled } from "./profile-tools.mjs";
 
 const EVENTS = Number(process.env.PROFILE_EVENTS ?? 400000);
-const TOP = Number(process.env.PROFILE_TOP ?? 15);
+const TOP = Number(process.env.PROFILE_TOP ?? 15); // trace events shown per thread
 const PARTS = (process.env.PROFILE_PARTS ?? "seek,playing,idle").split(","); // playing always runs
-
-/** The `TOP` functions of a CDP profile by self time. */
-function topSelf(profile) {
-  const self = new Map();
-  const dt = new Map(); // node id -> ms
-  for (let i = 0; i < profile.samples.length; i++) dt.set(profile.samples[i], (dt.get(profile.samples[i]) ?? 0) + profile.timeDeltas[i] / 1000);
-  for (const n of profile.nodes) {
-    const f = n.callFrame;
-    const name = `${f.functionName || "(anonymous)"} ${f.url.split("/").pop()}:${f.lineNumber + 1}`;
-    self.set(name, (self.get(name) ?? 0) + (dt.get(n.id) ?? 0));
-  }
-  const total = [...self.values()].reduce((a, b) => a + b, 0);
-  return [`  total ${total.toFixed(0)} ms`, ...[...self].sort((a, b) => b[1] - a[1]).slice(0, TOP).map(([n, ms]) => `  ${ms.toFixed(1).padStart(8)} ms  ${n}`)].join("\n");
-}
-
-/** The `TOP` page functions (www/*.js) by total time, what they call included (wasm has no
- * names: the JS function that called into it is what a reader can act on). */
-function topTotal(profile) {
-  const dt = new Map();
-  for (let i = 0; i < profile.samples.length; i++) dt.set(profile.samples[i], (dt.get(profile.samples[i]) ?? 0) + profile.timeDeltas[i] / 1000);
-  const byId = new Map(profile.nodes.map((n) => [n.id, n]));
-  const subtree = (n) => (dt.get(n.id) ?? 0) + (n.children ?? []).reduce((a, c) => a + subtree(byId.get(c)), 0);
-  const total = new Map();
-  const walk = (n, seen) => {
-    const f = n.callFrame;
-    const name = `${f.functionName || "(anonymous)"} ${f.url.split("/").pop()}:${f.lineNumber + 1}`;
-    const ours = f.url.endsWith(".js") && !seen.has(name);
-    if (ours) total.set(name, (total.get(name) ?? 0) + subtree(n));
-    const next = ours ? new Set(seen).add(name) : seen;
-    for (const c of n.children ?? []) walk(byId.get(c), next);
-  };
-  walk(profile.nodes[0], new Set());
-  return [...total].sort((a, b) => b[1] - a[1]).slice(0, TOP).map(([n, ms]) => `  ${ms.toFixed(1).padStart(8)} ms  ${n}`).join("\n");
-}
-
-async function profiled(cdp, label, fn) {
-  await cdp.send("Profiler.start");
-  const t0 = Date.now();
-  await fn();
-  const { profile } = await cdp.send("Profiler.stop");
-  console.log(`${label} (${Date.now() - t0} ms wall)\n self:\n${topSelf(profile)}\n total, page functions:\n${topTotal(profile)}`);
-}
 
 /** A CDP trace of `fn` (the browser's own work: style, layout, paint, raster — what a CPU profile
  * shows only as "(program)"): per thread, the top trace events by total ms (complete events
@@ -131,6 +90,7 @@ try {
   await profiled(cdp, "2 s playing, follow view", () => page.waitForTimeout(2000));
   await traced(cdp, "trace: 2 s playing, follow view", () => page.waitForTimeout(2000));
   await page.click("#fit");
+  await profiled(cdp, "2 s playing, Fit view", () => page.waitForTimeout(2000));
   await traced(cdp, "trace: 2 s playing, Fit view", () => page.waitForTimeout(2000));
   await page.evaluate(() => window.playground.setPlaying(false));
   if (PARTS.includes("idle")) await profiled(cdp, "Run to idle, 100 × 50 workers", () => workersToIdle(page, 100, 50));

@@ -581,3 +581,180 @@ test("the dense view while playing: only the columns that changed are drawn agai
   assert.deepEqual(errors, []);
   await page.close();
 });
+
+test("following a run fed in columns, a frame fetches only its new events (the window is extended, and equals the source's); a jump fetches a whole window", async () => {
+  const { page, errors } = await open(browser.context, `${server.url}test-pages/timeline-bench.html`);
+  const r = await page.evaluate(async () => {
+    const { cluster: c } = await window.bench.workload(30000);
+    const { timeline: tl } = window.bench.panels(c);
+    tl.pull(c); // columns: no event kept as an object, a drawing fetches its window
+    let fetched = 0;
+    const events = c.events.bind(c);
+    // Events fetched for windows (a message in flight reads its own one alone: lazyFlight).
+    c.events = (since, limit) => { const got = events(since, limit); if (limit > 1) fetched += got.length; return got; };
+    let stop = false;
+    for (let w = 0; w < 10; w++) (async () => { while (!stop) await c.increment(`k${w}`, { proposer: `p${1 + (w % 3)}` }); })();
+    const frame = async () => { await new Promise((resolve) => setTimeout(resolve, 0)); c.runFor(16); tl.pull(c); tl.render(c.now); };
+    tl.follow = true;
+    await frame(); // the first frame fetches its window
+    const perFrame = [];
+    let added = 0;
+    for (let i = 0; i < 20; i++) {
+      const [before, eventsBefore] = [fetched, tl.store.events];
+      await frame();
+      perFrame.push(fetched - before);
+      added += tl.store.events - eventsBefore;
+    }
+    const s = tl.store;
+    const w = s.window;
+    const fresh = events(w.from, w.to - w.from);
+    const same = fresh.length === w.events.length && fresh.every((e, i) => JSON.stringify(e) === JSON.stringify(w.events[i]));
+    const mode = tl.mode;
+    // The control: a jump back to the middle of the run is not the fetched window's continuation.
+    tl.follow = false;
+    tl.t0 = c.now / 2;
+    const [jumpBefore] = [fetched];
+    tl.render(c.now);
+    const jump = fetched - jumpBefore;
+    stop = true;
+    return { perFrame, added, same, mode, window: [w.from, w.to, s.events], jump };
+  });
+  assert.equal(r.mode, "sparse", "the follow view draws each message (its window's events)");
+  assert.ok(r.added > 20 * 20, `events came in while following: ${r.added}`);
+  assert.ok(r.perFrame.reduce((a, b) => a + b, 0) <= r.added, `following fetched at most the new events: ${JSON.stringify(r)}`);
+  assert.equal(r.window[1], r.window[2], "the window reaches the newest event");
+  assert.equal(r.same, true, "the extended window holds the source's events");
+  assert.ok(r.jump > 3 * Math.max(...r.perFrame), `the control: a jump fetches a whole window (${r.jump} events; a frame following: ${r.perFrame}), as every frame did before`);
+  assert.deepEqual(errors, []);
+  await page.close();
+});
+
+/** In the page: a histogram fed random counts (late operation outcomes too) in steps; after each
+ * step its cached aggregates — density, outcomes, sums — against a fresh copy's computed whole and
+ * a plain sum. `tamper`: a count written behind add()'s back at that step (the control). */
+async function histogramAgainstFresh(tamper) {
+  const { DensityHistogram, SENT, RECEIVED, LOST, CHANNELS, BUCKETS, outcomeChannel } = await import("/timeline-histogram.js");
+  let seed = 7;
+  const random = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+  const differ = [];
+  let checks = 0;
+  for (let trial = 0; trial < 10; trial++) {
+    const h = new DensityHistogram(5);
+    let at = 0;
+    const views = [[0, 0.5 + random() * 50, 300 + Math.floor(random() * 400)], [random() * 1000, 0.2 + random() * 3, 500]];
+    for (let step = 0; step < 200; step++) {
+      for (let k = 0; k < 40; k++) {
+        at += random() * 30;
+        const lane = Math.floor(random() * 5);
+        const channel = Math.floor(random() * CHANNELS);
+        h.seen(at, step * 40 + k);
+        h.add(lane, channel, channel > LOST && random() < 0.3 ? Math.max(0, at - random() * 200) : at);
+      }
+      if (tamper === step) h.counts[(0 * CHANNELS + SENT) * BUCKETS + 3] += 5;
+      if (step % 5) continue;
+      const fresh = new DensityHistogram(5);
+      fresh.copyFrom(h);
+      for (const [t0, msPerPx, columns] of views) {
+        checks += 1;
+        const [a, b] = [h.density(t0, msPerPx, columns), fresh.density(t0, msPerPx, columns)];
+        if (a.max !== b.max || a.traffic.some((v, i) => v !== b.traffic[i]) || a.lost.some((v, i) => v !== b.lost[i])) differ.push(["density", trial, step]);
+        const pending = [[1, at - 5]];
+        const [wa, wb] = [h.worstOutcomes(t0, msPerPx, columns, pending), fresh.worstOutcomes(t0, msPerPx, columns, pending)];
+        if (wa.some((v, i) => v !== wb[i])) differ.push(["outcomes", trial, step]);
+        const [b0, b1] = h.bucketRange(t0, t0 + msPerPx * columns);
+        for (const channels of [[SENT, RECEIVED, LOST], [outcomeChannel(1), outcomeChannel(3)]]) {
+          const plain = new Array(5).fill(0);
+          for (let l = 0; l < 5; l++) for (const c of channels) for (let x = b0; x <= b1; x++) plain[l] += h.counts[(l * CHANNELS + c) * BUCKETS + x];
+          if (h.sum(channels, t0, t0 + msPerPx * columns).some((v, i) => v !== plain[i])) differ.push(["sum", trial, step]);
+        }
+      }
+    }
+  }
+  return { checks, differ };
+}
+
+test("the histogram's cached aggregates (prefix sums, density and outcome strips redrawn from the first changed column) equal a fresh whole computation", async () => {
+  const { page, errors } = await open(browser.context, `${server.url}test-pages/timeline-bench.html`);
+  const clean = await page.evaluate(histogramAgainstFresh, null);
+  assert.ok(clean.checks >= 800, `checks: ${clean.checks}`);
+  assert.deepEqual(clean.differ, [], "cached aggregates equal fresh ones");
+  // The control: a count changed behind add()'s back (no stamp, no prefix reset) is caught as a stale sum.
+  const stale = await page.evaluate(histogramAgainstFresh, 100);
+  assert.ok(stale.differ.length > 0 && stale.differ.every(([what, , step]) => what === "sum" && step >= 100), JSON.stringify(stale.differ.slice(0, 5)));
+  assert.deepEqual(errors, []);
+  await page.close();
+});
+
+/** In the page: the history view drawn again from scratch; its content as kept and as drawn fresh
+ * (in the container's coordinates: a bar's x less the moving group's shift), and where they differ. */
+function historyFromScratch() {
+  const h = window.playground.history;
+  const layers = Object.values(h.layers);
+  const drawn = () => layers.flatMap((l) => [...l.group.children].map((el) => el.outerHTML));
+  const kept = drawn();
+  for (const l of layers) for (const el of l.group.children) l.changed(el);
+  h.drawn = null;
+  h.render(h.now);
+  const fresh = drawn();
+  return { kept: kept.length, differ: kept.filter((m, i) => m !== fresh[i]) };
+}
+
+test("following, the history view keeps the bars still in view (the timeline's shift moves them), draws what a fresh drawing draws, and skips a frame that draws the same", async () => {
+  const { page, errors } = await open(browser.context, `${server.url}?scenario=none`);
+  await page.fill("#workers", "10");
+  await page.fill("#per-worker", "1000"); // still running when the page gets here, however loaded the machine
+  await page.click("#run-workers");
+  const r = await page.evaluate((scratch) => {
+    const pg = window.playground;
+    pg.setPlaying(false);
+    const h = pg.history;
+    const layers = Object.values(h.layers);
+    const total = (k) => layers.reduce((a, l) => a + l[k], 0);
+    pg.timeline.follow = true;
+    pg.advance(300);
+    pg.refresh();
+    const bar = [...h.svg.querySelectorAll("rect.hop.ok")][0];
+    const frames = [];
+    let stayed = true;
+    for (let i = 0; i < 20; i++) {
+      const [c0, r0] = [total("created"), total("reused")];
+      pg.advance(2);
+      pg.refresh();
+      frames.push({ created: total("created") - c0, reused: total("reused") - r0 });
+      const x = bar.getBoundingClientRect().right;
+      if (bar.isConnected && x > h.svg.getBoundingClientRect().left + 44) stayed &&= h.svg.contains(bar);
+    }
+    // The control of the reuse measure: every element marked changed (a whole redraw) keeps none.
+    const rebuilt = [];
+    for (let i = 0; i < 3; i++) {
+      for (const l of layers) for (const el of l.group.children) l.changed(el);
+      const r0 = total("reused");
+      pg.advance(2);
+      pg.refresh();
+      rebuilt.push(total("reused") - r0);
+    }
+    const shift = h.layers.moving.group.getAttribute("transform");
+    const { differ } = new Function(`return (${scratch})()`)();
+    // A render with nothing new to draw changes nothing (paused: the same frame again).
+    const before = [total("created"), total("reused")];
+    h.render(h.now);
+    const same = [total("created") - before[0], total("reused") - before[1]];
+    // The control of the fresh-drawing check: a bar changed in place, unannounced, is caught.
+    h.svg.querySelector("rect.hop").setAttribute("fill", "#ff0000");
+    h.drawn = null;
+    h.render(h.now);
+    const tampered = new Function(`return (${scratch})()`)().differ;
+    return { frames, stayed, rebuilt, shift, differ, same, tampered };
+  }, historyFromScratch.toString());
+  // A bar in flight grows each frame (parsed again); a finished one in view is kept.
+  assert.ok(r.frames.every((f) => f.reused >= 3), `every frame keeps the finished bars: ${JSON.stringify(r.frames)}`);
+  assert.equal(r.stayed, true, "a finished bar in view is the same element frame after frame");
+  assert.deepEqual(r.rebuilt, [0, 0, 0], "the control: a whole redraw keeps no element");
+  assert.match(r.shift ?? "", /^translate\(-[\d.]+ 0\)$/, "the bars are moved by the timeline's shift");
+  assert.deepEqual(r.differ, [], "what the history keeps is what a fresh drawing draws");
+  assert.deepEqual(r.same, [0, 0], "a frame with nothing new draws nothing");
+  assert.equal(r.tampered.length, 1, JSON.stringify(r.tampered));
+  assert.match(r.tampered[0], /^<rect class="hop[^"]*".*fill="#ff0000"/, "the control: the tampered bar is what differs");
+  assert.deepEqual(errors, []);
+  await page.close();
+});

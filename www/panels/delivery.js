@@ -52,7 +52,8 @@ let shown = ""; // the list last drawn, to redraw only on change
 function renderHeld() {
   const on = manual();
   $("manual").checked = on;
-  $("delivery-box").dataset.mode = on ? MANUAL : "auto";
+  const box = $("delivery-box");
+  if (box.dataset.mode !== (on ? MANUAL : "auto")) box.dataset.mode = on ? MANUAL : "auto"; // each frame: write only a change
   const held = on ? page.cluster.inFlight() : [];
   // The note depends on more than the list (a proposer may wait for a timer): always redrawn.
   $("held-note").textContent = on ? heldNote(held.length) : "";

@@ -43,6 +43,9 @@ export function wireScenarios() {
   });
   page.onRefresh.push((force) => {
     if (!force) return;
+    // A change the page did not make (from the console, `playground.cluster`) makes it another
+    // run at once, not only when the run is over (the slow refresh: a scenario's run is short).
+    if (state.scenario && !state.handled && !ownRunShown(state.scenario, page.cluster)) handled();
     renderClaims();
     const { acceptors, proposers } = members();
     if (`${acceptors} ${proposers}` !== state.introMembers) renderIntro(); // a membership change
