@@ -133,7 +133,7 @@ build_module() {
   find "$out" -mindepth 1 -maxdepth 1 ! -name live -exec rm -rf {} +
   wasm-bindgen "$wasm" --target web --out-dir "$out" --out-name "$name"
   node www/npm/optional-params.mjs "$out/$name.d.ts"
-  # Short names for the functions the wasm imports from the glue (core -1,142 B, live -1,457 B
+  # Short names for the functions the wasm imports from the glue (core -1,141 B, live -1,454 B
   # gzipped; README, "wasm size").
   node www/npm/minify-imports.mjs "$out/${name}_bg.wasm" "$out/$name.js"
   local opt="$E2E/node_modules/binaryen/bin/wasm-opt"
