@@ -68,7 +68,7 @@ fn entries(what: &str, v: &JsValue) -> Result<Vec<(String, JsValue)>, OpError> {
     let keys = Reflect::own_keys(v).map_err(unreadable(what))?;
     let mut out = Vec::with_capacity(keys.length() as usize);
     for key in keys.iter() {
-        let Some(name) = text_named(|| format!("a field name of {what}"), &key)? else { continue }; // symbols are not JSON
+        let Some(name) = text_named(&|| format!("a field name of {what}"), &key)? else { continue }; // symbols are not JSON
         let descriptor =
             Reflect::get_own_property_descriptor(v.unchecked_ref::<Object>(), &key).map_err(unreadable(what))?;
         let enumerable = Reflect::get(&descriptor, &"enumerable".into()).map_err(unreadable(what))?;
@@ -84,12 +84,12 @@ fn entries(what: &str, v: &JsValue) -> Result<Vec<(String, JsValue)>, OpError> {
 /// UTF-16 half that is not part of a pair, such as `"\uD800"`) is refused: Rust text cannot hold
 /// it, and the lossy conversion would turn `"\uD800"` and `"\uDC00"` into the same U+FFFD.
 pub fn text(what: &str, v: &JsValue) -> Result<Option<String>, OpError> {
-    text_named(|| what.to_owned(), v)
+    text_named(&|| what.to_owned(), v)
 }
 
 /// [`text`], naming what it reads only if it is refused: a document's reader reads millions of
 /// strings, and writing each one's name took a tenth of its time.
-fn text_named(what: impl FnOnce() -> String, v: &JsValue) -> Result<Option<String>, OpError> {
+fn text_named(what: &dyn Fn() -> String, v: &JsValue) -> Result<Option<String>, OpError> {
     let Some(s) = v.as_string() else { return Ok(None) };
     // The conversion writes U+FFFD for a lone surrogate: only then is the original worth a look.
     // Searched as bytes: `str::contains` brings the two-way string searcher and the panic
@@ -240,7 +240,7 @@ fn convert(b: &mut Budget, v: &JsValue, depth: usize) -> Result<Json, OpError> {
         return json_number(n)
             .ok_or_else(|| OpError::invalid(format!("{what} contains {}, which JSON cannot hold", number_text(n))));
     }
-    if let Some(s) = text_named(|| format!("{what} (a string in it)"), v)? {
+    if let Some(s) = text_named(&|| format!("{what} (a string in it)"), v)? {
         b.charge(s.len() + 2)?;
         return Ok(Json::String(s));
     }
@@ -335,9 +335,16 @@ impl<'a> JsonReader<'a> {
         Ok((Json::Object(fields), skipped))
     }
 
-    /// Item `i` of the array `list` (found `depth` levels down the whole) as JSON.
+    /// Item `i` of the array `list` (found `depth` levels down the whole) as JSON: a flat
+    /// object of plain values in one call ([`super::flat_item`]), anything else field by field.
     pub fn item(&mut self, list: &JsValue, i: u32, depth: usize) -> Result<Json, OpError> {
         self.budget.charge(1)?;
+        let packed = super::flat_item::packed_item(list, i).map_err(unreadable(self.budget.what))?;
+        if let Some(packed) = packed.as_string() {
+            let (json, bytes) = super::flat_item::unpack(&packed);
+            self.budget.charge(bytes)?;
+            return Ok(json);
+        }
         let item = Reflect::get_u32(list, i).map_err(unreadable(self.budget.what))?;
         convert(&mut self.budget, &item, depth)
     }

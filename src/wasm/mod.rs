@@ -9,6 +9,8 @@
 #[cfg(feature = "cluster")]
 mod cluster;
 mod facade;
+#[cfg(feature = "cluster")]
+mod flat_item;
 mod grow_ahead;
 mod js;
 #[cfg(feature = "live")]

@@ -5,7 +5,8 @@
 // open is `Cluster.fromSession(doc)` in a fresh page, the document built in the page beforehand.
 // With `BEFORE=<folder holding pkg/>` (e.g. a www/ built from an earlier commit) the same opens
 // alternate with that build, round by round, side by side; `BEFORE_MAX` (default 300000) caps the
-// sizes it runs (the build before this change took minutes at 1,000,000); `NOW=<folder>` measures
+// sizes it runs (the build before this change took minutes at 1,000,000); `SPREAD_MAX` (default
+// all) caps the sizes of the spread documents (each built by a run in the page); `NOW=<folder>` measures
 // that folder's pkg/ instead of www/'s. Each line: min / median / max ms, and the wasm memory
 // after the open.
 import { cp, mkdir, rm } from "node:fs/promises";
@@ -70,12 +71,13 @@ async function main() {
   const rounds = Number(process.argv[2] ?? 3);
   const sizes = (process.argv[3] ?? "100000,300000,1000000").split(",").map(Number);
   const beforeMax = Number(process.env.BEFORE_MAX ?? 300_000);
+  const spreadMax = Number(process.env.SPREAD_MAX ?? Infinity);
   const servers = { now: await serve(process.env.NOW && (await wwwWith(process.env.NOW, "now"))) };
   if (process.env.BEFORE) servers.before = await serve(await wwwWith(process.env.BEFORE, "before"));
   const browser = await launch();
   try {
     for (const spread of [false, true]) {
-      for (const n of sizes) {
+      for (const n of sizes.filter((n) => !spread || n <= spreadMax)) {
         const rows = {};
         for (let i = 0; i < rounds; i++) {
           for (const [name, server] of Object.entries(servers)) {

@@ -145,10 +145,19 @@ test("a session of 100,000 actions: its link and its document open, and it seeks
     const ahead = mid.tape.actions;
     while (mid.tape.actions > 0 || mid.pending > 0) mid.runUntilIdle();
     const imported = Cluster.fromSession(JSON.parse(doc), { until: 0 });
-    return { tape: tape.length, link: link.length, doc: doc.length, same: opened === tape, ahead, seekMs,
-      replayed: mid.eventLogHash() === c.eventLogHash(), imported: imported.tape.actions };
+    // The document opened to its end is the run; the control: one action's key changed is not.
+    const t1 = performance.now();
+    const whole = Cluster.fromSession(JSON.parse(doc)).eventLogHash();
+    const importMs = performance.now() - t1;
+    const edited = JSON.parse(doc);
+    edited.actions[50_000].key = "elsewhere"; // it was k0
+    return { tape: tape.length, link: link.length, doc: doc.length, same: opened === tape, ahead, seekMs, importMs,
+      replayed: mid.eventLogHash() === c.eventLogHash(), imported: imported.tape.actions,
+      roundTrip: whole === c.eventLogHash(), edited: Cluster.fromSession(edited).eventLogHash() === c.eventLogHash() };
   });
-  console.log(`100,000 actions: tape ${r.tape} characters, compressed link ${r.link}, document ${r.doc} bytes; seek to the middle ${r.seekMs.toFixed(0)} ms`);
+  console.log(`100,000 actions: tape ${r.tape} characters, compressed link ${r.link}, document ${r.doc} bytes; seek to the middle ${r.seekMs.toFixed(0)} ms; the document opened to its end in ${r.importMs.toFixed(0)} ms`);
+  assert.equal(r.roundTrip, true, "the exported document opens to the same run (event log hash)");
+  assert.equal(r.edited, false, "the control: the document with one action's key changed opens to another run");
   assert.equal(r.same, true, "the compressed link opens to the tape");
   assert.ok(r.link < r.tape / 4, `compressed ${r.link} of ${r.tape}`);
   assert.ok(r.ahead >= 49_990 && r.ahead <= 50_000, `${r.ahead} actions ahead of the middle`);
