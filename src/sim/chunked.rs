@@ -14,8 +14,10 @@ pub const CHUNK: usize = 4096;
 pub struct Chunked<T> {
     /// Full chunks forgotten at the front.
     forgotten: usize,
-    /// Full chunks, `CHUNK` items each, never changed again.
-    full: Vec<Rc<[T]>>,
+    /// Full chunks, `CHUNK` items each, never changed again. An `Rc<Vec<T>>`, not an `Rc<[T]>`:
+    /// freezing the open chunk then moves its buffer instead of copying every item into a new
+    /// allocation (issue 9's runtime: the copy was 5 % of the workload of record's instructions).
+    full: Vec<Rc<Vec<T>>>,
     /// The open chunk: fewer than `CHUNK` items.
     tail: Vec<T>,
 }
@@ -34,8 +36,7 @@ impl<T> Chunked<T> {
         }
         self.tail.push(item);
         if self.tail.len() == CHUNK {
-            let frozen: Rc<[T]> = std::mem::take(&mut self.tail).into();
-            self.full.push(frozen);
+            self.full.push(Rc::new(std::mem::take(&mut self.tail)));
         }
     }
 

@@ -1,5 +1,6 @@
 //! `./build.sh bench` (native part): the increment workload of record, wall-clock timed.
-//! Run: `cargo bench --bench throughput` (`-- --quick` for fewer runs).
+//! Run: `cargo bench --bench throughput` (`-- --quick` for fewer runs, `-- --no-page` for the
+//! workload rows alone, `-- --increments N` for another size of them).
 //!
 //! Then the page's cluster (`page_cluster.rs`: a recording with checkpoints, oracles and 30
 //! contended workers through recorded actions) with the event log's window and keeping every
@@ -17,7 +18,10 @@ use std::time::Instant;
 
 fn main() {
     let runs = if std::env::args().any(|a| a == "--quick") { 3 } else { 7 };
-    let record = IncrementWorkload::default();
+    // `-- --increments N`: another size (e.g. a small one under callgrind).
+    let args: Vec<String> = std::env::args().collect();
+    let increments = args.iter().position(|a| a == "--increments").and_then(|i| args.get(i + 1)?.parse().ok());
+    let record = IncrementWorkload { increments: increments.unwrap_or(100_000), ..IncrementWorkload::default() };
     // `-- --record-once`: one timed run of the workload of record, its rate alone on a line (for
     // tests/e2e/bench-side.mjs, which alternates it with the same workload in wasm).
     if std::env::args().any(|a| a == "--record-once") {
@@ -54,7 +58,10 @@ fn main() {
             r.events,
         );
     }
-    page_rows(runs);
+    // `-- --no-page`: the workload rows alone.
+    if !args.iter().any(|a| a == "--no-page") {
+        page_rows(runs);
+    }
 }
 
 /// The page's cluster as a page runs it: with its event window, the hash never asked for.
