@@ -256,7 +256,7 @@ pub(super) fn step(w: &mut World, runtime: &mut Runtime, index: usize) {
             if job.failures >= max_attempts {
                 let message =
                     format!("the collection stopped at step {step}: {why} ({})", failed_attempts(job.failures));
-                return end(w, job, Err(OpError::unavailable(false, message.clone())), message);
+                return end(w, job, Err(OpError::unanswered(false, &message)), message);
             }
             let delay = backoff_ms(w, job.failures);
             log(w, &job, GcStep::Retry, format!("{step} blocked: {why}; again in {delay} ms"));
