@@ -1,6 +1,9 @@
-// The seek slider (issue 9): a drag seeks once, where it is let go; changes that come faster than
-// seeks (a key held, a seek of a long run taking longer than a frame) leave one seek to come, to
-// the slider's last position, never a queue of seeks (www/panels/sessions.js, `slide`).
+// The page's seek (issue 9):
+// - the slider: a drag seeks once, where it is let go; changes that come faster than seeks (a key
+//   held, a seek of a long run taking longer than a frame) leave one seek to come, to the
+//   slider's last position, never a queue of seeks (www/panels/sessions.js, `slide`);
+// - the results list reads only what it shows: a seek paints its newest rows, the older ones
+//   are painted when the page is idle (www/results.js, PAINTED_AT_ONCE).
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import path from "node:path";
@@ -41,19 +44,22 @@ function burst([values, direct]) {
   return new Promise((resolve) => requestAnimationFrame(() => setTimeout(() => resolve({ now, framed: { seeks: window.__seeks.slice(), at: pg.cluster.now } }), 0)));
 }
 
+/** In the page: a run of `actions` increments, ten per 10 ms, through p1 and p2. */
+function makeRun(actions) {
+  const pg = window.playground;
+  const c = pg.cluster;
+  for (let i = 0; i < actions; i++) {
+    c.increment(`k${i % 10}`, { proposer: `p${1 + (i % 2)}` });
+    if (i % 10 === 9) c.runFor(10);
+  }
+  c.runUntilIdle();
+  pg.refresh();
+  return { events: c.eventCount, end: c.now };
+}
+
 test("the seek slider: a drag seeks once, where it is let go; a burst of changes seeks at once and once more to the last position", async () => {
   const { page, errors } = await open(browser.context, `${server.url}?scenario=none`);
-  const run = await page.evaluate((actions) => {
-    const pg = window.playground;
-    const c = pg.cluster;
-    for (let i = 0; i < actions; i++) {
-      c.increment(`k${i % 10}`, { proposer: `p${1 + (i % 2)}` });
-      if (i % 10 === 9) c.runFor(10);
-    }
-    c.runUntilIdle();
-    pg.refresh();
-    return { events: c.eventCount, end: c.now };
-  }, 2000);
+  const run = await page.evaluate(makeRun, 2000);
   await page.evaluate(countSeeks);
 
   // A real drag with the mouse: from the thumb (at the run's end) leftwards in 12 moves.
@@ -89,6 +95,53 @@ test("the seek slider: a drag seeks once, where it is let go; a burst of changes
   const direct = await page.evaluate(burst, [values, true]);
   assert.deepEqual(direct.framed.seeks, values, "seekTo seeks every position");
   assert.equal(direct.framed.at, values.at(-1));
+  assert.deepEqual(errors, []);
+  await page.close();
+});
+
+/** In the page: the results rows that do not show their operation as `operation(id)` gives it
+ * (unpainted, or another state or answer), each as "#id: why". */
+function rowsAmiss() {
+  const c = window.playground.cluster;
+  const rows = [...document.querySelectorAll("#results li[data-op]")];
+  const amiss = [];
+  for (const li of rows) {
+    const op = c.operation(Number(li.dataset.op));
+    const want = !op.outcome ? "pending" : op.outcome === "ok" ? "ok" : "bad";
+    if (!li.textContent) amiss.push(`#${op.id}: unpainted`);
+    else if (li.className !== want) amiss.push(`#${op.id}: ${li.className}, not ${want}`);
+    else if (want === "ok" && !li.textContent.endsWith(`→ ${JSON.stringify(op.output)}`)) amiss.push(`#${op.id}: ${li.textContent}`);
+  }
+  return { rows: rows.length, amiss };
+}
+
+test("a seek reads only the results rows it shows: the newest are painted with it, the rest when the page is idle, each as its operation is", async () => {
+  const { page, errors } = await open(browser.context, `${server.url}?scenario=none`);
+  const run = await page.evaluate(makeRun, 2000);
+  const r = await page.evaluate(async ([end, amiss]) => {
+    const rowsAmiss = eval(`(${amiss})`);
+    const { Cluster } = await import("./pkg/caspaxos_playground.js");
+    const operation = Cluster.prototype.operation;
+    let reads = 0;
+    Cluster.prototype.operation = function (id) {
+      reads += 1;
+      return operation.call(this, id);
+    };
+    window.playground.seekTo(Math.round(end / 2));
+    const inSeek = reads;
+    Cluster.prototype.operation = operation;
+    const before = rowsAmiss(); // negative control: the rows left for later are caught, named
+    await new Promise((resolve) => requestIdleCallback(resolve));
+    await new Promise((resolve) => setTimeout(resolve, 0));
+    return { inSeek, before, after: rowsAmiss(), newest: window.playground.cluster.lastOperationId };
+  }, [run.end, rowsAmiss.toString()]);
+  await page.screenshot({ path: path.join(SHOTS, "seek-results-rows.png") });
+  assert.ok(r.inSeek >= 1 && r.inSeek <= 24, `the seek read ${r.inSeek} operations (at most the 24 newest rows)`);
+  assert.equal(r.before.rows, 200, "the list holds its 200 rows");
+  const unpainted = r.before.amiss.filter((x) => x.endsWith(": unpainted"));
+  assert.equal(unpainted.length, 200 - 24, `the oracle names each row left for later: ${r.before.amiss.slice(0, 3)}`);
+  assert.equal(unpainted[0], `#${r.newest - 24}: unpainted`, "the 24 newest rows are painted, the older ones left");
+  assert.deepEqual(r.after, { rows: 200, amiss: [] }, "once idle, every row shows its operation");
   assert.deepEqual(errors, []);
   await page.close();
 });
