@@ -21,8 +21,8 @@ export async function buildRun(actions) {
 
 /** In the page: times `seekTo` at each of `fractions` of the run's end, split into its parts.
  * `rewind` false: the timeline ingests the sought run's events again (the page before issue 9's
- * rewind), for a side-by-side row. */
-export async function profileSeeks(fractions, rewind = true) {
+ * rewind), for a side-by-side row. `end`: the run's end (the fractions' whole). */
+export async function profileSeeks(fractions, rewind = true, end = window.playground.cluster.now) {
   const { Cluster } = await import("./pkg/caspaxos_playground.js");
   const { TimelineStore } = await import("./timeline-store.js");
   const { Timeline } = await import("./timeline.js");
@@ -62,7 +62,6 @@ export async function profileSeeks(fractions, rewind = true) {
   const checked = async () => {
     for (let waited = 0; verdict.dataset.checking && waited < 5000; waited += 5) await new Promise((r) => setTimeout(r, 5));
   };
-  const end = pg.cluster.now;
   const out = [];
   try {
     for (const f of fractions) {
@@ -127,25 +126,40 @@ export async function benchPageSeek(context, url) {
 /** `node bench-seek.mjs [actions] [points]` (after `./build.sh build`): the page's seek alone, in
  * a run of `actions` increments (default 100,000), at the start, the middle, the end and
  * `points` random points (default 50), each split into its parts (SEEK_DETAIL=1: the page's
- * hooks one by one too). */
+ * hooks one by one too). BEFORE_WWW=/path/to/another/www: that copy of the page too, side by
+ * side (a page of each, the same run built in both, their seeks alternated in groups of 4). */
 async function main() {
   const { serve, launch } = await import("./helpers.mjs");
   const actions = Number(process.argv[2] ?? 100_000);
   const points = Number(process.argv[3] ?? 50);
   let seed = 11;
   const random = () => ((seed = (seed * 16807) % 2147483647) / 2147483647);
-  const server = await serve();
+  const fractions = [0, 0.5, 1, ...Array.from({ length: points }, random)];
+  const builds = [["now", undefined], ...(process.env.BEFORE_WWW ? [["before", process.env.BEFORE_WWW]] : [])];
+  const servers = await Promise.all(builds.map(([, www]) => serve(www)));
   const browser = await launch();
+  const stats = (xs) => { const v = [...xs].sort((a, b) => a - b); return `${v[0].toFixed(1)} / ${v[v.length >> 1].toFixed(1)} / ${v.at(-1).toFixed(1)}`; };
   try {
-    const r = await pageSeekProfile(browser.context, server.url, actions, [{ name: "rewound", fractions: [0, 0.5, 1, ...Array.from({ length: points }, random)], rewind: true }]);
-    const s = r.rows[0].seeks;
-    const stats = (xs) => { const v = [...xs].sort((a, b) => a - b); return `${v[0].toFixed(1)} / ${v[v.length >> 1].toFixed(1)} / ${v.at(-1).toFixed(1)}`; };
-    console.log(`page seek in a ${actions}-action run of ${r.events} events (${r.end} ms), ${s.length} seeks (start, middle, end, ${points} random), min / median / max ms:`);
-    console.log(`  to paint: start ${s[0].toPaint.toFixed(1)}, middle ${s[1].toPaint.toFixed(1)}, end ${s[2].toPaint.toFixed(1)}`);
-    for (const k of Object.keys(s[0]).filter((k) => !["f", "until", "steps"].includes(k))) console.log(`  ${k.padEnd(10)} ${stats(s.map((x) => x[k]))}`);
+    const pages = [];
+    for (const [i, [name]] of builds.entries()) {
+      const { page } = await open(browser.context, `${servers[i].url}?scenario=none`);
+      await page.evaluate(`window.__detail = ${!!process.env.SEEK_DETAIL}; window.__buildRun = ${buildRun.toString()}; window.__profileSeeks = ${profileSeeks.toString()};`);
+      pages.push({ name, page, run: await page.evaluate((n) => window.__buildRun(n), actions), seeks: [] });
+    }
+    for (let i = 0; i < fractions.length; i += 4) {
+      for (const p of pages) {
+        await p.page.bringToFront(); // a page behind another gets no animation frames
+        p.seeks.push(...(await p.page.evaluate(([f, end]) => window.__profileSeeks(f, true, end), [fractions.slice(i, i + 4), p.run.end])));
+      }
+    }
+    for (const { name, run, seeks: s } of pages) {
+      console.log(`page seek (${name}) in a ${actions}-action run of ${run.events} events (${run.end} ms), ${s.length} seeks (start, middle, end, ${points} random), min / median / max ms:`);
+      console.log(`  to paint: start ${s[0].toPaint.toFixed(1)}, middle ${s[1].toPaint.toFixed(1)}, end ${s[2].toPaint.toFixed(1)}`);
+      for (const k of Object.keys(s[0]).filter((k) => !["f", "until", "steps"].includes(k))) console.log(`  ${k.padEnd(10)} ${stats(s.map((x) => x[k]))}`);
+    }
   } finally {
     await browser.close();
-    await server.close();
+    for (const server of servers) await server.close();
   }
 }
 
