@@ -34,7 +34,7 @@ pub const MAX_LANDINGS: usize = 8;
 /// Events between the checkpoints a seek takes on its way.
 pub const LANDING_SPACING: u64 = 4 * FIRST_SPACING;
 /// A seek that replays fewer events than this leaves no checkpoint where it lands.
-const LANDING_MIN_REPLAY: u64 = FIRST_SPACING / 4;
+pub(super) const LANDING_MIN_REPLAY: u64 = FIRST_SPACING / 4;
 
 /// A checkpoint, and how many of the run's actions were recorded before it.
 #[derive(Clone)]

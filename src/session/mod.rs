@@ -553,14 +553,20 @@ impl Recording {
     }
 
     /// A recording restored from the latest checkpoint at or before (`steps`, `at_ms`), with the
-    /// later actions on its tape; `None` if there is none.
+    /// later actions on its tape; `None` if there is none. A point at or after where this run
+    /// stands is restored from a copy of it taken now, when no checkpoint is later: a seek to the
+    /// end (or Share, Export) copies the run instead of replaying since its last checkpoint.
     fn restore_before(&self, (steps, at_ms): (u64, u64)) -> Result<Option<Recording>, OpError> {
         if let Some(why) = self.unreplayable() {
             return Err(OpError::invalid(format!("cannot seek: {why}")));
         }
         let whole = self.shared_actions();
         let checkpoints = self.checkpoints.borrow();
-        let Some(saved) = checkpoints.latest_before(steps, at_ms) else { return Ok(None) };
+        let (latest, here) = (checkpoints.latest_before(steps, at_ms), self.point());
+        let ahead =
+            here.steps <= steps && here.at_ms <= at_ms && latest.is_none_or(|s| s.checkpoint.steps() < here.steps);
+        let copy = ahead.then(|| self.sim.checkpoint()).flatten().map(|c| Saved::new(c, self.actions.borrow().len()));
+        let Some(saved) = copy.as_ref().or(latest) else { return Ok(None) };
         let (actions, tape) = (whole.truncated(saved.actions), whole.from(saved.actions));
         let sim = Sim::restore(&saved.checkpoint);
         sim.share_events_from(&self.sim);

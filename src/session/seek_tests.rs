@@ -112,3 +112,58 @@ fn checkpoints_of_a_long_run_stay_within_the_byte_budget_and_the_latest_stays() 
     let last = points.last().unwrap().0;
     assert!(rec.sim().steps() - last <= 2 * 2_000 * 128, "a recent checkpoint stays");
 }
+
+/// A run of `actions` increments that takes no checkpoints: a seek replays from its start, or
+/// copies where it stands.
+fn run_without_checkpoints(seed: u64, actions: u64) -> Recording {
+    let config = SimConfig { seed, proposers: 2, ..SimConfig::default() };
+    let rec = Recording::new(Start::Config(config)).expect("a valid configuration");
+    rec.set_checkpoint_spacing(u64::MAX);
+    for i in 0..actions {
+        let key = format!("k{}", i % 3);
+        let invoke =
+            UserAction::Invoke { proposer: 1 + (i % 2) as u8, key, name: "increment".into(), input: json!(null) };
+        rec.act(invoke).expect("a valid action");
+        rec.run_for(5).expect("a recorded run plays");
+    }
+    rec.run_until_idle(1_000_000).expect("a recorded run plays");
+    rec
+}
+
+/// The run a fingerprint is of: its log's hash, steps, time, history and actions (not its tape).
+fn run_of(rec: &Recording) -> (u64, u64, u64, u64, usize) {
+    let f = fingerprint(rec);
+    (f.0, f.1, f.2, f.3, f.4)
+}
+
+#[test]
+fn a_seek_to_where_the_run_stands_or_after_copies_it_instead_of_replaying() {
+    let rec = run_without_checkpoints(5, 1000);
+    let (whole, end, steps) = (rec.whole_session(), rec.sim().now(), rec.sim().steps());
+    assert!(steps / 2 > checkpoints::LANDING_MIN_REPLAY, "a replay to the middle leaves a checkpoint: {steps} events");
+    let run = fingerprint(&rec);
+    for (until, replayed) in [
+        (end, whole.replay_until(end)),
+        (end + 10, whole.replay_until(end + 10)),
+        (u64::MAX, whole.replay_to_point(steps, end)),
+    ] {
+        let sought = rec.seek_until(until).unwrap();
+        assert_eq!(fingerprint(&sought), fingerprint(&replayed.unwrap()), "seek to {until} ms");
+        sought.run_until_idle(1_000_000).unwrap();
+        assert_eq!(run_of(&sought).0, run.0, "played on from {until} ms: the same log");
+    }
+    let sought = rec.seek_to_point(steps, end).unwrap();
+    assert_eq!(fingerprint(&sought), fingerprint(&whole.replay_to_point(steps, end).unwrap()), "seek to its point");
+    assert_eq!(fingerprint(&rec), run, "the run copied is unchanged");
+    assert_eq!(rec.landed_points(), vec![], "no seek replayed: none left a checkpoint");
+    // A run opened halfway, the rest of its actions on its tape: a seek to its end copies it
+    // there and plays the tape on, to the same run.
+    let halfway = whole.replay_until(end / 2).unwrap();
+    assert!(halfway.tape().0 > 0, "actions still to play");
+    assert_eq!(run_of(&halfway.seek_until(u64::MAX).unwrap()), run_of(&rec), "the opened run sought to its end");
+    // Negative control: a seek before where the run stands replays (from the start, here), and
+    // the checkpoint it leaves where it lands shows it.
+    let back = rec.seek_until(end / 2).unwrap();
+    assert_eq!(fingerprint(&back), fingerprint(&halfway), "seek back to the middle");
+    assert!(!rec.landed_points().is_empty(), "a replay leaves a checkpoint where it lands");
+}

@@ -1,7 +1,9 @@
 // The page's seek at scale, for `./build.sh bench`: a run of `actions` increments made through the
 // JS API, then the page's whole seek (`seekTo`) to the start, the middle, the end and random
 // points, each split into its parts: the Rust seek (`Cluster.seek`), fetching events as objects
-// (`events()`), the timeline store's ingest, the timeline's render, and the rest (panels).
+// (`events()`), the timeline store's ingest, the timeline's render, and the rest (panels); then
+// the browser's style, layout and paint of the frame after it (`paint`: `toPaint` is the seek to
+// the end of that paint), and the state panel's check (`check()`: in the seek, or after the paint).
 import { open } from "./helpers.mjs";
 
 /** In the page: a run of `actions` increments (10 keys, 3 proposers, each key through one). */
@@ -19,13 +21,13 @@ export async function buildRun(actions) {
 
 /** In the page: times `seekTo` at each of `fractions` of the run's end, split into its parts.
  * `rewind` false: the timeline ingests the sought run's events again (the page before issue 9's
- * rewind), for a side-by-side row. */
-export async function profileSeeks(fractions, rewind = true) {
+ * rewind), for a side-by-side row. `end`: the run's end (the fractions' whole). */
+export async function profileSeeks(fractions, rewind = true, end = window.playground.cluster.now) {
   const { Cluster } = await import("./pkg/caspaxos_playground.js");
   const { TimelineStore } = await import("./timeline-store.js");
   const { Timeline } = await import("./timeline.js");
   const pg = window.playground;
-  const parts = { rust: 0, events: 0, ingest: 0, render: 0 };
+  const parts = { rust: 0, events: 0, ingest: 0, render: 0, check: 0 };
   if (window.__detail) {
     const { page } = await import("./page.js");
     const { TimelineStore: S } = await import("./timeline-store.js");
@@ -54,17 +56,27 @@ export async function profileSeeks(fractions, rewind = true) {
     wrap(Cluster.prototype, "events", "events"),
     wrap(TimelineStore.prototype, "ingest", "ingest"),
     wrap(Timeline.prototype, "render", "render"),
+    wrap(Cluster.prototype, "check", "check"),
   ];
-  const end = pg.cluster.now;
+  const verdict = document.getElementById("check-verdict");
+  const checked = async () => {
+    for (let waited = 0; verdict.dataset.checking && waited < 5000; waited += 5) await new Promise((r) => setTimeout(r, 5));
+  };
   const out = [];
   try {
     for (const f of fractions) {
       for (const k of Object.keys(parts)) parts[k] = 0;
       const until = Math.round(end * f);
       const t = performance.now();
+      // Registered before the seek, so its task runs first after the frame's paint: before the
+      // state panel's check, which waits for that paint too (`check`, after it).
+      const painted = new Promise((r) => requestAnimationFrame(() => setTimeout(() => r(performance.now() - t), 0)));
       pg.seekTo(until);
       const whole = performance.now() - t;
-      out.push({ f, until, whole, ...parts, rest: whole - parts.rust - parts.events - parts.ingest - parts.render, steps: pg.cluster.steps });
+      const paint = (await painted) - whole;
+      const rest = whole - parts.rust - parts.events - parts.ingest - parts.render;
+      await checked();
+      out.push({ f, until, toPaint: whole + paint, whole, ...parts, rest, paint, steps: pg.cluster.steps });
     }
   } finally {
     for (const u of unwrap) u();
@@ -104,9 +116,9 @@ export async function benchPageSeek(context, url) {
     console.log(`page seek in a ${actions}-action run of ${r.events} events (${r.end} ms):`);
     for (const row of r.rows) {
       const s = row.seeks;
-      const named = s.slice(0, 3).map((x) => `${x.f === 0 ? "start" : x.f === 1 ? "end" : "middle"} ${x.whole.toFixed(0)} ms`).join(", ");
-      const split = ["rust", "events", "ingest", "render", "rest"].map((k) => `${k} ${stats(s.map((x) => x[k])).replace(/ ms$/, "")}`).join("; ");
-      console.log(`  ${row.name.padEnd(21)} ${named}; all ${s.length}: ${stats(s.map((x) => x.whole))} (${split} ms)`);
+      const named = s.slice(0, 3).map((x) => `${x.f === 0 ? "start" : x.f === 1 ? "end" : "middle"} ${x.toPaint.toFixed(0)} ms`).join(", ");
+      const split = ["rust", "events", "ingest", "render", "rest", "paint", "check"].map((k) => `${k} ${stats(s.map((x) => x[k])).replace(/ ms$/, "")}`).join("; ");
+      console.log(`  ${row.name.padEnd(21)} to paint: ${named}; all ${s.length}: ${stats(s.map((x) => x.toPaint))} (${split} ms)`);
     }
   }
 }
@@ -114,25 +126,40 @@ export async function benchPageSeek(context, url) {
 /** `node bench-seek.mjs [actions] [points]` (after `./build.sh build`): the page's seek alone, in
  * a run of `actions` increments (default 100,000), at the start, the middle, the end and
  * `points` random points (default 50), each split into its parts (SEEK_DETAIL=1: the page's
- * hooks one by one too). */
+ * hooks one by one too). BEFORE_WWW=/path/to/another/www: that copy of the page too, side by
+ * side (a page of each, the same run built in both, their seeks alternated in groups of 4). */
 async function main() {
   const { serve, launch } = await import("./helpers.mjs");
   const actions = Number(process.argv[2] ?? 100_000);
   const points = Number(process.argv[3] ?? 50);
   let seed = 11;
   const random = () => ((seed = (seed * 16807) % 2147483647) / 2147483647);
-  const server = await serve();
+  const fractions = [0, 0.5, 1, ...Array.from({ length: points }, random)];
+  const builds = [["now", undefined], ...(process.env.BEFORE_WWW ? [["before", process.env.BEFORE_WWW]] : [])];
+  const servers = await Promise.all(builds.map(([, www]) => serve(www)));
   const browser = await launch();
+  const stats = (xs) => { const v = [...xs].sort((a, b) => a - b); return `${v[0].toFixed(1)} / ${v[v.length >> 1].toFixed(1)} / ${v.at(-1).toFixed(1)}`; };
   try {
-    const r = await pageSeekProfile(browser.context, server.url, actions, [{ name: "rewound", fractions: [0, 0.5, 1, ...Array.from({ length: points }, random)], rewind: true }]);
-    const s = r.rows[0].seeks;
-    const stats = (xs) => { const v = [...xs].sort((a, b) => a - b); return `${v[0].toFixed(1)} / ${v[v.length >> 1].toFixed(1)} / ${v.at(-1).toFixed(1)}`; };
-    console.log(`page seek in a ${actions}-action run of ${r.events} events (${r.end} ms), ${s.length} seeks (start, middle, end, ${points} random), min / median / max ms:`);
-    console.log(`  start ${s[0].whole.toFixed(1)}, middle ${s[1].whole.toFixed(1)}, end ${s[2].whole.toFixed(1)}`);
-    for (const k of Object.keys(s[0]).filter((k) => !["f", "until", "steps"].includes(k))) console.log(`  ${k.padEnd(10)} ${stats(s.map((x) => x[k]))}`);
+    const pages = [];
+    for (const [i, [name]] of builds.entries()) {
+      const { page } = await open(browser.context, `${servers[i].url}?scenario=none`);
+      await page.evaluate(`window.__detail = ${!!process.env.SEEK_DETAIL}; window.__buildRun = ${buildRun.toString()}; window.__profileSeeks = ${profileSeeks.toString()};`);
+      pages.push({ name, page, run: await page.evaluate((n) => window.__buildRun(n), actions), seeks: [] });
+    }
+    for (let i = 0; i < fractions.length; i += 4) {
+      for (const p of pages) {
+        await p.page.bringToFront(); // a page behind another gets no animation frames
+        p.seeks.push(...(await p.page.evaluate(([f, end]) => window.__profileSeeks(f, true, end), [fractions.slice(i, i + 4), p.run.end])));
+      }
+    }
+    for (const { name, run, seeks: s } of pages) {
+      console.log(`page seek (${name}) in a ${actions}-action run of ${run.events} events (${run.end} ms), ${s.length} seeks (start, middle, end, ${points} random), min / median / max ms:`);
+      console.log(`  to paint: start ${s[0].toPaint.toFixed(1)}, middle ${s[1].toPaint.toFixed(1)}, end ${s[2].toPaint.toFixed(1)}`);
+      for (const k of Object.keys(s[0]).filter((k) => !["f", "until", "steps"].includes(k))) console.log(`  ${k.padEnd(10)} ${stats(s.map((x) => x[k]))}`);
+    }
   } finally {
     await browser.close();
-    await server.close();
+    for (const server of servers) await server.close();
   }
 }
 

@@ -51,7 +51,7 @@ export function wireSessions() {
       sessionOut(`${e.name}: ${e.message}`, true);
     }
   };
-  $("seek").addEventListener("change", sOut(() => seekTo(Number($("seek").value))));
+  $("seek").addEventListener("change", slide);
   $("fork").addEventListener("click", sOut(() => {
     if (page.cluster.tape.actions) page.handled();
     page.cluster.fork();
@@ -148,6 +148,30 @@ function renderSeekNote() {
   if (ahead) out.dataset.tape = "ahead";
   else delete out.dataset.tape;
 }
+
+/** The slider's `change` (a drag let go, a key pressed): seeks to where the slider is, at once
+ * if no seek ran since the last frame; else once, in the next frame, to where it is then. Changes
+ * that come faster than seeks (a key held, a seek of a long run taking longer than a frame) leave
+ * one seek to come, never a queue: only the last position is sought. */
+function slide() {
+  if (slider.frame) {
+    slider.again = true;
+    return;
+  }
+  slider.again = false;
+  slider.frame = requestAnimationFrame(() => {
+    slider.frame = 0;
+    if (slider.again) slide();
+  });
+  try {
+    seekTo(Number($("seek").value));
+  } catch (e) {
+    sessionOut(`${e.name}: ${e.message}`, true);
+  }
+}
+
+/** `slide`'s frame (0: none pending), and whether the slider changed again before it. */
+const slider = { frame: 0, again: false };
 
 /** Replays the session to virtual time `t` (seeking back or forward), paused there; at or past
  * the run's end, to the end's exact point (the event it was taken at, not every event at its ms). */
