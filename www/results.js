@@ -8,6 +8,9 @@ const SHOWN = 200;
  * the older ones are painted when the page is idle. A seek rebuilds all SHOWN rows, and reading
  * each one's operation was a tenth of the seek at 100,000 events (issue 9). */
 const PAINTED_AT_ONCE = 24;
+/** Safari has no requestIdleCallback: a timer after the frame is near enough there. */
+const whenIdle = globalThis.requestIdleCallback ?? ((f) => setTimeout(f, 50));
+const cancelIdle = globalThis.cancelIdleCallback ?? clearTimeout;
 
 export function describe(v) {
   if (v === undefined) return "undefined";
@@ -43,7 +46,7 @@ export class ResultsView {
 
   /** Forgets the rows (not the labels: a seek keeps the ids, so it keeps their names). */
   reset() {
-    cancelIdleCallback(this.idle);
+    cancelIdle(this.idle);
     this.idle = 0;
     this.list.textContent = "";
     this.next = 0; // the first history id without a row
@@ -106,7 +109,7 @@ export class ResultsView {
    * is rebuilt first. */
   #paintWhenIdle(cluster, waiting) {
     if (this.idle) return;
-    this.idle = requestIdleCallback(() => {
+    this.idle = whenIdle(() => {
       this.idle = 0;
       for (const [id, li] of this.open) {
         const op = li.firstChild ? null : cluster.operation(id);
