@@ -6,12 +6,13 @@
 // the end of that paint), and the state panel's check (`check()`: in the seek, or after the paint).
 import { open } from "./helpers.mjs";
 
-/** In the page: a run of `actions` increments (10 keys, 3 proposers, each key through one). */
+/** In the page: a run of `actions` increments (10 keys, each through one of the page's proposers). */
 export async function buildRun(actions) {
   const pg = window.playground;
   const c = pg.cluster;
+  const proposers = c.membership().proposers; // the page starts with two: a third was refused
   for (let i = 0; i < actions; i++) {
-    c.increment(`k${i % 10}`, { proposer: `p${1 + ((i % 10) % 3)}` });
+    c.increment(`k${i % 10}`, { proposer: proposers[(i % 10) % proposers.length] });
     if (i % 10 === 9) c.runFor(10);
   }
   while (c.pending > 0) c.runUntilIdle();
