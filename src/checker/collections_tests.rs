@@ -52,7 +52,7 @@ fn record(line: &str) -> OpRecord {
         return_seq: Some(num("returnSeq")),
         outcome: Some(outcome),
         output: (outcome == Outcome::Ok).then(|| o.get("output").cloned().unwrap_or(Json::Null).into()),
-        error: o.get("error").map(|e| Box::new(error_of(e, outcome))),
+        error: o.get("error").map(|e| error_of(e, outcome)),
         may_have_applied: outcome == Outcome::Unknown,
         attempts: 1,
         evaluations: Default::default(),

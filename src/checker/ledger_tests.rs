@@ -45,7 +45,7 @@ impl Script {
             (Some(self.seq), Some(self.seq), Some(crate::driver::outcome_of(&result)));
         match result {
             Ok(v) => r.output = Some(v.into()),
-            Err(e) => r.error = Some(Box::new(e)),
+            Err(e) => r.error = Some(e),
         }
     }
 

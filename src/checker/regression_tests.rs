@@ -62,7 +62,7 @@ fn records(table: &str) -> Vec<OpRecord> {
                 return_seq: Some(seq(ret)),
                 outcome: Some(if failed { Outcome::Failed } else { Outcome::Ok }),
                 output: (!failed).then(|| output.into()),
-                error: failed.then(|| Box::new(OpError::unavailable(false, "the change was not applied"))),
+                error: failed.then(|| OpError::unavailable(false, "the change was not applied")),
                 may_have_applied: false,
                 attempts: 1,
                 evaluations: Default::default(),

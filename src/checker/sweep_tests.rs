@@ -155,7 +155,7 @@ fn generate(seed: u64, max_ops: u64, mix: Mix) -> Generated {
             return_seq: Some(seqs[i].1),
             outcome: Some(if p.unknown { Outcome::Unknown } else { Outcome::Ok }),
             output: (!p.unknown).then(|| outputs[i].clone().into()),
-            error: p.unknown.then(|| Box::new(OpError::unavailable(true, "no quorum answered"))),
+            error: p.unknown.then(|| OpError::unavailable(true, "no quorum answered")),
             may_have_applied: p.unknown,
             attempts: 1,
             evaluations: Default::default(),

@@ -193,7 +193,7 @@ fn a_refused_change_is_placed_by_its_last_evaluation() {
         return_seq: Some(8),
         outcome: Some(Outcome::Failed),
         output: None,
-        error: Some(Box::new(OpError::rejected("full"))),
+        error: Some(OpError::rejected("full")),
         may_have_applied: true,
         attempts: 2,
         // An uncertain first attempt wrote; the refusal came on the state a quorum confirmed.

@@ -34,8 +34,7 @@ pub struct OpRecord {
     pub outcome: Option<Outcome>,
     /// The answer of an `ok` operation.
     pub output: Option<RecordValue>,
-    /// Boxed: most operations end without one.
-    pub error: Option<Box<OpError>>,
+    pub error: Option<OpError>,
     /// An accept carrying this operation's change was sent: if it did not end `ok`, it may still
     /// have been applied.
     pub may_have_applied: bool,
@@ -233,8 +232,8 @@ impl History {
         record.return_seq = Some(return_seq);
         record.outcome = Some(outcome_of(result));
         match result {
-            Ok(v) => record.output = Some(RecordValue::shared_with(v, &record.input)),
-            Err(e) => record.error = Some(Box::new(e.clone())),
+            Ok(v) => record.output = Some(RecordValue::from(v.clone())),
+            Err(e) => record.error = Some(e.clone()),
         }
         let proposer = record.proposer;
         self.ledger.finished(&self.window[index]);
