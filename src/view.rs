@@ -434,18 +434,19 @@ pub fn record_by_id(history: &History, id: usize) -> Json {
 }
 
 fn operation(o: &crate::sim::OpRecord) -> Json {
+    use crate::sim::RecordValue;
     object! {
         "id": o.id,
         "proposer": format!("p{}", o.proposer),
         "op": o.op.name(),
         "key": o.key.to_string(),
-        "input": o.input.clone(),
+        "input": o.input.to_json(),
         "invokeAt": o.invoke_at,
         "returnAt": o.return_at,
         "invokeSeq": o.invoke_seq,
         "returnSeq": o.return_seq,
         "outcome": o.outcome.map(|x| x.as_str()),
-        "output": o.output.clone(),
+        "output": o.output.as_ref().map(RecordValue::to_json),
         "error": o.error.as_ref().map(|e| object! { "name": e.name(), "message": e.message.as_str() }),
         "attempts": o.attempts,
         "evaluated": o.evaluations.last().map(|e| {

@@ -148,7 +148,8 @@ fn three_contending_proposers_lose_no_increment_and_apply_none_twice() {
         s.run_until_idle(u64::MAX);
         let h = s.history();
         assert_eq!(h.count(Outcome::Ok), 180, "seed {seed}");
-        let mut outputs: Vec<i64> = h.records().map(|o| o.output.as_ref().unwrap().as_i64().unwrap()).collect();
+        let mut outputs: Vec<i64> =
+            h.records().map(|o| o.output.as_ref().unwrap().to_json().as_i64().unwrap()).collect();
         drop(h);
         outputs.sort();
         assert_eq!(outputs, (1..=180).collect::<Vec<_>>(), "seed {seed}: each increment saw a distinct value");

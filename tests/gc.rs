@@ -77,7 +77,9 @@ fn fault_sweep_with_deletes_and_collections() {
         for o in history.records().filter(|o| o.op == GC_OP) {
             collections += 1;
             match o.outcome {
-                Some(Outcome::Ok) => erased += o.output.as_ref().and_then(|v| v["erased"].as_u64()).unwrap_or(0),
+                Some(Outcome::Ok) => {
+                    erased += o.output.as_ref().and_then(|v| v.to_json()["erased"].as_u64()).unwrap_or(0)
+                }
                 _ => gave_up += 1,
             }
         }

@@ -172,7 +172,7 @@ fn negative_control_trusting_leases_beyond_the_drift_bound_yields_a_stale_read_t
     let record = h.get(stale).expect("the stale operation is in the history");
     assert_eq!(
         (record.proposer, record.op.name(), record.output.clone()),
-        (1, "get", Some(json!("old"))),
+        (1, "get", Some(json!("old").into())),
         "a stale read by p1"
     );
     assert_eq!(Some(record.invoke_at), record.return_at, "answered from the lease, with no round");
@@ -189,7 +189,10 @@ fn shortened_by_the_drift_bound_the_same_scripts_stay_linearizable() {
         let report = check_run(&sim, DEFAULT_STEP_BUDGET);
         assert!(report.ok, "seed {seed}: {:?}", report.violation);
         assert!(sim.lease_reads() > 50, "seed {seed}: the reads were served from leases");
-        assert!(sim.history().records().any(|r| r.proposer == 2 && r.output == Some(json!("new"))), "seed {seed}");
+        assert!(
+            sim.history().records().any(|r| r.proposer == 2 && r.output == Some(json!("new").into())),
+            "seed {seed}"
+        );
     }
 }
 

@@ -44,7 +44,7 @@ fn fault_seeds_through_the_real_cluster_are_linearizable() {
             if let Some(e) = o.error.as_ref().filter(|e| !e.indeterminate()) {
                 *refusals.entry(e.name()).or_default() += 1;
             }
-            if o.op == OpKind::AcquireLock && o.output == Some(Json::Bool(false)) {
+            if o.op == OpKind::AcquireLock && o.output == Some(Json::Bool(false).into()) {
                 *refusals.entry("lock held").or_default() += 1;
             }
         }

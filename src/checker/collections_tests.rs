@@ -45,17 +45,17 @@ fn record(line: &str) -> OpRecord {
         proposer: 1,
         op: OpKind::parse(o["op"].as_str().expect("an operation")).expect("a known operation"),
         key: "r".into(),
-        input: o.get("input").cloned().unwrap_or(Json::Null),
+        input: o.get("input").cloned().unwrap_or(Json::Null).into(),
         invoke_at: num("invokeAt"),
         return_at: Some(num("returnAt")),
         invoke_seq: num("invokeSeq"),
         return_seq: Some(num("returnSeq")),
         outcome: Some(outcome),
-        output: (outcome == Outcome::Ok).then(|| o.get("output").cloned().unwrap_or(Json::Null)),
+        output: (outcome == Outcome::Ok).then(|| o.get("output").cloned().unwrap_or(Json::Null).into()),
         error: o.get("error").map(|e| error_of(e, outcome)),
         may_have_applied: outcome == Outcome::Unknown,
         attempts: 1,
-        evaluations: Vec::new(),
+        evaluations: Default::default(),
     }
 }
 
@@ -95,7 +95,7 @@ fn a_read_of_a_version_no_order_reaches_is_still_caught() {
     // placement of every collection, with the collections chained and unread values merged.
     let (_, mut records) = gc_histories().into_iter().next().expect("seed 71");
     let read = records.iter_mut().find(|r| r.id == 46).expect("seed 71's last read");
-    read.output = Some(json!({ "version": 14, "value": 11 }));
+    read.output = Some(json!({ "version": 14, "value": 11 }).into());
     let full = check_records(&records, DEFAULT_STEP_BUDGET);
     let incremental = check_incrementally(&records, Ledger::new(1, UNKNOWN_HORIZON), DEFAULT_STEP_BUDGET);
     for (which, report) in [("full", full), ("incremental", incremental)] {
@@ -133,17 +133,17 @@ fn two_resets(collections: &[u64]) -> Vec<OpRecord> {
             proposer: 1,
             op,
             key: "r".into(),
-            input,
+            input: input.into(),
             invoke_at: invoke,
             return_at: Some(ret),
             invoke_seq: invoke,
             return_seq: Some(ret),
             outcome: Some(Outcome::Ok),
-            output: Some(output),
+            output: Some(output.into()),
             error: None,
             may_have_applied: false,
             attempts: 1,
-            evaluations: Vec::new(),
+            evaluations: Default::default(),
         })
         .collect()
 }

@@ -50,7 +50,7 @@ fn the_testers_seed_5_run_is_linearizable_at_the_default_budget() {
 fn with_answer(r: &[OpRecord], id: u64, answer: serde_json::Value) -> Vec<OpRecord> {
     let mut r = r.to_vec();
     let read = r.iter_mut().find(|o| o.id == id && o.op.name() == "read").expect("a read of r");
-    read.output = Some(answer);
+    read.output = Some(answer.into());
     r
 }
 
@@ -123,7 +123,7 @@ fn a_read_that_needs_a_collections_reset_is_still_linearizable() {
     (read.invoke_seq, read.return_seq) = (last + 1, Some(last + 2));
     let at = r.iter().filter_map(|o| o.return_at).max().expect("returns") + 1;
     (read.invoke_at, read.return_at) = (at, Some(at));
-    read.output = Some(serde_json::json!({ "version": 0, "value": null }));
+    read.output = Some(serde_json::json!({ "version": 0, "value": null }).into());
     let mut needs_reset = r.clone();
     needs_reset.push(read.clone());
     let full = check_records(&needs_reset, DEFAULT_STEP_BUDGET);
@@ -137,7 +137,7 @@ fn a_read_that_needs_a_collections_reset_is_still_linearizable() {
         order.iter().rev().map(kind).take_while(|k| !matches!(*k, "put" | "delete")).collect();
     assert!(after_last_write.contains(&"gc"), "a reset after the last write: {after_last_write:?}");
     // Control: the same read answering a value no one wrote is not.
-    read.output = Some(serde_json::json!({ "version": 0, "value": 5 }));
+    read.output = Some(serde_json::json!({ "version": 0, "value": 5 }).into());
     let mut bad = r;
     bad.push(read.clone());
     assert_violation_naming(&bad, read.id);

@@ -23,7 +23,7 @@ impl Script {
             proposer: 1,
             op: OpKind::parse(name).expect("a test names a known operation"),
             key: "k".into(),
-            input,
+            input: input.into(),
             invoke_at: self.seq,
             return_at: None,
             invoke_seq: self.seq,
@@ -33,7 +33,7 @@ impl Script {
             error: None,
             may_have_applied: true,
             attempts: 1,
-            evaluations: Vec::new(),
+            evaluations: Default::default(),
         });
         id
     }
@@ -44,7 +44,7 @@ impl Script {
         (r.return_at, r.return_seq, r.outcome) =
             (Some(self.seq), Some(self.seq), Some(crate::driver::outcome_of(&result)));
         match result {
-            Ok(v) => r.output = Some(v),
+            Ok(v) => r.output = Some(v.into()),
             Err(e) => r.error = Some(e),
         }
     }
@@ -111,7 +111,7 @@ fn a_linearizable_history_folds_to_its_last_state_and_keeps_checking() {
     assert!(incremental.ok && full.ok);
     assert_eq!(incremental.folded, 103);
     // The negative control: the same history with a lost increment is caught by both.
-    h.records[get as usize].output = Some(json!(101));
+    h.records[get as usize].output = Some(json!(101).into());
     let (incremental, full) = h.verdicts(UNKNOWN_HORIZON);
     assert_eq!(incremental.violation.map(|v| v.ops[0]), Some(get));
     assert_eq!(full.violation.map(|v| v.ops[0]), Some(get));

@@ -66,13 +66,17 @@ pub enum Times {
 
 impl Times {
     /// `times` sorted and deduplicated; `or` when there are none (an operation never evaluated).
-    pub fn of(mut times: Vec<u64>, or: u64) -> Times {
+    /// One time, however often, allocates nothing (an increment's record: issue 9).
+    pub fn of(times: impl Iterator<Item = u64> + Clone, or: u64) -> Times {
+        let mut distinct = times.clone();
+        let first = distinct.next().unwrap_or(or);
+        if distinct.all(|t| t == first) {
+            return Times::One(first);
+        }
+        let mut times: Vec<u64> = times.collect();
         crate::sorting::sort_short(&mut times);
         times.dedup();
-        if times.len() > 1 {
-            return Times::Many(times);
-        }
-        Times::One(times.first().copied().unwrap_or(or))
+        Times::Many(times)
     }
 
     pub fn as_slice(&self) -> &[u64] {
@@ -135,7 +139,7 @@ impl CheckOp {
         }
         let read_only = o.op.is_read_only();
         let expect = match (o.outcome, &o.output, &o.error) {
-            (Some(Outcome::Ok), Some(out), _) => Expect::Output(out.clone()),
+            (Some(Outcome::Ok), Some(out), _) => Expect::Output(out.to_json()),
             (Some(Outcome::Failed), _, Some(e)) => match e.kind {
                 ErrorKind::VersionConflict | ErrorKind::UpdateRejected if o.op == OpKind::Change => {
                     Expect::Refusal(e.name())
@@ -151,8 +155,8 @@ impl CheckOp {
         let step = if o.op == OpKind::Change {
             change_step(o, &expect)?
         } else {
-            let op = Op::of_kind(o.op, &o.input)?;
-            let times = Times::of(o.evaluations.iter().map(|e| e.at_ms).collect(), o.invoke_at);
+            let op = Op::of_kind(o.op, &o.input.as_json())?;
+            let times = Times::of(o.evaluations.iter().map(|e| e.at_ms), o.invoke_at);
             Step::Builtin { op, times }
         };
         let completed = matches!(o.outcome, Some(Outcome::Ok | Outcome::Failed));

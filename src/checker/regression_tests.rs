@@ -55,17 +55,17 @@ fn records(table: &str) -> Vec<OpRecord> {
                 proposer: 1,
                 op,
                 key: "r".into(),
-                input: value(input),
+                input: value(input).into(),
                 invoke_at: seq(invoke),
                 return_at: Some(seq(ret)),
                 invoke_seq: seq(invoke),
                 return_seq: Some(seq(ret)),
                 outcome: Some(if failed { Outcome::Failed } else { Outcome::Ok }),
-                output: (!failed).then_some(output),
+                output: (!failed).then(|| output.into()),
                 error: failed.then(|| OpError::unavailable(false, "the change was not applied")),
                 may_have_applied: false,
                 attempts: 1,
-                evaluations: Vec::new(),
+                evaluations: Default::default(),
             }
         })
         .collect()
@@ -94,7 +94,7 @@ fn the_same_histories_with_a_read_of_a_value_never_written_are_violations_naming
     for (seed, table, read) in [(233, SEED_233, 17), (755, SEED_755, 14)] {
         let mut records = records(table);
         let r = records.iter_mut().find(|r| r.id == read).expect("the read is in the history");
-        r.output = Some(json!("never-written"));
+        r.output = Some(json!("never-written").into());
         let prefix = format!("get r → \"never-written\" (#{read}) at ");
         let full = check_records(&records, DEFAULT_STEP_BUDGET);
         let incremental = check_incrementally(&records, Ledger::new(1, UNKNOWN_HORIZON), DEFAULT_STEP_BUDGET);
@@ -114,7 +114,7 @@ fn a_read_of_a_value_overwritten_before_it_was_invoked_is_a_violation_naming_it(
     // final reads answer v11; one answering v12 (overwritten long before) fits nowhere.
     let mut records = records(SEED_233);
     let r = records.iter_mut().find(|r| r.id == 54).expect("the last read");
-    r.output = Some(json!("v12"));
+    r.output = Some(json!("v12").into());
     let report = check_records(&records, DEFAULT_STEP_BUDGET);
     let v = report.violation.expect("a stale read is caught");
     assert_eq!(v.ops[0], 54, "{}", v.explanation);

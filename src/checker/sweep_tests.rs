@@ -148,17 +148,17 @@ fn generate(seed: u64, max_ops: u64, mix: Mix) -> Generated {
             proposer: 1,
             op: p.kind,
             key: "k".into(),
-            input: p.input.clone(),
+            input: p.input.clone().into(),
             invoke_at: p.invoke,
             return_at: Some(p.ret),
             invoke_seq: seqs[i].0,
             return_seq: Some(seqs[i].1),
             outcome: Some(if p.unknown { Outcome::Unknown } else { Outcome::Ok }),
-            output: (!p.unknown).then(|| outputs[i].clone()),
+            output: (!p.unknown).then(|| outputs[i].clone().into()),
             error: p.unknown.then(|| OpError::unavailable(true, "no quorum answered")),
             may_have_applied: p.unknown,
             attempts: 1,
-            evaluations: Vec::new(),
+            evaluations: Default::default(),
         })
         .collect();
     Generated { records, by_construction: !changed }

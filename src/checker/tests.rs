@@ -186,7 +186,7 @@ fn a_refused_change_is_placed_by_its_last_evaluation() {
         proposer: 1,
         op: OpKind::Change,
         key: "k".into(),
-        input: json!(null),
+        input: json!(null).into(),
         invoke_at: 1,
         return_at: Some(9),
         invoke_seq: 4,
@@ -197,13 +197,13 @@ fn a_refused_change_is_placed_by_its_last_evaluation() {
         may_have_applied: true,
         attempts: 2,
         // An uncertain first attempt wrote; the refusal came on the state a quorum confirmed.
-        evaluations: vec![eval(reg(json!(null), 0), Some(reg(json!([1]), 1))), eval(reg(json!([5]), 3), None)],
+        evaluations: vec![eval(reg(json!(null), 0), Some(reg(json!([1]), 1))), eval(reg(json!([5]), 3), None)].into(),
     };
     let o = CheckOp::from_record(&record).expect("a refusal is an observation");
     assert!(matches!(&o.step, Step::RefusedOn(s) if **s == st(json!([5]), 3)), "{o:?}");
     assert_eq!((o.expect, o.invoke_seq, o.return_seq), (Expect::Refusal("UpdateRejected"), 4, Some(8)));
     // Without an evaluation of the refusal there is nothing to place it by.
-    record.evaluations.pop();
+    record.evaluations = vec![eval(reg(json!(null), 0), Some(reg(json!([1]), 1)))].into();
     assert!(CheckOp::from_record(&record).is_none());
 }
 
@@ -226,22 +226,22 @@ fn a_check_op_is_small() {
         proposer: 1,
         op: OpKind::Increment,
         key: key.clone(),
-        input: json!(null),
+        input: json!(null).into(),
         invoke_at: 1,
         return_at: Some(9),
         invoke_seq: 4,
         return_seq: Some(8),
         outcome: Some(Outcome::Ok),
-        output: Some(json!(1)),
+        output: Some(json!(1).into()),
         error: None,
         may_have_applied: true,
         attempts: 1,
-        evaluations: vec![eval(3, 0)],
+        evaluations: vec![eval(3, 0)].into(),
     };
     let o = CheckOp::from_record(&record).expect("an increment");
     assert!(Rc::ptr_eq(&o.key, &key), "the key is the record's, not a copy");
     assert!(matches!(&o.step, Step::Builtin { times: Times::One(3), .. }), "{o:?}");
-    record.evaluations = vec![eval(7, 1), eval(3, 0), eval(7, 1)];
+    record.evaluations = vec![eval(7, 1), eval(3, 0), eval(7, 1)].into();
     let o = CheckOp::from_record(&record).expect("an increment");
     assert!(matches!(&o.step, Step::Builtin { times: Times::Many(t), .. } if *t == [3, 7]), "{o:?}");
 }

@@ -2,6 +2,7 @@
 //! input of the linearizability checker, which folds settled operations away as they come
 //! ([`crate::checker::Ledger`]); the most recent operations stay as records for the history view.
 
+use super::RecordValue;
 use crate::checker::Ledger;
 use crate::driver::{outcome_of, Outcome};
 use crate::ops::{OpError, OpId, OpKind, Val};
@@ -17,7 +18,7 @@ pub struct OpRecord {
     /// The operation's kind (its contract name: `increment`, `put`, ...).
     pub op: OpKind,
     pub key: Key,
-    pub input: Json,
+    pub input: RecordValue,
     /// Virtual time of the invocation (for display and lock expiry; not for ordering).
     pub invoke_at: u64,
     /// `None` while in flight.
@@ -32,7 +33,7 @@ pub struct OpRecord {
     /// `None` while in flight.
     pub outcome: Option<Outcome>,
     /// The answer of an `ok` operation.
-    pub output: Option<Json>,
+    pub output: Option<RecordValue>,
     pub error: Option<OpError>,
     /// An accept carrying this operation's change was sent: if it did not end `ok`, it may still
     /// have been applied.
@@ -43,7 +44,7 @@ pub struct OpRecord {
     /// answering a read or a refusal), in order; the last one is the one the answer came from.
     /// The checker needs them for `change` (an opaque function) and locks (virtual time); other
     /// operations it recomputes from their input.
-    pub evaluations: Vec<Evaluation>,
+    pub evaluations: Evaluations,
 }
 
 impl OpRecord {
@@ -61,6 +62,50 @@ pub struct Evaluation {
     pub seen: Val,
     pub at_ms: u64,
     pub wrote: Option<Val>,
+}
+
+/// An operation's evaluations, in order: the first held inline (nearly every operation is
+/// evaluated once, and its record then needs no heap block for them).
+#[derive(Clone, Debug, Default, PartialEq)]
+pub enum Evaluations {
+    #[default]
+    None,
+    One(Evaluation),
+    Many(Vec<Evaluation>),
+}
+
+impl Evaluations {
+    pub fn push(&mut self, evaluation: Evaluation) {
+        *self = match std::mem::take(self) {
+            Evaluations::None => Evaluations::One(evaluation),
+            Evaluations::One(first) => Evaluations::Many(vec![first, evaluation]),
+            Evaluations::Many(mut all) => {
+                all.push(evaluation);
+                Evaluations::Many(all)
+            }
+        };
+    }
+}
+
+impl std::ops::Deref for Evaluations {
+    type Target = [Evaluation];
+
+    fn deref(&self) -> &[Evaluation] {
+        match self {
+            Evaluations::None => &[],
+            Evaluations::One(evaluation) => std::slice::from_ref(evaluation),
+            Evaluations::Many(all) => all,
+        }
+    }
+}
+
+impl From<Vec<Evaluation>> for Evaluations {
+    fn from(all: Vec<Evaluation>) -> Evaluations {
+        all.into_iter().fold(Evaluations::None, |mut held, e| {
+            held.push(e);
+            held
+        })
+    }
 }
 
 /// Operations [`History::records`] keeps at least: the most recent ones (older ones are
@@ -187,7 +232,7 @@ impl History {
         record.return_seq = Some(return_seq);
         record.outcome = Some(outcome_of(result));
         match result {
-            Ok(v) => record.output = Some(v.clone()),
+            Ok(v) => record.output = Some(RecordValue::from(v.clone())),
             Err(e) => record.error = Some(e.clone()),
         }
         let proposer = record.proposer;
@@ -302,7 +347,7 @@ impl History {
         if record.outcome.is_none() {
             return false;
         }
-        let corrupted = Rc::new(OpRecord { output: Some(Json::from("corrupted")), ..OpRecord::clone(record) });
+        let corrupted = Rc::new(OpRecord { output: Some(Json::from("corrupted").into()), ..OpRecord::clone(record) });
         *record = corrupted;
         true
     }
@@ -312,3 +357,7 @@ impl History {
         &self.ledger
     }
 }
+
+#[cfg(test)]
+#[path = "history_tests.rs"]
+mod tests;

@@ -26,7 +26,7 @@ pub(crate) fn invoke(
         proposer,
         op,
         key: key.clone(),
-        input,
+        input: input.into(),
         invoke_at: now,
         return_at: None,
         invoke_seq,
@@ -36,7 +36,7 @@ pub(crate) fn invoke(
         error: None,
         may_have_applied: false,
         attempts: 1,
-        evaluations: Vec::new(),
+        evaluations: Default::default(),
     });
     stats.operations += 1;
     (id, EventKind::Invoke { op: id, proposer, name: op.name(), key: key.clone() })

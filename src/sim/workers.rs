@@ -192,7 +192,7 @@ mod tests {
             .history()
             .records()
             .filter(|o| o.op == OpKind::Increment)
-            .map(|o| o.output.as_ref().unwrap().as_i64().unwrap())
+            .map(|o| o.output.as_ref().unwrap().to_json().as_i64().unwrap())
             .collect();
         answers.sort();
         assert_eq!(answers, (1..=1000).collect::<Vec<_>>(), "each increment answered once, none lost");

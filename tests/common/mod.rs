@@ -93,7 +93,7 @@ pub fn verify(sim: &Sim, clients_done: bool) -> Result<Summary, Failure> {
             match o.outcome {
                 Some(Outcome::Ok) => {
                     ok += 1;
-                    let out = o.output.as_ref().and_then(|v| v.as_i64()).unwrap_or(-1);
+                    let out = o.output.as_ref().and_then(|v| v.to_json().as_i64()).unwrap_or(-1);
                     if !outputs.insert(out) || out > value {
                         return Err(counter(format!(
                             "{key}: increment #{} answered {out}: duplicate or above the final {value}",

@@ -1,0 +1,120 @@
+//! The history record's size (issue 9: a record was 272 bytes natively, with JSON input and
+//! output and a heap block for its evaluations) and what an increment's record holds.
+
+use super::*;
+use crate::ops::Register;
+use serde_json::json;
+use std::mem::size_of;
+
+/// [`OpRecord`]'s size at most: 176 bytes natively (its input and answer inline in 16 bytes
+/// each, its first evaluation inline; its error inline too: boxing it would save 24 bytes a
+/// record for more shipped wasm than the core's headroom had).
+const MAX_OP_RECORD_SIZE: usize = 176;
+
+/// The record as it was before issue 9's change, field for field: the negative control.
+#[allow(dead_code)]
+struct RecordOfJson {
+    id: OpId,
+    proposer: ProposerId,
+    op: OpKind,
+    key: Key,
+    input: Json,
+    invoke_at: u64,
+    return_at: Option<u64>,
+    invoke_seq: u64,
+    return_seq: Option<u64>,
+    outcome: Option<Outcome>,
+    output: Option<Json>,
+    error: Option<OpError>,
+    may_have_applied: bool,
+    attempts: u32,
+    evaluations: Vec<Evaluation>,
+}
+
+fn small_enough(size: usize) -> Result<(), String> {
+    if size <= MAX_OP_RECORD_SIZE {
+        Ok(())
+    } else {
+        Err(format!("a record of {size} bytes is over {MAX_OP_RECORD_SIZE}"))
+    }
+}
+
+#[test]
+#[cfg(target_pointer_width = "64")]
+fn a_record_is_small() {
+    println!("a record: {} bytes, the record of JSON values: {}", size_of::<OpRecord>(), size_of::<RecordOfJson>());
+    small_enough(size_of::<OpRecord>()).unwrap();
+    // Negative control: the record of JSON values is caught, by its size.
+    let old = size_of::<RecordOfJson>();
+    assert_eq!(small_enough(old), Err(format!("a record of {old} bytes is over {MAX_OP_RECORD_SIZE}")));
+    assert!(old >= 272, "{old}");
+}
+
+fn register(value: Json, version: u64) -> Val {
+    Rc::new(Register { value, version, applied: Vec::new() })
+}
+
+/// Invokes `op` on key `k` with `input`, evaluates it `evaluations` times, ends it with `result`;
+/// returns the history.
+fn one_operation(op: OpKind, input: Json, evaluations: u64, result: Result<Json, OpError>) -> History {
+    let mut history = History::new(10, Ledger::default());
+    let invoke_seq = history.next_seq();
+    let record = OpRecord {
+        id: 0,
+        proposer: 1,
+        op,
+        key: "k".into(),
+        input: input.into(),
+        invoke_at: 1,
+        return_at: None,
+        invoke_seq,
+        return_seq: None,
+        outcome: None,
+        output: None,
+        error: None,
+        may_have_applied: false,
+        attempts: 1,
+        evaluations: Evaluations::None,
+    };
+    history.invoked(record);
+    for at_ms in 0..evaluations {
+        let seen = register(json!(at_ms), at_ms);
+        let wrote = Some(register(json!(at_ms + 1), at_ms + 1));
+        history.in_flight_mut(0).unwrap().evaluations.push(Evaluation { seen, at_ms, wrote });
+    }
+    history.finish(0, 9, &result).expect("in flight");
+    history
+}
+
+/// An increment's record holds its input, its answer and its evaluation inline: no heap block
+/// but its own. Controls: a second evaluation is kept, in order; a `put`'s JSON is kept as JSON,
+/// input and answer.
+#[test]
+fn an_increment_record_holds_its_values_inline() {
+    let history = one_operation(OpKind::Increment, Json::Null, 1, Ok(json!(1)));
+    let record = history.get(0).unwrap();
+    assert_eq!((&record.input, &record.output), (&RecordValue::Null, &Some(RecordValue::Unsigned(1))));
+    assert!(matches!(&record.evaluations, Evaluations::One(e) if e.at_ms == 0), "{:?}", record.evaluations);
+
+    let retried = one_operation(OpKind::Increment, Json::Null, 2, Ok(json!(2)));
+    let record = retried.get(0).unwrap();
+    assert!(matches!(&record.evaluations, Evaluations::Many(all) if all.len() == 2), "{:?}", record.evaluations);
+    assert_eq!(record.evaluations.iter().map(|e| e.at_ms).collect::<Vec<_>>(), [0, 1]);
+    assert_eq!(record.evaluations.last().unwrap().seen.version, 1);
+
+    let payload = json!({ "text": "a user's value" });
+    let put = one_operation(OpKind::Put, payload.clone(), 1, Ok(payload.clone()));
+    let record = put.get(0).unwrap();
+    let (RecordValue::Json(input), Some(RecordValue::Json(output))) = (&record.input, &record.output) else {
+        panic!("{record:?}")
+    };
+    assert_eq!((&**input, &**output), (&payload, &payload));
+}
+
+/// A refusal's error is kept, with its message.
+#[test]
+fn a_refusal_keeps_its_error() {
+    let refused = one_operation(OpKind::Write, json!({ "expectedVersion": 2 }), 1, Err(OpError::rejected("full")));
+    let record = refused.get(0).unwrap();
+    assert_eq!((record.output.as_ref(), record.error.as_ref()), (None, Some(&OpError::rejected("full"))));
+}
