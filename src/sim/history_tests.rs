@@ -4,14 +4,17 @@
 use super::*;
 use crate::ops::Register;
 use serde_json::json;
+#[cfg(target_pointer_width = "64")] // the sizes are native ones
 use std::mem::size_of;
 
 /// [`OpRecord`]'s size at most: 176 bytes natively (its input and answer inline in 16 bytes
 /// each, its first evaluation inline; its error inline too: boxing it would save 24 bytes a
 /// record for more shipped wasm than the core's headroom had).
+#[cfg(target_pointer_width = "64")]
 const MAX_OP_RECORD_SIZE: usize = 176;
 
 /// The record as it was before issue 9's change, field for field: the negative control.
+#[cfg(target_pointer_width = "64")]
 #[allow(dead_code)]
 struct RecordOfJson {
     id: OpId,
@@ -31,6 +34,7 @@ struct RecordOfJson {
     evaluations: Vec<Evaluation>,
 }
 
+#[cfg(target_pointer_width = "64")]
 fn small_enough(size: usize) -> Result<(), String> {
     if size <= MAX_OP_RECORD_SIZE {
         Ok(())
