@@ -74,7 +74,7 @@ fn a_collection_that_gives_up_leaves_its_key_to_the_next_gc() {
     let (key, handle) = failed.into_iter().next().expect("k was on the to-do list");
     let error = sim.block_on(handle).unwrap_err();
     assert_eq!((&*key, error.name()), ("k", "Unavailable"));
-    assert!(error.message.ends_with("(2 failed attempts)"), "{error}");
+    assert!(error.message.ends_with("(2 failed attempts); the change was not applied"), "{error}");
     assert_eq!(sim.gc_pending(), vec![Key::from("k")], "still to collect");
     let attempts = sim.history().records().find(|r| r.op == GC_OP).map(|r| r.attempts);
     assert_eq!(attempts, Some(2), "the history counts the collection's tries");
@@ -94,7 +94,7 @@ fn a_collection_that_gives_up_after_one_try_says_attempt_in_the_singular() {
     tombstone_on_two_of_three(&sim);
     let (_, handle) = sim.gc_deleted(1).unwrap().into_iter().next().expect("k to collect");
     let error = sim.block_on(handle).unwrap_err();
-    assert!(error.message.ends_with("(1 failed attempt)"), "{error}");
+    assert!(error.message.ends_with("(1 failed attempt); the change was not applied"), "{error}");
 }
 
 #[test]
