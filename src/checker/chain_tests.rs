@@ -192,17 +192,7 @@ fn forced_chains_give_what_the_general_search_gives() {
 /// longest order (the increment answering 2 returned before the one answering 1 was invoked).
 #[test]
 fn a_batch_answered_against_real_time_is_a_violation_naming_the_operation() {
-    let op = |id: u64, invoke: u64, ret: u64, answer: u64| CheckOp {
-        id,
-        kind: crate::ops::OpKind::Increment,
-        key: "k".into(),
-        invoke_at: invoke,
-        return_at: Some(ret),
-        invoke_seq: invoke,
-        return_seq: Some(ret),
-        step: Step::Builtin { op: Op::Increment, times: Times::One(invoke) },
-        expect: Expect::Output(json!(answer)),
-    };
+    let op = answered;
     let mut ops: Vec<CheckOp> = (0..100).map(|i| op(i, i, 1_000 + i, i + 3)).collect();
     ops.push(op(100, 100, 101, 2)); // answers 2, returns before #101 is invoked
     ops.push(op(101, 102, 2_000, 1));
@@ -216,4 +206,55 @@ fn a_batch_answered_against_real_time_is_a_violation_naming_the_operation() {
     (ops[100].expect, ops[101].expect) = (Expect::Output(json!(1)), Expect::Output(json!(2)));
     let (found, _) = forced(&ops, &[Config::default()], Goal::OneLinearization, DEFAULT_STEP_BUDGET).expect("forced");
     assert!(matches!(found, Found::Order(ref o) if is_linearization(&ops, o)), "{}", shape(&found));
+}
+
+/// Increment `#id` invoked at `invoke`, returned at `ret` answering `answer`.
+fn answered(id: u64, invoke: u64, ret: u64, answer: u64) -> CheckOp {
+    CheckOp {
+        id,
+        kind: crate::ops::OpKind::Increment,
+        key: "k".into(),
+        invoke_at: invoke,
+        return_at: Some(ret),
+        invoke_seq: invoke,
+        return_seq: Some(ret),
+        step: Step::Builtin { op: Op::Increment, times: Times::One(invoke) },
+        expect: Expect::Output(json!(answer)),
+    }
+}
+
+/// Increment `#id` invoked at `invoke`, of unknown outcome.
+fn floating(id: u64, invoke: u64) -> CheckOp {
+    CheckOp { return_at: None, return_seq: None, expect: Expect::Maybe, ..answered(id, invoke, 0, 0) }
+}
+
+/// Negative control: no increment answered 2, and the only unknown one was invoked after the
+/// one answering 3 returned: nothing can take the register from 1 to 2 in time. Invoked
+/// before, it does (and the order places it there).
+#[test]
+fn a_gap_no_unknown_increment_fills_in_real_time_is_a_violation_naming_the_operation() {
+    let mut ops = vec![answered(0, 0, 10, 1), answered(1, 1, 20, 3), floating(2, 25), floating(3, 30)];
+    let one = Goal::OneLinearization;
+    let (found, steps) = forced(&ops, &[Config::default()], one, DEFAULT_STEP_BUDGET).expect("forced");
+    let Found::Violation(v) = found else { panic!("not a violation: {}", shape(&found)) };
+    assert!(steps < 10, "{steps} steps");
+    assert_eq!((v.ops[0], v.longest.clone()), (1, vec![0]), "{}", v.explanation);
+    assert!(v.explanation.starts_with("increment k → 3 (#1)"), "{}", v.explanation);
+    let general = search(&ops, &[Config::default()], one, DEFAULT_STEP_BUDGET, true).0;
+    assert_eq!(shape(&general), "violation");
+    // Control: invoked before #1 returned, the unknown increment fills the gap.
+    ops[2].invoke_seq = 15;
+    let (found, _) = forced(&ops, &[Config::default()], one, DEFAULT_STEP_BUDGET).expect("forced");
+    assert!(matches!(found, Found::Order(ref o) if *o == [0, 2, 1] && is_linearization(&ops, o)), "{}", shape(&found));
+}
+
+/// Negative control: two increments answered 1; unknown increments invoked early cannot help
+/// (both must be placed where the register holds 0). The one returning first is named.
+#[test]
+fn a_duplicated_answer_among_unknown_increments_is_a_violation_naming_the_operation() {
+    let ops = vec![floating(0, 0), answered(1, 1, 10, 1), answered(2, 2, 12, 1), floating(3, 3)];
+    let (found, _) = forced(&ops, &[Config::default()], Goal::OneLinearization, DEFAULT_STEP_BUDGET).expect("forced");
+    let Found::Violation(v) = found else { panic!("not a violation: {}", shape(&found)) };
+    assert_eq!((v.ops[0], v.longest.len()), (1, 0), "{}", v.explanation);
+    assert!(v.explanation.starts_with("increment k → 1 (#1)"), "{}", v.explanation);
 }
