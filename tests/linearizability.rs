@@ -340,6 +340,73 @@ fn batched_increments_are_checked_incrementally_as_the_full_search_checks_them()
     }
 }
 
+/// Batches of increments on two keys (as [`batched_run`], 10–100 a batch) through a network
+/// that drops a fifth of the messages, one attempt each: some increments end with an unknown
+/// outcome (issue outside15-6: such keys were `unknown`, the forced chains stepped aside).
+fn batched_run_with_unknowns(seed: u64, driver: DriverConfig) -> Sim {
+    let driver = DriverConfig { max_attempts: 1, ..driver };
+    let sim = Sim::new(SimConfig { seed, proposers: 2, driver, log_events: false, ..SimConfig::default() }).unwrap();
+    sim.set_history(History::new(usize::MAX, Ledger::default()));
+    sim.set_drop_rate(0.2).expect("a rate");
+    let batch = 10 + seed % 10 * 10;
+    for _ in 0..2 {
+        for key in ["b0", "b1"] {
+            for i in 0..batch {
+                let client = sim.client((i % 2) as u8 + 1);
+                sim.spawn(async move {
+                    let _ = client.increment(key).await;
+                });
+            }
+        }
+        sim.run_until_idle(5_000_000);
+    }
+    sim
+}
+
+#[test]
+fn batched_increments_with_unknown_outcomes_are_decided() {
+    let broken = DriverConfig { break_quorum: Some(1), ..DriverConfig::default() };
+    let (mut runs, mut with_unknowns, mut violations) = (0, 0, 0);
+    for seed in seeds(300) {
+        for (name, driver) in [("healthy", DriverConfig::default()), ("quorum 1", broken.clone())] {
+            let replay = format!("{name}, seed {seed}: CASPAXOS_SEED={seed} cargo test --release --test linearizability unknown_outcomes");
+            let sim = batched_run_with_unknowns(seed, driver);
+            let history = sim.history();
+            let records: Vec<OpRecord> = history.records().cloned().collect();
+            let unknowns =
+                records.iter().filter(|r| r.outcome == Some(caspaxos_playground::driver::Outcome::Unknown)).count();
+            let full = check_records(&records, DEFAULT_STEP_BUDGET);
+            let live = check(&history, DEFAULT_STEP_BUDGET);
+            let verdicts = |r: &Report| -> Vec<(String, &'static str)> {
+                r.keys.iter().map(|(k, v)| (k.clone(), verdict_name(v))).collect()
+            };
+            assert_eq!(verdicts(&live), verdicts(&full), "{replay}");
+            // Decided: what was `unknown` past the budget is `ok` or a violation.
+            assert!(full.keys.values().all(|v| verdict_name(v) != "unknown"), "{replay}: {:?}", full.keys);
+            if name == "healthy" {
+                assert!(full.ok, "{replay}: {:?}", full.keys);
+            }
+            if let Some(v) = &live.violation {
+                // Negative control: a broken run with unknown outcomes is caught, naming an increment.
+                assert!(
+                    name != "healthy" && v.explanation.starts_with(&format!("increment {} ", v.key)),
+                    "{replay}: {v:?}"
+                );
+                assert_eq!(full.violation.as_ref().map(|f| &f.key), Some(&v.key), "{replay}");
+                violations += 1;
+            }
+            runs += 1;
+            with_unknowns += usize::from(unknowns > 0);
+        }
+    }
+    println!(
+        "batched with unknown outcomes: {runs} runs, {with_unknowns} with unknown outcomes, {violations} violations"
+    );
+    if runs >= 600 {
+        assert!(with_unknowns >= 300 && violations >= 30, "{with_unknowns} {violations}");
+    }
+}
+
 /// The most operations and configurations the checker and the history window hold at any time
 /// of a steady workload (30 clients incrementing 10 keys, `increments` in all), sampled every
 /// 100 virtual ms; and the run's verdict.

@@ -26,6 +26,27 @@
 //! configuration met before (Lowe's memo) ends the walk, and when no path reaches an end the
 //! violation is told from the longest path, as the general search tells it. Steps: one per
 //! configuration walked, so a batch of n costs n steps, not n²/2.
+//!
+//! **Unknown increments** (outcome unknown, [`Expect::Maybe`]: each takes effect once, any time
+//! after its invocation, or never; an outside tester's batches with a few of them were
+//! `unknown` past the budget). For one verdict ([`Goal::OneLinearization`]), when every other
+//! operation is an increment that returned an integer, the walk is still one path: from a
+//! configuration whose register holds the integer `a - 1` with completed operations left,
+//! - an operation answered `a` is placed as above (an unknown increment placed instead moves
+//!   the register past `a - 1` for good, and that operation must be placed);
+//! - none did (a *gap*): only an unknown increment can move the register, and the walk places
+//!   the unplaced one invoked first, if it is enabled; if it is not, none is, and the path ends.
+//!   Any enabled one will do (an exchange): take a linearization that places enabled unknown
+//!   `w` here, and put `u` in its place (and `w` where `u` was, if it was placed at all). Both
+//!   add 1, and neither returns, so every other operation keeps its place and its constraints;
+//!   `w` stays enabled where `u` was because the earliest return among the unplaced completed
+//!   operations only grows as operations are placed. (So each value the answers skip needs an
+//!   unknown increment invoked before every operation answering more returned: Hall's
+//!   condition on nested sets, which this greedy walk decides.)
+//!
+//! The walk from a configuration depends on the configuration only, so Lowe's memo still holds.
+//! Folds (every end configuration: which unknown increments took effect is part of each) are
+//! left to the general search.
 
 use super::{explain, zobrist_key, Config, Found, Goal, Longest, States};
 use crate::checker::model::{CheckOp, Expect, Next, State, Step};
@@ -37,7 +58,13 @@ use std::hash::BuildHasherDefault;
 /// The search's answer when every operation is an increment that answered an integer and no
 /// configuration offers a real choice; `None` otherwise (the general search decides).
 pub(super) fn forced(ops: &[CheckOp], initial: &[Config], goal: Goal, step_budget: u64) -> Option<(Found, u64)> {
-    if ops.is_empty() || !ops.iter().all(answered_integer_increment) {
+    if ops.is_empty() || !ops.iter().all(|op| answered_integer_increment(op) || unknown_increment(op)) {
+        return None;
+    }
+    // Unknown increments: for one verdict on operations that all returned or float (see the
+    // module's documentation); a fold's end configurations are the general search's.
+    let floating = ops.iter().any(unknown_increment);
+    if floating && (goal != Goal::OneLinearization || ops.iter().any(|op| !op.completed() && !unknown_increment(op))) {
         return None;
     }
     let chains = Chains::new(ops);
@@ -105,6 +132,12 @@ fn answered_integer_increment(op: &CheckOp) -> bool {
     matches!((&op.step, &op.expect), (Step::Builtin { op: Op::Increment, .. }, Expect::Output(a)) if a.is_i64())
 }
 
+/// An increment of unknown outcome that floats: it may take effect once, any time after its
+/// invocation, or never (not one folded with a deadline, [`Expect::AppliedOrNot`]).
+fn unknown_increment(op: &CheckOp) -> bool {
+    matches!((&op.step, &op.expect), (Step::Builtin { op: Op::Increment, .. }, Expect::Maybe)) && !op.completed()
+}
+
 /// What the walk found over every starting configuration.
 #[derive(Default)]
 struct Walk {
@@ -140,13 +173,18 @@ struct Chains {
     by_answer: Vec<(u64, usize)>,
     /// Completed operations by return position (ties: by index), ascending.
     by_return: Vec<(u64, usize)>,
+    /// Unknown increments by invocation position (ties: by index), ascending.
+    by_invocation: Vec<(u64, usize)>,
 }
 
-/// The earliest return among the unplaced completed operations, and how many are left.
+/// The earliest return among the unplaced completed operations, and how many are left; and
+/// the earliest invoked unplaced unknown increment.
 struct Returns {
     /// Index into [`Chains::by_return`] of the earliest unplaced one.
     first: usize,
     left: usize,
+    /// Index into [`Chains::by_invocation`] of the earliest unplaced one.
+    first_unknown: usize,
 }
 
 enum Next1 {
@@ -160,22 +198,26 @@ enum Next1 {
 
 impl Chains {
     fn new(ops: &[CheckOp]) -> Chains {
-        let (mut by_answer, mut by_return) = (Vec::new(), Vec::new());
+        let (mut by_answer, mut by_return, mut by_invocation) = (Vec::new(), Vec::new(), Vec::new());
         for (i, op) in ops.iter().enumerate() {
-            by_answer.push((answer(op), i));
+            match &op.expect {
+                Expect::Output(a) => by_answer.push((ordered(a.as_i64().expect("an integer answer")), i)),
+                _ => by_invocation.push((op.invoke_seq, i)),
+            }
             if let Some(r) = op.return_seq {
                 by_return.push((r, i));
             }
         }
         crate::sorting::merge_sort(&mut by_answer);
         crate::sorting::merge_sort(&mut by_return);
+        crate::sorting::merge_sort(&mut by_invocation);
         let index_of = ops.iter().enumerate().map(|(i, op)| (op.id, i)).collect();
-        Chains { index_of, by_answer, by_return }
+        Chains { index_of, by_answer, by_return, by_invocation }
     }
 
     fn unplaced_returns(&self, placed: &[bool]) -> Returns {
         let left = self.by_return.iter().filter(|&&(_, i)| !placed[i]).count();
-        let mut returns = Returns { first: 0, left };
+        let mut returns = Returns { first: 0, left, first_unknown: 0 };
         returns.skip_placed(self, placed);
         returns
     }
@@ -190,46 +232,50 @@ impl Chains {
         let from = self.by_answer.partition_point(|&(b, _)| b < a);
         let answered_a = self.by_answer[from..].iter().take_while(|&&(b, _)| b == a);
         let candidates: Vec<usize> = answered_a.map(|&(_, i)| i).filter(|&i| !placed[i]).collect();
+        let earliest = self.by_return.get(returns.first).map_or(u64::MAX, |&(r, _)| r);
         match candidates[..] {
-            [] => Next1::End,
-            [i] => {
-                let earliest = self.by_return.get(returns.first).map_or(u64::MAX, |&(r, _)| r);
-                if ops[i].invoke_seq > earliest {
-                    return Next1::End; // not enabled, and nothing else moves the register
-                }
-                let mut nexts = Vec::new();
-                ops[i].successors(state, &mut nexts);
-                match nexts.pop() {
-                    Some(Next::New(next)) if nexts.is_empty() => Next1::Place(i, next),
-                    _ => Next1::Choice, // not the increment this module assumes: let the search decide
-                }
-            }
+            // A gap: the earliest invoked unknown increment fills it, if any can (exchange
+            // argument in the module's documentation).
+            [] => match self.by_invocation.get(returns.first_unknown) {
+                Some(&(_, u)) => place(ops, u, state, earliest),
+                None => Next1::End,
+            },
+            // Placing anything else moves the register past `a - 1` for good.
+            [i] => place(ops, i, state, earliest),
             _ if candidates.iter().filter(|&&i| ops[i].completed()).count() >= 2 => Next1::End,
             _ => Next1::Choice,
         }
     }
 }
 
-impl Returns {
-    /// Operation `i` was placed.
-    fn placed(&mut self, ops: &[CheckOp], i: usize, placed: &[bool], chains: &Chains) {
-        if ops[i].completed() {
-            self.left -= 1;
-            self.skip_placed(chains, placed);
-        }
+/// Places operation `i` next if it is enabled (invoked before the `earliest` return of an
+/// unplaced completed operation); the path ends if not.
+fn place(ops: &[CheckOp], i: usize, state: &State, earliest: u64) -> Next1 {
+    if ops[i].invoke_seq > earliest {
+        return Next1::End; // not enabled, and nothing else moves the register
     }
-
-    fn skip_placed(&mut self, chains: &Chains, placed: &[bool]) {
-        while chains.by_return.get(self.first).is_some_and(|&(_, i)| placed[i]) {
-            self.first += 1;
-        }
+    let mut nexts = Vec::new();
+    ops[i].successors(state, &mut nexts);
+    match nexts.pop() {
+        Some(Next::New(next)) if nexts.is_empty() => Next1::Place(i, next),
+        _ => Next1::Choice, // not the increment this module assumes: let the search decide
     }
 }
 
-fn answer(op: &CheckOp) -> u64 {
-    match &op.expect {
-        Expect::Output(a) => ordered(a.as_i64().expect("an integer answer")),
-        _ => unreachable!("only answered increments"),
+impl Returns {
+    /// Operation `i` was placed.
+    fn placed(&mut self, ops: &[CheckOp], i: usize, placed: &[bool], chains: &Chains) {
+        self.left -= usize::from(ops[i].completed());
+        self.skip_placed(chains, placed);
+    }
+
+    fn skip_placed(&mut self, chains: &Chains, placed: &[bool]) {
+        for (first, sorted) in [(&mut self.first, &chains.by_return), (&mut self.first_unknown, &chains.by_invocation)]
+        {
+            while sorted.get(*first).is_some_and(|&(_, i)| placed[i]) {
+                *first += 1;
+            }
+        }
     }
 }
 

@@ -14,14 +14,14 @@ use serde_json::json;
 
 /// `n` increments of one key: invoked, taking effect and returning at random times (each
 /// effect inside its operation's interval), answering the counter at their effect; one in
-/// ten of unknown outcome (applied or not); with `broken`, one answer changed.
-fn batch(rng: &mut Rng, n: usize, broken: bool) -> Vec<CheckOp> {
+/// `unknown_one_in` of unknown outcome (applied or not); with `broken`, one answer changed.
+fn batch(rng: &mut Rng, n: usize, broken: bool, unknown_one_in: u64) -> Vec<CheckOp> {
     let spread = 1 + rng.below(199);
     let mut ops: Vec<(u64, u64, u64, bool)> = (0..n)
         .map(|_| {
             let invoke = rng.below(spread);
             let effect = invoke + (1 + rng.below(39));
-            (invoke, effect, effect + (1 + rng.below(39)), rng.below(10) == 0)
+            (invoke, effect, effect + (1 + rng.below(39)), rng.below(unknown_one_in) == 0)
         })
         .collect();
     ops.sort_by_key(|o| o.1);
@@ -121,17 +121,20 @@ fn is_linearization(ops: &[CheckOp], order: &[u64]) -> bool {
 #[test]
 fn forced_chains_give_what_the_general_search_gives() {
     let (mut applied, mut violations, mut linearizable, mut stepped_aside, mut multi) = (0, 0, 0, 0, 0);
+    let (mut with_unknowns, mut unknown_violations, mut from_ends) = (0, 0, 0);
     for seed in 0..3_000u64 {
         let mut rng = Rng::new(seed);
         let n = (2 + rng.below(11)) as usize;
-        let ops = batch(&mut rng, n, seed % 3 == 0);
+        let ops = batch(&mut rng, n, seed % 3 == 0, [10, 4, 2][(seed / 3 % 3) as usize]);
         let replay = format!("seed {seed}: {ops:#?}");
+        let unknowns = ops.iter().any(|op| op.expect == Expect::Maybe);
         // The whole history, one verdict.
         let general = search(&ops, &[Config::default()], Goal::OneLinearization, DEFAULT_STEP_BUDGET, true).0;
         match forced(&ops, &[Config::default()], Goal::OneLinearization, DEFAULT_STEP_BUDGET) {
-            None => stepped_aside += 1,
+            None => panic!("{replay}: increments that returned or float are always forced for one verdict"),
             Some((fast, _)) => {
                 applied += 1;
+                with_unknowns += usize::from(unknowns);
                 assert_eq!(shape(&fast), shape(&general), "{replay}");
                 match fast {
                     Found::Order(order) => {
@@ -141,6 +144,7 @@ fn forced_chains_give_what_the_general_search_gives() {
                     Found::Violation(v) => {
                         assert!(v.explanation.contains("fits no linearization") && !v.ops.is_empty(), "{replay}");
                         violations += 1;
+                        unknown_violations += usize::from(unknowns);
                     }
                     _ => {}
                 }
@@ -157,16 +161,30 @@ fn forced_chains_give_what_the_general_search_gives() {
         };
         // The ledger keeps what ended at or after the first cut (or never).
         let kept: Vec<CheckOp> = ops.iter().filter(|op| op.return_seq.is_none_or(|r| r >= cut1)).cloned().collect();
+        // The rest's one verdict from those ends (as the ledger's last check).
+        let one = Goal::OneLinearization;
+        let general = search(&kept, &ends, one, DEFAULT_STEP_BUDGET, true).0;
+        if let Some((fast, _)) = forced(&kept, &ends, one, DEFAULT_STEP_BUDGET) {
+            assert_eq!(shape(&fast), shape(&general), "{replay}\ncut {cut1}, from {ends:?}");
+            from_ends += usize::from(unknowns && ends.len() > 1);
+        }
         let second = prefix(&kept, cut2);
         let general = search(&second, &ends, every, DEFAULT_STEP_BUDGET, true).0;
-        if let Some((fast, _)) = forced(&second, &ends, every, DEFAULT_STEP_BUDGET) {
-            assert_eq!(shape(&fast), shape(&general), "{replay}\ncuts {cut1} {cut2}, from {ends:?}");
-            multi += usize::from(ends.len() > 1 && matches!(fast, Found::Ends(ref e) if e.len() > 1));
+        match forced(&second, &ends, every, DEFAULT_STEP_BUDGET) {
+            Some((fast, _)) => {
+                assert_eq!(shape(&fast), shape(&general), "{replay}\ncuts {cut1} {cut2}, from {ends:?}");
+                multi += usize::from(ends.len() > 1 && matches!(fast, Found::Ends(ref e) if e.len() > 1));
+            }
+            None => stepped_aside += 1,
         }
     }
-    println!("{applied} forced ({linearizable} linearizable, {violations} violations), {stepped_aside} left to the search, {multi} folds from and to several configurations");
+    println!("{applied} forced ({linearizable} linearizable, {violations} violations; {with_unknowns} with unknown outcomes, {unknown_violations} of them violations; {from_ends} from several configurations), {stepped_aside} folds left to the search, {multi} folds from and to several configurations");
     // The sweep reaches every case it claims to check.
     assert!(applied >= 1_000 && linearizable >= 500 && violations >= 200, "{applied} {linearizable} {violations}");
+    assert!(
+        with_unknowns >= 1_000 && unknown_violations >= 200 && from_ends >= 100,
+        "{with_unknowns} {unknown_violations} {from_ends}"
+    );
     assert!(stepped_aside >= 100 && multi >= 100, "{stepped_aside} {multi}");
 }
 
@@ -174,17 +192,7 @@ fn forced_chains_give_what_the_general_search_gives() {
 /// longest order (the increment answering 2 returned before the one answering 1 was invoked).
 #[test]
 fn a_batch_answered_against_real_time_is_a_violation_naming_the_operation() {
-    let op = |id: u64, invoke: u64, ret: u64, answer: u64| CheckOp {
-        id,
-        kind: crate::ops::OpKind::Increment,
-        key: "k".into(),
-        invoke_at: invoke,
-        return_at: Some(ret),
-        invoke_seq: invoke,
-        return_seq: Some(ret),
-        step: Step::Builtin { op: Op::Increment, times: Times::One(invoke) },
-        expect: Expect::Output(json!(answer)),
-    };
+    let op = answered;
     let mut ops: Vec<CheckOp> = (0..100).map(|i| op(i, i, 1_000 + i, i + 3)).collect();
     ops.push(op(100, 100, 101, 2)); // answers 2, returns before #101 is invoked
     ops.push(op(101, 102, 2_000, 1));
@@ -198,4 +206,55 @@ fn a_batch_answered_against_real_time_is_a_violation_naming_the_operation() {
     (ops[100].expect, ops[101].expect) = (Expect::Output(json!(1)), Expect::Output(json!(2)));
     let (found, _) = forced(&ops, &[Config::default()], Goal::OneLinearization, DEFAULT_STEP_BUDGET).expect("forced");
     assert!(matches!(found, Found::Order(ref o) if is_linearization(&ops, o)), "{}", shape(&found));
+}
+
+/// Increment `#id` invoked at `invoke`, returned at `ret` answering `answer`.
+fn answered(id: u64, invoke: u64, ret: u64, answer: u64) -> CheckOp {
+    CheckOp {
+        id,
+        kind: crate::ops::OpKind::Increment,
+        key: "k".into(),
+        invoke_at: invoke,
+        return_at: Some(ret),
+        invoke_seq: invoke,
+        return_seq: Some(ret),
+        step: Step::Builtin { op: Op::Increment, times: Times::One(invoke) },
+        expect: Expect::Output(json!(answer)),
+    }
+}
+
+/// Increment `#id` invoked at `invoke`, of unknown outcome.
+fn floating(id: u64, invoke: u64) -> CheckOp {
+    CheckOp { return_at: None, return_seq: None, expect: Expect::Maybe, ..answered(id, invoke, 0, 0) }
+}
+
+/// Negative control: no increment answered 2, and the only unknown one was invoked after the
+/// one answering 3 returned: nothing can take the register from 1 to 2 in time. Invoked
+/// before, it does (and the order places it there).
+#[test]
+fn a_gap_no_unknown_increment_fills_in_real_time_is_a_violation_naming_the_operation() {
+    let mut ops = vec![answered(0, 0, 10, 1), answered(1, 1, 20, 3), floating(2, 25), floating(3, 30)];
+    let one = Goal::OneLinearization;
+    let (found, steps) = forced(&ops, &[Config::default()], one, DEFAULT_STEP_BUDGET).expect("forced");
+    let Found::Violation(v) = found else { panic!("not a violation: {}", shape(&found)) };
+    assert!(steps < 10, "{steps} steps");
+    assert_eq!((v.ops[0], v.longest.clone()), (1, vec![0]), "{}", v.explanation);
+    assert!(v.explanation.starts_with("increment k → 3 (#1)"), "{}", v.explanation);
+    let general = search(&ops, &[Config::default()], one, DEFAULT_STEP_BUDGET, true).0;
+    assert_eq!(shape(&general), "violation");
+    // Control: invoked before #1 returned, the unknown increment fills the gap.
+    ops[2].invoke_seq = 15;
+    let (found, _) = forced(&ops, &[Config::default()], one, DEFAULT_STEP_BUDGET).expect("forced");
+    assert!(matches!(found, Found::Order(ref o) if *o == [0, 2, 1] && is_linearization(&ops, o)), "{}", shape(&found));
+}
+
+/// Negative control: two increments answered 1; unknown increments invoked early cannot help
+/// (both must be placed where the register holds 0). The one returning first is named.
+#[test]
+fn a_duplicated_answer_among_unknown_increments_is_a_violation_naming_the_operation() {
+    let ops = vec![floating(0, 0), answered(1, 1, 10, 1), answered(2, 2, 12, 1), floating(3, 3)];
+    let (found, _) = forced(&ops, &[Config::default()], Goal::OneLinearization, DEFAULT_STEP_BUDGET).expect("forced");
+    let Found::Violation(v) = found else { panic!("not a violation: {}", shape(&found)) };
+    assert_eq!((v.ops[0], v.longest.len()), (1, 0), "{}", v.explanation);
+    assert!(v.explanation.starts_with("increment k → 1 (#1)"), "{}", v.explanation);
 }

@@ -236,3 +236,5 @@ mod sweep_tests;
 mod test_support;
 #[cfg(test)]
 mod tests;
+#[cfg(all(test, not(target_arch = "wasm32")))]
+mod unknown_batch_tests;
