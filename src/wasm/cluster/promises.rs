@@ -31,6 +31,7 @@ pub(super) type Outcome = Pin<Box<dyn Future<Output = Result<JsValue, JsValue>>>
 
 /// A task and whether it was woken since it was last polled.
 struct Slot {
+    seq: u64,
     task: Option<Task>,
     woken: Arc<AtomicBool>,
 }
@@ -42,6 +43,7 @@ pub(super) struct Promises {
     tasks: RefCell<VecDeque<Slot>>,
     /// Some task was woken since the last look.
     any: Arc<AtomicBool>,
+    made: Cell<u64>,
     running: Cell<bool>,
 }
 
@@ -62,10 +64,22 @@ impl Wake for TaskWaker {
 }
 
 impl Promises {
+    /// Adds a task and polls it at once (unless a run is on: then that run polls it).
     fn spawn(&self, task: impl Future<Output = ()> + 'static) {
-        let woken = Arc::new(AtomicBool::new(true));
-        self.tasks.borrow_mut().push_back(Slot { task: Some(Box::pin(task)), woken });
-        self.any.store(true, Ordering::Relaxed);
+        let seq = self.made.get();
+        self.made.set(seq + 1);
+        let woken = Arc::new(AtomicBool::new(false));
+        let task: Task = Box::pin(task);
+        if self.running.replace(true) {
+            self.tasks.borrow_mut().push_back(Slot { seq, task: Some(task), woken: woken.clone() });
+            woken.store(true, Ordering::Relaxed);
+            self.any.store(true, Ordering::Relaxed);
+            return;
+        }
+        self.tasks.borrow_mut().push_back(Slot { seq, task: None, woken: woken.clone() });
+        self.poll((seq, woken, task));
+        self.running.set(false);
+        self.run(); // what its first poll woke
     }
 
     /// Wakes every task.
@@ -94,12 +108,12 @@ impl Promises {
     }
 
     /// The first woken task from index `i` on (`i` moves to it), taken out of its slot.
-    fn take_woken(&self, i: &mut usize) -> Option<(Arc<AtomicBool>, Task)> {
+    fn take_woken(&self, i: &mut usize) -> Option<(u64, Arc<AtomicBool>, Task)> {
         let mut tasks = self.tasks.borrow_mut();
         while let Some(slot) = tasks.get_mut(*i) {
             if slot.woken.swap(false, Ordering::Relaxed) {
                 if let Some(task) = slot.task.take() {
-                    return Some((slot.woken.clone(), task));
+                    return Some((slot.seq, slot.woken.clone(), task));
                 }
             }
             *i += 1;
@@ -107,12 +121,12 @@ impl Promises {
         None
     }
 
-    fn poll(&self, (woken, mut task): (Arc<AtomicBool>, Task)) {
-        let waker = Waker::from(Arc::new(TaskWaker { woken: woken.clone(), any: self.any.clone() }));
+    fn poll(&self, (seq, woken, mut task): (u64, Arc<AtomicBool>, Task)) {
+        let waker = Waker::from(Arc::new(TaskWaker { woken, any: self.any.clone() }));
         let done = task.as_mut().poll(&mut Context::from_waker(&waker)).is_ready();
-        // Tasks made or ended while it ran moved it: find it again by its flag.
+        // Tasks made or ended while it ran moved it: find it again (they stay in `seq` order).
         let mut tasks = self.tasks.borrow_mut();
-        if let Some(i) = tasks.iter().position(|s| Arc::ptr_eq(&s.woken, &woken)) {
+        if let Ok(i) = tasks.binary_search_by_key(&seq, |s| s.seq) {
             if done {
                 tasks.remove(i);
             } else {
