@@ -143,10 +143,12 @@ export class Player {
     this.host.render(this);
   }
 
-  /** Nothing to come: no script action, no operation in flight, nothing the host waits for, no
-   * membership change running (its steps wait for virtual time between them). */
+  /** Nothing to come: no script action, no recorded action still on the tape (after a seek back),
+   * no operation in flight, nothing the host waits for, no membership change running (its steps
+   * wait for virtual time between them). */
   isOver() {
-    return this.script.length === 0 && this.cluster.pending === 0 && !(this.host.busy?.() ?? false) && this.cluster.membership?.().step == null;
+    const c = this.cluster;
+    return this.script.length === 0 && (c.tape?.actions ?? 0) === 0 && c.pending === 0 && !(this.host.busy?.() ?? false) && c.membership?.().step == null;
   }
 
   /** Arms moments (`[{ on: eventPattern, say }]`): the run pauses at each one's event, in order. */

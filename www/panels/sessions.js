@@ -76,7 +76,7 @@ export function wireSessions() {
   }));
   const download = (name, value) => {
     const a = document.createElement("a");
-    a.href = URL.createObjectURL(new Blob([JSON.stringify(value, null, 2)], { type: "application/json" }));
+    a.href = URL.createObjectURL(new Blob([jsonText(value)], { type: "application/json" }));
     a.download = name;
     a.click();
     setTimeout(() => URL.revokeObjectURL(a.href), 1000);
@@ -109,6 +109,18 @@ export function wireSessions() {
   page.onRefresh.push((force) => {
     if (force) renderSeek();
   });
+}
+
+/** `value` as indented JSON text that keeps -0 (`JSON.stringify` writes it as 0, and the file would
+ * replay to another run; `JSON.parse` reads "-0" back as -0): each -0 is written through a marker
+ * that the plain text does not contain. */
+export function jsonText(value) {
+  const plain = JSON.stringify(value, null, 2);
+  let marker = "-0 marker";
+  while (plain.includes(marker)) marker += "!";
+  let marked = false;
+  const text = JSON.stringify(value, (_k, v) => (Object.is(v, -0) ? ((marked = true), marker) : v), 2);
+  return marked ? text.replaceAll(JSON.stringify(marker), "-0") : plain;
 }
 
 /** Calls `use(run)` with the whole run cluster `c` (the page's) knows, for Share and Export: where it

@@ -10,7 +10,6 @@ use crate::session::UserAction;
 use crate::wasm::js::{describe, error, integer_arg, invalid, options, string_arg, JsResult};
 use js_sys::{Array, Object, Promise, Reflect};
 use wasm_bindgen::prelude::*;
-use wasm_bindgen_futures::future_to_promise;
 
 /// `ms` (an integer in 0..=MAX_LATENCY_MS) or `null`/`undefined` (off).
 pub(super) fn gc_delay_arg(name: &str, v: &JsValue) -> JsResult<Option<u64>> {
@@ -49,11 +48,12 @@ impl Cluster {
             Ok(h) => h,
             Err(e) => return Promise::reject(&e),
         };
-        let inner = self.inner.clone();
-        future_to_promise(async move {
+        let settles: Vec<_> =
+            handles.into_iter().map(|(key, handle)| (key, Settle::new(&self.inner, handle))).collect();
+        self.inner.promise(Box::pin(async move {
             let erased = Array::new();
-            for (key, handle) in handles {
-                let result = (Settle { inner: inner.clone(), handle }).await.map_err(|e| error(&e))?;
+            for (key, settle) in settles {
+                let result = settle.await.map_err(|e| error(&e))?;
                 if result["erased"].as_u64().unwrap_or(0) > 0 {
                     erased.push(&JsValue::from_str(&key));
                 }
@@ -61,7 +61,7 @@ impl Cluster {
             let out = Object::new();
             Reflect::set(&out, &"erased".into(), &erased)?;
             Ok(out.into())
-        })
+        }))
     }
 
     /// Collects each deleted key `ms` virtual ms after its delete ends; `null` turns it off.

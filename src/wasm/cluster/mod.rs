@@ -12,6 +12,7 @@ mod gc;
 mod guard;
 mod lease;
 mod membership;
+mod promises;
 mod workers;
 #[cfg(feature = "workloads")]
 mod workloads;
@@ -28,14 +29,11 @@ use crate::session::{Recording, Start, UserAction};
 use crate::sim::{Node, Sim, SimConfig, MAX_ACCEPTORS, MAX_PROPOSERS};
 use crate::view;
 use js_sys::Promise;
-use serde_json::Value as Json;
+use promises::{schedule_drive, Promises, Settle};
 use std::cell::{Cell, RefCell};
-use std::future::Future;
-use std::pin::Pin;
 use std::rc::Rc;
-use std::task::{Context, Poll, Waker};
+use std::task::Waker;
 use wasm_bindgen::prelude::*;
-use wasm_bindgen_futures::future_to_promise;
 
 /// `events(since, limit)`' and `eventColumns(since, limit)`' arguments: `since` (default 0) and
 /// `limit` (default all), whole numbers >= 0.
@@ -54,17 +52,17 @@ struct Inner {
     /// it runs (it may call into JS, and JS may call back).
     rec: RefCell<Option<Rc<Recording>>>,
     auto_advance: Cell<bool>,
-    /// Operations that stopped stepping because `autoAdvance` was off: switching it on wakes
-    /// them (nothing else would until someone moves time).
+    /// Operations' promises waiting for their operations (`promises.rs`).
+    promises: Promises,
+    /// Pending operations that asked `promises::drive` to run time for them (`autoAdvance`).
     parked: RefCell<Vec<Waker>>,
+    /// A drive is due in a microtask / of every waiting operation / runs now (`promises.rs`).
+    drive_due: Cell<bool>,
+    drive_all: Cell<bool>,
+    driving: Cell<bool>,
     /// Calls into the simulation in progress: 0 or 1 (a change function calling back into the
     /// cluster is refused). The guard restores it if an exception ever escapes a call.
     depth: Cell<u32>,
-}
-
-/// Why an operation still pending when its cluster was freed did not finish.
-fn freed_before_the_end() -> OpError {
-    OpError::unanswered(true, "the cluster was freed (free() was called) before this operation ended")
 }
 
 impl Inner {
@@ -72,8 +70,12 @@ impl Inner {
         Rc::new(Inner {
             rec: RefCell::new(Some(Rc::new(rec))),
             auto_advance: Cell::new(auto_advance),
-            parked: RefCell::default(),
             depth: Cell::new(0),
+            promises: Promises::default(),
+            parked: RefCell::default(),
+            drive_due: Cell::new(false),
+            drive_all: Cell::new(false),
+            driving: Cell::new(false),
         })
     }
 
@@ -82,8 +84,12 @@ impl Inner {
         Rc::new(Inner {
             rec: RefCell::new(None),
             auto_advance: Cell::new(false),
-            parked: RefCell::default(),
             depth: Cell::new(0),
+            promises: Promises::default(),
+            parked: RefCell::default(),
+            drive_due: Cell::new(false),
+            drive_all: Cell::new(false),
+            driving: Cell::new(false),
         })
     }
 
@@ -104,6 +110,8 @@ impl Inner {
         self.depth.set(depth + 1);
         let result = f(&rec);
         self.depth.set(depth);
+        drop(rec);
+        self.settle();
         result
     }
 
@@ -139,6 +147,7 @@ impl Inner {
     fn release(&self) {
         let rec = self.rec.borrow_mut().take();
         drop(rec);
+        self.settle();
     }
 }
 
@@ -153,42 +162,6 @@ pub struct Cluster {
 impl Drop for Cluster {
     fn drop(&mut self) {
         self.inner.release();
-    }
-}
-
-/// Resolves when an operation ends; under `autoAdvance` it runs virtual time until then.
-struct Settle {
-    inner: Rc<Inner>,
-    handle: crate::client::OpHandle,
-}
-
-impl Future for Settle {
-    type Output = Result<Json, OpError>;
-
-    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
-        let mut steps = 0u64;
-        loop {
-            if let Poll::Ready(r) = Pin::new(&mut self.handle).poll(cx) {
-                // An operation cut off by free() before it ended may have been applied: say why. One
-                // that had ended gives its answer, even when free() came before it was collected.
-                return Poll::Ready(if self.handle.abandoned() { Err(freed_before_the_end()) } else { r });
-            }
-            let inner = self.inner.clone();
-            if !inner.auto_advance.get() {
-                let mut parked = inner.parked.borrow_mut();
-                if !parked.iter().any(|w| w.will_wake(cx.waker())) {
-                    parked.push(cx.waker().clone());
-                }
-                return Poll::Pending;
-            }
-            if steps >= AUTO_ADVANCE_STEP_LIMIT {
-                return Poll::Pending;
-            }
-            match inner.enter_rec(|rec| rec.step().map_err(|e| error(&e))) {
-                Ok(true) => steps += 1,
-                _ => return Poll::Pending, // idle, busy or freed: whoever moves time (or frees) wakes us
-            }
-        }
     }
 }
 
@@ -329,10 +302,8 @@ impl Cluster {
     pub fn set_auto_advance(&self, #[wasm_bindgen(unchecked_param_type = "boolean")] on: JsValue) -> JsResult<()> {
         let on = bool_arg("autoAdvance", &on)?;
         self.inner.auto_advance.set(on);
-        if on {
-            // Wakes are deferred to a microtask: nothing runs inside this call.
-            let parked = std::mem::take(&mut *self.inner.parked.borrow_mut());
-            parked.into_iter().for_each(Waker::wake);
+        if on && !self.inner.promises.is_empty() {
+            schedule_drive(&self.inner, true); // in a microtask: nothing runs inside this call
         }
         Ok(())
     }
@@ -475,11 +446,11 @@ impl Cluster {
     }
 
     /// The promise of a started operation or membership change: it settles when `handle` ends.
-    /// One future type for all of them (each `future_to_promise` of a distinct future is a copy
-    /// of its spawning and polling code in the wasm).
+    /// One future type for all of them (each distinct future is a copy of its polling code in
+    /// the wasm).
     fn promise_of(&self, handle: crate::client::OpHandle, shape: Shape, thrown: Option<ThrownSlot>) -> Promise {
-        let inner = self.inner.clone();
-        future_to_promise(async move { settled((Settle { inner, handle }).await, shape, thrown) })
+        let settle = Settle::new(&self.inner, handle);
+        self.inner.promise(Box::pin(async move { settled(settle.await, shape, thrown) }))
     }
 }
 
