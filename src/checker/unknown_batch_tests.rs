@@ -60,7 +60,7 @@ fn assert_violation_naming(records: &[OpRecord], id: u64) {
 
 /// The ok increment answering `answer`.
 fn answering(k: &[OpRecord], answer: i64) -> usize {
-    k.iter().position(|o| o.output.as_ref().and_then(|a| a.as_i64()) == Some(answer)).expect("an answer")
+    k.iter().position(|o| o.output.as_ref().and_then(|a| a.as_json().as_i64()) == Some(answer)).expect("an answer")
 }
 
 #[test]
@@ -92,7 +92,7 @@ fn a_duplicated_answer_among_unknown_increments_is_a_violation_naming_the_increm
     let k = records_of_k(&replayed(BATCH_9));
     let (max, second) = (answering(&k, 38), answering(&k, 36));
     let mut dup = k.clone();
-    dup[max].output = Some(serde_json::json!(36));
+    dup[max].output = Some(serde_json::json!(36).into());
     // Both must be placed where the register holds 35; the one returning first is named.
     let named = [max, second].into_iter().min_by_key(|&i| k[i].return_seq).map(|i| k[i].id).expect("two");
     assert_violation_naming(&dup, named);
