@@ -268,9 +268,18 @@ fn the_incremental_checker_agrees_with_the_full_search() {
 /// two proposers. Batches of 20–200, and of 2,500 every 100th seed (past what the general
 /// search folds within its budget: before the forced chains such a key ended `unknown`).
 fn batched_run(seed: u64, driver: DriverConfig) -> Sim {
+    let batch = if seed % 100 == 0 { 2_500 } else { 20 + seed % 10 * 20 };
+    increment_batches(seed, driver, batch, 0.0)
+}
+
+/// Two rounds of `batch` increments on each of two keys through two proposers, each round invoked
+/// before any of it returns and then run to idle, the network dropping `drop_rate` of the messages.
+fn increment_batches(seed: u64, driver: DriverConfig, batch: u64, drop_rate: f64) -> Sim {
     let sim = Sim::new(SimConfig { seed, proposers: 2, driver, log_events: false, ..SimConfig::default() }).unwrap();
     sim.set_history(History::new(usize::MAX, Ledger::default()));
-    let batch = if seed % 100 == 0 { 2_500 } else { 20 + seed % 10 * 20 };
+    if drop_rate > 0.0 {
+        sim.set_drop_rate(drop_rate).expect("a rate");
+    }
     for _ in 0..2 {
         for key in ["b0", "b1"] {
             for i in 0..batch {
@@ -344,23 +353,7 @@ fn batched_increments_are_checked_incrementally_as_the_full_search_checks_them()
 /// that drops a fifth of the messages, one attempt each: some increments end with an unknown
 /// outcome (issue outside15-6: such keys were `unknown`, the forced chains stepped aside).
 fn batched_run_with_unknowns(seed: u64, driver: DriverConfig) -> Sim {
-    let driver = DriverConfig { max_attempts: 1, ..driver };
-    let sim = Sim::new(SimConfig { seed, proposers: 2, driver, log_events: false, ..SimConfig::default() }).unwrap();
-    sim.set_history(History::new(usize::MAX, Ledger::default()));
-    sim.set_drop_rate(0.2).expect("a rate");
-    let batch = 10 + seed % 10 * 10;
-    for _ in 0..2 {
-        for key in ["b0", "b1"] {
-            for i in 0..batch {
-                let client = sim.client((i % 2) as u8 + 1);
-                sim.spawn(async move {
-                    let _ = client.increment(key).await;
-                });
-            }
-        }
-        sim.run_until_idle(5_000_000);
-    }
-    sim
+    increment_batches(seed, DriverConfig { max_attempts: 1, ..driver }, 10 + seed % 10 * 10, 0.2)
 }
 
 #[test]

@@ -62,25 +62,8 @@ fn register(value: Json, version: u64) -> Val {
 /// returns the history.
 fn one_operation(op: OpKind, input: Json, evaluations: u64, result: Result<Json, OpError>) -> History {
     let mut history = History::new(10, Ledger::default());
-    let invoke_seq = history.next_seq();
-    let record = OpRecord {
-        id: 0,
-        proposer: 1,
-        op,
-        key: "k".into(),
-        input: input.into(),
-        invoke_at: 1,
-        return_at: None,
-        invoke_seq,
-        return_seq: None,
-        outcome: None,
-        output: None,
-        error: None,
-        may_have_applied: false,
-        attempts: 1,
-        evaluations: Evaluations::None,
-    };
-    history.invoked(record);
+    let key = Key::from("k");
+    crate::sim::records::invoke(&mut history, &mut crate::sim::Stats::default(), 1, (1, &key), op, input);
     for at_ms in 0..evaluations {
         let seen = register(json!(at_ms), at_ms);
         let wrote = Some(register(json!(at_ms + 1), at_ms + 1));
