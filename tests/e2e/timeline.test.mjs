@@ -616,15 +616,20 @@ test("following a run fed in columns, a frame fetches only its new events (the w
     const [jumpBefore] = [fetched];
     tl.render(c.now);
     const jump = fetched - jumpBefore;
+    const jumped = tl.store.window; // the window the jump drew
     stop = true;
-    return { perFrame, added, same, mode, window: [w.from, w.to, s.events], jump };
+    return { perFrame, added, same, mode, window: [w.from, w.to, s.events], jump, jumpedWindow: jumped.to - jumped.from };
   });
   assert.equal(r.mode, "sparse", "the follow view draws each message (its window's events)");
   assert.ok(r.added > 20 * 20, `events came in while following: ${r.added}`);
   assert.ok(r.perFrame.reduce((a, b) => a + b, 0) <= r.added, `following fetched at most the new events: ${JSON.stringify(r)}`);
   assert.equal(r.window[1], r.window[2], "the window reaches the newest event");
   assert.equal(r.same, true, "the extended window holds the source's events");
-  assert.ok(r.jump > 3 * Math.max(...r.perFrame), `the control: a jump fetches a whole window (${r.jump} events; a frame following: ${r.perFrame}), as every frame did before`);
+  // The control: the counter sees a whole window fetched when one is (how every frame fetched
+  // before), and it is more than any following frame fetched. (Not a fixed ratio: how many events
+  // a frame adds depends on how fast the clients' promises settle.)
+  assert.ok(r.jumpedWindow > 0 && r.jump >= r.jumpedWindow, `the control: a jump fetches its whole window (${r.jump} events for a window of ${r.jumpedWindow})`);
+  assert.ok(r.jump > Math.max(...r.perFrame), `the control: a jump fetches more than a frame following (${r.jump}; a frame: ${r.perFrame})`);
   assert.deepEqual(errors, []);
   await page.close();
 });
