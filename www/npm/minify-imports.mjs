@@ -7,6 +7,7 @@
 // other modules (the inline JS snippets, whose exports have their own names) are left alone.
 import { readFileSync, writeFileSync } from "node:fs";
 import { basename } from "node:path";
+import { WasmReader, leb } from "./wasm-bytes.mjs";
 
 const [wasmPath, gluePath] = process.argv.slice(2);
 if (!wasmPath || !gluePath) throw new Error("usage: minify-imports.mjs MODULE.wasm GLUE.js");
@@ -14,56 +15,32 @@ const glueModule = `./${basename(gluePath, ".js")}_bg.js`;
 const wasm = readFileSync(wasmPath);
 let glue = readFileSync(gluePath, "utf8");
 
-let at = 8;
-const u32 = () => {
-  let value = 0;
-  for (let shift = 0; ; shift += 7) {
-    const byte = wasm[at++];
-    value += (byte & 0x7f) * 2 ** shift;
-    if (!(byte & 0x80)) return value;
-  }
-};
-const text = () => {
-  const length = u32();
-  at += length;
-  return wasm.subarray(at - length, at).toString();
-};
-const skipLimits = () => {
-  const flags = wasm[at++];
-  u32();
-  if (flags & 1) u32();
-};
-
+const r = new WasmReader(wasm);
 const parts = [wasm.subarray(0, 8)];
-while (at < wasm.length) {
-  const start = at;
-  const id = wasm[at++];
-  const end = u32() + at;
+while (r.at < wasm.length) {
+  const start = r.at;
+  const id = r.byte();
+  const end = r.u32() + r.at;
   if (id !== 2) {
     parts.push(wasm.subarray(start, end));
-    at = end;
+    r.at = end;
     continue;
   }
   const imports = [];
   let renamed = 0;
-  for (let n = u32(); n > 0; n--) {
-    const module = text();
-    let field = text();
-    const descStart = at;
-    const kind = wasm[at++];
-    if (kind === 0) u32();
-    else if (kind === 1) (at++, skipLimits());
-    else if (kind === 2) skipLimits();
-    else if (kind === 3) at += 2;
-    else throw new Error(`import kind ${kind} not understood`);
+  for (let n = r.u32(); n > 0; n--) {
+    const module = r.text();
+    let field = r.text();
+    const descStart = r.at;
+    const kind = r.importDescriptor();
     if (module === glueModule && kind === 0) {
       const short = shortName(renamed++);
       glue = renameKey(glue, field, short);
       field = short;
     }
-    imports.push(Buffer.concat([name(module), name(field), wasm.subarray(descStart, at)]));
+    imports.push(Buffer.concat([name(module), name(field), wasm.subarray(descStart, r.at)]));
   }
-  if (at !== end) throw new Error("the import section was not read to its end");
+  if (r.at !== end) throw new Error("the import section was not read to its end");
   const body = Buffer.concat([leb(imports.length), ...imports]);
   parts.push(Buffer.from([2]), leb(body.length), body);
 }
@@ -93,15 +70,4 @@ function shortName(index) {
 function name(value) {
   const bytes = Buffer.from(value);
   return Buffer.concat([leb(bytes.length), bytes]);
-}
-
-function leb(value) {
-  const out = [];
-  do {
-    let byte = value & 0x7f;
-    value = Math.floor(value / 128);
-    if (value) byte |= 0x80;
-    out.push(byte);
-  } while (value);
-  return Buffer.from(out);
 }

@@ -13,6 +13,7 @@
 // input's order (wasm-opt's by-name order: the same module's functions).
 import { readFileSync, writeFileSync } from "node:fs";
 import { deflateRawSync } from "node:zlib";
+import { WasmReader, leb } from "./wasm-bytes.mjs";
 
 const WINDOW = 32 * 1024; // deflate's window
 const SHINGLE = 4; // bytes hashed together for the likeness of two bodies
@@ -36,56 +37,29 @@ writeFileSync(
 );
 
 function parse(bytes) {
-  let at = 8;
-  const u32 = () => {
-    let value = 0;
-    for (let shift = 0; ; shift += 7) {
-      const byte = bytes[at++];
-      value += (byte & 0x7f) * 2 ** shift;
-      if (!(byte & 0x80)) return value;
-    }
-  };
-  const skip = () => {
-    const length = u32();
-    at += length;
-  };
-  const skipLimits = () => {
-    const flags = bytes[at++];
-    u32();
-    if (flags & 1) u32();
-  };
+  const r = new WasmReader(bytes);
   let importedFunctions = 0;
   const bodies = [];
   const sections = [];
-  while (at < bytes.length) {
-    const start = at;
-    const id = bytes[at++];
-    const size = u32();
-    const end = at + size;
+  while (r.at < bytes.length) {
+    const start = r.at;
+    const id = r.byte();
+    const size = r.u32();
+    const end = r.at + size;
     let name = null;
     if (id === 0) {
-      const length = u32();
-      name = bytes.subarray(at, at + length).toString();
+      name = r.text();
     } else if (id === 2) {
-      for (let n = u32(); n > 0; n--) {
-        skip(); // module name
-        skip(); // field name
-        const kind = bytes[at++];
-        if (kind === 0) (u32(), importedFunctions++);
-        else if (kind === 1) (at++, skipLimits()); // table: reftype, limits
-        else if (kind === 2) skipLimits(); // memory
-        else if (kind === 3) at += 2; // global: valtype, mutability
-        else throw new Error(`import kind ${kind} not understood`);
+      for (let n = r.u32(); n > 0; n--) {
+        r.chunk(); // module name
+        r.chunk(); // field name
+        if (r.importDescriptor() === 0) importedFunctions++;
       }
     } else if (id === 10) {
-      for (let n = u32(); n > 0; n--) {
-        const length = u32();
-        bodies.push(bytes.subarray(at, at + length));
-        at += length;
-      }
+      for (let n = r.u32(); n > 0; n--) bodies.push(r.chunk());
     }
     sections.push({ id, name, bytes: bytes.subarray(start, end) });
-    at = end;
+    r.at = end;
   }
   return { importedFunctions, bodies, sections };
 }
@@ -150,15 +124,4 @@ function nameSection(importedFunctions, rank) {
   const functionNames = Buffer.concat([leb(importedFunctions + rank.length), ...entries]);
   const payload = Buffer.concat([leb(4), Buffer.from("name"), Buffer.from([1]), leb(functionNames.length), functionNames]);
   return Buffer.concat([Buffer.from([0]), leb(payload.length), payload]);
-}
-
-function leb(value) {
-  const out = [];
-  do {
-    let byte = value & 0x7f;
-    value = Math.floor(value / 128);
-    if (value) byte |= 0x80;
-    out.push(byte);
-  } while (value);
-  return Buffer.from(out);
 }
