@@ -43,3 +43,29 @@ fn a_session_with_a_workers_plan_out_of_range_is_refused_before_it_replays() {
     assert!(e.message.contains("workers"), "{}", e.message);
     assert!(e.message.contains("101"), "{}", e.message);
 }
+
+/// Outside tester 16, finding 1: a crash of the workers' proposer ends their increments at the
+/// crash; the workers' next increments must start then, whatever steps time takes afterwards
+/// (the run ran them at the end of the next `run_for`, its replay at the crash: another run).
+#[test]
+fn workers_go_on_at_the_crash_of_their_proposer_whatever_steps_time_takes() {
+    for crash_at in [3, 5, 12, 15, 25] {
+        for chunks in [&[4u64, 4][..], &[1, 1, 1, 1, 1]] {
+            let mut config = SimConfig { seed: 1, acceptors: 3, proposers: 1, ..SimConfig::default() };
+            (config.net.latency_ms_min, config.net.latency_ms_max) = (10, 10);
+            let rec = Recording::new(Start::Config(config)).unwrap();
+            rec.act(UserAction::Workers(WorkersPlan { workers: 2, increments: 3, key: "w".into() })).unwrap();
+            rec.run_for(crash_at).unwrap();
+            rec.act(UserAction::Crash(Node::Proposer(1))).unwrap();
+            for &ms in chunks {
+                rec.run_for(ms).unwrap();
+            }
+            rec.act(UserAction::Restart(Node::Proposer(1))).unwrap();
+            rec.run_until_idle(u64::MAX).unwrap();
+            let replayed = rec.session().replay().unwrap();
+            replayed.run_until_idle(u64::MAX).unwrap();
+            let (run, replay) = (rec.event_log().unwrap(), replayed.event_log().unwrap());
+            assert_eq!(run, replay, "crash at {crash_at} ms, time in chunks {chunks:?}");
+        }
+    }
+}

@@ -75,6 +75,9 @@ impl Sim {
                 w.proposer_up[p as usize - 1] = false;
                 drop(w);
                 self.shared.core.borrow_mut().crash_proposer(p);
+                // Its clients react at the crash's instant: a workers run starts its next
+                // increments now, not whenever time next moves (a replay does it here too).
+                self.settle();
             }
         }
         Ok(())
