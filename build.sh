@@ -286,24 +286,53 @@ serve() {
   cd www && exec python3 -m http.server "$port" --bind 127.0.0.1
 }
 
-# Extra Chromium flags for wasm-bindgen-test-runner, which reads them from ./webdriver.json: on a
-# closed network, background services only produce refused connections.
+# Extra Chromium flags for wasm-bindgen-test-runner, which reads them from ./webdriver.json (or
+# the file WASM_BINDGEN_TEST_WEBDRIVER_JSON names): on a closed network, background services only
+# produce refused connections. $1: the file; $2: more flags (JSON strings, each after a comma).
 write_webdriver_json() {
-  cat >webdriver.json <<'JSON'
+  cat >"${1:-webdriver.json}" <<JSON
 { "goog:chromeOptions": { "args": ["--disable-gpu", "--disable-quic", "--no-first-run",
-  "--disable-background-networking", "--disable-component-update", "--disable-sync"] } }
+  "--disable-background-networking", "--disable-component-update", "--disable-sync"${2:-}] } }
 JSON
 }
 
+# Starts tests/web_common/proxy.mjs (why: its comment; the runner's page load stalled without it)
+# and points the runner's Chromium at it, loopback included: sets PAGE_PROXY (its pid).
+start_page_proxy() {
+  local ports="$ROOT/target/tmp/wasm-test-proxy.port" port=""
+  node "$ROOT/tests/web_common/proxy.mjs" >"$ports" &
+  PAGE_PROXY=$!
+  for _ in $(seq 300); do # node starts in well under a second; 30 s on a loaded machine
+    port=$(head -1 "$ports")
+    [ -n "$port" ] && break
+    sleep 0.1
+  done
+  [ -n "$port" ] || { echo "tests/web_common/proxy.mjs did not start" >&2; return 1; }
+  write_webdriver_json "$ROOT/target/tmp/webdriver-proxy.json" \
+    ", \"--proxy-server=http://127.0.0.1:$port\", \"--proxy-bypass-list=<-loopback>\""
+  export WASM_BINDGEN_TEST_WEBDRIVER_JSON="$ROOT/target/tmp/webdriver-proxy.json"
+}
+
 # One wasm test file (tests/$1.rs, cargo features $2, then wasm-pack flags such as --release) in
-# headless Chromium through wasm-pack. The runner's page load
-# sometimes never finishes: chromedriver logs the navigation as pending forever and no test ever
+# headless Chromium through wasm-pack, the page's requests through start_page_proxy's proxy.
+# Without it the runner's page load
+# sometimes never finished: chromedriver logs the navigation as pending forever and no test ever
 # starts (seen in about one run in two on a 2-core machine running five builds, 2026-11-27, and
 # about one attempt in three on a quiet one, 2026-11-28; a page that loads shows its first test
-# within seconds). Such an attempt is killed STALL_SECS after the runner started and run again, up
+# within seconds). Still, such an attempt is killed STALL_SECS after the runner started and run again, up
 # to STALL_ATTEMPTS attempts, and the log says so. A test that hangs after it started is never
 # retried: the attempt only counts as stalled while no "running N tests" line has appeared.
 wasm_test_file() {
+  local status
+  start_page_proxy
+  status=0
+  wasm_test_attempts "$@" || status=$?
+  kill "$PAGE_PROXY" 2>/dev/null || true
+  wait "$PAGE_PROXY" 2>/dev/null || true
+  return "$status"
+}
+
+wasm_test_attempts() {
   local file=$1 features=$2 attempt pid started status out
   shift 2
   for attempt in $(seq "${STALL_ATTEMPTS:-6}"); do

@@ -632,6 +632,41 @@ async fn sessions_links_seek_and_verify() {
     assert_eq!(ok(d.get("k".into(), JsValue::UNDEFINED)).await.as_f64(), Some(1.0), "the cluster stays usable");
 }
 
+/// An outside tester's finding: `session()` of a run that used a change function gave a document
+/// cut short (its first action only, ending where the change ran), which opened as another run.
+/// It refuses as `sessionLink()` does, saying why; `actionsTaken` still counts every action.
+/// The control: the same actions with a plain `put` in place of the change give their document.
+#[wasm_bindgen_test]
+async fn session_refuses_a_run_that_used_a_change_function() {
+    for with_function in [true, false] {
+        let c = cluster("{ seed: 5, autoAdvance: false }");
+        let _ = c.increment("a".into(), JsValue::UNDEFINED);
+        c.run_until_idle(JsValue::UNDEFINED).unwrap();
+        let _ = match with_function {
+            true => c.change("b".into(), js("(x) => (x ?? 0) + 10"), JsValue::UNDEFINED),
+            false => c.put("b".into(), js("10"), JsValue::UNDEFINED),
+        };
+        c.run_until_idle(JsValue::UNDEFINED).unwrap();
+        let _ = c.increment("a".into(), JsValue::UNDEFINED);
+        c.crash("a1".into()).unwrap();
+        let _ = c.put("c".into(), js("1"), JsValue::UNDEFINED);
+        c.run_until_idle(JsValue::UNDEFINED).unwrap();
+        assert_eq!(c.actions_taken(), 5.0, "every action counts, recorded or not");
+        if with_function {
+            assert!(!c.replayable());
+            let e = c.session().expect_err("a run that used a change function has no document");
+            assert_error(&e, "InvalidArgument", "this run used a change function (code), which sessions never carry");
+            let link = c.session_link().expect_err("nor a link");
+            assert_eq!(get(&e, "message"), get(&link, "message"), "one message, the same for both");
+        } else {
+            let doc = c.session().expect("a replayable run gives its document");
+            assert_eq!(get(&doc, "actions.length").as_f64(), Some(5.0), "actionsTaken is the document's count");
+            let copy = Cluster::from_session(doc, JsValue::UNDEFINED).unwrap();
+            assert_eq!(copy.event_log_hash(), c.event_log_hash(), "and it replays to the run");
+        }
+    }
+}
+
 /// F7: a session ends where it was taken (time run after its last action included): reopened
 /// from its document or its link without a point, and `seek()` without one, land there, with the
 /// same state and event log. F6: a link with a changed character is refused by its checksum,
@@ -917,11 +952,11 @@ async fn hostile_arguments_never_wedge_the_cluster() {
     free_and_check_released(&c);
 }
 
-/// Every kind of call, and what it needs to be warmed up with first.
+/// Every kind of call, and what it needs to be warmed up with first. The change function last:
+/// after it the run has no `session()`.
 const CALLS: [&str; 16] = [
     "c.increment('k')",
     "c.put('deep', h.deep)",
-    "c.change('deep', x => x)",
     "c.get('deep')",
     "c.crash('a3')",
     "c.restart('a3')",
@@ -935,6 +970,7 @@ const CALLS: [&str; 16] = [
     "c.now",
     "c.eventLogHash()",
     "c.constructor.fromSession(c.session(), { until: 10 }).free()",
+    "c.change('deep', x => x)",
 ];
 
 /// What a call made by `with_stack_left` threw, or what it returned (a promise awaited).
@@ -1305,7 +1341,8 @@ async fn strings_with_lone_surrogates_are_refused_naming_the_argument() {
         ("c.partition([['a1', '\\uDC00']])", "groups[0][1] contains a lone surrogate"),
         ("c.constructor.fromSession('\\uD800')", "session contains a lone surrogate"),
         (
-            "c.constructor.fromSession({ ...c.session(), actions: [{ do: 'invoke', proposer: 'p1', key: '\\uD800', op: 'get', input: null, steps: 0, at: 0 }] })",
+            // `sessionStart`: this run used a change function above, and has no `session()`.
+            "c.constructor.fromSession({ format: 'caspaxos-session', version: 1, start: c.sessionStart, actions: [{ do: 'invoke', proposer: 'p1', key: '\\uD800', op: 'get', input: null, steps: 0, at: 0 }] })",
             "session (a string in it) contains a lone surrogate",
         ),
     ] {

@@ -14,10 +14,12 @@ export const scenarioConfig = (s, defaults) => ({ ...defaults, break: {}, ...s.c
 
 const own = new Map(); // scenario id -> its own run (below), made once
 
-/** Scenario `s`'s own run: `{ start, actions, before }` — its start, every action its script
- * records (as a session document writes them), and per script entry (sorted by time, as the
- * player plays them) how many actions came before it. The script runs on a cluster of its own,
- * each entry at its time, as the player runs it. */
+/** Scenario `s`'s own run: `{ start, actions, before, taken, script }` — its start, every action
+ * its script records (as a session document writes them: those before a change function, after
+ * which nothing is recorded and `session()` refuses), per script entry (sorted by time, as the
+ * player plays them) how many actions were taken before it (`actionsTaken`, which counts on past
+ * a change function), and how many in all. The script runs on a cluster of its own, each entry at
+ * its time, as the player runs it. */
 export function ownRun(s, defaults, workersKey) {
   if (own.has(s.id)) return own.get(s.id);
   const cfg = scenarioConfig(s, defaults);
@@ -28,17 +30,20 @@ export function ownRun(s, defaults, workersKey) {
   };
   const before = [];
   const script = s.script.map(([at, fn]) => [at, fn]).sort((a, b) => a[0] - b[0]);
+  let recorded = []; // the session's actions, read while it can be written down
   try {
     for (const [at, fn] of script) {
       if (at > c.now) c.runFor(at - c.now);
-      before.push(c.session().actions.length);
+      before.push(c.actionsTaken);
+      if (c.replayable) recorded = c.session().actions;
       try {
         fn(c, api);
       } catch {
         // as in the page: a failing step of the script is the script's (its error shows there)
       }
     }
-    const run = { start: c.sessionStart, actions: c.session().actions.map((a) => JSON.stringify(a)), before, script };
+    if (c.replayable) recorded = c.session().actions;
+    const run = { start: c.sessionStart, actions: recorded.map((a) => JSON.stringify(a)), before, taken: c.actionsTaken, script };
     own.set(s.id, run);
     return run;
   } finally {
@@ -62,4 +67,12 @@ export function scriptAhead(s, run, start, whole) {
   if (k < due) return null; // a scripted action due before the end is missing, or another in its place
   if (session.actions.slice(k).some((a) => !(s.steer && STEERING.has(a.do)))) return null;
   return run.script.filter(([at], i) => run.before[i] >= k && at >= end);
+}
+
+/** Whether a run that cannot be replayed (a change function ran: no session document) is scenario
+ * `s`'s own so far (`run`: `ownRun`): the same `start`, and as many actions `taken`
+ * (`actionsTaken`) as the script's first `played` entries take. An action the page did not make
+ * (from the console) is one more; nothing else of such a run can be compared. */
+export function ownSoFar(run, start, taken, played) {
+  return same(start, run.start) && taken === [...run.before, run.taken][played];
 }

@@ -183,6 +183,9 @@ pub struct Recording {
     /// Events replay regenerates: all while the run is replayable (`usize::MAX`), else those
     /// logged before it became unreplayable (regenerate.rs refuses the later ones let go).
     regenerable: Cell<usize>,
+    /// Actions taken but not recorded (a `change` with a function, any action after the run
+    /// became unreplayable): with `actions`, every action taken ([`Recording::actions_taken`]).
+    unrecorded: Cell<u64>,
     /// Recorded actions still to play, in order (numbered as the run's: its first is action
     /// `actions.len()`).
     tape: RefCell<Tape>,
@@ -227,6 +230,7 @@ impl Recording {
             actions: RefCell::new(actions),
             unreplayable: Cell::new(None),
             regenerable: Cell::new(usize::MAX),
+            unrecorded: Cell::new(0),
             tape: RefCell::new(tape),
             end: Cell::new(None),
             checkpoints: RefCell::new(checkpoints),
@@ -261,6 +265,12 @@ impl Recording {
     /// Why the session cannot reproduce the run, if it cannot.
     pub fn unreplayable(&self) -> Option<Unreplayable> {
         self.unreplayable.get()
+    }
+
+    /// Every action taken so far, recorded or not (the recorded ones, and those taken past the
+    /// point the run became unreplayable, or that made it so): it answers when the session cannot.
+    pub fn actions_taken(&self) -> u64 {
+        self.actions.borrow().len() as u64 + self.unrecorded.get()
     }
 
     /// Replay reproduces the run up to here only: the events let go are hashed now, while they
@@ -340,13 +350,16 @@ impl Recording {
         if self.replayable() && self.actions.borrow().len() >= MAX_ACTIONS {
             self.mark_unreplayable(Unreplayable::TooManyActions, logged);
         }
-        self.replayable()
+        let keeps = self.replayable();
+        self.unrecorded.set(self.unrecorded.get() + u64::from(!keeps));
+        keeps
     }
 
     /// Runs an operation that cannot be recorded (a `change` with a function).
     pub fn invoke_unrecorded(&self, proposer: ProposerId, key: &str, op: Op) -> OpHandle {
         self.fork();
         self.mark_unreplayable(Unreplayable::ChangeFunction, self.sim.event_count());
+        self.unrecorded.set(self.unrecorded.get() + 1);
         self.sim.invoke(proposer, key, op)
     }
 

@@ -7,7 +7,7 @@ import { $, page, DEFAULTS, adopt, setPlaying, setSpeed, reducedMotion, renderTi
 import { Cluster } from "../pkg/caspaxos_playground.js";
 import { breakOptions, showBreak } from "./breakit.js";
 import { WORKERS_KEY } from "./client.js";
-import { ownRun, scenarioConfig, scriptAhead } from "../scenario-run.js";
+import { ownRun, ownSoFar, scenarioConfig, scriptAhead } from "../scenario-run.js";
 
 const state = {
   scenario: null, // the scenario this run plays (text, claims, moments), or null
@@ -218,9 +218,14 @@ function clearVerdicts() {
 }
 
 /** Whether the run on screen is the scenario's own: actions the page did not see (through
- * `playground.cluster` in the console) make it another run. */
+ * `playground.cluster` in the console) make it another run. A run that used a change function
+ * has no session document: it is compared by the actions it took (scenario-run.js `ownSoFar`). */
 function ownRunShown(s, c) {
   try {
+    if (!c.replayable) {
+      const run = ownRun(s, DEFAULTS, WORKERS_KEY);
+      return ownSoFar(run, c.sessionStart, c.actionsTaken, run.script.length - page.player.script.length);
+    }
     return scenarioAhead(s.id, c.sessionStart, () => c.session()) !== null;
   } catch {
     return false; // a run too long to write down is no scenario's

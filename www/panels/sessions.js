@@ -107,8 +107,35 @@ export function wireSessions() {
     if (!sameRun) dropMaster();
   });
   page.onRefresh.push((force) => {
-    if (force) renderSeek();
+    if (!force) return;
+    renderSeek();
+    renderUnshareable();
   });
+}
+
+/** Why each run that cannot be replayed has no session: the cluster's own refusal, asked once. */
+const refusals = new WeakMap();
+
+/** Share link and Export session write the run's session: on a run that cannot be replayed (a
+ * change function ran) they are disabled, and a note beside them says why (`#unshareable`). */
+function renderUnshareable() {
+  const c = page.cluster;
+  if (!c.replayable && !refusals.has(c)) refusals.set(c, refusal(() => c.sessionLink()));
+  const why = c.replayable ? "" : refusals.get(c);
+  for (const id of ["share", "export-session"]) $(id).disabled = why !== "";
+  const note = $("unshareable");
+  note.hidden = why === "";
+  note.textContent = why && `Share link and Export session are off: ${why}.`;
+}
+
+/** What `call` throws (its message), or "" if it answers. */
+function refusal(call) {
+  try {
+    call();
+    return "";
+  } catch (e) {
+    return e.message;
+  }
 }
 
 /** `value` as indented JSON text that keeps -0 (`JSON.stringify` writes it as 0, and the file would

@@ -92,12 +92,13 @@ impl Cluster {
     /// action at the exact point it happened (`{ format: "caspaxos-session", version, start, end,
     /// actions }`, see the README).
     #[wasm_bindgen(unchecked_return_type = "SessionDocument")]
-    /// Throws `InvalidArgument` when the run has more actions than a session holds: a document
-    /// cut short would replay to another run.
+    /// Throws `InvalidArgument` when the session cannot reproduce the run (a change function ran,
+    /// or more actions than a session holds), saying why: a document cut short would replay to
+    /// another run.
     pub fn session(&self) -> JsResult<JsValue> {
         self.inner.enter_rec(|rec| match rec.unreplayable() {
-            Some(why @ crate::session::Unreplayable::TooManyActions) => Err(invalid(why.to_string())),
-            _ => Ok(text_to_js(&rec.session_text())),
+            Some(why) => Err(invalid(why.to_string())),
+            None => Ok(text_to_js(&rec.session_text())),
         })
     }
 
@@ -151,6 +152,14 @@ impl Cluster {
     #[wasm_bindgen(getter)]
     pub fn replayable(&self) -> bool {
         self.inner.peek(|rec| rec.replayable())
+    }
+
+    /// *(addition)* Every action taken so far, recorded or not: `session().actions.length` while
+    /// the run is replayable; past that point (a change function, which counts as one) it still
+    /// counts, where `session()` refuses.
+    #[wasm_bindgen(getter, js_name = "actionsTaken")]
+    pub fn actions_taken(&self) -> f64 {
+        self.inner.peek(|rec| rec.actions_taken() as f64)
     }
 
     /// Events run so far.

@@ -8,8 +8,9 @@
 //! in the order their operations started, as when each waited for a microtask.
 //!
 //! Under `autoAdvance` an operation runs virtual time itself, in a microtask as before: a pending
-//! operation asks for one [`drive`] per cluster, which polls every waiting one in the order they
-//! started; each steps the simulation until its operation ends.
+//! operation asks for one [`drive`] per cluster (queued with the host's `queueMicrotask`; the
+//! core needs no other executor), which polls every waiting one in the order they started; each
+//! steps the simulation until its operation ends.
 
 use super::{error, Inner, AUTO_ADVANCE_STEP_LIMIT};
 use crate::client::OpHandle;
@@ -195,7 +196,15 @@ pub(super) fn schedule_drive(inner: &Rc<Inner>, all: bool) {
         return;
     }
     let inner = inner.clone();
-    wasm_bindgen_futures::spawn_local(async move { drive(&inner) });
+    queue_microtask(&Closure::once_into_js(move || drive(&inner)));
+}
+
+#[wasm_bindgen]
+extern "C" {
+    /// The host's `queueMicrotask`: runs `task` (a function) once the current task's JavaScript
+    /// has returned, before any timer or event.
+    #[wasm_bindgen(js_name = queueMicrotask)]
+    fn queue_microtask(task: &JsValue);
 }
 
 /// Under `autoAdvance`, polls the operations that asked for it (or all) in the order they

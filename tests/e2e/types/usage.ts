@@ -95,6 +95,7 @@ export async function cluster(): Promise<void> {
   const fuzz = Cluster.fuzz({ seed: 7, acceptors: 3, proposers: 2, oneRtt: true, break: { blindRetry: true }, wipes: false, opsPerClient: 10 });
   const doc: SessionDocument = fuzz.session();
   const start: SessionDocument["start"] = fuzz.sessionStart;
+  const taken: number = fuzz.actionsTaken;
   const end: number | undefined = doc.end?.at;
   const link: string = c.sessionLink();
   const replay = Cluster.fromSession(doc, { until: 10 });
