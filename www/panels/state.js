@@ -6,6 +6,7 @@ import { caughtBy } from "./breakit.js";
 import { setReport } from "./linearization.js";
 import { counted } from "../wording.js";
 import { masterRun } from "./sessions.js";
+import { setClass, setProp, setText, setData, syncChildren } from "../dom.js";
 
 /** Registers shown per acceptor. */
 const REGISTERS_SHOWN = 30;
@@ -64,8 +65,7 @@ function valueText(accepted) {
 }
 
 function renderAcceptors() {
-  const box = $("acceptor-state");
-  box.textContent = "";
+  const tables = [];
   for (const a of page.cluster.state().acceptors) {
     const table = document.createElement("table");
     table.className = a.up ? "" : "down";
@@ -87,14 +87,13 @@ function renderAcceptors() {
       for (const text of [k, ballotText(r.promise), accepted, valueText(r.accepted)]) tr.insertCell().textContent = text;
     }
     if (!keys.length) body.insertRow().insertCell().textContent = "empty";
-    box.append(table);
+    tables.push(table);
   }
+  syncChildren($("acceptor-state"), tables);
 }
 
 function renderStats() {
   const s = page.cluster.stats();
-  const dl = $("stats");
-  dl.textContent = "";
   const items = [
     ["operations", s.operations], ["ok", s.ok], ["failed", s.failed], ["unknown", s.unknown], ["pending", s.pending],
     ["messages", s.messages], ["messages / operation", s.messagesPerOperation.toFixed(2)], ["delivered", s.delivered],
@@ -108,15 +107,17 @@ function renderStats() {
   if (cfg.leases && s.leaseReads !== undefined) items.push(["reads from a lease", s.leaseReads]);
   if (cfg.batch && s.batched !== undefined) items.push(["batched", s.batched]);
   if (cfg.pipeline && s.parked !== undefined) items.push(["waited for a pipeline lane", s.parked]);
+  const terms = [];
   for (const [k, v] of items) {
     const dt = document.createElement("dt");
     dt.textContent = k;
     const dd = document.createElement("dd");
     dd.textContent = v;
     dd.dataset.stat = k;
-    dl.append(dt, dd);
+    terms.push(dt, dd);
   }
-  $("violations").textContent = s.violations.length ? `Safety violated: ${s.violations[0]}` : "";
+  syncChildren($("stats"), terms);
+  setText($("violations"), s.violations.length ? `Safety violated: ${s.violations[0]}` : "");
 }
 
 /** Reruns the check (linearizability and the step oracles) when operations completed since the
@@ -187,25 +188,25 @@ function showReport(report, returned) {
   page.history.setReport(report);
   setReport(report);
   const verdict = $("check-verdict");
-  delete verdict.dataset.checking;
+  setData(verdict, "checking", null);
   const keys = Object.keys(report.keys).length;
   const v = report.violation;
   lastViolation = v ?? null;
   if (v) {
     post({ type: "violation", violation: v });
-    verdict.className = "verdict bad";
-    verdict.textContent = v.kind === LINEARIZABILITY ? `✗ not linearizable (key ${v.key})` : `✗ safety violated: ${v.kind} (key ${v.key})`;
-    $("violation").hidden = false;
-    $("violation").textContent = `${v.explanation} (caught by ${caughtBy(v.kind)}; click to show it)`;
+    setClass(verdict, "verdict bad");
+    setText(verdict, v.kind === LINEARIZABILITY ? `✗ not linearizable (key ${v.key})` : `✗ safety violated: ${v.kind} (key ${v.key})`);
+    setProp($("violation"), "hidden", false);
+    setText($("violation"), `${v.explanation} (caught by ${caughtBy(v.kind)}; click to show it)`);
   } else if (!report.ok) {
     // The first key without a verdict, and why (the budget ran out, or the checker gave up on it).
     const [key, undecided] = Object.entries(report.keys).find(([, r]) => r.verdict === "unknown") ?? [];
-    verdict.className = "verdict unsure";
-    verdict.textContent = `? ${undecided?.reason ?? "the search ran out of budget"}${key === undefined ? "" : ` (key ${key})`}`;
-    $("violation").hidden = true;
+    setClass(verdict, "verdict unsure");
+    setText(verdict, `? ${undecided?.reason ?? "the search ran out of budget"}${key === undefined ? "" : ` (key ${key})`}`);
+    setProp($("violation"), "hidden", true);
   } else {
-    verdict.className = "verdict good";
-    verdict.textContent = keys ? `✓ linearizable (${counted(keys, "key")}, ${counted(returned, "operation")})` : "";
-    $("violation").hidden = true;
+    setClass(verdict, "verdict good");
+    setText(verdict, keys ? `✓ linearizable (${counted(keys, "key")}, ${counted(returned, "operation")})` : "");
+    setProp($("violation"), "hidden", true);
   }
 }
