@@ -106,3 +106,44 @@ test("the results list reads from the cluster only rows whose state may have cha
   assert.deepEqual(errors, []);
   await page.close();
 });
+
+test("following a run fed in columns extends the timeline's window in place, not by a copy a frame; a copy of the store extends its own window and leaves the original's", async () => {
+  const { page, errors } = await open(browser.context, `${server.url}test-pages/timeline-bench.html`);
+  const r = await page.evaluate(async () => {
+    const { cluster: c } = await window.bench.workload(30000);
+    const { timeline: tl } = window.bench.panels(c);
+    tl.pull(c);
+    let stop = false;
+    for (let w = 0; w < 10; w++) (async () => { while (!stop) await c.increment(`k${w}`, { proposer: `p${1 + (w % 3)}` }); })();
+    const frame = async () => { await new Promise((resolve) => setTimeout(resolve, 0)); c.runFor(16); tl.pull(c); tl.render(c.now); };
+    tl.follow = true;
+    await frame();
+    await frame(); // the first extension takes the fetched window as its own
+    const s = tl.store;
+    const array = s.window.events;
+    const from = s.window.to;
+    for (let i = 0; i < 10; i++) await frame();
+    const inPlace = s.window.events === array && s.window.to > from;
+    // The control: a copy of the store (a seek's, timeline-rewind.js) shares the window until it
+    // extends it, and then extends a copy of its own.
+    const lanes = tl.nodes;
+    const copy = s.at(c, lanes);
+    const [length, to] = [s.window.events.length, s.window.to];
+    for (let i = 0; i < 3; i++) c.runFor(16);
+    copy.ingest(c.events(copy.events));
+    const got = copy.eventsBetween(copy.lastAt - 100, copy.lastAt); // starts before what it ingested: an extension
+    stop = true;
+    return {
+      inPlace,
+      copyOwn: copy.window.events !== s.window.events,
+      copyExtended: copy.window.to > to,
+      originalKept: s.window.events.length === length && s.window.to === to,
+      got: got?.length ?? null,
+    };
+  });
+  assert.equal(r.inPlace, true, "ten frames extended the same array");
+  assert.ok(r.got > 0, `the copy drew its window: ${JSON.stringify(r)}`);
+  assert.deepEqual({ copyOwn: r.copyOwn, copyExtended: r.copyExtended, originalKept: r.originalKept }, { copyOwn: true, copyExtended: true, originalKept: true }, JSON.stringify(r));
+  assert.deepEqual(errors, []);
+  await page.close();
+});
