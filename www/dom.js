@@ -26,12 +26,20 @@ export function setData(el, name, v) {
   } else if (el.dataset[name] !== String(v)) el.dataset[name] = v;
 }
 
-/** Makes `parent`'s children the elements `fresh` (made detached, not yet in the page), keeping
- * each child whose markup is the same as its fresh one: only a changed element is replaced. */
-export function syncChildren(parent, fresh) {
-  const old = [...parent.children];
-  if (old.length !== fresh.length) return parent.replaceChildren(...fresh);
-  fresh.forEach((el, i) => {
-    if (old[i].outerHTML !== el.outerHTML) old[i].replaceWith(el);
-  });
+const builtFrom = new WeakMap(); // element -> the key its children were last built from
+
+/** Rebuilds `el`'s children with `build()` (returning the elements) only when `key` — a string
+ * that says everything they show — differs from the one they were last built from. */
+export function rebuildOnChange(el, key, build) {
+  if (builtFrom.get(el) === key) return;
+  builtFrom.set(el, key);
+  el.replaceChildren(...build());
+}
+
+/** Writes `texts` into `cells` (one each) where they differ, if there are as many; returns
+ * whether it did (else the caller rebuilds: the shape changed). */
+export function setTexts(cells, texts) {
+  if (cells.length !== texts.length) return false;
+  texts.forEach((t, i) => setText(cells[i], t));
+  return true;
 }

@@ -3,7 +3,7 @@
 // The cluster keeps bounded aggregates (at most 60 time buckets), and each plot is a fixed set
 // of SVG paths whose `d` is rewritten, so the DOM stays the same size at any session length.
 import { $, page } from "../page.js";
-import { setData, setText, syncChildren } from "../dom.js";
+import { setData, setText, rebuildOnChange, setTexts } from "../dom.js";
 
 const SVG = "http://www.w3.org/2000/svg";
 const WIDTH = 300;
@@ -100,12 +100,15 @@ function renderMetrics() {
 function renderKinds(kinds) {
   const table = $("metric-kinds");
   const body = table.tBodies[0] ?? table.createTBody();
-  const rows = Object.entries(kinds).map(([kind, k]) => {
+  const entries = Object.entries(kinds);
+  const texts = (k) => KIND_COLUMNS.map((c) => String(k[c] ?? "–"));
+  // The same kinds as drawn (the common case): only the changed counts are written.
+  rebuildOnChange(body, entries.map(([kind]) => kind).join("\n"), () => entries.map(([kind]) => {
     const row = document.createElement("tr");
     row.dataset.kind = kind;
     row.insertCell().textContent = kind;
-    for (const c of KIND_COLUMNS) row.insertCell().textContent = k[c] ?? "–";
+    for (let i = 0; i < KIND_COLUMNS.length; i++) row.insertCell();
     return row;
-  });
-  syncChildren(body, rows);
+  }));
+  entries.forEach(([, k], i) => setTexts([...body.rows[i].cells].slice(1), texts(k)));
 }

@@ -6,7 +6,7 @@ import { caughtBy } from "./breakit.js";
 import { setReport } from "./linearization.js";
 import { counted } from "../wording.js";
 import { masterRun } from "./sessions.js";
-import { setClass, setProp, setText, setData, syncChildren } from "../dom.js";
+import { setClass, setProp, setText, setData, setTexts, rebuildOnChange } from "../dom.js";
 
 /** Registers shown per acceptor. */
 const REGISTERS_SHOWN = 30;
@@ -65,31 +65,32 @@ function valueText(accepted) {
 }
 
 function renderAcceptors() {
-  const tables = [];
-  for (const a of page.cluster.state().acceptors) {
-    const table = document.createElement("table");
-    table.className = a.up ? "" : "down";
-    // An erase floor (deletion GC, §3.1): registers created from now on start promised to it.
-    const floor = a.erasedFloor ? ` · erased below ${ballotText(a.erasedFloor)}` : "";
-    table.createCaption().textContent = `${a.id} ${a.up ? "" : "(down)"}${floor}`;
-    const head = table.createTHead().insertRow();
-    for (const h of ["key", "promise", "accepted", "value"]) {
-      const th = document.createElement("th");
-      th.textContent = h;
-      head.append(th);
-    }
-    const body = table.createTBody();
-    const keys = Object.keys(a.registers);
-    for (const k of keys.slice(0, REGISTERS_SHOWN)) {
-      const r = a.registers[k];
-      const tr = body.insertRow();
-      const accepted = r.accepted ? `${ballotText(r.accepted.ballot)} v${r.accepted.version}` : "–";
-      for (const text of [k, ballotText(r.promise), accepted, valueText(r.accepted)]) tr.insertCell().textContent = text;
-    }
-    if (!keys.length) body.insertRow().insertCell().textContent = "empty";
-    tables.push(table);
+  const acceptors = page.cluster.state().acceptors;
+  rebuildOnChange($("acceptor-state"), JSON.stringify(acceptors), () => acceptors.map(acceptorTable));
+}
+
+function acceptorTable(a) {
+  const table = document.createElement("table");
+  table.className = a.up ? "" : "down";
+  // An erase floor (deletion GC, §3.1): registers created from now on start promised to it.
+  const floor = a.erasedFloor ? ` · erased below ${ballotText(a.erasedFloor)}` : "";
+  table.createCaption().textContent = `${a.id} ${a.up ? "" : "(down)"}${floor}`;
+  const head = table.createTHead().insertRow();
+  for (const h of ["key", "promise", "accepted", "value"]) {
+    const th = document.createElement("th");
+    th.textContent = h;
+    head.append(th);
   }
-  syncChildren($("acceptor-state"), tables);
+  const body = table.createTBody();
+  const keys = Object.keys(a.registers);
+  for (const k of keys.slice(0, REGISTERS_SHOWN)) {
+    const r = a.registers[k];
+    const tr = body.insertRow();
+    const accepted = r.accepted ? `${ballotText(r.accepted.ballot)} v${r.accepted.version}` : "–";
+    for (const text of [k, ballotText(r.promise), accepted, valueText(r.accepted)]) tr.insertCell().textContent = text;
+  }
+  if (!keys.length) body.insertRow().insertCell().textContent = "empty";
+  return table;
 }
 
 function renderStats() {
@@ -107,16 +108,19 @@ function renderStats() {
   if (cfg.leases && s.leaseReads !== undefined) items.push(["reads from a lease", s.leaseReads]);
   if (cfg.batch && s.batched !== undefined) items.push(["batched", s.batched]);
   if (cfg.pipeline && s.parked !== undefined) items.push(["waited for a pipeline lane", s.parked]);
-  const terms = [];
-  for (const [k, v] of items) {
-    const dt = document.createElement("dt");
-    dt.textContent = k;
-    const dd = document.createElement("dd");
-    dd.textContent = v;
-    dd.dataset.stat = k;
-    terms.push(dt, dd);
+  // The same statistics as drawn (the common case): only the changed counts are written.
+  const dl = $("stats");
+  const same = [...dl.querySelectorAll("dd")].map((dd) => dd.dataset.stat).join("\n") === items.map(([k]) => k).join("\n");
+  if (!same || !setTexts(dl.querySelectorAll("dd"), items.map(([, v]) => String(v)))) {
+    dl.replaceChildren(...items.flatMap(([k, v]) => {
+      const dt = document.createElement("dt");
+      dt.textContent = k;
+      const dd = document.createElement("dd");
+      dd.textContent = v;
+      dd.dataset.stat = k;
+      return [dt, dd];
+    }));
   }
-  syncChildren($("stats"), terms);
   setText($("violations"), s.violations.length ? `Safety violated: ${s.violations[0]}` : "");
 }
 
