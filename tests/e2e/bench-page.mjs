@@ -4,6 +4,8 @@
 // - Run to idle of each workers run: wall time and the longest gap between frames while it ran
 //   (one synchronous run is one long gap);
 // - frame times while playing (a small workers run going), in the follow view and the Fit view;
+//   then frames of fixed work (16 virtual ms each, as Play at speed 1 draws them): JS ms per
+//   frame and the main thread's CPU per frame by phase (a CDP trace's thread time);
 // - click-to-paint (the click's handler and the next frame) of Step, Fit, the seek slider and
 //   Increment, and of the first Step after a seek;
 // - seeks (the page's seekTo, to the next frame) at the start, the middle, the end and random points;
@@ -88,6 +90,57 @@ async function workersToIdle(page, n, m) {
   return { wall, longestGap: Math.max(0, ...gaps) };
 }
 
+/** In the page: `n` frames of fixed work, as Play at speed 1 and 60 frames a second draws them
+ * (16 virtual ms, then the page's redraw), each in its own animation frame; returns each frame's
+ * JS ms (the callback's wall time). A frame's work does not depend on the frame rate, as it does
+ * while playing (a slower frame runs more virtual ms), so before and after compare. */
+function fixedFrames(n) {
+  const { player } = window.playground;
+  const js = [];
+  return new Promise((resolve) => {
+    const frame = () => {
+      const t0 = performance.now();
+      player.advance(16);
+      player.host.render(player);
+      js.push(performance.now() - t0);
+      if (js.length < n) requestAnimationFrame(frame);
+      else resolve(js);
+    };
+    requestAnimationFrame(frame);
+  });
+}
+
+/** Runs `fn` under a CDP trace; returns the renderer main thread's CPU ms (thread time, what the
+ * load of other processes changes least) by phase, summed. */
+async function mainThreadCpu(cdp, fn) {
+  const events = [];
+  const collect = (e) => events.push(...e.value);
+  cdp.on("Tracing.dataCollected", collect);
+  const done = new Promise((resolve) => cdp.once("Tracing.tracingComplete", resolve));
+  await cdp.send("Tracing.start", { categories: "devtools.timeline,disabled-by-default-devtools.timeline,blink", transferMode: "ReportEvents" });
+  const out = await fn();
+  await cdp.send("Tracing.end");
+  await done;
+  cdp.off("Tracing.dataCollected", collect);
+  const main = new Set(events.filter((e) => e.name === "thread_name" && e.args.name === "CrRendererMain").map((e) => `${e.pid}:${e.tid}`));
+  const cpu = {};
+  for (const e of events) {
+    if (e.ph !== "X" || !main.has(`${e.pid}:${e.tid}`)) continue;
+    if (["RunTask", "FunctionCall", "UpdateLayoutTree", "Layout", "PrePaint", "Paint"].includes(e.name)) cpu[e.name] = (cpu[e.name] ?? 0) + (e.tdur ?? 0) / 1000;
+  }
+  return { out, cpu };
+}
+
+/** Fixed-work frames (see fixedFrames) in the current view: JS ms per frame, and the main
+ * thread's CPU per frame by phase. */
+async function fixedFrameRows(page, cdp, row, view) {
+  const N = 90;
+  const { out: js, cpu } = await mainThreadCpu(cdp, () => page.evaluate(fixedFrames, N));
+  row(`frame JS ms, 16 virtual ms, ${view}`, js);
+  const per = (k) => ((cpu[k] ?? 0) / N).toFixed(2);
+  row(`frame CPU ms, 16 virtual ms, ${view}`, `all ${per("RunTask")}: JS ${per("FunctionCall")}, style ${per("UpdateLayoutTree")}, layout ${per("Layout")}, pre-paint ${per("PrePaint")}, paint ${per("Paint")}`);
+}
+
 async function measure(page, cdp, label) {
   const out = [];
   const row = (name, xs) => out.push(`${label} ${name.padEnd(34)} ${typeof xs === "string" ? xs : stats(xs)}`);
@@ -103,6 +156,13 @@ async function measure(page, cdp, label) {
   await page.click("#fit");
   row("frame ms, playing, Fit view", await page.evaluate(frameGaps, 2000));
   await page.evaluate(() => window.playground.setPlaying(false));
+  await page.check("#follow");
+  // Frames of fixed work, a new workers run going on (paused: the frames move time).
+  await page.click("#run-workers");
+  await page.evaluate(() => window.playground.setPlaying(false));
+  await fixedFrameRows(page, cdp, row, "follow");
+  await page.click("#fit");
+  await fixedFrameRows(page, cdp, row, "Fit");
   await page.check("#follow");
   const clicks = { step: [], fit: [], increment: [], slider: [], stepAfterSeek: [] };
   for (let i = 0; i < REPEATS; i++) {
