@@ -10,7 +10,7 @@ const SHOWN = 200;
 const PAINTED_AT_ONCE = 24;
 /** Rows in flight whose attempt count one redraw reads (when the run moved): the rest show what
  * was read before until their turn comes round, or they return. */
-const ATTEMPTS_READ = 12;
+export const ATTEMPTS_READ = 4;
 /** Safari has no requestIdleCallback: a timer after the frame is near enough there. */
 const whenIdle = globalThis.requestIdleCallback ?? ((f) => setTimeout(f, 50));
 const cancelIdle = globalThis.cancelIdleCallback ?? clearTimeout;
