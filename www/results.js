@@ -89,7 +89,7 @@ export class ResultsView {
    * paused), or is empty. `stillPending(id)`: true when operation `id` is known to be still in
    * flight (the timeline saw no return for it). A painted row of such an operation is not read
    * from the cluster again — each `operation(id)` call is a call into wasm and an object, and with
-   * 2,000 operations in flight that was most of the list's frame — except for its attempt count:
+   * all SHOWN rows in flight that was most of the list's frame — except for its attempt count:
    * when the run has new events, up to ATTEMPTS_READ rows in flight are read, in turn (all of them
    * when there are that few). A row whose waiting note changed is painted again from what was
    * read before. */
