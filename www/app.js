@@ -24,6 +24,7 @@ import { wireLive, liveCluster } from "./panels/live.js";
 import { wireMetrics } from "./panels/metrics.js";
 import { IdleRun } from "./idle-run.js";
 import { counted, countedGrouped } from "./wording.js";
+import { setText } from "./dom.js";
 
 /** Real ms between redraws of the slower panels while playing. */
 const PANELS_EVERY_MS = 150;
@@ -67,7 +68,7 @@ function render(force) {
   const c = page.cluster;
   ingest();
   page.timeline.render(c.now);
-  $("now").textContent = c.now;
+  setText($("now"), String(c.now));
   page.results.render(c, waitingNotes(), stillPending());
   const t = performance.now();
   const slow = force || t - lastPanels > PANELS_EVERY_MS;
@@ -75,10 +76,9 @@ function render(force) {
   return slow;
 }
 
-/** While Run to idle goes on: whether operation `id` is in flight as the timeline saw it (its
- * results row need not be read again until it returns); otherwise rows are read each redraw. */
+/** Whether operation `id` is in flight as the timeline saw it (it ingested every event up to
+ * now): its results row need not be read again until it returns (see ResultsView.render). */
 function stillPending() {
-  if (!page.runningToIdle()) return () => false;
   const open = page.timeline.store.open;
   return (id) => open.has(id);
 }

@@ -8,6 +8,9 @@ const SHOWN = 200;
  * the older ones are painted when the page is idle. A seek rebuilds all SHOWN rows, and reading
  * each one's operation was a tenth of the seek at 100,000 events (issue 9). */
 const PAINTED_AT_ONCE = 24;
+/** Rows in flight whose attempt count one redraw reads (when the run moved): the rest show what
+ * was read before until their turn comes round, or they return. */
+export const ATTEMPTS_READ = 4;
 /** Safari has no requestIdleCallback: a timer after the frame is near enough there. */
 const whenIdle = globalThis.requestIdleCallback ?? ((f) => setTimeout(f, 50));
 const cancelIdle = globalThis.cancelIdleCallback ?? clearTimeout;
@@ -51,6 +54,9 @@ export class ResultsView {
     this.list.textContent = "";
     this.next = 0; // the first history id without a row
     this.open = new Map(); // op id -> row, while the operation is in flight (empty until painted)
+    this.read = new Map(); // op id -> { op, note }: what was last read of it and painted, while in flight
+    this.events = -1; // the cluster's event count at the last render
+    this.attemptsAt = 0; // where the next redraw's turn of attempt reads starts
   }
 
   /** Forgets the labels too (a new run). */
@@ -75,34 +81,68 @@ export class ResultsView {
   }
 
   note(text, cls) {
-    this.#prepend(text, cls);
+    this.#prepend([row(text, cls)]);
   }
 
-  /** Adds rows for new operations and updates the ones in flight. `waiting(id)` says why an
-   * operation in flight is not moving (time is paused), or is empty. `stillPending(id)`
-   * (optional): true when operation `id` is known to be still in flight — its row, once painted
-   * (it has text), is not read again (Run to idle: an `operation(id)` call per row in flight per redraw was a
-   * tenth of its time; the attempt counts catch up when it ends). */
+  /** Adds rows for new operations and updates the ones in flight, reading only rows whose state
+   * may have changed. `waiting(id)` says why an operation in flight is not moving (time is
+   * paused), or is empty. `stillPending(id)`: true when operation `id` is known to be still in
+   * flight (the timeline saw no return for it). A painted row of such an operation is not read
+   * from the cluster again — each `operation(id)` call is a call into wasm and an object, and with
+   * all SHOWN rows in flight that was most of the list's frame — except for its attempt count:
+   * when the run has new events, up to ATTEMPTS_READ rows in flight are read, in turn (all of them
+   * when there are that few). A row whose waiting note changed is painted again from what was
+   * read before. */
   render(cluster, waiting = () => "", stillPending = () => false) {
     const last = cluster.lastOperationId;
+    const rows = [];
     for (let id = Math.max(this.next, last - SHOWN + 1); id <= last; id++) {
-      const li = this.#prepend("", "pending");
+      const li = row("", "pending");
       li.dataset.op = id;
       this.open.set(id, li);
+      rows.unshift(li);
     }
+    if (rows.length) this.#prepend(rows); // in one insertion (a seek makes SHOWN rows)
     this.next = Math.max(this.next, last + 1);
+    const moved = cluster.eventCount !== this.events;
+    this.events = cluster.eventCount;
+    const attempts = moved ? this.#attemptsTurn() : new Set();
     let unpainted = 0;
     for (const [id, li] of [...this.open].reverse()) {
-      if (li.firstChild && stillPending(id)) continue;
-      if (!li.firstChild && ++unpainted > PAINTED_AT_ONCE) {
+      const known = this.read.get(id);
+      if (known && stillPending(id) && !attempts.has(id)) {
+        const note = waiting(id);
+        if (note !== known.note) this.#paint(li, known.op, (known.note = note));
+        continue;
+      }
+      if (!known && ++unpainted > PAINTED_AT_ONCE) {
         this.#paintWhenIdle(cluster, waiting);
         continue;
       }
       const op = cluster.operation(id);
       if (!op) continue;
       this.#paint(li, op, waiting(id));
-      if (op.outcome) this.open.delete(id);
+      this.#settle(id, op, waiting(id));
     }
+  }
+
+  /** Ids of painted rows in flight whose attempt count this redraw reads: ATTEMPTS_READ of them,
+   * going round the rows from one redraw to the next. */
+  #attemptsTurn() {
+    const ids = [...this.read.keys()];
+    if (ids.length <= ATTEMPTS_READ) return new Set(ids);
+    const from = this.attemptsAt % ids.length;
+    this.attemptsAt = from + ATTEMPTS_READ;
+    return new Set([...ids.slice(from), ...ids.slice(0, from)].slice(0, ATTEMPTS_READ));
+  }
+
+  /** Keeps what was read of operation `id` (and the note painted with it) while it is in flight;
+   * forgets its row once it ended. */
+  #settle(id, op, note) {
+    if (op.outcome) {
+      this.open.delete(id);
+      this.read.delete(id);
+    } else this.read.set(id, { op, note });
   }
 
   /** Paints the rows a redraw left (see PAINTED_AT_ONCE) once the page is idle, unless the list
@@ -115,7 +155,7 @@ export class ResultsView {
         const op = li.firstChild ? null : cluster.operation(id);
         if (!op) continue;
         this.#paint(li, op, waiting(id));
-        if (op.outcome) this.open.delete(id);
+        this.#settle(id, op, waiting(id));
       }
     });
   }
@@ -128,18 +168,25 @@ export class ResultsView {
     else show(li, "bad", `${label} ✗ ${op.error.name}: ${op.error.message}`);
   }
 
-  #prepend(text, cls) {
-    const li = document.createElement("li");
-    li.className = cls;
-    li.textContent = text;
-    this.list.prepend(li);
+  /** Puts `rows` (newest first) at the top of the list; the oldest beyond SHOWN go. */
+  #prepend(rows) {
+    this.list.prepend(...rows);
     while (this.list.children.length > SHOWN) {
       const gone = this.list.lastChild;
-      if (gone.dataset.op !== undefined) this.open.delete(Number(gone.dataset.op));
+      if (gone.dataset.op !== undefined) {
+        this.open.delete(Number(gone.dataset.op));
+        this.read.delete(Number(gone.dataset.op));
+      }
       gone.remove();
     }
-    return li;
   }
+}
+
+function row(text, cls) {
+  const li = document.createElement("li");
+  li.className = cls;
+  li.textContent = text;
+  return li;
 }
 
 /** Gives row `li` its class and text, writing only what changed: a row in flight is painted again

@@ -17,6 +17,7 @@ import { ColumnRow, lazyFlight } from "./timeline-columns.js";
 export { OUTCOMES };
 export const TAIL_EVENTS = 20000; // newest events kept as objects
 export const WINDOW_EVENTS = 60000; // most events fetched for one older window
+const WINDOW_SLACK = 1.5; // a window extended in place holds up to this many times WINDOW_EVENTS
 const KEYS_PER_ACCEPTOR = 12;
 const GC_MARKS = 2000; // garbage collection steps kept for drawing
 const OP_CHANNELS = OUTCOMES.slice(1).map((_, i) => outcomeChannel(i + 1));
@@ -437,20 +438,26 @@ export class TimelineStore {
     const pad = Math.min(WINDOW_EVENTS - (to - from), to - from);
     const start = Math.max(0, from - pad / 2) | 0;
     const end = Math.min(this.events, to + pad / 2) | 0;
-    this.window = { from: start, to: end, events: this.source.events(start, end - start) };
+    this.window = { from: start, to: end, events: this.source.events(start, end - start), owner: this };
     return this.window.events.slice(from - start, to - start);
   }
 
   /** The window moved on past the fetched one's end (following a run fed in columns: each frame
-   * has a few new events): fetches only the events after it and drops the oldest beyond
-   * WINDOW_EVENTS, instead of fetching the whole window again. Makes a new array: a store's copy
-   * (timeline-rewind.js) shares the old one. */
+   * has a few new events): fetches only the events after it, appended in place, and drops the
+   * oldest once it holds WINDOW_SLACK times WINDOW_EVENTS (a copy per many frames, not one a frame:
+   * copying the 60,000 entries every frame was a follow frame's largest array work). A window this
+   * store did not make (shared with a copy, see timeline-rewind.js) is copied once first. */
   #extendWindow(from, to) {
-    const w = this.window;
-    const joined = w.events.concat(this.source.events(w.to, to - w.to));
-    const cut = Math.max(0, Math.min(from - w.from, joined.length - WINDOW_EVENTS));
-    this.window = { from: w.from + cut, to, events: cut ? joined.slice(cut) : joined };
-    return this.window.events.slice(from - this.window.from);
+    let w = this.window;
+    if (w.owner !== this) w = this.window = { from: w.from, to: w.to, events: w.events.slice(), owner: this };
+    for (const e of this.source.events(w.to, to - w.to)) w.events.push(e);
+    w.to = to;
+    if (w.events.length > WINDOW_EVENTS * WINDOW_SLACK) {
+      const cut = Math.max(0, Math.min(from - w.from, w.events.length - WINDOW_EVENTS));
+      w.events = w.events.slice(cut);
+      w.from += cut;
+    }
+    return w.events.slice(from - w.from, to - w.from);
   }
 
   // ---- operations ----

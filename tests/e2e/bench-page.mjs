@@ -4,6 +4,8 @@
 // - Run to idle of each workers run: wall time and the longest gap between frames while it ran
 //   (one synchronous run is one long gap);
 // - frame times while playing (a small workers run going), in the follow view and the Fit view;
+//   then frames of fixed work (16 virtual ms each, as Play at speed 1 draws them): JS ms per
+//   frame and the main thread's CPU per frame by phase (a CDP trace's thread time);
 // - click-to-paint (the click's handler and the next frame) of Step, Fit, the seek slider and
 //   Increment, and of the first Step after a seek;
 // - seeks (the page's seekTo, to the next frame) at the start, the middle, the end and random points;
@@ -37,18 +39,31 @@ const stats = (xs) => {
   return s.length ? `min ${f(s[0])} median ${f(s[Math.floor(s.length / 2)])} max ${f(s.at(-1))} (n ${s.length})` : "none";
 };
 
-/** In the page: clicks (or, with `value`, sets and changes) `selector` and resolves with the ms
- * until the frame after it was painted. */
-function clickToPaint([selector, value]) {
-  const el = document.querySelector(selector);
+/** In the page: runs `act` and resolves with `[paint, settled]`: the ms until the frame after it
+ * was painted, and until the work the page left for after that paint ran too (the state panel's
+ * check of the history, deferred to a task after the frame: see panels/state.js). Timed from two
+ * animation frames, one asked for before the action (its timeout comes before any timeout the
+ * action's own frame callbacks set) and one after (it comes after them). Before, only the second
+ * was measured, and called the time to paint. */
+function timedAction(act) {
   const t0 = performance.now();
-  if (value === undefined) el.click();
-  else {
-    el.value = String(value);
-    el.dispatchEvent(new Event("input", { bubbles: true }));
-    el.dispatchEvent(new Event("change", { bubbles: true }));
-  }
-  return new Promise((resolve) => requestAnimationFrame(() => setTimeout(() => resolve(performance.now() - t0), 0)));
+  const after = () => new Promise((resolve) => requestAnimationFrame(() => setTimeout(() => resolve(performance.now() - t0), 0)));
+  const painted = after();
+  act();
+  return Promise.all([painted, after()]);
+}
+
+/** In the page: clicks (or, with `value`, sets and changes) `selector`; see timedAction. */
+function clickToPaint([selector, value, timed]) {
+  const el = document.querySelector(selector);
+  return eval(`(${timed})`)(() => {
+    if (value === undefined) el.click();
+    else {
+      el.value = String(value);
+      el.dispatchEvent(new Event("input", { bubbles: true }));
+      el.dispatchEvent(new Event("change", { bubbles: true }));
+    }
+  });
 }
 
 /** In the page: collects frame gaps (rAF to rAF) for `ms` real ms. */
@@ -88,6 +103,57 @@ async function workersToIdle(page, n, m) {
   return { wall, longestGap: Math.max(0, ...gaps) };
 }
 
+/** In the page: `n` frames of fixed work, as Play at speed 1 and 60 frames a second draws them
+ * (16 virtual ms, then the page's redraw), each in its own animation frame; returns each frame's
+ * JS ms (the callback's wall time). A frame's work does not depend on the frame rate, as it does
+ * while playing (a slower frame runs more virtual ms), so before and after compare. */
+function fixedFrames(n) {
+  const { player } = window.playground;
+  const js = [];
+  return new Promise((resolve) => {
+    const frame = () => {
+      const t0 = performance.now();
+      player.advance(16);
+      player.host.render(player);
+      js.push(performance.now() - t0);
+      if (js.length < n) requestAnimationFrame(frame);
+      else resolve(js);
+    };
+    requestAnimationFrame(frame);
+  });
+}
+
+/** Runs `fn` under a CDP trace; returns the renderer main thread's CPU ms (thread time, what the
+ * load of other processes changes least) by phase, summed. */
+async function mainThreadCpu(cdp, fn) {
+  const events = [];
+  const collect = (e) => events.push(...e.value);
+  cdp.on("Tracing.dataCollected", collect);
+  const done = new Promise((resolve) => cdp.once("Tracing.tracingComplete", resolve));
+  await cdp.send("Tracing.start", { categories: "devtools.timeline,disabled-by-default-devtools.timeline,blink", transferMode: "ReportEvents" });
+  const out = await fn();
+  await cdp.send("Tracing.end");
+  await done;
+  cdp.off("Tracing.dataCollected", collect);
+  const main = new Set(events.filter((e) => e.name === "thread_name" && e.args.name === "CrRendererMain").map((e) => `${e.pid}:${e.tid}`));
+  const cpu = {};
+  for (const e of events) {
+    if (e.ph !== "X" || !main.has(`${e.pid}:${e.tid}`)) continue;
+    if (["RunTask", "FunctionCall", "UpdateLayoutTree", "Layout", "PrePaint", "Paint"].includes(e.name)) cpu[e.name] = (cpu[e.name] ?? 0) + (e.tdur ?? 0) / 1000;
+  }
+  return { out, cpu };
+}
+
+/** Fixed-work frames (see fixedFrames) in the current view: JS ms per frame, and the main
+ * thread's CPU per frame by phase. */
+async function fixedFrameRows(page, cdp, row, view) {
+  const N = 90;
+  const { out: js, cpu } = await mainThreadCpu(cdp, () => page.evaluate(fixedFrames, N));
+  row(`frame JS ms, 16 virtual ms, ${view}`, js);
+  const per = (k) => ((cpu[k] ?? 0) / N).toFixed(2);
+  row(`frame CPU ms, 16 virtual ms, ${view}`, `all ${per("RunTask")}: JS ${per("FunctionCall")}, style ${per("UpdateLayoutTree")}, layout ${per("Layout")}, pre-paint ${per("PrePaint")}, paint ${per("Paint")}`);
+}
+
 async function measure(page, cdp, label) {
   const out = [];
   const row = (name, xs) => out.push(`${label} ${name.padEnd(34)} ${typeof xs === "string" ? xs : stats(xs)}`);
@@ -104,33 +170,42 @@ async function measure(page, cdp, label) {
   row("frame ms, playing, Fit view", await page.evaluate(frameGaps, 2000));
   await page.evaluate(() => window.playground.setPlaying(false));
   await page.check("#follow");
+  // Frames of fixed work, a new workers run going on (paused: the frames move time).
+  await page.click("#run-workers");
+  await page.evaluate(() => window.playground.setPlaying(false));
+  await fixedFrameRows(page, cdp, row, "follow");
+  await page.click("#fit");
+  await fixedFrameRows(page, cdp, row, "Fit");
+  await page.check("#follow");
   const clicks = { step: [], fit: [], increment: [], slider: [], stepAfterSeek: [] };
+  const timed = timedAction.toString();
   for (let i = 0; i < REPEATS; i++) {
-    clicks.step.push(await page.evaluate(clickToPaint, ["#step"]));
-    clicks.fit.push(await page.evaluate(clickToPaint, ["#fit"]));
-    clicks.increment.push(await page.evaluate(clickToPaint, ["#increment"]));
+    clicks.step.push(await page.evaluate(clickToPaint, ["#step", undefined, timed]));
+    clicks.fit.push(await page.evaluate(clickToPaint, ["#fit", undefined, timed]));
+    clicks.increment.push(await page.evaluate(clickToPaint, ["#increment", undefined, timed]));
   }
   const end = (await c()).now;
   const seeks = { start: [], middle: [], end: [], random: [] };
   let seed = 12345;
   const random = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
   for (let i = 0; i < (SEEKS ? REPEATS : 0); i++) {
-    clicks.slider.push(await page.evaluate(clickToPaint, ["#seek", Math.round(end * random())]));
-    clicks.stepAfterSeek.push(await page.evaluate(clickToPaint, ["#step"]));
+    clicks.slider.push(await page.evaluate(clickToPaint, ["#seek", Math.round(end * random()), timed]));
+    clicks.stepAfterSeek.push(await page.evaluate(clickToPaint, ["#step", undefined, timed]));
     for (const [name, at] of [["start", 0], ["middle", end / 2], ["end", end], ["random", end * random()]]) {
-      seeks[name].push(await page.evaluate((t) => {
-        const t0 = performance.now();
-        window.playground.seekTo(t);
-        return new Promise((resolve) => requestAnimationFrame(() => setTimeout(() => resolve(performance.now() - t0), 0)));
-      }, Math.round(at)));
+      seeks[name].push(await page.evaluate(([t, timed]) => eval(`(${timed})`)(() => window.playground.seekTo(t)), [Math.round(at), timed]));
     }
   }
-  row("click-to-paint ms, Step", clicks.step);
-  row("click-to-paint ms, Fit", clicks.fit);
-  row("click-to-paint ms, Increment", clicks.increment);
-  row("click-to-paint ms, seek slider", clicks.slider);
-  row("click-to-paint ms, Step after seek", clicks.stepAfterSeek);
-  for (const [name, xs] of Object.entries(seeks)) row(`seek to paint ms, ${name}`, xs);
+  // Each as [to paint, to paint and the check after it] (see timedAction).
+  const both = (name, pairs) => {
+    row(name, pairs.map(([p]) => p));
+    row(`${name}, + check`, pairs.map(([, s]) => s));
+  };
+  both("click-to-paint ms, Step", clicks.step);
+  both("click-to-paint ms, Fit", clicks.fit);
+  both("click-to-paint ms, Increment", clicks.increment);
+  both("click-to-paint ms, seek slider", clicks.slider);
+  both("click-to-paint ms, Step after seek", clicks.stepAfterSeek);
+  for (const [name, xs] of Object.entries(seeks)) both(`seek to paint ms, ${name}`, xs);
   await cdp.send("HeapProfiler.collectGarbage");
   const heap = await cdp.send("Runtime.getHeapUsage");
   const dom = await page.evaluate(() => document.getElementsByTagName("*").length);

@@ -1,6 +1,7 @@
 // The client panel: operations through a chosen proposer (increment, get, delete, put, versioned
 // read/write, locks) and concurrent workers; each operation's row follows its history entry.
 import { $, page, nodesOf, run, quiet, refresh, invalid, guard, numberIn } from "../page.js";
+import { setProp, setText } from "../dom.js";
 
 /** The key the workers increment. */
 export const WORKERS_KEY = "workers";
@@ -106,9 +107,9 @@ function renderWorkers() {
   if (!watched || watched.gen !== page.generation || watched.noted) return;
   const r = page.cluster.workersRuns()[watched.index];
   if (!r) return;
-  $("workers-progress").value = r.done;
+  setProp($("workers-progress"), "value", r.done);
   if (!r.finished) {
-    $("workers-out").textContent = `${r.done} / ${r.total}`;
+    setText($("workers-out"), `${r.done} / ${r.total}`);
     return;
   }
   watched.noted = true;

@@ -7,6 +7,7 @@ import { rebuild } from "./scenarios.js";
 import { quorumsOf, batchOf, gcDelayOf } from "./membership.js";
 import { leasesOf, clockDriftOf } from "./leases.js";
 import { pipeliningOf } from "./pipelining.js";
+import { setClass, setText } from "../dom.js";
 import { membershipOf, startChange } from "./membership-change.js";
 
 /** Group names the partition editor offers (more appear when the cluster has more groups). */
@@ -179,8 +180,8 @@ function renderStatus() {
   for (const n of [...st.proposers, ...st.acceptors]) {
     const el = document.querySelector(`#nodes li[data-node="${n.id}"] .status`);
     if (el) {
-      el.textContent = n.up ? "up" : "down";
-      el.className = `status ${n.up ? "up" : "down"}`;
+      setText(el, n.up ? "up" : "down");
+      setClass(el, `status ${n.up ? "up" : "down"}`);
     }
   }
   renderPartitionEditor();

@@ -7,6 +7,7 @@ import { Cluster } from "../pkg/caspaxos_playground.js";
 import { $, page, refresh } from "../page.js";
 import { F_PLUS_1, writeToFPlus1 } from "../scenarios-membership.js";
 import { counted } from "../wording.js";
+import { setData, setProp, setText } from "../dom.js";
 
 /** The break switches of a membership change: the search runs the paper's scenario for them (a
  * randomized run changes no membership). */
@@ -99,23 +100,23 @@ function render() {
   const bar = $("change-progress");
   if (m.step == null) {
     setText(step, m.stopped ? stoppedText(m.stopped) : "");
-    step.dataset.step = m.stopped ? "stopped" : "";
-    bar.hidden = true;
+    setData(step, "step", m.stopped ? "stopped" : "");
+    setProp(bar, "hidden", true);
   } else {
     const progress = m.progress ? `: ${m.progress.done} of ${counted(m.progress.keys, "key")} rescanned` : "";
     setText(step, `${verbOf(m)} ${m.changing} — step: ${m.step}${progress}`);
-    step.dataset.step = m.step;
-    bar.hidden = !m.progress;
+    setData(step, "step", m.step);
+    setProp(bar, "hidden", !m.progress);
     if (m.progress) {
-      bar.max = Math.max(1, m.progress.keys);
-      bar.value = m.progress.done;
+      setProp(bar, "max", Math.max(1, m.progress.keys));
+      setProp(bar, "value", m.progress.done);
     }
   }
   const blocked = changeBlocked();
   for (const b of document.querySelectorAll('#add-acceptor, #nodes li[data-node^="a"] button[data-action=remove]')) {
     const why = blocked || waitsForResume(m?.stopped, b);
-    b.disabled = why !== "";
-    b.title = why || b.dataset.title || "";
+    setProp(b, "disabled", why !== "");
+    setProp(b, "title", why || b.dataset.title || "");
   }
   setText($("change-note"), blocked);
 }
@@ -137,6 +138,3 @@ function stoppedText(s) {
   return `${verb} ${s.node} stopped at ${s.step}: ${s.reason} — ${resumeLabel(s)} resumes it`;
 }
 
-function setText(el, text) {
-  if (el.textContent !== text) el.textContent = text;
-}

@@ -32,7 +32,9 @@ export function wireMembership() {
     form.gcDelay.value = page.config.gcDelay ?? "";
     renderQuorums();
   });
-  page.onRefresh.push(renderQuorums); // a break-it switch changes them in the running cluster
+  // A break-it switch changes them in the running cluster (its refresh is a slow one): read at the
+  // slow panels' pace, not every frame (a call into wasm and an object each).
+  page.onRefresh.push((slow) => { if (slow) renderQuorums(); });
 }
 
 /** "prepare 2 of 3 · accept 2 of 3 (majority)", and whether they intersect. During a membership

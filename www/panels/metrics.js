@@ -3,6 +3,7 @@
 // The cluster keeps bounded aggregates (at most 60 time buckets), and each plot is a fixed set
 // of SVG paths whose `d` is rewritten, so the DOM stays the same size at any session length.
 import { $, page } from "../page.js";
+import { setData, setText, rebuildOnChange, setTexts } from "../dom.js";
 
 const SVG = "http://www.w3.org/2000/svg";
 const WIDTH = 300;
@@ -86,9 +87,12 @@ function renderMetrics() {
     const fields = p.lines.map(([f]) => f);
     const max = scaleMax(m.series, fields);
     const svg = $(`metric-${p.id}`);
-    svg.dataset.max = String(max);
-    svg.parentElement.querySelector(".metric-scale").textContent = `top ${+max.toFixed(2)}${p.unit ? ` ${p.unit}` : ""}, ${m.bucketMs} ms buckets`;
-    for (const path of svg.querySelectorAll("path")) path.setAttribute("d", linePath(m.series, path.dataset.field, max));
+    setData(svg, "max", String(max));
+    setText(svg.parentElement.querySelector(".metric-scale"), `top ${+max.toFixed(2)}${p.unit ? ` ${p.unit}` : ""}, ${m.bucketMs} ms buckets`);
+    for (const path of svg.querySelectorAll("path")) {
+      const d = linePath(m.series, path.dataset.field, max);
+      if (path.getAttribute("d") !== d) path.setAttribute("d", d);
+    }
   }
   renderKinds(m.kinds);
 }
@@ -96,11 +100,15 @@ function renderMetrics() {
 function renderKinds(kinds) {
   const table = $("metric-kinds");
   const body = table.tBodies[0] ?? table.createTBody();
-  body.textContent = "";
-  for (const [kind, k] of Object.entries(kinds)) {
-    const row = body.insertRow();
+  const entries = Object.entries(kinds);
+  const texts = (k) => KIND_COLUMNS.map((c) => String(k[c] ?? "–"));
+  // The same kinds as drawn (the common case): only the changed counts are written.
+  rebuildOnChange(body, entries.map(([kind]) => kind).join("\n"), () => entries.map(([kind]) => {
+    const row = document.createElement("tr");
     row.dataset.kind = kind;
     row.insertCell().textContent = kind;
-    for (const c of KIND_COLUMNS) row.insertCell().textContent = k[c] ?? "–";
-  }
+    for (let i = 0; i < KIND_COLUMNS.length; i++) row.insertCell();
+    return row;
+  }));
+  entries.forEach(([, k], i) => setTexts([...body.rows[i].cells].slice(1), texts(k)));
 }

@@ -7,6 +7,7 @@ import { $, page, DEFAULTS, adopt, refresh, setPlaying, invalid, renderTimeNote 
 import { rebuild, resumeScenario, scenarioAhead, unchangedScenario } from "./scenarios.js";
 import { packLink, unpackLink } from "../link.js";
 import { counted } from "../wording.js";
+import { setData, setProp, setText } from "../dom.js";
 
 // What a seek restores: the furthest run, and the timeline's store at its end (a seek cuts a copy
 // of it back to the point sought, timeline-rewind.js, instead of ingesting the events again).
@@ -170,8 +171,8 @@ function wholeRun(use, c = page.cluster) {
 function renderSeek() {
   const c = page.cluster;
   const seek = $("seek");
-  seek.max = Math.max(c.tape.runEnd, master.cluster ? master.end : 0);
-  if (document.activeElement !== seek) seek.value = c.now;
+  setProp(seek, "max", String(Math.max(c.tape.runEnd, master.cluster ? master.end : 0)));
+  if (document.activeElement !== seek) setProp(seek, "value", String(c.now));
   if (sought?.cluster === c) renderSeekNote();
 }
 
@@ -183,9 +184,8 @@ function renderSeekNote() {
   const moved = c.now !== sought.now || c.steps !== sought.steps;
   const from = moved ? ` at ${sought.now} ms (event ${sought.steps})` : "";
   const ahead = c.tape.actions ? `; ${c.tape.actions} recorded actions ahead (play to see them, or act to fork)` : "";
-  out.textContent = `at ${c.now} ms — event ${c.steps}, restored from the nearest checkpoint${from} in ${sought.ms.toFixed(1)} ms${moved ? " and run on to here" : ""}${ahead}`;
-  if (ahead) out.dataset.tape = "ahead";
-  else delete out.dataset.tape;
+  setText(out, `at ${c.now} ms — event ${c.steps}, restored from the nearest checkpoint${from} in ${sought.ms.toFixed(1)} ms${moved ? " and run on to here" : ""}${ahead}`);
+  setData(out, "tape", ahead ? "ahead" : null);
 }
 
 /** The slider's `change` (a drag let go, a key pressed): seeks to where the slider is, at once

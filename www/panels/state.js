@@ -6,6 +6,7 @@ import { caughtBy } from "./breakit.js";
 import { setReport } from "./linearization.js";
 import { counted } from "../wording.js";
 import { masterRun } from "./sessions.js";
+import { setClass, setProp, setText, setData, setTexts, rebuildOnChange } from "../dom.js";
 
 /** Registers shown per acceptor. */
 const REGISTERS_SHOWN = 30;
@@ -64,37 +65,36 @@ function valueText(accepted) {
 }
 
 function renderAcceptors() {
-  const box = $("acceptor-state");
-  box.textContent = "";
-  for (const a of page.cluster.state().acceptors) {
-    const table = document.createElement("table");
-    table.className = a.up ? "" : "down";
-    // An erase floor (deletion GC, §3.1): registers created from now on start promised to it.
-    const floor = a.erasedFloor ? ` · erased below ${ballotText(a.erasedFloor)}` : "";
-    table.createCaption().textContent = `${a.id} ${a.up ? "" : "(down)"}${floor}`;
-    const head = table.createTHead().insertRow();
-    for (const h of ["key", "promise", "accepted", "value"]) {
-      const th = document.createElement("th");
-      th.textContent = h;
-      head.append(th);
-    }
-    const body = table.createTBody();
-    const keys = Object.keys(a.registers);
-    for (const k of keys.slice(0, REGISTERS_SHOWN)) {
-      const r = a.registers[k];
-      const tr = body.insertRow();
-      const accepted = r.accepted ? `${ballotText(r.accepted.ballot)} v${r.accepted.version}` : "–";
-      for (const text of [k, ballotText(r.promise), accepted, valueText(r.accepted)]) tr.insertCell().textContent = text;
-    }
-    if (!keys.length) body.insertRow().insertCell().textContent = "empty";
-    box.append(table);
+  const acceptors = page.cluster.state().acceptors;
+  rebuildOnChange($("acceptor-state"), JSON.stringify(acceptors), () => acceptors.map(acceptorTable));
+}
+
+function acceptorTable(a) {
+  const table = document.createElement("table");
+  table.className = a.up ? "" : "down";
+  // An erase floor (deletion GC, §3.1): registers created from now on start promised to it.
+  const floor = a.erasedFloor ? ` · erased below ${ballotText(a.erasedFloor)}` : "";
+  table.createCaption().textContent = `${a.id} ${a.up ? "" : "(down)"}${floor}`;
+  const head = table.createTHead().insertRow();
+  for (const h of ["key", "promise", "accepted", "value"]) {
+    const th = document.createElement("th");
+    th.textContent = h;
+    head.append(th);
   }
+  const body = table.createTBody();
+  const keys = Object.keys(a.registers);
+  for (const k of keys.slice(0, REGISTERS_SHOWN)) {
+    const r = a.registers[k];
+    const tr = body.insertRow();
+    const accepted = r.accepted ? `${ballotText(r.accepted.ballot)} v${r.accepted.version}` : "–";
+    for (const text of [k, ballotText(r.promise), accepted, valueText(r.accepted)]) tr.insertCell().textContent = text;
+  }
+  if (!keys.length) body.insertRow().insertCell().textContent = "empty";
+  return table;
 }
 
 function renderStats() {
   const s = page.cluster.stats();
-  const dl = $("stats");
-  dl.textContent = "";
   const items = [
     ["operations", s.operations], ["ok", s.ok], ["failed", s.failed], ["unknown", s.unknown], ["pending", s.pending],
     ["messages", s.messages], ["messages / operation", s.messagesPerOperation.toFixed(2)], ["delivered", s.delivered],
@@ -108,15 +108,20 @@ function renderStats() {
   if (cfg.leases && s.leaseReads !== undefined) items.push(["reads from a lease", s.leaseReads]);
   if (cfg.batch && s.batched !== undefined) items.push(["batched", s.batched]);
   if (cfg.pipeline && s.parked !== undefined) items.push(["waited for a pipeline lane", s.parked]);
-  for (const [k, v] of items) {
-    const dt = document.createElement("dt");
-    dt.textContent = k;
-    const dd = document.createElement("dd");
-    dd.textContent = v;
-    dd.dataset.stat = k;
-    dl.append(dt, dd);
+  // The same statistics as drawn (the common case): only the changed counts are written.
+  const dl = $("stats");
+  const same = [...dl.querySelectorAll("dd")].map((dd) => dd.dataset.stat).join("\n") === items.map(([k]) => k).join("\n");
+  if (!same || !setTexts(dl.querySelectorAll("dd"), items.map(([, v]) => String(v)))) {
+    dl.replaceChildren(...items.flatMap(([k, v]) => {
+      const dt = document.createElement("dt");
+      dt.textContent = k;
+      const dd = document.createElement("dd");
+      dd.textContent = v;
+      dd.dataset.stat = k;
+      return [dt, dd];
+    }));
   }
-  $("violations").textContent = s.violations.length ? `Safety violated: ${s.violations[0]}` : "";
+  setText($("violations"), s.violations.length ? `Safety violated: ${s.violations[0]}` : "");
 }
 
 /** Reruns the check (linearizability and the step oracles) when operations completed since the
@@ -187,25 +192,25 @@ function showReport(report, returned) {
   page.history.setReport(report);
   setReport(report);
   const verdict = $("check-verdict");
-  delete verdict.dataset.checking;
+  setData(verdict, "checking", null);
   const keys = Object.keys(report.keys).length;
   const v = report.violation;
   lastViolation = v ?? null;
   if (v) {
     post({ type: "violation", violation: v });
-    verdict.className = "verdict bad";
-    verdict.textContent = v.kind === LINEARIZABILITY ? `✗ not linearizable (key ${v.key})` : `✗ safety violated: ${v.kind} (key ${v.key})`;
-    $("violation").hidden = false;
-    $("violation").textContent = `${v.explanation} (caught by ${caughtBy(v.kind)}; click to show it)`;
+    setClass(verdict, "verdict bad");
+    setText(verdict, v.kind === LINEARIZABILITY ? `✗ not linearizable (key ${v.key})` : `✗ safety violated: ${v.kind} (key ${v.key})`);
+    setProp($("violation"), "hidden", false);
+    setText($("violation"), `${v.explanation} (caught by ${caughtBy(v.kind)}; click to show it)`);
   } else if (!report.ok) {
     // The first key without a verdict, and why (the budget ran out, or the checker gave up on it).
     const [key, undecided] = Object.entries(report.keys).find(([, r]) => r.verdict === "unknown") ?? [];
-    verdict.className = "verdict unsure";
-    verdict.textContent = `? ${undecided?.reason ?? "the search ran out of budget"}${key === undefined ? "" : ` (key ${key})`}`;
-    $("violation").hidden = true;
+    setClass(verdict, "verdict unsure");
+    setText(verdict, `? ${undecided?.reason ?? "the search ran out of budget"}${key === undefined ? "" : ` (key ${key})`}`);
+    setProp($("violation"), "hidden", true);
   } else {
-    verdict.className = "verdict good";
-    verdict.textContent = keys ? `✓ linearizable (${counted(keys, "key")}, ${counted(returned, "operation")})` : "";
-    $("violation").hidden = true;
+    setClass(verdict, "verdict good");
+    setText(verdict, keys ? `✓ linearizable (${counted(keys, "key")}, ${counted(returned, "operation")})` : "");
+    setProp($("violation"), "hidden", true);
   }
 }
