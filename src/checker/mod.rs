@@ -19,6 +19,7 @@
 
 mod collections;
 mod frontier;
+mod increment_fold;
 mod key_verdicts;
 mod ledger;
 mod model;
