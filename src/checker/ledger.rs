@@ -37,6 +37,7 @@
 //! its cost is amortized over the operations it folds.
 
 use super::frontier::Frontier;
+#[cfg(not(target_arch = "wasm32"))]
 use super::increment_fold::{self, Answered};
 use super::model::{CheckOp, Expect};
 use super::search::{check_key_from, end_states, KeyResult, Undecided};
@@ -374,6 +375,7 @@ impl KeyLedger {
             return 0;
         }
         let initial = self.frontier.configs();
+        #[cfg(not(target_arch = "wasm32"))]
         if let Some(answered) = self.answered_increments(cut) {
             if let Some((ends, steps)) =
                 increment_fold::fold(&answered, &initial, MAX_FRONTIER_STATES, DEFAULT_STEP_BUDGET)
@@ -415,6 +417,7 @@ impl KeyLedger {
 
     /// The fold's operations (ended before `cut`, then spanning it) when every one is an
     /// increment that answered an integer ([`increment_fold`]); `None` otherwise.
+    #[cfg(not(target_arch = "wasm32"))]
     fn answered_increments(&self, cut: u64) -> Option<Vec<Answered>> {
         let mut out = Vec::with_capacity(self.segment.len());
         for s in self.segment.iter().filter(|s| s.end() < cut) {
