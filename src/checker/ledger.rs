@@ -37,6 +37,8 @@
 //! its cost is amortized over the operations it folds.
 
 use super::frontier::Frontier;
+#[cfg(not(target_arch = "wasm32"))]
+use super::increment_fold::{self, Answered};
 use super::model::{CheckOp, Expect};
 use super::search::{check_key_from, end_states, KeyResult, Undecided};
 use super::KeyVerdicts;
@@ -368,38 +370,35 @@ impl KeyLedger {
     fn try_fold(&mut self, fold_every: usize, max_segment: usize) -> u64 {
         let cut = self.in_flight.front().copied().unwrap_or(u64::MAX);
         self.next_fold_at = self.segment.len() + fold_every;
+        let ended = self.segment.iter().filter(|s| s.end() < cut).count();
+        if ended == 0 {
+            return 0;
+        }
+        let initial = self.frontier.configs();
+        #[cfg(not(target_arch = "wasm32"))]
+        if let Some(answered) = self.answered_increments(cut) {
+            if let Some((ends, steps)) =
+                increment_fold::fold(&answered, &initial, MAX_FRONTIER_STATES, DEFAULT_STEP_BUDGET)
+            {
+                self.commit_fold(ends, cut, fold_every, ended as u64, 0);
+                return steps;
+            }
+        }
         // The ended operations, then those spanning the cut (placed before it or not, as the search
         // finds). Plain loops, not an iterator chain: 0.5 KB less gzipped wasm.
         let mut prefix: Vec<CheckOp> = Vec::new();
         for s in self.segment.iter().filter(|s| s.end() < cut) {
             prefix.push(Settled::clone(s).into_folded());
         }
-        if prefix.is_empty() {
-            return 0;
-        }
-        let ended = prefix.len();
         for s in self.segment.iter().filter(|s| s.end() >= cut && s.op.invoke_seq < cut) {
             prefix.push(CheckOp { return_seq: None, ..s.op.clone() });
         }
         let unknowns = prefix.iter().filter(|op| op.expect == Expect::AppliedOrNot).count() as u64;
-        let (result, steps) = end_states(&prefix, &self.frontier.configs(), MAX_FRONTIER_STATES, DEFAULT_STEP_BUDGET);
+        let (result, steps) = end_states(&prefix, &initial, MAX_FRONTIER_STATES, DEFAULT_STEP_BUDGET);
         match result {
             Ok(ends) => {
-                self.frontier = Rc::new(Frontier::new(&ends));
-                #[cfg(test)]
-                {
-                    let decoded = self.frontier.configs();
-                    let difference = super::frontier::first_difference(&decoded, &ends);
-                    assert!(difference.is_none(), "the compact frontier differs: {difference:?}");
-                }
-                #[cfg(all(test, not(target_arch = "wasm32")))]
-                {
-                    self.folded_to = ends.into();
-                }
-                self.segment.retain(|s| s.end() >= cut);
-                self.next_fold_at = self.segment.len() + fold_every;
-                self.folded += prefix[..ended].iter().filter(|op| op.completed()).count() as u64;
-                self.folded_unknowns += unknowns;
+                let completed = prefix[..ended].iter().filter(|op| op.completed()).count() as u64;
+                self.commit_fold(ends, cut, fold_every, completed, unknowns);
             }
             Err(KeyResult::Unknown(_)) if self.segment.len() < max_segment => {
                 self.next_fold_at = self.next_fold_at.max((2 * self.segment.len()).min(max_segment));
@@ -414,6 +413,40 @@ impl KeyLedger {
             }
         }
         steps
+    }
+
+    /// The fold's operations (ended before `cut`, then spanning it) when every one is an
+    /// increment that answered an integer ([`increment_fold`]); `None` otherwise.
+    #[cfg(not(target_arch = "wasm32"))]
+    fn answered_increments(&self, cut: u64) -> Option<Vec<Answered>> {
+        let mut out = Vec::with_capacity(self.segment.len());
+        for s in self.segment.iter().filter(|s| s.end() < cut) {
+            out.push(Answered::of(&s.op).filter(|_| s.unknown.is_none())?);
+        }
+        for s in self.segment.iter().filter(|s| s.end() >= cut && s.op.invoke_seq < cut) {
+            out.push(Answered { return_seq: None, ..Answered::of(&s.op)? });
+        }
+        Some(out)
+    }
+
+    /// A fold to `ends` at `cut` succeeded: the operations that ended before it go; `completed`
+    /// of them were completed, `unknowns` were folded with a deadline.
+    fn commit_fold(&mut self, ends: Vec<super::Config>, cut: u64, fold_every: usize, completed: u64, unknowns: u64) {
+        self.frontier = Rc::new(Frontier::new(&ends));
+        #[cfg(test)]
+        {
+            let decoded = self.frontier.configs();
+            let difference = super::frontier::first_difference(&decoded, &ends);
+            assert!(difference.is_none(), "the compact frontier differs: {difference:?}");
+        }
+        #[cfg(all(test, not(target_arch = "wasm32")))]
+        {
+            self.folded_to = ends.into();
+        }
+        self.segment.retain(|s| s.end() >= cut);
+        self.next_fold_at = self.segment.len() + fold_every;
+        self.folded += completed;
+        self.folded_unknowns += unknowns;
     }
 
     /// The key's verdict is `verdict` whatever comes next: its retained operations go.
