@@ -1306,7 +1306,7 @@ async fn strings_with_lone_surrogates_are_refused_naming_the_argument() {
         ("c.constructor.fromSession('\\uD800')", "session contains a lone surrogate"),
         (
             "c.constructor.fromSession({ ...c.session(), actions: [{ do: 'invoke', proposer: 'p1', key: '\\uD800', op: 'get', input: null, steps: 0, at: 0 }] })",
-            "session (a string in it) contains a lone surrogate",
+            "session.actions[0] (a string in it) contains a lone surrogate",
         ),
     ] {
         let e = call(&c, expr).expect_err(expr);
