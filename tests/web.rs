@@ -1343,7 +1343,7 @@ async fn strings_with_lone_surrogates_are_refused_naming_the_argument() {
         (
             // `sessionStart`: this run used a change function above, and has no `session()`.
             "c.constructor.fromSession({ format: 'caspaxos-session', version: 1, start: c.sessionStart, actions: [{ do: 'invoke', proposer: 'p1', key: '\\uD800', op: 'get', input: null, steps: 0, at: 0 }] })",
-            "session (a string in it) contains a lone surrogate",
+            "session.actions[0] (a string in it) contains a lone surrogate",
         ),
     ] {
         let e = call(&c, expr).expect_err(expr);

@@ -56,6 +56,17 @@ fn a_varied_document_opens_to_its_run() {
     // The control: the first put of 7 made 8 is another run.
     let changed = "(() => { const d = c.session(); d.actions.find(a => a.input === 7).input = 8; return d; })()";
     assert_eq!(opens(changed).unwrap(), JsValue::FALSE, "a changed action changes the run");
+    // An increment (read straight into its action, src/wasm/flat_item.rs) with each of its
+    // fields changed is another run too: each field is read.
+    for edit in ["a.key = 'n6'", "a.proposer = 'p3'", "a.op = 'get'", "a.at += 1"] {
+        let changed = format!(
+            "(() => {{ const d = c.session(); const a = d.actions.find(a => a.op === 'increment' && a.key === 'n0' && a.proposer === 'p1'); {edit}; return d; }})()"
+        );
+        match call(&c, &format!("c.constructor.fromSession({changed}).eventLogHash() === c.eventLogHash()")) {
+            Ok(same) => assert_eq!(same, JsValue::FALSE, "{edit}: another run"),
+            Err(e) => assert_error(&e, "InvalidArgument", "action"), // at + 1: the run was not there then
+        }
+    }
 }
 
 /// A flat action is read in one pass (its keys listed once, by the one-call reader); an action
@@ -96,15 +107,18 @@ fn hostile_actions_are_refused_with_clear_errors() {
     let cases = [
         (
             "Object.defineProperty(l[1], 'key', { get() { throw new Error('no'); }, enumerable: true })",
-            "session could not be read (a getter or Proxy threw)",
+            "session.actions[1] could not be read (its field \"key\": a getter or Proxy threw)",
         ),
-        ("(() => { const p = Proxy.revocable({}, {}); p.revoke(); l[1] = p.proxy; })()", "session could not be read"),
-        ("l[1] = new Proxy(l[1], { ownKeys() { throw new Error('trap'); } })", "session could not be read"),
+        (
+            "(() => { const p = Proxy.revocable({}, {}); p.revoke(); l[1] = p.proxy; })()",
+            "session.actions[1] could not be read",
+        ),
+        ("l[1] = new Proxy(l[1], { ownKeys() { throw new Error('trap'); } })", "session.actions[1] could not be read"),
         ("l[1].input = l[1]", "nested deeper than"),
-        ("l[1].at = NaN", "session contains NaN, which JSON cannot hold"),
-        ("l[1].input = undefined", "session contains undefined, which is not a JSON value"),
-        ("l[1].input = new Date(0)", "session contains a non-plain object"),
-        ("l[1].key = 'k\\uD800'", "session (a string in it) contains a lone surrogate"),
+        ("l[1].at = NaN", "session.actions[1] contains NaN, which JSON cannot hold"),
+        ("l[1].input = undefined", "session.actions[1] contains undefined, which is not a JSON value"),
+        ("l[1].input = new Date(0)", "session.actions[1] contains a non-plain object"),
+        ("l[1].key = 'k\\uD800'", "session.actions[1] (a string in it) contains a lone surrogate"),
         ("l[1].at = -1", "actions[1].at must be an integer"),
         ("l[1] = 'heal'", "actions[1] must be an object"),
     ];
@@ -117,4 +131,87 @@ fn hostile_actions_are_refused_with_clear_errors() {
     }
     let same = call(&c, "c.constructor.fromSession(c.session()).eventLogHash() === c.eventLogHash()").unwrap();
     assert_eq!(same, JsValue::TRUE, "the document unchanged opens, after every refusal");
+}
+
+/// An `actions.length` that throws or is not an array's length (only a Proxy can say NaN or -1)
+/// is refused naming `session.actions.length`, not read as no actions. Control: the same Proxy
+/// passing the true length through opens the document to its run.
+#[wasm_bindgen_test]
+fn an_unreadable_actions_length_is_refused_naming_it() {
+    let c = varied_run("{ seed: 5, proposers: 3, autoAdvance: false }", 3);
+    let open = |length: &str| {
+        let expr = format!(
+            "(() => {{ const d = c.session(); d.actions = new Proxy(d.actions, {{ get(t, k) {{ return k === 'length' ? ({length})(t) : Reflect.get(t, k); }} }}); return c.constructor.fromSession(d).eventLogHash() === c.eventLogHash(); }})()"
+        );
+        call(&c, &expr)
+    };
+    let cases = [
+        ("t => { throw new Error('no'); }", "session.actions.length could not be read (a getter or Proxy threw)"),
+        ("t => NaN", "session.actions.length could not be read: it is the number NaN, not an array's length"),
+        ("t => -1", "session.actions.length could not be read: it is the number -1, not an array's length"),
+        ("t => 1.5", "session.actions.length could not be read: it is the number 1.5"),
+        ("t => '3'", "session.actions.length could not be read: it is the string"),
+    ];
+    for (length, says) in cases {
+        let e = open(length).err().unwrap_or_else(|| panic!("a length of {length} opened"));
+        assert_error(&e, "InvalidArgument", says);
+    }
+    assert_eq!(open("t => t.length").unwrap(), JsValue::TRUE, "the true length through the Proxy opens");
+}
+
+/// A hole in the actions (`[a, , b]`, or an action deleted) is refused naming its index.
+/// Control: the same list with the action in its place opens to the run.
+#[wasm_bindgen_test]
+fn a_hole_in_the_actions_names_its_index() {
+    let c = varied_run("{ seed: 5, proposers: 3, autoAdvance: false }", 3);
+    let open = |edit: &str| {
+        call(
+            &c,
+            &format!("(() => {{ const d = c.session(); const l = d.actions; {edit}; return c.constructor.fromSession(d).eventLogHash() === c.eventLogHash(); }})()"),
+        )
+    };
+    for (edit, says) in [
+        ("delete l[2]", "session.actions[2] is missing (a hole in the array, or undefined)"),
+        ("d.actions = [l[0], , ...l.slice(2)]", "session.actions[1] is missing"),
+        ("l[0] = undefined", "session.actions[0] is missing"),
+    ] {
+        let e = open(edit).err().unwrap_or_else(|| panic!("{edit} opened"));
+        assert_error(&e, "InvalidArgument", says);
+    }
+    assert_eq!(open("d.actions = [l[0], l[1], ...l.slice(2)]").unwrap(), JsValue::TRUE, "the list rebuilt whole opens");
+}
+
+/// A getter's error names the action's index and the field, wherever the field is (a flat
+/// action, read in one call, or one the careful reader reads). Control: the same getters
+/// returning the field's value open the document to its run.
+#[wasm_bindgen_test]
+fn a_throwing_getter_names_the_action_and_its_field() {
+    let c = varied_run("{ seed: 5, proposers: 3, autoAdvance: false }", 14);
+    let open = |body: &str| {
+        call(
+            &c,
+            &format!(
+                "(() => {{ const d = c.session(); const l = d.actions; for (const i of [1, l.findIndex(a => typeof a.input === 'object' && a.input !== null)]) {{ const v = l[i].proposer; Object.defineProperty(l[i], 'proposer', {{ get() {{ {body} }}, enumerable: true }}); }} return c.constructor.fromSession(d).eventLogHash() === c.eventLogHash(); }})()"
+            ),
+        )
+    };
+    let e = open("throw new Error('no');").expect_err("a throwing getter opened");
+    assert_error(
+        &e,
+        "InvalidArgument",
+        "session.actions[1] could not be read (its field \"proposer\": a getter or Proxy threw)",
+    );
+    assert_eq!(open("return v;").unwrap(), JsValue::TRUE, "getters that answer open the document");
+    // The other action (nested input: never read in one call) names its own index.
+    let nested = call(
+        &c,
+        "(() => { const d = c.session(); const l = d.actions; const i = l.findIndex(a => typeof a.input === 'object' && a.input !== null); Object.defineProperty(l[i], 'op', { get() { throw new Error('no'); }, enumerable: true }); try { c.constructor.fromSession(d); return 'opened'; } catch (e) { return [i, e.message]; } })()",
+    )
+    .unwrap();
+    let (i, message) = (js_sys::Array::from(&nested).get(0), js_sys::Array::from(&nested).get(1));
+    let i = i.as_f64().expect("a nested action in the run");
+    assert!(i > 1.0, "the nested action comes after action 1: {i}");
+    let message = message.as_string().unwrap();
+    let expected = format!("session.actions[{i}] could not be read (its field \"op\": a getter or Proxy threw)");
+    assert!(message.contains(&expected), "{message:?} should say {expected:?}");
 }

@@ -251,7 +251,13 @@ impl Reading {
         let at_ms = a.integer("at", 0, MAX_SAFE_INTEGER)?;
         let recorded = Recorded { steps, at_ms, action: action(&a)? };
         a.done()?;
-        self.check.next(i, &recorded)?;
+        self.recorded(recorded)
+    }
+
+    /// Checks the next action, already read (what [`Reading::action`] reads from a document's
+    /// object: the wasm facade reads an increment's fields straight from JS into it).
+    pub fn recorded(&mut self, recorded: Recorded) -> Result<(), OpError> {
+        self.check.next(self.actions.len(), &recorded)?;
         self.actions.push(recorded);
         Ok(())
     }

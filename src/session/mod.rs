@@ -311,7 +311,7 @@ impl Recording {
     /// actions share its entry instead of copying it).
     fn record_from(&self, action: UserAction, played: Option<usize>) -> Result<Option<OpHandle>, OpError> {
         let (steps, at_ms, logged) = (self.sim.steps(), self.sim.now(), self.sim.event_count());
-        let handle = apply(&self.sim, &action)?;
+        let handle = apply(&self.sim, &action, played.is_none())?;
         if self.keeps_another_action(logged) {
             let mut actions = self.actions.borrow_mut();
             match played {
@@ -643,12 +643,17 @@ impl Recording {
     }
 }
 
-/// Carries out a user action on a simulation.
-fn apply(sim: &Sim, action: &UserAction) -> Result<Option<OpHandle>, OpError> {
+/// Carries out a user action on a simulation. An invocation's handle comes back only if it is
+/// `awaited` (a played one from the tape is not: nobody holds its handle).
+fn apply(sim: &Sim, action: &UserAction, awaited: bool) -> Result<Option<OpHandle>, OpError> {
     match action {
         UserAction::Invoke { proposer, key, name, input } => {
             sim.check_node(Node::Proposer(*proposer))?;
             let op = check::recorded_op(name, key, input)?;
+            if !awaited {
+                sim.invoke_unawaited(*proposer, key, op);
+                return Ok(None);
+            }
             return Ok(Some(sim.invoke(*proposer, key, op)));
         }
         UserAction::Crash(n) => sim.crash(*n)?,

@@ -179,6 +179,14 @@ impl Shared {
         OpHandle::waiting(answer)
     }
 
+    /// [`Shared::invoke`] of an operation nobody awaits: no answer slot is kept for it.
+    fn invoke_unawaited(&self, proposer: ProposerId, key: &str, op: Op) {
+        let invoked = self.core.borrow_mut().invoke(proposer, key, op, None);
+        if let Invoked::Running(_) = invoked {
+            self.settle();
+        }
+    }
+
     /// The result of operation `id` if it ended; else `waker` is woken when it does.
     fn settle(&self) {
         if self.settling.replace(true) {
@@ -486,6 +494,14 @@ impl Sim {
     /// Runs `op` on `key` through `proposer`; the handle resolves when it ends.
     pub fn invoke(&self, proposer: ProposerId, key: &str, op: Op) -> OpHandle {
         self.shared.invoke(proposer, key, op)
+    }
+
+    /// [`Sim::invoke`] of an operation nobody awaits (a replayed one: how it ends is in the run's
+    /// history). A million replayed at once kept a million answer slots in a map that grew with
+    /// them, the part of opening a session that grew faster than its length (README, "Sessions
+    /// of any size").
+    pub fn invoke_unawaited(&self, proposer: ProposerId, key: &str, op: Op) {
+        self.shared.invoke_unawaited(proposer, key, op);
     }
 
     /// Runs a client task (e.g. a worker issuing operations in a loop) in the simulation. A

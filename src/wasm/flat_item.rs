@@ -11,6 +11,8 @@
 //! gzipped), and `JSON.stringify` would quietly turn what the careful reader refuses (`undefined`,
 //! `NaN`, a `Date`, a `Map`) into JSON.
 
+use crate::session::{Recorded, UserAction};
+use crate::sim::Node;
 use serde_json::{Map, Value as Json};
 use wasm_bindgen::prelude::*;
 
@@ -49,20 +51,73 @@ extern "C" {
 /// The JSON object `packed` holds, and the bytes the careful reader charges against the
 /// document's size bound for it (so the bound is the same either way).
 pub fn unpack(packed: &str) -> (Json, usize) {
-    let (mut out, mut rest, mut bytes) = (Map::new(), packed, 2);
-    while let (Some(key), Some(value)) = (next_part(&mut rest), next_part(&mut rest)) {
-        let text = value.get(1..).unwrap_or_default();
-        let (json, value_bytes) = match value.as_bytes().first() {
-            Some(b's') => (Json::String(text.to_owned()), text.len() + 2),
-            Some(b'n') => (Json::from(decimal(text)), 1),
-            Some(b't') => (Json::Bool(true), 4),
-            Some(b'f') => (Json::Bool(false), 4),
-            _ => (Json::Null, 4),
+    let (mut out, mut bytes) = (Map::with_capacity(FIELDS), 2);
+    for (key, kind, text) in fields(packed) {
+        let json = match kind {
+            b's' => Json::String(text.to_owned()),
+            b'n' => Json::from(decimal(text)),
+            b't' => Json::Bool(true),
+            b'f' => Json::Bool(false),
+            _ => Json::Null,
         };
-        bytes += key.len() + 4 + value_bytes;
+        bytes += field_bytes(key, kind, text);
         out.insert(key.to_owned(), json);
     }
     (Json::Object(out), bytes)
+}
+
+/// The fields of an invocation in a session document.
+const FIELDS: usize = 7;
+
+/// The invocation `packed` holds when it is one of an operation without an input as a document
+/// holds it (`{ do: "invoke", proposer, key, op, input: null, steps, at }`, in any order), read
+/// straight into the action the document's reader makes of that object (no JSON map between:
+/// building and hashing one took a third of the reading), with [`unpack`]'s bytes. `None` for
+/// anything else, which [`unpack`] and the document's reader read (and word its errors).
+pub fn invocation(packed: &str) -> Option<(Recorded, usize)> {
+    let (mut proposer, mut key, mut op, mut steps, mut at) = (None, None, None, None, None);
+    let (mut invoke, mut no_input, mut bytes, mut count) = (false, false, 2, 0);
+    for (name, kind, text) in fields(packed) {
+        match (name, kind) {
+            ("do", b's') if text == "invoke" => invoke = true,
+            ("proposer", b's') => proposer = Some(Node::parse(text)?),
+            ("key", b's') => key = Some(text),
+            ("op", b's') => op = Some(text),
+            ("input", b'z') => no_input = true,
+            ("steps", b'n') => steps = Some(decimal(text)),
+            ("at", b'n') => at = Some(decimal(text)),
+            _ => return None,
+        }
+        bytes += field_bytes(name, kind, text);
+        count += 1;
+    }
+    let Some(Node::Proposer(proposer)) = proposer else { return None };
+    if !(invoke && no_input && count == FIELDS) {
+        return None;
+    }
+    let action = UserAction::Invoke { proposer, key: key?.to_owned(), name: op?.to_owned(), input: Json::Null };
+    Some((Recorded { steps: steps?, at_ms: at?, action }, bytes))
+}
+
+/// The packed fields: name, kind letter and text of each.
+fn fields(packed: &str) -> impl Iterator<Item = (&str, u8, &str)> {
+    let mut rest = packed;
+    std::iter::from_fn(move || {
+        let (name, value) = (next_part(&mut rest)?, next_part(&mut rest)?);
+        Some((name, *value.as_bytes().first()?, value.get(1..).unwrap_or_default()))
+    })
+}
+
+/// What the careful reader charges for a field: its name quoted and a separator, and its value
+/// as JSON text at least (a number: one digit).
+fn field_bytes(name: &str, kind: u8, text: &str) -> usize {
+    name.len()
+        + 4
+        + match kind {
+            b's' => text.len() + 2,
+            b'n' => 1,
+            _ => 4,
+        }
 }
 
 /// The text of `rest` up to its next NUL, which it then starts after. (By hand, as bytes: a

@@ -46,6 +46,18 @@ fn unreadable(what: &str) -> impl Fn(JsValue) -> OpError + '_ {
     move |_| OpError::invalid(format!("{what} could not be read (a getter or Proxy threw)"))
 }
 
+/// The `length` of the array `what`: an integer in `0..2^32`. One that throws (a getter or Proxy
+/// trap) or is anything else (NaN, -1, 1.5: only a Proxy can say so) is refused, never read as
+/// no items.
+#[cfg(feature = "cluster")]
+pub fn array_length(what: &str, v: &JsValue) -> Result<u32, OpError> {
+    let length = Reflect::get(v, &"length".into()).map_err(unreadable(&format!("{what}.length")))?;
+    let n = length.as_f64().filter(|n| n.fract() == 0.0 && (0.0..=f64::from(u32::MAX)).contains(n));
+    n.map(|n| n as u32).ok_or_else(|| {
+        OpError::invalid(format!("{what}.length could not be read: it is {}, not an array's length", describe(&length)))
+    })
+}
+
 /// `Array.isArray`, with a revoked Proxy (on which it throws) reported as unreadable.
 pub fn is_array(what: &str, v: &JsValue) -> Result<bool, OpError> {
     array_is_array(v).map_err(unreadable(what))
@@ -69,13 +81,16 @@ fn entries(what: &str, v: &JsValue) -> Result<Vec<(String, JsValue)>, OpError> {
     let mut out = Vec::with_capacity(keys.length() as usize);
     for key in keys.iter() {
         let Some(name) = text_named(&|| format!("a field name of {what}"), &key)? else { continue }; // symbols are not JSON
-        let descriptor =
-            Reflect::get_own_property_descriptor(v.unchecked_ref::<Object>(), &key).map_err(unreadable(what))?;
-        let enumerable = Reflect::get(&descriptor, &"enumerable".into()).map_err(unreadable(what))?;
+        let threw = |_| {
+            OpError::invalid(format!("{what} could not be read (its field {}: a getter or Proxy threw)", quoted(&name)))
+        };
+        let descriptor = Reflect::get_own_property_descriptor(v.unchecked_ref::<Object>(), &key).map_err(threw)?;
+        let enumerable = Reflect::get(&descriptor, &"enumerable".into()).map_err(threw)?;
         if enumerable.as_bool() != Some(true) {
             continue;
         }
-        out.push((name, Reflect::get(v, &key).map_err(unreadable(what))?));
+        let value = Reflect::get(v, &key).map_err(threw)?;
+        out.push((name, value));
     }
     Ok(out)
 }
@@ -201,13 +216,16 @@ pub fn to_json(what: &str, v: &JsValue) -> Result<Json, OpError> {
 
 /// JS → JSON within other bounds (a session document holds many values, each checked later).
 pub fn to_json_within(what: &str, v: &JsValue, max_depth: usize, max_bytes: usize) -> Result<Json, OpError> {
-    convert(&mut Budget { what, max_depth, max_bytes, left: max_bytes }, v, 0)
+    convert(&mut Budget { what, whole: what, max_depth, max_bytes, left: max_bytes }, v, 0)
 }
 
 /// Bounds on one conversion. The byte count is a lower bound of the encoded size, so it stops a
 /// huge input early without refusing any value the exact check after it would accept.
 struct Budget<'a> {
+    /// What a value's errors name: the whole, or the part of it being read.
     what: &'a str,
+    /// What the byte bound's error names: the whole.
+    whole: &'a str,
     max_depth: usize,
     max_bytes: usize,
     left: usize,
@@ -216,7 +234,7 @@ struct Budget<'a> {
 impl Budget<'_> {
     fn charge(&mut self, bytes: usize) -> Result<(), OpError> {
         self.left = self.left.checked_sub(bytes).ok_or_else(|| {
-            OpError::invalid(format!("{} is larger than {} encoded as JSON", self.what, byte_size(self.max_bytes)))
+            OpError::invalid(format!("{} is larger than {} encoded as JSON", self.whole, byte_size(self.max_bytes)))
         })?;
         Ok(())
     }
@@ -312,7 +330,7 @@ pub struct JsonReader<'a> {
 #[cfg(feature = "cluster")]
 impl<'a> JsonReader<'a> {
     pub fn new(what: &'a str, max_depth: usize, max_bytes: usize) -> Self {
-        JsonReader { budget: Budget { what, max_depth, max_bytes, left: max_bytes } }
+        JsonReader { budget: Budget { what, whole: what, max_depth, max_bytes, left: max_bytes } }
     }
 
     /// `v`, found `depth` levels down the whole, as JSON.
@@ -335,19 +353,40 @@ impl<'a> JsonReader<'a> {
         Ok((Json::Object(fields), skipped))
     }
 
-    /// Item `i` of the array `list` (found `depth` levels down the whole) as JSON: a flat
-    /// object of plain values in one call ([`super::flat_item`]), anything else field by field.
-    pub fn item(&mut self, list: &JsValue, i: u32, depth: usize) -> Result<Json, OpError> {
+    /// Item `i` of the array `list` (found `depth` levels down the whole, and named by `name`):
+    /// a flat object of plain values in one call ([`super::flat_item`]; an invocation without
+    /// an input straight into its action, any other as JSON), anything else as JSON field by field, its errors naming the item (a getter that threw, in the one call too: the
+    /// careful reader calls it again and names its field; a hole).
+    pub fn item(&mut self, list: &JsValue, i: u32, depth: usize, name: impl Fn() -> String) -> Result<Item, OpError> {
         self.budget.charge(1)?;
-        let packed = super::flat_item::packed_item(list, i).map_err(unreadable(self.budget.what))?;
-        if let Some(packed) = packed.as_string() {
+        if let Some(packed) = super::flat_item::packed_item(list, i).ok().and_then(|p| p.as_string()) {
+            if let Some((invocation, bytes)) = super::flat_item::invocation(&packed) {
+                self.budget.charge(bytes)?;
+                return Ok(Item::Invocation(invocation));
+            }
             let (json, bytes) = super::flat_item::unpack(&packed);
             self.budget.charge(bytes)?;
-            return Ok(json);
+            return Ok(Item::Json(json));
         }
-        let item = Reflect::get_u32(list, i).map_err(unreadable(self.budget.what))?;
-        convert(&mut self.budget, &item, depth)
+        let what = name();
+        let item = Reflect::get_u32(list, i).map_err(unreadable(&what))?;
+        if item.is_undefined() {
+            return Err(OpError::invalid(format!("{what} is missing (a hole in the array, or undefined)")));
+        }
+        let mut budget = Budget { what: &what, ..self.budget };
+        let json = convert(&mut budget, &item, depth);
+        self.budget.left = budget.left;
+        json.map(Item::Json)
     }
+}
+
+/// An item of a session document's actions, as [`JsonReader::item`] read it.
+#[cfg(feature = "cluster")]
+pub enum Item {
+    /// An invocation of an operation without an input, read straight from its fields.
+    Invocation(crate::session::Recorded),
+    /// Anything else, for the document's reader.
+    Json(Json),
 }
 
 /// Integers stay integers; other finite numbers are floats; NaN and ±Infinity are refused.

@@ -8,7 +8,8 @@ use crate::limits::{MAX_ACCEPTORS, MAX_ACTIONS, MAX_DEPTH, MAX_OPS_PER_CLIENT, M
 use crate::ops::OpError;
 use crate::session::{Breaks, Reading, Recording, Session, Start, UserAction, SESSION_FORMAT};
 use crate::wasm::js::options as options_of;
-use crate::wasm::js::{bool_arg, error, integer_arg, invalid, is_array, text, text_to_js, to_js, JsResult, JsonReader};
+use crate::wasm::js::{array_length, bool_arg, error, integer_arg, invalid, is_array, text, text_to_js, to_js};
+use crate::wasm::js::{Item, JsResult, JsonReader};
 use crate::wasm::shared::{break_arg, MAX_SEED};
 use wasm_bindgen::prelude::*;
 
@@ -310,15 +311,18 @@ fn read_document(document: &JsValue) -> Result<Session, OpError> {
         // No list of actions: the reader of the whole says what is wrong.
         return crate::session::from_json(&head);
     }
-    let count = js_sys::Reflect::get(&actions, &"length".into()).ok().and_then(|n| n.as_f64()).unwrap_or(0.0);
-    if count > MAX_ACTIONS as f64 {
+    let count = array_length("session.actions", &actions)?;
+    if count as usize > MAX_ACTIONS {
         // Before the rest of the document is read (a million actions converted took minutes
         // before they could be counted: outside tester 13).
         return Err(crate::session::too_many_actions());
     }
     let mut reading = Reading::head(&head, count as usize)?;
-    for i in 0..count as u32 {
-        reading.action(&reader.item(&actions, i, 2)?)?;
+    for i in 0..count {
+        match reader.item(&actions, i, 2, || format!("session.actions[{i}]"))? {
+            Item::Invocation(invocation) => reading.recorded(invocation)?,
+            Item::Json(action) => reading.action(&action)?,
+        }
     }
     reading.finish()
 }
