@@ -62,9 +62,10 @@ impl AnswerSlot {
         Self::write(slot, result, false);
     }
 
-    /// The simulation is gone without an answer: the operation may or may not have been applied.
-    pub(crate) fn abandon(slot: &Answer) {
-        Self::write(slot, Err(OpError::unanswered(true, DROPPED_WITH_THE_SIMULATION)), true);
+    /// The simulation is gone without an answer; `may_have_applied`: an accept carrying the
+    /// operation was sent (else it was not applied).
+    pub(crate) fn abandon(slot: &Answer, may_have_applied: bool) {
+        Self::write(slot, Err(OpError::unanswered(may_have_applied, DROPPED_WITH_THE_SIMULATION)), true);
     }
 
     fn write(slot: &Answer, result: Result<Json, OpError>, abandoned: bool) {

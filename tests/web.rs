@@ -1263,10 +1263,22 @@ async fn free_with_operations_pending_rejects_them_and_releases_the_simulation()
     assert!(call(&c, "c.free()").unwrap().is_undefined());
     assert_eq!(caspaxos_playground::sim::live_simulations(), before, "the simulation was released");
     for p in pending {
+        // One step: no accept was sent, so none was applied (outside tester 16, finding 5: each
+        // said it may have been).
         let e = outcome(Ok(p)).await.unwrap_err();
-        assert_error(&e, "Unavailable", "the cluster was freed (free() was called) before this operation ended");
-        assert_eq!(get(&e, "indeterminate"), true);
+        let fate = "the cluster was freed (free() was called) before this operation ended; the change was not applied";
+        assert_error(&e, "Unavailable", fate);
+        assert_eq!(get(&e, "indeterminate"), false);
     }
+    // Control: an increment whose accepts are on the wire (sent at 20 ms, answered at 40 ms).
+    let accepting = js_cluster("{ autoAdvance: false, latency: { min: 10, max: 10 } }");
+    let p = call(&accepting, "c.increment('a')").unwrap();
+    call(&accepting, "c.runFor(25)").unwrap();
+    assert_eq!(call(&accepting, "c.pending").unwrap(), 1);
+    call(&accepting, "c.free()").unwrap();
+    let e = outcome(Ok(p)).await.unwrap_err();
+    assert_error(&e, "Unavailable", "before this operation ended; the change may have been applied");
+    assert_eq!(get(&e, "indeterminate"), true);
     // An operation that ended before free() gives its answer, even if JS had not collected it
     // yet (outside tester: it was rejected as "may or may not have been applied").
     let done = js_cluster("{ autoAdvance: false }");

@@ -138,8 +138,10 @@ impl Promises {
 }
 
 /// Why an operation still pending when its cluster was freed did not finish.
-fn freed_before_the_end() -> OpError {
-    OpError::unanswered(true, "the cluster was freed (free() was called) before this operation ended")
+/// Its fate is the one the simulation gave it when it was dropped.
+fn freed_before_the_end(dropped: &Result<Json, OpError>) -> OpError {
+    let may_have_applied = dropped.as_ref().err().is_none_or(OpError::indeterminate);
+    OpError::unanswered(may_have_applied, "the cluster was freed (free() was called) before this operation ended")
 }
 
 /// Resolves when an operation ends; polled by [`drive`] under `autoAdvance`, it runs virtual
@@ -162,9 +164,9 @@ impl Future for Settle {
         let mut steps = 0u64;
         loop {
             if let Poll::Ready(r) = Pin::new(&mut self.handle).poll(cx) {
-                // An operation cut off by free() before it ended may have been applied: say why. One
-                // that had ended gives its answer, even when free() came before it was collected.
-                return Poll::Ready(if self.handle.abandoned() { Err(freed_before_the_end()) } else { r });
+                // An operation cut off by free() before it ended says so, and its fate. One that
+                // had ended gives its answer, even when free() came before it was collected.
+                return Poll::Ready(if self.handle.abandoned() { Err(freed_before_the_end(&r)) } else { r });
             }
             let inner = self.inner.clone();
             let auto = inner.auto_advance.get();
