@@ -114,13 +114,15 @@ impl Recording {
     }
 
     /// A scratch replay of this run from `saved` (or from the start), with the later actions on
-    /// its tape and no checkpoints of its own: it leaves the live run alone.
+    /// its tape and no checkpoints of its own: it leaves the live run alone. It does not check
+    /// (its events and records are what it is for: [`Sim::stop_checking`]).
     pub(super) fn scratch_replay(&self, saved: Option<&Saved>) -> Result<Recording, OpError> {
         let whole = self.shared_actions();
         let (sim, played) = match saved {
             Some(saved) => (Sim::restore(&saved.checkpoint), saved.actions),
             None => (Recording::new(self.start.clone())?.sim, 0),
         };
+        sim.stop_checking();
         let (actions, tape) = (whole.truncated(played), whole.from(played));
         Ok(Recording::of(sim, self.start.clone(), actions, tape, Checkpoints::never()))
     }

@@ -105,6 +105,32 @@ fn events_before_the_window_are_regenerated_equal_to_the_whole_log() {
     assert_eq!(rec.event_log().unwrap(), whole.sim().trace().render(), "the text log, all of it");
 }
 
+/// A replay that regenerates events is not checked (its events are all it is for: the
+/// checker's folds were most of its time in a queued run), and its events are still the run's.
+#[test]
+fn a_replay_regenerating_events_does_not_check() {
+    let seed = 11;
+    let (rec, whole) = (recorded_run(seed, Some(SMALL_WINDOW)), recorded_run(seed, None));
+    let all = whole_log(&whole);
+    let since = rec.sim().trace().first_held() - SMALL_WINDOW;
+    assert!(rec.events(since, 100).unwrap() == all[since..since + 100], "the events before the window are the run's");
+    let slot = rec.regenerator.borrow();
+    let replay = slot.as_ref().expect("the replay is kept");
+    let history = replay.sim.history();
+    let ended = history.records().filter(|r| r.outcome.is_some()).count();
+    assert!(ended >= 10, "the replay ran operations to their ends: {ended}");
+    assert!(!history.checks(), "the replay does not feed its checker");
+    assert_eq!(history.checker_ops(), 0, "its checker holds no operation");
+    // Control: the run itself checks, and its checker folded what it was fed.
+    let live = rec.sim().history();
+    assert!(live.checks() && live.ledger().verdicts(std::iter::empty(), 1).folded > 100, "the run checks");
+    // Control: the replay's checker cannot be read as if it had checked.
+    let read = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| history.ledger().retained()));
+    let message = read.expect_err("reading it is refused");
+    let message = message.downcast_ref::<&str>().copied().unwrap_or_default();
+    assert!(message.contains("stopped checking"), "refused, saying why: {message}");
+}
+
 #[test]
 fn reading_back_page_by_page_replays_once() {
     let rec = recorded_run(3, Some(SMALL_WINDOW));

@@ -445,6 +445,12 @@ impl Sim {
         self.shared.core.borrow_mut().world.trace.fold_as_let_go();
     }
 
+    /// Stops feeding the checker (see [`History::stop_checking`]): a scratch replay for events
+    /// or history records only.
+    pub fn stop_checking(&self) {
+        self.shared.core.borrow_mut().world.history.stop_checking();
+    }
+
     /// Shares the history records this copy let go (see [`Sim::checkpoint`]) from record `from`
     /// on (0: all) from `other` (the same run, at or after this point) if it holds them; returns
     /// whether every record of the window from `from` on is held now.
