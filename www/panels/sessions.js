@@ -123,10 +123,10 @@ function renderUnshareable() {
   const c = page.cluster;
   if (!c.replayable && !refusals.has(c)) refusals.set(c, refusal(() => c.sessionLink()));
   const why = c.replayable ? "" : refusals.get(c);
-  for (const id of ["share", "export-session"]) $(id).disabled = why !== "";
+  for (const id of ["share", "export-session"]) setProp($(id), "disabled", why !== "");
   const note = $("unshareable");
-  note.hidden = why === "";
-  note.textContent = why && `Share link and Export session are off: ${why}.`;
+  setProp(note, "hidden", why === "");
+  setText(note, why && `Share link and Export session are off: ${why}.`);
 }
 
 /** What `call` throws (its message), or "" if it answers. */
