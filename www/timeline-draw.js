@@ -110,9 +110,15 @@ export function drawOps(f, out) {
     const end = op.end ?? f.now;
     // From the plot's left edge at most: one that began before the window does not cover the
     // lane labels' gutter.
-    const x0 = Math.max(f.x(op.start), f.left);
+    const clipped = f.x(op.start) < f.left;
+    const x0 = clipped ? f.left : f.x(op.start);
     // An ended operation stops 1 px short of its end: the next one in its row may start there.
-    const wd = Math.max(2, f.x(end) - x0 - (op.end != null ? 1 : 0));
+    // A short one is widened to 2 px so it shows, but not one cut by the left edge: widened, it
+    // would cover the start of the next operation in its row; with nothing left in view it is
+    // not drawn.
+    const inView = f.x(end) - x0 - (op.end != null ? 1 : 0);
+    if (clipped && inView <= 0) continue;
+    const wd = clipped ? inView : Math.max(2, inView);
     const cls = op.outcome ?? "pending";
     const sel = f.selected?.kind === "op" && f.selected.id === id ? " selected" : "";
     out.push(`<rect class="op ${cls}${sel}" data-op="${id}" x="${x0}" y="${y}" width="${wd}" height="${h}" rx="${Math.min(3, h / 3)}"/>`);

@@ -226,6 +226,48 @@ test("concurrent operations on one lane stack; zoom resets when a scenario loads
   await page.close();
 });
 
+test("an operation that ended at the window's left edge leaves its row to the next one: not widened over it, drawn only while some of it is in view", async () => {
+  const { page, errors } = await open(browser.context, `${server.url}?scenario=workers`);
+  await page.evaluate(() => window.playground.setSpeed(100));
+  await page.waitForFunction(() => window.playground.cluster.now >= 600);
+  const seen = await page.evaluate(() => {
+    const { timeline: tl, refresh } = window.playground;
+    tl.follow = false;
+    const s = tl.store;
+    // An operation A followed in its row by B, which started the instant A ended.
+    let pair = null;
+    for (let a = 0; a < s.opCount && !pair; a++) {
+      const A = s.op(a);
+      if (A.end == null || A.end - A.start < 20) continue;
+      for (let b = a + 1; b < s.opCount; b++) {
+        const B = s.op(b);
+        if (B.node === A.node && B.slot === A.slot && B.start === A.end) { pair = [A, B]; break; }
+      }
+    }
+    if (!pair) return null;
+    const [A, B] = pair;
+    const bar = (id) => {
+      const r = document.querySelector(`#timeline rect.op[data-op="${id}"]`);
+      return r && { x: r.getBBox().x, w: r.getBBox().width };
+    };
+    const at = (pxBeforeEnd) => {
+      tl.t0 = A.end - pxBeforeEnd * tl.msPerPx;
+      refresh();
+      return { a: bar(A.id), b: bar(B.id) };
+    };
+    return { edge: at(0), half: at(0.5), five: at(5) };
+  });
+  assert.ok(seen, "the workers run has an operation whose row's next one starts the instant it ends");
+  const touches = (a, b) => a.x + a.w >= b.x;
+  assert.equal(seen.edge.a, null, "ended at the left edge: nothing of it in view, not drawn");
+  assert.equal(seen.half.a, null, "half a pixel in view, less its 1 px gap: not drawn");
+  assert.ok(seen.edge.b && seen.half.b, "the next operation is drawn");
+  assert.ok(seen.five.a, "five pixels in view: drawn");
+  assert.equal(touches(seen.five.a, seen.five.b), false, `it stops short of the next (${JSON.stringify(seen.five)})`);
+  assert.deepEqual(errors, []);
+  await page.close();
+});
+
 test("a crowded lane: 60 concurrent operations on one proposer never overprint; those the lane cannot hold are counted as \"+N more\"", async () => {
   const { page, errors } = await open(browser.context, `${server.url}?scenario=none`);
   const drawn = await page.evaluate(() => {
