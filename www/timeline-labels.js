@@ -59,21 +59,48 @@ export function messageDetails(a) {
   return rows;
 }
 
-/** Text widths of one font, measured once per string (bounded memo). */
+/** Characters whose advance in a monospace font is the same alone as inside a string (no
+ * combining marks, no surrogate halves, no ligatures): a string of only these measures as the sum
+ * of its characters' widths. */
+const SPACED_ONE_BY_ONE = /^[\u0020-\u007e\u00a0-\u02ff∅…×→·]*$/;
+const MEMO_MAX = 4000; // strings measured whole, kept
+
+/**
+ * Text widths of one font. A string is measured once (a bounded memo) and the canvas's font is
+ * set once: setting it parses the font again. In a monospace font (`monospace`) a string of
+ * ordinary characters is the sum of its characters' widths, each measured once: a message
+ * label's ballot and value are new in almost every frame while following, and measuring each
+ * whole was a follow frame's largest share of the timeline's JS at a million events.
+ */
 export class TextMeter {
-  constructor(font) {
+  constructor(font, { monospace = false } = {}) {
     this.font = font;
+    this.monospace = monospace;
     this.memo = new Map();
+    this.chars = new Map(); // character -> width (monospace only)
     this.ctx = document.createElement("canvas").getContext("2d");
+    this.ctx.font = font;
   }
 
   width(text) {
     let w = this.memo.get(text);
-    if (w === undefined) {
-      if (this.memo.size > 4000) this.memo.clear();
-      this.ctx.font = this.font;
-      w = this.ctx.measureText(text).width;
-      this.memo.set(text, w);
+    if (w !== undefined) return w;
+    w = this.monospace && SPACED_ONE_BY_ONE.test(text) ? this.#sumOfChars(text) : this.ctx.measureText(text).width;
+    if (this.memo.size >= MEMO_MAX) this.memo.clear();
+    this.memo.set(text, w);
+    return w;
+  }
+
+  #sumOfChars(text) {
+    let w = 0;
+    for (let i = 0; i < text.length; i++) {
+      const ch = text[i];
+      let cw = this.chars.get(ch);
+      if (cw === undefined) {
+        cw = this.ctx.measureText(ch).width;
+        this.chars.set(ch, cw);
+      }
+      w += cw;
     }
     return w;
   }
@@ -86,32 +113,40 @@ export class TextMeter {
 export class LabelPlacer {
   constructor(cell = 32) {
     this.cell = cell;
-    this.grid = new Map();
+    this.grid = new Map(); // cell key (a number: see #key) -> boxes that touch it
     this.boxes = [];
   }
 
-  #cells(b, fn) {
+  /** A cell's key: a number, not a string (a frame places hundreds of boxes). Cells that share a
+   * key (far apart) only add boxes to compare: the overlap test is on the boxes themselves. */
+  #key(gx, gy) {
+    return gx * 4096 + gy;
+  }
+
+  free(b) {
     const c = this.cell;
     for (let gx = Math.floor(b.x0 / c); gx <= Math.floor(b.x1 / c); gx++) {
       for (let gy = Math.floor(b.y0 / c); gy <= Math.floor(b.y1 / c); gy++) {
-        if (fn(`${gx},${gy}`) === false) return false;
+        const list = this.grid.get(this.#key(gx, gy));
+        if (!list) continue;
+        for (const o of list) if (o.x0 < b.x1 && b.x0 < o.x1 && o.y0 < b.y1 && b.y0 < o.y1) return false;
       }
     }
     return true;
   }
 
-  free(b) {
-    return this.#cells(b, (k) => !(this.grid.get(k) ?? []).some((o) => o.x0 < b.x1 && b.x0 < o.x1 && o.y0 < b.y1 && b.y0 < o.y1));
-  }
-
   /** Takes `b` ({ x0, y0, x1, y1 }) if it is free; returns whether it did. */
   take(b) {
     if (!this.free(b)) return false;
-    this.#cells(b, (k) => {
-      const list = this.grid.get(k);
-      if (list) list.push(b);
-      else this.grid.set(k, [b]);
-    });
+    const c = this.cell;
+    for (let gx = Math.floor(b.x0 / c); gx <= Math.floor(b.x1 / c); gx++) {
+      for (let gy = Math.floor(b.y0 / c); gy <= Math.floor(b.y1 / c); gy++) {
+        const k = this.#key(gx, gy);
+        const list = this.grid.get(k);
+        if (list) list.push(b);
+        else this.grid.set(k, [b]);
+      }
+    }
     this.boxes.push(b);
     return true;
   }

@@ -54,7 +54,7 @@ export class Timeline {
       this.size = null;
       this.#redraw();
     }).observe(container);
-    this.meters = Object.fromEntries(Object.entries(FONTS).map(([k, f]) => [k, new TextMeter(f)]));
+    this.meters = Object.fromEntries(Object.entries(FONTS).map(([k, f]) => [k, new TextMeter(f, { monospace: /monospace/.test(f) })]));
     container.textContent = "";
     this.canvas = document.createElement("canvas");
     this.canvas.className = "tl-dense";

@@ -11,48 +11,10 @@
 // WWW=/path/to/another/www profiles that copy of the page instead; PROFILE_PARTS=playing skips
 // the seeks and the Run to idle.
 import { launch, open, serve } from "./helpers.mjs";
-import { profiled } from "./profile-tools.mjs";
+import { profiled, traced } from "./profile-tools.mjs";
 
 const EVENTS = Number(process.env.PROFILE_EVENTS ?? 400000);
-const TOP = Number(process.env.PROFILE_TOP ?? 15); // trace events shown per thread
 const PARTS = (process.env.PROFILE_PARTS ?? "seek,playing,idle").split(","); // playing always runs
-
-/** A CDP trace of `fn` (the browser's own work: style, layout, paint, raster — what a CPU profile
- * shows only as "(program)"): per thread, the top trace events by total ms (complete events
- * only, nested ones counted inside their parents too), and the frames drawn. */
-async function traced(cdp, label, fn) {
-  const events = [];
-  const collect = (e) => events.push(...e.value);
-  cdp.on("Tracing.dataCollected", collect);
-  const done = new Promise((resolve) => cdp.once("Tracing.tracingComplete", resolve));
-  await cdp.send("Tracing.start", { categories: "devtools.timeline,disabled-by-default-devtools.timeline,blink,cc,benchmark", transferMode: "ReportEvents" });
-  await fn();
-  await cdp.send("Tracing.end");
-  await done;
-  cdp.off("Tracing.dataCollected", collect);
-  const threads = new Map(events.filter((e) => e.name === "thread_name").map((e) => [`${e.pid}:${e.tid}`, e.args.name]));
-  const byThread = new Map();
-  for (const e of events) {
-    if (e.ph !== "X" || !e.dur) continue;
-    const thread = threads.get(`${e.pid}:${e.tid}`) ?? "?";
-    if (!/CrRendererMain|Compositor|Raster|TileWorker/.test(thread)) continue;
-    const m = byThread.get(thread) ?? new Map();
-    m.set(e.name, (m.get(e.name) ?? 0) + e.dur / 1000);
-    byThread.set(thread, m);
-  }
-  const frames = events.filter((e) => e.name === "ProxyMain::BeginMainFrame" && e.ph === "X").length;
-  // The renderer's main thread per frame, in thread CPU time (`tdur`: what the load of other
-  // processes changes least) and wall time, by phase.
-  const main = events.filter((e) => e.ph === "X" && threads.get(`${e.pid}:${e.tid}`) === "CrRendererMain");
-  const cpu = (name) => main.filter((e) => e.name === name).reduce((a, e) => a + (e.tdur ?? 0) / 1000, 0);
-  const phases = ["RunTask", "FunctionCall", "ParseHTML", "UpdateLayoutTree", "Layout", "PrePaint", "Paint", "Layerize", "Commit"];
-  console.log(`${label}: ${frames} main frames; main thread CPU ms per frame: ${phases.map((n) => `${n === "RunTask" ? "all" : n} ${(cpu(n) / Math.max(1, frames)).toFixed(2)}`).join(", ")}`);
-  for (const [thread, m] of byThread) {
-    console.log(`  ${thread}:`);
-    const top = thread === "CrRendererMain" ? TOP * 3 : TOP;
-    for (const [name, ms] of [...m].sort((a, b) => b[1] - a[1]).slice(0, top)) console.log(`    ${ms.toFixed(1).padStart(8)} ms  ${name}`);
-  }
-}
 
 async function workersToIdle(page, n, m) {
   await page.fill("#workers", String(n));

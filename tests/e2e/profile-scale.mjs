@@ -4,9 +4,10 @@
 // then 10 workers go on incrementing while each animation frame runs 16 virtual ms, gives the
 // timeline the new events and redraws both panels (as bench-page.mjs's scale part does); profiles
 // two seconds of those frames in the follow view, then in the Fit view, and prints the top
-// functions by self time and the frame gaps. Not a test, not a benchmark: `node profile-scale.mjs`.
+// functions by self time and the frame gaps; then traces two more seconds of each (CDP Tracing:
+// the main thread's style, layout and paint per frame, as profile-page.mjs does). Not a test, not a benchmark: `node profile-scale.mjs`.
 import { launch, open, serve } from "./helpers.mjs";
-import { profiled } from "./profile-tools.mjs";
+import { profiled, traced } from "./profile-tools.mjs";
 
 const EVENTS = Number(process.env.PROFILE_EVENTS ?? 1000000);
 
@@ -46,6 +47,7 @@ try {
     await page.evaluate((v) => window.view(v), view);
     await page.waitForTimeout(500);
     await profiled(cdp, `2 s playing at scale, ${view} view`, () => page.waitForTimeout(2000));
+    await traced(cdp, `2 s playing at scale, ${view} view, traced`, () => page.waitForTimeout(2000));
     const gaps = await page.evaluate(() => window.frames_.slice().sort((a, b) => a - b));
     console.log(`  frame gaps ms: n ${gaps.length} min ${gaps[0]?.toFixed(1)} median ${gaps[gaps.length >> 1]?.toFixed(1)} max ${gaps.at(-1)?.toFixed(1)}`);
   }

@@ -146,6 +146,49 @@ test("negative control: the label measure catches an overlap and a label moved o
   await page.close();
 });
 
+test("the monospace meters measure a label as the canvas measures it whole, with a canvas call per new character, not per new label; a wrong character width is caught", async () => {
+  const { page, errors } = await playScenario("dueling");
+  const m = await page.evaluate(async () => {
+    const { TextMeter } = await import("/timeline-labels.js");
+    const tl = window.playground.timeline;
+    tl.follow = false;
+    tl.resetZoom();
+    tl.t0 = 0;
+    tl.render(window.playground.cluster.now);
+    const texts = (sel) => [...document.querySelectorAll(`#timeline ${sel}`)].map((t) => t.textContent);
+    const ctx = document.createElement("canvas").getContext("2d");
+    /** Labels whose width by `meter` differs from the canvas's whole measure by 0.01 px or more. */
+    const misfits = (meter, labels) => {
+      ctx.font = meter.font;
+      return labels.filter((l) => Math.abs(meter.width(l) - ctx.measureText(l).width) >= 0.01);
+    };
+    const out = {};
+    for (const [kind, sel] of [["msg", "text.msg-label"], ["tick", "text.ballot-tick"]]) {
+      const labels = [...new Set(texts(sel))];
+      const meter = new TextMeter(tl.meters[kind].font, { monospace: true });
+      let calls = 0;
+      const measure = meter.ctx.measureText.bind(meter.ctx);
+      meter.ctx.measureText = (s) => { calls += 1; return measure(s); };
+      out[kind] = { labels: labels.length, misfits: misfits(meter, labels), calls, chars: meter.chars.size };
+    }
+    // Control: one character's width wrong in the meter's table shows in every label that has it.
+    const broken = new TextMeter(tl.meters.msg.font, { monospace: true });
+    broken.width("promise");
+    broken.chars.set("p", broken.chars.get("p") + 1);
+    const withP = [...new Set(texts("text.msg-label"))].filter((l) => l.includes("p"));
+    out.control = { withP: withP.length, misfits: misfits(broken, withP).length };
+    return out;
+  });
+  for (const kind of ["msg", "tick"]) {
+    assert.ok(m[kind].labels >= 5, `${kind}: labels drawn (${m[kind].labels})`);
+    assert.deepEqual(m[kind].misfits, [], `${kind}: summed widths equal the canvas's`);
+    assert.equal(m[kind].calls, m[kind].chars, `${kind}: one canvas call per distinct character (${m[kind].chars}), none per label (${m[kind].labels})`);
+  }
+  assert.ok(m.control.withP > 0 && m.control.misfits === m.control.withP, `the wrong width of "p" is caught in each of the ${m.control.withP} labels with a p: ${m.control.misfits}`);
+  assert.deepEqual(errors, []);
+  await page.close();
+});
+
 test("details: a click on a message or a node explains it; the keyboard opens, walks and closes them", async () => {
   const { page, errors } = await playScenario("dueling");
   await page.evaluate(() => { const tl = window.playground.timeline; tl.follow = false; tl.resetZoom(); tl.t0 = 0; window.playground.refresh(); });
