@@ -148,3 +148,52 @@ test("following a run fed in columns extends the timeline's window in place, not
   assert.deepEqual(errors, []);
   await page.close();
 });
+
+/** In the page: the panels without paint containment, and each element that sticks out of its
+ * panel (paint containment clips it) where nothing between them clips or scrolls it anyway. */
+function panelOverflow() {
+  const uncontained = [];
+  const out = [];
+  for (const panel of document.querySelectorAll(".panel")) {
+    if (!/paint/.test(getComputedStyle(panel).contain)) uncontained.push(panel.className);
+    const box = panel.getBoundingClientRect();
+    if (box.width === 0) continue; // not shown (the live world's panels)
+    if (getComputedStyle(panel).overflowY !== "visible") continue; // it scrolls: it clips its content anyway
+    const walk = (el) => {
+      for (const child of el.children) {
+        const style = getComputedStyle(child);
+        if (style.display === "none") continue;
+        const r = child.getBoundingClientRect();
+        const sticksOut = r.width > 0 && r.height > 0 && (r.left < box.left - 0.5 || r.right > box.right + 0.5 || r.top < box.top - 0.5 || r.bottom > box.bottom + 0.5);
+        const hidden = style.clipPath !== "none" || style.clip !== "auto" || style.visibility === "hidden" || style.opacity === "0";
+        if (sticksOut && !hidden) out.push(`${panel.className} > ${child.tagName.toLowerCase()}${child.id ? `#${child.id}` : ""}.${child.className?.baseVal ?? child.className}`);
+        if (style.overflowX === "visible" && style.overflowY === "visible" && !(child instanceof SVGElement)) walk(child);
+      }
+    };
+    walk(panel);
+  }
+  return { uncontained, out };
+}
+
+test("each panel lays out and paints on its own, and nothing in it sticks out (paint containment would clip it): desktop and phone, every disclosure open; an element pushed out is caught", async () => {
+  for (const viewport of [{ width: 1280, height: 720 }, { width: 390, height: 844 }]) {
+    const { page, errors } = await open(browser.context, `${server.url}?scenario=dueling`, { viewport });
+    await page.evaluate(() => window.playground.setSpeed(100));
+    await page.waitForFunction(() => document.getElementById("claims").dataset.checked !== undefined, null, { timeout: 60000 });
+    await page.evaluate(() => { for (const d of document.querySelectorAll(".panel details")) d.open = true; });
+    const shown = await page.evaluate(panelOverflow);
+    assert.deepEqual(shown, { uncontained: [], out: [] }, `${viewport.width}px: ${JSON.stringify(shown)}`);
+    await page.screenshot({ path: path.join(SHOTS, `page-frames-panels-${viewport.width}.png`), fullPage: true });
+    // Controls: a button pushed past its panel's right edge, and a panel without containment,
+    // are what the check reports.
+    const { out: pushed, uncontained } = await page.evaluate((fn) => {
+      document.getElementById("step").style.marginLeft = "3000px";
+      document.querySelector(".panel.stats").style.contain = "none";
+      return eval(`(${fn})`)();
+    }, panelOverflow.toString());
+    assert.deepEqual(uncontained, ["panel stats"]);
+    assert.ok(pushed.length >= 1 && pushed.every((p) => /timeline-panel/.test(p)) && pushed.some((p) => /#step/.test(p) || /timebar/.test(p)), `the pushed button is caught: ${JSON.stringify(pushed)}`);
+    assert.deepEqual(errors, []);
+    await page.close();
+  }
+});
