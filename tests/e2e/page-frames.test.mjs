@@ -197,3 +197,55 @@ test("each panel lays out and paints on its own, and nothing in it sticks out (p
     await page.close();
   }
 });
+
+test("a slower panel out of view does no work on the slow panels' turn, catches up when it comes into view, and a forced redraw then finds nothing new; in view it redraws (control)", async () => {
+  const { page, errors } = await open(browser.context, empty(server.url));
+  const r = await page.evaluate(async () => {
+    const { refresh } = await import("/page.js");
+    const p = window.playground;
+    const c = p.cluster;
+    p.setPlaying(false);
+    const frames = (n) => new Promise((resolve) => { const f = () => (n-- > 0 ? requestAnimationFrame(f) : setTimeout(resolve, 0)); f(); });
+    /** Mutations under each of `ids` while `act` runs. */
+    const mutations = async (ids, act) => {
+      const counts = Object.fromEntries(ids.map((id) => [id, 0]));
+      const observers = ids.map((id) => {
+        const o = new MutationObserver((ms) => { counts[id] += ms.length; });
+        o.observe(document.getElementById(id), { subtree: true, childList: true, attributes: true, characterData: true });
+        return o;
+      });
+      await act();
+      for (const [i, o] of observers.entries()) counts[ids[i]] += o.takeRecords().length;
+      observers.forEach((o) => o.disconnect());
+      return counts;
+    };
+    const work = async () => {
+      for (let i = 0; i < 5; i++) c.increment(`k${i}`);
+      p.advance(200);
+      await new Promise((resolve) => setTimeout(resolve, 200)); // the slow panels' turn is due (150 ms)
+      refresh(false); // a frame of the render loop
+    };
+    const panels = ["metrics", "stats", "acceptor-state"];
+    await work();
+    refresh(true);
+    window.scrollTo(0, 0);
+    await frames(2); // the observer reports them out of view
+    const hidden = await mutations([...panels, "timeline"], work);
+    const shownUp = await mutations(panels, async () => {
+      document.querySelector(".panel.stats").scrollIntoView(); // the stats and the metrics in it, the acceptor state beside it
+      await frames(3);
+    });
+    const afterShown = await mutations(panels, async () => refresh(true));
+    const inView = await mutations(panels, work);
+    return { hidden, shownUp, afterShown, inView, y: document.getElementById("metrics").getBoundingClientRect().top };
+  });
+  for (const id of ["metrics", "stats", "acceptor-state"]) {
+    assert.equal(r.hidden[id], 0, `${id}, out of view: no work on the slow turn (${JSON.stringify(r)})`);
+    assert.ok(r.shownUp[id] > 0, `${id}: drawn when it comes into view`);
+    assert.equal(r.afterShown[id], 0, `${id}: then up to date (a forced redraw writes nothing)`);
+    assert.ok(r.inView[id] > 0, `${id}, in view: the slow turn redraws it (control)`);
+  }
+  assert.ok(r.hidden.timeline > 0, "the frame itself drew the timeline");
+  assert.deepEqual(errors, []);
+  await page.close();
+});

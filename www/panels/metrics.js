@@ -2,7 +2,7 @@
 // throughput and conflicts, messages per operation and retries) drawn from `cluster.metrics()`.
 // The cluster keeps bounded aggregates (at most 60 time buckets), and each plot is a fixed set
 // of SVG paths whose `d` is rewritten, so the DOM stays the same size at any session length.
-import { $, page } from "../page.js";
+import { $, page, onSlowTurnShown } from "../page.js";
 import { setData, setText, rebuildOnChange, setTexts } from "../dom.js";
 
 const SVG = "http://www.w3.org/2000/svg";
@@ -19,9 +19,7 @@ const KIND_COLUMNS = ["count", "p50", "p90", "p99", "max"];
 export function wireMetrics() {
   const box = $("metrics");
   for (const p of PLOTS) box.append(makePlot(p));
-  page.onRefresh.push((slow) => {
-    if (slow) renderMetrics();
-  });
+  onSlowTurnShown(box, renderMetrics);
 }
 
 function makePlot(p) {

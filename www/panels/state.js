@@ -1,7 +1,7 @@
 // What the cluster holds and how the run is doing: each acceptor's registers, the stats, and the
 // verdict of the linearizability checker and the step oracles (rechecked as operations return).
 import { describe } from "../results.js";
-import { $, page, post } from "../page.js";
+import { $, page, post, onSlowTurnShown } from "../page.js";
 import { caughtBy } from "./breakit.js";
 import { setReport } from "./linearization.js";
 import { counted } from "../wording.js";
@@ -43,12 +43,9 @@ export function wireState() {
     page.history.selected = null;
     $("violation").hidden = true;
   });
-  page.onRefresh.push((force) => {
-    if (!force) return;
-    renderAcceptors();
-    renderStats();
-    recheck();
-  });
+  onSlowTurnShown($("acceptor-state"), renderAcceptors);
+  onSlowTurnShown($("stats"), renderStats);
+  page.onRefresh.push((slow) => { if (slow) recheck(); });
   $("violation").addEventListener("click", () => {
     const id = lastViolation?.ops[0];
     if (id !== undefined) page.history.onSelect(id);
