@@ -119,7 +119,7 @@ export function setPlaying(on) {
 }
 
 function showPlaying(on) {
-  if (!on) payOwed();
+  if (!on) queueMicrotask(payOwed); // after the refresh a pause usually comes with (it pays them itself)
   const b = $("play");
   b.setAttribute("aria-pressed", String(on));
   b.textContent = on ? "❚❚ Pause" : "▶ Play";

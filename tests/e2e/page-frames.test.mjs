@@ -198,7 +198,7 @@ test("each panel lays out and paints on its own, and nothing in it sticks out (p
   }
 });
 
-test("a slower panel out of view does no work on the slow panels' turn, catches up when it comes into view, and a forced redraw then finds nothing new; in view it redraws (control)", async () => {
+test("a slower panel out of view does no work on the slow panels' turn, catches up when the player pauses and when it comes into view, and a forced redraw then finds nothing new; in view it redraws (control)", async () => {
   const { page, errors } = await open(browser.context, empty(server.url));
   const r = await page.evaluate(async () => {
     const { refresh } = await import("/page.js");
@@ -231,16 +231,24 @@ test("a slower panel out of view does no work on the slow panels' turn, catches 
     window.scrollTo(0, 0);
     await frames(2); // the observer reports them out of view
     const hidden = await mutations([...panels, "timeline"], work);
+    // Owed, paid when the player pauses (out of view still), after the pause's own refresh.
+    const paidOnPause = await mutations(panels, async () => {
+      p.setPlaying(true);
+      p.setPlaying(false);
+      await Promise.resolve();
+    });
+    await mutations(panels, work); // owed again
     const shownUp = await mutations(panels, async () => {
       document.querySelector(".panel.stats").scrollIntoView(); // the stats and the metrics in it, the acceptor state beside it
       await frames(3);
     });
     const afterShown = await mutations(panels, async () => refresh(true));
     const inView = await mutations(panels, work);
-    return { hidden, shownUp, afterShown, inView, y: document.getElementById("metrics").getBoundingClientRect().top };
+    return { hidden, paidOnPause, shownUp, afterShown, inView, y: document.getElementById("metrics").getBoundingClientRect().top };
   });
   for (const id of ["metrics", "stats", "acceptor-state"]) {
     assert.equal(r.hidden[id], 0, `${id}, out of view: no work on the slow turn (${JSON.stringify(r)})`);
+    assert.ok(r.paidOnPause[id] > 0, `${id}: drawn when the player pauses`);
     assert.ok(r.shownUp[id] > 0, `${id}: drawn when it comes into view`);
     assert.equal(r.afterShown[id], 0, `${id}: then up to date (a forced redraw writes nothing)`);
     assert.ok(r.inView[id] > 0, `${id}, in view: the slow turn redraws it (control)`);
