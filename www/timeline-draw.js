@@ -70,14 +70,15 @@ export function drawFaults(f, out) {
   }
 }
 
-/** The lanes, in the still layer (the container's x: the frame's less its `shift`). */
+/** The lanes, in the still layer (the container's x: `f.still`, not the frame's less its `shift`,
+ * which differs in the last digits from frame to frame and would make the line anew). */
 export function drawLanes(f, out) {
-  for (const n of f.rows) out.push(`<line class="lane" x1="${f.left - f.shift}" x2="${f.w - f.shift}" y1="${f.y(n)}" y2="${f.y(n)}"/>`);
+  for (const n of f.rows) out.push(`<line class="lane" x1="${f.still.left}" x2="${f.still.w}" y1="${f.y(n)}" y2="${f.y(n)}"/>`);
 }
 
 /** Lane labels over a strip on the left, in the still layer; each is a hit target for its node's details. */
 export function drawLaneLabels(f, out) {
-  out.push(`<rect x="0" y="0" width="${f.left - f.shift - 4}" height="${f.h}" fill="#fbfcfd"/>`);
+  out.push(`<rect x="0" y="0" width="${f.still.left - 4}" height="${f.h}" fill="#fbfcfd"/>`);
   const size = f.laneFont;
   for (const n of f.rows) {
     const y = f.y(n) + size * 0.35;

@@ -378,6 +378,7 @@ export class Timeline {
     const origin = shift ? this.pan.origin : t0;
     return {
       store: this.store, now, t0, t1: t0 + span, msPerPx: this.msPerPx, w: this.w + shift, h: this.h, left: LEFT + shift, top: AXIS_PX, shift,
+      still: { left: LEFT, w: this.w }, // the still layer's plot edges (the container's x)
       slot, laneFont, latencyMax: this.latencyMax, highlight: this.highlight, selected: this.selected,
       rows: this.rows, shows: (n) => this.rowOf.has(n),
       meters: this.meters, placer: new LabelPlacer(), hits: [],
