@@ -72,7 +72,7 @@ fn piped(pipeline: Option<usize>) -> DriverConfig {
 fn many_keys(pipeline: Option<usize>, keys: usize) -> Sim {
     let sim = Sim::new(SimConfig { proposers: 1, seed: 5, driver: piped(pipeline), ..SimConfig::default() }).unwrap();
     for k in 0..keys {
-        sim.start_loop(ClientLoop::Increments { proposer: 1, key: format!("k{k}"), left: 10 });
+        sim.start_loop(ClientLoop::Increments { proposer: 1, key: format!("k{k}").into(), left: 10 });
     }
     sim.run_until_idle(1_000_000);
     assert_eq!(sim.stats().ok, 10 * keys as u64, "every increment ended ok");

@@ -142,6 +142,8 @@ pub struct Runtime {
     phases: Option<Rc<PhaseSets>>,
     /// The last ended operation's allocation, reused by the next one ([`Operation::renew`]).
     spare: Option<Box<Operation>>,
+    /// The last freed slot's allocation, reused by the next invocation (when no copy shares it).
+    spare_slot: Option<Rc<Slot>>,
 }
 
 impl Runtime {
@@ -167,6 +169,7 @@ impl Runtime {
             parked: 0,
             phases: None,
             spare: None,
+            spare_slot: None,
         }
     }
 
@@ -298,16 +301,22 @@ impl Runtime {
 
     /// Starts operation `op` (id `id`) on `key` through `proposer`: it runs when `io` pops the
     /// slot it readies. `client` is handed back with the completion.
+    /// `key` as a shared string: the key table's when the key was interned before (an invocation
+    /// of a key in use allocates nothing for it), else a new one.
+    pub fn shared_key(&self, key: &str) -> Key {
+        self.keys.get(key).map_or_else(|| key.into(), |id| self.keys.key(id).clone())
+    }
+
     pub fn invoke(&mut self, io: &mut impl Io, id: OpId, proposer: ProposerId, key: &Key, op: Op, client: Option<u32>) {
         let key = self.keys.intern(key);
-        let slot = Slot { op: id, proposer, key, client, stage: Stage::New(op), riders: Vec::new() };
+        let slot = self.new_slot(Slot { op: id, proposer, key, client, stage: Stage::New(op), riders: Vec::new() });
         let index = match self.free.pop() {
             Some(i) => {
-                self.slots[i as usize] = Some(Rc::new(slot));
+                self.slots[i as usize] = Some(slot);
                 i
             }
             None => {
-                self.slots.push(Some(Rc::new(slot)));
+                self.slots.push(Some(slot));
                 self.slots.len() as u32 - 1
             }
         };
@@ -583,14 +592,29 @@ impl Runtime {
     }
 
     fn free_slot(&mut self, index: u32) {
-        if let Some(slot) = self.slots[index as usize].take() {
+        if let Some(mut slot) = self.slots[index as usize].take() {
             self.free.push(index);
             self.in_flight -= 1;
-            // Reused only when no checkpoint shares the slot (a checkpoint's copy keeps its own).
-            if let Ok(Slot { stage: Stage::Running { operation, .. }, .. }) = Rc::try_unwrap(slot) {
-                self.spare = Some(operation);
+            // Reused only when no checkpoint shares the slot (a checkpoint's copy keeps its own):
+            // its operation's box by the next operation, its allocation by the next slot.
+            if let Some(s) = Rc::get_mut(&mut slot) {
+                if let Stage::Running { operation, .. } = std::mem::replace(&mut s.stage, Stage::New(Op::Get)) {
+                    self.spare = Some(operation);
+                }
+                self.spare_slot = Some(slot);
             }
         }
+    }
+
+    /// `slot` in the spare slot's allocation if no copy of this runtime shares it, else in a new one.
+    fn new_slot(&mut self, slot: Slot) -> Rc<Slot> {
+        if let Some(mut spare) = self.spare_slot.take() {
+            if let Some(held) = Rc::get_mut(&mut spare) {
+                *held = slot;
+                return spare;
+            }
+        }
+        Rc::new(slot)
     }
 
     // ---- lookups ----

@@ -8,7 +8,7 @@ use super::world::{Due, Ready, World};
 use super::Action;
 use crate::driver::Runtime;
 use crate::ops::{Op, OpError, OpId};
-use crate::protocol::{Key, ProposerId};
+use crate::protocol::ProposerId;
 use serde_json::Value as Json;
 use std::rc::Rc;
 
@@ -43,7 +43,7 @@ impl Core {
         if let Err(e) = checked {
             return Invoked::Ended(Err(e));
         }
-        let key: Key = key.into();
+        let key = self.runtime.shared_key(key);
         let id = self.world.record_invoke(proposer, &key, op.kind(), op.input());
         if !self.world.proposer_up[proposer as usize - 1] {
             let result = Err(OpError::unanswered(false, &format!("proposer p{proposer} is down")));

@@ -8,13 +8,14 @@ use super::Rng;
 use crate::client::lock_key;
 use crate::json_object::object;
 use crate::ops::{Op, OpError};
-use crate::protocol::ProposerId;
+use crate::protocol::{Key, ProposerId};
 use serde_json::Value as Json;
 
 /// An operation a client loop issues.
 pub struct Issue {
     pub proposer: ProposerId,
-    pub key: String,
+    /// Shared with the loop that issues it: issuing allocates nothing for the key.
+    pub key: Key,
     pub op: Op,
 }
 
@@ -24,7 +25,7 @@ pub enum ClientLoop {
     /// `left` increments of `key` through `proposer`, one after another.
     Increments {
         proposer: ProposerId,
-        key: String,
+        key: Key,
         left: usize,
     },
     /// The checker benchmark's client: increments, gets and versioned reads of random keys.
@@ -52,7 +53,7 @@ impl ClientLoop {
             }),
             ClientLoop::Mixed { proposer, keys, rng, left } => (*left > 0).then(|| {
                 *left -= 1;
-                let key = format!("k{}", rng.below(*keys));
+                let key = format!("k{}", rng.below(*keys)).into();
                 let op = match rng.below(4) {
                     0 | 1 => Op::Increment,
                     2 => Op::Get,
@@ -139,12 +140,12 @@ impl FuzzClient {
     }
 
     fn issue(&self, key: &str, op: Op) -> Issue {
-        Issue { proposer: self.proposer, key: key.to_owned(), op }
+        Issue { proposer: self.proposer, key: key.into(), op }
     }
 
     fn lock_issue(&self, op: Op) -> Issue {
         let key = lock_key(LOCK_NAME).expect("the fuzz lock name is valid");
-        Issue { proposer: self.proposer, key, op }
+        Issue { proposer: self.proposer, key: key.into(), op }
     }
 }
 

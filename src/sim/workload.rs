@@ -94,7 +94,7 @@ impl IncrementWorkload {
             let key_index = c % self.keys.max(1);
             let via = if self.shared_keys { c } else { key_index };
             let proposer = (via % self.proposers) as u8 + 1;
-            sim.start_loop(ClientLoop::Increments { proposer, key: format!("k{key_index}"), left });
+            sim.start_loop(ClientLoop::Increments { proposer, key: format!("k{key_index}").into(), left });
         }
         sim
     }

@@ -49,7 +49,7 @@ fn many_keys(seed: u64, s: &Switches) -> Measure {
     .expect("valid");
     for w in 0..WORKERS {
         let proposer = (w % 2) as u8 + 1;
-        sim.start_loop(ClientLoop::Increments { proposer, key: format!("w{w}"), left: INCREMENTS });
+        sim.start_loop(ClientLoop::Increments { proposer, key: format!("w{w}").into(), left: INCREMENTS });
     }
     sim.run_until_idle(u64::MAX);
     let stats = sim.stats();
