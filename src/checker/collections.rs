@@ -24,6 +24,15 @@
 //! linearization exists iff one in earliest-first form exists: the verdict is unchanged, and a
 //! "linearizable" answer still comes with an order checked step by step.
 //!
+//! **Unknown increments and deletes, too** (outside16's mixed histories: five unknown
+//! increments floating over 70 operations multiplied every configuration after them by the
+//! subsets placed). An increment or a `delete` of unknown outcome that floats ([`Expect::Maybe`],
+//! no return position) is interchangeable with every other floating one of its kind in the
+//! same way: from every state they have the same successors (an increment adds 1 to a number or
+//! to an empty register, whatever its times; a delete writes `null`), they answered nothing and
+//! no return entry forces them. The argument above holds word for word, kind by kind: each kind
+//! is its own chain, placed earliest-invoked first. Only collections are tried last.
+//!
 //! **Only for one verdict, not for folds.** A fold ([`super::end_states`]) hands its end
 //! configurations to a later search, where the collections still floating get deadlines
 //! ([`Expect::AppliedOrNot`], see [`super::Ledger`]) that can differ: then they are no longer
@@ -31,73 +40,97 @@
 //! configuration, and collections with a deadline are never chained.
 
 use super::model::{CheckOp, Expect, Step};
+use crate::ops::Op;
 
 const NOT_CHAINED: u32 = u32::MAX;
 
-/// The floating collections of one search, in entry order, and which is next.
+/// The kinds of interchangeable floating operations, each a chain: collections (tried last),
+/// increments, deletes.
+const KINDS: usize = 3;
+const COLLECTIONS: usize = 0;
+
+/// The floating interchangeable operations of one search, kind by kind, in entry order, and
+/// which is next in each chain.
 pub(super) struct Collections {
-    /// Each operation's place in `chain`, or [`NOT_CHAINED`].
+    /// Each operation's place in its chain, or [`NOT_CHAINED`].
     rank: Vec<u32>,
-    /// The floating collections' indices, earliest-invoked first.
-    chain: Vec<usize>,
+    /// Each chained operation's kind.
+    kind: Vec<u8>,
+    /// Per kind, its floating operations' indices, earliest-invoked first.
+    chains: [Vec<usize>; KINDS],
     placed: Vec<bool>,
-    /// The first unplaced one in `chain` (`chain.len()`: none left).
-    next: usize,
+    /// Per kind, the first unplaced one in its chain (its length: none left).
+    next: [usize; KINDS],
 }
 
 impl Collections {
-    /// The chain of `ops`' floating collections, or (`on` false) none: every operation may be
-    /// placed whenever the search allows it.
+    /// The chains of `ops`' floating interchangeable operations, or (`on` false) none: every
+    /// operation may be placed whenever the search allows it.
     pub(super) fn new(ops: &[CheckOp], on: bool) -> Collections {
-        let mut chain: Vec<(u64, usize)> =
-            (0..ops.len()).filter(|&i| on && is_floating(&ops[i])).map(|i| (ops[i].invoke_seq, i)).collect();
-        crate::sorting::merge_sort(&mut chain); // the search's entry order: position, then index
         let mut rank = vec![NOT_CHAINED; ops.len()];
-        for (r, &(_, i)) in chain.iter().enumerate() {
-            rank[i] = r as u32;
-        }
-        Collections {
-            rank,
-            chain: chain.into_iter().map(|(_, i)| i).collect(),
-            placed: vec![false; ops.len()],
-            next: 0,
-        }
+        let mut kind = vec![u8::MAX; ops.len()];
+        let chains: [Vec<usize>; KINDS] = std::array::from_fn(|k| {
+            let mut chain: Vec<(u64, usize)> = (0..ops.len())
+                .filter(|&i| on && floating_kind(&ops[i]) == Some(k))
+                .map(|i| (ops[i].invoke_seq, i))
+                .collect();
+            crate::sorting::merge_sort(&mut chain); // the search's entry order: position, then index
+            for (r, &(_, i)) in chain.iter().enumerate() {
+                (rank[i], kind[i]) = (r as u32, k as u8);
+            }
+            chain.into_iter().map(|(_, i)| i).collect()
+        });
+        Collections { rank, kind, chains, placed: vec![false; ops.len()], next: [0; KINDS] }
     }
 
-    /// Whether the search may place `op` now: any operation but a floating collection, or the
-    /// earliest-invoked floating collection not placed yet.
+    /// Whether the search may place `op` now: any operation but a floating interchangeable
+    /// one, or the earliest-invoked one of its kind not placed yet.
     pub(super) fn may_place(&self, op: usize) -> bool {
         let rank = self.rank[op];
-        rank == NOT_CHAINED || rank as usize == self.next
+        rank == NOT_CHAINED || rank as usize == self.next[self.kind[op] as usize]
     }
 
-    /// Whether `op` is a floating collection (in the chain).
+    /// Whether `op` is a floating collection (tried last).
     pub(super) fn is_chained(&self, op: usize) -> bool {
-        self.rank[op] != NOT_CHAINED
+        self.rank[op] != NOT_CHAINED && self.kind[op] as usize == COLLECTIONS
     }
 
     /// Whether a floating collection is left to place.
     pub(super) fn any_left(&self) -> bool {
-        self.next < self.chain.len()
+        self.next[COLLECTIONS] < self.chains[COLLECTIONS].len()
     }
 
     /// `op` was placed (by the search, or by a configuration it starts from, in any order).
     pub(super) fn place(&mut self, op: usize) {
         self.placed[op] = true;
-        while self.next < self.chain.len() && self.placed[self.chain[self.next]] {
-            self.next += 1;
+        if self.rank[op] == NOT_CHAINED {
+            return;
+        }
+        let k = self.kind[op] as usize;
+        while self.next[k] < self.chains[k].len() && self.placed[self.chains[k][self.next[k]]] {
+            self.next[k] += 1;
         }
     }
 
     pub(super) fn unplace(&mut self, op: usize) {
         self.placed[op] = false;
         if self.rank[op] != NOT_CHAINED {
-            self.next = self.next.min(self.rank[op] as usize);
+            let k = self.kind[op] as usize;
+            self.next[k] = self.next[k].min(self.rank[op] as usize);
         }
     }
 }
 
-/// A collection whose reset may come at any time after its invocation, or never.
-fn is_floating(op: &CheckOp) -> bool {
-    matches!(op.step, Step::Erase) && op.expect == Expect::Maybe && op.return_seq.is_none()
+/// The chain of an operation whose effect may come at any time after its invocation, or never,
+/// and is the same as every other of its kind's: a collection, an increment, a delete.
+fn floating_kind(op: &CheckOp) -> Option<usize> {
+    if op.expect != Expect::Maybe || op.return_seq.is_some() {
+        return None;
+    }
+    match &op.step {
+        Step::Erase => Some(COLLECTIONS),
+        Step::Builtin { op: Op::Increment, .. } => Some(1),
+        Step::Builtin { op: Op::Delete, .. } => Some(2),
+        _ => None,
+    }
 }

@@ -97,7 +97,7 @@ impl Pruning {
     pub(super) fn new(ops: &[CheckOp], on: bool, one_verdict: bool, unread: &UnreadValues) -> Pruning {
         let mut values = ValueTable::default();
         let mut needs: Vec<u32> =
-            ops.iter().map(|op| read_value(op).filter(|_| on).map_or(NO_VALUE, |v| values.number(v))).collect();
+            ops.iter().map(|op| needed_value(op).filter(|_| on).map_or(NO_VALUE, |v| values.number(&v))).collect();
         let writes: Vec<Writes> = ops.iter().map(|op| written_values(op, &values)).collect();
         let serves = sources(ops, &mut needs, &writes, &values);
         let observer: Vec<bool> = ops.iter().map(|op| on && is_observer(op)).collect();
@@ -300,6 +300,7 @@ impl Fixers {
         for (i, op) in ops.iter().enumerate() {
             let Some(ret) = op.return_seq else { continue };
             let value = match (&op.step, &op.expect) {
+                (Step::Builtin { op: Op::Increment, .. }, Expect::Output(a)) => values.find(a),
                 _ if needs[i] != NO_VALUE => needs[i],
                 (Step::Builtin { op: Op::Put(v), .. }, Expect::Output(_)) => values.find(v),
                 (Step::Builtin { op: Op::Delete, .. }, Expect::Output(_)) => values.find(&Json::Null),
@@ -353,11 +354,16 @@ fn is_observer(op: &CheckOp) -> bool {
     }
 }
 
-/// The register value a completed read answered with.
-fn read_value(op: &CheckOp) -> Option<&Json> {
+/// The register value a completed operation must have seen: what a read answered, or the
+/// integer before the one an increment answered (an integer answer comes only from the
+/// integer before it, or, answering 1, from an empty register: not tracked).
+fn needed_value(op: &CheckOp) -> Option<Json> {
     match (&op.step, &op.expect, op.completed()) {
-        (Step::Builtin { op: Op::Get, .. }, Expect::Output(v), true) => Some(v),
-        (Step::Builtin { op: Op::Read, .. }, Expect::Output(v), true) => v.get("value"),
+        (Step::Builtin { op: Op::Get, .. }, Expect::Output(v), true) => Some(v.clone()),
+        (Step::Builtin { op: Op::Read, .. }, Expect::Output(v), true) => v.get("value").cloned(),
+        (Step::Builtin { op: Op::Increment, .. }, Expect::Output(a), true) => {
+            a.as_i64().filter(|&a| a != 1).and_then(|a| a.checked_sub(1)).map(Json::from)
+        }
         _ => None,
     }
 }
@@ -379,6 +385,11 @@ fn written_values(op: &CheckOp, values: &ValueTable) -> Writes {
     match &op.step {
         Step::Builtin { op: Op::Put(v), .. } | Step::Builtin { op: Op::Write { value: v, .. }, .. } => known(vec![v]),
         Step::Builtin { op: Op::Delete, .. } | Step::Erase => known(vec![&Json::Null]),
+        // An increment that answered writes its answer; one of unknown outcome, some number.
+        Step::Builtin { op: Op::Increment, .. } => match &op.expect {
+            Expect::Output(a) => known(vec![a]),
+            _ => Writes::Known(values.numbers()),
+        },
         Step::Builtin { .. } => Writes::Any,
         Step::Transitions(ts) => known(ts.iter().map(|(_, wrote)| &wrote.value).collect()),
         Step::RefusedOn(_) => Writes::Nothing,
@@ -397,6 +408,11 @@ struct ValueTable {
 impl ValueTable {
     fn len(&self) -> usize {
         self.all.len()
+    }
+
+    /// The numbered values that are numbers.
+    fn numbers(&self) -> Vec<u32> {
+        (0..self.all.len() as u32).filter(|&n| self.all[n as usize].is_number()).collect()
     }
 
     fn print(v: &Json) -> u64 {

@@ -1,10 +1,13 @@
 //! **Same-effect operations, earliest return first**, the fifth exact reduction: completed
 //! operations that make the same step from every state are placed earliest-returning first.
 //!
-//! Two classes: completed `delete`s (each writes `null` at the next version and answers `null`),
-//! and, while unread values are merged ([`super::unread`]), completed `put`s of values no read
-//! returned (each writes the placeholder at the next version and answers its own input). Within
-//! a class, members differ only in their intervals. When the search may place a member, it
+//! The classes: completed `delete`s (each writes `null` at the next version and answers `null`);
+//! while unread values are merged ([`super::unread`]), completed `put`s of values no read
+//! returned (each writes the placeholder at the next version and answers its own input);
+//! completed `put`s of one value (each writes it at the next version and answers it); and
+//! completed increments that answered one number (from every state each either has no step or
+//! writes that number at the next version: outside16's mixed histories answered 2, 4, 5, 6 and 7
+//! twice each between deletes). Within a class, members differ only in their intervals. When the search may place a member, it
 //! places it only if no other unplaced member that is enabled too (invoked before every
 //! unplaced operation's return) returns before it (ties: by index).
 //!
@@ -23,33 +26,53 @@
 //! Only for one verdict, with [`super::unread`]'s merging (a fold keeps its own search).
 
 use super::model::{CheckOp, Expect, Step};
+use super::search::hash_json;
 use super::unread::UnreadValues;
+use crate::fxhash::{FxHashMap, FxHasher};
 use crate::ops::Op;
 use serde_json::Value as Json;
+use std::hash::Hasher;
 
-const NO_CLASS: u8 = u8::MAX;
+const NO_CLASS: u32 = u32::MAX;
 
 /// The classes of one search's operations.
 pub(super) struct SameEffect {
-    class: Vec<u8>,
+    class: Vec<u32>,
     /// Per class, its members by (return position, index).
-    members: [Vec<usize>; 2],
+    members: Vec<Vec<usize>>,
     placed: Vec<bool>,
 }
 
 impl SameEffect {
     /// The classes of `ops` (none when not `on`); `unread`: the merging of the same search.
     pub(super) fn new(ops: &[CheckOp], unread: &UnreadValues, on: bool) -> SameEffect {
-        let class: Vec<u8> = ops.iter().map(|op| if on { class_of(op, unread) } else { NO_CLASS }).collect();
-        let mut members: [Vec<usize>; 2] = [Vec::new(), Vec::new()];
-        for (c, list) in members.iter_mut().enumerate() {
-            let mut by_return: Vec<(u64, usize)> = (0..ops.len())
-                .filter(|&i| class[i] as usize == c)
-                .map(|i| (ops[i].return_seq.unwrap_or(u64::MAX), i))
-                .collect();
-            crate::sorting::merge_sort(&mut by_return); // the crate's one sort of pairs (see `crate::sorting`)
-            list.extend(by_return.into_iter().map(|(_, i)| i));
+        // (kind, the value's fingerprint) → the classes with it, each with its value.
+        let mut by_print: FxHashMap<(u8, u64), Vec<(u32, &Json)>> = FxHashMap::default();
+        let mut by_return: Vec<Vec<(u64, usize)>> = Vec::new();
+        let mut class = vec![NO_CLASS; ops.len()];
+        for (i, op) in ops.iter().enumerate().filter(|_| on) {
+            let Some((kind, value)) = class_of(op, unread) else { continue };
+            let mut h = FxHasher::default();
+            hash_json(value, &mut h);
+            let same = by_print.entry((kind, h.finish())).or_default();
+            let c = match same.iter().find(|(_, v)| *v == value) {
+                Some(&(c, _)) => c,
+                None => {
+                    by_return.push(Vec::new());
+                    same.push((by_return.len() as u32 - 1, value));
+                    by_return.len() as u32 - 1
+                }
+            };
+            class[i] = c;
+            by_return[c as usize].push((op.return_seq.unwrap_or(u64::MAX), i));
         }
+        let members = by_return
+            .into_iter()
+            .map(|mut list| {
+                crate::sorting::merge_sort(&mut list); // the crate's one sort of pairs (see `crate::sorting`)
+                list.into_iter().map(|(_, i)| i).collect()
+            })
+            .collect();
         SameEffect { class, members, placed: vec![false; ops.len()] }
     }
 
@@ -58,6 +81,9 @@ impl SameEffect {
     /// before it is enabled.
     pub(super) fn may_place(&self, ops: &[CheckOp], x: usize, first_return: impl FnOnce() -> u64) -> bool {
         let Some(members) = self.members.get(self.class[x] as usize) else { return true };
+        if members.len() == 1 {
+            return true;
+        }
         let first_return = first_return();
         for &y in members {
             if y == x {
@@ -79,11 +105,18 @@ impl SameEffect {
     }
 }
 
-/// 0: a completed delete; 1: a completed put of a value no read returned (while merging).
-fn class_of(op: &CheckOp, unread: &UnreadValues) -> u8 {
+/// The class of a completed operation with the same step as others from every state, as a
+/// kind and a value: 0, a delete; 1, a put of a value no read returned (while merging); 2, a
+/// put of this value; 3, an increment that answered this number.
+fn class_of<'a>(op: &'a CheckOp, unread: &UnreadValues) -> Option<(u8, &'a Json)> {
+    const NULL: &Json = &Json::Null;
     match (&op.step, &op.expect, op.return_seq) {
-        (Step::Builtin { op: Op::Delete, .. }, Expect::Output(Json::Null), Some(_)) => 0,
-        (Step::Builtin { op: Op::Put(v), .. }, Expect::Output(answer), Some(_)) if answer == v && unread.merges(v) => 1,
-        _ => NO_CLASS,
+        (Step::Builtin { op: Op::Delete, .. }, Expect::Output(Json::Null), Some(_)) => Some((0, NULL)),
+        (Step::Builtin { op: Op::Put(v), .. }, Expect::Output(answer), Some(_)) if answer == v && unread.merges(v) => {
+            Some((1, NULL))
+        }
+        (Step::Builtin { op: Op::Put(v), .. }, Expect::Output(answer), Some(_)) if answer == v => Some((2, v)),
+        (Step::Builtin { op: Op::Increment, .. }, Expect::Output(a), Some(_)) if a.is_number() => Some((3, a)),
+        _ => None,
     }
 }

@@ -131,8 +131,11 @@ enum Found {
     OutOfBudget,
 }
 
-/// Steps the plain search may take to tell a violation, beyond those the proof took.
+/// Steps the plain search may take to tell a violation, beyond those the proof took: this many,
+/// or this many per operation if more (a proof can take a step where the plain search walks the
+/// whole history: a completed read or increment no operation left can serve).
 const EXPLANATION_STEPS: u64 = 100_000;
+const EXPLANATION_STEPS_PER_OP: u64 = 8;
 
 /// The search with the reductions of [`Pruning`]; a violation it proves is then told from the
 /// plain search's longest consistent order, which the reductions cut short (a starved read
@@ -144,7 +147,8 @@ fn search_explained(ops: &[CheckOp], initial: &[Config], goal: Goal, step_budget
     }
     let (found, steps) = search(ops, initial, goal, step_budget, true);
     let Found::Violation(proved) = found else { return (found, steps) };
-    let budget = (steps + EXPLANATION_STEPS).min(step_budget);
+    let telling = EXPLANATION_STEPS.max(EXPLANATION_STEPS_PER_OP * ops.len() as u64);
+    let budget = (steps + telling).min(step_budget);
     let (plain, more) = search(ops, initial, goal, budget, false);
     debug_assert!(matches!(plain, Found::Violation(_) | Found::OutOfBudget), "the reductions are exact");
     let told = if let Found::Violation(v) = plain { v } else { proved };

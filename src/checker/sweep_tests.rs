@@ -39,6 +39,9 @@ enum Mix {
     Register,
     /// One in four a delete and one in four a collection (background `gcDelay` collections).
     Collections,
+    /// Nearly half increments, then puts of small integers, deletes and reads, like the outside
+    /// tester's mixed histories (`mixed_unknown_tests.rs`); one in four a bigger, wider batch.
+    Counter,
 }
 
 /// One history: operations `i` invoked around `10 * i`, lasting up to `10 * width`, each taking
@@ -47,7 +50,7 @@ fn generate(seed: u64, max_ops: u64, mix: Mix) -> Generated {
     let mut rng = Rng::new(seed);
     let n = 1 + rng.below(max_ops);
     let width = 1 + rng.below(MAX_OPS);
-    let unique_values = rng.chance(0.5);
+    let unique_values = mix != Mix::Counter && rng.chance(0.5);
     struct Planned {
         kind: OpKind,
         input: Json,
@@ -70,6 +73,14 @@ fn generate(seed: u64, max_ops: u64, mix: Mix) -> Generated {
                 10..=14 => 15,
                 _ => 18,
             },
+            // 4 puts, 3 gets, 1 read, 3 deletes and 9 increments in 20.
+            (Mix::Counter, r) => match r {
+                0..=3 => 0,
+                4..=6 => 9,
+                7 => 13,
+                8..=10 => 15,
+                _ => 20,
+            },
         };
         let (kind, input) = match roll {
             0..=8 => {
@@ -79,9 +90,10 @@ fn generate(seed: u64, max_ops: u64, mix: Mix) -> Generated {
             9..=12 => (OpKind::Get, Json::Null),
             13..=14 => (OpKind::Read, Json::Null),
             15..=17 => (OpKind::Delete, Json::Null),
+            20 => (OpKind::Increment, Json::Null),
             _ => (GC_OP, Json::Null),
         };
-        let unknown = matches!(kind, OpKind::Put | OpKind::Delete) && rng.chance(0.15);
+        let unknown = matches!(kind, OpKind::Put | OpKind::Delete | OpKind::Increment) && rng.chance(0.15);
         let late = kind == GC_OP || unknown;
         let point = invoke + 1 + rng.below(ret - invoke - 1 + if late { 30 } else { 0 });
         let effect = (!late || rng.chance(0.5)).then_some(point);
@@ -105,6 +117,10 @@ fn generate(seed: u64, max_ops: u64, mix: Mix) -> Generated {
             }
             OpKind::Get => value.clone(),
             OpKind::Read => json!({ "version": version, "value": value }),
+            OpKind::Increment => {
+                (value, version) = (json!(value.as_i64().unwrap_or(0) + 1), version + 1);
+                value.clone()
+            }
             _ => {
                 if value.is_null() && version > 0 {
                     version = 0; // a collection resets a tombstone
@@ -113,8 +129,9 @@ fn generate(seed: u64, max_ops: u64, mix: Mix) -> Generated {
             }
         };
     }
-    // One read in three answers something else.
-    let reads: Vec<usize> = (0..plan.len()).filter(|&i| plan[i].kind.is_read_only()).collect();
+    // One read (or answered increment) in three answers something else.
+    let answered = |p: &Planned| p.kind.is_read_only() || p.kind == OpKind::Increment && !p.unknown;
+    let reads: Vec<usize> = (0..plan.len()).filter(|&i| answered(&plan[i])).collect();
     let changed = !reads.is_empty() && rng.chance(1.0 / 3.0);
     if changed {
         let r = reads[rng.below(reads.len() as u64) as usize];
@@ -299,6 +316,21 @@ fn collection_heavy_histories_are_decided_and_agree_with_the_oracle() {
         "{SEEDS} collection-heavy histories of 1..={MAX_OPS}: {yes} ok, {no} violations, {unknown} unknown, steps {}",
         spread(&mut steps)
     );
+}
+
+#[test]
+fn counter_histories_with_unknown_increments_are_decided_and_agree_with_the_oracle() {
+    // Same-answer increments earliest returning first, floating unknown increments and deletes
+    // earliest invoked first, increments' starved reads (`same_effect.rs`, `collections.rs`,
+    // `prune.rs`), on histories like the outside tester's mixed ones.
+    let (yes, no, unknown, mut steps) = sweep(MAX_OPS, 3_000_000..3_000_000 + SEEDS, Mix::Counter);
+    assert!(yes > 300 && no > 100 && unknown == 0, "{yes} linearizable, {no} violations, {unknown} unknown");
+    println!(
+        "{SEEDS} counter histories of 1..={MAX_OPS}: {yes} ok, {no} violations, {unknown} unknown, steps {}",
+        spread(&mut steps)
+    );
+    let (yes, no, unknown, _) = sweep(BRUTE_FORCE_OPS as u64, 4_000_000..4_000_000 + SEEDS, Mix::Counter);
+    assert!(yes > 300 && no > 100 && unknown == 0, "small: {yes} linearizable, {no} violations, {unknown} unknown");
 }
 
 /// The search without the reductions on the same histories, for the README's before/after
