@@ -84,7 +84,7 @@ enum Busy {
 
 impl Busy {
     /// Where the refused call came from, after "cannot be called".
-    fn from_where(self) -> &'static str {
+    fn origin(self) -> &'static str {
         match self {
             Busy::ChangeFunction => "from inside a change function",
             Busy::ChangeResult => {
@@ -134,7 +134,7 @@ impl Inner {
         };
         let depth = self.depth.get();
         if depth > 0 {
-            return Err(invalid(format!("the cluster cannot be called {}", self.busy_with().from_where())));
+            return Err(invalid(format!("the cluster cannot be called {}", self.busy_with().origin())));
         }
         self.depth.set(depth + 1);
         let result = f(&rec);
@@ -480,10 +480,7 @@ impl Cluster {
                 Busy::ChangeResult => ("", "the operation has ended"),
                 Busy::Arguments => ("", "that call has returned"),
             };
-            return Err(invalid(format!(
-                "free() cannot be called {}{running}; call it once {wait}",
-                busy.from_where()
-            )));
+            return Err(invalid(format!("free() cannot be called {}{running}; call it once {wait}", busy.origin())));
         }
         self.inner.release();
         Ok(())
