@@ -1323,6 +1323,56 @@ async fn free_inside_a_change_function_is_invalid_argument_and_the_cluster_conti
     }
 }
 
+/// A JS expression that runs `attempt` (a call back into `c`) from inside `place` and keeps what
+/// it said in `globalThis.said` ("not refused" if it answered).
+fn reentering(place: &str, attempt: &str) -> String {
+    let tried = format!("(() => {{ try {{ {attempt}; globalThis.said = 'not refused'; }} catch (e) {{ globalThis.said = e.name + ': ' + e.message; }} }})()");
+    place.replace("TRY", &tried)
+}
+
+#[wasm_bindgen_test]
+async fn a_call_back_into_the_cluster_is_refused_naming_what_the_cluster_was_running() {
+    // Outside tester 16, finding 6: a put value's getter calling the cluster was told it was
+    // "inside a change function" (there was none). Each place says what it is; the change
+    // function's own wording is the contract's.
+    let inside_change = "InvalidArgument: the cluster cannot be called from inside a change function";
+    let result = "InvalidArgument: the cluster cannot be called from a getter or Proxy trap of a change function's result (the cluster is reading it)";
+    let arguments = "InvalidArgument: the cluster cannot be called from a getter or Proxy trap of the arguments of the call in progress (the cluster is reading them: put()'s value, an options object, ...)";
+    let cases = [
+        ("c.put('k', { get x() { TRY; return 1; } })", "c.step()", arguments),
+        ("c.increment('k', { get proposer() { TRY; return 'p1'; } })", "c.crash('a1')", arguments),
+        ("c.partition([new Proxy(['a1'], { get: (t, k) => (k === '0' && TRY, t[k]) })])", "c.heal()", arguments),
+        ("c.change('k', () => ({ get x() { TRY; return 1; } }))", "c.step()", result),
+        ("c.change('k', () => { TRY; return 1; })", "c.step()", inside_change),
+        ("c.put('k', { get x() { TRY; return 1; } })", "c.free()", "InvalidArgument: free() cannot be called from a getter or Proxy trap of the arguments of the call in progress (the cluster is reading them: put()'s value, an options object, ...); call it once that call has returned"),
+        ("c.change('k', () => ({ get x() { TRY; return 1; } }))", "c.free()", "InvalidArgument: free() cannot be called from a getter or Proxy trap of a change function's result (the cluster is reading it); call it once the operation has ended"),
+        ("c.change('k', () => { TRY; return 1; })", "c.free()", "InvalidArgument: free() cannot be called from inside a change function (the cluster is running it); call it once the operation has ended"),
+    ];
+    for opts in ["{}", "{ autoAdvance: false }"] {
+        for (place, attempt, expected) in cases {
+            let c = js_cluster(opts);
+            call(&c, "globalThis.said = 'never called'").unwrap();
+            let p = call(&c, &reentering(place, attempt)).unwrap();
+            if opts.contains("false") {
+                call(&c, "c.runUntilIdle()").unwrap(); // a change function runs inside this call
+            }
+            outcome(Ok(p)).await.unwrap_or_else(|e| panic!("{place}: {}", describe_error(&e)));
+            let said = js("globalThis.said").as_string().unwrap();
+            assert_eq!(said, expected, "{attempt} from {place} ({opts})");
+            call(&c, "c.autoAdvance = true").unwrap();
+            js_still_works(&c).await;
+            free_and_check_released(&c);
+        }
+    }
+    // The control: the same getter on a value the cluster is not reading (read before the call)
+    // reaches the cluster, which answers.
+    let c = js_cluster("{}");
+    let read_first = reentering("(v => c.put('k', { x: v.x }))({ get x() { TRY; return 1; } })", "c.step()");
+    outcome(call(&c, &read_first)).await.unwrap();
+    assert_eq!(js("globalThis.said"), "not refused");
+    free_and_check_released(&c);
+}
+
 #[wasm_bindgen_test]
 async fn strings_with_lone_surrogates_are_refused_naming_the_argument() {
     let c = js_cluster("{}");

@@ -10,8 +10,10 @@
 // Events: "ready", "operation" (detail: { op, node, outcome, at }), "violation" (detail:
 // check()'s violation, with its kind; again whenever the violation it reports changes), "moment"
 // (detail: { index, say, event }: the run reached a moment armed with pauseAt() and paused there),
-// "end" (the scenario's run is over: nothing to come, nothing in flight), "state" (detail:
-// { playing }).
+// "end" (the scenario's run is over: nothing to come, nothing in flight; detail: { at, now }: `at`
+// is when it became over, the time of its last operation's return or action, the same at any
+// speed and after seeks; `now` is the clock when a frame noticed, which depends on frame timing),
+// "state" (detail: { playing }).
 // Methods: play(), pause(), step(), seek(ms), load(scenarioId), restore(session, point?),
 // pauseAt(moments), continue(), saveState(), restoreState(state); properties `cluster`, `speed`.
 // Styles live in a shadow root; several widgets share one wasm module; a widget pauses while the
@@ -37,6 +39,9 @@ const NUMERIC = [
   ["seed", 0, () => Cluster.limits.safeInteger],
 ];
 const CONTROLS = ["minimal", "full"];
+/** The events a run's end waits for (operations, actions, membership steps; not the messages
+ * still arriving after them, nor timers): the last one's time is the `end` event's `at`. */
+const RUN_EVENTS = new Set(["invoke", "return", "crash", "restart", "wipe", "partition", "heal", "network", "membership"]);
 const DECIMAL = /^(0|[1-9][0-9]*)$/; // no sign, spaces, exponent, hex or fraction
 
 /** A numeric attribute's value: a plain decimal integer in `min..=max`, else an InvalidArgument. */
@@ -80,6 +85,8 @@ class CaspaxosPlayground extends HTMLElement {
   #root;
   #timeline = null;
   #seen = 0;
+  /** The time of the last event of RUN_EVENTS seen: where the run's end is once it is over. */
+  #lastRunEventAt = 0;
   #visible = true;
   #observer = null;
   #built = false;
@@ -433,6 +440,7 @@ class CaspaxosPlayground extends HTMLElement {
   #adopt(cluster, script = []) {
     this.#player.load(cluster, script);
     this.#seen = 0;
+    this.#lastRunEventAt = 0;
     this.#ended = false;
     this.#out("verdict").textContent = "";
     const st = cluster.state();
@@ -508,6 +516,7 @@ class CaspaxosPlayground extends HTMLElement {
     this.#out("now").textContent = c.now;
     let returned = 0;
     for (const e of events) {
+      if (RUN_EVENTS.has(e.kind)) this.#lastRunEventAt = e.at;
       if (e.kind !== "return") continue;
       returned += 1;
       this.dispatchEvent(new CustomEvent("operation", { detail: { op: e.op, node: e.node, outcome: e.outcome, at: e.at } }));
@@ -517,7 +526,7 @@ class CaspaxosPlayground extends HTMLElement {
     if (this.#scenario && !this.#ended && this.#player.isOver()) {
       this.#ended = true;
       this.pause();
-      this.dispatchEvent(new CustomEvent("end", { detail: { now: c.now } }));
+      this.dispatchEvent(new CustomEvent("end", { detail: { at: this.#lastRunEventAt, now: c.now } }));
     }
   }
 }

@@ -311,7 +311,7 @@ impl Recording {
     /// actions share its entry instead of copying it).
     fn record_from(&self, action: UserAction, played: Option<usize>) -> Result<Option<OpHandle>, OpError> {
         let (steps, at_ms, logged) = (self.sim.steps(), self.sim.now(), self.sim.event_count());
-        let handle = apply(&self.sim, &action, played.is_none())?;
+        let handle = if played.is_some() { play(&self.sim, &action)? } else { apply(&self.sim, &action)? };
         if self.keeps_another_action(logged) {
             let mut actions = self.actions.borrow_mut();
             match played {
@@ -643,18 +643,30 @@ impl Recording {
     }
 }
 
-/// Carries out a user action on a simulation. An invocation's handle comes back only if it is
-/// `awaited` (a played one from the tape is not: nobody holds its handle).
-fn apply(sim: &Sim, action: &UserAction, awaited: bool) -> Result<Option<OpHandle>, OpError> {
+/// Carries out a user action on a simulation: an invocation's or membership change's handle
+/// comes back.
+fn apply(sim: &Sim, action: &UserAction) -> Result<Option<OpHandle>, OpError> {
+    carry_out(sim, action, &|proposer, key, op| Some(sim.invoke(proposer, key, op)))
+}
+
+/// [`apply`] of an action played from the tape: nobody holds an invocation's handle, so none is
+/// kept for it (a million replayed at once kept a million: [`Sim::invoke_unawaited`]).
+fn play(sim: &Sim, action: &UserAction) -> Result<Option<OpHandle>, OpError> {
+    carry_out(sim, action, &|proposer, key, op| {
+        sim.invoke_unawaited(proposer, key, op);
+        None
+    })
+}
+
+/// Invokes an operation, with or without its handle.
+type InvokeOp<'a> = dyn Fn(ProposerId, &str, Op) -> Option<OpHandle> + 'a;
+
+fn carry_out(sim: &Sim, action: &UserAction, invoke: &InvokeOp<'_>) -> Result<Option<OpHandle>, OpError> {
     match action {
         UserAction::Invoke { proposer, key, name, input } => {
             sim.check_node(Node::Proposer(*proposer))?;
             let op = check::recorded_op(name, key, input)?;
-            if !awaited {
-                sim.invoke_unawaited(*proposer, key, op);
-                return Ok(None);
-            }
-            return Ok(Some(sim.invoke(*proposer, key, op)));
+            return Ok(invoke(*proposer, key, op));
         }
         UserAction::Crash(n) => sim.crash(*n)?,
         UserAction::Restart(n) => sim.restart(*n)?,

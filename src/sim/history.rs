@@ -130,10 +130,9 @@ pub struct History {
     /// Ids of the operations in flight, ascending (the oldest usually ends first: a deque
     /// removes it without moving the others).
     in_flight: VecDeque<OpId>,
-    ledger: Ledger,
-    /// False in a scratch replay that only regenerates events or records
-    /// ([`History::stop_checking`]): the ledger is not fed.
-    checking: bool,
+    /// The incremental checker, fed every invocation and return; `None` in a scratch replay that
+    /// only regenerates events or records ([`History::stop_checking`]).
+    ledger: Option<Ledger>,
     /// Invocations and returns recorded so far: the next position in their one sequence.
     seq: u64,
 }
@@ -153,8 +152,7 @@ impl History {
             let_go: 0,
             window_len,
             in_flight: VecDeque::new(),
-            ledger,
-            checking: true,
+            ledger: Some(ledger),
             seq: 0,
         }
     }
@@ -164,7 +162,7 @@ impl History {
         use super::checkpoint_parts::freed;
         let History { window, in_flight, ledger, .. } = self;
         let mut out = vec![freed(live, "history records", window), freed(live, "history in flight", in_flight)];
-        out.extend(ledger.drop_measured(live));
+        out.extend(ledger.map(|l| l.drop_measured(live)).unwrap_or_default());
         out
     }
 
@@ -218,8 +216,8 @@ impl History {
     pub(crate) fn invoked(&mut self, record: OpRecord) {
         assert_eq!(record.id, self.len(), "operation ids are consecutive");
         assert!(record.outcome.is_none(), "an invocation has not ended");
-        if self.checking {
-            self.ledger.invoked(&record);
+        if let Some(ledger) = &mut self.ledger {
+            ledger.invoked(&record);
         }
         self.in_flight.push_back(record.id);
         self.window.push_back(Rc::new(record));
@@ -242,8 +240,8 @@ impl History {
             Err(e) => record.error = Some(e.clone()),
         }
         let proposer = record.proposer;
-        if self.checking {
-            self.ledger.finished(&self.window[index]);
+        if let Some(ledger) = &mut self.ledger {
+            ledger.finished(&self.window[index]);
         }
         self.trim();
         Some(proposer)
@@ -326,18 +324,18 @@ impl History {
     /// and configurations. (A copy of this history shares the window's records with it until
     /// they change; only the records of operations in flight do.)
     pub fn retained_beyond_window(&self) -> usize {
-        let (ops, states) = self.ledger.retained();
+        let (ops, states) = self.ledger.as_ref().map_or((0, 0), Ledger::retained);
         ops + states
     }
 
     /// Operations the checker holds unfolded (see [`History::retained_beyond_window`]).
     pub fn checker_ops(&self) -> usize {
-        self.ledger.retained().0
+        self.ledger.as_ref().map_or(0, |l| l.retained().0)
     }
 
     /// The checker's frontiers: (address, bytes) each (see [`Ledger::frontiers`]).
     pub fn checker_frontiers(&self) -> impl Iterator<Item = (usize, usize)> + '_ {
-        self.ledger.frontiers()
+        self.ledger.iter().flat_map(Ledger::frontiers)
     }
 
     /// The ids of the records held (the window, with the operations in flight; see
@@ -365,19 +363,18 @@ impl History {
     /// Nothing the simulation does depends on the checker, so its events and records stay the
     /// run's; its ledger may not be read any more.
     pub(crate) fn stop_checking(&mut self) {
-        self.checking = false;
-        self.ledger = Ledger::default();
+        self.ledger = None;
     }
 
     /// Whether the checker is fed (see [`History::stop_checking`]).
     pub fn checks(&self) -> bool {
-        self.checking
+        self.ledger.is_some()
     }
 
     /// The incremental checker's state (not of a history that [stopped checking](History::stop_checking)).
     pub fn ledger(&self) -> &Ledger {
-        assert!(self.checking, "the checker of a replay that stopped checking was read");
-        &self.ledger
+        let Some(ledger) = &self.ledger else { panic!("the checker of a replay that stopped checking was read") };
+        ledger
     }
 }
 

@@ -171,23 +171,29 @@ impl Shared {
     /// Records and starts an operation, and runs what is ready (unless a task invoked it: then
     /// the loop already running does).
     pub(crate) fn invoke(self: &Rc<Self>, proposer: ProposerId, key: &str, op: Op) -> OpHandle {
-        let invoked = self.core.borrow_mut().invoke(proposer, key, op, None);
-        let id = match invoked {
-            Invoked::Ended(result) => return OpHandle::ready(result),
-            Invoked::Running(id) => id,
-        };
         let answer = Answer::default();
-        self.core.borrow_mut().world.awaited.0.insert(id, answer.clone());
-        self.settle();
-        OpHandle::waiting(answer)
+        match self.start(proposer, key, op, Some(&answer)) {
+            Invoked::Ended(result) => OpHandle::ready(result),
+            Invoked::Running(_) => OpHandle::waiting(answer),
+        }
     }
 
     /// [`Shared::invoke`] of an operation nobody awaits: no answer slot is kept for it.
     fn invoke_unawaited(&self, proposer: ProposerId, key: &str, op: Op) {
+        self.start(proposer, key, op, None);
+    }
+
+    /// Starts an operation, its `answer` slot (if awaited) in place before anything runs, then
+    /// runs what is ready.
+    fn start(&self, proposer: ProposerId, key: &str, op: Op, answer: Option<&Answer>) -> Invoked {
         let invoked = self.core.borrow_mut().invoke(proposer, key, op, None);
-        if let Invoked::Running(_) = invoked {
+        if let Invoked::Running(id) = invoked {
+            if let Some(answer) = answer {
+                self.core.borrow_mut().world.awaited.0.insert(id, answer.clone());
+            }
             self.settle();
         }
+        invoked
     }
 
     /// The result of operation `id` if it ended; else `waker` is woken when it does.

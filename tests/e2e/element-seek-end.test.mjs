@@ -9,7 +9,7 @@ import { pageFixture } from "./helpers.mjs";
 
 const { server, browser } = pageFixture();
 
-test("after seek() the element's end comes where the first play ended, once the tape's actions are played", async () => {
+test("after seek() the element's end comes where the first play ended, once the tape's actions are played; its detail.at is the same at every speed", async () => {
   const page = await browser.context.newPage();
   const errors = [];
   page.on("pageerror", (e) => errors.push(String(e)));
@@ -22,18 +22,26 @@ test("after seek() the element's end comes where the first play ended, once the 
     document.body.append(el);
     await ready;
     const ends = [];
-    el.addEventListener("end", (e) => ends.push(e.detail.now));
+    const details = [];
+    el.addEventListener("end", (e) => {
+      ends.push(e.detail.now);
+      details.push(e.detail);
+    });
+    const RUN = new Set(["invoke", "return", "crash", "restart", "wipe", "partition", "heal", "network", "membership"]);
     /** Plays until "end" (or 20 s of real time): the virtual time it came at (a frame's step:
-     * loaded, many ms), the run's last event's time, and what was left to come then. */
-    const playToEnd = async () => {
+     * loaded, many ms), the run's last event's time, its last operation's return or action
+     * (read from its events), and what was left to come then. */
+    const playToEnd = async (speed = 10) => {
       const seen = ends.length;
-      el.speed = 10;
+      el.speed = speed;
       el.play();
       for (let t = 0; t < 400 && ends.length === seen; t++) await new Promise((w) => setTimeout(w, 50));
       el.pause();
       const c = el.cluster;
-      const last = c.events(c.eventCount - 1)[0];
-      return { end: ends[seen] ?? null, lastEventAt: last.at, tape: c.tape.actions, pending: c.pending };
+      const events = c.events();
+      const last = events[events.length - 1];
+      const lastRunEvent = events.findLast((e) => RUN.has(e.kind));
+      return { speed, end: ends[seen] ?? null, detail: details[seen] ?? null, lastEventAt: last.at, lastRunEventAt: lastRunEvent.at, tape: c.tape.actions, pending: c.pending };
     };
     const first = await playToEnd();
     const sought = [];
@@ -43,7 +51,11 @@ test("after seek() the element's end comes where the first play ended, once the 
       const at = { now: el.cluster.now, tapeAtSeek: el.cluster.tape.actions, endedAtOnce: ends.length };
       sought.push({ ms, ...at, ...(await playToEnd()) });
     }
-    return { first, sought, ends };
+    el.load("minority"); // the same run from the start, played at speed 1 and at speed 100
+    const slow = await playToEnd(1);
+    el.load("minority");
+    const fast = await playToEnd(100);
+    return { first, sought, ends, slow, fast };
   });
   console.log(JSON.stringify(r));
   assert.ok(r.first.end >= r.first.lastEventAt && r.first.lastEventAt >= 260, `the first play ends at or after the scenario's last action: ${JSON.stringify(r.first)}`);
@@ -56,6 +68,18 @@ test("after seek() the element's end comes where the first play ended, once the 
     assert.equal(s.lastEventAt, r.first.lastEventAt, `after seek(${s.ms}) the run ends where the first play did: ${JSON.stringify(s)}`);
     assert.deepEqual([s.tape, s.pending], [0, 0], "nothing left to come at the end");
   });
+  // The end's `at` (outside tester 16, finding 7): the run's last operation's return or action,
+  // the same at every speed and after seeks, where `now` is whenever a frame noticed.
+  const runs = [r.first, ...r.sought, r.slow, r.fast];
+  for (const run of runs) {
+    assert.equal(run.detail.at, run.lastRunEventAt, `at speed ${run.speed}, the end's at is the run's last return or action: ${JSON.stringify(run)}`);
+    assert.ok(run.detail.at <= run.detail.now, `the end is noticed at or after it came: ${JSON.stringify(run)}`);
+  }
+  assert.deepEqual(new Set(runs.map((run) => run.detail.at)).size, 1, `one end time for every speed and seek: ${JSON.stringify(runs.map((run) => run.detail))}`);
+  assert.ok(r.first.detail.at >= 260, "at or after the scenario's last action (260 ms)");
+  // The negative control: `now`, which frames decide, differs between speeds (100 runs a frame's
+  // many ms past the end); `at` did not.
+  assert.ok(r.fast.detail.now > r.fast.detail.at && r.fast.detail.now !== r.slow.detail.now, `now depends on the frames: ${JSON.stringify([r.slow.detail, r.fast.detail])}`);
   assert.deepEqual(errors, []);
   await page.close();
 });

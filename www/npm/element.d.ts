@@ -45,7 +45,10 @@ export interface CaspaxosPlaygroundEventMap {
   operation: CustomEvent<{ op: string; node: string; outcome: string; at: number }>;
   violation: CustomEvent<NonNullable<CheckReport["violation"]>>;
   moment: CustomEvent<{ index: number; say: string; event: unknown }>;
-  end: CustomEvent<{ now: number }>;
+  /** The scenario's run is over. `at`: when it became over (its last operation's return or
+   * action, virtual ms), the same at any speed and after seeks; `now`: the clock when a frame
+   * noticed, later by what that frame ran (it depends on frame timing). */
+  end: CustomEvent<{ at: number; now: number }>;
   state: CustomEvent<{ playing: boolean }>;
   /** A bad attribute (also in the status line, `data-error` and on the console). */
   error: CustomEvent<Error>;

@@ -117,16 +117,17 @@ export function wireSessions() {
 /** Why each run that cannot be replayed has no session: the cluster's own refusal, asked once. */
 const refusals = new WeakMap();
 
-/** Share link and Export session write the run's session: on a run that cannot be replayed (a
- * change function ran) they are disabled, and a note beside them says why (`#unshareable`). */
+/** Verify replays the run's session, Share link and Export session write it: on a run that
+ * cannot be replayed (a change function ran) they are disabled, and a note beside them says why
+ * (`#unshareable`). */
 function renderUnshareable() {
   const c = page.cluster;
   if (!c.replayable && !refusals.has(c)) refusals.set(c, refusal(() => c.sessionLink()));
   const why = c.replayable ? "" : refusals.get(c);
-  for (const id of ["share", "export-session"]) setProp($(id), "disabled", why !== "");
+  for (const id of ["verify", "share", "export-session"]) setProp($(id), "disabled", why !== "");
   const note = $("unshareable");
   setProp(note, "hidden", why === "");
-  setText(note, why && `Share link and Export session are off: ${why}.`);
+  setText(note, why && `Verify, Share link and Export session are off: ${why}.`);
 }
 
 /** What `call` throws (its message), or "" if it answers. */

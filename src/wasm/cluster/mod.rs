@@ -60,31 +60,60 @@ struct Inner {
     drive_due: Cell<bool>,
     drive_all: Cell<bool>,
     driving: Cell<bool>,
-    /// Calls into the simulation in progress: 0 or 1 (a change function calling back into the
-    /// cluster is refused). The guard restores it if an exception ever escapes a call.
+    /// Calls into the simulation in progress: 0 or 1 (JavaScript the cluster runs calling back
+    /// into it is refused: [`Inner::busy_with`]). The guard restores it if an exception ever
+    /// escapes a call.
     depth: Cell<u32>,
+    /// Set while a change function runs (`js_change`), and while the cluster runs one and reads
+    /// its result (`Cluster::start`): what a refused call came from.
+    in_change_function: Rc<Cell<bool>>,
+    in_change: Rc<Cell<bool>>,
+}
+
+/// What JavaScript the cluster was running when a call came back into it (it is refused).
+#[derive(Clone, Copy, PartialEq, Debug)]
+enum Busy {
+    /// A change function: the contract's original wording.
+    ChangeFunction,
+    /// A getter or Proxy trap of a change function's result, which the cluster is reading.
+    ChangeResult,
+    /// A getter or Proxy trap of the arguments of the call in progress (`put()`'s value, an
+    /// options object, `partition()`'s groups, ...), which the cluster is reading.
+    Arguments,
+}
+
+impl Busy {
+    /// Where the refused call came from, after "cannot be called".
+    fn origin(self) -> &'static str {
+        match self {
+            Busy::ChangeFunction => "from inside a change function",
+            Busy::ChangeResult => {
+                "from a getter or Proxy trap of a change function's result (the cluster is reading it)"
+            }
+            Busy::Arguments => {
+                "from a getter or Proxy trap of the arguments of the call in progress (the cluster is reading them: put()'s value, an options object, ...)"
+            }
+        }
+    }
 }
 
 impl Inner {
     fn new(rec: Recording, auto_advance: bool) -> Rc<Inner> {
-        Rc::new(Inner {
-            rec: RefCell::new(Some(Rc::new(rec))),
-            auto_advance: Cell::new(auto_advance),
-            depth: Cell::new(0),
-            promises: Promises::default(),
-            parked: RefCell::default(),
-            drive_due: Cell::new(false),
-            drive_all: Cell::new(false),
-            driving: Cell::new(false),
-        })
+        Inner::with(Some(Rc::new(rec)), auto_advance)
     }
 
     /// An `Inner` whose simulation is already gone (for the guard's probe).
     fn released() -> Rc<Inner> {
+        Inner::with(None, false)
+    }
+
+    fn with(rec: Option<Rc<Recording>>, auto_advance: bool) -> Rc<Inner> {
         Rc::new(Inner {
-            rec: RefCell::new(None),
-            auto_advance: Cell::new(false),
+            rec: RefCell::new(rec),
+            auto_advance: Cell::new(auto_advance),
             depth: Cell::new(0),
+            in_change_function: Rc::default(),
+            in_change: Rc::default(),
             promises: Promises::default(),
             parked: RefCell::default(),
             drive_due: Cell::new(false),
@@ -105,7 +134,7 @@ impl Inner {
         };
         let depth = self.depth.get();
         if depth > 0 {
-            return Err(invalid("the cluster cannot be called from inside a change function"));
+            return Err(self.refusal());
         }
         self.depth.set(depth + 1);
         let result = f(&rec);
@@ -113,6 +142,25 @@ impl Inner {
         drop(rec);
         self.settle();
         result
+    }
+
+    /// The error of a call that came back into the cluster while it runs one. Not inlined: every
+    /// `enter_rec` is a copy of its own (each formatting the message: 896 B more gzipped wasm).
+    #[cold]
+    #[inline(never)]
+    fn refusal(&self) -> JsValue {
+        invalid(format!("the cluster cannot be called {}", self.busy_with().origin()))
+    }
+
+    /// What JavaScript the cluster is running while a call is in progress (`depth > 0`).
+    fn busy_with(&self) -> Busy {
+        if self.in_change_function.get() {
+            Busy::ChangeFunction
+        } else if self.in_change.get() {
+            Busy::ChangeResult
+        } else {
+            Busy::Arguments
+        }
     }
 
     fn enter<T>(&self, f: impl FnOnce(&Sim) -> JsResult<T>) -> JsResult<T> {
@@ -420,6 +468,11 @@ impl Cluster {
     pub fn leave(&self, depth: u32) {
         if depth < self.inner.depth.get() {
             self.inner.depth.set(depth);
+            if depth == 0 {
+                // What ran when the exception came out is over.
+                self.inner.in_change_function.set(false);
+                self.inner.in_change.set(false);
+            }
         }
     }
 
@@ -429,9 +482,13 @@ impl Cluster {
     #[wasm_bindgen(js_name = "__release", skip_typescript)]
     pub fn release(&self) -> JsResult<()> {
         if self.inner.depth.get() > 0 {
-            return Err(invalid(
-                "free() cannot be called from inside a change function (the cluster is running it); call it once the operation has ended",
-            ));
+            let busy = self.inner.busy_with();
+            let (running, wait) = match busy {
+                Busy::ChangeFunction => (" (the cluster is running it)", "the operation has ended"),
+                Busy::ChangeResult => ("", "the operation has ended"),
+                Busy::Arguments => ("", "that call has returned"),
+            };
+            return Err(invalid(format!("free() cannot be called {}{running}; call it once {wait}", busy.origin())));
         }
         self.inner.release();
         Ok(())
@@ -486,7 +543,8 @@ impl Facade for Cluster {
                 // The guard proved only a start's headroom (stack.rs, `Headroom::Start`).
                 stack_guard(&format!("{}()", op.name()))?;
             }
-            if let Op::Change(_) = op {
+            if let Op::Change(change) = op {
+                let op = Op::Change(marked_while_running(change, self.inner.in_change.clone()));
                 return Ok(rec.invoke_unrecorded(proposer, &key, op));
             }
             let action = UserAction::Invoke { proposer, key, name: op.name().to_owned(), input: op.input() };
@@ -504,10 +562,10 @@ impl Facade for Cluster {
         self.inner.act(|sim| read(sim).map(UserAction::from))
     }
 
-    /// A change function calling back into the cluster is refused by the entry depth (`Inner`),
-    /// not by this flag, which nothing reads.
+    /// A change function calling back into the cluster is refused by the entry depth (`Inner`);
+    /// this flag only says so in the refusal ([`Busy::ChangeFunction`]).
     fn change_running(&self) -> Rc<Cell<bool>> {
-        Rc::default()
+        self.inner.in_change_function.clone()
     }
 }
 
@@ -536,6 +594,17 @@ impl From<Fault> for UserAction {
             Fault::Latency(min, max) => UserAction::Latency(min, max),
         }
     }
+}
+
+/// `change` with `flag` set while it runs, its result read included (the flag is not the
+/// cluster's: a change kept in the simulation holds no reference back to it).
+fn marked_while_running(change: crate::ops::ChangeFn, flag: Rc<Cell<bool>>) -> crate::ops::ChangeFn {
+    Rc::new(move |current| {
+        flag.set(true);
+        let next = change(current);
+        flag.set(false);
+        next
+    })
 }
 
 /// `options.proposer`: a proposer of the cluster, not removed (`InvalidArgument` naming it).

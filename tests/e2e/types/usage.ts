@@ -158,7 +158,7 @@ export function element(): void {
   w.addEventListener("operation", (e) => console.log(e.detail.op, e.detail.outcome));
   w.addEventListener("violation", (e) => console.log(e.detail.kind));
   w.addEventListener("moment", (e) => console.log(e.detail.say));
-  w.addEventListener("end", (e) => console.log(e.detail.now));
+  w.addEventListener("end", (e) => console.log(e.detail.at, e.detail.now));
   w.addEventListener("state", (e) => console.log(e.detail.playing));
   w.play();
   w.pause();
