@@ -20,7 +20,6 @@ fn config(seed: u64) -> SimConfig {
         duplicate_rate: 0.05,
         latency_ms_min: 1 + seed % 3,
         latency_ms_max: 4 + seed % 7,
-        ..NetConfig::default()
     };
     SimConfig { acceptors: 3, proposers: 2, seed, net, ..SimConfig::default() }
 }
