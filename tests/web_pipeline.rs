@@ -73,3 +73,36 @@ fn envelopes_event_log_hash_matches_native() {
     reference_run(&c, |i| format!("k{}", i % 5));
     assert_eq!(c.event_log_hash(), include_str!("golden/envelopes_hash.txt").trim());
 }
+
+/// Outside tester 17's case through the JS API: with envelopes, six runFor(1) stand where one
+/// runFor(6) does (6 ms) and make the same run; a runFor(2) from 5 ms stops at 7 ms; fromSession
+/// and seek with `until` land at `until`. (Before the fix: 16 ms against 7, two hashes, 9 ms.)
+#[wasm_bindgen_test]
+fn with_envelopes_time_stops_where_asked() {
+    let opts = "{ seed: 11, acceptors: 3, proposers: 1, autoAdvance: false, latency: { min: 1, max: 7 }, \
+                oneRtt: false, envelopes: true }";
+    let run = |steps: &[u32]| {
+        let c = web_common::cluster(opts);
+        for _ in 0..2 {
+            let _ = c.increment("k".into(), JsValue::UNDEFINED);
+        }
+        for &k in steps {
+            let before = c.now();
+            c.run_for(k.into()).unwrap();
+            assert_eq!(c.now(), before + f64::from(k), "runFor({k}) from {before} ms, steps {steps:?}");
+        }
+        c.crash("a1".into()).unwrap();
+        web_common::run_to_idle(&c);
+        c
+    };
+    let (one, six) = (run(&[6]), run(&[1; 6]));
+    assert_eq!(one.event_log_hash(), six.event_log_hash(), "the same actions at the same time: the same run");
+    let stepped = run(&[5, 2, 1, 1, 3]);
+    let doc = stepped.session().unwrap();
+    for until in [0, 1, 2, 5, 7, 9, 12] {
+        let from = Cluster::from_session(doc.clone(), js(&format!("{{ until: {until} }}"))).unwrap();
+        let sought = stepped.seek(js(&format!("{{ until: {until} }}"))).unwrap();
+        assert_eq!((from.now(), sought.now()), (f64::from(until), f64::from(until)), "fromSession/seek until {until}");
+        assert_eq!(from.event_log_hash(), sought.event_log_hash(), "until {until}");
+    }
+}

@@ -396,7 +396,7 @@ impl Recording {
         if at_ms < self.sim.now() {
             return Err(does_not_replay(index, point, "its actions are out of order"));
         }
-        if let Some(due) = self.sim.next_event_at().filter(|&due| due < at_ms) {
+        if let Some(due) = self.sim.next_event_moving_to(at_ms).filter(|&due| due < at_ms) {
             let why = format!("the run never stood there (event {} runs at {due}ms, before it)", steps + 1);
             return Err(does_not_replay(index, point, &why));
         }
@@ -432,7 +432,7 @@ impl Recording {
             if self.play_due(until)? {
                 continue;
             }
-            match self.sim.next_event_at() {
+            match self.sim.next_event_moving_to(until) {
                 Some(t) if t <= until => {
                     self.sim_step();
                 }
@@ -620,7 +620,7 @@ impl Recording {
         if ran < steps {
             return not_in_run(format!("it runs {ran} events"));
         }
-        match self.sim.next_event_at() {
+        match self.sim.next_event_moving_to(at_ms) {
             Some(next) if next < at_ms => not_in_run(format!("event {} runs at {next} ms, before it", steps + 1)),
             _ => Ok(()),
         }
