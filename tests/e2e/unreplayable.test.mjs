@@ -1,7 +1,8 @@
 // Page tests for runs that used a change function (outside tester 15, finding 3): such a run has
 // no session document (`session()` refuses, as `sessionLink()` does), so the fencing scenario's
 // check that the run on screen is its own compares the actions taken (`actionsTaken`) instead of
-// a document, and Share link / Export session are disabled with the reason beside them.
+// a document, and Share link / Export session are disabled with the reason beside them; so is the
+// seek slider (outside tester 17: it moved, then said "no seeking"), its tooltip saying why.
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import path from "node:path";
@@ -12,6 +13,7 @@ const { server, browser } = pageFixture();
 
 const REASON = "this run used a change function (code), which sessions never carry: it cannot be shared or replayed";
 const NOTE = `Share link and Export session are off: ${REASON}.`;
+const SEEK_WHY = `Seeking is off: ${REASON}.`;
 
 /** The claims as the page shows them ("✓", "✗" or "·" each), the note of a changed run, and the
  * session bar: Share and Export disabled or not, the note beside them, the session's status line. */
@@ -20,6 +22,8 @@ const shown = (page) => page.evaluate(() => ({
   changed: document.querySelector(".claims-note")?.textContent ?? null,
   share: document.getElementById("share").disabled,
   export: document.getElementById("export-session").disabled,
+  seek: document.getElementById("seek").disabled,
+  seekWhy: document.getElementById("seek").title,
   note: document.getElementById("unshareable").hidden ? null : document.getElementById("unshareable").textContent,
   out: document.getElementById("session-out").textContent,
 }));
@@ -31,7 +35,7 @@ test("the fencing scenario (change functions) ticks every claim; Share and Expor
   await runToIdle(page);
   await page.waitForFunction(() => document.getElementById("claims").dataset.checked !== undefined, null, { timeout: 60000 });
   assert.equal(await page.evaluate(() => window.playground.cluster.replayable), false, "the scenario's run used change functions");
-  assert.deepEqual(await shown(page), { marks: "✓".repeat(lock.claims.length), changed: null, share: true, export: true, note: NOTE, out: "" });
+  assert.deepEqual(await shown(page), { marks: "✓".repeat(lock.claims.length), changed: null, share: true, export: true, seek: true, seekWhy: SEEK_WHY, note: NOTE, out: "" });
   assert.equal(await page.getAttribute("#share", "aria-describedby"), "unshareable");
   await page.screenshot({ path: path.join(SHOTS, "unreplayable-lock.png") });
   assert.deepEqual(errors, []);
@@ -59,7 +63,7 @@ test("a console c.change turns Share and Export off with the reason; the control
   await page.evaluate(() => { window.playground.cluster.increment("k"); window.playground.refresh(); });
   await runToIdle(page);
   // The control: a run without a change function has its session.
-  assert.deepEqual(await shown(page), { marks: "", changed: null, share: false, export: false, note: null, out: "" });
+  assert.deepEqual(await shown(page), { marks: "", changed: null, share: false, export: false, seek: false, seekWhy: "", note: null, out: "" });
   await page.click("#share");
   await page.waitForFunction(() => /link ready/.test(document.getElementById("session-out").textContent));
   const exported = await page.evaluate(async () => {
@@ -76,7 +80,7 @@ test("a console c.change turns Share and Export off with the reason; the control
   await page.evaluate(() => { window.playground.cluster.change("k", (x) => x + 1); window.playground.refresh(); });
   await runToIdle(page);
   const off = await shown(page);
-  assert.deepEqual({ ...off, out: undefined }, { marks: "", changed: null, share: true, export: true, note: NOTE, out: undefined });
+  assert.deepEqual({ ...off, out: undefined }, { marks: "", changed: null, share: true, export: true, seek: true, seekWhy: SEEK_WHY, note: NOTE, out: undefined });
   assert.doesNotMatch(off.out, /InvalidArgument/, "no error in the status line: the buttons are off, not failing");
   await page.locator(".sessionbar").screenshot({ path: path.join(SHOTS, "unreplayable-console-change.png") });
   assert.deepEqual(errors, []);

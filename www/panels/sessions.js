@@ -118,12 +118,15 @@ export function wireSessions() {
 const refusals = new WeakMap();
 
 /** Share link and Export session write the run's session: on a run that cannot be replayed (a
- * change function ran) they are disabled, and a note beside them says why (`#unshareable`). */
+ * change function ran) they are disabled, and a note beside them says why (`#unshareable`). The
+ * seek slider replays the run: it is disabled too, its tooltip saying why (outside tester 17: it
+ * moved, then said "no seeking"). */
 function renderUnshareable() {
   const c = page.cluster;
   if (!c.replayable && !refusals.has(c)) refusals.set(c, refusal(() => c.sessionLink()));
   const why = c.replayable ? "" : refusals.get(c);
-  for (const id of ["share", "export-session"]) setProp($(id), "disabled", why !== "");
+  for (const id of ["share", "export-session", "seek"]) setProp($(id), "disabled", why !== "");
+  setProp($("seek"), "title", why && `Seeking is off: ${why}.`);
   const note = $("unshareable");
   setProp(note, "hidden", why === "");
   setText(note, why && `Share link and Export session are off: ${why}.`);
