@@ -185,8 +185,8 @@ class CaspaxosPlayground extends HTMLElement {
   }
 
   /** Replays this widget's run to virtual time `ms`, rounded to the nearest whole ms (beyond
-   * `Cluster.limits.safeInteger` ms: to that time, past any run's end); the scenario's actions to
-   * come stay. */
+   * `Cluster.limits.safeInteger` ms: to that time, past any run's end, where the clock ends: what
+   * is due later runs then, and play stops there); the scenario's actions to come stay. */
   seek(ms) {
     this.#ready("seek");
     if (typeof ms !== "number" || !Number.isFinite(ms) || ms < 0) throw invalid(`seek(ms): ms must be a finite number ≥ 0, got ${String(ms)}`);

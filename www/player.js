@@ -15,6 +15,9 @@ const JUMP_LIMIT_MS = 120000;
 const JUMP_BUDGET_MS = 8;
 /** A frame never advances more than this many real ms (a background tab comes back calmly). */
 const FRAME_MAX_MS = 100;
+/** Where virtual time ends (`Cluster.limits.safeInteger`, the crate's MAX_CLOCK_MS): runFor stops
+ * the clock there, having run everything due then, so play stops there too. */
+const END_OF_TIME_MS = Number.MAX_SAFE_INTEGER;
 
 /** Whether `v` is a speed the player accepts. */
 export function validSpeed(v) {
@@ -213,7 +216,10 @@ export class Player {
       this.carry -= whole;
       const paused = whole > 0 && this.tick(whole);
       if (!paused) this.host.render(this);
-      if (this.playing && (this.host.pauseWhenOver?.() ?? true) && this.isOver()) {
+      if (this.playing && whole > 0 && this.cluster.now >= END_OF_TIME_MS) {
+        this.setPlaying(false);
+        this.host.render(this);
+      } else if (this.playing && (this.host.pauseWhenOver?.() ?? true) && this.isOver()) {
         this.setPlaying(false);
         this.host.onOver?.();
       }

@@ -425,9 +425,10 @@ impl Recording {
         }
     }
 
-    /// Runs events and tape actions up to `now + ms`, then sets the clock there.
+    /// Runs events and tape actions up to `now + ms` (at most the end of time, `MAX_CLOCK_MS`),
+    /// then sets the clock there.
     pub fn run_for(&self, ms: u64) -> Result<(), OpError> {
-        let until = self.sim.now().saturating_add(ms);
+        let until = self.sim.now().saturating_add(ms).min(crate::limits::MAX_CLOCK_MS);
         loop {
             if self.play_due(until)? {
                 continue;
@@ -785,6 +786,10 @@ mod point_tests;
 #[cfg(test)]
 #[path = "end_tests.rs"]
 mod end_tests;
+
+#[cfg(test)]
+#[path = "clock_end_tests.rs"]
+mod clock_end_tests;
 
 #[cfg(test)]
 #[path = "workers_tests.rs"]

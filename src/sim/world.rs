@@ -12,6 +12,7 @@ use super::{Action, Stats};
 use crate::client::{Answer, AnswerSlot};
 use crate::driver::{Io, Note, SlotRef, Timing};
 use crate::fxhash::FxHashMap;
+use crate::limits::MAX_CLOCK_MS;
 use crate::ops::{OpError, OpId, OpKind, Val};
 use crate::protocol::{Acceptor, AcceptorId, Key, ProposerId, Request};
 use serde_json::Value as Json;
@@ -170,7 +171,7 @@ impl World {
         if at_ms > self.now && !self.outbox.is_empty() {
             self.seal_envelopes();
         }
-        self.now = self.now.max(at_ms);
+        self.now = self.now.max(at_ms.min(MAX_CLOCK_MS));
         self.steps += u64::from(step);
         self.probe.0.now.set(self.now);
         self.probe.0.steps.set(self.steps);
@@ -184,8 +185,9 @@ impl World {
         self.probe.0.pending.set(self.in_flight + self.gc.running() + change);
     }
 
+    /// Schedules `due` at `at`, or at the end of time if later ([`MAX_CLOCK_MS`]).
     pub fn schedule(&mut self, at: u64, due: Due) {
-        self.queue.push(at, due);
+        self.queue.push(at.min(MAX_CLOCK_MS), due);
     }
 
     /// Puts a message on the wire; the network decides its fate now (in manual delivery, the

@@ -1,7 +1,8 @@
 // Page tests for runs that used a change function (outside tester 15, finding 3): such a run has
 // no session document (`session()` refuses, as `sessionLink()` does), so the fencing scenario's
 // check that the run on screen is its own compares the actions taken (`actionsTaken`) instead of
-// a document, and Verify / Share link / Export session are disabled with the reason beside them.
+// a document, and Verify / Share link / Export session are disabled with the reason beside them; so
+// is the seek slider (outside tester 17: it moved, then said "no seeking"), its tooltip saying why.
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import path from "node:path";
@@ -12,6 +13,7 @@ const { server, browser } = pageFixture();
 
 const REASON = "this run used a change function (code), which sessions never carry: it cannot be shared or replayed";
 const NOTE = `Verify, Share link and Export session are off: ${REASON}.`;
+const SEEK_WHY = `Seeking is off: ${REASON}.`;
 
 /** The claims as the page shows them ("✓", "✗" or "·" each), the note of a changed run, and the
  * session bar: Verify, Share and Export disabled or not, the note beside them, the session's
@@ -22,6 +24,8 @@ const shown = (page) => page.evaluate(() => ({
   verify: document.getElementById("verify").disabled,
   share: document.getElementById("share").disabled,
   export: document.getElementById("export-session").disabled,
+  seek: document.getElementById("seek").disabled,
+  seekWhy: document.getElementById("seek").title,
   note: document.getElementById("unshareable").hidden ? null : document.getElementById("unshareable").textContent,
   out: document.getElementById("session-out").textContent,
 }));
@@ -33,7 +37,7 @@ test("the fencing scenario (change functions) ticks every claim; Verify, Share a
   await runToIdle(page);
   await page.waitForFunction(() => document.getElementById("claims").dataset.checked !== undefined, null, { timeout: 60000 });
   assert.equal(await page.evaluate(() => window.playground.cluster.replayable), false, "the scenario's run used change functions");
-  assert.deepEqual(await shown(page), { marks: "✓".repeat(lock.claims.length), changed: null, verify: true, share: true, export: true, note: NOTE, out: "" });
+  assert.deepEqual(await shown(page), { marks: "✓".repeat(lock.claims.length), changed: null, verify: true, share: true, export: true, seek: true, seekWhy: SEEK_WHY, note: NOTE, out: "" });
   for (const id of ["#verify", "#share", "#export-session"]) assert.equal(await page.getAttribute(id, "aria-describedby"), "unshareable");
   await page.screenshot({ path: path.join(SHOTS, "unreplayable-lock.png") });
   assert.deepEqual(errors, []);
@@ -61,7 +65,7 @@ test("a console c.change turns Verify, Share and Export off with the reason; the
   await page.evaluate(() => { window.playground.cluster.increment("k"); window.playground.refresh(); });
   await runToIdle(page);
   // The control: a run without a change function has its session.
-  assert.deepEqual(await shown(page), { marks: "", changed: null, verify: false, share: false, export: false, note: null, out: "" });
+  assert.deepEqual(await shown(page), { marks: "", changed: null, verify: false, share: false, export: false, seek: false, seekWhy: "", note: null, out: "" });
   await page.click("#verify"); // the control: an ordinary run verifies
   await page.waitForFunction(() => /^✓ deterministic: the replay gives the same event log/.test(document.getElementById("session-out").textContent));
   await page.click("#share");
@@ -80,7 +84,7 @@ test("a console c.change turns Verify, Share and Export off with the reason; the
   await page.evaluate(() => { window.playground.cluster.change("k", (x) => x + 1); window.playground.refresh(); });
   await runToIdle(page);
   const off = await shown(page);
-  assert.deepEqual({ ...off, out: undefined }, { marks: "", changed: null, verify: true, share: true, export: true, note: NOTE, out: undefined });
+  assert.deepEqual({ ...off, out: undefined }, { marks: "", changed: null, verify: true, share: true, export: true, seek: true, seekWhy: SEEK_WHY, note: NOTE, out: undefined });
   assert.doesNotMatch(off.out, /InvalidArgument/, "no error in the status line: the buttons are off, not failing");
   await page.locator(".sessionbar").screenshot({ path: path.join(SHOTS, "unreplayable-console-change.png") });
   assert.deepEqual(errors, []);

@@ -68,7 +68,7 @@ export interface CaspaxosPlayground extends HTMLElement {
   pause(): void;
   step(): void;
   /** Replays to virtual time `ms` (a finite number ≥ 0, rounded to the nearest whole ms; beyond
-   * `Cluster.limits.safeInteger`, to that time). */
+   * `Cluster.limits.safeInteger`, to that time, where the clock ends: play stops there). */
   seek(ms: number): void;
   restore(session: SessionDocument | string, point?: ReplayPoint): void;
   load(scenarioId: string): void;

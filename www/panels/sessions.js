@@ -119,12 +119,14 @@ const refusals = new WeakMap();
 
 /** Verify replays the run's session, Share link and Export session write it: on a run that
  * cannot be replayed (a change function ran) they are disabled, and a note beside them says why
- * (`#unshareable`). */
+ * (`#unshareable`). The seek slider replays the run: it is disabled too, its tooltip saying why
+ * (outside tester 17: it moved, then said "no seeking"). */
 function renderUnshareable() {
   const c = page.cluster;
   if (!c.replayable && !refusals.has(c)) refusals.set(c, refusal(() => c.sessionLink()));
   const why = c.replayable ? "" : refusals.get(c);
-  for (const id of ["verify", "share", "export-session"]) setProp($(id), "disabled", why !== "");
+  for (const id of ["verify", "share", "export-session", "seek"]) setProp($(id), "disabled", why !== "");
+  setProp($("seek"), "title", why && `Seeking is off: ${why}.`);
   const note = $("unshareable");
   setProp(note, "hidden", why === "");
   setText(note, why && `Verify, Share link and Export session are off: ${why}.`);

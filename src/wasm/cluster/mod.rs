@@ -307,14 +307,12 @@ impl Cluster {
         self.inner.enter_rec(|rec| rec.step().map_err(|e| error(&e)))
     }
 
-    /// Runs all events in the next `ms` virtual milliseconds.
+    /// Runs all events in the next `ms` virtual milliseconds; the clock stops at its end
+    /// (`Cluster.limits.safeInteger`).
     #[wasm_bindgen(js_name = "runFor")]
     pub fn run_for(&self, #[wasm_bindgen(unchecked_param_type = "number")] ms: JsValue) -> JsResult<()> {
-        self.inner.enter_rec(|rec| {
-            // Virtual time stays an exact JS number.
-            let room = MAX_SAFE_INTEGER - rec.sim().now().min(MAX_SAFE_INTEGER);
-            rec.run_for(integer_arg("ms", &ms, 0.0, room as f64)?).map_err(|e| error(&e))
-        })
+        self.inner
+            .enter_rec(|rec| rec.run_for(integer_arg("ms", &ms, 0.0, MAX_SAFE_INTEGER as f64)?).map_err(|e| error(&e)))
     }
 
     /// Runs until nothing is scheduled, at most `maxEvents` (default 1,000,000) events. Returns
@@ -351,7 +349,8 @@ impl Cluster {
         let on = bool_arg("autoAdvance", &on)?;
         self.inner.auto_advance.set(on);
         if on && !self.inner.promises.is_empty() {
-            schedule_drive(&self.inner, true); // in a microtask: nothing runs inside this call
+            // In a microtask: nothing runs inside this call.
+            schedule_drive(&self.inner, true).map_err(|why| error(&OpError::unavailable(false, why)))?;
         }
         Ok(())
     }

@@ -173,7 +173,10 @@ impl Future for Settle {
             if !(auto && inner.driving.get()) {
                 if auto {
                     inner.parked.borrow_mut().push(cx.waker().clone());
-                    schedule_drive(&inner, false);
+                    if let Err(why) = schedule_drive(&inner, false) {
+                        inner.parked.borrow_mut().pop();
+                        return Poll::Ready(Err(OpError::unanswered(true, &why)));
+                    }
                 }
                 return Poll::Pending;
             }
@@ -189,24 +192,30 @@ impl Future for Settle {
 }
 
 /// Asks for one [`drive`] in a microtask, unless one is already due; `all`: of every waiting
-/// operation (`autoAdvance` was switched on), not only of those that asked.
-pub(super) fn schedule_drive(inner: &Rc<Inner>, all: bool) {
+/// operation (`autoAdvance` was switched on), not only of those that asked. When the host's
+/// `queueMicrotask` throws (or is missing), nothing is due, so the next call asks again (outside
+/// tester 17: one failure left every later operation waiting), and the error says why.
+pub(super) fn schedule_drive(inner: &Rc<Inner>, all: bool) -> Result<(), String> {
     if all {
         inner.drive_all.set(true);
     }
     if inner.drive_due.replace(true) {
-        return;
+        return Ok(());
     }
-    let inner = inner.clone();
-    queue_microtask(&Closure::once_into_js(move || drive(&inner)));
+    let owner = inner.clone();
+    queue_microtask(&Closure::once_into_js(move || drive(&owner))).map_err(|e| {
+        inner.drive_due.set(false);
+        let why = e.dyn_ref::<js_sys::Error>().map_or_else(String::new, |e| String::from(e.message()));
+        format!("autoAdvance could not run virtual time: queueMicrotask failed ({why})")
+    })
 }
 
 #[wasm_bindgen]
 extern "C" {
     /// The host's `queueMicrotask`: runs `task` (a function) once the current task's JavaScript
     /// has returned, before any timer or event.
-    #[wasm_bindgen(js_name = queueMicrotask)]
-    fn queue_microtask(task: &JsValue);
+    #[wasm_bindgen(js_name = queueMicrotask, catch)]
+    fn queue_microtask(task: &JsValue) -> Result<(), JsValue>;
 }
 
 /// Under `autoAdvance`, polls the operations that asked for it (or all) in the order they
