@@ -104,9 +104,9 @@ fn is_linearization(ops: &[CheckOp], order: &[u64]) -> bool {
     let answers = placed.iter().all(|op| {
         let mut nexts = Vec::new();
         op.successors(&state, &mut nexts);
-        match nexts.into_iter().find_map(|n| match n {
-            crate::checker::Next::New(s) => Some(s),
-            crate::checker::Next::Same => Some(state.clone()), // a get
+        match nexts.into_iter().next().map(|n| match n {
+            crate::checker::Next::New(s) => s,
+            crate::checker::Next::Same => state.clone(), // a get
         }) {
             Some(next) => {
                 state = next;
