@@ -78,14 +78,12 @@ pub fn check_key_or_earlier(ops: &[CheckOp], initial: &[Config], from: u64, step
     let (KeyResult::Unknown(_), Some(instant)) = (&result, first_unchained) else { return (result, steps) };
     let before = as_before(ops, instant);
     // A read the configurations placed, in flight then, is left out: it changed no state.
-    let kept: HashSet<u64, BuildHasherDefault<FxHasher>> = before.iter().map(|op| op.id).collect();
-    let from_configs: Vec<Config> = initial
-        .iter()
-        .map(|c| Config {
-            state: c.state.clone(),
-            placed: c.placed.iter().copied().filter(|id| kept.contains(id)).collect(),
-        })
-        .collect();
+    let in_flight = |op: &&CheckOp| op.invoke_seq < instant && op.return_seq.is_none_or(|r| r >= instant);
+    let left_out: Vec<u64> = ops.iter().filter(in_flight).filter(|op| op.kind.is_read_only()).map(|op| op.id).collect();
+    let mut from_configs = initial.to_vec();
+    for c in &mut from_configs {
+        c.placed.retain(|id| !left_out.contains(id));
+    }
     let (earlier, more) = check_key_from(&before, &from_configs, step_budget);
     match earlier {
         KeyResult::Violation(_) => (earlier, steps + more),
