@@ -44,6 +44,13 @@
 //!   unknown increment invoked before every operation answering more returned: Hall's
 //!   condition on nested sets, which this greedy walk decides.)
 //!
+//! **Observers** (a completed `get` or `read`): the register never holds a state twice on a path,
+//! so one must be placed while it holds what the observer answered; an enabled one that fits is
+//! placed at once (an exchange: moved earlier within that stretch, it changes no state, and the
+//! earliest unplaced return only grows), and one that never fits leaves a completed operation
+//! unplaced (no end). Without them a `get` appended to a batch sent the whole batch to the
+//! general search (outside tester, round 17: `ok` turned `unknown`).
+//!
 //! The walk from a configuration depends on the configuration only, so Lowe's memo still holds.
 //! Folds (every end configuration: which unknown increments took effect is part of each) are
 //! left to the general search.
@@ -58,7 +65,7 @@ use std::hash::BuildHasherDefault;
 /// The search's answer when every operation is an increment that answered an integer and no
 /// configuration offers a real choice; `None` otherwise (the general search decides).
 pub(super) fn forced(ops: &[CheckOp], initial: &[Config], goal: Goal, step_budget: u64) -> Option<(Found, u64)> {
-    if ops.is_empty() || !ops.iter().all(|op| answered_integer_increment(op) || unknown_increment(op)) {
+    if ops.iter().all(observer) || !ops.iter().all(chained) {
         return None;
     }
     // Unknown increments: for one verdict on operations that all returned or float (see the
@@ -82,6 +89,7 @@ pub(super) fn forced(ops: &[CheckOp], initial: &[Config], goal: Goal, step_budge
         let mut state = config.state.clone();
         let mut returns = chains.unplaced_returns(&placed_flag);
         let mut found_here: Vec<(State, Vec<u64>)> = Vec::new();
+        let mut stuck = None;
         loop {
             walk.steps += 1;
             if walk.steps > step_budget {
@@ -108,10 +116,14 @@ pub(super) fn forced(ops: &[CheckOp], initial: &[Config], goal: Goal, step_budge
                     state = next;
                 }
                 Next1::End => break,
+                Next1::Twice(last, first) => {
+                    stuck = Some((last, first));
+                    break;
+                }
                 Next1::Choice => return None,
             }
         }
-        walk.record_longest(&path, start, &state);
+        walk.record_longest(&path, start, &state, stuck);
         walk.ends.extend(found_here.into_iter().rev());
         if let Goal::EveryEndState { max_ends } = goal {
             if walk.ends.len() > max_ends {
@@ -127,9 +139,20 @@ pub(super) fn forced(ops: &[CheckOp], initial: &[Config], goal: Goal, step_budge
     Some((Found::Ends(ends), walk.steps))
 }
 
+/// An operation the forced chains take.
+pub(super) fn chained(op: &CheckOp) -> bool {
+    answered_integer_increment(op) || unknown_increment(op) || observer(op)
+}
+
 /// An increment that answered an integer (completed, or in a fold not returned by its cut).
 fn answered_integer_increment(op: &CheckOp) -> bool {
     matches!((&op.step, &op.expect), (Step::Builtin { op: Op::Increment, .. }, Expect::Output(a)) if a.is_i64())
+}
+
+/// A completed `get` or `read` (it changes nothing: placed where the register holds what it
+/// answered, see the module's documentation).
+fn observer(op: &CheckOp) -> bool {
+    matches!((&op.step, &op.expect), (Step::Builtin { op: Op::Get | Op::Read, .. }, Expect::Output(_)))
 }
 
 /// An increment of unknown outcome that floats: it may take effect once, any time after its
@@ -146,22 +169,33 @@ struct Walk {
     /// The longest path (operation indices), the first to reach its length (as the general
     /// search snapshots it); how many of it its configuration placed; the state after it.
     longest: Option<(Vec<usize>, usize, State)>,
+    /// Where the longest path ends on an answer given twice: the completed operation that
+    /// returned last with it (the history before its return may be linearizable; with it, not),
+    /// and the one that returned first.
+    stuck: Option<(usize, usize)>,
 }
 
 impl Walk {
-    fn record_longest(&mut self, path: &[usize], start: usize, state: &State) {
+    fn record_longest(&mut self, path: &[usize], start: usize, state: &State, stuck: Option<(usize, usize)>) {
         if self.longest.as_ref().is_none_or(|(l, _, _)| path.len() > l.len()) {
             self.longest = Some((path.to_vec(), start, state.clone()));
+            self.stuck = stuck;
         }
     }
 
     /// The violation no path escapes, told from the longest path.
     fn violation(self, ops: &[CheckOp]) -> Found {
         let (path, start, state) = self.longest.expect("a configuration was walked");
-        // A configuration's placed operations changed nothing in this search; the rest wrote.
-        let wrote = (0..path.len()).map(|n| n >= start).collect();
-        let longest = Longest { ops: path, wrote, recorded: true, ..Longest::default() };
-        Found::Violation(explain(ops, &longest, &state))
+        // A configuration's placed operations changed nothing in this search; the rest but the
+        // observers wrote.
+        let wrote = path.iter().enumerate().map(|(n, &i)| n >= start && !observer(&ops[i])).collect();
+        let starved = self.stuck.map(|(last, _)| last);
+        let longest = Longest { ops: path, wrote, recorded: true, starved, ..Longest::default() };
+        let mut violation = explain(ops, &longest, &state);
+        if let Some((_, first)) = self.stuck {
+            violation.explanation.push_str(&format!(", and {} answered the same", ops[first].describe()));
+        }
+        Found::Violation(violation)
     }
 }
 
@@ -175,6 +209,10 @@ struct Chains {
     by_return: Vec<(u64, usize)>,
     /// Unknown increments by invocation position (ties: by index), ascending.
     by_invocation: Vec<(u64, usize)>,
+    /// Completed gets and reads, by index.
+    observers: Vec<usize>,
+    /// An increment.
+    increment: usize,
 }
 
 /// The earliest return among the unplaced completed operations, and how many are left; and
@@ -192,15 +230,20 @@ enum Next1 {
     Place(usize, State),
     /// No way on from here.
     End,
+    /// No way on: completed operations answered the next value twice; the one that returned
+    /// last, and the one that returned first.
+    Twice(usize, usize),
     /// More than one operation could go next: the general search decides.
     Choice,
 }
 
 impl Chains {
     fn new(ops: &[CheckOp]) -> Chains {
-        let (mut by_answer, mut by_return, mut by_invocation) = (Vec::new(), Vec::new(), Vec::new());
+        let (mut by_answer, mut by_return, mut by_invocation, mut observers) =
+            (Vec::new(), Vec::new(), Vec::new(), Vec::new());
         for (i, op) in ops.iter().enumerate() {
             match &op.expect {
+                _ if observer(op) => observers.push(i),
                 Expect::Output(a) => by_answer.push((ordered(a.as_i64().expect("an integer answer")), i)),
                 _ => by_invocation.push((op.invoke_seq, i)),
             }
@@ -212,7 +255,8 @@ impl Chains {
         crate::sorting::merge_sort(&mut by_return);
         crate::sorting::merge_sort(&mut by_invocation);
         let index_of = ops.iter().enumerate().map(|(i, op)| (op.id, i)).collect();
-        Chains { index_of, by_answer, by_return, by_invocation }
+        let increment = ops.iter().position(|op| !observer(op)).expect("an increment");
+        Chains { index_of, by_answer, by_return, by_invocation, observers, increment }
     }
 
     fn unplaced_returns(&self, placed: &[bool]) -> Returns {
@@ -224,15 +268,24 @@ impl Chains {
 
     /// The way on from `state` (see the module's documentation).
     fn next(&self, ops: &[CheckOp], state: &State, placed: &[bool], returns: &Returns) -> Next1 {
+        let earliest = self.by_return.get(returns.first).map_or(u64::MAX, |&(r, _)| r);
+        // An enabled observer that fits goes first: the register never holds this state again.
+        let mut same = Vec::new();
+        for &i in self.observers.iter().filter(|&&i| !placed[i] && ops[i].invoke_seq <= earliest) {
+            same.clear();
+            ops[i].successors(state, &mut same);
+            if same.contains(&Next::Same) {
+                return Next1::Place(i, state.clone());
+            }
+        }
         // The operations' own increment, not a constant one: no copy of `Op::apply` specialized
         // for it in the wasm.
-        let Step::Builtin { op: increment, .. } = &ops[0].step else { unreachable!("only increments") };
+        let Step::Builtin { op: increment, .. } = &ops[self.increment].step else { unreachable!("an increment") };
         let Ok(effect) = increment.apply(state, 0) else { return Next1::End };
         let Some(a) = effect.output.as_i64().map(ordered) else { return Next1::End };
         let from = self.by_answer.partition_point(|&(b, _)| b < a);
         let answered_a = self.by_answer[from..].iter().take_while(|&&(b, _)| b == a);
         let candidates: Vec<usize> = answered_a.map(|&(_, i)| i).filter(|&i| !placed[i]).collect();
-        let earliest = self.by_return.get(returns.first).map_or(u64::MAX, |&(r, _)| r);
         match candidates[..] {
             // A gap: the earliest invoked unknown increment fills it, if any can (exchange
             // argument in the module's documentation).
@@ -242,7 +295,11 @@ impl Chains {
             },
             // Placing anything else moves the register past `a - 1` for good.
             [i] => place(ops, i, state, earliest),
-            _ if candidates.iter().filter(|&&i| ops[i].completed()).count() >= 2 => Next1::End,
+            _ if candidates.iter().filter(|&&i| ops[i].completed()).count() >= 2 => {
+                let completed = || candidates.iter().copied().filter(|&i| ops[i].completed());
+                let last = completed().max_by_key(|&i| ops[i].return_seq).expect("two completed");
+                Next1::Twice(last, completed().min_by_key(|&i| ops[i].return_seq).expect("two completed"))
+            }
             _ => Next1::Choice,
         }
     }

@@ -104,9 +104,9 @@ fn is_linearization(ops: &[CheckOp], order: &[u64]) -> bool {
     let answers = placed.iter().all(|op| {
         let mut nexts = Vec::new();
         op.successors(&state, &mut nexts);
-        match nexts.into_iter().find_map(|n| match n {
-            crate::checker::Next::New(s) => Some(s),
-            crate::checker::Next::Same => None,
+        match nexts.into_iter().next().map(|n| match n {
+            crate::checker::Next::New(s) => s,
+            crate::checker::Next::Same => state.clone(), // a get
         }) {
             Some(next) => {
                 state = next;
@@ -249,12 +249,76 @@ fn a_gap_no_unknown_increment_fills_in_real_time_is_a_violation_naming_the_opera
 }
 
 /// Negative control: two increments answered 1; unknown increments invoked early cannot help
-/// (both must be placed where the register holds 0). The one returning first is named.
+/// (both must be placed where the register holds 0). The one returning last is named (the
+/// history before its return is linearizable, with #2 floating), and the other one too.
 #[test]
 fn a_duplicated_answer_among_unknown_increments_is_a_violation_naming_the_operation() {
     let ops = vec![floating(0, 0), answered(1, 1, 10, 1), answered(2, 2, 12, 1), floating(3, 3)];
     let (found, _) = forced(&ops, &[Config::default()], Goal::OneLinearization, DEFAULT_STEP_BUDGET).expect("forced");
     let Found::Violation(v) = found else { panic!("not a violation: {}", shape(&found)) };
-    assert_eq!((v.ops[0], v.longest.len()), (1, 0), "{}", v.explanation);
-    assert!(v.explanation.starts_with("increment k → 1 (#1)"), "{}", v.explanation);
+    assert_eq!((v.ops[0], v.longest.len()), (2, 0), "{}", v.explanation);
+    assert!(v.explanation.starts_with("increment k → 1 (#2)"), "{}", v.explanation);
+    assert!(v.explanation.ends_with(", and increment k → 1 (#1) answered the same"), "{}", v.explanation);
+    // Control: the history just before #2 returned (#2 floating) is linearizable.
+    let before: Vec<CheckOp> = ops.iter().map(|op| if op.id == 2 { floating(2, 2) } else { op.clone() }).collect();
+    let (found, _) =
+        forced(&before, &[Config::default()], Goal::OneLinearization, DEFAULT_STEP_BUDGET).expect("forced");
+    assert!(matches!(found, Found::Order(ref o) if is_linearization(&before, o)), "{}", shape(&found));
+}
+
+/// A `get` of `#id` invoked at `invoke`, returned at `ret` answering `answer`.
+fn got(id: u64, invoke: u64, ret: u64, answer: u64) -> CheckOp {
+    CheckOp {
+        kind: crate::ops::OpKind::Get,
+        step: Step::Builtin { op: Op::Get, times: Times::One(invoke) },
+        ..answered(id, invoke, ret, answer)
+    }
+}
+
+/// Gets among the batches: each spans a completed increment and answers its answer (so it fits
+/// right after it), or, in a third of the batches, a random value (often a violation). The fast
+/// path decides every batch (one verdict) as the general search does.
+#[test]
+fn observers_in_a_batch_give_what_the_general_search_gives() {
+    let (mut linearizable, mut violations) = (0, 0);
+    for seed in 0..2_000u64 {
+        let mut rng = Rng::new(seed);
+        let n = (2 + rng.below(11)) as usize;
+        let mut ops = batch(&mut rng, n, seed % 5 == 0, [10, 4, 2][(seed / 3 % 3) as usize]);
+        for i in 0..n {
+            let Expect::Output(a) = ops[i].expect.clone() else { continue };
+            if rng.below(2) == 0 {
+                let answer = if seed % 3 == 0 { rng.below(n as u64 + 1) } else { a.as_u64().unwrap() };
+                let (invoke, ret) = (ops[i].invoke_seq, ops[i].return_seq.unwrap() + 1);
+                ops.push(CheckOp { invoke_seq: invoke + 1, ..got(100 + i as u64, invoke + 1, ret, answer) });
+            }
+        }
+        let replay = format!("seed {seed}: {ops:#?}");
+        let one = Goal::OneLinearization;
+        let general = search(&ops, &[Config::default()], one, DEFAULT_STEP_BUDGET, true).0;
+        let (fast, _) = forced(&ops, &[Config::default()], one, DEFAULT_STEP_BUDGET).expect("forced with gets");
+        assert_eq!(shape(&fast), shape(&general), "{replay}");
+        match fast {
+            Found::Order(order) => {
+                assert!(is_linearization(&ops, &order), "{replay}: {order:?} is not a linearization");
+                linearizable += 1;
+            }
+            _ => violations += 1,
+        }
+    }
+    assert!(linearizable >= 500 && violations >= 300, "{linearizable} {violations}");
+}
+
+/// Negative control: a `get` answering a value the register left before it was invoked is a
+/// violation; answering the value it held, it is placed (after the increment it saw).
+#[test]
+fn a_stale_get_is_a_violation_and_a_fresh_one_is_placed() {
+    let mut ops = vec![answered(0, 0, 10, 1), answered(1, 11, 20, 2), got(2, 21, 30, 1)];
+    let one = Goal::OneLinearization;
+    let (found, _) = forced(&ops, &[Config::default()], one, DEFAULT_STEP_BUDGET).expect("forced");
+    let Found::Violation(v) = found else { panic!("not a violation: {}", shape(&found)) };
+    assert!(v.explanation.starts_with("get k → 1 (#2)"), "{}", v.explanation);
+    ops[2] = got(2, 21, 30, 2);
+    let (found, _) = forced(&ops, &[Config::default()], one, DEFAULT_STEP_BUDGET).expect("forced");
+    assert!(matches!(found, Found::Order(ref o) if *o == [0, 1, 2] && is_linearization(&ops, o)), "{}", shape(&found));
 }

@@ -40,7 +40,7 @@ use super::frontier::Frontier;
 #[cfg(not(target_arch = "wasm32"))]
 use super::increment_fold::{self, Answered};
 use super::model::{CheckOp, Expect};
-use super::search::{check_key_from, end_states, KeyResult, Undecided};
+use super::search::{check_key_or_earlier, end_states, KeyResult, Undecided};
 use super::KeyVerdicts;
 use super::DEFAULT_STEP_BUDGET;
 use crate::driver::Outcome;
@@ -194,7 +194,7 @@ impl Ledger {
             let result = match &k.verdict {
                 Some(settled) => settled.clone(),
                 None => {
-                    let (result, steps) = check_key_from(&tail, &k.frontier.configs(), step_budget);
+                    let (result, steps) = check_key_or_earlier(&tail, &k.frontier.configs(), k.cut, step_budget);
                     out.steps += steps;
                     result
                 }
@@ -253,6 +253,8 @@ struct KeyLedger {
     verdict: Option<KeyResult>,
     /// The segment length at which the next fold is tried.
     next_fold_at: usize,
+    /// The last fold's cut (0 before any): every folded operation returned before it.
+    cut: u64,
 }
 
 /// A settled operation of a key.
@@ -312,6 +314,7 @@ impl KeyLedger {
             in_flight: VecDeque::new(),
             verdict: None,
             next_fold_at: fold_every,
+            cut: 0,
         }
     }
 
@@ -444,6 +447,7 @@ impl KeyLedger {
             self.folded_to = ends.into();
         }
         self.segment.retain(|s| s.end() >= cut);
+        self.cut = cut;
         self.next_fold_at = self.segment.len() + fold_every;
         self.folded += completed;
         self.folded_unknowns += unknowns;

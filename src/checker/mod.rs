@@ -35,7 +35,7 @@ pub use ledger::{
     Ledger, Verdicts, FOLD_EVERY, MAX_FRONTIER_STATES, MAX_SEGMENT_OPS, UNFOLDED_OP_BYTES, UNKNOWN_HORIZON,
 };
 pub use model::{CheckOp, Expect, Next, State, Step, Times};
-pub use search::{check_key, check_key_from, end_states, Config, KeyResult, Undecided};
+pub use search::{check_key, check_key_from, check_key_or_earlier, end_states, Config, KeyResult, Undecided};
 
 use crate::json_object::object;
 use crate::sim::{Finding, History, OpRecord, OracleKind, Sim};
@@ -235,6 +235,8 @@ mod mixed_unknown_tests;
 mod pile_up_tests;
 #[cfg(test)]
 mod regression_tests;
+#[cfg(all(test, not(target_arch = "wasm32")))]
+mod sticky_tests;
 #[cfg(all(test, not(target_arch = "wasm32")))]
 mod sweep_tests;
 #[cfg(all(test, not(target_arch = "wasm32")))]

@@ -13,7 +13,7 @@
 #[path = "chain.rs"]
 mod chain;
 
-use super::model::{CheckOp, Next, State};
+use super::model::{CheckOp, Expect, Next, State};
 use super::prune::Pruning;
 use super::unread::UnreadValues;
 use super::{Violation, ViolationKind};
@@ -63,6 +63,47 @@ impl Undecided {
 /// steps used.
 pub fn check_key(ops: &[CheckOp], step_budget: u64) -> (KeyResult, u64) {
     check_key_from(ops, &[Config::default()], step_budget)
+}
+
+/// [`check_key_from`], and when its budget runs out, the verdict on the history as it stood just
+/// before the first operation invoked at or after `from` that the forced chains cannot take
+/// (outside tester, round 17: a `get` or `put` appended to a broken batch turned `violation`
+/// into `unknown`). A violation there is one of the whole history: linearizability is
+/// prefix-closed, and every operation that returned before that instant stays returned before
+/// it (`from`: the key's last cut, before which every folded operation returned).
+pub fn check_key_or_earlier(ops: &[CheckOp], initial: &[Config], from: u64, step_budget: u64) -> (KeyResult, u64) {
+    let (result, steps) = check_key_from(ops, initial, step_budget);
+    let first_unchained =
+        ops.iter().filter(|op| op.invoke_seq >= from && !chain::chained(op)).map(|op| op.invoke_seq).min();
+    let (KeyResult::Unknown(_), Some(instant)) = (&result, first_unchained) else { return (result, steps) };
+    let before = as_before(ops, instant);
+    // A read the configurations placed, in flight then, is left out: it changed no state.
+    let in_flight = |op: &&CheckOp| op.invoke_seq < instant && op.return_seq.is_none_or(|r| r >= instant);
+    let left_out: Vec<u64> = ops.iter().filter(in_flight).filter(|op| op.kind.is_read_only()).map(|op| op.id).collect();
+    let mut from_configs = initial.to_vec();
+    for c in &mut from_configs {
+        c.placed.retain(|id| !left_out.contains(id));
+    }
+    let (earlier, more) = check_key_from(&before, &from_configs, step_budget);
+    match earlier {
+        KeyResult::Violation(_) => (earlier, steps + more),
+        _ => (result, steps + more),
+    }
+}
+
+/// The operations as they stood just before position `instant`: those invoked before it, and of
+/// them the ones returning at or after it in flight (a write floats as one of unknown outcome,
+/// a read is left out, as [`CheckOp::from_record`] makes them).
+pub(super) fn as_before(ops: &[CheckOp], instant: u64) -> Vec<CheckOp> {
+    let mut out = Vec::new();
+    for op in ops.iter().filter(|op| op.invoke_seq < instant) {
+        if op.return_seq.is_some_and(|r| r < instant) {
+            out.push(op.clone());
+        } else if !op.kind.is_read_only() {
+            out.push(CheckOp { return_at: None, return_seq: None, expect: Expect::Maybe, ..op.clone() });
+        }
+    }
+    out
 }
 
 /// A configuration a search starts from or ends in: the register's state, and the operations of

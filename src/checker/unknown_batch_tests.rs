@@ -93,7 +93,8 @@ fn a_duplicated_answer_among_unknown_increments_is_a_violation_naming_the_increm
     let (max, second) = (answering(&k, 38), answering(&k, 36));
     let mut dup = k.clone();
     dup[max].output = Some(serde_json::json!(36).into());
-    // Both must be placed where the register holds 35; the one returning first is named.
-    let named = [max, second].into_iter().min_by_key(|&i| k[i].return_seq).map(|i| k[i].id).expect("two");
+    // Both must be placed where the register holds 35; the one returning last is named (its
+    // return is the one the history cannot take).
+    let named = [max, second].into_iter().max_by_key(|&i| k[i].return_seq).map(|i| k[i].id).expect("two");
     assert_violation_naming(&dup, named);
 }
