@@ -46,25 +46,33 @@ pub(super) struct SameEffect {
 impl SameEffect {
     /// The classes of `ops` (none when not `on`); `unread`: the merging of the same search.
     pub(super) fn new(ops: &[CheckOp], unread: &UnreadValues, on: bool) -> SameEffect {
-        // (kind, the value's fingerprint) → the classes with it, each with its value.
-        let mut by_print: FxHashMap<(u8, u64), Vec<(u32, &Json)>> = FxHashMap::default();
+        // Fingerprint of (kind, value) → the newest class with it; older ones are chained through
+        // `same_print` (the map type the search's tables use: no other instance in the wasm).
+        let mut by_print: FxHashMap<u64, usize> = FxHashMap::default();
+        let mut same_print: Vec<usize> = Vec::new();
+        let mut of_class: Vec<(u8, &Json)> = Vec::new();
         let mut by_return: Vec<Vec<(u64, usize)>> = Vec::new();
         let mut class = vec![NO_CLASS; ops.len()];
         for (i, op) in ops.iter().enumerate().filter(|_| on) {
             let Some((kind, value)) = class_of(op, unread) else { continue };
             let mut h = FxHasher::default();
+            h.write_u8(kind);
             hash_json(value, &mut h);
-            let same = by_print.entry((kind, h.finish())).or_default();
-            let c = match same.iter().find(|(_, v)| *v == value) {
-                Some(&(c, _)) => c,
-                None => {
-                    by_return.push(Vec::new());
-                    same.push((by_return.len() as u32 - 1, value));
-                    by_return.len() as u32 - 1
-                }
-            };
-            class[i] = c;
-            by_return[c as usize].push((op.return_seq.unwrap_or(u64::MAX), i));
+            let print = h.finish();
+            let newest = by_print.get(&print).copied().unwrap_or(usize::MAX);
+            let mut c = newest;
+            while c != usize::MAX && of_class[c] != (kind, value) {
+                c = same_print[c];
+            }
+            if c == usize::MAX {
+                c = by_return.len();
+                by_return.push(Vec::new());
+                of_class.push((kind, value));
+                same_print.push(newest);
+                by_print.insert(print, c);
+            }
+            class[i] = c as u32;
+            by_return[c].push((op.return_seq.unwrap_or(u64::MAX), i));
         }
         let members = by_return
             .into_iter()
