@@ -20,7 +20,13 @@ const PREFIX = "/caspaxos/";
  * (Cluster) is what the page and the element load: issue 12's goal for it is 150 KB, not met and
  * waiting on a product decision (README, "wasm size"). These gates are today's sizes plus a little,
  * so that growth is caught. The core is 193,971 B and the live module 140,430 B (Node's zlib,
- * level 9; 188,826 and 137,757 a session before). The core's gate went from 185 to 190 KiB, the
+ * level 9; 188,826 and 137,757 a session before). The core's gate went from 190 to 192 KiB a
+ * session later (core 195,387 B, live 138,507 B), for the checker's answers: a violation once
+ * proven stays a violation and gets/reads join the forced chains (outside tester 17: a found
+ * violation turned `unknown`; core +1,8 KB on the merge), three exact reductions that decide the
+ * small mixed histories that ended `unknown` (+0.6 KB), a call back into the cluster named for what
+ * the cluster was running (+0.8 KB with the invoke paths' refactor); less the search's hash map
+ * type reused (-271). Before that, the core's gate went from 185 to 190 KiB, the
  * live module's from 135 to 138 KiB, for: a batch of increments on one key decided by forced
  * chains instead of ending `unknown` (core +2,742 B, live +2,534), documents read and checked
  * action by action (+917), the replay's refusal of points the run never stood at and messages
@@ -29,7 +35,7 @@ const PREFIX = "/caspaxos/";
  * branch, against the same base. The live module
  * (LiveCluster) loads only when a reader switches to Live or a program imports it. */
 const MODULES = [
-  { name: "caspaxos_playground", dir: "pkg", budget: 190 * 1024, exports: ["cluster_new", "cluster_check"], not: "livecluster_" },
+  { name: "caspaxos_playground", dir: "pkg", budget: 192 * 1024, exports: ["cluster_new", "cluster_check"], not: "livecluster_" },
   { name: "caspaxos_live", dir: "pkg/live", budget: 138 * 1024, exports: ["livecluster_new", "livecluster_check"], not: "cluster_" },
 ];
 /** Exports only the `workloads` feature compiles in (benchmarks and tests, never shipped). */
