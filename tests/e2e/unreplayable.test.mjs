@@ -26,6 +26,7 @@ const shown = (page) => page.evaluate(() => ({
   export: document.getElementById("export-session").disabled,
   seek: document.getElementById("seek").disabled,
   seekWhy: document.getElementById("seek").title,
+  fork: document.getElementById("fork").disabled,
   note: document.getElementById("unshareable").hidden ? null : document.getElementById("unshareable").textContent,
   out: document.getElementById("session-out").textContent,
 }));
@@ -37,7 +38,7 @@ test("the fencing scenario (change functions) ticks every claim; Verify, Share a
   await runToIdle(page);
   await page.waitForFunction(() => document.getElementById("claims").dataset.checked !== undefined, null, { timeout: 60000 });
   assert.equal(await page.evaluate(() => window.playground.cluster.replayable), false, "the scenario's run used change functions");
-  assert.deepEqual(await shown(page), { marks: "✓".repeat(lock.claims.length), changed: null, verify: true, share: true, export: true, seek: true, seekWhy: SEEK_WHY, note: NOTE, out: "" });
+  assert.deepEqual(await shown(page), { marks: "✓".repeat(lock.claims.length), changed: null, verify: true, share: true, export: true, seek: true, seekWhy: SEEK_WHY, fork: true, note: NOTE, out: "" });
   for (const id of ["#verify", "#share", "#export-session"]) assert.equal(await page.getAttribute(id, "aria-describedby"), "unshareable");
   await page.screenshot({ path: path.join(SHOTS, "unreplayable-lock.png") });
   assert.deepEqual(errors, []);
@@ -65,7 +66,7 @@ test("a console c.change turns Verify, Share and Export off with the reason; the
   await page.evaluate(() => { window.playground.cluster.increment("k"); window.playground.refresh(); });
   await runToIdle(page);
   // The control: a run without a change function has its session.
-  assert.deepEqual(await shown(page), { marks: "", changed: null, verify: false, share: false, export: false, seek: false, seekWhy: "", note: null, out: "" });
+  assert.deepEqual(await shown(page), { marks: "", changed: null, verify: false, share: false, export: false, seek: false, seekWhy: "", fork: false, note: null, out: "" });
   await page.click("#verify"); // the control: an ordinary run verifies
   await page.waitForFunction(() => /^✓ deterministic: the replay gives the same event log/.test(document.getElementById("session-out").textContent));
   await page.click("#share");
@@ -84,7 +85,7 @@ test("a console c.change turns Verify, Share and Export off with the reason; the
   await page.evaluate(() => { window.playground.cluster.change("k", (x) => x + 1); window.playground.refresh(); });
   await runToIdle(page);
   const off = await shown(page);
-  assert.deepEqual({ ...off, out: undefined }, { marks: "", changed: null, verify: true, share: true, export: true, seek: true, seekWhy: SEEK_WHY, note: NOTE, out: undefined });
+  assert.deepEqual({ ...off, out: undefined }, { marks: "", changed: null, verify: true, share: true, export: true, seek: true, seekWhy: SEEK_WHY, fork: true, note: NOTE, out: undefined });
   assert.doesNotMatch(off.out, /InvalidArgument/, "no error in the status line: the buttons are off, not failing");
   await page.locator(".sessionbar").screenshot({ path: path.join(SHOTS, "unreplayable-console-change.png") });
   assert.deepEqual(errors, []);

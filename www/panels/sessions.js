@@ -114,19 +114,24 @@ export function wireSessions() {
   });
 }
 
+/** The Fork button's own tooltip (index.html's), read once, put back when a run can be replayed. */
+let forkTitle = null;
+
 /** Why each run that cannot be replayed has no session: the cluster's own refusal, asked once. */
 const refusals = new WeakMap();
 
 /** Verify replays the run's session, Share link and Export session write it: on a run that
  * cannot be replayed (a change function ran) they are disabled, and a note beside them says why
- * (`#unshareable`). The seek slider replays the run: it is disabled too, its tooltip saying why
- * (outside tester 17: it moved, then said "no seeking"). */
+ * (`#unshareable`). The seek slider and Fork replay the run: they are disabled too, their
+ * tooltips saying why (outside tester 17: the slider moved, then said "no seeking"). */
 function renderUnshareable() {
   const c = page.cluster;
   if (!c.replayable && !refusals.has(c)) refusals.set(c, refusal(() => c.sessionLink()));
   const why = c.replayable ? "" : refusals.get(c);
-  for (const id of ["verify", "share", "export-session", "seek"]) setProp($(id), "disabled", why !== "");
+  for (const id of ["verify", "share", "export-session", "seek", "fork"]) setProp($(id), "disabled", why !== "");
   setProp($("seek"), "title", why && `Seeking is off: ${why}.`);
+  forkTitle ??= $("fork").title;
+  setProp($("fork"), "title", why ? `Forking is off: ${why}.` : forkTitle);
   const note = $("unshareable");
   setProp(note, "hidden", why === "");
   setText(note, why && `Verify, Share link and Export session are off: ${why}.`);
