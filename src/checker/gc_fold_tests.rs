@@ -7,25 +7,11 @@
 //! collection tried first, where a tombstone allows its reset, opened a large dead subtree.
 //! With floating collections tried last (`search.rs`, `Frame::late`) it takes about 10,000.
 
+use super::test_support::{records_of, replayed};
 use super::*;
-use crate::session::{from_json, Recording};
 use crate::sim::OpRecord;
 
 const SEED_5_N_600: &str = include_str!("fixtures/outside9b-unknown2-5-600.json");
-
-/// The session replayed, then run until idle (as the tester's script ends).
-fn replayed(doc: &str) -> Recording {
-    let doc: serde_json::Value = serde_json::from_str(doc).expect("a session document");
-    let rec = from_json(&doc).expect("a valid session").replay().expect("it replays");
-    rec.run_until_idle(100_000_000).expect("it runs to idle");
-    rec
-}
-
-fn records_of_r(rec: &Recording) -> Vec<OpRecord> {
-    let history = rec.sim().history();
-    assert!(history.is_complete() && history.folded() == 0, "the whole history is held");
-    history.records().filter(|o| &*o.key == "r").cloned().collect()
-}
 
 /// Steps the last search of the run takes at most: about 10,000 are measured (it was
 /// 14,001,193 before collections were tried last).
@@ -34,7 +20,7 @@ const PILE_UP_STEPS_AT_MOST: u64 = 50_000;
 #[test]
 fn the_testers_seed_5_run_is_linearizable_at_the_default_budget() {
     let rec = replayed(SEED_5_N_600);
-    let r = records_of_r(&rec);
+    let r = records_of(&rec, "r");
     assert_eq!((r.len(), r.iter().filter(|o| o.op == crate::sim::GC_OP).count()), (290, 54));
     let report = check_run(rec.sim(), DEFAULT_STEP_BUDGET);
     assert!(report.ok, "{:?}", report.keys.get("r"));
@@ -71,7 +57,7 @@ fn assert_violation_naming(records: &[OpRecord], id: u64) -> String {
 #[test]
 fn a_corrupted_read_in_the_testers_run_is_named() {
     let rec = replayed(SEED_5_N_600);
-    let r = records_of_r(&rec);
+    let r = records_of(&rec, "r");
     let last_read = r.iter().rev().find(|o| o.op.name() == "read" && o.output.is_some()).expect("a read").id;
     let r = with_answer(&r, last_read, serde_json::json!({ "version": 12345, "value": 777 }));
     assert_violation_naming(&r, last_read);
@@ -87,7 +73,7 @@ fn a_read_of_a_value_overwritten_in_every_order_is_a_violation() {
     // that returned before #596 was invoked (1,031), so every order overwrote it first. The
     // collections, tried last, can reset the version to 0 and make 26 reachable again, but
     // never the value.
-    let r = records_of_r(&replayed(SEED_5_N_600));
+    let r = records_of(&replayed(SEED_5_N_600), "r");
     let r = with_answer(&r, LAST_READ, serde_json::json!({ "version": 26, "value": 83 }));
     let told = assert_violation_naming(&r, LAST_READ);
     assert!(told.starts_with("read r → {\"version\":26,\"value\":83} (#596)"), "{told}");
@@ -100,7 +86,7 @@ fn a_read_of_the_right_value_at_a_version_no_order_gives_it_is_not_ok() {
     // rule out every order, every collection's reset included, and that is still more than the
     // default budget (still open, README: `unknown`, never `ok`). A violation found must name
     // one of the two reads.
-    let r = records_of_r(&replayed(SEED_5_N_600));
+    let r = records_of(&replayed(SEED_5_N_600), "r");
     let r = with_answer(&r, LAST_READ, serde_json::json!({ "version": 61, "value": 210 }));
     let full = check_records(&r, DEFAULT_STEP_BUDGET);
     assert!(!full.ok, "{:?}", full.keys.get("r"));
@@ -116,7 +102,7 @@ fn a_read_that_needs_a_collections_reset_is_still_linearizable() {
     // Positive control for trying collections last: a read after everything else answering the
     // empty register at version 0, which only a reset gives (every write completed, so without
     // one the version is at least 196): the last write a delete, then a collection's reset.
-    let r = records_of_r(&replayed(SEED_5_N_600));
+    let r = records_of(&replayed(SEED_5_N_600), "r");
     let last = r.iter().map(|o| o.return_seq.unwrap_or(o.invoke_seq)).max().expect("records");
     let mut read = r.iter().find(|o| o.id == LAST_READ).expect("the read").clone();
     read.id = r.iter().map(|o| o.id).max().expect("records") + 1;

@@ -4,32 +4,20 @@
 //! before), 7036 and 7056 (violations: 7,539,979 and 14,406,999 steps before). Each is now
 //! decided within the default budget.
 
+use super::test_support::{records_of, replayed};
 use super::*;
-use crate::session::{from_json, Recording};
 use crate::sim::OpRecord;
 
 const MIXED_5070: &str = include_str!("fixtures/outside16-mixed-5070.json");
 const MIXED_7036: &str = include_str!("fixtures/outside16-mixed-7036.json");
 const MIXED_7056: &str = include_str!("fixtures/outside16-mixed-7056.json");
 
-/// The session replayed, then run until idle (as the tester's script ends).
-fn replayed(doc: &str) -> Recording {
-    let doc: serde_json::Value = serde_json::from_str(doc).expect("a session document");
-    let rec = from_json(&doc).expect("a valid session").replay().expect("it replays");
-    rec.run_until_idle(100_000_000).expect("it runs to idle");
-    rec
-}
-
-fn records_of_k(rec: &Recording) -> Vec<OpRecord> {
-    rec.sim().history().records().filter(|o| &*o.key == "k").cloned().collect()
-}
-
 /// The run's verdict on `k` at the default budget, whole and incrementally, as `check()` gives it.
 fn checked(doc: &str) -> (Vec<OpRecord>, Report) {
     let rec = replayed(doc);
     let report = check_run(rec.sim(), DEFAULT_STEP_BUDGET);
     println!("{} steps: {:?}", report.steps, report.violation.as_ref().map(|v| &v.explanation));
-    (records_of_k(&rec), report)
+    (records_of(&rec, "k"), report)
 }
 
 #[test]

@@ -1,6 +1,8 @@
 //! Helpers the checker's test modules share.
 
 use super::model::{CheckOp, Next, State};
+use crate::session::{from_json, Recording};
+use crate::sim::OpRecord;
 
 /// The states `op` can lead to from `s` (a step that changes nothing: `s` itself).
 pub(super) fn next_states(op: &CheckOp, s: &State) -> Vec<State> {
@@ -12,4 +14,20 @@ pub(super) fn next_states(op: &CheckOp, s: &State) -> Vec<State> {
             Next::New(n) => n,
         })
         .collect()
+}
+
+/// An outside tester's session kept as a fixture (`fixtures/*.json`), replayed, then run until
+/// idle (as the testers' scripts end).
+pub(super) fn replayed(doc: &str) -> Recording {
+    let doc: serde_json::Value = serde_json::from_str(doc).expect("a session document");
+    let rec = from_json(&doc).expect("a valid session").replay().expect("it replays");
+    rec.run_until_idle(100_000_000).expect("it runs to idle");
+    rec
+}
+
+/// The records of `key`, from a history still held whole (nothing folded away).
+pub(super) fn records_of(rec: &Recording, key: &str) -> Vec<OpRecord> {
+    let history = rec.sim().history();
+    assert!(history.is_complete() && history.folded() == 0, "the whole history is held");
+    history.records().filter(|o| &*o.key == key).cloned().collect()
 }

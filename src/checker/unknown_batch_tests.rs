@@ -3,28 +3,14 @@
 //! batches, 35 answered, 7 unknown). It was `unknown` at the default budget (the general search
 //! needed 4,485,309 steps to say ok); the forced chains now walk it (see `chain.rs`).
 
+use super::test_support::{records_of, replayed};
 use super::*;
-use crate::session::{from_json, Recording};
 use crate::sim::OpRecord;
 
 const BATCH_9: &str = include_str!("fixtures/outside15-batch-9.json");
 
 /// Steps the check of the whole run takes at most: one per configuration walked, 42 operations.
 const BATCH_9_STEPS_AT_MOST: u64 = 100;
-
-/// The session replayed, then run until idle (as the tester's script ends).
-fn replayed(doc: &str) -> Recording {
-    let doc: serde_json::Value = serde_json::from_str(doc).expect("a session document");
-    let rec = from_json(&doc).expect("a valid session").replay().expect("it replays");
-    rec.run_until_idle(100_000_000).expect("it runs to idle");
-    rec
-}
-
-fn records_of_k(rec: &Recording) -> Vec<OpRecord> {
-    let history = rec.sim().history();
-    assert!(history.is_complete() && history.folded() == 0, "the whole history is held");
-    history.records().filter(|o| &*o.key == "k").cloned().collect()
-}
 
 fn is_unknown(o: &OpRecord) -> bool {
     o.outcome == Some(crate::driver::Outcome::Unknown)
@@ -33,7 +19,7 @@ fn is_unknown(o: &OpRecord) -> bool {
 #[test]
 fn the_testers_batch_9_is_linearizable_in_a_few_steps() {
     let rec = replayed(BATCH_9);
-    let k = records_of_k(&rec);
+    let k = records_of(&rec, "k");
     assert_eq!((k.len(), k.iter().filter(|o| is_unknown(o)).count()), (42, 7));
     assert!(k.iter().all(|o| o.op == crate::ops::OpKind::Increment));
     let report = check_run(rec.sim(), DEFAULT_STEP_BUDGET);
@@ -68,7 +54,7 @@ fn a_gap_no_unknown_increment_can_fill_in_real_time_is_a_violation_naming_the_in
     // No ok increment answered 9: one of the unknown ones took effect there, and it must have
     // been invoked before the increment answering 10 returned (nothing else moves the register
     // from 8 to 9). Invoked after it instead, none can.
-    let k = records_of_k(&replayed(BATCH_9));
+    let k = records_of(&replayed(BATCH_9), "k");
     let ten = &k[answering(&k, 10)];
     let (ten_id, ten_returned) = (ten.id, ten.return_seq.expect("returned"));
     let mut late = k.clone();
@@ -89,7 +75,7 @@ fn a_gap_no_unknown_increment_can_fill_in_real_time_is_a_violation_naming_the_in
 
 #[test]
 fn a_duplicated_answer_among_unknown_increments_is_a_violation_naming_the_increment() {
-    let k = records_of_k(&replayed(BATCH_9));
+    let k = records_of(&replayed(BATCH_9), "k");
     let (max, second) = (answering(&k, 38), answering(&k, 36));
     let mut dup = k.clone();
     dup[max].output = Some(serde_json::json!(36).into());
