@@ -425,10 +425,10 @@ impl Recording {
         }
     }
 
-    /// Runs events and tape actions up to `now + ms` (at most the end of time, `MAX_CLOCK_MS`),
-    /// then sets the clock there.
+    /// Runs events and tape actions up to `now + ms`, then sets the clock there (at most the end
+    /// of time, `MAX_CLOCK_MS`: [`Sim::run_for`]).
     pub fn run_for(&self, ms: u64) -> Result<(), OpError> {
-        let until = self.sim.now().saturating_add(ms).min(crate::limits::MAX_CLOCK_MS);
+        let until = self.sim.now().saturating_add(ms);
         loop {
             if self.play_due(until)? {
                 continue;

@@ -600,10 +600,10 @@ impl Sim {
         true
     }
 
-    /// Runs every event up to `now + ms` (at most the end of time, `MAX_CLOCK_MS`), then sets the
-    /// clock there.
+    /// Runs every event up to `now + ms`, then sets the clock there (the world stops it at the end
+    /// of time, `MAX_CLOCK_MS`, and schedules nothing later).
     pub fn run_for(&self, ms: u64) {
-        let until = self.now().saturating_add(ms).min(crate::limits::MAX_CLOCK_MS);
+        let until = self.now().saturating_add(ms);
         while self.next_event_moving_to(until).is_some_and(|at| at <= until) {
             self.step();
         }
