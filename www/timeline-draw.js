@@ -1,9 +1,12 @@
 // The detailed view: one SVG element per message, operation and ballot change, with labels that
 // never overlap (each label is placed on its own arrow or not at all). Also the parts both views
-// share: the axis, lanes, fault bands and lane labels. Everything is appended to `out` (strings).
+// share: the axis, lanes, fault bands and lane labels. Everything is appended to `out`: markup
+// strings, and keyed items (`Keyed`, timeline-retain.js) for what moves while following (arrows,
+// operations and their labels), kept from frame to frame by the message or operation they show.
 
 import { esc, ballotText, messageLabel } from "./timeline-labels.js";
 import { envelopeLabel } from "./timeline-envelope.js";
+import { Keyed } from "./timeline-retain.js";
 
 export const PROPOSER_COLORS = ["#2f6fdb", "#d2691e", "#2e9e6a", "#8e44ad", "#c0392b", "#16a2b8", "#7f8c8d", "#b8860b", "#e84393"];
 export const colorOf = (proposer) => PROPOSER_COLORS[(parseInt(String(proposer).slice(1), 10) - 1) % PROPOSER_COLORS.length] || "#555";
@@ -122,20 +125,20 @@ export function drawOps(f, out) {
     const wd = clipped ? inView : Math.max(2, inView);
     const cls = op.outcome ?? "pending";
     const sel = f.selected?.kind === "op" && f.selected.id === id ? " selected" : "";
-    out.push(`<rect class="op ${cls}${sel}" data-op="${id}" x="${x0}" y="${y}" width="${wd}" height="${h}" rx="${Math.min(3, h / 3)}"/>`);
+    out.push(new Keyed(`o${id}`, "rect", ["class", `op ${cls}${sel}`, "data-op", id, "x", x0, "y", y, "width", wd, "height", h, "rx", Math.min(3, h / 3)]));
     f.hits.push({ kind: "op", id, x0, x1: x0 + wd, y0: y + h / 2 - Math.max(h, 24) / 2, y1: y + h / 2 + Math.max(h, 24) / 2 });
     if (h < 9 || rows === 0) continue;
     const label = `${op.name} ${op.key.slice(0, 24)}${op.outcome ? " · " + op.outcome : ""}`;
     const lx = x0 + 3;
     const lw = f.meters.op.width(label);
     const ly = y + h - 2;
-    if (lx + lw <= Math.min(x0 + wd, f.w) - 2 && f.placer.take(textBox(lx, ly, lw, 10))) out.push(`<text class="op-label" x="${lx}" y="${ly}">${esc(label)}</text>`);
+    if (lx + lw <= Math.min(x0 + wd, f.w) - 2 && f.placer.take(textBox(lx, ly, lw, 10))) out.push(new Keyed(`ol${id}`, "text", ["class", "op-label", "x", lx, "y", ly], label));
   }
   for (const [node, n] of hidden) {
     const label = `+${n} more`;
     const lx = f.w - f.meters.op.width(label) - 4;
     const ly = f.laneTop(node) + 11;
-    if (f.placer.take(textBox(lx, ly, f.meters.op.width(label), 10))) out.push(`<text class="op-label op-more" x="${lx}" y="${ly}">${label}</text>`);
+    if (f.placer.take(textBox(lx, ly, f.meters.op.width(label), 10))) out.push(new Keyed(`more ${node}`, "text", ["class", "op-label op-more", "x", lx, "y", ly], label));
   }
   return visible.length;
 }
@@ -155,19 +158,22 @@ export function drawMessages(f, out, arrivals, labelsOut) {
     const lit = hl && m.key === hl.key && (a.from === hl.node || a.to === hl.node) && a.sentAt >= hl.from && a.sentAt <= hl.to;
     const sel = f.selected?.kind === "msg" && f.selected.msg === a.msg;
     const cls = (a.drop ? "msg drop" : "msg delivered") + (a.parts ? " envelope" : "") + (lit ? " highlight" : "") + (sel ? " selected" : "");
-    const marker = a.drop ? "" : ` marker-end="url(#arr-${esc(p)})"`;
-    const parts = a.parts ? ` data-parts="${a.parts.length}"` : "";
-    out.push(`<line class="${cls}" data-msg="${a.msg}"${parts} x1="${x1}" y1="${y1}" x2="${x2}" y2="${y2}" stroke="${color}"${marker}/>`);
+    const attrs = ["class", cls, "data-msg", a.msg];
+    if (a.parts) attrs.push("data-parts", a.parts.length);
+    attrs.push("x1", x1, "y1", y1, "x2", x2, "y2", y2, "stroke", color);
+    if (!a.drop) attrs.push("marker-end", `url(#arr-${p})`);
+    const key = f.key(`m${a.msg}`);
+    out.push(new Keyed(key, "line", attrs));
     if (a.drop) out.push(`<path class="cross" d="M${x2 - 4},${y2 - 4} L${x2 + 4},${y2 + 4} M${x2 - 4},${y2 + 4} L${x2 + 4},${y2 - 4}"/>`);
     f.hits.push({ kind: "msg", a, x1, y1, x2, y2 });
-    if (Math.hypot(x2 - x1, y2 - y1) >= LABEL_MIN_ARROW_PX) candidates.push({ a, x1, y1, x2, y2, color, sel });
+    if (Math.hypot(x2 - x1, y2 - y1) >= LABEL_MIN_ARROW_PX) candidates.push({ a, key, x1, y1, x2, y2, color, sel });
   }
   // Labels: the selected message first, then by what they teach (conflicts first), then by time.
   candidates.sort((p, q) => (q.sel - p.sel) || (TYPE_PRIORITY[p.a.message.type] - TYPE_PRIORITY[q.a.message.type]) || (p.a.at - q.a.at));
   for (const c of candidates) placeMessageLabel(f, c, labelsOut);
 }
 
-function placeMessageLabel(f, { a, x1, y1, x2, y2, color }, out) {
+function placeMessageLabel(f, { a, key, x1, y1, x2, y2, color }, out) {
   const label = a.parts ? envelopeLabel(a) : messageLabel(a.message, a.duplicated);
   const w = f.meters.msg.width(label);
   for (const frac of LABEL_FRACTIONS) {
@@ -178,7 +184,7 @@ function placeMessageLabel(f, { a, x1, y1, x2, y2, color }, out) {
     const ly = cy + MSG_FONT_PX * 0.34;
     if (lx < f.left + 2 || lx + w > f.w - 2 || ly - MSG_FONT_PX < f.top) continue;
     if (!f.placer.take(textBox(lx, ly, w, MSG_FONT_PX))) continue;
-    out.push(`<text class="msg-label" data-msg="${a.msg}" x="${lx.toFixed(1)}" y="${ly.toFixed(1)}" fill="${color}">${esc(label)}</text>`);
+    out.push(new Keyed(`label ${key}`, "text", ["class", "msg-label", "data-msg", a.msg, "x", lx.toFixed(1), "y", ly.toFixed(1), "fill", color], label));
     return;
   }
 }
@@ -196,7 +202,7 @@ export function drawInFlight(f, out) {
     const x1 = Math.max(sentX, f.left - 2);
     const y1 = sentX === x1 ? f.y(s.from) : f.y(s.from) + (y2 - f.y(s.from)) * ((x1 - sentX) / Math.max(1e-9, x2 - sentX));
     if (x2 < f.left) continue;
-    out.push(`<line class="msg inflight" data-msg="${id}" x1="${x1}" y1="${y1}" x2="${x2}" y2="${y2}" stroke="${colorOf(s.message.ballot.proposer)}" stroke-dasharray="2 2"/>`);
+    out.push(new Keyed(f.key(`m${id}`), "line", ["class", "msg inflight", "data-msg", id, "x1", x1, "y1", y1, "x2", x2, "y2", y2, "stroke", colorOf(s.message.ballot.proposer), "stroke-dasharray", "2 2"]));
     f.hits.push({ kind: "msg", a: { ...s, msg: id }, x1, y1, x2, y2 });
   }
 }

@@ -5,9 +5,26 @@
 // removed, and kept ones move only if their order changed (when most of it is new, all of it is
 // parsed at once, as before). Invariant: each element shows exactly
 // its markup — one changed in place (a click marking the selection) is `changed()` and drawn anew.
+//
+// What moves from frame to frame while following (an arrow in flight grows, a pending operation
+// widens, a message arrives, a label is placed elsewhere, the now line) is drawn as a keyed item
+// instead (`keyed`): the element of the same key in the render before is kept and only its
+// attributes that differ are set (a keyed pool: no markup to parse, no element made anew).
 
 const SVG_NS = "http://www.w3.org/2000/svg";
 const BULK_SHARE = 0.75; // more new elements than this share of the drawing: parse it all at once
+
+/** An item drawn by key: the element `tag` with `attrs` (`[name, value, name, value, …]`, in the
+ * order markup would write them) and `text` (its text content, or null). The key names what it
+ * shows (a message, an operation), unique within its group's update. */
+export class Keyed {
+  constructor(key, tag, attrs, text = null) {
+    this.key = key;
+    this.tag = tag;
+    this.attrs = attrs;
+    this.text = text;
+  }
+}
 
 /** A group of the timeline's SVG whose children are redrawn from markup, reusing elements. */
 export class RetainedGroup {
@@ -19,6 +36,9 @@ export class RetainedGroup {
     this.scratch = document.createElementNS(SVG_NS, "g"); // parses markup in the SVG namespace
     this.created = 0; // elements parsed, all updates together
     this.reused = 0; // elements kept from the update before, all updates together
+    this.patched = 0; // kept keyed elements whose attributes or text were set, all updates together
+    this.byKey = new Map(); // key -> its element (keyed items)
+    this.shown = new WeakMap(); // keyed element -> the Keyed item it shows
   }
 
   /** `el` (a child) was changed in place: the next update draws it from its markup again. */
@@ -27,23 +47,36 @@ export class RetainedGroup {
   }
 
   /** Makes the group's children the elements `markup` describes, in its order; each string is
-   * exactly one complete element. */
+   * exactly one complete element, each `Keyed` one element by key. */
   update(markup) {
     const nodes = new Array(markup.length);
     const fresh = []; // indexes of the markup that no kept element shows
+    const keyed = new Map();
+    let made = 0;
     for (let i = 0; i < markup.length; i++) {
-      const el = this.#take(markup[i]);
+      const item = markup[i];
+      if (item instanceof Keyed) {
+        if (keyed.has(item.key)) throw new Error(`timeline: two drawn items have the key ${item.key}`);
+        const [el, isNew] = this.#keyed(item);
+        nodes[i] = el;
+        keyed.set(item.key, el);
+        made += isNew;
+        continue;
+      }
+      const el = this.#take(item);
       if (el) nodes[i] = el;
       else fresh.push(i);
     }
     this.dirty.clear();
-    if (fresh.length > markup.length * BULK_SHARE) return this.#replaceAll(markup);
+    for (const el of this.byKey.values()) el.remove();
+    this.byKey = keyed;
+    if (keyed.size === 0 && fresh.length > markup.length * BULK_SHARE) return this.#replaceAll(markup);
     for (const els of this.byMarkup.values()) for (const el of els) el.remove();
     if (fresh.length) {
       this.scratch.innerHTML = fresh.map((i) => markup[i]).join("");
-      const made = [...this.scratch.children];
-      if (made.length !== fresh.length) throw new Error(`timeline: ${fresh.length} drawn items made ${made.length} elements (an item must be one complete element)`);
-      fresh.forEach((i, k) => { nodes[i] = made[k]; });
+      const parsed = [...this.scratch.children];
+      if (parsed.length !== fresh.length) throw new Error(`timeline: ${fresh.length} drawn items made ${parsed.length} elements (an item must be one complete element)`);
+      fresh.forEach((i, k) => { nodes[i] = parsed[k]; });
     }
     let cursor = this.group.firstChild;
     for (const el of nodes) {
@@ -51,8 +84,43 @@ export class RetainedGroup {
       else this.group.insertBefore(el, cursor);
     }
     this.#index(markup, nodes);
-    this.created += fresh.length;
-    this.reused += markup.length - fresh.length;
+    this.created += fresh.length + made;
+    this.reused += markup.length - fresh.length - made;
+  }
+
+  /** The element of `item`'s key from the update before, its attributes and text set where they
+   * differ (all of them in `item`'s order if their names differ, so it reads as one made anew),
+   * or a new one; taken out of the pool. Returns [element, whether it is new]. */
+  #keyed(item) {
+    let el = this.byKey.get(item.key);
+    this.byKey.delete(item.key);
+    if (el && (el.localName !== item.tag || this.dirty.has(el))) {
+      el.remove();
+      el = null;
+    }
+    const isNew = !el;
+    if (isNew) el = document.createElementNS(SVG_NS, item.tag);
+    const was = isNew ? null : this.shown.get(el);
+    const a = item.attrs;
+    const b = was?.attrs;
+    if (b && sameNames(a, b)) {
+      let set = false;
+      for (let i = 1; i < a.length; i += 2) {
+        if (a[i] === b[i]) continue;
+        el.setAttribute(a[i - 1], a[i]);
+        set = true;
+      }
+      if (set) this.patched += 1;
+    } else {
+      if (b) {
+        for (let i = 0; i < b.length; i += 2) el.removeAttribute(b[i]);
+        this.patched += 1;
+      }
+      for (let i = 0; i < a.length; i += 2) el.setAttribute(a[i], a[i + 1]);
+    }
+    if (item.text !== (was?.text ?? null)) el.textContent = item.text ?? "";
+    this.shown.set(el, item);
+    return [el, isNew];
   }
 
   /** Most of the drawing is new (a zoom, a jump, the first render): one parse of it all is
@@ -84,4 +152,11 @@ export class RetainedGroup {
     }
     return null;
   }
+}
+
+/** Whether two attribute lists (`[name, value, …]`) name the same attributes in the same order. */
+function sameNames(a, b) {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i += 2) if (a[i] !== b[i]) return false;
+  return true;
 }

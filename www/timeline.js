@@ -16,7 +16,7 @@ import { DetailsBox } from "./timeline-details.js";
 import { drawLeases } from "./timeline-lease.js";
 import { drawMembership, laneOrder } from "./timeline-membership.js";
 import { bindInput } from "./timeline-input.js";
-import { RetainedGroup } from "./timeline-retain.js";
+import { RetainedGroup, Keyed } from "./timeline-retain.js";
 
 export { PROPOSER_COLORS };
 
@@ -286,7 +286,7 @@ export class Timeline {
     drawLaneLabels(f, still);
     const shown = detailed ? this.#drawDetailed(f, front, detailed) : this.#drawDense(f, front);
     front.push(...memberLabels); // on top of the message arrows
-    if (now >= f.t0 && now <= f.t1) front.push(`<line class="now-line" x1="${f.x(now)}" x2="${f.x(now)}" y1="${AXIS_PX - 6}" y2="${f.h}"/>`);
+    if (now >= f.t0 && now <= f.t1) front.push(new Keyed("now", "line", ["class", "now-line", "x1", f.x(now), "x2", f.x(now), "y1", AXIS_PX - 6, "y2", f.h]));
     const viewBox = `0 0 ${this.w} ${f.h}`;
     if (this.svg.getAttribute("viewBox") !== viewBox) this.svg.setAttribute("viewBox", viewBox);
     const pan = f.shift ? `translate(${-f.shift} 0)` : null;
@@ -382,6 +382,7 @@ export class Timeline {
       slot, laneFont, latencyMax: this.latencyMax, highlight: this.highlight, selected: this.selected,
       rows: this.rows, shows: (n) => this.rowOf.has(n),
       meters: this.meters, placer: new LabelPlacer(), hits: [],
+      key: uniqueKeys(),
       x: (t) => LEFT + (t - origin) / this.msPerPx,
       y: (n) => this.y(n),
       laneTop: (n) => AXIS_PX + (this.rowOf.get(n) ?? 0) * slot,
@@ -524,4 +525,15 @@ export class Timeline {
     this.onUserMove();
     return true;
   }
+}
+
+/** A frame's keys for keyed items (timeline-retain.js): `key(base)` is `base` the first time, then
+ * `base` and a count (a message delivered twice is two arrows). */
+function uniqueKeys() {
+  const seen = new Map();
+  return (base) => {
+    const n = seen.get(base) ?? 0;
+    seen.set(base, n + 1);
+    return n ? `${base}#${n}` : base;
+  };
 }
