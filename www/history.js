@@ -4,7 +4,7 @@
 
 import { OUTCOMES } from "./timeline-store.js";
 import { esc } from "./timeline-labels.js";
-import { RetainedGroup } from "./timeline-retain.js";
+import { RetainedGroup, Keyed } from "./timeline-retain.js";
 
 const ROW_TOP = 14;
 const DENSE_OPS = 600; // more operations in view than this: one mark per pixel column
@@ -118,8 +118,10 @@ export class HistoryView {
       if (this.involved.has(id)) classes.push("involved");
       if (this.selected === id) classes.push("selected");
       const pos = this.positions.get(id);
-      out.push(`<rect class="${classes.join(" ")}" data-op="${id}" x="${x0}" y="${y}" width="${wd}" height="${barH}" rx="2"><title>#${id} ${esc(op.name)} ${esc(op.key)} (${op.outcome ?? "in flight"})${pos ? `, ${pos}. in ${esc(op.key)}'s linearization` : ""}</title></rect>`);
-      if (wd > 34 && barH >= 9) out.push(`<text x="${Math.max(x0, left) + 2}" y="${y + barH - 3}">#${id} ${esc(op.name)} ${esc(op.key.slice(0, 16))}</text>`);
+      // Keyed by the operation (timeline-retain.js): a pending bar widens each frame in place.
+      const title = `#${id} ${op.name} ${op.key} (${op.outcome ?? "in flight"})${pos ? `, ${pos}. in ${op.key}'s linearization` : ""}`;
+      out.push(new Keyed(`o${id}`, "rect", ["class", classes.join(" "), "data-op", id, "x", x0, "y", y, "width", wd, "height", barH, "rx", 2], null, title));
+      if (wd > 34 && barH >= 9) out.push(new Keyed(`t${id}`, "text", ["x", Math.max(x0, left) + 2, "y", y + barH - 3], `#${id} ${op.name} ${op.key.slice(0, 16)}`));
     }
   }
 

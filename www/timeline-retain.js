@@ -15,14 +15,16 @@ const SVG_NS = "http://www.w3.org/2000/svg";
 const BULK_SHARE = 0.75; // more new elements than this share of the drawing: parse it all at once
 
 /** An item drawn by key: the element `tag` with `attrs` (`[name, value, name, value, …]`, in the
- * order markup would write them) and `text` (its text content, or null). The key names what it
- * shows (a message, an operation), unique within its group's update. */
+ * order markup would write them) and `text` (its text content, or null), or `title` (a <title>
+ * child's text, for an element that holds no text). The key names what it shows (a message, an
+ * operation), unique within its group's update. */
 export class Keyed {
-  constructor(key, tag, attrs, text = null) {
+  constructor(key, tag, attrs, text = null, title = null) {
     this.key = key;
     this.tag = tag;
     this.attrs = attrs;
     this.text = text;
+    this.title = title;
   }
 }
 
@@ -119,6 +121,7 @@ export class RetainedGroup {
       for (let i = 0; i < a.length; i += 2) el.setAttribute(a[i], a[i + 1]);
     }
     if (item.text !== (was?.text ?? null)) el.textContent = item.text ?? "";
+    if (item.title !== (was?.title ?? null)) setTitle(el, item.title);
     this.shown.set(el, item);
     return [el, isNew];
   }
@@ -133,9 +136,11 @@ export class RetainedGroup {
     this.created += markup.length;
   }
 
+  /** The pool of markup items for the next update (keyed ones are in `byKey`). */
   #index(markup, nodes) {
     const kept = new Map();
     nodes.forEach((el, i) => {
+      if (markup[i] instanceof Keyed) return;
       const same = kept.get(markup[i]);
       if (same) same.push(el);
       else kept.set(markup[i], [el]);
@@ -159,4 +164,12 @@ function sameNames(a, b) {
   if (a.length !== b.length) return false;
   for (let i = 0; i < a.length; i += 2) if (a[i] !== b[i]) return false;
   return true;
+}
+
+/** Sets `el`'s <title> child to `text` (none for null). */
+function setTitle(el, text) {
+  let title = el.firstElementChild;
+  if (text === null) return title?.remove();
+  if (!title) title = el.appendChild(document.createElementNS(SVG_NS, "title"));
+  title.textContent = text;
 }

@@ -629,6 +629,109 @@ test("playing, the timeline keeps the elements it draws again (follow and Fit): 
   await page.close();
 });
 
+/** In the page: `n` following frames of 2 virtual ms; per frame, of the messages (arrows) and
+ * operations drawn in the frame before and in this one, those whose element was made anew, and
+ * how many arrows went from in flight to arrived; per frame, whether each layer's children are
+ * exactly what its pool holds (what the render drew: nothing left behind). `unkeyed`: the old
+ * drawing, each keyed item written as markup (a changed item is parsed anew). */
+async function followKeyed([n, unkeyed]) {
+  const pg = window.playground;
+  const tl = pg.timeline;
+  const { RetainedGroup, Keyed } = await import("/timeline-retain.js");
+  const { esc } = await import("/timeline-labels.js");
+  const update = RetainedGroup.prototype.update;
+  const markupOf = (k) => {
+    const attrs = [];
+    for (let i = 0; i < k.attrs.length; i += 2) attrs.push(` ${k.attrs[i]}="${esc(k.attrs[i + 1])}"`);
+    return `<${k.tag}${attrs.join("")}>${k.text === null ? "" : esc(k.text)}${k.title === null ? "" : `<title>${esc(k.title)}</title>`}</${k.tag}>`;
+  };
+  if (unkeyed) RetainedGroup.prototype.update = function (items) { return update.call(this, items.map((k) => (k instanceof Keyed ? markupOf(k) : k))); };
+  const drawn = () => {
+    const els = new Map();
+    for (const el of tl.content.querySelectorAll("line.msg[data-msg], rect.op[data-op]")) {
+      const id = `${el.localName}${el.dataset.msg ?? el.dataset.op}`;
+      els.set(id, els.has(id) ? null : el); // a message delivered twice: two arrows, not compared
+    }
+    return els;
+  };
+  const layers = Object.values(tl.layers);
+  const pooled = (l) => l.byKey.size + [...l.byMarkup.values()].reduce((a, els) => a + els.length, 0);
+  const frames = [];
+  const seen = new Set();
+  try {
+    let before = drawn();
+    let inflight = new Set();
+    for (let i = 0; i < n; i++) {
+      pg.advance(2);
+      pg.refresh();
+      const now = drawn();
+      let kept = 0;
+      let remade = 0;
+      let arrived = 0;
+      for (const [id, el] of now) {
+        seen.add(id);
+        const was = before.get(id);
+        if (!was || !el) continue;
+        if (was === el) kept += 1;
+        else remade += 1;
+        if (was === el && el.classList.contains("delivered") && inflight.has(id)) arrived += 1;
+      }
+      inflight = new Set([...now].filter(([, el]) => el?.classList.contains("inflight")).map(([id]) => id));
+      const children = layers.reduce((a, l) => a + l.group.childElementCount, 0);
+      frames.push({ kept, remade, arrived, children, exact: layers.every((l) => l.group.childElementCount === pooled(l)), sizes: layers.map((l) => [l.group.childElementCount, pooled(l)]).join("|"), mode: tl.mode });
+      before = now;
+    }
+  } finally {
+    RetainedGroup.prototype.update = update;
+  }
+  return { frames, seen: seen.size };
+}
+
+test("following, a frame keeps the element of each message and operation still drawn (an arrow in flight grows and arrives in place, a pending operation widens): no markup parsed; a long follow keeps the DOM to what it draws; the old drawing (markup) is caught making them anew", async (t) => {
+  const { page, errors } = await open(browser.context, `${server.url}?scenario=none`);
+  await page.fill("#workers", "10");
+  await page.fill("#per-worker", "1000");
+  await page.click("#run-workers");
+  await page.evaluate(() => {
+    window.playground.setPlaying(false);
+    window.playground.timeline.follow = true;
+    window.playground.advance(300);
+    window.playground.refresh();
+  });
+  const follow = (n, unkeyed) => page.evaluate(([play, n, unkeyed]) => new Function(`return (${play})`)()([n, unkeyed]), [followKeyed.toString(), n, unkeyed]);
+  const run = await follow(40, false);
+  const sum = (k, r = run) => r.frames.reduce((a, f) => a + f[k], 0);
+  t.diagnostic(`40 frames: kept ${sum("kept")}, made anew ${sum("remade")}, in flight to arrived in place ${sum("arrived")}`);
+  assert.ok(run.frames.every((f) => f.mode === "sparse"), JSON.stringify(run.frames));
+  assert.equal(sum("remade"), 0, `no message or operation drawn in two frames is made anew: ${JSON.stringify(run.frames)}`);
+  assert.ok(sum("kept") > 40 * 10 && sum("arrived") >= 10, `elements are kept, arrows arrive in place: ${JSON.stringify(run.frames)}`);
+  // The control: the old drawing writes each item as markup; an arrow in flight (its head moves
+  // every frame), a pending operation (it widens) and an arrival are parsed anew.
+  const old = await follow(10, true);
+  assert.ok(sum("remade", old) >= 10 && sum("arrived", old) === 0, `the control: the old drawing makes them anew: ${JSON.stringify(old.frames)}`);
+  // A long follow: each frame's DOM is exactly what it draws (what left the window is removed),
+  // though far more messages passed through it than it ever holds.
+  const long = await follow(400, false);
+  const most = Math.max(...long.frames.map((f) => f.children));
+  t.diagnostic(`400 frames: ${long.seen} messages and operations drawn, at most ${most} elements at once`);
+  assert.ok(long.frames.every((f) => f.exact), "each layer holds exactly what the render drew" + JSON.stringify(long.frames.filter((f) => !f.exact).slice(0, 5)));
+  assert.ok(long.seen > 3 * most, `more passed through (${long.seen}) than the DOM ever held (${most})`);
+  // The control of the bound: a pool whose removals do nothing leaves elements behind, and is caught.
+  const leaky = await page.evaluate(async ([play]) => {
+    const remove = Element.prototype.remove;
+    Element.prototype.remove = function () {};
+    try {
+      return await new Function(`return (${play})`)()([20, false]);
+    } finally {
+      Element.prototype.remove = remove;
+    }
+  }, [followKeyed.toString()]);
+  assert.ok(leaky.frames.some((f) => !f.exact), `the control: elements left behind are caught: ${JSON.stringify(leaky.frames)}`);
+  await page.screenshot({ path: path.join(SHOTS, "timeline-follow-keyed.png") });
+  assert.deepEqual(errors, []);
+  await page.close();
+});
+
 test("the dense view while playing: only the columns that changed are drawn again, and the canvas equals a whole redraw", async () => {
   const { page, errors } = await open(browser.context, `${server.url}?scenario=none`);
   for (const [n, m] of [[30, 40], [10, 100]]) {
