@@ -43,8 +43,8 @@ export class ColumnRow {
 }
 
 /**
- * A message in flight ingested from columns: the fields of `f` ({ from, to, sentAt, arrivals,
- * duplicated, seq }) and its `message`, read from `store`'s source (the send's event) when first
+ * A message in flight ingested from columns: the fields of `f` ({ from, to, sentAt, proposer,
+ * arrivals, duplicated, seq }) and its `message`, read from `store`'s source (the send's event) when first
  * asked, in the order an ingested object has them.
  */
 export function lazyFlight(store, f) {
@@ -53,6 +53,7 @@ export function lazyFlight(store, f) {
     from: f.from,
     to: f.to,
     sentAt: f.sentAt,
+    proposer: f.proposer,
     get message() {
       message ??= store.source.events(f.seq, 1)[0].message;
       return message;

@@ -202,9 +202,15 @@ export function drawInFlight(f, out) {
     const x1 = Math.max(sentX, f.left - 2);
     const y1 = sentX === x1 ? f.y(s.from) : f.y(s.from) + (y2 - f.y(s.from)) * ((x1 - sentX) / Math.max(1e-9, x2 - sentX));
     if (x2 < f.left) continue;
-    out.push(new Keyed(f.key(`m${id}`), "line", ["class", "msg inflight", "data-msg", id, "x1", x1, "y1", y1, "x2", x2, "y2", y2, "stroke", colorOf(s.message.ballot.proposer), "stroke-dasharray", "2 2"]));
-    f.hits.push({ kind: "msg", a: { ...s, msg: id }, x1, y1, x2, y2 });
+    out.push(new Keyed(f.key(`m${id}`), "line", ["class", "msg inflight", "data-msg", id, "x1", x1, "y1", y1, "x2", x2, "y2", y2, "stroke", colorOf(s.proposer), "stroke-dasharray", "2 2"]));
+    f.hits.push({ kind: "msg", a: inFlight(id, s), x1, y1, x2, y2 });
   }
+}
+
+/** A message in flight as its details read it; its `message` is read only when they do (one
+ * ingested in columns fetches it from the source then: not a fetch per arrow and frame). */
+function inFlight(msg, s) {
+  return { msg, from: s.from, to: s.to, sentAt: s.sentAt, duplicated: s.duplicated, get message() { return s.message; } };
 }
 
 /** An acceptor's promised (P) and accepted (A) ballot as it changes, under its lane. */

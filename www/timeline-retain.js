@@ -8,7 +8,7 @@
 //
 // What moves from frame to frame while following (an arrow in flight grows, a pending operation
 // widens, a message arrives, a label is placed elsewhere, the now line) is drawn as a keyed item
-// instead (`keyed`): the element of the same key in the render before is kept and only its
+// instead (`Keyed`): the element of the same key in the render before is kept and only its
 // attributes that differ are set (a keyed pool: no markup to parse, no element made anew).
 
 const SVG_NS = "http://www.w3.org/2000/svg";

@@ -103,7 +103,7 @@ export class TimelineStore {
     this.window = { from: 0, to: 0, events: [] }; // one fetched range of older events
     // Each entry below also has `seq`, the event that made it (and `endSeq`, the one that closed
     // it), so the store can rewind to an earlier point (timeline-rewind.js).
-    this.sends = new Map(); // in flight: msg id -> { from, to, sentAt, message, arrivals, duplicated, seq }
+    this.sends = new Map(); // in flight: msg id -> { from, to, sentAt, proposer (its ballot's), message, arrivals, duplicated, seq }
     this.down = []; // { node, start, end }
     this.wipes = []; // { node, at }
     this.collections = []; // garbage collection steps (§3.1): { node, at, step, key }, the newest GC_MARKS
@@ -196,7 +196,7 @@ export class TimelineStore {
     if (kind === "send") {
       this.#lane(from);
       this.#lane(to);
-      this.sends.set(msg, lazyFlight(this, { from, to, sentAt, arrivals: 0, duplicated: false, seq }));
+      this.sends.set(msg, lazyFlight(this, { from, to, sentAt, proposer: `p${r.num("proposer")}`, arrivals: 0, duplicated: false, seq }));
       if (from.startsWith("a")) recordAnswer(this.seenBy, from, r.answer(), KEYS_PER_ACCEPTOR);
       this.#count(from, SENT, at);
       return;
@@ -291,7 +291,7 @@ export class TimelineStore {
    * counts arrivals of messages sent from seq `from` on, and answers from `answersFrom` on. */
   trackSend(e, seq, from = 0, answersFrom = 0) {
     if (e.kind === "send") {
-      this.sends.set(e.msg, { from: e.from, to: e.to, sentAt: e.sentAt, message: e.message, arrivals: 0, duplicated: false, seq });
+      this.sends.set(e.msg, { from: e.from, to: e.to, sentAt: e.sentAt, proposer: e.message.ballot.proposer, message: e.message, arrivals: 0, duplicated: false, seq });
       if (e.from.startsWith("a") && seq >= answersFrom) recordAnswer(this.seenBy, e.from, e.message, KEYS_PER_ACCEPTOR);
     } else if (e.kind === "duplicate") {
       this.#duplicated(e.msg, from);
