@@ -716,6 +716,7 @@ test("following, a frame keeps the element of each message and operation still d
   t.diagnostic(`400 frames: ${long.seen} messages and operations drawn, at most ${most} elements at once`);
   assert.ok(long.frames.every((f) => f.exact), "each layer holds exactly what the render drew" + JSON.stringify(long.frames.filter((f) => !f.exact).slice(0, 5)));
   assert.ok(long.seen > 3 * most, `more passed through (${long.seen}) than the DOM ever held (${most})`);
+  await page.screenshot({ path: path.join(SHOTS, "timeline-follow-keyed.png") }); // (before the control below litters it)
   // The control of the bound: a pool whose removals do nothing leaves elements behind, and is caught.
   const leaky = await page.evaluate(async ([play]) => {
     const remove = Element.prototype.remove;
@@ -727,7 +728,49 @@ test("following, a frame keeps the element of each message and operation still d
     }
   }, [followKeyed.toString()]);
   assert.ok(leaky.frames.some((f) => !f.exact), `the control: elements left behind are caught: ${JSON.stringify(leaky.frames)}`);
-  await page.screenshot({ path: path.join(SHOTS, "timeline-follow-keyed.png") });
+  assert.deepEqual(errors, []);
+  await page.close();
+});
+
+test("following a run fed in columns, arrows in flight take their colour from the intake: drawing them fetches no message from the source; a click on one reads it for its details (control: reading each flight's message fetches)", async () => {
+  const { page, errors } = await open(browser.context, `${server.url}test-pages/timeline-bench.html`);
+  const r = await page.evaluate(async () => {
+    const { cluster: c } = await window.bench.workload(5000);
+    const { timeline: tl } = window.bench.panels(c);
+    tl.pull(c);
+    const events = c.events;
+    let single = 0;
+    c.events = function (since, limit) {
+      if (limit === 1) single += 1; // what a lazy flight's `message` fetches
+      return events.call(this, since, limit);
+    };
+    let stop = false;
+    for (let w = 0; w < 10; w++) (async () => { while (!stop) await c.increment(`k${w}`, { proposer: `p${1 + (w % 3)}` }); })();
+    let drawn = 0;
+    for (let i = 0; i < 30; i++) {
+      c.runFor(2);
+      tl.pull(c);
+      tl.render(c.now);
+      drawn += tl.content.querySelectorAll("line.msg.inflight").length;
+    }
+    const drawing = single;
+    const hit = tl.hits.find((h) => h.kind === "msg" && h.a.at === undefined); // an arrow in flight
+    tl.clickAt((hit.x1 + hit.x2) / 2 - tl.shift, (hit.y1 + hit.y2) / 2);
+    const sel = tl.selected?.a;
+    const shown = sel !== undefined && sel.at === undefined && tl.sends.has(sel.msg); // (the nearest arrow: one in flight)
+    const details = tl.details.el.textContent;
+    const type = sel?.message.type;
+    // The control: what the drawing did before (each arrow's colour read from its message).
+    single = 0;
+    for (const s of tl.sends.values()) void s.message.ballot.proposer;
+    stop = true;
+    c.events = events;
+    return { drawn, drawing, shown, details, type, readAll: single, inFlight: tl.sends.size };
+  });
+  assert.ok(r.drawn >= 30, `arrows in flight were drawn: ${r.drawn}`);
+  assert.equal(r.drawing, 0, "30 frames drawing arrows in flight fetch no message");
+  assert.ok(r.shown && r.details.includes("in flight") && r.details.includes(r.type), `a click on an arrow in flight shows its message: ${JSON.stringify(r)}`);
+  assert.ok(r.readAll > 0, `the control: reading each flight's message fetches (${r.readAll} of ${r.inFlight})`);
   assert.deepEqual(errors, []);
   await page.close();
 });
