@@ -9,7 +9,11 @@
 // What moves from frame to frame while following (an arrow in flight grows, a pending operation
 // widens, a message arrives, a label is placed elsewhere, the now line) is drawn as a keyed item
 // instead (`Keyed`): the element of the same key in the render before is kept and only its
-// attributes that differ are set (a keyed pool: no markup to parse, no element made anew).
+// attributes that differ are set (a keyed pool: no markup to parse, no element made anew). A key
+// not drawn before is parsed from its markup with the other new items, in one batch (made by
+// `createElementNS` and an attribute call each, a new arrow cost more than parsed).
+
+import { esc } from "./timeline-labels.js";
 
 const SVG_NS = "http://www.w3.org/2000/svg";
 const BULK_SHARE = 0.75; // more new elements than this share of the drawing: parse it all at once
@@ -54,18 +58,9 @@ export class RetainedGroup {
     const nodes = new Array(markup.length);
     const fresh = []; // indexes of the markup that no kept element shows
     const keyed = new Map();
-    let made = 0;
     for (let i = 0; i < markup.length; i++) {
       const item = markup[i];
-      if (item instanceof Keyed) {
-        if (keyed.has(item.key)) throw new Error(`timeline: two drawn items have the key ${item.key}`);
-        const [el, isNew] = this.#keyed(item);
-        nodes[i] = el;
-        keyed.set(item.key, el);
-        made += isNew;
-        continue;
-      }
-      const el = this.#take(item);
+      const el = item instanceof Keyed ? this.#keyed(item, keyed) : this.#take(item);
       if (el) nodes[i] = el;
       else fresh.push(i);
     }
@@ -75,10 +70,16 @@ export class RetainedGroup {
     if (keyed.size === 0 && fresh.length > markup.length * BULK_SHARE) return this.#replaceAll(markup);
     for (const els of this.byMarkup.values()) for (const el of els) el.remove();
     if (fresh.length) {
-      this.scratch.innerHTML = fresh.map((i) => markup[i]).join("");
+      this.scratch.innerHTML = fresh.map((i) => markupOf(markup[i])).join("");
       const parsed = [...this.scratch.children];
       if (parsed.length !== fresh.length) throw new Error(`timeline: ${fresh.length} drawn items made ${parsed.length} elements (an item must be one complete element)`);
-      fresh.forEach((i, k) => { nodes[i] = parsed[k]; });
+      fresh.forEach((i, k) => {
+        nodes[i] = parsed[k];
+        const item = markup[i];
+        if (!(item instanceof Keyed)) return;
+        keyed.set(item.key, parsed[k]);
+        this.shown.set(parsed[k], item);
+      });
     }
     let cursor = this.group.firstChild;
     for (const el of nodes) {
@@ -86,26 +87,29 @@ export class RetainedGroup {
       else this.group.insertBefore(el, cursor);
     }
     this.#index(markup, nodes);
-    this.created += fresh.length + made;
-    this.reused += markup.length - fresh.length - made;
+    this.created += fresh.length;
+    this.reused += markup.length - fresh.length;
   }
 
-  /** The element of `item`'s key from the update before, its attributes and text set where they
-   * differ (all of them in `item`'s order if their names differ, so it reads as one made anew),
-   * or a new one; taken out of the pool. Returns [element, whether it is new]. */
-  #keyed(item) {
-    let el = this.byKey.get(item.key);
+  /** The element of `item`'s key from the update before, taken out of the pool, its attributes
+   * and text set where they differ (all of them in `item`'s order if their names differ, so it
+   * reads as one made anew); null if there is none (it is parsed with the new markup). `keyed`:
+   * this update's keys so far. */
+  #keyed(item, keyed) {
+    if (keyed.has(item.key)) throw new Error(`timeline: two drawn items have the key ${item.key}`);
+    keyed.set(item.key, null);
+    const el = this.byKey.get(item.key);
     this.byKey.delete(item.key);
-    if (el && (el.localName !== item.tag || this.dirty.has(el))) {
+    if (!el) return null;
+    if (el.localName !== item.tag || this.dirty.has(el)) {
       el.remove();
-      el = null;
+      return null;
     }
-    const isNew = !el;
-    if (isNew) el = document.createElementNS(SVG_NS, item.tag);
-    const was = isNew ? null : this.shown.get(el);
+    keyed.set(item.key, el);
+    const was = this.shown.get(el);
     const a = item.attrs;
-    const b = was?.attrs;
-    if (b && sameNames(a, b)) {
+    const b = was.attrs;
+    if (sameNames(a, b)) {
       let set = false;
       for (let i = 1; i < a.length; i += 2) {
         if (a[i] === b[i]) continue;
@@ -114,16 +118,14 @@ export class RetainedGroup {
       }
       if (set) this.patched += 1;
     } else {
-      if (b) {
-        for (let i = 0; i < b.length; i += 2) el.removeAttribute(b[i]);
-        this.patched += 1;
-      }
+      for (let i = 0; i < b.length; i += 2) el.removeAttribute(b[i]);
       for (let i = 0; i < a.length; i += 2) el.setAttribute(a[i], a[i + 1]);
+      this.patched += 1;
     }
-    if (item.text !== (was?.text ?? null)) el.textContent = item.text ?? "";
-    if (item.title !== (was?.title ?? null)) setTitle(el, item.title);
+    if (item.text !== was.text) el.textContent = item.text ?? "";
+    if (item.title !== was.title) setTitle(el, item.title);
     this.shown.set(el, item);
-    return [el, isNew];
+    return el;
   }
 
   /** Most of the drawing is new (a zoom, a jump, the first render): one parse of it all is
@@ -157,6 +159,15 @@ export class RetainedGroup {
     }
     return null;
   }
+}
+
+/** A drawn item's markup: a string is its own; a `Keyed` item's is written from its parts. */
+function markupOf(item) {
+  if (!(item instanceof Keyed)) return item;
+  let out = `<${item.tag}`;
+  for (let i = 0; i < item.attrs.length; i += 2) out += ` ${item.attrs[i]}="${esc(item.attrs[i + 1])}"`;
+  const title = item.title === null ? "" : `<title>${esc(item.title)}</title>`;
+  return `${out}>${item.text === null ? "" : esc(item.text)}${title}</${item.tag}>`;
 }
 
 /** Whether two attribute lists (`[name, value, …]`) name the same attributes in the same order. */
