@@ -21,7 +21,9 @@ use super::stack::stack_guard;
 pub(in crate::wasm) use guard::ensure_guard;
 
 use super::js::{bool_arg, error, integer_arg, invalid, options, rate_arg, to_js, JsResult};
-use super::shared::{break_arg, clamp, latency_arg, settled, Shape, Target, ThrownSlot, MAX_SEED};
+use super::shared::{
+    break_arg, clamp, latency_arg, marked, settled, Busy, ChangeRunning, Shape, Target, ThrownSlot, MAX_SEED,
+};
 use crate::limits::{IDLE_EVENTS, MAX_ATTEMPTS, MAX_SAFE_INTEGER};
 use crate::ops::{Op, OpError};
 use crate::protocol::ProposerId;
@@ -64,22 +66,9 @@ struct Inner {
     /// into it is refused: [`Inner::busy_with`]). The guard restores it if an exception ever
     /// escapes a call.
     depth: Cell<u32>,
-    /// Set while a change function runs (`js_change`), and while the cluster runs one and reads
-    /// its result (`Cluster::start`): what a refused call came from.
-    in_change_function: Rc<Cell<bool>>,
-    in_change: Rc<Cell<bool>>,
-}
-
-/// What JavaScript the cluster was running when a call came back into it (it is refused).
-#[derive(Clone, Copy, PartialEq, Debug)]
-enum Busy {
-    /// A change function: the contract's original wording.
-    ChangeFunction,
-    /// A getter or Proxy trap of a change function's result, which the cluster is reading.
-    ChangeResult,
-    /// A getter or Proxy trap of the arguments of the call in progress (`put()`'s value, an
-    /// options object, `partition()`'s groups, ...), which the cluster is reading.
-    Arguments,
+    /// Which of a change's JavaScript runs: the change function (`js_change`), or the cluster
+    /// running one and reading its result (`Cluster::start`). What a refused call came from.
+    change_running: ChangeRunning,
 }
 
 impl Busy {
@@ -112,8 +101,7 @@ impl Inner {
             rec: RefCell::new(rec),
             auto_advance: Cell::new(auto_advance),
             depth: Cell::new(0),
-            in_change_function: Rc::default(),
-            in_change: Rc::default(),
+            change_running: Rc::default(),
             promises: Promises::default(),
             parked: RefCell::default(),
             drive_due: Cell::new(false),
@@ -154,13 +142,7 @@ impl Inner {
 
     /// What JavaScript the cluster is running while a call is in progress (`depth > 0`).
     fn busy_with(&self) -> Busy {
-        if self.in_change_function.get() {
-            Busy::ChangeFunction
-        } else if self.in_change.get() {
-            Busy::ChangeResult
-        } else {
-            Busy::Arguments
-        }
+        self.change_running.get().unwrap_or(Busy::Arguments)
     }
 
     fn enter<T>(&self, f: impl FnOnce(&Sim) -> JsResult<T>) -> JsResult<T> {
@@ -469,8 +451,7 @@ impl Cluster {
             self.inner.depth.set(depth);
             if depth == 0 {
                 // What ran when the exception came out is over.
-                self.inner.in_change_function.set(false);
-                self.inner.in_change.set(false);
+                self.inner.change_running.set(None);
             }
         }
     }
@@ -543,7 +524,7 @@ impl Facade for Cluster {
                 stack_guard(&format!("{}()", op.name()))?;
             }
             if let Op::Change(change) = op {
-                let op = Op::Change(marked_while_running(change, self.inner.in_change.clone()));
+                let op = Op::Change(marked_while_running(change, self.inner.change_running.clone()));
                 return Ok(rec.invoke_unrecorded(proposer, &key, op));
             }
             let action = UserAction::Invoke { proposer, key, name: op.name().to_owned(), input: op.input() };
@@ -562,9 +543,9 @@ impl Facade for Cluster {
     }
 
     /// A change function calling back into the cluster is refused by the entry depth (`Inner`);
-    /// this flag only says so in the refusal ([`Busy::ChangeFunction`]).
-    fn change_running(&self) -> Rc<Cell<bool>> {
-        self.inner.in_change_function.clone()
+    /// this only says what the refused call came from ([`Busy`]).
+    fn change_running(&self) -> ChangeRunning {
+        self.inner.change_running.clone()
     }
 }
 
@@ -595,15 +576,9 @@ impl From<Fault> for UserAction {
     }
 }
 
-/// `change` with `flag` set while it runs, its result read included (the flag is not the
-/// cluster's: a change kept in the simulation holds no reference back to it).
-fn marked_while_running(change: crate::ops::ChangeFn, flag: Rc<Cell<bool>>) -> crate::ops::ChangeFn {
-    Rc::new(move |current| {
-        flag.set(true);
-        let next = change(current);
-        flag.set(false);
-        next
-    })
+/// `change` with `running` marked while it runs, its result read included.
+fn marked_while_running(change: crate::ops::ChangeFn, running: ChangeRunning) -> crate::ops::ChangeFn {
+    Rc::new(move |current| marked(&running, Busy::ChangeResult, || change(current)))
 }
 
 /// `options.proposer`: a proposer of the cluster, not removed (`InvalidArgument` naming it).
