@@ -647,27 +647,35 @@ impl Recording {
 /// Carries out a user action on a simulation: an invocation's or membership change's handle
 /// comes back.
 fn apply(sim: &Sim, action: &UserAction) -> Result<Option<OpHandle>, OpError> {
-    carry_out(sim, action, &|proposer, key, op| Some(sim.invoke(proposer, key, op)))
+    carry_out(sim, action, Invocation::Awaited)
 }
 
 /// [`apply`] of an action played from the tape: nobody holds an invocation's handle, so none is
 /// kept for it (a million replayed at once kept a million: [`Sim::invoke_unawaited`]).
 fn play(sim: &Sim, action: &UserAction) -> Result<Option<OpHandle>, OpError> {
-    carry_out(sim, action, &|proposer, key, op| {
-        sim.invoke_unawaited(proposer, key, op);
-        None
-    })
+    carry_out(sim, action, Invocation::Unawaited)
 }
 
-/// Invokes an operation, with or without its handle.
-type InvokeOp<'a> = dyn Fn(ProposerId, &str, Op) -> Option<OpHandle> + 'a;
+/// Whether somebody awaits an invoked operation ([`apply`]: its handle comes back) or not
+/// ([`play`]: no handle is kept).
+#[derive(Clone, Copy)]
+enum Invocation {
+    Awaited,
+    Unawaited,
+}
 
-fn carry_out(sim: &Sim, action: &UserAction, invoke: &InvokeOp<'_>) -> Result<Option<OpHandle>, OpError> {
+fn carry_out(sim: &Sim, action: &UserAction, invocation: Invocation) -> Result<Option<OpHandle>, OpError> {
     match action {
         UserAction::Invoke { proposer, key, name, input } => {
             sim.check_node(Node::Proposer(*proposer))?;
             let op = check::recorded_op(name, key, input)?;
-            return Ok(invoke(*proposer, key, op));
+            return Ok(match invocation {
+                Invocation::Awaited => Some(sim.invoke(*proposer, key, op)),
+                Invocation::Unawaited => {
+                    sim.invoke_unawaited(*proposer, key, op);
+                    None
+                }
+            });
         }
         UserAction::Crash(n) => sim.crash(*n)?,
         UserAction::Restart(n) => sim.restart(*n)?,

@@ -5,13 +5,11 @@
 //! holds one copy of these shells, and no more.
 
 use super::js::{describe, integer_arg, invalid, node_arg, rate_arg, JsResult};
-use super::shared::{lock_op, node_array, Shape, Target, ThrownSlot};
+use super::shared::{lock_op, node_array, ChangeRunning, Shape, Target, ThrownSlot};
 use crate::ops::{Op, OpError};
 use crate::protocol::AcceptorId;
 use crate::sim::{Node, MAX_LATENCY_MS};
 use js_sys::Promise;
-use std::cell::Cell;
-use std::rc::Rc;
 use wasm_bindgen::JsValue;
 
 /// Builds an operation from its options (what is left after `proposer`).
@@ -61,8 +59,8 @@ pub(super) trait Facade {
     /// modules were larger (README, "wasm size").
     fn fault(&self, read: &ReadFault<'_>) -> JsResult<()>;
 
-    /// Set while a change function runs, if the class refuses calls from inside one by it.
-    fn change_running(&self) -> Rc<Cell<bool>>;
+    /// Which of a change's JavaScript runs now, if the class refuses calls from inside it.
+    fn change_running(&self) -> ChangeRunning;
 
     /// `acquireLock`, `acquireLease`, `releaseLock`: the lock's name, its owner and `ttl`.
     fn lock_operation(

@@ -6,7 +6,7 @@
 
 use super::facade::{existing_node, operation_and_fault_methods, Facade, Fault, MakeOp, Nodes, ReadFault};
 use super::js::{bool_arg, error, integer_arg, invalid, options, rate_arg, to_js, JsResult};
-use super::shared::{break_arg, clamp, latency_arg, settled, Shape, Target, ThrownSlot, MAX_SEED};
+use super::shared::{break_arg, clamp, latency_arg, settled, ChangeRunning, Shape, Target, ThrownSlot, MAX_SEED};
 use super::stack::stack_guard;
 use crate::limits::MAX_ATTEMPTS;
 use crate::live::{Host, LiveCluster as Core, LiveConfig, Task};
@@ -89,7 +89,7 @@ pub(super) fn live_config(opts: &JsValue) -> JsResult<LiveConfig> {
 pub struct LiveCluster {
     core: Rc<Core>,
     /// A change function is running (inside the cluster): calls into the cluster are refused.
-    busy: Rc<Cell<bool>>,
+    busy: ChangeRunning,
 }
 
 impl LiveCluster {
@@ -120,7 +120,7 @@ impl LiveCluster {
     /// Whether a change function is running (the guard refuses `free()` then).
     #[wasm_bindgen(skip_typescript, js_name = "__busy")]
     pub fn busy_now(&self) -> bool {
-        self.busy.get()
+        self.busy.get().is_some()
     }
 
     // ---- observation (the shapes of `Cluster`'s) ----
@@ -220,7 +220,7 @@ impl LiveCluster {
     /// left is less than `Cluster`'s calls need (the same probe).
     fn act<T>(&self, f: impl FnOnce(&Core) -> JsResult<T>) -> JsResult<T> {
         stack_guard("a LiveCluster call")?;
-        if self.busy.get() {
+        if self.busy.get().is_some() {
             return Err(invalid("the cluster cannot be called from inside a change function"));
         }
         f(&self.core)
@@ -289,7 +289,7 @@ impl Facade for LiveCluster {
         })
     }
 
-    fn change_running(&self) -> Rc<Cell<bool>> {
+    fn change_running(&self) -> ChangeRunning {
         self.busy.clone()
     }
 }

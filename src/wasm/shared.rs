@@ -64,13 +64,38 @@ pub(super) fn lock_op(
     Ok(make(owner, ttl))
 }
 
-/// A JS change function as the core's change: `busy` is set while it runs; what it throws is
-/// kept in `thrown` (the rejection's `cause`).
-pub(super) fn js_change(f: Function, thrown: ThrownSlot, busy: Rc<Cell<bool>>) -> crate::ops::ChangeFn {
+/// What JavaScript a class was running when a call came back into it (it is refused, and says
+/// which). `LiveCluster` marks only its change functions.
+#[derive(Clone, Copy, PartialEq, Debug)]
+#[cfg_attr(not(feature = "cluster"), allow(dead_code))]
+pub(super) enum Busy {
+    /// A change function: the contract's original wording.
+    ChangeFunction,
+    /// A getter or Proxy trap of a change function's result, which the cluster is reading.
+    ChangeResult,
+    /// A getter or Proxy trap of the arguments of the call in progress (`put()`'s value, an
+    /// options object, `partition()`'s groups, ...), which the cluster is reading.
+    Arguments,
+}
+
+/// Which of a change's JavaScript runs now (`None`: none), shared by a class and the changes it
+/// started (a change kept in the simulation holds no reference back to the class).
+pub(super) type ChangeRunning = Rc<Cell<Option<Busy>>>;
+
+/// Runs `f` with `running` marked `busy`, then puts back what it was (a change function runs
+/// inside the reading of its result).
+pub(super) fn marked<T>(running: &ChangeRunning, busy: Busy, f: impl FnOnce() -> T) -> T {
+    let before = running.replace(Some(busy));
+    let result = f();
+    running.set(before);
+    result
+}
+
+/// A JS change function as the core's change: `running` says so while it runs; what it throws
+/// is kept in `thrown` (the rejection's `cause`).
+pub(super) fn js_change(f: Function, thrown: ThrownSlot, running: ChangeRunning) -> crate::ops::ChangeFn {
     Rc::new(move |current: &Json| {
-        busy.set(true);
-        let called = f.call1(&JsValue::UNDEFINED, &value_to_js(current));
-        busy.set(false);
+        let called = marked(&running, Busy::ChangeFunction, || f.call1(&JsValue::UNDEFINED, &value_to_js(current)));
         match called {
             Ok(next) if next.is_instance_of::<js_sys::Promise>() => Err(OpError::invalid(
                 "the change function returned a Promise: change functions must be synchronous (no async, no await)",

@@ -1,10 +1,10 @@
 //! `Cluster.eventColumns(since, limit)`: the events in columns ([`crate::event_columns`]), for a
 //! timeline's intake of a long run without one object per event.
 
-use super::{since_and_limit, Cluster};
+use super::{event_window, Cluster};
 use crate::event_columns::EventColumns;
 use crate::view::ColumnsView;
-use crate::wasm::js::{error, to_js, JsResult};
+use crate::wasm::js::{to_js, JsResult};
 use wasm_bindgen::prelude::*;
 
 #[wasm_bindgen]
@@ -18,9 +18,7 @@ impl Cluster {
         #[wasm_bindgen(unchecked_param_type = "number | undefined")] limit: JsValue,
     ) -> JsResult<JsValue> {
         self.inner.enter_rec(|rec| {
-            let (since, limit) = since_and_limit(&since, &limit)?;
-            let events = rec.events(since, limit).map_err(|e| error(&e))?;
-            let first = since.min(rec.sim().event_count());
+            let (first, events) = event_window(rec, &since, &limit)?;
             Ok(to_js(&ColumnsView { first, events: &events, columns: &EventColumns::of(&events) }))
         })
     }
