@@ -14,7 +14,7 @@ use crate::sim::{Rng, SimConfig};
 /// What the sought run and the replay must agree on: the log's hash, the point, and the report.
 fn checked(rec: &Recording) -> (u64, u64, u64, Report) {
     let sim = rec.sim();
-    (rec.event_log_hash().unwrap(), sim.steps(), sim.now(), check_run(&sim, DEFAULT_STEP_BUDGET))
+    (rec.event_log_hash().unwrap(), sim.steps(), sim.now(), check_run(sim, DEFAULT_STEP_BUDGET))
 }
 
 /// Ten increments every 10 ms on 7 keys through 2 proposers (faster than the cluster answers:
@@ -67,7 +67,7 @@ fn first_difference(rec: &Recording, seed: u64) -> Option<String> {
 #[test]
 fn a_sought_runs_check_equals_the_unsought_runs_at_checkpoints_window_edges_and_random_points() {
     let rec = run(3_000, None);
-    let report = check_run(&rec.sim(), DEFAULT_STEP_BUDGET);
+    let report = check_run(rec.sim(), DEFAULT_STEP_BUDGET);
     assert!(report.folded > 400 && report.steps > 0, "keys folded as the run went: {} {}", report.folded, report.steps);
     assert!(rec.checkpoint_points().len() >= 8, "{:?}", rec.checkpoint_points());
     assert_eq!(first_difference(&rec, 3), None);
@@ -76,7 +76,7 @@ fn a_sought_runs_check_equals_the_unsought_runs_at_checkpoints_window_edges_and_
 #[test]
 fn a_broken_runs_violation_is_the_same_after_a_seek() {
     let rec = run(2_000, Some(Breaks { quorum: Some(1), ..Breaks::default() }));
-    let report = check_run(&rec.sim(), DEFAULT_STEP_BUDGET);
+    let report = check_run(rec.sim(), DEFAULT_STEP_BUDGET);
     assert!(!report.ok && report.violation.is_some(), "the broken run is caught: {report:?}");
     assert_eq!(first_difference(&rec, 5), None);
 }
