@@ -210,6 +210,12 @@ impl Ledger {
         self.keys.values().fold((0, 0), |(ops, states), k| (ops + k.segment.len(), states + k.frontier.len()))
     }
 
+    /// Negative controls: one search step more than was spent.
+    #[cfg(all(test, not(target_arch = "wasm32")))]
+    pub(crate) fn corrupt_steps(&mut self) {
+        self.steps += 1;
+    }
+
     /// Each key's frontier: its allocation's address (copies of this ledger share it until a
     /// fold replaces it) and about the bytes it holds ([`Frontier::bytes`]: a bit per
     /// configuration and operation spanning the cut, thousands of each when thousands of

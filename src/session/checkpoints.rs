@@ -234,6 +234,15 @@ impl Checkpoints {
         Rc::make_mut(&mut saved.checkpoint).corrupt_message_in_flight()
     }
 
+    /// Negative controls: the latest checkpoint kept gets a checker that counts one search step
+    /// more ([`Checkpoint::corrupt_checker`]). Returns its point.
+    #[cfg(all(test, not(target_arch = "wasm32")))]
+    pub fn corrupt_checker(&mut self) -> Option<(u64, u64)> {
+        let saved = self.kept.last_mut()?;
+        Rc::make_mut(&mut saved.checkpoint).corrupt_checker();
+        Some((saved.checkpoint.steps(), saved.checkpoint.now()))
+    }
+
     /// Takes them every `events` events from now on (the first spacing; it still doubles).
     pub fn set_spacing(&mut self, events: u64) {
         self.every = events.max(1);

@@ -831,6 +831,10 @@ pub(crate) mod test_workload;
 mod budget_tests;
 
 #[cfg(all(test, not(target_arch = "wasm32")))]
+#[path = "seek_check_tests.rs"]
+mod seek_check_tests;
+
+#[cfg(all(test, not(target_arch = "wasm32")))]
 #[path = "rehome_tests.rs"]
 mod rehome_tests;
 

@@ -371,6 +371,12 @@ impl History {
         self.ledger.is_some()
     }
 
+    /// Negative controls (checkpoints): the ledger, to corrupt.
+    #[cfg(all(test, not(target_arch = "wasm32")))]
+    pub(crate) fn ledger_mut(&mut self) -> &mut Ledger {
+        self.ledger.as_mut().expect("a checked history")
+    }
+
     /// The incremental checker's state (not of a history that [stopped checking](History::stop_checking)).
     pub fn ledger(&self) -> &Ledger {
         let Some(ledger) = &self.ledger else { panic!("the checker of a replay that stopped checking was read") };

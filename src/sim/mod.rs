@@ -327,6 +327,12 @@ impl Checkpoint {
         })
     }
 
+    /// Negative controls: this copy's checker counts one search step more than it spent.
+    #[cfg(all(test, not(target_arch = "wasm32")))]
+    pub fn corrupt_checker(&mut self) {
+        self.core.world.history.ledger_mut().corrupt_steps();
+    }
+
     /// The ids of the history records this copy keeps: shared with the run while it keeps them
     /// too, and with other copies that keep them; once the run let them go, the copies' own
     /// (about [`CHECKPOINT_RECORD_BYTES`] each, counted once across copies by the budget).
