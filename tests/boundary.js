@@ -80,6 +80,29 @@ function trampoline(f, arg) {
 }
 trampoline((x) => x, 0);
 
+/// The stack `probe` proves (bytes): how much less of it a filler of pushed arguments may take
+/// before `probe()` answers false than before a bare call fails.
+export function stackProvenBy(probe) {
+  const most = (f) => {
+    let [lo, hi] = [0, 1 << 18];
+    while (lo < hi) {
+      const mid = Math.ceil((lo + hi) / 2);
+      const args = new Array(Math.max(2, mid)).fill(0);
+      [args[0], args[1]] = [f, null];
+      let ok;
+      try {
+        ok = trampoline.apply(null, args) === true;
+      } catch (_) {
+        ok = false;
+      }
+      if (ok) lo = mid;
+      else hi = mid - 1;
+    }
+    return lo;
+  };
+  return (most(() => true) - most(probe)) * 8;
+}
+
 /// Calls `f(arg)` with about `bytes` bytes of stack left (the rest filled by pushed arguments).
 /// Returns `{ threw, value, error }`; `threw` is true when anything threw, including a RangeError
 /// before `f` could start. Call `f` once beforehand so that it is compiled.

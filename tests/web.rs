@@ -855,6 +855,8 @@ extern "C" {
     fn helpers() -> JsValue;
     #[wasm_bindgen(js_name = withStackLeft)]
     fn with_stack_left(bytes: f64, f: &JsValue, arg: &JsValue) -> JsValue;
+    #[wasm_bindgen(js_name = stackProvenBy)]
+    fn stack_proven_by(probe: &JsValue) -> f64;
     #[wasm_bindgen(js_name = callsWhileUnwinding)]
     fn calls_while_unwinding(f: &JsValue, arg: &JsValue, every: u32, count: u32) -> Array;
     #[wasm_bindgen(js_name = changeCallingNearTheLimit)]
@@ -1079,6 +1081,34 @@ async fn each_call_proves_its_class_of_stack_and_a_start_that_would_replay_prove
     js_still_works(&sought).await;
     free_and_check_released(&sought);
     free_and_check_released(&c);
+}
+
+/// Each class's probe proves at least its bytes, cold and once V8 has optimized it (optimized
+/// code checks the height of the frame it may deoptimize to, src/wasm/stack.rs), and not much
+/// more. Control: the measurement tells a probe that proves too little (the getters' probe
+/// against a start's bytes).
+#[wasm_bindgen_test]
+fn each_stack_probe_proves_its_bytes_cold_and_optimized() {
+    let probes = caspaxos_playground::wasm::stack_probes_for_tests();
+    let [read, start, full] = stack_headrooms().map(f64::from);
+    let probe = |name: &str| -> js_sys::Function { get(&probes, name).unchecked_into() };
+    for calls_before in [0, 1_000, 20_000] {
+        for (name, bytes) in [("read", read), ("start", start), ("full", full)] {
+            let p = probe(name);
+            let warm = if name == "full" { calls_before.min(2_000) } else { calls_before };
+            for _ in 0..warm {
+                assert_eq!(p.call0(&JsValue::NULL).unwrap(), true, "{name} at a shallow stack");
+            }
+            let proven = stack_proven_by(&p);
+            assert!(
+                proven >= bytes,
+                "the {name} probe proves {proven} bytes, under its {bytes} (after {calls_before} calls)"
+            );
+            assert!(proven <= bytes + 16_384.0, "the {name} probe proves {proven} bytes, far over its {bytes}");
+        }
+    }
+    let too_little = stack_proven_by(&probe("read"));
+    assert!(too_little < start, "the getters' probe ({too_little} bytes) measured as proving a start's {start}");
 }
 
 /// Lets the browser run other tasks (a long chain of resolved promises never does).

@@ -30,6 +30,8 @@ pub use live::LiveCluster;
 pub use live_tabs::AcceptorTab;
 pub(crate) use shared::json_of_parsed;
 pub use stack::stack_headrooms;
+#[cfg(feature = "workloads")]
+pub use stack::stack_probes_for_tests;
 
 /// Installs each class's boundary guard when the module starts.
 #[wasm_bindgen::prelude::wasm_bindgen(start)]
