@@ -244,3 +244,19 @@ fn a_duplicated_answer_beside_unknown_increments_names_the_increment_returning_l
     let ops = [answered(0, 0, 10, 1), unknown(1, 1, Some(50)), answered(2, 2, 30, 3), answered(3, 3, 20, 2)];
     assert!(matches!(walked(&ops), super::super::Found::Ends(_)));
 }
+
+/// The budget stops a walk: 2,000 increments, every other one of unknown outcome, walked with
+/// 100 steps say "out of budget" at once (not a hang, not a verdict). Control: the default
+/// budget walks them to their ends.
+#[test]
+fn the_budget_stops_a_long_walk() {
+    let ops: Vec<_> = (0..2_000u64)
+        .map(|i| if i % 2 == 0 { answered(i, i, 5_000 + i, 1 + i / 2) } else { unknown(i, i, Some(9_000 + i)) })
+        .collect();
+    let ended: Vec<u64> = ops.iter().map(|o| o.return_seq.unwrap_or(o.invoke_seq)).collect();
+    let initial = [crate::checker::Config::default()];
+    let (found, steps) = super::fold(&ops, &ended, &initial, 1_024, 100).expect("walked");
+    assert!(matches!(found, super::super::Found::OutOfBudget) && steps <= 101, "{steps} steps");
+    let (found, steps) = super::fold(&ops, &ended, &initial, 1_024, DEFAULT_STEP_BUDGET).expect("walked");
+    assert_eq!(end_values(&found).len(), 1_001, "{steps} steps");
+}
