@@ -40,6 +40,8 @@ use super::frontier::Frontier;
 #[cfg(not(target_arch = "wasm32"))]
 use super::increment_fold::{self, Answered};
 use super::model::{CheckOp, Expect};
+#[cfg(not(target_arch = "wasm32"))]
+use super::search::unknown_increment_ends;
 use super::search::{check_key_or_earlier, end_states, KeyResult, Undecided};
 use super::KeyVerdicts;
 use super::DEFAULT_STEP_BUDGET;
@@ -261,6 +263,9 @@ struct KeyLedger {
     next_fold_at: usize,
     /// The last fold's cut (0 before any): every folded operation returned before it.
     cut: u64,
+    /// The latest deadline given so far: deadlines never decrease in the order unknown
+    /// operations ended (`range_fold.rs` relies on it).
+    last_deadline: u64,
 }
 
 /// A settled operation of a key.
@@ -321,6 +326,7 @@ impl KeyLedger {
             verdict: None,
             next_fold_at: fold_every,
             cut: 0,
+            last_deadline: 0,
         }
     }
 
@@ -365,7 +371,9 @@ impl KeyLedger {
             let u = Rc::make_mut(s).unknown.as_mut().expect("only unknown operations count");
             u.later += 1;
             if u.later == unknown_horizon {
-                u.deadline = Some(invoke_seq);
+                // An operation settling later may have been invoked earlier: not before the last.
+                self.last_deadline = self.last_deadline.max(invoke_seq);
+                u.deadline = Some(self.last_deadline);
                 self.open_unknowns -= 1;
             }
         }
@@ -384,6 +392,10 @@ impl KeyLedger {
             return 0;
         }
         let initial = self.frontier.configs();
+        #[cfg(not(target_arch = "wasm32"))]
+        if let Some(steps) = self.try_unknown_increment_fold(cut, &initial, fold_every) {
+            return steps;
+        }
         #[cfg(not(target_arch = "wasm32"))]
         if let Some(answered) = self.answered_increments(cut) {
             if let Some((ends, steps)) =
@@ -422,6 +434,55 @@ impl KeyLedger {
             }
         }
         steps
+    }
+
+    /// The walk of `range_fold.rs` for a segment of increments with unknown outcomes, at the
+    /// latest cut before `cut` that no completed operation spans (a batch's start: inside a
+    /// batch every answered increment spans the cut, a choice for each end); `None` when it
+    /// does not apply or cannot finish (the general fold is tried then). Native only, as
+    /// `range_fold.rs`.
+    #[cfg(not(target_arch = "wasm32"))]
+    fn try_unknown_increment_fold(&mut self, cut: u64, initial: &[super::Config], fold_every: usize) -> Option<u64> {
+        use super::model::Step;
+        use crate::ops::Op;
+        #[cfg(test)]
+        if GENERAL_FOLD_ONLY.get() {
+            return None;
+        }
+        let increment = |s: &Rc<Settled>| matches!(s.op.step, Step::Builtin { op: Op::Increment, .. });
+        if !self.segment.iter().all(increment) || !self.segment.iter().any(|s| s.unknown.is_some()) {
+            return None;
+        }
+        let mut cut = cut;
+        let spans = |s: &&Rc<Settled>, cut: u64| s.unknown.is_none() && s.op.invoke_seq < cut && s.end() >= cut;
+        while let Some(earlier) = self.segment.iter().filter(|s| spans(s, cut)).map(|s| s.op.invoke_seq).min() {
+            cut = earlier;
+        }
+        let (mut prefix, mut ended) = (Vec::new(), Vec::new());
+        for s in self.segment.iter().filter(|s| s.end() < cut) {
+            ended.push(s.unknown.map_or(s.end(), |u| u.ended_seq));
+            prefix.push(Settled::clone(s).into_folded());
+        }
+        let completed = prefix.len() as u64;
+        let unknowns = prefix.iter().filter(|op| op.expect == Expect::AppliedOrNot).count() as u64;
+        if prefix.is_empty() {
+            return None;
+        }
+        for s in self.segment.iter().filter(|s| s.end() >= cut && s.op.invoke_seq < cut) {
+            ended.push(s.unknown.map_or(u64::MAX, |u| u.ended_seq));
+            prefix.push(CheckOp { return_seq: None, ..s.op.clone() });
+        }
+        let (result, steps) =
+            unknown_increment_ends(&prefix, &ended, initial, MAX_FRONTIER_STATES, DEFAULT_STEP_BUDGET)?;
+        match result {
+            Ok(ends) => self.commit_fold(ends, cut, fold_every, completed, unknowns),
+            Err(KeyResult::Unknown(_)) => return None,
+            Err(verdict) => {
+                self.folded_unknowns += unknowns;
+                self.settle_verdict(verdict);
+            }
+        }
+        Some(steps)
     }
 
     /// The fold's operations (ended before `cut`, then spanning it) when every one is an
@@ -471,6 +532,21 @@ impl KeyLedger {
         self.open_unknowns = 0;
         self.verdict = Some(verdict);
     }
+}
+
+#[cfg(all(test, not(target_arch = "wasm32")))]
+thread_local! {
+    static GENERAL_FOLD_ONLY: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
+/// Runs `f` with the ledger's folds left to the general search when `general` (tests: the walk
+/// of `range_fold.rs` against it).
+#[cfg(all(test, not(target_arch = "wasm32")))]
+pub(crate) fn without_range_fold<T>(general: bool, f: impl FnOnce() -> T) -> T {
+    GENERAL_FOLD_ONLY.set(general);
+    let out = f();
+    GENERAL_FOLD_ONLY.set(false);
+    out
 }
 
 #[cfg(test)]

@@ -12,6 +12,10 @@
 
 #[path = "chain.rs"]
 mod chain;
+// Native only: 4.4 KB of gzipped wasm, measured (past the dist gate); the wasm folds through the search.
+#[cfg(not(target_arch = "wasm32"))]
+#[path = "range_fold.rs"]
+mod range_fold;
 
 use super::model::{CheckOp, Expect, Next, State};
 use super::prune::Pruning;
@@ -71,11 +75,14 @@ pub fn check_key(ops: &[CheckOp], step_budget: u64) -> (KeyResult, u64) {
 /// into `unknown`). A violation there is one of the whole history: linearizability is
 /// prefix-closed, and every operation that returned before that instant stays returned before
 /// it (`from`: the key's last cut, before which every folded operation returned).
+///
+/// That earlier history is checked first when the forced chains take all of it (a walk of one
+/// step per configuration): a violation there is the answer without the whole key's search,
+/// which spent its whole budget first (outside tester 17: 14.5 s in wasm after a `put`).
 pub fn check_key_or_earlier(ops: &[CheckOp], initial: &[Config], from: u64, step_budget: u64) -> (KeyResult, u64) {
-    let (result, steps) = check_key_from(ops, initial, step_budget);
     let first_unchained =
         ops.iter().filter(|op| op.invoke_seq >= from && !chain::chained(op)).map(|op| op.invoke_seq).min();
-    let (KeyResult::Unknown(_), Some(instant)) = (&result, first_unchained) else { return (result, steps) };
+    let Some(instant) = first_unchained else { return check_key_from(ops, initial, step_budget) };
     let before = as_before(ops, instant);
     // A read the configurations placed, in flight then, is left out: it changed no state.
     let in_flight = |op: &&CheckOp| op.invoke_seq < instant && op.return_seq.is_none_or(|r| r >= instant);
@@ -84,10 +91,21 @@ pub fn check_key_or_earlier(ops: &[CheckOp], initial: &[Config], from: u64, step
     for c in &mut from_configs {
         c.placed.retain(|id| !left_out.contains(id));
     }
-    let (earlier, more) = check_key_from(&before, &from_configs, step_budget);
+    let mut steps = 0;
+    if let Some((found, walked)) = chain::forced(&before, &from_configs, Goal::OneLinearization, step_budget) {
+        if let Found::Violation(v) = found {
+            return (KeyResult::Violation(v), walked);
+        }
+        steps = walked;
+    }
+    let (result, more) = check_key_from(ops, initial, step_budget);
+    if steps > 0 || !matches!(result, KeyResult::Unknown(_)) {
+        return (result, steps + more);
+    }
+    let (earlier, again) = check_key_from(&before, &from_configs, step_budget);
     match earlier {
-        KeyResult::Violation(_) => (earlier, steps + more),
-        _ => (result, steps + more),
+        KeyResult::Violation(_) => (earlier, more + again),
+        _ => (result, more + again),
     }
 }
 
@@ -155,6 +173,26 @@ pub fn end_states(
         Found::OutOfBudget => Err(KeyResult::Unknown(Undecided::OutOfBudget)),
     };
     (result, steps)
+}
+
+/// [`end_states`] for a prefix of increments, some of unknown outcome, cut where no completed
+/// operation spans the cut (`range_fold.rs`): its ends up to dominance, walked; `None` when the
+/// walk does not apply. `ended`: where each operation ended.
+#[cfg(not(target_arch = "wasm32"))]
+pub(super) fn unknown_increment_ends(
+    ops: &[CheckOp],
+    ended: &[u64],
+    initial: &[Config],
+    max_ends: usize,
+    step_budget: u64,
+) -> Option<(Result<Vec<Config>, KeyResult>, u64)> {
+    let (found, steps) = range_fold::fold(ops, ended, initial, max_ends, step_budget)?;
+    let result = match found {
+        Found::Ends(ends) => Ok(ends),
+        Found::Violation(v) => Err(KeyResult::Violation(v)),
+        _ => Err(KeyResult::Unknown(Undecided::OutOfBudget)),
+    };
+    Some((result, steps))
 }
 
 #[derive(Clone, Copy, PartialEq, Eq)]
