@@ -359,7 +359,7 @@ impl Runtime {
 
     /// A reply from acceptor `from` to `proposer`: it goes to the operation running on its key.
     pub fn handle_reply(&mut self, io: &mut impl Io, proposer: ProposerId, from: AcceptorId, reply: &Reply<Val>) {
-        let Some(key) = self.keys.get(reply.key()) else { return };
+        let Some(key) = self.keys.id_of(reply.key()) else { return };
         let Some(index) = self.proposer(proposer).keys.get(key as usize).and_then(|k| k.holder) else { return };
         let op = self.slots[index as usize].as_ref().expect("a holder is a live slot").op;
         let slot = SlotRef { index, op };

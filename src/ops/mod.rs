@@ -15,6 +15,7 @@ pub use wording::counted;
 use crate::json_object::object;
 use crate::limits::MAX_SAFE_INTEGER;
 use crate::protocol::ProposerId;
+use crate::sim::RecordValue;
 use lock::Lock;
 use serde_json::Value as Json;
 use std::fmt;
@@ -47,7 +48,9 @@ pub type BatchAnswers = Rc<Vec<(OpId, Result<Json, OpError>)>>;
 pub struct Applied {
     pub proposer: ProposerId,
     pub op: OpId,
-    pub output: Rc<Json>,
+    /// What the change answered: a counter inline, any other answer shared (an increment's
+    /// marker costs no allocation of its own, issue 9).
+    pub output: RecordValue,
     /// When the change was a batch (`ProposerConfig::batch_max`): every operation of the batch
     /// with its answer, in order (`op` is the last that wrote). A register that carries it
     /// reflects the whole batch.
@@ -71,7 +74,7 @@ pub type Val = Rc<Register>;
 impl Register {
     /// The output recorded for `op` of `proposer`, if this register already reflects it.
     pub fn applied_output(&self, proposer: ProposerId, op: OpId) -> Option<Json> {
-        self.applied.iter().find(|a| a.proposer == proposer && a.op == op).map(|a| (*a.output).clone())
+        self.applied.iter().find(|a| a.proposer == proposer && a.op == op).map(|a| a.output.to_json())
     }
 
     /// The answers of `proposer`'s batch that held `op`, if this register already reflects it.
@@ -89,7 +92,7 @@ impl Register {
     }
 
     /// The register after `proposer`'s operation `op` wrote `value` and answered `output`.
-    pub fn changed(&self, value: Json, proposer: ProposerId, op: OpId, output: Rc<Json>) -> Register {
+    pub fn changed(&self, value: Json, proposer: ProposerId, op: OpId, output: RecordValue) -> Register {
         let mut applied = self.applied.clone();
         let marker = Applied { proposer, op, output, batch: None };
         match applied.binary_search_by_key(&proposer, |a| a.proposer) {
@@ -522,9 +525,9 @@ mod tests {
 
     #[test]
     fn markers_record_the_last_change_of_each_proposer() {
-        let r = Register::default().changed(json!(1), 2, 10, Rc::new(json!(1)));
-        let r = r.changed(json!(2), 1, 11, Rc::new(json!(2)));
-        let r = r.changed(json!(3), 2, 12, Rc::new(json!(3)));
+        let r = Register::default().changed(json!(1), 2, 10, json!(1).into());
+        let r = r.changed(json!(2), 1, 11, json!(2).into());
+        let r = r.changed(json!(3), 2, 12, json!(3).into());
         assert_eq!(r.version, 3);
         assert_eq!(r.applied.iter().map(|a| (a.proposer, a.op)).collect::<Vec<_>>(), vec![(1, 11), (2, 12)]);
         assert_eq!(r.applied_output(2, 12), Some(json!(3)));

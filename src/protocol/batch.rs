@@ -12,6 +12,7 @@
 use super::ballot::ProposerId;
 use super::operation::Note;
 use crate::ops::{BatchAnswers, Op, OpError, OpId, Val};
+use crate::sim::RecordValue;
 use serde_json::Value as Json;
 use std::rc::Rc;
 
@@ -39,9 +40,9 @@ pub fn evaluate(
     match op.apply(current, now_ms) {
         Ok(effect) => match effect.write {
             Some(v) => {
-                let output = Rc::new(effect.output);
-                let next = Rc::new(current.changed(v, proposer, op_id, output.clone()));
-                (Some(next), Ok((*output).clone()))
+                let marker = RecordValue::from(effect.output.clone());
+                let next = Rc::new(current.changed(v, proposer, op_id, marker));
+                (Some(next), Ok(effect.output))
             }
             None => (None, Ok(effect.output)),
         },
@@ -86,6 +87,24 @@ mod tests {
     use super::*;
     use crate::ops::Register;
     use serde_json::json;
+
+    /// An increment's exactly-once marker holds its answer inline (issue 9: no allocation of its
+    /// own); a float counter's or a lease's answer is shared JSON, and every marker answers a
+    /// retry exactly what was answered. Negative control: the float is not taken for a counter.
+    #[test]
+    fn an_increments_marker_holds_its_counter_inline() {
+        let marker_of = |op: &Op, value: Json| {
+            let current = Rc::new(Register { value, ..Register::default() });
+            let (wrote, answer) = evaluate(2, 7, op, &current, 0);
+            let next = wrote.expect("it writes");
+            assert_eq!(next.applied_output(2, 7), Some(answer.expect("it answers")), "a retry's answer");
+            next.applied[0].output.clone()
+        };
+        assert_eq!(marker_of(&Op::Increment, json!(4)), RecordValue::Unsigned(5));
+        assert_eq!(marker_of(&Op::Increment, json!(1.5)), RecordValue::Json(Rc::new(json!(2.5))));
+        let lease = Op::AcquireLease { owner: "a".into(), ttl_ms: None };
+        assert!(matches!(marker_of(&lease, Json::Null), RecordValue::Json(_)));
+    }
 
     fn ops() -> Vec<(OpId, Op)> {
         vec![

@@ -145,7 +145,7 @@ fn register(r: &Register) -> Result<Json, WireError> {
         if a.batch.is_some() {
             return Err("a register carrying a batch's answers does not cross tabs".into());
         }
-        applied.push(object! { "proposer": a.proposer, "op": a.op, "output": (*a.output).clone() });
+        applied.push(object! { "proposer": a.proposer, "op": a.op, "output": a.output.to_json() });
     }
     Ok(object! { "value": r.value.clone(), "version": r.version, "applied": applied })
 }
@@ -282,7 +282,7 @@ fn read_register(v: &Json) -> Result<Register, WireError> {
             return Err("markers are not one per proposer, sorted".into());
         }
         let op = integer(get(a, "op")?, "marker op", MAX_SAFE_INTEGER)?;
-        applied.push(Applied { proposer, op, output: Rc::new(get(a, "output")?.clone()), batch: None });
+        applied.push(Applied { proposer, op, output: get(a, "output")?.clone().into(), batch: None });
     }
     Ok(Register { value: get(m, "value")?.clone(), version, applied })
 }

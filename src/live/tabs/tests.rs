@@ -424,7 +424,7 @@ fn every_message_kind_and_a_stored_record_read_back_as_written() {
     let reg = Rc::new(Register {
         value: serde_json::json!({"a": [1, "x", null]}),
         version: 3,
-        applied: vec![Applied { proposer: 1, op: 4, output: Rc::new(Json::from(7)), batch: None }],
+        applied: vec![Applied { proposer: 1, op: 4, output: Json::from(7).into(), batch: None }],
     });
     let (b, key) = (Ballot::new(5, 2), crate::protocol::Key::from("k"));
     let messages = [
