@@ -19,8 +19,8 @@ pub const MAX_SAFE_INTEGER: u64 = (1 << 53) - 1;
 /// The latest virtual time, in ms: the clock stops there, so every time a run records (its
 /// actions', its end's, a share link's) is one every reader accepts. What moves the clock past it
 /// stops at it: `seek({ until })`, `fromSession(_, { until })` and `runFor` run to it, and a
-/// message or timer due later is due at it (the events at the end run in the order they were
-/// scheduled). JavaScript sees it as `Cluster.limits.safeInteger`.
+/// message due later is due at it (the events at the end run in the order they were scheduled);
+/// an operation's timer due later fires there once nothing else is due (`World::past_end`). JavaScript sees it as `Cluster.limits.safeInteger`.
 pub const MAX_CLOCK_MS: u64 = MAX_SAFE_INTEGER;
 /// Most attempts one operation makes.
 pub const MAX_ATTEMPTS: u32 = 100;

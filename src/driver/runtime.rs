@@ -371,6 +371,12 @@ impl Runtime {
         self.with_operation(io, slot, |_, _| {});
     }
 
+    /// The timer of the operation in `slot` was due past the end of time, and the clock stopped
+    /// at the end with nothing else due: its phase or backoff is over.
+    pub fn handle_time_ended(&mut self, io: &mut impl Io, slot: SlotRef) {
+        self.with_operation(io, slot, |operation, now| operation.handle_time_ended(now));
+    }
+
     /// `proposer` crashed: it forgets all but its ballot clock, and its operations (queued or
     /// running) are dropped without running again. Returns them, in the order they were invoked,
     /// with who issued each: the caller ends them.

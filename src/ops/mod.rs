@@ -247,6 +247,11 @@ impl Op {
                     _ => {
                         let expires_at = ttl_ms.map(|ttl| now_ms.saturating_add(ttl).min(MAX_SAFE_INTEGER));
                         let granted = lock.grant(owner, expires_at);
+                        if granted.holder(now_ms).is_none() {
+                            // A grant that lapses as it is made (any ttl at the end of time) is no
+                            // grant: nothing is written, and it is answered as not acquired.
+                            return keep(lock.lease(false, now_ms));
+                        }
                         set(granted.to_json(), granted.lease(true, now_ms))
                     }
                 }

@@ -344,13 +344,27 @@ impl Operation {
 
     /// The time is `now.ms`: ends a phase past its deadline, or a backoff that is over.
     pub fn handle_timeout(&mut self, now: Now<'_>) {
+        if self.poll_timeout().is_some_and(|due| now.ms >= due) {
+            self.time_out(now);
+        }
+    }
+
+    /// Time ended (the environment's clock stopped for good) before this operation's timer was
+    /// due: its phase or backoff is over as if the timer had fired, so the operation still ends
+    /// (at worst after its attempts, as under any other timeout).
+    pub fn handle_time_ended(&mut self, now: Now<'_>) {
+        self.time_out(now);
+    }
+
+    /// The phase or backoff the operation waits on is over.
+    fn time_out(&mut self, now: Now<'_>) {
         match &self.stage {
-            Stage::Preparing { round, deadline_ms } if now.ms >= *deadline_ms => {
+            Stage::Preparing { round, .. } => {
                 let ballot = round.ballot();
                 self.timed_out(ballot, Phase::Prepare);
                 self.failed_attempt(now.timing);
             }
-            Stage::Accepting { round, deadline_ms, .. } if now.ms >= *deadline_ms => {
+            Stage::Accepting { round, .. } => {
                 let ballot = round.ballot();
                 self.timed_out(ballot, Phase::Accept);
                 if self.ctx.config.break_reuse_ballot {
@@ -359,7 +373,7 @@ impl Operation {
                     self.failed_attempt(now.timing);
                 }
             }
-            Stage::BackingOff { until_ms, delay_ms } if now.ms >= *until_ms => {
+            Stage::BackingOff { delay_ms, .. } => {
                 // While we slept, the proposer that blocked us may have issued up to one ballot per
                 // round trip (with §2.2.1, one per operation): skip past them, or a proposer with a
                 // cached round would keep winning and starve us.

@@ -96,12 +96,13 @@ impl Core {
     /// Runs the next scheduled event, but an action (the caller applies it).
     pub fn step(&mut self) -> Stepped {
         self.world.end_instant();
-        let Some((at, due)) = self.world.queue.pop() else { return Stepped::Idle };
+        let Some((at, due)) = self.world.pop_due() else { return Stepped::Idle };
         self.world.advance(at, true);
         self.world.stats.deliveries += matches!(due, Due::Arrive { .. } | Due::Envelope { .. }) as u64;
         match due {
             Due::Action(action) => return Stepped::Action(action),
             Due::Timer(slot) => self.runtime.handle_timer(&mut self.world, slot),
+            Due::TimeEnded(slot) => self.runtime.handle_time_ended(&mut self.world, slot),
             Due::Arrive { from, to, msg, lost, log } => self.arrive(from, to, msg, lost, log),
             Due::Envelope { envelope, lost, log } => self.arrive_envelope(envelope, lost, log),
             Due::Gc(job) => super::gc::step(&mut self.world, &mut self.runtime, job),

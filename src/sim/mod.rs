@@ -370,6 +370,7 @@ impl Sim {
             steps: 0,
             rng: Rng::new(config.seed),
             queue: Default::default(),
+            past_end: Default::default(),
             ready: Default::default(),
             net: config.net.clone(),
             partitions: Partitions::new(config.acceptors, config.proposers),
@@ -645,7 +646,7 @@ impl Sim {
         let w = self.world();
         // Open envelopes are sealed (and scheduled) by the next step, at the current instant.
         let sealing = (!w.outbox.is_empty()).then_some(w.now);
-        w.queue.next_at().into_iter().chain(sealing).min()
+        w.next_due_at().into_iter().chain(sealing).min()
     }
 
     /// When the next scheduled event runs, for a loop that moves the clock on to `until`.
@@ -660,7 +661,7 @@ impl Sim {
         if until > core.world.now {
             core.world.end_instant();
         }
-        let next = core.world.queue.next_at();
+        let next = core.world.next_due_at();
         debug_assert!(
             core.world.outbox.is_empty() || until <= core.world.now || next == Some(core.world.now),
             "open envelopes left while the clock moves on"

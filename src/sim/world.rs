@@ -44,6 +44,9 @@ pub(super) enum Due {
         log: Option<Rc<[MsgRef]>>,
     },
     Timer(SlotRef),
+    /// A timer due past the end of time, fired at its end once nothing else is due there
+    /// ([`World::past_end`]).
+    TimeEnded(SlotRef),
     Action(Action),
     /// The next step of garbage collection job `.0` ([`super::gc`]).
     Gc(usize),
@@ -115,6 +118,10 @@ pub(super) struct World {
     pub steps: u64,
     pub rng: Rng,
     pub queue: EventQueue<Due>,
+    /// Timers due past the end of time ([`MAX_CLOCK_MS`]), in the order armed. The clock cannot
+    /// reach them: they fire at the end, after everything else due there (the replies an
+    /// operation waits on come first), so an operation waiting on one still ends.
+    pub past_end: VecDeque<SlotRef>,
     pub ready: VecDeque<Ready>,
     pub net: NetConfig,
     pub partitions: Partitions,
@@ -188,6 +195,16 @@ impl World {
     /// Schedules `due` at `at`, or at the end of time if later ([`MAX_CLOCK_MS`]).
     pub fn schedule(&mut self, at: u64, due: Due) {
         self.queue.push(at.min(MAX_CLOCK_MS), due);
+    }
+
+    /// The next event due, with its time: the queue's, else a timer due past the end of time.
+    pub fn pop_due(&mut self) -> Option<(u64, Due)> {
+        (self.queue.pop()).or_else(|| self.past_end.pop_front().map(|slot| (MAX_CLOCK_MS, Due::TimeEnded(slot))))
+    }
+
+    /// When the next event is due ([`World::pop_due`]).
+    pub fn next_due_at(&self) -> Option<u64> {
+        self.queue.next_at().or((!self.past_end.is_empty()).then_some(MAX_CLOCK_MS))
     }
 
     /// Puts a message on the wire; the network decides its fate now (in manual delivery, the
@@ -288,6 +305,9 @@ impl Io for World {
         World::send(self, Node::Proposer(from), Node::Acceptor(to), Msg::Request(request));
     }
     fn set_timer(&mut self, at_ms: u64, slot: SlotRef) {
+        if at_ms > MAX_CLOCK_MS {
+            return self.past_end.push_back(slot);
+        }
         self.schedule(at_ms, Due::Timer(slot));
     }
     fn random_below(&mut self, bound: u64) -> u64 {
