@@ -170,7 +170,7 @@ pub fn byte_size(bytes: usize) -> String {
 
 /// A value within [`MAX_VALUE_BYTES`], measured exactly as the compact JSON text links carry.
 pub fn check_value_size(what: &str, value: &Json) -> Result<(), OpError> {
-    let bytes = serde_json::to_string(value).map_or(usize::MAX, |t| t.len());
+    let bytes = encoded_bytes(value);
     if bytes > MAX_VALUE_BYTES {
         return Err(OpError::invalid(format!(
             "{what} is larger than {} encoded as JSON ({bytes} bytes)",
@@ -178,6 +178,11 @@ pub fn check_value_size(what: &str, value: &Json) -> Result<(), OpError> {
         )));
     }
     Ok(())
+}
+
+/// `value`'s length as compact JSON text, as links and session documents carry it.
+pub fn encoded_bytes(value: &Json) -> usize {
+    serde_json::to_string(value).map_or(usize::MAX, |t| t.len())
 }
 
 /// A number as JavaScript prints it (`NaN`, `Infinity`, `3`, `2.5`, `1e+21`), for messages.
