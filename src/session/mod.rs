@@ -296,6 +296,7 @@ impl Recording {
             self.unreplayable.set(Some(why));
             self.regenerable.set(regenerable);
             self.sim.fold_events_as_let_go();
+            self.sim.bound_history_bytes(crate::limits::MAX_HISTORY_BYTES);
             self.checkpoints.borrow_mut().set_spacing(u64::MAX);
         }
     }

@@ -69,3 +69,53 @@ fn control_a_run_just_under_the_limit_exports_and_replays() {
     assert_eq!(half.value_bytes.get(), half.actions.borrow().value_bytes());
     assert!(half.value_bytes.get() < rec.value_bytes.get());
 }
+
+/// The bytes of values the history's records hold ([`crate::sim::record_bytes::record_bytes`]),
+/// and how many there are.
+fn history_bytes(rec: &Recording) -> (usize, usize) {
+    let history = rec.sim().history();
+    let bytes = history.records().map(crate::sim::record_bytes::record_bytes).sum();
+    let records = history.records().len();
+    (bytes, records)
+}
+
+/// `ops` changes to 60 KB values on 10 keys: by function (unreplayable from the first) or as
+/// recorded `put`s.
+fn changes(ops: usize, by_function: bool) -> Recording {
+    let rec = Recording::new(Start::Config(SimConfig::default())).unwrap();
+    for i in 0..ops {
+        if by_function {
+            let v = value(i, VALUE);
+            let f: crate::ops::ChangeFn = std::rc::Rc::new(move |_| Ok(v.clone()));
+            rec.invoke_unrecorded(1, &format!("k{}", i % 10), crate::ops::Op::Change(f));
+            if i % 50 == 49 {
+                rec.run_until_idle(IDLE_EVENTS_FOR_TESTS).unwrap();
+            }
+        } else {
+            put(&rec, i, VALUE);
+        }
+    }
+    rec.run_until_idle(IDLE_EVENTS_FOR_TESTS).unwrap();
+    rec
+}
+
+#[test]
+fn an_unreplayable_runs_history_keeps_its_records_within_the_byte_bound() {
+    let rec = changes(1_500, true);
+    assert_eq!(rec.unreplayable(), Some(Unreplayable::ChangeFunction));
+    let (bytes, records) = history_bytes(&rec);
+    assert!(bytes <= crate::limits::MAX_HISTORY_BYTES, "{bytes} bytes in {records} records");
+    assert!(records > 100 && records < 1_500, "{records} records");
+    assert_eq!(rec.sim().history().len(), 1_500, "every operation was recorded, the oldest let go");
+}
+
+#[test]
+fn control_a_replayable_runs_history_is_bounded_by_count_only() {
+    // What the byte bound catches: the same values, recorded, keep every record (the count-only
+    // window: its copies and replays keep the same records).
+    let rec = changes(1_500, false);
+    assert_eq!(rec.unreplayable(), None);
+    let (bytes, records) = history_bytes(&rec);
+    assert_eq!(records, 1_500);
+    assert!(bytes > 3 * crate::limits::MAX_HISTORY_BYTES, "{bytes} bytes");
+}
