@@ -270,7 +270,7 @@ impl History {
 
     /// Drops the oldest record if it ended; whether it did.
     fn pop_ended(&mut self) -> bool {
-        if !self.window.front().is_some_and(|r| r.outcome.is_some()) {
+        if self.window.front().is_none_or(|r| r.outcome.is_none()) {
             return false;
         }
         let record = self.window.pop_front().expect("a record");
