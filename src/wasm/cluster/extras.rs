@@ -94,12 +94,23 @@ impl Cluster {
     /// actions }`, see the README).
     #[wasm_bindgen(unchecked_return_type = "SessionDocument")]
     /// Throws `InvalidArgument` when the session cannot reproduce the run (a change function ran,
-    /// or more actions than a session holds), saying why: a document cut short would replay to
-    /// another run.
+    /// more actions or values than a session holds), saying why: a document cut short would
+    /// replay to another run; and when the document would pass `Cluster.limits.sessionBytes`.
     pub fn session(&self) -> JsResult<JsValue> {
-        self.inner.enter_rec(|rec| match rec.unreplayable() {
-            Some(why) => Err(invalid(why.to_string())),
-            None => Ok(text_to_js(&rec.session_text())),
+        self.inner.enter_rec(|rec| {
+            if let Some(why) = rec.unreplayable() {
+                return Err(invalid(why.to_string()));
+            }
+            // The limit fromSession applies (outside tester 18: a 130.4 MB document it refused).
+            let text = rec.session_text();
+            if text.len() <= crate::limits::MAX_SESSION_BYTES {
+                return Ok(text_to_js(&text));
+            }
+            Err(invalid(format!(
+                "the session is larger than {} encoded as JSON ({} bytes): fromSession would refuse it",
+                crate::limits::byte_size(crate::limits::MAX_SESSION_BYTES),
+                text.len()
+            )))
         })
     }
 
