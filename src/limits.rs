@@ -62,6 +62,11 @@ pub const IDLE_EVENTS: u64 = 1_000_000;
 /// Largest session document, JSON-encoded: [`MAX_ACTIONS`] actions of about 100 bytes each.
 pub const MAX_SESSION_BYTES: usize = 128 * 1024 * 1024;
 
+/// Bytes of values the history's records of a run that cannot be replayed hold at most (about,
+/// by [`crate::sim::History::bound_bytes`]'s count), besides its count of records: past them the
+/// oldest records go (a replayable run's tape is bounded by [`MAX_SESSION_BYTES`] instead).
+pub const MAX_HISTORY_BYTES: usize = 64 * 1024 * 1024;
+
 /// Most configurations a fold of the incremental checker may leave a key in (its frontier);
 /// a fold that would allow more is tried again at a later cut (`src/checker/ledger.rs`).
 pub const MAX_FRONTIER_STATES: usize = 1024;
@@ -170,7 +175,7 @@ pub fn byte_size(bytes: usize) -> String {
 
 /// A value within [`MAX_VALUE_BYTES`], measured exactly as the compact JSON text links carry.
 pub fn check_value_size(what: &str, value: &Json) -> Result<(), OpError> {
-    let bytes = serde_json::to_string(value).map_or(usize::MAX, |t| t.len());
+    let bytes = encoded_bytes(value);
     if bytes > MAX_VALUE_BYTES {
         return Err(OpError::invalid(format!(
             "{what} is larger than {} encoded as JSON ({bytes} bytes)",
@@ -178,6 +183,11 @@ pub fn check_value_size(what: &str, value: &Json) -> Result<(), OpError> {
         )));
     }
     Ok(())
+}
+
+/// `value`'s length as compact JSON text, as links and session documents carry it.
+pub fn encoded_bytes(value: &Json) -> usize {
+    serde_json::to_string(value).map_or(usize::MAX, |t| t.len())
 }
 
 /// A number as JavaScript prints it (`NaN`, `Infinity`, `3`, `2.5`, `1e+21`), for messages.

@@ -8,11 +8,11 @@ use super::{Breaks, Point, Recorded, Session, Start, UserAction, SESSION_VERSION
 use crate::client::LOCK_KEY_PREFIX;
 use crate::driver::DriverConfig;
 use crate::json_object::object;
+use crate::limits::{byte_size, MAX_INCREMENTS_PER_WORKER, MAX_SESSION_BYTES, MAX_WORKERS};
 use crate::limits::{
     MAX_ACCEPTORS, MAX_ACTIONS, MAX_ATTEMPTS, MAX_KEY_CHARS, MAX_LATENCY_MS, MAX_LINK_CHARS, MAX_OPS_PER_CLIENT,
     MAX_PROPOSERS, MAX_SAFE_INTEGER, MAX_VALUE_BYTES,
 };
-use crate::limits::{MAX_INCREMENTS_PER_WORKER, MAX_WORKERS};
 use crate::ops::OpKind;
 use crate::protocol::Quorums;
 use crate::sim::fuzz::FuzzOptions;
@@ -128,6 +128,9 @@ pub enum Unreplayable {
     TooManyActions,
     /// The run was built by other means (a benchmark workload).
     NotRecorded,
+    /// Its actions' values pass [`MAX_SESSION_BYTES`] JSON-encoded: its session would be
+    /// larger than a session may be.
+    TooLarge,
 }
 
 impl fmt::Display for Unreplayable {
@@ -142,6 +145,11 @@ impl fmt::Display for Unreplayable {
                 "this run has more than {MAX_ACTIONS} actions, more than a session holds: it cannot be shared or replayed"
             ),
             Unreplayable::NotRecorded => write!(f, "this run was not recorded action by action: it cannot be replayed"),
+            Unreplayable::TooLarge => write!(
+                f,
+                "this run's values pass {} encoded as JSON, more than a session holds: it cannot be shared or replayed",
+                byte_size(MAX_SESSION_BYTES)
+            ),
         }
     }
 }

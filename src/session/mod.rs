@@ -10,6 +10,7 @@ mod history_window;
 mod link;
 mod tape;
 
+use crate::limits::MAX_SESSION_BYTES;
 pub use crate::limits::{EVENT_WINDOW, MAX_ACTIONS, MAX_LINK_CHARS, REGENERATED_WINDOW};
 use checkpoints::{Checkpoints, Saved};
 pub use checkpoints::{BYTE_BUDGET, LANDING_SPACING, MAX_CHECKPOINTS, MAX_LANDINGS};
@@ -178,6 +179,9 @@ pub struct Recording {
     /// Compact, in chunks shared with the recordings sought from this one (a seek copies
     /// pointers to chunks, not actions: tape.rs).
     actions: RefCell<Tape>,
+    /// The bytes of the values `actions` carry ([`Tape::value_bytes`]): at most
+    /// [`MAX_SESSION_BYTES`](crate::limits::MAX_SESSION_BYTES), past which the run is unreplayable.
+    value_bytes: Cell<usize>,
     /// Why the session cannot reproduce the run, if it cannot (the first reason).
     unreplayable: Cell<Option<Unreplayable>>,
     /// Events replay regenerates: all while the run is replayable (`usize::MAX`), else those
@@ -227,6 +231,7 @@ impl Recording {
         Recording {
             sim,
             start,
+            value_bytes: Cell::new(actions.value_bytes()),
             actions: RefCell::new(actions),
             unreplayable: Cell::new(None),
             regenerable: Cell::new(usize::MAX),
@@ -267,6 +272,12 @@ impl Recording {
         self.unreplayable.get()
     }
 
+    /// The bytes of the values its recorded actions carry, JSON-encoded (`put`'s, `write`'s):
+    /// at most [`MAX_SESSION_BYTES`].
+    pub fn value_bytes(&self) -> usize {
+        self.value_bytes.get()
+    }
+
     /// Every action taken so far, recorded or not (the recorded ones, and those taken past the
     /// point the run became unreplayable, or that made it so): it answers when the session cannot.
     pub fn actions_taken(&self) -> u64 {
@@ -285,6 +296,7 @@ impl Recording {
             self.unreplayable.set(Some(why));
             self.regenerable.set(regenerable);
             self.sim.fold_events_as_let_go();
+            self.sim.bound_history_bytes(crate::limits::MAX_HISTORY_BYTES);
             self.checkpoints.borrow_mut().set_spacing(u64::MAX);
         }
     }
@@ -312,7 +324,7 @@ impl Recording {
     fn record_from(&self, action: UserAction, played: Option<usize>) -> Result<Option<OpHandle>, OpError> {
         let (steps, at_ms, logged) = (self.sim.steps(), self.sim.now(), self.sim.event_count());
         let handle = if played.is_some() { play(&self.sim, &action)? } else { apply(&self.sim, &action)? };
-        if self.keeps_another_action(logged) {
+        if self.keeps_another_action(logged, tape::value_bytes(&action)) {
             let mut actions = self.actions.borrow_mut();
             match played {
                 Some(i) => actions.extend_from(&self.tape.borrow(), i, i + 1),
@@ -337,18 +349,24 @@ impl Recording {
         let logged = self.sim.event_count();
         let started = gc(&self.sim, proposer, key.as_deref())?;
         let (steps, at_ms) = (self.sim.steps(), self.sim.now());
-        if self.keeps_another_action(logged) {
+        if self.keeps_another_action(logged, 0) {
             self.actions.borrow_mut().push(&Recorded { steps, at_ms, action: UserAction::Gc { proposer, key } });
         }
         Ok(started)
     }
 
     /// Whether the action just done is recorded: not once the run cannot be replayed (nothing
-    /// replays past that point), nor beyond [`MAX_ACTIONS`] (the run becomes unreplayable: its
-    /// events from `logged`, those the action logged, on).
-    fn keeps_another_action(&self, logged: usize) -> bool {
+    /// replays past that point), nor beyond [`MAX_ACTIONS`] or, with its value of `bytes`, past
+    /// [`MAX_SESSION_BYTES`] of values (the run becomes unreplayable: its events from `logged`,
+    /// those the action logged, on; the tape stops growing).
+    fn keeps_another_action(&self, logged: usize, bytes: usize) -> bool {
+        let value_bytes = self.value_bytes.get() + bytes;
         if self.replayable() && self.actions.borrow().len() >= MAX_ACTIONS {
             self.mark_unreplayable(Unreplayable::TooManyActions, logged);
+        } else if self.replayable() && value_bytes > MAX_SESSION_BYTES {
+            self.mark_unreplayable(Unreplayable::TooLarge, logged);
+        } else if self.replayable() {
+            self.value_bytes.set(value_bytes);
         }
         let keeps = self.replayable();
         self.unrecorded.set(self.unrecorded.get() + u64::from(!keeps));
@@ -865,3 +883,7 @@ mod replay_fuzz_tests;
 #[cfg(all(test, not(target_arch = "wasm32")))]
 #[path = "messages_tests.rs"]
 mod messages_tests;
+
+#[cfg(all(test, not(target_arch = "wasm32")))]
+#[path = "value_bytes_tests.rs"]
+mod value_bytes_tests;

@@ -44,6 +44,17 @@ struct Chunk {
     entries: Vec<Entry>,
     keys: KeyTable,
     rare: Vec<Recorded>,
+    /// Each rare action's [`value_bytes`], as `rare` holds them.
+    rare_bytes: Vec<usize>,
+}
+
+/// The bytes of the value an action carries, JSON-encoded (`put`'s, `write`'s, a lock's input):
+/// what a session document and a link hold of it beyond a few bytes.
+pub(super) fn value_bytes(action: &UserAction) -> usize {
+    match action {
+        UserAction::Invoke { input, .. } if !input.is_null() => crate::limits::encoded_bytes(input),
+        _ => 0,
+    }
 }
 
 impl Chunk {
@@ -55,7 +66,8 @@ impl Chunk {
     fn prefix(&self, n: usize) -> Chunk {
         let mut entries = Vec::with_capacity(CHUNK);
         entries.extend_from_slice(&self.entries[..n]);
-        Chunk { base: self.base, entries, keys: self.keys.clone(), rare: self.rare.clone() }
+        let (keys, rare, rare_bytes) = (self.keys.clone(), self.rare.clone(), self.rare_bytes.clone());
+        Chunk { base: self.base, entries, keys, rare, rare_bytes }
     }
 
     /// `key`'s index in the chunk (a chunk has fewer keys than entries: it fits).
@@ -69,6 +81,7 @@ impl Chunk {
         debug_assert!(self.entries.len() < CHUNK);
         let entry = self.compact(r).unwrap_or_else(|| {
             self.rare.push(r.clone());
+            self.rare_bytes.push(value_bytes(&r.action));
             Entry { steps: 0, at: 0, arg: (self.rare.len() - 1) as u16, proposer: 0, code: RARE }
         });
         self.entries.push(entry);
@@ -218,6 +231,17 @@ impl Tape {
                 i += 1;
             }
         }
+    }
+
+    /// The bytes of the values actions `0..end` carry ([`value_bytes`]).
+    pub fn value_bytes(&self) -> usize {
+        let mut total = 0;
+        for (c, chunk) in self.chunks.iter().enumerate() {
+            let held = &chunk.entries[..(self.end - c * CHUNK).min(chunk.entries.len())];
+            total +=
+                held.iter().filter(|e| e.code == RARE).map(|e| chunk.rare_bytes[usize::from(e.arg)]).sum::<usize>();
+        }
+        total
     }
 
     /// The actions, decoded, in order.

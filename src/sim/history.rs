@@ -2,6 +2,7 @@
 //! input of the linearizability checker, which folds settled operations away as they come
 //! ([`crate::checker::Ledger`]); the most recent operations stay as records for the history view.
 
+use super::record_bytes::record_bytes;
 use super::RecordValue;
 use crate::checker::Ledger;
 use crate::driver::{outcome_of, Outcome};
@@ -135,6 +136,9 @@ pub struct History {
     ledger: Option<Ledger>,
     /// Invocations and returns recorded so far: the next position in their one sequence.
     seq: u64,
+    /// The most bytes of values the window's ended records may hold ([`History::bound_bytes`]),
+    /// and what they hold; `None`: bounded by count only.
+    bytes: Option<(usize, usize)>,
 }
 
 impl Default for History {
@@ -154,6 +158,7 @@ impl History {
             in_flight: VecDeque::new(),
             ledger: Some(ledger),
             seq: 0,
+            bytes: None,
         }
     }
 
@@ -240,6 +245,9 @@ impl History {
             Err(e) => record.error = Some(e.clone()),
         }
         let proposer = record.proposer;
+        if let Some((_, held)) = &mut self.bytes {
+            *held += record_bytes(record);
+        }
         if let Some(ledger) = &mut self.ledger {
             ledger.finished(&self.window[index]);
         }
@@ -253,13 +261,35 @@ impl History {
         while self.window.len() as u64 + self.let_go > self.window_len as u64 {
             if self.let_go > 0 {
                 self.let_go -= 1;
-            } else if self.window.front().is_some_and(|r| r.outcome.is_some()) {
-                self.window.pop_front();
-                self.first_id += 1;
-            } else {
+            } else if !self.pop_ended() {
                 break;
             }
         }
+        while self.bytes.is_some_and(|(max, held)| held > max) && self.let_go == 0 && self.pop_ended() {}
+    }
+
+    /// Drops the oldest record if it ended; whether it did.
+    fn pop_ended(&mut self) -> bool {
+        if self.window.front().is_none_or(|r| r.outcome.is_none()) {
+            return false;
+        }
+        let record = self.window.pop_front().expect("a record");
+        if let Some((_, held)) = &mut self.bytes {
+            *held -= record_bytes(&record);
+        }
+        self.first_id += 1;
+        true
+    }
+
+    /// From now on the window's ended records hold at most about `max` bytes of values
+    /// ([`record_bytes`]) besides at most [`HISTORY_WINDOW`] records: the oldest go first. Only
+    /// for a run that cannot be replayed (outside tester 18: 60 KB values kept 240 KB a record,
+    /// 2.4 GB in a window of 10,000): a replayable run's copies and replays must keep the
+    /// same records as it, which the records they let go would not let them count.
+    pub(crate) fn bound_bytes(&mut self, max: usize) {
+        let held = self.window.iter().filter(|r| r.outcome.is_some()).map(|r| record_bytes(r)).sum();
+        self.bytes = Some((max, held));
+        self.trim();
     }
 
     /// Lets go of the window's records up to the oldest operation in flight (all ended; the run

@@ -22,6 +22,7 @@ mod network;
 mod oracle;
 mod proposers;
 mod queue;
+pub(crate) mod record_bytes;
 mod record_value;
 pub(crate) mod records;
 mod rng;
@@ -456,6 +457,12 @@ impl Sim {
     /// [`Trace::fold_as_let_go`]): for a run whose old events cannot be regenerated.
     pub fn fold_events_as_let_go(&self) {
         self.shared.core.borrow_mut().world.trace.fold_as_let_go();
+    }
+
+    /// Keeps the history's records within about `bytes` of values as well as within their count
+    /// (see [`History::bound_bytes`]): for a run that cannot be replayed.
+    pub fn bound_history_bytes(&self, bytes: usize) {
+        self.shared.core.borrow_mut().world.history.bound_bytes(bytes);
     }
 
     /// Stops feeding the checker (see [`History::stop_checking`]): a scratch replay for events

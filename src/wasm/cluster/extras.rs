@@ -94,12 +94,23 @@ impl Cluster {
     /// actions }`, see the README).
     #[wasm_bindgen(unchecked_return_type = "SessionDocument")]
     /// Throws `InvalidArgument` when the session cannot reproduce the run (a change function ran,
-    /// or more actions than a session holds), saying why: a document cut short would replay to
-    /// another run.
+    /// more actions or values than a session holds), saying why: a document cut short would
+    /// replay to another run; and when the document would pass `Cluster.limits.sessionBytes`.
     pub fn session(&self) -> JsResult<JsValue> {
-        self.inner.enter_rec(|rec| match rec.unreplayable() {
-            Some(why) => Err(invalid(why.to_string())),
-            None => Ok(text_to_js(&rec.session_text())),
+        self.inner.enter_rec(|rec| {
+            if let Some(why) = rec.unreplayable() {
+                return Err(invalid(why.to_string()));
+            }
+            // The limit fromSession applies (outside tester 18: a 130.4 MB document it refused).
+            let text = rec.session_text();
+            if text.len() <= crate::limits::MAX_SESSION_BYTES {
+                return Ok(text_to_js(&text));
+            }
+            Err(invalid(format!(
+                "the session is larger than {} encoded as JSON ({} bytes): fromSession would refuse it",
+                crate::limits::byte_size(crate::limits::MAX_SESSION_BYTES),
+                text.len()
+            )))
         })
     }
 
@@ -111,15 +122,18 @@ impl Cluster {
             if let Some(why) = rec.unreplayable() {
                 return Err(invalid(why.to_string()));
             }
-            let link = crate::session::encode_link(&rec.session());
-            let chars = link.chars().count();
-            if chars > crate::session::MAX_LINK_CHARS {
-                return Err(invalid(format!(
-                    "this session is too long for a link ({chars} characters; links hold at most {}): export it as a session document (session()) instead",
+            // Its values alone take 4 characters per 3 bytes in a link: past the limit, it is
+            // refused before it is written (outside tester 18: 51 s for 182 M characters).
+            let at_least = rec.value_bytes() / 3 * 4;
+            let link = (at_least <= crate::session::MAX_LINK_CHARS).then(|| crate::session::encode_link(&rec.session()));
+            let chars = link.as_ref().map_or(at_least, |l| l.chars().count());
+            match link {
+                Some(link) if chars <= crate::session::MAX_LINK_CHARS => Ok(link),
+                _ => Err(invalid(format!(
+                    "this session is too long for a link (at least {chars} characters; links hold at most {}): export it as a session document (session()) instead",
                     crate::session::MAX_LINK_CHARS
-                )));
+                ))),
             }
-            Ok(link)
         })
     }
 
