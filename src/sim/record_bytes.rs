@@ -11,17 +11,21 @@ use std::mem::size_of;
 /// The bytes `record`'s values take, counting shared ones once per record (an estimate: a
 /// value shared between records is counted in each).
 pub(crate) fn record_bytes(record: &OpRecord) -> usize {
-    let value = |v: &RecordValue| match v {
+    let written = record.evaluations.iter().filter_map(|e| e.wrote.as_deref()).map(register_bytes).sum::<usize>();
+    value_bytes(&record.input) + record.output.as_ref().map_or(0, value_bytes) + written
+}
+
+/// A recorded value's bytes (a counter held inline takes none of its own).
+fn value_bytes(v: &RecordValue) -> usize {
+    match v {
         RecordValue::Json(json) => json_bytes(json),
         _ => 0,
-    };
-    let written = record.evaluations.iter().filter_map(|e| e.wrote.as_deref()).map(register_bytes).sum::<usize>();
-    value(&record.input) + record.output.as_ref().map_or(0, value) + written
+    }
 }
 
 /// A register's value and its markers' answers.
 fn register_bytes(register: &Register) -> usize {
-    json_bytes(&register.value) + register.applied.iter().map(|a| json_bytes(&a.output)).sum::<usize>()
+    json_bytes(&register.value) + register.applied.iter().map(|a| value_bytes(&a.output)).sum::<usize>()
 }
 
 /// A JSON value's nodes and the bytes of its strings.
