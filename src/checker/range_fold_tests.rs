@@ -2,7 +2,7 @@
 //! the outside tester's big batches (outside16, `batch.mjs 3000 40 --big`), and random batches
 //! against the same checker folding with the general search, the full search and the plain one.
 
-use crate::checker::test_support::replayed;
+use crate::checker::test_support::{invoked, replayed};
 use crate::checker::{check_incrementally, check_records, check_run, KeyResult, Ledger, Report};
 use crate::checker::{ViolationKind, DEFAULT_STEP_BUDGET, UNKNOWN_HORIZON};
 use crate::driver::Outcome;
@@ -66,7 +66,7 @@ fn batches(rng: &mut Rng, rounds: usize, per_round: usize, unknown_one_in: u64, 
                 events.push((effect + late, 1, i));
             }
             events.push((ret, 2, i));
-            let mut r = record(i as u64);
+            let mut r = invoked(i as u64, "k", OpKind::Increment, json!(null), 0);
             r.outcome = Some(if unknown { Outcome::Unknown } else { Outcome::Ok });
             records.push(r);
         }
@@ -103,26 +103,6 @@ fn batches(rng: &mut Rng, rounds: usize, per_round: usize, unknown_one_in: u64, 
         }
     }
     records
-}
-
-fn record(id: u64) -> OpRecord {
-    OpRecord {
-        id,
-        proposer: 1,
-        op: OpKind::Increment,
-        key: "k".into(),
-        input: serde_json::Value::Null.into(),
-        invoke_at: 0,
-        return_at: None,
-        invoke_seq: 0,
-        return_seq: None,
-        outcome: None,
-        output: None,
-        error: None,
-        may_have_applied: true,
-        attempts: 1,
-        evaluations: Default::default(),
-    }
 }
 
 fn verdict(report: &Report) -> &'static str {

@@ -1,8 +1,10 @@
 //! Helpers the checker's test modules share.
 
 use super::model::{CheckOp, Next, State};
+use crate::ops::OpKind;
 use crate::session::{from_json, Recording};
 use crate::sim::OpRecord;
+use serde_json::Value as Json;
 
 /// The states `op` can lead to from `s` (a step that changes nothing: `s` itself).
 pub(super) fn next_states(op: &CheckOp, s: &State) -> Vec<State> {
@@ -30,4 +32,26 @@ pub(super) fn records_of(rec: &Recording, key: &str) -> Vec<OpRecord> {
     let history = rec.sim().history();
     assert!(history.is_complete() && history.folded() == 0, "the whole history is held");
     history.records().filter(|o| &*o.key == key).cloned().collect()
+}
+
+/// An operation of proposer 1 on `key`, invoked at time and position `at`, not ended yet (so it
+/// may have been applied).
+pub(super) fn invoked(id: u64, key: &str, op: OpKind, input: Json, at: u64) -> OpRecord {
+    OpRecord {
+        id,
+        proposer: 1,
+        op,
+        key: key.into(),
+        input: input.into(),
+        invoke_at: at,
+        return_at: None,
+        invoke_seq: at,
+        return_seq: None,
+        outcome: None,
+        output: None,
+        error: None,
+        may_have_applied: true,
+        attempts: 1,
+        evaluations: Default::default(),
+    }
 }
