@@ -2,7 +2,6 @@
 //! drops, and what the unknown horizon gives up (against the full search).
 
 use super::*;
-use crate::checker::test_support::invoked;
 use crate::checker::{check_incrementally, check_records, Report, ViolationKind, DEFAULT_STEP_BUDGET};
 use crate::ops::{OpError, OpKind};
 use serde_json::{json, Value as Json};
@@ -19,8 +18,23 @@ impl Script {
     fn invoke(&mut self, name: &'static str, input: Json) -> u64 {
         self.seq += 1;
         let id = self.records.len() as u64;
-        let op = OpKind::parse(name).expect("a test names a known operation");
-        self.records.push(invoked(id, "k", op, input, self.seq));
+        self.records.push(OpRecord {
+            id,
+            proposer: 1,
+            op: OpKind::parse(name).expect("a test names a known operation"),
+            key: "k".into(),
+            input: input.into(),
+            invoke_at: self.seq,
+            return_at: None,
+            invoke_seq: self.seq,
+            return_seq: None,
+            outcome: None,
+            output: None,
+            error: None,
+            may_have_applied: true,
+            attempts: 1,
+            evaluations: Default::default(),
+        });
         id
     }
 
