@@ -420,13 +420,12 @@ impl Runtime {
         p.keys[key_id as usize].lease = None;
         let riders = self.take_riders(slot, batch_max);
         let p = &mut self.proposers[proposer as usize - 1];
-        let fresh = Operation::new(ctx, op).with_riders(riders);
         let mut operation = match self.spare.take() {
             Some(mut spare) => {
-                spare.renew(fresh);
+                spare.renew(ctx, op, riders);
                 spare
             }
-            None => Box::new(fresh),
+            None => Box::new(Operation::new(ctx, op).with_riders(riders)),
         };
         operation.start(Now { ms: io.now_ms(), timing: io.timing(), clock: &mut p.clock }, cached);
         self.slot_mut(slot).expect("a live slot").stage = Stage::Running { operation, armed_at: None };

@@ -285,13 +285,17 @@ impl Operation {
         }
     }
 
-    /// Becomes `fresh` (a new operation), keeping the memory of this one's buffers: the runtime
-    /// reuses an ended operation's allocation for the next one.
-    pub fn renew(&mut self, fresh: Operation) {
-        let (mut notes, mut transmits) = (std::mem::take(&mut self.notes), std::mem::take(&mut self.transmits));
-        notes.clear();
-        transmits.clear();
-        *self = Operation { notes, transmits, ..fresh };
+    /// Becomes a new operation (as [`Operation::new`] with [`Operation::with_riders`]), in place:
+    /// the runtime reuses an ended operation's allocation and buffers for the next one. Field by
+    /// field, so the large operation is never built elsewhere and copied in.
+    pub fn renew(&mut self, ctx: OperationContext, op: Op, riders: Vec<(OpId, Op)>) {
+        assert!(ctx.acceptors >= 1, "an operation needs acceptors");
+        (self.ctx, self.op, self.riders) = (ctx, op, riders);
+        (self.attempt, self.rejected, self.may_have_applied) = (0, 0, false);
+        self.stage = Stage::NotStarted;
+        self.notes.clear();
+        self.transmits.clear();
+        self.outcome = None;
     }
 
     /// Takes `riders` (operations queued behind this one on its key) into its rounds as a batch.
@@ -423,6 +427,8 @@ impl Operation {
 
     /// The outcome, once (and only once) the operation ended.
     pub fn poll_outcome(&mut self) -> Option<Finished> {
+        // Checked first: `take` alone copies the whole (large) slot out at every poll.
+        self.outcome.as_ref()?;
         self.outcome.take()
     }
 

@@ -386,7 +386,7 @@ fn a_renewed_operation_is_the_fresh_one_with_nothing_of_the_old_left() {
         config: ProposerConfig::default(),
         phases: None,
     };
-    h.op.renew(Operation::new(ctx, Op::Increment));
+    h.op.renew(ctx, Op::Increment, Vec::new());
     assert_eq!((h.op.attempt(), h.op.poll_backoff(), h.op.poll_timeout()), (0, None, None));
     assert!(h.sent().is_empty() && h.notes().is_empty() && h.op.poll_outcome().is_none(), "nothing left over");
     h.start(None);

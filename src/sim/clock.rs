@@ -75,6 +75,9 @@ impl Clocks {
 
     /// What `node`'s clock reads at true time `now_ms`: `now + floor(now * rate)`.
     pub fn local_ms(&self, node: Node, now_ms: u64) -> u64 {
+        if self.drift_ppm == 0 {
+            return now_ms; // every rate is 0 (an acceptor reads its clock at every request)
+        }
         local_ms(self.rate_ppm(node), now_ms)
     }
 
