@@ -3,7 +3,7 @@
 //! allocation's address; everything else indexes by a small integer.
 
 use crate::fxhash::FxHashMap;
-use crate::protocol::{key_address as address, Key};
+use crate::protocol::Key;
 
 /// A key's index in its [`KeyTable`].
 pub type KeyId = u32;
@@ -17,6 +17,11 @@ pub struct KeyTable {
     /// no other key can be at that address.
     by_address: FxHashMap<usize, KeyId>,
     keys: Vec<Key>,
+}
+
+/// Where `key`'s characters are: the identity of its allocation.
+fn address(key: &Key) -> usize {
+    key.as_ptr() as usize
 }
 
 impl KeyTable {

@@ -2,7 +2,7 @@
 
 use super::ballot::Ballot;
 use super::lease::{self, Grant};
-use super::message::{key_address, Key, Reply, Request};
+use super::message::{Key, Reply, Request};
 use crate::fxhash::FxHashMap;
 
 /// An acceptor's durable state for one key.
@@ -39,15 +39,8 @@ impl<V> Slot<V> {
 /// The registers of one acceptor. Pure: requests in, replies out.
 #[derive(Clone, Debug)]
 pub struct Acceptor<V> {
-    /// Every register with its key, in the order created (sorted only when listed).
-    slots: Vec<(Key, Slot<V>)>,
-    /// Each register's index in `slots`, by its key's characters.
-    index: FxHashMap<Key, u32>,
-    /// The same indices by the address of the key's allocation that `slots` holds: a request
-    /// sent with that allocation (the proposers' runtime sends all of a key's requests with its
-    /// one) is found without hashing or comparing characters. Sound: `slots` holds each such
-    /// allocation while its entry is here, so no other key can be at that address.
-    by_address: FxHashMap<usize, u32>,
+    /// One lookup per request (sorted only when listed).
+    slots: FxHashMap<Key, Slot<V>>,
     /// The highest ballot any erased register had seen (§3.1, see [`Acceptor::erase`]); a
     /// register created after an erase starts promised to it. `ZERO` until something is erased.
     erased_floor: Ballot,
@@ -55,12 +48,7 @@ pub struct Acceptor<V> {
 
 impl<V> Default for Acceptor<V> {
     fn default() -> Self {
-        Acceptor {
-            slots: Vec::new(),
-            index: FxHashMap::default(),
-            by_address: FxHashMap::default(),
-            erased_floor: Ballot::ZERO,
-        }
+        Acceptor { slots: FxHashMap::default(), erased_floor: Ballot::ZERO }
     }
 }
 
@@ -69,7 +57,7 @@ impl<V: Clone> Acceptor<V> {
     ///
     /// Asserts the slot's invariant: its highest promised or accepted ballot never goes back.
     pub fn handle(&mut self, request: Request<V>) -> Reply<V> {
-        let slot = self.slot_mut(request.key());
+        let slot = self.slot_mut(request.key().clone());
         handle_in(slot, request)
     }
 
@@ -79,7 +67,7 @@ impl<V: Clone> Acceptor<V> {
     /// same proposer's same round (ballots are unique per proposer, §2.1): a duplicated prepare
     /// gets the same answer again, it is not refused.
     pub fn handle_prepare(&mut self, key: Key, ballot: Ballot) -> Reply<V> {
-        prepare(self.slot_mut(&key), key, ballot)
+        prepare(self.slot_mut(key.clone()), key, ballot)
     }
 
     /// §2.2, accept: "returns a conflict if it already saw a greater ballot number" — an accept is
@@ -89,38 +77,18 @@ impl<V: Clone> Acceptor<V> {
     /// already accepted is a duplicate of it: acknowledged again, and the value accepted first is
     /// kept (one value per ballot: a proposer sends one accept per ballot).
     pub fn handle_accept(&mut self, key: Key, ballot: Ballot, value: V, next_promise: Option<Ballot>) -> Reply<V> {
-        accept(self.slot_mut(&key), key, ballot, value, next_promise)
+        accept(self.slot_mut(key.clone()), key, ballot, value, next_promise)
     }
 
     /// The register of `key`; a new one is promised to the erased floor, so a register that was
     /// erased refuses every ballot it had seen, as if it still held its promise.
-    fn slot_mut(&mut self, key: &Key) -> &mut Slot<V> {
-        let found = self.by_address.get(&key_address(key)).or_else(|| self.index.get(&**key));
-        let at = match found {
-            Some(&at) => at as usize,
-            None => {
-                let floor = self.erased_floor;
-                let slot = Slot { promise: (floor > Ballot::ZERO).then_some(floor), accepted: None, lease: None };
-                let at = u32::try_from(self.slots.len()).expect("fewer than 2^32 registers");
-                self.index.insert(key.clone(), at);
-                self.by_address.insert(key_address(key), at);
-                self.slots.push((key.clone(), slot));
-                at as usize
-            }
-        };
-        &mut self.slots[at].1
-    }
-
-    /// Takes the register of `key` out, if there is one (the last register takes its place).
-    fn remove(&mut self, key: &str) -> Option<Slot<V>> {
-        let at = self.index.remove(key)?;
-        let (held, slot) = self.slots.swap_remove(at as usize);
-        self.by_address.remove(&key_address(&held));
-        if let Some((moved, _)) = self.slots.get(at as usize) {
-            *self.index.get_mut(moved).expect("every register is indexed") = at;
-            *self.by_address.get_mut(&key_address(moved)).expect("every register is indexed") = at;
-        }
-        Some(slot)
+    fn slot_mut(&mut self, key: Key) -> &mut Slot<V> {
+        let floor = self.erased_floor;
+        self.slots.entry(key).or_insert_with(|| Slot {
+            promise: (floor > Ballot::ZERO).then_some(floor),
+            accepted: None,
+            lease: None,
+        })
     }
 
     /// §3.1, step (c) of garbage collection: erase the register of `key` if it still holds what
@@ -132,9 +100,10 @@ impl<V: Clone> Acceptor<V> {
     /// creates later, so a late accept or prepare of a round from before the erase is refused:
     /// the highest ballot an acceptor has seen for a key never goes back, erased or not.
     pub fn erase(&mut self, key: &str, ballot: Ballot) -> bool {
-        let still_tombstone = self.slot(key).is_some_and(|s| s.accepted.as_ref().is_some_and(|(b, _)| *b == ballot));
+        let still_tombstone =
+            self.slots.get(key).is_some_and(|s| s.accepted.as_ref().is_some_and(|(b, _)| *b == ballot));
         if still_tombstone {
-            let slot = self.remove(key).expect("just seen");
+            let slot = self.slots.remove(key).expect("just seen");
             self.erased_floor = self.erased_floor.max(slot.high_water());
         }
         still_tombstone
@@ -143,13 +112,13 @@ impl<V: Clone> Acceptor<V> {
     /// Deliberately wrong (the "erase without the GC protocol" break-it twin): forget the
     /// register outright, with no floor. Returns whether there was one.
     pub fn forget(&mut self, key: &str) -> bool {
-        self.remove(key).is_some()
+        self.slots.remove(key).is_some()
     }
 
     /// What the acceptor holds for `key`, as a register: its slot, or for a key it holds nothing
     /// of, the floor it would start from (`None` when that is nothing either).
     pub fn effective_slot(&self, key: &str) -> Option<std::borrow::Cow<'_, Slot<V>>> {
-        match self.slot(key) {
+        match self.slots.get(key) {
             Some(slot) => Some(std::borrow::Cow::Borrowed(slot)),
             None => (self.erased_floor > Ballot::ZERO).then(|| {
                 std::borrow::Cow::Owned(Slot { promise: Some(self.erased_floor), accepted: None, lease: None })
@@ -168,7 +137,7 @@ impl<V: Clone> Acceptor<V> {
     /// (then the reply is `Leased`). Without leases asked for, exactly [`Acceptor::handle`].
     pub fn handle_at(&mut self, request: Request<V>, local_ms: u64) -> Reply<V> {
         let (key, ballot) = (request.key().clone(), request.ballot());
-        let slot = self.slot_mut(&key);
+        let slot = self.slot_mut(key.clone());
         if slot.lease.as_mut().is_some_and(|g| !g.admits(ballot.proposer, local_ms)) {
             return Reply::Conflict { key, ballot, blocking: slot.high_water() };
         }
@@ -193,13 +162,12 @@ impl<V: Clone> Acceptor<V> {
     }
 
     pub fn slot(&self, key: &str) -> Option<&Slot<V>> {
-        self.index.get(key).map(|&at| &self.slots[at as usize].1)
+        self.slots.get(key)
     }
 
     /// Every register, sorted by key.
     pub fn slots(&self) -> impl Iterator<Item = (&Key, &Slot<V>)> {
-        let all = self.slots.iter().map(|(k, s)| (k, s)).collect();
-        crate::sorting::sorted_by_unique_key(all, |(k, _)| k).into_iter()
+        crate::sorting::sorted_by_unique_key(self.slots.iter().collect(), |(k, _)| k).into_iter()
     }
 }
 
@@ -321,30 +289,6 @@ mod tests {
         assert_eq!(a.slot("k").unwrap().promise, Some(next));
         assert_eq!(a.handle_prepare(key(), B2P2), Reply::Conflict { key: key(), ballot: B2P2, blocking: next });
         assert_eq!(a.handle_accept(key(), next, 2, None), Reply::Accepted { key: key(), ballot: next });
-    }
-
-    /// A request finds its register by the address of the key's allocation the acceptor holds, or
-    /// by its characters; erasing a register moves the last one into its place, found both ways
-    /// still. Controls: an equal key in another allocation is not in the address map (and is
-    /// found by its characters); a key never seen gets a register of its own.
-    #[test]
-    fn a_register_is_found_by_its_keys_allocation_or_its_characters() {
-        let mut a = Acceptor::<i32>::default();
-        let (j, k): (Key, Key) = ("j".into(), "k".into());
-        a.handle_accept(j.clone(), B1, 1, None);
-        a.handle_accept(k.clone(), B1, 2, None);
-        assert_eq!(a.by_address.get(&key_address(&k)), Some(&1), "by the allocation it holds");
-        let elsewhere: Key = "k".into();
-        assert!(!a.by_address.contains_key(&key_address(&elsewhere)), "another allocation");
-        let promised = Reply::Promise { key: key(), ballot: B2, accepted: Some((B1, 2)) };
-        assert_eq!(a.handle_prepare(elsewhere, B2), promised, "by its characters");
-        assert!(a.erase("j", B1), "j's register goes; k's moves into its place");
-        assert_eq!(a.by_address.get(&key_address(&k)), Some(&0));
-        assert_eq!(a.handle_accept(k.clone(), B2, 3, None), Reply::Accepted { key: key(), ballot: B2 });
-        assert_eq!((a.slot("k").unwrap().accepted, a.slot("j")), (Some((B2, 3)), None));
-        a.handle_prepare("new".into(), B2P2);
-        let keys: Vec<&str> = a.slots().map(|(k, _)| &**k).collect();
-        assert_eq!(keys, ["k", "new"], "a register each, listed by key");
     }
 
     #[test]

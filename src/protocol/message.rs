@@ -6,12 +6,6 @@ use std::rc::Rc;
 /// A register's name. Cheap to clone: every message carries one.
 pub type Key = Rc<str>;
 
-/// Where `key`'s characters are: the identity of its allocation (a table that holds the
-/// allocation may find the key by it without reading the characters).
-pub fn key_address(key: &Key) -> usize {
-    key.as_ptr() as usize
-}
-
 /// Proposer → acceptor.
 #[derive(Clone, Debug, PartialEq)]
 pub enum Request<V> {

@@ -19,7 +19,7 @@ pub mod quorums;
 
 pub use acceptor::{Acceptor, Slot};
 pub use ballot::{AcceptorId, Ballot, BallotClock, ProposerId};
-pub use message::{key_address, Key, Reply, Request};
+pub use message::{Key, Reply, Request};
 pub use operation::{CachedRound, Finished, Note, Now, Operation, OperationContext, Phase, ProposerConfig, Timing};
 pub use proposer::{majority, AcceptRound, PrepareRound, Progress};
 pub use quorums::Quorums;
