@@ -82,20 +82,18 @@ fn entries(what: &str, v: &JsValue) -> Result<Vec<(String, JsValue)>, OpError> {
     if read.is_null() {
         return Err(unreadable(what)(read));
     }
-    let read = read.unchecked_ref::<js_sys::Array>();
-    let length = read.length();
-    let mut out = Vec::with_capacity(length as usize / 2);
-    for at in (0..length).step_by(2) {
-        let key = read.get(at);
-        let Some(name) = text_named(&|| format!("a field name of {what}"), &key)? else { continue };
-        if at + 1 == length {
+    let read = array_items(what, &read, usize::MAX)?;
+    let mut out = Vec::with_capacity(read.len() / 2);
+    for field in read.chunks(2) {
+        let Some(name) = text_named(&|| format!("a field name of {what}"), &field[0])? else { continue };
+        let [_, value] = field else {
             // The field whose descriptor or value threw.
             return Err(OpError::invalid(format!(
                 "{what} could not be read (its field {}: a getter or Proxy threw)",
                 quoted(&name)
             )));
-        }
-        out.push((name, read.get(at + 1)));
+        };
+        out.push((name, value.clone()));
     }
     Ok(out)
 }
