@@ -103,3 +103,68 @@ async fn an_awaited_operation_answers_at_the_end_of_time() {
     assert_ne!(answer, "hang");
     assert_eq!(call(&s, "c.now").unwrap().as_f64(), Some(9_007_199_254_740_991.0), "{answer}");
 }
+
+/// What `c.increment('k', <opts>)` settles with.
+async fn increment_with(opts: &str) -> String {
+    let c: JsValue = cluster("{ seed: 4 }").into();
+    settled(call(&c, &format!("c.increment('k', {opts})")).expect("an operation never throws")).await
+}
+
+#[wasm_bindgen_test]
+async fn an_options_object_read_in_one_call_keeps_every_refusal_and_skip() {
+    // A field whose descriptor cannot be read is named (a trap that throws; a key listed by
+    // `ownKeys` with no descriptor), as when each read was its own call.
+    let named = "InvalidArgument: options could not be read (its field \"proposer\": a getter or Proxy threw)";
+    let trap = "new Proxy({ proposer: 'p1' }, { getOwnPropertyDescriptor() { throw new Error('trap') } })";
+    assert_eq!(increment_with(trap).await, named);
+    let no_descriptor = "new Proxy({}, { ownKeys: () => ['proposer'], getOwnPropertyDescriptor: () => undefined })";
+    assert_eq!(increment_with(no_descriptor).await, named);
+    assert_eq!(increment_with("{ get proposer() { throw 1 } }").await, named);
+    // Keys that cannot be read at all.
+    assert_eq!(
+        increment_with("new Proxy({}, { ownKeys() { throw new Error('trap') } })").await,
+        "InvalidArgument: options could not be read (a getter or Proxy threw)"
+    );
+    // Symbols and non-enumerable fields are skipped: the bad proposer below is never read.
+    let hidden = "Object.defineProperty({ [Symbol('s')]: 1 }, 'proposer', { value: 'zz', enumerable: false })";
+    assert_eq!(increment_with(hidden).await, "ok 1");
+    // Control: the same field enumerable is read, and refused.
+    let shown = increment_with("Object.defineProperty({}, 'proposer', { value: 'zz', enumerable: true })").await;
+    assert!(shown.starts_with("InvalidArgument: options.proposer must be a node id"), "{shown}");
+    // Fields are refused in their order: a name with a lone surrogate before a throwing getter is
+    // what is reported; control: without it, the getter is.
+    let surrogate = increment_with("{ '\\uD800': 1, get proposer() { throw 1 } }").await;
+    assert!(surrogate.starts_with("InvalidArgument: a field name of options contains a lone surrogate"), "{surrogate}");
+    assert_eq!(increment_with("{ x: 1, get proposer() { throw 1 } }").await, named);
+}
+
+#[wasm_bindgen_test]
+async fn promises_that_settle_together_settle_in_start_order_with_each_answers_shape() {
+    // Operations on three keys through three proposers, with random latency: they end in another
+    // order than they started (the control below), and settle in one call (runUntilIdle).
+    let c: JsValue = cluster("{ seed: 7, proposers: 3, autoAdvance: false, latency: { min: 1, max: 10 } }").into();
+    let script = "(async () => {
+        const log = [];
+        const ops = [
+            () => c.increment('a', { proposer: 'p1' }),
+            () => c.put('b', { x: [1, 'y'] }, { proposer: 'p2' }),
+            () => c.write('c', 5, 'v', { proposer: 'p3' }),
+            () => c.read('a', { proposer: 'p2' }),
+            () => c.delete('b', { proposer: 'p3' }),
+            () => c.change('e', () => { throw new Error('no'); }, { proposer: 'p1' }),
+            () => c.increment('d', { proposer: 'p2' }),
+        ];
+        const all = ops.map((op, i) => op().then((v) => log.push([i, 'ok', v]), (e) => log.push([i, e.name])));
+        c.runUntilIdle();
+        await Promise.all(all);
+        const ended = c.history().slice().sort((x, y) => x.returnSeq - y.returnSeq).map((h) => h.id);
+        return { log, ended, started: c.history().slice().sort((x, y) => x.invokeSeq - y.invokeSeq).map((h) => h.id) };
+    })()";
+    let got = json(&wasm_bindgen_futures::JsFuture::from(Promise::from(call(&c, script).unwrap())).await.unwrap());
+    let want_log = r#"[[0,"ok",1],[1,"ok",{"x":[1,"y"]}],[2,"VersionConflict"],[3,"ok",{"version":0,"value":null}],[4,"ok",null],[5,"UpdateRejected"],[6,"ok",1]]"#;
+    assert!(got.starts_with(&format!("{{\"log\":{want_log}")), "{got}");
+    // Control: the virtual-time order of their ends is not the start order, so the log's order is
+    // the settling's doing.
+    let v: JsValue = js_sys::JSON::parse(&got).unwrap();
+    assert_ne!(json(&web_common::get(&v, "ended")), json(&web_common::get(&v, "started")), "{got}");
+}

@@ -12,6 +12,11 @@ use crate::sim::{Node, MAX_LATENCY_MS};
 use js_sys::Promise;
 use wasm_bindgen::JsValue;
 
+/// The options every operation reads.
+pub(super) const OPERATION_OPTIONS: &[&str] = &["proposer"];
+/// The options a lock operation reads: an operation's and its `ttl`.
+pub(super) const LOCK_OPTIONS: &[&str] = &["proposer", "ttl"];
+
 /// Builds an operation from its options (what is left after `proposer`).
 pub(super) type MakeOp<'a> = dyn Fn(&[(String, JsValue)]) -> JsResult<Op> + 'a;
 
@@ -42,13 +47,14 @@ pub(super) type ReadFault<'a> = dyn Fn(&dyn Nodes) -> JsResult<Fault> + 'a;
 
 /// What a class supplies to the shared shells.
 pub(super) trait Facade {
-    /// Checks the key and options, starts the operation, and returns its promise. Bad input
-    /// rejects the promise with `InvalidArgument`; nothing is started.
+    /// Checks the key and options (`known_options`: the fields it reads), starts the operation,
+    /// and returns its promise. Bad input rejects the promise with `InvalidArgument`; nothing is
+    /// started.
     fn start(
         &self,
         target: Target,
         opts: &JsValue,
-        extra_options: &[&str],
+        known_options: &[&str],
         shape: Shape,
         thrown: Option<ThrownSlot>,
         make: &MakeOp<'_>,
@@ -71,7 +77,7 @@ pub(super) trait Facade {
         shape: Shape,
         make: fn(String, Option<u64>) -> Op,
     ) -> Promise {
-        self.start(Target::Lock(name), opts, &["ttl"], shape, None, &|opts| lock_op(owner, opts, make))
+        self.start(Target::Lock(name), opts, LOCK_OPTIONS, shape, None, &|opts| lock_op(owner, opts, make))
     }
 }
 
@@ -145,7 +151,7 @@ macro_rules! operation_and_fault_methods {
                 #[wasm_bindgen(js_name = "fn", unchecked_param_type = "(current: JsonValue) => JsonValue")] f: JsValue,
                 #[wasm_bindgen(unchecked_param_type = "OperationOptions | undefined")] opts: JsValue,
             ) -> js_sys::Promise {
-                use $crate::wasm::facade::Facade;
+                use $crate::wasm::facade::{Facade, OPERATION_OPTIONS as OPTIONS};
                 use $crate::wasm::shared::{Shape, Target, ThrownSlot};
                 let f = match $crate::wasm::facade::change_function(&f) {
                     Ok(f) => f,
@@ -153,7 +159,7 @@ macro_rules! operation_and_fault_methods {
                 };
                 let thrown: ThrownSlot = ::std::rc::Rc::default();
                 let change = $crate::wasm::shared::js_change(f, thrown.clone(), self.change_running());
-                self.start(Target::Key(&key), &opts, &[], Shape::Value, Some(thrown), &|_| {
+                self.start(Target::Key(&key), &opts, OPTIONS, Shape::Value, Some(thrown), &|_| {
                     Ok($crate::ops::Op::Change(change.clone()))
                 })
             }
@@ -165,9 +171,9 @@ macro_rules! operation_and_fault_methods {
                 #[wasm_bindgen(unchecked_param_type = "JsonValue")] value: JsValue,
                 #[wasm_bindgen(unchecked_param_type = "OperationOptions | undefined")] opts: JsValue,
             ) -> js_sys::Promise {
-                use $crate::wasm::facade::Facade;
+                use $crate::wasm::facade::{Facade, OPERATION_OPTIONS as OPTIONS};
                 use $crate::wasm::shared::{json_arg, Shape, Target};
-                self.start(Target::Key(&key), &opts, &[], Shape::Value, None, &|_| {
+                self.start(Target::Key(&key), &opts, OPTIONS, Shape::Value, None, &|_| {
                     Ok($crate::ops::Op::Put(json_arg("value", &value)?))
                 })
             }
@@ -179,9 +185,9 @@ macro_rules! operation_and_fault_methods {
                 #[wasm_bindgen(unchecked_param_type = "string")] key: JsValue,
                 #[wasm_bindgen(unchecked_param_type = "OperationOptions | undefined")] opts: JsValue,
             ) -> js_sys::Promise {
-                use $crate::wasm::facade::Facade;
+                use $crate::wasm::facade::{Facade, OPERATION_OPTIONS as OPTIONS};
                 use $crate::wasm::shared::{Shape, Target};
-                self.start(Target::Key(&key), &opts, &[], Shape::Value, None, &|_| Ok($crate::ops::Op::Get))
+                self.start(Target::Key(&key), &opts, OPTIONS, Shape::Value, None, &|_| Ok($crate::ops::Op::Get))
             }
 
             #[wasm_bindgen(unchecked_return_type = "Promise<void>")]
@@ -190,9 +196,9 @@ macro_rules! operation_and_fault_methods {
                 #[wasm_bindgen(unchecked_param_type = "string")] key: JsValue,
                 #[wasm_bindgen(unchecked_param_type = "OperationOptions | undefined")] opts: JsValue,
             ) -> js_sys::Promise {
-                use $crate::wasm::facade::Facade;
+                use $crate::wasm::facade::{Facade, OPERATION_OPTIONS as OPTIONS};
                 use $crate::wasm::shared::{Shape, Target};
-                self.start(Target::Key(&key), &opts, &[], Shape::Undefined, None, &|_| Ok($crate::ops::Op::Delete))
+                self.start(Target::Key(&key), &opts, OPTIONS, Shape::Undefined, None, &|_| Ok($crate::ops::Op::Delete))
             }
 
             /// Adds 1 (an empty key counts as 0); resolves to the new number.
@@ -202,9 +208,9 @@ macro_rules! operation_and_fault_methods {
                 #[wasm_bindgen(unchecked_param_type = "string")] key: JsValue,
                 #[wasm_bindgen(unchecked_param_type = "OperationOptions | undefined")] opts: JsValue,
             ) -> js_sys::Promise {
-                use $crate::wasm::facade::Facade;
+                use $crate::wasm::facade::{Facade, OPERATION_OPTIONS as OPTIONS};
                 use $crate::wasm::shared::{Shape, Target};
-                self.start(Target::Key(&key), &opts, &[], Shape::Value, None, &|_| Ok($crate::ops::Op::Increment))
+                self.start(Target::Key(&key), &opts, OPTIONS, Shape::Value, None, &|_| Ok($crate::ops::Op::Increment))
             }
 
             /// `{ version, value }`; version 0 for an empty key.
@@ -214,9 +220,9 @@ macro_rules! operation_and_fault_methods {
                 #[wasm_bindgen(unchecked_param_type = "string")] key: JsValue,
                 #[wasm_bindgen(unchecked_param_type = "OperationOptions | undefined")] opts: JsValue,
             ) -> js_sys::Promise {
-                use $crate::wasm::facade::Facade;
+                use $crate::wasm::facade::{Facade, OPERATION_OPTIONS as OPTIONS};
                 use $crate::wasm::shared::{Shape, Target};
-                self.start(Target::Key(&key), &opts, &[], Shape::Value, None, &|_| Ok($crate::ops::Op::Read))
+                self.start(Target::Key(&key), &opts, OPTIONS, Shape::Value, None, &|_| Ok($crate::ops::Op::Read))
             }
 
             /// Writes if the key is at `expectedVersion`; resolves to `{ version }` or rejects
@@ -229,9 +235,9 @@ macro_rules! operation_and_fault_methods {
                 #[wasm_bindgen(unchecked_param_type = "JsonValue")] value: JsValue,
                 #[wasm_bindgen(unchecked_param_type = "OperationOptions | undefined")] opts: JsValue,
             ) -> js_sys::Promise {
-                use $crate::wasm::facade::Facade;
+                use $crate::wasm::facade::{Facade, OPERATION_OPTIONS as OPTIONS};
                 use $crate::wasm::shared::{json_arg, Shape, Target, MAX_SEED};
-                self.start(Target::Key(&key), &opts, &[], Shape::Value, None, &|_| {
+                self.start(Target::Key(&key), &opts, OPTIONS, Shape::Value, None, &|_| {
                     let expected = $crate::wasm::js::integer_arg("expectedVersion", &expected_version, 0.0, MAX_SEED)?;
                     Ok($crate::ops::Op::Write { expected, value: json_arg("value", &value)? })
                 })

@@ -75,24 +75,63 @@ pub fn array_items(what: &str, v: &JsValue, max: usize) -> Result<Vec<JsValue>, 
 
 /// The own enumerable string-keyed properties of an object, read through `Reflect` so that a
 /// throwing getter or Proxy trap becomes an error here instead of an exception unwinding through
-/// the wasm frames (which would leave the cluster marked busy).
+/// the wasm frames (which would leave the cluster marked busy). Read in one call into JS
+/// ([`own_entries`]): field by field, an options object took about ten.
 fn entries(what: &str, v: &JsValue) -> Result<Vec<(String, JsValue)>, OpError> {
-    let keys = Reflect::own_keys(v).map_err(unreadable(what))?;
-    let mut out = Vec::with_capacity(keys.length() as usize);
-    for key in keys.iter() {
-        let Some(name) = text_named(&|| format!("a field name of {what}"), &key)? else { continue }; // symbols are not JSON
-        let threw = |_| {
-            OpError::invalid(format!("{what} could not be read (its field {}: a getter or Proxy threw)", quoted(&name)))
+    let read = own_entries(v);
+    if read.is_null() {
+        return Err(unreadable(what)(read));
+    }
+    let read = array_items(what, &read, usize::MAX)?;
+    let mut out = Vec::with_capacity(read.len() / 2);
+    for field in read.chunks(2) {
+        let Some(name) = text_named(&|| format!("a field name of {what}"), &field[0])? else { continue };
+        let [_, value] = field else {
+            // The field whose descriptor or value threw.
+            return Err(OpError::invalid(format!(
+                "{what} could not be read (its field {}: a getter or Proxy threw)",
+                quoted(&name)
+            )));
         };
-        let descriptor = Reflect::get_own_property_descriptor(v.unchecked_ref::<Object>(), &key).map_err(threw)?;
-        let enumerable = Reflect::get(&descriptor, &"enumerable".into()).map_err(threw)?;
-        if enumerable.as_bool() != Some(true) {
-            continue;
-        }
-        let value = Reflect::get(v, &key).map_err(threw)?;
-        out.push((name, value));
+        out.push((name, value.clone()));
     }
     Ok(out)
+}
+
+#[wasm_bindgen(inline_js = r#"
+const { ownKeys, getOwnPropertyDescriptor, get } = Reflect;
+export function ownEntries(v) {
+  let keys;
+  try {
+    keys = ownKeys(v);
+  } catch (_) {
+    return null;
+  }
+  const out = [];
+  let n = 0;
+  for (let i = 0; i < keys.length; i++) {
+    const key = keys[i];
+    if (typeof key !== "string") continue;
+    try {
+      if (get(getOwnPropertyDescriptor(v, key), "enumerable") !== true) continue;
+      const value = get(v, key);
+      out[n++] = key;
+      out[n++] = value;
+    } catch (_) {
+      out[n++] = key;
+      break;
+    }
+  }
+  return out;
+}
+"#)]
+extern "C" {
+    /// The own enumerable string-keyed fields of `v` in `Reflect.ownKeys` order, as
+    /// `[name, value, name, value, ...]` (symbols skipped: they are not JSON); when reading a
+    /// field's descriptor or value throws, the array ends with that field's name alone. `null`
+    /// when the keys cannot be read. Never throws: every read that can is in a `try`.
+    #[wasm_bindgen(js_name = ownEntries)]
+    fn own_entries(v: &JsValue) -> JsValue;
 }
 
 /// A JS string as Rust text; `None` if `v` is not a string. A string holding a lone surrogate (a

@@ -236,16 +236,14 @@ impl Facade for LiveCluster {
         &self,
         target: Target,
         opts: &JsValue,
-        extra_options: &[&str],
+        known_options: &[&str],
         shape: Shape,
         thrown: Option<ThrownSlot>,
         make: &MakeOp<'_>,
     ) -> Promise {
         let started = self.act(|core| {
             let key = target.register_key()?;
-            let mut known = vec!["proposer"];
-            known.extend_from_slice(extra_options);
-            let opts = options("options", opts, &known)?;
+            let opts = options("options", opts, known_options)?;
             let mut proposer = 1;
             for (k, v) in &opts {
                 if k == "proposer" {

@@ -1,7 +1,8 @@
 // The JS API rows of `bench.mjs` for two or more builds side by side, alternated run by run in
 // one page (the machine is noisy): `API_BUILDS="before=pkg-before,after=pkg" node bench-api.mjs`,
 // each folder under www/ holding a core module built with `./build.sh build workloads`.
-// Min / median / max of `API_RUNS` (default 5) rounds. With `API_PROFILE=name`, also a CPU profile
+// Min / median / max of `API_RUNS` (default 5) rounds, and of each build's ratio to the first
+// build's figure of the same round. With `API_PROFILE=name`, also a CPU profile
 // of that build's 30 clients, its self time summed by where it runs (wasm, the glue, the guard).
 import { serve, launch } from "./helpers.mjs";
 
@@ -81,6 +82,13 @@ try {
     console.log(
       `${name.padEnd(16)} 30 clients ${f(x.perSec, 0)} increments/s (${f(x.eventsPerOp, 1)} events/op), keys owned by one proposer ${f(x.ownedPerSec, 0)} (${f(x.ownedEventsPerOp, 1)} events/op); getter ${f(x.getter, 2)} µs; start ${f(x.start, 2)} µs; engine (benchIncrements 6,000) ${f(x.engine, 0)} increments/s (${f(x.engineEventsPerOp, 1)} events/op)`,
     );
+  }
+  // Each build against the first in the same round (the load drifts between rounds more than
+  // between two builds run one after the other).
+  const [[base], ...others] = Object.entries(rows);
+  for (const [name, x] of others) {
+    const ratio = (k) => f(x[k].map((v, i) => (v === null || rows[base][k][i] === null ? null : v / rows[base][k][i])), 2);
+    console.log(`${name} / ${base}, per round: 30 clients ${ratio("perSec")}, keys owned ${ratio("ownedPerSec")}, start ${ratio("start")}, getter ${ratio("getter")}, engine ${ratio("engine")}`);
   }
   const profiled = process.env.API_PROFILE && builds.find(([n]) => n === process.env.API_PROFILE);
   if (profiled) {

@@ -3,6 +3,7 @@
 //! constructor's `gcDelay`) collects every deleted key that long after its delete. Both are
 //! recorded actions: sessions, links, seek and verify replay them.
 
+use super::promises::Answer;
 use super::{Cluster, Settle};
 use crate::limits::MAX_LATENCY_MS;
 use crate::protocol::ProposerId;
@@ -60,7 +61,7 @@ impl Cluster {
             }
             let out = Object::new();
             Reflect::set(&out, &"erased".into(), &erased)?;
-            Ok(out.into())
+            Ok(Answer::Value(out.into()))
         }))
     }
 

@@ -21,9 +21,7 @@ use super::stack::stack_guard;
 pub(in crate::wasm) use guard::ensure_guard;
 
 use super::js::{bool_arg, error, integer_arg, invalid, options, rate_arg, to_js, JsResult};
-use super::shared::{
-    break_arg, clamp, latency_arg, marked, settled, Busy, ChangeRunning, Shape, Target, ThrownSlot, MAX_SEED,
-};
+use super::shared::{break_arg, clamp, latency_arg, marked, Busy, ChangeRunning, Shape, Target, ThrownSlot, MAX_SEED};
 use crate::limits::{IDLE_EVENTS, MAX_ATTEMPTS, MAX_SAFE_INTEGER};
 use crate::ops::{Op, OpError};
 use crate::protocol::ProposerId;
@@ -31,7 +29,7 @@ use crate::session::{Recording, Start, UserAction};
 use crate::sim::{Event, Node, Sim, SimConfig, MAX_ACCEPTORS, MAX_PROPOSERS};
 use crate::view;
 use js_sys::Promise;
-use promises::{schedule_drive, Promises, Settle};
+use promises::{answer, schedule_drive, Promises, Settle};
 use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 use std::task::Waker;
@@ -105,7 +103,7 @@ impl Inner {
             auto_advance: Cell::new(auto_advance),
             depth: Cell::new(0),
             change_running: Rc::default(),
-            promises: Promises::default(),
+            promises: Promises::new(),
             parked: RefCell::default(),
             drive_due: Cell::new(false),
             drive_all: Cell::new(false),
@@ -488,7 +486,7 @@ impl Cluster {
     /// the wasm).
     fn promise_of(&self, handle: crate::client::OpHandle, shape: Shape, thrown: Option<ThrownSlot>) -> Promise {
         let settle = Settle::new(&self.inner, handle);
-        self.inner.promise(Box::pin(async move { settled(settle.await, shape, thrown) }))
+        self.inner.promise(Box::pin(async move { answer(settle.await, shape, thrown) }))
     }
 }
 
@@ -500,7 +498,7 @@ impl Facade for Cluster {
         &self,
         target: Target,
         opts: &JsValue,
-        extra_options: &[&str],
+        known_options: &[&str],
         shape: Shape,
         thrown: Option<ThrownSlot>,
         make: &MakeOp<'_>,
@@ -510,9 +508,7 @@ impl Facade for Cluster {
         let started = self.inner.enter_rec(|rec| {
             let sim = rec.sim();
             let key = target.register_key()?;
-            let mut known = vec!["proposer"];
-            known.extend_from_slice(extra_options);
-            let opts = options("options", opts, &known)?;
+            let opts = options("options", opts, known_options)?;
             let mut proposer = sim.first_proposer();
             for (k, v) in &opts {
                 if k == "proposer" {

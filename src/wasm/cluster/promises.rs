@@ -1,11 +1,16 @@
-//! How an operation's promise settles. Each promise is made with `new Promise` and only its
-//! `resolve`/`reject` functions are kept, in a task of the cluster's own small executor
-//! ([`Promises`]). It runs at the end of every call into the cluster ([`Inner::settle`]), so an
+//! How an operation's promise settles. Each promise is made with `new Promise`, its
+//! `resolve`/`reject` functions kept in JavaScript, and its outcome is a task of the cluster's
+//! own small executor ([`Promises`]). It runs at the end of every call into the cluster ([`Inner::settle`]), so an
 //! operation that ends inside `runUntilIdle`, `step` or `runFor` has its promise settled before
 //! that call returns: nothing of a finished operation stays in wasm until a microtask runs
 //! (outside tester 15, finding 1: a loop that never yielded grew about 370 B per operation while
 //! each promise waited on wasm-bindgen-futures' queue). Promises that can settle together settle
 //! in the order their operations started, as when each waited for a microtask.
+//!
+//! A promise costs two calls from wasm into JavaScript (there were five): [`settling`] makes it
+//! and keeps its resolving functions in the cluster's own table (a JS `Map` by the task's
+//! number), and one call settles it ([`settle_number`] passes a number answer as a plain `f64`,
+//! with no JS value made for it first). No resolving function is held in wasm.
 //!
 //! Under `autoAdvance` an operation runs virtual time itself, in a microtask as before: a pending
 //! operation asks for one [`drive`] per cluster (queued with the host's `queueMicrotask`; the
@@ -15,6 +20,7 @@
 use super::{error, Inner, AUTO_ADVANCE_STEP_LIMIT};
 use crate::client::OpHandle;
 use crate::ops::OpError;
+use crate::wasm::shared::{settled, Shape, ThrownSlot};
 use serde_json::Value as Json;
 use std::cell::{Cell, RefCell};
 use std::collections::VecDeque;
@@ -26,20 +32,41 @@ use std::sync::Arc;
 use std::task::{Context, Poll, Wake, Waker};
 use wasm_bindgen::prelude::*;
 
-type Task = Pin<Box<dyn Future<Output = ()>>>;
 /// What a promise settles with, once known (one type for every operation: one copy of its code).
-pub(super) type Outcome = Pin<Box<dyn Future<Output = Result<JsValue, JsValue>>>>;
+pub(super) type Outcome = Pin<Box<dyn Future<Output = Result<Answer, JsValue>>>>;
+
+/// A promise's value: a number goes to JavaScript as a plain `f64` argument.
+pub(super) enum Answer {
+    Number(f64),
+    Value(JsValue),
+}
+
+/// An operation's result as its promise settles ([`settled`]), a number as a plain `f64`.
+pub(super) fn answer(
+    result: Result<Json, OpError>,
+    shape: Shape,
+    thrown: Option<ThrownSlot>,
+) -> Result<Answer, JsValue> {
+    match result {
+        Ok(Json::Number(n)) if matches!(shape, Shape::Value) => match n.as_f64() {
+            Some(n) => Ok(Answer::Number(n)),
+            None => Ok(Answer::Value(JsValue::NULL)), // as `value_to_js`
+        },
+        result => settled(result, shape, thrown).map(Answer::Value),
+    }
+}
 
 /// A task and whether it was woken since it was last polled.
 struct Slot {
     seq: u64,
-    task: Option<Task>,
+    task: Option<Outcome>,
     woken: Arc<AtomicBool>,
 }
 
 /// The promises waiting for their operations, in the order they were made.
-#[derive(Default)]
 pub(super) struct Promises {
+    /// The resolving functions of the promises not settled yet, by their task's `seq` (a JS `Map`).
+    settlers: JsValue,
     /// The task is `None` while it is being polled.
     tasks: RefCell<VecDeque<Slot>>,
     /// Some task was woken since the last look.
@@ -65,22 +92,34 @@ impl Wake for TaskWaker {
 }
 
 impl Promises {
-    /// Adds a task and polls it at once (unless a run is on: then that run polls it).
-    fn spawn(&self, task: impl Future<Output = ()> + 'static) {
+    pub(super) fn new() -> Promises {
+        Promises {
+            settlers: settlers(),
+            tasks: RefCell::default(),
+            any: Arc::default(),
+            made: Cell::new(0),
+            running: Cell::new(false),
+        }
+    }
+
+    /// A promise of `task`'s outcome: the task is added and polled at once (unless a run is on:
+    /// then that run polls it).
+    fn spawn(&self, task: Outcome) -> js_sys::Promise {
         let seq = self.made.get();
         self.made.set(seq + 1);
+        let promise = settling(&self.settlers, seq as f64);
         let woken = Arc::new(AtomicBool::new(false));
-        let task: Task = Box::pin(task);
         if self.running.replace(true) {
             self.tasks.borrow_mut().push_back(Slot { seq, task: Some(task), woken: woken.clone() });
             woken.store(true, Ordering::Relaxed);
             self.any.store(true, Ordering::Relaxed);
-            return;
+            return promise;
         }
         self.tasks.borrow_mut().push_back(Slot { seq, task: None, woken: woken.clone() });
         self.poll((seq, woken, task));
         self.running.set(false);
         self.run(); // what its first poll woke
+        promise
     }
 
     /// Wakes every task.
@@ -109,7 +148,7 @@ impl Promises {
     }
 
     /// The first woken task from index `i` on (`i` moves to it), taken out of its slot.
-    fn take_woken(&self, i: &mut usize) -> Option<(u64, Arc<AtomicBool>, Task)> {
+    fn take_woken(&self, i: &mut usize) -> Option<(u64, Arc<AtomicBool>, Outcome)> {
         let mut tasks = self.tasks.borrow_mut();
         while let Some(slot) = tasks.get_mut(*i) {
             if slot.woken.swap(false, Ordering::Relaxed) {
@@ -122,9 +161,20 @@ impl Promises {
         None
     }
 
-    fn poll(&self, (seq, woken, mut task): (u64, Arc<AtomicBool>, Task)) {
+    /// Polls a task; once it is ready, settles its promise (`seq` is the promise's number in
+    /// [`Promises::settlers`]: [`settling`]) and forgets the task.
+    fn poll(&self, (seq, woken, mut task): (u64, Arc<AtomicBool>, Outcome)) {
         let waker = Waker::from(Arc::new(TaskWaker { woken, any: self.any.clone() }));
-        let done = task.as_mut().poll(&mut Context::from_waker(&waker)).is_ready();
+        let polled = task.as_mut().poll(&mut Context::from_waker(&waker));
+        let done = polled.is_ready();
+        if let Poll::Ready(outcome) = polled {
+            let (table, id) = (&self.settlers, seq as f64);
+            match outcome {
+                Ok(Answer::Number(n)) => settle_number(table, id, n),
+                Ok(Answer::Value(v)) => settle(table, id, true, &v),
+                Err(e) => settle(table, id, false, &e),
+            }
+        }
         // Tasks made or ended while it ran moved it: find it again (they stay in `seq` order).
         let mut tasks = self.tasks.borrow_mut();
         if let Ok(i) = tasks.binary_search_by_key(&seq, |s| s.seq) {
@@ -162,13 +212,14 @@ impl Future for Settle {
 
     fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         let mut steps = 0u64;
+        let inner = self.inner.clone();
+        let mut answered = Pin::new(&mut self.handle).poll(cx);
         loop {
-            if let Poll::Ready(r) = Pin::new(&mut self.handle).poll(cx) {
+            if let Poll::Ready(r) = answered {
                 // An operation cut off by free() before it ended says so, and its fate. One that
                 // had ended gives its answer, even when free() came before it was collected.
                 return Poll::Ready(if self.handle.abandoned() { Err(freed_before_the_end(&r)) } else { r });
             }
-            let inner = self.inner.clone();
             let auto = inner.auto_advance.get();
             if !(auto && inner.driving.get()) {
                 if auto {
@@ -180,12 +231,26 @@ impl Future for Settle {
                 }
                 return Poll::Pending;
             }
-            if steps >= AUTO_ADVANCE_STEP_LIMIT {
-                return Poll::Pending;
-            }
-            match inner.enter_rec(|rec| rec.step().map_err(|e| error(&e))) {
-                Ok(true) => steps += 1,
-                _ => return Poll::Pending, // idle or freed: whoever moves time (or frees) wakes us
+            // Steps in one entry into the simulation until the operation ends (or time cannot
+            // run for it): the same steps as one entry each, without an entry's cost each.
+            let handle = &mut self.handle;
+            let ran = inner.enter_rec(|rec| {
+                while steps < AUTO_ADVANCE_STEP_LIMIT && inner.auto_advance.get() {
+                    if !rec.step().map_err(|e| error(&e))? {
+                        return Ok(false);
+                    }
+                    steps += 1;
+                    answered = Pin::new(&mut *handle).poll(cx);
+                    if answered.is_ready() {
+                        break;
+                    }
+                }
+                Ok(true)
+            });
+            match ran {
+                Ok(true) if answered.is_ready() || !inner.auto_advance.get() => continue,
+                // Idle, freed, or the step budget spent: whoever moves time (or frees) wakes us.
+                _ => return Poll::Pending,
             }
         }
     }
@@ -238,33 +303,40 @@ fn drive(inner: &Inner) {
     inner.driving.set(false);
 }
 
-#[wasm_bindgen(
-    inline_js = "export function deferred() { const d = {}; d.promise = new Promise((resolve, reject) => Object.assign(d, { resolve, reject })); return d; }"
-)]
+#[wasm_bindgen(inline_js = r#"
+export function settlers() { return new Map(); }
+export function settling(settlers, id) {
+  return new Promise((resolve, reject) => settlers.set(id, { resolve, reject }));
+}
+function take(settlers, id) {
+  const settler = settlers.get(id);
+  settlers.delete(id);
+  return settler;
+}
+export function settleNumber(settlers, id, n) { take(settlers, id).resolve(n); }
+export function settle(settlers, id, ok, v) {
+  const settler = take(settlers, id);
+  if (ok) settler.resolve(v); else settler.reject(v);
+}
+"#)]
 extern "C" {
-    /// A new promise with its resolving functions (`Promise.withResolvers()`, which older engines lack).
-    type Deferred;
-    fn deferred() -> Deferred;
-    #[wasm_bindgen(method, getter)]
-    fn promise(this: &Deferred) -> js_sys::Promise;
-    #[wasm_bindgen(method, getter)]
-    fn resolve(this: &Deferred) -> js_sys::Function;
-    #[wasm_bindgen(method, getter)]
-    fn reject(this: &Deferred) -> js_sys::Function;
+    /// A table of resolving functions (one a cluster).
+    fn settlers() -> JsValue;
+    /// A new promise, its resolving functions kept in `settlers` under `id` (a task's `seq`:
+    /// exact in an f64, as 2^53 promises are never made).
+    fn settling(settlers: &JsValue, id: f64) -> js_sys::Promise;
+    /// Resolves promise `id` with the number `n`, and forgets it. Never throws: each `id` is
+    /// settled once, and a resolving function only queues its reactions.
+    #[wasm_bindgen(js_name = settleNumber)]
+    fn settle_number(settlers: &JsValue, id: f64, n: f64);
+    /// Resolves (`ok`) or rejects promise `id` with `v`, and forgets it.
+    fn settle(settlers: &JsValue, id: f64, ok: bool, v: &JsValue);
 }
 
 impl Inner {
     /// A promise that settles with `outcome`, as soon as it is known (see the module's text).
     pub(super) fn promise(&self, outcome: Outcome) -> js_sys::Promise {
-        let made = deferred();
-        let (promise, resolve, reject) = (made.promise(), made.resolve(), made.reject());
-        self.promises.spawn(async move {
-            // Settling never throws: a resolving function only queues its reactions.
-            let _ = match outcome.await {
-                Ok(v) => resolve.call1(&JsValue::UNDEFINED, &v),
-                Err(e) => reject.call1(&JsValue::UNDEFINED, &e),
-            };
-        });
+        let promise = self.promises.spawn(outcome);
         self.settle();
         promise
     }
