@@ -391,18 +391,27 @@ impl KeyLedger {
         if ended == 0 {
             return 0;
         }
-        let initial = self.frontier.configs();
         #[cfg(not(target_arch = "wasm32"))]
-        if let Some(steps) = self.try_unknown_increment_fold(cut, &initial, fold_every) {
+        if let Some(steps) = self.try_unknown_increment_fold(cut, fold_every) {
             return steps;
         }
         #[cfg(not(target_arch = "wasm32"))]
         if let Some(answered) = self.answered_increments(cut) {
-            if let Some((ends, steps)) =
-                increment_fold::fold(&answered, &initial, MAX_FRONTIER_STATES, DEFAULT_STEP_BUDGET)
-            {
-                self.commit_fold(ends, cut, fold_every, ended as u64, 0);
-                return steps;
+            match increment_fold::fold_compact(&answered, &self.frontier, MAX_FRONTIER_STATES, DEFAULT_STEP_BUDGET) {
+                Some((Ok(frontier), steps)) => {
+                    #[cfg(test)]
+                    {
+                        self.folded_to = frontier.configs().into();
+                    }
+                    self.commit_frontier(frontier, cut, fold_every, ended as u64, 0);
+                    return steps;
+                }
+                // The usual fold's forced walk would stop there too, out of budget.
+                Some((Err(increment_fold::Exceeded), steps)) => {
+                    self.fold_undecided(max_segment, 0);
+                    return steps;
+                }
+                None => {}
             }
         }
         // The ended operations, then those spanning the cut (placed before it or not, as the search
@@ -415,19 +424,13 @@ impl KeyLedger {
             prefix.push(CheckOp { return_seq: None, ..s.op.clone() });
         }
         let unknowns = prefix.iter().filter(|op| op.expect == Expect::AppliedOrNot).count() as u64;
-        let (result, steps) = end_states(&prefix, &initial, MAX_FRONTIER_STATES, DEFAULT_STEP_BUDGET);
+        let (result, steps) = end_states(&prefix, &self.frontier.configs(), MAX_FRONTIER_STATES, DEFAULT_STEP_BUDGET);
         match result {
             Ok(ends) => {
                 let completed = prefix[..ended].iter().filter(|op| op.completed()).count() as u64;
                 self.commit_fold(ends, cut, fold_every, completed, unknowns);
             }
-            Err(KeyResult::Unknown(_)) if self.segment.len() < max_segment => {
-                self.next_fold_at = self.next_fold_at.max((2 * self.segment.len()).min(max_segment));
-            }
-            Err(KeyResult::Unknown(_)) => {
-                self.folded_unknowns += unknowns;
-                self.settle_verdict(KeyResult::Unknown(Undecided::Unfoldable));
-            }
+            Err(KeyResult::Unknown(_)) => self.fold_undecided(max_segment, unknowns),
             Err(verdict) => {
                 self.folded_unknowns += unknowns;
                 self.settle_verdict(verdict);
@@ -436,13 +439,25 @@ impl KeyLedger {
         steps
     }
 
+    /// A fold could not finish (too many configurations, or out of budget): tried again once
+    /// the segment doubled, or the key's verdict is `unknown` once it holds `max_segment`
+    /// operations (`unknowns` of the fold's were folded with a deadline).
+    fn fold_undecided(&mut self, max_segment: usize, unknowns: u64) {
+        if self.segment.len() < max_segment {
+            self.next_fold_at = self.next_fold_at.max((2 * self.segment.len()).min(max_segment));
+        } else {
+            self.folded_unknowns += unknowns;
+            self.settle_verdict(KeyResult::Unknown(Undecided::Unfoldable));
+        }
+    }
+
     /// The walk of `range_fold.rs` for a segment of increments with unknown outcomes, at the
     /// latest cut before `cut` that no completed operation spans (a batch's start: inside a
     /// batch every answered increment spans the cut, a choice for each end); `None` when it
     /// does not apply or cannot finish (the general fold is tried then). Native only, as
     /// `range_fold.rs`.
     #[cfg(not(target_arch = "wasm32"))]
-    fn try_unknown_increment_fold(&mut self, cut: u64, initial: &[super::Config], fold_every: usize) -> Option<u64> {
+    fn try_unknown_increment_fold(&mut self, cut: u64, fold_every: usize) -> Option<u64> {
         use super::model::Step;
         use crate::ops::Op;
         #[cfg(test)]
@@ -472,8 +487,13 @@ impl KeyLedger {
             ended.push(s.unknown.map_or(u64::MAX, |u| u.ended_seq));
             prefix.push(CheckOp { return_seq: None, ..s.op.clone() });
         }
-        let (result, steps) =
-            unknown_increment_ends(&prefix, &ended, initial, MAX_FRONTIER_STATES, DEFAULT_STEP_BUDGET)?;
+        let (result, steps) = unknown_increment_ends(
+            &prefix,
+            &ended,
+            &self.frontier.configs(),
+            MAX_FRONTIER_STATES,
+            DEFAULT_STEP_BUDGET,
+        )?;
         match result {
             Ok(ends) => self.commit_fold(ends, cut, fold_every, completed, unknowns),
             Err(KeyResult::Unknown(_)) => return None,
@@ -502,10 +522,10 @@ impl KeyLedger {
     /// A fold to `ends` at `cut` succeeded: the operations that ended before it go; `completed`
     /// of them were completed, `unknowns` were folded with a deadline.
     fn commit_fold(&mut self, ends: Vec<super::Config>, cut: u64, fold_every: usize, completed: u64, unknowns: u64) {
-        self.frontier = Rc::new(Frontier::new(&ends));
+        let frontier = Frontier::new(&ends);
         #[cfg(test)]
         {
-            let decoded = self.frontier.configs();
+            let decoded = frontier.configs();
             let difference = super::frontier::first_difference(&decoded, &ends);
             assert!(difference.is_none(), "the compact frontier differs: {difference:?}");
         }
@@ -513,6 +533,12 @@ impl KeyLedger {
         {
             self.folded_to = ends.into();
         }
+        self.commit_frontier(frontier, cut, fold_every, completed, unknowns);
+    }
+
+    /// [`KeyLedger::commit_fold`] with the ends' frontier built.
+    fn commit_frontier(&mut self, frontier: Frontier, cut: u64, fold_every: usize, completed: u64, unknowns: u64) {
+        self.frontier = Rc::new(frontier);
         self.segment.retain(|s| s.end() >= cut);
         self.cut = cut;
         self.next_fold_at = self.segment.len() + fold_every;
