@@ -392,28 +392,10 @@ impl KeyLedger {
             return 0;
         }
         #[cfg(not(target_arch = "wasm32"))]
-        if let Some(steps) = self.try_unknown_increment_fold(cut, fold_every) {
+        if let Some(steps) = self.try_native_folds(cut, fold_every, max_segment, ended as u64) {
             return steps;
         }
-        #[cfg(not(target_arch = "wasm32"))]
-        if let Some(answered) = self.answered_increments(cut) {
-            match increment_fold::fold_compact(&answered, &self.frontier, MAX_FRONTIER_STATES, DEFAULT_STEP_BUDGET) {
-                Some((Ok(frontier), steps)) => {
-                    #[cfg(test)]
-                    {
-                        self.folded_to = frontier.configs().into();
-                    }
-                    self.commit_frontier(frontier, cut, fold_every, ended as u64, 0);
-                    return steps;
-                }
-                // The usual fold's forced walk would stop there too, out of budget.
-                Some((Err(increment_fold::Exceeded), steps)) => {
-                    self.fold_undecided(max_segment, 0);
-                    return steps;
-                }
-                None => {}
-            }
-        }
+        let initial = self.frontier.configs();
         // The ended operations, then those spanning the cut (placed before it or not, as the search
         // finds). Plain loops, not an iterator chain: 0.5 KB less gzipped wasm.
         let mut prefix: Vec<CheckOp> = Vec::new();
@@ -424,13 +406,19 @@ impl KeyLedger {
             prefix.push(CheckOp { return_seq: None, ..s.op.clone() });
         }
         let unknowns = prefix.iter().filter(|op| op.expect == Expect::AppliedOrNot).count() as u64;
-        let (result, steps) = end_states(&prefix, &self.frontier.configs(), MAX_FRONTIER_STATES, DEFAULT_STEP_BUDGET);
+        let (result, steps) = end_states(&prefix, &initial, MAX_FRONTIER_STATES, DEFAULT_STEP_BUDGET);
         match result {
             Ok(ends) => {
                 let completed = prefix[..ended].iter().filter(|op| op.completed()).count() as u64;
                 self.commit_fold(ends, cut, fold_every, completed, unknowns);
             }
-            Err(KeyResult::Unknown(_)) => self.fold_undecided(max_segment, unknowns),
+            Err(KeyResult::Unknown(_)) if self.segment.len() < max_segment => {
+                self.next_fold_at = self.next_fold_at.max((2 * self.segment.len()).min(max_segment));
+            }
+            Err(KeyResult::Unknown(_)) => {
+                self.folded_unknowns += unknowns;
+                self.settle_verdict(KeyResult::Unknown(Undecided::Unfoldable));
+            }
             Err(verdict) => {
                 self.folded_unknowns += unknowns;
                 self.settle_verdict(verdict);
@@ -439,15 +427,34 @@ impl KeyLedger {
         steps
     }
 
-    /// A fold could not finish (too many configurations, or out of budget): tried again once
-    /// the segment doubled, or the key's verdict is `unknown` once it holds `max_segment`
-    /// operations (`unknowns` of the fold's were folded with a deadline).
-    fn fold_undecided(&mut self, max_segment: usize, unknowns: u64) {
-        if self.segment.len() < max_segment {
-            self.next_fold_at = self.next_fold_at.max((2 * self.segment.len()).min(max_segment));
-        } else {
-            self.folded_unknowns += unknowns;
-            self.settle_verdict(KeyResult::Unknown(Undecided::Unfoldable));
+    /// The folds compiled natively only, before the usual one: the walk of `range_fold.rs`, then
+    /// the increment fold on the compact frontier (`increment_fold.rs`; `ended` operations
+    /// returned before `cut`); `None` when neither applies.
+    #[cfg(not(target_arch = "wasm32"))]
+    fn try_native_folds(&mut self, cut: u64, fold_every: usize, max_segment: usize, ended: u64) -> Option<u64> {
+        if let Some(steps) = self.try_unknown_increment_fold(cut, fold_every) {
+            return Some(steps);
+        }
+        let answered = self.answered_increments(cut)?;
+        match increment_fold::fold_compact(&answered, &self.frontier, MAX_FRONTIER_STATES, DEFAULT_STEP_BUDGET)? {
+            (Ok(frontier), steps) => {
+                #[cfg(test)]
+                {
+                    self.folded_to = frontier.configs().into();
+                }
+                self.commit_frontier(frontier, cut, fold_every, ended, 0);
+                Some(steps)
+            }
+            // The usual fold's forced walk stops there too, out of budget, in as many steps: as
+            // in its `Err(KeyResult::Unknown(_))` arms (no unknown operation in this fold).
+            (Err(increment_fold::Exceeded), steps) if self.segment.len() < max_segment => {
+                self.next_fold_at = self.next_fold_at.max((2 * self.segment.len()).min(max_segment));
+                Some(steps)
+            }
+            (Err(increment_fold::Exceeded), steps) => {
+                self.settle_verdict(KeyResult::Unknown(Undecided::Unfoldable));
+                Some(steps)
+            }
         }
     }
 
@@ -522,10 +529,10 @@ impl KeyLedger {
     /// A fold to `ends` at `cut` succeeded: the operations that ended before it go; `completed`
     /// of them were completed, `unknowns` were folded with a deadline.
     fn commit_fold(&mut self, ends: Vec<super::Config>, cut: u64, fold_every: usize, completed: u64, unknowns: u64) {
-        let frontier = Frontier::new(&ends);
+        self.frontier = Rc::new(Frontier::new(&ends));
         #[cfg(test)]
         {
-            let decoded = frontier.configs();
+            let decoded = self.frontier.configs();
             let difference = super::frontier::first_difference(&decoded, &ends);
             assert!(difference.is_none(), "the compact frontier differs: {difference:?}");
         }
@@ -533,10 +540,15 @@ impl KeyLedger {
         {
             self.folded_to = ends.into();
         }
-        self.commit_frontier(frontier, cut, fold_every, completed, unknowns);
+        self.segment.retain(|s| s.end() >= cut);
+        self.cut = cut;
+        self.next_fold_at = self.segment.len() + fold_every;
+        self.folded += completed;
+        self.folded_unknowns += unknowns;
     }
 
-    /// [`KeyLedger::commit_fold`] with the ends' frontier built.
+    /// [`KeyLedger::commit_fold`] with the ends' frontier built (`increment_fold.rs`).
+    #[cfg(not(target_arch = "wasm32"))]
     fn commit_frontier(&mut self, frontier: Frontier, cut: u64, fold_every: usize, completed: u64, unknowns: u64) {
         self.frontier = Rc::new(frontier);
         self.segment.retain(|s| s.end() >= cut);
