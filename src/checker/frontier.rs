@@ -18,10 +18,10 @@ use super::model::State;
 use super::search::Config;
 
 /// Bits in a word of a configuration's bitset.
-const WORD_BITS: usize = u64::BITS as usize;
+pub(super) const WORD_BITS: usize = u64::BITS as usize;
 
 /// The configurations a folded prefix allows, compact (see the module's documentation).
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct Frontier {
     /// Each configuration's state, in the search's order.
     states: Vec<State>,
@@ -77,6 +77,28 @@ impl Frontier {
             out.push(Config { state: state.clone(), placed });
         }
         out
+    }
+
+    /// Made from its parts (`increment_fold.rs` builds one without the lists of ids): each
+    /// configuration's state, the spanning ids ascending, and the bitsets, one after another.
+    #[cfg(not(target_arch = "wasm32"))]
+    pub(super) fn from_parts(states: Vec<State>, spanning: Vec<u64>, placed: Vec<u64>) -> Frontier {
+        let frontier = Frontier { states, spanning, placed };
+        debug_assert_eq!(frontier.validate(), Ok(()));
+        frontier
+    }
+
+    /// Configuration `i`'s state, and its bitset over [`Frontier::spanning`].
+    #[cfg(not(target_arch = "wasm32"))]
+    pub(super) fn config(&self, i: usize) -> (&State, &[u64]) {
+        let words = self.words();
+        (&self.states[i], &self.placed[i * words..(i + 1) * words])
+    }
+
+    /// The operations some configuration placed: ids, ascending.
+    #[cfg(not(target_arch = "wasm32"))]
+    pub(super) fn spanning(&self) -> &[u64] {
+        &self.spanning
     }
 
     /// Configurations.

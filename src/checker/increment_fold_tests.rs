@@ -4,9 +4,10 @@
 //! it left, each at a random cut. Wherever the fast fold answers, it answers exactly what the
 //! usual one does: the same ends, in the same order, in the same steps.
 
-use super::{fold, Answered};
+use super::{fold, fold_compact, Answered, Exceeded};
+use crate::checker::frontier::Frontier;
 use crate::checker::model::{CheckOp, Expect, Step, Times};
-use crate::checker::{end_states, Config, KeyResult, DEFAULT_STEP_BUDGET, MAX_FRONTIER_STATES};
+use crate::checker::{end_states, Config, KeyResult, Undecided, DEFAULT_STEP_BUDGET, MAX_FRONTIER_STATES};
 use crate::ops::Op;
 use crate::sim::Rng;
 use serde_json::json;
@@ -67,15 +68,52 @@ fn prefix(ops: &[CheckOp], cut: u64) -> Vec<CheckOp> {
 /// Where the fast fold (given the operations through `convert`) and the usual one differ, told;
 /// `Ok(true)` when they agree and the fast one answered, `Ok(false)` when it stepped aside.
 fn compare(ops: &[CheckOp], initial: &[Config], convert: fn(&CheckOp) -> Option<Answered>) -> Result<bool, String> {
-    let (usual, usual_steps) = end_states(ops, initial, MAX_FRONTIER_STATES, DEFAULT_STEP_BUDGET);
+    let bounds = (MAX_FRONTIER_STATES, DEFAULT_STEP_BUDGET);
+    compare_within(ops, initial, convert, bounds, bounds)
+}
+
+/// [`compare`] with the folds' `(max_ends, step budget)` (the usual one's, the fast one's:
+/// the same but in a negative control): where the fast fold stops at [`Exceeded`], the usual
+/// one must end out of budget in as many steps.
+fn compare_within(
+    ops: &[CheckOp],
+    initial: &[Config],
+    convert: fn(&CheckOp) -> Option<Answered>,
+    (max_ends, budget): (usize, u64),
+    fast_bounds: (usize, u64),
+) -> Result<bool, String> {
+    let (usual, usual_steps) = end_states(ops, initial, max_ends, budget);
     let answered: Option<Vec<Answered>> = ops.iter().map(convert).collect();
-    let Some((ends, steps)) = answered.and_then(|a| fold(&a, initial, MAX_FRONTIER_STATES, DEFAULT_STEP_BUDGET)) else {
+    let Some((fast, steps)) = answered.and_then(|a| fold(&a, initial, fast_bounds.0, fast_bounds.1)) else {
         return Ok(false);
     };
-    match usual {
-        Ok(usual) if usual == ends && usual_steps == steps => Ok(true),
-        Ok(usual) => Err(format!("fast {ends:?} in {steps} steps, usual {usual:?} in {usual_steps}")),
-        Err(verdict) => Err(format!("fast {ends:?} in {steps} steps, usual {}", verdict_name(&verdict))),
+    match (fast, usual) {
+        (Ok(ends), Ok(usual)) if usual == ends && usual_steps == steps => Ok(true),
+        (Err(Exceeded), Err(KeyResult::Unknown(Undecided::OutOfBudget))) if usual_steps == steps => Ok(true),
+        (fast, Ok(usual)) => Err(format!("fast {fast:?} in {steps} steps, usual {usual:?} in {usual_steps}")),
+        (fast, Err(verdict)) => {
+            Err(format!("fast {fast:?} in {steps} steps, usual {} in {usual_steps}", verdict_name(&verdict)))
+        }
+    }
+}
+
+/// Where the compact fold (from `given`) and the lists' one (from `initial`, its ends made a
+/// [`Frontier`]) differ, told; `Ok(true)` when they agree and answered.
+fn compare_compact(ops: &[CheckOp], given: &Frontier, initial: &[Config]) -> Result<bool, String> {
+    let Some(answered) = ops.iter().map(Answered::of).collect::<Option<Vec<Answered>>>() else {
+        return Ok(false);
+    };
+    let (max_ends, budget) = (MAX_FRONTIER_STATES, DEFAULT_STEP_BUDGET);
+    let lists = fold(&answered, initial, max_ends, budget).map(|(e, s)| (e.map(|e| Frontier::new(&e)), s));
+    let compact = fold_compact(&answered, given, max_ends, budget);
+    let told = |f: &Option<(Result<Frontier, Exceeded>, u64)>| match f {
+        None => "steps aside".to_string(),
+        Some((Ok(ends), steps)) => format!("{} ends in {steps} steps", ends.len()),
+        Some((Err(Exceeded), steps)) => format!("exceeded in {steps} steps"),
+    };
+    match compact == lists {
+        true => Ok(compact.is_some()),
+        false => Err(format!("compact {}, lists {}", told(&compact), told(&lists))),
     }
 }
 
@@ -89,7 +127,7 @@ fn verdict_name(verdict: &KeyResult) -> &'static str {
 
 #[test]
 fn the_fast_fold_gives_what_the_usual_fold_gives() {
-    let (mut first, mut second, mut several, mut aside) = (0, 0, 0, 0);
+    let (mut first, mut second, mut several, mut aside, mut compact_agreed) = (0, 0, 0, 0, 0);
     for seed in 0..3_000u64 {
         let mut rng = Rng::new(seed);
         let n = (2 + rng.below(30)) as usize;
@@ -106,6 +144,9 @@ fn the_fast_fold_gives_what_the_usual_fold_gives() {
         // The ledger keeps what ended at or after the first cut.
         let kept: Vec<CheckOp> = ops.iter().filter(|op| op.return_seq.is_none_or(|r| r >= cut1)).cloned().collect();
         let second_fold = compare(&prefix(&kept, cut2), &ends, Answered::of);
+        let compact = compare_compact(&prefix(&kept, cut2), &Frontier::new(&ends), &ends);
+        compact_agreed +=
+            usize::from(compact.unwrap_or_else(|e| panic!("{replay}\nfrom {ends:?}: {e}")) && ends.len() > 1);
         match second_fold.unwrap_or_else(|e| panic!("{replay}\nfrom {ends:?}: {e}")) {
             true if ends.len() > 1 => several += 1,
             true => second += 1,
@@ -115,6 +156,7 @@ fn the_fast_fold_gives_what_the_usual_fold_gives() {
     println!("fast folds: {first} first, {second} second from one configuration, {several} from several; {aside} left to the usual fold");
     // The sweep reaches every case it claims to check, the workload's (several) included.
     assert!(first >= 1_000 && second >= 300 && several >= 300 && aside >= 100, "{first} {second} {several} {aside}");
+    assert!(compact_agreed >= 300, "the compact fold from several configurations: {compact_agreed}");
 }
 
 /// Negative control: the comparison catches a fast fold that ignores real time (every
@@ -130,4 +172,69 @@ fn a_fast_fold_ignoring_real_time_is_caught() {
     // Control: answered the other way round, both agree on the end 2.
     let ops = vec![increment(0, 10, 11, 2), increment(1, 0, 1, 1)];
     assert_eq!(compare(&ops, &[Config::default()], Answered::of), Ok(true));
+}
+
+/// A fold past its bounds: with few ends allowed or a small step budget, wherever the fast fold
+/// stops at [`Exceeded`] the usual fold ends out of budget in the same steps (the ledger then
+/// skips the usual fold), and wherever it finishes both agree as above.
+#[test]
+fn a_fast_fold_past_its_bounds_stops_where_the_usual_fold_does() {
+    let (mut exceeded, mut finished) = (0, 0);
+    for seed in 0..2_000u64 {
+        let mut rng = Rng::new(seed);
+        let n = (2 + rng.below(30)) as usize;
+        let ops = batch(&mut rng, n, seed % 3 == 0);
+        let last = ops.iter().filter_map(|op| op.return_seq).max().unwrap_or(0) + 1;
+        let cut = rng.below(last);
+        let bounds = (1 + rng.below(4) as usize, 1 + rng.below(2 * n as u64));
+        let answered: Option<Vec<Answered>> = prefix(&ops, cut).iter().map(Answered::of).collect();
+        let fast = answered.and_then(|a| fold(&a, &[Config::default()], bounds.0, bounds.1));
+        let agreed = compare_within(&prefix(&ops, cut), &[Config::default()], Answered::of, bounds, bounds);
+        match (agreed.unwrap_or_else(|e| panic!("seed {seed}, cut {cut}, bounds {bounds:?}: {e}")), fast) {
+            (true, Some((Err(Exceeded), _))) => exceeded += 1,
+            (true, _) => finished += 1,
+            (false, _) => {}
+        }
+    }
+    assert!(exceeded >= 300 && finished >= 300, "{exceeded} exceeded, {finished} finished");
+}
+
+/// Negative control: a fast fold that gives up a step early (its budget one less) is caught,
+/// by its steps; with the same budget both stop at step 4 of four increments in a row.
+#[test]
+fn a_fast_fold_stopping_at_another_step_is_caught() {
+    let ops: Vec<CheckOp> = (0..4).map(|i| increment(i, 10 * i, 10 * i + 5, i + 1)).collect();
+    let start = [Config::default()];
+    assert_eq!(compare_within(&ops, &start, Answered::of, (4, 3), (4, 3)), Ok(true), "both stop at step 4");
+    let caught = compare_within(&ops, &start, Answered::of, (4, 3), (4, 2)).expect_err("a step early is caught");
+    assert_eq!(caught, "fast Err(Exceeded) in 3 steps, usual unknown in 4");
+}
+
+/// Negative control: a compact fold from a frontier with one bit flipped (a configuration
+/// placing one operation more or less than its integer says) is caught: it steps aside where
+/// the lists' fold from the true configurations answers.
+#[test]
+fn a_compact_fold_from_a_corrupted_frontier_is_caught() {
+    for seed in 0..200u64 {
+        let mut rng = Rng::new(seed);
+        let ops = batch(&mut rng, 20, false);
+        let last = ops.iter().filter_map(|op| op.return_seq).max().unwrap_or(0) + 1;
+        let cut1 = rng.below(last);
+        let Ok(ends) =
+            end_states(&prefix(&ops, cut1), &[Config::default()], MAX_FRONTIER_STATES, DEFAULT_STEP_BUDGET).0
+        else {
+            continue;
+        };
+        let kept: Vec<CheckOp> = ops.iter().filter(|op| op.return_seq.is_none_or(|r| r >= cut1)).cloned().collect();
+        let second = prefix(&kept, last);
+        let mut frontier = Frontier::new(&ends);
+        if ends.len() < 2 || frontier.spanning().is_empty() || compare_compact(&second, &frontier, &ends) != Ok(true) {
+            continue;
+        }
+        frontier.corrupt_bit(0, 0);
+        let caught = compare_compact(&second, &frontier, &ends).expect_err("a flipped bit is caught");
+        assert!(caught.starts_with("compact steps aside, lists ") && caught.ends_with(" steps"), "{caught}");
+        return;
+    }
+    panic!("no seed folded twice from several configurations");
 }

@@ -391,20 +391,11 @@ impl KeyLedger {
         if ended == 0 {
             return 0;
         }
-        let initial = self.frontier.configs();
         #[cfg(not(target_arch = "wasm32"))]
-        if let Some(steps) = self.try_unknown_increment_fold(cut, &initial, fold_every) {
+        if let Some(steps) = self.try_native_folds(cut, fold_every, max_segment, ended as u64) {
             return steps;
         }
-        #[cfg(not(target_arch = "wasm32"))]
-        if let Some(answered) = self.answered_increments(cut) {
-            if let Some((ends, steps)) =
-                increment_fold::fold(&answered, &initial, MAX_FRONTIER_STATES, DEFAULT_STEP_BUDGET)
-            {
-                self.commit_fold(ends, cut, fold_every, ended as u64, 0);
-                return steps;
-            }
-        }
+        let initial = self.frontier.configs();
         // The ended operations, then those spanning the cut (placed before it or not, as the search
         // finds). Plain loops, not an iterator chain: 0.5 KB less gzipped wasm.
         let mut prefix: Vec<CheckOp> = Vec::new();
@@ -436,13 +427,44 @@ impl KeyLedger {
         steps
     }
 
+    /// The folds compiled natively only, before the usual one: the walk of `range_fold.rs`, then
+    /// the increment fold on the compact frontier (`increment_fold.rs`; `ended` operations
+    /// returned before `cut`); `None` when neither applies.
+    #[cfg(not(target_arch = "wasm32"))]
+    fn try_native_folds(&mut self, cut: u64, fold_every: usize, max_segment: usize, ended: u64) -> Option<u64> {
+        if let Some(steps) = self.try_unknown_increment_fold(cut, fold_every) {
+            return Some(steps);
+        }
+        let answered = self.answered_increments(cut)?;
+        match increment_fold::fold_compact(&answered, &self.frontier, MAX_FRONTIER_STATES, DEFAULT_STEP_BUDGET)? {
+            (Ok(frontier), steps) => {
+                #[cfg(test)]
+                {
+                    self.folded_to = frontier.configs().into();
+                }
+                self.commit_frontier(frontier, cut, fold_every, ended, 0);
+                Some(steps)
+            }
+            // The usual fold's forced walk stops there too, out of budget, in as many steps: as
+            // in its `Err(KeyResult::Unknown(_))` arms (no unknown operation in this fold).
+            (Err(increment_fold::Exceeded), steps) if self.segment.len() < max_segment => {
+                self.next_fold_at = self.next_fold_at.max((2 * self.segment.len()).min(max_segment));
+                Some(steps)
+            }
+            (Err(increment_fold::Exceeded), steps) => {
+                self.settle_verdict(KeyResult::Unknown(Undecided::Unfoldable));
+                Some(steps)
+            }
+        }
+    }
+
     /// The walk of `range_fold.rs` for a segment of increments with unknown outcomes, at the
     /// latest cut before `cut` that no completed operation spans (a batch's start: inside a
     /// batch every answered increment spans the cut, a choice for each end); `None` when it
     /// does not apply or cannot finish (the general fold is tried then). Native only, as
     /// `range_fold.rs`.
     #[cfg(not(target_arch = "wasm32"))]
-    fn try_unknown_increment_fold(&mut self, cut: u64, initial: &[super::Config], fold_every: usize) -> Option<u64> {
+    fn try_unknown_increment_fold(&mut self, cut: u64, fold_every: usize) -> Option<u64> {
         use super::model::Step;
         use crate::ops::Op;
         #[cfg(test)]
@@ -472,8 +494,13 @@ impl KeyLedger {
             ended.push(s.unknown.map_or(u64::MAX, |u| u.ended_seq));
             prefix.push(CheckOp { return_seq: None, ..s.op.clone() });
         }
-        let (result, steps) =
-            unknown_increment_ends(&prefix, &ended, initial, MAX_FRONTIER_STATES, DEFAULT_STEP_BUDGET)?;
+        let (result, steps) = unknown_increment_ends(
+            &prefix,
+            &ended,
+            &self.frontier.configs(),
+            MAX_FRONTIER_STATES,
+            DEFAULT_STEP_BUDGET,
+        )?;
         match result {
             Ok(ends) => self.commit_fold(ends, cut, fold_every, completed, unknowns),
             Err(KeyResult::Unknown(_)) => return None,
@@ -513,6 +540,17 @@ impl KeyLedger {
         {
             self.folded_to = ends.into();
         }
+        self.segment.retain(|s| s.end() >= cut);
+        self.cut = cut;
+        self.next_fold_at = self.segment.len() + fold_every;
+        self.folded += completed;
+        self.folded_unknowns += unknowns;
+    }
+
+    /// [`KeyLedger::commit_fold`] with the ends' frontier built (`increment_fold.rs`).
+    #[cfg(not(target_arch = "wasm32"))]
+    fn commit_frontier(&mut self, frontier: Frontier, cut: u64, fold_every: usize, completed: u64, unknowns: u64) {
+        self.frontier = Rc::new(frontier);
         self.segment.retain(|s| s.end() >= cut);
         self.cut = cut;
         self.next_fold_at = self.segment.len() + fold_every;
