@@ -89,7 +89,7 @@ pub(super) fn forced(ops: &[CheckOp], initial: &[Config], goal: Goal, step_budge
         let mut state = config.state.clone();
         let mut returns = chains.unplaced_returns(&placed_flag);
         let mut found_here: Vec<(State, Vec<u64>)> = Vec::new();
-        let mut stuck = None;
+        let (mut doomed, mut stuck) = (false, None);
         loop {
             walk.steps += 1;
             if walk.steps > step_budget {
@@ -99,6 +99,7 @@ pub(super) fn forced(ops: &[CheckOp], initial: &[Config], goal: Goal, step_budge
                 break; // met before: its ends are recorded
             }
             if returns.left == 0 {
+                debug_assert!(!doomed, "an operation that can never be placed is left");
                 if goal == Goal::OneLinearization {
                     return Some((Found::Order(path.iter().map(|&i| ops[i].id).collect()), walk.steps));
                 }
@@ -107,21 +108,22 @@ pub(super) fn forced(ops: &[CheckOp], initial: &[Config], goal: Goal, step_budge
                 crate::sorting::sort_short(&mut open);
                 found_here.push((state.clone(), open));
             }
-            match chains.next(ops, &state, &placed_flag, &returns) {
-                Next1::Place(i, next) => {
-                    path.push(i);
-                    placed_flag[i] = true;
-                    set ^= zobrist_key(i);
-                    returns.placed(ops, i, &placed_flag, &chains);
-                    state = next;
-                }
+            let (i, next) = match chains.next(ops, &state, &placed_flag, &returns, doomed) {
+                Next1::Place(i, next) => (i, next),
                 Next1::End => break,
-                Next1::Twice(last, first) => {
-                    stuck = Some((last, first));
-                    break;
+                // No end from here: the walk goes on for the longest consistent order only.
+                Next1::Doomed { twice, way_on } => {
+                    (doomed, stuck) = (true, twice);
+                    let Some((i, next)) = way_on else { break };
+                    (i, next)
                 }
                 Next1::Choice => return None,
-            }
+            };
+            path.push(i);
+            placed_flag[i] = true;
+            set ^= zobrist_key(i);
+            returns.placed(ops, i, &placed_flag, &chains);
+            state = next;
         }
         walk.record_longest(&path, start, &state, stuck);
         walk.ends.extend(found_here.into_iter().rev());
@@ -230,9 +232,12 @@ enum Next1 {
     Place(usize, State),
     /// No way on from here.
     End,
-    /// No way on: completed operations answered the next value twice; the one that returned
-    /// last, and the one that returned first.
-    Twice(usize, usize),
+    /// No end is reachable from here: a completed operation that answered the next value can
+    /// never be placed. `twice`: completed operations answered it twice (the one that returned
+    /// last, and the one that returned first; only one can be placed); `None`: the one that
+    /// answered it is not enabled. `way_on`: where the longest consistent order goes on, if
+    /// anywhere ([`Chains::longest_way_on`]).
+    Doomed { twice: Option<(usize, usize)>, way_on: Option<(usize, State)> },
     /// More than one operation could go next: the general search decides.
     Choice,
 }
@@ -266,8 +271,9 @@ impl Chains {
         returns
     }
 
-    /// The way on from `state` (see the module's documentation).
-    fn next(&self, ops: &[CheckOp], state: &State, placed: &[bool], returns: &Returns) -> Next1 {
+    /// The way on from `state` (see the module's documentation); `doomed`: no end is reachable
+    /// any more, the walk goes on for the longest consistent order only.
+    fn next(&self, ops: &[CheckOp], state: &State, placed: &[bool], returns: &Returns, doomed: bool) -> Next1 {
         let earliest = self.by_return.get(returns.first).map_or(u64::MAX, |&(r, _)| r);
         // An enabled observer that fits goes first: the register never holds this state again.
         let mut same = Vec::new();
@@ -286,6 +292,11 @@ impl Chains {
         let from = self.by_answer.partition_point(|&(b, _)| b < a);
         let answered_a = self.by_answer[from..].iter().take_while(|&&(b, _)| b == a);
         let candidates: Vec<usize> = answered_a.map(|&(_, i)| i).filter(|&i| !placed[i]).collect();
+        let longest_way_on = || self.longest_way_on(ops, &candidates, state, earliest, returns);
+        if doomed {
+            return longest_way_on().map_or(Next1::End, |(i, next)| Next1::Place(i, next));
+        }
+        let completed = || candidates.iter().copied().filter(|&i| ops[i].completed());
         match candidates[..] {
             // A gap: the earliest invoked unknown increment fills it, if any can (exchange
             // argument in the module's documentation).
@@ -294,13 +305,39 @@ impl Chains {
                 None => Next1::End,
             },
             // Placing anything else moves the register past `a - 1` for good.
-            [i] => place(ops, i, state, earliest),
-            _ if candidates.iter().filter(|&&i| ops[i].completed()).count() >= 2 => {
-                let completed = || candidates.iter().copied().filter(|&i| ops[i].completed());
+            [i] if ops[i].invoke_seq <= earliest => place(ops, i, state, earliest),
+            [_] => Next1::Doomed { twice: None, way_on: longest_way_on() },
+            _ if completed().count() >= 2 => {
                 let last = completed().max_by_key(|&i| ops[i].return_seq).expect("two completed");
-                Next1::Twice(last, completed().min_by_key(|&i| ops[i].return_seq).expect("two completed"))
+                let first = completed().min_by_key(|&i| ops[i].return_seq).expect("two completed");
+                Next1::Doomed { twice: Some((last, first)), way_on: longest_way_on() }
             }
             _ => Next1::Choice,
+        }
+    }
+
+    /// Where the longest consistent order goes on once no end is reachable. Of the operations
+    /// that answered the next value (at most one of them can ever be placed: the register never
+    /// holds the value before it again), the enabled one that returned first (or one not
+    /// returned): the others' returns, no earlier than its own, bound what may be placed later
+    /// no more than its own would, and an unknown increment placed instead would be one less
+    /// for a later gap. Else the gap's filler, as in [`Chains::next`]. Whatever any other
+    /// choice lets the walk place later, this one lets it place too: no other choice gives a
+    /// longer order.
+    fn longest_way_on(
+        &self,
+        ops: &[CheckOp],
+        candidates: &[usize],
+        state: &State,
+        earliest: u64,
+        returns: &Returns,
+    ) -> Option<(usize, State)> {
+        let enabled = candidates.iter().copied().filter(|&i| ops[i].invoke_seq <= earliest);
+        let answered = enabled.min_by_key(|&i| ops[i].return_seq.unwrap_or(u64::MAX));
+        let unknown = || self.by_invocation.get(returns.first_unknown).map(|&(_, u)| u);
+        match place(ops, answered.or_else(unknown)?, state, earliest) {
+            Next1::Place(i, next) => Some((i, next)),
+            _ => None, // not enabled, or not an increment this module assumes
         }
     }
 }
