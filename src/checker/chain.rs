@@ -108,15 +108,9 @@ pub(super) fn forced(ops: &[CheckOp], initial: &[Config], goal: Goal, step_budge
                 crate::sorting::sort_short(&mut open);
                 found_here.push((state.clone(), open));
             }
-            let (i, next) = match chains.next(ops, &state, &placed_flag, &returns, doomed) {
+            let (i, next) = match chains.next(ops, &state, &placed_flag, &returns, (&mut doomed, &mut stuck)) {
                 Next1::Place(i, next) => (i, next),
                 Next1::End => break,
-                // No end from here: the walk goes on for the longest consistent order only.
-                Next1::Doomed { twice, way_on } => {
-                    (doomed, stuck) = (true, twice);
-                    let Some((i, next)) = way_on else { break };
-                    (i, next)
-                }
                 Next1::Choice => return None,
             };
             path.push(i);
@@ -232,12 +226,6 @@ enum Next1 {
     Place(usize, State),
     /// No way on from here.
     End,
-    /// No end is reachable from here: a completed operation that answered the next value can
-    /// never be placed. `twice`: completed operations answered it twice (the one that returned
-    /// last, and the one that returned first; only one can be placed); `None`: the one that
-    /// answered it is not enabled. `way_on`: where the longest consistent order goes on, if
-    /// anywhere ([`Chains::longest_way_on`]).
-    Doomed { twice: Option<(usize, usize)>, way_on: Option<(usize, State)> },
     /// More than one operation could go next: the general search decides.
     Choice,
 }
@@ -271,9 +259,19 @@ impl Chains {
         returns
     }
 
-    /// The way on from `state` (see the module's documentation); `doomed`: no end is reachable
-    /// any more, the walk goes on for the longest consistent order only.
-    fn next(&self, ops: &[CheckOp], state: &State, placed: &[bool], returns: &Returns, doomed: bool) -> Next1 {
+    /// The way on from `state` (see the module's documentation). Once a completed operation
+    /// that answered the next value can never be placed, no end is reachable: `doom` is set
+    /// (whether, and the operations that answered it twice, if they did: the one that returned
+    /// last, the one that returned first), and the walk goes on for the longest consistent order
+    /// only ([`Chains::longest_way_on`]).
+    fn next(
+        &self,
+        ops: &[CheckOp],
+        state: &State,
+        placed: &[bool],
+        returns: &Returns,
+        doom: (&mut bool, &mut Option<(usize, usize)>),
+    ) -> Next1 {
         let earliest = self.by_return.get(returns.first).map_or(u64::MAX, |&(r, _)| r);
         // An enabled observer that fits goes first: the register never holds this state again.
         let mut same = Vec::new();
@@ -292,28 +290,30 @@ impl Chains {
         let from = self.by_answer.partition_point(|&(b, _)| b < a);
         let answered_a = self.by_answer[from..].iter().take_while(|&&(b, _)| b == a);
         let candidates: Vec<usize> = answered_a.map(|&(_, i)| i).filter(|&i| !placed[i]).collect();
-        let longest_way_on = || self.longest_way_on(ops, &candidates, state, earliest, returns);
-        if doomed {
-            return longest_way_on().map_or(Next1::End, |(i, next)| Next1::Place(i, next));
-        }
-        let completed = || candidates.iter().copied().filter(|&i| ops[i].completed());
-        match candidates[..] {
-            // A gap: the earliest invoked unknown increment fills it, if any can (exchange
-            // argument in the module's documentation).
-            [] => match self.by_invocation.get(returns.first_unknown) {
-                Some(&(_, u)) => place(ops, u, state, earliest),
-                None => Next1::End,
-            },
-            // Placing anything else moves the register past `a - 1` for good.
-            [i] if ops[i].invoke_seq <= earliest => place(ops, i, state, earliest),
-            [_] => Next1::Doomed { twice: None, way_on: longest_way_on() },
-            _ if completed().count() >= 2 => {
-                let last = completed().max_by_key(|&i| ops[i].return_seq).expect("two completed");
-                let first = completed().min_by_key(|&i| ops[i].return_seq).expect("two completed");
-                Next1::Doomed { twice: Some((last, first)), way_on: longest_way_on() }
+        let (doomed, twice) = doom;
+        if !*doomed {
+            let completed = || candidates.iter().copied().filter(|&i| ops[i].completed());
+            match candidates[..] {
+                // A gap: the earliest invoked unknown increment fills it, if any can (exchange
+                // argument in the module's documentation).
+                [] => {
+                    return match self.by_invocation.get(returns.first_unknown) {
+                        Some(&(_, u)) => place(ops, u, state, earliest),
+                        None => Next1::End,
+                    }
+                }
+                // Placing anything else moves the register past `a - 1` for good.
+                [i] if ops[i].invoke_seq <= earliest => return place(ops, i, state, earliest),
+                [_] => {} // not enabled: it never will be
+                _ if completed().count() >= 2 => {
+                    let last = completed().max_by_key(|&i| ops[i].return_seq).expect("two completed");
+                    *twice = Some((last, completed().min_by_key(|&i| ops[i].return_seq).expect("two completed")));
+                }
+                _ => return Next1::Choice,
             }
-            _ => Next1::Choice,
+            *doomed = true;
         }
+        self.longest_way_on(ops, &candidates, state, earliest, returns)
     }
 
     /// Where the longest consistent order goes on once no end is reachable. Of the operations
@@ -331,13 +331,13 @@ impl Chains {
         state: &State,
         earliest: u64,
         returns: &Returns,
-    ) -> Option<(usize, State)> {
+    ) -> Next1 {
         let enabled = candidates.iter().copied().filter(|&i| ops[i].invoke_seq <= earliest);
         let answered = enabled.min_by_key(|&i| ops[i].return_seq.unwrap_or(u64::MAX));
         let unknown = || self.by_invocation.get(returns.first_unknown).map(|&(_, u)| u);
-        match place(ops, answered.or_else(unknown)?, state, earliest) {
-            Next1::Place(i, next) => Some((i, next)),
-            _ => None, // not enabled, or not an increment this module assumes
+        match answered.or_else(unknown).map(|i| place(ops, i, state, earliest)) {
+            Some(placed @ Next1::Place(..)) => placed,
+            _ => Next1::End, // none enabled, or not an increment this module assumes
         }
     }
 }
