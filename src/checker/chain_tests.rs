@@ -151,8 +151,7 @@ fn forced_chains_give_what_the_general_search_gives() {
                     }
                     Found::Violation(v) => {
                         assert!(v.explanation.contains("fits no linearization") && !v.ops.is_empty(), "{replay}");
-                        assert!(is_consistent_order(&ops, &v.longest), "{replay}: {}", v.explanation);
-                        assert_eq!(v.longest.len(), longest_plainly(&ops), "{replay}: {}", v.explanation);
+                        assert_told_from_the_longest_order(&ops, &v, &replay);
                         violations += 1;
                         unknown_violations += usize::from(unknowns);
                     }
@@ -205,6 +204,12 @@ fn longest_plainly(ops: &[CheckOp]) -> usize {
         Found::Violation(v) => v.longest.len(),
         found => panic!("the plain search found {}", shape(&found)),
     }
+}
+
+/// The violation's order is consistent and as long as the plain search's longest.
+fn assert_told_from_the_longest_order(ops: &[CheckOp], v: &crate::checker::Violation, replay: &str) {
+    assert!(is_consistent_order(ops, &v.longest), "{replay}: {}", v.explanation);
+    assert_eq!(v.longest.len(), longest_plainly(ops), "{replay}: {}", v.explanation);
 }
 
 /// Negative control: a batch answered out of real-time order is a violation, told from the
@@ -352,8 +357,7 @@ fn observers_in_a_batch_give_what_the_general_search_gives() {
                 linearizable += 1;
             }
             Found::Violation(v) => {
-                assert!(is_consistent_order(&ops, &v.longest), "{replay}: {}", v.explanation);
-                assert_eq!(v.longest.len(), longest_plainly(&ops), "{replay}: {}", v.explanation);
+                assert_told_from_the_longest_order(&ops, &v, &replay);
                 violations += 1;
             }
             found => panic!("{replay}: {}", shape(&found)),
