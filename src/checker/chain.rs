@@ -89,7 +89,7 @@ pub(super) fn forced(ops: &[CheckOp], initial: &[Config], goal: Goal, step_budge
         let mut state = config.state.clone();
         let mut returns = chains.unplaced_returns(&placed_flag);
         let mut found_here: Vec<(State, Vec<u64>)> = Vec::new();
-        let mut stuck = None;
+        let (mut doomed, mut stuck) = (false, None);
         loop {
             walk.steps += 1;
             if walk.steps > step_budget {
@@ -99,6 +99,7 @@ pub(super) fn forced(ops: &[CheckOp], initial: &[Config], goal: Goal, step_budge
                 break; // met before: its ends are recorded
             }
             if returns.left == 0 {
+                debug_assert!(!doomed, "an operation that can never be placed is left");
                 if goal == Goal::OneLinearization {
                     return Some((Found::Order(path.iter().map(|&i| ops[i].id).collect()), walk.steps));
                 }
@@ -107,21 +108,16 @@ pub(super) fn forced(ops: &[CheckOp], initial: &[Config], goal: Goal, step_budge
                 crate::sorting::sort_short(&mut open);
                 found_here.push((state.clone(), open));
             }
-            match chains.next(ops, &state, &placed_flag, &returns) {
-                Next1::Place(i, next) => {
-                    path.push(i);
-                    placed_flag[i] = true;
-                    set ^= zobrist_key(i);
-                    returns.placed(ops, i, &placed_flag, &chains);
-                    state = next;
-                }
+            let (i, next) = match chains.next(ops, &state, &placed_flag, &returns, (&mut doomed, &mut stuck)) {
+                Next1::Place(i, next) => (i, next),
                 Next1::End => break,
-                Next1::Twice(last, first) => {
-                    stuck = Some((last, first));
-                    break;
-                }
                 Next1::Choice => return None,
-            }
+            };
+            path.push(i);
+            placed_flag[i] = true;
+            set ^= zobrist_key(i);
+            returns.placed(ops, i, &placed_flag, &chains);
+            state = next;
         }
         walk.record_longest(&path, start, &state, stuck);
         walk.ends.extend(found_here.into_iter().rev());
@@ -230,9 +226,6 @@ enum Next1 {
     Place(usize, State),
     /// No way on from here.
     End,
-    /// No way on: completed operations answered the next value twice; the one that returned
-    /// last, and the one that returned first.
-    Twice(usize, usize),
     /// More than one operation could go next: the general search decides.
     Choice,
 }
@@ -266,8 +259,19 @@ impl Chains {
         returns
     }
 
-    /// The way on from `state` (see the module's documentation).
-    fn next(&self, ops: &[CheckOp], state: &State, placed: &[bool], returns: &Returns) -> Next1 {
+    /// The way on from `state` (see the module's documentation). Once a completed operation
+    /// that answered the next value can never be placed, no end is reachable: `doom` is set
+    /// (whether, and the operations that answered it twice, if they did: the one that returned
+    /// last, the one that returned first), and the walk goes on for the longest consistent order
+    /// only ([`Chains::longest_way_on`]).
+    fn next(
+        &self,
+        ops: &[CheckOp],
+        state: &State,
+        placed: &[bool],
+        returns: &Returns,
+        doom: (&mut bool, &mut Option<(usize, usize)>),
+    ) -> Next1 {
         let earliest = self.by_return.get(returns.first).map_or(u64::MAX, |&(r, _)| r);
         // An enabled observer that fits goes first: the register never holds this state again.
         let mut same = Vec::new();
@@ -286,21 +290,54 @@ impl Chains {
         let from = self.by_answer.partition_point(|&(b, _)| b < a);
         let answered_a = self.by_answer[from..].iter().take_while(|&&(b, _)| b == a);
         let candidates: Vec<usize> = answered_a.map(|&(_, i)| i).filter(|&i| !placed[i]).collect();
-        match candidates[..] {
-            // A gap: the earliest invoked unknown increment fills it, if any can (exchange
-            // argument in the module's documentation).
-            [] => match self.by_invocation.get(returns.first_unknown) {
-                Some(&(_, u)) => place(ops, u, state, earliest),
-                None => Next1::End,
-            },
-            // Placing anything else moves the register past `a - 1` for good.
-            [i] => place(ops, i, state, earliest),
-            _ if candidates.iter().filter(|&&i| ops[i].completed()).count() >= 2 => {
-                let completed = || candidates.iter().copied().filter(|&i| ops[i].completed());
-                let last = completed().max_by_key(|&i| ops[i].return_seq).expect("two completed");
-                Next1::Twice(last, completed().min_by_key(|&i| ops[i].return_seq).expect("two completed"))
+        let (doomed, twice) = doom;
+        if !*doomed {
+            let completed = || candidates.iter().copied().filter(|&i| ops[i].completed());
+            match candidates[..] {
+                // A gap: the earliest invoked unknown increment fills it, if any can (exchange
+                // argument in the module's documentation).
+                [] => {
+                    return match self.by_invocation.get(returns.first_unknown) {
+                        Some(&(_, u)) => place(ops, u, state, earliest),
+                        None => Next1::End,
+                    }
+                }
+                // Placing anything else moves the register past `a - 1` for good.
+                [i] if ops[i].invoke_seq <= earliest => return place(ops, i, state, earliest),
+                [_] => {} // not enabled: it never will be
+                _ if completed().count() >= 2 => {
+                    let last = completed().max_by_key(|&i| ops[i].return_seq).expect("two completed");
+                    *twice = Some((last, completed().min_by_key(|&i| ops[i].return_seq).expect("two completed")));
+                }
+                _ => return Next1::Choice,
             }
-            _ => Next1::Choice,
+            *doomed = true;
+        }
+        self.longest_way_on(ops, &candidates, state, earliest, returns)
+    }
+
+    /// Where the longest consistent order goes on once no end is reachable. Of the operations
+    /// that answered the next value (at most one of them can ever be placed: the register never
+    /// holds the value before it again), the enabled one that returned first (or one not
+    /// returned): the others' returns, no earlier than its own, bound what may be placed later
+    /// no more than its own would, and an unknown increment placed instead would be one less
+    /// for a later gap. Else the gap's filler, as in [`Chains::next`]. Whatever any other
+    /// choice lets the walk place later, this one lets it place too: no other choice gives a
+    /// longer order.
+    fn longest_way_on(
+        &self,
+        ops: &[CheckOp],
+        candidates: &[usize],
+        state: &State,
+        earliest: u64,
+        returns: &Returns,
+    ) -> Next1 {
+        let enabled = candidates.iter().copied().filter(|&i| ops[i].invoke_seq <= earliest);
+        let answered = enabled.min_by_key(|&i| ops[i].return_seq.unwrap_or(u64::MAX));
+        let unknown = || self.by_invocation.get(returns.first_unknown).map(|&(_, u)| u);
+        match answered.or_else(unknown).map(|i| place(ops, i, state, earliest)) {
+            Some(placed @ Next1::Place(..)) => placed,
+            _ => Next1::End, // none enabled, or not an increment this module assumes
         }
     }
 }

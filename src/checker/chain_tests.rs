@@ -93,14 +93,22 @@ fn shape(found: &Found) -> String {
 /// operation once, each answering what it computes, none before one that returned before it
 /// was invoked.
 fn is_linearization(ops: &[CheckOp], order: &[u64]) -> bool {
+    let complete = ops.iter().filter(|op| op.completed()).all(|op| order.contains(&op.id));
+    complete && is_consistent_order(ops, order)
+}
+
+/// Whether `order` begins a linearization of `ops` from the empty register: each operation
+/// answering what it computes, none after one that returned before it was invoked, and none
+/// left out that returned before one in it was invoked.
+fn is_consistent_order(ops: &[CheckOp], order: &[u64]) -> bool {
     let mut state = crate::checker::State::default();
     let placed: Vec<&CheckOp> =
         order.iter().map(|id| ops.iter().find(|op| op.id == *id).expect("an id of ops")).collect();
-    let complete = ops.iter().filter(|op| op.completed()).all(|op| order.contains(&op.id));
-    let real_time = placed
-        .iter()
-        .enumerate()
-        .all(|(i, a)| placed[i + 1..].iter().all(|b| b.return_seq.is_none_or(|r| r > a.invoke_seq)));
+    let left_out = || ops.iter().filter(|op| !order.contains(&op.id));
+    let real_time = placed.iter().enumerate().all(|(i, a)| {
+        let after = placed[i + 1..].iter().copied().chain(left_out());
+        after.filter_map(|b| b.return_seq).all(|r| r > a.invoke_seq)
+    });
     let answers = placed.iter().all(|op| {
         let mut nexts = Vec::new();
         op.successors(&state, &mut nexts);
@@ -115,7 +123,7 @@ fn is_linearization(ops: &[CheckOp], order: &[u64]) -> bool {
             None => false,
         }
     });
-    complete && real_time && answers
+    real_time && answers
 }
 
 #[test]
@@ -143,6 +151,7 @@ fn forced_chains_give_what_the_general_search_gives() {
                     }
                     Found::Violation(v) => {
                         assert!(v.explanation.contains("fits no linearization") && !v.ops.is_empty(), "{replay}");
+                        assert_told_from_the_longest_order(&ops, &v, &replay);
                         violations += 1;
                         unknown_violations += usize::from(unknowns);
                     }
@@ -186,6 +195,21 @@ fn forced_chains_give_what_the_general_search_gives() {
         "{with_unknowns} {unknown_violations} {from_ends}"
     );
     assert!(stepped_aside >= 100 && multi >= 100, "{stepped_aside} {multi}");
+}
+
+/// The length of the longest consistent order the plain search (no reductions, no fast path)
+/// finds in a history that is not linearizable: the one an explanation must count.
+fn longest_plainly(ops: &[CheckOp]) -> usize {
+    match search(ops, &[Config::default()], Goal::OneLinearization, DEFAULT_STEP_BUDGET, false).0 {
+        Found::Violation(v) => v.longest.len(),
+        found => panic!("the plain search found {}", shape(&found)),
+    }
+}
+
+/// The violation's order is consistent and as long as the plain search's longest.
+fn assert_told_from_the_longest_order(ops: &[CheckOp], v: &crate::checker::Violation, replay: &str) {
+    assert!(is_consistent_order(ops, &v.longest), "{replay}: {}", v.explanation);
+    assert_eq!(v.longest.len(), longest_plainly(ops), "{replay}: {}", v.explanation);
 }
 
 /// Negative control: a batch answered out of real-time order is a violation, told from the
@@ -250,13 +274,15 @@ fn a_gap_no_unknown_increment_fills_in_real_time_is_a_violation_naming_the_opera
 
 /// Negative control: two increments answered 1; unknown increments invoked early cannot help
 /// (both must be placed where the register holds 0). The one returning last is named (the
-/// history before its return is linearizable, with #2 floating), and the other one too.
+/// history before its return is linearizable, with #2 floating), and the other one too; the
+/// longest consistent order goes on past the duplicate: #1, then both unknown increments.
 #[test]
 fn a_duplicated_answer_among_unknown_increments_is_a_violation_naming_the_operation() {
     let ops = vec![floating(0, 0), answered(1, 1, 10, 1), answered(2, 2, 12, 1), floating(3, 3)];
     let (found, _) = forced(&ops, &[Config::default()], Goal::OneLinearization, DEFAULT_STEP_BUDGET).expect("forced");
     let Found::Violation(v) = found else { panic!("not a violation: {}", shape(&found)) };
-    assert_eq!((v.ops[0], v.longest.len()), (2, 0), "{}", v.explanation);
+    assert_eq!((v.ops[0], v.longest.clone()), (2, vec![1, 0, 3]), "{}", v.explanation);
+    assert_eq!(v.longest.len(), longest_plainly(&ops));
     assert!(v.explanation.starts_with("increment k → 1 (#2)"), "{}", v.explanation);
     assert!(v.explanation.ends_with(", and increment k → 1 (#1) answered the same"), "{}", v.explanation);
     // Control: the history just before #2 returned (#2 floating) is linearizable.
@@ -264,6 +290,33 @@ fn a_duplicated_answer_among_unknown_increments_is_a_violation_naming_the_operat
     let (found, _) =
         forced(&before, &[Config::default()], Goal::OneLinearization, DEFAULT_STEP_BUDGET).expect("forced");
     assert!(matches!(found, Found::Order(ref o) if is_linearization(&before, o)), "{}", shape(&found));
+}
+
+/// The outside tester's duplicate (round 18, `viol-expl18.mjs 1`): #0 and #4 both answered 1,
+/// and the increments answering 2, 3 and 4 were invoked before #4 returned. The longest
+/// consistent order places #0 (it returned first) and goes on through them: 4 operations, not
+/// the 0 the walk counted when it stopped at the duplicate (caught here); #4, which returned
+/// last, is named, as is #0.
+#[test]
+fn a_duplicated_answer_is_told_from_the_longest_order_past_it() {
+    let ops = vec![
+        answered(0, 1, 19, 1),
+        answered(4, 5, 37, 1),
+        answered(15, 16, 39, 2),
+        answered(22, 24, 50, 3),
+        answered(33, 35, 62, 4),
+        answered(40, 41, 70, 5), // invoked after #4 returned: the order ends before it
+    ];
+    let (found, _) = forced(&ops, &[Config::default()], Goal::OneLinearization, DEFAULT_STEP_BUDGET).expect("forced");
+    let Found::Violation(v) = found else { panic!("not a violation: {}", shape(&found)) };
+    assert_eq!((v.ops.clone(), v.longest.clone()), (vec![4, 33], vec![0, 15, 22, 33]), "{}", v.explanation);
+    assert_eq!(v.longest.len(), longest_plainly(&ops));
+    assert_eq!(
+        v.explanation,
+        "increment k → 1 (#4) at 5–37ms fits no linearization: the longest consistent order (4 operations) \
+         leaves the register at 4 (version 4), last written by increment k → 4 (#33) (completed at 62ms), \
+         and increment k → 1 (#0) answered the same"
+    );
 }
 
 /// A `get` of `#id` invoked at `invoke`, returned at `ret` answering `answer`.
@@ -303,7 +356,11 @@ fn observers_in_a_batch_give_what_the_general_search_gives() {
                 assert!(is_linearization(&ops, &order), "{replay}: {order:?} is not a linearization");
                 linearizable += 1;
             }
-            _ => violations += 1,
+            Found::Violation(v) => {
+                assert_told_from_the_longest_order(&ops, &v, &replay);
+                violations += 1;
+            }
+            found => panic!("{replay}: {}", shape(&found)),
         }
     }
     assert!(linearizable >= 500 && violations >= 300, "{linearizable} {violations}");
