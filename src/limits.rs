@@ -55,8 +55,9 @@ pub const MAX_LINK_CHARS: usize = 16 * 1024 * 1024;
 pub const EVENT_WINDOW: usize = 64 * 4096;
 /// Bytes of values the full chunks of the event window may hold (about, by
 /// `src/sim/window_bytes.rs`'s count), besides its count of events: past them its oldest chunks
-/// go, so big values keep about one chunk of events (outside tester 18: 60 KB puts held 1 GB).
-/// Small values never reach it (a window of increments holds about 8 MB).
+/// go (not the latest full one), so 60 KB values keep one or two chunks of events (outside
+/// tester 18: the window held 1 GB of them). A counter counts 32 bytes an accept: a window of
+/// increments counts about 1 MB.
 pub const MAX_WINDOW_VALUE_BYTES: usize = 32 * 1024 * 1024;
 /// Events the replay that regenerates older events keeps materialized (a little more than the
 /// page fetches at once), so reading back across them replays once, not per call.
