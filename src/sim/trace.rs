@@ -378,7 +378,7 @@ impl Trace {
     /// but this one) while those held pass [`MAX_WINDOW_VALUE_BYTES`].
     fn let_go_past_bytes(&mut self) {
         let filled = self.events.len() / CHUNK - 1;
-        self.bytes.filled(filled, self.events.iter_from(filled * CHUNK));
+        self.bytes.filled(filled, self.events.last_full());
         while self.first_held() < filled * CHUNK
             && self.bytes.held_from(self.first_held() / CHUNK) > MAX_WINDOW_VALUE_BYTES
         {

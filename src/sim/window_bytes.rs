@@ -21,9 +21,9 @@ impl WindowBytes {
     /// Counts chunk number `chunk`, just filled with `events`: the registers its accepts carry,
     /// each once (an accept's copies to each acceptor share one, sent in a row). A promise's
     /// register is not counted: an accept brought it, and its acceptor holds it.
-    pub fn filled<'a>(&mut self, chunk: usize, events: impl Iterator<Item = &'a Event>) {
+    pub fn filled(&mut self, chunk: usize, events: &[Event]) {
         let (mut bytes, mut last) = (0, std::ptr::null());
-        for msg in events.filter_map(|e| e.kind.messages()).flatten() {
+        for msg in events.iter().filter_map(|e| e.kind.messages()).flatten() {
             if let Msg::Request(Request::Accept { value, .. }) = &msg.msg {
                 if !std::ptr::eq(last, &**value) {
                     (bytes, last) = (bytes + register_bytes(value), &**value);
