@@ -53,6 +53,12 @@ pub const MAX_LINK_CHARS: usize = 16 * 1024 * 1024;
 /// regenerated from a checkpoint when asked for (`Recording::events`), so memory does not grow
 /// with the run (about 100 bytes an event: a window of about 25 MB natively).
 pub const EVENT_WINDOW: usize = 64 * 4096;
+/// Bytes of values the full chunks of the event window may hold (about, by
+/// `src/sim/window_bytes.rs`'s count), besides its count of events: past them its oldest chunks
+/// go (not the latest full one), so 60 KB values keep one or two chunks of events (outside
+/// tester 18: the window held 1 GB of them). A counter counts 32 bytes an accept: a window of
+/// increments counts about 1 MB.
+pub const MAX_WINDOW_VALUE_BYTES: usize = 32 * 1024 * 1024;
 /// Events the replay that regenerates older events keeps materialized (a little more than the
 /// page fetches at once), so reading back across them replays once, not per call.
 pub const REGENERATED_WINDOW: usize = 16 * 4096;
@@ -74,6 +80,11 @@ pub const MAX_FRONTIER_STATES: usize = 1024;
 /// finish; past that the key's verdict is `unknown` for the rest of the run, and `check()` says
 /// why (`keys[key].reason`).
 pub const MAX_SEGMENT_OPS: usize = 4096;
+
+/// Bytes of values (about, by `record_bytes`'s count of their records) a key's settled
+/// operations may gain before the incremental checker tries a fold again, besides its count
+/// (`src/checker/ledger.rs`): big values are folded every few operations, not every 256.
+pub const MAX_SEGMENT_VALUE_BYTES: usize = 4 * 1024 * 1024;
 
 /// The limits as `Cluster.limits` shows them.
 pub fn to_json() -> Json {

@@ -58,7 +58,7 @@ pub const UNKNOWN_HORIZON: u32 = 32;
 /// Default: a fold is tried once a key holds this many settled operations, and again each time
 /// it has grown by as many since.
 pub const FOLD_EVERY: usize = 256;
-pub use crate::limits::{MAX_FRONTIER_STATES, MAX_SEGMENT_OPS};
+pub use crate::limits::{MAX_FRONTIER_STATES, MAX_SEGMENT_OPS, MAX_SEGMENT_VALUE_BYTES};
 
 /// Every key's incremental check.
 #[derive(Clone, Debug)]
@@ -166,9 +166,10 @@ impl Ledger {
                 let ended_seq = record.return_seq.expect("an ended operation has a return position");
                 let unknown = (record.outcome == Some(Outcome::Unknown)).then_some(ended_seq);
                 k.settle(op, unknown, self.unknown_horizon);
+                k.bytes_since_try += crate::sim::record_bytes::record_bytes(record);
             }
         }
-        if k.segment.len() >= k.next_fold_at {
+        if k.segment.len() >= k.next_fold_at || k.bytes_since_try >= MAX_SEGMENT_VALUE_BYTES {
             self.steps += k.try_fold(self.fold_every, self.max_segment);
         }
     }
@@ -261,6 +262,9 @@ struct KeyLedger {
     verdict: Option<KeyResult>,
     /// The segment length at which the next fold is tried.
     next_fold_at: usize,
+    /// Bytes of values settled since the last fold was tried: one is tried past
+    /// [`MAX_SEGMENT_VALUE_BYTES`] too (big values: a count alone held 300 MB of 60 KB puts).
+    bytes_since_try: usize,
     /// The last fold's cut (0 before any): every folded operation returned before it.
     cut: u64,
     /// The latest deadline given so far: deadlines never decrease in the order unknown
@@ -325,6 +329,7 @@ impl KeyLedger {
             in_flight: VecDeque::new(),
             verdict: None,
             next_fold_at: fold_every,
+            bytes_since_try: 0,
             cut: 0,
             last_deadline: 0,
         }
@@ -387,6 +392,7 @@ impl KeyLedger {
     fn try_fold(&mut self, fold_every: usize, max_segment: usize) -> u64 {
         let cut = self.in_flight.front().copied().unwrap_or(u64::MAX);
         self.next_fold_at = self.segment.len() + fold_every;
+        self.bytes_since_try = 0;
         let ended = self.segment.iter().filter(|s| s.end() < cut).count();
         if ended == 0 {
             return 0;

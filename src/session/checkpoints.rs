@@ -243,6 +243,18 @@ impl Checkpoints {
         Some((saved.checkpoint.steps(), saved.checkpoint.now()))
     }
 
+    /// The run became unreplayable, its history's records holding `values` bytes of values
+    /// (`record_bytes`): no more checkpoints are taken, and those kept go if the records' values
+    /// pass the budget (outside tester 18: 60 KB puts left copies holding 300 MB of records the
+    /// run let go, which [`Checkpoint::bytes`] counts without their values). Without them, a
+    /// read of what the run let go replays from its start.
+    pub fn stop_taking(&mut self, values: usize) {
+        self.every = u64::MAX;
+        if values > self.budget {
+            (self.kept, self.landed) = (Vec::new(), Vec::new());
+        }
+    }
+
     /// Takes them every `events` events from now on (the first spacing; it still doubles).
     pub fn set_spacing(&mut self, events: u64) {
         self.every = events.max(1);

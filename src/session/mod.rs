@@ -293,11 +293,15 @@ impl Recording {
         if self.unreplayable.get().is_none() {
             let hashed = self.fold_let_go();
             debug_assert!(hashed.is_ok(), "a replayable run regenerates its events: {hashed:?}");
+            // The replay that folded them holds a copy of the run (its values too): a later read
+            // replays again rather than keep it.
+            self.regenerator.take();
             self.unreplayable.set(Some(why));
             self.regenerable.set(regenerable);
             self.sim.fold_events_as_let_go();
+            let values = self.sim.history().records().map(crate::sim::record_bytes::record_bytes).sum();
             self.sim.bound_history_bytes(crate::limits::MAX_HISTORY_BYTES);
-            self.checkpoints.borrow_mut().set_spacing(u64::MAX);
+            self.checkpoints.borrow_mut().stop_taking(values);
         }
     }
 

@@ -119,3 +119,67 @@ fn control_a_replayable_runs_history_is_bounded_by_count_only() {
     assert_eq!(records, 1_500);
     assert!(bytes > 3 * crate::limits::MAX_HISTORY_BYTES, "{bytes} bytes");
 }
+
+/// The event window is bounded by the bytes of the values its events carry, not only by their
+/// count (`src/sim/window_bytes.rs`): 1,300 puts of 60 KB log about 9,100 events, far fewer
+/// than [`crate::limits::EVENT_WINDOW`], and the window keeps only the latest full chunk of them
+/// and the open one; what it let go regenerates by replay, so the log and its hash are those of
+/// a run that keeps every event. Control: the same puts of 20-byte values keep every event.
+#[test]
+fn a_window_of_big_values_lets_its_oldest_chunks_go_and_the_log_is_the_same() {
+    use crate::sim::CHUNK;
+    let held = |rec: &Recording| {
+        let trace = rec.sim().trace();
+        (trace.events.len(), trace.events.held())
+    };
+    let run = |bytes: usize, window: Option<usize>| {
+        let rec = Recording::new(Start::Config(SimConfig::default())).unwrap();
+        rec.set_event_window(window);
+        (0..1_300).for_each(|i| put(&rec, i, bytes));
+        rec.run_until_idle(IDLE_EVENTS_FOR_TESTS).unwrap();
+        rec
+    };
+    let big = run(VALUE, Some(crate::limits::EVENT_WINDOW));
+    let (logged, kept) = held(&big);
+    assert!(logged > 2 * CHUNK && logged < crate::limits::EVENT_WINDOW, "{logged} events");
+    assert!(kept < 2 * CHUNK, "{kept} of {logged} events held");
+    let whole = run(VALUE, None);
+    assert_eq!(held(&whole), (logged, logged));
+    assert_eq!(big.event_log_hash().unwrap(), whole.event_log_hash().unwrap());
+    let since = logged - 3 * CHUNK / 2;
+    assert_eq!(big.events(since, 10).unwrap(), whole.events(since, 10).unwrap(), "regenerated as logged");
+    // Control: what the byte bound caught — small values, as many events, all held.
+    let small = run(20, Some(crate::limits::EVENT_WINDOW));
+    let (logged, kept) = held(&small);
+    assert!(logged > 2 * CHUNK);
+    assert_eq!(kept, logged, "a window of small values keeps every event");
+}
+
+/// The checker tries a fold once a key's settled operations gained
+/// [`crate::limits::MAX_SEGMENT_VALUE_BYTES`] of values, not only every
+/// [`crate::checker::FOLD_EVERY`] operations: 60 KB puts on one key keep a few dozen operations
+/// unfolded, and `check()` answers as before. Control: 20-byte puts keep over a hundred.
+#[test]
+fn big_values_are_folded_every_few_operations() {
+    let most_unfolded = |bytes: usize| {
+        let rec = Recording::new(Start::Config(SimConfig::default())).unwrap();
+        let mut most = 0;
+        for i in 0..600 {
+            let action =
+                UserAction::Invoke { proposer: 1, key: "k".into(), name: "put".into(), input: value(i, bytes) };
+            rec.act(action).unwrap();
+            rec.run_until_idle(IDLE_EVENTS_FOR_TESTS).unwrap();
+            most = most.max(rec.sim().history().checker_ops());
+        }
+        let history = rec.sim().history();
+        let verdicts = history.ledger().verdicts(std::iter::empty(), 1_000_000);
+        let linearizable = matches!(verdicts.keys.get("k"), Some(crate::checker::KeyResult::Linearizable(_)));
+        (most, linearizable, verdicts.folded)
+    };
+    let (big, valid, folded) = most_unfolded(VALUE);
+    assert!(big < 40, "{big} operations unfolded");
+    assert!(valid && folded > 500, "valid {valid}, {folded} folded");
+    // Control: what the byte trigger caught — small values wait for the count.
+    let (small, valid, _) = most_unfolded(20);
+    assert!(small > 200 && valid, "{small} operations unfolded");
+}

@@ -101,6 +101,11 @@ impl<T> Chunked<T> {
         }
     }
 
+    /// The latest full chunk's items (none if no chunk is full or held).
+    pub fn last_full(&self) -> &[T] {
+        self.full.last().map_or(&[], |c| c)
+    }
+
     /// The last item pushed, while its chunk is open (negative controls alter it).
     #[cfg(test)]
     pub fn last_open_mut(&mut self) -> Option<&mut T> {

@@ -28,12 +28,13 @@ pub(crate) mod records;
 mod rng;
 mod trace;
 mod trace_text;
+mod window_bytes;
 mod workers;
 pub mod workload;
 mod world;
 
 pub use checkpoint_parts::PartBytes;
-pub use chunked::Chunked;
+pub use chunked::{Chunked, CHUNK};
 pub use clock::Clocks;
 pub use gc::{GcStep, GC_OP};
 pub use history::{Evaluation, Evaluations, History, OpRecord, HISTORY_WINDOW};

@@ -24,7 +24,7 @@ fn value_bytes(v: &RecordValue) -> usize {
 }
 
 /// A register's value and its markers' answers.
-fn register_bytes(register: &Register) -> usize {
+pub(super) fn register_bytes(register: &Register) -> usize {
     json_bytes(&register.value) + register.applied.iter().map(|a| value_bytes(&a.output)).sum::<usize>()
 }
 

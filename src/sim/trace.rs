@@ -11,6 +11,7 @@
 
 use super::chunked::{Chunked, CHUNK};
 use super::trace_text::{line_text, push_msg, write_line, LineHash};
+use super::window_bytes::{WindowBytes, MAX_WINDOW_VALUE_BYTES};
 use crate::driver::{Outcome, Phase};
 use crate::ops::{OpId, Val};
 use crate::protocol::{AcceptorId, Ballot, Key, ProposerId, Reply, Request};
@@ -353,6 +354,8 @@ pub struct Trace {
     line: Vec<u8>,
     /// Where the message records are stored (a block at a time).
     records: MessageArena,
+    /// The bytes of values the full chunks hold (counted only while there is a window).
+    bytes: WindowBytes,
 }
 
 impl Trace {
@@ -364,6 +367,25 @@ impl Trace {
         if let Some(window) = self.window {
             if self.events.held() >= window + CHUNK {
                 self.let_go_before(self.events.len() - window);
+            }
+            if self.events.len() % CHUNK == 0 {
+                self.let_go_past_bytes();
+            }
+        }
+    }
+
+    /// A chunk just filled: counts its values' bytes, and lets the oldest full chunks go (all
+    /// but this one) while those held pass [`MAX_WINDOW_VALUE_BYTES`].
+    fn let_go_past_bytes(&mut self) {
+        let filled = self.events.len() / CHUNK - 1;
+        self.bytes.filled(filled, self.events.last_full());
+        while self.first_held() < filled * CHUNK
+            && self.bytes.held_from(self.first_held() / CHUNK) > MAX_WINDOW_VALUE_BYTES
+        {
+            let first = self.first_held();
+            self.let_go_before(first + CHUNK);
+            if self.first_held() == first {
+                return; // a log that must keep its events to stay hashable (see `let_go_before`)
             }
         }
     }
@@ -446,7 +468,16 @@ impl Trace {
         let (messages, window, folded, folds_as_let_go) =
             (self.messages, self.window, self.folded, self.folds_as_let_go);
         let records = MessageArena::default();
-        Trace { events, messages, window, folds_as_let_go, folded, line: Vec::new(), records }
+        Trace {
+            events,
+            messages,
+            window,
+            folds_as_let_go,
+            folded,
+            line: Vec::new(),
+            records,
+            bytes: WindowBytes::default(),
+        }
     }
 
     /// Shares the older events `other` (the same log, further on) holds and this one does not
