@@ -20,7 +20,9 @@ pub const MAX_SAFE_INTEGER: u64 = (1 << 53) - 1;
 /// actions', its end's, a share link's) is one every reader accepts. What moves the clock past it
 /// stops at it: `seek({ until })`, `fromSession(_, { until })` and `runFor` run to it, and a
 /// message due later is due at it (the events at the end run in the order they were scheduled);
-/// an operation's timer due later fires there once nothing else is due (`World::past_end`). JavaScript sees it as `Cluster.limits.safeInteger`.
+/// an operation's timer, or a collection's or a membership change's next step, due later runs
+/// there once nothing else is due (`World::past_end`). JavaScript sees it as
+/// `Cluster.limits.safeInteger`.
 pub const MAX_CLOCK_MS: u64 = MAX_SAFE_INTEGER;
 /// Most attempts one operation makes.
 pub const MAX_ATTEMPTS: u32 = 100;
@@ -248,16 +250,18 @@ pub fn quoted(s: &str) -> String {
 }
 
 /// Levels below the top: a scalar is 0, `[1]` is 1.
+/// Levels of a value: arrays and objects nested at its deepest point (`1` has none; `[1]` and
+/// `[]` have one: an empty container is a level as a full one is).
 fn depth(value: &Json) -> usize {
     let mut deepest = 0;
-    let mut stack = vec![(value, 0usize)];
+    let mut stack = vec![(value, 1usize)];
     while let Some((v, d)) = stack.pop() {
-        deepest = deepest.max(d);
         match v {
             Json::Array(items) => stack.extend(items.iter().map(|x| (x, d + 1))),
             Json::Object(fields) => stack.extend(fields.values().map(|x| (x, d + 1))),
-            _ => {}
+            _ => continue,
         }
+        deepest = deepest.max(d);
     }
     deepest
 }
@@ -293,6 +297,11 @@ mod tests {
     fn values_are_measured_exactly() {
         assert!(check_value("value", &nested(MAX_DEPTH)).is_ok());
         let e = check_value("value", &nested(MAX_DEPTH + 1)).unwrap_err();
+        assert!(e.message.contains("deeper than 64"), "{}", e.message);
+        // Outside tester 19: empty containers passed one level deeper than full ones.
+        let empty = |levels: usize| (1..levels).fold(json!([]), |v, _| json!({ "a": v }));
+        assert!(check_value("value", &empty(MAX_DEPTH)).is_ok());
+        let e = check_value("value", &empty(MAX_DEPTH + 1)).unwrap_err();
         assert!(e.message.contains("deeper than 64"), "{}", e.message);
         // A string that encodes to exactly the limit passes; one byte more does not.
         let fits = Json::String("x".repeat(MAX_VALUE_BYTES - 2));

@@ -96,6 +96,23 @@ async fn change_function_errors() {
 }
 
 #[wasm_bindgen_test]
+async fn a_values_levels_count_its_containers_empty_or_not() {
+    // Outside tester 19: nested empty arrays passed 65 deep where full ones stopped at 64
+    // (`limits.valueDepth`).
+    let c = cluster("{}");
+    for inner in ["1", ""] {
+        let nested = |levels: usize| js(&format!("{}{inner}{}", "[".repeat(levels), "]".repeat(levels)));
+        ok(c.put("k".into(), nested(64), JsValue::UNDEFINED)).await;
+        let e = err(c.put("k".into(), nested(65), JsValue::UNDEFINED)).await;
+        assert_error(&e, "InvalidArgument", "nested deeper than 64 levels");
+    }
+    let objects = |levels: usize| js(&format!("{}{{}}{}", "{\"a\":".repeat(levels - 1), "}".repeat(levels - 1)));
+    ok(c.put("k".into(), objects(64), JsValue::UNDEFINED)).await;
+    assert_error(&err(c.put("k".into(), objects(65), JsValue::UNDEFINED)).await, "InvalidArgument", "deeper than 64");
+    still_works(&c).await;
+}
+
+#[wasm_bindgen_test]
 async fn bad_arguments_are_invalid_argument_errors_and_the_cluster_stays_usable() {
     for (opts, needle) in [
         ("'three'", "options must be an object"),

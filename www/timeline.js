@@ -298,6 +298,7 @@ export class Timeline {
       }
     }
     this.hits = f.hits;
+    this.#refreshDetails();
     this.shift = f.shift;
     this.panned = { t0: this.t0, msPerPx: this.msPerPx, shift: f.shift, origin: f.shift ? this.pan.origin : this.t0 };
     this.lastNow = now;
@@ -446,7 +447,32 @@ export class Timeline {
     if (sel.kind === "msg") this.details.message(sel.a, { focus });
     else if (sel.kind === "op") this.details.op(this.op(sel.id), { focus });
     else this.details.node(sel.node, this.#nodeInfo(sel.node), { focus });
+    if (sel.kind === "op") sel.fate = opFate(this.op(sel.id));
     this.#markSelected();
+  }
+
+  /** The open details of a message or an operation follow its fate: a message in flight that
+   * arrived (or was lost), an operation that returned (outside tester 19: the panel kept "in
+   * flight" as the view played on). A message is found among the arrows drawn. The focused
+   * button inside the panel stays focused. */
+  #refreshDetails() {
+    const sel = this.selected;
+    if (!sel || !this.details.open || sel.kind === "node") return;
+    const focused = this.details.el.contains(document.activeElement) ? document.activeElement : null;
+    const which = focused && ["data-step", "data-node", "data-close"].map((n) => [n, focused.getAttribute(n)]).find(([, v]) => v !== null);
+    if (sel.kind === "msg") {
+      if (sel.at !== undefined) return; // arrived or lost: its details no longer change
+      const hit = this.hits.find((h) => h.kind === "msg" && h.a.msg === sel.msg && h.a.at !== undefined);
+      if (!hit) return;
+      Object.assign(sel, { at: hit.a.at, a: hit.a });
+      this.details.message(hit.a, { focus: false });
+    } else {
+      const op = this.op(sel.id);
+      if (!op || opFate(op) === sel.fate) return;
+      sel.fate = opFate(op);
+      this.details.op(op, { focus: false });
+    }
+    if (which) this.details.el.querySelector(`[${which[0]}="${CSS.escape(which[1])}"]`)?.focus();
   }
 
   /** Marks the selection in the drawing as it is (a click paints at once, without a redraw);
@@ -536,4 +562,9 @@ function uniqueKeys() {
     seen.set(base, n + 1);
     return n ? `${base}#${n}` : base;
   };
+}
+
+/** What an operation's details say of how it ended (they change only when this does). */
+function opFate(op) {
+  return op ? `${op.end}|${op.outcome}` : "";
 }

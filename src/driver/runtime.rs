@@ -371,9 +371,17 @@ impl Runtime {
         self.with_operation(io, slot, |_, _| {});
     }
 
-    /// The timer of the operation in `slot` was due past the end of time, and the clock stopped
-    /// at the end with nothing else due: its phase or backoff is over.
-    pub fn handle_time_ended(&mut self, io: &mut impl Io, slot: SlotRef) {
+    /// The timer of the operation in `slot`, due at `deadline` past the end of time, fired at
+    /// the end with nothing else due: its phase or backoff is over. A timer the operation no
+    /// longer waits on does nothing (as a stale [`Runtime::handle_timer`]).
+    pub fn handle_time_ended(&mut self, io: &mut impl Io, slot: SlotRef, deadline: u64) {
+        let Some(Slot { stage: Stage::Running { armed_at, .. }, .. }) = self.slot_mut(slot) else { return };
+        if *armed_at != Some(deadline) {
+            return;
+        }
+        // The clock no longer moves: the next phase's deadline may equal this one and must be
+        // armed anew (`drive` arms a deadline only when it moved).
+        *armed_at = None;
         self.with_operation(io, slot, |operation, now| operation.handle_time_ended(now));
     }
 

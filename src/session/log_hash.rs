@@ -17,6 +17,7 @@ impl Recording {
     /// of a run costs about a replay of it (from the start, or from where it was last asked).
     pub fn event_log_hash(&self) -> Result<u64, OpError> {
         self.fold_let_go()?;
+        self.sim.fold_held();
         self.sim.trace().try_hash().ok_or_else(unknown)
     }
 

@@ -121,3 +121,21 @@ fn the_hash_of_a_long_run_asked_once_at_its_end() {
     assert!(rec.sim().trace().first_held() > 0, "the window let events go");
     assert_eq!(rec.event_log_hash().unwrap(), text_hash(&whole_log(&whole)), "{} events", rec.sim().event_count());
 }
+
+#[test]
+fn a_run_within_its_window_hashes_each_event_once() {
+    // Outside tester 19: a run that let nothing go hashed its whole held log on every ask (800
+    // puts of 60 KB: 16 s each time). Asked, the hash is folded up to the last event held, so the
+    // next ask hashes only what was logged since — and stays the whole log's text hash.
+    let rec = run(None);
+    round(&rec, 0);
+    assert_eq!(rec.sim().trace().folded_until(), 0, "control: nothing is folded before the first ask");
+    let first = rec.event_log_hash().unwrap();
+    let held = rec.sim().trace().events.len();
+    assert_eq!(rec.sim().trace().folded_until(), held, "the ask folded every event held");
+    assert_eq!(first, text_hash(&whole_log(&rec)));
+    round(&rec, 1);
+    assert_eq!(rec.sim().trace().folded_until(), held, "logging folds nothing");
+    assert_eq!(rec.event_log_hash().unwrap(), text_hash(&whole_log(&rec)));
+    assert_eq!(rec.sim().trace().folded_until(), rec.sim().trace().events.len());
+}

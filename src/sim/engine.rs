@@ -102,7 +102,7 @@ impl Core {
         match due {
             Due::Action(action) => return Stepped::Action(action),
             Due::Timer(slot) => self.runtime.handle_timer(&mut self.world, slot),
-            Due::TimeEnded(slot) => self.runtime.handle_time_ended(&mut self.world, slot),
+            Due::TimeEnded { slot, deadline } => self.runtime.handle_time_ended(&mut self.world, slot, deadline),
             Due::Arrive { from, to, msg, lost, log } => self.arrive(from, to, msg, lost, log),
             Due::Envelope { envelope, lost, log } => self.arrive_envelope(envelope, lost, log),
             Due::Gc(job) => super::gc::step(&mut self.world, &mut self.runtime, job),

@@ -55,9 +55,10 @@ fn arrival(mut envelope: Envelope, lost: bool, log: Option<Rc<[MsgRef]>>) -> Due
 }
 
 impl World {
-    /// Seals the open envelopes if the current instant is over (nothing more is due now).
+    /// Seals the open envelopes if the current instant is over (nothing more is due now; what
+    /// waits past the end of time runs after them).
     pub fn end_instant(&mut self) {
-        if !self.outbox.is_empty() && self.next_due_at().is_none_or(|at| at > self.now) {
+        if !self.outbox.is_empty() && self.queue.next_at().is_none_or(|at| at > self.now) {
             self.seal_envelopes();
         }
     }

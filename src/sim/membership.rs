@@ -25,7 +25,7 @@ use super::trace::{EventKind, Node};
 use super::world::{AcceptorNode, Due, World};
 use super::Sim;
 use crate::client::{Answer, AnswerSlot, OpHandle};
-use crate::limits::MAX_ACCEPTORS;
+use crate::limits::{MAX_ACCEPTORS, MAX_CLOCK_MS};
 use crate::membership::plan::{self, Config, Step, StepKind};
 use crate::ops::{Op, OpError, OpId};
 use crate::protocol::{Acceptor, AcceptorId, Key, ProposerId};
@@ -339,7 +339,9 @@ pub(super) fn tick(core: &mut Core) {
                 core.world.membership.change = Some(c);
                 return stall(core, max);
             }
-            if !r.todo.is_empty() && core.world.now >= r.retry_at {
+            // A retry due past the end of time is due at the end: this tick runs there once
+            // nothing else is due (`World::past_end`), and the clock will not move again.
+            if !r.todo.is_empty() && core.world.now >= r.retry_at.min(MAX_CLOCK_MS) {
                 let keys = std::mem::take(&mut r.todo);
                 core.world.membership.change = Some(c);
                 issue_reads(core, keys);

@@ -448,6 +448,14 @@ impl Sim {
         }
     }
 
+    /// Folds the held events into the log's hash ([`Trace::fold_held`]); nothing while the
+    /// simulation is busy, as [`Sim::fold_regenerated`].
+    pub fn fold_held(&self) {
+        if let Ok(mut core) = self.shared.core.try_borrow_mut() {
+            core.world.trace.fold_held();
+        }
+    }
+
     /// Keeps about the `events` most recent events materialized from now on (`None`: all); see
     /// [`Trace::set_window`].
     pub fn set_event_window(&self, events: Option<usize>) {

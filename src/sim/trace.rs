@@ -556,6 +556,13 @@ impl Trace {
         }
         self.line = line;
         self.folded = (from + events.len(), hash);
+        self.fold_held();
+    }
+
+    /// Folds the held events after where the hash stops into it, if none between were let go
+    /// unhashed: the next [`Trace::try_hash`] hashes only what is logged after this (outside
+    /// tester 19: a run within its window hashed its whole log on every ask).
+    pub fn fold_held(&mut self) {
         if self.folded.0 >= self.first_held() {
             self.fold_until(self.events.len());
         }

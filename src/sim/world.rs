@@ -44,9 +44,12 @@ pub(super) enum Due {
         log: Option<Rc<[MsgRef]>>,
     },
     Timer(SlotRef),
-    /// A timer due past the end of time, fired at its end once nothing else is due there
-    /// ([`World::past_end`]).
-    TimeEnded(SlotRef),
+    /// The timer of the operation in `slot`, due at `deadline` past the end of time, fired at its
+    /// end once nothing else is due there ([`World::past_end`]).
+    TimeEnded {
+        slot: SlotRef,
+        deadline: u64,
+    },
     Action(Action),
     /// The next step of garbage collection job `.0` ([`super::gc`]).
     Gc(usize),
@@ -118,10 +121,11 @@ pub(super) struct World {
     pub steps: u64,
     pub rng: Rng,
     pub queue: EventQueue<Due>,
-    /// Timers due past the end of time ([`MAX_CLOCK_MS`]), in the order armed. The clock cannot
-    /// reach them: they fire at the end, after everything else due there (the replies an
-    /// operation waits on come first), so an operation waiting on one still ends.
-    pub past_end: VecDeque<SlotRef>,
+    /// What waits past the end of time ([`MAX_CLOCK_MS`]), in the order armed: operations'
+    /// timers ([`Due::TimeEnded`]) and the polls of garbage collection and membership changes
+    /// ([`Due::waits`]). The clock cannot reach them: they run at the end, once nothing else is
+    /// due there (the replies an operation waits on come first), so whatever waits still ends.
+    pub past_end: VecDeque<Due>,
     pub ready: VecDeque<Ready>,
     pub net: NetConfig,
     pub partitions: Partitions,
@@ -150,6 +154,14 @@ pub(super) struct World {
     pub gc: super::gc::Collector,
     /// Membership change (§2.3.1–§2.3.3).
     pub membership: super::membership::Membership,
+}
+
+impl Due {
+    /// True for a poll that waits on time passing (a collection's or a membership change's next
+    /// step): past the end of time it must not run before what it waits for.
+    fn waits(&self) -> bool {
+        matches!(self, Due::Gc(_) | Due::GcStart { .. } | Due::Membership)
+    }
 }
 
 impl World {
@@ -192,14 +204,18 @@ impl World {
         self.probe.0.pending.set(self.in_flight + self.gc.running() + change);
     }
 
-    /// Schedules `due` at `at`, or at the end of time if later ([`MAX_CLOCK_MS`]).
+    /// Schedules `due` at `at`. Past the end of time ([`MAX_CLOCK_MS`]) a wait runs once nothing
+    /// else is due there ([`World::past_end`]); anything else (a message, an action) at the end.
     pub fn schedule(&mut self, at: u64, due: Due) {
+        if at > MAX_CLOCK_MS && due.waits() {
+            return self.past_end.push_back(due);
+        }
         self.queue.push(at.min(MAX_CLOCK_MS), due);
     }
 
-    /// The next event due, with its time: the queue's, else a timer due past the end of time.
+    /// The next event due, with its time: the queue's, else what waits past the end of time.
     pub fn pop_due(&mut self) -> Option<(u64, Due)> {
-        (self.queue.pop()).or_else(|| self.past_end.pop_front().map(|slot| (MAX_CLOCK_MS, Due::TimeEnded(slot))))
+        (self.queue.pop()).or_else(|| self.past_end.pop_front().map(|due| (MAX_CLOCK_MS, due)))
     }
 
     /// When the next event is due ([`World::pop_due`]).
@@ -306,7 +322,7 @@ impl Io for World {
     }
     fn set_timer(&mut self, at_ms: u64, slot: SlotRef) {
         if at_ms > MAX_CLOCK_MS {
-            return self.past_end.push_back(slot);
+            return self.past_end.push_back(Due::TimeEnded { slot, deadline: at_ms });
         }
         self.schedule(at_ms, Due::Timer(slot));
     }

@@ -279,11 +279,12 @@ impl Budget<'_> {
     }
 }
 
+fn too_deep(b: &Budget) -> OpError {
+    OpError::invalid(format!("{} is nested deeper than {} levels (or is cyclic)", b.what, b.max_depth))
+}
+
 fn convert(b: &mut Budget, v: &JsValue, depth: usize) -> Result<Json, OpError> {
     let what = b.what;
-    if depth > b.max_depth {
-        return Err(OpError::invalid(format!("{what} is nested deeper than {} levels (or is cyclic)", b.max_depth)));
-    }
     if v.is_null() {
         b.charge(4)?;
         return Ok(Json::Null);
@@ -302,6 +303,10 @@ fn convert(b: &mut Budget, v: &JsValue, depth: usize) -> Result<Json, OpError> {
         return Ok(Json::String(s));
     }
     if v.is_object() && !v.is_function() {
+        // An array or object `depth` down is level `depth + 1`, empty or not (`limits::depth`).
+        if depth >= b.max_depth {
+            return Err(too_deep(b));
+        }
         // Reading the keys first refuses a revoked Proxy.
         Reflect::own_keys(v).map_err(unreadable(what))?;
         if is_array(what, v)? {

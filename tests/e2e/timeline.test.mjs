@@ -237,6 +237,47 @@ test("details: a click on a message or a node explains it; the keyboard opens, w
   await page.close();
 });
 
+test("open details follow their message and operation: in flight, then delivered and returned; focus stays on its button", async () => {
+  // Outside tester 19: the panel kept "arrives: in flight" (and an operation's "returned: in
+  // flight") after the message arrived and the view played on.
+  const { page, errors } = await open(browser.context, `${server.url}?scenario=none`);
+  const box = page.locator("#timeline .tl-details");
+  const rows = () => page.evaluate(() => Object.fromEntries([...document.querySelectorAll("#timeline .tl-details dt")].map((dt) => [dt.textContent, dt.nextElementSibling.textContent])));
+  /** Opens the first drawn message or operation (`kind`) in flight by a click at its middle. */
+  const openFirst = (kind) => page.evaluate((kind) => {
+    const tl = window.playground.timeline;
+    const inFlight = (h) => (kind === "msg" ? h.a.at === undefined : tl.op(h.id).end === null);
+    const h = tl.hits.find((h) => h.kind === kind && inFlight(h));
+    const [x, y] = kind === "msg" ? [(h.x1 + h.x2) / 2, (h.y1 + h.y2) / 2] : [(h.x0 + h.x1) / 2, (h.y0 + h.y1) / 2];
+    tl.clickAt(x - tl.shift, y);
+    return kind === "msg" ? h.a.msg : h.id;
+  }, kind);
+  const setUp = () => page.evaluate(() => {
+    const c = window.playground.cluster;
+    c.increment("k", { proposer: "p1" });
+    c.runFor(1); // the prepares are on their way (latency ≥ 1 ms)
+    window.playground.refresh();
+  });
+  await setUp();
+  const msg = await openFirst("msg");
+  assert.equal((await rows()).arrives, "in flight", "control: opened while in flight, it says so");
+  await page.focus('#timeline .tl-details [data-step="1"]');
+  await page.evaluate(() => { window.playground.cluster.runUntilIdle(); window.playground.refresh(); });
+  const after = await rows();
+  assert.equal(after.arrives, undefined, `message ${msg}: no longer in flight (${JSON.stringify(after)})`);
+  assert.match(after.delivered ?? "", /^\d+ ms \(after \d+ ms\)$/);
+  assert.equal(await page.evaluate(() => document.activeElement.getAttribute("data-step")), "1", "focus stays on ▶");
+  await page.keyboard.press("Escape");
+  await setUp();
+  const op = await openFirst("op");
+  assert.match(await box.textContent(), new RegExp(`^operation #${op}`));
+  assert.equal((await rows()).returned, "in flight", "control: opened in flight");
+  await page.evaluate(() => { window.playground.cluster.runUntilIdle(); window.playground.refresh(); });
+  assert.match((await rows()).returned, /^\d+ ms \(after \d+ ms\): ok$/);
+  assert.deepEqual(errors, []);
+  await page.close();
+});
+
 test("concurrent operations on one lane stack; zoom resets when a scenario loads; the default window holds whole round trips", async () => {
   const { page, errors } = await open(browser.context, `${server.url}?scenario=workers`);
   await page.waitForFunction(() => window.playground.cluster.pending >= 10);
