@@ -19,7 +19,14 @@ const PREFIX = "/caspaxos/";
  * everywhere here; README, "wasm size" has the numbers) and two exports it must have. The core
  * (Cluster) is what the page and the element load: issue 12's goal for it is 150 KB, not met and
  * waiting on a product decision (README, "wasm size"). These gates are today's sizes plus a little,
- * so that growth is caught. The core is 193,971 B and the live module 140,430 B (Node's zlib,
+ * so that growth is caught. The core's gate went from 192 to 194 KiB a session later (core
+ * 197,619 B, live 140,233 B on the merge; 196,475 / 139,223 before) for: a violation's longest
+ * consistent order told past a duplicated answer (+277 B at its branch), the event window and the
+ * checker's folds bounded by value bytes (+416), the end of time's waits (-12 alone), fewer
+ * wasm<->JS calls an operation (-150) and a lighter operation renewal (-299) — and about +900 B
+ * that none of them costs alone: merged, the optimizer inlines differently (measured merge by
+ * merge: api5 after runtime5 +446, the end of time after the rest +553). No pure cut was found
+ * (walk5: LLVM inline thresholds and binaryen passes all grew it). The core is 193,971 B and the live module 140,430 B (Node's zlib,
  * level 9; 188,826 and 137,757 a session before). The core's gate went from 190 to 192 KiB a
  * session later (core 195,387 B, live 138,507 B), for the checker's answers: a violation once
  * proven stays a violation and gets/reads join the forced chains (outside tester 17: a found
@@ -37,7 +44,7 @@ const PREFIX = "/caspaxos/";
  * branch, against the same base. The live module
  * (LiveCluster) loads only when a reader switches to Live or a program imports it. */
 const MODULES = [
-  { name: "caspaxos_playground", dir: "pkg", budget: 192 * 1024, exports: ["cluster_new", "cluster_check"], not: "livecluster_" },
+  { name: "caspaxos_playground", dir: "pkg", budget: 194 * 1024, exports: ["cluster_new", "cluster_check"], not: "livecluster_" },
   { name: "caspaxos_live", dir: "pkg/live", budget: 138 * 1024, exports: ["livecluster_new", "livecluster_check"], not: "cluster_" },
 ];
 /** Exports only the `workloads` feature compiles in (benchmarks and tests, never shipped). */
