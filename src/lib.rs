@@ -52,6 +52,7 @@ pub mod protocol;
 pub mod session;
 pub mod sim;
 mod sorting;
+mod unshared;
 pub mod view;
 
 #[cfg(target_arch = "wasm32")]

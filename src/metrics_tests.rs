@@ -153,3 +153,40 @@ fn the_metrics_of_fault_runs_add_up_to_the_runs_counters() {
         assert!(err.starts_with("messages: "), "{err}");
     }
 }
+
+/// The first bucket whose messages are not those of `times` in its interval (by division).
+fn misplaced(m: &Metrics, times: &[u64]) -> Option<usize> {
+    (0..SERIES_BUCKETS).find(|&i| {
+        let want = times.iter().filter(|&&t| t / m.bucket_ms == i as u64).count() as u64;
+        m.series.get(i).map_or(0, |b| b.messages) != want
+    })
+}
+
+#[test]
+fn the_bucket_found_last_is_reused_only_for_times_within_it() {
+    for seed in 0..50 {
+        let mut rng = Rng::new(seed);
+        let mut m = Metrics::default();
+        let (mut at, mut times) = (0u64, Vec::new());
+        for _ in 0..2_000 {
+            // Mostly forward in small steps (a run's clock), now and then back: the cache must
+            // not assume a clock that only moves forward.
+            at = if rng.below(20) == 0 { at - at.min(rng.below(500)) } else { at + rng.below(40) };
+            m.message(at);
+            times.push(at);
+        }
+        assert!(m.bucket_ms() > FIRST_BUCKET_MS, "seed {seed}: the run merged buckets");
+        assert_eq!(misplaced(&m, &times), None, "seed {seed}");
+        // Negative control: a cache that names another bucket for the time recorded puts the
+        // message there, and the check names the first bucket that is off.
+        let mut stale = m.clone();
+        let index = (at / stale.bucket_ms) as usize;
+        let wrong = if index == 0 { 1 } else { index - 1 };
+        stale.series.resize_with(stale.series.len().max(wrong + 1), Bucket::default);
+        stale.last = (wrong, at..at + 1);
+        stale.message(at);
+        let mut more = times.clone();
+        more.push(at);
+        assert_eq!(misplaced(&stale, &more), Some(index.min(wrong)), "seed {seed}");
+    }
+}

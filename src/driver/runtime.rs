@@ -22,6 +22,7 @@ use crate::protocol::{
     Request,
 };
 use crate::protocol::{Note, ProposerConfig, Timing};
+use crate::unshared::unshared;
 use serde_json::Value as Json;
 use std::collections::VecDeque;
 use std::rc::Rc;
@@ -486,26 +487,22 @@ impl Runtime {
         let indices: Vec<u32> = state.waiting.drain(..n).collect();
         let mut riders = Vec::with_capacity(n);
         for &index in &indices {
-            let rider = self.slots[index as usize].as_mut().map(Rc::make_mut).expect("a waiting slot is live");
+            let rider = self.slots[index as usize].as_mut().map(unshared).expect("a waiting slot is live");
             let Stage::Queued(op) = std::mem::replace(&mut rider.stage, Stage::Riding { leader: slot.index }) else {
                 unreachable!("a waiting slot is queued")
             };
             riders.push((rider.op, op));
         }
         self.batched += n as u64;
-        self.slots[slot.index as usize].as_mut().map(Rc::make_mut).expect("a live slot").riders = indices;
+        self.slots[slot.index as usize].as_mut().map(unshared).expect("a live slot").riders = indices;
         riders
     }
 
     /// Hands `input` to the running operation in `slot`, then carries out what it asks until it
     /// ends or waits.
     fn with_operation(&mut self, io: &mut impl Io, slot: SlotRef, input: impl FnOnce(&mut Operation, Now<'_>)) {
-        let Some(s) = self
-            .slots
-            .get_mut(slot.index as usize)
-            .and_then(Option::as_mut)
-            .filter(|s| s.op == slot.op)
-            .map(Rc::make_mut)
+        let Some(s) =
+            self.slots.get_mut(slot.index as usize).and_then(Option::as_mut).filter(|s| s.op == slot.op).map(unshared)
         else {
             return;
         };
@@ -520,7 +517,7 @@ impl Runtime {
     /// The operation in `slot` ended: its key goes to the next queued operation, the cache keeps
     /// the round it left, and then its completion is reported.
     fn finish(&mut self, io: &mut impl Io, slot: SlotRef, finished: Finished) {
-        let s = self.slots[slot.index as usize].as_mut().map(Rc::make_mut).expect("a live slot");
+        let s = self.slots[slot.index as usize].as_mut().map(unshared).expect("a live slot");
         let (proposer, key, client) = (s.proposer, s.key, s.client);
         let riders = std::mem::take(&mut s.riders);
         let current = self.running_phases_are_current(slot);
@@ -555,7 +552,7 @@ impl Runtime {
 
     /// Slot `index` (queued or parked) now holds its key: it starts when `io` pops it.
     fn grant(&mut self, io: &mut impl Io, index: u32) {
-        let s = self.slots[index as usize].as_mut().map(Rc::make_mut).expect("a waiting slot is live");
+        let s = self.slots[index as usize].as_mut().map(unshared).expect("a waiting slot is live");
         let (Stage::Queued(op) | Stage::Parked(op)) = std::mem::replace(&mut s.stage, Stage::New(Op::Get)) else {
             unreachable!("a waiting slot is queued or parked")
         };
@@ -589,7 +586,7 @@ impl Runtime {
                 self.grant(io, index);
             } else {
                 self.key_state(proposer, key).waiting.push_back(index);
-                let s = self.slots[index as usize].as_mut().map(Rc::make_mut).expect("a parked slot is live");
+                let s = self.slots[index as usize].as_mut().map(unshared).expect("a parked slot is live");
                 let Stage::Parked(op) = std::mem::replace(&mut s.stage, Stage::New(Op::Get)) else {
                     unreachable!("a parked slot is parked")
                 };
@@ -649,7 +646,7 @@ impl Runtime {
     }
 
     fn slot_mut(&mut self, slot: SlotRef) -> Option<&mut Slot> {
-        self.slots.get_mut(slot.index as usize)?.as_mut().filter(|s| s.op == slot.op).map(Rc::make_mut)
+        self.slots.get_mut(slot.index as usize)?.as_mut().filter(|s| s.op == slot.op).map(unshared)
     }
 }
 

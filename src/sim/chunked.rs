@@ -29,15 +29,28 @@ impl<T> Default for Chunked<T> {
 }
 
 impl<T> Chunked<T> {
+    /// Inlined natively (the event log's every event goes through it); the rare steps are calls.
+    #[cfg_attr(not(target_arch = "wasm32"), inline)]
     pub fn push(&mut self, item: T) {
         if self.tail.len() == self.tail.capacity() {
-            // A whole chunk at once (a copy's tail may hold only what it has: see `shrink_tail`).
-            self.tail.reserve_exact(CHUNK - self.tail.len());
+            self.make_room();
         }
         self.tail.push(item);
         if self.tail.len() == CHUNK {
-            self.full.push(Rc::new(std::mem::take(&mut self.tail)));
+            self.freeze_tail();
         }
+    }
+
+    /// Room for a whole chunk at once (a copy's tail may hold only what it has: see `shrink_tail`).
+    #[cfg_attr(not(target_arch = "wasm32"), cold, inline(never))]
+    fn make_room(&mut self) {
+        self.tail.reserve_exact(CHUNK - self.tail.len());
+    }
+
+    /// The open chunk is full: it is frozen, shared by every copy from now on.
+    #[cfg_attr(not(target_arch = "wasm32"), cold, inline(never))]
+    fn freeze_tail(&mut self) {
+        self.full.push(Rc::new(std::mem::take(&mut self.tail)));
     }
 
     /// Items ever pushed (forgotten ones included).

@@ -8,6 +8,7 @@ use crate::checker::Ledger;
 use crate::driver::{outcome_of, Outcome};
 use crate::ops::{OpError, OpId, OpKind, Val};
 use crate::protocol::{Key, ProposerId};
+use crate::unshared::unshared;
 use serde_json::Value as Json;
 use std::collections::VecDeque;
 use std::rc::Rc;
@@ -213,7 +214,7 @@ impl History {
     /// final, the checker has it).
     pub(crate) fn in_flight_mut(&mut self, id: OpId) -> Option<&mut OpRecord> {
         let index = usize::try_from(id.checked_sub(self.first_id)?).ok()?;
-        self.window.get_mut(index).filter(|r| r.outcome.is_none()).map(Rc::make_mut)
+        self.window.get_mut(index).filter(|r| r.outcome.is_none()).map(unshared)
     }
 
     /// Records an invocation; `record.id` must be [`History::len`], its position from
@@ -236,7 +237,7 @@ impl History {
         self.in_flight.remove(position);
         let return_seq = self.next_seq();
         let index = (id - self.first_id) as usize;
-        let record = Rc::make_mut(&mut self.window[index]);
+        let record = unshared(&mut self.window[index]);
         record.return_at = Some(at);
         record.return_seq = Some(return_seq);
         record.outcome = Some(outcome_of(result));

@@ -31,8 +31,10 @@ pub(super) fn register_bytes(register: &Register) -> usize {
 /// A JSON value's nodes and the bytes of its strings.
 pub(super) fn json_bytes(value: &Json) -> usize {
     let mut bytes = 0;
-    let mut stack = vec![value];
-    while let Some(v) = stack.pop() {
+    // Allocated only for an array's or an object's items: a scalar is counted without a `malloc`.
+    let mut stack = Vec::new();
+    let mut next = Some(value);
+    while let Some(v) = next.take().or_else(|| stack.pop()) {
         bytes += size_of::<Json>();
         match v {
             Json::String(s) => bytes += s.len(),
