@@ -36,6 +36,7 @@
 //! holds `fold_every` settled operations, and again each time as many more have settled, so
 //! its cost is amortized over the operations it folds.
 
+#[cfg(feature = "cluster")]
 use super::big_values::end_states_by_name;
 use super::frontier::Frontier;
 #[cfg(not(target_arch = "wasm32"))]
@@ -414,7 +415,12 @@ impl KeyLedger {
         }
         let unknowns = prefix.iter().filter(|op| op.expect == Expect::AppliedOrNot).count() as u64;
         let completed = prefix[..ended].iter().filter(|op| op.completed()).count() as u64;
+        // The live module folds with the values (its size gate has no room; a live cluster's
+        // values are typed by hand).
+        #[cfg(feature = "cluster")]
         let (result, steps) = end_states_by_name(prefix, initial, MAX_FRONTIER_STATES, DEFAULT_STEP_BUDGET);
+        #[cfg(not(feature = "cluster"))]
+        let (result, steps) = super::search::end_states(&prefix, &initial, MAX_FRONTIER_STATES, DEFAULT_STEP_BUDGET);
         match result {
             Ok(ends) => {
                 self.commit_fold(ends, cut, fold_every, completed, unknowns);

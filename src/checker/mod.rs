@@ -17,6 +17,8 @@
 //! [`check_run`] gives one verdict for a whole simulation: this checker and the simulator's step
 //! oracles ([`crate::sim::Oracle`]) together.
 
+// The shipped core only (the live module's gate has no room for it).
+#[cfg(feature = "cluster")]
 mod big_values;
 mod collections;
 mod frontier;
