@@ -36,13 +36,15 @@
 //! holds `fold_every` settled operations, and again each time as many more have settled, so
 //! its cost is amortized over the operations it folds.
 
+#[cfg(feature = "cluster")]
+use super::big_values::end_states_by_name;
 use super::frontier::Frontier;
 #[cfg(not(target_arch = "wasm32"))]
 use super::increment_fold::{self, Answered};
 use super::model::{CheckOp, Expect};
 #[cfg(not(target_arch = "wasm32"))]
 use super::search::unknown_increment_ends;
-use super::search::{check_key_or_earlier, end_states, KeyResult, Undecided};
+use super::search::{check_key_or_earlier, KeyResult, Undecided};
 use super::KeyVerdicts;
 use super::DEFAULT_STEP_BUDGET;
 use crate::driver::Outcome;
@@ -412,10 +414,15 @@ impl KeyLedger {
             prefix.push(CheckOp { return_seq: None, ..s.op.clone() });
         }
         let unknowns = prefix.iter().filter(|op| op.expect == Expect::AppliedOrNot).count() as u64;
-        let (result, steps) = end_states(&prefix, &initial, MAX_FRONTIER_STATES, DEFAULT_STEP_BUDGET);
+        let completed = prefix[..ended].iter().filter(|op| op.completed()).count() as u64;
+        // The live module folds with the values (its size gate has no room; a live cluster's
+        // values are typed by hand).
+        #[cfg(feature = "cluster")]
+        let (result, steps) = end_states_by_name(prefix, initial, MAX_FRONTIER_STATES, DEFAULT_STEP_BUDGET);
+        #[cfg(not(feature = "cluster"))]
+        let (result, steps) = super::search::end_states(&prefix, &initial, MAX_FRONTIER_STATES, DEFAULT_STEP_BUDGET);
         match result {
             Ok(ends) => {
-                let completed = prefix[..ended].iter().filter(|op| op.completed()).count() as u64;
                 self.commit_fold(ends, cut, fold_every, completed, unknowns);
             }
             Err(KeyResult::Unknown(_)) if self.segment.len() < max_segment => {

@@ -17,6 +17,9 @@
 //! [`check_run`] gives one verdict for a whole simulation: this checker and the simulator's step
 //! oracles ([`crate::sim::Oracle`]) together.
 
+// The shipped core only (the live module's gate has no room for it).
+#[cfg(feature = "cluster")]
+mod big_values;
 mod collections;
 mod frontier;
 // Native only: 2.5 KB of gzipped wasm, measured; the wasm folds the same through the search.

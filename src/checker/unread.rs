@@ -92,7 +92,7 @@ impl UnreadValues {
 
 /// An operation whose steps depend on the register's value only through equality with what a
 /// read answered, or with `null` (module doc).
-fn covered(op: &CheckOp) -> bool {
+pub(super) fn covered(op: &CheckOp) -> bool {
     match &op.step {
         Step::Erase => true,
         Step::Builtin { op, .. } => {

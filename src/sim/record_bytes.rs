@@ -29,7 +29,7 @@ pub(super) fn register_bytes(register: &Register) -> usize {
 }
 
 /// A JSON value's nodes and the bytes of its strings.
-pub(super) fn json_bytes(value: &Json) -> usize {
+pub(crate) fn json_bytes(value: &Json) -> usize {
     let mut bytes = 0;
     // Allocated only for an array's or an object's items: a scalar is counted without a `malloc`.
     let mut stack = Vec::new();
