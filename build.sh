@@ -380,7 +380,7 @@ wasm_tests() {
   WASM_BINDGEN_TEST_TIMEOUT="${WASM_BINDGEN_TEST_TIMEOUT_MEMORY:-900}" wasm_test_file web_memory_tape workloads --release
   log "JS calls past the session's limit (tests/web_memory_calls.rs: 2,000,000 increments under 128 MB), optimized"
   WASM_BINDGEN_TEST_TIMEOUT="${WASM_BINDGEN_TEST_TIMEOUT_MEMORY:-900}" wasm_test_file web_memory_calls workloads --release
-  log "big values (tests/web_memory_values.rs: 4,000 puts of 60 KB under 1,400 MB), optimized"
+  log "big values (tests/web_memory_values.rs: 4,000 puts of 60 KB under 1,250 MB, flat past 3,000), optimized"
   WASM_BINDGEN_TEST_TIMEOUT="${WASM_BINDGEN_TEST_TIMEOUT_MEMORY:-900}" wasm_test_file web_memory_values workloads --release
   log "a session past its limit (tests/web_memory_session.rs: session() refuses it, one under it opens), optimized"
   WASM_BINDGEN_TEST_TIMEOUT="${WASM_BINDGEN_TEST_TIMEOUT_MEMORY:-900}" wasm_test_file web_memory_session workloads --release
