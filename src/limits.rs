@@ -44,6 +44,10 @@ pub const MAX_WORKERS: usize = 100;
 pub const MAX_INCREMENTS_PER_WORKER: usize = 1000;
 /// Deepest nesting of a value.
 pub const MAX_DEPTH: usize = 64;
+/// Deepest nesting of the values a run may hold for an operation's start to stay light (the wasm
+/// guard's `Headroom::Start`): a start may copy a key's value (a read lease's answer, a cached
+/// state's accept), one recursion a level (`History::holds_nested_values`).
+pub const MAX_LIGHT_START_DEPTH: usize = 8;
 /// Largest value, JSON-encoded (compact, as a share link carries it).
 pub const MAX_VALUE_BYTES: usize = 64 * 1024;
 /// Most actions a session may hold: ten times what the page's longest scenarios record.
@@ -252,7 +256,7 @@ pub fn quoted(s: &str) -> String {
 /// Levels below the top: a scalar is 0, `[1]` is 1.
 /// Levels of a value: arrays and objects nested at its deepest point (`1` has none; `[1]` and
 /// `[]` have one: an empty container is a level as a full one is).
-fn depth(value: &Json) -> usize {
+pub(crate) fn depth(value: &Json) -> usize {
     let mut deepest = 0;
     let mut stack = vec![(value, 1usize)];
     while let Some((v, d)) = stack.pop() {

@@ -1013,7 +1013,9 @@ async fn classify(bytes: f64, expr: &str, r: &JsValue) -> &'static str {
         }
         Err(e) => {
             assert_error(&e, "InvalidArgument", "of JavaScript stack and was called with less");
-            assert!(get(&e, "cause").is_undefined(), "{expr} with {bytes} bytes left: an exception escaped wasm");
+            let cause = get(&e, "cause");
+            let stack = if cause.is_undefined() { JsValue::UNDEFINED } else { get(&cause, "stack") };
+            assert!(cause.is_undefined(), "{expr} with {bytes} bytes left: an exception escaped wasm: {stack:?}");
             "refused"
         }
     }
@@ -1097,6 +1099,32 @@ async fn each_call_proves_its_class_of_stack_and_a_start_that_would_replay_prove
     result_of(&r).await.unwrap_or_else(|e| panic!("{}", describe_error(&e)));
     js_still_works(&sought).await;
     free_and_check_released(&sought);
+    free_and_check_released(&c);
+}
+
+/// A start may copy its key's value (a read lease's answer, a cached state's accept), a
+/// recursion a level: in a run that has held a value nested deeper than
+/// `MAX_LIGHT_START_DEPTH`, a start proves the full headroom from Rust (`get` of a value nested
+/// 64 deep needed more than a start's 12 KB in an `opt-level = 3` build). Control: a value at
+/// the limit leaves starts light.
+#[wasm_bindgen_test]
+async fn a_start_in_a_run_that_held_a_nested_value_proves_the_full_headroom() {
+    use caspaxos_playground::limits::MAX_LIGHT_START_DEPTH as LIGHT;
+    let [_, start, full] = stack_headrooms().map(f64::from);
+    let above = 24_576.0;
+    let nested =
+        |levels: usize| format!("(() => {{ let v = 1; for (let i = 0; i < {levels}; i++) v = {{ v }}; return v; }})()");
+    let c = js_cluster("{ seed: 6 }");
+    let f = function("c.get('k')");
+    outcome(call(&c, &format!("c.put('k', {})", nested(LIGHT)))).await.unwrap();
+    outcome(f.call1(&JsValue::NULL, &c)).await.unwrap();
+    assert_eq!(classify(start + above, "c.get('k')", &with_stack_left(start + above, &f, &c)).await, "ok");
+    outcome(call(&c, &format!("c.put('other', {})", nested(LIGHT + 1)))).await.unwrap();
+    let e = result_of(&with_stack_left(start + above, &f, &c)).await.expect_err("a light start after a nested value");
+    assert_error(&e, "InvalidArgument", &format!("get() needs about {} KB", full / 1024.0));
+    let r = with_stack_left(full + 4.0 * above, &f, &c);
+    result_of(&r).await.unwrap_or_else(|e| panic!("{}", describe_error(&e)));
+    js_still_works(&c).await;
     free_and_check_released(&c);
 }
 

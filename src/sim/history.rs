@@ -6,6 +6,7 @@ use super::record_bytes::record_bytes;
 use super::RecordValue;
 use crate::checker::Ledger;
 use crate::driver::{outcome_of, Outcome};
+use crate::limits::{depth, MAX_LIGHT_START_DEPTH};
 use crate::ops::{OpError, OpId, OpKind, Val};
 use crate::protocol::{Key, ProposerId};
 use crate::unshared::unshared;
@@ -140,6 +141,8 @@ pub struct History {
     /// The most bytes of values the window's ended records may hold ([`History::bound_bytes`]),
     /// and what they hold; `None`: bounded by count only.
     bytes: Option<(usize, usize)>,
+    /// Some operation's input or answer was nested deeper than [`MAX_LIGHT_START_DEPTH`].
+    nested_values: bool,
 }
 
 impl Default for History {
@@ -160,6 +163,7 @@ impl History {
             ledger: Some(ledger),
             seq: 0,
             bytes: None,
+            nested_values: false,
         }
     }
 
@@ -225,6 +229,9 @@ impl History {
         if let Some(ledger) = &mut self.ledger {
             ledger.invoked(&record);
         }
+        if let RecordValue::Json(input) = &record.input {
+            self.note_nesting(input);
+        }
         self.in_flight.push_back(record.id);
         self.window.push_back(Rc::new(record));
         self.trim();
@@ -235,6 +242,9 @@ impl History {
     pub(crate) fn finish(&mut self, id: OpId, at: u64, result: &Result<Json, OpError>) -> Option<ProposerId> {
         let position = self.in_flight.binary_search(&id).ok()?;
         self.in_flight.remove(position);
+        if let Ok(v) = result {
+            self.note_nesting(v);
+        }
         let return_seq = self.next_seq();
         let index = (id - self.first_id) as usize;
         let record = unshared(&mut self.window[index]);
@@ -254,6 +264,19 @@ impl History {
         }
         self.trim();
         Some(proposer)
+    }
+
+    /// Whether some operation's input or answer was nested deeper than
+    /// [`MAX_LIGHT_START_DEPTH`]: an operation's start may then copy such a value (src/wasm/stack.rs).
+    pub fn holds_nested_values(&self) -> bool {
+        self.nested_values
+    }
+
+    /// (Only the simulated `Cluster`'s guard asks: `LiveCluster`'s calls all prove the full one.)
+    fn note_nesting(&mut self, value: &Json) {
+        if cfg!(feature = "cluster") && !self.nested_values && matches!(value, Json::Array(_) | Json::Object(_)) {
+            self.nested_values = depth(value) > MAX_LIGHT_START_DEPTH;
+        }
     }
 
     /// Drops the oldest records past the window, up to the oldest operation in flight (those let

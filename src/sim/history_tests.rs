@@ -131,3 +131,43 @@ fn invocations_of_a_key_in_use_share_its_allocation() {
         history.records().map(|r| OpRecord { key: Key::from(&*r.key), ..r.clone() }).collect();
     assert_eq!(key_allocations(per_invocation.iter()), 4, "the control: a key made per invocation");
 }
+
+/// A value `levels` deep: `{ v: { v: … 1 } }`.
+fn nested(levels: usize) -> Json {
+    (0..levels).fold(json!(1), |v, _| json!({ "v": v }))
+}
+
+/// The history says whether it held a value nested deeper than a light start may copy, from an
+/// operation's input or its answer, and keeps saying it (the wasm guard's starts prove the full
+/// headroom then). Control: values at the limit, or none, leave it light.
+#[test]
+fn a_history_says_whether_it_held_a_value_nested_past_a_light_start() {
+    use crate::limits::MAX_LIGHT_START_DEPTH as LIGHT;
+    for (input, answer, nested_values) in [
+        (Json::Null, json!(1), false),
+        (nested(LIGHT), json!(null), false),
+        (json!(null), nested(LIGHT), false),
+        (nested(LIGHT + 1), json!(null), true),
+        (json!(null), nested(LIGHT + 1), true),
+        (json!([[[[[[[[[]]]]]]]]]), json!(null), true),
+    ] {
+        let history = one_operation(OpKind::Put, input.clone(), 0, Ok(answer.clone()));
+        assert_eq!(history.holds_nested_values(), nested_values, "{input} → {answer}");
+        assert_eq!(history.clone().holds_nested_values(), nested_values, "a copy (a checkpoint's) says the same");
+    }
+    let mut history = one_operation(OpKind::Put, nested(LIGHT + 1), 0, Ok(json!(null)));
+    let key = Key::from("k");
+    for id in 1..30 {
+        crate::sim::records::invoke(
+            &mut history,
+            &mut crate::sim::Stats::default(),
+            1,
+            (1, &key),
+            OpKind::Get,
+            json!(null),
+        );
+        history.finish(id, 10 + id, &Ok(json!(1))).expect("in flight");
+    }
+    assert!(history.get(0).is_none(), "the nested record left the window");
+    assert!(history.holds_nested_values(), "still said after the record went");
+}

@@ -149,7 +149,11 @@ pub(super) enum Headroom {
     /// An operation's start on a key (`get`, `increment`, `read`, `delete`): its arguments read,
     /// the action recorded, its promise made. A start that would replay (the first action after
     /// a seek drops the tape's replay; the action that fills the session folds the log's hash by
-    /// replay) proves [`Headroom::Full`] from Rust first (`cluster/mod.rs`).
+    /// replay), or in a run that has held a value nested deeper than
+    /// [`crate::limits::MAX_LIGHT_START_DEPTH`] (a start copies its key's value, a recursion a
+    /// level, when its proposer answers from a read lease or sends its cached state's accept: 21
+    /// KB did not hold `get` of a value nested 64 deep in an `opt-level = 3` build), proves
+    /// [`Headroom::Full`] from Rust first (`cluster/mod.rs`).
     Start,
     /// Everything else.
     Full,

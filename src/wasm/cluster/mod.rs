@@ -516,7 +516,7 @@ impl Facade for Cluster {
                 }
             }
             let op = make(&opts)?;
-            if rec.next_action_is_heavy() {
+            if rec.next_action_is_heavy() || sim.history().holds_nested_values() {
                 // The guard proved only a start's headroom (stack.rs, `Headroom::Start`).
                 stack_guard(&format!("{}()", op.name()))?;
             }
