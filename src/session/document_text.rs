@@ -93,23 +93,7 @@ impl Text {
 
     fn number(&mut self, name: &str, n: u64) {
         self.key(name);
-        self.digits(n);
-    }
-
-    /// `n` in decimal, without `core::fmt` (three numbers an action: through `write!` they were
-    /// a good part of the writing in the shipped, size-optimized wasm).
-    fn digits(&mut self, mut n: u64) {
-        let mut digits = [0u8; 20];
-        let mut i = digits.len();
-        loop {
-            i -= 1;
-            digits[i] = b'0' + (n % 10) as u8;
-            n /= 10;
-            if n == 0 {
-                break;
-            }
-        }
-        self.buf.push_str(std::str::from_utf8(&digits[i..]).unwrap_or_default());
+        let _ = write!(self.buf, "{n}");
     }
 
     /// `null` for `None`.
@@ -141,18 +125,7 @@ impl Text {
 
     fn node(&mut self, name: &str, n: Node) {
         self.key(name);
-        self.node_id(n);
-    }
-
-    /// `"a1"`, `"p2"`: a node as its id's text ([`Node`]'s `Display`).
-    fn node_id(&mut self, n: Node) {
-        let (role, id) = match n {
-            Node::Acceptor(a) => ("\"a", a),
-            Node::Proposer(p) => ("\"p", p),
-        };
-        self.buf.push_str(role);
-        self.digits(id.into());
-        self.buf.push('"');
+        let _ = write!(self.buf, "\"{n}\"");
     }
 
     /// `s` as a JSON string, escaped as serde_json escapes it: `"`, `\` and the control
@@ -176,10 +149,7 @@ impl Text {
             self.buf.push('\\');
             self.buf.push(short);
             if short == 'u' {
-                const HEX: &[u8; 16] = b"0123456789abcdef";
-                self.buf.push_str("00");
-                self.buf.push(char::from(HEX[usize::from(b >> 4)]));
-                self.buf.push(char::from(HEX[usize::from(b & 0xF)]));
+                let _ = write!(self.buf, "{b:04x}");
             }
             from = i + 1;
         }
@@ -354,7 +324,7 @@ impl Text {
                 if j > 0 {
                     self.buf.push(',');
                 }
-                self.node_id(*n);
+                let _ = write!(self.buf, "\"{n}\"");
             }
             self.buf.push(']');
         }
