@@ -384,6 +384,8 @@ wasm_tests() {
   WASM_BINDGEN_TEST_TIMEOUT="${WASM_BINDGEN_TEST_TIMEOUT_MEMORY:-900}" wasm_test_file web_memory_values workloads --release
   log "a session past its limit (tests/web_memory_session.rs: session() refuses it, one under it opens), optimized"
   WASM_BINDGEN_TEST_TIMEOUT="${WASM_BINDGEN_TEST_TIMEOUT_MEMORY:-900}" wasm_test_file web_memory_session workloads --release
+  log "a long session's export (tests/web_memory_export.rs: 100,000 actions exported 5 times, memory flat), optimized"
+  WASM_BINDGEN_TEST_TIMEOUT="${WASM_BINDGEN_TEST_TIMEOUT_MEMORY:-900}" wasm_test_file web_memory_export workloads --release
 }
 
 page_tests() {
@@ -435,6 +437,8 @@ bench() {
   (cd "$E2E" && TMPDIR="$ROOT/target/tmp" node bench-side.mjs)
   log "opening long session documents in Chromium (100k, 300k, 1M actions)"
   (cd "$E2E" && TMPDIR="$ROOT/target/tmp" node bench-import.mjs)
+  log "exporting and importing long sessions in Chromium (10k, 100k actions: session(), sessionLink(), fromSession)"
+  (cd "$E2E" && TMPDIR="$ROOT/target/tmp" node bench-export.mjs)
   log "the real page in a long session (workers runs to 100k and 400k+ events)"
   (cd "$E2E" && TMPDIR="$ROOT/target/tmp" node bench-page.mjs)
 }

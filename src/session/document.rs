@@ -4,7 +4,6 @@
 
 use super::{Breaks, Point, Recorded, Session, Start, UserAction, SESSION_VERSION};
 use crate::driver::DriverConfig;
-use crate::json_object::{object, set_field};
 use crate::limits::{
     integer_in, MAX_ACCEPTORS, MAX_ACTIONS, MAX_ATTEMPTS, MAX_LATENCY_MS, MAX_OPS_PER_CLIENT, MAX_PROPOSERS,
     MAX_SAFE_INTEGER,
@@ -17,161 +16,36 @@ use crate::sim::{Delivery, NetConfig, Node, SimConfig, WorkersPlan};
 use serde_json::Value as Json;
 use std::cell::RefCell;
 
-impl Session {
-    /// The session as a JSON document (export/import; see the README for the format).
-    pub fn to_json(&self) -> Json {
-        document(start_json(&self.start), self.end, self.actions.iter().map(recorded_json).collect())
-    }
-}
-
 /// A session document's `format`: what tells it from any other JSON.
 pub const SESSION_FORMAT: &str = "caspaxos-session";
 
-/// The document of `start` and `actions` as JSON text, written one action at a time: exporting
-/// a long run holds its text, not also a JSON tree of every action and a copy of the actions
-/// (100,000 actions: a 9.4 MB text, where the tree took wasm memory from 106 to 221 MB, which
-/// wasm never gives back). The same text as `Session::to_json`'s document.
-pub fn document_text(start: &Start, end: Option<Point>, actions: impl Iterator<Item = Recorded>) -> String {
-    let empty = document(start_json(start), end, Vec::new()).to_string();
-    let head = empty.strip_suffix("[]}").expect("actions is the document's last field");
-    let mut text = String::from(head);
-    text.push('[');
-    for (i, r) in actions.enumerate() {
-        if i > 0 {
-            text.push(',');
-        }
-        text.push_str(&recorded_json(&r).to_string());
-    }
-    text.push_str("]}");
-    text
-}
-
-fn document(start: Json, end: Option<Point>, actions: Vec<Json>) -> Json {
-    let mut doc = object! { "format": SESSION_FORMAT, "version": SESSION_VERSION, "start": start };
-    if let Some(end) = end {
-        set_field(&mut doc, "end", object! { "steps": end.steps, "at": end.at_ms });
-    }
-    set_field(&mut doc, "actions", actions.into());
-    doc
-}
-
-/// An action as the document writes it: what was done, then its point.
-fn recorded_json(r: &Recorded) -> Json {
-    let mut a = action_json(&r.action);
-    set_field(&mut a, "steps", r.steps.into());
-    set_field(&mut a, "at", r.at_ms.into());
-    a
-}
-
-/// The document's `start`: the configuration, and the options only when they are set (documents
-/// made before an option stay as they were).
-pub(super) fn start_json(start: &Start) -> Json {
-    let mut json = match start {
-        Start::Config(c) => with_quorums(
-            c,
-            object! {
-                "acceptors": c.acceptors,
-                "proposers": c.proposers,
-                "seed": c.seed,
-                "latency": object! { "min": c.net.latency_ms_min, "max": c.net.latency_ms_max },
-                "dropRate": c.net.drop_request_rate,
-                "duplicateRate": c.net.duplicate_rate,
-                "oneRtt": c.driver.one_rtt,
-                "maxAttempts": c.driver.max_attempts,
-                "break": breaks_json(&Breaks::of(&c.driver)),
-            },
-        ),
-        Start::Fuzz(o) => object! {
-            "fuzz": object! {
-                "seed": o.seed,
-                "acceptors": o.acceptors,
-                "proposers": o.proposers,
-                "oneRtt": o.driver.one_rtt,
-                "break": breaks_json(&Breaks::of(&o.driver)),
-                "wipes": o.wipes,
-                "opsPerClient": o.ops_per_client,
-            }
-        },
-    };
-    if let Start::Config(c) = start {
-        if c.driver.batch_max > 1 {
-            set_field(&mut json, "batch", object! { "max": c.driver.batch_max });
-        }
-        if let Some(duration) = c.driver.lease_ms {
-            set_field(&mut json, "leases", object! { "duration": duration });
-        }
-        if c.driver.clock_drift_ppm > 0 {
-            set_field(&mut json, "clockDrift", (f64::from(c.driver.clock_drift_ppm) / 1e6).into());
-        }
-        if let Some(n) = c.driver.pipeline {
-            set_field(&mut json, "pipeline", n.into());
-        }
-        if c.net.envelopes {
-            set_field(&mut json, "envelopes", true.into());
-        }
-    }
-    json
-}
-
-/// Adds `quorums` to a config start when they are set (documents without it stay as they were).
-fn with_quorums(c: &SimConfig, mut start: Json) -> Json {
-    if let Some(q) = c.driver.quorums {
-        set_field(&mut start, "quorums", object! { "prepare": q.prepare, "accept": q.accept });
-    }
-    start
-}
-
-fn breaks_json(b: &Breaks) -> Json {
-    let mut j = object! { "quorum": b.quorum, "reuseBallot": b.reuse_ballot, "takeAnyAccepted": b.take_any_accepted, "blindRetry": b.blind_retry, "disjointQuorums": b.disjoint_quorums };
-    // The later switches only when on: documents made before them are unchanged.
-    let later = [
-        (b.trust_leases, "trustLeases"),
-        (b.erase_without_gc, "eraseWithoutGc"),
-        (b.skip_rescan, "skipRescan"),
-        (b.rescan_one_key, "rescanOneKey"),
-    ];
-    for (_, name) in later.into_iter().filter(|(on, _)| *on) {
-        set_field(&mut j, name, true.into());
-    }
-    j
-}
-
-fn action_json(a: &UserAction) -> Json {
-    let node = |n: &Node| Json::from(n.to_string());
-    match a {
-        UserAction::Invoke { proposer, key, name, input } => {
-            object! { "do": "invoke", "proposer": format!("p{proposer}"), "key": key.as_str(), "op": name.as_str(), "input": input.clone() }
-        }
-        UserAction::Crash(n) => object! { "do": "crash", "node": node(n) },
-        UserAction::Restart(n) => object! { "do": "restart", "node": node(n) },
-        UserAction::Wipe(a) => object! { "do": "wipe", "node": format!("a{a}") },
-        UserAction::Partition(g) => {
-            let groups: Vec<Vec<Json>> = g.iter().map(|x| x.iter().map(node).collect()).collect();
-            object! { "do": "partition", "groups": groups }
-        }
-        UserAction::Heal => object! { "do": "heal" },
-        UserAction::DropRate(r) => object! { "do": "dropRate", "rate": *r },
-        UserAction::DuplicateRate(r) => object! { "do": "duplicateRate", "rate": *r },
-        UserAction::Latency(min, max) => object! { "do": "latency", "min": *min, "max": *max },
-        UserAction::Break(b) => object! { "do": "break", "break": breaks_json(b) },
-        UserAction::Delivery(mode) => object! { "do": "delivery", "mode": mode.as_str() },
-        UserAction::Deliver(id) => object! { "do": "deliver", "message": *id },
-        UserAction::DropMessage(id) => object! { "do": "dropMessage", "message": *id },
-        UserAction::Workers(p) => {
-            object! { "do": "workers", "workers": p.workers, "increments": p.increments, "key": p.key.as_str() }
-        }
-        UserAction::Gc { proposer, key } => {
-            object! { "do": "gc", "proposer": format!("p{proposer}"), "key": key.clone() }
-        }
-        UserAction::GcDelay(ms) => object! { "do": "gcDelay", "ms": *ms },
-        UserAction::AddAcceptor => object! { "do": "addAcceptor" },
-        UserAction::RemoveAcceptor(a) => object! { "do": "removeAcceptor", "node": format!("a{a}") },
-        UserAction::AddProposer => object! { "do": "addProposer" },
-        UserAction::RemoveProposer(p) => object! { "do": "removeProposer", "node": format!("p{p}") },
+/// The name a session document gives `action` (its `do`).
+pub(super) fn action_name(action: &UserAction) -> &'static str {
+    match action {
+        UserAction::Invoke { .. } => "invoke",
+        UserAction::Crash(_) => "crash",
+        UserAction::Restart(_) => "restart",
+        UserAction::Wipe(_) => "wipe",
+        UserAction::Partition(_) => "partition",
+        UserAction::Heal => "heal",
+        UserAction::DropRate(_) => "dropRate",
+        UserAction::DuplicateRate(_) => "duplicateRate",
+        UserAction::Latency(..) => "latency",
+        UserAction::Break(_) => "break",
+        UserAction::Delivery(_) => "delivery",
+        UserAction::Deliver(_) => "deliver",
+        UserAction::DropMessage(_) => "dropMessage",
+        UserAction::Workers(_) => "workers",
+        UserAction::Gc { .. } => "gc",
+        UserAction::GcDelay(_) => "gcDelay",
+        UserAction::AddAcceptor => "addAcceptor",
+        UserAction::RemoveAcceptor(_) => "removeAcceptor",
+        UserAction::AddProposer => "addProposer",
+        UserAction::RemoveProposer(_) => "removeProposer",
     }
 }
 
-/// Parses a session document made by [`Session::to_json`]. Every field is checked, and a field
+/// Parses a session document (what [`super::document_text`] writes). Every field is checked, and a field
 /// the format does not have is refused; a document of another format or a newer version is
 /// refused with a message saying so.
 pub fn from_json(doc: &Json) -> Result<Session, OpError> {

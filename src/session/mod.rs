@@ -6,6 +6,7 @@
 mod check;
 mod checkpoints;
 mod document;
+mod document_text;
 mod history_window;
 mod link;
 mod tape;
@@ -15,6 +16,7 @@ pub use crate::limits::{EVENT_WINDOW, MAX_ACTIONS, MAX_LINK_CHARS, REGENERATED_W
 use checkpoints::{Checkpoints, Saved};
 pub use checkpoints::{BYTE_BUDGET, LANDING_SPACING, MAX_CHECKPOINTS, MAX_LANDINGS};
 pub use document::{from_json, too_many_actions, Reading, SESSION_FORMAT};
+pub use document_text::PIECE;
 pub use link::{decode_link, encode_link, LinkError, Unreplayable};
 
 use crate::client::OpHandle;
@@ -649,15 +651,23 @@ impl Recording {
         }
     }
 
-    /// The session so far as a document's JSON text ([`document::document_text`]: written
-    /// action by action, without copying the actions).
+    /// The session so far as a document's JSON text ([`document_text`]: written action by
+    /// action, straight from the tape).
     pub fn session_text(&self) -> String {
-        document::document_text(&self.start, Some(self.point()), self.actions.borrow().iter())
+        document_text::document_text(&self.start, Some(self.point()), self.actions.borrow().written())
     }
 
-    /// The session's start as its document writes it (`start`), without writing its actions.
-    pub fn start_json(&self) -> Json {
-        document::start_json(&self.start)
+    /// [`Recording::session_text`] handed to `sink` in pieces of about `piece` bytes, through one
+    /// buffer; returns the text's length in bytes.
+    pub fn write_session(&self, piece: usize, sink: &mut dyn FnMut(&str)) -> usize {
+        let point = Some(self.point());
+        document_text::write_document(&self.start, point, self.actions.borrow().written(), piece, sink)
+    }
+
+    /// The session's start as its document writes it (`start`), as JSON text, without writing
+    /// its actions.
+    pub fn start_text(&self) -> String {
+        document_text::start_text(&self.start)
     }
 
     /// The session so far, ending here.
@@ -867,6 +877,10 @@ mod history_window_tests;
 #[cfg(test)]
 #[path = "tape_tests.rs"]
 mod tape_tests;
+
+#[cfg(test)]
+#[path = "document_text_tests.rs"]
+mod document_text_tests;
 
 #[cfg(test)]
 #[path = "document_tests.rs"]

@@ -108,6 +108,17 @@ impl Chunk {
         }
     }
 
+    /// Entry `offset` as the document writes it, without decoding it into an action.
+    fn written(&self, offset: usize) -> Written<'_> {
+        let e = self.entries[offset];
+        if e.code == RARE {
+            return Written::Whole(&self.rare[usize::from(e.arg)]);
+        }
+        let op = OpKind::of_link_code(e.code).expect("a recorded operation's code").name();
+        let (steps, at_ms) = self.point(offset);
+        Written::Invoke { steps, at_ms, proposer: e.proposer, key: self.keys.key(u32::from(e.arg)), op }
+    }
+
     fn get(&self, offset: usize) -> Recorded {
         let e = self.entries[offset];
         if e.code == RARE {
@@ -123,6 +134,13 @@ impl Chunk {
         };
         Recorded { steps, at_ms, action }
     }
+}
+
+/// A recorded action as the session document writes it ([`super::document_text`]): an
+/// invocation without an input straight from its compact entry, any other action whole.
+pub enum Written<'a> {
+    Invoke { steps: u64, at_ms: u64, proposer: u8, key: &'a str, op: &'static str },
+    Whole(&'a Recorded),
 }
 
 /// Recorded actions `start..end` of a run, in chunks shared with its copies.
@@ -247,6 +265,11 @@ impl Tape {
     /// The actions, decoded, in order.
     pub fn iter(&self) -> impl Iterator<Item = Recorded> + '_ {
         (self.start..self.end).map(|i| self.get(i))
+    }
+
+    /// The actions as the document writes them, in order, borrowed from the chunks.
+    pub fn written(&self) -> impl Iterator<Item = Written<'_>> + '_ {
+        (self.start..self.end).map(|i| self.chunks[i / CHUNK].written(i % CHUNK))
     }
 
     /// Whether every chunk of this tape is `other`'s chunk of the same number.

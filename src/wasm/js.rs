@@ -230,6 +230,36 @@ pub fn text_to_js(text: &str) -> JsValue {
     js_sys::JSON::parse(text).unwrap_or(JsValue::NULL)
 }
 
+#[cfg(feature = "cluster")]
+#[wasm_bindgen]
+extern "C" {
+    /// `JSON.parse` of a JS string (js_sys's takes Rust text).
+    #[wasm_bindgen(catch, js_namespace = JSON, js_name = parse)]
+    fn parse_js_text(text: &JsString) -> Result<JsValue, JsValue>;
+}
+
+/// JSON text handed to JS piece by piece, each piece a JS string as it is written, so the whole
+/// text never sits in wasm memory (a session document: [`crate::session::PIECE`]); parsed once
+/// joined, like [`text_to_js`].
+#[cfg(feature = "cluster")]
+pub struct JsPieces(js_sys::Array);
+
+#[cfg(feature = "cluster")]
+impl JsPieces {
+    pub fn new() -> JsPieces {
+        JsPieces(js_sys::Array::new())
+    }
+
+    pub fn push(&self, piece: &str) {
+        self.0.push(&JsValue::from_str(piece));
+    }
+
+    /// The value the pieces' text holds (`null` if it is not JSON).
+    pub fn parse(&self) -> JsValue {
+        parse_js_text(&self.0.join("")).unwrap_or(JsValue::NULL)
+    }
+}
+
 /// A JSON value (an operation's result, the value a change function gets) → JS: a scalar
 /// directly (an increment's number in 0.1 µs instead of 0.8 µs through text), anything else
 /// through [`to_js`]'s JSON text, which beats building it object by object from about three
