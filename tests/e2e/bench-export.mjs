@@ -7,10 +7,8 @@
 // memory is read after the import and after each export: an export must not grow it by the text
 // it writes. With `BEFORE=<folder holding pkg/>` (e.g. main's www/pkg copied aside) the same runs
 // alternate with that build, round by round, side by side. Each line: min / median / max.
-import { cp, mkdir, rm } from "node:fs/promises";
 import os from "node:os";
-import path from "node:path";
-import { ROOT, serve, launch } from "./helpers.mjs";
+import { serve, launch, wwwWithPkg } from "./helpers.mjs";
 
 /** In the page: import a document of `n` actions, then export it. */
 async function exportImport(n) {
@@ -57,17 +55,6 @@ async function timeRun(context, url, n) {
   return r;
 }
 
-/** A copy of www/ with the pkg/ of `folder`. */
-async function wwwWith(folder, name) {
-  const copy = path.join(ROOT, "target", "tmp", `www-export-${name}`);
-  await rm(copy, { recursive: true, force: true });
-  await mkdir(copy, { recursive: true });
-  await cp(path.join(ROOT, "www"), copy, { recursive: true });
-  await rm(path.join(copy, "pkg"), { recursive: true, force: true });
-  await cp(path.join(folder, "pkg"), path.join(copy, "pkg"), { recursive: true });
-  return copy;
-}
-
 const stats = (xs, digits = 0) => {
   const v = [...xs].sort((a, b) => a - b);
   return `${v[0].toFixed(digits)} / ${v[v.length >> 1].toFixed(digits)} / ${v.at(-1).toFixed(digits)}`;
@@ -77,7 +64,7 @@ async function main() {
   const rounds = Number(process.argv[2] ?? 3);
   const sizes = (process.argv[3] ?? "10000,100000").split(",").map(Number);
   const servers = { now: await serve() };
-  if (process.env.BEFORE) servers.before = await serve(await wwwWith(process.env.BEFORE, "before"));
+  if (process.env.BEFORE) servers.before = await serve(await wwwWithPkg(process.env.BEFORE, "export-before"));
   const browser = await launch();
   try {
     for (const n of sizes) {

@@ -9,9 +9,7 @@
 // all) caps the sizes of the spread documents (each built by a run in the page); `NOW=<folder>` measures
 // that folder's pkg/ instead of www/'s. Each line: min / median / max ms, and the wasm memory
 // after the open.
-import { cp, mkdir, rm } from "node:fs/promises";
-import path from "node:path";
-import { ROOT, serve, launch } from "./helpers.mjs";
+import { serve, launch, wwwWithPkg } from "./helpers.mjs";
 
 /** In the page: a document of `n` increments (`spread`: ten every 10 ms as a run made them). */
 async function openDocument([n, spread]) {
@@ -51,17 +49,6 @@ async function timeOpen(context, url, n, spread) {
   return r;
 }
 
-/** A copy of www/ with the pkg/ of `folder`. */
-async function wwwWith(folder, name) {
-  const copy = path.join(ROOT, "target", "tmp", `www-import-${name}`);
-  await rm(copy, { recursive: true, force: true });
-  await mkdir(copy, { recursive: true });
-  await cp(path.join(ROOT, "www"), copy, { recursive: true });
-  await rm(path.join(copy, "pkg"), { recursive: true, force: true });
-  await cp(path.join(folder, "pkg"), path.join(copy, "pkg"), { recursive: true });
-  return copy;
-}
-
 const stats = (xs) => {
   const v = [...xs].sort((a, b) => a - b);
   return `${v[0].toFixed(0)} / ${v[v.length >> 1].toFixed(0)} / ${v.at(-1).toFixed(0)}`;
@@ -72,8 +59,8 @@ async function main() {
   const sizes = (process.argv[3] ?? "100000,300000,1000000").split(",").map(Number);
   const beforeMax = Number(process.env.BEFORE_MAX ?? 300_000);
   const spreadMax = Number(process.env.SPREAD_MAX ?? Infinity);
-  const servers = { now: await serve(process.env.NOW && (await wwwWith(process.env.NOW, "now"))) };
-  if (process.env.BEFORE) servers.before = await serve(await wwwWith(process.env.BEFORE, "before"));
+  const servers = { now: await serve(process.env.NOW && (await wwwWithPkg(process.env.NOW, "import-now"))) };
+  if (process.env.BEFORE) servers.before = await serve(await wwwWithPkg(process.env.BEFORE, "import-before"));
   const browser = await launch();
   try {
     for (const spread of [false, true]) {

@@ -1,7 +1,7 @@
 // Shared by the page tests and the wasm benchmark: a static server for www/ on 127.0.0.1 and a
 // headless Debian Chromium driven by playwright-core (never a downloaded browser).
 import { createServer } from "node:http";
-import { readFile, mkdir, mkdtemp, rm } from "node:fs/promises";
+import { readFile, mkdir, mkdtemp, rm, cp } from "node:fs/promises";
 import { execSync } from "node:child_process";
 import { tmpdir } from "node:os";
 import path from "node:path";
@@ -15,6 +15,18 @@ const PAGES = path.join(ROOT, "tests/e2e/pages"); // test fixtures, served under
 /** Where page tests put their screenshots (kept after the run, for a human to look at). */
 export const SHOTS = path.join(ROOT, "target", "screenshots");
 const TYPES = { ".html": "text/html; charset=utf-8", ".js": "text/javascript", ".mjs": "text/javascript", ".css": "text/css", ".wasm": "application/wasm", ".json": "application/json", ".ts": "text/plain" };
+
+/** A copy of www/ under target/tmp/www-`name` with the pkg/ of `folder` (a benchmark's "before"
+ * side: another build's www/pkg copied aside). */
+export async function wwwWithPkg(folder, name) {
+  const copy = path.join(ROOT, "target", "tmp", `www-${name}`);
+  await rm(copy, { recursive: true, force: true });
+  await mkdir(copy, { recursive: true });
+  await cp(WWW, copy, { recursive: true });
+  await rm(path.join(copy, "pkg"), { recursive: true, force: true });
+  await cp(path.join(folder, "pkg"), path.join(copy, "pkg"), { recursive: true });
+  return copy;
+}
 
 /** Serves www/ (under `/sub/path/` too, to prove the page works from any sub-path); `www`: another
  * copy of it (a benchmark's "before"). */
