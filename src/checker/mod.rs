@@ -233,6 +233,8 @@ mod collections_tests;
 #[cfg(all(test, not(target_arch = "wasm32")))]
 mod gc_fold_tests;
 #[cfg(all(test, not(target_arch = "wasm32")))]
+mod longest_tests;
+#[cfg(all(test, not(target_arch = "wasm32")))]
 mod mixed_unknown_tests;
 #[cfg(all(test, not(target_arch = "wasm32")))]
 mod pile_up_tests;

@@ -94,7 +94,8 @@ pub fn check_key_or_earlier(ops: &[CheckOp], initial: &[Config], from: u64, step
     let mut steps = 0;
     if let Some((found, walked)) = chain::forced(&before, &from_configs, Goal::OneLinearization, step_budget) {
         if let Found::Violation(v) = found {
-            return (KeyResult::Violation(v), walked);
+            let (told, more) = told_whole(ops, initial, (&before, v), walked, step_budget);
+            return (KeyResult::Violation(told), walked + more);
         }
         steps = walked;
     }
@@ -104,9 +105,53 @@ pub fn check_key_or_earlier(ops: &[CheckOp], initial: &[Config], from: u64, step
     }
     let (earlier, again) = check_key_from(&before, &from_configs, step_budget);
     match earlier {
-        KeyResult::Violation(_) => (earlier, more + again),
+        KeyResult::Violation(v) => {
+            let (told, most) = told_whole(ops, initial, (&before, v), again, step_budget);
+            (KeyResult::Violation(told), more + again + most)
+        }
         _ => (result, more + again),
     }
+}
+
+/// A violation proved on the history as it stood earlier (operations then in flight floating,
+/// their answers and returns unchecked: `proved`, in `spent` steps), told from the plain search
+/// of the whole history `ops`, whose longest consistent order replays every operation with its
+/// real answer and return (outside tester 20: the earlier order placed an increment that had
+/// answered 3 where it made 1, and called it "outcome unknown"). The plain search gets the
+/// proof's steps plus [`EXPLANATION_STEPS`]; past them the violation is told from the earlier
+/// order's operations that had returned then (in `earlier`), the part of it the whole history
+/// replays alike, as a consistent order only (not the longest). (Never inlined: two callers.)
+#[inline(never)]
+fn told_whole(
+    ops: &[CheckOp],
+    initial: &[Config],
+    (earlier, proved): (&[CheckOp], Violation),
+    spent: u64,
+    step_budget: u64,
+) -> (Violation, u64) {
+    let telling = EXPLANATION_STEPS.max(EXPLANATION_STEPS_PER_OP * ops.len() as u64);
+    let (plain, steps) = search(ops, initial, Goal::OneLinearization, (spent + telling).min(step_budget), false);
+    if let Found::Violation(v) = plain {
+        return (v, steps);
+    }
+    let index_of: FxHashMap<u64, usize> = earlier.iter().enumerate().map(|(i, op)| (op.id, i)).collect();
+    let kept = proved.longest.iter().take_while(|id| earlier[index_of[*id]].return_seq.is_some()).count();
+    let mut told = proved;
+    told.longest.truncate(kept);
+    let stuck = ops.iter().find(|op| op.id == told.ops[0]).expect("the operation proved stuck is the key's");
+    // The forced chains' last clause, ", and <an answered operation> answered the same", holds
+    // in the whole history too: kept (no operation's description holds ", and ").
+    let text = told.explanation.as_bytes();
+    let same = text.windows(6).rposition(|w| w == b", and ").filter(|_| text.ends_with(b" answered the same"));
+    told.explanation = format!(
+        "{} at {}–{}ms fits no linearization: a consistent order ({}){}",
+        stuck.describe(),
+        stuck.invoke_at,
+        stuck.return_at.unwrap_or(u64::MAX),
+        crate::ops::counted(kept as u32, "operation"),
+        same.map_or("", |at| &told.explanation[at..]),
+    );
+    (told, steps)
 }
 
 /// The operations as they stood just before position `instant`: those invoked before it, and of
