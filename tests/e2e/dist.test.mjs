@@ -19,7 +19,13 @@ const PREFIX = "/caspaxos/";
  * everywhere here; README, "wasm size" has the numbers) and two exports it must have. The core
  * (Cluster) is what the page and the element load: issue 12's goal for it is 150 KB, not met and
  * waiting on a product decision (README, "wasm size"). These gates are today's sizes plus a little,
- * so that growth is caught. The core's gate went from 192 to 194 KiB a session later (core
+ * so that growth is caught. The core's gate went from 194 to 195 KiB a session later (core
+ * 199,137 B, live 141,159 B on the merge; 197,619 / 140,233 before) for: a violation proved on an
+ * earlier history told from the whole history, so its order replays with real answers (outside
+ * tester 20; +271 B at its branch, +1,091 on the merge, most of it the wording of the case out of
+ * budget), session() written as text (+181 on the merge), the stack guard's deep-value class
+ * (-70), and the rest of the merge's inlining (runtime6 alone -396; the big values' fold by name
+ * left native-only: +1,347 B in the wasm). The core's gate went from 192 to 194 KiB a session before (core
  * 197,619 B, live 140,233 B on the merge; 196,475 / 139,223 before) for: a violation's longest
  * consistent order told past a duplicated answer (+277 B at its branch), the event window and the
  * checker's folds bounded by value bytes (+416), the end of time's waits (-12 alone), fewer
@@ -44,7 +50,7 @@ const PREFIX = "/caspaxos/";
  * branch, against the same base. The live module
  * (LiveCluster) loads only when a reader switches to Live or a program imports it. */
 const MODULES = [
-  { name: "caspaxos_playground", dir: "pkg", budget: 194 * 1024, exports: ["cluster_new", "cluster_check"], not: "livecluster_" },
+  { name: "caspaxos_playground", dir: "pkg", budget: 195 * 1024, exports: ["cluster_new", "cluster_check"], not: "livecluster_" },
   { name: "caspaxos_live", dir: "pkg/live", budget: 138 * 1024, exports: ["livecluster_new", "livecluster_check"], not: "cluster_" },
 ];
 /** Exports only the `workloads` feature compiles in (benchmarks and tests, never shipped). */
