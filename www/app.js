@@ -7,7 +7,7 @@ import { Timeline } from "./timeline.js";
 import { INTRO_SCENARIO } from "./scenarios.js";
 import { HistoryView } from "./history.js";
 import { ResultsView } from "./results.js";
-import { $, page, DEFAULTS, embedded, reducedMotion, makePlayer, refresh, renderTimeNote, setPlaying, setSpeed, run, quiet, post } from "./page.js";
+import { $, page, DEFAULTS, embedded, reducedMotion, makePlayer, refresh, renderTimeNote, setPlaying, setSpeed, run, quiet, post, drawnState } from "./page.js";
 import { wireScenarios, loadScenario, narrate, momentsWaiting, rebuild, currentScenario } from "./panels/scenarios.js";
 import { wireClient, workers } from "./panels/client.js";
 import { wireFaults } from "./panels/faults.js";
@@ -126,7 +126,7 @@ function wireViews() {
   page.onAdopt.push(({ sameRun, storeFrom }) => {
     if (sameRun) page.results.reset();
     else page.results.clear();
-    const st = page.cluster.state();
+    const st = drawnState();
     const lanes = [...st.proposers.map((p) => p.id), ...st.acceptors.map((a) => a.id)];
     page.timeline.reset(lanes, st.network.latency.max, page.cluster, storeFrom?.at(page.cluster, lanes));
     seen = page.timeline.store.events;

@@ -62,6 +62,17 @@ export function makePlayer(host) {
   return page.player;
 }
 
+/** The shown cluster's `state()` as one redraw (an adopt and its refresh, or a refresh) read it:
+ * the panels that draw from it share one read (a seek read it six times, each a wasm call and a
+ * copy of every register). Outside a redraw it reads the cluster each time. Only for drawing: an
+ * action reads the cluster itself. */
+let drawn = null; // { cluster, state }, forgotten when a redraw begins
+export function drawnState() {
+  const c = page.cluster;
+  if (drawn?.cluster !== c) drawn = { cluster: c, state: c.state() };
+  return drawn.state;
+}
+
 /** Shows `next` (a Cluster in manual time), replacing the current one, with `script` to come.
  * `storeFrom`: a timeline store of the same run (its furthest point), cut back or on to `next`'s
  * point instead of ingesting `next`'s events again. */
@@ -71,6 +82,7 @@ export function adopt(next, cfg, { sameRun = false, script = [], storeFrom = nul
   page.config = { ...cfg };
   page.generation += 1;
   page.fuzzing = false;
+  drawn = null;
   for (const f of page.onAdopt) f({ sameRun, storeFrom });
   refresh(true);
 }
@@ -78,8 +90,10 @@ export function adopt(next, cfg, { sameRun = false, script = [], storeFrom = nul
 /** Redraws from the cluster's new events; `force`: the slower panels too. Each `onRefresh`
  * callback gets whether a slow panel may redraw now, and whether the redraw was forced. */
 export function refresh(force) {
+  drawn = null;
   const slow = page.draw(force);
   for (const f of page.onRefresh) f(slow, force);
+  drawn = null; // a panel drawn later (coming into view, a pause) reads the cluster as it is then
 }
 
 const owed = new Set(); // redraws of panels out of view, skipped while playing (see onSlowTurnShown)

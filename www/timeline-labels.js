@@ -4,7 +4,14 @@
 export const NO_BALLOT = "∅";
 export const NO_BALLOT_MEANING = "no ballot yet";
 
-export const esc = (s) => String(s).replace(/[&<>"']/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" })[c]);
+const ESCAPES = { "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" };
+/** `s` as text in markup. A number, or a text with nothing to escape (nearly every one the
+ * timeline writes: a seek draws a few thousand), is returned as it is. */
+export const esc = (s) => {
+  if (typeof s === "number") return s;
+  const text = String(s);
+  return /[&<>"']/.test(text) ? text.replace(/[&<>"']/g, (c) => ESCAPES[c]) : text;
+};
 
 /** `3.p1`; a missing (or zero) ballot is ∅. */
 export const ballotText = (b) => (b && b.counter > 0 ? `${b.counter}.${b.proposer}` : NO_BALLOT);

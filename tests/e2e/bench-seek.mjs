@@ -30,12 +30,22 @@ export async function profileSeeks(fractions, rewind = true, end = window.playgr
   const pg = window.playground;
   const parts = { rust: 0, events: 0, ingest: 0, render: 0, check: 0 };
   if (window.__detail) {
+    // The page's hooks one by one, wrapped once per page (wrapped again each call, they were
+    // counted once more each time) and adding into this call's `parts`.
     const { page } = await import("./page.js");
     const { TimelineStore: S } = await import("./timeline-store.js");
-    const hooks = [...page.onAdopt.map((f, i) => [page.onAdopt, i, `adopt${i}`]), ...page.onRefresh.map((f, i) => [page.onRefresh, i, `refresh${i}`])];
-    for (const [arr, i, name] of hooks) { const f = arr[i]; parts[name] = 0; arr[i] = (...a) => { const t = performance.now(); try { return f(...a); } finally { parts[name] += performance.now() - t; } }; }
-    parts.storeAt = 0;
-    const at = S.prototype.at; S.prototype.at = function (...a) { const t = performance.now(); try { return at.apply(this, a); } finally { parts.storeAt += performance.now() - t; } };
+    window.__seekParts = parts;
+    if (!window.__hooksWrapped) {
+      window.__hooksWrapped = true;
+      const add = (name, t) => { window.__seekParts[name] = (window.__seekParts[name] ?? 0) + performance.now() - t; };
+      // Each hook named by its first words (they are anonymous arrows): `adopt3 onAdopt` is the faults panel's.
+      const named = (f, i, what) => `${what}${i} ${(f.name || f.toString()).replace(/\s+/g, " ").replace(/^\(?[^)]*\)? ?=> ?\{? ?/, "").slice(0, 28)}`;
+      const hooks = [...page.onAdopt.map((f, i) => [page.onAdopt, i, named(f, i, "adopt")]), ...page.onRefresh.map((f, i) => [page.onRefresh, i, named(f, i, "refresh")])];
+      window.__hookNames = hooks.map(([, , name]) => name);
+      for (const [arr, i, name] of hooks) { const f = arr[i]; arr[i] = (...a) => { const t = performance.now(); try { return f(...a); } finally { add(name, t); } }; }
+      const at = S.prototype.at; S.prototype.at = function (...a) { const t = performance.now(); try { return at.apply(this, a); } finally { add("storeAt", t); } };
+    }
+    for (const name of [...window.__hookNames, "storeAt"]) parts[name] = 0;
   }
   const wrap = (proto, name, part) => {
     const f = proto[name];
@@ -131,6 +141,7 @@ export async function benchPageSeek(context, url) {
  * side (a page of each, the same run built in both, their seeks alternated in groups of 4). */
 async function main() {
   const { serve, launch } = await import("./helpers.mjs");
+  const { profiled } = await import("./profile-tools.mjs");
   const actions = Number(process.argv[2] ?? 100_000);
   const points = Number(process.argv[3] ?? 50);
   let seed = 11;
@@ -139,7 +150,7 @@ async function main() {
   const builds = [["now", undefined], ...(process.env.BEFORE_WWW ? [["before", process.env.BEFORE_WWW]] : [])];
   const servers = await Promise.all(builds.map(([, www]) => serve(www)));
   const browser = await launch();
-  const stats = (xs) => { const v = [...xs].sort((a, b) => a - b); return `${v[0].toFixed(1)} / ${v[v.length >> 1].toFixed(1)} / ${v.at(-1).toFixed(1)}`; };
+  const stats = (xs) => { const v = [...xs].sort((a, b) => a - b); return `${v[0].toFixed(1)} / ${v[v.length >> 1].toFixed(1)} / ${v[Math.min(v.length - 1, Math.ceil(v.length * 0.95) - 1)].toFixed(1)} / ${v.at(-1).toFixed(1)}`; };
   try {
     const pages = [];
     for (const [i, [name]] of builds.entries()) {
@@ -147,14 +158,18 @@ async function main() {
       await page.evaluate(`window.__detail = ${!!process.env.SEEK_DETAIL}; window.__buildRun = ${buildRun.toString()}; window.__profileSeeks = ${profileSeeks.toString()};`);
       pages.push({ name, page, run: await page.evaluate((n) => window.__buildRun(n), actions), seeks: [] });
     }
+    const cdps = process.env.SEEK_PROFILE ? await Promise.all(pages.map(async (p) => { const cdp = await p.page.context().newCDPSession(p.page); await cdp.send("Profiler.enable"); await cdp.send("Profiler.setSamplingInterval", { interval: 200 }); return cdp; })) : null;
     for (let i = 0; i < fractions.length; i += 4) {
-      for (const p of pages) {
+      for (const [k, p] of pages.entries()) {
         await p.page.bringToFront(); // a page behind another gets no animation frames
-        p.seeks.push(...(await p.page.evaluate(([f, end]) => window.__profileSeeks(f, true, end), [fractions.slice(i, i + 4), p.run.end])));
+        const seeks = () => p.page.evaluate(([f, end]) => window.__profileSeeks(f, true, end), [fractions.slice(i, i + 4), p.run.end]);
+        // SEEK_PROFILE=1: the first group of seeks of each page under a CDP CPU profile.
+        if (cdps && i === 0) await profiled(cdps[k], `CPU profile of ${p.name}'s first 4 seeks`, async () => p.seeks.push(...(await seeks())));
+        else p.seeks.push(...(await seeks()));
       }
     }
     for (const { name, run, seeks: s } of pages) {
-      console.log(`page seek (${name}) in a ${actions}-action run of ${run.events} events (${run.end} ms), ${s.length} seeks (start, middle, end, ${points} random), min / median / max ms:`);
+      console.log(`page seek (${name}) in a ${actions}-action run of ${run.events} events (${run.end} ms), ${s.length} seeks (start, middle, end, ${points} random), min / median / p95 / max ms:`);
       console.log(`  to paint: start ${s[0].toPaint.toFixed(1)}, middle ${s[1].toPaint.toFixed(1)}, end ${s[2].toPaint.toFixed(1)}`);
       for (const k of Object.keys(s[0]).filter((k) => !["f", "until", "steps"].includes(k))) console.log(`  ${k.padEnd(10)} ${stats(s.map((x) => x[k]))}`);
     }

@@ -2,12 +2,12 @@
 // / isolate, the network's loss, duplication and latency, and a partition editor that follows the
 // cluster's actual partition (after Isolate, Heal, a scenario, a seek).
 import { PROPOSER_COLORS } from "../timeline.js";
-import { $, page, nodesOf, guard, numberIn } from "../page.js";
+import { $, page, nodesOf, guard, numberIn, drawnState } from "../page.js";
 import { rebuild } from "./scenarios.js";
 import { quorumsOf, batchOf, gcDelayOf } from "./membership.js";
 import { leasesOf, clockDriftOf } from "./leases.js";
 import { pipeliningOf } from "./pipelining.js";
-import { setClass, setText } from "../dom.js";
+import { setClass, setProp, setText } from "../dom.js";
 import { membershipOf, startChange } from "./membership-change.js";
 
 /** Group names the partition editor offers (more appear when the cluster has more groups). */
@@ -68,7 +68,7 @@ function onAdopt() {
   const c = page.cluster;
   $("drop").value = 0;
   $("dup").value = 0;
-  const lat = c.state().network.latency;
+  const lat = drawnState().network.latency;
   $("lat-min").value = lat.min;
   $("lat-max").value = lat.max;
   const form = $("rebuild");
@@ -76,9 +76,9 @@ function onAdopt() {
   form.proposers.value = cfg.proposers;
   form.seed.value = cfg.seed ?? 1;
   form.oneRtt.checked = cfg.oneRtt !== false;
-  renderNodes();
-  shownGroups = "";
-  renderPartitionEditor();
+  // The same nodes (a seek, most rebuilds) keep their rows: the refresh after this writes their status.
+  if (JSON.stringify(nodeIds()) !== shownNodes) renderNodes();
+  renderPartitionEditor({ reset: true });
 }
 
 /** A fault the reader asked for; one that would change nothing says so instead. */
@@ -151,15 +151,20 @@ function removeButton(li, id) {
   li.append(b);
 }
 
-/** One select per node; each shows the node's group in the cluster's actual partition. */
-function renderPartitionEditor() {
-  const groups = page.cluster.state().network.groups;
+/** One select per node; each shows the node's group in the cluster's actual partition. When the
+ * partition is the one shown, nothing is written — but `reset` (a new cluster shown) sets each
+ * select back to its group, dropping a choice not applied, without making the selects anew. */
+function renderPartitionEditor({ reset = false } = {}) {
+  const groups = drawnState().network.groups;
   const json = JSON.stringify(groups);
-  if (json === shownGroups) return;
-  shownGroups = json;
   const groupOf = new Map(groups.flatMap((g, i) => g.map((n) => [n, GROUP_NAMES[i]])));
-  const names = GROUP_NAMES.slice(0, Math.max(MIN_GROUPS, groups.length));
   const box = $("partition-editor");
+  if (json === shownGroups) {
+    if (reset) for (const sel of box.querySelectorAll("select")) setProp(sel, "value", groupOf.get(sel.dataset.node) ?? "A");
+    return;
+  }
+  shownGroups = json;
+  const names = GROUP_NAMES.slice(0, Math.max(MIN_GROUPS, groups.length));
   box.textContent = "";
   for (const id of nodeIds()) {
     const label = document.createElement("label");
@@ -176,7 +181,7 @@ function renderPartitionEditor() {
 
 /** Each node's up/down status, and the partition editor when the partition changed. */
 function renderStatus() {
-  const st = page.cluster.state();
+  const st = drawnState();
   for (const n of [...st.proposers, ...st.acceptors]) {
     const el = document.querySelector(`#nodes li[data-node="${n.id}"] .status`);
     if (el) {

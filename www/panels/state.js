@@ -1,7 +1,7 @@
 // What the cluster holds and how the run is doing: each acceptor's registers, the stats, and the
 // verdict of the linearizability checker and the step oracles (rechecked as operations return).
 import { describe } from "../results.js";
-import { $, page, post, onSlowTurnShown } from "../page.js";
+import { $, page, post, onSlowTurnShown, drawnState } from "../page.js";
 import { caughtBy } from "./breakit.js";
 import { setReport } from "./linearization.js";
 import { counted } from "../wording.js";
@@ -62,7 +62,7 @@ function valueText(accepted) {
 }
 
 function renderAcceptors() {
-  const acceptors = page.cluster.state().acceptors;
+  const acceptors = drawnState().acceptors;
   rebuildOnChange($("acceptor-state"), JSON.stringify(acceptors), () => acceptors.map(acceptorTable));
 }
 
