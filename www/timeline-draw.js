@@ -105,12 +105,15 @@ export function drawOps(f, out) {
   visible.reverse();
   const hidden = new Map(); // node -> operations whose stack row the lane cannot hold
   for (const id of visible) {
-    const op = s.op(id);
-    const { y, h, rows } = f.opRow(op.node, op.slot, rowsOf.get(s.opLane.data[id]));
+    const lane = s.opLane.data[id];
+    const node = s.nodes[lane];
+    const { y, h, rows } = f.opRow(node, s.opSlot.data[id], rowsOf.get(lane));
     if (y === null) {
-      hidden.set(op.node, (hidden.get(op.node) ?? 0) + 1);
+      // Counted from the columns alone: thousands queue behind their keys in a long run.
+      hidden.set(node, (hidden.get(node) ?? 0) + 1);
       continue;
     }
+    const op = s.op(id);
     const end = op.end ?? f.now;
     // From the plot's left edge at most: one that began before the window does not cover the
     // lane labels' gutter.

@@ -138,30 +138,40 @@ function rewindHistogram(s, bucket, inBucket) {
 }
 
 /** Operations invoked after event n go; those that returned after it are pending again. Ids
- * ascend with start time, and none lasted longer than `maxOpMs`: the scan stops below that. */
+ * ascend with invocation (and start time), and none lasted longer than `maxOpMs`: the scan for
+ * the returns stops below that. */
 function rewindOps(s, n, at) {
   const start = s.opStart.data;
-  let count = 0;
-  let id = s.opCount - 1;
-  for (; id >= 0 && (start[id] >= at - s.maxOpMs - 1 || !(s.opInvokeSeq.data[id] < n)); id--) {
-    const invoked = s.opInvokeSeq.data[id] < n;
-    if (invoked && count === 0) count = id + 1;
-    if (invoked && !(s.opReturnSeq.data[id] >= n)) continue;
-    const outcome = s.opOutcome.data[id];
-    if (outcome > 0) s.hist.add(s.opLane.data[id], outcomeChannel(outcome), start[id], -1);
-    if (invoked) {
-      s.opEnd.set(id, NaN);
-      s.opOutcome.set(id, 0);
-      s.opReturnSeq.set(id, NaN);
-      s.open.add(id);
-    } else {
-      s.open.delete(id);
-      for (const name of s.opColumns()) s[name].clear(id);
-    }
+  const invokeSeq = s.opInvokeSeq.data;
+  // The operations invoked after the point: ids count.. (a binary search), their columns cleared at once.
+  let [count, hi] = [0, s.opCount];
+  while (count < hi) {
+    const mid = (count + hi) >> 1;
+    if (invokeSeq[mid] < n) count = mid + 1;
+    else hi = mid;
   }
-  s.opCount = Math.max(count, id + 1);
+  for (let id = count; id < s.opCount; id++) {
+    uncount(s, id);
+    s.open.delete(id);
+  }
+  for (const name of s.opColumns()) s[name].clearFrom(count);
+  for (let id = count - 1; id >= 0 && start[id] >= at - s.maxOpMs - 1; id--) {
+    if (!(s.opReturnSeq.data[id] >= n)) continue;
+    uncount(s, id);
+    s.opEnd.set(id, NaN);
+    s.opOutcome.set(id, 0);
+    s.opReturnSeq.set(id, NaN);
+    s.open.add(id);
+  }
+  s.opCount = count;
   for (const held of s.slots.values()) held.fill(false);
   for (const o of s.open) s.slots.get(s.opLane.data[o])[s.opSlot.data[o]] = true;
+}
+
+/** Takes operation `id`'s outcome (if it ended) back out of the histogram. */
+function uncount(s, id) {
+  const outcome = s.opOutcome.data[id];
+  if (outcome > 0) s.hist.add(s.opLane.data[id], outcomeChannel(outcome), s.opStart.data[id], -1);
 }
 
 /** Crashes, partitions, wipes, leases and GC marks after event n go; those it ends reopen. */

@@ -39,8 +39,9 @@ class Column {
     this.data[i] = v;
   }
 
-  clear(i) {
-    if (i < this.data.length) this.data[i] = this.empty;
+  /** Empties slots `from` on. */
+  clearFrom(from) {
+    if (from < this.data.length) this.data.fill(this.empty, from);
   }
 
   copy() {
@@ -406,8 +407,35 @@ export class TimelineStore {
    * unknown, ok, pending) of the operations that started there; -1 where none did.
    */
   opOutcomes(t0, msPerPx, columns) {
-    const pending = [...this.open].map((id) => [this.opLane.data[id], this.opStart.data[id]]);
+    const pending = [];
+    this.forPendingStartedBetween(t0, t0 + columns * msPerPx, (id) => pending.push([this.opLane.data[id], this.opStart.data[id]]));
     return this.hist.worstOutcomes(t0, msPerPx, columns, pending);
+  }
+
+  /** Calls `fn(id)` for each pending operation that started in [t0, t1]: from the operations that
+   * started there or from the pending ones, whichever are fewer (thousands queue behind their
+   * keys in a long run; each frame and seek went through all of them). */
+  forPendingStartedBetween(t0, t1, fn) {
+    const [first, end] = [this.#firstStartedAfter(t0, false), this.#firstStartedAfter(t1, true)];
+    if (end - first <= this.open.size) {
+      for (let id = first; id < end; id++) if (this.open.has(id)) fn(id);
+    } else {
+      for (const id of this.open) if (id >= first && id < end) fn(id);
+    }
+  }
+
+  /** The first operation id that started after `t` (at or after it, with `strictly` false): ids
+   * ascend with start time. */
+  #firstStartedAfter(t, strictly) {
+    const start = this.opStart.data;
+    let lo = 0;
+    let hi = this.opCount;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (strictly ? start[mid] <= t : start[mid] < t) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo;
   }
 
   /** Per lane: messages sent, received, lost over the whole run. */
@@ -485,14 +513,7 @@ export class TimelineStore {
     const end = this.opEnd.data;
     // The last operation that started by t1 (binary search), then back while one could still
     // reach t0; pending operations older than that are in `open`.
-    let lo = 0;
-    let hi = this.opCount;
-    while (lo < hi) {
-      const mid = (lo + hi) >> 1;
-      if (start[mid] <= t1) lo = mid + 1;
-      else hi = mid;
-    }
-    let id = lo - 1;
+    let id = this.#firstStartedAfter(t1, true) - 1;
     for (; id >= 0 && start[id] >= t0 - this.maxOpMs; id--) {
       const e = end[id];
       if ((Number.isNaN(e) ? now : e) >= t0) fn(id);
