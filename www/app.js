@@ -128,7 +128,9 @@ function wireViews() {
     else page.results.clear();
     const st = drawnState();
     const lanes = [...st.proposers.map((p) => p.id), ...st.acceptors.map((a) => a.id)];
-    page.timeline.reset(lanes, st.network.latency.max, page.cluster, storeFrom?.at(page.cluster, lanes));
+    const latencyMax = st.network.latency.max;
+    const store = storeFrom?.at(page.cluster, lanes, { objectsFrom: page.timeline.firstViewFrom(page.cluster.now, latencyMax) });
+    page.timeline.reset(lanes, latencyMax, page.cluster, store);
     seen = page.timeline.store.events;
     page.timeline.follow = true;
     $("follow").checked = true;

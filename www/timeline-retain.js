@@ -58,16 +58,18 @@ export class RetainedGroup {
     const nodes = new Array(markup.length);
     const fresh = []; // indexes of the markup that no kept element shows
     const keyed = new Map();
+    let keptKeyed = 0;
     for (let i = 0; i < markup.length; i++) {
       const item = markup[i];
       const el = item instanceof Keyed ? this.#keyed(item, keyed) : this.#take(item);
       if (el) nodes[i] = el;
       else fresh.push(i);
+      if (el && item instanceof Keyed) keptKeyed += 1;
     }
     this.dirty.clear();
+    if (keptKeyed === 0 && fresh.length > markup.length * BULK_SHARE) return this.#replaceAll(markup); // (a seek, a zoom)
     for (const el of this.byKey.values()) el.remove();
     this.byKey = keyed;
-    if (keyed.size === 0 && fresh.length > markup.length * BULK_SHARE) return this.#replaceAll(markup);
     for (const els of this.byMarkup.values()) for (const el of els) el.remove();
     if (fresh.length) {
       this.scratch.innerHTML = fresh.map((i) => markupOf(markup[i])).join("");
@@ -128,12 +130,20 @@ export class RetainedGroup {
     return el;
   }
 
-  /** Most of the drawing is new (a zoom, a jump, the first render): one parse of it all is
-   * cheaper than inserting each element. */
+  /** Most of the drawing is new and no keyed element is kept (a zoom, a jump, a seek, the first
+   * render): one parse of it all is cheaper than inserting each element (and removing each old
+   * one). */
   #replaceAll(markup) {
-    this.group.innerHTML = markup.join("");
+    this.group.innerHTML = markup.map(markupOf).join("");
     const nodes = [...this.group.children];
     if (nodes.length !== markup.length) throw new Error(`timeline: ${markup.length} drawn items made ${nodes.length} elements (an item must be one complete element)`);
+    this.byKey = new Map();
+    nodes.forEach((el, i) => {
+      const item = markup[i];
+      if (!(item instanceof Keyed)) return;
+      this.byKey.set(item.key, el);
+      this.shown.set(el, item);
+    });
     this.#index(markup, nodes);
     this.created += markup.length;
   }

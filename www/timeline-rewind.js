@@ -106,23 +106,25 @@ export function copyStore(from, to) {
  * Cuts `s` back to the first `n` events (0 < n < s.events) of its run; `source` (a cluster of the
  * same run, at event n) gives the last events before the point. Costs O(operations and buckets
  * after the point) plus one fetch of the events within `maxFlight` (and the answers' spacing)
- * before it.
+ * before it — from `objectsFrom` (ms) on if that is earlier and leaves at most `most` events:
+ * they are kept as the tail (the view drawn next finds its events there).
  */
-export function rewindStore(s, source, n, keepAnswers) {
+export function rewindStore(s, source, n, { keepAnswers, objectsFrom = null, most = 0 }) {
   if (!(n > 0 && n < s.events)) throw new Error(`rewind to ${n}: the store holds ${s.events} events`);
   const at = source.events(n - 1, 1)[0].at;
   const bucket = s.hist.bucketRange(at, at)[0];
   const fromBucket = s.hist.firstSeq[bucket];
   const fromFlight = s.hist.seqRange(at - s.maxFlight - 1, at - s.maxFlight - 1, s.events)[0];
   const answers = s.answerMarks.cutTo(n);
-  const from = Math.max(0, Math.min(fromBucket, fromFlight, answers.seq));
+  const fromView = objectsFrom === null ? n : s.hist.seqRange(objectsFrom, objectsFrom, s.events)[0];
+  const from = Math.max(0, Math.min(fromBucket, fromFlight, answers.seq, n - fromView <= most ? fromView : n));
   const recent = fetchEvents(source, from, n);
   console.assert(recent.at(-1).at === at && fromBucket <= n - 1, "the point's bucket holds its last event");
   rewindHistogram(s, bucket, recent.filter((e) => e.seq >= fromBucket));
   rewindOps(s, n, at);
   rewindIntervals(s, n);
   rewindSends(s, recent, fromFlight, answers, keepAnswers);
-  if (n > s.tailFrom) s.tail = s.tail.slice(0, n - s.tailFrom);
+  if (n > s.tailFrom && s.tailFrom <= from) s.tail = s.tail.slice(0, n - s.tailFrom);
   else [s.tail, s.tailFrom] = [recent, from];
   if (s.window.to > n) s.window = { from: s.window.from, to: Math.max(s.window.from, n), events: s.window.events.slice(0, Math.max(0, n - s.window.from)) };
   Object.assign(s, { events: n, lastAt: at, source });

@@ -133,16 +133,17 @@ export class TimelineStore {
    * sought) is at, as a new store that fetches from `source`; this one is unchanged. A point
    * before this store's end costs a copy and a rewind (timeline-rewind.js), one after it the
    * events in between. Null when the run changed its membership (lanes come and go, and the
-   * membership marks are not cut back): the caller ingests afresh then.
+   * membership marks are not cut back): the caller ingests afresh then. `objectsFrom` (ms): a cut
+   * back keeps the events from there to the point as objects too (the view that will be drawn).
    */
-  at(source, lanes) {
+  at(source, lanes, { objectsFrom = null } = {}) {
     if (this.membershipChanged || lanes.join() !== this.nodes.join()) return null;
     const n = source.eventCount;
     const s = new TimelineStore(this.nodes, source);
     if (n === 0) return s;
     copyStore(this, s);
     s.source = source;
-    if (n < s.events) rewindStore(s, source, n, KEYS_PER_ACCEPTOR);
+    if (n < s.events) rewindStore(s, source, n, { keepAnswers: KEYS_PER_ACCEPTOR, objectsFrom, most: WINDOW_EVENTS });
     else s.ingest(fetchEvents(source, s.events, n));
     return s;
   }

@@ -25,6 +25,7 @@ const LEFT = 44; // the lane-label gutter
 const SPARSE_MAX_ARROWS = 400; // more messages in view than this: the dense view (~480 arrows measured 13–17 ms median per frame on the loaded 2-core machine)
 const PULL_CHUNK = 20000; // events fetched per call by pull()
 const DEFAULT_ROUND_TRIPS = 4; // the default window holds this many worst-case round trips
+const FOLLOW_AT = 0.85; // following, now is drawn this far across the plot
 const FONTS = {
   msg: "10px ui-monospace, SFMono-Regular, Menlo, monospace",
   tick: "9px ui-monospace, monospace",
@@ -99,8 +100,19 @@ export class Timeline {
 
   /** The default zoom: a few whole worst-case round trips across the view. */
   resetZoom() {
+    this.msPerPx = this.#defaultMsPerPx(this.latencyMax);
+  }
+
+  #defaultMsPerPx(latencyMax) {
     const plot = Math.max(100, this.width - LEFT);
-    this.msPerPx = Math.max(40, DEFAULT_ROUND_TRIPS * 2 * Math.max(1, this.latencyMax)) / plot;
+    return Math.max(40, DEFAULT_ROUND_TRIPS * 2 * Math.max(1, latencyMax)) / plot;
+  }
+
+  /** Where the view starts after `reset(…, latencyMax)` at `now` (following at the default zoom):
+   * the events from there on are the first render's, which a store cut back for a seek fetches
+   * with its own (TimelineStore.at), not in a second call. */
+  firstViewFrom(now, latencyMax) {
+    return Math.max(0, now - (this.width - LEFT) * this.#defaultMsPerPx(latencyMax) * FOLLOW_AT);
   }
 
   get nodes() { return this.store.nodes; }
@@ -269,7 +281,7 @@ export class Timeline {
   /** Draws the visible window. Returns the number of messages in it (drawn or aggregated). */
   render(now) {
     const span = (this.width - LEFT) * this.msPerPx;
-    if (this.follow) this.t0 = Math.max(0, now - span * 0.85);
+    if (this.follow) this.t0 = Math.max(0, now - span * FOLLOW_AT);
     this.layout(this.t0, this.t0 + span);
     const key = [this.t0, this.msPerPx, now, this.store.events, this.w, this.h, this.version, this.latencyMax].join();
     if (key === this.drawn) return this.shown;

@@ -147,7 +147,7 @@ async function main() {
   let seed = 11;
   const random = () => ((seed = (seed * 16807) % 2147483647) / 2147483647);
   const fractions = [0, 0.5, 1, ...Array.from({ length: points }, random)];
-  const builds = [["now", undefined], ...(process.env.BEFORE_WWW ? [["before", process.env.BEFORE_WWW]] : [])];
+  const builds = [["now", process.env.THIS_WWW], ...(process.env.BEFORE_WWW ? [["before", process.env.BEFORE_WWW]] : [])];
   const servers = await Promise.all(builds.map(([, www]) => serve(www)));
   const browser = await launch();
   const stats = (xs) => { const v = [...xs].sort((a, b) => a - b); return `${v[0].toFixed(1)} / ${v[v.length >> 1].toFixed(1)} / ${v[Math.min(v.length - 1, Math.ceil(v.length * 0.95) - 1)].toFixed(1)} / ${v.at(-1).toFixed(1)}`; };
