@@ -138,7 +138,10 @@ export async function benchPageSeek(context, url) {
  * a run of `actions` increments (default 100,000), at the start, the middle, the end and
  * `points` random points (default 50), each split into its parts (SEEK_DETAIL=1: the page's
  * hooks one by one too). BEFORE_WWW=/path/to/another/www: that copy of the page too, side by
- * side (a page of each, the same run built in both, their seeks alternated in groups of 4). */
+ * side (a page of each, the same run built in both, their seeks alternated in groups of 4);
+ * THIS_WWW=/path serves "now" from there (default www/: a snapshot lets www/ change meanwhile).
+ * Figures: min / median / 95th percentile / max. SEEK_PROFILE=1: a CPU profile
+ * of each page's first four seeks too (the page's functions by total time). */
 async function main() {
   const { serve, launch } = await import("./helpers.mjs");
   const { profiled } = await import("./profile-tools.mjs");

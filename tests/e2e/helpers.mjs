@@ -31,6 +31,7 @@ export async function wwwWithPkg(folder, name) {
 /** Serves www/ (under `/sub/path/` too, to prove the page works from any sub-path); `www`: another
  * copy of it (a benchmark's "before"). */
 export async function serve(www = WWW) {
+  www = path.resolve(www); // a relative path (../x) would fail the check below for every file
   const server = createServer(async (req, res) => {
     try {
       let url = decodeURIComponent(new URL(req.url, "http://x").pathname);
