@@ -20,6 +20,11 @@ const CHECK_BUDGET = 200000;
 const SLOW_CHECK_MS = 30;
 /** A slow check takes at most one in CHECK_SHARE of the real time. */
 const CHECK_SHARE = 4;
+/** In a redraw that is not forced (the frames of a run playing), a check that took this many ms or more (its frame misses the display's 16.7 ms
+ * by itself: 15–20 ms at 100 k events) runs at most once every CHECK_PACE_MS — it ran on every
+ * slow panels' turn, one frame in nine — and once more that long after the last returns. */
+const FRAME_CHECK_MS = 8;
+const CHECK_PACE_MS = 1000;
 /** Reports kept per point of the run (a seek back to one of them reuses it). */
 const REPORTS_KEPT = 8;
 let checkedReturns = -1; // completed operations at the last check
@@ -29,6 +34,7 @@ let lastCheckAt = 0; // when it ended
 let sought = false; // a seek showed another point of the run: its check waits for the paint
 let checkFrame = 0; // a deferred check: the frame it waits for,
 let checkTimeout = 0; // then the task it runs in
+let pacedTimeout = 0; // a paced check's turn (see CHECK_PACE_MS)
 const reports = new Map(); // point of a run (pointOf) -> its check report, oldest first
 let reportsRun = null; // the master run those points are of
 
@@ -45,7 +51,7 @@ export function wireState() {
   });
   onSlowTurnShown($("acceptor-state"), renderAcceptors);
   onSlowTurnShown($("stats"), renderStats);
-  page.onRefresh.push((slow) => { if (slow) recheck(); });
+  page.onRefresh.push((slow, force) => { if (slow) recheck(force); });
   $("violation").addEventListener("click", () => {
     const id = lastViolation?.ops[0];
     if (id !== undefined) page.history.onSelect(id);
@@ -128,13 +134,21 @@ function renderStats() {
  * A check that took long is not run in the redraw: it runs after the next paint, and at most
  * one CHECK_SHARE-th of the time (a long run playing does not stall on it); so does the check
  * after a seek. */
-function recheck() {
+function recheck(force = false) {
   if (page.runningToIdle()) return;
   const s = page.cluster.stats();
   const returned = s.ok + s.failed + s.unknown;
   if (returned === checkedReturns) return;
-  checkedReturns = returned;
   const known = reports.get(pointOf(page.cluster));
+  const paced = lastCheckAt + CHECK_PACE_MS - performance.now();
+  if (!known && !force && lastCheckMs >= FRAME_CHECK_MS && paced > 0) {
+    pacedTimeout ||= setTimeout(() => {
+      pacedTimeout = 0;
+      recheck();
+    }, paced);
+    return;
+  }
+  checkedReturns = returned;
   if (known) return showReport(known, returned);
   if (lastCheckMs < SLOW_CHECK_MS && !sought) return runCheck();
   if (checkFrame || checkTimeout) return;
@@ -165,7 +179,8 @@ function pointOf(c) {
 function cancelCheck() {
   cancelAnimationFrame(checkFrame);
   clearTimeout(checkTimeout);
-  checkFrame = checkTimeout = 0;
+  clearTimeout(pacedTimeout);
+  checkFrame = checkTimeout = pacedTimeout = 0;
 }
 
 function runCheck() {
