@@ -125,6 +125,19 @@ test("after seeks back and forth, the history, the timeline's operations, the fa
   assert.ok(atDown.history.length > 10 && atDown.operations.length > 10, `bars drawn: ${atDown.history.length} history, ${atDown.operations.length} timeline`);
   const queued = await page.evaluate(() => window.playground.timeline.store.open.size);
   assert.ok(queued > 100, `operations queue behind their keys: ${queued} in flight`);
+  // The outcome strips (the history's and the dense view's) find the pending operations in view
+  // from the fewer of those started there and those pending: equal to marking every pending one,
+  // in the follow view, Fit and a narrow view; control: without the pending ones two of them differ.
+  const strips = await page.evaluate(() => {
+    const tl = window.playground.timeline;
+    const s = tl.store;
+    const every = (t0, msPerPx, columns, pending = [...s.open]) => s.hist.worstOutcomes(t0, msPerPx, columns, pending.map((id) => [s.opLane.data[id], s.opStart.data[id]]));
+    const views = [[tl.t0, tl.msPerPx, 800], [0, s.lastAt / 800, 800], [s.lastAt * 0.45, 0.05, 800]];
+    const same = (a, b) => a.length === b.length && a.every((x, i) => x === b[i]);
+    return views.map((v) => ({ equal: same(s.opOutcomes(...v), every(...v)), control: same(s.opOutcomes(...v), every(...v, [])) }));
+  });
+  assert.deepEqual(strips.map((x) => x.equal), [true, true, true], "the strips mark the pending operations as marking all of them does");
+  assert.deepEqual([strips[0].control, strips[2].control], [false, false], "without the pending operations the follow and the narrow view differ (the oracle sees them)");
   assert.deepEqual(errors, []);
   await page.close();
 });
