@@ -134,10 +134,22 @@ test("after seeks back and forth, the history, the timeline's operations, the fa
     const every = (t0, msPerPx, columns, pending = [...s.open]) => s.hist.worstOutcomes(t0, msPerPx, columns, pending.map((id) => [s.opLane.data[id], s.opStart.data[id]]));
     const views = [[tl.t0, tl.msPerPx, 800], [0, s.lastAt / 800, 800], [s.lastAt * 0.45, 0.05, 800]];
     const same = (a, b) => a.length === b.length && a.every((x, i) => x === b[i]);
-    return views.map((v) => ({ equal: same(s.opOutcomes(...v), every(...v)), control: same(s.opOutcomes(...v), every(...v, [])) }));
+    // The pending operations found, against filtering all of them, in those views and in windows
+    // that begin or end at a pending operation's start (the ends of a binary search).
+    const starts = [...s.open].slice(0, 40).map((id) => s.opStart.data[id]);
+    const windows = [...views.map(([t0, msPerPx, columns]) => [t0, t0 + msPerPx * columns]), ...starts.flatMap((t) => [[t, t + 1], [t - 1, t], [t, t]])];
+    const found = (t0, t1) => { const out = new Set(); s.forPendingStartedBetween(t0, t1, (id) => out.add(id)); return out; };
+    const filtered = (t0, t1) => new Set([...s.open].filter((id) => s.opStart.data[id] >= t0 && s.opStart.data[id] <= t1));
+    const wrong = windows.flatMap(([t0, t1]) => {
+      const [got, want] = [found(t0, t1), filtered(t0, t1)];
+      const [missing, extra] = [[...want].filter((id) => !got.has(id)), [...got].filter((id) => !want.has(id))];
+      return missing.length || extra.length ? [`[${t0}, ${t1}]: missing ${missing.join(",")}; extra ${extra.join(",")}`] : [];
+    });
+    return { wrong, views: views.map((v) => ({ equal: same(s.opOutcomes(...v), every(...v)), control: same(s.opOutcomes(...v), every(...v, [])) })) };
   });
-  assert.deepEqual(strips.map((x) => x.equal), [true, true, true], "the strips mark the pending operations as marking all of them does");
-  assert.deepEqual([strips[0].control, strips[2].control], [false, false], "without the pending operations the follow and the narrow view differ (the oracle sees them)");
+  assert.deepEqual(strips.wrong, [], "the pending operations started in each window, as filtering all of them finds them");
+  assert.deepEqual(strips.views.map((x) => x.equal), [true, true, true], "the strips mark the pending operations as marking all of them does");
+  assert.deepEqual([strips.views[0].control, strips.views[2].control], [false, false], "without the pending operations the follow and the narrow view differ (the oracle sees them)");
   assert.deepEqual(errors, []);
   await page.close();
 });
