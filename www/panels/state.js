@@ -20,9 +20,10 @@ const CHECK_BUDGET = 200000;
 const SLOW_CHECK_MS = 30;
 /** A slow check takes at most one in CHECK_SHARE of the real time. */
 const CHECK_SHARE = 4;
-/** In a redraw that is not forced (the frames of a run playing), a check that took this many ms or more (its frame misses the display's 16.7 ms
- * by itself: 15–20 ms at 100 k events) runs at most once every CHECK_PACE_MS — it ran on every
- * slow panels' turn, one frame in nine — and once more that long after the last returns. */
+/** In a redraw that is not forced (the frames of a run playing), a check that took this many ms
+ * or more (its frame misses the display's 16.7 ms by itself: 10–20 ms at 100 k events) runs at
+ * most once every CHECK_PACE_MS — it ran on every slow panels' turn, one frame in nine — and
+ * once more that long after the last returns. A forced redraw checks at once. */
 const FRAME_CHECK_MS = 8;
 const CHECK_PACE_MS = 1000;
 /** Reports kept per point of the run (a seek back to one of them reuses it). */
