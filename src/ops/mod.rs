@@ -304,8 +304,9 @@ impl fmt::Debug for Op {
 }
 
 /// `null` counts as 0; integers stay integers; anything but a number is refused, and so is a
-/// number whose increment JavaScript cannot tell from it: past 2^53 - 1 integers are no longer
-/// exact (two increments would answer the same number).
+/// number JavaScript cannot move by exactly 1: past 2^53 - 1 integers are no longer exact (two
+/// increments would answer the same number), and a float with too few bits below its point
+/// rounds (outside tester 21: 4503599627370495.5 + 1 made 4503599627370496, a step of 0.5).
 fn increment(value: &Json) -> Result<Json, OpError> {
     match value {
         Json::Null => Ok(Json::from(1)),
@@ -323,7 +324,7 @@ fn increment(value: &Json) -> Result<Json, OpError> {
             }
             let x = n.as_f64().unwrap_or(f64::MAX);
             let next = x + 1.0;
-            if next.abs() > MAX_SAFE_INTEGER as f64 || next == x {
+            if next.abs() > MAX_SAFE_INTEGER as f64 || next - x != 1.0 {
                 return Err(inexact());
             }
             serde_json::Number::from_f64(next).map(Json::Number).ok_or_else(inexact)
@@ -462,6 +463,13 @@ mod tests {
             assert!(e.message.contains("would not be exact"), "{v}: {e}");
         }
         assert_eq!(Op::Increment.apply(&reg(json!(0.1), 3), 0).unwrap().output, json!(1.1));
+        assert_eq!(Op::Increment.apply(&reg(json!(-2.2), 3), 0).unwrap().output, json!(-1.2000000000000002));
+        // A float the step rounds (x + 1 - x is 0.5 and 1.25 here) is refused too, though the
+        // result is below 2^53 - 1 (the old rule, `next == x` only, answered both).
+        for v in [4503599627370495.5, 2251799813685247.75] {
+            let e = Op::Increment.apply(&reg(json!(v), 3), 0).unwrap_err();
+            assert!(e.message.contains("would not be exact"), "{v}: {e}");
+        }
     }
 
     #[test]
