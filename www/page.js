@@ -39,7 +39,8 @@ export const page = {
   onAdopt: [],
   /** Draws the new events (set by app.js); returns whether the slower panels redraw now. */
   draw: (force) => force,
-  /** Called on each refresh after `draw`, with whether a slow panel may redraw now. */
+  /** Called on each refresh after `draw`, with `(slow, force)`: whether this callback's slow turn
+   * is now (see refresh), and whether the redraw was forced. */
   onRefresh: [],
   /** The reader changed the run (set by the scenarios panel: claims no longer apply). */
   handled: () => {},

@@ -58,7 +58,7 @@ export function wireClient() {
   });
   page.workersBusy = workersBusy;
   page.onRefresh.push(renderWorkers);
-  page.onRefresh.push((force) => { if (force) fillProposers(); });
+  page.onRefresh.push((slow) => { if (slow) fillProposers(); });
   page.onAdopt.push(() => {
     watched = null;
     $("workers-out").textContent = "";

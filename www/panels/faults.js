@@ -57,9 +57,9 @@ export function wireFaults() {
   }));
   $("heal").addEventListener("click", () => guard(netErr, () => page.cluster.heal()));
   page.onAdopt.push(onAdopt);
-  page.onRefresh.push((force) => {
-    if (force && JSON.stringify(nodeIds()) !== shownNodes) renderNodes(); // a membership change
-    if (force) renderStatus();
+  page.onRefresh.push((slow) => {
+    if (slow && JSON.stringify(nodeIds()) !== shownNodes) renderNodes(); // a membership change
+    if (slow) renderStatus();
   });
 }
 

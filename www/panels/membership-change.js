@@ -83,7 +83,7 @@ export function wireMembershipChange() {
     $("membership-error").textContent = "";
     render();
   });
-  page.onRefresh.push((force) => { if (force || changeRunning()) render(); });
+  page.onRefresh.push((slow) => { if (slow || changeRunning()) render(); });
 }
 
 /** A phase's set and quorum: "a1 a2 a3 (2 of 3)". */

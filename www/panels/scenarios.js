@@ -41,8 +41,8 @@ export function wireScenarios() {
     $("caption").textContent = "";
     renderIntro();
   });
-  page.onRefresh.push((force) => {
-    if (!force) return;
+  page.onRefresh.push((slow) => {
+    if (!slow) return;
     // A change the page did not make (from the console, `playground.cluster`) makes it another
     // run at once, not only when the run is over (the slow refresh: a scenario's run is short).
     if (state.scenario && !state.handled && !ownRunShown(state.scenario, page.cluster)) handled();

@@ -107,8 +107,8 @@ export function wireSessions() {
   page.onAdopt.push(({ sameRun }) => {
     if (!sameRun) dropMaster();
   });
-  page.onRefresh.push((force) => {
-    if (!force) return;
+  page.onRefresh.push((slow) => {
+    if (!slow) return;
     renderSeek();
     renderUnshareable();
   });
