@@ -5,9 +5,8 @@
 //! earlier history, where the increments then in flight floated unanswered).
 
 use super::search::as_before;
-use super::test_support::next_states;
+use super::test_support::{invoked, next_states, returned};
 use super::*;
-use crate::driver::Outcome;
 use crate::ops::OpKind;
 use crate::sim::{OpRecord, Rng};
 use serde_json::{json, Value as Json};
@@ -18,23 +17,7 @@ const SEEDS: u64 = 600;
 
 /// One answered operation of key `k`: invoked and returned at these positions (times alike).
 fn record(id: u64, op: OpKind, input: Json, (invoke, ret): (u64, u64), output: Json) -> OpRecord {
-    OpRecord {
-        id,
-        proposer: 1,
-        op,
-        key: "k".into(),
-        input: input.into(),
-        invoke_at: invoke,
-        return_at: Some(ret),
-        invoke_seq: invoke,
-        return_seq: Some(ret),
-        outcome: Some(Outcome::Ok),
-        output: Some(output.into()),
-        error: None,
-        may_have_applied: false,
-        attempts: 1,
-        evaluations: Default::default(),
-    }
+    returned(invoked(id, "k", op, input, invoke), (ret, ret), Ok(output))
 }
 
 /// Outside tester 20's seed 54 (break-it `quorum: 1`): increments answering 3, 4, 6, 1, 5, 1, 2
