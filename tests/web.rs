@@ -1128,6 +1128,29 @@ async fn a_start_in_a_run_that_held_a_nested_value_proves_the_full_headroom() {
     free_and_check_released(&c);
 }
 
+/// A start refused by the guard's light probe names what the run needs: in a run that has held
+/// a value nested deeper than `MAX_LIGHT_START_DEPTH` the full headroom (Rust would ask for it
+/// next: "12 KB" sent the caller to a depth that is refused again), in a light run a start's.
+/// Control: the same depth in a run whose values stay at the limit names a start's bytes.
+#[wasm_bindgen_test]
+async fn a_start_refused_by_its_light_probe_names_the_stack_its_run_needs() {
+    use caspaxos_playground::limits::MAX_LIGHT_START_DEPTH as LIGHT;
+    let [_, start, full] = stack_headrooms().map(f64::from);
+    let nested =
+        |levels: usize| format!("(() => {{ let v = 1; for (let i = 0; i < {levels}; i++) v = {{ v }}; return v; }})()");
+    for (levels, needs) in [(LIGHT + 1, full), (LIGHT, start)] {
+        let c = js_cluster("{ seed: 6 }");
+        let f = function("c.get('k')");
+        outcome(call(&c, &format!("c.put('k', {})", nested(levels)))).await.unwrap();
+        outcome(f.call1(&JsValue::NULL, &c)).await.unwrap(); // the start's light probe from now on
+        let below = with_stack_left(start * 0.75, &f, &c);
+        let e = result_of(&below).await.expect_err("a start below a start's headroom");
+        assert_error(&e, "InvalidArgument", &format!("get() needs about {} KB", needs / 1024.0));
+        js_still_works(&c).await;
+        free_and_check_released(&c);
+    }
+}
+
 /// Each class's probe proves at least its bytes, cold and once V8 has optimized it (optimized
 /// code checks the height of the frame it may deoptimize to, src/wasm/stack.rs), and not much
 /// more. Control: the measurement tells a probe that proves too little (the getters' probe

@@ -185,13 +185,9 @@ impl Walk {
         // A configuration's placed operations changed nothing in this search; the rest but the
         // observers wrote.
         let wrote = path.iter().enumerate().map(|(n, &i)| n >= start && !observer(&ops[i])).collect();
-        let starved = self.stuck.map(|(last, _)| last);
-        let longest = Longest { ops: path, wrote, recorded: true, starved, ..Longest::default() };
-        let mut violation = explain(ops, &longest, &state);
-        if let Some((_, first)) = self.stuck {
-            violation.explanation.push_str(&format!(", and {} answered the same", ops[first].describe()));
-        }
-        Found::Violation(violation)
+        let (starved, answered_same) = (self.stuck.map(|(last, _)| last), self.stuck.map(|(_, first)| first));
+        let longest = Longest { ops: path, wrote, recorded: true, starved, answered_same, ..Longest::default() };
+        Found::Violation(explain(ops, &longest, &state))
     }
 }
 

@@ -4,6 +4,7 @@
 //! histories where the number of collections decides the verdict (negative controls), and the
 //! sweep's collection-heavy histories (in `sweep_tests.rs`).
 
+use super::test_support::{invoked, returned};
 use super::*;
 use crate::driver::Outcome;
 use crate::ops::{ErrorKind, OpError, OpKind};
@@ -34,29 +35,19 @@ fn error_of(e: &Json, outcome: Outcome) -> OpError {
 fn record(line: &str) -> OpRecord {
     let o: Json = serde_json::from_str(line).expect("a JSON history entry");
     let num = |field: &str| o[field].as_u64().unwrap_or_else(|| panic!("{field} in {line}"));
-    let outcome = match o["outcome"].as_str() {
-        Some("ok") => Outcome::Ok,
-        Some("failed") => Outcome::Failed,
-        Some("unknown") => Outcome::Unknown,
+    let op = OpKind::parse(o["op"].as_str().expect("an operation")).expect("a known operation");
+    let input = o.get("input").cloned().unwrap_or(Json::Null);
+    let mut record = invoked(num("id"), "r", op, input, num("invokeAt"));
+    record.invoke_seq = num("invokeSeq");
+    let result = match o["outcome"].as_str() {
+        Some("ok") => Ok(o.get("output").cloned().unwrap_or(Json::Null)),
+        Some(outcome @ ("failed" | "unknown")) => {
+            let unknown = if outcome == "unknown" { Outcome::Unknown } else { Outcome::Failed };
+            Err(error_of(&o["error"], unknown))
+        }
         other => panic!("outcome {other:?}"),
     };
-    OpRecord {
-        id: num("id"),
-        proposer: 1,
-        op: OpKind::parse(o["op"].as_str().expect("an operation")).expect("a known operation"),
-        key: "r".into(),
-        input: o.get("input").cloned().unwrap_or(Json::Null).into(),
-        invoke_at: num("invokeAt"),
-        return_at: Some(num("returnAt")),
-        invoke_seq: num("invokeSeq"),
-        return_seq: Some(num("returnSeq")),
-        outcome: Some(outcome),
-        output: (outcome == Outcome::Ok).then(|| o.get("output").cloned().unwrap_or(Json::Null).into()),
-        error: o.get("error").map(|e| error_of(e, outcome)),
-        may_have_applied: outcome == Outcome::Unknown,
-        attempts: 1,
-        evaluations: Default::default(),
-    }
+    returned(record, (num("returnAt"), num("returnSeq")), result)
 }
 
 /// The six histories: (seed, records).
@@ -128,22 +119,8 @@ fn two_resets(collections: &[u64]) -> Vec<OpRecord> {
     plan.into_iter()
         .chain(gcs)
         .enumerate()
-        .map(|(i, (op, input, invoke, ret, output))| OpRecord {
-            id: i as u64 + 1,
-            proposer: 1,
-            op,
-            key: "r".into(),
-            input: input.into(),
-            invoke_at: invoke,
-            return_at: Some(ret),
-            invoke_seq: invoke,
-            return_seq: Some(ret),
-            outcome: Some(Outcome::Ok),
-            output: Some(output.into()),
-            error: None,
-            may_have_applied: false,
-            attempts: 1,
-            evaluations: Default::default(),
+        .map(|(i, (op, input, invoke, ret, output))| {
+            returned(invoked(i as u64 + 1, "r", op, input, invoke), (ret, ret), Ok(output))
         })
         .collect()
 }

@@ -5,9 +5,8 @@
 //! earlier history, where the increments then in flight floated unanswered).
 
 use super::search::as_before;
-use super::test_support::next_states;
+use super::test_support::{invoked, next_states, returned};
 use super::*;
-use crate::driver::Outcome;
 use crate::ops::OpKind;
 use crate::sim::{OpRecord, Rng};
 use serde_json::{json, Value as Json};
@@ -18,23 +17,7 @@ const SEEDS: u64 = 600;
 
 /// One answered operation of key `k`: invoked and returned at these positions (times alike).
 fn record(id: u64, op: OpKind, input: Json, (invoke, ret): (u64, u64), output: Json) -> OpRecord {
-    OpRecord {
-        id,
-        proposer: 1,
-        op,
-        key: "k".into(),
-        input: input.into(),
-        invoke_at: invoke,
-        return_at: Some(ret),
-        invoke_seq: invoke,
-        return_seq: Some(ret),
-        outcome: Some(Outcome::Ok),
-        output: Some(output.into()),
-        error: None,
-        may_have_applied: false,
-        attempts: 1,
-        evaluations: Default::default(),
-    }
+    returned(invoked(id, "k", op, input, invoke), (ret, ret), Ok(output))
 }
 
 /// Outside tester 20's seed 54 (break-it `quorum: 1`): increments answering 3, 4, 6, 1, 5, 1, 2
@@ -140,12 +123,7 @@ fn a_violation_whose_whole_history_is_out_of_budget_claims_only_a_consistent_ord
     let ops: Vec<CheckOp> = records.iter().filter_map(CheckOp::from_record).collect();
     let put_invoked = 13;
     let returned: Vec<u64> = as_before(&ops, put_invoked).iter().filter(|o| o.completed()).map(|o| o.id).collect();
-    let fallbacks: Vec<Violation> = (1..400)
-        .filter_map(|budget| match check_key_or_earlier(&ops, &[Config::default()], 0, budget).0 {
-            KeyResult::Violation(v) if !v.explanation.contains("longest") => Some(v),
-            _ => None,
-        })
-        .collect();
+    let fallbacks = out_of_budget_tellings(&ops);
     assert!(!fallbacks.is_empty(), "no budget left the whole history's search short");
     for v in &fallbacks {
         assert!(not_consistent(&ops, &v.longest).is_none(), "{:?}: {}", v.longest, v.explanation);
@@ -155,6 +133,44 @@ fn a_violation_whose_whole_history_is_out_of_budget_claims_only_a_consistent_ord
         assert!(v.explanation.ends_with(&told), "{}", v.explanation);
         assert!(!v.explanation.contains("outcome unknown"), "{}", v.explanation);
     }
+}
+
+/// The budgets (1..400) at which seed 54's violation, proved on the history as it stood at the
+/// put's invocation, is told from a consistent order only: the whole history's plain search
+/// got too few steps to tell it from the longest.
+fn out_of_budget_tellings(ops: &[CheckOp]) -> Vec<Violation> {
+    (1..400)
+        .filter_map(|budget| match check_key_or_earlier(ops, &[Config::default()], 0, budget).0 {
+            KeyResult::Violation(v) if !v.explanation.contains("longest") => Some(v),
+            _ => None,
+        })
+        .collect()
+}
+
+#[test]
+fn the_answered_same_clause_is_kept_from_data_whatever_the_key_says() {
+    // A key may hold ", and " (any string of 256 characters is one): the clause naming the
+    // increment that answered the same is carried as the operation's id and told again, not
+    // cut out of the earlier sentence at its last ", and " (which kept ", and j → 1 (#4)
+    // answered the same" of it).
+    let key = "k, and j";
+    let records: Vec<OpRecord> = seed_54().into_iter().map(|r| OpRecord { key: key.into(), ..r }).collect();
+    let ops: Vec<CheckOp> = records.iter().filter_map(CheckOp::from_record).collect();
+    let fallbacks = out_of_budget_tellings(&ops);
+    assert!(!fallbacks.is_empty(), "no budget left the whole history's search short");
+    for v in &fallbacks {
+        assert_eq!(v.answered_same, Some(4), "{}", v.explanation);
+        let clause = format!(", and increment {key} → 1 (#4) answered the same");
+        assert!(v.explanation.ends_with(&format!("operations){clause}")), "{}", v.explanation);
+    }
+    // Negative control: the sentence is built from the data; without it, no clause (the text
+    // search this replaced failed the assertions above: it kept ", and j → 1 (#4) answered the same").
+    let mut bare = fallbacks[0].clone();
+    let told = super::search::told_from_a_consistent_order(&ops, &bare);
+    assert_eq!(told, bare.explanation, "the sentence is the data's");
+    bare.answered_same = None;
+    let told = super::search::told_from_a_consistent_order(&ops, &bare);
+    assert!(told.ends_with("a consistent order (2 operations)"), "the clause is dropped: {told}");
 }
 
 /// A break-it history of one key like the outside tester's: increments, reads, and (in four

@@ -78,6 +78,9 @@ pub struct Violation {
     /// The longest partial linearization found (operation ids, in order; empty for an oracle's
     /// finding).
     pub longest: Vec<u64>,
+    /// The completed operation that gave the answer `ops[0]` gave, when that answer can be given
+    /// once only (an increment's: see `search/chain.rs`); the explanation's last clause names it.
+    pub answered_same: Option<u64>,
     /// One sentence a person can read.
     pub explanation: String,
 }
@@ -89,6 +92,7 @@ impl Violation {
             key: f.key.to_string(),
             ops: Vec::new(),
             longest: Vec::new(),
+            answered_same: None,
             explanation: f.text.clone(),
         }
     }

@@ -94,13 +94,9 @@ pub(super) fn fold(
     let path = longest?;
     let wrote = path.order.iter().map(|&(_, wrote)| wrote).collect();
     let longest_ops = path.order.iter().map(|&(i, _)| i).collect();
-    let starved = path.twice.map(|(last, _)| last);
-    let told = Longest { ops: longest_ops, wrote, recorded: true, starved, ..Longest::default() };
-    let mut violation = explain(ops, &told, &path.state);
-    if let Some((_, first)) = path.twice {
-        violation.explanation.push_str(&format!(", and {} answered the same", ops[first].describe()));
-    }
-    Some((Found::Violation(violation), steps))
+    let (starved, answered_same) = (path.twice.map(|(last, _)| last), path.twice.map(|(_, first)| first));
+    let told = Longest { ops: longest_ops, wrote, recorded: true, starved, answered_same, ..Longest::default() };
+    Some((Found::Violation(explain(ops, &told, &path.state)), steps))
 }
 
 struct Walker<'a> {

@@ -134,24 +134,23 @@ fn told_whole(
     if let Found::Violation(v) = plain {
         return (v, steps);
     }
-    let index_of: FxHashMap<u64, usize> = earlier.iter().enumerate().map(|(i, op)| (op.id, i)).collect();
-    let kept = proved.longest.iter().take_while(|id| earlier[index_of[*id]].return_seq.is_some()).count();
+    // Linear scans, not a map (less wasm): once per violated key, after a search that ran out of
+    // its budget, which costs far more.
+    let returned_then = |id: &u64| earlier.iter().any(|op| op.id == *id && op.return_seq.is_some());
     let mut told = proved;
+    let kept = told.longest.iter().take_while(|id| returned_then(id)).count();
     told.longest.truncate(kept);
-    let stuck = ops.iter().find(|op| op.id == told.ops[0]).expect("the operation proved stuck is the key's");
-    // The forced chains' last clause, ", and <an answered operation> answered the same", holds
-    // in the whole history too: kept (no operation's description holds ", and ").
-    let text = told.explanation.as_bytes();
-    let same = text.windows(6).rposition(|w| w == b", and ").filter(|_| text.ends_with(b" answered the same"));
-    told.explanation = format!(
-        "{} at {}–{}ms fits no linearization: a consistent order ({}){}",
-        stuck.describe(),
-        stuck.invoke_at,
-        stuck.return_at.unwrap_or(u64::MAX),
-        crate::ops::counted(kept as u32, "operation"),
-        same.map_or("", |at| &told.explanation[at..]),
-    );
+    // The answered-same clause holds in the whole history too: kept (as data, `answered_same`).
+    told.explanation = told_from_a_consistent_order(ops, &told);
     (told, steps)
+}
+
+/// The sentence of violation `v` told from its `longest`, a consistent order of `ops` that is
+/// not known to be the longest: what it says is `v`'s data (its stuck operation, its order's
+/// length, the operation that answered the same), found in `ops`.
+pub(super) fn told_from_a_consistent_order(ops: &[CheckOp], v: &Violation) -> String {
+    let op = |id: u64| ops.iter().find(|op| op.id == id).expect("an operation of the key");
+    sentence(op(v.ops[0]), "a", v.longest.len(), "", v.answered_same.map(op))
 }
 
 /// The operations as they stood just before position `instant`: those invoked before it, and of
@@ -743,6 +742,9 @@ struct Longest {
     /// The completed read that could no longer be placed after them, when that is why the
     /// search turned back there ([`Pruning::starved_read`]).
     starved: Option<usize>,
+    /// The completed operation that gave the answer `starved` gave, when that answer can be
+    /// given once only ([`chain`], `range_fold.rs`): the violation's [`Violation::answered_same`].
+    answered_same: Option<usize>,
     /// Whether anything was snapshotted yet (an empty order, too, may be the longest).
     recorded: bool,
 }
@@ -793,23 +795,18 @@ fn explain(ops: &[CheckOp], longest: &Longest, state: &State) -> Violation {
     });
     let s = &ops[stuck];
     let writer = longest.ops.iter().zip(&longest.wrote).rev().find(|(_, wrote)| **wrote).map(|(i, _)| *i);
-    let held = if state.version == 0 {
-        "its initial empty state".to_owned()
+    let mut order = " leaves the register at ".to_owned();
+    if state.version == 0 {
+        order.push_str("its initial empty state");
     } else {
-        format!("{} (version {})", state.value, state.version)
-    };
-    let mut explanation = format!(
-        "{} at {}–{}ms fits no linearization: the longest consistent order ({}) leaves the register at {held}",
-        s.describe(),
-        s.invoke_at,
-        s.return_at.unwrap_or(u64::MAX),
-        crate::ops::counted(longest.ops.len() as u32, "operation"),
-    );
-    if let Some(w) = writer {
-        let when =
-            ops[w].return_at.map_or(format!("invoked at {}ms", ops[w].invoke_at), |t| format!("completed at {t}ms"));
-        explanation.push_str(&format!(", last written by {} ({when})", ops[w].describe()));
+        order.push_str(&format!("{} (version {})", state.value, state.version));
     }
+    if let Some(w) = writer {
+        let (when, at) = ops[w].return_at.map_or(("invoked", ops[w].invoke_at), |t| ("completed", t));
+        order.push_str(&format!(", last written by {} ({when} at {at}ms)", ops[w].describe()));
+    }
+    let same = longest.answered_same.map(|i| &ops[i]);
+    let explanation = sentence(s, "the longest", longest.ops.len(), &order, same);
     let mut involved = vec![s.id];
     involved.extend(writer.map(|w| ops[w].id));
     Violation {
@@ -817,6 +814,24 @@ fn explain(ops: &[CheckOp], longest: &Longest, state: &State) -> Violation {
         key: s.key.to_string(),
         ops: involved,
         longest: longest.ops.iter().map(|i| ops[*i].id).collect(),
+        answered_same: same.map(|op| op.id),
         explanation,
     }
+}
+
+/// A violation's sentence, built here only: `stuck` fits no linearization; `which` consistent
+/// order (of `placed` operations, then `told`) it was told from; and, last, the operation that
+/// gave the same answer as `stuck` when there is one ([`Violation::answered_same`]).
+fn sentence(stuck: &CheckOp, which: &str, placed: usize, told: &str, same: Option<&CheckOp>) -> String {
+    let mut text = format!(
+        "{} at {}–{}ms fits no linearization: {which} consistent order ({}){told}",
+        stuck.describe(),
+        stuck.invoke_at,
+        stuck.return_at.unwrap_or(u64::MAX),
+        crate::ops::counted(placed as u32, "operation"),
+    );
+    if let Some(op) = same {
+        text.push_str(&format!(", and {} answered the same", op.describe()));
+    }
+    text
 }

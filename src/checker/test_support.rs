@@ -1,7 +1,8 @@
 //! Helpers the checker's test modules share.
 
 use super::model::{CheckOp, Next, State};
-use crate::ops::OpKind;
+use crate::driver::{outcome_of, Outcome};
+use crate::ops::{OpError, OpKind};
 use crate::session::{from_json, Recording};
 use crate::sim::OpRecord;
 use serde_json::Value as Json;
@@ -53,5 +54,24 @@ pub(super) fn invoked(id: u64, key: &str, op: OpKind, input: Json, at: u64) -> O
         may_have_applied: true,
         attempts: 1,
         evaluations: Default::default(),
+    }
+}
+
+/// Operation `invoked` (from [`invoked`]), ended at time and position `at` with `result`: the
+/// outcome is the one the simulator's history gives it.
+pub(super) fn returned(invoked: OpRecord, (at, seq): (u64, u64), result: Result<Json, OpError>) -> OpRecord {
+    let outcome = outcome_of(&result);
+    let (output, error) = match result {
+        Ok(v) => (Some(v.into()), None),
+        Err(e) => (None, Some(e)),
+    };
+    OpRecord {
+        return_at: Some(at),
+        return_seq: Some(seq),
+        outcome: Some(outcome),
+        output,
+        error,
+        may_have_applied: outcome == Outcome::Unknown,
+        ..invoked
     }
 }

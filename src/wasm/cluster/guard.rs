@@ -54,7 +54,7 @@ export function installGuard(cls, asyncNames, readNames, startNames, read, start
   const light = { read: readNames, start: startNames };
   const headrooms = { read, start, full };
   const original = (name) => Object.getOwnPropertyDescriptor(proto, name).value;
-  const [entered, leave, release] = ["__entered", "__leave", "__release"].map(original);
+  const [entered, leave, release, startHeadroom] = ["__entered", "__leave", "__release", "__startHeadroom"].map(original);
   const invalid = (message, cause) => {
     const e = new Error(message, cause === undefined ? undefined : { cause });
     e.name = "InvalidArgument";
@@ -73,6 +73,10 @@ export function installGuard(cls, asyncNames, readNames, startNames, read, start
     throw e;
   };
   const isCluster = (self) => self instanceof cls;
+  // What a start refused by its light probe needs: the run's class, asked from Rust (a start in a
+  // run that held a deeply nested value, or that would replay, proves the full headroom there)
+  // when a getter's headroom is left to ask with; else the full one, which holds for any start.
+  const startNeeds = (self) => (probes.read() ? startHeadroom.call(self) : full);
 
   // A light call proves its class's headroom once it has returned once; until then, the full one.
   const guarded = (what, f, isAsync, headroom) => {
@@ -81,7 +85,10 @@ export function installGuard(cls, asyncNames, readNames, startNames, read, start
     return function (...args) {
       if (!isCluster(this)) return fail(isAsync, invalid(`${what} must be called on a Cluster`));
       if (released.has(this)) return fail(isAsync, freed());
-      if (!probe()) return fail(isAsync, noStack(what, bytes));
+      if (!probe()) {
+        const lightStart = headroom === "start" && probe === lightProbe;
+        return fail(isAsync, noStack(what, lightStart ? startNeeds(this) : bytes));
+      }
       const depth = entered.call(this);
       try {
         const result = f.apply(this, args);
@@ -155,6 +162,7 @@ export function installGuard(cls, asyncNames, readNames, startNames, read, start
     for (const name of light.start) {
       for (const args of [["k", { proposer: "p1" }], ...refused]) c[name](...args).catch(() => {});
     }
+    noStack("warm-up", startNeeds(c));
     c.free();
     void cls.limits;
   } catch (_) {}

@@ -17,7 +17,7 @@ mod workers;
 #[cfg(feature = "workloads")]
 mod workloads;
 use super::facade::{existing_node, operation_and_fault_methods, Facade, Fault, MakeOp, Nodes, ReadFault};
-use super::stack::stack_guard;
+use super::stack::{stack_guard, Headroom};
 pub(in crate::wasm) use guard::ensure_guard;
 
 use super::js::{bool_arg, error, integer_arg, invalid, options, rate_arg, to_js, JsResult};
@@ -442,6 +442,17 @@ impl Cluster {
         self.inner.depth.get()
     }
 
+    /// The bytes of stack this run's next start needs: a start's ([`Headroom::Start`]), or the
+    /// full headroom when it proves that from Rust ([`start_is_heavy`]); what the guard's refusal
+    /// of a start names (its light probe knows no run). While the cluster runs a call (a change
+    /// function's start, refused as such with the stack to say so) its simulation is borrowed:
+    /// not read, a start's.
+    #[wasm_bindgen(js_name = "__startHeadroom", skip_typescript)]
+    pub fn start_headroom(&self) -> u32 {
+        let heavy = self.inner.depth.get() == 0 && self.inner.peek(start_is_heavy);
+        if heavy { Headroom::Full } else { Headroom::Start }.bytes()
+    }
+
     /// Puts the entry depth back to `depth` (never raises it) after an exception came out of a
     /// call: a call that had not finished would otherwise leave the cluster busy for good.
     #[wasm_bindgen(js_name = "__leave", skip_typescript)]
@@ -516,7 +527,7 @@ impl Facade for Cluster {
                 }
             }
             let op = make(&opts)?;
-            if rec.next_action_is_heavy() || sim.history().holds_nested_values() {
+            if start_is_heavy(rec) {
                 // The guard proved only a start's headroom (stack.rs, `Headroom::Start`).
                 stack_guard(&format!("{}()", op.name()))?;
             }
@@ -574,6 +585,13 @@ impl From<Fault> for UserAction {
 }
 
 /// `change` with `running` marked while it runs, its result read included.
+/// Whether a start in this run proves the full headroom from Rust, not only the start's the
+/// guard proved (stack.rs, `Headroom::Start`): it would replay first, or the run has held a value
+/// nested deeper than [`crate::limits::MAX_LIGHT_START_DEPTH`].
+fn start_is_heavy(rec: &Recording) -> bool {
+    rec.next_action_is_heavy() || rec.sim().history().holds_nested_values()
+}
+
 fn marked_while_running(change: crate::ops::ChangeFn, running: ChangeRunning) -> crate::ops::ChangeFn {
     Rc::new(move |current| marked(&running, Busy::ChangeResult, || change(current)))
 }
