@@ -32,7 +32,9 @@ pub(super) fn register_bytes(register: &Register) -> usize {
 }
 
 /// A JSON value's nodes and the bytes of its strings: a measure of its size that does not
-/// depend on how it was built (what the checker's search calls a big value).
+/// depend on how it was built (what the checker's search calls a big value; native only, as
+/// that search is).
+#[cfg(not(target_arch = "wasm32"))]
 pub(crate) fn json_bytes(value: &Json) -> usize {
     sum_over_nodes(value, |v| {
         size_of::<Json>()
