@@ -59,8 +59,8 @@ pub const MAX_LINK_CHARS: usize = 16 * 1024 * 1024;
 /// regenerated from a checkpoint when asked for (`Recording::events`), so memory does not grow
 /// with the run (about 100 bytes an event: a window of about 25 MB natively).
 pub const EVENT_WINDOW: usize = 64 * 4096;
-/// Bytes of values the full chunks of the event window may hold (about, by
-/// `src/sim/window_bytes.rs`'s count), besides its count of events: past them its oldest chunks
+/// Bytes of values the full chunks of the event window may hold (about, in memory: by
+/// `src/sim/window_bytes.rs`'s count, [`crate::sim::value_memory`]), besides its count of events: past them its oldest chunks
 /// go (not the latest full one), so 60 KB values keep one or two chunks of events (outside
 /// tester 18: the window held 1 GB of them). A counter counts 32 bytes an accept: a window of
 /// increments counts about 1 MB.
@@ -74,9 +74,9 @@ pub const IDLE_EVENTS: u64 = 1_000_000;
 /// Largest session document, JSON-encoded: [`MAX_ACTIONS`] actions of about 100 bytes each.
 pub const MAX_SESSION_BYTES: usize = 128 * 1024 * 1024;
 
-/// Bytes of values the history's records of a run that cannot be replayed hold at most (about,
-/// by [`crate::sim::History::bound_bytes`]'s count), besides its count of records: past them the
-/// oldest records go (a replayable run's tape is bounded by [`MAX_SESSION_BYTES`] instead).
+/// Bytes of values the history's records hold at most (about, in memory: by
+/// [`crate::sim::value_memory`]), besides their count: past them the oldest records go, in a
+/// replayable run too (a copy knows the bytes of the records it let go, `src/sim/history.rs`).
 pub const MAX_HISTORY_BYTES: usize = 64 * 1024 * 1024;
 
 /// Most configurations a fold of the incremental checker may leave a key in (its frontier);
@@ -87,7 +87,7 @@ pub const MAX_FRONTIER_STATES: usize = 1024;
 /// why (`keys[key].reason`).
 pub const MAX_SEGMENT_OPS: usize = 4096;
 
-/// Bytes of values (about, by `record_bytes`'s count of their records) a key's settled
+/// Bytes of values (about, in memory: by `record_bytes`'s count of their records) a key's settled
 /// operations may gain before the incremental checker tries a fold again, besides its count
 /// (`src/checker/ledger.rs`): big values are folded every few operations, not every 256.
 pub const MAX_SEGMENT_VALUE_BYTES: usize = 4 * 1024 * 1024;

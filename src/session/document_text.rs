@@ -250,8 +250,8 @@ impl Text {
     fn written(&mut self, action: &Written) {
         self.buf.push('{');
         let (steps, at_ms) = match action {
-            Written::Invoke { steps, at_ms, proposer, key, op } => {
-                self.invoke(*proposer, key, op, &Json::Null);
+            Written::Invoke { steps, at_ms, proposer, key, op, input } => {
+                self.invoke(*proposer, key, op, input);
                 (*steps, *at_ms)
             }
             Written::Whole(Recorded { steps, at_ms, action }) => {
@@ -264,7 +264,8 @@ impl Text {
         self.buf.push('}');
     }
 
-    fn invoke(&mut self, proposer: u8, key: &str, op: &str, input: &Json) {
+    /// `input`: a value, or its JSON text.
+    fn invoke(&mut self, proposer: u8, key: &str, op: &str, input: &dyn std::fmt::Display) {
         self.string("do", "invoke");
         self.node("proposer", Node::Proposer(proposer));
         self.string("key", key);

@@ -263,6 +263,22 @@ impl Recording {
         &self.sim
     }
 
+    /// Drops this recording part by part (its kept replay, its checkpoints, its tape, then its
+    /// simulation's parts, [`Sim::drop_measured`]): the bytes each drop freed by `live` (the
+    /// caller's counting allocator). Measurement only (`cargo bench --bench memory -- --puts`).
+    #[doc(hidden)]
+    pub fn drop_measured(self, live: &dyn Fn() -> usize) -> Vec<crate::sim::PartBytes> {
+        use crate::sim::freed;
+        let Recording { sim, actions, tape, checkpoints, regenerator, .. } = self;
+        let mut out = vec![
+            freed(live, "kept replay", regenerator),
+            freed(live, "checkpoints", checkpoints),
+            freed(live, "tape", (actions, tape)),
+        ];
+        out.extend(sim.drop_measured(live));
+        out
+    }
+
     /// False once the session cannot reproduce the run (a `change` with a function ran, or too
     /// many actions); [`Recording::unreplayable`] says why.
     pub fn replayable(&self) -> bool {
@@ -302,7 +318,6 @@ impl Recording {
             self.regenerable.set(regenerable);
             self.sim.fold_events_as_let_go();
             let values = self.sim.history().records().map(crate::sim::record_bytes::record_bytes).sum();
-            self.sim.bound_history_bytes(crate::limits::MAX_HISTORY_BYTES);
             self.checkpoints.borrow_mut().stop_taking(values);
         }
     }

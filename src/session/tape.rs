@@ -6,7 +6,10 @@
 //! deltas from its chunk's first action, its proposer, its operation's code
 //! ([`OpKind::link_code`]) and its key's id in the chunk's key table. Any other action (an
 //! operation with an input, `put`'s value, a fault, a setting), or one whose point does not fit
-//! the deltas, is kept whole in the chunk's table of rare actions, stored once. Copies of a tape (a seek's) share their
+//! the deltas, is kept whole in the chunk's table of rare actions, stored once, its input as
+//! compact JSON text (outside tester 20b: a 45 KB object of 2,500 fields is about 450 KB in
+//! wasm memory, 700 KB natively, so a tape of them within the session's 128 MB of JSON held GBs;
+//! as text it holds what a session document does, parsed again when played). Copies of a tape (a seek's) share their
 //! chunks; writing to a shared chunk copies it first. Entries are numbered as the run's actions:
 //! a tape may start after its chunks' first entry (the actions still to play after a seek).
 
@@ -43,17 +46,24 @@ struct Chunk {
     base: (u64, u64),
     entries: Vec<Entry>,
     keys: KeyTable,
+    /// Its invocations with an input hold `null` here, the input's text in `inputs`.
     rare: Vec<Recorded>,
-    /// Each rare action's [`value_bytes`], as `rare` holds them.
-    rare_bytes: Vec<usize>,
+    /// Each rare action's input as compact JSON text (as a session document writes it), if it
+    /// is an invocation with an input.
+    inputs: Vec<Option<Box<str>>>,
 }
 
 /// The bytes of the value an action carries, JSON-encoded (`put`'s, `write`'s, a lock's input):
-/// what a session document and a link hold of it beyond a few bytes.
+/// what a session document and a link hold of it beyond a few bytes, and the tape too.
 pub(super) fn value_bytes(action: &UserAction) -> usize {
+    input_text(action).map_or(0, |text| text.len())
+}
+
+/// An invocation's input as compact JSON text, if it has one.
+fn input_text(action: &UserAction) -> Option<String> {
     match action {
-        UserAction::Invoke { input, .. } if !input.is_null() => crate::limits::encoded_bytes(input),
-        _ => 0,
+        UserAction::Invoke { input, .. } if !input.is_null() => Some(input.to_string()),
+        _ => None,
     }
 }
 
@@ -66,8 +76,8 @@ impl Chunk {
     fn prefix(&self, n: usize) -> Chunk {
         let mut entries = Vec::with_capacity(CHUNK);
         entries.extend_from_slice(&self.entries[..n]);
-        let (keys, rare, rare_bytes) = (self.keys.clone(), self.rare.clone(), self.rare_bytes.clone());
-        Chunk { base: self.base, entries, keys, rare, rare_bytes }
+        let (keys, rare, inputs) = (self.keys.clone(), self.rare.clone(), self.inputs.clone());
+        Chunk { base: self.base, entries, keys, rare, inputs }
     }
 
     /// `key`'s index in the chunk (a chunk has fewer keys than entries: it fits).
@@ -80,8 +90,15 @@ impl Chunk {
     fn push(&mut self, r: &Recorded) {
         debug_assert!(self.entries.len() < CHUNK);
         let entry = self.compact(r).unwrap_or_else(|| {
-            self.rare.push(r.clone());
-            self.rare_bytes.push(value_bytes(&r.action));
+            let input = input_text(&r.action);
+            let action = match &r.action {
+                UserAction::Invoke { proposer, key, name, .. } if input.is_some() => {
+                    UserAction::Invoke { proposer: *proposer, key: key.clone(), name: name.clone(), input: Json::Null }
+                }
+                other => other.clone(),
+            };
+            self.rare.push(Recorded { action, ..*r });
+            self.inputs.push(input.map(String::into_boxed_str));
             Entry { steps: 0, at: 0, arg: (self.rare.len() - 1) as u16, proposer: 0, code: RARE }
         });
         self.entries.push(entry);
@@ -112,17 +129,28 @@ impl Chunk {
     fn written(&self, offset: usize) -> Written<'_> {
         let e = self.entries[offset];
         if e.code == RARE {
-            return Written::Whole(&self.rare[usize::from(e.arg)]);
+            let r = &self.rare[usize::from(e.arg)];
+            return match (&r.action, &self.inputs[usize::from(e.arg)]) {
+                (UserAction::Invoke { proposer, key, name, .. }, Some(input)) => {
+                    Written::Invoke { steps: r.steps, at_ms: r.at_ms, proposer: *proposer, key, op: name, input }
+                }
+                _ => Written::Whole(r),
+            };
         }
         let op = OpKind::of_link_code(e.code).expect("a recorded operation's code").name();
         let (steps, at_ms) = self.point(offset);
-        Written::Invoke { steps, at_ms, proposer: e.proposer, key: self.keys.key(u32::from(e.arg)), op }
+        Written::Invoke { steps, at_ms, proposer: e.proposer, key: self.keys.key(u32::from(e.arg)), op, input: "null" }
     }
 
     fn get(&self, offset: usize) -> Recorded {
         let e = self.entries[offset];
         if e.code == RARE {
-            return self.rare[usize::from(e.arg)].clone();
+            let mut r = self.rare[usize::from(e.arg)].clone();
+            if let (UserAction::Invoke { input, .. }, Some(text)) = (&mut r.action, &self.inputs[usize::from(e.arg)]) {
+                // The text `Json`'s own printing wrote: it parses back to the same value.
+                *input = crate::json_text::parse(text).expect("a recorded input's JSON text");
+            }
+            return r;
         }
         let kind = OpKind::of_link_code(e.code).expect("a recorded operation's code");
         let (steps, at_ms) = self.point(offset);
@@ -139,7 +167,15 @@ impl Chunk {
 /// A recorded action as the session document writes it ([`super::document_text`]): an
 /// invocation without an input straight from its compact entry, any other action whole.
 pub enum Written<'a> {
-    Invoke { steps: u64, at_ms: u64, proposer: u8, key: &'a str, op: &'static str },
+    /// An invocation; `input` its input's JSON text (`null`: none).
+    Invoke {
+        steps: u64,
+        at_ms: u64,
+        proposer: u8,
+        key: &'a str,
+        op: &'a str,
+        input: &'a str,
+    },
     Whole(&'a Recorded),
 }
 
@@ -256,8 +292,11 @@ impl Tape {
         let mut total = 0;
         for (c, chunk) in self.chunks.iter().enumerate() {
             let held = &chunk.entries[..(self.end - c * CHUNK).min(chunk.entries.len())];
-            total +=
-                held.iter().filter(|e| e.code == RARE).map(|e| chunk.rare_bytes[usize::from(e.arg)]).sum::<usize>();
+            total += held
+                .iter()
+                .filter(|e| e.code == RARE)
+                .map(|e| chunk.inputs[usize::from(e.arg)].as_ref().map_or(0, |text| text.len()))
+                .sum::<usize>();
         }
         total
     }

@@ -109,13 +109,33 @@ fn an_unreplayable_runs_history_keeps_its_records_within_the_byte_bound() {
     assert_eq!(rec.sim().history().len(), 1_500, "every operation was recorded, the oldest let go");
 }
 
+/// A replayable run's records are bounded by bytes too (outside tester 20b: bounded by count
+/// only, 1,000 puts of 45 KB objects held 3 GB of records natively), and a seek that restores a
+/// checkpoint (which let its ended records go, knowing their bytes) and completes its history by
+/// replay keeps the same records. Control: the count-only window, as before, keeps all 1,500.
 #[test]
-fn control_a_replayable_runs_history_is_bounded_by_count_only() {
-    // What the byte bound catches: the same values, recorded, keep every record (the count-only
-    // window: its copies and replays keep the same records).
+fn a_replayable_runs_history_keeps_its_records_within_the_byte_bound_and_so_do_its_seeks() {
     let rec = changes(1_500, false);
     assert_eq!(rec.unreplayable(), None);
     let (bytes, records) = history_bytes(&rec);
+    assert!(bytes <= crate::limits::MAX_HISTORY_BYTES, "{bytes} bytes in {records} records");
+    assert!(records > 100 && records < 1_500, "{records} records");
+    let ids = |rec: &Recording| rec.sim().history().records().map(|r| r.id).collect::<Vec<_>>();
+    for at in [rec.sim().now() / 2, rec.sim().now()] {
+        let sought = rec.seek_until(at).unwrap();
+        sought.complete_history().unwrap();
+        let replayed = rec.session().replay_until(at).unwrap();
+        assert_eq!(ids(&sought), ids(&replayed), "the records kept at {at} ms");
+    }
+    let end = rec.seek_until(rec.sim().now()).unwrap();
+    end.complete_history().unwrap();
+    assert_eq!(ids(&end), ids(&rec), "the records kept at the end");
+
+    let unbounded = Recording::new(Start::Config(SimConfig::default())).unwrap();
+    unbounded.sim().bound_history_bytes(usize::MAX);
+    (0..1_500).for_each(|i| put(&unbounded, i, VALUE));
+    unbounded.run_until_idle(IDLE_EVENTS_FOR_TESTS).unwrap();
+    let (bytes, records) = history_bytes(&unbounded);
     assert_eq!(records, 1_500);
     assert!(bytes > 3 * crate::limits::MAX_HISTORY_BYTES, "{bytes} bytes");
 }

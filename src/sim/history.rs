@@ -6,7 +6,7 @@ use super::record_bytes::record_bytes;
 use super::RecordValue;
 use crate::checker::Ledger;
 use crate::driver::{outcome_of, Outcome};
-use crate::limits::{depth, MAX_LIGHT_START_DEPTH};
+use crate::limits::{depth, MAX_HISTORY_BYTES, MAX_LIGHT_START_DEPTH};
 use crate::ops::{OpError, OpId, OpKind, Val};
 use crate::protocol::{Key, ProposerId};
 use crate::unshared::unshared;
@@ -138,9 +138,16 @@ pub struct History {
     ledger: Option<Ledger>,
     /// Invocations and returns recorded so far: the next position in their one sequence.
     seq: u64,
-    /// The most bytes of values the window's ended records may hold ([`History::bound_bytes`]),
-    /// and what they hold; `None`: bounded by count only.
-    bytes: Option<(usize, usize)>,
+    /// The bytes of values ([`record_bytes`]) of each record of the window, those let go
+    /// included (from id `first_id - let_go` on; 0 while in flight): what a copy that let a
+    /// record go still knows of it, so that every copy and replay of a run drops the records it
+    /// drops (outside tester 20b: bounded by count only, a replayable run's window held 10,000
+    /// records of 3 MB each).
+    record_bytes: VecDeque<u32>,
+    /// Their sum, and the most it may be ([`MAX_HISTORY_BYTES`]; tests set less): past it the
+    /// oldest ended records go.
+    held_bytes: usize,
+    max_bytes: usize,
     /// Some operation's input or answer was nested deeper than [`MAX_LIGHT_START_DEPTH`].
     nested_values: bool,
 }
@@ -162,7 +169,9 @@ impl History {
             in_flight: VecDeque::new(),
             ledger: Some(ledger),
             seq: 0,
-            bytes: None,
+            record_bytes: VecDeque::new(),
+            held_bytes: 0,
+            max_bytes: MAX_HISTORY_BYTES,
             nested_values: false,
         }
     }
@@ -234,6 +243,7 @@ impl History {
         }
         self.in_flight.push_back(record.id);
         self.window.push_back(Rc::new(record));
+        self.record_bytes.push_back(0);
         self.trim();
     }
 
@@ -256,9 +266,10 @@ impl History {
             Err(e) => record.error = Some(e.clone()),
         }
         let proposer = record.proposer;
-        if let Some((_, held)) = &mut self.bytes {
-            *held += record_bytes(record);
-        }
+        let bytes = record_bytes(record);
+        self.held_bytes += bytes;
+        let slot = (id - self.folded()) as usize;
+        self.record_bytes[slot] = u32::try_from(bytes).unwrap_or(u32::MAX);
         if let Some(ledger) = &mut self.ledger {
             ledger.finished(&self.window[index]);
         }
@@ -279,40 +290,38 @@ impl History {
         }
     }
 
-    /// Drops the oldest records past the window, up to the oldest operation in flight (those let
-    /// go first: they are the oldest, and ended).
+    /// Drops the oldest records past the window's count, or while the ended ones hold more than
+    /// `max_bytes` of values, up to the oldest operation in flight (those let go first: they
+    /// are the oldest, and ended).
     fn trim(&mut self) {
-        while self.window.len() as u64 + self.let_go > self.window_len as u64 {
-            if self.let_go > 0 {
-                self.let_go -= 1;
-            } else if !self.pop_ended() {
-                break;
-            }
-        }
-        while self.bytes.is_some_and(|(max, held)| held > max) && self.let_go == 0 && self.pop_ended() {}
+        while (self.window.len() as u64 + self.let_go > self.window_len as u64 || self.held_bytes > self.max_bytes)
+            && self.drop_oldest()
+        {}
     }
 
-    /// Drops the oldest record if it ended; whether it did.
-    fn pop_ended(&mut self) -> bool {
-        if self.window.front().is_none_or(|r| r.outcome.is_none()) {
+    /// Drops the oldest record, let go or held, if it ended; whether it did.
+    fn drop_oldest(&mut self) -> bool {
+        if self.let_go > 0 {
+            self.let_go -= 1;
+        } else if self.window.front().is_some_and(|r| r.outcome.is_some()) {
+            self.window.pop_front();
+            self.first_id += 1;
+        } else {
             return false;
         }
-        let record = self.window.pop_front().expect("a record");
-        if let Some((_, held)) = &mut self.bytes {
-            *held -= record_bytes(&record);
-        }
-        self.first_id += 1;
+        let bytes = self.record_bytes.pop_front().expect("the bytes of every record of the window");
+        self.held_bytes -= bytes as usize;
         true
     }
 
     /// From now on the window's ended records hold at most about `max` bytes of values
-    /// ([`record_bytes`]) besides at most [`HISTORY_WINDOW`] records: the oldest go first. Only
-    /// for a run that cannot be replayed (outside tester 18: 60 KB values kept 240 KB a record,
-    /// 2.4 GB in a window of 10,000): a replayable run's copies and replays must keep the
-    /// same records as it, which the records they let go would not let them count.
+    /// ([`record_bytes`]) besides at most [`HISTORY_WINDOW`] records (tests: less than
+    /// [`MAX_HISTORY_BYTES`]). Every run is bounded so, replayable or not (outside tester 18:
+    /// 60 KB values kept 240 KB a record, 2.4 GB in a window of 10,000; outside tester 20b: 45 KB
+    /// objects 3 MB a record): a copy knows the bytes of the records it let go
+    /// (`record_bytes`), so it drops the records the run drops.
     pub(crate) fn bound_bytes(&mut self, max: usize) {
-        let held = self.window.iter().filter(|r| r.outcome.is_some()).map(|r| record_bytes(r)).sum();
-        self.bytes = Some((max, held));
+        self.max_bytes = max;
         self.trim();
     }
 

@@ -23,6 +23,7 @@ mod oracle;
 mod proposers;
 mod queue;
 pub(crate) mod record_bytes;
+pub use record_bytes::value_memory;
 mod record_value;
 pub(crate) mod records;
 mod rng;
@@ -33,6 +34,8 @@ mod workers;
 pub mod workload;
 mod world;
 
+#[doc(hidden)]
+pub use checkpoint_parts::freed;
 pub use checkpoint_parts::PartBytes;
 pub use chunked::{Chunked, CHUNK};
 pub use clock::Clocks;
@@ -291,6 +294,7 @@ impl Checkpoint {
             + w.trace.events.held() * size_of::<Event>()
             + self.messages * REHOMED_RECORD_BYTES
             + pointers * size_of::<usize>()
+            + (ids.end - w.history.folded()) as usize * size_of::<u32>()
             + checker_ops * CHECKER_OP_BYTES
             + self.core.runtime.in_flight() * IN_FLIGHT_BYTES
             + w.oracle.as_ref().map_or(0, Oracle::entries) * ORACLE_ENTRY_BYTES
@@ -469,7 +473,7 @@ impl Sim {
     }
 
     /// Keeps the history's records within about `bytes` of values as well as within their count
-    /// (see [`History::bound_bytes`]): for a run that cannot be replayed.
+    /// (see [`History::bound_bytes`]): [`crate::limits::MAX_HISTORY_BYTES`] unless told.
     pub fn bound_history_bytes(&self, bytes: usize) {
         self.shared.core.borrow_mut().world.history.bound_bytes(bytes);
     }

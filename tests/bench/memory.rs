@@ -16,8 +16,14 @@
 //!   `runWorkers` actions, 30,000 increments a round; and the same keeping every event;
 //! - a page's cluster driven the other way, one recorded action per increment (a JS client's
 //!   loop of `increment` calls): its memory grows with the tape by what one action costs.
+//!
+//! `-- --puts N` measures values instead (issue 9, outside tester 20b): N puts of each shape of
+//! `value_shapes.rs` on 8 keys, `runUntilIdle` every 50, as tests/web_memory_objects.rs does in
+//! wasm: bytes held per put as it goes, the time per put, and what holds them (the recording
+//! dropped part by part: a part frees what nothing dropped before it shared).
 
 mod page_cluster;
+mod value_shapes;
 
 use caspaxos_playground::session::{Recording, Start, UserAction};
 use caspaxos_playground::sim::workload::IncrementWorkload;
@@ -92,6 +98,13 @@ fn median_row(label: &str, increments: usize, runs: &[Measured]) {
 
 fn main() {
     let args: Vec<String> = std::env::args().collect();
+    if let Some(puts) = args.iter().position(|a| a == "--puts").and_then(|i| args.get(i + 1)?.parse().ok()) {
+        let only = args.iter().position(|a| a == "--only").and_then(|i| args.get(i + 1)).cloned().unwrap_or_default();
+        for (name, text) in value_shapes::SHAPES.iter().filter(|s| s.0.contains(only.as_str())) {
+            measure_puts(name, *text, puts);
+        }
+        return;
+    }
     let mut sizes = vec![10_000, 100_000, 1_000_000];
     if args.iter().any(|a| a == "--all") {
         sizes.push(10_000_000);
@@ -163,4 +176,47 @@ fn calls(rec: &Recording, increments: usize) {
         }
     }
     rec.run_until_idle(u64::MAX).expect("a recorded run");
+}
+
+/// `puts` puts of `text(i)` on 8 keys (through p1, `runUntilIdle` every 50), the run's memory
+/// printed every quarter and then part by part (see the module's doc).
+fn measure_puts(name: &str, text: fn(u32) -> String, puts: u32) {
+    let live = || LIVE.load(Ordering::Relaxed);
+    let before = live();
+    let value = |i| serde_json::from_str::<serde_json::Value>(&text(i)).expect("JSON");
+    let json_bytes = text(0).len();
+    let config = SimConfig { acceptors: 3, proposers: 2, seed: 4, ..SimConfig::default() };
+    let rec = Recording::new(Start::Config(config)).expect("a valid configuration");
+    let started = Instant::now();
+    let mut curve = Vec::new();
+    for i in 0..puts {
+        let put = UserAction::Invoke { proposer: 1, key: format!("k{}", i % 8), name: "put".into(), input: value(i) };
+        rec.act(put).expect("a valid put");
+        if i % 50 == 49 {
+            rec.run_until_idle(u64::MAX).expect("a recorded run");
+        }
+        if (i + 1) % (puts / 4).max(1) == 0 {
+            curve.push(format!("{}: {:.0} KB/put", i + 1, (live() - before) as f64 / f64::from(i + 1) / 1024.0));
+        }
+    }
+    rec.run_until_idle(u64::MAX).expect("a recorded run");
+    let secs = started.elapsed().as_secs_f64();
+    let held = live() - before;
+    println!(
+        "{name} ({json_bytes} B of JSON): {puts} puts, held {:.1} MB ({:.0} KB/put; {}), {:.2} ms/put, replayable: {}",
+        held as f64 / 1048576.0,
+        held as f64 / f64::from(puts) / 1024.0,
+        curve.join(", "),
+        secs * 1e3 / f64::from(puts),
+        rec.replayable()
+    );
+    for (part, bytes) in rec.drop_measured(&live) {
+        if bytes > 0 {
+            println!(
+                "    {part:<28} {:>10.1} MB  {:>7.0} KB/put",
+                bytes as f64 / 1048576.0,
+                bytes as f64 / f64::from(puts) / 1024.0
+            );
+        }
+    }
 }
