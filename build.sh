@@ -382,7 +382,7 @@ wasm_tests() {
   WASM_BINDGEN_TEST_TIMEOUT="${WASM_BINDGEN_TEST_TIMEOUT_MEMORY:-900}" wasm_test_file web_memory_calls workloads --release
   log "big values (tests/web_memory_values.rs: 4,000 puts of 60 KB under 1,250 MB, flat past 3,000), optimized"
   WASM_BINDGEN_TEST_TIMEOUT="${WASM_BINDGEN_TEST_TIMEOUT_MEMORY:-900}" wasm_test_file web_memory_values workloads --release
-  log "many-field objects (tests/web_memory_objects.rs: 1,000 puts of 2,500-field objects under 1,000 MB, flat past 750), optimized"
+  log "many-field objects (tests/web_memory_objects.rs: 1,000 puts of 2,500-field objects under 1,100 MB), optimized"
   WASM_BINDGEN_TEST_TIMEOUT="${WASM_BINDGEN_TEST_TIMEOUT_MEMORY:-900}" wasm_test_file web_memory_objects workloads --release
   log "a session past its limit (tests/web_memory_session.rs: session() refuses it, one under it opens), optimized"
   WASM_BINDGEN_TEST_TIMEOUT="${WASM_BINDGEN_TEST_TIMEOUT_MEMORY:-900}" wasm_test_file web_memory_session workloads --release
