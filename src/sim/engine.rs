@@ -154,8 +154,8 @@ impl Core {
     }
 
     /// An envelope arrives: one event for it, then each part in order, as if it arrived alone.
-    fn arrive_envelope(&mut self, envelope: Envelope, lost: bool, log: Option<Rc<[MsgRef]>>) {
-        let Envelope { from, to, parts } = envelope;
+    fn arrive_envelope(&mut self, envelope: Box<Envelope>, lost: bool, log: Option<Rc<[MsgRef]>>) {
+        let Envelope { from, to, parts } = *envelope;
         if let Some(parts) = log {
             let w = &mut self.world;
             w.log(match w.drop_reason(from, to, lost) {
@@ -184,5 +184,14 @@ impl Core {
             let error = OpError::unanswered(may_have_applied, &format!("proposer p{p} {why}"));
             self.world.complete(id, client, Err(error));
         }
+    }
+}
+
+#[cfg(test)]
+mod sizes {
+    /// What is scheduled stays small: a message is its record's reference (issue 9).
+    #[test]
+    fn a_scheduled_item_is_four_words() {
+        assert_eq!(std::mem::size_of::<super::Due>(), 32);
     }
 }

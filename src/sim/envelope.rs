@@ -68,7 +68,7 @@ fn arrival(mut envelope: Envelope, lost: bool, log: Option<Rc<[MsgRef]>>) -> Due
     if envelope.parts.len() == 1 {
         return Due::Arrive { msg: envelope.parts.pop().expect("one part"), lost };
     }
-    Due::Envelope { envelope, lost, log }
+    Due::Envelope { envelope: Box::new(envelope), lost, log }
 }
 
 impl World {

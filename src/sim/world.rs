@@ -37,9 +37,10 @@ pub(super) enum Due {
         lost: bool,
     },
     /// Several messages from one node to one node, sent in one instant ([`super::envelope`]);
-    /// `log`: their records in the log, when the log is kept.
+    /// `log`: their records in the log, when the log is kept. Boxed: the option is rare, and a
+    /// queue item is as large as its largest kind.
     Envelope {
-        envelope: super::envelope::Envelope,
+        envelope: Box<super::envelope::Envelope>,
         lost: bool,
         log: Option<Rc<[MsgRef]>>,
     },
