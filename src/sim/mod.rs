@@ -430,6 +430,10 @@ impl Sim {
             core.world.trace = live;
             copy.world.trace = detached;
             copy.world.rehome_messages(&mut copies);
+        } else if !copy.world.log_events {
+            // No log either, yet the messages in flight are carried by their records: the copy's
+            // own too, or it would pin the run's blocks of them.
+            copy.world.rehome_messages(&mut copies);
         }
         // Nor the history records the run holds that no operation in flight needs: copies spread
         // over a long run would otherwise keep most of its records between them (see
