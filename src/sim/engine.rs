@@ -104,7 +104,7 @@ impl Core {
             Due::Timer(slot) => self.runtime.handle_timer(&mut self.world, slot),
             Due::TimeEnded { slot, deadline } => self.runtime.handle_time_ended(&mut self.world, slot, deadline),
             Due::Arrive { msg, lost } => self.arrive(msg, lost),
-            Due::Envelope { envelope, lost, log } => self.arrive_envelope(envelope, lost, log),
+            Due::Envelope { envelope, lost, log } => self.arrive_envelope(*envelope, lost, log),
             Due::Gc(job) => super::gc::step(&mut self.world, &mut self.runtime, job),
             Due::GcStart { key, proposer } => {
                 // A proposer removed since the delete: the lowest one left collects (§2.3.4).
@@ -154,8 +154,8 @@ impl Core {
     }
 
     /// An envelope arrives: one event for it, then each part in order, as if it arrived alone.
-    fn arrive_envelope(&mut self, envelope: Box<Envelope>, lost: bool, log: Option<Rc<[MsgRef]>>) {
-        let Envelope { from, to, parts } = *envelope;
+    fn arrive_envelope(&mut self, envelope: Envelope, lost: bool, log: Option<Rc<[MsgRef]>>) {
+        let Envelope { from, to, parts } = envelope;
         if let Some(parts) = log {
             let w = &mut self.world;
             w.log(match w.drop_reason(from, to, lost) {
