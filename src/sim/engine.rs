@@ -3,7 +3,7 @@
 
 use super::envelope::Envelope;
 use super::loops::ClientLoop;
-use super::trace::{EventKind, Msg, MsgRef, Node};
+use super::trace::{DropReason, EventKind, MessageRecord, Msg, MsgRef, Node};
 use super::world::{Due, Ready, World};
 use super::Action;
 use crate::driver::Runtime;
@@ -103,8 +103,8 @@ impl Core {
             Due::Action(action) => return Stepped::Action(action),
             Due::Timer(slot) => self.runtime.handle_timer(&mut self.world, slot),
             Due::TimeEnded { slot, deadline } => self.runtime.handle_time_ended(&mut self.world, slot, deadline),
-            Due::Arrive { from, to, msg, lost, log } => self.arrive(from, to, msg, lost, log),
-            Due::Envelope { envelope, lost, log } => self.arrive_envelope(envelope, lost, log),
+            Due::Arrive { msg, lost } => self.arrive(msg, lost),
+            Due::Envelope { envelope, lost, log } => self.arrive_envelope(*envelope, lost, log),
             Due::Gc(job) => super::gc::step(&mut self.world, &mut self.runtime, job),
             Due::GcStart { key, proposer } => {
                 // A proposer removed since the delete: the lowest one left collects (§2.3.4).
@@ -117,30 +117,37 @@ impl Core {
         Stepped::Ran
     }
 
-    fn arrive(&mut self, from: Node, to: Node, msg: Msg, lost: bool, log: Option<MsgRef>) {
+    /// A message arrives: its deliver or drop event, then its receiver's handling.
+    fn arrive(&mut self, record: MsgRef, lost: bool) {
         let w = &mut self.world;
-        let fate = w.drop_reason(from, to, lost);
-        if let Some(id) = log {
+        let fate = w.drop_reason(record.from, record.to, lost);
+        if w.log_events {
             w.log(match fate {
-                Some(reason) => EventKind::Drop { msg: id, reason },
-                None => EventKind::Deliver { msg: id },
+                Some(reason) => EventKind::Drop { msg: record.clone(), reason },
+                None => EventKind::Deliver { msg: record.clone() },
             });
         }
+        self.take(&record, fate);
+    }
+
+    /// Counts an arrival and, unless it was dropped (`fate`), hands the message to its receiver:
+    /// an acceptor answers a request, a proposer's runtime takes a reply.
+    fn take(&mut self, m: &MessageRecord, fate: Option<DropReason>) {
+        let w = &mut self.world;
         if fate.is_some() {
             w.stats.dropped += 1;
             return;
         }
         w.stats.delivered += 1;
-        match (to, msg, from) {
+        match (m.to, &m.msg, m.from) {
             (Node::Acceptor(a), Msg::Request(request), _) => {
-                let key = request.key().clone();
-                let local_ms = w.clocks.local_ms(to, w.now);
-                let reply = w.acceptors[a as usize - 1].state.handle_at(request, local_ms);
-                w.observe(a, &key);
-                w.send(to, from, Msg::Reply(reply));
+                let local_ms = w.clocks.local_ms(m.to, w.now);
+                let reply = w.acceptors[a as usize - 1].state.handle_at(request.clone(), local_ms);
+                w.observe(a, request.key());
+                w.send(m.to, m.from, Msg::Reply(reply));
             }
             (Node::Proposer(p), Msg::Reply(reply), Node::Acceptor(a)) => {
-                self.runtime.handle_reply(&mut self.world, p, a, &reply);
+                self.runtime.handle_reply(&mut self.world, p, a, reply);
             }
             _ => {}
         }
@@ -156,8 +163,9 @@ impl Core {
                 None => EventKind::DeliverEnvelope { parts },
             });
         }
-        for (msg, _) in parts {
-            self.arrive(from, to, msg, lost, None);
+        for part in parts {
+            let fate = self.world.drop_reason(from, to, lost);
+            self.take(&part, fate);
         }
     }
 
@@ -176,5 +184,14 @@ impl Core {
             let error = OpError::unanswered(may_have_applied, &format!("proposer p{p} {why}"));
             self.world.complete(id, client, Err(error));
         }
+    }
+}
+
+#[cfg(test)]
+mod sizes {
+    /// What is scheduled stays small: a message is its record's reference (issue 9).
+    #[test]
+    fn a_scheduled_item_is_four_words() {
+        assert_eq!(std::mem::size_of::<super::Due>(), 32);
     }
 }

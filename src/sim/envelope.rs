@@ -21,8 +21,17 @@ use std::rc::Rc;
 pub(super) struct Envelope {
     pub from: Node,
     pub to: Node,
-    /// In the order sent, each with its record in the log when the log is kept.
-    pub parts: Vec<(Msg, Option<MsgRef>)>,
+    /// Their records ([`World::record_message`]), in the order sent.
+    pub parts: Vec<MsgRef>,
+}
+
+impl Envelope {
+    /// Moves its parts' records to `copies` (a checkpoint's own).
+    pub fn rehome_messages(&mut self, copies: &mut super::message_arena::Rehomed) {
+        for part in &mut self.parts {
+            *part = copies.record(part);
+        }
+    }
 }
 
 /// The envelopes being filled in the current instant, in the order their first part was sent.
@@ -33,10 +42,19 @@ pub(super) struct Outbox {
 }
 
 impl Outbox {
-    pub fn add(&mut self, from: Node, to: Node, msg: Msg, log: Option<MsgRef>) {
+    /// Puts a recorded message in the envelope from its sender to its receiver.
+    pub fn add(&mut self, record: MsgRef) {
+        let (from, to) = (record.from, record.to);
         match self.open.iter_mut().find(|e| e.from == from && e.to == to) {
-            Some(e) => e.parts.push((msg, log)),
-            None => self.open.push(Envelope { from, to, parts: vec![(msg, log)] }),
+            Some(e) => e.parts.push(record),
+            None => self.open.push(Envelope { from, to, parts: vec![record] }),
+        }
+    }
+
+    /// Moves the open envelopes' records to `copies` (a checkpoint's own).
+    pub fn rehome_messages(&mut self, copies: &mut super::message_arena::Rehomed) {
+        for envelope in &mut self.open {
+            envelope.rehome_messages(copies);
         }
     }
 
@@ -48,10 +66,9 @@ impl Outbox {
 /// How an envelope arrives: as one message when it carries one (the log shows it as any other).
 fn arrival(mut envelope: Envelope, lost: bool, log: Option<Rc<[MsgRef]>>) -> Due {
     if envelope.parts.len() == 1 {
-        let (msg, log) = envelope.parts.pop().expect("one part");
-        return Due::Arrive { from: envelope.from, to: envelope.to, msg, lost, log };
+        return Due::Arrive { msg: envelope.parts.pop().expect("one part"), lost };
     }
-    Due::Envelope { envelope, lost, log }
+    Due::Envelope { envelope: Box::new(envelope), lost, log }
 }
 
 impl World {
@@ -66,11 +83,10 @@ impl World {
     /// Puts each open envelope on the wire with one fate for all its parts.
     pub fn seal_envelopes(&mut self) {
         for envelope in std::mem::take(&mut self.outbox.open) {
-            let is_request = matches!(envelope.parts[0].0, Msg::Request(_));
-            debug_assert!(envelope.parts.iter().all(|(m, _)| matches!(m, Msg::Request(_)) == is_request), "one way");
+            let is_request = matches!(envelope.parts[0].msg, Msg::Request(_));
+            debug_assert!(envelope.parts.iter().all(|p| matches!(p.msg, Msg::Request(_)) == is_request), "one way");
             let fate = self.net.fate(&mut self.rng, is_request);
-            let log: Option<Rc<[MsgRef]>> =
-                (self.log_events).then(|| envelope.parts.iter().filter_map(|p| p.1.clone()).collect());
+            let log: Option<Rc<[MsgRef]>> = (self.log_events).then(|| envelope.parts.iter().cloned().collect());
             if let Some(latency) = fate.duplicate_latency_ms {
                 self.stats.duplicated += envelope.parts.len() as u64;
                 for msg in log.iter().flat_map(|parts| parts.iter()) {

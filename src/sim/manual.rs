@@ -10,7 +10,7 @@
 use super::world::{Due, World};
 use super::{EventKind, Msg, Node, Sim};
 use crate::ops::OpError;
-use crate::sim::trace::DropReason;
+use crate::sim::trace::{DropReason, MessageRecord, MsgRef};
 
 /// How messages travel.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -66,9 +66,12 @@ impl Held {
         }
     }
 
-    /// Holds a message (in manual mode); the caller logged its send.
-    pub(super) fn hold(&mut self, from: Node, to: Node, msg: Msg, sent_at: u64, log: Option<crate::sim::MsgRef>) {
+    /// Holds a message (in manual mode); the caller recorded it, and logged its send (`log`:
+    /// its record in the log, when the log is kept).
+    pub(super) fn hold(&mut self, record: &MessageRecord, log: Option<MsgRef>) {
         debug_assert_eq!(self.mode, Delivery::Manual, "only manual delivery holds messages");
+        let MessageRecord { from, to, sent_at, .. } = *record;
+        let msg = record.msg.clone();
         self.waiting.push(HeldMessage { id: self.next_id, from, to, msg, sent_at, log });
         self.next_id += 1;
     }
@@ -81,6 +84,16 @@ impl Held {
     }
 }
 
+impl HeldMessage {
+    /// Its arrival, carried by its record in the log (a record of its own when the log is not
+    /// kept: nothing names it).
+    fn into_arrival(self) -> Due {
+        let HeldMessage { id, from, to, msg, sent_at, log } = self;
+        let unlogged = || MsgRef::new(MessageRecord { id: id as usize, from, to, sent_at, msg });
+        Due::Arrive { msg: log.unwrap_or_else(unlogged), lost: false }
+    }
+}
+
 fn unknown(id: u64, waiting: &[HeldMessage]) -> OpError {
     let ids: Vec<String> = waiting.iter().map(|m| m.id.to_string()).collect();
     let now = if ids.is_empty() { "none is".to_owned() } else { format!("waiting: {}", ids.join(", ")) };
@@ -90,8 +103,7 @@ fn unknown(id: u64, waiting: &[HeldMessage]) -> OpError {
 impl World {
     /// Puts a held message on the queue to arrive now, ahead of everything else due now.
     fn release_now(&mut self, m: HeldMessage) {
-        let due = Due::Arrive { from: m.from, to: m.to, msg: m.msg, lost: false, log: m.log };
-        self.queue.push_next(self.now, due);
+        self.queue.push_next(self.now, m.into_arrival());
     }
 }
 
@@ -109,7 +121,7 @@ impl Sim {
         if mode == Delivery::Auto {
             let now = w.now;
             for m in std::mem::take(&mut w.held.waiting) {
-                w.schedule(now, Due::Arrive { from: m.from, to: m.to, msg: m.msg, lost: false, log: m.log });
+                w.schedule(now, m.into_arrival());
             }
         }
     }

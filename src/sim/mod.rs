@@ -317,16 +317,16 @@ impl Checkpoint {
 
     /// Negative controls: the first message in flight this copy holds a record of (its own,
     /// [`Rehomed`]) gets that record's ends swapped, so the line a replay from here logs for it
-    /// differs from the run's (what the simulation does with the message is unchanged). Returns
-    /// its number.
+    /// differs from the run's (the record carries the message: it then arrives at its sender,
+    /// which ignores it; the line of its arrival is the first to differ). Returns its number.
     #[cfg(all(test, not(target_arch = "wasm32")))]
     pub fn corrupt_message_in_flight(&mut self) -> Option<usize> {
         self.core.world.queue.items_mut().find_map(|due| match due {
-            world::Due::Arrive { log: Some(log), .. } => {
-                let mut record = (**log).clone();
+            world::Due::Arrive { msg, .. } => {
+                let mut record = (**msg).clone();
                 std::mem::swap(&mut record.from, &mut record.to);
                 let id = record.id;
-                *log = MsgRef::new(record);
+                *msg = MsgRef::new(record);
                 Some(id)
             }
             _ => None,
@@ -433,6 +433,10 @@ impl Sim {
         if let (Some(live), Some(detached)) = (live, detached) {
             core.world.trace = live;
             copy.world.trace = detached;
+            copy.world.rehome_messages(&mut copies);
+        } else if !copy.world.log_events {
+            // No log either, yet the messages in flight are carried by their records: the copy's
+            // own too, or it would pin the run's blocks of them.
             copy.world.rehome_messages(&mut copies);
         }
         // Nor the history records the run holds that no operation in flight needs: copies spread

@@ -340,7 +340,7 @@ pub struct Event {
 #[derive(Clone, Debug, Default)]
 pub struct Trace {
     pub events: Chunked<Event>,
-    /// Messages logged so far (the next one's number).
+    /// Messages recorded so far (the next one's number).
     messages: usize,
     /// Events held at most beyond the open chunk (`None`: every event is kept).
     window: Option<usize>,
@@ -413,7 +413,8 @@ impl Trace {
         self.forget_before(index);
     }
 
-    /// Records a message as sent; the events about it share the record.
+    /// Records a message as sent; the events about it share the record, and it carries the
+    /// message on the wire (also in a run that keeps no events: messages are numbered alike).
     pub fn message(&mut self, from: Node, to: Node, sent_at: u64, msg: Msg) -> MsgRef {
         self.messages += 1;
         self.records.add(MessageRecord { id: self.messages - 1, from, to, sent_at, msg })

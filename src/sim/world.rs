@@ -29,17 +29,18 @@ pub(super) struct AcceptorNode {
 /// Something scheduled at a virtual time.
 #[derive(Clone, Debug)]
 pub(super) enum Due {
+    /// A message: its record ([`World::record_message`]) holds its sender, receiver and content,
+    /// so what is scheduled is small (issue 9: the message was carried twice, whole in here and
+    /// cloned into its record, and an item of the queue was 112 bytes).
     Arrive {
-        from: Node,
-        to: Node,
-        msg: Msg,
+        msg: MsgRef,
         lost: bool,
-        log: Option<MsgRef>,
     },
     /// Several messages from one node to one node, sent in one instant ([`super::envelope`]);
-    /// `log`: their records in the log, when the log is kept.
+    /// `log`: their records in the log, when the log is kept. Boxed: the option is rare, and a
+    /// queue item is as large as its largest kind.
     Envelope {
-        envelope: super::envelope::Envelope,
+        envelope: Box<super::envelope::Envelope>,
         lost: bool,
         log: Option<Rc<[MsgRef]>>,
     },
@@ -170,11 +171,17 @@ impl World {
     pub fn rehome_messages(&mut self, copies: &mut super::message_arena::Rehomed) {
         for due in self.queue.items_mut() {
             match due {
-                Due::Arrive { log: Some(log), .. } => *log = copies.record(log),
-                Due::Envelope { log: Some(log), .. } => *log = copies.parts(log),
+                Due::Arrive { msg, .. } => *msg = copies.record(msg),
+                Due::Envelope { envelope, log, .. } => {
+                    envelope.rehome_messages(copies);
+                    if let Some(log) = log {
+                        *log = copies.parts(log);
+                    }
+                }
                 _ => {}
             }
         }
+        self.outbox.rehome_messages(copies);
         self.held.rehome_messages(copies);
     }
 
@@ -228,36 +235,32 @@ impl World {
     pub fn send(&mut self, from: Node, to: Node, msg: Msg) {
         self.stats.messages += 1;
         self.metrics.message(self.now);
+        let is_request = matches!(msg, Msg::Request(_));
+        let record = self.record_message(from, to, msg);
         if self.held.mode == super::Delivery::Manual {
-            let log = self.log_send(from, to, &msg);
-            return self.held.hold(from, to, msg, self.now, log);
+            let log = self.log_events.then(|| record.clone());
+            return self.held.hold(&record, log);
         }
         if self.net.envelopes {
-            let log = self.log_send(from, to, &msg);
-            return self.outbox.add(from, to, msg, log);
+            return self.outbox.add(record);
         }
-        let fate = self.net.fate(&mut self.rng, matches!(msg, Msg::Request(_)));
-        let log = self.log_send(from, to, &msg);
+        let fate = self.net.fate(&mut self.rng, is_request);
         if let Some(latency) = fate.duplicate_latency_ms {
             self.stats.duplicated += 1;
-            if let Some(record) = &log {
-                self.log(EventKind::Duplicate { msg: record.clone() });
-            }
-            self.schedule(
-                self.now + latency,
-                Due::Arrive { from, to, msg: msg.clone(), lost: false, log: log.clone() },
-            );
+            self.log(EventKind::Duplicate { msg: record.clone() });
+            self.schedule(self.now + latency, Due::Arrive { msg: record.clone(), lost: false });
         }
-        self.schedule(self.now + fate.latency_ms, Due::Arrive { from, to, msg, lost: fate.lost, log });
+        self.schedule(self.now + fate.latency_ms, Due::Arrive { msg: record, lost: fate.lost });
     }
 
-    /// Logs a message's send; its record in the log, when the log is kept.
-    fn log_send(&mut self, from: Node, to: Node, msg: &Msg) -> Option<MsgRef> {
-        self.log_events.then(|| {
-            let record = self.trace.message(from, to, self.now, msg.clone());
+    /// A message's record, which carries it on the wire; its send is logged when the log is
+    /// kept (the events about it share the record).
+    fn record_message(&mut self, from: Node, to: Node, msg: Msg) -> MsgRef {
+        let record = self.trace.message(from, to, self.now, msg);
+        if self.log_events {
             self.log(EventKind::Send { msg: record.clone() });
-            record
-        })
+        }
+        record
     }
 
     pub fn is_up(&self, node: Node) -> bool {
