@@ -19,7 +19,14 @@ const PREFIX = "/caspaxos/";
  * everywhere here; README, "wasm size" has the numbers) and two exports it must have. The core
  * (Cluster) is what the page and the element load: issue 12's goal for it is 150 KB, not met and
  * waiting on a product decision (README, "wasm size"). These gates are today's sizes plus a little,
- * so that growth is caught. The core's gate went from 194 to 195 KiB a session later (core
+ * so that growth is caught. The live module's gate went from 138 to 139 KiB a session later
+ * (core 199,137 B, live 141,310 B on the merge: 2 B under 138 KiB; measured merge by merge) for:
+ * values counted by what they take in memory, the history bounded by them in every run and the
+ * tape's inputs kept as text (objmem, outside tester 20b: a tab died near 4 GB of many-field
+ * objects; +677 core / +167 live on the merge), the violation's clause carried as data and the
+ * out-of-budget telling shorter (tidy8: -645 / -23), messages carried by their log records
+ * (runtime7: -35 / -24), an increment's exactness (+3 / +31). The core's gate stays 195 KiB.
+ * The core's gate went from 194 to 195 KiB a session before that (core
  * 199,137 B, live 141,159 B on the merge; 197,619 / 140,233 before) for: a violation proved on an
  * earlier history told from the whole history, so its order replays with real answers (outside
  * tester 20; +271 B at its branch, +1,091 on the merge, most of it the wording of the case out of
@@ -51,7 +58,7 @@ const PREFIX = "/caspaxos/";
  * (LiveCluster) loads only when a reader switches to Live or a program imports it. */
 const MODULES = [
   { name: "caspaxos_playground", dir: "pkg", budget: 195 * 1024, exports: ["cluster_new", "cluster_check"], not: "livecluster_" },
-  { name: "caspaxos_live", dir: "pkg/live", budget: 138 * 1024, exports: ["livecluster_new", "livecluster_check"], not: "cluster_" },
+  { name: "caspaxos_live", dir: "pkg/live", budget: 139 * 1024, exports: ["livecluster_new", "livecluster_check"], not: "cluster_" },
 ];
 /** Exports only the `workloads` feature compiles in (benchmarks and tests, never shipped). */
 const WORKLOAD_EXPORTS = ["benchIncrements", "cluster_withCheckerWorkload"];
