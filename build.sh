@@ -299,7 +299,12 @@ JSON
 # Starts tests/web_common/proxy.mjs (why: its comment; the runner's page load stalled without it)
 # and points the runner's Chromium at it, loopback included: sets PAGE_PROXY (its pid).
 start_page_proxy() {
-  local ports="$ROOT/target/tmp/wasm-test-proxy.port" port=""
+  # A new, empty file for each proxy's port: with one file for all, the shell could read the
+  # previous (killed) proxy's port before the new one's redirection emptied it, and every attempt
+  # of the next test file then pointed Chromium at a dead port (seen: six "never loaded" in a row
+  # on a quiet machine, the JSON written 76 ms before the port file).
+  local ports port=""
+  ports=$(mktemp "$ROOT/target/tmp/wasm-test-proxy.XXXXXX")
   node "$ROOT/tests/web_common/proxy.mjs" >"$ports" &
   PAGE_PROXY=$!
   for _ in $(seq 300); do # node starts in well under a second; 30 s on a loaded machine
@@ -307,6 +312,7 @@ start_page_proxy() {
     [ -n "$port" ] && break
     sleep 0.1
   done
+  rm -f "$ports"
   [ -n "$port" ] || { echo "tests/web_common/proxy.mjs did not start" >&2; return 1; }
   write_webdriver_json "$ROOT/target/tmp/webdriver-proxy.json" \
     ", \"--proxy-server=http://127.0.0.1:$port\", \"--proxy-bypass-list=<-loopback>\""
