@@ -304,16 +304,20 @@ impl fmt::Debug for Op {
 }
 
 /// `null` counts as 0; integers stay integers; anything but a number is refused, and so is a
-/// number JavaScript cannot move by exactly 1: past 2^53 - 1 integers are no longer exact (two
-/// increments would answer the same number), and a float with too few bits below its point
-/// rounds (outside tester 21: 4503599627370495.5 + 1 made 4503599627370496, a step of 0.5).
+/// number whose increment JavaScript cannot tell from it: past 2^53 - 1 integers are no longer
+/// exact (two increments would answer the same number), and from 2^52 on numbers hold no
+/// fraction, so a fraction carried there is lost (outside tester 21: 4503599627370495.5 + 1 made
+/// 4503599627370496). Below 2^52 a fraction follows JavaScript's own `x + 1` (3.1 makes 4.1).
+/// From here on every JavaScript number is an integer (its 52 bits below the point are spent).
+const FRACTIONLESS: u64 = 1 << 52;
+
 fn increment(value: &Json) -> Result<Json, OpError> {
     match value {
         Json::Null => Ok(Json::from(1)),
         Json::Number(n) => {
             let inexact = || {
                 OpError::rejected(format!(
-                    "increment of {n} would not be exact: JavaScript numbers count exactly up to {MAX_SAFE_INTEGER}"
+                    "increment of {n} would not be exact: JavaScript numbers count exactly up to {MAX_SAFE_INTEGER} and hold no fraction from {FRACTIONLESS} on"
                 ))
             };
             if let Some(i) = n.as_i64() {
@@ -324,7 +328,8 @@ fn increment(value: &Json) -> Result<Json, OpError> {
             }
             let x = n.as_f64().unwrap_or(f64::MAX);
             let next = x + 1.0;
-            if next.abs() > MAX_SAFE_INTEGER as f64 || next - x != 1.0 {
+            let fraction_lost = x.fract() != 0.0 && next.abs() >= FRACTIONLESS as f64;
+            if next.abs() > MAX_SAFE_INTEGER as f64 || next == x || fraction_lost {
                 return Err(inexact());
             }
             serde_json::Number::from_f64(next).map(Json::Number).ok_or_else(inexact)
@@ -464,12 +469,19 @@ mod tests {
         }
         assert_eq!(Op::Increment.apply(&reg(json!(0.1), 3), 0).unwrap().output, json!(1.1));
         assert_eq!(Op::Increment.apply(&reg(json!(-2.2), 3), 0).unwrap().output, json!(-1.2000000000000002));
-        // A float the step rounds (x + 1 - x is 0.5 and 1.25 here) is refused too, though the
-        // result is below 2^53 - 1 (the old rule, `next == x` only, answered both).
-        for v in [2f64.powi(52) - 0.5, 2f64.powi(51) - 0.25] {
-            let e = Op::Increment.apply(&reg(json!(v), 3), 0).unwrap_err();
-            assert!(e.message.contains("would not be exact"), "{v}: {e}");
-        }
+        // A fraction carried to 2^52, where numbers hold none, is refused (the old rule, `next ==
+        // x` only, answered 4503599627370496); an integer there is not, nor an everyday fraction
+        // whose `x + 1` JavaScript rounds (4.1 - 3.1 is 0.9999999999999996: outside tester 21b
+        // caught a rule that refused it).
+        let e = Op::Increment.apply(&reg(json!(2f64.powi(52) - 0.5), 3), 0).unwrap_err();
+        assert!(e.message.contains("would not be exact"), "{e}");
+        assert_eq!(Op::Increment.apply(&reg(json!(2f64.powi(52) - 1.0), 3), 0).unwrap().output, json!(2f64.powi(52)));
+        assert_eq!(Op::Increment.apply(&reg(json!(3.1), 3), 0).unwrap().output, json!(4.1));
+        assert_eq!(Op::Increment.apply(&reg(json!(7.7), 3), 0).unwrap().output, json!(8.7));
+        assert_eq!(
+            Op::Increment.apply(&reg(json!(2f64.powi(51) - 0.25), 3), 0).unwrap().output,
+            json!(2f64.powi(51) + 1.0)
+        );
     }
 
     #[test]
