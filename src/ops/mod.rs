@@ -303,14 +303,14 @@ impl fmt::Debug for Op {
     }
 }
 
+/// From here on every JavaScript number is an integer (its 52 bits below the point are spent).
+const FRACTIONLESS: u64 = 1 << 52;
+
 /// `null` counts as 0; integers stay integers; anything but a number is refused, and so is a
 /// number whose increment JavaScript cannot tell from it: past 2^53 - 1 integers are no longer
 /// exact (two increments would answer the same number), and from 2^52 on numbers hold no
 /// fraction, so a fraction carried there is lost (outside tester 21: 4503599627370495.5 + 1 made
 /// 4503599627370496). Below 2^52 a fraction follows JavaScript's own `x + 1` (3.1 makes 4.1).
-/// From here on every JavaScript number is an integer (its 52 bits below the point are spent).
-const FRACTIONLESS: u64 = 1 << 52;
-
 fn increment(value: &Json) -> Result<Json, OpError> {
     match value {
         Json::Null => Ok(Json::from(1)),
